@@ -1,0 +1,123 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import passport from 'passport';
+import path from 'node:path';
+import { csrfSync } from 'csrf-sync';
+import type { Config } from './config.ts';
+import type { Db } from './db/open.ts';
+import { createTransactionsRepo } from './db/repos/transactions.ts';
+import { createUsersRepo } from './db/repos/users.ts';
+import { SqliteSessionStore } from './db/session-store.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createAccountService } from './services/accounts.ts';
+import { createMoneyFormatter } from './services/money.ts';
+import { createPasswordHasher } from './services/passwords.ts';
+import { createErrorHandler, notFound } from './web/middleware/errors.ts';
+import { createLocalsMiddleware } from './web/middleware/locals.ts';
+import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
+import { configurePassport, createAuthRouter } from './web/routes/auth.routes.ts';
+import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
+import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
+export const FORM_BODY_LIMIT = '16kb';
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly config: Config;
+  /** Required: the secret that signs session cookies (server.ts resolves it). */
+  readonly sessionSecret: string;
+  readonly logger?: Logger;
+  readonly sessionStore?: SqliteSessionStore;
+}
+
+/** Builds the Express app on an open, migrated database. No listening, no process.env: tests call this directly. */
+export function createApp(deps: AppDeps): Express {
+  const { db, config } = deps;
+  const logger = deps.logger ?? createLogger('silent');
+  const app = express();
+
+  const users = createUsersRepo(db);
+  const transactions = createTransactionsRepo(db);
+  const hasher = createPasswordHasher(config.bcryptCost);
+  const accounts = createAccountService(users, hasher);
+  const money = createMoneyFormatter(config.locale, config.currency);
+  const store = deps.sessionStore ?? new SqliteSessionStore(db);
+  const authenticator = new passport.Authenticator();
+  configurePassport(authenticator, accounts, users);
+
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('view cache', config.isProduction);
+  app.set('x-powered-by', false);
+  app.locals.appName = 'Ledgerly';
+  app.locals.currentUser = undefined;
+  app.locals.flash = undefined;
+  app.locals.csrfToken = undefined;
+  app.locals.currentPath = '';
+  app.locals.money = money;
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.isProduction,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+
+  app.use(
+    express.static(path.join(ROOT, 'public'), {
+      index: false,
+      maxAge: config.isProduction ? '1d' : 0,
+    }),
+  );
+
+  /* GET /healthz: liveness for load balancers; touches neither session nor database. Anyone. */
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
+  app.use(createSessionMiddleware(config, store, deps.sessionSecret));
+  app.use(enforceAbsoluteLifetime(config));
+  app.use(authenticator.session());
+
+  const csrf = csrfSync({
+    getTokenFromRequest: (req) => {
+      const token = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof token === 'string' ? token : undefined;
+    },
+  });
+  app.use((_req, res, next) => {
+    res.locals.sessionCookieName = sessionCookieName(config);
+    next();
+  });
+  app.use(createLocalsMiddleware({ money, generateCsrfToken: (req) => csrf.generateToken(req) }));
+  app.use(csrf.csrfSynchronisedProtection);
+
+  app.use(createAuthRouter({ accounts, authenticator }));
+  app.use(createDashboardRouter({ transactions }));
+  app.use(createTransactionsRouter({ transactions }));
+
+  app.use(notFound);
+  app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));
+  return app;
+}

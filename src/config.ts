@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Everything the app reads from the environment, validated once and frozen. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly databasePath: string;
+  readonly dataDir: string;
+  /** Undefined until resolved: server.ts fills it from SESSION_SECRET or the data folder. */
+  readonly sessionSecret: string | undefined;
+  readonly sessionIdleMinutes: number;
+  readonly sessionAbsoluteHours: number;
+  readonly bcryptCost: number;
+  readonly currency: string;
+  readonly locale: string;
+  readonly trustProxy: string | number | boolean;
+  readonly logLevel: string;
+}
+
+const boolish = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v, ctx) => {
+    if (['1', 'true', 'yes'].includes(v)) return true;
+    if (['0', 'false', 'no', ''].includes(v)) return false;
+    const asNumber = Number(v);
+    if (Number.isInteger(asNumber) && asNumber >= 0) return asNumber;
+    // express also accepts a comma-separated list of addresses or subnets
+    if (/^[0-9a-f.:/, ]+$/i.test(v) || ['loopback', 'linklocal', 'uniquelocal'].includes(v)) return v;
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or a list of proxy addresses' });
+    return z.NEVER;
+  });
+
+const intInRange = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: intInRange(0, 65535).default(3000),
+  DATABASE_PATH: z.string().trim().min(1).optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  SESSION_IDLE_MINUTES: intInRange(1, 60 * 24 * 30).default(60 * 24 * 7),
+  SESSION_ABSOLUTE_HOURS: intInRange(1, 24 * 365).default(24 * 30),
+  BCRYPT_COST: intInRange(4, 15).default(12),
+  CURRENCY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code such as USD or EUR')
+    .default('USD'),
+  LOCALE: z.string().trim().min(2).default('en-US'),
+  TRUST_PROXY: boolish.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Thrown when the environment cannot make a working app; server.ts prints it and exits non-zero. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates an environment map into a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const blankToUndefined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let fractionDigits: number | undefined;
+  try {
+    fractionDigits = new Intl.NumberFormat(e.LOCALE, { style: 'currency', currency: e.CURRENCY }).resolvedOptions()
+      .maximumFractionDigits;
+  } catch {
+    problems.push(`  LOCALE: "${e.LOCALE}" is not a locale this Node.js knows`);
+  }
+  // Amounts are stored as integer hundredths, so only two-decimal currencies are exact.
+  if (fractionDigits !== undefined && fractionDigits !== 2) {
+    problems.push(`  CURRENCY: ${e.CURRENCY} has ${fractionDigits} minor digits; only two-decimal currencies are supported`);
+  }
+  if (e.NODE_ENV === 'production' && e.BCRYPT_COST < 12) {
+    problems.push('  BCRYPT_COST: must be at least 12 in production');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+
+  const databasePath = path.resolve(cwd, e.DATABASE_PATH ?? path.join('data', 'finance.sqlite'));
+  return Object.freeze({
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    host: e.HOST,
+    port: e.PORT,
+    databasePath,
+    dataDir: path.dirname(databasePath),
+    sessionSecret: e.SESSION_SECRET,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
+    bcryptCost: e.BCRYPT_COST,
+    currency: e.CURRENCY,
+    locale: e.LOCALE,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/**
+ * Returns the configured session secret, or reads (creating on first start) a random one kept in the data
+ * folder with mode 0600, so sessions survive restarts without a secret ever living in the code.
+ */
+export function resolveSessionSecret(config: Config): { secret: string; generated: boolean; file?: string } {
+  if (config.sessionSecret) return { secret: config.sessionSecret, generated: false };
+  const file = path.join(config.dataDir, 'session-secret');
+  mkdirSync(config.dataDir, { recursive: true });
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) return { secret, generated: false, file };
+  }
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { secret, generated: true, file };
+}

@@ -1,0 +1,102 @@
+/** One schema step; applied in order, each inside a transaction, tracked by PRAGMA user_version. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Append only: a released migration is never edited, a fix is a new step.
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, categories, transactions, monthly totals',
+    sql: `
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+        password_hash TEXT    NOT NULL,
+        created_at    TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+
+      CREATE TABLE sessions (
+        sid        TEXT    PRIMARY KEY,
+        user_id    INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        data       TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+      CREATE INDEX sessions_by_user ON sessions(user_id) WHERE user_id IS NOT NULL;
+
+      CREATE TABLE categories (
+        id      INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT    NOT NULL CHECK (kind IN ('income', 'expense')),
+        name    TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 60)
+      );
+      CREATE UNIQUE INDEX categories_unique_name ON categories(user_id, kind, name COLLATE NOCASE);
+
+      CREATE TABLE transactions (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        type         TEXT    NOT NULL CHECK (type IN ('income', 'expense')),
+        amount_cents INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents BETWEEN 1 AND 100000000000),
+        occurred_on  TEXT    NOT NULL CHECK (occurred_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        description  TEXT    NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+        category_id  INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+        created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      -- Newest-first lists and keyset pages read this index in order and stop after one page.
+      CREATE INDEX transactions_by_user_date ON transactions(user_id, occurred_on DESC, id DESC);
+      CREATE INDEX transactions_by_category ON transactions(category_id) WHERE category_id IS NOT NULL;
+
+      -- Per user, month, type and category: kept exact by the triggers below in the same transaction as
+      -- every write, so dashboards read at most a few rows per month instead of every transaction.
+      CREATE TABLE monthly_totals (
+        user_id      INTEGER NOT NULL,
+        month        TEXT    NOT NULL,
+        type         TEXT    NOT NULL,
+        category_key INTEGER NOT NULL,
+        total_cents  INTEGER NOT NULL,
+        tx_count     INTEGER NOT NULL,
+        PRIMARY KEY (user_id, month, type, category_key)
+      ) WITHOUT ROWID;
+
+      CREATE TRIGGER transactions_totals_insert AFTER INSERT ON transactions BEGIN
+        INSERT INTO monthly_totals (user_id, month, type, category_key, total_cents, tx_count)
+        VALUES (NEW.user_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+        ON CONFLICT (user_id, month, type, category_key)
+        DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+      END;
+
+      CREATE TRIGGER transactions_totals_delete AFTER DELETE ON transactions BEGIN
+        UPDATE monthly_totals
+           SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+         WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+        DELETE FROM monthly_totals
+         WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+      END;
+
+      CREATE TRIGGER transactions_totals_update
+      AFTER UPDATE OF user_id, type, amount_cents, occurred_on, category_id ON transactions BEGIN
+        UPDATE monthly_totals
+           SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+         WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+        DELETE FROM monthly_totals
+         WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+        INSERT INTO monthly_totals (user_id, month, type, category_key, total_cents, tx_count)
+        VALUES (NEW.user_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+        ON CONFLICT (user_id, month, type, category_key)
+        DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+      END;
+
+      -- Deleting a user cascades to transactions; their totals go with them.
+      CREATE TRIGGER users_delete_totals AFTER DELETE ON users BEGIN
+        DELETE FROM monthly_totals WHERE user_id = OLD.id;
+      END;
+    `,
+  },
+];

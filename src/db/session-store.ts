@@ -1,0 +1,110 @@
+import session from 'express-session';
+import type { Db } from './open.ts';
+
+type Callback = (err?: unknown) => void;
+type GetCallback = (err: unknown, session?: session.SessionData | null) => void;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * express-session store on our SQLite file: sessions survive restarts and are shared by every process using
+ * the file. Expired rows are never returned, so a stolen cookie cannot be replayed after its expiry.
+ */
+export class SqliteSessionStore extends session.Store {
+  readonly #get;
+  readonly #set;
+  readonly #destroy;
+  readonly #touch;
+  readonly #prune;
+  readonly #destroyForUser;
+  readonly #countForUser;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(db: Db, private readonly now: () => number = Date.now) {
+    super();
+    this.#get = db.prepare<[string, number], { data: string }>(
+      'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
+    );
+    this.#set = db.prepare<[string, number | null, string, number]>(
+      `INSERT INTO sessions (sid, user_id, data, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
+    );
+    this.#destroy = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
+    this.#touch = db.prepare<[number, string]>('UPDATE sessions SET expires_at = ? WHERE sid = ?');
+    this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+    this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
+    this.#countForUser = db.prepare<[number, number], { n: number }>(
+      'SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ?',
+    );
+  }
+
+  override get(sid: string, callback: GetCallback): void {
+    try {
+      const row = this.#get.get(sid, this.now());
+      callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null);
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: Callback): void {
+    try {
+      const userId = typeof data.passport?.user === 'number' ? data.passport.user : null;
+      this.#set.run(sid, userId, JSON.stringify(data), this.#expiryOf(data));
+      callback?.();
+    } catch (err) {
+      callback?.(err);
+    }
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    try {
+      this.#destroy.run(sid);
+      callback?.();
+    } catch (err) {
+      callback?.(err);
+    }
+  }
+
+  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
+    try {
+      this.#touch.run(this.#expiryOf(data), sid);
+      callback?.();
+    } catch (err) {
+      callback?.(err);
+    }
+  }
+
+  /** Deletes every expired session; returns how many went. */
+  pruneExpired(): number {
+    return this.#prune.run(this.now()).changes;
+  }
+
+  /** Ends every session of the user except the one given (used after a password change). */
+  destroyOtherSessionsOfUser(userId: number, keepSid: string): number {
+    return this.#destroyForUser.run(userId, keepSid).changes;
+  }
+
+  /** How many live sessions a user has. */
+  countSessionsOfUser(userId: number): number {
+    return this.#countForUser.get(userId, this.now())?.n ?? 0;
+  }
+
+  /** Prunes now and then every interval; the timer does not keep the process alive. */
+  startPruning(intervalMs = 15 * 60 * 1000): void {
+    this.pruneExpired();
+    this.#timer = setInterval(() => this.pruneExpired(), intervalMs);
+    this.#timer.unref();
+  }
+
+  stopPruning(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #expiryOf(data: session.SessionData): number {
+    const expires = data.cookie?.expires;
+    if (expires) return new Date(expires).getTime();
+    return this.now() + DAY_MS;
+  }
+}

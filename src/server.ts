@@ -1,0 +1,70 @@
+/**
+ * The one file with side effects: read the environment, open and migrate the database, listen, and shut
+ * down cleanly on SIGTERM/SIGINT. Start-up problems print one clear line and exit non-zero.
+ */
+import 'dotenv/config';
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, resolveSessionSecret } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase, type Db } from './db/open.ts';
+import { SqliteSessionStore } from './db/session-store.ts';
+import { createLogger } from './logger.ts';
+import { describeStartupError } from './startup-errors.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function main(): void {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const { secret, generated, file } = resolveSessionSecret(config);
+  if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
+
+  const db: Db = openDatabase(config.databasePath);
+  const version = migrate(db);
+  const sessionStore = new SqliteSessionStore(db);
+  sessionStore.startPruning();
+  const app = createApp({ db, config, sessionSecret: secret, logger, sessionStore });
+
+  const server: Server = app.listen(config.port, config.host);
+  server.on('listening', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ url: `http://${config.host}:${port}`, database: config.databasePath, schema: version, env: config.env }, 'listening');
+  });
+  server.on('error', (err) => {
+    console.error(describeStartupError(err, config));
+    db.close();
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    sessionStore.stopPruning();
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing anyway');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      db.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    // Keep-alive sockets with no request in flight would otherwise hold close() open.
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+try {
+  main();
+} catch (err) {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(describeStartupError(err));
+  process.exit(1);
+}
