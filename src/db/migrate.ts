@@ -9,13 +9,14 @@ export class SchemaTooNewError extends Error {
 /** Applies every migration newer than the file's user_version, each in its own transaction; returns the new version. */
 export function migrate(db: Db, migrations: readonly Migration[] = defaultMigrations): number {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = migrations.at(-1)?.version ?? 0;
+  const latest = latestSchemaVersion(migrations);
   if (current > latest) {
     throw new SchemaTooNewError(
       `The database schema is version ${current}, but this app only knows up to ${latest}. Upgrade the app or restore a matching backup.`,
     );
   }
-  for (const migration of migrations) {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);
@@ -27,5 +28,5 @@ export function migrate(db: Db, migrations: readonly Migration[] = defaultMigrat
 
 /** The schema version this code expects. */
 export function latestSchemaVersion(migrations: readonly Migration[] = defaultMigrations): number {
-  return migrations.at(-1)?.version ?? 0;
+  return migrations.reduce((max, m) => Math.max(max, m.version), 0);
 }
