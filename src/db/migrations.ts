@@ -99,4 +99,18 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: 'rate limit counters',
+    sql: `
+      -- Fixed-window hit counters for express-rate-limit, kept in the database so a restart or a second
+      -- process cannot hand an attacker a fresh budget of password guesses.
+      CREATE TABLE rate_limits (
+        key      TEXT    PRIMARY KEY,
+        hits     INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX rate_limits_by_reset ON rate_limits(reset_at);
+    `,
+  },
 ];
