@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import request from 'supertest';
+import { createTestContext, registerUser, TEST_PASSWORD, tokenFor, type TestContext } from '../helpers/app.ts';
+
+function setup(t: { after: (fn: () => void) => void }): TestContext {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+function userCount(ctx: TestContext): number {
+  return (ctx.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+}
+
+async function postRegister(ctx: TestContext, fields: Record<string, string>) {
+  const agent = request.agent(ctx.app);
+  const token = await tokenFor(agent, '/register');
+  return agent.post('/register').type('form').send({ _csrf: token, ...fields });
+}
+
+async function logIn(ctx: TestContext, email: string, password: string, next?: string) {
+  const agent = request.agent(ctx.app);
+  const token = await tokenFor(agent, next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+  const res = await agent.post('/login').type('form').send({ _csrf: token, email, password, ...(next ? { next } : {}) });
+  return { agent, res };
+}
+
+describe('registration', () => {
+  test('registering trims and lower-cases the email, stores a bcrypt hash, signs in and lands on the dashboard', async (t) => {
+    const ctx = setup(t);
+    const res = await postRegister(ctx, { email: '  Ann@Example.COM ', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/dashboard');
+    const row = ctx.db.prepare('SELECT email, password_hash FROM users').get() as { email: string; password_hash: string };
+    assert.equal(row.email, 'ann@example.com');
+    assert.match(row.password_hash, /^\$2[aby]\$04\$/);
+    assert.notEqual(row.password_hash, TEST_PASSWORD);
+  });
+
+  test('an address already registered, in any case, gets a clear message and no second account', async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+    const res = await postRegister(ctx, { email: 'ANN@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /already exists/);
+    assert.equal(userCount(ctx), 1);
+  });
+
+  const invalid: [string, Record<string, string>, RegExp][] = [
+    ['an invalid email', { email: 'not-an-email', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD }, /email address like/],
+    ['an empty email', { email: '', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD }, /Enter your email/],
+    ['a 7-character password', { email: 'a@b.co', password: 'short12', confirmPassword: 'short12' }, /at least 8 characters/],
+    ['a 73-byte password', { email: 'a@b.co', password: 'p'.repeat(73), confirmPassword: 'p'.repeat(73) }, /at most 72 bytes/],
+    ['mismatched confirmation', { email: 'a@b.co', password: TEST_PASSWORD, confirmPassword: `${TEST_PASSWORD}!` }, /do not match/],
+  ];
+  for (const [name, fields, message] of invalid) {
+    test(`registration with ${name} re-renders the form with the message and the email kept, and creates nothing`, async (t) => {
+      const ctx = setup(t);
+      const res = await postRegister(ctx, fields);
+      assert.equal(res.status, 422);
+      assert.match(res.text, message);
+      assert.match(res.text, /field__error/);
+      if (fields.email) assert.match(res.text, new RegExp(`value="${fields.email}"`));
+      assert.doesNotMatch(res.text, new RegExp(`value="${fields.password}"`), 'the password is never echoed back');
+      assert.equal(userCount(ctx), 0);
+    });
+  }
+});
+
+describe('login and logout', () => {
+  test('the right password signs in with a new session id; wrong password and unknown email get the same message', async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+
+    const wrong = await logIn(ctx, 'ann@example.com', 'wrong password!');
+    const unknown = await logIn(ctx, 'nobody@example.com', TEST_PASSWORD);
+    assert.equal(wrong.res.status, 401);
+    assert.equal(unknown.res.status, 401);
+    const message = 'That email and password do not match an account.';
+    assert.ok(wrong.res.text.includes(message) && unknown.res.text.includes(message));
+
+    const agent = request.agent(ctx.app);
+    const loginPage = await agent.get('/login');
+    const before = /ft\.sid=([^;]+)/.exec(loginPage.headers['set-cookie']?.[0] ?? '')?.[1];
+    assert.ok(before, 'the login page starts a session for its CSRF token');
+    const token = /name="_csrf" value="([^"]+)"/.exec(loginPage.text)?.[1];
+    const ok = await agent.post('/login').type('form').send({ _csrf: token, email: 'ANN@example.com', password: TEST_PASSWORD });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.location, '/dashboard');
+    const after = /ft\.sid=([^;]+)/.exec(ok.headers['set-cookie']?.[0] ?? '')?.[1];
+    assert.ok(after && after !== before, 'session id is regenerated at login');
+    assert.equal((await agent.get('/dashboard')).status, 200);
+  });
+
+  test('the session cookie is HttpOnly, SameSite=Lax, not the default name, and not Secure outside production', async (t) => {
+    const ctx = setup(t);
+    const res = await request(ctx.app).get('/login');
+    const cookie = res.headers['set-cookie']?.[0] ?? '';
+    assert.match(cookie, /^ft\.sid=/);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Lax/);
+    assert.doesNotMatch(cookie, /Secure/);
+  });
+
+  test('in production the cookie is Secure and uses the __Host- prefix', async (t) => {
+    const ctx = createTestContext({ NODE_ENV: 'production', BCRYPT_COST: '12', TRUST_PROXY: 'true' });
+    t.after(() => ctx.cleanup());
+    const res = await request(ctx.app).get('/login').set('X-Forwarded-Proto', 'https');
+    const cookie = res.headers['set-cookie']?.[0] ?? '';
+    assert.match(cookie, /^__Host-ft\.sid=/);
+    assert.match(cookie, /Secure/);
+    assert.match(cookie, /Path=\//);
+  });
+
+  test('logout is a POST that destroys the server-side session; the old cookie no longer works', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const sessionsBefore = (ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL').get() as { n: number }).n;
+    assert.equal(sessionsBefore, 1);
+    const getLogout = await agent.get('/logout');
+    assert.equal(getLogout.status, 404, 'GET never logs out');
+    assert.equal((await agent.get('/dashboard')).status, 200);
+
+    const token = await tokenFor(agent, '/dashboard');
+    const res = await agent.post('/logout').type('form').send({ _csrf: token });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/login');
+    const sessionsAfter = (ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL').get() as { n: number }).n;
+    assert.equal(sessionsAfter, 0);
+    const dash = await agent.get('/dashboard');
+    assert.equal(dash.status, 303);
+    assert.equal(dash.headers.location, '/login');
+  });
+
+  test('a page that needs a user sends visitors to login and back there afterwards', async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+    const anonymous = await request(ctx.app).get('/transactions?after=2026-01-01.5');
+    assert.equal(anonymous.status, 303);
+    assert.equal(anonymous.headers.location, `/login?next=${encodeURIComponent('/transactions?after=2026-01-01.5')}`);
+    const { res } = await logIn(ctx, 'ann@example.com', TEST_PASSWORD, '/transactions?after=2026-01-01.5');
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/transactions?after=2026-01-01.5');
+  });
+
+  for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+    test(`login never redirects off-site, even when asked to go to ${evil}`, async (t) => {
+      const ctx = setup(t);
+      await registerUser(ctx.app, 'ann@example.com');
+      const { res } = await logIn(ctx, 'ann@example.com', TEST_PASSWORD, evil);
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.location, '/dashboard');
+    });
+  }
+
+  test('/ sends visitors to login and signed-in users to the dashboard', async (t) => {
+    const ctx = setup(t);
+    assert.equal((await request(ctx.app).get('/')).headers.location, '/login');
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    assert.equal((await agent.get('/')).headers.location, '/dashboard');
+  });
+
+  test('sessions live in SQLite: a user stays signed in across an app rebuilt on the same database file', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const cookie = (await agent.get('/dashboard')).request.cookies;
+    assert.ok(cookie.includes('ft.sid='));
+    const rebuilt = ctx.rebuild();
+    const res = await request(rebuilt).get('/dashboard').set('Cookie', cookie);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /ann@example\.com|Log out/);
+    const stored = ctx.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number };
+    assert.ok(stored.n >= 1);
+  });
+
+  test('expired sessions are pruned from the store and cannot be used', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    ctx.db.prepare('UPDATE sessions SET expires_at = 1').run();
+    const res = await agent.get('/dashboard');
+    assert.equal(res.status, 303, 'an expired session is not accepted');
+    const { SqliteSessionStore } = await import('../../src/db/session-store.ts');
+    const pruned = new SqliteSessionStore(ctx.db).pruneExpired();
+    assert.ok(pruned >= 1);
+    assert.equal((ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE expires_at = 1').get() as { n: number }).n, 0);
+  });
+});

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import request from 'supertest';
+import { todayIn } from '../../src/services/dates.ts';
+import {
+  addTransaction,
+  createTestContext,
+  registerUser,
+  tokenFor,
+  totalsFrom,
+  type TestContext,
+} from '../helpers/app.ts';
+
+function setup(t: { after: (fn: () => void) => void }): TestContext {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+function rows(ctx: TestContext): { user_id: number; type: string; amount_cents: number; occurred_on: string; description: string }[] {
+  return ctx.db.prepare('SELECT user_id, type, amount_cents, occurred_on, description FROM transactions ORDER BY id').all() as never;
+}
+
+function idOf(ctx: TestContext, description: string): number {
+  return (ctx.db.prepare('SELECT id FROM transactions WHERE description = ?').get(description) as { id: number }).id;
+}
+
+describe('adding transactions', () => {
+  test('an added amount is stored as exact integer cents with its type, date and trimmed description', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const res = await addTransaction(agent, { type: 'income', amount: ' 1,234.56 ', date: '2026-02-28', description: '  Pay day  ' });
+    assert.equal(res.status, 303);
+    const [row] = rows(ctx);
+    assert.deepEqual({ ...row }, { user_id: 1, type: 'income', amount_cents: 123456, occurred_on: '2026-02-28', description: 'Pay day' });
+    assert.equal(typeof row?.amount_cents, 'number');
+    const typeofAmount = ctx.db.prepare('SELECT typeof(amount_cents) AS t FROM transactions').get() as { t: string };
+    assert.equal(typeofAmount.t, 'integer');
+  });
+
+  test('the date defaults to today and the description is optional', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    assert.equal((await addTransaction(agent, { amount: '3' })).status, 303);
+    const [row] = rows(ctx);
+    assert.equal(row?.occurred_on, todayIn());
+    assert.equal(row?.description, '');
+  });
+
+  test('the add form is pre-filled with today and offers Income and Expense', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const page = await agent.get('/dashboard');
+    assert.match(page.text, new RegExp(`name="date" type="date" value="${todayIn()}"`));
+    assert.match(page.text, /<option value="income"[^>]*>Income<\/option>/);
+    assert.match(page.text, /<option value="expense"[^>]*>Expense<\/option>/);
+    for (const label of ['Type', 'Amount', 'Date', 'Description']) assert.match(page.text, new RegExp(`<label for="[^"]+">${label}`));
+  });
+
+  const badAmounts: [string, RegExp][] = [
+    ['', /Enter an amount/],
+    ['0', /greater than zero/],
+    ['-5', /minus sign/],
+    ['1.005', /two decimal places/],
+    ['1e3', /in numbers/],
+    ['0x10', /in numbers/],
+    ['Infinity', /in numbers/],
+    ['ten', /in numbers/],
+    ['1000000000.01', /no larger than/],
+  ];
+  for (const [amount, message] of badAmounts) {
+    test(`amount ${JSON.stringify(amount)} re-renders the form with 422, the message beside Amount, values kept, nothing written`, async (t) => {
+      const ctx = setup(t);
+      const agent = await registerUser(ctx.app, 'ann@example.com');
+      const res = await addTransaction(agent, { type: 'income', amount, date: '2026-01-15', description: 'Kept text' });
+      assert.equal(res.status, 422);
+      assert.match(res.text, /id="tx-amount-error"/);
+      assert.match(res.text, message);
+      assert.match(res.text, /value="Kept text"/);
+      assert.match(res.text, /value="2026-01-15"/);
+      assert.match(res.text, /<option value="income" selected>/);
+      assert.equal(rows(ctx).length, 0);
+    });
+  }
+
+  const badOthers: [string, Record<string, string>, string, RegExp][] = [
+    ['an impossible date', { date: '2026-02-30' }, 'tx-date-error', /real calendar date/],
+    ['a date in another format', { date: '30/01/2026' }, 'tx-date-error', /YYYY-MM-DD/],
+    ['an unknown type', { type: 'transfer' }, 'tx-type-error', /Income or Expense/],
+    ['a 201-character description', { description: 'x'.repeat(201) }, 'tx-description-error', /200 characters/],
+  ];
+  for (const [name, fields, errorId, message] of badOthers) {
+    test(`${name} is refused with a message beside its field and nothing written`, async (t) => {
+      const ctx = setup(t);
+      const agent = await registerUser(ctx.app, 'ann@example.com');
+      const res = await addTransaction(agent, { amount: '5', ...fields });
+      assert.equal(res.status, 422);
+      assert.match(res.text, new RegExp(`id="${errorId}"`));
+      assert.match(res.text, message);
+      assert.equal(rows(ctx).length, 0);
+    });
+  }
+
+  test('a 200-character description is accepted in full', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const text = 'é'.repeat(200);
+    assert.equal((await addTransaction(agent, { amount: '5', description: text })).status, 303);
+    assert.equal(rows(ctx)[0]?.description, text);
+  });
+
+  test('errors from the dashboard form re-render the dashboard with its totals', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const token = await tokenFor(agent, '/dashboard');
+    const res = await agent.post('/transactions').type('form').send({ _csrf: token, from: 'dashboard', type: 'expense', amount: 'abc', date: '', description: '' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /<dt>Balance<\/dt>/);
+    assert.match(res.text, /in numbers/);
+  });
+});
+
+describe('dashboard totals', () => {
+  test('income, expenses and a negative balance are summed exactly in cents and formatted in the currency', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    for (const amount of ['0.10', '0.20', '0.30']) await addTransaction(agent, { type: 'income', amount });
+    await addTransaction(agent, { type: 'expense', amount: '1,000.01' });
+    const totals = totalsFrom((await agent.get('/dashboard')).text);
+    assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', Balance: '-$999.41' });
+  });
+
+  test('the currency comes from configuration', async (t) => {
+    const ctx = createTestContext({ CURRENCY: 'EUR', LOCALE: 'de-DE' });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await addTransaction(agent, { type: 'income', amount: '1,234.50' });
+    assert.equal(totalsFrom((await agent.get('/dashboard')).text).Income, '1.234,50\u00a0€');
+  });
+
+  test('a new user sees zero totals and an empty state that says what to do', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const page = await agent.get('/dashboard');
+    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', Balance: '$0.00' });
+    assert.match(page.text, /No transactions yet/);
+  });
+});
+
+describe('listing and deleting', () => {
+  test('transactions are listed newest first by date then id, 50 a page, and the next page continues without repeats', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const insert = ctx.db.prepare("INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description) VALUES (1, 'expense', 100, ?, ?)");
+    const expected: string[] = [];
+    ctx.db.transaction(() => {
+      for (let i = 0; i < 120; i++) {
+        const day = `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`;
+        insert.run(day, `row ${i}`);
+      }
+    })();
+    for (const r of ctx.db.prepare('SELECT description FROM transactions ORDER BY occurred_on DESC, id DESC').all() as { description: string }[]) {
+      expected.push(r.description);
+    }
+    const seen: string[] = [];
+    let url = '/transactions';
+    for (let pages = 0; pages < 5 && url; pages++) {
+      const res = await agent.get(url);
+      assert.equal(res.status, 200);
+      const found = [...res.text.matchAll(/<td class="tx__desc">([^<]*)<\/td>/g)].map((m) => m[1]!);
+      assert.ok(found.length <= 50);
+      seen.push(...found);
+      const next = /href="(\/transactions\?[^"]*after=[^"]+)" rel="next"/.exec(res.text)?.[1];
+      url = next ? next.replaceAll('&amp;', '&') : '';
+    }
+    assert.deepEqual(seen, expected);
+  });
+
+  test('deleting asks for confirmation on a page that needs no script, then removes only that row', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await addTransaction(agent, { amount: '1', description: 'keep me' });
+    await addTransaction(agent, { amount: '2', description: 'delete me' });
+    const id = idOf(ctx, 'delete me');
+    const confirm = await agent.get(`/transactions/${id}/delete`);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Delete this transaction\?/);
+    assert.match(confirm.text, new RegExp(`<form method="post" action="/transactions/${id}/delete"`));
+    assert.equal(rows(ctx).length, 2, 'the confirmation page changes nothing');
+    const res = await agent.post(`/transactions/${id}/delete`).type('form').send({ _csrf: await tokenFor(agent, `/transactions/${id}/delete`) });
+    assert.equal(res.status, 303);
+    assert.deepEqual(rows(ctx).map((r) => r.description), ['keep me']);
+  });
+
+  test('another user cannot see, confirm or delete my transaction: 404 and the row stays', async (t) => {
+    const ctx = setup(t);
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    await addTransaction(ann, { type: 'income', amount: '500', description: 'ann salary' });
+    await addTransaction(bob, { type: 'expense', amount: '7', description: 'bob coffee' });
+    const annId = idOf(ctx, 'ann salary');
+
+    assert.equal((await bob.get(`/transactions/${annId}/delete`)).status, 404);
+    const token = await tokenFor(bob, '/dashboard');
+    const res = await bob.post(`/transactions/${annId}/delete`).type('form').send({ _csrf: token });
+    assert.equal(res.status, 404);
+    assert.equal(rows(ctx).length, 2);
+
+    const bobPage = await bob.get('/transactions');
+    assert.doesNotMatch(bobPage.text, /ann salary/);
+    assert.match(bobPage.text, /bob coffee/);
+    assert.deepEqual(totalsFrom((await bob.get('/dashboard')).text), { Income: '$0.00', Expenses: '$7.00', Balance: '-$7.00' });
+    assert.deepEqual(totalsFrom((await ann.get('/dashboard')).text), { Income: '$500.00', Expenses: '$0.00', Balance: '$500.00' });
+  });
+
+  for (const badId of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
+    test(`a malformed id ${badId} in the URL is a 404, not an error`, async (t) => {
+      const ctx = setup(t);
+      const agent = await registerUser(ctx.app, 'ann@example.com');
+      assert.equal((await agent.get(`/transactions/${badId}/delete`)).status, 404);
+    });
+  }
+
+  test('signed-out visitors cannot add or list transactions', async (t) => {
+    const ctx = setup(t);
+    const anon = request.agent(ctx.app);
+    assert.equal((await anon.get('/transactions')).status, 303);
+    const token = await tokenFor(anon, '/login');
+    const res = await anon.post('/transactions').type('form').send({ _csrf: token, type: 'income', amount: '5' });
+    assert.equal(res.status, 303);
+    assert.match(res.headers.location ?? '', /^\/login/);
+    assert.equal(rows(ctx).length, 0);
+  });
+});
