@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, resolveSessionSecret } from '../../src/config.ts';
+
+test('with no environment the app runs on 127.0.0.1:3000 with ./data/finance.sqlite, USD and cost 12', () => {
+  const config = loadConfig({}, '/srv/app');
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.port, 3000);
+  assert.equal(config.databasePath, '/srv/app/data/finance.sqlite');
+  assert.equal(config.dataDir, '/srv/app/data');
+  assert.equal(config.currency, 'USD');
+  assert.equal(config.bcryptCost, 12);
+  assert.equal(config.isProduction, false);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('empty values count as unset, as they do in a copied .env.example', () => {
+  const config = loadConfig({ PORT: '', DATABASE_PATH: '', SESSION_SECRET: '' }, '/srv/app');
+  assert.equal(config.port, 3000);
+  assert.equal(config.sessionSecret, undefined);
+});
+
+test('invalid settings stop start-up with a message naming each one', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', CURRENCY: 'dollars', SESSION_SECRET: 'short', NODE_ENV: 'staging' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['PORT', 'CURRENCY', 'SESSION_SECRET', 'NODE_ENV']) assert.match(err.message, new RegExp(name));
+      return true;
+    },
+  );
+});
+
+test('a currency without two decimals is refused, since amounts are stored in hundredths', () => {
+  assert.throws(() => loadConfig({ CURRENCY: 'JPY' }), /JPY has 0 minor digits/);
+});
+
+test('production refuses a bcrypt cost below 12', () => {
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', BCRYPT_COST: '10' }), /at least 12 in production/);
+  assert.equal(loadConfig({ NODE_ENV: 'production' }).isProduction, true);
+});
+
+test('without SESSION_SECRET a random secret is generated once, kept with mode 0600, and reused', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-config-'));
+  try {
+    const config = loadConfig({ DATABASE_PATH: path.join(dir, 'data', 'x.sqlite') });
+    const first = resolveSessionSecret(config);
+    assert.equal(first.generated, true);
+    assert.ok(first.secret.length >= 64);
+    const file = path.join(dir, 'data', 'session-secret');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8').trim(), first.secret);
+    const second = resolveSessionSecret(config);
+    assert.deepEqual([second.generated, second.secret], [false, first.secret]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a configured SESSION_SECRET is used as given and nothing is written', () => {
+  const config = loadConfig({ SESSION_SECRET: 's'.repeat(40), DATABASE_PATH: '/nonexistent/dir/x.sqlite' });
+  assert.deepEqual(resolveSessionSecret(config), { secret: 's'.repeat(40), generated: false });
+});

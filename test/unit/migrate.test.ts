@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { migrate, latestSchemaVersion, SchemaTooNewError } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/db/open.ts';
+
+test('migration versions are unique, start at 1 and are listed in order', () => {
+  const versions = migrations.map((m) => m.version);
+  assert.equal(versions[0], 1);
+  assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
+  assert.equal(new Set(versions).size, versions.length);
+});
+
+test('a fresh database is migrated to the latest version, and migrating again changes nothing', () => {
+  const db = openDatabase(':memory:');
+  assert.equal(migrate(db), latestSchemaVersion());
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+  assert.equal(migrate(db), latestSchemaVersion());
+  assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all(), tables);
+  for (const name of ['users', 'sessions', 'transactions', 'monthly_totals']) {
+    assert.ok(tables.some((t) => (t as { name: string }).name === name), name);
+  }
+});
+
+test('a database from a newer version of the app is refused, not modified', () => {
+  const db = openDatabase(':memory:');
+  db.pragma(`user_version = ${latestSchemaVersion() + 1}`);
+  assert.throws(() => migrate(db), SchemaTooNewError);
+  assert.equal(db.pragma('user_version', { simple: true }), latestSchemaVersion() + 1);
+  assert.equal((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n, 0);
+});
+
+test('a failing migration rolls back completely and leaves the version unchanged', () => {
+  const db = openDatabase(':memory:');
+  const broken = [{ version: 1, name: 'half', sql: 'CREATE TABLE a (x); CREATE TABLE a (y);' }];
+  assert.throws(() => migrate(db, broken));
+  assert.equal(db.pragma('user_version', { simple: true }), 0);
+  assert.equal((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'a'").get() as { n: number }).n, 0);
+});
+
+test('the schema refuses amounts that are not positive whole cents', () => {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@b.co', 'x')").run();
+  const insert = db.prepare("INSERT INTO transactions (user_id, type, amount_cents, occurred_on) VALUES (1, 'income', ?, '2026-01-01')");
+  for (const bad of [0, -1, 1.5, 'twelve', 100_000_000_001]) assert.throws(() => insert.run(bad), String(bad));
+  insert.run(1);
+});
