@@ -100,6 +100,43 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'default categories for every new user; indexes for filtered transaction lists',
+    sql: `
+      -- A trigger rather than service code, so every path that creates a user (form, seed, import tools)
+      -- starts the account with the same categories.
+      CREATE TRIGGER users_default_categories AFTER INSERT ON users BEGIN
+        INSERT INTO categories (user_id, kind, name) VALUES
+          (NEW.id, 'income', 'Salary'),
+          (NEW.id, 'income', 'Other income'),
+          (NEW.id, 'expense', 'Groceries'),
+          (NEW.id, 'expense', 'Housing'),
+          (NEW.id, 'expense', 'Transport'),
+          (NEW.id, 'expense', 'Utilities'),
+          (NEW.id, 'expense', 'Eating out'),
+          (NEW.id, 'expense', 'Health'),
+          (NEW.id, 'expense', 'Entertainment'),
+          (NEW.id, 'expense', 'Other');
+      END;
+
+      -- Accounts created before this step get the same set, unless they already made categories of their own.
+      INSERT INTO categories (user_id, kind, name)
+      SELECT u.id, d.kind, d.name
+        FROM users u,
+             (SELECT 'income' AS kind, 'Salary' AS name UNION ALL SELECT 'income', 'Other income'
+              UNION ALL SELECT 'expense', 'Groceries' UNION ALL SELECT 'expense', 'Housing'
+              UNION ALL SELECT 'expense', 'Transport' UNION ALL SELECT 'expense', 'Utilities'
+              UNION ALL SELECT 'expense', 'Eating out' UNION ALL SELECT 'expense', 'Health'
+              UNION ALL SELECT 'expense', 'Entertainment' UNION ALL SELECT 'expense', 'Other') d
+       WHERE NOT EXISTS (SELECT 1 FROM categories c WHERE c.user_id = u.id);
+
+      -- A page filtered by category or type seeks straight to its rows in date order instead of walking the
+      -- whole history and discarding rows that do not match.
+      CREATE INDEX transactions_by_user_category_date ON transactions(user_id, category_id, occurred_on DESC, id DESC);
+      CREATE INDEX transactions_by_user_type_date ON transactions(user_id, type, occurred_on DESC, id DESC);
+    `,
+  },
+  {
     version: 3,
     name: 'rate limit counters',
     sql: `
