@@ -8,13 +8,16 @@ import type { Db } from './db/open.ts';
 import { createTransactionsRepo } from './db/repos/transactions.ts';
 import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createMoneyFormatter } from './services/money.ts';
 import { createPasswordHasher } from './services/passwords.ts';
+import { commonPasswords } from './services/common-passwords.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createLocalsMiddleware } from './web/middleware/locals.ts';
+import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
+import { createAccountRouter } from './web/routes/account.routes.ts';
 import { configurePassport, createAuthRouter } from './web/routes/auth.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
@@ -31,6 +34,10 @@ export interface AppDeps {
   readonly sessionSecret: string;
   readonly logger?: Logger;
   readonly sessionStore?: SqliteSessionStore;
+  /** Clock for session lifetimes and rate-limit windows; tests move it forward instead of waiting. */
+  readonly now?: () => number;
+  /** Overrides of the login/registration limits (tests use small ones). */
+  readonly rateLimits?: Partial<AuthRateLimits>;
 }
 
 /** Builds the Express app on an open, migrated database. No listening, no process.env: tests call this directly. */
@@ -44,7 +51,17 @@ export function createApp(deps: AppDeps): Express {
   const hasher = createPasswordHasher(config.bcryptCost);
   const accounts = createAccountService(users, hasher);
   const money = createMoneyFormatter(config.locale, config.currency);
-  const store = deps.sessionStore ?? new SqliteSessionStore(db);
+  const now = deps.now ?? Date.now;
+  const store = deps.sessionStore ?? new SqliteSessionStore(db, now);
+  const audit = createAuditLog(logger);
+  const limiters = createAuthRateLimiters({
+    db,
+    audit,
+    userIdForEmail: (email) => accounts.findUserIdByEmail(email),
+    limits: deps.rateLimits,
+    now,
+  });
+  commonPasswords(); // built once here, not on the first registration
   const authenticator = new passport.Authenticator();
   configurePassport(authenticator, accounts, users);
 
@@ -97,7 +114,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use(createSessionMiddleware(config, store, deps.sessionSecret));
-  app.use(enforceAbsoluteLifetime(config));
+  app.use(enforceAbsoluteLifetime(config, now));
   app.use(authenticator.session());
 
   const csrf = csrfSync({
@@ -116,7 +133,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(createLocalsMiddleware({ money, generateCsrfToken: (req) => csrf.generateToken(req) }));
   app.use(csrf.csrfSynchronisedProtection);
 
-  app.use(createAuthRouter({ accounts, authenticator }));
+  app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
+  app.use(createAccountRouter({ accounts, sessionStore: store, audit, now }));
   app.use(createDashboardRouter({ transactions }));
   app.use(createTransactionsRouter({ transactions }));
 

@@ -19,3 +19,30 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination,
   );
 }
+
+/** Security events worth keeping; each names the user (when known) and the client IP, never a secret. */
+export type AuditEvent =
+  | { event: 'login.success'; userId: number; ip: string }
+  | { event: 'login.failure'; userId: number | null; ip: string }
+  | { event: 'rate_limit.lockout'; limiter: string; userId: number | null; ip: string; retryAfterSeconds: number }
+  | { event: 'account.registered'; userId: number; ip: string }
+  | { event: 'password.changed'; userId: number; ip: string; endedSessions: number }
+  | { event: 'password.change_failed'; userId: number; ip: string }
+  | { event: 'sessions.logged_out_others'; userId: number; ip: string; endedSessions: number }
+  | { event: 'account.deleted'; userId: number; ip: string }
+  | { event: 'account.delete_failed'; userId: number; ip: string };
+
+/** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */
+export function createAuditLog(logger: Logger) {
+  const audit = logger.child({ audit: true });
+  return {
+    /** Records one security event at info level (warn for failures and lockouts). */
+    record(entry: AuditEvent): void {
+      const failed = entry.event.endsWith('failure') || entry.event.endsWith('_failed') || entry.event === 'rate_limit.lockout';
+      if (failed) audit.warn(entry, entry.event);
+      else audit.info(entry, entry.event);
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

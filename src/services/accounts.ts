@@ -9,6 +9,16 @@ export interface RegistrationInput {
   readonly confirmPassword: string | undefined;
 }
 
+export interface PasswordChangeInput {
+  readonly currentPassword: string | undefined;
+  readonly newPassword: string | undefined;
+  readonly confirmPassword: string | undefined;
+}
+
+export type PasswordChangeErrors = { currentPassword?: string; newPassword?: string; confirmPassword?: string };
+
+export type PasswordChangeResult = { ok: true } | { ok: false; errors: PasswordChangeErrors };
+
 export type RegistrationResult =
   | { ok: true; user: User }
   | { ok: false; errors: { email?: string; password?: string; confirmPassword?: string }; email: string };
@@ -59,6 +69,46 @@ export function createAccountService(users: UsersRepo, hasher: PasswordHasher) {
         }
         throw err;
       }
+    },
+
+    /**
+     * Checks the current password, then validates and stores the new one. Field messages instead when anything
+     * is wrong; nothing is written then.
+     */
+    async changePassword(userId: number, input: PasswordChangeInput): Promise<PasswordChangeResult> {
+      const errors: PasswordChangeErrors = {};
+      const next = input.newPassword;
+      if (next === undefined || next === '') errors.newPassword = 'Choose a new password.';
+      else {
+        const problem = passwordProblem(next);
+        if (problem) errors.newPassword = problem;
+        else if (next === input.currentPassword) errors.newPassword = 'Choose a password different from the current one.';
+      }
+      if (!errors.newPassword && input.confirmPassword !== next) {
+        errors.confirmPassword = 'The two new passwords do not match.';
+      }
+      const current = input.currentPassword ?? '';
+      // The current password is checked even when the new one is invalid, so the form reports everything at once.
+      const currentOk = current !== '' && (await hasher.verifyPassword(current, users.findPasswordHashById(userId)));
+      if (!currentOk) errors.currentPassword = current === '' ? 'Enter your current password.' : 'That is not your current password.';
+      if (Object.keys(errors).length > 0 || next === undefined) return { ok: false, errors };
+      const hash = await hasher.hashPassword(next);
+      if (!users.updatePasswordHash(userId, hash)) return { ok: false, errors: { currentPassword: 'This account no longer exists.' } };
+      return { ok: true };
+    },
+
+    /** Deletes the account and everything in it if the password is right; returns a message when it is not. */
+    async deleteAccount(userId: number, password: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
+      if (password === undefined || password === '') return { ok: false, error: 'Enter your password to delete the account.' };
+      const ok = await hasher.verifyPassword(password, users.findPasswordHashById(userId));
+      if (!ok) return { ok: false, error: 'That is not your password, so nothing was deleted.' };
+      users.deleteUserAndSessions(userId);
+      return { ok: true };
+    },
+
+    /** The id of the account registered under this email, if any (for the audit log of failed logins). */
+    findUserIdByEmail(rawEmail: string): number | undefined {
+      return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
     },
 
     /** The user whose email and password match, or undefined; the same bcrypt work happens either way. */

@@ -1,8 +1,11 @@
 import bcrypt from 'bcrypt';
+import { isCommonPassword } from './common-passwords.ts';
 
 /** bcrypt only looks at the first 72 bytes; longer passwords are refused rather than silently cut. */
 export const MAX_PASSWORD_BYTES = 72;
 export const MIN_PASSWORD_CHARS = 8;
+export const COMMON_PASSWORD_MESSAGE =
+  'This password is on a list of the most common passwords, so it is among the first an attacker tries. Choose another one.';
 
 /** Returns a message when the password cannot be used, or undefined when it can. */
 export function passwordProblem(password: string): string | undefined {
@@ -10,6 +13,7 @@ export function passwordProblem(password: string): string | undefined {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
     return `Use at most ${MAX_PASSWORD_BYTES} bytes (about 72 plain letters; accented letters and emoji take more).`;
   }
+  if (isCommonPassword(password)) return COMMON_PASSWORD_MESSAGE;
   return undefined;
 }
 

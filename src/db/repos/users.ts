@@ -23,6 +23,16 @@ export function createUsersRepo(db: Db) {
     'SELECT id, email, password_hash FROM users WHERE email = ?',
   );
   const byId = db.prepare<[number], User>('SELECT id, email FROM users WHERE id = ?');
+  const hashById = db.prepare<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?');
+  const updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  const removeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+  const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+  // The foreign keys cascade to categories and transactions; sessions are deleted explicitly as well, so a
+  // deleted user's cookie is dead even on a connection opened without foreign_keys.
+  const deleteEverything = db.transaction((id: number): boolean => {
+    removeSessions.run(id);
+    return removeUser.run(id).changes === 1;
+  });
 
   return {
     /** Inserts a user and returns it; throws EmailTakenError if the address exists (case-insensitively). */
@@ -47,6 +57,21 @@ export function createUsersRepo(db: Db) {
     /** The user with this id, without the hash. */
     findUserById(id: number): User | undefined {
       return byId.get(id);
+    },
+
+    /** The stored hash of this user, for re-checking the password before a sensitive change. */
+    findPasswordHashById(id: number): string | undefined {
+      return hashById.get(id)?.password_hash;
+    },
+
+    /** Replaces the user's password hash; false when there is no such user. */
+    updatePasswordHash(id: number, passwordHash: string): boolean {
+      return updateHash.run(passwordHash, id).changes === 1;
+    },
+
+    /** Deletes the user, every session of theirs and (by cascade) all their data, in one transaction. */
+    deleteUserAndSessions(id: number): boolean {
+      return deleteEverything.immediate(id);
     },
   };
 }

@@ -2,9 +2,11 @@ import { Router, type Request } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { UsersRepo } from '../../db/repos/users.ts';
+import type { AuditLog } from '../../logger.ts';
 import type { AccountService } from '../../services/accounts.ts';
 import { safeLocalPath, textField } from '../form-fields.ts';
 import { redirectIfSignedIn } from '../middleware/auth.ts';
+import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 
 const GENERIC_LOGIN_ERROR = 'That email and password do not match an account.';
 
@@ -24,20 +26,30 @@ export function configurePassport(authenticator: passport.Authenticator, account
   });
 }
 
-function logIn(req: Request, user: Express.User): Promise<void> {
-  // passport regenerates the session id here, so a pre-login session id is useless to an attacker.
+/**
+ * Signs the user in on a new session id (passport regenerates it, so a session id seen before login, or before
+ * a password change, is useless to an attacker) and starts the absolute lifetime clock.
+ */
+export function logIn(req: Request, user: Express.User, now: () => number = Date.now): Promise<void> {
   return new Promise((resolve, reject) =>
     req.login(user, (err) => {
       if (err) return reject(err);
-      req.session.authenticatedAt = Date.now();
+      req.session.authenticatedAt = now();
       resolve();
     }),
   );
 }
 
 /** Registration, login and logout. */
-export function createAuthRouter(deps: { accounts: AccountService; authenticator: passport.Authenticator }): Router {
+export function createAuthRouter(deps: {
+  accounts: AccountService;
+  authenticator: passport.Authenticator;
+  limiters: AuthRateLimiters;
+  audit: AuditLog;
+  now?: () => number;
+}): Router {
   const router = Router();
+  const now = deps.now ?? Date.now;
 
   /* GET /register: the sign-up form. Anyone not signed in. */
   router.get('/register', redirectIfSignedIn, (_req, res) => {
@@ -45,7 +57,7 @@ export function createAuthRouter(deps: { accounts: AccountService; authenticator
   });
 
   /* POST /register: create the account and sign in. Anyone not signed in. */
-  router.post('/register', redirectIfSignedIn, async (req, res) => {
+  router.post('/register', redirectIfSignedIn, deps.limiters.register, async (req, res) => {
     const result = await deps.accounts.register({
       email: textField(req.body, 'email'),
       password: textField(req.body, 'password'),
@@ -58,7 +70,8 @@ export function createAuthRouter(deps: { accounts: AccountService; authenticator
         errors: result.errors,
       });
     }
-    await logIn(req, result.user);
+    await logIn(req, result.user, now);
+    deps.audit.record({ event: 'account.registered', userId: result.user.id, ip: clientIp(req) });
     req.session.flash = { kind: 'success', message: 'Welcome! Your account is ready.' };
     res.redirect(303, '/dashboard');
   });
@@ -73,12 +86,21 @@ export function createAuthRouter(deps: { accounts: AccountService; authenticator
     });
   });
 
-  /* POST /login: check the password with passport-local; one message for every failure. Anyone. */
-  router.post('/login', (req, res, next) => {
+  /*
+   * POST /login: check the password with passport-local; one message for every failure. Anyone.
+   * The rate limiters run first, so a locked-out guess costs no bcrypt work.
+   */
+  router.post('/login', ...deps.limiters.login, (req, res, next) => {
     const target = safeLocalPath(textField(req.body, 'next'), '/dashboard');
     deps.authenticator.authenticate('local', { session: false }, (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
       if (!user) {
+        const email = textField(req.body, 'email');
+        deps.audit.record({
+          event: 'login.failure',
+          userId: email ? (deps.accounts.findUserIdByEmail(email) ?? null) : null,
+          ip: clientIp(req),
+        });
         return res.status(401).render('auth/login', {
           title: 'Log in',
           values: { email: textField(req.body, 'email') ?? '' },
@@ -86,7 +108,10 @@ export function createAuthRouter(deps: { accounts: AccountService; authenticator
           error: GENERIC_LOGIN_ERROR,
         });
       }
-      logIn(req, user).then(() => res.redirect(303, target), next);
+      logIn(req, user, now).then(() => {
+        deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
+        res.redirect(303, target);
+      }, next);
     })(req, res, next);
   });
 

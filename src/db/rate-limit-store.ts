@@ -1,0 +1,85 @@
+import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { Db } from './open.ts';
+
+interface CounterRow {
+  hits: number;
+  reset_at: number;
+}
+
+/**
+ * express-rate-limit store on our SQLite file: fixed windows per key. Counters survive restarts and are shared
+ * by every process on the file, so neither a restart nor a second worker resets an attacker's budget.
+ */
+export class SqliteRateLimitStore implements Store {
+  readonly localKeys = false;
+  readonly prefix: string;
+  #windowMs = 60_000;
+  readonly #increment;
+  readonly #get;
+  readonly #decrement;
+  readonly #reset;
+  readonly #resetAll;
+  readonly #prune;
+
+  constructor(
+    db: Db,
+    prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.prefix = `${prefix}:`;
+    // One statement, so two concurrent attempts can never both read the same count.
+    this.#increment = db.prepare<[{ key: string; now: number; resetAt: number }], CounterRow>(
+      `INSERT INTO rate_limits (key, hits, reset_at) VALUES (@key, 1, @resetAt)
+       ON CONFLICT (key) DO UPDATE SET
+         hits     = CASE WHEN reset_at <= @now THEN 1 ELSE hits + 1 END,
+         reset_at = CASE WHEN reset_at <= @now THEN excluded.reset_at ELSE reset_at END
+       RETURNING hits, reset_at`,
+    );
+    this.#get = db.prepare<[string, number], CounterRow>('SELECT hits, reset_at FROM rate_limits WHERE key = ? AND reset_at > ?');
+    this.#decrement = db.prepare<[string, number]>(
+      'UPDATE rate_limits SET hits = max(hits - 1, 0) WHERE key = ? AND reset_at > ?',
+    );
+    this.#reset = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
+    this.#resetAll = db.prepare<[string]>('DELETE FROM rate_limits WHERE substr(key, 1, length(?1)) = ?1');
+    this.#prune = db.prepare<[number]>('DELETE FROM rate_limits WHERE reset_at <= ?');
+  }
+
+  /** Takes the window length from the limiter's options. */
+  init(options: Options): void {
+    this.#windowMs = options.windowMs;
+  }
+
+  /** Current count and reset time for a key, or undefined when its window is over. */
+  get(key: string): ClientRateLimitInfo | undefined {
+    const row = this.#get.get(this.prefix + key, this.now());
+    return row && { totalHits: row.hits, resetTime: new Date(row.reset_at) };
+  }
+
+  /** Counts one hit, starting a new window when the old one has ended. */
+  increment(key: string): ClientRateLimitInfo {
+    const now = this.now();
+    const row = this.#increment.get({ key: this.prefix + key, now, resetAt: now + this.#windowMs });
+    if (!row) throw new Error('rate limit counter was not written');
+    return { totalHits: row.hits, resetTime: new Date(row.reset_at) };
+  }
+
+  /** Takes back one hit (used for requests that should not count, such as a successful login). */
+  decrement(key: string): void {
+    this.#decrement.run(this.prefix + key, this.now());
+  }
+
+  /** Forgets one key's hits. */
+  resetKey(key: string): void {
+    this.#reset.run(this.prefix + key);
+  }
+
+  /** Forgets every key of this limiter. */
+  resetAll(): void {
+    this.#resetAll.run(this.prefix);
+  }
+
+  /** Deletes finished windows of every limiter; returns how many rows went. */
+  pruneExpired(): number {
+    return this.#prune.run(this.now()).changes;
+  }
+}

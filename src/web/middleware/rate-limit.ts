@@ -1,0 +1,137 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
+import type { Db } from '../../db/open.ts';
+import { SqliteRateLimitStore } from '../../db/rate-limit-store.ts';
+import type { AuditLog } from '../../logger.ts';
+import { normaliseEmail } from '../../services/accounts.ts';
+import { textField } from '../form-fields.ts';
+
+/** How many requests a key may make in one fixed window. */
+export interface RateLimitRule {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** Defaults: enough for a person who mistypes, far too few for guessing; a successful login gives its hit back. */
+export const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
+  loginPerIpAndEmail: { limit: 10, windowMs: MINUTE_MS },
+  loginPerAccount: { limit: 100, windowMs: HOUR_MS },
+  registerPerIp: { limit: 10, windowMs: HOUR_MS },
+});
+
+export type AuthRateLimits = { readonly [K in keyof typeof DEFAULT_AUTH_RATE_LIMITS]: RateLimitRule };
+
+export interface AuthRateLimiters {
+  /** Runs before passport on POST /login: per IP + email, then per account. */
+  readonly login: RequestHandler[];
+  /** Runs before any hashing on POST /register: per IP. */
+  readonly register: RequestHandler;
+  /** Deletes finished windows (server.ts may call it now and then). */
+  pruneExpired(): number;
+}
+
+/** The client address for limits and the audit log (express resolves proxies per the trust proxy setting). */
+export function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Email as typed in the form, normalised the way accounts are looked up; '' when missing or repeated. */
+function emailKey(req: Request): string {
+  return normaliseEmail(textField(req.body, 'email') ?? '');
+}
+
+function whenToRetry(resetAt: Date, nowMs: number): { seconds: number; text: string } {
+  const seconds = Math.max(1, Math.ceil((resetAt.getTime() - nowMs) / 1000));
+  const wait = seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+  const at = resetAt.toISOString().slice(11, 16);
+  return { seconds, text: `Wait ${wait} (until ${at} UTC) and try again.` };
+}
+
+/**
+ * The limiters on login and registration. Counters live in SQLite (rate_limits) so they survive restarts;
+ * over the limit the client gets 429, a Retry-After header and a page that says when to come back.
+ */
+export function createAuthRateLimiters(deps: {
+  db: Db;
+  audit: AuditLog;
+  userIdForEmail: (email: string) => number | undefined;
+  limits?: Partial<AuthRateLimits>;
+  now?: () => number;
+}): AuthRateLimiters {
+  const now = deps.now ?? Date.now;
+  const limits: AuthRateLimits = { ...DEFAULT_AUTH_RATE_LIMITS, ...deps.limits };
+  const stores: SqliteRateLimitStore[] = [];
+
+  const limiter = (
+    name: string,
+    rule: RateLimitRule,
+    key: (req: Request) => string,
+    message: string,
+    options: { skipSuccessfulRequests: boolean },
+  ): RequestHandler => {
+    const store = new SqliteRateLimitStore(deps.db, name, now);
+    stores.push(store);
+    return rateLimit({
+      windowMs: rule.windowMs,
+      limit: rule.limit,
+      store,
+      keyGenerator: key,
+      skipSuccessfulRequests: options.skipSuccessfulRequests,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      // The key generators below already fold IPv6 addresses to their /56 with ipKeyGenerator.
+      validate: { keyGeneratorIpFallback: false },
+      handler: (req: Request, res: Response) => {
+        const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
+        const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now());
+        const email = emailKey(req);
+        deps.audit.record({
+          event: 'rate_limit.lockout',
+          limiter: name,
+          userId: name.startsWith('login') && email !== '' ? (deps.userIdForEmail(email) ?? null) : null,
+          ip: clientIp(req),
+          retryAfterSeconds: retry.seconds,
+        });
+        res.set('Retry-After', String(retry.seconds));
+        res.set('Cache-Control', 'no-store');
+        res.status(429).render('errors/error', {
+          title: 'Too many attempts',
+          status: 429,
+          message: `${message} ${retry.text}`,
+          stack: undefined,
+        });
+      },
+    });
+  };
+
+  const ipKey = (req: Request) => ipKeyGenerator(clientIp(req));
+  return {
+    login: [
+      limiter(
+        'login-ip-email',
+        limits.loginPerIpAndEmail,
+        (req) => `${ipKey(req)}|${emailKey(req)}`,
+        'Too many login attempts for this email from your network.',
+        { skipSuccessfulRequests: true },
+      ),
+      limiter(
+        'login-account',
+        limits.loginPerAccount,
+        emailKey,
+        'Too many login attempts for this account, so it is locked for a while to protect it.',
+        { skipSuccessfulRequests: true },
+      ),
+    ],
+    register: limiter(
+      'register-ip',
+      limits.registerPerIp,
+      ipKey,
+      'Too many accounts were created from your network recently.',
+      { skipSuccessfulRequests: false },
+    ),
+    pruneExpired: () => stores.reduce((sum, store) => sum + store.pruneExpired(), 0),
+  };
+}
