@@ -1,23 +1,74 @@
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { SchemaTooNewError } from './db/migrate.ts';
 
-/** Turns a start-up failure into one line a person can act on, instead of a stack trace. */
-export function describeStartupError(err: unknown, config?: Config): string {
-  const e = err as { code?: string; message?: string; path?: string };
-  if (err instanceof SchemaTooNewError) return `Cannot start: ${err.message}`;
-  switch (e.code) {
-    case 'EADDRINUSE':
-      return `Cannot start: port ${config?.port ?? ''} on ${config?.host ?? ''} is already in use. Stop the other program or set PORT.`;
+interface SystemErrorLike {
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly path?: unknown;
+  readonly syscall?: unknown;
+}
+
+/** What start-up was doing when it failed; it decides which path a message names. */
+export interface StartupContext {
+  readonly config?: Config;
+  readonly stage?: 'config' | 'secret' | 'database' | 'listen';
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ').trim();
+}
+
+/**
+ * Turns a start-up failure into one line a person can act on, instead of a stack trace. Every line starts with
+ * "Cannot start:" so an operator (and the tests) can tell it from a log line.
+ */
+export function describeStartupError(err: unknown, context: StartupContext = {}): string {
+  const { config, stage } = context;
+  if (err instanceof ConfigError) {
+    // ConfigError lists one problem per line; a start-up message is one line, so join them.
+    const [, ...problems] = err.message.split('\n');
+    const listed = problems.map((line) => line.trim()).filter(Boolean);
+    return listed.length > 0 ? `Cannot start: invalid configuration: ${listed.join('; ')}` : `Cannot start: ${oneLine(err.message)}`;
+  }
+  if (err instanceof SchemaTooNewError) return `Cannot start: ${oneLine(err.message)}`;
+
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SystemErrorLike;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const where = typeof e.path === 'string' ? e.path : (config?.dataDir ?? 'the data folder');
+  const dbFile = config?.databasePath ?? 'the database file';
+  const address = `${config?.host ?? 'the host'}:${config?.port ?? '?'}`;
+
+  if (e.syscall === 'listen' || stage === 'listen') {
+    if (code === 'EADDRINUSE') return `Cannot start: port ${address} is already in use. Stop the other program or set PORT.`;
+    if (code === 'EACCES') return `Cannot start: no permission to listen on ${address}. Use a port above 1023 or set PORT.`;
+    if (code === 'EADDRNOTAVAIL') return `Cannot start: ${config?.host ?? 'HOST'} is not an address of this machine. Set HOST.`;
+  }
+  switch (code) {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return `Cannot start: no permission to write ${e.path ?? 'the data folder'}. Make it writable or set DATABASE_PATH.`;
+      return `Cannot start: no permission to write ${where}. Make the data folder writable or set DATABASE_PATH.`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `Cannot start: cannot create the data folder for ${dbFile}: part of that path is a file, not a folder. Set DATABASE_PATH to a path in a writable folder.`;
+    case 'ENOENT':
+      return `Cannot start: the data folder for ${dbFile} cannot be created (${where} does not exist and cannot be made). Set DATABASE_PATH.`;
+    case 'ENOSPC':
+      return `Cannot start: the disk holding ${dbFile} is full. Free some space.`;
     case 'SQLITE_NOTADB':
-      return 'Cannot start: the database file is not a SQLite database. Point DATABASE_PATH at the right file or restore a backup.';
+      return `Cannot start: ${dbFile} is not a SQLite database. Point DATABASE_PATH at the right file or restore a backup (npm run restore -- <file>).`;
+    case 'SQLITE_CORRUPT':
+      return `Cannot start: ${dbFile} is damaged. Restore a backup (npm run restore -- <file>).`;
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
-      return 'Cannot start: the database file cannot be opened for writing. Check the permissions of the data folder.';
-    default:
-      return `Cannot start: ${e.message ?? String(err)}`;
+    case 'SQLITE_READONLY_DIRECTORY':
+    case 'SQLITE_IOERR_WRITE':
+      return `Cannot start: ${dbFile} cannot be opened for writing. Check that DATABASE_PATH is a file in a folder this user can write.`;
+    case 'SQLITE_BUSY':
+      return `Cannot start: ${dbFile} is locked by another program (a restore in progress?). Try again when it has finished.`;
+    default: {
+      const message = typeof e.message === 'string' ? e.message : String(err);
+      return `Cannot start: ${oneLine(message)}${code ? ` (${code})` : ''}`;
+    }
   }
 }

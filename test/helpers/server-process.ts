@@ -1,0 +1,216 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TEST_PASSWORD, TEST_SECRET } from './app.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** How a spawned process ended. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A real `node src/server.ts` process, as an operator would run it. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** Base URL from the server's own "listening" log line, e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  readonly port: number;
+  /** Parsed JSON log lines written to stdout so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  stderr(): string;
+  readonly exited: Promise<ProcessExit>;
+  /** Sends SIGKILL and resolves once the process is gone. */
+  kill(): Promise<ProcessExit>;
+}
+
+/**
+ * Environment for a spawned server: only what it needs, so a developer's own .env or shell cannot change a test.
+ * dotenv never overrides variables that are set, so every value given here wins over a local .env file.
+ */
+export function serverEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    BCRYPT_COST: '4',
+    SESSION_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'info',
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** A temp folder for one test's database files; remove() deletes it. */
+export function tempDataDir(prefix = 'ledgerly-proc-'): { dir: string; dbPath: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, dbPath: path.join(dir, 'ledgerly.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Spawns a TypeScript entry point of ours (src/server.ts, src/tools/*.ts) with tsx, from the repo root. */
+export function spawnTs(entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs an entry point to completion and returns its exit and output. */
+export async function runToExit(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = [],
+  timeoutMs = 30_000,
+): Promise<ProcessExit & { stdout: string; stderr: string }> {
+  const child = spawnTs(entry, env, args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exit = await new Promise<ProcessExit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  clearTimeout(timer);
+  return { ...exit, stdout, stderr };
+}
+
+/** Starts src/server.ts and resolves when it logs "listening"; rejects with its stderr if it exits first. */
+export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServerProcess> {
+  const child = spawnTs('src/server.ts', env);
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let partial = '';
+  const exited = new Promise<ProcessExit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+  return new Promise<ServerProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not log "listening" within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      partial += chunk.toString();
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          entry = { msg: line };
+        }
+        logs.push(entry);
+        if (entry.msg === 'listening' && typeof entry.url === 'string') {
+          clearTimeout(timer);
+          const url = entry.url;
+          resolve({
+            child,
+            url,
+            port: Number(new URL(url).port),
+            logs,
+            stderr: () => stderr,
+            exited,
+            kill: () => {
+              if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    void exited.then((exit) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${exit.code ?? exit.signal}) before listening; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Reads the CSRF token from a page's form. */
+export function csrfTokenIn(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('page has no CSRF field');
+  return match[1];
+}
+
+/** The answer to one request: status, where a redirect points, and the body. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly location: string | null;
+  readonly text: string;
+}
+
+/**
+ * A browser-like client of a real server: keeps cookies, does not follow redirects (a 303 is the acknowledgement
+ * the tests count), and can be pointed at a new base URL when the server restarts on another port.
+ */
+export class HttpClient {
+  readonly #cookies = new Map<string, string>();
+
+  constructor(public baseUrl: string) {}
+
+  /** GET a path and return the answer. */
+  async get(pathname: string): Promise<HttpAnswer> {
+    return this.#send(pathname, { method: 'GET' });
+  }
+
+  /** POST a urlencoded form. */
+  async postForm(pathname: string, fields: Record<string, string>): Promise<HttpAnswer> {
+    return this.#send(pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  /** The CSRF token of the form on a page, read as a browser would submit it. */
+  async csrfToken(pathname: string): Promise<string> {
+    const page = await this.get(pathname);
+    if (page.status !== 200) throw new Error(`GET ${pathname} answered ${page.status}`);
+    return csrfTokenIn(page.text);
+  }
+
+  async #send(pathname: string, init: RequestInit): Promise<HttpAnswer> {
+    const headers = new Headers(init.headers);
+    if (this.#cookies.size > 0) {
+      headers.set('cookie', [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+    }
+    const res = await fetch(new URL(pathname, this.baseUrl), { ...init, headers, redirect: 'manual' });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const eq = pair!.indexOf('=');
+      if (eq > 0) this.#cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+    }
+    return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+  }
+}
+
+/** Registers an account through the real form on a running server; the client comes back signed in. */
+export async function registerOverHttp(baseUrl: string, email: string, password = TEST_PASSWORD): Promise<HttpClient> {
+  const client = new HttpClient(baseUrl);
+  const token = await client.csrfToken('/register');
+  const res = await client.postForm('/register', { _csrf: token, email, password, confirmPassword: password });
+  if (res.status !== 303) throw new Error(`registration of ${email} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  return client;
+}
+
+/** Signs in through the real login form; each call gives a separate session (a separate browser). */
+export async function loginOverHttp(baseUrl: string, email: string, password = TEST_PASSWORD): Promise<HttpClient> {
+  const client = new HttpClient(baseUrl);
+  const token = await client.csrfToken('/login');
+  const res = await client.postForm('/login', { _csrf: token, email, password });
+  if (res.status !== 303) throw new Error(`login of ${email} answered ${res.status}`);
+  return client;
+}
+
+/** Resolves after ms milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
