@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import request from 'supertest';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { auditEvents, countRows, createSecurityContext } from '../helpers/security.ts';
+
+const EMAIL = 'victim@example.com';
+
+async function attemptLogin(agent: Agent, password: string, email = EMAIL, ip?: string) {
+  const token = await tokenFor(agent, '/login');
+  const req = agent.post('/login').type('form');
+  if (ip) req.set('X-Forwarded-For', ip);
+  return req.send({ _csrf: token, email, password });
+}
+
+describe('brute-force limits', () => {
+  test('the 11th login attempt in a minute for one IP and email gets 429 with Retry-After, even with the right password', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const attacker = request.agent(ctx.app);
+    for (let i = 0; i < 10; i++) assert.equal((await attemptLogin(attacker, `wrong guess ${i}`)).status, 401);
+    const failuresBefore = auditEvents(ctx, 'login.failure').length;
+
+    const blocked = await attemptLogin(attacker, TEST_PASSWORD);
+
+    assert.equal(blocked.status, 429);
+    const retryAfter = Number(blocked.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After was ${blocked.headers['retry-after']}`);
+    assert.match(blocked.text, /Too many login attempts/);
+    assert.match(blocked.text, /Wait \d+ seconds \(until \d\d:\d\d UTC\) and try again/);
+    // The limiter answered before passport: no password check ran, so no new failure was recorded.
+    assert.equal(auditEvents(ctx, 'login.failure').length, failuresBefore);
+    assert.equal((await attacker.get('/dashboard')).status, 303, 'the blocked correct password did not sign in');
+    const lockouts = auditEvents(ctx, 'rate_limit.lockout');
+    assert.equal(lockouts.length, 1);
+    assert.equal(lockouts[0]!.limiter, 'login-ip-email');
+  });
+
+  test('after the window passes the same user can log in again', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const agent = request.agent(ctx.app);
+    for (let i = 0; i < 11; i++) await attemptLogin(agent, 'not the password');
+    assert.equal((await attemptLogin(agent, TEST_PASSWORD)).status, 429);
+
+    ctx.clock.advance(61_000);
+
+    const res = await attemptLogin(agent, TEST_PASSWORD);
+    assert.equal(res.status, 303);
+    assert.equal((await agent.get('/dashboard')).status, 200);
+  });
+
+  test('the per IP and email limit does not lock the same email out from another address, nor another email', async (t) => {
+    const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const agent = request.agent(ctx.app);
+    for (let i = 0; i < 11; i++) await attemptLogin(agent, 'bad password here', EMAIL, '203.0.113.9');
+    assert.equal((await attemptLogin(agent, TEST_PASSWORD, EMAIL, '203.0.113.9')).status, 429);
+
+    assert.equal((await attemptLogin(agent, 'bad password here', 'someone@example.com', '203.0.113.9')).status, 401);
+    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.7')).status, 303);
+  });
+
+  test('one account gets at most 100 attempts an hour however many addresses they come from', async (t) => {
+    const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
+    t.after(() => ctx.cleanup());
+    const owner = await registerUser(ctx.app, EMAIL);
+    const agent = request.agent(ctx.app);
+    for (let i = 0; i < 100; i++) {
+      const res = await attemptLogin(agent, `guess number ${i}`, EMAIL, `10.0.${Math.floor(i / 200)}.${i % 200}`);
+      assert.equal(res.status, 401, `attempt ${i + 1}`);
+    }
+
+    const blocked = await attemptLogin(agent, TEST_PASSWORD, EMAIL, '192.0.2.200');
+
+    assert.equal(blocked.status, 429);
+    assert.match(blocked.text, /locked for a while/);
+    assert.ok(Number(blocked.headers['retry-after']) > 60, 'the account lock lasts up to an hour');
+    const lockout = auditEvents(ctx, 'rate_limit.lockout')[0];
+    assert.equal(lockout?.limiter, 'login-account');
+    assert.equal(typeof lockout?.userId, 'number');
+    // The owner's existing session is unaffected.
+    assert.equal((await owner.get('/dashboard')).status, 200);
+  });
+
+  test('a successful login gives its hit back, so a user who logs in often is never locked out', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    for (let i = 0; i < 15; i++) {
+      const agent = request.agent(ctx.app);
+      assert.equal((await attemptLogin(agent, TEST_PASSWORD)).status, 303, `login ${i + 1}`);
+    }
+  });
+
+  test('lockouts survive a restart because the counters live in the database', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const agent = request.agent(ctx.app);
+    for (let i = 0; i < 10; i++) await attemptLogin(agent, 'wrong wrong wrong');
+    assert.ok(countRows(ctx, 'rate_limits') > 0);
+
+    ctx.restart();
+
+    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD)).status, 429);
+  });
+
+  test('registration is limited per IP: the 11th sign-up in an hour gets 429 and creates no account', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    for (let i = 0; i < 10; i++) await registerUser(ctx.app, `user${i}@example.com`);
+    const usersBefore = countRows(ctx, 'users');
+    assert.equal(usersBefore, 10);
+
+    const agent = request.agent(ctx.app);
+    const token = await tokenFor(agent, '/register');
+    const res = await agent
+      .post('/register')
+      .type('form')
+      .send({ _csrf: token, email: 'one-too-many@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+
+    assert.equal(res.status, 429);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.match(res.text, /Too many accounts were created from your network/);
+    assert.equal(countRows(ctx, 'users'), usersBefore);
+    assert.equal(auditEvents(ctx, 'rate_limit.lockout')[0]?.limiter, 'register-ip');
+  });
+});
