@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { latestSchemaVersion } from '../../src/db/migrate.ts';
+import { runToExit, serverEnv, tempDataDir } from '../helpers/server-process.ts';
+
+/**
+ * Each fault is produced for real and the real server is spawned on it. What an operator must see: exit code 1,
+ * exactly one line on stderr starting "Cannot start:", naming the cause, and no stack trace.
+ */
+async function startExpectingFailure(env: NodeJS.ProcessEnv) {
+  const result = await runToExit('src/server.ts', env, [], 30_000);
+  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+  return { ...result, lines };
+}
+
+function assertOneCleanLine(result: { code: number | null; lines: string[]; stderr: string; stdout: string }): string {
+  assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
+  assert.equal(result.lines.length, 1, `exactly one line on stderr, got:\n${result.stderr}`);
+  const line = result.lines[0]!;
+  assert.match(line, /^Cannot start: /);
+  assert.doesNotMatch(result.stderr + result.stdout, /\n\s+at .+:\d+:\d+|\bat (?:Object|Module|new |async )/, 'no stack trace');
+  assert.doesNotMatch(result.stdout, /"msg":"listening"/, 'it never started listening');
+  return line;
+}
+
+test('a data folder that cannot be created (a file sits where a folder should be) stops start-up with one line', async (t) => {
+  // Tests run as root, which ignores permission bits, so "not writable" is made with something root cannot do
+  // either: creating a folder below a regular file fails with ENOTDIR for everyone.
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const blocker = path.join(tmp.dir, 'not-a-folder');
+  writeFileSync(blocker, 'a plain file\n');
+  const dbPath = path.join(blocker, 'data', 'ledgerly.sqlite');
+
+  for (const secret of ['set', 'unset'] as const) {
+    // Without SESSION_SECRET the first write is the secret file; with it, the database. Both must read well.
+    const env = serverEnv({ DATABASE_PATH: dbPath, ...(secret === 'unset' ? { SESSION_SECRET: undefined } : {}) });
+    const line = assertOneCleanLine(await startExpectingFailure(env));
+    assert.match(line, /data folder/);
+    assert.ok(line.includes(dbPath), `names the path: ${line}`);
+    assert.match(line, /DATABASE_PATH/);
+  }
+});
+
+test('a data folder that is not writable even for root (immutable attribute) stops start-up with one line', async (t) => {
+  const tmp = tempDataDir();
+  const folder = path.join(tmp.dir, 'locked');
+  mkdirSync(folder);
+  // chattr +i makes a folder unwritable for root too; it needs CAP_LINUX_IMMUTABLE and an ext2/3/4-like disk.
+  const lock = spawnSync('chattr', ['+i', folder]);
+  t.after(() => {
+    spawnSync('chattr', ['-i', folder]);
+    tmp.remove();
+  });
+  if (lock.status !== 0) {
+    t.skip(`chattr +i is not possible here (${lock.error?.message ?? lock.stderr.toString().trim()}); the ENOTDIR case above still runs`);
+    return;
+  }
+  const dbPath = path.join(folder, 'ledgerly.sqlite');
+  for (const secret of ['set', 'unset'] as const) {
+    const env = serverEnv({ DATABASE_PATH: dbPath, ...(secret === 'unset' ? { SESSION_SECRET: undefined } : {}) });
+    const line = assertOneCleanLine(await startExpectingFailure(env));
+    assert.ok(line.includes(folder), `names the folder or file: ${line}`);
+    assert.match(line, /writ/);
+  }
+});
+
+test('a database file that is not a SQLite database stops start-up with one line and is left untouched', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const content = 'date,amount\n2026-01-01,12.50\n'.repeat(200);
+  writeFileSync(tmp.dbPath, content);
+
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath })));
+  assert.match(line, /is not a SQLite database/);
+  assert.ok(line.includes(tmp.dbPath));
+  assert.equal(readFileSync(tmp.dbPath, 'utf8'), content, 'the file is not overwritten');
+});
+
+test('a schema newer than the code stops start-up with one line and leaves the version as it was', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const newer = latestSchemaVersion() + 5;
+  const db = new Database(tmp.dbPath);
+  db.exec('CREATE TABLE from_the_future (id INTEGER PRIMARY KEY)');
+  db.pragma(`user_version = ${newer}`);
+  db.close();
+
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath })));
+  assert.match(line, new RegExp(`schema is version ${newer}`));
+  assert.match(line, new RegExp(`only knows up to ${latestSchemaVersion()}`));
+
+  const after = new Database(tmp.dbPath, { readonly: true });
+  t.after(() => after.close());
+  assert.equal(after.pragma('user_version', { simple: true }), newer);
+});
+
+test('a port already in use stops start-up with one line naming the port', async (t) => {
+  const tmp = tempDataDir();
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    blocker.close();
+    tmp.remove();
+  });
+  const address = blocker.address();
+  assert.ok(address && typeof address === 'object');
+
+  const result = await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, PORT: String(address.port) }));
+  const line = assertOneCleanLine(result);
+  assert.match(line, /already in use/);
+  assert.ok(line.includes(`:${address.port}`), `names the port: ${line}`);
+});
+
+test('invalid configuration stops start-up with one line listing every problem', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, PORT: 'eighty', CURRENCY: 'DOLLARS', SESSION_SECRET: 'short' });
+  const line = assertOneCleanLine(await startExpectingFailure(env));
+  assert.match(line, /invalid configuration/);
+  for (const name of ['PORT', 'CURRENCY', 'SESSION_SECRET']) assert.ok(line.includes(`${name}:`), `mentions ${name}: ${line}`);
+});
+
+test('production refuses a cheap bcrypt cost with one line', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, NODE_ENV: 'production', BCRYPT_COST: '4' });
+  const line = assertOneCleanLine(await startExpectingFailure(env));
+  assert.match(line, /BCRYPT_COST: must be at least 12 in production/);
+});
