@@ -1,0 +1,118 @@
+import type { Db } from '../open.ts';
+import type { TransactionType } from './transactions.ts';
+
+/** One validated CSV row, ready to be written. */
+export interface ImportRow {
+  /** Line in the file where the row starts, for messages. */
+  readonly line: number;
+  readonly occurredOn: string;
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly description: string;
+  /** Category name as written in the file; '' means uncategorised. */
+  readonly categoryName: string;
+}
+
+/** What to do with rows the file and the user's data disagree on. */
+export interface ImportWriteOptions {
+  /** 'create' adds categories the user does not have yet; 'uncategorised' leaves those rows without one. */
+  readonly unknownCategories: 'create' | 'uncategorised';
+  /** Write rows that look like an existing transaction instead of skipping them. */
+  readonly keepDuplicates: boolean;
+}
+
+/** What one import transaction wrote. */
+export interface ImportWriteResult {
+  readonly inserted: number;
+  /** Lines of rows that matched an existing transaction (skipped unless duplicates were kept). */
+  readonly duplicateLines: number[];
+  /** Names of categories the import created, as "kind:name". */
+  readonly createdCategories: { kind: TransactionType; name: string }[];
+}
+
+// The categories index is NOCASE, which folds ASCII letters only; matching in JavaScript must fold the same way
+// or "Über" and "über" (two different categories to SQLite) would collide here.
+function categoryKey(kind: TransactionType, name: string): string {
+  return `${kind}\u0000${name.replace(/[A-Z]/g, (c) => c.toLowerCase())}`;
+}
+
+/** Prepared statements for CSV import: category lookup and creation, duplicate checks, bulk insert. */
+export function createImportsRepo(db: Db) {
+  const categories = db.prepare<[number], { id: number; kind: TransactionType; name: string }>(
+    'SELECT id, kind, name FROM categories WHERE user_id = ?',
+  );
+  const insertCategory = db.prepare<[number, string, string]>(
+    'INSERT INTO categories (user_id, kind, name) VALUES (?, ?, ?)',
+  );
+  // Seeks the (user_id, occurred_on) prefix of the date index, then checks that day's few rows.
+  const duplicate = db.prepare<[number, string, number, string, string], { found: number }>(
+    `SELECT 1 AS found FROM transactions
+      WHERE user_id = ? AND occurred_on = ? AND amount_cents = ? AND type = ? AND description = ? LIMIT 1`,
+  );
+  const insertTransaction = db.prepare<[number, string, number, string, string, number | null]>(
+    `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+
+  function loadCategoryIndex(userId: number): Map<string, number> {
+    const index = new Map<string, number>();
+    for (const c of categories.iterate(userId)) index.set(categoryKey(c.kind, c.name), c.id);
+    return index;
+  }
+
+  const writeAll = db.transaction(
+    (userId: number, rows: readonly ImportRow[], options: ImportWriteOptions): ImportWriteResult => {
+      const index = loadCategoryIndex(userId);
+      // Duplicates are judged against what existed before this import, so two identical rows in one file
+      // (two coffees on the same day) are both written.
+      const isDuplicate = rows.map((r) => isExisting(userId, r));
+      const duplicateLines: number[] = [];
+      const createdCategories: { kind: TransactionType; name: string }[] = [];
+      let inserted = 0;
+      rows.forEach((row, i) => {
+        if (isDuplicate[i]) {
+          duplicateLines.push(row.line);
+          if (!options.keepDuplicates) return;
+        }
+        let categoryId: number | null = null;
+        if (row.categoryName !== '') {
+          const key = categoryKey(row.type, row.categoryName);
+          const known = index.get(key);
+          if (known !== undefined) categoryId = known;
+          else if (options.unknownCategories === 'create') {
+            categoryId = Number(insertCategory.run(userId, row.type, row.categoryName).lastInsertRowid);
+            index.set(key, categoryId);
+            createdCategories.push({ kind: row.type, name: row.categoryName });
+          }
+        }
+        insertTransaction.run(userId, row.type, row.amountCents, row.occurredOn, row.description, categoryId);
+        inserted += 1;
+      });
+      return { inserted, duplicateLines, createdCategories };
+    },
+  );
+
+  function isExisting(userId: number, row: ImportRow): boolean {
+    return duplicate.get(userId, row.occurredOn, row.amountCents, row.type, row.description) !== undefined;
+  }
+
+  return {
+    /** True when the user already has a transaction with this date, amount, type and description. */
+    isLikelyDuplicate(userId: number, row: ImportRow): boolean {
+      return isExisting(userId, row);
+    },
+
+    /** Whether the user has a category of this kind and name (ASCII case-insensitive, as the unique index). */
+    categoryIndexFor(userId: number): (kind: TransactionType, name: string) => boolean {
+      const index = loadCategoryIndex(userId);
+      return (kind, name) => index.has(categoryKey(kind, name));
+    },
+
+    /** Writes all rows in one immediate transaction: every row or, on any failure, none. */
+    writeImportedRows(userId: number, rows: readonly ImportRow[], options: ImportWriteOptions): ImportWriteResult {
+      return writeAll.immediate(userId, rows, options);
+    },
+  };
+}
+
+export type ImportsRepo = ReturnType<typeof createImportsRepo>;

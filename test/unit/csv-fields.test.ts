@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { parseCsvAmount } from '../../src/services/csv-amount.ts';
+import { neutraliseCsvCell, restoreCsvCell } from '../../src/services/csv-cells.ts';
+import { parseCsvDate } from '../../src/services/csv-date.ts';
+import { centsToDecimalString, MAX_AMOUNT_CENTS } from '../../src/services/money.ts';
+import {
+  checkCsvRecord,
+  guessColumns,
+  LEDGERLY_EXPORT_MAPPING,
+  sniffCsvDelimiter,
+  type ImportMapping,
+} from '../../src/services/csv-import.ts';
+
+describe('formula neutralisation', () => {
+  for (const trigger of ['=', '+', '-', '@', '\t', '\r']) {
+    test(`a cell starting with ${JSON.stringify(trigger)} gets a leading quote and comes back unchanged`, () => {
+      const value = `${trigger}SUM(A1:A9)`;
+      assert.equal(neutraliseCsvCell(value), `'${value}`);
+      assert.equal(restoreCsvCell(neutraliseCsvCell(value)), value);
+    });
+  }
+
+  test('ordinary text, and quotes not followed by a trigger, pass through both ways untouched', () => {
+    for (const value of ['Groceries', "'Tis the season", "''", 'a=b', ' =x']) {
+      assert.equal(neutraliseCsvCell(value), value);
+      assert.equal(restoreCsvCell(value), value);
+    }
+  });
+
+  test('a value that already starts with quotes before a trigger survives the round trip exactly', () => {
+    assert.equal(neutraliseCsvCell("'=x"), "''=x");
+    assert.equal(restoreCsvCell("''=x"), "'=x");
+  });
+
+  test('restore(neutralise(s)) is s for any string, and neutralised cells never start with a trigger', () => {
+    const text = fc.string({ unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', 'a', ' ', '"') });
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (s) => {
+        const written = neutraliseCsvCell(s);
+        assert.equal(restoreCsvCell(written), s);
+        assert.doesNotMatch(written, /^[=+\-@\t\r]/);
+      }),
+    );
+  });
+});
+
+describe('parseCsvAmount', () => {
+  const accepted: [string, 'dot' | 'comma', number, boolean][] = [
+    ['1234.50', 'dot', 123450, false],
+    ['1,234.50', 'dot', 123450, false],
+    ['-12.5', 'dot', 1250, true],
+    ['+7', 'dot', 700, false],
+    ['.75', 'dot', 75, false],
+    ['1234,50', 'comma', 123450, false],
+    ['1.234,50', 'comma', 123450, false],
+    ['1 234,5', 'comma', 123450, false],
+    ['-0,01', 'comma', 1, true],
+    ['1000000000.00', 'dot', MAX_AMOUNT_CENTS, false],
+  ];
+  for (const [input, separator, cents, negative] of accepted) {
+    test(`reads ${JSON.stringify(input)} with a ${separator} as ${negative ? '-' : ''}${cents} cents`, () => {
+      assert.deepEqual(parseCsvAmount(input, separator), { ok: true, value: { cents, negative } });
+    });
+  }
+
+  const rejected: [string, 'dot' | 'comma', RegExp][] = [
+    ['1.005', 'dot', /more than two decimal places/],
+    ['1,005', 'comma', /more than two decimal places/],
+    ['', 'dot', /empty/],
+    ['   ', 'dot', /empty/],
+    ['0.00', 'dot', /zero/],
+    ['=1+2', 'dot', /not a number/],
+    ['12.', 'dot', /no cents/],
+    ['1.234,50', 'dot', /not a number/],
+    ['$12', 'dot', /not a number/],
+    ['1e3', 'dot', /not a number/],
+    ['1000000000.01', 'dot', /larger than/],
+    ['99999999999999999999', 'dot', /larger than/],
+  ];
+  for (const [input, separator, message] of rejected) {
+    test(`refuses ${JSON.stringify(input)} with a ${separator} and says why`, () => {
+      const result = parseCsvAmount(input, separator);
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.error, message);
+    });
+  }
+
+  test('every amount the export writes parses back to the same cents', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
+        assert.deepEqual(parseCsvAmount(centsToDecimalString(cents), 'dot'), { ok: true, value: { cents, negative: false } });
+        const comma = centsToDecimalString(cents).replace('.', ',');
+        assert.deepEqual(parseCsvAmount(`-${comma}`, 'comma'), { ok: true, value: { cents, negative: true } });
+      }),
+    );
+  });
+});
+
+describe('parseCsvDate', () => {
+  test('reads each supported layout into the same day', () => {
+    assert.deepEqual(parseCsvDate('2026-03-14', 'YYYY-MM-DD'), { ok: true, value: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('14/03/2026', 'DD/MM/YYYY'), { ok: true, value: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('03/14/2026', 'MM/DD/YYYY'), { ok: true, value: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('14.3.2026', 'DD.MM.YYYY'), { ok: true, value: '2026-03-14' });
+  });
+
+  test('refuses impossible days, other layouts and empty cells', () => {
+    for (const [input, format] of [
+      ['2026-02-30', 'YYYY-MM-DD'],
+      ['31/04/2026', 'DD/MM/YYYY'],
+      ['14/03/2026', 'MM/DD/YYYY'],
+      ['2026-03-14', 'DD.MM.YYYY'],
+      ['', 'YYYY-MM-DD'],
+      ['yesterday', 'YYYY-MM-DD'],
+    ] as const) {
+      assert.equal(parseCsvDate(input, format).ok, false, `${input} as ${format}`);
+    }
+  });
+});
+
+describe('checkCsvRecord', () => {
+  const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));
+  const signMapping: ImportMapping = {
+    ...LEDGERLY_EXPORT_MAPPING,
+    typeColumn: null,
+    categoryColumn: null,
+    descriptionColumn: 2,
+    amountColumn: 1,
+    dateFormat: 'DD.MM.YYYY',
+    decimalSeparator: 'comma',
+  };
+
+  test('a row of our own export becomes the transaction it came from, formula guard undone', () => {
+    const result = checkCsvRecord(cells('2026-01-02', 'expense', "'=Fun", '12.50', "'-5 refund"), 7, LEDGERLY_EXPORT_MAPPING);
+    assert.deepEqual(result, {
+      ok: true,
+      row: { line: 7, occurredOn: '2026-01-02', type: 'expense', amountCents: 1250, description: '-5 refund', categoryName: '=Fun' },
+    });
+  });
+
+  test('without a type column a negative amount is an expense and a positive one income', () => {
+    const out = checkCsvRecord(cells('02.01.2026', '-1.234,56', 'Rent'), 2, signMapping);
+    const back = checkCsvRecord(cells('02.01.2026', '20,00', 'Refund'), 3, signMapping);
+    assert.ok(out.ok && back.ok);
+    assert.equal(out.row.type, 'expense');
+    assert.equal(out.row.amountCents, 123456);
+    assert.equal(back.row.type, 'income');
+  });
+
+  test('every problem in a row is listed in one reason', () => {
+    const result = checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING);
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.match(result.reason, /not a real day/);
+      assert.match(result.reason, /not income or expense/);
+      assert.match(result.reason, /more than two decimal places/);
+      assert.match(result.reason, /description is longer than 200/);
+    }
+  });
+
+  test('invalid UTF-8 in a mapped column is refused, not silently replaced', () => {
+    const fields = cells('2026-01-02', 'expense', '', '1.00', '');
+    fields[4] = Buffer.from([0x43, 0x61, 0x66, 0xe9]); // "Café" in Latin-1
+    const result = checkCsvRecord(fields, 9, LEDGERLY_EXPORT_MAPPING);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.reason, /column 5 has bytes that are not valid UTF-8/);
+  });
+
+  test('a row with too few columns says how many it has and needs', () => {
+    const result = checkCsvRecord(cells('2026-01-02', 'expense'), 3, LEDGERLY_EXPORT_MAPPING);
+    assert.deepEqual(result, { ok: false, reason: 'the row has 2 columns; the mapping needs 5' });
+  });
+});
+
+describe('guessing the file layout', () => {
+  test('the delimiter is the separator used most outside quotes on the first line', () => {
+    assert.equal(sniffCsvDelimiter('date,type,category,amount,description'), ',');
+    assert.equal(sniffCsvDelimiter('Datum;Betrag;"Text, mit Komma"'), ';');
+    assert.equal(sniffCsvDelimiter('date\tamount\tmemo'), '\t');
+  });
+
+  test('columns are guessed from header names in any order', () => {
+    assert.deepEqual(guessColumns(['Memo', 'Booking date', 'Amount', 'Category']), {
+      dateColumn: 1,
+      amountColumn: 2,
+      typeColumn: null,
+      categoryColumn: 3,
+      descriptionColumn: 0,
+    });
+    assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description']), {
+      dateColumn: 0,
+      typeColumn: 1,
+      categoryColumn: 2,
+      amountColumn: 3,
+      descriptionColumn: 4,
+    });
+  });
+});
