@@ -1,10 +1,11 @@
 import type { Express } from 'express';
+import request from 'supertest';
 import { createApp } from '../../src/app.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
-import { createTestContext, TEST_SECRET, type TestContext } from './app.ts';
+import { createTestContext, TEST_SECRET, tokenFor, type Agent, type TestContext } from './app.ts';
 
 /** A clock the test moves by hand. */
 export interface ManualClock {
@@ -75,4 +76,25 @@ export function auditEvents(ctx: SecurityContext, event?: string): LogLine[] {
 /** Count of rows in a table (the table name comes from the test, never from input). */
 export function countRows(ctx: TestContext, table: string): number {
   return (ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/** Signs in through the real login form on a fresh agent; fails the test if the login does not succeed. */
+export async function logInAgent(app: Express, email: string, password: string): Promise<Agent> {
+  const agent = request.agent(app);
+  const token = await tokenFor(agent, '/login');
+  const res = await agent.post('/login').type('form').send({ _csrf: token, email, password });
+  if (res.status !== 303) throw new Error(`login failed with ${res.status}`);
+  return agent;
+}
+
+/** Session ids stored for a user. */
+export function sessionIdsOf(ctx: TestContext, userId: number): string[] {
+  return (ctx.db.prepare('SELECT sid FROM sessions WHERE user_id = ? ORDER BY sid').all(userId) as { sid: string }[]).map((r) => r.sid);
+}
+
+/** The id of the user with this email. */
+export function userIdOf(ctx: TestContext, email: string): number {
+  const row = ctx.db.prepare('SELECT id FROM users WHERE email = ?').get(email) as { id: number } | undefined;
+  if (!row) throw new Error(`no user ${email}`);
+  return row.id;
 }

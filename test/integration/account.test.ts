@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import request from 'supertest';
+import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
+
+const NEW_PASSWORD = 'a brand new passphrase';
+
+async function changePassword(agent: Agent, fields: Record<string, string>) {
+  const token = await tokenFor(agent, '/account');
+  return agent.post('/account/password').type('form').send({ _csrf: token, ...fields });
+}
+
+function passwordHashOf(ctx: { db: { prepare(sql: string): { get(...a: unknown[]): unknown } } }, email: string): string {
+  return (ctx.db.prepare('SELECT password_hash FROM users WHERE email = ?').get(email) as { password_hash: string }).password_hash;
+}
+
+describe('common passwords', () => {
+  for (const common of ['password1', 'PassWord1', 'iloveyou', 'qwertyuiop']) {
+    test(`registration refuses the common password "${common}" with a clear message and creates no account`, async (t) => {
+      const ctx = createSecurityContext();
+      t.after(() => ctx.cleanup());
+      const agent = request.agent(ctx.app);
+      const token = await tokenFor(agent, '/register');
+      const res = await agent
+        .post('/register')
+        .type('form')
+        .send({ _csrf: token, email: 'new@example.com', password: common, confirmPassword: common });
+      assert.equal(res.status, 422);
+      assert.match(res.text, /on a list of the most common passwords/);
+      assert.match(res.text, /value="new@example.com"/, 'the email is kept');
+      assert.equal(countRows(ctx, 'users'), 0);
+    });
+  }
+
+  test('changing to a common password is refused and the old password keeps working', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const before = passwordHashOf(ctx, 'ann@example.com');
+    const res = await changePassword(agent, { currentPassword: TEST_PASSWORD, newPassword: 'letmein123', confirmPassword: 'letmein123' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /on a list of the most common passwords/);
+    assert.equal(passwordHashOf(ctx, 'ann@example.com'), before);
+  });
+});
+
+describe('the account page', () => {
+  test('is only for signed-in users', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const res = await request(ctx.app).get('/account');
+    assert.equal(res.status, 303);
+    assert.match(res.headers.location ?? '', /^\/login/);
+  });
+
+  test('shows the email, the three forms and how many other sessions there are', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const res = await agent.get('/account');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /ann@example.com/);
+    assert.match(res.text, /<label for="currentPassword">Current password<\/label>/);
+    assert.match(res.text, /Log out other sessions/);
+    assert.match(res.text, /Delete account/);
+    assert.match(res.text, /data-other-sessions="1"/);
+    assert.match(res.text, /href="\/css\/account.css"/);
+  });
+});
+
+describe('changing the password', () => {
+  test('a wrong current password is refused and nothing changes', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const before = passwordHashOf(ctx, 'ann@example.com');
+    const res = await changePassword(agent, { currentPassword: 'not my password', newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /That is not your current password/);
+    assert.equal(passwordHashOf(ctx, 'ann@example.com'), before);
+    assert.equal((await agent.get('/dashboard')).status, 200, 'still signed in');
+  });
+
+  test('mismatched confirmation is refused and nothing changes', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const before = passwordHashOf(ctx, 'ann@example.com');
+    const res = await changePassword(agent, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: 'something else entirely' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /The two new passwords do not match/);
+    assert.equal(passwordHashOf(ctx, 'ann@example.com'), before);
+  });
+
+  test('succeeds with the current password, rotates the session id and ends every other session', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const phone = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const userId = userIdOf(ctx, 'ann@example.com');
+    const sidsBefore = sessionIdsOf(ctx, userId);
+    assert.equal(sidsBefore.length, 2);
+
+    const res = await changePassword(agent, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/account');
+    const sidsAfter = sessionIdsOf(ctx, userId);
+    assert.equal(sidsAfter.length, 1, 'only the session that changed the password remains');
+    assert.ok(!sidsBefore.includes(sidsAfter[0]!), 'its id is new');
+    const page = await agent.get('/account');
+    assert.equal(page.status, 200, 'this browser is still signed in');
+    assert.match(page.text, /Password changed/);
+    assert.equal((await phone.get('/dashboard')).status, 303, 'the other device is signed out');
+
+    await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
+    await logInAgent(ctx.app, 'ann@example.com', NEW_PASSWORD);
+  });
+});
+
+describe('logging out other sessions', () => {
+  test('ends the other sessions of this user only and keeps this one', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const laptop = await registerUser(ctx.app, 'ann@example.com');
+    const phone = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const tablet = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+
+    const token = await tokenFor(laptop, '/account');
+    const res = await laptop.post('/account/sessions/logout-others').type('form').send({ _csrf: token });
+
+    assert.equal(res.status, 303);
+    const page = await laptop.get('/account');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Logged out 2 other sessions/);
+    assert.match(page.text, /data-other-sessions="0"/);
+    assert.equal((await phone.get('/dashboard')).status, 303);
+    assert.equal((await tablet.get('/dashboard')).status, 303);
+    assert.equal((await bob.get('/dashboard')).status, 200, "another user's session is untouched");
+  });
+});
+
+describe('deleting the account', () => {
+  test('a wrong password deletes nothing', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await addTransaction(agent, { amount: '12.00', description: 'Lunch' });
+    const token = await tokenFor(agent, '/account');
+    const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: 'not my password' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /That is not your password, so nothing was deleted/);
+    assert.equal(countRows(ctx, 'users'), 1);
+    assert.equal(countRows(ctx, 'transactions'), 1);
+  });
+
+  test('with the password removes the user, their data and every session, and shows the login page with a message', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const phone = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const annId = userIdOf(ctx, 'ann@example.com');
+    await addTransaction(agent, { type: 'income', amount: '100.00', description: 'Pay' });
+    await addTransaction(agent, { amount: '12.00', description: 'Lunch' });
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    await addTransaction(bob, { amount: '5.00', description: 'Coffee' });
+    const bobId = userIdOf(ctx, 'bob@example.com');
+
+    const token = await tokenFor(agent, '/account');
+    const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD });
+
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/login');
+    const login = await agent.get('/login');
+    assert.equal(login.status, 200);
+    assert.match(login.text, /Your account and all its data have been deleted/);
+    const count = (sql: string, id: number) => (ctx.db.prepare(sql).get(id) as { n: number }).n;
+    assert.equal(count('SELECT count(*) AS n FROM users WHERE id = ?', annId), 0);
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', annId), 0);
+    assert.equal(count('SELECT count(*) AS n FROM categories WHERE user_id = ?', annId), 0);
+    assert.equal(count('SELECT count(*) AS n FROM monthly_totals WHERE user_id = ?', annId), 0);
+    assert.equal(count('SELECT count(*) AS n FROM sessions WHERE user_id = ?', annId), 0);
+    assert.equal((await phone.get('/dashboard')).status, 303, 'the other device is signed out');
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', bobId), 1, "bob's data stays");
+    await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
+  });
+});
