@@ -1,0 +1,193 @@
+import Database from 'better-sqlite3';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { latestSchemaVersion } from './migrate.ts';
+
+/** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
+export const REQUIRED_TABLES = ['users', 'sessions', 'transactions', 'monthly_totals'] as const;
+
+/** A backup or restore that cannot go ahead; the message is meant for the person at the terminal. */
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
+
+/** What a checked database file contains. */
+export interface DatabaseFileFacts {
+  readonly file: string;
+  readonly schemaVersion: number;
+  readonly bytes: number;
+}
+
+function unreadableFileError(file: string, err: unknown): BackupError | undefined {
+  const code = sqliteCode(err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CANTOPEN') return new BackupError(`${file} is not a SQLite database (${code}).`);
+  if (code?.startsWith('SQLITE_CORRUPT')) return new BackupError(`${file} is damaged (${code}).`);
+  return undefined;
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function removeSidecars(file: string): void {
+  for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+}
+
+/**
+ * Checks that a file is a healthy Ledgerly database this code can run: it opens as SQLite, integrity_check says
+ * ok, it has our tables, and its schema version is not newer than the code. Throws BackupError saying what is wrong.
+ */
+export function checkLedgerlyDatabase(file: string, latest = latestSchemaVersion()): DatabaseFileFacts {
+  if (!existsSync(file)) throw new BackupError(`${file} does not exist.`);
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new BackupError(`${file} is not a file.`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const problems = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      throw new BackupError(`${file} is damaged (integrity_check: ${problems.slice(0, 3).join('; ')}).`);
+    }
+    const tables = new Set(
+      db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .all()
+        .map((row) => row.name),
+    );
+    const missing = REQUIRED_TABLES.filter((name) => !tables.has(name));
+    if (missing.length > 0) {
+      throw new BackupError(`${file} is a SQLite database but not a Ledgerly one (no ${missing.join(', ')} table).`);
+    }
+    const schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    if (schemaVersion < 1) throw new BackupError(`${file} has no Ledgerly schema version.`);
+    if (schemaVersion > latest) {
+      throw new BackupError(
+        `${file} has schema version ${schemaVersion}, newer than this app (${latest}). Upgrade the app first.`,
+      );
+    }
+    return { file, schemaVersion, bytes: stat.size };
+  } catch (err) {
+    if (err instanceof BackupError) throw err;
+    throw unreadableFileError(file, err) ?? err;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Copies the live database at sourceFile to destFile with SQLite's online backup API while the app keeps
+ * serving. The copy is written beside destFile first and renamed into place only once it has been checked,
+ * so destFile is either a complete, consistent database or absent.
+ */
+export async function backupDatabase(sourceFile: string, destFile: string): Promise<DatabaseFileFacts> {
+  const source = path.resolve(sourceFile);
+  const dest = path.resolve(destFile);
+  if (dest === source) throw new BackupError('The backup file must not be the database itself.');
+  if (!existsSync(source)) throw new BackupError(`There is no database at ${source} to back up.`);
+  if (existsSync(dest)) throw new BackupError(`${dest} already exists; choose a new file name (backups are never overwritten).`);
+  if (!existsSync(path.dirname(dest))) throw new BackupError(`The folder ${path.dirname(dest)} does not exist.`);
+
+  const partial = `${dest}.partial-${process.pid}`;
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    await db.backup(partial, {
+      // After the first 100 pages, copy the rest in one step: a single step holds one read snapshot, so a
+      // busy server writing meanwhile cannot make the backup restart over and over.
+      progress: () => 0x7fffffff,
+    });
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw unreadableFileError(source, err) ?? err;
+  } finally {
+    db.close();
+  }
+
+  try {
+    // A backup should be one self-contained file: take it out of WAL mode so no -wal file is ever needed.
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    const facts = checkLedgerlyDatabase(partial);
+    renameSync(partial, dest);
+    return { ...facts, file: dest };
+  } catch (err) {
+    rmSync(partial, { force: true });
+    removeSidecars(partial);
+    throw err;
+  }
+}
+
+/**
+ * Throws BackupError when another process has the database open (the running server holds a shared lock on
+ * it for as long as it runs). Getting an exclusive lock is the test; it is released before returning.
+ * As a side effect a clean close here folds any WAL left by a crash back into the file.
+ */
+export function assertDatabaseNotInUse(file: string): void {
+  if (!existsSync(file)) return;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: 0 });
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (err) {
+    if (sqliteCode(err) === 'SQLITE_BUSY') {
+      throw new BackupError(
+        `${file} is in use by another process (is the server running?). Stop the server, then restore.`,
+      );
+    }
+    // A damaged or foreign file at the target is exactly what a restore replaces, so it is no reason to refuse.
+  } finally {
+    db?.close();
+  }
+}
+
+/** Where the replaced database was kept, and what was put in its place. */
+export interface RestoreResult extends DatabaseFileFacts {
+  readonly previousKeptAt: string | undefined;
+}
+
+/**
+ * Replaces the database at targetFile with the backup at backupFile. The server must be stopped: this refuses
+ * while the database is in use. The backup is checked first, copied beside the target and checked again, and
+ * only then swapped in; the database it replaces is kept as `<target>.before-restore-<time>`.
+ */
+export async function restoreDatabase(backupFile: string, targetFile: string, now = new Date()): Promise<RestoreResult> {
+  const backup = path.resolve(backupFile);
+  const target = path.resolve(targetFile);
+  if (backup === target) throw new BackupError('The backup file is the database itself; nothing to restore.');
+  checkLedgerlyDatabase(backup);
+  assertDatabaseNotInUse(target);
+
+  const staged = `${target}.restoring-${process.pid}`;
+  rmSync(staged, { force: true });
+  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  try {
+    await source.backup(staged, { progress: () => 0x7fffffff });
+  } finally {
+    source.close();
+  }
+  let facts: DatabaseFileFacts;
+  try {
+    facts = checkLedgerlyDatabase(staged);
+  } catch (err) {
+    rmSync(staged, { force: true });
+    throw err;
+  }
+
+  // Checked again just before the swap, so a server started during the copy is not pulled out from under.
+  assertDatabaseNotInUse(target);
+  let previousKeptAt: string | undefined;
+  if (existsSync(target)) {
+    previousKeptAt = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(target, previousKeptAt);
+  }
+  // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.
+  removeSidecars(target);
+  renameSync(staged, target);
+  return { ...facts, file: target, previousKeptAt };
+}

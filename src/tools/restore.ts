@@ -1,0 +1,33 @@
+/**
+ * `npm run restore -- <file>`: puts a backup back as the database at DATABASE_PATH (and .env), like the server.
+ * Stop the server first: the restore refuses while the database is in use. The backup must be a healthy
+ * Ledgerly database no newer than this code; the replaced database is kept beside it, never deleted.
+ * Exit codes: 0 done, 1 refused or failed (one line on stderr saying why), 2 usage.
+ */
+import 'dotenv/config';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../config.ts';
+import { BackupError, restoreDatabase } from '../db/backup.ts';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.length !== 1 || args[0] === '--help' || args[0] === '-h') {
+    console.error('Usage: npm run restore -- <backup-file>   (stop the server first; replaces the database at DATABASE_PATH)');
+    return 2;
+  }
+  const source = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0]!);
+  const config = loadConfig(process.env);
+  const result = await restoreDatabase(source, config.databasePath);
+  const kept = result.previousKeptAt ? ` The previous database was kept as ${result.previousKeptAt}.` : '';
+  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof BackupError || err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+    console.error(`Restore refused: ${message.replace(/\s*\n\s*/g, '; ')}`);
+    process.exit(1);
+  },
+);
