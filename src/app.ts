@@ -6,6 +6,7 @@ import { csrfSync } from 'csrf-sync';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { createTransactionsRepo } from './db/repos/transactions.ts';
+import { createCategoriesRepo } from './db/repos/categories.ts';
 import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
@@ -21,6 +22,7 @@ import { createAccountRouter } from './web/routes/account.routes.ts';
 import { configurePassport, createAuthRouter } from './web/routes/auth.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
+import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -48,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
 
   const users = createUsersRepo(db);
   const transactions = createTransactionsRepo(db);
+  const categories = createCategoriesRepo(db);
   const hasher = createPasswordHasher(config.bcryptCost);
   const accounts = createAccountService(users, hasher);
   const money = createMoneyFormatter(config.locale, config.currency);
@@ -112,6 +115,8 @@ export function createApp(deps: AppDeps): Express {
     res.type('text/plain').send('ok');
   });
 
+  // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
+  app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use(createSessionMiddleware(config, store, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, now));
@@ -135,8 +140,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
   app.use(createAccountRouter({ accounts, sessionStore: store, audit, now }));
-  app.use(createDashboardRouter({ transactions }));
-  app.use(createTransactionsRouter({ transactions }));
+  app.use(createDashboardRouter({ transactions, categories }));
+  app.use(createTransactionsRouter({ transactions, categories }));
+  app.use(createCategoriesRouter({ categories }));
 
   app.use(notFound);
   app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));
