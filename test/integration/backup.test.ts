@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { backupDatabase, checkLedgerlyDatabase, restoreDatabase } from '../../src/db/backup.ts';
+import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
+import { totalsFrom } from '../helpers/app.ts';
+import {
+  HttpClient,
+  REPO_ROOT,
+  registerOverHttp,
+  runToExit,
+  serverEnv,
+  startServer,
+  tempDataDir,
+  type ProcessExit,
+} from '../helpers/server-process.ts';
+
+/** Runs `npm run <script> -- <file>` as an operator would, with DATABASE_PATH pointing at the test's file. */
+function npmRun(script: 'backup' | 'restore', file: string, dbPath: string) {
+  const child = spawn('npm', ['run', '--silent', script, '--', file], {
+    cwd: REPO_ROOT,
+    env: serverEnv({ DATABASE_PATH: dbPath }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<ProcessExit & { stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+async function addOverHttp(client: HttpClient, fields: { type: string; amount: string; description: string }) {
+  const token = await client.csrfToken('/transactions/new');
+  const res = await client.postForm('/transactions', { _csrf: token, date: '2026-03-14', ...fields });
+  assert.equal(res.status, 303, `adding ${fields.description}: ${res.text.slice(0, 200)}`);
+}
+
+function descriptionsOnPage(html: string): string[] {
+  return [...html.matchAll(/<td class="tx__desc">([^<]*)<\/td>/g)].map((m) => m[1]!);
+}
+
+test('backup while the server runs, change data, restore after stopping it, and the old data is back', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const backupFile = path.join(tmp.dir, 'before-changes.sqlite');
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
+
+  let server = await startServer(env);
+  t.after(() => server.kill());
+  const ann = await registerOverHttp(server.url, 'ann@example.com');
+  await addOverHttp(ann, { type: 'income', amount: '2,500.00', description: 'Salary March' });
+  await addOverHttp(ann, { type: 'expense', amount: '40.10', description: 'Groceries' });
+
+  // The backup is taken while another client keeps writing, as a cron job on a live system would.
+  let writing = true;
+  let writesDuringBackup = 0;
+  const writer = (async () => {
+    const bob = await registerOverHttp(server.url, 'bob@example.com');
+    const token = await bob.csrfToken('/transactions/new');
+    while (writing) {
+      const res = await bob.postForm('/transactions', { _csrf: token, type: 'expense', amount: '1.00', date: '2026-03-14', description: `during backup ${writesDuringBackup}` });
+      assert.equal(res.status, 303);
+      writesDuringBackup++;
+    }
+  })();
+  const backup = await npmRun('backup', backupFile, tmp.dbPath);
+  writing = false;
+  await writer;
+  assert.equal(backup.code, 0, backup.stderr);
+  assert.match(backup.stdout, /^Backed up .* \(schema version \d+, \d+ KiB, integrity ok\)\.$/m);
+  assert.ok(existsSync(backupFile));
+  assert.ok(!existsSync(`${backupFile}-wal`), 'a backup is one self-contained file');
+
+  // Change the data after the backup: a new expense, and the salary deleted.
+  await addOverHttp(ann, { type: 'expense', amount: '999.99', description: 'After the backup' });
+  const list = await ann.get('/transactions');
+  const salaryId = /<td class="tx__desc">Salary March<\/td>[\s\S]*?\/transactions\/(\d+)\/delete/.exec(list.text)?.[1];
+  assert.ok(salaryId, 'the list links to deleting the salary');
+  const delToken = await ann.csrfToken(`/transactions/${salaryId}/delete`);
+  assert.equal((await ann.postForm(`/transactions/${salaryId}/delete`, { _csrf: delToken })).status, 303);
+  const changed = totalsFrom((await ann.get('/dashboard?period=all')).text);
+  assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', Balance: '-$1,040.09' });
+
+  // Restoring under the running server would pull the file from under it: refused, and nothing changes.
+  const refused = await npmRun('restore', backupFile, tmp.dbPath);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^Restore refused: .* is in use by another process \(is the server running\?\)/);
+  assert.deepEqual(totalsFrom((await ann.get('/dashboard?period=all')).text), changed);
+
+  server.child.kill('SIGTERM');
+  assert.deepEqual(await server.exited, { code: 0, signal: null });
+
+  const restored = await npmRun('restore', backupFile, tmp.dbPath);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.match(restored.stdout, /^Restored .* The previous database was kept as .*before-restore-.*\.$/m);
+  const kept = readdirSync(tmp.dir).filter((name) => name.includes('.before-restore-'));
+  assert.equal(kept.length, 1, 'the replaced database is kept, not deleted');
+
+  // A fresh server on the restored file shows the data as it was when the backup was taken.
+  server = await startServer(env);
+  ann.baseUrl = server.url;
+  const dashboard = await ann.get('/dashboard?period=all');
+  assert.equal(dashboard.status, 200, 'the session from before the backup is still valid');
+  assert.deepEqual(totalsFrom(dashboard.text), { Income: '$2,500.00', Expenses: '$40.10', Balance: '$2,459.90' });
+  const descriptions = descriptionsOnPage((await ann.get('/transactions')).text);
+  assert.deepEqual(descriptions.sort(), ['Groceries', 'Salary March']);
+
+  // The kept file really is the changed database, so a restore by mistake can be undone.
+  const keptDb = new Database(path.join(tmp.dir, kept[0]!), { readonly: true });
+  t.after(() => keptDb.close());
+  const keptDescriptions = keptDb.prepare<[], { description: string }>("SELECT description FROM transactions WHERE description NOT LIKE 'during backup%' ORDER BY description").all();
+  assert.deepEqual(keptDescriptions.map((r) => r.description), ['After the backup', 'Groceries']);
+});
+
+test('a backup taken during a stream of writes is internally consistent', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath }));
+  t.after(() => server.kill());
+  const clients = await Promise.all([1, 2, 3].map((n) => registerOverHttp(server.url, `writer${n}@example.com`)));
+
+  let writing = true;
+  const acknowledgedBeforeBackup = new Set<string>();
+  let backupStarted = false;
+  const writers = clients.map(async (client, n) => {
+    const token = await client.csrfToken('/transactions/new');
+    for (let i = 0; writing; i++) {
+      const description = `w${n}-${i}`;
+      const res = await client.postForm('/transactions', { _csrf: token, type: i % 3 === 0 ? 'income' : 'expense', amount: `${1 + (i % 97)}.${String(i % 100).padStart(2, '0')}`, date: `2026-0${1 + (i % 9)}-1${i % 10}`, description });
+      assert.equal(res.status, 303);
+      // Only an acknowledgement received before the first backup began proves the row was committed before it.
+      if (!backupStarted) acknowledgedBeforeBackup.add(description);
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const files = [1, 2, 3].map((n) => path.join(tmp.dir, `online-${n}.sqlite`));
+  for (const file of files) {
+    backupStarted = true;
+    await backupDatabase(tmp.dbPath, file);
+  }
+  writing = false;
+  await Promise.all(writers);
+
+  for (const file of files) {
+    const facts = checkLedgerlyDatabase(file);
+    assert.equal(facts.schemaVersion, latestSchemaVersion());
+    const db = new Database(file, { readonly: true });
+    try {
+      const repo = createTransactionsRepo(db);
+      const ids = db.prepare<[], { id: number }>('SELECT id FROM users ORDER BY id').all().map((r) => r.id);
+      assert.equal(ids.length, 3);
+      for (const id of ids) {
+        // The per-month totals are written by triggers in the same transaction as each row: a torn copy would differ.
+        assert.deepEqual(repo.totalsForUser(id), repo.totalsForUserFromRows(id));
+      }
+      const inBackup = new Set(db.prepare<[], { description: string }>('SELECT description FROM transactions').all().map((r) => r.description));
+      for (const description of acknowledgedBeforeBackup) assert.ok(inBackup.has(description), `${description} was acknowledged before the backup began`);
+    } finally {
+      db.close();
+    }
+  }
+  assert.ok(acknowledgedBeforeBackup.size > 0, 'writes were acknowledged before the backups');
+});
+
+test('restore refuses files that are not a healthy Ledgerly database and leaves the current one untouched', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const live = openDatabase(tmp.dbPath);
+  migrate(live);
+  live.prepare("INSERT INTO users (email, password_hash) VALUES ('keep@example.com', 'x')").run();
+  live.close();
+  const before = sha256(tmp.dbPath);
+
+  const good = path.join(tmp.dir, 'good.sqlite');
+  await backupDatabase(tmp.dbPath, good);
+
+  const notSqlite = path.join(tmp.dir, 'notes.txt');
+  writeFileSync(notSqlite, 'these are not the pages you are looking for\n'.repeat(100));
+  const foreign = path.join(tmp.dir, 'foreign.sqlite');
+  const other = new Database(foreign);
+  other.exec('CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)');
+  other.close();
+  const newer = path.join(tmp.dir, 'newer.sqlite');
+  await backupDatabase(tmp.dbPath, newer);
+  const bump = new Database(newer);
+  bump.pragma(`user_version = ${latestSchemaVersion() + 1}`);
+  bump.close();
+  const damaged = path.join(tmp.dir, 'damaged.sqlite');
+  await backupDatabase(tmp.dbPath, damaged);
+  // Cut the file after its first pages, as an interrupted copy to a full disk would.
+  truncateSync(damaged, 4096 * 3);
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['a text file', notSqlite, /is not a SQLite database/],
+    ['a SQLite file of another app', foreign, /not a Ledgerly one \(no users, sessions, transactions, monthly_totals table\)/],
+    ['a newer schema', newer, new RegExp(`schema version ${latestSchemaVersion() + 1}, newer than this app`)],
+    ['a truncated copy', damaged, /is damaged/],
+    ['a missing file', path.join(tmp.dir, 'nope.sqlite'), /does not exist/],
+  ];
+  for (const [what, file, message] of cases) {
+    const result = await runToExit('src/tools/restore.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }), [file]);
+    assert.equal(result.code, 1, `${what}: ${result.stderr}`);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${what}: one line, got ${result.stderr}`);
+    assert.match(lines[0]!, /^Restore refused: /);
+    assert.match(lines[0]!, message, what);
+    assert.equal(sha256(tmp.dbPath), before, `${what}: the current database is unchanged`);
+  }
+  assert.deepEqual(readdirSync(tmp.dir).filter((name) => /before-restore|restoring|partial/.test(name)), [], 'no leftovers');
+
+  // The same good file is accepted, which shows the refusals above were about the files themselves.
+  const ok = await restoreDatabase(good, tmp.dbPath);
+  assert.equal(ok.schemaVersion, latestSchemaVersion());
+});
+
+test('backup never overwrites an existing file and says how to use it when given no file', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const db = openDatabase(tmp.dbPath);
+  migrate(db);
+  db.close();
+  const existing = path.join(tmp.dir, 'existing.sqlite');
+  writeFileSync(existing, 'precious');
+
+  const refused = await runToExit('src/tools/backup.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }), [existing]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^Backup failed: .*existing\.sqlite already exists/);
+  assert.equal(readFileSync(existing, 'utf8'), 'precious');
+
+  const usage = await runToExit('src/tools/backup.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }));
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /^Usage: npm run backup -- <backup-file>/);
+});
