@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext as NodeTestContext } from 'node:test';
+import { createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { assertMonthlyTotalsMatchRows, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
+
+interface Row {
+  type: string;
+  amount_cents: number;
+  occurred_on: string;
+  description: string;
+  category_id: number | null;
+}
+
+function setup(t: NodeTestContext): TestContext {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+function rowOf(ctx: TestContext, id: number): Row | undefined {
+  return ctx.db
+    .prepare<[number], Row>('SELECT type, amount_cents, occurred_on, description, category_id FROM transactions WHERE id = ?')
+    .get(id);
+}
+
+function lastId(ctx: TestContext): number {
+  return (ctx.db.prepare('SELECT max(id) AS id FROM transactions').get() as { id: number }).id;
+}
+
+async function postEdit(agent: Agent, id: number, fields: Record<string, string>) {
+  const token = await tokenFor(agent, `/transactions/${id}/edit`);
+  return agent.post(`/transactions/${id}/edit`).type('form').send({ _csrf: token, ...fields });
+}
+
+describe('editing a transaction', () => {
+  test('the edit form shows every field of the transaction', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
+    await postTransaction(agent, { type: 'income', amount: '1,234.5', date: '2026-03-14', description: 'March pay', category: String(salary) });
+    const id = lastId(ctx);
+
+    const page = await agent.get(`/transactions/${id}/edit`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`<form method="post" action="/transactions/${id}/edit"`));
+    assert.match(page.text, /<option value="income" selected>Income<\/option>/);
+    assert.match(page.text, /name="amount"[^>]*value="1234.50"/);
+    assert.match(page.text, /name="date" type="date" value="2026-03-14"/);
+    assert.match(page.text, /value="March pay"/);
+    assert.match(page.text, new RegExp(`<option value="${salary}" selected>Salary</option>`));
+    for (const label of ['Type', 'Amount', 'Date', 'Category', 'Description']) {
+      assert.match(page.text, new RegExp(`<label for="[^"]+">${label}`));
+    }
+  });
+
+  test('saving changes every field and keeps the derived totals exact', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, userId, 'expense', 'Groceries');
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
+    await postTransaction(agent, { type: 'expense', amount: '40', date: '2026-01-31', description: 'Market', category: String(groceries) });
+    const id = lastId(ctx);
+
+    const res = await postEdit(agent, id, { type: 'income', amount: '2,000.05', date: '2026-02-01', description: '  Bonus  ', category: String(salary) });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/transactions');
+    assert.deepEqual(rowOf(ctx, id), { type: 'income', amount_cents: 200005, occurred_on: '2026-02-01', description: 'Bonus', category_id: salary });
+    assertMonthlyTotalsMatchRows(ctx.db);
+    const dash = totalsFrom((await agent.get('/dashboard?period=2026-02')).text);
+    assert.deepEqual(dash, { Income: '$2,000.05', Expenses: '$0.00', Balance: '$2,000.05' });
+    const january = totalsFrom((await agent.get('/dashboard?period=2026-01')).text);
+    assert.equal(january.Expenses, '$0.00', 'the old month no longer counts the row');
+
+    // Clearing the category is an edit too.
+    assert.equal((await postEdit(agent, id, { type: 'income', amount: '2000.05', date: '2026-02-01', description: 'Bonus', category: '' })).status, 303);
+    assert.equal(rowOf(ctx, id)?.category_id, null);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('invalid input re-renders the edit form with 422, the typed values and a message per field, and changes nothing', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    await postTransaction(agent, { amount: '10', date: '2026-04-01', description: 'Original' });
+    const id = lastId(ctx);
+    const before = rowOf(ctx, id);
+    const salary = String(categoryIdOf(ctx.db, userId, 'income', 'Salary'));
+
+    for (const [fields, errorId] of [
+      [{ type: 'expense', amount: '1.005', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-amount-error'],
+      [{ type: 'expense', amount: '', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-amount-error'],
+      [{ type: 'expense', amount: '5', date: '2026-02-30', description: 'Typed', category: '' }, 'tx-date-error'],
+      [{ type: 'transfer', amount: '5', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-type-error'],
+      [{ type: 'expense', amount: '5', date: '2026-04-02', description: 'x'.repeat(201), category: '' }, 'tx-description-error'],
+      [{ type: 'expense', amount: '5', date: '2026-04-02', description: 'Typed', category: salary }, 'tx-category-error'],
+    ] as const) {
+      const res = await postEdit(agent, id, fields);
+      assert.equal(res.status, 422, JSON.stringify(fields));
+      assert.match(res.text, new RegExp(`id="${errorId}"`));
+      assert.match(res.text, new RegExp(`action="/transactions/${id}/edit"`));
+      if (fields.description === 'Typed') assert.match(res.text, /value="Typed"/);
+      assert.deepEqual(rowOf(ctx, id), before);
+    }
+  });
+
+  test("another user's transaction id gets 404 on the edit form and on save, and the row is unchanged", async (t) => {
+    const ctx = setup(t);
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    await postTransaction(ann, { amount: '77', date: '2026-05-05', description: 'Ann only' });
+    const annTx = lastId(ctx);
+    const before = rowOf(ctx, annTx);
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    await postTransaction(bob, { amount: '1', description: 'Bob own' });
+    const bobTx = lastId(ctx);
+
+    assert.equal((await bob.get(`/transactions/${annTx}/edit`)).status, 404);
+    const token = await tokenFor(bob, `/transactions/${bobTx}/edit`);
+    const res = await bob
+      .post(`/transactions/${annTx}/edit`)
+      .type('form')
+      .send({ _csrf: token, type: 'income', amount: '1', date: '2026-01-01', description: 'Stolen', category: '' });
+    assert.equal(res.status, 404);
+    assert.deepEqual(rowOf(ctx, annTx), before);
+    assert.equal((await bob.get('/transactions/0/edit')).status, 404);
+    assert.equal((await bob.get('/transactions/abc/edit')).status, 404);
+  });
+
+  test('each row on the transactions page links to its edit form', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postTransaction(agent, { amount: '3', description: 'Tea' });
+    const id = lastId(ctx);
+    const page = await agent.get('/transactions');
+    assert.match(page.text, new RegExp(`href="/transactions/${id}/edit" aria-label="Edit expense of \\$3.00 on [0-9-]+, Tea">Edit</a>`));
+  });
+});
