@@ -26,6 +26,9 @@ import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
+/** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
+export const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
+
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
 export const FORM_BODY_LIMIT = '16kb';
 
@@ -125,7 +128,10 @@ export function createApp(deps: AppDeps): Express {
   const csrf = csrfSync({
     // Multipart bodies are not parsed yet at this point; each upload route parses the body and then checks
     // the token itself with csrf.isRequestValid (the attack tests prove every POST route rejects a bad token).
-    skipCsrfProtection: (req) => req.is('multipart/form-data') === 'multipart/form-data',
+    // Only the listed upload paths are skipped: a multipart body sent anywhere else has no readable token and
+    // gets 403, or a cross-site form with enctype=multipart/form-data could log users out or delete rows.
+    skipCsrfProtection: (req) =>
+      req.is('multipart/form-data') === 'multipart/form-data' && MULTIPART_UPLOAD_PATHS.has(req.path),
     getTokenFromRequest: (req) => {
       const token = (req.body as Record<string, unknown> | undefined)?._csrf;
       return typeof token === 'string' ? token : undefined;
