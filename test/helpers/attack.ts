@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../../src/db/open.ts';
+import { addTransaction, tokenFor, type Agent, type TestContext } from './app.ts';
+
+/**
+ * A digest of everything the app stores: every row of every table, except the columns of sessions that change
+ * on every request (expiry, data) and finished rate-limit windows. Equal digests mean nothing was written.
+ */
+export function databaseFingerprint(db: Db): string {
+  const hash = createHash('sha256');
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as { name: string }[];
+  for (const { name } of tables) {
+    const sql = name === 'sessions' ? 'SELECT sid, user_id FROM sessions' : `SELECT * FROM "${name}"`;
+    const rows = (db.prepare(sql).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
+    hash.update(`${name}\n${rows.join('\n')}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** Which resource a path's :id refers to: its first segment ("/transactions/:id/edit" -> "transactions"). */
+export function resourceOf(path: string): string {
+  return path.split('/')[1] ?? '';
+}
+
+/** The id of the newest row the user owns in a table. */
+function newestOwnedId(db: Db, table: string, userId: number): number | undefined {
+  const row = db.prepare(`SELECT max(id) AS id FROM "${table}" WHERE user_id = ?`).get(userId) as { id: number | null };
+  return row.id ?? undefined;
+}
+
+/**
+ * Creates one object of every kind a user can own, through the real forms, and returns their ids by resource
+ * (the first path segment of the routes that take them). A resource with no recipe here falls back to the
+ * user's newest row in the table of that name, so a new :id route is covered as soon as its owner has a row.
+ */
+export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId: number): Promise<Record<string, number>> {
+  const ids: Record<string, number> = {};
+  const tx = await addTransaction(agent, { type: 'expense', amount: '42.00', date: '2026-01-15', description: 'owned by the victim' });
+  if (tx.status !== 303) throw new Error(`could not add a transaction: ${tx.status}`);
+  ids.transactions = newestOwnedId(ctx.db, 'transactions', userId)!;
+  const token = await tokenFor(agent, '/categories');
+  const category = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: `Victim category ${userId}` });
+  if (category.status !== 303) throw new Error(`could not add a category: ${category.status}`);
+  ids.categories = newestOwnedId(ctx.db, 'categories', userId)!;
+  return ids;
+}
+
+/** The id to use for a resource, from the recipes above or the table named after it; throws when there is none. */
+export function idFor(ctx: TestContext, ids: Record<string, number>, resource: string, userId: number): number {
+  if (ids[resource] !== undefined) return ids[resource];
+  for (const table of [resource, `${resource}s`, resource.replace(/-/g, '_')]) {
+    const exists = ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+    if (!exists) continue;
+    const hasUser = (ctx.db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).some((c) => c.name === 'user_id');
+    const id = hasUser ? newestOwnedId(ctx.db, table, userId) : undefined;
+    if (id !== undefined) return id;
+  }
+  throw new Error(`no object of "${resource}" to test with: add a recipe for it to createOwnedObjects in test/helpers/attack.ts`);
+}
+
+/**
+ * A body that would pass most of the app's forms: if a check were missing, the request would really change
+ * something, so "nothing changed" means the check held, not that the form was merely invalid.
+ */
+export function plausibleBody(extra: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  return {
+    type: 'income',
+    amount: '999.99',
+    date: '2026-02-02',
+    description: 'written by an attacker',
+    kind: 'expense',
+    name: 'Attacker category',
+    from: 'transactions',
+    ...extra,
+  };
+}
