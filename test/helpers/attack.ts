@@ -37,13 +37,14 @@ function newestOwnedId(db: Db, table: string, userId: number): number | undefine
  */
 export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId: number): Promise<Record<string, number>> {
   const ids: Record<string, number> = {};
-  const tx = await addTransaction(agent, { type: 'expense', amount: '42.00', date: '2026-01-15', description: 'owned by the victim' });
+  const tx = await addTransaction(agent, { type: 'expense', amount: '42.00', date: '2026-01-15', description: `owned by user ${userId}` });
   if (tx.status !== 303) throw new Error(`could not add a transaction: ${tx.status}`);
   ids.transactions = newestOwnedId(ctx.db, 'transactions', userId)!;
   const token = await tokenFor(agent, '/categories');
-  const category = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: `Victim category ${userId}` });
+  const category = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: `Category of user ${userId}` });
   if (category.status !== 303) throw new Error(`could not add a category: ${category.status}`);
   ids.categories = newestOwnedId(ctx.db, 'categories', userId)!;
+  await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }
 

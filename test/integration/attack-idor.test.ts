@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { registerUser, tokenFor, type Agent } from '../helpers/app.ts';
+import { createOwnedObjects, databaseFingerprint, idFor, plausibleBody, resourceOf } from '../helpers/attack.ts';
+import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
+import { createSecurityContext, userIdOf, type SecurityContext } from '../helpers/security.ts';
+
+// Every route that takes an id is found from the app's own router, so new ones are covered as they appear.
+const probe = createSecurityContext();
+const ID_ROUTES = listRoutes(probe.app).filter((r) => paramNames(r.path).length > 0 && (r.method === 'GET' || r.method === 'POST'));
+probe.cleanup();
+
+describe("object-level authorization: another user's id gets 404 and changes nothing", () => {
+  let ctx: SecurityContext;
+  let owner: Agent;
+  let intruder: Agent;
+  let ownerIds: Record<string, number>;
+  let ownerId: number;
+  let intruderIds: Record<string, number>;
+
+  before(async () => {
+    ctx = createSecurityContext();
+    owner = await registerUser(ctx.app, 'owner@example.com');
+    ownerId = userIdOf(ctx, 'owner@example.com');
+    ownerIds = await createOwnedObjects(ctx, owner, ownerId);
+    intruder = await registerUser(ctx.app, 'intruder@example.com');
+    // The intruder owns objects too, so a route that confused the two users would have something to act on.
+    intruderIds = await createOwnedObjects(ctx, intruder, userIdOf(ctx, 'intruder@example.com'));
+  });
+  after(() => ctx.cleanup());
+
+  test('the router lists the id routes the app is known to have', () => {
+    const paths = ID_ROUTES.map((r) => `${r.method} ${r.path}`);
+    for (const known of ['GET /transactions/:id/delete', 'POST /transactions/:id/delete']) {
+      assert.ok(paths.includes(known), `${known} missing from ${paths.join(', ')}`);
+    }
+  });
+
+  for (const route of ID_ROUTES) {
+    test(`${route.method} ${route.path} with the other user's id answers 404 and writes nothing`, async () => {
+      const values = Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ownerIds, resourceOf(route.path), ownerId)]));
+      const path = fillPath(route.path, values);
+      // Control: the id is real, since its owner can open it (only the GET pages; POSTs would change it).
+      if (route.method === 'GET') assert.equal((await owner.get(path)).status, 200, `the owner can open ${path}`);
+      const before = databaseFingerprint(ctx.db);
+
+      const res =
+        route.method === 'GET'
+          ? await intruder.get(path)
+          : await intruder
+              .post(path)
+              .type('form')
+              .send({ ...plausibleBody(), _csrf: await tokenFor(intruder, '/account') });
+
+      assert.equal(res.status, 404, `${route.method} ${path} answered ${res.status}`);
+      assert.ok(!res.text.includes(`owned by user ${ownerId}`) && !res.text.includes(`Category of user ${ownerId}`), 'nothing of the owner is shown');
+      assert.equal(databaseFingerprint(ctx.db), before, `${route.method} ${path} changed the database`);
+    });
+
+    test(`${route.method} ${route.path} with ids that are not positive integers answers 404`, async () => {
+      for (const bad of ['0', '-1', '1.5', 'abc', '99999999999999999999', '1 OR 1=1']) {
+        const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, bad])));
+        const res =
+          route.method === 'GET'
+            ? await intruder.get(path)
+            : await intruder.post(path).type('form').send({ ...plausibleBody(), _csrf: await tokenFor(intruder, '/account') });
+        assert.equal(res.status, 404, `${route.method} ${path} answered ${res.status}`);
+      }
+    });
+  }
+
+  test("bulk actions given the other user's transaction ids change none of the owner's rows", async () => {
+    const bulkRoutes = listRoutes(ctx.app).filter((r) => r.method === 'POST' && r.path.includes('bulk'));
+    for (const route of bulkRoutes) {
+      for (const action of ['delete', 'category', 'set-category']) {
+        const before = databaseFingerprint(ctx.db);
+        const res = await intruder
+          .post(route.path)
+          .type('form')
+          .send({
+            _csrf: await tokenFor(intruder, '/account'),
+            ids: String(ownerIds.transactions),
+            action,
+            category: String(intruderIds.categories),
+            categoryId: String(intruderIds.categories),
+          });
+        assert.ok(res.status < 500, `${route.path} answered ${res.status}`);
+        assert.equal(databaseFingerprint(ctx.db), before, `${route.path} (${action}) changed the database`);
+      }
+    }
+    const row = ctx.db.prepare('SELECT count(*) AS n FROM transactions WHERE id = ? AND user_id = ?').get(ownerIds.transactions, ownerId) as { n: number };
+    assert.equal(row.n, 1);
+  });
+});
