@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext as NodeTestContext } from 'node:test';
+import type { NewTransaction } from '../../src/db/repos/transactions.ts';
+import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import {
+  assertMonthlyTotalsMatchRows,
+  categoryIdOf,
+  flashFrom,
+  insertTransactions,
+  rowIdsFrom,
+  userIdOf,
+} from '../helpers/bookkeeping.ts';
+
+function setup(t: NodeTestContext): TestContext {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+function rows(count: number, over: Partial<NewTransaction> = {}): NewTransaction[] {
+  return Array.from({ length: count }, (_, i) => ({
+    type: i % 3 === 0 ? 'income' : 'expense',
+    amountCents: 100 * (i + 1),
+    occurredOn: `2026-0${1 + (i % 6)}-${String(1 + (i % 27)).padStart(2, '0')}`,
+    description: `row ${i}`,
+    categoryId: null,
+    ...over,
+  }));
+}
+
+function existingIds(ctx: TestContext, userId: number): number[] {
+  return ctx.db
+    .prepare<[number], { id: number }>('SELECT id FROM transactions WHERE user_id = ? ORDER BY id')
+    .all(userId)
+    .map((r) => r.id);
+}
+
+function categoriesOf(ctx: TestContext, ids: readonly number[]): (number | null)[] {
+  const stmt = ctx.db.prepare<[number], { category_id: number | null }>('SELECT category_id FROM transactions WHERE id = ?');
+  return ids.map((id) => stmt.get(id)?.category_id ?? null);
+}
+
+/** Submits the bulk form of a list page the way a browser would: checked ids plus the pressed button. */
+async function submitBulk(agent: Agent, listUrl: string, ids: readonly number[], fields: Record<string, string>) {
+  const page = await agent.get(listUrl);
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  const back = /name="back" value="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&') ?? '/transactions';
+  const body = new URLSearchParams({ _csrf: token, back, ...fields });
+  for (const id of ids) body.append('ids', String(id));
+  return agent.post('/transactions/bulk').type('form').send(body.toString());
+}
+
+/** Presses the button on the bulk delete confirmation page. */
+async function confirmBulkDelete(agent: Agent, confirmHtml: string) {
+  const form = /<form method="post" action="\/transactions\/bulk\/delete"[\s\S]*?<\/form>/.exec(confirmHtml)![0];
+  const body = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    body.append(m[1]!, m[2]!.replaceAll('&amp;', '&'));
+  }
+  return agent.post('/transactions/bulk/delete').type('form').send(body.toString());
+}
+
+describe('bulk actions on the transactions page', () => {
+  test('each row has a checkbox with a label naming the transaction', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const [id] = insertTransactions(ctx.db, userIdOf(ctx.db, 'ann@example.com'), [
+      { type: 'expense', amountCents: 1250, occurredOn: '2026-02-03', description: 'Lunch' },
+    ]);
+    const page = await agent.get('/transactions');
+    assert.match(page.text, new RegExp(`<input type="checkbox" name="ids" value="${id}" id="select-${id}"`));
+    assert.match(page.text, new RegExp(`<label for="select-${id}"[^>]*>Select expense of \\$12.50 on 2026-02-03, Lunch</label>`));
+    assert.match(page.text, /<button type="submit" name="action" value="delete"[^>]*>Delete selected<\/button>/);
+    assert.match(page.text, /<button type="submit" name="action" value="set-category"[^>]*>Set category<\/button>/);
+  });
+
+  test('Delete selected asks for confirmation first, then deletes exactly the selected rows and returns to the filtered list', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(12));
+    const chosen = [ids[1]!, ids[4]!, ids[7]!];
+    const listUrl = '/transactions?type=expense';
+
+    const confirm = await submitBulk(agent, listUrl, chosen, { action: 'delete' });
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Delete 3 transactions\?/);
+    for (const i of [1, 4, 7]) assert.match(confirm.text, new RegExp(`>row ${i}<`));
+    assert.deepEqual(existingIds(ctx, userId), ids, 'nothing is deleted before confirming');
+
+    const done = await confirmBulkDelete(agent, confirm.text);
+    assert.equal(done.status, 303);
+    assert.equal(done.headers.location, listUrl);
+    assert.deepEqual(existingIds(ctx, userId), ids.filter((id) => !chosen.includes(id)));
+    assert.equal(flashFrom((await agent.get(listUrl)).text), 'Deleted 3 transactions.');
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('a whole page of 50 rows can be selected and deleted in one request', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(70));
+    const firstPage = rowIdsFrom((await agent.get('/transactions')).text);
+    assert.equal(firstPage.length, 50);
+    const confirm = await submitBulk(agent, '/transactions', firstPage, { action: 'delete' });
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Delete 50 transactions\?/);
+    assert.equal((await confirmBulkDelete(agent, confirm.text)).status, 303);
+    assert.deepEqual(existingIds(ctx, userId), ids.filter((id) => !firstPage.includes(id)));
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('Set category applies to selected rows of the matching type, reports the rest, and keeps totals exact', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const housing = categoryIdOf(ctx.db, userId, 'expense', 'Housing');
+    const ids = insertTransactions(ctx.db, userId, rows(9));
+    // rows(9): indexes 0, 3, 6 are income.
+    const chosen = [ids[0]!, ids[1]!, ids[2]!, ids[3]!];
+    const res = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
+    assert.equal(res.status, 303);
+    assert.deepEqual(categoriesOf(ctx, ids), [null, housing, housing, null, null, null, null, null, null]);
+    assert.equal(
+      flashFrom((await agent.get('/transactions')).text),
+      "“Housing” set on 2 transactions. Skipped 2: 2 of the other type (a category must match the transaction's type).",
+    );
+    assertMonthlyTotalsMatchRows(ctx.db);
+
+    const cleared = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: 'none' });
+    assert.equal(cleared.status, 303);
+    assert.deepEqual(categoriesOf(ctx, [ids[1]!, ids[2]!]), [null, housing]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('submitting with nothing selected, or no category chosen, changes nothing and says why', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(3));
+    const none = await submitBulk(agent, '/transactions', [], { action: 'delete' });
+    assert.equal(none.status, 303);
+    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Select at least one transaction/);
+    const noCategory = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: '' });
+    assert.equal(noCategory.status, 303);
+    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Choose a category/);
+    assert.deepEqual(existingIds(ctx, userId), ids);
+    assert.deepEqual(categoriesOf(ctx, ids), [null, null, null]);
+  });
+
+  test('a bulk request without the CSRF token is refused', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(2));
+    const res = await agent.post('/transactions/bulk/delete').type('form').send(`_csrf=forged&ids=${ids[0]}&ids=${ids[1]}`);
+    assert.equal(res.status, 403);
+    assert.deepEqual(existingIds(ctx, userId), ids);
+  });
+});
+
+describe('bulk actions are scoped to the user', () => {
+  test("another user's ids mixed into a bulk delete are skipped and reported; only one's own rows go", async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const annIds = insertTransactions(ctx.db, annId, rows(3));
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobId = userIdOf(ctx.db, 'bob@example.com');
+    const bobIds = insertTransactions(ctx.db, bobId, rows(2));
+
+    const confirm = await submitBulk(bob, '/transactions', [bobIds[0]!, annIds[0]!], { action: 'delete' });
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Delete 1 transaction\?/);
+    assert.match(confirm.text, /1 of the selected transactions was not found and will be skipped/);
+    assert.doesNotMatch(confirm.text, new RegExp(`name="ids" value="${annIds[0]}"`));
+
+    // Even a hand-made confirmation naming Ann's rows deletes only Bob's.
+    const token = await tokenFor(bob, '/transactions');
+    const forged = await bob.post('/transactions/bulk/delete').type('form').send(`_csrf=${token}&ids=${annIds[0]}&ids=${annIds[1]}&ids=${bobIds[0]}`);
+    assert.equal(forged.status, 303);
+    assert.equal(flashFrom((await bob.get('/transactions')).text), 'Deleted 1 transaction. 2 selected transactions were not found and skipped.');
+    assert.deepEqual(existingIds(ctx, annId), annIds);
+    assert.deepEqual(existingIds(ctx, bobId), [bobIds[1]!]);
+
+    const onlyAnns = await bob.post('/transactions/bulk/delete').type('form').send(`_csrf=${token}&ids=${annIds[2]}`);
+    assert.equal(onlyAnns.status, 404);
+    assert.equal((await submitBulk(bob, '/transactions', [annIds[2]!], { action: 'delete' })).status, 404);
+    assert.deepEqual(existingIds(ctx, annId), annIds);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("setting another user's category gets 404, and one's own category never lands on another user's rows", async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const annIds = insertTransactions(ctx.db, annId, rows(2, { type: 'expense' }));
+    const annGroceries = categoryIdOf(ctx.db, annId, 'expense', 'Groceries');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobId = userIdOf(ctx.db, 'bob@example.com');
+    const bobIds = insertTransactions(ctx.db, bobId, rows(2, { type: 'expense' }));
+    const bobHealth = categoryIdOf(ctx.db, bobId, 'expense', 'Health');
+
+    const foreignCategory = await submitBulk(bob, '/transactions', bobIds, { action: 'set-category', category: String(annGroceries) });
+    assert.equal(foreignCategory.status, 404);
+    assert.deepEqual(categoriesOf(ctx, bobIds), [null, null]);
+
+    const foreignRows = await submitBulk(bob, '/transactions', [...annIds, bobIds[0]!], { action: 'set-category', category: String(bobHealth) });
+    assert.equal(foreignRows.status, 303);
+    assert.deepEqual(categoriesOf(ctx, annIds), [null, null]);
+    assert.deepEqual(categoriesOf(ctx, bobIds), [bobHealth, null]);
+    assert.match(flashFrom((await bob.get('/transactions')).text) ?? '', /set on 1 transaction\. Skipped 2: 2 not found/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('the return address of a bulk form cannot send the user to another site', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userIdOf(ctx.db, 'ann@example.com'), rows(1));
+    const token = await tokenFor(agent, '/transactions');
+    for (const back of ['//evil.example/x', 'https://evil.example', '/dashboard']) {
+      const res = await agent.post('/transactions/bulk').type('form').send({ _csrf: token, back, action: 'set-category', category: 'none', ids: String(ids[0]) });
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.location, '/transactions', back);
+    }
+  });
+});
