@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext as NodeTestContext } from 'node:test';
+import type { NewTransaction } from '../../src/db/repos/transactions.ts';
+import { todayIn } from '../../src/services/dates.ts';
+import { createTestContext, registerUser, totalsFrom, type TestContext } from '../helpers/app.ts';
+import { categoryIdOf, insertTransactions, usd, userIdOf } from '../helpers/bookkeeping.ts';
+
+function setup(t: NodeTestContext): TestContext {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+function shiftMonth(month: string, by: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + by;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+function sum(rows: readonly NewTransaction[], type: string, pred: (r: NewTransaction) => boolean = () => true): number {
+  return rows.filter((r) => r.type === type && pred(r)).reduce((s, r) => s + r.amountCents, 0);
+}
+
+/** The top expense categories list as [name, amount text, percent] rows, in page order. */
+function sharesFrom(html: string): [string, string, number][] {
+  return [...html.matchAll(/<span class="share__name">([^<]+)<\/span>\s*<span class="share__amount num">([^<]+) · (\d+)%<\/span>/g)].map(
+    (m) => [m[1]!, m[2]!, Number(m[3])],
+  );
+}
+
+describe('dashboard periods', () => {
+  test('the dashboard shows this month by default, other months, a year and all time, with the all-time balance', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const thisMonth = todayIn().slice(0, 7);
+    const lastMonth = shiftMonth(thisMonth, -1);
+    const lastYearMonth = shiftMonth(thisMonth, -12);
+    const rows: NewTransaction[] = [
+      { type: 'income', amountCents: 300_000, occurredOn: `${thisMonth}-01`, description: 'pay' },
+      { type: 'expense', amountCents: 12_345, occurredOn: `${thisMonth}-02`, description: 'food' },
+      { type: 'income', amountCents: 250_000, occurredOn: `${lastMonth}-15`, description: 'pay' },
+      { type: 'expense', amountCents: 99_999, occurredOn: `${lastMonth}-28`, description: 'rent' },
+      { type: 'expense', amountCents: 500_001, occurredOn: `${lastYearMonth}-10`, description: 'car' },
+    ];
+    insertTransactions(ctx.db, userId, rows);
+    const balance = usd(sum(rows, 'income') - sum(rows, 'expense'));
+
+    const inMonth = (m: string) => (r: NewTransaction) => r.occurredOn.startsWith(m);
+    const cases: [string, (r: NewTransaction) => boolean][] = [
+      ['/dashboard', inMonth(thisMonth)],
+      [`/dashboard?period=${thisMonth}`, inMonth(thisMonth)],
+      [`/dashboard?period=${lastMonth}`, inMonth(lastMonth)],
+      [`/dashboard?period=${lastYearMonth.slice(0, 4)}`, inMonth(lastYearMonth.slice(0, 4))],
+      ['/dashboard?period=all', () => true],
+      ['/dashboard?period=nonsense', inMonth(thisMonth)],
+      ['/dashboard?period=2026-13', inMonth(thisMonth)],
+    ];
+    for (const [url, pred] of cases) {
+      const page = await agent.get(url);
+      assert.equal(page.status, 200, url);
+      assert.deepEqual(
+        totalsFrom(page.text),
+        { Income: usd(sum(rows, 'income', pred)), Expenses: usd(sum(rows, 'expense', pred)), Balance: balance },
+        url,
+      );
+      assert.match(page.text, /Balance is all time/);
+    }
+  });
+
+  test('previous and next links step one month or one year, and the period is named on the page', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const jan = await agent.get('/dashboard?period=2026-01');
+    assert.match(jan.text, /<h2 id="totals-heading" class="period-title">January 2026<\/h2>/);
+    assert.match(jan.text, /href="\/dashboard\?period=2025-12" rel="prev">‹ December 2025<\/a>/);
+    assert.match(jan.text, /href="\/dashboard\?period=2026-02" rel="next">February 2026 ›<\/a>/);
+    assert.match(jan.text, /href="\/dashboard\?period=2026"[^>]*>2026<\/a>/);
+    assert.match(jan.text, /href="\/dashboard\?period=all"[^>]*>All time<\/a>/);
+    assert.match(jan.text, /href="\/transactions\?from=2026-01-01&amp;to=2026-01-31">See these transactions/);
+
+    const year = await agent.get('/dashboard?period=2025');
+    assert.match(year.text, /rel="prev">‹ 2024</);
+    assert.match(year.text, /rel="next">2026 ›</);
+    assert.match(year.text, /href="\/dashboard\?period=2025" aria-current="page"/);
+
+    const all = await agent.get('/dashboard?period=all');
+    assert.doesNotMatch(all.text, /rel="prev"/);
+    assert.match(all.text, /href="\/dashboard\?period=all" aria-current="page"/);
+  });
+
+  test('the top expense categories of the period are ranked with their share of expenses', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const cat = (name: string) => categoryIdOf(ctx.db, userId, 'expense', name);
+    const rows: NewTransaction[] = [
+      { type: 'expense', amountCents: 40_000, occurredOn: '2026-03-01', description: '', categoryId: cat('Housing') },
+      { type: 'expense', amountCents: 20_000, occurredOn: '2026-03-31', description: '', categoryId: cat('Housing') },
+      { type: 'expense', amountCents: 25_000, occurredOn: '2026-03-10', description: '', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 10_000, occurredOn: '2026-03-11', description: '', categoryId: null },
+      { type: 'expense', amountCents: 3_000, occurredOn: '2026-03-12', description: '', categoryId: cat('Health') },
+      { type: 'expense', amountCents: 1_500, occurredOn: '2026-03-13', description: '', categoryId: cat('Transport') },
+      { type: 'expense', amountCents: 500, occurredOn: '2026-03-14', description: '', categoryId: cat('Utilities') },
+      { type: 'expense', amountCents: 77_777, occurredOn: '2026-04-01', description: 'other month', categoryId: cat('Transport') },
+      { type: 'income', amountCents: 99_000, occurredOn: '2026-03-05', description: '', categoryId: null },
+    ];
+    insertTransactions(ctx.db, userId, rows);
+    const page = await agent.get('/dashboard?period=2026-03');
+    // Reference computed from the rows above: 1000.00 of March expenses in total.
+    const total = sum(rows, 'expense', (r) => r.occurredOn.startsWith('2026-03'));
+    assert.equal(total, 100_000);
+    assert.deepEqual(sharesFrom(page.text), [
+      ['Housing', usd(60_000), 60],
+      ['Groceries', usd(25_000), 25],
+      ['Uncategorised', usd(10_000), 10],
+      ['Health', usd(3_000), 3],
+      ['Transport', usd(1_500), 2],
+      ['All other categories', usd(500), 1],
+    ]);
+    assert.match(page.text, /<meter class="share__bar" min="0" max="100" value="60" aria-label="Housing: 60% of expenses">/);
+
+    const empty = await agent.get('/dashboard?period=2025-01');
+    assert.deepEqual(sharesFrom(empty.text), []);
+    assert.match(empty.text, /No expenses in this period/);
+  });
+
+  test('the dashboard keeps the add form and the latest transactions', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    insertTransactions(ctx.db, userIdOf(ctx.db, 'ann@example.com'), [
+      { type: 'expense', amountCents: 450, occurredOn: '2020-05-05', description: 'Old coffee' },
+    ]);
+    const page = await agent.get('/dashboard?period=2026-01');
+    assert.match(page.text, /<button type="submit" class="button button--primary">Add transaction<\/button>/);
+    assert.match(page.text, /Latest transactions/);
+    assert.match(page.text, /Old coffee/);
+  });
+
+  test("one user's period totals and categories never include another user's rows", async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'bob@example.com');
+    const bobId = userIdOf(ctx.db, 'bob@example.com');
+    insertTransactions(ctx.db, bobId, [
+      { type: 'expense', amountCents: 5_000, occurredOn: '2026-03-03', description: '', categoryId: categoryIdOf(ctx.db, bobId, 'expense', 'Housing') },
+    ]);
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const page = await ann.get('/dashboard?period=2026-03');
+    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', Balance: '$0.00' });
+    assert.deepEqual(sharesFrom(page.text), []);
+  });
+});
