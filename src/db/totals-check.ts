@@ -1,0 +1,72 @@
+import type { Db } from './open.ts';
+
+/** One (user, month, type, category) group whose stored total differs from the sum of its rows. */
+export interface TotalsMismatch {
+  readonly userId: number;
+  readonly month: string;
+  readonly type: string;
+  readonly categoryKey: number;
+  readonly storedCents: number | null;
+  readonly storedCount: number | null;
+  readonly fromRowsCents: number | null;
+  readonly fromRowsCount: number | null;
+}
+
+interface MismatchRow {
+  user_id: number;
+  month: string;
+  type: string;
+  category_key: number;
+  stored_cents: number | null;
+  stored_count: number | null;
+  rows_cents: number | null;
+  rows_count: number | null;
+}
+
+/**
+ * Every group where monthly_totals disagrees with the transactions table, in both directions (a stored group
+ * with no rows, rows with no stored group, or different sums/counts). Empty means the derived totals are exact.
+ * Reads every row: for tests and the seed tool's --verify, never for pages.
+ */
+export function findMonthlyTotalsMismatches(db: Db): TotalsMismatch[] {
+  const rows = db
+    .prepare<[], MismatchRow>(
+      `WITH from_rows AS (
+         SELECT user_id, substr(occurred_on, 1, 7) AS month, type, coalesce(category_id, 0) AS category_key,
+                sum(amount_cents) AS total_cents, count(*) AS tx_count
+           FROM transactions
+          GROUP BY user_id, substr(occurred_on, 1, 7), type, coalesce(category_id, 0)
+       ),
+       keys AS (
+         SELECT user_id, month, type, category_key FROM from_rows
+         UNION
+         SELECT user_id, month, type, category_key FROM monthly_totals
+       )
+       SELECT k.user_id, k.month, k.type, k.category_key,
+              m.total_cents AS stored_cents, m.tx_count AS stored_count,
+              r.total_cents AS rows_cents, r.tx_count AS rows_count
+         FROM keys k
+         LEFT JOIN monthly_totals m
+           ON m.user_id = k.user_id AND m.month = k.month AND m.type = k.type AND m.category_key = k.category_key
+         LEFT JOIN from_rows r
+           ON r.user_id = k.user_id AND r.month = k.month AND r.type = k.type AND r.category_key = k.category_key
+        WHERE m.total_cents IS NOT r.total_cents OR m.tx_count IS NOT r.tx_count
+        ORDER BY k.user_id, k.month, k.type, k.category_key`,
+    )
+    .all();
+  return rows.map((row) => ({
+    userId: row.user_id,
+    month: row.month,
+    type: row.type,
+    categoryKey: row.category_key,
+    storedCents: row.stored_cents,
+    storedCount: row.stored_count,
+    fromRowsCents: row.rows_cents,
+    fromRowsCount: row.rows_count,
+  }));
+}
+
+/** How many groups monthly_totals holds for the user (so a check can tell "equal" from "both empty"). */
+export function countMonthlyTotalGroups(db: Db, userId: number): number {
+  return db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM monthly_totals WHERE user_id = ?').get(userId)?.n ?? 0;
+}

@@ -1,0 +1,142 @@
+/**
+ * `npm run seed:demo -- [options]`: fills a database with realistic demo data, fast, in one transaction per user.
+ *
+ *   --demo               create (or refresh) demo@example.com with a new random password, printed once
+ *   --email ADDRESS      create (or reuse) this account and give it the transactions
+ *   --users N            also create N other users (seed-user-1@example.com, ...)          default 0
+ *   --transactions M     transactions per user                                               default 2000
+ *   --password TEXT      password for --email and --users accounts (random and printed if omitted)
+ *   --database PATH      SQLite file (default: DATABASE_PATH or ./data/finance.sqlite, as the server uses)
+ *   --years Y            how far back the dates go                                          default 10
+ *   --seed S             random seed, for repeatable data                                    default 1
+ *   --mode bulk|trigger  totals computed once per user (bulk) or by the insert trigger per row
+ *   --verify             afterwards, check monthly totals against the raw rows (reads every row)
+ */
+import 'dotenv/config';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { migrate } from '../db/migrate.ts';
+import { openDatabase } from '../db/open.ts';
+import { createRandomSource, seedTransactionsForUser, seedUsers, setPasswordHash, type SeedReport } from '../db/seed.ts';
+import { findMonthlyTotalsMismatches } from '../db/totals-check.ts';
+import { normaliseEmail, emailProblem } from '../services/accounts.ts';
+import { todayIn } from '../services/dates.ts';
+import { createPasswordHasher, passwordProblem } from '../services/passwords.ts';
+
+const DEMO_EMAIL = 'demo@example.com';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}`);
+  return Number(raw);
+}
+
+function randomPassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      demo: { type: 'boolean', default: false },
+      email: { type: 'string' },
+      users: { type: 'string' },
+      transactions: { type: 'string' },
+      password: { type: 'string' },
+      database: { type: 'string' },
+      years: { type: 'string' },
+      seed: { type: 'string' },
+      mode: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log('usage: npm run seed:demo -- [--demo] [--email ADDRESS] [--users N] [--transactions M] [--password TEXT]');
+    console.log('       [--database PATH] [--years Y] [--seed S] [--mode bulk|trigger] [--verify]');
+    return;
+  }
+  const users = wholeNumber('users', values.users, 0, 100_000);
+  const perUser = wholeNumber('transactions', values.transactions, 2000, 50_000_000);
+  const years = wholeNumber('years', values.years, 10, 100);
+  const seed = wholeNumber('seed', values.seed, 1, 2 ** 32 - 1);
+  if (years < 1) throw new UsageError('--years must be at least 1');
+  const mode = values.mode;
+  if (mode !== undefined && mode !== 'bulk' && mode !== 'trigger') throw new UsageError('--mode must be bulk or trigger');
+  const email = values.email === undefined ? undefined : normaliseEmail(values.email);
+  if (email !== undefined) {
+    const problem = emailProblem(email);
+    if (problem) throw new UsageError(`--email: ${problem}`);
+  }
+  if (!values.demo && email === undefined && users === 0) {
+    throw new UsageError('nothing to do: pass --demo, --email ADDRESS and/or --users N (see --help)');
+  }
+  const password = values.password ?? randomPassword();
+  const problem = passwordProblem(password);
+  if (problem) throw new UsageError(`--password: ${problem}`);
+
+  const config = loadConfig(values.database === undefined ? process.env : { ...process.env, DATABASE_PATH: values.database });
+  const hasher = createPasswordHasher(config.bcryptCost);
+  const db = openDatabase(config.databasePath);
+  try {
+    migrate(db);
+    // A bigger page cache for the duration of the bulk insert; this connection closes when we are done.
+    db.pragma('cache_size = -262144');
+    const random = createRandomSource(seed);
+    const endOn = todayIn();
+    const reports: { email: string; report: SeedReport }[] = [];
+    const seedOne = (address: string, id: number) =>
+      reports.push({ email: address, report: seedTransactionsForUser(db, id, { count: perUser, endOn, years, random, ...(mode ? { mode } : {}) }) });
+
+    if (values.demo) {
+      const demoPassword = randomPassword();
+      const hash = await hasher.hashPassword(demoPassword);
+      const [id] = seedUsers(db, [DEMO_EMAIL], hash);
+      setPasswordHash(db, id!, hash);
+      seedOne(DEMO_EMAIL, id!);
+      console.log(`demo account: ${DEMO_EMAIL}  password: ${demoPassword}`);
+    }
+    if (email !== undefined || users > 0) {
+      const hash = await hasher.hashPassword(password);
+      const others = Array.from({ length: users }, (_, i) => `seed-user-${i + 1}@example.com`);
+      const emails = email === undefined ? others : [email, ...others];
+      const ids = seedUsers(db, emails, hash);
+      emails.forEach((address, i) => seedOne(address, ids[i]!));
+      if (values.password === undefined) console.log(`password for ${emails.length} seeded account(s): ${password}`);
+    }
+
+    let rows = 0;
+    let ms = 0;
+    for (const { email: address, report } of reports) {
+      rows += report.inserted;
+      ms += report.milliseconds;
+      if (reports.length <= 10) {
+        console.log(`${address}: ${report.inserted} transactions in ${Math.round(report.milliseconds)} ms (${report.mode}; ${JSON.stringify(report.phases)})`);
+      }
+    }
+    console.log(
+      `${rows} transactions for ${reports.length} user(s) in ${(ms / 1000).toFixed(2)} s ` +
+        `(${Math.round(rows / Math.max(ms / 1000, 0.001))} rows/s) into ${config.databasePath}`,
+    );
+    if (values.verify) {
+      const mismatches = findMonthlyTotalsMismatches(db);
+      if (mismatches.length > 0) {
+        console.error(`monthly totals differ from the rows in ${mismatches.length} group(s), e.g.`, mismatches[0]);
+        process.exitCode = 1;
+      } else console.log('verified: monthly totals equal the sums of the raw rows');
+    }
+  } finally {
+    db.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof UsageError ? `seed:demo: ${err.message}` : err);
+  process.exit(1);
+});
