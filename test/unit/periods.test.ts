@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { adjacentPeriods, parsePeriod, percentShare, periodLabel, periodMonths, periodParam } from '../../src/services/periods.ts';
+
+describe('periods', () => {
+  test('no period, or an unreadable one, means the month containing today', () => {
+    for (const raw of [undefined, '', 'soon', '2026-13', '2026-1', '1899', '3000-01', ['2026']]) {
+      assert.deepEqual(parsePeriod(raw, '2026-11-25'), { kind: 'month', month: '2026-11' }, String(raw));
+    }
+  });
+
+  test('a month, a year and all time are read from the query string and written back the same way', () => {
+    for (const raw of ['2026-01', '2026', 'all']) assert.equal(periodParam(parsePeriod(raw, '2026-11-25')), raw);
+  });
+
+  test('a period covers whole months, and all time covers every month', () => {
+    assert.deepEqual(periodMonths({ kind: 'month', month: '2026-02' }), { from: '2026-02', to: '2026-02' });
+    assert.deepEqual(periodMonths({ kind: 'year', year: '2025' }), { from: '2025-01', to: '2025-12' });
+    const all = periodMonths({ kind: 'all' });
+    assert.ok(all.from < '1900-01' && all.to > '2999-12');
+  });
+
+  test('previous and next cross year boundaries and stop at the supported years', () => {
+    assert.deepEqual(adjacentPeriods({ kind: 'month', month: '2026-01' }), {
+      previous: { kind: 'month', month: '2025-12' },
+      next: { kind: 'month', month: '2026-02' },
+    });
+    assert.deepEqual(adjacentPeriods({ kind: 'month', month: '2025-12' }).next, { kind: 'month', month: '2026-01' });
+    assert.equal(adjacentPeriods({ kind: 'month', month: '1900-01' }).previous, null);
+    assert.equal(adjacentPeriods({ kind: 'year', year: '2999' }).next, null);
+    assert.deepEqual(adjacentPeriods({ kind: 'all' }), { previous: null, next: null });
+  });
+
+  test('labels name the month, the year or all time', () => {
+    assert.equal(periodLabel({ kind: 'month', month: '2026-11' }), 'November 2026');
+    assert.equal(periodLabel({ kind: 'year', year: '2026' }), '2026');
+    assert.equal(periodLabel({ kind: 'all' }), 'All time');
+  });
+
+  test('shares are whole percentages and zero when there is nothing to share', () => {
+    assert.equal(percentShare(1, 3), 33);
+    assert.equal(percentShare(2, 3), 67);
+    assert.equal(percentShare(5, 0), 0);
+  });
+});
