@@ -156,6 +156,11 @@ export class HttpClient {
 
   constructor(public baseUrl: string) {}
 
+  /** The Cookie header this client sends, for tests that write raw HTTP. */
+  cookieHeader(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   /** GET a path and return the answer. */
   async get(pathname: string): Promise<HttpAnswer> {
     return this.#send(pathname, { method: 'GET' });
@@ -180,7 +185,7 @@ export class HttpClient {
   async #send(pathname: string, init: RequestInit): Promise<HttpAnswer> {
     const headers = new Headers(init.headers);
     if (this.#cookies.size > 0) {
-      headers.set('cookie', [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+      headers.set('cookie', this.cookieHeader());
     }
     const res = await fetch(new URL(pathname, this.baseUrl), { ...init, headers, redirect: 'manual' });
     for (const cookie of res.headers.getSetCookie()) {
