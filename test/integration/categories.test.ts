@@ -135,7 +135,7 @@ describe('categories', () => {
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const userId = userIdOf(ctx.db, 'ann@example.com');
     const transport = categoryIdOf(ctx.db, userId, 'expense', 'Transport');
-    for (const [amount, date] of [['3.50', '2026-01-04'], ['4.25', '2026-02-10']]) {
+    for (const [amount, date] of [['3.50', '2026-01-04'], ['4.25', '2026-02-10']] as const) {
       await postTransaction(agent, { amount, date, description: 'Bus', category: String(transport) });
     }
     await postTransaction(agent, { amount: '9', date: '2026-02-11', description: 'Bread', category: String(categoryIdOf(ctx.db, userId, 'expense', 'Groceries')) });
