@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open.ts';
+import { createTestContext } from '../helpers/app.ts';
+import { REPO_ROOT, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
+
+function sqliteCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+}
+
+test('a database opened by the app is in WAL mode, enforces foreign keys, waits on locks and syncs every commit', (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const db = openDatabase(tmp.dbPath);
+  t.after(() => db.close());
+
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(db.pragma('busy_timeout', { simple: true }), BUSY_TIMEOUT_MS);
+  assert.ok(BUSY_TIMEOUT_MS >= 1000, 'long enough to ride out a backup step or a CLI write');
+  // 2 is FULL: the WAL is fsynced at every commit, so an acknowledged write survives a power loss.
+  assert.equal(db.pragma('synchronous', { simple: true }), 2);
+});
+
+test('the connection the test harness builds apps on has the same pragmas', (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  assert.equal(ctx.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(ctx.db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(ctx.db.pragma('synchronous', { simple: true }), 2);
+});
+
+test('a read-only connection still enforces foreign keys and waits on locks', (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  openDatabase(tmp.dbPath).close();
+  const db = openDatabase(tmp.dbPath, { readonly: true });
+  t.after(() => db.close());
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(db.pragma('busy_timeout', { simple: true }), BUSY_TIMEOUT_MS);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal', 'WAL is a property of the file, kept from the writer');
+});
+
+test('the database file the real server creates is in WAL mode', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath }));
+  t.after(() => server.kill());
+  const db = openDatabase(tmp.dbPath, { readonly: true });
+  t.after(() => db.close());
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.ok((db.pragma('user_version', { simple: true }) as number) >= 1, 'and migrated on first start');
+});
+
+test('foreign keys are enforced: a row for a user that does not exist is refused, and deleting a user removes their rows', (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const db = ctx.db;
+  const insertTx = db.prepare(
+    "INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description) VALUES (?, 'expense', 100, '2026-01-02', 'x')",
+  );
+  assert.equal(sqliteCode(() => insertTx.run(424242)), 'SQLITE_CONSTRAINT_FOREIGNKEY');
+  assert.equal(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM transactions').get()!.n, 0);
+
+  const userId = Number(db.prepare("INSERT INTO users (email, password_hash) VALUES ('fk@example.com', 'x')").run().lastInsertRowid);
+  insertTx.run(userId);
+  insertTx.run(userId);
+  db.prepare('DELETE FROM users WHERE id = ?').run(userId);
+  const left = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM transactions WHERE user_id = ?').get(userId)!.n;
+  assert.equal(left, 0, 'ON DELETE CASCADE ran, which only happens with foreign_keys=ON');
+});
+
+test('a second process waits for a write lock instead of failing at once', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const holder = openDatabase(tmp.dbPath);
+  t.after(() => holder.close());
+  migrate(holder);
+
+  // Another process (a backup, a CLI, a second server) tries to write while this one holds the write lock.
+  const script = `
+    import { openDatabase } from './src/db/open.ts';
+    const db = openDatabase(${JSON.stringify(tmp.dbPath)});
+    console.log('trying');
+    const started = Date.now();
+    try {
+      db.prepare("INSERT INTO users (email, password_hash) VALUES ('waited@example.com', 'x')").run();
+      console.log('wrote after ' + (Date.now() - started));
+    } catch (err) {
+      console.log('failed ' + err.code + ' after ' + (Date.now() - started));
+    }
+    db.close();`;
+  holder.exec('BEGIN IMMEDIATE');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    env: serverEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const holdMs = 700;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      // Release the lock a while after the other process has started waiting for it.
+      if (out.includes('trying')) setTimeout(resolve, holdMs);
+    });
+    child.on('close', () => reject(new Error(`child ended early: ${out} ${err}`)));
+  });
+  holder.exec('COMMIT');
+  await new Promise((resolve) => child.on('close', resolve));
+
+  const match = /wrote after (\d+)/.exec(out);
+  assert.ok(match, `the waiting process wrote (output: ${out} ${err})`);
+  assert.ok(Number(match[1]) >= holdMs - 200, `it waited for the lock (${match[1]} ms) rather than failing with SQLITE_BUSY`);
+  const row = holder.prepare("SELECT count(*) AS n FROM users WHERE email = 'waited@example.com'").get() as { n: number };
+  assert.equal(row.n, 1);
+});
+
+test('a migration that fails half-way leaves neither its tables nor a new schema version', (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const db = openDatabase(tmp.dbPath);
+  t.after(() => db.close());
+  const steps = [
+    { version: 1, name: 'first', sql: 'CREATE TABLE kept (id INTEGER PRIMARY KEY);' },
+    { version: 2, name: 'broken', sql: 'CREATE TABLE half_done (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);' },
+  ];
+  assert.throws(() => migrate(db, steps), /no such table/);
+  assert.equal(db.pragma('user_version', { simple: true }), 1);
+  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all();
+  assert.deepEqual(tables.map((r) => r.name), ['kept']);
+});
