@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import request from 'supertest';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
+import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
+import { createSecurityContext, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const EMAIL = 'fuzz@example.com';
+
+// Every form handler is found from the router; their field names are read from the forms the app renders.
+const probe = createSecurityContext();
+const POST_ROUTES = listRoutes(probe.app).filter((r) => r.method === 'POST');
+const GET_ROUTES = listRoutes(probe.app).filter((r) => r.method === 'GET' && r.path !== '/healthz');
+probe.cleanup();
+
+/** Values people and attackers actually send: near-valid, malformed, unicode, huge, numeric edge cases. */
+const fieldValue: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('', ' ', 'income', 'expense', '12.34', '1,234.56', '0', '-5', '1e9', 'NaN', 'Infinity', '0x10', '٣٤', '2026-01-01',
+    '2026-02-30', '1899-12-31', '9999-99-99', 'dashboard', 'transactions', '1', '2', '999999999999999999999', TEST_PASSWORD, EMAIL,
+    "'; DROP TABLE users; --", '<script>alert(1)</script>', '\u0000', '\u202e', 'e\u0301', '👩‍👩‍👧'),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.oneof(fc.integer(), fc.double(), fc.bigInt()).map(String),
+  fc.string({ unit: 'grapheme', minLength: 200, maxLength: 6000 }),
+);
+
+/** A form body: some known fields (each missing, once, or repeated), plus now and then a stray one. */
+function formBody(fieldNames: string[]): fc.Arbitrary<Record<string, string | string[]>> {
+  const entry = fc.oneof(
+    { weight: 4, arbitrary: fieldValue },
+    { weight: 1, arbitrary: fc.array(fieldValue, { minLength: 2, maxLength: 4 }) },
+  );
+  const known = fc.record(Object.fromEntries(fieldNames.map((n) => [n, entry])), { requiredKeys: [] });
+  const stray = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fieldValue, { maxKeys: 2 });
+  return fc.tuple(known, stray).map(([k, s]) => ({ ...s, ...k }) as Record<string, string | string[]>);
+}
+
+/** Invariants that hold whatever happened: derived totals equal the rows, no dangling foreign keys. */
+function consistencyProblems(ctx: SecurityContext): string[] {
+  const problems: string[] = [];
+  const mismatch = ctx.db
+    .prepare(
+      `SELECT t.user_id, t.type, t.total, coalesce(m.total, 0) AS derived FROM
+         (SELECT user_id, type, sum(amount_cents) AS total FROM transactions GROUP BY user_id, type) t
+         LEFT JOIN (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type) m
+         ON m.user_id = t.user_id AND m.type = t.type
+       WHERE t.total <> coalesce(m.total, 0)`,
+    )
+    .all();
+  if (mismatch.length > 0) problems.push(`monthly totals disagree with the rows: ${JSON.stringify(mismatch)}`);
+  const orphans = ctx.db.prepare('PRAGMA foreign_key_check').all();
+  if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
+  return problems;
+}
+
+describe('fuzzing every form handler: never a 500, nothing half-written', () => {
+  let ctx: SecurityContext;
+  let ids: Record<string, number>;
+  let userId: number;
+  let fieldNames: string[];
+
+  before(async () => {
+    ctx = createSecurityContext({
+      rateLimits: {
+        loginPerIpAndEmail: { limit: 1_000_000, windowMs: 60_000 },
+        loginPerAccount: { limit: 1_000_000, windowMs: 60_000 },
+        registerPerIp: { limit: 1_000_000, windowMs: 60_000 },
+      },
+    });
+    const agent = await registerUser(ctx.app, EMAIL);
+    userId = userIdOf(ctx, EMAIL);
+    ids = await createOwnedObjects(ctx, agent, userId);
+    const names = new Set<string>(['ids', 'action', 'category', 'next', 'back', 'from']);
+    for (const route of GET_ROUTES) {
+      const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ids, resourceOf(route.path), userId)])));
+      for (const who of [agent, request.agent(ctx.app)]) {
+        const html = (await who.get(path)).text;
+        for (const m of html.matchAll(/\sname="([^"]+)"/g)) if (m[1] !== '_csrf') names.add(m[1]!);
+      }
+    }
+    fieldNames = [...names].sort();
+  });
+  after(() => ctx.cleanup());
+
+  test('the forms offer the fields the fuzzer needs', () => {
+    for (const name of ['email', 'password', 'confirmPassword', 'amount', 'date', 'description', 'type', 'currentPassword', 'newPassword']) {
+      assert.ok(fieldNames.includes(name), `${name} not found in ${fieldNames.join(', ')}`);
+    }
+  });
+
+  for (const route of POST_ROUTES) {
+    for (const signedIn of [true, false]) {
+      test(`POST ${route.path} ${signedIn ? 'signed in' : 'signed out'} survives ${RUNS} random bodies`, async () => {
+        let agent: Agent = signedIn ? await logInAgent(ctx.app, EMAIL, TEST_PASSWORD) : request.agent(ctx.app);
+        let token = await tokenFor(agent, signedIn ? '/account' : '/login');
+        const paramValue = fc.oneof(
+          { weight: 3, arbitrary: fc.constant('owned') },
+          { weight: 1, arbitrary: fc.oneof(fc.constantFrom('0', '-1', 'abc', '1e3', '%00', '9'.repeat(30)), fc.string({ maxLength: 10 })) },
+        );
+        await fc.assert(
+          fc.asyncProperty(formBody(fieldNames), paramValue, async (body, param) => {
+            const values = Object.fromEntries(
+              paramNames(route.path).map((p) => [p, param === 'owned' ? idFor(ctx, ids, resourceOf(route.path), userId) : param]),
+            );
+            const path = fillPath(route.path, values);
+            // Rate-limit counters count every attempt by design; everything else must stay as it was on a refusal.
+            const before = databaseFingerprint(ctx.db, { ignoreTables: ['rate_limits'] });
+
+            const res = await agent.post(path).type('form').send({ ...body, _csrf: token });
+
+            assert.ok(res.status < 500, `POST ${path} answered ${res.status} to ${JSON.stringify(body).slice(0, 500)}`);
+            if (res.status >= 400) assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['rate_limits'] }), before, `POST ${path} answered ${res.status} but wrote`);
+            assert.deepEqual(consistencyProblems(ctx), []);
+            // A body that happened to log out, or to delete the fixtures, must not end the fuzzing early.
+            if (signedIn && (await agent.get('/account')).status !== 200) {
+              agent = await logInAgent(ctx.app, EMAIL, TEST_PASSWORD);
+              token = await tokenFor(agent, '/account');
+            }
+            if (!signedIn && res.status === 303) {
+              agent = request.agent(ctx.app);
+              token = await tokenFor(agent, '/login');
+            }
+            const exists = (table: string, id: number | undefined) =>
+              id !== undefined && ctx.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
+            if (!exists('transactions', ids.transactions) || !exists('categories', ids.categories)) {
+              ids = await createOwnedObjects(ctx, await logInAgent(ctx.app, EMAIL, TEST_PASSWORD), userId);
+            }
+          }),
+          { numRuns: RUNS, includeErrorInReport: true },
+        );
+      });
+    }
+  }
+});
