@@ -23,6 +23,9 @@ import { configurePassport, createAuthRouter } from './web/routes/auth.routes.ts
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
+import { createExportRouter } from './web/routes/export.routes.ts';
+import { createImportRouter } from './web/routes/import.routes.ts';
+import { createImportsRepo } from './db/repos/imports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -147,8 +150,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
   app.use(createAccountRouter({ accounts, sessionStore: store, audit, now }));
   app.use(createDashboardRouter({ transactions, categories }));
+  // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
+  app.use(createExportRouter({ transactions }));
   app.use(createTransactionsRouter({ transactions, categories }));
   app.use(createCategoriesRouter({ categories }));
+  app.use(createImportRouter({ imports: createImportsRepo(db), csrf, uploadDir: path.join(config.dataDir, 'imports'), logger }));
 
   app.use(notFound);
   app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));

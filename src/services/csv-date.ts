@@ -26,3 +26,20 @@ export function parseCsvDate(input: string, format: CsvDateFormat): ParseResult<
   if (!isCalendarDate(iso)) return { ok: false, error: `the date "${shown}" is not a real day between 1900 and 2999` };
   return { ok: true, value: iso };
 }
+
+/**
+ * Guesses the layout from sample date cells: ISO if they look ISO, dots for DD.MM.YYYY, and for slashes
+ * MM/DD/YYYY only when a middle number above 12 proves it (otherwise DD/MM/YYYY, the more common one).
+ */
+export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
+  const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
+  if (cells.length === 0 || cells.every((s) => LAYOUTS['YYYY-MM-DD'].pattern.test(s))) return 'YYYY-MM-DD';
+  if (cells.every((s) => LAYOUTS['DD.MM.YYYY'].pattern.test(s))) return 'DD.MM.YYYY';
+  const slashed = cells.map((s) => LAYOUTS['DD/MM/YYYY'].pattern.exec(s)).filter((m) => m !== null);
+  if (slashed.length > 0) {
+    if (slashed.some((m) => Number(m[1]) > 12)) return 'DD/MM/YYYY';
+    if (slashed.some((m) => Number(m[2]) > 12)) return 'MM/DD/YYYY';
+    return 'DD/MM/YYYY';
+  }
+  return 'YYYY-MM-DD';
+}

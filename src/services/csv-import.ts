@@ -111,9 +111,21 @@ function columnsNeeded(mapping: ImportMapping): number {
   return Math.max(...used.map((c) => c ?? -1)) + 1;
 }
 
+/** The cell's text with the formula guard undone, or null (and a reason) when its bytes are not UTF-8. */
+function cellText(fields: readonly Buffer[], column: number | null, reasons: string[]): string | null {
+  if (column === null) return '';
+  const bytes = fields[column]!;
+  if (!isUtf8(bytes)) {
+    reasons.push(`column ${column + 1} has bytes that are not valid UTF-8 (save the file as UTF-8)`);
+    return null;
+  }
+  return restoreCsvCell(bytes.toString('utf8'));
+}
+
 function textOf(value: string, limit: number, what: string, reasons: string[]): string {
   const text = value.trim();
-  if ([...text].length > limit) reasons.push(`the ${what} is longer than ${limit} characters`);
+  // UTF-16 length is never below the character count, so the costly count runs only for long text.
+  if (text.length > limit && [...text].length > limit) reasons.push(`the ${what} is longer than ${limit} characters`);
   else if (CONTROL_CHARS.test(text)) reasons.push(`the ${what} contains control characters`);
   return text;
 }
@@ -128,21 +140,11 @@ export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping:
     return { ok: false, reason: `the row has ${fields.length} column${fields.length === 1 ? '' : 's'}; the mapping needs ${needed}` };
   }
   const reasons: string[] = [];
-  const cell = (column: number | null): string | null => {
-    if (column === null) return '';
-    const bytes = fields[column]!;
-    if (!isUtf8(bytes)) {
-      reasons.push(`column ${column + 1} has bytes that are not valid UTF-8 (save the file as UTF-8)`);
-      return null;
-    }
-    return restoreCsvCell(bytes.toString('utf8'));
-  };
-
-  const dateText = cell(mapping.dateColumn);
+  const dateText = cellText(fields, mapping.dateColumn, reasons);
   const date = dateText === null ? null : parseCsvDate(dateText, mapping.dateFormat);
   if (date && !date.ok) reasons.push(date.error);
 
-  const amountText = cell(mapping.amountColumn);
+  const amountText = cellText(fields, mapping.amountColumn, reasons);
   const amount = amountText === null ? null : parseCsvAmount(amountText, mapping.decimalSeparator);
   if (amount && !amount.ok) reasons.push(amount.error);
 
@@ -150,7 +152,7 @@ export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping:
   if (mapping.typeColumn === null) {
     if (amount?.ok) type = amount.value.negative ? 'expense' : 'income';
   } else {
-    const typeText = cell(mapping.typeColumn);
+    const typeText = cellText(fields, mapping.typeColumn, reasons);
     if (typeText !== null) {
       const word = typeText.trim().toLowerCase();
       type = TYPE_WORDS[word] ?? null;
@@ -161,9 +163,9 @@ export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping:
     }
   }
 
-  const descriptionText = cell(mapping.descriptionColumn);
+  const descriptionText = cellText(fields, mapping.descriptionColumn, reasons);
   const description = descriptionText === null ? '' : textOf(descriptionText, MAX_IMPORT_DESCRIPTION_CHARS, 'description', reasons);
-  const categoryText = cell(mapping.categoryColumn);
+  const categoryText = cellText(fields, mapping.categoryColumn, reasons);
   const categoryName = categoryText === null ? '' : textOf(categoryText, MAX_CATEGORY_NAME_CHARS, 'category name', reasons);
 
   if (reasons.length > 0 || !date?.ok || !amount?.ok || type === null) {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createUsersRepo } from '../../src/db/repos/users.ts';
+import { importCsvFile, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
+import { centsToDecimalString } from '../../src/services/money.ts';
+import { createTestContext } from '../helpers/app.ts';
+
+const ROWS = 100_000;
+/** The issue asks for "seconds"; 3 s is the team's target on the 2-core reference machine. */
+const BUDGET_MS = Number(process.env.IMPORT_BUDGET_MS ?? 3000);
+
+test(`a ${ROWS.toLocaleString('en-US')}-row CSV imports in one transaction within ${BUDGET_MS} ms`, async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const user = createUsersRepo(ctx.db).createUser('bench@example.com', 'not-a-real-hash');
+  const categories = ['Groceries', 'Housing', 'Transport', 'Eating out', 'Side project'];
+  const lines = ['date,type,category,amount,description'];
+  let expectedIncome = 0;
+  let expectedExpense = 0;
+  for (let i = 0; i < ROWS; i++) {
+    const day = `20${String(10 + (i % 16))}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+    const type = i % 7 === 0 ? 'income' : 'expense';
+    const cents = 1 + ((i * 7919) % 250_000);
+    if (type === 'income') expectedIncome += cents;
+    else expectedExpense += cents;
+    lines.push(`${day},${type},${categories[i % categories.length]},${centsToDecimalString(cents)},"Row ${i}, with a comma"`);
+  }
+  const file = path.join(ctx.dir, 'big.csv');
+  writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await importCsvFile(ctx.db, user.id, file, LEDGERLY_EXPORT_MAPPING);
+  const elapsed = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  console.log(`csv import: ${ROWS} rows in ${elapsed.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${Math.round(ROWS / (elapsed / 1000))} rows/s)`);
+
+  assert.equal(result.rowsRead, ROWS);
+  assert.equal(result.imported, ROWS);
+  assert.equal(result.errorCount, 0);
+  const sums = ctx.db
+    .prepare<[number], { income: number; expense: number; n: number }>(
+      `SELECT coalesce(sum(CASE WHEN type = 'income' THEN amount_cents END), 0) AS income,
+              coalesce(sum(CASE WHEN type = 'expense' THEN amount_cents END), 0) AS expense, count(*) AS n
+         FROM transactions WHERE user_id = ?`,
+    )
+    .get(user.id)!;
+  assert.deepEqual(sums, { income: expectedIncome, expense: expectedExpense, n: ROWS });
+  // CPU time is what the import costs; wall time also counts whatever else shares the machine, so it is printed
+  // above but only a gross overrun (twice the budget) fails the test.
+  assert.ok(cpuMs <= BUDGET_MS, `import used ${cpuMs.toFixed(0)} ms of CPU, over the ${BUDGET_MS} ms budget`);
+  assert.ok(elapsed <= 2 * BUDGET_MS, `import took ${elapsed.toFixed(0)} ms of wall time, over twice the ${BUDGET_MS} ms budget`);
+});
