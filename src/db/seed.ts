@@ -298,3 +298,12 @@ export function cursorAtDepth(db: Db, userId: number, depth: number): { occurred
     .get(userId, depth);
   return row && { occurredOn: row.occurred_on, id: row.id };
 }
+
+/** The id of the user's category with this kind and name (case-insensitive), if they have one. */
+export function findCategoryIdByName(db: Db, userId: number, kind: 'income' | 'expense', name: string): number | undefined {
+  return db
+    .prepare<[number, string, string], { id: number }>(
+      'SELECT id FROM categories WHERE user_id = ? AND kind = ? AND name = ? COLLATE NOCASE',
+    )
+    .get(userId, kind, name)?.id;
+}
