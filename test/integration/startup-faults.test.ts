@@ -51,6 +51,11 @@ test('a data folder that is not writable even for root (immutable attribute) sto
   const tmp = tempDataDir();
   const folder = path.join(tmp.dir, 'locked');
   mkdirSync(folder);
+  // A database that already exists there: SQLite can read it but cannot create the -wal file beside it.
+  const existing = path.join(folder, 'existing.sqlite');
+  const made = new Database(existing);
+  made.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+  made.close();
   // chattr +i makes a folder unwritable for root too; it needs CAP_LINUX_IMMUTABLE and an ext2/3/4-like disk.
   const lock = spawnSync('chattr', ['+i', folder]);
   t.after(() => {
@@ -68,6 +73,9 @@ test('a data folder that is not writable even for root (immutable attribute) sto
     assert.ok(line.includes(folder), `names the folder or file: ${line}`);
     assert.match(line, /writ/);
   }
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: existing })));
+  assert.ok(line.includes(existing), `names the file: ${line}`);
+  assert.match(line, /cannot be opened for writing/);
 });
 
 test('a database file that is not a SQLite database stops start-up with one line and is left untouched', async (t) => {
