@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { NewTransaction } from '../../src/db/repos/transactions.ts';
+import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
+import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { browserAvailability, describeViolations, launchBrowser, runAxe, screenshot, serve } from '../helpers/browser.ts';
+
+const availability = browserAvailability();
+
+describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
+  let ctx: TestContext;
+  let browser: Browser;
+  let server: { baseUrl: string; close: () => Promise<void> };
+
+  before(async () => {
+    ctx = createTestContext();
+    server = await serve(ctx.app);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    ctx?.cleanup();
+  });
+
+  async function signedInPage(email: string, width: number): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    await page.goto(`${server.baseUrl}/register`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: /Create account/ }).click();
+    await page.waitForURL(/\/dashboard/);
+    return page;
+  }
+
+  async function assertAccessible(page: Page, what: string): Promise<void> {
+    const violations = await runAxe(page);
+    assert.deepEqual(violations.map((v) => v.id), [], `${what}:\n${describeViolations(violations)}`);
+  }
+
+  function seed(email: string): void {
+    const userId = userIdOf(ctx.db, email);
+    const cat = (kind: 'income' | 'expense', name: string) => categoryIdOf(ctx.db, userId, kind, name);
+    const today = new Date().toISOString().slice(0, 7);
+    const rows: NewTransaction[] = [
+      { type: 'income', amountCents: 320_000, occurredOn: `${today}-01`, description: 'Salary', categoryId: cat('income', 'Salary') },
+      { type: 'expense', amountCents: 120_000, occurredOn: `${today}-02`, description: 'Rent', categoryId: cat('expense', 'Housing') },
+      { type: 'expense', amountCents: 8_450, occurredOn: `${today}-03`, description: 'Weekly groceries at the market', categoryId: cat('expense', 'Groceries') },
+      { type: 'expense', amountCents: 2_300, occurredOn: `${today}-04`, description: 'Bus pass', categoryId: null },
+      { type: 'expense', amountCents: 4_200, occurredOn: `${today}-05`, description: 'Dinner out', categoryId: cat('expense', 'Eating out') },
+      { type: 'expense', amountCents: 1_999, occurredOn: `${today}-06`, description: 'Streaming', categoryId: null },
+    ];
+    insertTransactions(ctx.db, userId, rows);
+  }
+
+  for (const [width, label] of [[375, 'phone'], [1280, 'desktop']] as const) {
+    test(`on a ${label}, a user filters, sets a category on selected rows, deletes with confirmation and reads the dashboard`, async () => {
+      const email = `${label}@example.com`;
+      const page = await signedInPage(email, width);
+      seed(email);
+
+      await page.goto(`${server.baseUrl}/dashboard`);
+      await assertAccessible(page, 'dashboard');
+      await screenshot(page, `bookkeeping-dashboard-${label}`);
+
+      await page.goto(`${server.baseUrl}/transactions`);
+      await assertAccessible(page, 'transactions');
+      await screenshot(page, `bookkeeping-transactions-${label}`);
+
+      // Filter to uncategorised expenses.
+      await page.getByLabel('Category', { exact: true }).first().selectOption({ label: 'Uncategorised' });
+      await page.getByLabel('Type', { exact: true }).selectOption('expense');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.waitForURL(/category=none/);
+      assert.match(await page.locator('#match-count').innerText(), /^2 transactions match these filters/);
+      const exportHref = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+      assert.equal(exportHref, '/transactions/export.csv?type=expense&category=none');
+
+      // Select both rows by their labels and set a category.
+      await page.getByLabel(/^Select expense of \$23\.00/).check();
+      await page.getByLabel(/^Select expense of \$19\.99/).check();
+      await page.getByLabel('Category for selected').selectOption({ label: 'Transport' });
+      await page.getByRole('button', { name: 'Set category' }).click();
+      await page.waitForURL(/category=none/);
+      assert.match(await page.getByRole('status').innerText(), /“Transport” set on 2 transactions/);
+      assert.match(await page.locator('#match-count').innerText(), /^0 transactions/);
+      await screenshot(page, `bookkeeping-after-bulk-${label}`);
+
+      // Delete one row through the confirmation page.
+      await page.goto(`${server.baseUrl}/transactions?q=dinner`);
+      await page.getByLabel(/^Select expense of \$42\.00/).check();
+      await page.getByRole('button', { name: 'Delete selected' }).click();
+      await page.getByRole('heading', { name: 'Delete 1 transaction?' }).waitFor();
+      await assertAccessible(page, 'bulk delete confirmation');
+      await screenshot(page, `bookkeeping-bulk-delete-${label}`);
+      await page.getByRole('button', { name: 'Delete 1 transaction' }).click();
+      await page.waitForURL(/q=dinner/);
+      assert.match(await page.getByRole('status').innerText(), /Deleted 1 transaction\./);
+
+      // Edit a row.
+      await page.goto(`${server.baseUrl}/transactions?q=rent`);
+      await page.getByRole('link', { name: /^Edit expense of \$1,200\.00/ }).click();
+      await page.getByLabel('Amount').fill('1250');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(/\/transactions$/);
+      assert.match(await page.content(), /−\$1,250\.00/);
+
+      // Categories page and the delete confirmation count.
+      await page.goto(`${server.baseUrl}/categories`);
+      await assertAccessible(page, 'categories');
+      await screenshot(page, `bookkeeping-categories-${label}`);
+      await page.getByRole('link', { name: 'Delete Transport' }).click();
+      assert.match(await page.locator('#uncategorised-count').innerText(), /2 transactions will become uncategorised/);
+      await screenshot(page, `bookkeeping-category-delete-${label}`);
+
+      // Nothing overflows sideways on a phone.
+      if (width === 375) {
+        for (const url of ['/dashboard', '/transactions', '/categories']) {
+          await page.goto(`${server.baseUrl}${url}`);
+          const overflow = await page.evaluate(() => {
+            const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+            return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+          });
+          assert.ok(overflow <= 0, `${url} scrolls sideways by ${overflow}px`);
+        }
+      }
+      await page.close();
+    });
+  }
+});
