@@ -1,0 +1,242 @@
+/**
+ * Guards the cost of pages without timing anything: every SQL statement a page actually runs (recorded while the
+ * real app serves it over HTTP) is passed to EXPLAIN QUERY PLAN with the same parameters, and the plan must
+ * neither scan a table that grows with history (transactions, monthly_totals) nor sort rows in a temp B-tree
+ * for ORDER BY. A new query on a page that misses an index fails here, whatever the machine.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Statement } from 'better-sqlite3';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
+import { createUsersRepo } from '../../src/db/repos/users.ts';
+import { createRandomSource, findCategoryIdByName, seedTransactionsForUser } from '../../src/db/seed.ts';
+import { todayIn } from '../../src/services/dates.ts';
+import { addTransaction, registerUser, TEST_SECRET, type Agent } from '../helpers/app.ts';
+
+interface Executed {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+interface PlanRow {
+  id: number;
+  parent: number;
+  detail: string;
+}
+
+/** Tables whose size grows with users' history: a page must only ever seek into them. */
+const GROWING_TABLES = new Set(['transactions', 'monthly_totals']);
+const SQL_WORDS = new Set(['where', 'on', 'left', 'inner', 'join', 'cross', 'group', 'order', 'limit', 'using', 'natural', 'set', 'values', 'union', 'as', 'indexed', 'not']);
+
+/**
+ * A Db whose prepared statements record each execution (SQL and parameters) into `log`. Everything else passes
+ * straight through to the real connection, so the app behaves exactly as in production.
+ */
+function recordingDb(db: Db, log: Executed[]): Db {
+  const wrap = (stmt: Statement): Statement => {
+    const proxy: Statement = new Proxy(stmt, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (prop === 'run' || prop === 'get' || prop === 'all' || prop === 'iterate') {
+          return (...args: unknown[]) => {
+            log.push({ sql: target.source, params: args });
+            return fn.apply(target, args);
+          };
+        }
+        // pluck(), raw(), expand(), bind() return the statement itself: keep handing out the recording one.
+        return (...args: unknown[]) => {
+          const out = fn.apply(target, args);
+          return out === target ? proxy : out;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The names a statement uses for the growing tables: the table names and their aliases. */
+function growingTableNames(sql: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of sql.matchAll(/\b(?:FROM|JOIN|UPDATE|INTO)\s+([A-Za-z_]\w*)(?:\s+(?:AS\s+)?([A-Za-z_]\w*))?/gi)) {
+    const table = match[1]!.toLowerCase();
+    if (!GROWING_TABLES.has(table)) continue;
+    names.add(table);
+    const alias = match[2]?.toLowerCase();
+    if (alias && !SQL_WORDS.has(alias)) names.add(alias);
+  }
+  return names;
+}
+
+/** What is wrong with a statement's plan, or [] when it only seeks into growing tables and never sorts rows. */
+function planProblems(db: Db, executed: Executed): string[] {
+  const plan = db.prepare<unknown[], PlanRow>(`EXPLAIN QUERY PLAN ${executed.sql}`).all(...executed.params);
+  const names = growingTableNames(executed.sql);
+  const problems: string[] = [];
+  for (const { detail } of plan) {
+    const scan = /^SCAN (\w+)/.exec(detail);
+    if (scan && names.has(scan[1]!.toLowerCase())) problems.push(`full scan: ${detail}`);
+    if (/USE TEMP B-TREE FOR (?:LAST TERM OF )?ORDER BY/.test(detail) && names.size > 0) problems.push(`sort: ${detail}`);
+  }
+  return problems;
+}
+
+function uniqueBySql(log: readonly Executed[]): Executed[] {
+  const seen = new Map<string, Executed>();
+  for (const e of log) if (!seen.has(e.sql)) seen.set(e.sql, e);
+  return [...seen.values()];
+}
+
+interface Fixture {
+  app: Express;
+  db: Db;
+  log: Executed[];
+  agent: Agent;
+  groceriesId: number;
+  cleanup(): void;
+}
+
+/** A real app on a temp file, recording every statement, with one signed-in user who has 3,000 transactions. */
+async function fixture(): Promise<Fixture> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-plans-'));
+  const dbPath = path.join(dir, 'plans.sqlite');
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', DATABASE_PATH: dbPath });
+  const db = openDatabase(dbPath);
+  migrate(db);
+  const log: Executed[] = [];
+  const app = createApp({ db: recordingDb(db, log), config, sessionSecret: TEST_SECRET });
+  const agent = await registerUser(app, 'plans@example.com');
+  await registerUser(app, 'neighbour@example.com');
+  const users = createUsersRepo(db);
+  const userId = users.findCredentialsByEmail('plans@example.com')!.id;
+  const neighbourId = users.findCredentialsByEmail('neighbour@example.com')!.id;
+  const random = createRandomSource(5);
+  seedTransactionsForUser(db, userId, { count: 3000, endOn: todayIn(), years: 10, random });
+  seedTransactionsForUser(db, neighbourId, { count: 1000, endOn: todayIn(), years: 10, random });
+  const groceriesId = findCategoryIdByName(db, userId, 'expense', 'Groceries');
+  assert.ok(groceriesId, 'the user has a Groceries category');
+  return {
+    app,
+    db,
+    log,
+    agent,
+    groceriesId,
+    cleanup() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GETs a page (expecting 200) and returns the statements it ran that read or write the growing tables. */
+async function statementsOf(f: Fixture, url: string): Promise<{ html: string; statements: Executed[] }> {
+  f.log.length = 0;
+  const res = await f.agent.get(url);
+  assert.equal(res.status, 200, `GET ${url} answered ${res.status}`);
+  const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
+  return { html: res.text, statements };
+}
+
+function assertPlansSeek(f: Fixture, url: string, statements: readonly Executed[]): void {
+  assert.ok(statements.length > 0, `GET ${url} ran no statement on transactions or monthly_totals; the recorder missed it`);
+  const failures = statements.flatMap((e) => planProblems(f.db, e).map((p) => `${p}\n    in: ${e.sql.replace(/\s+/g, ' ').trim()}`));
+  assert.deepEqual(failures, [], `GET ${url}:\n  ${failures.join('\n  ')}`);
+}
+
+function hrefs(html: string, pattern: RegExp): string[] {
+  return [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&')).filter((h) => pattern.test(h));
+}
+
+test('the plan checker flags a full scan of transactions and a sort for ORDER BY', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  const scan = planProblems(f.db, { sql: 'SELECT id FROM transactions WHERE description = ?', params: ['Coffee'] });
+  assert.match(scan.join(), /full scan: SCAN transactions/);
+  const sort = planProblems(f.db, {
+    sql: 'SELECT t.id FROM transactions AS t WHERE t.user_id = ? ORDER BY t.amount_cents DESC LIMIT 50',
+    params: [1],
+  });
+  assert.match(sort.join(), /sort: USE TEMP B-TREE FOR ORDER BY/);
+  const keyset = planProblems(f.db, {
+    sql: 'SELECT id FROM transactions WHERE user_id = ? ORDER BY occurred_on DESC, id DESC LIMIT 51',
+    params: [1],
+  });
+  assert.deepEqual(keyset, []);
+});
+
+test('every dashboard period reads monthly totals and recent rows through indexes', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  const first = await statementsOf(f, '/dashboard');
+  assertPlansSeek(f, '/dashboard', first.statements);
+  const periods = [...new Set(hrefs(first.html, /^\/dashboard\?period=/))];
+  assert.ok(periods.length > 0, 'the dashboard links to other periods');
+  for (const url of periods) {
+    const page = await statementsOf(f, url);
+    assertPlansSeek(f, url, page.statements);
+  }
+});
+
+test('the transactions list reads its first page and keyset pages by index without sorting', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  let url = '/transactions';
+  for (let page = 1; page <= 3; page++) {
+    const { html, statements } = await statementsOf(f, url);
+    assertPlansSeek(f, url, statements);
+    const [older] = hrefs(html, /^\/transactions\?(?:.*&)?after=/);
+    assert.ok(older, `page ${page} links to older transactions`);
+    url = older;
+  }
+});
+
+test('filtered lists by date, type, category and text, alone and combined, seek by index without sorting', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  const year = Number(todayIn().slice(0, 4)) - 5;
+  const filters = [
+    `type=expense&from=${year}-01-01&to=${year}-12-31`,
+    `from=${year}-03-01&to=${year}-03-31`,
+    'type=income',
+    `category=${f.groceriesId}`,
+    'q=Coffee',
+    `category=${f.groceriesId}&from=${year}-01-01&to=${year}-06-30&q=market`,
+    `type=expense&q=bill&from=${year}-01-01`,
+  ];
+  for (const filter of filters) {
+    const url = `/transactions?${filter}`;
+    const { html, statements } = await statementsOf(f, url);
+    assertPlansSeek(f, url, statements);
+    // The keyset page of a filtered list keeps the filter and must be as cheap as its first page.
+    const [older] = hrefs(html, /^\/transactions\?(?:.*&)?after=/);
+    if (older) {
+      const next = await statementsOf(f, older);
+      assertPlansSeek(f, older, next.statements);
+    }
+  }
+});
+
+test('adding a transaction through the form touches only indexed rows', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  f.log.length = 0;
+  const res = await addTransaction(f.agent, { amount: '12.34', description: 'Plan check' });
+  assert.equal(res.status, 303);
+  const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
+  assertPlansSeek(f, 'POST /transactions', statements);
+});
