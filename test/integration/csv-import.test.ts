@@ -1,0 +1,385 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Db } from '../../src/db/open.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { MAX_IMPORT_BYTES } from '../../src/web/routes/import.routes.ts';
+import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+
+const HEADER = 'date,type,category,amount,description';
+
+/** Posts a file through the upload form as a browser would (multipart, token field first). */
+async function upload(agent: Agent, content: string | Buffer, token?: string | null) {
+  const csrf = token === undefined ? await tokenFor(agent, '/import') : token;
+  const req = agent.post('/import');
+  if (csrf !== null) req.field('_csrf', csrf);
+  return req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), {
+    filename: 'bank.csv',
+    contentType: 'text/csv',
+  });
+}
+
+/** The hidden fields of the Import form under the preview: exactly what pressing Import sends. */
+function importFormFields(html: string): Record<string, string> {
+  const form = /<form method="post" action="\/import\/[a-f0-9]{32}" class="import-go">([\s\S]*?)<\/form>/.exec(html);
+  if (!form) throw new Error('the page has no Import button');
+  return Object.fromEntries([...form[1]!.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Waits for the progress page to show the finished (or failed) import, as its refresh would. */
+async function finishedPage(agent: Agent, url: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const res = await agent.get(url);
+    assert.equal(res.status, 200, `progress page ${url}`);
+    if (!res.headers.refresh) return res.text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('import did not finish');
+}
+
+/**
+ * Uploads, optionally changes mapping settings and updates the preview (GET, like the "Update preview" button),
+ * then presses Import. Returns the preview page and the finished result page.
+ */
+async function importCsv(agent: Agent, content: string | Buffer, settings: Record<string, string> = {}) {
+  const up = await upload(agent, content);
+  assert.equal(up.status, 303, `upload answered ${up.status}: ${up.text?.slice(0, 300)}`);
+  const mapUrl = up.headers.location!;
+  let preview = await agent.get(mapUrl);
+  if (Object.keys(settings).length > 0) {
+    const query = new URLSearchParams({ ...importFormFields(preview.text), ...settings });
+    for (const [k, v] of Object.entries(settings)) if (v === '') query.delete(k);
+    preview = await agent.get(`${mapUrl}?${query}`);
+  }
+  assert.equal(preview.status, 200);
+  const token = /name="_csrf" value="([^"]+)"/.exec(preview.text.slice(preview.text.indexOf('class="import-go"')))![1]!;
+  const posted = await agent.post(mapUrl).type('form').send({ ...importFormFields(preview.text), _csrf: token });
+  assert.equal(posted.status, 303, `import answered ${posted.status}`);
+  return { preview: preview.text, result: await finishedPage(agent, posted.headers.location!), mapUrl };
+}
+
+function errorsListed(html: string): Map<number, string> {
+  return new Map(
+    [...html.matchAll(/<tr><td>(\d+)<\/td><td class="import-row__reason">([^<]*)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2]!]),
+  );
+}
+
+function importedCount(html: string): number {
+  const m = /<strong>([\d,]+)<\/strong> transactions? (?:was|were) imported/.exec(html);
+  if (!m) throw new Error(`no result headline in ${html.slice(0, 500)}`);
+  return Number(m[1]!.replaceAll(',', ''));
+}
+
+interface StoredRow {
+  occurredOn: string;
+  type: string;
+  amountCents: number;
+  description: string;
+  category: string | null;
+}
+
+function storedRows(db: Db, userId: number): StoredRow[] {
+  return db
+    .prepare<[number], StoredRow>(
+      `SELECT t.occurred_on AS occurredOn, t.type, t.amount_cents AS amountCents, t.description, c.name AS category
+         FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+        WHERE t.user_id = ? ORDER BY t.occurred_on, t.id`,
+    )
+    .all(userId);
+}
+
+function uploadsLeft(ctx: TestContext): string[] {
+  const root = path.join(ctx.config.dataDir, 'imports');
+  try {
+    return readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+async function signedIn(ctx: TestContext, email = 'ann@example.com') {
+  const agent = await registerUser(ctx.app, email);
+  return { agent, userId: userIdOf(ctx.db, email) };
+}
+
+test('bad rows are listed with line and reason and not written, while every good row is', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const long = 'x'.repeat(10_000);
+  const latin1 = Buffer.from('2026-01-09,expense,,4.00,Caf\xe9 au lait\r\n', 'latin1');
+  const file = Buffer.concat([
+    Buffer.from(
+      [
+        HEADER, // line 1
+        '2026-01-02,expense,Groceries,12.50,Bread', // 2: good
+        '2026-02-30,expense,,3.00,Wrong date', // 3
+        '2026-01-03,expense,,1.005,Too precise', // 4
+        '2026-01-04,expense,,,No amount', // 5
+        '2026-01-05,income,,"=SUM(A1:A3)",Formula amount', // 6
+        '2026-01-06,expense,,2.00,"Two', // 7: good, spans lines 7-8
+        'lines"',
+        `2026-01-07,expense,,5.00,${long}`, // 9
+        '2026-01-08,expense,,7.25,"=HYPERLINK(""http://evil"")"', // 10: good, text only
+      ].join('\r\n') + '\r\n',
+    ),
+    latin1, // 11
+    Buffer.from('2026-01-10,income,Salary,"1,000.00",Pay\r\n'), // 12: good
+  ]);
+
+  const { preview, result } = await importCsv(agent, file);
+
+  assert.match(preview, /the date &#34;2026-02-30&#34; is not a real day/);
+  assert.equal(importedCount(result), 4);
+  const errors = errorsListed(result);
+  assert.deepEqual([...errors.keys()], [3, 4, 5, 6, 9, 11]);
+  assert.match(errors.get(3)!, /not a real day/);
+  assert.match(errors.get(4)!, /more than two decimal places/);
+  assert.match(errors.get(5)!, /the amount is empty/);
+  assert.match(errors.get(6)!, /not a number/);
+  assert.match(errors.get(9)!, /description is longer than 200 characters/);
+  assert.match(errors.get(11)!, /not valid UTF-8/);
+  assert.deepEqual(storedRows(ctx.db, userId), [
+    { occurredOn: '2026-01-02', type: 'expense', amountCents: 1250, description: 'Bread', category: 'Groceries' },
+    { occurredOn: '2026-01-06', type: 'expense', amountCents: 200, description: 'Two\r\nlines', category: null },
+    { occurredOn: '2026-01-08', type: 'expense', amountCents: 725, description: '=HYPERLINK("http://evil")', category: null },
+    { occurredOn: '2026-01-10', type: 'income', amountCents: 100000, description: 'Pay', category: 'Salary' },
+  ]);
+  assertMonthlyTotalsMatchRows(ctx.db);
+  assert.deepEqual(uploadsLeft(ctx), [], 'the uploaded file is deleted after the import');
+});
+
+test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 999, occurredOn: '2026-03-01', description: 'Cinema' }]);
+  const file = [
+    HEADER,
+    '2026-03-01,expense,,9.99,Cinema', // same date, amount, type, description: duplicate
+    '2026-03-01,expense,,9.99,Cinema night', // different description
+    '2026-03-01,income,,9.99,Cinema', // different type
+    '2026-03-02,expense,,4.00,Coffee', // twice in the file: both are new
+    '2026-03-02,expense,,4.00,Coffee',
+  ].join('\n');
+
+  const skipped = await importCsv(agent, file);
+
+  assert.equal((skipped.preview.match(/Likely duplicate: skipped/g) ?? []).length, 1);
+  assert.equal(importedCount(skipped.result), 4);
+  assert.match(skipped.result, /1 row looked like a transaction you already had and were skipped\.[\s\S]*Lines: 2</);
+  assert.equal(storedRows(ctx.db, userId).filter((r) => r.description === 'Cinema' && r.type === 'expense').length, 1);
+  assert.equal(storedRows(ctx.db, userId).filter((r) => r.description === 'Coffee').length, 2);
+
+  const kept = await importCsv(agent, file, { keepDuplicates: '1' });
+
+  // Now every row of the file exists already; with "keep duplicates" all five are written again.
+  assert.match(kept.preview, /Likely duplicate: kept/);
+  assert.equal(importedCount(kept.result), 5);
+  assert.equal(storedRows(ctx.db, userId).length, 1 + 4 + 5);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('unknown categories are created when asked, matched case-insensitively, or left uncategorised', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [HEADER, '2026-04-01,expense,Pets,30.00,Vet', '2026-04-02,expense,groceries,5.00,Milk', '2026-04-03,income,Pets,1.00,Sold a leash'].join('\n');
+  const categories = createCategoriesRepo(ctx.db);
+  const before = categories.listCategoriesForUser(userId).length;
+
+  const asked = await importCsv(agent, file, { unknownCategories: 'uncategorised' });
+
+  assert.match(asked.preview, /unknown: uncategorised/);
+  assert.equal(categories.listCategoriesForUser(userId).length, before, 'no category created');
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => r.category), [null, 'Groceries', null]);
+
+  const created = await importCsv(agent, file.replaceAll('2026-04', '2026-05'));
+
+  assert.match(created.preview, /<span class="import-tag">new<\/span>/);
+  assert.match(created.result, /2 categories were created: Pets \(expense\), Pets \(income\)/);
+  assert.ok(categories.findCategoryByName(userId, 'expense', 'Pets'));
+  assert.ok(categories.findCategoryByName(userId, 'income', 'Pets'));
+  assert.deepEqual(
+    storedRows(ctx.db, userId).filter((r) => r.occurredOn.startsWith('2026-05')).map((r) => r.category),
+    ['Pets', 'Groceries', 'Pets'],
+  );
+});
+
+test('a bank file with semicolons, day-first dates, decimal commas and signed amounts imports by sign', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Buchungstag;Text;Betrag', '01.06.2026;Miete Juni;-1.250,00', '2.6.2026;Gehalt;2.500,5', '03.06.2026;"Bäcker; Brot";-3,2'].join('\n');
+
+  const { preview, result } = await importCsv(agent, file);
+
+  // The page guessed the layout from the header and the cells; nothing had to be chosen by hand.
+  assert.match(preview, /<option value="semicolon" selected>/);
+  assert.match(preview, /<option value="DD.MM.YYYY" selected>/);
+  assert.match(preview, /<option value="comma" selected>Comma: 1.234,50/);
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(storedRows(ctx.db, userId), [
+    { occurredOn: '2026-06-01', type: 'expense', amountCents: 125000, description: 'Miete Juni', category: null },
+    { occurredOn: '2026-06-02', type: 'income', amountCents: 250050, description: 'Gehalt', category: null },
+    { occurredOn: '2026-06-03', type: 'expense', amountCents: 320, description: 'Bäcker; Brot', category: null },
+  ]);
+});
+
+test('our own export re-imports to exactly the same transactions, and re-exports byte for byte', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  const categories = createCategoriesRepo(ctx.db);
+  const weird = categories.createCategory(ann.userId, 'expense', "=Weird, \"quoted\" 'cat'");
+  const groceries = categories.findCategoryByName(ann.userId, 'expense', 'Groceries')!;
+  const salary = categories.findCategoryByName(ann.userId, 'income', 'Salary')!;
+  const descriptions = [
+    '',
+    'Plain',
+    'Comma, and "quotes"',
+    'Line one\nline two',
+    'CR\r\nLF',
+    '=1+2',
+    '+44 phone',
+    '-minus first',
+    '@mention',
+    "'=already quoted",
+    "''+two quotes",
+    "'Tis a quote",
+    'Ünïcödé ☕ 𝄞 emoji 🎉',
+    'tab\tinside',
+    'x'.repeat(200), // exactly the longest description allowed
+  ];
+  const rows = descriptions.map((description, i) => ({
+    type: (i % 4 === 0 ? 'income' : 'expense') as 'income' | 'expense',
+    amountCents: [1, 99, 100, 123456, 100_000_000_000][i % 5]!,
+    occurredOn: `2026-0${1 + (i % 3)}-0${1 + (i % 2)}`, // several rows share a day: order within a day matters
+    description,
+    categoryId: i % 4 === 0 ? salary.id : i % 3 === 0 ? weird.id : i % 3 === 1 ? groceries.id : null,
+  }));
+  insertTransactions(ctx.db, ann.userId, rows);
+  const first = await ann.agent.get('/transactions/export.csv');
+  assert.equal(first.status, 200);
+
+  const { result } = await importCsv(bob.agent, first.text);
+
+  assert.equal(importedCount(result), rows.length);
+  assert.deepEqual(errorsListed(result), new Map());
+  assert.deepEqual(storedRows(ctx.db, bob.userId), storedRows(ctx.db, ann.userId));
+  const second = await bob.agent.get('/transactions/export.csv');
+  assert.equal(second.text, first.text);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('an upload without the CSRF token, or with a wrong one, gets 403 and keeps nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = `${HEADER}\n2026-01-02,expense,,1.00,x\n`;
+  const token = await tokenFor(agent, '/import');
+
+  const missing = await upload(agent, file, null);
+  const wrong = await upload(agent, file, `${token.slice(0, -4)}0000`);
+
+  assert.equal(missing.status, 403);
+  assert.equal(wrong.status, 403);
+  assert.match(wrong.text, /nothing was changed/);
+  assert.deepEqual(uploadsLeft(ctx), []);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+  const ok = await upload(agent, file, token);
+  assert.equal(ok.status, 303, 'the same upload with the real token is accepted');
+});
+
+test('the import step itself rejects a missing CSRF token with 403 and writes nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const up = await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,x\n`);
+  const { _csrf: realToken, ...fields } = importFormFields((await agent.get(up.headers.location!)).text);
+  assert.ok(realToken, 'the Import form carries a token');
+
+  const res = await agent.post(up.headers.location!).type('form').send(fields);
+
+  assert.equal(res.status, 403);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+test('a file over the stated size limit is refused with 413 and nothing is kept', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const page = await agent.get('/import');
+  assert.match(page.text, /Up to 10\.0 MB/);
+  const row = '2026-01-02,expense,,1.00,padding padding padding padding padding\n';
+  const justOver = Buffer.alloc(MAX_IMPORT_BYTES + 1, row);
+  const farOver = Buffer.alloc(MAX_IMPORT_BYTES * 2, row);
+
+  const over = await upload(agent, justOver);
+  const way = await upload(agent, farOver).catch((err: unknown) => ({ status: 0, text: String(err) }));
+
+  assert.equal(over.status, 413);
+  assert.match(over.text, /larger than 10\.0 MB, so it was not uploaded/);
+  // The far-over upload is refused from its declared length before it is read; the client may see the 413 or a
+  // closed connection, but never a success.
+  assert.ok(way.status === 413 || way.status === 0, `far-over upload answered ${way.status}`);
+  assert.deepEqual(uploadsLeft(ctx), []);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+test("another user's upload, preview and progress are all 404", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  const up = await upload(ann.agent, `${HEADER}\n2026-01-02,expense,,1.00,x\n`);
+  const mapUrl = up.headers.location!;
+  const fields = importFormFields((await ann.agent.get(mapUrl)).text);
+
+  const peek = await bob.agent.get(mapUrl);
+  const steal = await bob.agent.post(mapUrl).type('form').send({ ...fields, _csrf: await tokenFor(bob.agent, '/import') });
+  const progress = await bob.agent.get(`${mapUrl}/progress`);
+
+  assert.equal(peek.status, 404);
+  assert.equal(steal.status, 404);
+  assert.equal(progress.status, 404);
+  assert.deepEqual(storedRows(ctx.db, bob.userId), []);
+  assert.equal(uploadsLeft(ctx).length, 1, "ann's upload is still waiting for her");
+});
+
+test('an impossible mapping re-renders with 422 and a message beside the field, writing nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const up = await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,x\n`);
+  const page = await agent.get(up.headers.location!);
+  const token = /class="import-go">\s*<input type="hidden" name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+
+  const res = await agent
+    .post(up.headers.location!)
+    .type('form')
+    .send({ ...importFormFields(page.text), _csrf: token, amount: '0', description: '9' });
+
+  assert.equal(res.status, 422);
+  assert.match(res.text, /id="map-amount-error"[^>]*>.*That column is already the date/);
+  assert.match(res.text, /id="map-description-error"[^>]*>.*Choose one of the file&#39;s 5 columns/);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+test('a file that is not valid CSV further down fails as a whole and writes nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const good = Array.from({ length: 30 }, (_, i) => `2026-01-${String(1 + (i % 28)).padStart(2, '0')},expense,,1.00,row ${i}`);
+  const file = [HEADER, ...good, '2026-02-01,expense,,1.00,"never closed'].join('\n');
+
+  const { result } = await importCsv(agent, file);
+
+  assert.match(result, /Import failed/);
+  assert.match(result, /not valid CSV.*Nothing was imported/);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+  assert.deepEqual(uploadsLeft(ctx), []);
+});
