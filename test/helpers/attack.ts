@@ -38,8 +38,8 @@ function newestOwnedId(db: Db, table: string, userId: number): number | undefine
  */
 let fixtureCounter = 0;
 
-export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId: number): Promise<Record<string, number>> {
-  const ids: Record<string, number> = {};
+export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId: number): Promise<Record<string, number | string>> {
+  const ids: Record<string, number | string> = {};
   const tx = await addTransaction(agent, { type: 'expense', amount: '42.00', date: '2026-01-15', description: `owned by user ${userId}` });
   if (tx.status !== 303) throw new Error(`could not add a transaction: ${tx.status}`);
   ids.transactions = newestOwnedId(ctx.db, 'transactions', userId)!;
@@ -47,12 +47,49 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   const category = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: `Category of user ${userId} #${++fixtureCounter}` });
   if (category.status !== 303) throw new Error(`could not add a category: ${category.status}`);
   ids.categories = newestOwnedId(ctx.db, 'categories', userId)!;
+  ids.import = await createFinishedImport(agent);
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }
 
+/** Hidden inputs of the form posting to `action` in a page, as a browser would submit them. */
+function hiddenFieldsOf(html: string, action: string): Record<string, string> {
+  const start = html.indexOf(`method="post" action="${action}"`);
+  if (start < 0) throw new Error(`no form posting to ${action}`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  const fields: Record<string, string> = {};
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!;
+  return fields;
+}
+
+/**
+ * Uploads the user's own CSV export through the real import form, confirms the previewed mapping and returns
+ * the upload id, so /import/:uploadId routes have an object of this user to be tested with.
+ */
+async function createFinishedImport(agent: Agent): Promise<string> {
+  const csv = await agent.get('/transactions/export.csv');
+  if (csv.status !== 200) throw new Error(`could not export: ${csv.status}`);
+  const token = await tokenFor(agent, '/import');
+  const upload = await agent
+    .post('/import')
+    .field('_csrf', token)
+    .attach('file', Buffer.from(csv.text), { filename: 'export.csv', contentType: 'text/csv' });
+  const match = /^\/import\/([^/?]+)$/.exec(upload.headers.location ?? '');
+  if (upload.status !== 303 || !match) throw new Error(`could not upload: ${upload.status} ${upload.headers.location}`);
+  const uploadId = match[1]!;
+  const mapping = await agent.get(`/import/${uploadId}`);
+  const confirm = await agent.post(`/import/${uploadId}`).type('form').send(hiddenFieldsOf(mapping.text, `/import/${uploadId}`));
+  if (confirm.status !== 303) throw new Error(`could not start the import: ${confirm.status}`);
+  for (let i = 0; i < 50; i++) {
+    const progress = await agent.get(`/import/${uploadId}/progress`);
+    if (progress.status === 200 && progress.headers.refresh === undefined) return uploadId;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the import did not finish');
+}
+
 /** The id to use for a resource, from the recipes above or the table named after it; throws when there is none. */
-export function idFor(ctx: TestContext, ids: Record<string, number>, resource: string, userId: number): number {
+export function idFor(ctx: TestContext, ids: Record<string, number | string>, resource: string, userId: number): number | string {
   if (ids[resource] !== undefined) return ids[resource];
   for (const table of [resource, `${resource}s`, resource.replace(/-/g, '_')]) {
     const exists = ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);

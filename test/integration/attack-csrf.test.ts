@@ -27,7 +27,7 @@ function send(agent: Agent, path: string, encoding: Encoding, body: Record<strin
 describe('CSRF: every POST route rejects a request without the right token and changes nothing', () => {
   let ctx: SecurityContext;
   let victim: Agent;
-  let ids: Record<string, number>;
+  let ids: Record<string, number | string>;
   let victimId: number;
   let otherSessionToken: string;
 

@@ -14,9 +14,9 @@ describe("object-level authorization: another user's id gets 404 and changes not
   let ctx: SecurityContext;
   let owner: Agent;
   let intruder: Agent;
-  let ownerIds: Record<string, number>;
+  let ownerIds: Record<string, number | string>;
   let ownerId: number;
-  let intruderIds: Record<string, number>;
+  let intruderIds: Record<string, number | string>;
 
   before(async () => {
     ctx = createSecurityContext();
@@ -41,7 +41,10 @@ describe("object-level authorization: another user's id gets 404 and changes not
       const values = Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ownerIds, resourceOf(route.path), ownerId)]));
       const path = fillPath(route.path, values);
       // Control: the id is real, since its owner can open it (only the GET pages; POSTs would change it).
-      if (route.method === 'GET') assert.equal((await owner.get(path)).status, 200, `the owner can open ${path}`);
+      if (route.method === 'GET') {
+        const own = await owner.get(path);
+        assert.ok(own.status < 400, `the owner can open ${path} (${own.status})`);
+      }
       const before = databaseFingerprint(ctx.db);
 
       const res =

@@ -58,7 +58,7 @@ function consistencyProblems(ctx: SecurityContext): string[] {
 
 describe('fuzzing every form handler: never a 500, nothing half-written', () => {
   let ctx: SecurityContext;
-  let ids: Record<string, number>;
+  let ids: Record<string, number | string>;
   let userId: number;
   let fieldNames: string[];
 
@@ -123,7 +123,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
               agent = request.agent(ctx.app);
               token = await tokenFor(agent, '/login');
             }
-            const exists = (table: string, id: number | undefined) =>
+            const exists = (table: string, id: number | string | undefined) =>
               id !== undefined && ctx.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
             if (!exists('transactions', ids.transactions) || !exists('categories', ids.categories)) {
               ids = await createOwnedObjects(ctx, await logInAgent(ctx.app, EMAIL, TEST_PASSWORD), userId);

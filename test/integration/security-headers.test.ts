@@ -57,7 +57,7 @@ probe.cleanup();
 describe('security headers on every page', () => {
   let ctx: SecurityContext;
   let user: Agent;
-  let ids: Record<string, number>;
+  let ids: Record<string, number | string>;
   let userId: number;
 
   before(async () => {
