@@ -54,7 +54,6 @@ function main(): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
     sessionStore.stopPruning();
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing anyway');
@@ -70,6 +69,8 @@ function main(): void {
     });
     // Keep-alive sockets with no request in flight would otherwise hold close() open.
     server.closeIdleConnections();
+    // Logged once the listening socket is closed, so whoever reads this line knows new connections are refused.
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

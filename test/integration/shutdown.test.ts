@@ -63,7 +63,8 @@ test('SIGTERM lets an in-flight request finish, refuses new connections, closes 
     t.after(() => req.destroy());
     slowRequest = req;
   });
-  await sleep(300);
+  // Time for the server to accept the connection and start reading the body.
+  await sleep(500);
   assert.equal(server.child.exitCode, null);
 
   server.child.kill('SIGTERM');
