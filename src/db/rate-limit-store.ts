@@ -40,7 +40,7 @@ export class SqliteRateLimitStore implements Store {
       'UPDATE rate_limits SET hits = max(hits - 1, 0) WHERE key = ? AND reset_at > ?',
     );
     this.#reset = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
-    this.#resetAll = db.prepare<[string]>('DELETE FROM rate_limits WHERE substr(key, 1, length(?1)) = ?1');
+    this.#resetAll = db.prepare<[{ prefix: string }]>('DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix');
     this.#prune = db.prepare<[number]>('DELETE FROM rate_limits WHERE reset_at <= ?');
   }
 
@@ -75,7 +75,7 @@ export class SqliteRateLimitStore implements Store {
 
   /** Forgets every key of this limiter. */
   resetAll(): void {
-    this.#resetAll.run(this.prefix);
+    this.#resetAll.run({ prefix: this.prefix });
   }
 
   /** Deletes finished windows of every limiter; returns how many rows went. */

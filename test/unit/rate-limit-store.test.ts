@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Options } from 'express-rate-limit';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
+import { SqliteRateLimitStore } from '../../src/db/rate-limit-store.ts';
+
+function tempDb(t: { after(fn: () => void): void }): { db: Db; file: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-rl-'));
+  const file = path.join(dir, 'rl.sqlite');
+  const db = openDatabase(file);
+  migrate(db);
+  t.after(() => {
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { db, file };
+}
+
+function storeOn(db: Db, prefix: string, clock: { now: number }, windowMs = 60_000): SqliteRateLimitStore {
+  const store = new SqliteRateLimitStore(db, prefix, () => clock.now);
+  store.init({ windowMs } as Options);
+  return store;
+}
+
+test('hits count up inside one window and reset time stays at the window end', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 1_000_000 };
+  const store = storeOn(db, 'a', clock);
+  assert.deepEqual(store.increment('k'), { totalHits: 1, resetTime: new Date(1_060_000) });
+  clock.now += 30_000;
+  assert.deepEqual(store.increment('k'), { totalHits: 2, resetTime: new Date(1_060_000) });
+  assert.deepEqual(store.get('k'), { totalHits: 2, resetTime: new Date(1_060_000) });
+});
+
+test('a new window starts from one once the old one has ended', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 5_000 };
+  const store = storeOn(db, 'a', clock);
+  for (let i = 0; i < 5; i++) store.increment('k');
+  clock.now += 60_000;
+  assert.equal(store.get('k'), undefined, 'an ended window reads as no hits');
+  assert.deepEqual(store.increment('k'), { totalHits: 1, resetTime: new Date(125_000) });
+});
+
+test('decrement takes one hit back but never below zero, and resetKey forgets the key', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 0 };
+  const store = storeOn(db, 'a', clock);
+  store.increment('k');
+  store.increment('k');
+  store.decrement('k');
+  assert.equal(store.get('k')?.totalHits, 1);
+  store.decrement('k');
+  store.decrement('k');
+  assert.equal(store.get('k')?.totalHits, 0);
+  store.increment('k');
+  store.resetKey('k');
+  assert.equal(store.get('k'), undefined);
+});
+
+test('prefixes keep limiters apart, and resetAll clears only its own keys', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 0 };
+  const login = storeOn(db, 'login', clock);
+  const register = storeOn(db, 'register', clock);
+  login.increment('same-key');
+  login.increment('same-key');
+  register.increment('same-key');
+  assert.equal(login.get('same-key')?.totalHits, 2);
+  assert.equal(register.get('same-key')?.totalHits, 1);
+  login.resetAll();
+  assert.equal(login.get('same-key'), undefined);
+  assert.equal(register.get('same-key')?.totalHits, 1);
+});
+
+test('counts survive closing and reopening the database, as after a restart', (t) => {
+  const { db, file } = tempDb(t);
+  const clock = { now: 0 };
+  const before = storeOn(db, 'login', clock);
+  for (let i = 0; i < 7; i++) before.increment('ip|email');
+  db.close();
+  const reopened = openDatabase(file);
+  t.after(() => reopened.close());
+  assert.deepEqual(storeOn(reopened, 'login', clock).increment('ip|email'), { totalHits: 8, resetTime: new Date(60_000) });
+});
+
+test('two stores on one file (two processes) share one count', (t) => {
+  const { db, file } = tempDb(t);
+  const other = openDatabase(file);
+  t.after(() => other.close());
+  const clock = { now: 0 };
+  const a = storeOn(db, 'login', clock);
+  const b = storeOn(other, 'login', clock);
+  a.increment('k');
+  b.increment('k');
+  assert.equal(a.increment('k').totalHits, 3);
+});
+
+test('pruning deletes only finished windows', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 0 };
+  const short = storeOn(db, 'short', clock, 1_000);
+  const long = storeOn(db, 'long', clock, 100_000);
+  short.increment('k');
+  long.increment('k');
+  clock.now = 2_000;
+  assert.equal(short.pruneExpired(), 1);
+  assert.equal(long.get('k')?.totalHits, 1);
+});
