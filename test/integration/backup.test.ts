@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -242,4 +242,35 @@ test('backup never overwrites an existing file and says how to use it when given
   const usage = await runToExit('src/tools/backup.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }));
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^Usage: npm run backup -- <backup-file>/);
+});
+
+test('restoring over a database left by a crash keeps the crashed one whole, including writes still in its WAL', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const backupSource = path.join(tmp.dir, 'source.sqlite');
+  const source = openDatabase(backupSource);
+  migrate(source);
+  source.close();
+  const backupFile = path.join(tmp.dir, 'backup.sqlite');
+  await backupDatabase(backupSource, backupFile);
+
+  // A crash snapshot: the database file and its -wal copied while a connection still had them open, so the
+  // last committed rows exist only in the -wal, as after SIGKILL.
+  const live = openDatabase(path.join(tmp.dir, 'live.sqlite'));
+  migrate(live);
+  live.pragma('wal_autocheckpoint = 0');
+  live.prepare("INSERT INTO users (email, password_hash) VALUES ('only-in-wal@example.com', 'x')").run();
+  copyFileSync(path.join(tmp.dir, 'live.sqlite'), tmp.dbPath);
+  copyFileSync(path.join(tmp.dir, 'live.sqlite-wal'), `${tmp.dbPath}-wal`);
+  live.close();
+
+  const result = await restoreDatabase(backupFile, tmp.dbPath);
+  assert.ok(result.previousKeptAt);
+  assert.ok(!existsSync(`${tmp.dbPath}-wal`), 'the old WAL is not left to be replayed onto the restored file');
+  const restored = new Database(tmp.dbPath, { readonly: true });
+  t.after(() => restored.close());
+  assert.deepEqual(restored.prepare('SELECT email FROM users').all(), [], 'the restored file has the backup\'s (empty) users');
+  const kept = new Database(result.previousKeptAt, { readonly: true });
+  t.after(() => kept.close());
+  assert.deepEqual(kept.prepare('SELECT email FROM users').all(), [{ email: 'only-in-wal@example.com' }], 'the kept copy includes what was in the WAL');
 });
