@@ -307,3 +307,12 @@ export function findCategoryIdByName(db: Db, userId: number, kind: 'income' | 'e
     )
     .get(userId, kind, name)?.id;
 }
+
+/** Every index and trigger with its SQL, sorted by name: to prove a bulk load put the schema back exactly. */
+export function listSchemaOf(db: Db): { type: string; name: string; sql: string | null }[] {
+  return db
+    .prepare<[], { type: string; name: string; sql: string | null }>(
+      "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') ORDER BY name",
+    )
+    .all();
+}

@@ -1,0 +1,279 @@
+/**
+ * monthly_totals is derived data kept by triggers (and by the seed tool's bulk path): after any mix of writes it
+ * must equal, group by group, the sums and counts computed from the raw transaction rows. Random sequences of
+ * adds, edits, deletes, bulk actions, category deletes, imports, account deletions and bulk seeds go through the
+ * repos (and a run through HTTP with real CSRF tokens), then every group is compared in both directions.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createImportsRepo } from '../../src/db/repos/imports.ts';
+import { createTransactionsRepo, type TransactionType } from '../../src/db/repos/transactions.ts';
+import { createUsersRepo } from '../../src/db/repos/users.ts';
+import { createRandomSource, listSchemaOf, seedTransactionsForUser } from '../../src/db/seed.ts';
+import { countMonthlyTotalGroups, findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
+import { importCsvFile, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
+import { centsToDecimalString } from '../../src/services/money.ts';
+import { addTransaction, createTestContext, csrfFrom, registerUser } from '../helpers/app.ts';
+
+const FIRST_DAY = Date.UTC(2024, 0, 1);
+const DAY_MS = 86_400_000;
+const dayFrom = (offset: number) => new Date(FIRST_DAY + offset * DAY_MS).toISOString().slice(0, 10);
+
+function tempDb(): { db: Db; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-totals-'));
+  const db = openDatabase(path.join(dir, 'totals.sqlite'));
+  migrate(db);
+  return {
+    db,
+    remove() {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const user = fc.integer({ min: 0, max: 2 });
+const pick = fc.nat({ max: 1000 });
+const fields = fc.record({
+  type: fc.constantFrom<TransactionType>('income', 'expense'),
+  amountCents: fc.integer({ min: 1, max: 5_000_000 }),
+  // Two and a half years: many months, month and year boundaries.
+  day: fc.integer({ min: 0, max: 900 }),
+  // Index into the user's categories of the right kind, or -1 for none.
+  category: fc.integer({ min: -1, max: 12 }),
+});
+
+const op = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), user, tx: fields }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), user, pick, tx: fields }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), user, pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteMany' as const), user, picks: fc.array(pick, { maxLength: 6 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('setCategory' as const), user, picks: fc.array(pick, { maxLength: 6 }), category: fc.integer({ min: -1, max: 12 }), type: fc.constantFrom<TransactionType>('income', 'expense') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteCategory' as const), user, pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('createCategory' as const), user, type: fc.constantFrom<TransactionType>('income', 'expense'), name: fc.constantFrom('Pets', 'Travel', 'Gifts', 'Side job', 'Books') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('import' as const), user, rows: fc.array(fc.record({ tx: fields, categoryName: fc.constantFrom('', 'Groceries', 'Salary', 'Brand new', 'Housing') }), { minLength: 1, maxLength: 8 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('seed' as const), user, count: fc.integer({ min: 1, max: 40 }), mode: fc.constantFrom<'bulk' | 'trigger'>('bulk', 'trigger'), seed: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteUser' as const), user }) },
+);
+
+test('monthly totals equal the raw rows after random adds, edits, deletes, bulk actions, category deletes, imports, seeds and account deletions', () => {
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
+      const { db, remove } = tempDb();
+      try {
+        const users = createUsersRepo(db);
+        const transactions = createTransactionsRepo(db);
+        const categories = createCategoriesRepo(db);
+        const imports = createImportsRepo(db);
+        const ids: (number | undefined)[] = ['a@example.com', 'b@example.com', 'c@example.com'].map(
+          (email) => users.createUser(email, 'not-a-real-hash').id,
+        );
+        const idsOf = (userId: number) => transactions.listTransactionsPage(userId, 100_000).rows.map((r) => r.id);
+        const categoryFor = (userId: number, type: TransactionType, index: number): number | null => {
+          if (index < 0) return null;
+          const own = categories.listCategoriesForUser(userId).filter((c) => c.kind === type);
+          return own.length === 0 ? null : own[index % own.length]!.id;
+        };
+        for (const o of ops) {
+          const userId = ids[o.user];
+          if (userId === undefined) continue;
+          const toNew = (tx: { type: TransactionType; amountCents: number; day: number; category: number }) => ({
+            type: tx.type,
+            amountCents: tx.amountCents,
+            occurredOn: dayFrom(tx.day),
+            description: 'random',
+            categoryId: categoryFor(userId, tx.type, tx.category),
+          });
+          const own = idsOf(userId);
+          const chosen = (n: number) => (own.length === 0 ? undefined : own[n % own.length]);
+          switch (o.kind) {
+            case 'add':
+              transactions.createTransaction(userId, toNew(o.tx));
+              break;
+            case 'edit': {
+              const id = chosen(o.pick);
+              if (id !== undefined) assert.equal(transactions.updateOwnedTransaction(userId, id, toNew(o.tx)), true);
+              break;
+            }
+            case 'delete': {
+              const id = chosen(o.pick);
+              if (id !== undefined) assert.equal(transactions.deleteOwnedTransaction(userId, id), true);
+              break;
+            }
+            case 'deleteMany':
+              transactions.deleteOwnedTransactions(userId, o.picks.map(chosen).filter((id) => id !== undefined));
+              break;
+            case 'setCategory': {
+              const categoryId = categoryFor(userId, o.type, o.category);
+              transactions.setCategoryOnOwnedTransactions(
+                userId,
+                o.picks.map(chosen).filter((id) => id !== undefined),
+                categoryId === null ? null : { id: categoryId, kind: o.type },
+              );
+              break;
+            }
+            case 'deleteCategory': {
+              const own = categories.listCategoriesForUser(userId);
+              if (own.length > 0) categories.deleteOwnedCategory(userId, own[o.pick % own.length]!.id);
+              break;
+            }
+            case 'createCategory':
+              if (!categories.findCategoryByName(userId, o.type, o.name)) categories.createCategory(userId, o.type, o.name);
+              break;
+            case 'import':
+              imports.writeImportedRows(
+                userId,
+                o.rows.map((r, i) => ({
+                  line: i + 2,
+                  occurredOn: dayFrom(r.tx.day),
+                  type: r.tx.type,
+                  amountCents: r.tx.amountCents,
+                  description: 'imported',
+                  categoryName: r.categoryName,
+                })),
+                { unknownCategories: o.user === 1 ? 'uncategorised' : 'create', keepDuplicates: true },
+              );
+              break;
+            case 'seed':
+              seedTransactionsForUser(db, userId, {
+                count: o.count,
+                endOn: '2026-06-30',
+                years: 3,
+                random: createRandomSource(o.seed),
+                mode: o.mode,
+              });
+              break;
+            case 'deleteUser':
+              users.deleteUserAndSessions(userId);
+              ids[o.user] = undefined;
+              break;
+          }
+        }
+        assert.deepEqual(findMonthlyTotalsMismatches(db), []);
+        for (const userId of ids) {
+          if (userId === undefined) continue;
+          assert.deepEqual(transactions.totalsForUser(userId), transactions.totalsForUserFromRows(userId));
+          // Not vacuous: a user with rows has stored groups.
+          if (idsOf(userId).length > 0) assert.ok(countMonthlyTotalGroups(db, userId) > 0);
+        }
+      } finally {
+        remove();
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('the checker reports a stored total that drifted from the rows', () => {
+  const { db, remove } = tempDb();
+  try {
+    const userId = createUsersRepo(db).createUser('drift@example.com', 'x').id;
+    createTransactionsRepo(db).createTransaction(userId, { type: 'expense', amountCents: 500, occurredOn: '2025-02-03', description: '' });
+    assert.deepEqual(findMonthlyTotalsMismatches(db), []);
+    // Simulate a write path that forgot the totals: a row inserted with the trigger set aside.
+    db.transaction(() => {
+      const trigger = listSchemaOf(db).find((o) => o.name === 'transactions_totals_insert')!;
+      db.exec('DROP TRIGGER transactions_totals_insert');
+      createTransactionsRepo(db).createTransaction(userId, { type: 'expense', amountCents: 700, occurredOn: '2025-02-04', description: '' });
+      db.exec(trigger.sql!);
+    })();
+    const [mismatch, ...rest] = findMonthlyTotalsMismatches(db);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(
+      { month: mismatch?.month, storedCents: mismatch?.storedCents, fromRowsCents: mismatch?.fromRowsCents, fromRowsCount: mismatch?.fromRowsCount },
+      { month: '2025-02', storedCents: 500, fromRowsCents: 1200, fromRowsCount: 2 },
+    );
+  } finally {
+    remove();
+  }
+});
+
+test('bulk seeding gives the same monthly totals as the per-row trigger and puts the schema back as it was', () => {
+  const trigger = tempDb();
+  const bulk = tempDb();
+  try {
+    const totalsAfter = (db: Db, mode: 'bulk' | 'trigger') => {
+      const users = createUsersRepo(db);
+      const first = users.createUser('one@example.com', 'x').id;
+      const second = users.createUser('two@example.com', 'x').id;
+      const transactions = createTransactionsRepo(db);
+      // The user already has rows: the bulk path must add to their totals, not replace them.
+      transactions.createTransaction(first, { type: 'income', amountCents: 12_345, occurredOn: '2026-01-15', description: 'before' });
+      seedTransactionsForUser(db, second, { count: 3000, endOn: '2026-03-31', years: 2, random: createRandomSource(3), mode });
+      seedTransactionsForUser(db, first, { count: 20_000, endOn: '2026-03-31', years: 2, random: createRandomSource(9), mode, rebuildIndexes: true });
+      transactions.createTransaction(first, { type: 'expense', amountCents: 999, occurredOn: '2026-01-20', description: 'after' });
+      return { first, second, transactions };
+    };
+    const schemaBefore = listSchemaOf(bulk.db);
+    const a = totalsAfter(trigger.db, 'trigger');
+    const b = totalsAfter(bulk.db, 'bulk');
+    assert.deepEqual(listSchemaOf(bulk.db), schemaBefore, 'indexes and triggers are back, with the same SQL');
+    assert.deepEqual(findMonthlyTotalsMismatches(trigger.db), []);
+    assert.deepEqual(findMonthlyTotalsMismatches(bulk.db), []);
+    assert.deepEqual(b.transactions.totalsForUser(b.first), a.transactions.totalsForUser(a.first));
+    assert.deepEqual(b.transactions.totalsForUser(b.second), a.transactions.totalsForUser(a.second));
+    assert.ok(countMonthlyTotalGroups(bulk.db, b.first) > 100, 'two years of months, types and categories');
+    assert.equal(countMonthlyTotalGroups(bulk.db, b.first), countMonthlyTotalGroups(trigger.db, a.first));
+  } finally {
+    trigger.remove();
+    bulk.remove();
+  }
+});
+
+test('totals stay exact through HTTP adds, edits, deletes, a category delete and a CSV import', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'http-totals@example.com');
+  const userId = createUsersRepo(ctx.db).findCredentialsByEmail('http-totals@example.com')!.id;
+  const categories = createCategoriesRepo(ctx.db);
+  const groceries = categories.findCategoryByName(userId, 'expense', 'Groceries')!;
+  const random = createRandomSource(11);
+  for (let i = 0; i < 12; i++) {
+    const res = await addTransaction(agent, {
+      type: random() < 0.3 ? 'income' : 'expense',
+      amount: centsToDecimalString(1 + Math.floor(random() * 100_000)),
+      date: dayFrom(Math.floor(random() * 400)),
+      description: `http ${i}`,
+    });
+    assert.equal(res.status, 303);
+  }
+  const repo = createTransactionsRepo(ctx.db);
+  const rows = repo.listTransactionsPage(userId, 100).rows;
+  assert.equal(rows.length, 12);
+  // Edit three rows through the edit form: new amount, date, type and category.
+  for (const [i, row] of rows.slice(0, 3).entries()) {
+    const form = await agent.get(`/transactions/${row.id}/edit`);
+    assert.equal(form.status, 200);
+    const res = await agent
+      .post(`/transactions/${row.id}/edit`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), type: 'expense', amount: `${40 + i}.05`, date: dayFrom(500 + 40 * i), description: 'edited', category: String(groceries.id) });
+    assert.equal(res.status, 303, res.text.slice(0, 300));
+  }
+  for (const row of rows.slice(3, 5)) {
+    const form = await agent.get(`/transactions/${row.id}/delete`);
+    const res = await agent.post(`/transactions/${row.id}/delete`).type('form').send({ _csrf: csrfFrom(form.text) });
+    assert.equal(res.status, 303);
+  }
+  const confirm = await agent.get(`/categories/${groceries.id}/delete`);
+  assert.equal(confirm.status, 200);
+  const del = await agent.post(`/categories/${groceries.id}/delete`).type('form').send({ _csrf: csrfFrom(confirm.text) });
+  assert.equal(del.status, 303);
+  assert.equal(categories.findOwnedCategory(userId, groceries.id), undefined, 'the category is gone');
+
+  const csv = path.join(ctx.dir, 'import.csv');
+  writeFileSync(csv, 'date,type,category,amount,description\r\n2024-03-01,expense,Housing,800.00,Rent\r\n2024-03-31,income,Salary,2500.50,Pay\r\n2024-04-01,expense,,3.20,Coffee\r\n');
+  const result = await importCsvFile(ctx.db, userId, csv, LEDGERLY_EXPORT_MAPPING);
+  assert.equal(result.imported, 3);
+
+  assert.deepEqual(findMonthlyTotalsMismatches(ctx.db), []);
+  assert.deepEqual(repo.totalsForUser(userId), repo.totalsForUserFromRows(userId));
+  assert.ok(countMonthlyTotalGroups(ctx.db, userId) > 3);
+});
