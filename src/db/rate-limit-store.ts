@@ -6,6 +6,8 @@ interface CounterRow {
   reset_at: number;
 }
 
+const PRUNE_EVERY_INCREMENTS = 500;
+
 /**
  * express-rate-limit store on our SQLite file: fixed windows per key. Counters survive restarts and are shared
  * by every process on the file, so neither a restart nor a second worker resets an attacker's budget.
@@ -14,6 +16,7 @@ export class SqliteRateLimitStore implements Store {
   readonly localKeys = false;
   readonly prefix: string;
   #windowMs = 60_000;
+  #incrementsSincePrune = 0;
   readonly #increment;
   readonly #get;
   readonly #decrement;
@@ -58,6 +61,11 @@ export class SqliteRateLimitStore implements Store {
   /** Counts one hit, starting a new window when the old one has ended. */
   increment(key: string): ClientRateLimitInfo {
     const now = this.now();
+    // Finished windows are cleared now and then on the write path, so the table stays small without a timer.
+    if (++this.#incrementsSincePrune >= PRUNE_EVERY_INCREMENTS) {
+      this.#incrementsSincePrune = 0;
+      this.#prune.run(now);
+    }
     const row = this.#increment.get({ key: this.prefix + key, now, resetAt: now + this.#windowMs });
     if (!row) throw new Error('rate limit counter was not written');
     return { totalHits: row.hits, resetTime: new Date(row.reset_at) };

@@ -36,6 +36,7 @@ describe('CSRF: every POST route rejects a request without the right token and c
     ctx = createSecurityContext({
       rateLimits: {
         loginPerIpAndEmail: { limit: 10_000, windowMs: 60_000 },
+        loginPerIp: { limit: 10_000, windowMs: 60_000 },
         loginPerAccount: { limit: 10_000, windowMs: 60_000 },
         registerPerIp: { limit: 10_000, windowMs: 60_000 },
       },

@@ -66,6 +66,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
     ctx = createSecurityContext({
       rateLimits: {
         loginPerIpAndEmail: { limit: 1_000_000, windowMs: 60_000 },
+        loginPerIp: { limit: 1_000_000, windowMs: 60_000 },
         loginPerAccount: { limit: 1_000_000, windowMs: 60_000 },
         registerPerIp: { limit: 1_000_000, windowMs: 60_000 },
       },

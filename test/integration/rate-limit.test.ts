@@ -64,6 +64,23 @@ describe('brute-force limits', () => {
     assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.7')).status, 303);
   });
 
+  test('one address gets at most 50 failed logins in 15 minutes across all emails (password spraying)', async (t) => {
+    const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const sprayer = request.agent(ctx.app);
+    for (let i = 0; i < 50; i++) {
+      assert.equal((await attemptLogin(sprayer, 'Summer2026!', `person${i}@example.com`, '203.0.113.77')).status, 401);
+    }
+
+    const blocked = await attemptLogin(sprayer, TEST_PASSWORD, EMAIL, '203.0.113.77');
+
+    assert.equal(blocked.status, 429);
+    assert.match(blocked.text, /Too many login attempts from your network/);
+    assert.equal(auditEvents(ctx, 'rate_limit.lockout')[0]?.limiter, 'login-ip');
+    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.8')).status, 303, 'other addresses are unaffected');
+  });
+
   test('one account gets at most 100 attempts an hour however many addresses they come from', async (t) => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());

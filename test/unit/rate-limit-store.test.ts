@@ -111,3 +111,15 @@ test('pruning deletes only finished windows', (t) => {
   assert.equal(short.pruneExpired(), 1);
   assert.equal(long.get('k')?.totalHits, 1);
 });
+
+test('finished windows are pruned on the write path without a timer', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 0 };
+  const store = storeOn(db, 'p', clock, 1_000);
+  store.increment('old');
+  clock.now = 5_000;
+  for (let i = 0; i < 500; i++) store.increment(`fresh-${i % 3}`);
+  const left = db.prepare("SELECT count(*) AS n FROM rate_limits WHERE key = 'p:old'").get() as { n: number };
+  assert.equal(left.n, 0);
+  assert.equal(store.get('fresh-0')?.totalHits, 167);
+});

@@ -18,6 +18,8 @@ const HOUR_MS = 60 * MINUTE_MS;
 /** Defaults: enough for a person who mistypes, far too few for guessing; a successful login gives its hit back. */
 export const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
   loginPerIpAndEmail: { limit: 10, windowMs: MINUTE_MS },
+  // Caps password spraying (one guess at many accounts) from one address; roomy enough for a shared NAT.
+  loginPerIp: { limit: 50, windowMs: 15 * MINUTE_MS },
   loginPerAccount: { limit: 100, windowMs: HOUR_MS },
   registerPerIp: { limit: 10, windowMs: HOUR_MS },
 });
@@ -25,7 +27,7 @@ export const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
 export type AuthRateLimits = { readonly [K in keyof typeof DEFAULT_AUTH_RATE_LIMITS]: RateLimitRule };
 
 export interface AuthRateLimiters {
-  /** Runs before passport on POST /login: per IP + email, then per account. */
+  /** Runs before passport on POST /login: per IP + email, per IP, then per account. */
   readonly login: RequestHandler[];
   /** Runs before any hashing on POST /register: per IP. */
   readonly register: RequestHandler;
@@ -115,6 +117,13 @@ export function createAuthRateLimiters(deps: {
         limits.loginPerIpAndEmail,
         (req) => `${ipKey(req)}|${emailKey(req)}`,
         'Too many login attempts for this email from your network.',
+        { skipSuccessfulRequests: true },
+      ),
+      limiter(
+        'login-ip',
+        limits.loginPerIp,
+        ipKey,
+        'Too many login attempts from your network.',
         { skipSuccessfulRequests: true },
       ),
       limiter(
