@@ -40,7 +40,8 @@ export const PREVIEW_ROWS = 10;
 /** Uploads never imported are removed after a day; finished imports are forgotten after an hour. */
 const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const JOB_MAX_AGE_MS = 60 * 60 * 1000;
-/** How long the import POST waits before showing the progress page, so small files go straight to the result. */
+/** Files up to this size are imported before the POST answers (at most QUICK_FINISH_MS), so they skip the progress page. */
+const QUICK_FINISH_BYTES = 256 * 1024;
 const QUICK_FINISH_MS = 1000;
 
 const UPLOAD_ID = /^[a-f0-9]{32}$/;
@@ -249,7 +250,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
    */
   router.post('/import/:uploadId', async (req, res) => {
     const userId = req.user!.id;
-    const { uploadId, file } = await ownedUpload(req);
+    const { uploadId, file, bytes } = await ownedUpload(req);
     const key = jobKey(userId, uploadId);
     if (jobs.has(key)) return res.redirect(303, `/import/${uploadId}/progress`);
     const page = await mappingPage(file, req.body, true);
@@ -284,7 +285,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
         job.finishedAt = Date.now();
         return rm(file, { force: true });
       });
-    await Promise.race([finished, delay(QUICK_FINISH_MS)]);
+    if (bytes <= QUICK_FINISH_BYTES) await Promise.race([finished, delay(QUICK_FINISH_MS)]);
     res.redirect(303, `/import/${uploadId}/progress`);
   });
 

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
+import { userIdOf } from '../helpers/bookkeeping.ts';
+import { browserAvailability, describeViolations, launchBrowser, runAxe, screenshot, serve } from '../helpers/browser.ts';
+
+const availability = browserAvailability();
+
+describe('CSV import in a real browser', { skip: availability.skip }, () => {
+  let ctx: TestContext;
+  let browser: Browser;
+  let server: { baseUrl: string; close: () => Promise<void> };
+
+  before(async () => {
+    ctx = createTestContext();
+    server = await serve(ctx.app);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    ctx?.cleanup();
+  });
+
+  async function signedInPage(email: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.baseUrl}/register`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: /Create account/ }).click();
+    await page.waitForURL(/\/dashboard/);
+    return page;
+  }
+
+  async function assertAccessible(page: Page, what: string): Promise<void> {
+    const violations = await runAxe(page);
+    assert.deepEqual(violations.map((v) => v.id), [], `${what}:\n${describeViolations(violations)}`);
+  }
+
+  function count(sql: string, userId: number): number {
+    return ctx.db.prepare<[number], { n: number }>(sql).get(userId)!.n;
+  }
+
+  test('a user uploads a bank file, fixes the column mapping from the preview, and imports it', async () => {
+    const page = await signedInPage('importer@example.com');
+    const userId = userIdOf(ctx.db, 'importer@example.com');
+    const file = [
+      'When;What;How much;Kind',
+      '01/07/2026;Rent July;1.250,00;expense',
+      '02/07/2026;Salary;3.100,50;income',
+      '31/06/2026;Impossible day;10,00;expense',
+      '03/07/2026;"Bakery; bread";3,20;expense',
+    ].join('\r\n');
+
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.waitForURL(/\/import$/);
+    await assert.doesNotReject(page.getByText('Up to 10.0 MB').waitFor());
+    await assertAccessible(page, 'upload page');
+    await screenshot(page, 'import-1-upload');
+
+    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/import\/[a-f0-9]{32}$/);
+
+    // The header gives no hint for the amount, so the first guess is wrong and the preview says so on every row.
+    const preview = page.getByRole('table', { name: /First rows of the file/ });
+    await preview.waitFor();
+    assert.equal(await page.getByLabel('Columns separated by').inputValue(), 'semicolon');
+    assert.equal(await page.getByLabel('Dates are written').inputValue(), 'DD/MM/YYYY');
+    assert.equal(await preview.getByText('Error').count(), 4);
+    await screenshot(page, 'import-2-mapping-guessed');
+
+    await page.getByLabel('Amount', { exact: true }).selectOption({ label: '3: How much' });
+    await page.getByLabel('Description').selectOption({ label: '2: What' });
+    await page.getByLabel('Decimal separator').selectOption('comma');
+    await page.getByRole('button', { name: 'Update preview' }).click();
+    await page.waitForURL(/\?/);
+    await preview.waitFor();
+
+    assert.equal(await preview.getByText('Error').count(), 1);
+    await assert.doesNotReject(preview.getByText(/the date "31\/06\/2026" is not a real day/).waitFor());
+    await assert.doesNotReject(preview.getByRole('cell', { name: '$1,250.00' }).waitFor());
+    await assertAccessible(page, 'mapping page');
+    await screenshot(page, 'import-3-mapping-fixed');
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 0, 'nothing saved before Import');
+
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor();
+    await assert.doesNotReject(page.getByText(/3\s+transactions were imported from 4 rows/).waitFor());
+    const errors = page.getByRole('table', { name: /Rows with errors/ });
+    await assert.doesNotReject(errors.getByRole('row', { name: /4 .*not a real day/ }).waitFor());
+    await assertAccessible(page, 'result page');
+    await screenshot(page, 'import-4-result');
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 3);
+
+    await page.getByRole('link', { name: 'See your transactions' }).click();
+    await page.waitForURL(/\/transactions$/);
+    await assert.doesNotReject(page.getByText('Bakery; bread').first().waitFor());
+    await screenshot(page, 'import-5-transactions');
+    await page.close();
+  });
+
+  test('a large import shows a progress bar that refreshes until the result appears', async () => {
+    const page = await signedInPage('bulk@example.com');
+    const userId = userIdOf(ctx.db, 'bulk@example.com');
+    const rows = ['date,type,category,amount,description'];
+    for (let i = 0; i < 60_000; i++) {
+      rows.push(`2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},expense,Groceries,${1 + (i % 90)}.99,Row ${i}`);
+    }
+
+    await page.goto(`${server.baseUrl}/import`);
+    await page.getByLabel('CSV file').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.waitForURL(/\/progress$/);
+    // A file this big is never finished before the redirect, so the first thing shown is the progress page.
+    await page.getByRole('heading', { name: 'Importing…' }).waitFor();
+    assert.equal(await page.getByRole('progressbar', { name: /Checking rows|Saving/ }).count(), 1);
+    await screenshot(page, 'import-6-progress');
+    // The page refreshes itself (Refresh header, no script) until the import is done.
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    await assert.doesNotReject(page.getByText(/60,000\s+transactions were imported/).waitFor());
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 60_000);
+    await screenshot(page, 'import-7-large-result');
+    await page.close();
+  });
+});
