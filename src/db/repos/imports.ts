@@ -64,6 +64,9 @@ export function createImportsRepo(db: Db) {
     `SELECT 1 AS found FROM transactions
       WHERE user_id = ? AND occurred_on = ? AND amount_cents = ? AND type = ? AND description = ? LIMIT 1`,
   );
+  const dayRows = db.prepare<[number, string], { type: string; amount_cents: number; description: string }>(
+    'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
+  );
   const insertOne = db.prepare<[number, string, number, string, string, number | null]>(
     `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
      VALUES (?, ?, ?, ?, ?, ?)`,
@@ -85,7 +88,7 @@ export function createImportsRepo(db: Db) {
       const index = loadCategoryIndex(userId);
       // Duplicates are judged against what existed before this import, so two identical rows in one file
       // (two coffees on the same day) are both written.
-      const isDuplicate = rows.map((r) => isExisting(userId, r));
+      const isDuplicate = markExisting(userId, rows);
       const duplicateLines: number[] = [];
       const createdCategories: { kind: TransactionType; name: string }[] = [];
       const toWrite: { row: ImportRow; categoryId: number | null }[] = [];
@@ -125,6 +128,19 @@ export function createImportsRepo(db: Db) {
       return { inserted: ordered.length, duplicateLines, createdCategories };
     },
   );
+
+  // One query per distinct day instead of one per row: a 100,000-row file spans a few thousand days at most.
+  function markExisting(userId: number, rows: readonly ImportRow[]): boolean[] {
+    const existingByDay = new Map<string, Set<string>>();
+    return rows.map((row) => {
+      let existing = existingByDay.get(row.occurredOn);
+      if (!existing) {
+        existing = new Set(dayRows.all(userId, row.occurredOn).map((r) => `${r.type}|${r.amount_cents}|${r.description}`));
+        existingByDay.set(row.occurredOn, existing);
+      }
+      return existing.has(`${row.type}|${row.amountCents}|${row.description}`);
+    });
+  }
 
   function isExisting(userId: number, row: ImportRow): boolean {
     return duplicate.get(userId, row.occurredOn, row.amountCents, row.type, row.description) !== undefined;
