@@ -67,7 +67,7 @@ async function streamWrites(
   }
 }
 
-test(`the real server killed with SIGKILL ${CYCLES} times keeps every acknowledged write exactly once`, { timeout: 180_000 }, async (t) => {
+test(`the real server killed with SIGKILL ${CYCLES} times keeps every acknowledged write exactly once`, { timeout: 300_000 }, async (t) => {
   const tmp = tempDataDir('ledgerly-crash-');
   t.after(() => tmp.remove());
   const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
