@@ -127,12 +127,22 @@ describe('editing a transaction', () => {
     assert.equal((await bob.get('/transactions/abc/edit')).status, 404);
   });
 
-  test('each row on the transactions page links to its edit form', async (t) => {
+  test('editing from a filtered list returns to that list, and a foreign return address falls back to the list', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
-    await postTransaction(agent, { amount: '3', description: 'Tea' });
+    await postTransaction(agent, { amount: '3', date: '2026-06-01', description: 'Tea' });
     const id = lastId(ctx);
-    const page = await agent.get('/transactions');
-    assert.match(page.text, new RegExp(`href="/transactions/${id}/edit" aria-label="Edit expense of \\$3.00 on [0-9-]+, Tea">Edit</a>`));
+    const list = await agent.get('/transactions?q=tea');
+    const back = encodeURIComponent('/transactions?q=tea');
+    assert.match(list.text, new RegExp(`href="/transactions/${id}/edit\\?back=${back.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" aria-label="Edit expense of \\$3.00 on 2026-06-01, Tea">Edit</a>`));
+
+    const form = await agent.get(`/transactions/${id}/edit?back=${back}`);
+    assert.match(form.text, /<input type="hidden" name="back" value="\/transactions\?q=tea">/);
+    const fields = { type: 'expense', amount: '4', date: '2026-06-01', description: 'Tea', category: '' };
+    assert.equal((await postEdit(agent, id, { ...fields, back: '/transactions?q=tea' })).headers.location, '/transactions?q=tea');
+    assert.equal((await postEdit(agent, id, { ...fields, back: '/dashboard?period=2026-06' })).headers.location, '/dashboard?period=2026-06');
+    for (const bad of ['//evil.example/transactions', 'https://evil.example', '/account/delete']) {
+      assert.equal((await postEdit(agent, id, { ...fields, back: bad })).headers.location, '/transactions', bad);
+    }
   });
 });

@@ -61,6 +61,12 @@ function backToList(raw: unknown): string {
   return path === '/transactions' || path.startsWith('/transactions?') ? path : '/transactions';
 }
 
+/** Where saving or cancelling an edit returns to: the list (with its filter) or the dashboard it came from. */
+export function editReturnPath(raw: unknown): string {
+  const path = safeLocalPath(raw, '/transactions');
+  return /^\/(transactions|dashboard)(\?|$)/.test(path) ? path : '/transactions';
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -219,22 +225,29 @@ export function createTransactionsRouter(deps: {
     const userId = req.user!.id;
     const tx = repo.findOwnedTransaction(userId, parseIdParam(req.params.id));
     if (!tx) throw new NotFoundError('That transaction does not exist.');
-    renderForm(res, 'transactions/edit', userId, { values: transactionFormValuesFrom(tx), errors: {} }, { tx });
+    renderForm(res, 'transactions/edit', userId, { values: transactionFormValuesFrom(tx), errors: {} }, {
+      tx,
+      back: editReturnPath(req.query.back),
+    });
   });
 
-  /* POST /transactions/:id/edit: save every field with the add form's rules; errors re-render with 422. Owner only; others get 404. */
+  /*
+   * POST /transactions/:id/edit: save every field with the add form's rules, then return to the page it came from
+   * (back); errors re-render with 422. Owner only; others get 404.
+   */
   router.post('/transactions/:id/edit', (req, res) => {
     const userId = req.user!.id;
     const tx = repo.findOwnedTransaction(userId, parseIdParam(req.params.id));
     if (!tx) throw new NotFoundError('That transaction does not exist.');
+    const back = editReturnPath(textField(req.body, 'back'));
     const result = parseTransactionForm(req.body, today(), categories.listCategoriesForUser(userId));
     if (!result.ok) {
       res.status(422);
-      return renderForm(res, 'transactions/edit', userId, { values: result.values, errors: result.errors }, { tx });
+      return renderForm(res, 'transactions/edit', userId, { values: result.values, errors: result.errors }, { tx, back });
     }
     if (!repo.updateOwnedTransaction(userId, tx.id, result.value)) throw new NotFoundError('That transaction does not exist.');
     setFlash(req, 'success', 'Transaction saved.');
-    res.redirect(303, '/transactions');
+    res.redirect(303, back);
   });
 
   /* GET /transactions/:id/delete: asks "delete this?" (works without JavaScript). Owner only; others get 404. */
