@@ -99,12 +99,13 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       await page.waitForURL(/q=dinner/);
       assert.match(await page.getByRole('status').innerText(), /Deleted 1 transaction\./);
 
-      // Edit a row.
+      // Edit a row; saving returns to the same filtered list.
       await page.goto(`${server.baseUrl}/transactions?q=rent`);
       await page.getByRole('link', { name: /^Edit expense of \$1,200\.00/ }).click();
       await page.getByLabel('Amount').fill('1250');
       await page.getByRole('button', { name: 'Save changes' }).click();
-      await page.waitForURL(/\/transactions$/);
+      await page.waitForURL(/\/transactions\?q=rent$/);
+      assert.match(await page.getByRole('status').innerText(), /Transaction saved/);
       assert.match(await page.content(), /−\$1,250\.00/);
 
       // Categories page and the delete confirmation count.
