@@ -251,6 +251,26 @@ interface Measurement {
   readonly unexpectedStatus: number;
 }
 
+/**
+ * Waits until the server has worked off the requests still queued from the last run (a slow page can leave
+ * dozens), so each measurement starts on an idle server: /healthz must answer within 50 ms.
+ */
+async function waitUntilIdle(base: string): Promise<void> {
+  const deadline = performance.now() + 180_000;
+  while (performance.now() < deadline) {
+    const started = performance.now();
+    try {
+      const res = await fetch(`${base}/healthz`, { headers: PROXY_HEADERS, signal: AbortSignal.timeout(60_000) });
+      await res.arrayBuffer();
+      if (performance.now() - started < 50) return;
+    } catch {
+      // still busy
+    }
+    await sleep(200);
+  }
+  throw new Error('the server stayed busy for 3 minutes after a run');
+}
+
 async function checkScenario(base: string, s: Scenario): Promise<void> {
   const res = await fetch(`${base}${s.path}`, {
     method: s.method,
@@ -269,6 +289,7 @@ async function checkScenario(base: string, s: Scenario): Promise<void> {
 }
 
 async function measure(base: string, s: Scenario, options: Options): Promise<Measurement> {
+  await waitUntilIdle(base);
   const result = await autocannon({
     url: `${base}${s.path}`,
     method: s.method,
@@ -395,6 +416,8 @@ async function main(): Promise<void> {
       get('list, first page', '/transactions', 'tx-table'),
       get('list, 90% deep', `/transactions?after=${encodeURIComponent(`${cursor.occurredOn}.${cursor.id}`)}`, 'tx-table'),
       get('list, filtered', `/transactions?type=expense&from=${filterYear}-01-01&to=${filterYear}-12-31`, 'tx-table'),
+      // Not in the issue's list, measured because a text search has no index to seek and its totals read every match.
+      get('list, text search', '/transactions?q=coffee', 'tx-table'),
     ];
   };
   const postFor = (user: '1k' | '1M'): Scenario => ({
