@@ -87,7 +87,6 @@ export function renderDashboard(
   const thisYear: Period = { kind: 'year', year: period.kind === 'all' ? today.slice(0, 4) : periodParam(period).slice(0, 4) };
   res.render('dashboard/index', {
     title: 'Dashboard',
-    styles: [],
     totals: {
       incomeCents: summary.incomeCents,
       expenseCents: summary.expenseCents,

@@ -113,7 +113,6 @@ export function createTransactionsRouter(deps: {
     const currentUrl = listUrl(filter, after);
     res.render('transactions/index', {
       title: 'Transactions',
-      styles: [],
       rows: page.rows,
       nextCursor: page.next ? formatCursor(page.next) : null,
       isFirstPage: after === null,

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { editReturnPath, formatCursor, listUrl, parseCursor, parseSelectedIds } from '../../src/web/routes/transactions.routes.ts';
+
+describe('transactions route helpers', () => {
+  test('selected ids keep well-formed positive ids once each and drop everything else', () => {
+    assert.deepEqual(parseSelectedIds(['3', '1', '3', '0', '-2', 'x', '9007199254740993', '  4', '5']), [3, 1, 5]);
+    assert.deepEqual(parseSelectedIds('7'), [7]);
+    assert.deepEqual(parseSelectedIds(undefined), []);
+    assert.deepEqual(parseSelectedIds({ a: '1' }), []);
+  });
+
+  test('a cursor written into a link reads back the same', () => {
+    const cursor = { occurredOn: '2026-02-28', id: 123 };
+    assert.deepEqual(parseCursor(formatCursor(cursor)), cursor);
+    for (const bad of ['2026-02-30.1', '2026-02-28.0', '2026-02-28', '.5', 5, undefined, '2026-02-28.99999999999999999']) {
+      assert.equal(parseCursor(bad), null, String(bad));
+    }
+  });
+
+  test('list links keep the filter and add the cursor after it', () => {
+    assert.equal(listUrl({}), '/transactions');
+    assert.equal(listUrl({ type: 'income', search: 'a&b' }, { occurredOn: '2026-01-02', id: 9 }), '/transactions?type=income&q=a%26b&after=2026-01-02.9');
+  });
+
+  test('an edit returns only to the transactions list or the dashboard', () => {
+    assert.equal(editReturnPath('/transactions?q=tea'), '/transactions?q=tea');
+    assert.equal(editReturnPath('/dashboard?period=2026'), '/dashboard?period=2026');
+    for (const bad of ['//evil.example', 'https://evil.example/transactions', '/transactionsx', '/account', undefined]) {
+      assert.equal(editReturnPath(bad), '/transactions', String(bad));
+    }
+  });
+});
