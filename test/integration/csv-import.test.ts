@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
@@ -382,4 +382,23 @@ test('a file that is not valid CSV further down fails as a whole and writes noth
   assert.match(result, /not valid CSV.*Nothing was imported/);
   assert.deepEqual(storedRows(ctx.db, userId), []);
   assert.deepEqual(uploadsLeft(ctx), []);
+});
+
+test('uploads abandoned for over a day are deleted when anyone next uploads; fresh ones stay', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  const file = `${HEADER}\n2026-01-02,expense,,1.00,x\n`;
+  const old = await upload(ann.agent, file);
+  const fresh = await upload(ann.agent, file);
+  const oldPath = path.join(ctx.config.dataDir, 'imports', String(ann.userId), `${old.headers.location!.split('/').pop()}.csv`);
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+  utimesSync(oldPath, twoDaysAgo, twoDaysAgo);
+
+  await upload(bob.agent, file);
+
+  assert.equal((await ann.agent.get(old.headers.location!)).status, 404);
+  assert.equal((await ann.agent.get(fresh.headers.location!)).status, 200);
+  assert.equal(uploadsLeft(ctx).length, 2, "ann's fresh upload and bob's new one");
 });

@@ -93,12 +93,16 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     return { uploadId, file, bytes: info.size };
   }
 
-  async function sweepOldUploads(dir: string): Promise<void> {
+  /** Deletes every user's uploads older than a day (abandoned before import) and forgets old finished jobs. */
+  async function sweepOldUploads(): Promise<void> {
     const now = Date.now();
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const file = path.join(dir, name);
-      const info = await stat(file).catch(() => null);
-      if (info && now - info.mtimeMs > UPLOAD_MAX_AGE_MS) await rm(file, { force: true });
+    for (const owner of await readdir(deps.uploadDir).catch(() => [] as string[])) {
+      const dir = path.join(deps.uploadDir, owner);
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const file = path.join(dir, name);
+        const info = await stat(file).catch(() => null);
+        if (info?.isFile() && now - info.mtimeMs > UPLOAD_MAX_AGE_MS) await rm(file, { force: true });
+      }
     }
     for (const [key, job] of jobs) if (job.finishedAt && now - job.finishedAt > JOB_MAX_AGE_MS) jobs.delete(key);
   }
@@ -134,7 +138,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     }
     const dir = userDir(userId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await sweepOldUploads(dir);
+    await sweepOldUploads();
     const uploadId = randomBytes(16).toString('hex');
     const target = path.join(dir, `${uploadId}.csv`);
     const upload = await receiveUpload(req, target, maxBytes);

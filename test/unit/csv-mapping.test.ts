@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { guessCsvDateFormat } from '../../src/services/csv-date.ts';
+import { DEFAULT_IMPORT_OPTIONS, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
+import { mappingValuesFor, parseImportMapping } from '../../src/web/forms/import-mapping.ts';
+
+const exportForm = mappingValuesFor(LEDGERLY_EXPORT_MAPPING, DEFAULT_IMPORT_OPTIONS);
+
+test('the form values of a mapping parse back to the same mapping and options', () => {
+  const result = parseImportMapping(exportForm, 5);
+  assert.deepEqual(result, { ok: true, values: exportForm, mapping: LEDGERLY_EXPORT_MAPPING, options: DEFAULT_IMPORT_OPTIONS });
+});
+
+test('optional columns may be left out; no type column means the sign decides', () => {
+  const result = parseImportMapping({ ...exportForm, type: '', category: '', description: '', delimiter: 'tab', keepDuplicates: '1' }, 5);
+  assert.ok(result.ok);
+  assert.equal(result.mapping.typeColumn, null);
+  assert.equal(result.mapping.categoryColumn, null);
+  assert.equal(result.mapping.descriptionColumn, null);
+  assert.equal(result.mapping.delimiter, '\t');
+  assert.equal(result.options.keepDuplicates, true);
+});
+
+test('each problem gets its own message and the typed values come back unchanged', () => {
+  const body = { ...exportForm, date: '', amount: '7', type: '2', category: '2', dateFormat: 'YYYY/DD/MM', decimal: 'space', unknownCategories: 'ignore', delimiter: '|' };
+  const result = parseImportMapping(body, 5);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual(Object.keys(result.errors).sort(), ['amount', 'category', 'date', 'dateFormat', 'decimal', 'delimiter', 'unknownCategories']);
+  assert.match(result.errors.date!, /Choose the column that holds the date/);
+  assert.match(result.errors.amount!, /one of the file's 5 columns/);
+  assert.match(result.errors.category!, /already the type/);
+  assert.equal(result.values.dateFormat, 'YYYY/DD/MM');
+});
+
+test('a field sent twice or as an array is treated as not chosen', () => {
+  const result = parseImportMapping({ ...exportForm, date: ['0', '1'] }, 5);
+  assert.equal(result.ok, false);
+  if (!result.ok) assert.ok(result.errors.date);
+});
+
+test('the date layout is guessed from the cells, preferring day-first when slashes are ambiguous', () => {
+  assert.equal(guessCsvDateFormat(['2026-01-02', '2026-12-31']), 'YYYY-MM-DD');
+  assert.equal(guessCsvDateFormat(['02.01.2026']), 'DD.MM.YYYY');
+  assert.equal(guessCsvDateFormat(['01/02/2026', '12/25/2026']), 'MM/DD/YYYY');
+  assert.equal(guessCsvDateFormat(['25/12/2026', '01/02/2026']), 'DD/MM/YYYY');
+  assert.equal(guessCsvDateFormat(['01/02/2026']), 'DD/MM/YYYY');
+  assert.equal(guessCsvDateFormat([]), 'YYYY-MM-DD');
+});
