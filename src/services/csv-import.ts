@@ -80,6 +80,7 @@ export class CsvFileError extends Error {
   override name = 'CsvFileError';
 }
 
+/** Unless the user chooses otherwise: create missing categories, skip likely duplicates. */
 export const DEFAULT_IMPORT_OPTIONS: ImportWriteOptions = Object.freeze({
   unknownCategories: 'create',
   keepDuplicates: false,

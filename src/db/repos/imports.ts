@@ -26,7 +26,7 @@ export interface ImportWriteResult {
   readonly inserted: number;
   /** Lines of rows that matched an existing transaction (skipped unless duplicates were kept). */
   readonly duplicateLines: number[];
-  /** Names of categories the import created, as "kind:name". */
+  /** Categories the import created, in the order the file first used them. */
   readonly createdCategories: { kind: TransactionType; name: string }[];
 }
 
