@@ -402,3 +402,24 @@ test('uploads abandoned for over a day are deleted when anyone next uploads; fre
   assert.equal((await ann.agent.get(fresh.headers.location!)).status, 200);
   assert.equal(uploadsLeft(ctx).length, 2, "ann's fresh upload and bob's new one");
 });
+
+test('pressing Import twice at once imports the file once', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const rows = Array.from({ length: 50 }, (_, i) => `2026-01-${String(1 + (i % 28)).padStart(2, '0')},expense,,1.00,row ${i}`);
+  const up = await upload(agent, [HEADER, ...rows].join('\n'));
+  // Keeping duplicates, so a second run would really write every row again rather than skip them.
+  const fields = { ...importFormFields((await agent.get(up.headers.location!)).text), keepDuplicates: '1' };
+
+  const [a, b] = await Promise.all([
+    agent.post(up.headers.location!).type('form').send(fields),
+    agent.post(up.headers.location!).type('form').send(fields),
+  ]);
+
+  assert.equal(a.status, 303);
+  assert.equal(b.status, 303);
+  assert.equal(a.headers.location, b.headers.location);
+  await finishedPage(agent, a.headers.location!);
+  assert.equal(storedRows(ctx.db, userId).length, 50);
+});

@@ -257,19 +257,24 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const { uploadId, file, bytes } = await ownedUpload(req);
     const key = jobKey(userId, uploadId);
     if (jobs.has(key)) return res.redirect(303, `/import/${uploadId}/progress`);
-    const page = await mappingPage(file, req.body, true);
-    if (page.fileError !== undefined || !page.parsed.ok) {
-      res.status(422);
-      return renderMapping(req, res, req.body, true);
-    }
-    const { mapping, options } = page.parsed;
     const job: ImportJob = {
       userId,
       status: 'running',
       progress: { phase: 'reading', bytesRead: 0, totalBytes: 1, rowsRead: 0 },
       startedAt: Date.now(),
     };
+    // Claimed before the first await, so a double submit joins this import instead of starting a second one.
     jobs.set(key, job);
+    const page = await mappingPage(file, req.body, true).catch((err: unknown) => {
+      jobs.delete(key);
+      throw err;
+    });
+    if (page.fileError !== undefined || !page.parsed.ok) {
+      jobs.delete(key);
+      res.status(422);
+      return renderMapping(req, res, req.body, true);
+    }
+    const { mapping, options } = page.parsed;
     const finished = runCsvImport(deps.imports, userId, file, mapping, options, (progress) => {
       job.progress = progress;
     })
