@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrf.csrfSynchronisedProtection);
 
   app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
-  app.use(createAccountRouter({ accounts, sessionStore: store, audit, now }));
+  app.use(createAccountRouter({ accounts, sessionStore: store, audit, limiters, now }));
   app.use(createDashboardRouter({ transactions, categories }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

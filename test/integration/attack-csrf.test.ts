@@ -39,6 +39,7 @@ describe('CSRF: every POST route rejects a request without the right token and c
         loginPerIp: { limit: 10_000, windowMs: 60_000 },
         loginPerAccount: { limit: 10_000, windowMs: 60_000 },
         registerPerIp: { limit: 10_000, windowMs: 60_000 },
+        accountPasswordPerUser: { limit: 10_000, windowMs: 60_000 },
       },
     });
     victim = await registerUser(ctx.app, 'victim@example.com');

@@ -69,6 +69,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
         loginPerIp: { limit: 1_000_000, windowMs: 60_000 },
         loginPerAccount: { limit: 1_000_000, windowMs: 60_000 },
         registerPerIp: { limit: 1_000_000, windowMs: 60_000 },
+        accountPasswordPerUser: { limit: 1_000_000, windowMs: 60_000 },
       },
     });
     const agent = await registerUser(ctx.app, EMAIL);

@@ -113,6 +113,35 @@ describe('brute-force limits', () => {
     }
   });
 
+  test('a signed-in session gets at most 10 wrong current passwords in 15 minutes on the account page', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, EMAIL);
+    const hashBefore = (ctx.db.prepare('SELECT password_hash AS h FROM users').get() as { h: string }).h;
+    const attempt = async (current: string) => {
+      const token = await tokenFor(agent, '/account');
+      return agent
+        .post('/account/password')
+        .type('form')
+        .send({ _csrf: token, currentPassword: current, newPassword: 'stolen session new pw', confirmPassword: 'stolen session new pw' });
+    };
+    for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess ${i}`)).status, 422);
+
+    const blocked = await attempt(TEST_PASSWORD);
+    assert.equal(blocked.status, 429, 'even the right password is refused while locked');
+    assert.match(blocked.text, /Too many wrong passwords on the account page/);
+    const token = await tokenFor(agent, '/account');
+    assert.equal((await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD })).status, 429);
+    assert.equal(countRows(ctx, 'users'), 1);
+    assert.equal((ctx.db.prepare('SELECT password_hash AS h FROM users').get() as { h: string }).h, hashBefore);
+    const lockout = auditEvents(ctx, 'rate_limit.lockout').at(-1);
+    assert.equal(lockout?.limiter, 'account-password');
+    assert.equal(typeof lockout?.userId, 'number');
+
+    ctx.clock.advance(15 * 60_000 + 1000);
+    assert.equal((await attempt(TEST_PASSWORD)).status, 303, 'allowed again after the window');
+  });
+
   test('lockouts survive a restart because the counters live in the database', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());

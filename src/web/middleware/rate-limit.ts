@@ -22,6 +22,8 @@ export const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
   loginPerIp: { limit: 50, windowMs: 15 * MINUTE_MS },
   loginPerAccount: { limit: 100, windowMs: HOUR_MS },
   registerPerIp: { limit: 10, windowMs: HOUR_MS },
+  // Someone holding a stolen session must not be able to guess the password through the account page.
+  accountPasswordPerUser: { limit: 10, windowMs: 15 * MINUTE_MS },
 });
 
 export type AuthRateLimits = { readonly [K in keyof typeof DEFAULT_AUTH_RATE_LIMITS]: RateLimitRule };
@@ -31,6 +33,8 @@ export interface AuthRateLimiters {
   readonly login: RequestHandler[];
   /** Runs before any hashing on POST /register: per IP. */
   readonly register: RequestHandler;
+  /** Runs before the current-password check on the account page's forms: per signed-in user. */
+  readonly accountPassword: RequestHandler;
   /** Deletes finished windows (server.ts may call it now and then). */
   pruneExpired(): number;
 }
@@ -90,10 +94,11 @@ export function createAuthRateLimiters(deps: {
         const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
         const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now());
         const email = emailKey(req);
+        const userId = req.user?.id ?? (name.startsWith('login') && email !== '' ? deps.userIdForEmail(email) : undefined);
         deps.audit.record({
           event: 'rate_limit.lockout',
           limiter: name,
-          userId: name.startsWith('login') && email !== '' ? (deps.userIdForEmail(email) ?? null) : null,
+          userId: userId ?? null,
           ip: clientIp(req),
           retryAfterSeconds: retry.seconds,
         });
@@ -140,6 +145,13 @@ export function createAuthRateLimiters(deps: {
       ipKey,
       'Too many accounts were created from your network recently.',
       { skipSuccessfulRequests: false },
+    ),
+    accountPassword: limiter(
+      'account-password',
+      limits.accountPasswordPerUser,
+      (req) => `user:${req.user?.id ?? ipKey(req)}`,
+      'Too many wrong passwords on the account page.',
+      { skipSuccessfulRequests: true },
     ),
     pruneExpired: () => stores.reduce((sum, store) => sum + store.pruneExpired(), 0),
   };

@@ -5,7 +5,7 @@ import type { AccountService, PasswordChangeErrors } from '../../services/accoun
 import { textField } from '../form-fields.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
-import { clientIp } from '../middleware/rate-limit.ts';
+import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import { logIn } from './auth.routes.ts';
 
 interface AccountPageState {
@@ -33,6 +33,7 @@ export function createAccountRouter(deps: {
   accounts: AccountService;
   sessionStore: SqliteSessionStore;
   audit: AuditLog;
+  limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   now?: () => number;
 }): Router {
   const router = Router();
@@ -48,7 +49,7 @@ export function createAccountRouter(deps: {
    * POST /account/password: change the password (needs the current one). The session id is rotated and every
    * other session of the user ends, so whoever knew the old password is out. Signed-in users.
    */
-  router.post('/account/password', async (req, res) => {
+  router.post('/account/password', deps.limiters.accountPassword, async (req, res) => {
     const user = req.user!;
     const result = await deps.accounts.changePassword(user.id, {
       currentPassword: textField(req.body, 'currentPassword'),
@@ -84,7 +85,7 @@ export function createAccountRouter(deps: {
    * POST /account/delete: delete the account (needs the password): the user, all their data and all their
    * sessions go in one transaction, then back to the login page with a message. Signed-in users.
    */
-  router.post('/account/delete', async (req, res) => {
+  router.post('/account/delete', deps.limiters.accountPassword, async (req, res) => {
     const user = req.user!;
     const result = await deps.accounts.deleteAccount(user.id, textField(req.body, 'password'));
     if (!result.ok) {
