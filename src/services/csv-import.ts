@@ -158,8 +158,10 @@ export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping:
       const word = typeText.trim().toLowerCase();
       type = TYPE_WORDS[word] ?? null;
       if (type === null) reasons.push(`the type "${word.slice(0, 30)}" is not income or expense`);
-      else if (amount?.ok && amount.value.negative) {
-        reasons.push('the amount has a minus sign but the type comes from its own column; write amounts without a sign');
+      // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
+      // income contradicts itself, and guessing which half is right could put money on the wrong side.
+      else if (amount?.ok && amount.value.negative && type === 'income') {
+        reasons.push(`the amount is negative but the type says ${word}`);
       }
     }
   }

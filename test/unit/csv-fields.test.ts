@@ -149,6 +149,15 @@ describe('checkCsvRecord', () => {
     assert.equal(back.row.type, 'income');
   });
 
+  test('with a type column a negative expense is accepted as written, a negative income is refused', () => {
+    const expense = checkCsvRecord(cells('2026-01-02', 'debit', '', '-12.50', 'Card'), 2, LEDGERLY_EXPORT_MAPPING);
+    const income = checkCsvRecord(cells('2026-01-02', 'Income', '', '-12.50', 'Odd'), 3, LEDGERLY_EXPORT_MAPPING);
+    assert.ok(expense.ok);
+    assert.equal(expense.row.type, 'expense');
+    assert.equal(expense.row.amountCents, 1250);
+    assert.deepEqual(income, { ok: false, reason: 'the amount is negative but the type says income' });
+  });
+
   test('every problem in a row is listed in one reason', () => {
     const result = checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING);
     assert.equal(result.ok, false);
