@@ -24,6 +24,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 export type AuditEvent =
   | { event: 'login.success'; userId: number; ip: string }
   | { event: 'login.failure'; userId: number | null; ip: string }
+  | { event: 'logout'; userId: number; ip: string }
   | { event: 'rate_limit.lockout'; limiter: string; userId: number | null; ip: string; retryAfterSeconds: number }
   | { event: 'account.registered'; userId: number; ip: string }
   | { event: 'password.changed'; userId: number; ip: string; endedSessions: number }

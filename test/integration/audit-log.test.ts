@@ -45,6 +45,10 @@ test('security events are logged with user id and IP, and no password, hash or s
   token = await tokenFor(ann, '/account');
   await ann.post('/account/delete').type('form').send({ _csrf: token, password: NEW_PASSWORD });
   assert.equal((await phone.get('/dashboard')).status, 303);
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const bobId = userIdOf(ctx, 'bob@example.com');
+  for (const sid of sessionIdsOf(ctx, bobId)) sessionIdsSeen.add(sid);
+  await bob.post('/logout').type('form').send({ _csrf: await tokenFor(bob, '/dashboard') });
 
   // Assert: presence.
   const one = (event: string) => {
@@ -72,6 +76,7 @@ test('security events are logged with user id and IP, and no password, hash or s
   const deleted = one('account.deleted')[0]!;
   assert.equal(deleted.userId, annId);
   assert.equal(typeof deleted.ip, 'string');
+  assert.equal(one('logout')[0]!.userId, bobId);
   assert.ok(auditEvents(ctx).every((e) => typeof e.ip === 'string' && e.ip !== ''), 'every event has an IP');
   assert.ok(auditEvents(ctx).every((e) => typeof e.time === 'number'), 'every event has a time');
 

@@ -117,8 +117,10 @@ export function createAuthRouter(deps: {
 
   /* POST /logout: end the session on the server and drop the cookie. Signed-in users (harmless otherwise). */
   router.post('/logout', (req, res, next) => {
+    const userId = req.user?.id;
     req.logout((logoutErr) => {
       if (logoutErr) return next(logoutErr);
+      if (userId !== undefined) deps.audit.record({ event: 'logout', userId, ip: clientIp(req) });
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
         res.clearCookie(res.locals.sessionCookieName as string, { path: '/' });
