@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Db } from './open.ts';
 
@@ -54,7 +55,7 @@ export class SqliteRateLimitStore implements Store {
 
   /** Current count and reset time for a key, or undefined when its window is over. */
   get(key: string): ClientRateLimitInfo | undefined {
-    const row = this.#get.get(this.prefix + key, this.now());
+    const row = this.#get.get(this.#storedKey(key), this.now());
     return row && { totalHits: row.hits, resetTime: new Date(row.reset_at) };
   }
 
@@ -66,24 +67,29 @@ export class SqliteRateLimitStore implements Store {
       this.#incrementsSincePrune = 0;
       this.#prune.run(now);
     }
-    const row = this.#increment.get({ key: this.prefix + key, now, resetAt: now + this.#windowMs });
+    const row = this.#increment.get({ key: this.#storedKey(key), now, resetAt: now + this.#windowMs });
     if (!row) throw new Error('rate limit counter was not written');
     return { totalHits: row.hits, resetTime: new Date(row.reset_at) };
   }
 
   /** Takes back one hit (used for requests that should not count, such as a successful login). */
   decrement(key: string): void {
-    this.#decrement.run(this.prefix + key, this.now());
+    this.#decrement.run(this.#storedKey(key), this.now());
   }
 
   /** Forgets one key's hits. */
   resetKey(key: string): void {
-    this.#reset.run(this.prefix + key);
+    this.#reset.run(this.#storedKey(key));
   }
 
   /** Forgets every key of this limiter. */
   resetAll(): void {
     this.#resetAll.run({ prefix: this.prefix });
+  }
+
+  // Keys hold addresses and typed emails of any length: a fixed-size digest keeps the table small and free of them.
+  #storedKey(key: string): string {
+    return this.prefix + createHash('sha256').update(key).digest('base64url');
   }
 
   /** Deletes finished windows of every limiter; returns how many rows went. */

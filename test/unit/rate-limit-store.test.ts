@@ -119,7 +119,20 @@ test('finished windows are pruned on the write path without a timer', (t) => {
   store.increment('old');
   clock.now = 5_000;
   for (let i = 0; i < 500; i++) store.increment(`fresh-${i % 3}`);
-  const left = db.prepare("SELECT count(*) AS n FROM rate_limits WHERE key = 'p:old'").get() as { n: number };
-  assert.equal(left.n, 0);
+  const left = db.prepare("SELECT count(*) AS n FROM rate_limits WHERE key LIKE 'p:%'").get() as { n: number };
+  assert.equal(left.n, 3, 'only the three fresh keys remain');
   assert.equal(store.get('fresh-0')?.totalHits, 167);
+});
+
+test('keys are stored as fixed-size digests, never as the typed email or address', (t) => {
+  const { db } = tempDb(t);
+  const store = storeOn(db, 'login', { now: 0 });
+  const key = `127.0.0.1|${'x'.repeat(5000)}@example.com`;
+  store.increment(key);
+  const rows = db.prepare('SELECT key FROM rate_limits').all() as { key: string }[];
+  assert.equal(rows.length, 1);
+  assert.ok(rows[0]!.key.startsWith('login:'));
+  assert.ok(rows[0]!.key.length < 60);
+  assert.ok(!rows[0]!.key.includes('example.com'));
+  assert.equal(store.get(key)?.totalHits, 1);
 });
