@@ -10,6 +10,7 @@ import type { TransactionType } from '../db/repos/transactions.ts';
 import { parseCsvAmount, type DecimalSeparator } from './csv-amount.ts';
 import { restoreCsvCell } from './csv-cells.ts';
 import { parseCsvDate, type CsvDateFormat } from './csv-date.ts';
+import type { ParseResult } from './money.ts';
 
 export type { ImportRow, ImportWriteOptions } from '../db/repos/imports.ts';
 
@@ -131,53 +132,76 @@ function textOf(value: string, limit: number, what: string, reasons: string[]): 
   return text;
 }
 
+/** Distinct date cells remembered per import; files repeat the same few thousand days, so parsing each once is enough. */
+const DATE_CACHE_LIMIT = 50_000;
+
 /**
- * Checks one CSV record (raw bytes per field) against the mapping: valid UTF-8, a real date, an exact amount with
- * at most two decimals, a known type, and descriptions and category names within the database's limits.
+ * A checker for one mapping: turns a CSV record (raw bytes per field) into a row or the reasons it cannot be one:
+ * valid UTF-8, a real date, an exact amount with at most two decimals, a known type, and descriptions and
+ * category names within the database's limits. Per-mapping work is done once, not per row.
  */
-export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping: ImportMapping): RowCheck {
+export function createRecordChecker(mapping: ImportMapping): (fields: readonly Buffer[], line: number) => RowCheck {
   const needed = columnsNeeded(mapping);
-  if (fields.length < needed) {
-    return { ok: false, reason: `the row has ${fields.length} column${fields.length === 1 ? '' : 's'}; the mapping needs ${needed}` };
-  }
-  const reasons: string[] = [];
-  const dateText = cellText(fields, mapping.dateColumn, reasons);
-  const date = dateText === null ? null : parseCsvDate(dateText, mapping.dateFormat);
-  if (date && !date.ok) reasons.push(date.error);
+  const dates = new Map<string, ParseResult<string>>();
+  const parseDate = (text: string): ParseResult<string> => {
+    let result = dates.get(text);
+    if (result === undefined) {
+      result = parseCsvDate(text, mapping.dateFormat);
+      if (dates.size < DATE_CACHE_LIMIT) dates.set(text, result);
+    }
+    return result;
+  };
 
-  const amountText = cellText(fields, mapping.amountColumn, reasons);
-  const amount = amountText === null ? null : parseCsvAmount(amountText, mapping.decimalSeparator);
-  if (amount && !amount.ok) reasons.push(amount.error);
+  return (fields, line) => {
+    if (fields.length < needed) {
+      return { ok: false, reason: `the row has ${fields.length} column${fields.length === 1 ? '' : 's'}; the mapping needs ${needed}` };
+    }
+    const reasons: string[] = [];
+    const dateText = cellText(fields, mapping.dateColumn, reasons);
+    const date = dateText === null ? null : parseDate(dateText);
+    if (date && !date.ok) reasons.push(date.error);
 
-  let type: TransactionType | null = null;
-  if (mapping.typeColumn === null) {
-    if (amount?.ok) type = amount.value.negative ? 'expense' : 'income';
-  } else {
-    const typeText = cellText(fields, mapping.typeColumn, reasons);
-    if (typeText !== null) {
-      const word = typeText.trim().toLowerCase();
-      type = TYPE_WORDS[word] ?? null;
-      if (type === null) reasons.push(`the type "${word.slice(0, 30)}" is not income or expense`);
-      // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
-      // income contradicts itself, and guessing which half is right could put money on the wrong side.
-      else if (amount?.ok && amount.value.negative && type === 'income') {
-        reasons.push(`the amount is negative but the type says ${word}`);
+    const amountText = cellText(fields, mapping.amountColumn, reasons);
+    const amount = amountText === null ? null : parseCsvAmount(amountText, mapping.decimalSeparator);
+    if (amount && !amount.ok) reasons.push(amount.error);
+
+    let type: TransactionType | null = null;
+    if (mapping.typeColumn === null) {
+      if (amount?.ok) type = amount.value.negative ? 'expense' : 'income';
+    } else {
+      const typeText = cellText(fields, mapping.typeColumn, reasons);
+      if (typeText !== null) {
+        const word = typeText.trim().toLowerCase();
+        type = TYPE_WORDS[word] ?? null;
+        if (type === null) reasons.push(`the type "${word.slice(0, 30)}" is not income or expense`);
+        // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
+        // income contradicts itself, and guessing which half is right could put money on the wrong side.
+        else if (amount?.ok && amount.value.negative && type === 'income') {
+          reasons.push(`the amount is negative but the type says ${word}`);
+        }
       }
     }
-  }
 
-  const descriptionText = cellText(fields, mapping.descriptionColumn, reasons);
-  const description = descriptionText === null ? '' : textOf(descriptionText, MAX_IMPORT_DESCRIPTION_CHARS, 'description', reasons);
-  const categoryText = cellText(fields, mapping.categoryColumn, reasons);
-  const categoryName = categoryText === null ? '' : textOf(categoryText, MAX_CATEGORY_NAME_CHARS, 'category name', reasons);
+    const descriptionText = cellText(fields, mapping.descriptionColumn, reasons);
+    const description =
+      descriptionText === null ? '' : textOf(descriptionText, MAX_IMPORT_DESCRIPTION_CHARS, 'description', reasons);
+    const categoryText = cellText(fields, mapping.categoryColumn, reasons);
+    const categoryName =
+      categoryText === null ? '' : textOf(categoryText, MAX_CATEGORY_NAME_CHARS, 'category name', reasons);
 
-  if (reasons.length > 0 || !date?.ok || !amount?.ok || type === null) {
-    return { ok: false, reason: reasons.join('; ') || 'the row could not be read' };
-  }
-  return {
-    ok: true,
-    row: { line, occurredOn: date.value, type, amountCents: amount.value.cents, description, categoryName },
+    if (reasons.length > 0 || !date?.ok || !amount?.ok || type === null) {
+      return { ok: false, reason: reasons.join('; ') || 'the row could not be read' };
+    }
+    return {
+      ok: true,
+      row: { line, occurredOn: date.value, type, amountCents: amount.value.cents, description, categoryName },
+    };
   };
+}
+
+/** Checks one record against the mapping (see createRecordChecker; use that for many rows). */
+export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping: ImportMapping): RowCheck {
+  return createRecordChecker(mapping)(fields, line);
 }
 
 /**
@@ -200,7 +224,8 @@ export async function readCsvRecords(
     // Blank lines come through as one empty field and are skipped below, so line numbers stay exact.
     skip_empty_lines: false,
   });
-  const input = createReadStream(filePath, { highWaterMark: 256 * 1024 });
+  // Half a megabyte a read: few thread-pool round trips, yet each synchronous slice of work stays short.
+  const input = createReadStream(filePath, { highWaterMark: 512 * 1024 });
   let bytesRead = 0;
   if (onBytes) {
     input.on('data', (chunk) => {
@@ -282,6 +307,7 @@ export async function checkCsvFile(
   let errorCount = 0;
   let rowsRead = 0;
   let headerSkipped = !mapping.hasHeader;
+  const check = createRecordChecker(mapping);
   await readCsvRecords(
     filePath,
     mapping.delimiter,
@@ -291,7 +317,7 @@ export async function checkCsvFile(
         return;
       }
       rowsRead += 1;
-      const result = checkCsvRecord(fields, line, mapping);
+      const result = check(fields, line);
       if (result.ok) rows.push(result.row);
       else {
         errorCount += 1;

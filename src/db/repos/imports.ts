@@ -92,6 +92,15 @@ export function createImportsRepo(db: Db) {
       const duplicateLines: number[] = [];
       const createdCategories: { kind: TransactionType; name: string }[] = [];
       const toWrite: { row: ImportRow; categoryId: number | null }[] = [];
+      // Files repeat a handful of category names; fold each name once, not once per row.
+      const keys = new Map<string, string>();
+      const keyFor = (kind: TransactionType, name: string): string => {
+        const seen = keys.get(`${kind}:${name}`);
+        if (seen !== undefined) return seen;
+        const key = categoryKey(kind, name);
+        keys.set(`${kind}:${name}`, key);
+        return key;
+      };
       rows.forEach((row, i) => {
         if (isDuplicate[i]) {
           duplicateLines.push(row.line);
@@ -99,7 +108,7 @@ export function createImportsRepo(db: Db) {
         }
         let categoryId: number | null = null;
         if (row.categoryName !== '') {
-          const key = categoryKey(row.type, row.categoryName);
+          const key = keyFor(row.type, row.categoryName);
           const known = index.get(key);
           if (known !== undefined) categoryId = known;
           else if (options.unknownCategories === 'create') {
@@ -138,7 +147,7 @@ export function createImportsRepo(db: Db) {
         existing = new Set(dayRows.all(userId, row.occurredOn).map((r) => `${r.type}|${r.amount_cents}|${r.description}`));
         existingByDay.set(row.occurredOn, existing);
       }
-      return existing.has(`${row.type}|${row.amountCents}|${row.description}`);
+      return existing.size > 0 && existing.has(`${row.type}|${row.amountCents}|${row.description}`);
     });
   }
 

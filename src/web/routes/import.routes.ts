@@ -11,7 +11,7 @@ import type { ImportsRepo } from '../../db/repos/imports.ts';
 import type { Logger } from '../../logger.ts';
 import { guessCsvDateFormat } from '../../services/csv-date.ts';
 import {
-  checkCsvRecord,
+  createRecordChecker,
   CsvFileError,
   DEFAULT_IMPORT_OPTIONS,
   guessColumns,
@@ -198,14 +198,15 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   /** The first data rows as the import would see them: the row or its errors, duplicate and new-category flags. */
   function previewRows(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping) {
     const hasCategory = deps.imports.categoryIndexFor(userId);
+    const check = createRecordChecker(mapping);
     const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
     return rows.map(({ line, fields }) => {
-      const check = checkCsvRecord(fields, line, mapping);
-      if (!check.ok) {
+      const result = check(fields, line);
+      if (!result.ok) {
         const raw = fields.map((f) => f.toString('utf8')).join(' | ');
-        return { line, ok: false as const, reason: check.reason, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
+        return { line, ok: false as const, reason: result.reason, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
       }
-      const row = check.row;
+      const row = result.row;
       return {
         line,
         ok: true as const,
