@@ -17,7 +17,7 @@ export interface PasswordChangeInput {
 
 export type PasswordChangeErrors = { currentPassword?: string; newPassword?: string; confirmPassword?: string };
 
-export type PasswordChangeResult = { ok: true } | { ok: false; errors: PasswordChangeErrors };
+export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; errors: PasswordChangeErrors };
 
 export type RegistrationResult =
   | { ok: true; user: User }
@@ -93,8 +93,9 @@ export function createAccountService(users: UsersRepo, hasher: PasswordHasher) {
       if (!currentOk) errors.currentPassword = current === '' ? 'Enter your current password.' : 'That is not your current password.';
       if (Object.keys(errors).length > 0 || next === undefined) return { ok: false, errors };
       const hash = await hasher.hashPassword(next);
-      if (!users.updatePasswordHash(userId, hash)) return { ok: false, errors: { currentPassword: 'This account no longer exists.' } };
-      return { ok: true };
+      const endedSessions = users.replacePasswordHashEndingSessions(userId, hash);
+      if (endedSessions === undefined) return { ok: false, errors: { currentPassword: 'This account no longer exists.' } };
+      return { ok: true, endedSessions };
     },
 
     /** Deletes the account and everything in it if the password is right; returns a message when it is not. */

@@ -29,6 +29,12 @@ export function createUsersRepo(db: Db) {
   const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
   // The foreign keys cascade to categories and transactions; sessions are deleted explicitly as well, so a
   // deleted user's cookie is dead even on a connection opened without foreign_keys.
+  // A new password and the end of every session commit together: no crash can leave old sessions alive
+  // after the password they were opened with has been replaced.
+  const replaceHashEndingSessions = db.transaction((id: number, passwordHash: string): number | undefined => {
+    if (updateHash.run(passwordHash, id).changes !== 1) return undefined;
+    return removeSessions.run(id).changes;
+  });
   const deleteEverything = db.transaction((id: number): boolean => {
     removeSessions.run(id);
     return removeUser.run(id).changes === 1;
@@ -64,9 +70,12 @@ export function createUsersRepo(db: Db) {
       return hashById.get(id)?.password_hash;
     },
 
-    /** Replaces the user's password hash; false when there is no such user. */
-    updatePasswordHash(id: number, passwordHash: string): boolean {
-      return updateHash.run(passwordHash, id).changes === 1;
+    /**
+     * Replaces the user's password hash and deletes every one of their sessions in one transaction; returns how
+     * many sessions ended, or undefined when there is no such user.
+     */
+    replacePasswordHashEndingSessions(id: number, passwordHash: string): number | undefined {
+      return replaceHashEndingSessions.immediate(id, passwordHash);
     },
 
     /** Deletes the user, every session of theirs and (by cascade) all their data, in one transaction. */

@@ -61,8 +61,10 @@ export function createAccountRouter(deps: {
       res.status(422);
       return renderAccountPage(res, store, user, { passwordErrors: result.errors, deleteError: undefined });
     }
+    // Every session, this one included, ended with the password change; logging in again gives this browser a
+    // fresh session id.
     await logIn(req, { id: user.id, email: user.email }, deps.now);
-    const endedSessions = store.destroyOtherSessionsOfUser(user.id, req.sessionID);
+    const endedSessions = Math.max(0, result.endedSessions - 1);
     deps.audit.record({ event: 'password.changed', userId: user.id, ip: clientIp(req), endedSessions });
     setFlash(req, 'success', 'Password changed. Every other device has been logged out.');
     res.redirect(303, '/account');
