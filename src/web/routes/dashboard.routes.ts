@@ -87,6 +87,8 @@ export function renderDashboard(
   const thisYear: Period = { kind: 'year', year: period.kind === 'all' ? today.slice(0, 4) : periodParam(period).slice(0, 4) };
   res.render('dashboard/index', {
     title: 'Dashboard',
+    // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
+    currentPath: '/dashboard',
     totals: {
       incomeCents: summary.incomeCents,
       expenseCents: summary.expenseCents,
