@@ -16,6 +16,7 @@
  *          medians) --out FILE (test/bench/results/latest.json) --profile (server runs with --cpu-prof; profiles
  *          under test/bench/results/profiles, summarise with `node --import tsx test/bench/profile-summary.ts FILE`)
  *          --keep (keep the temp database) --only REGEX (only the pages whose name matches, e.g. 'dashboard|first')
+ *          --node-options "..." (NODE_OPTIONS for the server only, e.g. "--max-old-space-size=64")
  */
 import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
@@ -67,6 +68,8 @@ interface Options {
   keep: boolean;
   /** Only the pages whose name matches (e.g. for a profile of one page); the baseline always runs. */
   only: RegExp | undefined;
+  /** NODE_OPTIONS for the server, e.g. "--max-old-space-size=64" to see what a heap limit does to RSS. */
+  nodeOptions: string | undefined;
 }
 
 function readOptions(): Options {
@@ -84,6 +87,7 @@ function readOptions(): Options {
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       only: { type: 'string' },
+      'node-options': { type: 'string' },
     },
     strict: true,
   });
@@ -104,6 +108,7 @@ function readOptions(): Options {
     profile: values.profile,
     keep: values.keep,
     only: values.only === undefined ? undefined : new RegExp(values.only),
+    nodeOptions: values['node-options'],
   };
 }
 
@@ -150,7 +155,7 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(dbPath: string, profileDir?: string): Promise<RunningServer> {
+async function startServer(dbPath: string, nodeOptions: string | undefined, profileDir?: string): Promise<RunningServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -163,6 +168,7 @@ async function startServer(dbPath: string, profileDir?: string): Promise<Running
     PORT: String(port),
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'warn',
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
   };
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started = performance.now();
@@ -390,7 +396,7 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   for (let i = 0; i < options.coldStarts; i++) {
     const last = i === options.coldStarts - 1;
-    const s = await startServer(dbPath, last ? profileDir : undefined);
+    const s = await startServer(dbPath, options.nodeOptions, last ? profileDir : undefined);
     coldStarts.push(s.coldStartMs);
     if (last) server = s;
     else await s.stop();
