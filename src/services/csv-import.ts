@@ -132,6 +132,9 @@ function textOf(value: string, limit: number, what: string, reasons: string[]): 
   return text;
 }
 
+/** How often, in rows, a running check reports its progress. */
+const PROGRESS_EVERY_ROWS = 2000;
+
 /** Distinct date cells remembered per import; files repeat the same few thousand days, so parsing each once is enough. */
 const DATE_CACHE_LIMIT = 50_000;
 
@@ -307,6 +310,7 @@ export async function checkCsvFile(
   let errorCount = 0;
   let rowsRead = 0;
   let headerSkipped = !mapping.hasHeader;
+  let bytesSeen = 0;
   const check = createRecordChecker(mapping);
   await readCsvRecords(
     filePath,
@@ -323,8 +327,15 @@ export async function checkCsvFile(
         errorCount += 1;
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, reason: result.reason });
       }
+      // A read chunk holds thousands of rows; counting within it keeps the progress page's row count current.
+      if (onProgress && rowsRead % PROGRESS_EVERY_ROWS === 0) {
+        onProgress({ phase: 'reading', bytesRead: bytesSeen, totalBytes, rowsRead });
+      }
     },
-    onProgress && ((bytesRead) => onProgress({ phase: 'reading', bytesRead, totalBytes, rowsRead })),
+    (bytesRead) => {
+      bytesSeen = bytesRead;
+      onProgress?.({ phase: 'reading', bytesRead, totalBytes, rowsRead });
+    },
   );
   return { rows, errors, errorCount, rowsRead };
 }
