@@ -423,3 +423,18 @@ test('pressing Import twice at once imports the file once', async (t) => {
   await finishedPage(agent, a.headers.location!);
   assert.equal(storedRows(ctx.db, userId).length, 50);
 });
+
+test('a file that is not CSV at all says so on the mapping page, with a way to start over', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const up = await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,"quote never closed\n`);
+
+  const page = await agent.get(up.headers.location!);
+
+  assert.equal(page.status, 422);
+  assert.match(page.text, /role="alert">The file is not valid CSV/);
+  assert.match(page.text, /href="\/import">Upload another file/);
+  assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button for a file that cannot be read');
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});
