@@ -95,13 +95,19 @@ const TYPE_WORDS: Record<string, TransactionType> = {
   debit: 'expense',
 };
 
-function newlineCount(fields: readonly Buffer[]): number {
+/**
+ * A parsed CSV cell: text when the whole file is known to be valid UTF-8 (the fast path), otherwise the raw bytes,
+ * so that a row with bytes that are not UTF-8 can be reported on its own instead of silently turned into "�".
+ */
+export type CsvField = string | Buffer;
+
+function newlineCount(fields: readonly CsvField[]): number {
   let n = 0;
   for (const field of fields) {
-    let at = field.indexOf(10);
+    let at = typeof field === 'string' ? field.indexOf('\n') : field.indexOf(10);
     while (at !== -1) {
       n += 1;
-      at = field.indexOf(10, at + 1);
+      at = typeof field === 'string' ? field.indexOf('\n', at + 1) : field.indexOf(10, at + 1);
     }
   }
   return n;
@@ -114,9 +120,10 @@ function columnsNeeded(mapping: ImportMapping): number {
 }
 
 /** The cell's text with the formula guard undone, or null (and a reason) when its bytes are not UTF-8. */
-function cellText(fields: readonly Buffer[], column: number | null, reasons: string[]): string | null {
+function cellText(fields: readonly CsvField[], column: number | null, reasons: string[]): string | null {
   if (column === null) return '';
   const bytes = fields[column]!;
+  if (typeof bytes === 'string') return restoreCsvCell(bytes);
   if (!isUtf8(bytes)) {
     reasons.push(`column ${column + 1} has bytes that are not valid UTF-8 (save the file as UTF-8)`);
     return null;
@@ -143,7 +150,7 @@ const DATE_CACHE_LIMIT = 50_000;
  * valid UTF-8, a real date, an exact amount with at most two decimals, a known type, and descriptions and
  * category names within the database's limits. Per-mapping work is done once, not per row.
  */
-export function createRecordChecker(mapping: ImportMapping): (fields: readonly Buffer[], line: number) => RowCheck {
+export function createRecordChecker(mapping: ImportMapping): (fields: readonly CsvField[], line: number) => RowCheck {
   const needed = columnsNeeded(mapping);
   const dates = new Map<string, ParseResult<string>>();
   const parseDate = (text: string): ParseResult<string> => {
@@ -203,23 +210,25 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly B
 }
 
 /** Checks one record against the mapping (see createRecordChecker; use that for many rows). */
-export function checkCsvRecord(fields: readonly Buffer[], line: number, mapping: ImportMapping): RowCheck {
+export function checkCsvRecord(fields: readonly CsvField[], line: number, mapping: ImportMapping): RowCheck {
   return createRecordChecker(mapping)(fields, line);
 }
 
 /**
- * Streams a CSV file record by record (raw bytes per field, so invalid UTF-8 can be reported per row) with the
- * line each record starts on. Each read chunk is handled synchronously, then the event loop gets a turn, so a big
- * file never blocks other requests for long. `onRecord` returning false stops reading early.
+ * Streams a CSV file record by record with the line each record starts on. Fields are raw bytes (so invalid UTF-8
+ * can be reported per row) unless `asText` promises the file is valid UTF-8. Each read chunk is handled
+ * synchronously, then the event loop gets a turn, so a big file never blocks other requests for long.
+ * `onRecord` returning false stops reading early.
  */
-export async function readCsvRecords(
+export async function readCsvRecords<F extends CsvField = Buffer>(
   filePath: string,
   delimiter: CsvDelimiter,
-  onRecord: (fields: Buffer[], line: number) => boolean | void,
+  onRecord: (fields: F[], line: number) => boolean | void,
   onBytes?: (bytesRead: number) => void,
+  asText = false,
 ): Promise<void> {
   const parser = new Parser({
-    encoding: null,
+    encoding: asText ? 'utf8' : null,
     delimiter,
     bom: true,
     relax_column_count: true,
@@ -240,7 +249,7 @@ export async function readCsvRecords(
   const stop = new AbortController();
   const sink = new Writable({
     objectMode: true,
-    write(fields: Buffer[], _encoding, callback) {
+    write(fields: F[], _encoding, callback) {
       const line = nextLine;
       nextLine += 1 + newlineCount(fields);
       const blank = fields.length === 1 && fields[0]!.length === 0;
@@ -255,6 +264,29 @@ export async function readCsvRecords(
     if (err instanceof CsvError) throw new CsvFileError(`The file is not valid CSV: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * Whether the whole file is valid UTF-8, checked chunk by chunk (a character split across two chunks is carried
+ * over). One fast pass lets a clean file be parsed straight to text, skipping a check of every cell.
+ */
+export async function isUtf8File(filePath: string): Promise<boolean> {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    // Back up over at most three continuation bytes to the start of the last character, which may be incomplete.
+    let cut = data.length;
+    for (let back = 1; back <= 4 && back <= data.length; back++) {
+      const byte = data[data.length - back]!;
+      if ((byte & 0xc0) !== 0x80) {
+        cut = byte < 0x80 ? data.length : data.length - back;
+        break;
+      }
+    }
+    if (!isUtf8(data.subarray(0, cut))) return false;
+    carry = Buffer.from(data.subarray(cut));
+  }
+  return carry.length === 0 || isUtf8(carry);
 }
 
 /** Guesses the field separator from the first line: whichever of comma, semicolon and tab occurs most outside quotes. */
@@ -291,7 +323,7 @@ export async function readCsvSample(
   count: number,
 ): Promise<{ line: number; fields: Buffer[] }[]> {
   const out: { line: number; fields: Buffer[] }[] = [];
-  await readCsvRecords(filePath, delimiter, (fields, line) => {
+  await readCsvRecords<Buffer>(filePath, delimiter, (fields, line) => {
     out.push({ line, fields });
     return out.length < count;
   });
@@ -312,7 +344,8 @@ export async function checkCsvFile(
   let headerSkipped = !mapping.hasHeader;
   let bytesSeen = 0;
   const check = createRecordChecker(mapping);
-  await readCsvRecords(
+  const asText = await isUtf8File(filePath);
+  await readCsvRecords<CsvField>(
     filePath,
     mapping.delimiter,
     (fields, line) => {
@@ -336,6 +369,7 @@ export async function checkCsvFile(
       bytesSeen = bytesRead;
       onProgress?.({ phase: 'reading', bytesRead, totalBytes, rowsRead });
     },
+    asText,
   );
   return { rows, errors, errorCount, rowsRead };
 }

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { checkCsvFile, isUtf8File, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
+
+function tempFile(t: { after: (fn: () => void) => void }, content: Buffer | string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-csv-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f.csv');
+  writeFileSync(file, content);
+  return file;
+}
+
+test('a character split across the 1 MiB read boundary still counts as valid UTF-8', async (t) => {
+  const euro = Buffer.from('€', 'utf8'); // three bytes
+  for (const offset of [1, 2]) {
+    const padding = Buffer.alloc(1024 * 1024 - offset, 'a');
+    assert.equal(await isUtf8File(tempFile(t, Buffer.concat([padding, euro, Buffer.from('tail')]))), true, `offset ${offset}`);
+  }
+});
+
+test('stray bytes anywhere, or a character cut off at the end, make the file not UTF-8', async (t) => {
+  const big = Buffer.alloc(3 * 1024 * 1024, 'a');
+  big[2 * 1024 * 1024 + 17] = 0xe9; // Latin-1 "é" deep inside
+  assert.equal(await isUtf8File(tempFile(t, big)), false);
+  assert.equal(await isUtf8File(tempFile(t, Buffer.concat([Buffer.from('abc'), Buffer.from('€', 'utf8').subarray(0, 2)]))), false);
+  assert.equal(await isUtf8File(tempFile(t, Buffer.from('plain ascii, and ünïcödé 🎉'))), true);
+  assert.equal(await isUtf8File(tempFile(t, Buffer.alloc(0))), true);
+});
+
+test('line numbers count physical lines in both the text and the byte path', async (t) => {
+  const rows = [
+    'date,type,category,amount,description', // 1
+    '2026-01-02,expense,,1.00,"three', // 2-4
+    'line',
+    'description"',
+    '',
+    '2026-13-01,expense,,1.00,bad month', // 6 (after a blank line)
+    '2026-01-03,expense,,1.00,"two', // 7-8
+    'lines"',
+    '2026-01-04,expense,,x,bad amount', // 9
+  ].join('\r\n');
+  const latin1Row = Buffer.from('\r\n2026-01-05,expense,,1.00,caf\xe9\r\n2026-01-06,expense,,oops,bad again\r\n', 'latin1');
+
+  const text = await checkCsvFile(tempFile(t, rows), LEDGERLY_EXPORT_MAPPING);
+  const bytes = await checkCsvFile(tempFile(t, Buffer.concat([Buffer.from(rows), latin1Row])), LEDGERLY_EXPORT_MAPPING);
+
+  assert.deepEqual(text.errors.map((e) => e.line), [6, 9]);
+  assert.deepEqual(text.rows.map((r) => [r.line, r.description]), [[2, 'three\r\nline\r\ndescription'], [7, 'two\r\nlines']]);
+  assert.deepEqual(bytes.errors.map((e) => e.line), [6, 9, 10, 11]);
+  assert.match(bytes.errors[2]!.reason, /not valid UTF-8/);
+  assert.deepEqual(bytes.rows.map((r) => r.line), [2, 7]);
+});
