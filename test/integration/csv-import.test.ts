@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, utimesSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
@@ -7,6 +8,7 @@ import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { MAX_IMPORT_BYTES } from '../../src/web/routes/import.routes.ts';
 import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { serve } from '../helpers/browser.ts';
 
 const HEADER = 'date,type,category,amount,description';
 
@@ -437,4 +439,34 @@ test('a file that is not CSV at all says so on the mapping page, with a way to s
   assert.match(page.text, /href="\/import">Upload another file/);
   assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button for a file that cannot be read');
   assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+test('an upload abandoned halfway leaves no file behind and the server carries on', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const token = await tokenFor(agent, '/import');
+  // The agent's session cookie, as it sent it: the raw request below must belong to the same signed-in user.
+  const sent = (await agent.get('/import')) as unknown as { req: { getHeader(name: string): unknown } };
+  const cookie = String(sent.req.getHeader('cookie'));
+  const server = await serve(ctx.app);
+  t.after(() => server.close());
+  const boundary = 'ledgerly-test-boundary';
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+
+  const req = http.request(`${server.baseUrl}/import`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 5_000_000) },
+  });
+  req.on('error', () => {});
+  req.write(head);
+  req.write(Buffer.alloc(200_000, 'a'));
+  await new Promise((r) => setTimeout(r, 300));
+  req.destroy();
+
+  for (let i = 0; i < 40 && uploadsLeft(ctx).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(uploadsLeft(ctx), []);
+  assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
 });

@@ -141,7 +141,10 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     await sweepOldUploads();
     const uploadId = randomBytes(16).toString('hex');
     const target = path.join(dir, `${uploadId}.csv`);
-    const upload = await receiveUpload(req, target, maxBytes);
+    const upload = await receiveUpload(req, target, maxBytes).catch(async (err: unknown) => {
+      await rm(target, { force: true });
+      throw err;
+    });
     req.body = upload.fields;
     if (!deps.csrf.isRequestValid(req)) {
       await rm(target, { force: true });
@@ -350,6 +353,13 @@ function receiveUpload(
       saving = pipeline(stream, createWriteStream(target, { mode: 0o600 }));
     });
     parser.on('error', (err) => reject(new BadRequestError(err instanceof Error ? err.message : 'Upload failed.')));
+    // A browser that gives up mid-upload never ends the body; without this the request would wait forever.
+    req.on('close', () => {
+      if (!req.complete) {
+        req.unpipe(parser);
+        reject(new BadRequestError('The upload was interrupted, so nothing was kept.'));
+      }
+    });
     parser.on('close', () => {
       (saving ?? Promise.resolve()).then(
         () => resolve({ fields, gotFile: saving !== null, tooLarge, bytes }),
