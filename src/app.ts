@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import passport from 'passport';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from './config.ts';
@@ -148,13 +149,23 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrf.csrfSynchronisedProtection);
 
   app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
-  app.use(createAccountRouter({ accounts, sessionStore: store, audit, limiters, now }));
+  const uploadDir = path.join(config.dataDir, 'imports');
+  app.use(
+    createAccountRouter({
+      accounts,
+      sessionStore: store,
+      audit,
+      limiters,
+      now,
+      removeUserFiles: (userId) => rm(path.join(uploadDir, String(userId)), { recursive: true, force: true }),
+    }),
+  );
   app.use(createDashboardRouter({ transactions, categories }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));
   app.use(createTransactionsRouter({ transactions, categories }));
   app.use(createCategoriesRouter({ categories }));
-  app.use(createImportRouter({ imports: createImportsRepo(db), csrf, uploadDir: path.join(config.dataDir, 'imports'), logger }));
+  app.use(createImportRouter({ imports: createImportsRepo(db), csrf, uploadDir, logger }));
 
   app.use(notFound);
   app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import request from 'supertest';
 import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
@@ -169,6 +171,12 @@ describe('deleting the account', () => {
     const bob = await registerUser(ctx.app, 'bob@example.com');
     await addTransaction(bob, { amount: '5.00', description: 'Coffee' });
     const bobId = userIdOf(ctx, 'bob@example.com');
+    // Uploaded CSV files live outside the database, in one folder per user.
+    const uploads = (id: number) => path.join(ctx.config.dataDir, 'imports', String(id));
+    for (const id of [annId, bobId]) {
+      mkdirSync(uploads(id), { recursive: true });
+      writeFileSync(path.join(uploads(id), 'pending.csv'), 'date,amount\n');
+    }
 
     const token = await tokenFor(agent, '/account');
     const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD });
@@ -186,6 +194,8 @@ describe('deleting the account', () => {
     assert.equal(count('SELECT count(*) AS n FROM sessions WHERE user_id = ?', annId), 0);
     assert.equal((await phone.get('/dashboard')).status, 303, 'the other device is signed out');
     assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', bobId), 1, "bob's data stays");
+    assert.equal(existsSync(uploads(annId)), false, "ann's uploaded files are removed");
+    assert.equal(existsSync(path.join(uploads(bobId), 'pending.csv')), true, "bob's uploads stay");
     await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
   });
 });

@@ -35,6 +35,8 @@ export function createAccountRouter(deps: {
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   now?: () => number;
+  /** Removes what the user left outside the database (uploaded CSV files). */
+  removeUserFiles?: (userId: number) => Promise<void>;
 }): Router {
   const router = Router();
   const store = deps.sessionStore;
@@ -96,6 +98,7 @@ export function createAccountRouter(deps: {
       return renderAccountPage(res, store, user, { passwordErrors: {}, deleteError: result.error });
     }
     deps.audit.record({ event: 'account.deleted', userId: user.id, ip: clientIp(req) });
+    await deps.removeUserFiles?.(user.id);
     // The session row went with the user; a fresh anonymous session carries the goodbye message.
     await regenerateSession(req);
     setFlash(req, 'success', 'Your account and all its data have been deleted.');
