@@ -16,7 +16,8 @@
  *          medians) --out FILE (test/bench/results/latest.json) --profile (server runs with --cpu-prof; profiles
  *          under test/bench/results/profiles, summarise with `node --import tsx test/bench/profile-summary.ts FILE`)
  *          --keep (keep the temp database) --only REGEX (only the pages whose name matches, e.g. 'dashboard|first')
- *          --node-options "..." (NODE_OPTIONS for the server only, e.g. "--max-old-space-size=64")
+ *          --node-options="..." (NODE_OPTIONS for the server only, e.g. --node-options="--max-old-space-size=48")
+ *          --app-root DIR (start DIR/src/server.ts instead: another checkout with a proposed change, same database)
  */
 import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
@@ -70,6 +71,8 @@ interface Options {
   only: RegExp | undefined;
   /** NODE_OPTIONS for the server, e.g. "--max-old-space-size=64" to see what a heap limit does to RSS. */
   nodeOptions: string | undefined;
+  /** The checkout whose src/server.ts is started (default: this one); to measure a proposed change side by side. */
+  appRoot: string;
 }
 
 function readOptions(): Options {
@@ -88,6 +91,7 @@ function readOptions(): Options {
       keep: { type: 'boolean', default: false },
       only: { type: 'string' },
       'node-options': { type: 'string' },
+      'app-root': { type: 'string' },
     },
     strict: true,
   });
@@ -109,6 +113,7 @@ function readOptions(): Options {
     keep: values.keep,
     only: values.only === undefined ? undefined : new RegExp(values.only),
     nodeOptions: values['node-options'],
+    appRoot: path.resolve(values['app-root'] ?? ROOT),
   };
 }
 
@@ -155,7 +160,7 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(dbPath: string, nodeOptions: string | undefined, profileDir?: string): Promise<RunningServer> {
+async function startServer(dbPath: string, options: Options, profileDir?: string): Promise<RunningServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -168,12 +173,12 @@ async function startServer(dbPath: string, nodeOptions: string | undefined, prof
     PORT: String(port),
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'warn',
-    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
   };
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
+    cwd: options.appRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -396,7 +401,7 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   for (let i = 0; i < options.coldStarts; i++) {
     const last = i === options.coldStarts - 1;
-    const s = await startServer(dbPath, options.nodeOptions, last ? profileDir : undefined);
+    const s = await startServer(dbPath, options, last ? profileDir : undefined);
     coldStarts.push(s.coldStartMs);
     if (last) server = s;
     else await s.stop();
@@ -580,7 +585,7 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: host,
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
-    options: { ...options, out: path.relative(ROOT, options.out) },
+    options: { ...options, out: path.relative(ROOT, options.out), only: options.only?.source },
     seed: {
       seconds: round(seedMs / 1000, 2),
       largeUser: { rows: options.large, milliseconds: Math.round(largeSeed.milliseconds), phases: largeSeed.phases, mode: largeSeed.mode },
