@@ -5,6 +5,7 @@ type Callback = (err?: unknown) => void;
 type GetCallback = (err: unknown, session?: session.SessionData | null) => void;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const TOUCH_AFTER_MS = 60 * 1000;
 
 /**
  * express-session store on our SQLite file: sessions survive restarts and are shared by every process using
@@ -30,7 +31,7 @@ export class SqliteSessionStore extends session.Store {
        ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
     );
     this.#destroy = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
-    this.#touch = db.prepare<[number, string]>('UPDATE sessions SET expires_at = ? WHERE sid = ?');
+    this.#touch = db.prepare<[number, string, number]>('UPDATE sessions SET expires_at = ? WHERE sid = ? AND expires_at < ?');
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
@@ -68,7 +69,10 @@ export class SqliteSessionStore extends session.Store {
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
     try {
-      this.#touch.run(this.#expiryOf(data), sid);
+      // Moving the expiry at most once a minute means a page view usually writes (and fsyncs) nothing; the
+      // stored expiry then trails the cookie's by under a minute, which only ends a session sooner.
+      const expiry = this.#expiryOf(data);
+      this.#touch.run(expiry, sid, expiry - TOUCH_AFTER_MS);
       callback?.();
     } catch (err) {
       callback?.(err);

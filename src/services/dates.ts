@@ -14,10 +14,18 @@ export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+// Building an Intl formatter costs far more than using one; pages ask for today on every request.
+const dayFormats = new Map<string | undefined, Intl.DateTimeFormat>();
+
 /** Today's date in the given IANA time zone (the server's by default) as YYYY-MM-DD. */
 export function todayIn(timeZone?: string, now: Date = new Date()): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(now);
 }
 
 /** Parses a user-typed date, returning a message when it is not a real day. */

@@ -105,7 +105,7 @@ describe('security headers on every page', () => {
   });
 
   test('static files are served with nosniff and the same CSP', async () => {
-    for (const asset of ['/css/app.css', '/js/enhance.js', '/favicon.svg', '/css/account.css']) {
+    for (const asset of ['/css/app.css', '/js/enhance.js', '/img/favicon.svg', '/css/account.css']) {
       const res = await request(ctx.app).get(asset);
       assert.equal(res.status, 200, asset);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', asset);
