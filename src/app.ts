@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import passport from 'passport';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
@@ -28,7 +29,18 @@ import { createExportRouter } from './web/routes/export.routes.ts';
 import { createImportRouter } from './web/routes/import.routes.ts';
 import { createImportsRepo } from './db/repos/imports.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+/**
+ * The folder holding views/ and public/: found by walking up from this module, so the same code works when run
+ * from src/ by tsx and when bundled for production into node_modules/.cache.
+ */
+export function findAppRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'views')) && existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the app folder (with views/) above ${start}`);
+  }
+}
+
+const ROOT = findAppRoot(import.meta.dirname);
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 export const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);

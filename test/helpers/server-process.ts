@@ -82,8 +82,12 @@ export async function runToExit(
 }
 
 /** Starts src/server.ts and resolves when it logs "listening"; rejects with its stderr if it exits first. */
-export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawnTs('src/server.ts', env);
+export function startServer(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+  spawnChild: () => ChildProcess = () => spawnTs('src/server.ts', env),
+): Promise<ServerProcess> {
+  const child = spawnChild();
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let partial = '';

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { totalsFrom } from '../helpers/app.ts';
+import { registerOverHttp, REPO_ROOT, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
+
+const BUNDLE = path.join(REPO_ROOT, 'node_modules', '.cache', 'ledgerly', 'server.mjs');
+
+test('npm start\'s production bundle builds, finds its views and serves the whole flow', async (t) => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  const data = tempDataDir();
+  t.after(() => data.remove());
+  const env = serverEnv({ DATABASE_PATH: data.dbPath, PORT: '0' });
+  const server = await startServer(env, 30_000, () =>
+    // Started from another folder on purpose: the bundle must find views/ and public/ on its own.
+    spawn(process.execPath, [BUNDLE], { cwd: data.dir, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  t.after(() => server.kill());
+
+  const css = await fetch(`${server.url}/css/app.css`);
+  assert.equal(css.status, 200);
+  const client = await registerOverHttp(server.url, 'pat@example.com');
+  const token = await client.csrfToken('/transactions/new');
+  const added = await client.postForm('/transactions', { _csrf: token, type: 'income', amount: '1,234.56', date: '2026-01-02', description: 'Bundled' });
+  assert.equal(added.status, 303);
+  const dashboard = await client.get('/dashboard?period=all');
+  assert.equal(totalsFrom(dashboard.text).Income, '$1,234.56');
+});
