@@ -18,10 +18,11 @@
  *          --keep (keep the temp database) --only REGEX (only the pages whose name matches, e.g. 'dashboard|first')
  *          --node-options="..." (NODE_OPTIONS for the server only, e.g. --node-options="--max-old-space-size=48")
  *          --app-root DIR (start DIR/src/server.ts instead: another checkout with a proposed change, same database)
+ *          --bundle (start the server as `npm start` does: npm run build, then node on the esbuild bundle)
  */
 import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,6 +49,8 @@ const SMALL_EMAIL = 'small@bench.example';
 const LARGE_EMAIL = 'large@bench.example';
 const IMPORT_EMAIL = 'import@bench.example';
 const TEXT_SEARCH = 'list, text search';
+/** Where package.json's build script writes the bundle that `npm start` runs (relative to the app root). */
+const BUNDLE = 'node_modules/.cache/ledgerly/server.mjs';
 
 // In production the session cookie is `__Host-` and Secure, so express-session only sends it on a secure request.
 // Rather than put TLS in front (its cost would be measured too and hide the app's), the server runs as it would
@@ -73,6 +76,8 @@ interface Options {
   nodeOptions: string | undefined;
   /** The checkout whose src/server.ts is started (default: this one); to measure a proposed change side by side. */
   appRoot: string;
+  /** Start the server as `npm start` does: `npm run build`, then plain node on the esbuild bundle. */
+  bundle: boolean;
 }
 
 function readOptions(): Options {
@@ -92,6 +97,7 @@ function readOptions(): Options {
       only: { type: 'string' },
       'node-options': { type: 'string' },
       'app-root': { type: 'string' },
+      bundle: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -114,6 +120,7 @@ function readOptions(): Options {
     only: values.only === undefined ? undefined : new RegExp(values.only),
     nodeOptions: values['node-options'],
     appRoot: path.resolve(values['app-root'] ?? ROOT),
+    bundle: values.bundle,
   };
 }
 
@@ -190,7 +197,8 @@ async function startServer(dbPath: string, options: Options, profileDir?: string
   };
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const entry = options.bundle ? [BUNDLE] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: options.appRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -417,6 +425,11 @@ async function main(): Promise<void> {
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
 
+  if (options.bundle) {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: options.appRoot, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+
   // 2. Cold starts; the last server stays up for the measurements.
   const profileDir = options.profile ? path.join(resultsDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -610,6 +623,7 @@ async function main(): Promise<void> {
   const report = {
     startedAt,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    server: options.bundle ? `node ${BUNDLE}` : 'node --import tsx src/server.ts',
     machine: host,
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
     options: { ...options, out: path.relative(ROOT, options.out), only: options.only?.source },
