@@ -18,7 +18,7 @@
  *          --keep (keep the temp database) --only REGEX (only the pages whose name matches, e.g. 'dashboard|first')
  *          --node-options="..." (NODE_OPTIONS for the server only, e.g. --node-options="--max-old-space-size=48")
  *          --app-root DIR (start DIR/src/server.ts instead: another checkout with a proposed change, same database)
- *          --bundle (start the server as `npm start` does: npm run build, then node on the esbuild bundle)
+ *          --tsx (start the server through tsx instead of as `npm start` does, on the esbuild bundle: the default)
  */
 import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
@@ -97,7 +97,8 @@ function readOptions(): Options {
       only: { type: 'string' },
       'node-options': { type: 'string' },
       'app-root': { type: 'string' },
-      bundle: { type: 'boolean', default: false },
+      bundle: { type: 'boolean', default: true },
+      tsx: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -120,7 +121,7 @@ function readOptions(): Options {
     only: values.only === undefined ? undefined : new RegExp(values.only),
     nodeOptions: values['node-options'],
     appRoot: path.resolve(values['app-root'] ?? ROOT),
-    bundle: values.bundle,
+    bundle: values.bundle && !values.tsx,
   };
 }
 
