@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { NewTransaction } from '../../src/db/repos/transactions.ts';
-import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
+import { TEST_PASSWORD } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
-import { browserAvailability, describeViolations, launchBrowser, runAxe, screenshot, serve } from '../helpers/browser.ts';
+import { browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
 describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let server: { baseUrl: string; close: () => Promise<void> };
-
-  before(async () => {
-    ctx = createTestContext();
-    server = await serve(ctx.app);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    ctx?.cleanup();
-  });
+  const web = useBrowserApp();
 
   async function signedInPage(email: string, width: number): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: 800 } });
-    await page.goto(`${server.baseUrl}/register`);
+    const page = await web.browser.newPage({ viewport: { width, height: 800 } });
+    await page.goto(`${web.baseUrl}/register`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
     await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
@@ -41,8 +28,8 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
   }
 
   function seed(email: string): void {
-    const userId = userIdOf(ctx.db, email);
-    const cat = (kind: 'income' | 'expense', name: string) => categoryIdOf(ctx.db, userId, kind, name);
+    const userId = userIdOf(web.ctx.db, email);
+    const cat = (kind: 'income' | 'expense', name: string) => categoryIdOf(web.ctx.db, userId, kind, name);
     const today = new Date().toISOString().slice(0, 7);
     const rows: NewTransaction[] = [
       { type: 'income', amountCents: 320_000, occurredOn: `${today}-01`, description: 'Salary', categoryId: cat('income', 'Salary') },
@@ -52,7 +39,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       { type: 'expense', amountCents: 4_200, occurredOn: `${today}-05`, description: 'Dinner out', categoryId: cat('expense', 'Eating out') },
       { type: 'expense', amountCents: 1_999, occurredOn: `${today}-06`, description: 'Streaming', categoryId: null },
     ];
-    insertTransactions(ctx.db, userId, rows);
+    insertTransactions(web.ctx.db, userId, rows);
   }
 
   for (const [width, label] of [[375, 'phone'], [1280, 'desktop']] as const) {
@@ -61,11 +48,11 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       const page = await signedInPage(email, width);
       seed(email);
 
-      await page.goto(`${server.baseUrl}/dashboard`);
+      await page.goto(`${web.baseUrl}/dashboard`);
       await assertAccessible(page, 'dashboard');
       await screenshot(page, `bookkeeping-dashboard-${label}`);
 
-      await page.goto(`${server.baseUrl}/transactions`);
+      await page.goto(`${web.baseUrl}/transactions`);
       await assertAccessible(page, 'transactions');
       await screenshot(page, `bookkeeping-transactions-${label}`);
 
@@ -89,7 +76,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       await screenshot(page, `bookkeeping-after-bulk-${label}`);
 
       // Delete one row through the confirmation page.
-      await page.goto(`${server.baseUrl}/transactions?q=dinner`);
+      await page.goto(`${web.baseUrl}/transactions?q=dinner`);
       await page.getByLabel(/^Select expense of \$42\.00/).check();
       await page.getByRole('button', { name: 'Delete selected' }).click();
       await page.getByRole('heading', { name: 'Delete 1 transaction?' }).waitFor();
@@ -100,7 +87,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       assert.match(await page.getByRole('status').innerText(), /Deleted 1 transaction\./);
 
       // Edit a row; saving returns to the same filtered list.
-      await page.goto(`${server.baseUrl}/transactions?q=rent`);
+      await page.goto(`${web.baseUrl}/transactions?q=rent`);
       await page.getByRole('link', { name: /^Edit expense of \$1,200\.00/ }).click();
       await page.getByLabel('Amount').fill('1250');
       await page.getByRole('button', { name: 'Save changes' }).click();
@@ -109,7 +96,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       assert.match(await page.content(), /−\$1,250\.00/);
 
       // Categories page and the delete confirmation count.
-      await page.goto(`${server.baseUrl}/categories`);
+      await page.goto(`${web.baseUrl}/categories`);
       await assertAccessible(page, 'categories');
       await screenshot(page, `bookkeeping-categories-${label}`);
       await page.getByRole('link', { name: 'Delete Transport' }).click();
@@ -119,7 +106,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       // Nothing overflows sideways on a phone.
       if (width === 375) {
         for (const url of ['/dashboard', '/transactions', '/categories']) {
-          await page.goto(`${server.baseUrl}${url}`);
+          await page.goto(`${web.baseUrl}${url}`);
           const overflow = await page.evaluate(() => {
             const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
             return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;

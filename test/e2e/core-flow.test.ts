@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createTestContext, type TestContext } from '../helpers/app.ts';
-import { browserAvailability, describeViolations, launchBrowser, runAxe, screenshot, serve } from '../helpers/browser.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
@@ -20,23 +19,10 @@ async function assertAccessible(page: Page, name: string): Promise<void> {
 }
 
 describe('a person using the tracker in a real browser', { skip: availability.skip }, () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let server: { baseUrl: string; close: () => Promise<void> };
-
-  before(async () => {
-    ctx = createTestContext();
-    server = await serve(ctx.app);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    ctx?.cleanup();
-  });
+  const web = useBrowserApp();
 
   test('registers, adds income and an expense, reads the totals, deletes one, logs out and back in', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const cspErrors: string[] = [];
     page.on('pageerror', (err) => cspErrors.push(err.message));
     page.on('console', (msg) => {
@@ -44,7 +30,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       if (msg.type() === 'error' && !/status of (422|401) /.test(msg.text())) cspErrors.push(msg.text());
     });
 
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${web.baseUrl}/`);
     assert.match(page.url(), /\/login$/);
     await assertAccessible(page, 'login');
     await screenshot(page, 'login');
@@ -88,7 +74,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await screenshot(page, 'add-error');
     await assertAccessible(page, 'dashboard with a form error');
 
-    await page.goto(`${server.baseUrl}/dashboard`);
+    await page.goto(`${web.baseUrl}/dashboard`);
     await assertAccessible(page, 'dashboard');
     await screenshot(page, 'dashboard');
 
@@ -101,7 +87,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login$/);
-    await page.goto(`${server.baseUrl}/dashboard`);
+    await page.goto(`${web.baseUrl}/dashboard`);
     assert.match(page.url(), /\/login$/, 'after logout the dashboard needs a login again');
 
     await page.getByLabel('Email').fill('pat@example.com');
@@ -114,9 +100,9 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
   });
 
   test('the dashboard is usable at 375 px wide without sideways scrolling', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
+    const context = await web.browser.newContext({ viewport: { width: 375, height: 812 } });
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${web.baseUrl}/login`);
     await page.getByLabel('Email').fill('pat@example.com');
     await page.getByLabel('Password').fill('a long enough passphrase');
     await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TEST_PASSWORD } from '../helpers/app.ts';
 import { userIdOf } from '../helpers/bookkeeping.ts';
-import { browserAvailability, describeViolations, launchBrowser, runAxe, screenshot, serve } from '../helpers/browser.ts';
+import { browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
 describe('CSV import in a real browser', { skip: availability.skip }, () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let server: { baseUrl: string; close: () => Promise<void> };
-
-  before(async () => {
-    ctx = createTestContext();
-    server = await serve(ctx.app);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    ctx?.cleanup();
-  });
+  const web = useBrowserApp();
 
   async function signedInPage(email: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.baseUrl}/register`);
+    const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${web.baseUrl}/register`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
     await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
@@ -40,12 +27,12 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
   }
 
   function count(sql: string, userId: number): number {
-    return ctx.db.prepare<[number], { n: number }>(sql).get(userId)!.n;
+    return web.ctx.db.prepare<[number], { n: number }>(sql).get(userId)!.n;
   }
 
   test('a user uploads a bank file, fixes the column mapping from the preview, and imports it', async () => {
     const page = await signedInPage('importer@example.com');
-    const userId = userIdOf(ctx.db, 'importer@example.com');
+    const userId = userIdOf(web.ctx.db, 'importer@example.com');
     const file = [
       'When;What;How much;Kind',
       '01/07/2026;Rent July;1.250,00;expense',
@@ -104,13 +91,13 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
 
   test('a large import shows a progress bar that refreshes until the result appears', async () => {
     const page = await signedInPage('bulk@example.com');
-    const userId = userIdOf(ctx.db, 'bulk@example.com');
+    const userId = userIdOf(web.ctx.db, 'bulk@example.com');
     const rows = ['date,type,category,amount,description'];
     for (let i = 0; i < 60_000; i++) {
       rows.push(`2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},expense,Groceries,${1 + (i % 90)}.99,Row ${i}`);
     }
 
-    await page.goto(`${server.baseUrl}/import`);
+    await page.goto(`${web.baseUrl}/import`);
     await page.getByLabel('CSV file').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.getByRole('button', { name: 'Import', exact: true }).waitFor();
@@ -126,7 +113,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     assert.match(html, /<h1 class="page__title">Importing…<\/h1>/);
     assert.match(html, /<progress id="import-progress"/);
     // Shown again, frozen, in a second tab (the real one has moved on) for the screenshot and the axe check.
-    const still = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const still = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await still.route(response.url(), (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
     await still.goto(response.url());
     await assert.doesNotReject(still.getByRole('progressbar', { name: /Checking rows|Saving/ }).waitFor());

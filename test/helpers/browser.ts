@@ -5,6 +5,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Express } from 'express';
+import { after, before } from 'node:test';
+import { createTestContext, type TestContext } from './app.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', 'artifacts', 'screenshots');
@@ -96,4 +98,32 @@ export function describeViolations(violations: AxeViolation[]): string {
   return violations
     .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `   ${n.target.join(' ')}  ${n.html}`).join('\n')}`)
     .join('\n');
+}
+
+/** What a browser suite works with: the app's test context, its URL and a running Chromium. */
+export interface BrowserApp {
+  ctx: TestContext;
+  baseUrl: string;
+  browser: Browser;
+}
+
+/**
+ * Registers before/after hooks in the calling suite: a fresh app on a temp database served on loopback, and
+ * one Chromium; the returned object is filled in once the hooks have run.
+ */
+export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
+  const web = {} as BrowserApp;
+  let server: { baseUrl: string; close: () => Promise<void> } | undefined;
+  before(async () => {
+    web.ctx = createTestContext(env);
+    server = await serve(web.ctx.app);
+    web.baseUrl = server.baseUrl;
+    web.browser = await launchBrowser();
+  });
+  after(async () => {
+    await web.browser?.close();
+    await server?.close();
+    web.ctx?.cleanup();
+  });
+  return web;
 }
