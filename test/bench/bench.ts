@@ -198,7 +198,7 @@ async function startServer(dbPath: string, options: Options, profileDir?: string
   };
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started = performance.now();
-  const entry = options.bundle ? [BUNDLE] : ['--import', 'tsx', 'src/server.ts'];
+  const entry = options.bundle ? [...startScriptNodeFlags(options.appRoot), BUNDLE] : ['--import', 'tsx', 'src/server.ts'];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: options.appRoot,
     env,
@@ -624,7 +624,7 @@ async function main(): Promise<void> {
   const report = {
     startedAt,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    server: options.bundle ? `node ${BUNDLE}` : 'node --import tsx src/server.ts',
+    server: options.bundle ? `node ${[...startScriptNodeFlags(options.appRoot), BUNDLE].join(' ')}` : 'node --import tsx src/server.ts',
     machine: host,
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
     options: { ...options, out: path.relative(ROOT, options.out), only: options.only?.source },
@@ -685,3 +685,10 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
+
+/** The node flags `npm start` passes (e.g. heap sizes), so the bench starts the server exactly as people do. */
+function startScriptNodeFlags(appRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s/.exec(pkg.scripts?.start ?? '');
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
