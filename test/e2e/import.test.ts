@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { TEST_PASSWORD } from '../helpers/app.ts';
 import { userIdOf } from '../helpers/bookkeeping.ts';
-import { browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
 describe('CSV import in a real browser', { skip: availability.skip }, () => {
   const web = useBrowserApp();
 
-  async function signedInPage(email: string): Promise<Page> {
-    const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${web.baseUrl}/register`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: /Create account/ }).click();
-    await page.waitForURL(/\/dashboard/);
-    return page;
-  }
-
-  async function assertAccessible(page: Page, what: string): Promise<void> {
-    const violations = await runAxe(page);
-    assert.deepEqual(violations.map((v) => v.id), [], `${what}:\n${describeViolations(violations)}`);
-  }
+  const signedInPage = (email: string): Promise<Page> => registerInBrowser(web, email);
 
   function count(sql: string, userId: number): number {
     return web.ctx.db.prepare<[number], { n: number }>(sql).get(userId)!.n;

@@ -4,9 +4,10 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { after, before } from 'node:test';
-import { createTestContext, type TestContext } from './app.ts';
+import { createTestContext, TEST_PASSWORD, type TestContext } from './app.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', 'artifacts', 'screenshots');
@@ -126,4 +127,26 @@ export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
     web.ctx?.cleanup();
   });
   return web;
+}
+
+/** Opens a page, creates an account through the real form and leaves it signed in on the dashboard. */
+export async function registerInBrowser(
+  web: BrowserApp,
+  email: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const page = await web.browser.newPage({ viewport });
+  await page.goto(`${web.baseUrl}/register`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: /Create account/ }).click();
+  await page.waitForURL(/\/dashboard/);
+  return page;
+}
+
+/** Fails with axe's own explanation when the page has any accessibility violation. */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  const violations = await runAxe(page);
+  assert.deepEqual(violations.map((v) => v.id), [], `${what}:\n${describeViolations(violations)}`);
 }
