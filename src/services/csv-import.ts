@@ -6,7 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, Parser } from 'csv-parse';
 import type { Db } from '../db/open.ts';
 import { createImportsRepo, type ImportRow, type ImportsRepo, type ImportWriteOptions } from '../db/repos/imports.ts';
-import type { TransactionType } from '../db/repos/transactions.ts';
+// The database's own limits, checked per row so a bad row is reported instead of failing the whole transaction.
+import { MAX_CATEGORY_NAME_CHARS } from '../db/repos/categories.ts';
+import { MAX_DESCRIPTION_CHARS, type TransactionType } from '../db/repos/transactions.ts';
 import { parseCsvAmount, type DecimalSeparator } from './csv-amount.ts';
 import { restoreCsvCell } from './csv-cells.ts';
 import { parseCsvDate, type CsvDateFormat } from './csv-date.ts';
@@ -18,9 +20,6 @@ export type { ImportRow, ImportWriteOptions } from '../db/repos/imports.ts';
 export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
-/** Same limits the database enforces, checked here so a bad row is reported instead of failing the transaction. */
-export const MAX_IMPORT_DESCRIPTION_CHARS = 200;
-export const MAX_CATEGORY_NAME_CHARS = 60;
 
 /** Per-row messages kept in full; beyond this only the count grows, so a garbage file cannot eat memory. */
 export const MAX_REPORTED_ERRORS = 1000;
@@ -194,7 +193,7 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
 
     const descriptionText = cellText(fields, mapping.descriptionColumn, reasons);
     const description =
-      descriptionText === null ? '' : textOf(descriptionText, MAX_IMPORT_DESCRIPTION_CHARS, 'description', reasons);
+      descriptionText === null ? '' : textOf(descriptionText, MAX_DESCRIPTION_CHARS, 'description', reasons);
     const categoryText = cellText(fields, mapping.categoryColumn, reasons);
     const categoryName =
       categoryText === null ? '' : textOf(categoryText, MAX_CATEGORY_NAME_CHARS, 'category name', reasons);

@@ -82,6 +82,9 @@ interface TransactionRow {
   category_id: number | null;
 }
 
+/** The schema's CHECK on description length (characters); forms and imports report it before the database refuses. */
+export const MAX_DESCRIPTION_CHARS = 200;
+
 const COLUMNS = 'id, type, amount_cents, occurred_on, description, category_id';
 const JOINED_COLUMNS =
   't.id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name';

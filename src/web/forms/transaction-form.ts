@@ -1,10 +1,9 @@
 import type { Category } from '../../db/repos/categories.ts';
-import type { NewTransaction, TransactionType } from '../../db/repos/transactions.ts';
+import { MAX_DESCRIPTION_CHARS, type NewTransaction, type TransactionType } from '../../db/repos/transactions.ts';
 import { parseCalendarDate } from '../../services/dates.ts';
 import { centsToDecimalString, parseAmountToCents } from '../../services/money.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
 
-export const MAX_DESCRIPTION_CHARS = 200;
 
 /** What the form shows back: exactly what the user typed. */
 export interface TransactionFormValues {
