@@ -145,6 +145,11 @@ describe('bulk actions on the transactions page', () => {
     const noCategory = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: '' });
     assert.equal(noCategory.status, 303);
     assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Choose a category/);
+    // The confirmation step posted with no ids (a hand-made request) is refused the same way, not "Deleted 0".
+    const token = await tokenFor(agent, '/transactions');
+    const emptyConfirm = await agent.post('/transactions/bulk/delete').type('form').send({ _csrf: token, ids: 'not-an-id' });
+    assert.equal(emptyConfirm.status, 303);
+    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Select at least one transaction/);
     assert.deepEqual(existingIds(ctx, userId), ids);
     assert.deepEqual(categoriesOf(ctx, ids), [null, null, null]);
   });

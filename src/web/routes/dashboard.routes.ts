@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import type { CategoriesRepo } from '../../db/repos/categories.ts';
+import type { CategoriesRepo, Category } from '../../db/repos/categories.ts';
 import type { TransactionsRepo } from '../../db/repos/transactions.ts';
 import { todayIn } from '../../services/dates.ts';
 import {
@@ -33,8 +33,9 @@ export function summarisePeriod(
   repos: { transactions: TransactionsRepo; categories: CategoriesRepo },
   userId: number,
   period: Period,
+  userCategories: readonly Category[] = repos.categories.listCategoriesForUser(userId),
 ): { incomeCents: number; expenseCents: number; topExpenses: CategoryShare[]; otherExpenses: CategoryShare | null } {
-  const names = new Map(repos.categories.listCategoriesForUser(userId).map((c) => [c.id, c.name]));
+  const names = new Map(userCategories.map((c) => [c.id, c.name]));
   let incomeCents = 0;
   let expenseCents = 0;
   const byCategory: { categoryKey: number; cents: number }[] = [];
@@ -80,7 +81,9 @@ export function renderDashboard(
   today: string,
   period: Period = parsePeriod(undefined, today),
 ): void {
-  const summary = summarisePeriod(repos, userId, period);
+  // One read of the user's categories serves both the ranking's names and the add form's select.
+  const userCategories = repos.categories.listCategoriesForUser(userId);
+  const summary = summarisePeriod(repos, userId, period, userCategories);
   const allTime = repos.transactions.totalsForUser(userId);
   const { previous, next } = adjacentPeriods(period);
   const thisMonth = parsePeriod(undefined, today);
@@ -106,7 +109,7 @@ export function renderDashboard(
     topExpenses: summary.topExpenses,
     otherExpenses: summary.otherExpenses,
     recent: repos.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
-    categories: repos.categories.listCategoriesForUser(userId),
+    categories: userCategories,
     form,
   });
 }

@@ -208,8 +208,12 @@ export function createTransactionsRouter(deps: {
     const userId = req.user!.id;
     const back = backToList(textField(req.body, 'back'));
     const ids = parseSelectedIds((req.body as Record<string, unknown>).ids).slice(0, MAX_BULK_IDS);
+    if (ids.length === 0) {
+      setFlash(req, 'error', 'Select at least one transaction first; nothing was changed.');
+      return res.redirect(303, back);
+    }
     const deleted = repo.deleteOwnedTransactions(userId, ids);
-    if (ids.length > 0 && deleted === 0) throw new NotFoundError('None of the selected transactions exist.');
+    if (deleted === 0) throw new NotFoundError('None of the selected transactions exist.');
     const skipped = ids.length - deleted;
     setFlash(
       req,
