@@ -1,5 +1,5 @@
 // Measures the transactions page's queries at two history lengths, to show their cost does not grow with history.
-// Run: node --import tsx test/perf/transactions-filter-cost.ts [small] [large]   (defaults 10000 200000)
+// Run: node --import tsx test/bench/transactions-filter-cost.ts [small] [large]   (defaults 10000 200000)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
