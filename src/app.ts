@@ -1,46 +1,45 @@
-import express, { type Express } from 'express';
-import helmet from 'helmet';
-import passport from 'passport';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+/**
+ * The composition root: builds the Express app from its dependencies. No listening, no process.env, no file-system
+ * search: server.ts (or a test) opens the database, makes the clock and the job runner, and hands them in.
+ */
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
-import { createTransactionsRepo } from './db/repos/transactions.ts';
+import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
+import { createJobsRepo } from './db/repos/jobs.ts';
+import { createTransactionsRepo } from './db/repos/transactions.ts';
 import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
+import { createTransactionRunner } from './db/unit-of-work.ts';
+import { dayAt } from './domain/calendar.ts';
+import { createMoneyFormatter } from './domain/money.ts';
+import type { JobRunner } from './jobs/runner.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createAccountService } from './services/accounts.ts';
-import { createMoneyFormatter } from './services/money.ts';
-import { createPasswordHasher } from './services/passwords.ts';
-import { commonPasswords } from './services/common-passwords.ts';
+import { createCategoryService } from './services/categories.ts';
+import { createImportService } from './services/imports.ts';
+import { scheduleSweeps } from './services/maintenance.ts';
+import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
+import { createReportService } from './services/reports.ts';
+import { createTransactionService } from './services/transactions.ts';
+import { createAuthenticator } from './web/auth.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createLocalsMiddleware } from './web/middleware/locals.ts';
 import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
+import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
-import { configurePassport, createAuthRouter } from './web/routes/auth.routes.ts';
-import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
-import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
+import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
+import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
 import { createImportRouter } from './web/routes/import.routes.ts';
-import { createImportsRepo } from './db/repos/imports.ts';
-
-/**
- * The folder holding views/ and public/: found by walking up from this module, so the same code works when run
- * from src/ by tsx and when bundled for production into node_modules/.cache.
- */
-export function findAppRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'views')) && existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the app folder (with views/) above ${start}`);
-  }
-}
-
-const ROOT = findAppRoot(import.meta.dirname);
+import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 export const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
@@ -51,44 +50,73 @@ export const FORM_BODY_LIMIT = '16kb';
 export interface AppDeps {
   readonly db: Db;
   readonly config: Config;
-  /** Required: the secret that signs session cookies (server.ts resolves it). */
+  /** The one source of "now": today's date, session expiry, rate-limit windows, job timestamps. */
+  readonly clock: Clock;
+  /** The durable job runner; the app registers its job kinds on it, server.ts starts and stops it. */
+  readonly jobs: JobRunner;
+  /** The secret that signs session cookies (server.ts resolves it once: config.ts resolveSessionSecret). */
   readonly sessionSecret: string;
+  /** The folder holding views/ and public/. */
+  readonly appRoot: string;
   readonly logger?: Logger;
-  readonly sessionStore?: SqliteSessionStore;
-  /** Clock for session lifetimes and rate-limit windows; tests move it forward instead of waiting. */
-  readonly now?: () => number;
   /** Overrides of the login/registration limits (tests use small ones). */
   readonly rateLimits?: Partial<AuthRateLimits>;
 }
 
-/** Builds the Express app on an open, migrated database. No listening, no process.env: tests call this directly. */
+/** Builds the Express app on an open, migrated database. Tests call this directly, with a fixed clock and no port. */
 export function createApp(deps: AppDeps): Express {
-  const { db, config } = deps;
+  const { db, config, clock, jobs: runner, appRoot } = deps;
   const logger = deps.logger ?? createLogger('silent');
   const app = express();
 
+  // Data access.
   const users = createUsersRepo(db);
-  const transactions = createTransactionsRepo(db);
-  const categories = createCategoriesRepo(db);
-  const hasher = createPasswordHasher(config.bcryptCost);
-  const accounts = createAccountService(users, hasher);
+  const transactionsRepo = createTransactionsRepo(db);
+  const categoriesRepo = createCategoriesRepo(db);
+  const jobsRepo = createJobsRepo(db);
+  const sessionStore = new SqliteSessionStore(db, clock);
+  const inTransaction = createTransactionRunner(db);
+
+  // Use cases.
+  const imports = createImportService({
+    transactions: transactionsRepo,
+    categories: categoriesRepo,
+    jobs: jobsRepo,
+    runner,
+    inTransaction,
+    clock,
+    uploadDir: path.join(config.dataDir, 'imports'),
+  });
+  const accounts = createAccountService({
+    users,
+    hasher: createPasswordHasher(config.bcryptCost),
+    inTransaction,
+    sessions: sessionStore,
+    removeUserFiles: (userId) => imports.removeUserFiles(userId),
+  });
+  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, inTransaction });
+  const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
+  const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo });
+  // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
+  scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), logger });
+  commonPasswords(); // built once here, not on the first registration
+
+  // The web.
   const money = createMoneyFormatter(config.locale, config.currency);
-  const now = deps.now ?? Date.now;
-  const store = deps.sessionStore ?? new SqliteSessionStore(db, now);
+  const today = () => dayAt(clock.now(), config.timeZone);
   const audit = createAuditLog(logger);
+  const cookieName = sessionCookieName(config);
   const limiters = createAuthRateLimiters({
-    db,
+    storeFor: (name) => new SqliteRateLimitStore(db, name, clock),
     audit,
     userIdForEmail: (email) => accounts.findUserIdByEmail(email),
     limits: deps.rateLimits,
-    now,
+    clock,
   });
-  commonPasswords(); // built once here, not on the first registration
-  const authenticator = new passport.Authenticator();
-  configurePassport(authenticator, accounts, users);
+  const authenticator = createAuthenticator(accounts);
 
   app.set('trust proxy', config.trustProxy);
-  app.set('views', path.join(ROOT, 'views'));
+  app.set('views', path.join(appRoot, 'views'));
   app.set('view engine', 'ejs');
   app.set('view cache', config.isProduction);
   app.set('x-powered-by', false);
@@ -124,9 +152,9 @@ export function createApp(deps: AppDeps): Express {
 
   // Mounted only where files live, so page requests never pay for a filesystem stat.
   const staticOptions = { index: false, maxAge: config.isProduction ? '1d' : 0 };
-  app.use('/css', express.static(path.join(ROOT, 'public', 'css'), staticOptions));
-  app.use('/js', express.static(path.join(ROOT, 'public', 'js'), staticOptions));
-  app.use('/img', express.static(path.join(ROOT, 'public', 'img'), staticOptions));
+  app.use('/css', express.static(path.join(appRoot, 'public', 'css'), staticOptions));
+  app.use('/js', express.static(path.join(appRoot, 'public', 'js'), staticOptions));
+  app.use('/img', express.static(path.join(appRoot, 'public', 'img'), staticOptions));
 
   /* GET /healthz: liveness for load balancers; touches neither session nor database. Anyone. */
   app.get('/healthz', (_req, res) => {
@@ -136,8 +164,8 @@ export function createApp(deps: AppDeps): Express {
   // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
-  app.use(createSessionMiddleware(config, store, deps.sessionSecret));
-  app.use(enforceAbsoluteLifetime(config, now));
+  app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
+  app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());
 
   const csrf = csrfSync({
@@ -152,31 +180,18 @@ export function createApp(deps: AppDeps): Express {
       return typeof token === 'string' ? token : undefined;
     },
   });
-  app.use((_req, res, next) => {
-    res.locals.sessionCookieName = sessionCookieName(config);
-    next();
-  });
   app.use(createLocalsMiddleware({ money, generateCsrfToken: (req) => csrf.generateToken(req) }));
   app.use(csrf.csrfSynchronisedProtection);
 
-  app.use(createAuthRouter({ accounts, authenticator, limiters, audit, now }));
-  const uploadDir = path.join(config.dataDir, 'imports');
-  app.use(
-    createAccountRouter({
-      accounts,
-      sessionStore: store,
-      audit,
-      limiters,
-      now,
-      removeUserFiles: (userId) => rm(path.join(uploadDir, String(userId)), { recursive: true, force: true }),
-    }),
-  );
-  app.use(createDashboardRouter({ transactions, categories }));
+  const dashboard = createDashboardPage(reports);
+  app.use(createAuthRouter({ accounts, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
+  app.use(createAccountRouter({ accounts, audit, limiters, clock }));
+  app.use(createDashboardRouter({ dashboard, today }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
-  app.use(createExportRouter({ transactions }));
-  app.use(createTransactionsRouter({ transactions, categories }));
+  app.use(createExportRouter({ transactions, today }));
+  app.use(createTransactionsRouter({ transactions, dashboard, today }));
   app.use(createCategoriesRouter({ categories }));
-  app.use(createImportRouter({ imports: createImportsRepo(db), csrf, uploadDir, logger }));
+  app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);
   app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));

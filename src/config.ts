@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isKnownTimeZone } from './domain/calendar.ts';
 
 /** Everything the app reads from the environment, validated once and frozen. */
 export interface Config {
@@ -11,13 +12,15 @@ export interface Config {
   readonly port: number;
   readonly databasePath: string;
   readonly dataDir: string;
-  /** Undefined until resolved: server.ts fills it from SESSION_SECRET or the data folder. */
-  readonly sessionSecret: string | undefined;
   readonly sessionIdleMinutes: number;
   readonly sessionAbsoluteHours: number;
   readonly bcryptCost: number;
   readonly currency: string;
   readonly locale: string;
+  /** IANA zone in which days and months begin and end (the server's own unless TIME_ZONE says otherwise). */
+  readonly timeZone: string;
+  /** How long a stop (SIGTERM, Ctrl+C) waits for requests in flight and a running import before cutting them off. */
+  readonly shutdownGraceMs: number;
   readonly trustProxy: string | number | boolean;
   readonly logLevel: string;
 }
@@ -45,12 +48,14 @@ const intInRange = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+const sessionSecret = z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: intInRange(0, 65535).default(3000),
   DATABASE_PATH: z.string().trim().min(1).optional(),
-  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  SESSION_SECRET: sessionSecret.optional(),
   SESSION_IDLE_MINUTES: intInRange(1, 60 * 24 * 30).default(60 * 24 * 7),
   SESSION_ABSOLUTE_HOURS: intInRange(1, 24 * 365).default(24 * 30),
   BCRYPT_COST: intInRange(4, 15).default(12),
@@ -61,6 +66,8 @@ const envSchema = z.object({
     .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code such as USD or EUR')
     .default('USD'),
   LOCALE: z.string().trim().min(2).default('en-US'),
+  TIME_ZONE: z.string().trim().min(1).optional(),
+  SHUTDOWN_GRACE_SECONDS: intInRange(0, 600).default(10),
   TRUST_PROXY: boolish.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -94,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (fractionDigits !== undefined && fractionDigits !== 2) {
     problems.push(`  CURRENCY: ${e.CURRENCY} has ${fractionDigits} minor digits; only two-decimal currencies are supported`);
   }
+  const timeZone = e.TIME_ZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isKnownTimeZone(timeZone)) problems.push(`  TIME_ZONE: "${timeZone}" is not an IANA time zone this Node.js knows (e.g. Europe/Kyiv)`);
   if (e.NODE_ENV === 'production' && e.BCRYPT_COST < 12) {
     problems.push('  BCRYPT_COST: must be at least 12 in production');
   }
@@ -107,23 +116,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     port: e.PORT,
     databasePath,
     dataDir: path.dirname(databasePath),
-    sessionSecret: e.SESSION_SECRET,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
     bcryptCost: e.BCRYPT_COST,
     currency: e.CURRENCY,
     locale: e.LOCALE,
+    timeZone,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });
 }
 
 /**
- * Returns the configured session secret, or reads (creating on first start) a random one kept in the data
- * folder with mode 0600, so sessions survive restarts without a secret ever living in the code.
+ * The one source of the secret that signs session cookies: SESSION_SECRET when set, otherwise a random one kept in
+ * the data folder with mode 0600 (created on first start), so sessions survive restarts without a secret ever
+ * living in the code. Only server.ts calls it; the Config itself holds no secret.
  */
-export function resolveSessionSecret(config: Config): { secret: string; generated: boolean; file?: string } {
-  if (config.sessionSecret) return { secret: config.sessionSecret, generated: false };
+export function resolveSessionSecret(
+  env: NodeJS.ProcessEnv,
+  config: Pick<Config, 'dataDir'>,
+): { secret: string; generated: boolean; file?: string } {
+  const configured = env.SESSION_SECRET;
+  if (configured !== undefined && configured !== '') {
+    const checked = sessionSecret.safeParse(configured);
+    if (!checked.success) throw new ConfigError(`Invalid configuration:\n  SESSION_SECRET: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+    return { secret: checked.data, generated: false };
+  }
   const file = path.join(config.dataDir, 'session-secret');
   mkdirSync(config.dataDir, { recursive: true });
   if (existsSync(file)) {

@@ -1,18 +1,21 @@
 /**
- * The one file with side effects: read the environment, open and migrate the database, listen, and shut
- * down cleanly on SIGTERM/SIGINT. Start-up problems print one clear line (never a stack trace) and exit 1.
+ * The one file with side effects: read the environment, open and migrate the database, start the job runner,
+ * listen, and shut down cleanly on SIGTERM/SIGINT. Start-up problems print one clear line (never a stack trace)
+ * and exit 1.
  */
 import 'dotenv/config';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { createApp } from './app.ts';
+import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, type Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Db } from './db/open.ts';
-import { SqliteSessionStore } from './db/session-store.ts';
+import { createJobsRepo } from './db/repos/jobs.ts';
+import { createJobRunner } from './jobs/runner.ts';
 import { createLogger } from './logger.ts';
 import { describeStartupError, type StartupContext } from './startup-errors.ts';
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 let startup: { -readonly [K in keyof StartupContext]: StartupContext[K] } = { stage: 'config' };
 let openDb: Db | undefined;
@@ -23,24 +26,36 @@ function failStartup(err: unknown): never {
   process.exit(1);
 }
 
+/**
+ * The folder holding views/ and public/: found by walking up from this module, so the same code works when run
+ * from src/ by tsx and when bundled for production into node_modules/.cache.
+ */
+function findAppRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'views')) && existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the app folder (with views/) above ${start}`);
+  }
+}
+
 function main(): void {
   const config: Config = loadConfig(process.env);
   startup = { config, stage: 'secret' };
   const logger = createLogger(config.logLevel);
-  const { secret, generated, file } = resolveSessionSecret(config);
+  const { secret, generated, file } = resolveSessionSecret(process.env, config);
   if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
 
   startup.stage = 'database';
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
   const version = migrate(db);
-  const sessionStore = new SqliteSessionStore(db);
-  sessionStore.startPruning();
-  const app = createApp({ db, config, sessionSecret: secret, logger, sessionStore });
+  const jobs = createJobRunner({ jobs: createJobsRepo(db), clock: systemClock, logger });
+  const app = createApp({ db, config, clock: systemClock, jobs, sessionSecret: secret, appRoot: findAppRoot(import.meta.dirname), logger });
 
   startup.stage = 'listen';
   const server: Server = app.listen(config.port, config.host);
   server.on('listening', () => {
+    // Jobs start once the port is ours, so a second copy that cannot listen never touches the queue.
+    jobs.start();
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ url: `http://${config.host}:${port}`, database: config.databasePath, schema: version, env: config.env }, 'listening');
@@ -54,23 +69,25 @@ function main(): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    sessionStore.stopPruning();
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing anyway');
       server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
+    }, config.shutdownGraceMs);
     force.unref();
     // close() stops accepting at once and calls back when the last in-flight response has been sent.
-    server.close(() => {
+    const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets with no request in flight would otherwise hold close() open.
+    server.closeIdleConnections();
+    // A running import gets the same grace; after it, it is cut off, keeps nothing and is marked interrupted.
+    const jobsDone = jobs.stop(config.shutdownGraceMs);
+    // Logged once the listening socket is closed, so whoever reads this line knows new connections are refused.
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    void Promise.all([requestsDone, jobsDone]).then(() => {
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
       logger.info({ signal }, 'stopped');
       process.exit(0);
     });
-    // Keep-alive sockets with no request in flight would otherwise hold close() open.
-    server.closeIdleConnections();
-    // Logged once the listening socket is closed, so whoever reads this line knows new connections are refused.
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

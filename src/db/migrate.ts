@@ -19,7 +19,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = defaultMigrat
   for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
-      db.exec(migration.sql);
+      if (migration.up) migration.up(db);
+      else db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

@@ -1,8 +1,69 @@
-/** One schema step; applied in order, each inside a transaction, tracked by PRAGMA user_version. */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
+import { categoryNameKey, repairCategoryName } from '../domain/categories.ts';
+import type { Db } from './open.ts';
+
+/**
+ * One schema step; applied in order, each inside a transaction, tracked by PRAGMA user_version. A step is SQL, or
+ * a function when it needs a rule SQLite cannot express (Unicode case folding, say).
+ */
+export type Migration = { readonly version: number; readonly name: string } & (
+  | { readonly sql: string; readonly up?: undefined }
+  | { readonly up: (db: Db) => void; readonly sql?: undefined }
+);
+
+const DEFAULT_CATEGORY_NAMES: readonly [kind: 'income' | 'expense', name: string][] = [
+  ['income', 'Salary'],
+  ['income', 'Other income'],
+  ['expense', 'Groceries'],
+  ['expense', 'Housing'],
+  ['expense', 'Transport'],
+  ['expense', 'Utilities'],
+  ['expense', 'Eating out'],
+  ['expense', 'Health'],
+  ['expense', 'Entertainment'],
+  ['expense', 'Other'],
+];
+
+/**
+ * Step 4: one category-name rule (domain/categories.ts) for every stored name. Names are normalised; categories
+ * whose names now collide for one user and kind are merged into the oldest one, with every transaction moved to
+ * it (the totals triggers move their sums), so nothing is lost; and uniqueness is kept by a case-free key.
+ */
+function oneCategoryNameRule(db: Db): void {
+  db.exec(`
+    DROP INDEX categories_unique_name;
+    ALTER TABLE categories ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+  `);
+  const rows = db
+    .prepare<[], { id: number; user_id: number; kind: string; name: string }>(
+      'SELECT id, user_id, kind, name FROM categories ORDER BY user_id, kind, id',
+    )
+    .all();
+  const rename = db.prepare<[string, string, number]>('UPDATE categories SET name = ?, name_key = ? WHERE id = ?');
+  const move = db.prepare<[number, number, number]>('UPDATE transactions SET category_id = ? WHERE user_id = ? AND category_id = ?');
+  const remove = db.prepare<[number]>('DELETE FROM categories WHERE id = ?');
+  const keptFor = new Map<string, number>();
+  for (const row of rows) {
+    const name = repairCategoryName(row.name, `Unnamed category ${row.id}`);
+    const key = categoryNameKey(name);
+    const group = `${row.user_id}\u0000${row.kind}\u0000${key}`;
+    const kept = keptFor.get(group);
+    if (kept === undefined) {
+      keptFor.set(group, row.id);
+      rename.run(name, key, row.id);
+    } else {
+      move.run(kept, row.user_id, row.id);
+      remove.run(row.id);
+    }
+  }
+  const defaults = DEFAULT_CATEGORY_NAMES.map(([kind, name]) => `(NEW.id, '${kind}', '${name}', '${categoryNameKey(name)}')`).join(',\n          ');
+  db.exec(`
+    CREATE UNIQUE INDEX categories_unique_key ON categories(user_id, kind, name_key);
+    DROP TRIGGER users_default_categories;
+    CREATE TRIGGER users_default_categories AFTER INSERT ON users BEGIN
+      INSERT INTO categories (user_id, kind, name, name_key) VALUES
+          ${defaults};
+    END;
+  `);
 }
 
 // Append only: a released migration is never edited, a fix is a new step.
@@ -148,6 +209,44 @@ export const migrations: readonly Migration[] = [
         reset_at INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX rate_limits_by_reset ON rate_limits(reset_at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'one category-name rule: names normalised, colliding categories merged, unique by a case-free key',
+    up: oneCategoryNameRule,
+  },
+  {
+    version: 5,
+    name: 'durable background jobs',
+    sql: `
+      -- Work that outlives a request (CSV imports, sweeps, later scheduled postings). A row is written before the
+      -- work starts and marked when it ends, so a restart finds every job in a known state. A key makes work that
+      -- must happen once (one import per upload, one sweep per hour) unique in the schema, across processes.
+      CREATE TABLE jobs (
+        id             INTEGER PRIMARY KEY,
+        kind           TEXT    NOT NULL,
+        key            TEXT    UNIQUE,
+        user_id        INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        state          TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+        payload        TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        progress_done  INTEGER NOT NULL DEFAULT 0,
+        progress_total INTEGER NOT NULL DEFAULT 0,
+        progress_note  TEXT,
+        result         TEXT    CHECK (result IS NULL OR json_valid(result)),
+        error          TEXT,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        run_after      INTEGER NOT NULL,
+        created_at     INTEGER NOT NULL,
+        started_at     INTEGER,
+        heartbeat_at   INTEGER,
+        finished_at    INTEGER,
+        runner_id      TEXT,
+        runner_host    TEXT,
+        runner_pid     INTEGER
+      );
+      CREATE INDEX jobs_by_state ON jobs(state, run_after);
+      CREATE INDEX jobs_by_user ON jobs(user_id) WHERE user_id IS NOT NULL;
     `,
   },
 ];

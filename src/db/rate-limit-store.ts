@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { Clock } from '../clock.ts';
 import type { Db } from './open.ts';
 
 interface CounterRow {
@@ -28,7 +29,7 @@ export class SqliteRateLimitStore implements Store {
   constructor(
     db: Db,
     prefix: string,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.prefix = `${prefix}:`;
     // One statement, so two concurrent attempts can never both read the same count.
@@ -55,13 +56,13 @@ export class SqliteRateLimitStore implements Store {
 
   /** Current count and reset time for a key, or undefined when its window is over. */
   get(key: string): ClientRateLimitInfo | undefined {
-    const row = this.#get.get(this.#storedKey(key), this.now());
+    const row = this.#get.get(this.#storedKey(key), this.clock.now());
     return row && { totalHits: row.hits, resetTime: new Date(row.reset_at) };
   }
 
   /** Counts one hit, starting a new window when the old one has ended. */
   increment(key: string): ClientRateLimitInfo {
-    const now = this.now();
+    const now = this.clock.now();
     // Finished windows are cleared now and then on the write path, so the table stays small without a timer.
     if (++this.#incrementsSincePrune >= PRUNE_EVERY_INCREMENTS) {
       this.#incrementsSincePrune = 0;
@@ -74,7 +75,7 @@ export class SqliteRateLimitStore implements Store {
 
   /** Takes back one hit (used for requests that should not count, such as a successful login). */
   decrement(key: string): void {
-    this.#decrement.run(this.#storedKey(key), this.now());
+    this.#decrement.run(this.#storedKey(key), this.clock.now());
   }
 
   /** Forgets one key's hits. */
@@ -94,6 +95,6 @@ export class SqliteRateLimitStore implements Store {
 
   /** Deletes finished windows of every limiter; returns how many rows went. */
   pruneExpired(): number {
-    return this.#prune.run(this.now()).changes;
+    return this.#prune.run(this.clock.now()).changes;
   }
 }

@@ -1,4 +1,5 @@
 import session from 'express-session';
+import type { Clock } from '../clock.ts';
 import type { Db } from './open.ts';
 
 type Callback = (err?: unknown) => void;
@@ -9,7 +10,9 @@ const TOUCH_AFTER_MS = 60 * 1000;
 
 /**
  * express-session store on our SQLite file: sessions survive restarts and are shared by every process using
- * the file. Expired rows are never returned, so a stolen cookie cannot be replayed after its expiry.
+ * the file. Expired rows are never returned, so a stolen cookie cannot be replayed after its expiry. Expiry is
+ * reckoned on the injected clock (now + the cookie's max age), not on the Date that express-session stamps into
+ * the cookie, so tests can move time and the server's idea of "expired" has one source.
  */
 export class SqliteSessionStore extends session.Store {
   readonly #get;
@@ -19,9 +22,11 @@ export class SqliteSessionStore extends session.Store {
   readonly #prune;
   readonly #destroyForUser;
   readonly #countForUser;
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
     super();
     this.#get = db.prepare<[string, number], { data: string }>(
       'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
@@ -41,7 +46,7 @@ export class SqliteSessionStore extends session.Store {
 
   override get(sid: string, callback: GetCallback): void {
     try {
-      const row = this.#get.get(sid, this.now());
+      const row = this.#get.get(sid, this.clock.now());
       callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null);
     } catch (err) {
       callback(err);
@@ -81,7 +86,7 @@ export class SqliteSessionStore extends session.Store {
 
   /** Deletes every expired session; returns how many went. */
   pruneExpired(): number {
-    return this.#prune.run(this.now()).changes;
+    return this.#prune.run(this.clock.now()).changes;
   }
 
   /** Ends every session of the user except the one given (used after a password change). */
@@ -91,24 +96,11 @@ export class SqliteSessionStore extends session.Store {
 
   /** How many live sessions a user has. */
   countSessionsOfUser(userId: number): number {
-    return this.#countForUser.get(userId, this.now())?.n ?? 0;
-  }
-
-  /** Prunes now and then every interval; the timer does not keep the process alive. */
-  startPruning(intervalMs = 15 * 60 * 1000): void {
-    this.pruneExpired();
-    this.#timer = setInterval(() => this.pruneExpired(), intervalMs);
-    this.#timer.unref();
-  }
-
-  stopPruning(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    return this.#countForUser.get(userId, this.clock.now())?.n ?? 0;
   }
 
   #expiryOf(data: session.SessionData): number {
-    const expires = data.cookie?.expires;
-    if (expires) return new Date(expires).getTime();
-    return this.now() + DAY_MS;
+    const maxAge = data.cookie?.originalMaxAge;
+    return this.clock.now() + (typeof maxAge === 'number' && maxAge > 0 ? maxAge : DAY_MS);
   }
 }

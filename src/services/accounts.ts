@@ -1,115 +1,82 @@
-import type { User, UsersRepo } from '../db/repos/users.ts';
+import type { UsersRepo } from '../db/repos/users.ts';
 import { EmailTakenError } from '../db/repos/users.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type User } from '../domain/users.ts';
 import type { PasswordHasher } from './passwords.ts';
-import { passwordProblem } from './passwords.ts';
+import { newPasswordProblem } from './passwords.ts';
 
+/** The three fields of the sign-up form, each sent once. */
 export interface RegistrationInput {
-  readonly email: string | undefined;
-  readonly password: string | undefined;
-  readonly confirmPassword: string | undefined;
+  readonly email: string;
+  readonly password: string;
+  readonly confirmPassword: string;
 }
 
-export interface PasswordChangeInput {
-  readonly currentPassword: string | undefined;
-  readonly newPassword: string | undefined;
-  readonly confirmPassword: string | undefined;
-}
-
-export type PasswordChangeErrors = { currentPassword?: string; newPassword?: string; confirmPassword?: string };
-
-export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; errors: PasswordChangeErrors };
+export type RegistrationProblems = {
+  email?: EmailProblem | 'taken';
+  password?: PasswordProblem | 'missing';
+  confirmPassword?: 'mismatch';
+};
 
 export type RegistrationResult =
   | { ok: true; user: User }
-  | { ok: false; errors: { email?: string; password?: string; confirmPassword?: string }; email: string };
+  | { ok: false; problems: RegistrationProblems; email: string };
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
-
-/** Emails are compared trimmed and lower-cased, so "Ann@X.org " and "ann@x.org" are one account. */
-export function normaliseEmail(raw: string): string {
-  return raw.trim().toLowerCase();
+/** The three fields of the password form, each sent once. */
+export interface PasswordChangeInput {
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly confirmPassword: string;
 }
 
-/** Returns a message when the (normalised) email cannot be used. */
-export function emailProblem(email: string): string | undefined {
-  if (email === '') return 'Enter your email address.';
-  if (email.length > 254 || !EMAIL_PATTERN.test(email)) return 'Enter an email address like name@example.com.';
-  return undefined;
+export type PasswordChangeProblems = {
+  currentPassword?: 'missing' | 'wrong' | 'account-gone';
+  newPassword?: PasswordProblem | 'missing' | 'unchanged';
+  confirmPassword?: 'mismatch';
+};
+
+export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; problems: PasswordChangeProblems };
+
+/** What the account service needs of the session store. */
+export interface SessionDirectory {
+  countSessionsOfUser(userId: number): number;
+  destroyOtherSessionsOfUser(userId: number, keepSid: string): number;
 }
 
-/** Account rules that need no request: validate, hash and store a new user. */
-export function createAccountService(users: UsersRepo, hasher: PasswordHasher) {
+/** Signing up, signing in, the account page: password, other sessions, deleting everything. */
+export function createAccountService(deps: {
+  users: UsersRepo;
+  hasher: PasswordHasher;
+  inTransaction: RunInTransaction;
+  sessions: SessionDirectory;
+  /** Removes what the user keeps outside the database (uploaded files); runs after the rows are gone. */
+  removeUserFiles: (userId: number) => Promise<void>;
+}) {
+  const { users, hasher } = deps;
+
   return {
-    /** Validates the form and creates the user; returns field messages instead when something is wrong. */
+    /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
     async register(input: RegistrationInput): Promise<RegistrationResult> {
-      const email = normaliseEmail(input.email ?? '');
-      const errors: { email?: string; password?: string; confirmPassword?: string } = {};
-      const emailError = input.email === undefined ? 'Enter one email address.' : emailProblem(email);
-      if (emailError) errors.email = emailError;
-      const password = input.password;
-      if (password === undefined || password === '') errors.password = 'Choose a password.';
+      const email = normaliseEmail(input.email);
+      const problems: RegistrationProblems = {};
+      const badEmail = emailProblem(email);
+      if (badEmail) problems.email = badEmail;
+      if (input.password === '') problems.password = 'missing';
       else {
-        const problem = passwordProblem(password);
-        if (problem) errors.password = problem;
+        const weak = newPasswordProblem(input.password);
+        if (weak) problems.password = weak;
       }
-      if (!errors.password && input.confirmPassword !== password) {
-        errors.confirmPassword = 'The two passwords do not match.';
-      }
-      if (Object.keys(errors).length > 0 || password === undefined) return { ok: false, errors, email };
-      if (users.findCredentialsByEmail(email)) {
-        return { ok: false, errors: { email: 'An account with this email already exists. Log in instead.' }, email };
-      }
-      const hash = await hasher.hashPassword(password);
+      if (!problems.password && input.confirmPassword !== input.password) problems.confirmPassword = 'mismatch';
+      if (Object.keys(problems).length > 0) return { ok: false, problems, email };
+      if (users.findCredentialsByEmail(email)) return { ok: false, problems: { email: 'taken' }, email };
+      const hash = await hasher.hashPassword(input.password);
       try {
         return { ok: true, user: users.createUser(email, hash) };
       } catch (err) {
-        // Two sign-ups racing for one address: the unique index decides, the loser gets the same message.
-        if (err instanceof EmailTakenError) {
-          return { ok: false, errors: { email: 'An account with this email already exists. Log in instead.' }, email };
-        }
+        // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
+        if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
         throw err;
       }
-    },
-
-    /**
-     * Checks the current password, then validates and stores the new one. Field messages instead when anything
-     * is wrong; nothing is written then.
-     */
-    async changePassword(userId: number, input: PasswordChangeInput): Promise<PasswordChangeResult> {
-      const errors: PasswordChangeErrors = {};
-      const next = input.newPassword;
-      if (next === undefined || next === '') errors.newPassword = 'Choose a new password.';
-      else {
-        const problem = passwordProblem(next);
-        if (problem) errors.newPassword = problem;
-        else if (next === input.currentPassword) errors.newPassword = 'Choose a password different from the current one.';
-      }
-      if (!errors.newPassword && input.confirmPassword !== next) {
-        errors.confirmPassword = 'The two new passwords do not match.';
-      }
-      const current = input.currentPassword ?? '';
-      // The current password is checked even when the new one is invalid, so the form reports everything at once.
-      const currentOk = current !== '' && (await hasher.verifyPassword(current, users.findPasswordHashById(userId)));
-      if (!currentOk) errors.currentPassword = current === '' ? 'Enter your current password.' : 'That is not your current password.';
-      if (Object.keys(errors).length > 0 || next === undefined) return { ok: false, errors };
-      const hash = await hasher.hashPassword(next);
-      const endedSessions = users.replacePasswordHashEndingSessions(userId, hash);
-      if (endedSessions === undefined) return { ok: false, errors: { currentPassword: 'This account no longer exists.' } };
-      return { ok: true, endedSessions };
-    },
-
-    /** Deletes the account and everything in it if the password is right; returns a message when it is not. */
-    async deleteAccount(userId: number, password: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
-      if (password === undefined || password === '') return { ok: false, error: 'Enter your password to delete the account.' };
-      const ok = await hasher.verifyPassword(password, users.findPasswordHashById(userId));
-      if (!ok) return { ok: false, error: 'That is not your password, so nothing was deleted.' };
-      users.deleteUserAndSessions(userId);
-      return { ok: true };
-    },
-
-    /** The id of the account registered under this email, if any (for the audit log of failed logins). */
-    findUserIdByEmail(rawEmail: string): number | undefined {
-      return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
     },
 
     /** The user whose email and password match, or undefined; the same bcrypt work happens either way. */
@@ -117,6 +84,69 @@ export function createAccountService(users: UsersRepo, hasher: PasswordHasher) {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       const ok = await hasher.verifyPassword(password, found?.passwordHash);
       return ok && found ? { id: found.id, email: found.email } : undefined;
+    },
+
+    /** The user a session names, or undefined when the account has been deleted meanwhile. */
+    findUser(id: number): User | undefined {
+      return users.findUserById(id);
+    },
+
+    /** The id of the account registered under this email, if any (for the audit log of failed logins). */
+    findUserIdByEmail(rawEmail: string): number | undefined {
+      return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
+    },
+
+    /** How many other live sessions the user has besides the one asking. */
+    countOtherSessions(userId: number): number {
+      // The asking session is one of the user's live sessions.
+      return Math.max(0, deps.sessions.countSessionsOfUser(userId) - 1);
+    },
+
+    /** Ends every session of the user except this one; returns how many ended. */
+    logOutOtherSessions(userId: number, keepSid: string): number {
+      return deps.sessions.destroyOtherSessionsOfUser(userId, keepSid);
+    },
+
+    /**
+     * Checks the current password, then the new one, and stores it; the new hash and the end of every session of
+     * the user commit together, so no crash can leave old sessions alive after the password they knew is gone.
+     * Problems per field instead, and nothing written, when anything is wrong.
+     */
+    async changePassword(userId: number, input: PasswordChangeInput): Promise<PasswordChangeResult> {
+      const problems: PasswordChangeProblems = {};
+      const next = input.newPassword;
+      if (next === '') problems.newPassword = 'missing';
+      else {
+        const weak = newPasswordProblem(next);
+        if (weak) problems.newPassword = weak;
+        else if (next === input.currentPassword) problems.newPassword = 'unchanged';
+      }
+      if (!problems.newPassword && input.confirmPassword !== next) problems.confirmPassword = 'mismatch';
+      // The current password is checked even when the new one is invalid, so the form reports everything at once.
+      if (input.currentPassword === '') problems.currentPassword = 'missing';
+      else if (!(await hasher.verifyPassword(input.currentPassword, users.findPasswordHashById(userId)))) problems.currentPassword = 'wrong';
+      if (Object.keys(problems).length > 0) return { ok: false, problems };
+      const hash = await hasher.hashPassword(next);
+      const endedSessions = deps.inTransaction(() =>
+        users.updatePasswordHash(userId, hash) ? users.deleteSessionsOfUser(userId) : undefined,
+      );
+      if (endedSessions === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
+      return { ok: true, endedSessions };
+    },
+
+    /**
+     * Deletes the account and everything in it (the user, their data and jobs by cascade, their sessions) in one
+     * transaction if the password is right, then their uploaded files.
+     */
+    async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {
+      if (password === '') return { ok: false, problem: 'missing' };
+      if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };
+      deps.inTransaction(() => {
+        users.deleteSessionsOfUser(userId);
+        users.deleteUser(userId);
+      });
+      await deps.removeUserFiles(userId);
+      return { ok: true };
     },
   };
 }

@@ -1,20 +1,35 @@
 import bcrypt from 'bcrypt';
-import { isCommonPassword } from './common-passwords.ts';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { MAX_PASSWORD_BYTES, passwordProblem, type PasswordProblem } from '../domain/users.ts';
 
-/** bcrypt only looks at the first 72 bytes; longer passwords are refused rather than silently cut. */
-export const MAX_PASSWORD_BYTES = 72;
-export const MIN_PASSWORD_CHARS = 8;
-export const COMMON_PASSWORD_MESSAGE =
-  'This password is on a list of the most common passwords, so it is among the first an attacker tries. Choose another one.';
+let common: ReadonlySet<string> | undefined;
 
-/** Returns a message when the password cannot be used, or undefined when it can. */
-export function passwordProblem(password: string): string | undefined {
-  if ([...password].length < MIN_PASSWORD_CHARS) return `Use at least ${MIN_PASSWORD_CHARS} characters.`;
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
-    return `Use at most ${MAX_PASSWORD_BYTES} bytes (about 72 plain letters; accented letters and emoji take more).`;
+/**
+ * The most used passwords from real breaches (zxcvbn-ts's list of about 49,000), lower-cased, built into a Set
+ * on first use and kept for the life of the process; createApp calls it so no request pays for it. Only the plain
+ * JSON list is read: the package's entry point would also load dictionaries we never use (about 15 MB of memory).
+ */
+export function commonPasswords(): ReadonlySet<string> {
+  if (!common) {
+    const file = createRequire(import.meta.url).resolve('@zxcvbn-ts/language-common/src/passwords.json');
+    const list = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!Array.isArray(list) || list.length < 10_000 || !list.every((p) => typeof p === 'string')) {
+      throw new Error(`common-password list at ${file} is not a list of at least 10,000 passwords`);
+    }
+    common = new Set((list as string[]).map((p) => p.toLowerCase()));
   }
-  if (isCommonPassword(password)) return COMMON_PASSWORD_MESSAGE;
-  return undefined;
+  return common;
+}
+
+/** True when the password, ignoring case and surrounding spaces, is on the common-passwords list. */
+export function isCommonPassword(password: string): boolean {
+  return commonPasswords().has(password.trim().toLowerCase());
+}
+
+/** Why a new password cannot be used (length, bytes, the common list), or undefined when it can. */
+export function newPasswordProblem(password: string): PasswordProblem | undefined {
+  return passwordProblem(password, isCommonPassword);
 }
 
 /** Hashing and checking with a fixed cost; the dummy hash makes a miss cost the same as a wrong password. */

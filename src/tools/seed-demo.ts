@@ -15,14 +15,16 @@
 import 'dotenv/config';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
-import { createRandomSource, seedTransactionsForUser, seedUsers, setPasswordHash, type SeedReport } from '../db/seed.ts';
+import { createUsersRepo } from '../db/repos/users.ts';
 import { findMonthlyTotalsMismatches } from '../db/totals-check.ts';
-import { normaliseEmail, emailProblem } from '../services/accounts.ts';
-import { todayIn } from '../services/dates.ts';
-import { createPasswordHasher, passwordProblem } from '../services/passwords.ts';
+import { dayAt } from '../domain/calendar.ts';
+import { emailProblem, normaliseEmail } from '../domain/users.ts';
+import { createPasswordHasher, newPasswordProblem } from '../services/passwords.ts';
+import { createRandomSource, seedTransactionsForUser, seedUsers, type SeedReport } from './seed.ts';
 
 const DEMO_EMAIL = 'demo@example.com';
 
@@ -72,14 +74,17 @@ async function main(): Promise<void> {
   const email = values.email === undefined ? undefined : normaliseEmail(values.email);
   if (email !== undefined) {
     const problem = emailProblem(email);
-    if (problem) throw new UsageError(`--email: ${problem}`);
+    if (problem) throw new UsageError('--email: enter an email address like name@example.com');
   }
   if (!values.demo && email === undefined && users === 0) {
     throw new UsageError('nothing to do: pass --demo, --email ADDRESS and/or --users N (see --help)');
   }
   const password = values.password ?? randomPassword();
-  const problem = passwordProblem(password);
-  if (problem) throw new UsageError(`--password: ${problem}`);
+  const problem = newPasswordProblem(password);
+  if (problem) {
+    const why = { 'too-short': 'use at least 8 characters', 'too-long': 'use at most 72 bytes', common: 'it is on the list of common passwords' }[problem];
+    throw new UsageError(`--password: ${why}`);
+  }
 
   const config = loadConfig(values.database === undefined ? process.env : { ...process.env, DATABASE_PATH: values.database });
   const hasher = createPasswordHasher(config.bcryptCost);
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
     // A bigger page cache for the duration of the bulk insert; this connection closes when we are done.
     db.pragma('cache_size = -262144');
     const random = createRandomSource(seed);
-    const endOn = todayIn();
+    const endOn = dayAt(systemClock.now(), config.timeZone);
     const reports: { email: string; report: SeedReport }[] = [];
     const seedOne = (address: string, id: number) =>
       reports.push({ email: address, report: seedTransactionsForUser(db, id, { count: perUser, endOn, years, random, ...(mode ? { mode } : {}) }) });
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
       const demoPassword = randomPassword();
       const hash = await hasher.hashPassword(demoPassword);
       const [id] = seedUsers(db, [DEMO_EMAIL], hash);
-      setPasswordHash(db, id!, hash);
+      createUsersRepo(db).updatePasswordHash(id!, hash);
       seedOne(DEMO_EMAIL, id!);
       console.log(`demo account: ${DEMO_EMAIL}  password: ${demoPassword}`);
     }

@@ -3,7 +3,6 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly expose = true,
   ) {
     super(message);
     this.name = new.target.name;
@@ -14,13 +13,6 @@ export class HttpError extends Error {
 export class NotFoundError extends HttpError {
   constructor(message = 'We could not find that page.') {
     super(404, message);
-  }
-}
-
-/** The caller may not do this. */
-export class ForbiddenError extends HttpError {
-  constructor(message = 'You are not allowed to do that.') {
-    super(403, message);
   }
 }
 

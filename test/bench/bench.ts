@@ -1,14 +1,14 @@
 /**
  * `npm run bench [-- options]`: the performance benchmark of issue 5. Not a test: it prints a table and writes JSON.
  *
- * 1. Seeds a temp database: other users, one user with 1,000 and one with 1,000,000 transactions (src/db/seed.ts).
+ * 1. Seeds a temp database: other users, one user with 1,000 and one with 1,000,000 transactions (src/tools/seed.ts).
  * 2. Starts the real server (`node --import tsx src/server.ts`) in production mode, several times to time the cold
  *    start to the first 200 on /login, and keeps the last one running; reads its idle RSS.
  * 3. Logs both users in through the real login form and measures with autocannon (50 connections, fixed
  *    duration, no pipelining): /healthz (baseline, before and after), the dashboard, the list's first page, a page
  *    90% deep in history (the keyset cursor the "Older" links would reach), a filtered list, and POST /transactions
  *    with the CSRF token read from the form. The server's RSS is sampled all along.
- * 4. Stops the server, times a 100,000-row CSV import (importCsvFile) into the same database and checks that the
+ * 4. Stops the server, times a 100,000-row CSV import (the import service's importFile) into the same database and checks that the
  *    derived monthly totals still equal the raw rows after everything the run wrote.
  *
  * Options: --duration S (10) --connections N (50) --large N (1000000) --small N (1000) --others N (20 users)
@@ -31,17 +31,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
-import {
-  countTransactionsOfUser,
-  createRandomSource,
-  cursorAtDepth,
-  findCategoryIdByName,
-  seedTransactionsForUser,
-  seedUsers,
-} from '../../src/db/seed.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
-import { importCsvFile, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
-import { todayIn } from '../../src/services/dates.ts';
+import { dayAt } from '../../src/domain/calendar.ts';
+import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
+import { createRandomSource, seedTransactionsForUser, seedUsers } from '../../src/tools/seed.ts';
+import { importServiceOn } from '../helpers/bookkeeping.ts';
+import { countTransactionsOfUser, cursorAtDepth } from './bench-db.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PASSWORD = 'bench password that is long enough';
@@ -399,7 +395,7 @@ async function main(): Promise<void> {
   log(`database ${dbPath}; load average ${host.loadAverageAtStart.join(' ')}`);
 
   // 1. Seed.
-  const today = todayIn();
+  const today = dayAt(Date.now(), Intl.DateTimeFormat().resolvedOptions().timeZone);
   const year = Number(today.slice(0, 4));
   const db = openDatabase(dbPath, { synchronous: 'NORMAL' });
   migrate(db);
@@ -419,8 +415,8 @@ async function main(): Promise<void> {
     '1M': cursorAtDepth(db, largeId!, Math.floor(options.large * 0.9)),
   };
   const groceries = {
-    '1k': findCategoryIdByName(db, smallId!, 'expense', 'Groceries'),
-    '1M': findCategoryIdByName(db, largeId!, 'expense', 'Groceries'),
+    '1k': createCategoriesRepo(db).findCategoryByName(smallId!, 'expense', 'Groceries')?.id,
+    '1M': createCategoriesRepo(db).findCategoryByName(largeId!, 'expense', 'Groceries')?.id,
   };
   const countsBefore = { '1k': countTransactionsOfUser(db, smallId!), '1M': countTransactionsOfUser(db, largeId!) };
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -556,7 +552,7 @@ async function main(): Promise<void> {
   const importDb = openDatabase(dbPath);
   const cpuBefore = process.cpuUsage();
   const importStarted = performance.now();
-  const imported = await importCsvFile(importDb, importId!, csvPath, LEDGERLY_EXPORT_MAPPING);
+  const imported = await importServiceOn(importDb, path.join(path.dirname(csvPath), 'imports')).importFile(importId!, csvPath, LEDGERLY_EXPORT_MAPPING);
   const importMs = performance.now() - importStarted;
   const importCpu = process.cpuUsage(cpuBefore);
   log(`csv import: ${imported.imported} of ${imported.rowsRead} rows in ${Math.round(importMs)} ms`);

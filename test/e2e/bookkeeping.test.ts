@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { NewTransaction } from '../../src/db/repos/transactions.ts';
+import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
@@ -15,7 +15,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
   function seed(email: string): void {
     const userId = userIdOf(web.ctx.db, email);
     const cat = (kind: 'income' | 'expense', name: string) => categoryIdOf(web.ctx.db, userId, kind, name);
-    const today = new Date().toISOString().slice(0, 7);
+    const today = web.ctx.today().slice(0, 7);
     const rows: NewTransaction[] = [
       { type: 'income', amountCents: 320_000, occurredOn: `${today}-01`, description: 'Salary', categoryId: cat('income', 'Salary') },
       { type: 'expense', amountCents: 120_000, occurredOn: `${today}-02`, description: 'Rent', categoryId: cat('expense', 'Housing') },

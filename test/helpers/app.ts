@@ -7,48 +7,91 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
+import { createJobsRepo } from '../../src/db/repos/jobs.ts';
+import { dayAt } from '../../src/domain/calendar.ts';
+import { createJobRunner, type JobRunner } from '../../src/jobs/runner.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
+import { manualClock, type ManualClock } from './clock.ts';
 
 export const TEST_PASSWORD = 'correct horse battery';
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export interface TestContext {
   app: Express;
   db: Db;
   config: Config;
+  /** The app's only source of "now": tests move it instead of waiting. */
+  clock: ManualClock;
+  /** The app's job runner, started as server.ts starts it. */
+  jobs: JobRunner;
   dir: string;
   dbPath: string;
-  /** Closes this app's database and builds a fresh app on the same file, as a restart would. */
-  rebuild(): Express;
-  cleanup(): void;
+  /** Today in the app's time zone, by its clock. */
+  today(): string;
+  /** Stops this app's jobs, closes its database and builds a fresh app on the same file, as a restart would. */
+  rebuild(): Promise<Express>;
+  cleanup(): Promise<void>;
 }
 
-/** A fresh app on a fresh SQLite file in a temp folder; bcrypt cost 4 so tests stay quick. */
-export function createTestContext(env: Record<string, string> = {}): TestContext {
+export interface TestContextOptions {
+  readonly clock?: ManualClock;
+  readonly logger?: Logger;
+  readonly rateLimits?: Partial<AuthRateLimits>;
+}
+
+/**
+ * A fresh app on a fresh SQLite file in a temp folder, with a manual clock (see clock.ts), days in UTC
+ * unless TIME_ZONE says otherwise, and bcrypt cost 4 so tests stay quick.
+ */
+export function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): TestContext {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-test-'));
   const dbPath = path.join(dir, 'test.sqlite');
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', DATABASE_PATH: dbPath, ...env });
-  let db = openDatabase(dbPath);
-  migrate(db);
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', DATABASE_PATH: dbPath, ...env });
+  const clock = options.clock ?? manualClock();
+  const logger = options.logger ?? createLogger('silent');
+
+  const build = () => {
+    const db = openDatabase(dbPath);
+    migrate(db);
+    const jobs = createJobRunner({ jobs: createJobsRepo(db), clock, logger });
+    const app = createApp({ db, config, clock, jobs, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT, logger, rateLimits: options.rateLimits });
+    jobs.start();
+    return { db, jobs, app };
+  };
+  const stop = async () => {
+    await ctx.jobs.stop(0);
+    if (ctx.db.open) ctx.db.close();
+  };
+
   const ctx: TestContext = {
-    app: createApp({ db, config, sessionSecret: TEST_SECRET }),
-    db,
+    ...build(),
     config,
+    clock,
     dir,
     dbPath,
-    rebuild() {
-      db.close();
-      db = openDatabase(dbPath);
-      migrate(db);
-      ctx.db = db;
-      ctx.app = createApp({ db, config, sessionSecret: TEST_SECRET });
+    today: () => dayAt(clock.now(), config.timeZone),
+    async rebuild() {
+      await stop();
+      Object.assign(ctx, build());
       return ctx.app;
     },
-    cleanup() {
-      if (db.open) db.close();
+    async cleanup() {
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return ctx;
+}
+
+/** An app on a database a test opened itself (its job runner is not started), with a manual clock. */
+export function appOn(db: Db, env: Record<string, string>): Express {
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', ...env });
+  const clock = manualClock();
+  const logger = createLogger('silent');
+  const jobs = createJobRunner({ jobs: createJobsRepo(db), clock, logger });
+  return createApp({ db, config, clock, jobs, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT, logger });
 }
 
 /** Reads the CSRF token out of the first form on a page, as a browser would submit it. */

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
-import { createTransactionsRepo, type NewTransaction } from '../../src/db/repos/transactions.ts';
+import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
+import { createJobsRepo } from '../../src/db/repos/jobs.ts';
+import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import type { FilteredTotals, NewTransaction, Totals, TransactionFilter, TransactionWithCategory } from '../../src/domain/transactions.ts';
+import { createJobRunner } from '../../src/jobs/runner.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createImportService, type ImportService } from '../../src/services/imports.ts';
+import { manualClock } from './clock.ts';
 import { tokenFor, type Agent } from './app.ts';
 
 /** The id of the user with this email, read from the database the app writes to. */
@@ -18,10 +25,51 @@ export function categoryIdOf(db: Db, userId: number, kind: 'income' | 'expense',
   return found.id;
 }
 
+/** A transaction to arrange, uncategorised unless it says otherwise. */
+export type RowDraft = Omit<NewTransaction, 'categoryId'> & { categoryId?: number | null };
+
 /** Inserts rows directly (arrange step only, for histories too long to type through the form); returns their ids. */
-export function insertTransactions(db: Db, userId: number, rows: readonly NewTransaction[]): number[] {
+export function insertTransactions(db: Db, userId: number, rows: readonly RowDraft[]): number[] {
   const repo = createTransactionsRepo(db);
-  return db.transaction(() => rows.map((row) => repo.createTransaction(userId, row)))();
+  return db.transaction(() => rows.map((row) => repo.createTransaction(userId, { ...row, categoryId: row.categoryId ?? null })))();
+}
+
+/** The user's all-time totals summed over every raw row: the oracle the derived per-month totals are checked against. */
+export function totalsForUserFromRows(db: Db, userId: number): Totals {
+  const row = db
+    .prepare<[number], { income: number; expense: number }>(
+      `SELECT coalesce(sum(CASE WHEN type = 'income' THEN amount_cents END), 0) AS income,
+              coalesce(sum(CASE WHEN type = 'expense' THEN amount_cents END), 0) AS expense
+         FROM transactions WHERE user_id = ?`,
+    )
+    .get(userId) ?? { income: 0, expense: 0 };
+  return { incomeCents: row.income, expenseCents: row.expense, balanceCents: row.income - row.expense };
+}
+
+/** A filter's totals summed over every matching raw row, written independently of the app's query builder. */
+export function totalsForFilterFromRows(db: Db, userId: number, filter: TransactionFilter): FilteredTotals {
+  const where = ['user_id = ?'];
+  const params: unknown[] = [userId];
+  if (filter.fromOn !== undefined) (where.push('occurred_on >= ?'), params.push(filter.fromOn));
+  if (filter.toOn !== undefined) (where.push('occurred_on <= ?'), params.push(filter.toOn));
+  if (filter.type !== undefined) (where.push('type = ?'), params.push(filter.type));
+  if (filter.categoryId === 'none') where.push('category_id IS NULL');
+  else if (filter.categoryId !== undefined) (where.push('category_id = ?'), params.push(filter.categoryId));
+  // SQLite's LIKE ignores the case of ASCII letters only; the oracle folds the same letters in JavaScript.
+  const fold = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const search = filter.search === undefined || filter.search === '' ? undefined : fold(filter.search);
+  const rows = (
+    db
+      .prepare(`SELECT type, amount_cents AS cents, description FROM transactions WHERE ${where.join(' AND ')}`)
+      .all(...params) as { type: string; cents: number; description: string }[]
+  ).filter((row) => search === undefined || fold(row.description).includes(search));
+  let incomeCents = 0;
+  let expenseCents = 0;
+  for (const row of rows) {
+    if (row.type === 'income') incomeCents += row.cents;
+    else expenseCents += row.cents;
+  }
+  return { incomeCents, expenseCents, netCents: incomeCents - expenseCents, count: rows.length };
 }
 
 /** Posts the add form with every field, including category, through the real form and CSRF token. */
@@ -77,7 +125,7 @@ export function assertMonthlyTotalsMatchRows(db: Db): void {
   assert.deepEqual(stored, fromRows, 'monthly_totals equals the sums of the raw rows');
   const repo = createTransactionsRepo(db);
   for (const { id } of db.prepare<[], { id: number }>('SELECT id FROM users').all()) {
-    assert.deepEqual(repo.totalsForUser(id), repo.totalsForUserFromRows(id), `all-time totals of user ${id}`);
+    assert.deepEqual(repo.totalsForUser(id), totalsForUserFromRows(db, id), `all-time totals of user ${id}`);
   }
 }
 
@@ -87,4 +135,32 @@ export function usd(cents: number): string {
   const abs = Math.abs(cents);
   const units = Math.trunc(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}$${units}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Every transaction of the user, newest first, as the list page orders them. */
+export function allTransactionsOf(db: Db, userId: number): TransactionWithCategory[] {
+  return createTransactionsRepo(db).listFilteredTransactionsPage(userId, {}, Number.MAX_SAFE_INTEGER).rows;
+}
+
+/** The import service on a database, with a runner that is never started: for importing files without HTTP. */
+export function importServiceOn(db: Db, uploadDir: string): ImportService {
+  const clock = manualClock();
+  return createImportService({
+    transactions: createTransactionsRepo(db),
+    categories: createCategoriesRepo(db),
+    jobs: createJobsRepo(db),
+    runner: createJobRunner({ jobs: createJobsRepo(db), clock, logger: createLogger('silent') }),
+    inTransaction: createTransactionRunner(db),
+    clock,
+    uploadDir,
+  });
+}
+
+/** Every index and trigger with its SQL, sorted by name: to prove a bulk load put the schema back exactly. */
+export function listSchemaOf(db: Db): { type: string; name: string; sql: string | null }[] {
+  return db
+    .prepare<[], { type: string; name: string; sql: string | null }>(
+      "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') ORDER BY name",
+    )
+    .all();
 }

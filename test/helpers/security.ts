@@ -1,27 +1,9 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../src/app.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
-import { createTestContext, TEST_SECRET, tokenFor, type Agent, type TestContext } from './app.ts';
-
-/** A clock the test moves by hand. */
-export interface ManualClock {
-  (): number;
-  advance(ms: number): void;
-}
-
-/** Starts at the real current time, so cookie dates set by express-session stay consistent with it. */
-export function manualClock(start = Date.now()): ManualClock {
-  let t = start;
-  const clock = (() => t) as ManualClock;
-  clock.advance = (ms: number) => {
-    t += ms;
-  };
-  return clock;
-}
+import { createTestContext, tokenFor, type Agent, type TestContext } from './app.ts';
+import type { ManualClock } from './clock.ts';
 
 /** One parsed pino line. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -31,16 +13,14 @@ export interface SecurityContext extends TestContext {
   readonly logs: LogLine[];
   /** The raw text of every line the app logged, for searching for secrets. */
   readonly rawLog: string[];
-  clock: ManualClock;
-  /** Closes the database and builds a new app on the same file with the same clock and log, as a restart would. */
-  restart(): Express;
+  /** Stops the app and builds a new one on the same file with the same clock and log, as a restart would. */
+  restart(): Promise<Express>;
 }
 
 /** A test app on a temp database with a manual clock and a captured info-level log. */
 export function createSecurityContext(
   options: { env?: Record<string, string>; rateLimits?: Partial<AuthRateLimits>; clock?: ManualClock } = {},
 ): SecurityContext {
-  const base = createTestContext(options.env ?? {});
   const logs: LogLine[] = [];
   const rawLog: string[] = [];
   const logger = createLogger('info', {
@@ -49,23 +29,8 @@ export function createSecurityContext(
       logs.push(JSON.parse(line) as LogLine);
     },
   });
-  const clock = options.clock ?? manualClock();
-  const build = () =>
-    createApp({ db: base.db, config: base.config, sessionSecret: TEST_SECRET, logger, now: clock, rateLimits: options.rateLimits });
-  const ctx: SecurityContext = Object.assign(base, {
-    logs,
-    rawLog,
-    clock,
-    restart() {
-      base.db.close();
-      base.db = openDatabase(base.dbPath);
-      migrate(base.db);
-      base.app = build();
-      return base.app;
-    },
-  });
-  ctx.app = build();
-  return ctx;
+  const base = createTestContext(options.env ?? {}, { logger, rateLimits: options.rateLimits, clock: options.clock });
+  return Object.assign(base, { logs, rawLog, restart: () => base.rebuild() });
 }
 
 /** Audit lines only (the app tags them audit: true). */

@@ -10,6 +10,7 @@ import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { totalsFrom } from '../helpers/app.ts';
+import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 import {
   HttpClient,
   REPO_ROOT,
@@ -163,7 +164,7 @@ test('a backup taken during a stream of writes is internally consistent', async 
       assert.equal(ids.length, 3);
       for (const id of ids) {
         // The per-month totals are written by triggers in the same transaction as each row: a torn copy would differ.
-        assert.deepEqual(repo.totalsForUser(id), repo.totalsForUserFromRows(id));
+        assert.deepEqual(repo.totalsForUser(id), totalsForUserFromRows(db, id));
       }
       const inBackup = new Set(db.prepare<[], { description: string }>('SELECT description FROM transactions').all().map((r) => r.description));
       for (const description of acknowledgedBeforeBackup) assert.ok(inBackup.has(description), `${description} was acknowledged before the backup began`);

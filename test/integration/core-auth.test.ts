@@ -166,7 +166,7 @@ describe('login and logout', () => {
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const cookie = (await agent.get('/dashboard')).request.cookies;
     assert.ok(cookie.includes('ft.sid='));
-    const rebuilt = ctx.rebuild();
+    const rebuilt = await ctx.rebuild();
     const res = await request(rebuilt).get('/dashboard').set('Cookie', cookie);
     assert.equal(res.status, 200);
     assert.match(res.text, /ann@example\.com|Log out/);
@@ -174,15 +174,21 @@ describe('login and logout', () => {
     assert.ok(stored.n >= 1);
   });
 
-  test('expired sessions are pruned from the store and cannot be used', async (t) => {
+  test('expired sessions cannot be used, and the hourly sweep job removes them from the store', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
-    ctx.db.prepare('UPDATE sessions SET expires_at = 1').run();
-    const res = await agent.get('/dashboard');
-    assert.equal(res.status, 303, 'an expired session is not accepted');
-    const { SqliteSessionStore } = await import('../../src/db/session-store.ts');
-    const pruned = new SqliteSessionStore(ctx.db).pruneExpired();
-    assert.ok(pruned >= 1);
-    assert.equal((ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE expires_at = 1').get() as { n: number }).n, 0);
+    const sessions = () => (ctx.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    assert.equal(sessions(), 1);
+
+    ctx.clock.advance(7 * 24 * 60 * 60 * 1000 + 60_000); // past the default idle lifetime of 7 days
+
+    assert.equal((await agent.get('/dashboard')).status, 303, 'an expired session is not accepted');
+    assert.equal(sessions(), 1, 'it is still stored until a sweep');
+    await ctx.jobs.runDue();
+    assert.equal(sessions(), 0, 'the sweep of the new hour removed it');
+    const hour = Math.floor(ctx.clock.now() / 3_600_000);
+    const sweeps = ctx.db.prepare("SELECT key, state FROM jobs WHERE kind = 'sweep'").all();
+    // The sweep at start finished over a week ago by the clock, so this sweep removed its row too.
+    assert.deepEqual(sweeps, [{ key: `sweep:${hour}`, state: 'done' }]);
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
-import { todayIn } from '../../src/services/dates.ts';
 import {
   addTransaction,
   createTestContext,
@@ -43,7 +42,7 @@ describe('adding transactions', () => {
     const agent = await registerUser(ctx.app, 'ann@example.com');
     assert.equal((await addTransaction(agent, { amount: '3' })).status, 303);
     const [row] = rows(ctx);
-    assert.equal(row?.occurred_on, todayIn());
+    assert.equal(row?.occurred_on, ctx.today());
     assert.equal(row?.description, '');
   });
 
@@ -51,7 +50,7 @@ describe('adding transactions', () => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const page = await agent.get('/dashboard');
-    assert.match(page.text, new RegExp(`name="date" type="date" value="${todayIn()}"`));
+    assert.match(page.text, new RegExp(`name="date" type="date" value="${ctx.today()}"`));
     assert.match(page.text, /<option value="income"[^>]*>Income<\/option>/);
     assert.match(page.text, /<option value="expense"[^>]*>Expense<\/option>/);
     for (const label of ['Type', 'Amount', 'Date', 'Description']) assert.match(page.text, new RegExp(`<label for="[^"]+">${label}`));

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { Response } from 'supertest';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
-import type { NewTransaction } from '../../src/db/repos/transactions.ts';
-import { todayIn } from '../../src/services/dates.ts';
+import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
 import { createTestContext, registerUser, type Agent } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
@@ -36,7 +35,7 @@ test('the export is an RFC 4180 UTF-8 attachment with a dated name, a header row
 
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
-  assert.match(res.headers['content-disposition'] ?? '', new RegExp(`^attachment; filename="?ledgerly-transactions-${todayIn()}\\.csv"?$`));
+  assert.match(res.headers['content-disposition'] ?? '', new RegExp(`^attachment; filename="?ledgerly-transactions-${ctx.today()}\\.csv"?$`));
   assert.ok(res.text.startsWith('date,type,category,amount,description\r\n'));
   assert.ok(res.text.includes('"Rent, ""January""\nflat 2"'), 'quotes doubled, field quoted');
   assert.deepEqual(rowsOf(res), [

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, utimesSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
-import { MAX_IMPORT_BYTES } from '../../src/web/routes/import.routes.ts';
+import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
 import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
@@ -386,19 +386,19 @@ test('a file that is not valid CSV further down fails as a whole and writes noth
   assert.deepEqual(uploadsLeft(ctx), []);
 });
 
-test('uploads abandoned for over a day are deleted when anyone next uploads; fresh ones stay', async (t) => {
+test('the hourly sweep job deletes uploads abandoned for over a day, by the clock; fresh ones stay', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const ann = await signedIn(ctx, 'ann@example.com');
   const bob = await signedIn(ctx, 'bob@example.com');
   const file = `${HEADER}\n2026-01-02,expense,,1.00,x\n`;
   const old = await upload(ann.agent, file);
-  const fresh = await upload(ann.agent, file);
-  const oldPath = path.join(ctx.config.dataDir, 'imports', String(ann.userId), `${old.headers.location!.split('/').pop()}.csv`);
-  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
-  utimesSync(oldPath, twoDaysAgo, twoDaysAgo);
 
+  ctx.clock.advance(25 * 60 * 60 * 1000);
+  const fresh = await upload(ann.agent, file);
   await upload(bob.agent, file);
+  assert.equal((await ann.agent.get(old.headers.location!)).status, 200, 'nothing is swept by a request');
+  await ctx.jobs.runDue();
 
   assert.equal((await ann.agent.get(old.headers.location!)).status, 404);
   assert.equal((await ann.agent.get(fresh.headers.location!)).status, 200);

@@ -1,14 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
-import type { NewTransaction } from '../../src/db/repos/transactions.ts';
-import { todayIn } from '../../src/services/dates.ts';
 import { createTestContext, registerUser, totalsFrom, type TestContext } from '../helpers/app.ts';
-import { categoryIdOf, insertTransactions, usd, userIdOf } from '../helpers/bookkeeping.ts';
+import { categoryIdOf, insertTransactions, usd, userIdOf, type RowDraft } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
 
-function setup(t: NodeTestContext): TestContext {
-  const ctx = createTestContext();
+type NewTransaction = RowDraft;
+
+function setup(t: NodeTestContext, env: Record<string, string> = {}, start?: number): TestContext {
+  const ctx = createTestContext(env, start === undefined ? {} : { clock: manualClock(start) });
   t.after(() => ctx.cleanup());
   return ctx;
+}
+
+/** The heading that names the dashboard's period, and the value the add form's date starts with. */
+function periodShown(html: string): { period: string | undefined; formDate: string | undefined } {
+  return {
+    period: /<h2 id="totals-heading" class="period-title">([^<]+)<\/h2>/.exec(html)?.[1],
+    formDate: /name="date" type="date" value="([^"]*)"/.exec(html)?.[1],
+  };
 }
 
 function shiftMonth(month: string, by: number): string {
@@ -33,7 +42,7 @@ describe('dashboard periods', () => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const userId = userIdOf(ctx.db, 'ann@example.com');
-    const thisMonth = todayIn().slice(0, 7);
+    const thisMonth = ctx.today().slice(0, 7);
     const lastMonth = shiftMonth(thisMonth, -1);
     const lastYearMonth = shiftMonth(thisMonth, -12);
     const rows: NewTransaction[] = [
@@ -66,6 +75,60 @@ describe('dashboard periods', () => {
       );
       assert.match(page.text, /Balance is all time/);
     }
+  });
+
+  test('this month follows the clock across a month boundary and a year boundary, in the configured time zone', async (t) => {
+    // One second before midnight on New Year's Eve in Kyiv (UTC+2 in winter).
+    const ctx = setup(t, { TIME_ZONE: 'Europe/Kyiv' }, Date.parse('2026-12-31T21:59:59Z'));
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 1_111, occurredOn: '2026-12-31', description: 'last day of the year' },
+      { type: 'expense', amountCents: 2_222, occurredOn: '2027-01-01', description: 'first day of the year' },
+      { type: 'expense', amountCents: 4_444, occurredOn: '2026-11-30', description: 'last day of November' },
+    ]);
+
+    const before = await agent.get('/dashboard');
+    assert.deepEqual(periodShown(before.text), { period: 'December 2026', formDate: '2026-12-31' });
+    assert.equal(totalsFrom(before.text).Expenses, usd(1_111));
+    assert.match(before.text, /href="\/dashboard\?period=2026"[^>]*>2026<\/a>/, 'the year link is this year');
+
+    ctx.clock.advance(1_000); // 00:00:00 on 1 January in Kyiv, still 31 December in UTC
+
+    const after = await agent.get('/dashboard');
+    assert.deepEqual(periodShown(after.text), { period: 'January 2027', formDate: '2027-01-01' });
+    assert.equal(totalsFrom(after.text).Expenses, usd(2_222));
+    assert.match(after.text, /href="\/dashboard\?period=2027"[^>]*>2027<\/a>/);
+    assert.match(after.text, /rel="prev">‹ December 2026</);
+
+    // An add with no date lands on the new day, in the new month's totals.
+    const form = await agent.get('/transactions/new');
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+    const add = await agent.post('/transactions').type('form').send({ _csrf: token, type: 'expense', amount: '3.33', date: '', description: 'just after midnight' });
+    assert.equal(add.status, 303);
+    const stored = ctx.db.prepare("SELECT occurred_on FROM transactions WHERE description = 'just after midnight'").get() as { occurred_on: string };
+    assert.equal(stored.occurred_on, '2027-01-01');
+    assert.equal(totalsFrom((await agent.get('/dashboard')).text).Expenses, usd(2_222 + 333));
+  });
+
+  test('a month boundary: the last second of November and the first of December, by the clock', async (t) => {
+    const ctx = setup(t, { TIME_ZONE: 'UTC' }, Date.parse('2026-11-30T23:59:59Z'));
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    insertTransactions(ctx.db, userIdOf(ctx.db, 'ann@example.com'), [
+      { type: 'income', amountCents: 5_000, occurredOn: '2026-11-30', description: 'November' },
+      { type: 'income', amountCents: 7_000, occurredOn: '2026-12-01', description: 'December' },
+    ]);
+    const november = await agent.get('/dashboard');
+    assert.deepEqual(periodShown(november.text), { period: 'November 2026', formDate: '2026-11-30' });
+    assert.equal(totalsFrom(november.text).Income, usd(5_000));
+
+    ctx.clock.advance(1_000);
+
+    const december = await agent.get('/dashboard');
+    assert.deepEqual(periodShown(december.text), { period: 'December 2026', formDate: '2026-12-01' });
+    assert.equal(totalsFrom(december.text).Income, usd(7_000));
+    assert.equal(totalsFrom(december.text).Balance, usd(12_000), 'the balance is all time either side of the boundary');
+    assert.match(december.text, /href="\/transactions\?from=2026-12-01&amp;to=2026-12-31">See these transactions/);
   });
 
   test('previous and next links step one month or one year, and the period is named on the page', async (t) => {

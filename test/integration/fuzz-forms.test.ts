@@ -101,7 +101,8 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
       userId = userIdOf(ctx, EMAIL);
       recreated = true;
     } else if (!(await bcrypt.compare(TEST_PASSWORD, found.passwordHash))) {
-      users.replacePasswordHashEndingSessions(found.id, await bcrypt.hash(TEST_PASSWORD, 4));
+      users.updatePasswordHash(found.id, await bcrypt.hash(TEST_PASSWORD, 4));
+      users.deleteSessionsOfUser(found.id);
     }
     if (recreated || !exists('transactions', ids.transactions) || !exists('categories', ids.categories)) {
       ids = await createOwnedObjects(ctx, await logInAgent(ctx.app, EMAIL, TEST_PASSWORD), userId);

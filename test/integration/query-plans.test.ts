@@ -11,14 +11,16 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Statement } from 'better-sqlite3';
 import type { Express } from 'express';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { createRandomSource, findCategoryIdByName, seedTransactionsForUser } from '../../src/db/seed.ts';
-import { todayIn } from '../../src/services/dates.ts';
-import { addTransaction, registerUser, TEST_SECRET, type Agent } from '../helpers/app.ts';
+import { dayAt } from '../../src/domain/calendar.ts';
+import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
+import { addTransaction, appOn, registerUser, type Agent } from '../helpers/app.ts';
+
+/** The test app's today, near enough: its clock starts at the real time, in UTC. */
+const TODAY = dayAt(Date.now(), 'UTC');
 
 interface Executed {
   readonly sql: string;
@@ -115,20 +117,19 @@ interface Fixture {
 async function fixture(): Promise<Fixture> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-plans-'));
   const dbPath = path.join(dir, 'plans.sqlite');
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', DATABASE_PATH: dbPath });
-  const db = openDatabase(dbPath);
+    const db = openDatabase(dbPath);
   migrate(db);
   const log: Executed[] = [];
-  const app = createApp({ db: recordingDb(db, log), config, sessionSecret: TEST_SECRET });
+  const app = appOn(recordingDb(db, log), { DATABASE_PATH: dbPath });
   const agent = await registerUser(app, 'plans@example.com');
   await registerUser(app, 'neighbour@example.com');
   const users = createUsersRepo(db);
   const userId = users.findCredentialsByEmail('plans@example.com')!.id;
   const neighbourId = users.findCredentialsByEmail('neighbour@example.com')!.id;
   const random = createRandomSource(5);
-  seedTransactionsForUser(db, userId, { count: 3000, endOn: todayIn(), years: 10, random });
-  seedTransactionsForUser(db, neighbourId, { count: 1000, endOn: todayIn(), years: 10, random });
-  const groceriesId = findCategoryIdByName(db, userId, 'expense', 'Groceries');
+  seedTransactionsForUser(db, userId, { count: 3000, endOn: TODAY, years: 10, random });
+  seedTransactionsForUser(db, neighbourId, { count: 1000, endOn: TODAY, years: 10, random });
+  const groceriesId = createCategoriesRepo(db).findCategoryByName(userId, 'expense', 'Groceries')?.id;
   assert.ok(groceriesId, 'the user has a Groceries category');
   return {
     app,
@@ -208,7 +209,7 @@ test('the transactions list reads its first page and keyset pages by index witho
 test('filtered lists by date, type, category and text, alone and combined, seek by index without sorting', async (t) => {
   const f = await fixture();
   t.after(() => f.cleanup());
-  const year = Number(todayIn().slice(0, 4)) - 5;
+  const year = Number(TODAY.slice(0, 4)) - 5;
   const filters = [
     `type=expense&from=${year}-01-01&to=${year}-12-31`,
     `from=${year}-03-01&to=${year}-03-31`,

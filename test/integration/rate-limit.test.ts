@@ -150,7 +150,7 @@ describe('brute-force limits', () => {
     for (let i = 0; i < 10; i++) await attemptLogin(agent, 'wrong wrong wrong');
     assert.ok(countRows(ctx, 'rate_limits') > 0);
 
-    ctx.restart();
+    await ctx.restart();
 
     assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD)).status, 429);
   });

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
-import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
-import { csrfFrom, TEST_SECRET } from '../helpers/app.ts';
+import { appOn, csrfFrom } from '../helpers/app.ts';
+import { allTransactionsOf } from '../helpers/bookkeeping.ts';
 import { runToExit, serverEnv, tempDataDir } from '../helpers/server-process.ts';
 
 test('seed:demo --demo creates an account that logs in with the printed password and has realistic, categorised history', async (t) => {
@@ -37,7 +35,7 @@ test('seed:demo --demo creates an account that logs in with the printed password
   assert.match(demo.passwordHash, /^\$2[aby]\$04\$/, 'bcrypt with the configured cost');
   assert.ok(users.findCredentialsByEmail('seed-user-2@example.com'), 'the other users exist too');
 
-  const rows = createTransactionsRepo(db).listTransactionsPage(demo.id, 5000).rows;
+  const rows = allTransactionsOf(db, demo.id);
   assert.equal(rows.length, 1500);
   const days = rows.map((r) => r.occurredOn).sort();
   const spanDays = (Date.parse(days.at(-1)!) - Date.parse(days[0]!)) / 86_400_000;
@@ -50,15 +48,14 @@ test('seed:demo --demo creates an account that logs in with the printed password
   assert.ok(new Set(rows.map((r) => r.description)).size >= 10, 'descriptions vary');
   assert.deepEqual(findMonthlyTotalsMismatches(db), []);
 
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', DATABASE_PATH: data.dbPath });
-  const agent = request.agent(createApp({ db, config, sessionSecret: TEST_SECRET }));
+  const agent = request.agent(appOn(db, { DATABASE_PATH: data.dbPath }));
   const form = await agent.get('/login');
   const login = await agent.post('/login').type('form').send({ _csrf: csrfFrom(form.text), email: 'demo@example.com', password });
   assert.equal(login.status, 303);
   const dashboard = await agent.get('/dashboard');
   assert.equal(dashboard.status, 200);
   // Signed in as the demo user: the latest seeded row is on their dashboard.
-  const newest = createTransactionsRepo(db).listTransactionsPage(demo.id, 1).rows[0]!;
+  const newest = allTransactionsOf(db, demo.id)[0]!;
   assert.match(dashboard.text, new RegExp(`datetime="${newest.occurredOn}"`));
   assert.match(dashboard.text, /Log out/);
 });

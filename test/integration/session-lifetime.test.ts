@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, mock, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { registerUser, TEST_PASSWORD, tokenFor } from '../helpers/app.ts';
+import { manualClock } from '../helpers/clock.ts';
 import { countRows, createSecurityContext, type SecurityContext } from '../helpers/security.ts';
 
 const MINUTE = 60_000;
@@ -28,12 +29,9 @@ function replay(ctx: SecurityContext, cookie: string, path = '/dashboard') {
 }
 
 describe('session lifetime', () => {
-  // express-session stamps cookie expiry with Date, so the whole app runs on a mocked Date moved by hand.
-  beforeEach(() => mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-03-01T09:00:00Z') }));
-  afterEach(() => mock.timers.reset());
-
+  // The store reckons expiry, and the app the absolute lifetime, on the injected clock: the test moves it.
   function context(env: Record<string, string>): SecurityContext {
-    return createSecurityContext({ env, clock: Object.assign(() => Date.now(), { advance: (ms: number) => mock.timers.tick(ms) }) });
+    return createSecurityContext({ env, clock: manualClock(Date.parse('2026-03-01T09:00:00Z')) });
   }
 
   test('an idle session cannot be replayed after the idle timeout', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
-import type { NewTransaction } from '../../src/db/repos/transactions.ts';
+import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
 import { createTestContext, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, olderLinkFrom, rowIdsFrom, usd, userIdOf } from '../helpers/bookkeeping.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { commonPasswords, isCommonPassword } from '../../src/services/common-passwords.ts';
-import { COMMON_PASSWORD_MESSAGE, passwordProblem } from '../../src/services/passwords.ts';
+import { commonPasswords, isCommonPassword, newPasswordProblem as passwordProblem } from '../../src/services/passwords.ts';
+import { COMMON_PASSWORD_MESSAGE, PASSWORD_MESSAGES } from '../../src/web/messages.ts';
 
 test('the list holds at least 10,000 passwords and is built once', () => {
   const list = commonPasswords();
@@ -21,13 +21,15 @@ test('a long personal phrase is not common', () => {
   }
 });
 
-test('passwordProblem refuses common passwords of a valid length with the clear message', () => {
-  assert.equal(passwordProblem('password1'), COMMON_PASSWORD_MESSAGE);
-  assert.equal(passwordProblem('baseball1'), COMMON_PASSWORD_MESSAGE);
+test('common passwords of a valid length are refused, with the clear message', () => {
+  assert.equal(passwordProblem('password1'), 'common');
+  assert.equal(passwordProblem('baseball1'), 'common');
   assert.equal(passwordProblem('correct horse battery'), undefined);
+  assert.equal(PASSWORD_MESSAGES.common, COMMON_PASSWORD_MESSAGE);
   assert.match(COMMON_PASSWORD_MESSAGE, /common passwords/);
 });
 
-test('short passwords still get the length message first', () => {
-  assert.match(passwordProblem('123456') ?? '', /at least 8 characters/);
+test('short passwords still get the length problem first', () => {
+  assert.equal(passwordProblem('123456'), 'too-short');
+  assert.match(PASSWORD_MESSAGES['too-short'], /at least 8 characters/);
 });

@@ -18,9 +18,21 @@ test('with no environment the app runs on 127.0.0.1:3000 with ./data/finance.sql
 });
 
 test('empty values count as unset, as they do in a copied .env.example', () => {
-  const config = loadConfig({ PORT: '', DATABASE_PATH: '', SESSION_SECRET: '' }, '/srv/app');
+  const config = loadConfig({ PORT: '', DATABASE_PATH: '', SESSION_SECRET: '', TIME_ZONE: '' }, '/srv/app');
   assert.equal(config.port, 3000);
-  assert.equal(config.sessionSecret, undefined);
+  assert.equal(config.timeZone, Intl.DateTimeFormat().resolvedOptions().timeZone, "the server's own zone");
+  assert.ok(!('sessionSecret' in config), 'the config holds no secret: resolveSessionSecret is its one source');
+});
+
+test('days begin and end in TIME_ZONE, an IANA zone; an unknown one is refused', () => {
+  assert.equal(loadConfig({ TIME_ZONE: 'Europe/Kyiv' }).timeZone, 'Europe/Kyiv');
+  assert.throws(() => loadConfig({ TIME_ZONE: 'Middle/Earth' }), /TIME_ZONE: "Middle\/Earth" is not an IANA time zone/);
+});
+
+test('the shutdown grace period is whole seconds from 0 to 600, 10 by default', () => {
+  assert.equal(loadConfig({}).shutdownGraceMs, 10_000);
+  assert.equal(loadConfig({ SHUTDOWN_GRACE_SECONDS: '0' }).shutdownGraceMs, 0);
+  assert.throws(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '601' }), /SHUTDOWN_GRACE_SECONDS/);
 });
 
 test('invalid settings stop start-up with a message naming each one', () => {
@@ -47,13 +59,13 @@ test('without SESSION_SECRET a random secret is generated once, kept with mode 0
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-config-'));
   try {
     const config = loadConfig({ DATABASE_PATH: path.join(dir, 'data', 'x.sqlite') });
-    const first = resolveSessionSecret(config);
+    const first = resolveSessionSecret({}, config);
     assert.equal(first.generated, true);
     assert.ok(first.secret.length >= 64);
     const file = path.join(dir, 'data', 'session-secret');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(readFileSync(file, 'utf8').trim(), first.secret);
-    const second = resolveSessionSecret(config);
+    const second = resolveSessionSecret({}, config);
     assert.deepEqual([second.generated, second.secret], [false, first.secret]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -61,6 +73,7 @@ test('without SESSION_SECRET a random secret is generated once, kept with mode 0
 });
 
 test('a configured SESSION_SECRET is used as given and nothing is written', () => {
-  const config = loadConfig({ SESSION_SECRET: 's'.repeat(40), DATABASE_PATH: '/nonexistent/dir/x.sqlite' });
-  assert.deepEqual(resolveSessionSecret(config), { secret: 's'.repeat(40), generated: false });
+  const env = { SESSION_SECRET: 's'.repeat(40), DATABASE_PATH: '/nonexistent/dir/x.sqlite' };
+  assert.deepEqual(resolveSessionSecret(env, loadConfig(env)), { secret: 's'.repeat(40), generated: false });
+  assert.throws(() => resolveSessionSecret({ SESSION_SECRET: 'short' }, loadConfig({})), /SESSION_SECRET: must be at least 32 characters/);
 });

@@ -1,17 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseCsvAmount } from '../../src/services/csv-amount.ts';
-import { neutraliseCsvCell, restoreCsvCell } from '../../src/services/csv-cells.ts';
-import { parseCsvDate } from '../../src/services/csv-date.ts';
-import { centsToDecimalString, MAX_AMOUNT_CENTS } from '../../src/services/money.ts';
 import {
-  checkCsvRecord,
+  createRecordChecker,
   guessColumns,
   LEDGERLY_EXPORT_MAPPING,
+  neutraliseCsvCell,
+  parseCsvDate,
+  restoreCsvCell,
   sniffCsvDelimiter,
+  type CsvField,
   type ImportMapping,
-} from '../../src/services/csv-import.ts';
+  type RowCheck,
+} from '../../src/domain/imports.ts';
+import { describeRowProblems } from '../../src/web/messages.ts';
+
+/** Checks one record against a mapping. */
+function checkCsvRecord(fields: readonly CsvField[], line: number, mapping: ImportMapping): RowCheck {
+  return createRecordChecker(mapping)(fields, line);
+}
+
+/** The reason a refused row is listed with on the result page. */
+function reasonOf(result: RowCheck): string {
+  assert.equal(result.ok, false, 'the row is refused');
+  return result.ok ? '' : describeRowProblems(result.problems);
+}
 
 describe('formula neutralisation', () => {
   for (const trigger of ['=', '+', '-', '@', '\t', '\r']) {
@@ -46,64 +59,12 @@ describe('formula neutralisation', () => {
   });
 });
 
-describe('parseCsvAmount', () => {
-  const accepted: [string, 'dot' | 'comma', number, boolean][] = [
-    ['1234.50', 'dot', 123450, false],
-    ['1,234.50', 'dot', 123450, false],
-    ['-12.5', 'dot', 1250, true],
-    ['+7', 'dot', 700, false],
-    ['.75', 'dot', 75, false],
-    ['1234,50', 'comma', 123450, false],
-    ['1.234,50', 'comma', 123450, false],
-    ['1 234,5', 'comma', 123450, false],
-    ['-0,01', 'comma', 1, true],
-    ['1000000000.00', 'dot', MAX_AMOUNT_CENTS, false],
-  ];
-  for (const [input, separator, cents, negative] of accepted) {
-    test(`reads ${JSON.stringify(input)} with a ${separator} as ${negative ? '-' : ''}${cents} cents`, () => {
-      assert.deepEqual(parseCsvAmount(input, separator), { ok: true, value: { cents, negative } });
-    });
-  }
-
-  const rejected: [string, 'dot' | 'comma', RegExp][] = [
-    ['1.005', 'dot', /more than two decimal places/],
-    ['1,005', 'comma', /more than two decimal places/],
-    ['', 'dot', /empty/],
-    ['   ', 'dot', /empty/],
-    ['0.00', 'dot', /zero/],
-    ['=1+2', 'dot', /not a number/],
-    ['12.', 'dot', /no cents/],
-    ['1.234,50', 'dot', /not a number/],
-    ['$12', 'dot', /not a number/],
-    ['1e3', 'dot', /not a number/],
-    ['1000000000.01', 'dot', /larger than/],
-    ['99999999999999999999', 'dot', /larger than/],
-  ];
-  for (const [input, separator, message] of rejected) {
-    test(`refuses ${JSON.stringify(input)} with a ${separator} and says why`, () => {
-      const result = parseCsvAmount(input, separator);
-      assert.equal(result.ok, false);
-      if (!result.ok) assert.match(result.error, message);
-    });
-  }
-
-  test('every amount the export writes parses back to the same cents', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
-        assert.deepEqual(parseCsvAmount(centsToDecimalString(cents), 'dot'), { ok: true, value: { cents, negative: false } });
-        const comma = centsToDecimalString(cents).replace('.', ',');
-        assert.deepEqual(parseCsvAmount(`-${comma}`, 'comma'), { ok: true, value: { cents, negative: true } });
-      }),
-    );
-  });
-});
-
 describe('parseCsvDate', () => {
   test('reads each supported layout into the same day', () => {
-    assert.deepEqual(parseCsvDate('2026-03-14', 'YYYY-MM-DD'), { ok: true, value: '2026-03-14' });
-    assert.deepEqual(parseCsvDate('14/03/2026', 'DD/MM/YYYY'), { ok: true, value: '2026-03-14' });
-    assert.deepEqual(parseCsvDate('03/14/2026', 'MM/DD/YYYY'), { ok: true, value: '2026-03-14' });
-    assert.deepEqual(parseCsvDate('14.3.2026', 'DD.MM.YYYY'), { ok: true, value: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('2026-03-14', 'YYYY-MM-DD'), { ok: true, day: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('14/03/2026', 'DD/MM/YYYY'), { ok: true, day: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('03/14/2026', 'MM/DD/YYYY'), { ok: true, day: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('14.3.2026', 'DD.MM.YYYY'), { ok: true, day: '2026-03-14' });
   });
 
   test('refuses impossible days, other layouts and empty cells', () => {
@@ -155,31 +116,49 @@ describe('checkCsvRecord', () => {
     assert.ok(expense.ok);
     assert.equal(expense.row.type, 'expense');
     assert.equal(expense.row.amountCents, 1250);
-    assert.deepEqual(income, { ok: false, reason: 'the amount is negative but the type says income' });
+    assert.equal(reasonOf(income), 'the amount is negative but the type says income');
   });
 
   test('every problem in a row is listed in one reason', () => {
-    const result = checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING);
-    assert.equal(result.ok, false);
-    if (!result.ok) {
-      assert.match(result.reason, /not a real day/);
-      assert.match(result.reason, /not income or expense/);
-      assert.match(result.reason, /more than two decimal places/);
-      assert.match(result.reason, /description is longer than 200/);
-    }
+    const reason = reasonOf(checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING));
+    assert.match(reason, /the date "2026-13-01" is not a real day/);
+    assert.match(reason, /not income or expense/);
+    assert.match(reason, /the amount "1.005" has more than two decimal places/);
+    assert.match(reason, /description is longer than 200/);
   });
 
   test('invalid UTF-8 in a mapped column is refused, not silently replaced', () => {
     const fields = cells('2026-01-02', 'expense', '', '1.00', '');
     fields[4] = Buffer.from([0x43, 0x61, 0x66, 0xe9]); // "Café" in Latin-1
-    const result = checkCsvRecord(fields, 9, LEDGERLY_EXPORT_MAPPING);
-    assert.equal(result.ok, false);
-    if (!result.ok) assert.match(result.reason, /column 5 has bytes that are not valid UTF-8/);
+    assert.match(reasonOf(checkCsvRecord(fields, 9, LEDGERLY_EXPORT_MAPPING)), /column 5 has bytes that are not valid UTF-8/);
   });
 
   test('a row with too few columns says how many it has and needs', () => {
     const result = checkCsvRecord(cells('2026-01-02', 'expense'), 3, LEDGERLY_EXPORT_MAPPING);
-    assert.deepEqual(result, { ok: false, reason: 'the row has 2 columns; the mapping needs 5' });
+    assert.equal(reasonOf(result), 'the row has 2 columns; the mapping needs 5');
+  });
+
+  test('category names follow the one name rule: spaces collapsed, NFC, and tabs or line breaks refused', () => {
+    const named = (name: string) => checkCsvRecord(cells('2026-01-02', 'expense', name, '1.00', ''), 2, LEDGERLY_EXPORT_MAPPING);
+    for (const [written, stored] of [
+      ['Eating  out', 'Eating out'],
+      ['  Eating\u00a0\u00a0out ', 'Eating out'],
+      ['Cafe\u0301', 'Caf\u00e9'],
+      ['', ''],
+    ]) {
+      const result = named(written!);
+      assert.ok(result.ok, JSON.stringify(written));
+      assert.equal(result.row.categoryName, stored, JSON.stringify(written));
+    }
+    assert.equal(reasonOf(named('Eating\tout')), 'the category name contains tabs, line breaks or other control characters');
+    assert.equal(reasonOf(named('Eating\nout')), 'the category name contains tabs, line breaks or other control characters');
+    assert.equal(reasonOf(named('x'.repeat(61))), 'the category name is longer than 60 characters');
+  });
+
+  test('the amount message names the decimal separator the mapping expects', () => {
+    const comma = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
+    assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'expense', '', '12.5.0', ''), 2, comma)), 'the amount "12.5.0" is not a number like 1234,50');
+    assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'expense', '', '', ''), 2, comma)), 'the amount is empty');
   });
 });
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { guessCsvDateFormat } from '../../src/services/csv-date.ts';
-import { DEFAULT_IMPORT_OPTIONS, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
+import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { mappingValuesFor, parseImportMapping } from '../../src/web/forms/import-mapping.ts';
 
 const exportForm = mappingValuesFor(LEDGERLY_EXPORT_MAPPING, DEFAULT_IMPORT_OPTIONS);

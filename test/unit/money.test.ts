@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
-  MAX_AMOUNT_CENTS,
   centsToDecimalString,
   createMoneyFormatter,
-  parseAmountToCents,
-} from '../../src/services/money.ts';
+  FORM_AMOUNT,
+  MAX_AMOUNT_CENTS,
+  parseAmount,
+  percentShare,
+  type AmountOptions,
+  type AmountProblem,
+} from '../../src/domain/money.ts';
 
-describe('parseAmountToCents', () => {
+const FILE_DOT: AmountOptions = { decimal: 'dot', sign: 'signed' };
+const FILE_COMMA: AmountOptions = { decimal: 'comma', sign: 'signed' };
+
+describe('one amount parser, as a form reads amounts (dot, no sign)', () => {
   const accepted: [string, number][] = [
     ['12', 1200],
     ['12.5', 1250],
@@ -23,46 +30,42 @@ describe('parseAmountToCents', () => {
   ];
   for (const [input, cents] of accepted) {
     test(`accepts ${JSON.stringify(input)} as ${cents} cents`, () => {
-      assert.deepEqual(parseAmountToCents(input), { ok: true, value: cents });
+      assert.deepEqual(parseAmount(input, FORM_AMOUNT), { ok: true, cents, negative: false });
     });
   }
 
-  const rejected: [unknown, RegExp][] = [
-    ['', /Enter an amount/],
-    ['   ', /Enter an amount/],
-    ['0', /greater than zero/],
-    ['0.00', /greater than zero/],
-    ['-5', /minus sign/],
-    ['-0.01', /minus sign/],
-    ['1.005', /two decimal places/],
-    ['12.', /digits after the decimal point/],
-    ['1e3', /in numbers/],
-    ['0x10', /in numbers/],
-    ['Infinity', /in numbers/],
-    ['NaN', /in numbers/],
-    ['abc', /in numbers/],
-    ['12abc', /in numbers/],
-    ['1,23.45', /in numbers/],
-    ['1,2345', /in numbers/],
-    ['+5', /in numbers/],
-    ['1 000', /in numbers/],
-    ['1000000000.01', /no larger than/],
-    ['99999999999999999999', /no larger than/],
-    [undefined, /Enter an amount/],
-    [['1', '2'], /Enter an amount/],
+  const rejected: [string, AmountProblem][] = [
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['0', 'zero'],
+    ['0.00', 'zero'],
+    ['-5', 'negative'],
+    ['-0.01', 'negative'],
+    ['1.005', 'too-many-decimals'],
+    ['12.', 'missing-cents'],
+    ['1e3', 'malformed'],
+    ['0x10', 'malformed'],
+    ['Infinity', 'malformed'],
+    ['NaN', 'malformed'],
+    ['abc', 'malformed'],
+    ['12abc', 'malformed'],
+    ['1,23.45', 'malformed'],
+    ['1,2345', 'malformed'],
+    ['+5', 'malformed'],
+    ['1 000', 'malformed'],
+    ['1000000000.01', 'too-large'],
+    ['99999999999999999999', 'too-large'],
   ];
-  for (const [input, message] of rejected) {
-    test(`rejects ${JSON.stringify(input)} with a message`, () => {
-      const result = parseAmountToCents(input);
-      assert.equal(result.ok, false);
-      if (!result.ok) assert.match(result.error, message);
+  for (const [input, problem] of rejected) {
+    test(`refuses ${JSON.stringify(input)}: ${problem}`, () => {
+      assert.deepEqual(parseAmount(input, FORM_AMOUNT), { ok: false, problem });
     });
   }
 
   test('every whole number of cents in range survives being written as a decimal and read back', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
-        assert.deepEqual(parseAmountToCents(centsToDecimalString(cents)), { ok: true, value: cents });
+        assert.deepEqual(parseAmount(centsToDecimalString(cents), FORM_AMOUNT), { ok: true, cents, negative: false });
       }),
     );
   });
@@ -71,23 +74,81 @@ describe('parseAmountToCents', () => {
     const money = createMoneyFormatter('en-US', 'USD');
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
-        assert.deepEqual(parseAmountToCents(money.formatCentsPlain(cents)), { ok: true, value: cents });
+        assert.deepEqual(parseAmount(money.formatCentsPlain(cents), FORM_AMOUNT), { ok: true, cents, negative: false });
       }),
     );
   });
 
   test('no random text ever throws, and anything accepted is a whole number of cents in range', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), (text) => {
-        const result = parseAmountToCents(text);
+      fc.property(fc.string({ maxLength: 40 }), fc.constantFrom(FORM_AMOUNT, FILE_DOT, FILE_COMMA), (text, options) => {
+        const result = parseAmount(text, options);
         if (result.ok) {
-          assert.ok(Number.isSafeInteger(result.value));
-          assert.ok(result.value >= 1 && result.value <= MAX_AMOUNT_CENTS);
-        } else {
-          assert.ok(result.error.length > 0);
+          assert.ok(Number.isSafeInteger(result.cents));
+          assert.ok(result.cents >= 1 && result.cents <= MAX_AMOUNT_CENTS);
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('one amount parser, as an imported file reads amounts (either separator, signed)', () => {
+  const accepted: [string, AmountOptions, number, boolean][] = [
+    ['1234.50', FILE_DOT, 123450, false],
+    ['1,234.50', FILE_DOT, 123450, false],
+    ['-12.5', FILE_DOT, 1250, true],
+    ['+7', FILE_DOT, 700, false],
+    ['.75', FILE_DOT, 75, false],
+    ['1234,50', FILE_COMMA, 123450, false],
+    ['1.234,50', FILE_COMMA, 123450, false],
+    ['1 234,5', FILE_COMMA, 123450, false],
+    ['1\u00a0234,50', FILE_COMMA, 123450, false],
+    ['-0,01', FILE_COMMA, 1, true],
+    ['1000000000.00', FILE_DOT, MAX_AMOUNT_CENTS, false],
+  ];
+  for (const [input, options, cents, negative] of accepted) {
+    test(`reads ${JSON.stringify(input)} with a ${options.decimal} as ${negative ? '-' : ''}${cents} cents`, () => {
+      assert.deepEqual(parseAmount(input, options), { ok: true, cents, negative });
+    });
+  }
+
+  const rejected: [string, AmountOptions, AmountProblem][] = [
+    ['1.005', FILE_DOT, 'too-many-decimals'],
+    ['1,005', FILE_COMMA, 'too-many-decimals'],
+    ['', FILE_DOT, 'empty'],
+    ['0.00', FILE_DOT, 'zero'],
+    ['=1+2', FILE_DOT, 'malformed'],
+    ['12.', FILE_DOT, 'missing-cents'],
+    ['1.234,50', FILE_DOT, 'malformed'],
+    ['1,234.50', FILE_COMMA, 'malformed'],
+    ['$12', FILE_DOT, 'malformed'],
+    ['1e3', FILE_DOT, 'malformed'],
+    ['1000000000.01', FILE_DOT, 'too-large'],
+  ];
+  for (const [input, options, problem] of rejected) {
+    test(`refuses ${JSON.stringify(input)} with a ${options.decimal}: ${problem}`, () => {
+      assert.deepEqual(parseAmount(input, options), { ok: false, problem });
+    });
+  }
+
+  test('every amount the export writes parses back to the same cents, and a comma file with a minus too', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
+        assert.deepEqual(parseAmount(centsToDecimalString(cents), FILE_DOT), { ok: true, cents, negative: false });
+        const comma = centsToDecimalString(cents).replace('.', ',');
+        assert.deepEqual(parseAmount(`-${comma}`, FILE_COMMA), { ok: true, cents, negative: true });
+      }),
+    );
+  });
+
+  test('a form and a dot file agree on every unsigned amount', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (text) => {
+        if (text.trim().startsWith('-') || text.trim().startsWith('+')) return;
+        assert.deepEqual(parseAmount(text, FORM_AMOUNT), parseAmount(text, FILE_DOT));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
@@ -108,8 +169,14 @@ describe('formatting money', () => {
   });
 
   test('large balances beyond float precision are formatted exactly', () => {
-    // 2^53 + 1 cents cannot be represented after dividing by 100 as a float; the string path keeps it exact.
+    // 2^53 - 1 cents cannot survive a division by 100 as a float; the string path keeps it exact.
     const money = createMoneyFormatter('en-US', 'USD');
     assert.equal(money.formatCents(9_007_199_254_740_991), '$90,071,992,547,409.91');
+  });
+
+  test('shares are whole percentages and zero when there is nothing to share', () => {
+    assert.equal(percentShare(1, 3), 33);
+    assert.equal(percentShare(2, 3), 67);
+    assert.equal(percentShare(5, 0), 0);
   });
 });

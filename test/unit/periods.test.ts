@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { adjacentPeriods, parsePeriod, percentShare, periodLabel, periodMonths, periodParam } from '../../src/services/periods.ts';
+import { adjacentPeriods, parsePeriod, periodDays, periodMonths, periodParam } from '../../src/domain/periods.ts';
+import { periodLabel } from '../../src/web/pages/dashboard-page.ts';
 
 describe('periods', () => {
   test('no period, or an unreadable one, means the month containing today', () => {
@@ -37,9 +38,9 @@ describe('periods', () => {
     assert.equal(periodLabel({ kind: 'all' }), 'All time');
   });
 
-  test('shares are whole percentages and zero when there is nothing to share', () => {
-    assert.equal(percentShare(1, 3), 33);
-    assert.equal(percentShare(2, 3), 67);
-    assert.equal(percentShare(5, 0), 0);
+  test('a period spans its first to its last day, leap years included; all time has no bounds', () => {
+    assert.deepEqual(periodDays({ kind: 'month', month: '2024-02' }), { from: '2024-02-01', to: '2024-02-29' });
+    assert.deepEqual(periodDays({ kind: 'year', year: '2026' }), { from: '2026-01-01', to: '2026-12-31' });
+    assert.equal(periodDays({ kind: 'all' }), undefined);
   });
 });

@@ -21,7 +21,7 @@ function tempDb(t: { after(fn: () => void): void }): { db: Db; file: string } {
 }
 
 function storeOn(db: Db, prefix: string, clock: { now: number }, windowMs = 60_000): SqliteRateLimitStore {
-  const store = new SqliteRateLimitStore(db, prefix, () => clock.now);
+  const store = new SqliteRateLimitStore(db, prefix, { now: () => clock.now });
   store.init({ windowMs } as Options);
   return store;
 }

@@ -9,24 +9,28 @@ function setUp() {
   const db = openDatabase(':memory:');
   migrate(db);
   let now = 1_000_000;
-  const store = new SqliteSessionStore(db, () => now);
-  const data = (expiresAt: number) => ({ cookie: { expires: new Date(expiresAt) } }) as unknown as session.SessionData;
+  const store = new SqliteSessionStore(db, { now: () => now });
+  // express-session passes the cookie's max age along; the store counts it from its own clock.
+  const data = (maxAgeMs: number) => ({ cookie: { originalMaxAge: maxAgeMs, expires: new Date(0) } }) as unknown as session.SessionData;
   const storedExpiry = () => (db.prepare('SELECT expires_at AS e FROM sessions').get() as { e: number }).e;
   return { db, store, data, storedExpiry, advance: (ms: number) => (now += ms) };
 }
 
-test('a touch within a minute of the stored expiry writes nothing; a later one moves the expiry', () => {
-  const { store, data, storedExpiry } = setUp();
-  store.set('sid-1', data(5_000_000));
-  store.touch('sid-1', data(5_030_000));
+test('the expiry is the clock plus the max age; a touch within a minute writes nothing, a later one moves it', () => {
+  const { store, data, storedExpiry, advance } = setUp();
+  store.set('sid-1', data(4_000_000));
+  assert.equal(storedExpiry(), 5_000_000, 'the Date express-session stamped into the cookie is not used');
+  advance(30_000);
+  store.touch('sid-1', data(4_000_000));
   assert.equal(storedExpiry(), 5_000_000, 'a page view 30 s later does not rewrite the row');
-  store.touch('sid-1', data(5_061_000));
+  advance(31_000);
+  store.touch('sid-1', data(4_000_000));
   assert.equal(storedExpiry(), 5_061_000);
 });
 
 test('an expired session is never returned, and pruning removes it', () => {
   const { store, data, advance, db } = setUp();
-  store.set('sid-1', data(1_060_000));
+  store.set('sid-1', data(60_000));
   let found: session.SessionData | null | undefined;
   store.get('sid-1', (_err, s) => (found = s));
   assert.ok(found);

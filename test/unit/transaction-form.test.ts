@@ -1,45 +1,68 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Category } from '../../src/db/repos/categories.ts';
 import { parseTransactionForm, transactionFormValuesFrom } from '../../src/web/forms/transaction-form.ts';
 
-const categories: Category[] = [
-  { id: 1, kind: 'income', name: 'Salary' },
-  { id: 2, kind: 'expense', name: 'Groceries' },
-];
 const base = { type: 'expense', amount: '12.30', date: '2026-03-04', description: ' Bread ' };
+const TODAY = '2026-03-05';
 
-describe('transaction form with categories', () => {
-  test('no category, or one of the same type from the user’s list, is accepted', () => {
-    const none = parseTransactionForm({ ...base, category: '' }, '2026-03-05', categories);
-    assert.ok(none.ok);
-    assert.equal(none.value.categoryId, null);
-    const missingField = parseTransactionForm(base, '2026-03-05', categories);
-    assert.ok(missingField.ok && missingField.value.categoryId === null);
-    const chosen = parseTransactionForm({ ...base, category: '2' }, '2026-03-05', categories);
+describe('the transaction form', () => {
+  test('a full form becomes a transaction draft: cents from the text, the description trimmed', () => {
+    const chosen = parseTransactionForm({ ...base, category: '2' }, TODAY);
     assert.ok(chosen.ok);
     assert.deepEqual(chosen.value, { type: 'expense', amountCents: 1230, occurredOn: '2026-03-04', description: 'Bread', categoryId: 2 });
   });
 
-  test('a category of the other type, an unknown id or a repeated field is a message on the category field', () => {
-    for (const category of ['1', '3', '2abc', ['2', '2']]) {
-      const result = parseTransactionForm({ ...base, category }, '2026-03-05', categories);
+  test('no category, or no category field at all, means none; an empty date means today', () => {
+    const none = parseTransactionForm({ ...base, category: '' }, TODAY);
+    assert.ok(none.ok && none.value.categoryId === null);
+    const missingField = parseTransactionForm({ ...base, date: '' }, TODAY);
+    assert.ok(missingField.ok && missingField.value.categoryId === null);
+    assert.ok(missingField.ok && missingField.value.occurredOn === TODAY);
+  });
+
+  test('a category that is not an id, or a repeated field, is a message on the category field only', () => {
+    for (const category of ['2abc', '0', '-1', '99999999999999999', ['2', '2']]) {
+      const result = parseTransactionForm({ ...base, category }, TODAY);
       assert.equal(result.ok, false, String(category));
       if (!result.ok) assert.deepEqual(Object.keys(result.errors), ['category'], String(category));
     }
   });
 
-  test('with an invalid type only the type is reported, not the category as well', () => {
-    const result = parseTransactionForm({ ...base, type: 'transfer', category: '2' }, '2026-03-05', categories);
-    assert.ok(!result.ok && result.errors.type && !result.errors.category);
+  test('every field with a problem gets its own message, and the typed values come back unchanged', () => {
+    const body = { type: 'transfer', amount: '12.345', date: '2026-02-30', description: 'x'.repeat(201), category: 'abc' };
+    const result = parseTransactionForm(body, TODAY);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.errors, {
+      type: 'Choose Income or Expense.',
+      amount: 'Use at most two decimal places.',
+      date: 'Enter a real calendar date between 1900 and 2999.',
+      description: 'Keep the description to 200 characters or fewer.',
+      category: 'Choose one of your categories, or none.',
+    });
+    assert.deepEqual(result.values, body);
+  });
+
+  test('amounts are read with the one amount parser and its form messages', () => {
+    const message = (amount: unknown) => {
+      const result = parseTransactionForm({ ...base, amount }, TODAY);
+      return result.ok ? undefined : result.errors.amount;
+    };
+    assert.equal(message('1,234.56'), undefined);
+    assert.equal(message(''), 'Enter an amount.');
+    assert.equal(message(['1', '2']), 'Enter an amount.');
+    assert.equal(message('-5'), 'Enter the amount without a minus sign; choose Expense for money going out.');
+    assert.equal(message('1e3'), 'Enter an amount in numbers, like 12.50 or 1,234.56.');
+    assert.equal(message('0'), 'Enter an amount greater than zero.');
+    assert.equal(message('12.'), 'Enter digits after the decimal point, or leave it out.');
+    assert.equal(message('1000000000.01'), 'Enter an amount no larger than 1,000,000,000.00.');
   });
 
   test('an existing transaction fills the form as the user would type it and parses back to itself', () => {
     const tx = { type: 'income' as const, amountCents: 123456, occurredOn: '2026-01-31', description: 'Pay', categoryId: 1 };
     const values = transactionFormValuesFrom(tx);
     assert.deepEqual(values, { type: 'income', amount: '1234.56', date: '2026-01-31', description: 'Pay', category: '1' });
-    const parsed = parseTransactionForm(values, '2026-03-05', categories);
+    const parsed = parseTransactionForm(values, TODAY);
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.value, { type: 'income', amountCents: 123456, occurredOn: '2026-01-31', description: 'Pay', categoryId: 1 });
+    assert.deepEqual(parsed.value, tx);
   });
 });

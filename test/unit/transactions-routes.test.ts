@@ -1,13 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { editReturnPath, formatCursor, listUrl, parseCursor, parseSelectedIds } from '../../src/web/routes/transactions.routes.ts';
+import { formatCursor } from '../../src/domain/transactions.ts';
+import { editReturnPath, parseBulkForm, parseSelectedIds } from '../../src/web/forms/bulk-form.ts';
+import { listUrl, parseCursor } from '../../src/web/forms/transaction-filter.ts';
 
-describe('transactions route helpers', () => {
+describe('transactions page helpers', () => {
   test('selected ids keep well-formed positive ids once each and drop everything else', () => {
     assert.deepEqual(parseSelectedIds(['3', '1', '3', '0', '-2', 'x', '9007199254740993', '  4', '5']), [3, 1, 5]);
     assert.deepEqual(parseSelectedIds('7'), [7]);
     assert.deepEqual(parseSelectedIds(undefined), []);
     assert.deepEqual(parseSelectedIds({ a: '1' }), []);
+  });
+
+  test('a bulk form says what it asks for, or what is missing, and never returns to another site', () => {
+    assert.deepEqual(parseBulkForm({ ids: ['1', '2'], action: 'delete', back: '/transactions?q=tea' }), { action: 'delete', ids: [1, 2], back: '/transactions?q=tea' });
+    assert.deepEqual(parseBulkForm({ ids: '1', action: 'set-category', category: 'none' }), { action: 'set-category', ids: [1], back: '/transactions', categoryId: null });
+    assert.deepEqual(parseBulkForm({ ids: '1', action: 'set-category', category: '12', back: '//evil.example' }), {
+      action: 'set-category',
+      ids: [1],
+      back: '/transactions',
+      categoryId: 12,
+    });
+    assert.deepEqual(parseBulkForm({ action: 'delete' }), { action: 'invalid', ids: [], back: '/transactions', problem: 'no-rows' });
+    assert.deepEqual(parseBulkForm({ ids: '1', action: 'set-category', category: 'x' }), { action: 'invalid', ids: [1], back: '/transactions', problem: 'no-category' });
+    assert.deepEqual(parseBulkForm({ ids: '1', action: ['delete', 'delete'] }), { action: 'invalid', ids: [1], back: '/transactions', problem: 'no-action' });
+    assert.equal(parseBulkForm({ ids: Array.from({ length: 150 }, (_, i) => String(i + 1)), action: 'delete' }).ids.length, 100);
   });
 
   test('a cursor written into a link reads back the same', () => {

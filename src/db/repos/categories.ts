@@ -1,51 +1,40 @@
+import { categoryNameKey, type Category, type CategoryKind, type CategoryWithCount } from '../../domain/categories.ts';
 import type { Db } from '../open.ts';
-import type { TransactionType } from './transactions.ts';
 
-/** Categories share the two transaction types: an income category only goes on income. */
-export type CategoryKind = TransactionType;
-
-/** A user's category. */
-export interface Category {
-  readonly id: number;
-  readonly kind: CategoryKind;
-  readonly name: string;
-}
-
-/** A category with how many of the user's transactions carry it. */
-export interface CategoryWithCount extends Category {
-  readonly transactionCount: number;
-}
-
-/** Raised when the user already has a category of that kind with that name (case-insensitively). */
+/** Raised when the user already has a category of that kind with that name (by the case-free key). */
 export class CategoryNameTakenError extends Error {
   override name = 'CategoryNameTakenError';
 }
-
-/** Longest category name the schema accepts. */
-export const MAX_CATEGORY_NAME_CHARS = 60;
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-/** Prepared statements on categories; every one takes the owner's user id. */
+/**
+ * Prepared statements on categories; every one takes the owner's user id. Names arrive already normalised by
+ * domain/categories.ts; the repo stores their case-free key beside them, under a unique index.
+ */
 export function createCategoriesRepo(db: Db) {
   const list = db.prepare<[number], Category>(
-    `SELECT id, kind, name FROM categories WHERE user_id = ? ORDER BY kind DESC, name COLLATE NOCASE, id`,
+    `SELECT id, kind, name FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
   );
   // Counts come from monthly_totals (kept exact by triggers), so the page never scans a user's history.
-  const listWithCounts = db.prepare<[number, number], Category & { transactionCount: number }>(
+  const listWithCounts = db.prepare<[number, number], CategoryWithCount>(
     `SELECT c.id, c.kind, c.name,
             coalesce((SELECT sum(m.tx_count) FROM monthly_totals m
                        WHERE m.user_id = ? AND m.category_key = c.id), 0) AS transactionCount
-       FROM categories c WHERE c.user_id = ? ORDER BY c.kind DESC, c.name COLLATE NOCASE, c.id`,
+       FROM categories c WHERE c.user_id = ? ORDER BY c.kind DESC, c.name_key, c.id`,
   );
   const byId = db.prepare<[number, number], Category>('SELECT id, kind, name FROM categories WHERE user_id = ? AND id = ?');
-  const byName = db.prepare<[number, string, string], Category>(
-    'SELECT id, kind, name FROM categories WHERE user_id = ? AND kind = ? AND name = ? COLLATE NOCASE',
+  const byKey = db.prepare<[number, string, string], Category>(
+    'SELECT id, kind, name FROM categories WHERE user_id = ? AND kind = ? AND name_key = ?',
   );
-  const insert = db.prepare<[number, string, string]>('INSERT INTO categories (user_id, kind, name) VALUES (?, ?, ?)');
-  const rename = db.prepare<[string, number, number]>('UPDATE categories SET name = ? WHERE user_id = ? AND id = ?');
+  const insert = db.prepare<[number, string, string, string]>(
+    'INSERT INTO categories (user_id, kind, name, name_key) VALUES (?, ?, ?, ?)',
+  );
+  const rename = db.prepare<[string, string, number, number]>(
+    'UPDATE categories SET name = ?, name_key = ? WHERE user_id = ? AND id = ?',
+  );
   const remove = db.prepare<[number, number]>('DELETE FROM categories WHERE user_id = ? AND id = ?');
   const countUses = db.prepare<[number, number], { n: number | null }>(
     'SELECT sum(tx_count) AS n FROM monthly_totals WHERE user_id = ? AND category_key = ?',
@@ -67,16 +56,15 @@ export function createCategoriesRepo(db: Db) {
       return byId.get(userId, id);
     },
 
-    /** The user's category of this kind with this name, compared case-insensitively. */
+    /** The user's category of this kind whose name is the same as this normalised name, ignoring case. */
     findCategoryByName(userId: number, kind: CategoryKind, name: string): Category | undefined {
-      return byName.get(userId, kind, name.trim());
+      return byKey.get(userId, kind, categoryNameKey(name));
     },
 
-    /** Creates a category; throws CategoryNameTakenError when the name is taken for that kind. */
+    /** Creates a category under a normalised name; throws CategoryNameTakenError when the name is taken for that kind. */
     createCategory(userId: number, kind: CategoryKind, name: string): Category {
-      const trimmed = name.trim();
       try {
-        return { id: Number(insert.run(userId, kind, trimmed).lastInsertRowid), kind, name: trimmed };
+        return { id: Number(insert.run(userId, kind, name, categoryNameKey(name)).lastInsertRowid), kind, name };
       } catch (err) {
         if (isUniqueViolation(err)) throw new CategoryNameTakenError('category name taken');
         throw err;
@@ -86,7 +74,7 @@ export function createCategoriesRepo(db: Db) {
     /** Renames the user's category; false when there is no such category of theirs; throws CategoryNameTakenError. */
     renameOwnedCategory(userId: number, id: number, name: string): boolean {
       try {
-        return rename.run(name.trim(), userId, id).changes === 1;
+        return rename.run(name, categoryNameKey(name), userId, id).changes === 1;
       } catch (err) {
         if (isUniqueViolation(err)) throw new CategoryNameTakenError('category name taken');
         throw err;

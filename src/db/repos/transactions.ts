@@ -1,77 +1,17 @@
 import type { Statement } from 'better-sqlite3';
+import { ALL_MONTHS, splitRangeIntoMonths, type MonthRange } from '../../domain/calendar.ts';
+import type {
+  FilteredTotals,
+  NewTransaction,
+  Page,
+  PageCursor,
+  Totals,
+  Transaction,
+  TransactionFilter,
+  TransactionType,
+  TransactionWithCategory,
+} from '../../domain/transactions.ts';
 import type { Db } from '../open.ts';
-
-export type TransactionType = 'income' | 'expense';
-
-/**
- * Which of a user's transactions a list, total or export covers; every field is optional and they combine with AND.
- * Dates are inclusive; `categoryId: 'none'` means uncategorised; `search` matches part of the description.
- */
-export interface TransactionFilter {
-  readonly fromOn?: string;
-  readonly toOn?: string;
-  readonly type?: TransactionType;
-  readonly categoryId?: number | 'none';
-  readonly search?: string;
-}
-
-/** A transaction with its category's name (null when uncategorised), for lists and exports. */
-export interface TransactionWithCategory extends Transaction {
-  readonly categoryName: string | null;
-}
-
-/** Income, expenses, net and row count of a filtered set, in cents. */
-export interface FilteredTotals {
-  readonly incomeCents: number;
-  readonly expenseCents: number;
-  readonly netCents: number;
-  readonly count: number;
-}
-
-/** Fields a user may change on one of their transactions. */
-export type TransactionChanges = Required<NewTransaction>;
-
-/** A transaction as the pages see it. */
-export interface Transaction {
-  readonly id: number;
-  readonly type: TransactionType;
-  readonly amountCents: number;
-  readonly occurredOn: string;
-  readonly description: string;
-  readonly categoryId: number | null;
-}
-
-/** What a user submits to record a transaction, already validated. */
-export interface NewTransaction {
-  readonly type: TransactionType;
-  readonly amountCents: number;
-  readonly occurredOn: string;
-  readonly description: string;
-  readonly categoryId?: number | null;
-}
-
-/** Position after the last row of a page, in newest-first order. */
-export interface PageCursor {
-  readonly occurredOn: string;
-  readonly id: number;
-}
-
-export interface TransactionPage {
-  readonly rows: Transaction[];
-  readonly next: PageCursor | null;
-}
-
-export interface FilteredTransactionPage {
-  readonly rows: TransactionWithCategory[];
-  readonly next: PageCursor | null;
-}
-
-/** Income, expenses and balance in cents. */
-export interface Totals {
-  readonly incomeCents: number;
-  readonly expenseCents: number;
-  readonly balanceCents: number;
-}
 
 interface TransactionRow {
   id: number;
@@ -82,13 +22,9 @@ interface TransactionRow {
   category_id: number | null;
 }
 
-/** The schema's CHECK on description length (characters); forms and imports report it before the database refuses. */
-export const MAX_DESCRIPTION_CHARS = 200;
-
 const COLUMNS = 'id, type, amount_cents, occurred_on, description, category_id';
 const JOINED_COLUMNS =
   't.id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name';
-const ALL_MONTHS = { from: '0000-00', to: '9999-99' };
 
 type SumRow = { type: TransactionType; cents: number; n: number };
 
@@ -141,60 +77,6 @@ function filterClause(userId: number, filter: TransactionFilter): { sql: string;
   return { sql: parts.join(' AND '), params, shape };
 }
 
-/** Last day of a YYYY-MM month as YYYY-MM-DD. */
-function lastDayOfMonth(month: string): string {
-  const [year, mon] = month.split('-').map(Number) as [number, number];
-  const day = new Date(Date.UTC(year, mon, 0)).getUTCDate();
-  return `${month}-${String(day).padStart(2, '0')}`;
-}
-
-/** The month after a YYYY-MM month. */
-function nextMonth(month: string): string {
-  const [year, mon] = month.split('-').map(Number) as [number, number];
-  return mon === 12 ? `${year + 1}-01` : `${year}-${String(mon + 1).padStart(2, '0')}`;
-}
-
-/** The month before a YYYY-MM month. */
-function previousMonth(month: string): string {
-  const [year, mon] = month.split('-').map(Number) as [number, number];
-  return mon === 1 ? `${year - 1}-12` : `${year}-${String(mon - 1).padStart(2, '0')}`;
-}
-
-/**
- * Splits a date range into whole months (read from monthly_totals) and at most two partial-month day ranges
- * (read from rows), so totals cost a few rows per month instead of one per transaction.
- */
-export function splitRangeIntoMonths(
-  fromOn: string | undefined,
-  toOn: string | undefined,
-): { months: { from: string; to: string } | null; dayRanges: { fromOn: string; toOn: string }[] } {
-  if (fromOn !== undefined && toOn !== undefined && fromOn > toOn) return { months: null, dayRanges: [] };
-  const dayRanges: { fromOn: string; toOn: string }[] = [];
-  let monthFrom = '0000-00';
-  let monthTo = '9999-99';
-  if (fromOn !== undefined) {
-    const month = fromOn.slice(0, 7);
-    if (fromOn.endsWith('-01')) monthFrom = month;
-    else {
-      const end = lastDayOfMonth(month);
-      dayRanges.push({ fromOn, toOn: toOn !== undefined && toOn < end ? toOn : end });
-      monthFrom = nextMonth(month);
-    }
-  }
-  if (toOn !== undefined) {
-    const month = toOn.slice(0, 7);
-    if (toOn === lastDayOfMonth(month)) monthTo = month;
-    else {
-      monthTo = previousMonth(month);
-      const start = `${month}-01`;
-      // When both ends fall in one month, the first range above already covers it.
-      if (fromOn === undefined || fromOn.slice(0, 7) !== month) dayRanges.push({ fromOn: start, toOn });
-      else if (fromOn.endsWith('-01')) dayRanges.push({ fromOn, toOn });
-    }
-  }
-  return { months: monthFrom <= monthTo ? { from: monthFrom, to: monthTo } : null, dayRanges };
-}
-
 function toTransaction(row: TransactionRow): Transaction {
   return {
     id: row.id,
@@ -206,23 +88,26 @@ function toTransaction(row: TransactionRow): Transaction {
   };
 }
 
+/** Rows per multi-row INSERT; 100 x 6 parameters stays far below SQLite's parameter limit. */
+const INSERT_BATCH_ROWS = 100;
+
 /** Prepared statements on transactions; every one takes the owner's user id. */
 export function createTransactionsRepo(db: Db) {
   const insert = db.prepare<[number, string, number, string, string, number | null]>(
     `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const firstPage = db.prepare<[number, number], TransactionRow>(
-    `SELECT ${COLUMNS} FROM transactions WHERE user_id = ?
-     ORDER BY occurred_on DESC, id DESC LIMIT ?`,
-  );
-  // Row-value comparison lets SQLite seek straight to the cursor in the (user_id, occurred_on, id) index.
-  const pageAfter = db.prepare<[number, string, number, number], TransactionRow>(
-    `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND (occurred_on, id) < (?, ?)
-     ORDER BY occurred_on DESC, id DESC LIMIT ?`,
+  // Many rows per statement: a 100,000-row import spends far less time crossing into SQLite this way.
+  const insertBatch = db.prepare<unknown[]>(
+    `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
+     VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
   );
   const byId = db.prepare<[number, number], TransactionRow>(
     `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ?`,
+  );
+  // Seeks the (user_id, occurred_on) prefix of the date index: one day's few rows.
+  const onDay = db.prepare<[number, string], { type: TransactionType; amount_cents: number; description: string }>(
+    'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
   const remove = db.prepare<[number, number]>('DELETE FROM transactions WHERE user_id = ? AND id = ?');
   const totals = db.prepare<[number], { income: number; expense: number }>(
@@ -230,12 +115,6 @@ export function createTransactionsRepo(db: Db) {
             coalesce(sum(CASE WHEN type = 'expense' THEN total_cents END), 0) AS expense
        FROM monthly_totals WHERE user_id = ?`,
   );
-  const rawTotals = db.prepare<[number], { income: number; expense: number }>(
-    `SELECT coalesce(sum(CASE WHEN type = 'income' THEN amount_cents END), 0) AS income,
-            coalesce(sum(CASE WHEN type = 'expense' THEN amount_cents END), 0) AS expense
-       FROM transactions WHERE user_id = ?`,
-  );
-
   const update = db.prepare<[string, number, string, string, number | null, number, number]>(
     `UPDATE transactions SET type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
       WHERE user_id = ? AND id = ?`,
@@ -244,26 +123,11 @@ export function createTransactionsRepo(db: Db) {
     `SELECT type, category_key, sum(total_cents) AS cents, sum(tx_count) AS n FROM monthly_totals
       WHERE user_id = ? AND month BETWEEN ? AND ? GROUP BY type, category_key`,
   );
-
   const setCategory = db.prepare<[number, number, number, string]>(
     'UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type = ?',
   );
   const clearCategory = db.prepare<[number, number]>(
     'UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ?',
-  );
-  const deleteMany = db.transaction((userId: number, ids: readonly number[]): number => {
-    let n = 0;
-    for (const id of new Set(ids)) n += remove.run(userId, id).changes;
-    return n;
-  });
-  const setCategoryMany = db.transaction(
-    (userId: number, ids: readonly number[], category: { id: number; kind: TransactionType } | null): number => {
-      let n = 0;
-      for (const id of new Set(ids)) {
-        n += (category ? setCategory.run(category.id, userId, id, category.kind) : clearCategory.run(userId, id)).changes;
-      }
-      return n;
-    },
   );
 
   // Filters combine freely, so statements are prepared per combination of set fields, once each, on first use.
@@ -277,16 +141,6 @@ export function createTransactionsRepo(db: Db) {
     return stmt as Statement<unknown[], Row>;
   }
 
-  function filteredRowsStatement(filter: TransactionFilter, userId: number, withCursor: boolean, withLimit: boolean) {
-    const where = filterClause(userId, filter);
-    const stmt = cached<TransactionWithCategoryRow>(`rows:${where.shape}:${withCursor}:${withLimit}`, () =>
-      `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
-        WHERE ${where.sql}${withCursor ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
-        ORDER BY t.occurred_on DESC, t.id DESC${withLimit ? ' LIMIT ?' : ''}`,
-    );
-    return { stmt, params: where.params };
-  }
-
   function sumRows(filter: TransactionFilter, userId: number): SumRow[] {
     const where = filterClause(userId, filter);
     return cached<SumRow>(`sum:${where.shape}`, () =>
@@ -295,7 +149,7 @@ export function createTransactionsRepo(db: Db) {
     ).all(...where.params);
   }
 
-  function sumMonths(filter: TransactionFilter, userId: number, months: { from: string; to: string }): SumRow[] {
+  function sumMonths(filter: TransactionFilter, userId: number, months: MonthRange): SumRow[] {
     const parts = ['user_id = ?', 'month BETWEEN ? AND ?'];
     const params: unknown[] = [userId, months.from, months.to];
     let shape = '';
@@ -319,124 +173,37 @@ export function createTransactionsRepo(db: Db) {
   return {
     /** Records a transaction for the user and returns its id. */
     createTransaction(userId: number, tx: NewTransaction): number {
-      const result = insert.run(userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId ?? null);
-      return Number(result.lastInsertRowid);
+      return Number(insert.run(userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId).lastInsertRowid);
     },
 
-    /** One page of the user's transactions, newest first (date, then id), starting after the cursor. */
-    listTransactionsPage(userId: number, limit: number, after?: PageCursor | null): TransactionPage {
-      const rows = (
-        after ? pageAfter.all(userId, after.occurredOn, after.id, limit + 1) : firstPage.all(userId, limit + 1)
-      ).map(toTransaction);
-      const hasMore = rows.length > limit;
-      if (hasMore) rows.length = limit;
-      const last = rows.at(-1);
-      return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
+    /** Records many transactions for the user in the order given (the caller holds the transaction); returns how many. */
+    insertTransactions(userId: number, rows: readonly NewTransaction[]): number {
+      const params: unknown[] = [];
+      let at = 0;
+      for (; at + INSERT_BATCH_ROWS <= rows.length; at += INSERT_BATCH_ROWS) {
+        params.length = 0;
+        for (let i = at; i < at + INSERT_BATCH_ROWS; i++) {
+          const row = rows[i]!;
+          params.push(userId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId);
+        }
+        insertBatch.run(...params);
+      }
+      for (; at < rows.length; at++) {
+        const row = rows[at]!;
+        insert.run(userId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId);
+      }
+      return rows.length;
+    },
+
+    /** Type, amount and description of each of the user's transactions on one day (for duplicate checks). */
+    listTransactionsOnDay(userId: number, day: string): { type: TransactionType; amountCents: number; description: string }[] {
+      return onDay.all(userId, day).map((r) => ({ type: r.type, amountCents: r.amount_cents, description: r.description }));
     },
 
     /** The user's transaction with this id, or undefined if it does not exist or belongs to someone else. */
     findOwnedTransaction(userId: number, id: number): Transaction | undefined {
       const row = byId.get(userId, id);
       return row && toTransaction(row);
-    },
-
-    /** Deletes the user's transaction; false when there was no such row of theirs. */
-    deleteOwnedTransaction(userId: number, id: number): boolean {
-      return remove.run(userId, id).changes === 1;
-    },
-
-    /** Replaces every field of the user's transaction; false when there was no such row of theirs. */
-    updateOwnedTransaction(userId: number, id: number, tx: NewTransaction): boolean {
-      return (
-        update.run(tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId ?? null, userId, id).changes === 1
-      );
-    },
-
-    /** One page of the user's transactions matching the filter, newest first, with category names. */
-    listFilteredTransactionsPage(
-      userId: number,
-      filter: TransactionFilter,
-      limit: number,
-      after?: PageCursor | null,
-    ): FilteredTransactionPage {
-      const { stmt, params } = filteredRowsStatement(filter, userId, Boolean(after), true);
-      const bound = after ? [...params, after.occurredOn, after.id, limit + 1] : [...params, limit + 1];
-      const rows = stmt.all(...bound).map(toTransactionWithCategory);
-      const hasMore = rows.length > limit;
-      if (hasMore) rows.length = limit;
-      const last = rows.at(-1);
-      return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
-    },
-
-    /** Every transaction of the user matching the filter, newest first, streamed one row at a time (for export). */
-    *iterateFilteredTransactions(userId: number, filter: TransactionFilter): IterableIterator<TransactionWithCategory> {
-      const { stmt, params } = filteredRowsStatement(filter, userId, false, false);
-      for (const row of stmt.iterate(...params)) yield toTransactionWithCategory(row);
-    },
-
-    /**
-     * Income, expenses, net and count for the filtered set. Without a text search, whole months come from
-     * monthly_totals and only the partial months at either end are summed from rows.
-     */
-    totalsForFilter(userId: number, filter: TransactionFilter): FilteredTotals {
-      const sums: SumRow[] = [];
-      if (filter.search !== undefined && filter.search !== '') sums.push(...sumRows(filter, userId));
-      else {
-        const split = splitRangeIntoMonths(filter.fromOn, filter.toOn);
-        if (split.months) sums.push(...sumMonths(filter, userId, split.months));
-        for (const range of split.dayRanges) {
-          sums.push(...sumRows({ ...filter, fromOn: range.fromOn, toOn: range.toOn }, userId));
-        }
-      }
-      let incomeCents = 0;
-      let expenseCents = 0;
-      let count = 0;
-      for (const row of sums) {
-        if (row.type === 'income') incomeCents += row.cents;
-        else expenseCents += row.cents;
-        count += row.n;
-      }
-      return { incomeCents, expenseCents, netCents: incomeCents - expenseCents, count };
-    },
-
-    /** The same totals summed over every matching raw row: the reference totalsForFilter is checked against. */
-    totalsForFilterFromRows(userId: number, filter: TransactionFilter): FilteredTotals {
-      let incomeCents = 0;
-      let expenseCents = 0;
-      let count = 0;
-      for (const row of sumRows(filter, userId)) {
-        if (row.type === 'income') incomeCents += row.cents;
-        else expenseCents += row.cents;
-        count += row.n;
-      }
-      return { incomeCents, expenseCents, netCents: incomeCents - expenseCents, count };
-    },
-
-    /** Per type and category key (0 = uncategorised) sums for whole months from..to (YYYY-MM), from monthly_totals. */
-    categoryTotalsForMonths(
-      userId: number,
-      months: { from: string; to: string } = ALL_MONTHS,
-    ): { type: TransactionType; categoryKey: number; cents: number; count: number }[] {
-      return monthRangeSums
-        .all(userId, months.from, months.to)
-        .map((r) => ({ type: r.type, categoryKey: r.category_key, cents: r.cents, count: r.n }));
-    },
-
-    /** Deletes those of the ids that belong to the user, in one transaction; returns how many were deleted. */
-    deleteOwnedTransactions(userId: number, ids: readonly number[]): number {
-      return deleteMany(userId, ids);
-    },
-
-    /**
-     * Sets the category (or none) on those of the ids that belong to the user and whose type matches the
-     * category's kind, in one transaction; returns how many rows changed.
-     */
-    setCategoryOnOwnedTransactions(
-      userId: number,
-      ids: readonly number[],
-      category: { id: number; kind: TransactionType } | null,
-    ): number {
-      return setCategoryMany(userId, ids, category);
     },
 
     /** The user's transactions among these ids (others' and missing ids are left out). */
@@ -449,15 +216,96 @@ export function createTransactionsRepo(db: Db) {
       return found;
     },
 
+    /** Deletes the user's transaction; false when there was no such row of theirs. */
+    deleteOwnedTransaction(userId: number, id: number): boolean {
+      return remove.run(userId, id).changes === 1;
+    },
+
+    /** Deletes those of the ids that belong to the user (the caller holds the transaction); returns how many went. */
+    deleteOwnedTransactions(userId: number, ids: readonly number[]): number {
+      let n = 0;
+      for (const id of new Set(ids)) n += remove.run(userId, id).changes;
+      return n;
+    },
+
+    /** Replaces every field of the user's transaction; false when there was no such row of theirs. */
+    updateOwnedTransaction(userId: number, id: number, tx: NewTransaction): boolean {
+      return update.run(tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, userId, id).changes === 1;
+    },
+
+    /**
+     * Sets the category (or none) on those of the ids that belong to the user and whose type matches the
+     * category's kind (the caller holds the transaction); returns how many rows changed.
+     */
+    setCategoryOnOwnedTransactions(
+      userId: number,
+      ids: readonly number[],
+      category: { id: number; kind: TransactionType } | null,
+    ): number {
+      let n = 0;
+      for (const id of new Set(ids)) {
+        n += (category ? setCategory.run(category.id, userId, id, category.kind) : clearCategory.run(userId, id)).changes;
+      }
+      return n;
+    },
+
+    /** One page of the user's transactions matching the filter, newest first, with category names. */
+    listFilteredTransactionsPage(
+      userId: number,
+      filter: TransactionFilter,
+      limit: number,
+      after?: PageCursor | null,
+    ): Page<TransactionWithCategory> {
+      const where = filterClause(userId, filter);
+      const stmt = cached<TransactionWithCategoryRow>(`rows:${where.shape}:${Boolean(after)}`, () =>
+        `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+          WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
+          ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
+      );
+      const bound = after ? [...where.params, after.occurredOn, after.id, limit + 1] : [...where.params, limit + 1];
+      const rows = stmt.all(...bound).map(toTransactionWithCategory);
+      const hasMore = rows.length > limit;
+      if (hasMore) rows.length = limit;
+      const last = rows.at(-1);
+      return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
+    },
+
+    /**
+     * Income, expenses, net and count for the filtered set. Without a text search, whole months come from
+     * monthly_totals and only the partial months at either end are summed from rows.
+     */
+    totalsForFilter(userId: number, filter: TransactionFilter): FilteredTotals {
+      const sums: SumRow[] = [];
+      if (filter.search !== undefined && filter.search !== '') sums.push(...sumRows(filter, userId));
+      else {
+        const split = splitRangeIntoMonths(filter.fromOn, filter.toOn);
+        if (split.months) sums.push(...sumMonths(filter, userId, split.months));
+        for (const range of split.dayRanges) sums.push(...sumRows({ ...filter, fromOn: range.fromOn, toOn: range.toOn }, userId));
+      }
+      let incomeCents = 0;
+      let expenseCents = 0;
+      let count = 0;
+      for (const row of sums) {
+        if (row.type === 'income') incomeCents += row.cents;
+        else expenseCents += row.cents;
+        count += row.n;
+      }
+      return { incomeCents, expenseCents, netCents: incomeCents - expenseCents, count };
+    },
+
+    /** Per type and category (null = uncategorised) sums for whole months, from monthly_totals. */
+    categoryTotalsForMonths(
+      userId: number,
+      months: MonthRange = ALL_MONTHS,
+    ): { type: TransactionType; categoryId: number | null; cents: number; count: number }[] {
+      return monthRangeSums
+        .all(userId, months.from, months.to)
+        .map((r) => ({ type: r.type, categoryId: r.category_key === 0 ? null : r.category_key, cents: r.cents, count: r.n }));
+    },
+
     /** All-time totals for the user, summed over the per-month totals. */
     totalsForUser(userId: number): Totals {
       const row = totals.get(userId) ?? { income: 0, expense: 0 };
-      return { incomeCents: row.income, expenseCents: row.expense, balanceCents: row.income - row.expense };
-    },
-
-    /** The same totals summed over every raw row: the reference the derived totals are checked against. */
-    totalsForUserFromRows(userId: number): Totals {
-      const row = rawTotals.get(userId) ?? { income: 0, expense: 0 };
       return { incomeCents: row.income, expenseCents: row.expense, balanceCents: row.income - row.expense };
     },
   };

@@ -1,24 +1,30 @@
-import type { DecimalSeparator } from '../../services/csv-amount.ts';
-import { CSV_DATE_FORMATS, type CsvDateFormat } from '../../services/csv-date.ts';
-import type { CsvDelimiter, ImportMapping, ImportWriteOptions } from '../../services/csv-import.ts';
-import { textField, type FieldErrors } from '../form-fields.ts';
+import { z } from 'zod';
+import { CSV_DATE_FORMATS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
+import { formText, typedValues, type FieldErrors } from '../form-fields.ts';
+
+const FIELDS = [
+  'delimiter',
+  'header',
+  'date',
+  'amount',
+  'type',
+  'category',
+  'description',
+  'dateFormat',
+  'decimal',
+  'unknownCategories',
+  'keepDuplicates',
+] as const;
 
 /** The mapping form as typed: raw strings, shown back as they were. */
-export interface ImportMappingValues {
-  delimiter: string;
-  header: string;
-  date: string;
-  amount: string;
-  type: string;
-  category: string;
-  description: string;
-  dateFormat: string;
-  decimal: string;
-  unknownCategories: string;
-  keepDuplicates: string;
-}
+export type ImportMappingValues = Record<(typeof FIELDS)[number], string>;
 
-const DELIMITER_NAMES: Record<string, CsvDelimiter> = { comma: ',', semicolon: ';', tab: '\t' };
+const DELIMITERS: Record<string, CsvDelimiter> = { comma: ',', semicolon: ';', tab: '\t' };
+
+/** The delimiter a form value names, if it names one. */
+export function delimiterNamed(name: unknown): CsvDelimiter | undefined {
+  return typeof name === 'string' && Object.hasOwn(DELIMITERS, name) ? DELIMITERS[name] : undefined;
+}
 
 /** Form name of a delimiter, for building the form's values from a mapping. */
 export function delimiterName(delimiter: CsvDelimiter): string {
@@ -26,7 +32,7 @@ export function delimiterName(delimiter: CsvDelimiter): string {
 }
 
 /** Form values that show a mapping and options. */
-export function mappingValuesFor(mapping: ImportMapping, options: ImportWriteOptions): ImportMappingValues {
+export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions): ImportMappingValues {
   const col = (c: number | null) => (c === null ? '' : String(c));
   return {
     delimiter: delimiterName(mapping.delimiter),
@@ -43,8 +49,35 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportWriteOpt
   };
 }
 
+const tick = formText('Tick the box or leave it empty.').pipe(
+  z.enum(['', '1'], { error: 'Tick the box or leave it empty.' }).transform((v) => v === '1'),
+);
+
+/** Everything but the column choices, which depend on the file. */
+const settingsSchema = z.object({
+  delimiter: formText('Choose comma, semicolon or tab.').pipe(
+    z.enum(['comma', 'semicolon', 'tab'], { error: 'Choose comma, semicolon or tab.' }).transform((name) => DELIMITERS[name]!),
+  ),
+  header: tick,
+  dateFormat: formText('Choose how the dates are written.').pipe(z.enum(CSV_DATE_FORMATS, { error: 'Choose how the dates are written.' })),
+  decimal: formText('Choose dot or comma.').pipe(z.enum(['dot', 'comma'], { error: 'Choose dot or comma.' })),
+  unknownCategories: formText('Choose what to do with categories you do not have yet.').pipe(
+    z.enum(['create', 'uncategorised'], { error: 'Choose what to do with categories you do not have yet.' }),
+  ),
+  keepDuplicates: tick,
+});
+
+type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description';
+const COLUMNS: { name: ColumnField; label: string; required: boolean }[] = [
+  { name: 'date', label: 'date', required: true },
+  { name: 'amount', label: 'amount', required: true },
+  { name: 'type', label: 'type', required: false },
+  { name: 'category', label: 'category', required: false },
+  { name: 'description', label: 'description', required: false },
+];
+
 export type ImportMappingResult =
-  | { ok: true; mapping: ImportMapping; options: ImportWriteOptions; values: ImportMappingValues }
+  | { ok: true; mapping: ImportMapping; options: ImportOptions; values: ImportMappingValues }
   | { ok: false; errors: FieldErrors; values: ImportMappingValues };
 
 /**
@@ -52,88 +85,54 @@ export type ImportMappingResult =
  * date and amount are required, every chosen column exists and no column is used twice.
  */
 export function parseImportMapping(body: unknown, columnCount: number): ImportMappingResult {
-  const read = (name: string) => textField(body, name) ?? '';
-  const values: ImportMappingValues = {
-    delimiter: read('delimiter'),
-    header: read('header'),
-    date: read('date'),
-    amount: read('amount'),
-    type: read('type'),
-    category: read('category'),
-    description: read('description'),
-    dateFormat: read('dateFormat'),
-    decimal: read('decimal'),
-    unknownCategories: read('unknownCategories'),
-    keepDuplicates: read('keepDuplicates'),
-  };
+  const values = typedValues(body, FIELDS);
   const errors: FieldErrors = {};
-  const delimiter = DELIMITER_NAMES[values.delimiter];
-  if (delimiter === undefined) errors.delimiter = 'Choose comma, semicolon or tab.';
+  const settings = settingsSchema.safeParse(body !== null && typeof body === 'object' ? body : {});
+  if (!settings.success) for (const issue of settings.error.issues) errors[String(issue.path[0])] ??= issue.message;
 
+  const column = z.string().regex(/^\d{1,3}$/).transform(Number).refine((n) => n < columnCount);
   const used = new Map<number, string>();
-  const column = (name: 'date' | 'amount' | 'type' | 'category' | 'description', label: string, required: boolean) => {
+  const chosen: Partial<Record<ColumnField, number | null>> = {};
+  for (const { name, label, required } of COLUMNS) {
     const raw = values[name];
     if (raw === '') {
       if (required) errors[name] = `Choose the column that holds the ${label}.`;
-      return null;
+      chosen[name] = null;
+      continue;
     }
-    if (!/^\d{1,3}$/.test(raw) || Number(raw) >= columnCount) {
+    const index = column.safeParse(raw);
+    if (!index.success) {
       errors[name] = `Choose one of the file's ${columnCount} columns.`;
-      return null;
+      continue;
     }
-    const index = Number(raw);
-    const other = used.get(index);
+    const other = used.get(index.data);
     if (other !== undefined) {
       errors[name] = `That column is already the ${other}; each column can be used once.`;
-      return null;
+      continue;
     }
-    used.set(index, label);
-    return index;
-  };
-  const dateColumn = column('date', 'date', true);
-  const amountColumn = column('amount', 'amount', true);
-  const typeColumn = column('type', 'type', false);
-  const categoryColumn = column('category', 'category', false);
-  const descriptionColumn = column('description', 'description', false);
+    used.set(index.data, label);
+    chosen[name] = index.data;
+  }
 
-  const dateFormat = (CSV_DATE_FORMATS as readonly string[]).includes(values.dateFormat)
-    ? (values.dateFormat as CsvDateFormat)
-    : undefined;
-  if (dateFormat === undefined) errors.dateFormat = 'Choose how the dates are written.';
-  const decimal: DecimalSeparator | undefined =
-    values.decimal === 'dot' || values.decimal === 'comma' ? values.decimal : undefined;
-  if (decimal === undefined) errors.decimal = 'Choose dot or comma.';
-  const unknownCategories =
-    values.unknownCategories === 'create' || values.unknownCategories === 'uncategorised' ? values.unknownCategories : undefined;
-  if (unknownCategories === undefined) errors.unknownCategories = 'Choose what to do with categories you do not have yet.';
-  if (values.header !== '' && values.header !== '1') errors.header = 'Tick the box or leave it empty.';
-  if (values.keepDuplicates !== '' && values.keepDuplicates !== '1') errors.keepDuplicates = 'Tick the box or leave it empty.';
-
-  if (
-    Object.keys(errors).length > 0 ||
-    delimiter === undefined ||
-    dateColumn === null ||
-    amountColumn === null ||
-    dateFormat === undefined ||
-    decimal === undefined ||
-    unknownCategories === undefined
-  ) {
+  const { date: dateColumn, amount: amountColumn } = chosen;
+  if (!settings.success || Object.keys(errors).length > 0 || dateColumn == null || amountColumn == null) {
     return { ok: false, errors, values };
   }
+  const s = settings.data;
   return {
     ok: true,
     values,
     mapping: {
-      delimiter,
-      hasHeader: values.header === '1',
+      delimiter: s.delimiter,
+      hasHeader: s.header,
       dateColumn,
       amountColumn,
-      typeColumn,
-      categoryColumn,
-      descriptionColumn,
-      dateFormat,
-      decimalSeparator: decimal,
+      typeColumn: chosen.type ?? null,
+      categoryColumn: chosen.category ?? null,
+      descriptionColumn: chosen.description ?? null,
+      dateFormat: s.dateFormat,
+      decimalSeparator: s.decimal,
     },
-    options: { unknownCategories, keepDuplicates: values.keepDuplicates === '1' },
+    options: { unknownCategories: s.unknownCategories, keepDuplicates: s.keepDuplicates },
   };
 }

@@ -1,8 +1,7 @@
-import type { TransactionFilter } from '../../db/repos/transactions.ts';
-import { isCalendarDate } from '../../services/dates.ts';
-import type { FieldErrors } from '../form-fields.ts';
-
-export type { TransactionFilter } from '../../db/repos/transactions.ts';
+import { z } from 'zod';
+import { isCalendarDate } from '../../domain/calendar.ts';
+import { formatCursor, type PageCursor, type TransactionFilter } from '../../domain/transactions.ts';
+import { idText, type FieldErrors } from '../form-fields.ts';
 
 /** Longest text search accepted; longer input is cut, so a pasted paragraph still searches. */
 export const MAX_SEARCH_CHARS = 100;
@@ -16,41 +15,29 @@ export interface TransactionFilterValues {
   q: string;
 }
 
-/** Reads one query-string parameter; a repeated or nested parameter counts as absent. */
-function queryText(query: unknown, name: string): string {
-  if (query === null || typeof query !== 'object') return '';
-  const value = (query as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value.trim() : '';
-}
+/** A query parameter as text, trimmed; a repeated or nested parameter counts as absent. */
+const queryText = z.preprocess((value) => (typeof value === 'string' ? value.trim() : ''), z.string());
+const queryShape = z.object({ from: queryText, to: queryText, type: queryText, category: queryText, q: queryText });
+
+// Each part of the filter on its own: a part that does not parse is ignored with its message, never an error page.
+const isoDay = z.string().refine(isCalendarDate);
+const transactionType = z.enum(['income', 'expense']);
+const categoryChoice = z.union([z.literal('none'), idText]);
 
 /** Parses the filter from a query string, keeping the typed values and a message for each part that was ignored. */
-export function readTransactionFilter(query: unknown): {
-  filter: TransactionFilter;
-  values: TransactionFilterValues;
-  errors: FieldErrors;
-} {
-  const values: TransactionFilterValues = {
-    from: queryText(query, 'from'),
-    to: queryText(query, 'to'),
-    type: queryText(query, 'type'),
-    category: queryText(query, 'category'),
-    q: queryText(query, 'q'),
-  };
+export function readTransactionFilter(query: unknown): { filter: TransactionFilter; values: TransactionFilterValues; errors: FieldErrors } {
+  const values: TransactionFilterValues = queryShape.parse(query !== null && typeof query === 'object' ? query : {});
   const errors: FieldErrors = {};
-  const filter: {
-    fromOn?: string;
-    toOn?: string;
-    type?: 'income' | 'expense';
-    categoryId?: number | 'none';
-    search?: string;
-  } = {};
+  const filter: { -readonly [K in keyof TransactionFilter]: TransactionFilter[K] } = {};
 
   if (values.from !== '') {
-    if (isCalendarDate(values.from)) filter.fromOn = values.from;
+    const from = isoDay.safeParse(values.from);
+    if (from.success) filter.fromOn = from.data;
     else errors.from = 'Enter the start date as YYYY-MM-DD; it was ignored.';
   }
   if (values.to !== '') {
-    if (isCalendarDate(values.to)) filter.toOn = values.to;
+    const to = isoDay.safeParse(values.to);
+    if (to.success) filter.toOn = to.data;
     else errors.to = 'Enter the end date as YYYY-MM-DD; it was ignored.';
   }
   if (filter.fromOn !== undefined && filter.toOn !== undefined && filter.fromOn > filter.toOn) {
@@ -58,14 +45,16 @@ export function readTransactionFilter(query: unknown): {
     delete filter.fromOn;
     delete filter.toOn;
   }
-  if (values.type === 'income' || values.type === 'expense') filter.type = values.type;
-  else if (values.type !== '') errors.type = 'Choose Income, Expense or any type; the type was ignored.';
-
-  if (values.category === 'none') filter.categoryId = 'none';
-  else if (/^[1-9]\d{0,15}$/.test(values.category) && Number.isSafeInteger(Number(values.category))) {
-    filter.categoryId = Number(values.category);
-  } else if (values.category !== '') errors.category = 'Choose one of your categories; the category was ignored.';
-
+  if (values.type !== '') {
+    const type = transactionType.safeParse(values.type);
+    if (type.success) filter.type = type.data;
+    else errors.type = 'Choose Income, Expense or any type; the type was ignored.';
+  }
+  if (values.category !== '') {
+    const category = categoryChoice.safeParse(values.category);
+    if (category.success) filter.categoryId = category.data;
+    else errors.category = 'Choose one of your categories; the category was ignored.';
+  }
   if (values.q !== '') {
     const chars = [...values.q];
     if (chars.length > MAX_SEARCH_CHARS) {
@@ -96,4 +85,19 @@ export function filterToQueryString(filter: TransactionFilter): string {
 /** True when the filter narrows anything. */
 export function isFilterActive(filter: TransactionFilter): boolean {
   return filterToQueryString(filter) !== '';
+}
+
+/** A list link that keeps the filter, and the cursor after it. */
+export function listUrl(filter: TransactionFilter, after?: PageCursor | null): string {
+  const parts = [filterToQueryString(filter), after ? `after=${encodeURIComponent(formatCursor(after))}` : ''].filter(Boolean);
+  return `/transactions${parts.length ? `?${parts.join('&')}` : ''}`;
+}
+
+/** Cursor in links is "YYYY-MM-DD.id"; a malformed one starts from the newest page. */
+export function parseCursor(raw: unknown): PageCursor | null {
+  if (typeof raw !== 'string') return null;
+  const match = /^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,15})$/.exec(raw);
+  if (!match || !isCalendarDate(match[1]!)) return null;
+  const id = Number(match[2]);
+  return Number.isSafeInteger(id) ? { occurredOn: match[1]!, id } : null;
 }

@@ -16,6 +16,7 @@ interface StatusLike {
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
+  401: 'Log in first',
   403: 'Not allowed',
   404: 'Page not found',
   413: 'Too large',

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { MoneyFormatter } from '../../services/money.ts';
+import type { MoneyFormatter } from '../../domain/money.ts';
 
 /** Sets a one-time message shown on the next page. */
 export function setFlash(req: Request, kind: 'success' | 'error', message: string): void {

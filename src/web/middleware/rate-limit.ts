@@ -1,9 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
-import type { Db } from '../../db/open.ts';
-import { SqliteRateLimitStore } from '../../db/rate-limit-store.ts';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
+import type { Clock } from '../../clock.ts';
+import { normaliseEmail } from '../../domain/users.ts';
 import type { AuditLog } from '../../logger.ts';
-import { normaliseEmail } from '../../services/accounts.ts';
 import { textField } from '../form-fields.ts';
 
 /** How many requests a key may make in one fixed window. */
@@ -35,8 +34,6 @@ export interface AuthRateLimiters {
   readonly register: RequestHandler;
   /** Runs before the current-password check on the account page's forms: per signed-in user. */
   readonly accountPassword: RequestHandler;
-  /** Deletes finished windows (server.ts may call it now and then). */
-  pruneExpired(): number;
 }
 
 /** The client address for limits and the audit log (express resolves proxies per the trust proxy setting). */
@@ -61,15 +58,15 @@ function whenToRetry(resetAt: Date, nowMs: number): { seconds: number; text: str
  * over the limit the client gets 429, a Retry-After header and a page that says when to come back.
  */
 export function createAuthRateLimiters(deps: {
-  db: Db;
+  /** The counter store of one limiter (SQLite, so counts survive restarts and are shared by processes). */
+  storeFor: (limiter: string) => Store;
   audit: AuditLog;
   userIdForEmail: (email: string) => number | undefined;
   limits?: Partial<AuthRateLimits>;
-  now?: () => number;
+  clock: Clock;
 }): AuthRateLimiters {
-  const now = deps.now ?? Date.now;
+  const now = () => deps.clock.now();
   const limits: AuthRateLimits = { ...DEFAULT_AUTH_RATE_LIMITS, ...deps.limits };
-  const stores: SqliteRateLimitStore[] = [];
 
   const limiter = (
     name: string,
@@ -78,12 +75,10 @@ export function createAuthRateLimiters(deps: {
     message: string,
     options: { skipSuccessfulRequests: boolean },
   ): RequestHandler => {
-    const store = new SqliteRateLimitStore(deps.db, name, now);
-    stores.push(store);
     return rateLimit({
       windowMs: rule.windowMs,
       limit: rule.limit,
-      store,
+      store: deps.storeFor(name),
       keyGenerator: key,
       skipSuccessfulRequests: options.skipSuccessfulRequests,
       standardHeaders: 'draft-7',
@@ -153,6 +148,5 @@ export function createAuthRateLimiters(deps: {
       'Too many wrong passwords on the account page.',
       { skipSuccessfulRequests: true },
     ),
-    pruneExpired: () => stores.reduce((sum, store) => sum + store.pruneExpired(), 0),
   };
 }

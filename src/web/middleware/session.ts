@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
+import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 
 /** Cookie name: not the default "connect.sid"; in production the __Host- prefix pins it to our origin over HTTPS. */
@@ -28,12 +29,12 @@ export function createSessionMiddleware(config: Config, store: session.Store, se
   });
 }
 
-/** Ends sessions older than the absolute lifetime, however active they have been. */
-export function enforceAbsoluteLifetime(config: Config, now: () => number = Date.now): RequestHandler {
+/** Ends sessions older than the absolute lifetime (on the clock), however active they have been. */
+export function enforceAbsoluteLifetime(config: Config, clock: Clock): RequestHandler {
   const maxAgeMs = config.sessionAbsoluteHours * 60 * 60 * 1000;
   return (req, _res, next) => {
     const startedAt = req.session?.authenticatedAt;
-    if (startedAt === undefined || now() - startedAt <= maxAgeMs) return next();
+    if (startedAt === undefined || clock.now() - startedAt <= maxAgeMs) return next();
     req.session.regenerate((err) => next(err));
   };
 }

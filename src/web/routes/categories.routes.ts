@@ -1,109 +1,103 @@
 import { Router, type Response } from 'express';
-import { CategoryNameTakenError, type CategoriesRepo, type Category } from '../../db/repos/categories.ts';
+import type { Category } from '../../domain/categories.ts';
+import type { CategoryService } from '../../services/categories.ts';
+import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
-import type { FieldErrors } from '../form-fields.ts';
-import { textField } from '../form-fields.ts';
-import { nameTakenMessage, parseCategoryForm, parseCategoryName, type CategoryFormValues } from '../forms/category-form.ts';
+import { typedValues, type FieldErrors } from '../form-fields.ts';
+import { parseCategoryForm, parseRenameForm, type CategoryFormValues } from '../forms/category-form.ts';
+import { categoryNameTakenMessage, countOf } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
-import { parseIdParam } from './transactions.routes.ts';
+import { parseIdParam } from '../params.ts';
+
+const NOT_FOUND = 'That category does not exist.';
 
 /** Listing, creating, renaming and deleting the signed-in user's categories. */
-export function createCategoriesRouter(deps: { categories: CategoriesRepo }): Router {
+export function createCategoriesRouter(deps: { categories: CategoryService }): Router {
   const router = Router();
-  const repo = deps.categories;
+  const service = deps.categories;
   router.use('/categories', requireUser);
 
   function renderList(res: Response, userId: number, form: { values: CategoryFormValues; errors: FieldErrors }): void {
-    const all = repo.listCategoriesWithCounts(userId);
-    res.render('categories/index', {
-      title: 'Categories',
-      income: all.filter((c) => c.kind === 'income'),
-      expense: all.filter((c) => c.kind === 'expense'),
-      form,
-    });
+    res.render('categories/index', { title: 'Categories', ...service.listWithCounts(userId), form });
+  }
+
+  function renderRename(res: Response, category: Category, form: { values: { name: string }; errors: FieldErrors }): void {
+    res.render('categories/edit', { title: 'Rename category', category, form });
   }
 
   function ownedOr404(userId: number, rawId: unknown): Category {
-    const category = repo.findOwnedCategory(userId, parseIdParam(rawId));
-    if (!category) throw new NotFoundError('That category does not exist.');
+    const category = service.find(userId, parseIdParam(rawId, NOT_FOUND));
+    if (!category) throw new NotFoundError(NOT_FOUND);
     return category;
   }
 
   /* GET /categories: income and expense categories with how many transactions each has, and the add form. Signed-in users. */
   router.get('/categories', (req, res) => {
-    renderList(res, req.user!.id, { values: { kind: 'expense', name: '' }, errors: {} });
+    renderList(res, signedInUser(req).id, { values: { kind: 'expense', name: '' }, errors: {} });
   });
 
   /* POST /categories: create a category; a bad or duplicate name re-renders the page with 422. Signed-in users. */
   router.post('/categories', (req, res) => {
-    const userId = req.user!.id;
-    const result = parseCategoryForm(req.body);
-    if (!result.ok) {
+    const user = signedInUser(req);
+    const input = parseCategoryForm(req.body);
+    if (!input.ok) {
       res.status(422);
-      return renderList(res, userId, { values: result.values, errors: result.errors });
+      return renderList(res, user.id, { values: input.values, errors: input.errors });
     }
-    try {
-      repo.createCategory(userId, result.kind, result.name);
-    } catch (err) {
-      if (!(err instanceof CategoryNameTakenError)) throw err;
+    const created = service.create(user.id, input.kind, input.name);
+    if (!created.ok) {
       res.status(422);
-      return renderList(res, userId, { values: result.values, errors: { name: nameTakenMessage(result.kind, result.name) } });
+      return renderList(res, user.id, { values: input.values, errors: { name: categoryNameTakenMessage(input.kind, input.name) } });
     }
-    setFlash(req, 'success', `Category “${result.name}” added.`);
+    setFlash(req, 'success', `Category “${created.category.name}” added.`);
     res.redirect(303, '/categories');
   });
 
   /* GET /categories/:id/edit: the rename form. Owner only; others get 404. */
   router.get('/categories/:id/edit', (req, res) => {
-    const category = ownedOr404(req.user!.id, req.params.id);
-    res.render('categories/edit', { title: 'Rename category', category, form: { values: { name: category.name }, errors: {} } });
+    const category = ownedOr404(signedInUser(req).id, req.params.id);
+    renderRename(res, category, { values: { name: category.name }, errors: {} });
   });
 
   /* POST /categories/:id/edit: rename; a bad or duplicate name re-renders with 422. Owner only; others get 404. */
   router.post('/categories/:id/edit', (req, res) => {
-    const userId = req.user!.id;
-    const category = ownedOr404(userId, req.params.id);
-    const raw = textField(req.body, 'name');
-    const name = parseCategoryName(raw);
-    const rerender = (error: string) =>
-      res.status(422).render('categories/edit', {
-        title: 'Rename category',
-        category,
-        form: { values: { name: raw ?? '' }, errors: { name: error } },
-      });
-    if (!name.ok) return rerender(name.error);
-    try {
-      if (!repo.renameOwnedCategory(userId, category.id, name.value)) throw new NotFoundError('That category does not exist.');
-    } catch (err) {
-      if (!(err instanceof CategoryNameTakenError)) throw err;
-      return rerender(nameTakenMessage(category.kind, name.value));
+    const user = signedInUser(req);
+    const category = ownedOr404(user.id, req.params.id);
+    const input = parseRenameForm(req.body);
+    if (!input.ok) {
+      res.status(422);
+      return renderRename(res, category, { values: input.values, errors: input.errors });
     }
-    setFlash(req, 'success', `Category renamed to “${name.value}”.`);
+    const renamed = service.rename(user.id, category.id, input.name);
+    if (!renamed.ok) {
+      if (renamed.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+      res.status(422);
+      return renderRename(res, category, {
+        values: typedValues(req.body, ['name'] as const),
+        errors: { name: categoryNameTakenMessage(category.kind, input.name) },
+      });
+    }
+    setFlash(req, 'success', `Category renamed to “${input.name}”.`);
     res.redirect(303, '/categories');
   });
 
   /* GET /categories/:id/delete: asks to confirm, saying how many transactions become uncategorised. Owner only; others get 404. */
   router.get('/categories/:id/delete', (req, res) => {
-    const userId = req.user!.id;
-    const category = ownedOr404(userId, req.params.id);
-    res.render('categories/confirm-delete', {
-      title: 'Delete category',
-      category,
-      count: repo.countTransactionsInCategory(userId, category.id),
-    });
+    const found = service.findWithCount(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!found) throw new NotFoundError(NOT_FOUND);
+    res.render('categories/confirm-delete', { title: 'Delete category', category: found.category, count: found.count });
   });
 
   /* POST /categories/:id/delete: delete it; its transactions stay, uncategorised. Owner only; others get 404 and nothing changes. */
   router.post('/categories/:id/delete', (req, res) => {
-    const userId = req.user!.id;
-    const category = ownedOr404(userId, req.params.id);
-    const count = repo.countTransactionsInCategory(userId, category.id);
-    if (!repo.deleteOwnedCategory(userId, category.id)) throw new NotFoundError('That category does not exist.');
+    const deleted = service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!deleted) throw new NotFoundError(NOT_FOUND);
+    const { category, uncategorised } = deleted;
     setFlash(
       req,
       'success',
-      `Category “${category.name}” deleted; ${count} ${count === 1 ? 'transaction is' : 'transactions are'} now uncategorised.`,
+      `Category “${category.name}” deleted; ${countOf(uncategorised, 'transaction is', 'transactions are')} now uncategorised.`,
     );
     res.redirect(303, '/categories');
   });

@@ -1,12 +1,11 @@
 import { Router } from 'express';
-import type { TransactionsRepo } from '../../db/repos/transactions.ts';
-import { EXPORT_BATCH_SIZE, exportFileName, streamTransactionsCsv } from '../../services/csv-export.ts';
-import { todayIn } from '../../services/dates.ts';
+import type { TransactionService } from '../../services/transactions.ts';
+import { signedInUser } from '../current-user.ts';
 import { parseTransactionFilter } from '../forms/transaction-filter.ts';
 import { requireUser } from '../middleware/auth.ts';
 
 /** CSV download of the signed-in user's transactions under the same filter as the transactions page. */
-export function createExportRouter(deps: { transactions: TransactionsRepo; timeZone?: string }): Router {
+export function createExportRouter(deps: { transactions: TransactionService; today: () => string }): Router {
   const router = Router();
 
   /*
@@ -14,19 +13,16 @@ export function createExportRouter(deps: { transactions: TransactionsRepo; timeZ
    * as an RFC 4180 UTF-8 attachment streamed in batches. Signed-in users; only their own rows.
    */
   router.get('/transactions/export.csv', requireUser, async (req, res) => {
-    const userId = req.user!.id;
+    const user = signedInUser(req);
     const filter = parseTransactionFilter(req.query);
     res.status(200);
     res.type('text/csv; charset=utf-8');
-    res.attachment(exportFileName(todayIn(deps.timeZone)));
+    res.attachment(deps.transactions.exportFileName(deps.today()));
     // A spreadsheet opened from a download must not be sniffed into HTML, nor cached in a shared cache.
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Cache-Control', 'no-store');
     try {
-      await streamTransactionsCsv(
-        (after) => deps.transactions.listFilteredTransactionsPage(userId, filter, EXPORT_BATCH_SIZE, after),
-        res,
-      );
+      await deps.transactions.exportCsv(user.id, filter, res);
     } catch (err) {
       // The person closed the tab or lost the connection mid-download: nothing to answer, nothing to log.
       if (res.destroyed || req.destroyed) return;

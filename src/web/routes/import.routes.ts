@@ -1,124 +1,71 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { setTimeout as delay } from 'node:timers/promises';
-import busboy from 'busboy';
 import type { CsrfSync } from 'csrf-sync';
 import { Router, type Request, type Response } from 'express';
-import type { ImportsRepo } from '../../db/repos/imports.ts';
-import type { Logger } from '../../logger.ts';
-import { guessCsvDateFormat } from '../../services/csv-date.ts';
-import {
-  createRecordChecker,
-  CsvFileError,
-  DEFAULT_IMPORT_OPTIONS,
-  guessColumns,
-  readCsvSample,
-  readFirstLine,
-  runCsvImport,
-  sniffCsvDelimiter,
-  type CsvDelimiter,
-  type ImportMapping,
-  type ImportProgress,
-  type ImportResult,
-} from '../../services/csv-import.ts';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { DEFAULT_IMPORT_OPTIONS } from '../../domain/imports.ts';
+import { MAX_IMPORT_BYTES, type ImportService, type Upload } from '../../services/imports.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
-import {
-  mappingValuesFor,
-  parseImportMapping,
-  type ImportMappingValues,
-} from '../forms/import-mapping.ts';
+import { delimiterNamed, mappingValuesFor, parseImportMapping, type ImportMappingValues } from '../forms/import-mapping.ts';
+import { describeRowProblems, importFailureMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
+import { setFlash } from '../middleware/locals.ts';
+import { formatBytes, receiveUpload } from '../upload.ts';
 
-/** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
-export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
-/** Data rows shown in the preview. */
-export const PREVIEW_ROWS = 10;
-/** Uploads never imported are removed after a day; finished imports are forgotten after an hour. */
-const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-const JOB_MAX_AGE_MS = 60 * 60 * 1000;
-/** Files up to this size are imported before the POST answers (at most QUICK_FINISH_MS), so they skip the progress page. */
+/** Files up to this size are imported before the POST answers (waiting at most QUICK_FINISH_MS), skipping the progress page's wait. */
 const QUICK_FINISH_BYTES = 256 * 1024;
 const QUICK_FINISH_MS = 1000;
 
-const UPLOAD_ID = /^[a-f0-9]{32}$/;
-const DELIMITERS_BY_NAME: Record<string, CsvDelimiter> = { comma: ',', semicolon: ';', tab: '\t' };
-
-interface ImportJob {
-  readonly userId: number;
-  status: 'running' | 'done' | 'failed';
-  progress: ImportProgress;
-  result?: ImportResult;
-  error?: string;
-  readonly startedAt: number;
-  finishedAt?: number;
-}
+const UPLOAD_GONE = 'That upload is no longer here. Upload the file again to import it.';
 
 export interface ImportRouterDeps {
-  readonly imports: ImportsRepo;
+  readonly imports: ImportService;
   /** The app's CSRF protection: multipart bodies skip the global check, so the upload route checks itself. */
   readonly csrf: Pick<CsrfSync, 'isRequestValid' | 'invalidCsrfTokenError'>;
-  /** Uploads wait here, one folder per user, until imported or swept. */
-  readonly uploadDir: string;
   readonly maxUploadBytes?: number;
-  readonly logger?: Logger;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-/** Uploading a CSV file, mapping its columns with a preview, and importing it with progress. */
+/** Uploading a CSV file, mapping its columns with a preview, and importing it as a durable job with progress. */
 export function createImportRouter(deps: ImportRouterDeps): Router {
   const router = Router();
+  const service = deps.imports;
   const maxBytes = deps.maxUploadBytes ?? MAX_IMPORT_BYTES;
-  const jobs = new Map<string, ImportJob>();
+  const tooLargeMessage = `That file is larger than ${formatBytes(maxBytes)}, so it was not uploaded. Split it into smaller files and import each.`;
   router.use('/import', requireUser);
 
-  const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
-  const jobKey = (userId: number, uploadId: string) => `${userId}/${uploadId}`;
-
-  /** The user's uploaded file for this id; 404 for a malformed id, someone else's id or a file already imported. */
-  async function ownedUpload(req: Request): Promise<{ uploadId: string; file: string; bytes: number }> {
-    const uploadId = String(req.params.uploadId ?? '');
-    if (!UPLOAD_ID.test(uploadId)) throw new NotFoundError();
-    const file = path.join(userDir(req.user!.id), `${uploadId}.csv`);
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) throw new NotFoundError('That upload is no longer here. Upload the file again to import it.');
-    return { uploadId, file, bytes: info.size };
-  }
-
-  /** Deletes every user's uploads older than a day (abandoned before import) and forgets old finished jobs. */
-  async function sweepOldUploads(): Promise<void> {
-    const now = Date.now();
-    for (const owner of await readdir(deps.uploadDir).catch(() => [] as string[])) {
-      const dir = path.join(deps.uploadDir, owner);
-      for (const name of await readdir(dir).catch(() => [] as string[])) {
-        const file = path.join(dir, name);
-        const info = await stat(file).catch(() => null);
-        if (info?.isFile() && now - info.mtimeMs > UPLOAD_MAX_AGE_MS) await rm(file, { force: true });
-      }
-    }
-    for (const [key, job] of jobs) if (job.finishedAt && now - job.finishedAt > JOB_MAX_AGE_MS) jobs.delete(key);
-  }
-
   function renderUpload(res: Response, error?: string) {
-    res.render('import/upload', {
-      title: 'Import transactions',
-      styles: ['/css/import.css'],
-      maxSize: formatBytes(maxBytes),
-      error,
-    });
+    res.render('import/upload', { title: 'Import transactions', styles: ['/css/import.css'], maxSize: formatBytes(maxBytes), error });
   }
 
-  /*
-   * GET /import: the upload form, with the size limit stated. Signed-in users.
-   */
+  /** The user's upload named in the path, or 404. */
+  async function ownedUpload(req: Request): Promise<Upload> {
+    const upload = await service.findUpload(signedInUser(req).id, String(req.params.uploadId ?? ''));
+    if (!upload) throw new NotFoundError(UPLOAD_GONE);
+    return upload;
+  }
+
+  /** The mapping page: the form as guessed or as submitted, its messages and a preview of the first rows. */
+  async function renderMapping(req: Request, res: Response, upload: Upload, source: unknown, submitted: boolean) {
+    const base = { title: 'Import: match the columns', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes) };
+    const inspection = await service.inspect(upload, delimiterNamed(textField(source, 'delimiter')));
+    if (!inspection.ok) {
+      res.status(422);
+      return res.render('import/map', { ...base, fileError: inspection.fileError, errors: {}, preview: [], ready: false });
+    }
+    const values: ImportMappingValues = submitted
+      ? parseImportMapping(source, inspection.columnCount).values
+      : mappingValuesFor(inspection.guess, DEFAULT_IMPORT_OPTIONS);
+    const parsed = parseImportMapping(values, inspection.columnCount);
+    const columns = Array.from({ length: inspection.columnCount }, (_, i) => {
+      const name = values.header === '1' ? (inspection.headerCells[i] ?? '').trim().slice(0, 40) : '';
+      return { index: i, label: name ? `${i + 1}: ${name}` : `Column ${i + 1}` };
+    });
+    const preview = parsed.ok
+      ? service.preview(signedInUser(req).id, inspection.sample, parsed.mapping).map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems) }))
+      : [];
+    res.render('import/map', { ...base, fileError: undefined, columns, values, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
+  }
+
+  /* GET /import: the upload form, with the size limit stated. Signed-in users. */
   router.get('/import', (_req, res) => {
     renderUpload(res);
   });
@@ -129,243 +76,99 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
    * the file is deleted. Over the size limit is a 413 and nothing is kept. Signed-in users.
    */
   router.post('/import', async (req, res) => {
-    const userId = req.user!.id;
+    const user = signedInUser(req);
     const declared = Number(req.headers['content-length'] ?? 0);
     // Far over the limit by its own account: answer at once instead of reading megabytes only to discard them.
     if (declared > maxBytes + 64 * 1024) {
       res.status(413).set('Connection', 'close');
-      return renderUpload(res, `That file is larger than ${formatBytes(maxBytes)}, so it was not uploaded. Split it into smaller files and import each.`);
+      return renderUpload(res, tooLargeMessage);
     }
-    const dir = userDir(userId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await sweepOldUploads();
-    const uploadId = randomBytes(16).toString('hex');
-    const target = path.join(dir, `${uploadId}.csv`);
-    const upload = await receiveUpload(req, target, maxBytes).catch(async (err: unknown) => {
-      await rm(target, { force: true });
+    const { uploadId, file } = await service.newUpload(user.id);
+    const upload = await receiveUpload(req, file, maxBytes).catch(async (err: unknown) => {
+      await service.discardFile(file);
       throw err;
     });
     req.body = upload.fields;
     if (!deps.csrf.isRequestValid(req)) {
-      await rm(target, { force: true });
+      await service.discardFile(file);
       throw deps.csrf.invalidCsrfTokenError;
     }
     if (upload.tooLarge) {
-      await rm(target, { force: true });
+      await service.discardFile(file);
       res.status(413);
-      return renderUpload(res, `That file is larger than ${formatBytes(maxBytes)}, so it was not uploaded. Split it into smaller files and import each.`);
+      return renderUpload(res, tooLargeMessage);
     }
     if (!upload.gotFile || upload.bytes === 0) {
-      await rm(target, { force: true });
+      await service.discardFile(file);
       res.status(422);
       return renderUpload(res, 'Choose a CSV file to upload; the file was missing or empty.');
     }
+    await service.keepUpload(file);
     res.redirect(303, `/import/${uploadId}`);
   });
-
-  /** The mapping page's model: the file's first rows, its columns, the form values and the parsed mapping. */
-  async function mappingPage(file: string, source: unknown, submitted: boolean) {
-    const chosen = DELIMITERS_BY_NAME[textField(source, 'delimiter') ?? ''];
-    const delimiter = chosen ?? sniffCsvDelimiter(await readFirstLine(file));
-    let sample: { line: number; fields: Buffer[] }[];
-    try {
-      sample = await readCsvSample(file, delimiter, PREVIEW_ROWS + 1);
-    } catch (err) {
-      if (err instanceof CsvFileError) return { fileError: err.message } as const;
-      throw err;
-    }
-    const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
-    const headerCells = sample[0]?.fields.map((b) => b.toString('utf8')) ?? [];
-    let values: ImportMappingValues;
-    if (submitted) values = parseImportMapping(source, columnCount).values;
-    else {
-      const guessed = guessColumns(headerCells);
-      const dateSamples = sample.slice(1).map((r) => r.fields[guessed.dateColumn]?.toString('utf8') ?? '');
-      const mapping: ImportMapping = {
-        delimiter,
-        hasHeader: true,
-        ...guessed,
-        dateFormat: guessCsvDateFormat(dateSamples),
-        decimalSeparator: delimiter === ';' ? 'comma' : 'dot',
-      };
-      values = mappingValuesFor(mapping, DEFAULT_IMPORT_OPTIONS);
-    }
-    const parsed = parseImportMapping(values, columnCount);
-    const columns = Array.from({ length: columnCount }, (_, i) => {
-      const name = values.header === '1' ? (headerCells[i] ?? '').trim().slice(0, 40) : '';
-      return { index: i, label: name ? `${i + 1}: ${name}` : `Column ${i + 1}` };
-    });
-    return { sample, columns, values, parsed, fileError: undefined };
-  }
-
-  /** The first data rows as the import would see them: the row or its errors, duplicate and new-category flags. */
-  function previewRows(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping) {
-    const hasCategory = deps.imports.categoryIndexFor(userId);
-    const check = createRecordChecker(mapping);
-    const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
-    return rows.map(({ line, fields }) => {
-      const result = check(fields, line);
-      if (!result.ok) {
-        const raw = fields.map((f) => f.toString('utf8')).join(' | ');
-        return { line, ok: false as const, reason: result.reason, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
-      }
-      const row = result.row;
-      return {
-        line,
-        ok: true as const,
-        row,
-        duplicate: deps.imports.isLikelyDuplicate(userId, row),
-        newCategory: row.categoryName !== '' && !hasCategory(row.type, row.categoryName),
-      };
-    });
-  }
-
-  async function renderMapping(req: Request, res: Response, source: unknown, submitted: boolean) {
-    const { uploadId, file, bytes } = await ownedUpload(req);
-    const page = await mappingPage(file, source, submitted);
-    const base = { title: 'Import: match the columns', styles: ['/css/import.css'], uploadId, size: formatBytes(bytes) };
-    if (page.fileError !== undefined) {
-      res.status(422);
-      return res.render('import/map', { ...base, fileError: page.fileError, errors: {}, preview: [], ready: false });
-    }
-    const { parsed } = page;
-    res.render('import/map', {
-      ...base,
-      fileError: undefined,
-      columns: page.columns,
-      values: page.values,
-      errors: parsed.ok ? {} : parsed.errors,
-      ready: parsed.ok,
-      preview: parsed.ok ? previewRows(req.user!.id, page.sample, parsed.mapping) : [],
-    });
-  }
 
   /*
    * GET /import/:uploadId: choose which column is which, the date format and decimal separator, and preview the
    * first rows with the errors each would have. Reads only; the mapping travels in the query string. Owner only.
    */
   router.get('/import/:uploadId', async (req, res) => {
-    const existing = jobs.get(jobKey(req.user!.id, String(req.params.uploadId)));
-    if (existing) return res.redirect(303, `/import/${String(req.params.uploadId)}/progress`);
-    const submitted = typeof req.query.date === 'string';
-    await renderMapping(req, res, req.query, submitted);
+    const uploadId = String(req.params.uploadId);
+    if (service.hasImport(signedInUser(req).id, uploadId)) return res.redirect(303, `/import/${uploadId}/progress`);
+    await renderMapping(req, res, await ownedUpload(req), req.query, typeof req.query.date === 'string');
   });
 
   /*
-   * POST /import/:uploadId: import the file with the previewed mapping: rows are streamed and checked, then all good
-   * rows are written in one transaction while the progress page refreshes. Bad mapping re-renders with 422.
-   * Owner only.
+   * POST /import/:uploadId: import the file with the previewed mapping as a job: rows are streamed and checked,
+   * then all good rows are written in one transaction while the progress page refreshes. A bad mapping
+   * re-renders with 422; pressing twice imports once. Owner only.
    */
   router.post('/import/:uploadId', async (req, res) => {
-    const userId = req.user!.id;
-    const { uploadId, file, bytes } = await ownedUpload(req);
-    const key = jobKey(userId, uploadId);
-    if (jobs.has(key)) return res.redirect(303, `/import/${uploadId}/progress`);
-    const job: ImportJob = {
-      userId,
-      status: 'running',
-      progress: { phase: 'reading', bytesRead: 0, totalBytes: 1, rowsRead: 0 },
-      startedAt: Date.now(),
-    };
-    // Claimed before the first await, so a double submit joins this import instead of starting a second one.
-    jobs.set(key, job);
-    const page = await mappingPage(file, req.body, true).catch((err: unknown) => {
-      jobs.delete(key);
-      throw err;
-    });
-    if (page.fileError !== undefined || !page.parsed.ok) {
-      jobs.delete(key);
-      res.status(422);
-      return renderMapping(req, res, req.body, true);
-    }
-    const { mapping, options } = page.parsed;
-    const finished = runCsvImport(deps.imports, userId, file, mapping, options, (progress) => {
-      job.progress = progress;
-    })
-      .then((result) => {
-        job.result = result;
-        job.status = 'done';
-      })
-      .catch((err: unknown) => {
-        job.status = 'failed';
-        if (err instanceof CsvFileError) job.error = `${err.message}. Nothing was imported.`;
-        else {
-          deps.logger?.error({ err }, 'csv import failed');
-          job.error = 'The import failed on our side, so nothing was imported. Please try again.';
-        }
-      })
-      .finally(() => {
-        job.finishedAt = Date.now();
-        return rm(file, { force: true });
-      });
-    if (bytes <= QUICK_FINISH_BYTES) await Promise.race([finished, delay(QUICK_FINISH_MS)]);
+    const user = signedInUser(req);
+    const uploadId = String(req.params.uploadId);
+    if (service.hasImport(user.id, uploadId)) return res.redirect(303, `/import/${uploadId}/progress`);
+    const upload = await ownedUpload(req);
+    const inspection = await service.inspect(upload, delimiterNamed(textField(req.body, 'delimiter')));
+    const parsed = inspection.ok ? parseImportMapping(req.body, inspection.columnCount) : undefined;
+    if (!parsed?.ok) return renderMapping(req, res.status(422), upload, req.body, true);
+    const started = await service.start(user.id, uploadId, parsed.mapping, parsed.options);
+    if (!started) throw new NotFoundError(UPLOAD_GONE);
+    if (started.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(started.job.id, QUICK_FINISH_MS);
     res.redirect(303, `/import/${uploadId}/progress`);
   });
 
   /*
-   * GET /import/:uploadId/progress: a page that refreshes itself every second with rows checked so far, then the
-   * result: rows imported, rows refused with line and reason, likely duplicates, categories created. Owner only.
+   * GET /import/:uploadId/progress: while the import waits or runs, a page that refreshes itself every second
+   * with the rows checked so far; then the result (rows imported, rows refused with line and reason, likely
+   * duplicates, categories created), or why it failed, or that it was interrupted with a Run again button.
+   * Kept for a week after it ends, across restarts. Owner only.
    */
   router.get('/import/:uploadId/progress', (req, res) => {
-    const uploadId = String(req.params.uploadId);
-    const job = UPLOAD_ID.test(uploadId) ? jobs.get(jobKey(req.user!.id, uploadId)) : undefined;
-    if (!job) throw new NotFoundError('There is no import with that address. Imports are kept for an hour after they finish.');
+    const status = service.status(signedInUser(req).id, String(req.params.uploadId));
+    if (!status) throw new NotFoundError('There is no import with that address. Imports are kept for a week after they end.');
     // The Refresh header works like <meta http-equiv="refresh"> without script, so it needs no CSP exception.
-    if (job.status === 'running') res.set('Refresh', '1');
-    res.render('import/progress', { title: job.status === 'running' ? 'Importing…' : 'Import finished', styles: ['/css/import.css'], job });
+    if (status.state === 'queued' || status.state === 'running') res.set('Refresh', '1');
+    const titles = { queued: 'Importing…', running: 'Importing…', done: 'Import finished', failed: 'Import failed', interrupted: 'Import interrupted' };
+    res.render('import/progress', {
+      title: titles[status.state],
+      styles: ['/css/import.css'],
+      uploadId: String(req.params.uploadId),
+      status,
+      failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail) : undefined,
+      errors: status.state === 'done' ? status.result.errors.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems) })) : [],
+    });
+  });
+
+  /*
+   * POST /import/:uploadId/run-again: queue an interrupted import again, from its kept upload with the same mapping;
+   * the interrupted run kept nothing, so every row is imported once. Owner only; others get 404.
+   */
+  router.post('/import/:uploadId/run-again', (req, res) => {
+    const uploadId = String(req.params.uploadId);
+    const outcome = service.runAgain(signedInUser(req).id, uploadId);
+    if (outcome === 'not-found') throw new NotFoundError('There is no import with that address.');
+    if (outcome === 'upload-gone') setFlash(req, 'error', 'The uploaded file is no longer kept, so the import cannot run again. Upload it again.');
+    res.redirect(303, `/import/${uploadId}/progress`);
   });
 
   return router;
-}
-
-/** Streams a multipart body: the `file` part to `target` (up to maxBytes), text fields into a map. */
-function receiveUpload(
-  req: Request,
-  target: string,
-  maxBytes: number,
-): Promise<{ fields: Record<string, string>; gotFile: boolean; tooLarge: boolean; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 } });
-    } catch {
-      reject(new BadRequestError('Send the file as a multipart form upload.'));
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let saving: Promise<void> | null = null;
-    let tooLarge = false;
-    let bytes = 0;
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('file', (name, stream) => {
-      if (name !== 'file' || saving) {
-        stream.resume();
-        return;
-      }
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
-      stream.on('limit', () => {
-        tooLarge = true;
-      });
-      saving = pipeline(stream, createWriteStream(target, { mode: 0o600 }));
-    });
-    parser.on('error', (err) => reject(new BadRequestError(err instanceof Error ? err.message : 'Upload failed.')));
-    // A browser that gives up mid-upload never ends the body; without this the request would wait forever.
-    req.on('close', () => {
-      if (!req.complete) {
-        req.unpipe(parser);
-        reject(new BadRequestError('The upload was interrupted, so nothing was kept.'));
-      }
-    });
-    parser.on('close', () => {
-      (saving ?? Promise.resolve()).then(
-        () => resolve({ fields, gotFile: saving !== null, tooLarge, bytes }),
-        reject,
-      );
-    });
-    req.pipe(parser);
-  });
 }

@@ -1,86 +1,40 @@
-import { Router, type Request, type Response } from 'express';
-import type { CategoriesRepo, Category } from '../../db/repos/categories.ts';
-import type { PageCursor, TransactionFilter, TransactionsRepo } from '../../db/repos/transactions.ts';
-import { isCalendarDate, todayIn } from '../../services/dates.ts';
+import { Router, type Response } from 'express';
+import { monthPeriod } from '../../domain/periods.ts';
+import { formatCursor, type Transaction } from '../../domain/transactions.ts';
+import type { TransactionSave, TransactionService } from '../../services/transactions.ts';
+import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
-import type { FieldErrors } from '../form-fields.ts';
-import { safeLocalPath, textField } from '../form-fields.ts';
+import { textField, type FieldErrors } from '../form-fields.ts';
+import { editReturnPath, parseBulkForm } from '../forms/bulk-form.ts';
+import { filterToQueryString, isFilterActive, listUrl, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import {
   emptyTransactionForm,
   parseTransactionForm,
   transactionFormValuesFrom,
   type TransactionFormValues,
 } from '../forms/transaction-form.ts';
-import { filterToQueryString, isFilterActive, readTransactionFilter } from '../forms/transaction-filter.ts';
+import { countOf, wrongKindCategoryMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
-import { renderDashboard } from './dashboard.routes.ts';
+import type { DashboardPage } from '../pages/dashboard-page.ts';
+import { parseIdParam } from '../params.ts';
 
+/** Rows per list page. */
 export const PAGE_SIZE = 50;
 
-/** Most rows one bulk action may name: two full pages, so a crafted request cannot hold the write lock for long. */
-export const MAX_BULK_IDS = 100;
+const NOT_FOUND = 'That transaction does not exist.';
 
-/** Reads a route id: positive integers only, anything else is simply not found. */
-export function parseIdParam(raw: unknown): number {
-  if (typeof raw !== 'string' || !/^[1-9]\d{0,15}$/.test(raw)) throw new NotFoundError();
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id)) throw new NotFoundError();
-  return id;
-}
-
-/** Cursor in links is "YYYY-MM-DD.id"; a malformed one starts from the newest page. */
-export function parseCursor(raw: unknown): PageCursor | null {
-  if (typeof raw !== 'string') return null;
-  const match = /^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,15})$/.exec(raw);
-  if (!match || !isCalendarDate(match[1]!)) return null;
-  const id = Number(match[2]);
-  return Number.isSafeInteger(id) ? { occurredOn: match[1]!, id } : null;
-}
-
-/** The cursor as it appears in links. */
-export function formatCursor(cursor: PageCursor): string {
-  return `${cursor.occurredOn}.${cursor.id}`;
-}
-
-/** The selected row ids of a bulk form: well-formed ids only, each once, in the order sent. */
-export function parseSelectedIds(raw: unknown): number[] {
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const ids = new Set<number>();
-  for (const item of list) {
-    if (typeof item !== 'string' || !/^[1-9]\d{0,15}$/.test(item)) continue;
-    const id = Number(item);
-    if (Number.isSafeInteger(id)) ids.add(id);
-  }
-  return [...ids];
-}
-
-/** Where a bulk action returns to: the list page the user came from (with its filter), never another site. */
-function backToList(raw: unknown): string {
-  const path = safeLocalPath(raw, '/transactions');
-  return path === '/transactions' || path.startsWith('/transactions?') ? path : '/transactions';
-}
-
-/** Where saving or cancelling an edit returns to: the list (with its filter) or the dashboard it came from. */
-export function editReturnPath(raw: unknown): string {
-  const path = safeLocalPath(raw, '/transactions');
-  return /^\/(transactions|dashboard)(\?|$)/.test(path) ? path : '/transactions';
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+/** The category message of a save the service refused, or undefined when it was saved. */
+function categoryError(result: TransactionSave, type: Transaction['type']): FieldErrors | undefined {
+  if (result.ok || !('category' in result)) return undefined;
+  const problem = result.category;
+  return { category: problem.code === 'wrong-kind' ? wrongKindCategoryMessage(problem.category, type) : 'Choose one of your categories, or none.' };
 }
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
-export function createTransactionsRouter(deps: {
-  transactions: TransactionsRepo;
-  categories: CategoriesRepo;
-  timeZone?: string;
-}): Router {
+export function createTransactionsRouter(deps: { transactions: TransactionService; dashboard: DashboardPage; today: () => string }): Router {
   const router = Router();
-  const repo = deps.transactions;
-  const categories = deps.categories;
-  const today = () => todayIn(deps.timeZone);
+  const service = deps.transactions;
   router.use('/transactions', requireUser);
 
   function renderForm(
@@ -93,7 +47,7 @@ export function createTransactionsRouter(deps: {
     res.render(view, {
       title: view === 'transactions/new' ? 'Add transaction' : 'Edit transaction',
       form,
-      categories: categories.listCategoriesForUser(userId),
+      categories: service.categoriesFor(userId),
       ...extra,
     });
   }
@@ -104,13 +58,10 @@ export function createTransactionsRouter(deps: {
    * keyset cursor (after=YYYY-MM-DD.id) that keeps the filter. Signed-in users.
    */
   router.get('/transactions', (req, res) => {
-    const userId = req.user!.id;
+    const user = signedInUser(req);
     const { filter, values, errors } = readTransactionFilter(req.query);
-    const userCategories = categories.listCategoriesForUser(userId);
     const after = parseCursor(req.query.after);
-    const page = repo.listFilteredTransactionsPage(userId, filter, PAGE_SIZE, after);
-    const query = filterToQueryString(filter);
-    const currentUrl = listUrl(filter, after);
+    const { page, totals, categories } = service.listPage(user.id, filter, after, PAGE_SIZE);
     res.render('transactions/index', {
       title: 'Transactions',
       rows: page.rows,
@@ -120,35 +71,35 @@ export function createTransactionsRouter(deps: {
       filterValues: values,
       filterErrors: errors,
       filterActive: isFilterActive(filter),
-      filterQuery: query,
-      totals: repo.totalsForFilter(userId, filter),
-      categories: userCategories,
-      unknownCategory:
-        typeof filter.categoryId === 'number' && !userCategories.some((c) => c.id === filter.categoryId),
-      currentUrl,
+      filterQuery: filterToQueryString(filter),
+      totals,
+      categories,
+      unknownCategory: typeof filter.categoryId === 'number' && !categories.some((c) => c.id === filter.categoryId),
+      currentUrl: listUrl(filter, after),
     });
   });
 
   /* GET /transactions/new: the add form on a page of its own. Signed-in users. */
   router.get('/transactions/new', (req, res) => {
-    renderForm(res, 'transactions/new', req.user!.id, { values: emptyTransactionForm(today()), errors: {} });
+    renderForm(res, 'transactions/new', signedInUser(req).id, { values: emptyTransactionForm(deps.today()), errors: {} });
   });
 
   /* POST /transactions: add a transaction; errors re-render the form it came from with the values kept. Signed-in users. */
   router.post('/transactions', (req, res) => {
-    const userId = req.user!.id;
-    const result = parseTransactionForm(req.body, today(), categories.listCategoriesForUser(userId));
-    if (!result.ok) {
+    const user = signedInUser(req);
+    const fromDashboard = textField(req.body, 'from') === 'dashboard';
+    const today = deps.today();
+    const input = parseTransactionForm(req.body, today);
+    const result = input.ok ? service.add(user.id, input.value) : undefined;
+    const errors = input.ok ? (result && categoryError(result, input.value.type)) : input.errors;
+    if (errors) {
       res.status(422);
-      const form = { values: result.values, errors: result.errors };
-      if (textField(req.body, 'from') === 'dashboard') {
-        return renderDashboard(res, { transactions: repo, categories }, userId, form, today());
-      }
-      return renderForm(res, 'transactions/new', userId, form);
+      const form = { values: input.values, errors };
+      if (fromDashboard) return deps.dashboard.render(res, user.id, { today, period: monthPeriod(today), form });
+      return renderForm(res, 'transactions/new', user.id, form);
     }
-    repo.createTransaction(userId, result.value);
-    setFlash(req, 'success', result.value.type === 'income' ? 'Income added.' : 'Expense added.');
-    res.redirect(303, textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions');
+    setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'Income added.' : 'Expense added.');
+    res.redirect(303, fromDashboard ? '/dashboard' : '/transactions');
   });
 
   /*
@@ -158,80 +109,59 @@ export function createTransactionsRouter(deps: {
    * Signed-in users; a category that is not theirs gets 404 and nothing changes.
    */
   router.post('/transactions/bulk', (req, res) => {
-    const userId = req.user!.id;
-    const back = backToList(textField(req.body, 'back'));
-    const ids = parseSelectedIds((req.body as Record<string, unknown>).ids).slice(0, MAX_BULK_IDS);
-    const action = textField(req.body, 'action');
-    if (ids.length === 0) {
-      setFlash(req, 'error', 'Select at least one transaction first; nothing was changed.');
-      return res.redirect(303, back);
+    const user = signedInUser(req);
+    const request = parseBulkForm(req.body);
+    if (request.action === 'invalid') {
+      const message = {
+        'no-rows': 'Select at least one transaction first; nothing was changed.',
+        'no-category': 'Choose a category to set (or “No category”); nothing was changed.',
+        'no-action': 'Choose Delete selected or Set category; nothing was changed.',
+      }[request.problem];
+      setFlash(req, 'error', message);
+      return res.redirect(303, request.back);
     }
-    if (action === 'delete') {
-      const owned = repo.findOwnedTransactions(userId, ids);
+    if (request.action === 'delete') {
+      const owned = service.findMany(user.id, request.ids);
       if (owned.length === 0) throw new NotFoundError('None of the selected transactions exist.');
       return res.render('transactions/confirm-bulk-delete', {
         title: 'Delete transactions',
         rows: owned,
-        missing: ids.length - owned.length,
-        back,
+        missing: request.ids.length - owned.length,
+        back: request.back,
       });
     }
-    if (action === 'set-category') {
-      const choice = textField(req.body, 'category');
-      let category: Category | null = null;
-      if (choice === 'none') category = null;
-      else if (choice && /^[1-9]\d{0,15}$/.test(choice)) {
-        category = categories.findOwnedCategory(userId, Number(choice)) ?? null;
-        if (!category) throw new NotFoundError('That category does not exist.');
-      } else {
-        setFlash(req, 'error', 'Choose a category to set (or “No category”); nothing was changed.');
-        return res.redirect(303, back);
-      }
-      const owned = repo.findOwnedTransactions(userId, ids);
-      const changed = repo.setCategoryOnOwnedTransactions(userId, ids, category);
-      const missing = ids.length - owned.length;
-      const mismatched = owned.length - changed;
-      const notes: string[] = [];
-      if (missing) notes.push(`${missing} not found`);
-      if (mismatched) notes.push(`${mismatched} of the other type (a category must match the transaction's type)`);
-      const what = category ? `“${category.name}”` : 'No category';
-      const skipped = notes.length ? ` Skipped ${missing + mismatched}: ${notes.join(', ')}.` : '';
-      setFlash(req, 'success', `${what} set on ${plural(changed, 'transaction', 'transactions')}.${skipped}`);
-      return res.redirect(303, back);
-    }
-    setFlash(req, 'error', 'Choose Delete selected or Set category; nothing was changed.');
-    res.redirect(303, back);
+    const result = service.setCategoryOn(user.id, request.ids, request.categoryId);
+    if (!result.ok) throw new NotFoundError('That category does not exist.');
+    const notes: string[] = [];
+    if (result.missing) notes.push(`${result.missing} not found`);
+    if (result.mismatched) notes.push(`${result.mismatched} of the other type (a category must match the transaction's type)`);
+    const what = result.category ? `“${result.category.name}”` : 'No category';
+    const skipped = notes.length ? ` Skipped ${result.missing + result.mismatched}: ${notes.join(', ')}.` : '';
+    setFlash(req, 'success', `${what} set on ${countOf(result.changed, 'transaction', 'transactions')}.${skipped}`);
+    res.redirect(303, request.back);
   });
 
   /* POST /transactions/bulk/delete: deletes the confirmed rows in one transaction. Owner only; other ids are skipped and reported. */
   router.post('/transactions/bulk/delete', (req, res) => {
-    const userId = req.user!.id;
-    const back = backToList(textField(req.body, 'back'));
-    const ids = parseSelectedIds((req.body as Record<string, unknown>).ids).slice(0, MAX_BULK_IDS);
+    const user = signedInUser(req);
+    const { ids, back } = parseBulkForm(req.body);
     if (ids.length === 0) {
       setFlash(req, 'error', 'Select at least one transaction first; nothing was changed.');
       return res.redirect(303, back);
     }
-    const deleted = repo.deleteOwnedTransactions(userId, ids);
+    const { deleted, skipped } = service.deleteMany(user.id, ids);
     if (deleted === 0) throw new NotFoundError('None of the selected transactions exist.');
-    const skipped = ids.length - deleted;
-    setFlash(
-      req,
-      'success',
-      `Deleted ${plural(deleted, 'transaction', 'transactions')}.${skipped ? ` ${plural(skipped, 'selected transaction was', 'selected transactions were')} not found and skipped.` : ''}`,
-    );
+    const note = skipped ? ` ${countOf(skipped, 'selected transaction was', 'selected transactions were')} not found and skipped.` : '';
+    setFlash(req, 'success', `Deleted ${countOf(deleted, 'transaction', 'transactions')}.${note}`);
     res.redirect(303, back);
   });
 
   /* GET /transactions/:id/edit: the form filled with the transaction. Owner only; others get 404. */
   router.get('/transactions/:id/edit', (req, res) => {
-    const userId = req.user!.id;
-    const tx = repo.findOwnedTransaction(userId, parseIdParam(req.params.id));
-    if (!tx) throw new NotFoundError('That transaction does not exist.');
-    renderForm(res, 'transactions/edit', userId, { values: transactionFormValuesFrom(tx), errors: {} }, {
-      tx,
-      back: editReturnPath(req.query.back),
-    });
+    const user = signedInUser(req);
+    const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!tx) throw new NotFoundError(NOT_FOUND);
+    renderForm(res, 'transactions/edit', user.id, { values: transactionFormValuesFrom(tx), errors: {} }, { tx, back: editReturnPath(req.query.back) });
   });
 
   /*
@@ -239,24 +169,26 @@ export function createTransactionsRouter(deps: {
    * (back); errors re-render with 422. Owner only; others get 404.
    */
   router.post('/transactions/:id/edit', (req, res) => {
-    const userId = req.user!.id;
-    const tx = repo.findOwnedTransaction(userId, parseIdParam(req.params.id));
-    if (!tx) throw new NotFoundError('That transaction does not exist.');
+    const user = signedInUser(req);
+    const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!tx) throw new NotFoundError(NOT_FOUND);
     const back = editReturnPath(textField(req.body, 'back'));
-    const result = parseTransactionForm(req.body, today(), categories.listCategoriesForUser(userId));
-    if (!result.ok) {
+    const input = parseTransactionForm(req.body, deps.today());
+    const result = input.ok ? service.update(user.id, tx.id, input.value) : undefined;
+    if (result && !result.ok && 'problem' in result) throw new NotFoundError(NOT_FOUND);
+    const errors = input.ok ? (result && categoryError(result, input.value.type)) : input.errors;
+    if (errors) {
       res.status(422);
-      return renderForm(res, 'transactions/edit', userId, { values: result.values, errors: result.errors }, { tx, back });
+      return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
     }
-    if (!repo.updateOwnedTransaction(userId, tx.id, result.value)) throw new NotFoundError('That transaction does not exist.');
     setFlash(req, 'success', 'Transaction saved.');
     res.redirect(303, back);
   });
 
   /* GET /transactions/:id/delete: asks "delete this?" (works without JavaScript). Owner only; others get 404. */
   router.get('/transactions/:id/delete', (req, res) => {
-    const tx = repo.findOwnedTransaction(req.user!.id, parseIdParam(req.params.id));
-    if (!tx) throw new NotFoundError('That transaction does not exist.');
+    const tx = service.find(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!tx) throw new NotFoundError(NOT_FOUND);
     res.render('transactions/confirm-delete', {
       title: 'Delete transaction',
       tx,
@@ -265,19 +197,11 @@ export function createTransactionsRouter(deps: {
   });
 
   /* POST /transactions/:id/delete: delete it. Owner only; another user's id gets 404 and nothing changes. */
-  router.post('/transactions/:id/delete', (req: Request, res) => {
-    const deleted = repo.deleteOwnedTransaction(req.user!.id, parseIdParam(req.params.id));
-    if (!deleted) throw new NotFoundError('That transaction does not exist.');
+  router.post('/transactions/:id/delete', (req, res) => {
+    if (!service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
     setFlash(req, 'success', 'Transaction deleted.');
-    const back = textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions';
-    res.redirect(303, back);
+    res.redirect(303, textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions');
   });
 
   return router;
-}
-
-/** The filter a list link keeps, for views that build links. */
-export function listUrl(filter: TransactionFilter, after?: PageCursor | null): string {
-  const parts = [filterToQueryString(filter), after ? `after=${encodeURIComponent(formatCursor(after))}` : ''].filter(Boolean);
-  return `/transactions${parts.length ? `?${parts.join('&')}` : ''}`;
 }

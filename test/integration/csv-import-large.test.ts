@@ -3,13 +3,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { importCsvFile, LEDGERLY_EXPORT_MAPPING } from '../../src/services/csv-import.ts';
-import { centsToDecimalString } from '../../src/services/money.ts';
+import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
+import { centsToDecimalString } from '../../src/domain/money.ts';
 import { createTestContext } from '../helpers/app.ts';
+import { importServiceOn } from '../helpers/bookkeeping.ts';
 
 const ROWS = 100_000;
-/** The issue asks for "seconds"; 3 s is the team's target on the 2-core reference machine. */
-const TARGET_MS = Number(process.env.IMPORT_TARGET_MS ?? 3000);
 
 test(`a ${ROWS.toLocaleString('en-US')}-row CSV imports every row exactly, with the exact totals`, async (t) => {
   const ctx = createTestContext();
@@ -30,17 +29,7 @@ test(`a ${ROWS.toLocaleString('en-US')}-row CSV imports every row exactly, with 
   const file = path.join(ctx.dir, 'big.csv');
   writeFileSync(file, `${lines.join('\r\n')}\r\n`);
 
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const result = await importCsvFile(ctx.db, user.id, file, LEDGERLY_EXPORT_MAPPING);
-  const elapsed = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const verdict = elapsed <= TARGET_MS ? 'within' : 'OVER';
-  console.log(
-    `csv import: ${ROWS} rows in ${elapsed.toFixed(0)} ms wall (${verdict} the ${TARGET_MS} ms target), ` +
-      `${cpuMs.toFixed(0)} ms CPU, ${Math.round(ROWS / (elapsed / 1000))} rows/s`,
-  );
+  const result = await importServiceOn(ctx.db, path.join(ctx.dir, 'imports')).importFile(user.id, file, LEDGERLY_EXPORT_MAPPING);
 
   assert.equal(result.rowsRead, ROWS);
   assert.equal(result.imported, ROWS);
@@ -53,6 +42,5 @@ test(`a ${ROWS.toLocaleString('en-US')}-row CSV imports every row exactly, with 
     )
     .get(user.id)!;
   assert.deepEqual(sums, { income: expectedIncome, expense: expectedExpense, n: ROWS });
-  // Timing is reported, not asserted: benchmarks are scripts (npm run bench times this import too), and a shared
-  // machine would make a time limit flaky. What must hold at this size is that every row lands exactly.
+  // How long it takes is npm run bench's to measure; what must hold at this size is that every row lands exactly.
 });

@@ -1,0 +1,170 @@
+/**
+ * Calendar days and months, as the person lives them. A day is a `YYYY-MM-DD` string and a month a `YYYY-MM`
+ * string; both sort as text. "Today" is never read here: it is computed from an instant and a time zone that the
+ * caller passes in.
+ */
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** The first and last year a day may fall in; the forms, the import and the schema agree on this range. */
+export const FIRST_YEAR = 1900;
+export const LAST_YEAR = 2999;
+
+/** True for a year the app accepts dates in. */
+export function isSupportedYear(year: number): boolean {
+  return Number.isInteger(year) && year >= FIRST_YEAR && year <= LAST_YEAR;
+}
+
+/** Number of days in a month (1-12) of a year, leap years included. */
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** True when the text is a real calendar day written YYYY-MM-DD in a supported year. */
+export function isCalendarDate(text: string): boolean {
+  const match = ISO_DAY.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (!isSupportedYear(year) || month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month);
+}
+
+/** True when the text is a month written YYYY-MM in a supported year. */
+export function isCalendarMonth(text: string): boolean {
+  const match = ISO_MONTH.exec(text);
+  return match !== null && isSupportedYear(Number(match[1]));
+}
+
+/** Why a typed day is not a day. */
+export type DayProblem = 'empty' | 'format' | 'not-a-day';
+
+/** Reads a day typed as YYYY-MM-DD (surrounding spaces ignored). */
+export function parseIsoDay(input: string): { ok: true; day: string } | { ok: false; problem: DayProblem } {
+  const text = input.trim();
+  if (text === '') return { ok: false, problem: 'empty' };
+  if (!ISO_DAY.test(text)) return { ok: false, problem: 'format' };
+  if (!isCalendarDate(text)) return { ok: false, problem: 'not-a-day' };
+  return { ok: true, day: text };
+}
+
+/** Builds YYYY-MM-DD from numbers, or undefined when they are not a real day in a supported year. */
+export function dayFromParts(year: number, month: number, day: number): string | undefined {
+  const text = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return isCalendarDate(text) ? text : undefined;
+}
+
+/** The month a day falls in. */
+export function monthOf(day: string): string {
+  return day.slice(0, 7);
+}
+
+/** The year a day or month falls in. */
+export function yearOf(dayOrMonth: string): string {
+  return dayOrMonth.slice(0, 4);
+}
+
+function monthParts(month: string): [number, number] {
+  return [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
+}
+
+/** The month `count` months after (or, negative, before) a month. */
+export function addMonths(month: string, count: number): string {
+  const [year, mon] = monthParts(month);
+  const index = year * 12 + (mon - 1) + count;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The month after a month. */
+export function nextMonth(month: string): string {
+  return addMonths(month, 1);
+}
+
+/** The month before a month. */
+export function previousMonth(month: string): string {
+  return addMonths(month, -1);
+}
+
+/** The first day of a month. */
+export function firstDayOfMonth(month: string): string {
+  return `${month}-01`;
+}
+
+/** The last day of a month, leap years included. */
+export function lastDayOfMonth(month: string): string {
+  const [year, mon] = monthParts(month);
+  return `${month}-${String(daysInMonth(year, mon)).padStart(2, '0')}`;
+}
+
+/** The day `count` days after (or, negative, before) a day. */
+export function addDays(day: string, count: number): string {
+  const ms = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + count * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+// Building an Intl formatter costs far more than using one, and pages ask for today on every request.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar day an instant (ms since the epoch) falls on in an IANA time zone, as YYYY-MM-DD. */
+export function dayAt(instantMs: number, timeZone: string): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(instantMs);
+}
+
+/** True when Intl knows the IANA time zone name. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An inclusive range of whole months, YYYY-MM to YYYY-MM. */
+export interface MonthRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Every month there is: the range an all-time total reads. */
+export const ALL_MONTHS: MonthRange = Object.freeze({ from: '0000-00', to: '9999-99' });
+
+/**
+ * Splits an inclusive day range into whole months and at most two partial-month day ranges, so a total can read
+ * per-month sums for the middle and rows only at the ends. Open ends reach to the beginning or end of time.
+ */
+export function splitRangeIntoMonths(
+  fromOn: string | undefined,
+  toOn: string | undefined,
+): { months: MonthRange | null; dayRanges: { fromOn: string; toOn: string }[] } {
+  if (fromOn !== undefined && toOn !== undefined && fromOn > toOn) return { months: null, dayRanges: [] };
+  const dayRanges: { fromOn: string; toOn: string }[] = [];
+  let monthFrom = ALL_MONTHS.from;
+  let monthTo = ALL_MONTHS.to;
+  if (fromOn !== undefined) {
+    const month = monthOf(fromOn);
+    if (fromOn === firstDayOfMonth(month)) monthFrom = month;
+    else {
+      const end = lastDayOfMonth(month);
+      dayRanges.push({ fromOn, toOn: toOn !== undefined && toOn < end ? toOn : end });
+      monthFrom = nextMonth(month);
+    }
+  }
+  if (toOn !== undefined) {
+    const month = monthOf(toOn);
+    if (toOn === lastDayOfMonth(month)) monthTo = month;
+    else {
+      monthTo = previousMonth(month);
+      // When both ends fall in one month, the first range above already covers it.
+      if (fromOn === undefined || monthOf(fromOn) !== month) dayRanges.push({ fromOn: firstDayOfMonth(month), toOn });
+      else if (fromOn === firstDayOfMonth(month)) dayRanges.push({ fromOn, toOn });
+    }
+  }
+  return { months: monthFrom <= monthTo ? { from: monthFrom, to: monthTo } : null, dayRanges };
+}

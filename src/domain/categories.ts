@@ -1,0 +1,59 @@
+import type { TransactionType } from './transactions.ts';
+
+/** Categories share the two transaction types: an income category only goes on income. */
+export type CategoryKind = TransactionType;
+
+/** A user's category. */
+export interface Category {
+  readonly id: number;
+  readonly kind: CategoryKind;
+  readonly name: string;
+}
+
+/** A category with how many of the user's transactions carry it. */
+export interface CategoryWithCount extends Category {
+  readonly transactionCount: number;
+}
+
+/** Longest category name the schema accepts, in characters. */
+export const MAX_CATEGORY_NAME_CHARS = 60;
+
+export type CategoryNameProblem = 'empty' | 'too-long' | 'control-characters';
+
+// Any Unicode space separator (the no-break and narrow no-break spaces among them): what a person sees as a space.
+const SPACE_RUN = /\p{Zs}+/gu;
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * The one rule for a category name, used by the form, the rename, the CSV import and the migrations: Unicode NFC,
+ * trimmed, every run of spaces (any kind) made one plain space; control characters (tabs and line breaks among
+ * them) refused; 1 to MAX_CATEGORY_NAME_CHARS characters.
+ */
+export function normaliseCategoryName(raw: string): { ok: true; name: string } | { ok: false; problem: CategoryNameProblem } {
+  const name = raw.normalize('NFC').trim().replace(SPACE_RUN, ' ');
+  if (name === '') return { ok: false, problem: 'empty' };
+  if (CONTROL.test(name)) return { ok: false, problem: 'control-characters' };
+  if ([...name].length > MAX_CATEGORY_NAME_CHARS) return { ok: false, problem: 'too-long' };
+  return { ok: true, name };
+}
+
+/**
+ * What makes two names the same category: their normalised form compared without case, in every script
+ * ("Eating out" = "EATING OUT", "Über" = "über"). Stored as categories.name_key under a unique index.
+ */
+export function categoryNameKey(normalisedName: string): string {
+  return normalisedName.toLowerCase();
+}
+
+/**
+ * A usable name for a stored name from before the rule existed: control characters become spaces, then the rule
+ * applies; an empty result becomes `fallback` and an overlong one is cut. Used by the migration only.
+ */
+export function repairCategoryName(stored: string, fallback: string): string {
+  const result = normaliseCategoryName(stored.replace(/\p{Cc}/gu, ' '));
+  if (result.ok) return result.name;
+  if (result.problem === 'too-long') {
+    return [...stored.replace(/\p{Cc}/gu, ' ').normalize('NFC').trim().replace(SPACE_RUN, ' ')].slice(0, MAX_CATEGORY_NAME_CHARS).join('').trim();
+  }
+  return fallback;
+}

@@ -1,0 +1,337 @@
+/**
+ * Statement import rules: how a CSV record becomes a transaction, what counts as a likely duplicate, and how our
+ * own export is written so that it reads back exactly. Pure: the file reading lives in services/.
+ */
+import { isUtf8 } from 'node:buffer';
+import { dayFromParts } from './calendar.ts';
+import { normaliseCategoryName } from './categories.ts';
+import { centsToDecimalString, parseAmount, type AmountProblem, type DecimalSeparator } from './money.ts';
+import { normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
+
+/** Field separators an import may use; comma is RFC 4180, semicolon and tab are common in European bank exports. */
+export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/** Date layouts an import may use. */
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY'] as const;
+export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
+
+/** How to read a file: which column holds what (0-based) and how dates and amounts are written. */
+export interface ImportMapping {
+  readonly delimiter: CsvDelimiter;
+  readonly hasHeader: boolean;
+  readonly dateColumn: number;
+  readonly amountColumn: number;
+  /** null: no type column, the amount's sign decides (negative is an expense). */
+  readonly typeColumn: number | null;
+  readonly categoryColumn: number | null;
+  readonly descriptionColumn: number | null;
+  readonly dateFormat: CsvDateFormat;
+  readonly decimalSeparator: DecimalSeparator;
+}
+
+/** What to do with rows the file and the user's data disagree on. */
+export interface ImportOptions {
+  /** 'create' adds categories the user does not have yet; 'uncategorised' leaves those rows without one. */
+  readonly unknownCategories: 'create' | 'uncategorised';
+  /** Write rows that look like an existing transaction instead of skipping them. */
+  readonly keepDuplicates: boolean;
+}
+
+/** Unless the user chooses otherwise: create missing categories, skip likely duplicates. */
+export const DEFAULT_IMPORT_OPTIONS: ImportOptions = Object.freeze({ unknownCategories: 'create', keepDuplicates: false });
+
+/** One validated row, ready to be written. */
+export interface ImportRow {
+  /** Line in the file where the row starts, for messages. */
+  readonly line: number;
+  readonly occurredOn: string;
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly description: string;
+  /** Category name by the category-name rule; '' means uncategorised. */
+  readonly categoryName: string;
+}
+
+/** One thing wrong with a row; the page words it. `text` is the cell as written, cut to 40 characters. */
+export type RowProblem =
+  | { readonly code: 'too-few-columns'; readonly have: number; readonly need: number }
+  | { readonly code: 'not-utf8'; readonly column: number }
+  | { readonly code: 'date'; readonly problem: 'empty' | 'format' | 'not-a-day'; readonly text: string; readonly format: CsvDateFormat }
+  | { readonly code: 'amount'; readonly problem: AmountProblem; readonly text: string; readonly decimal: DecimalSeparator }
+  | { readonly code: 'type'; readonly text: string }
+  | { readonly code: 'negative-income'; readonly text: string }
+  | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
+  | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' };
+
+/** A row that will not be imported, with the line it starts on. */
+export interface RowError {
+  readonly line: number;
+  readonly problems: readonly RowProblem[];
+}
+
+/** Outcome of checking one record against the mapping. */
+export type RowCheck = { ok: true; row: ImportRow } | { ok: false; problems: RowProblem[] };
+
+/** Per-row errors kept in full; beyond this only the count grows, so a garbage file cannot eat memory. */
+export const MAX_REPORTED_ERRORS = 1000;
+
+/** What an import did. */
+export interface ImportResult {
+  readonly rowsRead: number;
+  readonly imported: number;
+  readonly errors: RowError[];
+  readonly errorCount: number;
+  readonly duplicateLines: number[];
+  readonly duplicatesKept: boolean;
+  readonly createdCategories: { kind: TransactionType; name: string }[];
+}
+
+/**
+ * A parsed CSV cell: text when the whole file is known to be valid UTF-8 (the fast path), otherwise the raw bytes,
+ * so that a row with bytes that are not UTF-8 can be reported on its own instead of silently turned into "�".
+ */
+export type CsvField = string | Buffer;
+
+const TYPE_WORDS: Record<string, TransactionType> = {
+  income: 'income',
+  credit: 'income',
+  expense: 'expense',
+  debit: 'expense',
+};
+
+const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy' | 'mdy' }> = {
+  'YYYY-MM-DD': { pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, order: 'ymd' },
+  'DD/MM/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'dmy' },
+  'MM/DD/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'mdy' },
+  'DD.MM.YYYY': { pattern: /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/, order: 'dmy' },
+};
+
+/** Cuts a cell to 40 characters for a message. */
+export function shortCell(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Reads a date cell in the chosen layout (one- or two-digit day and month) into a real YYYY-MM-DD day. */
+export function parseCsvDate(
+  input: string,
+  format: CsvDateFormat,
+): { ok: true; day: string } | { ok: false; problem: 'empty' | 'format' | 'not-a-day' } {
+  const text = input.trim();
+  if (text === '') return { ok: false, problem: 'empty' };
+  const layout = DATE_LAYOUTS[format];
+  const match = layout.pattern.exec(text);
+  if (!match) return { ok: false, problem: 'format' };
+  const [a, b, c] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const [year, month, day] = layout.order === 'ymd' ? [a, b, c] : layout.order === 'dmy' ? [c, b, a] : [c, a, b];
+  const iso = dayFromParts(year, month, day);
+  return iso === undefined ? { ok: false, problem: 'not-a-day' } : { ok: true, day: iso };
+}
+
+/**
+ * Guesses the layout from sample date cells: ISO if they look ISO, dots for DD.MM.YYYY, and for slashes
+ * MM/DD/YYYY only when a middle number above 12 proves it (otherwise DD/MM/YYYY, the more common one).
+ */
+export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
+  const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
+  if (cells.length === 0 || cells.every((s) => DATE_LAYOUTS['YYYY-MM-DD'].pattern.test(s))) return 'YYYY-MM-DD';
+  if (cells.every((s) => DATE_LAYOUTS['DD.MM.YYYY'].pattern.test(s))) return 'DD.MM.YYYY';
+  const slashed = cells.map((s) => DATE_LAYOUTS['DD/MM/YYYY'].pattern.exec(s)).filter((m) => m !== null);
+  if (slashed.length > 0) {
+    if (slashed.some((m) => Number(m[1]) > 12)) return 'DD/MM/YYYY';
+    if (slashed.some((m) => Number(m[2]) > 12)) return 'MM/DD/YYYY';
+    return 'DD/MM/YYYY';
+  }
+  return 'YYYY-MM-DD';
+}
+
+/**
+ * Spreadsheet formula injection guard, shared by export and import so a round trip is exact. On export, a cell
+ * that starts with zero or more single quotes followed by one of `=`, `+`, `-`, `@`, tab or carriage return gets
+ * one extra single quote in front; on import, a cell that starts with one or more single quotes followed by one of
+ * those loses exactly one. Every other cell passes through untouched both ways, so `'Tis the season` from another
+ * app keeps its quote, and our own export of `'=x` (written as `''=x`) comes back as `'=x`, not `=x`.
+ */
+const NEEDS_GUARD = /^'*[=+\-@\t\r]/;
+const GUARDED = /^'+[=+\-@\t\r]/;
+
+/** The cell as it should be written to a CSV file a spreadsheet may open: formula triggers get a leading quote. */
+export function neutraliseCsvCell(value: string): string {
+  return NEEDS_GUARD.test(value) ? `'${value}` : value;
+}
+
+/** Undoes neutraliseCsvCell exactly: drops the one quote it would have added, leaves everything else alone. */
+export function restoreCsvCell(value: string): string {
+  return GUARDED.test(value) ? value.slice(1) : value;
+}
+
+/** Guesses the field separator from the first line: whichever of comma, semicolon and tab occurs most outside quotes. */
+export function sniffCsvDelimiter(firstLine: string): CsvDelimiter {
+  const counts = new Map<CsvDelimiter, number>(CSV_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of firstLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch as CsvDelimiter)) counts.set(ch as CsvDelimiter, (counts.get(ch as CsvDelimiter) ?? 0) + 1);
+  }
+  let best: CsvDelimiter = ',';
+  for (const [d, n] of counts) if (n > (counts.get(best) ?? 0)) best = d;
+  return best;
+}
+
+type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn';
+
+const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
+  { key: 'dateColumn', pattern: /date|datum|day|fecha/i },
+  { key: 'amountColumn', pattern: /amount|betrag|value|sum|montant|importe/i },
+  { key: 'typeColumn', pattern: /^\s*(type|kind)\s*$/i },
+  { key: 'categoryColumn', pattern: /categor|kategorie/i },
+  { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat/i },
+];
+
+/** A first guess at which column is which, from header names (or the export's order when there is no header). */
+export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
+  if (header === null) return { dateColumn: 0, typeColumn: 1, categoryColumn: 2, amountColumn: 3, descriptionColumn: 4 };
+  const found: Partial<Record<MappedColumn, number>> = {};
+  for (const { key, pattern } of COLUMN_GUESSES) {
+    const index = header.findIndex((name, i) => pattern.test(name) && !Object.values(found).includes(i));
+    if (index !== -1) found[key] = index;
+  }
+  return {
+    dateColumn: found.dateColumn ?? 0,
+    amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),
+    typeColumn: found.typeColumn ?? null,
+    categoryColumn: found.categoryColumn ?? null,
+    descriptionColumn: found.descriptionColumn ?? null,
+  };
+}
+
+/** The export's header row; the import recognises these names when it guesses a mapping. */
+export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description'] as const;
+
+/** The mapping for files written by our own export: comma, header, ISO dates, dot decimals, all five columns. */
+export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
+  delimiter: ',',
+  hasHeader: true,
+  dateColumn: 0,
+  typeColumn: 1,
+  categoryColumn: 2,
+  amountColumn: 3,
+  descriptionColumn: 4,
+  dateFormat: 'YYYY-MM-DD',
+  decimalSeparator: 'dot',
+});
+
+/** The CSV cells of one transaction: plain decimal amount, empty category when uncategorised, formulas neutralised. */
+export function exportCellsFor(row: TransactionWithCategory): string[] {
+  return [
+    row.occurredOn,
+    row.type,
+    neutraliseCsvCell(row.categoryName ?? ''),
+    centsToDecimalString(row.amountCents),
+    neutraliseCsvCell(row.description),
+  ];
+}
+
+/** Columns the mapping reads, for the "row is too short" check. */
+function columnsNeeded(mapping: ImportMapping): number {
+  const used = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn];
+  return Math.max(...used.map((c) => c ?? -1)) + 1;
+}
+
+/** The cell's text with the formula guard undone, or null (and a problem) when its bytes are not UTF-8. */
+function cellText(fields: readonly CsvField[], column: number | null, problems: RowProblem[]): string | null {
+  if (column === null) return '';
+  const bytes = fields[column] ?? '';
+  if (typeof bytes === 'string') return restoreCsvCell(bytes);
+  if (!isUtf8(bytes)) {
+    problems.push({ code: 'not-utf8', column: column + 1 });
+    return null;
+  }
+  return restoreCsvCell(bytes.toString('utf8'));
+}
+
+/** Distinct date cells remembered per checker; files repeat the same few thousand days, so parsing each once is enough. */
+const DATE_CACHE_LIMIT = 50_000;
+
+/**
+ * A checker for one mapping: turns a CSV record into a row or every reason it cannot be one: valid UTF-8, a real
+ * date, an exact amount with at most two decimals, a known type, a description and a category name that pass
+ * their rules. Per-mapping work is done once, not per row.
+ */
+export function createRecordChecker(mapping: ImportMapping): (fields: readonly CsvField[], line: number) => RowCheck {
+  const needed = columnsNeeded(mapping);
+  const dates = new Map<string, ReturnType<typeof parseCsvDate>>();
+  const parseDate = (text: string) => {
+    let result = dates.get(text);
+    if (result === undefined) {
+      result = parseCsvDate(text, mapping.dateFormat);
+      if (dates.size < DATE_CACHE_LIMIT) dates.set(text, result);
+    }
+    return result;
+  };
+  const amountOptions = { decimal: mapping.decimalSeparator, sign: 'signed' } as const;
+
+  return (fields, line) => {
+    if (fields.length < needed) return { ok: false, problems: [{ code: 'too-few-columns', have: fields.length, need: needed }] };
+    const problems: RowProblem[] = [];
+    const dateText = cellText(fields, mapping.dateColumn, problems);
+    const date = dateText === null ? null : parseDate(dateText);
+    if (date && !date.ok) problems.push({ code: 'date', problem: date.problem, text: shortCell((dateText ?? '').trim()), format: mapping.dateFormat });
+
+    const amountText = cellText(fields, mapping.amountColumn, problems);
+    const amount = amountText === null ? null : parseAmount(amountText, amountOptions);
+    if (amount && !amount.ok) {
+      problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
+    }
+
+    let type: TransactionType | null = null;
+    if (mapping.typeColumn === null) {
+      if (amount?.ok) type = amount.negative ? 'expense' : 'income';
+    } else {
+      const typeText = cellText(fields, mapping.typeColumn, problems);
+      if (typeText !== null) {
+        const word = typeText.trim().toLowerCase();
+        type = TYPE_WORDS[word] ?? null;
+        if (type === null) problems.push({ code: 'type', text: word.slice(0, 30) });
+        // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
+        // income contradicts itself, and guessing which half is right could put money on the wrong side.
+        else if (amount?.ok && amount.negative && type === 'income') problems.push({ code: 'negative-income', text: word.slice(0, 30) });
+      }
+    }
+
+    const descriptionText = cellText(fields, mapping.descriptionColumn, problems);
+    let description = '';
+    if (descriptionText !== null) {
+      const checked = normaliseDescription(descriptionText);
+      if (checked.ok) description = checked.text;
+      else problems.push({ code: 'description', problem: checked.problem });
+    }
+    const categoryText = cellText(fields, mapping.categoryColumn, problems);
+    let categoryName = '';
+    if (categoryText !== null) {
+      const checked = normaliseCategoryName(categoryText);
+      if (checked.ok) categoryName = checked.name;
+      else if (checked.problem !== 'empty') problems.push({ code: 'category', problem: checked.problem });
+    }
+
+    if (problems.length > 0 || !date?.ok || !amount?.ok || type === null) return { ok: false, problems };
+    return { ok: true, row: { line, occurredOn: date.day, type, amountCents: amount.cents, description, categoryName } };
+  };
+}
+
+/** What makes an imported row look like a transaction the user already has: same day, type, amount and description. */
+export function duplicateSignature(row: { type: TransactionType; amountCents: number; description: string }): string {
+  return `${row.type}|${row.amountCents}|${row.description}`;
+}
+
+/**
+ * Rows oldest first, so ids rise with dates (inserting in index order is also much faster). A file listed newest
+ * first, like our own export, is reversed before the stable sort, so rows of the same day keep their order on the
+ * page and a re-export lists them exactly as the file did.
+ */
+export function chronological<T extends { row: ImportRow }>(items: readonly T[]): T[] {
+  const first = items[0]?.row.occurredOn;
+  const last = items.at(-1)?.row.occurredOn;
+  const copy = first !== undefined && last !== undefined && first > last ? [...items].reverse() : [...items];
+  return copy.sort((a, b) => (a.row.occurredOn < b.row.occurredOn ? -1 : a.row.occurredOn > b.row.occurredOn ? 1 : 0));
+}

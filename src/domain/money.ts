@@ -1,0 +1,113 @@
+/**
+ * Money: amounts are integer cents, parsed from the text a person typed or a file held, never through floating
+ * point, and formatted with Intl from a decimal string so no float ever touches them.
+ */
+
+/** The largest amount one transaction may hold: one billion in major units. */
+export const MAX_AMOUNT_CENTS = 100_000_000_000;
+
+/** Which character separates whole units from cents. */
+export type DecimalSeparator = 'dot' | 'comma';
+
+/**
+ * What a sign in front of the amount means: `unsigned` refuses a minus (a form, where the type says which way
+ * the money goes); `signed` accepts a leading minus or plus and reports it (a bank file, where it may be the type).
+ */
+export type SignConvention = 'unsigned' | 'signed';
+
+export interface AmountOptions {
+  readonly decimal: DecimalSeparator;
+  readonly sign: SignConvention;
+}
+
+/** Why a text is not an amount; the caller words it for its page or file. */
+export type AmountProblem =
+  | 'empty'
+  | 'negative'
+  | 'malformed'
+  | 'too-many-decimals'
+  | 'missing-cents'
+  | 'zero'
+  | 'too-large';
+
+export type AmountParse =
+  | { readonly ok: true; readonly cents: number; readonly negative: boolean }
+  | { readonly ok: false; readonly problem: AmountProblem };
+
+/** What a form accepts: a dot for decimals, commas between thousands, no sign. */
+export const FORM_AMOUNT: AmountOptions = Object.freeze({ decimal: 'dot', sign: 'unsigned' });
+
+// Digits either plain or grouped in threes by the thousands separator, then any number of decimals (so "1.005"
+// is recognised and refused for its three decimals rather than for being malformed).
+const PATTERNS: Record<DecimalSeparator, RegExp> = {
+  dot: /^(?:(\d+)|(\d{1,3}(?:,\d{3})+))(?:\.(\d*))?$/,
+  comma: /^(?:(\d+)|(\d{1,3}(?:[. \u00a0\u202f]\d{3})+))(?:,(\d*))?$/,
+};
+
+/**
+ * Parses an amount into positive integer cents with string arithmetic only: "12", "12.5", "1,234.56" or ".75"
+ * with a dot; "1.234,56" or "1 234,56" with a comma. Zero, more than two decimals and amounts above
+ * MAX_AMOUNT_CENTS are refused. Surrounding spaces are ignored.
+ */
+export function parseAmount(input: string, options: AmountOptions): AmountParse {
+  let text = input.trim();
+  if (text === '') return { ok: false, problem: 'empty' };
+  let negative = false;
+  if (options.sign === 'signed' && (text.startsWith('-') || text.startsWith('+'))) {
+    negative = text.startsWith('-');
+    text = text.slice(1).trimStart();
+  } else if (text.startsWith('-')) {
+    return { ok: false, problem: 'negative' };
+  }
+  const point = options.decimal === 'dot' ? '.' : ',';
+  if (text.startsWith(point)) text = `0${text}`;
+  const match = PATTERNS[options.decimal].exec(text);
+  if (!match) return { ok: false, problem: 'malformed' };
+  const integerDigits = (match[1] ?? match[2] ?? '').replace(/\D/g, '');
+  const fraction = match[3] ?? '';
+  if (fraction.length > 2) return { ok: false, problem: 'too-many-decimals' };
+  if (match[3] !== undefined && fraction.length === 0) return { ok: false, problem: 'missing-cents' };
+  const significant = integerDigits.replace(/^0+(?=\d)/, '');
+  // Twelve integer digits are already over the limit, and short strings keep Number() exact.
+  if (significant.length > 12) return { ok: false, problem: 'too-large' };
+  const cents = Number(significant) * 100 + Number(fraction.padEnd(2, '0'));
+  if (cents === 0) return { ok: false, problem: 'zero' };
+  if (cents > MAX_AMOUNT_CENTS) return { ok: false, problem: 'too-large' };
+  return { ok: true, cents, negative };
+}
+
+/** Writes cents as a plain decimal with a dot and two places, e.g. -123450 -> "-1234.50"; exact for any safe integer. */
+export function centsToDecimalString(cents: number): string {
+  if (!Number.isSafeInteger(cents)) throw new RangeError(`not a whole number of cents: ${cents}`);
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const units = Math.trunc(abs / 100);
+  const rest = abs % 100;
+  return `${sign}${units}.${String(rest).padStart(2, '0')}`;
+}
+
+/** Formats cents in a currency and locale; exact because Intl receives a decimal string, not a float. */
+export function createMoneyFormatter(locale: string, currency: string) {
+  const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  const plainFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
+  type Formattable = Parameters<Intl.NumberFormat['format']>[0];
+  return {
+    /** "$1,234.50" style, with the currency. */
+    formatCents(cents: number): string {
+      return currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+    },
+    /** "1,234.50" style, without the currency. */
+    formatCentsPlain(cents: number): string {
+      return plainFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+    },
+  };
+}
+
+export type MoneyFormatter = ReturnType<typeof createMoneyFormatter>;
+
+/** Share of a part in a whole as a whole percentage for display; 0 when the whole is 0. */
+export function percentShare(partCents: number, wholeCents: number): number {
+  if (wholeCents <= 0) return 0;
+  return Math.round((partCents * 100) / wholeCents);
+}

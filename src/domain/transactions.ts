@@ -1,0 +1,101 @@
+/** Transactions: the one thing people record. Types and rules only; storage lives in db/. */
+
+export type TransactionType = 'income' | 'expense';
+
+export const TRANSACTION_TYPES: readonly TransactionType[] = ['income', 'expense'];
+
+/** A transaction as the pages see it. */
+export interface Transaction {
+  readonly id: number;
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly categoryId: number | null;
+}
+
+/** A transaction with its category's name (null when uncategorised), for lists and exports. */
+export interface TransactionWithCategory extends Transaction {
+  readonly categoryName: string | null;
+}
+
+/** What a person records, already validated: every field of a transaction but its id. */
+export interface NewTransaction {
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly categoryId: number | null;
+}
+
+/**
+ * Which of a user's transactions a list, total or export covers; every field is optional and they combine with AND.
+ * Dates are inclusive; `categoryId: 'none'` means uncategorised; `search` matches part of the description.
+ */
+export interface TransactionFilter {
+  readonly fromOn?: string;
+  readonly toOn?: string;
+  readonly type?: TransactionType;
+  readonly categoryId?: number | 'none';
+  readonly search?: string;
+}
+
+/** Position after the last row of a page, in newest-first order (date, then id). */
+export interface PageCursor {
+  readonly occurredOn: string;
+  readonly id: number;
+}
+
+/** One page of rows and where the next one starts (null on the last page). */
+export interface Page<Row> {
+  readonly rows: Row[];
+  readonly next: PageCursor | null;
+}
+
+/** Income, expenses, net and row count of a filtered set, in cents. */
+export interface FilteredTotals {
+  readonly incomeCents: number;
+  readonly expenseCents: number;
+  readonly netCents: number;
+  readonly count: number;
+}
+
+/** Income, expenses and balance in cents. */
+export interface Totals {
+  readonly incomeCents: number;
+  readonly expenseCents: number;
+  readonly balanceCents: number;
+}
+
+/** The schema's CHECK on description length (characters); forms and imports report it before the database refuses. */
+export const MAX_DESCRIPTION_CHARS = 200;
+
+// Tab, line feed and carriage return are allowed in a description (a pasted note); other control characters not.
+const DESCRIPTION_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+export type DescriptionProblem = 'too-long' | 'control-characters';
+
+/** A description as stored: trimmed, at most MAX_DESCRIPTION_CHARS characters, without control characters. */
+export function normaliseDescription(raw: string): { ok: true; text: string } | { ok: false; problem: DescriptionProblem } {
+  const text = raw.trim();
+  // UTF-16 length is never below the character count, so the costly count runs only for long text.
+  if (text.length > MAX_DESCRIPTION_CHARS && [...text].length > MAX_DESCRIPTION_CHARS) return { ok: false, problem: 'too-long' };
+  if (DESCRIPTION_CONTROL.test(text)) return { ok: false, problem: 'control-characters' };
+  return { ok: true, text };
+}
+
+/** The cursor as it appears in links: "YYYY-MM-DD.id". */
+export function formatCursor(cursor: PageCursor): string {
+  return `${cursor.occurredOn}.${cursor.id}`;
+}
+
+/** Sums typed amounts into income, expenses and balance, on integers. */
+export function totalsOf(rows: Iterable<{ type: TransactionType; cents: number }>): Totals {
+  let incomeCents = 0;
+  let expenseCents = 0;
+  for (const row of rows) {
+    if (row.type === 'income') incomeCents += row.cents;
+    else expenseCents += row.cents;
+  }
+  return { incomeCents, expenseCents, balanceCents: incomeCents - expenseCents };
+}

@@ -1,0 +1,41 @@
+/** People and their sign-in rules. */
+
+/** The public face of a user: what the session and the pages may see. */
+export interface User {
+  readonly id: number;
+  readonly email: string;
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+const MAX_EMAIL_CHARS = 254;
+
+/** Emails are compared trimmed and lower-cased, so "Ann@X.org " and "ann@x.org" are one account. */
+export function normaliseEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export type EmailProblem = 'empty' | 'malformed';
+
+/** Why a normalised email cannot be used, or undefined when it can. */
+export function emailProblem(email: string): EmailProblem | undefined {
+  if (email === '') return 'empty';
+  if (email.length > MAX_EMAIL_CHARS || !EMAIL_PATTERN.test(email)) return 'malformed';
+  return undefined;
+}
+
+/** bcrypt only looks at the first 72 bytes; longer passwords are refused rather than silently cut. */
+export const MAX_PASSWORD_BYTES = 72;
+export const MIN_PASSWORD_CHARS = 8;
+
+export type PasswordProblem = 'too-short' | 'too-long' | 'common';
+
+/**
+ * Why a new password cannot be used, or undefined when it can: at least MIN_PASSWORD_CHARS characters, at most
+ * MAX_PASSWORD_BYTES bytes of UTF-8, and not on the list of common passwords (which the caller supplies).
+ */
+export function passwordProblem(password: string, isCommon: (password: string) => boolean): PasswordProblem | undefined {
+  if ([...password].length < MIN_PASSWORD_CHARS) return 'too-short';
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return 'too-long';
+  if (isCommon(password)) return 'common';
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { CategoryNameTakenError, type CategoriesRepo } from '../db/repos/categories.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { Category, CategoryKind, CategoryWithCount } from '../domain/categories.ts';
+
+export type CategoryChange = { ok: true; category: Category } | { ok: false; problem: 'taken' | 'not-found' };
+
+/** The user's categories: list with counts, create, rename, delete. Names arrive normalised (domain/categories.ts). */
+export function createCategoryService(deps: { categories: CategoriesRepo; inTransaction: RunInTransaction }) {
+  const repo = deps.categories;
+  return {
+    /** Income and expense categories with how many transactions carry each. */
+    listWithCounts(userId: number): { income: CategoryWithCount[]; expense: CategoryWithCount[] } {
+      const all = repo.listCategoriesWithCounts(userId);
+      return { income: all.filter((c) => c.kind === 'income'), expense: all.filter((c) => c.kind === 'expense') };
+    },
+
+    /** The user's category, or undefined when there is none of theirs with this id. */
+    find(userId: number, id: number): Category | undefined {
+      return repo.findOwnedCategory(userId, id);
+    },
+
+    /** The category and how many transactions would lose it if it were deleted. */
+    findWithCount(userId: number, id: number): { category: Category; count: number } | undefined {
+      const category = repo.findOwnedCategory(userId, id);
+      return category && { category, count: repo.countTransactionsInCategory(userId, category.id) };
+    },
+
+    /** Creates a category; 'taken' when the user has one of that kind whose name is the same ignoring case. */
+    create(userId: number, kind: CategoryKind, name: string): CategoryChange {
+      try {
+        return { ok: true, category: repo.createCategory(userId, kind, name) };
+      } catch (err) {
+        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken' };
+        throw err;
+      }
+    },
+
+    /** Renames the user's category. */
+    rename(userId: number, id: number, name: string): CategoryChange {
+      const category = repo.findOwnedCategory(userId, id);
+      if (!category) return { ok: false, problem: 'not-found' };
+      try {
+        if (!repo.renameOwnedCategory(userId, id, name)) return { ok: false, problem: 'not-found' };
+      } catch (err) {
+        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken' };
+        throw err;
+      }
+      return { ok: true, category: { ...category, name } };
+    },
+
+    /** Deletes the user's category; its transactions stay, uncategorised. Says how many that was. */
+    delete(userId: number, id: number): { category: Category; uncategorised: number } | undefined {
+      return deps.inTransaction(() => {
+        const category = repo.findOwnedCategory(userId, id);
+        if (!category) return undefined;
+        const uncategorised = repo.countTransactionsInCategory(userId, id);
+        repo.deleteOwnedCategory(userId, id);
+        return { category, uncategorised };
+      });
+    },
+  };
+}
+
+export type CategoryService = ReturnType<typeof createCategoryService>;

@@ -1,0 +1,445 @@
+/**
+ * Statement import as a durable job: the upload is kept on disk, the mapping is checked and previewed, and the
+ * import runs in the job runner. The rows and the job's "done" commit in one transaction, so an import is either
+ * wholly in or not at all, whatever stops the process; an interrupted one can be run again from its kept upload.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { JobRecord, JobsRepo } from '../db/repos/jobs.ts';
+import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { categoryNameKey } from '../domain/categories.ts';
+import {
+  chronological,
+  createRecordChecker,
+  CSV_DATE_FORMATS,
+  CSV_DELIMITERS,
+  DEFAULT_IMPORT_OPTIONS,
+  duplicateSignature,
+  guessColumns,
+  guessCsvDateFormat,
+  sniffCsvDelimiter,
+  type CsvDelimiter,
+  type ImportMapping,
+  type ImportOptions,
+  type ImportResult,
+  type ImportRow,
+  type RowProblem,
+} from '../domain/imports.ts';
+import type { TransactionType } from '../domain/transactions.ts';
+import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
+import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
+
+/** The job kind of a CSV import. */
+export const CSV_IMPORT_JOB = 'csv-import';
+
+/** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+/** Data rows shown in the preview. */
+export const PREVIEW_ROWS = 10;
+/** An upload never imported is deleted after a day. */
+export const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** A finished import (and an interrupted one with its upload, for Run again) is kept this long. */
+export const IMPORT_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
+const UPLOAD_ID = /^[a-f0-9]{32}$/;
+
+/** What an import job carries: which upload, read how. */
+const importPayload = z.object({
+  uploadId: z.string().regex(UPLOAD_ID),
+  mapping: z.object({
+    delimiter: z.enum(CSV_DELIMITERS),
+    hasHeader: z.boolean(),
+    dateColumn: z.number().int().min(0),
+    amountColumn: z.number().int().min(0),
+    typeColumn: z.number().int().min(0).nullable(),
+    categoryColumn: z.number().int().min(0).nullable(),
+    descriptionColumn: z.number().int().min(0).nullable(),
+    dateFormat: z.enum(CSV_DATE_FORMATS),
+    decimalSeparator: z.enum(['dot', 'comma']),
+  }),
+  options: z.object({ unknownCategories: z.enum(['create', 'uncategorised']), keepDuplicates: z.boolean() }),
+  bytes: z.number().int().min(0),
+});
+type ImportPayload = z.infer<typeof importPayload>;
+
+/** An upload of the user's, found on disk. */
+export interface Upload {
+  readonly uploadId: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** The first records of an upload and a first guess at how to read it. */
+export type UploadInspection =
+  | {
+      readonly ok: true;
+      readonly sample: { line: number; fields: Buffer[] }[];
+      readonly columnCount: number;
+      readonly headerCells: string[];
+      readonly guess: ImportMapping;
+    }
+  | { readonly ok: false; readonly fileError: string };
+
+/** One preview row: what the import would make of it. */
+export type PreviewRow =
+  | { readonly line: number; readonly ok: false; readonly problems: RowProblem[]; readonly raw: string }
+  | { readonly line: number; readonly ok: true; readonly row: ImportRow; readonly duplicate: boolean; readonly newCategory: boolean };
+
+/** Where an import is, for its progress page. */
+export type ImportStatus =
+  | { readonly state: 'queued'; readonly createdAt: number }
+  | {
+      readonly state: 'running';
+      readonly phase: 'reading' | 'writing';
+      readonly bytesRead: number;
+      readonly totalBytes: number;
+      readonly rowsRead: number;
+      readonly startedAt: number;
+    }
+  | { readonly state: 'done'; readonly result: ImportResult; readonly finishedAt: number }
+  | { readonly state: 'failed'; readonly reason: 'invalid-csv' | 'upload-missing' | 'internal'; readonly detail: string | null }
+  | { readonly state: 'interrupted'; readonly canRunAgain: boolean; readonly finishedAt: number };
+
+/** What the progress note of a running import holds. */
+const progressNote = z.object({ phase: z.enum(['reading', 'writing']), rows: z.number().int().min(0) });
+
+/** The job key of an upload's import: one import per upload, ever, in any process. */
+function jobKey(uploadId: string): string {
+  return `${CSV_IMPORT_JOB}:${uploadId}`;
+}
+
+export function createImportService(deps: {
+  transactions: TransactionsRepo;
+  categories: CategoriesRepo;
+  jobs: JobsRepo;
+  runner: JobRunner;
+  inTransaction: RunInTransaction;
+  clock: Clock;
+  /** Uploads wait here, one folder per user, until imported or swept. */
+  uploadDir: string;
+}) {
+  const { transactions, categories } = deps;
+  const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
+  const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
+
+  /**
+   * Writes checked rows for the user: duplicates are judged against what existed before this import (so two
+   * identical rows in one file, two coffees on one day, are both written), unknown categories are created or
+   * left out as chosen, and rows go in oldest first. The caller holds the transaction.
+   */
+  function writeRows(userId: number, rows: readonly ImportRow[], options: ImportOptions) {
+    const index = new Map<string, number>();
+    for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
+    const existingByDay = new Map<string, Set<string>>();
+    const duplicateLines: number[] = [];
+    const createdCategories: { kind: TransactionType; name: string }[] = [];
+    const toWrite: { row: ImportRow; categoryId: number | null }[] = [];
+    for (const row of rows) {
+      let existing = existingByDay.get(row.occurredOn);
+      if (!existing) {
+        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
+        existingByDay.set(row.occurredOn, existing);
+      }
+      if (existing.size > 0 && existing.has(duplicateSignature(row))) {
+        duplicateLines.push(row.line);
+        if (!options.keepDuplicates) continue;
+      }
+      let categoryId: number | null = null;
+      if (row.categoryName !== '') {
+        const key = `${row.type}\u0000${categoryNameKey(row.categoryName)}`;
+        const known = index.get(key);
+        if (known !== undefined) categoryId = known;
+        else if (options.unknownCategories === 'create') {
+          categoryId = categories.createCategory(userId, row.type, row.categoryName).id;
+          index.set(key, categoryId);
+          createdCategories.push({ kind: row.type, name: row.categoryName });
+        }
+      }
+      toWrite.push({ row, categoryId });
+    }
+    const inserted = transactions.insertTransactions(
+      userId,
+      chronological(toWrite).map(({ row, categoryId }) => ({
+        type: row.type,
+        amountCents: row.amountCents,
+        occurredOn: row.occurredOn,
+        description: row.description,
+        categoryId,
+      })),
+    );
+    return { inserted, duplicateLines, createdCategories };
+  }
+
+  /** Checks every row of a file; a file that is not CSV at all is a JobFailure the progress page can word. */
+  async function checkFile(file: string, mapping: ImportMapping, ctx?: JobContext): Promise<CheckedFile> {
+    try {
+      return await checkCsvFile(file, mapping, {
+        signal: ctx?.signal,
+        onProgress: ctx && ((p) => ctx.progress(p.bytesRead, p.totalBytes, JSON.stringify({ phase: 'reading', rows: p.rowsRead }))),
+      });
+    } catch (err) {
+      if (err instanceof CsvFileError) throw new JobFailure('invalid-csv', err.message);
+      throw err;
+    }
+  }
+
+  /** Writes a checked file's good rows in one transaction; `within` runs inside it with the result (the job's "done"). */
+  function writeChecked(userId: number, checked: CheckedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
+    return deps.inTransaction((): ImportResult => {
+      const written = writeRows(userId, checked.rows, options);
+      const result: ImportResult = {
+        rowsRead: checked.rowsRead,
+        imported: written.inserted,
+        errors: checked.errors,
+        errorCount: checked.errorCount,
+        duplicateLines: written.duplicateLines,
+        duplicatesKept: options.keepDuplicates,
+        createdCategories: written.createdCategories,
+      };
+      within?.(result);
+      return result;
+    });
+  }
+
+  /** The job handler: check every row of the kept upload, then write the good ones and mark the job done together. */
+  async function runImportJob(ctx: JobContext): Promise<ImportResult> {
+    const parsed = importPayload.safeParse(ctx.job.payload);
+    const userId = ctx.job.userId;
+    if (!parsed.success || userId === null) throw new JobFailure('internal');
+    const { uploadId, mapping, options, bytes } = parsed.data;
+    const file = uploadFile(userId, uploadId);
+    if (!existsSync(file)) throw new JobFailure('upload-missing');
+    let checked: CheckedFile;
+    try {
+      checked = await checkFile(file, mapping, ctx);
+    } catch (err) {
+      // A file that is not CSV will not become one: it goes, and the page says why nothing was imported.
+      if (err instanceof JobFailure) await rm(file, { force: true });
+      throw err;
+    }
+    // Past this point the work is one synchronous transaction: either all of it commits, with the job marked
+    // done, or none of it. A stop that came while reading ends the job here, with nothing written.
+    ctx.signal.throwIfAborted();
+    ctx.progress(bytes, bytes, JSON.stringify({ phase: 'writing', rows: checked.rowsRead }));
+    const result = writeChecked(userId, checked, options, (outcome) => ctx.finishWithin(outcome));
+    // The upload has served its purpose; if the process stops before this line, the sweep removes it.
+    await rm(file, { force: true });
+    return result;
+  }
+
+  deps.runner.register(CSV_IMPORT_JOB, runImportJob);
+
+  /** The user's upload with this id, or undefined (malformed id, someone else's, already imported or swept). */
+  async function findUpload(userId: number, uploadId: string): Promise<Upload | undefined> {
+    if (!UPLOAD_ID.test(uploadId)) return undefined;
+    const file = uploadFile(userId, uploadId);
+    const info = await stat(file).catch(() => null);
+    return info?.isFile() ? { uploadId, file, bytes: info.size } : undefined;
+  }
+
+  return {
+    /**
+     * Imports a CSV file for the user at once, without a job or an upload (for the benchmark and tools): every row
+     * checked, the good ones written in one transaction.
+     */
+    async importFile(userId: number, file: string, mapping: ImportMapping, options: ImportOptions = DEFAULT_IMPORT_OPTIONS): Promise<ImportResult> {
+      return writeChecked(userId, await checkFile(file, mapping), options);
+    },
+
+    findUpload,
+
+    /** A new upload id and the file it is written to (the user's folder is created, private to this process's user). */
+    async newUpload(userId: number): Promise<{ uploadId: string; file: string }> {
+      await mkdir(userDir(userId), { recursive: true, mode: 0o700 });
+      const uploadId = randomBytes(16).toString('hex');
+      return { uploadId, file: uploadFile(userId, uploadId) };
+    },
+
+    /** Marks a received upload as kept, dated by the clock, so its age is reckoned on the clock like everything else. */
+    async keepUpload(file: string): Promise<void> {
+      const at = deps.clock.now() / 1000;
+      await utimes(file, at, at);
+    },
+
+    /** Deletes an upload file that will not be used (refused, too large, abandoned). */
+    async discardFile(file: string): Promise<void> {
+      await rm(file, { force: true });
+    },
+
+    /** Whether an import of this upload has been started (it is then shown on its progress page). */
+    hasImport(userId: number, uploadId: string): boolean {
+      return UPLOAD_ID.test(uploadId) && deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId)) !== undefined;
+    },
+
+    /** Reads the first records of an upload and guesses the delimiter (unless given), columns, dates and decimals. */
+    async inspect(upload: Upload, delimiter: CsvDelimiter | undefined): Promise<UploadInspection> {
+      const chosen = delimiter ?? sniffCsvDelimiter(await readFirstLine(upload.file));
+      let sample: { line: number; fields: Buffer[] }[];
+      try {
+        sample = await readCsvSample(upload.file, chosen, PREVIEW_ROWS + 1);
+      } catch (err) {
+        if (err instanceof CsvFileError) return { ok: false, fileError: err.message };
+        throw err;
+      }
+      const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
+      const headerCells = sample[0]?.fields.map((b) => b.toString('utf8')) ?? [];
+      const columns = guessColumns(headerCells);
+      const dateSamples = sample.slice(1).map((r) => r.fields[columns.dateColumn]?.toString('utf8') ?? '');
+      return {
+        ok: true,
+        sample,
+        columnCount,
+        headerCells,
+        guess: {
+          delimiter: chosen,
+          hasHeader: true,
+          ...columns,
+          dateFormat: guessCsvDateFormat(dateSamples),
+          decimalSeparator: chosen === ';' ? 'comma' : 'dot',
+        },
+      };
+    },
+
+    /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
+    preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping): PreviewRow[] {
+      const known = new Set(categories.listCategoriesForUser(userId).map((c) => `${c.kind}\u0000${categoryNameKey(c.name)}`));
+      const check = createRecordChecker(mapping);
+      const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
+      const days = new Map<string, Set<string>>();
+      return rows.map(({ line, fields }): PreviewRow => {
+        const result = check(fields, line);
+        if (!result.ok) {
+          const raw = fields.map((f) => f.toString('utf8')).join(' | ');
+          return { line, ok: false, problems: result.problems, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
+        }
+        const row = result.row;
+        let existing = days.get(row.occurredOn);
+        if (!existing) {
+          existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
+          days.set(row.occurredOn, existing);
+        }
+        return {
+          line,
+          ok: true,
+          row,
+          duplicate: existing.has(duplicateSignature(row)),
+          newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
+        };
+      });
+    },
+
+    /**
+     * Queues the import of an upload with a mapping; a second press (or a second process) finds the same job, so a
+     * file is imported once. Undefined when the upload is gone.
+     */
+    async start(
+      userId: number,
+      uploadId: string,
+      mapping: ImportMapping,
+      options: ImportOptions,
+    ): Promise<{ job: JobRecord; created: boolean } | undefined> {
+      const existing = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
+      if (existing) return { job: existing, created: false };
+      const upload = await findUpload(userId, uploadId);
+      if (!upload) return undefined;
+      const payload: ImportPayload = { uploadId, mapping, options, bytes: upload.bytes };
+      return deps.runner.enqueue({ kind: CSV_IMPORT_JOB, key: jobKey(uploadId), userId, payload });
+    },
+
+    /** Resolves when this process has finished the job, or after timeoutMs. */
+    async waitForImport(jobId: number, timeoutMs: number): Promise<void> {
+      await deps.runner.waitFor(jobId, timeoutMs);
+    },
+
+    /** Where the user's import of this upload is; undefined when there is none of theirs. */
+    status(userId: number, uploadId: string): ImportStatus | undefined {
+      if (!UPLOAD_ID.test(uploadId)) return undefined;
+      const job = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
+      if (!job) return undefined;
+      switch (job.state) {
+        case 'queued':
+          return { state: 'queued', createdAt: job.createdAt };
+        case 'running': {
+          const note = progressNote.safeParse(job.progressNote === null ? null : JSON.parse(job.progressNote));
+          return {
+            state: 'running',
+            phase: note.success ? note.data.phase : 'reading',
+            rowsRead: note.success ? note.data.rows : 0,
+            bytesRead: job.progressDone,
+            totalBytes: Math.max(job.progressTotal, 1),
+            startedAt: job.startedAt ?? job.createdAt,
+          };
+        }
+        case 'done':
+          return { state: 'done', result: job.result as ImportResult, finishedAt: job.finishedAt ?? job.createdAt };
+        case 'failed': {
+          const reason = job.error === 'invalid-csv' || job.error === 'upload-missing' ? job.error : 'internal';
+          return { state: 'failed', reason, detail: typeof job.result === 'string' ? job.result : null };
+        }
+        case 'interrupted':
+          return { state: 'interrupted', canRunAgain: existsSync(uploadFile(userId, uploadId)), finishedAt: job.finishedAt ?? job.createdAt };
+      }
+    },
+
+    /** Queues an interrupted import again, from its kept upload and with the same mapping. */
+    runAgain(userId: number, uploadId: string): 'queued' | 'not-interrupted' | 'upload-gone' | 'not-found' {
+      if (!UPLOAD_ID.test(uploadId)) return 'not-found';
+      const job = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
+      if (!job) return 'not-found';
+      if (job.state !== 'interrupted') return 'not-interrupted';
+      if (!existsSync(uploadFile(userId, uploadId))) return 'upload-gone';
+      if (!deps.jobs.requeueInterruptedJob(userId, job.id, deps.clock.now())) return 'not-interrupted';
+      deps.runner.wake();
+      return 'queued';
+    },
+
+    /**
+     * Deletes uploads older than a day that no unfinished import needs, and imports (with their uploads) that
+     * ended more than IMPORT_KEEP_MS ago. Ages come from the clock. Returns what went.
+     */
+    async sweep(): Promise<{ uploads: number; jobs: number }> {
+      const now = deps.clock.now();
+      let jobs = 0;
+      for (const state of ['done', 'failed', 'interrupted'] as const) {
+        for (const job of deps.jobs.listFinishedBefore(state, now - IMPORT_KEEP_MS)) {
+          deps.jobs.deleteJob(job.id);
+          jobs++;
+        }
+      }
+      const needed = new Set(
+        deps.jobs
+          .listUnfinishedPayloads(CSV_IMPORT_JOB)
+          .map((j) => importPayload.safeParse(j.payload))
+          .filter((p) => p.success)
+          .map((p) => p.data.uploadId),
+      );
+      let uploads = 0;
+      for (const owner of await readdir(deps.uploadDir).catch(() => [] as string[])) {
+        const dir = path.join(deps.uploadDir, owner);
+        for (const name of await readdir(dir).catch(() => [] as string[])) {
+          if (needed.has(name.replace(/\.csv$/, ''))) continue;
+          const file = path.join(dir, name);
+          const info = await stat(file).catch(() => null);
+          if (info?.isFile() && now - info.mtimeMs > UPLOAD_MAX_AGE_MS) {
+            await rm(file, { force: true });
+            uploads++;
+          }
+        }
+      }
+      return { uploads, jobs };
+    },
+
+    /** Deletes every upload of the user (their account is being deleted). */
+    async removeUserFiles(userId: number): Promise<void> {
+      await rm(userDir(userId), { recursive: true, force: true });
+    },
+  };
+}
+
+export type ImportService = ReturnType<typeof createImportService>;

@@ -1,0 +1,38 @@
+import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { Category } from '../domain/categories.ts';
+import { periodMonths, type Period } from '../domain/periods.ts';
+import { summarisePeriod, type PeriodSummary } from '../domain/reports.ts';
+import type { TransactionWithCategory } from '../domain/transactions.ts';
+
+/** How many of the latest transactions the dashboard lists. */
+export const DASHBOARD_RECENT = 10;
+
+/** Everything the dashboard shows for a period. */
+export interface DashboardReport {
+  readonly summary: PeriodSummary;
+  /** All time: everything in minus everything out. */
+  readonly balanceCents: number;
+  readonly recent: TransactionWithCategory[];
+  /** The user's categories: names for the ranking, choices for the add form. */
+  readonly categories: Category[];
+}
+
+/** Reports read from the per-month totals, never from every row. */
+export function createReportService(deps: { transactions: TransactionsRepo; categories: CategoriesRepo }) {
+  return {
+    /** Income and expenses of the period and where the expenses went, the all-time balance and the latest rows. */
+    dashboard(userId: number, period: Period): DashboardReport {
+      const categories = deps.categories.listCategoriesForUser(userId);
+      const names = new Map(categories.map((c) => [c.id, c.name]));
+      return {
+        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names),
+        balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
+        recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
+        categories,
+      };
+    },
+  };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;

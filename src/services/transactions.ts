@@ -1,0 +1,129 @@
+import type { Writable } from 'node:stream';
+import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { Category } from '../domain/categories.ts';
+import type {
+  FilteredTotals,
+  NewTransaction,
+  Page,
+  PageCursor,
+  Transaction,
+  TransactionFilter,
+  TransactionWithCategory,
+} from '../domain/transactions.ts';
+import { exportFileName, streamTransactionsCsv } from './export.ts';
+
+/** Why the chosen category cannot go on the transaction. */
+export type CategoryChoiceProblem = { code: 'not-found' } | { code: 'wrong-kind'; category: Category };
+
+export type TransactionSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; category: CategoryChoiceProblem };
+
+/** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
+export const EXPORT_BATCH_SIZE = 1000;
+
+/** Recording, listing, filtering, editing, deleting and bulk-changing the user's transactions. */
+export function createTransactionService(deps: {
+  transactions: TransactionsRepo;
+  categories: CategoriesRepo;
+  inTransaction: RunInTransaction;
+}) {
+  const { transactions: repo, categories } = deps;
+
+  /** The category a draft names must be the user's and of the same kind as the transaction. */
+  function categoryProblem(userId: number, draft: NewTransaction): CategoryChoiceProblem | undefined {
+    if (draft.categoryId === null) return undefined;
+    const category = categories.findOwnedCategory(userId, draft.categoryId);
+    if (!category) return { code: 'not-found' };
+    if (category.kind !== draft.type) return { code: 'wrong-kind', category };
+    return undefined;
+  }
+
+  return {
+    /** The user's categories, for the forms' category choice. */
+    categoriesFor(userId: number): Category[] {
+      return categories.listCategoriesForUser(userId);
+    },
+
+    /** One page of the filtered list, newest first, with totals for the whole filtered set. */
+    listPage(
+      userId: number,
+      filter: TransactionFilter,
+      after: PageCursor | null,
+      pageSize: number,
+    ): { page: Page<TransactionWithCategory>; totals: FilteredTotals; categories: Category[] } {
+      return {
+        page: repo.listFilteredTransactionsPage(userId, filter, pageSize, after),
+        totals: repo.totalsForFilter(userId, filter),
+        categories: categories.listCategoriesForUser(userId),
+      };
+    },
+
+    /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */
+    exportCsv(userId: number, filter: TransactionFilter, out: Writable): Promise<void> {
+      return streamTransactionsCsv((after) => repo.listFilteredTransactionsPage(userId, filter, EXPORT_BATCH_SIZE, after), out);
+    },
+
+    /** The download's file name on a given day. */
+    exportFileName,
+
+    /** The user's transaction, or undefined when there is none of theirs with this id. */
+    find(userId: number, id: number): Transaction | undefined {
+      return repo.findOwnedTransaction(userId, id);
+    },
+
+    /** The user's transactions among these ids, for a confirmation page. */
+    findMany(userId: number, ids: readonly number[]): Transaction[] {
+      return repo.findOwnedTransactions(userId, ids);
+    },
+
+    /** Records a transaction. */
+    add(userId: number, draft: NewTransaction): TransactionSave {
+      return deps.inTransaction(() => {
+        const problem = categoryProblem(userId, draft);
+        if (problem) return { ok: false, category: problem };
+        return { ok: true, id: repo.createTransaction(userId, draft) };
+      });
+    },
+
+    /** Replaces every field of the user's transaction. */
+    update(userId: number, id: number, draft: NewTransaction): TransactionSave {
+      return deps.inTransaction(() => {
+        const problem = categoryProblem(userId, draft);
+        if (problem) return { ok: false, category: problem };
+        return repo.updateOwnedTransaction(userId, id, draft) ? { ok: true, id } : { ok: false, problem: 'not-found' };
+      });
+    },
+
+    /** Deletes the user's transaction; false when there is none of theirs with this id. */
+    delete(userId: number, id: number): boolean {
+      return repo.deleteOwnedTransaction(userId, id);
+    },
+
+    /** Deletes those of the ids that are the user's, all in one transaction; says how many went and how many were not found. */
+    deleteMany(userId: number, ids: readonly number[]): { deleted: number; skipped: number } {
+      const deleted = deps.inTransaction(() => repo.deleteOwnedTransactions(userId, ids));
+      return { deleted, skipped: ids.length - deleted };
+    },
+
+    /**
+     * Sets a category (or none) on those of the ids that are the user's and of the category's kind, in one
+     * transaction; says how many changed, how many were not found and how many were of the other kind.
+     */
+    setCategoryOn(
+      userId: number,
+      ids: readonly number[],
+      categoryId: number | null,
+    ): { ok: true; category: Category | null; changed: number; missing: number; mismatched: number } | { ok: false; problem: 'category-not-found' } {
+      return deps.inTransaction(() => {
+        const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
+        if (category === undefined) return { ok: false, problem: 'category-not-found' };
+        const owned = repo.findOwnedTransactions(userId, ids).length;
+        const changed = repo.setCategoryOnOwnedTransactions(userId, ids, category);
+        return { ok: true, category, changed, missing: ids.length - owned, mismatched: owned - changed };
+      });
+    },
+  };
+}
+
+export type TransactionService = ReturnType<typeof createTransactionService>;

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { formText, idText, safeLocalPath } from '../form-fields.ts';
+
+/** Most rows one bulk action may name: two full pages, so a crafted request cannot hold the write lock for long. */
+export const MAX_BULK_IDS = 100;
+
+/** The selected row ids of a bulk form: well-formed ids only, each once, in the order sent. */
+export function parseSelectedIds(raw: unknown): number[] {
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const ids = new Set<number>();
+  for (const item of list) {
+    const id = idText.safeParse(item);
+    if (id.success) ids.add(id.data);
+  }
+  return [...ids];
+}
+
+/** Where a bulk action returns to: the list page the user came from (with its filter), never another site. */
+export function backToList(raw: unknown): string {
+  const path = safeLocalPath(raw, '/transactions');
+  return path === '/transactions' || path.startsWith('/transactions?') ? path : '/transactions';
+}
+
+/** Where saving or cancelling an edit returns to: the list (with its filter) or the dashboard it came from. */
+export function editReturnPath(raw: unknown): string {
+  const path = safeLocalPath(raw, '/transactions');
+  return /^\/(transactions|dashboard)(\?|$)/.test(path) ? path : '/transactions';
+}
+
+const bulkSchema = z.object({
+  ids: z.unknown().optional().transform((raw) => parseSelectedIds(raw).slice(0, MAX_BULK_IDS)),
+  back: z.unknown().optional().transform(backToList),
+  action: formText('').catch(''),
+  category: formText('').catch(''),
+});
+
+/** What a bulk form asks for. */
+export type BulkRequest =
+  | { action: 'delete'; ids: number[]; back: string }
+  | { action: 'set-category'; ids: number[]; back: string; categoryId: number | null }
+  | { action: 'invalid'; ids: number[]; back: string; problem: 'no-rows' | 'no-category' | 'no-action' };
+
+/** Reads the list page's bulk form (and the confirmation's): ids, action, category and where to return. */
+export function parseBulkForm(body: unknown): BulkRequest {
+  const { ids, back, action, category } = bulkSchema.parse(body !== null && typeof body === 'object' ? body : {});
+  if (ids.length === 0) return { action: 'invalid', ids, back, problem: 'no-rows' };
+  if (action === 'delete') return { action, ids, back };
+  if (action === 'set-category') {
+    if (category === 'none') return { action, ids, back, categoryId: null };
+    const id = idText.safeParse(category);
+    return id.success ? { action, ids, back, categoryId: id.data } : { action: 'invalid', ids, back, problem: 'no-category' };
+  }
+  return { action: 'invalid', ids, back, problem: 'no-action' };
+}
