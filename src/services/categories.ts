@@ -2,7 +2,10 @@ import { CategoryNameTakenError, type CategoriesRepo } from '../db/repos/categor
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Category, CategoryKind, CategoryWithCount } from '../domain/categories.ts';
 
-export type CategoryChange = { ok: true; category: Category } | { ok: false; problem: 'taken' | 'not-found' };
+export type CategoryChange =
+  | { ok: true; category: Category }
+  | { ok: false; problem: 'taken'; existing: Category | undefined }
+  | { ok: false; problem: 'not-found' };
 
 /** The user's categories: list with counts, create, rename, delete. Names arrive normalised (domain/categories.ts). */
 export function createCategoryService(deps: { categories: CategoriesRepo; inTransaction: RunInTransaction }) {
@@ -30,7 +33,7 @@ export function createCategoryService(deps: { categories: CategoriesRepo; inTran
       try {
         return { ok: true, category: repo.createCategory(userId, kind, name) };
       } catch (err) {
-        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken' };
+        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken', existing: repo.findCategoryByName(userId, kind, name) };
         throw err;
       }
     },
@@ -42,7 +45,7 @@ export function createCategoryService(deps: { categories: CategoriesRepo; inTran
       try {
         if (!repo.renameOwnedCategory(userId, id, name)) return { ok: false, problem: 'not-found' };
       } catch (err) {
-        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken' };
+        if (err instanceof CategoryNameTakenError) return { ok: false, problem: 'taken', existing: repo.findCategoryByName(userId, category.kind, name) };
         throw err;
       }
       return { ok: true, category: { ...category, name } };

@@ -38,9 +38,9 @@ export const CATEGORY_NAME_MESSAGES: Record<CategoryNameProblem, string> = {
   'control-characters': 'Remove tabs, line breaks and other control characters from the name.',
 };
 
-/** The message shown when the name is already used by another category of the same kind. */
-export function categoryNameTakenMessage(kind: TransactionType, name: string): string {
-  return `You already have an ${kind} category called “${name}” (names ignore upper/lower case and extra spaces).`;
+/** The message shown when the name is already used by another category of the same kind (named as it is stored). */
+export function categoryNameTakenMessage(kind: TransactionType, existingName: string): string {
+  return `You already have an ${kind} category called “${existingName}” (names ignore upper/lower case and extra spaces).`;
 }
 
 /** The message when a transaction's category is of the other kind. */

@@ -112,4 +112,40 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await screenshot(page, 'import-7-large-result');
     await page.close();
   });
+
+  test('an interrupted import says so plainly, passes axe at 375 px, and Run again imports the kept file', async () => {
+    const email = 'interrupted@example.com';
+    const page = await registerInBrowser(web, email, { width: 375, height: 812 });
+    const userId = userIdOf(web.ctx.db, email);
+    const file = ['date,type,category,amount,description', '2026-02-01,expense,Groceries,12.50,Market', '2026-02-02,income,Salary,2000.00,Pay'].join('\n');
+    await page.goto(`${web.baseUrl}/import`);
+    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).waitFor();
+    // The server stops before the job runs, and the next start finds it interrupted: arranged on the job row.
+    await web.ctx.jobs.stop(0);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.waitForURL(/\/progress$/);
+    web.ctx.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'csv-import' AND user_id = ?").run(web.ctx.clock.now(), userId);
+    web.ctx.jobs.start();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Import interrupted' }).waitFor();
+    await assert.doesNotReject(page.getByRole('alert').getByText(/Nothing from this file was imported/).waitFor());
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 375 px`);
+    await assertAccessible(page, 'interrupted import page');
+    await screenshot(page, 'import-8-interrupted-375');
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 0);
+
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor();
+    await assert.doesNotReject(page.getByText(/2\s+transactions were imported from 2 rows/).waitFor());
+    assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 2);
+    await screenshot(page, 'import-9-run-again-375');
+    await page.close();
+  });
 });

@@ -47,7 +47,7 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   const category = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: `Category of user ${userId} #${++fixtureCounter}` });
   if (category.status !== 303) throw new Error(`could not add a category: ${category.status}`);
   ids.categories = newestOwnedId(ctx.db, 'categories', userId)!;
-  ids.import = await createFinishedImport(agent);
+  ids.import = await createFinishedImport(ctx, agent);
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }
@@ -66,7 +66,7 @@ function hiddenFieldsOf(html: string, action: string): Record<string, string> {
  * Uploads the user's own CSV export through the real import form, confirms the previewed mapping and returns
  * the upload id, so /import/:uploadId routes have an object of this user to be tested with.
  */
-async function createFinishedImport(agent: Agent): Promise<string> {
+async function createFinishedImport(ctx: TestContext, agent: Agent): Promise<string> {
   const csv = await agent.get('/transactions/export.csv');
   if (csv.status !== 200) throw new Error(`could not export: ${csv.status}`);
   const token = await tokenFor(agent, '/import');
@@ -80,12 +80,10 @@ async function createFinishedImport(agent: Agent): Promise<string> {
   const mapping = await agent.get(`/import/${uploadId}`);
   const confirm = await agent.post(`/import/${uploadId}`).type('form').send(hiddenFieldsOf(mapping.text, `/import/${uploadId}`));
   if (confirm.status !== 303) throw new Error(`could not start the import: ${confirm.status}`);
-  for (let i = 0; i < 50; i++) {
-    const progress = await agent.get(`/import/${uploadId}/progress`);
-    if (progress.status === 200 && progress.headers.refresh === undefined) return uploadId;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the import did not finish');
+  await ctx.jobs.runDue();
+  const progress = await agent.get(`/import/${uploadId}/progress`);
+  if (progress.status !== 200 || progress.headers.refresh !== undefined) throw new Error('the import did not finish');
+  return uploadId;
 }
 
 /** The id to use for a resource, from the recipes above or the table named after it; throws when there is none. */

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
 import { addTransaction, registerUser, TEST_PASSWORD, tokenFor } from '../helpers/app.ts';
-import { browserAvailability, launchBrowser, screenshot, serve } from '../helpers/browser.ts';
 import { countRows, createSecurityContext, logInAgent, userIdOf } from '../helpers/security.ts';
 
 const XSS_PAYLOADS = [
@@ -109,41 +108,6 @@ describe('stored XSS', () => {
       assert.ok(!res.text.includes(payload), `${page} contains the raw payload`);
     }
     assert.ok((await agent.get('/categories')).text.includes(escapeHtml(payload)));
-  });
-
-  test('in a real browser, stored payloads run no script on the dashboard and list', async (t) => {
-    const availability = browserAvailability();
-    if (availability.skip) return t.skip(availability.skip);
-    const ctx = createSecurityContext();
-    t.after(() => ctx.cleanup());
-    const agent = await registerUser(ctx.app, 'ann@example.com');
-    for (const payload of XSS_PAYLOADS) await addTransaction(agent, { amount: '2.00', description: payload });
-    const server = await serve(ctx.app);
-    const browser = await launchBrowser();
-    t.after(async () => {
-      await browser.close();
-      await server.close();
-    });
-    const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(`${server.baseUrl}/login`);
-    await page.getByLabel('Email').fill('ann@example.com');
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/dashboard$/);
-    for (const path of ['/dashboard', '/transactions']) {
-      await page.goto(`${server.baseUrl}${path}`);
-      await page.waitForLoadState('load');
-      const text = await page.locator('main').innerText();
-      assert.ok(text.includes('<script>alert(1)</script>'), `${path} shows the payload as text`);
-      assert.equal(await page.locator('main img[src="x"], main svg[onload], main script').count(), 0, `${path} has injected elements`);
-    }
-    await screenshot(page, 'attack-xss-transactions');
-    assert.deepEqual(dialogs, []);
   });
 });
 

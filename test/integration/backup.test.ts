@@ -19,6 +19,7 @@ import {
   serverEnv,
   startServer,
   tempDataDir,
+  waitUntil,
   type ProcessExit,
 } from '../helpers/server-process.ts';
 
@@ -145,7 +146,7 @@ test('a backup taken during a stream of writes is internally consistent', async 
       if (!backupStarted) acknowledgedBeforeBackup.add(description);
     }
   });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await waitUntil('some writes to be acknowledged before the backups', () => (acknowledgedBeforeBackup.size >= 30 ? true : undefined));
   const files = [1, 2, 3].map((n) => path.join(tmp.dir, `online-${n}.sqlite`));
   for (const file of files) {
     backupStarted = true;

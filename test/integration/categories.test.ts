@@ -80,7 +80,7 @@ describe('categories', () => {
     const res = await agent.post('/categories').type('form').send({ _csrf: token, kind: 'expense', name: 'gROCERIES' });
     assert.equal(res.status, 422);
     assert.match(res.text, /id="category-name-error"/);
-    assert.match(res.text, /already have an expense category called “gROCERIES”/);
+    assert.match(res.text, /already have an expense category called “Groceries”/);
     assert.match(res.text, /value="gROCERIES"/);
     assert.deepEqual(categoryNames(ctx, userId, 'expense'), DEFAULT_EXPENSE);
 

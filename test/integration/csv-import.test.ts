@@ -9,6 +9,7 @@ import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
 import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
+import { waitUntil } from '../helpers/server-process.ts';
 
 const HEADER = 'date,type,category,amount,description';
 
@@ -31,14 +32,12 @@ function importFormFields(html: string): Record<string, string> {
 }
 
 /** Waits for the progress page to show the finished (or failed) import, as its refresh would. */
-async function finishedPage(agent: Agent, url: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
+function finishedPage(agent: Agent, url: string): Promise<string> {
+  return waitUntil(`the import at ${url} to finish`, async () => {
     const res = await agent.get(url);
     assert.equal(res.status, 200, `progress page ${url}`);
-    if (!res.headers.refresh) return res.text;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('import did not finish');
+    return res.headers.refresh ? undefined : res.text;
+  });
 }
 
 /**
@@ -463,10 +462,80 @@ test('an upload abandoned halfway leaves no file behind and the server carries o
   req.on('error', () => {});
   req.write(head);
   req.write(Buffer.alloc(200_000, 'a'));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitUntil('the server to start keeping the upload', () => (uploadsLeft(ctx).length > 0 ? true : undefined));
   req.destroy();
 
-  for (let i = 0; i < 40 && uploadsLeft(ctx).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(uploadsLeft(ctx), []);
+  await waitUntil('the partial upload to be deleted', () => (uploadsLeft(ctx).length === 0 ? true : undefined));
   assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
+});
+
+test("a finished import's page is kept for a week by the clock; the next sweep after that removes it", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const { result, mapUrl } = await importCsv(agent, `${HEADER}\n2026-01-02,expense,,1.00,x\n`);
+  assert.match(result, /Import finished/);
+  const progressUrl = `${mapUrl}/progress`;
+
+  ctx.clock.advance(6 * 24 * 60 * 60 * 1000);
+  await ctx.jobs.runDue();
+  assert.equal((await agent.get(progressUrl)).status, 200, 'six days on, the result is still there');
+
+  ctx.clock.advance(24 * 60 * 60 * 1000 + 60_000);
+  await ctx.jobs.runDue();
+  const gone = await agent.get(progressUrl);
+  assert.equal(gone.status, 404);
+  assert.match(gone.text, /Imports are kept for a week after they end/);
+  assert.equal(ctx.db.prepare("SELECT count(*) AS n FROM jobs WHERE kind = 'csv-import'").pluck().get(), 0);
+});
+
+test('an interrupted import keeps its upload for Run again, for a week by the clock; then both go', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const up = await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,kept for later\n`);
+  const mapUrl = up.headers.location!;
+  // Arrange an import that a stopped server left behind: queued, then marked as its runner would mark it.
+  await ctx.jobs.stop(0);
+  const fields = importFormFields((await agent.get(mapUrl)).text);
+  assert.equal((await agent.post(mapUrl).type('form').send(fields)).status, 303);
+  ctx.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'csv-import'").run(ctx.clock.now());
+  ctx.jobs.start();
+  const page = await agent.get(`${mapUrl}/progress`);
+  assert.match(page.text, /Import interrupted/);
+  assert.match(page.text, /Run again/);
+
+  ctx.clock.advance(2 * 24 * 60 * 60 * 1000);
+  await ctx.jobs.runDue();
+  assert.equal(uploadsLeft(ctx).length, 1, 'two days on, the upload is kept although uploads never imported go after a day');
+  assert.match((await agent.get(`${mapUrl}/progress`)).text, /Run again/);
+
+  ctx.clock.advance(6 * 24 * 60 * 60 * 1000);
+  await ctx.jobs.runDue();
+  assert.deepEqual(uploadsLeft(ctx), []);
+  assert.equal((await agent.get(`${mapUrl}/progress`)).status, 404);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+test('Run again on an import whose upload is gone says so, and an import that did not stop cannot be run twice', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const { mapUrl } = await importCsv(agent, `${HEADER}\n2026-01-02,expense,,1.00,once\n`);
+  const progressUrl = `${mapUrl}/progress`;
+  const token = await tokenFor(agent, progressUrl);
+  const again = await agent.post(`${mapUrl}/run-again`).type('form').send({ _csrf: token });
+  assert.equal(again.status, 303);
+  assert.equal(again.headers.location, progressUrl);
+  await ctx.jobs.runDue();
+  assert.equal(storedRows(ctx.db, userId).length, 1, 'a finished import is not run again');
+
+  ctx.db.prepare("UPDATE jobs SET state = 'interrupted' WHERE kind = 'csv-import'").run();
+  const page = await agent.get(progressUrl);
+  assert.match(page.text, /The uploaded file is no longer kept/, 'its upload was deleted when it finished');
+  assert.doesNotMatch(page.text, /Run again<\/button>/);
+  const refused = await agent.post(`${mapUrl}/run-again`).type('form').send({ _csrf: token });
+  assert.equal(refused.status, 303);
+  assert.match((await agent.get(progressUrl)).text, /The uploaded file is no longer kept, so the import cannot run again/);
+  assert.equal(storedRows(ctx.db, userId).length, 1);
 });

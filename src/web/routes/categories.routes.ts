@@ -48,7 +48,8 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
     const created = service.create(user.id, input.kind, input.name);
     if (!created.ok) {
       res.status(422);
-      return renderList(res, user.id, { values: input.values, errors: { name: categoryNameTakenMessage(input.kind, input.name) } });
+      const taken = created.problem === 'taken' ? (created.existing?.name ?? input.name) : input.name;
+      return renderList(res, user.id, { values: input.values, errors: { name: categoryNameTakenMessage(input.kind, taken) } });
     }
     setFlash(req, 'success', `Category “${created.category.name}” added.`);
     res.redirect(303, '/categories');
@@ -75,7 +76,7 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
       res.status(422);
       return renderRename(res, category, {
         values: typedValues(req.body, ['name'] as const),
-        errors: { name: categoryNameTakenMessage(category.kind, input.name) },
+        errors: { name: categoryNameTakenMessage(category.kind, renamed.existing?.name ?? input.name) },
       });
     }
     setFlash(req, 'success', `Category renamed to “${input.name}”.`);
