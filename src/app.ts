@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(appRoot, 'views'));
   app.set('view engine', 'ejs');
-  app.set('view cache', config.isProduction);
+  app.set('view cache', config.env !== 'development');
   app.set('x-powered-by', false);
   app.locals.appName = 'Ledgerly';
   app.locals.currentUser = undefined;

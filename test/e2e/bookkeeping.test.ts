@@ -27,7 +27,8 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     insertTransactions(web.ctx.db, userId, rows);
   }
 
-  for (const [width, label] of [[375, 'phone'], [1280, 'desktop']] as const) {
+  // The whole flow on a phone, where the layout is tightest; the desktop test below checks the same pages wide.
+  for (const [width, label] of [[375, 'phone']] as const) {
     test(`on a ${label}, a user filters, sets a category on selected rows, deletes with confirmation and reads the dashboard`, async () => {
       const email = `${label}@example.com`;
       const page = await signedInPage(email, width);
@@ -102,4 +103,26 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       await page.close();
     });
   }
+
+  test('on a desktop, the dashboard, the list, the bulk confirmation and the categories lay out wide and pass axe', async () => {
+    const email = 'desktop@example.com';
+    const page = await signedInPage(email, 1280);
+    seed(email);
+    for (const [url, name] of [
+      ['/dashboard', 'dashboard'],
+      ['/transactions', 'transactions'],
+      ['/categories', 'categories'],
+    ] as const) {
+      await page.goto(`${web.baseUrl}${url}`);
+      await assertAccessible(page, `${name} (desktop)`);
+      await screenshot(page, `bookkeeping-${name}-desktop`);
+    }
+    await page.goto(`${web.baseUrl}/transactions?q=dinner`);
+    await page.getByLabel(/^Select expense of \$42\.00/).check();
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await page.getByRole('heading', { name: 'Delete 1 transaction?' }).waitFor();
+    await assertAccessible(page, 'bulk delete confirmation (desktop)');
+    await screenshot(page, 'bookkeeping-bulk-delete-desktop');
+    await page.close();
+  });
 });

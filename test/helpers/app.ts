@@ -13,10 +13,10 @@ import { createJobRunner, type JobRunner } from '../../src/jobs/runner.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
 import { manualClock, type ManualClock } from './clock.ts';
+import { REPO_ROOT } from './paths.ts';
 
 export const TEST_PASSWORD = 'correct horse battery';
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export interface TestContext {
   app: Express;

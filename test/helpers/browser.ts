@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { after, before } from 'node:test';
 import { createTestContext, TEST_PASSWORD, type TestContext } from './app.ts';
+import { REPO_ROOT } from './paths.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', 'artifacts', 'screenshots');
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test', 'artifacts', 'screenshots');
 
 /**
  * Whether browser tests can run. Outside CI a missing Chromium skips them with a loud message;

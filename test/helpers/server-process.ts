@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { TEST_PASSWORD, TEST_SECRET } from './app.ts';
+import { REPO_ROOT } from './paths.ts';
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export { REPO_ROOT };
 
 /** How a spawned process ended. */
 export interface ProcessExit {
@@ -55,53 +56,51 @@ export function tempDataDir(prefix = 'ledgerly-proc-'): { dir: string; dbPath: s
   return { dir, dbPath: path.join(dir, 'ledgerly.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let bundle: string | undefined;
+let bundles: string | undefined;
+
+/** The entry points a test may run as a process: the server and the command-line tools. */
+const ENTRY_POINTS = ['src/server.ts', 'src/tools/backup.ts', 'src/tools/restore.ts', 'src/tools/seed-demo.ts'];
 
 /**
- * src/server.ts bundled as `npm run build` bundles it (same esbuild options), once per test process, beside the
- * real bundle so it finds views/ the same way: a server starts from it in half the time tsx takes.
+ * The server and the tools bundled as `npm run build` bundles the server (same esbuild options), once per test
+ * process, beside the real bundle so the server finds views/ the same way: each starts on plain Node in half the
+ * time tsx takes. Returns the bundle of one entry point (a path like 'src/tools/backup.ts').
  */
-export function serverBundle(): string {
-  if (!bundle) {
-    const out = path.join(REPO_ROOT, 'node_modules', '.cache', 'ledgerly', `test-server-${process.pid}.mjs`);
+export function bundled(entry: string): string {
+  if (!ENTRY_POINTS.includes(entry)) throw new Error(`${entry} is not one of the bundled entry points`);
+  if (!bundles) {
+    const outdir = path.join(REPO_ROOT, 'node_modules', '.cache', 'ledgerly', `test-bin-${process.pid}`);
     buildSync({
-      entryPoints: [path.join(REPO_ROOT, 'src', 'server.ts')],
+      entryPoints: ENTRY_POINTS.map((e) => path.join(REPO_ROOT, e)),
+      outdir,
+      outbase: path.join(REPO_ROOT, 'src'),
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
       target: 'node20',
-      outfile: out,
       logLevel: 'warning',
     });
-    process.once('exit', () => rmSync(out, { force: true }));
-    bundle = out;
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    bundles = outdir;
   }
-  return bundle;
+  return path.join(bundles, entry.replace(/^src\//, '').replace(/\.ts$/, '.mjs'));
 }
 
-/** Spawns the server from the bundle with plain Node, from the repo root, as `npm start` runs it. */
+/** Spawns the server from its bundle with plain Node, from the repo root, as `npm start` runs it. */
 export function spawnServer(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [serverBundle()], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [bundled('src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Spawns a TypeScript entry point of ours (src/tools/*.ts) with tsx, from the repo root. */
-export function spawnTs(entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** Runs an entry point (a tool through tsx, or 'server' from the bundle) to completion and returns its exit and output. */
+/** Runs an entry point ('src/server.ts' or a tool) from its bundle to completion and returns its exit and output. */
 export async function runToExit(
   entry: string,
   env: NodeJS.ProcessEnv,
   args: readonly string[] = [],
   timeoutMs = 30_000,
 ): Promise<ProcessExit & { stdout: string; stderr: string }> {
-  const child = entry === 'server' ? spawnServer(env) : spawnTs(entry, env, args);
+  const child = spawn(process.execPath, [bundled(entry), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

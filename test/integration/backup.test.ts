@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, truncateSync, writ
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { backupDatabase, checkLedgerlyDatabase, restoreDatabase } from '../../src/db/backup.ts';
+import { backupDatabase, BackupError, checkLedgerlyDatabase, restoreDatabase } from '../../src/db/backup.ts';
 import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
@@ -212,14 +212,16 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
     ['a missing file', path.join(tmp.dir, 'nope.sqlite'), /does not exist/],
   ];
   for (const [what, file, message] of cases) {
-    const result = await runToExit('src/tools/restore.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }), [file]);
-    assert.equal(result.code, 1, `${what}: ${result.stderr}`);
-    const lines = result.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `${what}: one line, got ${result.stderr}`);
-    assert.match(lines[0]!, /^Restore refused: /);
-    assert.match(lines[0]!, message, what);
+    await assert.rejects(restoreDatabase(file, tmp.dbPath), (err: unknown) => err instanceof BackupError && message.test(err.message), what);
     assert.equal(sha256(tmp.dbPath), before, `${what}: the current database is unchanged`);
   }
+  // The command prints the refusal as one line and exits 1 (the tool adds nothing else to the library's answer).
+  const result = await runToExit('src/tools/restore.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }), [foreign]);
+  assert.equal(result.code, 1, result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got ${result.stderr}`);
+  assert.match(lines[0]!, /^Restore refused: .*not a Ledgerly one/);
+  assert.equal(sha256(tmp.dbPath), before);
   assert.deepEqual(readdirSync(tmp.dir).filter((name) => /before-restore|restoring|partial/.test(name)), [], 'no leftovers');
 
   // The same good file is accepted, which shows the refusals above were about the files themselves.

@@ -13,7 +13,7 @@ import { runToExit, serverEnv, tempDataDir } from '../helpers/server-process.ts'
  * exactly one line on stderr starting "Cannot start:", naming the cause, and no stack trace.
  */
 async function startExpectingFailure(env: NodeJS.ProcessEnv) {
-  const result = await runToExit('server', env, [], 30_000);
+  const result = await runToExit('src/server.ts', env, [], 30_000);
   const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   return { ...result, lines };
 }

@@ -14,8 +14,8 @@ import {
   tempDataDir,
 } from '../helpers/server-process.ts';
 
-/** Adds and deletes per client: 20 by default (what CI runs); LEDGERLY_CONCURRENCY_OPS=500 for a longer soak. */
-const OPS_PER_CLIENT = Math.max(5, Number(process.env.LEDGERLY_CONCURRENCY_OPS ?? 20) || 20);
+/** Adds and deletes per client: 12 by default (what CI runs: 600 in all); LEDGERLY_CONCURRENCY_OPS=500 for a longer soak. */
+const OPS_PER_CLIENT = Math.max(5, Number(process.env.LEDGERLY_CONCURRENCY_OPS ?? 12) || 12);
 const USERS = 5;
 const CLIENTS = 50;
 // One date for every row keeps each user's list in insertion order, so a client finds its recent rows on page one.

@@ -8,7 +8,7 @@ import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 
 /** At least 20 kills, as issue 3 asks; more with LEDGERLY_CRASH_CYCLES for a longer soak. */
 const CYCLES = Math.max(20, Number(process.env.LEDGERLY_CRASH_CYCLES ?? 20) || 20);
-const STREAMS_PER_USER = 3;
+const STREAMS_PER_USER = 2;
 /** Most writes a cycle waits to see acknowledged before the kill; the number is drawn afresh each cycle. */
 const MAX_ACKS_BEFORE_KILL = 12;
 

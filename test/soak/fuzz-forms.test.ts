@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcrypt';
 import fc from 'fast-check';
 import request from 'supertest';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
@@ -92,20 +94,35 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
   const exists = (table: string, id: number | string | undefined) =>
     id !== undefined && ctx.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
 
-  async function restoreFuzzUser(): Promise<void> {
+  /**
+   * Puts back what a valid random body may have changed, the cheapest way: the account (deleted, or a new password),
+   * and the transaction and category the :id routes aim at (deleted), so the fuzzing goes on from a known state.
+   */
+  let restoredCategories = 0;
+  async function restoreFuzzUser(passwordMayHaveChanged: boolean): Promise<void> {
     const users = createUsersRepo(ctx.db);
     const found = users.findCredentialsByEmail(EMAIL);
-    let recreated = false;
     if (!found) {
       await registerUser(ctx.app, EMAIL);
       userId = userIdOf(ctx, EMAIL);
-      recreated = true;
-    } else if (!(await bcrypt.compare(TEST_PASSWORD, found.passwordHash))) {
+      ids = await createOwnedObjects(ctx, await logInAgent(ctx.app, EMAIL, TEST_PASSWORD), userId);
+      return;
+    }
+    if (passwordMayHaveChanged && !(await bcrypt.compare(TEST_PASSWORD, found.passwordHash))) {
       users.updatePasswordHash(found.id, await bcrypt.hash(TEST_PASSWORD, 4));
       users.deleteSessionsOfUser(found.id);
     }
-    if (recreated || !exists('transactions', ids.transactions) || !exists('categories', ids.categories)) {
-      ids = await createOwnedObjects(ctx, await logInAgent(ctx.app, EMAIL, TEST_PASSWORD), userId);
+    if (!exists('transactions', ids.transactions)) {
+      ids.transactions = createTransactionsRepo(ctx.db).createTransaction(userId, {
+        type: 'expense',
+        amountCents: 4200,
+        occurredOn: '2026-01-15',
+        description: `owned by user ${userId}`,
+        categoryId: null,
+      });
+    }
+    if (!exists('categories', ids.categories)) {
+      ids.categories = createCategoriesRepo(ctx.db).createCategory(userId, 'expense', `Fuzz category ${++restoredCategories}`).id;
     }
   }
 
@@ -140,8 +157,10 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
             assert.deepEqual(consistencyProblems(ctx), []);
             // A body may validly log out, change the password or delete the account (random values do hit the
             // real password now and then); put the user and fixtures back so the fuzzing goes on from a known state.
-            await restoreFuzzUser();
-            if (signedIn && (await agent.get('/account')).status !== 200) {
+            // Only the account routes can end this session or change the password.
+            const authRoute = /^\/(login|logout|register|account)/.test(route.path);
+            await restoreFuzzUser(authRoute);
+            if (signedIn && authRoute && (await agent.get('/account')).status !== 200) {
               agent = await logInAgent(ctx.app, EMAIL, TEST_PASSWORD);
               token = await tokenFor(agent, '/account');
             }

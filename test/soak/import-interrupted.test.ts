@@ -18,8 +18,8 @@ import {
   type ServerProcess,
 } from '../helpers/server-process.ts';
 
-/** Enough rows that reading them takes the server a second or more, so a signal lands mid-import. */
-const ROWS = 60_000;
+/** Enough rows that reading them takes the server most of a second, so a signal lands mid-import. */
+const ROWS = 30_000;
 
 interface BigFile {
   readonly csv: string;

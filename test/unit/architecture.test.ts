@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { REPO_ROOT } from '../helpers/paths.ts';
 
-const SRC = path.resolve(import.meta.dirname, '..', '..', 'src');
+const SRC = path.join(REPO_ROOT, 'src');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
