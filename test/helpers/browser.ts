@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -45,8 +45,14 @@ export function launchBrowser(): Promise<Browser> {
 
 /** Serves an app on a random loopback port; returns its base URL and a close function. */
 export async function serve(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  // Beside the app, the test server offers axe-core at one cacheable address, so Chromium compiles it once per
+  // page context instead of each time a page is checked (the app itself never serves it).
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createServer((req, res) => {
+      if (req.url !== AXE_PATH) return void app(req, res);
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' });
+      res.end(axeSource);
+    }).listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {
@@ -69,6 +75,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+/** Where the test server offers axe-core (see serve). */
+const AXE_PATH = '/__test__/axe.min.js';
 
 export interface AxeViolation {
   id: string;
@@ -82,7 +90,7 @@ export interface AxeViolation {
  * The CSP forbids inline script, so axe is injected through the devtools protocol, not a <script> tag.
  */
 export async function runAxe(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(axeSource);
+  await page.addScriptTag({ url: AXE_PATH });
   return page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
@@ -117,10 +125,12 @@ export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
   const web = {} as BrowserApp;
   let server: { baseUrl: string; close: () => Promise<void> } | undefined;
   before(async () => {
+    // Chromium starts while the app is built and served.
+    const launching = launchBrowser();
     web.ctx = createTestContext(env);
     server = await serve(web.ctx.app);
     web.baseUrl = server.baseUrl;
-    web.browser = await launchBrowser();
+    web.browser = await launching;
   });
   after(async () => {
     await web.browser?.close();

@@ -1,8 +1,7 @@
 import type { Express } from 'express';
-import request from 'supertest';
 import { createLogger } from '../../src/logger.ts';
 import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
-import { createTestContext, tokenFor, type Agent, type TestContext } from './app.ts';
+import { createTestContext, tokenFor, type Agent, type TestContext, agentFor } from './app.ts';
 import type { ManualClock } from './clock.ts';
 
 /** One parsed pino line. */
@@ -45,7 +44,7 @@ export function countRows(ctx: TestContext, table: string): number {
 
 /** Signs in through the real login form on a fresh agent; fails the test if the login does not succeed. */
 export async function logInAgent(app: Express, email: string, password: string): Promise<Agent> {
-  const agent = request.agent(app);
+  const agent = agentFor(app);
   const token = await tokenFor(agent, '/login');
   const res = await agent.post('/login').type('form').send({ _csrf: token, email, password });
   if (res.status !== 303) throw new Error(`login failed with ${res.status}`);

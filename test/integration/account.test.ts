@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
 import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -22,7 +21,7 @@ describe('common passwords', () => {
     test(`registration refuses the common password "${common}" with a clear message and creates no account`, async (t) => {
       const ctx = createSecurityContext();
       t.after(() => ctx.cleanup());
-      const agent = request.agent(ctx.app);
+      const agent = agentFor(ctx.app);
       const token = await tokenFor(agent, '/register');
       const res = await agent
         .post('/register')
@@ -51,7 +50,7 @@ describe('the account page', () => {
   test('is only for signed-in users', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
-    const res = await request(ctx.app).get('/account');
+    const res = await requestTo(ctx.app).get('/account');
     assert.equal(res.status, 303);
     assert.match(res.headers.location ?? '', /^\/login/);
   });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import request from 'supertest';
-import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, plausibleBody, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
@@ -104,7 +103,7 @@ describe('CSRF: signed-out visitors', () => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, 'ann@example.com');
-    const visitor = request.agent(ctx.app);
+    const visitor = agentFor(ctx.app);
     await visitor.get('/login');
     for (const path of ['/login', '/register', '/logout']) {
       for (const encoding of ['urlencoded', 'multipart'] as const) {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { addTransaction, registerUser, TEST_PASSWORD, tokenFor } from '../helpers/app.ts';
+import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, agentFor } from '../helpers/app.ts';
 import { countRows, createSecurityContext, logInAgent, userIdOf } from '../helpers/security.ts';
 
 const XSS_PAYLOADS = [
@@ -82,7 +81,7 @@ describe('stored XSS', () => {
     assert.ok(account.text.includes(escapeHtml(storedEmail)));
 
     for (const payload of XSS_PAYLOADS) {
-      const visitor = request.agent(ctx.app);
+      const visitor = agentFor(ctx.app);
       let token = await tokenFor(visitor, '/register');
       const reg = await visitor.post('/register').type('form').send({ _csrf: token, email: payload, password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
       assert.equal(reg.status, 422);
@@ -133,7 +132,7 @@ describe('SQL injection strings', () => {
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, 'ann@example.com');
     for (const payload of ["' OR '1'='1", "ann@example.com' --", "' OR 1=1 --@example.com"]) {
-      const visitor = request.agent(ctx.app);
+      const visitor = agentFor(ctx.app);
       const token = await tokenFor(visitor, '/login');
       const res = await visitor.post('/login').type('form').send({ _csrf: token, email: payload, password: 'anything at all' });
       assert.equal(res.status, 401, payload);

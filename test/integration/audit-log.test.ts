@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import request from 'supertest';
-import { registerUser, TEST_PASSWORD, tokenFor } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, agentFor } from '../helpers/app.ts';
 import { auditEvents, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
 const NEW_PASSWORD = 'another fine passphrase';
@@ -14,7 +13,7 @@ test('security events are logged with user id and IP, and no password, hash or s
   // Arrange and act: a whole account life, every event the audit trail promises.
   const ann = await registerUser(ctx.app, 'ann@example.com');
   const annId = userIdOf(ctx, 'ann@example.com');
-  const stranger = request.agent(ctx.app);
+  const stranger = agentFor(ctx.app);
   for (let i = 0; i < 11; i++) {
     const token = await tokenFor(stranger, '/login');
     await stranger

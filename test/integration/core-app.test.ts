@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { addTransaction, createTestContext, registerUser, tokenFor, type TestContext } from '../helpers/app.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, type TestContext, agentFor, requestTo } from '../helpers/app.ts';
 
 function setup(t: { after: (fn: () => void) => void }, env: Record<string, string> = {}): TestContext {
   const ctx = createTestContext(env);
@@ -27,7 +26,7 @@ describe('CSRF', () => {
   test("a token from another visitor's session is rejected", async (t) => {
     const ctx = setup(t);
     const ann = await registerUser(ctx.app, 'ann@example.com');
-    const mallory = request.agent(ctx.app);
+    const mallory = agentFor(ctx.app);
     const malloryToken = await tokenFor(mallory, '/login');
     const res = await ann.post('/transactions').type('form').send({ _csrf: malloryToken, type: 'income', amount: '5' });
     assert.equal(res.status, 403);
@@ -38,7 +37,7 @@ describe('CSRF', () => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     await addTransaction(agent, { amount: '1' });
-    const anon = request(ctx.app);
+    const anon = requestTo(ctx.app);
     assert.equal((await anon.post('/register').type('form').send({ email: 'x@y.co', password: 'long enough', confirmPassword: 'long enough' })).status, 403);
     assert.equal((await anon.post('/login').type('form').send({ email: 'ann@example.com', password: 'whatever1' })).status, 403);
     assert.equal((await agent.post('/transactions/1/delete').type('form').send({})).status, 403);
@@ -86,7 +85,7 @@ describe('bad requests and errors', () => {
 
   test('unknown routes get the 404 page', async (t) => {
     const ctx = setup(t);
-    const res = await request(ctx.app).get('/no/such/page');
+    const res = await requestTo(ctx.app).get('/no/such/page');
     assert.equal(res.status, 404);
     assert.match(res.text, /Page not found/);
   });
@@ -116,7 +115,7 @@ describe('bad requests and errors', () => {
 describe('headers', () => {
   test('pages carry a CSP with no inline script or style, and the other helmet headers', async (t) => {
     const ctx = setup(t);
-    const res = await request(ctx.app).get('/login');
+    const res = await requestTo(ctx.app).get('/login');
     const csp = res.headers['content-security-policy'] ?? '';
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.match(csp, /style-src 'self'(;|$)/);
@@ -133,7 +132,7 @@ describe('headers', () => {
     const agent = await registerUser(ctx.app, 'ann@example.com');
     await addTransaction(agent, { amount: '1' });
     for (const url of ['/login', '/register', '/dashboard', '/transactions', '/transactions/new', '/transactions/1/delete', '/nope']) {
-      const html = (await (url === '/login' || url === '/register' ? request(ctx.app) : agent).get(url)).text;
+      const html = (await (url === '/login' || url === '/register' ? requestTo(ctx.app) : agent).get(url)).text;
       assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)[^>]*>/, `${url} has an inline script`);
       assert.doesNotMatch(html, /\sstyle="/, `${url} has a style attribute`);
       assert.doesNotMatch(html, /\son[a-z]+="/, `${url} has an inline event handler`);
@@ -142,7 +141,7 @@ describe('headers', () => {
 
   test('/healthz answers without creating a session', async (t) => {
     const ctx = setup(t);
-    const res = await request(ctx.app).get('/healthz');
+    const res = await requestTo(ctx.app).get('/healthz');
     assert.equal(res.status, 200);
     assert.equal(res.text, 'ok');
     assert.equal(res.headers['set-cookie'], undefined);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { createTestContext, registerUser, TEST_PASSWORD, tokenFor, type TestContext } from '../helpers/app.ts';
+import { createTestContext, registerUser, TEST_PASSWORD, tokenFor, type TestContext, agentFor, requestTo } from '../helpers/app.ts';
 
 function setup(t: { after: (fn: () => void) => void }): TestContext {
   const ctx = createTestContext();
@@ -14,13 +13,13 @@ function userCount(ctx: TestContext): number {
 }
 
 async function postRegister(ctx: TestContext, fields: Record<string, string>) {
-  const agent = request.agent(ctx.app);
+  const agent = agentFor(ctx.app);
   const token = await tokenFor(agent, '/register');
   return agent.post('/register').type('form').send({ _csrf: token, ...fields });
 }
 
 async function logIn(ctx: TestContext, email: string, password: string, next?: string) {
-  const agent = request.agent(ctx.app);
+  const agent = agentFor(ctx.app);
   const token = await tokenFor(agent, next ? `/login?next=${encodeURIComponent(next)}` : '/login');
   const res = await agent.post('/login').type('form').send({ _csrf: token, email, password, ...(next ? { next } : {}) });
   return { agent, res };
@@ -80,7 +79,7 @@ describe('login and logout', () => {
     const message = 'That email and password do not match an account.';
     assert.ok(wrong.res.text.includes(message) && unknown.res.text.includes(message));
 
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     const loginPage = await agent.get('/login');
     const before = /ft\.sid=([^;]+)/.exec(loginPage.headers['set-cookie']?.[0] ?? '')?.[1];
     assert.ok(before, 'the login page starts a session for its CSRF token');
@@ -95,7 +94,7 @@ describe('login and logout', () => {
 
   test('the session cookie is HttpOnly, SameSite=Lax, not the default name, and not Secure outside production', async (t) => {
     const ctx = setup(t);
-    const res = await request(ctx.app).get('/login');
+    const res = await requestTo(ctx.app).get('/login');
     const cookie = res.headers['set-cookie']?.[0] ?? '';
     assert.match(cookie, /^ft\.sid=/);
     assert.match(cookie, /HttpOnly/);
@@ -106,7 +105,7 @@ describe('login and logout', () => {
   test('in production the cookie is Secure and uses the __Host- prefix', async (t) => {
     const ctx = createTestContext({ NODE_ENV: 'production', BCRYPT_COST: '12', TRUST_PROXY: 'true' });
     t.after(() => ctx.cleanup());
-    const res = await request(ctx.app).get('/login').set('X-Forwarded-Proto', 'https');
+    const res = await requestTo(ctx.app).get('/login').set('X-Forwarded-Proto', 'https');
     const cookie = res.headers['set-cookie']?.[0] ?? '';
     assert.match(cookie, /^__Host-ft\.sid=/);
     assert.match(cookie, /Secure/);
@@ -136,7 +135,7 @@ describe('login and logout', () => {
   test('a page that needs a user sends visitors to login and back there afterwards', async (t) => {
     const ctx = setup(t);
     await registerUser(ctx.app, 'ann@example.com');
-    const anonymous = await request(ctx.app).get('/transactions?after=2026-01-01.5');
+    const anonymous = await requestTo(ctx.app).get('/transactions?after=2026-01-01.5');
     assert.equal(anonymous.status, 303);
     assert.equal(anonymous.headers.location, `/login?next=${encodeURIComponent('/transactions?after=2026-01-01.5')}`);
     const { res } = await logIn(ctx, 'ann@example.com', TEST_PASSWORD, '/transactions?after=2026-01-01.5');
@@ -156,7 +155,7 @@ describe('login and logout', () => {
 
   test('/ sends visitors to login and signed-in users to the dashboard', async (t) => {
     const ctx = setup(t);
-    assert.equal((await request(ctx.app).get('/')).headers.location, '/login');
+    assert.equal((await requestTo(ctx.app).get('/')).headers.location, '/login');
     const agent = await registerUser(ctx.app, 'ann@example.com');
     assert.equal((await agent.get('/')).headers.location, '/dashboard');
   });
@@ -167,7 +166,7 @@ describe('login and logout', () => {
     const cookie = (await agent.get('/dashboard')).request.cookies;
     assert.ok(cookie.includes('ft.sid='));
     const rebuilt = await ctx.rebuild();
-    const res = await request(rebuilt).get('/dashboard').set('Cookie', cookie);
+    const res = await requestTo(rebuilt).get('/dashboard').set('Cookie', cookie);
     assert.equal(res.status, 200);
     assert.match(res.text, /ann@example\.com|Log out/);
     const stored = ctx.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number };

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import {
-  addTransaction,
-  createTestContext,
-  registerUser,
-  tokenFor,
-  totalsFrom,
-  type TestContext,
-} from '../helpers/app.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type TestContext, agentFor } from '../helpers/app.ts';
 
 function setup(t: { after: (fn: () => void) => void }): TestContext {
   const ctx = createTestContext();
@@ -222,7 +214,7 @@ describe('listing and deleting', () => {
 
   test('signed-out visitors cannot add or list transactions', async (t) => {
     const ctx = setup(t);
-    const anon = request.agent(ctx.app);
+    const anon = agentFor(ctx.app);
     assert.equal((await anon.get('/transactions')).status, 303);
     const token = await tokenFor(anon, '/login');
     const res = await anon.post('/transactions').type('form').send({ _csrf: token, type: 'income', amount: '5' });

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import type { Response } from 'supertest';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
-import { createTestContext, registerUser, type Agent } from '../helpers/app.ts';
+import { createTestContext, registerUser, type Agent, requestTo } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
 /** Reads a CSV download the way a spreadsheet would: header row first, every cell as text. */
@@ -163,7 +163,7 @@ test('signed-out visitors are sent to log in instead of getting a file', async (
   t.after(() => ctx.cleanup());
   const { default: request } = await import('supertest');
 
-  const res = await request(ctx.app).get('/transactions/export.csv?type=income');
+  const res = await requestTo(ctx.app).get('/transactions/export.csv?type=income');
 
   assert.equal(res.status, 303);
   assert.match(res.headers.location ?? '', /^\/login\?next=/);

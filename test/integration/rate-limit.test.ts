@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
 import { auditEvents, countRows, createSecurityContext } from '../helpers/security.ts';
 
 const EMAIL = 'victim@example.com';
@@ -18,7 +17,7 @@ describe('brute-force limits', () => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
-    const attacker = request.agent(ctx.app);
+    const attacker = agentFor(ctx.app);
     for (let i = 0; i < 10; i++) assert.equal((await attemptLogin(attacker, `wrong guess ${i}`)).status, 401);
     const failuresBefore = auditEvents(ctx, 'login.failure').length;
 
@@ -41,7 +40,7 @@ describe('brute-force limits', () => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     for (let i = 0; i < 11; i++) await attemptLogin(agent, 'not the password');
     assert.equal((await attemptLogin(agent, TEST_PASSWORD)).status, 429);
 
@@ -56,19 +55,19 @@ describe('brute-force limits', () => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     for (let i = 0; i < 11; i++) await attemptLogin(agent, 'bad password here', EMAIL, '203.0.113.9');
     assert.equal((await attemptLogin(agent, TEST_PASSWORD, EMAIL, '203.0.113.9')).status, 429);
 
     assert.equal((await attemptLogin(agent, 'bad password here', 'someone@example.com', '203.0.113.9')).status, 401);
-    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.7')).status, 303);
+    assert.equal((await attemptLogin(agentFor(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.7')).status, 303);
   });
 
   test('one address gets at most 50 failed logins in 15 minutes across all emails (password spraying)', async (t) => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
-    const sprayer = request.agent(ctx.app);
+    const sprayer = agentFor(ctx.app);
     for (let i = 0; i < 50; i++) {
       assert.equal((await attemptLogin(sprayer, 'Summer2026!', `person${i}@example.com`, '203.0.113.77')).status, 401);
     }
@@ -78,14 +77,14 @@ describe('brute-force limits', () => {
     assert.equal(blocked.status, 429);
     assert.match(blocked.text, /Too many login attempts from your network/);
     assert.equal(auditEvents(ctx, 'rate_limit.lockout')[0]?.limiter, 'login-ip');
-    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.8')).status, 303, 'other addresses are unaffected');
+    assert.equal((await attemptLogin(agentFor(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.8')).status, 303, 'other addresses are unaffected');
   });
 
   test('one account gets at most 100 attempts an hour however many addresses they come from', async (t) => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
     const owner = await registerUser(ctx.app, EMAIL);
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     for (let i = 0; i < 100; i++) {
       const res = await attemptLogin(agent, `guess number ${i}`, EMAIL, `10.0.${Math.floor(i / 200)}.${i % 200}`);
       assert.equal(res.status, 401, `attempt ${i + 1}`);
@@ -108,7 +107,7 @@ describe('brute-force limits', () => {
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
     for (let i = 0; i < 15; i++) {
-      const agent = request.agent(ctx.app);
+      const agent = agentFor(ctx.app);
       assert.equal((await attemptLogin(agent, TEST_PASSWORD)).status, 303, `login ${i + 1}`);
     }
   });
@@ -146,13 +145,13 @@ describe('brute-force limits', () => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, EMAIL);
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     for (let i = 0; i < 10; i++) await attemptLogin(agent, 'wrong wrong wrong');
     assert.ok(countRows(ctx, 'rate_limits') > 0);
 
     await ctx.restart();
 
-    assert.equal((await attemptLogin(request.agent(ctx.app), TEST_PASSWORD)).status, 429);
+    assert.equal((await attemptLogin(agentFor(ctx.app), TEST_PASSWORD)).status, 429);
   });
 
   test('registration is limited per IP: the 11th sign-up in an hour gets 429 and creates no account', async (t) => {
@@ -162,7 +161,7 @@ describe('brute-force limits', () => {
     const usersBefore = countRows(ctx, 'users');
     assert.equal(usersBefore, 10);
 
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     const token = await tokenFor(agent, '/register');
     const res = await agent
       .post('/register')

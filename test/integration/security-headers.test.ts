@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import request from 'supertest';
-import { registerUser, tokenFor, type Agent } from '../helpers/app.ts';
+import { agentFor, registerUser, requestTo, tokenFor, type Agent } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, userIdOf, type SecurityContext } from '../helpers/security.ts';
@@ -80,7 +79,7 @@ describe('security headers on every page', () => {
 
     test(`GET ${route.path} for a visitor sends the full set`, async () => {
       const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, '1'])));
-      const res = await request(ctx.app).get(path);
+      const res = await requestTo(ctx.app).get(path);
       assert.deepEqual(headerProblems(res.headers, { userData: true }), [], `GET ${path} (${res.status})`);
     });
   }
@@ -94,7 +93,7 @@ describe('security headers on every page', () => {
     assert.deepEqual(headerProblems(forbidden.headers, { userData: true }), []);
     const limited = createSecurityContext({ rateLimits: { registerPerIp: { limit: 0, windowMs: 60_000 } } });
     try {
-      const visitor = request.agent(limited.app);
+      const visitor = agentFor(limited.app);
       const token = await tokenFor(visitor, '/register');
       const res = await visitor.post('/register').type('form').send({ _csrf: token, email: 'x@example.com' });
       assert.equal(res.status, 429);
@@ -106,7 +105,7 @@ describe('security headers on every page', () => {
 
   test('static files are served with nosniff and the same CSP', async () => {
     for (const asset of ['/css/app.css', '/js/enhance.js', '/img/favicon.svg', '/css/account.css']) {
-      const res = await request(ctx.app).get(asset);
+      const res = await requestTo(ctx.app).get(asset);
       assert.equal(res.status, 200, asset);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', asset);
       assert.match(String(res.headers['content-security-policy']), /object-src 'none'/, asset);
@@ -129,7 +128,7 @@ describe('security headers in production', () => {
   test('HTTPS responses carry Strict-Transport-Security and upgrade-insecure-requests', async (t) => {
     const ctx = createSecurityContext({ env: { NODE_ENV: 'production', BCRYPT_COST: '12', TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
-    const res = await request(ctx.app).get('/login').set('X-Forwarded-Proto', 'https');
+    const res = await requestTo(ctx.app).get('/login').set('X-Forwarded-Proto', 'https');
     assert.equal(res.status, 200);
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d{7,}/);
     assert.ok(parseCsp(res.headers['content-security-policy']).has('upgrade-insecure-requests'));

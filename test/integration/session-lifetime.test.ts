@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import request from 'supertest';
-import { registerUser, TEST_PASSWORD, tokenFor } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, agentFor, requestTo } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { countRows, createSecurityContext, type SecurityContext } from '../helpers/security.ts';
 
@@ -17,7 +16,7 @@ function sessionCookieFrom(setCookie: string[] | string | undefined, name = 'ft.
 
 /** Logs in through the form and returns the session cookie exactly as the browser would replay it. */
 async function logInAndCaptureCookie(ctx: SecurityContext, email: string): Promise<string> {
-  const agent = request.agent(ctx.app);
+  const agent = agentFor(ctx.app);
   const token = await tokenFor(agent, '/login');
   const res = await agent.post('/login').type('form').send({ _csrf: token, email, password: TEST_PASSWORD });
   assert.equal(res.status, 303);
@@ -25,7 +24,7 @@ async function logInAndCaptureCookie(ctx: SecurityContext, email: string): Promi
 }
 
 function replay(ctx: SecurityContext, cookie: string, path = '/dashboard') {
-  return request(ctx.app).get(path).set('Cookie', cookie);
+  return requestTo(ctx.app).get(path).set('Cookie', cookie);
 }
 
 describe('session lifetime', () => {
@@ -86,7 +85,7 @@ describe('session lifetime', () => {
     const ctx = context({ SESSION_IDLE_MINUTES: '30' });
     t.after(() => ctx.cleanup());
     await registerUser(ctx.app, 'ann@example.com');
-    const agent = request.agent(ctx.app);
+    const agent = agentFor(ctx.app);
     const token = await tokenFor(agent, '/login');
     const login = await agent.post('/login').type('form').send({ _csrf: token, email: 'ann@example.com', password: TEST_PASSWORD });
     const cookie = sessionCookieFrom(login.headers['set-cookie']);
@@ -94,7 +93,7 @@ describe('session lifetime', () => {
 
     ctx.clock.advance(31 * MINUTE);
 
-    const res = await request(ctx.app)
+    const res = await requestTo(ctx.app)
       .post('/transactions')
       .set('Cookie', cookie)
       .type('form')
@@ -108,7 +107,7 @@ describe('the session cookie', () => {
   test('in production is named with the __Host- prefix, Secure, HttpOnly, SameSite=Lax, Path=/ and no Domain', async (t) => {
     const ctx = createSecurityContext({ env: { NODE_ENV: 'production', BCRYPT_COST: '12', TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
-    const res = await request(ctx.app).get('/register').set('X-Forwarded-Proto', 'https');
+    const res = await requestTo(ctx.app).get('/register').set('X-Forwarded-Proto', 'https');
     const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
     const session = cookies.find((c) => c.startsWith('__Host-ft.sid='));
     assert.ok(session, `cookies were ${JSON.stringify(cookies)}`);
@@ -122,7 +121,7 @@ describe('the session cookie', () => {
   test('outside production is HttpOnly and SameSite=Lax under a name that is not the default', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());
-    const res = await request(ctx.app).get('/register');
+    const res = await requestTo(ctx.app).get('/register');
     const session = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('ft.sid='));
     assert.ok(session);
     assert.match(session, /; HttpOnly/);

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcrypt';
 import fc from 'fast-check';
-import request from 'supertest';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { registerUser, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
@@ -82,7 +81,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
     const names = new Set<string>(['ids', 'action', 'category', 'next', 'back', 'from']);
     for (const route of GET_ROUTES) {
       const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ids, resourceOf(route.path), userId)])));
-      for (const who of [agent, request.agent(ctx.app)]) {
+      for (const who of [agent, agentFor(ctx.app)]) {
         const html = (await who.get(path)).text;
         for (const m of html.matchAll(/\sname="([^"]+)"/g)) if (m[1] !== '_csrf') names.add(m[1]!);
       }
@@ -135,7 +134,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
   for (const route of POST_ROUTES) {
     for (const signedIn of [true, false]) {
       test(`POST ${route.path} ${signedIn ? 'signed in' : 'signed out'} survives ${RUNS} random bodies`, async () => {
-        let agent: Agent = signedIn ? await logInAgent(ctx.app, EMAIL, TEST_PASSWORD) : request.agent(ctx.app);
+        let agent: Agent = signedIn ? await logInAgent(ctx.app, EMAIL, TEST_PASSWORD) : agentFor(ctx.app);
         let token = await tokenFor(agent, signedIn ? '/account' : '/login');
         const paramValue = fc.oneof(
           { weight: 3, arbitrary: fc.constant('owned') },
@@ -165,7 +164,7 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
               token = await tokenFor(agent, '/account');
             }
             if (!signedIn && res.status === 303) {
-              agent = request.agent(ctx.app);
+              agent = agentFor(ctx.app);
               token = await tokenFor(agent, '/login');
             }
           }),
