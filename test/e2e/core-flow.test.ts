@@ -3,17 +3,11 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { addTransaction, registerUser, TEST_PASSWORD } from '../helpers/app.ts';
 import { assertAccessible as assertPassesAxe, browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { XSS_PAYLOADS } from '../helpers/payloads.ts';
 import { logInAgent } from '../helpers/security.ts';
 
 const availability = browserAvailability();
 const NEW_PASSWORD = 'a brand new passphrase';
-const XSS_PAYLOADS = [
-  '<script>alert(1)</script>',
-  '"><img src=x onerror=alert(1)>',
-  "'><svg onload=alert(1)>",
-  '</td></tr></table><script>alert(1)</script>',
-  '<a href="javascript:alert(1)">click</a>',
-];
 
 async function totals(page: Page): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

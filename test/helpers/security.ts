@@ -4,6 +4,15 @@ import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
 import { createTestContext, tokenFor, type Agent, type TestContext, agentFor } from './app.ts';
 import type { ManualClock } from './clock.ts';
 
+/** Limits no test of the attack suites reaches: they post to /login and /register many times on purpose. */
+export const GENEROUS_RATE_LIMITS: Partial<AuthRateLimits> = Object.freeze({
+  loginPerIpAndEmail: { limit: 1_000_000, windowMs: 60_000 },
+  loginPerIp: { limit: 1_000_000, windowMs: 60_000 },
+  loginPerAccount: { limit: 1_000_000, windowMs: 60_000 },
+  registerPerIp: { limit: 1_000_000, windowMs: 60_000 },
+  accountPasswordPerUser: { limit: 1_000_000, windowMs: 60_000 },
+});
+
 /** One parsed pino line. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, plausibleBody, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
-import { createSecurityContext, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
+import { createSecurityContext, GENEROUS_RATE_LIMITS, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
 
 // Every POST route is found from the app's own router, so a route added without CSRF protection fails here.
 const probe = createSecurityContext();
@@ -32,15 +32,7 @@ describe('CSRF: every POST route rejects a request without the right token and c
 
   before(async () => {
     // Generous limits: this suite posts to /login and /register many times on purpose.
-    ctx = createSecurityContext({
-      rateLimits: {
-        loginPerIpAndEmail: { limit: 10_000, windowMs: 60_000 },
-        loginPerIp: { limit: 10_000, windowMs: 60_000 },
-        loginPerAccount: { limit: 10_000, windowMs: 60_000 },
-        registerPerIp: { limit: 10_000, windowMs: 60_000 },
-        accountPasswordPerUser: { limit: 10_000, windowMs: 60_000 },
-      },
-    });
+    ctx = createSecurityContext({ rateLimits: GENEROUS_RATE_LIMITS });
     victim = await registerUser(ctx.app, 'victim@example.com');
     victimId = userIdOf(ctx, 'victim@example.com');
     ids = await createOwnedObjects(ctx, victim, victimId);

@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, agentFor } from '../helpers/app.ts';
+import { XSS_PAYLOADS } from '../helpers/payloads.ts';
 import { countRows, createSecurityContext, logInAgent, userIdOf } from '../helpers/security.ts';
 
-const XSS_PAYLOADS = [
-  '<script>alert(1)</script>',
-  '"><img src=x onerror=alert(1)>',
-  "'><svg onload=alert(1)>",
-  '</td></tr></table><script>alert(1)</script>',
-  '<a href="javascript:alert(1)">click</a>',
-  '<%= process.exit() %>',
-];
 
 const SQL_PAYLOADS = [
   "'; DROP TABLE transactions; --",

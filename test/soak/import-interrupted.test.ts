@@ -124,16 +124,21 @@ async function runAgainAfterRestart(t: TestContext, env: NodeJS.ProcessEnv, clie
   assert.equal(stored(dbPath).rows, ROWS);
 }
 
-test('an import cut off by SIGKILL of the real server is interrupted after the restart; Run again imports every row once', async (t) => {
-  const data = tempDataDir('ledgerly-import-kill-');
+/** A real server on a fresh database with a signed-in user whose big import is frozen mid-way. */
+async function importFrozenMidWay(t: TestContext, settings: Record<string, string> = {}) {
+  const data = tempDataDir('ledgerly-import-stop-');
   t.after(() => data.remove());
-  const env = serverEnv({ DATABASE_PATH: data.dbPath });
+  const env = serverEnv({ DATABASE_PATH: data.dbPath, ...settings });
   const server = await startServer(env);
   t.after(() => server.kill());
   const client = await registerOverHttp(server.url, 'importer@example.com');
   const progress = await startImport(client);
-
   await freezeMidImport(server, client, progress, data.dbPath);
+  return { data, env, server, client, progress };
+}
+
+test('an import cut off by SIGKILL of the real server is interrupted after the restart; Run again imports every row once', async (t) => {
+  const { data, env, server, client, progress } = await importFrozenMidWay(t);
   const exit = await server.kill();
   assert.equal(exit.signal, 'SIGKILL');
 
@@ -143,15 +148,7 @@ test('an import cut off by SIGKILL of the real server is interrupted after the r
 });
 
 test("an import still running when SIGTERM's grace period ends is interrupted and rolled back; Run again imports every row once", async (t) => {
-  const data = tempDataDir('ledgerly-import-term-');
-  t.after(() => data.remove());
-  const env = serverEnv({ DATABASE_PATH: data.dbPath, SHUTDOWN_GRACE_SECONDS: '0' });
-  const server = await startServer(env);
-  t.after(() => server.kill());
-  const client = await registerOverHttp(server.url, 'importer@example.com');
-  const progress = await startImport(client);
-
-  await freezeMidImport(server, client, progress, data.dbPath);
+  const { data, env, server, client, progress } = await importFrozenMidWay(t, { SHUTDOWN_GRACE_SECONDS: '0' });
   server.child.kill('SIGTERM');
   server.child.kill('SIGCONT');
   assert.deepEqual(await server.exited, { code: 0, signal: null }, 'a clean stop');
@@ -161,15 +158,7 @@ test("an import still running when SIGTERM's grace period ends is interrupted an
 });
 
 test('SIGTERM within the grace period lets a running import finish, then exits 0', async (t) => {
-  const data = tempDataDir('ledgerly-import-grace-');
-  t.after(() => data.remove());
-  const env = serverEnv({ DATABASE_PATH: data.dbPath });
-  const server = await startServer(env);
-  t.after(() => server.kill());
-  const client = await registerOverHttp(server.url, 'importer@example.com');
-  const progress = await startImport(client);
-
-  await freezeMidImport(server, client, progress, data.dbPath);
+  const { data, env, server, client, progress } = await importFrozenMidWay(t);
   server.child.kill('SIGTERM');
   server.child.kill('SIGCONT');
   assert.deepEqual(await server.exited, { code: 0, signal: null });

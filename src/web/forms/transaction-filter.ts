@@ -29,32 +29,23 @@ export function readTransactionFilter(query: unknown): { filter: TransactionFilt
   const values: TransactionFilterValues = queryShape.parse(query !== null && typeof query === 'object' ? query : {});
   const errors: FieldErrors = {};
   const filter: { -readonly [K in keyof TransactionFilter]: TransactionFilter[K] } = {};
+  /** Reads one part; a part that does not parse is left out of the filter, with its message. */
+  const part = <T>(name: keyof TransactionFilterValues, schema: z.ZodType<T>, message: string, keep: (value: T) => void) => {
+    if (values[name] === '') return;
+    const parsed = schema.safeParse(values[name]);
+    if (parsed.success) keep(parsed.data);
+    else errors[name] = message;
+  };
 
-  if (values.from !== '') {
-    const from = isoDay.safeParse(values.from);
-    if (from.success) filter.fromOn = from.data;
-    else errors.from = 'Enter the start date as YYYY-MM-DD; it was ignored.';
-  }
-  if (values.to !== '') {
-    const to = isoDay.safeParse(values.to);
-    if (to.success) filter.toOn = to.data;
-    else errors.to = 'Enter the end date as YYYY-MM-DD; it was ignored.';
-  }
+  part('from', isoDay, 'Enter the start date as YYYY-MM-DD; it was ignored.', (day) => (filter.fromOn = day));
+  part('to', isoDay, 'Enter the end date as YYYY-MM-DD; it was ignored.', (day) => (filter.toOn = day));
   if (filter.fromOn !== undefined && filter.toOn !== undefined && filter.fromOn > filter.toOn) {
     errors.to = 'The end date is before the start date; the date range was ignored.';
     delete filter.fromOn;
     delete filter.toOn;
   }
-  if (values.type !== '') {
-    const type = transactionType.safeParse(values.type);
-    if (type.success) filter.type = type.data;
-    else errors.type = 'Choose Income, Expense or any type; the type was ignored.';
-  }
-  if (values.category !== '') {
-    const category = categoryChoice.safeParse(values.category);
-    if (category.success) filter.categoryId = category.data;
-    else errors.category = 'Choose one of your categories; the category was ignored.';
-  }
+  part('type', transactionType, 'Choose Income, Expense or any type; the type was ignored.', (type) => (filter.type = type));
+  part('category', categoryChoice, 'Choose one of your categories; the category was ignored.', (id) => (filter.categoryId = id));
   if (values.q !== '') {
     const chars = [...values.q];
     if (chars.length > MAX_SEARCH_CHARS) {
