@@ -42,10 +42,10 @@ import { createImportRouter } from './web/routes/import.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
-export const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
+const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
-export const FORM_BODY_LIMIT = '16kb';
+const FORM_BODY_LIMIT = '16kb';
 
 export interface AppDeps {
   readonly db: Db;

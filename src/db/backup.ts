@@ -4,7 +4,7 @@ import path from 'node:path';
 import { latestSchemaVersion } from './migrate.ts';
 
 /** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
-export const REQUIRED_TABLES = ['users', 'sessions', 'transactions', 'monthly_totals'] as const;
+const REQUIRED_TABLES = ['users', 'sessions', 'transactions', 'monthly_totals'] as const;
 
 /** A backup or restore that cannot go ahead; the message is meant for the person at the terminal. */
 export class BackupError extends Error {
@@ -126,7 +126,7 @@ export async function backupDatabase(sourceFile: string, destFile: string): Prom
  * it for as long as it runs). Getting an exclusive lock is the test; it is released before returning.
  * As a side effect a clean close here folds any WAL left by a crash back into the file.
  */
-export function assertDatabaseNotInUse(file: string): void {
+function assertDatabaseNotInUse(file: string): void {
   if (!existsSync(file)) return;
   let db: Database.Database | undefined;
   try {

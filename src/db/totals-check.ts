@@ -65,8 +65,3 @@ export function findMonthlyTotalsMismatches(db: Db): TotalsMismatch[] {
     fromRowsCount: row.rows_count,
   }));
 }
-
-/** How many groups monthly_totals holds for the user (so a check can tell "equal" from "both empty"). */
-export function countMonthlyTotalGroups(db: Db, userId: number): number {
-  return db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM monthly_totals WHERE user_id = ?').get(userId)?.n ?? 0;
-}

@@ -8,8 +8,8 @@ const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** The first and last year a day may fall in; the forms, the import and the schema agree on this range. */
-export const FIRST_YEAR = 1900;
-export const LAST_YEAR = 2999;
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 2999;
 
 /** True for a year the app accepts dates in. */
 export function isSupportedYear(year: number): boolean {
@@ -57,11 +57,6 @@ export function dayFromParts(year: number, month: number, day: number): string |
 /** The month a day falls in. */
 export function monthOf(day: string): string {
   return day.slice(0, 7);
-}
-
-/** The year a day or month falls in. */
-export function yearOf(dayOrMonth: string): string {
-  return dayOrMonth.slice(0, 4);
 }
 
 function monthParts(month: string): [number, number] {

@@ -108,7 +108,7 @@ const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy
 };
 
 /** Cuts a cell to 40 characters for a message. */
-export function shortCell(text: string): string {
+function shortCell(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
@@ -178,33 +178,6 @@ export function sniffCsvDelimiter(firstLine: string): CsvDelimiter {
   return best;
 }
 
-type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn';
-
-const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
-  { key: 'dateColumn', pattern: /date|datum|day|fecha/i },
-  { key: 'amountColumn', pattern: /amount|betrag|value|sum|montant|importe/i },
-  { key: 'typeColumn', pattern: /^\s*(type|kind)\s*$/i },
-  { key: 'categoryColumn', pattern: /categor|kategorie/i },
-  { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat/i },
-];
-
-/** A first guess at which column is which, from header names (or the export's order when there is no header). */
-export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
-  if (header === null) return { dateColumn: 0, typeColumn: 1, categoryColumn: 2, amountColumn: 3, descriptionColumn: 4 };
-  const found: Partial<Record<MappedColumn, number>> = {};
-  for (const { key, pattern } of COLUMN_GUESSES) {
-    const index = header.findIndex((name, i) => pattern.test(name) && !Object.values(found).includes(i));
-    if (index !== -1) found[key] = index;
-  }
-  return {
-    dateColumn: found.dateColumn ?? 0,
-    amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),
-    typeColumn: found.typeColumn ?? null,
-    categoryColumn: found.categoryColumn ?? null,
-    descriptionColumn: found.descriptionColumn ?? null,
-  };
-}
-
 /** The export's header row; the import recognises these names when it guesses a mapping. */
 export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description'] as const;
 
@@ -220,6 +193,36 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
 });
+
+type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn';
+
+const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
+  { key: 'dateColumn', pattern: /date|datum|day|fecha/i },
+  { key: 'amountColumn', pattern: /amount|betrag|value|sum|montant|importe/i },
+  { key: 'typeColumn', pattern: /^\s*(type|kind)\s*$/i },
+  { key: 'categoryColumn', pattern: /categor|kategorie/i },
+  { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat/i },
+];
+
+/** A first guess at which column is which, from header names (or the export's order when there is no header). */
+export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
+  if (header === null) {
+    const { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn } = LEDGERLY_EXPORT_MAPPING;
+    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn };
+  }
+  const found: Partial<Record<MappedColumn, number>> = {};
+  for (const { key, pattern } of COLUMN_GUESSES) {
+    const index = header.findIndex((name, i) => pattern.test(name) && !Object.values(found).includes(i));
+    if (index !== -1) found[key] = index;
+  }
+  return {
+    dateColumn: found.dateColumn ?? 0,
+    amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),
+    typeColumn: found.typeColumn ?? null,
+    categoryColumn: found.categoryColumn ?? null,
+    descriptionColumn: found.descriptionColumn ?? null,
+  };
+}
 
 /** The CSV cells of one transaction: plain decimal amount, empty category when uncategorised, formulas neutralised. */
 export function exportCellsFor(row: TransactionWithCategory): string[] {

@@ -2,7 +2,7 @@ import { percentShare } from './money.ts';
 import type { TransactionType } from './transactions.ts';
 
 /** How many expense categories the dashboard ranks by name; the rest are summed as one line. */
-export const TOP_CATEGORIES = 5;
+const TOP_CATEGORIES = 5;
 
 /** Per-category sums of a span of months; categoryId null is uncategorised. */
 export interface CategoryTotal {

@@ -2,8 +2,6 @@
 
 export type TransactionType = 'income' | 'expense';
 
-export const TRANSACTION_TYPES: readonly TransactionType[] = ['income', 'expense'];
-
 /** A transaction as the pages see it. */
 export interface Transaction {
   readonly id: number;
@@ -87,15 +85,4 @@ export function normaliseDescription(raw: string): { ok: true; text: string } | 
 /** The cursor as it appears in links: "YYYY-MM-DD.id". */
 export function formatCursor(cursor: PageCursor): string {
   return `${cursor.occurredOn}.${cursor.id}`;
-}
-
-/** Sums typed amounts into income, expenses and balance, on integers. */
-export function totalsOf(rows: Iterable<{ type: TransactionType; cents: number }>): Totals {
-  let incomeCents = 0;
-  let expenseCents = 0;
-  for (const row of rows) {
-    if (row.type === 'income') incomeCents += row.cents;
-    else expenseCents += row.cents;
-  }
-  return { incomeCents, expenseCents, balanceCents: incomeCents - expenseCents };
 }

@@ -88,7 +88,7 @@ function processIsAlive(pid: number): boolean {
 }
 
 /** A fresh identity for this process's runner. */
-export function newRunnerIdentity(): RunnerIdentity {
+function newRunnerIdentity(): RunnerIdentity {
   return { runnerId: randomBytes(8).toString('hex'), host: hostname(), pid: process.pid };
 }
 

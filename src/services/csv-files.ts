@@ -53,7 +53,7 @@ function newlineCount(fields: readonly CsvField[]): number {
  * synchronously, then the event loop gets a turn. `onRecord` returning false stops reading early; an aborted
  * signal stops it with the signal's reason.
  */
-export async function readCsvRecords<F extends CsvField = Buffer>(
+async function readCsvRecords<F extends CsvField = Buffer>(
   filePath: string,
   delimiter: CsvDelimiter,
   onRecord: (fields: F[], line: number) => boolean | void,

@@ -36,16 +36,16 @@ import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 
 /** The job kind of a CSV import. */
-export const CSV_IMPORT_JOB = 'csv-import';
+const CSV_IMPORT_JOB = 'csv-import';
 
 /** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 /** Data rows shown in the preview. */
-export const PREVIEW_ROWS = 10;
+const PREVIEW_ROWS = 10;
 /** An upload never imported is deleted after a day. */
-export const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** A finished import (and an interrupted one with its upload, for Run again) is kept this long. */
-export const IMPORT_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+const IMPORT_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
 const UPLOAD_ID = /^[a-f0-9]{32}$/;
 

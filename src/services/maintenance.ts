@@ -3,8 +3,8 @@ import type { Logger } from '../logger.ts';
 import type { ImportService } from './imports.ts';
 
 /** The job kind of the hourly sweep. */
-export const SWEEP_JOB = 'sweep';
-export const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const SWEEP_JOB = 'sweep';
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Registers the hourly sweep with the job runner: expired sessions and rate-limit windows, old uploads and old

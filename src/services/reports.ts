@@ -6,7 +6,7 @@ import { summarisePeriod, type PeriodSummary } from '../domain/reports.ts';
 import type { TransactionWithCategory } from '../domain/transactions.ts';
 
 /** How many of the latest transactions the dashboard lists. */
-export const DASHBOARD_RECENT = 10;
+const DASHBOARD_RECENT = 10;
 
 /** Everything the dashboard shows for a period. */
 export interface DashboardReport {

@@ -20,7 +20,7 @@ export type CategoryChoiceProblem = { code: 'not-found' } | { code: 'wrong-kind'
 export type TransactionSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; category: CategoryChoiceProblem };
 
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
-export const EXPORT_BATCH_SIZE = 1000;
+const EXPORT_BATCH_SIZE = 1000;
 
 /** Recording, listing, filtering, editing, deleting and bulk-changing the user's transactions. */
 export function createTransactionService(deps: {

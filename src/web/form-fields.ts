@@ -12,7 +12,7 @@ export function formText(repeated: string) {
 }
 
 /** The first message of each field that failed, keyed by field name. */
-export function fieldErrors(error: z.ZodError): FieldErrors {
+function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? '_form');

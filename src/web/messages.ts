@@ -80,7 +80,7 @@ const AMOUNT_CELL: Record<AmountProblem, (p: { text: string; decimal: 'dot' | 'c
 };
 
 /** One problem of an imported row, as a phrase. */
-export function describeRowProblem(problem: RowProblem): string {
+function describeRowProblem(problem: RowProblem): string {
   switch (problem.code) {
     case 'too-few-columns':
       return `the row has ${problem.have} column${problem.have === 1 ? '' : 's'}; the mapping needs ${problem.need}`;

@@ -15,13 +15,13 @@ import { openDatabase, type Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { countMonthlyTotalGroups, findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
+import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
 import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { centsToDecimalString } from '../../src/domain/money.ts';
 import type { TransactionType } from '../../src/domain/transactions.ts';
 import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
 import { addTransaction, createTestContext, csrfFrom, registerUser } from '../helpers/app.ts';
-import { allTransactionsOf, importServiceOn, listSchemaOf, totalsForUserFromRows } from '../helpers/bookkeeping.ts';
+import { allTransactionsOf, countMonthlyTotalGroups, importServiceOn, listSchemaOf, totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 
 const FIRST_DAY = Date.UTC(2024, 0, 1);
 const DAY_MS = 86_400_000;

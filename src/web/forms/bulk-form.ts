@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formText, idText, safeLocalPath } from '../form-fields.ts';
 
 /** Most rows one bulk action may name: two full pages, so a crafted request cannot hold the write lock for long. */
-export const MAX_BULK_IDS = 100;
+const MAX_BULK_IDS = 100;
 
 /** The selected row ids of a bulk form: well-formed ids only, each once, in the order sent. */
 export function parseSelectedIds(raw: unknown): number[] {
@@ -16,7 +16,7 @@ export function parseSelectedIds(raw: unknown): number[] {
 }
 
 /** Where a bulk action returns to: the list page the user came from (with its filter), never another site. */
-export function backToList(raw: unknown): string {
+function backToList(raw: unknown): string {
   const path = safeLocalPath(raw, '/transactions');
   return path === '/transactions' || path.startsWith('/transactions?') ? path : '/transactions';
 }

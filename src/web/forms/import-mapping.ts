@@ -27,7 +27,7 @@ export function delimiterNamed(name: unknown): CsvDelimiter | undefined {
 }
 
 /** Form name of a delimiter, for building the form's values from a mapping. */
-export function delimiterName(delimiter: CsvDelimiter): string {
+function delimiterName(delimiter: CsvDelimiter): string {
   return delimiter === ';' ? 'semicolon' : delimiter === '\t' ? 'tab' : 'comma';
 }
 

@@ -15,7 +15,7 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
 /** Defaults: enough for a person who mistypes, far too few for guessing; a successful login gives its hit back. */
-export const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
+const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
   loginPerIpAndEmail: { limit: 10, windowMs: MINUTE_MS },
   // Caps password spraying (one guess at many accounts) from one address; roomy enough for a shared NAT.
   loginPerIp: { limit: 50, windowMs: 15 * MINUTE_MS },

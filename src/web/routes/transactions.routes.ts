@@ -20,7 +20,7 @@ import type { DashboardPage } from '../pages/dashboard-page.ts';
 import { parseIdParam } from '../params.ts';
 
 /** Rows per list page. */
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 const NOT_FOUND = 'That transaction does not exist.';
 
