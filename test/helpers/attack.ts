@@ -63,10 +63,10 @@ function hiddenFieldsOf(html: string, action: string): Record<string, string> {
 }
 
 /**
- * Uploads the user's own CSV export through the real import form, confirms the previewed mapping and returns
- * the upload id, so /import/:uploadId routes have an object of this user to be tested with.
+ * Uploads the user's own CSV export through the real import form, confirms the previewed mapping, lets the job
+ * runner finish it and returns the upload id, so /import/:uploadId routes have an object of this user to be tested with.
  */
-async function createFinishedImport(ctx: TestContext, agent: Agent): Promise<string> {
+export async function createFinishedImport(ctx: TestContext, agent: Agent): Promise<string> {
   const csv = await agent.get('/transactions/export.csv');
   if (csv.status !== 200) throw new Error(`could not export: ${csv.status}`);
   const token = await tokenFor(agent, '/import');

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
+import { createFinishedImport } from '../helpers/attack.ts';
 import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -176,11 +177,18 @@ describe('deleting the account', () => {
       writeFileSync(path.join(uploads(id), 'pending.csv'), 'date,amount\n');
     }
 
+    // Each has a finished import, whose job row is theirs.
+    await createFinishedImport(ctx, agent);
+    await createFinishedImport(ctx, bob);
+    const jobsOf = (id: number) => (ctx.db.prepare('SELECT count(*) AS n FROM jobs WHERE user_id = ?').get(id) as { n: number }).n;
+    assert.deepEqual([jobsOf(annId), jobsOf(bobId)], [1, 1]);
+
     const token = await tokenFor(agent, '/account');
     const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD });
 
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/login');
+    assert.deepEqual([jobsOf(annId), jobsOf(bobId)], [0, 1], "ann's jobs went with her account; bob's stay");
     const login = await agent.get('/login');
     assert.equal(login.status, 200);
     assert.match(login.text, /Your account and all its data have been deleted/);
