@@ -18,8 +18,8 @@ import {
   type ServerProcess,
 } from '../helpers/server-process.ts';
 
-/** Enough rows that reading them takes the server most of a second, so a signal lands mid-import. */
-const ROWS = 30_000;
+/** Enough rows (four of the reader's half-megabyte chunks) that a signal sent as reading begins lands mid-import. */
+const ROWS = 45_000;
 
 interface BigFile {
   readonly csv: string;
@@ -81,15 +81,18 @@ function stored(dbPath: string): { state: string | undefined; rows: number; dist
 }
 
 /**
- * Waits until the progress page shows rows being checked, then freezes the process (SIGSTOP) where it stands, so
- * the test knows for certain the import is mid-way before it sends the real signal.
+ * Waits until the progress page shows the rows being checked, the reader still in the first part of the file, then
+ * freezes the process (SIGSTOP) where it stands, so the test knows for certain the import is mid-way before it
+ * sends the real signal.
  */
 async function freezeMidImport(server: ServerProcess, client: HttpClient, progress: string, dbPath: string): Promise<void> {
-  await waitUntil('the import to be checking rows', async () => {
+  const read = await waitUntil('the import to be checking rows', async () => {
     const page = await client.get(progress);
-    return /Checking rows: [1-9][\d,]* so far/.test(page.text) ? true : undefined;
+    const bar = /Checking rows: [\d,]+ so far<\/label>\s*<progress id="import-progress" max="(\d+)" value="(\d+)"/.exec(page.text);
+    return bar ? { total: Number(bar[1]), done: Number(bar[2]) } : undefined;
   });
   server.child.kill('SIGSTOP');
+  assert.ok(read.done * 2 < read.total, `caught while reading the first half of the file (${read.done} of ${read.total} bytes)`);
   const now = stored(dbPath);
   assert.equal(now.state, 'running', 'frozen while the import runs (if this fails, the file is too small for this machine)');
   assert.equal(now.rows, 0, 'nothing is written before every row has been checked');
