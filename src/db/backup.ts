@@ -154,9 +154,10 @@ export interface RestoreResult extends DatabaseFileFacts {
 /**
  * Replaces the database at targetFile with the backup at backupFile. The server must be stopped: this refuses
  * while the database is in use. The backup is checked first, copied beside the target and checked again, and
- * only then swapped in; the database it replaces is kept as `<target>.before-restore-<time>`.
+ * only then swapped in; the database it replaces is kept as `<target>.before-restore-<now>` (now from the caller's
+ * clock, so a test can name the kept file).
  */
-export async function restoreDatabase(backupFile: string, targetFile: string, now = new Date()): Promise<RestoreResult> {
+export async function restoreDatabase(backupFile: string, targetFile: string, now: Date): Promise<RestoreResult> {
   const backup = path.resolve(backupFile);
   const target = path.resolve(targetFile);
   if (backup === target) throw new BackupError('The backup file is the database itself; nothing to restore.');

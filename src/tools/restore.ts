@@ -6,6 +6,7 @@
  */
 import 'dotenv/config';
 import path from 'node:path';
+import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { BackupError, restoreDatabase } from '../db/backup.ts';
 
@@ -17,7 +18,7 @@ async function main(): Promise<number> {
   }
   const source = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0]!);
   const config = loadConfig(process.env);
-  const result = await restoreDatabase(source, config.databasePath);
+  const result = await restoreDatabase(source, config.databasePath, new Date(systemClock.now()));
   const kept = result.previousKeptAt ? ` The previous database was kept as ${result.previousKeptAt}.` : '';
   console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}`);
   return 0;

@@ -23,6 +23,9 @@ import {
   type ProcessExit,
 } from '../helpers/server-process.ts';
 
+/** The moment a restore in these tests happens (the tools hand in the system clock). */
+const RESTORED_AT = new Date('2026-03-14T09:26:53Z');
+
 /** Runs `npm run <script> -- <file>` as an operator would, with DATABASE_PATH pointing at the test's file. */
 function npmRun(script: 'backup' | 'restore', file: string, dbPath: string) {
   const child = spawn('npm', ['run', '--silent', script, '--', file], {
@@ -212,7 +215,7 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
     ['a missing file', path.join(tmp.dir, 'nope.sqlite'), /does not exist/],
   ];
   for (const [what, file, message] of cases) {
-    await assert.rejects(restoreDatabase(file, tmp.dbPath), (err: unknown) => err instanceof BackupError && message.test(err.message), what);
+    await assert.rejects(restoreDatabase(file, tmp.dbPath, RESTORED_AT), (err: unknown) => err instanceof BackupError && message.test(err.message), what);
     assert.equal(sha256(tmp.dbPath), before, `${what}: the current database is unchanged`);
   }
   // The command prints the refusal as one line and exits 1 (the tool adds nothing else to the library's answer).
@@ -225,7 +228,7 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
   assert.deepEqual(readdirSync(tmp.dir).filter((name) => /before-restore|restoring|partial/.test(name)), [], 'no leftovers');
 
   // The same good file is accepted, which shows the refusals above were about the files themselves.
-  const ok = await restoreDatabase(good, tmp.dbPath);
+  const ok = await restoreDatabase(good, tmp.dbPath, RESTORED_AT);
   assert.equal(ok.schemaVersion, latestSchemaVersion());
 });
 
@@ -268,8 +271,9 @@ test('restoring over a database left by a crash keeps the crashed one whole, inc
   copyFileSync(path.join(tmp.dir, 'live.sqlite-wal'), `${tmp.dbPath}-wal`);
   live.close();
 
-  const result = await restoreDatabase(backupFile, tmp.dbPath);
-  assert.ok(result.previousKeptAt);
+  const result = await restoreDatabase(backupFile, tmp.dbPath, RESTORED_AT);
+  // The kept copy is named by the time handed in, so two restores never collide and an admin can tell them apart.
+  assert.equal(result.previousKeptAt, `${path.resolve(tmp.dbPath)}.before-restore-2026-03-14T09-26-53-000Z`);
   assert.ok(!existsSync(`${tmp.dbPath}-wal`), 'the old WAL is not left to be replayed onto the restored file');
   const restored = new Database(tmp.dbPath, { readonly: true });
   t.after(() => restored.close());

@@ -351,6 +351,31 @@ test("another user's upload, preview and progress are all 404", async (t) => {
   assert.equal(uploadsLeft(ctx).length, 1, "ann's upload is still waiting for her");
 });
 
+test("Run again on another user's interrupted import is 404 and leaves it interrupted for its owner", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  const mapUrl = (await upload(ann.agent, `${HEADER}\n2026-01-02,expense,,1.00,ann's row\n`)).headers.location!;
+  await ctx.jobs.stop(0);
+  assert.equal((await ann.agent.post(mapUrl).type('form').send(importFormFields((await ann.agent.get(mapUrl)).text))).status, 303);
+  ctx.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'csv-import'").run(ctx.clock.now());
+  ctx.jobs.start();
+
+  const stolen = await bob.agent.post(`${mapUrl}/run-again`).type('form').send({ _csrf: await tokenFor(bob.agent, '/import') });
+  assert.equal(stolen.status, 404);
+  await ctx.jobs.runDue();
+  assert.equal(ctx.db.prepare("SELECT state FROM jobs WHERE kind = 'csv-import'").pluck().get(), 'interrupted');
+  assert.deepEqual(storedRows(ctx.db, bob.userId), []);
+  assert.deepEqual(storedRows(ctx.db, ann.userId), []);
+
+  // Control: the same request from its owner does run it, so the 404 above was about the user.
+  const own = await ann.agent.post(`${mapUrl}/run-again`).type('form').send({ _csrf: await tokenFor(ann.agent, `${mapUrl}/progress`) });
+  assert.equal(own.status, 303);
+  await ctx.jobs.runDue();
+  assert.equal(storedRows(ctx.db, ann.userId).length, 1);
+});
+
 test('an impossible mapping re-renders with 422 and a message beside the field, writing nothing', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
