@@ -17,7 +17,6 @@ import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
 import { createTransactionRunner } from './db/unit-of-work.ts';
 import { dayAt } from './domain/calendar.ts';
-import { createMoneyFormatter } from './domain/money.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createAccountService } from './services/accounts.ts';
@@ -28,6 +27,7 @@ import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createAuthenticator } from './web/auth.ts';
+import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createLocalsMiddleware } from './web/middleware/locals.ts';
 import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
@@ -39,6 +39,7 @@ import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
 import { createImportRouter } from './web/routes/import.routes.ts';
+import { createLanguageRouter } from './web/routes/language.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   });
   const accounts = createAccountService({
     users,
+    categories: categoriesRepo,
     hasher: createPasswordHasher(config.bcryptCost),
     inTransaction,
     sessions: sessionStore,
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): Express {
   commonPasswords(); // built once here, not on the first registration
 
   // The web.
-  const money = createMoneyFormatter(config.locale, config.currency);
+  const languages = createLanguageContexts(config);
   const today = () => dayAt(clock.now(), config.timeZone);
   const audit = createAuditLog(logger);
   const cookieName = sessionCookieName(config);
@@ -125,7 +127,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.flash = undefined;
   app.locals.csrfToken = undefined;
   app.locals.currentPath = '';
-  app.locals.money = money;
+  // Pages rendered before the locals middleware runs (none today) would still speak the default language.
+  const fallback = languages[config.defaultLanguage];
+  Object.assign(app.locals, { lang: fallback.language, t: fallback.t, tHtml: fallback.tHtml, money: fallback.money, days: fallback.days });
 
   app.use(
     helmet({
@@ -180,10 +184,13 @@ export function createApp(deps: AppDeps): Express {
       return typeof token === 'string' ? token : undefined;
     },
   });
-  app.use(createLocalsMiddleware({ money, generateCsrfToken: (req) => csrf.generateToken(req) }));
+  app.use(
+    createLocalsMiddleware({ languages, defaultLanguage: config.defaultLanguage, generateCsrfToken: (req) => csrf.generateToken(req) }),
+  );
   app.use(csrf.csrfSynchronisedProtection);
 
   const dashboard = createDashboardPage(reports);
+  app.use(createLanguageRouter());
   app.use(createAuthRouter({ accounts, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
   app.use(createAccountRouter({ accounts, audit, limiters, clock }));
   app.use(createDashboardRouter({ dashboard, today }));

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { z } from 'zod';
 import { isKnownTimeZone } from './domain/calendar.ts';
+import { LANGUAGES, type Language } from './domain/languages.ts';
 
 /** Everything the app reads from the environment, validated once and frozen. */
 export interface Config {
@@ -17,6 +18,8 @@ export interface Config {
   readonly bcryptCost: number;
   readonly currency: string;
   readonly locale: string;
+  /** The language of pages for people who have not chosen one and whose browser asks for none we speak. */
+  readonly defaultLanguage: Language;
   /** IANA zone in which days and months begin and end (the server's own unless TIME_ZONE says otherwise). */
   readonly timeZone: string;
   /** How long a stop (SIGTERM, Ctrl+C) waits for requests in flight and a running import before cutting them off. */
@@ -66,6 +69,12 @@ const envSchema = z.object({
     .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code such as USD or EUR')
     .default('USD'),
   LOCALE: z.string().trim().min(2).default('en-US'),
+  DEFAULT_LANGUAGE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LANGUAGES, { error: `must be one of: ${LANGUAGES.join(', ')}` }))
+    .default('en'),
   TIME_ZONE: z.string().trim().min(1).optional(),
   SHUTDOWN_GRACE_SECONDS: intInRange(0, 600).default(10),
   TRUST_PROXY: boolish.default(false),
@@ -121,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     bcryptCost: e.BCRYPT_COST,
     currency: e.CURRENCY,
     locale: e.LOCALE,
+    defaultLanguage: e.DEFAULT_LANGUAGE,
     timeZone,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     trustProxy: e.TRUST_PROXY,

@@ -1,4 +1,5 @@
 import 'express-session';
+import type { Msg } from './web/i18n.ts';
 
 declare global {
   namespace Express {
@@ -6,6 +7,8 @@ declare global {
     interface User {
       id: number;
       email: string;
+      /** The language chosen on the account page (a code of web/i18n.ts LANGUAGES); null follows the browser. */
+      language: string | null;
     }
   }
 }
@@ -13,7 +16,10 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     passport?: { user?: number };
-    flash?: { kind: 'success' | 'error'; message: string };
+    /** A message for the next page, translated there; `more` holds further sentences shown after it. */
+    flash?: { kind: 'success' | 'error'; message: Msg; more?: Msg[] };
+    /** The language chosen on the login or registration page before signing in. */
+    language?: string;
     /** When the session was first authenticated (ms since epoch), for the absolute lifetime. */
     authenticatedAt?: number;
   }

@@ -26,6 +26,8 @@ const keepImports: Plugin = {
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
+      // The catalogues (src/locales/*.json) are bundled into the module that imports them.
+      if (args.path.endsWith('.json') && args.path.startsWith('.')) return undefined;
       return { path: args.path.startsWith('.') ? args.path.replace(/\.ts$/, '.js') : args.path, external: true };
     });
   },

@@ -249,4 +249,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX jobs_by_user ON jobs(user_id) WHERE user_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'a language per person',
+    sql: `
+      -- The language of the person's pages, amounts and dates (en, uk, ...); NULL follows their browser, which is
+      -- what every account made before languages existed keeps doing until its owner chooses.
+      ALTER TABLE users ADD COLUMN language TEXT;
+    `,
+  },
 ];

@@ -163,3 +163,28 @@ export function splitRangeIntoMonths(
   }
   return { months: monthFrom <= monthTo ? { from: monthFrom, to: monthTo } : null, dayRanges };
 }
+
+/**
+ * Formats YYYY-MM-DD days and months in a locale ("Mar 14, 2026" and "March 2026" in en-US, "14 бер. 2026 р." and
+ * "березень 2026 р." in uk-UA). A day is a calendar date, not an instant, so it is formatted at UTC midnight in UTC
+ * and never shifts by a time zone.
+ */
+export function createDayFormatter(locale: string) {
+  const dayFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+  const monthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' });
+  const atUtc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
+  return {
+    /** A calendar day for reading. */
+    formatDay(day: string): string {
+      return dayFormat.format(atUtc(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))));
+    },
+    /** A YYYY-MM month for reading, standing alone (a heading, a period name). */
+    formatMonth(month: string): string {
+      const text = monthFormat.format(atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
+      // Some languages write month names in lower case ("березень"); as a label it starts with a capital.
+      return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+    },
+  };
+}
+
+export type DayFormatter = ReturnType<typeof createDayFormatter>;

@@ -57,3 +57,33 @@ export function repairCategoryName(stored: string, fallback: string): string {
   }
   return fallback;
 }
+
+/** The categories every new person starts with, by a stable id. */
+export type StarterCategoryId =
+  | 'salary'
+  | 'otherIncome'
+  | 'groceries'
+  | 'housing'
+  | 'transport'
+  | 'utilities'
+  | 'eatingOut'
+  | 'health'
+  | 'entertainment'
+  | 'other';
+
+/**
+ * The starter categories with the name the database gives them when a user row is inserted (the trigger of
+ * migration 4, in English). Registration in another language renames them to that language's names.
+ */
+export const STARTER_CATEGORIES: readonly { readonly id: StarterCategoryId; readonly kind: CategoryKind; readonly storedName: string }[] = [
+  { id: 'salary', kind: 'income', storedName: 'Salary' },
+  { id: 'otherIncome', kind: 'income', storedName: 'Other income' },
+  { id: 'groceries', kind: 'expense', storedName: 'Groceries' },
+  { id: 'housing', kind: 'expense', storedName: 'Housing' },
+  { id: 'transport', kind: 'expense', storedName: 'Transport' },
+  { id: 'utilities', kind: 'expense', storedName: 'Utilities' },
+  { id: 'eatingOut', kind: 'expense', storedName: 'Eating out' },
+  { id: 'health', kind: 'expense', storedName: 'Health' },
+  { id: 'entertainment', kind: 'expense', storedName: 'Entertainment' },
+  { id: 'other', kind: 'expense', storedName: 'Other' },
+];

@@ -37,6 +37,26 @@ export type AmountParse =
 /** What a form accepts: a dot for decimals, commas between thousands, no sign. */
 export const FORM_AMOUNT: AmountOptions = Object.freeze({ decimal: 'dot', sign: 'unsigned' });
 
+/** The decimal separator a locale writes ("1.5" in en-US, "1,5" in uk-UA), read from Intl rather than listed. */
+export function decimalSeparatorOf(locale: string): DecimalSeparator {
+  const part = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal');
+  return part?.value === ',' ? 'comma' : 'dot';
+}
+
+/**
+ * What an amount field accepts from a person writing in a locale: its decimal separator and its grouping (a dot
+ * locale groups with commas; a comma locale with spaces, no-break spaces or dots), never a sign.
+ */
+export function formAmountOptions(locale: string): AmountOptions {
+  return decimalSeparatorOf(locale) === 'dot' ? FORM_AMOUNT : Object.freeze({ decimal: 'comma', sign: 'unsigned' });
+}
+
+/** Cents as a person of the locale types them into an amount field: "1234.50" or "1234,50", no grouping. */
+export function centsToInputText(cents: number, decimal: DecimalSeparator): string {
+  const text = centsToDecimalString(cents);
+  return decimal === 'comma' ? text.replace('.', ',') : text;
+}
+
 // Digits either plain or grouped in threes by the thousands separator, then any number of decimals (so "1.005"
 // is recognised and refused for its three decimals rather than for being malformed).
 const PATTERNS: Record<DecimalSeparator, RegExp> = {

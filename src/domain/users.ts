@@ -4,6 +4,8 @@
 export interface User {
   readonly id: number;
   readonly email: string;
+  /** The language code of the person's pages; null follows their browser. */
+  readonly language: string | null;
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;

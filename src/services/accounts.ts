@@ -1,4 +1,6 @@
+import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { UsersRepo } from '../db/repos/users.ts';
+import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } from '../domain/categories.ts';
 import { EmailTakenError } from '../db/repos/users.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type User } from '../domain/users.ts';
@@ -17,6 +19,12 @@ export type RegistrationProblems = {
   password?: PasswordProblem | 'missing';
   confirmPassword?: 'mismatch';
 };
+
+/** How the new account should speak: its language, and the starter categories' names in that language. */
+export interface RegistrationLanguage {
+  readonly language: string;
+  readonly starterCategoryNames: Readonly<Record<StarterCategoryId, string>>;
+}
 
 export type RegistrationResult =
   | { ok: true; user: User }
@@ -46,6 +54,7 @@ export interface SessionDirectory {
 /** Signing up, signing in, the account page: password, other sessions, deleting everything. */
 export function createAccountService(deps: {
   users: UsersRepo;
+  categories: CategoriesRepo;
   hasher: PasswordHasher;
   inTransaction: RunInTransaction;
   sessions: SessionDirectory;
@@ -56,7 +65,7 @@ export function createAccountService(deps: {
 
   return {
     /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
-    async register(input: RegistrationInput): Promise<RegistrationResult> {
+    async register(input: RegistrationInput, speaking: RegistrationLanguage): Promise<RegistrationResult> {
       const email = normaliseEmail(input.email);
       const problems: RegistrationProblems = {};
       const badEmail = emailProblem(email);
@@ -71,7 +80,18 @@ export function createAccountService(deps: {
       if (users.findCredentialsByEmail(email)) return { ok: false, problems: { email: 'taken' }, email };
       const hash = await hasher.hashPassword(input.password);
       try {
-        return { ok: true, user: users.createUser(email, hash) };
+        // The user and their starter categories in their language commit together.
+        const user = deps.inTransaction(() => {
+          const created = users.createUser(email, hash, speaking.language);
+          for (const starter of STARTER_CATEGORIES) {
+            const name = normaliseCategoryName(speaking.starterCategoryNames[starter.id]);
+            if (!name.ok || name.name === starter.storedName) continue;
+            const stored = deps.categories.findCategoryByName(created.id, starter.kind, starter.storedName);
+            if (stored) deps.categories.renameOwnedCategory(created.id, stored.id, name.name);
+          }
+          return created;
+        });
+        return { ok: true, user };
       } catch (err) {
         // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
         if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
@@ -83,12 +103,17 @@ export function createAccountService(deps: {
     async authenticate(rawEmail: string, password: string): Promise<User | undefined> {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       const ok = await hasher.verifyPassword(password, found?.passwordHash);
-      return ok && found ? { id: found.id, email: found.email } : undefined;
+      return ok && found ? { id: found.id, email: found.email, language: found.language } : undefined;
     },
 
     /** The user a session names, or undefined when the account has been deleted meanwhile. */
     findUser(id: number): User | undefined {
       return users.findUserById(id);
+    },
+
+    /** Sets the language of the person's pages. */
+    setLanguage(userId: number, language: string): void {
+      users.updateLanguage(userId, language);
     },
 
     /** The id of the account registered under this email, if any (for the audit log of failed logins). */

@@ -103,7 +103,7 @@ async function readCsvRecords<F extends CsvField = Buffer>(
   } catch (err) {
     if (stoppedEarly) return;
     outside?.throwIfAborted();
-    if (err instanceof CsvError) throw new CsvFileError(`The file is not valid CSV: ${err.message}`);
+    if (err instanceof CsvError) throw new CsvFileError(err.message);
     throw err;
   } finally {
     outside?.removeEventListener('abort', forward);

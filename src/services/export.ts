@@ -5,9 +5,12 @@ import { stringify } from 'csv-stringify';
 import { CSV_EXPORT_COLUMNS, exportCellsFor } from '../domain/imports.ts';
 import type { Page, PageCursor, TransactionWithCategory } from '../domain/transactions.ts';
 
-/** The download's file name, dated so repeated exports do not overwrite each other. */
-export function exportFileName(today: string): string {
-  return `ledgerly-transactions-${today}.csv`;
+/**
+ * The download's file name, dated so repeated exports do not overwrite each other; `label` is the word for
+ * transactions in the person's language ("transactions", "операції").
+ */
+export function exportFileName(today: string, label = 'transactions'): string {
+  return `ledgerly-${label}-${today}.csv`;
 }
 
 /**

@@ -27,10 +27,13 @@ export function createAuthenticator(accounts: AccountService): passport.Authenti
  * a password change, is useless to an attacker) and starts the absolute lifetime on the clock.
  */
 export function logIn(req: Request, user: Express.User, clock: Clock): Promise<void> {
+  // The language chosen before signing in outlives the new session id (it matters while the user has none of their own).
+  const language = req.session.language;
   return new Promise((resolve, reject) =>
     req.login(user, (err) => {
       if (err) return reject(err);
       req.session.authenticatedAt = clock.now();
+      if (language !== undefined) req.session.language = language;
       resolve();
     }),
   );

@@ -1,14 +1,23 @@
 import { z } from 'zod';
+import { msg, type MessageKey, type MessageValues, type Msg } from './i18n.ts';
 
-/** Field messages keyed by field name; empty when the form is valid. */
-export type FieldErrors = Partial<Record<string, string>>;
+/** Field messages keyed by field name, translated by the page that shows them; empty when the form is valid. */
+export type FieldErrors = Partial<Record<string, Msg>>;
 
 /**
  * A form field sent at most once. Missing is '' (an unticked box, a field left out); sent twice or as anything but
  * text is the `repeated` message, so a crafted body gets a message beside the field, never a 500.
  */
-export function formText(repeated: string) {
+export function formText(repeated: MessageKey) {
   return z.preprocess((value) => (value === undefined ? '' : value), z.string({ error: repeated }));
+}
+
+/**
+ * Reports a field's problem from inside a zod transform: zod carries the catalogue key as the issue's message and
+ * the placeholder values as its params, and fieldErrors turns them back into a message.
+ */
+export function addFieldIssue(ctx: z.RefinementCtx, key: MessageKey, values?: MessageValues): void {
+  ctx.addIssue({ code: 'custom', message: key, ...(values ? { params: values } : {}) });
 }
 
 /** The first message of each field that failed, keyed by field name. */
@@ -16,7 +25,9 @@ function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? '_form');
-    errors[field] ??= issue.message;
+    const values = issue.code === 'custom' ? (issue.params as MessageValues | undefined) : undefined;
+    // Every message a schema here can produce is a catalogue key (formText, enums and addFieldIssue all pass one).
+    errors[field] ??= msg(issue.message as MessageKey, values);
   }
   return errors;
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { BadRequestError } from './errors.ts';
+import { msg } from './i18n.ts';
 
 /** What a multipart upload brought: its text fields and whether the file came whole. */
 export interface ReceivedUpload {
@@ -19,7 +20,7 @@ export function receiveUpload(req: Request, target: string, maxBytes: number): P
     try {
       parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 } });
     } catch {
-      reject(new BadRequestError('Send the file as a multipart form upload.'));
+      reject(new BadRequestError(msg('import.upload.notMultipart')));
       return;
     }
     const fields: Record<string, string> = {};
@@ -42,12 +43,12 @@ export function receiveUpload(req: Request, target: string, maxBytes: number): P
       });
       saving = pipeline(stream, createWriteStream(target, { mode: 0o600 }));
     });
-    parser.on('error', (err) => reject(new BadRequestError(err instanceof Error ? err.message : 'Upload failed.')));
+    parser.on('error', () => reject(new BadRequestError(msg('import.upload.unreadable'))));
     // A browser that gives up mid-upload never ends the body; without this the request would wait forever.
     req.on('close', () => {
       if (!req.complete) {
         req.unpipe(parser);
-        reject(new BadRequestError('The upload was interrupted, so nothing was kept.'));
+        reject(new BadRequestError(msg('import.upload.interrupted')));
       }
     });
     parser.on('close', () => {
@@ -57,9 +58,16 @@ export function receiveUpload(req: Request, target: string, maxBytes: number): P
   });
 }
 
-/** "980 bytes", "12.5 KB", "10.0 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** A file size in a locale: "980 bytes", "12.5 kB", "10.0 MB" in en-US; "980 байтів", "12,5 кБ" in uk-UA. */
+export function formatBytes(bytes: number, locale: string): string {
+  const unit = bytes < 1024 ? 'byte' : bytes < 1024 * 1024 ? 'kilobyte' : 'megabyte';
+  const amount = unit === 'byte' ? bytes : unit === 'kilobyte' ? bytes / 1024 : bytes / 1024 / 1024;
+  const digits = unit === 'byte' ? 0 : 1;
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit,
+    unitDisplay: unit === 'byte' ? 'long' : 'short',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(amount);
 }

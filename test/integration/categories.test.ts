@@ -142,7 +142,7 @@ describe('categories', () => {
 
     const confirm = await agent.get(`/categories/${transport}/delete`);
     assert.equal(confirm.status, 200);
-    assert.match(confirm.text, /<strong>2 transactions<\/strong> will become uncategorised/);
+    assert.match(confirm.text, /<strong>2 transactions will become uncategorised<\/strong>; they are not deleted\./);
     assert.equal(categoryNames(ctx, userId, 'expense').includes('Transport'), true, 'the GET changes nothing');
 
     const token = await tokenFor(agent, `/categories/${transport}/delete`);

@@ -121,12 +121,26 @@ describe('dashboard totals', () => {
     assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', Balance: '-$999.41' });
   });
 
-  test('the currency comes from configuration', async (t) => {
+  test('the currency comes from configuration; the number format from the person\'s language, not the server\'s LOCALE', async (t) => {
     const ctx = createTestContext({ CURRENCY: 'EUR', LOCALE: 'de-DE' });
     t.after(() => ctx.cleanup());
     const agent = await registerUser(ctx.app, 'ann@example.com');
     await addTransaction(agent, { type: 'income', amount: '1,234.50' });
-    assert.equal(totalsFrom((await agent.get('/dashboard')).text).Income, '1.234,50\u00a0€');
+    // An English page writes euros the English way; LOCALE only picks the variant of the same language.
+    assert.equal(totalsFrom((await agent.get('/dashboard')).text).Income, '€1,234.50');
+    await agent.post('/account/language').type('form').send({ _csrf: await tokenFor(agent, '/account'), language: 'uk' }).expect(303);
+    const ukrainian = await agent.get('/dashboard');
+    assert.match(ukrainian.text, /<dd class="num">1\u00a0234,50\u00a0EUR<\/dd>/);
+  });
+
+  test('LOCALE picks the variant of English its pages write (en-GB dates are day first)', async (t) => {
+    const ctx = createTestContext({ CURRENCY: 'GBP', LOCALE: 'en-GB' });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await addTransaction(agent, { type: 'income', amount: '1,234.50', date: '2026-03-14' });
+    const list = await agent.get('/transactions');
+    assert.match(list.text, /<time datetime="2026-03-14">14 Mar 2026<\/time>/);
+    assert.match(list.text, /£1,234\.50/);
   });
 
   test('a new user sees zero totals and an empty state that says what to do', async (t) => {

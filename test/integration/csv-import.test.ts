@@ -132,7 +132,7 @@ test('bad rows are listed with line and reason and not written, while every good
 
   const { preview, result } = await importCsv(agent, file);
 
-  assert.match(preview, /the date &#34;2026-02-30&#34; is not a real day/);
+  assert.match(preview, /the date “2026-02-30” is not a real day/);
   assert.equal(importedCount(result), 4);
   const errors = errorsListed(result);
   assert.deepEqual([...errors.keys()], [3, 4, 5, 6, 9, 11]);
@@ -170,7 +170,7 @@ test('rows matching an existing transaction are flagged in the preview and skipp
 
   assert.equal((skipped.preview.match(/Likely duplicate: skipped/g) ?? []).length, 1);
   assert.equal(importedCount(skipped.result), 4);
-  assert.match(skipped.result, /1 row looked like a transaction you already had and were skipped\.[\s\S]*Lines: 2</);
+  assert.match(skipped.result, /1 row looked like a transaction you already had and was skipped\.[\s\S]*Lines: 2</);
   assert.equal(storedRows(ctx.db, userId).filter((r) => r.description === 'Cinema' && r.type === 'expense').length, 1);
   assert.equal(storedRows(ctx.db, userId).filter((r) => r.description === 'Coffee').length, 2);
 

@@ -134,7 +134,7 @@ describe('editing a transaction', () => {
     const id = lastId(ctx);
     const list = await agent.get('/transactions?q=tea');
     const back = encodeURIComponent('/transactions?q=tea');
-    assert.match(list.text, new RegExp(`href="/transactions/${id}/edit\\?back=${back.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" aria-label="Edit expense of \\$3.00 on 2026-06-01, Tea">Edit</a>`));
+    assert.match(list.text, new RegExp(`href="/transactions/${id}/edit\\?back=${back.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" aria-label="Edit expense of \\$3.00 on Jun 1, 2026, Tea">Edit</a>`));
 
     const form = await agent.get(`/transactions/${id}/edit?back=${back}`);
     assert.match(form.text, /<input type="hidden" name="back" value="\/transactions\?q=tea">/);

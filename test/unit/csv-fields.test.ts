@@ -14,6 +14,7 @@ import {
   type RowCheck,
 } from '../../src/domain/imports.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
+import { english } from '../helpers/i18n.ts';
 
 /** Checks one record against a mapping. */
 function checkCsvRecord(fields: readonly CsvField[], line: number, mapping: ImportMapping): RowCheck {
@@ -23,7 +24,7 @@ function checkCsvRecord(fields: readonly CsvField[], line: number, mapping: Impo
 /** The reason a refused row is listed with on the result page. */
 function reasonOf(result: RowCheck): string {
   assert.equal(result.ok, false, 'the row is refused');
-  return result.ok ? '' : describeRowProblems(result.problems);
+  return result.ok ? '' : describeRowProblems(result.problems, english.t);
 }
 
 describe('formula neutralisation', () => {
@@ -121,9 +122,9 @@ describe('checkCsvRecord', () => {
 
   test('every problem in a row is listed in one reason', () => {
     const reason = reasonOf(checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING));
-    assert.match(reason, /the date "2026-13-01" is not a real day/);
+    assert.match(reason, /the date “2026-13-01” is not a real day/);
     assert.match(reason, /not income or expense/);
-    assert.match(reason, /the amount "1.005" has more than two decimal places/);
+    assert.match(reason, /the amount “1.005” has more than two decimal places/);
     assert.match(reason, /description is longer than 200/);
   });
 
@@ -157,7 +158,7 @@ describe('checkCsvRecord', () => {
 
   test('the amount message names the decimal separator the mapping expects', () => {
     const comma = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
-    assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'expense', '', '12.5.0', ''), 2, comma)), 'the amount "12.5.0" is not a number like 1234,50');
+    assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'expense', '', '12.5.0', ''), 2, comma)), 'the amount “12.5.0” is not a number like 1234,50');
     assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'expense', '', '', ''), 2, comma)), 'the amount is empty');
   });
 });

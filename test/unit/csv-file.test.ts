@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { checkCsvFile, isUtf8File } from '../../src/services/csv-files.ts';
+import { english } from '../helpers/i18n.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
 
 function tempFile(t: { after: (fn: () => void) => void }, content: Buffer | string): string {
@@ -52,6 +53,6 @@ test('line numbers count physical lines in both the text and the byte path', asy
   assert.deepEqual(text.errors.map((e) => e.line), [6, 9]);
   assert.deepEqual(text.rows.map((r) => [r.line, r.description]), [[2, 'three\r\nline\r\ndescription'], [7, 'two\r\nlines']]);
   assert.deepEqual(bytes.errors.map((e) => e.line), [6, 9, 10, 11]);
-  assert.match(describeRowProblems(bytes.errors[2]!.problems), /not valid UTF-8/);
+  assert.match(describeRowProblems(bytes.errors[2]!.problems, english.t), /not valid UTF-8/);
   assert.deepEqual(bytes.rows.map((r) => r.line), [2, 7]);
 });

@@ -1,3 +1,4 @@
+import { inEnglish, inUkrainian } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
@@ -26,9 +27,10 @@ test('each problem gets its own message and the typed values come back unchanged
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.deepEqual(Object.keys(result.errors).sort(), ['amount', 'category', 'date', 'dateFormat', 'decimal', 'delimiter', 'unknownCategories']);
-  assert.match(result.errors.date!, /Choose the column that holds the date/);
-  assert.match(result.errors.amount!, /one of the file's 5 columns/);
-  assert.match(result.errors.category!, /already the type/);
+  assert.match(inEnglish(result.errors.date), /Choose the column that holds the date/);
+  assert.match(inEnglish(result.errors.amount), /one of the file's 5 columns/);
+  assert.match(inEnglish(result.errors.category), /already the type/);
+  assert.match(inUkrainian(result.errors.amount), /один із 5 стовпців/);
   assert.equal(result.values.dateFormat, 'YYYY/DD/MM');
 });
 

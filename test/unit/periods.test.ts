@@ -1,3 +1,4 @@
+import { english, ukrainian } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { adjacentPeriods, parsePeriod, periodDays, periodMonths, periodParam } from '../../src/domain/periods.ts';
@@ -32,10 +33,12 @@ describe('periods', () => {
     assert.deepEqual(adjacentPeriods({ kind: 'all' }), { previous: null, next: null });
   });
 
-  test('labels name the month, the year or all time', () => {
-    assert.equal(periodLabel({ kind: 'month', month: '2026-11' }), 'November 2026');
-    assert.equal(periodLabel({ kind: 'year', year: '2026' }), '2026');
-    assert.equal(periodLabel({ kind: 'all' }), 'All time');
+  test('labels name the month, the year or all time, in the page language', () => {
+    assert.equal(periodLabel({ kind: 'month', month: '2026-11' }, english), 'November 2026');
+    assert.equal(periodLabel({ kind: 'year', year: '2026' }, english), '2026');
+    assert.equal(periodLabel({ kind: 'all' }, english), 'All time');
+    assert.equal(periodLabel({ kind: 'month', month: '2026-11' }, ukrainian), 'Листопад 2026 р.');
+    assert.equal(periodLabel({ kind: 'all' }, ukrainian), 'Увесь час');
   });
 
   test('a period spans its first to its last day, leap years included; all time has no bounds', () => {

@@ -1,3 +1,4 @@
+import { inEnglish } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -33,7 +34,7 @@ describe('transaction filter', () => {
   test('a reversed date range is dropped with a message', () => {
     const { filter, errors } = readTransactionFilter({ from: '2026-03-01', to: '2026-02-01', type: 'expense' });
     assert.deepEqual(filter, { type: 'expense' });
-    assert.match(errors.to ?? '', /before the start date/);
+    assert.match(inEnglish(errors.to), /before the start date/);
   });
 
   test('an overlong search is cut to the limit and reported', () => {

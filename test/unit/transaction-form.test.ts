@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseTransactionForm, transactionFormValuesFrom } from '../../src/web/forms/transaction-form.ts';
+import { parseTransactionForm as parseWith, transactionFormValuesFrom } from '../../src/web/forms/transaction-form.ts';
+import { english, inEnglish, inUkrainian, ukrainian } from '../helpers/i18n.ts';
+
+/** The form as an English page reads it. */
+const parseTransactionForm = (body: unknown, today: string) => parseWith(body, today, english);
 
 const base = { type: 'expense', amount: '12.30', date: '2026-03-04', description: ' Bread ' };
 const TODAY = '2026-03-05';
@@ -32,20 +36,24 @@ describe('the transaction form', () => {
     const body = { type: 'transfer', amount: '12.345', date: '2026-02-30', description: 'x'.repeat(201), category: 'abc' };
     const result = parseTransactionForm(body, TODAY);
     assert.ok(!result.ok);
-    assert.deepEqual(result.errors, {
+    const words = Object.fromEntries(Object.entries(result.errors).map(([field, m]) => [field, inEnglish(m)]));
+    assert.deepEqual(words, {
       type: 'Choose Income or Expense.',
       amount: 'Use at most two decimal places.',
       date: 'Enter a real calendar date between 1900 and 2999.',
       description: 'Keep the description to 200 characters or fewer.',
       category: 'Choose one of your categories, or none.',
     });
+    const ukrainianWords = Object.fromEntries(Object.entries(result.errors).map(([field, m]) => [field, inUkrainian(m)]));
+    assert.equal(ukrainianWords.amount, 'Залиште не більше двох знаків після коми.');
+    assert.equal(ukrainianWords.category, 'Виберіть одну зі своїх категорій або жодної.');
     assert.deepEqual(result.values, body);
   });
 
   test('amounts are read with the one amount parser and its form messages', () => {
     const message = (amount: unknown) => {
       const result = parseTransactionForm({ ...base, amount }, TODAY);
-      return result.ok ? undefined : result.errors.amount;
+      return result.ok ? undefined : inEnglish(result.errors.amount);
     };
     assert.equal(message('1,234.56'), undefined);
     assert.equal(message(''), 'Enter an amount.');
@@ -59,10 +67,40 @@ describe('the transaction form', () => {
 
   test('an existing transaction fills the form as the user would type it and parses back to itself', () => {
     const tx = { type: 'income' as const, amountCents: 123456, occurredOn: '2026-01-31', description: 'Pay', categoryId: 1 };
-    const values = transactionFormValuesFrom(tx);
+    const values = transactionFormValuesFrom(tx, 'dot');
     assert.deepEqual(values, { type: 'income', amount: '1234.56', date: '2026-01-31', description: 'Pay', category: '1' });
     const parsed = parseTransactionForm(values, TODAY);
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.value, tx);
+    const ukrainianValues = transactionFormValuesFrom(tx, 'comma');
+    assert.equal(ukrainianValues.amount, '1234,56');
+    const parsedBack = parseWith(ukrainianValues, TODAY, ukrainian);
+    assert.ok(parsedBack.ok);
+    assert.deepEqual(parsedBack.value, tx);
+  });
+
+  test('a Ukrainian page reads amounts with a decimal comma and space grouping, exact to the cent', () => {
+    const cents = (amount: string) => {
+      const result = parseWith({ ...base, amount }, TODAY, ukrainian);
+      return result.ok ? result.value.amountCents : inUkrainian(result.errors.amount);
+    };
+    assert.equal(cents('12,50'), 1250);
+    assert.equal(cents('1 234,56'), 123456);
+    assert.equal(cents('1\u00a0234,56'), 123456, 'the no-break space Intl writes');
+    assert.equal(cents('1\u202f234,56'), 123456, 'a narrow no-break space');
+    assert.equal(cents('0,01'), 1);
+    assert.equal(cents('999 999 999,99'), 99_999_999_999);
+    // Refused exactly as the English form refuses its bad amounts, with the Ukrainian words.
+    assert.equal(cents('12,345'), 'Залиште не більше двох знаків після коми.');
+    assert.equal(cents('-5'), 'Введіть суму без знака мінус; для грошей, що витрачаються, виберіть «Витрата».');
+    assert.equal(cents('1e3'), 'Введіть суму цифрами, наприклад 12,50 або 1 234,56.');
+    assert.equal(cents('12.50'), 'Введіть суму цифрами, наприклад 12,50 або 1 234,56.');
+    assert.equal(cents('0'), 'Введіть суму, більшу за нуль.');
+    assert.equal(cents('12,'), 'Введіть цифри після десяткового роздільника або приберіть його.');
+    assert.equal(cents('1 000 000 000,01'), 'Введіть суму не більшу за 1\u00a0000\u00a0000\u00a0000,00.');
+    assert.equal(cents(''), 'Введіть суму.');
+    // And an English page does not read a decimal comma: 12,50 is not twelve and a half there.
+    const englishComma = parseTransactionForm({ ...base, amount: '12,50' }, TODAY);
+    assert.equal(englishComma.ok, false);
   });
 });

@@ -13,21 +13,25 @@ export class EmailTakenError extends Error {
 
 /** Prepared statements on users and on the sessions that belong to them. */
 export function createUsersRepo(db: Db) {
-  const insert = db.prepare<[string, string]>('INSERT INTO users (email, password_hash) VALUES (?, ?)');
-  const byEmail = db.prepare<[string], { id: number; email: string; password_hash: string }>(
-    'SELECT id, email, password_hash FROM users WHERE email = ?',
+  const insert = db.prepare<[string, string, string | null]>('INSERT INTO users (email, password_hash, language) VALUES (?, ?, ?)');
+  const byEmail = db.prepare<[string], { id: number; email: string; language: string | null; password_hash: string }>(
+    'SELECT id, email, language, password_hash FROM users WHERE email = ?',
   );
-  const byId = db.prepare<[number], User>('SELECT id, email FROM users WHERE id = ?');
+  const byId = db.prepare<[number], User>('SELECT id, email, language FROM users WHERE id = ?');
+  const updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
   const hashById = db.prepare<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?');
   const updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
   const removeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
   const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
 
   return {
-    /** Inserts a user and returns it; throws EmailTakenError if the address exists (case-insensitively). */
-    createUser(email: string, passwordHash: string): User {
+    /**
+     * Inserts a user (the database gives them the starter categories) and returns it; throws EmailTakenError if the
+     * address exists (case-insensitively). A null language follows the browser.
+     */
+    createUser(email: string, passwordHash: string, language: string | null = null): User {
       try {
-        return { id: Number(insert.run(email, passwordHash).lastInsertRowid), email };
+        return { id: Number(insert.run(email, passwordHash, language).lastInsertRowid), email, language };
       } catch (err) {
         if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new EmailTakenError('email already registered');
@@ -39,7 +43,12 @@ export function createUsersRepo(db: Db) {
     /** The user with this email and their hash, for login. */
     findCredentialsByEmail(email: string): UserCredentials | undefined {
       const row = byEmail.get(email);
-      return row && { id: row.id, email: row.email, passwordHash: row.password_hash };
+      return row && { id: row.id, email: row.email, language: row.language, passwordHash: row.password_hash };
+    },
+
+    /** Sets the language of the user's pages; false when there is no such user. */
+    updateLanguage(id: number, language: string | null): boolean {
+      return updateLanguage.run(language, id).changes === 1;
     },
 
     /** The user with this id, without the hash. */

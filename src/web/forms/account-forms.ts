@@ -1,24 +1,25 @@
 import { z } from 'zod';
 import type { PasswordChangeProblems, RegistrationProblems } from '../../services/accounts.ts';
 import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
+import { LANGUAGES, msg, type Language, type Msg } from '../i18n.ts';
 import { EMAIL_MESSAGES, PASSWORD_MESSAGES } from '../messages.ts';
 
 // The shape of the account forms; the rules (email, password strength, the current password) are the account
 // service's, and their answers are worded below.
 
 const registrationSchema = z.object({
-  email: formText('Enter one email address.'),
-  password: formText('Choose one password.'),
-  confirmPassword: formText('Confirm the password once.'),
+  email: formText('validation.once.email'),
+  password: formText('validation.once.password'),
+  confirmPassword: formText('validation.once.confirmPassword'),
 });
 
 const passwordChangeSchema = z.object({
-  currentPassword: formText('Enter your current password once.'),
-  newPassword: formText('Choose one new password.'),
-  confirmPassword: formText('Confirm the new password once.'),
+  currentPassword: formText('validation.once.currentPassword'),
+  newPassword: formText('validation.once.newPassword'),
+  confirmPassword: formText('validation.once.confirmNewPassword'),
 });
 
-const passwordOnlySchema = z.object({ password: formText('Enter your password once.') });
+const passwordOnlySchema = z.object({ password: formText('validation.once.passwordOnce') });
 
 /** The sign-up form's three fields. */
 export function parseRegistrationForm(body: unknown) {
@@ -39,8 +40,8 @@ export function parsePasswordOnlyForm(body: unknown) {
 export function registrationErrors(problems: RegistrationProblems): FieldErrors {
   const errors: FieldErrors = {};
   if (problems.email) errors.email = EMAIL_MESSAGES[problems.email];
-  if (problems.password) errors.password = problems.password === 'missing' ? 'Choose a password.' : PASSWORD_MESSAGES[problems.password];
-  if (problems.confirmPassword) errors.confirmPassword = 'The two passwords do not match.';
+  if (problems.password) errors.password = problems.password === 'missing' ? msg('validation.password.missing') : PASSWORD_MESSAGES[problems.password];
+  if (problems.confirmPassword) errors.confirmPassword = msg('validation.password.mismatch');
   return errors;
 }
 
@@ -49,19 +50,30 @@ export function passwordChangeErrors(problems: PasswordChangeProblems): FieldErr
   const errors: FieldErrors = {};
   const current = problems.currentPassword;
   if (current) {
-    errors.currentPassword =
-      current === 'missing' ? 'Enter your current password.' : current === 'wrong' ? 'That is not your current password.' : 'This account no longer exists.';
+    errors.currentPassword = msg(
+      current === 'missing' ? 'validation.password.currentMissing' : current === 'wrong' ? 'validation.password.currentWrong' : 'validation.password.accountGone',
+    );
   }
   const next = problems.newPassword;
   if (next) {
     errors.newPassword =
-      next === 'missing' ? 'Choose a new password.' : next === 'unchanged' ? 'Choose a password different from the current one.' : PASSWORD_MESSAGES[next];
+      next === 'missing' ? msg('validation.password.newMissing') : next === 'unchanged' ? msg('validation.password.unchanged') : PASSWORD_MESSAGES[next];
   }
-  if (problems.confirmPassword) errors.confirmPassword = 'The two new passwords do not match.';
+  if (problems.confirmPassword) errors.confirmPassword = msg('validation.password.newMismatch');
   return errors;
 }
 
+const languageSchema = z.object({
+  language: formText('validation.once.language').pipe(z.enum(LANGUAGES, { error: 'language.invalid' })),
+});
+
+/** The language form (account page, or the switch on the login and registration pages): one offered language. */
+export function parseLanguageForm(body: unknown): { ok: true; language: Language } | { ok: false; error: Msg } {
+  const parsed = parseForm(languageSchema, body);
+  return parsed.ok ? { ok: true, language: parsed.data.language } : { ok: false, error: parsed.errors.language ?? msg('language.invalid') };
+}
+
 /** Why the account was not deleted, worded. */
-export function deleteAccountError(problem: 'missing' | 'wrong'): string {
-  return problem === 'missing' ? 'Enter your password to delete the account.' : 'That is not your password, so nothing was deleted.';
+export function deleteAccountError(problem: 'missing' | 'wrong'): Msg {
+  return msg(problem === 'missing' ? 'validation.password.deleteMissing' : 'validation.password.deleteWrong');
 }

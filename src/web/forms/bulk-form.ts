@@ -30,8 +30,9 @@ export function editReturnPath(raw: unknown): string {
 const bulkSchema = z.object({
   ids: z.unknown().optional().transform((raw) => parseSelectedIds(raw).slice(0, MAX_BULK_IDS)),
   back: z.unknown().optional().transform(backToList),
-  action: formText('').catch(''),
-  category: formText('').catch(''),
+  // Odd values are simply no choice: the route words the missing action or category.
+  action: formText('validation.once.category').catch(''),
+  category: formText('validation.once.category').catch(''),
 });
 
 /** What a bulk form asks for. */

@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import { normaliseCategoryName, type CategoryKind } from '../../domain/categories.ts';
-import { formText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import { addFieldIssue, formText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
 import { CATEGORY_NAME_MESSAGES } from '../messages.ts';
 
 /** A category name by the one name rule (domain/categories.ts), or its message. */
-const categoryName = formText('Enter one name.').transform((text, ctx) => {
+const categoryName = formText('validation.once.name').transform((text, ctx) => {
   const name = normaliseCategoryName(text);
   if (name.ok) return name.name;
-  ctx.addIssue({ code: 'custom', message: CATEGORY_NAME_MESSAGES[name.problem] });
+  const problem = CATEGORY_NAME_MESSAGES[name.problem];
+  addFieldIssue(ctx, problem.key, problem.values);
   return z.NEVER;
 });
 
 const newCategorySchema = z.object({
-  kind: formText('Choose Income or Expense.').pipe(z.enum(['income', 'expense'], { error: 'Choose Income or Expense.' })),
+  kind: formText('validation.once.type').pipe(z.enum(['income', 'expense'], { error: 'validation.once.type' })),
   name: categoryName,
 });
 

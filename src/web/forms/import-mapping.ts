@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CSV_DATE_FORMATS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
 import { formText, typedValues, type FieldErrors } from '../form-fields.ts';
+import { msg, type MessageKey } from '../i18n.ts';
 
 const FIELDS = [
   'delimiter',
@@ -49,31 +50,30 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
   };
 }
 
-const tick = formText('Tick the box or leave it empty.').pipe(
-  z.enum(['', '1'], { error: 'Tick the box or leave it empty.' }).transform((v) => v === '1'),
-);
+const tick = formText('import.map.tick').pipe(z.enum(['', '1'], { error: 'import.map.tick' }).transform((v) => v === '1'));
 
 /** Everything but the column choices, which depend on the file. */
 const settingsSchema = z.object({
-  delimiter: formText('Choose comma, semicolon or tab.').pipe(
-    z.enum(['comma', 'semicolon', 'tab'], { error: 'Choose comma, semicolon or tab.' }).transform((name) => DELIMITERS[name]!),
+  delimiter: formText('import.map.chooseDelimiter').pipe(
+    z.enum(['comma', 'semicolon', 'tab'], { error: 'import.map.chooseDelimiter' }).transform((name) => DELIMITERS[name]!),
   ),
   header: tick,
-  dateFormat: formText('Choose how the dates are written.').pipe(z.enum(CSV_DATE_FORMATS, { error: 'Choose how the dates are written.' })),
-  decimal: formText('Choose dot or comma.').pipe(z.enum(['dot', 'comma'], { error: 'Choose dot or comma.' })),
-  unknownCategories: formText('Choose what to do with categories you do not have yet.').pipe(
-    z.enum(['create', 'uncategorised'], { error: 'Choose what to do with categories you do not have yet.' }),
+  dateFormat: formText('import.map.chooseDateFormat').pipe(z.enum(CSV_DATE_FORMATS, { error: 'import.map.chooseDateFormat' })),
+  decimal: formText('import.map.chooseDecimal').pipe(z.enum(['dot', 'comma'], { error: 'import.map.chooseDecimal' })),
+  unknownCategories: formText('import.map.chooseUnknownCategories').pipe(
+    z.enum(['create', 'uncategorised'], { error: 'import.map.chooseUnknownCategories' }),
   ),
   keepDuplicates: tick,
 });
 
 type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description';
-const COLUMNS: { name: ColumnField; label: string; required: boolean }[] = [
-  { name: 'date', label: 'date', required: true },
-  { name: 'amount', label: 'amount', required: true },
-  { name: 'type', label: 'type', required: false },
-  { name: 'category', label: 'category', required: false },
-  { name: 'description', label: 'description', required: false },
+/** Each column choice, with its messages: the column is missing, or already used for this field. */
+const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; taken: MessageKey }[] = [
+  { name: 'date', required: true, missing: 'import.map.chooseColumn.date', taken: 'import.map.columnTaken.date' },
+  { name: 'amount', required: true, missing: 'import.map.chooseColumn.amount', taken: 'import.map.columnTaken.amount' },
+  { name: 'type', required: false, missing: 'import.map.chooseColumn.type', taken: 'import.map.columnTaken.type' },
+  { name: 'category', required: false, missing: 'import.map.chooseColumn.category', taken: 'import.map.columnTaken.category' },
+  { name: 'description', required: false, missing: 'import.map.chooseColumn.description', taken: 'import.map.columnTaken.description' },
 ];
 
 export type ImportMappingResult =
@@ -88,29 +88,30 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
   const values = typedValues(body, FIELDS);
   const errors: FieldErrors = {};
   const settings = settingsSchema.safeParse(body !== null && typeof body === 'object' ? body : {});
-  if (!settings.success) for (const issue of settings.error.issues) errors[String(issue.path[0])] ??= issue.message;
+  // Every message of the settings schema is a catalogue key (formText and the enums above pass one).
+  if (!settings.success) for (const issue of settings.error.issues) errors[String(issue.path[0])] ??= msg(issue.message as MessageKey);
 
   const column = z.string().regex(/^\d{1,3}$/).transform(Number).refine((n) => n < columnCount);
-  const used = new Map<number, string>();
+  const used = new Map<number, MessageKey>();
   const chosen: Partial<Record<ColumnField, number | null>> = {};
-  for (const { name, label, required } of COLUMNS) {
+  for (const { name, required, missing, taken } of COLUMNS) {
     const raw = values[name];
     if (raw === '') {
-      if (required) errors[name] = `Choose the column that holds the ${label}.`;
+      if (required) errors[name] = msg(missing);
       chosen[name] = null;
       continue;
     }
     const index = column.safeParse(raw);
     if (!index.success) {
-      errors[name] = `Choose one of the file's ${columnCount} columns.`;
+      errors[name] = msg('import.map.chooseFileColumn', { count: columnCount });
       continue;
     }
     const other = used.get(index.data);
     if (other !== undefined) {
-      errors[name] = `That column is already the ${other}; each column can be used once.`;
+      errors[name] = msg(other);
       continue;
     }
-    used.set(index.data, label);
+    used.set(index.data, taken);
     chosen[name] = index.data;
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isCalendarDate } from '../../domain/calendar.ts';
 import { formatCursor, type PageCursor, type TransactionFilter } from '../../domain/transactions.ts';
 import { idText, type FieldErrors } from '../form-fields.ts';
+import { msg, type MessageKey } from '../i18n.ts';
 
 /** Longest text search accepted; longer input is cut, so a pasted paragraph still searches. */
 export const MAX_SEARCH_CHARS = 100;
@@ -30,26 +31,26 @@ export function readTransactionFilter(query: unknown): { filter: TransactionFilt
   const errors: FieldErrors = {};
   const filter: { -readonly [K in keyof TransactionFilter]: TransactionFilter[K] } = {};
   /** Reads one part; a part that does not parse is left out of the filter, with its message. */
-  const part = <T>(name: keyof TransactionFilterValues, schema: z.ZodType<T>, message: string, keep: (value: T) => void) => {
+  const part = <T>(name: keyof TransactionFilterValues, schema: z.ZodType<T>, message: MessageKey, keep: (value: T) => void) => {
     if (values[name] === '') return;
     const parsed = schema.safeParse(values[name]);
     if (parsed.success) keep(parsed.data);
-    else errors[name] = message;
+    else errors[name] = msg(message);
   };
 
-  part('from', isoDay, 'Enter the start date as YYYY-MM-DD; it was ignored.', (day) => (filter.fromOn = day));
-  part('to', isoDay, 'Enter the end date as YYYY-MM-DD; it was ignored.', (day) => (filter.toOn = day));
+  part('from', isoDay, 'transactions.filters.badFrom', (day) => (filter.fromOn = day));
+  part('to', isoDay, 'transactions.filters.badTo', (day) => (filter.toOn = day));
   if (filter.fromOn !== undefined && filter.toOn !== undefined && filter.fromOn > filter.toOn) {
-    errors.to = 'The end date is before the start date; the date range was ignored.';
+    errors.to = msg('transactions.filters.toBeforeFrom');
     delete filter.fromOn;
     delete filter.toOn;
   }
-  part('type', transactionType, 'Choose Income, Expense or any type; the type was ignored.', (type) => (filter.type = type));
-  part('category', categoryChoice, 'Choose one of your categories; the category was ignored.', (id) => (filter.categoryId = id));
+  part('type', transactionType, 'transactions.filters.badType', (type) => (filter.type = type));
+  part('category', categoryChoice, 'transactions.filters.badCategory', (id) => (filter.categoryId = id));
   if (values.q !== '') {
     const chars = [...values.q];
     if (chars.length > MAX_SEARCH_CHARS) {
-      errors.q = `Searches use the first ${MAX_SEARCH_CHARS} characters.`;
+      errors.q = msg('transactions.filters.searchCut', { max: MAX_SEARCH_CHARS });
       values.q = chars.slice(0, MAX_SEARCH_CHARS).join('');
     }
     filter.search = values.q;

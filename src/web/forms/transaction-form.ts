@@ -1,51 +1,70 @@
 import { z } from 'zod';
 import { parseIsoDay } from '../../domain/calendar.ts';
-import { centsToDecimalString, FORM_AMOUNT, parseAmount } from '../../domain/money.ts';
+import { centsToInputText, MAX_AMOUNT_CENTS, parseAmount, type DecimalSeparator } from '../../domain/money.ts';
 import { normaliseDescription, type NewTransaction, type Transaction } from '../../domain/transactions.ts';
-import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import { AMOUNT_MESSAGES, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.ts';
+import { addFieldIssue, formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import { amountMessage, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.ts';
 
 const FIELDS = ['type', 'amount', 'date', 'description', 'category'] as const;
 
 /** What the form shows back: exactly what the user typed. */
 export type TransactionFormValues = Record<(typeof FIELDS)[number], string>;
 
-/** The add/edit form. An empty date (null here) means today, so the quick add form needs only an amount. */
-const transactionSchema = z.object({
-  type: formText('Choose Income or Expense.').pipe(z.enum(['income', 'expense'], { error: 'Choose Income or Expense.' })),
-  amount: formText('Enter an amount.').transform((text, ctx) => {
-    const amount = parseAmount(text, FORM_AMOUNT);
-    if (amount.ok) return amount.cents;
-    ctx.addIssue({ code: 'custom', message: AMOUNT_MESSAGES[amount.problem] });
-    return z.NEVER;
-  }),
-  date: formText('Enter one date.').transform((text, ctx) => {
-    if (text === '') return null;
-    const day = parseIsoDay(text);
-    if (day.ok) return day.day;
-    ctx.addIssue({ code: 'custom', message: DAY_MESSAGES[day.problem] });
-    return z.NEVER;
-  }),
-  description: formText('Enter one description.').transform((text, ctx) => {
-    const description = normaliseDescription(text);
-    if (description.ok) return description.text;
-    ctx.addIssue({ code: 'custom', message: DESCRIPTION_MESSAGES[description.problem] });
-    return z.NEVER;
-  }),
-  // Whether the category is the user's, and of the transaction's kind, is the service's to say.
-  category: formText('Choose one category.').pipe(
-    z.union([z.literal('').transform(() => null), idText], { error: 'Choose one of your categories, or none.' }),
-  ),
-});
+/** How the person writes amounts: the locale's decimal separator, and the largest amount written their way. */
+export interface AmountWriting {
+  readonly decimal: DecimalSeparator;
+  readonly formatPlain: (cents: number) => string;
+}
+
+/**
+ * The add/edit form for a person who writes amounts with `decimal` ("12.50" or "12,50", parsed by the one domain
+ * amount parser). An empty date (null here) means today, so the quick add form needs only an amount.
+ */
+function transactionSchema(writing: AmountWriting) {
+  const amountOptions = { decimal: writing.decimal, sign: 'unsigned' } as const;
+  return z.object({
+    type: formText('validation.once.type').pipe(z.enum(['income', 'expense'], { error: 'validation.once.type' })),
+    amount: formText('validation.once.amount').transform((text, ctx) => {
+      const amount = parseAmount(text, amountOptions);
+      if (amount.ok) return amount.cents;
+      const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS));
+      addFieldIssue(ctx, problem.key, problem.values);
+      return z.NEVER;
+    }),
+    date: formText('validation.once.date').transform((text, ctx) => {
+      if (text === '') return null;
+      const day = parseIsoDay(text);
+      if (day.ok) return day.day;
+      addFieldIssue(ctx, DAY_MESSAGES[day.problem]);
+      return z.NEVER;
+    }),
+    description: formText('validation.once.description').transform((text, ctx) => {
+      const description = normaliseDescription(text);
+      if (description.ok) return description.text;
+      const problem = DESCRIPTION_MESSAGES[description.problem];
+      addFieldIssue(ctx, problem.key, problem.values);
+      return z.NEVER;
+    }),
+    // Whether the category is the user's, and of the transaction's kind, is the service's to say.
+    category: formText('validation.once.category').pipe(
+      z.union([z.literal('').transform(() => null), idText], { error: 'validation.category.choose' }),
+    ),
+  });
+}
+
+// One schema per way of writing amounts (each language context is made once, so this holds a handful).
+const schemas = new WeakMap<AmountWriting, ReturnType<typeof transactionSchema>>();
 
 export type TransactionFormResult =
   | { ok: true; value: NewTransaction; values: TransactionFormValues }
   | { ok: false; errors: FieldErrors; values: TransactionFormValues };
 
 /** Validates an add/edit transaction form body into a transaction draft, or a message per field. */
-export function parseTransactionForm(body: unknown, today: string): TransactionFormResult {
+export function parseTransactionForm(body: unknown, today: string, writing: AmountWriting): TransactionFormResult {
   const values = typedValues(body, FIELDS);
-  const parsed = parseForm(transactionSchema, body);
+  let schema = schemas.get(writing);
+  if (!schema) schemas.set(writing, (schema = transactionSchema(writing)));
+  const parsed = parseForm(schema, body);
   if (!parsed.ok) return { ok: false, errors: parsed.errors, values };
   const d = parsed.data;
   return {
@@ -60,11 +79,11 @@ export function emptyTransactionForm(today: string): TransactionFormValues {
   return { type: 'expense', amount: '', date: today, description: '', category: '' };
 }
 
-/** The form values that show an existing transaction for editing. */
-export function transactionFormValuesFrom(tx: Omit<Transaction, 'id'>): TransactionFormValues {
+/** The form values that show an existing transaction for editing, its amount written the person's way. */
+export function transactionFormValuesFrom(tx: Omit<Transaction, 'id'>, decimal: DecimalSeparator): TransactionFormValues {
   return {
     type: tx.type,
-    amount: centsToDecimalString(tx.amountCents),
+    amount: centsToInputText(tx.amountCents, decimal),
     date: tx.occurredOn,
     description: tx.description,
     category: tx.categoryId === null ? '' : String(tx.categoryId),

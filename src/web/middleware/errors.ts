@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../logger.ts';
 import { HttpError, NotFoundError } from '../errors.ts';
+import { msg, type MessageKey, type Msg } from '../i18n.ts';
 
 /** Turns any unmatched route into the 404 page. */
 export const notFound: RequestHandler = (_req, _res, next) => {
@@ -14,14 +15,14 @@ interface StatusLike {
   code?: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Log in first',
-  403: 'Not allowed',
-  404: 'Page not found',
-  413: 'Too large',
-  429: 'Too many requests',
-  500: 'Something went wrong',
+const TITLES: Record<number, MessageKey> = {
+  400: 'errors.title.400',
+  401: 'errors.title.401',
+  403: 'errors.title.403',
+  404: 'errors.title.404',
+  413: 'errors.title.413',
+  429: 'errors.title.429',
+  500: 'errors.title.500',
 };
 
 /** The one place errors become pages: status from the error, no stack outside development. */
@@ -30,19 +31,19 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     if (res.headersSent) return next(err);
     const e = (err ?? {}) as StatusLike;
     let status = 500;
-    let message = 'Something went wrong on our side. Your data is safe; please try again.';
+    let message: Msg = msg('errors.internal');
     if (err instanceof HttpError) {
       status = err.status;
-      message = err.message;
+      message = err.userMessage;
     } else if (e.code === 'EBADCSRFTOKEN') {
       status = 403;
-      message = 'This form was out of date or did not come from this site, so nothing was changed. Go back, reload the page and try again.';
+      message = msg('errors.csrf');
     } else if (e.type === 'entity.too.large') {
       status = 413;
-      message = 'That was more data than a form here accepts, so nothing was saved.';
+      message = msg('errors.tooLarge');
     } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       status = e.status;
-      message = 'That request could not be understood, so nothing was changed.';
+      message = msg('errors.badRequest');
     }
     if (status >= 500) {
       options.logger.error({ err, method: req.method, path: req.path }, 'request failed');
@@ -50,7 +51,7 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     res.status(status);
     res.set('Cache-Control', 'no-store');
     res.render('errors/error', {
-      title: TITLES[status] ?? 'Error',
+      title: TITLES[status] ?? 'errors.title.other',
       status,
       message,
       stack: options.showStack && status >= 500 && err instanceof Error ? err.stack : undefined,

@@ -1,22 +1,53 @@
-import type { Request, RequestHandler } from 'express';
-import type { MoneyFormatter } from '../../domain/money.ts';
+import type { Request, RequestHandler, Response } from 'express';
+import { chooseLanguage, LANGUAGE_NAMES, LANGUAGES, msg, type Language, type LanguageContext, type MessageKey, type MessageValues, type Msg } from '../i18n.ts';
 
-/** Sets a one-time message shown on the next page. */
-export function setFlash(req: Request, kind: 'success' | 'error', message: string): void {
-  req.session.flash = { kind, message };
+/** Sets a one-time message shown on the next page, translated there in that page's language. */
+export function setFlash(req: Request, kind: 'success' | 'error', key: MessageKey, values?: MessageValues): void {
+  req.session.flash = { kind, message: msg(key, values) };
 }
 
-/** Values every view may use: the user, the flash message, money formatting and the CSRF token. */
+/** Sets a one-time message of several sentences, each translated on its own and shown together. */
+export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[]): void {
+  req.session.flash = { kind, message: sentences[0]!, more: sentences.slice(1) };
+}
+
+/** The language and formats of the page being answered (set for every request by the locals middleware). */
+export function pageLanguage(res: Response): LanguageContext {
+  return res.locals.i18n as LanguageContext;
+}
+
+/**
+ * Values every view may use: the user, the flash message, the CSRF token, and the request's language with its
+ * translator (`t`) and formats (`money`, `days`, `formatNumber`).
+ */
 export function createLocalsMiddleware(options: {
-  money: MoneyFormatter;
+  languages: Readonly<Record<Language, LanguageContext>>;
+  defaultLanguage: Language;
   generateCsrfToken: (req: Request) => string;
 }): RequestHandler {
+  const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
   return (req, res, next) => {
+    const language = chooseLanguage({
+      userLanguage: req.user?.language,
+      sessionLanguage: req.session?.language,
+      acceptLanguageHeader: req.headers['accept-language'],
+      accepted: () => req.acceptsLanguages(...LANGUAGES),
+      defaultLanguage: options.defaultLanguage,
+    });
+    const context = options.languages[language];
+    res.locals.i18n = context;
+    res.locals.lang = language;
+    res.locals.t = context.t;
+    res.locals.tHtml = context.tHtml;
+    res.locals.money = context.money;
+    res.locals.days = context.days;
+    res.locals.formatNumber = context.formatNumber;
+    res.locals.languageChoices = languageChoices;
     res.locals.currentUser = req.user;
     res.locals.currentPath = req.path;
-    res.locals.money = options.money;
     // Pages with user data must not be kept by browsers or shared caches.
     res.set('Cache-Control', 'no-store');
+    res.set('Content-Language', language);
     let token: string | undefined;
     // Generated only when a form is rendered, so plain reads create no session.
     res.locals.csrfToken = () => (token ??= options.generateCsrfToken(req));

@@ -4,6 +4,8 @@ import type { Clock } from '../../clock.ts';
 import { normaliseEmail } from '../../domain/users.ts';
 import type { AuditLog } from '../../logger.ts';
 import { textField } from '../form-fields.ts';
+import { msg, type MessageKey, type Translate } from '../i18n.ts';
+import { pageLanguage } from './locals.ts';
 
 /** How many requests a key may make in one fixed window. */
 export interface RateLimitRule {
@@ -46,11 +48,12 @@ function emailKey(req: Request): string {
   return normaliseEmail(textField(req.body, 'email') ?? '');
 }
 
-function whenToRetry(resetAt: Date, nowMs: number): { seconds: number; text: string } {
+/** How long to wait, in the page's language ("90 seconds", "5 хвилин"), and the UTC time the wait ends. */
+function whenToRetry(resetAt: Date, nowMs: number, t: Translate): { seconds: number; wait: string; at: string } {
   const seconds = Math.max(1, Math.ceil((resetAt.getTime() - nowMs) / 1000));
-  const wait = seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
-  const at = resetAt.toISOString().slice(11, 16);
-  return { seconds, text: `Wait ${wait} (until ${at} UTC) and try again.` };
+  const wait =
+    seconds < 90 ? t('errors.rateLimit.seconds', { count: seconds }) : t('errors.rateLimit.minutes', { count: Math.ceil(seconds / 60) });
+  return { seconds, wait, at: resetAt.toISOString().slice(11, 16) };
 }
 
 /**
@@ -72,7 +75,7 @@ export function createAuthRateLimiters(deps: {
     name: string,
     rule: RateLimitRule,
     key: (req: Request) => string,
-    message: string,
+    message: MessageKey,
     options: { skipSuccessfulRequests: boolean },
   ): RequestHandler => {
     return rateLimit({
@@ -87,7 +90,7 @@ export function createAuthRateLimiters(deps: {
       validate: { keyGeneratorIpFallback: false },
       handler: (req: Request, res: Response) => {
         const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-        const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now());
+        const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now(), pageLanguage(res).t);
         const email = emailKey(req);
         const userId = req.user?.id ?? (name.startsWith('login') && email !== '' ? deps.userIdForEmail(email) : undefined);
         deps.audit.record({
@@ -100,9 +103,9 @@ export function createAuthRateLimiters(deps: {
         res.set('Retry-After', String(retry.seconds));
         res.set('Cache-Control', 'no-store');
         res.status(429).render('errors/error', {
-          title: 'Too many attempts',
+          title: 'errors.rateLimit.title',
           status: 429,
-          message: `${message} ${retry.text}`,
+          message: msg(message, { wait: retry.wait, at: retry.at }),
           stack: undefined,
         });
       },
@@ -116,21 +119,21 @@ export function createAuthRateLimiters(deps: {
         'login-ip-email',
         limits.loginPerIpAndEmail,
         (req) => `${ipKey(req)}|${emailKey(req)}`,
-        'Too many login attempts for this email from your network.',
+        'errors.rateLimit.loginIpEmail',
         { skipSuccessfulRequests: true },
       ),
       limiter(
         'login-ip',
         limits.loginPerIp,
         ipKey,
-        'Too many login attempts from your network.',
+        'errors.rateLimit.loginIp',
         { skipSuccessfulRequests: true },
       ),
       limiter(
         'login-account',
         limits.loginPerAccount,
         emailKey,
-        'Too many login attempts for this account, so it is locked for a while to protect it.',
+        'errors.rateLimit.loginAccount',
         { skipSuccessfulRequests: true },
       ),
     ],
@@ -138,14 +141,14 @@ export function createAuthRateLimiters(deps: {
       'register-ip',
       limits.registerPerIp,
       ipKey,
-      'Too many accounts were created from your network recently.',
+      'errors.rateLimit.register',
       { skipSuccessfulRequests: false },
     ),
     accountPassword: limiter(
       'account-password',
       limits.accountPasswordPerUser,
       (req) => `user:${req.user?.id ?? ipKey(req)}`,
-      'Too many wrong passwords on the account page.',
+      'errors.rateLimit.accountPassword',
       { skipSuccessfulRequests: true },
     ),
   };

@@ -3,17 +3,14 @@ import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type
 import type { ReportService } from '../../services/reports.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import type { TransactionFormValues } from '../forms/transaction-form.ts';
+import type { LanguageContext } from '../i18n.ts';
+import { pageLanguage } from '../middleware/locals.ts';
 
-const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
-];
-
-/** "November 2026", "2026" or "All time". */
-export function periodLabel(period: Period): string {
-  if (period.kind === 'month') return `${MONTH_NAMES[Number(period.month.slice(5, 7)) - 1]} ${period.month.slice(0, 4)}`;
+/** "November 2026" ("Листопад 2026 р."), "2026" or "All time" ("Увесь час"), in the page's language. */
+export function periodLabel(period: Period, language: LanguageContext): string {
+  if (period.kind === 'month') return language.days.formatMonth(period.month);
   if (period.kind === 'year') return period.year;
-  return 'All time';
+  return language.t('periods.allTime');
 }
 
 /**
@@ -34,22 +31,24 @@ export function createDashboardPage(reports: ReportService) {
       const thisMonth = monthPeriod(today);
       const thisYear = periodYear(period, today);
       const { summary } = report;
+      const language = pageLanguage(res);
+      const label = (p: Period) => periodLabel(p, language);
       res.render('dashboard/index', {
-        title: 'Dashboard',
+        title: 'dashboard.title',
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },
         periodNetCents: summary.netCents,
-        period: { label: periodLabel(period), param: periodParam(period), kind: period.kind, ...periodDays(period) },
+        period: { label: label(period), param: periodParam(period), kind: period.kind, ...periodDays(period) },
         nav: {
-          previous: previous && { label: periodLabel(previous), param: periodParam(previous) },
-          next: next && { label: periodLabel(next), param: periodParam(next) },
-          thisMonth: { label: 'This month', param: periodParam(thisMonth), current: periodParam(thisMonth) === periodParam(period) },
-          year: { label: periodLabel(thisYear), param: periodParam(thisYear), current: periodParam(thisYear) === periodParam(period) },
-          all: { label: 'All time', param: 'all', current: period.kind === 'all' },
+          previous: previous && { label: label(previous), param: periodParam(previous) },
+          next: next && { label: label(next), param: periodParam(next) },
+          thisMonth: { label: language.t('periods.thisMonth'), param: periodParam(thisMonth), current: periodParam(thisMonth) === periodParam(period) },
+          year: { label: label(thisYear), param: periodParam(thisYear), current: periodParam(thisYear) === periodParam(period) },
+          all: { label: language.t('periods.allTime'), param: 'all', current: period.kind === 'all' },
         },
-        topExpenses: summary.topExpenses.map((share) => ({ ...share, name: share.name ?? 'Uncategorised' })),
-        otherExpenses: summary.otherExpenses && { ...summary.otherExpenses, name: 'All other categories' },
+        topExpenses: summary.topExpenses.map((share) => ({ ...share, name: share.name ?? language.t('common.uncategorised') })),
+        otherExpenses: summary.otherExpenses && { ...summary.otherExpenses, name: language.t('periods.allOtherCategories') },
         recent: report.recent,
         categories: report.categories,
         form: options.form,

@@ -5,8 +5,8 @@ import type { AccountService } from '../../services/accounts.ts';
 import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import type { FieldErrors } from '../form-fields.ts';
-import { deleteAccountError, parsePasswordChangeForm, parsePasswordOnlyForm, passwordChangeErrors } from '../forms/account-forms.ts';
-import { countOf } from '../messages.ts';
+import { deleteAccountError, parseLanguageForm, parsePasswordChangeForm, parsePasswordOnlyForm, passwordChangeErrors } from '../forms/account-forms.ts';
+import type { Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
@@ -21,19 +21,22 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  function renderAccountPage(res: Response, user: Express.User, state: { passwordErrors: FieldErrors; deleteError: string | undefined }) {
+  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg };
+  function renderAccountPage(res: Response, user: Express.User, state: PageState) {
     res.render('account/index', {
-      title: 'Account',
+      title: 'account.title',
       styles: ['/css/account.css'],
       email: user.email,
       otherSessions: deps.accounts.countOtherSessions(user.id),
-      ...state,
+      passwordErrors: state.passwordErrors ?? {},
+      deleteError: state.deleteError,
+      languageError: state.languageError,
     });
   }
 
   /* GET /account: change password, log out other sessions, delete account. Signed-in users. */
   router.get('/account', (req, res) => {
-    renderAccountPage(res, signedInUser(req), { passwordErrors: {}, deleteError: undefined });
+    renderAccountPage(res, signedInUser(req), {});
   });
 
   /*
@@ -48,14 +51,14 @@ export function createAccountRouter(deps: {
       const passwordErrors = result ? passwordChangeErrors(result.problems) : input.ok ? {} : input.errors;
       if (result?.problems.currentPassword) deps.audit.record({ event: 'password.change_failed', userId: user.id, ip: clientIp(req) });
       res.status(422);
-      return renderAccountPage(res, user, { passwordErrors, deleteError: undefined });
+      return renderAccountPage(res, user, { passwordErrors });
     }
     // Every session, this one included, ended with the password change; logging in again gives this browser a
     // fresh session id.
-    await logIn(req, { id: user.id, email: user.email }, deps.clock);
+    await logIn(req, user, deps.clock);
     const endedSessions = Math.max(0, result.endedSessions - 1);
     deps.audit.record({ event: 'password.changed', userId: user.id, ip: clientIp(req), endedSessions });
-    setFlash(req, 'success', 'Password changed. Every other device has been logged out.');
+    setFlash(req, 'success', 'account.password.changed');
     res.redirect(303, '/account');
   });
 
@@ -64,7 +67,24 @@ export function createAccountRouter(deps: {
     const user = signedInUser(req);
     const endedSessions = deps.accounts.logOutOtherSessions(user.id, req.sessionID);
     deps.audit.record({ event: 'sessions.logged_out_others', userId: user.id, ip: clientIp(req), endedSessions });
-    setFlash(req, 'success', `Logged out ${countOf(endedSessions, 'other session', 'other sessions')}.`);
+    setFlash(req, 'success', 'account.sessions.loggedOut', { count: endedSessions });
+    res.redirect(303, '/account');
+  });
+
+  /*
+   * POST /account/language: the language of the person's pages, amounts and dates, from the languages offered.
+   * An unknown one re-renders the page with 422 and changes nothing. Signed-in users.
+   */
+  router.post('/account/language', (req, res) => {
+    const user = signedInUser(req);
+    const input = parseLanguageForm(req.body);
+    if (!input.ok) {
+      res.status(422);
+      return renderAccountPage(res, user, { languageError: input.error });
+    }
+    deps.accounts.setLanguage(user.id, input.language);
+    // The message is translated on the next page, which is already in the new language.
+    setFlash(req, 'success', 'account.language.saved');
     res.redirect(303, '/account');
   });
 
@@ -80,12 +100,12 @@ export function createAccountRouter(deps: {
       deps.audit.record({ event: 'account.delete_failed', userId: user.id, ip: clientIp(req) });
       res.status(422);
       const deleteError = result ? deleteAccountError(result.problem) : input.ok ? undefined : input.errors.password;
-      return renderAccountPage(res, user, { passwordErrors: {}, deleteError });
+      return renderAccountPage(res, user, { deleteError });
     }
     deps.audit.record({ event: 'account.deleted', userId: user.id, ip: clientIp(req) });
     // The session row went with the user; a fresh anonymous session carries the goodbye message.
     await regenerateSession(req);
-    setFlash(req, 'success', 'Your account and all its data have been deleted.');
+    setFlash(req, 'success', 'account.delete.deleted');
     res.redirect(303, '/login');
   });
 

@@ -6,11 +6,32 @@ import type { AccountService } from '../../services/accounts.ts';
 import { logIn } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
 import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
+import { msg, type LanguageContext } from '../i18n.ts';
 import { redirectIfSignedIn } from '../middleware/auth.ts';
-import { setFlash } from '../middleware/locals.ts';
+import { pageLanguage, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 
-const GENERIC_LOGIN_ERROR = 'That email and password do not match an account.';
+const GENERIC_LOGIN_ERROR = msg('auth.login.failed');
+
+/** A new account speaks the language its sign-up page was shown in, starter categories included. */
+function registrationLanguage(language: LanguageContext) {
+  const { t } = language;
+  return {
+    language: language.language,
+    starterCategoryNames: {
+      salary: t('starterCategories.salary'),
+      otherIncome: t('starterCategories.otherIncome'),
+      groceries: t('starterCategories.groceries'),
+      housing: t('starterCategories.housing'),
+      transport: t('starterCategories.transport'),
+      utilities: t('starterCategories.utilities'),
+      eatingOut: t('starterCategories.eatingOut'),
+      health: t('starterCategories.health'),
+      entertainment: t('starterCategories.entertainment'),
+      other: t('starterCategories.other'),
+    },
+  };
+}
 
 /** Registration, login and logout. */
 export function createAuthRouter(deps: {
@@ -25,29 +46,29 @@ export function createAuthRouter(deps: {
 
   /* GET /register: the sign-up form. Anyone not signed in. */
   router.get('/register', redirectIfSignedIn, (_req, res) => {
-    res.render('auth/register', { title: 'Create account', values: { email: '' }, errors: {} });
+    res.render('auth/register', { title: 'auth.register.title', values: { email: '' }, errors: {} });
   });
 
   /* POST /register: create the account and sign in. Anyone not signed in. */
   router.post('/register', redirectIfSignedIn, deps.limiters.register, async (req, res) => {
     const input = parseRegistrationForm(req.body);
-    const result = input.ok ? await deps.accounts.register(input.data) : undefined;
+    const result = input.ok ? await deps.accounts.register(input.data, registrationLanguage(pageLanguage(res))) : undefined;
     if (!result?.ok) {
       return res.status(422).render('auth/register', {
-        title: 'Create account',
+        title: 'auth.register.title',
         values: { email: result ? result.email : typedValues(req.body, ['email'] as const).email.trim().toLowerCase() },
         errors: result ? registrationErrors(result.problems) : input.ok ? {} : input.errors,
       });
     }
     await logIn(req, result.user, deps.clock);
     deps.audit.record({ event: 'account.registered', userId: result.user.id, ip: clientIp(req) });
-    setFlash(req, 'success', 'Welcome! Your account is ready.');
+    setFlash(req, 'success', 'auth.register.welcome');
     res.redirect(303, '/dashboard');
   });
 
   /* GET /login: the sign-in form; ?next= is where to go afterwards (local paths only). Anyone. */
   router.get('/login', redirectIfSignedIn, (req, res) => {
-    res.render('auth/login', { title: 'Log in', values: { email: '' }, next: safeLocalPath(req.query.next, ''), error: undefined });
+    res.render('auth/login', { title: 'auth.login.title', values: { email: '' }, next: safeLocalPath(req.query.next, ''), error: undefined });
   });
 
   /*
@@ -66,7 +87,7 @@ export function createAuthRouter(deps: {
           ip: clientIp(req),
         });
         return res.status(401).render('auth/login', {
-          title: 'Log in',
+          title: 'auth.login.title',
           values: { email: email ?? '' },
           next: target === '/dashboard' ? '' : target,
           error: GENERIC_LOGIN_ERROR,

@@ -5,12 +5,13 @@ import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { typedValues, type FieldErrors } from '../form-fields.ts';
 import { parseCategoryForm, parseRenameForm, type CategoryFormValues } from '../forms/category-form.ts';
-import { categoryNameTakenMessage, countOf } from '../messages.ts';
+import { msg } from '../i18n.ts';
+import { categoryNameTakenMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 
-const NOT_FOUND = 'That category does not exist.';
+const NOT_FOUND = msg('categories.notFound');
 
 /** Listing, creating, renaming and deleting the signed-in user's categories. */
 export function createCategoriesRouter(deps: { categories: CategoryService }): Router {
@@ -19,11 +20,11 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
   router.use('/categories', requireUser);
 
   function renderList(res: Response, userId: number, form: { values: CategoryFormValues; errors: FieldErrors }): void {
-    res.render('categories/index', { title: 'Categories', ...service.listWithCounts(userId), form });
+    res.render('categories/index', { title: 'categories.title', ...service.listWithCounts(userId), form });
   }
 
   function renderRename(res: Response, category: Category, form: { values: { name: string }; errors: FieldErrors }): void {
-    res.render('categories/edit', { title: 'Rename category', category, form });
+    res.render('categories/edit', { title: 'categories.rename.title', category, form });
   }
 
   function ownedOr404(userId: number, rawId: unknown): Category {
@@ -51,7 +52,7 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
       const taken = created.problem === 'taken' ? (created.existing?.name ?? input.name) : input.name;
       return renderList(res, user.id, { values: input.values, errors: { name: categoryNameTakenMessage(input.kind, taken) } });
     }
-    setFlash(req, 'success', `Category “${created.category.name}” added.`);
+    setFlash(req, 'success', 'categories.flash.added', { name: created.category.name });
     res.redirect(303, '/categories');
   });
 
@@ -79,7 +80,7 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
         errors: { name: categoryNameTakenMessage(category.kind, renamed.existing?.name ?? input.name) },
       });
     }
-    setFlash(req, 'success', `Category renamed to “${input.name}”.`);
+    setFlash(req, 'success', 'categories.flash.renamed', { name: input.name });
     res.redirect(303, '/categories');
   });
 
@@ -87,7 +88,7 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
   router.get('/categories/:id/delete', (req, res) => {
     const found = service.findWithCount(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!found) throw new NotFoundError(NOT_FOUND);
-    res.render('categories/confirm-delete', { title: 'Delete category', category: found.category, count: found.count });
+    res.render('categories/confirm-delete', { title: 'categories.delete.title', category: found.category, count: found.count });
   });
 
   /* POST /categories/:id/delete: delete it; its transactions stay, uncategorised. Owner only; others get 404 and nothing changes. */
@@ -95,11 +96,7 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
     const deleted = service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!deleted) throw new NotFoundError(NOT_FOUND);
     const { category, uncategorised } = deleted;
-    setFlash(
-      req,
-      'success',
-      `Category “${category.name}” deleted; ${countOf(uncategorised, 'transaction is', 'transactions are')} now uncategorised.`,
-    );
+    setFlash(req, 'success', 'categories.flash.deleted', { name: category.name, count: uncategorised });
     res.redirect(303, '/categories');
   });
 

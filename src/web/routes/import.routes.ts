@@ -6,16 +6,17 @@ import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
 import { delimiterNamed, mappingValuesFor, parseImportMapping, type ImportMappingValues } from '../forms/import-mapping.ts';
+import { msg, type Msg } from '../i18n.ts';
 import { describeRowProblems, importFailureMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { setFlash } from '../middleware/locals.ts';
+import { pageLanguage, setFlash } from '../middleware/locals.ts';
 import { formatBytes, receiveUpload } from '../upload.ts';
 
 /** Files up to this size are imported before the POST answers (waiting at most QUICK_FINISH_MS), skipping the progress page's wait. */
 const QUICK_FINISH_BYTES = 256 * 1024;
 const QUICK_FINISH_MS = 1000;
 
-const UPLOAD_GONE = 'That upload is no longer here. Upload the file again to import it.';
+const UPLOAD_GONE = msg('import.upload.gone');
 
 export interface ImportRouterDeps {
   readonly imports: ImportService;
@@ -29,11 +30,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   const router = Router();
   const service = deps.imports;
   const maxBytes = deps.maxUploadBytes ?? MAX_IMPORT_BYTES;
-  const tooLargeMessage = `That file is larger than ${formatBytes(maxBytes)}, so it was not uploaded. Split it into smaller files and import each.`;
+  const tooLargeMessage = (res: Response) => msg('import.upload.tooLarge', { size: formatBytes(maxBytes, pageLanguage(res).locale) });
   router.use('/import', requireUser);
 
-  function renderUpload(res: Response, error?: string) {
-    res.render('import/upload', { title: 'Import transactions', styles: ['/css/import.css'], maxSize: formatBytes(maxBytes), error });
+  function renderUpload(res: Response, error?: Msg) {
+    const maxSize = formatBytes(maxBytes, pageLanguage(res).locale);
+    res.render('import/upload', { title: 'import.upload.title', styles: ['/css/import.css'], maxSize, error });
   }
 
   /** The user's upload named in the path, or 404. */
@@ -45,11 +47,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
 
   /** The mapping page: the form as guessed or as submitted, its messages and a preview of the first rows. */
   async function renderMapping(req: Request, res: Response, upload: Upload, source: unknown, submitted: boolean) {
-    const base = { title: 'Import: match the columns', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes) };
+    const base = { title: 'import.map.title', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes, pageLanguage(res).locale) };
     const inspection = await service.inspect(upload, delimiterNamed(textField(source, 'delimiter')));
     if (!inspection.ok) {
       res.status(422);
-      return res.render('import/map', { ...base, fileError: inspection.fileError, errors: {}, preview: [], ready: false });
+      const fileError = msg('import.file.invalidCsv', { detail: inspection.fileError });
+      return res.render('import/map', { ...base, fileError, errors: {}, preview: [], ready: false });
     }
     const values: ImportMappingValues = submitted
       ? parseImportMapping(source, inspection.columnCount).values
@@ -57,10 +60,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const parsed = parseImportMapping(values, inspection.columnCount);
     const columns = Array.from({ length: inspection.columnCount }, (_, i) => {
       const name = values.header === '1' ? (inspection.headerCells[i] ?? '').trim().slice(0, 40) : '';
-      return { index: i, label: name ? `${i + 1}: ${name}` : `Column ${i + 1}` };
+      return { index: i, label: name ? msg('import.map.columnNamed', { n: i + 1, name }) : msg('import.map.column', { n: i + 1 }) };
     });
     const preview = parsed.ok
-      ? service.preview(signedInUser(req).id, inspection.sample, parsed.mapping).map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems) }))
+      ? service
+          .preview(signedInUser(req).id, inspection.sample, parsed.mapping)
+          .map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems, pageLanguage(res).t) }))
       : [];
     res.render('import/map', { ...base, fileError: undefined, columns, values, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
   }
@@ -81,7 +86,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     // Far over the limit by its own account: answer at once instead of reading megabytes only to discard them.
     if (declared > maxBytes + 64 * 1024) {
       res.status(413).set('Connection', 'close');
-      return renderUpload(res, tooLargeMessage);
+      return renderUpload(res, tooLargeMessage(res));
     }
     const { uploadId, file } = await service.newUpload(user.id);
     const upload = await receiveUpload(req, file, maxBytes).catch(async (err: unknown) => {
@@ -96,12 +101,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     if (upload.tooLarge) {
       await service.discardFile(file);
       res.status(413);
-      return renderUpload(res, tooLargeMessage);
+      return renderUpload(res, tooLargeMessage(res));
     }
     if (!upload.gotFile || upload.bytes === 0) {
       await service.discardFile(file);
       res.status(422);
-      return renderUpload(res, 'Choose a CSV file to upload; the file was missing or empty.');
+      return renderUpload(res, msg('import.upload.missing'));
     }
     await service.keepUpload(file);
     res.redirect(303, `/import/${uploadId}`);
@@ -144,17 +149,24 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
    */
   router.get('/import/:uploadId/progress', (req, res) => {
     const status = service.status(signedInUser(req).id, String(req.params.uploadId));
-    if (!status) throw new NotFoundError('There is no import with that address. Imports are kept for a week after they end.');
+    if (!status) throw new NotFoundError(msg('import.progress.noSuchImportKept'));
     // The Refresh header works like <meta http-equiv="refresh"> without script, so it needs no CSP exception.
     if (status.state === 'queued' || status.state === 'running') res.set('Refresh', '1');
-    const titles = { queued: 'Importing…', running: 'Importing…', done: 'Import finished', failed: 'Import failed', interrupted: 'Import interrupted' };
+    const titles = {
+      queued: 'import.progress.importing',
+      running: 'import.progress.importing',
+      done: 'import.progress.finished',
+      failed: 'import.progress.failed',
+      interrupted: 'import.progress.interrupted',
+    } as const;
+    const { t } = pageLanguage(res);
     res.render('import/progress', {
       title: titles[status.state],
       styles: ['/css/import.css'],
       uploadId: String(req.params.uploadId),
       status,
       failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail) : undefined,
-      errors: status.state === 'done' ? status.result.errors.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems) })) : [],
+      errors: status.state === 'done' ? status.result.errors.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
     });
   });
 
@@ -165,8 +177,8 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   router.post('/import/:uploadId/run-again', (req, res) => {
     const uploadId = String(req.params.uploadId);
     const outcome = service.runAgain(signedInUser(req).id, uploadId);
-    if (outcome === 'not-found') throw new NotFoundError('There is no import with that address.');
-    if (outcome === 'upload-gone') setFlash(req, 'error', 'The uploaded file is no longer kept, so the import cannot run again. Upload it again.');
+    if (outcome === 'not-found') throw new NotFoundError(msg('import.progress.noSuchImport'));
+    if (outcome === 'upload-gone') setFlash(req, 'error', 'import.progress.cannotRunAgain');
     res.redirect(303, `/import/${uploadId}/progress`);
   });
 

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { monthPeriod } from '../../domain/periods.ts';
-import { formatCursor, type Transaction } from '../../domain/transactions.ts';
+import { formatCursor } from '../../domain/transactions.ts';
 import type { TransactionSave, TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -13,22 +13,23 @@ import {
   transactionFormValuesFrom,
   type TransactionFormValues,
 } from '../forms/transaction-form.ts';
-import { countOf, wrongKindCategoryMessage } from '../messages.ts';
+import { msg, type Msg } from '../i18n.ts';
+import { wrongKindCategoryMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { setFlash } from '../middleware/locals.ts';
+import { pageLanguage, setFlash, setFlashMessages } from '../middleware/locals.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
 import { parseIdParam } from '../params.ts';
 
 /** Rows per list page. */
 const PAGE_SIZE = 50;
 
-const NOT_FOUND = 'That transaction does not exist.';
+const NOT_FOUND = msg('transactions.notFound');
 
 /** The category message of a save the service refused, or undefined when it was saved. */
-function categoryError(result: TransactionSave, type: Transaction['type']): FieldErrors | undefined {
+function categoryError(result: TransactionSave): FieldErrors | undefined {
   if (result.ok || !('category' in result)) return undefined;
   const problem = result.category;
-  return { category: problem.code === 'wrong-kind' ? wrongKindCategoryMessage(problem.category, type) : 'Choose one of your categories, or none.' };
+  return { category: problem.code === 'wrong-kind' ? wrongKindCategoryMessage(problem.category) : msg('validation.category.choose') };
 }
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
@@ -45,7 +46,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     extra: Record<string, unknown> = {},
   ): void {
     res.render(view, {
-      title: view === 'transactions/new' ? 'Add transaction' : 'Edit transaction',
+      title: view === 'transactions/new' ? 'transactions.new.title' : 'transactions.edit.title',
       form,
       categories: service.categoriesFor(userId),
       ...extra,
@@ -63,7 +64,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const after = parseCursor(req.query.after);
     const { page, totals, categories } = service.listPage(user.id, filter, after, PAGE_SIZE);
     res.render('transactions/index', {
-      title: 'Transactions',
+      title: 'transactions.list.title',
       rows: page.rows,
       nextCursor: page.next ? formatCursor(page.next) : null,
       isFirstPage: after === null,
@@ -89,16 +90,16 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const fromDashboard = textField(req.body, 'from') === 'dashboard';
     const today = deps.today();
-    const input = parseTransactionForm(req.body, today);
+    const input = parseTransactionForm(req.body, today, pageLanguage(res));
     const result = input.ok ? service.add(user.id, input.value) : undefined;
-    const errors = input.ok ? (result && categoryError(result, input.value.type)) : input.errors;
+    const errors = input.ok ? result && categoryError(result) : input.errors;
     if (errors) {
       res.status(422);
       const form = { values: input.values, errors };
       if (fromDashboard) return deps.dashboard.render(res, user.id, { today, period: monthPeriod(today), form });
       return renderForm(res, 'transactions/new', user.id, form);
     }
-    setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'Income added.' : 'Expense added.');
+    setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'transactions.flash.incomeAdded' : 'transactions.flash.expenseAdded');
     res.redirect(303, fromDashboard ? '/dashboard' : '/transactions');
   });
 
@@ -112,32 +113,32 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const request = parseBulkForm(req.body);
     if (request.action === 'invalid') {
-      const message = {
-        'no-rows': 'Select at least one transaction first; nothing was changed.',
-        'no-category': 'Choose a category to set (or “No category”); nothing was changed.',
-        'no-action': 'Choose Delete selected or Set category; nothing was changed.',
-      }[request.problem];
-      setFlash(req, 'error', message);
+      const key = ({ 'no-rows': 'transactions.bulk.noRows', 'no-category': 'transactions.bulk.noCategory', 'no-action': 'transactions.bulk.noAction' } as const)[
+        request.problem
+      ];
+      setFlash(req, 'error', key);
       return res.redirect(303, request.back);
     }
     if (request.action === 'delete') {
       const owned = service.findMany(user.id, request.ids);
-      if (owned.length === 0) throw new NotFoundError('None of the selected transactions exist.');
+      if (owned.length === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
       return res.render('transactions/confirm-bulk-delete', {
-        title: 'Delete transactions',
+        title: 'transactions.bulkDelete.title',
         rows: owned,
         missing: request.ids.length - owned.length,
         back: request.back,
       });
     }
     const result = service.setCategoryOn(user.id, request.ids, request.categoryId);
-    if (!result.ok) throw new NotFoundError('That category does not exist.');
-    const notes: string[] = [];
-    if (result.missing) notes.push(`${result.missing} not found`);
-    if (result.mismatched) notes.push(`${result.mismatched} of the other type (a category must match the transaction's type)`);
-    const what = result.category ? `“${result.category.name}”` : 'No category';
-    const skipped = notes.length ? ` Skipped ${result.missing + result.mismatched}: ${notes.join(', ')}.` : '';
-    setFlash(req, 'success', `${what} set on ${countOf(result.changed, 'transaction', 'transactions')}.${skipped}`);
+    if (!result.ok) throw new NotFoundError(msg('categories.notFound'));
+    const sentences: Msg[] = [
+      result.category
+        ? msg('transactions.bulk.categorySet', { count: result.changed, name: result.category.name })
+        : msg('transactions.bulk.categoryCleared', { count: result.changed }),
+    ];
+    if (result.missing) sentences.push(msg('transactions.bulk.skippedMissing', { count: result.missing }));
+    if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
+    setFlashMessages(req, 'success', sentences);
     res.redirect(303, request.back);
   });
 
@@ -146,13 +147,14 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const { ids, back } = parseBulkForm(req.body);
     if (ids.length === 0) {
-      setFlash(req, 'error', 'Select at least one transaction first; nothing was changed.');
+      setFlash(req, 'error', 'transactions.bulk.noRows');
       return res.redirect(303, back);
     }
     const { deleted, skipped } = service.deleteMany(user.id, ids);
-    if (deleted === 0) throw new NotFoundError('None of the selected transactions exist.');
-    const note = skipped ? ` ${countOf(skipped, 'selected transaction was', 'selected transactions were')} not found and skipped.` : '';
-    setFlash(req, 'success', `Deleted ${countOf(deleted, 'transaction', 'transactions')}.${note}`);
+    if (deleted === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
+    const sentences = [msg('transactions.bulk.deleted', { count: deleted })];
+    if (skipped) sentences.push(msg('transactions.bulk.deletedSkipped', { count: skipped }));
+    setFlashMessages(req, 'success', sentences);
     res.redirect(303, back);
   });
 
@@ -161,7 +163,8 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
-    renderForm(res, 'transactions/edit', user.id, { values: transactionFormValuesFrom(tx), errors: {} }, { tx, back: editReturnPath(req.query.back) });
+    const values = transactionFormValuesFrom(tx, pageLanguage(res).decimal);
+    renderForm(res, 'transactions/edit', user.id, { values, errors: {} }, { tx, back: editReturnPath(req.query.back) });
   });
 
   /*
@@ -173,15 +176,15 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
     const back = editReturnPath(textField(req.body, 'back'));
-    const input = parseTransactionForm(req.body, deps.today());
+    const input = parseTransactionForm(req.body, deps.today(), pageLanguage(res));
     const result = input.ok ? service.update(user.id, tx.id, input.value) : undefined;
     if (result && !result.ok && 'problem' in result) throw new NotFoundError(NOT_FOUND);
-    const errors = input.ok ? (result && categoryError(result, input.value.type)) : input.errors;
+    const errors = input.ok ? result && categoryError(result) : input.errors;
     if (errors) {
       res.status(422);
       return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
     }
-    setFlash(req, 'success', 'Transaction saved.');
+    setFlash(req, 'success', 'transactions.flash.saved');
     res.redirect(303, back);
   });
 
@@ -190,7 +193,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const tx = service.find(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
     res.render('transactions/confirm-delete', {
-      title: 'Delete transaction',
+      title: 'transactions.delete.title',
       tx,
       from: req.query.from === 'dashboard' ? 'dashboard' : 'transactions',
     });
@@ -199,7 +202,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   /* POST /transactions/:id/delete: delete it. Owner only; another user's id gets 404 and nothing changes. */
   router.post('/transactions/:id/delete', (req, res) => {
     if (!service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
-    setFlash(req, 'success', 'Transaction deleted.');
+    setFlash(req, 'success', 'transactions.flash.deleted');
     res.redirect(303, textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions');
   });
 

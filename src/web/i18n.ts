@@ -1,0 +1,160 @@
+/**
+ * The languages Ledgerly speaks: the catalogues (src/locales/*.json) behind one i18next instance, the typed keys
+ * code may use, and choosing a person's language. Text is translated as late as possible: routes and forms hand
+ * the views messages (a key and its values), and the view translates them in the language of the request, so a
+ * flash message or a form error reads in the language the page is shown in.
+ */
+import i18next, { type TOptions } from 'i18next';
+import { createDayFormatter, type DayFormatter } from '../domain/calendar.ts';
+import { isLanguage, LANGUAGES, type Language } from '../domain/languages.ts';
+import { createMoneyFormatter, decimalSeparatorOf, type DecimalSeparator, type MoneyFormatter } from '../domain/money.ts';
+import en from '../locales/en.json' with { type: 'json' };
+import uk from '../locales/uk.json' with { type: 'json' };
+
+export { LANGUAGE_NAMES, LANGUAGES, type Language } from '../domain/languages.ts';
+
+/** The locale whose number and date formats a language uses when LOCALE names another language. */
+const DEFAULT_LOCALES: Readonly<Record<Language, string>> = { en: 'en-US', uk: 'uk-UA' };
+
+
+/**
+ * The Intl locale of a language: the instance's LOCALE when it is a variant of that language (en-GB for English,
+ * say), else the language's usual one.
+ */
+export function localeFor(language: Language, instanceLocale: string): string {
+  return instanceLocale.toLowerCase().split('-')[0] === language ? instanceLocale : DEFAULT_LOCALES[language];
+}
+
+/** CLDR plural categories i18next appends to a key (`rows_one`, `rows_few`, ...). */
+type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
+type WithoutPlural<K extends string> = K extends `${infer Base}_${PluralSuffix}` ? Base : K;
+type Leaves<T, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? WithoutPlural<`${Prefix}${K}`> : Leaves<T[K], `${Prefix}${K}.`>;
+}[keyof T & string];
+
+/** A key of the English catalogue (the reference every other catalogue must match); plural keys by their base. */
+export type MessageKey = Leaves<typeof en>;
+export type MessageValues = Readonly<Record<string, string | number>>;
+
+/** Text to show, not yet in a language: a catalogue key and the values of its placeholders. */
+export interface Msg {
+  readonly key: MessageKey;
+  readonly values?: MessageValues;
+}
+
+/** A message with its values. */
+export function msg(key: MessageKey, values?: MessageValues): Msg {
+  return values === undefined ? { key } : { key, values };
+}
+
+/** Translates a key or a message in one language; `count` among the values picks the plural form. */
+export type Translate = (text: MessageKey | Msg, values?: MessageValues) => string;
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
+/**
+ * Translates a catalogue entry that holds markup (its key ends in `Html`, such as a sentence with a link in it) for
+ * output with `<%-`: the entry is ours, and every value put into it is escaped first.
+ */
+export function translateHtml(t: Translate, key: MessageKey, values: MessageValues = {}): string {
+  const escaped = Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, typeof value === 'string' ? value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : value]),
+  );
+  return t(key, escaped);
+}
+
+/** Shown for a key no catalogue has, so a missing translation is visible and the tests can find it. */
+export const MISSING_KEY_MARK = '⟦missing:';
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  resources: { en: { translation: en }, uk: { translation: uk } },
+  lng: 'en',
+  supportedLngs: [...LANGUAGES],
+  fallbackLng: 'en',
+  initAsync: false,
+  // EJS escapes on output (<%= %>); escaping here as well would show &amp; on the page.
+  interpolation: { escapeValue: false },
+  returnNull: false,
+  returnEmptyString: false,
+  parseMissingKeyHandler: (key: string) => `${MISSING_KEY_MARK}${key}⟧`,
+  // Catalogue keys are plain dotted paths; a colon in a message is never a namespace.
+  nsSeparator: false,
+});
+
+const translators = new Map<Language, Translate>();
+
+/** The translator of one language (made once per language). */
+export function translatorFor(language: Language): Translate {
+  let translate = translators.get(language);
+  if (!translate) {
+    const fixed = i18n.getFixedT(language);
+    translate = (text, values) => {
+      const key = typeof text === 'string' ? text : text.key;
+      const all = typeof text === 'string' ? values : { ...text.values, ...values };
+      return fixed(key, all as TOptions) as string;
+    };
+    translators.set(language, translate);
+  }
+  return translate;
+}
+
+/**
+ * The language of a request: the signed-in person's setting, else the one chosen on the login page for this
+ * session, else the best match of the browser's Accept-Language, else the instance default.
+ */
+export function chooseLanguage(options: {
+  userLanguage: string | null | undefined;
+  sessionLanguage: string | undefined;
+  acceptLanguageHeader: string | undefined;
+  accepted: () => string | false;
+  defaultLanguage: Language;
+}): Language {
+  if (isLanguage(options.userLanguage)) return options.userLanguage;
+  if (isLanguage(options.sessionLanguage)) return options.sessionLanguage;
+  if (options.acceptLanguageHeader) {
+    const best = options.accepted();
+    if (isLanguage(best)) return best;
+  }
+  return options.defaultLanguage;
+}
+
+/** Everything a page needs to speak and write numbers in one language. */
+export interface LanguageContext {
+  readonly language: Language;
+  /** The Intl locale of numbers, amounts and dates. */
+  readonly locale: string;
+  readonly t: Translate;
+  /** Translates an `...Html` entry for `<%-` output, escaping the values (see translateHtml). */
+  readonly tHtml: (key: MessageKey, values?: MessageValues) => string;
+  readonly money: MoneyFormatter;
+  readonly days: DayFormatter;
+  /** How the locale writes a decimal point, which amount fields accept and show. */
+  readonly decimal: DecimalSeparator;
+  /** Cents as plain digits with the locale's separators, no currency ("1,234.50" or "1 234,50"). */
+  readonly formatPlain: (cents: number) => string;
+  /** A whole number with the locale's grouping ("1,234" or "1 234"). */
+  readonly formatNumber: (n: number) => string;
+}
+
+/** One context per language for an instance's LOCALE and CURRENCY, built once. */
+export function createLanguageContexts(instance: { locale: string; currency: string }): Readonly<Record<Language, LanguageContext>> {
+  const make = (language: Language): LanguageContext => {
+    const locale = localeFor(language, instance.locale);
+    const numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    const money = createMoneyFormatter(locale, instance.currency);
+    const t = translatorFor(language);
+    return Object.freeze({
+      language,
+      locale,
+      t,
+      tHtml: (key: MessageKey, values?: MessageValues) => translateHtml(t, key, values),
+      money,
+      formatPlain: (cents: number) => money.formatCentsPlain(cents),
+      days: createDayFormatter(locale),
+      decimal: decimalSeparatorOf(locale),
+      formatNumber: (n: number) => numbers.format(n),
+    });
+  };
+  return Object.freeze({ en: make('en'), uk: make('uk') });
+}
