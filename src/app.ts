@@ -27,9 +27,10 @@ import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createAuthenticator } from './web/auth.ts';
+import { dayFieldValue } from './web/form-fields.ts';
 import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
-import { createLocalsMiddleware } from './web/middleware/locals.ts';
+import { createEarlyLanguageMiddleware, createLocalsMiddleware } from './web/middleware/locals.ts';
 import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
 import { createDashboardPage } from './web/pages/dashboard-page.ts';
@@ -127,9 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.flash = undefined;
   app.locals.csrfToken = undefined;
   app.locals.currentPath = '';
-  // Pages rendered before the locals middleware runs (none today) would still speak the default language.
-  const fallback = languages[config.defaultLanguage];
-  Object.assign(app.locals, { lang: fallback.language, t: fallback.t, tHtml: fallback.tHtml, money: fallback.money, days: fallback.days });
+  app.locals.dayFieldValue = dayFieldValue;
 
   app.use(
     helmet({
@@ -153,6 +152,8 @@ export function createApp(deps: AppDeps): Express {
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+
+  app.use(createEarlyLanguageMiddleware({ languages, defaultLanguage: config.defaultLanguage }));
 
   // Mounted only where files live, so page requests never pay for a filesystem stat.
   const staticOptions = { index: false, maxAge: config.isProduction ? '1d' : 0 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../domain/calendar.ts';
 import { msg, type MessageKey, type MessageValues, type Msg } from './i18n.ts';
 
 /** Field messages keyed by field name, translated by the page that shows them; empty when the form is valid. */
@@ -49,9 +50,26 @@ export function textField(body: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+// Characters HTML forbids in a document (controls other than whitespace, noncharacters): a page that shows them
+// back is invalid, and some browsers would not show the field at all.
+const FORBIDDEN_IN_HTML = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]/g;
+
+/** Text as a page may show it back in a field: as typed, less the characters HTML cannot hold. */
+export function displayable(text: string): string {
+  return text.replace(FORBIDDEN_IN_HTML, '');
+}
+
 /** What a form shows back: each named field as the person typed it ('' for missing or repeated fields). */
 export function typedValues<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
-  return Object.fromEntries(names.map((name) => [name, textField(body, name) ?? ''])) as Record<K, string>;
+  return Object.fromEntries(names.map((name) => [name, displayable(textField(body, name) ?? '')])) as Record<K, string>;
+}
+
+/**
+ * A date field's value shown back: the typed day when it is a real one, else empty, because a date input holds
+ * only real days (its message says what was wrong with the text).
+ */
+export function dayFieldValue(text: string): string {
+  return isCalendarDate(text) ? text : '';
 }
 
 /** Only local paths may be redirect targets, so a crafted link cannot send a user to another site. */

@@ -52,7 +52,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await preview.waitFor();
 
     assert.equal(await preview.getByText('Error').count(), 1);
-    await assert.doesNotReject(preview.getByText(/the date "31\/06\/2026" is not a real day/).waitFor());
+    await assert.doesNotReject(preview.getByText(/the date “31\/06\/2026” is not a real day/).waitFor());
     await assert.doesNotReject(preview.getByRole('cell', { name: '$1,250.00' }).waitFor());
     await assertAccessible(page, 'mapping page');
     await screenshot(page, 'import-3-mapping-fixed');

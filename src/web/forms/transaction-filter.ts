@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isCalendarDate } from '../../domain/calendar.ts';
 import { formatCursor, type PageCursor, type TransactionFilter } from '../../domain/transactions.ts';
-import { idText, type FieldErrors } from '../form-fields.ts';
+import { displayable, idText, type FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 
 /** Longest text search accepted; longer input is cut, so a pasted paragraph still searches. */
@@ -17,7 +17,7 @@ export interface TransactionFilterValues {
 }
 
 /** A query parameter as text, trimmed; a repeated or nested parameter counts as absent. */
-const queryText = z.preprocess((value) => (typeof value === 'string' ? value.trim() : ''), z.string());
+const queryText = z.preprocess((value) => (typeof value === 'string' ? displayable(value).trim() : ''), z.string());
 const queryShape = z.object({ from: queryText, to: queryText, type: queryText, category: queryText, q: queryText });
 
 // Each part of the filter on its own: a part that does not parse is ignored with its message, never an error page.

@@ -17,6 +17,28 @@ export function pageLanguage(res: Response): LanguageContext {
 }
 
 /**
+ * The language of the browser (Accept-Language, else the default) for pages answered before the session is read,
+ * such as a 413 for an oversized body; the locals middleware refines it once the person is known.
+ */
+export function createEarlyLanguageMiddleware(options: {
+  languages: Readonly<Record<Language, LanguageContext>>;
+  defaultLanguage: Language;
+}): RequestHandler {
+  return (req, res, next) => {
+    const language = chooseLanguage({
+      userLanguage: undefined,
+      sessionLanguage: undefined,
+      acceptLanguageHeader: req.headers['accept-language'],
+      accepted: () => req.acceptsLanguages(...LANGUAGES),
+      defaultLanguage: options.defaultLanguage,
+    });
+    const context = options.languages[language];
+    Object.assign(res.locals, { i18n: context, lang: language, t: context.t, tHtml: context.tHtml, money: context.money, days: context.days });
+    next();
+  };
+}
+
+/**
  * Values every view may use: the user, the flash message, the CSRF token, and the request's language with its
  * translator (`t`) and formats (`money`, `days`, `formatNumber`).
  */

@@ -1,0 +1,354 @@
+/**
+ * Every page and every message in both languages: Ukrainian pages for a person whose browser asks for Ukrainian,
+ * English ones otherwise, the language setting on /account, the switch on the login page, and formats that follow
+ * the person. Each page is checked for missing keys, its lang attribute, English left on a Ukrainian page, and
+ * (all pages at once) by the Nu Html Checker.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LANGUAGES } from '../../src/domain/languages.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { MISSING_KEY_MARK } from '../../src/web/i18n.ts';
+import { agentFor, createTestContext, csrfFrom, TEST_PASSWORD, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { createFinishedImport } from '../helpers/attack.ts';
+import { nuCheckerErrors } from '../helpers/nu-checker.ts';
+import { englishPhrases, readableText } from '../helpers/pages.ts';
+import { listRoutes } from '../helpers/routes.ts';
+
+type Language = (typeof LANGUAGES)[number];
+const ENGLISH_PHRASES = englishPhrases();
+
+/** Every page rendered by the tests below, for the one Nu checker run at the end. */
+const rendered: { name: string; html: string }[] = [];
+/** Which GET route patterns were rendered, to prove every page was. */
+const visitedRoutes = new Set<string>();
+
+/** Checks a page is wholly in `language`, and keeps it for the Nu checker. */
+function assertSpeaks(language: Language, name: string, html: string): void {
+  assert.match(html, new RegExp(`<html lang="${language}">`), `${name}: lang attribute`);
+  assert.ok(!html.includes(MISSING_KEY_MARK), `${name}: a missing key: ${html.slice(html.indexOf(MISSING_KEY_MARK), html.indexOf(MISSING_KEY_MARK) + 80)}`);
+  if (language === 'uk') {
+    const text = readableText(html);
+    const english = ENGLISH_PHRASES.filter((phrase) => text.includes(phrase));
+    assert.deepEqual(english, [], `${name}: English sentences on a Ukrainian page`);
+  }
+  rendered.push({ name: `${language}-${name}`, html });
+}
+
+/** GETs a page, checks it speaks the language, and returns its HTML. */
+async function page(agent: Agent, language: Language, url: string, route: string, expectStatus = 200): Promise<string> {
+  const res = await agent.get(url);
+  assert.equal(res.status, expectStatus, `${url}: status`);
+  assert.equal(res.headers['content-language'], language, `${url}: Content-Language`);
+  assertSpeaks(language, url, res.text);
+  visitedRoutes.add(route);
+  return res.text;
+}
+
+/** A form post whose answer (the page, or the page it redirects to with its flash message) must speak the language. */
+async function post(agent: Agent, language: Language, formPage: string, action: string, fields: Record<string, string | string[]>, expectStatus: number) {
+  const token = await tokenFor(agent, formPage);
+  const res = await agent.post(action).type('form').send({ _csrf: token, ...fields });
+  assert.equal(res.status, expectStatus, `${action}: status`);
+  if (expectStatus === 303) {
+    const next = await agent.get(res.headers.location!);
+    assertSpeaks(language, `${action} then ${res.headers.location}`, next.text);
+    return next.text;
+  }
+  assertSpeaks(language, `${action} (${expectStatus})`, res.text);
+  return res.text;
+}
+
+/** A browser that asks for `language` (Ukrainian through Accept-Language; English by asking for nothing we speak but it). */
+function browser(ctx: TestContext, language: Language): Agent {
+  const agent = agentFor(ctx.app);
+  return language === 'uk' ? agent.set('Accept-Language', 'uk-UA,uk;q=0.9,en;q=0.5') : agent.set('Accept-Language', 'en-GB,en;q=0.8');
+}
+
+/** The expected words of a few pages, to show the check above is not only "no English". */
+const WORDS: Record<Language, { dashboard: string; balance: string; login: string; register: string; added: string; currency: RegExp }> = {
+  en: { dashboard: 'Dashboard', balance: 'Balance', login: 'Log in', register: 'Create account', added: 'Expense added.', currency: /\$1,234\.50/ },
+  uk: { dashboard: 'Огляд', balance: 'Баланс', login: 'Увійти', register: 'Зареєструватися', added: 'Витрату додано.', currency: /1\u00a0234,50\u00a0USD/ },
+};
+
+for (const language of LANGUAGES) {
+  describe(`every page in ${language === 'en' ? 'English' : 'Ukrainian'}`, () => {
+    test('signed out: login, registration, their errors, and the pages that need a login', async (t) => {
+      const ctx = createTestContext({}, { rateLimits: { loginPerIpAndEmail: { limit: 2, windowMs: 60_000 } } });
+      t.after(() => ctx.cleanup());
+      const agent = browser(ctx, language);
+      const login = await page(agent, language, '/login', '/login');
+      assert.match(login, new RegExp(`<h1>${WORDS[language].login}</h1>`));
+      await page(agent, language, '/register', '/register');
+      await post(agent, language, '/register', '/register', { email: 'not-an-email', password: 'short', confirmPassword: 'other' }, 422);
+      await post(agent, language, '/login', '/login', { email: 'nobody@example.com', password: 'wrong password' }, 401);
+      await post(agent, language, '/login', '/login', { email: 'nobody@example.com', password: 'wrong password' }, 401);
+      // The third try is over the limit: the 429 page says how long to wait, in the language.
+      await post(agent, language, '/login', '/login', { email: 'nobody@example.com', password: 'wrong password' }, 429);
+      const redirected = await agent.get('/dashboard');
+      assert.equal(redirected.status, 303);
+      await page(agent, language, '/no-such-page', '(404)', 404);
+      const forged = await agent.post('/login').type('form').send({ _csrf: 'forged', email: 'a@example.com', password: 'x' });
+      assert.equal(forged.status, 403);
+      assertSpeaks(language, 'forged form (403)', forged.text);
+      const huge = await agent.post('/login').type('form').send({ email: 'x'.repeat(20_000) });
+      assert.equal(huge.status, 413);
+      assertSpeaks(language, 'oversized form (413)', huge.text);
+    });
+
+    test('signed in: every page with data, every form error and every message after an action', async (t) => {
+      const ctx = createTestContext();
+      t.after(() => ctx.cleanup());
+      const agent = browser(ctx, language);
+      const token = csrfFrom((await agent.get('/register')).text);
+      const registered = await agent.post('/register').type('form').send({ _csrf: token, email: `${language}@example.com`, password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+      assert.equal(registered.status, 303);
+      const dashboard = await page(agent, language, '/dashboard', '/dashboard'); // with the welcome message
+      assert.match(dashboard, new RegExp(`<h1 class="page__title">${WORDS[language].dashboard}</h1>`));
+      assert.match(dashboard, new RegExp(`<dt>${WORDS[language].balance}</dt>`));
+
+      // Amounts typed the person's way.
+      const amount = language === 'uk' ? '1 234,50' : '1,234.50';
+      const added = await post(agent, language, '/transactions/new', '/transactions', { type: 'expense', amount, date: '2026-03-14', description: 'Обід / Lunch', category: '' }, 303);
+      assert.ok(added.includes(WORDS[language].added), 'the flash message after adding');
+      assert.match(added, WORDS[language].currency);
+      await post(agent, language, '/transactions/new', '/transactions', { type: 'income', amount: '3', date: '', description: '', category: '' }, 303);
+      await post(agent, language, '/transactions/new', '/transactions', { type: 'bad', amount: '1.005', date: '2026-02-30', description: '\u0007', category: 'x' }, 422);
+      await post(agent, language, '/dashboard', '/transactions', { type: 'expense', amount: '-5', date: '', description: '', category: '', from: 'dashboard' }, 422);
+
+      const id = (ctx.db.prepare('SELECT max(id) AS id FROM transactions').get() as { id: number }).id;
+      const expenseId = (ctx.db.prepare("SELECT id FROM transactions WHERE type = 'expense'").get() as { id: number }).id;
+      await page(agent, language, '/transactions', '/transactions');
+      await page(agent, language, '/transactions?from=2026-13-01&to=bad&type=x&category=abc&q=' + 'й'.repeat(120), '/transactions');
+      await page(agent, language, '/transactions?from=2026-03-01&to=2026-02-01', '/transactions');
+      await page(agent, language, '/transactions?category=999999', '/transactions');
+      await page(agent, language, '/transactions?q=nothing-matches', '/transactions');
+      await page(agent, language, '/transactions?after=2000-01-01.1', '/transactions');
+      await page(agent, language, '/transactions/new', '/transactions/new');
+      const edit = await page(agent, language, `/transactions/${expenseId}/edit`, '/transactions/:id/edit');
+      // The edit form shows the amount as this person types it, and saving it back changes nothing.
+      assert.match(edit, language === 'uk' ? /value="1234,50"/ : /value="1234.50"/);
+      await post(agent, language, `/transactions/${expenseId}/edit`, `/transactions/${expenseId}/edit`, { type: 'expense', amount: language === 'uk' ? '1234,50' : '1234.50', date: '2026-03-14', description: 'x', category: '' }, 303);
+      await post(agent, language, `/transactions/${expenseId}/edit`, `/transactions/${expenseId}/edit`, { type: 'income', amount: '', date: '', description: '', category: String((ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense'").get() as { id: number }).id) }, 422);
+      await page(agent, language, `/transactions/${id}/delete`, '/transactions/:id/delete');
+      await page(agent, language, '/transactions/999999/edit', '(404)', 404);
+
+      // Bulk actions and their messages.
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', ids: [String(id), '999999'], back: '/transactions' }, 200);
+      const housing = (ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id").get() as { id: number }).id;
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk/delete', { ids: [String(id), '999998'], back: '/transactions' }, 303);
+
+      // Dashboard periods.
+      await page(agent, language, '/dashboard?period=2026-03', '/dashboard');
+      await page(agent, language, '/dashboard?period=2026', '/dashboard');
+      await page(agent, language, '/dashboard?period=all', '/dashboard');
+
+      // Categories.
+      await page(agent, language, '/categories', '/categories');
+      await post(agent, language, '/categories', '/categories', { kind: 'expense', name: 'Pets 🐾' }, 303);
+      await post(agent, language, '/categories', '/categories', { kind: 'expense', name: 'pets  🐾' }, 422);
+      await post(agent, language, '/categories', '/categories', { kind: 'income', name: '' }, 422);
+      await post(agent, language, '/categories', '/categories', { kind: 'x', name: 'a\tb' }, 422);
+      const pets = (ctx.db.prepare("SELECT id FROM categories WHERE name = 'Pets 🐾'").get() as { id: number }).id;
+      await page(agent, language, `/categories/${pets}/edit`, '/categories/:id/edit');
+      await post(agent, language, `/categories/${pets}/edit`, `/categories/${pets}/edit`, { name: 'x'.repeat(61) }, 422);
+      await post(agent, language, `/categories/${pets}/edit`, `/categories/${pets}/edit`, { name: 'Animals' }, 303);
+      await page(agent, language, `/categories/${housing}/delete`, '/categories/:id/delete');
+      await post(agent, language, `/categories/${housing}/delete`, `/categories/${housing}/delete`, {}, 303);
+      await page(agent, language, `/categories/${pets}/delete`, '/categories/:id/delete');
+
+      // Import: upload, the mapping page with a refused row, the finished page with its errors.
+      await page(agent, language, '/import', '/import');
+      const noFile = await agent.post('/import').field('_csrf', await tokenFor(agent, '/import'));
+      assert.equal(noFile.status, 422);
+      assertSpeaks(language, 'upload without a file', noFile.text);
+      const csv = 'date,type,category,amount,description\n2026-01-02,expense,Food,12.50,Bread\n2026-02-30,sometimes,,1.005,Bad\n';
+      const uploaded = await agent.post('/import').field('_csrf', await tokenFor(agent, '/import')).attach('file', Buffer.from(csv), { filename: 'bank.csv', contentType: 'text/csv' });
+      const uploadId = /^\/import\/([^/]+)$/.exec(uploaded.headers.location ?? '')![1]!;
+      const mapping = await page(agent, language, `/import/${uploadId}`, '/import/:uploadId');
+      assert.ok(mapping.includes('2026-02-30'), 'the refused row is previewed');
+      await page(agent, language, `/import/${uploadId}?delimiter=comma&header=1&date=&amount=3&type=3&dateFormat=YYYY-MM-DD&decimal=dot&unknownCategories=create`, '/import/:uploadId', 200);
+      const broken = await agent.post('/import').field('_csrf', await tokenFor(agent, '/import')).attach('file', Buffer.from('a,"b\n'), { filename: 'broken.csv', contentType: 'text/csv' });
+      await page(agent, language, broken.headers.location!, '/import/:uploadId', 422);
+      const finished = await createFinishedImportOf(ctx, agent, uploadId);
+      assertSpeaks(language, 'finished import', finished);
+      visitedRoutes.add('/import/:uploadId/progress');
+      const exported = await createFinishedImport(ctx, agent);
+      await page(agent, language, `/import/${exported}/progress`, '/import/:uploadId/progress');
+      await page(agent, language, '/import/no-such-upload/progress', '(404)', 404);
+      const runAgain = await agent.post(`/import/${exported}/run-again`).type('form').send({ _csrf: await tokenFor(agent, `/import/${exported}/progress`) });
+      assert.equal(runAgain.status, 303);
+
+      // Export: the file name's word is in the language.
+      const download = await agent.get('/transactions/export.csv');
+      assert.equal(download.status, 200);
+      const name = language === 'uk' ? "filename*=UTF-8''ledgerly-%D0%BE%D0%BF%D0%B5%D1%80%D0%B0%D1%86%D1%96%D1%97-" : 'filename=ledgerly-transactions-';
+      assert.ok(download.headers['content-disposition']!.includes(name), download.headers['content-disposition']);
+      visitedRoutes.add('/transactions/export.csv');
+
+      // Account: every form's errors and messages.
+      await page(agent, language, '/account', '/account');
+      await post(agent, language, '/account', '/account/password', { currentPassword: 'wrong', newPassword: 'password1', confirmPassword: 'x' }, 422);
+      await post(agent, language, '/account', '/account/language', { language: 'xx' }, 422);
+      await post(agent, language, '/account', '/account/delete', { password: 'wrong' }, 422);
+      await post(agent, language, '/account', '/account/sessions/logout-others', {}, 303);
+      await post(agent, language, '/account', '/account/password', { currentPassword: TEST_PASSWORD, newPassword: 'a much longer passphrase', confirmPassword: 'a much longer passphrase' }, 303);
+      const goodbye = await post(agent, language, '/account', '/account/delete', { password: 'a much longer passphrase' }, 303);
+      assert.match(goodbye, /role="status"/);
+    });
+  });
+}
+
+/** Confirms the previewed mapping of an upload, runs the job and returns the result page. */
+async function createFinishedImportOf(ctx: TestContext, agent: Agent, uploadId: string): Promise<string> {
+  const mapping = await agent.get(`/import/${uploadId}`);
+  const form = mapping.text.slice(mapping.text.indexOf(`method="post" action="/import/${uploadId}"`));
+  const fields = Object.fromEntries([...form.slice(0, form.indexOf('</form>')).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+  const posted = await agent.post(`/import/${uploadId}`).type('form').send(fields);
+  assert.equal(posted.status, 303);
+  await ctx.jobs.runDue();
+  const result = await agent.get(`/import/${uploadId}/progress`);
+  assert.equal(result.status, 200);
+  return result.text;
+}
+
+describe('choosing the language', () => {
+  test("a browser that asks for Ukrainian gets Ukrainian pages, and a sign-up there makes a Ukrainian account with Ukrainian starter categories", async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = agentFor(ctx.app).set('Accept-Language', 'uk');
+    const token = csrfFrom((await agent.get('/register')).text);
+    await agent.post('/register').type('form').send({ _csrf: token, email: 'olena@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD }).expect(303);
+    assert.equal((ctx.db.prepare("SELECT language FROM users WHERE email = 'olena@example.com'").get() as { language: string }).language, 'uk');
+    const names = (ctx.db.prepare('SELECT kind, name FROM categories').all() as { kind: string; name: string }[]).map((c) => `${c.kind}:${c.name}`);
+    assert.deepEqual(names.sort(), [
+      'expense:Житло', 'expense:Здоров’я', 'expense:Інше', 'expense:Кафе та ресторани', 'expense:Комунальні послуги',
+      'expense:Продукти', 'expense:Розваги', 'expense:Транспорт', 'income:Зарплата', 'income:Інші доходи',
+    ].sort());
+    // Her setting, not the browser, decides from now on.
+    const fromEnglishBrowser = await agent.set('Accept-Language', 'en').get('/dashboard');
+    assert.match(fromEnglishBrowser.text, /<html lang="uk">/);
+  });
+
+  test('the login page switches language with a plain form, and the choice lasts through signing in', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const owner = agentFor(ctx.app);
+    const ownerToken = await tokenFor(owner, '/register');
+    await owner.post('/register').type('form').send({ _csrf: ownerToken, email: 'ann@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD }).expect(303);
+    ctx.db.prepare('UPDATE users SET language = NULL').run(); // an account from before languages: follows the browser
+
+    const agent = agentFor(ctx.app).set('Accept-Language', 'en-US');
+    const login = await agent.get('/login');
+    assert.match(login.text, /<html lang="en">/);
+    assert.match(login.text, /<button type="submit" class="button button--small button--quiet" lang="uk">Українська<\/button>/);
+    const switched = await agent.post('/language').type('form').send({ _csrf: csrfFrom(login.text), language: 'uk', back: '/login' });
+    assert.equal(switched.status, 303);
+    assert.equal(switched.headers.location, '/login');
+    const ukrainianLogin = await agent.get('/login');
+    assert.match(ukrainianLogin.text, /<html lang="uk">/);
+    assert.match(ukrainianLogin.text, /lang="en">English<\/button>/);
+    await agent.post('/login').type('form').send({ _csrf: csrfFrom(ukrainianLogin.text), email: 'ann@example.com', password: TEST_PASSWORD }).expect(303);
+    assert.match((await agent.get('/dashboard')).text, /<html lang="uk">/);
+
+    // A crafted switch: an unknown language is a 400 that changes nothing; a foreign return address goes to /login.
+    const bad = await agentFor(ctx.app).post('/language').type('form').send({ _csrf: csrfFrom(ukrainianLogin.text), language: 'de' });
+    assert.equal(bad.status, 403, 'another browser has no token of this session');
+    const fresh = agentFor(ctx.app);
+    const freshToken = csrfFrom((await fresh.get('/login')).text);
+    const unknown = await fresh.post('/language').type('form').send({ _csrf: freshToken, language: 'de', back: '/login' });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.text, /Choose one of the languages offered\./);
+    const away = await fresh.post('/language').type('form').send({ _csrf: freshToken, language: 'uk', back: 'https://evil.example/' });
+    assert.equal(away.headers.location, '/login');
+  });
+
+  test('the account page changes the language of every page, and its amounts and dates', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = agentFor(ctx.app);
+    const agentToken = await tokenFor(agent, '/register');
+    await agent.post('/register').type('form').send({ _csrf: agentToken, email: 'ann@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD }).expect(303);
+    const addToken = await tokenFor(agent, '/transactions/new');
+    await agent.post('/transactions').type('form').send({ _csrf: addToken, type: 'expense', amount: '1,234.56', date: '2026-03-14', description: '', category: '' }).expect(303);
+    const english = await agent.get('/transactions');
+    assert.match(english.text, /<time datetime="2026-03-14">Mar 14, 2026<\/time>/);
+    assert.match(english.text, /−\$1,234\.56/);
+    const account = await agent.get('/account');
+    assert.match(account.text, /<option value="en" lang="en" selected>English<\/option>/);
+    await agent.post('/account/language').type('form').send({ _csrf: csrfFrom(account.text), language: 'uk' }).expect(303);
+    const saved = await agent.get('/account');
+    assert.match(saved.text, /<html lang="uk">/);
+    assert.match(saved.text, /Мову збережено\./);
+    assert.match(saved.text, /<option value="uk" lang="uk" selected>Українська<\/option>/);
+    const ukrainian = await agent.get('/transactions');
+    assert.match(ukrainian.text, /<time datetime="2026-03-14">14 бер\. 2026 р\.<\/time>/);
+    assert.match(ukrainian.text, /−1\u00a0234,56\u00a0USD/);
+    assert.match(ukrainian.text, /Усього 1 операція\./);
+
+    // A bad choice says so beside the field and changes nothing.
+    const before = ctx.db.prepare('SELECT language FROM users').get();
+    const refused = await agent.post('/account/language').type('form').send({ _csrf: csrfFrom(saved.text), language: ['en', 'uk'] });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /<p class="field__error" id="language-error">/);
+    assert.deepEqual(ctx.db.prepare('SELECT language FROM users').get(), before);
+  });
+
+  test('DEFAULT_LANGUAGE speaks to browsers that ask for nothing Ledgerly speaks', async (t) => {
+    const ctx = createTestContext({ DEFAULT_LANGUAGE: 'uk' });
+    t.after(() => ctx.cleanup());
+    assert.match((await agentFor(ctx.app).get('/login')).text, /<html lang="uk">/);
+    assert.match((await agentFor(ctx.app).set('Accept-Language', 'de-DE,fr;q=0.5').get('/login')).text, /<html lang="uk">/);
+    assert.match((await agentFor(ctx.app).set('Accept-Language', 'de-DE,en;q=0.5').get('/login')).text, /<html lang="en">/);
+    assert.throws(() => createTestContext({ DEFAULT_LANGUAGE: 'de' }), /DEFAULT_LANGUAGE: must be one of: en, uk/);
+  });
+
+  test('migration 6 adds the language to a database made by the previous schema, and its people follow their browser', () => {
+    const ctx = createTestContext();
+    const dir = ctx.dir;
+    const file = `${dir}/previous.sqlite`;
+    const db = openDatabase(file);
+    try {
+      migrate(db, migrations.filter((m) => m.version <= 5));
+      db.prepare("INSERT INTO users (email, password_hash) VALUES ('old@example.com', 'x')").run();
+      const categoriesBefore = db.prepare('SELECT name FROM categories ORDER BY id').all();
+      migrate(db);
+      assert.equal(db.pragma('user_version', { simple: true }), 6);
+      assert.deepEqual(db.prepare('SELECT email, language FROM users').all(), [{ email: 'old@example.com', language: null }]);
+      assert.deepEqual(db.prepare('SELECT name FROM categories ORDER BY id').all(), categoriesBefore);
+    } finally {
+      db.close();
+      void ctx.cleanup();
+    }
+  });
+});
+
+describe('the route list', () => {
+  test('every page (GET route) was rendered in both languages above', () => {
+    const probe = createTestContext();
+    try {
+      const pages = listRoutes(probe.app)
+        .filter((r) => r.method === 'GET')
+        .map((r) => r.path)
+        .filter((p) => p !== '/healthz' && p !== '/');
+      assert.deepEqual(pages.filter((p) => !visitedRoutes.has(p)), []);
+    } finally {
+      void probe.cleanup();
+    }
+  });
+});
+
+describe('the HTML', () => {
+  test('every page rendered above, in both languages, passes the Nu Html Checker', async () => {
+    assert.ok(rendered.length > 100, `only ${rendered.length} pages were rendered`);
+    // One Java process checks them all.
+    assert.deepEqual(await nuCheckerErrors(rendered), []);
+  });
+});
