@@ -66,9 +66,11 @@ export function translateHtml(t: Translate, key: MessageKey, values: MessageValu
 /** Shown for a key no catalogue has, so a missing translation is visible and the tests can find it. */
 export const MISSING_KEY_MARK = '⟦missing:';
 
+const RESOURCES: Readonly<Record<Language, { translation: unknown }>> = { en: { translation: en }, uk: { translation: uk } };
+
 const i18n = i18next.createInstance();
 void i18n.init({
-  resources: { en: { translation: en }, uk: { translation: uk } },
+  resources: RESOURCES as Record<Language, { translation: typeof en }>,
   lng: 'en',
   supportedLngs: [...LANGUAGES],
   fallbackLng: 'en',
@@ -156,5 +158,5 @@ export function createLanguageContexts(instance: { locale: string; currency: str
       formatNumber: (n: number) => numbers.format(n),
     });
   };
-  return Object.freeze({ en: make('en'), uk: make('uk') });
+  return Object.freeze(Object.fromEntries(LANGUAGES.map((language) => [language, make(language)])) as Record<Language, LanguageContext>);
 }

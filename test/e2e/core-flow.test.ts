@@ -178,4 +178,68 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.deepEqual(dialogs, []);
     await page.close();
   });
+
+  test('a Ukrainian household: signs up from a Ukrainian browser, adds 12,50, reads every page in Ukrainian, then switches to English', async () => {
+    const context = await web.browser.newContext({ locale: 'uk-UA', viewport: { width: 375, height: 812 } });
+    const page = await context.newPage();
+    const overflow = () =>
+      page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelectorAll: (s: string) => Iterable<{ scrollWidth: number; clientWidth: number; textContent: string }> } }).document;
+        // Sideways scrolling of the page, and any label, button or heading whose text is wider than its box.
+        const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th')]
+          .filter((el) => el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
+          .map((el) => el.textContent.trim());
+        return { page: doc.documentElement.scrollWidth - doc.documentElement.clientWidth, clipped };
+      });
+
+    await page.goto(`${web.baseUrl}/register`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'uk');
+    await page.getByRole('heading', { name: 'Реєстрація' }).waitFor();
+    await page.getByLabel('Електронна пошта').fill('olena@example.com');
+    await page.getByLabel('Пароль', { exact: true }).fill('довга парольна фраза');
+    await page.getByLabel('Повторіть пароль').fill('довга парольна фраза');
+    await page.getByRole('button', { name: 'Зареєструватися' }).click();
+    await page.getByRole('heading', { name: 'Огляд' }).waitFor();
+    await page.getByText('Вітаємо! Ваш обліковий запис готовий.').waitFor();
+
+    await page.getByLabel('Сума').fill('12,50');
+    await page.getByLabel('Категорія').selectOption({ label: 'Продукти' });
+    await page.getByLabel(/^Опис/).fill('Хліб і молоко');
+    await page.getByRole('button', { name: 'Додати операцію' }).click();
+    await page.getByText('Витрату додано.').waitFor();
+    assert.equal((await page.locator('dt:text-is("Витрати") + dd').innerText()).trim(), '12,50\u00a0USD');
+    const stored = web.ctx.db.prepare("SELECT amount_cents AS cents FROM transactions t JOIN users u ON u.id = t.user_id WHERE u.email = 'olena@example.com'").get();
+    assert.deepEqual(stored, { cents: 1250 });
+
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${web.baseUrl}/dashboard`);
+      assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian dashboard at ${width} px`);
+      await screenshot(page, `dashboard-uk-${width}`);
+    }
+    await page.setViewportSize({ width: 375, height: 812 });
+    for (const [path, heading] of [['/dashboard', 'Огляд'], ['/transactions', 'Операції'], ['/transactions/new', 'Нова операція'], ['/categories', 'Категорії'], ['/import', 'Імпорт операцій'], ['/account', 'Профіль']]) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      const violations = await runAxe(page);
+      assert.equal(violations.length, 0, `axe on the Ukrainian ${path}:\n${describeViolations(violations)}`);
+      assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian ${path} at 375 px`);
+    }
+
+    await page.getByLabel('Мова сторінок').selectOption({ label: 'English' });
+    await page.getByRole('button', { name: 'Зберегти мову' }).click();
+    await page.getByText('Language saved.').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${web.baseUrl}/dashboard`);
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      assert.equal((await page.locator('dt:text-is("Expenses") + dd').innerText()).trim(), '$12.50');
+      assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `English dashboard at ${width} px`);
+      await screenshot(page, `dashboard-en-${width}`);
+    }
+    const violations = await runAxe(page);
+    assert.equal(violations.length, 0, describeViolations(violations));
+    await context.close();
+  });
 });
