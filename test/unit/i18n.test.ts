@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { createDayFormatter } from '../../src/domain/calendar.ts';
+import { LANGUAGES } from '../../src/domain/languages.ts';
+import { centsToInputText, decimalSeparatorOf, formAmountOptions, MAX_AMOUNT_CENTS, parseAmount } from '../../src/domain/money.ts';
+import { chooseLanguage, localeFor, referenceTranslate, translateHtml, translatorFor } from '../../src/web/i18n.ts';
+import { catalogue } from '../helpers/pages.ts';
+import { english, ukrainian } from '../helpers/i18n.ts';
+
+describe('plurals', () => {
+  test('Ukrainian has one, few and many: 1, 2, 5, 11, 21 and 22 operations', () => {
+    const t = translatorFor('uk');
+    const forms = [1, 2, 5, 11, 21, 22].map((count) => t('common.transactionCount', { count }));
+    assert.deepEqual(forms, ['1 операція', '2 операції', '5 операцій', '11 операцій', '21 операція', '22 операції']);
+    assert.equal(t('import.result.rows', { count: 1234 }), '1\u00a0234 рядків', 'counts are grouped the Ukrainian way');
+  });
+
+  test('English has one and other', () => {
+    const t = translatorFor('en');
+    assert.deepEqual([0, 1, 2, 1234].map((count) => t('common.transactionCount', { count })), ['0 transactions', '1 transaction', '2 transactions', '1,234 transactions']);
+  });
+
+  test("the translator renders every entry of every catalogue exactly as i18next's own t does", () => {
+    for (const language of LANGUAGES) {
+      const keys = new Set(Object.keys(catalogue(language)).map((key) => key.replace(/_(zero|one|two|few|many|other)$/, '')));
+      for (const key of keys) {
+        const values = { name: 'Їжа & <b>', n: 3, have: 2, need: 4, page: 'P', app: 'Ledgerly', max: 200, min: 8, size: '1 MB', detail: 'd', email: 'a@b.c' };
+        for (const count of [undefined, 0, 1, 2, 5, 11, 21, 22, 1234]) {
+          const all = count === undefined ? values : { ...values, count };
+          assert.equal(translatorFor(language)(key as never, all), referenceTranslate(language, key, all), `${language} ${key} ${count}`);
+        }
+        if (!keys.has(`${key}_one`)) assert.equal(translatorFor(language)(key as never), referenceTranslate(language, key), `${language} ${key}`);
+      }
+    }
+  });
+
+  test('a message built in a route reads in the language of the page that shows it', () => {
+    const message = { key: 'categories.flash.deleted' as const, values: { name: 'Pets', count: 3 } };
+    assert.equal(english.t(message), 'Category “Pets” deleted; 3 transactions are now uncategorised.');
+    assert.equal(ukrainian.t(message), 'Категорію «Pets» видалено; 3 операції тепер без категорії.');
+  });
+
+  test('an entry with markup escapes the values put into it', () => {
+    const html = translateHtml(english.t, 'import.result.importedHtml', { count: 2, rows: '<script>x</script>' });
+    assert.equal(html, '<strong>2</strong> transactions were imported from &lt;script&gt;x&lt;/script&gt;.');
+  });
+});
+
+describe('amounts in the person\'s locale', () => {
+  const uk = formAmountOptions('uk-UA');
+  const en = formAmountOptions('en-US');
+
+  test('12,50 and 1 234,56 are exact cents in Ukrainian, with any space Intl or a keyboard writes', () => {
+    assert.equal(decimalSeparatorOf('uk-UA'), 'comma');
+    assert.equal(decimalSeparatorOf('en-US'), 'dot');
+    for (const [text, cents] of [['12,50', 1250], ['1 234,56', 123456], ['1\u00a0234,56', 123456], ['1\u202f234,56', 123456], [',75', 75], ['0,01', 1], ['999 999 999,99', 99_999_999_999]] as const) {
+      assert.deepEqual(parseAmount(text, uk), { ok: true, cents, negative: false }, text);
+    }
+  });
+
+  test('bad amounts are refused in Ukrainian for the same reasons as in English', () => {
+    const pairs: [string, string][] = [['', ''], ['-5', '-5'], ['1e3', '1e3'], ['0', '0'], ['12,345', '12.345'], ['12,', '12.'], ['1 000 000 000,01', '1,000,000,000.01'], ['abc', 'abc'], ['12.50', '12,50'], ['1 2,00', '1,2.00']];
+    for (const [ukText, enText] of pairs) {
+      const a = parseAmount(ukText, uk);
+      const b = parseAmount(enText, en);
+      assert.equal(a.ok, false, ukText);
+      assert.deepEqual(a, b, `${ukText} / ${enText}`);
+    }
+  });
+
+  test('formatting round trips: what a page writes, and what the edit form shows, read back to the same cents', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {
+        for (const language of [english, ukrainian]) {
+          const options = formAmountOptions(language.locale);
+          assert.deepEqual(parseAmount(language.formatPlain(cents), options), { ok: true, cents, negative: false });
+          assert.deepEqual(parseAmount(centsToInputText(cents, language.decimal), options), { ok: true, cents, negative: false });
+        }
+      }),
+      { numRuns: 300 },
+    );
+    assert.equal(ukrainian.money.formatCents(123456), '1\u00a0234,56\u00a0USD');
+    assert.equal(english.money.formatCents(-123456), '-$1,234.56');
+  });
+
+  test('days and months are written in the language, never shifted by a time zone', () => {
+    const days = createDayFormatter('uk-UA');
+    assert.equal(days.formatDay('2026-03-14'), '14 бер. 2026 р.');
+    assert.equal(days.formatMonth('2026-03'), 'Березень 2026 р.');
+    assert.equal(createDayFormatter('en-US').formatDay('2024-02-29'), 'Feb 29, 2024');
+    assert.equal(createDayFormatter('en-GB').formatDay('2026-01-01'), '1 Jan 2026');
+  });
+});
+
+describe('choosing the language', () => {
+  const base = { userLanguage: undefined, sessionLanguage: undefined, acceptLanguageHeader: undefined, accepted: () => false as const, defaultLanguage: 'en' as const };
+
+  test("the person's setting first, then the session's choice, then the browser, then the default", () => {
+    assert.equal(chooseLanguage({ ...base, userLanguage: 'uk', sessionLanguage: 'en', acceptLanguageHeader: 'en', accepted: () => 'en' }), 'uk');
+    assert.equal(chooseLanguage({ ...base, sessionLanguage: 'uk', acceptLanguageHeader: 'en', accepted: () => 'en' }), 'uk');
+    assert.equal(chooseLanguage({ ...base, acceptLanguageHeader: 'uk-UA', accepted: () => 'uk' }), 'uk');
+    assert.equal(chooseLanguage({ ...base, acceptLanguageHeader: 'de', accepted: () => false }), 'en');
+    assert.equal(chooseLanguage({ ...base, defaultLanguage: 'uk' }), 'uk');
+    assert.equal(chooseLanguage({ ...base, userLanguage: 'xx', defaultLanguage: 'uk' }), 'uk', 'an unknown stored value is ignored');
+  });
+
+  test('LOCALE picks the variant of its own language only', () => {
+    assert.equal(localeFor('en', 'en-GB'), 'en-GB');
+    assert.equal(localeFor('uk', 'en-GB'), 'uk-UA');
+    assert.equal(localeFor('en', 'de-DE'), 'en-US');
+    assert.equal(localeFor('uk', 'uk-UA'), 'uk-UA');
+  });
+});
