@@ -93,11 +93,19 @@ export interface ImportResult {
  */
 export type CsvField = string | Buffer;
 
-const TYPE_WORDS: Record<string, TransactionType> = {
+// Bank files name the type in the bank's language: English, and Ukrainian for the households Ledgerly also speaks to.
+const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
   income: 'income',
   credit: 'income',
+  'дохід': 'income',
+  'доходи': 'income',
+  'надходження': 'income',
+  'зарахування': 'income',
   expense: 'expense',
   debit: 'expense',
+  'витрата': 'expense',
+  'витрати': 'expense',
+  'списання': 'expense',
 };
 
 const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy' | 'mdy' }> = {
@@ -197,11 +205,11 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
 type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn';
 
 const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
-  { key: 'dateColumn', pattern: /date|datum|day|fecha/i },
-  { key: 'amountColumn', pattern: /amount|betrag|value|sum|montant|importe/i },
-  { key: 'typeColumn', pattern: /^\s*(type|kind)\s*$/i },
-  { key: 'categoryColumn', pattern: /categor|kategorie/i },
-  { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat/i },
+  { key: 'dateColumn', pattern: /date|datum|day|fecha|дата/i },
+  { key: 'amountColumn', pattern: /amount|betrag|value|sum|montant|importe|сума/i },
+  { key: 'typeColumn', pattern: /^\s*(type|kind|тип)\s*$/i },
+  { key: 'categoryColumn', pattern: /categor|kategorie|категор/i },
+  { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat|опис|призначення|деталі/i },
 ];
 
 /** A first guess at which column is which, from header names (or the export's order when there is no header). */

@@ -186,4 +186,21 @@ describe('guessing the file layout', () => {
       descriptionColumn: 4,
     });
   });
+
+  test('a Ukrainian bank file is guessed from its headers and its type words are read', () => {
+    assert.deepEqual(guessColumns(['Дата операції', 'Призначення платежу', 'Категорія', 'Сума', 'Тип']), {
+      dateColumn: 0,
+      descriptionColumn: 1,
+      categoryColumn: 2,
+      amountColumn: 3,
+      typeColumn: 4,
+    });
+    const mapping = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
+    const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));
+    const spent = checkCsvRecord(cells('2026-01-02', 'Витрата', '', '12,50', 'Хліб'), 2, mapping);
+    const earned = checkCsvRecord(cells('2026-01-03', 'надходження', '', '1 000,00', 'Зарплата'), 3, mapping);
+    assert.ok(spent.ok && earned.ok);
+    assert.deepEqual([spent.row.type, spent.row.amountCents], ['expense', 1250]);
+    assert.deepEqual([earned.row.type, earned.row.amountCents], ['income', 100000]);
+  });
 });
