@@ -186,7 +186,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelectorAll: (s: string) => Iterable<{ scrollWidth: number; clientWidth: number; textContent: string }> } }).document;
         // Sideways scrolling of the page, and any label, button or heading whose text is wider than its box.
-        const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th')]
+        const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th, td, .chip')]
           .filter((el) => el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
           .map((el) => el.textContent.trim());
         return { page: doc.documentElement.scrollWidth - doc.documentElement.clientWidth, clipped };
@@ -226,7 +226,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian ${path} at 375 px`);
     }
 
-    await page.getByLabel('Мова сторінок').selectOption({ label: 'English' });
+    await page.getByLabel('Мова інтерфейсу').selectOption({ label: 'English' });
     await page.getByRole('button', { name: 'Зберегти мову' }).click();
     await page.getByText('Language saved.').waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'en');

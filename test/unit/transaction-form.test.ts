@@ -46,7 +46,7 @@ describe('the transaction form', () => {
     });
     const ukrainianWords = Object.fromEntries(Object.entries(result.errors).map(([field, m]) => [field, inUkrainian(m)]));
     assert.equal(ukrainianWords.amount, 'Залиште не більше двох знаків після коми.');
-    assert.equal(ukrainianWords.category, 'Виберіть одну зі своїх категорій або жодної.');
+    assert.equal(ukrainianWords.category, 'Виберіть одну зі своїх категорій або «Без категорії».');
     assert.deepEqual(result.values, body);
   });
 
@@ -97,7 +97,7 @@ describe('the transaction form', () => {
     assert.equal(cents('12.50'), 'Введіть суму цифрами, наприклад 12,50 або 1 234,56.');
     assert.equal(cents('0'), 'Введіть суму, більшу за нуль.');
     assert.equal(cents('12,'), 'Введіть цифри після десяткового роздільника або приберіть його.');
-    assert.equal(cents('1 000 000 000,01'), 'Введіть суму не більшу за 1\u00a0000\u00a0000\u00a0000,00.');
+    assert.equal(cents('1 000 000 000,01'), 'Введіть суму, не більшу за 1\u00a0000\u00a0000\u00a0000,00.');
     assert.equal(cents(''), 'Введіть суму.');
     // And an English page does not read a decimal comma: 12,50 is not twelve and a half there.
     const englishComma = parseTransactionForm({ ...base, amount: '12,50' }, TODAY);
