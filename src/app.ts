@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
+import { createAccountsRepo } from './db/repos/accounts.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
 import { createTransactionsRepo } from './db/repos/transactions.ts';
@@ -19,6 +20,7 @@ import { createTransactionRunner } from './db/unit-of-work.ts';
 import { dayAt } from './domain/calendar.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
+import { createUserService } from './services/users.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createCategoryService } from './services/categories.ts';
 import { createImportService } from './services/imports.ts';
@@ -27,7 +29,9 @@ import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createAuthenticator } from './web/auth.ts';
+import { ACCOUNT_KINDS } from './domain/accounts.ts';
 import { dayFieldValue } from './web/form-fields.ts';
+import { accountKindKey } from './web/messages.ts';
 import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createEarlyLanguageMiddleware, createLocalsMiddleware } from './web/middleware/locals.ts';
@@ -35,6 +39,7 @@ import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/ra
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
 import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
+import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   const users = createUsersRepo(db);
   const transactionsRepo = createTransactionsRepo(db);
   const categoriesRepo = createCategoriesRepo(db);
+  const accountsRepo = createAccountsRepo(db);
   const jobsRepo = createJobsRepo(db);
   const sessionStore = new SqliteSessionStore(db, clock);
   const inTransaction = createTransactionRunner(db);
@@ -89,17 +95,19 @@ export function createApp(deps: AppDeps): Express {
     clock,
     uploadDir: path.join(config.dataDir, 'imports'),
   });
-  const accounts = createAccountService({
+  const people = createUserService({
     users,
     categories: categoriesRepo,
+    accounts: accountsRepo,
     hasher: createPasswordHasher(config.bcryptCost),
     inTransaction,
     sessions: sessionStore,
     removeUserFiles: (userId) => imports.removeUserFiles(userId),
   });
-  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, inTransaction });
+  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
+  const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
-  const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo });
+  const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
   scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), logger });
   commonPasswords(); // built once here, not on the first registration
@@ -112,11 +120,11 @@ export function createApp(deps: AppDeps): Express {
   const limiters = createAuthRateLimiters({
     storeFor: (name) => new SqliteRateLimitStore(db, name, clock),
     audit,
-    userIdForEmail: (email) => accounts.findUserIdByEmail(email),
+    userIdForEmail: (email) => people.findUserIdByEmail(email),
     limits: deps.rateLimits,
     clock,
   });
-  const authenticator = createAuthenticator(accounts);
+  const authenticator = createAuthenticator(people);
 
   app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(appRoot, 'views'));
@@ -129,6 +137,8 @@ export function createApp(deps: AppDeps): Express {
   app.locals.csrfToken = undefined;
   app.locals.currentPath = '';
   app.locals.dayFieldValue = dayFieldValue;
+  app.locals.accountKinds = ACCOUNT_KINDS;
+  app.locals.accountKindKey = accountKindKey;
 
   app.use(
     helmet({
@@ -192,13 +202,14 @@ export function createApp(deps: AppDeps): Express {
 
   const dashboard = createDashboardPage(reports);
   app.use(createLanguageRouter());
-  app.use(createAuthRouter({ accounts, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
-  app.use(createAccountRouter({ accounts, audit, limiters, clock }));
+  app.use(createAuthRouter({ users: people, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
+  app.use(createAccountRouter({ users: people, audit, limiters, clock }));
   app.use(createDashboardRouter({ dashboard, today }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions, today }));
   app.use(createTransactionsRouter({ transactions, dashboard, today }));
   app.use(createCategoriesRouter({ categories }));
+  app.use(createAccountsRouter({ accounts: moneyAccounts, today }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

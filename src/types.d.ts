@@ -18,6 +18,8 @@ declare module 'express-session' {
     passport?: { user?: number };
     /** A message for the next page, translated there; `more` holds further sentences shown after it. */
     flash?: { kind: 'success' | 'error'; message: Msg; more?: Msg[] };
+    /** The account of the last transaction added in this session: the add form starts in it. */
+    lastAccountId?: number;
     /** The language chosen on the login or registration page before signing in. */
     language?: string;
     /** When the session was first authenticated (ms since epoch), for the absolute lifetime. */

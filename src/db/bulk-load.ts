@@ -45,6 +45,9 @@ export interface BulkLoadOptions {
 }
 
 const TOTALS_INSERT_TRIGGER = 'transactions_totals_insert';
+// Set aside with it in bulk mode: the per-account totals (added from the same deltas afterwards) and the owner check
+// (every row goes into the user's own first account, read once below).
+const ACCOUNT_TRIGGERS = ['transactions_account_totals_insert', 'transactions_account_owner_insert'];
 const ROWS_PER_STATEMENT = 100;
 
 /**
@@ -59,25 +62,29 @@ export function bulkLoadTransactions(
   totals: () => Iterable<MonthlyTotalDelta>,
   options: BulkLoadOptions,
 ): { rebuiltIndexes: number; phases: Record<string, number> } {
-  const placeholders = Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+  const placeholders = Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
   const insertMany = db.prepare(
-    `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id) VALUES ${placeholders}`,
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id) VALUES ${placeholders}`,
   );
   const insertOne = db.prepare(
-    'INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const account = db
+    .prepare<[number], { id: number }>('SELECT id FROM accounts WHERE user_id = ? ORDER BY archived, position, id LIMIT 1')
+    .get(userId);
+  if (!account) throw new Error(`user ${userId} has no account to load transactions into`);
   const writeRows = () => {
     const params: (string | number | null)[] = [];
     let buffered = 0;
     fill((type, amountCents, occurredOn, description, categoryId) => {
-      params.push(userId, type, amountCents, occurredOn, description, categoryId);
+      params.push(userId, account.id, type, amountCents, occurredOn, description, categoryId);
       if (++buffered === ROWS_PER_STATEMENT) {
         insertMany.run(params);
         params.length = 0;
         buffered = 0;
       }
     });
-    for (let at = 0; at < params.length; at += 6) insertOne.run(params.slice(at, at + 6));
+    for (let at = 0; at < params.length; at += 7) insertOne.run(params.slice(at, at + 7));
   };
 
   const phases: Record<string, number> = {};
@@ -108,7 +115,11 @@ export function bulkLoadTransactions(
           )
           .all()
       : [];
+    const accountTriggers = ACCOUNT_TRIGGERS.map(
+      (name) => db.prepare<[string], { sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?").get(name)!,
+    );
     db.exec(`DROP TRIGGER ${TOTALS_INSERT_TRIGGER}`);
+    for (const name of ACCOUNT_TRIGGERS) db.exec(`DROP TRIGGER ${name}`);
     for (const index of indexes) db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
     timed('insert', writeRows);
     timed('indexes', () => {
@@ -116,6 +127,7 @@ export function bulkLoadTransactions(
     });
     rebuiltIndexes = indexes.length;
     db.exec(trigger.sql);
+    for (const t of accountTriggers) db.exec(t.sql);
     timed('totals', () => {
       // Upsert-adds, exactly as the trigger does, so totals of rows the user already had are kept.
       const upsert = db.prepare<[number, string, string, number, number, number]>(
@@ -123,7 +135,33 @@ export function bulkLoadTransactions(
          ON CONFLICT (user_id, month, type, category_key)
          DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + excluded.tx_count`,
       );
-      for (const t of totals()) upsert.run(userId, t.month, t.type, t.categoryKey, t.cents, t.count);
+      const deltas = [...totals()];
+      for (const t of deltas) upsert.run(userId, t.month, t.type, t.categoryKey, t.cents, t.count);
+      // The same deltas, summed per month, are the account's: all of these rows are in it, none cleared yet.
+      const byMonth = new Map<string, { income: number; incomeCount: number; expense: number; expenseCount: number }>();
+      for (const t of deltas) {
+        const m = byMonth.get(t.month) ?? { income: 0, incomeCount: 0, expense: 0, expenseCount: 0 };
+        if (t.type === 'income') {
+          m.income += t.cents;
+          m.incomeCount += t.count;
+        } else {
+          m.expense += t.cents;
+          m.expenseCount += t.count;
+        }
+        byMonth.set(t.month, m);
+      }
+      const upsertAccount = db.prepare<[number, number, string, number, number, number, number, number, number]>(
+        `INSERT INTO account_monthly_totals
+           (user_id, account_id, month, net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count)
+         VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, account_id, month) DO UPDATE SET
+           net_cents = net_cents + excluded.net_cents, income_cents = income_cents + excluded.income_cents,
+           income_count = income_count + excluded.income_count, expense_cents = expense_cents + excluded.expense_cents,
+           expense_count = expense_count + excluded.expense_count, tx_count = tx_count + excluded.tx_count`,
+      );
+      for (const [month, m] of byMonth) {
+        upsertAccount.run(userId, account.id, month, m.income - m.expense, m.income, m.incomeCount, m.expense, m.expenseCount, m.incomeCount + m.expenseCount);
+      }
     });
   }).immediate();
   return { rebuiltIndexes, phases };

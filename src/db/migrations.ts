@@ -66,6 +66,203 @@ function oneCategoryNameRule(db: Db): void {
   `);
 }
 
+/** The signed effect of a transactions row (NEW or OLD) on its account's balance, in SQL. */
+const signedOn = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.type IN ('income', 'transfer_in') THEN ${row}.amount_cents ELSE -${row}.amount_cents END`;
+/** Its effect on the cleared balance: the same for cleared and reconciled rows, nothing for the rest. */
+const clearedOn = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.status = 'uncleared' THEN 0 ELSE ${signedOn(row)} END`;
+const incomeOn = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.type = 'income' THEN ${row}.amount_cents ELSE 0 END`;
+const expenseOn = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.type = 'expense' THEN ${row}.amount_cents ELSE 0 END`;
+
+/** Adds a transactions row to its account's month in account_monthly_totals (trigger body). */
+const addTo = (row: 'NEW' | 'OLD') => `
+      INSERT INTO account_monthly_totals
+        (user_id, account_id, month, net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count)
+      VALUES (${row}.user_id, ${row}.account_id, substr(${row}.occurred_on, 1, 7), ${signedOn(row)}, ${clearedOn(row)},
+              ${incomeOn(row)}, ${row}.type = 'income', ${expenseOn(row)}, ${row}.type = 'expense', 1)
+      ON CONFLICT (user_id, account_id, month) DO UPDATE SET
+        net_cents = net_cents + excluded.net_cents,
+        cleared_net_cents = cleared_net_cents + excluded.cleared_net_cents,
+        income_cents = income_cents + excluded.income_cents,
+        income_count = income_count + excluded.income_count,
+        expense_cents = expense_cents + excluded.expense_cents,
+        expense_count = expense_count + excluded.expense_count,
+        tx_count = tx_count + 1;`;
+
+/** Takes a transactions row out of its account's month, dropping the month when it holds nothing (trigger body). */
+const takeFrom = (row: 'NEW' | 'OLD') => `
+      UPDATE account_monthly_totals
+         SET net_cents = net_cents - ${signedOn(row)}, cleared_net_cents = cleared_net_cents - ${clearedOn(row)},
+             income_cents = income_cents - ${incomeOn(row)}, income_count = income_count - (${row}.type = 'income'),
+             expense_cents = expense_cents - ${expenseOn(row)}, expense_count = expense_count - (${row}.type = 'expense'),
+             tx_count = tx_count - 1
+       WHERE user_id = ${row}.user_id AND account_id = ${row}.account_id AND month = substr(${row}.occurred_on, 1, 7);
+      DELETE FROM account_monthly_totals
+       WHERE user_id = ${row}.user_id AND account_id = ${row}.account_id AND month = substr(${row}.occurred_on, 1, 7)
+         AND tx_count = 0;`;
+
+/**
+ * Step 7: accounts and transfers. Every transaction moves into one of its owner's accounts ("Main account" for
+ * each existing user, holding all their rows, so no total changes); transfers are two legs in transactions linked
+ * by a transfers row, kept out of the income and expense totals by the triggers; per-account monthly totals, kept
+ * in the same transaction as every write, give balances, cleared balances and net worth without reading rows.
+ */
+function accountsAndTransfers(db: Db): void {
+  db.exec(`
+    CREATE TABLE accounts (
+      id                    INTEGER PRIMARY KEY,
+      user_id               INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      name                  TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 60),
+      name_key              TEXT    NOT NULL,
+      kind                  TEXT    NOT NULL CHECK (kind IN ('checking', 'savings', 'cash', 'credit_card', 'loan', 'investment', 'other')),
+      opening_balance_cents INTEGER NOT NULL DEFAULT 0
+                            CHECK (typeof(opening_balance_cents) = 'integer' AND abs(opening_balance_cents) <= 100000000000),
+      opening_on            TEXT    NOT NULL CHECK (opening_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+      archived              INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+      position              INTEGER NOT NULL DEFAULT 0,
+      created_at            TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE UNIQUE INDEX accounts_unique_key ON accounts(user_id, name_key);
+    -- The accounts page's order, and the first account a row without one goes into.
+    CREATE INDEX accounts_by_user_order ON accounts(user_id, archived, position, id);
+
+    -- One row per transfer; its two legs are transactions rows (transfer_out and transfer_in) that point here.
+    CREATE TABLE transfers (
+      id         INTEGER PRIMARY KEY,
+      user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX transfers_by_user ON transfers(user_id);
+
+    -- Each existing user gets one checking account holding all their transactions; a new user gets it from the
+    -- trigger below (registration names it in the person's language).
+    INSERT INTO accounts (user_id, name, name_key, kind, opening_on)
+    SELECT id, 'Main account', 'main account', 'checking', coalesce(
+             (SELECT min(occurred_on) FROM transactions t WHERE t.user_id = users.id), substr(created_at, 1, 10))
+      FROM users;
+    CREATE TRIGGER users_default_account AFTER INSERT ON users BEGIN
+      INSERT INTO accounts (user_id, name, name_key, kind, opening_on)
+      VALUES (NEW.id, 'Main account', 'main account', 'checking', substr(NEW.created_at, 1, 10));
+    END;
+
+    DROP TRIGGER transactions_totals_insert;
+    DROP TRIGGER transactions_totals_delete;
+    DROP TRIGGER transactions_totals_update;
+
+    CREATE TABLE transactions_new (
+      id           INTEGER PRIMARY KEY,
+      user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      -- No cascade: an account holding rows cannot be deleted (deleting the user removes both in one statement).
+      account_id   INTEGER NOT NULL REFERENCES accounts(id),
+      type         TEXT    NOT NULL CHECK (type IN ('income', 'expense', 'transfer_in', 'transfer_out')),
+      amount_cents INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents BETWEEN 1 AND 100000000000),
+      occurred_on  TEXT    NOT NULL CHECK (occurred_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+      description  TEXT    NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+      category_id  INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+      transfer_id  INTEGER REFERENCES transfers(id) ON DELETE CASCADE,
+      status       TEXT    NOT NULL DEFAULT 'uncleared' CHECK (status IN ('uncleared', 'cleared', 'reconciled')),
+      created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+      -- A transfer leg has a transfer and no category; income and expense have no transfer.
+      CHECK ((transfer_id IS NULL) = (type IN ('income', 'expense'))),
+      CHECK (transfer_id IS NULL OR category_id IS NULL)
+    );
+    INSERT INTO transactions_new (id, user_id, account_id, type, amount_cents, occurred_on, description, category_id, created_at)
+    SELECT t.id, t.user_id, a.id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, t.created_at
+      FROM transactions t JOIN accounts a ON a.user_id = t.user_id;
+    DROP TABLE transactions;
+    ALTER TABLE transactions_new RENAME TO transactions;
+
+    CREATE INDEX transactions_by_user_date ON transactions(user_id, occurred_on DESC, id DESC);
+    CREATE INDEX transactions_by_category ON transactions(category_id) WHERE category_id IS NOT NULL;
+    CREATE INDEX transactions_by_user_category_date ON transactions(user_id, category_id, occurred_on DESC, id DESC);
+    CREATE INDEX transactions_by_user_type_date ON transactions(user_id, type, occurred_on DESC, id DESC);
+    -- An account's register, newest first, and its month's rows for the running balance.
+    CREATE INDEX transactions_by_account_date ON transactions(account_id, occurred_on DESC, id DESC);
+    CREATE INDEX transactions_by_transfer ON transactions(transfer_id) WHERE transfer_id IS NOT NULL;
+
+    -- Income and expense totals, as before; transfer legs never enter them.
+    CREATE TRIGGER transactions_totals_insert AFTER INSERT ON transactions WHEN NEW.type IN ('income', 'expense') BEGIN
+      INSERT INTO monthly_totals (user_id, month, type, category_key, total_cents, tx_count)
+      VALUES (NEW.user_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+      ON CONFLICT (user_id, month, type, category_key)
+      DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+    END;
+    CREATE TRIGGER transactions_totals_delete AFTER DELETE ON transactions WHEN OLD.type IN ('income', 'expense') BEGIN
+      UPDATE monthly_totals
+         SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+       WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+         AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+      DELETE FROM monthly_totals
+       WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+         AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+    END;
+    -- A row never turns from income or expense into a transfer leg or back (the services refuse it), so one
+    -- condition covers both sides.
+    CREATE TRIGGER transactions_totals_update
+    AFTER UPDATE OF user_id, type, amount_cents, occurred_on, category_id ON transactions
+    WHEN OLD.type IN ('income', 'expense') BEGIN
+      UPDATE monthly_totals
+         SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+       WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+         AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+      DELETE FROM monthly_totals
+       WHERE user_id = OLD.user_id AND month = substr(OLD.occurred_on, 1, 7)
+         AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+      INSERT INTO monthly_totals (user_id, month, type, category_key, total_cents, tx_count)
+      VALUES (NEW.user_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+      ON CONFLICT (user_id, month, type, category_key)
+      DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+    END;
+
+    -- Per account and month: the signed sum of every row (transfers included) and of the cleared ones, and the
+    -- income and expense in it, so balances, cleared balances, running balances, net worth over time and a list's
+    -- totals for one account read months, never rows.
+    CREATE TABLE account_monthly_totals (
+      user_id           INTEGER NOT NULL,
+      account_id        INTEGER NOT NULL,
+      month             TEXT    NOT NULL,
+      net_cents         INTEGER NOT NULL,
+      cleared_net_cents INTEGER NOT NULL,
+      income_cents      INTEGER NOT NULL,
+      income_count      INTEGER NOT NULL,
+      expense_cents     INTEGER NOT NULL,
+      expense_count     INTEGER NOT NULL,
+      tx_count          INTEGER NOT NULL,
+      PRIMARY KEY (user_id, account_id, month)
+    ) WITHOUT ROWID;
+    INSERT INTO account_monthly_totals
+      (user_id, account_id, month, net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count)
+    SELECT user_id, account_id, substr(occurred_on, 1, 7),
+           sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END), 0,
+           sum(CASE WHEN type = 'income' THEN amount_cents ELSE 0 END), sum(type = 'income'),
+           sum(CASE WHEN type = 'expense' THEN amount_cents ELSE 0 END), sum(type = 'expense'), count(*)
+      FROM transactions GROUP BY user_id, account_id, substr(occurred_on, 1, 7);
+
+    CREATE TRIGGER transactions_account_totals_insert AFTER INSERT ON transactions BEGIN
+      ${addTo('NEW')}
+    END;
+    CREATE TRIGGER transactions_account_totals_delete AFTER DELETE ON transactions BEGIN
+      ${takeFrom('OLD')}
+    END;
+    CREATE TRIGGER transactions_account_totals_update
+    AFTER UPDATE OF user_id, account_id, type, amount_cents, occurred_on, status ON transactions BEGIN
+      ${takeFrom('OLD')}
+      ${addTo('NEW')}
+    END;
+    -- Rows must be in an account of their owner: a second line of defence behind the services' checks.
+    CREATE TRIGGER transactions_account_owner_insert BEFORE INSERT ON transactions
+    WHEN (SELECT user_id FROM accounts WHERE id = NEW.account_id) IS NOT NEW.user_id BEGIN
+      SELECT RAISE(ABORT, 'account of another user');
+    END;
+    CREATE TRIGGER transactions_account_owner_update BEFORE UPDATE OF user_id, account_id ON transactions
+    WHEN (SELECT user_id FROM accounts WHERE id = NEW.account_id) IS NOT NEW.user_id BEGIN
+      SELECT RAISE(ABORT, 'account of another user');
+    END;
+    CREATE TRIGGER users_delete_account_totals AFTER DELETE ON users BEGIN
+      DELETE FROM account_monthly_totals WHERE user_id = OLD.id;
+    END;
+  `);
+}
+
 // Append only: a released migration is never edited, a fix is a new step.
 export const migrations: readonly Migration[] = [
   {
@@ -257,5 +454,10 @@ export const migrations: readonly Migration[] = [
       -- what every account made before languages existed keeps doing until its owner chooses.
       ALTER TABLE users ADD COLUMN language TEXT;
     `,
+  },
+  {
+    version: 7,
+    name: 'accounts, transfers, cleared and reconciled rows, per-account monthly totals',
+    up: accountsAndTransfers,
   },
 ];

@@ -2,9 +2,14 @@
 
 export type TransactionType = 'income' | 'expense';
 
+/** Where a row stands against the bank statement: not yet seen there, seen (cleared), or checked in a reconciliation. */
+export type ClearedStatus = 'uncleared' | 'cleared' | 'reconciled';
+
 /** A transaction as the pages see it. */
 export interface Transaction {
   readonly id: number;
+  readonly accountId: number;
+  readonly status: ClearedStatus;
   readonly type: TransactionType;
   readonly amountCents: number;
   readonly occurredOn: string;
@@ -17,8 +22,9 @@ export interface TransactionWithCategory extends Transaction {
   readonly categoryName: string | null;
 }
 
-/** What a person records, already validated: every field of a transaction but its id. */
+/** What a person records, already validated: every field of a transaction but its id and cleared status. */
 export interface NewTransaction {
+  readonly accountId: number;
   readonly type: TransactionType;
   readonly amountCents: number;
   readonly occurredOn: string;
@@ -26,11 +32,15 @@ export interface NewTransaction {
   readonly categoryId: number | null;
 }
 
+/** A transaction as a form gives it: the account may be left to the default (the last used, or the first open one). */
+export type TransactionDraft = Omit<NewTransaction, 'accountId'> & { readonly accountId: number | null };
+
 /**
  * Which of a user's transactions a list, total or export covers; every field is optional and they combine with AND.
  * Dates are inclusive; `categoryId: 'none'` means uncategorised; `search` matches part of the description.
  */
 export interface TransactionFilter {
+  readonly accountId?: number;
   readonly fromOn?: string;
   readonly toOn?: string;
   readonly type?: TransactionType;

@@ -1,177 +1,93 @@
-import type { CategoriesRepo } from '../db/repos/categories.ts';
-import type { UsersRepo } from '../db/repos/users.ts';
-import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } from '../domain/categories.ts';
-import { EmailTakenError } from '../db/repos/users.ts';
+import { AccountNameTakenError, type AccountsRepo } from '../db/repos/accounts.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
-import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type User } from '../domain/users.ts';
-import type { PasswordHasher } from './passwords.ts';
-import { newPasswordProblem } from './passwords.ts';
+import { accountBalance, compareAccounts, netWorthOf, type Account, type AccountBalance, type AccountDraft, type NetWorth } from '../domain/accounts.ts';
 
-/** The three fields of the sign-up form, each sent once. */
-export interface RegistrationInput {
-  readonly email: string;
-  readonly password: string;
-  readonly confirmPassword: string;
-}
+export type AccountSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'taken'; existing: Account | undefined };
 
-export type RegistrationProblems = {
-  email?: EmailProblem | 'taken';
-  password?: PasswordProblem | 'missing';
-  confirmPassword?: 'mismatch';
-};
+export type AccountDelete =
+  | { ok: true; account: Account }
+  | { ok: false; problem: 'not-found' }
+  | { ok: false; problem: 'not-empty'; account: Account; count: number };
 
-/** How the new account should speak: its language, and the starter categories' names in that language. */
-export interface RegistrationLanguage {
-  readonly language: string;
-  readonly starterCategoryNames: Readonly<Record<StarterCategoryId, string>>;
-}
-
-export type RegistrationResult =
-  | { ok: true; user: User }
-  | { ok: false; problems: RegistrationProblems; email: string };
-
-/** The three fields of the password form, each sent once. */
-export interface PasswordChangeInput {
-  readonly currentPassword: string;
-  readonly newPassword: string;
-  readonly confirmPassword: string;
-}
-
-export type PasswordChangeProblems = {
-  currentPassword?: 'missing' | 'wrong' | 'account-gone';
-  newPassword?: PasswordProblem | 'missing' | 'unchanged';
-  confirmPassword?: 'mismatch';
-};
-
-export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; problems: PasswordChangeProblems };
-
-/** What the account service needs of the session store. */
-export interface SessionDirectory {
-  countSessionsOfUser(userId: number): number;
-  destroyOtherSessionsOfUser(userId: number, keepSid: string): number;
-}
-
-/** Signing up, signing in, the account page: password, other sessions, deleting everything. */
-export function createAccountService(deps: {
-  users: UsersRepo;
-  categories: CategoriesRepo;
-  hasher: PasswordHasher;
-  inTransaction: RunInTransaction;
-  sessions: SessionDirectory;
-  /** Removes what the user keeps outside the database (uploaded files); runs after the rows are gone. */
-  removeUserFiles: (userId: number) => Promise<void>;
-}) {
-  const { users, hasher } = deps;
+/** The places a person keeps money: listing with balances and net worth, creating, editing, ordering, archiving. */
+export function createAccountService(deps: { accounts: AccountsRepo; inTransaction: RunInTransaction }) {
+  const repo = deps.accounts;
 
   return {
-    /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
-    async register(input: RegistrationInput, speaking: RegistrationLanguage): Promise<RegistrationResult> {
-      const email = normaliseEmail(input.email);
-      const problems: RegistrationProblems = {};
-      const badEmail = emailProblem(email);
-      if (badEmail) problems.email = badEmail;
-      if (input.password === '') problems.password = 'missing';
-      else {
-        const weak = newPasswordProblem(input.password);
-        if (weak) problems.password = weak;
-      }
-      if (!problems.password && input.confirmPassword !== input.password) problems.confirmPassword = 'mismatch';
-      if (Object.keys(problems).length > 0) return { ok: false, problems, email };
-      if (users.findCredentialsByEmail(email)) return { ok: false, problems: { email: 'taken' }, email };
-      const hash = await hasher.hashPassword(input.password);
+    /** Every account of the user with its balance and cleared balance, and the net worth of them all. */
+    overview(userId: number): { accounts: AccountBalance[]; totals: NetWorth } {
+      const accounts = repo.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
+      return { accounts, totals: netWorthOf(accounts) };
+    },
+
+    /** The user's accounts, open first by position (for choosing one on a form). */
+    list(userId: number): Account[] {
+      return repo.listAccounts(userId);
+    },
+
+    /** The user's account, or undefined when there is none of theirs with this id. */
+    find(userId: number, id: number): Account | undefined {
+      return repo.findOwnedAccount(userId, id);
+    },
+
+    /** Creates an account at the end of the list; refused when the name is already one of the user's accounts. */
+    create(userId: number, draft: AccountDraft): AccountSave {
       try {
-        // The user and their starter categories in their language commit together.
-        const user = deps.inTransaction(() => {
-          const created = users.createUser(email, hash, speaking.language);
-          for (const starter of STARTER_CATEGORIES) {
-            const name = normaliseCategoryName(speaking.starterCategoryNames[starter.id]);
-            if (!name.ok || name.name === starter.storedName) continue;
-            const stored = deps.categories.findCategoryByName(created.id, starter.kind, starter.storedName);
-            if (stored) deps.categories.renameOwnedCategory(created.id, stored.id, name.name);
-          }
-          return created;
-        });
-        return { ok: true, user };
+        return { ok: true, id: repo.createAccount(userId, draft) };
       } catch (err) {
-        // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
-        if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
+        if (err instanceof AccountNameTakenError) return { ok: false, problem: 'taken', existing: repo.findAccountByName(userId, draft.name) };
         throw err;
       }
     },
 
-    /** The user whose email and password match, or undefined; the same bcrypt work happens either way. */
-    async authenticate(rawEmail: string, password: string): Promise<User | undefined> {
-      const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
-      const ok = await hasher.verifyPassword(password, found?.passwordHash);
-      return ok && found ? { id: found.id, email: found.email, language: found.language } : undefined;
-    },
-
-    /** The user a session names, or undefined when the account has been deleted meanwhile. */
-    findUser(id: number): User | undefined {
-      return users.findUserById(id);
-    },
-
-    /** Sets the language of the person's pages. */
-    setLanguage(userId: number, language: string): void {
-      users.updateLanguage(userId, language);
-    },
-
-    /** The id of the account registered under this email, if any (for the audit log of failed logins). */
-    findUserIdByEmail(rawEmail: string): number | undefined {
-      return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
-    },
-
-    /** How many other live sessions the user has besides the one asking. */
-    countOtherSessions(userId: number): number {
-      // The asking session is one of the user's live sessions.
-      return Math.max(0, deps.sessions.countSessionsOfUser(userId) - 1);
-    },
-
-    /** Ends every session of the user except this one; returns how many ended. */
-    logOutOtherSessions(userId: number, keepSid: string): number {
-      return deps.sessions.destroyOtherSessionsOfUser(userId, keepSid);
-    },
-
-    /**
-     * Checks the current password, then the new one, and stores it; the new hash and the end of every session of
-     * the user commit together, so no crash can leave old sessions alive after the password they knew is gone.
-     * Problems per field instead, and nothing written, when anything is wrong.
-     */
-    async changePassword(userId: number, input: PasswordChangeInput): Promise<PasswordChangeResult> {
-      const problems: PasswordChangeProblems = {};
-      const next = input.newPassword;
-      if (next === '') problems.newPassword = 'missing';
-      else {
-        const weak = newPasswordProblem(next);
-        if (weak) problems.newPassword = weak;
-        else if (next === input.currentPassword) problems.newPassword = 'unchanged';
+    /** Renames the account and sets its kind and opening balance. */
+    update(userId: number, id: number, draft: AccountDraft): AccountSave {
+      try {
+        return repo.updateOwnedAccount(userId, id, draft) ? { ok: true, id } : { ok: false, problem: 'not-found' };
+      } catch (err) {
+        if (err instanceof AccountNameTakenError) return { ok: false, problem: 'taken', existing: repo.findAccountByName(userId, draft.name) };
+        throw err;
       }
-      if (!problems.newPassword && input.confirmPassword !== next) problems.confirmPassword = 'mismatch';
-      // The current password is checked even when the new one is invalid, so the form reports everything at once.
-      if (input.currentPassword === '') problems.currentPassword = 'missing';
-      else if (!(await hasher.verifyPassword(input.currentPassword, users.findPasswordHashById(userId)))) problems.currentPassword = 'wrong';
-      if (Object.keys(problems).length > 0) return { ok: false, problems };
-      const hash = await hasher.hashPassword(next);
-      const endedSessions = deps.inTransaction(() =>
-        users.updatePasswordHash(userId, hash) ? users.deleteSessionsOfUser(userId) : undefined,
-      );
-      if (endedSessions === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
-      return { ok: true, endedSessions };
     },
 
     /**
-     * Deletes the account and everything in it (the user, their data and jobs by cascade, their sessions) in one
-     * transaction if the password is right, then their uploaded files.
+     * Moves an open account one place up or down among the open ones, by swapping positions with its neighbour in one
+     * transaction; false when it is not the user's, is archived, or is already at that end.
      */
-    async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {
-      if (password === '') return { ok: false, problem: 'missing' };
-      if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };
-      deps.inTransaction(() => {
-        users.deleteSessionsOfUser(userId);
-        users.deleteUser(userId);
+    move(userId: number, id: number, direction: 'up' | 'down'): boolean {
+      return deps.inTransaction(() => {
+        const order = repo.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id);
+        const at = order.indexOf(id);
+        const to = direction === 'up' ? at - 1 : at + 1;
+        if (at < 0 || to < 0 || to >= order.length) return false;
+        [order[at], order[to]] = [order[to]!, order[at]!];
+        // Positions are rewritten as the list's order, so ties left by older rows cannot make a move a no-op.
+        order.forEach((accountId, position) => repo.setAccountPosition(userId, accountId, position));
+        return true;
       });
-      await deps.removeUserFiles(userId);
-      return { ok: true };
+    },
+
+    /** Archives (hides from forms, keeps its history and balance) or unarchives the account. */
+    setArchived(userId: number, id: number, archived: boolean): boolean {
+      return repo.setAccountArchived(userId, id, archived);
+    },
+
+    /** The account and how many transactions it holds (for the delete confirmation). */
+    findWithCount(userId: number, id: number): { account: Account; count: number } | undefined {
+      const account = repo.findOwnedAccount(userId, id);
+      return account && { account, count: repo.countTransactionsInAccount(userId, id) };
+    },
+
+    /** Deletes an empty account; one holding transactions is refused with their number (archive it instead). */
+    delete(userId: number, id: number): AccountDelete {
+      return deps.inTransaction(() => {
+        const account = repo.findOwnedAccount(userId, id);
+        if (!account) return { ok: false, problem: 'not-found' };
+        const count = repo.countTransactionsInAccount(userId, id);
+        if (count > 0) return { ok: false, problem: 'not-empty', account, count };
+        repo.deleteOwnedAccount(userId, id);
+        return { ok: true, account };
+      });
     },
   };
 }

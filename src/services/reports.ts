@@ -1,4 +1,6 @@
+import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
+import { accountBalance, compareAccounts, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
@@ -16,16 +18,22 @@ export interface DashboardReport {
   readonly recent: TransactionWithCategory[];
   /** The user's categories: names for the ranking, choices for the add form. */
   readonly categories: Category[];
+  /** Every account with its balance (choices for the add form, too), and their net worth. */
+  readonly accounts: AccountBalance[];
+  readonly netWorth: NetWorth;
 }
 
 /** Reports read from the per-month totals, never from every row. */
-export function createReportService(deps: { transactions: TransactionsRepo; categories: CategoriesRepo }) {
+export function createReportService(deps: { transactions: TransactionsRepo; categories: CategoriesRepo; accounts: AccountsRepo }) {
   return {
     /** Income and expenses of the period and where the expenses went, the all-time balance and the latest rows. */
     dashboard(userId: number, period: Period): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
       const names = new Map(categories.map((c) => [c.id, c.name]));
+      const accounts = deps.accounts.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
       return {
+        accounts,
+        netWorth: netWorthOf(accounts),
         summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names),
         balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
         recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,

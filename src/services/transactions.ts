@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
+import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { defaultAccountId, type Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import type {
   FilteredTotals,
@@ -9,6 +11,7 @@ import type {
   Page,
   PageCursor,
   Transaction,
+  TransactionDraft,
   TransactionFilter,
   TransactionWithCategory,
 } from '../domain/transactions.ts';
@@ -17,7 +20,13 @@ import { exportFileName, streamTransactionsCsv } from './export.ts';
 /** Why the chosen category cannot go on the transaction. */
 export type CategoryChoiceProblem = { code: 'not-found' } | { code: 'wrong-kind'; category: Category };
 
-export type TransactionSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; category: CategoryChoiceProblem };
+/** Why the chosen account cannot hold the transaction: it is not the user's, or it is archived. */
+export type AccountChoiceProblem = 'not-found' | 'archived';
+
+export type TransactionSave =
+  | { ok: true; id: number }
+  | { ok: false; problem: 'not-found' }
+  | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
 
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
 const EXPORT_BATCH_SIZE = 1000;
@@ -26,9 +35,29 @@ const EXPORT_BATCH_SIZE = 1000;
 export function createTransactionService(deps: {
   transactions: TransactionsRepo;
   categories: CategoriesRepo;
+  accounts: AccountsRepo;
   inTransaction: RunInTransaction;
 }) {
-  const { transactions: repo, categories } = deps;
+  const { transactions: repo, categories, accounts } = deps;
+
+  /**
+   * The account a draft names must be the user's and open; a transaction already in an archived account may stay
+   * there when it is edited (`keeping` is its current account).
+   */
+  function accountProblem(userId: number, draft: NewTransaction, keeping?: number): AccountChoiceProblem | undefined {
+    const account = accounts.findOwnedAccount(userId, draft.accountId);
+    if (!account) return 'not-found';
+    if (account.archived && account.id !== keeping) return 'archived';
+    return undefined;
+  }
+
+  /** Both choices of a draft, checked together so the form reports both at once. */
+  function choiceProblems(userId: number, draft: NewTransaction, keeping?: number): TransactionSave | undefined {
+    const category = categoryProblem(userId, draft);
+    const account = accountProblem(userId, draft, keeping);
+    if (!category && !account) return undefined;
+    return { ok: false, ...(category ? { category } : {}), ...(account ? { account } : {}) };
+  }
 
   /** The category a draft names must be the user's and of the same kind as the transaction. */
   function categoryProblem(userId: number, draft: NewTransaction): CategoryChoiceProblem | undefined {
@@ -45,17 +74,28 @@ export function createTransactionService(deps: {
       return categories.listCategoriesForUser(userId);
     },
 
+    /** The user's accounts, open ones first, for the forms' account choice and the list's filter. */
+    accountsFor(userId: number): Account[] {
+      return accounts.listAccounts(userId);
+    },
+
+    /** The account a new transaction starts in: the one last used if it is still the user's and open, else the first open one. */
+    defaultAccountFor(userId: number, lastUsed: number | undefined): number | null {
+      return defaultAccountId(accounts.listAccounts(userId), lastUsed);
+    },
+
     /** One page of the filtered list, newest first, with totals for the whole filtered set. */
     listPage(
       userId: number,
       filter: TransactionFilter,
       after: PageCursor | null,
       pageSize: number,
-    ): { page: Page<TransactionWithCategory>; totals: FilteredTotals; categories: Category[] } {
+    ): { page: Page<TransactionWithCategory>; totals: FilteredTotals; categories: Category[]; accounts: Account[] } {
       return {
         page: repo.listFilteredTransactionsPage(userId, filter, pageSize, after),
         totals: repo.totalsForFilter(userId, filter),
         categories: categories.listCategoriesForUser(userId),
+        accounts: accounts.listAccounts(userId),
       };
     },
 
@@ -77,21 +117,25 @@ export function createTransactionService(deps: {
       return repo.findOwnedTransactions(userId, ids);
     },
 
-    /** Records a transaction. */
-    add(userId: number, draft: NewTransaction): TransactionSave {
+    /** Records a transaction, in the draft's account or else the one last used (or the first open one). */
+    add(userId: number, draft: TransactionDraft, lastUsed?: number): TransactionSave & { accountId?: number } {
       return deps.inTransaction(() => {
-        const problem = categoryProblem(userId, draft);
-        if (problem) return { ok: false, category: problem };
-        return { ok: true, id: repo.createTransaction(userId, draft) };
+        const accountId = draft.accountId ?? defaultAccountId(accounts.listAccounts(userId), lastUsed);
+        if (accountId === null) return { ok: false, account: 'not-found' };
+        const resolved: NewTransaction = { ...draft, accountId };
+        return choiceProblems(userId, resolved) ?? { ok: true, id: repo.createTransaction(userId, resolved), accountId };
       });
     },
 
-    /** Replaces every field of the user's transaction. */
-    update(userId: number, id: number, draft: NewTransaction): TransactionSave {
+    /** Replaces every field of the user's transaction; a draft without an account keeps the row's own. */
+    update(userId: number, id: number, draft: TransactionDraft): TransactionSave {
       return deps.inTransaction(() => {
-        const problem = categoryProblem(userId, draft);
-        if (problem) return { ok: false, category: problem };
-        return repo.updateOwnedTransaction(userId, id, draft) ? { ok: true, id } : { ok: false, problem: 'not-found' };
+        const current = repo.findOwnedTransaction(userId, id);
+        if (!current) return { ok: false, problem: 'not-found' };
+        const resolved: NewTransaction = { ...draft, accountId: draft.accountId ?? current.accountId };
+        const problem = choiceProblems(userId, resolved, current.accountId);
+        if (problem) return problem;
+        return repo.updateOwnedTransaction(userId, id, resolved) ? { ok: true, id } : { ok: false, problem: 'not-found' };
       });
     },
 

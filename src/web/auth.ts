@@ -2,20 +2,20 @@ import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Clock } from '../clock.ts';
-import type { AccountService } from '../services/accounts.ts';
+import type { UserService } from '../services/users.ts';
 
 /** A passport instance for email + password that keeps only the user id in the session. */
-export function createAuthenticator(accounts: AccountService): passport.Authenticator {
+export function createAuthenticator(users: UserService): passport.Authenticator {
   const authenticator = new passport.Authenticator();
   authenticator.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
       if (typeof email !== 'string' || typeof password !== 'string') return done(null, false);
-      accounts.authenticate(email, password).then((user) => done(null, user ?? false), done);
+      users.authenticate(email, password).then((user) => done(null, user ?? false), done);
     }),
   );
   authenticator.serializeUser((user, done) => done(null, user.id));
   authenticator.deserializeUser((id: unknown, done) => {
-    const user = typeof id === 'number' ? accounts.findUser(id) : undefined;
+    const user = typeof id === 'number' ? users.findUser(id) : undefined;
     // A session whose user was deleted is treated as logged out rather than as an error.
     done(null, user ?? false);
   });

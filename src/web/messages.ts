@@ -3,6 +3,7 @@
  * message (a catalogue key and its values), which the page translates into its language. Every key is written out
  * in full, so the catalogue tests can see which keys are used.
  */
+import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
 import type { RowProblem } from '../domain/imports.ts';
@@ -139,4 +140,19 @@ export function importFailureMessage(reason: 'invalid-csv' | 'upload-missing' | 
   }
   if (reason === 'upload-missing') return msg('import.failure.uploadMissing');
   return msg('import.failure.internal');
+}
+
+const ACCOUNT_KIND_KEYS: Readonly<Record<AccountKind, MessageKey>> = {
+  checking: 'accounts.kinds.checking',
+  savings: 'accounts.kinds.savings',
+  cash: 'accounts.kinds.cash',
+  credit_card: 'accounts.kinds.creditCard',
+  loan: 'accounts.kinds.loan',
+  investment: 'accounts.kinds.investment',
+  other: 'accounts.kinds.other',
+};
+
+/** The catalogue key naming an account kind ("Credit card", "Кредитна картка"). */
+export function accountKindKey(kind: AccountKind): MessageKey {
+  return ACCOUNT_KIND_KEYS[kind];
 }

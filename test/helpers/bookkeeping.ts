@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
-import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
+import { createTransactionsRepo, type NewRow } from '../../src/db/repos/transactions.ts';
 import { createJobsRepo } from '../../src/db/repos/jobs.ts';
 import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
-import type { FilteredTotals, NewTransaction, Totals, TransactionFilter, TransactionWithCategory } from '../../src/domain/transactions.ts';
+import type { FilteredTotals, Totals, TransactionFilter, TransactionWithCategory } from '../../src/domain/transactions.ts';
 import { createJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createImportService, type ImportService } from '../../src/services/imports.ts';
@@ -25,8 +25,8 @@ export function categoryIdOf(db: Db, userId: number, kind: 'income' | 'expense',
   return found.id;
 }
 
-/** A transaction to arrange, uncategorised unless it says otherwise. */
-export type RowDraft = Omit<NewTransaction, 'categoryId'> & { categoryId?: number | null };
+/** A transaction to arrange, uncategorised and in the user's first account unless it says otherwise. */
+export type RowDraft = Omit<NewRow, 'categoryId'> & { categoryId?: number | null };
 
 /** Inserts rows directly (arrange step only, for histories too long to type through the form); returns their ids. */
 export function insertTransactions(db: Db, userId: number, rows: readonly RowDraft[]): number[] {

@@ -156,7 +156,9 @@ describe('listing and deleting', () => {
   test('transactions are listed newest first by date then id, 50 a page, and the next page continues without repeats', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
-    const insert = ctx.db.prepare("INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description) VALUES (1, 'expense', 100, ?, ?)");
+    const insert = ctx.db.prepare(
+      "INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, (SELECT id FROM accounts WHERE user_id = 1), 'expense', 100, ?, ?)",
+    );
     const expected: string[] = [];
     ctx.db.transaction(() => {
       for (let i = 0; i < 120; i++) {

@@ -86,7 +86,9 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
         for (const o of ops) {
           const userId = ids[o.user];
           if (userId === undefined) continue;
+          const accountOf = (id: number) => (db.prepare('SELECT min(id) AS id FROM accounts WHERE user_id = ?').get(id) as { id: number }).id;
           const toNew = (tx: { type: TransactionType; amountCents: number; day: number; category: number }) => ({
+            accountId: accountOf(userId),
             type: tx.type,
             amountCents: tx.amountCents,
             occurredOn: dayFrom(tx.day),

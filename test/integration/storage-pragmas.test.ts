@@ -65,14 +65,16 @@ test('foreign keys are enforced: a row for a user that does not exist is refused
   t.after(() => ctx.cleanup());
   const db = ctx.db;
   const insertTx = db.prepare(
-    "INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description) VALUES (?, 'expense', 100, '2026-01-02', 'x')",
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description)
+     VALUES (@user, (SELECT id FROM accounts WHERE user_id = @user), 'expense', 100, '2026-01-02', 'x')`,
   );
-  assert.equal(sqliteCode(() => insertTx.run(424242)), 'SQLITE_CONSTRAINT_FOREIGNKEY');
-  assert.equal(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM transactions').get()!.n, 0);
+  const insertAccount = db.prepare("INSERT INTO accounts (user_id, name, name_key, kind, opening_on) VALUES (?, 'A', 'a', 'cash', '2026-01-01')");
+  assert.equal(sqliteCode(() => insertAccount.run(424242)), 'SQLITE_CONSTRAINT_FOREIGNKEY');
+  assert.equal(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts').get()!.n, 0);
 
   const userId = Number(db.prepare("INSERT INTO users (email, password_hash) VALUES ('fk@example.com', 'x')").run().lastInsertRowid);
-  insertTx.run(userId);
-  insertTx.run(userId);
+  insertTx.run({ user: userId });
+  insertTx.run({ user: userId });
   db.prepare('DELETE FROM users WHERE id = ?').run(userId);
   const left = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM transactions WHERE user_id = ?').get(userId)!.n;
   assert.equal(left, 0, 'ON DELETE CASCADE ran, which only happens with foreign_keys=ON');

@@ -4,7 +4,7 @@ import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
 import { createTestContext, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, olderLinkFrom, rowIdsFrom, usd, userIdOf } from '../helpers/bookkeeping.ts';
 
-interface Made extends Required<NewTransaction> {
+interface Made extends Omit<NewTransaction, 'accountId'> {
   id: number;
 }
 
@@ -39,7 +39,7 @@ function makeHistory(ctx: TestContext, userId: number, count: number, seed: numb
     expense: ['Groceries', 'Housing', 'Transport'].map((n) => categoryIdOf(ctx.db, userId, 'expense', n)),
   };
   const months = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03'];
-  const rows: Required<NewTransaction>[] = [];
+  const rows: Omit<NewTransaction, 'accountId'>[] = [];
   for (let i = 0; i < count; i += 1) {
     const type = random() < 0.3 ? 'income' : 'expense';
     const month = pick(months);
@@ -229,7 +229,7 @@ describe('keyset pagination', () => {
       pages += 1;
       // Between page loads, someone adds rows: some newer than everything, some on the cursor's own date, some older.
       const cursorDate = url ? decodeURIComponent(/after=([^&]+)/.exec(url)![1]!).slice(0, 10) : '2026-01-01';
-      const fresh: Required<NewTransaction>[] = [
+      const fresh: Omit<NewTransaction, 'accountId'>[] = [
         { type: 'expense', amountCents: 100, occurredOn: '2026-12-31', description: 'newer', categoryId: null },
         { type: 'income', amountCents: 200, occurredOn: cursorDate, description: 'same day', categoryId: null },
         { type: 'expense', amountCents: 300, occurredOn: `2025-1${Math.floor(random() * 2) + 1}-0${1 + Math.floor(random() * 9)}`, description: 'older', categoryId: null },

@@ -42,7 +42,9 @@ test('the schema refuses amounts that are not positive whole cents', () => {
   const db = openDatabase(':memory:');
   migrate(db);
   db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@b.co', 'x')").run();
-  const insert = db.prepare("INSERT INTO transactions (user_id, type, amount_cents, occurred_on) VALUES (1, 'income', ?, '2026-01-01')");
+  const insert = db.prepare(
+    "INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on) VALUES (1, (SELECT id FROM accounts WHERE user_id = 1), 'income', ?, '2026-01-01')",
+  );
   for (const bad of [0, -1, 1.5, 'twelve', 100_000_000_001]) assert.throws(() => insert.run(bad), String(bad));
   insert.run(1);
 });

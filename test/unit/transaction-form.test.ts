@@ -11,9 +11,15 @@ const TODAY = '2026-03-05';
 
 describe('the transaction form', () => {
   test('a full form becomes a transaction draft: cents from the text, the description trimmed', () => {
-    const chosen = parseTransactionForm({ ...base, category: '2' }, TODAY);
+    const chosen = parseTransactionForm({ ...base, category: '2', account: '3' }, TODAY);
     assert.ok(chosen.ok);
-    assert.deepEqual(chosen.value, { type: 'expense', amountCents: 1230, occurredOn: '2026-03-04', description: 'Bread', categoryId: 2 });
+    assert.deepEqual(chosen.value, { accountId: 3, type: 'expense', amountCents: 1230, occurredOn: '2026-03-04', description: 'Bread', categoryId: 2 });
+    const defaulted = parseTransactionForm({ ...base, category: '2' }, TODAY);
+    assert.ok(defaulted.ok && defaulted.value.accountId === null, 'no account field: the service picks the default');
+    for (const account of ['x', '0', ['1', '2']]) {
+      const bad = parseTransactionForm({ ...base, account }, TODAY);
+      assert.ok(!bad.ok && inEnglish(bad.errors.account) !== '', String(account));
+    }
   });
 
   test('no category, or no category field at all, means none; an empty date means today', () => {
@@ -47,7 +53,7 @@ describe('the transaction form', () => {
     const ukrainianWords = Object.fromEntries(Object.entries(result.errors).map(([field, m]) => [field, inUkrainian(m)]));
     assert.equal(ukrainianWords.amount, 'Залиште не більше двох знаків після коми.');
     assert.equal(ukrainianWords.category, 'Виберіть одну зі своїх категорій або «Без категорії».');
-    assert.deepEqual(result.values, body);
+    assert.deepEqual(result.values, { account: '', ...body });
   });
 
   test('amounts are read with the one amount parser and its form messages', () => {
@@ -66,17 +72,18 @@ describe('the transaction form', () => {
   });
 
   test('an existing transaction fills the form as the user would type it and parses back to itself', () => {
-    const tx = { type: 'income' as const, amountCents: 123456, occurredOn: '2026-01-31', description: 'Pay', categoryId: 1 };
+    const tx = { accountId: 7, status: 'uncleared' as const, type: 'income' as const, amountCents: 123456, occurredOn: '2026-01-31', description: 'Pay', categoryId: 1 };
     const values = transactionFormValuesFrom(tx, 'dot');
-    assert.deepEqual(values, { type: 'income', amount: '1234.56', date: '2026-01-31', description: 'Pay', category: '1' });
+    assert.deepEqual(values, { account: '7', type: 'income', amount: '1234.56', date: '2026-01-31', description: 'Pay', category: '1' });
     const parsed = parseTransactionForm(values, TODAY);
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.value, tx);
+    const { status: _status, ...draft } = tx;
+    assert.deepEqual(parsed.value, draft);
     const ukrainianValues = transactionFormValuesFrom(tx, 'comma');
     assert.equal(ukrainianValues.amount, '1234,56');
     const parsedBack = parseWith(ukrainianValues, TODAY, ukrainian);
     assert.ok(parsedBack.ok);
-    assert.deepEqual(parsedBack.value, tx);
+    assert.deepEqual(parsedBack.value, draft);
   });
 
   test('a Ukrainian page reads amounts with a decimal comma and space grouping, exact to the cent', () => {

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { ALL_MONTHS, splitRangeIntoMonths, type MonthRange } from '../../domain/calendar.ts';
 import type {
+  ClearedStatus,
   FilteredTotals,
   NewTransaction,
   Page,
@@ -15,6 +16,8 @@ import type { Db } from '../open.ts';
 
 interface TransactionRow {
   id: number;
+  account_id: number;
+  status: ClearedStatus;
   type: TransactionType;
   amount_cents: number;
   occurred_on: string;
@@ -22,9 +25,18 @@ interface TransactionRow {
   category_id: number | null;
 }
 
-const COLUMNS = 'id, type, amount_cents, occurred_on, description, category_id';
+const COLUMNS = 'id, account_id, status, type, amount_cents, occurred_on, description, category_id';
 const JOINED_COLUMNS =
-  't.id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name';
+  't.id, t.account_id, t.status, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name';
+
+/**
+ * A row to record. Without an account it goes into the user's first account: tools and tests that record rows
+ * directly need not choose one, while the services always do (and check it is the user's and open).
+ */
+export type NewRow = Omit<NewTransaction, 'accountId'> & { readonly accountId?: number | null };
+
+/** The first account of the user, for rows recorded without one (see NewRow). */
+const FIRST_ACCOUNT = '(SELECT id FROM accounts WHERE user_id = ? ORDER BY archived, position, id LIMIT 1)';
 
 type SumRow = { type: TransactionType; cents: number; n: number };
 
@@ -41,11 +53,19 @@ function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** WHERE clause (on alias t) and its parameters for a filter; the clause text depends only on which fields are set. */
+/**
+ * WHERE clause (on alias t) and its parameters for a filter; the clause text depends only on which fields are set.
+ * Lists, totals and exports of transactions cover income and expenses; transfer legs belong to account registers.
+ */
 function filterClause(userId: number, filter: TransactionFilter): { sql: string; params: unknown[]; shape: string } {
-  const parts = ['t.user_id = ?'];
+  const parts = ['t.user_id = ?', "t.type IN ('income', 'expense')"];
   const params: unknown[] = [userId];
   let shape = '';
+  if (filter.accountId !== undefined) {
+    parts.push('t.account_id = ?');
+    params.push(filter.accountId);
+    shape += 'a';
+  }
   if (filter.fromOn !== undefined) {
     parts.push('t.occurred_on >= ?');
     params.push(filter.fromOn);
@@ -80,6 +100,8 @@ function filterClause(userId: number, filter: TransactionFilter): { sql: string;
 function toTransaction(row: TransactionRow): Transaction {
   return {
     id: row.id,
+    accountId: row.account_id,
+    status: row.status,
     type: row.type,
     amountCents: row.amount_cents,
     occurredOn: row.occurred_on,
@@ -88,46 +110,57 @@ function toTransaction(row: TransactionRow): Transaction {
   };
 }
 
-/** Rows per multi-row INSERT; 100 x 6 parameters stays far below SQLite's parameter limit. */
+/** Rows per multi-row INSERT; 100 x 8 parameters stays far below SQLite's parameter limit. */
 const INSERT_BATCH_ROWS = 100;
 
 /** Prepared statements on transactions; every one takes the owner's user id. */
 export function createTransactionsRepo(db: Db) {
-  const insert = db.prepare<[number, string, number, string, string, number | null]>(
-    `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+  const ROW = `(?, coalesce(?, ${FIRST_ACCOUNT}), ?, ?, ?, ?, ?)`;
+  const insert = db.prepare<[number, number | null, number, string, number, string, string, number | null]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id) VALUES ${ROW}`,
   );
   // Many rows per statement: a 100,000-row import spends far less time crossing into SQLite this way.
   const insertBatch = db.prepare<unknown[]>(
-    `INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id)
-     VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id)
+     VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => ROW).join(', ')}`,
   );
+  const rowParams = (userId: number, tx: NewRow) =>
+    [userId, tx.accountId ?? null, userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId] as const;
+  // The /transactions pages reach income and expenses only; a transfer's legs change through the transfer.
   const byId = db.prepare<[number, number], TransactionRow>(
-    `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ?`,
+    `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
   );
   // Seeks the (user_id, occurred_on) prefix of the date index: one day's few rows.
   const onDay = db.prepare<[number, string], { type: TransactionType; amount_cents: number; description: string }>(
     'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
-  const remove = db.prepare<[number, number]>('DELETE FROM transactions WHERE user_id = ? AND id = ?');
+  const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
   const totals = db.prepare<[number], { income: number; expense: number }>(
     `SELECT coalesce(sum(CASE WHEN type = 'income' THEN total_cents END), 0) AS income,
             coalesce(sum(CASE WHEN type = 'expense' THEN total_cents END), 0) AS expense
        FROM monthly_totals WHERE user_id = ?`,
   );
-  const update = db.prepare<[string, number, string, string, number | null, number, number]>(
-    `UPDATE transactions SET type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
-      WHERE user_id = ? AND id = ?`,
+  const update = db.prepare<[number, string, number, string, string, number | null, number, number]>(
+    `UPDATE transactions SET account_id = ?, type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
+      WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
   );
   const monthRangeSums = db.prepare<[number, string, string], SumRow & { category_key: number }>(
     `SELECT type, category_key, sum(total_cents) AS cents, sum(tx_count) AS n FROM monthly_totals
       WHERE user_id = ? AND month BETWEEN ? AND ? GROUP BY type, category_key`,
   );
+  const accountMonthSums = db.prepare<
+    [number, number, string, string],
+    { income_cents: number | null; income_count: number | null; expense_cents: number | null; expense_count: number | null }
+  >(
+    `SELECT sum(income_cents) AS income_cents, sum(income_count) AS income_count,
+            sum(expense_cents) AS expense_cents, sum(expense_count) AS expense_count
+       FROM account_monthly_totals WHERE user_id = ? AND account_id = ? AND month BETWEEN ? AND ?`,
+  );
   const setCategory = db.prepare<[number, number, number, string]>(
     'UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type = ?',
   );
   const clearCategory = db.prepare<[number, number]>(
-    'UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ?',
+    "UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')",
   );
 
   // Filters combine freely, so statements are prepared per combination of set fields, once each, on first use.
@@ -149,7 +182,18 @@ export function createTransactionsRepo(db: Db) {
     ).all(...where.params);
   }
 
+  /** One account's income and expense sums for whole months, from account_monthly_totals. */
+  function sumAccountMonths(filter: TransactionFilter & { accountId: number }, userId: number, months: MonthRange): SumRow[] {
+    const row = accountMonthSums.get(userId, filter.accountId, months.from, months.to);
+    if (!row) return [];
+    const rows: SumRow[] = [];
+    if (filter.type !== 'expense') rows.push({ type: 'income', cents: row.income_cents ?? 0, n: row.income_count ?? 0 });
+    if (filter.type !== 'income') rows.push({ type: 'expense', cents: row.expense_cents ?? 0, n: row.expense_count ?? 0 });
+    return rows;
+  }
+
   function sumMonths(filter: TransactionFilter, userId: number, months: MonthRange): SumRow[] {
+    if (filter.accountId !== undefined) return sumAccountMonths({ ...filter, accountId: filter.accountId }, userId, months);
     const parts = ['user_id = ?', 'month BETWEEN ? AND ?'];
     const params: unknown[] = [userId, months.from, months.to];
     let shape = '';
@@ -172,25 +216,25 @@ export function createTransactionsRepo(db: Db) {
 
   return {
     /** Records a transaction for the user and returns its id. */
-    createTransaction(userId: number, tx: NewTransaction): number {
-      return Number(insert.run(userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId).lastInsertRowid);
+    createTransaction(userId: number, tx: NewRow): number {
+      return Number(insert.run(...rowParams(userId, tx)).lastInsertRowid);
     },
 
     /** Records many transactions for the user in the order given (the caller holds the transaction); returns how many. */
-    insertTransactions(userId: number, rows: readonly NewTransaction[]): number {
+    insertTransactions(userId: number, rows: readonly NewRow[]): number {
       const params: unknown[] = [];
       let at = 0;
       for (; at + INSERT_BATCH_ROWS <= rows.length; at += INSERT_BATCH_ROWS) {
         params.length = 0;
         for (let i = at; i < at + INSERT_BATCH_ROWS; i++) {
           const row = rows[i]!;
-          params.push(userId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId);
+          params.push(...rowParams(userId, row));
         }
         insertBatch.run(...params);
       }
       for (; at < rows.length; at++) {
         const row = rows[at]!;
-        insert.run(userId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId);
+        insert.run(...rowParams(userId, row));
       }
       return rows.length;
     },
@@ -230,7 +274,7 @@ export function createTransactionsRepo(db: Db) {
 
     /** Replaces every field of the user's transaction; false when there was no such row of theirs. */
     updateOwnedTransaction(userId: number, id: number, tx: NewTransaction): boolean {
-      return update.run(tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, userId, id).changes === 1;
+      return update.run(tx.accountId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, userId, id).changes === 1;
     },
 
     /**
@@ -276,7 +320,9 @@ export function createTransactionsRepo(db: Db) {
      */
     totalsForFilter(userId: number, filter: TransactionFilter): FilteredTotals {
       const sums: SumRow[] = [];
-      if (filter.search !== undefined && filter.search !== '') sums.push(...sumRows(filter, userId));
+      // Per-month totals exist per category (all accounts) and per account (all categories), not for both at once.
+      const byRowsOnly = (filter.search !== undefined && filter.search !== '') || (filter.accountId !== undefined && filter.categoryId !== undefined);
+      if (byRowsOnly) sums.push(...sumRows(filter, userId));
       else {
         const split = splitRangeIntoMonths(filter.fromOn, filter.toOn);
         if (split.months) sums.push(...sumMonths(filter, userId, split.months));
@@ -287,7 +333,7 @@ export function createTransactionsRepo(db: Db) {
       let count = 0;
       for (const row of sums) {
         if (row.type === 'income') incomeCents += row.cents;
-        else expenseCents += row.cents;
+        else if (row.type === 'expense') expenseCents += row.cents;
         count += row.n;
       }
       return { incomeCents, expenseCents, netCents: incomeCents - expenseCents, count };

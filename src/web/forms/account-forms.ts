@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PasswordChangeProblems, RegistrationProblems } from '../../services/accounts.ts';
+import type { PasswordChangeProblems, RegistrationProblems } from '../../services/users.ts';
 import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
 import { LANGUAGES, msg, type Language, type Msg } from '../i18n.ts';
 import { EMAIL_MESSAGES, PASSWORD_MESSAGES } from '../messages.ts';

@@ -9,6 +9,7 @@ export const MAX_SEARCH_CHARS = 100;
 
 /** What the filter form shows back: the raw query-string values. */
 export interface TransactionFilterValues {
+  account: string;
   from: string;
   to: string;
   type: string;
@@ -18,7 +19,7 @@ export interface TransactionFilterValues {
 
 /** A query parameter as text, trimmed; a repeated or nested parameter counts as absent. */
 const queryText = z.preprocess((value) => (typeof value === 'string' ? displayable(value).trim() : ''), z.string());
-const queryShape = z.object({ from: queryText, to: queryText, type: queryText, category: queryText, q: queryText });
+const queryShape = z.object({ account: queryText, from: queryText, to: queryText, type: queryText, category: queryText, q: queryText });
 
 // Each part of the filter on its own: a part that does not parse is ignored with its message, never an error page.
 const isoDay = z.string().refine(isCalendarDate);
@@ -38,6 +39,7 @@ export function readTransactionFilter(query: unknown): { filter: TransactionFilt
     else errors[name] = msg(message);
   };
 
+  part('account', idText, 'transactions.filters.badAccount', (id) => (filter.accountId = id));
   part('from', isoDay, 'transactions.filters.badFrom', (day) => (filter.fromOn = day));
   part('to', isoDay, 'transactions.filters.badTo', (day) => (filter.toOn = day));
   if (filter.fromOn !== undefined && filter.toOn !== undefined && filter.fromOn > filter.toOn) {
@@ -66,6 +68,7 @@ export function parseTransactionFilter(query: unknown): TransactionFilter {
 /** The filter as a query string without the leading "?" ('' for no filter), in a stable order for links. */
 export function filterToQueryString(filter: TransactionFilter): string {
   const params = new URLSearchParams();
+  if (filter.accountId !== undefined) params.set('account', String(filter.accountId));
   if (filter.fromOn !== undefined) params.set('from', filter.fromOn);
   if (filter.toOn !== undefined) params.set('to', filter.toOn);
   if (filter.type !== undefined) params.set('type', filter.type);

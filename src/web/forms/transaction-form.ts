@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { parseIsoDay } from '../../domain/calendar.ts';
 import { centsToInputText, MAX_AMOUNT_CENTS, parseAmount, type DecimalSeparator } from '../../domain/money.ts';
-import { normaliseDescription, type NewTransaction, type Transaction } from '../../domain/transactions.ts';
+import { normaliseDescription, type Transaction, type TransactionDraft } from '../../domain/transactions.ts';
 import { addFieldIssue, formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
 import { amountMessage, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.ts';
 
-const FIELDS = ['type', 'amount', 'date', 'description', 'category'] as const;
+const FIELDS = ['account', 'type', 'amount', 'date', 'description', 'category'] as const;
 
 /** What the form shows back: exactly what the user typed. */
 export type TransactionFormValues = Record<(typeof FIELDS)[number], string>;
@@ -23,6 +23,11 @@ export interface AmountWriting {
 function transactionSchema(writing: AmountWriting) {
   const amountOptions = { decimal: writing.decimal, sign: 'unsigned' } as const;
   return z.object({
+    // Whether the account is the user's, and open, is the service's to say.
+    // Left out (a script, an old form), it is the account last used or the first open one.
+    account: formText('validation.once.account').pipe(
+      z.union([z.literal('').transform(() => null), idText], { error: 'validation.account.choose' }),
+    ),
     type: formText('validation.once.type').pipe(z.enum(['income', 'expense'], { error: 'validation.once.type' })),
     amount: formText('validation.once.amount').transform((text, ctx) => {
       const amount = parseAmount(text, amountOptions);
@@ -56,7 +61,7 @@ function transactionSchema(writing: AmountWriting) {
 const schemas = new WeakMap<AmountWriting, ReturnType<typeof transactionSchema>>();
 
 export type TransactionFormResult =
-  | { ok: true; value: NewTransaction; values: TransactionFormValues }
+  | { ok: true; value: TransactionDraft; values: TransactionFormValues }
   | { ok: false; errors: FieldErrors; values: TransactionFormValues };
 
 /** Validates an add/edit transaction form body into a transaction draft, or a message per field. */
@@ -70,18 +75,26 @@ export function parseTransactionForm(body: unknown, today: string, writing: Amou
   return {
     ok: true,
     values,
-    value: { type: d.type, amountCents: d.amount, occurredOn: d.date ?? today, description: d.description, categoryId: d.category },
+    value: {
+      accountId: d.account,
+      type: d.type,
+      amountCents: d.amount,
+      occurredOn: d.date ?? today,
+      description: d.description,
+      categoryId: d.category,
+    },
   };
 }
 
-/** Blank form values for a new transaction dated today. */
-export function emptyTransactionForm(today: string): TransactionFormValues {
-  return { type: 'expense', amount: '', date: today, description: '', category: '' };
+/** Blank form values for a new transaction dated today, in the account the person would pick (null: none yet). */
+export function emptyTransactionForm(today: string, accountId: number | null): TransactionFormValues {
+  return { account: accountId === null ? '' : String(accountId), type: 'expense', amount: '', date: today, description: '', category: '' };
 }
 
 /** The form values that show an existing transaction for editing, its amount written the person's way. */
 export function transactionFormValuesFrom(tx: Omit<Transaction, 'id'>, decimal: DecimalSeparator): TransactionFormValues {
   return {
+    account: String(tx.accountId),
     type: tx.type,
     amount: centsToInputText(tx.amountCents, decimal),
     date: tx.occurredOn,

@@ -1,8 +1,9 @@
 import type { Response } from 'express';
 import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type Period } from '../../domain/periods.ts';
+import { defaultAccountId } from '../../domain/accounts.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { FieldErrors } from '../form-fields.ts';
-import type { TransactionFormValues } from '../forms/transaction-form.ts';
+import { emptyTransactionForm, type TransactionFormValues } from '../forms/transaction-form.ts';
 import type { LanguageContext } from '../i18n.ts';
 import { pageLanguage } from '../middleware/locals.ts';
 
@@ -23,7 +24,13 @@ export function createDashboardPage(reports: ReportService) {
     render(
       res: Response,
       userId: number,
-      options: { today: string; period: Period; form: { values: TransactionFormValues; errors: FieldErrors } },
+      options: {
+        today: string;
+        period: Period;
+        /** The add form as it came back with errors; a blank one in the account last used (or the first open one) otherwise. */
+        form?: { values: TransactionFormValues; errors: FieldErrors };
+        lastAccountId?: number;
+      },
     ): void {
       const { today, period } = options;
       const report = reports.dashboard(userId, period);
@@ -51,7 +58,9 @@ export function createDashboardPage(reports: ReportService) {
         otherExpenses: summary.otherExpenses && { ...summary.otherExpenses, name: language.t('periods.allOtherCategories') },
         recent: report.recent,
         categories: report.categories,
-        form: options.form,
+        accounts: report.accounts,
+        netWorth: report.netWorth,
+        form: options.form ?? { values: emptyTransactionForm(today, defaultAccountId(report.accounts, options.lastAccountId)), errors: {} },
       });
     },
   };

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
-import type { AccountService } from '../../services/accounts.ts';
+import type { UserService } from '../../services/users.ts';
 import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import type { FieldErrors } from '../form-fields.ts';
@@ -13,7 +13,7 @@ import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 
 /** The signed-in user's own account: password, other sessions, deleting the account. */
 export function createAccountRouter(deps: {
-  accounts: AccountService;
+  users: UserService;
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   clock: Clock;
@@ -27,7 +27,7 @@ export function createAccountRouter(deps: {
       title: 'account.title',
       styles: ['/css/account.css'],
       email: user.email,
-      otherSessions: deps.accounts.countOtherSessions(user.id),
+      otherSessions: deps.users.countOtherSessions(user.id),
       passwordErrors: state.passwordErrors ?? {},
       deleteError: state.deleteError,
       languageError: state.languageError,
@@ -46,7 +46,7 @@ export function createAccountRouter(deps: {
   router.post('/account/password', deps.limiters.accountPassword, async (req, res) => {
     const user = signedInUser(req);
     const input = parsePasswordChangeForm(req.body);
-    const result = input.ok ? await deps.accounts.changePassword(user.id, input.data) : undefined;
+    const result = input.ok ? await deps.users.changePassword(user.id, input.data) : undefined;
     if (!result?.ok) {
       const passwordErrors = result ? passwordChangeErrors(result.problems) : input.ok ? {} : input.errors;
       if (result?.problems.currentPassword) deps.audit.record({ event: 'password.change_failed', userId: user.id, ip: clientIp(req) });
@@ -65,7 +65,7 @@ export function createAccountRouter(deps: {
   /* POST /account/sessions/logout-others: end every session of the user except this one. Signed-in users. */
   router.post('/account/sessions/logout-others', (req, res) => {
     const user = signedInUser(req);
-    const endedSessions = deps.accounts.logOutOtherSessions(user.id, req.sessionID);
+    const endedSessions = deps.users.logOutOtherSessions(user.id, req.sessionID);
     deps.audit.record({ event: 'sessions.logged_out_others', userId: user.id, ip: clientIp(req), endedSessions });
     setFlash(req, 'success', 'account.sessions.loggedOut', { count: endedSessions });
     res.redirect(303, '/account');
@@ -82,7 +82,7 @@ export function createAccountRouter(deps: {
       res.status(422);
       return renderAccountPage(res, user, { languageError: input.error });
     }
-    deps.accounts.setLanguage(user.id, input.language);
+    deps.users.setLanguage(user.id, input.language);
     // The message is translated on the next page, which is already in the new language.
     setFlash(req, 'success', 'account.language.saved');
     res.redirect(303, '/account');
@@ -95,7 +95,7 @@ export function createAccountRouter(deps: {
   router.post('/account/delete', deps.limiters.accountPassword, async (req, res) => {
     const user = signedInUser(req);
     const input = parsePasswordOnlyForm(req.body);
-    const result = input.ok ? await deps.accounts.deleteAccount(user.id, input.data.password) : undefined;
+    const result = input.ok ? await deps.users.deleteAccount(user.id, input.data.password) : undefined;
     if (!result?.ok) {
       deps.audit.record({ event: 'account.delete_failed', userId: user.id, ip: clientIp(req) });
       res.status(422);

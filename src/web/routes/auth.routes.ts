@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type passport from 'passport';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
-import type { AccountService } from '../../services/accounts.ts';
+import type { UserService } from '../../services/users.ts';
 import { logIn } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
 import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
@@ -18,6 +18,7 @@ function registrationLanguage(language: LanguageContext) {
   const { t } = language;
   return {
     language: language.language,
+    starterAccountName: t('accounts.starterName'),
     starterCategoryNames: {
       salary: t('starterCategories.salary'),
       otherIncome: t('starterCategories.otherIncome'),
@@ -35,7 +36,7 @@ function registrationLanguage(language: LanguageContext) {
 
 /** Registration, login and logout. */
 export function createAuthRouter(deps: {
-  accounts: AccountService;
+  users: UserService;
   authenticator: passport.Authenticator;
   limiters: AuthRateLimiters;
   audit: AuditLog;
@@ -52,7 +53,7 @@ export function createAuthRouter(deps: {
   /* POST /register: create the account and sign in. Anyone not signed in. */
   router.post('/register', redirectIfSignedIn, deps.limiters.register, async (req, res) => {
     const input = parseRegistrationForm(req.body);
-    const result = input.ok ? await deps.accounts.register(input.data, registrationLanguage(pageLanguage(res))) : undefined;
+    const result = input.ok ? await deps.users.register(input.data, registrationLanguage(pageLanguage(res))) : undefined;
     if (!result?.ok) {
       return res.status(422).render('auth/register', {
         title: 'auth.register.title',
@@ -83,7 +84,7 @@ export function createAuthRouter(deps: {
         const email = textField(req.body, 'email');
         deps.audit.record({
           event: 'login.failure',
-          userId: email ? (deps.accounts.findUserIdByEmail(email) ?? null) : null,
+          userId: email ? (deps.users.findUserIdByEmail(email) ?? null) : null,
           ip: clientIp(req),
         });
         return res.status(401).render('auth/login', {

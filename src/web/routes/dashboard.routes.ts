@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { parsePeriod } from '../../domain/periods.ts';
 import { signedInUser } from '../current-user.ts';
-import { emptyTransactionForm } from '../forms/transaction-form.ts';
 import { requireUser } from '../middleware/auth.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
 
@@ -23,7 +22,7 @@ export function createDashboardRouter(deps: { dashboard: DashboardPage; today: (
     deps.dashboard.render(res, user.id, {
       today,
       period: parsePeriod(req.query.period, today),
-      form: { values: emptyTransactionForm(today), errors: {} },
+      lastAccountId: req.session.lastAccountId,
     });
   });
 

@@ -25,11 +25,15 @@ const PAGE_SIZE = 50;
 
 const NOT_FOUND = msg('transactions.notFound');
 
-/** The category message of a save the service refused, or undefined when it was saved. */
-function categoryError(result: TransactionSave): FieldErrors | undefined {
-  if (result.ok || !('category' in result)) return undefined;
-  const problem = result.category;
-  return { category: problem.code === 'wrong-kind' ? wrongKindCategoryMessage(problem.category) : msg('validation.category.choose') };
+/** The category and account messages of a save the service refused, or undefined when it was saved. */
+function choiceErrors(result: TransactionSave): FieldErrors | undefined {
+  if (result.ok || 'problem' in result) return undefined;
+  const errors: FieldErrors = {};
+  if (result.category) {
+    errors.category = result.category.code === 'wrong-kind' ? wrongKindCategoryMessage(result.category.category) : msg('validation.category.choose');
+  }
+  if (result.account) errors.account = msg(result.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
+  return errors;
 }
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
@@ -49,6 +53,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       title: view === 'transactions/new' ? 'transactions.new.title' : 'transactions.edit.title',
       form,
       categories: service.categoriesFor(userId),
+      accounts: service.accountsFor(userId),
       ...extra,
     });
   }
@@ -62,7 +67,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const { filter, values, errors } = readTransactionFilter(req.query);
     const after = parseCursor(req.query.after);
-    const { page, totals, categories } = service.listPage(user.id, filter, after, PAGE_SIZE);
+    const { page, totals, categories, accounts } = service.listPage(user.id, filter, after, PAGE_SIZE);
     res.render('transactions/index', {
       title: 'transactions.list.title',
       rows: page.rows,
@@ -75,14 +80,18 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       filterQuery: filterToQueryString(filter),
       totals,
       categories,
+      accounts,
       unknownCategory: typeof filter.categoryId === 'number' && !categories.some((c) => c.id === filter.categoryId),
+      unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       currentUrl: listUrl(filter, after),
     });
   });
 
   /* GET /transactions/new: the add form on a page of its own. Signed-in users. */
   router.get('/transactions/new', (req, res) => {
-    renderForm(res, 'transactions/new', signedInUser(req).id, { values: emptyTransactionForm(deps.today()), errors: {} });
+    const userId = signedInUser(req).id;
+    const values = emptyTransactionForm(deps.today(), service.defaultAccountFor(userId, req.session.lastAccountId));
+    renderForm(res, 'transactions/new', userId, { values, errors: {} });
   });
 
   /* POST /transactions: add a transaction; errors re-render the form it came from with the values kept. Signed-in users. */
@@ -91,14 +100,15 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const fromDashboard = textField(req.body, 'from') === 'dashboard';
     const today = deps.today();
     const input = parseTransactionForm(req.body, today, pageLanguage(res));
-    const result = input.ok ? service.add(user.id, input.value) : undefined;
-    const errors = input.ok ? result && categoryError(result) : input.errors;
+    const result = input.ok ? service.add(user.id, input.value, req.session.lastAccountId) : undefined;
+    const errors = input.ok ? result && choiceErrors(result) : input.errors;
     if (errors) {
       res.status(422);
       const form = { values: input.values, errors };
       if (fromDashboard) return deps.dashboard.render(res, user.id, { today, period: monthPeriod(today), form });
       return renderForm(res, 'transactions/new', user.id, form);
     }
+    if (result?.ok && result.accountId !== undefined) req.session.lastAccountId = result.accountId;
     setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'transactions.flash.incomeAdded' : 'transactions.flash.expenseAdded');
     res.redirect(303, fromDashboard ? '/dashboard' : '/transactions');
   });
@@ -179,7 +189,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const input = parseTransactionForm(req.body, deps.today(), pageLanguage(res));
     const result = input.ok ? service.update(user.id, tx.id, input.value) : undefined;
     if (result && !result.ok && 'problem' in result) throw new NotFoundError(NOT_FOUND);
-    const errors = input.ok ? result && categoryError(result) : input.errors;
+    const errors = input.ok ? result && choiceErrors(result) : input.errors;
     if (errors) {
       res.status(422);
       return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });

@@ -1,0 +1,144 @@
+import type { Account, AccountDraft, AccountKind, AccountWithActivity } from '../../domain/accounts.ts';
+import { categoryNameKey } from '../../domain/categories.ts';
+import type { Db } from '../open.ts';
+
+interface AccountRow {
+  id: number;
+  name: string;
+  kind: AccountKind;
+  opening_balance_cents: number;
+  opening_on: string;
+  archived: number;
+  position: number;
+}
+
+interface ActivityRow extends AccountRow {
+  net_cents: number;
+  cleared_net_cents: number;
+  tx_count: number;
+}
+
+const COLUMNS = 'a.id, a.name, a.kind, a.opening_balance_cents, a.opening_on, a.archived, a.position';
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    openingBalanceCents: row.opening_balance_cents,
+    openingOn: row.opening_on,
+    archived: row.archived === 1,
+    position: row.position,
+  };
+}
+
+/** Raised when another account of the user already has the name (ignoring case and spacing). */
+export class AccountNameTakenError extends Error {
+  override name = 'AccountNameTakenError';
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** Prepared statements on accounts; every one takes the owner's user id. */
+export function createAccountsRepo(db: Db) {
+  // Balances come from the per-account monthly totals: a few rows per account and month, never the transactions.
+  const listWithActivity = db.prepare<[number], ActivityRow>(
+    `SELECT ${COLUMNS}, coalesce(sum(m.net_cents), 0) AS net_cents, coalesce(sum(m.cleared_net_cents), 0) AS cleared_net_cents,
+            coalesce(sum(m.tx_count), 0) AS tx_count
+       FROM accounts a LEFT JOIN account_monthly_totals m ON m.user_id = a.user_id AND m.account_id = a.id
+      WHERE a.user_id = ? GROUP BY a.id ORDER BY a.archived, a.position, a.id`,
+  );
+  const list = db.prepare<[number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? ORDER BY a.archived, a.position, a.id`);
+  const byId = db.prepare<[number, number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.id = ?`);
+  const byKey = db.prepare<[number, string], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.name_key = ?`);
+  const insert = db.prepare<[number, string, string, string, number, string, number]>(
+    `INSERT INTO accounts (user_id, name, name_key, kind, opening_balance_cents, opening_on, position)
+     VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM accounts WHERE user_id = ?))`,
+  );
+  const update = db.prepare<[string, string, string, number, string, number, number]>(
+    `UPDATE accounts SET name = ?, name_key = ?, kind = ?, opening_balance_cents = ?, opening_on = ?
+      WHERE user_id = ? AND id = ?`,
+  );
+  const setArchived = db.prepare<[number, number, number]>('UPDATE accounts SET archived = ? WHERE user_id = ? AND id = ?');
+  const setPosition = db.prepare<[number, number, number]>('UPDATE accounts SET position = ? WHERE user_id = ? AND id = ?');
+  const remove = db.prepare<[number, number]>('DELETE FROM accounts WHERE user_id = ? AND id = ?');
+  const count = db.prepare<[number, number], { n: number | null }>(
+    'SELECT sum(tx_count) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ?',
+  );
+
+  return {
+    /** The user's accounts, open ones first by position, with the sums their balances are made of. */
+    listAccountsWithActivity(userId: number): AccountWithActivity[] {
+      return listWithActivity.all(userId).map((row) => ({
+        ...toAccount(row),
+        netCents: row.net_cents,
+        clearedNetCents: row.cleared_net_cents,
+        transactionCount: row.tx_count,
+      }));
+    },
+
+    /** The user's accounts, open ones first by position. */
+    listAccounts(userId: number): Account[] {
+      return list.all(userId).map(toAccount);
+    },
+
+    /** The user's account with this id, or undefined if it does not exist or belongs to someone else. */
+    findOwnedAccount(userId: number, id: number): Account | undefined {
+      const row = byId.get(userId, id);
+      return row && toAccount(row);
+    },
+
+    /** The user's account whose name is this normalised name, ignoring case and spacing. */
+    findAccountByName(userId: number, name: string): Account | undefined {
+      const row = byKey.get(userId, categoryNameKey(name));
+      return row && toAccount(row);
+    },
+
+    /** Creates an account after the user's others; throws AccountNameTakenError when the name is taken. */
+    createAccount(userId: number, draft: AccountDraft): number {
+      try {
+        return Number(
+          insert.run(userId, draft.name, categoryNameKey(draft.name), draft.kind, draft.openingBalanceCents, draft.openingOn, userId)
+            .lastInsertRowid,
+        );
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AccountNameTakenError('account name taken');
+        throw err;
+      }
+    },
+
+    /** Replaces the name, kind and opening balance of the user's account; false when it is not theirs. */
+    updateOwnedAccount(userId: number, id: number, draft: AccountDraft): boolean {
+      try {
+        return update.run(draft.name, categoryNameKey(draft.name), draft.kind, draft.openingBalanceCents, draft.openingOn, userId, id).changes === 1;
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AccountNameTakenError('account name taken');
+        throw err;
+      }
+    },
+
+    /** Archives or unarchives the user's account; false when it is not theirs. */
+    setAccountArchived(userId: number, id: number, archived: boolean): boolean {
+      return setArchived.run(archived ? 1 : 0, userId, id).changes === 1;
+    },
+
+    /** Moves the user's account to a position in the list (the caller swaps two in one transaction). */
+    setAccountPosition(userId: number, id: number, position: number): boolean {
+      return setPosition.run(position, userId, id).changes === 1;
+    },
+
+    /** Deletes the user's account; the schema refuses it while transactions point at it. */
+    deleteOwnedAccount(userId: number, id: number): boolean {
+      return remove.run(userId, id).changes === 1;
+    },
+
+    /** How many of the user's transactions (transfer legs included) are in the account. */
+    countTransactionsInAccount(userId: number, id: number): number {
+      return count.get(userId, id)?.n ?? 0;
+    },
+  };
+}
+
+export type AccountsRepo = ReturnType<typeof createAccountsRepo>;

@@ -1,0 +1,114 @@
+/**
+ * Accounts: the places a person keeps money (a current account, savings, cash, a card, a loan). Types and rules
+ * only; storage lives in db/.
+ *
+ * Every balance here is signed the same way: what the person has minus what they owe. A credit card with 500.00
+ * owed on it has a balance of -500.00, so net worth is simply the sum of all balances.
+ */
+import { normaliseCategoryName, type CategoryNameProblem } from './categories.ts';
+
+/** The account the database gives every new user (migration 7's trigger, in English); registration renames it. */
+export const STARTER_ACCOUNT_NAME = 'Main account';
+
+export const ACCOUNT_KINDS = ['checking', 'savings', 'cash', 'credit_card', 'loan', 'investment', 'other'] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
+
+/** Kinds whose balance is a debt: shown among liabilities, and normally below zero. */
+const LIABILITY_KINDS: ReadonlySet<AccountKind> = new Set(['credit_card', 'loan']);
+
+export function isAccountKind(value: unknown): value is AccountKind {
+  return typeof value === 'string' && (ACCOUNT_KINDS as readonly string[]).includes(value);
+}
+
+/** Whether an account of this kind is a liability (a credit card, a loan) rather than an asset. */
+export function isLiability(kind: AccountKind): boolean {
+  return LIABILITY_KINDS.has(kind);
+}
+
+export interface Account {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: AccountKind;
+  readonly openingBalanceCents: number;
+  readonly openingOn: string;
+  readonly archived: boolean;
+  readonly position: number;
+}
+
+/** An account with what the monthly totals say of it: every row's signed sum, the cleared rows' sum, the row count. */
+export interface AccountWithActivity extends Account {
+  readonly netCents: number;
+  readonly clearedNetCents: number;
+  readonly transactionCount: number;
+}
+
+/** An account as the accounts page shows it. */
+export interface AccountBalance extends Account {
+  readonly balanceCents: number;
+  readonly clearedBalanceCents: number;
+  readonly transactionCount: number;
+  readonly liability: boolean;
+}
+
+/** What a person fills in for an account, already validated. */
+export interface AccountDraft {
+  readonly name: string;
+  readonly kind: AccountKind;
+  readonly openingBalanceCents: number;
+  readonly openingOn: string;
+}
+
+/** Account names follow the category name rule: trimmed, spaces folded, no control characters, 60 characters. */
+export function normaliseAccountName(raw: string): { ok: true; name: string } | { ok: false; problem: CategoryNameProblem } {
+  return normaliseCategoryName(raw);
+}
+
+/** A balance: the opening balance plus everything in (income, transfers in) minus everything out. */
+export function accountBalance(account: AccountWithActivity): AccountBalance {
+  return {
+    id: account.id,
+    name: account.name,
+    kind: account.kind,
+    openingBalanceCents: account.openingBalanceCents,
+    openingOn: account.openingOn,
+    archived: account.archived,
+    position: account.position,
+    balanceCents: account.openingBalanceCents + account.netCents,
+    clearedBalanceCents: account.openingBalanceCents + account.clearedNetCents,
+    transactionCount: account.transactionCount,
+    liability: isLiability(account.kind),
+  };
+}
+
+/** Assets, liabilities (as a positive amount owed) and net worth of a set of account balances. */
+export interface NetWorth {
+  readonly assetsCents: number;
+  readonly liabilitiesCents: number;
+  readonly netWorthCents: number;
+}
+
+/**
+ * Sums balances into assets and liabilities. An asset account below zero (an overdrawn current account) counts
+ * as a liability, and a liability account above zero (a card paid beyond its debt) as an asset, so both totals
+ * are what is really owned and really owed; net worth is their difference either way.
+ */
+export function netWorthOf(balances: readonly Pick<AccountBalance, 'balanceCents'>[]): NetWorth {
+  let assetsCents = 0;
+  let liabilitiesCents = 0;
+  for (const { balanceCents } of balances) {
+    if (balanceCents >= 0) assetsCents += balanceCents;
+    else liabilitiesCents -= balanceCents;
+  }
+  return { assetsCents, liabilitiesCents, netWorthCents: assetsCents - liabilitiesCents };
+}
+
+/** The order of the accounts page: open accounts by position then id, archived ones after them. */
+export function compareAccounts(a: Account, b: Account): number {
+  return Number(a.archived) - Number(b.archived) || a.position - b.position || a.id - b.id;
+}
+
+/** The account a new transaction starts in: the one last used while it is open, else the first open one; null when none is open. */
+export function defaultAccountId(accounts: readonly Pick<Account, 'id' | 'archived'>[], lastUsed: number | undefined): number | null {
+  const open = accounts.filter((a) => !a.archived);
+  return (open.find((a) => a.id === lastUsed) ?? open[0])?.id ?? null;
+}

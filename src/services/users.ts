@@ -1,0 +1,189 @@
+import type { AccountsRepo } from '../db/repos/accounts.ts';
+import type { CategoriesRepo } from '../db/repos/categories.ts';
+import { normaliseAccountName, STARTER_ACCOUNT_NAME } from '../domain/accounts.ts';
+import type { UsersRepo } from '../db/repos/users.ts';
+import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } from '../domain/categories.ts';
+import { EmailTakenError } from '../db/repos/users.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type User } from '../domain/users.ts';
+import type { PasswordHasher } from './passwords.ts';
+import { newPasswordProblem } from './passwords.ts';
+
+/** The three fields of the sign-up form, each sent once. */
+export interface RegistrationInput {
+  readonly email: string;
+  readonly password: string;
+  readonly confirmPassword: string;
+}
+
+export type RegistrationProblems = {
+  email?: EmailProblem | 'taken';
+  password?: PasswordProblem | 'missing';
+  confirmPassword?: 'mismatch';
+};
+
+/** How the new account should speak: its language, and the starter categories' names in that language. */
+export interface RegistrationLanguage {
+  readonly language: string;
+  readonly starterCategoryNames: Readonly<Record<StarterCategoryId, string>>;
+  /** The name of the account every person starts with ("Main account", "Основний рахунок"). */
+  readonly starterAccountName: string;
+}
+
+export type RegistrationResult =
+  | { ok: true; user: User }
+  | { ok: false; problems: RegistrationProblems; email: string };
+
+/** The three fields of the password form, each sent once. */
+export interface PasswordChangeInput {
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly confirmPassword: string;
+}
+
+export type PasswordChangeProblems = {
+  currentPassword?: 'missing' | 'wrong' | 'account-gone';
+  newPassword?: PasswordProblem | 'missing' | 'unchanged';
+  confirmPassword?: 'mismatch';
+};
+
+export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; problems: PasswordChangeProblems };
+
+/** What the account service needs of the session store. */
+export interface SessionDirectory {
+  countSessionsOfUser(userId: number): number;
+  destroyOtherSessionsOfUser(userId: number, keepSid: string): number;
+}
+
+/** Signing up, signing in, the account page: password, other sessions, deleting everything. */
+export function createUserService(deps: {
+  users: UsersRepo;
+  categories: CategoriesRepo;
+  accounts: AccountsRepo;
+  hasher: PasswordHasher;
+  inTransaction: RunInTransaction;
+  sessions: SessionDirectory;
+  /** Removes what the user keeps outside the database (uploaded files); runs after the rows are gone. */
+  removeUserFiles: (userId: number) => Promise<void>;
+}) {
+  const { users, hasher } = deps;
+
+  return {
+    /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
+    async register(input: RegistrationInput, speaking: RegistrationLanguage): Promise<RegistrationResult> {
+      const email = normaliseEmail(input.email);
+      const problems: RegistrationProblems = {};
+      const badEmail = emailProblem(email);
+      if (badEmail) problems.email = badEmail;
+      if (input.password === '') problems.password = 'missing';
+      else {
+        const weak = newPasswordProblem(input.password);
+        if (weak) problems.password = weak;
+      }
+      if (!problems.password && input.confirmPassword !== input.password) problems.confirmPassword = 'mismatch';
+      if (Object.keys(problems).length > 0) return { ok: false, problems, email };
+      if (users.findCredentialsByEmail(email)) return { ok: false, problems: { email: 'taken' }, email };
+      const hash = await hasher.hashPassword(input.password);
+      try {
+        // The user and their starter categories in their language commit together.
+        const user = deps.inTransaction(() => {
+          const created = users.createUser(email, hash, speaking.language);
+          for (const starter of STARTER_CATEGORIES) {
+            const name = normaliseCategoryName(speaking.starterCategoryNames[starter.id]);
+            if (!name.ok || name.name === starter.storedName) continue;
+            const stored = deps.categories.findCategoryByName(created.id, starter.kind, starter.storedName);
+            if (stored) deps.categories.renameOwnedCategory(created.id, stored.id, name.name);
+          }
+          const accountName = normaliseAccountName(speaking.starterAccountName);
+          const starter = deps.accounts.findAccountByName(created.id, STARTER_ACCOUNT_NAME);
+          if (starter && accountName.ok && accountName.name !== STARTER_ACCOUNT_NAME) {
+            deps.accounts.updateOwnedAccount(created.id, starter.id, { ...starter, name: accountName.name });
+          }
+          return created;
+        });
+        return { ok: true, user };
+      } catch (err) {
+        // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
+        if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
+        throw err;
+      }
+    },
+
+    /** The user whose email and password match, or undefined; the same bcrypt work happens either way. */
+    async authenticate(rawEmail: string, password: string): Promise<User | undefined> {
+      const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
+      const ok = await hasher.verifyPassword(password, found?.passwordHash);
+      return ok && found ? { id: found.id, email: found.email, language: found.language } : undefined;
+    },
+
+    /** The user a session names, or undefined when the account has been deleted meanwhile. */
+    findUser(id: number): User | undefined {
+      return users.findUserById(id);
+    },
+
+    /** Sets the language of the person's pages. */
+    setLanguage(userId: number, language: string): void {
+      users.updateLanguage(userId, language);
+    },
+
+    /** The id of the account registered under this email, if any (for the audit log of failed logins). */
+    findUserIdByEmail(rawEmail: string): number | undefined {
+      return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
+    },
+
+    /** How many other live sessions the user has besides the one asking. */
+    countOtherSessions(userId: number): number {
+      // The asking session is one of the user's live sessions.
+      return Math.max(0, deps.sessions.countSessionsOfUser(userId) - 1);
+    },
+
+    /** Ends every session of the user except this one; returns how many ended. */
+    logOutOtherSessions(userId: number, keepSid: string): number {
+      return deps.sessions.destroyOtherSessionsOfUser(userId, keepSid);
+    },
+
+    /**
+     * Checks the current password, then the new one, and stores it; the new hash and the end of every session of
+     * the user commit together, so no crash can leave old sessions alive after the password they knew is gone.
+     * Problems per field instead, and nothing written, when anything is wrong.
+     */
+    async changePassword(userId: number, input: PasswordChangeInput): Promise<PasswordChangeResult> {
+      const problems: PasswordChangeProblems = {};
+      const next = input.newPassword;
+      if (next === '') problems.newPassword = 'missing';
+      else {
+        const weak = newPasswordProblem(next);
+        if (weak) problems.newPassword = weak;
+        else if (next === input.currentPassword) problems.newPassword = 'unchanged';
+      }
+      if (!problems.newPassword && input.confirmPassword !== next) problems.confirmPassword = 'mismatch';
+      // The current password is checked even when the new one is invalid, so the form reports everything at once.
+      if (input.currentPassword === '') problems.currentPassword = 'missing';
+      else if (!(await hasher.verifyPassword(input.currentPassword, users.findPasswordHashById(userId)))) problems.currentPassword = 'wrong';
+      if (Object.keys(problems).length > 0) return { ok: false, problems };
+      const hash = await hasher.hashPassword(next);
+      const endedSessions = deps.inTransaction(() =>
+        users.updatePasswordHash(userId, hash) ? users.deleteSessionsOfUser(userId) : undefined,
+      );
+      if (endedSessions === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
+      return { ok: true, endedSessions };
+    },
+
+    /**
+     * Deletes the account and everything in it (the user, their data and jobs by cascade, their sessions) in one
+     * transaction if the password is right, then their uploaded files.
+     */
+    async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {
+      if (password === '') return { ok: false, problem: 'missing' };
+      if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };
+      deps.inTransaction(() => {
+        users.deleteSessionsOfUser(userId);
+        users.deleteUser(userId);
+      });
+      await deps.removeUserFiles(userId);
+      return { ok: true };
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
