@@ -119,14 +119,35 @@ export function assertMonthlyTotalsMatchRows(db: Db): void {
     .prepare<[], { k: string; cents: number; n: number }>(
       `SELECT user_id || '|' || substr(occurred_on, 1, 7) || '|' || type || '|' || coalesce(category_id, 0) AS k,
               sum(amount_cents) AS cents, count(*) AS n
-         FROM transactions GROUP BY k ORDER BY k`,
+         FROM transactions WHERE type IN ('income', 'expense') GROUP BY k ORDER BY k`,
     )
     .all();
-  assert.deepEqual(stored, fromRows, 'monthly_totals equals the sums of the raw rows');
+  assert.deepEqual(stored, fromRows, 'monthly_totals equals the sums of the raw rows (transfer legs never in them)');
+  assertAccountTotalsMatchRows(db);
   const repo = createTransactionsRepo(db);
   for (const { id } of db.prepare<[], { id: number }>('SELECT id FROM users').all()) {
     assert.deepEqual(repo.totalsForUser(id), totalsForUserFromRows(db, id), `all-time totals of user ${id}`);
   }
+}
+
+/** The per-account monthly totals (balances, cleared balances, income and expense per account) against the raw rows. */
+export function assertAccountTotalsMatchRows(db: Db): void {
+  const columns = 'net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count';
+  const stored = db
+    .prepare(`SELECT user_id || '|' || account_id || '|' || month AS k, ${columns} FROM account_monthly_totals ORDER BY k`)
+    .all();
+  const signed = "CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END";
+  const fromRows = db
+    .prepare(
+      `SELECT user_id || '|' || account_id || '|' || substr(occurred_on, 1, 7) AS k,
+              sum(${signed}) AS net_cents, sum(CASE WHEN status = 'uncleared' THEN 0 ELSE ${signed} END) AS cleared_net_cents,
+              sum(CASE WHEN type = 'income' THEN amount_cents ELSE 0 END) AS income_cents, sum(type = 'income') AS income_count,
+              sum(CASE WHEN type = 'expense' THEN amount_cents ELSE 0 END) AS expense_cents, sum(type = 'expense') AS expense_count,
+              count(*) AS tx_count
+         FROM transactions GROUP BY k ORDER BY k`,
+    )
+    .all();
+  assert.deepEqual(stored, fromRows, 'account_monthly_totals equals the sums of the raw rows');
 }
 
 /** Formats cents the way the test app (en-US, USD) shows money, computed independently of the app's formatter. */

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+
+/** Posts a form from a page with its CSRF token. */
+async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
+  const token = await tokenFor(agent, page);
+  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+}
+
+function accountId(ctx: TestContext, userId: number, name: string): number {
+  const row = ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').get(userId, name) as { id: number } | undefined;
+  if (!row) throw new Error(`no account ${name}`);
+  return row.id;
+}
+
+/** The balances the accounts page shows, by account name, and its three totals. */
+function accountsPage(html: string): { balances: Record<string, string>; cleared: Record<string, string>; totals: Record<string, string> } {
+  const balances: Record<string, string> = {};
+  const cleared: Record<string, string> = {};
+  for (const m of html.matchAll(/<a href="\/transactions\?account=\d+">([^<]+)<\/a>[\s\S]*?<td class="num account__balance">([^<]+)<\/td>\s*<td class="num account__cleared"><span class="account__label">[^<]*<\/span>([^<]+)<\/td>/g)) {
+    balances[m[1]!] = m[2]!.trim();
+    cleared[m[1]!] = m[3]!.trim();
+  }
+  const totals: Record<string, string> = {};
+  for (const m of html.matchAll(/<dt>([^<]+)<\/dt><dd class="num">([^<]+)<\/dd>/g)) totals[m[1]!] = m[2]!.trim();
+  return { balances, cleared, totals };
+}
+
+describe('accounts', () => {
+  test('a new person starts with one account; accounts are created with signed opening balances and the page sums assets, liabilities and net worth', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    assert.deepEqual(ctx.db.prepare('SELECT name, kind, opening_balance_cents AS cents FROM accounts WHERE user_id = ?').all(ann), [
+      { name: 'Main account', kind: 'checking', cents: 0 },
+    ]);
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '2,500.00', openingOn: '2026-01-01' })).status, 303);
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '-1,500.25', openingOn: '2026-01-01' })).status, 303);
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '' })).status, 303);
+    await addTransaction(agent, { type: 'expense', amount: '100.10', date: '2026-02-01' });
+    const savings = accountId(ctx, ann, 'Savings');
+    await postForm(agent, '/transactions/new', '/transactions', { account: String(savings), type: 'income', amount: '0.05', date: '2026-02-02', description: '', category: '' });
+
+    const page = accountsPage((await agent.get('/accounts')).text);
+    assert.deepEqual(page.balances, { 'Main account': '-$100.10', Savings: '$2,500.05', Visa: '-$1,500.25', Wallet: '$0.00' });
+    // Nothing is cleared yet: the cleared balance is the opening balance.
+    assert.deepEqual(page.cleared, { 'Main account': '$0.00', Savings: '$2,500.00', Visa: '-$1,500.25', Wallet: '$0.00' });
+    // An overdrawn current account is owed money too: liabilities are everything below zero.
+    assert.deepEqual(page.totals, { Assets: '$2,500.05', Liabilities: '$1,600.35', 'Net worth': '$899.70' });
+    assert.equal(ctx.db.prepare("SELECT opening_on FROM accounts WHERE name = 'Wallet'").pluck().get(), ctx.today(), 'no date means today');
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('account names follow the category name rule and are unique per person, ignoring case and spacing', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const taken = await postForm(agent, '/accounts', '/accounts', { name: '  MAIN\u00a0 account ', kind: 'cash', openingBalance: '', openingOn: '' });
+    assert.equal(taken.status, 422);
+    assert.match(taken.text, /You already have an account called “Main account”/);
+    const tab = await postForm(agent, '/accounts', '/accounts', { name: 'Pocket\tmoney', kind: 'cash', openingBalance: '', openingOn: '' });
+    assert.equal(tab.status, 422);
+    assert.match(tab.text, /Remove tabs, line breaks and other control characters/);
+    const bad = await postForm(agent, '/accounts', '/accounts', { name: 'Vault', kind: 'vault', openingBalance: '12.345', openingOn: '2026-02-30' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Choose one of the kinds offered\./);
+    assert.match(bad.text, /Use at most two decimal places\./);
+    assert.match(bad.text, /Enter a real calendar date/);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'refused forms write nothing');
+    // Another person may use the same name.
+    assert.equal((await postForm(bob, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' })).status, 303);
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'savings', kind: 'savings', openingBalance: '', openingOn: '' })).status, 303);
+  });
+
+  test('a transaction goes into an open account of its owner: another person\'s account or an archived one is refused beside the field', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobId = userIdOf(ctx.db, 'bob@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const bobsAccount = accountId(ctx, bobId, 'Main account');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const foreign = await postForm(ann, '/transactions/new', '/transactions', { account: String(bobsAccount), type: 'expense', amount: '5', date: '', description: '', category: '' });
+    assert.equal(foreign.status, 422);
+    assert.match(foreign.text, /Choose one of your accounts\./);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+
+    await postForm(ann, '/accounts', '/accounts', { name: 'Old card', kind: 'credit_card', openingBalance: '', openingOn: '' });
+    const oldCard = accountId(ctx, annId, 'Old card');
+    await postForm(ann, '/transactions/new', '/transactions', { account: String(oldCard), type: 'expense', amount: '7', date: '2026-01-03', description: 'kept', category: '' });
+    assert.equal((await postForm(ann, '/accounts', `/accounts/${oldCard}/archive`, {})).status, 303);
+    const refused = await postForm(ann, '/transactions/new', '/transactions', { account: String(oldCard), type: 'expense', amount: '5', date: '', description: '', category: '' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /That account is archived/);
+    // The archived account is not offered for new rows, but a row already in it may be edited where it is.
+    const form = (await ann.get('/transactions/new')).text;
+    assert.doesNotMatch(form, />Old card<\/option>/);
+    const kept = ctx.db.prepare("SELECT id FROM transactions WHERE description = 'kept'").pluck().get() as number;
+    const edit = (await ann.get(`/transactions/${kept}/edit`)).text;
+    assert.match(edit, new RegExp(`<option value="${oldCard}" selected>Old card</option>`));
+    assert.equal((await postForm(ann, `/transactions/${kept}/edit`, `/transactions/${kept}/edit`, { account: String(oldCard), type: 'expense', amount: '8', date: '2026-01-03', description: 'kept', category: '' })).status, 303);
+    // Bob's pages never offer Ann's accounts, and his list filtered by her account shows nothing of hers.
+    assert.doesNotMatch((await bob.get('/transactions/new')).text, />Old card<\/option>/);
+    const bobsView = await bob.get(`/transactions?account=${oldCard}`);
+    assert.doesNotMatch(bobsView.text, /kept/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('the add form starts in the account last used, and a form without an account field uses it', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '', openingOn: '' });
+    const cash = accountId(ctx, ann, 'Cash');
+    const main = accountId(ctx, ann, 'Main account');
+    assert.match((await agent.get('/transactions/new')).text, new RegExp(`<option value="${main}" selected>`), 'the only account at first, then the first open one');
+    await postForm(agent, '/transactions/new', '/transactions', { account: String(cash), type: 'expense', amount: '3', date: '', description: '', category: '' });
+    assert.match((await agent.get('/transactions/new')).text, new RegExp(`<option value="${cash}" selected>`));
+    assert.match((await agent.get('/dashboard')).text, new RegExp(`<option value="${cash}" selected>`));
+    await addTransaction(agent, { type: 'expense', amount: '4' }); // the helper's form has no account field
+    assert.deepEqual(ctx.db.prepare('SELECT account_id FROM transactions ORDER BY id').pluck().all(), [cash, cash]);
+  });
+
+  test('an account holding transactions cannot be deleted: the page says how many and offers to archive it; an empty one is deleted', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const main = accountId(ctx, ann, 'Main account');
+    await addTransaction(agent, { type: 'expense', amount: '4' });
+    await addTransaction(agent, { type: 'income', amount: '5' });
+    const ask = await agent.get(`/accounts/${main}/delete`);
+    assert.match(ask.text, /It holds 2 transactions, so it cannot be deleted\. Archive it instead/);
+    assert.match(ask.text, new RegExp(`action="/accounts/${main}/archive"`));
+    const refused = await postForm(agent, `/accounts/${main}/delete`, `/accounts/${main}/delete`, {});
+    assert.equal(refused.status, 409);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM accounts WHERE id = ?').pluck().get(main), 1);
+
+    await postForm(agent, '/accounts', '/accounts', { name: 'Empty', kind: 'other', openingBalance: '', openingOn: '' });
+    const empty = accountId(ctx, ann, 'Empty');
+    assert.match((await agent.get(`/accounts/${empty}/delete`)).text, /It holds no transactions\./);
+    assert.equal((await postForm(agent, `/accounts/${empty}/delete`, `/accounts/${empty}/delete`, {})).status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM accounts WHERE id = ?').pluck().get(empty), 0);
+  });
+
+  test('accounts move up and down among the open ones, and archived ones are listed after them', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    for (const name of ['B', 'C']) await postForm(agent, '/accounts', '/accounts', { name, kind: 'cash', openingBalance: '', openingOn: '' });
+    const order = async () => [...(await agent.get('/accounts')).text.matchAll(/<a href="\/transactions\?account=\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+    assert.deepEqual(await order(), ['Main account', 'B', 'C']);
+    await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, 'C')}/move`, { direction: 'up' });
+    assert.deepEqual(await order(), ['Main account', 'C', 'B']);
+    await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, 'Main account')}/move`, { direction: 'down' });
+    assert.deepEqual(await order(), ['C', 'Main account', 'B']);
+    await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, 'C')}/move`, { direction: 'up' }); // already first: nothing moves
+    await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, 'C')}/archive`, {});
+    assert.deepEqual(await order(), ['Main account', 'B', 'C']);
+    const page = (await agent.get('/accounts')).text;
+    assert.ok(page.indexOf('Archived accounts') < page.indexOf('>C</a>'), 'C is under the archived heading');
+  });
+
+  test('another person\'s account answers 404 on every page and action, and nothing changes', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const annsAccount = accountId(ctx, userIdOf(ctx.db, 'ann@example.com'), 'Main account');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    for (const url of [`/accounts/${annsAccount}/edit`, `/accounts/${annsAccount}/delete`]) assert.equal((await bob.get(url)).status, 404, url);
+    for (const action of ['edit', 'move', 'archive', 'unarchive', 'delete']) {
+      const res = await postForm(bob, '/accounts', `/accounts/${annsAccount}/${action}`, { name: 'Mine now', kind: 'cash', openingBalance: '', openingOn: '', direction: 'up' });
+      assert.equal(res.status, 404, action);
+    }
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+  });
+
+  test('the list filtered by account shows that account\'s rows, with totals from its monthly totals equal to the rows', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '', openingOn: '' });
+    const cash = accountId(ctx, ann, 'Cash');
+    const main = accountId(ctx, ann, 'Main account');
+    type Row = { accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string };
+    const rows: Row[] = [];
+    for (let i = 0; i < 60; i++) {
+      rows.push({ accountId: i % 3 === 0 ? cash : main, type: i % 4 === 0 ? ('income' as const) : ('expense' as const), amountCents: 100 + i * 37, occurredOn: `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`, description: `row ${i}` });
+    }
+    insertTransactions(ctx.db, ann, rows);
+    const expect = (filter: (r: (typeof rows)[number]) => boolean) => {
+      const mine = rows.filter(filter);
+      const sum = (type: string) => mine.filter((r) => r.type === type).reduce((s, r) => s + r.amountCents, 0);
+      return { income: sum('income'), expense: sum('expense'), count: mine.length };
+    };
+    const cents = (text: string) => Number(text.replace(/[^0-9]/g, ''));
+    for (const [query, filter] of [
+      [`account=${cash}`, (r: (typeof rows)[number]) => r.accountId === cash],
+      [`account=${cash}&from=2025-03-15&to=2025-08-10`, (r: (typeof rows)[number]) => r.accountId === cash && r.occurredOn >= '2025-03-15' && r.occurredOn <= '2025-08-10'],
+      [`account=${main}&type=income&from=2025-02-01`, (r: (typeof rows)[number]) => r.accountId === main && r.type === 'income' && r.occurredOn >= '2025-02-01'],
+    ] as const) {
+      const html = (await agent.get(`/transactions?${query}`)).text;
+      const totals = Object.fromEntries([...html.matchAll(/<dt>([^<]+)<\/dt><dd class="num">([^<]+)<\/dd>/g)].map((m) => [m[1], cents(m[2]!)]));
+      const want = expect(filter);
+      assert.deepEqual({ income: totals.Income, expense: totals.Expenses }, { income: want.income, expense: want.expense }, query);
+      assert.match(html, new RegExp(`${want.count} transactions? match`), query);
+    }
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('deleting a person removes their accounts and per-account totals', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '9', openingOn: '' });
+    await addTransaction(agent, { type: 'income', amount: '10' });
+    assert.equal((await postForm(agent, '/account', '/account/delete', { password: 'correct horse battery' })).status, 303);
+    for (const table of ['accounts', 'account_monthly_totals', 'transactions']) {
+      assert.equal(ctx.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), 0, table);
+    }
+  });
+});
+
+describe('migration 7', () => {
+  test('on a database made by the previous schema, every person gets one Main account holding all their transactions, and no total changes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-m7-'));
+    const db = openDatabase(path.join(dir, 'v6.sqlite'));
+    try {
+      migrate(db, migrations.filter((m) => m.version <= 6));
+      const user = (email: string) => Number(db.prepare("INSERT INTO users (email, password_hash, created_at) VALUES (?, 'x', '2024-05-06T07:08:09.000Z')").run(email).lastInsertRowid);
+      const ann = user('ann@example.com');
+      const bob = user('bob@example.com');
+      const quiet = user('quiet@example.com');
+      const insert = db.prepare('INSERT INTO transactions (user_id, type, amount_cents, occurred_on, description, category_id) VALUES (?, ?, ?, ?, ?, ?)');
+      const groceries = db.prepare<[number], number>("SELECT id FROM categories WHERE user_id = ? AND name = 'Groceries'").pluck();
+      for (let i = 0; i < 200; i++) {
+        const who = i % 3 === 0 ? bob : ann;
+        insert.run(who, i % 5 === 0 ? 'income' : 'expense', 1 + i * 101, `202${3 + (i % 3)}-${String(1 + (i % 12)).padStart(2, '0')}-1${i % 10}`, `row ${i}`, i % 2 ? groceries.get(who) : null);
+      }
+      const monthly = db.prepare('SELECT * FROM monthly_totals ORDER BY user_id, month, type, category_key').all();
+      const rowsBefore = db.prepare('SELECT id, user_id, type, amount_cents, occurred_on, description, category_id, created_at FROM transactions ORDER BY id').all();
+
+      migrate(db);
+
+      assert.deepEqual(db.prepare('SELECT * FROM monthly_totals ORDER BY user_id, month, type, category_key').all(), monthly, 'monthly totals unchanged');
+      assert.deepEqual(db.prepare('SELECT id, user_id, type, amount_cents, occurred_on, description, category_id, created_at FROM transactions ORDER BY id').all(), rowsBefore, 'every row kept as it was');
+      const accounts = db.prepare('SELECT user_id, name, kind, opening_balance_cents, opening_on, archived FROM accounts ORDER BY user_id').all();
+      assert.deepEqual(accounts, [
+        { user_id: ann, name: 'Main account', kind: 'checking', opening_balance_cents: 0, opening_on: db.prepare('SELECT min(occurred_on) FROM transactions WHERE user_id = ?').pluck().get(ann), archived: 0 },
+        { user_id: bob, name: 'Main account', kind: 'checking', opening_balance_cents: 0, opening_on: db.prepare('SELECT min(occurred_on) FROM transactions WHERE user_id = ?').pluck().get(bob), archived: 0 },
+        { user_id: quiet, name: 'Main account', kind: 'checking', opening_balance_cents: 0, opening_on: '2024-05-06', archived: 0 },
+      ]);
+      assert.equal(db.prepare('SELECT count(*) FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE a.user_id = t.user_id').pluck().get(), 200);
+      assert.equal(db.prepare("SELECT count(*) FROM transactions WHERE status != 'uncleared' OR transfer_id IS NOT NULL").pluck().get(), 0);
+      assertMonthlyTotalsMatchRows(db);
+      // Each balance is the person's income minus expenses, as the old dashboard's balance was.
+      for (const id of [ann, bob]) {
+        const net = db.prepare("SELECT sum(CASE WHEN type = 'income' THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE user_id = ?").pluck().get(id);
+        assert.equal(db.prepare('SELECT sum(net_cents) FROM account_monthly_totals WHERE user_id = ?').pluck().get(id), net);
+      }
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

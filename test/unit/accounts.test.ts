@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  accountBalance,
+  ACCOUNT_KINDS,
+  compareAccounts,
+  defaultAccountId,
+  isLiability,
+  netWorthOf,
+  type AccountWithActivity,
+} from '../../src/domain/accounts.ts';
+
+const account = (over: Partial<AccountWithActivity> = {}): AccountWithActivity => ({
+  id: 1,
+  name: 'A',
+  kind: 'checking',
+  openingBalanceCents: 0,
+  openingOn: '2026-01-01',
+  archived: false,
+  position: 0,
+  netCents: 0,
+  clearedNetCents: 0,
+  transactionCount: 0,
+  ...over,
+});
+
+describe('balances', () => {
+  test('a balance is the opening balance plus everything in minus everything out; the cleared one counts cleared rows only', () => {
+    const b = accountBalance(account({ openingBalanceCents: 10_000, netCents: -2_550, clearedNetCents: -1_000, transactionCount: 3 }));
+    assert.equal(b.balanceCents, 7_450);
+    assert.equal(b.clearedBalanceCents, 9_000);
+    assert.equal(b.transactionCount, 3);
+  });
+
+  test('credit cards and loans are liabilities; the other kinds are assets', () => {
+    assert.deepEqual(ACCOUNT_KINDS.filter(isLiability), ['credit_card', 'loan']);
+    const card = accountBalance(account({ kind: 'credit_card', openingBalanceCents: -150_025, netCents: -4_000 }));
+    assert.equal(card.liability, true);
+    assert.equal(card.balanceCents, -154_025, 'what is owed is a balance below zero');
+  });
+
+  test('net worth is assets minus liabilities; an overdrawn account is owed, an overpaid card is owned', () => {
+    assert.deepEqual(netWorthOf([{ balanceCents: 250_005 }, { balanceCents: -150_025 }, { balanceCents: -10_010 }, { balanceCents: 0 }]), {
+      assetsCents: 250_005,
+      liabilitiesCents: 160_035,
+      netWorthCents: 89_970,
+    });
+    assert.deepEqual(netWorthOf([{ balanceCents: 500 }]), { assetsCents: 500, liabilitiesCents: 0, netWorthCents: 500 });
+    assert.deepEqual(netWorthOf([]), { assetsCents: 0, liabilitiesCents: 0, netWorthCents: 0 });
+  });
+
+  test('net worth is always the exact integer sum of the balances', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -100_000_000_000, max: 100_000_000_000 }), { maxLength: 30 }), (cents) => {
+        const worth = netWorthOf(cents.map((balanceCents) => ({ balanceCents })));
+        assert.equal(worth.netWorthCents, cents.reduce((s, c) => s + c, 0));
+        assert.ok(worth.assetsCents >= 0 && worth.liabilitiesCents >= 0);
+        assert.ok(Number.isSafeInteger(worth.netWorthCents));
+      }),
+    );
+  });
+});
+
+describe('order and defaults', () => {
+  test('open accounts by position then id, archived ones after them', () => {
+    const list = [
+      account({ id: 5, position: 1, archived: true }),
+      account({ id: 3, position: 2 }),
+      account({ id: 4, position: 1 }),
+      account({ id: 2, position: 1 }),
+    ];
+    assert.deepEqual(list.sort(compareAccounts).map((a) => a.id), [2, 4, 3, 5]);
+  });
+
+  test('a new transaction starts in the account last used while it is open, else the first open one, else none', () => {
+    const list = [account({ id: 1 }), account({ id: 2 }), account({ id: 3, archived: true })];
+    assert.equal(defaultAccountId(list, 2), 2);
+    assert.equal(defaultAccountId(list, 3), 1, 'an archived last account is not offered');
+    assert.equal(defaultAccountId(list, 99), 1);
+    assert.equal(defaultAccountId(list, undefined), 1);
+    assert.equal(defaultAccountId([account({ archived: true })], undefined), null);
+  });
+});
