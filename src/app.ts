@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
+import { createTransfersRepo } from './db/repos/transfers.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
 import { createTransactionsRepo } from './db/repos/transactions.ts';
@@ -28,6 +29,7 @@ import { scheduleSweeps } from './services/maintenance.ts';
 import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
+import { createTransferService } from './services/transfers.ts';
 import { createAuthenticator } from './web/auth.ts';
 import { ACCOUNT_KINDS } from './domain/accounts.ts';
 import { dayFieldValue } from './web/form-fields.ts';
@@ -47,6 +49,7 @@ import { createExportRouter } from './web/routes/export.routes.ts';
 import { createImportRouter } from './web/routes/import.routes.ts';
 import { createLanguageRouter } from './web/routes/language.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
+import { createTransfersRouter } from './web/routes/transfers.routes.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
@@ -106,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
+  const transfers = createTransferService({ transfers: createTransfersRepo(db), accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
   const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
@@ -210,6 +214,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createTransactionsRouter({ transactions, dashboard, today }));
   app.use(createCategoriesRouter({ categories }));
   app.use(createAccountsRouter({ accounts: moneyAccounts, today }));
+  app.use(createTransfersRouter({ transfers, today }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

@@ -112,3 +112,39 @@ export function defaultAccountId(accounts: readonly Pick<Account, 'id' | 'archiv
   const open = accounts.filter((a) => !a.archived);
   return (open.find((a) => a.id === lastUsed) ?? open[0])?.id ?? null;
 }
+
+/** What a row of an account register is: income or an expense, or one leg of a transfer. */
+export type EntryType = 'income' | 'expense' | 'transfer_in' | 'transfer_out';
+
+/** A row's effect on its account's balance: money in is positive, money out negative. */
+export function signedAmount(type: EntryType, amountCents: number): number {
+  return type === 'income' || type === 'transfer_in' ? amountCents : -amountCents;
+}
+
+/**
+ * The balance after each row of a register page, newest first, from the balance after the page's first row: each
+ * older row's balance is the newer one's less what the newer row changed. Exact on every page, never a scan.
+ */
+export function runningBalances(rows: readonly { type: EntryType; amountCents: number }[], balanceAfterFirst: number): number[] {
+  const balances: number[] = [];
+  let balance = balanceAfterFirst;
+  for (const row of rows) {
+    balances.push(balance);
+    balance -= signedAmount(row.type, row.amountCents);
+  }
+  return balances;
+}
+
+/** One row of an account register, with what the register shows beside it. */
+export interface RegisterRow {
+  readonly id: number;
+  readonly type: EntryType;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly status: 'uncleared' | 'cleared' | 'reconciled';
+  readonly categoryName: string | null;
+  /** For a transfer leg: the transfer, and the account on its other side. */
+  readonly transferId: number | null;
+  readonly otherAccountName: string | null;
+}

@@ -1,6 +1,17 @@
 import { AccountNameTakenError, type AccountsRepo } from '../db/repos/accounts.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
-import { accountBalance, compareAccounts, netWorthOf, type Account, type AccountBalance, type AccountDraft, type NetWorth } from '../domain/accounts.ts';
+import {
+  accountBalance,
+  compareAccounts,
+  netWorthOf,
+  runningBalances,
+  type Account,
+  type AccountBalance,
+  type AccountDraft,
+  type NetWorth,
+  type RegisterRow,
+} from '../domain/accounts.ts';
+import type { PageCursor } from '../domain/transactions.ts';
 
 export type AccountSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'taken'; existing: Account | undefined };
 
@@ -18,6 +29,24 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
     overview(userId: number): { accounts: AccountBalance[]; totals: NetWorth } {
       const accounts = repo.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
       return { accounts, totals: netWorthOf(accounts) };
+    },
+
+    /**
+     * One page of the account's register, newest first, each row with the balance after it; the balance of the
+     * page's first row comes from the monthly totals and at most one month of rows, so page 100 costs what page 1 does.
+     */
+    register(
+      userId: number,
+      accountId: number,
+      after: PageCursor | null,
+      pageSize: number,
+    ): { account: AccountBalance; rows: (RegisterRow & { balanceCents: number })[]; next: PageCursor | null } | undefined {
+      const account = repo.listAccountsWithActivity(userId).find((a) => a.id === accountId);
+      if (!account) return undefined;
+      const page = repo.listRegisterPage(userId, accountId, pageSize, after);
+      const first = page.rows[0];
+      const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
+      return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next };
     },
 
     /** The user's accounts, open first by position (for choosing one on a form). */

@@ -48,6 +48,18 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   if (category.status !== 303) throw new Error(`could not add a category: ${category.status}`);
   ids.categories = newestOwnedId(ctx.db, 'categories', userId)!;
   ids.import = await createFinishedImport(ctx, agent);
+  const accountToken = await tokenFor(agent, '/accounts');
+  const account = await agent.post('/accounts').type('form').send({ _csrf: accountToken, name: `Savings of user ${userId} #${fixtureCounter}`, kind: 'savings', openingBalance: '', openingOn: '' });
+  if (account.status !== 303) throw new Error(`could not add an account: ${account.status}`);
+  ids.accounts = newestOwnedId(ctx.db, 'accounts', userId)!;
+  const first = (ctx.db.prepare('SELECT min(id) AS id FROM accounts WHERE user_id = ?').get(userId) as { id: number }).id;
+  const transferToken = await tokenFor(agent, '/transfers/new');
+  const transfer = await agent
+    .post('/transfers')
+    .type('form')
+    .send({ _csrf: transferToken, from: String(first), to: String(ids.accounts), amount: '1.00', date: '2026-01-16', description: 'owned transfer' });
+  if (transfer.status !== 303) throw new Error(`could not add a transfer: ${transfer.status}`);
+  ids.transfers = newestOwnedId(ctx.db, 'transfers', userId)!;
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }

@@ -26,7 +26,7 @@ function accountId(ctx: TestContext, userId: number, name: string): number {
 function accountsPage(html: string): { balances: Record<string, string>; cleared: Record<string, string>; totals: Record<string, string> } {
   const balances: Record<string, string> = {};
   const cleared: Record<string, string> = {};
-  for (const m of html.matchAll(/<a href="\/transactions\?account=\d+">([^<]+)<\/a>[\s\S]*?<td class="num account__balance">([^<]+)<\/td>\s*<td class="num account__cleared"><span class="account__label">[^<]*<\/span>([^<]+)<\/td>/g)) {
+  for (const m of html.matchAll(/<a href="\/accounts\/\d+">([^<]+)<\/a>[\s\S]*?<td class="num account__balance">([^<]+)<\/td>\s*<td class="num account__cleared"><span class="account__label">[^<]*<\/span>([^<]+)<\/td>/g)) {
     balances[m[1]!] = m[2]!.trim();
     cleared[m[1]!] = m[3]!.trim();
   }
@@ -163,7 +163,7 @@ describe('accounts', () => {
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const ann = userIdOf(ctx.db, 'ann@example.com');
     for (const name of ['B', 'C']) await postForm(agent, '/accounts', '/accounts', { name, kind: 'cash', openingBalance: '', openingOn: '' });
-    const order = async () => [...(await agent.get('/accounts')).text.matchAll(/<a href="\/transactions\?account=\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+    const order = async () => [...(await agent.get('/accounts')).text.matchAll(/<a href="\/accounts\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
     assert.deepEqual(await order(), ['Main account', 'B', 'C']);
     await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, 'C')}/move`, { direction: 'up' });
     assert.deepEqual(await order(), ['Main account', 'C', 'B']);

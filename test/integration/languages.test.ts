@@ -165,6 +165,19 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/accounts', `/accounts/${card}/move`, { direction: 'sideways' }, 303);
       await post(agent, language, '/accounts', `/accounts/${card}/archive`, {}, 303);
       await post(agent, language, '/accounts', `/accounts/${card}/unarchive`, {}, 303);
+      // Transfers and the register with its running balance.
+      await page(agent, language, `/transfers/new?from=${main}`, '/transfers/new');
+      await post(agent, language, '/transfers/new', '/transfers', { from: String(main), to: String(card), amount: language === 'uk' ? '250,00' : '250.00', date: '2026-03-01', description: 'Погашення / payoff', back: `/accounts/${main}` }, 303);
+      await post(agent, language, '/transfers/new', '/transfers', { from: String(main), to: String(main), amount: '0', date: 'bad', description: '' }, 422);
+      const transfer = (ctx.db.prepare('SELECT max(id) AS id FROM transfers').get() as { id: number }).id;
+      const register = await page(agent, language, `/accounts/${main}`, '/accounts/:id');
+      assert.match(register, language === 'uk' ? /На рахунок «Visa»/ : /To Visa/);
+      await page(agent, language, `/accounts/${card}?after=2026-03-02.999999`, '/accounts/:id');
+      await page(agent, language, `/transfers/${transfer}/edit`, '/transfers/:id/edit');
+      await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(card), to: String(card), amount: '1', date: '', description: '' }, 422);
+      await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(main), to: String(card), amount: '300', date: '2026-03-01', description: '' }, 303);
+      await page(agent, language, `/transfers/${transfer}/delete`, '/transfers/:id/delete');
+      await post(agent, language, `/transfers/${transfer}/delete`, `/transfers/${transfer}/delete`, {}, 303);
       await page(agent, language, `/accounts/${main}/delete`, '/accounts/:id/delete');
       await post(agent, language, '/accounts', `/accounts/${main}/delete`, {}, 409);
       await page(agent, language, `/accounts/${card}/delete`, '/accounts/:id/delete');

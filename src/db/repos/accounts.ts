@@ -1,4 +1,5 @@
-import type { Account, AccountDraft, AccountKind, AccountWithActivity } from '../../domain/accounts.ts';
+import type { Account, AccountDraft, AccountKind, AccountWithActivity, EntryType, RegisterRow } from '../../domain/accounts.ts';
+import type { Page, PageCursor } from '../../domain/transactions.ts';
 import { categoryNameKey } from '../../domain/categories.ts';
 import type { Db } from '../open.ts';
 
@@ -29,6 +30,32 @@ function toAccount(row: AccountRow): Account {
     openingOn: row.opening_on,
     archived: row.archived === 1,
     position: row.position,
+  };
+}
+
+interface RegisterRowSql {
+  id: number;
+  type: EntryType;
+  amount_cents: number;
+  occurred_on: string;
+  description: string;
+  status: RegisterRow['status'];
+  transfer_id: number | null;
+  category_name: string | null;
+  other_account_name: string | null;
+}
+
+function toRegisterRow(row: RegisterRowSql): RegisterRow {
+  return {
+    id: row.id,
+    type: row.type,
+    amountCents: row.amount_cents,
+    occurredOn: row.occurred_on,
+    description: row.description,
+    status: row.status,
+    categoryName: row.category_name,
+    transferId: row.transfer_id,
+    otherAccountName: row.other_account_name,
   };
 }
 
@@ -64,11 +91,54 @@ export function createAccountsRepo(db: Db) {
   const setArchived = db.prepare<[number, number, number]>('UPDATE accounts SET archived = ? WHERE user_id = ? AND id = ?');
   const setPosition = db.prepare<[number, number, number]>('UPDATE accounts SET position = ? WHERE user_id = ? AND id = ?');
   const remove = db.prepare<[number, number]>('DELETE FROM accounts WHERE user_id = ? AND id = ?');
+  const registerColumns = `t.id, t.type, t.amount_cents, t.occurred_on, t.description, t.status, t.transfer_id,
+            c.name AS category_name, oa.name AS other_account_name`;
+  const registerJoins = `LEFT JOIN categories c ON c.id = t.category_id
+       LEFT JOIN transactions o ON o.transfer_id = t.transfer_id AND o.id != t.id
+       LEFT JOIN accounts oa ON oa.id = o.account_id`;
+  // Newest first through transactions_by_account_date; a page reads its own rows and stops.
+  const registerFirst = db.prepare<[number, number, number], RegisterRowSql>(
+    `SELECT ${registerColumns} FROM transactions t ${registerJoins}
+      WHERE t.account_id = ? AND t.user_id = ? ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
+  );
+  const registerAfter = db.prepare<[number, number, string, number, number], RegisterRowSql>(
+    `SELECT ${registerColumns} FROM transactions t ${registerJoins}
+      WHERE t.account_id = ? AND t.user_id = ? AND (t.occurred_on, t.id) < (?, ?) ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
+  );
+  const monthsBefore = db.prepare<[number, number, string], { n: number | null }>(
+    'SELECT sum(net_cents) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ? AND month < ?',
+  );
+  // At most one month of the account's rows: from the first of the row's month up to the row itself.
+  const monthUpTo = db.prepare<[number, number, string, string, number], { n: number | null }>(
+    `SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS n
+       FROM transactions WHERE account_id = ? AND user_id = ? AND occurred_on >= ? AND (occurred_on, id) <= (?, ?)`,
+  );
   const count = db.prepare<[number, number], { n: number | null }>(
     'SELECT sum(tx_count) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ?',
   );
 
   return {
+    /** One page of the account's register, newest first (the caller checked the account is the user's). */
+    listRegisterPage(userId: number, accountId: number, limit: number, after: PageCursor | null): Page<RegisterRow> {
+      const raw = after ? registerAfter.all(accountId, userId, after.occurredOn, after.id, limit + 1) : registerFirst.all(accountId, userId, limit + 1);
+      const rows = raw.map(toRegisterRow);
+      const hasMore = rows.length > limit;
+      if (hasMore) rows.length = limit;
+      const last = rows.at(-1);
+      return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
+    },
+
+    /**
+     * The sum of every row of the account up to and including this one, in register order: the months before the
+     * row's month from account_monthly_totals, and the row's own month from its rows.
+     */
+    netThrough(userId: number, accountId: number, row: PageCursor): number {
+      const month = row.occurredOn.slice(0, 7);
+      const before = monthsBefore.get(userId, accountId, month)?.n ?? 0;
+      const within = monthUpTo.get(accountId, userId, `${month}-01`, row.occurredOn, row.id)?.n ?? 0;
+      return before + within;
+    },
+
     /** The user's accounts, open ones first by position, with the sums their balances are made of. */
     listAccountsWithActivity(userId: number): AccountWithActivity[] {
       return listWithActivity.all(userId).map((row) => ({

@@ -9,6 +9,11 @@ import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
+import { formatCursor } from '../../domain/transactions.ts';
+import { parseCursor } from '../forms/transaction-filter.ts';
+
+/** Rows per register page. */
+const REGISTER_PAGE_SIZE = 50;
 
 const NOT_FOUND = msg('accounts.notFound');
 
@@ -58,6 +63,24 @@ export function createAccountsRouter(deps: { accounts: AccountService; today: ()
     }
     setFlash(req, 'success', 'accounts.flash.added', { name: input.ok ? input.value.name : '' });
     res.redirect(303, '/accounts');
+  });
+
+  /*
+   * GET /accounts/:id: the account's register: every row (income, expenses and both kinds of transfer leg) newest
+   * first, 50 a page by keyset cursor (?after=YYYY-MM-DD.id), each with the balance after it. Owner only; others get 404.
+   */
+  router.get('/accounts/:id', (req, res) => {
+    const user = signedInUser(req);
+    const after = parseCursor(req.query.after);
+    const register = service.register(user.id, parseIdParam(req.params.id, NOT_FOUND), after, REGISTER_PAGE_SIZE);
+    if (!register) throw new NotFoundError(NOT_FOUND);
+    res.render('accounts/show', {
+      title: 'accounts.register.title',
+      titleValues: { name: register.account.name },
+      ...register,
+      isFirstPage: after === null,
+      nextCursor: register.next ? formatCursor(register.next) : null,
+    });
   });
 
   /* GET /accounts/:id/edit: rename the account, change its kind or opening balance. Owner only; others get 404. */

@@ -1,0 +1,39 @@
+/** Transfers: money moved between two of a person's accounts. Never income, never an expense. */
+
+/** A transfer as its pages show it: both accounts, the amount, the day and an optional description. */
+export interface Transfer {
+  readonly id: number;
+  readonly fromAccountId: number;
+  readonly toAccountId: number;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+}
+
+/** What a person fills in for a transfer, already parsed. */
+export interface TransferDraft {
+  readonly fromAccountId: number;
+  readonly toAccountId: number;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+}
+
+/** Why a transfer between these accounts cannot be saved (field by field, as the form shows it). */
+export interface TransferProblems {
+  readonly from?: 'archived';
+  readonly to?: 'archived' | 'same-account';
+}
+
+/** The rules between the two accounts: different accounts, both open (or, when editing, the one a leg is already in). */
+export function transferProblems(
+  draft: Pick<TransferDraft, 'fromAccountId' | 'toAccountId'>,
+  accounts: { from: { archived: boolean }; to: { archived: boolean } },
+  keeping: { fromAccountId?: number; toAccountId?: number } = {},
+): TransferProblems | undefined {
+  const problems: { from?: 'archived'; to?: 'archived' | 'same-account' } = {};
+  if (accounts.from.archived && keeping.fromAccountId !== draft.fromAccountId) problems.from = 'archived';
+  if (draft.fromAccountId === draft.toAccountId) problems.to = 'same-account';
+  else if (accounts.to.archived && keeping.toAccountId !== draft.toAccountId) problems.to = 'archived';
+  return problems.from || problems.to ? problems : undefined;
+}

@@ -1,0 +1,153 @@
+import { Router, type Response } from 'express';
+import type { TransferSave, TransferService } from '../../services/transfers.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
+import { textField, type FieldErrors } from '../form-fields.ts';
+import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, type TransferFormValues } from '../forms/transfer-form.ts';
+import { msg } from '../i18n.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { parseIdParam } from '../params.ts';
+
+const NOT_FOUND = msg('transfers.notFound');
+
+/** Where a transfer form returns to: the register of the account it came from, or the accounts page. */
+function backPath(raw: unknown): string {
+  return typeof raw === 'string' && /^\/accounts(\/[1-9]\d{0,15})?$/.test(raw) ? raw : '/accounts';
+}
+
+/** The field messages of a save the service refused for its accounts, or for a reconciled row not confirmed. */
+function refusal(result: TransferSave): FieldErrors | undefined {
+  if (result.ok || result.problem === 'not-found') return undefined;
+  if (result.problem === 'reconciled') return { confirmReconciled: msg('transfers.confirmReconciledNeeded') };
+  const errors: FieldErrors = {};
+  if (result.problems.from) errors.from = msg('validation.account.archived');
+  if (result.problems.to === 'archived') errors.to = msg('validation.account.archived');
+  if (result.problems.to === 'same-account') errors.to = msg('validation.transfer.sameAccount');
+  return errors;
+}
+
+/** Moving money between the signed-in user's own accounts. */
+export function createTransfersRouter(deps: { transfers: TransferService; today: () => string }): Router {
+  const router = Router();
+  const service = deps.transfers;
+  router.use('/transfers', requireUser);
+
+  function renderForm(
+    res: Response,
+    view: 'transfers/new' | 'transfers/edit',
+    userId: number,
+    form: { values: TransferFormValues; errors: FieldErrors },
+    extra: Record<string, unknown>,
+  ): void {
+    res.render(view, {
+      title: view === 'transfers/new' ? 'transfers.new.title' : 'transfers.edit.title',
+      accounts: service.accountsFor(userId),
+      form,
+      ...extra,
+    });
+  }
+
+  /* GET /transfers/new: the transfer form; ?from= names the account it starts from. Signed-in users. */
+  router.get('/transfers/new', (req, res) => {
+    const userId = signedInUser(req).id;
+    const open = service.accountsFor(userId).filter((a) => !a.archived);
+    const fromId = Number(req.query.from);
+    const from = open.find((a) => a.id === fromId) ?? open[0];
+    const to = open.find((a) => a.id !== from?.id);
+    const back = backPath(req.query.back);
+    renderForm(res, 'transfers/new', userId, { values: emptyTransferForm(deps.today(), from?.id ?? null, to?.id ?? null), errors: {} }, { back });
+  });
+
+  /*
+   * POST /transfers: record a transfer; its two legs are written in one transaction. The same account on both sides
+   * or an archived account re-renders with 422; another person's account is a 404 and nothing is written.
+   * Signed-in users.
+   */
+  router.post('/transfers', (req, res) => {
+    const user = signedInUser(req);
+    const back = backPath(textField(req.body, 'back'));
+    const input = parseTransferForm(req.body, deps.today(), pageLanguage(res));
+    const result = input.ok ? service.create(user.id, input.value) : undefined;
+    if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(msg('accounts.notFound'));
+    const errors = input.ok ? result && refusal(result) : input.errors;
+    if (errors) {
+      res.status(422);
+      return renderForm(res, 'transfers/new', user.id, { values: input.values, errors }, { back });
+    }
+    setFlash(req, 'success', 'transfers.flash.added');
+    res.redirect(303, back);
+  });
+
+  /* GET /transfers/:id/edit: the form filled with the transfer. Owner only; others get 404. */
+  router.get('/transfers/:id/edit', (req, res) => {
+    const user = signedInUser(req);
+    const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!transfer) throw new NotFoundError(NOT_FOUND);
+    const values = transferFormValuesFrom(transfer, pageLanguage(res));
+    renderForm(res, 'transfers/edit', user.id, { values, errors: {} }, { transfer, back: backPath(req.query.back) });
+  });
+
+  /*
+   * POST /transfers/:id/edit: change both legs in one transaction, with the new form's rules; a reconciled transfer
+   * needs the confirmation box. Owner only; others get 404.
+   */
+  router.post('/transfers/:id/edit', (req, res) => {
+    const user = signedInUser(req);
+    const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!transfer) throw new NotFoundError(NOT_FOUND);
+    const back = backPath(textField(req.body, 'back'));
+    const input = parseTransferForm(req.body, deps.today(), pageLanguage(res));
+    const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled) : undefined;
+    if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    const errors = input.ok ? result && refusal(result) : input.errors;
+    if (errors) {
+      res.status(422);
+      return renderForm(res, 'transfers/edit', user.id, { values: input.values, errors }, { transfer, back });
+    }
+    setFlash(req, 'success', 'transfers.flash.saved');
+    res.redirect(303, back);
+  });
+
+  /* GET /transfers/:id/delete: asks "delete this transfer?" and names both accounts. Owner only; others get 404. */
+  router.get('/transfers/:id/delete', (req, res) => {
+    const user = signedInUser(req);
+    const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!transfer) throw new NotFoundError(NOT_FOUND);
+    const accounts = new Map(service.accountsFor(user.id).map((a) => [a.id, a.name]));
+    res.render('transfers/confirm-delete', {
+      title: 'transfers.delete.title',
+      transfer,
+      fromName: accounts.get(transfer.fromAccountId),
+      toName: accounts.get(transfer.toAccountId),
+      back: backPath(req.query.back),
+      error: undefined,
+    });
+  });
+
+  /* POST /transfers/:id/delete: deletes both legs in one transaction (a reconciled one when confirmed). Owner only; others get 404. */
+  router.post('/transfers/:id/delete', (req, res) => {
+    const user = signedInUser(req);
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const back = backPath(textField(req.body, 'back'));
+    const outcome = service.delete(user.id, id, textField(req.body, 'confirmReconciled') === '1');
+    if (outcome === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (outcome === 'reconciled') {
+      const transfer = service.find(user.id, id)!;
+      const accounts = new Map(service.accountsFor(user.id).map((a) => [a.id, a.name]));
+      return res.status(422).render('transfers/confirm-delete', {
+        title: 'transfers.delete.title',
+        transfer,
+        fromName: accounts.get(transfer.fromAccountId),
+        toName: accounts.get(transfer.toAccountId),
+        back,
+        error: msg('transfers.confirmReconciledNeeded'),
+      });
+    }
+    setFlash(req, 'success', 'transfers.flash.deleted');
+    res.redirect(303, back);
+  });
+
+  return router;
+}
+
