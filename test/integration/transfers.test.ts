@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { signedAmount } from '../../src/domain/accounts.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+
+async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
+  const token = await tokenFor(agent, page);
+  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+}
+
+function accountId(ctx: TestContext, userId: number, name: string): number {
+  return ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').pluck().get(userId, name) as number;
+}
+
+/** A person with a Main account and a Savings account, and their ids. */
+async function personWithSavings(ctx: TestContext, email = 'ann@example.com') {
+  const agent = await registerUser(ctx.app, email);
+  const userId = userIdOf(ctx.db, email);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '100.00', openingOn: '2026-01-01' });
+  return { agent, userId, main: accountId(ctx, userId, 'Main account'), savings: accountId(ctx, userId, 'Savings') };
+}
+
+/** Balances by account name from the accounts page. */
+async function balances(agent: Agent): Promise<Record<string, string>> {
+  const html = (await agent.get('/accounts')).text;
+  return Object.fromEntries(
+    [...html.matchAll(/<a href="\/accounts\/\d+">([^<]+)<\/a>[\s\S]*?<td class="num account__balance">([^<]+)<\/td>/g)].map((m) => [m[1], m[2]!.trim()]),
+  );
+}
+
+describe('transfers', () => {
+  test('a transfer moves money between two accounts: both balances move, and no income, expense or category total changes', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, main, savings } = await personWithSavings(ctx);
+    await addTransaction(agent, { type: 'income', amount: '1,000.00', date: ctx.today() });
+    await addTransaction(agent, { type: 'expense', amount: '40.00', date: ctx.today() });
+    const dashboardBefore = totalsFrom((await agent.get('/dashboard')).text);
+    const listBefore = totalsFrom((await agent.get('/transactions')).text);
+    const monthlyBefore = ctx.db.prepare('SELECT * FROM monthly_totals ORDER BY month, type, category_key').all();
+
+    const res = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '250.00', date: ctx.today(), description: 'Rainy day', back: `/accounts/${main}` });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, `/accounts/${main}`);
+
+    assert.deepEqual(await balances(agent), { 'Main account': '$710.00', Savings: '$350.00' });
+    assert.deepEqual(totalsFrom((await agent.get('/dashboard')).text), dashboardBefore, 'the dashboard\'s income, expenses and balance are unchanged');
+    assert.deepEqual(totalsFrom((await agent.get('/transactions')).text), listBefore, 'the list\'s totals are unchanged');
+    assert.deepEqual(ctx.db.prepare('SELECT * FROM monthly_totals ORDER BY month, type, category_key').all(), monthlyBefore, 'no category or month total moved');
+    const legs = ctx.db.prepare('SELECT account_id, type, amount_cents, description, category_id FROM transactions WHERE transfer_id IS NOT NULL ORDER BY type').all();
+    assert.deepEqual(legs, [
+      { account_id: savings, type: 'transfer_in', amount_cents: 25_000, description: 'Rainy day', category_id: null },
+      { account_id: main, type: 'transfer_out', amount_cents: 25_000, description: 'Rainy day', category_id: null },
+    ]);
+    // The legs are not income or expenses anywhere a list shows them.
+    assert.doesNotMatch((await agent.get('/transactions')).text, /Rainy day/);
+    assert.match((await agent.get(`/accounts/${savings}`)).text, /From Main account/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('editing a transfer changes both legs in one transaction, and deleting it removes both', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '', openingOn: '' });
+    const cash = accountId(ctx, userId, 'Cash');
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '10.00', date: '2026-02-01', description: '' });
+    const id = ctx.db.prepare('SELECT id FROM transfers').pluck().get() as number;
+    const edit = await agent.get(`/transfers/${id}/edit`);
+    assert.match(edit.text, /name="amount"[^>]*value="10.00"/);
+    assert.equal((await postForm(agent, `/transfers/${id}/edit`, `/transfers/${id}/edit`, { from: String(cash), to: String(savings), amount: '12.34', date: '2026-02-03', description: 'moved' })).status, 303);
+    assert.deepEqual(ctx.db.prepare('SELECT account_id, type, amount_cents, occurred_on, description FROM transactions WHERE transfer_id = ? ORDER BY type').all(id), [
+      { account_id: savings, type: 'transfer_in', amount_cents: 1234, occurred_on: '2026-02-03', description: 'moved' },
+      { account_id: cash, type: 'transfer_out', amount_cents: 1234, occurred_on: '2026-02-03', description: 'moved' },
+    ]);
+    assert.deepEqual(await balances(agent), { 'Main account': '$0.00', Savings: '$112.34', Cash: '-$12.34' });
+    assert.equal((await postForm(agent, `/transfers/${id}/delete`, `/transfers/${id}/delete`, {})).status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get(), 0);
+    assert.deepEqual(await balances(agent), { 'Main account': '$0.00', Savings: '$100.00', Cash: '$0.00' });
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('refused beside the field, with nothing written: the same account twice, an archived account, a zero or invalid amount', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Old', kind: 'cash', openingBalance: '', openingOn: '' });
+    const old = accountId(ctx, userId, 'Old');
+    await postForm(agent, '/accounts', `/accounts/${old}/archive`, {});
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const same = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(main), amount: '5', date: '', description: '' });
+    assert.equal(same.status, 422);
+    assert.match(same.text, /id="transfer-to-error"><span aria-hidden="true">⚠ <\/span>Choose a different account from the first/);
+    const archived = await postForm(agent, '/transfers/new', '/transfers', { from: String(old), to: String(savings), amount: '5', date: '', description: '' });
+    assert.equal(archived.status, 422);
+    assert.match(archived.text, /id="transfer-from-error"><span aria-hidden="true">⚠ <\/span>That account is archived/);
+    for (const amount of ['0', '-5', '1.005', 'ten', '']) {
+      const bad = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount, date: '', description: '' });
+      assert.equal(bad.status, 422, amount);
+      assert.match(bad.text, /id="transfer-amount-error"/, amount);
+    }
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+  });
+
+  test("another person's account on either side is a 404 and nothing is written; another person's transfer is a 404 on every page", async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const ann = await personWithSavings(ctx, 'ann@example.com');
+    const bob = await personWithSavings(ctx, 'bob@example.com');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const into = await postForm(ann.agent, '/transfers/new', '/transfers', { from: String(ann.main), to: String(bob.savings), amount: '5', date: '', description: '' });
+    assert.equal(into.status, 404);
+    const outOf = await postForm(ann.agent, '/transfers/new', '/transfers', { from: String(bob.main), to: String(ann.savings), amount: '5', date: '', description: '' });
+    assert.equal(outOf.status, 404);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+
+    await postForm(bob.agent, '/transfers/new', '/transfers', { from: String(bob.main), to: String(bob.savings), amount: '5', date: '', description: '' });
+    const bobs = ctx.db.prepare('SELECT id FROM transfers WHERE user_id = ?').pluck().get(bob.userId) as number;
+    const middle = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    for (const url of [`/transfers/${bobs}/edit`, `/transfers/${bobs}/delete`]) assert.equal((await ann.agent.get(url)).status, 404, url);
+    assert.equal((await postForm(ann.agent, '/transfers/new', `/transfers/${bobs}/edit`, { from: String(ann.main), to: String(ann.savings), amount: '9', date: '', description: '' })).status, 404);
+    assert.equal((await postForm(ann.agent, '/transfers/new', `/transfers/${bobs}/delete`, {})).status, 404);
+    // Editing one's own transfer into another person's account is refused the same way.
+    await postForm(ann.agent, '/transfers/new', '/transfers', { from: String(ann.main), to: String(ann.savings), amount: '5', date: '', description: '' });
+    const anns = ctx.db.prepare('SELECT id FROM transfers WHERE user_id = ?').pluck().get(ann.userId) as number;
+    const after = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    assert.equal((await postForm(ann.agent, `/transfers/${anns}/edit`, `/transfers/${anns}/edit`, { from: String(ann.main), to: String(bob.savings), amount: '9', date: '', description: '' })).status, 404);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), after);
+    assert.notEqual(middle, after);
+    // The legs are never reachable as transactions.
+    const leg = ctx.db.prepare('SELECT id FROM transactions WHERE transfer_id = ?').pluck().get(anns) as number;
+    assert.equal((await ann.agent.get(`/transactions/${leg}/edit`)).status, 404);
+  });
+});
+
+describe('account registers', () => {
+  test('every page shows the balance after each row, equal to the opening balance plus every row up to it', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    const rows = [];
+    for (let i = 0; i < 130; i++) {
+      rows.push({
+        accountId: i % 4 === 0 ? main : savings,
+        type: i % 3 === 0 ? ('income' as const) : ('expense' as const),
+        amountCents: 50 + ((i * 7_919) % 90_000),
+        occurredOn: `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + ((i * 5) % 28)).padStart(2, '0')}`,
+        description: `row ${i}`,
+      });
+    }
+    insertTransactions(ctx.db, userId, rows);
+    for (let i = 0; i < 6; i++) {
+      await postForm(agent, '/transfers/new', '/transfers', { from: String(i % 2 ? main : savings), to: String(i % 2 ? savings : main), amount: `${i + 1}.25`, date: `2025-0${1 + i}-15`, description: `move ${i}` });
+    }
+    const stored = ctx.db
+      .prepare<[number], { id: number; type: 'income' | 'expense' | 'transfer_in' | 'transfer_out'; amount_cents: number; occurred_on: string }>(
+        'SELECT id, type, amount_cents, occurred_on FROM transactions WHERE account_id = ? ORDER BY occurred_on, id',
+      )
+      .all(savings);
+    const expected = new Map<number, number>();
+    let running = 10_000; // the opening balance
+    for (const row of stored) {
+      running += signedAmount(row.type, row.amount_cents);
+      expected.set(row.id, running);
+    }
+    const seen: number[] = [];
+    let url: string | null = `/accounts/${savings}`;
+    while (url) {
+      const html: string = (await agent.get(url)).text;
+      for (const cell of html.matchAll(/<td class="num register__balance"><span class="visually-hidden">[^<]*<\/span>([^<]+)<\/td>/g)) {
+        const text = cell[1]!;
+        seen.push((text.includes('-') ? -1 : 1) * Number(text.replace(/\D/g, '')));
+      }
+      const next: RegExpExecArray | null = /<a href="(\/accounts\/\d+\?after=[^"]+)" rel="next">/.exec(html);
+      url = next ? next[1]!.replaceAll('&amp;', '&') : null;
+    }
+    const newestFirst = [...stored].reverse().map((row) => expected.get(row.id));
+    assert.equal(seen.length, stored.length, 'every row on some page');
+    assert.deepEqual(seen, newestFirst);
+    assert.equal(newestFirst[0], running, 'the newest row shows the account balance');
+  });
+});
