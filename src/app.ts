@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
+import { createReconciliationsRepo } from './db/repos/reconciliations.ts';
 import { createTransfersRepo } from './db/repos/transfers.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
@@ -30,6 +31,7 @@ import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createTransferService } from './services/transfers.ts';
+import { createReconciliationService } from './services/reconciliations.ts';
 import { createAuthenticator } from './web/auth.ts';
 import { ACCOUNT_KINDS } from './domain/accounts.ts';
 import { dayFieldValue } from './web/form-fields.ts';
@@ -50,6 +52,7 @@ import { createImportRouter } from './web/routes/import.routes.ts';
 import { createLanguageRouter } from './web/routes/language.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 import { createTransfersRouter } from './web/routes/transfers.routes.ts';
+import { createReconcileRouter } from './web/routes/reconcile.routes.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
@@ -109,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
   });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
+  const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: createTransfersRepo(db), accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
   const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo });
@@ -136,6 +140,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.env !== 'development');
   app.set('x-powered-by', false);
   app.locals.appName = 'Ledgerly';
+  app.locals.currency = config.currency;
   app.locals.currentUser = undefined;
   app.locals.flash = undefined;
   app.locals.csrfToken = undefined;
@@ -215,6 +220,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createCategoriesRouter({ categories }));
   app.use(createAccountsRouter({ accounts: moneyAccounts, today }));
   app.use(createTransfersRouter({ transfers, today }));
+  app.use(createReconcileRouter({ reconciliations, today }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

@@ -9,6 +9,32 @@
     if (!button) return;
     setTimeout(function () { button.disabled = true; }, 0);
   });
+  // Reconciling: the cleared balance and the difference follow the ticks at once (the Update button does the same
+  // without script). Amounts are whole cents; only the display divides them.
+  document.addEventListener('change', function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== 'checkbox') return;
+    var form = box.closest('form.reconcile');
+    if (!form) return;
+    var base = Number(form.getAttribute('data-cleared'));
+    var statement = Number(form.getAttribute('data-statement'));
+    var cleared = base;
+    form.querySelectorAll('input[type="checkbox"][data-cents]').forEach(function (input) {
+      var cents = Number(input.getAttribute('data-cents'));
+      if (input.checked !== input.defaultChecked) cleared += input.checked ? cents : -cents;
+    });
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+      style: 'currency', currency: form.getAttribute('data-currency') || 'USD'
+    });
+    var show = function (cents) {
+      var abs = Math.abs(cents);
+      return format.format((cents < 0 ? '-' : '') + Math.floor(abs / 100) + '.' + String(abs % 100).padStart(2, '0'));
+    };
+    var clearedCell = form.querySelector('[data-reconcile="cleared"]');
+    var differenceCell = form.querySelector('[data-reconcile="difference"]');
+    if (clearedCell) clearedCell.textContent = show(cleared);
+    if (differenceCell) differenceCell.textContent = show(statement - cleared);
+  });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem.
   document.addEventListener('DOMContentLoaded', function () {
     var invalid = document.querySelector('[aria-invalid="true"]');

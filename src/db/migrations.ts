@@ -460,4 +460,26 @@ export const migrations: readonly Migration[] = [
     name: 'accounts, transfers, cleared and reconciled rows, per-account monthly totals',
     up: accountsAndTransfers,
   },
+  {
+    version: 8,
+    name: 'reconciliations against bank statements',
+    sql: `
+      -- A reconciliation checks an account against a statement: its date and ending balance. While it is open the
+      -- person ticks rows (they become cleared); finishing it marks the cleared rows up to the date reconciled.
+      CREATE TABLE reconciliations (
+        id                      INTEGER PRIMARY KEY,
+        user_id                 INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        account_id              INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        statement_on            TEXT    NOT NULL CHECK (statement_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        statement_balance_cents INTEGER NOT NULL CHECK (typeof(statement_balance_cents) = 'integer'),
+        created_at              INTEGER NOT NULL,
+        finished_at             INTEGER
+      );
+      -- At most one open reconciliation per account, whatever two requests race.
+      CREATE UNIQUE INDEX reconciliations_one_open ON reconciliations(account_id) WHERE finished_at IS NULL;
+      CREATE INDEX reconciliations_by_user ON reconciliations(user_id);
+      -- The rows a reconciliation lists: an account's rows up to a day that are not reconciled yet.
+      CREATE INDEX transactions_by_account_status_date ON transactions(account_id, status, occurred_on);
+    `,
+  },
 ];

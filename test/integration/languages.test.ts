@@ -177,6 +177,16 @@ for (const language of LANGUAGES) {
       await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(card), to: String(card), amount: '1', date: '', description: '' }, 422);
       await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(main), to: String(card), amount: '300', date: '2026-03-01', description: '' }, 303);
       await page(agent, language, `/transfers/${transfer}/delete`, '/transfers/:id/delete');
+      // Reconciling the card against a statement.
+      await page(agent, language, `/accounts/${card}/reconcile`, '/accounts/:id/reconcile');
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile`, { statementOn: '', statementBalance: 'x' }, 422);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-1' }, 303);
+      const leg = String(ctx.db.prepare("SELECT id FROM transactions WHERE account_id = ? AND type = 'transfer_in'").pluck().get(card));
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'finish', ids: leg }, 422);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'update', ids: leg }, 303);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/cancel`, {}, 303);
+      await post(agent, language, `/accounts/${card}`, `/transactions/${leg}/cleared`, { cleared: '0', back: `/accounts/${card}` }, 303);
+      await page(agent, language, `/accounts/${card}`, '/accounts/:id');
       await post(agent, language, `/transfers/${transfer}/delete`, `/transfers/${transfer}/delete`, {}, 303);
       await page(agent, language, `/accounts/${main}/delete`, '/accounts/:id/delete');
       await post(agent, language, '/accounts', `/accounts/${main}/delete`, {}, 409);

@@ -79,6 +79,7 @@ export function createAccountsRouter(deps: { accounts: AccountService; today: ()
       titleValues: { name: register.account.name },
       ...register,
       isFirstPage: after === null,
+      currentCursor: after ? formatCursor(after) : '',
       nextCursor: register.next ? formatCursor(register.next) : null,
     });
   });

@@ -1,0 +1,108 @@
+import { Router, type Response } from 'express';
+import type { ReconciliationService } from '../../services/reconciliations.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
+import { textField, type FieldErrors } from '../form-fields.ts';
+import { parseSelectedIds } from '../forms/bulk-form.ts';
+import { parseReconcileForm, type ReconcileFormValues } from '../forms/reconcile-form.ts';
+import { msg, type Msg } from '../i18n.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { parseIdParam } from '../params.ts';
+
+const NOT_FOUND = msg('accounts.notFound');
+
+/** Where the register's cleared toggle returns: the account register it was pressed on. */
+function registerPath(raw: unknown): string {
+  return typeof raw === 'string' && /^\/accounts\/[1-9]\d{0,15}(\?after=[\w.%-]+)?$/.test(raw) ? raw : '/accounts';
+}
+
+/** Checking an account against a bank statement, and marking single rows cleared from a register. */
+export function createReconcileRouter(deps: { reconciliations: ReconciliationService; today: () => string }): Router {
+  const router = Router();
+  const service = deps.reconciliations;
+  router.use(['/accounts', '/transactions'], requireUser);
+
+  function renderPage(res: Response, userId: number, accountId: number, extra: { start?: { values: ReconcileFormValues; errors: FieldErrors }; error?: Msg } = {}) {
+    const found = service.find(userId, accountId);
+    if (!found) throw new NotFoundError(NOT_FOUND);
+    res.render('accounts/reconcile', {
+      title: 'reconcile.title',
+      titleValues: { name: found.account.name },
+      account: found.account,
+      reconciliation: found.reconciliation,
+      start: extra.start ?? { values: { statementOn: deps.today(), statementBalance: '' }, errors: {} },
+      error: extra.error,
+    });
+  }
+
+  /*
+   * GET /accounts/:id/reconcile: without an open reconciliation, the form to start one (statement date and ending
+   * balance); with one, the account's rows up to that date that are not reconciled, ticked when cleared, and the
+   * difference between the statement and the cleared balance. Owner only; others get 404.
+   */
+  router.get('/accounts/:id/reconcile', (req, res) => {
+    renderPage(res, signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+  });
+
+  /* POST /accounts/:id/reconcile: start a reconciliation; bad fields re-render with 422. Owner only; others get 404. */
+  router.post('/accounts/:id/reconcile', (req, res) => {
+    const user = signedInUser(req);
+    const accountId = parseIdParam(req.params.id, NOT_FOUND);
+    const input = parseReconcileForm(req.body, pageLanguage(res));
+    if (!input.ok) {
+      res.status(422);
+      return renderPage(res, user.id, accountId, { start: { values: input.values, errors: input.errors } });
+    }
+    if (!service.start(user.id, accountId, input.statementOn, input.statementBalanceCents)) throw new NotFoundError(NOT_FOUND);
+    res.redirect(303, `/accounts/${accountId}/reconcile`);
+  });
+
+  /*
+   * POST /accounts/:id/reconcile/rows: save which rows are ticked (action=update), or save them and finish
+   * (action=finish): when the difference is zero the ticked rows become reconciled; otherwise 422 says by how much it
+   * is off and keeps the ticks. Owner only; others get 404.
+   */
+  router.post('/accounts/:id/reconcile/rows', (req, res) => {
+    const user = signedInUser(req);
+    const accountId = parseIdParam(req.params.id, NOT_FOUND);
+    const ticked = parseSelectedIds((req.body as Record<string, unknown> | undefined)?.ids);
+    if (textField(req.body, 'action') === 'finish') {
+      const result = service.finish(user.id, accountId, ticked);
+      if (!result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+      if (!result.ok) {
+        res.status(422);
+        const difference = pageLanguage(res).money.formatCents(result.differenceCents);
+        return renderPage(res, user.id, accountId, { error: msg('reconcile.notBalanced', { difference }) });
+      }
+      setFlash(req, 'success', 'reconcile.flash.finished', { count: result.reconciled });
+      return res.redirect(303, `/accounts/${accountId}`);
+    }
+    if (!service.tick(user.id, accountId, ticked)) throw new NotFoundError(NOT_FOUND);
+    res.redirect(303, `/accounts/${accountId}/reconcile`);
+  });
+
+  /* POST /accounts/:id/reconcile/cancel: stop the open reconciliation; ticked rows stay cleared. Owner only; others get 404. */
+  router.post('/accounts/:id/reconcile/cancel', (req, res) => {
+    const user = signedInUser(req);
+    const accountId = parseIdParam(req.params.id, NOT_FOUND);
+    if (!service.find(user.id, accountId)) throw new NotFoundError(NOT_FOUND);
+    service.cancel(user.id, accountId);
+    setFlash(req, 'success', 'reconcile.flash.cancelled');
+    res.redirect(303, `/accounts/${accountId}`);
+  });
+
+  /*
+   * POST /transactions/:id/cleared: mark one row (income, expense or a transfer leg) cleared (cleared=1) or not, from
+   * its register; reconciled rows do not change. Owner only; others get 404.
+   */
+  router.post('/transactions/:id/cleared', (req, res) => {
+    const user = signedInUser(req);
+    const id = parseIdParam(req.params.id, msg('transactions.notFound'));
+    const cleared = textField(req.body, 'cleared') === '1';
+    if (!service.setCleared(user.id, id, cleared)) throw new NotFoundError(msg('transactions.notFound'));
+    res.redirect(303, registerPath(textField(req.body, 'back')));
+  });
+
+  return router;
+}
