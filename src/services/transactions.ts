@@ -26,6 +26,7 @@ export type AccountChoiceProblem = 'not-found' | 'archived';
 export type TransactionSave =
   | { ok: true; id: number }
   | { ok: false; problem: 'not-found' }
+  | { ok: false; problem: 'reconciled' }
   | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
 
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
@@ -127,11 +128,15 @@ export function createTransactionService(deps: {
       });
     },
 
-    /** Replaces every field of the user's transaction; a draft without an account keeps the row's own. */
-    update(userId: number, id: number, draft: TransactionDraft): TransactionSave {
+    /**
+     * Replaces every field of the user's transaction; a draft without an account keeps the row's own. A row
+     * reconciled with a statement changes only when the person confirmed it.
+     */
+    update(userId: number, id: number, draft: TransactionDraft, confirmedReconciled = false): TransactionSave {
       return deps.inTransaction(() => {
         const current = repo.findOwnedTransaction(userId, id);
         if (!current) return { ok: false, problem: 'not-found' };
+        if (current.status === 'reconciled' && !confirmedReconciled) return { ok: false, problem: 'reconciled' };
         const resolved: NewTransaction = { ...draft, accountId: draft.accountId ?? current.accountId };
         const problem = choiceProblems(userId, resolved, current.accountId);
         if (problem) return problem;
@@ -140,14 +145,27 @@ export function createTransactionService(deps: {
     },
 
     /** Deletes the user's transaction; false when there is none of theirs with this id. */
-    delete(userId: number, id: number): boolean {
-      return repo.deleteOwnedTransaction(userId, id);
+    delete(userId: number, id: number, confirmedReconciled = false): 'deleted' | 'not-found' | 'reconciled' {
+      return deps.inTransaction(() => {
+        const current = repo.findOwnedTransaction(userId, id);
+        if (!current) return 'not-found';
+        if (current.status === 'reconciled' && !confirmedReconciled) return 'reconciled';
+        return repo.deleteOwnedTransaction(userId, id) ? 'deleted' : 'not-found';
+      });
     },
 
-    /** Deletes those of the ids that are the user's, all in one transaction; says how many went and how many were not found. */
-    deleteMany(userId: number, ids: readonly number[]): { deleted: number; skipped: number } {
-      const deleted = deps.inTransaction(() => repo.deleteOwnedTransactions(userId, ids));
-      return { deleted, skipped: ids.length - deleted };
+    /**
+     * Deletes those of the ids that are the user's, all in one transaction; reconciled rows only when confirmed. Says
+     * how many went, how many were not found and how many were kept for being reconciled.
+     */
+    deleteMany(userId: number, ids: readonly number[], confirmedReconciled = false): { deleted: number; skipped: number; reconciled: number } {
+      return deps.inTransaction(() => {
+        const owned = repo.findOwnedTransactions(userId, ids);
+        const kept = confirmedReconciled ? [] : owned.filter((tx) => tx.status === 'reconciled').map((tx) => tx.id);
+        const keep = new Set(kept);
+        const deleted = repo.deleteOwnedTransactions(userId, owned.map((tx) => tx.id).filter((id) => !keep.has(id)));
+        return { deleted, skipped: ids.length - owned.length, reconciled: kept.length };
+      });
     },
 
     /**

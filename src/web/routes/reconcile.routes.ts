@@ -72,7 +72,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       if (!result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
       if (!result.ok) {
         res.status(422);
-        const difference = pageLanguage(res).money.formatCents(result.differenceCents);
+        const difference = pageLanguage(res).money.formatCents(Math.abs(result.differenceCents));
         return renderPage(res, user.id, accountId, { error: msg('reconcile.notBalanced', { difference }) });
       }
       setFlash(req, 'success', 'reconcile.flash.finished', { count: result.reconciled });

@@ -160,10 +160,11 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       setFlash(req, 'error', 'transactions.bulk.noRows');
       return res.redirect(303, back);
     }
-    const { deleted, skipped } = service.deleteMany(user.id, ids);
-    if (deleted === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
+    const { deleted, skipped, reconciled } = service.deleteMany(user.id, ids, textField(req.body, 'confirmReconciled') === '1');
+    if (deleted === 0 && reconciled === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
     const sentences = [msg('transactions.bulk.deleted', { count: deleted })];
     if (skipped) sentences.push(msg('transactions.bulk.deletedSkipped', { count: skipped }));
+    if (reconciled) sentences.push(msg('transactions.bulk.keptReconciled', { count: reconciled }));
     setFlashMessages(req, 'success', sentences);
     res.redirect(303, back);
   });
@@ -187,9 +188,12 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (!tx) throw new NotFoundError(NOT_FOUND);
     const back = editReturnPath(textField(req.body, 'back'));
     const input = parseTransactionForm(req.body, deps.today(), pageLanguage(res));
-    const result = input.ok ? service.update(user.id, tx.id, input.value) : undefined;
-    if (result && !result.ok && 'problem' in result) throw new NotFoundError(NOT_FOUND);
-    const errors = input.ok ? result && choiceErrors(result) : input.errors;
+    const confirmed = textField(req.body, 'confirmReconciled') === '1';
+    const result = input.ok ? service.update(user.id, tx.id, input.value, confirmed) : undefined;
+    if (result && !result.ok && 'problem' in result && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    const errors = input.ok
+      ? result && ('problem' in result && result.problem === 'reconciled' ? { confirmReconciled: msg('transactions.confirmReconciledNeeded') } : choiceErrors(result))
+      : input.errors;
     if (errors) {
       res.status(422);
       return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
@@ -211,7 +215,18 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
 
   /* POST /transactions/:id/delete: delete it. Owner only; another user's id gets 404 and nothing changes. */
   router.post('/transactions/:id/delete', (req, res) => {
-    if (!service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
+    const userId = signedInUser(req).id;
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const outcome = service.delete(userId, id, textField(req.body, 'confirmReconciled') === '1');
+    if (outcome === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (outcome === 'reconciled') {
+      return res.status(422).render('transactions/confirm-delete', {
+        title: 'transactions.delete.title',
+        tx: service.find(userId, id),
+        from: textField(req.body, 'from') === 'dashboard' ? 'dashboard' : 'transactions',
+        error: msg('transactions.confirmReconciledNeeded'),
+      });
+    }
     setFlash(req, 'success', 'transactions.flash.deleted');
     res.redirect(303, textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions');
   });
