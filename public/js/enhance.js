@@ -33,7 +33,13 @@
     var clearedCell = form.querySelector('[data-reconcile="cleared"]');
     var differenceCell = form.querySelector('[data-reconcile="difference"]');
     if (clearedCell) clearedCell.textContent = show(cleared);
-    if (differenceCell) differenceCell.textContent = show(statement - cleared);
+    if (differenceCell) {
+      differenceCell.textContent = show(statement - cleared);
+      var tile = differenceCell.closest('.total');
+      if (tile) tile.classList.toggle('total--negative', statement !== cleared);
+    }
+    var status = form.querySelector('[data-reconcile="status"]');
+    if (status) status.textContent = status.getAttribute(statement === cleared ? 'data-balanced' : 'data-off');
   });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem.
   document.addEventListener('DOMContentLoaded', function () {

@@ -125,4 +125,67 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await screenshot(page, 'bookkeeping-bulk-delete-desktop');
     await page.close();
   });
+
+  test('money in accounts: a savings account, a transfer of 250.00 that leaves income and expenses alone while both balances move, and a reconciliation', async () => {
+    const page = await registerInBrowser(web, 'saver@example.com', { width: 375, height: 812 });
+    const totals = async () => {
+      await page.goto(`${web.baseUrl}/dashboard`);
+      const read = async (label: string) => (await page.locator(`dt:text-is("${label}") + dd`).first().innerText()).trim();
+      return { income: await read('Income'), expenses: await read('Expenses') };
+    };
+    await page.goto(`${web.baseUrl}/dashboard`);
+    await page.getByLabel('Amount').fill('1,000.00');
+    await page.getByLabel('Type').selectOption('income');
+    await page.getByRole('button', { name: 'Add transaction' }).click();
+    await page.getByText('Income added.').waitFor();
+
+    await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+    await page.getByLabel('Name').fill('Savings');
+    await page.getByLabel('Kind').selectOption({ label: 'Savings' });
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.getByText('Account “Savings” added.').waitFor();
+    await assertAccessible(page, 'accounts page');
+    await screenshot(page, 'accounts-375');
+    const before = await totals();
+
+    await page.goto(`${web.baseUrl}/accounts`);
+    await page.getByRole('link', { name: 'Main account', exact: true }).click();
+    await page.getByRole('link', { name: 'Transfer money', exact: true }).click();
+    await page.getByLabel('To account').selectOption({ label: 'Savings' });
+    await page.getByLabel('Amount').fill('250.00');
+    await page.getByLabel(/^Description/).fill('Rainy-day fund');
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await page.getByText('Transfer recorded.').waitFor();
+    await page.getByText('To Savings').waitFor();
+    await assertAccessible(page, 'account register');
+    await screenshot(page, 'register-375');
+
+    assert.deepEqual(await totals(), before, 'income and expenses unchanged by the transfer');
+    await page.goto(`${web.baseUrl}/accounts`);
+    const balance = async (name: string) => (await page.getByRole('row', { name: new RegExp(name) }).locator('.account__balance').innerText()).trim();
+    assert.equal(await balance('Main account'), '$750.00');
+    assert.equal(await balance('Savings'), '$250.00');
+
+    // Reconcile Savings against a statement that shows the transfer.
+    await page.getByRole('link', { name: 'Savings', exact: true }).click();
+    await page.getByRole('link', { name: 'Reconcile', exact: true }).click();
+    await page.getByLabel('Statement balance').fill('250.00');
+    await page.getByRole('button', { name: 'Start reconciling' }).click();
+    await page.locator('[data-reconcile="difference"]').getByText('$250.00').waitFor();
+    await page.getByRole('checkbox', { name: /Rainy-day fund/ }).check();
+    // The script updates the difference as the row is ticked; the button does the same without it.
+    await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    await assertAccessible(page, 'reconciliation');
+    await screenshot(page, 'reconcile-375');
+    await page.getByRole('button', { name: 'Finish reconciling' }).click();
+    await page.getByText('Reconciled 1 row.').waitFor();
+    await page.getByText('reconciled', { exact: true }).waitFor();
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${web.baseUrl}/accounts`);
+    await screenshot(page, 'accounts-1280');
+    await page.getByRole('link', { name: 'Savings', exact: true }).click();
+    await screenshot(page, 'register-1280');
+    await page.close();
+  });
 });

@@ -170,7 +170,7 @@ describe('account registers', () => {
     let url: string | null = `/accounts/${savings}`;
     while (url) {
       const html: string = (await agent.get(url)).text;
-      for (const cell of html.matchAll(/<td class="num register__balance"><span class="visually-hidden">[^<]*<\/span>([^<]+)<\/td>/g)) {
+      for (const cell of html.matchAll(/<td class="num register__balance"><span class="register__label">[^<]*<\/span>([^<]+)<\/td>/g)) {
         const text = cell[1]!;
         seen.push((text.includes('-') ? -1 : 1) * Number(text.replace(/\D/g, '')));
       }
