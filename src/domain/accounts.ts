@@ -148,3 +148,43 @@ export interface RegisterRow {
   readonly transferId: number | null;
   readonly otherAccountName: string | null;
 }
+
+/** One month's end: each account's balance then, and their net worth. */
+export interface MonthEnd {
+  readonly month: string;
+  readonly balances: ReadonlyMap<number, number>;
+  readonly netWorth: NetWorth;
+}
+
+/**
+ * Month-end balances and net worth for a run of months (oldest first), from each account's opening balance (counted
+ * from its opening month) and its per-month sums, never from rows. An account's balance at a month's end is its
+ * opening balance plus every month's sum up to and including that month.
+ */
+export function monthEndSeries(
+  accounts: readonly Pick<Account, 'id' | 'openingBalanceCents' | 'openingOn'>[],
+  monthSums: readonly { accountId: number; month: string; netCents: number }[],
+  months: readonly string[],
+): MonthEnd[] {
+  const byAccount = new Map<number, { month: string; netCents: number }[]>();
+  for (const row of monthSums) {
+    const list = byAccount.get(row.accountId) ?? [];
+    list.push(row);
+    byAccount.set(row.accountId, list);
+  }
+  const running = new Map<number, { at: number; sum: number; list: { month: string; netCents: number }[] }>();
+  for (const account of accounts) {
+    const list = (byAccount.get(account.id) ?? []).slice().sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+    running.set(account.id, { at: 0, sum: 0, list });
+  }
+  return months.map((month) => {
+    const balances = new Map<number, number>();
+    for (const account of accounts) {
+      const state = running.get(account.id)!;
+      while (state.at < state.list.length && state.list[state.at]!.month <= month) state.sum += state.list[state.at++]!.netCents;
+      const opening = account.openingOn.slice(0, 7) <= month ? account.openingBalanceCents : 0;
+      balances.set(account.id, opening + state.sum);
+    }
+    return { month, balances, netWorth: netWorthOf([...balances.values()].map((balanceCents) => ({ balanceCents }))) };
+  });
+}

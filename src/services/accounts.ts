@@ -3,7 +3,9 @@ import type { RunInTransaction } from '../db/unit-of-work.ts';
 import {
   accountBalance,
   compareAccounts,
+  monthEndSeries,
   netWorthOf,
+  type MonthEnd,
   runningBalances,
   type Account,
   type AccountBalance,
@@ -11,6 +13,7 @@ import {
   type NetWorth,
   type RegisterRow,
 } from '../domain/accounts.ts';
+import { addMonths } from '../domain/calendar.ts';
 import type { PageCursor } from '../domain/transactions.ts';
 
 export type AccountSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'taken'; existing: Account | undefined };
@@ -47,6 +50,16 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
       const first = page.rows[0];
       const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
       return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next };
+    },
+
+    /**
+     * Month-end balances of every account and net worth for the `count` months ending with `lastMonth` (oldest
+     * first), from the per-account monthly totals: the series a chart of net worth over time draws.
+     */
+    netWorthSeries(userId: number, lastMonth: string, count = 24): { accounts: Account[]; months: MonthEnd[] } {
+      const months = Array.from({ length: count }, (_, i) => addMonths(lastMonth, i - count + 1));
+      const accounts = repo.listAccounts(userId);
+      return { accounts, months: monthEndSeries(accounts, repo.listAccountMonthSums(userId, lastMonth), months) };
     },
 
     /** The user's accounts, open first by position (for choosing one on a form). */

@@ -4,6 +4,9 @@ import { signedAmount } from '../../src/domain/accounts.ts';
 import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createAccountService } from '../../src/services/accounts.ts';
 
 async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
   const token = await tokenFor(agent, page);
@@ -181,5 +184,44 @@ describe('account registers', () => {
     assert.equal(seen.length, stored.length, 'every row on some page');
     assert.deepEqual(seen, newestFirst);
     assert.equal(newestFirst[0], running, 'the newest row shows the account balance');
+  });
+});
+
+describe('net worth over time', () => {
+  test('the 24 month-end balances and net worth come from the monthly totals and equal sums over the rows', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Card', kind: 'credit_card', openingBalance: '-300.00', openingOn: '2025-06-10' });
+    const card = accountId(ctx, userId, 'Card');
+    const rows = [];
+    for (let i = 0; i < 90; i++) {
+      rows.push({
+        accountId: [main, savings, card][i % 3]!,
+        type: i % 4 === 0 ? ('income' as const) : ('expense' as const),
+        amountCents: 100 + ((i * 3_571) % 40_000),
+        occurredOn: `20${24 + Math.floor(i / 40)}-${String(1 + (i % 12)).padStart(2, '0')}-0${1 + (i % 9)}`,
+        description: `row ${i}`,
+      });
+    }
+    insertTransactions(ctx.db, userId, rows);
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(card), amount: '120.00', date: '2025-08-20', description: 'pay card' });
+    const service = createAccountService({ accounts: createAccountsRepo(ctx.db), inTransaction: createTransactionRunner(ctx.db) });
+    const { months } = service.netWorthSeries(userId, '2026-03');
+    assert.equal(months.length, 24);
+    assert.equal(months[0]!.month, '2024-04');
+    assert.equal(months[23]!.month, '2026-03');
+    const accounts = ctx.db.prepare<[number], { id: number; opening_balance_cents: number; opening_on: string }>('SELECT id, opening_balance_cents, opening_on FROM accounts WHERE user_id = ?').all(userId);
+    const signed = "CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END";
+    const through = ctx.db.prepare<[number, string], { n: number | null }>(`SELECT sum(${signed}) AS n FROM transactions WHERE account_id = ? AND substr(occurred_on, 1, 7) <= ?`);
+    for (const monthEnd of months) {
+      let worth = 0;
+      for (const a of accounts) {
+        const expected = (a.opening_on.slice(0, 7) <= monthEnd.month ? a.opening_balance_cents : 0) + (through.get(a.id, monthEnd.month)?.n ?? 0);
+        assert.equal(monthEnd.balances.get(a.id), expected, `${a.id} at ${monthEnd.month}`);
+        worth += expected;
+      }
+      assert.equal(monthEnd.netWorth.netWorthCents, worth, monthEnd.month);
+    }
   });
 });

@@ -82,3 +82,28 @@ describe('order and defaults', () => {
     assert.equal(defaultAccountId([account({ archived: true })], undefined), null);
   });
 });
+
+describe('net worth over time', () => {
+  test('month-end balances add each month to the opening balance, which counts from its own month', async () => {
+    const { monthEndSeries } = await import('../../src/domain/accounts.ts');
+    const accounts = [
+      { id: 1, openingBalanceCents: 10_000, openingOn: '2026-01-15' },
+      { id: 2, openingBalanceCents: -50_000, openingOn: '2026-03-01' },
+    ];
+    const sums = [
+      { accountId: 1, month: '2025-12', netCents: 100 },
+      { accountId: 1, month: '2026-02', netCents: -2_500 },
+      { accountId: 2, month: '2026-03', netCents: 5_000 },
+      { accountId: 1, month: '2026-03', netCents: -5_000 },
+    ];
+    const series = monthEndSeries(accounts, sums, ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04']);
+    assert.deepEqual(series.map((m) => [m.month, m.balances.get(1), m.balances.get(2), m.netWorth.netWorthCents]), [
+      ['2025-12', 100, 0, 100],
+      ['2026-01', 10_100, 0, 10_100],
+      ['2026-02', 7_600, 0, 7_600],
+      ['2026-03', 2_600, -45_000, -42_400],
+      ['2026-04', 2_600, -45_000, -42_400],
+    ]);
+    assert.deepEqual(series[3]!.netWorth, { assetsCents: 2_600, liabilitiesCents: 45_000, netWorthCents: -42_400 });
+  });
+});

@@ -113,6 +113,9 @@ export function createAccountsRepo(db: Db) {
     `SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS n
        FROM transactions WHERE account_id = ? AND user_id = ? AND occurred_on >= ? AND (occurred_on, id) <= (?, ?)`,
   );
+  const monthSums = db.prepare<[number, string], { account_id: number; month: string; net_cents: number }>(
+    'SELECT account_id, month, net_cents FROM account_monthly_totals WHERE user_id = ? AND month <= ?',
+  );
   const count = db.prepare<[number, number], { n: number | null }>(
     'SELECT sum(tx_count) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ?',
   );
@@ -137,6 +140,11 @@ export function createAccountsRepo(db: Db) {
       const before = monthsBefore.get(userId, accountId, month)?.n ?? 0;
       const within = monthUpTo.get(accountId, userId, `${month}-01`, row.occurredOn, row.id)?.n ?? 0;
       return before + within;
+    },
+
+    /** Every account's signed sum per month, up to and including a month (a few rows per account and month). */
+    listAccountMonthSums(userId: number, throughMonth: string): { accountId: number; month: string; netCents: number }[] {
+      return monthSums.all(userId, throughMonth).map((r) => ({ accountId: r.account_id, month: r.month, netCents: r.net_cents }));
     },
 
     /** The user's accounts, open ones first by position, with the sums their balances are made of. */
