@@ -414,6 +414,14 @@ async function main(): Promise<void> {
     '1k': cursorAtDepth(db, smallId!, Math.floor(options.small * 0.9)),
     '1M': cursorAtDepth(db, largeId!, Math.floor(options.large * 0.9)),
   };
+  // Every seeded row is in the user's first account; its register's page 100 starts 4,950 rows from the newest (the
+  // 1k user has 20 pages, so its last page stands in for page 100).
+  const mainAccount = (userId: number) => db.prepare<[number], number>('SELECT min(id) FROM accounts WHERE user_id = ?').pluck().get(userId)!;
+  const accountOf = { '1k': mainAccount(smallId!), '1M': mainAccount(largeId!) };
+  const registerDeep = {
+    '1k': cursorAtDepth(db, smallId!, Math.min(4_949, options.small - 50)),
+    '1M': cursorAtDepth(db, largeId!, 4_949),
+  };
   const groceries = {
     '1k': createCategoriesRepo(db).findCategoryByName(smallId!, 'expense', 'Groceries')?.id,
     '1M': createCategoriesRepo(db).findCategoryByName(largeId!, 'expense', 'Groceries')?.id,
@@ -477,6 +485,9 @@ async function main(): Promise<void> {
       get('list, filtered', `/transactions?type=expense&from=${filterYear}-01-01&to=${filterYear}-12-31`, 'tx-table'),
       // Not in the issue's list, measured because a text search has no index to seek and its totals read every match.
       get(TEXT_SEARCH, '/transactions?q=coffee', 'tx-table'),
+      get('accounts, net worth', '/accounts', 'accounts-table'),
+      get('register, page 1', `/accounts/${accountOf[user]}`, 'register__balance'),
+      get('register, page 100', `/accounts/${accountOf[user]}?after=${encodeURIComponent(`${registerDeep[user]!.occurredOn}.${registerDeep[user]!.id}`)}`, 'register__balance'),
     ];
   };
   const postFor = (user: '1k' | '1M'): Scenario => ({
