@@ -34,7 +34,7 @@ export function findMonthlyTotalsMismatches(db: Db): TotalsMismatch[] {
       `WITH from_rows AS (
          SELECT user_id, substr(occurred_on, 1, 7) AS month, type, coalesce(category_id, 0) AS category_key,
                 sum(amount_cents) AS total_cents, count(*) AS tx_count
-           FROM transactions
+           FROM transactions WHERE type IN ('income', 'expense')
           GROUP BY user_id, substr(occurred_on, 1, 7), type, coalesce(category_id, 0)
        ),
        keys AS (

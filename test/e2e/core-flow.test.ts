@@ -130,7 +130,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await page.getByLabel('Email').fill('ann@example.com');
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
     await page.waitForURL(/\/account$/);
     assert.match(await page.locator('main').innerText(), /also signed in on 3 other devices/);
     await assertPassesAxe(page, 'account page');
