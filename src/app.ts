@@ -92,9 +92,12 @@ export function createApp(deps: AppDeps): Express {
   const inTransaction = createTransactionRunner(db);
 
   // Use cases.
+  const transfersRepo = createTransfersRepo(db);
   const imports = createImportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,
+    accounts: accountsRepo,
+    transfers: transfersRepo,
     jobs: jobsRepo,
     runner,
     inTransaction,
@@ -113,7 +116,7 @@ export function createApp(deps: AppDeps): Express {
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
-  const transfers = createTransferService({ transfers: createTransfersRepo(db), accounts: accountsRepo, inTransaction });
+  const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
   const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.

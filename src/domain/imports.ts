@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { dayFromParts } from './calendar.ts';
+import { normaliseAccountName, type EntryType } from './accounts.ts';
 import { normaliseCategoryName } from './categories.ts';
 import { centsToDecimalString, parseAmount, type AmountProblem, type DecimalSeparator } from './money.ts';
 import { normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
@@ -26,6 +27,10 @@ export interface ImportMapping {
   readonly typeColumn: number | null;
   readonly categoryColumn: number | null;
   readonly descriptionColumn: number | null;
+  /** The account each row goes into, by name; null (or an empty cell): the import's target account. */
+  readonly accountColumn?: number | null;
+  /** Our export's transfer reference (the two legs of a transfer share it); null: the file has no transfers. */
+  readonly transferColumn?: number | null;
   readonly dateFormat: CsvDateFormat;
   readonly decimalSeparator: DecimalSeparator;
 }
@@ -36,21 +41,35 @@ export interface ImportOptions {
   readonly unknownCategories: 'create' | 'uncategorised';
   /** Write rows that look like an existing transaction instead of skipping them. */
   readonly keepDuplicates: boolean;
+  /** The account rows without an account cell go into; null: the user's first open account. */
+  readonly targetAccountId?: number | null;
+  /** 'create' adds accounts the account column names that the user does not have; 'refuse' lists those rows as errors. */
+  readonly unknownAccounts?: 'create' | 'refuse';
 }
 
 /** Unless the user chooses otherwise: create missing categories, skip likely duplicates. */
-export const DEFAULT_IMPORT_OPTIONS: ImportOptions = Object.freeze({ unknownCategories: 'create', keepDuplicates: false });
+export const DEFAULT_IMPORT_OPTIONS: ImportOptions = Object.freeze({
+  unknownCategories: 'create',
+  keepDuplicates: false,
+  targetAccountId: null,
+  unknownAccounts: 'create',
+});
 
 /** One validated row, ready to be written. */
 export interface ImportRow {
   /** Line in the file where the row starts, for messages. */
   readonly line: number;
   readonly occurredOn: string;
-  readonly type: TransactionType;
+  /** Income or expense, or one leg of a transfer (only with a transfer column). */
+  readonly type: EntryType;
   readonly amountCents: number;
   readonly description: string;
-  /** Category name by the category-name rule; '' means uncategorised. */
+  /** Category name by the category-name rule; '' means uncategorised (always, for a transfer leg). */
   readonly categoryName: string;
+  /** Account name by the account-name rule; '' means the import's target account. */
+  readonly accountName: string;
+  /** The transfer reference pairing a leg with its other side; '' for income and expenses. */
+  readonly transferRef: string;
 }
 
 /** One thing wrong with a row; the page words it. `text` is the cell as written, cut to 40 characters. */
@@ -62,7 +81,9 @@ export type RowProblem =
   | { readonly code: 'type'; readonly text: string }
   | { readonly code: 'negative-income'; readonly text: string }
   | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
-  | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' };
+  | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' }
+  | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'unknown'; readonly text: string }
+  | { readonly code: 'transfer'; readonly problem: 'no-reference' | 'unpaired'; readonly text: string };
 
 /** A row that will not be imported, with the line it starts on. */
 export interface RowError {
@@ -85,6 +106,8 @@ export interface ImportResult {
   readonly duplicateLines: number[];
   readonly duplicatesKept: boolean;
   readonly createdCategories: { kind: TransactionType; name: string }[];
+  /** Accounts the account column named that the user did not have (older results have none). */
+  readonly createdAccounts?: string[];
 }
 
 /**
@@ -187,7 +210,7 @@ export function sniffCsvDelimiter(firstLine: string): CsvDelimiter {
 }
 
 /** The export's header row; the import recognises these names when it guesses a mapping. */
-export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description'] as const;
+export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer'] as const;
 
 /** The mapping for files written by our own export: comma, header, ISO dates, dot decimals, all five columns. */
 export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
@@ -198,11 +221,15 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   categoryColumn: 2,
   amountColumn: 3,
   descriptionColumn: 4,
+  // Exports before accounts had five columns; today's name the account and the transfer in two more, which the
+  // header guess finds (guessColumns).
+  accountColumn: null,
+  transferColumn: null,
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
 });
 
-type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn';
+type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn';
 
 const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'dateColumn', pattern: /date|datum|day|fecha|дата/i },
@@ -210,13 +237,16 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'typeColumn', pattern: /^\s*(type|kind|тип)\s*$/i },
   { key: 'categoryColumn', pattern: /categor|kategorie|категор/i },
   { key: 'descriptionColumn', pattern: /descr|memo|payee|details|note|text|narrat|опис|призначення|деталі/i },
+  { key: 'accountColumn', pattern: /^\s*(account|рахунок)\s*$/i },
+  { key: 'transferColumn', pattern: /^\s*(transfer|переказ)\s*$/i },
 ];
 
 /** A first guess at which column is which, from header names (or the export's order when there is no header). */
 export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
   if (header === null) {
+    // Without names, the export's first five columns: older exports have no account or transfer column.
     const { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn } = LEDGERLY_EXPORT_MAPPING;
-    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn };
+    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null };
   }
   const found: Partial<Record<MappedColumn, number>> = {};
   for (const { key, pattern } of COLUMN_GUESSES) {
@@ -229,23 +259,45 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     typeColumn: found.typeColumn ?? null,
     categoryColumn: found.categoryColumn ?? null,
     descriptionColumn: found.descriptionColumn ?? null,
+    accountColumn: found.accountColumn ?? null,
+    transferColumn: found.transferColumn ?? null,
   };
 }
 
-/** The CSV cells of one transaction: plain decimal amount, empty category when uncategorised, formulas neutralised. */
-export function exportCellsFor(row: TransactionWithCategory): string[] {
+/** A row as the export writes it: a transaction or a transfer leg, with its account and transfer. */
+export interface ExportRow extends Omit<TransactionWithCategory, 'type'> {
+  readonly type: EntryType;
+  readonly accountName: string;
+  readonly transferId: number | null;
+}
+
+/**
+ * The CSV cells of one row: plain decimal amount, empty category when uncategorised, the account's name, and for
+ * a transfer leg the reference its other side shares (T and the transfer's id), formulas neutralised.
+ */
+export function exportCellsFor(row: ExportRow): string[] {
   return [
     row.occurredOn,
     row.type,
     neutraliseCsvCell(row.categoryName ?? ''),
     centsToDecimalString(row.amountCents),
     neutraliseCsvCell(row.description),
+    neutraliseCsvCell(row.accountName),
+    row.transferId === null ? '' : `T${row.transferId}`,
   ];
 }
 
 /** Columns the mapping reads, for the "row is too short" check. */
 function columnsNeeded(mapping: ImportMapping): number {
-  const used = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn];
+  const used = [
+    mapping.dateColumn,
+    mapping.amountColumn,
+    mapping.typeColumn,
+    mapping.categoryColumn,
+    mapping.descriptionColumn,
+    mapping.accountColumn ?? null,
+    mapping.transferColumn ?? null,
+  ];
   return Math.max(...used.map((c) => c ?? -1)) + 1;
 }
 
@@ -295,14 +347,15 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
       problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
     }
 
-    let type: TransactionType | null = null;
+    let type: EntryType | null = null;
     if (mapping.typeColumn === null) {
       if (amount?.ok) type = amount.negative ? 'expense' : 'income';
     } else {
       const typeText = cellText(fields, mapping.typeColumn, problems);
       if (typeText !== null) {
         const word = typeText.trim().toLowerCase();
-        type = TYPE_WORDS[word] ?? null;
+        // Transfer legs only come from a file that pairs them (our export's transfer column).
+        type = TYPE_WORDS[word] ?? (mapping.transferColumn != null && (word === 'transfer_in' || word === 'transfer_out') ? word : null);
         if (type === null) problems.push({ code: 'type', text: word.slice(0, 30) });
         // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
         // income contradicts itself, and guessing which half is right could put money on the wrong side.
@@ -317,21 +370,31 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
       if (checked.ok) description = checked.text;
       else problems.push({ code: 'description', problem: checked.problem });
     }
-    const categoryText = cellText(fields, mapping.categoryColumn, problems);
+    const leg = type === 'transfer_in' || type === 'transfer_out';
+    const categoryText = leg ? '' : cellText(fields, mapping.categoryColumn, problems);
     let categoryName = '';
     if (categoryText !== null) {
       const checked = normaliseCategoryName(categoryText);
       if (checked.ok) categoryName = checked.name;
       else if (checked.problem !== 'empty') problems.push({ code: 'category', problem: checked.problem });
     }
+    const accountText = cellText(fields, mapping.accountColumn ?? null, problems);
+    let accountName = '';
+    if (accountText !== null) {
+      const checked = normaliseAccountName(accountText);
+      if (checked.ok) accountName = checked.name;
+      else if (checked.problem !== 'empty') problems.push({ code: 'account', problem: checked.problem, text: shortCell(accountText) });
+    }
+    const transferRef = leg ? (cellText(fields, mapping.transferColumn ?? null, problems) ?? '').trim() : '';
+    if (leg && transferRef === '') problems.push({ code: 'transfer', problem: 'no-reference', text: '' });
 
     if (problems.length > 0 || !date?.ok || !amount?.ok || type === null) return { ok: false, problems };
-    return { ok: true, row: { line, occurredOn: date.day, type, amountCents: amount.cents, description, categoryName } };
+    return { ok: true, row: { line, occurredOn: date.day, type, amountCents: amount.cents, description, categoryName, accountName, transferRef } };
   };
 }
 
 /** What makes an imported row look like a transaction the user already has: same day, type, amount and description. */
-export function duplicateSignature(row: { type: TransactionType; amountCents: number; description: string }): string {
+export function duplicateSignature(row: { type: EntryType; amountCents: number; description: string }): string {
   return `${row.type}|${row.amountCents}|${row.description}`;
 }
 

@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { CSV_EXPORT_COLUMNS, exportCellsFor } from '../domain/imports.ts';
-import type { Page, PageCursor, TransactionWithCategory } from '../domain/transactions.ts';
+import type { ExportRow } from '../domain/imports.ts';
+import type { Page, PageCursor } from '../domain/transactions.ts';
 
 /**
  * The download's file name, dated so repeated exports do not overwrite each other; `label` is the word for
@@ -19,7 +20,7 @@ export function exportFileName(today: string, label = 'transactions'): string {
  * with a fresh query: no statement stays open across an await, so other requests can use the connection meanwhile.
  */
 export async function streamTransactionsCsv(
-  fetchBatch: (after: PageCursor | null) => Page<TransactionWithCategory>,
+  fetchBatch: (after: PageCursor | null) => Page<ExportRow>,
   out: Writable,
 ): Promise<void> {
   const csv = stringify({ record_delimiter: '\r\n' });

@@ -9,6 +9,8 @@ import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
+import type { AccountsRepo } from '../db/repos/accounts.ts';
+import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { JobRecord, JobsRepo } from '../db/repos/jobs.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
@@ -21,6 +23,7 @@ import {
   CSV_DELIMITERS,
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
+  MAX_REPORTED_ERRORS,
   guessColumns,
   guessCsvDateFormat,
   sniffCsvDelimiter,
@@ -30,6 +33,7 @@ import {
   type ImportResult,
   type ImportRow,
   type RowProblem,
+  type RowError,
 } from '../domain/imports.ts';
 import type { TransactionType } from '../domain/transactions.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
@@ -60,10 +64,18 @@ const importPayload = z.object({
     typeColumn: z.number().int().min(0).nullable(),
     categoryColumn: z.number().int().min(0).nullable(),
     descriptionColumn: z.number().int().min(0).nullable(),
+    // Imports queued before accounts existed have neither.
+    accountColumn: z.number().int().min(0).nullable().optional(),
+    transferColumn: z.number().int().min(0).nullable().optional(),
     dateFormat: z.enum(CSV_DATE_FORMATS),
     decimalSeparator: z.enum(['dot', 'comma']),
   }),
-  options: z.object({ unknownCategories: z.enum(['create', 'uncategorised']), keepDuplicates: z.boolean() }),
+  options: z.object({
+    unknownCategories: z.enum(['create', 'uncategorised']),
+    keepDuplicates: z.boolean(),
+    targetAccountId: z.number().int().min(1).nullable().optional(),
+    unknownAccounts: z.enum(['create', 'refuse']).optional(),
+  }),
   bytes: z.number().int().min(0),
 });
 type ImportPayload = z.infer<typeof importPayload>;
@@ -117,6 +129,8 @@ function jobKey(uploadId: string): string {
 export function createImportService(deps: {
   transactions: TransactionsRepo;
   categories: CategoriesRepo;
+  accounts: AccountsRepo;
+  transfers: TransfersRepo;
   jobs: JobsRepo;
   runner: JobRunner;
   inTransaction: RunInTransaction;
@@ -130,50 +144,117 @@ export function createImportService(deps: {
 
   /**
    * Writes checked rows for the user: duplicates are judged against what existed before this import (so two
-   * identical rows in one file, two coffees on one day, are both written), unknown categories are created or
-   * left out as chosen, and rows go in oldest first. The caller holds the transaction.
+   * identical rows in one file, two coffees on one day, are both written), unknown categories and accounts are
+   * created or refused as chosen, the two legs of each transfer become one transfer, and rows go in oldest first.
+   * Rows refused here (an unknown account, a leg without its other side) come back as errors. The caller holds
+   * the transaction.
    */
   function writeRows(userId: number, rows: readonly ImportRow[], options: ImportOptions) {
     const index = new Map<string, number>();
     for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
+    const owned = deps.accounts.listAccounts(userId);
+    const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
+    const open = owned.filter((a) => !a.archived);
+    const target = open.find((a) => a.id === options.targetAccountId) ?? open[0] ?? owned[0];
     const existingByDay = new Map<string, Set<string>>();
-    const duplicateLines: number[] = [];
-    const createdCategories: { kind: TransactionType; name: string }[] = [];
-    const toWrite: { row: ImportRow; categoryId: number | null }[] = [];
-    for (const row of rows) {
+    const isDuplicate = (row: ImportRow) => {
       let existing = existingByDay.get(row.occurredOn);
       if (!existing) {
         existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
         existingByDay.set(row.occurredOn, existing);
       }
-      if (existing.size > 0 && existing.has(duplicateSignature(row))) {
+      return existing.size > 0 && existing.has(duplicateSignature(row));
+    };
+    const duplicateLines: number[] = [];
+    const createdCategories: { kind: TransactionType; name: string }[] = [];
+    const createdAccounts: string[] = [];
+    const refused: RowError[] = [];
+    /** The account a row goes into; null when the file names one the user does not have and should not be created. */
+    const accountFor = (row: ImportRow): number | null => {
+      if (row.accountName === '') return target?.id ?? null;
+      const key = categoryNameKey(row.accountName);
+      const known = accountIndex.get(key);
+      if (known !== undefined) return known;
+      if ((options.unknownAccounts ?? 'create') === 'refuse') return null;
+      const id = deps.accounts.createAccount(userId, { name: row.accountName, kind: 'checking', openingBalanceCents: 0, openingOn: row.occurredOn });
+      accountIndex.set(key, id);
+      createdAccounts.push(row.accountName);
+      return id;
+    };
+    const refuseAccount = (row: ImportRow) => refused.push({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
+
+    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number }[] = [];
+    const legs = new Map<string, ImportRow[]>();
+    for (const row of rows) {
+      if (row.type === 'transfer_in' || row.type === 'transfer_out') {
+        const group = legs.get(row.transferRef) ?? [];
+        group.push(row);
+        legs.set(row.transferRef, group);
+        continue;
+      }
+      if (isDuplicate(row)) {
         duplicateLines.push(row.line);
         if (!options.keepDuplicates) continue;
       }
+      const accountId = accountFor(row);
+      if (accountId === null) {
+        refuseAccount(row);
+        continue;
+      }
       let categoryId: number | null = null;
+      const kind = row.type;
       if (row.categoryName !== '') {
-        const key = `${row.type}\u0000${categoryNameKey(row.categoryName)}`;
+        const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
         const known = index.get(key);
         if (known !== undefined) categoryId = known;
         else if (options.unknownCategories === 'create') {
-          categoryId = categories.createCategory(userId, row.type, row.categoryName).id;
+          categoryId = categories.createCategory(userId, kind, row.categoryName).id;
           index.set(key, categoryId);
-          createdCategories.push({ kind: row.type, name: row.categoryName });
+          createdCategories.push({ kind, name: row.categoryName });
         }
       }
-      toWrite.push({ row, categoryId });
+      toWrite.push({ row, categoryId, accountId });
     }
+
+    // A transfer is its two legs in the file: one out, one in, same day and amount, two different accounts.
+    let transferRows = 0;
+    for (const [ref, group] of legs) {
+      const out = group.find((r) => r.type === 'transfer_out');
+      const into = group.find((r) => r.type === 'transfer_in');
+      const paired = group.length === 2 && out && into && out.occurredOn === into.occurredOn && out.amountCents === into.amountCents;
+      if (!paired) {
+        for (const r of group) refused.push({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
+        continue;
+      }
+      if (isDuplicate(out) && isDuplicate(into)) {
+        duplicateLines.push(out.line, into.line);
+        if (!options.keepDuplicates) continue;
+      }
+      const from = accountFor(out);
+      const to = accountFor(into);
+      if (from === null || to === null || from === to) {
+        if (from === null) refuseAccount(out);
+        if (to === null) refuseAccount(into);
+        if (from !== null && from === to) for (const r of group) refused.push({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
+        continue;
+      }
+      deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description });
+      transferRows += 2;
+    }
+
     const inserted = transactions.insertTransactions(
       userId,
-      chronological(toWrite).map(({ row, categoryId }) => ({
-        type: row.type,
+      chronological(toWrite).map(({ row, categoryId, accountId }) => ({
+        accountId,
+        type: row.type as TransactionType,
         amountCents: row.amountCents,
         occurredOn: row.occurredOn,
         description: row.description,
         categoryId,
       })),
     );
-    return { inserted, duplicateLines, createdCategories };
+    refused.sort((a, b) => a.line - b.line);
+    return { inserted: inserted + transferRows, duplicateLines: duplicateLines.sort((a, b) => a - b), createdCategories, createdAccounts, refused };
   }
 
   /** Checks every row of a file; a file that is not CSV at all is a JobFailure the progress page can word. */
@@ -193,14 +274,16 @@ export function createImportService(deps: {
   function writeChecked(userId: number, checked: CheckedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
     return deps.inTransaction((): ImportResult => {
       const written = writeRows(userId, checked.rows, options);
+      const errors = [...checked.errors, ...written.refused].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ERRORS);
       const result: ImportResult = {
         rowsRead: checked.rowsRead,
         imported: written.inserted,
-        errors: checked.errors,
-        errorCount: checked.errorCount,
+        errors,
+        errorCount: checked.errorCount + written.refused.length,
         duplicateLines: written.duplicateLines,
         duplicatesKept: options.keepDuplicates,
         createdCategories: written.createdCategories,
+        createdAccounts: written.createdAccounts,
       };
       within?.(result);
       return result;
@@ -332,6 +415,11 @@ export function createImportService(deps: {
           newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
         };
       });
+    },
+
+    /** The user's accounts, for choosing where the rows without an account go. */
+    accountsFor(userId: number) {
+      return deps.accounts.listAccounts(userId);
     },
 
     /**

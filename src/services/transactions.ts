@@ -102,7 +102,7 @@ export function createTransactionService(deps: {
 
     /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */
     exportCsv(userId: number, filter: TransactionFilter, out: Writable): Promise<void> {
-      return streamTransactionsCsv((after) => repo.listFilteredTransactionsPage(userId, filter, EXPORT_BATCH_SIZE, after), out);
+      return streamTransactionsCsv((after) => repo.listExportPage(userId, filter, EXPORT_BATCH_SIZE, after), out);
     },
 
     /** The download's file name on a given day. */

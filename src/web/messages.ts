@@ -116,6 +116,13 @@ function rowProblemMessage(problem: RowProblem): Msg {
       return problem.problem === 'too-long'
         ? msg('import.row.categoryTooLong', { max: MAX_CATEGORY_NAME_CHARS })
         : msg('import.row.categoryControl');
+    case 'account':
+      if (problem.problem === 'unknown') return msg('import.row.accountUnknown', { text: problem.text });
+      return problem.problem === 'too-long'
+        ? msg('import.row.accountTooLong', { max: MAX_CATEGORY_NAME_CHARS })
+        : msg('import.row.accountControl');
+    case 'transfer':
+      return problem.problem === 'no-reference' ? msg('import.row.transferNoReference') : msg('import.row.transferUnpaired', { text: problem.text });
   }
 }
 

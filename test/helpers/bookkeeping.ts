@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo, type NewRow } from '../../src/db/repos/transactions.ts';
 import { createJobsRepo } from '../../src/db/repos/jobs.ts';
@@ -169,6 +171,8 @@ export function importServiceOn(db: Db, uploadDir: string): ImportService {
   return createImportService({
     transactions: createTransactionsRepo(db),
     categories: createCategoriesRepo(db),
+    accounts: createAccountsRepo(db),
+    transfers: createTransfersRepo(db),
     jobs: createJobsRepo(db),
     runner: createJobRunner({ jobs: createJobsRepo(db), clock, logger: createLogger('silent') }),
     inTransaction: createTransactionRunner(db),

@@ -98,7 +98,7 @@ describe('checkCsvRecord', () => {
     const result = checkCsvRecord(cells('2026-01-02', 'expense', "'=Fun", '12.50', "'-5 refund"), 7, LEDGERLY_EXPORT_MAPPING);
     assert.deepEqual(result, {
       ok: true,
-      row: { line: 7, occurredOn: '2026-01-02', type: 'expense', amountCents: 1250, description: '-5 refund', categoryName: '=Fun' },
+      row: { line: 7, occurredOn: '2026-01-02', type: 'expense', amountCents: 1250, description: '-5 refund', categoryName: '=Fun', accountName: '', transferRef: '' },
     });
   });
 
@@ -177,6 +177,8 @@ describe('guessing the file layout', () => {
       typeColumn: null,
       categoryColumn: 3,
       descriptionColumn: 0,
+      accountColumn: null,
+      transferColumn: null,
     });
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description']), {
       dateColumn: 0,
@@ -184,6 +186,17 @@ describe('guessing the file layout', () => {
       categoryColumn: 2,
       amountColumn: 3,
       descriptionColumn: 4,
+      accountColumn: null,
+      transferColumn: null,
+    });
+    assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description', 'account', 'transfer']), {
+      dateColumn: 0,
+      typeColumn: 1,
+      categoryColumn: 2,
+      amountColumn: 3,
+      descriptionColumn: 4,
+      accountColumn: 5,
+      transferColumn: 6,
     });
   });
 
@@ -194,6 +207,8 @@ describe('guessing the file layout', () => {
       categoryColumn: 2,
       amountColumn: 3,
       typeColumn: 4,
+      accountColumn: null,
+      transferColumn: null,
     });
     const mapping = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
     const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));

@@ -12,6 +12,8 @@ import type {
   TransactionType,
   TransactionWithCategory,
 } from '../../domain/transactions.ts';
+import type { EntryType } from '../../domain/accounts.ts';
+import type { ExportRow } from '../../domain/imports.ts';
 import type { Db } from '../open.ts';
 
 interface TransactionRow {
@@ -57,10 +59,10 @@ function likePattern(search: string): string {
  * WHERE clause (on alias t) and its parameters for a filter; the clause text depends only on which fields are set.
  * Lists, totals and exports of transactions cover income and expenses; transfer legs belong to account registers.
  */
-function filterClause(userId: number, filter: TransactionFilter): { sql: string; params: unknown[]; shape: string } {
-  const parts = ['t.user_id = ?', "t.type IN ('income', 'expense')"];
+function filterClause(userId: number, filter: TransactionFilter, withLegs = false): { sql: string; params: unknown[]; shape: string } {
+  const parts = withLegs ? ['t.user_id = ?'] : ['t.user_id = ?', "t.type IN ('income', 'expense')"];
   const params: unknown[] = [userId];
-  let shape = '';
+  let shape = withLegs ? 'L' : '';
   if (filter.accountId !== undefined) {
     parts.push('t.account_id = ?');
     params.push(filter.accountId);
@@ -131,7 +133,7 @@ export function createTransactionsRepo(db: Db) {
     `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
   );
   // Seeks the (user_id, occurred_on) prefix of the date index: one day's few rows.
-  const onDay = db.prepare<[number, string], { type: TransactionType; amount_cents: number; description: string }>(
+  const onDay = db.prepare<[number, string], { type: EntryType; amount_cents: number; description: string }>(
     'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
@@ -240,7 +242,7 @@ export function createTransactionsRepo(db: Db) {
     },
 
     /** Type, amount and description of each of the user's transactions on one day (for duplicate checks). */
-    listTransactionsOnDay(userId: number, day: string): { type: TransactionType; amountCents: number; description: string }[] {
+    listTransactionsOnDay(userId: number, day: string): { type: EntryType; amountCents: number; description: string }[] {
       return onDay.all(userId, day).map((r) => ({ type: r.type, amountCents: r.amount_cents, description: r.description }));
     },
 
@@ -308,6 +310,32 @@ export function createTransactionsRepo(db: Db) {
       );
       const bound = after ? [...where.params, after.occurredOn, after.id, limit + 1] : [...where.params, limit + 1];
       const rows = stmt.all(...bound).map(toTransactionWithCategory);
+      const hasMore = rows.length > limit;
+      if (hasMore) rows.length = limit;
+      const last = rows.at(-1);
+      return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
+    },
+
+    /**
+     * One page of the export: the filtered rows newest first with their account's name, and, when the filter names
+     * no type or category, the transfer legs too (each with its transfer), so an export re-imports whole.
+     */
+    listExportPage(userId: number, filter: TransactionFilter, limit: number, after: PageCursor | null): Page<ExportRow> {
+      const withLegs = filter.type === undefined && filter.categoryId === undefined;
+      const where = filterClause(userId, filter, withLegs);
+      const stmt = cached<TransactionWithCategoryRow & { account_name: string; transfer_id: number | null }>(`export:${where.shape}:${Boolean(after)}`, () =>
+        `SELECT ${JOINED_COLUMNS}, a.name AS account_name, t.transfer_id
+           FROM transactions t LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
+          WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
+          ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
+      );
+      const bound = after ? [...where.params, after.occurredOn, after.id, limit + 1] : [...where.params, limit + 1];
+      const rows: ExportRow[] = stmt.all(...bound).map((row) => ({
+        ...toTransactionWithCategory(row as TransactionWithCategoryRow),
+        type: row.type as ExportRow['type'],
+        accountName: row.account_name,
+        transferId: row.transfer_id,
+      }));
       const hasMore = rows.length > limit;
       if (hasMore) rows.length = limit;
       const last = rows.at(-1);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CSV_DATE_FORMATS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
-import { formText, typedValues, type FieldErrors } from '../form-fields.ts';
+import { formText, idText, typedValues, type FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 
 const FIELDS = [
@@ -11,10 +11,14 @@ const FIELDS = [
   'type',
   'category',
   'description',
+  'account',
+  'transfer',
   'dateFormat',
   'decimal',
   'unknownCategories',
   'keepDuplicates',
+  'targetAccount',
+  'unknownAccounts',
 ] as const;
 
 /** The mapping form as typed: raw strings, shown back as they were. */
@@ -43,10 +47,14 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     type: col(mapping.typeColumn),
     category: col(mapping.categoryColumn),
     description: col(mapping.descriptionColumn),
+    account: col(mapping.accountColumn ?? null),
+    transfer: col(mapping.transferColumn ?? null),
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
     unknownCategories: options.unknownCategories,
     keepDuplicates: options.keepDuplicates ? '1' : '',
+    targetAccount: options.targetAccountId == null ? '' : String(options.targetAccountId),
+    unknownAccounts: options.unknownAccounts ?? 'create',
   };
 }
 
@@ -64,9 +72,16 @@ const settingsSchema = z.object({
     z.enum(['create', 'uncategorised'], { error: 'import.map.chooseUnknownCategories' }),
   ),
   keepDuplicates: tick,
+  // Empty: the first open account. Whether the id is the user's and open is the import's to check.
+  targetAccount: formText('validation.once.account').pipe(
+    z.union([z.literal('').transform(() => null), idText], { error: 'validation.account.choose' }),
+  ),
+  unknownAccounts: formText('import.map.chooseUnknownAccounts').pipe(
+    z.enum(['', 'create', 'refuse'], { error: 'import.map.chooseUnknownAccounts' }).transform((v) => (v === '' ? 'create' : v)),
+  ),
 });
 
-type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description';
+type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description' | 'account' | 'transfer';
 /** Each column choice, with its messages: the column is missing, or already used for this field. */
 const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; taken: MessageKey }[] = [
   { name: 'date', required: true, missing: 'import.map.chooseColumn.date', taken: 'import.map.columnTaken.date' },
@@ -74,6 +89,8 @@ const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; take
   { name: 'type', required: false, missing: 'import.map.chooseColumn.type', taken: 'import.map.columnTaken.type' },
   { name: 'category', required: false, missing: 'import.map.chooseColumn.category', taken: 'import.map.columnTaken.category' },
   { name: 'description', required: false, missing: 'import.map.chooseColumn.description', taken: 'import.map.columnTaken.description' },
+  { name: 'account', required: false, missing: 'import.map.chooseColumn.account', taken: 'import.map.columnTaken.account' },
+  { name: 'transfer', required: false, missing: 'import.map.chooseColumn.transfer', taken: 'import.map.columnTaken.transfer' },
 ];
 
 export type ImportMappingResult =
@@ -131,9 +148,16 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       typeColumn: chosen.type ?? null,
       categoryColumn: chosen.category ?? null,
       descriptionColumn: chosen.description ?? null,
+      accountColumn: chosen.account ?? null,
+      transferColumn: chosen.transfer ?? null,
       dateFormat: s.dateFormat,
       decimalSeparator: s.decimal,
     },
-    options: { unknownCategories: s.unknownCategories, keepDuplicates: s.keepDuplicates },
+    options: {
+      unknownCategories: s.unknownCategories,
+      keepDuplicates: s.keepDuplicates,
+      targetAccountId: s.targetAccount,
+      unknownAccounts: s.unknownAccounts as 'create' | 'refuse',
+    },
   };
 }

@@ -67,7 +67,8 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
           .preview(signedInUser(req).id, inspection.sample, parsed.mapping)
           .map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems, pageLanguage(res).t) }))
       : [];
-    res.render('import/map', { ...base, fileError: undefined, columns, values, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
+    const accounts = service.accountsFor(signedInUser(req).id).filter((a) => !a.archived);
+    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
   }
 
   /* GET /import: the upload form, with the size limit stated. Signed-in users. */
