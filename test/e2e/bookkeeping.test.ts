@@ -181,6 +181,19 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByText('Reconciled 1 row.').waitFor();
     await page.getByText('reconciled', { exact: true }).waitFor();
 
+    // The other new pages, at 375 px: accessible and without sideways scrolling.
+    const savingsId = web.ctx.db.prepare("SELECT id FROM accounts WHERE name = 'Savings'").pluck().get() as number;
+    const transferId = web.ctx.db.prepare('SELECT max(id) FROM transfers').pluck().get() as number;
+    for (const path of [`/transfers/new?from=${savingsId}`, `/transfers/${transferId}/edit`, `/transfers/${transferId}/delete`, `/accounts/${savingsId}/edit`, `/accounts/${savingsId}/delete`]) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, path);
+      const sideways = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      assert.ok(sideways <= 0, `${path} scrolls sideways by ${sideways}px`);
+    }
+
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${web.baseUrl}/accounts`);
     await screenshot(page, 'accounts-1280');

@@ -218,7 +218,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       await screenshot(page, `dashboard-uk-${width}`);
     }
     await page.setViewportSize({ width: 375, height: 812 });
-    for (const [path, heading] of [['/dashboard', 'Огляд'], ['/transactions', 'Операції'], ['/transactions/new', 'Нова операція'], ['/categories', 'Категорії'], ['/import', 'Імпорт операцій'], ['/account', 'Профіль']]) {
+    for (const [path, heading] of [['/dashboard', 'Огляд'], ['/transactions', 'Операції'], ['/transactions/new', 'Нова операція'], ['/categories', 'Категорії'], ['/accounts', 'Рахунки'], ['/import', 'Імпорт операцій'], ['/account', 'Профіль']]) {
       await page.goto(`${web.baseUrl}${path}`);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       const violations = await runAxe(page);

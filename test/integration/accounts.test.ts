@@ -225,14 +225,20 @@ describe('accounts', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
-  test('deleting a person removes their accounts and per-account totals', async (t) => {
+  test('deleting a person removes their accounts, transfers, reconciliations and per-account totals', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());
     const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
     await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '9', openingOn: '' });
     await addTransaction(agent, { type: 'income', amount: '10' });
+    const cash = accountId(ctx, ann, 'Cash');
+    const main = accountId(ctx, ann, 'Main account');
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(cash), amount: '4', date: '', description: '' });
+    await postForm(agent, `/accounts/${cash}/reconcile`, `/accounts/${cash}/reconcile`, { statementOn: ctx.today(), statementBalance: '13' });
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM reconciliations').pluck().get(), 1);
     assert.equal((await postForm(agent, '/account', '/account/delete', { password: 'correct horse battery' })).status, 303);
-    for (const table of ['accounts', 'account_monthly_totals', 'transactions']) {
+    for (const table of ['accounts', 'account_monthly_totals', 'transactions', 'transfers', 'reconciliations']) {
       assert.equal(ctx.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), 0, table);
     }
   });
