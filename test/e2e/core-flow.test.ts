@@ -218,7 +218,8 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       await screenshot(page, `dashboard-uk-${width}`);
     }
     await page.setViewportSize({ width: 375, height: 812 });
-    for (const [path, heading] of [['/dashboard', 'Огляд'], ['/transactions', 'Операції'], ['/transactions/new', 'Нова операція'], ['/categories', 'Категорії'], ['/accounts', 'Рахунки'], ['/import', 'Імпорт операцій'], ['/account', 'Профіль']]) {
+    const main = web.ctx.db.prepare("SELECT a.id FROM accounts a JOIN users u ON u.id = a.user_id WHERE u.email = 'olena@example.com'").pluck().get() as number;
+    for (const [path, heading] of [[`/accounts/${main}`, 'Основний рахунок'], [`/accounts/${main}/reconcile`, 'Звірка рахунку «Основний рахунок»'], [`/transfers/new?from=${main}`, 'Переказ між рахунками'], ['/dashboard', 'Огляд'], ['/transactions', 'Операції'], ['/transactions/new', 'Нова операція'], ['/categories', 'Категорії'], ['/accounts', 'Рахунки'], ['/import', 'Імпорт операцій'], ['/account', 'Профіль']]) {
       await page.goto(`${web.baseUrl}${path}`);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       const violations = await runAxe(page);
