@@ -19,7 +19,6 @@ import { createTransactionsRepo } from './db/repos/transactions.ts';
 import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
 import { createTransactionRunner } from './db/unit-of-work.ts';
-import { dayAt } from './domain/calendar.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createUserService } from './services/users.ts';
@@ -125,7 +124,6 @@ export function createApp(deps: AppDeps): Express {
 
   // The web.
   const languages = createLanguageContexts(config);
-  const today = () => dayAt(clock.now(), config.timeZone);
   const audit = createAuditLog(logger);
   const cookieName = sessionCookieName(config);
   const limiters = createAuthRateLimiters({
@@ -208,7 +206,13 @@ export function createApp(deps: AppDeps): Express {
     },
   });
   app.use(
-    createLocalsMiddleware({ languages, defaultLanguage: config.defaultLanguage, generateCsrfToken: (req) => csrf.generateToken(req) }),
+    createLocalsMiddleware({
+      languages,
+      defaultLanguage: config.defaultLanguage,
+      generateCsrfToken: (req) => csrf.generateToken(req),
+      clock,
+      defaultTimeZone: config.timeZone,
+    }),
   );
   app.use(csrf.csrfSynchronisedProtection);
 
@@ -216,14 +220,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(createLanguageRouter());
   app.use(createAuthRouter({ users: people, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
   app.use(createAccountRouter({ users: people, audit, limiters, clock }));
-  app.use(createDashboardRouter({ dashboard, today }));
+  app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
-  app.use(createExportRouter({ transactions, today }));
-  app.use(createTransactionsRouter({ transactions, dashboard, today }));
+  app.use(createExportRouter({ transactions }));
+  app.use(createTransactionsRouter({ transactions, dashboard }));
   app.use(createCategoriesRouter({ categories }));
-  app.use(createAccountsRouter({ accounts: moneyAccounts, today }));
-  app.use(createTransfersRouter({ transfers, today }));
-  app.use(createReconcileRouter({ reconciliations, today }));
+  app.use(createAccountsRouter({ accounts: moneyAccounts }));
+  app.use(createTransfersRouter({ transfers }));
+  app.use(createReconcileRouter({ reconciliations }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

@@ -9,6 +9,8 @@ declare global {
       email: string;
       /** The language chosen on the account page (a code of web/i18n.ts LANGUAGES); null follows the browser. */
       language: string | null;
+      /** The IANA zone of the person's days; null or missing follows the instance's TIME_ZONE. */
+      timeZone?: string | null;
     }
   }
 }

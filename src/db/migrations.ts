@@ -482,4 +482,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX transactions_by_account_status_date ON transactions(account_id, status, occurred_on);
     `,
   },
+  {
+    version: 9,
+    name: 'a time zone per person',
+    sql: `
+      -- The IANA zone in which the person's days and months begin and end; NULL follows the instance's TIME_ZONE.
+      ALTER TABLE users ADD COLUMN time_zone TEXT;
+    `,
+  },
 ];

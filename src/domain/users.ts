@@ -6,6 +6,8 @@ export interface User {
   readonly email: string;
   /** The language code of the person's pages; null follows their browser. */
   readonly language: string | null;
+  /** The IANA zone of the person's days and months; null follows the instance's TIME_ZONE. */
+  readonly timeZone?: string | null;
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;

@@ -121,6 +121,11 @@ export function createUserService(deps: {
       return users.findUserById(id);
     },
 
+    /** Sets the time zone of the person's days and months (an IANA zone the caller checked). */
+    setTimeZone(userId: number, timeZone: string): void {
+      users.updateTimeZone(userId, timeZone);
+    },
+
     /** Sets the language of the person's pages. */
     setLanguage(userId: number, language: string): void {
       users.updateLanguage(userId, language);

@@ -244,6 +244,8 @@ for (const language of LANGUAGES) {
       await page(agent, language, '/account', '/account');
       await post(agent, language, '/account', '/account/password', { currentPassword: 'wrong', newPassword: 'password1', confirmPassword: 'x' }, 422);
       await post(agent, language, '/account', '/account/language', { language: 'xx' }, 422);
+      await post(agent, language, '/account', '/account/time-zone', { timeZone: 'Mars/Base' }, 422);
+      await post(agent, language, '/account', '/account/time-zone', { timeZone: 'Europe/Kyiv' }, 303);
       await post(agent, language, '/account', '/account/delete', { password: 'wrong' }, 422);
       await post(agent, language, '/account', '/account/sessions/logout-others', {}, 303);
       await post(agent, language, '/account', '/account/password', { currentPassword: TEST_PASSWORD, newPassword: 'a much longer passphrase', confirmPassword: 'a much longer passphrase' }, 303);

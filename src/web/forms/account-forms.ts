@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownTimeZone } from '../../domain/calendar.ts';
 import type { PasswordChangeProblems, RegistrationProblems } from '../../services/users.ts';
 import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
 import { LANGUAGES, msg, type Language, type Msg } from '../i18n.ts';
@@ -71,6 +72,16 @@ const languageSchema = z.object({
 export function parseLanguageForm(body: unknown): { ok: true; language: Language } | { ok: false; error: Msg } {
   const parsed = parseForm(languageSchema, body);
   return parsed.ok ? { ok: true, language: parsed.data.language } : { ok: false, error: parsed.errors.language ?? msg('language.invalid') };
+}
+
+const timeZoneSchema = z.object({
+  timeZone: formText('validation.once.timeZone').refine((zone) => zone !== '' && isKnownTimeZone(zone), { error: 'validation.timeZone.choose' }),
+});
+
+/** The time zone form: one IANA zone this Node.js knows. */
+export function parseTimeZoneForm(body: unknown): { ok: true; timeZone: string } | { ok: false; error: Msg } {
+  const parsed = parseForm(timeZoneSchema, body);
+  return parsed.ok ? { ok: true, timeZone: parsed.data.timeZone } : { ok: false, error: parsed.errors.timeZone ?? msg('validation.timeZone.choose') };
 }
 
 /** Why the account was not deleted, worded. */

@@ -1,4 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { Clock } from '../../clock.ts';
+import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
 import { chooseLanguage, LANGUAGE_NAMES, LANGUAGES, msg, type Language, type LanguageContext, type MessageKey, type MessageValues, type Msg } from '../i18n.ts';
 
 /** Sets a one-time message shown on the next page, translated there in that page's language. */
@@ -9,6 +11,16 @@ export function setFlash(req: Request, kind: 'success' | 'error', key: MessageKe
 /** Sets a one-time message of several sentences, each translated on its own and shown together. */
 export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[]): void {
   req.session.flash = { kind, message: sentences[0]!, more: sentences.slice(1) };
+}
+
+/** Today in the time zone of the person the page is for (the instance's zone for visitors), by the app's clock. */
+export function pageToday(res: Response): string {
+  return (res.locals.today as () => string)();
+}
+
+/** The IANA zone of the page's person (the instance's zone for visitors and unknown stored zones). */
+export function pageTimeZone(res: Response): string {
+  return res.locals.timeZone as string;
 }
 
 /** The language and formats of the page being answered (set for every request by the locals middleware). */
@@ -46,8 +58,18 @@ export function createLocalsMiddleware(options: {
   languages: Readonly<Record<Language, LanguageContext>>;
   defaultLanguage: Language;
   generateCsrfToken: (req: Request) => string;
+  clock: Clock;
+  /** The instance's TIME_ZONE: days of visitors and of people who chose no zone. */
+  defaultTimeZone: string;
 }): RequestHandler {
   const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
+  // A zone stored long ago may have left the tz database; each one is checked once, not on every request.
+  const checkedZones = new Map<string, boolean>();
+  const knownZone = (zone: string) => {
+    let known = checkedZones.get(zone);
+    if (known === undefined) checkedZones.set(zone, (known = isKnownTimeZone(zone)));
+    return known;
+  };
   return (req, res, next) => {
     const language = chooseLanguage({
       userLanguage: req.user?.language,
@@ -66,6 +88,11 @@ export function createLocalsMiddleware(options: {
     res.locals.formatNumber = context.formatNumber;
     res.locals.languageChoices = languageChoices;
     res.locals.currentUser = req.user;
+    const chosen = req.user?.timeZone;
+    const timeZone = chosen && knownZone(chosen) ? chosen : options.defaultTimeZone;
+    res.locals.timeZone = timeZone;
+    let today: string | undefined;
+    res.locals.today = () => (today ??= dayAt(options.clock.now(), timeZone));
     res.locals.currentPath = req.path;
     // Pages with user data must not be kept by browsers or shared caches.
     res.set('Cache-Control', 'no-store');

@@ -5,10 +5,18 @@ import type { UserService } from '../../services/users.ts';
 import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import type { FieldErrors } from '../form-fields.ts';
-import { deleteAccountError, parseLanguageForm, parsePasswordChangeForm, parsePasswordOnlyForm, passwordChangeErrors } from '../forms/account-forms.ts';
+import {
+  deleteAccountError,
+  parseLanguageForm,
+  parsePasswordChangeForm,
+  parsePasswordOnlyForm,
+  parseTimeZoneForm,
+  passwordChangeErrors,
+} from '../forms/account-forms.ts';
+import { isKnownTimeZone } from '../../domain/calendar.ts';
 import type { Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { setFlash } from '../middleware/locals.ts';
+import { pageTimeZone, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 
 /** The signed-in user's own account: password, other sessions, deleting the account. */
@@ -21,7 +29,15 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg };
+  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string };
+  // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
+  // and Kyiv by its current name where ICU still lists the old spelling Kiev.
+  const timeZones = [
+    'UTC',
+    ...Intl.supportedValuesOf('timeZone')
+      .filter((zone) => zone !== 'UTC')
+      .map((zone) => (zone === 'Europe/Kiev' && isKnownTimeZone('Europe/Kyiv') ? 'Europe/Kyiv' : zone)),
+  ];
   function renderAccountPage(res: Response, user: Express.User, state: PageState) {
     res.render('account/index', {
       title: 'account.title',
@@ -31,6 +47,10 @@ export function createAccountRouter(deps: {
       passwordErrors: state.passwordErrors ?? {},
       deleteError: state.deleteError,
       languageError: state.languageError,
+      // A zone set by another name (TIME_ZONE=US/Eastern, say) is offered too, so the page shows it chosen.
+      timeZones: timeZones.includes(pageTimeZone(res)) ? timeZones : [pageTimeZone(res), ...timeZones],
+      timeZone: state.typedTimeZone ?? pageTimeZone(res),
+      timeZoneError: state.timeZoneError,
     });
   }
 
@@ -68,6 +88,23 @@ export function createAccountRouter(deps: {
     const endedSessions = deps.users.logOutOtherSessions(user.id, req.sessionID);
     deps.audit.record({ event: 'sessions.logged_out_others', userId: user.id, ip: clientIp(req), endedSessions });
     setFlash(req, 'success', 'account.sessions.loggedOut', { count: endedSessions });
+    res.redirect(303, '/account');
+  });
+
+  /*
+   * POST /account/time-zone: the zone in which the person's days and months begin and end (today, this month, the
+   * dashboard's periods), from the zones offered. An unknown one re-renders the page with 422 and changes nothing.
+   * Signed-in users.
+   */
+  router.post('/account/time-zone', (req, res) => {
+    const user = signedInUser(req);
+    const input = parseTimeZoneForm(req.body);
+    if (!input.ok) {
+      res.status(422);
+      return renderAccountPage(res, user, { timeZoneError: input.error, typedTimeZone: '' });
+    }
+    deps.users.setTimeZone(user.id, input.timeZone);
+    setFlash(req, 'success', 'account.timeZone.saved', { zone: input.timeZone });
     res.redirect(303, '/account');
   });
 

@@ -7,7 +7,7 @@ import { textField, type FieldErrors } from '../form-fields.ts';
 import { accountFormValuesFrom, emptyAccountForm, parseAccountForm, type AccountFormValues } from '../forms/account-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 import { formatCursor } from '../../domain/transactions.ts';
 import { parseCursor } from '../forms/transaction-filter.ts';
@@ -24,7 +24,7 @@ function nameTaken(result: AccountSave, typed: string): FieldErrors | undefined 
 }
 
 /** The places the signed-in user keeps money: the list with balances and net worth, and each account's settings. */
-export function createAccountsRouter(deps: { accounts: AccountService; today: () => string }): Router {
+export function createAccountsRouter(deps: { accounts: AccountService }): Router {
   const router = Router();
   const service = deps.accounts;
   router.use('/accounts', requireUser);
@@ -48,13 +48,13 @@ export function createAccountsRouter(deps: { accounts: AccountService; today: ()
    * form for a new account. Signed-in users.
    */
   router.get('/accounts', (req, res) => {
-    renderList(res, signedInUser(req).id, { values: emptyAccountForm(deps.today()), errors: {} });
+    renderList(res, signedInUser(req).id, { values: emptyAccountForm(pageToday(res)), errors: {} });
   });
 
   /* POST /accounts: create an account; a bad field or a name in use re-renders the page with 422. Signed-in users. */
   router.post('/accounts', (req, res) => {
     const user = signedInUser(req);
-    const input = parseAccountForm(req.body, deps.today(), pageLanguage(res));
+    const input = parseAccountForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.create(user.id, input.value) : undefined;
     const errors = input.ok ? result && nameTaken(result, input.value.name) : input.errors;
     if (errors) {
@@ -94,7 +94,7 @@ export function createAccountsRouter(deps: { accounts: AccountService; today: ()
   router.post('/accounts/:id/edit', (req, res) => {
     const user = signedInUser(req);
     const account = ownedOr404(user.id, req.params.id);
-    const input = parseAccountForm(req.body, deps.today(), pageLanguage(res));
+    const input = parseAccountForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.update(user.id, account.id, input.value) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
     const errors = input.ok ? result && nameTaken(result, input.value.name) : input.errors;

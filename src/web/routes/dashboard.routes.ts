@@ -2,10 +2,11 @@ import { Router } from 'express';
 import { parsePeriod } from '../../domain/periods.ts';
 import { signedInUser } from '../current-user.ts';
 import { requireUser } from '../middleware/auth.ts';
+import { pageToday } from '../middleware/locals.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
 
 /** The dashboard: totals for a period, the all-time balance, top expense categories, the add form and the latest transactions. */
-export function createDashboardRouter(deps: { dashboard: DashboardPage; today: () => string }): Router {
+export function createDashboardRouter(deps: { dashboard: DashboardPage }): Router {
   const router = Router();
 
   /* GET /: signed-in users go to the dashboard, everyone else to the login page. */
@@ -18,7 +19,7 @@ export function createDashboardRouter(deps: { dashboard: DashboardPage; today: (
    */
   router.get('/dashboard', requireUser, (req, res) => {
     const user = signedInUser(req);
-    const today = deps.today();
+    const today = pageToday(res);
     deps.dashboard.render(res, user.id, {
       today,
       period: parsePeriod(req.query.period, today),

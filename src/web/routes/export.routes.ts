@@ -3,10 +3,10 @@ import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { parseTransactionFilter } from '../forms/transaction-filter.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage } from '../middleware/locals.ts';
+import { pageLanguage, pageToday } from '../middleware/locals.ts';
 
 /** CSV download of the signed-in user's transactions under the same filter as the transactions page. */
-export function createExportRouter(deps: { transactions: TransactionService; today: () => string }): Router {
+export function createExportRouter(deps: { transactions: TransactionService }): Router {
   const router = Router();
 
   /*
@@ -19,7 +19,7 @@ export function createExportRouter(deps: { transactions: TransactionService; tod
     res.status(200);
     res.type('text/csv; charset=utf-8');
     // The name's word is in the person's language; Express writes a non-ASCII name as RFC 6266 filename*.
-    res.attachment(deps.transactions.exportFileName(deps.today(), pageLanguage(res).t('transactions.exportFileName')));
+    res.attachment(deps.transactions.exportFileName(pageToday(res), pageLanguage(res).t('transactions.exportFileName')));
     // A spreadsheet opened from a download must not be sniffed into HTML, nor cached in a shared cache.
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Cache-Control', 'no-store');

@@ -7,7 +7,7 @@ import { parseSelectedIds } from '../forms/bulk-form.ts';
 import { parseReconcileForm, type ReconcileFormValues } from '../forms/reconcile-form.ts';
 import { msg, type Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 
 const NOT_FOUND = msg('accounts.notFound');
@@ -18,7 +18,7 @@ function registerPath(raw: unknown): string {
 }
 
 /** Checking an account against a bank statement, and marking single rows cleared from a register. */
-export function createReconcileRouter(deps: { reconciliations: ReconciliationService; today: () => string }): Router {
+export function createReconcileRouter(deps: { reconciliations: ReconciliationService }): Router {
   const router = Router();
   const service = deps.reconciliations;
   router.use(['/accounts', '/transactions'], requireUser);
@@ -31,7 +31,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       titleValues: { name: found.account.name },
       account: found.account,
       reconciliation: found.reconciliation,
-      start: extra.start ?? { values: { statementOn: deps.today(), statementBalance: '' }, errors: {} },
+      start: extra.start ?? { values: { statementOn: pageToday(res), statementBalance: '' }, errors: {} },
       error: extra.error,
     });
   }

@@ -16,7 +16,7 @@ import {
 import { msg, type Msg } from '../i18n.ts';
 import { wrongKindCategoryMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash, setFlashMessages } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash, setFlashMessages } from '../middleware/locals.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
 import { parseIdParam } from '../params.ts';
 
@@ -37,7 +37,7 @@ function choiceErrors(result: TransactionSave): FieldErrors | undefined {
 }
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
-export function createTransactionsRouter(deps: { transactions: TransactionService; dashboard: DashboardPage; today: () => string }): Router {
+export function createTransactionsRouter(deps: { transactions: TransactionService; dashboard: DashboardPage }): Router {
   const router = Router();
   const service = deps.transactions;
   router.use('/transactions', requireUser);
@@ -90,7 +90,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   /* GET /transactions/new: the add form on a page of its own. Signed-in users. */
   router.get('/transactions/new', (req, res) => {
     const userId = signedInUser(req).id;
-    const values = emptyTransactionForm(deps.today(), service.defaultAccountFor(userId, req.session.lastAccountId));
+    const values = emptyTransactionForm(pageToday(res), service.defaultAccountFor(userId, req.session.lastAccountId));
     renderForm(res, 'transactions/new', userId, { values, errors: {} });
   });
 
@@ -98,7 +98,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   router.post('/transactions', (req, res) => {
     const user = signedInUser(req);
     const fromDashboard = textField(req.body, 'from') === 'dashboard';
-    const today = deps.today();
+    const today = pageToday(res);
     const input = parseTransactionForm(req.body, today, pageLanguage(res));
     const result = input.ok ? service.add(user.id, input.value, req.session.lastAccountId) : undefined;
     const errors = input.ok ? result && choiceErrors(result) : input.errors;
@@ -187,7 +187,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
     const back = editReturnPath(textField(req.body, 'back'));
-    const input = parseTransactionForm(req.body, deps.today(), pageLanguage(res));
+    const input = parseTransactionForm(req.body, pageToday(res), pageLanguage(res));
     const confirmed = textField(req.body, 'confirmReconciled') === '1';
     const result = input.ok ? service.update(user.id, tx.id, input.value, confirmed) : undefined;
     if (result && !result.ok && 'problem' in result && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);

@@ -6,7 +6,7 @@ import { textField, type FieldErrors } from '../form-fields.ts';
 import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, type TransferFormValues } from '../forms/transfer-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 
 const NOT_FOUND = msg('transfers.notFound');
@@ -28,7 +28,7 @@ function refusal(result: TransferSave): FieldErrors | undefined {
 }
 
 /** Moving money between the signed-in user's own accounts. */
-export function createTransfersRouter(deps: { transfers: TransferService; today: () => string }): Router {
+export function createTransfersRouter(deps: { transfers: TransferService }): Router {
   const router = Router();
   const service = deps.transfers;
   router.use('/transfers', requireUser);
@@ -56,7 +56,7 @@ export function createTransfersRouter(deps: { transfers: TransferService; today:
     const from = open.find((a) => a.id === fromId) ?? open[0];
     const to = open.find((a) => a.id !== from?.id);
     const back = backPath(req.query.back);
-    renderForm(res, 'transfers/new', userId, { values: emptyTransferForm(deps.today(), from?.id ?? null, to?.id ?? null), errors: {} }, { back });
+    renderForm(res, 'transfers/new', userId, { values: emptyTransferForm(pageToday(res), from?.id ?? null, to?.id ?? null), errors: {} }, { back });
   });
 
   /*
@@ -67,7 +67,7 @@ export function createTransfersRouter(deps: { transfers: TransferService; today:
   router.post('/transfers', (req, res) => {
     const user = signedInUser(req);
     const back = backPath(textField(req.body, 'back'));
-    const input = parseTransferForm(req.body, deps.today(), pageLanguage(res));
+    const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.create(user.id, input.value) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(msg('accounts.notFound'));
     const errors = input.ok ? result && refusal(result) : input.errors;
@@ -97,7 +97,7 @@ export function createTransfersRouter(deps: { transfers: TransferService; today:
     const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!transfer) throw new NotFoundError(NOT_FOUND);
     const back = backPath(textField(req.body, 'back'));
-    const input = parseTransferForm(req.body, deps.today(), pageLanguage(res));
+    const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
     const errors = input.ok ? result && refusal(result) : input.errors;

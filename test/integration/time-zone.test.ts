@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestContext, registerUser, tokenFor, type Agent } from '../helpers/app.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { manualClock } from '../helpers/clock.ts';
+
+async function setZone(agent: Agent, timeZone: string | string[]) {
+  const token = await tokenFor(agent, '/account');
+  return agent.post('/account/time-zone').type('form').send({ _csrf: token, timeZone });
+}
+
+const addFormDate = (html: string) => /id="tx-date" name="date" type="date" value="([^"]*)"/.exec(html)?.[1];
+const periodHeading = (html: string) => /<h2 id="totals-heading" class="period-title">([^<]+)<\/h2>/.exec(html)?.[1];
+
+test("today and this month are the person's own: the same instant is 31 March in New York and 1 April in Kyiv", async (t) => {
+  // 22:30 UTC on 31 March 2026: 01:30 on 1 April in Kyiv (UTC+3 in summer), 18:30 on 31 March in New York.
+  const ctx = createTestContext({ TIME_ZONE: 'UTC' }, { clock: manualClock(Date.UTC(2026, 2, 31, 22, 30)) });
+  t.after(() => ctx.cleanup());
+  const kyiv = await registerUser(ctx.app, 'olena@example.com');
+  const newYork = await registerUser(ctx.app, 'sam@example.com');
+  const utc = await registerUser(ctx.app, 'ann@example.com');
+
+  assert.equal(addFormDate((await kyiv.get('/dashboard')).text), '2026-03-31', 'a new account follows the instance zone');
+  assert.equal((await setZone(kyiv, 'Europe/Kyiv')).status, 303);
+  assert.equal((await setZone(newYork, 'America/New_York')).status, 303);
+
+  const kyivDashboard = (await kyiv.get('/dashboard')).text;
+  assert.equal(addFormDate(kyivDashboard), '2026-04-01');
+  assert.equal(periodHeading(kyivDashboard), 'April 2026');
+  assert.equal(addFormDate((await kyiv.get('/transactions/new')).text), '2026-04-01');
+  assert.equal(periodHeading((await newYork.get('/dashboard')).text), 'March 2026');
+  assert.equal(addFormDate((await utc.get('/dashboard')).text), '2026-03-31');
+
+  // A row added with no date is dated the person's today.
+  const token = await tokenFor(kyiv, '/transactions/new');
+  await kyiv.post('/transactions').type('form').send({ _csrf: token, type: 'expense', amount: '5', date: '', description: 'late snack', category: '' }).expect(303);
+  assert.equal(ctx.db.prepare("SELECT occurred_on FROM transactions WHERE description = 'late snack'").pluck().get(), '2026-04-01');
+  // The account page shows the chosen zone selected.
+  assert.match((await kyiv.get('/account')).text, /<option value="Europe\/Kyiv" selected>Europe\/Kyiv<\/option>/);
+  assert.match((await utc.get('/account')).text, /<option value="UTC" selected>UTC<\/option>/);
+});
+
+test('an unknown or repeated time zone is refused beside the field and nothing changes', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+  for (const bad of ['Mars/Olympus_Mons', '', 'Europe/Kyiv\u0000', ['UTC', 'Europe/Kyiv']]) {
+    const res = await setZone(agent, bad);
+    assert.equal(res.status, 422, JSON.stringify(bad));
+    assert.match(res.text, /<p class="field__error" id="timeZone-error">/);
+  }
+  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+});
