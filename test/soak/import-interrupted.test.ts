@@ -18,8 +18,11 @@ import {
   type ServerProcess,
 } from '../helpers/server-process.ts';
 
-/** Enough rows (four of the reader's half-megabyte chunks) that a signal sent as reading begins lands mid-import. */
-const ROWS = 45_000;
+/**
+ * Enough rows (about 3.3 MB) that a signal sent as reading begins lands mid-import: the progress page can first show
+ * the reader as far as 1 MiB in, which must still be the first half of the file (2.1 MB was not, once, in CI).
+ */
+const ROWS = 70_000;
 
 interface BigFile {
   readonly csv: string;
