@@ -165,6 +165,12 @@ export async function tokenFor(agent: Agent, url: string): Promise<string> {
   return csrfFrom(res.text);
 }
 
+/** Posts a form as a browser would after opening `page`: with that page's CSRF token. */
+export async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string | string[]>) {
+  const token = await tokenFor(agent, page);
+  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+}
+
 /** Registers a new account through the real form and leaves the agent signed in. */
 export async function registerUser(app: Express, email: string, password = TEST_PASSWORD): Promise<Agent> {
   const agent = agentFor(app);

@@ -20,6 +20,13 @@ export function userIdOf(db: Db, email: string): number {
   return row.id;
 }
 
+/** The id of one of the user's (money) accounts by name. */
+export function accountIdOf(db: Db, userId: number, name: string): number {
+  const id = db.prepare<[number, string], number>('SELECT id FROM accounts WHERE user_id = ? AND name = ?').pluck().get(userId, name);
+  if (id === undefined) throw new Error(`no account ${name} for user ${userId}`);
+  return id;
+}
+
 /** The id of one of the user's categories by kind and name. */
 export function categoryIdOf(db: Db, userId: number, kind: 'income' | 'expense', name: string): number {
   const found = createCategoriesRepo(db).findCategoryByName(userId, kind, name);

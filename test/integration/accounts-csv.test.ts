@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
-import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { createTestContext, registerUser, tokenFor, type Agent, type TestContext, postForm } from '../helpers/app.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { importCsv } from '../helpers/csv-import.ts';
 
-async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
-  const token = await tokenFor(agent, page);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
-}
 
-const accountId = (ctx: TestContext, userId: number, name: string) =>
-  ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').pluck().get(userId, name) as number;
+const accountId = (ctx: TestContext, userId: number, name: string) => accountIdOf(ctx.db, userId, name);
 
 /** Every row of a user as (account, type, amount, day, description, category), sorted: what a round trip must keep. */
 function ledgerOf(ctx: TestContext, userId: number): string[] {

@@ -6,21 +6,12 @@ import { describe, test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
-import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext, postForm } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
-import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
-/** Posts a form from a page with its CSRF token. */
-async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
-  const token = await tokenFor(agent, page);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
-}
 
-function accountId(ctx: TestContext, userId: number, name: string): number {
-  const row = ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').get(userId, name) as { id: number } | undefined;
-  if (!row) throw new Error(`no account ${name}`);
-  return row.id;
-}
+const accountId = (ctx: TestContext, userId: number, name: string) => accountIdOf(ctx.db, userId, name);
 
 /** The balances the accounts page shows, by account name, and its three totals. */
 function accountsPage(html: string): { balances: Record<string, string>; cleared: Record<string, string>; totals: Record<string, string> } {

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext, postForm } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { assertMonthlyTotalsMatchRows, userIdOf } from '../helpers/bookkeeping.ts';
 
-async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string | string[]>) {
-  const token = await tokenFor(agent, page);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
-}
 
 /** A checking account opened with 100.00 and three rows: two in March, one in April. */
 async function arranged(ctx: TestContext) {

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { signedAmount } from '../../src/domain/accounts.ts';
-import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext, postForm } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
-import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createAccountService } from '../../src/services/accounts.ts';
 
-async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
-  const token = await tokenFor(agent, page);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
-}
 
-function accountId(ctx: TestContext, userId: number, name: string): number {
-  return ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').pluck().get(userId, name) as number;
-}
+const accountId = (ctx: TestContext, userId: number, name: string) => accountIdOf(ctx.db, userId, name);
 
 /** A person with a Main account and a Savings account, and their ids. */
 async function personWithSavings(ctx: TestContext, email = 'ann@example.com') {

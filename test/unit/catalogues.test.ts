@@ -8,23 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { LANGUAGES } from '../../src/domain/languages.ts';
+import { catalogue } from '../helpers/pages.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
 type Catalogue = Record<string, string>;
 const PLURAL_SUFFIX = /_(zero|one|two|few|many|other)$/;
 
-function flatten(node: unknown, prefix = '', out: Catalogue = {}): Catalogue {
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    const full = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'string') out[full] = value;
-    else flatten(value, full, out);
-  }
-  return out;
-}
-
-const catalogues = Object.fromEntries(
-  LANGUAGES.map((language) => [language, flatten(JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'locales', `${language}.json`), 'utf8')))]),
-) as Record<(typeof LANGUAGES)[number], Catalogue>;
+const catalogues = Object.fromEntries(LANGUAGES.map((language) => [language, catalogue(language)])) as Record<(typeof LANGUAGES)[number], Catalogue>;
 
 /** Keys by their base (plural forms folded together), each with the plural categories it has (empty when not plural). */
 function bases(catalogue: Catalogue): Map<string, Set<string>> {

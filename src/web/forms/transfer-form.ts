@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { parseIsoDay } from '../../domain/calendar.ts';
-import { centsToInputText, MAX_AMOUNT_CENTS, parseAmount } from '../../domain/money.ts';
-import { normaliseDescription } from '../../domain/transactions.ts';
+import { centsToInputText } from '../../domain/money.ts';
 import type { Transfer, TransferDraft } from '../../domain/transfers.ts';
-import { addFieldIssue, formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import { amountMessage, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.ts';
-import type { AmountWriting } from './transaction-form.ts';
+import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
 const FIELDS = ['from', 'to', 'amount', 'date', 'description', 'confirmReconciled'] as const;
 
@@ -16,37 +13,16 @@ const account = (repeated: 'validation.once.fromAccount' | 'validation.once.toAc
   formText(repeated).pipe(z.union([idText], { error: 'validation.account.choose' }));
 
 /** The transfer form: two accounts, an amount read like a transaction's (positive, the person's separators), a day. */
-function transferSchema(writing: AmountWriting) {
-  const amountOptions = { decimal: writing.decimal, sign: 'unsigned' } as const;
-  return z.object({
+const transferSchema = schemaPerWriting((writing) =>
+  z.object({
     from: account('validation.once.fromAccount'),
     to: account('validation.once.toAccount'),
-    amount: formText('validation.once.amount').transform((text, ctx) => {
-      const amount = parseAmount(text, amountOptions);
-      if (amount.ok) return amount.cents;
-      const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS));
-      addFieldIssue(ctx, problem.key, problem.values);
-      return z.NEVER;
-    }),
-    date: formText('validation.once.date').transform((text, ctx) => {
-      if (text === '') return null;
-      const day = parseIsoDay(text);
-      if (day.ok) return day.day;
-      addFieldIssue(ctx, DAY_MESSAGES[day.problem]);
-      return z.NEVER;
-    }),
-    description: formText('validation.once.description').transform((text, ctx) => {
-      const description = normaliseDescription(text);
-      if (description.ok) return description.text;
-      const problem = DESCRIPTION_MESSAGES[description.problem];
-      addFieldIssue(ctx, problem.key, problem.values);
-      return z.NEVER;
-    }),
+    amount: amountField(writing, 'positive'),
+    date: optionalDayField,
+    description: descriptionField,
     confirmReconciled: formText('validation.once.confirm').pipe(z.enum(['', '1'], { error: 'validation.once.confirm' })),
-  });
-}
-
-const schemas = new WeakMap<AmountWriting, ReturnType<typeof transferSchema>>();
+  }),
+);
 
 /** Validates a transfer form body, or a message per field; an empty date means today. */
 export function parseTransferForm(
@@ -57,9 +33,7 @@ export function parseTransferForm(
   | { ok: true; value: TransferDraft; confirmedReconciled: boolean; values: TransferFormValues }
   | { ok: false; errors: FieldErrors; values: TransferFormValues } {
   const values = typedValues(body, FIELDS);
-  let schema = schemas.get(writing);
-  if (!schema) schemas.set(writing, (schema = transferSchema(writing)));
-  const parsed = parseForm(schema, body);
+  const parsed = parseForm(transferSchema(writing), body);
   if (!parsed.ok) return { ok: false, errors: parsed.errors, values };
   const d = parsed.data;
   return {
