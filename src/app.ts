@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
+import { createBudgetsRepo } from './db/repos/budgets.ts';
 import { createReconciliationsRepo } from './db/repos/reconciliations.ts';
 import { createTransfersRepo } from './db/repos/transfers.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
@@ -24,6 +25,7 @@ import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createUserService } from './services/users.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createCategoryService } from './services/categories.ts';
+import { createBudgetService } from './services/budgets.ts';
 import { createImportService } from './services/imports.ts';
 import { scheduleSweeps } from './services/maintenance.ts';
 import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
@@ -44,6 +46,7 @@ import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
+import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
@@ -117,7 +120,13 @@ export function createApp(deps: AppDeps): Express {
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
-  const reports = createReportService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo });
+  const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction });
+  const reports = createReportService({
+    transactions: transactionsRepo,
+    categories: categoriesRepo,
+    accounts: accountsRepo,
+    budgetMonth: (userId, month) => budgets.month(userId, month),
+  });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
   scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), logger });
   commonPasswords(); // built once here, not on the first registration
@@ -188,6 +197,8 @@ export function createApp(deps: AppDeps): Express {
 
   // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
+  // A budget form carries two fields per expense category.
+  app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
@@ -228,6 +239,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAccountsRouter({ accounts: moneyAccounts }));
   app.use(createTransfersRouter({ transfers }));
   app.use(createReconcileRouter({ reconciliations }));
+  app.use(createBudgetsRouter({ budgets }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

@@ -490,4 +490,27 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN time_zone TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'monthly budgets per expense category, with optional rollover',
+    sql: `
+      -- An amount per expense category and month. The month is part of the key, so one category has one amount a
+      -- month whatever two requests race; deleting the category (or the user) deletes its amounts.
+      CREATE TABLE budgets (
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        category_id  INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        month        TEXT    NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+        amount_cents INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents BETWEEN 1 AND 100000000000),
+        PRIMARY KEY (user_id, category_id, month)
+      ) WITHOUT ROWID;
+      CREATE INDEX budgets_by_category ON budgets(category_id);
+      -- Budgets only on the owner's own expense categories: a second line of defence behind the service.
+      CREATE TRIGGER budgets_category_owner BEFORE INSERT ON budgets
+      WHEN (SELECT user_id FROM categories WHERE id = NEW.category_id AND kind = 'expense') IS NOT NEW.user_id BEGIN
+        SELECT RAISE(ABORT, 'budget on a category that is not the user''s expense category');
+      END;
+      -- Whether the category's leftover (or overspend) carries into the next month's available amount.
+      ALTER TABLE categories ADD COLUMN budget_rollover INTEGER NOT NULL DEFAULT 0 CHECK (budget_rollover IN (0, 1));
+    `,
+  },
 ];

@@ -30,18 +30,30 @@ export interface PeriodSummary {
   readonly otherExpenses: { readonly cents: number; readonly percent: number } | null;
 }
 
-/** Sums a period's category totals into income, expenses and the ranking of expense categories. */
-export function summarisePeriod(totals: Iterable<CategoryTotal>, names: ReadonlyMap<number, string>): PeriodSummary {
+/**
+ * Sums a period's category totals into income, expenses and the ranking of expense categories. Income in an
+ * expense category (listed in `refundCategoryIds`) is a refund: it lowers that category's spending and the
+ * expenses, and is not income.
+ */
+export function summarisePeriod(
+  totals: Iterable<CategoryTotal>,
+  names: ReadonlyMap<number, string>,
+  refundCategoryIds: ReadonlySet<number> = new Set(),
+): PeriodSummary {
   let incomeCents = 0;
   let expenseCents = 0;
-  const byCategory: { categoryId: number | null; cents: number }[] = [];
+  const spent = new Map<number | null, number>();
   for (const row of totals) {
-    if (row.type === 'income') incomeCents += row.cents;
-    else {
-      expenseCents += row.cents;
-      byCategory.push({ categoryId: row.categoryId, cents: row.cents });
+    const refund = row.type === 'income' && row.categoryId !== null && refundCategoryIds.has(row.categoryId);
+    if (row.type === 'income' && !refund) {
+      incomeCents += row.cents;
+      continue;
     }
+    const cents = refund ? -row.cents : row.cents;
+    expenseCents += cents;
+    spent.set(row.categoryId, (spent.get(row.categoryId) ?? 0) + cents);
   }
+  const byCategory = [...spent].filter(([, cents]) => cents > 0).map(([categoryId, cents]) => ({ categoryId, cents }));
   byCategory.sort((a, b) => b.cents - a.cents || (a.categoryId ?? 0) - (b.categoryId ?? 0));
   const topExpenses = byCategory.slice(0, TOP_CATEGORIES).map((r) => ({
     categoryId: r.categoryId,

@@ -20,6 +20,8 @@ export interface Transaction {
 /** A transaction with its category's name (null when uncategorised), for lists and exports. */
 export interface TransactionWithCategory extends Transaction {
   readonly categoryName: string | null;
+  /** An income in an expense category: money back that reduces that category's spending (budgets, dashboard). */
+  readonly refund: boolean;
 }
 
 /** What a person records, already validated: every field of a transaction but its id and cleared status. */

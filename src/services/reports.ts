@@ -6,6 +6,7 @@ import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
 import { summarisePeriod, type PeriodSummary } from '../domain/reports.ts';
 import type { TransactionWithCategory } from '../domain/transactions.ts';
+import type { BudgetMonth } from '../domain/budgets.ts';
 
 /** How many of the latest transactions the dashboard lists. */
 const DASHBOARD_RECENT = 10;
@@ -21,23 +22,36 @@ export interface DashboardReport {
   /** Every account with its balance (choices for the add form, too), and their net worth. */
   readonly accounts: AccountBalance[];
   readonly netWorth: NetWorth;
+  /** The budget of the month asked for, against its spending. */
+  readonly budget: BudgetMonth;
 }
 
 /** Reports read from the per-month totals, never from every row. */
-export function createReportService(deps: { transactions: TransactionsRepo; categories: CategoriesRepo; accounts: AccountsRepo }) {
+export function createReportService(deps: {
+  transactions: TransactionsRepo;
+  categories: CategoriesRepo;
+  accounts: AccountsRepo;
+  /** A month's budget (the budget service's), so the dashboard and /budgets count alike. */
+  budgetMonth: (userId: number, month: string) => BudgetMonth;
+}) {
   return {
-    /** Income and expenses of the period and where the expenses went, the all-time balance and the latest rows. */
-    dashboard(userId: number, period: Period): DashboardReport {
+    /**
+     * Income and expenses of the period and where the expenses went (refunds taken off), the all-time balance, the
+     * latest rows, and the budget of `budgetMonth`.
+     */
+    dashboard(userId: number, period: Period, budgetMonth: string): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
       const names = new Map(categories.map((c) => [c.id, c.name]));
+      const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
       const accounts = deps.accounts.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
       return {
         accounts,
         netWorth: netWorthOf(accounts),
-        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names),
+        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
         balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
         recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
         categories,
+        budget: deps.budgetMonth(userId, budgetMonth),
       };
     },
   };

@@ -60,12 +60,15 @@ export function createTransactionService(deps: {
     return { ok: false, ...(category ? { category } : {}), ...(account ? { account } : {}) };
   }
 
-  /** The category a draft names must be the user's and of the same kind as the transaction. */
+  /**
+   * The category a draft names must be the user's. An expense takes only expense categories; an income takes
+   * income categories, or an expense category, which makes it a refund of that category's spending.
+   */
   function categoryProblem(userId: number, draft: NewTransaction): CategoryChoiceProblem | undefined {
     if (draft.categoryId === null) return undefined;
     const category = categories.findOwnedCategory(userId, draft.categoryId);
     if (!category) return { code: 'not-found' };
-    if (category.kind !== draft.type) return { code: 'wrong-kind', category };
+    if (draft.type === 'expense' && category.kind === 'income') return { code: 'wrong-kind', category };
     return undefined;
   }
 

@@ -55,11 +55,9 @@ export function categoryNameTakenMessage(kind: TransactionType, existingName: st
   return msg(kind === 'income' ? 'validation.categoryName.takenIncome' : 'validation.categoryName.takenExpense', { name: existingName });
 }
 
-/** The message when a transaction's category is of the other kind. */
-export function wrongKindCategoryMessage(category: { name: string; kind: TransactionType }): Msg {
-  return msg(category.kind === 'income' ? 'validation.category.incomeNotForExpense' : 'validation.category.expenseNotForIncome', {
-    name: category.name,
-  });
+/** The message when an expense is given an income category (an income may take an expense category: a refund). */
+export function wrongKindCategoryMessage(category: { name: string }): Msg {
+  return msg('validation.category.incomeNotForExpense', { name: category.name });
 }
 
 export const EMAIL_MESSAGES: Readonly<Record<EmailProblem | 'taken', Msg>> = {

@@ -4,16 +4,22 @@ import { addTransaction, tokenFor, type Agent, type TestContext } from './app.ts
 
 /**
  * A digest of everything the app stores: every row of every table, except the columns of sessions that change
- * on every request (expiry, data) and finished rate-limit windows. Equal digests mean nothing was written.
+ * on every request (expiry, data) and finished rate-limit windows. Equal digests mean nothing was written. With
+ * `onlyUserId`, only the rows of that person (tables with a user_id column) count.
  */
-export function databaseFingerprint(db: Db, options: { ignoreTables?: readonly string[] } = {}): string {
+export function databaseFingerprint(db: Db, options: { ignoreTables?: readonly string[]; onlyUserId?: number } = {}): string {
   const hash = createHash('sha256');
   const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as { name: string }[];
   for (const { name } of tables) {
     if (options.ignoreTables?.includes(name)) continue;
-    const sql = name === 'sessions' ? 'SELECT sid, user_id FROM sessions' : `SELECT * FROM "${name}"`;
+    let sql = name === 'sessions' ? 'SELECT sid, user_id FROM sessions' : `SELECT * FROM "${name}"`;
+    if (options.onlyUserId !== undefined) {
+      const hasUser = (db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).some((c) => c.name === 'user_id');
+      if (!hasUser) continue;
+      sql += ` WHERE user_id = ${Number(options.onlyUserId)}`;
+    }
     const rows = (db.prepare(sql).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
     hash.update(`${name}\n${rows.join('\n')}\n`);
   }
@@ -60,6 +66,11 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
     .send({ _csrf: transferToken, from: String(first), to: String(ids.accounts), amount: '1.00', date: '2026-01-16', description: 'owned transfer' });
   if (transfer.status !== 303) throw new Error(`could not add a transfer: ${transfer.status}`);
   ids.transfers = newestOwnedId(ctx.db, 'transfers', userId)!;
+  // Months are not objects: /budgets/:month is the signed-in person's own month, so it gets a month, with a budget in it.
+  const budgetToken = await tokenFor(agent, '/budgets/2026-01');
+  const budget = await agent.post('/budgets/2026-01').type('form').send({ _csrf: budgetToken, [`amount-${ids.categories}`]: '10.00' });
+  if (budget.status !== 303) throw new Error(`could not set a budget: ${budget.status}`);
+  ids.budgets = '2026-01';
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }

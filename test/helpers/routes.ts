@@ -51,6 +51,17 @@ export function listRoutes(app: Express): RouteInfo[] {
   });
 }
 
+/**
+ * Params that name a span of the signed-in person's own data rather than an object (`/budgets/:month`): there is no
+ * "another user's month", so the IDOR suite checks those routes by what they show and change instead.
+ */
+export const SCOPE_PARAMS: ReadonlySet<string> = new Set(['month']);
+
+/** The names of the :params in an Express path that name an object (an id), not a scope. */
+export function objectParamNames(path: string): string[] {
+  return paramNames(path).filter((name) => !SCOPE_PARAMS.has(name));
+}
+
 /** The names of the :params in an Express path. */
 export function paramNames(path: string): string[] {
   return [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);

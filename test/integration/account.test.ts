@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
-import { createFinishedImport } from '../helpers/attack.ts';
+import { createFinishedImport, createOwnedObjects } from '../helpers/attack.ts';
 import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -183,10 +183,21 @@ describe('deleting the account', () => {
     const jobsOf = (id: number) => (ctx.db.prepare('SELECT count(*) AS n FROM jobs WHERE user_id = ?').get(id) as { n: number }).n;
     assert.deepEqual([jobsOf(annId), jobsOf(bobId)], [1, 1]);
 
+
+    // One object of every kind a person can own (accounts, transfers, budgets, ...), in every table that has an owner.
+    await createOwnedObjects(ctx, agent, annId);
+    const ownedTables = (ctx.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[])
+      .filter((table) => (ctx.db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).some((c) => c.name === 'user_id'));
+    const rowsOf = (table: string, id: number) => ctx.db.prepare(`SELECT count(*) FROM "${table}" WHERE user_id = ?`).pluck().get(id) as number;
+    for (const table of ['accounts', 'transfers', 'budgets', 'monthly_totals', 'account_monthly_totals']) {
+      assert.ok(rowsOf(table, annId) > 0, `ann has rows in ${table} before`);
+    }
+
     const token = await tokenFor(agent, '/account');
     const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD });
 
     assert.equal(res.status, 303);
+    assert.deepEqual(ownedTables.filter((table) => rowsOf(table, annId) > 0), [], 'no table keeps a row of hers');
     assert.equal(res.headers.location, '/login');
     assert.deepEqual([jobsOf(annId), jobsOf(bobId)], [0, 1], "ann's jobs went with her account; bob's stay");
     const login = await agent.get('/login');

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { registerUser, tokenFor, type Agent } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, plausibleBody, resourceOf } from '../helpers/attack.ts';
-import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
+import { fillPath, listRoutes, objectParamNames, paramNames, SCOPE_PARAMS } from '../helpers/routes.ts';
 import { createSecurityContext, userIdOf, type SecurityContext } from '../helpers/security.ts';
 
 // Every route that takes an id is found from the app's own router, so new ones are covered as they appear.
 const probe = createSecurityContext();
-const ID_ROUTES = listRoutes(probe.app).filter((r) => paramNames(r.path).length > 0 && (r.method === 'GET' || r.method === 'POST'));
+const ID_ROUTES = listRoutes(probe.app).filter((r) => objectParamNames(r.path).length > 0 && (r.method === 'GET' || r.method === 'POST'));
+// Routes whose only params are scopes of the person's own data (a month): nobody else's object can be named in them.
+const SCOPE_ROUTES = listRoutes(probe.app).filter(
+  (r) => paramNames(r.path).length > 0 && objectParamNames(r.path).length === 0 && (r.method === 'GET' || r.method === 'POST'),
+);
 probe.cleanup();
 
 describe("object-level authorization: another user's id gets 404 and changes nothing", () => {
@@ -71,6 +75,43 @@ describe("object-level authorization: another user's id gets 404 and changes not
       }
     });
   }
+
+  for (const route of SCOPE_ROUTES) {
+    test(`${route.method} ${route.path} shows and changes only the signed-in person's own data, whatever ids the body names`, async () => {
+      const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ownerIds, resourceOf(route.path), ownerId)])));
+      const ownerRows = () => databaseFingerprint(ctx.db, { onlyUserId: ownerId });
+      const before = ownerRows();
+      const res =
+        route.method === 'GET'
+          ? await intruder.get(path)
+          : await intruder
+              .post(path)
+              .type('form')
+              .send({
+                ...plausibleBody(),
+                // Every field a budget form could carry, naming the owner's category.
+                [`amount-${ownerIds.categories}`]: '5.00',
+                [`rollover-${ownerIds.categories}`]: '1',
+                _csrf: await tokenFor(intruder, '/account'),
+              });
+      assert.ok(res.status < 500, `${route.method} ${path} answered ${res.status}`);
+      assert.ok(!res.text.includes(`Category of user ${ownerId}`), 'nothing of the owner is shown');
+      assert.equal(ownerRows(), before, `${route.method} ${path} changed the owner's data`);
+    });
+
+    test(`${route.method} ${route.path} with a scope that is not one answers 404`, async () => {
+      for (const bad of ['0', '-1', '2026-13', 'abc', '99999999999999999999', '1 OR 1=1']) {
+        const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, bad])));
+        const res =
+          route.method === 'GET'
+            ? await intruder.get(path)
+            : await intruder.post(path).type('form').send({ ...plausibleBody(), _csrf: await tokenFor(intruder, '/account') });
+        assert.equal(res.status, 404, `${route.method} ${path} answered ${res.status}`);
+      }
+    });
+  }
+
+  test('the scope params are the ones known', () => assert.deepEqual([...SCOPE_PARAMS], ['month']));
 
   test("bulk actions given the other user's transaction ids change none of the owner's rows", async () => {
     const bulkRoutes = listRoutes(ctx.app).filter((r) => r.method === 'POST' && r.path.includes('bulk'));

@@ -197,6 +197,21 @@ for (const language of LANGUAGES) {
       await page(agent, language, `/transactions?account=${card}`, '/transactions');
       await page(agent, language, '/transactions?account=abc', '/transactions');
 
+      // Budgets: set, refused, copied, rolled over, and the dashboard's card.
+      const groceriesId = String(ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id LIMIT 1").pluck().get());
+      await page(agent, language, '/budgets', '/budgets');
+      await post(agent, language, '/budgets/2026-02', '/budgets/2026-02', { [`amount-${groceriesId}`]: language === 'uk' ? '1 000,50' : '1,000.50', [`rollover-${groceriesId}`]: '1' }, 303);
+      await post(agent, language, '/budgets/2026-03', '/budgets/2026-03', { [`amount-${groceriesId}`]: '1e3' }, 422);
+      await post(agent, language, '/budgets/2026-03', '/budgets/2026-03/copy', {}, 303);
+      await post(agent, language, '/budgets/2026-05', '/budgets/2026-05/copy', {}, 303);
+      const budgetPage = await page(agent, language, '/budgets/2026-03', '/budgets/:month');
+      assert.match(budgetPage, language === 'uk' ? /Включає/ : /Includes/, 'the carried amount is explained');
+      await page(agent, language, '/budgets/2026-99', '(404)', 404);
+      const budgetCsv = await agent.get('/budgets/export.csv');
+      assert.equal(budgetCsv.status, 200);
+      assert.ok(budgetCsv.headers['content-disposition']!.includes(language === 'uk' ? "filename*=UTF-8''ledgerly-%D0%B1%D1%8E%D0%B4%D0%B6%D0%B5%D1%82%D0%B8-" : 'filename=ledgerly-budgets-'));
+      visitedRoutes.add('/budgets/export.csv');
+
       // Categories.
       await page(agent, language, '/categories', '/categories');
       await post(agent, language, '/categories', '/categories', { kind: 'expense', name: 'Pets 🐾' }, 303);

@@ -29,7 +29,7 @@ interface TransactionRow {
 
 const COLUMNS = 'id, account_id, status, type, amount_cents, occurred_on, description, category_id';
 const JOINED_COLUMNS =
-  't.id, t.account_id, t.status, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name';
+  't.id, t.account_id, t.status, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, c.name AS category_name, c.kind AS category_kind';
 
 /**
  * A row to record. Without an account it goes into the user's first account: tools and tests that record rows
@@ -44,10 +44,11 @@ type SumRow = { type: TransactionType; cents: number; n: number };
 
 interface TransactionWithCategoryRow extends TransactionRow {
   category_name: string | null;
+  category_kind: TransactionType | null;
 }
 
 function toTransactionWithCategory(row: TransactionWithCategoryRow): TransactionWithCategory {
-  return { ...toTransaction(row), categoryName: row.category_name };
+  return { ...toTransaction(row), categoryName: row.category_name, refund: row.type === 'income' && row.category_kind === 'expense' };
 }
 
 /** Escapes LIKE wildcards so a search for "50%" finds the text "50%", not everything starting with 50. */

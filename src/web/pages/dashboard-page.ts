@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type Period } from '../../domain/periods.ts';
 import { defaultAccountId } from '../../domain/accounts.ts';
+import { monthOf } from '../../domain/calendar.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import { emptyTransactionForm, type TransactionFormValues } from '../forms/transaction-form.ts';
@@ -33,7 +34,9 @@ export function createDashboardPage(reports: ReportService) {
       },
     ): void {
       const { today, period } = options;
-      const report = reports.dashboard(userId, period);
+      // The budget card follows a month the dashboard shows, else this month.
+      const budgetMonth = period.kind === 'month' ? period.month : monthOf(today);
+      const report = reports.dashboard(userId, period, budgetMonth);
       const { previous, next } = adjacentPeriods(period);
       const thisMonth = monthPeriod(today);
       const thisYear = periodYear(period, today);
@@ -42,6 +45,7 @@ export function createDashboardPage(reports: ReportService) {
       const label = (p: Period) => periodLabel(p, language);
       res.render('dashboard/index', {
         title: 'dashboard.title',
+        styles: ['/css/budgets.css'],
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },
@@ -60,6 +64,7 @@ export function createDashboardPage(reports: ReportService) {
         categories: report.categories,
         accounts: report.accounts,
         netWorth: report.netWorth,
+        budget: report.budget,
         form: options.form ?? { values: emptyTransactionForm(today, defaultAccountId(report.accounts, options.lastAccountId)), errors: {} },
       });
     },

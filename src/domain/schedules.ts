@@ -1,0 +1,238 @@
+/**
+ * The days a recurring (scheduled) transaction occurs on. A rule names a series of occurrences numbered 0, 1, 2, ...
+ * from its first one; every question here is answered by computing the index of the first occurrence on or after a
+ * day and stepping forward from it, so a thirty-year-old daily schedule costs no more than a new one. Days are
+ * `YYYY-MM-DD` strings outside and whole day numbers inside, computed with integer arithmetic and no time zone.
+ */
+import { daysInMonth, isCalendarDate } from './calendar.ts';
+
+export type Frequency = 'days' | 'weeks' | 'months' | 'years';
+
+export const FREQUENCIES: readonly Frequency[] = Object.freeze(['days', 'weeks', 'months', 'years'] as const);
+
+/** The largest "every N": beyond it a series has at most one occurrence in the supported years anyway. */
+export const MAX_INTERVAL = 999;
+
+/** The most occurrences a series may be limited to; catch-up posting handles this many in one go. */
+export const MAX_OCCURRENCES = 10000;
+
+export interface RecurrenceRule {
+  readonly frequency: Frequency;
+  readonly interval: number;
+  readonly startOn: string;
+  readonly weekday: number | null;
+  readonly monthDay: number | null;
+  readonly endOn: string | null;
+  readonly maxCount: number | null;
+}
+
+/** What is wrong with a rule, named for the field a form would flag. */
+export type RecurrenceRuleProblem = 'frequency' | 'interval' | 'startOn' | 'weekday' | 'monthDay' | 'endOn' | 'maxCount';
+
+// Nothing occurs after the last supported day, whatever the rule says (see isSupportedYear).
+const LAST_SUPPORTED_DAY = '2999-12-31';
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Day number of a civil date, 1970-01-01 = 0 (Howard Hinnant's days_from_civil; exact for every year, no Date quirks). */
+function dayNumberFromParts(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+/** The civil date of a day number (the inverse of dayNumberFromParts). */
+function partsFromDayNumber(dayNumber: number): [year: number, month: number, day: number] {
+  const z = dayNumber + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  return [yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day];
+}
+
+/** Parts of a well-formed day (any four-digit year, real month and day), or undefined. */
+function dayParts(day: string): [year: number, month: number, day: number] | undefined {
+  const match = ISO_DAY.exec(day);
+  if (!match) return undefined;
+  const [year, month, dayOfMonth] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || dayOfMonth < 1) return undefined;
+  // Not calendar.ts's daysInMonth: Date.UTC reads years 0-99 as 1900-1999, and query days may lie outside the app's years.
+  if (dayOfMonth > daysInMonthAnyYear(year, month)) return undefined;
+  return [year, month, dayOfMonth];
+}
+
+function daysInMonthAnyYear(year: number, month: number): number {
+  const nextMonthStart = month === 12 ? dayNumberFromParts(year + 1, 1, 1) : dayNumberFromParts(year, month + 1, 1);
+  return nextMonthStart - dayNumberFromParts(year, month, 1);
+}
+
+function dayNumberOf(day: string): number {
+  const parts = dayParts(day);
+  if (!parts) throw new RangeError(`not a YYYY-MM-DD day: ${JSON.stringify(day)}`);
+  return dayNumberFromParts(...parts);
+}
+
+function dayText(dayNumber: number): string {
+  const [year, month, day] = partsFromDayNumber(dayNumber);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+const LAST_SUPPORTED_DAY_NUMBER = dayNumberOf(LAST_SUPPORTED_DAY);
+
+function ceilDiv(numerator: number, denominator: number): number {
+  return -Math.floor(-numerator / denominator);
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** The first thing wrong with a rule, or null when every function here can compute its series. */
+export function recurrenceRuleProblem(rule: RecurrenceRule): RecurrenceRuleProblem | null {
+  if (!FREQUENCIES.includes(rule.frequency)) return 'frequency';
+  if (!isIntegerIn(rule.interval, 1, MAX_INTERVAL)) return 'interval';
+  if (typeof rule.startOn !== 'string' || !isCalendarDate(rule.startOn)) return 'startOn';
+  if (rule.frequency === 'weeks' ? !isIntegerIn(rule.weekday, 0, 6) : rule.weekday !== null) return 'weekday';
+  if (rule.frequency === 'months' ? !isIntegerIn(rule.monthDay, 1, 31) : rule.monthDay !== null) return 'monthDay';
+  // An end before the start is allowed: the series is simply empty, as after an edit that moved the start.
+  if (rule.endOn !== null && (typeof rule.endOn !== 'string' || !isCalendarDate(rule.endOn))) return 'endOn';
+  if (rule.maxCount !== null && !isIntegerIn(rule.maxCount, 1, MAX_OCCURRENCES)) return 'maxCount';
+  return null;
+}
+
+/**
+ * A rule reduced to two operations on day numbers: the day of occurrence k, and the first k whose day is on or
+ * after a given day. Both are arithmetic, never a walk from the start.
+ */
+interface Series {
+  readonly occurrenceAt: (index: number) => number;
+  readonly firstIndexOnOrAfter: (dayNumber: number) => number;
+  /** The last day any occurrence may fall on (endOn, or the last supported day). */
+  readonly lastDayNumber: number;
+  /** One past the last occurrence index maxCount allows. */
+  readonly indexLimit: number;
+}
+
+function seriesOf(rule: RecurrenceRule): Series {
+  const problem = recurrenceRuleProblem(rule);
+  if (problem !== null) throw new RangeError(`invalid recurrence rule: ${problem}`);
+  const [startYear, startMonth, startDay] = dayParts(rule.startOn)!;
+  const startNumber = dayNumberFromParts(startYear, startMonth, startDay);
+  const endNumber = rule.endOn === null ? LAST_SUPPORTED_DAY_NUMBER : Math.min(dayNumberOf(rule.endOn), LAST_SUPPORTED_DAY_NUMBER);
+  const bounds = { lastDayNumber: endNumber, indexLimit: rule.maxCount ?? Number.POSITIVE_INFINITY };
+  const interval = rule.interval;
+
+  switch (rule.frequency) {
+    case 'days':
+    case 'weeks': {
+      // Weekly series start on the first matching weekday on or after startOn, then step whole weeks.
+      const first = rule.frequency === 'days' ? startNumber : startNumber + mod(rule.weekday! - weekdayOfNumber(startNumber), 7);
+      const step = rule.frequency === 'days' ? interval : 7 * interval;
+      return {
+        ...bounds,
+        occurrenceAt: (index) => first + index * step,
+        firstIndexOnOrAfter: (dayNumber) => Math.max(0, ceilDiv(dayNumber - first, step)),
+      };
+    }
+    case 'months': {
+      const monthDay = rule.monthDay!;
+      const startMonthIndex = startYear * 12 + (startMonth - 1);
+      const dayIn = (monthIndex: number) => {
+        const year = Math.floor(monthIndex / 12);
+        const month = (monthIndex % 12) + 1;
+        // Short months post on their last day: the 31st falls on Feb 28/29, Apr 30 and so on.
+        return dayNumberFromParts(year, month, Math.min(monthDay, daysInMonth(year, month)));
+      };
+      // When the start month's day is already behind startOn, the series begins one interval later, on the same grid.
+      const skip = dayIn(startMonthIndex) >= startNumber ? 0 : 1;
+      const occurrenceAt = (index: number) => dayIn(startMonthIndex + (index + skip) * interval);
+      return {
+        ...bounds,
+        occurrenceAt,
+        firstIndexOnOrAfter: (dayNumber) => {
+          const [year, month] = partsFromDayNumber(dayNumber);
+          const index = Math.max(0, ceilDiv(year * 12 + (month - 1) - startMonthIndex, interval) - skip);
+          // The grid month at or after the day's month may still post before the day itself.
+          return occurrenceAt(index) >= dayNumber ? index : index + 1;
+        },
+      };
+    }
+    case 'years': {
+      // A Feb 29 start posts on Feb 28 in common years, like a monthly 31st in a short month.
+      const occurrenceAt = (index: number) => {
+        const year = startYear + index * interval;
+        return dayNumberFromParts(year, startMonth, Math.min(startDay, daysInMonth(year, startMonth)));
+      };
+      return {
+        ...bounds,
+        occurrenceAt,
+        firstIndexOnOrAfter: (dayNumber) => {
+          const [year] = partsFromDayNumber(dayNumber);
+          const index = Math.max(0, ceilDiv(year - startYear, interval));
+          return occurrenceAt(index) >= dayNumber ? index : index + 1;
+        },
+      };
+    }
+  }
+}
+
+function mod(value: number, modulus: number): number {
+  return ((value % modulus) + modulus) % modulus;
+}
+
+function weekdayOfNumber(dayNumber: number): number {
+  // 1970-01-01, day 0, was a Thursday.
+  return mod(dayNumber + 4, 7);
+}
+
+/** Occurrence days in [fromOn, toOn] (inclusive), ascending, at most `limit` of them. */
+export function occurrencesBetween(rule: RecurrenceRule, fromOn: string, toOn: string, limit: number = Number.POSITIVE_INFINITY): string[] {
+  if (!(limit >= 0 && (Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY))) throw new RangeError(`invalid limit: ${limit}`);
+  const series = seriesOf(rule);
+  const fromNumber = dayNumberOf(fromOn);
+  const lastNumber = Math.min(dayNumberOf(toOn), series.lastDayNumber);
+  const days: string[] = [];
+  for (let index = series.firstIndexOnOrAfter(fromNumber); index < series.indexLimit && days.length < limit; index++) {
+    const occurrence = series.occurrenceAt(index);
+    if (occurrence > lastNumber) break;
+    days.push(dayText(occurrence));
+  }
+  return days;
+}
+
+/** The first occurrence strictly after a day, or null when the series has ended. */
+export function nextOccurrenceAfter(rule: RecurrenceRule, afterOn: string): string | null {
+  return firstOccurrenceFrom(rule, dayNumberOf(afterOn) + 1);
+}
+
+/** The first occurrence on or after a day, or null. */
+export function firstOccurrenceOnOrAfter(rule: RecurrenceRule, day: string): string | null {
+  return firstOccurrenceFrom(rule, dayNumberOf(day));
+}
+
+function firstOccurrenceFrom(rule: RecurrenceRule, dayNumber: number): string | null {
+  const series = seriesOf(rule);
+  const index = series.firstIndexOnOrAfter(dayNumber);
+  if (index >= series.indexLimit) return null;
+  const occurrence = series.occurrenceAt(index);
+  return occurrence <= series.lastDayNumber ? dayText(occurrence) : null;
+}
+
+/** True when the day is one of the rule's occurrences (false for text that is not a day). */
+export function isOccurrence(rule: RecurrenceRule, day: string): boolean {
+  const parts = dayParts(day);
+  if (!parts) return false;
+  return firstOccurrenceFrom(rule, dayNumberFromParts(...parts)) === day;
+}
+
+/** The weekday (0 = Sunday) of a day. */
+export function weekdayOf(day: string): number {
+  return weekdayOfNumber(dayNumberOf(day));
+}

@@ -1,0 +1,89 @@
+import { stringify } from 'csv-stringify/sync';
+import type { BudgetsRepo } from '../db/repos/budgets.ts';
+import { centsToDecimalString } from '../domain/money.ts';
+import { neutraliseCsvCell } from '../domain/imports.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { buildBudgetMonth, type BudgetHistory, type BudgetMonth, type MonthSpending } from '../domain/budgets.ts';
+import { previousMonth } from '../domain/calendar.ts';
+
+/** One category's settings as the budget form sends them. */
+export interface BudgetEntry {
+  readonly categoryId: number;
+  /** The month's amount; null removes it. */
+  readonly amountCents: number | null;
+  readonly rollover: boolean;
+}
+
+/** Monthly budgets per expense category: the month's page, saving it, and copying last month's amounts. */
+export function createBudgetService(deps: { budgets: BudgetsRepo; inTransaction: RunInTransaction }) {
+  const repo = deps.budgets;
+
+  return {
+    /**
+     * A month's budget: per expense category its amount, what rollover carried in, spending net of refunds and
+     * what remains. Reads amounts and per-month totals from the first budgeted month a rollover chain needs.
+     */
+    month(userId: number, month: string): BudgetMonth {
+      const categories = repo.listExpenseCategories(userId);
+      const firsts = repo.firstBudgetMonths(userId, month);
+      let from = month;
+      for (const c of categories) {
+        const first = firsts.get(c.id);
+        if (c.rollover && first !== undefined && first < from) from = first;
+      }
+      const amounts = new Map<string, number>();
+      for (const a of repo.listAmounts(userId, from, month)) amounts.set(`${a.categoryId}:${a.month}`, a.amountCents);
+      const spending = new Map<string, MonthSpending>();
+      let uncategorisedSpentCents = 0;
+      for (const s of repo.monthCategorySums(userId, from, month)) {
+        if (s.categoryKey === 0) {
+          // Uncategorised income is income, not a refund of anything.
+          if (s.month === month) uncategorisedSpentCents += s.expenseCents;
+          continue;
+        }
+        spending.set(`${s.categoryKey}:${s.month}`, { expenseCents: s.expenseCents, refundCents: s.incomeCents });
+      }
+      const history: BudgetHistory = {
+        amount: (categoryId, m) => amounts.get(`${categoryId}:${m}`),
+        spending: (categoryId, m) => spending.get(`${categoryId}:${m}`),
+        firstBudgetMonth: (categoryId) => firsts.get(categoryId),
+      };
+      return buildBudgetMonth(month, categories, history, uncategorisedSpentCents);
+    },
+
+    /**
+     * Saves a month's amounts and each category's rollover in one transaction. Entries for categories that are not
+     * the user's expense categories (deleted meanwhile, or someone else's) are left out; returns how many were saved.
+     */
+    save(userId: number, month: string, entries: readonly BudgetEntry[]): number {
+      return deps.inTransaction(() => {
+        const own = new Set(repo.listExpenseCategories(userId).map((c) => c.id));
+        let saved = 0;
+        for (const entry of entries) {
+          if (!own.has(entry.categoryId)) continue;
+          repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
+          repo.setRollover(userId, entry.categoryId, entry.rollover);
+          saved++;
+        }
+        return saved;
+      });
+    },
+
+    /** Every amount of the user as CSV (month, category, amount, rollover), formula-safe like the transactions export. */
+    exportCsv(userId: number): string {
+      const rows = repo.listForExport(userId).map((r) => [r.month, neutraliseCsvCell(r.category), centsToDecimalString(r.amountCents), r.rollover ? 'yes' : 'no']);
+      return stringify([['month', 'category', 'amount', 'rollover'], ...rows], { record_delimiter: '\r\n' });
+    },
+
+    /**
+     * Fills the month from the previous month's amounts; amounts already set this month are kept. Says how many were
+     * copied and how many the previous month had.
+     */
+    copyPreviousMonth(userId: number, month: string): { copied: number; previousCount: number; from: string } {
+      const from = previousMonth(month);
+      return deps.inTransaction(() => ({ copied: repo.copyMonth(userId, from, month), previousCount: repo.countAmounts(userId, from), from }));
+    },
+  };
+}
+
+export type BudgetService = ReturnType<typeof createBudgetService>;

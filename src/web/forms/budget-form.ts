@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { BudgetEntry } from '../../services/budgets.ts';
+import { displayable, parseForm, type FieldErrors } from '../form-fields.ts';
+import { msg } from '../i18n.ts';
+import { amountField, schemaPerWriting, type AmountWriting } from './fields.ts';
+
+/** Largest number of categories one budget form carries; the body limit keeps it far below this anyway. */
+const MAX_ENTRIES = 500;
+
+const AMOUNT_FIELD = /^amount-([1-9]\d{0,14})$/;
+
+/** One amount, by the transaction amount rule (no sign, no zero); the budget form's empty field means none. */
+const amountSchema = schemaPerWriting((writing) => z.object({ amount: amountField(writing, 'positive') }));
+
+/**
+ * Reads the budget form: an `amount-<category id>` field per expense category (empty removes the amount) and a
+ * `rollover-<category id>` box. Every amount is checked, and any problem refuses the whole form with a message
+ * beside each bad field, so nothing is saved in part.
+ */
+export function parseBudgetForm(
+  body: unknown,
+  writing: AmountWriting,
+): { ok: true; entries: BudgetEntry[] } | { ok: false; errors: FieldErrors; values: Record<string, string> } {
+  const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const entries: BudgetEntry[] = [];
+  const errors: FieldErrors = {};
+  const values: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(fields)) {
+    const match = AMOUNT_FIELD.exec(name);
+    if (!match || entries.length >= MAX_ENTRIES) continue;
+    const categoryId = Number(match[1]);
+    const rollover = fields[`rollover-${categoryId}`] === '1';
+    if (typeof raw !== 'string') {
+      errors[name] = msg('validation.once.amount');
+      continue;
+    }
+    values[name] = displayable(raw);
+    if (rollover) values[`rollover-${categoryId}`] = '1';
+    if (raw.trim() === '') {
+      entries.push({ categoryId, amountCents: null, rollover });
+      continue;
+    }
+    const parsed = parseForm(amountSchema(writing), { amount: raw });
+    if (parsed.ok) entries.push({ categoryId, amountCents: parsed.data.amount, rollover });
+    else errors[name] = parsed.errors.amount;
+  }
+  return Object.keys(errors).length === 0 ? { ok: true, entries } : { ok: false, errors, values };
+}

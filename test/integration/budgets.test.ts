@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { accountIdOf, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+
+/** A context whose today is 15 March 2026 (UTC). */
+function setup(t: { after: (fn: () => Promise<void>) => void }): TestContext {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+/** Per category name, the text of its row's available, spent and remaining cells (tags stripped, spaces folded). */
+function budgetRows(html: string): Record<string, { available: string; spent: string; remaining: string }> {
+  const rows: Record<string, { available: string; spent: string; remaining: string }> = {};
+  const text = (s: string) => s.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  for (const m of html.matchAll(/<th scope="row" class="budget__name">([^<]+)<\/th>[\s\S]*?<td class="num budget__available">([\s\S]*?)<\/td>\s*<td class="num budget__spent">([\s\S]*?)<\/td>\s*<td class="num budget__remaining">([\s\S]*?)<\/td>/g)) {
+    rows[m[1]!] = { available: text(m[2]!), spent: text(m[3]!), remaining: text(m[4]!) };
+  }
+  return rows;
+}
+
+async function saveBudget(agent: Agent, month: string, fields: Record<string, string>) {
+  return postForm(agent, `/budgets/${month}`, `/budgets/${month}`, fields);
+}
+
+describe('budgets', () => {
+  test('a budget per expense category shows spent, remaining and the share used, and over-budget is said in words', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const eatingOut = categoryIdOf(ctx.db, ann, 'expense', 'Eating out');
+    const page = await agent.get('/budgets');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1 class="page__title">Budget for March 2026<\/h1>/, 'this month in the person’s zone');
+
+    const saved = await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '400', [`amount-${eatingOut}`]: '50.00' });
+    assert.equal(saved.status, 303);
+    assert.equal(saved.headers.location, '/budgets/2026-03');
+    await postTransaction(agent, { type: 'expense', amount: '120.25', date: '2026-03-02', category: String(groceries) });
+    await postTransaction(agent, { type: 'expense', amount: '60', date: '2026-03-03', category: String(eatingOut) });
+    // Other months and transfers never count.
+    await postTransaction(agent, { type: 'expense', amount: '999', date: '2026-02-28', category: String(groceries) });
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '2026-01-01' });
+    await postForm(agent, '/transfers/new', '/transfers', {
+      fromAccount: String(accountIdOf(ctx.db, ann, 'Main account')), toAccount: String(accountIdOf(ctx.db, ann, 'Savings')),
+      amount: '500', date: '2026-03-05', description: 'to savings',
+    });
+
+    const html = (await agent.get('/budgets/2026-03')).text;
+    const rows = budgetRows(html);
+    assert.equal(rows.Groceries!.available, 'Available: $400.00');
+    assert.equal(rows.Groceries!.spent, 'Spent: $120.25');
+    assert.match(rows.Groceries!.remaining, /^Remaining: \$279\.75 30% 30% used$/);
+    assert.match(rows['Eating out']!.remaining, /Over by \$10\.00/);
+    assert.match(rows['Eating out']!.remaining, /120% used/);
+    assert.match(rows.Health!.remaining, /No budget/);
+    assert.match(html, /<dd class="num">\$450\.00<\/dd>/, 'available in total');
+    assert.match(html, /<dd class="num">\$180\.25<\/dd>/, 'spent in total');
+    assert.match(html, /<dd class="num">\$269\.75<\/dd>/, 'remaining in total');
+
+    const dashboard = (await agent.get('/dashboard')).text;
+    assert.match(dashboard, /Budget · March 2026/);
+    assert.match(dashboard, /Spent \$180\.25 of \$450\.00 \(40%\)\./);
+    assert.match(dashboard, /Eating out<\/span>[\s\S]*?\$60\.00 of \$50\.00[\s\S]*?Over by \$10\.00/);
+  });
+
+  test('a refund is an income in an expense category: it lowers that category’s spending, here and on the dashboard', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100' });
+    await postTransaction(agent, { type: 'expense', amount: '80', date: '2026-03-02', category: String(groceries) });
+    const refund = await postTransaction(agent, { type: 'income', amount: '30.50', date: '2026-03-04', description: 'returned milk', category: String(groceries) });
+    assert.equal(refund.status, 303, 'an income may take an expense category');
+    await postTransaction(agent, { type: 'income', amount: '1000', date: '2026-03-04', category: String(categoryIdOf(ctx.db, ann, 'income', 'Salary')) });
+
+    const rows = budgetRows((await agent.get('/budgets/2026-03')).text);
+    assert.match(rows.Groceries!.spent, /^Spent: \$49\.50 after \$30\.50 of refunds$/);
+    assert.match(rows.Groceries!.remaining, /\$50\.50/);
+    const dashboard = (await agent.get('/dashboard?period=2026-03')).text;
+    assert.match(dashboard, /<dt>Income<\/dt>\s*<dd class="num">\$1,000\.00<\/dd>/, 'a refund is not income');
+    assert.match(dashboard, /<dt>Expenses<\/dt>\s*<dd class="num">\$49\.50<\/dd>/);
+    const list = (await agent.get('/transactions')).text;
+    assert.match(list, /returned milk[\s\S]*?<span class="badge badge--income">Refund<\/span>/, 'the list marks it');
+  });
+
+  test('rollover carries a month’s leftover, and an overspend, into the next and says where it came from', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const health = categoryIdOf(ctx.db, ann, 'expense', 'Health');
+    await saveBudget(agent, '2026-01', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1', [`amount-${health}`]: '100' });
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1', [`amount-${health}`]: '100' });
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1', [`amount-${health}`]: '100' });
+    await postTransaction(agent, { type: 'expense', amount: '88', date: '2026-01-10', category: String(groceries) });
+    await postTransaction(agent, { type: 'expense', amount: '150', date: '2026-02-10', category: String(groceries) });
+    await postTransaction(agent, { type: 'expense', amount: '10', date: '2026-01-10', category: String(health) });
+
+    const feb = budgetRows((await agent.get('/budgets/2026-02')).text);
+    assert.match(feb.Groceries!.available, /^Available: \$112\.00 Includes \$12\.00 left over from January 2026 \(\$100\.00 available, \$88\.00 spent\)\. See January 2026$/);
+    assert.match(feb.Groceries!.remaining, /Over by \$38\.00/);
+    const mar = budgetRows((await agent.get('/budgets/2026-03')).text);
+    assert.match(mar.Groceries!.available, /^Available: \$62\.00 Less \$38\.00 overspent in February 2026 \(\$112\.00 available, \$150\.00 spent\)\./);
+    assert.equal(mar.Health!.available, 'Available: $100.00', 'without rollover nothing is carried');
+    // Turning rollover off stops the carry at once.
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`amount-${health}`]: '100' });
+    assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+  });
+
+  test('copy last month fills the month from the previous one and keeps amounts already set', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const [groceries, housing, transport] = ['Groceries', 'Housing', 'Transport'].map((n) => categoryIdOf(ctx.db, ann, 'expense', n));
+    const empty = await postForm(agent, '/budgets/2026-03', '/budgets/2026-03/copy', {});
+    assert.equal(empty.status, 303);
+    assert.match((await agent.get('/budgets/2026-03')).text, /February 2026 has no budget to copy\./);
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '400', [`amount-${housing}`]: '1200', [`amount-${transport}`]: '80' });
+    await saveBudget(agent, '2026-03', { [`amount-${transport}`]: '95' });
+    await postForm(agent, '/budgets/2026-03', '/budgets/2026-03/copy', {});
+    const page = (await agent.get('/budgets/2026-03')).text;
+    assert.match(page, /Copied 2 amounts from February 2026\. 1 amount already set was kept\./);
+    const amounts = ctx.db.prepare<[string], { name: string; amount_cents: number }>(
+      "SELECT c.name, b.amount_cents FROM budgets b JOIN categories c ON c.id = b.category_id WHERE b.month = ? ORDER BY c.name",
+    ).all('2026-03');
+    assert.deepEqual(amounts, [{ name: 'Groceries', amount_cents: 40000 }, { name: 'Housing', amount_cents: 120000 }, { name: 'Transport', amount_cents: 9500 }]);
+  });
+
+  test('amounts are refused like transaction amounts, beside the field, and a refused form saves nothing', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const housing = categoryIdOf(ctx.db, ann, 'expense', 'Housing');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    for (const [bad, message] of [
+      ['12.345', /Use at most two decimal places\./],
+      ['-5', /without a minus sign/],
+      ['0', /greater than zero/],
+      ['1e3', /Enter an amount in numbers/],
+      ['1000000001', /no larger than/],
+    ] as const) {
+      const res = await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`amount-${housing}`]: bad });
+      assert.equal(res.status, 422, bad);
+      assert.match(res.text, new RegExp(`id="amount-${housing}-error"`));
+      assert.match(res.text, message, bad);
+      assert.match(res.text, new RegExp(`value="${bad.replace('.', '\\.')}"`), 'the typed text is kept');
+    }
+    const twice = await agent.post('/budgets/2026-03').type('form').send(`_csrf=${encodeURIComponent(await tokenFor(agent, '/budgets/2026-03'))}&amount-${groceries}=1&amount-${groceries}=2`);
+    assert.equal(twice.status, 422);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'nothing was saved');
+    assert.equal((await agent.get('/budgets/2026-13')).status, 404);
+    assert.equal((await agent.get('/budgets/march')).status, 404);
+    assert.equal((await saveBudget(agent, '3000-01', {})).status, 404);
+  });
+
+  test('the budgets download lists every amount by month and category, formula-safe, and only the person’s own', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    await postForm(agent, '/categories', '/categories', { kind: 'expense', name: '=SUM(A1)' });
+    const formula = categoryIdOf(ctx.db, ann, 'expense', '=SUM(A1)');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '400.05', [`rollover-${groceries}`]: '1' });
+    await saveBudget(agent, '2026-03', { [`amount-${formula}`]: '7' });
+    await saveBudget(bob, '2026-03', { [`amount-${categoryIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'expense', 'Housing')}`]: '1' });
+    const res = await agent.get('/budgets/export.csv');
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/csv/);
+    assert.equal(res.text, "month,category,amount,rollover\r\n2026-02,Groceries,400.05,yes\r\n2026-03,'=SUM(A1),7.00,no\r\n");
+  });
+
+  test("another person's category in the form is ignored and budgets are scoped to their owner", async (t) => {
+    const ctx = setup(t);
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    await registerUser(ctx.app, 'bob@example.com');
+    const bobGroceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'expense', 'Groceries');
+    const annSalary = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'income', 'Salary');
+    const res = await saveBudget(ann, '2026-03', { [`amount-${bobGroceries}`]: '10', [`amount-${annSalary}`]: '10' });
+    assert.equal(res.status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM budgets').pluck().get(), 0, 'neither another’s category nor an income category gets a budget');
+  });
+
+  test('the current month of /budgets is the person’s own: the same instant is February in New York and March in Kyiv', async (t) => {
+    // 23:30 UTC on 28 February 2026: 01:30 on 1 March in Kyiv, 18:30 on 28 February in New York.
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 1, 28, 23, 30)) });
+    t.after(() => ctx.cleanup());
+    const kyiv = await registerUser(ctx.app, 'olena@example.com');
+    const newYork = await registerUser(ctx.app, 'sam@example.com');
+    for (const [agent, zone] of [[kyiv, 'Europe/Kyiv'], [newYork, 'America/New_York']] as const) {
+      assert.equal((await postForm(agent, '/account', '/account/time-zone', { timeZone: zone })).status, 303);
+    }
+    assert.match((await kyiv.get('/budgets')).text, /Budget for March 2026/);
+    assert.match((await newYork.get('/budgets')).text, /Budget for February 2026/);
+    assert.match((await kyiv.get('/dashboard')).text, /Budget · March 2026/);
+    assert.match((await newYork.get('/dashboard')).text, /Budget · February 2026/);
+  });
+});

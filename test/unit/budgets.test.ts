@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { buildBudgetMonth, type BudgetHistory, type MonthSpending } from '../../src/domain/budgets.ts';
+import { addMonths } from '../../src/domain/calendar.ts';
+
+const START = '2025-11';
+
+/** A history of one category (id 1) over consecutive months from START: amounts (null = none) and spending. */
+function historyOf(amounts: (number | null)[], spending: MonthSpending[]): BudgetHistory {
+  const month = (m: string) => {
+    const i = (Number(m.slice(0, 4)) - 2025) * 12 + Number(m.slice(5, 7)) - 11;
+    return i;
+  };
+  return {
+    amount: (_id, m) => amounts[month(m)] ?? undefined,
+    spending: (_id, m) => spending[month(m)],
+    firstBudgetMonth: () => {
+      const i = amounts.findIndex((a) => a !== null);
+      return i < 0 ? undefined : addMonths(START, i);
+    },
+  };
+}
+
+const cents = fc.integer({ min: 0, max: 10_000_000 });
+const spendingArb = fc.record({ expenseCents: cents, refundCents: fc.integer({ min: 0, max: 1_000_000 }) });
+
+describe('budget arithmetic', () => {
+  test('with rollover, what is available in a month is every amount budgeted so far less everything spent before it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(cents, { nil: null }), spendingArb), { minLength: 1, maxLength: 30 }),
+        (months) => {
+          const amounts = months.map(([a]) => a);
+          const spending = months.map(([, s]) => s);
+          const last = months.length - 1;
+          const line = buildBudgetMonth(addMonths(START, last), [{ id: 1, name: 'Food', rollover: true }], historyOf(amounts, spending), 0).lines[0]!;
+          const first = amounts.findIndex((a) => a !== null);
+          if (first < 0 || first === last) {
+            assert.equal(line.carriedCents, 0);
+            assert.equal(line.availableCents, amounts[last] ?? 0);
+            return;
+          }
+          const budgeted = amounts.slice(first).reduce<number>((sum, a) => sum + (a ?? 0), 0);
+          const spentBefore = spending.slice(first, last).reduce((sum, s) => sum + s.expenseCents - s.refundCents, 0);
+          assert.equal(line.availableCents, budgeted - spentBefore);
+          assert.equal(line.carriedCents, line.availableCents - (amounts[last] ?? 0));
+          assert.equal(line.remainingCents, line.availableCents - line.spentCents);
+          assert.equal(line.over, line.spentCents > line.availableCents);
+          assert.equal(line.carriedFrom?.month, addMonths(START, last - 1), 'the carry names the month it came from');
+        },
+      ),
+    );
+  });
+
+  test('without rollover a month stands alone, and a refund counts exactly as that much less spending', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.option(cents, { nil: null }), spendingArb), { minLength: 1, maxLength: 12 }), (months) => {
+        const amounts = months.map(([a]) => a);
+        const spending = months.map(([, s]) => s);
+        const month = addMonths(START, months.length - 1);
+        const withRefunds = buildBudgetMonth(month, [{ id: 1, name: 'Food', rollover: false }], historyOf(amounts, spending), 0);
+        const netted = buildBudgetMonth(
+          month,
+          [{ id: 1, name: 'Food', rollover: false }],
+          historyOf(amounts, spending.map((s) => ({ expenseCents: s.expenseCents - s.refundCents, refundCents: 0 }))),
+          0,
+        );
+        const line = withRefunds.lines[0]!;
+        assert.equal(line.carriedCents, 0);
+        assert.equal(line.availableCents, amounts.at(-1) ?? 0);
+        assert.equal(line.remainingCents, netted.lines[0]!.remainingCents);
+        assert.equal(line.spentCents, spending.at(-1)!.expenseCents - spending.at(-1)!.refundCents);
+      }),
+    );
+  });
+
+  test('totals cover budgeted lines; spending elsewhere and uncategorised is counted apart', () => {
+    const history: BudgetHistory = {
+      amount: (id, m) => (id === 1 && m === '2026-03' ? 10_000 : undefined),
+      spending: (id) => (id === 1 ? { expenseCents: 12_550, refundCents: 550 } : { expenseCents: 700, refundCents: 0 }),
+      firstBudgetMonth: (id) => (id === 1 ? '2026-03' : undefined),
+    };
+    const month = buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false }, { id: 2, name: 'Fun', rollover: false }], history, 300);
+    assert.deepEqual(month.totals, {
+      budgetedCents: 10_000,
+      carriedCents: 0,
+      availableCents: 10_000,
+      spentCents: 12_000,
+      remainingCents: -2_000,
+      percentUsed: 120,
+      over: true,
+      unbudgetedSpentCents: 1_000,
+    });
+    assert.equal(month.lines[1]!.budgetedCents, null);
+  });
+
+  test('an overspend keeps being carried through months without an amount until it is covered', () => {
+    const amounts = [10_000, null, 5_000];
+    const spending = [{ expenseCents: 15_000, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }];
+    const line = buildBudgetMonth('2026-01', [{ id: 1, name: 'Food', rollover: true }], historyOf(amounts, spending), 0).lines[0]!;
+    assert.equal(line.carriedCents, -5_000);
+    assert.equal(line.availableCents, 0);
+    assert.equal(line.over, false);
+  });
+});
