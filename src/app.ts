@@ -12,6 +12,7 @@ import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
 import { createBudgetsRepo } from './db/repos/budgets.ts';
+import { createSchedulesRepo } from './db/repos/schedules.ts';
 import { createReconciliationsRepo } from './db/repos/reconciliations.ts';
 import { createTransfersRepo } from './db/repos/transfers.ts';
 import { createCategoriesRepo } from './db/repos/categories.ts';
@@ -26,6 +27,7 @@ import { createUserService } from './services/users.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createCategoryService } from './services/categories.ts';
 import { createBudgetService } from './services/budgets.ts';
+import { createScheduleService, schedulePosting } from './services/schedules.ts';
 import { createImportService } from './services/imports.ts';
 import { scheduleSweeps } from './services/maintenance.ts';
 import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
@@ -47,6 +49,7 @@ import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
+import { createScheduledRouter } from './web/routes/scheduled.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
@@ -121,11 +124,22 @@ export function createApp(deps: AppDeps): Express {
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
   const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction });
+  const schedules = createScheduleService({
+    schedules: createSchedulesRepo(db),
+    accounts: accountsRepo,
+    categories: categoriesRepo,
+    transfers: transfersRepo,
+    inTransaction,
+    clock,
+    defaultTimeZone: config.timeZone,
+  });
+  schedulePosting({ runner, schedules });
   const reports = createReportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,
     accounts: accountsRepo,
     budgetMonth: (userId, month) => budgets.month(userId, month),
+    upcoming: (userId, today) => schedules.upcoming(userId, today),
   });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
   scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), logger });
@@ -240,6 +254,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createTransfersRouter({ transfers }));
   app.use(createReconcileRouter({ reconciliations }));
   app.use(createBudgetsRouter({ budgets }));
+  app.use(createScheduledRouter({ schedules }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

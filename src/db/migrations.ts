@@ -513,4 +513,79 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE categories ADD COLUMN budget_rollover INTEGER NOT NULL DEFAULT 0 CHECK (budget_rollover IN (0, 1));
     `,
   },
+  {
+    version: 11,
+    name: 'scheduled transactions that post themselves, exactly once per occurrence',
+    sql: `
+      -- A schedule: what to post (an income, an expense or a transfer) and when (domain/schedules.ts reads the rule).
+      -- effective_from is the first day the current rule applies (an edit changes only what comes after it);
+      -- posted_through is the last day up to which every occurrence has been posted or skipped; next_on is the
+      -- first occurrence after it, NULL once the series has ended, and what the poster looks for.
+      CREATE TABLE schedules (
+        id             INTEGER PRIMARY KEY,
+        user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        type           TEXT    NOT NULL CHECK (type IN ('income', 'expense', 'transfer')),
+        account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        to_account_id  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        category_id    INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+        amount_cents   INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents BETWEEN 1 AND 100000000000),
+        description    TEXT    NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+        frequency      TEXT    NOT NULL CHECK (frequency IN ('days', 'weeks', 'months', 'years')),
+        every          INTEGER NOT NULL CHECK (every BETWEEN 1 AND 999),
+        weekday        INTEGER CHECK (weekday BETWEEN 0 AND 6),
+        month_day      INTEGER CHECK (month_day BETWEEN 1 AND 31),
+        start_on       TEXT    NOT NULL CHECK (start_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        end_on         TEXT    CHECK (end_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        max_count      INTEGER CHECK (max_count BETWEEN 1 AND 10000),
+        effective_from TEXT    NOT NULL,
+        posted_through TEXT,
+        next_on        TEXT,
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        CHECK ((type = 'transfer') = (to_account_id IS NOT NULL)),
+        CHECK (type <> 'transfer' OR category_id IS NULL),
+        CHECK ((frequency = 'weeks') = (weekday IS NOT NULL)),
+        CHECK ((frequency = 'months') = (month_day IS NOT NULL))
+      );
+      CREATE INDEX schedules_by_user ON schedules(user_id, id);
+      CREATE INDEX schedules_by_account ON schedules(account_id);
+      CREATE INDEX schedules_by_to_account ON schedules(to_account_id) WHERE to_account_id IS NOT NULL;
+      CREATE INDEX schedules_by_category ON schedules(category_id) WHERE category_id IS NOT NULL;
+      -- What the poster looks for: schedules with an occurrence due.
+      CREATE INDEX schedules_due ON schedules(next_on) WHERE next_on IS NOT NULL;
+      CREATE TRIGGER schedules_owner_insert BEFORE INSERT ON schedules
+      WHEN (SELECT user_id FROM accounts WHERE id = NEW.account_id) IS NOT NEW.user_id
+        OR (NEW.to_account_id IS NOT NULL AND (SELECT user_id FROM accounts WHERE id = NEW.to_account_id) IS NOT NEW.user_id)
+        OR (NEW.category_id IS NOT NULL AND (SELECT user_id FROM categories WHERE id = NEW.category_id) IS NOT NEW.user_id) BEGIN
+        SELECT RAISE(ABORT, 'schedule refers to another user''s account or category');
+      END;
+      CREATE TRIGGER schedules_owner_update BEFORE UPDATE OF user_id, account_id, to_account_id, category_id ON schedules
+      WHEN (SELECT user_id FROM accounts WHERE id = NEW.account_id) IS NOT NEW.user_id
+        OR (NEW.to_account_id IS NOT NULL AND (SELECT user_id FROM accounts WHERE id = NEW.to_account_id) IS NOT NEW.user_id)
+        OR (NEW.category_id IS NOT NULL AND (SELECT user_id FROM categories WHERE id = NEW.category_id) IS NOT NEW.user_id) BEGIN
+        SELECT RAISE(ABORT, 'schedule refers to another user''s account or category');
+      END;
+
+      -- One row per handled occurrence. The key is the schedule and the occurrence's day, so an occurrence is posted
+      -- (or skipped) once, whatever two processes, a retry or a crash do: the second insert finds the row and the
+      -- transaction it would have written is never written.
+      CREATE TABLE schedule_occurrences (
+        schedule_id    INTEGER NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+        occurs_on      TEXT    NOT NULL,
+        user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        outcome        TEXT    NOT NULL CHECK (outcome IN ('posted', 'skipped')),
+        transaction_id INTEGER REFERENCES transactions(id) ON DELETE SET NULL,
+        transfer_id    INTEGER REFERENCES transfers(id) ON DELETE SET NULL,
+        handled_at     INTEGER NOT NULL,
+        PRIMARY KEY (schedule_id, occurs_on)
+      ) WITHOUT ROWID;
+      CREATE INDEX schedule_occurrences_by_user ON schedule_occurrences(user_id);
+      CREATE INDEX schedule_occurrences_by_transaction ON schedule_occurrences(transaction_id) WHERE transaction_id IS NOT NULL;
+      CREATE INDEX schedule_occurrences_by_transfer ON schedule_occurrences(transfer_id) WHERE transfer_id IS NOT NULL;
+
+      -- A posted row keeps the schedule it came from (the export marks it); deleting the schedule keeps the row.
+      ALTER TABLE transactions ADD COLUMN schedule_id INTEGER REFERENCES schedules(id) ON DELETE SET NULL;
+      CREATE INDEX transactions_by_schedule ON transactions(schedule_id) WHERE schedule_id IS NOT NULL;
+    `,
+  },
 ];

@@ -236,3 +236,37 @@ export function isOccurrence(rule: RecurrenceRule, day: string): boolean {
 export function weekdayOf(day: string): number {
   return weekdayOfNumber(dayNumberOf(day));
 }
+
+/** What a schedule posts: an income or expense in one account, or a transfer between two. */
+export type ScheduleType = 'income' | 'expense' | 'transfer';
+
+export const SCHEDULE_TYPES: readonly ScheduleType[] = Object.freeze(['expense', 'income', 'transfer'] as const);
+
+/** A schedule as a person writes it: what to post and the rule of when. */
+export interface ScheduleDraft {
+  readonly type: ScheduleType;
+  readonly accountId: number;
+  /** The receiving account of a transfer; null otherwise. */
+  readonly toAccountId: number | null;
+  /** Null for transfers and uncategorised rows. */
+  readonly categoryId: number | null;
+  readonly amountCents: number;
+  readonly description: string;
+  readonly rule: RecurrenceRule;
+}
+
+/** A stored schedule and how far its posting has come. */
+export interface Schedule extends ScheduleDraft {
+  readonly id: number;
+  /** The first day the current rule applies to: an edit changes only the occurrences from here on. */
+  readonly effectiveFrom: string;
+  /** Every occurrence up to this day has been posted or skipped; null before the first. */
+  readonly postedThrough: string | null;
+  /** The first occurrence after postedThrough, or null once the series has ended. */
+  readonly nextOn: string | null;
+}
+
+/** The first occurrence of a rule that is still to come from a day on, counting only days the rule applies to. */
+export function nextOccurrenceFrom(rule: RecurrenceRule, effectiveFrom: string, fromOn: string): string | null {
+  return firstOccurrenceOnOrAfter(rule, fromOn > effectiveFrom ? fromOn : effectiveFrom);
+}

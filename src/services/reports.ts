@@ -7,6 +7,7 @@ import { periodMonths, type Period } from '../domain/periods.ts';
 import { summarisePeriod, type PeriodSummary } from '../domain/reports.ts';
 import type { TransactionWithCategory } from '../domain/transactions.ts';
 import type { BudgetMonth } from '../domain/budgets.ts';
+import type { UpcomingOccurrence } from './schedules.ts';
 
 /** How many of the latest transactions the dashboard lists. */
 const DASHBOARD_RECENT = 10;
@@ -24,6 +25,8 @@ export interface DashboardReport {
   readonly netWorth: NetWorth;
   /** The budget of the month asked for, against its spending. */
   readonly budget: BudgetMonth;
+  /** Scheduled occurrences of the next days, with the expected bills and income. */
+  readonly upcoming: { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number };
 }
 
 /** Reports read from the per-month totals, never from every row. */
@@ -33,13 +36,15 @@ export function createReportService(deps: {
   accounts: AccountsRepo;
   /** A month's budget (the budget service's), so the dashboard and /budgets count alike. */
   budgetMonth: (userId: number, month: string) => BudgetMonth;
+  /** The scheduled occurrences coming up from a day (the schedule service's). */
+  upcoming: (userId: number, today: string) => DashboardReport['upcoming'];
 }) {
   return {
     /**
      * Income and expenses of the period and where the expenses went (refunds taken off), the all-time balance, the
-     * latest rows, and the budget of `budgetMonth`.
+     * latest rows, the budget of `budgetMonth` and what is scheduled after `today`.
      */
-    dashboard(userId: number, period: Period, budgetMonth: string): DashboardReport {
+    dashboard(userId: number, period: Period, budgetMonth: string, today: string): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
       const names = new Map(categories.map((c) => [c.id, c.name]));
       const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
@@ -52,6 +57,7 @@ export function createReportService(deps: {
         recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
         categories,
         budget: deps.budgetMonth(userId, budgetMonth),
+        upcoming: deps.upcoming(userId, today),
       };
     },
   };

@@ -71,6 +71,13 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   const budget = await agent.post('/budgets/2026-01').type('form').send({ _csrf: budgetToken, [`amount-${ids.categories}`]: '10.00' });
   if (budget.status !== 303) throw new Error(`could not set a budget: ${budget.status}`);
   ids.budgets = '2026-01';
+  const scheduleToken = await tokenFor(agent, '/scheduled/new');
+  const schedule = await agent.post('/scheduled').type('form').send({
+    _csrf: scheduleToken, type: 'expense', account: String(first), toAccount: '', category: String(ids.categories), amount: '9.99',
+    description: `owned schedule ${fixtureCounter}`, frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2026-01-05', endOn: '', count: '',
+  });
+  if (schedule.status !== 303) throw new Error(`could not add a schedule: ${schedule.status}`);
+  ids.scheduled = newestOwnedId(ctx.db, 'schedules', userId)!;
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   return ids;
 }

@@ -212,6 +212,30 @@ for (const language of LANGUAGES) {
       assert.ok(budgetCsv.headers['content-disposition']!.includes(language === 'uk' ? "filename*=UTF-8''ledgerly-%D0%B1%D1%8E%D0%B4%D0%B6%D0%B5%D1%82%D0%B8-" : 'filename=ledgerly-budgets-'));
       visitedRoutes.add('/budgets/export.csv');
 
+      // Scheduled transactions: new (refused, then saved with a catch-up), the list, edit, post now, skip, delete.
+      const mainAccount = String(ctx.db.prepare('SELECT min(id) FROM accounts').pluck().get());
+      const scheduleFields = { type: 'expense', account: mainAccount, toAccount: '', category: groceriesId, amount: language === 'uk' ? '1 250,00' : '1,250.00', description: 'Оренда / rent', frequency: 'months', every: '1', weekday: '', monthDay: '31', startOn: '2025-10-31', endOn: '', count: '' };
+      await page(agent, language, '/scheduled/new', '/scheduled/new');
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, amount: '0', every: '0', startOn: '2026-02-30', frequency: 'x' }, 422);
+      await post(agent, language, '/scheduled/new', '/scheduled', scheduleFields, 303);
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'weeks', every: '2', monthDay: '', weekday: '3', startOn: '2026-12-01', count: '5' }, 303);
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'days', every: '3', monthDay: '', startOn: '2026-12-01', endOn: '2027-01-31' }, 303);
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'years', monthDay: '', startOn: '2028-02-29' }, 303);
+      const scheduledList = await page(agent, language, '/scheduled', '/scheduled');
+      assert.match(scheduledList, language === 'uk' ? /Щомісяця, 31-го числа/ : /Every month on day 31/);
+      const scheduleId = String(ctx.db.prepare('SELECT min(id) FROM schedules').pluck().get());
+      const weekly = String(ctx.db.prepare('SELECT min(id) FROM schedules WHERE frequency = ?').pluck().get('weeks'));
+      await page(agent, language, `/scheduled/${scheduleId}/edit`, '/scheduled/:id/edit');
+      await post(agent, language, `/scheduled/${scheduleId}/edit`, `/scheduled/${scheduleId}/edit`, { ...scheduleFields, endOn: '2020-01-01' }, 422);
+      await post(agent, language, `/scheduled/${scheduleId}/edit`, `/scheduled/${scheduleId}/edit`, { ...scheduleFields, amount: '1300' }, 303);
+      const firstWeekly = String(ctx.db.prepare('SELECT next_on FROM schedules WHERE id = ?').pluck().get(weekly));
+      await post(agent, language, '/dashboard', `/scheduled/${weekly}/occurrence`, { on: firstWeekly, action: 'skip', back: '/dashboard' }, 303);
+      await post(agent, language, '/dashboard', `/scheduled/${weekly}/occurrence`, { on: firstWeekly, action: 'post', back: '/dashboard' }, 303);
+      await post(agent, language, '/scheduled', `/scheduled/${weekly}/occurrence`, { on: '2026-12-02', action: 'post', back: '/scheduled' }, 303);
+      await page(agent, language, `/scheduled/${weekly}/delete`, '/scheduled/:id/delete');
+      await post(agent, language, `/scheduled/${weekly}/delete`, `/scheduled/${weekly}/delete`, {}, 303);
+      await page(agent, language, '/scheduled/999999/edit', '(404)', 404);
+
       // Categories.
       await page(agent, language, '/categories', '/categories');
       await post(agent, language, '/categories', '/categories', { kind: 'expense', name: 'Pets 🐾' }, 303);

@@ -36,7 +36,7 @@ export function createDashboardPage(reports: ReportService) {
       const { today, period } = options;
       // The budget card follows a month the dashboard shows, else this month.
       const budgetMonth = period.kind === 'month' ? period.month : monthOf(today);
-      const report = reports.dashboard(userId, period, budgetMonth);
+      const report = reports.dashboard(userId, period, budgetMonth, today);
       const { previous, next } = adjacentPeriods(period);
       const thisMonth = monthPeriod(today);
       const thisYear = periodYear(period, today);
@@ -45,7 +45,7 @@ export function createDashboardPage(reports: ReportService) {
       const label = (p: Period) => periodLabel(p, language);
       res.render('dashboard/index', {
         title: 'dashboard.title',
-        styles: ['/css/budgets.css'],
+        styles: ['/css/budgets.css', '/css/scheduled.css'],
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },
@@ -65,6 +65,7 @@ export function createDashboardPage(reports: ReportService) {
         accounts: report.accounts,
         netWorth: report.netWorth,
         budget: report.budget,
+        upcoming: report.upcoming,
         form: options.form ?? { values: emptyTransactionForm(today, defaultAccountId(report.accounts, options.lastAccountId)), errors: {} },
       });
     },

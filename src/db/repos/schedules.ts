@@ -1,0 +1,255 @@
+import type { Frequency, Schedule, ScheduleDraft, ScheduleType } from '../../domain/schedules.ts';
+import type { Db } from '../open.ts';
+
+interface ScheduleRow {
+  id: number;
+  user_id: number;
+  type: ScheduleType;
+  account_id: number;
+  to_account_id: number | null;
+  category_id: number | null;
+  amount_cents: number;
+  description: string;
+  frequency: Frequency;
+  every: number;
+  weekday: number | null;
+  month_day: number | null;
+  start_on: string;
+  end_on: string | null;
+  max_count: number | null;
+  effective_from: string;
+  posted_through: string | null;
+  next_on: string | null;
+}
+
+function toSchedule(row: ScheduleRow): Schedule {
+  return {
+    id: row.id,
+    type: row.type,
+    accountId: row.account_id,
+    toAccountId: row.to_account_id,
+    categoryId: row.category_id,
+    amountCents: row.amount_cents,
+    description: row.description,
+    rule: {
+      frequency: row.frequency,
+      interval: row.every,
+      startOn: row.start_on,
+      weekday: row.weekday,
+      monthDay: row.month_day,
+      endOn: row.end_on,
+      maxCount: row.max_count,
+    },
+    effectiveFrom: row.effective_from,
+    postedThrough: row.posted_through,
+    nextOn: row.next_on,
+  };
+}
+
+/** A schedule with the names a list shows. */
+export interface ScheduleWithNames extends Schedule {
+  readonly accountName: string;
+  readonly toAccountName: string | null;
+  readonly categoryName: string | null;
+}
+
+/** A schedule the poster may have work on, with its owner's time zone (null: the instance's). */
+export interface DueSchedule {
+  readonly schedule: Schedule;
+  readonly userId: number;
+  readonly timeZone: string | null;
+}
+
+/** One handled occurrence, for a schedule's history. */
+export interface HandledOccurrence {
+  readonly occursOn: string;
+  readonly outcome: 'posted' | 'skipped';
+  readonly transactionId: number | null;
+  readonly transferId: number | null;
+}
+
+const COLUMNS = `s.id, s.user_id, s.type, s.account_id, s.to_account_id, s.category_id, s.amount_cents, s.description,
+  s.frequency, s.every, s.weekday, s.month_day, s.start_on, s.end_on, s.max_count, s.effective_from, s.posted_through, s.next_on`;
+
+/**
+ * Statements on schedules and their handled occurrences; every user-facing one takes the owner's user id. The poster
+ * reads across users (it serves them all) and writes each occurrence under the unique (schedule, day) key.
+ */
+export function createSchedulesRepo(db: Db) {
+  const insert = db.prepare<[Record<string, unknown>]>(
+    `INSERT INTO schedules (user_id, type, account_id, to_account_id, category_id, amount_cents, description, frequency, every,
+                            weekday, month_day, start_on, end_on, max_count, effective_from, posted_through, next_on, created_at, updated_at)
+     VALUES (@userId, @type, @accountId, @toAccountId, @categoryId, @amountCents, @description, @frequency, @every,
+             @weekday, @monthDay, @startOn, @endOn, @maxCount, @effectiveFrom, @postedThrough, @nextOn, @now, @now)`,
+  );
+  const update = db.prepare<[Record<string, unknown>]>(
+    `UPDATE schedules SET type = @type, account_id = @accountId, to_account_id = @toAccountId, category_id = @categoryId,
+            amount_cents = @amountCents, description = @description, frequency = @frequency, every = @every, weekday = @weekday,
+            month_day = @monthDay, start_on = @startOn, end_on = @endOn, max_count = @maxCount, effective_from = @effectiveFrom,
+            posted_through = @postedThrough, next_on = @nextOn, updated_at = @now
+      WHERE user_id = @userId AND id = @id`,
+  );
+  const byId = db.prepare<[number, number], ScheduleRow>(`SELECT ${COLUMNS} FROM schedules s WHERE s.user_id = ? AND s.id = ?`);
+  const listWithNames = db.prepare<[number], ScheduleRow & { account_name: string; to_account_name: string | null; category_name: string | null }>(
+    `SELECT ${COLUMNS}, a.name AS account_name, t.name AS to_account_name, c.name AS category_name
+       FROM schedules s
+       JOIN accounts a ON a.id = s.account_id
+       LEFT JOIN accounts t ON t.id = s.to_account_id
+       LEFT JOIN categories c ON c.id = s.category_id
+      WHERE s.user_id = ?
+      ORDER BY s.next_on IS NULL, s.next_on, s.id`,
+  );
+  const remove = db.prepare<[number, number]>('DELETE FROM schedules WHERE user_id = ? AND id = ?');
+  // Keyset over (next_on, id), so schedules not yet due in their owner's zone never hide due ones behind a LIMIT.
+  const due = db.prepare<[string, string, string, number, number], ScheduleRow & { time_zone: string | null }>(
+    `SELECT ${COLUMNS}, u.time_zone FROM schedules s JOIN users u ON u.id = s.user_id
+      WHERE s.next_on IS NOT NULL AND s.next_on <= ? AND (s.next_on > ? OR (s.next_on = ? AND s.id > ?))
+      ORDER BY s.next_on, s.id LIMIT ?`,
+  );
+  const dueOfUser = db.prepare<[number, number], ScheduleRow & { time_zone: string | null }>(
+    `SELECT ${COLUMNS}, u.time_zone FROM schedules s JOIN users u ON u.id = s.user_id WHERE s.user_id = ? AND s.id = ?`,
+  );
+  const insertOccurrence = db.prepare<[number, string, number, string, number]>(
+    `INSERT INTO schedule_occurrences (schedule_id, occurs_on, user_id, outcome, handled_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (schedule_id, occurs_on) DO NOTHING`,
+  );
+  const setTarget = db.prepare<[number | null, number | null, number, string]>(
+    'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE schedule_id = ? AND occurs_on = ?',
+  );
+  const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const linkLegs = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND transfer_id = ?');
+  const advance = db.prepare<[string, string | null, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE id = ?');
+  const handledInRange = db.prepare<[number, string, string], { schedule_id: number; occurs_on: string }>(
+    'SELECT schedule_id, occurs_on FROM schedule_occurrences WHERE user_id = ? AND occurs_on BETWEEN ? AND ?',
+  );
+  const history = db.prepare<[number, number, number], { occurs_on: string; outcome: 'posted' | 'skipped'; transaction_id: number | null; transfer_id: number | null }>(
+    `SELECT occurs_on, outcome, transaction_id, transfer_id FROM schedule_occurrences
+      WHERE user_id = ? AND schedule_id = ? ORDER BY occurs_on DESC LIMIT ?`,
+  );
+  const countHandled = db.prepare<[number, number], { posted: number | null; skipped: number | null }>(
+    `SELECT sum(outcome = 'posted') AS posted, sum(outcome = 'skipped') AS skipped FROM schedule_occurrences
+      WHERE user_id = ? AND schedule_id = ?`,
+  );
+
+  const params = (userId: number, draft: ScheduleDraft, state: { effectiveFrom: string; postedThrough: string | null; nextOn: string | null }, now: number) => ({
+    userId,
+    type: draft.type,
+    accountId: draft.accountId,
+    toAccountId: draft.toAccountId,
+    categoryId: draft.categoryId,
+    amountCents: draft.amountCents,
+    description: draft.description,
+    frequency: draft.rule.frequency,
+    every: draft.rule.interval,
+    weekday: draft.rule.weekday,
+    monthDay: draft.rule.monthDay,
+    startOn: draft.rule.startOn,
+    endOn: draft.rule.endOn,
+    maxCount: draft.rule.maxCount,
+    effectiveFrom: state.effectiveFrom,
+    postedThrough: state.postedThrough,
+    nextOn: state.nextOn,
+    now,
+  });
+
+  return {
+    /** Stores a new schedule; returns its id. */
+    insertSchedule(userId: number, draft: ScheduleDraft, state: { effectiveFrom: string; nextOn: string | null }, now: number): number {
+      return Number(insert.run(params(userId, draft, { ...state, postedThrough: null }, now)).lastInsertRowid);
+    },
+
+    /** Rewrites the user's schedule; false when it is not theirs. */
+    updateSchedule(
+      userId: number,
+      id: number,
+      draft: ScheduleDraft,
+      state: { effectiveFrom: string; postedThrough: string | null; nextOn: string | null },
+      now: number,
+    ): boolean {
+      return update.run({ ...params(userId, draft, state, now), id }).changes === 1;
+    },
+
+    /** The user's schedule, or undefined when it is not theirs. */
+    findOwnedSchedule(userId: number, id: number): Schedule | undefined {
+      const row = byId.get(userId, id);
+      return row && toSchedule(row);
+    },
+
+    /** The user's schedules, next due first, ended ones last, with account and category names. */
+    listSchedules(userId: number): ScheduleWithNames[] {
+      return listWithNames.all(userId).map((r) => ({
+        ...toSchedule(r),
+        accountName: r.account_name,
+        toAccountName: r.to_account_name,
+        categoryName: r.category_name,
+      }));
+    },
+
+    /** Deletes the user's schedule; what it posted stays (schedule_id becomes NULL). */
+    deleteOwnedSchedule(userId: number, id: number): boolean {
+      return remove.run(userId, id).changes === 1;
+    },
+
+    /** Schedules of every user whose next occurrence is on or before a day, after a keyset position. */
+    listDueSchedules(upTo: string, after: { nextOn: string; id: number } | null, limit: number): DueSchedule[] {
+      const from = after ?? { nextOn: '', id: 0 };
+      return due.all(upTo, from.nextOn, from.nextOn, from.id, limit).map((r) => ({ schedule: toSchedule(r), userId: r.user_id, timeZone: r.time_zone }));
+    },
+
+    /** One of the user's schedules with the owner's zone, read afresh inside the posting transaction. */
+    findScheduleForPosting(userId: number, id: number): DueSchedule | undefined {
+      const row = dueOfUser.get(userId, id);
+      return row && { schedule: toSchedule(row), userId: row.user_id, timeZone: row.time_zone };
+    },
+
+    /** Claims an occurrence; false when it was posted or skipped already (the unique key decides). */
+    claimOccurrence(userId: number, scheduleId: number, occursOn: string, outcome: 'posted' | 'skipped', now: number): boolean {
+      return insertOccurrence.run(scheduleId, occursOn, userId, outcome, now).changes === 1;
+    },
+
+    /** Records what a posted occurrence wrote. */
+    setOccurrenceTarget(scheduleId: number, occursOn: string, target: { transactionId: number } | { transferId: number }): void {
+      setTarget.run('transactionId' in target ? target.transactionId : null, 'transferId' in target ? target.transferId : null, scheduleId, occursOn);
+    },
+
+    /** Writes an income or expense posted by a schedule; returns its id. */
+    insertScheduledTransaction(
+      userId: number,
+      scheduleId: number,
+      row: { accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string; categoryId: number | null },
+    ): number {
+      return Number(insertRow.run(userId, row.accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, scheduleId).lastInsertRowid);
+    },
+
+    /** Marks both legs of a transfer as posted by a schedule. */
+    linkTransferToSchedule(userId: number, transferId: number, scheduleId: number): void {
+      linkLegs.run(scheduleId, userId, transferId);
+    },
+
+    /** Moves a schedule's posting position on. */
+    advanceSchedule(id: number, postedThrough: string, nextOn: string | null): void {
+      advance.run(postedThrough, nextOn, id);
+    },
+
+    /** `schedule:day` of every occurrence of the user handled in a range of days. */
+    handledOccurrences(userId: number, fromOn: string, toOn: string): Set<string> {
+      return new Set(handledInRange.all(userId, fromOn, toOn).map((r) => `${r.schedule_id}:${r.occurs_on}`));
+    },
+
+    /** The latest handled occurrences of the user's schedule. */
+    listHandledOccurrences(userId: number, scheduleId: number, limit: number): HandledOccurrence[] {
+      return history.all(userId, scheduleId, limit).map((r) => ({ occursOn: r.occurs_on, outcome: r.outcome, transactionId: r.transaction_id, transferId: r.transfer_id }));
+    },
+
+    /** How many occurrences of the user's schedule were posted and skipped. */
+    countHandledOccurrences(userId: number, scheduleId: number): { posted: number; skipped: number } {
+      const row = countHandled.get(userId, scheduleId);
+      return { posted: row?.posted ?? 0, skipped: row?.skipped ?? 0 };
+    },
+  };
+}
+
+export type SchedulesRepo = ReturnType<typeof createSchedulesRepo>;

@@ -1,0 +1,337 @@
+import type { Clock } from '../clock.ts';
+import type { AccountsRepo } from '../db/repos/accounts.ts';
+import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { DueSchedule, HandledOccurrence, SchedulesRepo, ScheduleWithNames } from '../db/repos/schedules.ts';
+import type { TransfersRepo } from '../db/repos/transfers.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { Account } from '../domain/accounts.ts';
+import { addDays, dayAt, isKnownTimeZone } from '../domain/calendar.ts';
+import type { Category } from '../domain/categories.ts';
+import {
+  isOccurrence,
+  nextOccurrenceAfter,
+  nextOccurrenceFrom,
+  occurrencesBetween,
+  type Schedule,
+  type ScheduleDraft,
+  type ScheduleType,
+} from '../domain/schedules.ts';
+
+/** The job kind of the poster. */
+export const POST_SCHEDULED_JOB = 'post-scheduled';
+/** How often the poster looks for due occurrences (a new day begins somewhere every 15 minutes or so). */
+const POST_EVERY_MS = 60_000;
+/**
+ * Occurrences posted per database transaction. Each batch is one write lock and one fsync; between batches the
+ * poster yields, so page requests wait at most one batch (a few milliseconds), never a whole catch-up.
+ */
+export const POST_BATCH = 250;
+/** The furthest-ahead zone: no one's today is later than today there, so nothing due anywhere is missed. */
+const EARLIEST_ZONE = 'Etc/GMT-14';
+/** Days ahead the dashboard's upcoming list covers. */
+export const UPCOMING_DAYS = 30;
+
+/** Why a schedule cannot be saved, field by field. */
+export interface ScheduleProblems {
+  readonly account?: 'not-found' | 'archived';
+  readonly toAccount?: 'not-found' | 'archived' | 'same-account' | 'missing';
+  readonly category?: { code: 'not-found' } | { code: 'wrong-kind'; category: Category };
+}
+
+export type ScheduleSave = { ok: true; id: number; posted: number } | { ok: false; problems: ScheduleProblems } | { ok: false; problems: 'not-found' };
+
+/** One occurrence still to come (or due and not yet posted) of one schedule. */
+export interface UpcomingOccurrence {
+  readonly scheduleId: number;
+  readonly occursOn: string;
+  readonly type: ScheduleType;
+  readonly amountCents: number;
+  readonly description: string;
+  readonly accountName: string;
+  readonly toAccountName: string | null;
+  readonly categoryName: string | null;
+}
+
+/** What happened to a request to post or skip one occurrence. */
+export type OccurrenceAction = 'done' | 'not-found' | 'not-an-occurrence' | 'already-handled';
+
+/**
+ * Scheduled transactions: the schedules a person keeps, the poster that turns each due occurrence into a normal
+ * transaction (or transfer) on its day in the owner's zone, exactly once, and the upcoming list.
+ */
+export function createScheduleService(deps: {
+  schedules: SchedulesRepo;
+  accounts: AccountsRepo;
+  categories: CategoriesRepo;
+  transfers: TransfersRepo;
+  inTransaction: RunInTransaction;
+  clock: Clock;
+  /** The instance's zone, for people who chose none. */
+  defaultTimeZone: string;
+}) {
+  const repo = deps.schedules;
+  const checkedZones = new Map<string, boolean>();
+
+  /** Today in the schedule owner's zone (the instance's when they chose none or chose one that no longer exists). */
+  function todayFor(timeZone: string | null, now: number): string {
+    let zone = deps.defaultTimeZone;
+    if (timeZone) {
+      let known = checkedZones.get(timeZone);
+      if (known === undefined) checkedZones.set(timeZone, (known = isKnownTimeZone(timeZone)));
+      if (known) zone = timeZone;
+    }
+    return dayAt(now, zone);
+  }
+
+  /** Writes the transaction (or transfer) of one claimed occurrence, dated `postedOn`, and links it. */
+  function writeOccurrence(userId: number, schedule: Schedule, occursOn: string, postedOn: string): void {
+    if (schedule.type === 'transfer') {
+      const transferId = deps.transfers.createTransfer(userId, {
+        fromAccountId: schedule.accountId,
+        toAccountId: schedule.toAccountId!,
+        amountCents: schedule.amountCents,
+        occurredOn: postedOn,
+        description: schedule.description,
+      });
+      repo.linkTransferToSchedule(userId, transferId, schedule.id);
+      repo.setOccurrenceTarget(schedule.id, occursOn, { transferId });
+    } else {
+      const transactionId = repo.insertScheduledTransaction(userId, schedule.id, {
+        accountId: schedule.accountId,
+        type: schedule.type,
+        amountCents: schedule.amountCents,
+        occurredOn: postedOn,
+        description: schedule.description,
+        categoryId: schedule.categoryId,
+      });
+      repo.setOccurrenceTarget(schedule.id, occursOn, { transactionId });
+    }
+  }
+
+  /**
+   * Posts up to `budget` due occurrences of one schedule (the caller holds the transaction) and moves its position
+   * on; returns how many occurrences it went through. Each is claimed under the unique (schedule, day) key first,
+   * so one already posted (by another process, or by "post now") is passed over, never written twice.
+   */
+  function postScheduleDue(due: DueSchedule, today: string, budget: number, now: number): number {
+    const { schedule, userId } = due;
+    if (schedule.nextOn === null || schedule.nextOn > today) return 0;
+    const days = occurrencesBetween(schedule.rule, schedule.nextOn, today, budget);
+    for (const day of days) {
+      if (repo.claimOccurrence(userId, schedule.id, day, 'posted', now)) writeOccurrence(userId, schedule, day, day);
+    }
+    // Cut short by the budget: posted through the last one; otherwise every occurrence up to today is handled.
+    const through = days.length === budget && days.length > 0 ? days.at(-1)! : today;
+    repo.advanceSchedule(schedule.id, through, nextOccurrenceAfter(schedule.rule, through));
+    return days.length;
+  }
+
+  /** Checks a draft's accounts and category against the user's own; undefined when all is well. */
+  function draftProblems(userId: number, draft: ScheduleDraft, existing?: Schedule): ScheduleProblems | undefined {
+    const problems: { -readonly [K in keyof ScheduleProblems]: ScheduleProblems[K] } = {};
+    const account = deps.accounts.findOwnedAccount(userId, draft.accountId);
+    const usable = (a: Account | undefined, keeping: number | null | undefined) =>
+      !a ? 'not-found' : a.archived && a.id !== keeping ? 'archived' : undefined;
+    const accountProblem = usable(account, existing?.accountId);
+    if (accountProblem) problems.account = accountProblem;
+    if (draft.type === 'transfer') {
+      if (draft.toAccountId === null) problems.toAccount = 'missing';
+      else if (draft.toAccountId === draft.accountId) problems.toAccount = 'same-account';
+      else {
+        const toProblem = usable(deps.accounts.findOwnedAccount(userId, draft.toAccountId), existing?.toAccountId);
+        if (toProblem) problems.toAccount = toProblem;
+      }
+    } else if (draft.categoryId !== null) {
+      const category = deps.categories.findOwnedCategory(userId, draft.categoryId);
+      // An income may take an expense category (a refund), as on the transaction form.
+      if (!category) problems.category = { code: 'not-found' };
+      else if (draft.type === 'expense' && category.kind === 'income') problems.category = { code: 'wrong-kind', category };
+    }
+    return Object.keys(problems).length > 0 ? problems : undefined;
+  }
+
+  /** A transfer carries no category and a non-transfer no receiving account, whatever the form sent. */
+  function tidy(draft: ScheduleDraft): ScheduleDraft {
+    return draft.type === 'transfer' ? { ...draft, categoryId: null } : { ...draft, toAccountId: null };
+  }
+
+  /** Posts every due occurrence of one of the user's schedules, in batches inside the caller's transaction. */
+  function postAllDueOf(userId: number, scheduleId: number, now: number, limit: number): number {
+    let posted = 0;
+    for (;;) {
+      const due = repo.findScheduleForPosting(userId, scheduleId);
+      if (!due) return posted;
+      const n = postScheduleDue(due, todayFor(due.timeZone, now), Math.min(POST_BATCH, limit - posted), now);
+      posted += n;
+      if (n < POST_BATCH || posted >= limit) return posted;
+    }
+  }
+
+  const service = {
+    /** The user's schedules, next due first, with names. */
+    list(userId: number): ScheduleWithNames[] {
+      return repo.listSchedules(userId);
+    },
+
+    /** The user's schedule, or undefined. */
+    find(userId: number, id: number): Schedule | undefined {
+      return repo.findOwnedSchedule(userId, id);
+    },
+
+    /** The user's schedule with its latest handled occurrences and counts, or undefined. */
+    details(userId: number, id: number): { schedule: Schedule; history: HandledOccurrence[]; counts: { posted: number; skipped: number } } | undefined {
+      const schedule = repo.findOwnedSchedule(userId, id);
+      if (!schedule) return undefined;
+      return { schedule, history: repo.listHandledOccurrences(userId, id, 24), counts: repo.countHandledOccurrences(userId, id) };
+    },
+
+    /** Choices for the form: the user's accounts and categories. */
+    choices(userId: number): { accounts: Account[]; categories: Category[] } {
+      return { accounts: deps.accounts.listAccounts(userId), categories: deps.categories.listCategoriesForUser(userId) };
+    },
+
+    /**
+     * Creates a schedule and posts the occurrences already due (a start in the past catches up at once), up to a
+     * few batches; anything beyond is left to the poster. Says how many it posted.
+     */
+    create(userId: number, input: ScheduleDraft): ScheduleSave {
+      const draft = tidy(input);
+      const now = deps.clock.now();
+      return deps.inTransaction(() => {
+        const problems = draftProblems(userId, draft);
+        if (problems) return { ok: false, problems };
+        const effectiveFrom = draft.rule.startOn;
+        const id = repo.insertSchedule(userId, draft, { effectiveFrom, nextOn: nextOccurrenceFrom(draft.rule, effectiveFrom, effectiveFrom) }, now);
+        return { ok: true, id, posted: postAllDueOf(userId, id, now, 4 * POST_BATCH) };
+      });
+    },
+
+    /**
+     * Changes a schedule from tomorrow (in the owner's zone) on. What is due under the old rule is posted first, so
+     * an edit never drops or changes an occurrence that was already due.
+     */
+    update(userId: number, id: number, input: ScheduleDraft): ScheduleSave {
+      const draft = tidy(input);
+      const now = deps.clock.now();
+      return deps.inTransaction(() => {
+        const existing = repo.findOwnedSchedule(userId, id);
+        if (!existing) return { ok: false, problems: 'not-found' };
+        const problems = draftProblems(userId, draft, existing);
+        if (problems) return { ok: false, problems };
+        const posted = postAllDueOf(userId, id, now, Number.POSITIVE_INFINITY);
+        const due = repo.findScheduleForPosting(userId, id)!;
+        const today = todayFor(due.timeZone, now);
+        const effectiveFrom = addDays(today, 1);
+        const postedThrough = due.schedule.postedThrough !== null && due.schedule.postedThrough > today ? due.schedule.postedThrough : today;
+        const nextOn = nextOccurrenceFrom(draft.rule, effectiveFrom, addDays(postedThrough, 1));
+        repo.updateSchedule(userId, id, draft, { effectiveFrom, postedThrough, nextOn }, now);
+        return { ok: true, id, posted };
+      });
+    },
+
+    /** Deletes a schedule; the transactions it posted stay. */
+    delete(userId: number, id: number): Schedule | undefined {
+      return deps.inTransaction(() => {
+        const schedule = repo.findOwnedSchedule(userId, id);
+        if (schedule) repo.deleteOwnedSchedule(userId, id);
+        return schedule;
+      });
+    },
+
+    /**
+     * The user's occurrences from the oldest not yet posted to `days` days after today, soonest first, and the
+     * expected total of bills (expenses) and of income among them. Transfers are neither.
+     */
+    upcoming(userId: number, today: string, days = UPCOMING_DAYS): { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number } {
+      const until = addDays(today, days);
+      const occurrences: UpcomingOccurrence[] = [];
+      const schedules = repo.listSchedules(userId).filter((s) => s.nextOn !== null && s.nextOn <= until);
+      if (schedules.length === 0) return { occurrences, billsCents: 0, incomeCents: 0 };
+      const from = schedules.reduce((min, s) => (s.nextOn! < min ? s.nextOn! : min), until);
+      const handled = repo.handledOccurrences(userId, from, until);
+      for (const s of schedules) {
+        for (const occursOn of occurrencesBetween(s.rule, s.nextOn!, until, 400)) {
+          if (handled.has(`${s.id}:${occursOn}`)) continue;
+          occurrences.push({
+            scheduleId: s.id,
+            occursOn,
+            type: s.type,
+            amountCents: s.amountCents,
+            description: s.description,
+            accountName: s.accountName,
+            toAccountName: s.toAccountName,
+            categoryName: s.categoryName,
+          });
+        }
+      }
+      occurrences.sort((a, b) => (a.occursOn < b.occursOn ? -1 : a.occursOn > b.occursOn ? 1 : a.scheduleId - b.scheduleId));
+      const sum = (type: ScheduleType) => occurrences.filter((o) => o.type === type).reduce((total, o) => total + o.amountCents, 0);
+      return { occurrences, billsCents: sum('expense'), incomeCents: sum('income') };
+    },
+
+    /**
+     * Posts one occurrence now, dated today (paying a bill early, say), or skips it; either happens once. Only an
+     * occurrence of the current rule that is not yet posted qualifies.
+     */
+    handleOccurrence(userId: number, scheduleId: number, occursOn: string, action: 'post' | 'skip'): OccurrenceAction {
+      const now = deps.clock.now();
+      return deps.inTransaction(() => {
+        const due = repo.findScheduleForPosting(userId, scheduleId);
+        if (!due) return 'not-found';
+        const { schedule } = due;
+        const pending = occursOn >= schedule.effectiveFrom && (schedule.postedThrough === null || occursOn > schedule.postedThrough);
+        if (!pending || !isOccurrence(schedule.rule, occursOn)) return 'not-an-occurrence';
+        if (!repo.claimOccurrence(userId, scheduleId, occursOn, action === 'post' ? 'posted' : 'skipped', now)) return 'already-handled';
+        if (action === 'post') writeOccurrence(userId, schedule, occursOn, todayFor(due.timeZone, now));
+        return 'done';
+      });
+    },
+
+    /**
+     * One batch of the poster: due occurrences of every user, at most POST_BATCH, in one database transaction.
+     * Returns how many occurrences it went through (0 when nothing is due).
+     */
+    postDueBatch(): number {
+      const now = deps.clock.now();
+      const latestToday = dayAt(now, EARLIEST_ZONE);
+      return deps.inTransaction(() => {
+        let budget = POST_BATCH;
+        let after: { nextOn: string; id: number } | null = null;
+        while (budget > 0) {
+          const page = repo.listDueSchedules(latestToday, after, 100);
+          if (page.length === 0) break;
+          for (const due of page) {
+            if (budget <= 0) break;
+            budget -= postScheduleDue(due, todayFor(due.timeZone, now), budget, now);
+          }
+          const last = page.at(-1)!.schedule;
+          after = { nextOn: last.nextOn!, id: last.id };
+        }
+        return POST_BATCH - budget;
+      });
+    },
+
+    /**
+     * Posts everything due, batch after batch, yielding to other work between batches; stops early when `signal`
+     * fires (what was committed stays, and the next run goes on from there). Returns how many it posted.
+     */
+    async postAllDue(signal?: AbortSignal): Promise<number> {
+      let total = 0;
+      for (;;) {
+        if (signal?.aborted) return total;
+        const n = service.postDueBatch();
+        total += n;
+        if (n === 0) return total;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+  return service;
+}
+
+export type ScheduleService = ReturnType<typeof createScheduleService>;
+
+/** Registers the poster with the job runner: every minute, in whichever process gets there first. */
+export function schedulePosting(deps: { runner: { every(kind: string, intervalMs: number, handler: (ctx: { signal: AbortSignal }) => unknown): void }; schedules: ScheduleService }): void {
+  deps.runner.every(POST_SCHEDULED_JOB, POST_EVERY_MS, async (ctx) => ({ posted: await deps.schedules.postAllDue(ctx.signal) }));
+}

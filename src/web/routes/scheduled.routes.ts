@@ -1,0 +1,164 @@
+import { Router, type Request, type Response } from 'express';
+import type { Schedule } from '../../domain/schedules.ts';
+import { defaultAccountId } from '../../domain/accounts.ts';
+import type { ScheduleProblems, ScheduleService } from '../../services/schedules.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
+import { parseForm, safeLocalPath, type FieldErrors } from '../form-fields.ts';
+import { emptyScheduleForm, occurrenceActionSchema, parseScheduleForm, scheduleFormValuesFrom, type ScheduleFormValues } from '../forms/schedule-form.ts';
+import { msg, type MessageKey } from '../i18n.ts';
+import { wrongKindCategoryMessage } from '../messages.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
+import { parseIdParam } from '../params.ts';
+import { describeRule, weekdayName } from '../schedule-text.ts';
+
+const NOT_FOUND = msg('scheduled.notFound');
+
+/** The messages of a schedule the service refused because of its accounts or category. */
+function problemErrors(problems: ScheduleProblems): FieldErrors {
+  const errors: FieldErrors = {};
+  if (problems.account) errors.account = msg(problems.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
+  if (problems.toAccount) {
+    const key: MessageKey =
+      problems.toAccount === 'archived' ? 'validation.account.archived' : problems.toAccount === 'same-account' ? 'validation.transfer.sameAccount' : 'validation.account.choose';
+    errors.toAccount = msg(key);
+  }
+  if (problems.category) {
+    errors.category = problems.category.code === 'wrong-kind' ? wrongKindCategoryMessage(problems.category.category) : msg('validation.category.choose');
+  }
+  return errors;
+}
+
+/** Scheduled transactions: the list with what is coming up, adding, editing, deleting, and posting or skipping one. */
+export function createScheduledRouter(deps: { schedules: ScheduleService }): Router {
+  const router = Router();
+  const service = deps.schedules;
+  router.use('/scheduled', requireUser);
+
+  function renderForm(
+    req: Request,
+    res: Response,
+    options: { schedule?: Schedule; values: ScheduleFormValues; errors: FieldErrors },
+  ): void {
+    const userId = signedInUser(req).id;
+    const language = pageLanguage(res);
+    const details = options.schedule && service.details(userId, options.schedule.id);
+    res.render('scheduled/form', {
+      title: options.schedule ? 'scheduled.edit.title' : 'scheduled.new.title',
+      styles: ['/css/scheduled.css'],
+      ...service.choices(userId),
+      schedule: options.schedule ?? null,
+      history: details?.history ?? [],
+      counts: details?.counts ?? null,
+      form: { values: options.values, errors: options.errors },
+      weekdays: [0, 1, 2, 3, 4, 5, 6].map((d) => ({ value: d, name: weekdayName(d, language) })),
+    });
+  }
+
+  /* GET /scheduled: every schedule with its rule and next date, and the next 30 days of occurrences. Signed-in users. */
+  router.get('/scheduled', (req, res) => {
+    const userId = signedInUser(req).id;
+    const language = pageLanguage(res);
+    res.render('scheduled/index', {
+      title: 'scheduled.title',
+      styles: ['/css/scheduled.css'],
+      schedules: service.list(userId).map((s) => ({ ...s, ruleText: describeRule(s.rule, language) })),
+      upcoming: service.upcoming(userId, pageToday(res)),
+    });
+  });
+
+  /* GET /scheduled/new: the form for a new schedule, monthly from today by default. Signed-in users. */
+  router.get('/scheduled/new', (req, res) => {
+    const { accounts } = service.choices(signedInUser(req).id);
+    renderForm(req, res, { values: emptyScheduleForm(pageToday(res), defaultAccountId(accounts, req.session.lastAccountId)), errors: {} });
+  });
+
+  /*
+   * POST /scheduled: create a schedule; occurrences already due (a start in the past) are posted at once. A bad field,
+   * or an account or category that is not the person's, re-renders the form with 422 and saves nothing. Signed-in users.
+   */
+  router.post('/scheduled', (req, res) => {
+    const user = signedInUser(req);
+    const input = parseScheduleForm(req.body, pageLanguage(res));
+    if (!input.ok) return renderForm(req, res.status(422), { values: input.values, errors: input.errors });
+    const result = service.create(user.id, input.value);
+    if (!result.ok) {
+      if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
+      return renderForm(req, res.status(422), { values: input.values, errors: problemErrors(result.problems) });
+    }
+    setFlash(req, 'success', 'scheduled.flash.created', { count: result.posted });
+    res.redirect(303, '/scheduled');
+  });
+
+  /* GET /scheduled/:id/edit: the schedule's form and what it has posted. Owner only; others get 404. */
+  router.get('/scheduled/:id/edit', (req, res) => {
+    const schedule = service.find(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!schedule) throw new NotFoundError(NOT_FOUND);
+    renderForm(req, res, { schedule, values: scheduleFormValuesFrom(schedule, pageLanguage(res)), errors: {} });
+  });
+
+  /*
+   * POST /scheduled/:id/edit: change the schedule from tomorrow on; what it posted, and what was due, stays as it is.
+   * Errors re-render with 422. Owner only; others get 404.
+   */
+  router.post('/scheduled/:id/edit', (req, res) => {
+    const user = signedInUser(req);
+    const schedule = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!schedule) throw new NotFoundError(NOT_FOUND);
+    const input = parseScheduleForm(req.body, pageLanguage(res));
+    if (!input.ok) return renderForm(req, res.status(422), { schedule, values: input.values, errors: input.errors });
+    const result = service.update(user.id, schedule.id, input.value);
+    if (!result.ok) {
+      if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
+      return renderForm(req, res.status(422), { schedule, values: input.values, errors: problemErrors(result.problems) });
+    }
+    setFlash(req, 'success', 'scheduled.flash.saved');
+    res.redirect(303, '/scheduled');
+  });
+
+  /* GET /scheduled/:id/delete: asks to confirm; says that what it posted stays. Owner only; others get 404. */
+  router.get('/scheduled/:id/delete', (req, res) => {
+    const userId = signedInUser(req).id;
+    const details = service.details(userId, parseIdParam(req.params.id, NOT_FOUND));
+    if (!details) throw new NotFoundError(NOT_FOUND);
+    res.render('scheduled/confirm-delete', {
+      title: 'scheduled.delete.title',
+      schedule: details.schedule,
+      posted: details.counts.posted,
+      ruleText: describeRule(details.schedule.rule, pageLanguage(res)),
+    });
+  });
+
+  /* POST /scheduled/:id/delete: delete the schedule; the transactions it posted stay. Owner only; others get 404. */
+  router.post('/scheduled/:id/delete', (req, res) => {
+    const deleted = service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!deleted) throw new NotFoundError(NOT_FOUND);
+    setFlash(req, 'success', 'scheduled.flash.deleted');
+    res.redirect(303, '/scheduled');
+  });
+
+  /*
+   * POST /scheduled/:id/occurrence: post one coming occurrence now (dated today) or skip it (action=post|skip,
+   * on=YYYY-MM-DD); each happens once. Back to `back` (the dashboard or this list). Owner only; others get 404.
+   */
+  router.post('/scheduled/:id/occurrence', (req, res) => {
+    const user = signedInUser(req);
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const back = safeLocalPath((req.body as Record<string, unknown> | undefined)?.back, '/scheduled');
+    const input = parseForm(occurrenceActionSchema, req.body);
+    if (!input.ok) {
+      if (!service.find(user.id, id)) throw new NotFoundError(NOT_FOUND);
+      setFlash(req, 'error', 'scheduled.flash.notAnOccurrence');
+      return res.redirect(303, back);
+    }
+    const outcome = service.handleOccurrence(user.id, id, input.data.on, input.data.action);
+    if (outcome === 'not-found') throw new NotFoundError(NOT_FOUND);
+    const date = pageLanguage(res).days.formatDay(input.data.on);
+    if (outcome === 'done') setFlash(req, 'success', input.data.action === 'post' ? 'scheduled.flash.postedNow' : 'scheduled.flash.skipped', { date });
+    else setFlash(req, 'error', outcome === 'already-handled' ? 'scheduled.flash.alreadyHandled' : 'scheduled.flash.notAnOccurrence', { date });
+    res.redirect(303, back);
+  });
+
+  return router;
+}

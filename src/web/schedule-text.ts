@@ -1,0 +1,41 @@
+import type { RecurrenceRule } from '../domain/schedules.ts';
+import type { LanguageContext } from './i18n.ts';
+
+// Built once per locale: a formatter costs far more to make than to use.
+const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
+const dayMonthFormats = new Map<string, Intl.DateTimeFormat>();
+
+function formatFor(cache: Map<string, Intl.DateTimeFormat>, locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  let format = cache.get(locale);
+  if (!format) cache.set(locale, (format = new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' })));
+  return format;
+}
+
+/** The name of a weekday (0 = Sunday) in the page's language. */
+export function weekdayName(weekday: number, language: LanguageContext): string {
+  // 2026-03-01 was a Sunday.
+  return formatFor(weekdayFormats, language.locale, { weekday: 'long' }).format(new Date(Date.UTC(2026, 2, 1 + weekday)));
+}
+
+/** A rule in words: "Every 2 weeks on Wednesday, 12 times", "Every month on day 31, until 31 Dec 2026". */
+export function describeRule(rule: RecurrenceRule, language: LanguageContext): string {
+  const count = rule.interval;
+  // "Every day", not "every 1 day": an interval of one has its own words.
+  const single = count === 1;
+  let text: string;
+  if (rule.frequency === 'days') text = single ? language.t('scheduled.rule.daily') : language.t('scheduled.rule.days', { count });
+  else if (rule.frequency === 'weeks') {
+    const weekday = weekdayName(rule.weekday ?? 0, language);
+    text = single ? language.t('scheduled.rule.weekly', { weekday }) : language.t('scheduled.rule.weeks', { count, weekday });
+  } else if (rule.frequency === 'months') {
+    const day = rule.monthDay ?? 1;
+    text = single ? language.t('scheduled.rule.monthly', { day }) : language.t('scheduled.rule.months', { count, day });
+  } else {
+    const [year, month, day] = rule.startOn.split('-').map(Number) as [number, number, number];
+    const date = formatFor(dayMonthFormats, language.locale, { day: 'numeric', month: 'long' }).format(new Date(Date.UTC(year, month - 1, day)));
+    text = single ? language.t('scheduled.rule.yearly', { date }) : language.t('scheduled.rule.years', { count, date });
+  }
+  if (rule.endOn !== null) text = language.t('scheduled.rule.until', { rule: text, date: language.days.formatDay(rule.endOn) });
+  if (rule.maxCount !== null) text = language.t('scheduled.rule.times', { rule: text, count: rule.maxCount });
+  return text;
+}

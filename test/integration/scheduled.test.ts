@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createJobsRepo } from '../../src/db/repos/jobs.ts';
+import { createJobRunner } from '../../src/jobs/runner.ts';
+import { createApp } from '../../src/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestContext, postForm, registerUser, TEST_PASSWORD, TEST_SECRET, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { logInAgent } from '../helpers/security.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+import { REPO_ROOT } from '../helpers/paths.ts';
+
+const DAY = 86_400_000;
+
+function setup(t: { after: (fn: () => Promise<void>) => void }, at: number, env: Record<string, string> = {}): TestContext {
+  const ctx = createTestContext(env, { clock: manualClock(at) });
+  t.after(() => ctx.cleanup());
+  return ctx;
+}
+
+interface ScheduleFields {
+  type?: string;
+  account?: string;
+  toAccount?: string;
+  category?: string;
+  amount?: string;
+  description?: string;
+  frequency?: string;
+  every?: string;
+  weekday?: string;
+  monthDay?: string;
+  startOn: string;
+  endOn?: string;
+  count?: string;
+}
+
+async function createSchedule(agent: Agent, accountId: number, fields: ScheduleFields) {
+  return postForm(agent, '/scheduled/new', '/scheduled', {
+    type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'Rent', frequency: 'months',
+    every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields,
+  } as Record<string, string>);
+}
+
+/** The days and amounts a user's schedule has posted, oldest first. */
+function postedRows(ctx: TestContext, userId: number): { occurred_on: string; amount_cents: number; type: string }[] {
+  return ctx.db
+    .prepare<[number], { occurred_on: string; amount_cents: number; type: string }>(
+      'SELECT occurred_on, amount_cents, type FROM transactions WHERE user_id = ? AND schedule_id IS NOT NULL ORDER BY occurred_on, id',
+    )
+    .all(userId);
+}
+
+async function userWithAccount(ctx: TestContext, email = 'ann@example.com') {
+  const agent = await registerUser(ctx.app, email);
+  const userId = userIdOf(ctx.db, email);
+  return { agent, userId, accountId: accountIdOf(ctx.db, userId, 'Main account') };
+}
+
+describe('scheduled transactions', () => {
+  test('a monthly schedule starting three months ago posts its three occurrences at once, each on its own date, in the list and the totals', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    const housing = categoryIdOf(ctx.db, userId, 'expense', 'Housing');
+    const res = await createSchedule(agent, accountId, { startOn: '2025-12-20', amount: '1,250.00', category: String(housing) });
+    assert.equal(res.status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 3 past occurrences were posted\./);
+    assert.deepEqual(postedRows(ctx, userId).map((r) => [r.occurred_on, r.amount_cents]), [['2025-12-20', 125000], ['2026-01-20', 125000], ['2026-02-20', 125000]]);
+    const list = (await agent.get('/transactions')).text;
+    assert.equal((list.match(/>Rent</g) ?? []).length, 3);
+    assert.match((await agent.get('/scheduled')).text, /Every month on day 20[\s\S]*?Mar 20, 2026/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {
+    const ctx = setup(t, Date.UTC(2024, 4, 1, 12));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2024-01-31', monthDay: '31' });
+    assert.deepEqual(postedRows(ctx, userId).map((r) => r.occurred_on), ['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30']);
+    ctx.clock.set(Date.UTC(2025, 3, 1, 12));
+    await ctx.jobs.runDue();
+    const days = postedRows(ctx, userId).map((r) => r.occurred_on);
+    assert.ok(days.includes('2025-02-28') && !days.includes('2025-02-29'));
+    assert.deepEqual(days.slice(-3), ['2025-01-31', '2025-02-28', '2025-03-31']);
+    assert.equal(new Set(days).size, days.length, 'each once');
+  });
+
+  test("a weekly schedule posts at midnight of the owner's zone on both sides of a daylight-saving change", async (t) => {
+    // New York moves to summer time at 2:00 on Sunday 8 March 2026: midnight is 05:00 UTC before, 04:00 UTC after.
+    const ctx = setup(t, Date.UTC(2026, 2, 1, 12));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    assert.equal((await postForm(agent, '/account', '/account/time-zone', { timeZone: 'America/New_York' })).status, 303);
+    await createSchedule(agent, accountId, { startOn: '2026-03-01', frequency: 'weeks', weekday: '0', description: 'Allowance' });
+    const posted = () => postedRows(ctx, userId).map((r) => r.occurred_on);
+    assert.deepEqual(posted(), ['2026-03-01']);
+    for (const [instant, expected] of [
+      [Date.UTC(2026, 2, 8, 4, 59), ['2026-03-01']], // 23:59 on Saturday in New York
+      [Date.UTC(2026, 2, 8, 5, 0), ['2026-03-01', '2026-03-08']], // midnight EST
+      [Date.UTC(2026, 2, 15, 3, 59), ['2026-03-01', '2026-03-08']], // 23:59 EDT on Saturday
+      [Date.UTC(2026, 2, 15, 4, 0), ['2026-03-01', '2026-03-08', '2026-03-15']], // midnight EDT
+    ] as const) {
+      ctx.clock.set(instant);
+      await ctx.jobs.runDue();
+      assert.deepEqual(posted(), expected, new Date(instant).toISOString());
+    }
+  });
+
+  test('after 90 days of downtime a restart posts every missed occurrence once, each with its own date', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 0, 1, 12));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2026-01-01', frequency: 'days', description: 'Coffee', amount: '3.50' });
+    assert.equal(postedRows(ctx, userId).length, 1);
+    await ctx.jobs.stop(0);
+    ctx.clock.advance(90 * DAY);
+    await ctx.rebuild(); // starts the runner, as server.ts does, which posts what is due
+    await ctx.jobs.runDue();
+    const days = postedRows(ctx, userId).map((r) => r.occurred_on);
+    assert.equal(days.length, 91);
+    assert.equal(new Set(days).size, 91);
+    assert.equal(days.at(-1), '2026-04-01');
+    await ctx.jobs.runDue();
+    assert.equal(postedRows(ctx, userId).length, 91, 'nothing more on the next pass');
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM schedule_occurrences').pluck().get(), 91);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('two app instances on one database file, both running the poster at once, post each occurrence once', async (t) => {
+    const ctx = setup(t, Date.UTC(2020, 0, 1, 12));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2020-01-01', frequency: 'days', description: 'Daily' });
+    await createSchedule(agent, accountId, { startOn: '2020-01-01', frequency: 'weeks', description: 'Weekly' });
+    ctx.clock.set(Date.UTC(2026, 0, 1, 12)); // six years later: 2,193 daily and 314 weekly occurrences are due
+    // A second process: its own connection, clock and job runner on the same file.
+    const db2 = openDatabase(ctx.dbPath);
+    migrate(db2);
+    // Another process's runner: another identity, so neither takes the other's running job for a dead one.
+    const jobs2 = createJobRunner({
+      jobs: createJobsRepo(db2),
+      clock: ctx.clock,
+      logger: createLogger('silent'),
+      identity: { runnerId: 'second-process', host: 'second-host', pid: process.pid + 1 },
+    });
+    createApp({ db: db2, config: ctx.config, clock: ctx.clock, jobs: jobs2, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT });
+    t.after(async () => {
+      await jobs2.stop(0);
+      db2.close();
+    });
+    // Each runner gets its own job, so both posters really run side by side, batch after batch.
+    await ctx.jobs.stop(0);
+    const first = createJobRunner({ jobs: createJobsRepo(ctx.db), clock: ctx.clock, logger: createLogger('silent') });
+    createApp({ db: ctx.db, config: ctx.config, clock: ctx.clock, jobs: first, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT });
+    first.enqueue({ kind: 'post-scheduled', key: 'test:a' });
+    jobs2.enqueue({ kind: 'post-scheduled', key: 'test:b' });
+    await Promise.all([first.runDue(), jobs2.runDue()]);
+    const ran = ctx.db.prepare("SELECT key, state, error FROM jobs WHERE key IN ('test:a', 'test:b') ORDER BY key").all();
+    assert.deepEqual(ran, [{ key: 'test:a', state: 'done', error: null }, { key: 'test:b', state: 'done', error: null }], 'both posters ran');
+    const rows = postedRows(ctx, userId);
+    assert.equal(rows.length, 2193 + 314);
+    const occurrences = ctx.db.prepare('SELECT count(*) FROM schedule_occurrences').pluck().get();
+    assert.equal(occurrences, rows.length, 'one transaction per occurrence');
+    const doubled = ctx.db
+      .prepare("SELECT count(*) FROM (SELECT schedule_id, occurred_on FROM transactions WHERE schedule_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1)")
+      .pluck()
+      .get();
+    assert.equal(doubled, 0);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('an edit changes only the occurrences after today; what was posted stays, and deleting keeps it too', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2026-01-10', amount: '100' });
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    const edit = await postForm(agent, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, {
+      type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '120', description: 'Rent', frequency: 'months',
+      every: '1', weekday: '', monthDay: '', startOn: '2026-01-10', endOn: '', count: '',
+    });
+    assert.equal(edit.status, 303);
+    assert.deepEqual(postedRows(ctx, userId).map((r) => [r.occurred_on, r.amount_cents]), [['2026-01-10', 10000], ['2026-02-10', 10000], ['2026-03-10', 10000]]);
+    ctx.clock.set(Date.UTC(2026, 3, 10, 0, 30));
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, userId).at(-1), { occurred_on: '2026-04-10', amount_cents: 12000, type: 'expense' });
+    // Weeks later the session has timed out: sign in again.
+    const again = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const confirm = await again.get(`/scheduled/${id}/delete`);
+    assert.match(confirm.text, /The 4 transactions it posted stay\./);
+    assert.equal((await postForm(again, `/scheduled/${id}/delete`, `/scheduled/${id}/delete`, {})).status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get(), 0);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 4, 'posted rows stay');
+  });
+
+  test('a transfer schedule posts both legs, never as income or expense', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '2026-01-01' });
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    const res = await createSchedule(agent, accountId, { type: 'transfer', toAccount: String(savings), category: '', startOn: '2026-02-01', amount: '200', description: 'Save' });
+    assert.equal(res.status, 303);
+    assert.deepEqual(postedRows(ctx, userId).map((r) => [r.occurred_on, r.type]), [['2026-02-01', 'transfer_out'], ['2026-02-01', 'transfer_in'], ['2026-03-01', 'transfer_out'], ['2026-03-01', 'transfer_in']]);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM monthly_totals WHERE user_id = ?').pluck().get(userId), 0, 'no income or expense');
+    const same = await createSchedule(agent, accountId, { type: 'transfer', toAccount: String(accountId), startOn: '2026-02-01' });
+    assert.equal(same.status, 422);
+    assert.match(same.text, /Choose a different account from the first/);
+  });
+
+  test('the dashboard lists the next 30 days with the expected bills; each occurrence can be posted now or skipped, once', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2026-03-20', amount: '900', description: 'Rent' });
+    await createSchedule(agent, accountId, { startOn: '2026-03-16', frequency: 'weeks', amount: '15.99', description: 'Streaming' });
+    await createSchedule(agent, accountId, { type: 'income', startOn: '2026-03-31', amount: '3000', description: 'Salary' });
+    await createSchedule(agent, accountId, { startOn: '2026-05-01', amount: '1', description: 'Later' });
+    const dashboard = (await agent.get('/dashboard')).text;
+    // Rent once, streaming on 16, 23 and 30 March and 6 and 13 April: 900 + 5 × 15.99.
+    assert.match(dashboard, /Expected bills: \$979\.95\. Expected income: \$3,000\.00\./);
+    assert.doesNotMatch(dashboard, /Later/);
+    assert.match(dashboard, /Post Rent of Mar 20, 2026 now/);
+
+    const rent = Number(ctx.db.prepare("SELECT id FROM schedules WHERE description = 'Rent'").pluck().get());
+    const post = await postForm(agent, '/dashboard', `/scheduled/${rent}/occurrence`, { on: '2026-03-20', action: 'post', back: '/dashboard' });
+    assert.equal(post.status, 303);
+    assert.equal(post.headers.location, '/dashboard');
+    assert.match((await agent.get('/dashboard')).text, /The occurrence of Mar 20, 2026 was posted, dated today\./);
+    assert.deepEqual(postedRows(ctx, userId).map((r) => r.occurred_on), ['2026-03-15'], 'dated today');
+    const again = await postForm(agent, '/dashboard', `/scheduled/${rent}/occurrence`, { on: '2026-03-20', action: 'skip', back: '/dashboard' });
+    assert.equal(again.status, 303);
+    assert.match((await agent.get('/dashboard')).text, /was already posted or skipped/);
+
+    const streaming = Number(ctx.db.prepare("SELECT id FROM schedules WHERE description = 'Streaming'").pluck().get());
+    await postForm(agent, '/scheduled', `/scheduled/${streaming}/occurrence`, { on: '2026-03-16', action: 'skip', back: '/scheduled' });
+    const notOne = await postForm(agent, '/scheduled', `/scheduled/${streaming}/occurrence`, { on: '2026-03-17', action: 'post', back: '/scheduled' });
+    assert.equal(notOne.status, 303);
+    assert.match((await agent.get('/scheduled')).text, /That is not a coming occurrence of this schedule\./);
+    // When the days come, the skipped and the early-posted occurrences are not posted again.
+    ctx.clock.set(Date.UTC(2026, 2, 21, 9));
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, userId).map((r) => r.occurred_on), ['2026-03-15'], 'rent was paid early and streaming skipped');
+    ctx.clock.set(Date.UTC(2026, 2, 24, 9));
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, userId).map((r) => r.occurred_on), ['2026-03-15', '2026-03-23']);
+  });
+
+  test('bad fields are refused beside them and nothing is saved; another person’s account or category is refused too', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, accountId } = await userWithAccount(ctx);
+    const bob = await userWithAccount(ctx, 'bob@example.com');
+    const bobCategory = categoryIdOf(ctx.db, bob.userId, 'expense', 'Housing');
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    for (const [fields, field, message] of [
+      [{ amount: '12.345', startOn: '2026-03-01' }, 'sch-amount', /Use at most two decimal places/],
+      [{ amount: '0', startOn: '2026-03-01' }, 'sch-amount', /greater than zero/],
+      [{ startOn: '2026-02-30' }, 'sch-start', /real calendar date/],
+      [{ startOn: '2026-03-01', endOn: '2026-02-01' }, 'sch-end', /The end date is before the start date/],
+      [{ startOn: '2026-03-01', every: '0' }, 'sch-every', /whole number from 1 to 999/],
+      [{ startOn: '2026-03-01', monthDay: '32' }, 'sch-month-day', /from 1 to 31/],
+      [{ startOn: '2026-03-01', count: '10001' }, 'sch-count', /from 1 to 10,000/],
+      [{ startOn: '2026-03-01', frequency: 'hourly' }, 'sch-frequency', /Choose days, weeks, months or years/],
+      [{ startOn: '2026-03-01', type: 'gift' }, 'sch-type', /Choose Expense, Income or Transfer/],
+      [{ startOn: '2026-03-01', category: String(bobCategory) }, 'sch-category', /Choose one of your categories/],
+      [{ startOn: '2026-03-01', account: String(bob.accountId) }, 'sch-account', /Choose/],
+    ] as const) {
+      const res = await createSchedule(agent, accountId, fields as ScheduleFields);
+      assert.equal(res.status, 422, JSON.stringify(fields));
+      assert.match(res.text, new RegExp(`id="${field}-error"`), JSON.stringify(fields));
+      assert.match(res.text, message, JSON.stringify(fields));
+    }
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'nothing was written');
+  });
+
+  test('the poster is the one registered job kind and the list page speaks in words', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, accountId } = await userWithAccount(ctx);
+    await createSchedule(agent, accountId, { startOn: '2026-04-01', frequency: 'weeks', every: '2', weekday: '3', count: '12', description: 'Cleaner' });
+    await createSchedule(agent, accountId, { startOn: '2024-02-29', frequency: 'years', description: 'Leap' });
+    const page = (await agent.get('/scheduled')).text;
+    assert.match(page, /Every 2 weeks on Wednesday, 12 times/);
+    assert.match(page, /Every year on February 29/);
+    assert.match(page, /Feb 28, 2027/, 'the next one after 2026-02-28 falls on 28 February');
+    const token = await tokenFor(agent, '/scheduled');
+    assert.ok(token);
+  });
+});
