@@ -102,6 +102,7 @@ export function createJobRunner(options: JobRunnerOptions) {
   const isAlive = options.isProcessAlive ?? processIsAlive;
   const handlers = new Map<string, JobHandler>();
   const recurring = new Map<string, { intervalMs: number; lastSlot: number }>();
+  const atStart: string[] = [];
   const settled = new EventEmitter();
   settled.setMaxListeners(0);
 
@@ -139,14 +140,21 @@ export function createJobRunner(options: JobRunnerOptions) {
     return n;
   }
 
-  /** Queues this interval's job of each recurring kind (the slot key makes it once across processes). */
+  /**
+   * Queues this interval's job of each recurring kind (the slot key makes it once across processes); a slot's job
+   * that was interrupted is queued again, so a restart resumes recurring work at once.
+   */
   function queueRecurring(): void {
     const now = clock.now();
     for (const [kind, plan] of recurring) {
       const slot = Math.floor(now / plan.intervalMs);
       if (slot === plan.lastSlot) continue;
       plan.lastSlot = slot;
-      jobs.insertJob({ kind, key: `${kind}:${slot}`, runAfter: slot * plan.intervalMs }, now);
+      const key = `${kind}:${slot}`;
+      if (jobs.insertJob({ kind, key, runAfter: slot * plan.intervalMs }, now)) continue;
+      // This slot's job was cut off by a crash or shutdown: run it again now rather than a whole interval later.
+      const existing = jobs.findJobByKey(key);
+      if (existing?.state === 'interrupted') jobs.requeueInterruptedAny(existing.id, now);
     }
   }
 
@@ -248,10 +256,14 @@ export function createJobRunner(options: JobRunnerOptions) {
     /** Says which handler runs jobs of a kind. Register every kind before start(). */
     register,
 
-    /** Runs a job of this kind once per interval (clock time), in whichever process gets to it first. */
-    every(kind: string, intervalMs: number, handler: JobHandler): void {
+    /**
+     * Runs a job of this kind once per interval (clock time), in whichever process gets to it first; with
+     * `runAtStart`, also once when this runner starts (catch-up after downtime should not wait for the next slot).
+     */
+    every(kind: string, intervalMs: number, handler: JobHandler, options: { runAtStart?: boolean } = {}): void {
       register(kind, handler);
       recurring.set(kind, { intervalMs, lastSlot: Number.NaN });
+      if (options.runAtStart) atStart.push(kind);
     },
 
     /** Writes a queued job; with a key that exists, returns the existing job. The job starts as soon as a runner is free. */
@@ -281,6 +293,8 @@ export function createJobRunner(options: JobRunnerOptions) {
       started = true;
       stopping = false;
       recoverAbandoned();
+      const now = clock.now();
+      for (const kind of atStart) jobs.insertJob({ kind, key: `${kind}:start:${identity.runnerId}`, runAfter: now }, now);
       void pump();
     },
 

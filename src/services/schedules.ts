@@ -3,6 +3,7 @@ import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { DueSchedule, HandledOccurrence, SchedulesRepo, ScheduleWithNames } from '../db/repos/schedules.ts';
 import type { TransfersRepo } from '../db/repos/transfers.ts';
+import type { JobRunner } from '../jobs/runner.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
 import { addDays, dayAt, isKnownTimeZone } from '../domain/calendar.ts';
@@ -331,7 +332,7 @@ export function createScheduleService(deps: {
 
 export type ScheduleService = ReturnType<typeof createScheduleService>;
 
-/** Registers the poster with the job runner: every minute, in whichever process gets there first. */
-export function schedulePosting(deps: { runner: { every(kind: string, intervalMs: number, handler: (ctx: { signal: AbortSignal }) => unknown): void }; schedules: ScheduleService }): void {
-  deps.runner.every(POST_SCHEDULED_JOB, POST_EVERY_MS, async (ctx) => ({ posted: await deps.schedules.postAllDue(ctx.signal) }));
+/** Registers the poster with the job runner: at start (catch-up after downtime) and every minute, in whichever process gets there first. */
+export function schedulePosting(deps: { runner: JobRunner; schedules: ScheduleService }): void {
+  deps.runner.every(POST_SCHEDULED_JOB, POST_EVERY_MS, async (ctx) => ({ posted: await deps.schedules.postAllDue(ctx.signal) }), { runAtStart: true });
 }

@@ -131,6 +131,11 @@ export function createJobsRepo(db: Db) {
             progress_done = 0, progress_total = 0, progress_note = NULL
       WHERE id = ? AND user_id = ? AND state = 'interrupted'`,
   );
+  const requeueAny = db.prepare<[number, number]>(
+    `UPDATE jobs SET state = 'queued', run_after = ?, result = NULL, error = NULL, finished_at = NULL,
+            progress_done = 0, progress_total = 0, progress_note = NULL
+      WHERE id = ? AND state = 'interrupted'`,
+  );
   const nextDue = db.prepare<[string], { at: number | null }>(
     "SELECT min(run_after) AS at FROM jobs WHERE state = 'queued' AND kind IN (SELECT value FROM json_each(?))",
   );
@@ -217,6 +222,11 @@ export function createJobsRepo(db: Db) {
     /** Puts the user's interrupted job back in the queue; false when it is not theirs or not interrupted. */
     requeueInterruptedJob(userId: number, id: number, now: number): boolean {
       return requeue.run(now, id, userId).changes === 1;
+    },
+
+    /** Puts an interrupted job back in the queue, whoever it belongs to (the runner's own recurring work); false otherwise. */
+    requeueInterruptedAny(id: number, now: number): boolean {
+      return requeueAny.run(now, id).changes === 1;
     },
 
     /** When the next queued job of these kinds is due, or undefined when none is queued. */
