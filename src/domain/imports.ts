@@ -210,7 +210,7 @@ export function sniffCsvDelimiter(firstLine: string): CsvDelimiter {
 }
 
 /** The export's header row; the import recognises these names when it guesses a mapping. */
-export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer'] as const;
+export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer', 'scheduled'] as const;
 
 /** The mapping for files written by our own export: comma, header, ISO dates, dot decimals, all five columns. */
 export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
@@ -269,11 +269,14 @@ export interface ExportRow extends Omit<TransactionWithCategory, 'type'> {
   readonly type: EntryType;
   readonly accountName: string;
   readonly transferId: number | null;
+  /** The schedule that posted the row, while it exists. */
+  readonly scheduleId: number | null;
 }
 
 /**
- * The CSV cells of one row: plain decimal amount, empty category when uncategorised, the account's name, and for
- * a transfer leg the reference its other side shares (T and the transfer's id), formulas neutralised.
+ * The CSV cells of one row: plain decimal amount, empty category when uncategorised, the account's name, for
+ * a transfer leg the reference its other side shares (T and the transfer's id), and for a row a schedule posted
+ * that schedule (S and its id), formulas neutralised.
  */
 export function exportCellsFor(row: ExportRow): string[] {
   return [
@@ -284,6 +287,7 @@ export function exportCellsFor(row: ExportRow): string[] {
     neutraliseCsvCell(row.description),
     neutraliseCsvCell(row.accountName),
     row.transferId === null ? '' : `T${row.transferId}`,
+    row.scheduleId === null ? '' : `S${row.scheduleId}`,
   ];
 }
 

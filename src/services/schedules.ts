@@ -1,4 +1,7 @@
+import { stringify } from 'csv-stringify/sync';
 import type { Clock } from '../clock.ts';
+import { neutraliseCsvCell } from '../domain/imports.ts';
+import { centsToDecimalString } from '../domain/money.ts';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { DueSchedule, HandledOccurrence, SchedulesRepo, ScheduleWithNames } from '../db/repos/schedules.ts';
@@ -172,6 +175,33 @@ export function createScheduleService(deps: {
     /** The user's schedules, next due first, with names. */
     list(userId: number): ScheduleWithNames[] {
       return repo.listSchedules(userId);
+    },
+
+    /**
+     * Every schedule of the user as CSV: its reference (S and the id, as the transactions export marks the rows it
+     * posted), what it posts, its rule and where posting stands; formula-safe like the transactions export.
+     */
+    exportCsv(userId: number): string {
+      const header = ['schedule', 'type', 'account', 'to_account', 'category', 'amount', 'description', 'frequency', 'every', 'weekday', 'month_day', 'start', 'end', 'count', 'next'];
+      const text = (v: string | number | null) => (v === null ? '' : String(v));
+      const rows = repo.listSchedules(userId).map((s) => [
+        `S${s.id}`,
+        s.type,
+        neutraliseCsvCell(s.accountName),
+        neutraliseCsvCell(s.toAccountName ?? ''),
+        neutraliseCsvCell(s.categoryName ?? ''),
+        centsToDecimalString(s.amountCents),
+        neutraliseCsvCell(s.description),
+        s.rule.frequency,
+        text(s.rule.interval),
+        text(s.rule.weekday),
+        text(s.rule.monthDay),
+        s.rule.startOn,
+        text(s.rule.endOn),
+        text(s.rule.maxCount),
+        text(s.nextOn),
+      ]);
+      return stringify([header, ...rows], { record_delimiter: '\r\n' });
     },
 
     /** The user's schedule, or undefined. */

@@ -47,7 +47,7 @@ test('an export with accounts and transfers re-imports exactly: the same rows in
   const { agent, ann } = await annWithAccounts(ctx);
   const exported = (await agent.get('/transactions/export.csv')).text;
   const rows = parse(exported) as string[][];
-  assert.deepEqual(rows[0], ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer']);
+  assert.deepEqual(rows[0], ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer', 'scheduled']);
   const legs = rows.filter((r) => r[1]!.startsWith('transfer_'));
   assert.equal(legs.length, 4, 'each transfer is its two legs');
   assert.equal(new Set(legs.map((r) => r[6])).size, 2, 'the legs of a transfer share its reference');
@@ -98,7 +98,7 @@ test('a transfer leg without its other side is an error row; a file without an a
   const ann = userIdOf(ctx.db, 'ann@example.com');
   await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
   const savings = accountId(ctx, ann, 'Savings');
-  const header = 'date,type,category,amount,description,account,transfer';
+  const header = 'date,type,category,amount,description,account,transfer,scheduled';
   const lonely = [header, '2026-02-01,transfer_out,,10.00,half,Main account,T9', '2026-02-02,expense,,3.00,tea,Main account,'].join('\n');
   const { result } = await importCsv(agent, lonely);
   assert.match(result, /<strong>1<\/strong> transaction was imported from 2 rows\./);

@@ -12,6 +12,7 @@ import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { totalsFrom } from '../helpers/app.ts';
 import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 import {
+  csrfTokenIn,
   HttpClient,
   REPO_ROOT,
   registerOverHttp,
@@ -67,6 +68,22 @@ test('backup while the server runs, change data, restore after stopping it, and 
   const ann = await registerOverHttp(server.url, 'ann@example.com');
   await addOverHttp(ann, { type: 'income', amount: '2,500.00', description: 'Salary March' });
   await addOverHttp(ann, { type: 'expense', amount: '40.10', description: 'Groceries' });
+  // A budget and a schedule, so the backup is seen to carry them too.
+  const budgetPage = await ann.get('/budgets/2026-03');
+  const budgetField = /name="(amount-\d+)"/.exec(budgetPage.text)![1]!;
+  assert.equal((await ann.postForm('/budgets/2026-03', { _csrf: csrfTokenIn(budgetPage.text), [budgetField]: '300.00' })).status, 303);
+  const schedulePage = await ann.get('/scheduled/new');
+  const accountId = /<select id="sch-account" name="account"[^>]*>\s*<option value="(\d+)"/.exec(schedulePage.text)![1]!;
+  const scheduled = await ann.postForm('/scheduled', {
+    _csrf: csrfTokenIn(schedulePage.text), type: 'expense', account: accountId, toAccount: '', category: '', amount: '800', description: 'Rent plan',
+    frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2099-01-01', endOn: '', count: '',
+  });
+  assert.equal(scheduled.status, 303);
+  const planned = async () => ({
+    budget: /name="amount-\d+"[^>]*value="([^"]*)"/.exec((await ann.get('/budgets/2026-03')).text)?.[1],
+    schedules: ((await ann.get('/scheduled')).text.match(/class="schedule__name">Rent plan/g) ?? []).length,
+  });
+  assert.deepEqual(await planned(), { budget: '300.00', schedules: 1 });
 
   // The backup is taken while another client keeps writing, as a cron job on a live system would.
   let writing = true;
@@ -95,6 +112,10 @@ test('backup while the server runs, change data, restore after stopping it, and 
   assert.ok(salaryId, 'the list links to deleting the salary');
   const delToken = await ann.csrfToken(`/transactions/${salaryId}/delete`);
   assert.equal((await ann.postForm(`/transactions/${salaryId}/delete`, { _csrf: delToken })).status, 303);
+  const scheduleId = /\/scheduled\/(\d+)\/delete/.exec((await ann.get('/scheduled')).text)![1]!;
+  assert.equal((await ann.postForm(`/scheduled/${scheduleId}/delete`, { _csrf: await ann.csrfToken(`/scheduled/${scheduleId}/delete`) })).status, 303);
+  assert.equal((await ann.postForm('/budgets/2026-03', { _csrf: await ann.csrfToken('/budgets/2026-03'), [budgetField]: '' })).status, 303);
+  assert.deepEqual(await planned(), { budget: '', schedules: 0 });
   const changed = totalsFrom((await ann.get('/dashboard?period=all')).text);
   assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', Balance: '-$1,040.09' });
 
@@ -121,6 +142,7 @@ test('backup while the server runs, change data, restore after stopping it, and 
   assert.deepEqual(totalsFrom(dashboard.text), { Income: '$2,500.00', Expenses: '$40.10', Balance: '$2,459.90' });
   const descriptions = descriptionsOnPage((await ann.get('/transactions')).text);
   assert.deepEqual(descriptions.sort(), ['Groceries', 'Salary March']);
+  assert.deepEqual(await planned(), { budget: '300.00', schedules: 1 }, 'the budget and the schedule are back');
 
   // The kept file really is the changed database, so a restore by mistake can be undone.
   const keptDb = new Database(path.join(tmp.dir, kept[0]!), { readonly: true });

@@ -36,12 +36,12 @@ test('the export is an RFC 4180 UTF-8 attachment with a dated name, a header row
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
   assert.match(res.headers['content-disposition'] ?? '', new RegExp(`^attachment; filename="?ledgerly-transactions-${ctx.today()}\\.csv"?$`));
-  assert.ok(res.text.startsWith('date,type,category,amount,description,account,transfer\r\n'));
+  assert.ok(res.text.startsWith('date,type,category,amount,description,account,transfer,scheduled\r\n'));
   assert.ok(res.text.includes('"Rent, ""January""\nflat 2"'), 'quotes doubled, field quoted');
   assert.deepEqual(rowsOf(res), [
-    ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer'],
-    ['2026-01-06', 'income', '', '0.01', 'Zürich café ☕', 'Main account', ''],
-    ['2026-01-05', 'expense', '', '1234.50', 'Rent, "January"\nflat 2', 'Main account', ''],
+    ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer', 'scheduled'],
+    ['2026-01-06', 'income', '', '0.01', 'Zürich café ☕', 'Main account', '', ''],
+    ['2026-01-05', 'expense', '', '1234.50', 'Rent, "January"\nflat 2', 'Main account', '', ''],
   ]);
 });
 
@@ -70,7 +70,7 @@ test('the export holds exactly the rows the transactions filter selects, newest 
       .map((r, i) => ({ ...r, id: ids[i]! }))
       .filter(keep)
       .sort((a, b) => (a.occurredOn === b.occurredOn ? b.id - a.id : a.occurredOn < b.occurredOn ? 1 : -1))
-      .map((r) => [r.occurredOn, r.type, r.categoryId ? names.get(r.categoryId)! : '', plain(r.amountCents), r.description, 'Main account', '']);
+      .map((r) => [r.occurredOn, r.type, r.categoryId ? names.get(r.categoryId)! : '', plain(r.amountCents), r.description, 'Main account', '', '']);
 
   const cases: [string, (r: NewTransaction) => boolean][] = [
     ['', () => true],

@@ -235,6 +235,8 @@ for (const language of LANGUAGES) {
       await page(agent, language, `/scheduled/${weekly}/delete`, '/scheduled/:id/delete');
       await post(agent, language, `/scheduled/${weekly}/delete`, `/scheduled/${weekly}/delete`, {}, 303);
       await page(agent, language, '/scheduled/999999/edit', '(404)', 404);
+      assert.equal((await agent.get('/scheduled/export.csv')).status, 200);
+      visitedRoutes.add('/scheduled/export.csv');
 
       // Categories.
       await page(agent, language, '/categories', '/categories');

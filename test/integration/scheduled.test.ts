@@ -72,6 +72,12 @@ describe('scheduled transactions', () => {
     assert.equal((list.match(/>Rent</g) ?? []).length, 3);
     assert.match((await agent.get('/scheduled')).text, /Every month on day 20[\s\S]*?Mar 20, 2026/);
     assertMonthlyTotalsMatchRows(ctx.db);
+    // The export marks the rows a schedule posted, and the schedules download names the same reference.
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    const exported = (await agent.get('/transactions/export.csv')).text.trim().split('\r\n');
+    assert.equal(exported.filter((line) => line.endsWith(`,Main account,,S${id}`)).length, 3);
+    const schedules = (await agent.get('/scheduled/export.csv')).text;
+    assert.equal(schedules, `schedule,type,account,to_account,category,amount,description,frequency,every,weekday,month_day,start,end,count,next\r\nS${id},expense,Main account,,Housing,1250.00,Rent,months,1,,20,2025-12-20,,,2026-03-20\r\n`);
   });
 
   test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {

@@ -324,8 +324,8 @@ export function createTransactionsRepo(db: Db) {
     listExportPage(userId: number, filter: TransactionFilter, limit: number, after: PageCursor | null): Page<ExportRow> {
       const withLegs = filter.type === undefined && filter.categoryId === undefined;
       const where = filterClause(userId, filter, withLegs);
-      const stmt = cached<TransactionWithCategoryRow & { account_name: string; transfer_id: number | null }>(`export:${where.shape}:${Boolean(after)}`, () =>
-        `SELECT ${JOINED_COLUMNS}, a.name AS account_name, t.transfer_id
+      const stmt = cached<TransactionWithCategoryRow & { account_name: string; transfer_id: number | null; schedule_id: number | null }>(`export:${where.shape}:${Boolean(after)}`, () =>
+        `SELECT ${JOINED_COLUMNS}, a.name AS account_name, t.transfer_id, t.schedule_id
            FROM transactions t LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
           ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
@@ -336,6 +336,7 @@ export function createTransactionsRepo(db: Db) {
         type: row.type as ExportRow['type'],
         accountName: row.account_name,
         transferId: row.transfer_id,
+        scheduleId: row.schedule_id,
       }));
       const hasMore = rows.length > limit;
       if (hasMore) rows.length = limit;

@@ -68,6 +68,15 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
     });
   });
 
+  /* GET /scheduled/export.csv: every schedule of the person, with its rule and next date, as a CSV attachment. Signed-in users. */
+  router.get('/scheduled/export.csv', (req, res) => {
+    const csv = service.exportCsv(signedInUser(req).id);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`ledgerly-${pageLanguage(res).t('scheduled.exportFileName')}-${pageToday(res)}.csv`);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.send(csv);
+  });
+
   /* GET /scheduled/new: the form for a new schedule, monthly from today by default. Signed-in users. */
   router.get('/scheduled/new', (req, res) => {
     const { accounts } = service.choices(signedInUser(req).id);
