@@ -98,11 +98,13 @@ export function createApp(deps: AppDeps): Express {
 
   // Use cases.
   const transfersRepo = createTransfersRepo(db);
+  const schedulesRepo = createSchedulesRepo(db);
   const imports = createImportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,
     accounts: accountsRepo,
     transfers: transfersRepo,
+    schedules: schedulesRepo,
     jobs: jobsRepo,
     runner,
     inTransaction,
@@ -125,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
   const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction });
   const schedules = createScheduleService({
-    schedules: createSchedulesRepo(db),
+    schedules: schedulesRepo,
     accounts: accountsRepo,
     categories: categoriesRepo,
     transfers: transfersRepo,

@@ -108,6 +108,11 @@ export interface ImportResult {
   readonly createdCategories: { kind: TransactionType; name: string }[];
   /** Accounts the account column named that the user did not have (older results have none). */
   readonly createdAccounts?: string[];
+  /**
+   * Lines that matched a scheduled occurrence: `posted` ones were already in (their schedule had posted them) and
+   * were not imported again; `recorded` ones were imported as the occurrence they match (older results have none).
+   */
+  readonly scheduleMatches?: { readonly posted: number[]; readonly recorded: number[] };
 }
 
 /**

@@ -270,3 +270,56 @@ export interface Schedule extends ScheduleDraft {
 export function nextOccurrenceFrom(rule: RecurrenceRule, effectiveFrom: string, fromOn: string): string | null {
   return firstOccurrenceOnOrAfter(rule, fromOn > effectiveFrom ? fromOn : effectiveFrom);
 }
+
+/** How far apart (in days) an imported row and a scheduled occurrence may be and still be the same payment. */
+export const MATCH_WINDOW_DAYS = 3;
+
+/** What an imported row is compared on. */
+export interface MatchableRow {
+  readonly accountId: number;
+  readonly type: 'income' | 'expense';
+  readonly amountCents: number;
+  readonly occurredOn: string;
+}
+
+/** The key two things must share to match: same account, same kind of money, same amount to the cent. */
+export function matchKey(row: { accountId: number; type: string; amountCents: number }): string {
+  return `${row.accountId}:${row.type}:${row.amountCents}`;
+}
+
+/** Whole days between two days, either order. */
+function daysApart(a: string, b: string): number {
+  return Math.abs(dayNumberOf(a) - dayNumberOf(b));
+}
+
+/**
+ * The candidate day closest to a row's day within MATCH_WINDOW_DAYS (the earlier one on a tie), or undefined: the
+ * one rule both the preview and the import use to pair a bank row with a scheduled occurrence.
+ */
+export function closestWithinWindow<T extends { readonly on: string }>(day: string, candidates: readonly T[]): T | undefined {
+  let best: T | undefined;
+  let bestGap = MATCH_WINDOW_DAYS + 1;
+  for (const candidate of candidates) {
+    const gap = daysApart(day, candidate.on);
+    if (gap < bestGap || (gap === bestGap && best !== undefined && candidate.on < best.on)) {
+      best = candidate;
+      bestGap = gap;
+    }
+  }
+  return best;
+}
+
+/** The first day of the window around a day in which a match may fall, and the last. */
+export function matchWindow(day: string): { fromOn: string; toOn: string } {
+  const n = dayNumberOf(day);
+  return { fromOn: dayText(n - MATCH_WINDOW_DAYS), toOn: dayText(n + MATCH_WINDOW_DAYS) };
+}
+
+/** Occurrences of a schedule not yet posted or skipped (by the `handled` test) in the window around a day. */
+export function pendingOccurrencesNear(schedule: Schedule, day: string, handled: (occursOn: string) => boolean): string[] {
+  if (schedule.nextOn === null) return [];
+  const window = matchWindow(day);
+  const from = [window.fromOn, schedule.nextOn, schedule.effectiveFrom].reduce((a, b) => (a > b ? a : b));
+  if (from > window.toOn) return [];
+  return occurrencesBetween(schedule.rule, from, window.toOn).filter((d) => !handled(d));
+}

@@ -14,6 +14,7 @@ import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { JobRecord, JobsRepo } from '../db/repos/jobs.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
@@ -38,6 +39,7 @@ import {
 import type { TransactionType } from '../domain/transactions.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
+import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 
 /** The job kind of a CSV import. */
 const CSV_IMPORT_JOB = 'csv-import';
@@ -101,7 +103,15 @@ export type UploadInspection =
 /** One preview row: what the import would make of it. */
 export type PreviewRow =
   | { readonly line: number; readonly ok: false; readonly problems: RowProblem[]; readonly raw: string }
-  | { readonly line: number; readonly ok: true; readonly row: ImportRow; readonly duplicate: boolean; readonly newCategory: boolean };
+  | {
+      readonly line: number;
+      readonly ok: true;
+      readonly row: ImportRow;
+      readonly duplicate: boolean;
+      readonly newCategory: boolean;
+      /** The scheduled occurrence the row is (then it is neither new nor a duplicate). */
+      readonly scheduled: ScheduleMatch | null;
+    };
 
 /** Where an import is, for its progress page. */
 export type ImportStatus =
@@ -131,6 +141,8 @@ export function createImportService(deps: {
   categories: CategoriesRepo;
   accounts: AccountsRepo;
   transfers: TransfersRepo;
+  /** Scheduled occurrences, which imported rows may be the bank's record of. */
+  schedules: SchedulesRepo;
   jobs: JobsRepo;
   runner: JobRunner;
   inTransaction: RunInTransaction;
@@ -142,8 +154,21 @@ export function createImportService(deps: {
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
 
+  /** A matcher over the dates of these rows, or undefined when there are no rows to match. */
+  function scheduleMatcherFor(userId: number, rows: readonly ImportRow[]) {
+    let from: string | undefined;
+    let to: string | undefined;
+    for (const row of rows) {
+      if (from === undefined || row.occurredOn < from) from = row.occurredOn;
+      if (to === undefined || row.occurredOn > to) to = row.occurredOn;
+    }
+    return from === undefined || to === undefined ? undefined : createScheduleMatcher(deps.schedules, userId, from, to);
+  }
+
   /**
-   * Writes checked rows for the user: duplicates are judged against what existed before this import (so two
+   * Writes checked rows for the user: a row that is the bank's record of a scheduled occurrence (same account,
+   * type and amount, within three days) is not written again when its schedule posted it already, and is written
+   * as the occurrence when it is still to come; duplicates are judged against what existed before this import (so two
    * identical rows in one file, two coffees on one day, are both written), unknown categories and accounts are
    * created or refused as chosen, the two legs of each transfer become one transfer, and rows go in oldest first.
    * Rows refused here (an unknown account, a leg without its other side) come back as errors. The caller holds
@@ -184,7 +209,13 @@ export function createImportService(deps: {
     const refuseAccount = (row: ImportRow) => refused.push({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
 
     const toWrite: { row: ImportRow; categoryId: number | null; accountId: number }[] = [];
+    const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string }[] = [];
+    const matchedPosted: number[] = [];
     const legs = new Map<string, ImportRow[]>();
+    const matcher = scheduleMatcherFor(userId, rows);
+    /** An account the row goes into that exists already (a schedule can only be in one of those). */
+    const existingAccountFor = (row: ImportRow): number | undefined =>
+      row.accountName === '' ? target?.id : accountIndex.get(categoryNameKey(row.accountName));
     for (const row of rows) {
       if (row.type === 'transfer_in' || row.type === 'transfer_out') {
         const group = legs.get(row.transferRef) ?? [];
@@ -192,7 +223,14 @@ export function createImportService(deps: {
         legs.set(row.transferRef, group);
         continue;
       }
-      if (isDuplicate(row)) {
+      const known = existingAccountFor(row);
+      const match = known === undefined || !matcher ? undefined : matcher.match({ accountId: known, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
+      if (match?.kind === 'posted') {
+        // The bank's record of a row a schedule already posted: it is in, not a new row and not a duplicate.
+        matchedPosted.push(row.line);
+        continue;
+      }
+      if (!match && isDuplicate(row)) {
         duplicateLines.push(row.line);
         if (!options.keepDuplicates) continue;
       }
@@ -213,7 +251,8 @@ export function createImportService(deps: {
           createdCategories.push({ kind, name: row.categoryName });
         }
       }
-      toWrite.push({ row, categoryId, accountId });
+      if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn });
+      else toWrite.push({ row, categoryId, accountId });
     }
 
     // A transfer is its two legs in the file: one out, one in, same day and amount, two different accounts.
@@ -253,8 +292,34 @@ export function createImportService(deps: {
         categoryId,
       })),
     );
+    // A row that is a coming occurrence is written as that occurrence, so the poster will not post it again.
+    const now = deps.clock.now();
+    const recorded: number[] = [];
+    for (const { row, categoryId, accountId, scheduleId, occursOn } of chronological(asOccurrences)) {
+      if (deps.schedules.claimOccurrence(userId, scheduleId, occursOn, 'posted', now)) {
+        const transactionId = deps.schedules.insertScheduledTransaction(userId, scheduleId, {
+          accountId,
+          type: row.type as TransactionType,
+          amountCents: row.amountCents,
+          occurredOn: row.occurredOn,
+          description: row.description,
+          categoryId,
+        });
+        deps.schedules.setOccurrenceTarget(scheduleId, occursOn, { transactionId });
+        recorded.push(row.line);
+      } else {
+        transactions.createTransaction(userId, { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId });
+      }
+    }
     refused.sort((a, b) => a.line - b.line);
-    return { inserted: inserted + transferRows, duplicateLines: duplicateLines.sort((a, b) => a - b), createdCategories, createdAccounts, refused };
+    return {
+      inserted: inserted + transferRows + asOccurrences.length,
+      duplicateLines: duplicateLines.sort((a, b) => a - b),
+      createdCategories,
+      createdAccounts,
+      refused,
+      scheduleMatches: { posted: matchedPosted.sort((a, b) => a - b), recorded: recorded.sort((a, b) => a - b) },
+    };
   }
 
   /** Checks every row of a file; a file that is not CSV at all is a JobFailure the progress page can word. */
@@ -284,6 +349,7 @@ export function createImportService(deps: {
         duplicatesKept: options.keepDuplicates,
         createdCategories: written.createdCategories,
         createdAccounts: written.createdAccounts,
+        scheduleMatches: written.scheduleMatches,
       };
       within?.(result);
       return result;
@@ -395,13 +461,24 @@ export function createImportService(deps: {
       const check = createRecordChecker(mapping);
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       const days = new Map<string, Set<string>>();
-      return rows.map(({ line, fields }): PreviewRow => {
-        const result = check(fields, line);
+      const checked = rows.map(({ line, fields }) => ({ line, fields, result: check(fields, line) }));
+      const matcher = scheduleMatcherFor(userId, checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
+      // The preview does not know the target account chosen beside it: rows without an account are matched in the
+      // first open one, where they go by default.
+      const owned = deps.accounts.listAccounts(userId);
+      const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
+      const defaultAccount = owned.find((a) => !a.archived)?.id;
+      return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
           const raw = fields.map((f) => f.toString('utf8')).join(' | ');
           return { line, ok: false, problems: result.problems, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
         }
         const row = result.row;
+        const accountId = row.accountName === '' ? defaultAccount : accountIndex.get(categoryNameKey(row.accountName));
+        const scheduled =
+          accountId !== undefined && matcher && (row.type === 'income' || row.type === 'expense')
+            ? (matcher.match({ accountId, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn }) ?? null)
+            : null;
         let existing = days.get(row.occurredOn);
         if (!existing) {
           existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
@@ -411,7 +488,8 @@ export function createImportService(deps: {
           line,
           ok: true,
           row,
-          duplicate: existing.has(duplicateSignature(row)),
+          duplicate: scheduled === null && existing.has(duplicateSignature(row)),
+          scheduled,
           newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
         };
       });

@@ -12,7 +12,12 @@ import type { Account } from '../domain/accounts.ts';
 import { addDays, dayAt, isKnownTimeZone } from '../domain/calendar.ts';
 import type { Category } from '../domain/categories.ts';
 import {
+  closestWithinWindow,
   isOccurrence,
+  matchKey,
+  matchWindow,
+  pendingOccurrencesNear,
+  type MatchableRow,
   nextOccurrenceAfter,
   nextOccurrenceFrom,
   occurrencesBetween,
@@ -366,3 +371,52 @@ export type ScheduleService = ReturnType<typeof createScheduleService>;
 export function schedulePosting(deps: { runner: JobRunner; schedules: ScheduleService }): void {
   deps.runner.every(POST_SCHEDULED_JOB, POST_EVERY_MS, async (ctx) => ({ posted: await deps.schedules.postAllDue(ctx.signal) }), { runAtStart: true });
 }
+
+/** How an imported row relates to a schedule: the bank's record of a row a schedule posted, or of one still to come. */
+export type ScheduleMatch =
+  | { readonly kind: 'posted'; readonly transactionId: number; readonly scheduleId: number; readonly occursOn: string; readonly description: string }
+  | { readonly kind: 'upcoming'; readonly scheduleId: number; readonly occursOn: string; readonly description: string };
+
+/**
+ * Pairs imported rows with the user's scheduled occurrences between two days: same account, same type and amount,
+ * a date within MATCH_WINDOW_DAYS (domain/schedules.ts). Each posted row and each occurrence pairs with one imported
+ * row at most. Reads what it needs once, so a long file costs no query per row.
+ */
+export function createScheduleMatcher(repo: SchedulesRepo, userId: number, fromOn: string, toOn: string) {
+  const from = matchWindow(fromOn).fromOn;
+  const to = matchWindow(toOn).toOn;
+  const posted = new Map<string, ReturnType<SchedulesRepo['listPostedScheduledRows']>>();
+  for (const row of repo.listPostedScheduledRows(userId, from, to)) {
+    const key = matchKey(row);
+    posted.set(key, [...(posted.get(key) ?? []), row]);
+  }
+  const schedules = new Map<string, Schedule[]>();
+  for (const schedule of repo.listSchedules(userId)) {
+    if (schedule.type === 'transfer' || schedule.nextOn === null) continue;
+    const key = matchKey(schedule);
+    schedules.set(key, [...(schedules.get(key) ?? []), schedule]);
+  }
+  const handled = repo.handledOccurrences(userId, from, to);
+  const usedRows = new Set<number>();
+  return {
+    /** The scheduled occurrence this row is, if any; each can be matched once. */
+    match(row: MatchableRow): ScheduleMatch | undefined {
+      const key = matchKey(row);
+      const postedHere = (posted.get(key) ?? []).filter((p) => !usedRows.has(p.transactionId)).map((p) => ({ ...p, on: p.occurredOn }));
+      const byRow = closestWithinWindow(row.occurredOn, postedHere);
+      if (byRow) {
+        usedRows.add(byRow.transactionId);
+        return { kind: 'posted', transactionId: byRow.transactionId, scheduleId: byRow.scheduleId, occursOn: byRow.occurredOn, description: byRow.description };
+      }
+      const pending = (schedules.get(key) ?? []).flatMap((s) =>
+        pendingOccurrencesNear(s, row.occurredOn, (day) => handled.has(`${s.id}:${day}`)).map((on) => ({ on, schedule: s })),
+      );
+      const occurrence = closestWithinWindow(row.occurredOn, pending);
+      if (!occurrence) return undefined;
+      handled.add(`${occurrence.schedule.id}:${occurrence.on}`);
+      return { kind: 'upcoming', scheduleId: occurrence.schedule.id, occursOn: occurrence.on, description: occurrence.schedule.description };
+    },
+  };
+}
+
+export type ScheduleMatcher = ReturnType<typeof createScheduleMatcher>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createSchedulesRepo } from '../../src/db/repos/schedules.ts';
 import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo, type NewRow } from '../../src/db/repos/transactions.ts';
@@ -180,6 +181,7 @@ export function importServiceOn(db: Db, uploadDir: string): ImportService {
     categories: createCategoriesRepo(db),
     accounts: createAccountsRepo(db),
     transfers: createTransfersRepo(db),
+    schedules: createSchedulesRepo(db),
     jobs: createJobsRepo(db),
     runner: createJobRunner({ jobs: createJobsRepo(db), clock, logger: createLogger('silent') }),
     inTransaction: createTransactionRunner(db),

@@ -134,6 +134,12 @@ export function createSchedulesRepo(db: Db) {
       WHERE user_id = ? AND schedule_id = ?`,
   );
 
+  const postedRows = db.prepare<[number, string, string], { id: number; schedule_id: number; account_id: number; type: 'income' | 'expense'; amount_cents: number; occurred_on: string; description: string }>(
+    `SELECT t.id, t.schedule_id, t.account_id, t.type, t.amount_cents, t.occurred_on, s.description
+       FROM transactions t JOIN schedules s ON s.id = t.schedule_id
+      WHERE t.user_id = ? AND t.schedule_id IS NOT NULL AND t.type IN ('income', 'expense') AND t.occurred_on BETWEEN ? AND ?`,
+  );
+
   const params = (userId: number, draft: ScheduleDraft, state: { effectiveFrom: string; postedThrough: string | null; nextOn: string | null }, now: number) => ({
     userId,
     type: draft.type,
@@ -237,6 +243,23 @@ export function createSchedulesRepo(db: Db) {
     /** `schedule:day` of every occurrence of the user handled in a range of days. */
     handledOccurrences(userId: number, fromOn: string, toOn: string): Set<string> {
       return new Set(handledInRange.all(userId, fromOn, toOn).map((r) => `${r.schedule_id}:${r.occurs_on}`));
+    },
+
+    /** The income and expenses the user's schedules posted between two days, for matching imported rows. */
+    listPostedScheduledRows(
+      userId: number,
+      fromOn: string,
+      toOn: string,
+    ): { transactionId: number; scheduleId: number; accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string }[] {
+      return postedRows.all(userId, fromOn, toOn).map((r) => ({
+        transactionId: r.id,
+        scheduleId: r.schedule_id,
+        accountId: r.account_id,
+        type: r.type,
+        amountCents: r.amount_cents,
+        occurredOn: r.occurred_on,
+        description: r.description,
+      }));
     },
 
     /** The latest handled occurrences of the user's schedule. */
