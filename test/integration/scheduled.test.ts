@@ -222,7 +222,7 @@ describe('scheduled transactions', () => {
     // Rent once, streaming on 16, 23 and 30 March and 6 and 13 April: 900 + 5 × 15.99.
     assert.match(dashboard, /Expected bills: \$979\.95\. Expected income: \$3,000\.00\./);
     assert.doesNotMatch(dashboard, /Later/);
-    assert.match(dashboard, /Post Rent of Mar 20, 2026 now/);
+    assert.match(dashboard, /Post now: Rent, Mar 20, 2026/);
 
     const rent = Number(ctx.db.prepare("SELECT id FROM schedules WHERE description = 'Rent'").pluck().get());
     const post = await postForm(agent, '/dashboard', `/scheduled/${rent}/occurrence`, { on: '2026-03-20', action: 'post', back: '/dashboard' });

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
+
+const availability = browserAvailability();
+
+describe('planning in a real browser: budgets and scheduled transactions', { skip: availability.skip }, () => {
+  const web = useBrowserApp();
+
+  /** Adds an expense through the real add form. */
+  async function addExpense(page: Page, amount: string, category: string, description: string): Promise<void> {
+    await page.goto(`${web.baseUrl}/transactions/new`);
+    await page.getByLabel('Amount').fill(amount);
+    await page.getByLabel('Category').selectOption({ label: category });
+    await page.getByLabel('Description').fill(description);
+    await page.getByRole('button', { name: 'Add transaction' }).click();
+    await page.waitForURL(/\/transactions/);
+  }
+
+  test('on a phone, a person sets a budget, spends, sees what remains and the overspend, and a monthly schedule from three months ago posts three rows', async () => {
+    // Mid-March 2026 in the app's clock (UTC), so "three months ago" is a fixed day.
+    web.ctx.clock.set(Date.UTC(2026, 2, 15, 12));
+    const page = await registerInBrowser(web, 'planner@example.com', { width: 375, height: 800 });
+
+    // Set this month's budget for two categories.
+    await page.getByRole('link', { name: 'Budgets' }).click();
+    await page.getByRole('heading', { name: 'Budget for March 2026' }).waitFor();
+    await page.getByLabel('Budget for Groceries').fill('100');
+    await page.getByLabel('Budget for Eating out').fill('50');
+    await page.getByRole('button', { name: 'Save budget' }).click();
+    await page.waitForURL(/\/budgets\/2026-03$/);
+    assert.match(await page.getByRole('status').innerText(), /Budget for March 2026 saved\./);
+
+    // Spend in both; the second overspends.
+    await addExpense(page, '30.25', 'Groceries', 'Market');
+    await addExpense(page, '60', 'Eating out', 'Birthday dinner');
+
+    await page.goto(`${web.baseUrl}/budgets`);
+    const groceries = page.getByRole('row', { name: /^Groceries/ });
+    assert.match(await groceries.innerText(), /Remaining: \$69\.75/);
+    const eatingOut = page.getByRole('row', { name: /^Eating out/ });
+    assert.match(await eatingOut.innerText(), /Over by \$10\.00/, 'over budget is said in words, not only colour');
+    assert.match(await page.locator('.totals__note').innerText(), /Budgeted \$150\.00; 60% of what is available is spent\./);
+    await assertAccessible(page, 'budgets');
+    await screenshot(page, 'planning-budgets-phone');
+
+    // A monthly rent from three months ago: its three past occurrences are posted at once.
+    await page.getByRole('link', { name: 'Scheduled' }).click();
+    await page.getByRole('link', { name: 'New schedule' }).click();
+    await page.getByLabel('Amount').fill('1,200.00');
+    await page.getByLabel('Description').fill('Rent');
+    await page.getByLabel('Category').selectOption({ label: 'Housing' });
+    await page.getByLabel('Start date').fill('2025-12-20');
+    await assertAccessible(page, 'new schedule');
+    await screenshot(page, 'planning-schedule-form-phone');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.waitForURL(/\/scheduled$/);
+    assert.match(await page.getByRole('status').innerText(), /Schedule saved; 3 past occurrences were posted\./);
+    assert.match(await page.getByRole('row', { name: /^Rent/ }).innerText(), /Every month on day 20[\s\S]*Mar 20, 2026/);
+    await assertAccessible(page, 'scheduled');
+    await screenshot(page, 'planning-scheduled-phone');
+
+    await page.goto(`${web.baseUrl}/transactions?q=rent`);
+    assert.match(await page.locator('#match-count').innerText(), /^3 transactions match these filters/);
+    const dates = await page.locator('.tx__date time').evaluateAll((els) => els.map((el) => el.getAttribute('datetime')));
+    assert.deepEqual(dates, ['2026-02-20', '2026-01-20', '2025-12-20']);
+
+    // The dashboard: this month's budget against spending, and what is coming up.
+    await page.goto(`${web.baseUrl}/dashboard`);
+    assert.match(await page.locator('.dashboard-budget').innerText(), /Spent \$90\.25 of \$150\.00 \(60%\)/);
+    assert.match(await page.locator('.dashboard-upcoming').innerText(), /Rent[\s\S]*\$1,200\.00/);
+    assert.match(await page.locator('.dashboard-upcoming').innerText(), /Expected bills: \$1,200\.00\./);
+    await assertAccessible(page, 'dashboard with plans');
+    await screenshot(page, 'planning-dashboard-phone');
+
+    // The same pages on a desktop.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    for (const [path, name] of [['/budgets', 'budgets'], ['/scheduled', 'scheduled'], ['/dashboard', 'dashboard']] as const) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, `${name} (desktop)`);
+      await screenshot(page, `planning-${name}-desktop`);
+    }
+    // Nothing on the phone page is wider than the phone.
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of ['/budgets', '/scheduled', '/scheduled/new', '/dashboard']) {
+      await page.goto(`${web.baseUrl}${path}`);
+      const overflow = await page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+        return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+      });
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+    }
+    await page.close();
+  });
+});
