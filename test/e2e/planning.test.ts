@@ -60,6 +60,18 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     assert.match(await page.getByRole('row', { name: /^Rent/ }).innerText(), /Every month on day 20[\s\S]*Mar 20, 2026/);
     await assertAccessible(page, 'scheduled');
     await screenshot(page, 'planning-scheduled-phone');
+    // Its edit page (with what it posted) and its delete confirmation.
+    await page.getByRole('link', { name: 'Edit Rent' }).click();
+    await page.getByRole('heading', { name: 'Posted so far' }).waitFor();
+    assert.match(await page.locator('.schedule-history').innerText(), /Posted: 3\. Skipped: 0\./);
+    await assertAccessible(page, 'edit schedule');
+    await screenshot(page, 'planning-schedule-edit-phone');
+    await page.goto(`${web.baseUrl}/scheduled`);
+    await page.getByRole('link', { name: 'Delete Rent' }).click();
+    assert.match(await page.locator('main').innerText(), /The 3 transactions it posted stay\./);
+    await assertAccessible(page, 'delete schedule');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(/\/scheduled$/);
 
     await page.goto(`${web.baseUrl}/transactions?q=rent`);
     assert.match(await page.locator('#match-count').innerText(), /^3 transactions match these filters/);
@@ -83,7 +95,7 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     }
     // Nothing on the phone page is wider than the phone.
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const path of ['/budgets', '/scheduled', '/scheduled/new', '/dashboard']) {
+    for (const path of ['/budgets', '/scheduled', '/scheduled/new', '/scheduled/1/edit', '/scheduled/1/delete', '/dashboard']) {
       await page.goto(`${web.baseUrl}${path}`);
       const overflow = await page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
