@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
+import ejs from 'ejs';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Clock } from './clock.ts';
@@ -164,6 +165,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', path.join(appRoot, 'views'));
   app.set('view engine', 'ejs');
   app.set('view cache', config.env !== 'development');
+  // Views include each other by absolute path from views/ ('/partials/csrf'), with views/ as EJS's root: EJS then
+  // resolves an include without asking the file system whether it exists, which a relative include costs on every
+  // render of every include.
+  const viewOptions = { root: path.join(appRoot, 'views'), cache: config.env !== 'development' };
+  app.engine('ejs', (file: string, data: object, callback: (err: Error | null, html?: string) => void) => {
+    ejs.renderFile(file, data as ejs.Data, viewOptions, callback);
+  });
   app.set('x-powered-by', false);
   app.locals.appName = 'Ledgerly';
   app.locals.currency = config.currency;
