@@ -11,6 +11,8 @@ declare global {
       language: string | null;
       /** The IANA zone of the person's days; null or missing follows the instance's TIME_ZONE. */
       timeZone?: string | null;
+      /** 'light' or 'dark' as chosen on the account page; null or missing follows the device. */
+      theme?: string | null;
     }
   }
 }

@@ -588,4 +588,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX transactions_by_schedule ON transactions(schedule_id) WHERE schedule_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'a colour theme per person',
+    sql: `
+      -- light or dark; NULL follows the device (prefers-color-scheme).
+      ALTER TABLE users ADD COLUMN theme TEXT CHECK (theme IN ('light', 'dark'));
+    `,
+  },
 ];

@@ -172,11 +172,18 @@ export function splitRangeIntoMonths(
 export function createDayFormatter(locale: string) {
   const dayFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
   const monthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' });
+  const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
+  const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
   const atUtc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
   return {
     /** A calendar day for reading. */
     formatDay(day: string): string {
       return dayFormat.format(atUtc(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))));
+    },
+    /** A YYYY-MM month for a chart's axis: "Mar", and "Jan 26" in January so the year shows where it turns. */
+    formatShortMonth(month: string): string {
+      const date = atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1);
+      return (month.endsWith('-01') ? shortMonthYearFormat : shortMonthFormat).format(date);
     },
     /** A YYYY-MM month for reading, standing alone (a heading, a period name). */
     formatMonth(month: string): string {

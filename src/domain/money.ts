@@ -110,12 +110,17 @@ export function centsToDecimalString(cents: number): string {
 export function createMoneyFormatter(locale: string, currency: string) {
   const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const plainFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
   // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
   type Formattable = Parameters<Intl.NumberFormat['format']>[0];
   return {
     /** "$1,234.50" style, with the currency. */
     formatCents(cents: number): string {
       return currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+    },
+    /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
+    formatCentsCompact(cents: number): string {
+      return compactFormat.format(centsToDecimalString(cents) as unknown as Formattable);
     },
     /** "1,234.50" style, without the currency. */
     formatCentsPlain(cents: number): string {

@@ -8,7 +8,13 @@ export interface User {
   readonly language: string | null;
   /** The IANA zone of the person's days and months; null follows the instance's TIME_ZONE. */
   readonly timeZone?: string | null;
+  /** The colour theme chosen on the account page; null follows the device. */
+  readonly theme?: Theme | null;
 }
+
+/** The colour themes a person may choose; none chosen follows the device's prefers-color-scheme. */
+export type Theme = 'light' | 'dark';
+export const THEMES: readonly Theme[] = Object.freeze(['light', 'dark'] as const);
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 const MAX_EMAIL_CHARS = 254;

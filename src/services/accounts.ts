@@ -43,13 +43,25 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
       accountId: number,
       after: PageCursor | null,
       pageSize: number,
-    ): { account: AccountBalance; rows: (RegisterRow & { balanceCents: number })[]; next: PageCursor | null } | undefined {
+      lastMonth: string,
+    ):
+      | {
+          account: AccountBalance;
+          rows: (RegisterRow & { balanceCents: number })[];
+          next: PageCursor | null;
+          /** The account's balance at the end of each of the 24 months ending with `lastMonth`, oldest first. */
+          series: { month: string; cents: number }[];
+        }
+      | undefined {
       const account = repo.listAccountsWithActivity(userId).find((a) => a.id === accountId);
       if (!account) return undefined;
       const page = repo.listRegisterPage(userId, accountId, pageSize, after);
       const first = page.rows[0];
       const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
-      return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next };
+      const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
+      const sums = repo.listAccountMonthSums(userId, lastMonth).filter((s) => s.accountId === accountId);
+      const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
+      return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, series };
     },
 
     /**

@@ -1,6 +1,7 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
-import { accountBalance, compareAccounts, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
+import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
+import { addMonths } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
@@ -25,6 +26,10 @@ export interface DashboardReport {
   readonly netWorth: NetWorth;
   /** The budget of the month asked for, against its spending. */
   readonly budget: BudgetMonth;
+  /** Income and expenses (refunds taken off) of the 12 months ending with the chart month, oldest first. */
+  readonly monthly: { month: string; incomeCents: number; expenseCents: number }[];
+  /** Net worth at the end of each of the 24 months ending with the chart month, oldest first. */
+  readonly netWorthSeries: { month: string; cents: number }[];
   /** Scheduled occurrences of the next days, with the expected bills and income. */
   readonly upcoming: { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number };
 }
@@ -39,10 +44,25 @@ export function createReportService(deps: {
   /** The scheduled occurrences coming up from a day (the schedule service's). */
   upcoming: (userId: number, today: string) => DashboardReport['upcoming'];
 }) {
+  /** The 12 months ending with `last`, each with its income and expenses (zero for a month without rows). */
+  function twelveMonths(userId: number, last: string) {
+    const months = Array.from({ length: 12 }, (_, i) => addMonths(last, i - 11));
+    const found = new Map(deps.transactions.monthlyIncomeAndExpenses(userId, { from: months[0]!, to: last }).map((m) => [m.month, m]));
+    return months.map((month) => found.get(month) ?? { month, incomeCents: 0, expenseCents: 0 });
+  }
+
+  /** Net worth at the end of each of the 24 months ending with `last`, from the per-account monthly totals. */
+  function netWorthMonths(userId: number, last: string) {
+    const months = Array.from({ length: 24 }, (_, i) => addMonths(last, i - 23));
+    const series = monthEndSeries(deps.accounts.listAccounts(userId), deps.accounts.listAccountMonthSums(userId, last), months);
+    return series.map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
+  }
+
   return {
     /**
      * Income and expenses of the period and where the expenses went (refunds taken off), the all-time balance, the
-     * latest rows, the budget of `budgetMonth` and what is scheduled after `today`.
+     * latest rows, the budget of `budgetMonth` and what is scheduled after `today`; the charts' series end with
+     * `budgetMonth` too (the period's month, or this month).
      */
     dashboard(userId: number, period: Period, budgetMonth: string, today: string): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
@@ -58,6 +78,8 @@ export function createReportService(deps: {
         categories,
         budget: deps.budgetMonth(userId, budgetMonth),
         upcoming: deps.upcoming(userId, today),
+        monthly: twelveMonths(userId, budgetMonth),
+        netWorthSeries: netWorthMonths(userId, budgetMonth),
       };
     },
   };

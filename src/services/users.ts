@@ -5,7 +5,7 @@ import type { UsersRepo } from '../db/repos/users.ts';
 import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } from '../domain/categories.ts';
 import { EmailTakenError } from '../db/repos/users.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
-import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type User } from '../domain/users.ts';
+import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type Theme, type User } from '../domain/users.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { newPasswordProblem } from './passwords.ts';
 
@@ -122,6 +122,11 @@ export function createUserService(deps: {
     },
 
     /** Sets the time zone of the person's days and months (an IANA zone the caller checked). */
+    /** Sets the person's colour theme; null follows the device. */
+    setTheme(userId: number, theme: Theme | null): void {
+      users.updateTheme(userId, theme);
+    },
+
     setTimeZone(userId: number, timeZone: string): void {
       users.updateTimeZone(userId, timeZone);
     },

@@ -181,7 +181,14 @@ describe('dashboard periods', () => {
       ['Transport', usd(1_500), 2],
       ['All other categories', usd(500), 1],
     ]);
-    assert.match(page.text, /<meter class="share__bar" min="0" max="100" value="60" aria-label="Housing: 60% of expenses">/);
+    // The same shares drawn as horizontal bars, each with its amount and share as a tooltip, longest for Housing.
+    const spendingSvg = page.text.slice(page.text.indexOf('id="chart-spending-title"'), page.text.indexOf('</svg>', page.text.indexOf('id="chart-spending-title"')));
+    const bars = [...spendingSvg.matchAll(/<rect class="chart__bar chart__bar--expense" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>([^<]+)<\/title>/g)].map((m) => ({ width: Number(m[2]), tip: m[3] }));
+    assert.deepEqual(bars.map((b) => b.tip), [
+      'Housing: $600.00 (60%)', 'Groceries: $250.00 (25%)', 'Uncategorised: $100.00 (10%)', 'Health: $30.00 (3%)', 'Transport: $15.00 (2%)', 'All other categories: $5.00 (1%)',
+    ]);
+    assert.ok(bars.every((b, i) => i === 0 || b.width <= bars[i - 1]!.width), 'bars shrink with the amounts');
+    assert.ok(Math.abs(bars[1]!.width / bars[0]!.width - 25 / 60) < 0.01, 'bar lengths are proportional to the amounts');
 
     const empty = await agent.get('/dashboard?period=2025-01');
     assert.deepEqual(sharesFrom(empty.text), []);

@@ -151,6 +151,15 @@ export function createTransactionsRepo(db: Db) {
     `SELECT type, category_key, sum(total_cents) AS cents, sum(tx_count) AS n FROM monthly_totals
       WHERE user_id = ? AND month BETWEEN ? AND ? GROUP BY type, category_key`,
   );
+  // Per month: income, and expenses less refunds (income in an expense category), from the per-month totals.
+  const monthlyNet = db.prepare<[number, string, string], { month: string; income: number; expense: number }>(
+    `SELECT m.month,
+            sum(CASE WHEN m.type = 'income' AND coalesce(c.kind, 'income') = 'income' THEN m.total_cents ELSE 0 END) AS income,
+            sum(CASE WHEN m.type = 'expense' THEN m.total_cents WHEN c.kind = 'expense' THEN -m.total_cents ELSE 0 END) AS expense
+       FROM monthly_totals m LEFT JOIN categories c ON c.id = m.category_key
+      WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
+      GROUP BY m.month`,
+  );
   const accountMonthSums = db.prepare<
     [number, number, string, string],
     { income_cents: number | null; income_count: number | null; expense_cents: number | null; expense_count: number | null }
@@ -377,6 +386,11 @@ export function createTransactionsRepo(db: Db) {
       return monthRangeSums
         .all(userId, months.from, months.to)
         .map((r) => ({ type: r.type, categoryId: r.category_key === 0 ? null : r.category_key, cents: r.cents, count: r.n }));
+    },
+
+    /** Income and expenses (refunds taken off) per month in an inclusive range of months; months with neither are left out. */
+    monthlyIncomeAndExpenses(userId: number, months: MonthRange): { month: string; incomeCents: number; expenseCents: number }[] {
+      return monthlyNet.all(userId, months.from, months.to).map((r) => ({ month: r.month, incomeCents: r.income, expenseCents: r.expense }));
     },
 
     /** All-time totals for the user, summed over the per-month totals. */

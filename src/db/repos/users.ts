@@ -17,8 +17,9 @@ export function createUsersRepo(db: Db) {
   const byEmail = db.prepare<[string], { id: number; email: string; language: string | null; password_hash: string }>(
     'SELECT id, email, language, password_hash FROM users WHERE email = ?',
   );
-  const byId = db.prepare<[number], User>('SELECT id, email, language, time_zone AS timeZone FROM users WHERE id = ?');
+  const byId = db.prepare<[number], User>('SELECT id, email, language, time_zone AS timeZone, theme FROM users WHERE id = ?');
   const updateTimeZone = db.prepare<[string | null, number]>('UPDATE users SET time_zone = ? WHERE id = ?');
+  const updateTheme = db.prepare<[string | null, number]>('UPDATE users SET theme = ? WHERE id = ?');
   const updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
   const hashById = db.prepare<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?');
   const updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
@@ -55,6 +56,11 @@ export function createUsersRepo(db: Db) {
     /** Sets the zone of the user's days and months (null: the instance's); false when there is no such user. */
     updateTimeZone(id: number, timeZone: string | null): boolean {
       return updateTimeZone.run(timeZone, id).changes === 1;
+    },
+
+    /** Sets the person's colour theme (null: follow the device). */
+    updateTheme(id: number, theme: string | null): boolean {
+      return updateTheme.run(theme, id).changes === 1;
     },
 
     /** The user with this id, without the hash. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { THEMES, type Theme } from '../../domain/users.ts';
 import { isKnownTimeZone } from '../../domain/calendar.ts';
 import type { PasswordChangeProblems, RegistrationProblems } from '../../services/users.ts';
 import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
@@ -82,6 +83,17 @@ const timeZoneSchema = z.object({
 export function parseTimeZoneForm(body: unknown): { ok: true; timeZone: string } | { ok: false; error: Msg } {
   const parsed = parseForm(timeZoneSchema, body);
   return parsed.ok ? { ok: true, timeZone: parsed.data.timeZone } : { ok: false, error: parsed.errors.timeZone ?? msg('validation.timeZone.choose') };
+}
+
+const themeSchema = z.object({
+  theme: formText('validation.once.theme').pipe(z.enum(['system', ...THEMES] as ['system', ...Theme[]], { error: 'validation.theme.choose' })),
+});
+
+/** The theme form: the device's (system), light or dark. */
+export function parseThemeForm(body: unknown): { ok: true; theme: Theme | null } | { ok: false; error: Msg } {
+  const parsed = parseForm(themeSchema, body);
+  if (!parsed.ok) return { ok: false, error: parsed.errors.theme ?? msg('validation.theme.choose') };
+  return { ok: true, theme: parsed.data.theme === 'system' ? null : parsed.data.theme };
 }
 
 /** Why the account was not deleted, worded. */

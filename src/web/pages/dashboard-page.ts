@@ -2,7 +2,9 @@ import type { Response } from 'express';
 import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type Period } from '../../domain/periods.ts';
 import { defaultAccountId } from '../../domain/accounts.ts';
 import { monthOf } from '../../domain/calendar.ts';
-import type { ReportService } from '../../services/reports.ts';
+import type { DashboardReport, ReportService } from '../../services/reports.ts';
+import { chartFormatsFor } from '../chart-formats.ts';
+import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart } from '../charts.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import { emptyTransactionForm, type TransactionFormValues } from '../forms/transaction-form.ts';
 import type { LanguageContext } from '../i18n.ts';
@@ -13,6 +15,60 @@ export function periodLabel(period: Period, language: LanguageContext): string {
   if (period.kind === 'month') return language.days.formatMonth(period.month);
   if (period.kind === 'year') return period.year;
   return language.t('periods.allTime');
+}
+
+/** The dashboard's charts, in the page's language: each with its title, description and table. */
+function dashboardCharts(report: DashboardReport, language: LanguageContext, periodName: string) {
+  const t = language.t;
+  const formats = chartFormatsFor(language);
+  const first = report.monthly[0]!.month;
+  const last = report.monthly.at(-1)!.month;
+  const { summary } = report;
+  const spending = [
+    ...summary.topExpenses.map((s) => ({ name: s.name ?? t('common.uncategorised'), cents: s.cents, note: `${s.percent}%` })),
+    ...(summary.otherExpenses ? [{ name: t('periods.allOtherCategories'), cents: summary.otherExpenses.cents, note: `${summary.otherExpenses.percent}%` }] : []),
+  ];
+  const budgetLines = report.budget.lines.filter((l) => l.budgetedCents !== null || l.carriedFrom !== null);
+  return {
+    monthly: monthlyBarsChart({
+      id: 'chart-monthly',
+      title: t('charts.monthly.title'),
+      description: t('charts.monthly.description', { from: formats.longMonth(first), to: formats.longMonth(last) }),
+      months: report.monthly,
+      formats,
+      labels: { income: t('totals.income'), expenses: t('totals.expenses'), month: t('charts.month') },
+    }),
+    spending: horizontalBarsChart({
+      id: 'chart-spending',
+      title: t('charts.spending.title', { period: periodName }),
+      description: t('charts.spending.description', { period: periodName }),
+      rows: spending,
+      formats,
+      labels: { name: t('common.category'), amount: t('common.amount'), note: t('charts.share') },
+    }),
+    netWorth: monthlyLineChart({
+      id: 'chart-net-worth',
+      title: t('charts.netWorth.title'),
+      description: t('charts.netWorth.description', { from: formats.longMonth(report.netWorthSeries[0]!.month), to: formats.longMonth(last) }),
+      points: report.netWorthSeries,
+      formats,
+      labels: { value: t('accounts.netWorth'), month: t('charts.month') },
+    }),
+    budget: horizontalBarsChart({
+      id: 'chart-budget',
+      title: t('charts.budget.title', { month: formats.longMonth(report.budget.month) }),
+      description: t('charts.budget.description'),
+      rows: budgetLines.map((l) => ({
+        name: l.name,
+        cents: l.spentCents,
+        trackCents: l.availableCents,
+        className: l.over ? 'chart__bar--over' : 'chart__bar--budget',
+        note: l.over ? t('budgets.overBy', { amount: formats.money(l.spentCents - l.availableCents) }) : t('budgets.left', { amount: formats.money(l.remainingCents) }),
+      })),
+      formats,
+      labels: { name: t('common.category'), amount: t('budgets.spent') },
+    }),
+  };
 }
 
 /**
@@ -45,7 +101,8 @@ export function createDashboardPage(reports: ReportService) {
       const label = (p: Period) => periodLabel(p, language);
       res.render('dashboard/index', {
         title: 'dashboard.title',
-        styles: ['/css/budgets.css', '/css/scheduled.css'],
+        styles: ['/css/budgets.css', '/css/scheduled.css', '/css/charts.css'],
+        charts: dashboardCharts(report, language, label(period)),
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },

@@ -10,7 +10,7 @@ import {
   parseLanguageForm,
   parsePasswordChangeForm,
   parsePasswordOnlyForm,
-  parseTimeZoneForm,
+  parseThemeForm, parseTimeZoneForm,
   passwordChangeErrors,
 } from '../forms/account-forms.ts';
 import { isKnownTimeZone } from '../../domain/calendar.ts';
@@ -29,7 +29,7 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string };
+  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg };
   // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
   // and Kyiv by its current name where ICU still lists the old spelling Kiev.
   const timeZones = [
@@ -51,6 +51,8 @@ export function createAccountRouter(deps: {
       timeZones: timeZones.includes(pageTimeZone(res)) ? timeZones : [pageTimeZone(res), ...timeZones],
       timeZone: state.typedTimeZone ?? pageTimeZone(res),
       timeZoneError: state.timeZoneError,
+      theme: user.theme ?? 'system',
+      themeError: state.themeError,
     });
   }
 
@@ -105,6 +107,22 @@ export function createAccountRouter(deps: {
     }
     deps.users.setTimeZone(user.id, input.timeZone);
     setFlash(req, 'success', 'account.timeZone.saved', { zone: input.timeZone });
+    res.redirect(303, '/account');
+  });
+
+  /*
+   * POST /account/theme: light, dark, or the device's (system); applied by the page itself on the next render, with
+   * no script. Anything else re-renders the page with 422 and changes nothing. Signed-in users.
+   */
+  router.post('/account/theme', (req, res) => {
+    const user = signedInUser(req);
+    const input = parseThemeForm(req.body);
+    if (!input.ok) {
+      res.status(422);
+      return renderAccountPage(res, user, { themeError: input.error });
+    }
+    deps.users.setTheme(user.id, input.theme);
+    setFlash(req, 'success', 'account.theme.saved');
     res.redirect(303, '/account');
   });
 

@@ -11,6 +11,9 @@ import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 import { formatCursor } from '../../domain/transactions.ts';
 import { parseCursor } from '../forms/transaction-filter.ts';
+import { monthOf } from '../../domain/calendar.ts';
+import { chartFormatsFor } from '../chart-formats.ts';
+import { monthlyLineChart } from '../charts.ts';
 
 /** Rows per register page. */
 const REGISTER_PAGE_SIZE = 50;
@@ -72,12 +75,24 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
   router.get('/accounts/:id', (req, res) => {
     const user = signedInUser(req);
     const after = parseCursor(req.query.after);
-    const register = service.register(user.id, parseIdParam(req.params.id, NOT_FOUND), after, REGISTER_PAGE_SIZE);
+    const register = service.register(user.id, parseIdParam(req.params.id, NOT_FOUND), after, REGISTER_PAGE_SIZE, monthOf(pageToday(res)));
     if (!register) throw new NotFoundError(NOT_FOUND);
+    const language = pageLanguage(res);
+    const formats = chartFormatsFor(language);
+    const name = register.account.name;
     res.render('accounts/show', {
       title: 'accounts.register.title',
-      titleValues: { name: register.account.name },
+      titleValues: { name },
+      styles: ['/css/charts.css'],
       ...register,
+      balanceChart: monthlyLineChart({
+        id: 'chart-balance',
+        title: language.t('charts.balance.title', { name }),
+        description: language.t('charts.balance.description', { name, from: formats.longMonth(register.series[0]!.month), to: formats.longMonth(register.series.at(-1)!.month) }),
+        points: register.series,
+        formats,
+        labels: { value: language.t('accounts.balance'), month: language.t('charts.month') },
+      }),
       isFirstPage: after === null,
       currentCursor: after ? formatCursor(after) : '',
       nextCursor: register.next ? formatCursor(register.next) : null,

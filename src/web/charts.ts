@@ -1,0 +1,275 @@
+/**
+ * Charts drawn on the server as SVG, read without any script: the builders here turn series in cents into a model
+ * of marks and axis ticks (positions from d3-scale, paths from d3-shape), and views/partials/chart.ejs writes it
+ * out with presentation attributes and classes only, so the strict CSP needs no change. Colours come from CSS
+ * custom properties on the classes, so light and dark themes both apply. Every chart carries a title, a
+ * description and a table of the same numbers.
+ */
+import { scaleBand, scaleLinear } from 'd3-scale';
+import { line } from 'd3-shape';
+
+/** The drawing area: the viewBox is WIDTH x height; the SVG scales to its container. */
+const WIDTH = 640;
+const MARGIN = { top: 12, right: 12, bottom: 28, left: 64 } as const;
+
+/** A tick on an axis: where (in SVG units along the axis) and what it says. */
+export interface AxisTick {
+  readonly at: number;
+  readonly label: string;
+}
+
+/** A rectangle mark with its tooltip. */
+export interface BarMark {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly className: string;
+  readonly tooltip: string;
+}
+
+/** A point on a line, with its tooltip (drawn as a small circle, the hover target). */
+export interface PointMark {
+  readonly cx: number;
+  readonly cy: number;
+  readonly tooltip: string;
+}
+
+/** A text label drawn inside the plot (the category names of a horizontal bar chart). */
+export interface TextMark {
+  readonly x: number;
+  readonly y: number;
+  readonly text: string;
+  readonly anchor: 'start' | 'end';
+}
+
+/** Everything the chart partial needs to draw one chart and its table. */
+export interface ChartModel {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly width: number;
+  readonly height: number;
+  readonly plot: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number };
+  /** Value ticks: on the y axis (horizontal grid lines) or, for horizontal bars, the x axis. */
+  readonly valueTicks: AxisTick[];
+  readonly valueAxis: 'y' | 'x';
+  /** Category or date ticks along the other axis. */
+  readonly bandTicks: AxisTick[];
+  readonly bars: BarMark[];
+  readonly paths: { readonly d: string; readonly className: string }[];
+  readonly points: PointMark[];
+  readonly labels: TextMark[];
+  /** Where zero is on the value axis, when it lies inside the plot. */
+  readonly zeroAt: number | null;
+  readonly legend: { readonly className: string; readonly label: string }[];
+  readonly empty: boolean;
+  readonly table: { readonly head: string[]; readonly rows: string[][] };
+}
+
+/** How a chart writes amounts and dates, in the page's language. */
+export interface ChartFormats {
+  /** Exact, for tooltips and tables: "$1,234.50". */
+  readonly money: (cents: number) => string;
+  /** Rounded, for axis ticks: "$1.2K". */
+  readonly axisMoney: (cents: number) => string;
+  /** A YYYY-MM month, short, for axis ticks: "Mar". */
+  readonly shortMonth: (month: string) => string;
+  /** A YYYY-MM month, long, for tooltips and tables: "March 2026". */
+  readonly longMonth: (month: string) => string;
+}
+
+/**
+ * A value scale over cents that always includes zero and has round ticks; an all-zero (or empty) series still gets
+ * a small positive domain, so an empty chart draws its axis instead of dividing by zero.
+ */
+export function valueScale(values: readonly number[], range: [number, number], tickCount = 5) {
+  let min = Math.min(0, ...values);
+  let max = Math.max(0, ...values);
+  if (min === max) max = 100_00;
+  const scale = scaleLinear().domain([min, max]).range(range).nice(tickCount);
+  [min, max] = scale.domain() as [number, number];
+  return { scale, ticks: scale.ticks(tickCount), min, max };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Grouped bars per month: income and expenses side by side for each month, oldest first. */
+export function monthlyBarsChart(options: {
+  id: string;
+  title: string;
+  description: string;
+  months: readonly { month: string; incomeCents: number; expenseCents: number }[];
+  formats: ChartFormats;
+  labels: { income: string; expenses: string; month: string };
+  height?: number;
+}): ChartModel {
+  const { months, formats, labels } = options;
+  const height = options.height ?? 240;
+  const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
+  const values = months.flatMap((m) => [m.incomeCents, m.expenseCents]);
+  const { scale: y, ticks } = valueScale(values, [plot.bottom, plot.top]);
+  const x = scaleBand<string>().domain(months.map((m) => m.month)).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.1);
+  const inner = scaleBand<string>().domain(['income', 'expense']).range([0, x.bandwidth()]).padding(0.08);
+  const bars: BarMark[] = [];
+  for (const m of months) {
+    for (const [kind, cents, label] of [['income', m.incomeCents, labels.income], ['expense', m.expenseCents, labels.expenses]] as const) {
+      const top = y(Math.max(cents, 0));
+      const bottom = y(Math.min(cents, 0));
+      bars.push({
+        x: round1((x(m.month) ?? 0) + (inner(kind) ?? 0)),
+        y: round1(top),
+        width: round1(inner.bandwidth()),
+        height: round1(Math.max(bottom - top, cents === 0 ? 0 : 1)),
+        className: `chart__bar chart__bar--${kind}`,
+        tooltip: `${label}, ${formats.longMonth(m.month)}: ${formats.money(cents)}`,
+      });
+    }
+  }
+  return {
+    id: options.id,
+    title: options.title,
+    description: options.description,
+    width: WIDTH,
+    height,
+    plot,
+    valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
+    valueAxis: 'y',
+    // Every month is named when there is room; with many, every other one.
+    bandTicks: months
+      .filter((_, i) => months.length <= 12 || i % 2 === months.length % 2)
+      .map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
+    bars,
+    paths: [],
+    points: [],
+    labels: [],
+    zeroAt: round1(y(0)),
+    legend: [
+      { className: 'chart__key--income', label: labels.income },
+      { className: 'chart__key--expense', label: labels.expenses },
+    ],
+    empty: values.every((v) => v === 0),
+    table: {
+      head: [labels.month, labels.income, labels.expenses],
+      rows: months.map((m) => [formats.longMonth(m.month), formats.money(m.incomeCents), formats.money(m.expenseCents)]),
+    },
+  };
+}
+
+/** Horizontal bars, one per named row (categories), largest first as given, with the amount and share in the tooltip. */
+export function horizontalBarsChart(options: {
+  id: string;
+  title: string;
+  description: string;
+  rows: readonly { name: string; cents: number; note?: string; className?: string; trackCents?: number }[];
+  formats: ChartFormats;
+  labels: { name: string; amount: string; note?: string };
+}): ChartModel {
+  const { rows, formats } = options;
+  const rowHeight = 28;
+  const labelWidth = 150;
+  const height = MARGIN.top + Math.max(rows.length, 1) * rowHeight + MARGIN.bottom;
+  const plot = { left: labelWidth, top: MARGIN.top, right: WIDTH - MARGIN.right - 8, bottom: height - MARGIN.bottom };
+  const { scale: x, ticks } = valueScale(rows.flatMap((r) => [r.cents, r.trackCents ?? 0]), [plot.left, plot.right], 4);
+  const band = scaleBand<number>().domain(rows.map((_, i) => i)).range([plot.top, plot.bottom]).padding(0.25);
+  const bars: BarMark[] = [];
+  rows.forEach((r, i) => {
+    const tooltip = `${r.name}: ${formats.money(r.cents)}${r.note ? ` (${r.note})` : ''}`;
+    // A track behind the bar (a budget's available amount), so the bar reads as a share of it.
+    if (r.trackCents !== undefined && r.trackCents > 0) {
+      bars.push({
+        x: round1(x(0)),
+        y: round1(band(i) ?? 0),
+        width: round1(x(r.trackCents) - x(0)),
+        height: round1(band.bandwidth()),
+        className: 'chart__bar chart__bar--track',
+        tooltip,
+      });
+    }
+    const left = x(Math.min(r.cents, 0));
+    const right = x(Math.max(r.cents, 0));
+    bars.push({
+      x: round1(left),
+      y: round1(band(i) ?? 0),
+      width: round1(Math.max(right - left, r.cents === 0 ? 0 : 1)),
+      height: round1(band.bandwidth()),
+      className: `chart__bar ${r.className ?? 'chart__bar--expense'}`,
+      tooltip,
+    });
+  });
+  return {
+    id: options.id,
+    title: options.title,
+    description: options.description,
+    width: WIDTH,
+    height,
+    plot,
+    valueTicks: ticks.map((t) => ({ at: round1(x(t)), label: formats.axisMoney(t) })),
+    valueAxis: 'x',
+    bandTicks: [],
+    bars,
+    paths: [],
+    points: [],
+    // Long names are cut for the drawing only; the table and the tooltip carry them whole.
+    labels: rows.map((r, i) => ({ x: labelWidth - 8, y: round1((band(i) ?? 0) + band.bandwidth() / 2), text: clip(r.name, 20), anchor: 'end' as const })),
+    zeroAt: round1(x(0)),
+    legend: [],
+    empty: rows.length === 0,
+    table: {
+      head: [options.labels.name, options.labels.amount, ...(options.labels.note ? [options.labels.note] : [])],
+      rows: rows.map((r) => [r.name, formats.money(r.cents), ...(options.labels.note ? [r.note ?? ''] : [])]),
+    },
+  };
+}
+
+/** A line over months (net worth, a balance), oldest first, with a point per month for its tooltip. */
+export function monthlyLineChart(options: {
+  id: string;
+  title: string;
+  description: string;
+  points: readonly { month: string; cents: number }[];
+  formats: ChartFormats;
+  labels: { value: string; month: string };
+  height?: number;
+}): ChartModel {
+  const { points, formats } = options;
+  const height = options.height ?? 220;
+  const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
+  const { scale: y, ticks } = valueScale(points.map((p) => p.cents), [plot.bottom, plot.top]);
+  const x = scaleBand<string>().domain(points.map((p) => p.month)).range([plot.left, plot.right]).padding(0.5);
+  const at = (p: { month: string }) => (x(p.month) ?? 0) + x.bandwidth() / 2;
+  const path = line<{ month: string; cents: number }>()
+    .x((p) => round1(at(p)))
+    .y((p) => round1(y(p.cents)))(points as { month: string; cents: number }[]);
+  const step = Math.max(1, Math.ceil(points.length / 8));
+  return {
+    id: options.id,
+    title: options.title,
+    description: options.description,
+    width: WIDTH,
+    height,
+    plot,
+    valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
+    valueAxis: 'y',
+    bandTicks: points
+      .filter((_, i) => (points.length - 1 - i) % step === 0)
+      .map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })),
+    bars: [],
+    paths: path ? [{ d: path, className: 'chart__line' }] : [],
+    points: points.map((p) => ({ cx: round1(at(p)), cy: round1(y(p.cents)), tooltip: `${formats.longMonth(p.month)}: ${formats.money(p.cents)}` })),
+    labels: [],
+    zeroAt: round1(y(0)),
+    legend: [],
+    empty: points.length === 0,
+    table: {
+      head: [options.labels.month, options.labels.value],
+      rows: points.map((p) => [formats.longMonth(p.month), formats.money(p.cents)]),
+    },
+  };
+}
+
+/** At most `max` characters (whole code points), with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
+
+const availability = browserAvailability();
+
+/** The pages a signed-in person reads, with data on them. */
+const PAGES = ['/dashboard', '/transactions', '/accounts', '/budgets', '/scheduled', '/scheduled/new', '/categories', '/import', '/account'];
+
+describe('light and dark themes in a real browser', { skip: availability.skip }, () => {
+  const web = useBrowserApp();
+
+  test('every page passes axe, colour contrast included, in the dark theme of the device and of the setting, with no CSP violation', async () => {
+    web.ctx.clock.set(Date.UTC(2026, 2, 15, 12));
+    const page = await registerInBrowser(web, 'night@example.com', { width: 1280, height: 900 });
+    const userId = userIdOf(web.ctx.db, 'night@example.com');
+    const cat = (name: string) => categoryIdOf(web.ctx.db, userId, 'expense', name);
+    insertTransactions(web.ctx.db, userId, [
+      { type: 'income', amountCents: 320_000, occurredOn: '2026-03-01', description: 'Salary', categoryId: categoryIdOf(web.ctx.db, userId, 'income', 'Salary') },
+      { type: 'expense', amountCents: 120_000, occurredOn: '2026-03-02', description: 'Rent', categoryId: cat('Housing') },
+      { type: 'expense', amountCents: 8_450, occurredOn: '2026-02-03', description: 'Market', categoryId: cat('Groceries') },
+    ]);
+    web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-03', 10_000);
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
+    });
+
+    // The device asks for dark; no theme is chosen yet.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const path of [...PAGES, `/accounts/${accountIdOf(web.ctx.db, userId, 'Main account')}`]) {
+      await page.goto(`${web.baseUrl}${path}`);
+      const background = await page.evaluate(() => {
+        const g = globalThis as unknown as { getComputedStyle: (el: unknown) => { backgroundColor: string }; document: { body: unknown } };
+        return g.getComputedStyle(g.document.body).backgroundColor;
+      });
+      assert.equal(background, 'rgb(17, 22, 20)', `${path} is dark`);
+      await assertAccessible(page, `${path} (dark, from the device)`);
+    }
+    await page.goto(`${web.baseUrl}/dashboard`);
+    await screenshot(page, 'theme-dashboard-dark-desktop');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'theme-dashboard-dark-phone');
+    await page.goto(`${web.baseUrl}/budgets`);
+    await screenshot(page, 'theme-budgets-dark-phone');
+
+    // The setting wins over the device: light chosen on a dark device is light, dark chosen on a light one dark.
+    await page.goto(`${web.baseUrl}/account`);
+    await page.getByLabel('Light').check();
+    await page.getByRole('button', { name: 'Save theme' }).click();
+    await page.waitForURL(/\/account$/);
+    await assertAccessible(page, 'account (light chosen, dark device)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByLabel('Dark', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save theme' }).click();
+    await page.waitForURL(/\/account$/);
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    for (const path of ['/dashboard', '/budgets', '/scheduled']) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, `${path} (dark, from the setting)`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${web.baseUrl}/dashboard`);
+    await screenshot(page, 'theme-dashboard-dark-setting');
+    // And the light theme, on a light device, for comparison.
+    await page.goto(`${web.baseUrl}/account`);
+    await page.getByLabel('System (follows your device)').check();
+    await page.getByRole('button', { name: 'Save theme' }).click();
+    await page.waitForURL(/\/account$/);
+    for (const path of PAGES) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, `${path} (light)`);
+    }
+    await page.goto(`${web.baseUrl}/dashboard`);
+    await screenshot(page, 'theme-dashboard-light-desktop');
+    assert.deepEqual(violations, [], 'no CSP violations in the console');
+    await page.close();
+  });
+});
