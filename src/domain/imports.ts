@@ -113,6 +113,8 @@ export interface ImportResult {
    * were not imported again; `recorded` ones were imported as the occurrence they match (older results have none).
    */
   readonly scheduleMatches?: { readonly posted: number[]; readonly recorded: number[] };
+  /** The day of the newest row imported (older results have none): the dashboard opens on its month. */
+  readonly newestOn?: string | null;
 }
 
 /**

@@ -312,7 +312,11 @@ export function createImportService(deps: {
       }
     }
     refused.sort((a, b) => a.line - b.line);
+    let newestOn: string | null = null;
+    for (const { row } of [...toWrite, ...asOccurrences]) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
+    for (const group of legs.values()) for (const row of group) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
     return {
+      newestOn: inserted + transferRows + asOccurrences.length > 0 ? newestOn : null,
       inserted: inserted + transferRows + asOccurrences.length,
       duplicateLines: duplicateLines.sort((a, b) => a - b),
       createdCategories,
@@ -350,6 +354,7 @@ export function createImportService(deps: {
         createdCategories: written.createdCategories,
         createdAccounts: written.createdAccounts,
         scheduleMatches: written.scheduleMatches,
+        newestOn: written.newestOn,
       };
       within?.(result);
       return result;

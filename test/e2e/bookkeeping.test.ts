@@ -42,7 +42,8 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       await assertAccessible(page, 'transactions');
       await screenshot(page, `bookkeeping-transactions-${label}`);
 
-      // Filter to uncategorised expenses.
+      // Filter to uncategorised expenses: the filters open from their summary.
+      await page.getByText('Filter and search').click();
       await page.getByLabel('Category', { exact: true }).first().selectOption({ label: 'Uncategorised' });
       await page.getByLabel('Type', { exact: true }).selectOption('expense');
       await page.getByRole('button', { name: 'Apply filters' }).click();

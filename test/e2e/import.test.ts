@@ -26,7 +26,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
       '03/07/2026;"Bakery; bread";3,20;expense',
     ].join('\r\n');
 
-    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
     await page.waitForURL(/\/import$/);
     await assert.doesNotReject(page.getByText('Up to 10.0 MB').waitFor());
     await assertAccessible(page, 'upload page');

@@ -102,6 +102,14 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
         return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
       });
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+      // Every button and menu item is a tap target of at least 44 x 44 px.
+      const small = await page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { querySelectorAll: (s: string) => { getBoundingClientRect: () => { width: number; height: number }; textContent: string | null }[] } }).document;
+        return [...doc.querySelectorAll('.button, button, .site-nav a, summary')]
+          .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), ...(({ width, height }) => ({ width, height }))(el.getBoundingClientRect()) }))
+          .filter((b) => b.width > 0 && (b.height < 43.5 || b.width < 43.5));
+      });
+      assert.deepEqual(small, [], `${path}: tap targets under 44 px`);
     }
     await page.close();
   });

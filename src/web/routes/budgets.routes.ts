@@ -8,6 +8,8 @@ import { parseBudgetForm } from '../forms/budget-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash, setFlashMessages } from '../middleware/locals.ts';
+import { chartFormatsFor } from '../chart-formats.ts';
+import { horizontalBarsChart } from '../charts.ts';
 
 const NOT_FOUND = msg('budgets.notFound');
 
@@ -28,11 +30,29 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
     const currentMonth = monthOf(pageToday(res));
     const previous = addMonths(month, -1);
     const next = addMonths(month, 1);
+    const language = pageLanguage(res);
+    const formats = chartFormatsFor(language);
+    const active = budget.lines.filter((l) => l.budgetedCents !== null || l.carriedFrom !== null);
     res.render('budgets/index', {
       title: 'budgets.title',
-      titleValues: { month: pageLanguage(res).days.formatMonth(month) },
-      styles: ['/css/budgets.css'],
+      titleValues: { month: language.days.formatMonth(month) },
+      styles: ['/css/budgets.css', '/css/charts.css'],
       budget,
+      // Spent against available per budgeted category; the table below the form says the same in words.
+      progressChart: horizontalBarsChart({
+        id: 'chart-budget',
+        title: language.t('charts.budget.title', { month: language.days.formatMonth(month) }),
+        description: language.t('charts.budget.description'),
+        rows: active.map((l) => ({
+          name: l.name,
+          cents: l.spentCents,
+          trackCents: l.availableCents,
+          className: l.over ? 'chart__bar--over' : 'chart__bar--budget',
+          note: l.over ? language.t('budgets.overBy', { amount: formats.money(l.spentCents - l.availableCents) }) : language.t('budgets.left', { amount: formats.money(l.remainingCents) }),
+        })),
+        formats,
+        labels: { name: language.t('common.category'), amount: language.t('budgets.spent'), note: language.t('budgets.remaining') },
+      }),
       currentMonth,
       nav: { previous: isCalendarMonth(previous) ? previous : null, next: isCalendarMonth(next) ? next : null },
       form: form ?? { values: {}, errors: {} },
