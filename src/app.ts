@@ -51,6 +51,7 @@ import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
 import { createScheduledRouter } from './web/routes/scheduled.routes.ts';
+import { createReportsRouter } from './web/routes/reports.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
@@ -265,6 +266,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createReconcileRouter({ reconciliations }));
   app.use(createBudgetsRouter({ budgets }));
   app.use(createScheduledRouter({ schedules }));
+  app.use(createReportsRouter({ reports }));
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);

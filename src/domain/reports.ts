@@ -70,3 +70,93 @@ export function summarisePeriod(
     otherExpenses: restCents > 0 ? { cents: restCents, percent: percentShare(restCents, expenseCents) } : null,
   };
 }
+
+/** One category's sums for one month (categoryId null: uncategorised), refunds already netted off expenses. */
+export interface CategoryMonthSum {
+  readonly month: string;
+  readonly type: TransactionType;
+  readonly categoryId: number | null;
+  readonly cents: number;
+}
+
+/** A row of the category x month table: the category's amount each month, its total and its monthly average. */
+export interface CategoryMonthRow {
+  readonly categoryId: number | null;
+  readonly name: string | null;
+  readonly byMonth: number[];
+  readonly totalCents: number;
+  /** The total over the number of months in the range, rounded half away from zero to a whole cent. */
+  readonly averageCents: number;
+}
+
+/** The table of one type (income or expenses): its rows, the column totals and the grand total. */
+export interface CategoryMonthTable {
+  readonly rows: CategoryMonthRow[];
+  readonly monthTotals: number[];
+  readonly totalCents: number;
+  readonly averageCents: number;
+}
+
+/** The whole-cent average of a total over a number of months, rounded half away from zero. */
+export function monthlyAverageCents(totalCents: number, months: number): number {
+  if (months <= 0) return 0;
+  const sign = totalCents < 0 ? -1 : 1;
+  const abs = Math.abs(totalCents);
+  // Integer arithmetic: the quotient, plus one when the remainder is at least half the divisor.
+  const quotient = Math.floor(abs / months);
+  const remainder = abs - quotient * months;
+  return sign * (quotient + (remainder * 2 >= months ? 1 : 0));
+}
+
+/**
+ * The category x month tables of a range of months: one for income and one for expenses, each row a category
+ * (largest total first, then by name) with its amount per month, total and monthly average, and the column
+ * totals. `names` turns ids into names (null for uncategorised and for a category deleted since).
+ */
+export function categoryMonthTables(
+  months: readonly string[],
+  sums: Iterable<CategoryMonthSum>,
+  names: ReadonlyMap<number, string>,
+): { income: CategoryMonthTable; expense: CategoryMonthTable } {
+  const index = new Map(months.map((m, i) => [m, i]));
+  const build = (type: TransactionType): CategoryMonthTable => {
+    const rows = new Map<number | null, number[]>();
+    for (const s of sums) {
+      if (s.type !== type) continue;
+      const at = index.get(s.month);
+      if (at === undefined) continue;
+      let row = rows.get(s.categoryId);
+      if (!row) rows.set(s.categoryId, (row = months.map(() => 0)));
+      row[at]! += s.cents;
+    }
+    const built = [...rows].map(([categoryId, byMonth]) => {
+      const totalCents = byMonth.reduce((a, b) => a + b, 0);
+      return { categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), byMonth, totalCents, averageCents: monthlyAverageCents(totalCents, months.length) };
+    });
+    built.sort((a, b) => b.totalCents - a.totalCents || (a.name ?? '').localeCompare(b.name ?? ''));
+    const monthTotals = months.map((_, i) => built.reduce((sum, r) => sum + r.byMonth[i]!, 0));
+    const totalCents = monthTotals.reduce((a, b) => a + b, 0);
+    return { rows: built, monthTotals, totalCents, averageCents: monthlyAverageCents(totalCents, months.length) };
+  };
+  return { income: build('income'), expense: build('expense') };
+}
+
+/** A change from a previous range to this one: the difference and the percentage (null when there was nothing before). */
+export interface Change {
+  readonly currentCents: number;
+  readonly previousCents: number;
+  readonly changeCents: number;
+  /** Whole percent of the previous amount; null when the previous amount is zero. */
+  readonly percent: number | null;
+}
+
+/** The change from `previous` to `current`, in cents and whole percent of the previous amount. */
+export function changeBetween(currentCents: number, previousCents: number): Change {
+  const changeCents = currentCents - previousCents;
+  return {
+    currentCents,
+    previousCents,
+    changeCents,
+    percent: previousCents === 0 ? null : Math.round((changeCents * 100) / Math.abs(previousCents)),
+  };
+}

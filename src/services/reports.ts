@@ -1,11 +1,15 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
-import { addMonths } from '../domain/calendar.ts';
+import { addMonths, lastDayOfMonth } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
-import { summarisePeriod, type PeriodSummary } from '../domain/reports.ts';
+import { categoryMonthTables, changeBetween, summarisePeriod, type CategoryMonthTable, type Change, type PeriodSummary } from '../domain/reports.ts';
+import { stringify } from 'csv-stringify/sync';
+import { neutraliseCsvCell } from '../domain/imports.ts';
+import { centsToDecimalString } from '../domain/money.ts';
+import type { Account } from '../domain/accounts.ts';
 import type { TransactionWithCategory } from '../domain/transactions.ts';
 import type { BudgetMonth } from '../domain/budgets.ts';
 import type { UpcomingOccurrence } from './schedules.ts';
@@ -34,6 +38,35 @@ export interface DashboardReport {
   readonly upcoming: { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number };
 }
 
+/** What a report covers: a range of whole months, some accounts (null: all), and the category whose trend to draw. */
+export interface ReportRange {
+  readonly fromMonth: string;
+  readonly toMonth: string;
+  readonly accountIds: readonly number[] | null;
+  readonly trendCategoryId: number | null;
+}
+
+/** A report over a range of months. */
+export interface RangeReport {
+  readonly months: string[];
+  readonly tables: { income: CategoryMonthTable; expense: CategoryMonthTable };
+  /** The same number of months just before, and how each total and expense category changed from it. */
+  readonly previous: { fromMonth: string; toMonth: string };
+  readonly changes: {
+    income: Change;
+    expense: Change;
+    net: Change;
+    categories: { categoryId: number | null; name: string | null; change: Change }[];
+  };
+  readonly biggest: TransactionWithCategory[];
+  readonly trend: { categoryId: number; name: string; points: { month: string; cents: number }[] } | null;
+  readonly categories: Category[];
+  readonly accounts: Account[];
+}
+
+/** How many of the range's largest expenses the report lists. */
+const BIGGEST = 10;
+
 /** Reports read from the per-month totals, never from every row. */
 export function createReportService(deps: {
   transactions: TransactionsRepo;
@@ -58,7 +91,75 @@ export function createReportService(deps: {
     return series.map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
   }
 
-  return {
+  const service = {
+    /**
+     * A report over whole months: the category x month tables (income and expenses, refunds netted), the change from
+     * the same number of months before, the largest expenses, and the monthly trend of one category. All accounts
+     * read the per-month totals; some accounts read their rows.
+     */
+    range(userId: number, range: ReportRange): RangeReport {
+      const count = monthsBetween(range.fromMonth, range.toMonth);
+      const months = Array.from({ length: count }, (_, i) => addMonths(range.fromMonth, i));
+      const previous = { fromMonth: addMonths(range.fromMonth, -count), toMonth: addMonths(range.fromMonth, -1) };
+      const categories = deps.categories.listCategoriesForUser(userId);
+      const names = new Map(categories.map((c) => [c.id, c.name]));
+      const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
+      const before = deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds);
+      const tables = categoryMonthTables(months, sums, names);
+      const total = (list: typeof sums, type: 'income' | 'expense') => list.filter((s) => s.type === type).reduce((a, s) => a + s.cents, 0);
+      const byCategory = (list: typeof sums) => {
+        const map = new Map<number | null, number>();
+        for (const s of list) if (s.type === 'expense') map.set(s.categoryId, (map.get(s.categoryId) ?? 0) + s.cents);
+        return map;
+      };
+      const now = byCategory(sums);
+      const then = byCategory(before);
+      const keys = [...new Set([...now.keys(), ...then.keys()])];
+      const income = changeBetween(total(sums, 'income'), total(before, 'income'));
+      const expense = changeBetween(total(sums, 'expense'), total(before, 'expense'));
+      const trendCategory = range.trendCategoryId === null ? undefined : categories.find((c) => c.id === range.trendCategoryId);
+      return {
+        months,
+        tables,
+        previous,
+        changes: {
+          income,
+          expense,
+          net: changeBetween(income.currentCents - expense.currentCents, income.previousCents - expense.previousCents),
+          categories: keys
+            .map((categoryId) => ({ categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), change: changeBetween(now.get(categoryId) ?? 0, then.get(categoryId) ?? 0) }))
+            .sort((a, b) => Math.abs(b.change.changeCents) - Math.abs(a.change.changeCents) || (a.name ?? '').localeCompare(b.name ?? '')),
+        },
+        biggest: deps.transactions.biggestExpenses(userId, `${range.fromMonth}-01`, lastDayOfMonth(range.toMonth), range.accountIds, BIGGEST),
+        trend: trendCategory
+          ? {
+              categoryId: trendCategory.id,
+              name: trendCategory.name,
+              points: months.map((month) => ({
+                month,
+                cents: sums.filter((s) => s.month === month && s.categoryId === trendCategory.id && s.type === trendCategory.kind).reduce((a, s) => a + s.cents, 0),
+              })),
+            }
+          : null,
+        categories,
+        accounts: deps.accounts.listAccounts(userId),
+      };
+    },
+
+    /** The category x month tables of a report as CSV: one row per category and type, the month columns, total and average. */
+    rangeCsv(userId: number, range: ReportRange): string {
+      const report = service.range(userId, range);
+      const header = ['type', 'category', ...report.months, 'total', 'average'];
+      const lines: string[][] = [];
+      for (const [type, table] of [['income', report.tables.income], ['expense', report.tables.expense]] as const) {
+        for (const row of table.rows) {
+          lines.push([type, neutraliseCsvCell(row.name ?? ''), ...row.byMonth.map(centsToDecimalString), centsToDecimalString(row.totalCents), centsToDecimalString(row.averageCents)]);
+        }
+        lines.push([type, 'total', ...table.monthTotals.map(centsToDecimalString), centsToDecimalString(table.totalCents), centsToDecimalString(table.averageCents)]);
+      }
+      return stringify([header, ...lines], { record_delimiter: '\r\n' });
+    },
+
     /**
      * Income and expenses of the period and where the expenses went (refunds taken off), the all-time balance, the
      * latest rows, the budget of `budgetMonth` and what is scheduled after `today`; the charts' series end with
@@ -83,6 +184,12 @@ export function createReportService(deps: {
       };
     },
   };
+  return service;
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
+
+/** How many months an inclusive range of months spans. */
+function monthsBetween(from: string, to: string): number {
+  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+}

@@ -88,14 +88,14 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
 
     // The same pages on a desktop.
     await page.setViewportSize({ width: 1280, height: 900 });
-    for (const [path, name] of [['/budgets', 'budgets'], ['/scheduled', 'scheduled'], ['/dashboard', 'dashboard']] as const) {
+    for (const [path, name] of [['/budgets', 'budgets'], ['/scheduled', 'scheduled'], ['/dashboard', 'dashboard'], ['/reports?from=2025-12&to=2026-03&trend=4', 'reports']] as const) {
       await page.goto(`${web.baseUrl}${path}`);
       await assertAccessible(page, `${name} (desktop)`);
       await screenshot(page, `planning-${name}-desktop`);
     }
     // Nothing on the phone page is wider than the phone.
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const path of ['/budgets', '/scheduled', '/scheduled/new', '/scheduled/1/edit', '/scheduled/1/delete', '/dashboard']) {
+    for (const path of ['/budgets', '/scheduled', '/scheduled/new', '/scheduled/1/edit', '/scheduled/1/delete', '/dashboard', '/reports?from=2025-12&to=2026-03&trend=4', '/transactions', '/account']) {
       await page.goto(`${web.baseUrl}${path}`);
       const overflow = await page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;

@@ -6,7 +6,7 @@ import { assertAccessible, browserAvailability, registerInBrowser, screenshot, u
 const availability = browserAvailability();
 
 /** The pages a signed-in person reads, with data on them. */
-const PAGES = ['/dashboard', '/transactions', '/accounts', '/budgets', '/scheduled', '/scheduled/new', '/categories', '/import', '/account'];
+const PAGES = ['/dashboard', '/transactions', '/accounts', '/budgets', '/scheduled', '/scheduled/new', '/reports?from=2026-01&to=2026-03&trend=1', '/categories', '/import', '/account'];
 
 describe('light and dark themes in a real browser', { skip: availability.skip }, () => {
   const web = useBrowserApp();

@@ -238,6 +238,13 @@ for (const language of LANGUAGES) {
       assert.equal((await agent.get('/scheduled/export.csv')).status, 200);
       visitedRoutes.add('/scheduled/export.csv');
 
+      // Reports: the default range, a chosen one with a trend, refused parts, and the CSV.
+      await page(agent, language, '/reports', '/reports');
+      await page(agent, language, `/reports?from=2025-10&to=2026-03&account=${mainAccount}&trend=${groceriesId}`, '/reports');
+      await page(agent, language, '/reports?from=bad&to=2026-99&account=x', '/reports');
+      assert.equal((await agent.get('/reports/export.csv?from=2026-01&to=2026-03')).status, 200);
+      visitedRoutes.add('/reports/export.csv');
+
       // Categories.
       await page(agent, language, '/categories', '/categories');
       await post(agent, language, '/categories', '/categories', { kind: 'expense', name: 'Pets 🐾' }, 303);

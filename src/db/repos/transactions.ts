@@ -160,6 +160,38 @@ export function createTransactionsRepo(db: Db) {
       WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
       GROUP BY m.month`,
   );
+  // Per month, type and category, refunds (income in an expense category) turned into negative expenses.
+  const categoryMonths = db.prepare<[number, string, string], { month: string; type: TransactionType; category_id: number | null; cents: number }>(
+    `SELECT m.month,
+            CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE m.type END AS type,
+            nullif(m.category_key, 0) AS category_id,
+            sum(CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN -m.total_cents ELSE m.total_cents END) AS cents
+       FROM monthly_totals m LEFT JOIN categories c ON c.id = m.category_key
+      WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
+      GROUP BY 1, 2, 3`,
+  );
+  // The same from the rows of some accounts: the per-month totals are not kept per account and category.
+  const categoryMonthsOfAccounts = db.prepare<[number, string, string, string], { month: string; type: TransactionType; category_id: number | null; cents: number }>(
+    `SELECT substr(t.occurred_on, 1, 7) AS month,
+            CASE WHEN t.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE t.type END AS type,
+            t.category_id,
+            sum(CASE WHEN t.type = 'income' AND c.kind = 'expense' THEN -t.amount_cents ELSE t.amount_cents END) AS cents
+       FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+      WHERE t.user_id = ? AND t.type IN ('income', 'expense') AND t.occurred_on BETWEEN ? AND ?
+        AND t.account_id IN (SELECT value FROM json_each(?))
+      GROUP BY 1, 2, 3`,
+  );
+  const biggest = db.prepare<[number, string, string, number], TransactionWithCategoryRow>(
+    `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+      WHERE t.user_id = ? AND t.type = 'expense' AND t.occurred_on BETWEEN ? AND ?
+      ORDER BY t.amount_cents DESC, t.occurred_on DESC, t.id DESC LIMIT ?`,
+  );
+  const biggestOfAccounts = db.prepare<[number, string, string, string, number], TransactionWithCategoryRow>(
+    `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+      WHERE t.user_id = ? AND t.type = 'expense' AND t.occurred_on BETWEEN ? AND ?
+        AND t.account_id IN (SELECT value FROM json_each(?))
+      ORDER BY t.amount_cents DESC, t.occurred_on DESC, t.id DESC LIMIT ?`,
+  );
   const accountMonthSums = db.prepare<
     [number, number, string, string],
     { income_cents: number | null; income_count: number | null; expense_cents: number | null; expense_count: number | null }
@@ -391,6 +423,28 @@ export function createTransactionsRepo(db: Db) {
     /** Income and expenses (refunds taken off) per month in an inclusive range of months; months with neither are left out. */
     monthlyIncomeAndExpenses(userId: number, months: MonthRange): { month: string; incomeCents: number; expenseCents: number }[] {
       return monthlyNet.all(userId, months.from, months.to).map((r) => ({ month: r.month, incomeCents: r.income, expenseCents: r.expense }));
+    },
+
+    /**
+     * Income and expense sums per month and category in a range of months, refunds netted off their expense
+     * category; from the per-month totals, or from the rows of the given accounts when some are given.
+     */
+    categoryMonthSums(
+      userId: number,
+      months: MonthRange,
+      accountIds: readonly number[] | null,
+    ): { month: string; type: TransactionType; categoryId: number | null; cents: number }[] {
+      const rows =
+        accountIds === null
+          ? categoryMonths.all(userId, months.from, months.to)
+          : categoryMonthsOfAccounts.all(userId, `${months.from}-01`, `${months.to}-31`, JSON.stringify(accountIds));
+      return rows.map((r) => ({ month: r.month, type: r.type, categoryId: r.category_id, cents: r.cents }));
+    },
+
+    /** The user's largest expenses between two days (in some accounts, when given), largest first. */
+    biggestExpenses(userId: number, fromOn: string, toOn: string, accountIds: readonly number[] | null, limit: number): TransactionWithCategory[] {
+      const rows = accountIds === null ? biggest.all(userId, fromOn, toOn, limit) : biggestOfAccounts.all(userId, fromOn, toOn, JSON.stringify(accountIds), limit);
+      return rows.map(toTransactionWithCategory);
     },
 
     /** All-time totals for the user, summed over the per-month totals. */

@@ -1,0 +1,63 @@
+import { Router } from 'express';
+import { lastDayOfMonth, monthOf } from '../../domain/calendar.ts';
+import type { ReportService } from '../../services/reports.ts';
+import { chartFormatsFor } from '../chart-formats.ts';
+import { monthlyLineChart } from '../charts.ts';
+import { signedInUser } from '../current-user.ts';
+import { parseReportQuery, reportQuery } from '../forms/report-form.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { pageLanguage, pageToday } from '../middleware/locals.ts';
+
+/** Reports over a range of months: the category x month table, the change from before, the largest expenses, a trend. */
+export function createReportsRouter(deps: { reports: ReportService }): Router {
+  const router = Router();
+  router.use('/reports', requireUser);
+
+  /*
+   * GET /reports: a report over ?from= and ?to= (YYYY-MM; the last 12 months by default) for ?account= (any number;
+   * all by default), with the trend of ?trend= (a category). Signed-in users; only their own rows.
+   */
+  router.get('/reports', (req, res) => {
+    const userId = signedInUser(req).id;
+    const language = pageLanguage(res);
+    const { range, values, errors } = parseReportQuery(req.query as Record<string, unknown>, monthOf(pageToday(res)));
+    const report = deps.reports.range(userId, range);
+    const formats = chartFormatsFor(language);
+    // A cell links to the transactions behind it: one account's when exactly one is chosen.
+    const account = range.accountIds?.length === 1 ? `&account=${range.accountIds[0]}` : '';
+    const cellLink = (type: string, categoryId: number | null, fromMonth: string, toMonth: string) =>
+      `/transactions?from=${fromMonth}-01&to=${lastDayOfMonth(toMonth)}&category=${categoryId ?? 'none'}${account}${type === 'income' ? '&type=income' : ''}`;
+    res.render('reports/index', {
+      title: 'reports.title',
+      styles: ['/css/charts.css', '/css/reports.css'],
+      report,
+      range,
+      values,
+      errors,
+      query: reportQuery(range),
+      cellLink,
+      trendChart:
+        report.trend &&
+        monthlyLineChart({
+          id: 'chart-trend',
+          title: language.t('reports.trend.title', { name: report.trend.name }),
+          description: language.t('reports.trend.description', { name: report.trend.name, from: formats.longMonth(range.fromMonth), to: formats.longMonth(range.toMonth) }),
+          points: report.trend.points,
+          formats,
+          labels: { value: language.t('common.amount'), month: language.t('charts.month') },
+        }),
+    });
+  });
+
+  /* GET /reports/export.csv: the report's category x month table as CSV, formula-safe. Signed-in users. */
+  router.get('/reports/export.csv', (req, res) => {
+    const { range } = parseReportQuery(req.query as Record<string, unknown>, monthOf(pageToday(res)));
+    const csv = deps.reports.rangeCsv(signedInUser(req).id, range);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`ledgerly-${pageLanguage(res).t('reports.exportFileName')}-${range.fromMonth}-${range.toMonth}.csv`);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.send(csv);
+  });
+
+  return router;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestContext, postForm, registerUser } from '../helpers/app.ts';
+import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  await postForm(agent, '/accounts', '/accounts', { name: 'Card', kind: 'credit_card', openingBalance: '', openingOn: '2025-01-01' });
+  const main = accountIdOf(ctx.db, ann, 'Main account');
+  const card = accountIdOf(ctx.db, ann, 'Card');
+  const cat = (kind: 'income' | 'expense', name: string) => categoryIdOf(ctx.db, ann, kind, name);
+  insertTransactions(ctx.db, ann, [
+    { accountId: main, type: 'income', amountCents: 300_000, occurredOn: '2026-01-01', description: 'Salary', categoryId: cat('income', 'Salary') },
+    { accountId: main, type: 'income', amountCents: 300_000, occurredOn: '2026-02-01', description: 'Salary', categoryId: cat('income', 'Salary') },
+    { accountId: main, type: 'expense', amountCents: 12_050, occurredOn: '2026-01-05', description: 'Market', categoryId: cat('expense', 'Groceries') },
+    { accountId: card, type: 'expense', amountCents: 8_000, occurredOn: '2026-02-07', description: 'Market on the card', categoryId: cat('expense', 'Groceries') },
+    { accountId: card, type: 'income', amountCents: 1_000, occurredOn: '2026-02-09', description: 'Refund', categoryId: cat('expense', 'Groceries') },
+    { accountId: main, type: 'expense', amountCents: 150_000, occurredOn: '2026-03-01', description: 'Rent', categoryId: cat('expense', 'Housing') },
+    { accountId: main, type: 'expense', amountCents: 999, occurredOn: '2025-12-30', description: 'Before the range', categoryId: cat('expense', 'Groceries') },
+    { accountId: card, type: 'expense', amountCents: 2_001, occurredOn: '2026-03-03', description: 'No category', categoryId: null },
+  ]);
+  // A transfer between the two accounts, which no report counts.
+  await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(card), amount: '500.00', date: '2026-02-10', description: 'Pay the card' });
+  return { ctx, agent, ann, main, card, cat };
+}
+
+/** The cells of a table row whose header is `name` in the section with the given heading id. */
+function rowCells(html: string, sectionId: string, name: string): string[] {
+  const section = html.slice(html.indexOf(`id="${sectionId}"`), html.indexOf('</section>', html.indexOf(`id="${sectionId}"`)));
+  const row = new RegExp(`<th scope="row">${name}</th>([\\s\\S]*?)</tr>`).exec(section)?.[1] ?? '';
+  return [...row.matchAll(/<td class="num">([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').trim());
+}
+
+test('the category x month table sums every month from the per-month totals, refunds netted, transfers excluded, with totals and averages', async (t) => {
+  const { ctx, agent, ann, cat } = await setup(t);
+  const res = await agent.get('/reports?from=2026-01&to=2026-03');
+  assert.equal(res.status, 200);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$120.50', '$70.00', '—', '$190.50', '$63.50']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['—', '—', '$1,500.00', '$1,500.00', '$500.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Uncategorised'), ['—', '—', '$20.01', '$20.01', '$6.67']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total'), ['$120.50', '$70.00', '$1,520.01', '$1,710.51', '$570.17']);
+  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$3,000.00', '$3,000.00', '—', '$6,000.00', '$2,000.00']);
+  // The same sums straight from the rows, as an oracle.
+  const sql = ctx.db
+    .prepare<[number], { cents: number }>(
+      `SELECT sum(CASE WHEN t.type = 'expense' THEN t.amount_cents ELSE -t.amount_cents END) AS cents FROM transactions t
+        JOIN categories c ON c.id = t.category_id
+        WHERE t.user_id = ? AND c.kind = 'expense' AND t.occurred_on BETWEEN '2026-01-01' AND '2026-03-31'`,
+    )
+    .get(ann)!;
+  assert.equal(sql.cents, 19_050 + 150_000, 'categorised expenses less refunds');
+  // Cells link to the matching transactions.
+  assert.match(res.text, new RegExp(`<a href="/transactions\\?from=2026-02-01&amp;to=2026-02-28&amp;category=${cat('expense', 'Groceries')}">\\$70\\.00</a>`));
+  assert.doesNotMatch(res.text, /Pay the card/, 'transfers are in no report');
+  // Compared with October-December 2025.
+  assert.match(res.text, /Compared with October 2025 – December 2025/);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$9.99', '+$1,700.52', '+17022%']);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Income'), ['$6,000.00', '$0.00', '+$6,000.00', 'new']);
+  // The biggest expenses of the range, largest first.
+  const biggest = res.text.slice(res.text.indexOf('id="biggest-heading"'));
+  assert.ok(biggest.indexOf('Rent') < biggest.indexOf('Market<'), 'rent before the market');
+});
+
+test('choosing accounts reads only their rows, the trend chart draws one category, and bad parts get a message and a default', async (t) => {
+  const { agent, card, cat } = await setup(t);
+  const res = await agent.get(`/reports?from=2026-01&to=2026-03&account=${card}&trend=${cat('expense', 'Groceries')}`);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['—', '$70.00', '—', '$70.00', '$23.33']);
+  assert.doesNotMatch(rowCells(res.text, 'table-expense-heading', 'Housing').join(''), /1,500/);
+  assert.match(res.text, new RegExp(`category=${cat('expense', 'Groceries')}&amp;account=${card}">\\$70\\.00</a>`), 'a cell of one account links with it');
+  assert.match(res.text, /<h2 id="trend-heading">Trend · Groceries<\/h2>/);
+  assert.match(res.text, /<circle class="chart__point"[^>]*><title>February 2026: \$70\.00<\/title><\/circle>/);
+
+  const bad = await agent.get('/reports?from=2026-13&to=march&account=abc&trend=x');
+  assert.equal(bad.status, 200);
+  assert.match(bad.text, /id="report-from-error"/);
+  assert.match(bad.text, /id="report-to-error"/);
+  assert.match(bad.text, /Choose among your accounts\./);
+  assert.match(bad.text, /From April 2025 to March 2026/, 'the last 12 months by default');
+  const backwards = await agent.get('/reports?from=2026-03&to=2026-01');
+  assert.match(backwards.text, /The end month is before the start month/);
+  const long = await agent.get('/reports?from=1990-01&to=2026-03');
+  assert.match(long.text, /A report covers at most 20 years/);
+});
+
+test("the report's table exports as CSV, formula-safe, and another person's account ids change nothing", async (t) => {
+  const { ctx, agent, main } = await setup(t);
+  await postForm(agent, '/categories', '/categories', { kind: 'expense', name: '=HYPERLINK("x")' });
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, ann, [{ accountId: main, type: 'expense', amountCents: 100, occurredOn: '2026-03-02', description: 'x', categoryId: categoryIdOf(ctx.db, ann, 'expense', '=HYPERLINK("x")') }]);
+  const csv = await agent.get('/reports/export.csv?from=2026-02&to=2026-03');
+  assert.equal(csv.status, 200);
+  assert.match(String(csv.headers['content-disposition']), /ledgerly-report-2026-02-2026-03\.csv/);
+  const lines = csv.text.trim().split('\r\n');
+  assert.equal(lines[0], 'type,category,2026-02,2026-03,total,average');
+  assert.ok(lines.includes('expense,Housing,0.00,1500.00,1500.00,750.00'));
+  assert.ok(lines.includes(`expense,"'=HYPERLINK(""x"")",0.00,1.00,1.00,0.50`));
+  assert.ok(lines.includes('income,total,3000.00,0.00,3000.00,1500.00'));
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const theirs = await bob.get(`/reports?from=2026-01&to=2026-03&account=${main}`);
+  assert.doesNotMatch(theirs.text, /Market|1,500\.00/, "ann's rows never show in bob's report");
+});
