@@ -596,4 +596,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN theme TEXT CHECK (theme IN ('light', 'dark'));
     `,
   },
+  {
+    version: 13,
+    name: 'the largest expenses of a range without sorting every row',
+    sql: `
+      -- A report's biggest expenses walk this from the largest down and stop at the tenth in range, instead of
+      -- sorting ten years of rows (a third of a second at a million).
+      CREATE INDEX transactions_by_user_type_amount ON transactions(user_id, type, amount_cents DESC, id DESC);
+    `,
+  },
 ];

@@ -103,3 +103,34 @@ test("the report's table exports as CSV, formula-safe, and another person's acco
   const theirs = await bob.get(`/reports?from=2026-01&to=2026-03&account=${main}`);
   assert.doesNotMatch(theirs.text, /Market|1,500\.00/, "ann's rows never show in bob's report");
 });
+
+test('the biggest expenses are the same whether the range is sorted (few rows) or read from the largest down (many rows)', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  // 25,000 expenses over two years, above the 20,000 at which the report stops sorting and walks down from the largest.
+  let seed = 7;
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+  insertTransactions(ctx.db, ann, Array.from({ length: 25_000 }, (_, i) => ({
+    type: 'expense' as const,
+    amountCents: 1 + (next() % 500_000),
+    occurredOn: `${2024 + (i % 2)}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+    description: `row ${i}`,
+    categoryId: null,
+  })));
+  const expected = (from: string, to: string) =>
+    ctx.db
+      .prepare<[number, string, string], { description: string }>(
+        "SELECT description FROM transactions WHERE user_id = ? AND type = 'expense' AND occurred_on BETWEEN ? AND ? ORDER BY amount_cents DESC, id DESC LIMIT 10",
+      )
+      .all(ann, from, to)
+      .map((r) => r.description);
+  const shown = (html: string) => [...html.slice(html.indexOf('id="biggest-heading"')).matchAll(/<td class="tx__desc">([^<]+)<\/td>/g)].map((m) => m[1]!);
+  // Two years: 25,000 rows in range, read from the largest down.
+  assert.deepEqual(shown((await agent.get('/reports?from=2024-01&to=2025-12')).text), expected('2024-01-01', '2025-12-31'));
+  // One month: about a thousand rows, sorted.
+  assert.deepEqual(shown((await agent.get('/reports?from=2025-06&to=2025-06')).text), expected('2025-06-01', '2025-06-30'));
+  // No expense in range: nothing, without reading any row.
+  assert.match((await agent.get('/reports?from=2026-01&to=2026-02')).text, /No expenses in this range\./);
+});

@@ -51,6 +51,9 @@ function toTransactionWithCategory(row: TransactionWithCategoryRow): Transaction
   return { ...toTransaction(row), categoryName: row.category_name, refund: row.type === 'income' && row.category_kind === 'expense' };
 }
 
+/** Above this many expenses in a range, its largest are found by walking the amount index rather than sorting. */
+const SORT_AT_MOST_ROWS = 20_000;
+
 /** Escapes LIKE wildcards so a search for "50%" finds the text "50%", not everything starting with 50. */
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -181,16 +184,25 @@ export function createTransactionsRepo(db: Db) {
         AND t.account_id IN (SELECT value FROM json_each(?))
       GROUP BY 1, 2, 3`,
   );
-  const biggest = db.prepare<[number, string, string, number], TransactionWithCategoryRow>(
-    `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+  // Two ways to the largest expenses of a range: sort the range's rows (few rows), or walk every expense from the
+  // largest down and keep those in range (many rows in range, so the tenth comes soon). The caller picks by count.
+  const biggestQuery = (indexed: 'date' | 'amount', ofAccounts: boolean) =>
+    `SELECT ${JOINED_COLUMNS} FROM transactions t
+       ${indexed === 'amount' ? 'INDEXED BY transactions_by_user_type_amount' : 'INDEXED BY transactions_by_user_type_date'}
+       LEFT JOIN categories c ON c.id = t.category_id
       WHERE t.user_id = ? AND t.type = 'expense' AND t.occurred_on BETWEEN ? AND ?
-      ORDER BY t.amount_cents DESC, t.occurred_on DESC, t.id DESC LIMIT ?`,
-  );
-  const biggestOfAccounts = db.prepare<[number, string, string, string, number], TransactionWithCategoryRow>(
-    `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
-      WHERE t.user_id = ? AND t.type = 'expense' AND t.occurred_on BETWEEN ? AND ?
-        AND t.account_id IN (SELECT value FROM json_each(?))
-      ORDER BY t.amount_cents DESC, t.occurred_on DESC, t.id DESC LIMIT ?`,
+        ${ofAccounts ? 'AND t.account_id IN (SELECT value FROM json_each(?))' : ''}
+      ORDER BY t.amount_cents DESC, t.id DESC LIMIT ?`;
+  const biggest = {
+    date: db.prepare<[number, string, string, number], TransactionWithCategoryRow>(biggestQuery('date', false)),
+    amount: db.prepare<[number, string, string, number], TransactionWithCategoryRow>(biggestQuery('amount', false)),
+  };
+  const biggestOfAccounts = {
+    date: db.prepare<[number, string, string, string, number], TransactionWithCategoryRow>(biggestQuery('date', true)),
+    amount: db.prepare<[number, string, string, string, number], TransactionWithCategoryRow>(biggestQuery('amount', true)),
+  };
+  const expenseCount = db.prepare<[number, string, string], { n: number | null }>(
+    "SELECT sum(tx_count) AS n FROM monthly_totals WHERE user_id = ? AND month BETWEEN ? AND ? AND type = 'expense'",
   );
   const accountMonthSums = db.prepare<
     [number, number, string, string],
@@ -441,9 +453,18 @@ export function createTransactionsRepo(db: Db) {
       return rows.map((r) => ({ month: r.month, type: r.type, categoryId: r.category_id, cents: r.cents }));
     },
 
-    /** The user's largest expenses between two days (in some accounts, when given), largest first. */
+    /**
+     * The user's largest expenses between two days (in some accounts, when given), largest first. A range holding
+     * few of the user's expenses is sorted; one holding many is read from the largest expense down.
+     */
     biggestExpenses(userId: number, fromOn: string, toOn: string, accountIds: readonly number[] | null, limit: number): TransactionWithCategory[] {
-      const rows = accountIds === null ? biggest.all(userId, fromOn, toOn, limit) : biggestOfAccounts.all(userId, fromOn, toOn, JSON.stringify(accountIds), limit);
+      const inRange = expenseCount.get(userId, fromOn.slice(0, 7), toOn.slice(0, 7))?.n ?? 0;
+      if (inRange === 0) return [];
+      const way = inRange > SORT_AT_MOST_ROWS ? 'amount' : 'date';
+      const rows =
+        accountIds === null
+          ? biggest[way].all(userId, fromOn, toOn, limit)
+          : biggestOfAccounts[way].all(userId, fromOn, toOn, JSON.stringify(accountIds), limit);
       return rows.map(toTransactionWithCategory);
     },
 
