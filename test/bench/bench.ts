@@ -507,6 +507,7 @@ async function main(): Promise<void> {
       get(TEXT_SEARCH, '/transactions?q=coffee', 'tx-table'),
       get('accounts, net worth', '/accounts', 'accounts-table'),
       get('budgets', '/budgets', 'budget-table'),
+      get('reports, 10 years', `/reports?from=${year - 9}-01&to=${year}-12&trend=${groceries[user] ?? ''}`, 'report-table'),
       get('register, page 1', `/accounts/${accountOf[user]}`, 'register__balance'),
       get('register, page 100', `/accounts/${accountOf[user]}?after=${encodeURIComponent(`${registerDeep[user]!.occurredOn}.${registerDeep[user]!.id}`)}`, 'register__balance'),
     ];
