@@ -175,6 +175,9 @@ export function createDayFormatter(locale: string) {
   const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
   const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
   const atUtc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
+  // A page names the same few dozen months again and again (chart axes, tooltips, tables): each is formatted once.
+  const monthNames = new Map<string, string>();
+  const shortMonthNames = new Map<string, string>();
   return {
     /** A calendar day for reading. */
     formatDay(day: string): string {
@@ -182,14 +185,25 @@ export function createDayFormatter(locale: string) {
     },
     /** A YYYY-MM month for a chart's axis: "Mar", and "Jan 26" in January so the year shows where it turns. */
     formatShortMonth(month: string): string {
-      const date = atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1);
-      return (month.endsWith('-01') ? shortMonthYearFormat : shortMonthFormat).format(date);
+      let name = shortMonthNames.get(month);
+      if (name === undefined) {
+        const date = atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1);
+        name = (month.endsWith('-01') ? shortMonthYearFormat : shortMonthFormat).format(date);
+        if (shortMonthNames.size < 10_000) shortMonthNames.set(month, name);
+      }
+      return name;
     },
     /** A YYYY-MM month for reading, standing alone (a heading, a period name). */
     formatMonth(month: string): string {
-      const text = monthFormat.format(atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
-      // Some languages write month names in lower case ("березень"); as a label it starts with a capital.
-      return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+      let name = monthNames.get(month);
+      if (name === undefined) {
+        const text = monthFormat.format(atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
+        // Some languages write month names in lower case ("березень"); as a label it starts with a capital.
+        name = text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+        // Bounded, so a crawler walking every month of 1900-2999 cannot grow it without end.
+        if (monthNames.size < 10_000) monthNames.set(month, name);
+      }
+      return name;
     },
   };
 }
