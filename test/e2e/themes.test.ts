@@ -38,6 +38,21 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       assert.equal(background, 'rgb(17, 22, 20)', `${path} is dark`);
       await assertAccessible(page, `${path} (dark, from the device)`);
     }
+    // Forms and confirmations, in dark too.
+    const accountId = accountIdOf(web.ctx.db, userId, 'Main account');
+    const txId = Number(web.ctx.db.prepare('SELECT max(id) FROM transactions WHERE user_id = ?').pluck().get(userId));
+    for (const path of ['/transactions/new', `/transactions/${txId}/edit`, `/transactions/${txId}/delete`, '/transfers/new', `/accounts/${accountId}/edit`, `/accounts/${accountId}/reconcile`, `/categories/${cat('Groceries')}/edit`, '/budgets/2026-02']) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, `${path} (dark, from the device)`);
+    }
+    // A visitor's pages follow the device as well.
+    const visitor = await web.browser.newPage({ colorScheme: 'dark', viewport: { width: 375, height: 800 } });
+    for (const path of ['/login', '/register']) {
+      await visitor.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(visitor, `${path} (dark, visitor)`);
+    }
+    await screenshot(visitor, 'theme-register-dark-phone');
+    await visitor.close();
     await page.goto(`${web.baseUrl}/dashboard`);
     await screenshot(page, 'theme-dashboard-dark-desktop');
     await page.setViewportSize({ width: 375, height: 800 });
