@@ -47,7 +47,7 @@ export interface BulkLoadOptions {
 const TOTALS_INSERT_TRIGGER = 'transactions_totals_insert';
 // Set aside with it in bulk mode: the per-account totals (added from the same deltas afterwards) and the owner check
 // (every row goes into the user's own first account, read once below).
-const ACCOUNT_TRIGGERS = ['transactions_account_totals_insert', 'transactions_account_owner_insert'];
+const ACCOUNT_TRIGGERS = ['transactions_account_totals_insert', 'transactions_account_owner_insert', 'transactions_account_category_insert'];
 const ROWS_PER_STATEMENT = 100;
 
 /**
@@ -137,6 +137,13 @@ export function bulkLoadTransactions(
       );
       const deltas = [...totals()];
       for (const t of deltas) upsert.run(userId, t.month, t.type, t.categoryKey, t.cents, t.count);
+      // Every row went into one account, so the same deltas are that account's per-category totals.
+      const upsertAccountCategory = db.prepare<[number, number, string, string, number, number, number]>(
+        `INSERT INTO account_category_totals (user_id, account_id, month, type, category_key, total_cents, tx_count) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, account_id, month, type, category_key)
+         DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + excluded.tx_count`,
+      );
+      for (const t of deltas) upsertAccountCategory.run(userId, account.id, t.month, t.type, t.categoryKey, t.cents, t.count);
       // The same deltas, summed per month, are the account's: all of these rows are in it, none cleared yet.
       const byMonth = new Map<string, { income: number; incomeCount: number; expense: number; expenseCount: number }>();
       for (const t of deltas) {

@@ -605,4 +605,58 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX transactions_by_user_type_amount ON transactions(user_id, type, amount_cents DESC, id DESC);
     `,
   },
+  {
+    version: 14,
+    name: 'income and expense totals per account, month and category',
+    sql: `
+      -- What monthly_totals holds, per account too, so a report for chosen accounts reads months, never rows. Kept
+      -- exact by the triggers below in the same transaction as every write; transfer legs never enter it.
+      CREATE TABLE account_category_totals (
+        user_id      INTEGER NOT NULL,
+        account_id   INTEGER NOT NULL,
+        month        TEXT    NOT NULL,
+        type         TEXT    NOT NULL,
+        category_key INTEGER NOT NULL,
+        total_cents  INTEGER NOT NULL,
+        tx_count     INTEGER NOT NULL,
+        PRIMARY KEY (user_id, account_id, month, type, category_key)
+      ) WITHOUT ROWID;
+      INSERT INTO account_category_totals (user_id, account_id, month, type, category_key, total_cents, tx_count)
+      SELECT user_id, account_id, substr(occurred_on, 1, 7), type, coalesce(category_id, 0), sum(amount_cents), count(*)
+        FROM transactions WHERE type IN ('income', 'expense')
+       GROUP BY user_id, account_id, substr(occurred_on, 1, 7), type, coalesce(category_id, 0);
+
+      CREATE TRIGGER transactions_account_category_insert AFTER INSERT ON transactions WHEN NEW.type IN ('income', 'expense') BEGIN
+        INSERT INTO account_category_totals (user_id, account_id, month, type, category_key, total_cents, tx_count)
+        VALUES (NEW.user_id, NEW.account_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+        ON CONFLICT (user_id, account_id, month, type, category_key)
+        DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+      END;
+      CREATE TRIGGER transactions_account_category_delete AFTER DELETE ON transactions WHEN OLD.type IN ('income', 'expense') BEGIN
+        UPDATE account_category_totals SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+         WHERE user_id = OLD.user_id AND account_id = OLD.account_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+        DELETE FROM account_category_totals
+         WHERE user_id = OLD.user_id AND account_id = OLD.account_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+      END;
+      CREATE TRIGGER transactions_account_category_update
+      AFTER UPDATE OF user_id, account_id, type, amount_cents, occurred_on, category_id ON transactions
+      WHEN OLD.type IN ('income', 'expense') BEGIN
+        UPDATE account_category_totals SET total_cents = total_cents - OLD.amount_cents, tx_count = tx_count - 1
+         WHERE user_id = OLD.user_id AND account_id = OLD.account_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0);
+        DELETE FROM account_category_totals
+         WHERE user_id = OLD.user_id AND account_id = OLD.account_id AND month = substr(OLD.occurred_on, 1, 7)
+           AND type = OLD.type AND category_key = coalesce(OLD.category_id, 0) AND tx_count = 0;
+        INSERT INTO account_category_totals (user_id, account_id, month, type, category_key, total_cents, tx_count)
+        VALUES (NEW.user_id, NEW.account_id, substr(NEW.occurred_on, 1, 7), NEW.type, coalesce(NEW.category_id, 0), NEW.amount_cents, 1)
+        ON CONFLICT (user_id, account_id, month, type, category_key)
+        DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + 1;
+      END;
+      CREATE TRIGGER users_delete_account_category_totals AFTER DELETE ON users BEGIN
+        DELETE FROM account_category_totals WHERE user_id = OLD.id;
+      END;
+    `,
+  },
 ];

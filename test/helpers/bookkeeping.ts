@@ -133,6 +133,20 @@ export function assertMonthlyTotalsMatchRows(db: Db): void {
     )
     .all();
   assert.deepEqual(stored, fromRows, 'monthly_totals equals the sums of the raw rows (transfer legs never in them)');
+  const perAccount = db
+    .prepare(
+      `SELECT user_id || '|' || account_id || '|' || month || '|' || type || '|' || category_key AS k, total_cents AS cents, tx_count AS n
+         FROM account_category_totals ORDER BY k`,
+    )
+    .all();
+  const perAccountFromRows = db
+    .prepare(
+      `SELECT user_id || '|' || account_id || '|' || substr(occurred_on, 1, 7) || '|' || type || '|' || coalesce(category_id, 0) AS k,
+              sum(amount_cents) AS cents, count(*) AS n
+         FROM transactions WHERE type IN ('income', 'expense') GROUP BY k ORDER BY k`,
+    )
+    .all();
+  assert.deepEqual(perAccount, perAccountFromRows, 'account_category_totals equals the sums of the raw rows per account');
   assertAccountTotalsMatchRows(db);
   const repo = createTransactionsRepo(db);
   for (const { id } of db.prepare<[], { id: number }>('SELECT id FROM users').all()) {

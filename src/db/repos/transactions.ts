@@ -173,15 +173,14 @@ export function createTransactionsRepo(db: Db) {
       WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
       GROUP BY 1, 2, 3`,
   );
-  // The same from the rows of some accounts: the per-month totals are not kept per account and category.
+  // The same for some accounts, from the per-account, per-category monthly totals.
   const categoryMonthsOfAccounts = db.prepare<[number, string, string, string], { month: string; type: TransactionType; category_id: number | null; cents: number }>(
-    `SELECT substr(t.occurred_on, 1, 7) AS month,
-            CASE WHEN t.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE t.type END AS type,
-            t.category_id,
-            sum(CASE WHEN t.type = 'income' AND c.kind = 'expense' THEN -t.amount_cents ELSE t.amount_cents END) AS cents
-       FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
-      WHERE t.user_id = ? AND t.type IN ('income', 'expense') AND t.occurred_on BETWEEN ? AND ?
-        AND t.account_id IN (SELECT value FROM json_each(?))
+    `SELECT m.month,
+            CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE m.type END AS type,
+            nullif(m.category_key, 0) AS category_id,
+            sum(CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN -m.total_cents ELSE m.total_cents END) AS cents
+       FROM account_category_totals m LEFT JOIN categories c ON c.id = m.category_key
+      WHERE m.user_id = ? AND m.month BETWEEN ? AND ? AND m.account_id IN (SELECT value FROM json_each(?))
       GROUP BY 1, 2, 3`,
   );
   // Two ways to the largest expenses of a range: sort the range's rows (few rows), or walk every expense from the
@@ -439,7 +438,7 @@ export function createTransactionsRepo(db: Db) {
 
     /**
      * Income and expense sums per month and category in a range of months, refunds netted off their expense
-     * category; from the per-month totals, or from the rows of the given accounts when some are given.
+     * category; from the per-month totals, of the given accounts when some are given.
      */
     categoryMonthSums(
       userId: number,
@@ -449,7 +448,7 @@ export function createTransactionsRepo(db: Db) {
       const rows =
         accountIds === null
           ? categoryMonths.all(userId, months.from, months.to)
-          : categoryMonthsOfAccounts.all(userId, `${months.from}-01`, `${months.to}-31`, JSON.stringify(accountIds));
+          : categoryMonthsOfAccounts.all(userId, months.from, months.to, JSON.stringify(accountIds));
       return rows.map((r) => ({ month: r.month, type: r.type, categoryId: r.category_id, cents: r.cents }));
     },
 
