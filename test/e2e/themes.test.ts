@@ -45,6 +45,27 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       await page.goto(`${web.baseUrl}${path}`);
       await assertAccessible(page, `${path} (dark, from the device)`);
     }
+    // A schedule's form and confirmation, and an import's mapping and finished pages.
+    await page.goto(`${web.baseUrl}/scheduled/new`);
+    await page.getByLabel('Amount').fill('900');
+    await page.getByLabel('Description').fill('Rent');
+    await page.getByLabel('Start date').fill('2026-04-01');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.waitForURL(/\/scheduled$/);
+    const scheduleId = Number(web.ctx.db.prepare('SELECT max(id) FROM schedules').pluck().get());
+    for (const path of [`/scheduled/${scheduleId}/edit`, `/scheduled/${scheduleId}/delete`]) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await assertAccessible(page, `${path} (dark, from the device)`);
+    }
+    await page.goto(`${web.baseUrl}/import`);
+    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from('date,type,amount,description\n2026-03-05,expense,12.50,Bread\n2026-02-30,expense,1,Bad day\n') });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/import\/[0-9a-f]{32}$/);
+    await assertAccessible(page, 'import mapping (dark, from the device)');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor();
+    await assertAccessible(page, 'import finished (dark, from the device)');
+
     // A visitor's pages follow the device as well.
     const visitor = await web.browser.newPage({ colorScheme: 'dark', viewport: { width: 375, height: 800 } });
     for (const path of ['/login', '/register']) {
