@@ -305,7 +305,7 @@ export function createImportService(deps: {
           description: row.description,
           categoryId,
         });
-        deps.schedules.setOccurrenceTarget(scheduleId, occursOn, { transactionId });
+        deps.schedules.setOccurrenceTarget(userId, scheduleId, occursOn, { transactionId });
         recorded.push(row.line);
       } else {
         transactions.createTransaction(userId, { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId });

@@ -103,7 +103,7 @@ export function createScheduleService(deps: {
         description: schedule.description,
       });
       repo.linkTransferToSchedule(userId, transferId, schedule.id);
-      repo.setOccurrenceTarget(schedule.id, occursOn, { transferId });
+      repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transferId });
     } else {
       const transactionId = repo.insertScheduledTransaction(userId, schedule.id, {
         accountId: schedule.accountId,
@@ -113,7 +113,7 @@ export function createScheduleService(deps: {
         description: schedule.description,
         categoryId: schedule.categoryId,
       });
-      repo.setOccurrenceTarget(schedule.id, occursOn, { transactionId });
+      repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transactionId });
     }
   }
 
@@ -131,7 +131,7 @@ export function createScheduleService(deps: {
     }
     // Cut short by the budget: posted through the last one; otherwise every occurrence up to today is handled.
     const through = days.length === budget && days.length > 0 ? days.at(-1)! : today;
-    repo.advanceSchedule(schedule.id, through, nextOccurrenceAfter(schedule.rule, through));
+    repo.advanceSchedule(userId, schedule.id, through, nextOccurrenceAfter(schedule.rule, through));
     return days.length;
   }
 

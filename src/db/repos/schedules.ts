@@ -113,15 +113,15 @@ export function createSchedulesRepo(db: Db) {
     `INSERT INTO schedule_occurrences (schedule_id, occurs_on, user_id, outcome, handled_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (schedule_id, occurs_on) DO NOTHING`,
   );
-  const setTarget = db.prepare<[number | null, number | null, number, string]>(
-    'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE schedule_id = ? AND occurs_on = ?',
+  const setTarget = db.prepare<[number | null, number | null, number, number, string]>(
+    'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?',
   );
   const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number]>(
     `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const linkLegs = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND transfer_id = ?');
-  const advance = db.prepare<[string, string | null, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE id = ?');
+  const advance = db.prepare<[string, string | null, number, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE user_id = ? AND id = ?');
   const handledInRange = db.prepare<[number, string, string], { schedule_id: number; occurs_on: string }>(
     'SELECT schedule_id, occurs_on FROM schedule_occurrences WHERE user_id = ? AND occurs_on BETWEEN ? AND ?',
   );
@@ -217,8 +217,8 @@ export function createSchedulesRepo(db: Db) {
     },
 
     /** Records what a posted occurrence wrote. */
-    setOccurrenceTarget(scheduleId: number, occursOn: string, target: { transactionId: number } | { transferId: number }): void {
-      setTarget.run('transactionId' in target ? target.transactionId : null, 'transferId' in target ? target.transferId : null, scheduleId, occursOn);
+    setOccurrenceTarget(userId: number, scheduleId: number, occursOn: string, target: { transactionId: number } | { transferId: number }): void {
+      setTarget.run('transactionId' in target ? target.transactionId : null, 'transferId' in target ? target.transferId : null, userId, scheduleId, occursOn);
     },
 
     /** Writes an income or expense posted by a schedule; returns its id. */
@@ -236,8 +236,8 @@ export function createSchedulesRepo(db: Db) {
     },
 
     /** Moves a schedule's posting position on. */
-    advanceSchedule(id: number, postedThrough: string, nextOn: string | null): void {
-      advance.run(postedThrough, nextOn, id);
+    advanceSchedule(userId: number, id: number, postedThrough: string, nextOn: string | null): void {
+      advance.run(postedThrough, nextOn, userId, id);
     },
 
     /** `schedule:day` of every occurrence of the user handled in a range of days. */
