@@ -13,6 +13,8 @@ declare global {
       timeZone?: string | null;
       /** 'light' or 'dark' as chosen on the account page; null or missing follows the device. */
       theme?: string | null;
+      /** False when the person turned the dashboard's charts off on the account page. */
+      dashboardCharts?: boolean;
     }
   }
 }

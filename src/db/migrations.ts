@@ -659,4 +659,11 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 15,
+    name: 'dashboard charts can be turned off per person',
+    sql: `
+      ALTER TABLE users ADD COLUMN dashboard_charts INTEGER NOT NULL DEFAULT 1 CHECK (dashboard_charts IN (0, 1));
+    `,
+  },
 ];

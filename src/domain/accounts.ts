@@ -159,7 +159,8 @@ export interface MonthEnd {
 /**
  * Month-end balances and net worth for a run of months (oldest first), from each account's opening balance (counted
  * from its opening month) and its per-month sums, never from rows. An account's balance at a month's end is its
- * opening balance plus every month's sum up to and including that month.
+ * opening balance plus every month's sum up to and including that month; a sum dated '' (all the months before a
+ * window, folded) counts from the first month.
  */
 export function monthEndSeries(
   accounts: readonly Pick<Account, 'id' | 'openingBalanceCents' | 'openingOn'>[],

@@ -106,6 +106,9 @@ export function centsToDecimalString(cents: number): string {
   return `${sign}${units}.${String(rest).padStart(2, '0')}`;
 }
 
+/** How many formatted amounts a money formatter keeps. */
+const MONEY_TEXTS_KEPT = 4096;
+
 /** Formats cents in a currency and locale; exact because Intl receives a decimal string, not a float. */
 export function createMoneyFormatter(locale: string, currency: string) {
   const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
@@ -113,10 +116,19 @@ export function createMoneyFormatter(locale: string, currency: string) {
   const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
   // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
   type Formattable = Parameters<Intl.NumberFormat['format']>[0];
+  // Formatting a decimal string costs a microsecond or two, and a page writes the same amounts again and again
+  // (a chart's tooltip and table, a total on every visit): the last few thousand are kept, then forgotten at once.
+  const written = new Map<number, string>();
   return {
     /** "$1,234.50" style, with the currency. */
     formatCents(cents: number): string {
-      return currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+      let text = written.get(cents);
+      if (text === undefined) {
+        text = currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+        if (written.size >= MONEY_TEXTS_KEPT) written.clear();
+        written.set(cents, text);
+      }
+      return text;
     },
     /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
     formatCentsCompact(cents: number): string {

@@ -10,6 +10,8 @@ export interface User {
   readonly timeZone?: string | null;
   /** The colour theme chosen on the account page; null follows the device. */
   readonly theme?: Theme | null;
+  /** Whether the dashboard draws its charts (the same numbers stay as lists without them); true unless turned off. */
+  readonly dashboardCharts?: boolean;
 }
 
 /** The colour themes a person may choose; none chosen follows the device's prefers-color-scheme. */

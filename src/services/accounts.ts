@@ -59,7 +59,7 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
       const first = page.rows[0];
       const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
       const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
-      const sums = repo.listAccountMonthSums(userId, lastMonth).filter((s) => s.accountId === accountId);
+      const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
       const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
       return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, series };
     },
@@ -71,7 +71,7 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
     netWorthSeries(userId: number, lastMonth: string, count = 24): { accounts: Account[]; months: MonthEnd[] } {
       const months = Array.from({ length: count }, (_, i) => addMonths(lastMonth, i - count + 1));
       const accounts = repo.listAccounts(userId);
-      return { accounts, months: monthEndSeries(accounts, repo.listAccountMonthSums(userId, lastMonth), months) };
+      return { accounts, months: monthEndSeries(accounts, repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }), months) };
     },
 
     /** The user's accounts, open first by position (for choosing one on a form). */

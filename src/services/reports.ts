@@ -30,10 +30,13 @@ export interface DashboardReport {
   readonly netWorth: NetWorth;
   /** The budget of the month asked for, against its spending. */
   readonly budget: BudgetMonth;
-  /** Income and expenses (refunds taken off) of the 12 months ending with the chart month, oldest first. */
-  readonly monthly: { month: string; incomeCents: number; expenseCents: number }[];
-  /** Net worth at the end of each of the 24 months ending with the chart month, oldest first. */
-  readonly netWorthSeries: { month: string; cents: number }[];
+  /** The charts' series; null when the person turned the dashboard's charts off. */
+  readonly series: {
+    /** Income and expenses (refunds taken off) of the 12 months ending with the chart month, oldest first. */
+    readonly monthly: { month: string; incomeCents: number; expenseCents: number }[];
+    /** Net worth at the end of each of the 24 months ending with the chart month, oldest first. */
+    readonly netWorth: { month: string; cents: number }[];
+  } | null;
   /** Scheduled occurrences of the next days, with the expected bills and income. */
   readonly upcoming: { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number };
 }
@@ -85,9 +88,9 @@ export function createReportService(deps: {
   }
 
   /** Net worth at the end of each of the 24 months ending with `last`, from the per-account monthly totals. */
-  function netWorthMonths(userId: number, last: string) {
+  function netWorthMonths(userId: number, accounts: readonly Pick<Account, 'id' | 'openingBalanceCents' | 'openingOn'>[], last: string) {
     const months = Array.from({ length: 24 }, (_, i) => addMonths(last, i - 23));
-    const series = monthEndSeries(deps.accounts.listAccounts(userId), deps.accounts.listAccountMonthSums(userId, last), months);
+    const series = monthEndSeries(accounts, deps.accounts.listAccountMonthSums(userId, { from: months[0]!, through: last }), months);
     return series.map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
   }
 
@@ -165,11 +168,12 @@ export function createReportService(deps: {
      * latest rows, the budget of `budgetMonth` and what is scheduled after `today`; the charts' series end with
      * `budgetMonth` too (the period's month, or this month).
      */
-    dashboard(userId: number, period: Period, budgetMonth: string, today: string): DashboardReport {
+    dashboard(userId: number, period: Period, budgetMonth: string, today: string, options: { series: boolean }): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
       const names = new Map(categories.map((c) => [c.id, c.name]));
       const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
-      const accounts = deps.accounts.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
+      const withActivity = deps.accounts.listAccountsWithActivity(userId);
+      const accounts = withActivity.map(accountBalance).sort(compareAccounts);
       return {
         accounts,
         netWorth: netWorthOf(accounts),
@@ -179,8 +183,7 @@ export function createReportService(deps: {
         categories,
         budget: deps.budgetMonth(userId, budgetMonth),
         upcoming: deps.upcoming(userId, today),
-        monthly: twelveMonths(userId, budgetMonth),
-        netWorthSeries: netWorthMonths(userId, budgetMonth),
+        series: options.series ? { monthly: twelveMonths(userId, budgetMonth), netWorth: netWorthMonths(userId, withActivity, budgetMonth) } : null,
       };
     },
   };

@@ -121,12 +121,12 @@ export function createUserService(deps: {
       return users.findUserById(id);
     },
 
-    /** Sets the time zone of the person's days and months (an IANA zone the caller checked). */
-    /** Sets the person's colour theme; null follows the device. */
-    setTheme(userId: number, theme: Theme | null): void {
-      users.updateTheme(userId, theme);
+    /** Sets the person's colour theme (null follows the device) and whether the dashboard draws its charts. */
+    setAppearance(userId: number, appearance: { theme: Theme | null; dashboardCharts: boolean }): void {
+      users.updateAppearance(userId, appearance);
     },
 
+    /** Sets the time zone of the person's days and months (an IANA zone the caller checked). */
     setTimeZone(userId: number, timeZone: string): void {
       users.updateTimeZone(userId, timeZone);
     },

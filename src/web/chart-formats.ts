@@ -1,4 +1,5 @@
-import type { ChartFormats } from './charts.ts';
+import { chartMarkup, DrawnChart, type ChartWords } from './chart-markup.ts';
+import type { ChartFormats, ChartModel } from './charts.ts';
 import type { LanguageContext } from './i18n.ts';
 
 const cache = new WeakMap<LanguageContext, ChartFormats>();
@@ -16,4 +17,29 @@ export function chartFormatsFor(language: LanguageContext): ChartFormats {
     cache.set(language, formats);
   }
   return formats;
+}
+
+const wordsCache = new WeakMap<LanguageContext, ChartWords>();
+
+/** The words every chart carries (no data, the table's toggle and caption), in a page's language. */
+export function chartWordsFor(language: LanguageContext): ChartWords {
+  let words = wordsCache.get(language);
+  if (!words) {
+    words = {
+      noData: language.t('charts.noData'),
+      showNumbers: language.t('charts.showNumbers'),
+      tableCaption: (chart) => language.t('charts.tableCaption', { chart }),
+    };
+    wordsCache.set(language, words);
+  }
+  return words;
+}
+
+/**
+ * The view helper `chart(model, { showTable })`: a chart's markup in the page's language, or a chart drawn before
+ * (DrawnChart) as it was written. Templates output unescaped HTML only through it, includes and tHtml.
+ */
+export function chartHelperFor(language: LanguageContext): (chart: ChartModel | DrawnChart, options?: { showTable?: boolean }) => string {
+  const words = chartWordsFor(language);
+  return (chart, options) => (chart instanceof DrawnChart ? chart.markup : chartMarkup(chart, words, options));
 }

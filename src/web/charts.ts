@@ -1,6 +1,6 @@
 /**
  * Charts drawn on the server as SVG, read without any script: the builders here turn series in cents into a model
- * of marks and axis ticks (positions from d3-scale, paths from d3-shape), and views/partials/chart.ejs writes it
+ * of marks and axis ticks (positions from d3-scale, paths from d3-shape), and web/chart-markup.ts writes it
  * out with presentation attributes and classes only, so the strict CSP needs no change. Colours come from CSS
  * custom properties on the classes, so light and dark themes both apply. Every chart carries a title, a
  * description and a table of the same numbers.
@@ -10,12 +10,14 @@ import { line } from 'd3-shape';
 
 /** The drawing area: the viewBox is WIDTH x height; the SVG scales to its container. */
 const WIDTH = 640;
-const MARGIN = { top: 12, right: 12, bottom: 28, left: 64 } as const;
+const MARGIN = { top: 12, right: 12, bottom: 34, left: 64 } as const;
 
 /** A tick on an axis: where (in SVG units along the axis) and what it says. */
 export interface AxisTick {
   readonly at: number;
   readonly label: string;
+  /** Hidden on narrow screens, where the text is drawn larger and every other tick makes room for it. */
+  readonly minor?: boolean;
 }
 
 /** A rectangle mark with its tooltip. */
@@ -112,17 +114,25 @@ export function monthlyBarsChart(options: {
   const x = scaleBand<string>().domain(months.map((m) => m.month)).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.1);
   const inner = scaleBand<string>().domain(['income', 'expense']).range([0, x.bandwidth()]).padding(0.08);
   const bars: BarMark[] = [];
+  const rows: string[][] = [];
+  const barWidth = round1(inner.bandwidth());
+  const offset = { income: inner('income') ?? 0, expense: inner('expense') ?? 0 };
   for (const m of months) {
+    // Each month and amount is written once, for the tooltips and the table alike.
+    const name = formats.longMonth(m.month);
+    const texts = { income: formats.money(m.incomeCents), expense: formats.money(m.expenseCents) };
+    rows.push([name, texts.income, texts.expense]);
+    const start = x(m.month) ?? 0;
     for (const [kind, cents, label] of [['income', m.incomeCents, labels.income], ['expense', m.expenseCents, labels.expenses]] as const) {
       const top = y(Math.max(cents, 0));
       const bottom = y(Math.min(cents, 0));
       bars.push({
-        x: round1((x(m.month) ?? 0) + (inner(kind) ?? 0)),
+        x: round1(start + offset[kind]),
         y: round1(top),
-        width: round1(inner.bandwidth()),
+        width: barWidth,
         height: round1(Math.max(bottom - top, cents === 0 ? 0 : 1)),
-        className: `chart__bar chart__bar--${kind}`,
-        tooltip: `${label}, ${formats.longMonth(m.month)}: ${formats.money(cents)}`,
+        className: kind === 'income' ? 'chart__bar--income' : 'chart__bar--expense',
+        tooltip: `${label}, ${name}: ${texts[kind]}`,
       });
     }
   }
@@ -136,9 +146,11 @@ export function monthlyBarsChart(options: {
     valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
     valueAxis: 'y',
     // Every month is named when there is room; with many, every other one.
-    bandTicks: months
-      .filter((_, i) => months.length <= 12 || i % 2 === months.length % 2)
-      .map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
+    bandTicks: alternateMinor(
+      months
+        .filter((_, i) => months.length <= 12 || i % 2 === months.length % 2)
+        .map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
+    ),
     bars,
     paths: [],
     points: [],
@@ -149,10 +161,7 @@ export function monthlyBarsChart(options: {
       { className: 'chart__key--expense', label: labels.expenses },
     ],
     empty: values.every((v) => v === 0),
-    table: {
-      head: [labels.month, labels.income, labels.expenses],
-      rows: months.map((m) => [formats.longMonth(m.month), formats.money(m.incomeCents), formats.money(m.expenseCents)]),
-    },
+    table: { head: [labels.month, labels.income, labels.expenses], rows },
   };
 }
 
@@ -173,8 +182,9 @@ export function horizontalBarsChart(options: {
   const { scale: x, ticks } = valueScale(rows.flatMap((r) => [r.cents, r.trackCents ?? 0]), [plot.left, plot.right], 4);
   const band = scaleBand<number>().domain(rows.map((_, i) => i)).range([plot.top, plot.bottom]).padding(0.25);
   const bars: BarMark[] = [];
+  const amounts = rows.map((r) => formats.money(r.cents));
   rows.forEach((r, i) => {
-    const tooltip = `${r.name}: ${formats.money(r.cents)}${r.note ? ` (${r.note})` : ''}`;
+    const tooltip = `${r.name}: ${amounts[i]}${r.note ? ` (${r.note})` : ''}`;
     // A track behind the bar (a budget's available amount), so the bar reads as a share of it.
     if (r.trackCents !== undefined && r.trackCents > 0) {
       bars.push({
@@ -182,7 +192,7 @@ export function horizontalBarsChart(options: {
         y: round1(band(i) ?? 0),
         width: round1(x(r.trackCents) - x(0)),
         height: round1(band.bandwidth()),
-        className: 'chart__bar chart__bar--track',
+        className: 'chart__bar--track',
         tooltip,
       });
     }
@@ -193,7 +203,7 @@ export function horizontalBarsChart(options: {
       y: round1(band(i) ?? 0),
       width: round1(Math.max(right - left, r.cents === 0 ? 0 : 1)),
       height: round1(band.bandwidth()),
-      className: `chart__bar ${r.className ?? 'chart__bar--expense'}`,
+      className: r.className ?? 'chart__bar--expense',
       tooltip,
     });
   });
@@ -217,7 +227,7 @@ export function horizontalBarsChart(options: {
     empty: rows.length === 0,
     table: {
       head: [options.labels.name, options.labels.amount, ...(options.labels.note ? [options.labels.note] : [])],
-      rows: rows.map((r) => [r.name, formats.money(r.cents), ...(options.labels.note ? [r.note ?? ''] : [])]),
+      rows: rows.map((r, i) => (options.labels.note ? [r.name, amounts[i]!, r.note ?? ''] : [r.name, amounts[i]!])),
     },
   };
 }
@@ -242,6 +252,7 @@ export function monthlyLineChart(options: {
     .x((p) => round1(at(p)))
     .y((p) => round1(y(p.cents)))(points as { month: string; cents: number }[]);
   const step = Math.max(1, Math.ceil(points.length / 8));
+  const texts = points.map((p) => ({ month: formats.longMonth(p.month), amount: formats.money(p.cents) }));
   return {
     id: options.id,
     title: options.title,
@@ -251,21 +262,26 @@ export function monthlyLineChart(options: {
     plot,
     valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
     valueAxis: 'y',
-    bandTicks: points
-      .filter((_, i) => (points.length - 1 - i) % step === 0)
-      .map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })),
+    bandTicks: alternateMinor(
+      points.filter((_, i) => (points.length - 1 - i) % step === 0).map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })),
+    ),
     bars: [],
     paths: path ? [{ d: path, className: 'chart__line' }] : [],
-    points: points.map((p) => ({ cx: round1(at(p)), cy: round1(y(p.cents)), tooltip: `${formats.longMonth(p.month)}: ${formats.money(p.cents)}` })),
+    points: points.map((p, i) => ({ cx: round1(at(p)), cy: round1(y(p.cents)), tooltip: `${texts[i]!.month}: ${texts[i]!.amount}` })),
     labels: [],
     zeroAt: round1(y(0)),
     legend: [],
     empty: points.length === 0,
     table: {
       head: [options.labels.month, options.labels.value],
-      rows: points.map((p) => [formats.longMonth(p.month), formats.money(p.cents)]),
+      rows: texts.map((t) => [t.month, t.amount]),
     },
   };
+}
+
+/** Every other tick minor, counting back from the last, which always shows (the latest month). */
+function alternateMinor(ticks: AxisTick[]): AxisTick[] {
+  return ticks.map((tick, i) => ((ticks.length - 1 - i) % 2 === 1 ? { ...tick, minor: true } : tick));
 }
 
 /** At most `max` characters (whole code points), with an ellipsis when cut. */

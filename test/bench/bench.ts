@@ -29,6 +29,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createBudgetsRepo } from '../../src/db/repos/budgets.ts';
@@ -47,6 +48,8 @@ const SMALL_EMAIL = 'small@bench.example';
 const LARGE_EMAIL = 'large@bench.example';
 const IMPORT_EMAIL = 'import@bench.example';
 const TEXT_SEARCH = 'list, text search';
+const DASHBOARD = 'dashboard';
+const DASHBOARD_NO_CHARTS = 'dashboard, charts off';
 /** Where package.json's build script writes the bundle that `npm start` runs (relative to the app root). */
 const BUNDLE = 'node_modules/.cache/ledgerly/server.mjs';
 
@@ -273,6 +276,8 @@ interface Scenario {
   /** Checked once before measuring, so a redirect to /login or an empty page cannot pass for a fast page. */
   readonly expect: { status: number; contains?: string };
   readonly expectedStatus: number;
+  /** Run before the scenario is checked and before each of its measurements (the dashboard's chart setting). */
+  readonly setup?: () => void;
 }
 
 interface Measurement {
@@ -483,6 +488,11 @@ async function main(): Promise<void> {
   }, 100);
 
   // 3. Measure.
+  // The dashboard is measured with its charts and, side by side, as it was before them (the person's "Show charts on
+  // the dashboard" turned off): the setting is flipped in the database between runs, and every request reads it.
+  const settingsDb = openDatabase(dbPath);
+  const setCharts = settingsDb.prepare<[number, number]>('UPDATE users SET dashboard_charts = ? WHERE id = ?');
+  const userIdOf = { '1k': smallId!, '1M': largeId! };
   const sessions = { '1k': await logIn(server.base, SMALL_EMAIL), '1M': await logIn(server.base, LARGE_EMAIL) };
   const filterYear = year - 5;
   const scenariosFor = (user: '1k' | '1M'): Scenario[] => {
@@ -499,7 +509,8 @@ async function main(): Promise<void> {
       expectedStatus: 200,
     });
     return [
-      get('dashboard', '/dashboard', 'Latest transactions'),
+      { ...get(DASHBOARD, '/dashboard', 'chart__svg'), setup: () => setCharts.run(1, userIdOf[user]) },
+      { ...get(DASHBOARD_NO_CHARTS, '/dashboard', 'Latest transactions'), setup: () => setCharts.run(0, userIdOf[user]) },
       get('list, first page', '/transactions', 'tx-table'),
       get('list, 90% deep', `/transactions?after=${encodeURIComponent(`${cursor.occurredOn}.${cursor.id}`)}`, 'tx-table'),
       get('list, filtered', `/transactions?type=expense&from=${filterYear}-01-01&to=${filterYear}-12-31`, 'tx-table'),
@@ -545,17 +556,38 @@ async function main(): Promise<void> {
   // Interleaved 1k/1M per page, so drift from other work on the machine hits both sides of each ratio alike.
   small.forEach((s, i) => pages.push(s, large[i]!));
   const chosen = options.only ? pages.filter((s) => options.only!.test(s.page)) : pages;
-  for (const s of [baseline, ...chosen]) await checkScenario(server.base, s);
+  for (const s of [baseline, ...chosen]) {
+    s.setup?.();
+    await checkScenario(server.base, s);
+  }
+  // What the charts add to the dashboard, gzipped (the SVG, its tables and the markup around them).
+  const chartsBytes: Record<string, { withCharts: number; without: number; added: number }> = {};
+  for (const user of ['1k', '1M'] as const) {
+    const gzipped = async (charts: number) => {
+      setCharts.run(charts, userIdOf[user]);
+      const res = await fetch(`${server!.base}/dashboard`, { headers: { ...PROXY_HEADERS, cookie: sessions[user].cookie } });
+      return gzipSync(Buffer.from(await res.arrayBuffer())).length;
+    };
+    const withCharts = await gzipped(1);
+    const without = await gzipped(0);
+    chartsBytes[user] = { withCharts, without, added: withCharts - without };
+  }
+  setCharts.run(1, smallId!);
+  setCharts.run(1, largeId!);
+  log(`dashboard gzipped, with and without charts: ${JSON.stringify(chartsBytes)}`);
 
   const runs: Measurement[][] = [];
   for (let r = 0; r < options.repeat; r++) {
     for (const s of [baseline, ...chosen, baseline]) {
       log(`run ${r + 1}/${options.repeat}: ${s.page} (${s.user}) ${s.path}`);
+      s.setup?.();
       const m = await measure(server.base, s, options);
       if (m.errors > 0 || m.unexpectedStatus > 0) log(`  WARNING: ${m.errors} errors, ${m.unexpectedStatus} unexpected status codes`);
       (runs[r] ??= []).push(m);
     }
   }
+  for (const user of ['1k', '1M'] as const) setCharts.run(1, userIdOf[user]);
+  settingsDb.close();
   // Writes go last so the reads above see exactly the seeded 1,000 and 1,000,000 rows.
   const posts: Measurement[] = [];
   for (const s of [postFor('1k'), postFor('1M')].filter((p) => !options.only || options.only.test(p.page))) {
@@ -698,7 +730,13 @@ async function main(): Promise<void> {
   const coldStartMs = median(coldStarts);
   // Targets are judged on the issue's pages; the text search row is extra information.
   const pageRows = rows.filter((r) => r.user !== 'none' && r.page !== TEXT_SEARCH);
-  const mainPages = pageRows.filter((r) => r.page === 'dashboard' || r.page.startsWith('list'));
+  const mainPages = pageRows.filter((r) => r.page === DASHBOARD || r.page.startsWith('list'));
+  // With charts against the same page without them, per user, from the same run.
+  const chartsRatios = (['1k', '1M'] as const).flatMap((user) => {
+    const on = rows.find((r) => r.page === DASHBOARD && r.user === user);
+    const off = rows.find((r) => r.page === DASHBOARD_NO_CHARTS && r.user === user);
+    return on && off ? [{ user, rps: round(on.rps / off.rps, 3), cpu: round(off.cpuMsPerRequest / on.cpuMsPerRequest, 3) }] : [];
+  });
   const targets = [
     { target: 'every page at 1M within 10% of 1k (ratio >= 0.9)', value: Math.min(...pageRows.filter((r) => r.largeVsSmall !== null).map((r) => r.largeVsSmall!)), met: pageRows.every((r) => r.largeVsSmall === null || r.largeVsSmall >= 0.9) },
     { target: 'the same, judged on server CPU per request (1k cost / 1M cost >= 0.9)', value: Math.min(...pageRows.filter((r) => r.largeVsSmallCpu !== null).map((r) => r.largeVsSmallCpu!)), met: pageRows.every((r) => r.largeVsSmallCpu === null || r.largeVsSmallCpu >= 0.9) },
@@ -709,7 +747,9 @@ async function main(): Promise<void> {
     { target: 'idle RSS <= 80 MB', value: round(idle?.rssMb ?? NaN), met: (idle?.rssMb ?? Infinity) <= 80 },
     { target: 'cold start <= 1,000 ms', value: Math.round(coldStartMs), met: coldStartMs <= 1000 },
     { target: '100k-row CSV import <= 3,000 ms', value: Math.round(importMs), met: importMs <= 3000 },
-    { target: 'budgets page and dashboard at 1M within 1.1x of 1k CPU (1k/1M >= 0.91)', value: Math.min(...pageRows.filter((r) => (r.page === 'budgets' || r.page === 'dashboard') && r.largeVsSmallCpu !== null).map((r) => r.largeVsSmallCpu!)), met: pageRows.filter((r) => (r.page === 'budgets' || r.page === 'dashboard') && r.largeVsSmallCpu !== null).every((r) => r.largeVsSmallCpu! >= 1 / 1.1) },
+    { target: 'dashboard with charts >= 80% of its req/s without them (side by side)', value: Math.min(...chartsRatios.map((r) => r.rps)), met: chartsRatios.length > 0 && chartsRatios.every((r) => r.rps >= 0.8) },
+    { target: 'the same on server CPU per request (cost without / cost with >= 0.8)', value: Math.min(...chartsRatios.map((r) => r.cpu)), met: chartsRatios.length > 0 && chartsRatios.every((r) => r.cpu >= 0.8) },
+    { target: 'budgets page and dashboard at 1M within 1.1x of 1k CPU (1k/1M >= 0.91)', value: Math.min(...pageRows.filter((r) => (r.page === 'budgets' || r.page === DASHBOARD) && r.largeVsSmallCpu !== null).map((r) => r.largeVsSmallCpu!)), met: pageRows.filter((r) => (r.page === 'budgets' || r.page === DASHBOARD) && r.largeVsSmallCpu !== null).every((r) => r.largeVsSmallCpu! >= 1 / 1.1) },
     { target: '10,000 due occurrences posted <= 2,000 ms after start', value: catchUp.wallMs, met: catchUp.wallMs <= 2000 && catchUp.occurrences === 10_000 && catchUp.doubled === 0 },
     { target: 'the poster holds the event loop <= 50 ms at a time (longest batch)', value: catchUp.longestBatchMs, met: catchUp.longestBatchMs <= 50 },
     { target: 'page p99 while posting <= 50 ms', value: catchUp.pageMsDuring.p99, met: catchUp.pageMsDuring.p99 <= 50 },
@@ -745,6 +785,8 @@ async function main(): Promise<void> {
       intoDatabaseWithRows: options.large + options.small + options.others * options.othersTransactions,
     },
     scheduledCatchUp: catchUp,
+    dashboardChartsGzipBytes: chartsBytes,
+    dashboardChartsRatios: chartsRatios,
     derivedTotalsMismatches: mismatches.length,
     targets,
     serverStderr: serverStderr.slice(0, 2000),

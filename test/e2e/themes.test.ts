@@ -1,17 +1,56 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
-/** The pages a signed-in person reads, with data on them. */
-const PAGES = ['/dashboard', '/transactions', '/accounts', '/budgets', '/scheduled', '/scheduled/new', '/reports?from=2026-01&to=2026-03&trend=1', '/categories', '/import', '/account'];
+/** The body's background in each theme (app.css: --bg). */
+const BACKGROUND = { light: 'rgb(246, 247, 245)', dark: 'rgb(17, 22, 20)' } as const;
+const WIDTHS = [1280, 375] as const;
+
+type Probe = { background: string; overflow: number };
+
+/** The body's background colour and how far the page is wider than the window. */
+function probe(page: Page): Promise<Probe> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as {
+      getComputedStyle: (el: unknown) => { backgroundColor: string };
+      document: { body: unknown; documentElement: { scrollWidth: number; clientWidth: number } };
+    };
+    return { background: g.getComputedStyle(g.document.body).backgroundColor, overflow: g.document.documentElement.scrollWidth - g.document.documentElement.clientWidth };
+  });
+}
+
+/**
+ * The page as it stands, in both colour schemes of the device and at both widths: the theme applied, no horizontal
+ * scrolling on a phone, and axe with no violation. Every rule runs once in each theme and at each width (light on a
+ * desktop, dark on a phone); colour contrast, the only rule a theme changes, runs in all four.
+ */
+async function checkEveryWay(page: Page, what: string, shotIndex: number): Promise<void> {
+  let combination = 0;
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: width === 375 ? 800 : 900 });
+      const { background, overflow } = await probe(page);
+      const label = `${what} (${scheme}, ${width} px)`;
+      assert.equal(background, BACKGROUND[scheme], `${label}: the ${scheme} theme applies`);
+      assert.ok(overflow <= 0, `${label} is ${overflow} px wider than the window`);
+      const full = (scheme === 'light') === (width === 1280);
+      await assertAccessible(page, label, full ? {} : { rules: ['color-contrast'] });
+      // One screenshot per page, taking the four ways in turn, so every way is looked at across the pages.
+      const name = what.replace(/[0-9a-f]{32}/, 'upload').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+      if (combination++ === shotIndex % 4) await screenshot(page, `theme-${name}-${scheme}-${width}`);
+    }
+  }
+}
 
 describe('light and dark themes in a real browser', { skip: availability.skip }, () => {
   const web = useBrowserApp();
 
-  test('every page passes axe, colour contrast included, in the dark theme of the device and of the setting, with no CSP violation', async () => {
+  test('every page, light and dark, at 375 and 1280 px: the theme applies, nothing scrolls sideways, axe finds nothing, and no CSP violation', async () => {
     web.ctx.clock.set(Date.UTC(2026, 2, 15, 12));
     const page = await registerInBrowser(web, 'night@example.com', { width: 1280, height: 900 });
     const userId = userIdOf(web.ctx.db, 'night@example.com');
@@ -19,7 +58,7 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     insertTransactions(web.ctx.db, userId, [
       { type: 'income', amountCents: 320_000, occurredOn: '2026-03-01', description: 'Salary', categoryId: categoryIdOf(web.ctx.db, userId, 'income', 'Salary') },
       { type: 'expense', amountCents: 120_000, occurredOn: '2026-03-02', description: 'Rent', categoryId: cat('Housing') },
-      { type: 'expense', amountCents: 8_450, occurredOn: '2026-02-03', description: 'Market', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 8_450, occurredOn: '2026-02-03', description: 'A long description of a market visit with many words in it', categoryId: cat('Groceries') },
     ]);
     web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-03', 10_000);
     const violations: string[] = [];
@@ -27,90 +66,119 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
     });
 
-    // The device asks for dark; no theme is chosen yet.
-    await page.emulateMedia({ colorScheme: 'dark' });
-    for (const path of [...PAGES, `/accounts/${accountIdOf(web.ctx.db, userId, 'Main account')}`]) {
-      await page.goto(`${web.baseUrl}${path}`);
-      const background = await page.evaluate(() => {
-        const g = globalThis as unknown as { getComputedStyle: (el: unknown) => { backgroundColor: string }; document: { body: unknown } };
-        return g.getComputedStyle(g.document.body).backgroundColor;
-      });
-      assert.equal(background, 'rgb(17, 22, 20)', `${path} is dark`);
-      await assertAccessible(page, `${path} (dark, from the device)`);
-    }
-    // Forms and confirmations, in dark too.
-    const accountId = accountIdOf(web.ctx.db, userId, 'Main account');
-    const txId = Number(web.ctx.db.prepare('SELECT max(id) FROM transactions WHERE user_id = ?').pluck().get(userId));
-    for (const path of ['/transactions/new', `/transactions/${txId}/edit`, `/transactions/${txId}/delete`, '/transfers/new', `/accounts/${accountId}/edit`, `/accounts/${accountId}/reconcile`, `/categories/${cat('Groceries')}/edit`, '/budgets/2026-02']) {
-      await page.goto(`${web.baseUrl}${path}`);
-      await assertAccessible(page, `${path} (dark, from the device)`);
-    }
-    // A schedule's form and confirmation, and an import's mapping and finished pages.
+    // A savings account and a transfer into it, a schedule, and two imports (one left at its mapping, one finished).
+    await page.goto(`${web.baseUrl}/accounts`);
+    await page.getByLabel('Name').fill('Savings');
+    await page.getByLabel('Kind').selectOption({ label: 'Savings' });
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.waitForURL(/\/accounts$/);
+    await page.goto(`${web.baseUrl}/transfers/new`);
+    await page.getByLabel('To account').selectOption({ label: 'Savings' });
+    await page.getByLabel('Amount').fill('250');
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/transfers'));
+    assert.equal(Number(web.ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 1, 'the transfer was recorded');
     await page.goto(`${web.baseUrl}/scheduled/new`);
     await page.getByLabel('Amount').fill('900');
     await page.getByLabel('Description').fill('Rent');
     await page.getByLabel('Start date').fill('2026-04-01');
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await page.waitForURL(/\/scheduled$/);
-    const scheduleId = Number(web.ctx.db.prepare('SELECT max(id) FROM schedules').pluck().get());
-    for (const path of [`/scheduled/${scheduleId}/edit`, `/scheduled/${scheduleId}/delete`]) {
-      await page.goto(`${web.baseUrl}${path}`);
-      await assertAccessible(page, `${path} (dark, from the device)`);
-    }
-    await page.goto(`${web.baseUrl}/import`);
-    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from('date,type,amount,description\n2026-03-05,expense,12.50,Bread\n2026-02-30,expense,1,Bad day\n') });
-    await page.getByRole('button', { name: 'Upload and preview' }).click();
-    await page.waitForURL(/\/import\/[0-9a-f]{32}$/);
-    await assertAccessible(page, 'import mapping (dark, from the device)');
+    const upload = async (name: string) => {
+      await page.goto(`${web.baseUrl}/import`);
+      await page.getByLabel('CSV file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from('date,type,amount,description\n2026-03-05,expense,12.50,Bread\n2026-02-30,expense,1,Bad day\n') });
+      await page.getByRole('button', { name: 'Upload and preview' }).click();
+      await page.waitForURL(/\/import\/[0-9a-f]{32}$/);
+      return new URL(page.url()).pathname;
+    };
+    const mapping = await upload('bank.csv');
+    const finished = await upload('bank-2.csv');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor();
-    await assertAccessible(page, 'import finished (dark, from the device)');
+    const finishedPath = new URL(page.url()).pathname;
 
+    const accountId = accountIdOf(web.ctx.db, userId, 'Main account');
+    const one = (sql: string) => Number(web.ctx.db.prepare(sql).pluck().get(userId));
+    const txId = one("SELECT max(id) FROM transactions WHERE user_id = ? AND type = 'expense'");
+    const transferId = one('SELECT max(id) FROM transfers WHERE user_id = ?');
+    const scheduleId = one('SELECT max(id) FROM schedules WHERE user_id = ?');
+    const pages = [
+      '/dashboard',
+      '/transactions',
+      '/transactions/new',
+      `/transactions/${txId}/edit`,
+      `/transactions/${txId}/delete`,
+      '/transfers/new',
+      `/transfers/${transferId}/edit`,
+      `/transfers/${transferId}/delete`,
+      '/accounts',
+      `/accounts/${accountId}`,
+      `/accounts/${accountId}/edit`,
+      `/accounts/${accountId}/delete`,
+      `/accounts/${accountId}/reconcile`,
+      '/budgets',
+      '/budgets/2026-02',
+      '/scheduled',
+      '/scheduled/new',
+      `/scheduled/${scheduleId}/edit`,
+      `/scheduled/${scheduleId}/delete`,
+      '/reports?from=2026-01&to=2026-03&trend=' + cat('Groceries'),
+      '/categories',
+      `/categories/${cat('Groceries')}/edit`,
+      `/categories/${cat('Groceries')}/delete`,
+      '/import',
+      mapping,
+      finishedPath,
+      '/account',
+      '/no-such-page',
+    ];
+    assert.notEqual(mapping, finished);
+    let index = 0;
+    for (const path of pages) {
+      await page.goto(`${web.baseUrl}${path}`);
+      await checkEveryWay(page, path, index++);
+    }
     // A visitor's pages follow the device as well.
-    const visitor = await web.browser.newPage({ colorScheme: 'dark', viewport: { width: 375, height: 800 } });
+    const visitor = await web.browser.newPage();
     for (const path of ['/login', '/register']) {
       await visitor.goto(`${web.baseUrl}${path}`);
-      await assertAccessible(visitor, `${path} (dark, visitor)`);
+      await checkEveryWay(visitor, path, index++);
     }
-    await screenshot(visitor, 'theme-register-dark-phone');
     await visitor.close();
-    await page.goto(`${web.baseUrl}/dashboard`);
-    await screenshot(page, 'theme-dashboard-dark-desktop');
-    await page.setViewportSize({ width: 375, height: 800 });
-    await screenshot(page, 'theme-dashboard-dark-phone');
-    await page.goto(`${web.baseUrl}/budgets`);
-    await screenshot(page, 'theme-budgets-dark-phone');
+    assert.deepEqual(violations, [], 'no CSP violations in the console');
+    await page.close();
+  });
 
-    // The setting wins over the device: light chosen on a dark device is light, dark chosen on a light one dark.
+  test('the setting wins over the device: light chosen on a dark device is light, dark chosen on a light one dark, with the same colours as the device themes', async () => {
+    const page = await registerInBrowser(web, 'choice@example.com', { width: 375, height: 800 });
+    await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`${web.baseUrl}/account`);
     await page.getByLabel('Light').check();
-    await page.getByRole('button', { name: 'Save theme' }).click();
+    await page.getByRole('button', { name: 'Save appearance' }).click();
     await page.waitForURL(/\/account$/);
-    await assertAccessible(page, 'account (light chosen, dark device)');
+    for (const path of ['/account', '/dashboard', '/budgets']) {
+      await page.goto(`${web.baseUrl}${path}`);
+      assert.equal((await probe(page)).background, BACKGROUND.light, `${path}: light, chosen`);
+      await assertAccessible(page, `${path} (light chosen, dark device)`);
+    }
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${web.baseUrl}/account`);
     await page.getByLabel('Dark', { exact: true }).check();
-    await page.getByRole('button', { name: 'Save theme' }).click();
+    await page.getByRole('button', { name: 'Save appearance' }).click();
     await page.waitForURL(/\/account$/);
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
-    for (const path of ['/dashboard', '/budgets', '/scheduled']) {
-      await page.goto(`${web.baseUrl}${path}`);
-      await assertAccessible(page, `${path} (dark, from the setting)`);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${web.baseUrl}/dashboard`);
-    await screenshot(page, 'theme-dashboard-dark-setting');
-    // And the light theme, on a light device, for comparison.
-    await page.goto(`${web.baseUrl}/account`);
-    await page.getByLabel('System (follows your device)').check();
-    await page.getByRole('button', { name: 'Save theme' }).click();
-    await page.waitForURL(/\/account$/);
-    for (const path of PAGES) {
-      await page.goto(`${web.baseUrl}${path}`);
-      await assertAccessible(page, `${path} (light)`);
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of ['/dashboard', '/transactions', '/budgets', '/scheduled', '/reports']) {
+        await page.goto(`${web.baseUrl}${path}`);
+        const { background, overflow } = await probe(page);
+        assert.equal(background, BACKGROUND.dark, `${path}: dark, chosen`);
+        assert.ok(overflow <= 0, `${path} at ${width} px is ${overflow} px wider than the window`);
+        await assertAccessible(page, `${path} (dark chosen, light device, ${width} px)`);
+      }
     }
     await page.goto(`${web.baseUrl}/dashboard`);
-    await screenshot(page, 'theme-dashboard-light-desktop');
-    assert.deepEqual(violations, [], 'no CSP violations in the console');
+    await screenshot(page, 'theme-dashboard-dark-setting-1280');
     await page.close();
   });
 });

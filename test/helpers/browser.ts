@@ -89,18 +89,20 @@ export interface AxeViolation {
  * Runs axe-core inside the page (WCAG 2.x A and AA rules) and returns the violations.
  * The CSP forbids inline script, so axe is injected through the devtools protocol, not a <script> tag.
  */
-export async function runAxe(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ url: AXE_PATH });
-  return page.evaluate(async () => {
+export async function runAxe(page: Page, options: { rules?: readonly string[] } = {}): Promise<AxeViolation[]> {
+  // Once per document: a page checked again (another width or colour scheme) keeps the axe it has.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ url: AXE_PATH });
+  return page.evaluate(async (rules) => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    const runOnly = rules ? { type: 'rule', values: rules } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] };
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html })),
     }));
-  });
+  }, options.rules ? [...options.rules] : null);
 }
 
 /** Readable summary of axe violations for an assertion message. */
@@ -157,7 +159,7 @@ export async function registerInBrowser(
 }
 
 /** Fails with axe's own explanation when the page has any accessibility violation. */
-export async function assertAccessible(page: Page, what: string): Promise<void> {
-  const violations = await runAxe(page);
+export async function assertAccessible(page: Page, what: string, options: { rules?: readonly string[] } = {}): Promise<void> {
+  const violations = await runAxe(page, options);
   assert.deepEqual(violations.map((v) => v.id), [], `${what}:\n${describeViolations(violations)}`);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
-import { createTestContext, registerUser, totalsFrom, type TestContext } from '../helpers/app.ts';
+import { createTestContext, postForm, registerUser, totalsFrom, type TestContext } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, usd, userIdOf, type RowDraft } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 
@@ -183,7 +183,8 @@ describe('dashboard periods', () => {
     ]);
     // The same shares drawn as horizontal bars, each with its amount and share as a tooltip, longest for Housing.
     const spendingSvg = page.text.slice(page.text.indexOf('id="chart-spending-title"'), page.text.indexOf('</svg>', page.text.indexOf('id="chart-spending-title"')));
-    const bars = [...spendingSvg.matchAll(/<rect class="chart__bar chart__bar--expense" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>([^<]+)<\/title>/g)].map((m) => ({ width: Number(m[2]), tip: m[3] }));
+    assert.match(spendingSvg, /<g class="chart__bar--expense"><rect /);
+    const bars = [...spendingSvg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>([^<]+)<\/title>/g)].map((m) => ({ width: Number(m[2]), tip: m[3] }));
     assert.deepEqual(bars.map((b) => b.tip), [
       'Housing: $600.00 (60%)', 'Groceries: $250.00 (25%)', 'Uncategorised: $100.00 (10%)', 'Health: $30.00 (3%)', 'Transport: $15.00 (2%)', 'All other categories: $5.00 (1%)',
     ]);
@@ -193,6 +194,27 @@ describe('dashboard periods', () => {
     const empty = await agent.get('/dashboard?period=2025-01');
     assert.deepEqual(sharesFrom(empty.text), []);
     assert.match(empty.text, /No expenses in this period/);
+  });
+
+  test('charts drawn again for the same numbers come from memory, and never outlive a change: an add, an edit, a rename', async (t) => {
+    const ctx = setup(t, {}, Date.UTC(2026, 2, 15, 12));
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'expense', 'Groceries');
+    const add = (amount: string) => postForm(agent, '/dashboard', '/transactions', { type: 'expense', amount, date: '2026-03-10', description: 'Shop', category: String(groceries) });
+    const tooltips = async () => {
+      const html = (await agent.get('/dashboard')).text;
+      return { month: /<title>Expenses, March 2026: ([^<]+)<\/title>/.exec(html)?.[1], spending: /id="chart-spending-title"[\s\S]*?<rect [^>]*><title>([^<]+)<\/title>/.exec(html)?.[1] };
+    };
+    await add('10');
+    assert.deepEqual(await tooltips(), { month: '$10.00', spending: 'Groceries: $10.00 (100%)' });
+    assert.deepEqual(await tooltips(), { month: '$10.00', spending: 'Groceries: $10.00 (100%)' }, 'the same again');
+    await add('5.25');
+    assert.deepEqual(await tooltips(), { month: '$15.25', spending: 'Groceries: $15.25 (100%)' });
+    await postForm(agent, `/categories/${groceries}/edit`, `/categories/${groceries}/edit`, { name: 'Food' });
+    assert.deepEqual(await tooltips(), { month: '$15.25', spending: 'Food: $15.25 (100%)' });
+    const txId = Number(ctx.db.prepare('SELECT max(id) FROM transactions').pluck().get());
+    await postForm(agent, `/transactions/${txId}/edit`, `/transactions/${txId}/edit`, { type: 'expense', amount: '1', date: '2026-03-10', description: 'Shop', category: String(groceries), account: String(ctx.db.prepare('SELECT min(id) FROM accounts').pluck().get()) });
+    assert.deepEqual(await tooltips(), { month: '$11.00', spending: 'Food: $11.00 (100%)' });
   });
 
   test('the dashboard keeps the add form and the latest transactions', async (t) => {

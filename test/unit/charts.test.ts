@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import ejs from 'ejs';
 import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart, valueScale, type ChartFormats } from '../../src/web/charts.ts';
+import { chartMarkup } from '../../src/web/chart-markup.ts';
 import { MAX_AMOUNT_CENTS } from '../../src/domain/money.ts';
-import { REPO_ROOT } from '../helpers/paths.ts';
 
 const formats: ChartFormats = {
   money: (c) => `$${(c / 100).toFixed(2)}`,
@@ -71,15 +69,34 @@ describe('chart scales and ticks', () => {
   });
 });
 
-describe('the chart partial', () => {
-  test('category names are escaped in the SVG text, tooltips and table; no style attribute is written', async () => {
+describe('the chart markup', () => {
+  const words = { noData: 'No data', showNumbers: 'Show the numbers', tableCaption: (title: string) => `Numbers of ${title}` };
+
+  test('category names are escaped in the SVG text, tooltips and table; no style attribute is written', () => {
     const name = '<script>alert("x")</script> & Co\'s';
-    const chart = horizontalBarsChart({ id: 'h', title: 'Spend <b>', description: 'D & more', rows: [{ name, cents: 1_000, note: '100%' }], formats, labels: { name: 'Name', amount: 'Amount', note: 'Share' } });
-    const html = await ejs.renderFile(path.join(REPO_ROOT, 'views', 'partials', 'chart.ejs'), { chart, t: (key: string, v?: Record<string, string>) => `${key}:${v?.chart ?? ''}` }, { root: path.join(REPO_ROOT, 'views') });
-    assert.doesNotMatch(html, /<script>|<b>/);
-    assert.match(html, /&lt;script&gt;alert\(&#34;x&#34;\)&lt;\/script&gt; &amp; Co&#39;s/);
-    assert.match(html, /<title id="h-title">Spend &lt;b&gt;<\/title>/);
+    const chart = horizontalBarsChart({ id: 'h', title: 'Spend <b>', description: 'D & more', rows: [{ name, cents: 1_000, note: '100%' }, { name: 'Rent & <i>', cents: 500 }], formats, labels: { name: 'Name', amount: 'Amount', note: 'Share' } });
+    const html = chartMarkup(chart, words);
+    assert.doesNotMatch(html, /<script>|<b>|<i>/);
+    // The tooltip and the table cell each carry the whole name, escaped; the drawn label is cut.
+    assert.equal(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co&#39;s').length - 1, 2);
+    assert.match(html, /<title>Rent &amp; &lt;i&gt;: \$5\.00<\/title>/);
+    assert.match(html, /<title id="h-title">Spend &lt;b&gt;<\/title><desc id="h-desc">D &amp; more<\/desc>/);
+    assert.match(html, /<caption>Numbers of Spend &lt;b&gt;<\/caption>/);
     assert.doesNotMatch(html, /\sstyle=/);
-    assert.match(html, /<svg class="chart__svg" viewBox="0 0 640 \d+" role="img" aria-labelledby="h-title h-desc"/);
+    assert.match(html, /^<figure class="chart"><svg class="chart__svg" viewBox="0 0 640 \d+" role="img" aria-labelledby="h-title h-desc"/);
+  });
+
+  test('a page that lists the numbers itself gets no table; an empty chart says so', () => {
+    const empty = horizontalBarsChart({ id: 'e', title: 'T', description: 'D', rows: [], formats, labels: { name: 'Name', amount: 'Amount' } });
+    assert.doesNotMatch(chartMarkup(empty, words, { showTable: false }), /<table/);
+    assert.match(chartMarkup(empty, words), /<text class="chart__empty"[^>]*>No data<\/text>[\s\S]*<table/);
+  });
+
+  test('every other month tick is minor, the latest always shown, so a phone can draw them larger', () => {
+    const months = Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
+    const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months, formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+    assert.deepEqual(chart.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['02', '04', '06', '08', '10', '12']);
+    const html = chartMarkup(chart, words);
+    assert.equal(html.split('class="chart__minor"').length - 1, 6);
   });
 });

@@ -113,8 +113,10 @@ export function createAccountsRepo(db: Db) {
     `SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS n
        FROM transactions WHERE account_id = ? AND user_id = ? AND occurred_on >= ? AND (occurred_on, id) <= (?, ?)`,
   );
-  const monthSums = db.prepare<[number, string], { account_id: number; month: string; net_cents: number }>(
-    'SELECT account_id, month, net_cents FROM account_monthly_totals WHERE user_id = ? AND month <= ?',
+  // Months before the window fold into one row per account, so ten years of history cost as much as one.
+  const monthSums = db.prepare<[string, number, string], { account_id: number; month: string; net_cents: number }>(
+    `SELECT account_id, CASE WHEN month < ? THEN '' ELSE month END AS month, sum(net_cents) AS net_cents
+       FROM account_monthly_totals WHERE user_id = ? AND month <= ? GROUP BY 1, 2`,
   );
   const count = db.prepare<[number, number], { n: number | null }>(
     'SELECT sum(tx_count) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ?',
@@ -142,9 +144,12 @@ export function createAccountsRepo(db: Db) {
       return before + within;
     },
 
-    /** Every account's signed sum per month, up to and including a month (a few rows per account and month). */
-    listAccountMonthSums(userId: number, throughMonth: string): { accountId: number; month: string; netCents: number }[] {
-      return monthSums.all(userId, throughMonth).map((r) => ({ accountId: r.account_id, month: r.month, netCents: r.net_cents }));
+    /**
+     * Every account's signed sum per month of a window, and one row per account (month '') for everything before
+     * it: enough for month-end balances across the window.
+     */
+    listAccountMonthSums(userId: number, months: { from: string; through: string }): { accountId: number; month: string; netCents: number }[] {
+      return monthSums.all(months.from, userId, months.through).map((r) => ({ accountId: r.account_id, month: r.month, netCents: r.net_cents }));
     },
 
     /** The user's accounts, open ones first by position, with the sums their balances are made of. */

@@ -17,9 +17,11 @@ export function createUsersRepo(db: Db) {
   const byEmail = db.prepare<[string], { id: number; email: string; language: string | null; password_hash: string }>(
     'SELECT id, email, language, password_hash FROM users WHERE email = ?',
   );
-  const byId = db.prepare<[number], User>('SELECT id, email, language, time_zone AS timeZone, theme FROM users WHERE id = ?');
+  const byId = db.prepare<[number], Omit<User, 'dashboardCharts'> & { dashboard_charts: number }>(
+    'SELECT id, email, language, time_zone AS timeZone, theme, dashboard_charts FROM users WHERE id = ?',
+  );
   const updateTimeZone = db.prepare<[string | null, number]>('UPDATE users SET time_zone = ? WHERE id = ?');
-  const updateTheme = db.prepare<[string | null, number]>('UPDATE users SET theme = ? WHERE id = ?');
+  const updateAppearance = db.prepare<[string | null, number, number]>('UPDATE users SET theme = ?, dashboard_charts = ? WHERE id = ?');
   const updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
   const hashById = db.prepare<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?');
   const updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
@@ -58,14 +60,17 @@ export function createUsersRepo(db: Db) {
       return updateTimeZone.run(timeZone, id).changes === 1;
     },
 
-    /** Sets the person's colour theme (null: follow the device). */
-    updateTheme(id: number, theme: string | null): boolean {
-      return updateTheme.run(theme, id).changes === 1;
+    /** Sets the person's colour theme (null: follow the device) and whether the dashboard draws its charts. */
+    updateAppearance(id: number, appearance: { theme: string | null; dashboardCharts: boolean }): boolean {
+      return updateAppearance.run(appearance.theme, appearance.dashboardCharts ? 1 : 0, id).changes === 1;
     },
 
     /** The user with this id, without the hash. */
     findUserById(id: number): User | undefined {
-      return byId.get(id);
+      const row = byId.get(id);
+      if (!row) return undefined;
+      const { dashboard_charts, ...user } = row;
+      return { ...user, dashboardCharts: dashboard_charts === 1 };
     },
 
     /** The stored hash of this user, for re-checking the password before a sensitive change. */

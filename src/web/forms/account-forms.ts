@@ -87,13 +87,17 @@ export function parseTimeZoneForm(body: unknown): { ok: true; timeZone: string }
 
 const themeSchema = z.object({
   theme: formText('validation.once.theme').pipe(z.enum(['system', ...THEMES] as ['system', ...Theme[]], { error: 'validation.theme.choose' })),
+  // A checkbox: sent as "1" when ticked, absent when not.
+  charts: z.literal('1', { error: 'validation.once.confirm' }).optional(),
 });
 
-/** The theme form: the device's (system), light or dark. */
-export function parseThemeForm(body: unknown): { ok: true; theme: Theme | null } | { ok: false; error: Msg } {
+/** The appearance form: the device's theme (system), light or dark, and whether the dashboard draws charts. */
+export function parseThemeForm(
+  body: unknown,
+): { ok: true; theme: Theme | null; dashboardCharts: boolean } | { ok: false; errors: { theme?: Msg; charts?: Msg } } {
   const parsed = parseForm(themeSchema, body);
-  if (!parsed.ok) return { ok: false, error: parsed.errors.theme ?? msg('validation.theme.choose') };
-  return { ok: true, theme: parsed.data.theme === 'system' ? null : parsed.data.theme };
+  if (!parsed.ok) return { ok: false, errors: { theme: parsed.errors.theme, charts: parsed.errors.charts } };
+  return { ok: true, theme: parsed.data.theme === 'system' ? null : parsed.data.theme, dashboardCharts: parsed.data.charts === '1' };
 }
 
 /** Why the account was not deleted, worded. */

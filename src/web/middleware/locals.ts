@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.ts';
 import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
+import { chartHelperFor } from '../chart-formats.ts';
 import { chooseLanguage, LANGUAGE_NAMES, LANGUAGES, msg, type Language, type LanguageContext, type MessageKey, type MessageValues, type Msg } from '../i18n.ts';
 
 /** Sets a one-time message shown on the next page, translated there in that page's language. */
@@ -52,7 +53,7 @@ export function createEarlyLanguageMiddleware(options: {
 
 /**
  * Values every view may use: the user, the flash message, the CSRF token, and the request's language with its
- * translator (`t`) and formats (`money`, `days`, `formatNumber`).
+ * translator (`t`), formats (`money`, `days`, `formatNumber`) and chart writer (`chart`).
  */
 export function createLocalsMiddleware(options: {
   languages: Readonly<Record<Language, LanguageContext>>;
@@ -63,6 +64,7 @@ export function createLocalsMiddleware(options: {
   defaultTimeZone: string;
 }): RequestHandler {
   const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
+  const chartHelpers = Object.fromEntries(LANGUAGES.map((code) => [code, chartHelperFor(options.languages[code])])) as Record<Language, ReturnType<typeof chartHelperFor>>;
   // A zone stored long ago may have left the tz database; each one is checked once, not on every request.
   const checkedZones = new Map<string, boolean>();
   const knownZone = (zone: string) => {
@@ -86,6 +88,7 @@ export function createLocalsMiddleware(options: {
     res.locals.money = context.money;
     res.locals.days = context.days;
     res.locals.formatNumber = context.formatNumber;
+    res.locals.chart = chartHelpers[language];
     res.locals.languageChoices = languageChoices;
     res.locals.currentUser = req.user;
     const chosen = req.user?.timeZone;

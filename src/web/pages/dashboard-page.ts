@@ -3,8 +3,10 @@ import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type
 import { defaultAccountId } from '../../domain/accounts.ts';
 import { monthOf } from '../../domain/calendar.ts';
 import type { DashboardReport, ReportService } from '../../services/reports.ts';
-import { chartFormatsFor } from '../chart-formats.ts';
-import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart } from '../charts.ts';
+import { chartFormatsFor, chartWordsFor } from '../chart-formats.ts';
+import { chartMarkup, DrawnChart } from '../chart-markup.ts';
+import { createFragmentCache } from '../fragment-cache.ts';
+import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart, type ChartModel } from '../charts.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import { emptyTransactionForm, type TransactionFormValues } from '../forms/transaction-form.ts';
 import type { LanguageContext } from '../i18n.ts';
@@ -17,24 +19,47 @@ export function periodLabel(period: Period, language: LanguageContext): string {
   return language.t('periods.allTime');
 }
 
+/** The dashboard's charts as markup, with the titles its headings show. */
+interface DashboardChartMarkup {
+  readonly titles: { readonly monthly: string; readonly netWorth: string };
+  readonly monthly: DrawnChart;
+  readonly netWorth: DrawnChart;
+  readonly spending: DrawnChart;
+  readonly budget: DrawnChart;
+}
+
+/** What the dashboard's charts are drawn from: nothing else goes into them. */
+function chartInputs(report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: string) {
+  const t = language.t;
+  const { summary } = report;
+  return {
+    language: language.language,
+    periodName,
+    series,
+    spending: [
+      ...summary.topExpenses.map((s) => ({ name: s.name ?? t('common.uncategorised'), cents: s.cents, note: `${s.percent}%` })),
+      ...(summary.otherExpenses ? [{ name: t('periods.allOtherCategories'), cents: summary.otherExpenses.cents, note: `${summary.otherExpenses.percent}%` }] : []),
+    ],
+    budgetMonth: report.budget.month,
+    budgetLines: report.budget.lines
+      .filter((l) => l.budgetedCents !== null || l.carriedFrom !== null)
+      .map((l) => ({ name: l.name, spentCents: l.spentCents, availableCents: l.availableCents, remainingCents: l.remainingCents, over: l.over })),
+  };
+}
+
 /** The dashboard's charts, in the page's language: each with its title, description and table. */
-function dashboardCharts(report: DashboardReport, language: LanguageContext, periodName: string) {
+function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: LanguageContext) {
   const t = language.t;
   const formats = chartFormatsFor(language);
-  const first = report.monthly[0]!.month;
-  const last = report.monthly.at(-1)!.month;
-  const { summary } = report;
-  const spending = [
-    ...summary.topExpenses.map((s) => ({ name: s.name ?? t('common.uncategorised'), cents: s.cents, note: `${s.percent}%` })),
-    ...(summary.otherExpenses ? [{ name: t('periods.allOtherCategories'), cents: summary.otherExpenses.cents, note: `${summary.otherExpenses.percent}%` }] : []),
-  ];
-  const budgetLines = report.budget.lines.filter((l) => l.budgetedCents !== null || l.carriedFrom !== null);
+  const { series, spending, budgetLines, periodName } = inputs;
+  const first = series.monthly[0]!.month;
+  const last = series.monthly.at(-1)!.month;
   return {
     monthly: monthlyBarsChart({
       id: 'chart-monthly',
       title: t('charts.monthly.title'),
       description: t('charts.monthly.description', { from: formats.longMonth(first), to: formats.longMonth(last) }),
-      months: report.monthly,
+      months: series.monthly,
       formats,
       labels: { income: t('totals.income'), expenses: t('totals.expenses'), month: t('charts.month') },
     }),
@@ -49,14 +74,14 @@ function dashboardCharts(report: DashboardReport, language: LanguageContext, per
     netWorth: monthlyLineChart({
       id: 'chart-net-worth',
       title: t('charts.netWorth.title'),
-      description: t('charts.netWorth.description', { from: formats.longMonth(report.netWorthSeries[0]!.month), to: formats.longMonth(last) }),
-      points: report.netWorthSeries,
+      description: t('charts.netWorth.description', { from: formats.longMonth(series.netWorth[0]!.month), to: formats.longMonth(last) }),
+      points: series.netWorth,
       formats,
       labels: { value: t('accounts.netWorth'), month: t('charts.month') },
     }),
     budget: horizontalBarsChart({
       id: 'chart-budget',
-      title: t('charts.budget.title', { month: formats.longMonth(report.budget.month) }),
+      title: t('charts.budget.title', { month: formats.longMonth(inputs.budgetMonth) }),
       description: t('charts.budget.description'),
       rows: budgetLines.map((l) => ({
         name: l.name,
@@ -76,11 +101,30 @@ function dashboardCharts(report: DashboardReport, language: LanguageContext, per
  * when the form has errors).
  */
 export function createDashboardPage(reports: ReportService) {
+  // The charts' markup by what it is drawn from: a person reloading an unchanged dashboard reuses theirs. A few
+  // hundred entries of about 15 KB each at most.
+  const chartCache = createFragmentCache<DashboardChartMarkup>(200);
+  const drawCharts = (report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: string) => {
+    const inputs = chartInputs(report, series, language, periodName);
+    return chartCache.get(JSON.stringify(inputs), () => {
+      const charts = dashboardCharts(inputs, language);
+      const words = chartWordsFor(language);
+      const draw = (chart: ChartModel, options?: { showTable?: boolean }) => new DrawnChart(chartMarkup(chart, words, options));
+      return {
+        titles: { monthly: charts.monthly.title, netWorth: charts.netWorth.title },
+        monthly: draw(charts.monthly),
+        netWorth: draw(charts.netWorth),
+        // The page lists these numbers itself, beside the charts.
+        spending: draw(charts.spending, { showTable: false }),
+        budget: draw(charts.budget, { showTable: false }),
+      };
+    });
+  };
   return {
-    /** Renders the dashboard of a period for the user, with the add form as given. */
+    /** Renders the dashboard of a period for the user, with the add form as given; charts unless they turned them off. */
     render(
       res: Response,
-      userId: number,
+      user: { readonly id: number; readonly dashboardCharts?: boolean },
       options: {
         today: string;
         period: Period;
@@ -92,7 +136,8 @@ export function createDashboardPage(reports: ReportService) {
       const { today, period } = options;
       // The budget card follows a month the dashboard shows, else this month.
       const budgetMonth = period.kind === 'month' ? period.month : monthOf(today);
-      const report = reports.dashboard(userId, period, budgetMonth, today);
+      // Without charts, their series are not even read: the same numbers stay as lists.
+      const report = reports.dashboard(user.id, period, budgetMonth, today, { series: user.dashboardCharts !== false });
       const { previous, next } = adjacentPeriods(period);
       const thisMonth = monthPeriod(today);
       const thisYear = periodYear(period, today);
@@ -102,7 +147,7 @@ export function createDashboardPage(reports: ReportService) {
       res.render('dashboard/index', {
         title: 'dashboard.title',
         styles: ['/css/budgets.css', '/css/scheduled.css', '/css/charts.css'],
-        charts: dashboardCharts(report, language, label(period)),
+        charts: report.series && drawCharts(report, report.series, language, label(period)),
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },

@@ -29,7 +29,7 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg };
+  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg };
   // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
   // and Kyiv by its current name where ICU still lists the old spelling Kiev.
   const timeZones = [
@@ -52,7 +52,9 @@ export function createAccountRouter(deps: {
       timeZone: state.typedTimeZone ?? pageTimeZone(res),
       timeZoneError: state.timeZoneError,
       theme: user.theme ?? 'system',
+      dashboardCharts: user.dashboardCharts !== false,
       themeError: state.themeError,
+      chartsError: state.chartsError,
     });
   }
 
@@ -111,17 +113,18 @@ export function createAccountRouter(deps: {
   });
 
   /*
-   * POST /account/theme: light, dark, or the device's (system); applied by the page itself on the next render, with
-   * no script. Anything else re-renders the page with 422 and changes nothing. Signed-in users.
+   * POST /account/theme: light, dark, or the device's (system), and whether the dashboard draws its charts (`charts`
+   * checked); applied by the page itself on the next render, with no script. Anything else re-renders the page with
+   * 422 and changes nothing. Signed-in users.
    */
   router.post('/account/theme', (req, res) => {
     const user = signedInUser(req);
     const input = parseThemeForm(req.body);
     if (!input.ok) {
       res.status(422);
-      return renderAccountPage(res, user, { themeError: input.error });
+      return renderAccountPage(res, user, { themeError: input.errors.theme, chartsError: input.errors.charts });
     }
-    deps.users.setTheme(user.id, input.theme);
+    deps.users.setAppearance(user.id, { theme: input.theme, dashboardCharts: input.dashboardCharts });
     setFlash(req, 'success', 'account.theme.saved');
     res.redirect(303, '/account');
   });

@@ -20,7 +20,7 @@ export function createDashboardRouter(deps: { dashboard: DashboardPage }): Route
   router.get('/dashboard', requireUser, (req, res) => {
     const user = signedInUser(req);
     const today = pageToday(res);
-    deps.dashboard.render(res, user.id, {
+    deps.dashboard.render(res, user, {
       today,
       period: parsePeriod(req.query.period, today),
       lastAccountId: req.session.lastAccountId,

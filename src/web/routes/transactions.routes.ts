@@ -105,7 +105,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (errors) {
       res.status(422);
       const form = { values: input.values, errors };
-      if (fromDashboard) return deps.dashboard.render(res, user.id, { today, period: monthPeriod(today), form });
+      if (fromDashboard) return deps.dashboard.render(res, user, { today, period: monthPeriod(today), form });
       return renderForm(res, 'transactions/new', user.id, form);
     }
     if (result?.ok && result.accountId !== undefined) req.session.lastAccountId = result.accountId;
