@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
+import { createInvitesRepo } from './db/repos/invites.ts';
 import { createBudgetsRepo } from './db/repos/budgets.ts';
 import { createSchedulesRepo } from './db/repos/schedules.ts';
 import { createReconciliationsRepo } from './db/repos/reconciliations.ts';
@@ -49,6 +50,9 @@ import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
+import { createTwoFactorRouter } from './web/routes/two-factor.routes.ts';
+import { createTwoFactorService } from './services/two-factor.ts';
+import { createTwoFactorRepo } from './db/repos/two-factor.ts';
 import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
 import { createScheduledRouter } from './web/routes/scheduled.routes.ts';
 import { createReportsRouter } from './web/routes/reports.routes.ts';
@@ -120,7 +124,18 @@ export function createApp(deps: AppDeps): Express {
     hasher: createPasswordHasher(config.bcryptCost),
     inTransaction,
     sessions: sessionStore,
+    invites: createInvitesRepo(db),
+    clock,
+    registration: config.registration,
     removeUserFiles: (userId) => imports.removeUserFiles(userId),
+  });
+  const twoFactor = createTwoFactorService({
+    twoFactor: createTwoFactorRepo(db),
+    users,
+    hasher: createPasswordHasher(config.bcryptCost),
+    inTransaction,
+    clock,
+    issuer: 'Ledgerly',
   });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
@@ -254,8 +269,9 @@ export function createApp(deps: AppDeps): Express {
 
   const dashboard = createDashboardPage(reports);
   app.use(createLanguageRouter());
-  app.use(createAuthRouter({ users: people, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
-  app.use(createAccountRouter({ users: people, audit, limiters, clock }));
+  app.use(createAuthRouter({ users: people, twoFactor, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
+  app.use(createAccountRouter({ users: people, twoFactor, audit, limiters, clock }));
+  app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { REGISTRATION_MODES, type RegistrationMode } from './domain/registration.ts';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isKnownTimeZone } from './domain/calendar.ts';
 import { LANGUAGES, type Language } from './domain/languages.ts';
+import { makePrivateDirSync, PRIVATE_FILE_MODE } from './file-modes.ts';
 
 /** Everything the app reads from the environment, validated once and frozen. */
 export interface Config {
@@ -26,6 +28,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly trustProxy: string | number | boolean;
   readonly logLevel: string;
+  /** REGISTRATION: who may create an account once the first one exists (invite unless set). */
+  readonly registration: RegistrationMode;
+  /** PUBLIC_URL's origin (scheme, host, port): where invite links point, and what passkeys are bound to. */
+  readonly publicUrl: string | undefined;
 }
 
 const boolish = z
@@ -78,6 +84,11 @@ const envSchema = z.object({
   TIME_ZONE: z.string().trim().min(1).optional(),
   SHUTDOWN_GRACE_SECONDS: intInRange(0, 600).default(10),
   TRUST_PROXY: boolish.default(false),
+  REGISTRATION: z.enum(REGISTRATION_MODES, { error: `must be one of: ${REGISTRATION_MODES.join(', ')}` }).default('invite'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the address people open, such as https://money.example.org' })
+    .transform((url) => new URL(url).origin)
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -135,8 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    registration: e.REGISTRATION,
+    publicUrl: e.PUBLIC_URL,
   });
 }
+
+/** The file in the data folder that keeps a generated session secret. */
+export const SESSION_SECRET_FILE_NAME = 'session-secret';
 
 /**
  * The one source of the secret that signs session cookies: SESSION_SECRET when set, otherwise a random one kept in
@@ -153,14 +169,15 @@ export function resolveSessionSecret(
     if (!checked.success) throw new ConfigError(`Invalid configuration:\n  SESSION_SECRET: ${checked.error.issues[0]?.message ?? 'invalid'}`);
     return { secret: checked.data, generated: false };
   }
-  const file = path.join(config.dataDir, 'session-secret');
-  mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, SESSION_SECRET_FILE_NAME);
+  makePrivateDirSync(config.dataDir);
   if (existsSync(file)) {
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length >= 32) return { secret, generated: false, file };
   }
   const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE_MODE });
+  // The mode above only applies to a new file and is reduced by the umask; an old short secret keeps its own.
+  chmodSync(file, PRIVATE_FILE_MODE);
   return { secret, generated: true, file };
 }

@@ -31,7 +31,16 @@ export type AuditEvent =
   | { event: 'password.change_failed'; userId: number; ip: string }
   | { event: 'sessions.logged_out_others'; userId: number; ip: string; endedSessions: number }
   | { event: 'account.deleted'; userId: number; ip: string }
-  | { event: 'account.delete_failed'; userId: number; ip: string };
+  | { event: 'account.delete_failed'; userId: number; ip: string }
+  | { event: 'two_factor.enabled'; userId: number; ip: string }
+  | { event: 'two_factor.disabled'; userId: number; ip: string }
+  | { event: 'two_factor.codes_replaced'; userId: number; ip: string }
+  | { event: 'admin.two_factor_disabled'; userId: number; endedSessions: number }
+  // The instance owner's commands (npm run admin), run on the server's machine: no IP.
+  | { event: 'admin.users_listed'; count: number }
+  | { event: 'admin.invite_created'; expiresAt: string }
+  | { event: 'admin.password_reset'; userId: number; endedSessions: number }
+  | { event: 'admin.user_deleted'; userId: number };
 
 /** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */
 export function createAuditLog(logger: Logger) {

@@ -9,12 +9,13 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
-import { loadConfig, resolveSessionSecret, type Config } from './config.ts';
+import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
+import { tightenPrivateArea } from './file-modes.ts';
 import { createJobRunner } from './jobs/runner.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { describeStartupError, type StartupContext } from './startup-errors.ts';
 
 let startup: { -readonly [K in keyof StartupContext]: StartupContext[K] } = { stage: 'config' };
@@ -37,10 +38,34 @@ function findAppRoot(start: string): string {
   }
 }
 
+/**
+ * Makes a data folder left by an older version, a restore or a copy owner-only before anything opens it: the folder
+ * 0700, and the database (with -wal, -shm and the copies a restore keeps), the session secret and the uploads 0600.
+ * One line says what changed; what cannot be changed (another user's file) is a warning, and start-up goes on.
+ */
+function makeDataFilesPrivate(config: Config, logger: Logger): void {
+  const databaseName = path.basename(config.databasePath);
+  const report = tightenPrivateArea({
+    folder: config.dataDir,
+    // 'imports' is where app.ts keeps uploads. Other files in the folder are not ours to change.
+    owns: (name) => name.startsWith(databaseName) || name === SESSION_SECRET_FILE_NAME || name === 'imports',
+  });
+  if (report.tightened.length > 0) {
+    logger.info({ tightened: report.tightened }, 'data files were open to other users: removed their group and other permissions');
+  }
+  if (report.untouched.length > 0) {
+    logger.warn(
+      { untouched: report.untouched },
+      'data files are open to other users and could not be made private: as their owner, chmod 700 the folders and chmod 600 the files',
+    );
+  }
+}
+
 function main(): void {
   const config: Config = loadConfig(process.env);
   startup = { config, stage: 'secret' };
   const logger = createLogger(config.logLevel);
+  makeDataFilesPrivate(config, logger);
   const { secret, generated, file } = resolveSessionSecret(process.env, config);
   if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
 

@@ -30,5 +30,14 @@ declare module 'express-session' {
     language?: string;
     /** When the session was first authenticated (ms since epoch), for the absolute lifetime. */
     authenticatedAt?: number;
+    /**
+     * A correct password from someone with two-factor sign-in on: the session is not signed in, and only the code
+     * page acts on it, until `since` + 5 minutes. `next` is where to go after the code.
+     */
+    pendingTwoFactor?: { userId: number; since: number; next: string };
+    /** A two-factor key being set up on the account page, not stored until a code from it checks out. */
+    totpSetup?: { secret: string; since: number };
+    /** Recovery codes just made, shown (and offered as a download) until the person says they saved them. */
+    freshRecoveryCodes?: { codes: string[]; since: number };
   }
 }

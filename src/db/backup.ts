@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createPrivateFileSync, removeGroupAndOtherAccess } from '../file-modes.ts';
 import { latestSchemaVersion } from './migrate.ts';
 
 /** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
@@ -77,7 +78,7 @@ export function checkLedgerlyDatabase(file: string, latest = latestSchemaVersion
 /**
  * Copies the live database at sourceFile to destFile with SQLite's online backup API while the app keeps
  * serving. The copy is written beside destFile first and renamed into place only once it has been checked,
- * so destFile is either a complete, consistent database or absent.
+ * so destFile is either a complete, consistent database or absent. The copy is owner-only (0600), like the database.
  */
 export async function backupDatabase(sourceFile: string, destFile: string): Promise<DatabaseFileFacts> {
   const source = path.resolve(sourceFile);
@@ -88,6 +89,9 @@ export async function backupDatabase(sourceFile: string, destFile: string): Prom
   if (!existsSync(path.dirname(dest))) throw new BackupError(`The folder ${path.dirname(dest)} does not exist.`);
 
   const partial = `${dest}.partial-${process.pid}`;
+  // SQLite would create the copy 0644 minus the umask; made 0600 first, it stays so through the backup and the rename.
+  rmSync(partial, { force: true });
+  createPrivateFileSync(partial);
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -166,6 +170,8 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
 
   const staged = `${target}.restoring-${process.pid}`;
   rmSync(staged, { force: true });
+  // Made 0600 before SQLite writes into it, so the restored database is owner-only like one the server creates.
+  createPrivateFileSync(staged);
   const source = new Database(backup, { readonly: true, fileMustExist: true });
   try {
     await source.backup(staged, { progress: () => 0x7fffffff });
@@ -184,6 +190,13 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   assertDatabaseNotInUse(target);
   let previousKeptAt: string | undefined;
   if (existsSync(target)) {
+    // The kept copy holds the same finances, so it becomes owner-only too. Only best effort: it is set aside, not
+    // used, and refusing the restore for it would help nobody; the next start-up warns about one it could not change.
+    try {
+      removeGroupAndOtherAccess(target);
+    } catch {
+      // named by the start-up warning instead
+    }
     previousKeptAt = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
     renameSync(target, previousKeptAt);
   }

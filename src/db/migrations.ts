@@ -666,4 +666,40 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN dashboard_charts INTEGER NOT NULL DEFAULT 1 CHECK (dashboard_charts IN (0, 1));
     `,
   },
+  {
+    version: 16,
+    name: 'invites, and when each person last signed in',
+    sql: `
+      -- Single-use sign-up links for REGISTRATION=invite: only the SHA-256 of the token is kept, so a copy of the
+      -- database does not hold usable links. used_by goes to NULL when that account is deleted.
+      CREATE TABLE invites (
+        id          INTEGER PRIMARY KEY,
+        token_hash  TEXT    NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        used_at     INTEGER,
+        used_by     INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        CHECK (expires_at > created_at)
+      ) STRICT;
+      ALTER TABLE users ADD COLUMN last_sign_in_at INTEGER;
+    `,
+  },
+  {
+    version: 17,
+    name: 'two-factor sign-in: a TOTP key per person and single-use recovery codes',
+    sql: `
+      -- totp_last_step is the last 30-second step whose code was accepted: a code is good once (RFC 6238 section 5.2).
+      ALTER TABLE users ADD COLUMN totp_secret TEXT;
+      ALTER TABLE users ADD COLUMN totp_enabled_at INTEGER;
+      ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+      -- Only the SHA-256 of each code is kept (a code is 50 random bits, so a fast hash is enough).
+      CREATE TABLE recovery_codes (
+        id        INTEGER PRIMARY KEY,
+        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        code_hash TEXT    NOT NULL,
+        used_at   INTEGER,
+        UNIQUE (user_id, code_hash)
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createPrivateFileSync, makePrivateDirSync } from '../file-modes.ts';
 
 export type Db = Database.Database;
 
@@ -30,10 +30,15 @@ export const BUSY_TIMEOUT_MS = 5000;
  *   corrupt the file). A person who saw "Expense added." must not lose it, and an fsync per commit costs about
  *   0.2-0.3 ms here against several ms for the HTTP request around it, so FULL is the default.
  * foreign_keys is off by default in SQLite and per connection, so every connection must turn it on.
+ * A new database is made owner-only (folder 0700, file 0600, and so its -wal and -shm too): it holds people's finances.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
-  if (file !== ':memory:' && !readonly) mkdirSync(path.dirname(file), { recursive: true });
+  // '' is a private temporary database in SQLite; only a named file has a folder and a mode of its own.
+  if (file !== ':memory:' && file !== '' && !readonly) {
+    makePrivateDirSync(path.dirname(file));
+    createPrivateFileSync(file);
+  }
   const db = new Database(file, { readonly, fileMustExist: readonly });
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`);

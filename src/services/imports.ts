@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
@@ -37,6 +37,7 @@ import {
   type RowError,
 } from '../domain/imports.ts';
 import type { TransactionType } from '../domain/transactions.ts';
+import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
@@ -410,7 +411,7 @@ export function createImportService(deps: {
 
     /** A new upload id and the file it is written to (the user's folder is created, private to this process's user). */
     async newUpload(userId: number): Promise<{ uploadId: string; file: string }> {
-      await mkdir(userDir(userId), { recursive: true, mode: 0o700 });
+      await makePrivateDir(userDir(userId));
       const uploadId = randomBytes(16).toString('hex');
       return { uploadId, file: uploadFile(userId, uploadId) };
     },

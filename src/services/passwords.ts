@@ -47,6 +47,12 @@ export function createPasswordHasher(cost: number) {
       const matches = await bcrypt.compare(password, hash ?? (await dummyHash));
       return matches && hash !== undefined && !tooLong;
     },
+    /** True when a stored hash was made at a lower cost than the one configured now (BCRYPT_COST was raised). */
+    needsRehash(hash: string): boolean {
+      // A bcrypt hash is $2b$<cost>$<salt and hash>; anything unreadable is rehashed too.
+      const stored = /^\$2[aby]\$(\d\d)\$/.exec(hash);
+      return stored === null || Number(stored[1]) < cost;
+    },
   };
 }
 

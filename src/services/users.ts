@@ -6,6 +6,10 @@ import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } fro
 import { EmailTakenError } from '../db/repos/users.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type Theme, type User } from '../domain/users.ts';
+import type { InvitesRepo } from '../db/repos/invites.ts';
+import { INVITE_LIFETIME_MS, inviteState, signUpAccess, type RegistrationMode, type SignUpAccess } from '../domain/registration.ts';
+import type { Clock } from '../clock.ts';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PasswordHasher } from './passwords.ts';
 import { newPasswordProblem } from './passwords.ts';
 
@@ -32,7 +36,16 @@ export interface RegistrationLanguage {
 
 export type RegistrationResult =
   | { ok: true; user: User }
-  | { ok: false; problems: RegistrationProblems; email: string };
+  | { ok: false; problems: RegistrationProblems; email: string }
+  | { ok: false; closed: Extract<SignUpAccess, { open: false }>['reason'] };
+
+/** Thrown inside the sign-up transaction when the invite was spent meanwhile, so the account is rolled back. */
+class InviteSpentError extends Error {}
+
+/** The SHA-256 of an invite token, as stored: the token itself only ever lives in the link. */
+function inviteHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
 
 /** The three fields of the password form, each sent once. */
 export interface PasswordChangeInput {
@@ -63,14 +76,44 @@ export function createUserService(deps: {
   hasher: PasswordHasher;
   inTransaction: RunInTransaction;
   sessions: SessionDirectory;
+  invites: InvitesRepo;
+  clock: Clock;
+  /** REGISTRATION: who may create an account. */
+  registration: RegistrationMode;
   /** Removes what the user keeps outside the database (uploaded files); runs after the rows are gone. */
   removeUserFiles: (userId: number) => Promise<void>;
 }) {
   const { users, hasher } = deps;
+  /** What the sign-up page offers to someone holding this invite token (or none). */
+  const access = (inviteToken: string | undefined): SignUpAccess =>
+    signUpAccess(
+      deps.registration,
+      deps.invites.hasUsers(),
+      inviteToken === undefined || inviteToken === '' ? 'none' : inviteState(deps.invites.findInvite(inviteHash(inviteToken)), deps.clock.now()),
+    );
 
   return {
+    /** Whether the sign-up form is offered, given REGISTRATION, an empty instance, and the invite token presented. */
+    signUpAccess(inviteToken?: string): SignUpAccess {
+      return access(inviteToken);
+    },
+
+    /**
+     * A new single-use invite link's token and when it expires (7 days on). Only its hash is stored: the caller
+     * shows the token once, in the link.
+     */
+    createInvite(): { token: string; expiresAt: number } {
+      const token = randomBytes(24).toString('base64url');
+      const now = deps.clock.now();
+      const expiresAt = now + INVITE_LIFETIME_MS;
+      deps.invites.createInvite(inviteHash(token), now, expiresAt);
+      return { token, expiresAt };
+    },
+
     /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
-    async register(input: RegistrationInput, speaking: RegistrationLanguage): Promise<RegistrationResult> {
+    async register(input: RegistrationInput, speaking: RegistrationLanguage, inviteToken?: string): Promise<RegistrationResult> {
+      const allowed = access(inviteToken);
+      if (!allowed.open) return { ok: false, closed: allowed.reason };
       const email = normaliseEmail(input.email);
       const problems: RegistrationProblems = {};
       const badEmail = emailProblem(email);
@@ -88,6 +131,10 @@ export function createUserService(deps: {
         // The user and their starter categories in their language commit together.
         const user = deps.inTransaction(() => {
           const created = users.createUser(email, hash, speaking.language);
+          // Signing up signs in.
+          users.recordSignIn(created.id, deps.clock.now());
+          // The invite is spent with the account, in one transaction: two sign-ups racing for one link get one account.
+          if (allowed.invited && !deps.invites.consumeInvite(inviteHash(inviteToken!), created.id, deps.clock.now())) throw new InviteSpentError();
           for (const starter of STARTER_CATEGORIES) {
             const name = normaliseCategoryName(speaking.starterCategoryNames[starter.id]);
             if (!name.ok || name.name === starter.storedName) continue;
@@ -105,15 +152,27 @@ export function createUserService(deps: {
       } catch (err) {
         // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
         if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
+        if (err instanceof InviteSpentError) return { ok: false, closed: 'invite-used' };
         throw err;
       }
     },
 
-    /** The user whose email and password match, or undefined; the same bcrypt work happens either way. */
+    /**
+     * The user whose email and password match, or undefined; the same bcrypt work happens either way. A hash made at
+     * a lower cost than BCRYPT_COST is replaced in the same request, while the password is at hand: raising the
+     * cost strengthens every account as its owner next signs in.
+     */
     async authenticate(rawEmail: string, password: string): Promise<User | undefined> {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       const ok = await hasher.verifyPassword(password, found?.passwordHash);
-      return ok && found ? { id: found.id, email: found.email, language: found.language } : undefined;
+      if (!ok || !found) return undefined;
+      users.recordSignIn(found.id, deps.clock.now());
+      if (hasher.needsRehash(found.passwordHash)) {
+        const stronger = await hasher.hashPassword(password);
+        // Only if the hash is still the one checked: a password change meanwhile wins.
+        users.replacePasswordHash(found.id, found.passwordHash, stronger);
+      }
+      return { id: found.id, email: found.email, language: found.language };
     },
 
     /** The user a session names, or undefined when the account has been deleted meanwhile. */
@@ -183,6 +242,41 @@ export function createUserService(deps: {
      * Deletes the account and everything in it (the user, their data and jobs by cascade, their sessions) in one
      * transaction if the password is right, then their uploaded files.
      */
+    /** Every account, for the instance owner's `admin list-users`. */
+    listUsersForAdmin() {
+      return users.listUsersForAdmin();
+    },
+
+    /**
+     * The owner sets a new password for a person who forgot theirs (`admin reset-password`): checked like any new
+     * password, and every session of that person ends.
+     */
+    async adminResetPassword(rawEmail: string, password: string): Promise<{ ok: true; userId: number; endedSessions: number } | { ok: false; problem: 'unknown-email' | PasswordProblem | 'missing' }> {
+      const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
+      if (!found) return { ok: false, problem: 'unknown-email' };
+      if (password === '') return { ok: false, problem: 'missing' };
+      const weak = newPasswordProblem(password);
+      if (weak) return { ok: false, problem: weak };
+      const hash = await hasher.hashPassword(password);
+      const endedSessions = deps.inTransaction(() => {
+        users.updatePasswordHash(found.id, hash);
+        return users.deleteSessionsOfUser(found.id);
+      });
+      return { ok: true, userId: found.id, endedSessions };
+    },
+
+    /** The owner removes an account and everything in it (`admin delete-user`), as the person could themselves. */
+    async adminDeleteUser(rawEmail: string): Promise<{ ok: true; userId: number } | { ok: false; problem: 'unknown-email' }> {
+      const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
+      if (!found) return { ok: false, problem: 'unknown-email' };
+      deps.inTransaction(() => {
+        users.deleteSessionsOfUser(found.id);
+        users.deleteUser(found.id);
+      });
+      await deps.removeUserFiles(found.id);
+      return { ok: true, userId: found.id };
+    },
+
     async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {
       if (password === '') return { ok: false, problem: 'missing' };
       if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
+import { makeFilePrivate, PRIVATE_FILE_MODE } from '../file-modes.ts';
 import { BadRequestError } from './errors.ts';
 import { msg } from './i18n.ts';
 
@@ -41,7 +42,8 @@ export function receiveUpload(req: Request, target: string, maxBytes: number): P
       stream.on('limit', () => {
         tooLarge = true;
       });
-      saving = pipeline(stream, createWriteStream(target, { mode: 0o600 }));
+      // The open mode is reduced by the umask (and ignored for a file already there): chmod makes it exactly 0600.
+      saving = pipeline(stream, createWriteStream(target, { mode: PRIVATE_FILE_MODE })).then(() => makeFilePrivate(target));
     });
     parser.on('error', () => reject(new BadRequestError(msg('import.upload.unreadable'))));
     // A browser that gives up mid-upload never ends the body; without this the request would wait forever.

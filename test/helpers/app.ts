@@ -68,7 +68,7 @@ function migratedTemplate(): string {
 export function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): TestContext {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-test-'));
   const dbPath = path.join(dir, 'test.sqlite');
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', DATABASE_PATH: dbPath, ...env });
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', REGISTRATION: 'open', DATABASE_PATH: dbPath, ...env });
   const clock = options.clock ?? manualClock();
   const logger = options.logger ?? createLogger('silent');
 
@@ -109,7 +109,7 @@ export function createTestContext(env: Record<string, string> = {}, options: Tes
 
 /** An app on a database a test opened itself (its job runner is not started), with a manual clock. */
 export function appOn(db: Db, env: Record<string, string>): Express {
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', REGISTRATION: 'open', ...env });
   const clock = manualClock();
   const logger = createLogger('silent');
   const jobs = createJobRunner({ jobs: createJobsRepo(db), clock, logger });

@@ -40,6 +40,8 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
     HOST: '127.0.0.1',
     PORT: '0',
     BCRYPT_COST: '4',
+    // Most suites sign up several people; the registration modes have their own tests.
+    REGISTRATION: 'open',
     SESSION_SECRET: TEST_SECRET,
     LOG_LEVEL: 'info',
   };
@@ -59,7 +61,7 @@ export function tempDataDir(prefix = 'ledgerly-proc-'): { dir: string; dbPath: s
 let bundles: string | undefined;
 
 /** The entry points a test may run as a process: the server and the command-line tools. */
-const ENTRY_POINTS = ['src/server.ts', 'src/tools/backup.ts', 'src/tools/restore.ts', 'src/tools/seed-demo.ts'];
+const ENTRY_POINTS = ['src/server.ts', 'src/tools/backup.ts', 'src/tools/restore.ts', 'src/tools/seed-demo.ts', 'src/tools/admin.ts'];
 
 /**
  * The server and the tools bundled as `npm run build` bundles the server (same esbuild options), once per test

@@ -5,13 +5,14 @@
  * (all pages at once) by the Nu Html Checker.
  */
 import assert from 'node:assert/strict';
+import * as OTPAuth from 'otpauth';
 import { describe, test } from 'node:test';
 import { LANGUAGES } from '../../src/domain/languages.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { MISSING_KEY_MARK } from '../../src/web/i18n.ts';
-import { agentFor, createTestContext, csrfFrom, TEST_PASSWORD, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { agentFor, registerUser, createTestContext, csrfFrom, TEST_PASSWORD, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { createFinishedImport } from '../helpers/attack.ts';
 import { nuCheckerErrors } from '../helpers/nu-checker.ts';
 import { englishPhrases, readableText } from '../helpers/pages.ts';
@@ -96,6 +97,18 @@ for (const language of LANGUAGES) {
       const huge = await agent.post('/login').type('form').send({ email: 'x'.repeat(20_000) });
       assert.equal(huge.status, 413);
       assertSpeaks(language, 'oversized form (413)', huge.text);
+    });
+
+    test('sign-up closed or by invitation: the page says so, in the language', async (t) => {
+      for (const mode of ['closed', 'invite'] as const) {
+        const ctx = createTestContext({ REGISTRATION: mode });
+        t.after(() => ctx.cleanup());
+        await registerUser(ctx.app, 'owner@example.com');
+        const agent = browser(ctx, language);
+        const closed = await page(agent, language, '/register', '/register');
+        assert.doesNotMatch(closed, /action="\/register"/);
+        await page(agent, language, '/register?invite=made-up', '/register');
+      }
     });
 
     test('signed in: every page with data, every form error and every message after an action', async (t) => {
@@ -296,6 +309,28 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/account', '/account/time-zone', { timeZone: 'Europe/Kyiv' }, 303);
       await post(agent, language, '/account', '/account/delete', { password: 'wrong' }, 422);
       await post(agent, language, '/account', '/account/sessions/logout-others', {}, 303);
+      // Two-factor sign-in: set up, its first code, the recovery codes, the code page at sign-in, turning it off.
+      await post(agent, language, '/account', '/account/two-factor/setup', {}, 303);
+      const setupPage = await page(agent, language, '/account/two-factor/setup', '/account/two-factor/setup');
+      const key = /data-key="([A-Z2-7]+)"/.exec(setupPage)![1]!;
+      const codeNow = () => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate({ timestamp: ctx.clock.now() });
+      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { code: 'nonsense' }, 422);
+      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeNow() }, 303);
+      await page(agent, language, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes');
+      const codesFile = await agent.get('/account/two-factor/recovery-codes.txt');
+      assert.match(codesFile.text, language === 'uk' ? /Коди відновлення Ledgerly/ : /Ledgerly recovery codes/);
+      visitedRoutes.add('/account/two-factor/recovery-codes.txt');
+      await post(agent, language, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes/done', {}, 303);
+      await post(agent, language, '/account', '/account/two-factor/disable', { password: 'wrong', code: '123456' }, 422);
+      const second = browser(ctx, language);
+      const signIn = await post(second, language, '/login', '/login', { email: `${language}@example.com`, password: TEST_PASSWORD }, 303);
+      assert.match(signIn, language === 'uk' ? /Введіть код для входу/ : /Enter your sign-in code/);
+      visitedRoutes.add('/login/code');
+      await post(second, language, '/login/code', '/login/code', { code: 'nonsense' }, 422);
+      ctx.clock.advance(30_000);
+      await post(agent, language, '/account', '/account/two-factor/recovery-codes', { password: TEST_PASSWORD, code: codeNow() }, 303);
+      ctx.clock.advance(30_000);
+      await post(agent, language, '/account', '/account/two-factor/disable', { password: TEST_PASSWORD, code: codeNow() }, 303);
       await post(agent, language, '/account', '/account/password', { currentPassword: TEST_PASSWORD, newPassword: 'a much longer passphrase', confirmPassword: 'a much longer passphrase' }, 303);
       const goodbye = await post(agent, language, '/account', '/account/delete', { password: 'a much longer passphrase' }, 303);
       assert.match(goodbye, /role="status"/);

@@ -25,6 +25,12 @@ export function createUsersRepo(db: Db) {
   const updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
   const hashById = db.prepare<[number], { password_hash: string }>('SELECT password_hash FROM users WHERE id = ?');
   const updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  const forAdmin = db.prepare<[], { id: number; email: string; created_at: string; last_sign_in_at: number | null; transactions: number }>(
+    `SELECT id, email, created_at, last_sign_in_at, (SELECT count(*) FROM transactions t WHERE t.user_id = u.id) AS transactions
+       FROM users u ORDER BY u.id`,
+  );
+  const signedIn = db.prepare<[number, number]>('UPDATE users SET last_sign_in_at = ? WHERE id = ?');
+  const replaceHash = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
   const removeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
   const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
 
@@ -76,6 +82,21 @@ export function createUsersRepo(db: Db) {
     /** The stored hash of this user, for re-checking the password before a sensitive change. */
     findPasswordHashById(id: number): string | undefined {
       return hashById.get(id)?.password_hash;
+    },
+
+    /** Every account for the owner's list: email, created, last sign-in, how many transactions. */
+    listUsersForAdmin(): { id: number; email: string; createdAt: string; lastSignInAt: number | null; transactionCount: number }[] {
+      return forAdmin.all().map((r) => ({ id: r.id, email: r.email, createdAt: r.created_at, lastSignInAt: r.last_sign_in_at, transactionCount: r.transactions }));
+    },
+
+    /** Notes when the person last signed in (for the owner's list of accounts). */
+    recordSignIn(id: number, at: number): void {
+      signedIn.run(at, id);
+    },
+
+    /** Replaces the hash only while it is still `current` (a rehash must not undo a password change); true if replaced. */
+    replacePasswordHash(id: number, current: string, next: string): boolean {
+      return replaceHash.run(next, id, current).changes === 1;
     },
 
     /** Replaces the user's password hash; false when there is no such user. */

@@ -25,6 +25,8 @@ const DEFAULT_AUTH_RATE_LIMITS = Object.freeze({
   registerPerIp: { limit: 10, windowMs: HOUR_MS },
   // Someone holding a stolen session must not be able to guess the password through the account page.
   accountPasswordPerUser: { limit: 10, windowMs: 15 * MINUTE_MS },
+  // Wrong two-factor codes after a correct password, per account: a 6-digit code must not be guessable.
+  twoFactorPerUser: { limit: 10, windowMs: 15 * MINUTE_MS },
 });
 
 export type AuthRateLimits = { readonly [K in keyof typeof DEFAULT_AUTH_RATE_LIMITS]: RateLimitRule };
@@ -36,6 +38,8 @@ export interface AuthRateLimiters {
   readonly register: RequestHandler;
   /** Runs before the current-password check on the account page's forms: per signed-in user. */
   readonly accountPassword: RequestHandler;
+  /** Runs before a two-factor code is checked at sign-in: per account waiting for its code. */
+  readonly twoFactor: RequestHandler;
 }
 
 /** The client address for limits and the audit log (express resolves proxies per the trust proxy setting). */
@@ -92,7 +96,7 @@ export function createAuthRateLimiters(deps: {
         const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
         const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now(), pageLanguage(res).t);
         const email = emailKey(req);
-        const userId = req.user?.id ?? (name.startsWith('login') && email !== '' ? deps.userIdForEmail(email) : undefined);
+        const userId = req.user?.id ?? req.session?.pendingTwoFactor?.userId ?? (name.startsWith('login') && email !== '' ? deps.userIdForEmail(email) : undefined);
         deps.audit.record({
           event: 'rate_limit.lockout',
           limiter: name,
@@ -149,6 +153,13 @@ export function createAuthRateLimiters(deps: {
       limits.accountPasswordPerUser,
       (req) => `user:${req.user?.id ?? ipKey(req)}`,
       'errors.rateLimit.accountPassword',
+      { skipSuccessfulRequests: true },
+    ),
+    twoFactor: limiter(
+      'two-factor',
+      limits.twoFactorPerUser,
+      (req) => `user:${req.session?.pendingTwoFactor?.userId ?? ipKey(req)}`,
+      'errors.rateLimit.twoFactor',
       { skipSuccessfulRequests: true },
     ),
   };

@@ -2,6 +2,9 @@ import { Router, type Response } from 'express';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { UserService } from '../../services/users.ts';
+import type { CodeProblem, TwoFactorService } from '../../services/two-factor.ts';
+import { textField } from '../form-fields.ts';
+import { codeError } from '../forms/two-factor-forms.ts';
 import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import type { FieldErrors } from '../form-fields.ts';
@@ -13,8 +16,11 @@ import {
   parseThemeForm, parseTimeZoneForm,
   passwordChangeErrors,
 } from '../forms/account-forms.ts';
-import { isKnownTimeZone } from '../../domain/calendar.ts';
-import type { Msg } from '../i18n.ts';
+import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
+import { msg, type Msg } from '../i18n.ts';
+
+/** What a refused two-factor form on the account page says, beside which field. */
+type TwoFactorErrors = { form: 'disable' | 'codes'; password?: Msg; code?: Msg };
 import { requireUser } from '../middleware/auth.ts';
 import { pageTimeZone, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
@@ -22,6 +28,7 @@ import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 /** The signed-in user's own account: password, other sessions, deleting the account. */
 export function createAccountRouter(deps: {
   users: UserService;
+  twoFactor: Pick<TwoFactorService, 'status' | 'disable' | 'regenerateRecoveryCodes'>;
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   clock: Clock;
@@ -29,7 +36,7 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg };
+  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg; twoFactorErrors?: TwoFactorErrors };
   // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
   // and Kyiv by its current name where ICU still lists the old spelling Kiev.
   const timeZones = [
@@ -55,8 +62,49 @@ export function createAccountRouter(deps: {
       dashboardCharts: user.dashboardCharts !== false,
       themeError: state.themeError,
       chartsError: state.chartsError,
+      twoFactor: (() => {
+        const status = deps.twoFactor.status(user.id);
+        // The day it was turned on, in the person's zone.
+        return status.enabled ? { ...status, sinceDay: dayAt(status.since, pageTimeZone(res)) } : status;
+      })(),
+      twoFactorErrors: state.twoFactorErrors,
     });
   }
+
+  /** A refused two-factor form, worded beside its fields. */
+  function twoFactorErrors(form: 'disable' | 'codes', problems: { password?: 'missing' | 'wrong'; code?: CodeProblem }): TwoFactorErrors {
+    return {
+      form,
+      password: problems.password === 'missing' ? msg('validation.twoFactor.passwordMissing') : problems.password === 'wrong' ? msg('validation.twoFactor.passwordWrong') : undefined,
+      code: problems.code ? codeError(problems.code) : undefined,
+    };
+  }
+
+  /* POST /account/two-factor/disable: turns two-factor sign-in off, with the password and a current code. */
+  router.post('/account/two-factor/disable', deps.limiters.accountPassword, async (req, res) => {
+    const user = signedInUser(req);
+    const result = await deps.twoFactor.disable(user.id, textField(req.body, 'password') ?? '', textField(req.body, 'code') ?? '');
+    if (!result.ok) {
+      res.status(422);
+      return renderAccountPage(res, user, { twoFactorErrors: twoFactorErrors('disable', result.problems) });
+    }
+    deps.audit.record({ event: 'two_factor.disabled', userId: user.id, ip: clientIp(req) });
+    setFlash(req, 'success', 'twoFactor.disabled');
+    res.redirect(303, '/account');
+  });
+
+  /* POST /account/two-factor/recovery-codes: ten new recovery codes replace the old (password and a current code). */
+  router.post('/account/two-factor/recovery-codes', deps.limiters.accountPassword, async (req, res) => {
+    const user = signedInUser(req);
+    const result = await deps.twoFactor.regenerateRecoveryCodes(user.id, textField(req.body, 'password') ?? '', textField(req.body, 'code') ?? '');
+    if (!result.ok) {
+      res.status(422);
+      return renderAccountPage(res, user, { twoFactorErrors: twoFactorErrors('codes', result.problems) });
+    }
+    req.session.freshRecoveryCodes = { codes: result.recoveryCodes, since: deps.clock.now() };
+    deps.audit.record({ event: 'two_factor.codes_replaced', userId: user.id, ip: clientIp(req) });
+    res.redirect(303, '/account/two-factor/recovery-codes');
+  });
 
   /* GET /account: change password, log out other sessions, delete account. Signed-in users. */
   router.get('/account', (req, res) => {

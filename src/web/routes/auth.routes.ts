@@ -1,8 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type passport from 'passport';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { UserService } from '../../services/users.ts';
+import type { TwoFactorService } from '../../services/two-factor.ts';
+import { PENDING_SIGN_IN_MS } from '../../domain/two-factor.ts';
+import { codeError } from '../forms/two-factor-forms.ts';
 import { logIn } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
 import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
@@ -37,6 +40,7 @@ function registrationLanguage(language: LanguageContext) {
 /** Registration, login and logout. */
 export function createAuthRouter(deps: {
   users: UserService;
+  twoFactor: Pick<TwoFactorService, 'isEnabled' | 'verifySignIn'>;
   authenticator: passport.Authenticator;
   limiters: AuthRateLimiters;
   audit: AuditLog;
@@ -45,18 +49,29 @@ export function createAuthRouter(deps: {
 }): Router {
   const router = Router();
 
-  /* GET /register: the sign-up form. Anyone not signed in. */
-  router.get('/register', redirectIfSignedIn, (_req, res) => {
-    res.render('auth/register', { title: 'auth.register.title', values: { email: '' }, errors: {} });
+  /*
+   * GET /register: the sign-up form, when REGISTRATION allows it (?invite= carries an invite link's token); otherwise
+   * a page that says plainly why there is no form. Anyone not signed in.
+   */
+  router.get('/register', redirectIfSignedIn, (req, res) => {
+    const invite = typeof req.query.invite === 'string' ? req.query.invite : '';
+    const access = deps.users.signUpAccess(invite);
+    res.render('auth/register', { title: 'auth.register.title', access, invite: access.open && access.invited ? invite : '', values: { email: '' }, errors: {} });
   });
 
-  /* POST /register: create the account and sign in. Anyone not signed in. */
+  /* POST /register: create the account and sign in, when REGISTRATION allows it (403 and nothing written otherwise). */
   router.post('/register', redirectIfSignedIn, deps.limiters.register, async (req, res) => {
     const input = parseRegistrationForm(req.body);
-    const result = input.ok ? await deps.users.register(input.data, registrationLanguage(pageLanguage(res))) : undefined;
+    const invite = textField(req.body, 'invite') ?? '';
+    const result = input.ok ? await deps.users.register(input.data, registrationLanguage(pageLanguage(res)), invite) : undefined;
+    if (result && !result.ok && 'closed' in result) {
+      return res.status(403).render('auth/register', { title: 'auth.register.title', access: { open: false, reason: result.closed }, invite: '', values: { email: '' }, errors: {} });
+    }
     if (!result?.ok) {
       return res.status(422).render('auth/register', {
         title: 'auth.register.title',
+        access: deps.users.signUpAccess(invite),
+        invite,
         values: { email: result ? result.email : typedValues(req.body, ['email'] as const).email.trim().toLowerCase() },
         errors: result ? registrationErrors(result.problems) : input.ok ? {} : input.errors,
       });
@@ -94,11 +109,53 @@ export function createAuthRouter(deps: {
           error: GENERIC_LOGIN_ERROR,
         });
       }
+      if (deps.twoFactor.isEnabled(user.id)) {
+        // Not signed in yet: a fresh session that only the code page acts on, for five minutes.
+        req.session.regenerate((err) => {
+          if (err) return next(err);
+          req.session.pendingTwoFactor = { userId: user.id, since: deps.clock.now(), next: target };
+          res.redirect(303, '/login/code');
+        });
+        return;
+      }
       logIn(req, user, deps.clock).then(() => {
         deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
         res.redirect(303, target);
       }, next);
     })(req, res, next);
+  });
+
+  /** The sign-in waiting for its code, while it is fresh. */
+  const pending = (req: Request) => {
+    const waiting = req.session.pendingTwoFactor;
+    return waiting && deps.clock.now() - waiting.since < PENDING_SIGN_IN_MS ? waiting : undefined;
+  };
+
+  /* GET /login/code: the second step of signing in (a code from the app, or a recovery code). After a correct password. */
+  router.get('/login/code', redirectIfSignedIn, (req, res) => {
+    if (!pending(req)) return res.redirect(303, '/login');
+    res.render('auth/code', { title: 'auth.code.title', error: undefined });
+  });
+
+  /*
+   * POST /login/code: a current code (each accepted once) or an unused recovery code (then spent) completes the
+   * sign-in on a new session id. Wrong codes are rate-limited per account, in SQLite.
+   */
+  router.post('/login/code', redirectIfSignedIn, deps.limiters.twoFactor, (req, res, next) => {
+    const waiting = pending(req);
+    if (!waiting) return res.redirect(303, '/login');
+    const result = deps.twoFactor.verifySignIn(waiting.userId, textField(req.body, 'code') ?? '');
+    if (!result.ok) {
+      deps.audit.record({ event: 'login.failure', userId: waiting.userId, ip: clientIp(req) });
+      return res.status(422).render('auth/code', { title: 'auth.code.title', error: codeError(result.problem) });
+    }
+    const user = deps.users.findUser(waiting.userId);
+    if (!user) return res.redirect(303, '/login');
+    logIn(req, user, deps.clock).then(() => {
+      deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
+      if (result.method === 'recovery') setFlash(req, 'success', 'auth.code.recoveryUsed');
+      res.redirect(303, waiting.next);
+    }, next);
   });
 
   /* POST /logout: end the session on the server and drop the cookie. Signed-in users (harmless otherwise). */

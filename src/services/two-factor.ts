@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
+import type { Clock } from '../clock.ts';
+import type { TwoFactorRepo } from '../db/repos/two-factor.ts';
+import type { UsersRepo } from '../db/repos/users.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { readCodeInput, RECOVERY_CODE_COUNT, recoveryCodeFromBytes } from '../domain/two-factor.ts';
+import { normaliseEmail } from '../domain/users.ts';
+import type { PasswordHasher } from './passwords.ts';
+
+/** RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30-second steps. */
+const PERIOD_SECONDS = 30;
+/** One step either side of now is accepted, for clocks a little apart. */
+const WINDOW = 1;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Why a code was not accepted. */
+export type CodeProblem = 'missing' | 'invalid' | 'wrong' | 'reused';
+
+/** TOTP two-factor sign-in (otpauth does the RFC 6238 work) and its recovery codes. */
+export function createTwoFactorService(deps: {
+  twoFactor: TwoFactorRepo;
+  users: UsersRepo;
+  hasher: PasswordHasher;
+  inTransaction: RunInTransaction;
+  clock: Clock;
+  /** The name authenticator apps show beside the account ("Ledgerly"). */
+  issuer: string;
+}) {
+  const { twoFactor, clock } = deps;
+  const totpFor = (secret: string, label = '') =>
+    new OTPAuth.TOTP({ issuer: deps.issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS, secret: OTPAuth.Secret.fromBase32(secret) });
+
+  /** The time step a 6-digit code belongs to at `now`, if it is right within the window; undefined otherwise. */
+  const stepOf = (secret: string, code: string): number | undefined => {
+    const now = clock.now();
+    const delta = totpFor(secret).validate({ token: code, timestamp: now, window: WINDOW });
+    return delta === null ? undefined : Math.floor(now / 1000 / PERIOD_SECONDS) + delta;
+  };
+
+  /** Ten new recovery codes: the caller shows them once; only their hashes are stored. */
+  const newRecoveryCodes = (userId: number): string[] => {
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => recoveryCodeFromBytes(randomBytes(10)));
+    twoFactor.replaceRecoveryCodes(userId, codes.map(sha256));
+    return codes;
+  };
+
+  /** Checks a current code for someone with two-factor on, spending its time step (a replay is refused). */
+  const checkTotp = (userId: number, raw: string): { ok: true } | { ok: false; problem: CodeProblem } => {
+    const state = twoFactor.findTotp(userId);
+    const input = readCodeInput(raw);
+    if (raw.trim() === '') return { ok: false, problem: 'missing' };
+    if (!state || input.kind !== 'totp') return { ok: false, problem: input.kind === 'invalid' ? 'invalid' : 'wrong' };
+    const step = stepOf(state.secret, input.code);
+    if (step === undefined) return { ok: false, problem: 'wrong' };
+    return twoFactor.useTotpStep(userId, step) ? { ok: true } : { ok: false, problem: 'reused' };
+  };
+
+  /** The password and a current code, for turning two-factor off or replacing the recovery codes. */
+  const checkBoth = async (userId: number, password: string, code: string): Promise<{ ok: true } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> => {
+    if (password === '') return { ok: false, problems: { password: 'missing', ...(code.trim() === '' ? { code: 'missing' as const } : {}) } };
+    if (!(await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId)))) return { ok: false, problems: { password: 'wrong' } };
+    const checked = checkTotp(userId, code);
+    return checked.ok ? { ok: true } : { ok: false, problems: { code: checked.problem } };
+  };
+
+  return {
+    /** Whether the person signs in with a second factor, since when, and how many recovery codes are left. */
+    status(userId: number): { enabled: false } | { enabled: true; since: number; recoveryCodesLeft: number } {
+      const state = twoFactor.findTotp(userId);
+      return state ? { enabled: true, since: state.enabledAt, recoveryCodesLeft: twoFactor.countRecoveryCodesLeft(userId) } : { enabled: false };
+    },
+
+    /** Whether this person needs a code after their password. */
+    isEnabled(userId: number): boolean {
+      return twoFactor.findTotp(userId) !== undefined;
+    },
+
+    /** A new key for setting up (not stored until confirmed), as base32 for typing and an otpauth:// URI for the QR code. */
+    newKey(email: string): { secret: string; uri: string } {
+      const secret = new OTPAuth.Secret({ size: 20 }).base32;
+      return { secret, uri: totpFor(secret, email).toString() };
+    },
+
+    /** The otpauth:// URI of a key being set up (to draw its QR code again). */
+    keyUri(secret: string, email: string): string {
+      return totpFor(secret, email).toString();
+    },
+
+    /**
+     * Turns two-factor on with the key being set up, once a current code from it checks out; returns the ten
+     * recovery codes to show once. The confirming code's step is spent, so it cannot sign in again.
+     */
+    enable(userId: number, secret: string, code: string): { ok: true; recoveryCodes: string[] } | { ok: false; problem: CodeProblem } {
+      if (code.trim() === '') return { ok: false, problem: 'missing' };
+      const input = readCodeInput(code);
+      if (input.kind !== 'totp') return { ok: false, problem: 'invalid' };
+      const step = stepOf(secret, input.code);
+      if (step === undefined) return { ok: false, problem: 'wrong' };
+      const recoveryCodes = deps.inTransaction(() => {
+        twoFactor.enableTotp(userId, secret, clock.now());
+        twoFactor.useTotpStep(userId, step);
+        return newRecoveryCodes(userId);
+      });
+      return { ok: true, recoveryCodes };
+    },
+
+    /** The second step of signing in: a current code, or an unused recovery code (which is then spent). */
+    verifySignIn(userId: number, raw: string): { ok: true; method: 'totp' | 'recovery' } | { ok: false; problem: CodeProblem } {
+      const input = readCodeInput(raw);
+      if (input.kind === 'recovery') {
+        return twoFactor.useRecoveryCode(userId, sha256(input.code), clock.now()) ? { ok: true, method: 'recovery' } : { ok: false, problem: 'wrong' };
+      }
+      const checked = checkTotp(userId, raw);
+      return checked.ok ? { ok: true, method: 'totp' } : checked;
+    },
+
+    /** Turns two-factor off, with the password and a current code. */
+    async disable(userId: number, password: string, code: string) {
+      const checked = await checkBoth(userId, password, code);
+      if (checked.ok) twoFactor.disableTotp(userId);
+      return checked;
+    },
+
+    /** Replaces every recovery code, with the password and a current code; the new ones are shown once. */
+    async regenerateRecoveryCodes(userId: number, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
+      const checked = await checkBoth(userId, password, code);
+      if (!checked.ok) return checked;
+      return { ok: true, recoveryCodes: deps.inTransaction(() => newRecoveryCodes(userId)) };
+    },
+
+    /** For the owner (`admin disable-2fa`): a lost phone and no recovery codes. Ends every session of that person. */
+    adminDisable(rawEmail: string): { ok: true; userId: number; endedSessions: number; wasOn: boolean } | { ok: false; problem: 'unknown-email' } {
+      const found = deps.users.findCredentialsByEmail(normaliseEmail(rawEmail));
+      if (!found) return { ok: false, problem: 'unknown-email' };
+      return deps.inTransaction(() => {
+        const wasOn = twoFactor.findTotp(found.id) !== undefined;
+        twoFactor.disableTotp(found.id);
+        return { ok: true as const, userId: found.id, endedSessions: deps.users.deleteSessionsOfUser(found.id), wasOn };
+      });
+    },
+
+    /** The ids of everyone with two-factor on. */
+    userIdsWithTotp(): Set<number> {
+      return twoFactor.listUserIdsWithTotp();
+    },
+  };
+}
+
+export type TwoFactorService = ReturnType<typeof createTwoFactorService>;

@@ -1,0 +1,16 @@
+import type { CodeProblem } from '../../services/two-factor.ts';
+import { msg, type Msg } from '../i18n.ts';
+
+/** Why a two-factor code was not accepted, worded for the field. */
+export function codeError(problem: CodeProblem): Msg {
+  switch (problem) {
+    case 'missing':
+      return msg('validation.twoFactor.missing');
+    case 'invalid':
+      return msg('validation.twoFactor.invalid');
+    case 'wrong':
+      return msg('validation.twoFactor.wrong');
+    case 'reused':
+      return msg('validation.twoFactor.reused');
+  }
+}

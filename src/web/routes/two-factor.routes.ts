@@ -1,0 +1,105 @@
+import { Router, type Request, type Response } from 'express';
+import type { Clock } from '../../clock.ts';
+import { SETUP_WINDOW_MS } from '../../domain/two-factor.ts';
+import type { AuditLog } from '../../logger.ts';
+import type { TwoFactorService } from '../../services/two-factor.ts';
+import { signedInUser } from '../current-user.ts';
+import { textField } from '../form-fields.ts';
+import { codeError } from '../forms/two-factor-forms.ts';
+import type { Msg } from '../i18n.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { setFlash } from '../middleware/locals.ts';
+import { clientIp } from '../middleware/rate-limit.ts';
+import { qrCodeSvg } from '../qr.ts';
+
+/**
+ * Setting up two-factor sign-in from the account page: the key as a QR code and as text, the first code, and the
+ * recovery codes shown once. Turning it off and replacing the codes are forms of the account page itself.
+ */
+export function createTwoFactorRouter(deps: {
+  twoFactor: TwoFactorService;
+  audit: AuditLog;
+  clock: Clock;
+}): Router {
+  const router = Router();
+  router.use('/account/two-factor', requireUser);
+  const fresh = (since: number | undefined) => since !== undefined && deps.clock.now() - since < SETUP_WINDOW_MS;
+
+  async function renderSetup(req: Request, res: Response, error?: Msg) {
+    const user = signedInUser(req);
+    const setup = req.session.totpSetup!;
+    res.render('account/two-factor-setup', {
+      title: 'twoFactor.setup.title',
+      styles: ['/css/account.css'],
+      secret: setup.secret,
+      // Grouped in fours, as authenticator apps show keys; the spaces are ignored when typed.
+      secretGroups: setup.secret.match(/.{1,4}/g)!.join(' '),
+      qr: await qrCodeSvg(deps.twoFactor.keyUri(setup.secret, user.email)),
+      error,
+    });
+  }
+
+  function recoveryCodesOf(req: Request): string[] | undefined {
+    const fresh_ = req.session.freshRecoveryCodes;
+    return fresh_ && fresh(fresh_.since) ? fresh_.codes : undefined;
+  }
+
+  /* POST /account/two-factor/setup: a new key to set up (kept in the session until confirmed). Signed-in users. */
+  router.post('/account/two-factor/setup', (req, res) => {
+    const user = signedInUser(req);
+    if (deps.twoFactor.status(user.id).enabled) return res.redirect(303, '/account');
+    req.session.totpSetup = { secret: deps.twoFactor.newKey(user.email).secret, since: deps.clock.now() };
+    res.redirect(303, '/account/two-factor/setup');
+  });
+
+  /* GET /account/two-factor/setup: the QR code, the key as text, and the form for the first code. Signed-in users. */
+  router.get('/account/two-factor/setup', async (req, res) => {
+    if (!fresh(req.session.totpSetup?.since) || deps.twoFactor.status(signedInUser(req).id).enabled) return res.redirect(303, '/account');
+    await renderSetup(req, res);
+  });
+
+  /* POST /account/two-factor/enable: a current code from the new key turns two-factor on; the recovery codes follow. */
+  router.post('/account/two-factor/enable', async (req, res) => {
+    const user = signedInUser(req);
+    const setup = req.session.totpSetup;
+    if (!setup || !fresh(setup.since)) {
+      setFlash(req, 'error', 'twoFactor.setup.expired');
+      return res.redirect(303, '/account');
+    }
+    const result = deps.twoFactor.enable(user.id, setup.secret, textField(req.body, 'code') ?? '');
+    if (!result.ok) {
+      res.status(422);
+      return renderSetup(req, res, codeError(result.problem));
+    }
+    delete req.session.totpSetup;
+    req.session.freshRecoveryCodes = { codes: result.recoveryCodes, since: deps.clock.now() };
+    deps.audit.record({ event: 'two_factor.enabled', userId: user.id, ip: clientIp(req) });
+    setFlash(req, 'success', 'twoFactor.enabled');
+    res.redirect(303, '/account/two-factor/recovery-codes');
+  });
+
+  /* GET /account/two-factor/recovery-codes: the codes just made, shown once. Signed-in users. */
+  router.get('/account/two-factor/recovery-codes', (req, res) => {
+    const codes = recoveryCodesOf(req);
+    if (!codes) return res.redirect(303, '/account');
+    res.render('account/recovery-codes', { title: 'twoFactor.codes.title', styles: ['/css/account.css'], codes });
+  });
+
+  /* GET /account/two-factor/recovery-codes.txt: the same codes as a text file to keep. Signed-in users. */
+  router.get('/account/two-factor/recovery-codes.txt', (req, res) => {
+    const codes = recoveryCodesOf(req);
+    if (!codes) return res.redirect(303, '/account');
+    const user = signedInUser(req);
+    res.type('text/plain; charset=utf-8');
+    res.attachment('ledgerly-recovery-codes.txt');
+    res.send(`${res.locals.t('twoFactor.codes.fileHeading', { email: user.email })}\n\n${codes.join('\n')}\n`);
+  });
+
+  /* POST /account/two-factor/recovery-codes/done: the person saved them; they are not shown again. Signed-in users. */
+  router.post('/account/two-factor/recovery-codes/done', (req, res) => {
+    delete req.session.freshRecoveryCodes;
+    res.redirect(303, '/account');
+  });
+
+  return router;
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as OTPAuth from 'otpauth';
+import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
+import { manualClock } from '../helpers/clock.ts';
+import { listRoutes } from '../helpers/routes.ts';
+
+const START = Date.UTC(2026, 2, 15, 12, 0, 10);
+
+/** The code an authenticator app holding this key shows at the app's clock. */
+function codeAt(secret: string, ms: number): string {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
+}
+
+/** Turns two-factor on through the account page; returns the key (read from the page) and the recovery codes shown. */
+async function enrol(ctx: TestContext, agent: Agent): Promise<{ secret: string; codes: string[] }> {
+  const setup = await postForm(agent, '/account', '/account/two-factor/setup', {});
+  assert.equal(setup.status, 303);
+  assert.equal(setup.headers.location, '/account/two-factor/setup');
+  const page = (await agent.get('/account/two-factor/setup')).text;
+  const secret = /data-key="([A-Z2-7]+)"/.exec(page)![1]!;
+  assert.match(page, /<svg class="qr__svg" aria-hidden="true" focusable="false" xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
+  assert.doesNotMatch(page, /\sstyle=/);
+  const enabled = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, ctx.clock.now()) });
+  assert.equal(enabled.status, 303);
+  assert.equal(enabled.headers.location, '/account/two-factor/recovery-codes');
+  const codes = [...(await agent.get('/account/two-factor/recovery-codes')).text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+  return { secret, codes };
+}
+
+/** Signs in with the password only: where it lands, and the agent. */
+async function password(ctx: TestContext, email = 'ann@example.com', pass = TEST_PASSWORD) {
+  const agent = agentFor(ctx.app);
+  const res = await postForm(agent, '/login', '/login', { email, password: pass });
+  return { agent, res };
+}
+
+describe('two-factor sign-in (TOTP)', () => {
+  test('enrolment: a QR code and the key as text, a first code that must be right, then ten recovery codes shown once', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(agent, '/account', '/account/two-factor/setup', {});
+    const secret = /data-key="([A-Z2-7]+)"/.exec((await agent.get('/account/two-factor/setup')).text)![1]!;
+    assert.equal(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), null, 'nothing stored before a code checks out');
+    const wrong = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: '000000' === codeAt(secret, START) ? '111111' : '000000' });
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.text, /id="code-error"[^>]*>.*That code is not right/);
+    const right = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, START) });
+    assert.equal(right.status, 303);
+    const codesPage = (await agent.get('/account/two-factor/recovery-codes')).text;
+    const codes = [...codesPage.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    assert.equal(new Set(codes).size, 10);
+    const file = await agent.get('/account/two-factor/recovery-codes.txt');
+    assert.match(String(file.headers['content-disposition']), /attachment; filename="?ledgerly-recovery-codes\.txt"?/);
+    for (const code of codes) assert.ok(file.text.includes(code));
+    // Stored hashed, never as typed.
+    const stored = ctx.db.prepare('SELECT code_hash FROM recovery_codes').pluck().all() as string[];
+    assert.equal(stored.length, 10);
+    assert.ok(stored.every((h) => /^[0-9a-f]{64}$/.test(h) && !codes.includes(h)));
+    // Once saved, they are not shown again.
+    await postForm(agent, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes/done', {});
+    assert.equal((await agent.get('/account/two-factor/recovery-codes')).status, 303);
+    assert.equal((await agent.get('/account/two-factor/recovery-codes.txt')).status, 303);
+    assert.match((await agent.get('/account')).text, /On since Mar 15, 2026\. .* Recovery codes left: 10\./);
+  });
+
+  test('sign-in: the password leads to the code page and nothing else; a code completes it on a new session id, and is good once', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const { secret } = await enrol(ctx, await registerUser(ctx.app, 'ann@example.com'));
+    ctx.clock.advance(60_000);
+
+    const { agent, res } = await password(ctx);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/login/code');
+    // In the pending state every protected page answers as to a visitor: back to the login page.
+    const gets = listRoutes(ctx.app).filter((r) => r.method === 'GET' && !['/login', '/register', '/login/code', '/healthz', '/', '/language/:code'].includes(r.path));
+    assert.ok(gets.length > 25);
+    for (const route of gets) {
+      const answer = await agent.get(route.path.replace(/:(\w+)/g, (_, name: string) => (name === 'month' ? '2026-03' : '1')));
+      assert.ok([302, 303].includes(answer.status), `${route.path} answered ${answer.status} in the pending state`);
+      assert.match(String(answer.headers.location), /^\/login/, route.path);
+    }
+    const cookieBefore = String(agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.value));
+    const code = codeAt(secret, ctx.clock.now());
+    const done = await postForm(agent, '/login/code', '/login/code', { code });
+    assert.equal(done.status, 303);
+    assert.equal(done.headers.location, '/dashboard');
+    assert.equal((await agent.get('/dashboard')).status, 200);
+    const cookieAfter = String(agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.value));
+    assert.notEqual(cookieAfter, cookieBefore, 'the session id changed at the second factor');
+
+    // The same code again, in the same 30 seconds, from another sign-in: refused.
+    const replay = await password(ctx);
+    const again = await postForm(replay.agent, '/login/code', '/login/code', { code });
+    assert.equal(again.status, 422);
+    assert.match(again.text, /That code was already used/);
+    assert.equal((await replay.agent.get('/dashboard')).status, 303);
+
+    // The pending state lasts five minutes.
+    const late = await password(ctx);
+    ctx.clock.advance(5 * 60_000 + 1_000);
+    const expired = await postForm(late.agent, '/login', '/login/code', { code: codeAt(secret, ctx.clock.now()) });
+    assert.equal(expired.status, 303);
+    assert.equal(expired.headers.location, '/login');
+  });
+
+  test('a recovery code signs in once and is then spent; guessing codes is locked out with 429', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const { codes } = await enrol(ctx, await registerUser(ctx.app, 'ann@example.com'));
+    const first = await password(ctx);
+    const used = await postForm(first.agent, '/login/code', '/login/code', { code: codes[3]!.toUpperCase().replace('-', ' ') });
+    assert.equal(used.status, 303);
+    assert.match((await first.agent.get('/dashboard')).text, /Signed in with a recovery code/);
+    assert.match((await first.agent.get('/account')).text, /Recovery codes left: 9\./);
+    const second = await password(ctx);
+    const spent = await postForm(second.agent, '/login/code', '/login/code', { code: codes[3]! });
+    assert.equal(spent.status, 422);
+
+    const guesser = await password(ctx);
+    let status = 0;
+    let tries = 0;
+    for (; tries < 20 && status !== 429; tries++) {
+      status = (await postForm(guesser.agent, '/login/code', '/login/code', { code: String(100000 + tries) })).status;
+    }
+    assert.equal(status, 429);
+    assert.ok(tries <= 11, `locked out after ${tries} tries`);
+  });
+
+  test('turning it off needs the password and a current code; a password change keeps it on', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const { secret } = await enrol(ctx, agent);
+    const changed = await postForm(agent, '/account', '/account/password', { currentPassword: TEST_PASSWORD, newPassword: 'a new long passphrase', confirmPassword: 'a new long passphrase' });
+    assert.equal(changed.status, 303);
+    const after = await password(ctx, 'ann@example.com', 'a new long passphrase');
+    assert.equal(after.res.headers.location, '/login/code', 'still asks for a code');
+
+    ctx.clock.advance(30_000);
+    const wrongPassword = await postForm(agent, '/account', '/account/two-factor/disable', { password: 'nope', code: codeAt(secret, ctx.clock.now()) });
+    assert.equal(wrongPassword.status, 422);
+    assert.match(wrongPassword.text, /id="tf-disable-password-error"[^>]*>.*That password is not right/);
+    const noCode = await postForm(agent, '/account', '/account/two-factor/disable', { password: 'a new long passphrase', code: '' });
+    assert.equal(noCode.status, 422);
+    assert.match(noCode.text, /id="tf-disable-code-error"[^>]*>.*Enter the code from your authenticator app/);
+    assert.notEqual(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), null);
+    const off = await postForm(agent, '/account', '/account/two-factor/disable', { password: 'a new long passphrase', code: codeAt(secret, ctx.clock.now()) });
+    assert.equal(off.status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM recovery_codes').pluck().get(), 0);
+    const plain = await password(ctx, 'ann@example.com', 'a new long passphrase');
+    assert.equal(plain.res.headers.location, '/dashboard');
+  });
+});
