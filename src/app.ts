@@ -32,6 +32,8 @@ import { createBudgetService } from './services/budgets.ts';
 import { createScheduleService, schedulePosting } from './services/schedules.ts';
 import { createImportService } from './services/imports.ts';
 import { scheduleSweeps } from './services/maintenance.ts';
+import { createSecurityService } from './services/security.ts';
+import { createSecurityEventsRepo } from './db/repos/security-events.ts';
 import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
@@ -161,12 +163,13 @@ export function createApp(deps: AppDeps): Express {
     upcoming: (userId, today) => schedules.upcoming(userId, today),
   });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
-  scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), logger });
+  const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: sessionStore, clock });
+  scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), securityEvents: security, logger });
   commonPasswords(); // built once here, not on the first registration
 
   // The web.
   const languages = createLanguageContexts(config);
-  const audit = createAuditLog(logger);
+  const audit = createAuditLog(logger, (entry) => security.recordEvent(entry));
   const cookieName = sessionCookieName(config);
   const limiters = createAuthRateLimiters({
     storeFor: (name) => new SqliteRateLimitStore(db, name, clock),
@@ -270,7 +273,7 @@ export function createApp(deps: AppDeps): Express {
   const dashboard = createDashboardPage(reports);
   app.use(createLanguageRouter());
   app.use(createAuthRouter({ users: people, twoFactor, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
-  app.use(createAccountRouter({ users: people, twoFactor, audit, limiters, clock }));
+  app.use(createAccountRouter({ users: people, twoFactor, security, audit, limiters, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.

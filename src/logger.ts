@@ -32,6 +32,7 @@ export type AuditEvent =
   | { event: 'sessions.logged_out_others'; userId: number; ip: string; endedSessions: number }
   | { event: 'account.deleted'; userId: number; ip: string }
   | { event: 'account.delete_failed'; userId: number; ip: string }
+  | { event: 'session.ended'; userId: number; ip: string }
   | { event: 'two_factor.enabled'; userId: number; ip: string }
   | { event: 'two_factor.disabled'; userId: number; ip: string }
   | { event: 'two_factor.codes_replaced'; userId: number; ip: string }
@@ -43,11 +44,13 @@ export type AuditEvent =
   | { event: 'admin.user_deleted'; userId: number };
 
 /** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */
-export function createAuditLog(logger: Logger) {
+export function createAuditLog(logger: Logger, keep?: (entry: AuditEvent) => void) {
   const audit = logger.child({ audit: true });
   return {
     /** Records one security event at info level (warn for failures and lockouts). */
     record(entry: AuditEvent): void {
+      // Also kept where the person can see it (their account page), when the app passes a keeper.
+      keep?.(entry);
       const failed = entry.event.endsWith('failure') || entry.event.endsWith('_failed') || entry.event === 'rate_limit.lockout';
       if (failed) audit.warn(entry, entry.event);
       else audit.info(entry, entry.event);

@@ -35,6 +35,8 @@ declare module 'express-session' {
      * page acts on it, until `since` + 5 minutes. `next` is where to go after the code.
      */
     pendingTwoFactor?: { userId: number; since: number; next: string };
+    /** Where and with what the session signed in (for the session list on the account page). */
+    device?: { ip: string; userAgent: string; startedAt: number };
     /** A two-factor key being set up on the account page, not stored until a code from it checks out. */
     totpSetup?: { secret: string; since: number };
     /** Recovery codes just made, shown (and offered as a download) until the person says they saved them. */

@@ -702,4 +702,23 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 18,
+    name: 'when each session was last seen, and each person\'s security events',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+      -- Sign-ins, failed sign-ins, lockouts, password and two-factor changes, sessions ended: what the account page
+      -- lists, kept 180 days (the hourly sweep prunes older ones). detail is a short code, never a secret.
+      CREATE TABLE security_events (
+        id      INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        at      INTEGER NOT NULL,
+        event   TEXT    NOT NULL,
+        ip      TEXT,
+        detail  TEXT
+      ) STRICT;
+      CREATE INDEX security_events_by_user ON security_events(user_id, at DESC);
+      CREATE INDEX security_events_by_age ON security_events(at);
+    `,
+  },
 ];

@@ -31,17 +31,36 @@ export class SqliteSessionStore extends session.Store {
     this.#get = db.prepare<[string, number], { data: string }>(
       'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
     );
-    this.#set = db.prepare<[string, number | null, string, number]>(
-      `INSERT INTO sessions (sid, user_id, data, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
+    this.#set = db.prepare<[string, number | null, string, number, number]>(
+      `INSERT INTO sessions (sid, user_id, data, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at,
+                                       last_seen_at = excluded.last_seen_at`,
     );
     this.#destroy = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
-    this.#touch = db.prepare<[number, string, number]>('UPDATE sessions SET expires_at = ? WHERE sid = ? AND expires_at < ?');
+    // "Last seen" moves with the expiry, so it is as fresh as a minute and costs no extra write.
+    this.#touch = db.prepare<[number, number, string, number]>('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ? AND expires_at < ?');
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
       'SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ?',
     );
+    this.#listForUser = db.prepare<[number, number], { sid: string; data: string; last_seen_at: number | null }>(
+      'SELECT sid, data, last_seen_at FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC',
+    );
+    this.#destroyOneOfUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid = ?');
+  }
+
+  readonly #listForUser;
+  readonly #destroyOneOfUser;
+
+  /** The user's live sessions, most recently seen first, with what the app stored about each at sign-in. */
+  listSessionsOfUser(userId: number): { sid: string; data: session.SessionData; lastSeenAt: number | null }[] {
+    return this.#listForUser.all(userId, this.clock.now()).map((r) => ({ sid: r.sid, data: JSON.parse(r.data) as session.SessionData, lastSeenAt: r.last_seen_at }));
+  }
+
+  /** Ends one session of the user (by its id); false when the user has no such session. */
+  destroySessionOfUser(userId: number, sid: string): boolean {
+    return this.#destroyOneOfUser.run(userId, sid).changes === 1;
   }
 
   override get(sid: string, callback: GetCallback): void {
@@ -56,7 +75,7 @@ export class SqliteSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     try {
       const userId = typeof data.passport?.user === 'number' ? data.passport.user : null;
-      this.#set.run(sid, userId, JSON.stringify(data), this.#expiryOf(data));
+      this.#set.run(sid, userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now());
       callback?.();
     } catch (err) {
       callback?.(err);
@@ -77,7 +96,7 @@ export class SqliteSessionStore extends session.Store {
       // Moving the expiry at most once a minute means a page view usually writes (and fsyncs) nothing; the
       // stored expiry then trails the cookie's by under a minute, which only ends a session sooner.
       const expiry = this.#expiryOf(data);
-      this.#touch.run(expiry, sid, expiry - TOUCH_AFTER_MS);
+      this.#touch.run(expiry, this.clock.now(), sid, expiry - TOUCH_AFTER_MS);
       callback?.();
     } catch (err) {
       callback?.(err);

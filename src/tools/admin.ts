@@ -30,6 +30,8 @@ import { createTransactionRunner } from '../db/unit-of-work.ts';
 import { createAuditLog, createLogger } from '../logger.ts';
 import { createPasswordHasher } from '../services/passwords.ts';
 import { createUserService } from '../services/users.ts';
+import { createSecurityService } from '../services/security.ts';
+import { createSecurityEventsRepo } from '../db/repos/security-events.ts';
 import { createTwoFactorService } from '../services/two-factor.ts';
 import { createTwoFactorRepo } from '../db/repos/two-factor.ts';
 
@@ -110,7 +112,9 @@ function compose(config: Config) {
     // The same folder the import service keeps a person's uploads in.
     removeUserFiles: (userId) => rm(path.join(config.dataDir, 'imports', String(userId)), { recursive: true, force: true }),
   });
-  return { db, people, twoFactor };
+  // The person sees the owner's changes to their account among their security events.
+  const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: { listSessionsOfUser: () => [], destroySessionOfUser: () => false }, clock: systemClock });
+  return { db, people, twoFactor, security };
 }
 
 async function main(): Promise<number> {
@@ -120,8 +124,8 @@ async function main(): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const config = loadConfig(process.env);
-  const audit = createAuditLog(createLogger('info', process.stderr));
-  const { db, people, twoFactor } = compose(config);
+  const { db, people, twoFactor, security } = compose(config);
+  const audit = createAuditLog(createLogger('info', process.stderr), (entry) => security.recordEvent(entry));
   try {
     switch (command) {
       case 'list-users': {

@@ -33,6 +33,8 @@ export function logIn(req: Request, user: Express.User, clock: Clock): Promise<v
     req.login(user, (err) => {
       if (err) return reject(err);
       req.session.authenticatedAt = clock.now();
+      // For the session list: the address as TRUST_PROXY resolves it, and the browser's own description.
+      req.session.device = { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300), startedAt: clock.now() };
       if (language !== undefined) req.session.language = language;
       resolve();
     }),

@@ -51,6 +51,20 @@ export function createEarlyLanguageMiddleware(options: {
   };
 }
 
+const instantFormats = new Map<string, (ms: number) => string>();
+
+/** "Mar 15, 2026, 2:05 PM" in a locale and zone: when something happened (a sign-in, a security event). */
+function instantFormatter(locale: string, timeZone: string): (ms: number) => string {
+  const key = `${locale}|${timeZone}`;
+  let format = instantFormats.get(key);
+  if (!format) {
+    const intl = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+    format = (ms) => intl.format(ms);
+    instantFormats.set(key, format);
+  }
+  return format;
+}
+
 /**
  * Values every view may use: the user, the flash message, the CSRF token, and the request's language with its
  * translator (`t`), formats (`money`, `days`, `formatNumber`) and chart writer (`chart`).
@@ -94,6 +108,7 @@ export function createLocalsMiddleware(options: {
     const chosen = req.user?.timeZone;
     const timeZone = chosen && knownZone(chosen) ? chosen : options.defaultTimeZone;
     res.locals.timeZone = timeZone;
+    res.locals.formatInstant = instantFormatter(context.locale, timeZone);
     let today: string | undefined;
     res.locals.today = () => (today ??= dayAt(options.clock.now(), timeZone));
     res.locals.currentPath = req.path;

@@ -3,10 +3,12 @@ import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { UserService } from '../../services/users.ts';
 import type { CodeProblem, TwoFactorService } from '../../services/two-factor.ts';
+import type { SecurityService } from '../../services/security.ts';
 import { textField } from '../form-fields.ts';
 import { codeError } from '../forms/two-factor-forms.ts';
 import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import {
   deleteAccountError,
@@ -29,6 +31,7 @@ import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 export function createAccountRouter(deps: {
   users: UserService;
   twoFactor: Pick<TwoFactorService, 'status' | 'disable' | 'regenerateRecoveryCodes'>;
+  security: Pick<SecurityService, 'sessionsOf' | 'latestEvents' | 'endSession'>;
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   clock: Clock;
@@ -68,6 +71,8 @@ export function createAccountRouter(deps: {
         return status.enabled ? { ...status, sinceDay: dayAt(status.since, pageTimeZone(res)) } : status;
       })(),
       twoFactorErrors: state.twoFactorErrors,
+      sessions: deps.security.sessionsOf(user.id, res.req.sessionID),
+      events: deps.security.latestEvents(user.id),
     });
   }
 
@@ -132,6 +137,21 @@ export function createAccountRouter(deps: {
     deps.audit.record({ event: 'password.changed', userId: user.id, ip: clientIp(req), endedSessions });
     setFlash(req, 'success', 'account.password.changed');
     res.redirect(303, '/account');
+  });
+
+  /* POST /account/sessions/:handle/end: ends that one session of the user at once (its next request is signed out). */
+  router.post('/account/sessions/:handle/end', (req, res) => {
+    const user = signedInUser(req);
+    const handle = String(req.params.handle);
+    // Another person's session, or one that ended meanwhile: the same 404, so nothing can be learnt.
+    if (!deps.security.endSession(user.id, handle)) throw new NotFoundError(msg('account.sessions.notFound'));
+    deps.audit.record({ event: 'session.ended', userId: user.id, ip: clientIp(req) });
+    // Ending this device's own session is signing out here.
+    if (!req.session || !deps.security.sessionsOf(user.id, req.sessionID).some((s) => s.current)) {
+      return req.session.destroy(() => res.redirect(303, '/login'));
+    }
+    setFlash(req, 'success', 'account.sessions.ended');
+    res.redirect(303, '/account#sessions-heading');
   });
 
   /* POST /account/sessions/logout-others: end every session of the user except this one. Signed-in users. */
