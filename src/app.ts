@@ -2,6 +2,7 @@
  * The composition root: builds the Express app from its dependencies. No listening, no process.env, no file-system
  * search: server.ts (or a test) opens the database, makes the clock and the job runner, and hands them in.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
 import ejs from 'ejs';
@@ -52,6 +53,9 @@ import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
+import { createPasskeysRouter } from './web/routes/passkeys.routes.ts';
+import { createPasskeyService } from './services/passkeys.ts';
+import { createPasskeysRepo } from './db/repos/passkeys.ts';
 import { createTwoFactorRouter } from './web/routes/two-factor.routes.ts';
 import { createTwoFactorService } from './services/two-factor.ts';
 import { createTwoFactorRepo } from './db/repos/two-factor.ts';
@@ -139,6 +143,10 @@ export function createApp(deps: AppDeps): Express {
     clock,
     issuer: 'Ledgerly',
   });
+  // Passkeys are bound to the address people use: without PUBLIC_URL there is none to bind them to.
+  const passkeys = config.publicUrl
+    ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
+    : undefined;
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
@@ -232,6 +240,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/css', express.static(path.join(appRoot, 'public', 'css'), staticOptions));
   app.use('/js', express.static(path.join(appRoot, 'public', 'js'), staticOptions));
   app.use('/img', express.static(path.join(appRoot, 'public', 'img'), staticOptions));
+  // The browser half of the passkey ceremony, from our own origin (the CSP allows no other): the package's bundle.
+  const webauthnBundle = path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
+  app.use('/js/vendor/simplewebauthn', express.static(webauthnBundle, staticOptions));
 
   /* GET /healthz: liveness for load balancers; touches neither session nor database. Anyone. */
   app.get('/healthz', (_req, res) => {
@@ -272,8 +283,9 @@ export function createApp(deps: AppDeps): Express {
 
   const dashboard = createDashboardPage(reports);
   app.use(createLanguageRouter());
-  app.use(createAuthRouter({ users: people, twoFactor, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
-  app.use(createAccountRouter({ users: people, twoFactor, security, audit, limiters, clock }));
+  app.use(createAuthRouter({ users: people, twoFactor, passkeysEnabled: passkeys !== undefined, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
+  app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock }));
+  app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.

@@ -33,6 +33,8 @@ export type AuditEvent =
   | { event: 'account.deleted'; userId: number; ip: string }
   | { event: 'account.delete_failed'; userId: number; ip: string }
   | { event: 'session.ended'; userId: number; ip: string }
+  | { event: 'passkey.added'; userId: number; ip: string }
+  | { event: 'passkey.removed'; userId: number; ip: string }
   | { event: 'two_factor.enabled'; userId: number; ip: string }
   | { event: 'two_factor.disabled'; userId: number; ip: string }
   | { event: 'two_factor.codes_replaced'; userId: number; ip: string }

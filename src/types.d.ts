@@ -37,6 +37,8 @@ declare module 'express-session' {
     pendingTwoFactor?: { userId: number; since: number; next: string };
     /** Where and with what the session signed in (for the session list on the account page). */
     device?: { ip: string; userAgent: string; startedAt: number };
+    /** The challenge of a passkey ceremony under way (adding one, or signing in with one), for a few minutes. */
+    passkeyChallenge?: { challenge: string; purpose: 'register' | 'login'; since: number };
     /** A two-factor key being set up on the account page, not stored until a code from it checks out. */
     totpSetup?: { secret: string; since: number };
     /** Recovery codes just made, shown (and offered as a download) until the person says they saved them. */

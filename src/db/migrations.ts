@@ -721,4 +721,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX security_events_by_age ON security_events(at);
     `,
   },
+  {
+    version: 19,
+    name: 'passkeys',
+    sql: `
+      -- WebAuthn credentials: the public key and the signature counter the authenticator reports, never a secret.
+      CREATE TABLE passkeys (
+        id            INTEGER PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        credential_id TEXT    NOT NULL UNIQUE,
+        public_key    BLOB    NOT NULL,
+        counter       INTEGER NOT NULL DEFAULT 0,
+        transports    TEXT,
+        name          TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        last_used_at  INTEGER
+      ) STRICT;
+      CREATE INDEX passkeys_by_user ON passkeys(user_id);
+    `,
+  },
 ];

@@ -20,6 +20,8 @@ const SHOWN = new Set([
   'two_factor.codes_replaced',
   'sessions.logged_out_others',
   'session.ended',
+  'passkey.added',
+  'passkey.removed',
   'admin.password_reset',
   'admin.two_factor_disabled',
 ]);

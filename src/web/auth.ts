@@ -4,6 +4,9 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { Clock } from '../clock.ts';
 import type { UserService } from '../services/users.ts';
 
+/** The passkey ceremony's scripts, both served from our origin (the one place Ledgerly needs script). */
+export const PASSKEY_SCRIPTS: readonly string[] = ['/js/vendor/simplewebauthn/index.umd.min.js', '/js/passkeys.js'];
+
 /** A passport instance for email + password that keeps only the user id in the session. */
 export function createAuthenticator(users: UserService): passport.Authenticator {
   const authenticator = new passport.Authenticator();

@@ -43,8 +43,8 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Serves an app on a random loopback port; returns its base URL and a close function. */
-export async function serve(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+/** Serves an app on a loopback port (random unless given); returns its base URL and a close function. */
+export async function serve(app: Express, port = 0): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   // Beside the app, the test server offers axe-core at one cacheable address, so Chromium compiles it once per
   // page context instead of each time a page is checked (the app itself never serves it).
   const server: Server = await new Promise((resolve) => {
@@ -52,11 +52,11 @@ export async function serve(app: Express): Promise<{ baseUrl: string; close: () 
       if (req.url !== AXE_PATH) return void app(req, res);
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' });
       res.end(axeSource);
-    }).listen(0, '127.0.0.1', () => resolve(s));
+    }).listen(port, '127.0.0.1', () => resolve(s));
   });
-  const { port } = server.address() as AddressInfo;
+  const listening = (server.address() as AddressInfo).port;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${listening}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -37,7 +37,8 @@ export function createSecurityContext(
       logs.push(JSON.parse(line) as LogLine);
     },
   });
-  const base = createTestContext(options.env ?? {}, { logger, rateLimits: options.rateLimits, clock: options.clock });
+  // PUBLIC_URL on, so the passkey routes are live for the attack suites (without it they are all 404).
+  const base = createTestContext({ PUBLIC_URL: 'http://localhost:3000', ...options.env }, { logger, rateLimits: options.rateLimits, clock: options.clock });
   return Object.assign(base, { logs, rawLog, restart: () => base.rebuild() });
 }
 

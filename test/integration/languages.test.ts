@@ -112,7 +112,8 @@ for (const language of LANGUAGES) {
     });
 
     test('signed in: every page with data, every form error and every message after an action', async (t) => {
-      const ctx = createTestContext();
+      // PUBLIC_URL set, so the account page has its passkeys section and the passkey pages exist.
+      const ctx = createTestContext({ PUBLIC_URL: 'http://localhost:3000' });
       t.after(() => ctx.cleanup());
       const agent = browser(ctx, language);
       const token = csrfFrom((await agent.get('/register')).text);
@@ -309,6 +310,14 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/account', '/account/time-zone', { timeZone: 'Europe/Kyiv' }, 303);
       await post(agent, language, '/account', '/account/delete', { password: 'wrong' }, 422);
       await post(agent, language, '/account', '/account/sessions/logout-others', {}, 303);
+      // Passkeys: the rows a browser ceremony leaves, then renaming (with an error) and removing one.
+      const me = Number(ctx.db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(`${language}@example.com`));
+      const passkeyId = Number(ctx.db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'00', 0, '[]', 'Laptop', 0)").run(me, `cred-${language}`).lastInsertRowid);
+      await page(agent, language, '/account', '/account');
+      await page(agent, language, `/passkeys/${passkeyId}/rename`, '/passkeys/:id/rename');
+      await post(agent, language, `/passkeys/${passkeyId}/rename`, `/passkeys/${passkeyId}/rename`, { name: '' }, 422);
+      await post(agent, language, `/passkeys/${passkeyId}/rename`, `/passkeys/${passkeyId}/rename`, { name: 'Work laptop' }, 303);
+      await post(agent, language, '/account', `/passkeys/${passkeyId}/delete`, {}, 303);
       // Two-factor sign-in: set up, its first code, the recovery codes, the code page at sign-in, turning it off.
       await post(agent, language, '/account', '/account/two-factor/setup', {}, 303);
       const setupPage = await page(agent, language, '/account/two-factor/setup', '/account/two-factor/setup');

@@ -4,9 +4,10 @@ import type { AuditLog } from '../../logger.ts';
 import type { UserService } from '../../services/users.ts';
 import type { CodeProblem, TwoFactorService } from '../../services/two-factor.ts';
 import type { SecurityService } from '../../services/security.ts';
+import type { PasskeyService } from '../../services/passkeys.ts';
 import { textField } from '../form-fields.ts';
 import { codeError } from '../forms/two-factor-forms.ts';
-import { logIn, regenerateSession } from '../auth.ts';
+import { logIn, PASSKEY_SCRIPTS, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import type { FieldErrors } from '../form-fields.ts';
@@ -32,6 +33,8 @@ export function createAccountRouter(deps: {
   users: UserService;
   twoFactor: Pick<TwoFactorService, 'status' | 'disable' | 'regenerateRecoveryCodes'>;
   security: Pick<SecurityService, 'sessionsOf' | 'latestEvents' | 'endSession'>;
+  /** Undefined without PUBLIC_URL: the page then has no passkey section. */
+  passkeys: Pick<PasskeyService, 'list'> | undefined;
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   clock: Clock;
@@ -73,6 +76,8 @@ export function createAccountRouter(deps: {
       twoFactorErrors: state.twoFactorErrors,
       sessions: deps.security.sessionsOf(user.id, res.req.sessionID),
       events: deps.security.latestEvents(user.id),
+      passkeys: deps.passkeys?.list(user.id),
+      scripts: deps.passkeys ? PASSKEY_SCRIPTS : [],
     });
   }
 

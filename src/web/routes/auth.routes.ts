@@ -6,7 +6,7 @@ import type { UserService } from '../../services/users.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
 import { PENDING_SIGN_IN_MS } from '../../domain/two-factor.ts';
 import { codeError } from '../forms/two-factor-forms.ts';
-import { logIn } from '../auth.ts';
+import { logIn, PASSKEY_SCRIPTS } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
 import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
 import { msg, type LanguageContext } from '../i18n.ts';
@@ -41,6 +41,8 @@ function registrationLanguage(language: LanguageContext) {
 export function createAuthRouter(deps: {
   users: UserService;
   twoFactor: Pick<TwoFactorService, 'isEnabled' | 'verifySignIn'>;
+  /** PUBLIC_URL is set: the login page offers "Sign in with a passkey" (to browsers with script). */
+  passkeysEnabled: boolean;
   authenticator: passport.Authenticator;
   limiters: AuthRateLimiters;
   audit: AuditLog;
@@ -48,6 +50,7 @@ export function createAuthRouter(deps: {
   sessionCookieName: string;
 }): Router {
   const router = Router();
+  const passkeyParts = deps.passkeysEnabled ? { passkeysEnabled: true, scripts: PASSKEY_SCRIPTS } : { passkeysEnabled: false };
 
   /*
    * GET /register: the sign-up form, when REGISTRATION allows it (?invite= carries an invite link's token); otherwise
@@ -84,7 +87,7 @@ export function createAuthRouter(deps: {
 
   /* GET /login: the sign-in form; ?next= is where to go afterwards (local paths only). Anyone. */
   router.get('/login', redirectIfSignedIn, (req, res) => {
-    res.render('auth/login', { title: 'auth.login.title', values: { email: '' }, next: safeLocalPath(req.query.next, ''), error: undefined });
+    res.render('auth/login', { title: 'auth.login.title', ...passkeyParts, values: { email: '' }, next: safeLocalPath(req.query.next, ''), error: undefined });
   });
 
   /*
@@ -104,6 +107,7 @@ export function createAuthRouter(deps: {
         });
         return res.status(401).render('auth/login', {
           title: 'auth.login.title',
+          ...passkeyParts,
           values: { email: email ?? '' },
           next: target === '/dashboard' ? '' : target,
           error: GENERIC_LOGIN_ERROR,

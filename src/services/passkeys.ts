@@ -1,0 +1,104 @@
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Clock } from '../clock.ts';
+import type { PasskeysRepo } from '../db/repos/passkeys.ts';
+
+/** Where passkeys are bound: PUBLIC_URL's origin and its host name (the relying party id). */
+export interface RelyingParty {
+  readonly origin: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The longest passkey name kept. */
+export const PASSKEY_NAME_MAX = 60;
+
+/** Passkeys (WebAuthn) beside the password, through @simplewebauthn/server. A passkey counts as both factors. */
+export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Clock; rp: RelyingParty }) {
+  const { passkeys, rp } = deps;
+  return {
+    /** The person's passkeys, for the account page. */
+    list(userId: number) {
+      return passkeys.listPasskeys(userId).map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt }));
+    },
+
+    /** Options for navigator.credentials.create(): a discoverable credential, not one the person already has. */
+    registrationOptions(user: { id: number; email: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      return generateRegistrationOptions({
+        rpName: rp.name,
+        rpID: rp.id,
+        userName: user.email,
+        userID: new TextEncoder().encode(`ledgerly-user-${user.id}`),
+        attestationType: 'none',
+        excludeCredentials: passkeys.listPasskeys(user.id).map((p) => ({ id: p.credentialId, transports: p.transports })),
+        authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+      });
+    },
+
+    /** Checks the browser's answer to the options above and keeps the new passkey under `name`. */
+    async register(userId: number, response: RegistrationResponseJSON, expectedChallenge: string, name: string): Promise<boolean> {
+      let verified;
+      try {
+        verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id });
+      } catch {
+        return false;
+      }
+      if (!verified.verified) return false;
+      const { credential } = verified.registrationInfo;
+      if (passkeys.findByCredentialId(credential.id)) return false;
+      passkeys.addPasskey(userId, {
+        credentialId: credential.id,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        transports: credential.transports ?? [],
+        name,
+        createdAt: deps.clock.now(),
+      });
+      return true;
+    },
+
+    /** Options for navigator.credentials.get(): any passkey of this site (the browser offers the person's). */
+    authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      return generateAuthenticationOptions({ rpID: rp.id, userVerification: 'preferred' });
+    },
+
+    /** The user a passkey sign-in proves, or undefined (unknown credential, bad signature, a counter gone back). */
+    async authenticate(response: AuthenticationResponseJSON, expectedChallenge: string): Promise<number | undefined> {
+      const stored = passkeys.findByCredentialId(response.id);
+      if (!stored) return undefined;
+      let verified;
+      try {
+        verified = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.id,
+          credential: { id: stored.credentialId, publicKey: stored.publicKey, counter: stored.counter, transports: stored.transports },
+        });
+      } catch {
+        return undefined;
+      }
+      if (!verified.verified) return undefined;
+      passkeys.recordUse(stored.userId, stored.id, verified.authenticationInfo.newCounter, deps.clock.now());
+      return stored.userId;
+    },
+
+    rename(userId: number, id: number, name: string): boolean {
+      return passkeys.renamePasskey(userId, id, name);
+    },
+
+    remove(userId: number, id: number): boolean {
+      return passkeys.removePasskey(userId, id);
+    },
+  };
+}
+
+export type PasskeyService = ReturnType<typeof createPasskeyService>;

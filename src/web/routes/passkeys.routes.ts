@@ -1,0 +1,142 @@
+import { Router, type Request, type Response } from 'express';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { Clock } from '../../clock.ts';
+import type { AuditLog } from '../../logger.ts';
+import { PASSKEY_NAME_MAX, type PasskeyService } from '../../services/passkeys.ts';
+import type { UserService } from '../../services/users.ts';
+import { logIn } from '../auth.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
+import { safeLocalPath, textField } from '../form-fields.ts';
+import { msg, type Msg } from '../i18n.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
+import { parseIdParam } from '../params.ts';
+
+/** How long a ceremony's challenge is good for (the browser's own timeout is one minute). */
+const CHALLENGE_MS = 5 * 60 * 1000;
+const NOT_FOUND = msg('passkeys.notFound');
+
+/**
+ * Passkeys: adding one from the account page and signing in with one. The two ceremonies need the browser's
+ * WebAuthn API, so they are the one part of Ledgerly that needs script (public/js/passkeys.js, with
+ * @simplewebauthn/browser served from our origin); naming and removing passkeys are plain forms. The ceremony posts
+ * are urlencoded like every form (the CSRF token in `_csrf`), with the browser's answer as JSON in `response`.
+ * Without PUBLIC_URL (`passkeys` undefined) every route here answers 404.
+ */
+export function createPasskeysRouter(deps: {
+  passkeys: PasskeyService | undefined;
+  users: Pick<UserService, 'findUser'>;
+  limiters: Pick<AuthRateLimiters, 'login'>;
+  audit: AuditLog;
+  clock: Clock;
+}): Router {
+  const router = Router();
+  const enabled = (): PasskeyService => {
+    if (!deps.passkeys) throw new NotFoundError();
+    return deps.passkeys;
+  };
+  /** The JSON the browser sent in `response`, if it is an object with a string id. */
+  const responseOf = <T>(req: Request): T | undefined => {
+    try {
+      const parsed = JSON.parse(textField(req.body, 'response') ?? '') as unknown;
+      return parsed !== null && typeof parsed === 'object' && typeof (parsed as { id?: unknown }).id === 'string' ? (parsed as T) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** Takes the ceremony's challenge out of the session (it is good once), if it is for this purpose and fresh. */
+  const takeChallenge = (req: Request, purpose: 'register' | 'login'): string | undefined => {
+    const held = req.session.passkeyChallenge;
+    delete req.session.passkeyChallenge;
+    return held && held.purpose === purpose && deps.clock.now() - held.since < CHALLENGE_MS ? held.challenge : undefined;
+  };
+  const problem = (res: Response, status: number, message: Msg) => res.status(status).json({ error: pageLanguage(res).t(message.key, message.values) });
+
+  /* POST /account/passkeys/options: the options for adding a passkey (JSON). Signed-in users. */
+  router.post('/account/passkeys/options', requireUser, async (req, res) => {
+    const service = enabled();
+    const user = signedInUser(req);
+    const options = await service.registrationOptions(user);
+    req.session.passkeyChallenge = { challenge: options.challenge, purpose: 'register', since: deps.clock.now() };
+    res.json(options);
+  });
+
+  /* POST /account/passkeys: keeps the passkey the browser made (`response`), named `name`; JSON { redirect }. Signed-in users. */
+  router.post('/account/passkeys', requireUser, async (req, res) => {
+    const service = enabled();
+    const user = signedInUser(req);
+    const challenge = takeChallenge(req, 'register');
+    const response = responseOf<RegistrationResponseJSON>(req);
+    const name = (textField(req.body, 'name') ?? '').trim().slice(0, PASSKEY_NAME_MAX) || pageLanguage(res).t('passkeys.defaultName');
+    if (!challenge || !response || !(await service.register(user.id, response, challenge, name))) return problem(res, 422, msg('passkeys.notAdded'));
+    deps.audit.record({ event: 'passkey.added', userId: user.id, ip: clientIp(req) });
+    setFlash(req, 'success', 'passkeys.added', { name });
+    res.json({ redirect: '/account' });
+  });
+
+  /* GET /passkeys/:id/rename: the form to rename a passkey. Owner only; others get 404. */
+  router.get('/passkeys/:id/rename', requireUser, (req, res) => {
+    const service = enabled();
+    const user = signedInUser(req);
+    const passkey = service.list(user.id).find((p) => p.id === parseIdParam(req.params.id, NOT_FOUND));
+    if (!passkey) throw new NotFoundError(NOT_FOUND);
+    res.render('account/passkey-rename', { title: 'passkeys.rename.title', passkey, values: { name: passkey.name }, error: undefined });
+  });
+
+  /* POST /passkeys/:id/rename: a new name (1 to 60 characters); 422 beside the field otherwise. Owner only; others get 404. */
+  router.post('/passkeys/:id/rename', requireUser, (req, res) => {
+    const service = enabled();
+    const user = signedInUser(req);
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const passkey = service.list(user.id).find((p) => p.id === id);
+    if (!passkey) throw new NotFoundError(NOT_FOUND);
+    const name = (textField(req.body, 'name') ?? '').trim();
+    if (name === '' || [...name].length > PASSKEY_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) {
+      return res.status(422).render('account/passkey-rename', { title: 'passkeys.rename.title', passkey, values: { name }, error: msg('passkeys.rename.invalid', { max: PASSKEY_NAME_MAX }) });
+    }
+    service.rename(user.id, id, name);
+    setFlash(req, 'success', 'passkeys.renamed', { name });
+    res.redirect(303, '/account');
+  });
+
+  /* POST /passkeys/:id/delete: removes the passkey at once. Owner only; others get 404. */
+  router.post('/passkeys/:id/delete', requireUser, (req, res) => {
+    const service = enabled();
+    const user = signedInUser(req);
+    if (!service.remove(user.id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
+    deps.audit.record({ event: 'passkey.removed', userId: user.id, ip: clientIp(req) });
+    setFlash(req, 'success', 'passkeys.removed');
+    res.redirect(303, '/account');
+  });
+
+  /* POST /login/passkey/options: the options for signing in with a passkey (JSON). Anyone. */
+  router.post('/login/passkey/options', async (req, res) => {
+    const options = await enabled().authenticationOptions();
+    req.session.passkeyChallenge = { challenge: options.challenge, purpose: 'login', since: deps.clock.now() };
+    res.json(options);
+  });
+
+  /*
+   * POST /login/passkey: signs in with the passkey the browser answered with (`response`), as both factors, on a new
+   * session id; JSON { redirect }. Failures count against the same limits as passwords. Anyone.
+   */
+  router.post('/login/passkey', ...deps.limiters.login, async (req, res, next) => {
+    const service = enabled();
+    const challenge = takeChallenge(req, 'login');
+    const response = responseOf<AuthenticationResponseJSON>(req);
+    const userId = challenge && response ? await service.authenticate(response, challenge) : undefined;
+    const user = userId === undefined ? undefined : deps.users.findUser(userId);
+    if (!user) {
+      deps.audit.record({ event: 'login.failure', userId: userId ?? null, ip: clientIp(req) });
+      return problem(res, 401, msg('passkeys.signInFailed'));
+    }
+    logIn(req, user, deps.clock).then(() => {
+      deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
+      res.json({ redirect: safeLocalPath(textField(req.body, 'next'), '/dashboard') });
+    }, next);
+  });
+
+  return router;
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
+import { assertAccessible, browserAvailability, launchBrowser, screenshot, serve } from '../helpers/browser.ts';
+
+const availability = browserAvailability();
+
+/** A loopback port free right now (the server takes it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+describe('passkeys in a real browser, with Chromium\'s virtual authenticator', { skip: availability.skip }, () => {
+  let ctx: TestContext;
+  let browser: Browser;
+  let base: string;
+  let stop: () => Promise<void>;
+
+  before(async () => {
+    const port = await freePort();
+    // A passkey is bound to a host name (never an IP address): the app's PUBLIC_URL, and the address the browser opens.
+    base = `http://localhost:${port}`;
+    ctx = createTestContext({ PUBLIC_URL: base });
+    const served = await serve(ctx.app, port);
+    stop = served.close;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await stop?.();
+    await ctx?.cleanup();
+  });
+
+  test('a person adds a passkey on the account page, signs out, and signs in with it alone; without script the login page keeps only the password form', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
+    });
+
+    await page.goto(`${base}/register`);
+    await page.getByLabel('Email').fill('lee@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByLabel(/Confirm/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: /Create account/ }).click();
+    await page.waitForURL(/\/dashboard/);
+
+    await page.goto(`${base}/account`);
+    await page.getByLabel('Name for the new passkey').fill('Test laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL(/\/account$/);
+    assert.match(await page.getByRole('status').innerText(), /Passkey “Test laptop” added\./);
+    assert.match(await page.locator('.passkey-list').innerText(), /Test laptop/);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM passkeys').pluck().get()), 1);
+    await assertAccessible(page, 'account with a passkey');
+    await screenshot(page, 'passkeys-account-phone');
+
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.waitForURL(/\/login$/);
+    await assertAccessible(page, 'login with the passkey button');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM passkeys WHERE last_used_at IS NOT NULL').pluck().get()), 1);
+    assert.deepEqual(violations, []);
+    await page.close();
+
+    // No script: no passkey button (it could not work), and the password form signs in as before.
+    const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+    const noScript = await plain.newPage();
+    await noScript.goto(`${base}/login`);
+    assert.equal(await noScript.getByRole('button', { name: 'Sign in with a passkey' }).isVisible(), false);
+    await noScript.getByLabel('Email').fill('lee@example.com');
+    await noScript.getByLabel('Password').fill(TEST_PASSWORD);
+    await noScript.getByRole('button', { name: 'Log in' }).click();
+    await noScript.waitForURL(/\/dashboard$/);
+    await plain.close();
+  });
+});
