@@ -67,6 +67,16 @@ describe('passkeys in a real browser, with Chromium\'s virtual authenticator', {
     assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM passkeys').pluck().get()), 1);
     await assertAccessible(page, 'account with a passkey');
     await screenshot(page, 'passkeys-account-phone');
+    // Renaming is a plain form, with its error beside the field.
+    await page.getByRole('link', { name: 'Rename Test laptop' }).click();
+    await page.getByLabel('Name').fill('');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText(/Enter a name of 1 to 60 characters/).waitFor();
+    await assertAccessible(page, 'rename passkey, with an error');
+    await page.getByLabel('Name').fill('Work laptop');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.waitForURL(/\/account$/);
+    assert.match(await page.locator('.passkey-list').innerText(), /Work laptop/);
 
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.waitForURL(/\/login$/);
