@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import * as OTPAuth from 'otpauth';
+import { TEST_PASSWORD } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
@@ -10,16 +12,24 @@ const availability = browserAvailability();
 const BACKGROUND = { light: 'rgb(246, 247, 245)', dark: 'rgb(17, 22, 20)' } as const;
 const WIDTHS = [1280, 375] as const;
 
-type Probe = { background: string; overflow: number };
+type Probe = { background: string; overflow: number; smallTargets: string[] };
 
-/** The body's background colour and how far the page is wider than the window. */
+/** The body's background colour, how far the page is wider than the window, and buttons smaller than 44 x 44 px. */
 function probe(page: Page): Promise<Probe> {
   return page.evaluate(() => {
     const g = globalThis as unknown as {
       getComputedStyle: (el: unknown) => { backgroundColor: string };
-      document: { body: unknown; documentElement: { scrollWidth: number; clientWidth: number } };
+      document: {
+        body: unknown;
+        documentElement: { scrollWidth: number; clientWidth: number };
+        querySelectorAll: (s: string) => { getBoundingClientRect: () => { width: number; height: number }; textContent: string | null }[];
+      };
     };
-    return { background: g.getComputedStyle(g.document.body).backgroundColor, overflow: g.document.documentElement.scrollWidth - g.document.documentElement.clientWidth };
+    const smallTargets = [...g.document.querySelectorAll('.button, button, .site-nav a, summary')]
+      .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), box: el.getBoundingClientRect() }))
+      .filter((b) => b.box.width > 0 && (b.box.height < 43.5 || b.box.width < 43.5))
+      .map((b) => `${b.text} (${Math.round(b.box.width)}x${Math.round(b.box.height)})`);
+    return { background: g.getComputedStyle(g.document.body).backgroundColor, overflow: g.document.documentElement.scrollWidth - g.document.documentElement.clientWidth, smallTargets };
   });
 }
 
@@ -34,10 +44,12 @@ async function checkEveryWay(page: Page, what: string, shotIndex: number): Promi
     await page.emulateMedia({ colorScheme: scheme });
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: width === 375 ? 800 : 900 });
-      const { background, overflow } = await probe(page);
+      const { background, overflow, smallTargets } = await probe(page);
       const label = `${what} (${scheme}, ${width} px)`;
       assert.equal(background, BACKGROUND[scheme], `${label}: the ${scheme} theme applies`);
       assert.ok(overflow <= 0, `${label} is ${overflow} px wider than the window`);
+      // On a phone every button and menu item is a tap target of at least 44 x 44 px.
+      if (width === 375) assert.deepEqual(smallTargets, [], `${label}: tap targets under 44 px`);
       const full = (scheme === 'light') === (width === 1280);
       await assertAccessible(page, label, full ? {} : { rules: ['color-contrast'] });
       // One screenshot per page, taking the four ways in turn, so every way is looked at across the pages.
@@ -138,6 +150,29 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       await page.goto(`${web.baseUrl}${path}`);
       await checkEveryWay(page, path, index++);
     }
+    // Two-factor set-up, the recovery codes, and the code page at sign-in.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${web.baseUrl}/account`);
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    await page.getByRole('heading', { name: 'Set up two-factor sign-in' }).waitFor();
+    await checkEveryWay(page, '/account/two-factor/setup', index++);
+    const key = (await page.locator('#totp-key').innerText()).replace(/\s/g, '');
+    await page.getByLabel(/Enter the code the app shows now/).fill(new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate({ timestamp: web.ctx.clock.now() }));
+    await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    await checkEveryWay(page, '/account/two-factor/recovery-codes', index++);
+    await page.goto(`${web.baseUrl}/account`);
+    await checkEveryWay(page, '/account (two-factor on)', index++);
+    const second = await web.browser.newPage();
+    await second.goto(`${web.baseUrl}/login`);
+    await second.getByLabel('Email').fill('night@example.com');
+    await second.getByLabel('Password').fill(TEST_PASSWORD);
+    await second.getByRole('button', { name: 'Log in' }).click();
+    await second.getByRole('heading', { name: 'Enter your sign-in code' }).waitFor();
+    await checkEveryWay(second, '/login/code', index++);
+    await second.close();
+
     // A visitor's pages follow the device as well.
     const visitor = await web.browser.newPage();
     for (const path of ['/login', '/register']) {
