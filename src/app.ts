@@ -53,6 +53,10 @@ import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
+import { createApiRouter } from './web/api/router.ts';
+import { createApiTokensRouter } from './web/routes/api-tokens.routes.ts';
+import { createApiTokenService } from './services/api-tokens.ts';
+import { createApiTokensRepo } from './db/repos/api-tokens.ts';
 import { createPasskeysRouter } from './web/routes/passkeys.routes.ts';
 import { createPasskeyService } from './services/passkeys.ts';
 import { createPasskeysRepo } from './db/repos/passkeys.ts';
@@ -147,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
   const passkeys = config.publicUrl
     ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
+  const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
@@ -254,6 +259,8 @@ export function createApp(deps: AppDeps): Express {
   // A budget form carries two fields per expense category.
   app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
+  // The API before the session: a cookie never authenticates an API call (bearer tokens only), so CSRF does not apply.
+  app.use('/api/v1', createApiRouter({ tokens: apiTokens, reports, accounts: moneyAccounts, users: people, clock, defaultTimeZone: config.timeZone, rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock) }));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());
@@ -287,6 +294,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock }));
   app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
+  app.use(createApiTokensRouter({ tokens: apiTokens, audit }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

@@ -34,6 +34,8 @@ export type AuditEvent =
   | { event: 'account.delete_failed'; userId: number; ip: string }
   | { event: 'session.ended'; userId: number; ip: string }
   | { event: 'passkey.added'; userId: number; ip: string }
+  | { event: 'api_token.created'; userId: number; ip: string; scope: string }
+  | { event: 'api_token.revoked'; userId: number; ip: string }
   | { event: 'passkey.removed'; userId: number; ip: string }
   | { event: 'two_factor.enabled'; userId: number; ip: string }
   | { event: 'two_factor.disabled'; userId: number; ip: string }

@@ -740,4 +740,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX passkeys_by_user ON passkeys(user_id);
     `,
   },
+  {
+    version: 20,
+    name: 'personal access tokens for the API',
+    sql: `
+      -- Only the SHA-256 of a token is kept (a token is 32 random bytes, so a fast hash is enough): a copy of the
+      -- database holds no usable token. Revoking deletes the row.
+      CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name         TEXT    NOT NULL,
+        token_hash   TEXT    NOT NULL UNIQUE,
+        scope        TEXT    NOT NULL CHECK (scope IN ('read', 'read-write')),
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+    `,
+  },
 ];

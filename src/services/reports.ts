@@ -168,6 +168,17 @@ export function createReportService(deps: {
      * latest rows, the budget of `budgetMonth` and what is scheduled after `today`; the charts' series end with
      * `budgetMonth` too (the period's month, or this month).
      */
+    /** A period's income, expenses and top categories, and the all-time balance: the dashboard's numbers, alone. */
+    periodSummary(userId: number, period: Period): { summary: PeriodSummary; balanceCents: number } {
+      const categories = deps.categories.listCategoriesForUser(userId);
+      const names = new Map(categories.map((c) => [c.id, c.name]));
+      const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
+      return {
+        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
+        balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
+      };
+    },
+
     dashboard(userId: number, period: Period, budgetMonth: string, today: string, options: { series: boolean }): DashboardReport {
       const categories = deps.categories.listCategoriesForUser(userId);
       const names = new Map(categories.map((c) => [c.id, c.name]));

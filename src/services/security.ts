@@ -22,6 +22,8 @@ const SHOWN = new Set([
   'session.ended',
   'passkey.added',
   'passkey.removed',
+  'api_token.created',
+  'api_token.revoked',
   'admin.password_reset',
   'admin.two_factor_disabled',
 ]);

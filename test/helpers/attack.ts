@@ -79,6 +79,10 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   if (schedule.status !== 303) throw new Error(`could not add a schedule: ${schedule.status}`);
   ids.scheduled = newestOwnedId(ctx.db, 'schedules', userId)!;
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
+  // An API token (the form shows it once; the row is what matters here).
+  ctx.db
+    .prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES (?, ?, ?, 'read', 0)")
+    .run(userId, `Token of user ${userId}`, `hash-${userId}-${fixtureCounter}`.padEnd(64, '0'));
   // A passkey: the browser ceremony cannot run here, so the row a successful one leaves is written directly.
   ctx.db
     .prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'00', 0, '[]', ?, 0)")

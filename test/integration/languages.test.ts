@@ -310,6 +310,13 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/account', '/account/time-zone', { timeZone: 'Europe/Kyiv' }, 303);
       await post(agent, language, '/account', '/account/delete', { password: 'wrong' }, 422);
       await post(agent, language, '/account', '/account/sessions/logout-others', {}, 303);
+      // API tokens: the page, a refused form, a new token shown once, revoking it.
+      await page(agent, language, '/account/api-tokens', '/account/api-tokens');
+      await post(agent, language, '/account/api-tokens', '/account/api-tokens', { name: '', scope: 'x', lifetime: 'x' }, 422);
+      const withToken = await post(agent, language, '/account/api-tokens', '/account/api-tokens', { name: 'Script', scope: 'read', lifetime: '30' }, 303);
+      assert.match(withToken, /id="fresh-token">lgy_/);
+      const tokenId = Number(ctx.db.prepare('SELECT max(id) FROM api_tokens').pluck().get());
+      await post(agent, language, '/account/api-tokens', `/api-tokens/${tokenId}/revoke`, {}, 303);
       // Passkeys: the rows a browser ceremony leaves, then renaming (with an error) and removing one.
       const me = Number(ctx.db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(`${language}@example.com`));
       const passkeyId = Number(ctx.db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'00', 0, '[]', 'Laptop', 0)").run(me, `cred-${language}`).lastInsertRowid);
@@ -478,7 +485,8 @@ describe('the route list', () => {
       const pages = listRoutes(probe.app)
         .filter((r) => r.method === 'GET')
         .map((r) => r.path)
-        .filter((p) => p !== '/healthz' && p !== '/');
+        // The API speaks JSON to scripts, not pages to people (test/integration/api.test.ts).
+        .filter((p) => p !== '/healthz' && p !== '/' && !p.startsWith('/api/'));
       assert.deepEqual(pages.filter((p) => !visitedRoutes.has(p)), []);
     } finally {
       void probe.cleanup();

@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { ApiTokensRepo } from '../db/repos/api-tokens.ts';
+import { looksLikeToken, TOKEN_PREFIX, TOKEN_TOUCH_MS, type TokenLifetime, type TokenScope } from '../domain/api-tokens.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Why a bearer token was not accepted. */
+export type TokenRefusal = 'missing' | 'unknown' | 'expired';
+
+/** Personal access tokens: made on the account page, shown once, checked by one indexed lookup (no bcrypt). */
+export function createApiTokenService(deps: { tokens: ApiTokensRepo; clock: Clock }) {
+  const { tokens, clock } = deps;
+  return {
+    /** A new token: the caller shows `token` once; only its SHA-256 is stored. */
+    create(userId: number, input: { name: string; scope: TokenScope; lifetimeDays: TokenLifetime }): { token: string; id: number } {
+      const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const now = clock.now();
+      const id = tokens.createToken(userId, {
+        name: input.name,
+        hash: sha256(token),
+        scope: input.scope,
+        createdAt: now,
+        expiresAt: input.lifetimeDays === null ? null : now + input.lifetimeDays * DAY_MS,
+      });
+      return { token, id };
+    },
+
+    /** The person's tokens, for the account page. */
+    list(userId: number) {
+      const now = clock.now();
+      return tokens.listTokens(userId).map((t) => ({ ...t, expired: t.expiresAt !== null && t.expiresAt <= now }));
+    },
+
+    /** Revokes one of the person's tokens at once; false when they have no such token. */
+    revoke(userId: number, id: number): boolean {
+      return tokens.revokeToken(userId, id);
+    },
+
+    /** Who a bearer token speaks for, or why not. Notes its use at most once a minute. */
+    authenticate(bearer: string | undefined): { ok: true; userId: number; tokenId: number; scope: TokenScope } | { ok: false; refusal: TokenRefusal } {
+      if (bearer === undefined || bearer === '') return { ok: false, refusal: 'missing' };
+      if (!looksLikeToken(bearer)) return { ok: false, refusal: 'unknown' };
+      const found = tokens.findTokenByHash(sha256(bearer));
+      if (!found) return { ok: false, refusal: 'unknown' };
+      const now = clock.now();
+      if (found.expiresAt !== null && found.expiresAt <= now) return { ok: false, refusal: 'expired' };
+      if (found.lastUsedAt === null || now - found.lastUsedAt >= TOKEN_TOUCH_MS) tokens.markUsed(found.tokenId, now);
+      return { ok: true, userId: found.userId, tokenId: found.tokenId, scope: found.scope };
+    },
+  };
+}
+
+export type ApiTokenService = ReturnType<typeof createApiTokenService>;

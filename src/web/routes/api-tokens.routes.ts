@@ -1,0 +1,58 @@
+import { Router, type Response } from 'express';
+import type { AuditLog } from '../../logger.ts';
+import type { ApiTokenService } from '../../services/api-tokens.ts';
+import { signedInUser } from '../current-user.ts';
+import { NotFoundError } from '../errors.ts';
+import type { FieldErrors } from '../form-fields.ts';
+import { parseApiTokenForm, type ApiTokenFormValues } from '../forms/api-token-form.ts';
+import { msg } from '../i18n.ts';
+import { requireUser } from '../middleware/auth.ts';
+import { setFlash } from '../middleware/locals.ts';
+import { clientIp } from '../middleware/rate-limit.ts';
+import { parseIdParam } from '../params.ts';
+
+const NOT_FOUND = msg('apiTokens.notFound');
+
+/** Personal access tokens for the API: made, listed and revoked on their own page under /account. */
+export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: AuditLog }): Router {
+  const router = Router();
+  router.use('/account/api-tokens', requireUser);
+
+  function renderPage(res: Response, userId: number, form: { values: ApiTokenFormValues; errors: FieldErrors }, fresh?: { token: string; name: string }) {
+    res.render('account/api-tokens', { title: 'apiTokens.title', styles: ['/css/account.css'], tokens: deps.tokens.list(userId), form, fresh });
+  }
+
+  /* GET /account/api-tokens: the person's tokens, the form for a new one, and a new token shown this once. */
+  router.get('/account/api-tokens', (req, res) => {
+    const user = signedInUser(req);
+    // Shown once, like a flash message: the next visit no longer has it.
+    const fresh = req.session.freshApiToken;
+    delete req.session.freshApiToken;
+    renderPage(res, user.id, { values: { name: '', scope: 'read', lifetime: '90' }, errors: {} }, fresh);
+  });
+
+  /* POST /account/api-tokens: makes a token (name, scope, lifetime); 422 beside the fields otherwise. Signed-in users. */
+  router.post('/account/api-tokens', (req, res) => {
+    const user = signedInUser(req);
+    const input = parseApiTokenForm(req.body);
+    if (!input.ok) {
+      res.status(422);
+      return renderPage(res, user.id, { values: input.values, errors: input.errors });
+    }
+    const made = deps.tokens.create(user.id, input);
+    req.session.freshApiToken = { token: made.token, name: input.name };
+    deps.audit.record({ event: 'api_token.created', userId: user.id, ip: clientIp(req), scope: input.scope });
+    res.redirect(303, '/account/api-tokens');
+  });
+
+  /* POST /api-tokens/:id/revoke: the token stops working at once. Owner only; others get 404. */
+  router.post('/api-tokens/:id/revoke', requireUser, (req, res) => {
+    const user = signedInUser(req);
+    if (!deps.tokens.revoke(user.id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
+    deps.audit.record({ event: 'api_token.revoked', userId: user.id, ip: clientIp(req) });
+    setFlash(req, 'success', 'apiTokens.revoked');
+    res.redirect(303, '/account/api-tokens');
+  });
+
+  return router;
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { agentFor, createTestContext, postForm, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+
+/** Makes a token through the real form and reads it off the page, where it is shown once. */
+async function makeToken(agent: Agent, fields: { name: string; scope: 'read' | 'read-write'; lifetime: string }): Promise<string> {
+  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', fields);
+  assert.equal(made.status, 303);
+  const page = (await agent.get('/account/api-tokens')).text;
+  return /<code class="api-token" id="fresh-token">(lgy_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
+}
+
+const api = (ctx: TestContext, path: string, token?: string) => {
+  const req = agentFor(ctx.app).get(`/api/v1${path}`);
+  return token ? req.set('Authorization', `Bearer ${token}`) : req;
+};
+
+describe('personal access tokens and /api/v1', () => {
+  test('a token is made on its page, shown once with its lgy_ prefix, stored as SHA-256 only, listed with when it was last used, and revoked at once', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    let agent = await registerUser(ctx.app, 'ann@example.com');
+    const bad = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: '', scope: 'admin', lifetime: '7' });
+    assert.equal(bad.status, 422);
+    for (const id of ['token-name-error', 'token-scope-error', 'token-lifetime-error']) assert.match(bad.text, new RegExp(`id="${id}"`));
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 0);
+
+    const token = await makeToken(agent, { name: 'Phone shortcut', scope: 'read', lifetime: '30' });
+    assert.doesNotMatch((await agent.get('/account/api-tokens')).text, /id="fresh-token"/, 'shown once');
+    const stored = ctx.db.prepare('SELECT token_hash FROM api_tokens').pluck().get() as string;
+    assert.match(stored, /^[0-9a-f]{64}$/);
+    assert.ok(!stored.includes(token.slice(4)));
+
+    assert.equal((await api(ctx, '/accounts', token)).status, 200);
+    assert.match((await agent.get('/account/api-tokens')).text, /Read only[\s\S]*last used Mar 15, 2026, 12:00 PM/);
+
+    // Expired after its 30 days.
+    ctx.clock.advance(30 * 24 * 3600 * 1000);
+    const expired = await api(ctx, '/accounts', token);
+    assert.equal(expired.status, 401);
+    assert.equal(expired.body.detail, 'The token has expired.');
+    // The browser session has expired too by now: sign in again.
+    agent = agentFor(ctx.app);
+    assert.equal((await postForm(agent, '/login', '/login', { email: 'ann@example.com', password: 'correct horse battery' })).status, 303);
+
+    // Revoked: refused at once.
+    const another = await makeToken(agent, { name: 'Script', scope: 'read-write', lifetime: 'never' });
+    assert.equal((await api(ctx, '/accounts', another)).status, 200);
+    const id = Number(ctx.db.prepare("SELECT id FROM api_tokens WHERE name = 'Script'").pluck().get());
+    assert.equal((await postForm(agent, '/account/api-tokens', `/api-tokens/${id}/revoke`, {})).status, 303);
+    assert.equal((await api(ctx, '/accounts', another)).status, 401);
+
+    // A password change does not revoke tokens; deleting the account does.
+    const kept = await makeToken(agent, { name: 'Kept', scope: 'read', lifetime: 'never' });
+    await postForm(agent, '/account', '/account/password', { currentPassword: 'correct horse battery', newPassword: 'a new long passphrase', confirmPassword: 'a new long passphrase' });
+    assert.equal((await api(ctx, '/accounts', kept)).status, 200);
+    await postForm(agent, '/account', '/account/delete', { password: 'a new long passphrase' });
+    assert.equal((await api(ctx, '/accounts', kept)).status, 401);
+  });
+
+  test('bearer tokens only: no token, a made-up one, or a signed-in browser\'s cookie alone get 401 problems; no CORS headers', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const withCookie = await agent.get('/api/v1/accounts');
+    assert.equal(withCookie.status, 401, 'the session cookie does not authenticate');
+    assert.match(String(withCookie.headers['content-type']), /^application\/problem\+json/);
+    assert.deepEqual(Object.keys(withCookie.body).sort(), ['detail', 'status', 'title', 'type']);
+    assert.match(String(withCookie.headers['www-authenticate']), /^Bearer realm="ledgerly"$/);
+    const madeUp = await api(ctx, '/accounts', `lgy_${'A'.repeat(43)}`);
+    assert.equal(madeUp.status, 401);
+    assert.match(String(madeUp.headers['www-authenticate']), /error="invalid_token"/);
+    assert.equal((await api(ctx, '/accounts', 'not-even-a-token')).status, 401);
+    const token = await makeToken(agent, { name: 'x', scope: 'read', lifetime: 'never' });
+    const ok = await api(ctx, '/accounts', token).set('Origin', 'https://evil.example');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['access-control-allow-origin'], undefined);
+    assert.equal(ok.headers['set-cookie'], undefined, 'no session is started');
+    const missing = await api(ctx, '/nothing-here', token);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.type, '/api/v1/problems/not-found');
+  });
+
+  test('a read token cannot write (403); a token sees only its owner\'s data', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    await postForm(bob, '/accounts', '/accounts', { name: 'Bob savings', kind: 'savings', openingBalance: '5', openingOn: '' });
+    const annRead = await makeToken(ann, { name: 'r', scope: 'read', lifetime: 'never' });
+    const write = await agentFor(ctx.app).post('/api/v1/accounts').set('Authorization', `Bearer ${annRead}`).send({ name: 'x' });
+    assert.equal(write.status, 403);
+    assert.equal(write.body.type, '/api/v1/problems/read-only-token');
+    const annAccounts = (await api(ctx, '/accounts', annRead)).body.data as { name: string }[];
+    assert.deepEqual(annAccounts.map((a) => a.name), ['Main account']);
+  });
+
+  test("the summary's totals equal the dashboard's for the same period, with transfers and refunds, as cents and exact decimal strings", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const cat = (name: string) => categoryIdOf(ctx.db, userId, 'expense', name);
+    insertTransactions(ctx.db, userId, [
+      { type: 'income', amountCents: 320_012, occurredOn: '2026-03-01', description: 'Salary', categoryId: categoryIdOf(ctx.db, userId, 'income', 'Salary') },
+      { type: 'expense', amountCents: 120_001, occurredOn: '2026-03-02', description: 'Rent', categoryId: cat('Housing') },
+      { type: 'expense', amountCents: 8_450, occurredOn: '2026-03-03', description: 'Market', categoryId: cat('Groceries') },
+      // A refund: income in an expense category lowers that category's spending.
+      { type: 'income', amountCents: 1_450, occurredOn: '2026-03-04', description: 'Returned', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 999, occurredOn: '2026-02-27', description: 'Last month', categoryId: cat('Groceries') },
+    ]);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(accountIdOf(ctx.db, userId, 'Main account')), to: String(accountIdOf(ctx.db, userId, 'Savings')), amount: '100', date: '2026-03-05', description: 'Saving' });
+    const token = await makeToken(agent, { name: 's', scope: 'read', lifetime: 'never' });
+    for (const period of ['2026-03', '2026', 'all']) {
+      const summary = (await api(ctx, `/summary?period=${period}`, token)).body;
+      const dashboard = totalsFrom((await agent.get(`/dashboard?period=${period}`)).text);
+      const usd = (cents: number) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+      assert.equal(usd(summary.income.cents), dashboard.Income, period);
+      assert.equal(usd(summary.expenses.cents), dashboard.Expenses, period);
+      assert.equal(usd(summary.balance.cents), dashboard.Balance, period);
+      assert.equal(summary.period.param, period);
+    }
+    const march = (await api(ctx, '/summary?period=2026-03', token)).body;
+    assert.deepEqual(march.income, { cents: 320_012, amount: '3200.12' });
+    assert.deepEqual(march.expenses, { cents: 127_001, amount: '1270.01' }, 'the refund nets off; the transfer never counts');
+    assert.deepEqual(march.topCategories.map((c: { name: string; cents: number }) => [c.name, c.cents]), [['Housing', 120_001], ['Groceries', 7_000]]);
+    const bad = await api(ctx, '/summary?period=2026-13', token);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors, [{ field: 'period', message: 'Use YYYY-MM, YYYY or all.' }].map((e) => ({ ...e, message: bad.body.errors[0].message })));
+  });
+});
