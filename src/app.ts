@@ -54,6 +54,8 @@ import { createAccountRouter } from './web/routes/account.routes.ts';
 import { createAccountsRouter } from './web/routes/accounts.routes.ts';
 import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createApiRouter } from './web/api/router.ts';
+import { createIdempotencyService } from './services/idempotency.ts';
+import { createIdempotencyRepo } from './db/repos/idempotency.ts';
 import { createApiTokensRouter } from './web/routes/api-tokens.routes.ts';
 import { createApiTokenService } from './services/api-tokens.ts';
 import { createApiTokensRepo } from './db/repos/api-tokens.ts';
@@ -177,7 +179,8 @@ export function createApp(deps: AppDeps): Express {
   });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
   const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: sessionStore, clock });
-  scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), securityEvents: security, logger });
+  const idempotency = createIdempotencyService({ keys: createIdempotencyRepo(db), inTransaction, clock });
+  scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), securityEvents: security, idempotencyKeys: idempotency, logger });
   commonPasswords(); // built once here, not on the first registration
 
   // The web.
@@ -260,7 +263,21 @@ export function createApp(deps: AppDeps): Express {
   app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   // The API before the session: a cookie never authenticates an API call (bearer tokens only), so CSRF does not apply.
-  app.use('/api/v1', createApiRouter({ tokens: apiTokens, reports, accounts: moneyAccounts, users: people, clock, defaultTimeZone: config.timeZone, rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock) }));
+  app.use(
+    '/api/v1',
+    createApiRouter({
+      tokens: apiTokens,
+      reports,
+      accounts: moneyAccounts,
+      users: people,
+      transactions,
+      idempotency,
+      language: languages.en,
+      clock,
+      defaultTimeZone: config.timeZone,
+      rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock),
+    }),
+  );
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());

@@ -759,4 +759,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
     `,
   },
+  {
+    version: 21,
+    name: 'idempotency keys for API writes',
+    sql: `
+      -- A write's key, what it was (method, path and body digest) and its answer, stored in the write's own
+      -- transaction: a retry with the same key and body gets that answer again and changes nothing. Kept 24 hours.
+      CREATE TABLE idempotency_keys (
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        key         TEXT    NOT NULL,
+        request     TEXT    NOT NULL,
+        status      INTEGER NOT NULL,
+        response    TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+    `,
+  },
 ];

@@ -16,6 +16,7 @@ export function scheduleSweeps(deps: {
   sessions: { pruneExpired(): number };
   rateLimits: { pruneExpired(): number };
   securityEvents: { pruneOldEvents(): number };
+  idempotencyKeys: { pruneOld(): number };
   logger: Logger;
 }): void {
   deps.runner.every(SWEEP_JOB, SWEEP_EVERY_MS, async () => {
@@ -23,6 +24,7 @@ export function scheduleSweeps(deps: {
       sessions: deps.sessions.pruneExpired(),
       rateLimitWindows: deps.rateLimits.pruneExpired(),
       securityEvents: deps.securityEvents.pruneOldEvents(),
+      idempotencyKeys: deps.idempotencyKeys.pruneOld(),
       ...(await deps.imports.sweep()),
     };
     deps.logger.debug(swept, 'swept');

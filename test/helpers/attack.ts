@@ -28,7 +28,9 @@ export function databaseFingerprint(db: Db, options: { ignoreTables?: readonly s
 
 /** Which resource a path's :id refers to: its first segment ("/transactions/:id/edit" -> "transactions"). */
 export function resourceOf(path: string): string {
-  return path.split('/')[1] ?? '';
+  // /api/v1/transactions/:id names the same objects as /transactions/:id.
+  const parts = path.startsWith('/api/v1/') ? path.split('/').slice(3) : path.split('/').slice(1);
+  return parts[0] ?? '';
 }
 
 /** The id of the newest row the user owns in a table. */

@@ -132,3 +132,96 @@ describe('personal access tokens and /api/v1', () => {
     assert.deepEqual(bad.body.errors, [{ field: 'period', message: 'Use YYYY-MM, YYYY or all.' }].map((e) => ({ ...e, message: bad.body.errors[0].message })));
   });
 });
+
+describe('/api/v1/transactions', () => {
+  async function setup(t: { after: (fn: () => unknown) => void }) {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: unknown, key?: string) => {
+      let req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      if (key) req = req.set('Idempotency-Key', key);
+      return body === undefined ? req : req.send(body as object);
+    };
+    return { ctx, ann, token, call };
+  }
+  const count = (ctx: TestContext) => Number(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get());
+
+  test('add, read, list by cursor, edit and delete; amounts in as decimal strings and out as cents and strings', async (t) => {
+    const { ctx, call } = await setup(t);
+    const groceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'expense', 'Groceries');
+    const made = await call('post', '/transactions', { type: 'expense', amount: '1234.56', date: '2026-03-10', description: 'Market', category: groceries });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual({ ...made.body, id: 0, accountId: 0 }, { id: 0, accountId: 0, type: 'expense', cents: 123_456, amount: '1234.56', date: '2026-03-10', description: 'Market', categoryId: groceries, status: 'uncleared' });
+    const id = made.body.id as number;
+    assert.equal((await call('get', `/transactions/${id}`)).body.cents, 123_456);
+    for (let i = 0; i < 3; i++) await call('post', '/transactions', { type: 'income', amount: `${i + 1}.00`, date: `2026-03-0${i + 1}`, description: `In ${i}` });
+    const first = await call('get', '/transactions?limit=2');
+    assert.equal(first.body.data.length, 2);
+    assert.equal(first.body.totals.count, 4);
+    const second = await call('get', `/transactions?limit=2&cursor=${first.body.nextCursor}`);
+    assert.deepEqual([...first.body.data, ...second.body.data].map((r: { date: string }) => r.date), ['2026-03-10', '2026-03-03', '2026-03-02', '2026-03-01']);
+    assert.equal(second.body.nextCursor, null);
+    const filtered = await call('get', '/transactions?type=income&q=In');
+    assert.equal(filtered.body.totals.count, 3);
+    const edited = await call('patch', `/transactions/${id}`, { amount: '10.05', description: 'Corner shop' });
+    assert.equal(edited.status, 200);
+    assert.equal(edited.body.cents, 1_005);
+    assert.equal(edited.body.description, 'Corner shop');
+    assert.equal(edited.body.categoryId, groceries, 'fields left out keep their value');
+    assert.equal((await call('delete', `/transactions/${id}`)).status, 204);
+    assert.equal((await call('get', `/transactions/${id}`)).status, 404);
+  });
+
+  test('bad input is a 422 problem with each field, and nothing is stored', async (t) => {
+    const { ctx, call, token } = await setup(t);
+    const before = count(ctx);
+    const bad = await call('post', '/transactions', { type: 'gift', amount: '12.345', date: '2026-02-30', description: 'x'.repeat(500) });
+    assert.equal(bad.status, 422);
+    assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
+    assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), ['amount', 'date', 'description', 'type']);
+    assert.equal((await call('post', '/transactions', { type: 'expense', amount: 12.5 })).status, 422, 'a number is not an amount: amounts are strings');
+    const malformed = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"type":');
+    assert.equal(malformed.status, 400);
+    assert.equal(count(ctx), before);
+  });
+
+  test("another person's transaction is 404 to read, edit or delete, and stays as it was", async (t) => {
+    const { ctx, call } = await setup(t);
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    await postForm(bob, '/transactions/new', '/transactions', { type: 'expense', amount: '9.99', date: '2026-03-01', description: 'Bob', category: '' });
+    const bobs = Number(ctx.db.prepare("SELECT id FROM transactions WHERE description = 'Bob'").pluck().get());
+    assert.equal((await call('get', `/transactions/${bobs}`)).status, 404);
+    assert.equal((await call('patch', `/transactions/${bobs}`, { amount: '1.00' })).status, 404);
+    assert.equal((await call('delete', `/transactions/${bobs}`)).status, 404);
+    assert.equal(ctx.db.prepare('SELECT amount_cents FROM transactions WHERE id = ?').pluck().get(bobs), 999);
+    assert.equal((await call('get', '/transactions')).body.totals.count, 0);
+  });
+
+  test('Idempotency-Key: a retry gets the first answer and adds nothing; concurrent retries add one; another body with the key is 422', async (t) => {
+    const { ctx, call } = await setup(t);
+    const body = { type: 'expense', amount: '4.20', date: '2026-03-11', description: 'Coffee' };
+    const first = await call('post', '/transactions', body, 'phone-1');
+    const retry = await call('post', '/transactions', body, 'phone-1');
+    assert.equal(first.status, 201);
+    assert.equal(retry.status, 201);
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.equal(count(ctx), 1);
+    const changed = await call('post', '/transactions', { ...body, amount: '5.00' }, 'phone-1');
+    assert.equal(changed.status, 422);
+    assert.equal(changed.body.type, '/api/v1/problems/idempotency-key-reused');
+    assert.equal(count(ctx), 1);
+
+    const racing = await Promise.all(Array.from({ length: 8 }, () => call('post', '/transactions', { ...body, description: 'Race' }, 'race-key')));
+    assert.ok(racing.every((r) => r.status === 201));
+    assert.equal(new Set(racing.map((r) => r.body.id)).size, 1);
+    assert.equal(Number(ctx.db.prepare("SELECT count(*) FROM transactions WHERE description = 'Race'").pluck().get()), 1);
+
+    // After 24 hours a key may be used again.
+    ctx.clock.advance(24 * 3600 * 1000 + 1);
+    assert.notEqual((await call('post', '/transactions', body, 'phone-1')).body.id, first.body.id);
+    assert.equal(count(ctx), 3);
+  });
+});

@@ -10,6 +10,22 @@ import type { ApiTokenService } from '../../services/api-tokens.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { UserService } from '../../services/users.ts';
 import { sendProblem } from './problems.ts';
+import type { TransactionService } from '../../services/transactions.ts';
+import type { IdempotencyService } from '../../services/idempotency.ts';
+import type { LanguageContext } from '../i18n.ts';
+import type { FieldErrors } from '../form-fields.ts';
+import { choiceErrors, parseTransactionForm, transactionFormValuesFrom } from '../forms/transaction-form.ts';
+import { readTransactionFilter } from '../forms/transaction-filter.ts';
+import type { PageCursor, Transaction } from '../../domain/transactions.ts';
+
+/** An opaque keyset cursor: the last row's date and id, base64url. */
+const encodeCursor = (c: PageCursor) => Buffer.from(`${c.occurredOn}.${c.id}`, 'utf8').toString('base64url');
+/** The cursor back, or undefined when it is not one this API gave. */
+function decodeCursor(raw: string): PageCursor | undefined {
+  const text = /^[A-Za-z0-9_-]{1,40}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
+  const m = /^(\d{4}-\d{2}-\d{2})\.(\d{1,15})$/.exec(text);
+  return m ? { occurredOn: m[1]!, id: Number(m[2]) } : undefined;
+}
 
 /** Who an API request speaks for, set by the bearer check. */
 interface ApiCaller {
@@ -36,6 +52,10 @@ export function createApiRouter(deps: {
   reports: ReportService;
   accounts: AccountService;
   users: Pick<UserService, 'findUser'>;
+  transactions: TransactionService;
+  idempotency: IdempotencyService;
+  /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
+  language: LanguageContext;
   clock: Clock;
   defaultTimeZone: string;
   rateLimitStore: Store;
@@ -116,6 +136,126 @@ export function createApiRouter(deps: {
     const { accounts } = deps.accounts.overview(callerOf(res).userId);
     res.json({
       data: accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, archived: a.archived, openingOn: a.openingOn, opening: money(a.openingBalanceCents), balance: money(a.balanceCents), transactionCount: a.transactionCount })),
+    });
+  });
+
+  /** The form fields the transaction form reads, from a JSON body: ids may be numbers, and null is "none". */
+  const asFormFields = (body: unknown): Record<string, unknown> => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+    const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+    for (const name of ['account', 'category']) {
+      const value = fields[name];
+      if (typeof value === 'number' && Number.isSafeInteger(value)) fields[name] = String(value);
+      else if (value === null) fields[name] = '';
+    }
+    return fields;
+  };
+  /** Field problems, in words (English: the API's language). */
+  const problemsOf = (errors: FieldErrors) =>
+    Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: deps.language.t(message.key, message.values) }] : []));
+  const transactionJson = (t: Transaction & { categoryName?: string | null; refund?: boolean }) => ({
+    id: t.id,
+    accountId: t.accountId,
+    type: t.type,
+    ...money(t.amountCents),
+    date: t.occurredOn,
+    description: t.description,
+    categoryId: t.categoryId,
+    ...(t.categoryName !== undefined ? { categoryName: t.categoryName } : {}),
+    ...(t.refund !== undefined ? { refund: t.refund } : {}),
+    status: t.status,
+  });
+  const validationProblem = (errors: FieldErrors) => ({ status: 422, body: { type: '/api/v1/problems/validation', title: 'Unprocessable Content', status: 422, detail: 'Some fields need fixing.', errors: problemsOf(errors) } });
+  const notFoundProblem = () => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: 'No such transaction.' } });
+
+  /**
+   * Runs a write once per Idempotency-Key (when sent): a retry with the same key and body gets the first answer,
+   * the same key with another body is 422. Without a key the write simply runs.
+   */
+  const idempotent = (req: Request, res: Response, write: () => { status: number; body: unknown }) => {
+    const key = req.get('idempotency-key');
+    const send = (answer: { status: number; body: unknown }, replayed = false) => {
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      if (answer.status === 204) return res.status(204).end();
+      const problem = answer.status >= 400;
+      res.status(answer.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(answer.body));
+    };
+    if (key === undefined) return send(write());
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+      return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const outcome = deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
+    if (outcome.kind === 'mismatch') {
+      return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', 'This Idempotency-Key was used with another request in the last 24 hours.');
+    }
+    send(outcome.answer, outcome.replayed);
+  };
+
+  /* GET /api/v1/transactions: the list with the same filters as /transactions, newest first, by an opaque cursor. */
+  router.get('/transactions', (req, res) => {
+    const { userId } = callerOf(res);
+    const { filter, errors } = readTransactionFilter(req.query);
+    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'Some filters are not valid.', problemsOf(errors));
+    const rawCursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+    const after = rawCursor === undefined ? null : decodeCursor(rawCursor);
+    if (after === undefined) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'cursor is not one this API gave.', [{ field: 'cursor', message: 'Use the nextCursor of a previous page.' }]);
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'limit must be 1 to 200.', [{ field: 'limit', message: 'A whole number from 1 to 200.' }]);
+    const { page, totals } = deps.transactions.listPage(userId, filter, after, limit);
+    res.json({
+      data: page.rows.map(transactionJson),
+      nextCursor: page.next ? encodeCursor(page.next) : null,
+      totals: { count: totals.count, income: money(totals.incomeCents), expenses: money(totals.expenseCents) },
+    });
+  });
+
+  /* GET /api/v1/transactions/:id: one transaction of the token's owner (another person's is 404). */
+  router.get('/transactions/:id', (req, res) => {
+    const id = Number(req.params.id);
+    const found = Number.isSafeInteger(id) && id > 0 ? deps.transactions.find(callerOf(res).userId, id) : undefined;
+    if (!found) return sendProblem(res, 404, 'not-found', 'Not Found', 'No such transaction.');
+    res.json(transactionJson(found));
+  });
+
+  /* POST /api/v1/transactions: adds an income or expense, checked by the add form's own rules. Idempotent with a key. */
+  router.post('/transactions', (req, res) => {
+    const { userId } = callerOf(res);
+    idempotent(req, res, () => {
+      const input = parseTransactionForm(asFormFields(req.body), todayOf(userId), deps.language);
+      if (!input.ok) return validationProblem(input.errors);
+      const result = deps.transactions.add(userId, input.value);
+      const refused = choiceErrors(result);
+      if (refused) return validationProblem(refused);
+      if (!result.ok) return validationProblem({});
+      return { status: 201, body: transactionJson(deps.transactions.find(userId, result.id)!) };
+    });
+  });
+
+  /* PATCH /api/v1/transactions/:id: replaces its fields (those left out keep their value). Idempotent with a key. */
+  router.patch('/transactions/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = Number(req.params.id);
+    idempotent(req, res, () => {
+      const current = Number.isSafeInteger(id) && id > 0 ? deps.transactions.find(userId, id) : undefined;
+      if (!current) return notFoundProblem();
+      const merged = { ...transactionFormValuesFrom(current, deps.language.decimal), ...asFormFields(req.body) };
+      const input = parseTransactionForm(merged, todayOf(userId), deps.language);
+      if (!input.ok) return validationProblem(input.errors);
+      const result = deps.transactions.update(userId, id, input.value, true);
+      const refused = choiceErrors(result);
+      if (refused) return validationProblem(refused);
+      if (!result.ok) return notFoundProblem();
+      return { status: 200, body: transactionJson(deps.transactions.find(userId, id)!) };
+    });
+  });
+
+  /* DELETE /api/v1/transactions/:id: deletes it (204). Idempotent with a key. */
+  router.delete('/transactions/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = Number(req.params.id);
+    idempotent(req, res, () => {
+      const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transactions.delete(userId, id, true) : 'not-found';
+      return outcome === 'deleted' ? { status: 204, body: null } : notFoundProblem();
     });
   });
 

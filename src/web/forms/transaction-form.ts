@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { centsToInputText, type DecimalSeparator } from '../../domain/money.ts';
 import type { Transaction, TransactionDraft } from '../../domain/transactions.ts';
 import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import type { TransactionSave } from '../../services/transactions.ts';
+import { msg } from '../i18n.ts';
+import { wrongKindCategoryMessage } from '../messages.ts';
 import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
 export type { AmountWriting };
@@ -72,4 +75,15 @@ export function transactionFormValuesFrom(tx: Omit<Transaction, 'id'>, decimal: 
     description: tx.description,
     category: tx.categoryId === null ? '' : String(tx.categoryId),
   };
+}
+
+/** The service's refusal of a category or account choice, worded for the form's fields (pages and the API alike). */
+export function choiceErrors(result: TransactionSave): FieldErrors | undefined {
+  if (result.ok || 'problem' in result) return undefined;
+  const errors: FieldErrors = {};
+  if (result.category) {
+    errors.category = result.category.code === 'wrong-kind' ? wrongKindCategoryMessage(result.category.category) : msg('validation.category.choose');
+  }
+  if (result.account) errors.account = msg(result.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
+  return errors;
 }

@@ -1,20 +1,20 @@
 import { Router, type Response } from 'express';
 import { monthPeriod } from '../../domain/periods.ts';
 import { formatCursor } from '../../domain/transactions.ts';
-import type { TransactionSave, TransactionService } from '../../services/transactions.ts';
+import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
 import { editReturnPath, parseBulkForm } from '../forms/bulk-form.ts';
 import { filterToQueryString, isFilterActive, listUrl, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import {
+  choiceErrors,
   emptyTransactionForm,
   parseTransactionForm,
   transactionFormValuesFrom,
   type TransactionFormValues,
 } from '../forms/transaction-form.ts';
 import { msg, type Msg } from '../i18n.ts';
-import { wrongKindCategoryMessage } from '../messages.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash, setFlashMessages } from '../middleware/locals.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
@@ -25,16 +25,6 @@ const PAGE_SIZE = 50;
 
 const NOT_FOUND = msg('transactions.notFound');
 
-/** The category and account messages of a save the service refused, or undefined when it was saved. */
-function choiceErrors(result: TransactionSave): FieldErrors | undefined {
-  if (result.ok || 'problem' in result) return undefined;
-  const errors: FieldErrors = {};
-  if (result.category) {
-    errors.category = result.category.code === 'wrong-kind' ? wrongKindCategoryMessage(result.category.category) : msg('validation.category.choose');
-  }
-  if (result.account) errors.account = msg(result.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
-  return errors;
-}
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
 export function createTransactionsRouter(deps: { transactions: TransactionService; dashboard: DashboardPage }): Router {

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { IdempotencyRepo } from '../db/repos/idempotency.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
+
+/** How long a key's answer is kept and replayed. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** An answer to an API write: its status and JSON body. */
+export interface WriteAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Idempotent writes: the first request with a key runs, and its answer is stored in the same database transaction
+ * as the write (BEGIN IMMEDIATE, so a concurrent retry waits for it and then finds it). A retry with the same key
+ * and the same request within 24 hours gets that answer and changes nothing; the same key with another request is
+ * refused.
+ */
+export function createIdempotencyService(deps: { keys: IdempotencyRepo; inTransaction: RunInTransaction; clock: Clock }) {
+  return {
+    run(
+      userId: number,
+      key: string,
+      request: { method: string; path: string; body: unknown },
+      write: () => WriteAnswer,
+    ): { kind: 'done'; answer: WriteAnswer; replayed: boolean } | { kind: 'mismatch' } {
+      const fingerprint = createHash('sha256').update(JSON.stringify([request.method, request.path, request.body])).digest('hex');
+      return deps.inTransaction(() => {
+        const now = deps.clock.now();
+        const stored = deps.keys.findAnswer(userId, key);
+        if (stored && now - stored.createdAt < IDEMPOTENCY_WINDOW_MS) {
+          if (stored.request !== fingerprint) return { kind: 'mismatch' as const };
+          return { kind: 'done' as const, answer: { status: stored.status, body: JSON.parse(stored.response) as unknown }, replayed: true };
+        }
+        const answer = write();
+        // Refusals (4xx) are stored too: the same request again would be refused the same way.
+        deps.keys.saveAnswer(userId, key, { request: fingerprint, status: answer.status, response: JSON.stringify(answer.body), createdAt: now });
+        return { kind: 'done' as const, answer, replayed: false };
+      });
+    },
+
+    /** Forgets answers older than 24 hours (the hourly sweep). */
+    pruneOld(): number {
+      return deps.keys.pruneAnswersBefore(deps.clock.now() - IDEMPOTENCY_WINDOW_MS);
+    },
+  };
+}
+
+export type IdempotencyService = ReturnType<typeof createIdempotencyService>;
