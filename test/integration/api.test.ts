@@ -225,3 +225,32 @@ describe('/api/v1/transactions', () => {
     assert.equal(count(ctx), 3);
   });
 });
+
+describe('/api/v1 categories, budgets and scheduled transactions', () => {
+  test("read the person's categories, a month's budget against its spending, and their schedules; never another person's", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, annId, 'expense', 'Groceries');
+    await postForm(ann, '/budgets/2026-03', '/budgets/2026-03', { [`amount-${groceries}`]: '100.00' });
+    insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 3_025, occurredOn: '2026-03-03', description: 'Market', categoryId: groceries }]);
+    const made = await postForm(ann, '/scheduled/new', '/scheduled', { type: 'expense', account: String(accountIdOf(ctx.db, annId, 'Main account')), toAccount: '', category: String(groceries), amount: '50', description: 'Veg box', frequency: 'weeks', every: '1', weekday: '', monthDay: '', startOn: '2026-03-20', endOn: '', count: '' });
+    assert.equal(made.status, 303);
+    await postForm(bob, '/scheduled/new', '/scheduled', { type: 'expense', account: String(accountIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'Main account')), toAccount: '', category: '', amount: '7', description: 'Bob only', frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2026-03-20', endOn: '', count: '' });
+    assert.equal(Number(ctx.db.prepare("SELECT count(*) FROM schedules WHERE description = 'Bob only'").pluck().get()), 1, 'bob has one to hide');
+    const token = await makeToken(ann, { name: 'r', scope: 'read', lifetime: 'never' });
+
+    const categories = (await api(ctx, '/categories', token)).body.data as { name: string; kind: string; transactionCount: number }[];
+    assert.deepEqual(categories.find((c) => c.name === 'Groceries'), { id: groceries, kind: 'expense', name: 'Groceries', transactionCount: 1 });
+
+    const budget = (await api(ctx, '/budgets/2026-03', token)).body;
+    const line = budget.lines.find((l: { categoryId: number }) => l.categoryId === groceries);
+    assert.deepEqual([line.budgeted, line.spent, line.remaining, line.percentUsed], [{ cents: 10_000, amount: '100.00' }, { cents: 3_025, amount: '30.25' }, { cents: 6_975, amount: '69.75' }, 30]);
+    assert.equal((await api(ctx, '/budgets/2026-3', token)).status, 400);
+
+    const scheduled = (await api(ctx, '/scheduled', token)).body.data as { description: string; nextOn: string; cents: number }[];
+    assert.deepEqual(scheduled.map((s) => [s.description, s.nextOn, s.cents]), [['Veg box', '2026-03-20', 5_000]]);
+  });
+});

@@ -11,7 +11,7 @@ const probe = createSecurityContext();
 const ID_ROUTES = listRoutes(probe.app).filter((r) => !r.path.startsWith('/api/') && objectParamNames(r.path).length > 0 && (r.method === 'GET' || r.method === 'POST'));
 // Routes whose only params are scopes of the person's own data (a month): nobody else's object can be named in them.
 const SCOPE_ROUTES = listRoutes(probe.app).filter(
-  (r) => paramNames(r.path).length > 0 && objectParamNames(r.path).length === 0 && (r.method === 'GET' || r.method === 'POST'),
+  (r) => !r.path.startsWith('/api/') && paramNames(r.path).length > 0 && objectParamNames(r.path).length === 0 && (r.method === 'GET' || r.method === 'POST'),
 );
 probe.cleanup();
 

@@ -4,13 +4,16 @@ import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString } from '../../domain/money.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
-import { dayAt } from '../../domain/calendar.ts';
+import { dayAt, isCalendarMonth } from '../../domain/calendar.ts';
 import type { AccountService } from '../../services/accounts.ts';
 import type { ApiTokenService } from '../../services/api-tokens.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { UserService } from '../../services/users.ts';
 import { sendProblem } from './problems.ts';
 import type { TransactionService } from '../../services/transactions.ts';
+import type { CategoryService } from '../../services/categories.ts';
+import type { BudgetService } from '../../services/budgets.ts';
+import type { ScheduleService } from '../../services/schedules.ts';
 import type { IdempotencyService } from '../../services/idempotency.ts';
 import type { LanguageContext } from '../i18n.ts';
 import type { FieldErrors } from '../form-fields.ts';
@@ -54,6 +57,9 @@ export function createApiRouter(deps: {
   users: Pick<UserService, 'findUser'>;
   transactions: TransactionService;
   idempotency: IdempotencyService;
+  categories: Pick<CategoryService, 'listWithCounts'>;
+  budgets: Pick<BudgetService, 'month'>;
+  schedules: Pick<ScheduleService, 'list'>;
   /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
   language: LanguageContext;
   clock: Clock;
@@ -256,6 +262,61 @@ export function createApiRouter(deps: {
     idempotent(req, res, () => {
       const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transactions.delete(userId, id, true) : 'not-found';
       return outcome === 'deleted' ? { status: 204, body: null } : notFoundProblem();
+    });
+  });
+
+  /* GET /api/v1/categories: income and expense categories, each with how many transactions it holds. */
+  router.get('/categories', (_req, res) => {
+    const { income, expense } = deps.categories.listWithCounts(callerOf(res).userId);
+    res.json({ data: [...income, ...expense].map((c) => ({ id: c.id, kind: c.kind, name: c.name, transactionCount: c.transactionCount })) });
+  });
+
+  /* GET /api/v1/budgets/:month: a month's budget per expense category against its spending (refunds netted). */
+  router.get('/budgets/:month', (req, res) => {
+    const month = String(req.params.month);
+    if (!isCalendarMonth(month)) return sendProblem(res, 400, 'invalid-path', 'Bad Request', 'The month must be YYYY-MM.', [{ field: 'month', message: 'Use YYYY-MM.' }]);
+    const budget = deps.budgets.month(callerOf(res).userId, month);
+    res.json({
+      month: budget.month,
+      lines: budget.lines.map((l) => ({
+        categoryId: l.categoryId,
+        name: l.name,
+        rollover: l.rollover,
+        budgeted: l.budgetedCents === null ? null : money(l.budgetedCents),
+        carried: money(l.carriedCents),
+        available: money(l.availableCents),
+        spent: money(l.spentCents),
+        remaining: money(l.remainingCents),
+        percentUsed: l.percentUsed,
+        over: l.over,
+      })),
+      totals: {
+        budgeted: money(budget.totals.budgetedCents),
+        available: money(budget.totals.availableCents),
+        spent: money(budget.totals.spentCents),
+        remaining: money(budget.totals.remainingCents),
+        unbudgetedSpent: money(budget.totals.unbudgetedSpentCents),
+        percentUsed: budget.totals.percentUsed,
+        over: budget.totals.over,
+      },
+    });
+  });
+
+  /* GET /api/v1/scheduled: every scheduled transaction with its rule and next date. */
+  router.get('/scheduled', (_req, res) => {
+    res.json({
+      data: deps.schedules.list(callerOf(res).userId).map((s) => ({
+        id: s.id,
+        type: s.type,
+        accountId: s.accountId,
+        toAccountId: s.toAccountId,
+        categoryId: s.categoryId,
+        ...money(s.amountCents),
+        description: s.description,
+        rule: s.rule,
+        nextOn: s.nextOn,
+        postedThrough: s.postedThrough,
+      })),
     });
   });
 
