@@ -273,6 +273,7 @@ export function createApp(deps: AppDeps): Express {
       transactions,
       idempotency,
       categories,
+      transfers,
       budgets,
       schedules,
       language: languages.en,

@@ -254,3 +254,42 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
     assert.deepEqual(scheduled.map((s) => [s.description, s.nextOn, s.cents]), [['Veg box', '2026-03-20', 5_000]]);
   });
 });
+
+describe('/api/v1/transfers', () => {
+  test('a transfer moves money between two accounts, never income or expense; a retry adds nothing; the same account twice is refused; another person\'s is 404', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(ann, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const main = accountIdOf(ctx.db, annId, 'Main account');
+    const savings = accountIdOf(ctx.db, annId, 'Savings');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const send = (method: 'post' | 'delete' | 'get', path: string, body?: object, key?: string) => {
+      let req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      if (key) req = req.set('Idempotency-Key', key);
+      return body ? req.send(body) : req;
+    };
+    const body = { from: main, to: savings, amount: '250.00', date: '2026-03-10', description: 'Saving' };
+    const made = await send('post', '/transfers', body, 'move-1');
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual({ ...made.body, id: 0 }, { id: 0, fromAccountId: main, toAccountId: savings, cents: 25_000, amount: '250.00', date: '2026-03-10', description: 'Saving' });
+    assert.equal((await send('post', '/transfers', body, 'move-1')).body.id, made.body.id);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 1);
+    const summary = (await api(ctx, '/summary?period=2026-03', token)).body;
+    assert.deepEqual([summary.income.cents, summary.expenses.cents], [0, 0], 'a transfer is never income or expense');
+    const balances = Object.fromEntries(((await api(ctx, '/accounts', token)).body.data as { name: string; balance: { cents: number } }[]).map((a) => [a.name, a.balance.cents]));
+    assert.deepEqual(balances, { 'Main account': -25_000, Savings: 25_000 });
+    const same = await send('post', '/transfers', { ...body, to: main });
+    assert.equal(same.status, 422);
+    assert.deepEqual(same.body.errors.map((e: { field: string }) => e.field), ['to']);
+    assert.equal((await send('get', `/transfers/${made.body.id}`)).body.cents, 25_000);
+
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });
+    assert.equal((await agentFor(ctx.app).get(`/api/v1/transfers/${made.body.id}`).set('Authorization', `Bearer ${bobToken}`)).status, 404);
+    assert.equal((await agentFor(ctx.app).delete(`/api/v1/transfers/${made.body.id}`).set('Authorization', `Bearer ${bobToken}`)).status, 404);
+    assert.equal((await send('delete', `/transfers/${made.body.id}`)).status, 204);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 0);
+  });
+});

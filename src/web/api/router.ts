@@ -12,6 +12,9 @@ import type { UserService } from '../../services/users.ts';
 import { sendProblem } from './problems.ts';
 import type { TransactionService } from '../../services/transactions.ts';
 import type { CategoryService } from '../../services/categories.ts';
+import type { TransferService } from '../../services/transfers.ts';
+import type { Transfer } from '../../domain/transfers.ts';
+import { parseTransferForm, transferRefusal } from '../forms/transfer-form.ts';
 import type { BudgetService } from '../../services/budgets.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import type { IdempotencyService } from '../../services/idempotency.ts';
@@ -58,6 +61,7 @@ export function createApiRouter(deps: {
   transactions: TransactionService;
   idempotency: IdempotencyService;
   categories: Pick<CategoryService, 'listWithCounts'>;
+  transfers: Pick<TransferService, 'find' | 'create' | 'delete'>;
   budgets: Pick<BudgetService, 'month'>;
   schedules: Pick<ScheduleService, 'list'>;
   /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
@@ -149,7 +153,7 @@ export function createApiRouter(deps: {
   const asFormFields = (body: unknown): Record<string, unknown> => {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
     const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-    for (const name of ['account', 'category']) {
+    for (const name of ['account', 'category', 'from', 'to']) {
       const value = fields[name];
       if (typeof value === 'number' && Number.isSafeInteger(value)) fields[name] = String(value);
       else if (value === null) fields[name] = '';
@@ -262,6 +266,41 @@ export function createApiRouter(deps: {
     idempotent(req, res, () => {
       const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transactions.delete(userId, id, true) : 'not-found';
       return outcome === 'deleted' ? { status: 204, body: null } : notFoundProblem();
+    });
+  });
+
+  const transferJson = (t: Transfer) => ({ id: t.id, fromAccountId: t.fromAccountId, toAccountId: t.toAccountId, ...money(t.amountCents), date: t.occurredOn, description: t.description });
+  const noTransfer = () => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: 'No such transfer.' } });
+
+  /* GET /api/v1/transfers/:id: one transfer between the token owner's accounts (never income or expense). */
+  router.get('/transfers/:id', (req, res) => {
+    const id = Number(req.params.id);
+    const found = Number.isSafeInteger(id) && id > 0 ? deps.transfers.find(callerOf(res).userId, id) : undefined;
+    if (!found) return sendProblem(res, 404, 'not-found', 'Not Found', 'No such transfer.');
+    res.json(transferJson(found));
+  });
+
+  /* POST /api/v1/transfers: moves money between two of the owner's accounts (from, to, amount, date, description). */
+  router.post('/transfers', (req, res) => {
+    const { userId } = callerOf(res);
+    idempotent(req, res, () => {
+      const input = parseTransferForm(asFormFields(req.body), todayOf(userId), deps.language);
+      if (!input.ok) return validationProblem(input.errors);
+      const result = deps.transfers.create(userId, input.value);
+      const refused = transferRefusal(result);
+      if (refused) return validationProblem(refused);
+      if (!result.ok) return noTransfer();
+      return { status: 201, body: transferJson(deps.transfers.find(userId, result.id)!) };
+    });
+  });
+
+  /* DELETE /api/v1/transfers/:id: deletes both legs together (204). */
+  router.delete('/transfers/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = Number(req.params.id);
+    idempotent(req, res, () => {
+      const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transfers.delete(userId, id, true) : 'not-found';
+      return outcome === 'deleted' ? { status: 204, body: null } : noTransfer();
     });
   });
 

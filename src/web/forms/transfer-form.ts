@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { centsToInputText } from '../../domain/money.ts';
 import type { Transfer, TransferDraft } from '../../domain/transfers.ts';
+import type { TransferSave } from '../../services/transfers.ts';
+import { msg } from '../i18n.ts';
 import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
 import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
@@ -62,3 +64,14 @@ export function transferFormValuesFrom(transfer: Transfer, writing: Pick<AmountW
   };
 }
 
+
+/** The field messages of a save the service refused for its accounts, or for a reconciled row not confirmed. */
+export function transferRefusal(result: TransferSave): FieldErrors | undefined {
+  if (result.ok || result.problem === 'not-found') return undefined;
+  if (result.problem === 'reconciled') return { confirmReconciled: msg('transfers.confirmReconciledNeeded') };
+  const errors: FieldErrors = {};
+  if (result.problems.from) errors.from = msg('validation.account.archived');
+  if (result.problems.to === 'archived') errors.to = msg('validation.account.archived');
+  if (result.problems.to === 'same-account') errors.to = msg('validation.transfer.sameAccount');
+  return errors;
+}

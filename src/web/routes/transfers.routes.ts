@@ -1,9 +1,9 @@
 import { Router, type Response } from 'express';
-import type { TransferSave, TransferService } from '../../services/transfers.ts';
+import type { TransferService } from '../../services/transfers.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, type TransferFormValues } from '../forms/transfer-form.ts';
+import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, transferRefusal, type TransferFormValues } from '../forms/transfer-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
@@ -16,16 +16,6 @@ function backPath(raw: unknown): string {
   return typeof raw === 'string' && /^\/accounts(\/[1-9]\d{0,15})?$/.test(raw) ? raw : '/accounts';
 }
 
-/** The field messages of a save the service refused for its accounts, or for a reconciled row not confirmed. */
-function refusal(result: TransferSave): FieldErrors | undefined {
-  if (result.ok || result.problem === 'not-found') return undefined;
-  if (result.problem === 'reconciled') return { confirmReconciled: msg('transfers.confirmReconciledNeeded') };
-  const errors: FieldErrors = {};
-  if (result.problems.from) errors.from = msg('validation.account.archived');
-  if (result.problems.to === 'archived') errors.to = msg('validation.account.archived');
-  if (result.problems.to === 'same-account') errors.to = msg('validation.transfer.sameAccount');
-  return errors;
-}
 
 /** Moving money between the signed-in user's own accounts. */
 export function createTransfersRouter(deps: { transfers: TransferService }): Router {
@@ -70,7 +60,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.create(user.id, input.value) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(msg('accounts.notFound'));
-    const errors = input.ok ? result && refusal(result) : input.errors;
+    const errors = input.ok ? result && transferRefusal(result) : input.errors;
     if (errors) {
       res.status(422);
       return renderForm(res, 'transfers/new', user.id, { values: input.values, errors }, { back });
@@ -100,7 +90,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res));
     const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
-    const errors = input.ok ? result && refusal(result) : input.errors;
+    const errors = input.ok ? result && transferRefusal(result) : input.errors;
     if (errors) {
       res.status(422);
       return renderForm(res, 'transfers/edit', user.id, { values: input.values, errors }, { transfer, back });
