@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { addTransaction, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
+import { addTransaction, postForm, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
 import { createFinishedImport, createOwnedObjects } from '../helpers/attack.ts';
 import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
@@ -189,7 +189,9 @@ describe('deleting the account', () => {
     const ownedTables = (ctx.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[])
       .filter((table) => (ctx.db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).some((c) => c.name === 'user_id'));
     const rowsOf = (table: string, id: number) => ctx.db.prepare(`SELECT count(*) FROM "${table}" WHERE user_id = ?`).pluck().get(id) as number;
-    for (const table of ['accounts', 'transfers', 'budgets', 'monthly_totals', 'account_monthly_totals']) {
+    // A failed sign-in is one of her security events.
+    await postForm(agentFor(ctx.app), '/login', '/login', { email: 'ann@example.com', password: 'not her password' });
+    for (const table of ['accounts', 'transfers', 'budgets', 'monthly_totals', 'account_monthly_totals', 'passkeys', 'api_tokens', 'security_events']) {
       assert.ok(rowsOf(table, annId) > 0, `ann has rows in ${table} before`);
     }
 

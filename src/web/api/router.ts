@@ -176,7 +176,13 @@ export function createApiRouter(deps: {
     status: t.status,
   });
   const validationProblem = (errors: FieldErrors) => ({ status: 422, body: { type: '/api/v1/problems/validation', title: 'Unprocessable Content', status: 422, detail: 'Some fields need fixing.', errors: problemsOf(errors) } });
-  const notFoundProblem = () => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: 'No such transaction.' } });
+  const notFoundAnswer = (what: string) => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: `No such ${what}.` } });
+  const notFoundProblem = () => notFoundAnswer('transaction');
+  /** The :id of the path, when it is a positive whole number. */
+  const idParam = (req: Request): number | undefined => {
+    const id = Number(req.params.id);
+    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  };
 
   /**
    * Runs a write once per Idempotency-Key (when sent): a retry with the same key and body gets the first answer,
@@ -219,14 +225,6 @@ export function createApiRouter(deps: {
     });
   });
 
-  /* GET /api/v1/transactions/:id: one transaction of the token's owner (another person's is 404). */
-  router.get('/transactions/:id', (req, res) => {
-    const id = Number(req.params.id);
-    const found = Number.isSafeInteger(id) && id > 0 ? deps.transactions.find(callerOf(res).userId, id) : undefined;
-    if (!found) return sendProblem(res, 404, 'not-found', 'Not Found', 'No such transaction.');
-    res.json(transactionJson(found));
-  });
-
   /* POST /api/v1/transactions: adds an income or expense, checked by the add form's own rules. Idempotent with a key. */
   router.post('/transactions', (req, res) => {
     const { userId } = callerOf(res);
@@ -244,41 +242,46 @@ export function createApiRouter(deps: {
   /* PATCH /api/v1/transactions/:id: replaces its fields (those left out keep their value). Idempotent with a key. */
   router.patch('/transactions/:id', (req, res) => {
     const { userId } = callerOf(res);
-    const id = Number(req.params.id);
+    const id = idParam(req);
     idempotent(req, res, () => {
-      const current = Number.isSafeInteger(id) && id > 0 ? deps.transactions.find(userId, id) : undefined;
+      const current = id === undefined ? undefined : deps.transactions.find(userId, id);
       if (!current) return notFoundProblem();
       const merged = { ...transactionFormValuesFrom(current, deps.language.decimal), ...asFormFields(req.body) };
       const input = parseTransactionForm(merged, todayOf(userId), deps.language);
       if (!input.ok) return validationProblem(input.errors);
-      const result = deps.transactions.update(userId, id, input.value, true);
+      const result = deps.transactions.update(userId, id!, input.value, true);
       const refused = choiceErrors(result);
       if (refused) return validationProblem(refused);
       if (!result.ok) return notFoundProblem();
-      return { status: 200, body: transactionJson(deps.transactions.find(userId, id)!) };
-    });
-  });
-
-  /* DELETE /api/v1/transactions/:id: deletes it (204). Idempotent with a key. */
-  router.delete('/transactions/:id', (req, res) => {
-    const { userId } = callerOf(res);
-    const id = Number(req.params.id);
-    idempotent(req, res, () => {
-      const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transactions.delete(userId, id, true) : 'not-found';
-      return outcome === 'deleted' ? { status: 204, body: null } : notFoundProblem();
+      return { status: 200, body: transactionJson(deps.transactions.find(userId, id!)!) };
     });
   });
 
   const transferJson = (t: Transfer) => ({ id: t.id, fromAccountId: t.fromAccountId, toAccountId: t.toAccountId, ...money(t.amountCents), date: t.occurredOn, description: t.description });
-  const noTransfer = () => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: 'No such transfer.' } });
+  const noTransfer = () => notFoundAnswer('transfer');
 
-  /* GET /api/v1/transfers/:id: one transfer between the token owner's accounts (never income or expense). */
-  router.get('/transfers/:id', (req, res) => {
-    const id = Number(req.params.id);
-    const found = Number.isSafeInteger(id) && id > 0 ? deps.transfers.find(callerOf(res).userId, id) : undefined;
-    if (!found) return sendProblem(res, 404, 'not-found', 'Not Found', 'No such transfer.');
-    res.json(transferJson(found));
-  });
+  /**
+   * GET and DELETE of one object by id, the same for every resource: the token owner's object, or 404 (another
+   * person's included). A delete answers 204 and is idempotent with a key.
+   */
+  function readAndDelete<T>(path: string, what: string, find: (userId: number, id: number) => T | undefined, json: (found: T) => unknown, remove: (userId: number, id: number) => string) {
+    /* GET /api/v1/<resource>/:id */
+    router.get(`${path}/:id`, (req, res) => {
+      const id = idParam(req);
+      const found = id === undefined ? undefined : find(callerOf(res).userId, id);
+      if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', `No such ${what}.`);
+      res.json(json(found));
+    });
+    /* DELETE /api/v1/<resource>/:id */
+    router.delete(`${path}/:id`, (req, res) => {
+      const { userId } = callerOf(res);
+      const id = idParam(req);
+      idempotent(req, res, () => (id !== undefined && remove(userId, id) === 'deleted' ? { status: 204, body: null } : notFoundAnswer(what)));
+    });
+  }
+  // API deletes are deliberate calls: a reconciled row goes without the confirmation box the pages show.
+  readAndDelete('/transactions', 'transaction', (u, id) => deps.transactions.find(u, id), transactionJson, (u, id) => deps.transactions.delete(u, id, true));
+  readAndDelete('/transfers', 'transfer', (u, id) => deps.transfers.find(u, id), transferJson, (u, id) => deps.transfers.delete(u, id, true));
 
   /* POST /api/v1/transfers: moves money between two of the owner's accounts (from, to, amount, date, description). */
   router.post('/transfers', (req, res) => {
@@ -291,16 +294,6 @@ export function createApiRouter(deps: {
       if (refused) return validationProblem(refused);
       if (!result.ok) return noTransfer();
       return { status: 201, body: transferJson(deps.transfers.find(userId, result.id)!) };
-    });
-  });
-
-  /* DELETE /api/v1/transfers/:id: deletes both legs together (204). */
-  router.delete('/transfers/:id', (req, res) => {
-    const { userId } = callerOf(res);
-    const id = Number(req.params.id);
-    idempotent(req, res, () => {
-      const outcome = Number.isSafeInteger(id) && id > 0 ? deps.transfers.delete(userId, id, true) : 'not-found';
-      return outcome === 'deleted' ? { status: 204, body: null } : noTransfer();
     });
   });
 
