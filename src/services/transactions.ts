@@ -116,6 +116,11 @@ export function createTransactionService(deps: {
       return repo.findOwnedTransaction(userId, id);
     },
 
+    /** The user's transaction with its category's name and whether it is a refund, as lists show it. */
+    findWithCategory(userId: number, id: number): TransactionWithCategory | undefined {
+      return repo.findOwnedWithCategory(userId, id);
+    },
+
     /** The user's transactions among these ids, for a confirmation page. */
     findMany(userId: number, ids: readonly number[]): Transaction[] {
       return repo.findOwnedTransactions(userId, ids);

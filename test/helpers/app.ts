@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../../src/logger.ts';
 import type { AuthRateLimits } from '../../src/web/middleware/rate-limit.ts';
 import { manualClock, type ManualClock } from './clock.ts';
 import { REPO_ROOT } from './paths.ts';
+import { takeViolations, watchApiAnswer } from './api-contract.ts';
 
 export const TEST_PASSWORD = 'correct horse battery';
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -125,28 +126,39 @@ export function csrfFrom(html: string): string {
 
 export type Agent = ReturnType<typeof request.agent>;
 
-const listening = new WeakMap<Express, Server>();
+const listening = new WeakMap<Express, { server: Server; violations: string[] }>();
 
 /**
  * The app served on a loopback port, once per app: supertest given an Express app starts and stops a server for
- * every request, which costs about a sixth of each request's CPU; given a listening server, it reuses it.
+ * every request, which costs about a sixth of each request's CPU; given a listening server, it reuses it. Every
+ * answer under /api/v1 is checked against the OpenAPI document on the way out (api-contract.ts).
  */
 function serverFor(app: Express): Server {
-  let server = listening.get(app);
-  if (!server) {
-    server = createServer(app).listen(0, '127.0.0.1');
-    listening.set(app, server);
+  let served = listening.get(app);
+  if (!served) {
+    const violations: string[] = [];
+    const server = createServer((req, res) => {
+      watchApiAnswer(req, res, violations);
+      app(req, res);
+    }).listen(0, '127.0.0.1');
+    served = { server, violations };
+    listening.set(app, served);
   }
-  return server;
+  return served.server;
 }
 
-/** Stops serving an app that serverFor started (a test context does this when it ends or is rebuilt). */
-export function stopServing(app: Express): Promise<void> {
-  const server = listening.get(app);
+/**
+ * Stops serving an app that serverFor started (a test context does this when it ends or is rebuilt), and fails if
+ * any of its API answers broke the OpenAPI document.
+ */
+export async function stopServing(app: Express): Promise<void> {
+  const served = listening.get(app);
   listening.delete(app);
-  if (!server) return Promise.resolve();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  if (!served) return;
+  served.server.closeAllConnections();
+  await new Promise<void>((resolve) => served.server.close(() => resolve()));
+  const broken = takeViolations(served.violations);
+  if (broken.length > 0) throw new Error(`API answers that break the OpenAPI document:\n${broken.join('\n')}`);
 }
 
 /** A cookie-keeping client of the app, as a browser is. */

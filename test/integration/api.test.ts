@@ -153,7 +153,7 @@ describe('/api/v1/transactions', () => {
     const groceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'expense', 'Groceries');
     const made = await call('post', '/transactions', { type: 'expense', amount: '1234.56', date: '2026-03-10', description: 'Market', category: groceries });
     assert.equal(made.status, 201, JSON.stringify(made.body));
-    assert.deepEqual({ ...made.body, id: 0, accountId: 0 }, { id: 0, accountId: 0, type: 'expense', cents: 123_456, amount: '1234.56', date: '2026-03-10', description: 'Market', categoryId: groceries, status: 'uncleared' });
+    assert.deepEqual({ ...made.body, id: 0, accountId: 0 }, { id: 0, accountId: 0, type: 'expense', cents: 123_456, amount: '1234.56', date: '2026-03-10', description: 'Market', categoryId: groceries, categoryName: 'Groceries', refund: false, status: 'uncleared' });
     const id = made.body.id as number;
     assert.equal((await call('get', `/transactions/${id}`)).body.cents, 123_456);
     for (let i = 0; i < 3; i++) await call('post', '/transactions', { type: 'income', amount: `${i + 1}.00`, date: `2026-03-0${i + 1}`, description: `In ${i}` });

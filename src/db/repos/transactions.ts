@@ -136,6 +136,10 @@ export function createTransactionsRepo(db: Db) {
   const byId = db.prepare<[number, number], TransactionRow>(
     `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
   );
+  const byIdWithCategory = db.prepare<[number, number], TransactionWithCategoryRow>(
+    `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+     WHERE t.user_id = ? AND t.id = ? AND t.type IN ('income', 'expense')`,
+  );
   // Seeks the (user_id, occurred_on) prefix of the date index: one day's few rows.
   const onDay = db.prepare<[number, string], { type: EntryType; amount_cents: number; description: string }>(
     'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
@@ -303,6 +307,12 @@ export function createTransactionsRepo(db: Db) {
     findOwnedTransaction(userId: number, id: number): Transaction | undefined {
       const row = byId.get(userId, id);
       return row && toTransaction(row);
+    },
+
+    /** The user's transaction with its category's name, as lists show it; undefined if not the user's. */
+    findOwnedWithCategory(userId: number, id: number): TransactionWithCategory | undefined {
+      const row = byIdWithCategory.get(userId, id);
+      return row && toTransactionWithCategory(row);
     },
 
     /** The user's transactions among these ids (others' and missing ids are left out). */

@@ -1,28 +1,35 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
+import type { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString } from '../../domain/money.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
 import { dayAt, isCalendarMonth } from '../../domain/calendar.ts';
+import type { PageCursor, TransactionWithCategory } from '../../domain/transactions.ts';
+import type { Transfer } from '../../domain/transfers.ts';
+import type { BudgetMonth as BudgetMonthModel } from '../../domain/budgets.ts';
 import type { AccountService } from '../../services/accounts.ts';
 import type { ApiTokenService } from '../../services/api-tokens.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { UserService } from '../../services/users.ts';
-import { sendProblem } from './problems.ts';
 import type { TransactionService } from '../../services/transactions.ts';
 import type { CategoryService } from '../../services/categories.ts';
 import type { TransferService } from '../../services/transfers.ts';
-import type { Transfer } from '../../domain/transfers.ts';
-import { parseTransferForm, transferRefusal } from '../forms/transfer-form.ts';
 import type { BudgetService } from '../../services/budgets.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import type { IdempotencyService } from '../../services/idempotency.ts';
 import type { LanguageContext } from '../i18n.ts';
 import type { FieldErrors } from '../form-fields.ts';
+import { categoryNameTakenMessage } from '../messages.ts';
+import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
 import { choiceErrors, parseTransactionForm, transactionFormValuesFrom } from '../forms/transaction-form.ts';
+import { parseCategoryForm, parseRenameForm } from '../forms/category-form.ts';
+import { parseBudgetForm } from '../forms/budget-form.ts';
 import { readTransactionFilter } from '../forms/transaction-filter.ts';
-import type { PageCursor, Transaction } from '../../domain/transactions.ts';
+import { sendProblem, type FieldProblem } from './problems.ts';
+import { apiDocument } from './openapi.ts';
+import * as S from './schemas.ts';
 
 /** An opaque keyset cursor: the last row's date and id, base64url. */
 const encodeCursor = (c: PageCursor) => Buffer.from(`${c.occurredOn}.${c.id}`, 'utf8').toString('base64url');
@@ -43,15 +50,49 @@ interface ApiCaller {
 const callerOf = (res: Response): ApiCaller => res.locals.apiCaller as ApiCaller;
 
 /** An amount both ways: integer cents for arithmetic, and the exact decimal string for people. Never a float. */
-const money = (cents: number) => ({ cents, amount: centsToDecimalString(cents) });
+const money = (cents: number): S.Wire<typeof S.Money> => ({ cents, amount: centsToDecimalString(cents) });
 
 /** How many requests one token may make per minute. */
 const REQUESTS_PER_MINUTE = 600;
+
+/** What a write answers, kept whole so that a retry with the same Idempotency-Key gets exactly the same. */
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+/** A success answer, typed by the schema the OpenAPI document gives for it. */
+const answer = <T extends z.ZodType>(status: number, _schema: T, body: S.Wire<T>): Answer => ({ status, body });
+const problemAnswer = (status: number, type: string, title: string, detail: string, errors?: readonly FieldProblem[]): Answer => ({
+  status,
+  body: { type: `/api/v1/problems/${type}`, title, status, detail, ...(errors ? { errors } : {}) },
+});
+const notFound = (what: string) => problemAnswer(404, 'not-found', 'Not Found', `No such ${what}.`);
+
+/**
+ * A checked JSON body as the fields the web forms read, so that the API and the pages share every rule: ids and
+ * amounts as text, null as an empty field ("none"), a box as '1' or ''. Fields left out stay out.
+ */
+function formFieldsOf(data: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    fields[name] = value === null ? '' : typeof value === 'boolean' ? (value ? '1' : '') : String(value);
+  }
+  return fields;
+}
+
+/** The field a zod issue is about: its path, or the unknown keys it names, or the body as a whole. */
+function issueField(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
+  return issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
+}
 
 /**
  * `/api/v1`: JSON for scripts and apps, authenticated by a personal access token (`Authorization: Bearer lgy_...`)
  * and nothing else. It is mounted before the session middleware, so a browser's cookie never reaches it: there is no
  * session to ride on, so CSRF does not apply, and no CORS headers are sent. Errors are RFC 9457 problem documents.
+ * Bodies are checked against the wire schemas (schemas.ts, which the OpenAPI document is generated from), then by the
+ * same form rules the pages use.
  */
 export function createApiRouter(deps: {
   tokens: ApiTokenService;
@@ -60,9 +101,9 @@ export function createApiRouter(deps: {
   users: Pick<UserService, 'findUser'>;
   transactions: TransactionService;
   idempotency: IdempotencyService;
-  categories: Pick<CategoryService, 'listWithCounts'>;
-  transfers: Pick<TransferService, 'find' | 'create' | 'delete'>;
-  budgets: Pick<BudgetService, 'month'>;
+  categories: Pick<CategoryService, 'listWithCounts' | 'findWithCount' | 'create' | 'rename' | 'delete'>;
+  transfers: Pick<TransferService, 'find' | 'create' | 'update' | 'delete'>;
+  budgets: Pick<BudgetService, 'month' | 'save'>;
   schedules: Pick<ScheduleService, 'list'>;
   /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
   language: LanguageContext;
@@ -76,7 +117,11 @@ export function createApiRouter(deps: {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  router.use(express.json({ limit: '16kb', strict: true }));
+
+  /* GET /api/v1/openapi.json: the document, open to all (it holds no one's data). */
+  router.get('/openapi.json', (_req, res) => {
+    res.json(apiDocument());
+  });
 
   // The bearer token, checked by one indexed lookup of its SHA-256 (no bcrypt).
   router.use((req, res, next) => {
@@ -114,8 +159,93 @@ export function createApiRouter(deps: {
     next();
   });
 
+  // Bodies are read only after the token is accepted, so a caller without a token learns nothing but 401; and only
+  // for writes, the only requests that take one.
+  const jsonBody = express.json({ limit: '16kb', strict: true });
+  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : jsonBody(req, res, next)));
+
   /** "Today" in the token owner's zone, by the app's clock. */
   const todayOf = (userId: number) => dayAt(deps.clock.now(), deps.users.findUser(userId)?.timeZone ?? deps.defaultTimeZone);
+  /** Field problems, in words (English: the API's language). */
+  const problemsOf = (errors: FieldErrors): FieldProblem[] =>
+    Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: deps.language.t(message.key, message.values) }] : []));
+  const validationProblem = (problems: readonly FieldProblem[]) => problemAnswer(422, 'validation', 'Unprocessable Content', 'Some fields need fixing.', problems);
+  const refusedBy = (errors: FieldErrors) => validationProblem(problemsOf(errors));
+
+  /**
+   * A body checked in two steps, with every problem listed at once: its JSON shape against the wire schema, then the
+   * fields that passed it by the form's own rules (`parse`). A field the shape refuses is listed once, by the shape.
+   */
+  function readInput<T>(
+    schema: z.ZodObject,
+    raw: unknown,
+    parse: (fields: Record<string, string>) => { ok: true; value: T } | { ok: false; errors: FieldErrors },
+  ): { ok: true; value: T } | { ok: false; answer: Answer } {
+    const shaped = schema.safeParse(raw === undefined ? {} : raw);
+    let fields: Record<string, string>;
+    const problems: FieldProblem[] = [];
+    if (shaped.success) fields = formFieldsOf(shaped.data);
+    else {
+      const refused = new Set(shaped.error.issues.map((issue) => String(issue.path[0] ?? '')));
+      const passed = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw).filter(([name]) => !refused.has(name) && Object.hasOwn(schema.shape, name)) : [];
+      fields = formFieldsOf(Object.fromEntries(passed));
+      problems.push(...shaped.error.issues.map((issue) => ({ field: issueField(issue), message: issue.message })));
+    }
+    const parsed = parse(fields);
+    if (problems.length === 0 && parsed.ok) return { ok: true, value: parsed.value };
+    const listed = new Set(problems.map((p) => p.field));
+    const ruled = parsed.ok ? [] : problemsOf(parsed.errors).filter((p) => !listed.has(p.field));
+    return { ok: false, answer: validationProblem([...problems, ...ruled]) };
+  }
+
+  /** The :id (or another) path parameter, when it is a positive whole number. */
+  const idParam = (req: Request, name = 'id'): number | undefined => {
+    const id = Number(req.params[name]);
+    return /^[1-9]\d{0,14}$/.test(String(req.params[name])) && Number.isSafeInteger(id) ? id : undefined;
+  };
+
+  /**
+   * Runs a write once per Idempotency-Key (when sent): a retry with the same key and body gets the first answer,
+   * the same key with another body is 422. Without a key the write simply runs.
+   */
+  const idempotent = (req: Request, res: Response, write: () => Answer) => {
+    const key = req.get('idempotency-key');
+    const send = (sent: Answer, replayed = false) => {
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      if (sent.status === 204) return res.status(204).end();
+      const problem = sent.status >= 400;
+      res.status(sent.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(sent.body));
+    };
+    if (key === undefined) return send(write());
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+      return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const outcome = deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
+    if (outcome.kind === 'mismatch') {
+      return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', 'This Idempotency-Key was used with another request in the last 24 hours.');
+    }
+    send(outcome.answer, outcome.replayed);
+  };
+
+  /**
+   * GET and DELETE of one object by id, the same for every resource: the token owner's object, or 404 (another
+   * person's included). A delete answers 204 and is idempotent with a key.
+   */
+  function readAndDelete<T, W>(path: string, what: string, find: (userId: number, id: number) => T | undefined, json: (found: T) => W, remove: (userId: number, id: number) => boolean) {
+    /* GET /api/v1/<resource>/:id */
+    router.get(`${path}/:id`, (req, res) => {
+      const id = idParam(req);
+      const found = id === undefined ? undefined : find(callerOf(res).userId, id);
+      if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', `No such ${what}.`);
+      res.json(json(found));
+    });
+    /* DELETE /api/v1/<resource>/:id */
+    router.delete(`${path}/:id`, (req, res) => {
+      const { userId } = callerOf(res);
+      const id = idParam(req);
+      idempotent(req, res, () => (id !== undefined && remove(userId, id) ? { status: 204, body: null } : notFound(what)));
+    });
+  }
 
   /* GET /api/v1/summary?period=YYYY-MM|YYYY|all: income, expenses, balance and top categories, as on the dashboard. */
   router.get('/summary', (req, res) => {
@@ -138,7 +268,7 @@ export function createApiRouter(deps: {
       balance: money(balanceCents),
       topCategories: summary.topExpenses.map((c) => ({ categoryId: c.categoryId, name: c.name, ...money(c.cents), percent: c.percent })),
       otherCategories: summary.otherExpenses && { ...money(summary.otherExpenses.cents), percent: summary.otherExpenses.percent },
-    });
+    } satisfies S.Wire<typeof S.Summary>);
   });
 
   /* GET /api/v1/accounts: every account with its balance. */
@@ -146,24 +276,12 @@ export function createApiRouter(deps: {
     const { accounts } = deps.accounts.overview(callerOf(res).userId);
     res.json({
       data: accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, archived: a.archived, openingOn: a.openingOn, opening: money(a.openingBalanceCents), balance: money(a.balanceCents), transactionCount: a.transactionCount })),
-    });
+    } satisfies S.Wire<typeof S.AccountList>);
   });
 
-  /** The form fields the transaction form reads, from a JSON body: ids may be numbers, and null is "none". */
-  const asFormFields = (body: unknown): Record<string, unknown> => {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
-    const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-    for (const name of ['account', 'category', 'from', 'to']) {
-      const value = fields[name];
-      if (typeof value === 'number' && Number.isSafeInteger(value)) fields[name] = String(value);
-      else if (value === null) fields[name] = '';
-    }
-    return fields;
-  };
-  /** Field problems, in words (English: the API's language). */
-  const problemsOf = (errors: FieldErrors) =>
-    Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: deps.language.t(message.key, message.values) }] : []));
-  const transactionJson = (t: Transaction & { categoryName?: string | null; refund?: boolean }) => ({
+  // --- Transactions ---
+
+  const transactionJson = (t: TransactionWithCategory): S.Wire<typeof S.Transaction> => ({
     id: t.id,
     accountId: t.accountId,
     type: t.type,
@@ -171,41 +289,11 @@ export function createApiRouter(deps: {
     date: t.occurredOn,
     description: t.description,
     categoryId: t.categoryId,
-    ...(t.categoryName !== undefined ? { categoryName: t.categoryName } : {}),
-    ...(t.refund !== undefined ? { refund: t.refund } : {}),
+    categoryName: t.categoryName,
+    refund: t.refund,
     status: t.status,
   });
-  const validationProblem = (errors: FieldErrors) => ({ status: 422, body: { type: '/api/v1/problems/validation', title: 'Unprocessable Content', status: 422, detail: 'Some fields need fixing.', errors: problemsOf(errors) } });
-  const notFoundAnswer = (what: string) => ({ status: 404, body: { type: '/api/v1/problems/not-found', title: 'Not Found', status: 404, detail: `No such ${what}.` } });
-  const notFoundProblem = () => notFoundAnswer('transaction');
-  /** The :id of the path, when it is a positive whole number. */
-  const idParam = (req: Request): number | undefined => {
-    const id = Number(req.params.id);
-    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
-  };
-
-  /**
-   * Runs a write once per Idempotency-Key (when sent): a retry with the same key and body gets the first answer,
-   * the same key with another body is 422. Without a key the write simply runs.
-   */
-  const idempotent = (req: Request, res: Response, write: () => { status: number; body: unknown }) => {
-    const key = req.get('idempotency-key');
-    const send = (answer: { status: number; body: unknown }, replayed = false) => {
-      if (replayed) res.set('Idempotent-Replayed', 'true');
-      if (answer.status === 204) return res.status(204).end();
-      const problem = answer.status >= 400;
-      res.status(answer.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(answer.body));
-    };
-    if (key === undefined) return send(write());
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-      return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
-    }
-    const outcome = deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
-    if (outcome.kind === 'mismatch') {
-      return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', 'This Idempotency-Key was used with another request in the last 24 hours.');
-    }
-    send(outcome.answer, outcome.replayed);
-  };
+  const savedTransaction = (status: number, userId: number, id: number) => answer(status, S.Transaction, transactionJson(deps.transactions.findWithCategory(userId, id)!));
 
   /* GET /api/v1/transactions: the list with the same filters as /transactions, newest first, by an opaque cursor. */
   router.get('/transactions', (req, res) => {
@@ -222,115 +310,191 @@ export function createApiRouter(deps: {
       data: page.rows.map(transactionJson),
       nextCursor: page.next ? encodeCursor(page.next) : null,
       totals: { count: totals.count, income: money(totals.incomeCents), expenses: money(totals.expenseCents) },
-    });
+    } satisfies S.Wire<typeof S.TransactionPage>);
   });
 
   /* POST /api/v1/transactions: adds an income or expense, checked by the add form's own rules. Idempotent with a key. */
   router.post('/transactions', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = parseTransactionForm(asFormFields(req.body), todayOf(userId), deps.language);
-      if (!input.ok) return validationProblem(input.errors);
+      const input = readInput(S.TransactionCreate, req.body, (fields) => parseTransactionForm(fields, todayOf(userId), deps.language));
+      if (!input.ok) return input.answer;
       const result = deps.transactions.add(userId, input.value);
       const refused = choiceErrors(result);
-      if (refused) return validationProblem(refused);
-      if (!result.ok) return validationProblem({});
-      return { status: 201, body: transactionJson(deps.transactions.find(userId, result.id)!) };
+      if (refused) return refusedBy(refused);
+      if (!result.ok) return refusedBy({});
+      return savedTransaction(201, userId, result.id);
     });
   });
 
-  /* PATCH /api/v1/transactions/:id: replaces its fields (those left out keep their value). Idempotent with a key. */
+  /* PATCH /api/v1/transactions/:id: changes the fields sent (the others keep their value). Idempotent with a key. */
   router.patch('/transactions/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
     idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.transactions.find(userId, id);
-      if (!current) return notFoundProblem();
-      const merged = { ...transactionFormValuesFrom(current, deps.language.decimal), ...asFormFields(req.body) };
-      const input = parseTransactionForm(merged, todayOf(userId), deps.language);
-      if (!input.ok) return validationProblem(input.errors);
-      const result = deps.transactions.update(userId, id!, input.value, true);
+      if (!current) return notFound('transaction');
+      const values = transactionFormValuesFrom(current, deps.language.decimal);
+      const input = readInput(S.TransactionPatch, req.body, (fields) => parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      if (!input.ok) return input.answer;
+      // API edits are deliberate calls: a reconciled row changes without the confirmation box the pages show.
+      const result = deps.transactions.update(userId, current.id, input.value, true);
       const refused = choiceErrors(result);
-      if (refused) return validationProblem(refused);
-      if (!result.ok) return notFoundProblem();
-      return { status: 200, body: transactionJson(deps.transactions.find(userId, id!)!) };
+      if (refused) return refusedBy(refused);
+      if (!result.ok) return notFound('transaction');
+      return savedTransaction(200, userId, current.id);
     });
   });
 
-  const transferJson = (t: Transfer) => ({ id: t.id, fromAccountId: t.fromAccountId, toAccountId: t.toAccountId, ...money(t.amountCents), date: t.occurredOn, description: t.description });
-  const noTransfer = () => notFoundAnswer('transfer');
-
-  /**
-   * GET and DELETE of one object by id, the same for every resource: the token owner's object, or 404 (another
-   * person's included). A delete answers 204 and is idempotent with a key.
-   */
-  function readAndDelete<T>(path: string, what: string, find: (userId: number, id: number) => T | undefined, json: (found: T) => unknown, remove: (userId: number, id: number) => string) {
-    /* GET /api/v1/<resource>/:id */
-    router.get(`${path}/:id`, (req, res) => {
-      const id = idParam(req);
-      const found = id === undefined ? undefined : find(callerOf(res).userId, id);
-      if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', `No such ${what}.`);
-      res.json(json(found));
-    });
-    /* DELETE /api/v1/<resource>/:id */
-    router.delete(`${path}/:id`, (req, res) => {
-      const { userId } = callerOf(res);
-      const id = idParam(req);
-      idempotent(req, res, () => (id !== undefined && remove(userId, id) === 'deleted' ? { status: 204, body: null } : notFoundAnswer(what)));
-    });
-  }
   // API deletes are deliberate calls: a reconciled row goes without the confirmation box the pages show.
-  readAndDelete('/transactions', 'transaction', (u, id) => deps.transactions.find(u, id), transactionJson, (u, id) => deps.transactions.delete(u, id, true));
-  readAndDelete('/transfers', 'transfer', (u, id) => deps.transfers.find(u, id), transferJson, (u, id) => deps.transfers.delete(u, id, true));
+  readAndDelete('/transactions', 'transaction', (u, id) => deps.transactions.findWithCategory(u, id), transactionJson, (u, id) => deps.transactions.delete(u, id, true) === 'deleted');
+
+  // --- Transfers ---
+
+  const transferJson = (t: Transfer): S.Wire<typeof S.Transfer> => ({ id: t.id, fromAccountId: t.fromAccountId, toAccountId: t.toAccountId, ...money(t.amountCents), date: t.occurredOn, description: t.description });
+  const savedTransfer = (status: number, userId: number, id: number) => answer(status, S.Transfer, transferJson(deps.transfers.find(userId, id)!));
+
+  readAndDelete('/transfers', 'transfer', (u, id) => deps.transfers.find(u, id), transferJson, (u, id) => deps.transfers.delete(u, id, true) === 'deleted');
 
   /* POST /api/v1/transfers: moves money between two of the owner's accounts (from, to, amount, date, description). */
   router.post('/transfers', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = parseTransferForm(asFormFields(req.body), todayOf(userId), deps.language);
-      if (!input.ok) return validationProblem(input.errors);
+      const input = readInput(S.TransferCreate, req.body, (fields) => parseTransferForm(fields, todayOf(userId), deps.language));
+      if (!input.ok) return input.answer;
       const result = deps.transfers.create(userId, input.value);
       const refused = transferRefusal(result);
-      if (refused) return validationProblem(refused);
-      if (!result.ok) return noTransfer();
-      return { status: 201, body: transferJson(deps.transfers.find(userId, result.id)!) };
+      if (refused) return refusedBy(refused);
+      if (!result.ok) return notFound('transfer');
+      return savedTransfer(201, userId, result.id);
     });
   });
+
+  /* PATCH /api/v1/transfers/:id: changes the fields sent; a reconciled transfer changes without a confirmation. */
+  router.patch('/transfers/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    idempotent(req, res, () => {
+      const current = id === undefined ? undefined : deps.transfers.find(userId, id);
+      if (!current) return notFound('transfer');
+      const values = transferFormValuesFrom(current, deps.language);
+      const input = readInput(S.TransferPatch, req.body, (fields) => parseTransferForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      if (!input.ok) return input.answer;
+      const result = deps.transfers.update(userId, current.id, input.value, true);
+      const refused = transferRefusal(result);
+      if (refused) return refusedBy(refused);
+      if (!result.ok) return notFound('transfer');
+      return savedTransfer(200, userId, current.id);
+    });
+  });
+
+  // --- Categories ---
 
   /* GET /api/v1/categories: income and expense categories, each with how many transactions it holds. */
   router.get('/categories', (_req, res) => {
     const { income, expense } = deps.categories.listWithCounts(callerOf(res).userId);
-    res.json({ data: [...income, ...expense].map((c) => ({ id: c.id, kind: c.kind, name: c.name, transactionCount: c.transactionCount })) });
+    res.json({ data: [...income, ...expense].map((c) => ({ id: c.id, kind: c.kind, name: c.name, transactionCount: c.transactionCount })) } satisfies S.Wire<typeof S.CategoryList>);
   });
+
+  const categoryJson = (found: { category: { id: number; kind: 'income' | 'expense'; name: string }; count: number }): S.Wire<typeof S.Category> => ({
+    id: found.category.id,
+    kind: found.category.kind,
+    name: found.category.name,
+    transactionCount: found.count,
+  });
+  const savedCategory = (status: number, userId: number, id: number) => answer(status, S.Category, categoryJson(deps.categories.findWithCount(userId, id)!));
+
+  // Deleting a category keeps its transactions, uncategorised, as the page does.
+  readAndDelete('/categories', 'category', (u, id) => deps.categories.findWithCount(u, id), categoryJson, (u, id) => deps.categories.delete(u, id) !== undefined);
+
+  /* POST /api/v1/categories: adds a category by the category form's name rule. */
+  router.post('/categories', (req, res) => {
+    const { userId } = callerOf(res);
+    idempotent(req, res, () => {
+      const input = readInput(S.CategoryCreate, req.body, (fields) => {
+        const form = parseCategoryForm(fields);
+        return form.ok ? { ok: true, value: { kind: form.kind, name: form.name } } : form;
+      });
+      if (!input.ok) return input.answer;
+      const { kind, name } = input.value;
+      const created = deps.categories.create(userId, kind, name);
+      if (!created.ok) return refusedBy({ name: categoryNameTakenMessage(kind, created.problem === 'taken' ? (created.existing?.name ?? name) : name) });
+      return savedCategory(201, userId, created.category.id);
+    });
+  });
+
+  /* PATCH /api/v1/categories/:id: renames a category. */
+  router.patch('/categories/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    idempotent(req, res, () => {
+      const current = id === undefined ? undefined : deps.categories.findWithCount(userId, id);
+      if (!current) return notFound('category');
+      const input = readInput(S.CategoryPatch, req.body, (fields) => {
+        const form = parseRenameForm(fields);
+        return form.ok ? { ok: true, value: form.name } : form;
+      });
+      if (!input.ok) return input.answer;
+      const renamed = deps.categories.rename(userId, current.category.id, input.value);
+      if (!renamed.ok && renamed.problem === 'taken') return refusedBy({ name: categoryNameTakenMessage(current.category.kind, renamed.existing?.name ?? input.value) });
+      if (!renamed.ok) return notFound('category');
+      return savedCategory(200, userId, current.category.id);
+    });
+  });
+
+  // --- Budgets ---
+
+  const budgetJson = (budget: BudgetMonthModel): S.Wire<typeof S.BudgetMonth> => ({
+    month: budget.month,
+    lines: budget.lines.map((l) => ({
+      categoryId: l.categoryId,
+      name: l.name,
+      rollover: l.rollover,
+      budgeted: l.budgetedCents === null ? null : money(l.budgetedCents),
+      carried: money(l.carriedCents),
+      available: money(l.availableCents),
+      spent: money(l.spentCents),
+      remaining: money(l.remainingCents),
+      percentUsed: l.percentUsed,
+      over: l.over,
+    })),
+    totals: {
+      budgeted: money(budget.totals.budgetedCents),
+      available: money(budget.totals.availableCents),
+      spent: money(budget.totals.spentCents),
+      remaining: money(budget.totals.remainingCents),
+      unbudgetedSpent: money(budget.totals.unbudgetedSpentCents),
+      percentUsed: budget.totals.percentUsed,
+      over: budget.totals.over,
+    },
+  });
+  const badMonth = (res: Response) => sendProblem(res, 400, 'invalid-path', 'Bad Request', 'The month must be YYYY-MM.', [{ field: 'month', message: 'Use YYYY-MM.' }]);
 
   /* GET /api/v1/budgets/:month: a month's budget per expense category against its spending (refunds netted). */
   router.get('/budgets/:month', (req, res) => {
     const month = String(req.params.month);
-    if (!isCalendarMonth(month)) return sendProblem(res, 400, 'invalid-path', 'Bad Request', 'The month must be YYYY-MM.', [{ field: 'month', message: 'Use YYYY-MM.' }]);
-    const budget = deps.budgets.month(callerOf(res).userId, month);
-    res.json({
-      month: budget.month,
-      lines: budget.lines.map((l) => ({
-        categoryId: l.categoryId,
-        name: l.name,
-        rollover: l.rollover,
-        budgeted: l.budgetedCents === null ? null : money(l.budgetedCents),
-        carried: money(l.carriedCents),
-        available: money(l.availableCents),
-        spent: money(l.spentCents),
-        remaining: money(l.remainingCents),
-        percentUsed: l.percentUsed,
-        over: l.over,
-      })),
-      totals: {
-        budgeted: money(budget.totals.budgetedCents),
-        available: money(budget.totals.availableCents),
-        spent: money(budget.totals.spentCents),
-        remaining: money(budget.totals.remainingCents),
-        unbudgetedSpent: money(budget.totals.unbudgetedSpentCents),
-        percentUsed: budget.totals.percentUsed,
-        over: budget.totals.over,
-      },
+    if (!isCalendarMonth(month)) return badMonth(res);
+    res.json(budgetJson(deps.budgets.month(callerOf(res).userId, month)));
+  });
+
+  /* PUT /api/v1/budgets/:month/:categoryId: sets (or with null removes) one expense category's amount for a month. */
+  router.put('/budgets/:month/:categoryId', (req, res) => {
+    const { userId } = callerOf(res);
+    const month = String(req.params.month);
+    if (!isCalendarMonth(month)) return badMonth(res);
+    const categoryId = idParam(req, 'categoryId');
+    idempotent(req, res, () => {
+      const line = categoryId === undefined ? undefined : deps.budgets.month(userId, month).lines.find((l) => l.categoryId === categoryId);
+      if (!line) return notFound('expense category');
+      // Read as the budget form's own fields, so the amount goes by its rule; an empty amount removes it.
+      const input = readInput(S.BudgetLineSet, req.body, (fields) => {
+        const rollover = fields.rollover ?? (line.rollover ? '1' : '');
+        const form = parseBudgetForm({ [`amount-${line.categoryId}`]: fields.amount ?? '', [`rollover-${line.categoryId}`]: rollover }, deps.language);
+        return form.ok ? { ok: true, value: form.entries } : { ok: false, errors: { amount: Object.values(form.errors)[0] } };
+      });
+      if (!input.ok) return input.answer;
+      deps.budgets.save(userId, month, input.value);
+      return answer(200, S.BudgetMonth, budgetJson(deps.budgets.month(userId, month)));
     });
   });
 
@@ -349,7 +513,7 @@ export function createApiRouter(deps: {
         nextOn: s.nextOn,
         postedThrough: s.postedThrough,
       })),
-    });
+    } satisfies S.Wire<typeof S.ScheduleList>);
   });
 
   // Anything else under /api/v1, and errors: problem documents, never the HTML error page.

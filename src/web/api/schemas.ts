@@ -1,0 +1,214 @@
+/**
+ * The API's wire format, as zod schemas: what each endpoint takes and what it answers. The OpenAPI document is
+ * generated from these (openapi.ts), the router types every answer by them, and request bodies are checked by them
+ * before the forms' own rules run. They say only what JSON may hold; every rule about amounts, days, names and
+ * ownership stays in the forms, the domain and the services, written once.
+ */
+import { z } from 'zod';
+import 'zod-openapi';
+import { ACCOUNT_KINDS } from '../../domain/accounts.ts';
+
+const id = z.int().positive();
+const day = z.iso.date().meta({ example: '2026-03-15' });
+const dayOrNull = day.nullable();
+const transactionType = z.enum(['income', 'expense']);
+
+/** An amount both ways: integer cents for arithmetic and the exact decimal string for people. Never a float. */
+export const Money = z
+  .object({
+    cents: z.int().meta({ description: 'The amount in integer cents.', example: 123456 }),
+    amount: z
+      .string()
+      .regex(/^-?\d+\.\d{2}$/)
+      .meta({ description: 'The same amount as a decimal string with two decimals.', example: '1234.56' }),
+  })
+  .meta({ id: 'Money' });
+
+/** An RFC 9457 problem document; validation problems list each field's message. */
+export const Problem = z
+  .object({
+    type: z.string().meta({ description: 'A URI naming the kind of problem.', example: '/api/v1/problems/validation' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+/** A decimal amount as a person writes it: a string, so no float ever carries money. */
+const amountText = z.string().meta({
+  description: 'A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").',
+  example: '12.50',
+});
+const description = z.string().meta({ description: 'Up to 200 characters; trimmed.', example: 'Coffee' });
+
+export const Transaction = z
+  .object({
+    id,
+    accountId: id,
+    type: transactionType,
+    cents: z.int().positive(),
+    amount: Money.shape.amount,
+    date: day,
+    description: z.string(),
+    categoryId: id.nullable(),
+    categoryName: z.string().nullable(),
+    refund: z.boolean().meta({ description: 'An income in an expense category: it reduces that category\'s spending.' }),
+    status: z.enum(['uncleared', 'cleared', 'reconciled']),
+  })
+  .meta({ id: 'Transaction' });
+
+export const TransactionPage = z
+  .object({
+    data: z.array(Transaction),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    totals: z.object({ count: z.int().nonnegative(), income: Money, expenses: Money }).meta({ description: 'Over every row the filters match, not only this page.' }),
+  })
+  .meta({ id: 'TransactionPage' });
+
+export const TransactionCreate = z
+  .strictObject({
+    account: id.nullable().optional().meta({ description: 'An open account; left out or null: the last one used, or the first open one.' }),
+    type: transactionType,
+    amount: amountText,
+    date: z.string().optional().meta({ description: 'YYYY-MM-DD; left out: today in your time zone.', example: '2026-03-15' }),
+    description: description.optional(),
+    category: id.nullable().optional().meta({ description: 'A category of the same kind as the type; null: uncategorised.' }),
+  })
+  .meta({ id: 'TransactionCreate' });
+
+export const TransactionPatch = TransactionCreate.partial().meta({ id: 'TransactionPatch', description: 'The fields to change; the others keep their value.' });
+
+export const TransactionListQuery = z.object({
+  account: z.string().optional().meta({ description: 'An account id.' }),
+  from: z.string().optional().meta({ description: 'First day, YYYY-MM-DD.' }),
+  to: z.string().optional().meta({ description: 'Last day, YYYY-MM-DD.' }),
+  type: z.string().optional().meta({ description: '`income` or `expense`.' }),
+  category: z.string().optional().meta({ description: 'A category id, or `none` for uncategorised.' }),
+  q: z.string().optional().meta({ description: 'Text in the description or category name.' }),
+  cursor: z.string().optional().meta({ description: 'The `nextCursor` of the previous page.' }),
+  limit: z.string().optional().meta({ description: 'Rows per page, 1 to 200 (default 50).' }),
+});
+
+export const Transfer = z
+  .object({ id, fromAccountId: id, toAccountId: id, cents: z.int().positive(), amount: Money.shape.amount, date: day, description: z.string() })
+  .meta({ id: 'Transfer', description: 'Money moved between two of your accounts: never income or expense.' });
+
+export const TransferCreate = z
+  .strictObject({
+    from: id,
+    to: id,
+    amount: amountText,
+    date: z.string().optional().meta({ description: 'YYYY-MM-DD; left out: today in your time zone.' }),
+    description: description.optional(),
+  })
+  .meta({ id: 'TransferCreate' });
+
+export const TransferPatch = TransferCreate.partial().meta({ id: 'TransferPatch', description: 'The fields to change; the others keep their value.' });
+
+export const Account = z
+  .object({
+    id,
+    name: z.string(),
+    kind: z.enum(ACCOUNT_KINDS),
+    archived: z.boolean(),
+    openingOn: day,
+    opening: Money,
+    balance: Money,
+    transactionCount: z.int().nonnegative(),
+  })
+  .meta({ id: 'Account' });
+
+export const Category = z
+  .object({ id, kind: transactionType, name: z.string(), transactionCount: z.int().nonnegative() })
+  .meta({ id: 'Category' });
+
+export const CategoryCreate = z
+  .strictObject({ kind: transactionType, name: z.string().meta({ description: 'Up to 50 characters; runs of spaces become one.', example: 'Eating out' }) })
+  .meta({ id: 'CategoryCreate' });
+
+export const CategoryPatch = z.strictObject({ name: CategoryCreate.shape.name }).meta({ id: 'CategoryPatch' });
+
+export const BudgetLine = z
+  .object({
+    categoryId: id,
+    name: z.string(),
+    rollover: z.boolean(),
+    budgeted: Money.nullable(),
+    carried: Money,
+    available: Money,
+    spent: Money,
+    remaining: Money,
+    percentUsed: z.int().nonnegative(),
+    over: z.boolean(),
+  })
+  .meta({ id: 'BudgetLine' });
+
+export const BudgetMonth = z
+  .object({
+    month: z.string().regex(/^\d{4}-\d{2}$/),
+    lines: z.array(BudgetLine),
+    totals: z.object({
+      budgeted: Money,
+      available: Money,
+      spent: Money,
+      remaining: Money,
+      unbudgetedSpent: Money,
+      percentUsed: z.int().nonnegative(),
+      over: z.boolean(),
+    }),
+  })
+  .meta({ id: 'BudgetMonth' });
+
+export const BudgetLineSet = z
+  .strictObject({
+    amount: amountText.nullable().meta({ description: 'The month\'s budget; null removes it.' }),
+    rollover: z.boolean().optional().meta({ description: 'Carry what is left (or overspent) into next month; left out: unchanged.' }),
+  })
+  .meta({ id: 'BudgetLineSet' });
+
+export const Schedule = z
+  .object({
+    id,
+    type: z.enum(['income', 'expense', 'transfer']),
+    accountId: id,
+    toAccountId: id.nullable(),
+    categoryId: id.nullable(),
+    cents: z.int().positive(),
+    amount: Money.shape.amount,
+    description: z.string(),
+    rule: z.object({
+      frequency: z.enum(['days', 'weeks', 'months', 'years']),
+      interval: z.int().positive(),
+      startOn: day,
+      weekday: z.int().min(0).max(6).nullable(),
+      monthDay: z.int().min(1).max(31).nullable(),
+      endOn: dayOrNull,
+      maxCount: z.int().positive().nullable(),
+    }),
+    nextOn: dayOrNull,
+    postedThrough: dayOrNull,
+  })
+  .meta({ id: 'Schedule' });
+
+export const Summary = z
+  .object({
+    period: z.object({ param: z.string(), from: dayOrNull, to: dayOrNull }),
+    income: Money,
+    expenses: Money,
+    net: Money,
+    balance: Money.meta({ description: 'Every account\'s balance at the end of the period.' }),
+    topCategories: z.array(z.object({ categoryId: id.nullable(), name: z.string().nullable(), cents: z.int(), amount: Money.shape.amount, percent: z.int().nonnegative() })),
+    otherCategories: z.object({ cents: z.int(), amount: Money.shape.amount, percent: z.int().nonnegative() }).nullable(),
+  })
+  .meta({ id: 'Summary', description: 'The same numbers as the dashboard for the period.' });
+
+/** A list answer: `{ data: [...] }`. */
+export const listOf = <T extends z.ZodType>(item: T, name: string) => z.object({ data: z.array(item) }).meta({ id: name });
+
+export const AccountList = listOf(Account, 'AccountList');
+export const CategoryList = listOf(Category, 'CategoryList');
+export const ScheduleList = listOf(Schedule, 'ScheduleList');
+
+/** What an answer of each schema holds, for typing the router's answers. */
+export type Wire<T extends z.ZodType> = z.input<T>;
