@@ -34,7 +34,7 @@ export function resourceOf(path: string): string {
 }
 
 /** The id of the newest row the user owns in a table. */
-function newestOwnedId(db: Db, table: string, userId: number): number | undefined {
+export function newestOwnedId(db: Db, table: string, userId: number): number | undefined {
   const row = db.prepare(`SELECT max(id) AS id FROM "${table}" WHERE user_id = ?`).get(userId) as { id: number | null };
   return row.id ?? undefined;
 }
@@ -158,4 +158,32 @@ export function plausibleBody(extra: Record<string, string | string[]> = {}): Re
     from: 'transactions',
     ...extra,
   };
+}
+
+/** Invariants that hold whatever happened: derived totals equal the rows, no dangling foreign keys. */
+export function consistencyProblems(ctx: Pick<TestContext, 'db'>): string[] {
+  const problems: string[] = [];
+  const mismatch = ctx.db
+    .prepare(
+      `SELECT t.user_id, t.type, t.total, coalesce(m.total, 0) AS derived FROM
+         (SELECT user_id, type, sum(amount_cents) AS total FROM transactions WHERE type IN ('income', 'expense') GROUP BY user_id, type) t
+         LEFT JOIN (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type) m
+         ON m.user_id = t.user_id AND m.type = t.type
+       WHERE t.total <> coalesce(m.total, 0)`,
+    )
+    .all();
+  if (mismatch.length > 0) problems.push(`monthly totals disagree with the rows: ${JSON.stringify(mismatch)}`);
+  const accountMismatch = ctx.db
+    .prepare(
+      `SELECT t.account_id, t.net, coalesce(m.net, 0) AS derived FROM
+         (SELECT account_id, sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS net
+            FROM transactions GROUP BY account_id) t
+         LEFT JOIN (SELECT account_id, sum(net_cents) AS net FROM account_monthly_totals GROUP BY account_id) m ON m.account_id = t.account_id
+       WHERE t.net <> coalesce(m.net, 0)`,
+    )
+    .all();
+  if (accountMismatch.length > 0) problems.push(`account totals disagree with the rows: ${JSON.stringify(accountMismatch)}`);
+  const orphans = ctx.db.prepare('PRAGMA foreign_key_check').all();
+  if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
+  return problems;
 }

@@ -3,14 +3,11 @@ import { describe, test } from 'node:test';
 import { agentFor, createTestContext, postForm, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
-
-/** Makes a token through the real form and reads it off the page, where it is shown once. */
-async function makeToken(agent: Agent, fields: { name: string; scope: 'read' | 'read-write'; lifetime: string }): Promise<string> {
-  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', fields);
-  assert.equal(made.status, 303);
-  const page = (await agent.get('/account/api-tokens')).text;
-  return /<code class="api-token" id="fresh-token">(lgy_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
-}
+import { apiOperations, fillTemplate, makeApiToken as makeToken, type ApiOperation } from '../helpers/api.ts';
+import { contractViolation } from '../helpers/api-contract.ts';
+import { databaseFingerprint } from '../helpers/attack.ts';
+import { listRoutes } from '../helpers/routes.ts';
+import { apiDocument } from '../../src/web/api/openapi.ts';
 
 const api = (ctx: TestContext, path: string, token?: string) => {
   const req = agentFor(ctx.app).get(`/api/v1${path}`);
@@ -253,6 +250,114 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
     const scheduled = (await api(ctx, '/scheduled', token)).body.data as { description: string; nextOn: string; cents: number }[];
     assert.deepEqual(scheduled.map((s) => [s.description, s.nextOn, s.cents]), [['Veg box', '2026-03-20', 5_000]]);
   });
+
+  test('categories are added, renamed and deleted by the category form\'s rules; a month\'s budget is set, changed and removed one category at a time', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const send = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) => {
+      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      return body ? req.send(body) : req;
+    };
+
+    // The one name rule: trimmed, runs of any space collapsed; the same name ignoring case is taken.
+    const made = await send('post', '/categories', { kind: 'expense', name: '  Takeaway\u00a0\u00a0food ' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual({ ...made.body, id: 0 }, { id: 0, kind: 'expense', name: 'Takeaway food', transactionCount: 0 });
+    const taken = await send('post', '/categories', { kind: 'expense', name: 'takeaway FOOD' });
+    assert.deepEqual([taken.status, taken.body.errors], [422, [{ field: 'name', message: 'You already have an expense category called “Takeaway food” (names ignore upper/lower case and extra spaces).' }]]);
+    const bad = await send('post', '/categories', { kind: 'gift', name: 'x\ty', colour: 'red' });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), ['colour', 'kind', 'name'], 'every problem at once: an unknown field, the shape and the name rule');
+    const renamed = await send('patch', `/categories/${made.body.id}`, { name: 'Restaurants' });
+    assert.deepEqual([renamed.status, renamed.body.name], [200, 'Restaurants']);
+
+    // A budget line: set, rollover kept when left out, removed with null; the amount rule is the budget form's.
+    const set = await send('put', `/budgets/2026-03/${made.body.id}`, { amount: '120.00', rollover: true });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const line = (body: { lines: { categoryId: number; budgeted: unknown; rollover: boolean }[] }) => body.lines.find((l) => l.categoryId === made.body.id)!;
+    assert.deepEqual([line(set.body).budgeted, line(set.body).rollover], [{ cents: 12_000, amount: '120.00' }, true]);
+    const changed = await send('put', `/budgets/2026-03/${made.body.id}`, { amount: '80' });
+    assert.deepEqual([line(changed.body).budgeted, line(changed.body).rollover], [{ cents: 8_000, amount: '80.00' }, true]);
+    const refused = await send('put', `/budgets/2026-03/${made.body.id}`, { amount: '-5' });
+    assert.deepEqual([refused.status, refused.body.errors.map((e: { field: string }) => e.field)], [422, ['amount']]);
+    const floaty = await send('put', `/budgets/2026-03/${made.body.id}`, { amount: 80.5 });
+    assert.deepEqual([floaty.status, floaty.body.errors[0].message], [422, 'Write amounts as a decimal string, such as "12.50".']);
+    const salary = categoryIdOf(ctx.db, annId, 'income', 'Salary');
+    assert.equal((await send('put', `/budgets/2026-03/${salary}`, { amount: '10.00' })).status, 404, 'budgets are for expense categories');
+    const removed = await send('put', `/budgets/2026-03/${made.body.id}`, { amount: null });
+    assert.equal(line(removed.body).budgeted, null);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM budgets WHERE amount_cents IS NOT NULL').pluck().get()), 0);
+
+    // Deleting a category keeps its transactions, uncategorised.
+    insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 1_500, occurredOn: '2026-03-03', description: 'Pizza', categoryId: made.body.id }]);
+    assert.equal((await send('delete', `/categories/${made.body.id}`)).status, 204);
+    assert.equal(ctx.db.prepare("SELECT category_id FROM transactions WHERE description = 'Pizza'").pluck().get(), null);
+    assert.equal((await send('delete', `/categories/${made.body.id}`)).status, 404);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  test('is served at /api/v1/openapi.json without a token, as OpenAPI 3.1, and is the document every answer in the suite is checked against', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const served = await agentFor(ctx.app).get('/api/v1/openapi.json');
+    assert.equal(served.status, 200);
+    assert.equal(served.body.openapi, '3.1.0');
+    assert.deepEqual(served.body, JSON.parse(JSON.stringify(apiDocument())));
+    // Every route the router answers is in the document, and nothing else.
+    const documented = Object.entries(served.body.paths as Record<string, object>).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`));
+    const routed = listRoutes(ctx.app).filter((r) => r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path.slice('/api/v1'.length)}`);
+    assert.deepEqual([...new Set(routed)].sort(), documented.sort());
+  });
+
+  test('an answer that breaks the document is caught: a made-up field, a float amount, an undocumented status', () => {
+    const tx = { id: 1, accountId: 1, type: 'expense', cents: 450, amount: '4.50', date: '2026-03-01', description: 'Tea', categoryId: null, categoryName: null, refund: false, status: 'uncleared' };
+    const check = (status: number, body: unknown, type = 'application/json') => contractViolation('GET', '/api/v1/transactions/1', status, type, Buffer.from(JSON.stringify(body)));
+    assert.equal(check(200, tx), undefined);
+    assert.match(check(200, { ...tx, extra: 1 })!, /additional properties/);
+    assert.match(check(200, { ...tx, amount: 4.5 })!, /amount must be string/);
+    assert.match(check(200, { ...tx, date: '2026-02-30' })!, /format "date"/);
+    assert.match(check(201, tx)!, /status 201 is not documented/);
+    assert.match(check(404, { title: 'x' }, 'application/problem+json')!, /must have required property/);
+    assert.match(contractViolation('GET', '/api/v1/nope', 200, 'application/json', Buffer.from('{}'))!, /not a documented operation/);
+  });
+});
+
+describe('/api/v1 isolation', () => {
+  test("every operation with an id in its path answers 404 to another person's token, and their data stays as it was", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const annToken = await makeToken(ann, { name: 'a', scope: 'read-write', lifetime: 'never' });
+    await postForm(ann, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, annId, 'Main account');
+    const savings = accountIdOf(ctx.db, annId, 'Savings');
+    const as = (token: string, method: ApiOperation['method'], path: string) => agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+    const groceries = categoryIdOf(ctx.db, annId, 'expense', 'Groceries');
+    const annIds: Record<string, number> = {
+      transactions: (await as(annToken, 'post', '/transactions').send({ type: 'expense', amount: '5.00', category: groceries })).body.id,
+      transfers: (await as(annToken, 'post', '/transfers').send({ from: main, to: savings, amount: '5.00' })).body.id,
+      categories: groceries,
+    };
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });
+    const before = databaseFingerprint(ctx.db, { onlyUserId: annId, ignoreTables: ['api_tokens'] });
+
+    const aimed = apiOperations().filter((op) => op.pathParams.some((p) => p === 'id' || p === 'categoryId'));
+    assert.ok(aimed.length >= 10, 'the by-id operations of every resource');
+    for (const op of aimed) {
+      const resource = op.template.split('/')[1]!;
+      const path = fillTemplate(op.template, { id: annIds[resource]!, month: '2026-03', categoryId: groceries });
+      const body = op.method === 'get' || op.method === 'delete' ? undefined : { amount: '1.00', name: 'Mine now', description: 'Mine now' };
+      const res = await (body ? as(bobToken, op.method, path).send(body) : as(bobToken, op.method, path));
+      assert.equal(res.status, 404, `${op.method.toUpperCase()} ${path} with another person's token: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    assert.equal(databaseFingerprint(ctx.db, { onlyUserId: annId, ignoreTables: ['api_tokens'] }), before);
+  });
 });
 
 describe('/api/v1/transfers', () => {
@@ -284,6 +389,12 @@ describe('/api/v1/transfers', () => {
     assert.equal(same.status, 422);
     assert.deepEqual(same.body.errors.map((e: { field: string }) => e.field), ['to']);
     assert.equal((await send('get', `/transfers/${made.body.id}`)).body.cents, 25_000);
+    const edited = await agentFor(ctx.app).patch(`/api/v1/transfers/${made.body.id}`).set('Authorization', `Bearer ${token}`).send({ amount: '300.00', description: 'Saving more' });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    assert.deepEqual([edited.body.cents, edited.body.description, edited.body.fromAccountId, edited.body.date], [30_000, 'Saving more', main, '2026-03-10'], 'fields left out keep their value');
+    const badEdit = await agentFor(ctx.app).patch(`/api/v1/transfers/${made.body.id}`).set('Authorization', `Bearer ${token}`).send({ to: main, amount: '0' });
+    assert.deepEqual([badEdit.status, badEdit.body.errors.map((e: { field: string }) => e.field).sort()], [422, ['amount']]);
+    assert.equal((await send('get', `/transfers/${made.body.id}`)).body.cents, 30_000, 'a refused edit changes nothing');
 
     const bob = await registerUser(ctx.app, 'bob@example.com');
     const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });

@@ -6,7 +6,7 @@ import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
-import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
+import { consistencyProblems, createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, GENEROUS_RATE_LIMITS, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
 
@@ -39,34 +39,6 @@ function formBody(fieldNames: string[]): fc.Arbitrary<Record<string, string | st
   const known = fc.record(Object.fromEntries(fieldNames.map((n) => [n, entry])), { requiredKeys: [] });
   const stray = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fieldValue, { maxKeys: 2 });
   return fc.tuple(known, stray).map(([k, s]) => ({ ...s, ...k }) as Record<string, string | string[]>);
-}
-
-/** Invariants that hold whatever happened: derived totals equal the rows, no dangling foreign keys. */
-function consistencyProblems(ctx: SecurityContext): string[] {
-  const problems: string[] = [];
-  const mismatch = ctx.db
-    .prepare(
-      `SELECT t.user_id, t.type, t.total, coalesce(m.total, 0) AS derived FROM
-         (SELECT user_id, type, sum(amount_cents) AS total FROM transactions WHERE type IN ('income', 'expense') GROUP BY user_id, type) t
-         LEFT JOIN (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type) m
-         ON m.user_id = t.user_id AND m.type = t.type
-       WHERE t.total <> coalesce(m.total, 0)`,
-    )
-    .all();
-  if (mismatch.length > 0) problems.push(`monthly totals disagree with the rows: ${JSON.stringify(mismatch)}`);
-  const accountMismatch = ctx.db
-    .prepare(
-      `SELECT t.account_id, t.net, coalesce(m.net, 0) AS derived FROM
-         (SELECT account_id, sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS net
-            FROM transactions GROUP BY account_id) t
-         LEFT JOIN (SELECT account_id, sum(net_cents) AS net FROM account_monthly_totals GROUP BY account_id) m ON m.account_id = t.account_id
-       WHERE t.net <> coalesce(m.net, 0)`,
-    )
-    .all();
-  if (accountMismatch.length > 0) problems.push(`account totals disagree with the rows: ${JSON.stringify(accountMismatch)}`);
-  const orphans = ctx.db.prepare('PRAGMA foreign_key_check').all();
-  if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
-  return problems;
 }
 
 describe('fuzzing every form handler: never a 500, nothing half-written', () => {
