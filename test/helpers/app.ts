@@ -1,5 +1,6 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -159,6 +160,18 @@ export async function stopServing(app: Express): Promise<void> {
   await new Promise<void>((resolve) => served.server.close(() => resolve()));
   const broken = takeViolations(served.violations);
   if (broken.length > 0) throw new Error(`API answers that break the OpenAPI document:\n${broken.join('\n')}`);
+}
+
+/** The origin the app is served on (its answers watched like every other test's), for clients such as fetch. */
+export async function baseUrlOf(app: Express): Promise<string> {
+  const server = serverFor(app);
+  // supertest closes a server it had to start itself (one whose first request came before it was bound), so the
+  // server may be closed by now: listen again, and supertest then leaves it open.
+  if (!server.listening) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!server.listening) await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  }
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** A cookie-keeping client of the app, as a browser is. */

@@ -327,6 +327,21 @@ describe('the OpenAPI document', () => {
 });
 
 describe('/api/v1 isolation', () => {
+  test("a signed-in browser's cookie alone is refused on every operation (so there is no session to forge a request on), and nothing changes", async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const before = databaseFingerprint(ctx.db, { onlyUserId: annId, ignoreTables: ['sessions'] });
+    for (const op of apiOperations()) {
+      const path = fillTemplate(op.template, { id: 1, month: '2026-03', categoryId: 1 });
+      const req = ann[op.method](`/api/v1${path}`).set('Origin', 'https://evil.example');
+      const res = await (op.method === 'get' ? req : req.send({ type: 'expense', amount: '1.00', name: 'x', from: 1, to: 2 }));
+      assert.equal(res.status, 401, `${op.method.toUpperCase()} ${path} with only a cookie`);
+    }
+    assert.equal(databaseFingerprint(ctx.db, { onlyUserId: annId, ignoreTables: ['sessions'] }), before);
+  });
+
   test("every operation with an id in its path answers 404 to another person's token, and their data stays as it was", async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
     t.after(() => ctx.cleanup());

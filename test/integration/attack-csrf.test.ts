@@ -8,7 +8,7 @@ import { createSecurityContext, GENEROUS_RATE_LIMITS, logInAgent, userIdOf, type
 // Every POST route is found from the app's own router, so a route added without CSRF protection fails here.
 const probe = createSecurityContext();
 // The API takes bearer tokens only, never cookies, so there is no session to forge a request on (it answers 401
-// without a token: test/integration/api.test.ts).
+// without a token on every operation of its OpenAPI document: test/integration/api.test.ts).
 const POST_ROUTES = listRoutes(probe.app).filter((r) => r.method === 'POST' && !r.path.startsWith('/api/'));
 probe.cleanup();
 

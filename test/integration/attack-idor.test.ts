@@ -7,7 +7,7 @@ import { createSecurityContext, userIdOf, type SecurityContext } from '../helper
 
 // Every route that takes an id is found from the app's own router, so new ones are covered as they appear.
 const probe = createSecurityContext();
-// The API ignores cookies (a signed-in browser gets 401 there); its owner checks use tokens: test/integration/api.test.ts.
+// The API ignores cookies (a signed-in browser gets 401 there); its owner checks, per operation of its OpenAPI document, use tokens: test/integration/api.test.ts ('/api/v1 isolation').
 const ID_ROUTES = listRoutes(probe.app).filter((r) => !r.path.startsWith('/api/') && objectParamNames(r.path).length > 0 && (r.method === 'GET' || r.method === 'POST'));
 // Routes whose only params are scopes of the person's own data (a month): nobody else's object can be named in them.
 const SCOPE_ROUTES = listRoutes(probe.app).filter(
