@@ -280,6 +280,7 @@ export function createApp(deps: AppDeps): Express {
       clock,
       defaultTimeZone: config.timeZone,
       rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock),
+      requestsPerMinute: config.apiRequestsPerMinute,
     }),
   );
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));

@@ -32,6 +32,8 @@ export interface Config {
   readonly registration: RegistrationMode;
   /** PUBLIC_URL's origin (scheme, host, port): where invite links point, and what passkeys are bound to. */
   readonly publicUrl: string | undefined;
+  /** How many /api/v1 requests one personal access token may make a minute. */
+  readonly apiRequestsPerMinute: number;
 }
 
 const boolish = z
@@ -89,6 +91,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be the address people open, such as https://money.example.org' })
     .transform((url) => new URL(url).origin)
     .optional(),
+  API_RATE_LIMIT: intInRange(1, 1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     logLevel: e.LOG_LEVEL,
     registration: e.REGISTRATION,
     publicUrl: e.PUBLIC_URL,
+    apiRequestsPerMinute: e.API_RATE_LIMIT,
   });
 }
 

@@ -94,7 +94,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -148,7 +148,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -228,7 +228,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -311,7 +311,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -375,7 +375,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -465,7 +465,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -561,7 +561,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -654,7 +654,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -718,7 +718,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -808,7 +808,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -904,7 +904,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -952,7 +952,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1035,7 +1035,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1099,7 +1099,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1189,7 +1189,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1285,7 +1285,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1345,7 +1345,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1455,7 +1455,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1508,7 +1508,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over 600 requests a minute for this token; see Retry-After. */
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
                         [name: string]: unknown;

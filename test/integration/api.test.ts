@@ -299,6 +299,25 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
   });
 });
 
+describe('/api/v1 rate limit', () => {
+  test('each token has its own per-minute budget (API_RATE_LIMIT), counted in SQLite; over it is a 429 problem with Retry-After', async (t) => {
+    const ctx = createTestContext({ API_RATE_LIMIT: '3' }, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const first = await makeToken(ann, { name: 'one', scope: 'read', lifetime: 'never' });
+    const second = await makeToken(ann, { name: 'two', scope: 'read', lifetime: 'never' });
+    for (let i = 0; i < 3; i++) assert.equal((await api(ctx, '/accounts', first)).status, 200);
+    const over = await api(ctx, '/accounts', first);
+    assert.equal(over.status, 429);
+    assert.equal(over.body.type, '/api/v1/problems/rate-limited');
+    assert.ok(Number(over.headers['retry-after']) > 0);
+    assert.equal((await api(ctx, '/accounts', second)).status, 200, 'another token has its own budget');
+    assert.ok(Number(ctx.db.prepare("SELECT count(*) FROM rate_limits WHERE key LIKE 'api-token:%'").pluck().get()) >= 2, 'the counters live in SQLite');
+    ctx.clock.advance(61_000);
+    assert.equal((await api(ctx, '/accounts', first)).status, 200, 'a new minute, a new budget');
+  });
+});
+
 describe('the OpenAPI document', () => {
   test('is served at /api/v1/openapi.json without a token, as OpenAPI 3.1, and is the document every answer in the suite is checked against', async (t) => {
     const ctx = createTestContext();

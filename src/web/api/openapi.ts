@@ -20,7 +20,7 @@ const idempotencyHeader = z.object({
 /** Every signed request may be refused for its token or its rate. */
 const always: ZodOpenApiResponsesObject = {
   401: problem('No token, or a token that is unknown, revoked or expired.'),
-  429: problem('Over 600 requests a minute for this token; see Retry-After.'),
+  429: problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'),
 };
 const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({ ...ok, ...extra, ...always });
 /** A write may also be refused for a read-only token, a malformed or oversized body, or a reused key. */

@@ -52,9 +52,6 @@ const callerOf = (res: Response): ApiCaller => res.locals.apiCaller as ApiCaller
 /** An amount both ways: integer cents for arithmetic, and the exact decimal string for people. Never a float. */
 const money = (cents: number): S.Wire<typeof S.Money> => ({ cents, amount: centsToDecimalString(cents) });
 
-/** How many requests one token may make per minute. */
-const REQUESTS_PER_MINUTE = 600;
-
 /** What a write answers, kept whole so that a retry with the same Idempotency-Key gets exactly the same. */
 interface Answer {
   readonly status: number;
@@ -110,6 +107,8 @@ export function createApiRouter(deps: {
   clock: Clock;
   defaultTimeZone: string;
   rateLimitStore: Store;
+  /** How many requests one token may make a minute (API_RATE_LIMIT). */
+  requestsPerMinute: number;
 }): Router {
   const router = Router();
   router.use((_req, res, next) => {
@@ -141,13 +140,13 @@ export function createApiRouter(deps: {
   router.use(
     rateLimit({
       windowMs: 60_000,
-      limit: REQUESTS_PER_MINUTE,
+      limit: deps.requestsPerMinute,
       store: deps.rateLimitStore,
       keyGenerator: (_req, res) => `token:${callerOf(res).tokenId}`,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       validate: { keyGeneratorIpFallback: false },
-      handler: (_req, res) => sendProblem(res, 429, 'rate-limited', 'Too Many Requests', `At most ${REQUESTS_PER_MINUTE} requests a minute per token; see Retry-After.`),
+      handler: (_req, res) => sendProblem(res, 429, 'rate-limited', 'Too Many Requests', `At most ${deps.requestsPerMinute} requests a minute per token; see Retry-After.`),
     }),
   );
 
