@@ -310,7 +310,7 @@ describe('/api/v1 rate limit', () => {
     const over = await api(ctx, '/accounts', first);
     assert.equal(over.status, 429);
     assert.equal(over.body.type, '/api/v1/problems/rate-limited');
-    assert.ok(Number(over.headers['retry-after']) > 0);
+    assert.ok(Number(over.headers['retry-after']) > 0, JSON.stringify(over.headers));
     assert.equal((await api(ctx, '/accounts', second)).status, 200, 'another token has its own budget');
     assert.ok(Number(ctx.db.prepare("SELECT count(*) FROM rate_limits WHERE key LIKE 'api-token:%'").pluck().get()) >= 2, 'the counters live in SQLite');
     ctx.clock.advance(61_000);

@@ -1,5 +1,5 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import type { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
@@ -146,7 +146,12 @@ export function createApiRouter(deps: {
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       validate: { keyGeneratorIpFallback: false },
-      handler: (_req, res) => sendProblem(res, 429, 'rate-limited', 'Too Many Requests', `At most ${deps.requestsPerMinute} requests a minute per token; see Retry-After.`),
+      handler: (req, res) => {
+        // When the window ends by the app's clock (the library's own header reads the wall clock).
+        const resetAt = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
+        if (resetAt !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000))));
+        sendProblem(res, 429, 'rate-limited', 'Too Many Requests', `At most ${deps.requestsPerMinute} requests a minute per token; see Retry-After.`);
+      },
     }),
   );
 
