@@ -3,9 +3,12 @@
  * they are kept in (ledgerly-api.ts) is written by `npm run api:types`; test/integration/api-client.test.ts fails if
  * it differs from what the served document generates now, and type-checks a real client against it.
  */
+import path from 'node:path';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import { REPO_ROOT } from '../helpers/paths.ts';
 
-export const API_TYPES_FILE = new URL('./ledgerly-api.ts', import.meta.url);
+// By the repository root: the tests also run compiled, from another folder (test/compile.ts).
+export const API_TYPES_FILE = path.join(REPO_ROOT, 'test', 'api-client', 'ledgerly-api.ts');
 
 /** The types file's text for a served document. */
 export async function generateApiTypes(document: unknown): Promise<string> {

@@ -8,7 +8,7 @@ try {
   const served = await requestTo(ctx.app).get('/api/v1/openapi.json');
   if (served.status !== 200) throw new Error(`the document answered ${served.status}`);
   writeFileSync(API_TYPES_FILE, await generateApiTypes(served.body));
-  console.log(`wrote ${API_TYPES_FILE.pathname}`);
+  console.log(`wrote ${API_TYPES_FILE}`);
 } finally {
   await ctx.cleanup();
 }
