@@ -1520,11 +1520,338 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Schedule a repeating income, expense or transfer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleCreate"];
+                };
+            };
+            responses: {
+                /** @description The schedule as saved, after posting what was already due. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/scheduled/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scheduled transaction */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The scheduled transaction. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such scheduled transaction among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a scheduled transaction */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such scheduled transaction among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a scheduled transaction */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SchedulePatch"];
+                };
+            };
+            responses: {
+                /** @description The scheduled transaction as saved. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such scheduled transaction among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
 }
@@ -1632,6 +1959,81 @@ export interface components {
             amount: string | null;
             /** @description Carry what is left (or overspent) into next month; left out: unchanged. */
             rollover?: boolean;
+        };
+        ScheduleCreate: {
+            /** @enum {string} */
+            type: "income" | "expense" | "transfer";
+            /** @description The account it is posted from (or into, for income). */
+            account: number;
+            /** @description The receiving account of a transfer. */
+            toAccount?: number | null;
+            /** @description Not for transfers; null: uncategorised. */
+            category?: number | null;
+            /**
+             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @example 12.50
+             */
+            amount: string;
+            /**
+             * @description Up to 200 characters; trimmed.
+             * @example Coffee
+             */
+            description?: string;
+            /** @enum {string} */
+            frequency: "days" | "weeks" | "months" | "years";
+            /** @description Every N days, weeks, months or years (default 1). */
+            every?: number;
+            /** @description Weekly: 0 (Sunday) to 6; left out: the start date's. */
+            weekday?: number | null;
+            /** @description Monthly: 1 to 31 (the month's last day when shorter); left out: the start date's. */
+            monthDay?: number | null;
+            /**
+             * @description The first occurrence, YYYY-MM-DD. Occurrences already due are posted at once.
+             * @example 2026-03-01
+             */
+            startOn: string;
+            /** @description The last day it may occur, YYYY-MM-DD. */
+            endOn?: string | null;
+            /** @description At most this many occurrences. */
+            count?: number | null;
+        };
+        /** @description The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule applies from tomorrow. */
+        SchedulePatch: {
+            /** @enum {string} */
+            type?: "income" | "expense" | "transfer";
+            /** @description The account it is posted from (or into, for income). */
+            account?: number;
+            /** @description The receiving account of a transfer. */
+            toAccount?: number | null;
+            /** @description Not for transfers; null: uncategorised. */
+            category?: number | null;
+            /**
+             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @example 12.50
+             */
+            amount?: string;
+            /**
+             * @description Up to 200 characters; trimmed.
+             * @example Coffee
+             */
+            description?: string;
+            /** @enum {string} */
+            frequency?: "days" | "weeks" | "months" | "years";
+            /** @description Every N days, weeks, months or years (default 1). */
+            every?: number;
+            /** @description Weekly: 0 (Sunday) to 6; left out: the start date's. */
+            weekday?: number | null;
+            /** @description Monthly: 1 to 31 (the month's last day when shorter); left out: the start date's. */
+            monthDay?: number | null;
+            /**
+             * @description The first occurrence, YYYY-MM-DD. Occurrences already due are posted at once.
+             * @example 2026-03-01
+             */
+            startOn?: string;
+            /** @description The last day it may occur, YYYY-MM-DD. */
+            endOn?: string | null;
+            /** @description At most this many occurrences. */
+            count?: number | null;
         };
         /** @description The same numbers as the dashboard for the period. */
         Summary: {

@@ -299,6 +299,43 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
   });
 });
 
+describe('/api/v1/scheduled', () => {
+  test('a schedule is added by the schedule form\'s rules and posts what is already due; an edit applies from tomorrow; deleting keeps what it posted', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const main = accountIdOf(ctx.db, annId, 'Main account');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const send = (method: 'post' | 'patch' | 'get' | 'delete', path: string, body?: object) => {
+      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      return body ? req.send(body) : req;
+    };
+    const posted = () => ctx.db.prepare("SELECT occurred_on, amount_cents FROM transactions WHERE description = 'Gym' ORDER BY occurred_on").all();
+
+    const made = await send('post', '/scheduled', { type: 'expense', account: main, amount: '30.00', description: 'Gym', frequency: 'months', startOn: '2026-01-10' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual([made.body.rule.monthDay, made.body.rule.interval, made.body.postedThrough, made.body.nextOn], [10, 1, '2026-03-15', '2026-04-10']);
+    assert.deepEqual(posted(), [{ occurred_on: '2026-01-10', amount_cents: 3_000 }, { occurred_on: '2026-02-10', amount_cents: 3_000 }, { occurred_on: '2026-03-10', amount_cents: 3_000 }], 'the three already due, at once');
+
+    const refused = await send('post', '/scheduled', { type: 'transfer', account: main, amount: '5', frequency: 'weeks', startOn: '2026-03-01', every: 0 });
+    assert.equal(refused.status, 422);
+    assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field), ['every']);
+    const noTarget = await send('post', '/scheduled', { type: 'transfer', account: main, amount: '5', frequency: 'weeks', startOn: '2026-03-01' });
+    assert.deepEqual([noTarget.status, noTarget.body.errors.map((e: { field: string }) => e.field)], [422, ['toAccount']], 'a transfer needs the account it goes to');
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get()), 1, 'refusals store nothing');
+
+    const edited = await send('patch', `/scheduled/${made.body.id}`, { amount: '35.00' });
+    assert.deepEqual([edited.status, edited.body.cents, edited.body.rule.startOn], [200, 3_500, '2026-01-10']);
+    assert.equal(posted().length, 3, 'what was posted stays as it was');
+    assert.equal((await send('get', `/scheduled/${made.body.id}`)).body.cents, 3_500);
+
+    assert.equal((await send('delete', `/scheduled/${made.body.id}`)).status, 204);
+    assert.equal((await send('get', `/scheduled/${made.body.id}`)).status, 404);
+    assert.equal(posted().length, 3, 'deleting a schedule keeps the transactions it posted');
+  });
+});
+
 describe('/api/v1 rate limit', () => {
   test('each token has its own per-minute budget (API_RATE_LIMIT), counted in SQLite; over it is a 429 problem with Retry-After', async (t) => {
     const ctx = createTestContext({ API_RATE_LIMIT: '3' }, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
@@ -376,6 +413,7 @@ describe('/api/v1 isolation', () => {
       transactions: (await as(annToken, 'post', '/transactions').send({ type: 'expense', amount: '5.00', category: groceries })).body.id,
       transfers: (await as(annToken, 'post', '/transfers').send({ from: main, to: savings, amount: '5.00' })).body.id,
       categories: groceries,
+      scheduled: (await as(annToken, 'post', '/scheduled').send({ type: 'expense', account: main, amount: '5.00', frequency: 'months', startOn: '2026-04-01' })).body.id,
     };
     const bob = await registerUser(ctx.app, 'bob@example.com');
     const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });
@@ -386,7 +424,7 @@ describe('/api/v1 isolation', () => {
     for (const op of aimed) {
       const resource = op.template.split('/')[1]!;
       const path = fillTemplate(op.template, { id: annIds[resource]!, month: '2026-03', categoryId: groceries });
-      const body = op.method === 'get' || op.method === 'delete' ? undefined : { amount: '1.00', name: 'Mine now', description: 'Mine now' };
+      const body = op.method === 'get' || op.method === 'delete' ? undefined : { amount: '1.00', description: 'Mine now', ...(resource === 'categories' ? { name: 'Mine now' } : {}) };
       const res = await (body ? as(bobToken, op.method, path).send(body) : as(bobToken, op.method, path));
       assert.equal(res.status, 404, `${op.method.toUpperCase()} ${path} with another person's token: ${res.status} ${JSON.stringify(res.body)}`);
     }

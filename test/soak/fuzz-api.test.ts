@@ -47,6 +47,9 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     const [from, to] = owned.accounts as [number, number];
     if (newestOwnedId(ctx.db, 'transactions', userId) === undefined) await call('post', '/transactions').send({ type: 'expense', amount: '4.20', date: '2026-01-15' });
     if (newestOwnedId(ctx.db, 'transfers', userId) === undefined) await call('post', '/transfers').send({ from, to, amount: '1.00', date: '2026-01-16' });
+    if (newestOwnedId(ctx.db, 'schedules', userId) === undefined) {
+      await call('post', '/scheduled').send({ type: 'expense', account: from, amount: '2.00', frequency: 'weeks', startOn: '2026-01-07', count: 2 });
+    }
     if (ctx.db.prepare("SELECT 1 FROM categories WHERE user_id = ? AND kind = 'expense'").get(userId) === undefined) {
       await call('post', '/categories').send({ kind: 'expense', name: `Fuzz ${Date.now()}` });
     }
@@ -54,7 +57,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
 
   /** A path parameter: mostly one of the person's own objects, else junk. */
   function paramValue(op: ApiOperation, name: string): fc.Arbitrary<string | number> {
-    const table = { transactions: 'transactions', transfers: 'transfers', categories: 'categories' }[op.template.split('/')[1]!];
+    const table = { transactions: 'transactions', transfers: 'transfers', categories: 'categories', scheduled: 'schedules' }[op.template.split('/')[1]!];
     const own = (): string | number => {
       if (name === 'month') return '2026-01';
       if (name === 'categoryId') return Number(ctx.db.prepare("SELECT max(id) FROM categories WHERE user_id = ? AND kind = 'expense'").pluck().get(userId));
@@ -82,6 +85,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     if (resource === 'transfers') return { from, to, amount: '3.00', date: '2026-01-20', description: 'Valid' };
     if (resource === 'categories') return op.method === 'post' ? { kind: 'expense', name: `Valid ${Date.now()}` } : { name: `Renamed ${Date.now()}` };
     if (resource === 'budgets') return { amount: '50.00', rollover: true };
+    if (resource === 'scheduled') return { type: 'expense', account: from, amount: '9.99', frequency: 'months', startOn: '2026-01-05', count: 3 };
     return { account: from, type: 'expense', amount: '12.34', date: '2026-01-20', description: 'Valid', category: owned.category };
   };
 

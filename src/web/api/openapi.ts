@@ -103,7 +103,11 @@ function build() {
           responses: writes({ 200: json(S.BudgetMonth, 'The month\'s budget after the change.') }, { 400: problem('The month is not YYYY-MM.'), ...notFound('expense category') }),
         }),
       },
-      '/scheduled': { get: op('Your scheduled transactions with their rules and next dates', 'Scheduled', { responses: reads({ 200: json(S.ScheduleList, 'Every schedule.') }) }) },
+      '/scheduled': {
+        get: op('Your scheduled transactions with their rules and next dates', 'Scheduled', { responses: reads({ 200: json(S.ScheduleList, 'Every schedule.') }) }),
+        post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: json(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
+      },
+      '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch),
     },
   });
 }

@@ -26,6 +26,8 @@ import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../f
 import { choiceErrors, parseTransactionForm, transactionFormValuesFrom } from '../forms/transaction-form.ts';
 import { parseCategoryForm, parseRenameForm } from '../forms/category-form.ts';
 import { parseBudgetForm } from '../forms/budget-form.ts';
+import { parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal } from '../forms/schedule-form.ts';
+import type { Schedule as ScheduleModel } from '../../domain/schedules.ts';
 import { readTransactionFilter } from '../forms/transaction-filter.ts';
 import { sendProblem, type FieldProblem } from './problems.ts';
 import { apiDocument } from './openapi.ts';
@@ -101,7 +103,7 @@ export function createApiRouter(deps: {
   categories: Pick<CategoryService, 'listWithCounts' | 'findWithCount' | 'create' | 'rename' | 'delete'>;
   transfers: Pick<TransferService, 'find' | 'create' | 'update' | 'delete'>;
   budgets: Pick<BudgetService, 'month' | 'save'>;
-  schedules: Pick<ScheduleService, 'list'>;
+  schedules: Pick<ScheduleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
   /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
   language: LanguageContext;
   clock: Clock;
@@ -502,22 +504,56 @@ export function createApiRouter(deps: {
     });
   });
 
+  // --- Scheduled transactions ---
+
+  const scheduleJson = (s: ScheduleModel): S.Wire<typeof S.Schedule> => ({
+    id: s.id,
+    type: s.type,
+    accountId: s.accountId,
+    toAccountId: s.toAccountId,
+    categoryId: s.categoryId,
+    ...money(s.amountCents),
+    description: s.description,
+    rule: s.rule,
+    nextOn: s.nextOn,
+    postedThrough: s.postedThrough,
+  });
+  const savedSchedule = (status: number, userId: number, id: number) => answer(status, S.Schedule, scheduleJson(deps.schedules.find(userId, id)!));
+
   /* GET /api/v1/scheduled: every scheduled transaction with its rule and next date. */
   router.get('/scheduled', (_req, res) => {
-    res.json({
-      data: deps.schedules.list(callerOf(res).userId).map((s) => ({
-        id: s.id,
-        type: s.type,
-        accountId: s.accountId,
-        toAccountId: s.toAccountId,
-        categoryId: s.categoryId,
-        ...money(s.amountCents),
-        description: s.description,
-        rule: s.rule,
-        nextOn: s.nextOn,
-        postedThrough: s.postedThrough,
-      })),
-    } satisfies S.Wire<typeof S.ScheduleList>);
+    res.json({ data: deps.schedules.list(callerOf(res).userId).map(scheduleJson) } satisfies S.Wire<typeof S.ScheduleList>);
+  });
+
+  // Deleting a schedule keeps what it posted, as the page does.
+  readAndDelete('/scheduled', 'scheduled transaction', (u, id) => deps.schedules.find(u, id), scheduleJson, (u, id) => deps.schedules.delete(u, id) !== undefined);
+
+  /* POST /api/v1/scheduled: adds a schedule by the schedule form's rules; what is already due is posted at once. */
+  router.post('/scheduled', (req, res) => {
+    const { userId } = callerOf(res);
+    idempotent(req, res, () => {
+      const input = readInput(S.ScheduleCreate, req.body, (fields) => parseScheduleForm(fields, deps.language));
+      if (!input.ok) return input.answer;
+      const result = deps.schedules.create(userId, input.value);
+      if (!result.ok) return result.problems === 'not-found' ? notFound('scheduled transaction') : refusedBy(scheduleRefusal(result.problems));
+      return savedSchedule(201, userId, result.id);
+    });
+  });
+
+  /* PATCH /api/v1/scheduled/:id: changes the fields sent, from tomorrow on; what was due under the old rule is posted first. */
+  router.patch('/scheduled/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    idempotent(req, res, () => {
+      const current = id === undefined ? undefined : deps.schedules.find(userId, id);
+      if (!current) return notFound('scheduled transaction');
+      const values = scheduleFormValuesFrom(current, deps.language);
+      const input = readInput(S.SchedulePatch, req.body, (fields) => parseScheduleForm({ ...values, ...fields }, deps.language));
+      if (!input.ok) return input.answer;
+      const result = deps.schedules.update(userId, current.id, input.value);
+      if (!result.ok) return result.problems === 'not-found' ? notFound('scheduled transaction') : refusedBy(scheduleRefusal(result.problems));
+      return savedSchedule(200, userId, current.id);
+    });
   });
 
   // Anything else under /api/v1, and errors: problem documents, never the HTML error page.

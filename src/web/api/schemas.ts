@@ -203,6 +203,29 @@ export const Summary = z
   })
   .meta({ id: 'Summary', description: 'The same numbers as the dashboard for the period.' });
 
+export const ScheduleCreate = z
+  .strictObject({
+    type: z.enum(['income', 'expense', 'transfer']),
+    account: id.meta({ description: 'The account it is posted from (or into, for income).' }),
+    toAccount: id.nullable().optional().meta({ description: 'The receiving account of a transfer.' }),
+    category: id.nullable().optional().meta({ description: 'Not for transfers; null: uncategorised.' }),
+    amount: amountText,
+    description: description.optional(),
+    frequency: z.enum(['days', 'weeks', 'months', 'years']),
+    every: z.int().optional().meta({ description: 'Every N days, weeks, months or years (default 1).' }),
+    weekday: z.int().nullable().optional().meta({ description: 'Weekly: 0 (Sunday) to 6; left out: the start date\'s.' }),
+    monthDay: z.int().nullable().optional().meta({ description: 'Monthly: 1 to 31 (the month\'s last day when shorter); left out: the start date\'s.' }),
+    startOn: z.string().meta({ description: 'The first occurrence, YYYY-MM-DD. Occurrences already due are posted at once.', example: '2026-03-01' }),
+    endOn: z.string().nullable().optional().meta({ description: 'The last day it may occur, YYYY-MM-DD.' }),
+    count: z.int().nullable().optional().meta({ description: 'At most this many occurrences.' }),
+  })
+  .meta({ id: 'ScheduleCreate' });
+
+export const SchedulePatch = ScheduleCreate.partial().meta({
+  id: 'SchedulePatch',
+  description: 'The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule applies from tomorrow.',
+});
+
 /** A list answer: `{ data: [...] }`. */
 export const listOf = <T extends z.ZodType>(item: T, name: string) => z.object({ data: z.array(item) }).meta({ id: name });
 

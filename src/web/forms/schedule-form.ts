@@ -10,7 +10,9 @@ import {
   type ScheduleDraft,
 } from '../../domain/schedules.ts';
 import { addFieldIssue, formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import { msg } from '../i18n.ts';
+import { msg, type MessageKey } from '../i18n.ts';
+import { wrongKindCategoryMessage } from '../messages.ts';
+import type { ScheduleProblems } from '../../services/schedules.ts';
 import { amountField, dayField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
 const FIELDS = ['type', 'account', 'toAccount', 'category', 'amount', 'description', 'frequency', 'every', 'weekday', 'monthDay', 'startOn', 'endOn', 'count'] as const;
@@ -139,3 +141,18 @@ export const occurrenceActionSchema = z.object({
   on: formText('validation.once.date').pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)),
   action: formText('validation.once.action').pipe(z.enum(['post', 'skip'])),
 });
+
+/** The messages of a schedule the service refused because of its accounts or category (pages and the API alike). */
+export function scheduleRefusal(problems: ScheduleProblems): FieldErrors {
+  const errors: FieldErrors = {};
+  if (problems.account) errors.account = msg(problems.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
+  if (problems.toAccount) {
+    const key: MessageKey =
+      problems.toAccount === 'archived' ? 'validation.account.archived' : problems.toAccount === 'same-account' ? 'validation.transfer.sameAccount' : 'validation.account.choose';
+    errors.toAccount = msg(key);
+  }
+  if (problems.category) {
+    errors.category = problems.category.code === 'wrong-kind' ? wrongKindCategoryMessage(problems.category.category) : msg('validation.category.choose');
+  }
+  return errors;
+}

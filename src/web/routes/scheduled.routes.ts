@@ -1,34 +1,18 @@
 import { Router, type Request, type Response } from 'express';
 import type { Schedule } from '../../domain/schedules.ts';
 import { defaultAccountId } from '../../domain/accounts.ts';
-import type { ScheduleProblems, ScheduleService } from '../../services/schedules.ts';
+import type { ScheduleService } from '../../services/schedules.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseForm, safeLocalPath, type FieldErrors } from '../form-fields.ts';
-import { emptyScheduleForm, occurrenceActionSchema, parseScheduleForm, scheduleFormValuesFrom, type ScheduleFormValues } from '../forms/schedule-form.ts';
-import { msg, type MessageKey } from '../i18n.ts';
-import { wrongKindCategoryMessage } from '../messages.ts';
+import { emptyScheduleForm, occurrenceActionSchema, parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal, type ScheduleFormValues } from '../forms/schedule-form.ts';
+import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 import { describeRule, weekdayName } from '../schedule-text.ts';
 
 const NOT_FOUND = msg('scheduled.notFound');
-
-/** The messages of a schedule the service refused because of its accounts or category. */
-function problemErrors(problems: ScheduleProblems): FieldErrors {
-  const errors: FieldErrors = {};
-  if (problems.account) errors.account = msg(problems.account === 'archived' ? 'validation.account.archived' : 'validation.account.choose');
-  if (problems.toAccount) {
-    const key: MessageKey =
-      problems.toAccount === 'archived' ? 'validation.account.archived' : problems.toAccount === 'same-account' ? 'validation.transfer.sameAccount' : 'validation.account.choose';
-    errors.toAccount = msg(key);
-  }
-  if (problems.category) {
-    errors.category = problems.category.code === 'wrong-kind' ? wrongKindCategoryMessage(problems.category.category) : msg('validation.category.choose');
-  }
-  return errors;
-}
 
 /** Scheduled transactions: the list with what is coming up, adding, editing, deleting, and posting or skipping one. */
 export function createScheduledRouter(deps: { schedules: ScheduleService }): Router {
@@ -94,7 +78,7 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
     const result = service.create(user.id, input.value);
     if (!result.ok) {
       if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
-      return renderForm(req, res.status(422), { values: input.values, errors: problemErrors(result.problems) });
+      return renderForm(req, res.status(422), { values: input.values, errors: scheduleRefusal(result.problems) });
     }
     setFlash(req, 'success', 'scheduled.flash.created', { count: result.posted });
     res.redirect(303, '/scheduled');
@@ -120,7 +104,7 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
     const result = service.update(user.id, schedule.id, input.value);
     if (!result.ok) {
       if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
-      return renderForm(req, res.status(422), { schedule, values: input.values, errors: problemErrors(result.problems) });
+      return renderForm(req, res.status(422), { schedule, values: input.values, errors: scheduleRefusal(result.problems) });
     }
     setFlash(req, 'success', 'scheduled.flash.saved');
     res.redirect(303, '/scheduled');
