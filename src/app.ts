@@ -277,6 +277,7 @@ export function createApp(deps: AppDeps): Express {
       budgets,
       schedules,
       language: languages.en,
+      languages,
       clock,
       defaultTimeZone: config.timeZone,
       rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock),

@@ -184,6 +184,26 @@ describe('/api/v1/transactions', () => {
     assert.equal(count(ctx), before);
   });
 
+  test('problems are worded in the language Accept-Language asks for (Ukrainian or English), while amounts are still read with a decimal point', async (t) => {
+    const { ctx, token } = await setup(t);
+    const post = (language: string, body: object) =>
+      agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Accept-Language', language).send(body);
+    const uk = await post('uk-UA,uk;q=0.9,en;q=0.5', { type: 'gift', amount: '12,50', colour: 'red' });
+    assert.equal(uk.status, 422);
+    assert.match(String(uk.headers.vary), /Accept-Language/);
+    assert.equal(uk.body.detail, 'Деякі поля потрібно виправити.');
+    const byField = Object.fromEntries(uk.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    assert.equal(byField.colour, 'Такого поля в цьому запиті немає.');
+    assert.match(byField.type, /^Неправильна опція/, "zod's Ukrainian words for a wrong shape");
+    assert.equal(byField.amount, 'Введіть суму цифрами, наприклад 12.50 або 1,234.56.', 'the amount rule in Ukrainian, with the API\'s decimal point');
+    const en = await post('fr', { type: 'expense', amount: 12.5 });
+    assert.deepEqual([en.body.detail, en.body.errors[0].message], ['Some fields need fixing.', 'Write amounts as a decimal string, such as "12.50".']);
+    const missing = await agentFor(ctx.app).get('/api/v1/transactions/999999').set('Authorization', `Bearer ${token}`).set('Accept-Language', 'uk');
+    assert.equal(missing.body.detail, 'Такої транзакції немає.');
+    const noToken = await agentFor(ctx.app).get('/api/v1/accounts').set('Accept-Language', 'uk');
+    assert.equal(noToken.body.detail, 'Надішліть персональний токен доступу: Authorization: Bearer lgy_...');
+  });
+
   test("another person's transaction is 404 to read, edit or delete, and stays as it was", async (t) => {
     const { ctx, call } = await setup(t);
     const bob = await registerUser(ctx.app, 'bob@example.com');

@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString } from '../../domain/money.ts';
@@ -20,6 +20,7 @@ import type { BudgetService } from '../../services/budgets.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import type { IdempotencyService } from '../../services/idempotency.ts';
 import type { LanguageContext } from '../i18n.ts';
+import { LANGUAGES, type Language } from '../../domain/languages.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import { categoryNameTakenMessage } from '../messages.ts';
 import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
@@ -65,7 +66,20 @@ const problemAnswer = (status: number, type: string, title: string, detail: stri
   status,
   body: { type: `/api/v1/problems/${type}`, title, status, detail, ...(errors ? { errors } : {}) },
 });
-const notFound = (what: string) => problemAnswer(404, 'not-found', 'Not Found', `No such ${what}.`);
+
+/** What a 404 says is missing, each a catalogue entry. */
+type Missing = 'transaction' | 'transfer' | 'category' | 'expenseCategory' | 'schedule' | 'resource';
+const MISSING_KEYS = {
+  transaction: 'api.notFound.transaction',
+  transfer: 'api.notFound.transfer',
+  category: 'api.notFound.category',
+  expenseCategory: 'api.notFound.expenseCategory',
+  schedule: 'api.notFound.schedule',
+  resource: 'api.notFound.resource',
+} as const;
+
+/** zod's own words for a JSON shape that is wrong, in each language (English is zod's default). */
+const SHAPE_WORDS: Partial<Record<Language, z.core.$ZodErrorMap>> = { uk: z.locales.uk().localeError };
 
 /**
  * A checked JSON body as the fields the web forms read, so that the API and the pages share every rule: ids and
@@ -104,8 +118,10 @@ export function createApiRouter(deps: {
   transfers: Pick<TransferService, 'find' | 'create' | 'update' | 'delete'>;
   budgets: Pick<BudgetService, 'month' | 'save'>;
   schedules: Pick<ScheduleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
-  /** The language of the API's words (error details) and of the amounts it reads: English, with a decimal point. */
+  /** How the API reads amounts: English's way, with a decimal point, whatever the caller's language. */
   language: LanguageContext;
+  /** The languages of its words (problem details and field messages), chosen by Accept-Language. */
+  languages: Readonly<Record<Language, LanguageContext>>;
   clock: Clock;
   defaultTimeZone: string;
   rateLimitStore: Store;
@@ -113,11 +129,18 @@ export function createApiRouter(deps: {
   requestsPerMinute: number;
 }): Router {
   const router = Router();
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     // Answers hold a person's data: no cache may keep them.
     res.set('Cache-Control', 'no-store');
+    // Problems are worded in the caller's language (Accept-Language), English by default.
+    const language = (req.acceptsLanguages(...LANGUAGES) || 'en') as Language;
+    res.locals.apiWords = deps.languages[language];
+    res.vary('Accept-Language');
     next();
   });
+  /** The words of this request's answers. */
+  const wordsOf = (res: Response): LanguageContext => res.locals.apiWords as LanguageContext;
+  const notFound = (res: Response, what: Missing) => problemAnswer(404, 'not-found', 'Not Found', wordsOf(res).t(MISSING_KEYS[what]));
 
   /* GET /api/v1/openapi.json: the document, open to all (it holds no one's data). */
   router.get('/openapi.json', (_req, res) => {
@@ -131,8 +154,8 @@ export function createApiRouter(deps: {
     const result = deps.tokens.authenticate(match?.[1]);
     if (!result.ok) {
       res.set('WWW-Authenticate', `Bearer realm="ledgerly"${result.refusal === 'missing' ? '' : ', error="invalid_token"'}`);
-      const detail = { missing: 'Send a personal access token: Authorization: Bearer lgy_...', unknown: 'The token is not valid, or it was revoked.', expired: 'The token has expired.' }[result.refusal];
-      return sendProblem(res, 401, 'unauthorized', 'Unauthorized', detail);
+      const detail = ({ missing: 'api.problem.missingToken', unknown: 'api.problem.unknownToken', expired: 'api.problem.expiredToken' } as const)[result.refusal];
+      return sendProblem(res, 401, 'unauthorized', 'Unauthorized', wordsOf(res).t(detail));
     }
     res.locals.apiCaller = { userId: result.userId, tokenId: result.tokenId, scope: result.scope } satisfies ApiCaller;
     next();
@@ -152,7 +175,7 @@ export function createApiRouter(deps: {
         // When the window ends by the app's clock (the library's own header reads the wall clock).
         const resetAt = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
         if (resetAt !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000))));
-        sendProblem(res, 429, 'rate-limited', 'Too Many Requests', `At most ${deps.requestsPerMinute} requests a minute per token; see Retry-After.`);
+        sendProblem(res, 429, 'rate-limited', 'Too Many Requests', wordsOf(res).t('api.problem.rateLimited', { limit: deps.requestsPerMinute }));
       },
     }),
   );
@@ -160,7 +183,7 @@ export function createApiRouter(deps: {
   // A read-only token may not change anything.
   router.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && !canWrite(callerOf(res).scope)) {
-      return sendProblem(res, 403, 'read-only-token', 'Forbidden', 'This token is read-only; make a read-write token to change data.');
+      return sendProblem(res, 403, 'read-only-token', 'Forbidden', wordsOf(res).t('api.problem.readOnly'));
     }
     next();
   });
@@ -172,22 +195,28 @@ export function createApiRouter(deps: {
 
   /** "Today" in the token owner's zone, by the app's clock. */
   const todayOf = (userId: number) => dayAt(deps.clock.now(), deps.users.findUser(userId)?.timeZone ?? deps.defaultTimeZone);
-  /** Field problems, in words (English: the API's language). */
-  const problemsOf = (errors: FieldErrors): FieldProblem[] =>
-    Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: deps.language.t(message.key, message.values) }] : []));
-  const validationProblem = (problems: readonly FieldProblem[]) => problemAnswer(422, 'validation', 'Unprocessable Content', 'Some fields need fixing.', problems);
-  const refusedBy = (errors: FieldErrors) => validationProblem(problemsOf(errors));
+  /** Field problems, in the caller's words. */
+  const problemsOf = (res: Response, errors: FieldErrors): FieldProblem[] =>
+    Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: wordsOf(res).t(message.key, message.values) }] : []));
+  const validationProblem = (res: Response, problems: readonly FieldProblem[]) =>
+    problemAnswer(422, 'validation', 'Unprocessable Content', wordsOf(res).t('api.problem.validation'), problems);
+  const refusedBy = (res: Response, errors: FieldErrors) => validationProblem(res, problemsOf(res, errors));
+  /** One field's problem with the query or path, as a 400. */
+  const badParameter = (res: Response, field: string, message: Parameters<LanguageContext['t']>[0], where: 'query' | 'path' = 'query') =>
+    sendProblem(res, 400, `invalid-${where}`, 'Bad Request', wordsOf(res).t(where === 'query' ? 'api.problem.badQuery' : 'api.problem.badPath'), [{ field, message: wordsOf(res).t(message) }]);
 
   /**
    * A body checked in two steps, with every problem listed at once: its JSON shape against the wire schema, then the
    * fields that passed it by the form's own rules (`parse`). A field the shape refuses is listed once, by the shape.
    */
   function readInput<T>(
+    res: Response,
     schema: z.ZodObject,
     raw: unknown,
     parse: (fields: Record<string, string>) => { ok: true; value: T } | { ok: false; errors: FieldErrors },
   ): { ok: true; value: T } | { ok: false; answer: Answer } {
-    const shaped = schema.safeParse(raw === undefined ? {} : raw);
+    const words = wordsOf(res);
+    const shaped = schema.safeParse(raw === undefined ? {} : raw, { error: SHAPE_WORDS[words.language] });
     let fields: Record<string, string>;
     const problems: FieldProblem[] = [];
     if (shaped.success) fields = formFieldsOf(shaped.data);
@@ -195,13 +224,17 @@ export function createApiRouter(deps: {
       const refused = new Set(shaped.error.issues.map((issue) => String(issue.path[0] ?? '')));
       const passed = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw).filter(([name]) => !refused.has(name) && Object.hasOwn(schema.shape, name)) : [];
       fields = formFieldsOf(Object.fromEntries(passed));
-      problems.push(...shaped.error.issues.map((issue) => ({ field: issueField(issue), message: issue.message })));
+      for (const issue of shaped.error.issues) {
+        if (issue.code === 'unrecognized_keys') problems.push(...issue.keys.map((key) => ({ field: key, message: words.t('api.field.unknown') })));
+        else if (issue.path[0] === 'amount' && issue.code === 'invalid_type') problems.push({ field: 'amount', message: words.t('api.field.amountText') });
+        else problems.push({ field: issueField(issue), message: issue.message });
+      }
     }
     const parsed = parse(fields);
     if (problems.length === 0 && parsed.ok) return { ok: true, value: parsed.value };
     const listed = new Set(problems.map((p) => p.field));
-    const ruled = parsed.ok ? [] : problemsOf(parsed.errors).filter((p) => !listed.has(p.field));
-    return { ok: false, answer: validationProblem([...problems, ...ruled]) };
+    const ruled = parsed.ok ? [] : problemsOf(res, parsed.errors).filter((p) => !listed.has(p.field));
+    return { ok: false, answer: validationProblem(res, [...problems, ...ruled]) };
   }
 
   /** The :id (or another) path parameter, when it is a positive whole number. */
@@ -224,11 +257,11 @@ export function createApiRouter(deps: {
     };
     if (key === undefined) return send(write());
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-      return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+      return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', wordsOf(res).t('api.problem.invalidKey'));
     }
     const outcome = deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
     if (outcome.kind === 'mismatch') {
-      return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', 'This Idempotency-Key was used with another request in the last 24 hours.');
+      return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', wordsOf(res).t('api.problem.keyReused'));
     }
     send(outcome.answer, outcome.replayed);
   };
@@ -237,19 +270,19 @@ export function createApiRouter(deps: {
    * GET and DELETE of one object by id, the same for every resource: the token owner's object, or 404 (another
    * person's included). A delete answers 204 and is idempotent with a key.
    */
-  function readAndDelete<T, W>(path: string, what: string, find: (userId: number, id: number) => T | undefined, json: (found: T) => W, remove: (userId: number, id: number) => boolean) {
+  function readAndDelete<T, W>(path: string, what: Missing, find: (userId: number, id: number) => T | undefined, json: (found: T) => W, remove: (userId: number, id: number) => boolean) {
     /* GET /api/v1/<resource>/:id */
     router.get(`${path}/:id`, (req, res) => {
       const id = idParam(req);
       const found = id === undefined ? undefined : find(callerOf(res).userId, id);
-      if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', `No such ${what}.`);
+      if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t(MISSING_KEYS[what]));
       res.json(json(found));
     });
     /* DELETE /api/v1/<resource>/:id */
     router.delete(`${path}/:id`, (req, res) => {
       const { userId } = callerOf(res);
       const id = idParam(req);
-      idempotent(req, res, () => (id !== undefined && remove(userId, id) ? { status: 204, body: null } : notFound(what)));
+      idempotent(req, res, () => (id !== undefined && remove(userId, id) ? { status: 204, body: null } : notFound(res, what)));
     });
   }
 
@@ -258,11 +291,11 @@ export function createApiRouter(deps: {
     const { userId } = callerOf(res);
     const raw = req.query.period;
     if (raw !== undefined && (typeof raw !== 'string' || !/^(\d{4}-\d{2}|\d{4}|all)$/.test(raw))) {
-      return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'period must be YYYY-MM, YYYY or all.', [{ field: 'period', message: 'Use YYYY-MM, YYYY or all.' }]);
+      return badParameter(res, 'period', 'api.field.period');
     }
     const period = parsePeriod(raw, todayOf(userId));
     if (raw !== undefined && periodParam(period) !== raw) {
-      return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'period is not a month or year Ledgerly keeps.', [{ field: 'period', message: 'Not a month or year Ledgerly keeps.' }]);
+      return badParameter(res, 'period', 'api.field.period');
     }
     const { summary, balanceCents } = deps.reports.periodSummary(userId, period);
     const days = periodDays(period);
@@ -305,12 +338,12 @@ export function createApiRouter(deps: {
   router.get('/transactions', (req, res) => {
     const { userId } = callerOf(res);
     const { filter, errors } = readTransactionFilter(req.query);
-    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'Some filters are not valid.', problemsOf(errors));
+    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
     const rawCursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
     const after = rawCursor === undefined ? null : decodeCursor(rawCursor);
-    if (after === undefined) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'cursor is not one this API gave.', [{ field: 'cursor', message: 'Use the nextCursor of a previous page.' }]);
+    if (after === undefined) return badParameter(res, 'cursor', 'api.field.cursor');
     const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return sendProblem(res, 400, 'invalid-query', 'Bad Request', 'limit must be 1 to 200.', [{ field: 'limit', message: 'A whole number from 1 to 200.' }]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return badParameter(res, 'limit', 'api.field.limit');
     const { page, totals } = deps.transactions.listPage(userId, filter, after, limit);
     res.json({
       data: page.rows.map(transactionJson),
@@ -323,12 +356,12 @@ export function createApiRouter(deps: {
   router.post('/transactions', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = readInput(S.TransactionCreate, req.body, (fields) => parseTransactionForm(fields, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransactionCreate, req.body, (fields) => parseTransactionForm(fields, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       const result = deps.transactions.add(userId, input.value);
       const refused = choiceErrors(result);
-      if (refused) return refusedBy(refused);
-      if (!result.ok) return refusedBy({});
+      if (refused) return refusedBy(res, refused);
+      if (!result.ok) return refusedBy(res, {});
       return savedTransaction(201, userId, result.id);
     });
   });
@@ -339,15 +372,15 @@ export function createApiRouter(deps: {
     const id = idParam(req);
     idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.transactions.find(userId, id);
-      if (!current) return notFound('transaction');
+      if (!current) return notFound(res, 'transaction');
       const values = transactionFormValuesFrom(current, deps.language.decimal);
-      const input = readInput(S.TransactionPatch, req.body, (fields) => parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransactionPatch, req.body, (fields) => parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       // API edits are deliberate calls: a reconciled row changes without the confirmation box the pages show.
       const result = deps.transactions.update(userId, current.id, input.value, true);
       const refused = choiceErrors(result);
-      if (refused) return refusedBy(refused);
-      if (!result.ok) return notFound('transaction');
+      if (refused) return refusedBy(res, refused);
+      if (!result.ok) return notFound(res, 'transaction');
       return savedTransaction(200, userId, current.id);
     });
   });
@@ -366,12 +399,12 @@ export function createApiRouter(deps: {
   router.post('/transfers', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = readInput(S.TransferCreate, req.body, (fields) => parseTransferForm(fields, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransferCreate, req.body, (fields) => parseTransferForm(fields, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       const result = deps.transfers.create(userId, input.value);
       const refused = transferRefusal(result);
-      if (refused) return refusedBy(refused);
-      if (!result.ok) return notFound('transfer');
+      if (refused) return refusedBy(res, refused);
+      if (!result.ok) return notFound(res, 'transfer');
       return savedTransfer(201, userId, result.id);
     });
   });
@@ -382,14 +415,14 @@ export function createApiRouter(deps: {
     const id = idParam(req);
     idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.transfers.find(userId, id);
-      if (!current) return notFound('transfer');
+      if (!current) return notFound(res, 'transfer');
       const values = transferFormValuesFrom(current, deps.language);
-      const input = readInput(S.TransferPatch, req.body, (fields) => parseTransferForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransferPatch, req.body, (fields) => parseTransferForm({ ...values, ...fields }, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       const result = deps.transfers.update(userId, current.id, input.value, true);
       const refused = transferRefusal(result);
-      if (refused) return refusedBy(refused);
-      if (!result.ok) return notFound('transfer');
+      if (refused) return refusedBy(res, refused);
+      if (!result.ok) return notFound(res, 'transfer');
       return savedTransfer(200, userId, current.id);
     });
   });
@@ -417,14 +450,14 @@ export function createApiRouter(deps: {
   router.post('/categories', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = readInput(S.CategoryCreate, req.body, (fields) => {
+      const input = readInput(res, S.CategoryCreate, req.body, (fields) => {
         const form = parseCategoryForm(fields);
         return form.ok ? { ok: true, value: { kind: form.kind, name: form.name } } : form;
       });
       if (!input.ok) return input.answer;
       const { kind, name } = input.value;
       const created = deps.categories.create(userId, kind, name);
-      if (!created.ok) return refusedBy({ name: categoryNameTakenMessage(kind, created.problem === 'taken' ? (created.existing?.name ?? name) : name) });
+      if (!created.ok) return refusedBy(res, { name: categoryNameTakenMessage(kind, created.problem === 'taken' ? (created.existing?.name ?? name) : name) });
       return savedCategory(201, userId, created.category.id);
     });
   });
@@ -435,15 +468,15 @@ export function createApiRouter(deps: {
     const id = idParam(req);
     idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.categories.findWithCount(userId, id);
-      if (!current) return notFound('category');
-      const input = readInput(S.CategoryPatch, req.body, (fields) => {
+      if (!current) return notFound(res, 'category');
+      const input = readInput(res, S.CategoryPatch, req.body, (fields) => {
         const form = parseRenameForm(fields);
         return form.ok ? { ok: true, value: form.name } : form;
       });
       if (!input.ok) return input.answer;
       const renamed = deps.categories.rename(userId, current.category.id, input.value);
-      if (!renamed.ok && renamed.problem === 'taken') return refusedBy({ name: categoryNameTakenMessage(current.category.kind, renamed.existing?.name ?? input.value) });
-      if (!renamed.ok) return notFound('category');
+      if (!renamed.ok && renamed.problem === 'taken') return refusedBy(res, { name: categoryNameTakenMessage(current.category.kind, renamed.existing?.name ?? input.value) });
+      if (!renamed.ok) return notFound(res, 'category');
       return savedCategory(200, userId, current.category.id);
     });
   });
@@ -474,7 +507,7 @@ export function createApiRouter(deps: {
       over: budget.totals.over,
     },
   });
-  const badMonth = (res: Response) => sendProblem(res, 400, 'invalid-path', 'Bad Request', 'The month must be YYYY-MM.', [{ field: 'month', message: 'Use YYYY-MM.' }]);
+  const badMonth = (res: Response) => badParameter(res, 'month', 'api.field.month', 'path');
 
   /* GET /api/v1/budgets/:month: a month's budget per expense category against its spending (refunds netted). */
   router.get('/budgets/:month', (req, res) => {
@@ -491,9 +524,9 @@ export function createApiRouter(deps: {
     const categoryId = idParam(req, 'categoryId');
     idempotent(req, res, () => {
       const line = categoryId === undefined ? undefined : deps.budgets.month(userId, month).lines.find((l) => l.categoryId === categoryId);
-      if (!line) return notFound('expense category');
+      if (!line) return notFound(res, 'expenseCategory');
       // Read as the budget form's own fields, so the amount goes by its rule; an empty amount removes it.
-      const input = readInput(S.BudgetLineSet, req.body, (fields) => {
+      const input = readInput(res, S.BudgetLineSet, req.body, (fields) => {
         const rollover = fields.rollover ?? (line.rollover ? '1' : '');
         const form = parseBudgetForm({ [`amount-${line.categoryId}`]: fields.amount ?? '', [`rollover-${line.categoryId}`]: rollover }, deps.language);
         return form.ok ? { ok: true, value: form.entries } : { ok: false, errors: { amount: Object.values(form.errors)[0] } };
@@ -526,16 +559,16 @@ export function createApiRouter(deps: {
   });
 
   // Deleting a schedule keeps what it posted, as the page does.
-  readAndDelete('/scheduled', 'scheduled transaction', (u, id) => deps.schedules.find(u, id), scheduleJson, (u, id) => deps.schedules.delete(u, id) !== undefined);
+  readAndDelete('/scheduled', 'schedule', (u, id) => deps.schedules.find(u, id), scheduleJson, (u, id) => deps.schedules.delete(u, id) !== undefined);
 
   /* POST /api/v1/scheduled: adds a schedule by the schedule form's rules; what is already due is posted at once. */
   router.post('/scheduled', (req, res) => {
     const { userId } = callerOf(res);
     idempotent(req, res, () => {
-      const input = readInput(S.ScheduleCreate, req.body, (fields) => parseScheduleForm(fields, deps.language));
+      const input = readInput(res, S.ScheduleCreate, req.body, (fields) => parseScheduleForm(fields, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.schedules.create(userId, input.value);
-      if (!result.ok) return result.problems === 'not-found' ? notFound('scheduled transaction') : refusedBy(scheduleRefusal(result.problems));
+      if (!result.ok) return result.problems === 'not-found' ? notFound(res, 'schedule') : refusedBy(res, scheduleRefusal(result.problems));
       return savedSchedule(201, userId, result.id);
     });
   });
@@ -546,23 +579,23 @@ export function createApiRouter(deps: {
     const id = idParam(req);
     idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.schedules.find(userId, id);
-      if (!current) return notFound('scheduled transaction');
+      if (!current) return notFound(res, 'schedule');
       const values = scheduleFormValuesFrom(current, deps.language);
-      const input = readInput(S.SchedulePatch, req.body, (fields) => parseScheduleForm({ ...values, ...fields }, deps.language));
+      const input = readInput(res, S.SchedulePatch, req.body, (fields) => parseScheduleForm({ ...values, ...fields }, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.schedules.update(userId, current.id, input.value);
-      if (!result.ok) return result.problems === 'not-found' ? notFound('scheduled transaction') : refusedBy(scheduleRefusal(result.problems));
+      if (!result.ok) return result.problems === 'not-found' ? notFound(res, 'schedule') : refusedBy(res, scheduleRefusal(result.problems));
       return savedSchedule(200, userId, current.id);
     });
   });
 
   // Anything else under /api/v1, and errors: problem documents, never the HTML error page.
-  router.use((_req, res) => sendProblem(res, 404, 'not-found', 'Not Found', 'No such resource.'));
+  router.use((_req, res) => sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t('api.notFound.resource')));
   router.use(((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
-    if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', 'The body is over 16 KB.');
-    if (status === 400) return sendProblem(res, 400, 'malformed', 'Bad Request', 'The body is not valid JSON.');
+    if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', wordsOf(res).t('api.problem.tooLarge'));
+    if (status === 400) return sendProblem(res, 400, 'malformed', 'Bad Request', wordsOf(res).t('api.problem.malformed'));
     next(err);
   }) as unknown as RequestHandler);
   return router;

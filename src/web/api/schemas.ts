@@ -36,7 +36,7 @@ export const Problem = z
   .meta({ id: 'Problem' });
 
 /** A decimal amount as a person writes it: a string, so no float ever carries money. */
-const amountText = z.string({ error: 'Write amounts as a decimal string, such as "12.50".' }).meta({
+const amountText = z.string().meta({
   description: 'A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").',
   example: '12.50',
 });
