@@ -777,4 +777,32 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
     `,
   },
+  {
+    version: 22,
+    name: 'all-time income and expense per person',
+    sql: `
+      -- The all-time income and expense of each person (the dashboard's and the API's balance), kept from
+      -- monthly_totals by triggers on it, so that reading them is two rows whatever the length of the history. The
+      -- bulk loader writes monthly_totals directly, and these triggers follow it there too.
+      CREATE TABLE user_totals (
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        type        TEXT    NOT NULL,
+        total_cents INTEGER NOT NULL,
+        PRIMARY KEY (user_id, type)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO user_totals (user_id, type, total_cents)
+        SELECT user_id, type, sum(total_cents) FROM monthly_totals GROUP BY user_id, type;
+      CREATE TRIGGER monthly_totals_user_insert AFTER INSERT ON monthly_totals BEGIN
+        INSERT INTO user_totals (user_id, type, total_cents) VALUES (NEW.user_id, NEW.type, NEW.total_cents)
+        ON CONFLICT (user_id, type) DO UPDATE SET total_cents = total_cents + excluded.total_cents;
+      END;
+      CREATE TRIGGER monthly_totals_user_update AFTER UPDATE OF total_cents ON monthly_totals BEGIN
+        UPDATE user_totals SET total_cents = total_cents - OLD.total_cents + NEW.total_cents
+         WHERE user_id = NEW.user_id AND type = NEW.type;
+      END;
+      CREATE TRIGGER monthly_totals_user_delete AFTER DELETE ON monthly_totals BEGIN
+        UPDATE user_totals SET total_cents = total_cents - OLD.total_cents WHERE user_id = OLD.user_id AND type = OLD.type;
+      END;
+    `,
+  },
 ];

@@ -65,3 +65,31 @@ export function findMonthlyTotalsMismatches(db: Db): TotalsMismatch[] {
     fromRowsCount: row.rows_count,
   }));
 }
+
+/** One person's all-time total of a type whose stored value (user_totals) differs from the sum of monthly_totals. */
+export interface UserTotalsMismatch {
+  readonly userId: number;
+  readonly type: string;
+  readonly storedCents: number | null;
+  readonly fromMonthsCents: number | null;
+}
+
+/**
+ * Every (user, type) where user_totals disagrees with monthly_totals, both ways; a stored zero with no months is
+ * no disagreement. Empty means the all-time totals are exact. For tests and the seed tool's --verify.
+ */
+export function findUserTotalsMismatches(db: Db): UserTotalsMismatch[] {
+  return db
+    .prepare<[], { user_id: number; type: string; stored: number | null; months: number | null }>(
+      `WITH months AS (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type),
+            keys AS (SELECT user_id, type FROM months UNION SELECT user_id, type FROM user_totals)
+       SELECT k.user_id, k.type, u.total_cents AS stored, m.total AS months
+         FROM keys k
+         LEFT JOIN user_totals u ON u.user_id = k.user_id AND u.type = k.type
+         LEFT JOIN months m ON m.user_id = k.user_id AND m.type = k.type
+        WHERE coalesce(u.total_cents, 0) <> coalesce(m.total, 0)
+        ORDER BY k.user_id, k.type`,
+    )
+    .all()
+    .map((r) => ({ userId: r.user_id, type: r.type, storedCents: r.stored, fromMonthsCents: r.months }));
+}

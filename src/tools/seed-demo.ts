@@ -20,7 +20,7 @@ import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import { createUsersRepo } from '../db/repos/users.ts';
-import { findMonthlyTotalsMismatches } from '../db/totals-check.ts';
+import { findMonthlyTotalsMismatches, findUserTotalsMismatches } from '../db/totals-check.ts';
 import { dayAt } from '../domain/calendar.ts';
 import { emailProblem, normaliseEmail } from '../domain/users.ts';
 import { createPasswordHasher, newPasswordProblem } from '../services/passwords.ts';
@@ -136,6 +136,11 @@ async function main(): Promise<void> {
         console.error(`monthly totals differ from the rows in ${mismatches.length} group(s), e.g.`, mismatches[0]);
         process.exitCode = 1;
       } else console.log('verified: monthly totals equal the sums of the raw rows');
+      const users = findUserTotalsMismatches(db);
+      if (users.length > 0) {
+        console.error(`all-time totals differ from the months for ${users.length} (user, type), e.g.`, users[0]);
+        process.exitCode = 1;
+      } else console.log('verified: all-time totals equal the sums of the months');
     }
   } finally {
     db.close();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../src/db/open.ts';
+import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { addTransaction, tokenFor, type Agent, type TestContext } from './app.ts';
 
 /**
@@ -183,6 +184,8 @@ export function consistencyProblems(ctx: Pick<TestContext, 'db'>): string[] {
     )
     .all();
   if (accountMismatch.length > 0) problems.push(`account totals disagree with the rows: ${JSON.stringify(accountMismatch)}`);
+  const users = findUserTotalsMismatches(ctx.db);
+  if (users.length > 0) problems.push(`all-time totals disagree with the months: ${JSON.stringify(users)}`);
   const orphans = ctx.db.prepare('PRAGMA foreign_key_check').all();
   if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
   return problems;

@@ -15,7 +15,7 @@ import { openDatabase, type Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
+import { findMonthlyTotalsMismatches, findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { centsToDecimalString } from '../../src/domain/money.ts';
 import type { TransactionType } from '../../src/domain/transactions.ts';
@@ -159,6 +159,7 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
           }
         }
         assert.deepEqual(findMonthlyTotalsMismatches(db), []);
+        assert.deepEqual(findUserTotalsMismatches(db), []);
         for (const userId of ids) {
           if (userId === undefined) continue;
           assert.deepEqual(transactions.totalsForUser(userId), totalsForUserFromRows(db, userId));
@@ -219,6 +220,7 @@ test('bulk seeding gives the same monthly totals as the per-row trigger and puts
     assert.deepEqual(listSchemaOf(bulk.db), schemaBefore, 'indexes and triggers are back, with the same SQL');
     assert.deepEqual(findMonthlyTotalsMismatches(trigger.db), []);
     assert.deepEqual(findMonthlyTotalsMismatches(bulk.db), []);
+    assert.deepEqual([findUserTotalsMismatches(trigger.db), findUserTotalsMismatches(bulk.db)], [[], []]);
     assert.deepEqual(b.transactions.totalsForUser(b.first), a.transactions.totalsForUser(a.first));
     assert.deepEqual(b.transactions.totalsForUser(b.second), a.transactions.totalsForUser(a.second));
     assert.ok(countMonthlyTotalGroups(bulk.db, b.first) > 100, 'two years of months, types and categories');
@@ -276,6 +278,7 @@ test('totals stay exact through HTTP adds, edits, deletes, a category delete and
   assert.equal(result.imported, 3);
 
   assert.deepEqual(findMonthlyTotalsMismatches(ctx.db), []);
+  assert.deepEqual(findUserTotalsMismatches(ctx.db), []);
   assert.deepEqual(repo.totalsForUser(userId), totalsForUserFromRows(ctx.db, userId));
   assert.ok(countMonthlyTotalGroups(ctx.db, userId) > 3);
 });

@@ -145,10 +145,11 @@ export function createTransactionsRepo(db: Db) {
     'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
+  // Two rows of user_totals (kept from monthly_totals by triggers), whatever the length of the history.
   const totals = db.prepare<[number], { income: number; expense: number }>(
     `SELECT coalesce(sum(CASE WHEN type = 'income' THEN total_cents END), 0) AS income,
             coalesce(sum(CASE WHEN type = 'expense' THEN total_cents END), 0) AS expense
-       FROM monthly_totals WHERE user_id = ?`,
+       FROM user_totals WHERE user_id = ?`,
   );
   const update = db.prepare<[number, string, number, string, string, number | null, number, number]>(
     `UPDATE transactions SET account_id = ?, type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
