@@ -1,0 +1,300 @@
+/**
+ * Bank statements beside CSV: OFX 1.x (SGML) and 2.x (XML), QFX (OFX with Intuit's tags), QIF and ISO 20022
+ * CAMT.053. This module holds what is pure: the statement's shape, telling the formats apart by their content,
+ * decoding the bytes (a UTF-8 BOM, UTF-16, Windows-1252), the amounts, dates and texts as each format writes them,
+ * OFX 1.x's SGML made into XML, and the QIF reader (a line format, so hand-written). The XML formats are read by a
+ * maintained XML parser in services/statement-files.ts.
+ */
+import { dayFromParts } from './calendar.ts';
+import { parseAmount, type AmountProblem } from './money.ts';
+import { MAX_DESCRIPTION_CHARS } from './transactions.ts';
+
+export const STATEMENT_FORMATS = ['ofx', 'qfx', 'qif', 'camt053'] as const;
+export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
+/** What an uploaded file is, by its content. */
+export type FileFormat = StatementFormat | 'csv';
+
+/** One booked line of a statement. */
+export interface StatementEntry {
+  /** Where it starts in the file (1-based), for messages. */
+  readonly line: number;
+  readonly occurredOn: string;
+  /** Signed: positive is money in, negative money out. Never zero. */
+  readonly amountCents: number;
+  /** Payee and memo, tidied: one line, at most MAX_DESCRIPTION_CHARS characters. */
+  readonly description: string;
+  /** The bank's own id of the entry (OFX FITID, CAMT AcctSvcrRef or NtryRef); null where the format has none (QIF). */
+  readonly bankId: string | null;
+}
+
+/** Why an entry of a statement was not read; the caller words it. */
+export type EntryProblem = 'missing-date' | 'date' | 'missing-amount' | `amount-${AmountProblem}`;
+
+export interface StatementProblem {
+  readonly line: number;
+  readonly problem: EntryProblem;
+}
+
+export interface Statement {
+  readonly format: StatementFormat;
+  /** The statement's account identifier (an IBAN, or bank and account numbers), when the format has one. */
+  readonly account: string | null;
+  readonly currency: string | null;
+  /** The closing (ledger) balance and its day, when the file has one. */
+  readonly closingBalance: { readonly cents: number; readonly on: string } | null;
+  readonly entries: StatementEntry[];
+  readonly problems: StatementProblem[];
+}
+
+// --- Bytes to text ---
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * The text of a statement file: UTF-8 or UTF-16 by a BOM; otherwise UTF-8 when the bytes are valid UTF-8 (some banks
+ * declare Windows-1252 and write UTF-8); otherwise the single-byte encoding the file declares (OFX 1.x `CHARSET:1252`
+ * or `1251`, an XML declaration's `encoding`), and Windows-1252, what older exports write, when it declares none.
+ */
+export function decodeStatementBytes(bytes: Uint8Array): string {
+  if (UTF8_BOM.every((b, i) => bytes[i] === b)) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // The declaration is ASCII in every encoding a statement uses, so the first bytes can be read as Latin-1.
+    const head = new TextDecoder('latin1').decode(bytes.subarray(0, 512));
+    const declared = /^\s*OFXHEADER:[\s\S]*?CHARSET:\s*(\S+)/i.exec(head)?.[1] ?? /<\?xml[^>]*encoding=["']([^"']+)["']/i.exec(head)?.[1];
+    const encoding = singleByteEncoding(declared);
+    return encoding === 'windows-1252' ? decodeWindows1252(bytes) : new TextDecoder(encoding).decode(bytes);
+  }
+}
+
+// Windows-1252's 0x80-0x9F, where it differs from Latin-1 (Node 20's TextDecoder reads them as Latin-1 controls).
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const chunk = bytes.subarray(i, i + 8192);
+    text += String.fromCharCode(...chunk).replace(/[\u0080-\u009f]/g, (ch) => CP1252_HIGH[ch.charCodeAt(0) - 0x80]!);
+  }
+  return text;
+}
+
+/** A declared single-byte encoding as TextDecoder names it ("1251" is windows-1251); Windows-1252 when unknown. */
+function singleByteEncoding(declared: string | undefined): string {
+  const label = declared === undefined ? '' : /^\d{3,4}$/.test(declared) ? `windows-${declared}` : declared;
+  try {
+    const encoding = new TextDecoder(label).encoding;
+    return encoding.startsWith('utf-') ? 'windows-1252' : encoding;
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+/**
+ * What a file is, from its first characters, never its name: an OFX 1.x header or an `<OFX>` root (QFX when it
+ * carries Intuit's `INTU.BID`), a CAMT.053 document, a QIF `!Type:` or `!Account` header; anything else is CSV.
+ */
+export function detectFileFormat(text: string): FileFormat {
+  const head = text.slice(0, 4096).replace(/^\uFEFF/, '').trimStart();
+  // What may come before the root: the XML declaration, processing instructions, comments and a DOCTYPE (which the
+  // reader then refuses, so a hostile file is named for what it is rather than read as CSV).
+  const prolog = head.replace(/^(\s*(<\?[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>))*\s*/i, '');
+  if (/^OFXHEADER\s*:/i.test(head) || /^<OFX>/i.test(prolog)) return /<INTU\.BID>/i.test(text.slice(0, 65_536)) ? 'qfx' : 'ofx';
+  if (/^<(\w+:)?Document\b[^>]*camt\.053/i.test(prolog) || (prolog !== head && /<(\w+:)?BkToCstmrStmt>/.test(head))) return 'camt053';
+  if (/^!(Type|Account|Option|Clear)\b/i.test(head)) return 'qif';
+  return 'csv';
+}
+
+// --- Amounts, dates, texts ---
+
+/**
+ * A statement amount, signed, by the one amount parser: a leading minus or plus, and a decimal comma when the text
+ * ends in a comma and one or two digits with no dot after it ("-12,50", "1.234,56"); a dot otherwise ("1,234.56").
+ */
+export function parseStatementAmount(text: string): { ok: true; cents: number } | { ok: false; problem: AmountProblem } {
+  const trimmed = text.trim().replace(/^\+/, '');
+  const comma = /,\d{1,2}$/.test(trimmed) && !/\.\d*$/.test(trimmed);
+  const parsed = parseAmount(trimmed, { decimal: comma ? 'comma' : 'dot', sign: 'signed' });
+  return parsed.ok ? { ok: true, cents: parsed.negative ? -parsed.cents : parsed.cents } : parsed;
+}
+
+/** An OFX date-time ("20260315", "20260315120000.000[-5:EST]") as its calendar day, as the bank wrote it. */
+export function parseOfxDate(text: string): string | undefined {
+  const m = /^\s*(\d{4})(\d{2})(\d{2})/.exec(text);
+  return m ? dayFromParts(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+}
+
+/** An ISO 20022 date or date-time ("2026-03-15", "2026-03-15T10:00:00+01:00") as its calendar day. */
+export function parseIsoDateTime(text: string): string | undefined {
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T\s])/.exec(text);
+  return m ? dayFromParts(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+}
+
+// Control characters, including tabs and line breaks, which a description never holds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/**
+ * A statement's texts as one description: each part tidied (controls to spaces, runs of spaces to one), parts
+ * repeated in the one before left out, joined by " · " and cut to MAX_DESCRIPTION_CHARS characters.
+ */
+export function statementDescription(...parts: readonly (string | null | undefined)[]): string {
+  const kept: string[] = [];
+  for (const part of parts) {
+    const text = (part ?? '').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+    if (text !== '' && !kept.some((k) => k.toLowerCase().includes(text.toLowerCase()))) kept.push(text);
+  }
+  const joined = kept.join(' · ');
+  const chars = [...joined];
+  return chars.length > MAX_DESCRIPTION_CHARS ? chars.slice(0, MAX_DESCRIPTION_CHARS).join('').trimEnd() : joined;
+}
+
+/** An entry from its raw texts, or the problem that keeps it out. */
+export function statementEntry(
+  line: number,
+  raw: { date: string | undefined; parseDate: (text: string) => string | undefined; amount: string | undefined; description: string; bankId: string | null },
+): { ok: true; entry: StatementEntry } | { ok: false; problem: StatementProblem } {
+  if (raw.date === undefined || raw.date.trim() === '') return { ok: false, problem: { line, problem: 'missing-date' } };
+  const occurredOn = raw.parseDate(raw.date);
+  if (occurredOn === undefined) return { ok: false, problem: { line, problem: 'date' } };
+  if (raw.amount === undefined || raw.amount.trim() === '') return { ok: false, problem: { line, problem: 'missing-amount' } };
+  const amount = parseStatementAmount(raw.amount);
+  if (!amount.ok) return { ok: false, problem: { line, problem: `amount-${amount.problem}` } };
+  const bankId = raw.bankId?.trim() || null;
+  return { ok: true, entry: { line, occurredOn, amountCents: amount.cents, description: raw.description, bankId } };
+}
+
+// --- OFX 1.x: SGML to XML ---
+
+/**
+ * OFX 1.x is SGML: a header of `NAME:VALUE` lines, then tags whose leaf elements are not closed (`<TRNAMT>-12.50`).
+ * This returns the body as XML, every leaf closed, with `&` that does not start an entity escaped, so an XML parser
+ * can read it. Aggregates (elements closed in the file) are left as they are. An OFX 2.x (XML) body is returned
+ * unchanged.
+ */
+export function ofxToXml(text: string): string {
+  const start = text.search(/<OFX>/i);
+  if (start < 0) return text;
+  if (/^\s*<\?xml/i.test(text.trimStart())) return text;
+  const body = text.slice(start);
+  // The header's lines become empty ones, so line numbers still point into the file.
+  const header = '\n'.repeat(text.slice(0, start).split(/\r\n|\r|\n/).length - 1);
+  const tokens = body.split(/(<[^>]*>)/).filter((t) => t !== '');
+  const out: string[] = [];
+  const closedLater = new Set<string>();
+  for (const token of tokens) {
+    const m = /^<\/\s*([^>\s]+)\s*>$/.exec(token);
+    if (m) closedLater.add(m[1]!.toUpperCase());
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const open = /^<\s*([A-Za-z0-9._]+)\s*>$/.exec(token);
+    if (!open) {
+      out.push(token.startsWith('<') ? token : escapeText(token));
+      continue;
+    }
+    const name = open[1]!;
+    const next = tokens[i + 1];
+    const hasText = next !== undefined && !next.startsWith('<') && next.trim() !== '';
+    out.push(token);
+    if (hasText) {
+      out.push(escapeText(next.trim()));
+      i++;
+      // A leaf: close it here unless the file closes it itself right after its text; the line breaks stay.
+      const after = tokens[i + 1];
+      const closesItself = after !== undefined && new RegExp(`^<\\/\\s*${name.replace(/\./g, '\\.')}\\s*>$`, 'i').test(after);
+      if (!closesItself) out.push(`</${name}>`);
+      out.push(next.slice(next.trimEnd().length));
+    } else if (!closedLater.has(name.toUpperCase())) {
+      // An empty leaf that is never closed.
+      out.push(`</${name}>`);
+    }
+  }
+  return header + out.join('');
+}
+
+const escapeText = (text: string) => text.replace(/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/gi, '&amp;').replace(/</g, '&lt;');
+
+// --- QIF ---
+
+/**
+ * A QIF file's bank, cash and credit-card entries. Each entry is a group of lines ended by `^`: `D` the date, `T`
+ * (or `U`) the signed amount, `P` the payee, `M` the memo; split lines and other codes are left aside. Investment
+ * and list sections are skipped. Dates are month first ("03/15/2026", "3/15'26") unless the file writes them with
+ * dots or a first number above 12 shows the day comes first; two-digit years are 19xx above 50 and 20xx otherwise.
+ */
+export function parseQif(text: string): Statement {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const records: { line: number; fields: Map<string, string> }[] = [];
+  let section = 'bank';
+  let account: string | null = null;
+  let inAccountBlock = false;
+  let current: { line: number; fields: Map<string, string> } | undefined;
+  lines.forEach((raw, index) => {
+    const lineNo = index + 1;
+    const line = raw.trimEnd();
+    if (line === '') return;
+    if (line.startsWith('!')) {
+      const header = line.toLowerCase();
+      if (header.startsWith('!account')) inAccountBlock = true;
+      else if (header.startsWith('!type:')) {
+        inAccountBlock = false;
+        section = /^!type:\s*(bank|cash|ccard|oth a|oth l)\b/.test(header) ? 'bank' : 'other';
+      }
+      return;
+    }
+    if (line === '^') {
+      if (current && section === 'bank' && !inAccountBlock) records.push(current);
+      if (inAccountBlock) inAccountBlock = false;
+      current = undefined;
+      return;
+    }
+    const code = line[0]!;
+    const value = line.slice(1).trim();
+    if (inAccountBlock) {
+      if (code === 'N' && account === null) account = value;
+      return;
+    }
+    current ??= { line: lineNo, fields: new Map() };
+    // The first of each code counts; a split's S/E/$ lines do not.
+    if ('DTUPM'.includes(code) && !current.fields.has(code)) current.fields.set(code, value);
+  });
+  if (current && section === 'bank' && !inAccountBlock) records.push(current);
+
+  // Dots are written day first (15.03.2026); slashes month first, as Quicken writes them, unless a first number
+  // above 12 shows otherwise.
+  const dayFirst = records.some((r) => {
+    const m = /^\s*(\d{1,2})([/.\-])/.exec(r.fields.get('D') ?? '');
+    return m !== null && (m[2] === '.' || Number(m[1]) > 12);
+  });
+  const parseDate = (text: string) => parseQifDate(text, dayFirst);
+  const entries: StatementEntry[] = [];
+  const problems: StatementProblem[] = [];
+  for (const r of records) {
+    const read = statementEntry(r.line, {
+      date: r.fields.get('D'),
+      parseDate,
+      amount: r.fields.get('T') ?? r.fields.get('U'),
+      description: statementDescription(r.fields.get('P'), r.fields.get('M')),
+      bankId: null,
+    });
+    if (read.ok) entries.push(read.entry);
+    else problems.push(read.problem);
+  }
+  return { format: 'qif', account, currency: null, closingBalance: null, entries, problems };
+}
+
+/** A QIF date: "03/15/2026", "3/15/26", "3/15'26", "03-15-2026", or day first when `dayFirst` ("15.03.2026"). */
+export function parseQifDate(text: string, dayFirst: boolean): string | undefined {
+  const m = /^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*(?:[/.\-']\s*)?(\d{2}|\d{4})\s*$/.exec(text);
+  if (!m) {
+    const iso = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text);
+    return iso ? dayFromParts(Number(iso[1]), Number(iso[2]), Number(iso[3])) : undefined;
+  }
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  let year = Number(m[3]);
+  if (m[3]!.length === 2) year += year > 50 ? 1900 : 2000;
+  return dayFirst ? dayFromParts(year, b, a) : dayFromParts(year, a, b);
+}

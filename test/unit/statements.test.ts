@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { detectFileFormat, parseQifDate, parseStatementAmount, statementDescription, type StatementEntry } from '../../src/domain/statements.ts';
+import { readStatementFile } from '../../src/services/statement-files.ts';
+import { camt053, decimal, ofx1, ofx2, qif, windows1252, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
+
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
+/** Reads a file that must be a statement. */
+function read(bytes: Uint8Array) {
+  const result = readStatementFile(bytes);
+  if (!result.ok) throw new Error(`not read: ${JSON.stringify(result)}`);
+  return result.statement;
+}
+
+/** What the reader should make of a written entry, less its line. */
+const expected = (e: FixtureEntry, bankId: boolean) => ({ occurredOn: e.day, amountCents: e.cents, description: statementDescription(e.name, e.memo), bankId: bankId ? e.bankId : null });
+const withoutLine = ({ line: _line, ...rest }: StatementEntry) => rest;
+
+const sample: FixtureStatement = {
+  account: { bank: '123456789', number: '000111222' },
+  currency: 'EUR',
+  closing: { cents: 123_456, day: '2026-03-31' },
+  entries: [
+    { day: '2026-03-02', cents: 250_000, name: 'ACME Payroll', memo: 'March salary', bankId: 'F-1' },
+    { day: '2026-03-15', cents: -1_250, name: 'Coffee & Co <Main St>', memo: '', bankId: 'F-2' },
+    { day: '2026-03-16', cents: -9_999_999, name: 'Café Olé', memo: 'Card 1234', bankId: 'F-3' },
+  ],
+};
+
+// Printable text without line breaks or controls, as payees and memos are; any Unicode.
+const printable = fc.string({ unit: 'grapheme', maxLength: 30 }).map((s) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''));
+const entry: fc.Arbitrary<FixtureEntry> = fc.record({
+  day: fc.date({ min: new Date(Date.UTC(1995, 0, 1)), max: new Date(Date.UTC(2035, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  cents: fc.integer({ min: -99_999_999_99, max: 99_999_999_99 }).filter((c) => c !== 0),
+  name: printable,
+  memo: printable,
+  bankId: fc.stringMatching(/^[A-Za-z0-9-]{1,30}$/),
+});
+const statement = fc.record({ entries: fc.array(entry, { minLength: 1, maxLength: 20 }) }).map((s): FixtureStatement => ({ ...sample, entries: s.entries }));
+
+describe('statement formats, told by content', () => {
+  test('each format is recognised from its first characters, never its name; anything else is CSV', () => {
+    assert.equal(detectFileFormat(ofx1(sample)), 'ofx');
+    assert.equal(detectFileFormat(ofx2(sample)), 'ofx');
+    assert.equal(detectFileFormat(ofx1(sample, { qfx: true })), 'qfx');
+    assert.equal(detectFileFormat(qif(sample)), 'qif');
+    assert.equal(detectFileFormat(`\uFEFF${qif(sample, { type: 'CCard' })}`), 'qif');
+    assert.equal(detectFileFormat(camt053(sample)), 'camt053');
+    assert.equal(detectFileFormat('date,amount,description\n2026-03-01,12.50,Coffee\n'), 'csv');
+    assert.equal(detectFileFormat('<html><body>OFXHEADER:100</body></html>'), 'csv');
+  });
+});
+
+describe('round trips: every entry read back to the cent', () => {
+  const formats: [string, (s: FixtureStatement) => string, boolean][] = [
+    ['OFX 1.x (SGML)', (s) => ofx1(s), true],
+    ['OFX 2.x (XML)', (s) => ofx2(s), true],
+    ['QFX', (s) => ofx1(s, { qfx: true }), true],
+    ['OFX credit card', (s) => ofx1(s, { creditCard: true }), true],
+    ['QIF bank', (s) => qif(s), false],
+    ['QIF credit card, day first, decimal comma', (s) => qif(s, { type: 'CCard', dayFirst: true, comma: true }), false],
+    ['CAMT.053', (s) => camt053(s), true],
+  ];
+  for (const [name, write, bankIds] of formats) {
+    test(`${name}: random entries come back as written`, () => {
+      fc.assert(
+        fc.property(statement, (s) => {
+          const read1 = read(utf8(write(s)));
+          assert.deepEqual(read1.problems, []);
+          assert.deepEqual(read1.entries.map(withoutLine), s.entries.map((e) => expected(e, bankIds)));
+        }),
+        { numRuns: 60, includeErrorInReport: true },
+      );
+    });
+  }
+
+  test('account, currency and closing balance, where the format has them', () => {
+    const o = read(utf8(ofx1(sample)));
+    assert.deepEqual([o.format, o.account, o.currency, o.closingBalance], ['ofx', '123456789 000111222', 'EUR', { cents: 123_456, on: '2026-03-31' }]);
+    const cc = read(utf8(ofx2({ ...sample, account: { number: '4111XXXX1111' } }, { creditCard: true })));
+    assert.deepEqual([cc.account, cc.closingBalance?.cents], ['4111XXXX1111', 123_456]);
+    const c = read(utf8(camt053({ ...sample, account: { number: 'UA213223130000026007233566001' }, closing: { cents: -4_200, day: '2026-03-31' } })));
+    assert.deepEqual([c.format, c.account, c.currency, c.closingBalance], ['camt053', 'UA213223130000026007233566001', 'EUR', { cents: -4_200, on: '2026-03-31' }]);
+    const q = read(utf8(qif(sample, { accountName: 'Everyday' })));
+    assert.deepEqual([q.format, q.account, q.closingBalance], ['qif', 'Everyday', null]);
+  });
+
+  test('lines point at each entry in the file', () => {
+    const text = ofx1(sample);
+    const lines = text.split('\r\n');
+    const at = read(utf8(text)).entries.map((e) => lines[e.line - 1]);
+    assert.deepEqual(at, ['<STMTTRN>', '<STMTTRN>', '<STMTTRN>']);
+    const qifText = qif(sample);
+    assert.deepEqual(read(utf8(qifText)).entries.map((e) => qifText.split('\r\n')[e.line - 1]![0]), ['D', 'D', 'D']);
+  });
+});
+
+describe('encodings, signs and separators as the formats write them', () => {
+  test('a UTF-8 BOM, UTF-16 with its BOM, Windows-1252 declared by OFX or XML, and undeclared Windows-1252 bytes', () => {
+    const names = (bytes: Uint8Array) => read(bytes).entries.map((e) => e.description);
+    assert.deepEqual(names(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(qif(sample))])), ['ACME Payroll · March salary', 'Coffee & Co <Main St>', 'Café Olé · Card 1234']);
+    assert.deepEqual(names(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(qif(sample), 'utf16le')])).at(-1), 'Café Olé · Card 1234');
+    const euro = { ...sample, entries: [{ ...sample.entries[2]!, name: 'Café €5 menu' }] };
+    assert.equal(names(windows1252(ofx1(euro, { charset: '1252' })))[0], 'Café €5 menu · Card 1234');
+    assert.equal(names(windows1252(camt053(euro).replace('encoding="UTF-8"', 'encoding="windows-1252"')))[0], 'Café €5 menu · Card 1234');
+    assert.equal(names(windows1252(qif(euro)))[0], 'Café €5 menu · Card 1234', 'not valid UTF-8, so Windows-1252');
+  });
+
+  test('OFX amounts with a decimal comma, and SGML text with a raw ampersand', () => {
+    const s = read(utf8(ofx1(sample, { comma: true, rawAmpersand: true })));
+    assert.deepEqual(s.entries.map((e) => [e.amountCents, e.description]), [
+      [250_000, 'ACME Payroll · March salary'],
+      [-1_250, 'Coffee & Co <Main St>'],
+      [-9_999_999, 'Café Olé · Card 1234'],
+    ]);
+  });
+
+  test('amounts: a sign in front, grouping, and a decimal comma only where it ends the number', () => {
+    const cents = (text: string) => {
+      const r = parseStatementAmount(text);
+      return r.ok ? r.cents : r.problem;
+    };
+    assert.deepEqual(['-12.50', '+12.5', '1,234.56', '-1.234,56', '12,5', '0.07', '1e3', '12.345', '0.00', ''].map(cents), [-1_250, 1_250, 123_456, -123_456, 1_250, 7, 'malformed', 'too-many-decimals', 'zero', 'empty']);
+  });
+
+  test('QIF dates: month first as Quicken writes them, apostrophe years, day first when a day above 12 shows it', () => {
+    assert.deepEqual(['03/15/2026', '3/5/26', "3/15'26", '12/31/99'].map((d) => parseQifDate(d, false)), ['2026-03-15', '2026-03-05', '2026-03-15', '1999-12-31']);
+    assert.deepEqual(['15.03.2026', '05/03/2026'].map((d) => parseQifDate(d, true)), ['2026-03-15', '2026-03-05']);
+    assert.equal(parseQifDate('02/30/2026', false), undefined);
+    const dayFirst = read(utf8('!Type:Bank\r\nD15/03/2026\r\nT-1.00\r\n^\r\nD05/04/2026\r\nT-2.00\r\n^\r\n'));
+    assert.deepEqual(dayFirst.entries.map((e) => e.occurredOn), ['2026-03-15', '2026-04-05']);
+  });
+
+  test('QIF: splits count once (the entry total), investment sections are left out, the first account name is kept', () => {
+    const text = [
+      '!Account', 'NHoliday fund', 'TBank', '^',
+      '!Type:Bank', 'D03/01/2026', 'T-100.00', 'PSupermarket', 'SGroceries', '$-60.00', 'SHousehold', '$-40.00', '^',
+      '!Type:Invst', 'D03/02/2026', 'NBuy', 'YACME', 'T-500.00', '^',
+      '!Type:Bank', 'D03/03/2026', 'U-7.25', 'PBakery', '^',
+    ].join('\n');
+    const s = read(utf8(text));
+    assert.equal(s.account, 'Holiday fund');
+    assert.deepEqual(s.entries.map((e) => [e.occurredOn, e.amountCents, e.description]), [['2026-03-01', -10_000, 'Supermarket'], ['2026-03-03', -725, 'Bakery']]);
+  });
+
+  test('CAMT.053: pending entries are left out; NtryRef stands in when there is no AcctSvcrRef', () => {
+    const s = read(utf8(camt053(sample, { pending: [1], ntryRefOnly: true })));
+    assert.deepEqual(s.entries.map((e) => [e.bankId, e.amountCents]), [['F-1', 250_000], ['F-3', -9_999_999]]);
+  });
+});
+
+describe('files that are broken or hostile', () => {
+  test('an entry without a date or with a bad amount is listed with its line, and the others are read', () => {
+    const text = ['!Type:Bank', 'D03/01/2026', 'T12.345', '^', 'T-1.00', 'PNo date', '^', 'D02/30/2026', 'T-1.00', '^', 'D03/04/2026', 'T-2.00', '^'].join('\n');
+    const s = read(utf8(text));
+    assert.deepEqual(s.problems, [{ line: 2, problem: 'amount-too-many-decimals' }, { line: 5, problem: 'missing-date' }, { line: 8, problem: 'date' }]);
+    assert.deepEqual(s.entries.map((e) => e.amountCents), [-200]);
+  });
+
+  test('truncated XML is refused as malformed, with its line', () => {
+    const full = ofx2(sample);
+    const cut = readStatementFile(utf8(full.slice(0, Math.floor(full.length / 2))));
+    assert.equal(cut.ok, false);
+    assert.equal(!cut.ok && 'problem' in cut && cut.problem, 'malformed');
+    const camtCut = readStatementFile(utf8(camt053(sample).slice(0, 700)));
+    assert.equal(!camtCut.ok && 'problem' in camtCut && camtCut.problem, 'malformed');
+  });
+
+  test('no DOCTYPE, so no external entity is ever fetched and no entity expanded (XXE, billion laughs)', () => {
+    const xxe = camt053(sample).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>').replace('Coffee &amp; Co', '&xxe;');
+    const laughs = ofx2(sample).replace('<OFX>', '<!DOCTYPE OFX [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><OFX>').replace('ACME Payroll', '&c;');
+    for (const file of [xxe, laughs]) {
+      const r = readStatementFile(utf8(file));
+      assert.deepEqual([r.ok, !r.ok && 'problem' in r && r.problem], [false, 'doctype']);
+    }
+  });
+
+  test('nesting deeper than any statement is refused before parsing', () => {
+    const deep = camt053(sample).replace('<GrpHdr>', `${'<X>'.repeat(5_000)}${'</X>'.repeat(5_000)}<GrpHdr>`);
+    const r = readStatementFile(utf8(deep));
+    assert.equal(!r.ok && 'problem' in r && r.problem, 'too-deep');
+  });
+
+  test('a huge field is cut to the description limit, on one line', () => {
+    const huge = { ...sample, entries: [{ ...sample.entries[0]!, name: `Big\t${'x'.repeat(100_000)}`, memo: '' }] };
+    const [only] = read(utf8(ofx1(huge))).entries;
+    assert.equal([...only!.description].length, 200);
+    assert.match(only!.description, /^Big x+$/);
+  });
+
+  test('a statement with no account section is refused as no statement', () => {
+    const r = readStatementFile(utf8('<?xml version="1.0"?>\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>\n'));
+    assert.equal(!r.ok && 'problem' in r && r.problem, 'no-statement');
+  });
+});
+
+// The fixture writers' own amounts are checked against the one formatter's rule, so a round trip cannot pass on a
+// shared mistake.
+test('the fixtures write amounts as the formats do', () => {
+  assert.deepEqual([decimal(-1_250), decimal(7), decimal(123_456, true)], ['-12.50', '0.07', '1234,56']);
+});
