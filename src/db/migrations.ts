@@ -805,4 +805,19 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 23,
+    name: 'statements: each imported row keeps its bank id, each account the statement account it was imported from',
+    sql: `
+      -- An imported row's key within its account: the bank's own id ("id:" and OFX FITID, CAMT AcctSvcrRef or
+      -- NtryRef) or a fingerprint ("fp:") of day, amount, description and occurrence in the file. Unique per
+      -- account, so importing a statement again, or one that overlaps, can only add the rows that are new.
+      ALTER TABLE transactions ADD COLUMN import_key TEXT;
+      CREATE UNIQUE INDEX transactions_by_import_key ON transactions(account_id, import_key) WHERE import_key IS NOT NULL;
+      -- The account identifier a statement names (an IBAN, bank and account numbers), remembered on the account it
+      -- was first imported into, so the next statement from it goes there by default.
+      ALTER TABLE accounts ADD COLUMN statement_account TEXT;
+      CREATE UNIQUE INDEX accounts_by_statement_account ON accounts(user_id, statement_account) WHERE statement_account IS NOT NULL;
+    `,
+  },
 ];

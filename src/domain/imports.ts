@@ -115,6 +115,18 @@ export interface ImportResult {
   readonly scheduleMatches?: { readonly posted: number[]; readonly recorded: number[] };
   /** The day of the newest row imported (older results have none): the dashboard opens on its month. */
   readonly newestOn?: string | null;
+  /** A statement's entries the account held already (by bank id or fingerprint), left out. */
+  readonly alreadyImported?: number;
+  /** A bank statement's import (OFX, QFX, QIF, CAMT.053): where it went, and its closing balance beside the account's. */
+  readonly statement?: {
+    readonly format: string;
+    readonly account: string | null;
+    readonly accountId: number;
+    readonly accountName: string;
+    /** Whether this import is where the statement account was first remembered. */
+    readonly remembered: boolean;
+    readonly balance: { readonly statementCents: number; readonly ledgerCents: number; readonly on: string } | null;
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
  * OFX 1.x's SGML made into XML, and the QIF reader (a line format, so hand-written). The XML formats are read by a
  * maintained XML parser in services/statement-files.ts.
  */
+import { createHash } from 'node:crypto';
 import { dayFromParts } from './calendar.ts';
 import { parseAmount, type AmountProblem } from './money.ts';
 import { MAX_DESCRIPTION_CHARS } from './transactions.ts';
@@ -33,6 +34,8 @@ export type EntryProblem = 'missing-date' | 'date' | 'missing-amount' | `amount-
 export interface StatementProblem {
   readonly line: number;
   readonly problem: EntryProblem;
+  /** The date or amount as written, for the message. */
+  readonly text?: string;
 }
 
 export interface Statement {
@@ -158,12 +161,51 @@ export function statementEntry(
 ): { ok: true; entry: StatementEntry } | { ok: false; problem: StatementProblem } {
   if (raw.date === undefined || raw.date.trim() === '') return { ok: false, problem: { line, problem: 'missing-date' } };
   const occurredOn = raw.parseDate(raw.date);
-  if (occurredOn === undefined) return { ok: false, problem: { line, problem: 'date' } };
+  if (occurredOn === undefined) return { ok: false, problem: { line, problem: 'date', text: raw.date.trim().slice(0, 40) } };
   if (raw.amount === undefined || raw.amount.trim() === '') return { ok: false, problem: { line, problem: 'missing-amount' } };
   const amount = parseStatementAmount(raw.amount);
-  if (!amount.ok) return { ok: false, problem: { line, problem: `amount-${amount.problem}` } };
+  if (!amount.ok) return { ok: false, problem: { line, problem: `amount-${amount.problem}`, text: raw.amount.trim().slice(0, 40) } };
   const bankId = raw.bankId?.trim() || null;
   return { ok: true, entry: { line, occurredOn, amountCents: amount.cents, description: raw.description, bankId } };
+}
+
+// --- Import keys ---
+
+/** A statement entry as a row to import into an account: income or expense, its amount positive, and its key. */
+export interface StatementImportRow {
+  readonly line: number;
+  readonly occurredOn: string;
+  readonly type: 'income' | 'expense';
+  readonly amountCents: number;
+  readonly description: string;
+  /** Unique within the account: "id:" and the bank's id, or "fp:" and a fingerprint of the entry. */
+  readonly importKey: string;
+}
+
+/**
+ * The entries as rows with their import keys. An entry with a bank id keeps it (a second entry with the same id in
+ * one file, which a bank should never write, is told apart by its occurrence); one without gets a fingerprint of
+ * its day, amount, description and occurrence among identical entries of the file, so that two coffees on one day
+ * are two rows, and the same file read again gives the same keys.
+ */
+export function statementImportRows(entries: readonly StatementEntry[]): StatementImportRow[] {
+  const seen = new Map<string, number>();
+  const occurrence = (base: string) => {
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n;
+  };
+  return entries.map((e) => {
+    let importKey: string;
+    if (e.bankId !== null) {
+      const n = occurrence(`id\u0000${e.bankId}`);
+      importKey = n === 1 ? `id:${e.bankId}` : `id:${e.bankId}#${n}`;
+    } else {
+      const base = `${e.occurredOn}\u0000${e.amountCents}\u0000${e.description}`;
+      importKey = `fp:${createHash('sha256').update(`${base}\u0000${occurrence(`fp\u0000${base}`)}`).digest('hex').slice(0, 32)}`;
+    }
+    return { line: e.line, occurredOn: e.occurredOn, type: e.amountCents > 0 ? 'income' : 'expense', amountCents: Math.abs(e.amountCents), description: e.description, importKey };
+  });
 }
 
 // --- OFX 1.x: SGML to XML ---

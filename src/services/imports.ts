@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, rm, stat, utimes } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
@@ -41,9 +41,51 @@ import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
+import { statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
+import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
+import type { Account } from '../domain/accounts.ts';
 
 /** The job kind of a CSV import. */
 const CSV_IMPORT_JOB = 'csv-import';
+/** The job kind of a bank statement's import (OFX, QFX, QIF, CAMT.053); it shares the upload's job key. */
+const STATEMENT_IMPORT_JOB = 'statement-import';
+
+/** What a statement import job carries: which upload, into which account. */
+const statementPayload = z.object({ uploadId: z.string().regex(/^[a-f0-9]{32}$/), accountId: z.number().int().min(1), bytes: z.number().int().min(0) });
+
+/** A statement as the preview page shows it before anything is imported. */
+export type StatementInspection =
+  | {
+      readonly ok: true;
+      readonly format: StatementFormat;
+      readonly account: string | null;
+      readonly currency: string | null;
+      readonly closingBalance: Statement['closingBalance'];
+      readonly entryCount: number;
+      /** Entries the chosen account already holds (by bank id or fingerprint): importing skips them. */
+      readonly alreadyImported: number;
+      readonly problems: RowError[];
+      readonly problemCount: number;
+      /** The first entries, oldest first, each marked when it is in already. */
+      readonly preview: { readonly row: StatementImportRow; readonly alreadyImported: boolean }[];
+      /** The account the rows go into unless the person picks another: the one this statement account was imported into before. */
+      readonly accountId: number | null;
+      readonly remembered: boolean;
+    }
+  | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number };
+
+/** A statement entry's problem, as the row problems the pages already word. */
+function statementRowError(p: StatementProblem): RowError {
+  const text = p.text ?? '';
+  const problem: RowProblem =
+    p.problem === 'missing-date'
+      ? { code: 'date', problem: 'empty', text, format: 'YYYY-MM-DD' }
+      : p.problem === 'date'
+        ? { code: 'date', problem: 'not-a-day', text, format: 'YYYY-MM-DD' }
+        : { code: 'amount', problem: p.problem === 'missing-amount' ? 'empty' : p.problem.slice('amount-'.length) as RowAmountProblem, text, decimal: 'dot' };
+  return { line: p.line, problems: [problem] };
+}
+type RowAmountProblem = Extract<RowProblem, { code: 'amount' }>['problem'];
 
 /** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -126,7 +168,7 @@ export type ImportStatus =
       readonly startedAt: number;
     }
   | { readonly state: 'done'; readonly result: ImportResult; readonly finishedAt: number }
-  | { readonly state: 'failed'; readonly reason: 'invalid-csv' | 'upload-missing' | 'internal'; readonly detail: string | null }
+  | { readonly state: 'failed'; readonly reason: 'invalid-csv' | 'invalid-statement' | 'upload-missing' | 'internal'; readonly detail: string | null }
   | { readonly state: 'interrupted'; readonly canRunAgain: boolean; readonly finishedAt: number };
 
 /** What the progress note of a running import holds. */
@@ -390,6 +432,71 @@ export function createImportService(deps: {
 
   deps.runner.register(CSV_IMPORT_JOB, runImportJob);
 
+  /** A kept upload read as a statement; a file that is not one (or no longer reads as one) is a JobFailure. */
+  async function readStatementUpload(file: string): Promise<Statement> {
+    const read = readStatementFile(await readFile(file));
+    if (!read.ok) throw new JobFailure('invalid-statement', 'problem' in read ? read.problem : 'csv');
+    return read.statement;
+  }
+
+  /**
+   * Writes a statement into one account in one transaction: its entries oldest first, each with its import key, the
+   * ones the account holds already left out by the unique key; the statement's account identifier remembered on the
+   * account (when neither has one yet); and its closing balance set beside the account's own balance on that day.
+   */
+  function writeStatement(userId: number, account: Account, statement: Statement, within?: (result: ImportResult) => void): ImportResult {
+    const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
+    return deps.inTransaction((): ImportResult => {
+      const inserted = transactions.insertImportedRows(userId, account.id, rows.map((r) => ({ ...r, categoryId: null })));
+      const remembered = statement.account !== null && deps.accounts.rememberStatementAccount(userId, account.id, statement.account);
+      const balance = statement.closingBalance && {
+        statementCents: statement.closingBalance.cents,
+        ledgerCents: deps.accounts.balanceAtEndOf(userId, account.id, statement.closingBalance.on),
+        on: statement.closingBalance.on,
+      };
+      const errors = statement.problems.slice(0, MAX_REPORTED_ERRORS).map(statementRowError);
+      const result: ImportResult = {
+        rowsRead: statement.entries.length + statement.problems.length,
+        imported: inserted,
+        errors,
+        errorCount: statement.problems.length,
+        duplicateLines: [],
+        duplicatesKept: false,
+        createdCategories: [],
+        newestOn: inserted > 0 ? (rows.at(-1)?.occurredOn ?? null) : null,
+        alreadyImported: rows.length - inserted,
+        statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
+      };
+      within?.(result);
+      return result;
+    });
+  }
+
+  /** The statement job: read the kept upload, write it and mark the job done together. */
+  async function runStatementJob(ctx: JobContext): Promise<ImportResult> {
+    const parsed = statementPayload.safeParse(ctx.job.payload);
+    const userId = ctx.job.userId;
+    if (!parsed.success || userId === null) throw new JobFailure('internal');
+    const file = uploadFile(userId, parsed.data.uploadId);
+    if (!existsSync(file)) throw new JobFailure('upload-missing');
+    const account = deps.accounts.findOwnedAccount(userId, parsed.data.accountId);
+    if (!account || account.archived) throw new JobFailure('internal');
+    let statement: Statement;
+    try {
+      statement = await readStatementUpload(file);
+    } catch (err) {
+      if (err instanceof JobFailure) await rm(file, { force: true });
+      throw err;
+    }
+    ctx.signal.throwIfAborted();
+    ctx.progress(parsed.data.bytes, parsed.data.bytes, JSON.stringify({ phase: 'writing', rows: statement.entries.length }));
+    const result = writeStatement(userId, account, statement, (outcome) => ctx.finishWithin(outcome));
+    await rm(file, { force: true });
+    return result;
+  }
+
+  deps.runner.register(STATEMENT_IMPORT_JOB, runStatementJob);
+
   /** The user's upload with this id, or undefined (malformed id, someone else's, already imported or swept). */
   async function findUpload(userId: number, uploadId: string): Promise<Upload | undefined> {
     if (!UPLOAD_ID.test(uploadId)) return undefined;
@@ -501,6 +608,52 @@ export function createImportService(deps: {
       });
     },
 
+    /**
+     * Reads an upload as a bank statement for its preview page: undefined when it is CSV (the mapping page's), the
+     * problem when it cannot be read, else its account, balance and entries, counted against the account the rows
+     * would go into (`accountId`, or the one this statement account was imported into before, or the first open one).
+     */
+    async inspectStatement(userId: number, upload: Upload, accountId?: number): Promise<StatementInspection | undefined> {
+      const read = readStatementFile(await readFile(upload.file));
+      if (!read.ok) return 'problem' in read ? { ok: false, format: read.format, problem: read.problem, ...(read.line !== undefined ? { line: read.line } : {}) } : undefined;
+      const { statement } = read;
+      const open = deps.accounts.listAccounts(userId).filter((a) => !a.archived);
+      const known = statement.account === null ? undefined : deps.accounts.findByStatementAccount(userId, statement.account);
+      const chosen = open.find((a) => a.id === accountId) ?? (known && !known.archived ? known : undefined) ?? open[0];
+      const rows = statementImportRows(statement.entries);
+      const inAlready = chosen ? transactions.importedKeys(userId, chosen.id, rows.map((r) => r.importKey)) : new Set<string>();
+      const oldestFirst = [...rows].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
+      return {
+        ok: true,
+        format: statement.format,
+        account: statement.account,
+        currency: statement.currency,
+        closingBalance: statement.closingBalance,
+        entryCount: rows.length,
+        alreadyImported: rows.filter((r) => inAlready.has(r.importKey)).length,
+        problems: statement.problems.slice(0, PREVIEW_ROWS).map(statementRowError),
+        problemCount: statement.problems.length,
+        preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({ row, alreadyImported: inAlready.has(row.importKey) })),
+        accountId: chosen?.id ?? null,
+        remembered: known !== undefined && chosen?.id === known.id,
+      };
+    },
+
+    /**
+     * Queues a statement's import into one of the user's open accounts; a second press finds the same job. 'account'
+     * when the account is not one of theirs or is archived; undefined when the upload is gone.
+     */
+    async startStatement(userId: number, uploadId: string, accountId: number): Promise<{ job: JobRecord; created: boolean } | 'account' | undefined> {
+      const existing = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
+      if (existing) return { job: existing, created: false };
+      const account = deps.accounts.findOwnedAccount(userId, accountId);
+      if (!account || account.archived) return 'account';
+      const upload = await findUpload(userId, uploadId);
+      if (!upload) return undefined;
+      const payload: z.infer<typeof statementPayload> = { uploadId, accountId, bytes: upload.bytes };
+      return deps.runner.enqueue({ kind: STATEMENT_IMPORT_JOB, key: jobKey(uploadId), userId, payload });
+    },
+
     /** The user's accounts, for choosing where the rows without an account go. */
     accountsFor(userId: number) {
       return deps.accounts.listAccounts(userId);
@@ -551,7 +704,7 @@ export function createImportService(deps: {
         case 'done':
           return { state: 'done', result: job.result as ImportResult, finishedAt: job.finishedAt ?? job.createdAt };
         case 'failed': {
-          const reason = job.error === 'invalid-csv' || job.error === 'upload-missing' ? job.error : 'internal';
+          const reason = job.error === 'invalid-csv' || job.error === 'invalid-statement' || job.error === 'upload-missing' ? job.error : 'internal';
           return { state: 'failed', reason, detail: typeof job.result === 'string' ? job.result : null };
         }
         case 'interrupted':
@@ -584,13 +737,18 @@ export function createImportService(deps: {
           jobs++;
         }
       }
-      const needed = new Set(
-        deps.jobs
+      const needed = new Set([
+        ...deps.jobs
           .listUnfinishedPayloads(CSV_IMPORT_JOB)
           .map((j) => importPayload.safeParse(j.payload))
           .filter((p) => p.success)
           .map((p) => p.data.uploadId),
-      );
+        ...deps.jobs
+          .listUnfinishedPayloads(STATEMENT_IMPORT_JOB)
+          .map((j) => statementPayload.safeParse(j.payload))
+          .filter((p) => p.success)
+          .map((p) => p.data.uploadId),
+      ]);
       let uploads = 0;
       for (const owner of await readdir(deps.uploadDir).catch(() => [] as string[])) {
         const dir = path.join(deps.uploadDir, owner);

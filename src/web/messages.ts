@@ -3,6 +3,7 @@
  * message (a catalogue key and its values), which the page translates into its language. Every key is written out
  * in full, so the catalogue tests can see which keys are used.
  */
+import type { StatementFormat } from '../domain/statements.ts';
 import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
@@ -136,8 +137,29 @@ export function describeRowProblems(problems: readonly RowProblem[], t: Translat
     .join('; ');
 }
 
+const STATEMENT_FORMAT_KEYS: Readonly<Record<StatementFormat, MessageKey>> = {
+  ofx: 'import.statement.formats.ofx',
+  qfx: 'import.statement.formats.qfx',
+  qif: 'import.statement.formats.qif',
+  camt053: 'import.statement.formats.camt053',
+};
+
+/** The catalogue key naming a statement format ("OFX", "ISO 20022 CAMT.053"). */
+export function statementFormatKey(format: StatementFormat): MessageKey {
+  return STATEMENT_FORMAT_KEYS[format];
+}
+
+/** Why a statement file could not be read at all. */
+export function statementFileMessage(problem: string | null, line?: number): Msg {
+  if (problem === 'doctype') return msg('import.statement.problem.doctype');
+  if (problem === 'too-deep') return msg('import.statement.problem.tooDeep');
+  if (problem === 'no-statement') return msg('import.statement.problem.noStatement');
+  return line === undefined ? msg('import.statement.problem.malformed') : msg('import.statement.problem.malformedAt', { line });
+}
+
 /** Why an import failed, for its progress page. */
-export function importFailureMessage(reason: 'invalid-csv' | 'upload-missing' | 'internal', detail: string | null): Msg {
+export function importFailureMessage(reason: 'invalid-csv' | 'invalid-statement' | 'upload-missing' | 'internal', detail: string | null): Msg {
+  if (reason === 'invalid-statement') return statementFileMessage(detail);
   if (reason === 'invalid-csv') {
     // Imports that failed before the catalogues kept the English lead-in with the parser's words; show only those.
     const words = detail?.replace(/^The file is not valid CSV: /, '');

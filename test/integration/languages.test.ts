@@ -5,6 +5,7 @@
  * (all pages at once) by the Nu Html Checker.
  */
 import assert from 'node:assert/strict';
+import { ofx1 } from '../helpers/statement-fixtures.ts';
 import * as OTPAuth from 'otpauth';
 import { describe, test } from 'node:test';
 import { LANGUAGES } from '../../src/domain/languages.ts';
@@ -286,6 +287,17 @@ for (const language of LANGUAGES) {
       await page(agent, language, `/import/${uploadId}?delimiter=comma&header=1&date=&amount=3&type=3&dateFormat=YYYY-MM-DD&decimal=dot&unknownCategories=create`, '/import/:uploadId', 200);
       const broken = await agent.post('/import').field('_csrf', await tokenFor(agent, '/import')).attach('file', Buffer.from('a,"b\n'), { filename: 'broken.csv', contentType: 'text/csv' });
       await page(agent, language, broken.headers.location!, '/import/:uploadId', 422);
+      // A bank statement: its page, a broken one, and its finished result with the balance check and the skipped rows.
+      const statement = { account: { bank: '021000021', number: '123456789' }, closing: { cents: 99, day: '2026-03-31' }, entries: [{ day: '2026-03-02', cents: -1_250, name: 'Café', memo: 'Card', bankId: 'F-1' }] };
+      const statementUpload = async (content: string) =>
+        /^\/import\/([^/]+)$/.exec((await agent.post('/import').field('_csrf', await tokenFor(agent, '/import')).attach('file', Buffer.from(content), { filename: 'bank.ofx', contentType: 'application/x-ofx' })).headers.location ?? '')![1]!;
+      for (let round = 0; round < 2; round++) {
+        const id = await statementUpload(ofx1(statement));
+        const statementPage = await page(agent, language, `/import/${id}`, '/import/:uploadId');
+        const account = /<option value="(\d+)" selected>/.exec(statementPage)![1]!;
+        await post(agent, language, `/import/${id}`, `/import/${id}`, { account }, 303);
+      }
+      await page(agent, language, `/import/${await statementUpload(ofx1(statement).replace('</OFX>', '').replace('</BANKTRANLIST>', ''))}`, '/import/:uploadId', 422);
       const finished = await createFinishedImportOf(ctx, agent, uploadId);
       assertSpeaks(language, 'finished import', finished);
       visitedRoutes.add('/import/:uploadId/progress');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { detectFileFormat, parseQifDate, parseStatementAmount, statementDescription, type StatementEntry } from '../../src/domain/statements.ts';
+import { detectFileFormat, parseQifDate, parseStatementAmount, statementDescription, statementImportRows, type StatementEntry } from '../../src/domain/statements.ts';
 import { readStatementFile } from '../../src/services/statement-files.ts';
 import { camt053, decimal, ofx1, ofx2, qif, windows1252, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
 
@@ -155,7 +155,7 @@ describe('files that are broken or hostile', () => {
   test('an entry without a date or with a bad amount is listed with its line, and the others are read', () => {
     const text = ['!Type:Bank', 'D03/01/2026', 'T12.345', '^', 'T-1.00', 'PNo date', '^', 'D02/30/2026', 'T-1.00', '^', 'D03/04/2026', 'T-2.00', '^'].join('\n');
     const s = read(utf8(text));
-    assert.deepEqual(s.problems, [{ line: 2, problem: 'amount-too-many-decimals' }, { line: 5, problem: 'missing-date' }, { line: 8, problem: 'date' }]);
+    assert.deepEqual(s.problems, [{ line: 2, problem: 'amount-too-many-decimals', text: '12.345' }, { line: 5, problem: 'missing-date' }, { line: 8, problem: 'date', text: '02/30/2026' }]);
     assert.deepEqual(s.entries.map((e) => e.amountCents), [-200]);
   });
 
@@ -190,9 +190,51 @@ describe('files that are broken or hostile', () => {
     assert.match(only!.description, /^Big x+$/);
   });
 
+  test('fuzzed files in every format (cut, bytes changed, bytes inserted) are read or refused, never thrown on', () => {
+    const writers = [ofx1(sample), ofx2(sample), ofx1(sample, { qfx: true }), qif(sample), camt053(sample)].map(utf8);
+    const mutation = fc.record({
+      file: fc.nat({ max: writers.length - 1 }),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+      edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(mutation, ({ file, cut, edits }) => {
+        let bytes = Buffer.from(writers[file]!);
+        if (cut !== undefined) bytes = bytes.subarray(0, cut % (bytes.length + 1));
+        for (const [at, byte, insert] of edits) {
+          const i = bytes.length === 0 ? 0 : at % bytes.length;
+          bytes = insert ? Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]) : Buffer.from(bytes.map((b, j) => (j === i ? byte : b)));
+        }
+        const result = readStatementFile(bytes);
+        if (result.ok) for (const e of result.statement.entries) assert.ok(Number.isSafeInteger(e.amountCents) && e.amountCents !== 0 && /^\d{4}-\d{2}-\d{2}$/.test(e.occurredOn));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('a statement with no account section is refused as no statement', () => {
     const r = readStatementFile(utf8('<?xml version="1.0"?>\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>\n'));
     assert.equal(!r.ok && 'problem' in r && r.problem, 'no-statement');
+  });
+});
+
+describe('import keys', () => {
+  test('a bank id is the key; without one, a fingerprint of day, amount, description and occurrence; the same file gives the same keys', () => {
+    const entries: StatementEntry[] = [
+      { line: 1, occurredOn: '2026-03-01', amountCents: -450, description: 'Coffee', bankId: null },
+      { line: 2, occurredOn: '2026-03-01', amountCents: -450, description: 'Coffee', bankId: null },
+      { line: 3, occurredOn: '2026-03-02', amountCents: 1_000, description: 'Refund', bankId: 'F-9' },
+      { line: 4, occurredOn: '2026-03-02', amountCents: 1_000, description: 'Refund', bankId: 'F-9' },
+    ];
+    const rows = statementImportRows(entries);
+    assert.deepEqual(rows.map((r) => [r.type, r.amountCents]), [['expense', 450], ['expense', 450], ['income', 1_000], ['income', 1_000]]);
+    const keys = rows.map((r) => r.importKey);
+    assert.equal(new Set(keys).size, 4, 'two coffees on one day are two rows');
+    assert.deepEqual(keys.slice(2), ['id:F-9', 'id:F-9#2']);
+    assert.match(keys[0]!, /^fp:[0-9a-f]{32}$/);
+    assert.deepEqual(statementImportRows(entries).map((r) => r.importKey), keys);
+    const other = statementImportRows([{ ...entries[0]!, description: 'Tea' }]);
+    assert.notEqual(other[0]!.importKey, keys[0]);
   });
 });
 

@@ -118,6 +118,18 @@ export function createAccountsRepo(db: Db) {
     `SELECT account_id, CASE WHEN month < ? THEN '' ELSE month END AS month, sum(net_cents) AS net_cents
        FROM account_monthly_totals WHERE user_id = ? AND month <= ? GROUP BY 1, 2`,
   );
+  const byStatementAccount = db.prepare<[number, string], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.statement_account = ?`);
+  const rememberStatement = db.prepare<[string, number, number, number, string]>(
+    `UPDATE accounts SET statement_account = ? WHERE id = ? AND user_id = ? AND statement_account IS NULL
+        AND NOT EXISTS (SELECT 1 FROM accounts WHERE user_id = ? AND statement_account = ?)`,
+  );
+  const monthThrough = db.prepare<[number, number, string, string], { n: number | null }>(
+    `SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS n
+       FROM transactions WHERE account_id = ? AND user_id = ? AND occurred_on BETWEEN ? AND ?`,
+  );
+  const openingOf = db.prepare<[number, number], { opening_balance_cents: number; opening_on: string }>(
+    'SELECT opening_balance_cents, opening_on FROM accounts WHERE user_id = ? AND id = ?',
+  );
   const count = db.prepare<[number, number], { n: number | null }>(
     'SELECT sum(tx_count) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ?',
   );
@@ -168,6 +180,26 @@ export function createAccountsRepo(db: Db) {
     },
 
     /** The user's account with this id, or undefined if it does not exist or belongs to someone else. */
+    /** The user's account a statement account identifier was first imported into, if any. */
+    findByStatementAccount(userId: number, identifier: string): Account | undefined {
+      const row = byStatementAccount.get(userId, identifier);
+      return row && toAccount(row);
+    },
+
+    /** Remembers a statement account identifier on the user's account, when it has none and no other account has it. */
+    rememberStatementAccount(userId: number, accountId: number, identifier: string): boolean {
+      return rememberStatement.run(identifier, accountId, userId, userId, identifier).changes === 1;
+    },
+
+    /** The account's balance at the end of a day: its opening balance (once opened) and every row up to that day. */
+    balanceAtEndOf(userId: number, accountId: number, day: string): number {
+      const month = day.slice(0, 7);
+      const before = monthsBefore.get(userId, accountId, month)?.n ?? 0;
+      const within = monthThrough.get(accountId, userId, `${month}-01`, day)?.n ?? 0;
+      const opening = openingOf.get(userId, accountId);
+      return (opening && opening.opening_on <= day ? opening.opening_balance_cents : 0) + before + within;
+    },
+
     findOwnedAccount(userId: number, id: number): Account | undefined {
       const row = byId.get(userId, id);
       return row && toAccount(row);

@@ -51,6 +51,9 @@ function toTransactionWithCategory(row: TransactionWithCategoryRow): Transaction
   return { ...toTransaction(row), categoryName: row.category_name, refund: row.type === 'income' && row.category_kind === 'expense' };
 }
 
+/** Keys looked up per statement (SQLite allows far more parameters; this keeps each statement small). */
+const IMPORT_KEY_BATCH = 500;
+
 /** Above this many expenses in a range, its largest are found by walking the amount index rather than sorting. */
 const SORT_AT_MOST_ROWS = 20_000;
 
@@ -129,6 +132,11 @@ export function createTransactionsRepo(db: Db) {
   const insertBatch = db.prepare<unknown[]>(
     `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id)
      VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => ROW).join(', ')}`,
+  );
+  // The account is the caller's (checked by the service); the conflict target is the partial unique key.
+  const insertImported = db.prepare<[number, number, TransactionType, number, string, string, number | null, string]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, import_key) WHERE import_key IS NOT NULL DO NOTHING`,
   );
   const rowParams = (userId: number, tx: NewRow) =>
     [userId, tx.accountId ?? null, userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId] as const;
@@ -278,6 +286,28 @@ export function createTransactionsRepo(db: Db) {
     /** Records a transaction for the user and returns its id. */
     createTransaction(userId: number, tx: NewRow): number {
       return Number(insert.run(...rowParams(userId, tx)).lastInsertRowid);
+    },
+
+    /**
+     * Records statement rows into one account, each with its import key; a row whose key the account already holds
+     * is left out (the unique key decides, so an overlapping or repeated statement adds only what is new). The caller
+     * holds the transaction. Returns how many were added.
+     */
+    insertImportedRows(userId: number, accountId: number, rows: readonly { type: TransactionType; amountCents: number; occurredOn: string; description: string; categoryId: number | null; importKey: string }[]): number {
+      let added = 0;
+      for (const row of rows) added += insertImported.run(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey).changes;
+      return added;
+    },
+
+    /** Which of these import keys the account already holds. */
+    importedKeys(userId: number, accountId: number, keys: readonly string[]): Set<string> {
+      const found = new Set<string>();
+      for (let at = 0; at < keys.length; at += IMPORT_KEY_BATCH) {
+        const batch = keys.slice(at, at + IMPORT_KEY_BATCH);
+        const sql = `SELECT import_key FROM transactions WHERE account_id = ? AND user_id = ? AND import_key IN (${batch.map(() => '?').join(', ')})`;
+        for (const key of db.prepare<unknown[], string>(sql).pluck().all(accountId, userId, ...batch)) found.add(key);
+      }
+      return found;
     },
 
     /** Records many transactions for the user in the order given (the caller holds the transaction); returns how many. */

@@ -7,7 +7,9 @@ import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
 import { delimiterNamed, mappingValuesFor, parseImportMapping, type ImportMappingValues } from '../forms/import-mapping.ts';
 import { msg, type Msg } from '../i18n.ts';
-import { describeRowProblems, importFailureMessage } from '../messages.ts';
+import { describeRowProblems, importFailureMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
+import { idText, type FieldErrors } from '../form-fields.ts';
+import type { StatementInspection } from '../../services/imports.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, setFlash } from '../middleware/locals.ts';
 import { formatBytes, receiveUpload } from '../upload.ts';
@@ -71,6 +73,32 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
   }
 
+  /**
+   * The statement page: what the bank file holds, counted against the account it would go into, and the form that
+   * imports it. Statements need no mapping: their formats say which field is which.
+   */
+  function renderStatement(req: Request, res: Response, upload: Upload, inspection: StatementInspection, errors: FieldErrors = {}) {
+    const { t } = pageLanguage(res);
+    res.render('import/statement', {
+      title: 'import.statement.pageTitle',
+      styles: ['/css/import.css'],
+      uploadId: upload.uploadId,
+      size: formatBytes(upload.bytes, pageLanguage(res).locale),
+      s: inspection,
+      formatName: statementFormatKey(inspection.format),
+      fileError: inspection.ok ? undefined : statementFileMessage(inspection.problem, inspection.line),
+      accounts: service.accountsFor(signedInUser(req).id).filter((a) => !a.archived),
+      problems: inspection.ok ? inspection.problems.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
+      errors,
+    });
+  }
+
+  /** The account field of the statement form: one of the person's ids, or undefined. */
+  const chosenAccount = (body: unknown): number | undefined => {
+    const parsed = idText.safeParse(textField(body, 'account'));
+    return parsed.success ? parsed.data : undefined;
+  };
+
   /* GET /import: the upload form, with the size limit stated. Signed-in users. */
   router.get('/import', (_req, res) => {
     renderUpload(res);
@@ -120,7 +148,10 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   router.get('/import/:uploadId', async (req, res) => {
     const uploadId = String(req.params.uploadId);
     if (service.hasImport(signedInUser(req).id, uploadId)) return res.redirect(303, `/import/${uploadId}/progress`);
-    await renderMapping(req, res, await ownedUpload(req), req.query, typeof req.query.date === 'string');
+    const upload = await ownedUpload(req);
+    const statement = await service.inspectStatement(signedInUser(req).id, upload);
+    if (statement) return renderStatement(req, statement.ok ? res : res.status(422), upload, statement);
+    await renderMapping(req, res, upload, req.query, typeof req.query.date === 'string');
   });
 
   /*
@@ -133,6 +164,16 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const uploadId = String(req.params.uploadId);
     if (service.hasImport(user.id, uploadId)) return res.redirect(303, `/import/${uploadId}/progress`);
     const upload = await ownedUpload(req);
+    const statement = await service.inspectStatement(user.id, upload, chosenAccount(req.body));
+    if (statement) {
+      if (!statement.ok) return renderStatement(req, res.status(422), upload, statement);
+      const accountId = chosenAccount(req.body);
+      const begun = accountId === undefined ? 'account' : await service.startStatement(user.id, uploadId, accountId);
+      if (begun === 'account') return renderStatement(req, res.status(422), upload, statement, { account: msg('validation.account.choose') });
+      if (!begun) throw new NotFoundError(UPLOAD_GONE);
+      if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
+      return res.redirect(303, `/import/${uploadId}/progress`);
+    }
     const inspection = await service.inspect(upload, delimiterNamed(textField(req.body, 'delimiter')));
     const parsed = inspection.ok ? parseImportMapping(req.body, inspection.columnCount) : undefined;
     if (!parsed?.ok) return renderMapping(req, res.status(422), upload, req.body, true);

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
+import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+import { finishedPage, upload } from '../helpers/csv-import.ts';
+import { camt053, ofx1, qif, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
+
+const entries: FixtureEntry[] = [
+  { day: '2026-03-02', cents: 250_000, name: 'ACME Payroll', memo: 'March salary', bankId: 'F-1' },
+  { day: '2026-03-10', cents: -4_550, name: 'Corner Market', memo: '', bankId: 'F-2' },
+  { day: '2026-03-15', cents: -1_250, name: 'Coffee & Co', memo: '', bankId: 'F-3' },
+  { day: '2026-03-20', cents: -120_000, name: 'Rent', memo: 'April', bankId: 'F-4' },
+  { day: '2026-04-02', cents: 250_000, name: 'ACME Payroll', memo: 'April salary', bankId: 'F-5' },
+];
+const march: FixtureStatement = { account: { bank: '021000021', number: '123456789' }, currency: 'USD', closing: { cents: 124_200, day: '2026-03-31' }, entries: entries.slice(0, 4) };
+
+/** Uploads a statement (named bank.csv: the content decides), opens its page and imports it into `account` (or the one chosen for it). */
+async function importStatement(agent: Agent, content: string, account?: number) {
+  const up = await upload(agent, content);
+  assert.equal(up.status, 303);
+  const page = await agent.get(up.headers.location!);
+  assert.equal(page.status, 200, page.text.slice(0, 500));
+  const chosen = account ?? Number(/<option value="(\d+)" selected>/.exec(page.text)![1]);
+  const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: String(chosen) });
+  assert.equal(posted.status, 303, posted.text?.slice(0, 500));
+  return { page: page.text, result: await finishedPage(agent, posted.headers.location!) };
+}
+
+async function setup(t: { after: (fn: () => unknown) => void }) {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 10, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  return { ctx, agent, userId, main: accountIdOf(ctx.db, userId, 'Main account') };
+}
+
+const rows = (ctx: TestContext) => ctx.db.prepare("SELECT occurred_on, type, amount_cents, description FROM transactions WHERE import_key IS NOT NULL ORDER BY occurred_on, id").all();
+
+describe('importing bank statements', () => {
+  test('an OFX statement is told by its content, previewed against the account, and imported with its bank ids; the same file again imports nothing and says so', async (t) => {
+    const { ctx, agent } = await setup(t);
+    const first = await importStatement(agent, ofx1(march));
+    assert.match(first.page, /Import: OFX statement/);
+    assert.match(first.page, /021000021 123456789/);
+    assert.match(first.result, /<strong>4<\/strong> transactions were imported/);
+    assert.deepEqual(rows(ctx), [
+      { occurred_on: '2026-03-02', type: 'income', amount_cents: 250_000, description: 'ACME Payroll · March salary' },
+      { occurred_on: '2026-03-10', type: 'expense', amount_cents: 4_550, description: 'Corner Market' },
+      { occurred_on: '2026-03-15', type: 'expense', amount_cents: 1_250, description: 'Coffee &amp; Co'.replace('&amp;', '&') },
+      { occurred_on: '2026-03-20', type: 'expense', amount_cents: 120_000, description: 'Rent · April' },
+    ]);
+
+    const again = await importStatement(agent, ofx1(march));
+    assert.match(again.page, /All 4 entries were imported before: importing this file again adds nothing\./);
+    assert.match(again.page, /imported before, skipped/);
+    assert.match(again.result, /Nothing new: every entry of this statement was imported before\./);
+    assert.match(again.result, /<strong>0<\/strong> transactions were imported/);
+    assert.equal(rows(ctx).length, 4);
+  });
+
+  test('an overlapping statement imports only its new entries', async (t) => {
+    const { ctx, agent } = await setup(t);
+    await importStatement(agent, ofx1(march));
+    const overlap = { ...march, closing: undefined, entries: entries.slice(2) };
+    const second = await importStatement(agent, ofx1(overlap));
+    assert.match(second.page, /2 entries were imported before and will be skipped; 1 new will be imported\./);
+    assert.match(second.result, /<strong>1<\/strong> transaction was imported/);
+    assert.match(second.result, /2 entries were imported before and were skipped\./);
+    assert.equal(rows(ctx).length, 5);
+  });
+
+  test('the statement account is remembered on the account it went into, and the next statement goes there by default', async (t) => {
+    const { ctx, agent, userId, main } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Joint', kind: 'checking', openingBalance: '', openingOn: '' });
+    const joint = accountIdOf(ctx.db, userId, 'Joint');
+    const first = await importStatement(agent, ofx1(march), joint);
+    assert.match(first.result, /Imported into Joint\. Statements from 021000021 123456789 will go into Joint from now on\./);
+    const next = await importStatement(agent, ofx1({ ...march, entries: entries.slice(4), closing: undefined }));
+    assert.match(next.page, new RegExp(`<option value="${joint}" selected>Joint</option>`));
+    assert.match(next.page, /Statements from this bank account went here before\./);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE account_id = ?').pluck().get(main), 0);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE account_id = ?').pluck().get(joint), 5);
+  });
+
+  test("the closing balance is set beside the account's balance on that day, and a difference is shown", async (t) => {
+    const { agent } = await setup(t);
+    // Net of March: 2,500.00 - 45.50 - 12.50 - 1,200.00 = 1,242.00, and the account opened at zero.
+    const matching = await importStatement(agent, camt053({ ...march, account: { number: 'DE89370400440532013000' } }));
+    assert.match(matching.result, /The statement&#39;s closing balance on Mar 31, 2026, \$1,242\.00, matches Main account\./);
+    const off = await importStatement(agent, camt053({ ...march, account: { number: 'DE89370400440532013000' }, closing: { cents: 130_000, day: '2026-03-31' } }));
+    assert.match(off.result, /closing balance on Mar 31, 2026 is \$1,300\.00, but Main account shows \$1,242\.00 on that day: a difference of \$58\.00\./);
+    assert.match(off.result, /href="\/accounts\/\d+\/reconcile"/);
+  });
+
+  test('QIF has no bank ids: its fingerprints still make a second import of the file add nothing, and two equal coffees on one day are two rows', async (t) => {
+    const { ctx, agent } = await setup(t);
+    const twice: FixtureStatement = { ...march, entries: [entries[2]!, { ...entries[2]!, bankId: 'x' }, entries[3]!] };
+    const first = await importStatement(agent, qif(twice));
+    assert.match(first.page, /Import: QIF file/);
+    assert.equal(rows(ctx).length, 3);
+    const again = await importStatement(agent, qif(twice));
+    assert.match(again.result, /Nothing new/);
+    assert.equal(rows(ctx).length, 3);
+  });
+
+  test('a hostile or broken statement is refused with its reason, and nothing is imported', async (t) => {
+    const { ctx, agent } = await setup(t);
+    const hostile = camt053(march).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
+    for (const [file, message] of [
+      [hostile, /declares a DOCTYPE, which no bank statement needs/],
+      [ofx1(march).replace('</OFX>', '').replace('</BANKTRANLIST>', ''), /not well-formed XML/],
+    ] as const) {
+      const up = await upload(agent, file);
+      const page = await agent.get(up.headers.location!);
+      assert.equal(page.status, 422);
+      assert.match(page.text, message);
+      assert.doesNotMatch(page.text, /name="account"/);
+    }
+    assert.equal(rows(ctx).length, 0);
+  });
+
+  test('the unique key is the schema\'s: a second row with the same import key in an account cannot be stored', async (t) => {
+    const { ctx, agent, main } = await setup(t);
+    await importStatement(agent, ofx1(march));
+    assert.throws(
+      () => ctx.db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, import_key) SELECT user_id, account_id, type, amount_cents, occurred_on, description, import_key FROM transactions WHERE account_id = ? AND import_key = 'id:F-1'").run(main),
+      /UNIQUE constraint failed/,
+    );
+  });
+
+  test('a statement cannot be imported into an account that is not the person\'s', async (t) => {
+    const { ctx, agent } = await setup(t);
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    void bob;
+    const bobs = accountIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'Main account');
+    const up = await upload(agent, ofx1(march));
+    const refused = await postForm(agent, up.headers.location!, up.headers.location!, { account: String(bobs) });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /id="statement-account-error"/);
+    assert.equal(rows(ctx).length, 0);
+  });
+});
