@@ -257,12 +257,8 @@ export function createApp(deps: AppDeps): Express {
     res.type('text/plain').send('ok');
   });
 
-  // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
-  app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
-  // A budget form carries two fields per expense category.
-  app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
-  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
-  // The API before the session: a cookie never authenticates an API call (bearer tokens only), so CSRF does not apply.
+  // The API before the session: a cookie never authenticates an API call (bearer tokens only), so CSRF does not apply;
+  // and before the form parsers, so every answer under /api/v1, a too-large form body included, is a problem document.
   app.use(
     '/api/v1',
     createApiRouter({
@@ -284,6 +280,11 @@ export function createApp(deps: AppDeps): Express {
       requestsPerMinute: config.apiRequestsPerMinute,
     }),
   );
+  // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
+  app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
+  // A budget form carries two fields per expense category.
+  app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());

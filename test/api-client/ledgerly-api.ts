@@ -302,6 +302,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -456,6 +465,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -552,6 +570,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -638,6 +665,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -799,6 +835,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -888,6 +933,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1019,6 +1073,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1180,6 +1243,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -1269,6 +1341,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1446,6 +1527,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -1575,6 +1665,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1736,6 +1835,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
                 422: {
                     headers: {
@@ -1825,6 +1933,15 @@ export interface paths {
                 };
                 /** @description The body is over 16 KB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -181,6 +181,11 @@ describe('/api/v1/transactions', () => {
     assert.equal((await call('post', '/transactions', { type: 'expense', amount: 12.5 })).status, 422, 'a number is not an amount: amounts are strings');
     const malformed = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"type":');
     assert.equal(malformed.status, 400);
+    // A form post is refused for what it is (415), and a big one without a token is still a 401 problem, not a page.
+    const form = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).type('form').send({ type: 'expense', amount: '1.00' });
+    assert.deepEqual([form.status, form.body.type], [415, '/api/v1/problems/unsupported-media-type']);
+    const bigForm = await agentFor(ctx.app).post('/api/v1/transactions').type('form').send({ a: 'x'.repeat(200_000) });
+    assert.deepEqual([bigForm.status, bigForm.headers['content-type']], [401, 'application/problem+json; charset=utf-8']);
     assert.equal(count(ctx), before);
   });
 

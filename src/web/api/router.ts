@@ -191,7 +191,15 @@ export function createApiRouter(deps: {
   // Bodies are read only after the token is accepted, so a caller without a token learns nothing but 401; and only
   // for writes, the only requests that take one.
   const jsonBody = express.json({ limit: '16kb', strict: true });
-  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : jsonBody(req, res, next)));
+  router.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    // A body in anything but JSON (a form post, say) is refused for what it is, not read as an empty object.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) {
+      return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
+    }
+    jsonBody(req, res, next);
+  });
 
   /** "Today" in the token owner's zone, by the app's clock. */
   const todayOf = (userId: number) => dayAt(deps.clock.now(), deps.users.findUser(userId)?.timeZone ?? deps.defaultTimeZone);
