@@ -32,7 +32,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await assertAccessible(page, 'upload page');
     await screenshot(page, 'import-1-upload');
 
-    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByLabel('Statement or CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.waitForURL(/\/import\/[a-f0-9]{32}$/);
 
@@ -83,7 +83,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     }
 
     await page.goto(`${web.baseUrl}/import`);
-    await page.getByLabel('CSV file').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.getByLabel('Statement or CSV file').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.getByRole('button', { name: 'Import', exact: true }).waitFor();
     const firstProgress = page.waitForResponse((r) => /\/progress$/.test(r.url()), { timeout: 60_000 });
@@ -119,7 +119,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     const userId = userIdOf(web.ctx.db, email);
     const file = ['date,type,category,amount,description', '2026-02-01,expense,Groceries,12.50,Market', '2026-02-02,income,Salary,2000.00,Pay'].join('\n');
     await page.goto(`${web.baseUrl}/import`);
-    await page.getByLabel('CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByLabel('Statement or CSV file').setInputFiles({ name: 'bank.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.getByRole('button', { name: 'Import', exact: true }).waitFor();
     // The server stops before the job runs, and the next start finds it interrupted: arranged on the job row.

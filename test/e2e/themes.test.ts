@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import * as OTPAuth from 'otpauth';
 import { TEST_PASSWORD } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { ofx1, qif } from '../helpers/statement-fixtures.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
@@ -53,7 +54,7 @@ async function checkEveryWay(page: Page, what: string, shotIndex: number): Promi
       const full = (scheme === 'light') === (width === 1280);
       await assertAccessible(page, label, full ? {} : { rules: ['color-contrast'] });
       // One screenshot per page, taking the four ways in turn, so every way is looked at across the pages.
-      const name = what.replace(/[0-9a-f]{32}/, 'upload').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+      const name = what.replace(/[0-9a-f]{32}/, `upload-${shotIndex}`).replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
       if (combination++ === shotIndex % 4) await screenshot(page, `theme-${name}-${scheme}-${width}`);
     }
   }
@@ -98,7 +99,7 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await page.waitForURL(/\/scheduled$/);
     const upload = async (name: string) => {
       await page.goto(`${web.baseUrl}/import`);
-      await page.getByLabel('CSV file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from('date,type,amount,description\n2026-03-05,expense,12.50,Bread\n2026-02-30,expense,1,Bad day\n') });
+      await page.getByLabel('Statement or CSV file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from('date,type,amount,description\n2026-03-05,expense,12.50,Bread\n2026-02-30,expense,1,Bad day\n') });
       await page.getByRole('button', { name: 'Upload and preview' }).click();
       await page.waitForURL(/\/import\/[0-9a-f]{32}$/);
       return new URL(page.url()).pathname;
@@ -108,6 +109,26 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor();
     const finishedPath = new URL(page.url()).pathname;
+    // A bank statement: its page, then its finished result with the balance check.
+    await page.goto(`${web.baseUrl}/import`);
+    await page.getByLabel('Statement or CSV file').setInputFiles({
+      name: 'march.ofx',
+      mimeType: 'application/x-ofx',
+      buffer: Buffer.from(ofx1({ account: { bank: '021000021', number: '123456789' }, closing: { cents: 50_000, day: '2026-03-31' }, entries: [{ day: '2026-03-09', cents: -2_599, name: 'Corner Market', memo: 'Card 1234', bankId: 'F-1' }] })),
+    });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/import\/[0-9a-f]{32}$/);
+    const statementPath = new URL(page.url()).pathname;
+    await page.goto(`${web.baseUrl}/import`);
+    await page.getByLabel('Statement or CSV file').setInputFiles({
+      name: 'april.qif',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(qif({ account: { number: 'x' }, entries: [{ day: '2026-03-10', cents: -1_250, name: 'Bakery', memo: '', bankId: '' }] })),
+    });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.getByRole('button', { name: 'Import the statement' }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor();
+    const statementFinishedPath = new URL(page.url()).pathname;
 
     const accountId = accountIdOf(web.ctx.db, userId, 'Main account');
     const one = (sql: string) => Number(web.ctx.db.prepare(sql).pluck().get(userId));
@@ -141,6 +162,8 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       '/import',
       mapping,
       finishedPath,
+      statementPath,
+      statementFinishedPath,
       '/account',
       '/no-such-page',
     ];
