@@ -183,6 +183,25 @@ export interface StatementImportRow {
 }
 
 /**
+ * The import key of a row that has no bank id (QIF, CSV): its day, signed amount, description and which occurrence
+ * of that same row it is within its file, hashed. The same file read again gives the same keys; the account is the
+ * other half of the unique key.
+ */
+export function fingerprintKey(occurredOn: string, signedCents: number, description: string, occurrence: number): string {
+  return `fp:${createHash('sha256').update(`${occurredOn}\u0000${signedCents}\u0000${description}\u0000${occurrence}`).digest('hex').slice(0, 32)}`;
+}
+
+/** Numbers the occurrences of equal rows in a file: 1 for the first, 2 for the next that is the same, and so on. */
+export function occurrenceCounter(): (key: string) => number {
+  const seen = new Map<string, number>();
+  return (key) => {
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n;
+  };
+}
+
+/**
  * The entries as rows with their import keys. An entry with a bank id keeps it (a second entry with the same id in
  * one file, which a bank should never write, is told apart by its occurrence); one without gets a fingerprint of
  * its day, amount, description and occurrence among identical entries of the file, so that two coffees on one day
@@ -202,7 +221,7 @@ export function statementImportRows(entries: readonly StatementEntry[]): Stateme
       importKey = n === 1 ? `id:${e.bankId}` : `id:${e.bankId}#${n}`;
     } else {
       const base = `${e.occurredOn}\u0000${e.amountCents}\u0000${e.description}`;
-      importKey = `fp:${createHash('sha256').update(`${base}\u0000${occurrence(`fp\u0000${base}`)}`).digest('hex').slice(0, 32)}`;
+      importKey = fingerprintKey(e.occurredOn, e.amountCents, e.description, occurrence(`fp\u0000${base}`));
     }
     return { line: e.line, occurredOn: e.occurredOn, type: e.amountCents > 0 ? 'income' : 'expense', amountCents: Math.abs(e.amountCents), description: e.description, importKey };
   });

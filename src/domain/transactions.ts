@@ -32,6 +32,8 @@ export interface NewTransaction {
   readonly occurredOn: string;
   readonly description: string;
   readonly categoryId: number | null;
+  /** An imported row's key within its account (see domain/statements.ts); none for rows typed in. */
+  readonly importKey?: string | null;
 }
 
 /** A transaction as a form gives it: the account may be left to the default (the last used, or the first open one). */

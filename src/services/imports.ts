@@ -41,7 +41,7 @@ import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
-import { statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
+import { fingerprintKey, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
 import type { Account } from '../domain/accounts.ts';
 
@@ -151,6 +151,8 @@ export type PreviewRow =
       readonly ok: true;
       readonly row: ImportRow;
       readonly duplicate: boolean;
+      /** This row of this file was imported before (its key is in the account): it will be skipped. */
+      readonly alreadyImported: boolean;
       readonly newCategory: boolean;
       /** The scheduled occurrence the row is (then it is neither new nor a duplicate). */
       readonly scheduled: ScheduleMatch | null;
@@ -197,6 +199,31 @@ export function createImportService(deps: {
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
 
+  /**
+   * The import key of each income and expense row of a file, in file order: a fingerprint of its day, signed amount,
+   * description and occurrence among equal rows, so the same file gives the same keys every time.
+   */
+  function rowKeys(rows: readonly ImportRow[]): Map<ImportRow, string> {
+    const occurrence = occurrenceCounter();
+    const keys = new Map<ImportRow, string>();
+    for (const row of rows) {
+      if (row.type !== 'income' && row.type !== 'expense') continue;
+      const signed = row.type === 'income' ? row.amountCents : -row.amountCents;
+      keys.set(row, fingerprintKey(row.occurredOn, signed, row.description, occurrence(`${row.occurredOn}\u0000${signed}\u0000${row.description}`)));
+    }
+    return keys;
+  }
+
+  /** Which of these keys each account holds, read once per account. */
+  function heldKeys(userId: number, keys: readonly string[]): (accountId: number) => Set<string> {
+    const held = new Map<number, Set<string>>();
+    return (accountId) => {
+      let set = held.get(accountId);
+      if (!set) held.set(accountId, (set = transactions.importedKeys(userId, accountId, keys)));
+      return set;
+    };
+  }
+
   /** A matcher over the dates of these rows, or undefined when there are no rows to match. */
   function scheduleMatcherFor(userId: number, rows: readonly ImportRow[]) {
     let from: string | undefined;
@@ -234,6 +261,9 @@ export function createImportService(deps: {
       return existing.size > 0 && existing.has(duplicateSignature(row));
     };
     const duplicateLines: number[] = [];
+    const alreadyImported: number[] = [];
+    const keys = rowKeys(rows);
+    const held = heldKeys(userId, [...keys.values()]);
     const createdCategories: { kind: TransactionType; name: string }[] = [];
     const createdAccounts: string[] = [];
     const refused: RowError[] = [];
@@ -251,7 +281,7 @@ export function createImportService(deps: {
     };
     const refuseAccount = (row: ImportRow) => refused.push({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
 
-    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number }[] = [];
+    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number; importKey: string | null }[] = [];
     const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string }[] = [];
     const matchedPosted: number[] = [];
     const legs = new Map<string, ImportRow[]>();
@@ -271,6 +301,12 @@ export function createImportService(deps: {
       if (match?.kind === 'posted') {
         // The bank's record of a row a schedule already posted: it is in, not a new row and not a duplicate.
         matchedPosted.push(row.line);
+        continue;
+      }
+      // This very row of this file was imported before: skipped whatever the duplicate setting says.
+      const importKey = keys.get(row) ?? null;
+      if (importKey !== null && known !== undefined && held(known).has(importKey)) {
+        alreadyImported.push(row.line);
         continue;
       }
       if (!match && isDuplicate(row)) {
@@ -295,7 +331,7 @@ export function createImportService(deps: {
         }
       }
       if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn });
-      else toWrite.push({ row, categoryId, accountId });
+      else toWrite.push({ row, categoryId, accountId, importKey });
     }
 
     // A transfer is its two legs in the file: one out, one in, same day and amount, two different accounts.
@@ -326,13 +362,14 @@ export function createImportService(deps: {
 
     const inserted = transactions.insertTransactions(
       userId,
-      chronological(toWrite).map(({ row, categoryId, accountId }) => ({
+      chronological(toWrite).map(({ row, categoryId, accountId, importKey }) => ({
         accountId,
         type: row.type as TransactionType,
         amountCents: row.amountCents,
         occurredOn: row.occurredOn,
         description: row.description,
         categoryId,
+        importKey,
       })),
     );
     // A row that is a coming occurrence is written as that occurrence, so the poster will not post it again.
@@ -362,6 +399,7 @@ export function createImportService(deps: {
       newestOn: inserted + transferRows + asOccurrences.length > 0 ? newestOn : null,
       inserted: inserted + transferRows + asOccurrences.length,
       duplicateLines: duplicateLines.sort((a, b) => a - b),
+      alreadyImported: alreadyImported.length,
       createdCategories,
       createdAccounts,
       refused,
@@ -398,6 +436,7 @@ export function createImportService(deps: {
         createdAccounts: written.createdAccounts,
         scheduleMatches: written.scheduleMatches,
         newestOn: written.newestOn,
+        alreadyImported: written.alreadyImported,
       };
       within?.(result);
       return result;
@@ -581,6 +620,8 @@ export function createImportService(deps: {
       const owned = deps.accounts.listAccounts(userId);
       const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
       const defaultAccount = owned.find((a) => !a.archived)?.id;
+      const keys = rowKeys(checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
+      const held = heldKeys(userId, [...keys.values()]);
       return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
           const raw = fields.map((f) => f.toString('utf8')).join(' | ');
@@ -597,11 +638,14 @@ export function createImportService(deps: {
           existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
           days.set(row.occurredOn, existing);
         }
+        const key = keys.get(row);
+        const imported = key !== undefined && accountId !== undefined && held(accountId).has(key);
         return {
           line,
           ok: true,
           row,
-          duplicate: scheduled === null && existing.has(duplicateSignature(row)),
+          alreadyImported: imported,
+          duplicate: !imported && scheduled === null && existing.has(duplicateSignature(row)),
           scheduled,
           newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
         };

@@ -106,6 +106,19 @@ test('bad rows are listed with line and reason and not written, while every good
   assert.deepEqual(uploadsLeft(ctx), [], 'the uploaded file is deleted after the import');
 });
 
+test('an overlapping CSV file imports only its new rows: each row keeps a fingerprint of its day, amount, description and occurrence', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const rows = ['2026-03-01,expense,,4.00,Coffee', '2026-03-01,expense,,4.00,Coffee', '2026-03-02,expense,,30.00,Market', '2026-03-03,income,,900.00,Pay'];
+  await importCsv(agent, [HEADER, ...rows.slice(0, 3)].join('\n'));
+  const overlap = await importCsv(agent, [HEADER, ...rows].join('\n'));
+  assert.equal(importedCount(overlap.result), 1);
+  assert.match(overlap.result, /3 rows of this file were imported before and were skipped\./);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => r.description).sort(), ['Coffee', 'Coffee', 'Market', 'Pay']);
+  assert.equal(ctx.db.prepare('SELECT count(DISTINCT import_key) FROM transactions WHERE user_id = ?').pluck().get(userId), 4, 'two coffees, two keys');
+});
+
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
@@ -130,10 +143,16 @@ test('rows matching an existing transaction are flagged in the preview and skipp
 
   const kept = await importCsv(agent, file, { keepDuplicates: '1' });
 
-  // Now every row of the file exists already; with "keep duplicates" all five are written again.
+  // The same file again: its four imported rows are known by their import keys and skipped whatever the setting; the
+  // row that only looked like the typed one was never imported, and "keep duplicates" now writes it.
   assert.match(kept.preview, /Likely duplicate: kept/);
-  assert.equal(importedCount(kept.result), 5);
-  assert.equal(storedRows(ctx.db, userId).length, 1 + 4 + 5);
+  assert.equal((kept.preview.match(/imported before, skipped/g) ?? []).length, 4);
+  assert.equal(importedCount(kept.result), 1);
+  assert.match(kept.result, /4 rows of this file were imported before and were skipped\./);
+  assert.equal(storedRows(ctx.db, userId).length, 1 + 4 + 1);
+  const third = await importCsv(agent, file, { keepDuplicates: '1' });
+  assert.match(third.result, /Nothing new: every row of this file was imported before\./);
+  assert.equal(storedRows(ctx.db, userId).length, 1 + 4 + 1);
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 

@@ -83,6 +83,7 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
           const own = categories.listCategoriesForUser(userId).filter((c) => c.kind === type);
           return own.length === 0 ? null : own[index % own.length]!.id;
         };
+        let fileNumber = 0;
         for (const o of ops) {
           const userId = ids[o.user];
           if (userId === undefined) continue;
@@ -134,7 +135,8 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
               break;
             case 'import': {
               const file = path.join(dir, 'import.csv');
-              const lines = o.rows.map((r) => `${dayFrom(r.tx.day)},${r.tx.type},${r.categoryName},${centsToDecimalString(r.tx.amountCents)},imported`);
+              // Each import is a new file: rows equal to an earlier file's would be skipped as imported before.
+              const lines = o.rows.map((r) => `${dayFrom(r.tx.day)},${r.tx.type},${r.categoryName},${centsToDecimalString(r.tx.amountCents)},imported ${++fileNumber}`);
               writeFileSync(file, ['date,type,category,amount,description', ...lines].join('\r\n'));
               const result = await imports.importFile(userId, file, LEDGERLY_EXPORT_MAPPING, {
                 unknownCategories: o.user === 1 ? 'uncategorised' : 'create',

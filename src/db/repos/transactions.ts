@@ -124,13 +124,13 @@ const INSERT_BATCH_ROWS = 100;
 
 /** Prepared statements on transactions; every one takes the owner's user id. */
 export function createTransactionsRepo(db: Db) {
-  const ROW = `(?, coalesce(?, ${FIRST_ACCOUNT}), ?, ?, ?, ?, ?)`;
-  const insert = db.prepare<[number, number | null, number, string, number, string, string, number | null]>(
-    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id) VALUES ${ROW}`,
+  const ROW = `(?, coalesce(?, ${FIRST_ACCOUNT}), ?, ?, ?, ?, ?, ?)`;
+  const insert = db.prepare<[number, number | null, number, string, number, string, string, number | null, string | null]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key) VALUES ${ROW}`,
   );
   // Many rows per statement: a 100,000-row import spends far less time crossing into SQLite this way.
   const insertBatch = db.prepare<unknown[]>(
-    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id)
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key)
      VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => ROW).join(', ')}`,
   );
   // The account is the caller's (checked by the service); the conflict target is the partial unique key.
@@ -139,7 +139,7 @@ export function createTransactionsRepo(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, import_key) WHERE import_key IS NOT NULL DO NOTHING`,
   );
   const rowParams = (userId: number, tx: NewRow) =>
-    [userId, tx.accountId ?? null, userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId] as const;
+    [userId, tx.accountId ?? null, userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, tx.importKey ?? null] as const;
   // The /transactions pages reach income and expenses only; a transfer's legs change through the transfer.
   const byId = db.prepare<[number, number], TransactionRow>(
     `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
