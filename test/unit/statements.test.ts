@@ -231,7 +231,7 @@ describe('import keys', () => {
     const keys = rows.map((r) => r.importKey);
     assert.equal(new Set(keys).size, 4, 'two coffees on one day are two rows');
     assert.deepEqual(keys.slice(2), ['id:F-9', 'id:F-9#2']);
-    assert.match(keys[0]!, /^fp:[0-9a-f]{32}$/);
+    assert.match(keys[0]!, /^fp:[A-Za-z0-9_-]{22}$/);
     assert.deepEqual(statementImportRows(entries).map((r) => r.importKey), keys);
     const other = statementImportRows([{ ...entries[0]!, description: 'Tea' }]);
     assert.notEqual(other[0]!.importKey, keys[0]);
