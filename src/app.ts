@@ -56,6 +56,7 @@ import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createApiRouter } from './web/api/router.ts';
 import { createIdempotencyService } from './services/idempotency.ts';
 import { createIdempotencyRepo } from './db/repos/idempotency.ts';
+import { createCsvMappingsRepo } from './db/repos/csv-mappings.ts';
 import { createApiTokensRouter } from './web/routes/api-tokens.routes.ts';
 import { createApiTokenService } from './services/api-tokens.ts';
 import { createApiTokensRepo } from './db/repos/api-tokens.ts';
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
     runner,
     inTransaction,
     clock,
+    mappings: createCsvMappingsRepo(db),
     uploadDir: path.join(config.dataDir, 'imports'),
   });
   const people = createUserService({

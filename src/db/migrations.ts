@@ -820,4 +820,20 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX accounts_by_statement_account ON accounts(user_id, statement_account) WHERE statement_account IS NOT NULL;
     `,
   },
+  {
+    version: 24,
+    name: 'remembered CSV mappings',
+    sql: `
+      -- How a person last imported a CSV file with these column headers (the mapping, date format, decimal separator,
+      -- target account and choices, as JSON), keyed by a digest of the normalised header, so the next file from the
+      -- same bank opens with them.
+      CREATE TABLE csv_mappings (
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        header_key TEXT    NOT NULL,
+        settings   TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, header_key)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

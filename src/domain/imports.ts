@@ -3,6 +3,7 @@
  * own export is written so that it reads back exactly. Pure: the file reading lives in services/.
  */
 import { isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
 import { dayFromParts } from './calendar.ts';
 import { normaliseAccountName, type EntryType } from './accounts.ts';
 import { normaliseCategoryName } from './categories.ts';
@@ -431,4 +432,13 @@ export function chronological<T extends { row: ImportRow }>(items: readonly T[])
   const last = items.at(-1)?.row.occurredOn;
   const copy = first !== undefined && last !== undefined && first > last ? [...items].reverse() : [...items];
   return copy.sort((a, b) => (a.row.occurredOn < b.row.occurredOn ? -1 : a.row.occurredOn > b.row.occurredOn ? 1 : 0));
+}
+
+/**
+ * The key a CSV mapping is remembered by: the file's header line, its cells' case and spacing ignored, as a digest.
+ * Two exports from the same bank share it; a file with other columns does not.
+ */
+export function csvHeaderKey(headerLine: string): string {
+  const normalised = headerLine.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/\s+/g, ' ').replace(/\s*([,;\t])\s*/g, '$1');
+  return hash('sha256', normalised, 'base64url');
 }

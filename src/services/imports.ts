@@ -15,6 +15,7 @@ import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { JobRecord, JobsRepo } from '../db/repos/jobs.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { SchedulesRepo } from '../db/repos/schedules.ts';
+import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
@@ -22,6 +23,7 @@ import {
   createRecordChecker,
   CSV_DATE_FORMATS,
   CSV_DELIMITERS,
+  csvHeaderKey,
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
   MAX_REPORTED_ERRORS,
@@ -125,6 +127,9 @@ const importPayload = z.object({
 });
 type ImportPayload = z.infer<typeof importPayload>;
 
+/** A mapping and its choices as remembered for a header (a new setting read from an old row falls back to the default). */
+const rememberedSettings = z.object({ mapping: importPayload.shape.mapping, options: importPayload.shape.options });
+
 /** An upload of the user's, found on disk. */
 export interface Upload {
   readonly uploadId: string;
@@ -140,6 +145,8 @@ export type UploadInspection =
       readonly columnCount: number;
       readonly headerCells: string[];
       readonly guess: ImportMapping;
+      /** The choices of the last import of a file with this header, when there was one. */
+      readonly rememberedOptions?: ImportOptions;
     }
   | { readonly ok: false; readonly fileError: string };
 
@@ -192,6 +199,8 @@ export function createImportService(deps: {
   runner: JobRunner;
   inTransaction: RunInTransaction;
   clock: Clock;
+  /** How each person last mapped a CSV file with a given header. */
+  mappings: CsvMappingsRepo;
   /** Uploads wait here, one folder per user, until imported or swept. */
   uploadDir: string;
 }) {
@@ -578,9 +587,15 @@ export function createImportService(deps: {
       return UPLOAD_ID.test(uploadId) && deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId)) !== undefined;
     },
 
-    /** Reads the first records of an upload and guesses the delimiter (unless given), columns, dates and decimals. */
-    async inspect(upload: Upload, delimiter: CsvDelimiter | undefined): Promise<UploadInspection> {
-      const chosen = delimiter ?? sniffCsvDelimiter(await readFirstLine(upload.file));
+    /**
+     * Reads the first records of an upload and guesses the delimiter (unless given), columns, dates and decimals; a
+     * file whose header the person imported before opens with that import's mapping and choices instead.
+     */
+    async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined): Promise<UploadInspection> {
+      const firstLine = await readFirstLine(upload.file);
+      const stored = deps.mappings.findSettings(userId, csvHeaderKey(firstLine));
+      const remembered = stored === undefined ? undefined : rememberedSettings.safeParse(JSON.parse(stored));
+      const chosen = delimiter ?? (remembered?.success ? remembered.data.mapping.delimiter : sniffCsvDelimiter(firstLine));
       let sample: { line: number; fields: Buffer[] }[];
       try {
         sample = await readCsvSample(upload.file, chosen, PREVIEW_ROWS + 1);
@@ -590,6 +605,11 @@ export function createImportService(deps: {
       }
       const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
       const headerCells = sample[0]?.fields.map((b) => b.toString('utf8')) ?? [];
+      if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
+        const { mapping, options } = remembered.data;
+        const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null];
+        if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: mapping, rememberedOptions: options };
+      }
       const columns = guessColumns(headerCells);
       const dateSamples = sample.slice(1).map((r) => r.fields[columns.dateColumn]?.toString('utf8') ?? '');
       return {
@@ -718,6 +738,11 @@ export function createImportService(deps: {
       const upload = await findUpload(userId, uploadId);
       if (!upload) return undefined;
       const payload: ImportPayload = { uploadId, mapping, options, bytes: upload.bytes };
+      // Remembered for the next file with this header: the mapping and the choices the person imported with.
+      if (mapping.hasHeader) {
+        const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: payload.options };
+        deps.mappings.saveSettings(userId, csvHeaderKey(await readFirstLine(upload.file)), JSON.stringify(settings), deps.clock.now());
+      }
       return deps.runner.enqueue({ kind: CSV_IMPORT_JOB, key: jobKey(uploadId), userId, payload });
     },
 

@@ -1,3 +1,4 @@
+import { createCsvMappingsRepo } from '../../src/db/repos/csv-mappings.ts';
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
@@ -200,6 +201,7 @@ export function importServiceOn(db: Db, uploadDir: string): ImportService {
     runner: createJobRunner({ jobs: createJobsRepo(db), clock, logger: createLogger('silent') }),
     inTransaction: createTransactionRunner(db),
     clock,
+    mappings: createCsvMappingsRepo(db),
     uploadDir,
   });
 }

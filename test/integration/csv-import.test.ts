@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
-import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
 import { finishedPage, importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
@@ -119,6 +119,43 @@ test('an overlapping CSV file imports only its new rows: each row keeps a finger
   assert.equal(ctx.db.prepare('SELECT count(DISTINCT import_key) FROM transactions WHERE user_id = ?').pluck().get(userId), 4, 'two coffees, two keys');
 });
 
+test('a CSV file whose header was imported before opens with that mapping, date format, decimal separator and account; a change is kept', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Girokonto', kind: 'checking', openingBalance: '', openingOn: '' });
+  const giro = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Girokonto'").pluck().get(userId) as number;
+  const bankHeader = 'Buchungstag;Verwendungszweck;Betrag';
+  const file = (rows: string[]) => [bankHeader, ...rows].join('\n');
+  const settings = { delimiter: 'semicolon', date: '0', description: '1', amount: '2', type: '', category: '', dateFormat: 'DD.MM.YYYY', decimal: 'comma', targetAccount: String(giro) };
+  const first = await importCsv(agent, file(['01.03.2026;Bäckerei;-4,50']), settings);
+  assert.doesNotMatch(first.preview, /Filled in as you imported a file with these columns last time/);
+  assert.equal(importedCount(first.result), 1);
+
+  // The next statement from the same bank: the same header, in other case and spacing.
+  const up = await upload(agent, ['BUCHUNGSTAG ; Verwendungszweck;Betrag', '02.03.2026;Kino;-12,00'].join('\n'));
+  const page = (await agent.get(up.headers.location!)).text;
+  assert.match(page, /Filled in as you imported a file with these columns last time/);
+  const fields = importFormFields(page);
+  assert.deepEqual([fields.delimiter, fields.date, fields.description, fields.amount, fields.dateFormat, fields.decimal, fields.targetAccount], ['semicolon', '0', '1', '2', 'DD.MM.YYYY', 'comma', String(giro)]);
+  assert.match(page, /Kino/);
+
+  // Changed (uncategorised rows now; the main account) and imported: the change is what the third file opens with.
+  const main = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Main account'").pluck().get(userId) as number;
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.slice(page.indexOf('class="import-go"')))![1]!;
+  const posted = await agent.post(up.headers.location!).type('form').send({ ...fields, targetAccount: String(main), unknownCategories: 'uncategorised', _csrf: token });
+  assert.equal(posted.status, 303);
+  await finishedPage(agent, posted.headers.location!);
+  const third = await upload(agent, file(['03.03.2026;Tram;-2,90']));
+  const thirdFields = importFormFields((await agent.get(third.headers.location!)).text);
+  assert.deepEqual([thirdFields.targetAccount, thirdFields.unknownCategories, thirdFields.dateFormat], [String(main), 'uncategorised', 'DD.MM.YYYY']);
+
+  // Another person's files with the same header start from the guess: mappings are each person's own.
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const bobs = await upload(bob, file(['04.03.2026;Tram;-2,90']));
+  assert.doesNotMatch((await bob.get(bobs.headers.location!)).text, /Filled in as you imported/);
+});
+
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
@@ -170,7 +207,8 @@ test('unknown categories are created when asked, matched case-insensitively, or 
   assert.equal(categories.listCategoriesForUser(userId).length, before, 'no category created');
   assert.deepEqual(storedRows(ctx.db, userId).map((r) => r.category), [null, 'Groceries', null]);
 
-  const created = await importCsv(agent, file.replaceAll('2026-04', '2026-05'));
+  // The same header opens with the last import's choice (uncategorised); this time the person asks for new ones.
+  const created = await importCsv(agent, file.replaceAll('2026-04', '2026-05'), { unknownCategories: 'create' });
 
   assert.match(created.preview, /<span class="import-tag">new<\/span>/);
   assert.match(created.result, /2 categories were created: Pets \(expense\), Pets \(income\)/);

@@ -50,15 +50,15 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   /** The mapping page: the form as guessed or as submitted, its messages and a preview of the first rows. */
   async function renderMapping(req: Request, res: Response, upload: Upload, source: unknown, submitted: boolean) {
     const base = { title: 'import.map.title', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes, pageLanguage(res).locale) };
-    const inspection = await service.inspect(upload, delimiterNamed(textField(source, 'delimiter')));
+    const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')));
     if (!inspection.ok) {
       res.status(422);
       const fileError = msg('import.file.invalidCsv', { detail: inspection.fileError });
-      return res.render('import/map', { ...base, fileError, errors: {}, preview: [], ready: false });
+      return res.render('import/map', { ...base, fileError, remembered: false, errors: {}, preview: [], ready: false });
     }
     const values: ImportMappingValues = submitted
       ? parseImportMapping(source, inspection.columnCount).values
-      : mappingValuesFor(inspection.guess, DEFAULT_IMPORT_OPTIONS);
+      : mappingValuesFor(inspection.guess, inspection.rememberedOptions ?? DEFAULT_IMPORT_OPTIONS);
     const parsed = parseImportMapping(values, inspection.columnCount);
     const columns = Array.from({ length: inspection.columnCount }, (_, i) => {
       const name = values.header === '1' ? (inspection.headerCells[i] ?? '').trim().slice(0, 40) : '';
@@ -70,7 +70,8 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
           .map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems, pageLanguage(res).t) }))
       : [];
     const accounts = service.accountsFor(signedInUser(req).id).filter((a) => !a.archived);
-    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
+    const remembered = !submitted && inspection.rememberedOptions !== undefined;
+    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, remembered, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
   }
 
   /**
@@ -174,7 +175,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
       return res.redirect(303, `/import/${uploadId}/progress`);
     }
-    const inspection = await service.inspect(upload, delimiterNamed(textField(req.body, 'delimiter')));
+    const inspection = await service.inspect(user.id, upload, delimiterNamed(textField(req.body, 'delimiter')));
     const parsed = inspection.ok ? parseImportMapping(req.body, inspection.columnCount) : undefined;
     if (!parsed?.ok) return renderMapping(req, res.status(422), upload, req.body, true);
     const started = await service.start(user.id, uploadId, parsed.mapping, parsed.options);
