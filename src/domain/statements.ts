@@ -243,41 +243,54 @@ export function ofxToXml(text: string): string {
   const body = text.slice(start);
   // The header's lines become empty ones, so line numbers still point into the file.
   const header = '\n'.repeat(text.slice(0, start).split(/\r\n|\r|\n/).length - 1);
-  const tokens = body.split(/(<[^>]*>)/).filter((t) => t !== '');
-  const out: string[] = [];
-  const closedLater = new Set<string>();
-  for (const token of tokens) {
-    const m = /^<\/\s*([^>\s]+)\s*>$/.exec(token);
-    if (m) closedLater.add(m[1]!.toUpperCase());
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const open = /^<\s*([A-Za-z0-9._]+)\s*>$/.exec(token);
-    if (!open) {
-      out.push(token.startsWith('<') ? token : escapeText(token));
+  // Aggregates are the elements the file closes somewhere; a leaf never is (or is closed right after its text).
+  const closed = new Set<string>();
+  for (const m of body.matchAll(/<\/\s*([A-Za-z0-9._]+)\s*>/g)) closed.add(m[1]!.toUpperCase());
+  const out: string[] = [header];
+  let at = 0;
+  // One pass with indexOf: a 100,000-entry statement is millions of tags.
+  while (at < body.length) {
+    const lt = body.indexOf('<', at);
+    if (lt < 0) {
+      out.push(escapeText(body.slice(at)));
+      break;
+    }
+    if (lt > at) out.push(escapeText(body.slice(at, lt)));
+    const gt = body.indexOf('>', lt);
+    // A tag cut short: left as it is, for the XML parser to refuse.
+    if (gt < 0) {
+      out.push(body.slice(lt));
+      break;
+    }
+    const tag = body.slice(lt, gt + 1);
+    at = gt + 1;
+    const first = tag.charCodeAt(1);
+    const name = first === 47 || first === 63 || first === 33 ? undefined : /^<([A-Za-z0-9._]+)\s*>$/.exec(tag)?.[1];
+    if (name === undefined) {
+      out.push(tag);
       continue;
     }
-    const name = open[1]!;
-    const next = tokens[i + 1];
-    const hasText = next !== undefined && !next.startsWith('<') && next.trim() !== '';
-    out.push(token);
-    if (hasText) {
-      out.push(escapeText(next.trim()));
-      i++;
-      // A leaf: close it here unless the file closes it itself right after its text; the line breaks stay.
-      const after = tokens[i + 1];
-      const closesItself = after !== undefined && new RegExp(`^<\\/\\s*${name.replace(/\./g, '\\.')}\\s*>$`, 'i').test(after);
-      if (!closesItself) out.push(`</${name}>`);
-      out.push(next.slice(next.trimEnd().length));
-    } else if (!closedLater.has(name.toUpperCase())) {
+    out.push(tag);
+    const next = body.indexOf('<', at);
+    const segment = body.slice(at, next < 0 ? body.length : next);
+    const value = segment.trim();
+    if (value !== '') {
+      out.push(escapeText(value));
+      at = next < 0 ? body.length : next;
+      // A leaf: closed here unless the file closes it itself right after its text; the line breaks stay.
+      const closing = `</${name}>`;
+      if (body.slice(at, at + closing.length).toUpperCase() !== closing.toUpperCase()) out.push(closing);
+      out.push(segment.slice(segment.trimEnd().length));
+    } else if (!closed.has(name.toUpperCase())) {
       // An empty leaf that is never closed.
       out.push(`</${name}>`);
     }
   }
-  return header + out.join('');
+  return out.join('');
 }
 
-const escapeText = (text: string) => text.replace(/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/gi, '&amp;').replace(/</g, '&lt;');
+const escapeText = (text: string) =>
+  text.includes('&') || text.includes('<') ? text.replace(/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/gi, '&amp;').replace(/</g, '&lt;') : text;
 
 // --- QIF ---
 

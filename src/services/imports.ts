@@ -562,6 +562,17 @@ export function createImportService(deps: {
       return writeChecked(userId, await checkFile(file, mapping), options);
     },
 
+    /**
+     * Imports a statement file into one of the user's accounts at once, without a job or an upload (for the benchmark
+     * and tools), in one transaction as the job does. Undefined when the file is not a statement.
+     */
+    async importStatementFile(userId: number, file: string, accountId: number): Promise<ImportResult | undefined> {
+      const account = deps.accounts.findOwnedAccount(userId, accountId);
+      if (!account) return undefined;
+      const read = readStatementFile(await readFile(file));
+      return read.ok ? writeStatement(userId, account, read.statement) : undefined;
+    },
+
     findUpload,
 
     /** A new upload id and the file it is written to (the user's folder is created, private to this process's user). */
