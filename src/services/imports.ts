@@ -209,6 +209,28 @@ export function createImportService(deps: {
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
 
   /**
+   * Writes imported rows that are the bank's record of a coming scheduled occurrence as that occurrence, so the poster
+   * will not post it again (one a concurrent poster claimed first becomes a plain row). Returns the lines recorded.
+   */
+  function recordOccurrences(
+    userId: number,
+    rows: readonly { line: number; scheduleId: number; occursOn: string; tx: { accountId: number; type: TransactionType; amountCents: number; occurredOn: string; description: string; categoryId: number | null; importKey?: string | null } }[],
+  ): number[] {
+    const now = deps.clock.now();
+    const recorded: number[] = [];
+    for (const { line, scheduleId, occursOn, tx } of rows) {
+      if (deps.schedules.claimOccurrence(userId, scheduleId, occursOn, 'posted', now)) {
+        const transactionId = deps.schedules.insertScheduledTransaction(userId, scheduleId, tx);
+        deps.schedules.setOccurrenceTarget(userId, scheduleId, occursOn, { transactionId });
+        recorded.push(line);
+      } else {
+        transactions.createTransaction(userId, tx);
+      }
+    }
+    return recorded;
+  }
+
+  /**
    * The import key of each income and expense row of a file, in file order: a fingerprint of its day, signed amount,
    * description and occurrence among equal rows, so the same file gives the same keys every time.
    */
@@ -381,25 +403,10 @@ export function createImportService(deps: {
         importKey,
       })),
     );
-    // A row that is a coming occurrence is written as that occurrence, so the poster will not post it again.
-    const now = deps.clock.now();
-    const recorded: number[] = [];
-    for (const { row, categoryId, accountId, scheduleId, occursOn } of chronological(asOccurrences)) {
-      if (deps.schedules.claimOccurrence(userId, scheduleId, occursOn, 'posted', now)) {
-        const transactionId = deps.schedules.insertScheduledTransaction(userId, scheduleId, {
-          accountId,
-          type: row.type as TransactionType,
-          amountCents: row.amountCents,
-          occurredOn: row.occurredOn,
-          description: row.description,
-          categoryId,
-        });
-        deps.schedules.setOccurrenceTarget(userId, scheduleId, occursOn, { transactionId });
-        recorded.push(row.line);
-      } else {
-        transactions.createTransaction(userId, { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId });
-      }
-    }
+    const recorded = recordOccurrences(
+      userId,
+      chronological(asOccurrences).map(({ row, categoryId, accountId, scheduleId, occursOn }) => ({ line: row.line, scheduleId, occursOn, tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId } })),
+    );
     refused.sort((a, b) => a.line - b.line);
     let newestOn: string | null = null;
     for (const { row } of [...toWrite, ...asOccurrences]) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
@@ -495,7 +502,23 @@ export function createImportService(deps: {
   function writeStatement(userId: number, account: Account, statement: Statement, within?: (result: ImportResult) => void): ImportResult {
     const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
     return deps.inTransaction((): ImportResult => {
-      const inserted = transactions.insertImportedRows(userId, account.id, rows.map((r) => ({ ...r, categoryId: null })));
+      // Rows the account holds already are left out; a row that is the bank's record of a scheduled occurrence is
+      // not written again when its schedule posted it, and is written as the occurrence when it is still to come.
+      const held = transactions.importedKeys(userId, account.id, rows.map((r) => r.importKey));
+      const from = rows[0]?.occurredOn;
+      const matcher = from === undefined ? undefined : createScheduleMatcher(deps.schedules, userId, from, rows.at(-1)!.occurredOn);
+      const fresh: StatementImportRow[] = [];
+      const posted: number[] = [];
+      const asOccurrences: Parameters<typeof recordOccurrences>[1][number][] = [];
+      for (const row of rows) {
+        if (held.has(row.importKey)) continue;
+        const match = matcher?.match({ accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
+        if (match?.kind === 'posted') posted.push(row.line);
+        else if (match?.kind === 'upcoming') asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId: null } });
+        else fresh.push(row);
+      }
+      const recorded = recordOccurrences(userId, asOccurrences);
+      const inserted = transactions.insertImportedRows(userId, account.id, fresh.map((r) => ({ ...r, categoryId: null }))) + recorded.length;
       const remembered = statement.account !== null && deps.accounts.rememberStatementAccount(userId, account.id, statement.account);
       const balance = statement.closingBalance && {
         statementCents: statement.closingBalance.cents,
@@ -512,7 +535,8 @@ export function createImportService(deps: {
         duplicatesKept: false,
         createdCategories: [],
         newestOn: inserted > 0 ? (rows.at(-1)?.occurredOn ?? null) : null,
-        alreadyImported: rows.length - inserted,
+        alreadyImported: held.size,
+        scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
       };
       within?.(result);

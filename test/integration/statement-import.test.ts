@@ -104,6 +104,20 @@ describe('importing bank statements', () => {
     assert.equal(rows(ctx).length, 3);
   });
 
+  test('a statement entry that a schedule already posted is not imported again; one still to come is recorded as the occurrence', async (t) => {
+    const { ctx, agent, main } = await setup(t);
+    const schedule = (description: string, startOn: string) =>
+      postForm(agent, '/scheduled/new', '/scheduled', { type: 'expense', account: String(main), toAccount: '', category: '', amount: '1200.00', description, frequency: 'months', every: '1', weekday: '', monthDay: '', startOn, endOn: '', count: '1' });
+    assert.equal((await schedule('Rent March', '2026-03-20')).status, 303, 'posted at once: its day has come');
+    assert.equal((await schedule('Rent April', '2026-04-20')).status, 303, 'still to come');
+    const statement = { ...march, closing: undefined, entries: [entries[3]!, { ...entries[3]!, day: '2026-04-18', bankId: 'F-9' }] };
+    const { result } = await importStatement(agent, ofx1(statement));
+    assert.match(result, /1 row matched a transaction its schedule had already posted and was not imported again\./);
+    assert.match(result, /1 row was recorded as a scheduled occurrence, which will not be posted again\./);
+    const rent = ctx.db.prepare('SELECT occurred_on, schedule_id IS NOT NULL AS scheduled FROM transactions WHERE amount_cents = 120000 ORDER BY occurred_on').all();
+    assert.deepEqual(rent, [{ occurred_on: '2026-03-20', scheduled: 1 }, { occurred_on: '2026-04-18', scheduled: 1 }], 'one row each, both the schedules\' own');
+  });
+
   test('a hostile or broken statement is refused with its reason, and nothing is imported', async (t) => {
     const { ctx, agent } = await setup(t);
     const hostile = camt053(march).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
