@@ -70,6 +70,9 @@ import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
 import { createScheduledRouter } from './web/routes/scheduled.routes.ts';
 import { createReportsRouter } from './web/routes/reports.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
+import { createRulesRouter } from './web/routes/rules.routes.ts';
+import { createRuleService } from './services/rules.ts';
+import { createRulesRepo } from './db/repos/rules.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
 import { createExportRouter } from './web/routes/export.routes.ts';
 import { createImportRouter } from './web/routes/import.routes.ts';
@@ -118,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
   // Use cases.
   const transfersRepo = createTransfersRepo(db);
   const schedulesRepo = createSchedulesRepo(db);
+  const rules = createRuleService({ rules: createRulesRepo(db), categories: categoriesRepo, accounts: accountsRepo, inTransaction, clock });
   const imports = createImportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,
@@ -129,6 +133,7 @@ export function createApp(deps: AppDeps): Express {
     inTransaction,
     clock,
     mappings: createCsvMappingsRepo(db),
+    rules: (userId) => rules.applierFor(userId),
     uploadDir: path.join(config.dataDir, 'imports'),
   });
   const people = createUserService({
@@ -156,7 +161,7 @@ export function createApp(deps: AppDeps): Express {
     ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
   const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
-  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction });
+  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, rules: (userId) => rules.applierFor(userId) });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
@@ -326,6 +331,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createExportRouter({ transactions }));
   app.use(createTransactionsRouter({ transactions, dashboard }));
   app.use(createCategoriesRouter({ categories }));
+  app.use(createRulesRouter({ rules }));
   app.use(createAccountsRouter({ accounts: moneyAccounts }));
   app.use(createTransfersRouter({ transfers }));
   app.use(createReconcileRouter({ reconciliations }));

@@ -836,4 +836,30 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 25,
+    name: 'rules that categorise and rename',
+    sql: `
+      -- A person's ordered rules: what a row must look like (description text, an amount range, a type, an account;
+      -- every one given must hold) and what a match does (a category, a new description). A rule whose category or
+      -- account is deleted goes with it: it would no longer mean what its owner wrote.
+      CREATE TABLE rules (
+        id               INTEGER PRIMARY KEY,
+        user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        position         INTEGER NOT NULL,
+        text_match       TEXT    CHECK (text_match IN ('contains', 'starts', 'equals')),
+        text_value       TEXT,
+        amount_min_cents INTEGER,
+        amount_max_cents INTEGER,
+        type             TEXT    CHECK (type IN ('income', 'expense')),
+        account_id       INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        category_id      INTEGER REFERENCES categories(id) ON DELETE CASCADE,
+        rename           TEXT,
+        created_at       INTEGER NOT NULL,
+        CHECK ((text_match IS NULL) = (text_value IS NULL)),
+        CHECK ((amount_min_cents IS NULL) = (amount_max_cents IS NULL))
+      ) STRICT;
+      CREATE INDEX rules_by_user ON rules(user_id, position);
+    `,
+  },
 ];

@@ -46,6 +46,8 @@ import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
 import type { Account } from '../domain/accounts.ts';
+import type { RuleInput } from '../domain/rules.ts';
+import type { RuleResult } from './rules.ts';
 
 /** The job kind of a CSV import. */
 const CSV_IMPORT_JOB = 'csv-import';
@@ -69,12 +71,18 @@ export type StatementInspection =
       readonly problems: RowError[];
       readonly problemCount: number;
       /** The first entries, oldest first, each marked when it is in already. */
-      readonly preview: { readonly row: StatementImportRow; readonly alreadyImported: boolean }[];
+      readonly preview: { readonly row: StatementImportRow; readonly alreadyImported: boolean; readonly ruled: RuledPreview | null }[];
       /** The account the rows go into unless the person picks another: the one this statement account was imported into before. */
       readonly accountId: number | null;
       readonly remembered: boolean;
     }
   | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number };
+
+/** What the person's rules would make of a previewed row: its category (by name) and its description. */
+export interface RuledPreview {
+  readonly categoryName: string | null;
+  readonly description: string;
+}
 
 /** A statement entry's problem, as the row problems the pages already word. */
 function statementRowError(p: StatementProblem): RowError {
@@ -160,6 +168,8 @@ export type PreviewRow =
       readonly duplicate: boolean;
       /** This row of this file was imported before (its key is in the account): it will be skipped. */
       readonly alreadyImported: boolean;
+      /** What the person's rules make of it (a category when the file gives none, a new description). */
+      readonly ruled: RuledPreview | null;
       readonly newCategory: boolean;
       /** The scheduled occurrence the row is (then it is neither new nor a duplicate). */
       readonly scheduled: ScheduleMatch | null;
@@ -201,12 +211,24 @@ export function createImportService(deps: {
   clock: Clock;
   /** How each person last mapped a CSV file with a given header. */
   mappings: CsvMappingsRepo;
+  /** The person's rules, applied to every imported row (services/rules.ts). */
+  rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** Uploads wait here, one folder per user, until imported or swept. */
   uploadDir: string;
 }) {
   const { transactions, categories } = deps;
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
+
+  /** Category names of the user, read once per preview. */
+  const categoryNamesOf = (userId: number) => new Map(categories.listCategoriesForUser(userId).map((c) => [c.id, c.name]));
+
+  /** What the rules would make of a previewed row, or null when no rule matches it. */
+  function ruledPreview(userId: number, apply: ((row: RuleInput) => RuleResult) | undefined, row: RuleInput, names = categoryNamesOf(userId)): RuledPreview | null {
+    const ruled = apply?.(row);
+    if (!ruled || (ruled.categoryRuleId === null && ruled.renameRuleId === null)) return null;
+    return { categoryName: ruled.categoryId === null ? null : (names.get(ruled.categoryId) ?? null), description: ruled.description };
+  }
 
   /**
    * Writes imported rows that are the bank's record of a coming scheduled occurrence as that occurrence, so the poster
@@ -312,8 +334,9 @@ export function createImportService(deps: {
     };
     const refuseAccount = (row: ImportRow) => refused.push({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
 
-    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number; importKey: string | null }[] = [];
-    const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string }[] = [];
+    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number; importKey: string | null; description: string }[] = [];
+    const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string; description: string }[] = [];
+    const applyRules = deps.rules?.(userId);
     const matchedPosted: number[] = [];
     const legs = new Map<string, ImportRow[]>();
     const matcher = scheduleMatcherFor(userId, rows);
@@ -361,8 +384,15 @@ export function createImportService(deps: {
           createdCategories.push({ kind, name: row.categoryName });
         }
       }
-      if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn });
-      else toWrite.push({ row, categoryId, accountId, importKey });
+      // The person's rules: a category for a row the file left without one, and a new description.
+      let description = row.description;
+      if (applyRules) {
+        const ruled = applyRules({ description: row.description, amountCents: row.amountCents, type: kind, accountId });
+        if (row.categoryName === '' && categoryId === null) categoryId = ruled.categoryId;
+        description = ruled.description;
+      }
+      if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
+      else toWrite.push({ row, categoryId, accountId, importKey, description });
     }
 
     // A transfer is its two legs in the file: one out, one in, same day and amount, two different accounts.
@@ -393,19 +423,19 @@ export function createImportService(deps: {
 
     const inserted = transactions.insertTransactions(
       userId,
-      chronological(toWrite).map(({ row, categoryId, accountId, importKey }) => ({
+      chronological(toWrite).map(({ row, categoryId, accountId, importKey, description }) => ({
         accountId,
         type: row.type as TransactionType,
         amountCents: row.amountCents,
         occurredOn: row.occurredOn,
-        description: row.description,
+        description,
         categoryId,
         importKey,
       })),
     );
     const recorded = recordOccurrences(
       userId,
-      chronological(asOccurrences).map(({ row, categoryId, accountId, scheduleId, occursOn }) => ({ line: row.line, scheduleId, occursOn, tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId } })),
+      chronological(asOccurrences).map(({ row, categoryId, accountId, scheduleId, occursOn, description }) => ({ line: row.line, scheduleId, occursOn, tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } })),
     );
     refused.sort((a, b) => a.line - b.line);
     let newestOn: string | null = null;
@@ -507,18 +537,22 @@ export function createImportService(deps: {
       const held = transactions.importedKeys(userId, account.id, rows.map((r) => r.importKey));
       const from = rows[0]?.occurredOn;
       const matcher = from === undefined ? undefined : createScheduleMatcher(deps.schedules, userId, from, rows.at(-1)!.occurredOn);
-      const fresh: StatementImportRow[] = [];
+      const fresh: (StatementImportRow & { categoryId: number | null })[] = [];
       const posted: number[] = [];
+      const applyRules = deps.rules?.(userId);
       const asOccurrences: Parameters<typeof recordOccurrences>[1][number][] = [];
       for (const row of rows) {
         if (held.has(row.importKey)) continue;
+        const ruled = applyRules?.({ description: row.description, amountCents: row.amountCents, type: row.type, accountId: account.id });
+        const categoryId = ruled?.categoryId ?? null;
+        const description = ruled?.description ?? row.description;
         const match = matcher?.match({ accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
         if (match?.kind === 'posted') posted.push(row.line);
-        else if (match?.kind === 'upcoming') asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description, categoryId: null } });
-        else fresh.push(row);
+        else if (match?.kind === 'upcoming') asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } });
+        else fresh.push({ ...row, description, categoryId });
       }
       const recorded = recordOccurrences(userId, asOccurrences);
-      const inserted = transactions.insertImportedRows(userId, account.id, fresh.map((r) => ({ ...r, categoryId: null }))) + recorded.length;
+      const inserted = transactions.insertImportedRows(userId, account.id, fresh) + recorded.length;
       const remembered = statement.account !== null && deps.accounts.rememberStatementAccount(userId, account.id, statement.account);
       const balance = statement.closingBalance && {
         statementCents: statement.closingBalance.cents,
@@ -677,6 +711,8 @@ export function createImportService(deps: {
       const defaultAccount = owned.find((a) => !a.archived)?.id;
       const keys = rowKeys(checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       const held = heldKeys(userId, [...keys.values()]);
+      const applyRules = deps.rules?.(userId);
+      const names = categoryNamesOf(userId);
       return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
           const raw = fields.map((f) => f.toString('utf8')).join(' | ');
@@ -700,6 +736,10 @@ export function createImportService(deps: {
           ok: true,
           row,
           alreadyImported: imported,
+          ruled:
+            accountId !== undefined && (row.type === 'income' || row.type === 'expense')
+              ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId }, names)
+              : null,
           duplicate: !imported && scheduled === null && existing.has(duplicateSignature(row)),
           scheduled,
           newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
@@ -720,6 +760,7 @@ export function createImportService(deps: {
       const known = statement.account === null ? undefined : deps.accounts.findByStatementAccount(userId, statement.account);
       const chosen = open.find((a) => a.id === accountId) ?? (known && !known.archived ? known : undefined) ?? open[0];
       const rows = statementImportRows(statement.entries);
+      const applyRules = deps.rules?.(userId);
       const inAlready = chosen ? transactions.importedKeys(userId, chosen.id, rows.map((r) => r.importKey)) : new Set<string>();
       const oldestFirst = [...rows].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
       return {
@@ -732,7 +773,11 @@ export function createImportService(deps: {
         alreadyImported: rows.filter((r) => inAlready.has(r.importKey)).length,
         problems: statement.problems.slice(0, PREVIEW_ROWS).map(statementRowError),
         problemCount: statement.problems.length,
-        preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({ row, alreadyImported: inAlready.has(row.importKey) })),
+        preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({
+          row,
+          alreadyImported: inAlready.has(row.importKey),
+          ruled: chosen ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId: chosen.id }) : null,
+        })),
         accountId: chosen?.id ?? null,
         remembered: known !== undefined && chosen?.id === known.id,
       };

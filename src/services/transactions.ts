@@ -16,6 +16,8 @@ import type {
   TransactionWithCategory,
 } from '../domain/transactions.ts';
 import { exportFileName, streamTransactionsCsv } from './export.ts';
+import type { RuleInput } from '../domain/rules.ts';
+import type { RuleResult } from './rules.ts';
 
 /** Why the chosen category cannot go on the transaction. */
 export type CategoryChoiceProblem = { code: 'not-found' } | { code: 'wrong-kind'; category: Category };
@@ -38,6 +40,8 @@ export function createTransactionService(deps: {
   categories: CategoriesRepo;
   accounts: AccountsRepo;
   inTransaction: RunInTransaction;
+  /** The person's rules, applied to an add that leaves the category empty (services/rules.ts). */
+  rules?: (userId: number) => (row: RuleInput) => RuleResult;
 }) {
   const { transactions: repo, categories, accounts } = deps;
 
@@ -131,8 +135,15 @@ export function createTransactionService(deps: {
       return deps.inTransaction(() => {
         const accountId = draft.accountId ?? defaultAccountId(accounts.listAccounts(userId), lastUsed);
         if (accountId === null) return { ok: false, account: 'not-found' };
-        const resolved: NewTransaction = { ...draft, accountId };
-        return choiceProblems(userId, resolved) ?? { ok: true, id: repo.createTransaction(userId, resolved), accountId };
+        let resolved: NewTransaction = { ...draft, accountId };
+        const problem = choiceProblems(userId, resolved);
+        if (problem) return problem;
+        // Left without a category, the person's rules may set one (and rename it), as they do for imports.
+        if (resolved.categoryId === null && deps.rules) {
+          const ruled = deps.rules(userId)({ description: resolved.description, amountCents: resolved.amountCents, type: resolved.type, accountId });
+          resolved = { ...resolved, categoryId: ruled.categoryId, description: ruled.description };
+        }
+        return { ok: true, id: repo.createTransaction(userId, resolved), accountId };
       });
     },
 

@@ -130,6 +130,14 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await page.getByRole('heading', { name: 'Import finished' }).waitFor();
     const statementFinishedPath = new URL(page.url()).pathname;
 
+    // A rule, so its list has a row and its edit page exists.
+    await page.goto(`${web.baseUrl}/rules`);
+    await page.getByLabel('Text').fill('Corner Market');
+    await page.getByLabel('Set the category').selectOption({ label: 'Groceries' });
+    await page.getByLabel('Rename to').fill('Corner shop');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.waitForURL(/\/rules$/);
+    const ruleId = Number(web.ctx.db.prepare('SELECT max(id) FROM rules WHERE user_id = ?').pluck().get(userId));
     const accountId = accountIdOf(web.ctx.db, userId, 'Main account');
     const one = (sql: string) => Number(web.ctx.db.prepare(sql).pluck().get(userId));
     const txId = one("SELECT max(id) FROM transactions WHERE user_id = ? AND type = 'expense'");
@@ -159,6 +167,8 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       '/categories',
       `/categories/${cat('Groceries')}/edit`,
       `/categories/${cat('Groceries')}/delete`,
+      '/rules',
+      `/rules/${ruleId}/edit`,
       '/import',
       mapping,
       finishedPath,

@@ -81,6 +81,12 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
   });
   if (schedule.status !== 303) throw new Error(`could not add a schedule: ${schedule.status}`);
   ids.scheduled = newestOwnedId(ctx.db, 'schedules', userId)!;
+  const ruleToken = await tokenFor(agent, '/rules');
+  const rule = await agent.post('/rules').type('form').send({
+    _csrf: ruleToken, textMatch: 'contains', text: `owned rule ${fixtureCounter}`, amountFrom: '', amountTo: '', type: '', account: '', category: String(ids.categories), rename: '',
+  });
+  if (rule.status !== 303) throw new Error(`could not add a rule: ${rule.status}`);
+  ids.rules = newestOwnedId(ctx.db, 'rules', userId)!;
   await agent.get('/dashboard'); // shows (and so clears) the flash message of the last form
   // An API token (the form shows it once; the row is what matters here).
   ctx.db

@@ -274,6 +274,14 @@ for (const language of LANGUAGES) {
       await post(agent, language, `/categories/${housing}/delete`, `/categories/${housing}/delete`, {}, 303);
       await page(agent, language, `/categories/${pets}/delete`, '/categories/:id/delete');
 
+      // Rules: the list with one in words, a refused form, the edit page.
+      await page(agent, language, '/rules', '/rules');
+      await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: '', amountFrom: '', amountTo: '', type: '', account: '', category: '', rename: '' }, 422);
+      await post(agent, language, '/rules', '/rules', { textMatch: 'starts', text: 'AMZN', amountFrom: '5', amountTo: '50', type: 'expense', account: '', category: String(pets), rename: 'Amazon' }, 303);
+      const ruleId = Number(ctx.db.prepare('SELECT max(id) FROM rules').pluck().get());
+      await page(agent, language, `/rules/${ruleId}/edit`, '/rules/:id/edit');
+      await post(agent, language, `/rules/${ruleId}/edit`, `/rules/${ruleId}/edit`, { textMatch: 'starts', text: 'AMZN', amountFrom: '50', amountTo: '5', type: '', account: '', category: '', rename: '' }, 422);
+
       // Import: upload, the mapping page with a refused row, the finished page with its errors.
       await page(agent, language, '/import', '/import');
       const noFile = await agent.post('/import').field('_csrf', await tokenFor(agent, '/import'));

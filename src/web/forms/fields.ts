@@ -31,6 +31,19 @@ export function amountField(writing: AmountWriting, kind: 'positive' | 'signed',
   });
 }
 
+/** An amount by the transaction rule (positive, the person's separators), or null for an empty field. */
+export function optionalAmountField(writing: AmountWriting) {
+  const options = { decimal: writing.decimal, sign: 'unsigned' } as const;
+  return formText('validation.once.amount').transform((text, ctx) => {
+    if (text.trim() === '') return null;
+    const amount = parseAmount(text, options);
+    if (amount.ok) return amount.cents;
+    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS));
+    addFieldIssue(ctx, problem.key, problem.values);
+    return z.NEVER;
+  });
+}
+
 /** A YYYY-MM-DD day, required. */
 export const dayField = formText('validation.once.date').transform((text, ctx) => {
   const day = parseIsoDay(text);

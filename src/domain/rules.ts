@@ -1,0 +1,112 @@
+/**
+ * Rules that categorise: ordered conditions on a row (its description, amount, type and account) and what a match
+ * does (set the category, rename the description). For each field the first matching rule in order wins, so a
+ * specific rule above a general one decides. Conditions are compiled once per set of rules; matching is one pass
+ * over the rules per row.
+ */
+import type { TransactionType } from './transactions.ts';
+
+export const TEXT_MATCHES = ['contains', 'starts', 'equals'] as const;
+export type TextMatch = (typeof TEXT_MATCHES)[number];
+
+/** Longest text a condition compares. */
+export const MAX_RULE_TEXT_CHARS = 100;
+
+/** What a rule looks for; every condition given must hold. */
+export interface RuleConditions {
+  readonly text: { readonly match: TextMatch; readonly value: string } | null;
+  /** Inclusive, in cents; an amount equal to one value has min = max. */
+  readonly amount: { readonly minCents: number; readonly maxCents: number } | null;
+  readonly type: TransactionType | null;
+  readonly accountId: number | null;
+}
+
+/** What a matching rule does. */
+export interface RuleActions {
+  readonly categoryId: number | null;
+  /** The description the row gets instead ("AMZN MKTP US*2K4" becomes "Amazon"). */
+  readonly rename: string | null;
+}
+
+export interface RuleDraft extends RuleConditions, RuleActions {}
+
+export interface Rule extends RuleDraft {
+  readonly id: number;
+  readonly position: number;
+}
+
+/** Why a rule cannot be kept, named for the field a form would flag. */
+export type RuleProblem = 'no-condition' | 'no-action' | 'amount-order';
+
+/** The problems of a draft: it must look for something and do something, and a range must not run backwards. */
+export function ruleProblems(draft: RuleDraft): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (draft.text === null && draft.amount === null && draft.type === null && draft.accountId === null) problems.push('no-condition');
+  if (draft.categoryId === null && draft.rename === null) problems.push('no-action');
+  if (draft.amount !== null && draft.amount.minCents > draft.amount.maxCents) problems.push('amount-order');
+  return problems;
+}
+
+/** Text as rules compare it: accents and case set aside, runs of spaces made one ("Café  OLÉ" is "cafe ole"). */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** A row as rules see it. */
+export interface RuleInput {
+  readonly description: string;
+  readonly amountCents: number;
+  readonly type: TransactionType;
+  readonly accountId: number;
+}
+
+/** What the rules decided for a row, and which rule decided each field. */
+export interface RuleOutcome {
+  readonly category: { readonly id: number; readonly ruleId: number } | null;
+  readonly rename: { readonly text: string; readonly ruleId: number } | null;
+}
+
+const NOTHING: RuleOutcome = Object.freeze({ category: null, rename: null });
+
+/** Rules compiled once (their texts folded), applied to as many rows as there are. */
+export interface CompiledRules {
+  readonly size: number;
+  apply(row: RuleInput): RuleOutcome;
+}
+
+/** Compiles rules in their order. A row's description is folded once, whatever the number of rules. */
+export function compileRules(rules: readonly Rule[]): CompiledRules {
+  const ordered = [...rules].sort((a, b) => a.position - b.position || a.id - b.id);
+  const tests = ordered.map((rule) => {
+    const folded = rule.text === null ? null : foldText(rule.text.value);
+    const textTest =
+      rule.text === null || folded === null
+        ? null
+        : rule.text.match === 'contains'
+          ? (d: string) => d.includes(folded)
+          : rule.text.match === 'starts'
+            ? (d: string) => d.startsWith(folded)
+            : (d: string) => d === folded;
+    return { rule, textTest };
+  });
+  return {
+    size: ordered.length,
+    apply(row) {
+      if (tests.length === 0) return NOTHING;
+      const description = foldText(row.description);
+      let category: RuleOutcome['category'] = null;
+      let rename: RuleOutcome['rename'] = null;
+      for (const { rule, textTest } of tests) {
+        if (rule.type !== null && rule.type !== row.type) continue;
+        if (rule.accountId !== null && rule.accountId !== row.accountId) continue;
+        if (rule.amount !== null && (row.amountCents < rule.amount.minCents || row.amountCents > rule.amount.maxCents)) continue;
+        if (textTest !== null && !textTest(description)) continue;
+        if (category === null && rule.categoryId !== null) category = { id: rule.categoryId, ruleId: rule.id };
+        if (rename === null && rule.rename !== null) rename = { text: rule.rename, ruleId: rule.id };
+        if (category !== null && rename !== null) break;
+      }
+      return category === null && rename === null ? NOTHING : { category, rename };
+    },
+  };
+}
+

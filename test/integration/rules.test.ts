@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
+import { categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+import { importCsv, finishedPage, upload } from '../helpers/csv-import.ts';
+import { ofx1 } from '../helpers/statement-fixtures.ts';
+
+const blank = { textMatch: 'contains', text: '', amountFrom: '', amountTo: '', type: '', account: '', category: '', rename: '' };
+
+async function setup(t: { after: (fn: () => unknown) => void }) {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 20, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  const cat = (name: string, kind: 'income' | 'expense' = 'expense') => categoryIdOf(ctx.db, userId, kind, name);
+  return { ctx, agent, userId, cat };
+}
+const addRule = (agent: Agent, fields: Partial<typeof blank>) => postForm(agent, '/rules', '/rules', { ...blank, ...fields });
+const ruleIds = (ctx: TestContext, userId: number) => ctx.db.prepare('SELECT id FROM rules WHERE user_id = ? ORDER BY position').pluck().all(userId) as number[];
+const added = (ctx: TestContext, description: string) => ctx.db.prepare<[string], { description: string; category: string | null }>('SELECT t.description, c.name AS category FROM transactions t LEFT JOIN categories c ON c.id = t.category_id WHERE t.description = ? OR t.id = (SELECT max(id) FROM transactions)').all(description);
+
+describe('rules', () => {
+  test('rules are added, shown in words, edited, moved and deleted; a rule must look for something and do something', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    const none = await addRule(agent, {});
+    assert.equal(none.status, 422);
+    assert.match(none.text, /Give the rule something to look for/);
+    assert.match(none.text, /Give the rule something to do/);
+    const backwards = await addRule(agent, { amountFrom: '20', amountTo: '10', category: String(cat('Groceries')) });
+    assert.equal(backwards.status, 422);
+    assert.match(backwards.text, /id="rule-amountTo-error"[\s\S]*The second amount must not be below the first/);
+    assert.equal(ruleIds(ctx, userId).length, 0, 'nothing saved');
+
+    assert.equal((await addRule(agent, { text: 'amzn', category: String(cat('Eating out')), rename: 'Amazon' })).status, 303);
+    assert.equal((await addRule(agent, { textMatch: 'starts', text: 'Tesco', amountFrom: '10', amountTo: '99.99', type: 'expense', category: String(cat('Groceries')) })).status, 303);
+    const page = (await agent.get('/rules')).text;
+    assert.match(page, /description contains “amzn”<\/td>\s*<td>category Eating out · rename to “Amazon”/);
+    assert.match(page, /description starts with “Tesco” · amount \$10\.00 to \$99\.99 · an expense/);
+
+    const [first, second] = ruleIds(ctx, userId) as [number, number];
+    assert.equal((await postForm(agent, '/rules', `/rules/${second}/move`, { direction: 'up' })).status, 303);
+    assert.deepEqual(ruleIds(ctx, userId), [second, first]);
+    const edited = await postForm(agent, `/rules/${first}/edit`, `/rules/${first}/edit`, { ...blank, text: 'amazon', category: String(cat('Eating out')) });
+    assert.equal(edited.status, 303);
+    assert.match((await agent.get('/rules')).text, /description contains “amazon”<\/td>\s*<td>category Eating out<\/td>/);
+    assert.equal((await postForm(agent, '/rules', `/rules/${first}/delete`, {})).status, 303);
+    assert.deepEqual(ruleIds(ctx, userId), [second]);
+  });
+
+  test("a rule may only name the person's own category and account; another person's rule is 404", async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobsCategory = categoryIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'expense', 'Groceries');
+    const refused = await addRule(agent, { text: 'x', category: String(bobsCategory) });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /id="rule-category-error"/);
+    await addRule(agent, { text: 'x', category: String(cat('Groceries')) });
+    const [mine] = ruleIds(ctx, userId);
+    assert.equal((await bob.get(`/rules/${mine}/edit`)).status, 404);
+    assert.equal((await postForm(bob, '/rules', `/rules/${mine}/delete`, {})).status, 404);
+    assert.equal(ruleIds(ctx, userId).length, 1);
+  });
+
+  test('an add without a category gets the first matching rule\'s category and new description; one with a category keeps it', async (t) => {
+    const { ctx, agent, cat } = await setup(t);
+    await addRule(agent, { text: 'amzn prime', category: String(cat('Eating out')) });
+    await addRule(agent, { text: 'AMZN', category: String(cat('Groceries')), rename: 'Amazon' });
+    const add = (description: string, category = '') => postForm(agent, '/transactions/new', '/transactions', { type: 'expense', amount: '12.00', date: '2026-03-20', description, category });
+    await add('AMZN Prime Video');
+    assert.deepEqual(added(ctx, 'Amazon').at(-1), { description: 'Amazon', category: 'Eating out' }, 'the first rule sets the category, the second the description');
+    await add('amzn mktp us*2k4');
+    assert.deepEqual(added(ctx, 'Amazon').at(-1), { description: 'Amazon', category: 'Groceries' });
+    await add('AMZN chosen', String(cat('Housing')));
+    assert.deepEqual(added(ctx, 'AMZN chosen').at(-1), { description: 'AMZN chosen', category: 'Housing' }, 'a chosen category is left alone, and so is its description');
+  });
+
+  test('imports run the rules: the preview says which rows they set, and the rows are written so', async (t) => {
+    const { ctx, agent, cat } = await setup(t);
+    await addRule(agent, { text: 'corner market', category: String(cat('Groceries')), rename: 'Corner Market' });
+    const statement = ofx1({ account: { number: '123' }, entries: [{ day: '2026-03-10', cents: -4_550, name: 'CORNER MARKET #42', memo: '', bankId: 'F-1' }, { day: '2026-03-11', cents: -990, name: 'Cinema', memo: '', bankId: 'F-2' }] });
+    const up = await upload(agent, statement);
+    const page = (await agent.get(up.headers.location!)).text;
+    assert.match(page, /Corner Market <span class="import-row__was">CORNER MARKET #42<\/span><\/td>\s*<td>Groceries<\/td>\s*<td><span class="import-tag">set by your rules<\/span>/);
+    const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: /<option value="(\d+)" selected>/.exec(page)![1]! });
+    await finishedPage(agent, posted.headers.location!);
+    assert.deepEqual(added(ctx, 'Corner Market')[0], { description: 'Corner Market', category: 'Groceries' });
+
+    const csv = await importCsv(agent, 'date,amount,description\n2026-03-12,-3.20,corner market (2)\n');
+    assert.match(csv.preview, /set by your rules/);
+    assert.deepEqual(added(ctx, 'Corner Market').map((r) => r.category), ['Groceries', 'Groceries']);
+  });
+});
+
