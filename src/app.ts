@@ -279,6 +279,7 @@ export function createApp(deps: AppDeps): Express {
       transfers,
       budgets,
       schedules,
+      rules,
       language: languages.en,
       languages,
       clock,

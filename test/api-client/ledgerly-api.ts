@@ -1971,6 +1971,414 @@ export interface paths {
         };
         trace?: never;
     };
+    "/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your rules, in the order they are tried */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every rule. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RuleList"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a rule at the end of the list */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RuleCreate"];
+                };
+            };
+            responses: {
+                /** @description The rule as saved. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rule */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The rule. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such rule among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a rule */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such rule among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a rule */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422. */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @description The object's id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RulePatch"];
+                };
+            };
+            responses: {
+                /** @description The rule as saved. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such rule among yours. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is over 16 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2151,6 +2559,70 @@ export interface components {
             endOn?: string | null;
             /** @description At most this many occurrences. */
             count?: number | null;
+        };
+        /** @description A rule must look for something (text, amount, type or account) and do something (category or rename). */
+        RuleCreate: {
+            /**
+             * @description How the description is compared (default contains); case and accents are ignored.
+             * @enum {string}
+             */
+            textMatch?: "contains" | "starts" | "equals";
+            /**
+             * @description Up to 100 characters; empty or left out: the description is not looked at.
+             * @example AMZN
+             */
+            text?: string;
+            /**
+             * @description One amount for an exact match, or with amountTo a range.
+             * @example 12.50
+             */
+            amountFrom?: string;
+            /**
+             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @example 12.50
+             */
+            amountTo?: string;
+            type?: ("income" | "expense") | null;
+            account?: number | null;
+            /** @description The category a match sets. */
+            category?: number | null;
+            /**
+             * @description The description a match gets.
+             * @example Amazon
+             */
+            rename?: string | null;
+        };
+        /** @description The fields to change; the others keep their value. */
+        RulePatch: {
+            /**
+             * @description How the description is compared (default contains); case and accents are ignored.
+             * @enum {string}
+             */
+            textMatch?: "contains" | "starts" | "equals";
+            /**
+             * @description Up to 100 characters; empty or left out: the description is not looked at.
+             * @example AMZN
+             */
+            text?: string;
+            /**
+             * @description One amount for an exact match, or with amountTo a range.
+             * @example 12.50
+             */
+            amountFrom?: string;
+            /**
+             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @example 12.50
+             */
+            amountTo?: string;
+            type?: ("income" | "expense") | null;
+            account?: number | null;
+            /** @description The category a match sets. */
+            category?: number | null;
+            /**
+             * @description The description a match gets.
+             * @example Amazon
+             */
+            rename?: string | null;
         };
         /** @description The same numbers as the dashboard for the period. */
         Summary: {
@@ -2350,6 +2822,28 @@ export interface components {
             };
             nextOn: string | null;
             postedThrough: string | null;
+        };
+        RuleList: {
+            data: components["schemas"]["Rule"][];
+        };
+        /** @description Every condition given must hold; for each field the first matching rule in order decides. */
+        Rule: {
+            id: number;
+            position: number;
+            text: {
+                /** @enum {string} */
+                match: "contains" | "starts" | "equals";
+                value: string;
+            } | null;
+            /** @description Inclusive; min equals max for one exact amount. */
+            amount: {
+                min: components["schemas"]["Money"];
+                max: components["schemas"]["Money"];
+            } | null;
+            type: ("income" | "expense") | null;
+            accountId: number | null;
+            categoryId: number | null;
+            rename: string | null;
         };
     };
     responses: never;

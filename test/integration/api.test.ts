@@ -361,6 +361,36 @@ describe('/api/v1/scheduled', () => {
   });
 });
 
+describe('/api/v1/rules', () => {
+  test('rules are added, read in order, changed and deleted by the rule form\'s own checks', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'expense', 'Groceries');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const send = (method: 'post' | 'patch' | 'get' | 'delete', path: string, body?: object) => {
+      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      return body ? req.send(body) : req;
+    };
+    const refused = await send('post', '/rules', { text: '' });
+    assert.equal(refused.status, 422);
+    assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field).sort(), ['actions', 'conditions']);
+    const made = await send('post', '/rules', { textMatch: 'starts', text: 'AMZN', amountFrom: '5', amountTo: '50.00', category: groceries, rename: 'Amazon' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual({ ...made.body, id: 0 }, { id: 0, position: 1, text: { match: 'starts', value: 'AMZN' }, amount: { min: { cents: 500, amount: '5.00' }, max: { cents: 5_000, amount: '50.00' } }, type: null, accountId: null, categoryId: groceries, rename: 'Amazon' });
+    const second = await send('post', '/rules', { text: 'rent', type: 'expense', rename: 'Rent' });
+    assert.equal(second.body.position, 2);
+    const changed = await send('patch', `/rules/${made.body.id}`, { amountFrom: '', amountTo: '', rename: null });
+    assert.deepEqual([changed.status, changed.body.amount, changed.body.rename, changed.body.categoryId], [200, null, null, groceries]);
+    // Adds now meet the rule: the API's own add leaves the category to it.
+    const tx = await send('post', '/transactions', { type: 'expense', amount: '12.00', description: 'AMZN Mktp' });
+    assert.equal(tx.body.categoryName, 'Groceries');
+    assert.deepEqual((await send('get', '/rules')).body.data.map((r: { position: number }) => r.position), [1, 2]);
+    assert.equal((await send('delete', `/rules/${made.body.id}`)).status, 204);
+    assert.deepEqual((await send('get', '/rules')).body.data.map((r: { rename: string }) => [r.rename]), [['Rent']]);
+  });
+});
+
 describe('/api/v1 rate limit', () => {
   test('each token has its own per-minute budget (API_RATE_LIMIT), counted in SQLite; over it is a 429 problem with Retry-After', async (t) => {
     const ctx = createTestContext({ API_RATE_LIMIT: '3' }, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
@@ -439,6 +469,7 @@ describe('/api/v1 isolation', () => {
       transfers: (await as(annToken, 'post', '/transfers').send({ from: main, to: savings, amount: '5.00' })).body.id,
       categories: groceries,
       scheduled: (await as(annToken, 'post', '/scheduled').send({ type: 'expense', account: main, amount: '5.00', frequency: 'months', startOn: '2026-04-01' })).body.id,
+      rules: (await as(annToken, 'post', '/rules').send({ text: 'mine', category: groceries })).body.id,
     };
     const bob = await registerUser(ctx.app, 'bob@example.com');
     const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });
@@ -482,6 +513,9 @@ describe('/api/v1/transfers', () => {
     assert.deepEqual([summary.income.cents, summary.expenses.cents], [0, 0], 'a transfer is never income or expense');
     const balances = Object.fromEntries(((await api(ctx, '/accounts', token)).body.data as { name: string; balance: { cents: number } }[]).map((a) => [a.name, a.balance.cents]));
     assert.deepEqual(balances, { 'Main account': -25_000, Savings: 25_000 });
+    const bobsAccount = accountIdOf(ctx.db, userIdOf(ctx.db, (await registerUser(ctx.app, 'carol@example.com'), 'carol@example.com')), 'Main account');
+    const foreign = await send('post', '/transfers', { ...body, to: bobsAccount });
+    assert.deepEqual([foreign.status, foreign.body.errors], [422, [{ field: 'to', message: 'Choose one of your accounts.' }]], "another person's account is a field problem");
     const same = await send('post', '/transfers', { ...body, to: main });
     assert.equal(same.status, 422);
     assert.deepEqual(same.body.errors.map((e: { field: string }) => e.field), ['to']);

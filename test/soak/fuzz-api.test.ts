@@ -50,6 +50,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     if (newestOwnedId(ctx.db, 'schedules', userId) === undefined) {
       await call('post', '/scheduled').send({ type: 'expense', account: from, amount: '2.00', frequency: 'weeks', startOn: '2026-01-07', count: 2 });
     }
+    if (newestOwnedId(ctx.db, 'rules', userId) === undefined) await call('post', '/rules').send({ text: 'restored', category: owned.category });
     if (ctx.db.prepare("SELECT 1 FROM categories WHERE user_id = ? AND kind = 'expense'").get(userId) === undefined) {
       await call('post', '/categories').send({ kind: 'expense', name: `Fuzz ${Date.now()}` });
     }
@@ -57,7 +58,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
 
   /** A path parameter: mostly one of the person's own objects, else junk. */
   function paramValue(op: ApiOperation, name: string): fc.Arbitrary<string | number> {
-    const table = { transactions: 'transactions', transfers: 'transfers', categories: 'categories', scheduled: 'schedules' }[op.template.split('/')[1]!];
+    const table = { transactions: 'transactions', transfers: 'transfers', categories: 'categories', scheduled: 'schedules', rules: 'rules' }[op.template.split('/')[1]!];
     const own = (): string | number => {
       if (name === 'month') return '2026-01';
       if (name === 'categoryId') return Number(ctx.db.prepare("SELECT max(id) FROM categories WHERE user_id = ? AND kind = 'expense'").pluck().get(userId));
@@ -85,6 +86,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     if (resource === 'transfers') return { from, to, amount: '3.00', date: '2026-01-20', description: 'Valid' };
     if (resource === 'categories') return op.method === 'post' ? { kind: 'expense', name: `Valid ${Date.now()}` } : { name: `Renamed ${Date.now()}` };
     if (resource === 'budgets') return { amount: '50.00', rollover: true };
+    if (resource === 'rules') return { textMatch: 'contains', text: 'Valid', category: owned.category, rename: 'Renamed' };
     if (resource === 'scheduled') return { type: 'expense', account: from, amount: '9.99', frequency: 'months', startOn: '2026-01-05', count: 3 };
     return { account: from, type: 'expense', amount: '12.34', date: '2026-01-20', description: 'Valid', category: owned.category };
   };

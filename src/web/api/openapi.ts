@@ -109,6 +109,11 @@ function build() {
         post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: json(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
       },
       '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch),
+      '/rules': {
+        get: op('Your rules, in the order they are tried', 'Rules', { responses: reads({ 200: json(S.RuleList, 'Every rule.') }) }),
+        post: write('Add a rule at the end of the list', 'Rules', { requestBody: body(S.RuleCreate), responses: writes({ 201: json(S.Rule, 'The rule as saved.') }) }),
+      },
+      '/rules/{id}': byId('rule', 'Rules', S.Rule, S.RulePatch),
     },
   });
 }

@@ -19,9 +19,13 @@ import type { TransferService } from '../../services/transfers.ts';
 import type { BudgetService } from '../../services/budgets.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import type { IdempotencyService } from '../../services/idempotency.ts';
+import type { RuleService } from '../../services/rules.ts';
+import type { Rule as RuleModel } from '../../domain/rules.ts';
+import { parseRuleForm, ruleFormValuesFrom, ruleRefusal } from '../forms/rule-form.ts';
 import type { LanguageContext } from '../i18n.ts';
 import { LANGUAGES, type Language } from '../../domain/languages.ts';
 import type { FieldErrors } from '../form-fields.ts';
+import { msg } from '../i18n.ts';
 import { categoryNameTakenMessage } from '../messages.ts';
 import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
 import { choiceErrors, parseTransactionForm, transactionFormValuesFrom } from '../forms/transaction-form.ts';
@@ -68,13 +72,14 @@ const problemAnswer = (status: number, type: string, title: string, detail: stri
 });
 
 /** What a 404 says is missing, each a catalogue entry. */
-type Missing = 'transaction' | 'transfer' | 'category' | 'expenseCategory' | 'schedule' | 'resource';
+type Missing = 'transaction' | 'transfer' | 'category' | 'expenseCategory' | 'schedule' | 'rule' | 'resource';
 const MISSING_KEYS = {
   transaction: 'api.notFound.transaction',
   transfer: 'api.notFound.transfer',
   category: 'api.notFound.category',
   expenseCategory: 'api.notFound.expenseCategory',
   schedule: 'api.notFound.schedule',
+  rule: 'api.notFound.rule',
   resource: 'api.notFound.resource',
 } as const;
 
@@ -118,6 +123,7 @@ export function createApiRouter(deps: {
   transfers: Pick<TransferService, 'find' | 'create' | 'update' | 'delete'>;
   budgets: Pick<BudgetService, 'month' | 'save'>;
   schedules: Pick<ScheduleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
+  rules: Pick<RuleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
   /** How the API reads amounts: English's way, with a decimal point, whatever the caller's language. */
   language: LanguageContext;
   /** The languages of its words (problem details and field messages), chosen by Accept-Language. */
@@ -398,6 +404,14 @@ export function createApiRouter(deps: {
 
   // --- Transfers ---
 
+  /** A transfer the service refused because an account it names is not the caller's: a field problem, not a 404. */
+  const foreignAccounts = (res: Response, userId: number, draft: { fromAccountId: number; toAccountId: number }): Answer => {
+    const own = new Set(deps.accounts.overview(userId).accounts.map((a) => a.id));
+    const errors: FieldErrors = {};
+    if (!own.has(draft.fromAccountId)) errors.from = msg('validation.account.choose');
+    if (!own.has(draft.toAccountId)) errors.to = msg('validation.account.choose');
+    return refusedBy(res, errors);
+  };
   const transferJson = (t: Transfer): S.Wire<typeof S.Transfer> => ({ id: t.id, fromAccountId: t.fromAccountId, toAccountId: t.toAccountId, ...money(t.amountCents), date: t.occurredOn, description: t.description });
   const savedTransfer = (status: number, userId: number, id: number) => answer(status, S.Transfer, transferJson(deps.transfers.find(userId, id)!));
 
@@ -412,7 +426,7 @@ export function createApiRouter(deps: {
       const result = deps.transfers.create(userId, input.value);
       const refused = transferRefusal(result);
       if (refused) return refusedBy(res, refused);
-      if (!result.ok) return notFound(res, 'transfer');
+      if (!result.ok) return foreignAccounts(res, userId, input.value);
       return savedTransfer(201, userId, result.id);
     });
   });
@@ -430,7 +444,7 @@ export function createApiRouter(deps: {
       const result = deps.transfers.update(userId, current.id, input.value, true);
       const refused = transferRefusal(result);
       if (refused) return refusedBy(res, refused);
-      if (!result.ok) return notFound(res, 'transfer');
+      if (!result.ok) return foreignAccounts(res, userId, input.value);
       return savedTransfer(200, userId, current.id);
     });
   });
@@ -576,7 +590,8 @@ export function createApiRouter(deps: {
       const input = readInput(res, S.ScheduleCreate, req.body, (fields) => parseScheduleForm(fields, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.schedules.create(userId, input.value);
-      if (!result.ok) return result.problems === 'not-found' ? notFound(res, 'schedule') : refusedBy(res, scheduleRefusal(result.problems));
+      // A new schedule cannot be missing: every refusal here is about its fields.
+      if (!result.ok) return refusedBy(res, result.problems === 'not-found' ? {} : scheduleRefusal(result.problems));
       return savedSchedule(201, userId, result.id);
     });
   });
@@ -594,6 +609,65 @@ export function createApiRouter(deps: {
       const result = deps.schedules.update(userId, current.id, input.value);
       if (!result.ok) return result.problems === 'not-found' ? notFound(res, 'schedule') : refusedBy(res, scheduleRefusal(result.problems));
       return savedSchedule(200, userId, current.id);
+    });
+  });
+
+  // --- Rules ---
+
+  const ruleJson = (r: RuleModel, position: number): S.Wire<typeof S.Rule> => ({
+    id: r.id,
+    position,
+    text: r.text,
+    amount: r.amount && { min: money(r.amount.minCents), max: money(r.amount.maxCents) },
+    type: r.type,
+    accountId: r.accountId,
+    categoryId: r.categoryId,
+    rename: r.rename,
+  });
+  /** A rule with its place in the owner's list (1 is tried first). */
+  const placedRule = (userId: number, id: number) => {
+    const rules = deps.rules.list(userId).rules;
+    const at = rules.findIndex((r) => r.id === id);
+    return at < 0 ? undefined : { rule: rules[at]!, position: at + 1 };
+  };
+  const savedRule = (status: number, userId: number, id: number) => {
+    const placed = placedRule(userId, id)!;
+    return answer(status, S.Rule, ruleJson(placed.rule, placed.position));
+  };
+
+  /* GET /api/v1/rules: the rules in the order they are tried. */
+  router.get('/rules', (_req, res) => {
+    res.json({ data: deps.rules.list(callerOf(res).userId).rules.map((r, i) => ruleJson(r, i + 1)) } satisfies S.Wire<typeof S.RuleList>);
+  });
+
+  // Deleting a rule leaves the transactions it categorised as they are.
+  readAndDelete('/rules', 'rule', (u, id) => placedRule(u, id), (p) => ruleJson(p.rule, p.position), (u, id) => deps.rules.delete(u, id));
+
+  /* POST /api/v1/rules: adds a rule at the end, by the rule form's own rules. */
+  router.post('/rules', (req, res) => {
+    const { userId } = callerOf(res);
+    idempotent(req, res, () => {
+      const input = readInput(res, S.RuleCreate, req.body, (fields) => parseRuleForm({ textMatch: 'contains', ...fields }, deps.language));
+      if (!input.ok) return input.answer;
+      const result = deps.rules.create(userId, input.value);
+      if (!result.ok) return refusedBy(res, ruleRefusal(result));
+      return savedRule(201, userId, result.id);
+    });
+  });
+
+  /* PATCH /api/v1/rules/:id: changes the fields sent; the others keep their value. */
+  router.patch('/rules/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    idempotent(req, res, () => {
+      const current = id === undefined ? undefined : deps.rules.find(userId, id);
+      if (!current) return notFound(res, 'rule');
+      const values = ruleFormValuesFrom(current, deps.language);
+      const input = readInput(res, S.RulePatch, req.body, (fields) => parseRuleForm({ ...values, ...fields }, deps.language));
+      if (!input.ok) return input.answer;
+      const result = deps.rules.update(userId, current.id, input.value);
+      if (!result.ok) return 'notFound' in result ? notFound(res, 'rule') : refusedBy(res, ruleRefusal(result));
+      return savedRule(200, userId, current.id);
     });
   });
 

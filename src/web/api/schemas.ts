@@ -226,12 +226,41 @@ export const SchedulePatch = ScheduleCreate.partial().meta({
   description: 'The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule applies from tomorrow.',
 });
 
+export const Rule = z
+  .object({
+    id,
+    position: z.int().positive(),
+    text: z.object({ match: z.enum(['contains', 'starts', 'equals']), value: z.string() }).nullable(),
+    amount: z.object({ min: Money, max: Money }).nullable().meta({ description: 'Inclusive; min equals max for one exact amount.' }),
+    type: transactionType.nullable(),
+    accountId: id.nullable(),
+    categoryId: id.nullable(),
+    rename: z.string().nullable(),
+  })
+  .meta({ id: 'Rule', description: 'Every condition given must hold; for each field the first matching rule in order decides.' });
+
+export const RuleCreate = z
+  .strictObject({
+    textMatch: z.enum(['contains', 'starts', 'equals']).optional().meta({ description: 'How the description is compared (default contains); case and accents are ignored.' }),
+    text: z.string().optional().meta({ description: 'Up to 100 characters; empty or left out: the description is not looked at.', example: 'AMZN' }),
+    amountFrom: amountText.optional().meta({ description: 'One amount for an exact match, or with amountTo a range.' }),
+    amountTo: amountText.optional(),
+    type: transactionType.nullable().optional(),
+    account: id.nullable().optional(),
+    category: id.nullable().optional().meta({ description: 'The category a match sets.' }),
+    rename: z.string().nullable().optional().meta({ description: 'The description a match gets.', example: 'Amazon' }),
+  })
+  .meta({ id: 'RuleCreate', description: 'A rule must look for something (text, amount, type or account) and do something (category or rename).' });
+
+export const RulePatch = RuleCreate.partial().meta({ id: 'RulePatch', description: 'The fields to change; the others keep their value.' });
+
 /** A list answer: `{ data: [...] }`. */
 export const listOf = <T extends z.ZodType>(item: T, name: string) => z.object({ data: z.array(item) }).meta({ id: name });
 
 export const AccountList = listOf(Account, 'AccountList');
 export const CategoryList = listOf(Category, 'CategoryList');
 export const ScheduleList = listOf(Schedule, 'ScheduleList');
+export const RuleList = listOf(Rule, 'RuleList');
 
 /** What an answer of each schema holds, for typing the router's answers. */
 export type Wire<T extends z.ZodType> = z.input<T>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { centsToInputText } from '../../domain/money.ts';
 import { MAX_RULE_TEXT_CHARS, ruleProblems, TEXT_MATCHES, type Rule, type RuleDraft } from '../../domain/rules.ts';
 import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import type { RuleSave } from '../../services/rules.ts';
 import { msg } from '../i18n.ts';
 import { descriptionField, optionalAmountField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
@@ -79,4 +80,13 @@ export function ruleFormValuesFrom(rule: Rule, writing: Pick<AmountWriting, 'dec
     category: id(rule.categoryId),
     rename: rule.rename ?? '',
   };
+}
+
+/** The messages of a rule the service refused for its category or account (pages and the API alike). */
+export function ruleRefusal(result: Exclude<RuleSave, { ok: true }>): FieldErrors {
+  if ('notFound' in result) return {};
+  const errors: FieldErrors = {};
+  if (result.category) errors.category = msg('validation.category.choose');
+  if (result.account) errors.account = msg('validation.account.choose');
+  return errors;
 }

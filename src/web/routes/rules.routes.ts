@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Rule } from '../../domain/rules.ts';
-import type { RuleSave, RuleService } from '../../services/rules.ts';
+import type { RuleService } from '../../services/rules.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
-import { emptyRuleForm, parseRuleForm, ruleFormValuesFrom, type RuleFormValues } from '../forms/rule-form.ts';
+import { emptyRuleForm, parseRuleForm, ruleFormValuesFrom, ruleRefusal, type RuleFormValues } from '../forms/rule-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, setFlash } from '../middleware/locals.ts';
@@ -15,15 +15,6 @@ import { describeRuleParts } from '../rule-text.ts';
 const NOT_FOUND = msg('rules.notFound');
 
 const moveSchema = z.object({ direction: formText('rules.notFound').pipe(z.enum(['up', 'down'], { error: 'rules.notFound' })) });
-
-/** The messages of a rule the service refused for its category or account. */
-function refusalErrors(result: Exclude<RuleSave, { ok: true }>): FieldErrors {
-  if ('notFound' in result) return {};
-  const errors: FieldErrors = {};
-  if (result.category) errors.category = msg('validation.category.choose');
-  if (result.account) errors.account = msg('validation.account.choose');
-  return errors;
-}
 
 /** A person's rules: the ordered list with words for each, adding, editing, moving and deleting. */
 export function createRulesRouter(deps: { rules: RuleService }): Router {
@@ -73,7 +64,7 @@ export function createRulesRouter(deps: { rules: RuleService }): Router {
     const input = parseRuleForm(req.body, pageLanguage(res));
     if (!input.ok) return renderList(req, res.status(422), { values: input.values, errors: input.errors });
     const result = service.create(user.id, input.value);
-    if (!result.ok) return renderList(req, res.status(422), { values: input.values, errors: refusalErrors(result) });
+    if (!result.ok) return renderList(req, res.status(422), { values: input.values, errors: ruleRefusal(result) });
     setFlash(req, 'success', 'rules.flash.created');
     res.redirect(303, '/rules');
   });
@@ -93,7 +84,7 @@ export function createRulesRouter(deps: { rules: RuleService }): Router {
     const result = service.update(user.id, rule.id, input.value);
     if (!result.ok) {
       if ('notFound' in result) throw new NotFoundError(NOT_FOUND);
-      return renderEdit(req, res.status(422), rule, n, { values: input.values, errors: refusalErrors(result) });
+      return renderEdit(req, res.status(422), rule, n, { values: input.values, errors: ruleRefusal(result) });
     }
     setFlash(req, 'success', 'rules.flash.saved');
     res.redirect(303, '/rules');
