@@ -25,8 +25,15 @@ export type CategoryChoiceProblem = { code: 'not-found' } | { code: 'wrong-kind'
 /** Why the chosen account cannot hold the transaction: it is not the user's, or it is archived. */
 export type AccountChoiceProblem = 'not-found' | 'archived';
 
+/** An offer to make a rule of a category just set on an imported row that no rule covers. */
+export interface RuleOffer {
+  readonly text: string;
+  readonly categoryId: number;
+  readonly categoryName: string;
+}
+
 export type TransactionSave =
-  | { ok: true; id: number }
+  | { ok: true; id: number; offer?: RuleOffer }
   | { ok: false; problem: 'not-found' }
   | { ok: false; problem: 'reconciled' }
   | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
@@ -159,7 +166,16 @@ export function createTransactionService(deps: {
         const resolved: NewTransaction = { ...draft, accountId: draft.accountId ?? current.accountId };
         const problem = choiceProblems(userId, resolved, current.accountId);
         if (problem) return problem;
-        return repo.updateOwnedTransaction(userId, id, resolved) ? { ok: true, id } : { ok: false, problem: 'not-found' };
+        if (!repo.updateOwnedTransaction(userId, id, resolved)) return { ok: false, problem: 'not-found' };
+        // A category set by hand on an imported row that no rule would have set: offer to make it a rule.
+        if (deps.rules && resolved.categoryId !== null && resolved.categoryId !== current.categoryId && repo.isImported(userId, id)) {
+          const ruled = deps.rules(userId)({ description: resolved.description, amountCents: resolved.amountCents, type: resolved.type, accountId: resolved.accountId });
+          const category = categories.findOwnedCategory(userId, resolved.categoryId);
+          if (ruled.categoryRuleId === null && category && resolved.description !== '') {
+            return { ok: true, id, offer: { text: resolved.description, categoryId: category.id, categoryName: category.name } };
+          }
+        }
+        return { ok: true, id };
       });
     },
 

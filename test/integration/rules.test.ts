@@ -90,5 +90,36 @@ describe('rules', () => {
     assert.match(csv.preview, /set by your rules/);
     assert.deepEqual(added(ctx, 'Corner Market').map((r) => r.category), ['Groceries', 'Groceries']);
   });
-});
 
+  test('setting a category on an imported row that no rule covers offers a rule, pre-filled; taken up, it categorises the next statement', async (t) => {
+    const { ctx, agent, cat } = await setup(t);
+    const march = ofx1({ account: { number: '123' }, entries: [{ day: '2026-03-10', cents: -4_550, name: 'CORNER MARKET', memo: '', bankId: 'F-1' }] });
+    const up = await upload(agent, march);
+    const page = (await agent.get(up.headers.location!)).text;
+    const account = /<option value="(\d+)" selected>/.exec(page)![1]!;
+    await finishedPage(agent, (await postForm(agent, up.headers.location!, up.headers.location!, { account })).headers.location!);
+    const id = Number(ctx.db.prepare("SELECT id FROM transactions WHERE description = 'CORNER MARKET'").pluck().get());
+    const edit = (category: string) => postForm(agent, `/transactions/${id}/edit`, `/transactions/${id}/edit`, { account, type: 'expense', amount: '45.50', date: '2026-03-10', description: 'CORNER MARKET', category, back: '/transactions' });
+    const saved = await edit(String(cat('Groceries')));
+    assert.equal(saved.status, 303);
+    const after = (await agent.get(saved.headers.location!)).text;
+    assert.match(after, /Saved\. Always put “CORNER MARKET” in Groceries\? <a href="\/rules\?text=CORNER\+MARKET&amp;category=\d+">Make it a rule<\/a>/);
+    const offer = /href="(\/rules\?[^"]+)"/.exec(after)![1]!.replace(/&amp;/g, '&');
+    const form = (await agent.get(offer)).text;
+    assert.match(form, /id="rule-text"[^>]*value="CORNER MARKET"/);
+    assert.match(form, new RegExp(`<option value="${cat('Groceries')}" selected>Groceries</option>`));
+    assert.equal((await addRule(agent, { text: 'CORNER MARKET', category: String(cat('Groceries')) })).status, 303);
+    // Setting it again, now that a rule covers it, offers nothing.
+    await edit(String(cat('Eating out')));
+    assert.doesNotMatch((await agent.get('/transactions')).text, /Make it a rule/);
+
+    // The next statement: the overlap (March) is skipped, April's row is categorised by the rule.
+    const april = ofx1({ account: { number: '123' }, entries: [{ day: '2026-03-10', cents: -4_550, name: 'CORNER MARKET', memo: '', bankId: 'F-1' }, { day: '2026-04-02', cents: -3_000, name: 'Corner Market', memo: '', bankId: 'F-2' }] });
+    const next = await upload(agent, april);
+    const nextPage = (await agent.get(next.headers.location!)).text;
+    assert.match(nextPage, /1 entry was imported before and will be skipped; 1 new will be imported\./);
+    const done = await finishedPage(agent, (await postForm(agent, next.headers.location!, next.headers.location!, { account })).headers.location!);
+    assert.match(done, /<strong>1<\/strong> transaction was imported/);
+    assert.deepEqual(ctx.db.prepare("SELECT c.name FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.occurred_on = '2026-04-02'").pluck().all(), ['Groceries']);
+  });
+});

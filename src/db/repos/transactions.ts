@@ -144,6 +144,7 @@ export function createTransactionsRepo(db: Db) {
   const byId = db.prepare<[number, number], TransactionRow>(
     `SELECT ${COLUMNS} FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
   );
+  const isImportedRow = db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM transactions WHERE user_id = ? AND id = ? AND import_key IS NOT NULL');
   const byIdWithCategory = db.prepare<[number, number], TransactionWithCategoryRow>(
     `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
      WHERE t.user_id = ? AND t.id = ? AND t.type IN ('income', 'expense')`,
@@ -344,6 +345,11 @@ export function createTransactionsRepo(db: Db) {
     findOwnedWithCategory(userId: number, id: number): TransactionWithCategory | undefined {
       const row = byIdWithCategory.get(userId, id);
       return row && toTransactionWithCategory(row);
+    },
+
+    /** Whether the user's transaction came from an import (it has an import key). */
+    isImported(userId: number, id: number): boolean {
+      return isImportedRow.get(userId, id) !== undefined;
     },
 
     /** The user's transactions among these ids (others' and missing ids are left out). */

@@ -9,6 +9,11 @@ export function setFlash(req: Request, kind: 'success' | 'error', key: MessageKe
   req.session.flash = { kind, message: msg(key, values) };
 }
 
+/** Sets a one-time message that ends with a link (an offer the person may take up). */
+export function setFlashWithLink(req: Request, kind: 'success' | 'error', message: Msg, link: { href: string; label: Msg }): void {
+  req.session.flash = { kind, message, link };
+}
+
 /** Sets a one-time message of several sentences, each translated on its own and shown together. */
 export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[]): void {
   req.session.flash = { kind, message: sentences[0]!, more: sentences.slice(1) };

@@ -16,7 +16,7 @@ import {
 } from '../forms/transaction-form.ts';
 import { msg, type Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, pageToday, setFlash, setFlashMessages } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash, setFlashMessages, setFlashWithLink } from '../middleware/locals.ts';
 import type { DashboardPage } from '../pages/dashboard-page.ts';
 import { parseIdParam } from '../params.ts';
 
@@ -188,7 +188,13 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       res.status(422);
       return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
     }
-    setFlash(req, 'success', 'transactions.flash.saved');
+    if (result?.ok && result.offer) {
+      const { text, categoryId, categoryName } = result.offer;
+      setFlashWithLink(req, 'success', msg('rules.offer.ask', { text, category: categoryName }), {
+        href: `/rules?${new URLSearchParams({ text: text.slice(0, 100), category: String(categoryId) })}`,
+        label: msg('rules.offer.create'),
+      });
+    } else setFlash(req, 'success', 'transactions.flash.saved');
     res.redirect(303, back);
   });
 
