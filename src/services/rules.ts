@@ -3,6 +3,9 @@ import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { RulesRepo } from '../db/repos/rules.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Clock } from '../clock.ts';
+import { stringify } from 'csv-stringify/sync';
+import { neutraliseCsvCell } from '../domain/imports.ts';
+import { centsToDecimalString } from '../domain/money.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import { compileRules, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
@@ -77,6 +80,27 @@ export function createRuleService(deps: { rules: RulesRepo; categories: Categori
         repo.setRulePosition(userId, other.id, at + 1);
         return true;
       });
+    },
+
+    /**
+     * Every rule of the person as CSV, in order: what it looks for and what it does, with category and account by
+     * name; formula-safe like the transactions export.
+     */
+    exportCsv(userId: number): string {
+      const categoryName = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.name]));
+      const accountName = new Map(deps.accounts.listAccounts(userId).map((a) => [a.id, a.name]));
+      const rows = repo.listRules(userId).map((r, i) => [
+        String(i + 1),
+        r.text?.match ?? '',
+        neutraliseCsvCell(r.text?.value ?? ''),
+        r.amount ? centsToDecimalString(r.amount.minCents) : '',
+        r.amount ? centsToDecimalString(r.amount.maxCents) : '',
+        r.type ?? '',
+        neutraliseCsvCell(r.accountId === null ? '' : (accountName.get(r.accountId) ?? '')),
+        neutraliseCsvCell(r.categoryId === null ? '' : (categoryName.get(r.categoryId) ?? '')),
+        neutraliseCsvCell(r.rename ?? ''),
+      ]);
+      return stringify([['order', 'match', 'text', 'amount_from', 'amount_to', 'type', 'account', 'category', 'rename'], ...rows], { record_delimiter: '\r\n' });
     },
 
     /**

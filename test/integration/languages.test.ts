@@ -279,6 +279,8 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: '', amountFrom: '', amountTo: '', type: '', account: '', category: '', rename: '' }, 422);
       await post(agent, language, '/rules', '/rules', { textMatch: 'starts', text: 'AMZN', amountFrom: '5', amountTo: '50', type: 'expense', account: '', category: String(pets), rename: 'Amazon' }, 303);
       const ruleId = Number(ctx.db.prepare('SELECT max(id) FROM rules').pluck().get());
+      assert.equal((await agent.get('/rules/export.csv')).status, 200);
+      visitedRoutes.add('/rules/export.csv');
       await page(agent, language, `/rules/${ruleId}/edit`, '/rules/:id/edit');
       await post(agent, language, `/rules/${ruleId}/edit`, `/rules/${ruleId}/edit`, { textMatch: 'starts', text: 'AMZN', amountFrom: '50', amountTo: '5', type: '', account: '', category: '', rename: '' }, 422);
 

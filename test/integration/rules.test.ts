@@ -44,6 +44,9 @@ describe('rules', () => {
     const edited = await postForm(agent, `/rules/${first}/edit`, `/rules/${first}/edit`, { ...blank, text: 'amazon', category: String(cat('Eating out')) });
     assert.equal(edited.status, 303);
     assert.match((await agent.get('/rules')).text, /description contains “amazon”<\/td>\s*<td>category Eating out<\/td>/);
+    const csv = await agent.get('/rules/export.csv');
+    assert.match(String(csv.headers['content-disposition']), /attachment; filename="?ledgerly-rules-2026-03-20\.csv"?/);
+    assert.equal(csv.text, 'order,match,text,amount_from,amount_to,type,account,category,rename\r\n1,starts,Tesco,10.00,99.99,expense,,Groceries,\r\n2,contains,amazon,,,,,Eating out,\r\n');
     assert.equal((await postForm(agent, '/rules', `/rules/${first}/delete`, {})).status, 303);
     assert.deepEqual(ruleIds(ctx, userId), [second]);
   });

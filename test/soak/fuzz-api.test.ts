@@ -9,6 +9,8 @@ import { createSecurityContext, GENEROUS_RATE_LIMITS, userIdOf, type SecurityCon
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
 const EMAIL = 'api-fuzz@example.com';
+/** Makes each category name a fresh one. */
+let names = 0;
 
 /** Tables a refused request may still touch by design: the token's last use, its rate counter, and its key's answer. */
 const BOOKKEEPING = ['api_tokens', 'rate_limits', 'idempotency_keys'];
@@ -52,7 +54,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     }
     if (newestOwnedId(ctx.db, 'rules', userId) === undefined) await call('post', '/rules').send({ text: 'restored', category: owned.category });
     if (ctx.db.prepare("SELECT 1 FROM categories WHERE user_id = ? AND kind = 'expense'").get(userId) === undefined) {
-      await call('post', '/categories').send({ kind: 'expense', name: `Fuzz ${Date.now()}` });
+      await call('post', '/categories').send({ kind: 'expense', name: `Fuzz ${++names}` });
     }
   }
 
@@ -84,7 +86,7 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
     const [from, to] = owned.accounts as [number, number];
     const resource = op.template.split('/')[1];
     if (resource === 'transfers') return { from, to, amount: '3.00', date: '2026-01-20', description: 'Valid' };
-    if (resource === 'categories') return op.method === 'post' ? { kind: 'expense', name: `Valid ${Date.now()}` } : { name: `Renamed ${Date.now()}` };
+    if (resource === 'categories') return op.method === 'post' ? { kind: 'expense', name: `Valid ${++names}` } : { name: `Renamed ${++names}` };
     if (resource === 'budgets') return { amount: '50.00', rollover: true };
     if (resource === 'rules') return { textMatch: 'contains', text: 'Valid', category: owned.category, rename: 'Renamed' };
     if (resource === 'scheduled') return { type: 'expense', account: from, amount: '9.99', frequency: 'months', startOn: '2026-01-05', count: 3 };

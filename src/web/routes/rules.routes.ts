@@ -8,7 +8,7 @@ import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
 import { emptyRuleForm, parseRuleForm, ruleFormValuesFrom, ruleRefusal, type RuleFormValues } from '../forms/rule-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 import { describeRuleParts } from '../rule-text.ts';
 
@@ -67,6 +67,15 @@ export function createRulesRouter(deps: { rules: RuleService }): Router {
     if (!result.ok) return renderList(req, res.status(422), { values: input.values, errors: ruleRefusal(result) });
     setFlash(req, 'success', 'rules.flash.created');
     res.redirect(303, '/rules');
+  });
+
+  /* GET /rules/export.csv: every rule of the person, in order, as a CSV attachment. Signed-in users. */
+  router.get('/rules/export.csv', (req, res) => {
+    const csv = service.exportCsv(signedInUser(req).id);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`ledgerly-${pageLanguage(res).t('rules.exportFileName')}-${pageToday(res)}.csv`);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.send(csv);
   });
 
   /* GET /rules/:id/edit: the rule's form. Owner only; others get 404. */
