@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): Express {
   // Use cases.
   const transfersRepo = createTransfersRepo(db);
   const schedulesRepo = createSchedulesRepo(db);
-  const rules = createRuleService({ rules: createRulesRepo(db), categories: categoriesRepo, accounts: accountsRepo, inTransaction, clock });
+  const rules = createRuleService({ rules: createRulesRepo(db), categories: categoriesRepo, accounts: accountsRepo, transactions: transactionsRepo, transfers: transfersRepo, inTransaction, clock });
   const imports = createImportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,

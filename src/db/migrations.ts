@@ -862,4 +862,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX rules_by_user ON rules(user_id, position);
     `,
   },
+  {
+    version: 26,
+    name: 'rules that mark a row as a transfer',
+    sql: `
+      -- A rule may mark a matching row as a transfer to another of the person's accounts instead of setting a
+      -- category (a transfer has none). Like the rule's other account, it goes with the account.
+      ALTER TABLE rules ADD COLUMN transfer_account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE
+        CHECK (transfer_account_id IS NULL OR category_id IS NULL);
+    `,
+  },
 ];

@@ -118,6 +118,8 @@ export interface ImportResult {
   readonly newestOn?: string | null;
   /** A statement's entries the account held already (by bank id or fingerprint), left out. */
   readonly alreadyImported?: number;
+  /** Rows the person's rules turned into transfers with another account (counted in `imported`). */
+  readonly ruledTransfers?: number;
   /** A bank statement's import (OFX, QFX, QIF, CAMT.053): where it went, and its closing balance beside the account's. */
   readonly statement?: {
     readonly format: string;

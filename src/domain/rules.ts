@@ -1,7 +1,8 @@
 /**
  * Rules that categorise: ordered conditions on a row (its description, amount, type and account) and what a match
- * does (set the category, rename the description). For each field the first matching rule in order wins, so a
- * specific rule above a general one decides. Conditions are compiled once per set of rules; matching is one pass
+ * does (set the category or mark the row as a transfer to another account, rename the description). For each field
+ * the first matching rule in order wins, so a specific rule above a general one decides; where a row goes (a
+ * category, or a transfer) is one field, since a transfer has no category. Conditions are compiled once per set of rules; matching is one pass
  * over the rules per row.
  */
 import type { TransactionType } from './transactions.ts';
@@ -24,6 +25,8 @@ export interface RuleConditions {
 /** What a matching rule does. */
 export interface RuleActions {
   readonly categoryId: number | null;
+  /** The other account of a transfer the row becomes (money out of the row's account for an expense, in for an income). */
+  readonly transferAccountId: number | null;
   /** The description the row gets instead ("AMZN MKTP US*2K4" becomes "Amazon"). */
   readonly rename: string | null;
 }
@@ -36,14 +39,15 @@ export interface Rule extends RuleDraft {
 }
 
 /** Why a rule cannot be kept, named for the field a form would flag. */
-export type RuleProblem = 'no-condition' | 'no-action' | 'amount-order';
+export type RuleProblem = 'no-condition' | 'no-action' | 'amount-order' | 'category-and-transfer';
 
 /** The problems of a draft: it must look for something and do something, and a range must not run backwards. */
 export function ruleProblems(draft: RuleDraft): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (draft.text === null && draft.amount === null && draft.type === null && draft.accountId === null) problems.push('no-condition');
-  if (draft.categoryId === null && draft.rename === null) problems.push('no-action');
+  if (draft.categoryId === null && draft.transferAccountId === null && draft.rename === null) problems.push('no-action');
   if (draft.amount !== null && draft.amount.minCents > draft.amount.maxCents) problems.push('amount-order');
+  if (draft.categoryId !== null && draft.transferAccountId !== null) problems.push('category-and-transfer');
   return problems;
 }
 
@@ -63,10 +67,12 @@ export interface RuleInput {
 /** What the rules decided for a row, and which rule decided each field. */
 export interface RuleOutcome {
   readonly category: { readonly id: number; readonly ruleId: number } | null;
+  /** The row becomes a transfer with this account; never together with a category. */
+  readonly transfer: { readonly accountId: number; readonly ruleId: number } | null;
   readonly rename: { readonly text: string; readonly ruleId: number } | null;
 }
 
-const NOTHING: RuleOutcome = Object.freeze({ category: null, rename: null });
+const NOTHING: RuleOutcome = Object.freeze({ category: null, transfer: null, rename: null });
 
 /** Rules compiled once (their texts folded), applied to as many rows as there are. */
 export interface CompiledRules {
@@ -95,18 +101,37 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
       if (tests.length === 0) return NOTHING;
       const description = foldText(row.description);
       let category: RuleOutcome['category'] = null;
+      let transfer: RuleOutcome['transfer'] = null;
       let rename: RuleOutcome['rename'] = null;
       for (const { rule, textTest } of tests) {
         if (rule.type !== null && rule.type !== row.type) continue;
         if (rule.accountId !== null && rule.accountId !== row.accountId) continue;
         if (rule.amount !== null && (row.amountCents < rule.amount.minCents || row.amountCents > rule.amount.maxCents)) continue;
         if (textTest !== null && !textTest(description)) continue;
-        if (category === null && rule.categoryId !== null) category = { id: rule.categoryId, ruleId: rule.id };
+        if (category === null && transfer === null) {
+          if (rule.categoryId !== null) category = { id: rule.categoryId, ruleId: rule.id };
+          // A transfer into the row's own account means nothing; the next rule may still place the row.
+          else if (rule.transferAccountId !== null && rule.transferAccountId !== row.accountId) transfer = { accountId: rule.transferAccountId, ruleId: rule.id };
+        }
         if (rename === null && rule.rename !== null) rename = { text: rule.rename, ruleId: rule.id };
-        if (category !== null && rename !== null) break;
+        if ((category !== null || transfer !== null) && rename !== null) break;
       }
-      return category === null && rename === null ? NOTHING : { category, rename };
+      return category === null && transfer === null && rename === null ? NOTHING : { category, transfer, rename };
     },
   };
 }
 
+/** A row as a run of the rules over existing transactions reads it. */
+export interface RuleRunRow {
+  readonly id: number;
+  readonly accountId: number;
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly categoryId: number | null;
+  readonly reconciled: boolean;
+  readonly importKey: string | null;
+  /** Posted by a schedule: it stays an income or expense, so its schedule keeps it. */
+  readonly scheduled: boolean;
+}

@@ -81,6 +81,8 @@ export type StatementInspection =
 /** What the person's rules would make of a previewed row: its category (by name) and its description. */
 export interface RuledPreview {
   readonly categoryName: string | null;
+  /** The account the row would move money to or from, as a transfer, instead of a category. */
+  readonly transferAccountName: string | null;
   readonly description: string;
 }
 
@@ -220,14 +222,21 @@ export function createImportService(deps: {
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
 
-  /** Category names of the user, read once per preview. */
-  const categoryNamesOf = (userId: number) => new Map(categories.listCategoriesForUser(userId).map((c) => [c.id, c.name]));
+  /** Category and account names of the user, read once per preview. */
+  const namesOf = (userId: number) => ({
+    categories: new Map(categories.listCategoriesForUser(userId).map((c) => [c.id, c.name])),
+    accounts: new Map(deps.accounts.listAccounts(userId).map((a) => [a.id, a.name])),
+  });
 
   /** What the rules would make of a previewed row, or null when no rule matches it. */
-  function ruledPreview(userId: number, apply: ((row: RuleInput) => RuleResult) | undefined, row: RuleInput, names = categoryNamesOf(userId)): RuledPreview | null {
+  function ruledPreview(userId: number, apply: ((row: RuleInput) => RuleResult) | undefined, row: RuleInput, names = namesOf(userId)): RuledPreview | null {
     const ruled = apply?.(row);
-    if (!ruled || (ruled.categoryRuleId === null && ruled.renameRuleId === null)) return null;
-    return { categoryName: ruled.categoryId === null ? null : (names.get(ruled.categoryId) ?? null), description: ruled.description };
+    if (!ruled || (ruled.categoryRuleId === null && ruled.transferRuleId === null && ruled.renameRuleId === null)) return null;
+    return {
+      categoryName: ruled.categoryId === null ? null : (names.categories.get(ruled.categoryId) ?? null),
+      transferAccountName: ruled.transferAccountId === null ? null : (names.accounts.get(ruled.transferAccountId) ?? null),
+      description: ruled.description,
+    };
   }
 
   /**
@@ -297,6 +306,25 @@ export function createImportService(deps: {
    * Rows refused here (an unknown account, a leg without its other side) come back as errors. The caller holds
    * the transaction.
    */
+  /**
+   * A row a rule marked as a transfer, written as one: an expense moves the money from the row's account to the other,
+   * an income from the other into it. The leg in the row's account keeps the row's import key, so the next import of
+   * the same statement finds it. The caller holds the transaction.
+   */
+  function writeRuledTransfer(
+    userId: number,
+    accountId: number,
+    otherAccountId: number,
+    row: { readonly type: TransactionType; readonly amountCents: number; readonly occurredOn: string; readonly description: string; readonly importKey: string | null },
+  ): void {
+    const out = row.type === 'expense';
+    deps.transfers.createTransfer(
+      userId,
+      { fromAccountId: out ? accountId : otherAccountId, toAccountId: out ? otherAccountId : accountId, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description },
+      row.importKey === null ? undefined : { leg: out ? 'out' : 'in', key: row.importKey },
+    );
+  }
+
   function writeRows(userId: number, rows: readonly ImportRow[], options: ImportOptions) {
     const index = new Map<string, number>();
     for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
@@ -336,6 +364,7 @@ export function createImportService(deps: {
 
     const toWrite: { row: ImportRow; categoryId: number | null; accountId: number; importKey: string | null; description: string }[] = [];
     const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string; description: string }[] = [];
+    const asTransfers: { row: ImportRow; accountId: number; otherAccountId: number; importKey: string | null; description: string }[] = [];
     const applyRules = deps.rules?.(userId);
     const matchedPosted: number[] = [];
     const legs = new Map<string, ImportRow[]>();
@@ -384,14 +413,19 @@ export function createImportService(deps: {
           createdCategories.push({ kind, name: row.categoryName });
         }
       }
-      // The person's rules: a category for a row the file left without one, and a new description.
+      // The person's rules: a category (or a transfer) for a row the file left without one, and a new description.
       let description = row.description;
+      let transferTo: number | null = null;
       if (applyRules) {
         const ruled = applyRules({ description: row.description, amountCents: row.amountCents, type: kind, accountId });
-        if (row.categoryName === '' && categoryId === null) categoryId = ruled.categoryId;
+        if (row.categoryName === '' && categoryId === null) {
+          categoryId = ruled.categoryId;
+          transferTo = ruled.transferAccountId;
+        }
         description = ruled.description;
       }
       if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
+      else if (transferTo !== null) asTransfers.push({ row, accountId, otherAccountId: transferTo, importKey, description });
       else toWrite.push({ row, categoryId, accountId, importKey, description });
     }
 
@@ -437,13 +471,17 @@ export function createImportService(deps: {
       userId,
       chronological(asOccurrences).map(({ row, categoryId, accountId, scheduleId, occursOn, description }) => ({ line: row.line, scheduleId, occursOn, tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } })),
     );
+    for (const { row, accountId, otherAccountId, importKey, description } of chronological(asTransfers)) {
+      writeRuledTransfer(userId, accountId, otherAccountId, { type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, importKey });
+    }
     refused.sort((a, b) => a.line - b.line);
     let newestOn: string | null = null;
-    for (const { row } of [...toWrite, ...asOccurrences]) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
+    for (const { row } of [...toWrite, ...asOccurrences, ...asTransfers]) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
     for (const group of legs.values()) for (const row of group) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
     return {
-      newestOn: inserted + transferRows + asOccurrences.length > 0 ? newestOn : null,
-      inserted: inserted + transferRows + asOccurrences.length,
+      newestOn: inserted + transferRows + asOccurrences.length + asTransfers.length > 0 ? newestOn : null,
+      inserted: inserted + transferRows + asOccurrences.length + asTransfers.length,
+      ruledTransfers: asTransfers.length,
       duplicateLines: duplicateLines.sort((a, b) => a - b),
       alreadyImported: alreadyImported.length,
       createdCategories,
@@ -483,6 +521,7 @@ export function createImportService(deps: {
         scheduleMatches: written.scheduleMatches,
         newestOn: written.newestOn,
         alreadyImported: written.alreadyImported,
+        ruledTransfers: written.ruledTransfers,
       };
       within?.(result);
       return result;
@@ -541,6 +580,7 @@ export function createImportService(deps: {
       const posted: number[] = [];
       const applyRules = deps.rules?.(userId);
       const asOccurrences: Parameters<typeof recordOccurrences>[1][number][] = [];
+      let ruledTransfers = 0;
       for (const row of rows) {
         if (held.has(row.importKey)) continue;
         const ruled = applyRules?.({ description: row.description, amountCents: row.amountCents, type: row.type, accountId: account.id });
@@ -549,10 +589,13 @@ export function createImportService(deps: {
         const match = matcher?.match({ accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
         if (match?.kind === 'posted') posted.push(row.line);
         else if (match?.kind === 'upcoming') asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } });
-        else fresh.push({ ...row, description, categoryId });
+        else if (ruled?.transferAccountId != null) {
+          writeRuledTransfer(userId, account.id, ruled.transferAccountId, { ...row, description });
+          ruledTransfers++;
+        } else fresh.push({ ...row, description, categoryId });
       }
       const recorded = recordOccurrences(userId, asOccurrences);
-      const inserted = transactions.insertImportedRows(userId, account.id, fresh) + recorded.length;
+      const inserted = transactions.insertImportedRows(userId, account.id, fresh) + recorded.length + ruledTransfers;
       const remembered = statement.account !== null && deps.accounts.rememberStatementAccount(userId, account.id, statement.account);
       const balance = statement.closingBalance && {
         statementCents: statement.closingBalance.cents,
@@ -570,6 +613,7 @@ export function createImportService(deps: {
         createdCategories: [],
         newestOn: inserted > 0 ? (rows.at(-1)?.occurredOn ?? null) : null,
         alreadyImported: held.size,
+        ruledTransfers,
         scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
       };
@@ -712,7 +756,7 @@ export function createImportService(deps: {
       const keys = rowKeys(checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       const held = heldKeys(userId, [...keys.values()]);
       const applyRules = deps.rules?.(userId);
-      const names = categoryNamesOf(userId);
+      const names = namesOf(userId);
       return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
           const raw = fields.map((f) => f.toString('utf8')).join(' | ');

@@ -1,6 +1,9 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { RulesRepo } from '../db/repos/rules.ts';
+import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { TransfersRepo } from '../db/repos/transfers.ts';
+import { createHash } from 'node:crypto';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Clock } from '../clock.ts';
 import { stringify } from 'csv-stringify/sync';
@@ -9,24 +12,81 @@ import { centsToDecimalString } from '../domain/money.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import { compileRules, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
+import type { TransactionType } from '../domain/transactions.ts';
+
+/** Most rows one run of the rules over existing transactions reads; a wider range is asked to be narrowed. */
+export const MAX_RULE_RUN_ROWS = 50_000;
+
+/** Which existing rows a run of the rules looks at: a range of days, and only those without a category or all. */
+export interface RuleRunRange {
+  readonly from: string;
+  readonly to: string;
+  readonly scope: 'uncategorised' | 'all';
+}
+
+/** What a run would change on one row. */
+export interface RuleChange {
+  readonly id: number;
+  readonly occurredOn: string;
+  readonly accountId: number;
+  readonly type: TransactionType;
+  readonly amountCents: number;
+  readonly fromDescription: string;
+  readonly toDescription: string;
+  readonly fromCategoryId: number | null;
+  readonly toCategoryId: number | null;
+  /** The row becomes a transfer with this account. */
+  readonly transferAccountId: number | null;
+}
+
+/**
+ * What running the rules over existing rows would do, before anything changes: every change, and a digest of them,
+ * so that applying changes exactly what was previewed (or nothing, when the rows or rules moved meanwhile).
+ */
+export interface RuleRunPlan {
+  readonly range: RuleRunRange;
+  readonly ruleCount: number;
+  /** Rows looked at (reconciled ones are not). */
+  readonly examined: number;
+  readonly reconciled: number;
+  /** More rows than one run reads: nothing is planned. */
+  readonly tooMany: boolean;
+  readonly changes: readonly RuleChange[];
+  readonly digest: string;
+  readonly categories: Category[];
+  readonly accounts: Account[];
+}
+
+export type RuleRunApplied = { ok: true; changed: number; transfers: number } | { ok: false; plan: RuleRunPlan };
 
 /** Why a rule was not saved: its own problems, or a category or account that is not the person's. */
 export type RuleSave =
   | { ok: true; id: number }
-  | { ok: false; problems: readonly RuleProblem[]; category?: 'not-found'; account?: 'not-found' }
+  | { ok: false; problems: readonly RuleProblem[]; category?: 'not-found'; account?: 'not-found'; transfer?: 'not-found' }
   | { ok: false; notFound: true };
 
 /** What the rules make of a row, with names for the preview: the category (when it fits the row's type) and the new description. */
 export interface RuleResult {
   readonly categoryId: number | null;
+  /** The row becomes a transfer with this account (open, the person's, not the row's own); never with a category. */
+  readonly transferAccountId: number | null;
   readonly description: string;
   /** The rules that decided, for "set by rule N". */
   readonly categoryRuleId: number | null;
+  readonly transferRuleId: number | null;
   readonly renameRuleId: number | null;
 }
 
 /** A person's rules: kept in order, checked, and applied to rows (imports, manual adds). */
-export function createRuleService(deps: { rules: RulesRepo; categories: CategoriesRepo; accounts: AccountsRepo; inTransaction: RunInTransaction; clock: Clock }) {
+export function createRuleService(deps: {
+  rules: RulesRepo;
+  categories: CategoriesRepo;
+  accounts: AccountsRepo;
+  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction'>;
+  transfers: Pick<TransfersRepo, 'createTransfer'>;
+  inTransaction: RunInTransaction;
+  clock: Clock;
+}) {
   const repo = deps.rules;
 
   /** The draft's problems, its category's and its account's (which must be the person's). */
@@ -34,10 +94,120 @@ export function createRuleService(deps: { rules: RulesRepo; categories: Categori
     const problems = ruleProblems(draft);
     const category = draft.categoryId !== null && !deps.categories.findOwnedCategory(userId, draft.categoryId) ? 'not-found' : undefined;
     const account = draft.accountId !== null && !deps.accounts.findOwnedAccount(userId, draft.accountId) ? 'not-found' : undefined;
-    return problems.length > 0 || category || account ? { ok: false, problems, ...(category ? { category } : {}), ...(account ? { account } : {}) } : undefined;
+    // A transfer goes only into an open account of the person's: an archived one takes no new rows.
+    const target = draft.transferAccountId === null ? undefined : deps.accounts.findOwnedAccount(userId, draft.transferAccountId);
+    const transfer = draft.transferAccountId !== null && (!target || target.archived) ? 'not-found' : undefined;
+    return problems.length > 0 || category || account || transfer
+      ? { ok: false, problems, ...(category ? { category } : {}), ...(account ? { account } : {}), ...(transfer ? { transfer } : {}) }
+      : undefined;
+  }
+
+  /** What the rules would change on the person's rows in the range (see RuleRunPlan). */
+  function planRun(userId: number, range: RuleRunRange): RuleRunPlan {
+    const categories = deps.categories.listCategoriesForUser(userId);
+    const accounts = deps.accounts.listAccounts(userId);
+    const apply = applierFor(userId);
+    const rows = deps.transactions.listRowsForRules(userId, range.from, range.to, range.scope === 'uncategorised', MAX_RULE_RUN_ROWS + 1);
+    const base = { range, ruleCount: apply.size, categories, accounts };
+    if (rows.length > MAX_RULE_RUN_ROWS) return { ...base, examined: 0, reconciled: 0, tooMany: true, changes: [], digest: digestOf([]) };
+    const changes: RuleChange[] = [];
+    let reconciled = 0;
+    for (const row of rows) {
+      // A reconciled row agrees with a bank statement: rules leave it as it is.
+      if (row.reconciled) {
+        reconciled++;
+        continue;
+      }
+      if (apply.size === 0) continue;
+      const ruled = apply({ description: row.description, amountCents: row.amountCents, type: row.type, accountId: row.accountId });
+      // A row its schedule posted stays an income or expense: the schedule holds it as its occurrence.
+      const transferAccountId = row.scheduled ? null : ruled.transferAccountId;
+      const toCategoryId = transferAccountId !== null ? null : (ruled.categoryId ?? row.categoryId);
+      if (transferAccountId === null && toCategoryId === row.categoryId && ruled.description === row.description) continue;
+      changes.push({
+        id: row.id,
+        occurredOn: row.occurredOn,
+        accountId: row.accountId,
+        type: row.type,
+        amountCents: row.amountCents,
+        fromDescription: row.description,
+        toDescription: ruled.description,
+        fromCategoryId: row.categoryId,
+        toCategoryId,
+        transferAccountId,
+      });
+    }
+    return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes, digest: digestOf(changes) };
+  }
+
+  /** A short digest of a plan's changes: the same rows, rules and outcomes give the same digest. */
+  function digestOf(changes: readonly RuleChange[]): string {
+    const hash = createHash('sha256');
+    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId]));
+    return hash.digest('base64url').slice(0, 22);
+  }
+
+  /**
+   * The person's rules compiled once, as a function from a row to what they make of it: the category only when it
+   * fits the row (an expense never takes an income category; an income may take an expense one, as a refund).
+   */
+  function applierFor(userId: number): ((row: RuleInput) => RuleResult) & { readonly size: number } {
+    const compiled: CompiledRules = compileRules(repo.listRules(userId));
+    const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
+    const open = new Set(deps.accounts.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id));
+    const apply = (row: RuleInput): RuleResult => {
+      const outcome = compiled.apply(row);
+      const fits = outcome.category !== null && (row.type === 'income' || kinds.get(outcome.category.id) === 'expense');
+      // A transfer needs its other account still open; archived since the rule was written, the row stays as it is.
+      const transfer = outcome.transfer !== null && open.has(outcome.transfer.accountId) ? outcome.transfer : null;
+      return {
+        categoryId: fits ? outcome.category!.id : null,
+        categoryRuleId: fits ? outcome.category!.ruleId : null,
+        transferAccountId: transfer?.accountId ?? null,
+        transferRuleId: transfer?.ruleId ?? null,
+        description: outcome.rename?.text ?? row.description,
+        renameRuleId: outcome.rename?.ruleId ?? null,
+      };
+    };
+    return Object.assign(apply, { size: compiled.size });
   }
 
   return {
+    /** What running the rules over the person's rows in the range would change; changes nothing. */
+    previewRun(userId: number, range: RuleRunRange): RuleRunPlan {
+      return planRun(userId, range);
+    },
+
+    /**
+     * Applies a previewed run in one transaction, when the plan is still the one previewed (same digest); otherwise
+     * changes nothing and answers the plan as it now is. A row becoming a transfer is replaced by the transfer, its
+     * import key kept on the leg in its account.
+     */
+    applyRun(userId: number, range: RuleRunRange, digest: string): RuleRunApplied {
+      return deps.inTransaction((): RuleRunApplied => {
+        const plan = planRun(userId, range);
+        if (plan.tooMany || plan.digest !== digest) return { ok: false, plan };
+        const keys = new Map(deps.transactions.listRowsForRules(userId, range.from, range.to, range.scope === 'uncategorised', MAX_RULE_RUN_ROWS).map((r) => [r.id, r.importKey]));
+        let transfers = 0;
+        for (const c of plan.changes) {
+          if (c.transferAccountId === null) {
+            deps.transactions.applyRuleChange(userId, c.id, c.toCategoryId, c.toDescription);
+            continue;
+          }
+          if (!deps.transactions.deleteOwnedTransaction(userId, c.id)) continue;
+          const out = c.type === 'expense';
+          const key = keys.get(c.id) ?? null;
+          deps.transfers.createTransfer(
+            userId,
+            { fromAccountId: out ? c.accountId : c.transferAccountId, toAccountId: out ? c.transferAccountId : c.accountId, amountCents: c.amountCents, occurredOn: c.occurredOn, description: c.toDescription },
+            key === null ? undefined : { leg: out ? 'out' : 'in', key },
+          );
+          transfers++;
+        }
+        return { ok: true, changed: plan.changes.length, transfers };
+      });
+    },
+
     /** The rules in order, with the categories and accounts they may name. */
     list(userId: number): { rules: Rule[]; categories: Category[]; accounts: Account[] } {
       return { rules: repo.listRules(userId), categories: deps.categories.listCategoriesForUser(userId), accounts: deps.accounts.listAccounts(userId) };
@@ -98,30 +268,14 @@ export function createRuleService(deps: { rules: RulesRepo; categories: Categori
         r.type ?? '',
         neutraliseCsvCell(r.accountId === null ? '' : (accountName.get(r.accountId) ?? '')),
         neutraliseCsvCell(r.categoryId === null ? '' : (categoryName.get(r.categoryId) ?? '')),
+        neutraliseCsvCell(r.transferAccountId === null ? '' : (accountName.get(r.transferAccountId) ?? '')),
         neutraliseCsvCell(r.rename ?? ''),
       ]);
-      return stringify([['order', 'match', 'text', 'amount_from', 'amount_to', 'type', 'account', 'category', 'rename'], ...rows], { record_delimiter: '\r\n' });
+      return stringify([['order', 'match', 'text', 'amount_from', 'amount_to', 'type', 'account', 'category', 'transfer_to', 'rename'], ...rows], { record_delimiter: '\r\n' });
     },
 
-    /**
-     * The person's rules compiled once, as a function from a row to what they make of it: the category only when it
-     * fits the row (an expense never takes an income category; an income may take an expense one, as a refund).
-     */
-    applierFor(userId: number): ((row: RuleInput) => RuleResult) & { readonly size: number } {
-      const compiled: CompiledRules = compileRules(repo.listRules(userId));
-      const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
-      const apply = (row: RuleInput): RuleResult => {
-        const outcome = compiled.apply(row);
-        const fits = outcome.category !== null && (row.type === 'income' || kinds.get(outcome.category.id) === 'expense');
-        return {
-          categoryId: fits ? outcome.category!.id : null,
-          categoryRuleId: fits ? outcome.category!.ruleId : null,
-          description: outcome.rename?.text ?? row.description,
-          renameRuleId: outcome.rename?.ruleId ?? null,
-        };
-      };
-      return Object.assign(apply, { size: compiled.size });
-    },
+    /** The person's rules compiled once (see applierFor above): for imports and manual adds. */
+    applierFor,
   };
 }
 

@@ -19,6 +19,7 @@ export function describeRuleParts(rule: Rule, names: { category: (id: number) =>
   if (rule.accountId !== null) when.push(t('rules.describe.account', { account: names.account(rule.accountId) }));
   const then: string[] = [];
   if (rule.categoryId !== null) then.push(t('rules.describe.category', { category: names.category(rule.categoryId) }));
+  if (rule.transferAccountId !== null) then.push(t('rules.describe.transfer', { account: names.account(rule.transferAccountId) }));
   if (rule.rename !== null) then.push(t('rules.describe.rename', { text: rule.rename }));
   return { when: when.join(' · '), then: then.join(' · ') };
 }

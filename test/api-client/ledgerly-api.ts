@@ -2560,7 +2560,7 @@ export interface components {
             /** @description At most this many occurrences. */
             count?: number | null;
         };
-        /** @description A rule must look for something (text, amount, type or account) and do something (category or rename). */
+        /** @description A rule must look for something (text, amount, type or account) and do something (category or transfer, rename). */
         RuleCreate: {
             /**
              * @description How the description is compared (default contains); case and accents are ignored.
@@ -2586,6 +2586,8 @@ export interface components {
             account?: number | null;
             /** @description The category a match sets. */
             category?: number | null;
+            /** @description Or: the open account a match becomes a transfer with (an expense moves money to it, an income from it); never with a category. */
+            transfer?: number | null;
             /**
              * @description The description a match gets.
              * @example Amazon
@@ -2618,6 +2620,8 @@ export interface components {
             account?: number | null;
             /** @description The category a match sets. */
             category?: number | null;
+            /** @description Or: the open account a match becomes a transfer with (an expense moves money to it, an income from it); never with a category. */
+            transfer?: number | null;
             /**
              * @description The description a match gets.
              * @example Amazon
@@ -2843,6 +2847,8 @@ export interface components {
             type: ("income" | "expense") | null;
             accountId: number | null;
             categoryId: number | null;
+            /** @description A match becomes a transfer with this account instead of an income or expense. */
+            transferAccountId: number | null;
             rename: string | null;
         };
     };

@@ -377,7 +377,7 @@ describe('/api/v1/rules', () => {
     assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field).sort(), ['actions', 'conditions']);
     const made = await send('post', '/rules', { textMatch: 'starts', text: 'AMZN', amountFrom: '5', amountTo: '50.00', category: groceries, rename: 'Amazon' });
     assert.equal(made.status, 201, JSON.stringify(made.body));
-    assert.deepEqual({ ...made.body, id: 0 }, { id: 0, position: 1, text: { match: 'starts', value: 'AMZN' }, amount: { min: { cents: 500, amount: '5.00' }, max: { cents: 5_000, amount: '50.00' } }, type: null, accountId: null, categoryId: groceries, rename: 'Amazon' });
+    assert.deepEqual({ ...made.body, id: 0 }, { id: 0, position: 1, text: { match: 'starts', value: 'AMZN' }, amount: { min: { cents: 500, amount: '5.00' }, max: { cents: 5_000, amount: '50.00' } }, type: null, accountId: null, categoryId: groceries, transferAccountId: null, rename: 'Amazon' });
     const second = await send('post', '/rules', { text: 'rent', type: 'expense', rename: 'Rent' });
     assert.equal(second.body.position, 2);
     const changed = await send('patch', `/rules/${made.body.id}`, { amountFrom: '', amountTo: '', rename: null });

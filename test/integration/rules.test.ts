@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
-import { categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertAccountTotalsMatchRows, assertMonthlyTotalsMatchRows, categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { importCsv, finishedPage, upload } from '../helpers/csv-import.ts';
 import { ofx1 } from '../helpers/statement-fixtures.ts';
 
-const blank = { textMatch: 'contains', text: '', amountFrom: '', amountTo: '', type: '', account: '', category: '', rename: '' };
+const blank = { textMatch: 'contains', text: '', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: '', rename: '' };
 
 async function setup(t: { after: (fn: () => unknown) => void }) {
   const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 20, 12)) });
@@ -46,7 +46,7 @@ describe('rules', () => {
     assert.match((await agent.get('/rules')).text, /description contains “amazon”<\/td>\s*<td>category Eating out<\/td>/);
     const csv = await agent.get('/rules/export.csv');
     assert.match(String(csv.headers['content-disposition']), /attachment; filename="?ledgerly-rules-2026-03-20\.csv"?/);
-    assert.equal(csv.text, 'order,match,text,amount_from,amount_to,type,account,category,rename\r\n1,starts,Tesco,10.00,99.99,expense,,Groceries,\r\n2,contains,amazon,,,,,Eating out,\r\n');
+    assert.equal(csv.text, 'order,match,text,amount_from,amount_to,type,account,category,transfer_to,rename\r\n1,starts,Tesco,10.00,99.99,expense,,Groceries,,\r\n2,contains,amazon,,,,,Eating out,,\r\n');
     assert.equal((await postForm(agent, '/rules', `/rules/${first}/delete`, {})).status, 303);
     assert.deepEqual(ruleIds(ctx, userId), [second]);
   });
@@ -124,5 +124,64 @@ describe('rules', () => {
     const done = await finishedPage(agent, (await postForm(agent, next.headers.location!, next.headers.location!, { account })).headers.location!);
     assert.match(done, /<strong>1<\/strong> transaction was imported/);
     assert.deepEqual(ctx.db.prepare("SELECT c.name FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.occurred_on = '2026-04-02'").pluck().all(), ['Groceries']);
+  });
+
+  test('a rule marks a row as a transfer: written as one (never income or expense), its leg keeps the bank id, and the next import skips it', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '', openingOn: '' });
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const visa = accountIdOf(ctx.db, userId, 'Visa');
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    // A category and a transfer at once is refused beside the field; an archived account is not offered nor taken.
+    const both = await addRule(agent, { text: 'visa', category: String(cat('Groceries')), transfer: String(visa) });
+    assert.equal(both.status, 422);
+    assert.match(both.text, /id="rule-transfer-error"[^>]*>[\s\S]*A transfer has no category/);
+    assert.equal(ruleIds(ctx, userId).length, 0);
+    assert.equal((await addRule(agent, { text: 'visa payment', transfer: String(visa), rename: 'Visa payment' })).status, 303);
+    assert.equal((await addRule(agent, { text: 'from savings', type: 'income', transfer: String(savings) })).status, 303);
+    assert.match((await agent.get('/rules')).text, /description contains “visa payment”<\/td>\s*<td>transfer with Visa · rename to “Visa payment”/);
+
+    const statement = ofx1({
+      account: { number: '555' },
+      entries: [
+        { day: '2026-03-10', cents: -25_000, name: 'VISA PAYMENT THANK YOU', memo: '', bankId: 'T-1' },
+        { day: '2026-03-11', cents: 10_000, name: 'From savings', memo: '', bankId: 'T-2' },
+        { day: '2026-03-12', cents: -990, name: 'Cinema', memo: '', bankId: 'T-3' },
+      ],
+    });
+    const up = await upload(agent, statement);
+    const page = (await agent.get(up.headers.location!)).text;
+    assert.match(page, /Visa payment <span class="import-row__was">VISA PAYMENT THANK YOU<\/span><\/td>\s*<td>transfer with Visa<\/td>/);
+    const main = /<option value="(\d+)" selected>/.exec(page)![1]!;
+    const done = await finishedPage(agent, (await postForm(agent, up.headers.location!, up.headers.location!, { account: main })).headers.location!);
+    assert.match(done, /<strong>3<\/strong> transactions were imported/);
+    assert.match(done, /2 rows became transfers by your rules\./);
+    const rows = ctx.db
+      .prepare('SELECT account_id AS account, type, amount_cents AS cents, description, import_key IS NOT NULL AS keyed FROM transactions WHERE user_id = ? ORDER BY occurred_on, account_id')
+      .all(userId);
+    assert.deepEqual(rows, [
+      { account: Number(main), type: 'transfer_out', cents: 25_000, description: 'Visa payment', keyed: 1 },
+      { account: visa, type: 'transfer_in', cents: 25_000, description: 'Visa payment', keyed: 0 },
+      { account: Number(main), type: 'transfer_in', cents: 10_000, description: 'From savings', keyed: 1 },
+      { account: savings, type: 'transfer_out', cents: 10_000, description: 'From savings', keyed: 0 },
+      { account: Number(main), type: 'expense', cents: 990, description: 'Cinema', keyed: 1 },
+    ]);
+    // Transfers are never income or expense: March's totals hold the cinema alone.
+    assert.deepEqual(ctx.db.prepare("SELECT type, sum(total_cents) AS cents FROM monthly_totals WHERE user_id = ? AND month = '2026-03' GROUP BY type").all(userId), [{ type: 'expense', cents: 990 }]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+
+    // The same statement again imports nothing, the transfers included.
+    const again = await upload(agent, statement);
+    const second = await finishedPage(agent, (await postForm(agent, again.headers.location!, again.headers.location!, { account: main })).headers.location!);
+    assert.match(second, /Nothing new: every entry of this statement was imported before\./);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 5);
+
+    // A CSV row with no category goes the same way; the file's own category wins over a rule.
+    await importCsv(agent, 'date,amount,description,category\n2026-03-15,-50.00,visa payment,\n2026-03-16,-60.00,visa payment,Groceries\n');
+    assert.deepEqual(
+      ctx.db.prepare("SELECT type, amount_cents AS cents FROM transactions WHERE user_id = ? AND occurred_on >= '2026-03-15' ORDER BY occurred_on, type").all(userId),
+      [{ type: 'transfer_in', cents: 5_000 }, { type: 'transfer_out', cents: 5_000 }, { type: 'expense', cents: 6_000 }],
+    );
   });
 });

@@ -11,6 +11,7 @@ const rule = (id: number, position: number, over: Partial<Rule>): Rule => ({
   type: null,
   accountId: null,
   categoryId: null,
+  transferAccountId: null,
   rename: null,
   ...over,
 });
@@ -30,9 +31,9 @@ describe('rules', () => {
       rule(2, 2, { text: { match: 'starts', value: 'AMZN' }, categoryId: 2, rename: 'Amazon' }),
       rule(3, 3, { text: { match: 'contains', value: 'coffee' }, categoryId: 3 }),
     ]);
-    assert.deepEqual(rules.apply(row('rent')), { category: { id: 1, ruleId: 1 }, rename: null });
+    assert.deepEqual(rules.apply(row('rent')), { category: { id: 1, ruleId: 1 }, transfer: null, rename: null });
     assert.equal(rules.apply(row('Rent March')).category, null, 'equals is the whole text');
-    assert.deepEqual(rules.apply(row('AMZN MKTP US*2K4')), { category: { id: 2, ruleId: 2 }, rename: { text: 'Amazon', ruleId: 2 } });
+    assert.deepEqual(rules.apply(row('AMZN MKTP US*2K4')), { category: { id: 2, ruleId: 2 }, transfer: null, rename: { text: 'Amazon', ruleId: 2 } });
     assert.equal(rules.apply(row('Pay AMZN')).category, null, 'starts with is the start');
     assert.equal(rules.apply(row('Corner Coffee Shop')).category?.id, 3);
   });
@@ -55,12 +56,28 @@ describe('rules', () => {
       rule(8, 1, { text: { match: 'contains', value: 'amzn prime' }, categoryId: 10 }),
       rule(7, 2, { text: { match: 'contains', value: 'amzn' }, categoryId: 20 }),
     ]);
-    assert.deepEqual(rules.apply(row('AMZN Prime video')), { category: { id: 10, ruleId: 8 }, rename: { text: 'Amazon', ruleId: 9 } });
-    assert.deepEqual(rules.apply(row('AMZN market')), { category: { id: 20, ruleId: 7 }, rename: { text: 'Amazon', ruleId: 9 } });
+    assert.deepEqual(rules.apply(row('AMZN Prime video')), { category: { id: 10, ruleId: 8 }, transfer: null, rename: { text: 'Amazon', ruleId: 9 } });
+    assert.deepEqual(rules.apply(row('AMZN market')), { category: { id: 20, ruleId: 7 }, transfer: null, rename: { text: 'Amazon', ruleId: 9 } });
+  });
+
+  test('a transfer is where the row goes, like a category: the first rule that places the row wins, never both', () => {
+    const rules = compileRules([
+      rule(1, 1, { text: { match: 'contains', value: 'visa payment' }, transferAccountId: 5 }),
+      rule(2, 2, { text: { match: 'contains', value: 'payment' }, categoryId: 3, rename: 'Card payment' }),
+      rule(3, 3, { text: { match: 'contains', value: 'savings' }, transferAccountId: 1 }),
+      rule(4, 4, { text: { match: 'contains', value: 'savings' }, categoryId: 9 }),
+    ]);
+    assert.deepEqual(rules.apply(row('VISA PAYMENT THANK YOU')), { category: null, transfer: { accountId: 5, ruleId: 1 }, rename: { text: 'Card payment', ruleId: 2 } });
+    assert.deepEqual(rules.apply(row('Phone payment')), { category: { id: 3, ruleId: 2 }, transfer: null, rename: { text: 'Card payment', ruleId: 2 } });
+    // A transfer into the row's own account (1) means nothing: the next rule places the row.
+    assert.deepEqual(rules.apply(row('To savings', 500, 'expense', 1)), { category: { id: 9, ruleId: 4 }, transfer: null, rename: null });
+    assert.deepEqual(rules.apply(row('To savings', 500, 'expense', 2)).transfer, { accountId: 1, ruleId: 3 });
   });
 
   test('a rule must look for something and do something, and its range must not run backwards', () => {
     assert.deepEqual(ruleProblems(rule(1, 1, {})), ['no-condition', 'no-action']);
+    assert.deepEqual(ruleProblems(rule(1, 1, { type: 'expense', transferAccountId: 2 })), []);
+    assert.deepEqual(ruleProblems(rule(1, 1, { type: 'expense', transferAccountId: 2, categoryId: 3 })), ['category-and-transfer']);
     assert.deepEqual(ruleProblems(rule(1, 1, { type: 'expense', amount: { minCents: 5, maxCents: 4 }, rename: 'x' })), ['amount-order']);
     assert.deepEqual(ruleProblems(rule(1, 1, { accountId: 3, categoryId: 4 })), []);
   });

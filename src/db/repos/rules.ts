@@ -12,10 +12,11 @@ interface RuleRow {
   type: TransactionType | null;
   account_id: number | null;
   category_id: number | null;
+  transfer_account_id: number | null;
   rename: string | null;
 }
 
-const COLUMNS = 'id, position, text_match, text_value, amount_min_cents, amount_max_cents, type, account_id, category_id, rename';
+const COLUMNS = 'id, position, text_match, text_value, amount_min_cents, amount_max_cents, type, account_id, category_id, transfer_account_id, rename';
 
 function toRule(r: RuleRow): Rule {
   return {
@@ -26,23 +27,24 @@ function toRule(r: RuleRow): Rule {
     type: r.type,
     accountId: r.account_id,
     categoryId: r.category_id,
+    transferAccountId: r.transfer_account_id,
     rename: r.rename,
   };
 }
 
 const draftParams = (d: RuleDraft) =>
-  [d.text?.match ?? null, d.text?.value ?? null, d.amount?.minCents ?? null, d.amount?.maxCents ?? null, d.type, d.accountId, d.categoryId, d.rename] as const;
+  [d.text?.match ?? null, d.text?.value ?? null, d.amount?.minCents ?? null, d.amount?.maxCents ?? null, d.type, d.accountId, d.categoryId, d.transferAccountId, d.rename] as const;
 
 /** Statements on rules; every one names the user. */
 export function createRulesRepo(db: Db) {
   const list = db.prepare<[number], RuleRow>(`SELECT ${COLUMNS} FROM rules WHERE user_id = ? ORDER BY position, id`);
   const byId = db.prepare<[number, number], RuleRow>(`SELECT ${COLUMNS} FROM rules WHERE user_id = ? AND id = ?`);
   const insert = db.prepare<[number, number, ...ReturnType<typeof draftParams>, number]>(
-    `INSERT INTO rules (user_id, position, text_match, text_value, amount_min_cents, amount_max_cents, type, account_id, category_id, rename, created_at)
-     VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM rules WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO rules (user_id, position, text_match, text_value, amount_min_cents, amount_max_cents, type, account_id, category_id, transfer_account_id, rename, created_at)
+     VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM rules WHERE user_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare<[...ReturnType<typeof draftParams>, number, number]>(
-    `UPDATE rules SET text_match = ?, text_value = ?, amount_min_cents = ?, amount_max_cents = ?, type = ?, account_id = ?, category_id = ?, rename = ?
+    `UPDATE rules SET text_match = ?, text_value = ?, amount_min_cents = ?, amount_max_cents = ?, type = ?, account_id = ?, category_id = ?, transfer_account_id = ?, rename = ?
       WHERE user_id = ? AND id = ?`,
   );
   const remove = db.prepare<[number, number]>('DELETE FROM rules WHERE user_id = ? AND id = ?');

@@ -14,6 +14,7 @@ import type {
 } from '../../domain/transactions.ts';
 import type { EntryType } from '../../domain/accounts.ts';
 import type { ExportRow } from '../../domain/imports.ts';
+import type { RuleRunRow } from '../../domain/rules.ts';
 import type { Db } from '../open.ts';
 
 interface TransactionRow {
@@ -122,6 +123,20 @@ function toTransaction(row: TransactionRow): Transaction {
 /** Rows per multi-row INSERT; 100 x 8 parameters stays far below SQLite's parameter limit. */
 const INSERT_BATCH_ROWS = 100;
 
+interface RuleRunRowData {
+  id: number;
+  account_id: number;
+  type: TransactionType;
+  amount_cents: number;
+  occurred_on: string;
+  description: string;
+  category_id: number | null;
+  status: string;
+  import_key: string | null;
+  scheduled: 0 | 1;
+}
+
+
 /** Prepared statements on transactions; every one takes the owner's user id. */
 export function createTransactionsRepo(db: Db) {
   const ROW = `(?, coalesce(?, ${FIRST_ACCOUNT}), ?, ?, ?, ?, ?, ?)`;
@@ -224,6 +239,17 @@ export function createTransactionsRepo(db: Db) {
     `SELECT sum(income_cents) AS income_cents, sum(income_count) AS income_count,
             sum(expense_cents) AS expense_cents, sum(expense_count) AS expense_count
        FROM account_monthly_totals WHERE user_id = ? AND account_id = ? AND month BETWEEN ? AND ?`,
+  );
+  const forRules = db.prepare<[number, string, string, 0 | 1, number], RuleRunRowData>(
+    `SELECT t.id, t.account_id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, t.status, t.import_key,
+            EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.transaction_id = t.id) AS scheduled
+       FROM transactions t
+      WHERE t.user_id = ? AND t.occurred_on BETWEEN ? AND ? AND t.type IN ('income', 'expense') AND (? = 0 OR t.category_id IS NULL)
+      ORDER BY t.occurred_on DESC, t.id DESC
+      LIMIT ?`,
+  );
+  const ruleChange = db.prepare<[number | null, string, number, number]>(
+    "UPDATE transactions SET category_id = ?, description = ? WHERE user_id = ? AND id = ? AND type IN ('income', 'expense') AND status <> 'reconciled'",
   );
   const setCategory = db.prepare<[number, number, number, string]>(
     'UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type = ?',
@@ -328,6 +354,31 @@ export function createTransactionsRepo(db: Db) {
         insert.run(...rowParams(userId, row));
       }
       return rows.length;
+    },
+
+    /**
+     * The user's incomes and expenses between two days (inclusive), newest first, at most `limit`, as rules see them:
+     * with their status, import key and whether a schedule posted them. `uncategorisedOnly` keeps those without a
+     * category.
+     */
+    listRowsForRules(userId: number, from: string, to: string, uncategorisedOnly: boolean, limit: number): RuleRunRow[] {
+      return forRules.all(userId, from, to, uncategorisedOnly ? 1 : 0, limit).map((r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        type: r.type,
+        amountCents: r.amount_cents,
+        occurredOn: r.occurred_on,
+        description: r.description,
+        categoryId: r.category_id,
+        reconciled: r.status === 'reconciled',
+        importKey: r.import_key,
+        scheduled: r.scheduled === 1,
+      }));
+    },
+
+    /** Sets the category and description the rules gave one of the user's rows (never a reconciled one); false when not. */
+    applyRuleChange(userId: number, id: number, categoryId: number | null, description: string): boolean {
+      return ruleChange.run(categoryId, description, userId, id).changes === 1;
     },
 
     /** Type, amount and description of each of the user's transactions on one day (for duplicate checks). */

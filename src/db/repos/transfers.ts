@@ -17,9 +17,9 @@ interface TransferRow {
  */
 export function createTransfersRepo(db: Db) {
   const insertTransfer = db.prepare<[number]>('INSERT INTO transfers (user_id) VALUES (?)');
-  const insertLeg = db.prepare<[number, number, string, number, string, string, number]>(
-    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, transfer_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const insertLeg = db.prepare<[number, number, string, number, string, string, number, string | null]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, transfer_id, import_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const byId = db.prepare<[number, number], TransferRow>(
     `SELECT t.id, o.account_id AS from_account_id, i.account_id AS to_account_id, o.amount_cents, o.occurred_on, o.description
@@ -37,11 +37,14 @@ export function createTransfersRepo(db: Db) {
   const legsOf = db.prepare<[number, number], { status: string }>('SELECT status FROM transactions WHERE user_id = ? AND transfer_id = ?');
 
   return {
-    /** Records a transfer and its two legs (the caller holds the transaction); returns the transfer's id. */
-    createTransfer(userId: number, draft: TransferDraft): number {
+    /**
+     * Records a transfer and its two legs (the caller holds the transaction); returns the transfer's id. A transfer
+     * made from a statement row keeps that row's import key on the leg in the statement's account.
+     */
+    createTransfer(userId: number, draft: TransferDraft, imported?: { readonly leg: 'out' | 'in'; readonly key: string }): number {
       const id = Number(insertTransfer.run(userId).lastInsertRowid);
-      insertLeg.run(userId, draft.fromAccountId, 'transfer_out', draft.amountCents, draft.occurredOn, draft.description, id);
-      insertLeg.run(userId, draft.toAccountId, 'transfer_in', draft.amountCents, draft.occurredOn, draft.description, id);
+      insertLeg.run(userId, draft.fromAccountId, 'transfer_out', draft.amountCents, draft.occurredOn, draft.description, id, imported?.leg === 'out' ? imported.key : null);
+      insertLeg.run(userId, draft.toAccountId, 'transfer_in', draft.amountCents, draft.occurredOn, draft.description, id, imported?.leg === 'in' ? imported.key : null);
       return id;
     },
 

@@ -622,6 +622,7 @@ export function createApiRouter(deps: {
     type: r.type,
     accountId: r.accountId,
     categoryId: r.categoryId,
+    transferAccountId: r.transferAccountId,
     rename: r.rename,
   });
   /** A rule with its place in the owner's list (1 is tried first). */

@@ -235,6 +235,7 @@ export const Rule = z
     type: transactionType.nullable(),
     accountId: id.nullable(),
     categoryId: id.nullable(),
+    transferAccountId: id.nullable().meta({ description: 'A match becomes a transfer with this account instead of an income or expense.' }),
     rename: z.string().nullable(),
   })
   .meta({ id: 'Rule', description: 'Every condition given must hold; for each field the first matching rule in order decides.' });
@@ -248,9 +249,10 @@ export const RuleCreate = z
     type: transactionType.nullable().optional(),
     account: id.nullable().optional(),
     category: id.nullable().optional().meta({ description: 'The category a match sets.' }),
+    transfer: id.nullable().optional().meta({ description: 'Or: the open account a match becomes a transfer with (an expense moves money to it, an income from it); never with a category.' }),
     rename: z.string().nullable().optional().meta({ description: 'The description a match gets.', example: 'Amazon' }),
   })
-  .meta({ id: 'RuleCreate', description: 'A rule must look for something (text, amount, type or account) and do something (category or rename).' });
+  .meta({ id: 'RuleCreate', description: 'A rule must look for something (text, amount, type or account) and do something (category or transfer, rename).' });
 
 export const RulePatch = RuleCreate.partial().meta({ id: 'RulePatch', description: 'The fields to change; the others keep their value.' });
 

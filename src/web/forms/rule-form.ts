@@ -6,7 +6,7 @@ import type { RuleSave } from '../../services/rules.ts';
 import { msg } from '../i18n.ts';
 import { descriptionField, optionalAmountField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
-const FIELDS = ['textMatch', 'text', 'amountFrom', 'amountTo', 'type', 'account', 'category', 'rename'] as const;
+const FIELDS = ['textMatch', 'text', 'amountFrom', 'amountTo', 'type', 'account', 'category', 'transfer', 'rename'] as const;
 
 /** What the rule form shows back: exactly what the person typed. */
 export type RuleFormValues = Record<(typeof FIELDS)[number], string>;
@@ -30,6 +30,7 @@ const ruleSchema = schemaPerWriting((writing) =>
     type: formText('validation.once.type').pipe(z.enum(['', 'income', 'expense'], { error: 'validation.once.type' }).transform((t) => (t === '' ? null : t))),
     account: optionalId('validation.once.account', 'validation.account.choose'),
     category: optionalId('validation.once.category', 'validation.category.choose'),
+    transfer: optionalId('validation.once.account', 'validation.account.choose'),
     rename: descriptionField.transform((d) => (d === '' ? null : d)),
   }),
 );
@@ -51,6 +52,7 @@ export function parseRuleForm(body: unknown, writing: AmountWriting): { ok: true
     type: d.type,
     accountId: d.account,
     categoryId: d.category,
+    transferAccountId: d.transfer,
     rename: d.rename,
   };
   const errors: FieldErrors = {};
@@ -58,13 +60,14 @@ export function parseRuleForm(body: unknown, writing: AmountWriting): { ok: true
     if (problem === 'no-condition') errors.conditions = msg('rules.problem.noCondition');
     if (problem === 'no-action') errors.actions = msg('rules.problem.noAction');
     if (problem === 'amount-order') errors.amountTo = msg('rules.problem.amountOrder');
+    if (problem === 'category-and-transfer') errors.transfer = msg('rules.problem.categoryAndTransfer');
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors, values } : { ok: true, value, values };
 }
 
 /** Blank values for a new rule, or one started from a row ("Always put AMAZON in Shopping?"). */
 export function emptyRuleForm(start: { text?: string; category?: string } = {}): RuleFormValues {
-  return { textMatch: 'contains', text: start.text ?? '', amountFrom: '', amountTo: '', type: '', account: '', category: start.category ?? '', rename: '' };
+  return { textMatch: 'contains', text: start.text ?? '', amountFrom: '', amountTo: '', type: '', account: '', category: start.category ?? '', transfer: '', rename: '' };
 }
 
 /** The values that show a rule for editing, its amounts written the person's way. */
@@ -78,6 +81,7 @@ export function ruleFormValuesFrom(rule: Rule, writing: Pick<AmountWriting, 'dec
     type: rule.type ?? '',
     account: id(rule.accountId),
     category: id(rule.categoryId),
+    transfer: id(rule.transferAccountId),
     rename: rule.rename ?? '',
   };
 }
@@ -88,5 +92,6 @@ export function ruleRefusal(result: Exclude<RuleSave, { ok: true }>): FieldError
   const errors: FieldErrors = {};
   if (result.category) errors.category = msg('validation.category.choose');
   if (result.account) errors.account = msg('validation.account.choose');
+  if (result.transfer) errors.transfer = msg('validation.account.choose');
   return errors;
 }
