@@ -283,6 +283,14 @@ for (const language of LANGUAGES) {
       visitedRoutes.add('/rules/export.csv');
       await page(agent, language, `/rules/${ruleId}/edit`, '/rules/:id/edit');
       await post(agent, language, `/rules/${ruleId}/edit`, `/rules/${ruleId}/edit`, { textMatch: 'starts', text: 'AMZN', amountFrom: '50', amountTo: '5', type: '', account: '', category: '', rename: '' }, 422);
+      await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: 'bread', amountFrom: '', amountTo: '', type: '', account: '', category: String(pets), transfer: String(mainAccount), rename: '' }, 422);
+      // Running them: a preview with changes, refused dates, an outdated preview (409), and the apply.
+      await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: 'rent', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: '', rename: 'Rent' }, 303);
+      await page(agent, language, '/rules/run?from=2026-02-30&to=2026-01-01&scope=x', '/rules/run', 422);
+      const run = await page(agent, language, '/rules/run?from=2025-01-01&to=2026-12-31&scope=all', '/rules/run');
+      await post(agent, language, '/rules/run?from=2025-01-01&to=2026-12-31&scope=all', '/rules/run', { from: '2025-01-01', to: '2026-12-31', scope: 'all', digest: 'A'.repeat(22) }, 409);
+      const runDigest = /name="digest" value="([\w-]{22})"/.exec(run)![1]!;
+      await post(agent, language, '/rules/run?from=2025-01-01&to=2026-12-31&scope=all', '/rules/run', { from: '2025-01-01', to: '2026-12-31', scope: 'all', digest: runDigest }, 303);
 
       // Import: upload, the mapping page with a refused row, the finished page with its errors.
       await page(agent, language, '/import', '/import');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
-import { accountIdOf, assertAccountTotalsMatchRows, assertMonthlyTotalsMatchRows, categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertAccountTotalsMatchRows, assertMonthlyTotalsMatchRows, categoryIdOf, flashFrom, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { csrfFrom } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { importCsv, finishedPage, upload } from '../helpers/csv-import.ts';
 import { ofx1 } from '../helpers/statement-fixtures.ts';
@@ -183,5 +184,77 @@ describe('rules', () => {
       ctx.db.prepare("SELECT type, amount_cents AS cents FROM transactions WHERE user_id = ? AND occurred_on >= '2026-03-15' ORDER BY occurred_on, type").all(userId),
       [{ type: 'transfer_in', cents: 5_000 }, { type: 'transfer_out', cents: 5_000 }, { type: 'expense', cents: 6_000 }],
     );
+  });
+
+  test('running the rules on existing rows: the preview changes nothing; applying changes exactly what was previewed, or nothing when it moved', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '', openingOn: '' });
+    const visa = accountIdOf(ctx.db, userId, 'Visa');
+    const [coffee, visaPayment, reconciled, categorised, april] = insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 450, occurredOn: '2026-03-02', description: 'CORNER COFFEE 42' },
+      { type: 'expense', amountCents: 25_000, occurredOn: '2026-03-05', description: 'VISA PAYMENT' },
+      { type: 'expense', amountCents: 380, occurredOn: '2026-03-06', description: 'Coffee again' },
+      { type: 'expense', amountCents: 520, occurredOn: '2026-03-07', description: 'coffee beans', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 400, occurredOn: '2026-04-01', description: 'coffee' },
+    ]) as [number, number, number, number, number];
+    ctx.db.prepare("UPDATE transactions SET status = 'reconciled' WHERE id = ?").run(reconciled);
+    await addRule(agent, { text: 'coffee', category: String(cat('Eating out')), rename: 'Coffee' });
+    await addRule(agent, { text: 'visa payment', transfer: String(visa) });
+    const snapshot = () => ctx.db.prepare('SELECT id, type, account_id, description, category_id, transfer_id FROM transactions WHERE user_id = ? ORDER BY id').all(userId);
+    const before = snapshot();
+
+    const bad = await agent.get('/rules/run?from=2026-03-31&to=2026-03-01');
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /id="run-to-error"[^>]*>[\s\S]*The end date must not be before the start date/);
+
+    const march = '/rules/run?from=2026-03-01&to=2026-03-31&scope=uncategorised';
+    const preview = await agent.get(march);
+    assert.equal(preview.status, 200);
+    assert.match(preview.text, /2 of 2 transactions would change\./);
+    assert.match(preview.text, /1 reconciled transaction was left out\./);
+    assert.match(preview.text, /Coffee <span class="rule-run__was">CORNER COFFEE 42<\/span><\/td>\s*<td>Eating out <span class="rule-run__was">No category<\/span>/);
+    assert.match(preview.text, /VISA PAYMENT<\/td>\s*<td>transfer with Visa <span class="rule-run__was">No category<\/span>/);
+    assert.doesNotMatch(preview.text, /coffee beans|Coffee again/, 'neither the categorised nor the reconciled row');
+    assert.deepEqual(snapshot(), before, 'a preview changes nothing');
+
+    // A forged or old digest changes nothing and shows the preview again.
+    const forged = await postForm(agent, march, '/rules/run', { from: '2026-03-01', to: '2026-03-31', scope: 'uncategorised', digest: 'A'.repeat(22) });
+    assert.equal(forged.status, 409);
+    assert.match(forged.text, /changed since that preview, so nothing was changed/);
+    assert.deepEqual(snapshot(), before);
+
+    // A row edited between the preview and the apply: the digest no longer holds, nothing changes.
+    const digest = /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]!;
+    ctx.db.prepare("UPDATE transactions SET description = 'CORNER COFFEE 43' WHERE id = ?").run(coffee);
+    const moved = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from: '2026-03-01', to: '2026-03-31', scope: 'uncategorised', digest });
+    assert.equal(moved.status, 409);
+    assert.match(moved.text, /CORNER COFFEE 43/);
+    const changedSince = snapshot();
+
+    const fresh = /name="digest" value="([\w-]{22})"/.exec(moved.text)![1]!;
+    const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(moved.text), from: '2026-03-01', to: '2026-03-31', scope: 'uncategorised', digest: fresh });
+    assert.equal(applied.status, 303);
+    assert.equal(flashFrom((await agent.get(applied.headers.location!)).text), '2 transactions were changed by your rules.');
+    const after = ctx.db.prepare('SELECT id, type, account_id AS account, description, category_id AS category FROM transactions WHERE user_id = ? ORDER BY occurred_on, account_id').all(userId);
+    assert.deepEqual(after, [
+      { id: coffee, type: 'expense', account: 1, description: 'Coffee', category: cat('Eating out') },
+      { id: (after[1] as { id: number }).id, type: 'transfer_out', account: 1, description: 'VISA PAYMENT', category: null },
+      { id: (after[2] as { id: number }).id, type: 'transfer_in', account: visa, description: 'VISA PAYMENT', category: null },
+      { id: reconciled, type: 'expense', account: 1, description: 'Coffee again', category: null },
+      { id: categorised, type: 'expense', account: 1, description: 'coffee beans', category: cat('Groceries') },
+      { id: april, type: 'expense', account: 1, description: 'coffee', category: null },
+    ]);
+    assert.notDeepEqual(after, changedSince);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE id = ?').pluck().get(visaPayment), 0, 'the expense became the transfer');
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+
+    // All rows: the rules replace a category set before; running again then changes nothing.
+    const all = await agent.get('/rules/run?from=2026-03-01&to=2026-04-30&scope=all');
+    assert.match(all.text, /2 of 3 transactions would change\./);
+    const applyAll = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(all.text), from: '2026-03-01', to: '2026-04-30', scope: 'all', digest: /name="digest" value="([\w-]{22})"/.exec(all.text)![1]! });
+    assert.equal(applyAll.status, 303);
+    assert.deepEqual(ctx.db.prepare('SELECT category_id FROM transactions WHERE id IN (?, ?) ORDER BY id').pluck().all(categorised, april), [cat('Eating out'), cat('Eating out')]);
+    assert.match((await agent.get('/rules/run?from=2026-03-01&to=2026-04-30&scope=all')).text, /Your rules change nothing on the 3 transactions in this range\./);
   });
 });

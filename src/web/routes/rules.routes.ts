@@ -1,10 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Rule } from '../../domain/rules.ts';
-import type { RuleService } from '../../services/rules.ts';
+import { MAX_RULE_RUN_ROWS, type RuleRunPlan, type RuleRunRange, type RuleService } from '../../services/rules.ts';
+import { addMonths, firstDayOfMonth, monthOf } from '../../domain/calendar.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
-import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
+import { dayFieldValue, formText, parseForm, type FieldErrors } from '../form-fields.ts';
+import { optionalDayField } from '../forms/fields.ts';
 import { emptyRuleForm, parseRuleForm, ruleFormValuesFrom, ruleRefusal, type RuleFormValues } from '../forms/rule-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -13,6 +15,16 @@ import { parseIdParam } from '../params.ts';
 import { describeRuleParts } from '../rule-text.ts';
 
 const NOT_FOUND = msg('rules.notFound');
+
+/** How many of a run's changes its preview lists; the count and the apply button cover them all. */
+const RUN_PREVIEW_ROWS = 200;
+
+const runSchema = z.object({
+  from: optionalDayField,
+  to: optionalDayField,
+  scope: formText('rules.run.scopeChoose').pipe(z.enum(['', 'uncategorised', 'all'], { error: 'rules.run.scopeChoose' })),
+});
+const applySchema = z.object({ digest: formText('rules.run.stale').pipe(z.string().regex(/^[\w-]{22}$/, { error: 'rules.run.stale' })) });
 
 const moveSchema = z.object({ direction: formText('rules.notFound').pipe(z.enum(['up', 'down'], { error: 'rules.notFound' })) });
 
@@ -50,6 +62,58 @@ export function createRulesRouter(deps: { rules: RuleService }): Router {
     if (!rule) throw new NotFoundError(NOT_FOUND);
     return { rule, n: service.list(userId).rules.findIndex((r) => r.id === rule.id) + 1 };
   }
+
+  /** The run's range from a query or a form: days as given, or the last three months to today; the end not before the start. */
+  function runRangeOf(input: unknown, today: string): { ok: true; range: RuleRunRange; values: Record<'from' | 'to' | 'scope', string> } | { ok: false; errors: FieldErrors; values: Record<'from' | 'to' | 'scope', string> } {
+    const parsed = parseForm(runSchema, { from: '', to: '', scope: '', ...(typeof input === 'object' && input !== null ? input : {}) });
+    const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+    const text = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string).slice(0, 40) : '');
+    if (!parsed.ok) return { ok: false, errors: parsed.errors, values: { from: dayFieldValue(text('from')), to: dayFieldValue(text('to')), scope: text('scope') } };
+    const from = parsed.data.from ?? firstDayOfMonth(addMonths(monthOf(today), -2));
+    const to = parsed.data.to ?? today;
+    const values = { from, to, scope: parsed.data.scope || 'uncategorised' };
+    if (to < from) return { ok: false, errors: { to: msg('rules.run.toBeforeFrom') }, values };
+    return { ok: true, range: { from, to, scope: parsed.data.scope === 'all' ? 'all' : 'uncategorised' }, values };
+  }
+
+  function renderRun(res: Response, values: Record<'from' | 'to' | 'scope', string>, errors: FieldErrors, plan: RuleRunPlan | null, stale = false) {
+    const categoryName = new Map((plan?.categories ?? []).map((c) => [c.id, c.name]));
+    const accountName = new Map((plan?.accounts ?? []).map((a) => [a.id, a.name]));
+    res.render('rules/run', {
+      title: 'rules.run.title',
+      styles: ['/css/rules.css'],
+      values,
+      errors,
+      plan,
+      stale,
+      max: MAX_RULE_RUN_ROWS,
+      shown: plan ? plan.changes.slice(0, RUN_PREVIEW_ROWS) : [],
+      categoryName: (id: number | null) => (id === null ? null : (categoryName.get(id) ?? null)),
+      accountName: (id: number) => accountName.get(id) ?? '',
+    });
+  }
+
+  /* GET /rules/run: what the rules would change on existing transactions in a range; changes nothing. Signed-in users. */
+  router.get('/rules/run', (req, res) => {
+    const input = runRangeOf(req.query, pageToday(res));
+    if (!input.ok) return renderRun(res.status(422), input.values, input.errors, null);
+    renderRun(res, input.values, {}, service.previewRun(signedInUser(req).id, input.range));
+  });
+
+  /*
+   * POST /rules/run: applies the previewed run, all in one transaction, when it is still what was previewed;
+   * otherwise changes nothing and shows the preview as it now is (409). Signed-in users.
+   */
+  router.post('/rules/run', (req, res) => {
+    const user = signedInUser(req);
+    const input = runRangeOf(req.body, pageToday(res));
+    if (!input.ok) return renderRun(res.status(422), input.values, input.errors, null);
+    const digest = parseForm(applySchema, req.body);
+    const applied = service.applyRun(user.id, input.range, digest.ok ? digest.data.digest : '');
+    if (!applied.ok) return renderRun(res.status(409), input.values, {}, applied.plan, true);
+    setFlash(req, 'success', 'rules.run.applied', { count: applied.changed });
+    res.redirect(303, `/rules/run?${new URLSearchParams(input.values).toString()}`);
+  });
 
   /* GET /rules: the rules in order, each in words, and the add form (started from ?text= and ?category= when given). Signed-in users. */
   router.get('/rules', (req, res) => {
