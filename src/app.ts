@@ -133,7 +133,7 @@ export function createApp(deps: AppDeps): Express {
     inTransaction,
     clock,
     mappings: createCsvMappingsRepo(db),
-    rules: (userId) => rules.applierFor(userId),
+    rules: (userId) => rules.applierFor(userId, { suggest: true }),
     uploadDir: path.join(config.dataDir, 'imports'),
   });
   const people = createUserService({
@@ -161,7 +161,7 @@ export function createApp(deps: AppDeps): Express {
     ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
   const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
-  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, rules: (userId) => rules.applierFor(userId) });
+  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });

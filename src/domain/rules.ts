@@ -135,3 +135,57 @@ export interface RuleRunRow {
   /** Posted by a schedule: it stays an income or expense, so its schedule keeps it. */
   readonly scheduled: boolean;
 }
+
+/**
+ * A description as suggestions compare it: folded like rule text, with every word that holds a digit dropped (card
+ * and store numbers, dates, references) and punctuation made space, so "CORNER MARKET #42 03/14" and "Corner Market
+ * #7" are one payee.
+ */
+export function suggestionKey(description: string): string {
+  return foldText(description)
+    .split(' ')
+    .filter((word) => !/\d/.test(word))
+    .join(' ')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** A categorised row as suggestions learn from it. */
+export interface CategorisedRow {
+  readonly type: TransactionType;
+  readonly description: string;
+  readonly categoryId: number;
+}
+
+/**
+ * Learns, from categorised rows given newest first, the category most often used for each type and cleaned
+ * description (a tie goes to the one used most recently), and answers it for a new row, or null when none was used.
+ */
+export function learnSuggestions(rows: Iterable<CategorisedRow>): (row: { readonly type: TransactionType; readonly description: string }) => number | null {
+  const counts = new Map<string, Map<number, number>>();
+  for (const row of rows) {
+    const key = suggestionKey(row.description);
+    if (key === '') continue;
+    const id = `${row.type}\u0000${key}`;
+    let perCategory = counts.get(id);
+    if (!perCategory) counts.set(id, (perCategory = new Map()));
+    perCategory.set(row.categoryId, (perCategory.get(row.categoryId) ?? 0) + 1);
+  }
+  const best = new Map<string, number>();
+  for (const [id, perCategory] of counts) {
+    // Maps keep insertion order, newest first here, so the first of the most used is also the most recent.
+    let top: number | null = null;
+    let topCount = 0;
+    for (const [categoryId, n] of perCategory) {
+      if (n > topCount) {
+        top = categoryId;
+        topCount = n;
+      }
+    }
+    if (top !== null) best.set(id, top);
+  }
+  return (row) => {
+    const key = suggestionKey(row.description);
+    return key === '' ? null : (best.get(`${row.type}\u0000${key}`) ?? null);
+  };
+}

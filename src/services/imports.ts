@@ -84,6 +84,10 @@ export interface RuledPreview {
   /** The account the row would move money to or from, as a transfer, instead of a category. */
   readonly transferAccountName: string | null;
   readonly description: string;
+  /** The category is a suggestion from the person's history (no rule placed the row). */
+  readonly suggested: boolean;
+  /** A rule set something on the row. */
+  readonly byRules: boolean;
 }
 
 /** A statement entry's problem, as the row problems the pages already word. */
@@ -231,9 +235,12 @@ export function createImportService(deps: {
   /** What the rules would make of a previewed row, or null when no rule matches it. */
   function ruledPreview(userId: number, apply: ((row: RuleInput) => RuleResult) | undefined, row: RuleInput, names = namesOf(userId)): RuledPreview | null {
     const ruled = apply?.(row);
-    if (!ruled || (ruled.categoryRuleId === null && ruled.transferRuleId === null && ruled.renameRuleId === null)) return null;
+    if (!ruled || (ruled.categoryRuleId === null && ruled.transferRuleId === null && ruled.renameRuleId === null && ruled.suggestedCategoryId === null)) return null;
+    const categoryId = ruled.categoryId ?? ruled.suggestedCategoryId;
     return {
-      categoryName: ruled.categoryId === null ? null : (names.categories.get(ruled.categoryId) ?? null),
+      categoryName: categoryId === null ? null : (names.categories.get(categoryId) ?? null),
+      suggested: ruled.categoryId === null && ruled.suggestedCategoryId !== null,
+      byRules: ruled.categoryRuleId !== null || ruled.transferRuleId !== null || ruled.renameRuleId !== null,
       transferAccountName: ruled.transferAccountId === null ? null : (names.accounts.get(ruled.transferAccountId) ?? null),
       description: ruled.description,
     };
@@ -419,7 +426,7 @@ export function createImportService(deps: {
       if (applyRules) {
         const ruled = applyRules({ description: row.description, amountCents: row.amountCents, type: kind, accountId });
         if (row.categoryName === '' && categoryId === null) {
-          categoryId = ruled.categoryId;
+          categoryId = ruled.categoryId ?? ruled.suggestedCategoryId;
           transferTo = ruled.transferAccountId;
         }
         description = ruled.description;
@@ -584,7 +591,7 @@ export function createImportService(deps: {
       for (const row of rows) {
         if (held.has(row.importKey)) continue;
         const ruled = applyRules?.({ description: row.description, amountCents: row.amountCents, type: row.type, accountId: account.id });
-        const categoryId = ruled?.categoryId ?? null;
+        const categoryId = ruled?.categoryId ?? ruled?.suggestedCategoryId ?? null;
         const description = ruled?.description ?? row.description;
         const match = matcher?.match({ accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
         if (match?.kind === 'posted') posted.push(row.line);

@@ -11,8 +11,11 @@ import { neutraliseCsvCell } from '../domain/imports.ts';
 import { centsToDecimalString } from '../domain/money.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
-import { compileRules, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
+import { compileRules, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
 import type { TransactionType } from '../domain/transactions.ts';
+
+/** How many of a person's newest categorised rows category suggestions learn from. */
+export const SUGGESTION_HISTORY_ROWS = 5_000;
 
 /** Most rows one run of the rules over existing transactions reads; a wider range is asked to be narrowed. */
 export const MAX_RULE_RUN_ROWS = 50_000;
@@ -75,6 +78,8 @@ export interface RuleResult {
   readonly categoryRuleId: number | null;
   readonly transferRuleId: number | null;
   readonly renameRuleId: number | null;
+  /** With no rule placing the row, the category most used for its cleaned description (only when asked for). */
+  readonly suggestedCategoryId: number | null;
 }
 
 /** A person's rules: kept in order, checked, and applied to rows (imports, manual adds). */
@@ -82,7 +87,7 @@ export function createRuleService(deps: {
   rules: RulesRepo;
   categories: CategoriesRepo;
   accounts: AccountsRepo;
-  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction'>;
+  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction' | 'listRecentCategorised'>;
   transfers: Pick<TransfersRepo, 'createTransfer'>;
   inTransaction: RunInTransaction;
   clock: Clock;
@@ -149,10 +154,12 @@ export function createRuleService(deps: {
 
   /**
    * The person's rules compiled once, as a function from a row to what they make of it: the category only when it
-   * fits the row (an expense never takes an income category; an income may take an expense one, as a refund).
+   * fits the row (an expense never takes an income category; an income may take an expense one, as a refund). With
+   * `suggest`, a row no rule places also gets the category its cleaned description was most often given.
    */
-  function applierFor(userId: number): ((row: RuleInput) => RuleResult) & { readonly size: number } {
+  function applierFor(userId: number, options: { suggest?: boolean } = {}): ((row: RuleInput) => RuleResult) & { readonly size: number } {
     const compiled: CompiledRules = compileRules(repo.listRules(userId));
+    const suggest = options.suggest ? learnSuggestions(deps.transactions.listRecentCategorised(userId, SUGGESTION_HISTORY_ROWS)) : null;
     const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
     const open = new Set(deps.accounts.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id));
     const apply = (row: RuleInput): RuleResult => {
@@ -167,6 +174,9 @@ export function createRuleService(deps: {
         transferRuleId: transfer?.ruleId ?? null,
         description: outcome.rename?.text ?? row.description,
         renameRuleId: outcome.rename?.ruleId ?? null,
+        // The history holds what the bank wrote, or what a rule renamed it to: either may be known.
+        suggestedCategoryId:
+          suggest !== null && !fits && transfer === null ? (suggest(row) ?? (outcome.rename ? suggest({ type: row.type, description: outcome.rename.text }) : null)) : null,
       };
     };
     return Object.assign(apply, { size: compiled.size });
@@ -276,6 +286,11 @@ export function createRuleService(deps: {
 
     /** The person's rules compiled once (see applierFor above): for imports and manual adds. */
     applierFor,
+
+    /** The category most used for a row's cleaned description among the person's newest categorised rows. */
+    suggesterFor(userId: number): (row: { type: TransactionType; description: string }) => number | null {
+      return learnSuggestions(deps.transactions.listRecentCategorised(userId, SUGGESTION_HISTORY_ROWS));
+    },
   };
 }
 

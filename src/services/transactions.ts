@@ -13,6 +13,7 @@ import type {
   Transaction,
   TransactionDraft,
   TransactionFilter,
+  TransactionType,
   TransactionWithCategory,
 } from '../domain/transactions.ts';
 import { exportFileName, streamTransactionsCsv } from './export.ts';
@@ -49,6 +50,8 @@ export function createTransactionService(deps: {
   inTransaction: RunInTransaction;
   /** The person's rules, applied to an add that leaves the category empty (services/rules.ts). */
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
+  /** The category most used for a row's cleaned description, learned from the person's history (services/rules.ts). */
+  suggestions?: (userId: number) => (row: { type: TransactionType; description: string }) => number | null;
 }) {
   const { transactions: repo, categories, accounts } = deps;
 
@@ -125,6 +128,17 @@ export function createTransactionService(deps: {
     /** The user's transaction, or undefined when there is none of theirs with this id. */
     find(userId: number, id: number): Transaction | undefined {
       return repo.findOwnedTransaction(userId, id);
+    },
+
+    /**
+     * The user's transaction for its edit form, and for an income or expense without a category the category its
+     * description was most often given before (null when none), which the form offers.
+     */
+    findForEdit(userId: number, id: number): { tx: Transaction; suggestedCategoryId: number | null } | undefined {
+      const tx = repo.findOwnedTransaction(userId, id);
+      if (!tx) return undefined;
+      const suggestedCategoryId = tx.categoryId === null && deps.suggestions ? deps.suggestions(userId)({ type: tx.type, description: tx.description }) : null;
+      return { tx, suggestedCategoryId };
     },
 
     /** The user's transaction with its category's name and whether it is a refund, as lists show it. */

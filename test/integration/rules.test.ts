@@ -257,4 +257,43 @@ describe('rules', () => {
     assert.deepEqual(ctx.db.prepare('SELECT category_id FROM transactions WHERE id IN (?, ?) ORDER BY id').pluck().all(categorised, april), [cat('Eating out'), cat('Eating out')]);
     assert.match((await agent.get('/rules/run?from=2026-03-01&to=2026-04-30&scope=all')).text, /Your rules change nothing on the 3 transactions in this range\./);
   });
+
+  test('with no rule, the category most used for the same cleaned description is suggested: imports take it, the edit form offers it', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    const [, , , bare] = insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 4_000, occurredOn: '2026-02-01', description: 'CORNER MARKET #42', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 1_500, occurredOn: '2026-02-08', description: 'Corner Market 0007', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 2_000, occurredOn: '2026-02-15', description: 'corner market', categoryId: cat('Eating out') },
+      { type: 'expense', amountCents: 900, occurredOn: '2026-02-20', description: 'CORNER MARKET 3' },
+    ]) as [number, number, number, number];
+    await addRule(agent, { text: 'cinema', category: String(cat('Eating out')) });
+
+    const statement = ofx1({
+      account: { number: '9' },
+      entries: [
+        { day: '2026-03-10', cents: -4_550, name: 'CORNER MARKET #99', memo: '', bankId: 'S-1' },
+        { day: '2026-03-11', cents: -1_200, name: 'Cinema Corner Market', memo: '', bankId: 'S-2' },
+        { day: '2026-03-12', cents: -700, name: 'Bakery', memo: '', bankId: 'S-3' },
+      ],
+    });
+    const up = await upload(agent, statement);
+    const page = (await agent.get(up.headers.location!)).text;
+    assert.match(page, /CORNER MARKET #99<\/td>\s*<td>Groceries<\/td>\s*<td><span class="import-tag">suggested from your history<\/span>/);
+    assert.match(page, /Cinema Corner Market<\/td>\s*<td>Eating out<\/td>\s*<td><span class="import-tag">set by your rules<\/span>/);
+    await finishedPage(agent, (await postForm(agent, up.headers.location!, up.headers.location!, { account: /<option value="(\d+)" selected>/.exec(page)![1]! })).headers.location!);
+    assert.deepEqual(
+      ctx.db.prepare("SELECT t.description, c.name AS category FROM transactions t LEFT JOIN categories c ON c.id = t.category_id WHERE t.occurred_on >= '2026-03-01' ORDER BY t.occurred_on").all(),
+      [
+        { description: 'CORNER MARKET #99', category: 'Groceries' },
+        { description: 'Cinema Corner Market', category: 'Eating out' },
+        { description: 'Bakery', category: null },
+      ],
+    );
+
+    const edit = (await agent.get(`/transactions/${bare}/edit`)).text;
+    assert.match(edit, new RegExp(`<option value="${cat('Groceries')}" selected>Groceries</option>`));
+    assert.match(edit, /The category chosen is a suggestion: the one most often used for this description\./);
+    const categorisedEdit = (await agent.get(`/transactions/${insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 1, occurredOn: '2026-03-20', description: 'corner market', categoryId: cat('Eating out') }])[0]}/edit`)).text;
+    assert.doesNotMatch(categorisedEdit, /is a suggestion/, 'a row with a category keeps it');
+  });
 });

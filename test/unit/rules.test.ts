@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compileRules, foldText, ruleProblems, type Rule } from '../../src/domain/rules.ts';
+import { compileRules, foldText, learnSuggestions, ruleProblems, suggestionKey, type Rule } from '../../src/domain/rules.ts';
 
 const rule = (id: number, position: number, over: Partial<Rule>): Rule => ({
   id,
@@ -103,5 +103,31 @@ describe('rules', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('suggestions', () => {
+  test('a description is cleaned of numbers, references and punctuation, case and accents', () => {
+    assert.equal(suggestionKey('CORNER MARKET #42 03/14'), 'corner market');
+    assert.equal(suggestionKey('Corner Market #7'), 'corner market');
+    assert.equal(suggestionKey('Café-Olé, Paris'), 'cafe ole paris');
+    assert.equal(suggestionKey('1234 5678'), '');
+  });
+
+  test('the category most used for the same cleaned description and type; a tie goes to the most recent; none for unknown', () => {
+    const suggest = learnSuggestions([
+      // newest first
+      { type: 'expense', description: 'CORNER MARKET #42', categoryId: 2 },
+      { type: 'expense', description: 'Corner Market #7', categoryId: 1 },
+      { type: 'expense', description: 'corner market', categoryId: 1 },
+      { type: 'expense', description: 'Cinema 3', categoryId: 5 },
+      { type: 'expense', description: 'Cinema 4', categoryId: 6 },
+      { type: 'income', description: 'Corner Market refund', categoryId: 9 },
+    ]);
+    assert.equal(suggest({ type: 'expense', description: 'CORNER MARKET 0099' }), 1, 'used twice beats used once');
+    assert.equal(suggest({ type: 'expense', description: 'cinema 12' }), 5, 'a tie goes to the most recent');
+    assert.equal(suggest({ type: 'income', description: 'Corner market' }), null, 'per type');
+    assert.equal(suggest({ type: 'expense', description: 'Bakery' }), null);
+    assert.equal(suggest({ type: 'expense', description: '#1234' }), null, 'nothing left to compare');
   });
 });

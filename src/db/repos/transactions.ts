@@ -14,7 +14,7 @@ import type {
 } from '../../domain/transactions.ts';
 import type { EntryType } from '../../domain/accounts.ts';
 import type { ExportRow } from '../../domain/imports.ts';
-import type { RuleRunRow } from '../../domain/rules.ts';
+import type { CategorisedRow, RuleRunRow } from '../../domain/rules.ts';
 import type { Db } from '../open.ts';
 
 interface TransactionRow {
@@ -248,6 +248,12 @@ export function createTransactionsRepo(db: Db) {
       ORDER BY t.occurred_on DESC, t.id DESC
       LIMIT ?`,
   );
+  const recentCategorised = db.prepare<[number, number], { type: TransactionType; description: string; category_id: number }>(
+    `SELECT type, description, category_id FROM transactions
+      WHERE user_id = ? AND category_id IS NOT NULL
+      ORDER BY occurred_on DESC, id DESC
+      LIMIT ?`,
+  );
   const ruleChange = db.prepare<[number | null, string, number, number]>(
     "UPDATE transactions SET category_id = ?, description = ? WHERE user_id = ? AND id = ? AND type IN ('income', 'expense') AND status <> 'reconciled'",
   );
@@ -374,6 +380,11 @@ export function createTransactionsRepo(db: Db) {
         importKey: r.import_key,
         scheduled: r.scheduled === 1,
       }));
+    },
+
+    /** The user's newest categorised rows, at most `limit`, newest first: what category suggestions learn from. */
+    listRecentCategorised(userId: number, limit: number): CategorisedRow[] {
+      return recentCategorised.all(userId, limit).map((r) => ({ type: r.type, description: r.description, categoryId: r.category_id }));
     },
 
     /** Sets the category and description the rules gave one of the user's rows (never a reconciled one); false when not. */

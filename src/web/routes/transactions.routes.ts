@@ -162,10 +162,12 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   /* GET /transactions/:id/edit: the form filled with the transaction. Owner only; others get 404. */
   router.get('/transactions/:id/edit', (req, res) => {
     const user = signedInUser(req);
-    const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
-    if (!tx) throw new NotFoundError(NOT_FOUND);
-    const values = transactionFormValuesFrom(tx, pageLanguage(res).decimal);
-    renderForm(res, 'transactions/edit', user.id, { values, errors: {} }, { tx, back: editReturnPath(req.query.back) });
+    const found = service.findForEdit(user.id, parseIdParam(req.params.id, NOT_FOUND));
+    if (!found) throw new NotFoundError(NOT_FOUND);
+    const { tx, suggestedCategoryId } = found;
+    // A row without a category opens on the one its description was most often given, said so beside the field.
+    const values = { ...transactionFormValuesFrom(tx, pageLanguage(res).decimal), ...(suggestedCategoryId === null ? {} : { category: String(suggestedCategoryId) }) };
+    renderForm(res, 'transactions/edit', user.id, { values, errors: {} }, { tx, back: editReturnPath(req.query.back), suggestedCategory: suggestedCategoryId !== null });
   });
 
   /*
