@@ -237,57 +237,120 @@ export function statementImportRows(entries: readonly StatementEntry[]): Stateme
  * unchanged.
  */
 export function ofxToXml(text: string): string {
+  return [...ofxToXmlChunks(text)].join('');
+}
+
+/** Most characters a chunk of ofxToXmlChunks holds before it is handed on. */
+const XML_CHUNK_CHARS = 1 << 16;
+
+/**
+ * ofxToXml in chunks of about 64 KB, in order, so that a parser can read a large statement without a second copy of
+ * the whole document in memory.
+ */
+export function* ofxToXmlChunks(text: string): Generator<string> {
   const start = text.search(/<OFX>/i);
-  if (start < 0) return text;
-  if (/^\s*<\?xml/i.test(text.trimStart())) return text;
+  if (start < 0 || /^\s*<\?xml/i.test(text.trimStart())) {
+    for (let at = 0; at < text.length; at += XML_CHUNK_CHARS) yield text.slice(at, at + XML_CHUNK_CHARS);
+    return;
+  }
   const body = text.slice(start);
   // The header's lines become empty ones, so line numbers still point into the file.
   const header = '\n'.repeat(text.slice(0, start).split(/\r\n|\r|\n/).length - 1);
   // Aggregates are the elements the file closes somewhere; a leaf never is (or is closed right after its text).
   const closed = new Set<string>();
   for (const m of body.matchAll(/<\/\s*([A-Za-z0-9._]+)\s*>/g)) closed.add(m[1]!.toUpperCase());
+  // One pass with indexOf: a 100,000-entry statement is millions of tags. The text is copied in long runs; only a
+  // missing closing tag (and, rarely, text with a bare & or <) breaks a run.
   const out: string[] = [header];
+  // A statement has a few dozen tag names: each closing tag is made once.
+  const closers = new Map<string, string>();
+  const closerOf = (name: string) => {
+    let closer = closers.get(name);
+    if (closer === undefined) closers.set(name, (closer = `</${name}>`));
+    return closer;
+  };
+  let copied = 0;
+  let flushed = 0;
+  const copyTo = (end: number) => {
+    if (end > copied) out.push(body.slice(copied, end));
+    copied = end;
+  };
   let at = 0;
-  // One pass with indexOf: a 100,000-entry statement is millions of tags.
+  // Where the next & is (-1 >>> 0, the largest index, when there is none left).
+  let nextAmp = -1;
   while (at < body.length) {
-    const lt = body.indexOf('<', at);
-    if (lt < 0) {
-      out.push(escapeText(body.slice(at)));
-      break;
+    if (at - flushed > XML_CHUNK_CHARS || out.length > 4096) {
+      copyTo(at);
+      yield out.join('');
+      out.length = 0;
+      flushed = at;
     }
-    if (lt > at) out.push(escapeText(body.slice(at, lt)));
+    const lt = body.indexOf('<', at);
+    if (lt < 0) break;
+    if (lt > at) escapeRun(at, lt);
     const gt = body.indexOf('>', lt);
     // A tag cut short: left as it is, for the XML parser to refuse.
-    if (gt < 0) {
-      out.push(body.slice(lt));
-      break;
-    }
-    const tag = body.slice(lt, gt + 1);
+    if (gt < 0) break;
     at = gt + 1;
-    const first = tag.charCodeAt(1);
-    const name = first === 47 || first === 63 || first === 33 ? undefined : /^<([A-Za-z0-9._]+)\s*>$/.exec(tag)?.[1];
-    if (name === undefined) {
-      out.push(tag);
-      continue;
-    }
-    out.push(tag);
+    const name = openTagName(body, lt, gt);
+    if (name === undefined) continue;
     const next = body.indexOf('<', at);
-    const segment = body.slice(at, next < 0 ? body.length : next);
-    const value = segment.trim();
-    if (value !== '') {
-      out.push(escapeText(value));
-      at = next < 0 ? body.length : next;
-      // A leaf: closed here unless the file closes it itself right after its text; the line breaks stay.
-      const closing = `</${name}>`;
-      if (body.slice(at, at + closing.length).toUpperCase() !== closing.toUpperCase()) out.push(closing);
-      out.push(segment.slice(segment.trimEnd().length));
+    const end = next < 0 ? body.length : next;
+    let valueEnd = end;
+    while (valueEnd > at && isSpace(body.charCodeAt(valueEnd - 1))) valueEnd--;
+    let valueStart = at;
+    while (valueStart < valueEnd && isSpace(body.charCodeAt(valueStart))) valueStart++;
+    if (valueStart < valueEnd) {
+      // A leaf: closed right after its text unless the file closes it itself; the line breaks stay.
+      escapeRun(at, valueEnd);
+      at = end;
+      if (!closesAt(body, end, name)) {
+        copyTo(valueEnd);
+        out.push(closerOf(name));
+      }
     } else if (!closed.has(name.toUpperCase())) {
       // An empty leaf that is never closed.
-      out.push(`</${name}>`);
+      copyTo(at);
+      out.push(closerOf(name));
     }
   }
-  return out.join('');
+  copyTo(body.length);
+  yield out.join('');
+
+  /** Text between tags: copied as it is, unless it holds a bare & or a < that XML would refuse. */
+  function escapeRun(from: number, to: number): void {
+    // The next & of the file is looked for again only once the text has passed it: one scan in all.
+    if (nextAmp < from) nextAmp = body.indexOf('&', from) >>> 0;
+    if (nextAmp >= to) return;
+    const text = body.slice(from, to);
+    const escaped = escapeText(text);
+    if (escaped === text) return;
+    copyTo(from);
+    out.push(escaped);
+    copied = to;
+  }
 }
+
+/** The name of an opening tag `<NAME>` between `lt` and `gt`, or undefined for any other tag. */
+function openTagName(body: string, lt: number, gt: number): string | undefined {
+  let end = gt;
+  while (end > lt + 1 && isSpace(body.charCodeAt(end - 1))) end--;
+  if (end <= lt + 1) return undefined;
+  for (let i = lt + 1; i < end; i++) {
+    const c = body.charCodeAt(i);
+    // A-Z a-z 0-9 . _
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95)) return undefined;
+  }
+  return body.slice(lt + 1, end);
+}
+
+/** Whether `</NAME>` (any case) starts at `at`. */
+function closesAt(body: string, at: number, name: string): boolean {
+  if (body.charCodeAt(at) !== 60 || body.charCodeAt(at + 1) !== 47 || body.charCodeAt(at + 2 + name.length) !== 62) return false;
+  return body.startsWith(name, at + 2) || body.slice(at + 2, at + 2 + name.length).toUpperCase() === name.toUpperCase();
+}
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 
 const escapeText = (text: string) =>
   text.includes('&') || text.includes('<') ? text.replace(/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/gi, '&amp;').replace(/</g, '&lt;') : text;

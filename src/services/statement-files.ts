@@ -11,7 +11,7 @@ import { SaxesParser } from 'saxes';
 import {
   decodeStatementBytes,
   detectFileFormat,
-  ofxToXml,
+  ofxToXmlChunks,
   parseIsoDateTime,
   parseOfxDate,
   parseQif,
@@ -61,7 +61,7 @@ class Refusal extends Error {
  * Streams an XML text through saxes: elements named in `gather` are collected (with everything inside them) and handed
  * to `onGathered` with the line they start on when they close; nothing else is kept.
  */
-function streamXml(xml: string, gather: ReadonlySet<string>, onGathered: (name: string, node: Node, line: number) => void): void {
+function streamXml(xml: Iterable<string>, gather: ReadonlySet<string>, onGathered: (name: string, node: Node, line: number) => void): void {
   const parser = new SaxesParser({ position: true });
   const open: { name: string; node: Node | undefined; line: number }[] = [];
   let collecting = 0;
@@ -97,7 +97,13 @@ function streamXml(xml: string, gather: ReadonlySet<string>, onGathered: (name: 
   parser.on('error', (err) => {
     throw err;
   });
-  parser.write(xml).close();
+  for (const chunk of xml) parser.write(chunk);
+  parser.close();
+}
+
+/** A text in chunks of 64 KB, for the parser to read in turn. */
+function* chunksOf(text: string): Generator<string> {
+  for (let at = 0; at < text.length; at += 1 << 16) yield text.slice(at, at + (1 << 16));
 }
 
 /** The format of a file's bytes, and its text. */
@@ -111,8 +117,9 @@ export function readStatementFile(bytes: Uint8Array): StatementRead {
   const { format, text } = sniffStatement(bytes);
   if (format === 'csv') return { ok: false, format };
   if (format === 'qif') return { ok: true, statement: parseQif(text) };
-  const xml = format === 'camt053' ? text : ofxToXml(text);
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return { ok: false, format, problem: 'doctype' };
+  // The source is checked, not the XML made of it: making XML of OFX 1.x adds no declaration.
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) return { ok: false, format, problem: 'doctype' };
+  const xml = format === 'camt053' ? chunksOf(text) : ofxToXmlChunks(text);
   try {
     const statement = format === 'camt053' ? readCamt(xml) : readOfx(xml, format);
     return statement ? { ok: true, statement } : { ok: false, format, problem: 'no-statement' };
@@ -149,7 +156,7 @@ function collector() {
 const OFX_GATHER = new Set(['STMTTRN', 'BANKACCTFROM', 'CCACCTFROM', 'LEDGERBAL', 'CURDEF', 'STMTRS', 'CCSTMTRS']);
 
 /** OFX and QFX: the bank and credit-card statements of the file (usually one), their entries and ledger balance. */
-function readOfx(xml: string, format: 'ofx' | 'qfx'): Statement | undefined {
+function readOfx(xml: Iterable<string>, format: 'ofx' | 'qfx'): Statement | undefined {
   const found = collector();
   let statements = 0;
   let from: Node | undefined;
@@ -192,7 +199,7 @@ function readOfx(xml: string, format: 'ofx' | 'qfx'): Statement | undefined {
 const CAMT_GATHER = new Set(['Ntry', 'Acct', 'Bal']);
 
 /** CAMT.053: each statement's booked entries, signed by their credit or debit mark, and its closing balance. */
-function readCamt(xml: string): Statement | undefined {
+function readCamt(xml: Iterable<string>): Statement | undefined {
   const found = collector();
   let account: Node | undefined;
   let closing: Node | undefined;

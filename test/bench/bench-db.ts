@@ -1,3 +1,6 @@
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createRulesRepo } from '../../src/db/repos/rules.ts';
+import type { RuleDraft } from '../../src/domain/rules.ts';
 import type { Db } from '../../src/db/open.ts';
 
 /**
@@ -21,4 +24,30 @@ export function cursorAtDepth(db: Db, userId: number, depth: number): { occurred
     )
     .get(userId, depth);
   return row && { occurredOn: row.occurred_on, id: row.id };
+}
+
+/**
+ * Gives the user `count` rules of every kind the rule form offers, through the rules repo: descriptions that contain,
+ * start with or equal a text, amount ranges with a type, setting a category or renaming. Returns how many.
+ */
+export function seedBenchRules(db: Db, userId: number, count: number): number {
+  const categories = createCategoriesRepo(db);
+  const rules = createRulesRepo(db);
+  const own = categories.listCategoriesForUser(userId).filter((c) => c.kind === 'expense');
+  const category = (i: number) => (own.length > 0 ? own[i % own.length]!.id : categories.createCategory(userId, 'expense', 'Bench rules').id);
+  const none = { text: null, amount: null, type: null, accountId: null, categoryId: null, transferAccountId: null, rename: null };
+  db.transaction(() => {
+    for (let k = 0; k < count; k++) {
+      const draft: RuleDraft =
+        k % 4 === 0
+          ? { ...none, text: { match: 'contains', value: `payee ${k}` }, categoryId: category(k) }
+          : k % 4 === 1
+            ? { ...none, text: { match: 'starts', value: `imported row ${k}` }, rename: `Row ${k}` }
+            : k % 4 === 2
+              ? { ...none, amount: { minCents: k * 100, maxCents: k * 100 + 50 }, type: 'expense', categoryId: category(k) }
+              : { ...none, text: { match: 'equals', value: `merchant ${k}` }, categoryId: category(k) };
+      rules.createRule(userId, draft, 0);
+    }
+  })();
+  return rules.listRules(userId).length;
 }

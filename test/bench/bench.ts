@@ -45,7 +45,7 @@ import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { createRandomSource, seedTransactionsForUser, seedUsers } from '../../src/tools/seed.ts';
 import { importServiceOn } from '../helpers/bookkeeping.ts';
 import { camt053, ofx1 } from '../helpers/statement-fixtures.ts';
-import { countTransactionsOfUser, cursorAtDepth } from './bench-db.ts';
+import { countTransactionsOfUser, cursorAtDepth, seedBenchRules } from './bench-db.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PASSWORD = 'bench password that is long enough';
@@ -637,16 +637,19 @@ async function main(): Promise<void> {
   }
   writeFileSync(csvPath, `${lines.join('\r\n')}\r\n`);
   const importDb = openDatabase(dbPath);
+  // The importing person keeps 100 rules, as the import issue sets: text (contains, starts with, equals), amount
+  // ranges and types, setting categories and renaming; most rows meet most rules without a match, the costly case.
+  const benchRules = seedBenchRules(importDb, importId!, 100);
   const cpuBefore = process.cpuUsage();
   const importStarted = performance.now();
-  const imported = await importServiceOn(importDb, path.join(path.dirname(csvPath), 'imports')).importFile(importId!, csvPath, LEDGERLY_EXPORT_MAPPING);
+  const imported = await importServiceOn(importDb, path.join(path.dirname(csvPath), 'imports'), { rules: true }).importFile(importId!, csvPath, LEDGERLY_EXPORT_MAPPING);
   const importMs = performance.now() - importStarted;
   const importCpu = process.cpuUsage(cpuBefore);
   log(`csv import: ${imported.imported} of ${imported.rowsRead} rows in ${Math.round(importMs)} ms`);
 
   // Bank statements of 100,000 entries, OFX (1.x, SGML) and CAMT.053, each into an account of its own, then once more
   // (every entry found already, by its bank id).
-  const statementService = importServiceOn(importDb, path.join(path.dirname(csvPath), 'imports'));
+  const statementService = importServiceOn(importDb, path.join(path.dirname(csvPath), 'imports'), { rules: true });
   const statementEntries = Array.from({ length: 100_000 }, (_, i) => ({
     day: new Date(Date.UTC(year - 3, 0, 1) + Math.floor(csvRandom() * 3 * 365) * 86_400_000).toISOString().slice(0, 10),
     cents: (i % 7 === 0 ? 1 : -1) * (1 + Math.floor(csvRandom() * 50_000)),
@@ -801,8 +804,8 @@ async function main(): Promise<void> {
     { target: 'peak RSS <= 150 MB', value: round(peakRssMb), met: peakRssMb <= 150 },
     { target: 'idle RSS <= 80 MB', value: round(idle?.rssMb ?? NaN), met: (idle?.rssMb ?? Infinity) <= 80 },
     { target: 'cold start <= 1,000 ms', value: Math.round(coldStartMs), met: coldStartMs <= 1000 },
-    { target: '100k-row CSV import <= 3,000 ms', value: Math.round(importMs), met: importMs <= 3000 },
-    { target: '100k-entry OFX and CAMT.053 imports <= 5,000 ms each', value: Math.max(...Object.values(statementImports).map((i) => i.ms)), met: Object.values(statementImports).every((i) => i.ms <= 5000 && i.imported === i.entries) },
+    { target: `100k-row CSV import, ${benchRules} rules, <= 3,000 ms`, value: Math.round(importMs), met: importMs <= 3000 },
+    { target: `100k-entry OFX and CAMT.053 imports, ${benchRules} rules, <= 5,000 ms each`, value: Math.max(...Object.values(statementImports).map((i) => i.ms)), met: Object.values(statementImports).every((i) => i.ms <= 5000 && i.imported === i.entries) },
     { target: 'the same statements again import nothing', value: Math.min(...Object.values(statementImports).map((i) => i.againSkipped)), met: Object.values(statementImports).every((i) => i.againSkipped === i.entries) },
     { target: 'dashboard with charts >= 80% of its req/s without them (side by side)', value: Math.min(...chartsRatios.map((r) => r.rps)), met: chartsRatios.length > 0 && chartsRatios.every((r) => r.rps >= 0.8) },
     { target: 'the same on server CPU per request (cost without / cost with >= 0.8)', value: Math.min(...chartsRatios.map((r) => r.cpu)), met: chartsRatios.length > 0 && chartsRatios.every((r) => r.cpu >= 0.8) },
@@ -843,6 +846,7 @@ async function main(): Promise<void> {
       intoDatabaseWithRows: options.large + options.small + options.others * options.othersTransactions,
     },
     statementImports,
+    importRules: benchRules,
     scheduledCatchUp: catchUp,
     dashboardChartsGzipBytes: chartsBytes,
     dashboardChartsRatios: chartsRatios,

@@ -1,3 +1,5 @@
+import { createRulesRepo } from '../../src/db/repos/rules.ts';
+import { createRuleService } from '../../src/services/rules.ts';
 import { createCsvMappingsRepo } from '../../src/db/repos/csv-mappings.ts';
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
@@ -189,9 +191,14 @@ export function allTransactionsOf(db: Db, userId: number): TransactionWithCatego
 }
 
 /** The import service on a database, with a runner that is never started: for importing files without HTTP. */
-export function importServiceOn(db: Db, uploadDir: string): ImportService {
+export function importServiceOn(db: Db, uploadDir: string, options: { rules?: boolean } = {}): ImportService {
   const clock = manualClock();
+  const inTransaction = createTransactionRunner(db);
+  const rules = options.rules
+    ? createRuleService({ rules: createRulesRepo(db), categories: createCategoriesRepo(db), accounts: createAccountsRepo(db), transactions: createTransactionsRepo(db), transfers: createTransfersRepo(db), inTransaction, clock })
+    : undefined;
   return createImportService({
+    ...(rules ? { rules: (userId: number) => rules.applierFor(userId, { suggest: true }) } : {}),
     transactions: createTransactionsRepo(db),
     categories: createCategoriesRepo(db),
     accounts: createAccountsRepo(db),
@@ -199,7 +206,7 @@ export function importServiceOn(db: Db, uploadDir: string): ImportService {
     schedules: createSchedulesRepo(db),
     jobs: createJobsRepo(db),
     runner: createJobRunner({ jobs: createJobsRepo(db), clock, logger: createLogger('silent') }),
-    inTransaction: createTransactionRunner(db),
+    inTransaction,
     clock,
     mappings: createCsvMappingsRepo(db),
     uploadDir,

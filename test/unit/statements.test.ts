@@ -76,6 +76,21 @@ describe('round trips: every entry read back to the cent', () => {
     });
   }
 
+  test('a statement far longer than the 64 KB pieces the parser reads comes back whole: text cut anywhere, lines kept', () => {
+    // Random Unicode (emoji pairs, combining marks, ampersands) so that piece boundaries fall inside every kind of text.
+    const entries = fc.sample(entry, { numRuns: 4_000, seed: 17 });
+    for (const [name, write] of [['OFX 1.x', ofx1], ['OFX 2.x', ofx2], ['CAMT.053', camt053]] as const) {
+      const file = write({ ...sample, entries });
+      assert.ok(file.length > 8 * 65_536, `${name} spans many pieces`);
+      const got = read(utf8(file));
+      assert.deepEqual(got.problems, [], name);
+      assert.deepEqual(got.entries.map(withoutLine), entries.map((e) => expected(e, true)), name);
+      const lines = got.entries.map((e) => e.line);
+      assert.ok(lines.every((line, i) => i === 0 || line > lines[i - 1]!), `${name}: lines rise entry by entry`);
+      assert.equal(file.split('\n')[lines.at(-1)! - 1]!.trim().replace(/^<|>$/g, '').split(/[ >]/)[0]!.replace(/^.*:/, '').slice(0, 4), name === 'CAMT.053' ? 'Ntry' : 'STMT', `${name}: the last entry's line is where it starts`);
+    }
+  });
+
   test('account, currency and closing balance, where the format has them', () => {
     const o = read(utf8(ofx1(sample)));
     assert.deepEqual([o.format, o.account, o.currency, o.closingBalance], ['ofx', '123456789 000111222', 'EUR', { cents: 123_456, on: '2026-03-31' }]);

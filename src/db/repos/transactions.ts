@@ -153,6 +153,13 @@ export function createTransactionsRepo(db: Db) {
     `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, import_key) WHERE import_key IS NOT NULL DO NOTHING`,
   );
+  // A hundred rows a statement: the triggers' programs are set up once per statement, not once per row (about half
+  // the cost of a 100,000-row statement import).
+  const insertImportedBatch = db.prepare<unknown[]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key)
+     VALUES ${Array.from({ length: INSERT_BATCH_ROWS }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (account_id, import_key) WHERE import_key IS NOT NULL DO NOTHING`,
+  );
   const rowParams = (userId: number, tx: NewRow) =>
     [userId, tx.accountId ?? null, userId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, tx.importKey ?? null] as const;
   // The /transactions pages reach income and expenses only; a transfer's legs change through the transfer.
@@ -328,7 +335,21 @@ export function createTransactionsRepo(db: Db) {
      */
     insertImportedRows(userId: number, accountId: number, rows: readonly { type: TransactionType; amountCents: number; occurredOn: string; description: string; categoryId: number | null; importKey: string }[]): number {
       let added = 0;
-      for (const row of rows) added += insertImported.run(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey).changes;
+      let at = 0;
+      const params: unknown[] = [];
+      for (; at + INSERT_BATCH_ROWS <= rows.length; at += INSERT_BATCH_ROWS) {
+        params.length = 0;
+        for (let i = at; i < at + INSERT_BATCH_ROWS; i++) {
+          const row = rows[i]!;
+          params.push(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey);
+        }
+        // Only the rows this statement inserted are counted (not the triggers' writes, not the keys already held).
+        added += insertImportedBatch.run(...params).changes;
+      }
+      for (; at < rows.length; at++) {
+        const row = rows[at]!;
+        added += insertImported.run(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey).changes;
+      }
       return added;
     },
 
