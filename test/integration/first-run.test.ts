@@ -11,7 +11,7 @@ test("a new person's dashboard shows three ways to start, with links, until the 
   const first = (await agent.get('/dashboard')).text;
   assert.match(first, /<h2 id="start-heading">Three ways to start<\/h2>/);
   assert.match(first, /<a class="button button--primary" href="#tx-amount">Add a transaction<\/a>/);
-  assert.match(first, /<a class="button" href="\/import">Import a CSV file<\/a>/);
+  assert.match(first, /<a class="button" href="\/import">Import a bank file<\/a>/);
   assert.match(first, /<a class="button" href="\/accounts">Set up your accounts<\/a>/);
   assert.match(first, /id="tx-amount"/, 'the link lands on the add form on this page');
   assert.match(first, /Expenses you add or import appear here by category\./, 'an empty list says what fills it');
