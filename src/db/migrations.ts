@@ -872,4 +872,13 @@ export const migrations: readonly Migration[] = [
         CHECK (transfer_account_id IS NULL OR category_id IS NULL);
     `,
   },
+  {
+    version: 27,
+    name: 'remembered CSV mappings keep their header',
+    sql: `
+      -- The header line a remembered mapping was made for (cut to 500 characters), so the import page can list what it
+      -- remembers and the person can forget one. Mappings saved before have none to show until used again.
+      ALTER TABLE csv_mappings ADD COLUMN header TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

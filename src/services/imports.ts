@@ -78,6 +78,18 @@ export type StatementInspection =
     }
   | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number };
 
+/** A CSV layout an import remembered, as the import page lists it. */
+export interface RememberedLayout {
+  readonly key: string;
+  /** The header's column names; none for a layout remembered before headers were kept. */
+  readonly columns: readonly string[];
+  readonly dateFormat: string;
+  readonly decimalSeparator: 'dot' | 'comma';
+  readonly accountName: string | null;
+  /** When it was last used, as a clock instant. */
+  readonly usedAt: number;
+}
+
 /** What the person's rules would make of a previewed row: its category (by name) and its description. */
 export interface RuledPreview {
   readonly categoryName: string | null;
@@ -697,6 +709,34 @@ export function createImportService(deps: {
       await utimes(file, at, at);
     },
 
+    /**
+     * The CSV layouts the person's imports remembered, most recently used first: the header's column names (as the
+     * file wrote them), the date format and decimal separator, and the account rows without one go into.
+     */
+    rememberedLayouts(userId: number): RememberedLayout[] {
+      const accountName = new Map(deps.accounts.listAccounts(userId).map((a) => [a.id, a.name]));
+      return deps.mappings.listMappings(userId).flatMap((stored): RememberedLayout[] => {
+        const read = rememberedSettings.safeParse(JSON.parse(stored.settings));
+        if (!read.success) return [];
+        const { mapping, options } = read.data;
+        return [
+          {
+            key: stored.headerKey,
+            columns: stored.header === '' ? [] : stored.header.split(mapping.delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1')),
+            dateFormat: mapping.dateFormat,
+            decimalSeparator: mapping.decimalSeparator,
+            accountName: options.targetAccountId == null ? null : (accountName.get(options.targetAccountId) ?? null),
+            usedAt: stored.updatedAt,
+          },
+        ];
+      });
+    },
+
+    /** Forgets a remembered layout: the next file with that header opens on guesses again. False when not theirs. */
+    forgetLayout(userId: number, key: string): boolean {
+      return deps.mappings.deleteMapping(userId, key);
+    },
+
     /** Deletes an upload file that will not be used (refused, too large, abandoned). */
     async discardFile(file: string): Promise<void> {
       await rm(file, { force: true });
@@ -872,7 +912,8 @@ export function createImportService(deps: {
       // Remembered for the next file with this header: the mapping and the choices the person imported with.
       if (mapping.hasHeader) {
         const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: payload.options };
-        deps.mappings.saveSettings(userId, csvHeaderKey(await readFirstLine(upload.file)), JSON.stringify(settings), deps.clock.now());
+        const header = await readFirstLine(upload.file);
+        deps.mappings.saveSettings(userId, csvHeaderKey(header), header.replace(/^\uFEFF/, '').trim(), JSON.stringify(settings), deps.clock.now());
       }
       return deps.runner.enqueue({ kind: CSV_IMPORT_JOB, key: jobKey(uploadId), userId, payload });
     },

@@ -154,6 +154,22 @@ test('a CSV file whose header was imported before opens with that mapping, date 
   const bob = await registerUser(ctx.app, 'bob@example.com');
   const bobs = await upload(bob, file(['04.03.2026;Tram;-2,90']));
   assert.doesNotMatch((await bob.get(bobs.headers.location!)).text, /Filled in as you imported/);
+
+  // The upload page lists what is remembered; bob cannot forget ann's layout, ann can.
+  const listed = (await agent.get('/import')).text;
+  assert.match(listed, /Remembered CSV layouts[\s\S]*BUCHUNGSTAG · Verwendungszweck · Betrag[\s\S]*Dates DD\.MM\.YYYY, decimal comma; last used [^.]+\. Rows go into Main account\./);
+  const key = /name="key" value="([\w-]{43})"/.exec(listed)![1]!;
+  const bobTries = await postForm(bob, '/import', '/import/layouts/forget', { key });
+  assert.equal(bobTries.status, 303);
+  assert.match((await bob.get('/import')).text, /That layout is no longer remembered\./);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM csv_mappings WHERE user_id = ?').pluck().get(userId), 1, "ann's layout stays");
+  const forgot = await postForm(agent, '/import', '/import/layouts/forget', { key });
+  assert.equal(forgot.status, 303);
+  const after = (await agent.get('/import')).text;
+  assert.match(after, /Layout forgotten: the next such file opens on fresh guesses\./);
+  assert.doesNotMatch(after, /Remembered CSV layouts/);
+  const fourth = await upload(agent, file(['05.03.2026;Tram;-2,90']));
+  assert.doesNotMatch((await agent.get(fourth.headers.location!)).text, /Filled in as you imported/);
 });
 
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {

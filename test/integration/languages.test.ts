@@ -324,6 +324,10 @@ for (const language of LANGUAGES) {
       await page(agent, language, '/import/no-such-upload/progress', '(404)', 404);
       const runAgain = await agent.post(`/import/${exported}/run-again`).type('form').send({ _csrf: await tokenFor(agent, `/import/${exported}/progress`) });
       assert.equal(runAgain.status, 303);
+      // The upload page with the layouts those imports remembered, and forgetting one.
+      const withLayouts = await page(agent, language, '/import', '/import');
+      const layoutKey = /name="key" value="([\w-]{43})"/.exec(withLayouts)![1]!;
+      await post(agent, language, '/import', '/import/layouts/forget', { key: layoutKey }, 303);
 
       // Export: the file name's word is in the language.
       const download = await agent.get('/transactions/export.csv');

@@ -11,7 +11,8 @@ import { describeRowProblems, importFailureMessage, statementFileMessage, statem
 import { idText, type FieldErrors } from '../form-fields.ts';
 import type { StatementInspection } from '../../services/imports.ts';
 import { requireUser } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageTimeZone, setFlash } from '../middleware/locals.ts';
+import { dayAt } from '../../domain/calendar.ts';
 import { formatBytes, receiveUpload } from '../upload.ts';
 
 /** Files up to this size are imported before the POST answers (waiting at most QUICK_FINISH_MS), skipping the progress page's wait. */
@@ -35,9 +36,11 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   const tooLargeMessage = (res: Response) => msg('import.upload.tooLarge', { size: formatBytes(maxBytes, pageLanguage(res).locale) });
   router.use('/import', requireUser);
 
-  function renderUpload(res: Response, error?: Msg) {
+  function renderUpload(req: Request, res: Response, error?: Msg) {
     const maxSize = formatBytes(maxBytes, pageLanguage(res).locale);
-    res.render('import/upload', { title: 'import.upload.title', styles: ['/css/import.css'], maxSize, error });
+    const zone = pageTimeZone(res);
+    const layouts = service.rememberedLayouts(signedInUser(req).id).map((layout) => ({ ...layout, usedOn: dayAt(layout.usedAt, zone) }));
+    res.render('import/upload', { title: 'import.upload.title', styles: ['/css/import.css'], maxSize, error, layouts });
   }
 
   /** The user's upload named in the path, or 404. */
@@ -101,8 +104,17 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   };
 
   /* GET /import: the upload form, with the size limit stated. Signed-in users. */
-  router.get('/import', (_req, res) => {
-    renderUpload(res);
+  router.get('/import', (req, res) => {
+    renderUpload(req, res);
+  });
+
+  /* POST /import/layouts/forget: forgets one remembered CSV layout (by its key); the next such file opens on guesses. Signed-in users. */
+  router.post('/import/layouts/forget', (req, res) => {
+    const key = textField(req.body, 'key') ?? '';
+    const forgotten = /^[\w-]{43}$/.test(key) && service.forgetLayout(signedInUser(req).id, key);
+    if (forgotten) setFlash(req, 'success', 'import.layouts.forgotten');
+    else setFlash(req, 'error', 'import.layouts.notFound');
+    res.redirect(303, '/import');
   });
 
   /*
@@ -116,7 +128,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     // Far over the limit by its own account: answer at once instead of reading megabytes only to discard them.
     if (declared > maxBytes + 64 * 1024) {
       res.status(413).set('Connection', 'close');
-      return renderUpload(res, tooLargeMessage(res));
+      return renderUpload(req, res, tooLargeMessage(res));
     }
     const { uploadId, file } = await service.newUpload(user.id);
     const upload = await receiveUpload(req, file, maxBytes).catch(async (err: unknown) => {
@@ -131,12 +143,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     if (upload.tooLarge) {
       await service.discardFile(file);
       res.status(413);
-      return renderUpload(res, tooLargeMessage(res));
+      return renderUpload(req, res, tooLargeMessage(res));
     }
     if (!upload.gotFile || upload.bytes === 0) {
       await service.discardFile(file);
       res.status(422);
-      return renderUpload(res, msg('import.upload.missing'));
+      return renderUpload(req, res, msg('import.upload.missing'));
     }
     await service.keepUpload(file);
     res.redirect(303, `/import/${uploadId}`);
