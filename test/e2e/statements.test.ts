@@ -75,5 +75,30 @@ describe('bank statements and rules in a real browser', { skip: availability.ski
     const april9 = web.ctx.db.prepare("SELECT c.name FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.user_id = ? AND t.occurred_on = '2026-04-09'").pluck().all(userId);
     assert.deepEqual(april9, ['Groceries']);
     assert.equal(Number(web.ctx.db.prepare("SELECT count(*) FROM transactions WHERE user_id = ? AND description LIKE 'CORNER MARKET%'").pluck().get(userId)), 2);
+
+    // A rule written later, run over what is already in: the preview first, then the change.
+    await page.goto(`${web.baseUrl}/rules`);
+    await page.getByLabel('Text').fill('acme payroll');
+    await page.getByLabel('Set the category').selectOption({ label: 'Salary' });
+    await page.getByLabel('Rename to').fill('ACME payroll');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByText('Rule added.').waitFor();
+    await page.getByRole('link', { name: 'Run them on transactions you already have' }).click();
+    await page.getByLabel('From', { exact: true }).fill('2026-03-01');
+    await page.getByLabel('To', { exact: true }).fill('2026-04-30');
+    await page.getByRole('button', { name: 'Show what would change' }).click();
+    await page.getByText('1 of 1 transactions would change.').waitFor();
+    assert.equal(web.ctx.db.prepare("SELECT category_id FROM transactions WHERE user_id = ? AND description LIKE 'ACME PAYROLL%'").pluck().get(userId), null, 'the preview changed nothing');
+    await assertAccessible(page, 'rules run preview');
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `statements-5-run-${width}`);
+    }
+    await page.getByRole('button', { name: 'Apply this change' }).click();
+    await page.getByText('1 transaction was changed by your rules.').waitFor();
+    assert.deepEqual(
+      web.ctx.db.prepare("SELECT t.description, c.name AS category FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.user_id = ? AND t.occurred_on = '2026-03-02'").get(userId),
+      { description: 'ACME payroll', category: 'Salary' },
+    );
   });
 });
