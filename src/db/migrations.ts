@@ -881,4 +881,27 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE csv_mappings ADD COLUMN header TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 28,
+    name: 'full-text search over descriptions (FTS5, trigram)',
+    sql: `
+      -- Text search that stays flat however long the history: every description in an FTS5 index of trigrams (so
+      -- "off" finds "coffee"), case and accents set aside. It holds no copy of the text (the content is the
+      -- transactions table's) and is kept by triggers in the same transaction as every write.
+      CREATE VIRTUAL TABLE transactions_fts USING fts5(
+        description, content = 'transactions', content_rowid = 'id', tokenize = 'trigram remove_diacritics 1'
+      );
+      CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
+        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.id, NEW.description);
+      END;
+      CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
+        INSERT INTO transactions_fts (transactions_fts, rowid, description) VALUES ('delete', OLD.id, OLD.description);
+      END;
+      CREATE TRIGGER transactions_fts_update AFTER UPDATE OF description ON transactions BEGIN
+        INSERT INTO transactions_fts (transactions_fts, rowid, description) VALUES ('delete', OLD.id, OLD.description);
+        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.id, NEW.description);
+      END;
+      INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
+    `,
+  },
 ];

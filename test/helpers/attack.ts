@@ -194,5 +194,11 @@ export function consistencyProblems(ctx: Pick<TestContext, 'db'>): string[] {
   if (users.length > 0) problems.push(`all-time totals disagree with the months: ${JSON.stringify(users)}`);
   const orphans = ctx.db.prepare('PRAGMA foreign_key_check').all();
   if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
+  // The text index against the descriptions it indexes (rank 1: compare with the content table, row by row).
+  try {
+    ctx.db.prepare("INSERT INTO transactions_fts (transactions_fts, rank) VALUES ('integrity-check', 1)").run();
+  } catch (err) {
+    problems.push(`the text index disagrees with the descriptions: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return problems;
 }

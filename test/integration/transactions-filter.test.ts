@@ -10,7 +10,7 @@ interface Made extends Omit<NewTransaction, 'accountId'> {
 
 type Query = { from?: string; to?: string; type?: 'income' | 'expense'; category?: string; q?: string };
 
-const DESCRIPTIONS = ['Rent', 'rent deposit', 'Paid 50% deposit', '5000 bonus', 'a_b', 'axb', 'Café latte', 'Groceries', ''];
+const DESCRIPTIONS = ['Rent', 'rent deposit', 'Paid 50% deposit', '5000 bonus', 'a_b', 'axb', 'Café latte', 'Groceries', '', 'Corner coffee', 'Кава з молоком', 'say "hi" OR NOT'];
 
 /** Small seeded generator, so a failure reproduces with the same rows. */
 function seeded(seed: number): () => number {
@@ -56,13 +56,25 @@ function makeHistory(ctx: TestContext, userId: number, count: number, seed: numb
   return rows.map((row, i) => ({ ...row, id: ids[i]! }));
 }
 
+/** Text as a search compares it: case and accents set aside. */
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * Whether a row matches a search: its description holds the text (case and accents aside; under three characters,
+ * ASCII case only), or its category's name holds it (ASCII case aside).
+ */
+function searchMatches(row: Made, search: string, categoryName: (id: number | null) => string): boolean {
+  const inDescription = [...search].length >= 3 ? fold(row.description).includes(fold(search)) : row.description.toLowerCase().includes(search.toLowerCase());
+  return inDescription || categoryName(row.categoryId).toLowerCase().includes(search.toLowerCase());
+}
+
 /** The reference: which rows the filter should show, newest first, computed here without the database. */
-function expected(rows: readonly Made[], q: Query): Made[] {
+function expected(rows: readonly Made[], q: Query, categoryName: (id: number | null) => string = () => ''): Made[] {
   return rows
     .filter((r) => (q.from === undefined || r.occurredOn >= q.from) && (q.to === undefined || r.occurredOn <= q.to))
     .filter((r) => q.type === undefined || r.type === q.type)
     .filter((r) => q.category === undefined || (q.category === 'none' ? r.categoryId === null : String(r.categoryId) === q.category))
-    .filter((r) => q.q === undefined || r.description.toLowerCase().includes(q.q.toLowerCase()))
+    .filter((r) => q.q === undefined || searchMatches(r, q.q, categoryName))
     .sort((a, b) => (a.occurredOn === b.occurredOn ? b.id - a.id : a.occurredOn < b.occurredOn ? 1 : -1));
 }
 
@@ -126,10 +138,20 @@ describe('filtering the transactions page', () => {
       { q: 'café', category: groceries },
       { q: 'deposit', from: '2025-11-03', to: '2026-03-29', type: 'expense', category: groceries },
       { from: '2030-01-01' },
+      // The trigram index: a part of a word, accents and case set aside, any script; quotes and words of its query
+      // syntax are text; a category's name matches its rows; two characters are compared row by row.
+      { q: 'off' },
+      { q: 'cafe' },
+      { q: 'КАВА' },
+      { q: '"hi" OR' },
+      { q: 'housing', from: '2026-01-01' },
+      { q: 'ax' },
     ];
+    const names = new Map((ctx.db.prepare('SELECT id, name FROM categories WHERE user_id = ?').all(userId) as { id: number; name: string }[]).map((c) => [c.id, c.name]));
+    const categoryName = (id: number | null) => (id === null ? '' : (names.get(id) ?? ''));
     let nonEmpty = 0;
     for (const q of queries) {
-      const want = expected(rows, q);
+      const want = expected(rows, q, categoryName);
       if (want.length > 0) nonEmpty += 1;
       const search = toSearch(q);
       const { pages, first } = await walkPages(agent, `/transactions${search ? `?${search}` : ''}`);

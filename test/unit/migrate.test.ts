@@ -48,3 +48,23 @@ test('the schema refuses amounts that are not positive whole cents', () => {
   for (const bad of [0, -1, 1.5, 'twelve', 100_000_000_001]) assert.throws(() => insert.run(bad), String(bad));
   insert.run(1);
 });
+
+test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
+  const db = openDatabase(':memory:');
+  migrate(db, migrations.filter((m) => m.version <= 27));
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
+  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");
+  for (const description of ['Corner Café', 'Rent', 'Кава']) add.run(account, description);
+  migrate(db);
+  const found = (text: string) => db.prepare('SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid').pluck().all(`"${text}"`);
+  assert.deepEqual(found('cafe'), [1]);
+  assert.deepEqual(found('кав'), [3]);
+  db.prepare("UPDATE transactions SET description = 'Tea house' WHERE id = 1").run();
+  assert.deepEqual([found('cafe'), found('house')], [[], [1]]);
+  db.prepare('DELETE FROM transactions WHERE id = 2').run();
+  assert.deepEqual(found('rent'), []);
+  db.prepare('DELETE FROM users').run();
+  assert.deepEqual(found('tea'), [], "a person's deletion takes their rows out of the index too");
+  db.prepare("INSERT INTO transactions_fts (transactions_fts, rank) VALUES ('integrity-check', 1)").run();
+});

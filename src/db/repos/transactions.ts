@@ -58,6 +58,11 @@ const IMPORT_KEY_BATCH = 500;
 /** Above this many expenses in a range, its largest are found by walking the amount index rather than sorting. */
 const SORT_AT_MOST_ROWS = 20_000;
 
+/** A search text as one FTS5 phrase: quoted, its own quotes doubled, so no character of it is query syntax. */
+function ftsPhrase(search: string): string {
+  return `"${search.replaceAll('"', '""')}"`;
+}
+
 /** Escapes LIKE wildcards so a search for "50%" finds the text "50%", not everything starting with 50. */
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -67,7 +72,7 @@ function likePattern(search: string): string {
  * WHERE clause (on alias t) and its parameters for a filter; the clause text depends only on which fields are set.
  * Lists, totals and exports of transactions cover income and expenses; transfer legs belong to account registers.
  */
-function filterClause(userId: number, filter: TransactionFilter, withLegs = false): { sql: string; params: unknown[]; shape: string } {
+function filterClause(userId: number, filter: TransactionFilter, withLegs = false, categoryNamesMatch = false): { from: string; sql: string; params: unknown[]; shape: string } {
   const parts = withLegs ? ['t.user_id = ?'] : ['t.user_id = ?', "t.type IN ('income', 'expense')"];
   const params: unknown[] = [userId];
   let shape = withLegs ? 'L' : '';
@@ -100,11 +105,28 @@ function filterClause(userId: number, filter: TransactionFilter, withLegs = fals
     shape += 'c';
   }
   if (filter.search !== undefined && filter.search !== '') {
-    parts.push("t.description LIKE ? ESCAPE '\\'");
-    params.push(likePattern(filter.search));
-    shape += 'q';
+    // The rows whose description holds the text, or whose category's name does. Three characters or more are looked
+    // up in the trigram index (case and accents aside), so the cost follows the matches, not the history; shorter
+    // texts have no trigram and are compared row by row.
+    const inCategory = "t.category_id IN (SELECT c.id FROM categories c WHERE c.user_id = ? AND c.name LIKE ? ESCAPE '\\')";
+    if ([...filter.search].length >= 3) {
+      // Driven from the matches (CROSS JOIN keeps them first): the index's rows, and, only when one of the user's
+      // category names holds the text, that category's rows; each looked up by id, the other conditions then narrow them.
+      if (!categoryNamesMatch) {
+        const from = '(SELECT rowid AS id FROM transactions_fts WHERE transactions_fts MATCH ?) AS hits CROSS JOIN transactions t ON t.id = hits.id';
+        return { from, sql: parts.join(' AND '), params: [ftsPhrase(filter.search), ...params], shape: `${shape}Q` };
+      }
+      const from = `(SELECT rowid AS id FROM transactions_fts WHERE transactions_fts MATCH ?
+          UNION SELECT m.id FROM categories mc JOIN transactions m ON m.user_id = mc.user_id AND m.category_id = mc.id
+           WHERE mc.user_id = ? AND mc.name LIKE ? ESCAPE '\\') AS hits CROSS JOIN transactions t ON t.id = hits.id`;
+      return { from, sql: parts.join(' AND '), params: [ftsPhrase(filter.search), userId, likePattern(filter.search), ...params], shape: `${shape}QC` };
+    } else {
+      parts.push(`(t.description LIKE ? ESCAPE '\\' OR ${inCategory})`);
+      params.push(likePattern(filter.search), userId, likePattern(filter.search));
+      shape += 'q';
+    }
   }
-  return { sql: parts.join(' AND '), params, shape };
+  return { from: 'transactions t', sql: parts.join(' AND '), params, shape };
 }
 
 function toTransaction(row: TransactionRow): Transaction {
@@ -282,10 +304,15 @@ export function createTransactionsRepo(db: Db) {
     return stmt as Statement<unknown[], Row>;
   }
 
+  const categoryNamed = db.prepare<[number, string], 0 | 1>("SELECT EXISTS (SELECT 1 FROM categories WHERE user_id = ? AND name LIKE ? ESCAPE '\\')").pluck();
+  /** The filter's clause, knowing whether a text search also names one of the user's categories. */
+  const whereOf = (userId: number, filter: TransactionFilter, withLegs = false) =>
+    filterClause(userId, filter, withLegs, filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1);
+
   function sumRows(filter: TransactionFilter, userId: number): SumRow[] {
-    const where = filterClause(userId, filter);
+    const where = whereOf(userId, filter);
     return cached<SumRow>(`sum:${where.shape}`, () =>
-      `SELECT t.type AS type, sum(t.amount_cents) AS cents, count(*) AS n FROM transactions t
+      `SELECT t.type AS type, sum(t.amount_cents) AS cents, count(*) AS n FROM ${where.from}
         WHERE ${where.sql} GROUP BY t.type`,
     ).all(...where.params);
   }
@@ -485,9 +512,9 @@ export function createTransactionsRepo(db: Db) {
       limit: number,
       after?: PageCursor | null,
     ): Page<TransactionWithCategory> {
-      const where = filterClause(userId, filter);
+      const where = whereOf(userId, filter);
       const stmt = cached<TransactionWithCategoryRow>(`rows:${where.shape}:${Boolean(after)}`, () =>
-        `SELECT ${JOINED_COLUMNS} FROM transactions t LEFT JOIN categories c ON c.id = t.category_id
+        `SELECT ${JOINED_COLUMNS} FROM ${where.from} LEFT JOIN categories c ON c.id = t.category_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
           ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
       );
@@ -505,10 +532,10 @@ export function createTransactionsRepo(db: Db) {
      */
     listExportPage(userId: number, filter: TransactionFilter, limit: number, after: PageCursor | null): Page<ExportRow> {
       const withLegs = filter.type === undefined && filter.categoryId === undefined;
-      const where = filterClause(userId, filter, withLegs);
+      const where = whereOf(userId, filter, withLegs);
       const stmt = cached<TransactionWithCategoryRow & { account_name: string; transfer_id: number | null; schedule_id: number | null }>(`export:${where.shape}:${Boolean(after)}`, () =>
         `SELECT ${JOINED_COLUMNS}, a.name AS account_name, t.transfer_id, t.schedule_id
-           FROM transactions t LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
+           FROM ${where.from} LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
           ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
       );
