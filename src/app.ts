@@ -71,6 +71,7 @@ import { createScheduledRouter } from './web/routes/scheduled.routes.ts';
 import { createReportsRouter } from './web/routes/reports.routes.ts';
 import { createCategoriesRouter } from './web/routes/categories.routes.ts';
 import { createRulesRouter } from './web/routes/rules.routes.ts';
+import { createFlashCookies } from './web/flash.ts';
 import { createRuleService } from './services/rules.ts';
 import { createRulesRepo } from './db/repos/rules.ts';
 import { createDashboardRouter } from './web/routes/dashboard.routes.ts';
@@ -316,6 +317,7 @@ export function createApp(deps: AppDeps): Express {
       generateCsrfToken: (req) => csrf.generateToken(req),
       clock,
       defaultTimeZone: config.timeZone,
+      flash: createFlashCookies({ secret: deps.sessionSecret, secure: config.isProduction }),
     }),
   );
   app.use(csrf.csrfSynchronisedProtection);

@@ -1,5 +1,4 @@
 import 'express-session';
-import type { Msg } from './web/i18n.ts';
 
 declare global {
   namespace Express {
@@ -22,8 +21,6 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     passport?: { user?: number };
-    /** A message for the next page, translated there; `more` holds further sentences shown after it. */
-    flash?: { kind: 'success' | 'error'; message: Msg; more?: Msg[]; link?: { href: string; label: Msg } };
     /** The account of the last transaction added in this session: the add form starts in it. */
     lastAccountId?: number;
     /** The language chosen on the login or registration page before signing in. */

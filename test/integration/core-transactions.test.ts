@@ -29,6 +29,27 @@ describe('adding transactions', () => {
     assert.equal(typeofAmount.t, 'integer');
   });
 
+  test('an add commits its own rows only: the session row is not written again, and the confirmation still shows', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    // The first add remembers its account in the session (the form starts there next time); later adds change nothing there.
+    await addTransaction(agent, { amount: '1.00', description: 'First' });
+    await agent.get('/transactions');
+    const sessionRows = () => ctx.db.prepare('SELECT sid, data, expires_at, last_seen_at FROM sessions ORDER BY sid').all();
+    const before = sessionRows();
+    const res = await addTransaction(agent, { amount: '2.50', description: 'Second' });
+    assert.equal(res.status, 303);
+    assert.deepEqual(sessionRows(), before, 'no session write for an add');
+    assert.match(String(res.headers['set-cookie']), /ledgerly_flash=[\w-]+\.[\w-]+; Max-Age=60; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax/);
+    const next = await agent.get(res.headers.location!);
+    assert.match(next.text, /<p class="flash flash--success" role="status">Expense added\.<\/p>/);
+    // Shown once; and a message someone made up (no valid signature) is never shown.
+    assert.doesNotMatch((await agent.get(res.headers.location!)).text, /Expense added/);
+    const forged = Buffer.from(JSON.stringify({ kind: 'error', message: { key: 'transactions.flash.expenseAdded' } })).toString('base64url');
+    const visitor = await agentFor(ctx.app).get('/login').set('Cookie', `ledgerly_flash=${forged}.AAAA`);
+    assert.doesNotMatch(visitor.text, /Expense added/);
+  });
+
   test('the date defaults to today and the description is optional', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

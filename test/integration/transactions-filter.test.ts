@@ -65,7 +65,7 @@ const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLo
  */
 function searchMatches(row: Made, search: string, categoryName: (id: number | null) => string): boolean {
   const inDescription = [...search].length >= 3 ? fold(row.description).includes(fold(search)) : row.description.toLowerCase().includes(search.toLowerCase());
-  return inDescription || categoryName(row.categoryId).toLowerCase().includes(search.toLowerCase());
+  return inDescription || categoryName(row.categoryId ?? null).toLowerCase().includes(search.toLowerCase());
 }
 
 /** The reference: which rows the filter should show, newest first, computed here without the database. */

@@ -2,21 +2,29 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.ts';
 import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
 import { chartHelperFor } from '../chart-formats.ts';
+import type { Flash, FlashCookies } from '../flash.ts';
 import { chooseLanguage, LANGUAGE_NAMES, LANGUAGES, msg, type Language, type LanguageContext, type MessageKey, type MessageValues, type Msg } from '../i18n.ts';
+
+/** Hands a flash to the cookie writer the locals middleware put on the response. */
+function writeFlash(req: Request, flash: Flash): void {
+  const res = req.res;
+  if (!res) throw new Error('a flash needs the response');
+  (res.locals.writeFlash as (flash: Flash) => void)(flash);
+}
 
 /** Sets a one-time message shown on the next page, translated there in that page's language. */
 export function setFlash(req: Request, kind: 'success' | 'error', key: MessageKey, values?: MessageValues): void {
-  req.session.flash = { kind, message: msg(key, values) };
+  writeFlash(req, { kind, message: msg(key, values) });
 }
 
 /** Sets a one-time message that ends with a link (an offer the person may take up). */
 export function setFlashWithLink(req: Request, kind: 'success' | 'error', message: Msg, link: { href: string; label: Msg }): void {
-  req.session.flash = { kind, message, link };
+  writeFlash(req, { kind, message, link });
 }
 
 /** Sets a one-time message of several sentences, each translated on its own and shown together. */
 export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[]): void {
-  req.session.flash = { kind, message: sentences[0]!, more: sentences.slice(1) };
+  writeFlash(req, { kind, message: sentences[0]!, more: sentences.slice(1) });
 }
 
 /** Today in the time zone of the person the page is for (the instance's zone for visitors), by the app's clock. */
@@ -81,6 +89,8 @@ export function createLocalsMiddleware(options: {
   clock: Clock;
   /** The instance's TIME_ZONE: days of visitors and of people who chose no zone. */
   defaultTimeZone: string;
+  /** Where one-time messages travel between a form and the next page. */
+  flash: FlashCookies;
 }): RequestHandler {
   const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
   const chartHelpers = Object.fromEntries(LANGUAGES.map((code) => [code, chartHelperFor(options.languages[code])])) as Record<Language, ReturnType<typeof chartHelperFor>>;
@@ -123,10 +133,8 @@ export function createLocalsMiddleware(options: {
     let token: string | undefined;
     // Generated only when a form is rendered, so plain reads create no session.
     res.locals.csrfToken = () => (token ??= options.generateCsrfToken(req));
-    if (req.session?.flash) {
-      res.locals.flash = req.session.flash;
-      delete req.session.flash;
-    }
+    res.locals.flash = options.flash.take(req, res);
+    res.locals.writeFlash = (flash: Flash) => options.flash.write(res, flash);
     next();
   };
 }

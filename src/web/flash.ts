@@ -1,0 +1,64 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Msg } from './i18n.ts';
+
+/**
+ * The one-time message shown on the page after a form (“Transaction added.”), carried in a short-lived signed cookie
+ * instead of the session: a write then commits once (its own rows), not a second time for the session row, and
+ * the message still survives the redirect. The cookie is HMAC-signed with the session secret, HttpOnly, SameSite=Lax,
+ * and read and cleared by the next page.
+ */
+export interface Flash {
+  readonly kind: 'success' | 'error';
+  readonly message: Msg;
+  readonly more?: readonly Msg[];
+  readonly link?: { readonly href: string; readonly label: Msg };
+}
+
+export const FLASH_COOKIE = 'ledgerly_flash';
+/** A message older than this is not shown (a redirect is followed at once). */
+const FLASH_MAX_AGE_MS = 60_000;
+
+export interface FlashCookies {
+  /** Sets the message for the next page. */
+  write(res: Response, flash: Flash): void;
+  /** The message the request carries, when its signature holds, and clears it. */
+  take(req: Request, res: Response): Flash | undefined;
+}
+
+export function createFlashCookies(options: { secret: string; secure: boolean }): FlashCookies {
+  const sign = (payload: string) => createHmac('sha256', options.secret).update(`flash:${payload}`).digest('base64url');
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: options.secure, path: '/' };
+  return {
+    write(res, flash) {
+      const payload = Buffer.from(JSON.stringify(flash)).toString('base64url');
+      res.cookie(FLASH_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions, maxAge: FLASH_MAX_AGE_MS, encode: String });
+    },
+    take(req, res) {
+      const raw = cookieValue(req.headers.cookie, FLASH_COOKIE);
+      if (raw === undefined) return undefined;
+      res.clearCookie(FLASH_COOKIE, cookieOptions);
+      const dot = raw.lastIndexOf('.');
+      if (dot < 0) return undefined;
+      const payload = raw.slice(0, dot);
+      const given = Buffer.from(raw.slice(dot + 1));
+      const expected = Buffer.from(sign(payload));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      try {
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Flash;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** One cookie's value from a Cookie header, or undefined. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
