@@ -904,4 +904,30 @@ export const migrations: readonly Migration[] = [
       INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
     `,
   },
+  {
+    version: 29,
+    name: 'all-time counts per person',
+    sql: `
+      -- How many incomes and expenses each person has in all, beside their all-time sums, so that the unfiltered
+      -- transactions list reads its totals and count from two rows instead of summing every month group.
+      ALTER TABLE user_totals ADD COLUMN tx_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE user_totals SET tx_count = coalesce(
+        (SELECT sum(m.tx_count) FROM monthly_totals m WHERE m.user_id = user_totals.user_id AND m.type = user_totals.type), 0);
+      DROP TRIGGER monthly_totals_user_insert;
+      DROP TRIGGER monthly_totals_user_update;
+      DROP TRIGGER monthly_totals_user_delete;
+      CREATE TRIGGER monthly_totals_user_insert AFTER INSERT ON monthly_totals BEGIN
+        INSERT INTO user_totals (user_id, type, total_cents, tx_count) VALUES (NEW.user_id, NEW.type, NEW.total_cents, NEW.tx_count)
+        ON CONFLICT (user_id, type) DO UPDATE SET total_cents = total_cents + excluded.total_cents, tx_count = tx_count + excluded.tx_count;
+      END;
+      CREATE TRIGGER monthly_totals_user_update AFTER UPDATE OF total_cents, tx_count ON monthly_totals BEGIN
+        UPDATE user_totals SET total_cents = total_cents - OLD.total_cents + NEW.total_cents, tx_count = tx_count - OLD.tx_count + NEW.tx_count
+         WHERE user_id = NEW.user_id AND type = NEW.type;
+      END;
+      CREATE TRIGGER monthly_totals_user_delete AFTER DELETE ON monthly_totals BEGIN
+        UPDATE user_totals SET total_cents = total_cents - OLD.total_cents, tx_count = tx_count - OLD.tx_count
+         WHERE user_id = OLD.user_id AND type = OLD.type;
+      END;
+    `,
+  },
 ];

@@ -72,24 +72,26 @@ export interface UserTotalsMismatch {
   readonly type: string;
   readonly storedCents: number | null;
   readonly fromMonthsCents: number | null;
+  readonly storedCount: number | null;
+  readonly fromMonthsCount: number | null;
 }
 
 /**
- * Every (user, type) where user_totals disagrees with monthly_totals, both ways; a stored zero with no months is
- * no disagreement. Empty means the all-time totals are exact. For tests and the seed tool's --verify.
+ * Every (user, type) where user_totals disagrees with monthly_totals (sum or count), both ways; a stored zero with
+ * no months is no disagreement. Empty means the all-time totals are exact. For tests and the seed tool's --verify.
  */
 export function findUserTotalsMismatches(db: Db): UserTotalsMismatch[] {
   return db
-    .prepare<[], { user_id: number; type: string; stored: number | null; months: number | null }>(
-      `WITH months AS (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type),
+    .prepare<[], { user_id: number; type: string; stored: number | null; months: number | null; stored_count: number | null; months_count: number | null }>(
+      `WITH months AS (SELECT user_id, type, sum(total_cents) AS total, sum(tx_count) AS n FROM monthly_totals GROUP BY user_id, type),
             keys AS (SELECT user_id, type FROM months UNION SELECT user_id, type FROM user_totals)
-       SELECT k.user_id, k.type, u.total_cents AS stored, m.total AS months
+       SELECT k.user_id, k.type, u.total_cents AS stored, m.total AS months, u.tx_count AS stored_count, m.n AS months_count
          FROM keys k
          LEFT JOIN user_totals u ON u.user_id = k.user_id AND u.type = k.type
          LEFT JOIN months m ON m.user_id = k.user_id AND m.type = k.type
-        WHERE coalesce(u.total_cents, 0) <> coalesce(m.total, 0)
+        WHERE coalesce(u.total_cents, 0) <> coalesce(m.total, 0) OR coalesce(u.tx_count, 0) <> coalesce(m.n, 0)
         ORDER BY k.user_id, k.type`,
     )
     .all()
-    .map((r) => ({ userId: r.user_id, type: r.type, storedCents: r.stored, fromMonthsCents: r.months }));
+    .map((r) => ({ userId: r.user_id, type: r.type, storedCents: r.stored, fromMonthsCents: r.months, storedCount: r.stored_count, fromMonthsCount: r.months_count }));
 }

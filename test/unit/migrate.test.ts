@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate, latestSchemaVersion, SchemaTooNewError } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
+import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { openDatabase } from '../../src/db/open.ts';
 
 test('migration versions are unique, start at 1 and are listed in order', () => {
@@ -67,4 +68,25 @@ test('migration 28 indexes the descriptions a database already holds, and the in
   db.prepare('DELETE FROM users').run();
   assert.deepEqual(found('tea'), [], "a person's deletion takes their rows out of the index too");
   db.prepare("INSERT INTO transactions_fts (transactions_fts, rank) VALUES ('integrity-check', 1)").run();
+});
+
+test('migration 29 counts what each person already has, the counts then follow every write, and a drift is found', () => {
+  const db = openDatabase(':memory:');
+  migrate(db, migrations.filter((m) => m.version <= 28));
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
+  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, ?, 5, ?, '')");
+  add.run(account, 'expense', '2026-01-01');
+  add.run(account, 'expense', '2026-02-01');
+  add.run(account, 'income', '2026-02-03');
+  migrate(db);
+  const counts = () => db.prepare('SELECT type, tx_count AS n FROM user_totals WHERE user_id = 1 ORDER BY type').all();
+  assert.deepEqual(counts(), [{ type: 'expense', n: 2 }, { type: 'income', n: 1 }]);
+  add.run(account, 'expense', '2026-03-01');
+  db.prepare("DELETE FROM transactions WHERE type = 'income'").run();
+  db.prepare("UPDATE transactions SET occurred_on = '2026-01-02' WHERE occurred_on = '2026-02-01'").run();
+  assert.deepEqual(counts(), [{ type: 'expense', n: 3 }, { type: 'income', n: 0 }]);
+  assert.deepEqual(findUserTotalsMismatches(db), []);
+  db.prepare("UPDATE user_totals SET tx_count = 7 WHERE type = 'expense'").run();
+  assert.deepEqual(findUserTotalsMismatches(db).map((m) => [m.type, m.storedCount, m.fromMonthsCount]), [['expense', 7, 3]]);
 });

@@ -204,6 +204,7 @@ export function createTransactionsRepo(db: Db) {
             coalesce(sum(CASE WHEN type = 'expense' THEN total_cents END), 0) AS expense
        FROM user_totals WHERE user_id = ?`,
   );
+  const allTime = db.prepare<[number], SumRow>('SELECT type, total_cents AS cents, tx_count AS n FROM user_totals WHERE user_id = ?');
   const update = db.prepare<[number, string, number, string, string, number | null, number, number]>(
     `UPDATE transactions SET account_id = ?, type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
       WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
@@ -561,7 +562,10 @@ export function createTransactionsRepo(db: Db) {
       const sums: SumRow[] = [];
       // Per-month totals exist per category (all accounts) and per account (all categories), not for both at once.
       const byRowsOnly = (filter.search !== undefined && filter.search !== '') || (filter.accountId !== undefined && filter.categoryId !== undefined);
-      if (byRowsOnly) sums.push(...sumRows(filter, userId));
+      // All of history, of every account and category (the list as it opens): two rows of user_totals.
+      const allOfIt = filter.fromOn === undefined && filter.toOn === undefined && filter.accountId === undefined && filter.categoryId === undefined && !byRowsOnly;
+      if (allOfIt) sums.push(...allTime.all(userId).filter((r) => filter.type === undefined || r.type === filter.type));
+      else if (byRowsOnly) sums.push(...sumRows(filter, userId));
       else {
         const split = splitRangeIntoMonths(filter.fromOn, filter.toOn);
         if (split.months) sums.push(...sumMonths(filter, userId, split.months));

@@ -1,0 +1,11 @@
+import { createTestContext, registerUser, addTransaction } from '../helpers/app.ts';
+const ctx = createTestContext();
+const agent = await registerUser(ctx.app, 'a@example.com');
+await addTransaction(agent, { amount: '1.00' });
+const count = () => ctx.db.prepare('SELECT data, expires_at, last_seen_at FROM sessions').all();
+await agent.get('/dashboard');
+const before = JSON.stringify(count());
+await agent.get('/dashboard');
+await agent.get('/transactions');
+console.log(before === JSON.stringify(count()) ? 'no session write on GET' : 'SESSION WRITTEN', JSON.stringify(count()).slice(0, 300));
+await ctx.cleanup();
