@@ -1,5 +1,5 @@
 /**
- * `node --import tsx test/bench/phases.ts [--rows 1000000] [--requests 400] [--database FILE]`: where each
+ * `node --import tsx test/bench/phases.ts [--rows 1000000] [--requests 400] [--database FILE] [--pages /dashboard,/transactions]`: where each
  * millisecond of a page goes, phase by phase, for the dashboard and the list page at 1k and at `--rows` rows.
  *
  * The real app (production settings, view cache on) is built on a seeded database and asked for each page
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     requests: { type: 'string', default: '400' },
     database: { type: 'string', default: '/tmp/ledgerly-phases.sqlite' },
+    pages: { type: 'string', default: '/dashboard,/transactions' },
   },
 });
 const PASSWORD = 'phases password 1';
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   const results: { page: string; user: string; cpuMs: number; layers: [string, number][]; queries: [string, number][]; renderMs: number; routeMs: number }[] = [];
   for (const [user, email] of [['1k', SMALL], [`${rows / 1000}k`, LARGE]] as const) {
     const cookie = await logIn(email);
-    for (const page of ['/dashboard', '/transactions']) {
+    for (const page of args.pages!.split(',')) {
       const get = async () => {
         const res = await fetch(`${base}${page}`, { headers: { ...headers, cookie }, redirect: 'manual' });
         if (res.status !== 200) throw new Error(`${page} answered ${res.status}`);
