@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { REGISTRATION_MODES, type RegistrationMode } from './domain/registration.ts';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { isKnownTimeZone } from './domain/calendar.ts';
@@ -34,6 +35,8 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** How many /api/v1 requests one personal access token may make a minute. */
   readonly apiRequestsPerMinute: number;
+  /** WEB_CONCURRENCY: how many worker processes serve requests (1, the default, is this process alone). */
+  readonly webConcurrency: number;
 }
 
 const boolish = z
@@ -92,6 +95,19 @@ const envSchema = z.object({
     .transform((url) => new URL(url).origin)
     .optional(),
   API_RATE_LIMIT: intInRange(1, 1_000_000).default(600),
+  // 'auto' is one worker per CPU the process may use.
+  WEB_CONCURRENCY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((v, ctx) => {
+      if (v === 'auto') return availableParallelism();
+      const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
+      if (n >= 1 && n <= 64) return n;
+      ctx.addIssue({ code: 'custom', message: 'must be auto or a whole number from 1 to 64' });
+      return z.NEVER;
+    })
+    .default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -152,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     registration: e.REGISTRATION,
     publicUrl: e.PUBLIC_URL,
     apiRequestsPerMinute: e.API_RATE_LIMIT,
+    webConcurrency: e.WEB_CONCURRENCY,
   });
 }
 

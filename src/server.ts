@@ -2,7 +2,14 @@
  * The one file with side effects: read the environment, open and migrate the database, start the job runner,
  * listen, and shut down cleanly on SIGTERM/SIGINT. Start-up problems print one clear line (never a stack trace)
  * and exit 1.
+ *
+ * With WEB_CONCURRENCY above 1 this process is the primary of a node:cluster: it migrates the database once, then
+ * forks that many workers, each of which serves requests on the shared port and runs a job runner. Sessions, rate
+ * limits, idempotency keys and jobs live in SQLite, so any worker can answer any request; a job is claimed by one
+ * UPDATE and a scheduled occurrence by a unique key, so background work still happens exactly once. A stop signal
+ * is passed to every worker, each finishes what it has in flight, and the primary exits when the last one has.
  */
+import cluster from 'node:cluster';
 import 'dotenv/config';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -21,9 +28,15 @@ import { describeStartupError, type StartupContext } from './startup-errors.ts';
 let startup: { -readonly [K in keyof StartupContext]: StartupContext[K] } = { stage: 'config' };
 let openDb: Db | undefined;
 
-function failStartup(err: unknown): never {
-  console.error(describeStartupError(err, startup));
+function failStartup(err: unknown): void {
+  const line = describeStartupError(err, startup);
   if (openDb?.open) openDb.close();
+  // A worker hands its one line to the primary, which prints the first it gets: one line however many workers fail.
+  if (cluster.isWorker && process.send) {
+    process.send({ cannotStart: line }, undefined, {}, () => process.exit(1));
+    return;
+  }
+  console.error(line);
   process.exit(1);
 }
 
@@ -65,10 +78,72 @@ function main(): void {
   const config: Config = loadConfig(process.env);
   startup = { config, stage: 'secret' };
   const logger = createLogger(config.logLevel);
+  if (cluster.isWorker) return serve(config, logger.child({ worker: cluster.worker!.id }));
   makeDataFilesPrivate(config, logger);
-  const { secret, generated, file } = resolveSessionSecret(process.env, config);
+  // Made (and saved) here, before any worker starts, so that every worker reads the same one.
+  const { generated, file } = resolveSessionSecret(process.env, config);
   if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
+  if (config.webConcurrency > 1) return runPrimary(config, logger);
+  serve(config, logger);
+}
 
+/**
+ * The primary of WEB_CONCURRENCY workers: migrates once (a schema problem stops everything with one line), forks
+ * the workers, replaces one that dies while serving, and on SIGTERM or SIGINT stops them all and exits once they
+ * have. A worker that dies before it ever listened is a start-up failure: the primary stops rather than loop.
+ */
+function runPrimary(config: Config, logger: Logger): void {
+  startup.stage = 'database';
+  const db: Db = openDatabase(config.databasePath);
+  openDb = db;
+  const version = migrate(db);
+  db.close();
+  openDb = undefined;
+  logger.info({ workers: config.webConcurrency, schema: version }, 'starting workers');
+  let stopping = false;
+  const listened = new Set<number>();
+  cluster.on('listening', (worker) => listened.add(worker.id));
+  let stopSignal = '';
+  let toldWhy = false;
+  cluster.on('message', (_worker, message: unknown) => {
+    if (toldWhy || typeof message !== 'object' || message === null || !('cannotStart' in message)) return;
+    toldWhy = true;
+    console.error(String(message.cannotStart));
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (code !== 0 && process.exitCode === undefined) process.exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        if (stopSignal !== '') logger.info({ signal: stopSignal }, 'stopped');
+        process.exit();
+      }
+      return;
+    }
+    if (!listened.has(worker.id)) {
+      logger.error({ worker: worker.id, code, signal }, 'a worker stopped before it could serve; stopping');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
+    logger.error({ worker: worker.id, code, signal }, 'a worker stopped; starting another');
+    cluster.fork();
+  });
+  for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    stopSignal = signal;
+    logger.info({ signal }, 'shutting down: stopping the workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** One serving process: the whole app on the database, its job runner, and a graceful stop. */
+function serve(config: Config, logger: Logger): void {
+  const { secret } = resolveSessionSecret(process.env, config);
   startup.stage = 'database';
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
@@ -116,6 +191,8 @@ function main(): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed, say) stops as gracefully as on SIGTERM, rather than serve on alone.
+  if (cluster.isWorker) process.on('disconnect', () => stop('primary gone'));
 }
 
 try {

@@ -92,7 +92,13 @@ export function bundled(entry: string): string {
 
 /** Spawns the server from its bundle with plain Node, from the repo root, as `npm start` runs it. */
 export function spawnServer(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [bundled('src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A clustered server is its own process group, so that a kill reaches the primary and every worker at once.
+  return spawn(process.execPath, [bundled('src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: clustered(env) });
+}
+
+/** Whether the environment runs the server as a primary with workers. */
+function clustered(env: NodeJS.ProcessEnv): boolean {
+  return env.WEB_CONCURRENCY !== undefined && env.WEB_CONCURRENCY !== '1';
 }
 
 /** Runs an entry point ('src/server.ts' or a tool) from its bundle to completion and returns its exit and output. */
@@ -155,7 +161,11 @@ export function startServer(
             stderr: () => stderr,
             exited,
             kill: () => {
-              if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+              if (child.exitCode === null && child.signalCode === null) {
+                // The whole group of a clustered server: the primary and its workers die together, as in a crash.
+                if (clustered(env) && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+                else child.kill('SIGKILL');
+              }
               return exited;
             },
           });

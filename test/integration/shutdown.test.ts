@@ -22,11 +22,14 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
-test('SIGTERM lets an in-flight request finish, refuses new connections, closes the database and exits 0', async (t) => {
+for (const workers of [undefined, '2'] as const) {
+test(`SIGTERM lets an in-flight request finish, refuses new connections, closes the database and exits 0${workers ? ', with two workers (WEB_CONCURRENCY=2)' : ''}`, async (t) => {
   const tmp = tempDataDir();
   t.after(() => tmp.remove());
-  const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath }));
+  const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath, WEB_CONCURRENCY: workers }));
   t.after(() => server.kill());
+  // Clustered: every worker is serving before the test starts, so the slow request may land on either.
+  if (workers) await waitUntil('both workers listening', () => (server.logs.filter((e) => e.msg === 'listening').length === 2 ? true : undefined));
   const client = await registerOverHttp(server.url, 'slow@example.com');
   const token = await client.csrfToken('/transactions/new');
   assert.ok(existsSync(`${tmp.dbPath}-wal`), 'while running, the database is in WAL mode with a -wal file');
@@ -67,7 +70,11 @@ test('SIGTERM lets an in-flight request finish, refuses new connections, closes 
 
   server.child.kill('SIGTERM');
   await waitForLog(server, 'shutting down: finishing in-flight requests');
-  assert.equal(await tryConnect(server.port), 'ECONNREFUSED', 'a new connection is refused once shutdown begins');
+  if (workers) {
+    // The primary passes the signal to each worker; the shared port closes once every worker has stopped taking connections.
+    await waitUntil('every worker shutting down', () => (server.logs.filter((e) => e.msg === 'shutting down: finishing in-flight requests').length === 2 ? true : undefined));
+    await waitUntil('the shared port refusing', async () => ((await tryConnect(server.port)) === 'ECONNREFUSED' ? true : undefined));
+  } else assert.equal(await tryConnect(server.port), 'ECONNREFUSED', 'a new connection is refused once shutdown begins');
   assert.equal(server.child.exitCode, null, 'the process waits for the request in flight');
 
   slowRequest!.end(body.slice(half));
@@ -87,7 +94,9 @@ test('SIGTERM lets an in-flight request finish, refuses new connections, closes 
   t.after(() => db.close());
   const rows = db.prepare<[], { amount_cents: number }>("SELECT amount_cents FROM transactions WHERE description = 'sent across the shutdown'").all();
   assert.deepEqual(rows, [{ amount_cents: 1234 }], 'the write acknowledged during shutdown is stored once');
+  if (workers) assert.equal(server.logs.filter((e) => e.msg === 'stopped').length, 3, 'each worker, then the primary, said it stopped');
 });
+}
 
 test('SIGINT (Ctrl+C) stops an idle server the same way, closing idle keep-alive connections, with exit code 0', async (t) => {
   const tmp = tempDataDir();

@@ -108,7 +108,8 @@ test('a schema newer than the code stops start-up with one line and leaves the v
   assert.equal(after.pragma('user_version', { simple: true }), newer);
 });
 
-test('a port already in use stops start-up with one line naming the port', async (t) => {
+for (const workers of [undefined, '2'] as const) {
+test(`a port already in use stops start-up with one line naming the port${workers ? ', with two workers' : ''}`, async (t) => {
   const tmp = tempDataDir();
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -119,11 +120,12 @@ test('a port already in use stops start-up with one line naming the port', async
   const address = blocker.address();
   assert.ok(address && typeof address === 'object');
 
-  const result = await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, PORT: String(address.port) }));
+  const result = await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, PORT: String(address.port), WEB_CONCURRENCY: workers }));
   const line = assertOneCleanLine(result);
   assert.match(line, /already in use/);
   assert.ok(line.includes(`:${address.port}`), `names the port: ${line}`);
 });
+}
 
 test('invalid configuration stops start-up with one line listing every problem', async (t) => {
   const tmp = tempDataDir();

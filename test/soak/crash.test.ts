@@ -69,10 +69,12 @@ async function streamWrites(
   }
 }
 
-test(`the real server killed with SIGKILL ${CYCLES} times keeps every acknowledged write exactly once`, { timeout: 300_000 }, async (t) => {
+for (const [label, workers, cycles] of [['the real server', undefined, CYCLES], ['the real server with two workers (WEB_CONCURRENCY=2), primary and workers', '2', Math.ceil(CYCLES / 2)]] as const) {
+test(`${label} killed with SIGKILL ${cycles} times keeps every acknowledged write exactly once`, { timeout: 300_000 }, async (t) => {
+  const CYCLES = cycles;
   const tmp = tempDataDir('ledgerly-crash-');
   t.after(() => tmp.remove());
-  const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, WEB_CONCURRENCY: workers });
 
   let server: ServerProcess = await startServer(env);
   t.after(() => server.kill());
@@ -173,3 +175,4 @@ test(`the real server killed with SIGKILL ${CYCLES} times keeps every acknowledg
   assert.ok(totalAcknowledged >= CYCLES, `enough writes were acknowledged to mean something (${totalAcknowledged})`);
   assert.ok(killsDuringWrites >= CYCLES * 0.8, `most kills hit a stream of writes (${killsDuringWrites} of ${CYCLES})`);
 });
+}

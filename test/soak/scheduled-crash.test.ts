@@ -10,10 +10,11 @@ import { registerOverHttp, serverEnv, startServer, tempDataDir, type ServerProce
 const SCHEDULES = 5;
 const DAYS_BEHIND = 9_000;
 
-test('a real server killed with SIGKILL in the middle of a catch-up, then restarted, posts every occurrence exactly once', async (t) => {
+for (const workers of [undefined, '2'] as const) {
+test(`a real server${workers ? ' with two workers, each with a job runner,' : ''} killed with SIGKILL in the middle of a catch-up, then restarted, posts every occurrence exactly once`, async (t) => {
   const tmp = tempDataDir('ledgerly-schedule-crash-');
   t.after(() => tmp.remove());
-  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, TIME_ZONE: 'UTC' });
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, TIME_ZONE: 'UTC', WEB_CONCURRENCY: workers });
   let server: ServerProcess = await startServer(env);
   t.after(() => server.kill());
   await registerOverHttp(server.url, 'ann@example.com');
@@ -65,3 +66,4 @@ test('a real server killed with SIGKILL in the middle of a catch-up, then restar
   assert.equal(unlinked, 0, 'every occurrence has its transaction');
   assertMonthlyTotalsMatchRows(db);
 });
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, resolveSessionSecret } from '../../src/config.ts';
@@ -33,6 +33,15 @@ test('the shutdown grace period is whole seconds from 0 to 600, 10 by default', 
   assert.equal(loadConfig({}).shutdownGraceMs, 10_000);
   assert.equal(loadConfig({ SHUTDOWN_GRACE_SECONDS: '0' }).shutdownGraceMs, 0);
   assert.throws(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '601' }), /SHUTDOWN_GRACE_SECONDS/);
+});
+
+test('WEB_CONCURRENCY is 1 worker by default, a number from 1 to 64, or auto for one per CPU', () => {
+  assert.equal(loadConfig({}, '/srv/app').webConcurrency, 1);
+  assert.equal(loadConfig({ WEB_CONCURRENCY: '3' }, '/srv/app').webConcurrency, 3);
+  assert.equal(loadConfig({ WEB_CONCURRENCY: ' AUTO ' }, '/srv/app').webConcurrency, availableParallelism());
+  for (const bad of ['0', '65', 'two', '1.5', '-1']) {
+    assert.throws(() => loadConfig({ WEB_CONCURRENCY: bad }, '/srv/app'), /WEB_CONCURRENCY: must be auto or a whole number from 1 to 64/, bad);
+  }
 });
 
 test('invalid settings stop start-up with a message naming each one', () => {
