@@ -129,7 +129,7 @@ export function bulkLoadTransactions(
     });
     rebuiltIndexes = indexes.length;
     timed('text index', () => {
-      db.prepare<[number]>('INSERT INTO transactions_fts (rowid, description) SELECT id, description FROM transactions WHERE id >= ?').run(firstNewId);
+      db.prepare<[number]>('INSERT INTO transactions_fts (rowid, description) SELECT user_id * 4294967296 + id, description FROM transactions WHERE id >= ?').run(firstNewId);
     });
     db.exec(trigger.sql);
     for (const t of accountTriggers) db.exec(t.sql);

@@ -886,24 +886,27 @@ export const migrations: readonly Migration[] = [
     name: 'full-text search over descriptions (FTS5, trigram)',
     sql: `
       -- Text search that stays flat however long the history: every description in an FTS5 index of trigrams (so
-      -- "off" finds "coffee"), case and accents set aside. It holds no copy of the text (the content is the
-      -- transactions table's) and is kept by triggers in the same transaction as every write.
+      -- "off" finds "coffee"), case and accents set aside, kept by triggers in the same transaction as every write.
+      -- Each entry's rowid is user_id * 2^32 + the transaction's id, so one person's entries are one range of rowids
+      -- and a search seeks only that person's matches, whoever else shares the database. It keeps no copy of the text
+      -- (contentless, deletable by rowid).
       CREATE VIRTUAL TABLE transactions_fts USING fts5(
-        description, content = 'transactions', content_rowid = 'id', tokenize = 'trigram remove_diacritics 1'
+        description, content = '', contentless_delete = 1, tokenize = 'trigram remove_diacritics 1'
       );
       CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
-        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.id, NEW.description);
+        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.user_id * 4294967296 + NEW.id, NEW.description);
       END;
       CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
-        INSERT INTO transactions_fts (transactions_fts, rowid, description) VALUES ('delete', OLD.id, OLD.description);
+        DELETE FROM transactions_fts WHERE rowid = OLD.user_id * 4294967296 + OLD.id;
       END;
       CREATE TRIGGER transactions_fts_update AFTER UPDATE OF description ON transactions BEGIN
-        INSERT INTO transactions_fts (transactions_fts, rowid, description) VALUES ('delete', OLD.id, OLD.description);
-        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.id, NEW.description);
+        DELETE FROM transactions_fts WHERE rowid = OLD.user_id * 4294967296 + OLD.id;
+        INSERT INTO transactions_fts (rowid, description) VALUES (NEW.user_id * 4294967296 + NEW.id, NEW.description);
       END;
-      INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
+      INSERT INTO transactions_fts (rowid, description) SELECT user_id * 4294967296 + id, description FROM transactions;
     `,
   },
+
   {
     version: 29,
     name: 'all-time counts per person',

@@ -853,6 +853,7 @@ async function main(): Promise<void> {
     { target: 'list pages server CPU per request <= 1.3 ms', value: Math.max(...pageRows.filter((r) => r.page.startsWith('list')).map((r) => r.cpuMsPerRequest)), met: pageRows.filter((r) => r.page.startsWith('list')).every((r) => r.cpuMsPerRequest <= 1.3) },
     { target: 'dashboard and list >= 30% of baseline req/s', value: Math.min(...mainPages.map((r) => r.vsBaseline)), met: mainPages.every((r) => r.vsBaseline >= 0.3) },
     { target: 'dashboard and list p99 <= 50 ms', value: Math.max(...mainPages.map((r) => r.p99)), met: mainPages.every((r) => r.p99 <= 50) },
+    // Its totals are exact, so they read every match: `q=coffee` has about 20 matches at 1k and 20,000 at 1M.
     { target: 'text search at 1M within 1.5x of 1k server CPU (1M cost / 1k cost <= 1.5)', value: searchCostRatio, met: searchCostRatio <= 1.5 },
     { target: 'adding >= 1,500 req/s, fsynced', value: Math.min(posted['1k'].rps, posted['1M'].rps), met: Math.min(posted['1k'].rps, posted['1M'].rps) >= 1500 },
     { target: 'peak RSS <= 150 MB', value: round(peakRssMb), met: peakRssMb <= 150 },

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { migrate, latestSchemaVersion, SchemaTooNewError } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
 import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
+import { textIndexProblems } from '../helpers/attack.ts';
 import { openDatabase } from '../../src/db/open.ts';
 
 test('migration versions are unique, start at 1 and are listed in order', () => {
@@ -58,16 +59,31 @@ test('migration 28 indexes the descriptions a database already holds, and the in
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");
   for (const description of ['Corner Café', 'Rent', 'Кава']) add.run(account, description);
   migrate(db);
-  const found = (text: string) => db.prepare('SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid').pluck().all(`"${text}"`);
+  // Entries are keyed user_id * 2^32 + id; this person is user 1.
+  const found = (text: string) => db.prepare('SELECT rowid - 4294967296 FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid').pluck().all(`"${text}"`);
   assert.deepEqual(found('cafe'), [1]);
   assert.deepEqual(found('кав'), [3]);
   db.prepare("UPDATE transactions SET description = 'Tea house' WHERE id = 1").run();
   assert.deepEqual([found('cafe'), found('house')], [[], [1]]);
   db.prepare('DELETE FROM transactions WHERE id = 2').run();
   assert.deepEqual(found('rent'), []);
+  assert.deepEqual(textIndexProblems(db), []);
   db.prepare('DELETE FROM users').run();
   assert.deepEqual(found('tea'), [], "a person's deletion takes their rows out of the index too");
-  db.prepare("INSERT INTO transactions_fts (transactions_fts, rank) VALUES ('integrity-check', 1)").run();
+  assert.deepEqual(textIndexProblems(db), []);
+  assert.equal(db.prepare('SELECT count(*) FROM transactions_fts').pluck().get(), 0);
+});
+
+test('the text index check finds an index that stopped following the rows', () => {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
+  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', 'Bakery')").run(account);
+  assert.deepEqual(textIndexProblems(db), []);
+  db.exec('DROP TRIGGER transactions_fts_update');
+  db.prepare("UPDATE transactions SET description = 'Butcher'").run();
+  assert.match(textIndexProblems(db).join('\n'), /transaction 1 is not found by its description/);
 });
 
 test('migration 29 counts what each person already has, the counts then follow every write, and a drift is found', () => {

@@ -112,14 +112,18 @@ function filterClause(userId: number, filter: TransactionFilter, withLegs = fals
     if ([...filter.search].length >= 3) {
       // Driven from the matches (CROSS JOIN keeps them first): the index's rows, and, only when one of the user's
       // category names holds the text, that category's rows; each looked up by id, the other conditions then narrow them.
+      // The index's rowids are user_id * 2^32 + id: the user's range is sought, not everyone's matches.
+      const base = BigInt(userId) << 32n;
+      const matches = 'SELECT rowid - ? AS id FROM transactions_fts WHERE transactions_fts MATCH ? AND rowid BETWEEN ? AND ?';
+      const matchParams = [base, ftsPhrase(filter.search), base, base + 0xffffffffn];
       if (!categoryNamesMatch) {
-        const from = '(SELECT rowid AS id FROM transactions_fts WHERE transactions_fts MATCH ?) AS hits CROSS JOIN transactions t ON t.id = hits.id';
-        return { from, sql: parts.join(' AND '), params: [ftsPhrase(filter.search), ...params], shape: `${shape}Q` };
+        const from = `(${matches}) AS hits CROSS JOIN transactions t ON t.id = hits.id`;
+        return { from, sql: parts.join(' AND '), params: [...matchParams, ...params], shape: `${shape}Q` };
       }
-      const from = `(SELECT rowid AS id FROM transactions_fts WHERE transactions_fts MATCH ?
+      const from = `(${matches}
           UNION SELECT m.id FROM categories mc JOIN transactions m ON m.user_id = mc.user_id AND m.category_id = mc.id
            WHERE mc.user_id = ? AND mc.name LIKE ? ESCAPE '\\') AS hits CROSS JOIN transactions t ON t.id = hits.id`;
-      return { from, sql: parts.join(' AND '), params: [ftsPhrase(filter.search), userId, likePattern(filter.search), ...params], shape: `${shape}QC` };
+      return { from, sql: parts.join(' AND '), params: [...matchParams, userId, likePattern(filter.search), ...params], shape: `${shape}QC` };
     } else {
       parts.push(`(t.description LIKE ? ESCAPE '\\' OR ${inCategory})`);
       params.push(likePattern(filter.search), userId, likePattern(filter.search));
