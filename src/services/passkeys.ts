@@ -1,12 +1,8 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../clock.ts';
 import type { PasskeysRepo } from '../db/repos/passkeys.ts';
@@ -22,6 +18,13 @@ export interface RelyingParty {
 export const PASSKEY_NAME_MAX = 60;
 
 /** Passkeys (WebAuthn) beside the password, through @simplewebauthn/server. A passkey counts as both factors. */
+/**
+ * The WebAuthn library, loaded on the first ceremony: with its certificate parsers it costs about 280 ms and 20 MB
+ * at start-up, for a feature only some instances turn on and people use now and then.
+ */
+let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const library = () => (webauthn ??= import('@simplewebauthn/server'));
+
 export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Clock; rp: RelyingParty }) {
   const { passkeys, rp } = deps;
   return {
@@ -31,7 +34,8 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
     },
 
     /** Options for navigator.credentials.create(): a discoverable credential, not one the person already has. */
-    registrationOptions(user: { id: number; email: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    async registrationOptions(user: { id: number; email: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const { generateRegistrationOptions } = await library();
       return generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
@@ -45,6 +49,7 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
 
     /** Checks the browser's answer to the options above and keeps the new passkey under `name`. */
     async register(userId: number, response: RegistrationResponseJSON, expectedChallenge: string, name: string): Promise<boolean> {
+      const { verifyRegistrationResponse } = await library();
       let verified;
       try {
         verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id });
@@ -66,7 +71,8 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
     },
 
     /** Options for navigator.credentials.get(): any passkey of this site (the browser offers the person's). */
-    authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    async authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const { generateAuthenticationOptions } = await library();
       return generateAuthenticationOptions({ rpID: rp.id, userVerification: 'preferred' });
     },
 
@@ -74,6 +80,7 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
     async authenticate(response: AuthenticationResponseJSON, expectedChallenge: string): Promise<number | undefined> {
       const stored = passkeys.findByCredentialId(response.id);
       if (!stored) return undefined;
+      const { verifyAuthenticationResponse } = await library();
       let verified;
       try {
         verified = await verifyAuthenticationResponse({

@@ -7,7 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { apiDocument } from '../../src/web/api/openapi.ts';
+import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
+
+// The document's generator loads lazily in the app; the suites read the document from the start.
+await loadApiDocument();
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 

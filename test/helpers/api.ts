@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { apiDocument } from '../../src/web/api/openapi.ts';
+import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
+
+// The document's generator loads lazily in the app; the suites read the document from the start.
+await loadApiDocument();
 import { postForm, type Agent } from './app.ts';
 
 /** Makes a personal access token through the real form and reads it off the page, where it is shown once. */

@@ -7,7 +7,10 @@ import { apiOperations, fillTemplate, makeApiToken as makeToken, type ApiOperati
 import { contractViolation } from '../helpers/api-contract.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { listRoutes } from '../helpers/routes.ts';
-import { apiDocument } from '../../src/web/api/openapi.ts';
+import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
+
+// The document's generator loads lazily in the app; the suites read the document from the start.
+await loadApiDocument();
 
 const api = (ctx: TestContext, path: string, token?: string) => {
   const req = agentFor(ctx.app).get(`/api/v1${path}`);

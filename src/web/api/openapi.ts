@@ -3,7 +3,7 @@
  * and checks bodies by (schemas.ts): nothing here is written by hand but the list of paths and their statuses.
  */
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import type { ZodOpenApiOperationObject, ZodOpenApiResponsesObject } from 'zod-openapi';
 import * as S from './schemas.ts';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -51,7 +51,14 @@ function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType) {
   };
 }
 
+/**
+ * The generator, loaded on the first request for the document: zod-openapi costs about 100 ms and 10 MB at start-up
+ * for one document that is rarely read.
+ */
+let createDocument: typeof import('zod-openapi').createDocument | undefined;
+
 function build() {
+  if (!createDocument) throw new Error('the OpenAPI generator is not loaded');
   return createDocument({
     openapi: '3.1.0',
     info: {
@@ -120,8 +127,15 @@ function build() {
 
 let built: ReturnType<typeof build> | undefined;
 
-/** The document, generated once per process. */
-export function apiDocument(): ReturnType<typeof build> {
+/** Loads the generator and builds the document, once per process. */
+export async function loadApiDocument(): Promise<ReturnType<typeof build>> {
+  createDocument ??= (await import('zod-openapi')).createDocument;
   built ??= build();
+  return built;
+}
+
+/** The document, once loadApiDocument() has run (the route loads it; tests load it first). */
+export function apiDocument(): ReturnType<typeof build> {
+  if (!built) throw new Error('the OpenAPI document is not loaded: await loadApiDocument() first');
   return built;
 }

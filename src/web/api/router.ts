@@ -35,7 +35,7 @@ import { parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal } from '../f
 import type { Schedule as ScheduleModel } from '../../domain/schedules.ts';
 import { readTransactionFilter } from '../forms/transaction-filter.ts';
 import { sendProblem, type FieldProblem } from './problems.ts';
-import { apiDocument } from './openapi.ts';
+import { loadApiDocument } from './openapi.ts';
 import * as S from './schemas.ts';
 
 /** An opaque keyset cursor: the last row's date and id, base64url. */
@@ -149,8 +149,8 @@ export function createApiRouter(deps: {
   const notFound = (res: Response, what: Missing) => problemAnswer(404, 'not-found', 'Not Found', wordsOf(res).t(MISSING_KEYS[what]));
 
   /* GET /api/v1/openapi.json: the document, open to all (it holds no one's data). */
-  router.get('/openapi.json', (_req, res) => {
-    res.json(apiDocument());
+  router.get('/openapi.json', async (_req, res) => {
+    res.json(await loadApiDocument());
   });
 
   // The bearer token, checked by one indexed lookup of its SHA-256 (no bcrypt).

@@ -5,7 +5,8 @@
  * ownership stays in the forms, the domain and the services, written once.
  */
 import { z } from 'zod';
-import 'zod-openapi';
+// Types only: zod-openapi's additions to .meta() (ids, examples); nothing of it runs until the document is built.
+import type {} from 'zod-openapi';
 import { ACCOUNT_KINDS } from '../../domain/accounts.ts';
 
 const id = z.int().positive();
