@@ -857,7 +857,7 @@ async function main(): Promise<void> {
     { target: 'text search at 1M within 1.5x of 1k server CPU (1M cost / 1k cost <= 1.5)', value: searchCostRatio, met: searchCostRatio <= 1.5 },
     { target: 'adding >= 1,500 req/s, fsynced', value: Math.min(posted['1k'].rps, posted['1M'].rps), met: Math.min(posted['1k'].rps, posted['1M'].rps) >= 1500 },
     { target: 'peak RSS <= 150 MB', value: round(peakRssMb), met: peakRssMb <= 150 },
-    { target: 'CSV export of the 1M person: server RSS grows < 30 MB', value: exportRun.growthMb, met: exportRun.growthMb < 30 && exportRun.rows === options.large },
+    { target: 'CSV export of the 1M person: server RSS grows < 30 MB', value: exportRun.growthMb, met: exportRun.growthMb < 30 && exportRun.rows >= options.large },
     { target: 'idle RSS <= 70 MB', value: round(idle?.rssMb ?? NaN), met: (idle?.rssMb ?? Infinity) <= 70 },
     { target: 'cold start <= 1,000 ms', value: Math.round(coldStartMs), met: coldStartMs <= 1000 },
     { target: `100k-row CSV import, ${benchRules} rules, <= 3,000 ms`, value: Math.round(importMs), met: importMs <= 3000 },
