@@ -212,8 +212,8 @@ describe('rules', () => {
     assert.equal(preview.status, 200);
     assert.match(preview.text, /2 of 2 transactions would change\./);
     assert.match(preview.text, /1 reconciled transaction was left out\./);
-    assert.match(preview.text, /Coffee <span class="rule-run__was">CORNER COFFEE 42<\/span><\/td>\s*<td>Eating out <span class="rule-run__was">No category<\/span>/);
-    assert.match(preview.text, /VISA PAYMENT<\/td>\s*<td>transfer with Visa <span class="rule-run__was">No category<\/span>/);
+    assert.match(preview.text, /Coffee <span class="rule-run__was">CORNER COFFEE 42<\/span><\/td>\s*<td data-label="Category">Eating out <span class="rule-run__was">No category<\/span>/);
+    assert.match(preview.text, /VISA PAYMENT<\/td>\s*<td data-label="Category">transfer with Visa <span class="rule-run__was">No category<\/span>/);
     assert.doesNotMatch(preview.text, /coffee beans|Coffee again/, 'neither the categorised nor the reconciled row');
     assert.deepEqual(snapshot(), before, 'a preview changes nothing');
 
