@@ -317,7 +317,7 @@ export function createApp(deps: AppDeps): Express {
       generateCsrfToken: (req) => csrf.generateToken(req),
       clock,
       defaultTimeZone: config.timeZone,
-      flash: createFlashCookies({ secret: deps.sessionSecret, secure: config.isProduction }),
+      flash: createFlashCookies({ secret: deps.sessionSecret, secure: config.isProduction, clock }),
     }),
   );
   app.use(csrf.csrfSynchronisedProtection);

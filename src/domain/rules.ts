@@ -5,7 +5,7 @@
  * category, or a transfer) is one field, since a transfer has no category. Conditions are compiled once per set of rules; matching is one pass
  * over the rules per row.
  */
-import type { TransactionType } from './transactions.ts';
+import type { NewTransaction, TransactionType } from './transactions.ts';
 
 export const TEXT_MATCHES = ['contains', 'starts', 'equals'] as const;
 export type TextMatch = (typeof TEXT_MATCHES)[number];
@@ -121,15 +121,9 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   };
 }
 
-/** A row as a run of the rules over existing transactions reads it. */
-export interface RuleRunRow {
+/** A row as a run of the rules over existing transactions reads it: a recorded transaction and what keeps it as it is. */
+export interface RuleRunRow extends Omit<NewTransaction, 'importKey'> {
   readonly id: number;
-  readonly accountId: number;
-  readonly type: TransactionType;
-  readonly amountCents: number;
-  readonly occurredOn: string;
-  readonly description: string;
-  readonly categoryId: number | null;
   readonly reconciled: boolean;
   readonly importKey: string | null;
   /** Posted by a schedule: it stays an income or expense, so its schedule keeps it. */

@@ -40,6 +40,8 @@ export interface RuleChange {
   readonly toCategoryId: number | null;
   /** The row becomes a transfer with this account. */
   readonly transferAccountId: number | null;
+  /** The row's import key, kept on the transfer's leg in its account. */
+  readonly importKey: string | null;
 }
 
 /**
@@ -140,6 +142,7 @@ export function createRuleService(deps: {
         fromCategoryId: row.categoryId,
         toCategoryId,
         transferAccountId,
+        importKey: row.importKey,
       });
     }
     return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes, digest: digestOf(changes) };
@@ -197,7 +200,6 @@ export function createRuleService(deps: {
       return deps.inTransaction((): RuleRunApplied => {
         const plan = planRun(userId, range);
         if (plan.tooMany || plan.digest !== digest) return { ok: false, plan };
-        const keys = new Map(deps.transactions.listRowsForRules(userId, range.from, range.to, range.scope === 'uncategorised', MAX_RULE_RUN_ROWS).map((r) => [r.id, r.importKey]));
         let transfers = 0;
         for (const c of plan.changes) {
           if (c.transferAccountId === null) {
@@ -206,7 +208,7 @@ export function createRuleService(deps: {
           }
           if (!deps.transactions.deleteOwnedTransaction(userId, c.id)) continue;
           const out = c.type === 'expense';
-          const key = keys.get(c.id) ?? null;
+          const key = c.importKey;
           deps.transfers.createTransfer(
             userId,
             { fromAccountId: out ? c.accountId : c.transferAccountId, toAccountId: out ? c.transferAccountId : c.accountId, amountCents: c.amountCents, occurredOn: c.occurredOn, description: c.toDescription },

@@ -1,12 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { Clock } from '../clock.ts';
 import type { Msg } from './i18n.ts';
 
 /**
  * The one-time message shown on the page after a form (“Transaction added.”), carried in a short-lived signed cookie
  * instead of the session: a write then commits once (its own rows), not a second time for the session row, and
  * the message still survives the redirect. The cookie is HMAC-signed with the session secret, HttpOnly, SameSite=Lax,
- * and read and cleared by the next page.
+ * and read and cleared by the next page. It carries the app clock's time of writing, and a message older than a
+ * minute on that clock is not shown (the cookie itself sets no expiry, which the wall clock would date).
  */
 export interface Flash {
   readonly kind: 'success' | 'error';
@@ -26,13 +28,13 @@ export interface FlashCookies {
   take(req: Request, res: Response): Flash | undefined;
 }
 
-export function createFlashCookies(options: { secret: string; secure: boolean }): FlashCookies {
+export function createFlashCookies(options: { secret: string; secure: boolean; clock: Clock }): FlashCookies {
   const sign = (payload: string) => createHmac('sha256', options.secret).update(`flash:${payload}`).digest('base64url');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: options.secure, path: '/' };
   return {
     write(res, flash) {
-      const payload = Buffer.from(JSON.stringify(flash)).toString('base64url');
-      res.cookie(FLASH_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions, maxAge: FLASH_MAX_AGE_MS, encode: String });
+      const payload = Buffer.from(JSON.stringify({ at: options.clock.now(), flash })).toString('base64url');
+      res.cookie(FLASH_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions, encode: String });
     },
     take(req, res) {
       const raw = cookieValue(req.headers.cookie, FLASH_COOKIE);
@@ -45,7 +47,9 @@ export function createFlashCookies(options: { secret: string; secure: boolean })
       const expected = Buffer.from(sign(payload));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       try {
-        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Flash;
+        const { at, flash } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { at: number; flash: Flash };
+        const age = options.clock.now() - at;
+        return age >= 0 && age <= FLASH_MAX_AGE_MS ? flash : undefined;
       } catch {
         return undefined;
       }
