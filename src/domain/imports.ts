@@ -287,8 +287,14 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
 }
 
 /** A row as the export writes it: a transaction or a transfer leg, with its account and transfer. */
-export interface ExportRow extends Omit<TransactionWithCategory, 'type'> {
+/** What the CSV export writes of one row (and the id that, with the day, orders the pages). */
+export interface ExportRow {
+  readonly id: number;
+  readonly occurredOn: string;
   readonly type: EntryType;
+  readonly amountCents: number;
+  readonly description: string;
+  readonly categoryName: string | null;
   readonly accountName: string;
   readonly transferId: number | null;
   /** The schedule that posted the row, while it exists. */
@@ -296,21 +302,26 @@ export interface ExportRow extends Omit<TransactionWithCategory, 'type'> {
 }
 
 /**
- * The CSV cells of one row: plain decimal amount, empty category when uncategorised, the account's name, for
- * a transfer leg the reference its other side shares (T and the transfer's id), and for a row a schedule posted
- * that schedule (S and its id), formulas neutralised.
+ * One row of the export as a CSV record (RFC 4180, CRLF-ended): plain decimal amount, empty category when
+ * uncategorised, the account's name, for a transfer leg the reference its other side shares (T and the transfer's
+ * id), and for a row a schedule posted that schedule (S and its id), formulas neutralised.
  */
-export function exportCellsFor(row: ExportRow): string[] {
-  return [
-    row.occurredOn,
-    row.type,
-    neutraliseCsvCell(row.categoryName ?? ''),
-    centsToDecimalString(row.amountCents),
-    neutraliseCsvCell(row.description),
-    neutraliseCsvCell(row.accountName),
-    row.transferId === null ? '' : `T${row.transferId}`,
-    row.scheduleId === null ? '' : `S${row.scheduleId}`,
-  ];
+export function exportLineFor(row: ExportRow): string {
+  return `${row.occurredOn},${row.type},${csvField(neutraliseCsvCell(row.categoryName ?? ''))},${centsToDecimalString(row.amountCents)},${csvField(neutraliseCsvCell(row.description))},${csvField(neutraliseCsvCell(row.accountName))},${row.transferId === null ? '' : `T${row.transferId}`},${row.scheduleId === null ? '' : `S${row.scheduleId}`}\r\n`;
+}
+
+/** The export's header record. */
+export const CSV_EXPORT_HEADER = `${CSV_EXPORT_COLUMNS.join(',')}\r\n`;
+
+const CSV_NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * A field as RFC 4180 writes it: in double quotes, its own quotes doubled, when it holds a comma, a quote or a line
+ * break; as it is otherwise (as csv-stringify writes it). Written here because the export writes a million records
+ * and csv-stringify allocated about 2 KB a record doing the same, most of the export's garbage.
+ */
+export function csvField(value: string): string {
+  return CSV_NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /** Columns the mapping reads, for the "row is too short" check. */

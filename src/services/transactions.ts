@@ -40,7 +40,7 @@ export type TransactionSave =
   | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
 
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
-const EXPORT_BATCH_SIZE = 1000;
+const EXPORT_BATCH_SIZE = 100;
 
 /** Recording, listing, filtering, editing, deleting and bulk-changing the user's transactions. */
 export function createTransactionService(deps: {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -90,10 +90,21 @@ export function bundled(entry: string): string {
   return path.join(bundles, entry.replace(/^src\//, '').replace(/\.ts$/, '.mjs'));
 }
 
+/**
+ * The Node flags `npm start` gives the server (e.g. --max-semi-space-size=1), read from package.json so a spawned
+ * server's memory is the memory people get.
+ */
+export const START_NODE_FLAGS: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+})();
+
 /** Spawns the server from its bundle with plain Node, from the repo root, as `npm start` runs it. */
 export function spawnServer(env: NodeJS.ProcessEnv): ChildProcess {
   // A clustered server is its own process group, so that a kill reaches the primary and every worker at once.
-  return spawn(process.execPath, [bundled('src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: clustered(env) });
+  return spawn(process.execPath, [...START_NODE_FLAGS, bundled('src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: clustered(env) });
 }
 
 /** Whether the environment runs the server as a primary with workers. */
@@ -108,7 +119,8 @@ export async function runToExit(
   args: readonly string[] = [],
   timeoutMs = 30_000,
 ): Promise<ProcessExit & { stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bundled(entry), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = entry === 'src/server.ts' ? START_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, bundled(entry), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import {
   createRecordChecker,
+  csvField,
+  CSV_EXPORT_COLUMNS,
+  CSV_EXPORT_HEADER,
+  exportLineFor,
+  type ExportRow,
   guessColumns,
   LEDGERLY_EXPORT_MAPPING,
   neutraliseCsvCell,
@@ -26,6 +33,58 @@ function reasonOf(result: RowCheck): string {
   assert.equal(result.ok, false, 'the row is refused');
   return result.ok ? '' : describeRowProblems(result.problems, english.t);
 }
+
+describe('the export writes RFC 4180 records', () => {
+  test('a field is quoted only when it holds a comma, a quote or a line break, its quotes doubled', () => {
+    assert.equal(csvField('Corner market'), 'Corner market');
+    assert.equal(csvField(''), '');
+    assert.equal(csvField('Rent, March'), '"Rent, March"');
+    assert.equal(csvField('The "good" cafe'), '"The ""good"" cafe"');
+    assert.equal(csvField('two\nlines'), '"two\nlines"');
+    assert.equal(csvField('cr\rhere'), '"cr\rhere"');
+    assert.equal(csvField("semi;colon and 'quote'"), "semi;colon and 'quote'");
+  });
+
+  test('each record is what csv-stringify writes for its cells (line breaks always quoted), and csv-parse reads them back', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Я', ' ', ',', '"', '\r', '\n', '=', '+', '-', '@', "'", '\t', ';', '€') });
+    const row = fc.record({
+      id: fc.nat(),
+      occurredOn: fc.constant('2026-03-14'),
+      type: fc.constantFrom('income', 'expense', 'transfer_in', 'transfer_out') as fc.Arbitrary<ExportRow['type']>,
+      amountCents: fc.integer({ min: 0, max: 99_999_999_999 }),
+      description: text,
+      categoryName: fc.option(text, { nil: null }),
+      accountName: text,
+      transferId: fc.option(fc.nat(), { nil: null }),
+      scheduleId: fc.option(fc.nat(), { nil: null }),
+    });
+    fc.assert(
+      fc.property(row, (r) => {
+        const cells = [
+          r.occurredOn,
+          r.type,
+          neutraliseCsvCell(r.categoryName ?? ''),
+          `${Math.trunc(r.amountCents / 100)}.${String(r.amountCents % 100).padStart(2, '0')}`,
+          neutraliseCsvCell(r.description),
+          neutraliseCsvCell(r.accountName),
+          r.transferId === null ? '' : `T${r.transferId}`,
+          r.scheduleId === null ? '' : `S${r.scheduleId}`,
+        ];
+        const line = exportLineFor(r);
+        // csv-stringify quotes a field holding the record delimiter (CRLF) but not a lone CR or LF, which a
+        // spreadsheet would still read as a line break; the export quotes those too.
+        assert.equal(line, stringify([cells], { record_delimiter: '\r\n', quoted_match: /[\r\n]/ }));
+        assert.deepEqual(parse(line, { record_delimiter: '\r\n', relax_column_count: false }), [cells]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the header names the columns in order', () => {
+    assert.equal(CSV_EXPORT_HEADER, `${CSV_EXPORT_COLUMNS.join(',')}\r\n`);
+    assert.equal(CSV_EXPORT_HEADER, 'date,type,category,amount,description,account,transfer,scheduled\r\n');
+  });
+});
 
 describe('formula neutralisation', () => {
   for (const trigger of ['=', '+', '-', '@', '\t', '\r']) {

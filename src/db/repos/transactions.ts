@@ -43,13 +43,39 @@ const FIRST_ACCOUNT = '(SELECT id FROM accounts WHERE user_id = ? ORDER BY archi
 
 type SumRow = { type: TransactionType; cents: number; n: number };
 
+/** A row of the export's statement. */
+interface ExportDbRow {
+  id: number;
+  occurred_on: string;
+  type: ExportRow['type'];
+  amount_cents: number;
+  description: string;
+  category_name: string | null;
+  account_name: string;
+  transfer_id: number | null;
+  schedule_id: number | null;
+}
+
 interface TransactionWithCategoryRow extends TransactionRow {
   category_name: string | null;
   category_kind: TransactionType | null;
 }
 
 function toTransactionWithCategory(row: TransactionWithCategoryRow): TransactionWithCategory {
-  return { ...toTransaction(row), categoryName: row.category_name, refund: row.type === 'income' && row.category_kind === 'expense' };
+  // One literal, not a spread of toTransaction's object: the spread made every listed row cost several times
+  // more to build (an export of 1M rows spent 2 of its 3.5 s here).
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    status: row.status,
+    type: row.type,
+    amountCents: row.amount_cents,
+    occurredOn: row.occurred_on,
+    description: row.description,
+    categoryId: row.category_id,
+    categoryName: row.category_name,
+    refund: row.type === 'income' && row.category_kind === 'expense',
+  };
 }
 
 /** Keys looked up per statement (SQLite allows far more parameters; this keeps each statement small). */
@@ -538,22 +564,33 @@ export function createTransactionsRepo(db: Db) {
     listExportPage(userId: number, filter: TransactionFilter, limit: number, after: PageCursor | null): Page<ExportRow> {
       const withLegs = filter.type === undefined && filter.categoryId === undefined;
       const where = whereOf(userId, filter, withLegs);
-      const stmt = cached<TransactionWithCategoryRow & { account_name: string; transfer_id: number | null; schedule_id: number | null }>(`export:${where.shape}:${Boolean(after)}`, () =>
-        `SELECT ${JOINED_COLUMNS}, a.name AS account_name, t.transfer_id, t.schedule_id
+      // Only the columns the file has, each row made into its object once: an export reads a million of them, and
+      // the general row mapping (two spreads a row) tripled its allocation.
+      const stmt = cached<ExportDbRow>(`export:${where.shape}:${Boolean(after)}`, () =>
+        `SELECT t.id, t.occurred_on, t.type, t.amount_cents, t.description, c.name AS category_name,
+                a.name AS account_name, t.transfer_id, t.schedule_id
            FROM ${where.from} LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
           ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
       );
       const bound = after ? [...where.params, after.occurredOn, after.id, limit + 1] : [...where.params, limit + 1];
-      const rows: ExportRow[] = stmt.all(...bound).map((row) => ({
-        ...toTransactionWithCategory(row as TransactionWithCategoryRow),
-        type: row.type as ExportRow['type'],
-        accountName: row.account_name,
-        transferId: row.transfer_id,
-        scheduleId: row.schedule_id,
-      }));
-      const hasMore = rows.length > limit;
-      if (hasMore) rows.length = limit;
+      const found = stmt.all(...bound);
+      const hasMore = found.length > limit;
+      const rows = new Array<ExportRow>(Math.min(found.length, limit));
+      for (let i = 0; i < rows.length; i++) {
+        const r = found[i]!;
+        rows[i] = {
+          id: r.id,
+          occurredOn: r.occurred_on,
+          type: r.type,
+          amountCents: r.amount_cents,
+          description: r.description,
+          categoryName: r.category_name,
+          accountName: r.account_name,
+          transferId: r.transfer_id,
+          scheduleId: r.schedule_id,
+        };
+      }
       const last = rows.at(-1);
       return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
     },
