@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { totalsFrom } from '../helpers/app.ts';
@@ -9,6 +10,9 @@ const BUNDLE = path.join(REPO_ROOT, 'node_modules', '.cache', 'ledgerly', 'serve
 
 test('npm start\'s production bundle builds, finds its views and serves the whole flow', async (t) => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  // One non-ASCII byte would make V8 hold the whole source as two bytes a character for the process's life.
+  const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(BUNDLE, 'latin1'));
+  assert.equal(nonAscii, null, `the bundle is ASCII only; found a non-ASCII byte at ${nonAscii?.index}`);
   const data = tempDataDir();
   t.after(() => data.remove());
   const env = serverEnv({ DATABASE_PATH: data.dbPath, PORT: '0' });
