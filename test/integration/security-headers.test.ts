@@ -45,6 +45,8 @@ function headerProblems(headers: Headers, opts: { userData: boolean }): string[]
   if (opts.userData && !/\bno-store\b/.test(String(headers['cache-control'] ?? ''))) {
     problems.push(`Cache-Control is "${headers['cache-control']}", not no-store`);
   }
+  // Nothing no-store is ever revalidated, so its ETag would be a SHA-1 of the body for nothing.
+  if (opts.userData && headers.etag !== undefined) problems.push(`an ETag (${headers.etag}) on a no-store response`);
   return problems;
 }
 
