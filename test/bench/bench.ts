@@ -315,6 +315,13 @@ interface Measurement {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /**
+   * p99 of the responses after each connection's first. Node accepts about one waiting connection per turn of a busy
+   * event loop (a plain http server with 3 ms handlers does the same), so the first request of a connection opened
+   * while the server is saturated can wait seconds in the kernel's accept queue; once connected, requests queue only
+   * behind each other. Behind a reverse proxy, which keeps its connections open, this is the latency people see.
+   */
+  readonly p99Connected: number;
   readonly errors: number;
   readonly unexpectedStatus: number;
   /** Highest server RSS sampled while this run (and the wait for its backlog) lasted. */
@@ -371,7 +378,8 @@ async function measure(base: string, s: Scenario, options: Options): Promise<Mea
   await waitUntilIdle(base);
   rssWatch.peakMb = memoryOf(rssWatch.pid)?.rssMb ?? 0;
   const cpuBefore = cpuMsOf(rssWatch.pid);
-  const result = await autocannon({
+  const perConnection = new Map<unknown, number[]>();
+  const options_: autocannon.Options = {
     url: `${base}${s.path}`,
     method: s.method,
     connections: options.connections,
@@ -384,7 +392,16 @@ async function measure(base: string, s: Scenario, options: Options): Promise<Mea
       ...(s.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     },
     ...(s.body ? { body: s.body } : {}),
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(options_, (err, answer) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(answer)));
+    run.on('response', (client, _status, _bytes, responseTime) => {
+      const times = perConnection.get(client);
+      if (times) times.push(responseTime);
+      else perConnection.set(client, [responseTime]);
+    });
   });
+  const connected = [...perConnection.values()].flatMap((times) => times.slice(1)).sort((a, b) => a - b);
   // Requests still queued when autocannon stops are served afterwards; count their CPU too, with the requests.
   await waitUntilIdle(base);
   const cpuMs = cpuMsOf(rssWatch.pid) - cpuBefore;
@@ -397,6 +414,7 @@ async function measure(base: string, s: Scenario, options: Options): Promise<Mea
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    p99Connected: round(connected[Math.min(connected.length - 1, Math.floor(connected.length * 0.99))] ?? NaN),
     errors: result.errors + result.timeouts,
     unexpectedStatus: result.requests.total - expected,
     peakRssMb: round(rssWatch.peakMb),
@@ -811,6 +829,7 @@ async function main(): Promise<void> {
     rps: round(median(ms.map((m) => m.rps))),
     p50: median(ms.map((m) => m.p50)),
     p99: median(ms.map((m) => m.p99)),
+    p99Connected: median(ms.map((m) => m.p99Connected)),
     requests: ms.reduce((sum, m) => sum + m.requests, 0),
     errors: ms.reduce((sum, m) => sum + m.errors, 0),
     unexpectedStatus: ms.reduce((sum, m) => sum + m.unexpectedStatus, 0),
@@ -829,7 +848,7 @@ async function main(): Promise<void> {
       largeVsSmallCpu: m.user === '1M' && small1k ? round(small1k.cpuMsPerRequest / m.cpuMsPerRequest, 3) : null,
     };
   });
-  const none: Measurement = { page: '', user: '', path: '', requests: 0, rps: NaN, p50: NaN, p99: NaN, errors: 0, unexpectedStatus: 0, peakRssMb: NaN, cpuMsPerRequest: NaN };
+  const none: Measurement = { page: '', user: '', path: '', requests: 0, rps: NaN, p50: NaN, p99: NaN, p99Connected: NaN, errors: 0, unexpectedStatus: 0, peakRssMb: NaN, cpuMsPerRequest: NaN };
   const posted = {
     '1k': posts.find((p) => p.user === '1k') ?? none,
     '1M': posts.find((p) => p.user === '1M') ?? none,
@@ -855,6 +874,8 @@ async function main(): Promise<void> {
     { target: 'list pages server CPU per request <= 1.3 ms', value: Math.max(...pageRows.filter((r) => r.page.startsWith('list')).map((r) => r.cpuMsPerRequest)), met: pageRows.filter((r) => r.page.startsWith('list')).every((r) => r.cpuMsPerRequest <= 1.3) },
     { target: 'dashboard and list >= 30% of baseline req/s', value: Math.min(...mainPages.map((r) => r.vsBaseline)), met: mainPages.every((r) => r.vsBaseline >= 0.3) },
     { target: 'dashboard and list p99 <= 50 ms', value: Math.max(...mainPages.map((r) => r.p99)), met: mainPages.every((r) => r.p99 <= 50) },
+    // The same without each connection's first request, which can wait in the accept queue (see Measurement).
+    { target: 'the same once connected', value: Math.max(...mainPages.map((r) => r.p99Connected)), met: mainPages.every((r) => r.p99Connected <= 50) },
     // Its totals are exact, so they read every match: `q=coffee` has about 20 matches at 1k and 20,000 at 1M.
     { target: 'text search at 1M within 1.5x of 1k server CPU (1M cost / 1k cost <= 1.5)', value: searchCostRatio, met: searchCostRatio <= 1.5 },
     { target: 'adding >= 1,500 req/s, fsynced', value: Math.min(posted['1k'].rps, posted['1M'].rps), met: Math.min(posted['1k'].rps, posted['1M'].rps) >= 1500 },
@@ -918,11 +939,11 @@ async function main(): Promise<void> {
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
 
   // The table, also printed as Markdown so the README can take it as it is.
-  const header = `| ${pad('page', 18)} | ${pad('user', 4)} | ${pad('req/s', 8, true)} | ${pad('p50 ms', 6, true)} | ${pad('p99 ms', 6, true)} | ${pad('vs /healthz', 11, true)} | ${pad('1M / 1k', 7, true)} | ${pad('CPU ms/req', 10, true)} | ${pad('1M/1k CPU', 9, true)} | ${pad('peak RSS MB', 11, true)} |`;
-  const lines2 = [header, '|--------------------|------|---------:|-------:|-------:|------------:|--------:|-----------:|----------:|------------:|'];
+  const header = `| ${pad('page', 18)} | ${pad('user', 4)} | ${pad('req/s', 8, true)} | ${pad('p50 ms', 6, true)} | ${pad('p99 ms', 6, true)} | ${pad('p99 connected', 13, true)} | ${pad('vs /healthz', 11, true)} | ${pad('1M / 1k', 7, true)} | ${pad('CPU ms/req', 10, true)} | ${pad('1M/1k CPU', 9, true)} | ${pad('peak RSS MB', 11, true)} |`;
+  const lines2 = [header, '|--------------------|------|---------:|-------:|-------:|--------------:|------------:|--------:|-----------:|----------:|------------:|'];
   for (const r of rows) {
     lines2.push(
-      `| ${pad(r.page, 18)} | ${pad(r.user, 4)} | ${pad(r.rps.toFixed(0), 8, true)} | ${pad(String(r.p50), 6, true)} | ${pad(String(r.p99), 6, true)} | ${pad(r.vsBaseline.toFixed(2), 11, true)} | ${pad(r.largeVsSmall === null ? '' : r.largeVsSmall.toFixed(2), 7, true)} | ${pad(r.cpuMsPerRequest.toFixed(2), 10, true)} | ${pad(r.largeVsSmallCpu === null ? '' : r.largeVsSmallCpu.toFixed(2), 9, true)} | ${pad(r.peakRssMb.toFixed(0), 11, true)} |`,
+      `| ${pad(r.page, 18)} | ${pad(r.user, 4)} | ${pad(r.rps.toFixed(0), 8, true)} | ${pad(String(r.p50), 6, true)} | ${pad(String(r.p99), 6, true)} | ${pad(String(r.p99Connected), 13, true)} | ${pad(r.vsBaseline.toFixed(2), 11, true)} | ${pad(r.largeVsSmall === null ? '' : r.largeVsSmall.toFixed(2), 7, true)} | ${pad(r.cpuMsPerRequest.toFixed(2), 10, true)} | ${pad(r.largeVsSmallCpu === null ? '' : r.largeVsSmallCpu.toFixed(2), 9, true)} | ${pad(r.peakRssMb.toFixed(0), 11, true)} |`,
     );
   }
   console.log(lines2.join('\n'));
