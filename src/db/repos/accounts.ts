@@ -71,11 +71,13 @@ function isUniqueViolation(err: unknown): boolean {
 /** Prepared statements on accounts; every one takes the owner's user id. */
 export function createAccountsRepo(db: Db) {
   // Balances come from the per-account monthly totals: a few rows per account and month, never the transactions.
+  // Grouped in the order the accounts are listed (the same groups, as ids are unique), so the groups come out of
+  // accounts_by_user_order already sorted, with no sort after the sums.
   const listWithActivity = db.prepare<[number], ActivityRow>(
     `SELECT ${COLUMNS}, coalesce(sum(m.net_cents), 0) AS net_cents, coalesce(sum(m.cleared_net_cents), 0) AS cleared_net_cents,
             coalesce(sum(m.tx_count), 0) AS tx_count
        FROM accounts a LEFT JOIN account_monthly_totals m ON m.user_id = a.user_id AND m.account_id = a.id
-      WHERE a.user_id = ? GROUP BY a.id ORDER BY a.archived, a.position, a.id`,
+      WHERE a.user_id = ? GROUP BY a.archived, a.position, a.id ORDER BY a.archived, a.position, a.id`,
   );
   const list = db.prepare<[number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? ORDER BY a.archived, a.position, a.id`);
   const byId = db.prepare<[number, number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.id = ?`);
