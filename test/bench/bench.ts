@@ -943,7 +943,7 @@ async function main(): Promise<void> {
   const lines2 = [header, '|--------------------|------|---------:|-------:|-------:|--------------:|------------:|--------:|-----------:|----------:|------------:|'];
   for (const r of rows) {
     lines2.push(
-      `| ${pad(r.page, 18)} | ${pad(r.user, 4)} | ${pad(r.rps.toFixed(0), 8, true)} | ${pad(String(r.p50), 6, true)} | ${pad(String(r.p99), 6, true)} | ${pad(String(r.p99Connected), 13, true)} | ${pad(r.vsBaseline.toFixed(2), 11, true)} | ${pad(r.largeVsSmall === null ? '' : r.largeVsSmall.toFixed(2), 7, true)} | ${pad(r.cpuMsPerRequest.toFixed(2), 10, true)} | ${pad(r.largeVsSmallCpu === null ? '' : r.largeVsSmallCpu.toFixed(2), 9, true)} | ${pad(r.peakRssMb.toFixed(0), 11, true)} |`,
+      `| ${pad(r.page, 18)} | ${pad(r.user, 4)} | ${pad(r.rps.toFixed(0), 8, true)} | ${pad(String(r.p50), 6, true)} | ${pad(String(r.p99), 6, true)} | ${pad(r.p99Connected.toFixed(1), 13, true)} | ${pad(r.vsBaseline.toFixed(2), 11, true)} | ${pad(r.largeVsSmall === null ? '' : r.largeVsSmall.toFixed(2), 7, true)} | ${pad(r.cpuMsPerRequest.toFixed(2), 10, true)} | ${pad(r.largeVsSmallCpu === null ? '' : r.largeVsSmallCpu.toFixed(2), 9, true)} | ${pad(r.peakRssMb.toFixed(0), 11, true)} |`,
     );
   }
   console.log(lines2.join('\n'));
