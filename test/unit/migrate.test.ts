@@ -51,11 +51,16 @@ test('the schema refuses amounts that are not positive whole cents', () => {
   insert.run(1);
 });
 
-test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
+/** An in-memory database migrated up to `version` (all when omitted), with one person and their first account. */
+function personAt(version?: number): { db: ReturnType<typeof openDatabase>; account: number } {
   const db = openDatabase(':memory:');
-  migrate(db, migrations.filter((m) => m.version <= 27));
+  migrate(db, version === undefined ? migrations : migrations.filter((m) => m.version <= version));
   db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
-  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  return { db, account: db.prepare('SELECT id FROM accounts').pluck().get() as number };
+}
+
+test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
+  const { db, account } = personAt(27);
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");
   for (const description of ['Corner Café', 'Rent', 'Кава']) add.run(account, description);
   migrate(db);
@@ -75,10 +80,7 @@ test('migration 28 indexes the descriptions a database already holds, and the in
 });
 
 test('the text index check finds an index that stopped following the rows', () => {
-  const db = openDatabase(':memory:');
-  migrate(db);
-  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
-  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  const { db, account } = personAt();
   db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', 'Bakery')").run(account);
   assert.deepEqual(textIndexProblems(db), []);
   db.exec('DROP TRIGGER transactions_fts_update');
@@ -87,10 +89,7 @@ test('the text index check finds an index that stopped following the rows', () =
 });
 
 test('migration 29 counts what each person already has, the counts then follow every write, and a drift is found', () => {
-  const db = openDatabase(':memory:');
-  migrate(db, migrations.filter((m) => m.version <= 28));
-  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
-  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  const { db, account } = personAt(28);
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, ?, 5, ?, '')");
   add.run(account, 'expense', '2026-01-01');
   add.run(account, 'expense', '2026-02-01');

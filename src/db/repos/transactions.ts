@@ -62,20 +62,12 @@ interface TransactionWithCategoryRow extends TransactionRow {
 }
 
 function toTransactionWithCategory(row: TransactionWithCategoryRow): TransactionWithCategory {
-  // One literal, not a spread of toTransaction's object: the spread made every listed row cost several times
-  // more to build (an export of 1M rows spent 2 of its 3.5 s here).
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    status: row.status,
-    type: row.type,
-    amountCents: row.amount_cents,
-    occurredOn: row.occurred_on,
-    description: row.description,
-    categoryId: row.category_id,
-    categoryName: row.category_name,
-    refund: row.type === 'income' && row.category_kind === 'expense',
-  };
+  // The two fields are added to toTransaction's object, not spread into a new one: a spread made every listed row
+  // about 60 times dearer to build (an export of 1M rows spent 2 of its 3.5 s there).
+  const tx = toTransaction(row) as { -readonly [K in keyof TransactionWithCategory]: TransactionWithCategory[K] };
+  tx.categoryName = row.category_name;
+  tx.refund = row.type === 'income' && row.category_kind === 'expense';
+  return tx;
 }
 
 /** Keys looked up per statement (SQLite allows far more parameters; this keeps each statement small). */
