@@ -8,7 +8,7 @@
  * (soak, browser) keep a process each. Each test file still runs on its own with `node --import tsx --test FILE`.
  * Types are tsc's job (`npm run typecheck`).
  *
- * Usage, from the repository root: node --import tsx test/compile.ts [fast|e2e|soak|all]
+ * Usage, from the repository root: node --import tsx test/compile.ts [fast|process|e2e|soak|all]
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -90,11 +90,15 @@ function plan(tier: string): { name: string; files: string[] }[] | undefined {
   const soak = compiledTests('soak').map((f) => ({ name: path.basename(f, '.test.js'), files: [f] }));
   const integration = split(compiledTests('integration'), INTEGRATION_PROCESSES).map((files, i) => ({ name: `integration-${i + 1}`, files }));
   const unit = { name: 'unit', files: compiledTests('unit') };
+  // Each spawns real server or tool processes, whose start-up is most of their cost: two processes share them.
+  const processes = split(compiledTests('process'), 2).map((files, i) => ({ name: `process-${i + 1}`, files }));
   const known = new Set(['import', 'bookkeeping', 'core-flow', 'crash', 'fuzz-forms', 'import-interrupted', 'concurrency']);
   const others = [...e2e, ...soak].filter((run) => !known.has(run.name));
   switch (tier) {
     case 'fast':
       return [...integration, unit];
+    case 'process':
+      return processes;
     case 'e2e':
       return e2e;
     case 'soak':
@@ -108,6 +112,7 @@ function plan(tier: string): { name: string; files: string[] }[] | undefined {
         one('e2e', 'core-flow'),
         one('soak', 'import-interrupted'),
         ...integration.slice(0, 2),
+        ...processes,
         one('soak', 'concurrency'),
         ...others,
         ...integration.slice(2),
@@ -121,12 +126,12 @@ function plan(tier: string): { name: string; files: string[] }[] | undefined {
 const tier = process.argv[2] ?? 'all';
 const runs = plan(tier);
 if (!runs) {
-  console.error(`unknown tier "${tier}": choose fast, e2e, soak or all`);
+  console.error(`unknown tier "${tier}": choose fast, process, e2e, soak or all`);
   process.exit(2);
 }
 // Every test file is in exactly one run, whatever the plan says.
 const planned = runs.flatMap((run) => run.files);
-const expected = tier === 'all' ? ['unit', 'integration', 'e2e', 'soak'].flatMap(compiledTests) : [];
+const expected = tier === 'all' ? ['unit', 'integration', 'process', 'e2e', 'soak'].flatMap(compiledTests) : [];
 const missing = expected.filter((file) => !planned.includes(file));
 if (missing.length > 0 || new Set(planned).size !== planned.length) {
   console.error(`the run plan misses or repeats test files: ${missing.join(', ')}`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the tests with Node's built-in runner, in tiers:
-#   fast  unit + integration: the inner loop, no browser
-#   e2e   real Chromium
-#   soak  real server processes killed and raced, long fuzzing
-#   all   every tier (npm test, what CI runs)
+#   fast     unit + integration: the inner loop, in-process, no browser
+#   process  real server and tool processes: start-up faults, file modes, shutdown, backup, admin, npm start
+#   e2e      real Chromium
+#   soak     real server processes killed and raced, long fuzzing
+#   all      every tier (npm test, what CI runs)
 # test/compile.ts first compiles the TypeScript file for file (under a second) and lists what to run, longest first,
 # so each test process starts on plain Node; stack traces map back to the .ts files. Extra arguments go to
 # node --test. One file on its own: node --import tsx --test test/unit/money.test.ts

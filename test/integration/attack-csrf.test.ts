@@ -31,6 +31,10 @@ describe('CSRF: every POST route rejects a request without the right token and c
   let ids: Record<string, number | string>;
   let victimId: number;
   let otherSessionToken: string;
+  /** The victim's real token (csrf-sync keeps one per session), read again whenever the victim signs in anew. */
+  let realToken: string;
+  /** Whether the previous test left the victim signed in (it checks that last), so the next need not ask again. */
+  let stillSignedIn = false;
 
   before(async () => {
     // Generous limits: this suite posts to /login and /register many times on purpose.
@@ -44,7 +48,9 @@ describe('CSRF: every POST route rejects a request without the right token and c
   after(() => ctx.cleanup());
   // One route that fails open must not hide the others: each test starts from a signed-in victim.
   beforeEach(async () => {
+    if (stillSignedIn) return;
     if ((await victim.get('/dashboard')).status !== 200) victim = await logInAgent(ctx.app, 'victim@example.com', TEST_PASSWORD);
+    realToken = await tokenFor(victim, '/account');
   });
 
   test('the router lists the POST routes the app is known to have', () => {
@@ -60,7 +66,7 @@ describe('CSRF: every POST route rejects a request without the right token and c
         test(`POST ${route.path} (${encoding}) with a ${tokenCase} token gets 403 and writes nothing`, async () => {
           const values = Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ids, resourceOf(route.path), victimId)]));
           const path = fillPath(route.path, values);
-          const realToken = await tokenFor(victim, '/account');
+          stillSignedIn = false;
           const token = tokenCase === 'missing' ? undefined : tokenCase === 'wrong' ? realToken.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) : otherSessionToken;
           assert.notEqual(token, realToken);
           const body = plausibleBody({
@@ -80,6 +86,7 @@ describe('CSRF: every POST route rejects a request without the right token and c
           assert.equal(res.status, 403, `POST ${path} answered ${res.status}`);
           assert.equal(databaseFingerprint(ctx.db), before, `POST ${path} changed the database`);
           assert.equal((await victim.get('/dashboard')).status, 200, 'the victim is still signed in');
+          stillSignedIn = true;
         });
       }
     }
