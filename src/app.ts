@@ -56,6 +56,7 @@ import { createAuthRouter } from './web/routes/auth.routes.ts';
 import { createApiRouter } from './web/api/router.ts';
 import { createIdempotencyService } from './services/idempotency.ts';
 import { createIdempotencyRepo } from './db/repos/idempotency.ts';
+import { createImportRowsRepo } from './db/repos/import-rows.ts';
 import { createCsvMappingsRepo } from './db/repos/csv-mappings.ts';
 import { createApiTokensRouter } from './web/routes/api-tokens.routes.ts';
 import { createApiTokenService } from './services/api-tokens.ts';
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): Express {
     inTransaction,
     clock,
     mappings: createCsvMappingsRepo(db),
+    importRows: createImportRowsRepo(db),
     rules: (userId) => rules.applierFor(userId, { suggest: true }),
     uploadDir: path.join(config.dataDir, 'imports'),
   });

@@ -27,9 +27,8 @@ export interface ReadProgress {
   readonly rowsRead: number;
 }
 
-/** Every row of a file checked: the good rows and what was wrong with the rest. */
+/** Every row of a file checked: how many, and what was wrong with the bad ones (the good ones went to onRows). */
 export interface CheckedFile {
-  readonly rows: ImportRow[];
   readonly errors: RowError[];
   readonly errorCount: number;
   readonly rowsRead: number;
@@ -160,14 +159,21 @@ export async function readCsvSample(filePath: string, delimiter: CsvDelimiter, c
 /** How often, in rows, a running check reports its progress. */
 const PROGRESS_EVERY_ROWS = 2000;
 
-/** Reads and checks every row of the file without writing anything. */
+/** Good rows handed on at a time: what the reader holds, whatever the size of the file. */
+export const CHECKED_ROWS_BATCH = 2000;
+
+/**
+ * Reads and checks every row of the file, handing the good ones to `onRows` in file order, CHECKED_ROWS_BATCH at a
+ * time and the rest at the end (synchronously, between two reads), so no more than a batch is ever held.
+ */
 export async function checkCsvFile(
   filePath: string,
   mapping: ImportMapping,
-  options: { onProgress?: (progress: ReadProgress) => void; signal?: AbortSignal } = {},
+  options: { onRows: (rows: ImportRow[]) => void; onProgress?: (progress: ReadProgress) => void; signal?: AbortSignal },
 ): Promise<CheckedFile> {
   const totalBytes = (await stat(filePath)).size;
-  const rows: ImportRow[] = [];
+  let rows: ImportRow[] = [];
+  const { onRows } = options;
   const errors: RowError[] = [];
   let errorCount = 0;
   let rowsRead = 0;
@@ -186,8 +192,13 @@ export async function checkCsvFile(
       }
       rowsRead += 1;
       const result = check(fields, line);
-      if (result.ok) rows.push(result.row);
-      else {
+      if (result.ok) {
+        rows.push(result.row);
+        if (rows.length === CHECKED_ROWS_BATCH) {
+          onRows(rows);
+          rows = [];
+        }
+      } else {
         errorCount += 1;
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, problems: result.problems });
       }
@@ -203,5 +214,6 @@ export async function checkCsvFile(
       signal: options.signal,
     },
   );
-  return { rows, errors, errorCount, rowsRead };
+  if (rows.length > 0) onRows(rows);
+  return { errors, errorCount, rowsRead };
 }

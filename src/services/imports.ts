@@ -16,6 +16,7 @@ import type { JobRecord, JobsRepo } from '../db/repos/jobs.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
+import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
@@ -216,6 +217,63 @@ function jobKey(uploadId: string): string {
   return `${CSV_IMPORT_JOB}:${uploadId}`;
 }
 
+/**
+ * A file read, checked and staged: its counts and errors, the first and last day of its rows (undefined when it has
+ * none), and whether it lists its incomes and expenses newest first.
+ */
+type StagedFile = CheckedFile & { readonly span: { readonly fromOn: string; readonly toOn: string } | undefined; readonly newestFirst: boolean };
+
+/** Staged rows read back at a time by the writer: its memory, whatever the size of the file. */
+const WRITE_PAGE_ROWS = 2000;
+
+/**
+ * Reads staged rows page by page from `fetch` (given the number of the last row read, 0 for none) and hands `handle`
+ * whole groups only: the trailing group of a full page waits for the rest of it on the next. One group larger than a
+ * page (a file of one day) is held whole.
+ */
+function pageThrough(fetch: (after: number) => StagedRow[], sameGroup: (a: ImportRow, b: ImportRow) => boolean, handle: (rows: ImportRow[]) => void): void {
+  let carry: ImportRow[] = [];
+  let after = 0;
+  for (;;) {
+    const page = fetch(after);
+    if (page.length === 0) break;
+    after = page.at(-1)!.n;
+    const rows = carry.concat(page.map((p) => p.row));
+    if (page.length < WRITE_PAGE_ROWS) {
+      carry = [];
+      handle(rows);
+      break;
+    }
+    let cut = rows.length - 1;
+    while (cut > 0 && sameGroup(rows[cut - 1]!, rows.at(-1)!)) cut--;
+    carry = rows.slice(cut);
+    if (cut > 0) handle(rows.slice(0, cut));
+  }
+  if (carry.length > 0) handle(carry);
+}
+
+/** Row errors kept in memory up to the number a result reports (those of the first lines), and counted beyond. */
+function boundedErrors() {
+  let kept: RowError[] = [];
+  let count = 0;
+  const trim = () => {
+    kept.sort((a, b) => a.line - b.line);
+    kept = kept.slice(0, MAX_REPORTED_ERRORS);
+  };
+  return {
+    add(error: RowError): void {
+      count++;
+      kept.push(error);
+      if (kept.length >= 2 * MAX_REPORTED_ERRORS) trim();
+    },
+    first(): RowError[] {
+      trim();
+      return kept;
+    },
+    count: () => count,
+  };
+}
+
 export function createImportService(deps: {
   transactions: TransactionsRepo;
   categories: CategoriesRepo;
@@ -229,12 +287,14 @@ export function createImportService(deps: {
   clock: Clock;
   /** How each person last mapped a CSV file with a given header. */
   mappings: CsvMappingsRepo;
+  /** Checked rows of running CSV imports, between reading the file and writing them. */
+  importRows: ImportRowsRepo;
   /** The person's rules, applied to every imported row (services/rules.ts). */
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** Uploads wait here, one folder per user, until imported or swept. */
   uploadDir: string;
 }) {
-  const { transactions, categories } = deps;
+  const { transactions, categories, importRows } = deps;
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
   const uploadFile = (userId: number, uploadId: string) => path.join(userDir(userId), `${uploadId}.csv`);
 
@@ -317,15 +377,6 @@ export function createImportService(deps: {
   }
 
   /**
-   * Writes checked rows for the user: a row that is the bank's record of a scheduled occurrence (same account,
-   * type and amount, within three days) is not written again when its schedule posted it already, and is written
-   * as the occurrence when it is still to come; duplicates are judged against what existed before this import (so two
-   * identical rows in one file, two coffees on one day, are both written), unknown categories and accounts are
-   * created or refused as chosen, the two legs of each transfer become one transfer, and rows go in oldest first.
-   * Rows refused here (an unknown account, a leg without its other side) come back as errors. The caller holds
-   * the transaction.
-   */
-  /**
    * A row a rule marked as a transfer, written as one: an expense moves the money from the row's account to the other,
    * an income from the other into it. The leg in the row's account keeps the row's import key, so the next import of
    * the same statement finds it. The caller holds the transaction.
@@ -344,29 +395,45 @@ export function createImportService(deps: {
     );
   }
 
-  function writeRows(userId: number, rows: readonly ImportRow[], options: ImportOptions) {
+  /**
+   * Writes an import's staged rows for the user (the caller holds the transaction). Incomes and expenses are read back
+   * a page at a time in date order and handled a day at a time, so memory holds a page, never the file:
+   * - a row that is the bank's record of a scheduled occurrence (same account, type and amount, within three days) is
+   *   not written again when its schedule posted it already, and is written as the occurrence when still to come;
+   * - this very row of this file imported before (its import key) is skipped;
+   * - duplicates are judged against what existed before this import (so two identical rows in one file, two coffees
+   *   on one day, are both written);
+   * - unknown categories and accounts are created or refused as chosen, and the person's rules apply;
+   * - rows go in oldest first; a file listed newest first keeps its order within a day reversed, so a re-export
+   *   lists the day as the file did.
+   * Then the transfer legs, by reference: the two legs of each transfer become one transfer. Rows refused here (an
+   * unknown account, a leg without its other side) come back as errors.
+   */
+  function writeStaged(userId: number, batch: string, staged: StagedFile, options: ImportOptions) {
+    const { span, newestFirst } = staged;
     const index = new Map<string, number>();
     for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
     const owned = deps.accounts.listAccounts(userId);
     const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
     const open = owned.filter((a) => !a.archived);
     const target = open.find((a) => a.id === options.targetAccountId) ?? open[0] ?? owned[0];
-    const existingByDay = new Map<string, Set<string>>();
+    // Rows with a higher id are this import's own: a duplicate is one that was there before it.
+    const before = transactions.highestTransactionId();
+    // Days come in order and never again, so the cache is emptied page by page.
+    let existingByDay = new Map<string, Set<string>>();
     const isDuplicate = (row: ImportRow) => {
       let existing = existingByDay.get(row.occurredOn);
       if (!existing) {
-        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
+        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn, before).map(duplicateSignature));
         existingByDay.set(row.occurredOn, existing);
       }
       return existing.size > 0 && existing.has(duplicateSignature(row));
     };
     const duplicateLines: number[] = [];
-    const alreadyImported: number[] = [];
-    const keys = rowKeys(rows);
-    const held = heldKeys(userId, [...keys.values()]);
+    let alreadyImported = 0;
     const createdCategories: { kind: TransactionType; name: string }[] = [];
     const createdAccounts: string[] = [];
-    const refused: RowError[] = [];
+    const refused = boundedErrors();
     /** The account a row goes into; null when the file names one the user does not have and should not be created. */
     const accountFor = (row: ImportRow): number | null => {
       if (row.accountName === '') return target?.id ?? null;
@@ -379,160 +446,257 @@ export function createImportService(deps: {
       createdAccounts.push(row.accountName);
       return id;
     };
-    const refuseAccount = (row: ImportRow) => refused.push({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
-
-    const toWrite: { row: ImportRow; categoryId: number | null; accountId: number; importKey: string | null; description: string }[] = [];
-    const asOccurrences: { row: ImportRow; categoryId: number | null; accountId: number; scheduleId: number; occursOn: string; description: string }[] = [];
-    const asTransfers: { row: ImportRow; accountId: number; otherAccountId: number; importKey: string | null; description: string }[] = [];
-    const applyRules = deps.rules?.(userId);
-    const matchedPosted: number[] = [];
-    const legs = new Map<string, ImportRow[]>();
-    const matcher = scheduleMatcherFor(userId, rows);
+    const refuseAccount = (row: ImportRow) => refused.add({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
     /** An account the row goes into that exists already (a schedule can only be in one of those). */
     const existingAccountFor = (row: ImportRow): number | undefined =>
       row.accountName === '' ? target?.id : accountIndex.get(categoryNameKey(row.accountName));
-    for (const row of rows) {
-      if (row.type === 'transfer_in' || row.type === 'transfer_out') {
-        const group = legs.get(row.transferRef) ?? [];
-        group.push(row);
-        legs.set(row.transferRef, group);
-        continue;
+
+    const matcher = span && createScheduleMatcher(deps.schedules, userId, span.fromOn, span.toOn);
+    const applyRules = deps.rules?.(userId);
+    const matchedPosted: number[] = [];
+    const recorded: number[] = [];
+    let written = 0;
+    let ruledTransfers = 0;
+    let newestOn: string | null = null;
+    const seen = (row: ImportRow) => {
+      if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
+    };
+
+    type Planned = { row: ImportRow; categoryId: number | null; accountId: number; description: string };
+    let toWrite: (Planned & { importKey: string | null })[] = [];
+    let asOccurrences: (Planned & { scheduleId: number; occursOn: string })[] = [];
+    let asTransfers: { row: ImportRow; accountId: number; otherAccountId: number; importKey: string | null; description: string }[] = [];
+    const flush = () => {
+      written += transactions.insertTransactions(
+        userId,
+        toWrite.map(({ row, categoryId, accountId, importKey, description }) => ({
+          accountId,
+          type: row.type as TransactionType,
+          amountCents: row.amountCents,
+          occurredOn: row.occurredOn,
+          description,
+          categoryId,
+          importKey,
+        })),
+      );
+      recorded.push(
+        ...recordOccurrences(
+          userId,
+          asOccurrences.map(({ row, categoryId, accountId, scheduleId, occursOn, description }) => ({
+            line: row.line,
+            scheduleId,
+            occursOn,
+            tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId },
+          })),
+        ),
+      );
+      written += asOccurrences.length;
+      for (const { row, accountId, otherAccountId, importKey, description } of asTransfers) {
+        writeRuledTransfer(userId, accountId, otherAccountId, { type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, importKey });
       }
-      const known = existingAccountFor(row);
-      const match = known === undefined || !matcher ? undefined : matcher.match({ accountId: known, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
-      if (match?.kind === 'posted') {
-        // The bank's record of a row a schedule already posted: it is in, not a new row and not a duplicate.
-        matchedPosted.push(row.line);
-        continue;
-      }
-      // This very row of this file was imported before: skipped whatever the duplicate setting says.
-      const importKey = keys.get(row) ?? null;
-      if (importKey !== null && known !== undefined && held(known).has(importKey)) {
-        alreadyImported.push(row.line);
-        continue;
-      }
-      if (!match && isDuplicate(row)) {
-        duplicateLines.push(row.line);
-        if (!options.keepDuplicates) continue;
-      }
-      const accountId = accountFor(row);
-      if (accountId === null) {
-        refuseAccount(row);
-        continue;
-      }
-      let categoryId: number | null = null;
-      const kind = row.type;
-      if (row.categoryName !== '') {
-        const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
-        const known = index.get(key);
-        if (known !== undefined) categoryId = known;
-        else if (options.unknownCategories === 'create') {
-          categoryId = categories.createCategory(userId, kind, row.categoryName).id;
-          index.set(key, categoryId);
-          createdCategories.push({ kind, name: row.categoryName });
+      written += asTransfers.length;
+      ruledTransfers += asTransfers.length;
+      toWrite = [];
+      asOccurrences = [];
+      asTransfers = [];
+    };
+
+    /** Whole days of incomes and expenses, in date order then line: classified in file order, queued in writing order. */
+    const planDays = (rows: readonly ImportRow[]) => {
+      const keys = rowKeys(rows);
+      const held = heldKeys(userId, [...keys.values()]);
+      existingByDay = new Map();
+      for (let start = 0; start < rows.length; ) {
+        let end = start + 1;
+        while (end < rows.length && rows[end]!.occurredOn === rows[start]!.occurredOn) end++;
+        const day = { toWrite: [] as typeof toWrite, asOccurrences: [] as typeof asOccurrences, asTransfers: [] as typeof asTransfers };
+        for (let i = start; i < end; i++) {
+          const row = rows[i]!;
+          // Only incomes and expenses are staged without a transfer reference; the check keeps the types honest.
+          const kind = row.type === 'income' || row.type === 'expense' ? row.type : null;
+          if (kind === null) continue;
+          const known = existingAccountFor(row);
+          const match = known === undefined || !matcher ? undefined : matcher.match({ accountId: known, type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn });
+          if (match?.kind === 'posted') {
+            // The bank's record of a row a schedule already posted: it is in, not a new row and not a duplicate.
+            matchedPosted.push(row.line);
+            continue;
+          }
+          // This very row of this file was imported before: skipped whatever the duplicate setting says.
+          const importKey = keys.get(row) ?? null;
+          if (importKey !== null && known !== undefined && held(known).has(importKey)) {
+            alreadyImported++;
+            continue;
+          }
+          if (!match && isDuplicate(row)) {
+            duplicateLines.push(row.line);
+            if (!options.keepDuplicates) continue;
+          }
+          const accountId = accountFor(row);
+          if (accountId === null) {
+            refuseAccount(row);
+            continue;
+          }
+          let categoryId: number | null = null;
+          if (row.categoryName !== '') {
+            const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
+            const found = index.get(key);
+            if (found !== undefined) categoryId = found;
+            else if (options.unknownCategories === 'create') {
+              categoryId = categories.createCategory(userId, kind, row.categoryName).id;
+              index.set(key, categoryId);
+              createdCategories.push({ kind, name: row.categoryName });
+            }
+          }
+          // The person's rules: a category (or a transfer) for a row the file left without one, and a new description.
+          let description = row.description;
+          let transferTo: number | null = null;
+          if (applyRules) {
+            const ruled = applyRules({ description: row.description, amountCents: row.amountCents, type: kind, accountId });
+            if (row.categoryName === '' && categoryId === null) {
+              categoryId = ruled.categoryId ?? ruled.suggestedCategoryId;
+              transferTo = ruled.transferAccountId;
+            }
+            description = ruled.description;
+          }
+          seen(row);
+          if (match?.kind === 'upcoming') day.asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
+          else if (transferTo !== null) day.asTransfers.push({ row, accountId, otherAccountId: transferTo, importKey, description });
+          else day.toWrite.push({ row, categoryId, accountId, importKey, description });
         }
-      }
-      // The person's rules: a category (or a transfer) for a row the file left without one, and a new description.
-      let description = row.description;
-      let transferTo: number | null = null;
-      if (applyRules) {
-        const ruled = applyRules({ description: row.description, amountCents: row.amountCents, type: kind, accountId });
-        if (row.categoryName === '' && categoryId === null) {
-          categoryId = ruled.categoryId ?? ruled.suggestedCategoryId;
-          transferTo = ruled.transferAccountId;
+        if (newestFirst) {
+          day.toWrite.reverse();
+          day.asOccurrences.reverse();
+          day.asTransfers.reverse();
         }
-        description = ruled.description;
+        toWrite.push(...day.toWrite);
+        asOccurrences.push(...day.asOccurrences);
+        asTransfers.push(...day.asTransfers);
+        start = end;
       }
-      if (match?.kind === 'upcoming') asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
-      else if (transferTo !== null) asTransfers.push({ row, accountId, otherAccountId: transferTo, importKey, description });
-      else toWrite.push({ row, categoryId, accountId, importKey, description });
-    }
+      flush();
+    };
+    pageThrough(
+      (after) => importRows.listEntries(userId, batch, after, WRITE_PAGE_ROWS),
+      (a, b) => a.occurredOn === b.occurredOn,
+      planDays,
+    );
 
     // A transfer is its two legs in the file: one out, one in, same day and amount, two different accounts.
-    let transferRows = 0;
-    for (const [ref, group] of legs) {
+    const writeLegs = (group: readonly ImportRow[]) => {
+      for (const r of group) seen(r);
+      const ref = group[0]!.transferRef;
       const out = group.find((r) => r.type === 'transfer_out');
       const into = group.find((r) => r.type === 'transfer_in');
       const paired = group.length === 2 && out && into && out.occurredOn === into.occurredOn && out.amountCents === into.amountCents;
       if (!paired) {
-        for (const r of group) refused.push({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
-        continue;
+        for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
+        return;
       }
       if (isDuplicate(out) && isDuplicate(into)) {
         duplicateLines.push(out.line, into.line);
-        if (!options.keepDuplicates) continue;
+        if (!options.keepDuplicates) return;
       }
       const from = accountFor(out);
       const to = accountFor(into);
       if (from === null || to === null || from === to) {
         if (from === null) refuseAccount(out);
         if (to === null) refuseAccount(into);
-        if (from !== null && from === to) for (const r of group) refused.push({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
-        continue;
+        if (from !== null && from === to) for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
+        return;
       }
       deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description });
-      transferRows += 2;
-    }
+      written += 2;
+    };
+    pageThrough(
+      (after) => importRows.listLegs(userId, batch, after, WRITE_PAGE_ROWS),
+      (a, b) => a.transferRef === b.transferRef,
+      (rows) => {
+        existingByDay = new Map();
+        for (let start = 0; start < rows.length; ) {
+          let end = start + 1;
+          while (end < rows.length && rows[end]!.transferRef === rows[start]!.transferRef) end++;
+          writeLegs(rows.slice(start, end));
+          start = end;
+        }
+      },
+    );
 
-    const inserted = transactions.insertTransactions(
-      userId,
-      chronological(toWrite).map(({ row, categoryId, accountId, importKey, description }) => ({
-        accountId,
-        type: row.type as TransactionType,
-        amountCents: row.amountCents,
-        occurredOn: row.occurredOn,
-        description,
-        categoryId,
-        importKey,
-      })),
-    );
-    const recorded = recordOccurrences(
-      userId,
-      chronological(asOccurrences).map(({ row, categoryId, accountId, scheduleId, occursOn, description }) => ({ line: row.line, scheduleId, occursOn, tx: { accountId, type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } })),
-    );
-    for (const { row, accountId, otherAccountId, importKey, description } of chronological(asTransfers)) {
-      writeRuledTransfer(userId, accountId, otherAccountId, { type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, importKey });
-    }
-    refused.sort((a, b) => a.line - b.line);
-    let newestOn: string | null = null;
-    for (const { row } of [...toWrite, ...asOccurrences, ...asTransfers]) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
-    for (const group of legs.values()) for (const row of group) if (newestOn === null || row.occurredOn > newestOn) newestOn = row.occurredOn;
     return {
-      newestOn: inserted + transferRows + asOccurrences.length + asTransfers.length > 0 ? newestOn : null,
-      inserted: inserted + transferRows + asOccurrences.length + asTransfers.length,
-      ruledTransfers: asTransfers.length,
+      newestOn: written > 0 ? newestOn : null,
+      inserted: written,
+      ruledTransfers,
       duplicateLines: duplicateLines.sort((a, b) => a - b),
-      alreadyImported: alreadyImported.length,
+      alreadyImported,
       createdCategories,
       createdAccounts,
-      refused,
+      refused: refused.first(),
+      refusedCount: refused.count(),
       scheduleMatches: { posted: matchedPosted.sort((a, b) => a - b), recorded: recorded.sort((a, b) => a - b) },
     };
   }
 
-  /** Checks every row of a file; a file that is not CSV at all is a JobFailure the progress page can word. */
-  async function checkFile(file: string, mapping: ImportMapping, ctx?: JobContext): Promise<CheckedFile> {
+  /**
+   * Checks every row of a file and stages the good ones for `batch` (emptied first: a run again starts over); a
+   * file that is not CSV at all is a JobFailure the progress page can word, and leaves nothing staged.
+   */
+  async function stageFile(userId: number, batch: string, file: string, mapping: ImportMapping, ctx?: JobContext): Promise<StagedFile> {
+    importRows.startStaging(userId, batch);
+    let fromOn: string | undefined;
+    let toOn: string | undefined;
+    // The days of the file's first and last income or expense: a file listed newest first is written day by day
+    // in reverse, so its rows of one day keep their order on the page.
+    let firstEntryOn: string | undefined;
+    let lastEntryOn: string | undefined;
     try {
-      return await checkCsvFile(file, mapping, {
+      const checked = await checkCsvFile(file, mapping, {
         signal: ctx?.signal,
         onProgress: ctx && ((p) => ctx.progress(p.bytesRead, p.totalBytes, JSON.stringify({ phase: 'reading', rows: p.rowsRead }))),
+        onRows: (rows) => {
+          for (const row of rows) {
+            if (fromOn === undefined || row.occurredOn < fromOn) fromOn = row.occurredOn;
+            if (toOn === undefined || row.occurredOn > toOn) toOn = row.occurredOn;
+            if (row.transferRef !== '') continue;
+            firstEntryOn ??= row.occurredOn;
+            lastEntryOn = row.occurredOn;
+          }
+          importRows.stageRows(userId, batch, rows);
+        },
       });
+      importRows.sort(userId, batch);
+      return {
+        ...checked,
+        span: fromOn === undefined || toOn === undefined ? undefined : { fromOn, toOn },
+        newestFirst: firstEntryOn !== undefined && lastEntryOn !== undefined && firstEntryOn > lastEntryOn,
+      };
     } catch (err) {
+      importRows.finish(userId, batch);
       if (err instanceof CsvFileError) throw new JobFailure('invalid-csv', err.message);
       throw err;
     }
   }
 
-  /** Writes a checked file's good rows in one transaction; `within` runs inside it with the result (the job's "done"). */
-  function writeChecked(userId: number, checked: CheckedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
+  /**
+   * Writes a checked file's staged rows in one transaction and takes them away; `within` runs inside it with the
+   * result (the job's "done").
+   */
+  function writeChecked(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
+    try {
+      return writeStagedInTransaction(userId, batch, checked, options, within);
+    } finally {
+      importRows.finish(userId, batch);
+    }
+  }
+
+  function writeStagedInTransaction(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
     return deps.inTransaction((): ImportResult => {
-      const written = writeRows(userId, checked.rows, options);
+      const written = writeStaged(userId, batch, checked, options);
       const errors = [...checked.errors, ...written.refused].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ERRORS);
       const result: ImportResult = {
         rowsRead: checked.rowsRead,
         imported: written.inserted,
         errors,
-        errorCount: checked.errorCount + written.refused.length,
+        errorCount: checked.errorCount + written.refusedCount,
         duplicateLines: written.duplicateLines,
         duplicatesKept: options.keepDuplicates,
         createdCategories: written.createdCategories,
@@ -555,9 +719,11 @@ export function createImportService(deps: {
     const { uploadId, mapping, options, bytes } = parsed.data;
     const file = uploadFile(userId, uploadId);
     if (!existsSync(file)) throw new JobFailure('upload-missing');
-    let checked: CheckedFile;
+    // The rows wait in the scratch database under the job's key; a run again (after kill -9 too) stages them afresh.
+    const batch = jobKey(uploadId);
+    let checked: StagedFile;
     try {
-      checked = await checkFile(file, mapping, ctx);
+      checked = await stageFile(userId, batch, file, mapping, ctx);
     } catch (err) {
       // A file that is not CSV will not become one: it goes, and the page says why nothing was imported.
       if (err instanceof JobFailure) await rm(file, { force: true });
@@ -565,9 +731,12 @@ export function createImportService(deps: {
     }
     // Past this point the work is one synchronous transaction: either all of it commits, with the job marked
     // done, or none of it. A stop that came while reading ends the job here, with nothing written.
-    ctx.signal.throwIfAborted();
+    if (ctx.signal.aborted) {
+      importRows.finish(userId, batch);
+      ctx.signal.throwIfAborted();
+    }
     ctx.progress(bytes, bytes, JSON.stringify({ phase: 'writing', rows: checked.rowsRead }));
-    const result = writeChecked(userId, checked, options, (outcome) => ctx.finishWithin(outcome));
+    const result = writeChecked(userId, batch, checked, options, (outcome) => ctx.finishWithin(outcome));
     // The upload has served its purpose; if the process stops before this line, the sweep removes it.
     await rm(file, { force: true });
     return result;
@@ -680,7 +849,8 @@ export function createImportService(deps: {
      * checked, the good ones written in one transaction.
      */
     async importFile(userId: number, file: string, mapping: ImportMapping, options: ImportOptions = DEFAULT_IMPORT_OPTIONS): Promise<ImportResult> {
-      return writeChecked(userId, await checkFile(file, mapping), options);
+      const batch = `file:${randomBytes(12).toString('hex')}`;
+      return writeChecked(userId, batch, await stageFile(userId, batch, file, mapping), options);
     },
 
     /**

@@ -1,5 +1,6 @@
 import { createRulesRepo } from '../../src/db/repos/rules.ts';
 import { createRuleService } from '../../src/services/rules.ts';
+import { createImportRowsRepo } from '../../src/db/repos/import-rows.ts';
 import { createCsvMappingsRepo } from '../../src/db/repos/csv-mappings.ts';
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/open.ts';
@@ -209,6 +210,7 @@ export function importServiceOn(db: Db, uploadDir: string, options: { rules?: bo
     inTransaction,
     clock,
     mappings: createCsvMappingsRepo(db),
+    importRows: createImportRowsRepo(db),
     uploadDir,
   });
 }

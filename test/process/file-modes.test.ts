@@ -99,7 +99,7 @@ async function runImport(client: HttpClient, mappingPath: string): Promise<void>
   });
 }
 
-test('under umask 000 the data folder is made 0700 and the database, WAL, SHM, secret, uploads and backups 0600', async (t) => {
+test('under umask 000 the data folder is made 0700 and the database, WAL, SHM, import scratch, secret, uploads and backups 0600', async (t) => {
   const tmp = tempDataDir('ledgerly-modes-');
   t.after(() => tmp.remove());
   // A data folder that does not exist yet, so the server creates it; no SESSION_SECRET, so it writes one there too.
@@ -108,7 +108,8 @@ test('under umask 000 the data folder is made 0700 and the database, WAL, SHM, s
   const env = serverEnv({ DATABASE_PATH: dbPath, SESSION_SECRET: undefined });
 
   const server = await startWithOpenUmask(t, env);
-  const database = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`];
+  // The process's scratch database, where a CSV import's rows wait, holds people's rows too.
+  const database = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-import-${server.child.pid}`];
   assert.deepEqual(modesOf([dataDir]), { [dataDir]: '0700' });
   assert.deepEqual(modesOf([...database, path.join(dataDir, 'session-secret')]), sameModeFor([...database, path.join(dataDir, 'session-secret')], '0600'));
   assert.deepEqual(logLines(server, TIGHTENED), [], 'a fresh data folder has nothing to tighten');

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
-import { checkCsvFile, isUtf8File } from '../../src/services/csv-files.ts';
+import { LEDGERLY_EXPORT_MAPPING, type ImportRow } from '../../src/domain/imports.ts';
+import { CHECKED_ROWS_BATCH, checkCsvFile, isUtf8File } from '../../src/services/csv-files.ts';
 import { english } from '../helpers/i18n.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
 
@@ -47,12 +47,32 @@ test('line numbers count physical lines in both the text and the byte path', asy
   ].join('\r\n');
   const latin1Row = Buffer.from('\r\n2026-01-05,expense,,1.00,caf\xe9\r\n2026-01-06,expense,,oops,bad again\r\n', 'latin1');
 
-  const text = await checkCsvFile(tempFile(t, rows), LEDGERLY_EXPORT_MAPPING);
-  const bytes = await checkCsvFile(tempFile(t, Buffer.concat([Buffer.from(rows), latin1Row])), LEDGERLY_EXPORT_MAPPING);
+  const textRows: ImportRow[] = [];
+  const text = await checkCsvFile(tempFile(t, rows), LEDGERLY_EXPORT_MAPPING, { onRows: (batch) => textRows.push(...batch) });
+  const byteRows: ImportRow[] = [];
+  const bytes = await checkCsvFile(tempFile(t, Buffer.concat([Buffer.from(rows), latin1Row])), LEDGERLY_EXPORT_MAPPING, { onRows: (batch) => byteRows.push(...batch) });
 
   assert.deepEqual(text.errors.map((e) => e.line), [6, 9]);
-  assert.deepEqual(text.rows.map((r) => [r.line, r.description]), [[2, 'three\r\nline\r\ndescription'], [7, 'two\r\nlines']]);
+  assert.deepEqual(textRows.map((r) => [r.line, r.description]), [[2, 'three\r\nline\r\ndescription'], [7, 'two\r\nlines']]);
   assert.deepEqual(bytes.errors.map((e) => e.line), [6, 9, 10, 11]);
   assert.match(describeRowProblems(bytes.errors[2]!.problems, english.t), /not valid UTF-8/);
-  assert.deepEqual(bytes.rows.map((r) => r.line), [2, 7]);
+  assert.deepEqual(byteRows.map((r) => r.line), [2, 7]);
+});
+
+test('the checker hands good rows on in file order, a batch at a time, never holding more than a batch', async (t) => {
+  const count = 2 * CHECKED_ROWS_BATCH + 7;
+  const lines = ['date,type,category,amount,description'];
+  for (let i = 0; i < count; i++) lines.push(i === 100 ? '2026-02-30,expense,,1.00,bad day' : `2026-01-${String((i % 28) + 1).padStart(2, '0')},expense,,1.00,row ${i}`);
+  const sizes: number[] = [];
+  const seen: number[] = [];
+  const checked = await checkCsvFile(tempFile(t, lines.join('\n')), LEDGERLY_EXPORT_MAPPING, {
+    onRows: (batch) => {
+      sizes.push(batch.length);
+      seen.push(...batch.map((r) => r.line));
+    },
+  });
+  assert.equal(checked.rowsRead, count);
+  assert.deepEqual(checked.errors.map((e) => e.line), [102]);
+  assert.deepEqual(sizes, [CHECKED_ROWS_BATCH, CHECKED_ROWS_BATCH, count - 1 - 2 * CHECKED_ROWS_BATCH]);
+  assert.deepEqual(seen, Array.from({ length: count }, (_, i) => i + 2).filter((line) => line !== 102));
 });

@@ -219,6 +219,11 @@ export function createTransactionsRepo(db: Db) {
   const onDay = db.prepare<[number, string], { type: EntryType; amount_cents: number; description: string }>(
     'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
+  const onDayUpTo = db.prepare<[number, string, number], { type: EntryType; amount_cents: number; description: string }>(
+    'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ? AND id <= ?',
+  );
+  // The end of the table's rowid B-tree: a position, not anyone's data (a per-user max would read all their rows).
+  const highestId = db.prepare<[], number | null>('SELECT max(id) FROM transactions').pluck();
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
   // Two rows of user_totals (kept from monthly_totals by triggers), whatever the length of the history.
   const totals = db.prepare<[number], { income: number; expense: number }>(
@@ -463,9 +468,21 @@ export function createTransactionsRepo(db: Db) {
       return ruleChange.run(categoryId, description, userId, id).changes === 1;
     },
 
-    /** Type, amount and description of each of the user's transactions on one day (for duplicate checks). */
-    listTransactionsOnDay(userId: number, day: string): { type: EntryType; amountCents: number; description: string }[] {
-      return onDay.all(userId, day).map((r) => ({ type: r.type, amountCents: r.amount_cents, description: r.description }));
+    /**
+     * Type, amount and description of each of the user's transactions on one day (for duplicate checks); with
+     * `upToId`, only those with an id up to it (what existed before an import began).
+     */
+    listTransactionsOnDay(userId: number, day: string, upToId?: number): { type: EntryType; amountCents: number; description: string }[] {
+      const rows = upToId === undefined ? onDay.all(userId, day) : onDayUpTo.all(userId, day, upToId);
+      return rows.map((r) => ({ type: r.type, amountCents: r.amount_cents, description: r.description }));
+    },
+
+    /**
+     * The highest transaction id anyone has (0 for none): every row written after this call has a higher one, so an
+     * import can tell what existed before it began from what it wrote itself.
+     */
+    highestTransactionId(): number {
+      return highestId.get() ?? 0;
     },
 
     /** The user's transaction with this id, or undefined if it does not exist or belongs to someone else. */
