@@ -63,6 +63,11 @@ function migratedTemplate(): string {
   return template;
 }
 
+/** Makes `file` a fresh database at the latest schema: a copy of the template, opened and migrated like any other. */
+export function copyMigratedDatabase(file: string): void {
+  copyFileSync(migratedTemplate(), file);
+}
+
 /**
  * A fresh app on a fresh SQLite file in a temp folder, with a manual clock (see clock.ts), days in UTC
  * unless TIME_ZONE says otherwise, and bcrypt cost 4 so tests stay quick.
