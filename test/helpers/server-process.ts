@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -53,6 +53,14 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
 }
 
 /** A temp folder for one test's database files; remove() deletes it. */
+/** The import scratch files (src/db/repos/import-rows.ts) process `pid` keeps beside the database `dbPath`. */
+export function scratchFilesOf(dbPath: string, pid: number): string[] {
+  const prefix = `${path.basename(dbPath)}-import-${pid}-`;
+  return readdirSync(path.dirname(dbPath))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => path.join(path.dirname(dbPath), name));
+}
+
 export function tempDataDir(prefix = 'ledgerly-proc-'): { dir: string; dbPath: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, dbPath: path.join(dir, 'ledgerly.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) };

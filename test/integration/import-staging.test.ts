@@ -15,6 +15,7 @@ import { createImportRowsRepo } from '../../src/db/repos/import-rows.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { LEDGERLY_EXPORT_MAPPING, type ImportRow } from '../../src/domain/imports.ts';
 import { importServiceOn } from '../helpers/bookkeeping.ts';
+import { scratchFilesOf } from '../helpers/server-process.ts';
 
 function tempDb(t: TestContext): { db: Db; dir: string; dbPath: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-staging-'));
@@ -64,7 +65,8 @@ test('staged rows read back in date order (then line), transfer legs by referenc
   // The rows are in the scratch database, not in the database people's data and backups live in.
   const mainTables = db.prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table'").pluck().all() as string[];
   assert.equal(mainTables.some((name) => /staged|entries_|legs_/.test(name)), false, mainTables.join(', '));
-  const scratch = `${dbPath}-import-${process.pid}`;
+  const [scratch, ...more] = scratchFilesOf(dbPath, process.pid);
+  assert.ok(scratch !== undefined && more.length === 0, 'one scratch file for the connection, named with the process id');
   assert.equal((statSync(scratch).mode & 0o777).toString(8), '600', 'owner-only, like the database');
 
   repo.finish(userId, 'job-1');
@@ -72,17 +74,23 @@ test('staged rows read back in date order (then line), transfer legs by referenc
   assert.ok(statSync(scratch).size <= 4096, `its pages are given back (${statSync(scratch).size} bytes)`);
 });
 
-test("a scratch file left by a process that is gone is removed at the next open; a running process's is kept", (t) => {
-  const { dbPath } = tempDb(t);
+test("a scratch file left by a process that is gone, or by an earlier process with this one's id, is removed at the next open; a running process's is kept", (t) => {
+  const { db, dbPath } = tempDb(t);
+  createImportRowsRepo(db);
+  const [mine] = scratchFilesOf(dbPath, process.pid);
   // Above Linux's highest process id (2^22), so certainly no running process.
-  const gone = `${dbPath}-import-4194305`;
-  const running = `${dbPath}-import-${process.ppid}`;
+  const gone = `${dbPath}-import-4194305-0123456789ab`;
+  const running = `${dbPath}-import-${process.ppid}-0123456789ab`;
+  // Our id, but not a file this process made: a container's server is often process 1 at every start.
+  const earlierLife = `${dbPath}-import-${process.pid}-0123456789ab`;
   const unrelated = `${dbPath}-imported-notes`;
-  for (const file of [gone, running, unrelated]) writeFileSync(file, 'x');
+  for (const file of [gone, running, earlierLife, unrelated]) writeFileSync(file, 'x');
   const second = openDatabase(dbPath);
   t.after(() => second.close());
   createImportRowsRepo(second);
-  assert.deepEqual([existsSync(gone), existsSync(running), existsSync(unrelated)], [false, true, true]);
+  assert.deepEqual([existsSync(gone), existsSync(running), existsSync(earlierLife), existsSync(unrelated)], [false, true, false, true]);
+  assert.ok(mine !== undefined && existsSync(mine), "the first connection's own file is kept");
+  assert.equal(scratchFilesOf(dbPath, process.pid).length, 2, 'each connection has its own');
 });
 
 test('equal rows of one day are told apart across page boundaries, and a file listed newest first keeps each day in its order', async (t) => {

@@ -13,6 +13,7 @@ import {
   bundled,
   registerOverHttp,
   REPO_ROOT,
+  scratchFilesOf,
   serverEnv,
   startServer,
   tempDataDir,
@@ -109,7 +110,8 @@ test('under umask 000 the data folder is made 0700 and the database, WAL, SHM, i
 
   const server = await startWithOpenUmask(t, env);
   // The process's scratch database, where a CSV import's rows wait, holds people's rows too.
-  const database = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-import-${server.child.pid}`];
+  const database = [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, ...scratchFilesOf(dbPath, server.child.pid!)];
+  assert.equal(database.length, 4, 'one scratch database for the server process');
   assert.deepEqual(modesOf([dataDir]), { [dataDir]: '0700' });
   assert.deepEqual(modesOf([...database, path.join(dataDir, 'session-secret')]), sameModeFor([...database, path.join(dataDir, 'session-secret')], '0600'));
   assert.deepEqual(logLines(server, TIGHTENED), [], 'a fresh data folder has nothing to tighten');

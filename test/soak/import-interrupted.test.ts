@@ -12,6 +12,7 @@ import { centsToDecimalString } from '../../src/domain/money.ts';
 import {
   HttpClient,
   registerOverHttp,
+  scratchFilesOf,
   serverEnv,
   startServer,
   tempDataDir,
@@ -146,15 +147,15 @@ async function importFrozenMidWay(t: TestContext, settings: Record<string, strin
 
 test('an import cut off by SIGKILL of the real server is interrupted after the restart; Run again imports every row once', async (t) => {
   const { data, env, server, client, progress } = await importFrozenMidWay(t);
-  const scratch = `${data.dbPath}-import-${server.child.pid}`;
+  const scratch = scratchFilesOf(data.dbPath, server.child.pid!);
   const exit = await server.kill();
   assert.equal(exit.signal, 'SIGKILL');
 
   // Until the next start the row still says running: that start finds its process gone and marks it interrupted.
   assert.equal(stored(data.dbPath).state, 'running');
-  assert.ok(existsSync(scratch), 'the killed process left its scratch file, where its staged rows were');
+  assert.equal(scratch.length, 1, 'the killed process left its scratch file, where its staged rows were');
   await runAgainAfterRestart(t, env, client, progress, data.dbPath);
-  assert.equal(existsSync(scratch), false, "the next start removed the dead process's scratch file");
+  assert.equal(existsSync(scratch[0]!), false, "the next start removed the dead process's scratch file");
 });
 
 test("an import still running when SIGTERM's grace period ends is interrupted and rolled back; Run again imports every row once", async (t) => {

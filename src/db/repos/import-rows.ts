@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EntryType } from '../../domain/accounts.ts';
@@ -45,12 +45,15 @@ const toStaged = (r: StagedRowData): StagedRow => ({
   },
 });
 
-/** The scratch file of this process beside the database file `dbFile`, and the pattern of every process's. */
-const scratchName = (dbFile: string, pid: number) => `${path.basename(dbFile)}-import-${pid}`;
-const SCRATCH_FILE = /-import-(\d+)$/;
+/** A scratch file's name ends in the id of the process that made it and a random part (one per connection). */
+const SCRATCH_FILE = /-import-(\d+)-[0-9a-f]{12}$/;
+
+/** The scratch files this process made: any other bearing its id was made by an earlier process that had the same id. */
+const ownScratchFiles = new Set<string>();
 
 /** Whether a process with this id is running (ours, or one we may not signal). */
 function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid)) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -61,10 +64,11 @@ function isRunning(pid: number): boolean {
 
 /**
  * The connection's scratch database, where a CSV import's checked rows wait between reading the file and writing
- * them, so that a large file is never held in memory. It is a file of its own beside the database, one per process
- * (each cluster worker has its own), without a journal or fsync: staged rows are made again from the kept upload if
+ * them, so that a large file is never held in memory. It is a file of its own beside the database, one per connection
+ * (each cluster worker has its own), named with the process id, without a journal or fsync: staged rows are made again from the kept upload if
  * the process dies, so staging costs no WAL writes and no checkpoints, and backups never see it. Dropped tables
- * give their space back (auto_vacuum). A file left by a process that is gone (killed) is removed here.
+ * give their space back (auto_vacuum). A file left by a process that is gone (killed) is removed here, and so is one
+ * left by an earlier process that had this one's id (a container's server is often process 1 every time).
  */
 function attachScratch(db: Db): void {
   if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'import_scratch'").get() !== undefined) return;
@@ -74,11 +78,13 @@ function attachScratch(db: Db): void {
     const dir = path.dirname(db.name);
     const prefix = `${path.basename(db.name)}-import-`;
     for (const name of readdirSync(dir)) {
-      const pid = SCRATCH_FILE.exec(name)?.[1];
-      if (name.startsWith(prefix) && pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid))) rmSync(path.join(dir, name), { force: true });
+      const pid = Number(SCRATCH_FILE.exec(name)?.[1]);
+      const left = pid === process.pid ? !ownScratchFiles.has(path.join(dir, name)) : !isRunning(pid);
+      if (name.startsWith(prefix) && Number.isInteger(pid) && left) rmSync(path.join(dir, name), { force: true });
     }
-    file = path.join(dir, scratchName(db.name, process.pid));
+    file = path.join(dir, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
     createPrivateFileSync(file);
+    ownScratchFiles.add(file);
   }
   db.prepare('ATTACH DATABASE ? AS import_scratch').run(file);
   db.pragma('import_scratch.auto_vacuum = FULL');
