@@ -40,6 +40,8 @@ function probe(page: Page): Promise<Probe> {
  * desktop, dark on a phone); colour contrast, the only rule a theme changes, runs in all four.
  */
 async function checkEveryWay(page: Page, what: string, shotIndex: number): Promise<void> {
+  // A page reached by pressing a button is checked once its stylesheet has loaded, not as soon as its heading shows.
+  await page.waitForLoadState('load');
   let combination = 0;
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
