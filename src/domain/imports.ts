@@ -438,18 +438,6 @@ export function duplicateSignature(row: { type: EntryType; amountCents: number; 
 }
 
 /**
- * Rows oldest first, so ids rise with dates (inserting in index order is also much faster). A file listed newest
- * first, like our own export, is reversed before the stable sort, so rows of the same day keep their order on the
- * page and a re-export lists them exactly as the file did.
- */
-export function chronological<T extends { row: ImportRow }>(items: readonly T[]): T[] {
-  const first = items[0]?.row.occurredOn;
-  const last = items.at(-1)?.row.occurredOn;
-  const copy = first !== undefined && last !== undefined && first > last ? [...items].reverse() : [...items];
-  return copy.sort((a, b) => (a.row.occurredOn < b.row.occurredOn ? -1 : a.row.occurredOn > b.row.occurredOn ? 1 : 0));
-}
-
-/**
  * The key a CSV mapping is remembered by: the file's header line, its cells' case and spacing ignored, as a digest.
  * Two exports from the same bank share it; a file with other columns does not.
  */

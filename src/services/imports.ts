@@ -20,7 +20,6 @@ import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
-  chronological,
   createRecordChecker,
   CSV_DATE_FORMATS,
   CSV_DELIMITERS,

@@ -13,7 +13,6 @@ const POST_ROUTES = listRoutes(probe.app).filter((r) => r.method === 'POST' && !
 probe.cleanup();
 
 type Encoding = 'urlencoded' | 'multipart';
-type TokenCase = 'missing' | 'wrong' | "another session's";
 
 function send(agent: Agent, path: string, encoding: Encoding, body: Record<string, string | string[]>) {
   const req = agent.post(path);
