@@ -327,7 +327,7 @@ export function createJobRunner(options: JobRunnerOptions) {
     /** Marks jobs whose runner has died interrupted; returns how many. */
     recoverAbandoned,
 
-    /** Resolves with the job once this runner has finished it, or after timeoutMs (real time) either way. */
+    /** Resolves with the job once this runner has finished it, or after timeoutMs (real time), or at once if stopped. */
     waitFor(jobId: number, timeoutMs: number): Promise<JobRecord | undefined> {
       return new Promise((resolve) => {
         const done = (id: number) => {
@@ -342,7 +342,8 @@ export function createJobRunner(options: JobRunnerOptions) {
         const timeout = setTimeout(finish, timeoutMs);
         settled.on('settled', done);
         const now = jobs.findJob(jobId);
-        if (!now || (now.state !== 'queued' && now.state !== 'running')) finish();
+        // A stopped runner (shutting down) will not finish it here: answer now rather than hold the request.
+        if (!now || (now.state !== 'queued' && now.state !== 'running') || !started) finish();
       });
     },
   };

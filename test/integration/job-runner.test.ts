@@ -212,7 +212,7 @@ test('stop() lets a running job finish within the grace period, and takes no new
   });
   runner.register('next', () => void second++);
   const { job } = runner.enqueue({ kind: 'slow' });
-  runner.enqueue({ kind: 'next' });
+  const { job: next } = runner.enqueue({ kind: 'next' });
   const pass = runner.runDue();
   await started.promise;
 
@@ -225,6 +225,9 @@ test('stop() lets a running job finish within the grace period, and takes no new
   assert.equal(second, 0, 'the queued job was not started during the stop');
   const queued = connect(t, file).prepare("SELECT state FROM jobs WHERE kind = 'next'").get() as { state: string };
   assert.equal(queued.state, 'queued', 'it waits in the database for the next start');
+  // Nothing here will run it now, so a request waiting for it (an import's redirect) is answered at once.
+  const answer = await Promise.race([runner.waitFor(next.id, 60_000), new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+  assert.equal((answer as { state?: string }).state, 'queued');
 });
 
 test('after the grace period the job is signalled, gives up, and is marked interrupted', async (t) => {
