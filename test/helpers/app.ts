@@ -75,7 +75,14 @@ export function copyMigratedDatabase(file: string): void {
 export function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): TestContext {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-test-'));
   const dbPath = path.join(dir, 'test.sqlite');
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', REGISTRATION: 'open', DATABASE_PATH: dbPath, ...env });
+  let config: Config;
+  try {
+    config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', REGISTRATION: 'open', DATABASE_PATH: dbPath, ...env });
+  } catch (err) {
+    // A test of a refused setting gets its error, and no folder is left behind.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const clock = options.clock ?? manualClock();
   const logger = options.logger ?? createLogger('silent');
 
