@@ -86,7 +86,7 @@ const SECONDS: Record<string, number> = {
   'unit/config': 0.2, 'unit/transactions-routes': 0.1, 'unit/rules': 0.1, 'unit/route-listing': 0.1,
   'unit/passwords': 0.1, 'unit/charts': 0.1, 'unit/budgets': 0.1, 'unit/session-store': 0.1,
   'unit/architecture': 0.1, 'unit/accounts': 0.1, 'unit/categories': 0.1, 'unit/export-stream': 0.1,
-  'unit/fragment-cache': 0.1, 'integration/job-runner': 0.1,
+  'unit/fragment-cache': 0.1, 'integration/job-runner': 0.1, 'unit/attack-checks': 0.1,
 };
 
 function secondsOf(file: string): number {

@@ -85,7 +85,16 @@ test('the text index check finds an index that stopped following the rows', () =
   assert.deepEqual(textIndexProblems(db), []);
   db.exec('DROP TRIGGER transactions_fts_update');
   db.prepare("UPDATE transactions SET description = 'Butcher'").run();
-  assert.match(textIndexProblems(db).join('\n'), /transaction 1 is not found by its description/);
+  const stale = textIndexProblems(db).join('\n');
+  assert.match(stale, /missing term "but" for transaction 1 of user 1/);
+  assert.match(stale, /unexpected term "bak" for transaction 1 of user 1/);
+  // An entry filed under the wrong row: as many entries as rows, each sound, yet the row is not found by its text.
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', 'Grocer')").run(account);
+  db.prepare('DELETE FROM transactions_fts WHERE rowid = 4294967298').run();
+  db.prepare("INSERT INTO transactions_fts (rowid, description) VALUES (4294967299, 'Grocer')").run();
+  const misfiled = textIndexProblems(db).join('\n');
+  assert.match(misfiled, /missing term "gro" for transaction 2 of user 1/);
+  assert.match(misfiled, /unexpected term "gro" for transaction 3 of user 1/);
 });
 
 test('migration 29 counts what each person already has, the counts then follow every write, and a drift is found', () => {
