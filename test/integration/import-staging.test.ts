@@ -5,7 +5,7 @@
  * together (equal rows of one day, one day's rows of a file listed newest first) stay together across pages.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -42,10 +42,21 @@ const row = (line: number, occurredOn: string, extra: Partial<ImportRow> = {}): 
 });
 
 test('staged rows read back in date order (then line), transfer legs by reference, and nothing of them is in the database file', (t) => {
-  const { db, dbPath } = tempDb(t);
+  const { db, dir, dbPath } = tempDb(t);
   const userId = createUsersRepo(db).createUser('stager@example.com', 'x').id;
   const repo = createImportRowsRepo(db);
+  // No rollback journal for staged rows (they are made again from the kept upload if the process dies), and the
+  // connection is back in defensive mode afterwards: journal_mode=OFF is refused on the real database.
+  assert.equal(db.pragma('import_scratch.journal_mode', { simple: true }), 'off');
+  assert.equal(db.pragma('main.journal_mode = OFF', { simple: true }), 'wal');
   repo.startStaging(userId, 'job-1');
+  const journals = () => readdirSync(dir).filter((name) => name.endsWith('-journal'));
+  let duringWrite: string[] = [];
+  db.transaction(() => {
+    repo.stageRows(userId, 'job-1', [row(1, '2026-03-03')]);
+    duringWrite = journals();
+  })();
+  assert.deepEqual(duringWrite, [], 'no journal file beside the scratch database while it is written');
   repo.stageRows(userId, 'job-1', [
     row(2, '2026-03-02'),
     row(3, '2026-01-05', { type: 'transfer_out', transferRef: 'T2' }),
@@ -58,7 +69,7 @@ test('staged rows read back in date order (then line), transfer legs by referenc
   repo.sort(userId, 'job-1');
 
   const entries = [...repo.listEntries(userId, 'job-1', 0, 2), ...repo.listEntries(userId, 'job-1', 2, 10)];
-  assert.deepEqual(entries.map((e) => [e.row.occurredOn, e.row.line]), [['2026-01-05', 4], ['2026-01-05', 7], ['2026-03-01', 5], ['2026-03-02', 2]]);
+  assert.deepEqual(entries.map((e) => [e.row.occurredOn, e.row.line]), [['2026-01-05', 4], ['2026-01-05', 7], ['2026-03-01', 5], ['2026-03-02', 2], ['2026-03-03', 1]]);
   assert.deepEqual(repo.listLegs(userId, 'job-1', 0, 10).map((e) => [e.row.transferRef, e.row.line]), [['T1', 6], ['T1', 8], ['T2', 3]]);
   assert.deepEqual(repo.listEntries(userId, 'job-1', entries.at(-1)!.n, 10), [], 'and then no more');
 

@@ -7,7 +7,7 @@
  * nothing here is timed.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/db/open.ts';
 import { centsToDecimalString } from '../../src/domain/money.ts';
@@ -72,7 +72,10 @@ test(`a CSV file at the upload limit imports through a fresh server growing its 
   assert.equal(posted.status, 303);
   // The scratch file is the process's own, beside the database; while the job runs it holds the staged rows.
   const [scratch, ...more] = scratchFilesOf(data.dbPath, pid);
-  assert.ok(scratch !== undefined && more.length === 0, 'the server keeps one scratch database beside the database file');
+  assert.ok(
+    scratch !== undefined && more.length === 0,
+    `the server (pid ${pid}) keeps one scratch database beside the database file; the folder holds: ${readdirSync(data.dir).join(', ')}`,
+  );
   const result = await waitUntil('the import to finish', async () => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server stopped: ${server.stderr().slice(-2000)}`);
     // A kept-alive connection the server closed while its one writing transaction held the loop is asked again,

@@ -88,7 +88,14 @@ function attachScratch(db: Db): void {
   }
   db.prepare('ATTACH DATABASE ? AS import_scratch').run(file);
   db.pragma('import_scratch.auto_vacuum = FULL');
-  db.pragma('import_scratch.journal_mode = OFF');
+  // better-sqlite3 opens connections in SQLite's defensive mode, which quietly ignores journal_mode=OFF (the scratch
+  // file then kept a rollback journal beside it during every write); the mode is lifted for this one pragma only.
+  db.unsafeMode(true);
+  try {
+    db.pragma('import_scratch.journal_mode = OFF');
+  } finally {
+    db.unsafeMode(false);
+  }
   db.pragma('import_scratch.synchronous = OFF');
   // Reading back walks the sorted tables in order, so a small cache serves it; the OS caches the file.
   db.pragma('import_scratch.cache_size = -2000');
