@@ -19,12 +19,14 @@ function prepared(db: Db, sql: string): Statement {
 }
 
 /**
- * Where the connection's data stands: SQLite's count of every row it has inserted, updated or deleted (triggers'
- * rows and rolled-back ones included) and the schema's version. While both are unchanged, no row and no table has
- * changed, so a result computed from the data alone still holds. The app and these helpers share one connection.
+ * Where the data stands, as this connection sees it: SQLite's count of every row the connection has inserted,
+ * updated or deleted (triggers' rows and rolled-back ones included), the schema's version, and `data_version`, which
+ * moves when another connection commits. While all three are unchanged, no row and no table has changed, so a
+ * result computed from the data alone still holds.
  */
 function dataVersion(db: Db): string {
-  return `${prepared(db, 'SELECT total_changes()').pluck().get() as number}:${db.pragma('schema_version', { simple: true }) as number}`;
+  const changes = prepared(db, 'SELECT total_changes()').pluck().get() as number;
+  return `${changes}:${db.pragma('schema_version', { simple: true }) as number}:${db.pragma('data_version', { simple: true }) as number}`;
 }
 
 /** The last fingerprint of each connection, per options: reused until the connection changes a row. */
@@ -218,10 +220,9 @@ export function consistencyProblems(ctx: Pick<TestContext, 'db'>): string[] {
 }
 
 function findConsistencyProblems(db: Db): string[] {
-  const ctx = { db };
   const problems: string[] = [];
   const mismatch = prepared(
-    ctx.db,
+    db,
     `SELECT t.user_id, t.type, t.total, coalesce(m.total, 0) AS derived FROM
          (SELECT user_id, type, sum(amount_cents) AS total FROM transactions WHERE type IN ('income', 'expense') GROUP BY user_id, type) t
          LEFT JOIN (SELECT user_id, type, sum(total_cents) AS total FROM monthly_totals GROUP BY user_id, type) m
@@ -230,7 +231,7 @@ function findConsistencyProblems(db: Db): string[] {
   ).all();
   if (mismatch.length > 0) problems.push(`monthly totals disagree with the rows: ${JSON.stringify(mismatch)}`);
   const accountMismatch = prepared(
-    ctx.db,
+    db,
     `SELECT t.account_id, t.net, coalesce(m.net, 0) AS derived FROM
          (SELECT account_id, sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) AS net
             FROM transactions GROUP BY account_id) t
@@ -238,11 +239,11 @@ function findConsistencyProblems(db: Db): string[] {
        WHERE t.net <> coalesce(m.net, 0)`,
   ).all();
   if (accountMismatch.length > 0) problems.push(`account totals disagree with the rows: ${JSON.stringify(accountMismatch)}`);
-  const users = findUserTotalsMismatches(ctx.db);
+  const users = findUserTotalsMismatches(db);
   if (users.length > 0) problems.push(`all-time totals disagree with the months: ${JSON.stringify(users)}`);
-  const orphans = prepared(ctx.db, 'PRAGMA foreign_key_check').all();
+  const orphans = prepared(db, 'PRAGMA foreign_key_check').all();
   if (orphans.length > 0) problems.push(`dangling foreign keys: ${JSON.stringify(orphans)}`);
-  problems.push(...textIndexProblems(ctx.db));
+  problems.push(...textIndexProblems(db));
   return problems;
 }
 

@@ -3,6 +3,9 @@
  * just after a check is still seen by the next one.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
@@ -47,4 +50,23 @@ test('the consistency check passes a sound database and finds a change made righ
   db.exec('DROP TRIGGER transactions_fts_update');
   db.prepare("UPDATE transactions SET description = 'Butcher'").run();
   assert.match(consistencyProblems({ db }).join('\n'), /missing term "but" for transaction 1 of user 1/);
+});
+
+test('a write through another connection to the same file is seen too', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-attack-checks-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'shared.sqlite');
+  const db = openDatabase(file);
+  migrate(db);
+  t.after(() => db.close());
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run();
+  const account = db.prepare('SELECT id FROM accounts').pluck().get() as number;
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', 'Bakery')").run(account);
+  const before = databaseFingerprint(db);
+  assert.deepEqual(consistencyProblems({ db }), []);
+  const other = openDatabase(file);
+  t.after(() => other.close());
+  other.prepare('UPDATE monthly_totals SET total_cents = total_cents + 1').run();
+  assert.notEqual(databaseFingerprint(db), before);
+  assert.match(consistencyProblems({ db }).join('\n'), /monthly totals disagree with the rows/);
 });
