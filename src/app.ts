@@ -5,7 +5,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
-import ejs from 'ejs';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Clock } from './clock.ts';
@@ -82,6 +81,7 @@ import { createLanguageRouter } from './web/routes/language.routes.ts';
 import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 import { createTransfersRouter } from './web/routes/transfers.routes.ts';
 import { createReconcileRouter } from './web/routes/reconcile.routes.ts';
+import { createViewEngine } from './web/views.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
@@ -213,10 +213,7 @@ export function createApp(deps: AppDeps): Express {
   // Views include each other by absolute path from views/ ('/partials/csrf'), with views/ as EJS's root: EJS then
   // resolves an include without asking the file system whether it exists, which a relative include costs on every
   // render of every include.
-  const viewOptions = { root: path.join(appRoot, 'views'), cache: config.env !== 'development' };
-  app.engine('ejs', (file: string, data: object, callback: (err: Error | null, html?: string) => void) => {
-    ejs.renderFile(file, data as ejs.Data, viewOptions, callback);
-  });
+  app.engine('ejs', createViewEngine({ root: path.join(appRoot, 'views'), cache: config.env !== 'development' }));
   app.set('x-powered-by', false);
   // Every page is Cache-Control: no-store, so no browser ever revalidates one: an ETag would only cost a SHA-1 of
   // each response body (about 1% of the server's CPU under load). Static files keep theirs (serve-static's own).
