@@ -9,6 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import ejs from 'ejs';
 import { createViewEngine, templateLocalNames, withoutWith } from '../../src/web/views.ts';
+import { csrfFieldMarkup, fieldErrorMarkupFor } from '../../src/web/form-markup.ts';
+import { msg, type MessageKey, type Msg, type Translate } from '../../src/web/i18n.ts';
+import { REPO_ROOT } from '../helpers/paths.ts';
 
 /** What stock EJS (with `with`) prints, and what the rewritten template prints in strict mode. */
 function both(source: string, data: Record<string, unknown>): { stock: string; rewritten: string } {
@@ -50,7 +53,7 @@ test('the names a template may take: identifiers of its code, not property names
 });
 
 test('every view in views/ compiles in strict mode once rewritten', () => {
-  const views = path.resolve(import.meta.dirname, '../../views');
+  const views = path.join(REPO_ROOT, 'views');
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
@@ -95,4 +98,16 @@ test('the engine renders includes, keeps compiled views when caching, and shows 
     ejs.clearCache();
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('the form markup escapes what it writes, and a field without a message gets nothing', () => {
+  const t = ((text: MessageKey | Msg) => (typeof text === 'string' ? text : `${text.key}: ${String(text.values?.name)}`)) as Translate;
+  const fieldError = fieldErrorMarkupFor(t);
+  assert.equal(fieldError('tx-amount', undefined), '');
+  assert.equal(fieldError('tx-amount', null), '');
+  assert.equal(
+    fieldError('tx-"x', msg('categories.errors.duplicate' as MessageKey, { name: '<img src=x onerror=alert(1)>' })),
+    '<p class="field__error" id="tx-&quot;x-error"><span aria-hidden="true">\u26a0 </span>categories.errors.duplicate: &lt;img src=x onerror=alert(1)&gt;</p>',
+  );
+  assert.equal(csrfFieldMarkup('a"b<'), '<input type="hidden" name="_csrf" value="a&quot;b&lt;">');
 });

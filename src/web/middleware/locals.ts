@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.ts';
 import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
 import { chartHelperFor } from '../chart-formats.ts';
 import type { Flash, FlashCookies } from '../flash.ts';
+import { csrfFieldMarkup, fieldErrorMarkupFor, type FieldErrorMarkup } from '../form-markup.ts';
 import { chooseLanguage, LANGUAGE_NAMES, LANGUAGES, msg, type Language, type LanguageContext, type MessageKey, type MessageValues, type Msg } from '../i18n.ts';
 
 /** Hands a flash to the cookie writer the locals middleware put on the response. */
@@ -50,6 +51,7 @@ export function createEarlyLanguageMiddleware(options: {
   languages: Readonly<Record<Language, LanguageContext>>;
   defaultLanguage: Language;
 }): RequestHandler {
+  const fieldErrors = fieldErrorWriters(options.languages);
   return (req, res, next) => {
     const language = chooseLanguage({
       userLanguage: undefined,
@@ -59,9 +61,14 @@ export function createEarlyLanguageMiddleware(options: {
       defaultLanguage: options.defaultLanguage,
     });
     const context = options.languages[language];
-    Object.assign(res.locals, { i18n: context, lang: language, t: context.t, tHtml: context.tHtml, money: context.money, days: context.days });
+    Object.assign(res.locals, { i18n: context, lang: language, t: context.t, tHtml: context.tHtml, money: context.money, days: context.days, fieldError: fieldErrors[language] });
     next();
   };
+}
+
+/** One field message writer per language, made once. */
+function fieldErrorWriters(languages: Readonly<Record<Language, LanguageContext>>): Record<Language, FieldErrorMarkup> {
+  return Object.fromEntries(LANGUAGES.map((code) => [code, fieldErrorMarkupFor(languages[code].t)])) as Record<Language, FieldErrorMarkup>;
 }
 
 const instantFormats = new Map<string, (ms: number) => string>();
@@ -80,7 +87,8 @@ function instantFormatter(locale: string, timeZone: string): (ms: number) => str
 
 /**
  * Values every view may use: the user, the flash message, the CSRF token, and the request's language with its
- * translator (`t`), formats (`money`, `days`, `formatNumber`) and chart writer (`chart`).
+ * translator (`t`), formats (`money`, `days`, `formatNumber`), chart writer (`chart`), and the markup of the CSRF field
+ * (`csrfField()`) and of a field's message (`fieldError(id, message)`).
  */
 export function createLocalsMiddleware(options: {
   languages: Readonly<Record<Language, LanguageContext>>;
@@ -93,6 +101,7 @@ export function createLocalsMiddleware(options: {
   flash: FlashCookies;
 }): RequestHandler {
   const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
+  const fieldErrors = fieldErrorWriters(options.languages);
   const chartHelpers = Object.fromEntries(LANGUAGES.map((code) => [code, chartHelperFor(options.languages[code])])) as Record<Language, ReturnType<typeof chartHelperFor>>;
   // A zone stored long ago may have left the tz database; each one is checked once, not on every request.
   const checkedZones = new Map<string, boolean>();
@@ -118,6 +127,7 @@ export function createLocalsMiddleware(options: {
     res.locals.days = context.days;
     res.locals.formatNumber = context.formatNumber;
     res.locals.chart = chartHelpers[language];
+    res.locals.fieldError = fieldErrors[language];
     res.locals.languageChoices = languageChoices;
     res.locals.currentUser = req.user;
     const chosen = req.user?.timeZone;
@@ -132,7 +142,9 @@ export function createLocalsMiddleware(options: {
     res.set('Content-Language', language);
     let token: string | undefined;
     // Generated only when a form is rendered, so plain reads create no session.
-    res.locals.csrfToken = () => (token ??= options.generateCsrfToken(req));
+    const csrfToken = () => (token ??= options.generateCsrfToken(req));
+    res.locals.csrfToken = csrfToken;
+    res.locals.csrfField = () => csrfFieldMarkup(csrfToken());
     res.locals.flash = options.flash.take(req, res);
     res.locals.writeFlash = (flash: Flash) => options.flash.write(res, flash);
     next();
