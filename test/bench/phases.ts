@@ -8,11 +8,16 @@
  * run/get/all/iterate, and every EJS render. Layer times include the queries they make (express-session's
  * read of the session row, Passport's read of the user); the route's own time is split into its queries, its
  * rendering and the rest (the service's JavaScript). Means per request, in ms.
+ *
+ * `--allocations` also samples what the measured requests allocate (V8's sampling heap profiler, counting objects
+ * that young and old collections have already freed): bytes a request, and the functions that allocate most. Every
+ * byte allocated is work for the garbage collector, about a fifth of the server's time under load.
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import type { Statement } from 'better-sqlite3';
@@ -35,6 +40,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '400' },
     database: { type: 'string', default: '/tmp/ledgerly-phases.sqlite' },
     pages: { type: 'string', default: '/dashboard,/transactions' },
+    allocations: { type: 'boolean', default: false },
   },
 });
 const PASSWORD = 'phases password 1';
@@ -138,6 +144,25 @@ function timeLayers(app: Express): void {
   });
 }
 
+/** A sampling heap profile's bytes per request, and the 25 functions that allocated most (self, not callees). */
+function allocationsOf(profile: import('node:inspector').HeapProfiler.SamplingHeapProfile, requests: number): { perRequest: number; top: [string, number][] } {
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  const walk = (node: import('node:inspector').HeapProfiler.SamplingHeapProfileNode): void => {
+    const bytes = node.selfSize;
+    if (bytes > 0) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const where = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(REPO_ROOT, '')}:${lineNumber + 1}`;
+      byFunction.set(where, (byFunction.get(where) ?? 0) + bytes);
+      total += bytes;
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([where, bytes]) => [where, bytes / requests] as [string, number]);
+  return { perRequest: total / requests, top };
+}
+
 async function main(): Promise<void> {
   const rows = Number(args.rows);
   const requests = Number(args.requests);
@@ -188,7 +213,18 @@ async function main(): Promise<void> {
     return (res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`)) ?? cookie).split(';')[0]!;
   }
 
-  const results: { page: string; user: string; cpuMs: number; layers: [string, number][]; queries: [string, number][]; renderMs: number; routeMs: number }[] = [];
+  const inspector = args.allocations ? new Session() : undefined;
+  inspector?.connect();
+  const results: {
+    page: string;
+    user: string;
+    cpuMs: number;
+    layers: [string, number][];
+    queries: [string, number][];
+    renderMs: number;
+    routeMs: number;
+    allocations?: { perRequest: number; top: [string, number][] };
+  }[] = [];
   for (const [user, email] of [['1k', SMALL], [`${rows / 1000}k`, LARGE]] as const) {
     const cookie = await logIn(email);
     for (const page of args.pages!.split(',')) {
@@ -202,9 +238,11 @@ async function main(): Promise<void> {
       queries.reset();
       renderMs = 0;
       routeMs = 0;
+      await inspector?.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       const cpu = process.cpuUsage();
       for (let i = 0; i < requests; i++) await get();
       const used = process.cpuUsage(cpu);
+      const sampled = inspector && (await inspector.post('HeapProfiler.stopSampling')).profile;
       const per = (ms: number) => ms / requests;
       results.push({
         page,
@@ -214,6 +252,7 @@ async function main(): Promise<void> {
         queries: [...queries.ms].map(([k, v]) => [k, per(v)] as [string, number]).sort((a, b) => b[1] - a[1]),
         renderMs: per(renderMs),
         routeMs: per(routeMs),
+        ...(sampled && { allocations: allocationsOf(sampled, requests) }),
       });
     }
   }
@@ -226,6 +265,11 @@ async function main(): Promise<void> {
     console.log(`| of which, all SQL | ${queryMs.toFixed(3)} |`);
     for (const [sql, ms] of r.queries.slice(0, 12)) console.log(`| SQL: \`${sql.replaceAll('|', '\\|')}\` | ${ms.toFixed(3)} |`);
     console.log(`| EJS render | ${r.renderMs.toFixed(3)} |`);
+    if (r.allocations) {
+      console.log(`\n${(r.allocations.perRequest / 1024).toFixed(0)} KB allocated a request (server and client), by the function that allocated:\n`);
+      console.log('| KB/request | function |\n|---:|---|');
+      for (const [where, bytes] of r.allocations.top) console.log(`| ${(bytes / 1024).toFixed(1)} | ${where.replaceAll('|', '\\|')} |`);
+    }
   }
 }
 
