@@ -99,7 +99,7 @@ export function bundled(entry: string): string {
 }
 
 /**
- * The Node flags `npm start` gives the server (e.g. --max-semi-space-size=1), read from package.json so a spawned
+ * The Node flags `npm start` gives the server (e.g. --max-semi-space-size=2), read from package.json so a spawned
  * server's memory is the memory people get.
  */
 export const START_NODE_FLAGS: readonly string[] = (() => {
