@@ -21,12 +21,12 @@ import ejs from 'ejs';
 /** Names EJS itself defines inside the function it compiles from a template. */
 const EJS_NAMES: ReadonlySet<string> = new Set(['locals', 'include', '__append', '__output', 'escapeFn', 'rethrow', '__line', '__lines', '__filename']);
 
-/** Words a `var` cannot declare in strict mode. */
+/** Words a `var` cannot declare in strict mode, and the global values a template must never see shadowed. */
 const RESERVED: ReadonlySet<string> = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
-    'implements interface package private protected public await arguments eval of async get set undefined NaN Infinity'
+    'implements interface package private protected public await arguments eval undefined NaN Infinity'
   ).split(' '),
 );
 

@@ -44,9 +44,10 @@ test('a template prints the same without `with` as with it', () => {
 test('the names a template may take: identifiers of its code, not property names, words, built-ins or comments', () => {
   assert.deepEqual(
     templateLocalNames("<%# hidden %><% for (const o of upcoming.occurrences) { %><%= o.type === 'income' ? money.formatCents(o.amountCents) : label %><% } %><%- include('/partials/csrf') %><%= Math.abs(x) %><%= [...more] %>"),
-    // Words inside strings are taken too ('income', and 'partials' and 'csrf' from the include's path): harmless, they
-    // read undefined. Reading strings apart would risk missing a real name after a quote inside a template literal.
-    ['csrf', 'income', 'label', 'money', 'more', 'o', 'partials', 'upcoming', 'x'],
+    // Words inside strings are taken too ('income', and 'partials' and 'csrf' from the include's path), and so is the
+    // contextual keyword `of`, which may name a variable: harmless, they read undefined. Reading strings apart would
+    // risk missing a real name after a quote inside a template literal.
+    ['csrf', 'income', 'label', 'money', 'more', 'o', 'of', 'partials', 'upcoming', 'x'],
   );
   // Never a reserved word, which a `var` cannot declare.
   assert.deepEqual(templateLocalNames("<%= t('new default class') %>"), ['t']);
