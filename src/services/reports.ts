@@ -3,6 +3,7 @@ import type { CategoriesRepo } from '../db/repos/categories.ts';
 import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
 import { addMonths, lastDayOfMonth } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
+import type { RunAsOneRead } from '../db/unit-of-work.ts';
 import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
 import { categoryMonthTables, changeBetween, summarisePeriod, type CategoryMonthTable, type Change, type PeriodSummary } from '../domain/reports.ts';
@@ -79,6 +80,8 @@ export function createReportService(deps: {
   budgetMonth: (userId: number, month: string) => BudgetMonth;
   /** The scheduled occurrences coming up from a day (the schedule service's). */
   upcoming: (userId: number, today: string) => DashboardReport['upcoming'];
+  /** The dashboard's dozen reads as one read transaction: every number on it from the same moment. */
+  asOneRead: RunAsOneRead;
 }) {
   /** The 12 months ending with `last`, each with its income and expenses (zero for a month without rows). */
   function twelveMonths(userId: number, last: string) {
@@ -180,22 +183,24 @@ export function createReportService(deps: {
     },
 
     dashboard(userId: number, period: Period, budgetMonth: string, today: string, options: { series: boolean }): DashboardReport {
-      const categories = deps.categories.listCategoriesForUser(userId);
-      const names = new Map(categories.map((c) => [c.id, c.name]));
-      const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
-      const withActivity = deps.accounts.listAccountsWithActivity(userId);
-      const accounts = withActivity.map(accountBalance).sort(compareAccounts);
-      return {
-        accounts,
-        netWorth: netWorthOf(accounts),
-        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
-        balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
-        recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
-        categories,
-        budget: deps.budgetMonth(userId, budgetMonth),
-        upcoming: deps.upcoming(userId, today),
-        series: options.series ? { monthly: twelveMonths(userId, budgetMonth), netWorth: netWorthMonths(userId, withActivity, budgetMonth) } : null,
-      };
+      return deps.asOneRead(() => {
+        const categories = deps.categories.listCategoriesForUser(userId);
+        const names = new Map(categories.map((c) => [c.id, c.name]));
+        const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
+        const withActivity = deps.accounts.listAccountsWithActivity(userId);
+        const accounts = withActivity.map(accountBalance).sort(compareAccounts);
+        return {
+          accounts,
+          netWorth: netWorthOf(accounts),
+          summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
+          balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
+          recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,
+          categories,
+          budget: deps.budgetMonth(userId, budgetMonth),
+          upcoming: deps.upcoming(userId, today),
+          series: options.series ? { monthly: twelveMonths(userId, budgetMonth), netWorth: netWorthMonths(userId, withActivity, budgetMonth) } : null,
+        };
+      });
     },
   };
   return service;

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
-import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import { defaultAccountId, type Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import type {
@@ -48,6 +48,8 @@ export function createTransactionService(deps: {
   categories: CategoriesRepo;
   accounts: AccountsRepo;
   inTransaction: RunInTransaction;
+  /** The list page's reads as one read transaction: its rows and totals from the same moment. */
+  asOneRead: RunAsOneRead;
   /** The person's rules, applied to an add that leaves the category empty (services/rules.ts). */
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** The category most used for a row's cleaned description, learned from the person's history (services/rules.ts). */
@@ -109,12 +111,12 @@ export function createTransactionService(deps: {
       after: PageCursor | null,
       pageSize: number,
     ): { page: Page<TransactionWithCategory>; totals: FilteredTotals; categories: Category[]; accounts: Account[] } {
-      return {
+      return deps.asOneRead(() => ({
         page: repo.listFilteredTransactionsPage(userId, filter, pageSize, after),
         totals: repo.totalsForFilter(userId, filter),
         categories: categories.listCategoriesForUser(userId),
         accounts: accounts.listAccounts(userId),
-      };
+      }));
     },
 
     /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */

@@ -19,7 +19,7 @@ const [small, large] = seedUsers(db, ['s@x', 'l@x'], 'x');
 const random = createRandomSource(3);
 seedTransactionsForUser(db, small!, { count: 1000, endOn: '2026-12-01', years: 10, random });
 seedTransactionsForUser(db, large!, { count: 1_000_000, endOn: '2026-12-01', years: 10, random });
-const reports = createReportService({ transactions: createTransactionsRepo(db), categories: createCategoriesRepo(db), accounts: createAccountsRepo(db), budgetMonth: () => { throw new Error('unused'); }, upcoming: () => { throw new Error('unused'); } });
+const reports = createReportService({ transactions: createTransactionsRepo(db), categories: createCategoriesRepo(db), accounts: createAccountsRepo(db), budgetMonth: () => { throw new Error('unused'); }, upcoming: () => { throw new Error('unused'); }, asOneRead: (work) => work() });
 const acct = (u: number) => (db.prepare('SELECT min(id) AS id FROM accounts WHERE user_id = ?').get(u) as { id: number }).id;
 for (const [label, user] of [['1k', small!], ['1M', large!]] as const) {
   for (const [what, accountIds] of [['all accounts', null], ['one account', [acct(user)]]] as const) {

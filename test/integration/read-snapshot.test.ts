@@ -1,0 +1,88 @@
+/**
+ * A page's reads run as one read transaction (db/unit-of-work.ts, createReadRunner): a commit by another connection
+ * to the same file between two of them (a cluster worker, the admin tool) is seen by none of them, so the list's rows
+ * and its totals agree.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
+import { createUsersRepo } from '../../src/db/repos/users.ts';
+import { createReadRunner, createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createTransactionService } from '../../src/services/transactions.ts';
+import { insertTransactions } from '../helpers/bookkeeping.ts';
+import { tempDataDir } from '../helpers/server-process.ts';
+
+function twoConnections(t: { after: (fn: () => void) => void }) {
+  const tmp = tempDataDir();
+  const db = openDatabase(tmp.dbPath);
+  migrate(db);
+  const other = openDatabase(tmp.dbPath);
+  t.after(() => {
+    other.close();
+    db.close();
+    tmp.remove();
+  });
+  const userId = createUsersRepo(db).createUser('snap@example.com', 'x').id;
+  return { db, other, userId };
+}
+
+const addExpense = (db: ReturnType<typeof openDatabase>, userId: number, cents: number) =>
+  insertTransactions(db, userId, [{ type: 'expense', amountCents: cents, occurredOn: '2026-11-20', description: 'Coffee' }]);
+
+test('reads run as one see none of a commit made between them by another connection, and the next reads see it', (t) => {
+  const { db, other, userId } = twoConnections(t);
+  addExpense(db, userId, 100);
+  const count = db.prepare<[number], number>('SELECT count(*) FROM transactions WHERE user_id = ?').pluck();
+  const asOneRead = createReadRunner(db);
+
+  const seen = asOneRead(() => {
+    const before = count.get(userId);
+    addExpense(other, userId, 250);
+    return [before, count.get(userId)];
+  });
+  assert.deepEqual(seen, [1, 1]);
+  assert.equal(count.get(userId), 2, 'after the reads, the commit is there');
+
+  // Without the read transaction, the same two reads straddle the commit: the case the runner exists for.
+  const straddled = [count.get(userId), (addExpense(other, userId, 5), count.get(userId))];
+  assert.deepEqual(straddled, [2, 3]);
+});
+
+test('the list page reads its rows and its totals from the same moment while another connection adds', (t) => {
+  const { db, other, userId } = twoConnections(t);
+  addExpense(db, userId, 100);
+  addExpense(db, userId, 200);
+  const transactions = createTransactionsRepo(db);
+  let added = false;
+  // Another worker's add lands right after the page's rows are read and before its totals are.
+  const racing = {
+    ...transactions,
+    listFilteredTransactionsPage: (...args: Parameters<typeof transactions.listFilteredTransactionsPage>) => {
+      const page = transactions.listFilteredTransactionsPage(...args);
+      if (!added) addExpense(other, userId, 4_000);
+      added = true;
+      return page;
+    },
+  };
+  const service = createTransactionService({
+    transactions: racing,
+    categories: createCategoriesRepo(db),
+    accounts: createAccountsRepo(db),
+    inTransaction: createTransactionRunner(db),
+    asOneRead: createReadRunner(db),
+  });
+
+  const { page, totals } = service.listPage(userId, {}, null, 50);
+  assert.equal(page.rows.length, 2);
+  assert.equal(totals.count, 2, 'the totals count the rows the page lists');
+  assert.equal(totals.expenseCents, page.rows.reduce((sum, row) => sum + row.amountCents, 0));
+
+  const next = service.listPage(userId, {}, null, 50);
+  assert.equal(next.page.rows.length, 3);
+  assert.equal(next.totals.count, 3);
+  assert.equal(next.totals.expenseCents, 4_300);
+});
