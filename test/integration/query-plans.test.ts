@@ -155,8 +155,9 @@ async function statementsOf(f: Fixture, url: string): Promise<{ html: string; st
 
 /**
  * Sorts whose size is bounded by design, each with why. The reports' largest expenses of a range are sorted only
- * when the range holds at most 20,000 of the person's expenses, counted from monthly_totals first; above that the
- * statement that walks the amount index runs instead (transactions repo, biggestExpenses).
+ * when the range holds at most 20,000 of the person's expenses, counted from monthly_totals first, and few enough
+ * that walking the amount index would cost more; otherwise the statement that walks it runs instead (transactions
+ * repo, biggestExpenses).
  */
 const BOUNDED_SORTS: readonly RegExp[] = [/INDEXED BY transactions_by_user_type_date\b[\s\S]*ORDER BY t\.amount_cents DESC, t\.id DESC LIMIT \?/];
 

@@ -61,3 +61,37 @@ describe('filtered totals', () => {
     db.close();
   });
 });
+
+describe('the largest expenses of a range', () => {
+  test('are the same whichever way they are found: by sorting a narrow range or walking the amount index for a wide one', () => {
+    const db = openDatabase(':memory:');
+    migrate(db);
+    const repo = createTransactionsRepo(db);
+    db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
+    const seeded = fc.sample(
+      fc.record({
+        user: fc.constantFrom(1, 2),
+        type: fc.constantFrom('income' as const, 'expense' as const, 'expense' as const),
+        // Few distinct amounts, so ties are broken by id, as the page lists them.
+        amountCents: fc.constantFrom(100, 2_500, 2_500, 9_999, 125_000),
+        month: fc.integer({ min: 0, max: 35 }),
+        day: fc.integer({ min: 1, max: 28 }),
+      }),
+      { numRuns: 1_500, seed: 11 },
+    );
+    const rows = seeded.map((r) => ({ ...r, occurredOn: `${2023 + Math.floor(r.month / 12)}-${String((r.month % 12) + 1).padStart(2, '0')}-${String(r.day).padStart(2, '0')}` }));
+    db.transaction(() => {
+      for (const r of rows) repo.createTransaction(r.user, { type: r.type, amountCents: r.amountCents, occurredOn: r.occurredOn, description: '', categoryId: null });
+    })();
+    const ids = db.prepare<[], { id: number; user_id: number; type: string; amount_cents: number; occurred_on: string }>('SELECT id, user_id, type, amount_cents, occurred_on FROM transactions').all();
+    // A month, a quarter, a year and all three years: the narrow ranges are sorted, the wide ones walked (about 500 expenses of one person).
+    for (const [fromOn, toOn] of [['2024-05-01', '2024-05-31'], ['2024-04-01', '2024-06-30'], ['2024-01-01', '2024-12-31'], ['2023-01-01', '2025-12-31']] as const) {
+      const expected = ids
+        .filter((r) => r.user_id === 1 && r.type === 'expense' && r.occurred_on >= fromOn && r.occurred_on <= toOn)
+        .sort((a, b) => b.amount_cents - a.amount_cents || b.id - a.id)
+        .slice(0, 10)
+        .map((r) => r.id);
+      assert.deepEqual(repo.biggestExpenses(1, fromOn, toOn, null, 10).map((r) => r.id), expected, `${fromOn} to ${toOn}`);
+    }
+  });
+});

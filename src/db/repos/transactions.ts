@@ -73,8 +73,13 @@ function toTransactionWithCategory(row: TransactionWithCategoryRow): Transaction
 /** Keys looked up per statement (SQLite allows far more parameters; this keeps each statement small). */
 const IMPORT_KEY_BATCH = 500;
 
-/** Above this many expenses in a range, its largest are found by walking the amount index rather than sorting. */
+/** Above this many expenses in a range, its largest are always found by walking the amount index: a sort's bound. */
 const SORT_AT_MOST_ROWS = 20_000;
+/**
+ * How much less evenly than by chance the largest expenses may fall across a history: below that bound, the walk
+ * down the amount index is chosen only when it would still win by this much (see biggestExpenses).
+ */
+const WALK_MARGIN = 4;
 
 /** A search text as one FTS5 phrase: quoted, its own quotes doubled, so no character of it is query syntax. */
 function ftsPhrase(search: string): string {
@@ -289,6 +294,7 @@ export function createTransactionsRepo(db: Db) {
   const expenseCount = db.prepare<[number, string, string], { n: number | null }>(
     "SELECT sum(tx_count) AS n FROM monthly_totals WHERE user_id = ? AND month BETWEEN ? AND ? AND type = 'expense'",
   );
+  const allExpenses = db.prepare<[number], number>("SELECT tx_count FROM user_totals WHERE user_id = ? AND type = 'expense'").pluck();
   const accountMonthSums = db.prepare<
     [number, number, string, string],
     { income_cents: number | null; income_count: number | null; expense_cents: number | null; expense_count: number | null }
@@ -670,7 +676,12 @@ export function createTransactionsRepo(db: Db) {
     biggestExpenses(userId: number, fromOn: string, toOn: string, accountIds: readonly number[] | null, limit: number): TransactionWithCategory[] {
       const inRange = expenseCount.get(userId, fromOn.slice(0, 7), toOn.slice(0, 7))?.n ?? 0;
       if (inRange === 0) return [];
-      const way = inRange > SORT_AT_MOST_ROWS ? 'amount' : 'date';
+      // Sorting reads every expense of the range; walking the amount index from the largest down reads, when amounts
+      // do not depend on the day, about limit x (all expenses / those in range) of them before it has found `limit`.
+      // Both cost about the same per row (0.2 µs at 20,000 rows): a 10-year report of 18,000 expenses sorted in 3.9 ms
+      // and walked in 0.06; one month of 160 sorted in 0.11 ms and walked in 0.25.
+      const all = allExpenses.get(userId) ?? inRange;
+      const way = inRange > SORT_AT_MOST_ROWS || ((limit * all) / inRange) * WALK_MARGIN < inRange ? 'amount' : 'date';
       const rows =
         accountIds === null
           ? biggest[way].all(userId, fromOn, toOn, limit)
