@@ -22,7 +22,7 @@ import { createJobsRepo } from './db/repos/jobs.ts';
 import { createTransactionsRepo } from './db/repos/transactions.ts';
 import { createUsersRepo } from './db/repos/users.ts';
 import { SqliteSessionStore } from './db/session-store.ts';
-import { createReadRunner, createTransactionRunner } from './db/unit-of-work.ts';
+import { createReadRunner, createSharedCommit, createTransactionRunner } from './db/unit-of-work.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { createAuditLog, createLogger, type Logger } from './logger.ts';
 import { createUserService } from './services/users.ts';
@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
   const sessionStore = new SqliteSessionStore(db, clock);
   const inTransaction = createTransactionRunner(db);
   const asOneRead = createReadRunner(db);
+  const inSharedCommit = createSharedCommit(db);
 
   // Use cases.
   const transfersRepo = createTransfersRepo(db);
@@ -165,7 +166,7 @@ export function createApp(deps: AppDeps): Express {
     ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
   const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
-  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
+  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });

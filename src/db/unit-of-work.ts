@@ -26,3 +26,67 @@ export type RunAsOneRead = <T>(work: () => T) => T;
 export function createReadRunner(db: Db): RunAsOneRead {
   return (work) => db.transaction(work).deferred();
 }
+
+/** Runs a write together with the others that arrive in the same turn of the event loop; settles once committed. */
+export type RunInSharedCommit = <T>(work: () => T) => Promise<T>;
+
+/** Most writes one shared commit carries; more wait for the next, so no batch holds the event loop for long. */
+const SHARED_COMMIT_MOST = 256;
+
+/**
+ * Group commit. With `synchronous=FULL` every commit waits for an fsync of the WAL (about a millisecond here), and
+ * with the event loop blocked meanwhile, adds were bound by their fsyncs. Writes handed to the returned runner in the
+ * same turn of the event loop are run, each in a savepoint of its own, inside one IMMEDIATE transaction that commits
+ * once, in the loop's check phase (after the turn has read every request that was waiting). Each caller's promise
+ * settles only after that commit, so an acknowledged write is as durable as before; a write that throws rolls back
+ * alone and rejects alone; a commit that fails rejects every write in it, none of which is then in the database.
+ */
+export function createSharedCommit(db: Db): RunInSharedCommit {
+  interface Pending {
+    readonly work: () => unknown;
+    readonly resolve: (value: unknown) => void;
+    readonly reject: (reason: unknown) => void;
+  }
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  const flush = (): void => {
+    scheduled = false;
+    // Never inside someone else's transaction: its commit, not ours, would make these writes durable.
+    if (db.inTransaction) return schedule();
+    const batch = queue.slice(0, SHARED_COMMIT_MOST);
+    queue = queue.slice(batch.length);
+    if (queue.length > 0) schedule();
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      db.transaction(() => {
+        for (const pending of batch) {
+          try {
+            outcomes.push({ ok: true, value: db.transaction(pending.work)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  return <T>(work: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      schedule();
+    });
+}

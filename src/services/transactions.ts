@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
-import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunAsOneRead, RunInSharedCommit, RunInTransaction } from '../db/unit-of-work.ts';
 import { defaultAccountId, type Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import type {
@@ -50,6 +50,8 @@ export function createTransactionService(deps: {
   inTransaction: RunInTransaction;
   /** The list page's reads as one read transaction: its rows and totals from the same moment. */
   asOneRead: RunAsOneRead;
+  /** Adds from the form, committed together with the others of the same moment (db/unit-of-work.ts). */
+  inSharedCommit: RunInSharedCommit;
   /** The person's rules, applied to an add that leaves the category empty (services/rules.ts). */
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** The category most used for a row's cleaned description, learned from the person's history (services/rules.ts). */
@@ -86,6 +88,21 @@ export function createTransactionService(deps: {
     if (!category) return { code: 'not-found' };
     if (draft.type === 'expense' && category.kind === 'income') return { code: 'wrong-kind', category };
     return undefined;
+  }
+
+  /** An add's work, inside whichever transaction the caller runs it in. */
+  function addNow(userId: number, draft: TransactionDraft, lastUsed?: number): TransactionSave & { accountId?: number } {
+    const accountId = draft.accountId ?? defaultAccountId(accounts.listAccounts(userId), lastUsed);
+    if (accountId === null) return { ok: false, account: 'not-found' };
+    let resolved: NewTransaction = { ...draft, accountId };
+    const problem = choiceProblems(userId, resolved);
+    if (problem) return problem;
+    // Left without a category, the person's rules may set one (and rename it), as they do for imports.
+    if (resolved.categoryId === null && deps.rules) {
+      const ruled = deps.rules(userId)({ description: resolved.description, amountCents: resolved.amountCents, type: resolved.type, accountId });
+      resolved = { ...resolved, categoryId: ruled.categoryId, description: ruled.description };
+    }
+    return { ok: true, id: repo.createTransaction(userId, resolved), accountId };
   }
 
   return {
@@ -155,19 +172,15 @@ export function createTransactionService(deps: {
 
     /** Records a transaction, in the draft's account or else the one last used (or the first open one). */
     add(userId: number, draft: TransactionDraft, lastUsed?: number): TransactionSave & { accountId?: number } {
-      return deps.inTransaction(() => {
-        const accountId = draft.accountId ?? defaultAccountId(accounts.listAccounts(userId), lastUsed);
-        if (accountId === null) return { ok: false, account: 'not-found' };
-        let resolved: NewTransaction = { ...draft, accountId };
-        const problem = choiceProblems(userId, resolved);
-        if (problem) return problem;
-        // Left without a category, the person's rules may set one (and rename it), as they do for imports.
-        if (resolved.categoryId === null && deps.rules) {
-          const ruled = deps.rules(userId)({ description: resolved.description, amountCents: resolved.amountCents, type: resolved.type, accountId });
-          resolved = { ...resolved, categoryId: ruled.categoryId, description: ruled.description };
-        }
-        return { ok: true, id: repo.createTransaction(userId, resolved), accountId };
-      });
+      return deps.inTransaction(() => addNow(userId, draft, lastUsed));
+    },
+
+    /**
+     * The same add, committed with the other adds that reach the server in the same moment: one fsync for all of
+     * them. Settles once the row is durable, so a confirmation is never shown for a row a crash could lose.
+     */
+    addShared(userId: number, draft: TransactionDraft, lastUsed?: number): Promise<TransactionSave & { accountId?: number }> {
+      return deps.inSharedCommit(() => addNow(userId, draft, lastUsed));
     },
 
     /**

@@ -11,7 +11,7 @@ import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
-import { createReadRunner, createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createReadRunner, createSharedCommit, createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createTransactionService } from '../../src/services/transactions.ts';
 import { insertTransactions } from '../helpers/bookkeeping.ts';
 import { tempDataDir } from '../helpers/server-process.ts';
@@ -73,6 +73,7 @@ test('the list page reads its rows and its totals from the same moment while ano
     categories: createCategoriesRepo(db),
     accounts: createAccountsRepo(db),
     inTransaction: createTransactionRunner(db),
+    inSharedCommit: createSharedCommit(db),
     asOneRead: createReadRunner(db),
   });
 

@@ -85,12 +85,12 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   });
 
   /* POST /transactions: add a transaction; errors re-render the form it came from with the values kept. Signed-in users. */
-  router.post('/transactions', (req, res) => {
+  router.post('/transactions', async (req, res) => {
     const user = signedInUser(req);
     const fromDashboard = textField(req.body, 'from') === 'dashboard';
     const today = pageToday(res);
     const input = parseTransactionForm(req.body, today, pageLanguage(res));
-    const result = input.ok ? service.add(user.id, input.value, req.session.lastAccountId) : undefined;
+    const result = input.ok ? await service.addShared(user.id, input.value, req.session.lastAccountId) : undefined;
     const errors = input.ok ? result && choiceErrors(result) : input.errors;
     if (errors) {
       res.status(422);

@@ -1,0 +1,89 @@
+/**
+ * Group commit (db/unit-of-work.ts, createSharedCommit): writes handed over in the same turn of the event loop share
+ * one transaction and one commit, each settles only after that commit, and one write's failure is its own.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
+import { createSharedCommit } from '../../src/db/unit-of-work.ts';
+import { tempDataDir } from '../helpers/server-process.ts';
+
+function setUp(t: { after: (fn: () => void) => void }) {
+  const tmp = tempDataDir();
+  const db = openDatabase(tmp.dbPath);
+  migrate(db);
+  const other = openDatabase(tmp.dbPath);
+  t.after(() => {
+    other.close();
+    db.close();
+    tmp.remove();
+  });
+  const userId = Number(db.prepare("INSERT INTO users (email, password_hash) VALUES ('g@example.com', 'x')").run().lastInsertRowid);
+  const addCategory = (on: Db, name: string) => on.prepare("INSERT INTO categories (user_id, kind, name, name_key) VALUES (?, 'expense', ?, lower(?))").run(userId, name, name);
+  const has = (on: Db, name: string) => on.prepare('SELECT count(*) FROM categories WHERE user_id = ? AND name = ?').pluck().get(userId, name) === 1;
+  return { db, other, userId, addCategory, has, shared: createSharedCommit(db) };
+}
+
+test('writes handed over in the same turn run in one transaction and are committed together, after the turn', async (t) => {
+  const { db, other, addCategory, has, shared } = setUp(t);
+  const seenBySecond: { inTransaction: boolean; ownSeesFirst: boolean; otherSeesFirst: boolean }[] = [];
+  const first = shared(() => addCategory(db, 'Shared one').changes);
+  const second = shared(() => {
+    addCategory(db, 'Shared two');
+    // The first write is in, but not committed: another connection cannot see it yet, so the two commit as one.
+    seenBySecond.push({ inTransaction: db.inTransaction, ownSeesFirst: has(db, 'Shared one'), otherSeesFirst: has(other, 'Shared one') });
+    return 'second';
+  });
+  assert.equal(has(db, 'Shared one'), false, 'nothing runs before the turn ends');
+  assert.deepEqual(await Promise.all([first, second]), [1, 'second']);
+  assert.deepEqual(seenBySecond, [{ inTransaction: true, ownSeesFirst: true, otherSeesFirst: false }]);
+  assert.ok(has(other, 'Shared one') && has(other, 'Shared two'), 'both are committed when their promises settle');
+});
+
+test('a write that throws rolls back alone and rejects alone', async (t) => {
+  const { db, other, addCategory, has, shared } = setUp(t);
+  const failing = shared(() => {
+    addCategory(db, 'Half done');
+    throw new Error('refused after writing');
+  });
+  const fine = shared(() => addCategory(db, 'Kept').changes);
+  await assert.rejects(failing, /refused after writing/);
+  assert.equal(await fine, 1);
+  assert.equal(has(other, 'Half done'), false, 'the failing write left nothing');
+  assert.equal(has(other, 'Kept'), true);
+});
+
+test('a commit that fails rejects every write in it, and none of them is in the database', async (t) => {
+  const { db, other, userId, addCategory, has, shared } = setUp(t);
+  const one = shared(() => addCategory(db, 'Lost one'));
+  const two = shared(() => {
+    // A foreign key checked only at commit: the commit itself fails.
+    db.pragma('defer_foreign_keys = ON');
+    db.prepare("INSERT INTO categories (user_id, kind, name, name_key) VALUES (?, 'expense', 'Orphan', 'orphan')").run(userId + 1000);
+  });
+  await assert.rejects(one, { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+  await assert.rejects(two, { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+  assert.equal(has(other, 'Lost one'), false);
+  assert.equal(db.inTransaction, false);
+  // The next write commits as usual.
+  await shared(() => addCategory(db, 'Afterwards'));
+  assert.equal(has(other, 'Afterwards'), true);
+});
+
+test('a shared commit waits while the connection is inside another transaction, then runs once it has ended', async (t) => {
+  const { db, other, addCategory, has, shared } = setUp(t);
+  db.prepare('BEGIN').run();
+  addCategory(db, 'Outer');
+  let ran = false;
+  const waiting = shared(() => {
+    ran = true;
+    return addCategory(db, 'Inner').changes;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(ran, false, 'not run inside a transaction whose commit is not its own');
+  db.prepare('COMMIT').run();
+  assert.equal(await waiting, 1);
+  assert.ok(has(other, 'Outer') && has(other, 'Inner'));
+});
