@@ -192,7 +192,7 @@ export function createApp(deps: AppDeps): Express {
   });
   // Pruning finished rate-limit windows covers every limiter's rows, whichever store does it.
   const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: sessionStore, clock });
-  const idempotency = createIdempotencyService({ keys: createIdempotencyRepo(db), inTransaction, clock });
+  const idempotency = createIdempotencyService({ keys: createIdempotencyRepo(db), inSharedCommit, clock });
   scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), securityEvents: security, idempotencyKeys: idempotency, logger });
   commonPasswords(); // built once here, not on the first registration
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { IdempotencyRepo } from '../db/repos/idempotency.ts';
-import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunInSharedCommit } from '../db/unit-of-work.ts';
 
 /** How long a key's answer is kept and replayed. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -13,21 +13,24 @@ export interface WriteAnswer {
 }
 
 /**
- * Idempotent writes: the first request with a key runs, and its answer is stored in the same database transaction
- * as the write (BEGIN IMMEDIATE, so a concurrent retry waits for it and then finds it). A retry with the same key
- * and the same request within 24 hours gets that answer and changes nothing; the same key with another request is
- * refused.
+ * The API's writes. Each runs in a shared commit (db/unit-of-work.ts): with the other writes that reach the server in
+ * the same moment, in a savepoint of its own inside one IMMEDIATE transaction, answered once that transaction is on
+ * disk. With a key, the first request runs and its answer is stored in the same savepoint as the write (IMMEDIATE, so
+ * a concurrent retry in another process waits for it and then finds it; a retry in the same batch finds it too). A
+ * retry with the same key and the same request within 24 hours gets that answer and changes nothing; the same key
+ * with another request is refused.
  */
-export function createIdempotencyService(deps: { keys: IdempotencyRepo; inTransaction: RunInTransaction; clock: Clock }) {
+export function createIdempotencyService(deps: { keys: IdempotencyRepo; inSharedCommit: RunInSharedCommit; clock: Clock }) {
   return {
     run(
       userId: number,
-      key: string,
+      key: string | undefined,
       request: { method: string; path: string; body: unknown },
       write: () => WriteAnswer,
-    ): { kind: 'done'; answer: WriteAnswer; replayed: boolean } | { kind: 'mismatch' } {
+    ): Promise<{ kind: 'done'; answer: WriteAnswer; replayed: boolean } | { kind: 'mismatch' }> {
+      if (key === undefined) return deps.inSharedCommit(() => ({ kind: 'done' as const, answer: write(), replayed: false }));
       const fingerprint = createHash('sha256').update(JSON.stringify([request.method, request.path, request.body])).digest('hex');
-      return deps.inTransaction(() => {
+      return deps.inSharedCommit(() => {
         const now = deps.clock.now();
         const stored = deps.keys.findAnswer(userId, key);
         if (stored && now - stored.createdAt < IDEMPOTENCY_WINDOW_MS) {

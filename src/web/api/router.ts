@@ -261,23 +261,21 @@ export function createApiRouter(deps: {
    * Runs a write once per Idempotency-Key (when sent): a retry with the same key and body gets the first answer,
    * the same key with another body is 422. Without a key the write simply runs.
    */
-  const idempotent = (req: Request, res: Response, write: () => Answer) => {
+  // Every write is answered once it is on disk: its shared commit (services/idempotency.ts) carries it, keyed or not.
+  const idempotent = async (req: Request, res: Response, write: () => Answer): Promise<void> => {
     const key = req.get('idempotency-key');
-    const send = (sent: Answer, replayed = false) => {
-      if (replayed) res.set('Idempotent-Replayed', 'true');
-      if (sent.status === 204) return res.status(204).end();
-      const problem = sent.status >= 400;
-      res.status(sent.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(sent.body));
-    };
-    if (key === undefined) return send(write());
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
       return sendProblem(res, 400, 'invalid-idempotency-key', 'Bad Request', wordsOf(res).t('api.problem.invalidKey'));
     }
-    const outcome = deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
+    const outcome = await deps.idempotency.run(callerOf(res).userId, key, { method: req.method, path: req.originalUrl, body: req.body ?? null }, write);
     if (outcome.kind === 'mismatch') {
       return sendProblem(res, 422, 'idempotency-key-reused', 'Unprocessable Content', wordsOf(res).t('api.problem.keyReused'));
     }
-    send(outcome.answer, outcome.replayed);
+    if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
+    const sent = outcome.answer;
+    if (sent.status === 204) return void res.status(204).end();
+    const problem = sent.status >= 400;
+    res.status(sent.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(sent.body));
   };
 
   /**
@@ -296,7 +294,7 @@ export function createApiRouter(deps: {
     router.delete(`${path}/:id`, (req, res) => {
       const { userId } = callerOf(res);
       const id = idParam(req);
-      idempotent(req, res, () => (id !== undefined && remove(userId, id) ? { status: 204, body: null } : notFound(res, what)));
+      return idempotent(req, res, () => (id !== undefined && remove(userId, id) ? { status: 204, body: null } : notFound(res, what)));
     });
   }
 
@@ -369,7 +367,7 @@ export function createApiRouter(deps: {
   /* POST /api/v1/transactions: adds an income or expense, checked by the add form's own rules. Idempotent with a key. */
   router.post('/transactions', (req, res) => {
     const { userId } = callerOf(res);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const input = readInput(res, S.TransactionCreate, req.body, (fields) => parseTransactionForm(fields, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       const result = deps.transactions.add(userId, input.value);
@@ -384,7 +382,7 @@ export function createApiRouter(deps: {
   router.patch('/transactions/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.transactions.find(userId, id);
       if (!current) return notFound(res, 'transaction');
       const values = transactionFormValuesFrom(current, deps.language.decimal);
@@ -420,7 +418,7 @@ export function createApiRouter(deps: {
   /* POST /api/v1/transfers: moves money between two of the owner's accounts (from, to, amount, date, description). */
   router.post('/transfers', (req, res) => {
     const { userId } = callerOf(res);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const input = readInput(res, S.TransferCreate, req.body, (fields) => parseTransferForm(fields, todayOf(userId), deps.language));
       if (!input.ok) return input.answer;
       const result = deps.transfers.create(userId, input.value);
@@ -435,7 +433,7 @@ export function createApiRouter(deps: {
   router.patch('/transfers/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.transfers.find(userId, id);
       if (!current) return notFound(res, 'transfer');
       const values = transferFormValuesFrom(current, deps.language);
@@ -471,7 +469,7 @@ export function createApiRouter(deps: {
   /* POST /api/v1/categories: adds a category by the category form's name rule. */
   router.post('/categories', (req, res) => {
     const { userId } = callerOf(res);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const input = readInput(res, S.CategoryCreate, req.body, (fields) => {
         const form = parseCategoryForm(fields);
         return form.ok ? { ok: true, value: { kind: form.kind, name: form.name } } : form;
@@ -488,7 +486,7 @@ export function createApiRouter(deps: {
   router.patch('/categories/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.categories.findWithCount(userId, id);
       if (!current) return notFound(res, 'category');
       const input = readInput(res, S.CategoryPatch, req.body, (fields) => {
@@ -544,7 +542,7 @@ export function createApiRouter(deps: {
     const month = String(req.params.month);
     if (!isCalendarMonth(month)) return badMonth(res);
     const categoryId = idParam(req, 'categoryId');
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const line = categoryId === undefined ? undefined : deps.budgets.month(userId, month).lines.find((l) => l.categoryId === categoryId);
       if (!line) return notFound(res, 'expenseCategory');
       // Read as the budget form's own fields, so the amount goes by its rule; an empty amount removes it.
@@ -586,7 +584,7 @@ export function createApiRouter(deps: {
   /* POST /api/v1/scheduled: adds a schedule by the schedule form's rules; what is already due is posted at once. */
   router.post('/scheduled', (req, res) => {
     const { userId } = callerOf(res);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const input = readInput(res, S.ScheduleCreate, req.body, (fields) => parseScheduleForm(fields, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.schedules.create(userId, input.value);
@@ -600,7 +598,7 @@ export function createApiRouter(deps: {
   router.patch('/scheduled/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.schedules.find(userId, id);
       if (!current) return notFound(res, 'schedule');
       const values = scheduleFormValuesFrom(current, deps.language);
@@ -647,7 +645,7 @@ export function createApiRouter(deps: {
   /* POST /api/v1/rules: adds a rule at the end, by the rule form's own rules. */
   router.post('/rules', (req, res) => {
     const { userId } = callerOf(res);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const input = readInput(res, S.RuleCreate, req.body, (fields) => parseRuleForm({ textMatch: 'contains', ...fields }, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.rules.create(userId, input.value);
@@ -660,7 +658,7 @@ export function createApiRouter(deps: {
   router.patch('/rules/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
-    idempotent(req, res, () => {
+    return idempotent(req, res, () => {
       const current = id === undefined ? undefined : deps.rules.find(userId, id);
       if (!current) return notFound(res, 'rule');
       const values = ruleFormValuesFrom(current, deps.language);
