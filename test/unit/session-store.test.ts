@@ -28,6 +28,49 @@ test('the expiry is the clock plus the max age; a touch within a minute writes n
   assert.equal(storedExpiry(), 5_061_000);
 });
 
+test('a touch after reading the session within a minute runs no statement at all; after a minute it moves the expiry', () => {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  let now = 1_000_000;
+  // Counts the store's UPDATE runs: one that matches nothing still takes SQLite's write lock.
+  let updates = 0;
+  const counted = new Proxy(db, {
+    get(target, property) {
+      if (property !== 'prepare') return Reflect.get(target, property, target) as unknown;
+      return (sql: string) => {
+        const statement = target.prepare(sql);
+        if (!sql.startsWith('UPDATE sessions')) return statement;
+        return new Proxy(statement, {
+          get(st, name) {
+            if (name === 'run') return (...args: unknown[]) => (updates++, st.run(...args));
+            const value = Reflect.get(st, name, st) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(st) : value;
+          },
+        });
+      };
+    },
+  });
+  const store = new SqliteSessionStore(counted, { now: () => now });
+  const data = { cookie: { originalMaxAge: 4_000_000, expires: new Date(0) } } as unknown as session.SessionData;
+  const request = () => {
+    store.get('sid-1', () => undefined);
+    store.touch('sid-1', data);
+  };
+  store.set('sid-1', data);
+  now += 30_000;
+  request();
+  assert.equal(updates, 0, 'read at 30 s: the stored expiry is fresh enough, so no UPDATE runs');
+  now += 31_000;
+  request();
+  assert.equal(updates, 1);
+  assert.equal((db.prepare('SELECT expires_at AS e FROM sessions').get() as { e: number }).e, 5_061_000);
+  // A touch without a read first (another process read it) falls back to the UPDATE, which decides in SQL.
+  now += 1_000;
+  store.touch('sid-1', data);
+  assert.equal(updates, 2);
+  assert.equal((db.prepare('SELECT expires_at AS e FROM sessions').get() as { e: number }).e, 5_061_000);
+});
+
 test('an expired session is never returned, and pruning removes it', () => {
   const { store, data, advance, db } = setUp();
   store.set('sid-1', data(60_000));
