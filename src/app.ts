@@ -167,11 +167,11 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
-  const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction });
+  const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
   const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
-  const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction });
+  const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction, asOneRead });
   const schedules = createScheduleService({
     schedules: schedulesRepo,
     accounts: accountsRepo,

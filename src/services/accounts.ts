@@ -1,5 +1,5 @@
 import { AccountNameTakenError, type AccountsRepo } from '../db/repos/accounts.ts';
-import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import {
   accountBalance,
   compareAccounts,
@@ -24,7 +24,12 @@ export type AccountDelete =
   | { ok: false; problem: 'not-empty'; account: Account; count: number };
 
 /** The places a person keeps money: listing with balances and net worth, creating, editing, ordering, archiving. */
-export function createAccountService(deps: { accounts: AccountsRepo; inTransaction: RunInTransaction }) {
+export function createAccountService(deps: {
+  accounts: AccountsRepo;
+  inTransaction: RunInTransaction;
+  /** The register's reads as one read transaction: its rows and the balance above them from the same moment. */
+  asOneRead: RunAsOneRead;
+}) {
   const repo = deps.accounts;
 
   return {
@@ -53,15 +58,17 @@ export function createAccountService(deps: { accounts: AccountsRepo; inTransacti
           series: { month: string; cents: number }[];
         }
       | undefined {
-      const account = repo.listAccountsWithActivity(userId).find((a) => a.id === accountId);
-      if (!account) return undefined;
-      const page = repo.listRegisterPage(userId, accountId, pageSize, after);
-      const first = page.rows[0];
-      const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
-      const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
-      const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
-      const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
-      return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, series };
+      return deps.asOneRead(() => {
+        const account = repo.listAccountsWithActivity(userId).find((a) => a.id === accountId);
+        if (!account) return undefined;
+        const page = repo.listRegisterPage(userId, accountId, pageSize, after);
+        const first = page.rows[0];
+        const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
+        const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
+        const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
+        const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
+        return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, series };
+      });
     },
 
     /**

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { BudgetsRepo } from '../db/repos/budgets.ts';
 import { centsToDecimalString } from '../domain/money.ts';
 import { neutraliseCsvCell } from '../domain/imports.ts';
-import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import { buildBudgetMonth, type BudgetHistory, type BudgetMonth, type MonthSpending } from '../domain/budgets.ts';
 import { previousMonth } from '../domain/calendar.ts';
 
@@ -15,7 +15,12 @@ export interface BudgetEntry {
 }
 
 /** Monthly budgets per expense category: the month's page, saving it, and copying last month's amounts. */
-export function createBudgetService(deps: { budgets: BudgetsRepo; inTransaction: RunInTransaction }) {
+export function createBudgetService(deps: {
+  budgets: BudgetsRepo;
+  inTransaction: RunInTransaction;
+  /** A month's reads as one read transaction: amounts and spending from the same moment. */
+  asOneRead: RunAsOneRead;
+}) {
   const repo = deps.budgets;
 
   return {
@@ -24,31 +29,33 @@ export function createBudgetService(deps: { budgets: BudgetsRepo; inTransaction:
      * what remains. Reads amounts and per-month totals from the first budgeted month a rollover chain needs.
      */
     month(userId: number, month: string): BudgetMonth {
-      const categories = repo.listExpenseCategories(userId);
-      const firsts = repo.firstBudgetMonths(userId, month);
-      let from = month;
-      for (const c of categories) {
-        const first = firsts.get(c.id);
-        if (c.rollover && first !== undefined && first < from) from = first;
-      }
-      const amounts = new Map<string, number>();
-      for (const a of repo.listAmounts(userId, from, month)) amounts.set(`${a.categoryId}:${a.month}`, a.amountCents);
-      const spending = new Map<string, MonthSpending>();
-      let uncategorisedSpentCents = 0;
-      for (const s of repo.monthCategorySums(userId, from, month)) {
-        if (s.categoryKey === 0) {
-          // Uncategorised income is income, not a refund of anything.
-          if (s.month === month) uncategorisedSpentCents += s.expenseCents;
-          continue;
+      return deps.asOneRead(() => {
+        const categories = repo.listExpenseCategories(userId);
+        const firsts = repo.firstBudgetMonths(userId, month);
+        let from = month;
+        for (const c of categories) {
+          const first = firsts.get(c.id);
+          if (c.rollover && first !== undefined && first < from) from = first;
         }
-        spending.set(`${s.categoryKey}:${s.month}`, { expenseCents: s.expenseCents, refundCents: s.incomeCents });
-      }
-      const history: BudgetHistory = {
-        amount: (categoryId, m) => amounts.get(`${categoryId}:${m}`),
-        spending: (categoryId, m) => spending.get(`${categoryId}:${m}`),
-        firstBudgetMonth: (categoryId) => firsts.get(categoryId),
-      };
-      return buildBudgetMonth(month, categories, history, uncategorisedSpentCents);
+        const amounts = new Map<string, number>();
+        for (const a of repo.listAmounts(userId, from, month)) amounts.set(`${a.categoryId}:${a.month}`, a.amountCents);
+        const spending = new Map<string, MonthSpending>();
+        let uncategorisedSpentCents = 0;
+        for (const s of repo.monthCategorySums(userId, from, month)) {
+          if (s.categoryKey === 0) {
+            // Uncategorised income is income, not a refund of anything.
+            if (s.month === month) uncategorisedSpentCents += s.expenseCents;
+            continue;
+          }
+          spending.set(`${s.categoryKey}:${s.month}`, { expenseCents: s.expenseCents, refundCents: s.incomeCents });
+        }
+        const history: BudgetHistory = {
+          amount: (categoryId, m) => amounts.get(`${categoryId}:${m}`),
+          spending: (categoryId, m) => spending.get(`${categoryId}:${m}`),
+          firstBudgetMonth: (categoryId) => firsts.get(categoryId),
+        };
+        return buildBudgetMonth(month, categories, history, uncategorisedSpentCents);
+      });
     },
 
     /**

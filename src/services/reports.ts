@@ -104,52 +104,54 @@ export function createReportService(deps: {
      * read the per-month totals; some accounts read their rows.
      */
     range(userId: number, range: ReportRange): RangeReport {
-      const count = monthsBetween(range.fromMonth, range.toMonth);
-      const months = Array.from({ length: count }, (_, i) => addMonths(range.fromMonth, i));
-      const previous = { fromMonth: addMonths(range.fromMonth, -count), toMonth: addMonths(range.fromMonth, -1) };
-      const categories = deps.categories.listCategoriesForUser(userId);
-      const names = new Map(categories.map((c) => [c.id, c.name]));
-      const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
-      const before = deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds);
-      const tables = categoryMonthTables(months, sums, names);
-      const total = (list: typeof sums, type: 'income' | 'expense') => list.filter((s) => s.type === type).reduce((a, s) => a + s.cents, 0);
-      const byCategory = (list: typeof sums) => {
-        const map = new Map<number | null, number>();
-        for (const s of list) if (s.type === 'expense') map.set(s.categoryId, (map.get(s.categoryId) ?? 0) + s.cents);
-        return map;
-      };
-      const now = byCategory(sums);
-      const then = byCategory(before);
-      const keys = [...new Set([...now.keys(), ...then.keys()])];
-      const income = changeBetween(total(sums, 'income'), total(before, 'income'));
-      const expense = changeBetween(total(sums, 'expense'), total(before, 'expense'));
-      const trendCategory = range.trendCategoryId === null ? undefined : categories.find((c) => c.id === range.trendCategoryId);
-      return {
-        months,
-        tables,
-        previous,
-        changes: {
-          income,
-          expense,
-          net: changeBetween(income.currentCents - expense.currentCents, income.previousCents - expense.previousCents),
-          categories: keys
-            .map((categoryId) => ({ categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), change: changeBetween(now.get(categoryId) ?? 0, then.get(categoryId) ?? 0) }))
-            .sort((a, b) => Math.abs(b.change.changeCents) - Math.abs(a.change.changeCents) || (a.name ?? '').localeCompare(b.name ?? '')),
-        },
-        biggest: deps.transactions.biggestExpenses(userId, `${range.fromMonth}-01`, lastDayOfMonth(range.toMonth), range.accountIds, BIGGEST),
-        trend: trendCategory
-          ? {
-              categoryId: trendCategory.id,
-              name: trendCategory.name,
-              points: months.map((month) => ({
-                month,
-                cents: sums.filter((s) => s.month === month && s.categoryId === trendCategory.id && s.type === trendCategory.kind).reduce((a, s) => a + s.cents, 0),
-              })),
-            }
-          : null,
-        categories,
-        accounts: deps.accounts.listAccounts(userId),
-      };
+      return deps.asOneRead(() => {
+        const count = monthsBetween(range.fromMonth, range.toMonth);
+        const months = Array.from({ length: count }, (_, i) => addMonths(range.fromMonth, i));
+        const previous = { fromMonth: addMonths(range.fromMonth, -count), toMonth: addMonths(range.fromMonth, -1) };
+        const categories = deps.categories.listCategoriesForUser(userId);
+        const names = new Map(categories.map((c) => [c.id, c.name]));
+        const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
+        const before = deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds);
+        const tables = categoryMonthTables(months, sums, names);
+        const total = (list: typeof sums, type: 'income' | 'expense') => list.filter((s) => s.type === type).reduce((a, s) => a + s.cents, 0);
+        const byCategory = (list: typeof sums) => {
+          const map = new Map<number | null, number>();
+          for (const s of list) if (s.type === 'expense') map.set(s.categoryId, (map.get(s.categoryId) ?? 0) + s.cents);
+          return map;
+        };
+        const now = byCategory(sums);
+        const then = byCategory(before);
+        const keys = [...new Set([...now.keys(), ...then.keys()])];
+        const income = changeBetween(total(sums, 'income'), total(before, 'income'));
+        const expense = changeBetween(total(sums, 'expense'), total(before, 'expense'));
+        const trendCategory = range.trendCategoryId === null ? undefined : categories.find((c) => c.id === range.trendCategoryId);
+        return {
+          months,
+          tables,
+          previous,
+          changes: {
+            income,
+            expense,
+            net: changeBetween(income.currentCents - expense.currentCents, income.previousCents - expense.previousCents),
+            categories: keys
+              .map((categoryId) => ({ categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), change: changeBetween(now.get(categoryId) ?? 0, then.get(categoryId) ?? 0) }))
+              .sort((a, b) => Math.abs(b.change.changeCents) - Math.abs(a.change.changeCents) || (a.name ?? '').localeCompare(b.name ?? '')),
+          },
+          biggest: deps.transactions.biggestExpenses(userId, `${range.fromMonth}-01`, lastDayOfMonth(range.toMonth), range.accountIds, BIGGEST),
+          trend: trendCategory
+            ? {
+                categoryId: trendCategory.id,
+                name: trendCategory.name,
+                points: months.map((month) => ({
+                  month,
+                  cents: sums.filter((s) => s.month === month && s.categoryId === trendCategory.id && s.type === trendCategory.kind).reduce((a, s) => a + s.cents, 0),
+                })),
+              }
+            : null,
+          categories,
+          accounts: deps.accounts.listAccounts(userId),
+        };
+      });
     },
 
     /** The category x month tables of a report as CSV: one row per category and type, the month columns, total and average. */

@@ -1,7 +1,7 @@
 /**
  * A page's reads run as one read transaction (db/unit-of-work.ts, createReadRunner): a commit by another connection
  * to the same file between two of them (a cluster worker, the admin tool) is seen by none of them, so the list's rows
- * and its totals agree.
+ * and its totals agree, and a register's running balances add up.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,6 +12,7 @@ import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { createReadRunner, createSharedCommit, createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createAccountService } from '../../src/services/accounts.ts';
 import { createTransactionService } from '../../src/services/transactions.ts';
 import { insertTransactions } from '../helpers/bookkeeping.ts';
 import { tempDataDir } from '../helpers/server-process.ts';
@@ -86,4 +87,33 @@ test('the list page reads its rows and its totals from the same moment while ano
   assert.equal(next.page.rows.length, 3);
   assert.equal(next.totals.count, 3);
   assert.equal(next.totals.expenseCents, 4_300);
+});
+
+test("an account's register reads its rows and the balance above them from the same moment while another connection adds", (t) => {
+  const { db, other, userId } = twoConnections(t);
+  const day = (on: string, cents: number) => ({ type: 'expense' as const, amountCents: cents, occurredOn: on, description: 'Row' });
+  insertTransactions(db, userId, [day('2026-11-10', 100), day('2026-11-12', 200), day('2026-11-14', 400)]);
+  const accounts = createAccountsRepo(db);
+  const accountId = accounts.listAccounts(userId)[0]!.id;
+  let added = false;
+  // A row dated inside the page arrives after the page's rows are read and before the balance above them is.
+  const racing = {
+    ...accounts,
+    listRegisterPage: (...args: Parameters<typeof accounts.listRegisterPage>) => {
+      const page = accounts.listRegisterPage(...args);
+      if (!added) insertTransactions(other, userId, [day('2026-11-11', 8_000)]);
+      added = true;
+      return page;
+    },
+  };
+  const service = createAccountService({ accounts: racing, inTransaction: createTransactionRunner(db), asOneRead: createReadRunner(db) });
+
+  const register = service.register(userId, accountId, null, 50, '2026-11')!;
+  assert.deepEqual(
+    register.rows.map((r) => [r.occurredOn, r.balanceCents]),
+    [['2026-11-14', -700], ['2026-11-12', -300], ['2026-11-10', -100]],
+    'each balance is the opening balance plus the rows listed up to it',
+  );
+  assert.equal(register.account.balanceCents, -700);
+  assert.deepEqual(service.register(userId, accountId, null, 50, '2026-11')!.rows.map((r) => r.balanceCents), [-8_700, -8_300, -8_100, -100]);
 });

@@ -5,7 +5,7 @@ import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, 
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
-import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createReadRunner, createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createAccountService } from '../../src/services/accounts.ts';
 
 
@@ -200,7 +200,7 @@ describe('net worth over time', () => {
     }
     insertTransactions(ctx.db, userId, rows);
     await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(card), amount: '120.00', date: '2025-08-20', description: 'pay card' });
-    const service = createAccountService({ accounts: createAccountsRepo(ctx.db), inTransaction: createTransactionRunner(ctx.db) });
+    const service = createAccountService({ accounts: createAccountsRepo(ctx.db), inTransaction: createTransactionRunner(ctx.db), asOneRead: createReadRunner(ctx.db) });
     const { months } = service.netWorthSeries(userId, '2026-03');
     assert.equal(months.length, 24);
     assert.equal(months[0]!.month, '2024-04');
