@@ -80,7 +80,7 @@ export function createReportService(deps: {
   budgetMonth: (userId: number, month: string) => BudgetMonth;
   /** The scheduled occurrences coming up from a day (the schedule service's). */
   upcoming: (userId: number, today: string) => DashboardReport['upcoming'];
-  /** The dashboard's dozen reads as one read transaction: every number on it from the same moment. */
+  /** A page's reads as one read transaction (the dashboard's dozen, a report's, the API summary's): its numbers from one moment. */
   asOneRead: RunAsOneRead;
 }) {
   /** The 12 months ending with `last`, each with its income and expenses (zero for a month without rows). */
@@ -175,13 +175,15 @@ export function createReportService(deps: {
      */
     /** A period's income, expenses and top categories, and the all-time balance: the dashboard's numbers, alone. */
     periodSummary(userId: number, period: Period): { summary: PeriodSummary; balanceCents: number } {
-      const categories = deps.categories.listCategoriesForUser(userId);
-      const names = new Map(categories.map((c) => [c.id, c.name]));
-      const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
-      return {
-        summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
-        balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
-      };
+      return deps.asOneRead(() => {
+        const categories = deps.categories.listCategoriesForUser(userId);
+        const names = new Map(categories.map((c) => [c.id, c.name]));
+        const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
+        return {
+          summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
+          balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
+        };
+      });
     },
 
     dashboard(userId: number, period: Period, budgetMonth: string, today: string, options: { series: boolean }): DashboardReport {
