@@ -213,7 +213,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', path.join(appRoot, 'views'));
   app.set('view engine', 'ejs');
   app.set('view cache', config.env !== 'development');
-  // Views include each other by absolute path from views/ ('/partials/csrf'), with views/ as EJS's root: EJS then
+  // Views include each other by absolute path from views/ ('/partials/head'), with views/ as EJS's root: EJS then
   // resolves an include without asking the file system whether it exists, which a relative include costs on every
   // render of every include.
   app.engine('ejs', createViewEngine({ root: path.join(appRoot, 'views'), cache: config.env !== 'development' }));

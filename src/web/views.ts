@@ -72,7 +72,7 @@ function readTemplate(file: string): string {
 
 /** The EJS options every view is compiled with. */
 export interface ViewOptions {
-  /** views/, against which includes like '/partials/csrf' resolve. */
+  /** views/, against which includes like '/partials/head' resolve. */
   readonly root: string;
   /** Keep compiled templates (everywhere but development, where an edited template shows on the next request). */
   readonly cache: boolean;

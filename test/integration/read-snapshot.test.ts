@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
+import type { Db } from '../../src/db/open.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
@@ -15,23 +14,15 @@ import { createReadRunner, createSharedCommit, createTransactionRunner } from '.
 import { createAccountService } from '../../src/services/accounts.ts';
 import { createTransactionService } from '../../src/services/transactions.ts';
 import { insertTransactions } from '../helpers/bookkeeping.ts';
-import { tempDataDir } from '../helpers/server-process.ts';
+import { twoConnectionsToOneFile } from '../helpers/databases.ts';
 
 function twoConnections(t: { after: (fn: () => void) => void }) {
-  const tmp = tempDataDir();
-  const db = openDatabase(tmp.dbPath);
-  migrate(db);
-  const other = openDatabase(tmp.dbPath);
-  t.after(() => {
-    other.close();
-    db.close();
-    tmp.remove();
-  });
+  const { db, other } = twoConnectionsToOneFile(t);
   const userId = createUsersRepo(db).createUser('snap@example.com', 'x').id;
   return { db, other, userId };
 }
 
-const addExpense = (db: ReturnType<typeof openDatabase>, userId: number, cents: number) =>
+const addExpense = (db: Db, userId: number, cents: number) =>
   insertTransactions(db, userId, [{ type: 'expense', amountCents: cents, occurredOn: '2026-11-20', description: 'Coffee' }]);
 
 test('reads run as one see none of a commit made between them by another connection, and the next reads see it', (t) => {

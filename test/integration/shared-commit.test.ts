@@ -4,21 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase, type Db } from '../../src/db/open.ts';
+import type { Db } from '../../src/db/open.ts';
 import { createSharedCommit } from '../../src/db/unit-of-work.ts';
-import { tempDataDir } from '../helpers/server-process.ts';
+import { twoConnectionsToOneFile } from '../helpers/databases.ts';
 
 function setUp(t: { after: (fn: () => void) => void }) {
-  const tmp = tempDataDir();
-  const db = openDatabase(tmp.dbPath);
-  migrate(db);
-  const other = openDatabase(tmp.dbPath);
-  t.after(() => {
-    other.close();
-    db.close();
-    tmp.remove();
-  });
+  const { db, other } = twoConnectionsToOneFile(t);
   const userId = Number(db.prepare("INSERT INTO users (email, password_hash) VALUES ('g@example.com', 'x')").run().lastInsertRowid);
   const addCategory = (on: Db, name: string) => on.prepare("INSERT INTO categories (user_id, kind, name, name_key) VALUES (?, 'expense', ?, lower(?))").run(userId, name, name);
   const has = (on: Db, name: string) => on.prepare('SELECT count(*) FROM categories WHERE user_id = ? AND name = ?').pluck().get(userId, name) === 1;

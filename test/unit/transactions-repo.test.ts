@@ -13,12 +13,17 @@ const nearDay = fc
   .filter(({ m, d }) => d <= new Date(Date.UTC(2024, m, 0)).getUTCDate())
   .map(({ m, d }) => `2024-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
 
+/** An in-memory database with two people (ids 1 and 2, each with the starter categories) and the repository. */
+function twoPeople() {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
+  return { db, repo: createTransactionsRepo(db) };
+}
+
 describe('filtered totals', () => {
   test('totals read from monthly totals plus partial months equal the sums over raw rows, for any filter', () => {
-    const db = openDatabase(':memory:');
-    migrate(db);
-    const repo = createTransactionsRepo(db);
-    db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
+    const { db, repo } = twoPeople();
     const categories = db.prepare<[], { id: number; user_id: number; kind: 'income' | 'expense' }>('SELECT id, user_id, kind FROM categories').all();
     const row = fc.record({
       user: fc.constantFrom(1, 2),
@@ -64,10 +69,7 @@ describe('filtered totals', () => {
 
 describe('the largest expenses of a range', () => {
   test('are the same whichever way they are found: by sorting a narrow range or walking the amount index for a wide one', () => {
-    const db = openDatabase(':memory:');
-    migrate(db);
-    const repo = createTransactionsRepo(db);
-    db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
+    const { db, repo } = twoPeople();
     const seeded = fc.sample(
       fc.record({
         user: fc.constantFrom(1, 2),
