@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
-import type { TransactionFilter } from '../../src/domain/transactions.ts';
+import type { PageCursor, TransactionFilter } from '../../src/domain/transactions.ts';
 import { totalsForFilterFromRows } from '../helpers/bookkeeping.ts';
 
 // Few months, so generated rows often fall on month edges, the days a wrong split would miscount.
@@ -95,5 +95,92 @@ describe('the largest expenses of a range', () => {
         .map((r) => r.id);
       assert.deepEqual(repo.biggestExpenses(1, fromOn, toOn, null, 10).map((r) => r.id), expected, `${fromOn} to ${toOn}`);
     }
+  });
+});
+
+describe('a page of a text search', () => {
+  test('holds the same rows whichever way it is found: walking the date index for a frequent word, from the matches for a rare one', () => {
+    const { db } = twoPeople();
+    // Every statement the repository runs, by its text: which way each page went.
+    const ran: string[] = [];
+    const recording = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== 'prepare') {
+          const value: unknown = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        }
+        return (sql: string) => {
+          const stmt = target.prepare(sql);
+          const all = stmt.all.bind(stmt);
+          return Object.assign(stmt, { all: (...args: unknown[]) => (ran.push(sql), all(...args)) });
+        };
+      },
+    });
+    const repo = createTransactionsRepo(recording);
+    const shop = db.prepare<[], { id: number }>("INSERT INTO categories (user_id, kind, name, name_key) VALUES (1, 'expense', 'Coffee shop', 'coffee shop') RETURNING id").get()!.id;
+    const groceries = db.prepare<[], { id: number }>("SELECT id FROM categories WHERE user_id = 1 AND kind = 'expense' AND name = 'Groceries'").get()!.id;
+    const seeded = fc.sample(
+      fc.record({
+        user: fc.constantFrom(1, 1, 1, 2),
+        type: fc.constantFrom('income' as const, 'expense' as const, 'expense' as const),
+        // A third of the rows say coffee (a frequent word), a handful say tea (a rare one).
+        description: fc.constantFrom('Coffee', 'coffee beans', 'Café au lait', 'Rent', 'Market', 'Bus', 'Cinema', 'Books', 'Green tea'),
+        rare: fc.integer({ min: 0, max: 40 }),
+        category: fc.constantFrom<'shop' | 'groceries' | null>('shop', 'groceries', null, null),
+        month: fc.integer({ min: 0, max: 35 }),
+        day: fc.integer({ min: 1, max: 28 }),
+      }),
+      { numRuns: 3_000, seed: 5 },
+    );
+    db.transaction(() => {
+      for (const r of seeded) {
+        const description = r.description === 'Green tea' && r.rare !== 0 ? 'Bus' : r.description;
+        const categoryId = r.user === 1 && r.type === 'expense' && r.category ? (r.category === 'shop' ? shop : groceries) : null;
+        const occurredOn = `${2023 + Math.floor(r.month / 12)}-${String((r.month % 12) + 1).padStart(2, '0')}-${String(r.day).padStart(2, '0')}`;
+        repo.createTransaction(r.user, { type: r.type, amountCents: 100 + r.day, occurredOn, description, categoryId });
+      }
+    })();
+    const rows = db
+      .prepare<[], { id: number; type: string; occurred_on: string; description: string; category_id: number | null }>(
+        "SELECT id, type, occurred_on, description, category_id FROM transactions WHERE user_id = 1 AND type IN ('income', 'expense')",
+      )
+      .all();
+    const folded = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+    const filters: TransactionFilter[] = [
+      { search: 'coffee' },
+      { search: 'offe', type: 'expense' },
+      { search: 'COFFEE', fromOn: '2024-03-01', toOn: '2024-11-30' },
+      { search: 'coffee', categoryId: groceries },
+      { search: 'shop' },
+      { search: 'tea' },
+      { search: 'cafe' },
+    ];
+    const ways = new Set<string>();
+    for (const filter of filters) {
+      const needle = folded(filter.search!);
+      const expected = rows
+        .filter((r) => folded(r.description).includes(needle) || (r.category_id === shop && 'coffee shop'.includes(needle)))
+        .filter((r) => (filter.type === undefined || r.type === filter.type) && (filter.categoryId === undefined || r.category_id === filter.categoryId))
+        .filter((r) => (filter.fromOn === undefined || r.occurred_on >= filter.fromOn) && (filter.toOn === undefined || r.occurred_on <= filter.toOn))
+        .sort((a, b) => (a.occurred_on === b.occurred_on ? b.id - a.id : a.occurred_on < b.occurred_on ? 1 : -1))
+        .map((r) => r.id);
+      assert.ok(expected.length > 0, JSON.stringify(filter));
+      const got: number[] = [];
+      let after: PageCursor | null = null;
+      do {
+        ran.length = 0;
+        const page = repo.listFilteredTransactionsPage(1, filter, 25, after);
+        got.push(...page.rows.map((r) => r.id));
+        after = page.next;
+        const listing = ran.find((sql) => sql.includes('ORDER BY t.occurred_on DESC'));
+        ways.add(`${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
+      } while (after);
+      assert.deepEqual(got, expected, JSON.stringify(filter));
+    }
+    // Both ways were taken: the frequent word walks, the rare one is looked up by its matches.
+    assert.ok(ways.has('coffee: walk'), [...ways].join(', '));
+    assert.ok(ways.has('tea: matches'), [...ways].join(', '));
+    assert.ok(ways.has('shop: walk'), [...ways].join(', '));
+    db.close();
   });
 });
