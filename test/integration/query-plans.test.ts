@@ -329,6 +329,19 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
     const [older] = hrefs(register.html, /^\/accounts\/\d+\?(?:.*&)?after=/);
     assert.ok(older, `${url} links to its older rows (3,000 rows are more than a page)`);
     assertPlansSeek(f, older, (await statementsOf(f, older)).statements);
+    // A page that starts in the first half of a month sums its month up to the row, one in the second half from the
+    // row to the month's end: both statements are planned.
+    const accountId = Number(/^\/accounts\/(\d+)$/.exec(url)![1]);
+    for (const half of ['<=', '>'] as const) {
+      const row = f.db
+        .prepare<[number], { id: number; occurred_on: string }>(`SELECT id, occurred_on FROM transactions WHERE account_id = ? AND substr(occurred_on, 9) ${half} '15' ORDER BY occurred_on DESC, id DESC LIMIT 1 OFFSET 200`)
+        .get(accountId);
+      if (!row) continue;
+      const page = `${url}?after=${row.occurred_on}.${row.id}`;
+      const { statements } = await statementsOf(f, page);
+      assert.ok(statements.some((e) => /occurred_on >= \?|occurred_on <= \?/.test(e.sql) && e.sql.includes('sum(CASE')), `${page} sums part of a month`);
+      assertPlansSeek(f, page, statements);
+    }
   }
 
   const budgets = await statementsOf(f, '/budgets');
