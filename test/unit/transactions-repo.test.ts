@@ -99,7 +99,7 @@ describe('the largest expenses of a range', () => {
 });
 
 describe('a page of a text search', () => {
-  test('holds the same rows whichever way it is found: walking the date index for a frequent word, from the matches for a rare one', () => {
+  test('holds the same rows whichever way it is found, in the list and in the export: walking the date index for a frequent word, from the matches for a rare one', () => {
     const { db } = twoPeople();
     // Every statement the repository runs, by its text: which way each page went.
     const ran: string[] = [];
@@ -176,11 +176,24 @@ describe('a page of a text search', () => {
         ways.add(`${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
       } while (after);
       assert.deepEqual(got, expected, JSON.stringify(filter));
+      // The export pages the same rows the same way.
+      const exported: number[] = [];
+      after = null;
+      do {
+        ran.length = 0;
+        const page = repo.listExportPage(1, filter, 25, after);
+        exported.push(...page.rows.map((r) => r.id));
+        after = page.next;
+        const listing = ran.find((sql) => sql.includes('ORDER BY t.occurred_on DESC'));
+        ways.add(`export ${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
+      } while (after);
+      assert.deepEqual(exported, expected, `export ${JSON.stringify(filter)}`);
     }
     // Both ways were taken: the frequent word walks, the rare one is looked up by its matches.
     assert.ok(ways.has('coffee: walk'), [...ways].join(', '));
     assert.ok(ways.has('tea: matches'), [...ways].join(', '));
     assert.ok(ways.has('shop: walk'), [...ways].join(', '));
+    assert.ok(ways.has('export coffee: walk') && ways.has('export tea: matches'), [...ways].join(', '));
     db.close();
   });
 });
