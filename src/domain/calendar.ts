@@ -16,9 +16,15 @@ export function isSupportedYear(year: number): boolean {
   return Number.isInteger(year) && year >= FIRST_YEAR && year <= LAST_YEAR;
 }
 
-/** Number of days in a month (1-12) of a year, leap years included. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * Number of days in a month (1-12) of a year, leap years included. Arithmetic rather than a Date: a ten-year report
+ * asks for it about 2,400 times a page.
+ */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return MONTH_DAYS[month - 1] ?? new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** True when the text is a real calendar day written YYYY-MM-DD in a supported year. */

@@ -6,16 +6,7 @@
  * Classes and presentation attributes only (no `style=`), so the strict CSP applies unchanged.
  */
 import type { ChartModel } from './charts.ts';
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const SPECIAL = /[&<>"']/g;
-// A separate pattern for the test: a global one keeps its lastIndex between calls.
-const HAS_SPECIAL = /[&<>"']/;
-
-/** Text or attribute value, escaped for HTML and SVG. */
-export function escapeMarkup(text: string): string {
-  return HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ENTITIES[c]!) : text;
-}
+import { escapeHtml } from './escape.ts';
 
 /** A chart already written by chartMarkup (kept to be written again), which the view helper outputs as it is. */
 export class DrawnChart {
@@ -35,17 +26,17 @@ export interface ChartWords {
  * Ticks marked minor are hidden on narrow screens (CSS), where the text is drawn larger.
  */
 export function chartMarkup(c: ChartModel, words: ChartWords, options: { showTable?: boolean } = {}): string {
-  const id = escapeMarkup(c.id);
+  const id = escapeHtml(c.id);
   const { left, right, top, bottom } = c.plot;
   const out: string[] = [
     `<figure class="chart"><svg class="chart__svg" viewBox="0 0 ${c.width} ${c.height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
-    `<title id="${id}-title">${escapeMarkup(c.title)}</title><desc id="${id}-desc">${escapeMarkup(c.description)}</desc>`,
+    `<title id="${id}-title">${escapeHtml(c.title)}</title><desc id="${id}-desc">${escapeHtml(c.description)}</desc>`,
   ];
   // Grid lines as one path; tick labels in groups whose class sets their anchor (CSS), so each is only x, y, text.
   const grid = c.valueTicks.map((tick) => (c.valueAxis === 'y' ? `M${left} ${tick.at}H${right}` : `M${tick.at} ${top}V${bottom}`)).join('');
   if (grid) out.push(`<path class="chart__grid" d="${grid}"></path>`);
   const tickText = (tick: { at: number; label: string; minor?: boolean }, x: number, y: number) =>
-    `<text${tick.minor ? ' class="chart__minor"' : ''} x="${x}" y="${y}">${escapeMarkup(tick.label)}</text>`;
+    `<text${tick.minor ? ' class="chart__minor"' : ''} x="${x}" y="${y}">${escapeHtml(tick.label)}</text>`;
   if (c.valueAxis === 'y') {
     out.push('<g class="chart__ticks chart__ticks--y">', ...c.valueTicks.map((tick) => tickText(tick, left - 6, tick.at)), '</g>');
   } else {
@@ -62,42 +53,42 @@ export function chartMarkup(c: ChartModel, words: ChartWords, options: { showTab
   for (const b of c.bars) {
     let group = groups.get(b.className);
     if (!group) groups.set(b.className, (group = []));
-    group.push(`<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" rx="2"><title>${escapeMarkup(b.tooltip)}</title></rect>`);
+    group.push(`<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" rx="2"><title>${escapeHtml(b.tooltip)}</title></rect>`);
   }
   for (const [className, rects] of groups) out.push(`<g class="${className}">`, ...rects, '</g>');
   for (const p of c.paths) out.push(`<path class="${p.className}" d="${p.d}"></path>`);
   if (c.points.length > 0) {
     out.push('<g class="chart__points">');
-    for (const p of c.points) out.push(`<circle cx="${p.cx}" cy="${p.cy}" r="3.5"><title>${escapeMarkup(p.tooltip)}</title></circle>`);
+    for (const p of c.points) out.push(`<circle cx="${p.cx}" cy="${p.cy}" r="3.5"><title>${escapeHtml(p.tooltip)}</title></circle>`);
     out.push('</g>');
   }
   out.push('</g>');
   if (c.labels.length > 0) {
     out.push('<g class="chart__labels">');
-    for (const l of c.labels) out.push(`<text x="${l.x}" y="${l.y}">${escapeMarkup(l.text)}</text>`);
+    for (const l of c.labels) out.push(`<text x="${l.x}" y="${l.y}">${escapeHtml(l.text)}</text>`);
     out.push('</g>');
   }
   if (c.empty) {
-    out.push(`<text class="chart__empty" x="${(left + right) / 2}" y="${(top + bottom) / 2}">${escapeMarkup(words.noData)}</text>`);
+    out.push(`<text class="chart__empty" x="${(left + right) / 2}" y="${(top + bottom) / 2}">${escapeHtml(words.noData)}</text>`);
   }
   out.push('</svg>');
   if (c.legend.length > 0) {
     out.push('<figcaption class="chart__legend">');
-    for (const k of c.legend) out.push(`<span class="chart__key ${k.className}">${escapeMarkup(k.label)}</span>`);
+    for (const k of c.legend) out.push(`<span class="chart__key ${k.className}">${escapeHtml(k.label)}</span>`);
     out.push('</figcaption>');
   }
   out.push('</figure>');
   if (options.showTable !== false) {
     // Amount columns are right-aligned by the table's CSS (every column after the first).
     out.push(
-      `<details class="chart__data"><summary>${escapeMarkup(words.showNumbers)}</summary><table class="chart__table">`,
-      `<caption>${escapeMarkup(words.tableCaption(c.title))}</caption><thead><tr>`,
+      `<details class="chart__data"><summary>${escapeHtml(words.showNumbers)}</summary><table class="chart__table">`,
+      `<caption>${escapeHtml(words.tableCaption(c.title))}</caption><thead><tr>`,
     );
-    for (const h of c.table.head) out.push(`<th scope="col">${escapeMarkup(h)}</th>`);
+    for (const h of c.table.head) out.push(`<th scope="col">${escapeHtml(h)}</th>`);
     out.push('</tr></thead><tbody>');
     for (const row of c.table.rows) {
-      out.push(`<tr><th scope="row">${escapeMarkup(row[0] ?? '')}</th>`);
-      for (let i = 1; i < row.length; i++) out.push(`<td>${escapeMarkup(row[i]!)}</td>`);
+      out.push(`<tr><th scope="row">${escapeHtml(row[0] ?? '')}</th>`);
+      for (let i = 1; i < row.length; i++) out.push(`<td>${escapeHtml(row[i]!)}</td>`);
       out.push('</tr>');
     }
     out.push('</tbody></table></details>');

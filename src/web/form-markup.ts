@@ -3,12 +3,12 @@
  * them once per form and once per field (the transaction form has seven fields, the dashboard lists up to eight
  * scheduled occurrences with a form each), and every EJS include copies all of the page's locals twice.
  */
-import { escapeMarkup } from './chart-markup.ts';
+import { escapeHtml } from './escape.ts';
 import type { MessageKey, Msg, Translate } from './i18n.ts';
 
 /** The hidden field carrying the form's CSRF token. */
 export function csrfFieldMarkup(token: string): string {
-  return `<input type="hidden" name="_csrf" value="${escapeMarkup(token)}">`;
+  return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
 }
 
 /** A field's message, or nothing when it has none: `fieldError('tx-amount', errors.amount)` in a view. */
@@ -20,5 +20,5 @@ export type FieldErrorMarkup = (id: string, error: MessageKey | Msg | undefined 
  */
 export function fieldErrorMarkupFor(t: Translate): FieldErrorMarkup {
   return (id, error) =>
-    error ? `<p class="field__error" id="${escapeMarkup(id)}-error"><span aria-hidden="true">\u26a0 </span>${escapeMarkup(t(error))}</p>` : '';
+    error ? `<p class="field__error" id="${escapeHtml(id)}-error"><span aria-hidden="true">\u26a0 </span>${escapeHtml(t(error))}</p>` : '';
 }

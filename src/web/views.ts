@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ejs from 'ejs';
+import { escapeHtml } from './escape.ts';
 
 /*
  * Templates compiled without `with`.
@@ -90,6 +91,7 @@ export function createViewEngine(options: ViewOptions): ViewEngine {
     root: options.root,
     cache: options.cache,
     strict: true,
+    escape: escapeHtml,
     // Indentation and blank lines of the template source go (a newline stays between lines, so inline elements keep
     // their space): the list page was 15% indentation.
     rmWhitespace: true,

@@ -52,6 +52,10 @@ describe('calendar days', () => {
     assert.equal(lastDayOfMonth('2024-02'), '2024-02-29');
     assert.equal(lastDayOfMonth('2100-02'), '2100-02-28');
     assert.equal(lastDayOfMonth('2026-12'), '2026-12-31');
+    // Every month of four centuries, 2000 (a leap year) and 2100 (not) included, as the calendar of Date counts it.
+    for (let year = 1900; year <= 2300; year++) {
+      for (let month = 1; month <= 12; month++) assert.equal(daysInMonth(year, month), new Date(Date.UTC(year, month, 0)).getUTCDate(), `${year}-${month}`);
+    }
   });
 
   test('month arithmetic crosses year ends both ways', () => {

@@ -78,7 +78,7 @@ describe('the chart markup', () => {
     const html = chartMarkup(chart, words);
     assert.doesNotMatch(html, /<script>|<b>|<i>/);
     // The tooltip and the table cell each carry the whole name, escaped; the drawn label is cut.
-    assert.equal(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co&#39;s').length - 1, 2);
+    assert.equal(html.split('&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co&#39;s').length - 1, 2);
     assert.match(html, /<title>Rent &amp; &lt;i&gt;: \$5\.00<\/title>/);
     assert.match(html, /<title id="h-title">Spend &lt;b&gt;<\/title><desc id="h-desc">D &amp; more<\/desc>/);
     assert.match(html, /<caption>Numbers of Spend &lt;b&gt;<\/caption>/);

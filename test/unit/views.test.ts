@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import ejs from 'ejs';
+import fc from 'fast-check';
 import { createViewEngine, templateLocalNames, withoutWith } from '../../src/web/views.ts';
+import { escapeHtml } from '../../src/web/escape.ts';
 import { csrfFieldMarkup, fieldErrorMarkupFor } from '../../src/web/form-markup.ts';
 import { msg, type MessageKey, type Msg, type Translate } from '../../src/web/i18n.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
@@ -108,7 +110,27 @@ test('the form markup escapes what it writes, and a field without a message gets
   assert.equal(fieldError('tx-amount', null), '');
   assert.equal(
     fieldError('tx-"x', msg('categories.errors.duplicate' as MessageKey, { name: '<img src=x onerror=alert(1)>' })),
-    '<p class="field__error" id="tx-&quot;x-error"><span aria-hidden="true">\u26a0 </span>categories.errors.duplicate: &lt;img src=x onerror=alert(1)&gt;</p>',
+    '<p class="field__error" id="tx-&#34;x-error"><span aria-hidden="true">\u26a0 </span>categories.errors.duplicate: &lt;img src=x onerror=alert(1)&gt;</p>',
   );
-  assert.equal(csrfFieldMarkup('a"b<'), '<input type="hidden" name="_csrf" value="a&quot;b&lt;">');
+  assert.equal(csrfFieldMarkup('a"b<'), '<input type="hidden" name="_csrf" value="a&#34;b&lt;">');
+});
+
+test("the views' escaper writes exactly what EJS's own does, for any text and any value", () => {
+  const escapeXML = (ejs as unknown as { escapeXML: (v: unknown) => string }).escapeXML;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: fc.constantFrom('a', ' ', '&', '<', '>', '"', "'", 'é', '₴', '\u{1F600}', ';', '#') }),
+        fc.string({ unit: 'grapheme' }),
+        fc.integer(),
+        fc.double(),
+        fc.constantFrom(null, undefined, true, 0, -0, '', 'a&b', '&', '"\'<>'),
+      ),
+      (value) => assert.equal(escapeHtml(value), escapeXML(value), JSON.stringify(value)),
+    ),
+    { numRuns: 2_000 },
+  );
+  // And the views use it: a hostile value is written escaped.
+  const rendered = (ejs.compile(withoutWith('<p title="<%= v %>"><%= v %></p>'), { strict: true, escape: escapeHtml }) as ejs.TemplateFunction)({ v: `<img src=x onerror="alert('1')">&` });
+  assert.equal(rendered, '<p title="&lt;img src=x onerror=&#34;alert(&#39;1&#39;)&#34;&gt;&amp;">&lt;img src=x onerror=&#34;alert(&#39;1&#39;)&#34;&gt;&amp;</p>');
 });
