@@ -197,3 +197,61 @@ describe('a page of a text search', () => {
     db.close();
   });
 });
+
+describe('sums per month and category', () => {
+  test('equal the raw rows, refunds (income in an expense category) netted off their category, for all accounts or some', () => {
+    const { db, repo } = twoPeople();
+    const second = db.prepare<[], { id: number }>("INSERT INTO accounts (user_id, name, name_key, kind, opening_balance_cents, opening_on, position) VALUES (1, 'Card', 'card', 'credit_card', 0, '2024-01-01', 1) RETURNING id").get()!.id;
+    const first = db.prepare<[number], { id: number }>('SELECT id FROM accounts WHERE user_id = 1 AND id != ? ORDER BY id LIMIT 1').get(second)!.id;
+    const categories = db.prepare<[], { id: number; user_id: number; kind: string }>('SELECT id, user_id, kind FROM categories').all();
+    const seeded = fc.sample(
+      fc.record({
+        user: fc.constantFrom(1, 1, 2),
+        type: fc.constantFrom('income' as const, 'expense' as const),
+        // Any of the person's categories whatever the row's type, so income lands in expense categories (refunds).
+        pick: fc.nat(),
+        categorised: fc.boolean(),
+        card: fc.boolean(),
+        amountCents: fc.integer({ min: 1, max: 100_000 }),
+        month: fc.integer({ min: 1, max: 4 }),
+      }),
+      { numRuns: 800, seed: 9 },
+    );
+    db.transaction(() => {
+      for (const r of seeded) {
+        const own = categories.filter((c) => c.user_id === r.user);
+        repo.createTransaction(r.user, {
+          accountId: r.user === 1 ? (r.card ? second : first) : null,
+          type: r.type,
+          amountCents: r.amountCents,
+          occurredOn: `2024-0${r.month}-10`,
+          description: '',
+          categoryId: r.categorised ? own[r.pick % own.length]!.id : null,
+        });
+      }
+    })();
+    const kindOf = new Map(categories.map((c) => [c.id, c.kind]));
+    const raw = db.prepare<[], { account_id: number; type: string; amount_cents: number; occurred_on: string; category_id: number | null }>('SELECT account_id, type, amount_cents, occurred_on, category_id FROM transactions WHERE user_id = 1').all();
+    const expected = (accounts: number[] | null) => {
+      const sums = new Map<string, number>();
+      for (const r of raw) {
+        if (accounts && !accounts.includes(r.account_id)) continue;
+        if (r.occurred_on < '2024-02-01' || r.occurred_on > '2024-03-31') continue;
+        const refund = r.type === 'income' && r.category_id !== null && kindOf.get(r.category_id) === 'expense';
+        const key = `${r.occurred_on.slice(0, 7)} ${refund ? 'expense' : r.type} ${r.category_id}`;
+        sums.set(key, (sums.get(key) ?? 0) + (refund ? -r.amount_cents : r.amount_cents));
+      }
+      return [...sums].sort();
+    };
+    const got = (accounts: number[] | null) =>
+      repo
+        .categoryMonthSums(1, { from: '2024-02', to: '2024-03' }, accounts)
+        .map((s) => [`${s.month} ${s.type} ${s.categoryId}`, s.cents] as [string, number])
+        .sort();
+    assert.ok(raw.some((r) => r.type === 'income' && r.category_id !== null && kindOf.get(r.category_id) === 'expense'), 'some refunds');
+    assert.deepEqual(got(null), expected(null));
+    assert.deepEqual(got([second]), expected([second]));
+    assert.deepEqual(got([first, second]), expected([first, second]));
+    db.close();
+  });
+});

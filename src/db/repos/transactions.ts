@@ -277,26 +277,22 @@ export function createTransactionsRepo(db: Db) {
       WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
       GROUP BY m.month`,
   );
-  // Per month, type and category, refunds (income in an expense category) turned into negative expenses.
-  const categoryMonths = db.prepare<[number, string, string], { month: string; type: TransactionType; category_id: number | null; cents: number }>(
-    `SELECT m.month,
-            CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE m.type END AS type,
-            nullif(m.category_key, 0) AS category_id,
-            sum(CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN -m.total_cents ELSE m.total_cents END) AS cents
-       FROM monthly_totals m LEFT JOIN categories c ON c.id = m.category_key
-      WHERE m.user_id = ? AND m.month BETWEEN ? AND ?
-      GROUP BY 1, 2, 3`,
-  );
+  // Per month, type and category, as the totals keep them; refunds are netted in categoryMonthSums. Grouping here
+  // (with each row's category joined for its kind) cost three times as much as reading the rows: 2.3 against 0.7 ms
+  // for the 1,200 rows of ten years.
+  const categoryMonths = db
+    .prepare<[number, string, string], [string, TransactionType, number, number]>(
+      'SELECT month, type, category_key, total_cents FROM monthly_totals WHERE user_id = ? AND month BETWEEN ? AND ?',
+    )
+    .raw();
   // The same for some accounts, from the per-account, per-category monthly totals.
-  const categoryMonthsOfAccounts = db.prepare<[number, string, string, string], { month: string; type: TransactionType; category_id: number | null; cents: number }>(
-    `SELECT m.month,
-            CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN 'expense' ELSE m.type END AS type,
-            nullif(m.category_key, 0) AS category_id,
-            sum(CASE WHEN m.type = 'income' AND c.kind = 'expense' THEN -m.total_cents ELSE m.total_cents END) AS cents
-       FROM account_category_totals m LEFT JOIN categories c ON c.id = m.category_key
-      WHERE m.user_id = ? AND m.month BETWEEN ? AND ? AND m.account_id IN (SELECT value FROM json_each(?))
-      GROUP BY 1, 2, 3`,
-  );
+  const categoryMonthsOfAccounts = db
+    .prepare<[number, string, string, string], [string, TransactionType, number, number]>(
+      `SELECT month, type, category_key, total_cents FROM account_category_totals
+        WHERE user_id = ? AND month BETWEEN ? AND ? AND account_id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw();
+  const expenseCategoryIds = db.prepare<[number], number>("SELECT id FROM categories WHERE user_id = ? AND kind = 'expense'").pluck();
   // Two ways to the largest expenses of a range: sort the range's rows (few rows), or walk every expense from the
   // largest down and keep those in range (many rows in range, so the tenth comes soon). The caller picks by count.
   const biggestQuery = (indexed: 'date' | 'amount', ofAccounts: boolean) =>
@@ -720,7 +716,19 @@ export function createTransactionsRepo(db: Db) {
         accountIds === null
           ? categoryMonths.all(userId, months.from, months.to)
           : categoryMonthsOfAccounts.all(userId, months.from, months.to, JSON.stringify(accountIds));
-      return rows.map((r) => ({ month: r.month, type: r.type, categoryId: r.category_id, cents: r.cents }));
+      // Income in an expense category is a refund: it lowers that category's expenses. Uncategorised is key 0.
+      const expenseCategories = new Set(expenseCategoryIds.all(userId));
+      const sums = new Map<string, { month: string; type: TransactionType; categoryId: number | null; cents: number }>();
+      for (const [month, type, categoryKey, cents] of rows) {
+        const refund = type === 'income' && expenseCategories.has(categoryKey);
+        const as = refund ? 'expense' : type;
+        const signed = refund ? -cents : cents;
+        const key = `${month} ${as} ${categoryKey}`;
+        const sum = sums.get(key);
+        if (sum) sum.cents += signed;
+        else sums.set(key, { month, type: as, categoryId: categoryKey === 0 ? null : categoryKey, cents: signed });
+      }
+      return [...sums.values()];
     },
 
     /**
