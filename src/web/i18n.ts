@@ -105,6 +105,27 @@ export function referenceTranslate(language: Language, key: string, values?: Mes
 /** `{{name}}` or `{{name, number}}`: the only placeholders the catalogues use (test/unit/catalogues.test.ts). */
 const PLACEHOLDER = /\{\{\s*(\w+)\s*(?:,\s*(number)\s*)?\}\}/g;
 
+/** A catalogue text split at its `{{name}}` and `{{name, number}}` placeholders: literals around slots. */
+interface Compiled {
+  /** The text as it stands, what a call without values gets. */
+  readonly text: string;
+  readonly literals: readonly string[];
+  readonly slots: readonly { readonly name: string; readonly number: boolean; readonly whole: string }[];
+}
+
+function compile(text: string): Compiled {
+  const literals: string[] = [];
+  const slots: { name: string; number: boolean; whole: string }[] = [];
+  let at = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    literals.push(text.slice(at, match.index));
+    slots.push({ name: match[1]!, number: match[2] === 'number', whole: match[0] });
+    at = match.index + match[0].length;
+  }
+  literals.push(text.slice(at));
+  return { text, literals, slots };
+}
+
 /**
  * The translator of one language (made once per language).
  *
@@ -120,29 +141,35 @@ export function translatorFor(language: Language): Translate {
   if (!translate) {
     const numbers = new Intl.NumberFormat(language, { maximumFractionDigits: 20 });
     const plurals = new Intl.PluralRules(language);
-    // The text of each key (or key_plural-form), or null when only i18next's t can render it.
-    const texts = new Map<string, string | null>();
-    const textOf = (key: string): string | null => {
+    // The text of each key (or key_plural-form) split at its placeholders, or null when only i18next's t can render
+    // it. Split once: a list page fills four texts a row, and a regular expression with a callback each time was a
+    // sixth of its route.
+    const texts = new Map<string, Compiled | null>();
+    const textOf = (key: string): Compiled | null => {
       let text = texts.get(key);
       if (text === undefined) {
         const found = i18n.getResource(language, 'translation', key) ?? i18n.getResource('en', 'translation', key);
-        text = typeof found === 'string' && !found.replace(PLACEHOLDER, '').includes('{{') && !found.includes('$t(') ? found : null;
+        text = typeof found === 'string' && !found.replace(PLACEHOLDER, '').includes('{{') && !found.includes('$t(') ? compile(found) : null;
         texts.set(key, text);
       }
       return text;
     };
-    const fill = (text: string, values: MessageValues) =>
-      text.replace(PLACEHOLDER, (whole, name: string, format: string | undefined) => {
-        const value = values[name];
-        if (value === undefined) return whole;
-        return format === 'number' && typeof value === 'number' ? numbers.format(value) : String(value);
-      });
+    const fill = (text: Compiled, values: MessageValues): string => {
+      let out = text.literals[0]!;
+      for (let i = 0; i < text.slots.length; i++) {
+        const slot = text.slots[i]!;
+        const value = values[slot.name];
+        out +=
+          (value === undefined ? slot.whole : slot.number && typeof value === 'number' ? numbers.format(value) : String(value)) + text.literals[i + 1]!;
+      }
+      return out;
+    };
     translate = (message, extra) => {
       const key = typeof message === 'string' ? message : message.key;
       const values = typeof message === 'string' ? extra : message.values && extra ? { ...message.values, ...extra } : (message.values ?? extra);
       const count = values?.count;
       const text = textOf(typeof count === 'number' ? `${key}_${plurals.select(count)}` : key);
-      if (text !== null) return values ? fill(text, values) : text;
+      if (text !== null) return values && text.slots.length > 0 ? fill(text, values) : text.text;
       return i18n.t(key, { ...values, lng: language } as TOptions) as string;
     };
     translators.set(language, translate);
