@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import ejs from 'ejs';
 import { escapeHtml } from './escape.ts';
 
@@ -59,11 +60,17 @@ export function templateLocalNames(source: string): string[] {
   return [...names].sort();
 }
 
-/** The template rewritten to take its locals itself and run in a block (see above); same lines, same output. */
+/** Where a rendered template finds the engine's `include` (see createViewEngine): a key of its locals. */
+const INCLUDE = '__includeView';
+
+/**
+ * The template rewritten to take its locals itself and run in a block (see above); same lines, same output. Its
+ * `include` is the engine's, reached through the locals, in place of the one EJS passes in.
+ */
 export function withoutWith(source: string): string {
   const names = templateLocalNames(source);
   // On the template's first line, so EJS's line numbers in errors stay right; the scriptlets print nothing.
-  return `<% var { ${names.join(', ')} } = locals; { %>${source}<% } %>`;
+  return `<% var { ${names.join(', ')} } = locals; var include = (view, data) => locals.${INCLUDE}(view, locals, data); { %>${source}<% } %>`;
 }
 
 /** A view's source, rewritten; without a byte-order mark, as EJS's own loader reads it. */
@@ -83,8 +90,7 @@ export type ViewEngine = (file: string, data: object, callback: (err: Error | nu
 
 /**
  * Express's render function for views/: each template, and each template it includes, is rewritten by
- * `withoutWith` and compiled strict; compiled templates live in EJS's own cache (keyed by file), where its includes
- * find them.
+ * `withoutWith` and compiled strict; compiled templates live in EJS's own cache (keyed by file).
  */
 export function createViewEngine(options: ViewOptions): ViewEngine {
   // unsafePrototypeLocals is EJS 7's, which @types/ejs does not list yet (see below).
@@ -101,8 +107,6 @@ export function createViewEngine(options: ViewOptions): ViewEngine {
     // Indentation and blank lines of the template source go (a newline stays between lines, so inline elements keep
     // their space): the list page was 15% indentation.
     rmWhitespace: true,
-    // An include reaches the cache through here: the rewritten source is read only when the template is not compiled yet.
-    includer: (_path, filename) => (options.cache && ejs.cache.get(filename) ? { filename } : { template: readTemplate(filename) }),
   };
   const templateFor = (file: string): ejs.TemplateFunction => {
     const cached = options.cache ? (ejs.cache.get(file) as ejs.TemplateFunction | undefined) : undefined;
@@ -111,9 +115,22 @@ export function createViewEngine(options: ViewOptions): ViewEngine {
     if (options.cache) ejs.cache.set(file, compiled);
     return compiled;
   };
+  /**
+   * `include('/partials/x', { ... })` in a template: views/partials/x.ejs with the page's locals and those given, in
+   * at most one copy. EJS's own include copies the locals twice (and its options once) and resolves the path each
+   * time.
+   */
+  const include = (view: string, parent: object, data?: object): string => {
+    // Every include names its view from views/ ('/partials/head'); a relative one would depend on the includer's file.
+    if (!view.startsWith('/')) throw new Error(`include('${view}'): name the view from views/, starting with /`);
+    // Without data of its own (the head, the foot), an include reads the page's locals as they are: no template
+    // assigns to its locals.
+    return templateFor(path.join(options.root, path.extname(view) ? view : `${view}.ejs`))(data ? Object.assign({}, parent, data) : parent);
+  };
   return (file, data, callback) => {
     let html: string;
     try {
+      (data as Record<string, unknown>)[INCLUDE] = include;
       html = templateFor(file)(data as ejs.Data);
     } catch (err) {
       callback(err instanceof Error ? err : new Error(String(err)));

@@ -103,6 +103,32 @@ test('the engine renders includes, keeps compiled views when caching, and shows 
   }
 });
 
+test("an include sees the page's locals and its own, leaves the page's alone, nests, and must name its view from views/", async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ledgerly-views-'));
+  try {
+    mkdirSync(path.join(root, 'partials'));
+    // The page's `title` is shadowed inside the include only; the include's include sees both pages' locals.
+    writeFileSync(
+      path.join(root, 'page.ejs'),
+      "<%= title %>|<%- include('/partials/outer', { title: 'inner', extra: 1 }) %>|<%= title %>|<%= typeof extra %>|<%- include('/partials/plain') %>",
+    );
+    writeFileSync(path.join(root, 'partials/outer.ejs'), "[<%= title %> <%= extra %> <%= user %> <%- include('/partials/leaf.ejs', { leaf: 'L' }) %>]");
+    writeFileSync(path.join(root, 'partials/leaf.ejs'), '(<%= leaf %> <%= title %> <%= user %> <%= locals.extra %>)');
+    writeFileSync(path.join(root, 'partials/plain.ejs'), '{<%= title %> <%= typeof leaf %>}');
+    writeFileSync(path.join(root, 'relative.ejs'), "<%- include('partials/leaf') %>");
+    const engine = createViewEngine({ root, cache: true });
+    const render = (file: string, data: object) =>
+      new Promise<string>((resolve, reject) => engine(path.join(root, file), data, (err, html) => (err ? reject(err) : resolve(html ?? ''))));
+    const data = { title: 'page', user: 'Ann<' };
+    assert.equal(await render('page.ejs', data), 'page|[inner 1 Ann&lt; (L inner Ann&lt; 1)]|page|undefined|{page undefined}');
+    assert.equal(data.title, 'page', "the page's own object keeps its values");
+    await assert.rejects(render('relative.ejs', {}), /name the view from views\//);
+  } finally {
+    ejs.clearCache();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('the form markup escapes what it writes, and a field without a message gets nothing', () => {
   const t = ((text: MessageKey | Msg) => (typeof text === 'string' ? text : `${text.key}: ${String(text.values?.name)}`)) as Translate;
   const fieldError = fieldErrorMarkupFor(t);
