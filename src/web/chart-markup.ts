@@ -1,8 +1,8 @@
 /**
  * Writes a chart model (web/charts.ts) as SVG and, unless the page lists the same numbers itself, a table of them.
- * This is a plain string builder rather than an EJS partial: the dashboard draws four charts per request, and an
- * include copies the page's locals and escapes through a regular expression for every attribute, which cost about
- * as much as the rest of the page. Every text that comes from data is escaped; numbers are written as they are.
+ * This is a plain string builder rather than an EJS partial: the dashboard draws four charts per request, and as a
+ * partial (an include, a template call and an escape for every attribute) they cost about as much as the rest of
+ * the page. Every text that comes from data is escaped (web/escape.ts); numbers are written as they are.
  * Classes and presentation attributes only (no `style=`), so the strict CSP applies unchanged.
  */
 import type { ChartModel } from './charts.ts';

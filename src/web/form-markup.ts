@@ -1,7 +1,7 @@
 /**
  * The two pieces of markup nearly every form repeats, written as strings rather than EJS partials: a page includes
  * them once per form and once per field (the transaction form has seven fields, the dashboard lists up to eight
- * scheduled occurrences with a form each), and every EJS include copies all of the page's locals twice.
+ * scheduled occurrences with a form each), and every include is a template call with its own copy of the locals.
  */
 import { escapeHtml } from './escape.ts';
 import type { MessageKey, Msg, Translate } from './i18n.ts';

@@ -165,29 +165,23 @@ describe('a page of a text search', () => {
         .sort((a, b) => (a.occurred_on === b.occurred_on ? b.id - a.id : a.occurred_on < b.occurred_on ? 1 : -1))
         .map((r) => r.id);
       assert.ok(expected.length > 0, JSON.stringify(filter));
-      const got: number[] = [];
-      let after: PageCursor | null = null;
-      do {
-        ran.length = 0;
-        const page = repo.listFilteredTransactionsPage(1, filter, 25, after);
-        got.push(...page.rows.map((r) => r.id));
-        after = page.next;
-        const listing = ran.find((sql) => sql.includes('ORDER BY t.occurred_on DESC'));
-        ways.add(`${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
-      } while (after);
-      assert.deepEqual(got, expected, JSON.stringify(filter));
+      /** Every page in turn, 25 rows at a time, noting the way each page went under `label`. */
+      const pageThrough = (label: string, pageOf: (after: PageCursor | null) => { rows: readonly { id: number }[]; next: PageCursor | null }) => {
+        const ids: number[] = [];
+        let after: PageCursor | null = null;
+        do {
+          ran.length = 0;
+          const page = pageOf(after);
+          ids.push(...page.rows.map((r) => r.id));
+          after = page.next;
+          const listing = ran.find((sql) => sql.includes('ORDER BY t.occurred_on DESC'));
+          ways.add(`${label}${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
+        } while (after);
+        return ids;
+      };
+      assert.deepEqual(pageThrough('', (after) => repo.listFilteredTransactionsPage(1, filter, 25, after)), expected, JSON.stringify(filter));
       // The export pages the same rows the same way.
-      const exported: number[] = [];
-      after = null;
-      do {
-        ran.length = 0;
-        const page = repo.listExportPage(1, filter, 25, after);
-        exported.push(...page.rows.map((r) => r.id));
-        after = page.next;
-        const listing = ran.find((sql) => sql.includes('ORDER BY t.occurred_on DESC'));
-        ways.add(`export ${filter.search}: ${listing?.includes('+t.id IN') ? 'walk' : 'matches'}`);
-      } while (after);
-      assert.deepEqual(exported, expected, `export ${JSON.stringify(filter)}`);
+      assert.deepEqual(pageThrough('export ', (after) => repo.listExportPage(1, filter, 25, after)), expected, `export ${JSON.stringify(filter)}`);
     }
     // Both ways were taken: the frequent word walks, the rare one is looked up by its matches.
     assert.ok(ways.has('coffee: walk'), [...ways].join(', '));

@@ -359,8 +359,15 @@ export function createTransactionsRepo(db: Db) {
 
   const categoryNamed = db.prepare<[number, string], 0 | 1>("SELECT EXISTS (SELECT 1 FROM categories WHERE user_id = ? AND name LIKE ? ESCAPE '\\')").pluck();
   /** The filter's clause, knowing whether a text search also names one of the user's categories. */
-  const whereOf = (userId: number, filter: TransactionFilter, withLegs = false) =>
-    filterClause(userId, filter, withLegs, filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1);
+  /** Whether a text search also names one of the user's categories (its rows then match too). */
+  const namesCategory = (userId: number, filter: TransactionFilter) =>
+    filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1;
+  const whereOf = (userId: number, filter: TransactionFilter, withLegs = false) => filterClause(userId, filter, withLegs, namesCategory(userId, filter));
+  /** The clause of one page of `limit` rows: a text search's found the cheaper way (see pageSearchWay). */
+  const pageWhereOf = (userId: number, filter: TransactionFilter, limit: number, withLegs = false) => {
+    const categoryNamesMatch = namesCategory(userId, filter);
+    return filterClause(userId, filter, withLegs, categoryNamesMatch, pageSearchWay(userId, filter, limit, categoryNamesMatch));
+  };
 
   const ftsMatchCount = db.prepare<[string, bigint, bigint], number>(
     'SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH ? AND rowid BETWEEN ? AND ?',
@@ -604,8 +611,7 @@ export function createTransactionsRepo(db: Db) {
       limit: number,
       after?: PageCursor | null,
     ): Page<TransactionWithCategory> {
-      const categoryNamesMatch = filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1;
-      const where = filterClause(userId, filter, false, categoryNamesMatch, pageSearchWay(userId, filter, limit, categoryNamesMatch));
+      const where = pageWhereOf(userId, filter, limit);
       const stmt = cached<TransactionWithCategoryRow>(`rows:${where.shape}:${Boolean(after)}`, () =>
         `SELECT ${JOINED_COLUMNS} FROM ${where.from} LEFT JOIN categories c ON c.id = t.category_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
@@ -627,8 +633,7 @@ export function createTransactionsRepo(db: Db) {
       const withLegs = filter.type === undefined && filter.categoryId === undefined;
       // A search's export pages the same way as its list: 100 rows at a time, each page of a frequent word found by
       // walking the date index rather than by sorting all its matches again.
-      const categoryNamesMatch = filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1;
-      const where = filterClause(userId, filter, withLegs, categoryNamesMatch, pageSearchWay(userId, filter, limit, categoryNamesMatch));
+      const where = pageWhereOf(userId, filter, limit, withLegs);
       // Only the columns the file has, each row made into its object once: an export reads a million of them, and
       // the general row mapping (two spreads a row) tripled its allocation.
       const stmt = cached<ExportDbRow>(`export:${where.shape}:${Boolean(after)}`, () =>
