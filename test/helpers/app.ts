@@ -123,11 +123,16 @@ export function createTestContext(env: Record<string, string> = {}, options: Tes
 
 /** An app on a database a test opened itself (its job runner is not started), with a manual clock. */
 export function appOn(db: Db, env: Record<string, string>): Express {
+  return appAndJobsOn(db, env).app;
+}
+
+/** appOn's app with its job runner, for a test that starts the runner (and stops it) itself. */
+export function appAndJobsOn(db: Db, env: Record<string, string>): { app: Express; jobs: JobRunner } {
   const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', TIME_ZONE: 'UTC', REGISTRATION: 'open', ...env });
   const clock = manualClock();
   const logger = createLogger('silent');
   const jobs = createJobRunner({ jobs: createJobsRepo(db), clock, logger });
-  return createApp({ db, config, clock, jobs, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT, logger });
+  return { app: createApp({ db, config, clock, jobs, sessionSecret: TEST_SECRET, appRoot: REPO_ROOT, logger }), jobs };
 }
 
 /** Reads the CSRF token out of the first form on a page, as a browser would submit it. */

@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
 import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
-import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { assertMonthlyTotalsMatchRows, insertTransactions, postTransaction, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
 import { finishedPage, importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
 import { waitUntil } from '../helpers/server-process.ts';
@@ -207,6 +207,26 @@ test('rows matching an existing transaction are flagged in the preview and skipp
   assert.match(third.result, /Nothing new: every row of this file was imported before\./);
   assert.equal(storedRows(ctx.db, userId).length, 1 + 4 + 1);
   assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('a large import is found by text search, every row once, and rows added after it are found too', async (t) => {
+  // From 1,000 rows an import fills the text index once at its end (TEXT_INDEX_AT_END_ROWS in services/imports.ts).
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const lines = Array.from({ length: 1_200 }, (_, i) => `2026-0${1 + (i % 6)}-${String(1 + (i % 28)).padStart(2, '0')},expense,,${1 + i}.00,${i === 777 ? 'Zanzibar Tea House' : `Shop number ${i}`}`);
+  const { result } = await importCsv(agent, `${HEADER}\n${lines.join('\n')}\n`);
+  assert.equal(importedCount(result), 1_200);
+  const found = async (q: string) => rowIdsFrom((await agent.get(`/transactions?q=${encodeURIComponent(q)}`)).text);
+  const idOf = (description: string) => ctx.db.prepare<[number, string], number>('SELECT id FROM transactions WHERE user_id = ? AND description = ?').pluck().get(userId, description)!;
+  assert.deepEqual(await found('anzib'), [idOf('Zanzibar Tea House')], 'a word inside the description finds its row');
+  assert.deepEqual(await found('number 1199'), [idOf('Shop number 1199')]);
+  // Every imported row is in the index exactly once: the index's matches for a word all rows share are the rows.
+  const indexed = ctx.db.prepare<[], number>("SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH 'Shop number'").pluck().get();
+  assert.equal(indexed, 1_199);
+  const added = await postTransaction(agent, { type: 'expense', amount: '3.50', date: '2026-06-30', description: 'Zanzibar again' });
+  assert.equal(added.status, 303);
+  assert.deepEqual(await found('zanzibar'), [idOf('Zanzibar again'), idOf('Zanzibar Tea House')], 'the index is kept as rows are written again');
 });
 
 test('unknown categories are created when asked, matched case-insensitively, or left uncategorised', async (t) => {

@@ -17,7 +17,9 @@ import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { dayAt } from '../../src/domain/calendar.ts';
 import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
-import { addTransaction, appOn, postForm, registerUser, type Agent } from '../helpers/app.ts';
+import { addTransaction, appAndJobsOn, postForm, registerUser, type Agent } from '../helpers/app.ts';
+import type { JobRunner } from '../../src/jobs/runner.ts';
+import { importCsv } from '../helpers/csv-import.ts';
 
 /** The test app's today, near enough: its clock starts at the real time, in UTC. */
 const TODAY = dayAt(Date.now(), 'UTC');
@@ -109,6 +111,8 @@ interface Fixture {
   db: Db;
   log: Executed[];
   agent: Agent;
+  /** The app's job runner, not started: a test that imports starts it. */
+  jobs: JobRunner;
   groceriesId: number;
   cleanup(): void;
 }
@@ -120,7 +124,7 @@ async function fixture(): Promise<Fixture> {
     const db = openDatabase(dbPath);
   migrate(db);
   const log: Executed[] = [];
-  const app = appOn(recordingDb(db, log), { DATABASE_PATH: dbPath });
+  const { app, jobs } = appAndJobsOn(recordingDb(db, log), { DATABASE_PATH: dbPath });
   const agent = await registerUser(app, 'plans@example.com');
   await registerUser(app, 'neighbour@example.com');
   const users = createUsersRepo(db);
@@ -136,6 +140,7 @@ async function fixture(): Promise<Fixture> {
     db,
     log,
     agent,
+    jobs,
     groceriesId,
     cleanup() {
       db.close();
@@ -312,6 +317,23 @@ test('adding a transaction through the form touches only indexed rows', async (t
   assert.equal(res.status, 303);
   const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
   assertPlansSeek(f, 'POST /transactions', statements);
+});
+
+test('a large CSV import, its text indexed at its end, touches only indexed rows', async (t) => {
+  const f = await fixture();
+  f.jobs.start();
+  t.after(async () => {
+    await f.jobs.stop(0);
+    f.cleanup();
+  });
+  f.log.length = 0;
+  // Over TEXT_INDEX_AT_END_ROWS rows: the new rows' descriptions go into the index in one statement, a range of ids.
+  const lines = Array.from({ length: 1_100 }, (_, i) => `${TODAY},expense,Groceries,${1 + i}.25,Plan check ${i}`);
+  const { result } = await importCsv(f.agent, `date,type,category,amount,description\n${lines.join('\n')}\n`);
+  assert.match(result, /<strong>1,100<\/strong> transactions were imported/);
+  const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
+  assert.ok(statements.some((e) => /INSERT INTO transactions_fts[\s\S]*FROM transactions WHERE id >= \?/.test(e.sql)), 'the text index was filled at the end');
+  assertPlansSeek(f, 'a CSV import of 1,100 rows', statements);
 });
 
 /** Reads a page's statements as statementsOf does, with an Authorization header (the API answers only to a token). */

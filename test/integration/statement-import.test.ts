@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
-import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { finishedPage, upload } from '../helpers/csv-import.ts';
 import { camt053, ofx1, qif, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
@@ -116,6 +116,27 @@ describe('importing bank statements', () => {
     assert.match(result, /1 row was recorded as a scheduled occurrence, which will not be posted again\./);
     const rent = ctx.db.prepare('SELECT occurred_on, schedule_id IS NOT NULL AS scheduled FROM transactions WHERE amount_cents = 120000 ORDER BY occurred_on').all();
     assert.deepEqual(rent, [{ occurred_on: '2026-03-20', scheduled: 1 }, { occurred_on: '2026-04-18', scheduled: 1 }], 'one row each, both the schedules\' own');
+  });
+
+  test('a statement of over a thousand entries is found by text search, every entry once, and the index keeps up afterwards', async (t) => {
+    // From 1,000 new entries the text index is filled once at the end of the import (withTextIndexedAtEnd).
+    const { ctx, agent, userId } = await setup(t);
+    const many: FixtureEntry[] = Array.from({ length: 1_100 }, (_, i) => ({
+      day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
+      cents: -(100 + i),
+      name: i === 500 ? 'Kilimanjaro Outfitters' : `Card payment ${i}`,
+      memo: '',
+      bankId: `B-${i}`,
+    }));
+    const { result } = await importStatement(agent, ofx1({ ...march, closing: undefined, entries: many }));
+    assert.match(result, /<strong>1,100<\/strong> transactions were imported from 1,100 rows/);
+    const found = async (q: string) => rowIdsFrom((await agent.get(`/transactions?q=${encodeURIComponent(q)}`)).text);
+    const idOf = (description: string) => ctx.db.prepare<[number, string], number>('SELECT id FROM transactions WHERE user_id = ? AND description = ?').pluck().get(userId, description)!;
+    assert.deepEqual(await found('manjaro'), [idOf('Kilimanjaro Outfitters')]);
+    assert.equal(ctx.db.prepare<[], number>("SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH 'Card payment'").pluck().get(), 1_099);
+    // The next, small statement goes through the trigger again, row by row.
+    await importStatement(agent, ofx1({ ...march, closing: undefined, entries: [{ day: '2026-03-30', cents: -999, name: 'Kilimanjaro again', memo: '', bankId: 'B-new' }] }));
+    assert.deepEqual(await found('kilimanjaro'), [idOf('Kilimanjaro again'), idOf('Kilimanjaro Outfitters')]);
   });
 
   test('a hostile or broken statement is refused with its reason, and nothing is imported', async (t) => {

@@ -249,3 +249,66 @@ describe('sums per month and category', () => {
     db.close();
   });
 });
+
+describe('a large import with its text indexed at the end', () => {
+  /** The rowids the text index holds for a trigram query, as (user, id) pairs. */
+  const matches = (db: ReturnType<typeof twoPeople>['db'], query: string) =>
+    db
+      .prepare<[string], { rowid: number }>('SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid')
+      .all(query)
+      .map(({ rowid }) => `${Math.floor(rowid / 4294967296)}:${rowid % 4294967296}`);
+  const row = (description: string) => ({ type: 'expense' as const, amountCents: 100, occurredOn: '2024-02-03', description, categoryId: null });
+  const triggerSql = (db: ReturnType<typeof twoPeople>['db']) =>
+    db.prepare<[], string>("SELECT sql FROM sqlite_schema WHERE name = 'transactions_fts_insert'").pluck().get();
+
+  test('indexes every row the work wrote, exactly once, and puts the trigger back as it was', () => {
+    const { db, repo } = twoPeople();
+    const before = triggerSql(db);
+    const kept = repo.createTransaction(2, row('Bakery before'));
+    const ids = db.transaction(() =>
+      repo.withTextIndexedAtEnd(() => {
+        const made = [repo.createTransaction(1, row('Bakery one')), repo.createTransaction(2, row('Bakery two'))];
+        repo.insertTransactions(1, [row('Bakery three'), row('Market')]);
+        // Nothing is indexed while the work runs: the trigger is set aside.
+        assert.deepEqual(matches(db, 'Bakery'), [`2:${kept}`]);
+        return made;
+      }),
+    ).immediate();
+    const three = db.prepare<[], number>("SELECT id FROM transactions WHERE description = 'Bakery three'").pluck().get()!;
+    assert.deepEqual(matches(db, 'Bakery'), [`1:${ids[0]}`, `1:${three}`, `2:${kept}`, `2:${ids[1]}`].sort((a, b) => {
+      const [ua, ia] = a.split(':').map(Number);
+      const [ub, ib] = b.split(':').map(Number);
+      return ua! - ub! || ia! - ib!;
+    }));
+    assert.equal(matches(db, 'arke').length, 1, 'a trigram inside a word finds the row');
+    assert.equal(triggerSql(db), before, 'the trigger is back, word for word');
+    // And it works again: a row added afterwards is indexed as it is written.
+    const later = repo.createTransaction(1, row('Bakery later'));
+    assert.ok(matches(db, 'later').includes(`1:${later}`));
+    db.close();
+  });
+
+  test('leaves the index and the trigger as they were when the work fails, whether the transaction rolls back or goes on', () => {
+    const { db, repo } = twoPeople();
+    const before = triggerSql(db);
+    assert.throws(() => db.transaction(() => repo.withTextIndexedAtEnd(() => {
+      repo.createTransaction(1, row('Bakery lost'));
+      throw new Error('the import failed');
+    })).immediate(), /the import failed/);
+    assert.equal(triggerSql(db), before);
+    assert.deepEqual(matches(db, 'Bakery'), []);
+    assert.equal(db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
+    // Caught inside the transaction (a savepoint rolls the work back), the transaction goes on with the trigger back.
+    db.transaction(() => {
+      assert.throws(() => db.transaction(() => repo.withTextIndexedAtEnd(() => {
+        repo.createTransaction(1, row('Bakery lost'));
+        throw new Error('the import failed');
+      }))(), /the import failed/);
+      repo.createTransaction(1, row('Bakery kept'));
+    }).immediate();
+    assert.equal(triggerSql(db), before);
+    assert.equal(matches(db, 'Bakery').length, 1);
+    assert.throws(() => repo.withTextIndexedAtEnd(() => 1), /inside the caller's transaction/);
+    db.close();
+  });
+});
