@@ -7,9 +7,33 @@ import type { Db } from './open.ts';
  */
 export type RunInTransaction = <T>(work: () => T) => T;
 
+type Begin = 'deferred' | 'immediate' | 'nested';
+
+/**
+ * Runs work in a transaction of the given kind through one better-sqlite3 transaction function, made once.
+ * `db.transaction(work)` builds a new function (with its deferred, immediate and exclusive variants) on every call:
+ * 5 µs, against 11 µs for a read transaction of two statements, once for every page and every write. This one
+ * calls whatever work it was handed last; nested runs hand it theirs and put the outer one back. 'nested' is for a
+ * run inside a transaction already open, where better-sqlite3 makes it a savepoint.
+ */
+function reusableTransaction(db: Db): <T>(work: () => T, begin: Begin) => T {
+  let current: (() => unknown) | undefined;
+  const transaction = db.transaction(() => current!());
+  return <T>(work: () => T, begin: Begin): T => {
+    const outer = current;
+    current = work;
+    try {
+      return (begin === 'nested' ? transaction() : transaction[begin]()) as T;
+    } finally {
+      current = outer;
+    }
+  };
+}
+
 /** The transaction runner for a database; services receive it to own the transactions of their use cases. */
 export function createTransactionRunner(db: Db): RunInTransaction {
-  return (work) => db.transaction(work).immediate();
+  const run = reusableTransaction(db);
+  return (work) => run(work, 'immediate');
 }
 
 /**
@@ -24,7 +48,8 @@ export type RunAsOneRead = <T>(work: () => T) => T;
 
 /** The read-transaction runner for a database; inside another transaction it becomes a savepoint of that one. */
 export function createReadRunner(db: Db): RunAsOneRead {
-  return (work) => db.transaction(work).deferred();
+  const run = reusableTransaction(db);
+  return (work) => run(work, 'deferred');
 }
 
 /** Runs a write together with the others that arrive in the same turn of the event loop; settles once committed. */
@@ -49,6 +74,7 @@ export function createSharedCommit(db: Db): RunInSharedCommit {
   }
   let queue: Pending[] = [];
   let scheduled = false;
+  const run = reusableTransaction(db);
 
   const flush = (): void => {
     scheduled = false;
@@ -59,15 +85,15 @@ export function createSharedCommit(db: Db): RunInSharedCommit {
     if (queue.length > 0) schedule();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      db.transaction(() => {
+      run(() => {
         for (const pending of batch) {
           try {
-            outcomes.push({ ok: true, value: db.transaction(pending.work)() });
+            outcomes.push({ ok: true, value: run(pending.work, 'nested') });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
-      }).immediate();
+      }, 'immediate');
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
-import { createSharedCommit } from '../../src/db/unit-of-work.ts';
+import { createReadRunner, createSharedCommit, createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { twoConnectionsToOneFile } from '../helpers/databases.ts';
 
 function setUp(t: { after: (fn: () => void) => void }) {
@@ -77,4 +77,32 @@ test('a shared commit waits while the connection is inside another transaction, 
   db.prepare('COMMIT').run();
   assert.equal(await waiting, 1);
   assert.ok(has(other, 'Outer') && has(other, 'Inner'));
+});
+
+test('the transaction runners nest: an inner failure rolls back only its own writes, and the outer work goes on with its own', async (t) => {
+  const { db, other, addCategory, has } = setUp(t);
+  const write = createTransactionRunner(db);
+  const read = createReadRunner(db);
+  const result = write(() => {
+    addCategory(db, 'Outer before');
+    assert.throws(() => write(() => {
+      addCategory(db, 'Inner lost');
+      throw new Error('inner failed');
+    }), /inner failed/);
+    // A nested run after the failed one runs its own work, not the failed one's or the outer's.
+    const inner = write(() => (addCategory(db, 'Inner kept'), 'inner value'));
+    const seen = read(() => [has(db, 'Outer before'), has(db, 'Inner lost'), has(db, 'Inner kept')]);
+    addCategory(db, 'Outer after');
+    return { inner, seen };
+  });
+  assert.deepEqual(result, { inner: 'inner value', seen: [true, false, true] });
+  assert.deepEqual(['Outer before', 'Inner lost', 'Inner kept', 'Outer after'].map((name) => has(other, name)), [true, false, true, true]);
+  // A failure of the outer work rolls back everything, nested runs included, and the runner is ready for the next.
+  assert.throws(() => write(() => {
+    write(() => addCategory(db, 'Nested then lost'));
+    throw new Error('outer failed');
+  }), /outer failed/);
+  assert.equal(has(other, 'Nested then lost'), false);
+  assert.equal(db.inTransaction, false);
+  assert.equal(write(() => 42), 42);
 });
