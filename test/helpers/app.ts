@@ -146,6 +146,11 @@ export type Agent = ReturnType<typeof request.agent>;
 
 const listening = new WeakMap<Express, { server: Server; violations: string[] }>();
 
+/** 127.0.0.0/8 and ::1, also as an IPv4 address mapped into IPv6 (how a dual-stack socket sees 127.0.0.1). */
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(?:::ffff:)?127\./.test(address));
+}
+
 /**
  * The app served on a loopback port, once per app: supertest given an Express app starts and stops a server for
  * every request, which costs about a sixth of each request's CPU; given a listening server, it reuses it. Every
@@ -158,7 +163,18 @@ function serverFor(app: Express): Server {
     const server = createServer((req, res) => {
       watchApiAnswer(req, res, violations);
       app(req, res);
-    }).listen(0, '127.0.0.1');
+    });
+    // Bound at once: with a host, listen() looks the address up first and binds a tick later, and supertest, finding
+    // the server not listening at a test's first request (made in the same tick), started it itself and closed it
+    // after that request, and so again for every later one: a bind and a close per request, a tenth of a fuzzing
+    // run's CPU. Without a host the bind is immediate but on every interface, so whatever does not come from this
+    // machine is cut off as it connects.
+    server.on('connection', (socket) => {
+      if (!isLoopback(socket.remoteAddress)) socket.destroy();
+    });
+    server.listen(0);
+    // A test that forgets stopServing must not keep its process alive (supertest's closing used to hide that).
+    server.unref();
     served = { server, violations };
     listening.set(app, served);
   }

@@ -17,7 +17,7 @@ import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { dayAt } from '../../src/domain/calendar.ts';
 import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
-import { addTransaction, appAndJobsOn, postForm, registerUser, type Agent } from '../helpers/app.ts';
+import { addTransaction, appAndJobsOn, postForm, registerUser, stopServing, type Agent } from '../helpers/app.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
 import { importCsv } from '../helpers/csv-import.ts';
 
@@ -114,7 +114,7 @@ interface Fixture {
   /** The app's job runner, not started: a test that imports starts it. */
   jobs: JobRunner;
   groceriesId: number;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 /** A real app on a temp file, recording every statement, with one signed-in user who has 3,000 transactions. */
@@ -142,7 +142,8 @@ async function fixture(): Promise<Fixture> {
     agent,
     jobs,
     groceriesId,
-    cleanup() {
+    async cleanup() {
+      await stopServing(app);
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -324,7 +325,7 @@ test('a large CSV import, its text indexed at its end, touches only indexed rows
   f.jobs.start();
   t.after(async () => {
     await f.jobs.stop(0);
-    f.cleanup();
+    await f.cleanup();
   });
   f.log.length = 0;
   // Over TEXT_INDEX_AT_END_ROWS rows: the new rows' descriptions go into the index in one statement, a range of ids.
