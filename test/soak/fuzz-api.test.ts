@@ -143,10 +143,11 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
           const res = await req;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 
-          const shown = `${op.method.toUpperCase()} ${path} ${JSON.stringify(body).slice(0, 300)}`;
-          assert.ok(res.status < 500, `${shown} answered ${res.status}`);
+          // Built only for a failure's message: stringifying every body cost more than many of the requests.
+          const shown = () => `${op.method.toUpperCase()} ${path} ${JSON.stringify(body).slice(0, 300)}`;
+          if (res.status >= 500) assert.fail(`${shown()} answered ${res.status}`);
           assert.equal(contractViolation(op.method, `/api/v1${path}`, res.status, res.headers['content-type'], Buffer.from(res.text ?? '')), undefined);
-          if (res.status >= 400) assert.equal(databaseFingerprint(ctx.db, { ignoreTables: BOOKKEEPING }), before, `${shown} answered ${res.status} but wrote`);
+          if (res.status >= 400 && databaseFingerprint(ctx.db, { ignoreTables: BOOKKEEPING }) !== before) assert.fail(`${shown()} answered ${res.status} but wrote`);
           assert.deepEqual(consistencyProblems(ctx), []);
           await restore();
         }),
