@@ -130,6 +130,9 @@ export function bulkLoadTransactions(
     rebuiltIndexes = indexes.length;
     timed('text index', () => {
       db.prepare<[number]>('INSERT INTO transactions_fts (rowid, description) SELECT user_id * 4294967296 + id, description FROM transactions WHERE id >= ?').run(firstNewId);
+      // Filled in one statement, the index is many segments with merges pending, which every later write would
+      // share (see migration 30): merged now, later writes do not pay for it.
+      db.exec("INSERT INTO transactions_fts (transactions_fts) VALUES ('optimize')");
     });
     db.exec(trigger.sql);
     for (const t of accountTriggers) db.exec(t.sql);

@@ -933,4 +933,14 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 30,
+    name: 'the text index merged into one segment',
+    sql: `
+      -- Migration 28 filled the text index in one statement, which leaves it as many segments with merges pending,
+      -- and FTS5 then does a share of that merging on every later write: on a 1,000,000-row database, 1,000
+      -- single-row inserts took 180-245 ms with the index as filled, 29-30 ms once merged (0.3 s, once).
+      INSERT INTO transactions_fts (transactions_fts) VALUES ('optimize');
+    `,
+  },
 ];

@@ -224,12 +224,6 @@ type StagedFile = CheckedFile & { readonly span: { readonly fromOn: string; read
 
 /** Staged rows read back at a time by the writer: its memory, whatever the size of the file. */
 const WRITE_PAGE_ROWS = 2000;
-/**
- * From this many rows an import fills the text index once at its end (withTextIndexedAtEnd): it changes the schema
- * twice inside the import's transaction, which makes every connection prepare its statements again, a cost only a
- * large import repays.
- */
-const TEXT_INDEX_AT_END_ROWS = 1000;
 
 /**
  * Reads staged rows page by page from `fetch` (given the number of the last row read, 0 for none) and hands `handle`
@@ -695,9 +689,7 @@ export function createImportService(deps: {
 
   function writeStagedInTransaction(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
     return deps.inTransaction((): ImportResult => {
-      const written = checked.rowsRead >= TEXT_INDEX_AT_END_ROWS
-        ? transactions.withTextIndexedAtEnd(() => writeStaged(userId, batch, checked, options))
-        : writeStaged(userId, batch, checked, options);
+      const written = writeStaged(userId, batch, checked, options);
       const errors = [...checked.errors, ...written.refused].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ERRORS);
       const result: ImportResult = {
         rowsRead: checked.rowsRead,
@@ -790,8 +782,7 @@ export function createImportService(deps: {
         } else fresh.push({ ...row, description, categoryId });
       }
       const recorded = recordOccurrences(userId, asOccurrences);
-      const insertFresh = () => transactions.insertImportedRows(userId, account.id, fresh);
-      const inserted = (fresh.length >= TEXT_INDEX_AT_END_ROWS ? transactions.withTextIndexedAtEnd(insertFresh) : insertFresh()) + recorded.length + ruledTransfers;
+      const inserted = transactions.insertImportedRows(userId, account.id, fresh) + recorded.length + ruledTransfers;
       const remembered = statement.account !== null && deps.accounts.rememberStatementAccount(userId, account.id, statement.account);
       const balance = statement.closingBalance && {
         statementCents: statement.closingBalance.cents,

@@ -210,7 +210,6 @@ test('rows matching an existing transaction are flagged in the preview and skipp
 });
 
 test('a large import is found by text search, every row once, and rows added after it are found too', async (t) => {
-  // From 1,000 rows an import fills the text index once at its end (TEXT_INDEX_AT_END_ROWS in services/imports.ts).
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);

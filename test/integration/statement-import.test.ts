@@ -119,7 +119,6 @@ describe('importing bank statements', () => {
   });
 
   test('a statement of over a thousand entries is found by text search, every entry once, and the index keeps up afterwards', async (t) => {
-    // From 1,000 new entries the text index is filled once at the end of the import (withTextIndexedAtEnd).
     const { ctx, agent, userId } = await setup(t);
     const many: FixtureEntry[] = Array.from({ length: 1_100 }, (_, i) => ({
       day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
@@ -134,7 +133,6 @@ describe('importing bank statements', () => {
     const idOf = (description: string) => ctx.db.prepare<[number, string], number>('SELECT id FROM transactions WHERE user_id = ? AND description = ?').pluck().get(userId, description)!;
     assert.deepEqual(await found('manjaro'), [idOf('Kilimanjaro Outfitters')]);
     assert.equal(ctx.db.prepare<[], number>("SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH 'Card payment'").pluck().get(), 1_099);
-    // The next, small statement goes through the trigger again, row by row.
     await importStatement(agent, ofx1({ ...march, closing: undefined, entries: [{ day: '2026-03-30', cents: -999, name: 'Kilimanjaro again', memo: '', bankId: 'B-new' }] }));
     assert.deepEqual(await found('kilimanjaro'), [idOf('Kilimanjaro again'), idOf('Kilimanjaro Outfitters')]);
   });

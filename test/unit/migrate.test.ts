@@ -79,6 +79,22 @@ test('migration 28 indexes the descriptions a database already holds, and the in
   assert.equal(db.prepare('SELECT count(*) FROM transactions_fts').pluck().get(), 0);
 });
 
+test('migration 30 merges a text index of many segments into one, finding the same rows', () => {
+  const { db, account } = personAt(29);
+  const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");
+  // Each write of its own flushes the index's pending entries as a new segment.
+  for (let i = 0; i < 30; i++) add.run(account, `Shop ${i} ${['Corner Café', 'Rent', 'Кава'][i % 3]}`);
+  const segments = () => db.prepare('SELECT count(DISTINCT segid) FROM transactions_fts_idx').pluck().get();
+  const found = (text: string) => db.prepare('SELECT rowid - 4294967296 FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid').pluck().all(`"${text}"`);
+  const before = { cafe: found('cafe'), kava: found('кав'), shop12: found('shop 12') };
+  assert.ok(Number(segments()) > 1, `the index is in ${segments()} segments before`);
+  migrate(db);
+  assert.equal(segments(), 1);
+  assert.deepEqual({ cafe: found('cafe'), kava: found('кав'), shop12: found('shop 12') }, before);
+  assert.equal(before.cafe.length, 10);
+  assert.deepEqual(textIndexProblems(db), []);
+});
+
 test('the text index check finds an index that stopped following the rows', () => {
   const { db, account } = personAt();
   db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', 'Bakery')").run(account);

@@ -194,8 +194,6 @@ function toTransaction(row: TransactionRow): Transaction {
 
 /** Rows per multi-row INSERT; 100 x 8 parameters stays far below SQLite's parameter limit. */
 const INSERT_BATCH_ROWS = 100;
-/** The trigger (migration 28) that indexes each new row's description for text search. */
-const TEXT_INSERT_TRIGGER = 'transactions_fts_insert';
 
 interface RuleRunRowData {
   id: number;
@@ -254,7 +252,6 @@ export function createTransactionsRepo(db: Db) {
   );
   // The end of the table's rowid B-tree: a position, not anyone's data (a per-user max would read all their rows).
   const highestId = db.prepare<[], number | null>('SELECT max(id) FROM transactions').pluck();
-  const textInsertTrigger = db.prepare<[], string>(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = '${TEXT_INSERT_TRIGGER}'`).pluck();
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
   // Two rows of user_totals (kept from monthly_totals by triggers), whatever the length of the history.
   const totals = db.prepare<[number], { income: number; expense: number }>(
@@ -468,33 +465,6 @@ export function createTransactionsRepo(db: Db) {
         added += insertImported.run(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey).changes;
       }
       return added;
-    },
-
-    /**
-     * Runs `work`, a large import's writes (the caller holds the transaction), with the text index filled once at
-     * its end rather than row by row. Row by row, each insertion into the trigram index interleaves with the
-     * table's own B-trees: on a 1,000,000-row database, 100,000 imported rows took 2.8-3.0 s with the trigger and
-     * 2.3-2.4 s with one INSERT ... SELECT of the new rows (0.32 s of it). The trigger is set aside and put back
-     * exactly as it was (its stored SQL) inside the transaction, so no other connection ever sees the schema
-     * without it, and a rollback restores it with everything else. `work` may insert (any row it adds is indexed:
-     * they are the rows past the highest id, and no one else writes while the transaction holds the lock) but must
-     * not change a description it wrote, which the update trigger would index a second time.
-     */
-    withTextIndexedAtEnd<T>(work: () => T): T {
-      if (!db.inTransaction) throw new Error('withTextIndexedAtEnd runs inside the caller\'s transaction');
-      const trigger = textInsertTrigger.get();
-      if (!trigger) throw new Error(`no ${TEXT_INSERT_TRIGGER} trigger to set aside`);
-      const firstNewId = (highestId.get() ?? 0) + 1;
-      db.exec(`DROP TRIGGER ${TEXT_INSERT_TRIGGER}`);
-      try {
-        const result = work();
-        db.prepare<[number]>('INSERT INTO transactions_fts (rowid, description) SELECT user_id * 4294967296 + id, description FROM transactions WHERE id >= ?').run(firstNewId);
-        return result;
-      } finally {
-        // Put back whatever happened: a failed `work` may be caught by a savepoint and the transaction go on. If
-        // the failure ended the transaction itself, its rollback restored the trigger already.
-        if (db.inTransaction) db.exec(trigger);
-      }
     },
 
     /** Which of these import keys the account already holds. */
