@@ -35,7 +35,6 @@ import { scheduleSweeps } from './services/maintenance.ts';
 import { createSecurityService } from './services/security.ts';
 import { createSecurityEventsRepo } from './db/repos/security-events.ts';
 import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
-import { dayAt } from './domain/calendar.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createTransferService } from './services/transfers.ts';
@@ -196,9 +195,6 @@ export function createApp(deps: AppDeps): Express {
   const idempotency = createIdempotencyService({ keys: createIdempotencyRepo(db), inSharedCommit, clock });
   scheduleSweeps({ runner, imports, sessions: sessionStore, rateLimits: new SqliteRateLimitStore(db, 'sweep', clock), securityEvents: security, idempotencyKeys: idempotency, logger });
   commonPasswords(); // built once here, not on the first registration
-  // The first day computed in any time zone loads ICU's zone data: 20-25 ms, once a process. Done here, before the
-  // port opens, rather than inside the first page a person asks for or the scheduled poster's first batch.
-  dayAt(clock.now(), config.timeZone);
 
   // The web.
   const languages = createLanguageContexts(config);
