@@ -118,7 +118,7 @@ describe('importing bank statements', () => {
     assert.deepEqual(rent, [{ occurred_on: '2026-03-20', scheduled: 1 }, { occurred_on: '2026-04-18', scheduled: 1 }], 'one row each, both the schedules\' own');
   });
 
-  test('a statement of over a thousand entries is found by text search, every entry once, and the index keeps up afterwards', async (t) => {
+  test('a statement of over a thousand entries is found by text search, every entry of it, and the index keeps up afterwards', async (t) => {
     const { ctx, agent, userId } = await setup(t);
     const many: FixtureEntry[] = Array.from({ length: 1_100 }, (_, i) => ({
       day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
