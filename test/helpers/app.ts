@@ -198,12 +198,7 @@ export async function stopServing(app: Express): Promise<void> {
 /** The origin the app is served on (its answers watched like every other test's), for clients such as fetch. */
 export async function baseUrlOf(app: Express): Promise<string> {
   const server = serverFor(app);
-  // supertest closes a server it had to start itself (one whose first request came before it was bound), so the
-  // server may be closed by now: listen again, and supertest then leaves it open.
-  if (!server.listening) {
-    await new Promise((resolve) => setImmediate(resolve));
-    if (!server.listening) await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  }
+  // serverFor binds at once, so the server is listening and supertest never started (or closed) it itself.
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
