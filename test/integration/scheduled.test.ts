@@ -80,6 +80,24 @@ describe('scheduled transactions', () => {
     assert.equal(schedules, `schedule,type,account,to_account,category,amount,description,frequency,every,weekday,month_day,start,end,count,next\r\nS${id},expense,Main account,,Housing,1250.00,Rent,months,1,,20,2025-12-20,,,2026-03-20\r\n`);
   });
 
+  test('saving a daily schedule 500 days behind posts 400 at once and the poster the rest, each day once', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    // 2024-11-01 to 2026-03-15, both included: 500 days.
+    const res = await createSchedule(agent, accountId, { startOn: '2024-11-01', frequency: 'days', every: '1' });
+    assert.equal(res.status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 400 past occurrences were posted\./);
+    assert.equal(postedRows(ctx, userId).length, 400);
+    // The poster's next round, a couple of minutes on.
+    ctx.clock.set(Date.UTC(2026, 2, 15, 9, 2));
+    await ctx.jobs.runDue();
+    const days = postedRows(ctx, userId).map((r) => r.occurred_on);
+    assert.equal(days.length, 500);
+    assert.equal(new Set(days).size, 500, 'each day once');
+    assert.deepEqual([days[0], days.at(-1)], ['2024-11-01', '2026-03-15']);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {
     const ctx = setup(t, Date.UTC(2024, 4, 1, 12));
     const { agent, userId, accountId } = await userWithAccount(ctx);
