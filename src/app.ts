@@ -89,6 +89,13 @@ const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
 const FORM_BODY_LIMIT = '16kb';
 
+/**
+ * The reconcile form sends one `ids` field per ticked row, and its page lists every row of the account up to the
+ * statement date that is not reconciled yet: a first reconciliation after importing years of history ticks
+ * thousands. 1 MB holds about 80,000 seven-digit ids; the field count is whatever fits in it (`ids=1&` is 6 bytes).
+ */
+const RECONCILE_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface AppDeps {
   readonly db: Db;
   readonly config: Config;
@@ -298,6 +305,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
   // A budget form carries two fields per expense category.
   app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
+  app.use('/accounts/:id/reconcile/rows', express.urlencoded({ extended: false, limit: RECONCILE_BODY_LIMIT_BYTES, parameterLimit: Math.floor(RECONCILE_BODY_LIMIT_BYTES / 6) }));
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));

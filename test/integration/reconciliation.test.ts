@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext, postForm } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
-import { assertMonthlyTotalsMatchRows, userIdOf } from '../helpers/bookkeeping.ts';
+import { assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
 
 /** A checking account opened with 100.00 and three rows: two in March, one in April. */
@@ -91,6 +91,37 @@ test('a reconciled row changes or goes only with an explicit confirmation', asyn
   assert.equal(ctx.db.prepare('SELECT amount_cents FROM transactions WHERE id = ?').pluck().get(refund), 5_100);
   assert.equal((await postForm(agent, `/transactions/${books}/delete`, `/transactions/${books}/delete`, { confirmReconciled: '1' })).status, 303);
   assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE id = ?').pluck().get(books), 0);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('a first reconciliation after a long history ticks thousands of rows in one form, and a body past its limit changes nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId, account } = await arranged(ctx);
+  // 2,000 more rows of 1.00 in March, as an import of years of history leaves them: none cleared yet.
+  const rows = Array.from({ length: 2_000 }, (_, i) => ({ type: 'expense' as const, amountCents: 100, occurredOn: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`, description: `shop ${i}`, accountId: account }));
+  insertTransactions(ctx.db, userId, rows);
+  // Opening 100.00, refund +50.00, books -20.00, the 2,000 rows -2,000.00.
+  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-1870.00' });
+  const page = (await agent.get(`/accounts/${account}/reconcile`)).text;
+  const listed = [...page.matchAll(/name="ids" value="(\d+)"/g)].map((m) => m[1]!);
+  assert.equal(listed.length, 2_002, 'every row up to the statement date is listed');
+
+  // A body past the route's 1 MB is refused before it is read, and nothing is ticked.
+  const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+  const token = await tokenFor(agent, `/accounts/${account}/reconcile`);
+  const huge = await agent.post(`/accounts/${account}/reconcile/rows`).type('form').send(`_csrf=${encodeURIComponent(token)}&action=finish&${'ids=1&'.repeat(180_000)}`);
+  assert.equal(huge.status, 413);
+  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+
+  // The page's own form with every box ticked (2,002 fields): the difference is zero and all of them are reconciled.
+  const done = await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile/rows`, { action: 'finish', ids: listed });
+  assert.equal(done.status, 303, done.text.slice(0, 300));
+  assert.match((await agent.get(done.headers.location!)).text, /Reconciled 2,002 rows\./);
+  assert.deepEqual(ctx.db.prepare('SELECT status, count(*) AS n FROM transactions WHERE user_id = ? GROUP BY status ORDER BY status').all(userId), [
+    { status: 'reconciled', n: 2_002 },
+    { status: 'uncleared', n: 1 },
+  ]);
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
