@@ -297,6 +297,7 @@ export function createApp(deps: AppDeps): Express {
       languages,
       clock,
       defaultTimeZone: config.timeZone,
+      logger,
       rateLimitStore: new SqliteRateLimitStore(db, 'api-token', clock),
       requestsPerMinute: config.apiRequestsPerMinute,
     }),

@@ -127,6 +127,22 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * The zone a person's days are counted in: the one they chose, or the instance's when they chose none or chose one
+ * that has since left the tz database (Intl would throw for it). Each zone is checked once per resolver, not on
+ * every call. Every place that turns "now" into a person's today goes through one: the pages, the API and the
+ * poster must agree on the day.
+ */
+export function zoneResolver(defaultZone: string): (chosen: string | null | undefined) => string {
+  const checked = new Map<string, boolean>();
+  return (chosen) => {
+    if (!chosen) return defaultZone;
+    let known = checked.get(chosen);
+    if (known === undefined) checked.set(chosen, (known = isKnownTimeZone(chosen)));
+    return known ? chosen : defaultZone;
+  };
+}
+
 /** An inclusive range of whole months, YYYY-MM to YYYY-MM. */
 export interface MonthRange {
   readonly from: string;

@@ -9,7 +9,7 @@ import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
-import { addDays, dayAt, isKnownTimeZone } from '../domain/calendar.ts';
+import { addDays, dayAt, zoneResolver } from '../domain/calendar.ts';
 import type { Category } from '../domain/categories.ts';
 import {
   closestWithinWindow,
@@ -92,17 +92,11 @@ export function createScheduleService(deps: {
   defaultTimeZone: string;
 }) {
   const repo = deps.schedules;
-  const checkedZones = new Map<string, boolean>();
+  const zoneOf = zoneResolver(deps.defaultTimeZone);
 
   /** Today in the schedule owner's zone (the instance's when they chose none or chose one that no longer exists). */
   function todayFor(timeZone: string | null, now: number): string {
-    let zone = deps.defaultTimeZone;
-    if (timeZone) {
-      let known = checkedZones.get(timeZone);
-      if (known === undefined) checkedZones.set(timeZone, (known = isKnownTimeZone(timeZone)));
-      if (known) zone = timeZone;
-    }
-    return dayAt(now, zone);
+    return dayAt(now, zoneOf(timeZone));
   }
 
   /** Writes the transaction (or transfer) of one claimed occurrence, dated `postedOn`, and links it. */

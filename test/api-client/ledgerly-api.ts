@@ -103,6 +103,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -150,6 +159,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -230,6 +248,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -329,6 +356,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -386,6 +422,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -485,6 +530,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -597,6 +651,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -699,6 +762,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -756,6 +828,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -855,6 +936,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -967,6 +1057,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1008,6 +1107,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1107,6 +1215,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1164,6 +1281,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1263,6 +1389,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1375,6 +1510,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1428,6 +1572,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1554,6 +1707,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         post?: never;
@@ -1600,6 +1762,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1699,6 +1870,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1756,6 +1936,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1855,6 +2044,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1967,6 +2165,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -2008,6 +2215,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2107,6 +2323,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2164,6 +2389,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2270,6 +2504,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         options?: never;
@@ -2368,6 +2611,15 @@ export interface paths {
                 };
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };

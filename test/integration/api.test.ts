@@ -6,6 +6,7 @@ import { manualClock } from '../helpers/clock.ts';
 import { apiOperations, fillTemplate, makeApiToken as makeToken, type ApiOperation } from '../helpers/api.ts';
 import { contractViolation } from '../helpers/api-contract.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
+import { createLogger } from '../../src/logger.ts';
 import { listRoutes } from '../helpers/routes.ts';
 import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
 
@@ -81,6 +82,26 @@ describe('personal access tokens and /api/v1', () => {
     const missing = await api(ctx, '/nothing-here', token);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.type, '/api/v1/problems/not-found');
+  });
+
+  test("the server's own failure is a 500 problem document in the caller's language, logged without the token", async (t) => {
+    const lines: string[] = [];
+    const ctx = createTestContext({}, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const token = await makeToken(agent, { name: 'x', scope: 'read', lifetime: 'never' });
+    // A table the rules need is gone, as a damaged database or a half-done manual change would leave it.
+    ctx.db.exec('ALTER TABLE rules RENAME TO rules_elsewhere');
+    const failed = await api(ctx, '/rules?x=1', token);
+    assert.equal(failed.status, 500);
+    assert.match(String(failed.headers['content-type']), /^application\/problem\+json/, 'never the HTML error page');
+    assert.deepEqual(failed.body, { type: '/api/v1/problems/internal', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on the server. It has been logged; try again later.' });
+    const inUkrainian = await api(ctx, '/rules', token).set('Accept-Language', 'uk');
+    assert.equal(inUkrainian.body.detail, 'На сервері сталася помилка. Її записано в журнал; спробуйте пізніше.');
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; path?: string; method?: string }).filter((entry) => entry.msg === 'request failed');
+    assert.deepEqual(logged.map((entry) => [entry.method, entry.path]), [['GET', '/api/v1/rules'], ['GET', '/api/v1/rules']]);
+    assert.equal(lines.join('').includes(token), false, 'the token is not logged');
+    assert.equal(lines.join('').includes(token.slice(4, 20)), false, 'nor any part of it');
   });
 
   test('a read token cannot write (403); a token sees only its owner\'s data', async (t) => {

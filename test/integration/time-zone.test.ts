@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestContext, registerUser, tokenFor, type Agent } from '../helpers/app.ts';
+import { agentFor, createTestContext, postForm, registerUser, tokenFor, type Agent } from '../helpers/app.ts';
+import { makeApiToken } from '../helpers/api.ts';
+import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { manualClock } from '../helpers/clock.ts';
 
@@ -51,4 +53,29 @@ test('an unknown or repeated time zone is refused beside the field and nothing c
     assert.match(res.text, /<p class="field__error" id="timeZone-error">/);
   }
   assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+});
+
+test("a zone stored long ago that has left the tz database counts days in the instance's zone everywhere: pages, API and poster, never a 500", async (t) => {
+  // 22:30 UTC on 31 March 2026; the instance counts days in UTC.
+  const ctx = createTestContext({ TIME_ZONE: 'UTC' }, { clock: manualClock(Date.UTC(2026, 2, 31, 22, 30)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'w', scope: 'read-write', lifetime: 'never' });
+  // The form refuses such a zone (above); one saved by an older Node whose tz database still had it is read as is.
+  ctx.db.prepare("UPDATE users SET time_zone = 'Mars/Olympus_Mons' WHERE email = 'ann@example.com'").run();
+
+  assert.equal(addFormDate((await agent.get('/dashboard')).text), '2026-03-31');
+  const api = (method: 'get' | 'post', path: string, body?: object) => {
+    const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+    return body ? req.send(body) : req;
+  };
+  const summary = await api('get', '/summary');
+  assert.equal(summary.status, 200, summary.text.slice(0, 300));
+  assert.equal(summary.body.period.param, '2026-03');
+  const made = await api('post', '/transactions', { type: 'expense', amount: '5.00', description: 'late snack' });
+  assert.equal(made.status, 201, made.text.slice(0, 300));
+  assert.equal(made.body.date, '2026-03-31', "a row sent without a date is dated the instance's today");
+  const scheduled = await postForm(agent, '/scheduled/new', '/scheduled', { type: 'expense', account: String(accountIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'Main account')), toAccount: '', category: '', amount: '9.00', description: 'Rent', frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2026-03-31', endOn: '', count: '' });
+  assert.equal(scheduled.status, 303, scheduled.text.slice(0, 300));
+  assert.equal(ctx.db.prepare("SELECT occurred_on FROM transactions WHERE description = 'Rent'").pluck().get(), '2026-03-31', 'the poster posts the day that is due in the instance zone');
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
+  zoneResolver,
   addDays,
   addMonths,
   dayAt,
@@ -85,6 +86,16 @@ describe('calendar days', () => {
     assert.equal(dayAt(Date.parse('2026-12-31T22:30:00Z'), 'Europe/Kyiv'), '2027-01-01');
     assert.equal(isKnownTimeZone('Europe/Kyiv'), true);
     assert.equal(isKnownTimeZone('Mars/Olympus'), false);
+  });
+
+  test("a person's zone is theirs when Intl knows it, the instance's when they have none or it is unknown", () => {
+    const zoneOf = zoneResolver('Europe/Kyiv');
+    assert.equal(zoneOf('America/New_York'), 'America/New_York');
+    assert.equal(zoneOf(null), 'Europe/Kyiv');
+    assert.equal(zoneOf(undefined), 'Europe/Kyiv');
+    assert.equal(zoneOf(''), 'Europe/Kyiv');
+    assert.equal(zoneOf('Mars/Olympus'), 'Europe/Kyiv');
+    assert.equal(zoneOf('Mars/Olympus'), 'Europe/Kyiv', 'and again, from what it remembers');
   });
 });
 

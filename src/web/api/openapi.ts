@@ -21,6 +21,7 @@ const idempotencyHeader = z.object({
 const always: ZodOpenApiResponsesObject = {
   401: problem('No token, or a token that is unknown, revoked or expired.'),
   429: problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'),
+  500: problem('The server failed; the error is in its log.'),
 };
 const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({ ...ok, ...extra, ...always });
 /** A write may also be refused for a read-only token, a malformed or oversized body, or a reused key. */

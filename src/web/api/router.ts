@@ -5,7 +5,7 @@ import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString } from '../../domain/money.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
-import { dayAt, isCalendarMonth } from '../../domain/calendar.ts';
+import { dayAt, isCalendarMonth, zoneResolver } from '../../domain/calendar.ts';
 import type { PageCursor, TransactionWithCategory } from '../../domain/transactions.ts';
 import type { Transfer } from '../../domain/transfers.ts';
 import type { BudgetMonth as BudgetMonthModel } from '../../domain/budgets.ts';
@@ -37,6 +37,7 @@ import { readTransactionFilter } from '../forms/transaction-filter.ts';
 import { sendProblem, type FieldProblem } from './problems.ts';
 import { loadApiDocument } from './openapi.ts';
 import * as S from './schemas.ts';
+import type { Logger } from '../../logger.ts';
 
 /** An opaque keyset cursor: the last row's date and id, base64url. */
 const encodeCursor = (c: PageCursor) => Buffer.from(`${c.occurredOn}.${c.id}`, 'utf8').toString('base64url');
@@ -130,6 +131,8 @@ export function createApiRouter(deps: {
   languages: Readonly<Record<Language, LanguageContext>>;
   clock: Clock;
   defaultTimeZone: string;
+  /** Where a request the server failed is logged. */
+  logger: Logger;
   rateLimitStore: Store;
   /** How many requests one token may make a minute (API_RATE_LIMIT). */
   requestsPerMinute: number;
@@ -207,8 +210,9 @@ export function createApiRouter(deps: {
     jsonBody(req, res, next);
   });
 
-  /** "Today" in the token owner's zone, by the app's clock. */
-  const todayOf = (userId: number) => dayAt(deps.clock.now(), deps.users.findUser(userId)?.timeZone ?? deps.defaultTimeZone);
+  /** "Today" in the token owner's zone (the instance's when theirs is none or no longer known), by the app's clock. */
+  const zoneOf = zoneResolver(deps.defaultTimeZone);
+  const todayOf = (userId: number) => dayAt(deps.clock.now(), zoneOf(deps.users.findUser(userId)?.timeZone));
   /** Field problems, in the caller's words. */
   const problemsOf = (res: Response, errors: FieldErrors): FieldProblem[] =>
     Object.entries(errors).flatMap(([field, message]) => (message ? [{ field, message: wordsOf(res).t(message.key, message.values) }] : []));
@@ -672,12 +676,15 @@ export function createApiRouter(deps: {
 
   // Anything else under /api/v1, and errors: problem documents, never the HTML error page.
   router.use((_req, res) => sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t('api.notFound.resource')));
-  router.use(((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.use(((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', wordsOf(res).t('api.problem.tooLarge'));
-    if (status === 400) return sendProblem(res, 400, 'malformed', 'Bad Request', wordsOf(res).t('api.problem.malformed'));
-    next(err);
+    if (status === 415) return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
+    if (status >= 400 && status < 500) return sendProblem(res, 400, 'malformed', 'Bad Request', wordsOf(res).t('api.problem.malformed'));
+    // The server's own failure: logged as a page's is (method and path, never the token), answered as a problem.
+    deps.logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'request failed');
+    sendProblem(res, 500, 'internal', 'Internal Server Error', wordsOf(res).t('api.problem.internal'));
   }) as unknown as RequestHandler);
   return router;
 }

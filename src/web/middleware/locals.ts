@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.ts';
-import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
+import { dayAt, zoneResolver } from '../../domain/calendar.ts';
 import { chartHelperFor } from '../chart-formats.ts';
 import type { Flash, FlashCookies } from '../flash.ts';
 import { csrfFieldMarkup, fieldErrorMarkupFor, type FieldErrorMarkup } from '../form-markup.ts';
@@ -103,13 +103,8 @@ export function createLocalsMiddleware(options: {
   const languageChoices = LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
   const fieldErrors = fieldErrorWriters(options.languages);
   const chartHelpers = Object.fromEntries(LANGUAGES.map((code) => [code, chartHelperFor(options.languages[code])])) as Record<Language, ReturnType<typeof chartHelperFor>>;
-  // A zone stored long ago may have left the tz database; each one is checked once, not on every request.
-  const checkedZones = new Map<string, boolean>();
-  const knownZone = (zone: string) => {
-    let known = checkedZones.get(zone);
-    if (known === undefined) checkedZones.set(zone, (known = isKnownTimeZone(zone)));
-    return known;
-  };
+  // A zone stored long ago may have left the tz database: the instance's zone stands in for it.
+  const zoneOf = zoneResolver(options.defaultTimeZone);
   return (req, res, next) => {
     const language = chooseLanguage({
       userLanguage: req.user?.language,
@@ -130,8 +125,7 @@ export function createLocalsMiddleware(options: {
     res.locals.fieldError = fieldErrors[language];
     res.locals.languageChoices = languageChoices;
     res.locals.currentUser = req.user;
-    const chosen = req.user?.timeZone;
-    const timeZone = chosen && knownZone(chosen) ? chosen : options.defaultTimeZone;
+    const timeZone = zoneOf(req.user?.timeZone);
     res.locals.timeZone = timeZone;
     res.locals.formatInstant = instantFormatter(context.locale, timeZone);
     let today: string | undefined;
