@@ -113,7 +113,8 @@ const MONEY_TEXTS_KEPT = 4096;
 export function createMoneyFormatter(locale: string, currency: string) {
   const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const plainFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
+  // Axis labels are approximate and sit beside exact amounts: the narrow symbol keeps them short ("-1,5 млн $", not "USD").
+  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
   // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
   type Formattable = Parameters<Intl.NumberFormat['format']>[0];
   // Formatting a decimal string costs a microsecond or two, and a page writes the same amounts again and again

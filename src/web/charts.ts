@@ -96,6 +96,16 @@ export function valueScale(values: readonly number[], range: [number, number], t
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/**
+ * Room for the value labels left of a plot: the longest label at the type size of a phone (21 units, charts.css),
+ * where the SVG is drawn at half size and its text set twice as large, at 0.6 em a character. A fixed margin cut
+ * off Ukrainian labels ("-500 тис. $") and with them the minus sign.
+ */
+function valueLabelRoom(labels: readonly string[]): number {
+  const longest = labels.reduce((most, label) => Math.max(most, label.length), 0);
+  return Math.max(MARGIN.left, Math.ceil(longest * 21 * 0.6) + 8);
+}
+
 /** Grouped bars per month: income and expenses side by side for each month, oldest first. */
 export function monthlyBarsChart(options: {
   id: string;
@@ -108,9 +118,10 @@ export function monthlyBarsChart(options: {
 }): ChartModel {
   const { months, formats, labels } = options;
   const height = options.height ?? 240;
-  const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
   const values = months.flatMap((m) => [m.incomeCents, m.expenseCents]);
-  const { scale: y, ticks } = valueScale(values, [plot.bottom, plot.top]);
+  const { scale: y, ticks } = valueScale(values, [height - MARGIN.bottom, MARGIN.top]);
+  const valueTicks = ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) }));
+  const plot = { left: valueLabelRoom(valueTicks.map((t) => t.label)), top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
   const x = scaleBand<string>().domain(months.map((m) => m.month)).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.1);
   const inner = scaleBand<string>().domain(['income', 'expense']).range([0, x.bandwidth()]).padding(0.08);
   const bars: BarMark[] = [];
@@ -143,7 +154,7 @@ export function monthlyBarsChart(options: {
     width: WIDTH,
     height,
     plot,
-    valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
+    valueTicks,
     valueAxis: 'y',
     // Every month is named when there is room; with many, every other one.
     bandTicks: alternateMinor(
@@ -244,8 +255,9 @@ export function monthlyLineChart(options: {
 }): ChartModel {
   const { points, formats } = options;
   const height = options.height ?? 220;
-  const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
-  const { scale: y, ticks } = valueScale(points.map((p) => p.cents), [plot.bottom, plot.top]);
+  const { scale: y, ticks } = valueScale(points.map((p) => p.cents), [height - MARGIN.bottom, MARGIN.top]);
+  const valueTicks = ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) }));
+  const plot = { left: valueLabelRoom(valueTicks.map((t) => t.label)), top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
   const x = scaleBand<string>().domain(points.map((p) => p.month)).range([plot.left, plot.right]).padding(0.5);
   const at = (p: { month: string }) => (x(p.month) ?? 0) + x.bandwidth() / 2;
   const path = line<{ month: string; cents: number }>()
@@ -260,7 +272,7 @@ export function monthlyLineChart(options: {
     width: WIDTH,
     height,
     plot,
-    valueTicks: ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) })),
+    valueTicks,
     valueAxis: 'y',
     bandTicks: alternateMinor(
       points.filter((_, i) => (points.length - 1 - i) % step === 0).map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })),

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { addTransaction, registerUser, TEST_PASSWORD } from '../helpers/app.ts';
 import { assertAccessible as assertPassesAxe, browserAvailability, describeViolations, runAxe, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { XSS_PAYLOADS } from '../helpers/payloads.ts';
 import { logInAgent } from '../helpers/security.ts';
 
@@ -189,6 +190,23 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
         const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th, td, .chip')]
           .filter((el) => el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
           .map((el) => el.textContent.trim());
+        // A chart's value labels sit left of its plot: each must lie inside the box that clips it (or the window),
+        // or a cut-off "-500 тис." reads as "500 тис.".
+        type Box = { left: number; right: number };
+        type Node = { getBoundingClientRect: () => Box; parentElement: Node | null; textContent: string };
+        const g = globalThis as unknown as { getComputedStyle: (el: Node) => { overflowX: string }; document: { querySelectorAll: (s: string) => Iterable<Node> } };
+        // (No named functions in here: the test build would wrap them in a helper the page does not have.)
+        for (const text of g.document.querySelectorAll('.chart__ticks--y text')) {
+          const box = text.getBoundingClientRect();
+          let within: Box = { left: 0, right: doc.documentElement.clientWidth };
+          for (let up = text.parentElement; up; up = up.parentElement) {
+            if (g.getComputedStyle(up).overflowX !== 'visible') {
+              within = up.getBoundingClientRect();
+              break;
+            }
+          }
+          if (box.left < within.left - 0.5 || box.right > within.right + 0.5) clipped.push(`chart label ${text.textContent}`);
+        }
         return { page: doc.documentElement.scrollWidth - doc.documentElement.clientWidth, clipped };
       });
 
@@ -210,6 +228,9 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.equal((await page.locator('dt:text-is("Витрати") + dd').innerText()).trim(), '12,50\u00a0USD');
     const stored = web.ctx.db.prepare("SELECT amount_cents AS cents FROM transactions t JOIN users u ON u.id = t.user_id WHERE u.email = 'olena@example.com'").get();
     assert.deepEqual(stored, { cents: 1250 });
+    // A debt of a million and more, so the charts' value labels are long and negative: "-1,5 млн $".
+    const olena = userIdOf(web.ctx.db, 'olena@example.com');
+    insertTransactions(web.ctx.db, olena, [{ type: 'expense', amountCents: 123_456_789, occurredOn: web.ctx.today(), description: 'Іпотека' }]);
 
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 900 });
@@ -235,7 +256,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${web.baseUrl}/dashboard`);
       await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-      assert.equal((await page.locator('dt:text-is("Expenses") + dd').innerText()).trim(), '$12.50');
+      assert.equal((await page.locator('dt:text-is("Expenses") + dd').innerText()).trim(), '$1,234,580.39');
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `English dashboard at ${width} px`);
       await screenshot(page, `dashboard-en-${width}`);
     }
