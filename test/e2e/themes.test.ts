@@ -13,9 +13,9 @@ const availability = browserAvailability();
 const BACKGROUND = { light: 'rgb(246, 247, 245)', dark: 'rgb(17, 22, 20)' } as const;
 const WIDTHS = [1280, 375] as const;
 
-type Probe = { background: string; overflow: number; smallTargets: string[] };
+type Probe = { background: string; overflow: number; smallTargets: string[]; scrollingCards: string[] };
 
-/** The body's background colour, how far the page is wider than the window, and buttons smaller than 44 x 44 px. */
+/** The body's background colour, how far the page is wider than the window, and buttons and fields smaller than 44 x 44 px. */
 function probe(page: Page): Promise<Probe> {
   return page.evaluate(() => {
     const g = globalThis as unknown as {
@@ -26,11 +26,15 @@ function probe(page: Page): Promise<Probe> {
         querySelectorAll: (s: string) => { getBoundingClientRect: () => { width: number; height: number }; textContent: string | null }[];
       };
     };
-    const smallTargets = [...g.document.querySelectorAll('.button, button, .site-nav a, summary')]
+    const smallTargets = [...g.document.querySelectorAll('.button, button, .site-nav a, summary, select, input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
       .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), box: el.getBoundingClientRect() }))
       .filter((b) => b.box.width > 0 && (b.box.height < 43.5 || b.box.width < 43.5))
       .map((b) => `${b.text} (${Math.round(b.box.width)}x${Math.round(b.box.height)})`);
-    return { background: g.getComputedStyle(g.document.body).backgroundColor, overflow: g.document.documentElement.scrollWidth - g.document.documentElement.clientWidth, smallTargets };
+    // A card scrolls sideways only when it says so (a labelled, focusable scroll region around a wide table).
+    const scrollingCards = [...(g.document.querySelectorAll('.card--flush:not([role="region"])') as unknown as { scrollWidth: number; clientWidth: number; className: string }[])]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${el.className} (${el.scrollWidth} px in ${el.clientWidth})`);
+    return { background: g.getComputedStyle(g.document.body).backgroundColor, overflow: g.document.documentElement.scrollWidth - g.document.documentElement.clientWidth, smallTargets, scrollingCards };
   });
 }
 
@@ -47,10 +51,11 @@ async function checkEveryWay(page: Page, what: string, shotIndex: number): Promi
     await page.emulateMedia({ colorScheme: scheme });
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: width === 375 ? 800 : 900 });
-      const { background, overflow, smallTargets } = await probe(page);
+      const { background, overflow, smallTargets, scrollingCards } = await probe(page);
       const label = `${what} (${scheme}, ${width} px)`;
       assert.equal(background, BACKGROUND[scheme], `${label}: the ${scheme} theme applies`);
       assert.ok(overflow <= 0, `${label} is ${overflow} px wider than the window`);
+      assert.deepEqual(scrollingCards, [], `${label}: a card scrolls sideways`);
       // On a phone every button and menu item is a tap target of at least 44 x 44 px.
       if (width === 375) assert.deepEqual(smallTargets, [], `${label}: tap targets under 44 px`);
       const full = (scheme === 'light') === (width === 1280);
@@ -76,6 +81,9 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
       { type: 'expense', amountCents: 8_450, occurredOn: '2026-02-03', description: 'A long description of a market visit with many words in it', categoryId: cat('Groceries') },
     ]);
     web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-03', 10_000);
+    // February's groceries budget rolls over, so March's budget page carries its note (a long line on a phone).
+    web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-02', 10_000);
+    web.ctx.db.prepare('UPDATE categories SET budget_rollover = 1 WHERE id = ?').run(cat('Groceries'));
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
