@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
-import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, csrfFrom, postForm, registerUser, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { listRoutes } from '../helpers/routes.ts';
 
@@ -105,6 +105,37 @@ describe('two-factor sign-in (TOTP)', () => {
     const expired = await postForm(late.agent, '/login', '/login/code', { code: codeAt(secret, ctx.clock.now()) });
     assert.equal(expired.status, 303);
     assert.equal(expired.headers.location, '/login');
+  });
+
+  test("a Ukrainian account's code page and the sign-in page after logging out speak Ukrainian, in an English browser, and say it signed out", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'olena@example.com');
+    await enrol(ctx, agent);
+    assert.equal((await postForm(agent, '/account', '/account/language', { language: 'uk' })).status, 303);
+    const english = (req: ReturnType<Agent['get']>) => req.set('Accept-Language', 'en-GB,en;q=0.8');
+
+    const out = await english(agent.post('/logout').type('form').send({ _csrf: csrfFrom((await agent.get('/account')).text) }));
+    assert.equal(out.status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM sessions WHERE user_id IS NOT NULL').pluck().get(), 0, 'the signed-in session is gone');
+    const login = (await english(agent.get('/login'))).text;
+    assert.match(login, /<html lang="uk"/);
+    assert.match(login, /Ви вийшли з облікового запису\./);
+    assert.equal((await english(agent.get('/dashboard'))).status, 303, 'and nobody is signed in');
+
+    const stranger = agentFor(ctx.app);
+    const form = csrfFrom((await english(stranger.get('/login'))).text);
+    const signIn = await english(stranger.post('/login').type('form').send({ _csrf: form, email: 'olena@example.com', password: TEST_PASSWORD }));
+    assert.equal(signIn.headers.location, '/login/code', `${signIn.status} ${signIn.text.slice(0, 400)}`);
+    const code = (await english(stranger.get('/login/code'))).text;
+    assert.match(code, /<html lang="uk"/, "the code page is in the account's language");
+
+    // Someone who never chose a language gets the sign-in page in their browser's, with the same message.
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    await english(ann.post('/logout').type('form').send({ _csrf: csrfFrom((await ann.get('/dashboard')).text) }));
+    const annLogin = (await english(ann.get('/login'))).text;
+    assert.match(annLogin, /<html lang="en"/);
+    assert.match(annLogin, /You are signed out\./);
   });
 
   test('a recovery code signs in once and is then spent; guessing codes is locked out with 429', async (t) => {

@@ -118,6 +118,8 @@ export function createAuthRouter(deps: {
         req.session.regenerate((err) => {
           if (err) return next(err);
           req.session.pendingTwoFactor = { userId: user.id, since: deps.clock.now(), next: target };
+          // The code page speaks the account's language, though nobody is signed in yet.
+          if (user.language) req.session.language = user.language;
           res.redirect(303, '/login/code');
         });
         return;
@@ -162,16 +164,32 @@ export function createAuthRouter(deps: {
     }, next);
   });
 
-  /* POST /logout: end the session on the server and drop the cookie. Signed-in users (harmless otherwise). */
+  /*
+   * POST /logout: end the session on the server and drop the cookie; the sign-in page says so. Signed-in users
+   * (harmless otherwise). A language the person chose outlives the session, in a fresh one that holds nothing else,
+   * so that page still speaks it.
+   */
   router.post('/logout', (req, res, next) => {
     const userId = req.user?.id;
+    const language = req.user?.language ?? req.session.language;
+    const done = () => {
+      setFlash(req, 'success', 'auth.logout.done');
+      res.redirect(303, '/login');
+    };
     req.logout((logoutErr) => {
       if (logoutErr) return next(logoutErr);
       if (userId !== undefined) deps.audit.record({ event: 'logout', userId, ip: clientIp(req) });
+      if (language) {
+        return req.session.regenerate((err) => {
+          if (err) return next(err);
+          req.session.language = language;
+          done();
+        });
+      }
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
         res.clearCookie(deps.sessionCookieName, { path: '/' });
-        res.redirect(303, '/login');
+        done();
       });
     });
   });
