@@ -199,6 +199,12 @@ export function startServer(
   });
 }
 
+/** True when fetch failed because the connection was reset or closed before any of the answer arrived. */
+function wasResetBeforeAnswer(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET';
+}
+
 /** Reads the CSRF token from a page's form. */
 export function csrfTokenIn(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
@@ -261,7 +267,13 @@ export class HttpClient {
     if (this.#cookies.size > 0) {
       headers.set('cookie', this.cookieHeader());
     }
-    const res = await fetch(new URL(pathname, this.baseUrl), { ...init, headers, redirect: 'manual' });
+    const res = await fetch(new URL(pathname, this.baseUrl), { ...init, headers, redirect: 'manual' }).catch((err: unknown) => {
+      // A kept-alive connection reset before any answer (seen once, polling a progress page on a loaded machine
+      // while the server's import held its event loop for seconds): a browser sends an idempotent request again on
+      // a new connection, and so does this client, once. A POST is never repeated.
+      if (init.method !== 'GET' || !wasResetBeforeAnswer(err)) throw err;
+      return fetch(new URL(pathname, this.baseUrl), { ...init, headers, redirect: 'manual' });
+    });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const eq = pair!.indexOf('=');
