@@ -358,6 +358,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(createImportRouter({ imports, csrf }));
 
   app.use(notFound);
-  app.use(createErrorHandler({ logger, showStack: config.env === 'development' }));
+  app.use(createErrorHandler({ logger, showStack: config.env === 'development', secureCookies: config.isProduction }));
   return app;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createTestContext, registerUser, TEST_PASSWORD, tokenFor, type TestContext, agentFor, requestTo } from '../helpers/app.ts';
+import { createTestContext, csrfFrom, registerUser, TEST_PASSWORD, tokenFor, type TestContext, agentFor, requestTo } from '../helpers/app.ts';
+import { createLogger } from '../../src/logger.ts';
 
 function setup(t: { after: (fn: () => void) => void }): TestContext {
   const ctx = createTestContext();
@@ -100,6 +101,30 @@ describe('login and logout', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.doesNotMatch(cookie, /Secure/);
+  });
+
+  test('in production over plain HTTP a form says to use HTTPS, not that it was out of date, and the log says how, once', async (t) => {
+    const lines: string[] = [];
+    const ctx = createTestContext({ NODE_ENV: 'production', BCRYPT_COST: '12' }, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+    t.after(() => ctx.cleanup());
+    const agent = agentFor(ctx.app);
+    for (let i = 0; i < 2; i++) {
+      const page = await agent.get('/register');
+      assert.equal(page.headers['set-cookie'], undefined, 'no Secure cookie is set over plain HTTP');
+      const refused = await agent.post('/register').type('form').send({ _csrf: csrfFrom(page.text), email: `ann${i}@example.com`, password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+      assert.equal(refused.status, 403);
+      assert.match(refused.text, /This page came over plain HTTP, and this server signs people in only over HTTPS/);
+    }
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM users').pluck().get(), 0);
+    assert.equal(lines.filter((line) => line.includes('a form came over plain HTTP')).length, 1, 'said once, not per request');
+    // Over HTTPS (here a proxy's X-Forwarded-Proto, trusted) the same form goes through.
+    const proxied = createTestContext({ NODE_ENV: 'production', BCRYPT_COST: '12', TRUST_PROXY: 'true' });
+    t.after(() => proxied.cleanup());
+    const https = agentFor(proxied.app);
+    const page = await https.get('/register').set('X-Forwarded-Proto', 'https');
+    const cookie = String(page.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+    const made = await https.post('/register').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).type('form').send({ _csrf: csrfFrom(page.text), email: 'ann@example.com', password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD });
+    assert.equal(made.status, 303);
   });
 
   test('in production the cookie is Secure and uses the __Host- prefix', async (t) => {

@@ -26,7 +26,8 @@ const TITLES: Record<number, MessageKey> = {
 };
 
 /** The one place errors become pages: status from the error, no stack outside development. */
-export function createErrorHandler(options: { logger: Logger; showStack: boolean }): ErrorRequestHandler {
+export function createErrorHandler(options: { logger: Logger; showStack: boolean; secureCookies: boolean }): ErrorRequestHandler {
+  let warnedInsecure = false;
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = (err ?? {}) as StatusLike;
@@ -38,6 +39,15 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     } else if (e.code === 'EBADCSRFTOKEN') {
       status = 403;
       message = msg('errors.csrf');
+      // Over plain HTTP a browser keeps no Secure session cookie, so every form fails here: say why, on the page
+      // and once in the log, instead of "out of date".
+      if (options.secureCookies && !req.secure) {
+        message = msg('errors.csrfInsecure');
+        if (!warnedInsecure) {
+          warnedInsecure = true;
+          options.logger.warn('a form came over plain HTTP: production session cookies are Secure, so browsers send them only over HTTPS. Serve Ledgerly over HTTPS, or behind a proxy that does, with TRUST_PROXY set');
+        }
+      }
     } else if (e.type === 'entity.too.large') {
       status = 413;
       message = msg('errors.tooLarge');
