@@ -25,6 +25,9 @@ export type AmountProblem =
   | 'empty'
   | 'negative'
   | 'malformed'
+  /** One mark of the other convention before one or two final digits ("12.50" where decimals take a comma): its
+   * meaning is plain, but which convention the person meant elsewhere is not, so it is refused with the fix. */
+  | 'other-decimal-mark'
   | 'too-many-decimals'
   | 'missing-cents'
   | 'zero'
@@ -65,6 +68,19 @@ const PATTERNS: Record<DecimalSeparator, RegExp> = {
 };
 
 /**
+ * The amount as it would be written with `decimal` when its one mark of the other convention stands before one or
+ * two final digits, where that mark cannot group thousands ("12.50" with a comma is "12,50"); otherwise undefined.
+ */
+export function otherDecimalMark(input: string, decimal: DecimalSeparator): string | undefined {
+  const text = input.trim();
+  const [other, own] = decimal === 'comma' ? ['.', ','] : [',', '.'];
+  const at = text.indexOf(other);
+  if (at < 0 || at !== text.lastIndexOf(other) || text.includes(own) || !/^\d{1,2}$/.test(text.slice(at + 1))) return undefined;
+  const swapped = `${text.slice(0, at)}${own}${text.slice(at + 1)}`;
+  return PATTERNS[decimal].test(swapped.startsWith(own) ? `0${swapped}` : swapped) ? swapped : undefined;
+}
+
+/**
  * Parses an amount into positive integer cents with string arithmetic only: "12", "12.5", "1,234.56" or ".75"
  * with a dot; "1.234,56" or "1 234,56" with a comma. Zero, more than two decimals and amounts above
  * MAX_AMOUNT_CENTS are refused. Surrounding spaces are ignored.
@@ -82,7 +98,7 @@ export function parseAmount(input: string, options: AmountOptions): AmountParse 
   const point = options.decimal === 'dot' ? '.' : ',';
   if (text.startsWith(point)) text = `0${text}`;
   const match = PATTERNS[options.decimal].exec(text);
-  if (!match) return { ok: false, problem: 'malformed' };
+  if (!match) return { ok: false, problem: otherDecimalMark(text, options.decimal) !== undefined ? 'other-decimal-mark' : 'malformed' };
   const integerDigits = (match[1] ?? match[2] ?? '').replace(/\D/g, '');
   const fraction = match[3] ?? '';
   if (fraction.length > 2) return { ok: false, problem: 'too-many-decimals' };

@@ -8,13 +8,13 @@ import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
 import type { RowProblem } from '../domain/imports.ts';
-import type { AmountProblem, DecimalSeparator } from '../domain/money.ts';
+import { otherDecimalMark, type AmountProblem, type DecimalSeparator } from '../domain/money.ts';
 import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } from '../domain/transactions.ts';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, type EmailProblem, type PasswordProblem } from '../domain/users.ts';
 import { msg, type MessageKey, type Msg, type Translate } from './i18n.ts';
 
-/** An amount typed into a form by a person whose locale writes decimals with `decimal`. */
-export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator, maxText: string): Msg {
+/** An amount typed (as `text`) into a form by a person whose locale writes decimals with `decimal`. */
+export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator, maxText: string, text: string): Msg {
   switch (problem) {
     case 'empty':
       return msg('validation.amount.empty');
@@ -22,6 +22,8 @@ export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator,
       return msg('validation.amount.negative');
     case 'malformed':
       return msg(decimal === 'comma' ? 'validation.amount.malformedComma' : 'validation.amount.malformedDot');
+    case 'other-decimal-mark':
+      return msg(decimal === 'comma' ? 'validation.amount.useComma' : 'validation.amount.usePoint', { suggestion: otherDecimalMark(text, decimal) ?? '' });
     case 'too-many-decimals':
       return msg('validation.amount.tooManyDecimals');
     case 'missing-cents':
@@ -91,6 +93,7 @@ function rowProblemMessage(problem: RowProblem): Msg {
         case 'negative':
           return msg('import.row.amountNegative', text);
         case 'malformed':
+        case 'other-decimal-mark':
           return msg(problem.decimal === 'dot' ? 'import.row.amountMalformedDot' : 'import.row.amountMalformedComma', text);
         case 'too-many-decimals':
           return msg('import.row.amountTooManyDecimals', text);

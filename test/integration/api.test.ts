@@ -224,7 +224,7 @@ describe('/api/v1/transactions', () => {
     const byField = Object.fromEntries(uk.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]));
     assert.equal(byField.colour, 'Такого поля в цьому запиті немає.');
     assert.match(byField.type, /^Неправильна опція/, "zod's Ukrainian words for a wrong shape");
-    assert.equal(byField.amount, 'Введіть суму цифрами, наприклад 12.50 або 1,234.56.', 'the amount rule in Ukrainian, with the API\'s decimal point');
+    assert.equal(byField.amount, 'Дробову частину відокремте крапкою: 12.50.', 'the amount rule in Ukrainian, with the API\'s decimal point');
     const en = await post('fr', { type: 'expense', amount: 12.5 });
     assert.deepEqual([en.body.detail, en.body.errors[0].message], ['Some fields need fixing.', 'Write amounts as a decimal string, such as "12.50".']);
     const missing = await agentFor(ctx.app).get('/api/v1/transactions/999999').set('Authorization', `Bearer ${token}`).set('Accept-Language', 'uk');

@@ -6,6 +6,7 @@ import {
   createMoneyFormatter,
   FORM_AMOUNT,
   MAX_AMOUNT_CENTS,
+  otherDecimalMark,
   parseAmount,
   percentShare,
   type AmountOptions,
@@ -93,6 +94,20 @@ describe('one amount parser, as a form reads amounts (dot, no sign)', () => {
   });
 });
 
+describe('the other decimal mark', () => {
+  test('is recognised only where it cannot group thousands, and the fix keeps the rest of the number', () => {
+    assert.equal(otherDecimalMark('12.50', 'comma'), '12,50');
+    assert.equal(otherDecimalMark(' 1 234.5 ', 'comma'), '1 234,5');
+    assert.equal(otherDecimalMark('.75', 'comma'), ',75');
+    assert.equal(otherDecimalMark('12,50', 'dot'), '12.50');
+    assert.equal(otherDecimalMark('1,234', 'dot'), undefined, 'three digits: a thousands group');
+    assert.equal(otherDecimalMark('1.234.50', 'comma'), undefined, 'two marks');
+    assert.equal(otherDecimalMark('1.234,5', 'comma'), undefined, 'already has its own mark');
+    assert.equal(otherDecimalMark('12,50', 'comma'), undefined, 'nothing to fix');
+    assert.equal(otherDecimalMark('x.50', 'comma'), undefined, 'not a number either way');
+  });
+});
+
 describe('one amount parser, as an imported file reads amounts (either separator, signed)', () => {
   const accepted: [string, AmountOptions, number, boolean][] = [
     ['1234.50', FILE_DOT, 123450, false],
@@ -122,6 +137,10 @@ describe('one amount parser, as an imported file reads amounts (either separator
     ['12.', FILE_DOT, 'missing-cents'],
     ['1.234,50', FILE_DOT, 'malformed'],
     ['1,234.50', FILE_COMMA, 'malformed'],
+    ['12.50', FILE_COMMA, 'other-decimal-mark'],
+    ['12,5', FILE_DOT, 'other-decimal-mark'],
+    ['1.234.50', FILE_COMMA, 'malformed'],
+    ['1,234,50', FILE_DOT, 'malformed'],
     ['$12', FILE_DOT, 'malformed'],
     ['1e3', FILE_DOT, 'malformed'],
     ['1000000000.01', FILE_DOT, 'too-large'],

@@ -101,7 +101,10 @@ describe('the transaction form', () => {
     assert.equal(cents('12,345'), 'Залиште не більше двох знаків після коми.');
     assert.equal(cents('-5'), 'Введіть суму без знака мінус; для грошей, що витрачаються, виберіть «Витрата».');
     assert.equal(cents('1e3'), 'Введіть суму цифрами, наприклад 12,50 або 1 234,56.');
-    assert.equal(cents('12.50'), 'Введіть суму цифрами, наприклад 12,50 або 1 234,56.');
+    // A decimal point is refused with the fix in the person's own number (a dot before two digits groups nothing).
+    assert.equal(cents('12.50'), 'Дробову частину відокремте комою: 12,50.');
+    assert.equal(cents('1 234.5'), 'Дробову частину відокремте комою: 1 234,5.');
+    assert.equal(cents('12.505'), 12_505_00, 'three digits after a dot are a thousands group, as before');
     assert.equal(cents('0'), 'Введіть суму, більшу за нуль.');
     assert.equal(cents('12,'), 'Введіть цифри після десяткового роздільника або приберіть його.');
     assert.equal(cents('1 000 000 000,01'), 'Введіть суму, не більшу за 1\u00a0000\u00a0000\u00a0000,00.');
@@ -109,5 +112,6 @@ describe('the transaction form', () => {
     // And an English page does not read a decimal comma: 12,50 is not twelve and a half there.
     const englishComma = parseTransactionForm({ ...base, amount: '12,50' }, TODAY);
     assert.equal(englishComma.ok, false);
+    assert.equal(englishComma.ok ? '' : inEnglish(englishComma.errors.amount), 'Use a decimal point here: 12.50.');
   });
 });

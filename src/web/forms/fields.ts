@@ -25,7 +25,7 @@ export function amountField(writing: AmountWriting, kind: 'positive' | 'signed',
     const amount = parseAmount(text, options);
     if (amount.ok) return amount.negative ? -amount.cents : amount.cents;
     if (kind === 'signed' && (amount.problem === 'zero' || (emptyIsZero && amount.problem === 'empty'))) return 0;
-    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS));
+    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS), text);
     addFieldIssue(ctx, problem.key, problem.values);
     return z.NEVER;
   });
@@ -38,7 +38,7 @@ export function optionalAmountField(writing: AmountWriting) {
     if (text.trim() === '') return null;
     const amount = parseAmount(text, options);
     if (amount.ok) return amount.cents;
-    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS));
+    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS), text);
     addFieldIssue(ctx, problem.key, problem.values);
     return z.NEVER;
   });
