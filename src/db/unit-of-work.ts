@@ -52,6 +52,13 @@ export function createReadRunner(db: Db): RunAsOneRead {
   return (work) => run(work, 'deferred');
 }
 
+/** Thrown inside a shared commit when SQLite has rolled back its transaction under one of its writes. */
+class TransactionEnded extends Error {
+  constructor() {
+    super('the database rolled back the shared transaction; none of its writes was kept');
+  }
+}
+
 /** Runs a write together with the others that arrive in the same turn of the event loop; settles once committed. */
 export type RunInSharedCommit = <T>(work: () => T) => Promise<T>;
 
@@ -64,7 +71,9 @@ const SHARED_COMMIT_MOST = 256;
  * same turn of the event loop are run, each in a savepoint of its own, inside one IMMEDIATE transaction that commits
  * once, in the loop's check phase (after the turn has read every request that was waiting). Each caller's promise
  * settles only after that commit, so an acknowledged write is as durable as before; a write that throws rolls back
- * alone and rejects alone; a commit that fails rejects every write in it, none of which is then in the database.
+ * alone and rejects alone; a commit that fails rejects every write in it, none of which is then in the database; and
+ * an error after which SQLite rolls back the whole transaction rejects the writes that had run, while the ones not
+ * yet run go into the next commit.
  */
 export function createSharedCommit(db: Db): RunInSharedCommit {
   interface Pending {
@@ -92,9 +101,26 @@ export function createSharedCommit(db: Db): RunInSharedCommit {
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
+          // Some errors (a full disk, an I/O error, no memory) make SQLite roll back the whole transaction, this
+          // batch's earlier writes with it. The next write must not run here: outside a transaction it would begin
+          // and commit one of its own, and be reported failed when the batch's commit then fails.
+          if (!db.inTransaction) throw new TransactionEnded();
         }
       }, 'immediate');
     } catch (error) {
+      if (error instanceof TransactionEnded) {
+        // Whatever ran is not in the database: each fails with its own error or the one that ended the
+        // transaction. Those that never ran wait for the next commit, at the front of the queue.
+        const ended = outcomes.at(-1)!;
+        const cause = ended.ok ? error : ended.error;
+        outcomes.forEach((outcome, i) => batch[i]!.reject(outcome.ok ? cause : outcome.error));
+        const waiting = batch.slice(outcomes.length);
+        if (waiting.length > 0) {
+          queue = [...waiting, ...queue];
+          schedule();
+        }
+        return;
+      }
       for (const pending of batch) pending.reject(error);
       return;
     }

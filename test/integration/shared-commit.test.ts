@@ -62,6 +62,38 @@ test('a commit that fails rejects every write in it, and none of them is in the 
   assert.equal(has(other, 'Afterwards'), true);
 });
 
+test('a full disk rolls back the whole shared transaction: the writes that ran are rejected and absent, the rest commit after', async (t) => {
+  const { db, other, addCategory, has, shared } = setUp(t);
+  // A database that may not grow by more than two pages: SQLite answers a write past that with SQLITE_FULL, and for
+  // this one (rows of a fresh table, no index) rolls back the whole transaction, as it may on a full disk.
+  db.exec('CREATE TABLE filler (x TEXT)');
+  db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 2}`);
+  let endedUnderIt = false;
+  const before = shared(() => addCategory(db, 'Before the full disk'));
+  const filling = shared(() => {
+    try {
+      for (let i = 0; i < 100; i++) db.prepare('INSERT INTO filler VALUES (?)').run('x'.repeat(3000));
+    } finally {
+      endedUnderIt = !db.inTransaction;
+    }
+  });
+  const after = shared(() => {
+    // Runs once the disk has room again, in a commit of its own.
+    return addCategory(db, 'After the full disk').changes;
+  });
+  const settled = await Promise.allSettled([before, filling]);
+  db.pragma('max_page_count = 1073741823');
+  assert.equal(endedUnderIt, true, 'SQLite ended the transaction under the write');
+  assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected']);
+  assert.equal((settled[1] as PromiseRejectedResult).reason.code, 'SQLITE_FULL');
+  assert.equal((settled[0] as PromiseRejectedResult).reason.code, 'SQLITE_FULL', 'the earlier write fails with the error that took it away');
+  assert.equal(await after, 1);
+  // Every rejected write is absent, every resolved one present: nothing committed behind a rejection.
+  assert.equal(has(other, 'Before the full disk'), false);
+  assert.equal(has(other, 'After the full disk'), true);
+  assert.equal(other.prepare('SELECT count(*) FROM filler').pluck().get(), 0);
+});
+
 test('a shared commit waits while the connection is inside another transaction, then runs once it has ended', async (t) => {
   const { db, other, addCategory, has, shared } = setUp(t);
   db.prepare('BEGIN').run();
