@@ -290,10 +290,13 @@ export function createScheduleService(deps: {
       const occurrences: UpcomingOccurrence[] = [];
       const schedules = repo.listSchedules(userId).filter((s) => s.nextOn !== null && s.nextOn <= until);
       if (schedules.length === 0) return { occurrences, billsCents: 0, incomeCents: 0 };
-      const from = schedules.reduce((min, s) => (s.nextOn! < min ? s.nextOn! : min), until);
+      // From today: a schedule still catching up (after downtime, or saved far in the past) has days before today
+      // that the poster is about to post; they are not upcoming, and as bills they would be counted twice.
+      const startOf = (s: (typeof schedules)[number]) => (s.nextOn! < today ? today : s.nextOn!);
+      const from = schedules.reduce((min, s) => (startOf(s) < min ? startOf(s) : min), until);
       const handled = repo.handledOccurrences(userId, from, until);
       for (const s of schedules) {
-        for (const occursOn of occurrencesBetween(s.rule, s.nextOn!, until, 400)) {
+        for (const occursOn of occurrencesBetween(s.rule, startOf(s), until, 400)) {
           if (handled.has(`${s.id}:${occursOn}`)) continue;
           occurrences.push({
             scheduleId: s.id,

@@ -88,6 +88,8 @@ describe('scheduled transactions', () => {
     assert.equal(res.status, 303);
     assert.match((await agent.get('/scheduled')).text, /Schedule saved; 400 past occurrences were posted\./);
     assert.equal(postedRows(ctx, userId).length, 400);
+    // The 100 days still behind are the poster's to post, not upcoming bills: the next 30 days start today.
+    assert.match((await agent.get('/dashboard')).text, /Expected bills: \$310\.00\./, 'today and the 30 days after it, at 10.00 a day');
     // The poster's next round, a couple of minutes on.
     ctx.clock.set(Date.UTC(2026, 2, 15, 9, 2));
     await ctx.jobs.runDue();
@@ -95,6 +97,7 @@ describe('scheduled transactions', () => {
     assert.equal(days.length, 500);
     assert.equal(new Set(days).size, 500, 'each day once');
     assert.deepEqual([days[0], days.at(-1)], ['2024-11-01', '2026-03-15']);
+    assert.match((await agent.get('/dashboard')).text, /Expected bills: \$300\.00\./, 'today is posted now');
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
