@@ -196,9 +196,17 @@ export function createDayFormatter(locale: string) {
   const monthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' });
   const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
   const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
+  const dayOfMonthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
   const atUtc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
   // A page names the same few dozen months again and again (chart axes, tooltips, tables): each is formatted once.
   const monthNames = new Map<string, string>();
+  const monthsInText = new Map<string, string>();
+  const monthsSince = new Map<string, string>();
+  /** Bounded, so a crawler walking every month of 1900-2999 cannot grow a cache without end. */
+  const remember = (cache: Map<string, string>, month: string, name: string) => {
+    if (cache.size < 10_000) cache.set(month, name);
+    return name;
+  };
   const shortMonthNames = new Map<string, string>();
   // And a list page writes a day for each of its 50 rows, mostly the same few: Intl's format took 8% of its route.
   const dayNames = new Map<string, string>();
@@ -222,6 +230,27 @@ export function createDayFormatter(locale: string) {
         if (shortMonthNames.size < 10_000) shortMonthNames.set(month, name);
       }
       return name;
+    },
+    /** A YYYY-MM month inside a sentence, as the language writes it there: "грудень 2026 р.", "December 2026". */
+    formatMonthInText(month: string): string {
+      return monthsInText.get(month) ?? remember(monthsInText, month, monthFormat.format(atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)));
+    },
+    /**
+     * A YYYY-MM month after "from": where the language declines month names, the form a date gives them (Ukrainian
+     * "з січня 2026 р.", as in "1 січня 2026 р."); elsewhere the month in text ("from January 2026").
+     */
+    formatMonthSince(month: string): string {
+      const known = monthsSince.get(month);
+      if (known !== undefined) return known;
+      const date = atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1);
+      const inDate = dayOfMonthFormat.formatToParts(date).find((part) => part.type === 'month')?.value;
+      const alone = monthFormat.formatToParts(date);
+      // The declined name in place of the plain one, where the plain phrase starts with the month ("грудень 2026 р.").
+      const inText = this.formatMonthInText(month);
+      const since = inDate !== undefined && alone[0]?.type === 'month' && alone[0].value !== inDate && inText.startsWith(alone[0].value)
+        ? inDate + inText.slice(alone[0].value.length)
+        : inText;
+      return remember(monthsSince, month, since);
     },
     /** A YYYY-MM month for reading, standing alone (a heading, a period name). */
     formatMonth(month: string): string {

@@ -221,6 +221,8 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/budgets/2026-05', '/budgets/2026-05/copy', {}, 303);
       const budgetPage = await page(agent, language, '/budgets/2026-03', '/budgets/:month');
       assert.match(budgetPage, language === 'uk' ? /Включає/ : /Includes/, 'the carried amount is explained');
+      // A month inside a sentence: lower case after a preposition in Ukrainian, as the language writes it.
+      assert.match(budgetPage, language === 'uk' ? /<h1 class="page__title">Бюджет на березень 2026 р\.<\/h1>/ : /<h1 class="page__title">Budget for March 2026<\/h1>/);
       await page(agent, language, '/budgets/2026-99', '(404)', 404);
       const budgetCsv = await agent.get('/budgets/export.csv');
       assert.equal(budgetCsv.status, 200);
@@ -255,7 +257,9 @@ for (const language of LANGUAGES) {
 
       // Reports: the default range, a chosen one with a trend, refused parts, and the CSV.
       await page(agent, language, '/reports', '/reports');
-      await page(agent, language, `/reports?from=2025-10&to=2026-03&account=${mainAccount}&trend=${groceriesId}`, '/reports');
+      const report = await page(agent, language, `/reports?from=2025-10&to=2026-03&account=${mainAccount}&trend=${groceriesId}`, '/reports');
+      // "from" takes the genitive in Ukrainian ("з жовтня"), "to" the accusative, which for a month is its name.
+      assert.match(report, language === 'uk' ? /<p class="lede">З жовтня 2025 р\. по березень 2026 р\.:/ : /<p class="lede">From October 2025 to March 2026:/);
       await page(agent, language, '/reports?from=bad&to=2026-99&account=x', '/reports');
       assert.equal((await agent.get('/reports/export.csv?from=2026-01&to=2026-03')).status, 200);
       visitedRoutes.add('/reports/export.csv');

@@ -91,6 +91,19 @@ describe('amounts in the person\'s locale', () => {
     assert.equal(createDayFormatter('en-US').formatDay('2024-02-29'), 'Feb 29, 2024');
     assert.equal(createDayFormatter('en-GB').formatDay('2026-01-01'), '1 Jan 2026');
   });
+
+  test('a month inside a sentence takes the form the sentence needs: "Бюджет на грудень", "з січня 2026 р. по грудень"', () => {
+    const uk = createDayFormatter('uk-UA');
+    assert.equal(uk.formatMonthInText('2026-12'), 'грудень 2026 р.');
+    const since = Array.from({ length: 12 }, (_, i) => uk.formatMonthSince(`2026-${String(i + 1).padStart(2, '0')}`));
+    assert.deepEqual(since, ['січня', 'лютого', 'березня', 'квітня', 'травня', 'червня', 'липня', 'серпня', 'вересня', 'жовтня', 'листопада', 'грудня'].map((m) => `${m} 2026 р.`), 'spaced as the month in text is');
+    assert.equal(uk.formatMonth('2026-12'), 'Грудень 2026 р.', 'standing alone it is a label, with a capital');
+    for (const locale of ['en-US', 'en-GB']) {
+      const en = createDayFormatter(locale);
+      assert.equal(en.formatMonthInText('2026-12'), 'December 2026', locale);
+      assert.equal(en.formatMonthSince('2026-01'), 'January 2026', locale);
+    }
+  });
 });
 
 describe('choosing the language', () => {

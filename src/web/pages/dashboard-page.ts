@@ -58,7 +58,7 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
     monthly: monthlyBarsChart({
       id: 'chart-monthly',
       title: t('charts.monthly.title'),
-      description: t('charts.monthly.description', { from: formats.longMonth(first), to: formats.longMonth(last) }),
+      description: t('charts.monthly.description', { from: language.days.formatMonthSince(first), to: language.days.formatMonthInText(last) }),
       months: series.monthly,
       formats,
       labels: { income: t('totals.income'), expenses: t('totals.expenses'), month: t('charts.month') },
@@ -74,7 +74,7 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
     netWorth: monthlyLineChart({
       id: 'chart-net-worth',
       title: t('charts.netWorth.title'),
-      description: t('charts.netWorth.description', { from: formats.longMonth(series.netWorth[0]!.month), to: formats.longMonth(last) }),
+      description: t('charts.netWorth.description', { from: language.days.formatMonthSince(series.netWorth[0]!.month), to: language.days.formatMonthInText(last) }),
       points: series.netWorth,
       formats,
       labels: { value: t('accounts.netWorth'), month: t('charts.month') },

@@ -91,7 +91,7 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
       return renderMonth(res, user.id, month, { values: input.values, errors: input.errors });
     }
     service.save(user.id, month, input.entries);
-    setFlash(req, 'success', 'budgets.flash.saved', { month: pageLanguage(res).days.formatMonth(month) });
+    setFlash(req, 'success', 'budgets.flash.saved', { month: pageLanguage(res).days.formatMonthInText(month) });
     res.redirect(303, `/budgets/${month}`);
   });
 

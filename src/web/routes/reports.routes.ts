@@ -41,7 +41,7 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
         monthlyLineChart({
           id: 'chart-trend',
           title: language.t('reports.trend.title', { name: report.trend.name }),
-          description: language.t('reports.trend.description', { name: report.trend.name, from: formats.longMonth(range.fromMonth), to: formats.longMonth(range.toMonth) }),
+          description: language.t('reports.trend.description', { name: report.trend.name, from: language.days.formatMonthSince(range.fromMonth), to: language.days.formatMonthInText(range.toMonth) }),
           points: report.trend.points,
           formats,
           labels: { value: language.t('common.amount'), month: language.t('charts.month') },
