@@ -14,8 +14,7 @@ export interface RelyingParty {
   readonly name: string;
 }
 
-/** The longest passkey name kept. */
-export const PASSKEY_NAME_MAX = 60;
+export { PASSKEY_NAME_MAX } from '../domain/passkeys.ts';
 
 /** Passkeys (WebAuthn) beside the password, through @simplewebauthn/server. A passkey counts as both factors. */
 /**

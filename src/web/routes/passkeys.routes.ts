@@ -13,6 +13,7 @@ import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import { parseIdParam } from '../params.ts';
+import { passkeyNameForAdding, passkeyNameProblem } from '../../domain/passkeys.ts';
 
 /** How long a ceremony's challenge is good for (the browser's own timeout is one minute). */
 const CHALLENGE_MS = 5 * 60 * 1000;
@@ -69,7 +70,7 @@ export function createPasskeysRouter(deps: {
     const user = signedInUser(req);
     const challenge = takeChallenge(req, 'register');
     const response = responseOf<RegistrationResponseJSON>(req);
-    const name = (textField(req.body, 'name') ?? '').trim().slice(0, PASSKEY_NAME_MAX) || pageLanguage(res).t('passkeys.defaultName');
+    const name = passkeyNameForAdding(textField(req.body, 'name') ?? '') || pageLanguage(res).t('passkeys.defaultName');
     if (!challenge || !response || !(await service.register(user.id, response, challenge, name))) return problem(res, 422, msg('passkeys.notAdded'));
     deps.audit.record({ event: 'passkey.added', userId: user.id, ip: clientIp(req) });
     setFlash(req, 'success', 'passkeys.added', { name });
@@ -93,7 +94,7 @@ export function createPasskeysRouter(deps: {
     const passkey = service.list(user.id).find((p) => p.id === id);
     if (!passkey) throw new NotFoundError(NOT_FOUND);
     const name = (textField(req.body, 'name') ?? '').trim();
-    if (name === '' || [...name].length > PASSKEY_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) {
+    if (passkeyNameProblem(name) !== undefined) {
       return res.status(422).render('account/passkey-rename', { title: 'passkeys.rename.title', passkey, values: { name }, error: msg('passkeys.rename.invalid', { max: PASSKEY_NAME_MAX }) });
     }
     service.rename(user.id, id, name);
