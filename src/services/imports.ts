@@ -193,6 +193,10 @@ export type PreviewRow =
       readonly scheduled: ScheduleMatch | null;
     };
 
+/** Why an import job failed, as its progress page words it; anything else is 'internal'. */
+export const IMPORT_FAILURE_REASONS = ['invalid-csv', 'invalid-statement', 'upload-missing', 'account-closed', 'internal'] as const;
+export type ImportFailureReason = (typeof IMPORT_FAILURE_REASONS)[number];
+
 /** Where an import is, for its progress page. */
 export type ImportStatus =
   | { readonly state: 'queued'; readonly createdAt: number }
@@ -205,7 +209,7 @@ export type ImportStatus =
       readonly startedAt: number;
     }
   | { readonly state: 'done'; readonly result: ImportResult; readonly finishedAt: number }
-  | { readonly state: 'failed'; readonly reason: 'invalid-csv' | 'invalid-statement' | 'upload-missing' | 'internal'; readonly detail: string | null }
+  | { readonly state: 'failed'; readonly reason: ImportFailureReason; readonly detail: string | null }
   | { readonly state: 'interrupted'; readonly canRunAgain: boolean; readonly finishedAt: number };
 
 /** What the progress note of a running import holds. */
@@ -415,7 +419,11 @@ export function createImportService(deps: {
     const owned = deps.accounts.listAccounts(userId);
     const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
     const open = owned.filter((a) => !a.archived);
-    const target = open.find((a) => a.id === options.targetAccountId) ?? open[0] ?? owned[0];
+    const chosen = options.targetAccountId == null ? undefined : open.find((a) => a.id === options.targetAccountId);
+    // The account picked on the mapping page was archived or deleted before the import ran (or ran again): its rows
+    // go nowhere else unasked.
+    if (options.targetAccountId != null && !chosen) throw new JobFailure('account-closed');
+    const target = chosen ?? open[0] ?? owned[0];
     // Rows with a higher id are this import's own: a duplicate is one that was there before it.
     const before = transactions.highestTransactionId();
     // Days come in order and never again, so the cache is emptied page by page.
@@ -817,7 +825,7 @@ export function createImportService(deps: {
     const file = uploadFile(userId, parsed.data.uploadId);
     if (!existsSync(file)) throw new JobFailure('upload-missing');
     const account = deps.accounts.findOwnedAccount(userId, parsed.data.accountId);
-    if (!account || account.archived) throw new JobFailure('internal');
+    if (!account || account.archived) throw new JobFailure('account-closed');
     let statement: Statement;
     try {
       statement = await readStatementUpload(file);
@@ -1114,7 +1122,7 @@ export function createImportService(deps: {
         case 'done':
           return { state: 'done', result: job.result as ImportResult, finishedAt: job.finishedAt ?? job.createdAt };
         case 'failed': {
-          const reason = job.error === 'invalid-csv' || job.error === 'invalid-statement' || job.error === 'upload-missing' ? job.error : 'internal';
+          const reason = (IMPORT_FAILURE_REASONS as readonly string[]).includes(job.error ?? '') ? (job.error as ImportFailureReason) : 'internal';
           return { state: 'failed', reason, detail: typeof job.result === 'string' ? job.result : null };
         }
         case 'interrupted':

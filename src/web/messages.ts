@@ -8,6 +8,7 @@ import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
 import type { RowProblem } from '../domain/imports.ts';
+import type { ImportFailureReason } from '../services/imports.ts';
 import { otherDecimalMark, type AmountProblem, type DecimalSeparator } from '../domain/money.ts';
 import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } from '../domain/transactions.ts';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, type EmailProblem, type PasswordProblem } from '../domain/users.ts';
@@ -161,7 +162,7 @@ export function statementFileMessage(problem: string | null, line?: number): Msg
 }
 
 /** Why an import failed, for its progress page. */
-export function importFailureMessage(reason: 'invalid-csv' | 'invalid-statement' | 'upload-missing' | 'internal', detail: string | null): Msg {
+export function importFailureMessage(reason: ImportFailureReason, detail: string | null): Msg {
   if (reason === 'invalid-statement') return statementFileMessage(detail);
   if (reason === 'invalid-csv') {
     // Imports that failed before the catalogues kept the English lead-in with the parser's words; show only those.
@@ -169,6 +170,7 @@ export function importFailureMessage(reason: 'invalid-csv' | 'invalid-statement'
     return words ? msg('import.failure.invalidCsv', { detail: words }) : msg('import.failure.invalidCsvNoDetail');
   }
   if (reason === 'upload-missing') return msg('import.failure.uploadMissing');
+  if (reason === 'account-closed') return msg('import.failure.accountClosed');
   return msg('import.failure.internal');
 }
 

@@ -610,3 +610,24 @@ test('Run again on an import whose upload is gone says so, and an import that di
   assert.match((await agent.get(progressUrl)).text, /The uploaded file is no longer kept, so the import cannot run again/);
   assert.equal(storedRows(ctx.db, userId).length, 1);
 });
+
+test('an account archived between choosing it for an import and the import running takes no rows, and nothing goes elsewhere', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const savings = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Savings'").pluck().get(userId) as number;
+  const mapUrl = (await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,meant for savings\n`)).headers.location!;
+  // The import waits in the queue (a busy runner, say) while the account is archived in another tab.
+  await ctx.jobs.stop(0);
+  const fields = { ...importFormFields((await agent.get(mapUrl)).text), targetAccount: String(savings) };
+  assert.equal((await agent.post(mapUrl).type('form').send(fields)).status, 303);
+  assert.equal((await postForm(agent, '/accounts', `/accounts/${savings}/archive`, {})).status, 303);
+  ctx.jobs.start();
+  await ctx.jobs.runDue();
+
+  assert.equal(ctx.db.prepare("SELECT state FROM jobs WHERE kind = 'csv-import'").pluck().get(), 'failed');
+  assert.deepEqual(storedRows(ctx.db, userId), [], 'not in the archived account, and not in the main one either');
+  const page = (await agent.get(`${mapUrl}/progress`)).text;
+  assert.match(page, /The account chosen for this import was archived or deleted before the import ran, so nothing was imported\./);
+});
