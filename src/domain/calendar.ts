@@ -231,13 +231,14 @@ export function createDayFormatter(locale: string) {
       }
       return name;
     },
-    /** A YYYY-MM month inside a sentence, as the language writes it there: "грудень 2026 р.", "December 2026". */
+    /** A YYYY-MM month inside a sentence, as the language writes it there: "December 2026", lower case in Ukrainian. */
     formatMonthInText(month: string): string {
       return monthsInText.get(month) ?? remember(monthsInText, month, monthFormat.format(atUtc(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)));
     },
     /**
-     * A YYYY-MM month after "from": where the language declines month names, the form a date gives them (Ukrainian
-     * "з січня 2026 р.", as in "1 січня 2026 р."); elsewhere the month in text ("from January 2026").
+     * A YYYY-MM month after "from": where the language declines month names, the form a date gives them (in
+     * Ukrainian the genitive, as a date "1 <month> 2026" writes it); elsewhere the month in text ("from January 2026").
+     * (Comments here stay ASCII: esbuild keeps them in the bundle, which V8 holds as one-byte text only if all is.)
      */
     formatMonthSince(month: string): string {
       const known = monthsSince.get(month);
