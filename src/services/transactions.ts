@@ -39,6 +39,13 @@ export type TransactionSave =
   | { ok: false; problem: 'reconciled' }
   | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
 
+/** The choices of a transaction form that parsed on their own; a field that did not is left out (undefined). */
+export interface TransactionChoice {
+  readonly type?: TransactionType;
+  readonly categoryId?: number | null;
+  readonly accountId?: number | null;
+}
+
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
 const EXPORT_BATCH_SIZE = 100;
 
@@ -63,7 +70,7 @@ export function createTransactionService(deps: {
    * The account a draft names must be the user's and open; a transaction already in an archived account may stay
    * there when it is edited (`keeping` is its current account).
    */
-  function accountProblem(userId: number, draft: NewTransaction, keeping?: number): AccountChoiceProblem | undefined {
+  function accountProblem(userId: number, draft: Pick<NewTransaction, 'accountId'>, keeping?: number): AccountChoiceProblem | undefined {
     const account = accounts.findOwnedAccount(userId, draft.accountId);
     if (!account) return 'not-found';
     if (account.archived && account.id !== keeping) return 'archived';
@@ -82,7 +89,7 @@ export function createTransactionService(deps: {
    * The category a draft names must be the user's. An expense takes only expense categories; an income takes
    * income categories, or an expense category, which makes it a refund of that category's spending.
    */
-  function categoryProblem(userId: number, draft: NewTransaction): CategoryChoiceProblem | undefined {
+  function categoryProblem(userId: number, draft: Pick<NewTransaction, 'type' | 'categoryId'>): CategoryChoiceProblem | undefined {
     if (draft.categoryId === null) return undefined;
     const category = categories.findOwnedCategory(userId, draft.categoryId);
     if (!category) return { code: 'not-found' };
@@ -106,6 +113,17 @@ export function createTransactionService(deps: {
   }
 
   return {
+    /**
+     * The category and account problems of a form that failed for other reasons, so it can show every problem at
+     * once. Reads only. An account left out (null) is not checked here; `keeping` is an edited row's own account.
+     */
+    checkChoices(userId: number, choice: TransactionChoice, keeping?: number): TransactionSave | undefined {
+      const category = choice.type === undefined || choice.categoryId === undefined ? undefined : categoryProblem(userId, { type: choice.type, categoryId: choice.categoryId });
+      const account = choice.accountId == null ? undefined : accountProblem(userId, { accountId: choice.accountId }, keeping);
+      if (!category && !account) return undefined;
+      return { ok: false, ...(category ? { category } : {}), ...(account ? { account } : {}) };
+    },
+
     /** The user's categories, for the forms' category choice. */
     categoriesFor(userId: number): Category[] {
       return categories.listCategoriesForUser(userId);

@@ -117,6 +117,26 @@ describe('adding transactions', () => {
     });
   }
 
+  test('every problem of a form is shown at once: a field of its own and a category of the wrong kind, when adding and editing', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const salary = String(ctx.db.prepare("SELECT id FROM categories WHERE kind = 'income' AND name = 'Salary'").pluck().get());
+    const added = await agent.post('/transactions').type('form').send({ _csrf: await tokenFor(agent, '/transactions/new'), type: 'expense', amount: '5', date: '', category: salary, description: 'x'.repeat(201) });
+    assert.equal(added.status, 422);
+    const message = (field: string) => new RegExp(`id="tx-${field}-error"><span aria-hidden="true">[^<]*</span>([^<]*)<`).exec(added.text)?.[1];
+    assert.equal(message('description'), 'Keep the description to 200 characters or fewer.');
+    assert.equal(message('category'), '“Salary” is an income category; choose one for expenses, or none.', 'the category is named in the same answer');
+    assert.equal(rows(ctx).length, 0);
+
+    assert.equal((await addTransaction(agent, { type: 'expense', amount: '5', description: 'fine' })).status, 303);
+    const id = Number(ctx.db.prepare('SELECT id FROM transactions').pluck().get());
+    const token = await tokenFor(agent, `/transactions/${id}/edit`);
+    const edited = await agent.post(`/transactions/${id}/edit`).type('form').send({ _csrf: token, type: 'expense', amount: '1e3', date: '2026-02-30', description: 'x', category: salary });
+    assert.equal(edited.status, 422);
+    for (const field of ['amount', 'date', 'category']) assert.match(edited.text, new RegExp(`id="tx-${field}-error"`), field);
+    assert.equal(rows(ctx)[0]?.description, 'fine', 'nothing changed');
+  });
+
   test('a 200-character description is accepted in full', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { centsToInputText, type DecimalSeparator } from '../../domain/money.ts';
 import type { Transaction, TransactionDraft } from '../../domain/transactions.ts';
 import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import type { TransactionSave } from '../../services/transactions.ts';
+import type { TransactionChoice, TransactionSave } from '../../services/transactions.ts';
 import { msg } from '../i18n.ts';
 import { wrongKindCategoryMessage } from '../messages.ts';
 import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
@@ -38,13 +38,27 @@ const transactionSchema = schemaPerWriting((writing) =>
 
 export type TransactionFormResult =
   | { ok: true; value: TransactionDraft; values: TransactionFormValues }
-  | { ok: false; errors: FieldErrors; values: TransactionFormValues };
+  | { ok: false; errors: FieldErrors; values: TransactionFormValues; choices: TransactionChoice };
 
 /** Validates an add/edit transaction form body into a transaction draft, or a message per field. */
 export function parseTransactionForm(body: unknown, today: string, writing: AmountWriting): TransactionFormResult {
   const values = typedValues(body, FIELDS);
-  const parsed = parseForm(transactionSchema(writing), body);
-  if (!parsed.ok) return { ok: false, errors: parsed.errors, values };
+  const schema = transactionSchema(writing);
+  const parsed = parseForm(schema, body);
+  if (!parsed.ok) {
+    // The choices that are right on their own, so the service can say what is wrong with them in the same answer.
+    const fields = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const field = <T>(check: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } }, name: string): T | undefined => {
+      const one = check.safeParse(fields[name]);
+      return one.success ? one.data : undefined;
+    };
+    const choices: TransactionChoice = {
+      type: field(schema.shape.type, 'type'),
+      categoryId: field(schema.shape.category, 'category'),
+      accountId: field(schema.shape.account, 'account'),
+    };
+    return { ok: false, errors: parsed.errors, values, choices };
+  }
   const d = parsed.data;
   return {
     ok: true,
@@ -75,6 +89,11 @@ export function transactionFormValuesFrom(tx: Omit<Transaction, 'id'>, decimal: 
     description: tx.description,
     category: tx.categoryId === null ? '' : String(tx.categoryId),
   };
+}
+
+/** A form's own field messages, with the service's word on its choices where a field has none of its own. */
+export function withChoiceErrors(fieldErrors: FieldErrors, choices: TransactionSave | undefined): FieldErrors {
+  return { ...(choices ? choiceErrors(choices) : undefined), ...fieldErrors };
 }
 
 /** The service's refusal of a category or account choice, worded for the form's fields (pages and the API alike). */

@@ -11,6 +11,7 @@ import {
   choiceErrors,
   emptyTransactionForm,
   parseTransactionForm,
+  withChoiceErrors,
   transactionFormValuesFrom,
   type TransactionFormValues,
 } from '../forms/transaction-form.ts';
@@ -91,7 +92,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const today = pageToday(res);
     const input = parseTransactionForm(req.body, today, pageLanguage(res));
     const result = input.ok ? await service.addShared(user.id, input.value, req.session.lastAccountId) : undefined;
-    const errors = input.ok ? result && choiceErrors(result) : input.errors;
+    const errors = input.ok ? result && choiceErrors(result) : withChoiceErrors(input.errors, service.checkChoices(user.id, input.choices));
     if (errors) {
       res.status(422);
       const form = { values: input.values, errors };
@@ -185,7 +186,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (result && !result.ok && 'problem' in result && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
     const errors = input.ok
       ? result && ('problem' in result && result.problem === 'reconciled' ? { confirmReconciled: msg('transactions.confirmReconciledNeeded') } : choiceErrors(result))
-      : input.errors;
+      : withChoiceErrors(input.errors, service.checkChoices(user.id, input.choices, tx.accountId));
     if (errors) {
       res.status(422);
       return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
