@@ -202,6 +202,14 @@ describe('/api/v1/transactions', () => {
     assert.equal(bad.status, 422);
     assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
     assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), ['amount', 'date', 'description', 'type']);
+    // An income category on an expense is named in the same answer as a bad amount, not after it is fixed.
+    const salary = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'income', 'Salary');
+    const both = await call('post', '/transactions', { type: 'expense', amount: '1e3', category: salary });
+    assert.equal(both.status, 422);
+    assert.deepEqual(Object.fromEntries(both.body.errors.map((e: { field: string; message: string }) => [e.field, e.message])), {
+      amount: 'Enter an amount in numbers, like 12.50 or 1,234.56.',
+      category: '“Salary” is an income category; choose one for expenses, or none.',
+    });
     assert.equal((await call('post', '/transactions', { type: 'expense', amount: 12.5 })).status, 422, 'a number is not an amount: amounts are strings');
     const malformed = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"type":');
     assert.equal(malformed.status, 400);

@@ -28,7 +28,7 @@ import type { FieldErrors } from '../form-fields.ts';
 import { msg } from '../i18n.ts';
 import { categoryNameTakenMessage } from '../messages.ts';
 import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
-import { choiceErrors, parseTransactionForm, transactionFormValuesFrom } from '../forms/transaction-form.ts';
+import { choiceErrors, parseTransactionForm, transactionFormValuesFrom, withChoiceErrors, type TransactionFormResult } from '../forms/transaction-form.ts';
 import { parseCategoryForm, parseRenameForm } from '../forms/category-form.ts';
 import { parseBudgetForm } from '../forms/budget-form.ts';
 import { parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal } from '../forms/schedule-form.ts';
@@ -368,11 +368,15 @@ export function createApiRouter(deps: {
     } satisfies S.Wire<typeof S.TransactionPage>);
   });
 
+  /** A transaction body refused for its fields also hears what is wrong with its category or account: every problem at once. */
+  const withChoicesChecked = (userId: number, input: TransactionFormResult, keeping?: number): TransactionFormResult =>
+    input.ok ? input : { ...input, errors: withChoiceErrors(input.errors, deps.transactions.checkChoices(userId, input.choices, keeping)) };
+
   /* POST /api/v1/transactions: adds an income or expense, checked by the add form's own rules. Idempotent with a key. */
   router.post('/transactions', (req, res) => {
     const { userId } = callerOf(res);
     return idempotent(req, res, () => {
-      const input = readInput(res, S.TransactionCreate, req.body, (fields) => parseTransactionForm(fields, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransactionCreate, req.body, (fields) => withChoicesChecked(userId, parseTransactionForm(fields, todayOf(userId), deps.language)));
       if (!input.ok) return input.answer;
       const result = deps.transactions.add(userId, input.value);
       const refused = choiceErrors(result);
@@ -390,7 +394,7 @@ export function createApiRouter(deps: {
       const current = id === undefined ? undefined : deps.transactions.find(userId, id);
       if (!current) return notFound(res, 'transaction');
       const values = transactionFormValuesFrom(current, deps.language.decimal);
-      const input = readInput(res, S.TransactionPatch, req.body, (fields) => parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransactionPatch, req.body, (fields) => withChoicesChecked(userId, parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language), current.accountId));
       if (!input.ok) return input.answer;
       // API edits are deliberate calls: a reconciled row changes without the confirmation box the pages show.
       const result = deps.transactions.update(userId, current.id, input.value, true);
