@@ -82,6 +82,7 @@ import { createTransactionsRouter } from './web/routes/transactions.routes.ts';
 import { createTransfersRouter } from './web/routes/transfers.routes.ts';
 import { createReconcileRouter } from './web/routes/reconcile.routes.ts';
 import { createViewEngine } from './web/views.ts';
+import { largeFormForSignedIn } from './web/middleware/large-form.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
@@ -92,9 +93,10 @@ const FORM_BODY_LIMIT = '16kb';
 /**
  * The reconcile form sends one `ids` field per ticked row, and its page lists every row of the account up to the
  * statement date that is not reconciled yet: a first reconciliation after importing years of history ticks
- * thousands. 1 MB holds about 80,000 seven-digit ids; the field count is whatever fits in it (`ids=1&` is 6 bytes).
+ * thousands. 1 MB holds about 80,000 seven-digit ids.
  */
 const RECONCILE_BODY_LIMIT_BYTES = 1024 * 1024;
+const RECONCILE_ROWS_PATH = /^\/accounts\/[^/]+\/reconcile\/rows\/?$/i;
 
 export interface AppDeps {
   readonly db: Db;
@@ -306,11 +308,13 @@ export function createApp(deps: AppDeps): Express {
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
   // A budget form carries two fields per expense category.
   app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
-  app.use('/accounts/:id/reconcile/rows', express.urlencoded({ extended: false, limit: RECONCILE_BODY_LIMIT_BYTES, parameterLimit: Math.floor(RECONCILE_BODY_LIMIT_BYTES / 6) }));
-  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
+  // The reconcile form is read further down, once the session says who sent it (middleware/large-form.ts).
+  const formParser = express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 });
+  app.use((req, res, next) => (RECONCILE_ROWS_PATH.test(req.path) ? next() : formParser(req, res, next)));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());
+  app.use('/accounts/:id/reconcile/rows', largeFormForSignedIn(RECONCILE_BODY_LIMIT_BYTES));
 
   const csrf = csrfSync({
     // Multipart bodies are not parsed yet at this point; each upload route parses the body and then checks
