@@ -72,7 +72,14 @@ const PATTERNS: Record<DecimalSeparator, RegExp> = {
  * two final digits, where that mark cannot group thousands ("12.50" with a comma is "12,50"); otherwise undefined.
  */
 export function otherDecimalMark(input: string, decimal: DecimalSeparator): string | undefined {
-  const text = input.trim();
+  // A sign (a balance may have one) stays as it was typed, in front of the fixed number.
+  const [, sign = '', text = ''] = /^([+-]\s*)?(.*)$/s.exec(input.trim()) ?? [];
+  const fixed = numberWithOwnMark(text, decimal);
+  return fixed === undefined ? undefined : `${sign}${fixed}`;
+}
+
+/** The unsigned number written with the locale's own mark, when its one other mark can only be a decimal mark. */
+function numberWithOwnMark(text: string, decimal: DecimalSeparator): string | undefined {
   const [other, own] = decimal === 'comma' ? ['.', ','] : [',', '.'];
   const at = text.indexOf(other);
   if (at < 0 || at !== text.lastIndexOf(other) || text.includes(own) || !/^\d{1,2}$/.test(text.slice(at + 1))) return undefined;

@@ -282,7 +282,7 @@ export function createScheduleService(deps: {
     },
 
     /**
-     * The user's occurrences from the oldest not yet posted to `days` days after today, soonest first, and the
+     * The user's occurrences not yet posted from today to `days` days after it, soonest first, and the
      * expected total of bills (expenses) and of income among them. Transfers are neither.
      */
     upcoming(userId: number, today: string, days = UPCOMING_DAYS): { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number } {

@@ -260,6 +260,7 @@ for (const language of LANGUAGES) {
       const report = await page(agent, language, `/reports?from=2025-10&to=2026-03&account=${mainAccount}&trend=${groceriesId}`, '/reports');
       // "from" takes the genitive in Ukrainian ("з жовтня"), "to" the accusative, which for a month is its name.
       assert.match(report, language === 'uk' ? /<p class="lede">З жовтня 2025 р\. по березень 2026 р\.:/ : /<p class="lede">From October 2025 to March 2026:/);
+      assert.match(report, language === 'uk' ? /<h2 id="change-heading">Порівняно з періодом з квітня 2025 р\. по вересень 2025 р\.<\/h2>/ : /<h2 id="change-heading">Compared with April 2025 – September 2025<\/h2>/);
       await page(agent, language, '/reports?from=bad&to=2026-99&account=x', '/reports');
       assert.equal((await agent.get('/reports/export.csv?from=2026-01&to=2026-03')).status, 200);
       visitedRoutes.add('/reports/export.csv');

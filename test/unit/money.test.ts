@@ -105,6 +105,8 @@ describe('the other decimal mark', () => {
     assert.equal(otherDecimalMark('1.234,5', 'comma'), undefined, 'already has its own mark');
     assert.equal(otherDecimalMark('12,50', 'comma'), undefined, 'nothing to fix');
     assert.equal(otherDecimalMark('x.50', 'comma'), undefined, 'not a number either way');
+    assert.equal(otherDecimalMark('-12.50', 'comma'), '-12,50', 'a balance keeps its sign');
+    assert.equal(otherDecimalMark('+ 12,5', 'dot'), '+ 12.5');
   });
 });
 
