@@ -402,6 +402,15 @@ export interface paths {
                         "application/json": components["schemas"]["Transaction"];
                     };
                 };
+                /** @description The path cannot be read (a malformed %-escape). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No token, or a token that is unknown, revoked or expired. */
                 401: {
                     headers: {
@@ -806,6 +815,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Transfer"];
+                    };
+                };
+                /** @description The path cannot be read (a malformed %-escape). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No token, or a token that is unknown, revoked or expired. */
@@ -1259,6 +1277,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Category"];
+                    };
+                };
+                /** @description The path cannot be read (a malformed %-escape). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No token, or a token that is unknown, revoked or expired. */
@@ -1916,6 +1943,15 @@ export interface paths {
                         "application/json": components["schemas"]["Schedule"];
                     };
                 };
+                /** @description The path cannot be read (a malformed %-escape). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No token, or a token that is unknown, revoked or expired. */
                 401: {
                     headers: {
@@ -2367,6 +2403,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description The path cannot be read (a malformed %-escape). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No token, or a token that is unknown, revoked or expired. */

@@ -213,6 +213,12 @@ describe('/api/v1/transactions', () => {
     assert.equal((await call('post', '/transactions', { type: 'expense', amount: 12.5 })).status, 422, 'a number is not an amount: amounts are strings');
     const malformed = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"type":');
     assert.equal(malformed.status, 400);
+    assert.deepEqual([malformed.body.type, malformed.body.detail], ['/api/v1/problems/malformed', 'The body is not valid JSON.']);
+    // A path the router cannot decode is said to be the path, not the body; an encoding it cannot read, the encoding.
+    const badPath = await agentFor(ctx.app).get('/api/v1/transactions/%ZZ').set('Authorization', `Bearer ${token}`);
+    assert.deepEqual([badPath.status, badPath.body.type, badPath.body.detail], [400, '/api/v1/problems/invalid-path', 'The path is not valid.']);
+    const compressed = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').set('Content-Encoding', 'compress').send('{}');
+    assert.deepEqual([compressed.status, compressed.body.detail], [415, "The body's Content-Encoding is not one this server reads; send it uncompressed."]);
     // A form post is refused for what it is (415), and a big one without a token is still a 401 problem, not a page.
     const form = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).type('form').send({ type: 'expense', amount: '1.00' });
     assert.deepEqual([form.status, form.body.type], [415, '/api/v1/problems/unsupported-media-type']);

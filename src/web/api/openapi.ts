@@ -46,7 +46,7 @@ const body = (schema: z.ZodType) => ({ required: true, content: { 'application/j
 /** By-id read, edit and delete of a resource. */
 function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType) {
   return {
-    get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, notFound(what)) }),
+    get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape).'), ...notFound(what) }) }),
     ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, notFound(what)) }) } : {}),
     delete: write(`Delete a ${what}`, tag, { requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
   };

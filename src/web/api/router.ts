@@ -683,9 +683,15 @@ export function createApiRouter(deps: {
   router.use(((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
-    if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', wordsOf(res).t('api.problem.tooLarge'));
-    if (status === 415) return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
-    if (status >= 400 && status < 500) return sendProblem(res, 400, 'malformed', 'Bad Request', wordsOf(res).t('api.problem.malformed'));
+    const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
+    const words = wordsOf(res);
+    if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', words.t('api.problem.tooLarge'));
+    if (type === 'encoding.unsupported') return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedEncoding'));
+    if (status === 415) return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedType'));
+    if (type === 'entity.parse.failed') return sendProblem(res, 400, 'malformed', 'Bad Request', words.t('api.problem.malformed'));
+    // The router's own 400: a path parameter with a malformed %-escape, before any handler saw it.
+    if (status === 400 && type === undefined) return sendProblem(res, 400, 'invalid-path', 'Bad Request', words.t('api.problem.badPath'));
+    if (status >= 400 && status < 500) return sendProblem(res, 400, 'malformed', 'Bad Request', words.t('api.problem.malformed'));
     // The server's own failure: logged as a page's is (method and path, never the token), answered as a problem.
     deps.logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'request failed');
     sendProblem(res, 500, 'internal', 'Internal Server Error', wordsOf(res).t('api.problem.internal'));
