@@ -136,8 +136,11 @@ const MONEY_TEXTS_KEPT = 4096;
 export function createMoneyFormatter(locale: string, currency: string) {
   const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const plainFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  // Axis labels are approximate and sit beside exact amounts: the narrow symbol keeps them short ("-1,5 млн $", not "USD").
-  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
+  // Axis labels are approximate and sit beside exact amounts: the narrow symbol keeps them short ("-1,5 mln $" rather
+  // than "USD") where it names this currency alone, as "$" does the US dollar. CAD, AUD and MXN narrow to "$" as well,
+  // so they keep their symbol or code, as does any currency whose narrow sign is not its own symbol in en-US.
+  const currencyDisplay = narrowIsOwnSymbol(currency) ? 'narrowSymbol' : 'symbol';
+  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
   // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
   type Formattable = Parameters<Intl.NumberFormat['format']>[0];
   // Formatting a decimal string costs a microsecond or two, and a page writes the same amounts again and again
@@ -166,6 +169,13 @@ export function createMoneyFormatter(locale: string, currency: string) {
 }
 
 export type MoneyFormatter = ReturnType<typeof createMoneyFormatter>;
+
+/** True when a currency's narrow sign is its own symbol in en-US ("$" for USD; the euro's, the pound's), not one it shares. */
+export function narrowIsOwnSymbol(currency: string): boolean {
+  const sign = (display: 'symbol' | 'narrowSymbol') =>
+    new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: display }).formatToParts(1).find((part) => part.type === 'currency')?.value;
+  return sign('narrowSymbol') === sign('symbol');
+}
 
 /** Share of a part in a whole as a whole percentage for display; 0 when the whole is 0. */
 export function percentShare(partCents: number, wholeCents: number): number {

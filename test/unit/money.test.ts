@@ -6,6 +6,7 @@ import {
   createMoneyFormatter,
   FORM_AMOUNT,
   MAX_AMOUNT_CENTS,
+  narrowIsOwnSymbol,
   otherDecimalMark,
   parseAmount,
   percentShare,
@@ -199,5 +200,19 @@ describe('formatting money', () => {
     assert.equal(percentShare(1, 3), 33);
     assert.equal(percentShare(2, 3), 67);
     assert.equal(percentShare(5, 0), 0);
+  });
+});
+
+describe('axis labels name the currency', () => {
+  test('with its narrow sign only where that sign is its own: "$" for the US dollar, not for the Canadian one', () => {
+    assert.equal(narrowIsOwnSymbol('USD'), true);
+    assert.equal(narrowIsOwnSymbol('EUR'), true);
+    assert.equal(narrowIsOwnSymbol('CAD'), false);
+    assert.equal(narrowIsOwnSymbol('AUD'), false);
+    // (Intl's spaces differ between Node's builds; the words and signs are what is checked.)
+    const spaced = (text: string) => text.replace(/\s/g, ' ');
+    assert.equal(spaced(createMoneyFormatter('uk-UA', 'USD').formatCentsCompact(-150_000_000)), '-1,5 млн $');
+    assert.equal(spaced(createMoneyFormatter('uk-UA', 'CAD').formatCentsCompact(-150_000_000)), '-1,5 млн CAD');
+    assert.equal(createMoneyFormatter('en-US', 'CAD').formatCentsCompact(150_000_000), 'CA$1.5M');
   });
 });
