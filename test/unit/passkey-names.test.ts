@@ -20,4 +20,11 @@ test('a passkey being added keeps a cleaned name rather than being refused after
   assert.equal(cut, `${'a'.repeat(59)}😀`);
   assert.equal([...cut].length, PASSKEY_NAME_MAX);
   for (const name of [cut, passkeyNameForAdding('x\u0085y'), passkeyNameForAdding(' '.repeat(100))]) assert.equal(passkeyNameProblem(name || 'Passkey'), undefined, JSON.stringify(name));
+  // A flag is two code points and one character: cut before it or after it, never between its halves.
+  const flag = '\u{1F1FA}\u{1F1E6}';
+  assert.equal(passkeyNameForAdding(`${'a'.repeat(59)}${flag}${flag}`), `${'a'.repeat(59)}${flag}`);
+  assert.equal(passkeyNameProblem(flag.repeat(PASSKEY_NAME_MAX)), undefined, 'sixty flags are sixty characters');
+  // A name that reads backwards from a right-to-left override is not a name.
+  assert.equal(passkeyNameProblem('Phone\u202Eenohp'), 'control-characters');
+  assert.equal(passkeyNameForAdding('Phone\u202Eenohp'), 'Phone enohp');
 });
