@@ -59,6 +59,12 @@ async function signedIn(ctx: TestContext, email = 'ann@example.com') {
   return { agent, userId: userIdOf(ctx.db, email) };
 }
 
+/** Adds an account through its form, as the person would, and returns its id. */
+async function addAccount(ctx: TestContext, agent: Agent, userId: number, name: string, kind: 'checking' | 'savings'): Promise<number> {
+  await postForm(agent, '/accounts', '/accounts', { name, kind, openingBalance: '', openingOn: '' });
+  return ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ? AND name = ?').pluck().get(userId, name) as number;
+}
+
 test('bad rows are listed with line and reason and not written, while every good row is', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
@@ -123,8 +129,7 @@ test('a CSV file whose header was imported before opens with that mapping, date 
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  await postForm(agent, '/accounts', '/accounts', { name: 'Girokonto', kind: 'checking', openingBalance: '', openingOn: '' });
-  const giro = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Girokonto'").pluck().get(userId) as number;
+  const giro = await addAccount(ctx, agent, userId, 'Girokonto', 'checking');
   const bankHeader = 'Buchungstag;Verwendungszweck;Betrag';
   const file = (rows: string[]) => [bankHeader, ...rows].join('\n');
   const settings = { delimiter: 'semicolon', date: '0', description: '1', amount: '2', type: '', category: '', dateFormat: 'DD.MM.YYYY', decimal: 'comma', targetAccount: String(giro) };
@@ -615,8 +620,7 @@ test('an account archived between choosing it for an import and the import runni
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
-  const savings = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Savings'").pluck().get(userId) as number;
+  const savings = await addAccount(ctx, agent, userId, 'Savings', 'savings');
   const mapUrl = (await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,meant for savings\n`)).headers.location!;
   // The import waits in the queue (a busy runner, say) while the account is archived in another tab.
   await ctx.jobs.stop(0);
