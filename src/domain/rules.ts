@@ -77,7 +77,8 @@ const NOTHING: RuleOutcome = Object.freeze({ category: null, transfer: null, ren
 /** Rules compiled once (their texts folded), applied to as many rows as there are. */
 export interface CompiledRules {
   readonly size: number;
-  apply(row: RuleInput): RuleOutcome;
+  /** `folded`: the row's description through foldText, when the caller has it already. */
+  apply(row: RuleInput, folded?: string): RuleOutcome;
 }
 
 /** Compiles rules in their order. A row's description is folded once, whatever the number of rules. */
@@ -97,9 +98,9 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   });
   return {
     size: ordered.length,
-    apply(row) {
+    apply(row, folded) {
       if (tests.length === 0) return NOTHING;
-      const description = foldText(row.description);
+      const description = folded ?? foldText(row.description);
       let category: RuleOutcome['category'] = null;
       let transfer: RuleOutcome['transfer'] = null;
       let rename: RuleOutcome['rename'] = null;
@@ -136,7 +137,12 @@ export interface RuleRunRow extends Omit<NewTransaction, 'importKey'> {
  * #7" are one payee.
  */
 export function suggestionKey(description: string): string {
-  return foldText(description)
+  return suggestionKeyOfFolded(foldText(description));
+}
+
+/** suggestionKey of a description already through foldText. */
+function suggestionKeyOfFolded(folded: string): string {
+  return folded
     .split(' ')
     .filter((word) => !/\d/.test(word))
     .join(' ')
@@ -154,8 +160,11 @@ export interface CategorisedRow {
 /**
  * Learns, from categorised rows given newest first, the category most often used for each type and cleaned
  * description (a tie goes to the one used most recently), and answers it for a new row, or null when none was used.
+ * The answer takes the row's description through foldText when the caller has it already.
  */
-export function learnSuggestions(rows: Iterable<CategorisedRow>): (row: { readonly type: TransactionType; readonly description: string }) => number | null {
+export function learnSuggestions(
+  rows: Iterable<CategorisedRow>,
+): (row: { readonly type: TransactionType; readonly description: string }, folded?: string) => number | null {
   const counts = new Map<string, Map<number, number>>();
   for (const row of rows) {
     const key = suggestionKey(row.description);
@@ -178,8 +187,8 @@ export function learnSuggestions(rows: Iterable<CategorisedRow>): (row: { readon
     }
     if (top !== null) best.set(id, top);
   }
-  return (row) => {
-    const key = suggestionKey(row.description);
+  return (row, folded) => {
+    const key = folded === undefined ? suggestionKey(row.description) : suggestionKeyOfFolded(folded);
     return key === '' ? null : (best.get(`${row.type}\u0000${key}`) ?? null);
   };
 }

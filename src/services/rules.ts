@@ -11,7 +11,7 @@ import { neutraliseCsvCell } from '../domain/imports.ts';
 import { centsToDecimalString } from '../domain/money.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
-import { compileRules, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
+import { compileRules, foldText, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
 import type { TransactionType } from '../domain/transactions.ts';
 
 /** How many of a person's newest categorised rows category suggestions learn from. */
@@ -83,6 +83,9 @@ export interface RuleResult {
   /** With no rule placing the row, the category most used for its cleaned description (only when asked for). */
   readonly suggestedCategoryId: number | null;
 }
+
+/** Applies a person's rules to a row; `{ suggest: false }` when the caller will not use a suggested category. */
+export type RuleApplier = (row: RuleInput, wanted?: { readonly suggest?: boolean }) => RuleResult;
 
 /** A person's rules: kept in order, checked, and applied to rows (imports, manual adds). */
 export function createRuleService(deps: {
@@ -158,15 +161,18 @@ export function createRuleService(deps: {
   /**
    * The person's rules compiled once, as a function from a row to what they make of it: the category only when it
    * fits the row (an expense never takes an income category; an income may take an expense one, as a refund). With
-   * `suggest`, a row no rule places also gets the category its cleaned description was most often given.
+   * `suggest`, a row no rule places also gets the category its cleaned description was most often given, unless the
+   * call says it has no use for one (an imported row whose file names its category).
    */
-  function applierFor(userId: number, options: { suggest?: boolean } = {}): ((row: RuleInput) => RuleResult) & { readonly size: number } {
+  function applierFor(userId: number, options: { suggest?: boolean } = {}): RuleApplier & { readonly size: number } {
     const compiled: CompiledRules = compileRules(repo.listRules(userId));
     const suggest = options.suggest ? learnSuggestions(deps.transactions.listRecentCategorised(userId, SUGGESTION_HISTORY_ROWS)) : null;
     const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
     const open = new Set(deps.accounts.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id));
-    const apply = (row: RuleInput): RuleResult => {
-      const outcome = compiled.apply(row);
+    const apply: RuleApplier = (row, wanted) => {
+      // Folded once for the rules and the suggestion both: a 100,000-row import folded every description twice.
+      const folded = foldText(row.description);
+      const outcome = compiled.apply(row, folded);
       const fits = outcome.category !== null && (row.type === 'income' || kinds.get(outcome.category.id) === 'expense');
       // A transfer needs its other account still open; archived since the rule was written, the row stays as it is.
       const transfer = outcome.transfer !== null && open.has(outcome.transfer.accountId) ? outcome.transfer : null;
@@ -179,7 +185,9 @@ export function createRuleService(deps: {
         renameRuleId: outcome.rename?.ruleId ?? null,
         // The history holds what the bank wrote, or what a rule renamed it to: either may be known.
         suggestedCategoryId:
-          suggest !== null && !fits && transfer === null ? (suggest(row) ?? (outcome.rename ? suggest({ type: row.type, description: outcome.rename.text }) : null)) : null,
+          suggest !== null && wanted?.suggest !== false && !fits && transfer === null
+            ? (suggest(row, folded) ?? (outcome.rename ? suggest({ type: row.type, description: outcome.rename.text }) : null))
+            : null,
       };
     };
     return Object.assign(apply, { size: compiled.size });

@@ -131,3 +131,27 @@ test('equal rows of one day are told apart across page boundaries, and a file li
   assert.deepEqual([again.imported, again.alreadyImported], [0, 4500]);
   assert.equal((db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId) as number), 4500);
 });
+
+test('a file that repeats part of an earlier import adds only its new rows, on every page, and the account then holds too many keys to read whole', async (t) => {
+  const { db, dir } = tempDb(t);
+  const userId = createUsersRepo(db).createUser('overlap@example.com', 'x').id;
+  const imports = importServiceOn(db, path.join(dir, 'imports'));
+  const write = (name: string, days: readonly string[], perDay: number) => {
+    const lines = ['date,type,category,amount,description'];
+    for (const day of days) for (let i = 0; i < perDay; i++) lines.push(`${day},expense,,${(1 + (i % 7)).toFixed(2)},Shop ${i % 40}`);
+    const file = path.join(dir, name);
+    writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+    return file;
+  };
+  // 600 rows first: few enough keys that the next import reads them whole. Then the same day with four more after it
+  // (3,000 rows, two pages): the first day's rows are found, on the first page, and every later day's row is new.
+  const early = await imports.importFile(userId, write('early.csv', ['2026-04-01'], 600), LEDGERLY_EXPORT_MAPPING);
+  assert.equal(early.imported, 600);
+  const later = write('later.csv', ['2026-04-01', '2026-04-02', '2026-04-03', '2026-04-04', '2026-04-05'], 600);
+  const overlapping = await imports.importFile(userId, later, LEDGERLY_EXPORT_MAPPING);
+  assert.deepEqual([overlapping.imported, overlapping.alreadyImported], [2400, 600]);
+  // Now 3,000 keys: each is looked up, and the whole file is found again.
+  const again = await imports.importFile(userId, later, LEDGERLY_EXPORT_MAPPING);
+  assert.deepEqual([again.imported, again.alreadyImported], [0, 3000]);
+  assert.equal(db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 3000);
+});

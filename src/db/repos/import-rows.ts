@@ -13,17 +13,8 @@ const COLUMNS = 'line, type, amount_cents, occurred_on, description, category_na
 const COLUMN_TYPES = `line INTEGER NOT NULL, type TEXT NOT NULL, amount_cents INTEGER NOT NULL, occurred_on TEXT NOT NULL,
   description TEXT NOT NULL, category_name TEXT NOT NULL, account_name TEXT NOT NULL, transfer_ref TEXT NOT NULL`;
 
-interface StagedRowData {
-  n: number;
-  line: number;
-  type: EntryType;
-  amount_cents: number;
-  occurred_on: string;
-  description: string;
-  category_name: string;
-  account_name: string;
-  transfer_ref: string;
-}
+/** A staged row as read back, in COLUMNS' order after its number (arrays: cheaper to read than named columns). */
+type StagedRowData = [n: number, line: number, type: EntryType, amountCents: number, occurredOn: string, description: string, categoryName: string, accountName: string, transferRef: string];
 
 /** A staged row and its place in the order it is read back in (the keyset cursor of the next page). */
 export interface StagedRow {
@@ -31,18 +22,9 @@ export interface StagedRow {
   readonly row: ImportRow;
 }
 
-const toStaged = (r: StagedRowData): StagedRow => ({
-  n: r.n,
-  row: {
-    line: r.line,
-    occurredOn: r.occurred_on,
-    type: r.type,
-    amountCents: r.amount_cents,
-    description: r.description,
-    categoryName: r.category_name,
-    accountName: r.account_name,
-    transferRef: r.transfer_ref,
-  },
+const toStaged = ([n, line, type, amountCents, occurredOn, description, categoryName, accountName, transferRef]: StagedRowData): StagedRow => ({
+  n,
+  row: { line, occurredOn, type, amountCents, description, categoryName, accountName, transferRef },
 });
 
 /** A scratch file's name ends in the id of the process that made it and a random part (one per connection). */
@@ -120,6 +102,7 @@ export function createImportRowsRepo(db: Db) {
   const pageOf = (table: string, after: number, limit: number): StagedRow[] =>
     db
       .prepare<[number, number], StagedRowData>(`SELECT rowid AS n, ${COLUMNS} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`)
+      .raw()
       .all(after, limit)
       .map(toStaged);
 
