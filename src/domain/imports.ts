@@ -98,6 +98,26 @@ export type RowCheck = { ok: true; row: ImportRow } | { ok: false; problems: Row
 /** Per-row errors kept in full; beyond this only the count grows, so a garbage file cannot eat memory. */
 export const MAX_REPORTED_ERRORS = 1000;
 
+/**
+ * Why a file cannot be read as CSV at all, in words the pages can translate: a quotation mark that opens a field and
+ * is never closed (the parser then reaches the end of the file inside it), or anything else the parser stops at, with
+ * the line it had reached.
+ */
+export type CsvFileProblem = { readonly kind: 'unclosed-quote' } | { readonly kind: 'unreadable'; readonly line: number | null };
+
+/** A problem as a failed job keeps it ("unclosed-quote", "unreadable:12"). */
+export function csvFileProblemDetail(problem: CsvFileProblem): string {
+  return problem.kind === 'unclosed-quote' ? problem.kind : `unreadable:${problem.line ?? ''}`;
+}
+
+/** The problem a failed job kept, or undefined for a detail kept before problems had names (the parser's own words). */
+export function csvFileProblemOf(detail: string): CsvFileProblem | undefined {
+  if (detail === 'unclosed-quote') return { kind: 'unclosed-quote' };
+  const unreadable = /^unreadable:(\d*)$/.exec(detail);
+  if (!unreadable) return undefined;
+  return { kind: 'unreadable', line: unreadable[1] === '' ? null : Number(unreadable[1]) };
+}
+
 /** What an import did. */
 export interface ImportResult {
   readonly rowsRead: number;

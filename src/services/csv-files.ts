@@ -10,6 +10,7 @@ import {
   MAX_REPORTED_ERRORS,
   type CsvDelimiter,
   type CsvField,
+  type CsvFileProblem,
   type ImportMapping,
   type ImportRow,
   type RowError,
@@ -18,6 +19,20 @@ import {
 /** The file cannot be parsed as CSV at all (e.g. a quote never closed); nothing is imported. */
 export class CsvFileError extends Error {
   override name = 'CsvFileError';
+  constructor(
+    readonly problem: CsvFileProblem,
+    parserMessage: string,
+  ) {
+    super(parserMessage);
+  }
+}
+
+/** The parser's error as a problem the pages can word in the person's language (its own message is English). */
+function csvFileErrorOf(err: CsvError): CsvFileError {
+  const line = err.lines;
+  const problem: CsvFileProblem =
+    err.code === 'CSV_QUOTE_NOT_CLOSED' ? { kind: 'unclosed-quote' } : { kind: 'unreadable', line: typeof line === 'number' && line > 0 ? line : null };
+  return new CsvFileError(problem, err.message);
 }
 
 /** Where a check of a file is, for the progress page. */
@@ -102,7 +117,7 @@ async function readCsvRecords<F extends CsvField = Buffer>(
   } catch (err) {
     if (stoppedEarly) return;
     outside?.throwIfAborted();
-    if (err instanceof CsvError) throw new CsvFileError(err.message);
+    if (err instanceof CsvError) throw csvFileErrorOf(err);
     throw err;
   } finally {
     outside?.removeEventListener('abort', forward);

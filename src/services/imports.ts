@@ -23,6 +23,7 @@ import {
   createRecordChecker,
   CSV_DATE_FORMATS,
   CSV_DELIMITERS,
+  csvFileProblemDetail,
   csvHeaderKey,
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
@@ -31,6 +32,7 @@ import {
   guessCsvDateFormat,
   sniffCsvDelimiter,
   type CsvDelimiter,
+  type CsvFileProblem,
   type ImportMapping,
   type ImportOptions,
   type ImportResult,
@@ -174,7 +176,7 @@ export type UploadInspection =
       /** The choices of the last import of a file with this header, when there was one. */
       readonly rememberedOptions?: ImportOptions;
     }
-  | { readonly ok: false; readonly fileError: string };
+  | { readonly ok: false; readonly fileError: CsvFileProblem };
 
 /** One preview row: what the import would make of it. */
 export type PreviewRow =
@@ -699,7 +701,7 @@ export function createImportService(deps: {
       };
     } catch (err) {
       importRows.finish(userId, batch);
-      if (err instanceof CsvFileError) throw new JobFailure('invalid-csv', err.message);
+      if (err instanceof CsvFileError) throw new JobFailure('invalid-csv', csvFileProblemDetail(err.problem));
       throw err;
     }
   }
@@ -962,7 +964,7 @@ export function createImportService(deps: {
       try {
         sample = await readCsvSample(upload.file, chosen, PREVIEW_ROWS + 1);
       } catch (err) {
-        if (err instanceof CsvFileError) return { ok: false, fileError: err.message };
+        if (err instanceof CsvFileError) return { ok: false, fileError: err.problem };
         throw err;
       }
       const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));

@@ -7,7 +7,7 @@ import type { StatementFormat } from '../domain/statements.ts';
 import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
-import type { RowProblem } from '../domain/imports.ts';
+import { csvFileProblemOf, type CsvFileProblem, type RowProblem } from '../domain/imports.ts';
 import type { ImportFailureReason } from '../services/imports.ts';
 import { otherDecimalMark, type AmountProblem, type DecimalSeparator } from '../domain/money.ts';
 import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } from '../domain/transactions.ts';
@@ -161,11 +161,20 @@ export function statementFileMessage(problem: string | null, line?: number): Msg
   return line === undefined ? msg('import.statement.problem.malformed') : msg('import.statement.problem.malformedAt', { line });
 }
 
+/** Why a file is not CSV: on the mapping page (`file`), or as the reason an import failed (`failure`). */
+export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure'): Msg {
+  if (problem.kind === 'unclosed-quote') return msg(where === 'file' ? 'import.file.unclosedQuote' : 'import.failure.unclosedQuote');
+  if (problem.line === null) return msg(where === 'file' ? 'import.file.unreadable' : 'import.failure.invalidCsvNoDetail');
+  return msg(where === 'file' ? 'import.file.unreadableAt' : 'import.failure.unreadableAt', { line: problem.line });
+}
+
 /** Why an import failed, for its progress page. */
 export function importFailureMessage(reason: ImportFailureReason, detail: string | null): Msg {
   if (reason === 'invalid-statement') return statementFileMessage(detail);
   if (reason === 'invalid-csv') {
-    // Imports that failed before the catalogues kept the English lead-in with the parser's words; show only those.
+    const problem = detail === null ? undefined : csvFileProblemOf(detail);
+    if (problem) return csvFileMessage(problem, 'failure');
+    // Imports that failed before problems had names kept the parser's English words (some with an English lead-in).
     const words = detail?.replace(/^The file is not valid CSV: /, '');
     return words ? msg('import.failure.invalidCsv', { detail: words }) : msg('import.failure.invalidCsvNoDetail');
   }

@@ -456,9 +456,29 @@ test('a file that is not valid CSV further down fails as a whole and writes noth
   const { result } = await importCsv(agent, file);
 
   assert.match(result, /Import failed/);
-  assert.match(result, /not valid CSV.*Nothing was imported/);
+  assert.match(result, /A quotation mark \(&#34;\) opens a field that is never closed before the end of the file\. Nothing was imported\./);
   assert.deepEqual(storedRows(ctx.db, userId), []);
   assert.deepEqual(uploadsLeft(ctx), []);
+});
+
+test("a file that is not CSV is explained in the person's language, never in the parser's English", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  // Near the top, the mapping page cannot read it; further down than its preview, the import finds it and fails.
+  const early = `${HEADER}\n2026-01-02,expense,,1.00,"quote never closed\n2026-01-03,expense,,2.00,x\n`;
+  const good = Array.from({ length: 30 }, (_, i) => `2026-01-${String(1 + (i % 28)).padStart(2, '0')},expense,,1.00,row ${i}`);
+  const late = [HEADER, ...good, '2026-02-01,expense,,1.00,"never closed'].join('\n');
+
+  const mapping = await agent.get((await upload(agent, early)).headers.location!);
+  const { result } = await importCsv(agent, late);
+
+  assert.equal(mapping.status, 422);
+  assert.match(mapping.text, /role="alert">Файл не є коректним CSV: лапки \(&#34;\) відкривають поле, яке не закрито до кінця файлу\./);
+  assert.match(result, /Лапки \(&#34;\) відкривають поле, яке не закрито до кінця файлу\. Нічого не імпортовано\./);
+  for (const html of [mapping.text, result]) assert.doesNotMatch(html, /Quote Not Closed|opening quote|parsing is finished/);
+  assert.deepEqual(storedRows(ctx.db, userId), []);
 });
 
 test('the hourly sweep job deletes uploads abandoned for over a day, by the clock; fresh ones stay', async (t) => {
@@ -510,7 +530,7 @@ test('a file that is not CSV at all says so on the mapping page, with a way to s
   const page = await agent.get(up.headers.location!);
 
   assert.equal(page.status, 422);
-  assert.match(page.text, /role="alert">The file is not valid CSV/);
+  assert.match(page.text, /role="alert">The file is not valid CSV: a quotation mark \(&#34;\) opens a field that is never closed before the end of the file\./);
   assert.match(page.text, /href="\/import">Upload another file/);
   assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button for a file that cannot be read');
   assert.deepEqual(storedRows(ctx.db, userId), []);

@@ -87,6 +87,36 @@ describe('the catalogues', () => {
     });
   }
 
+  // A plural form that stands for more than one number (Ukrainian "one" is also 21, 31, 101...) must say the number:
+  // "Застосувати цю зміну" on a button that applies 21 changes is wrong. Entries whose count never reaches such a
+  // number may leave it out.
+  const BOUNDED_COUNTS: Readonly<Record<string, string>> = {
+    'form.fixFields': 'the fields of one form, fewer than 21',
+    'form.fixFieldsNothingSaved': 'the fields of one form, fewer than 21',
+    'account.password.fixFields': 'the three fields of the password form',
+    'import.map.fixSettings': 'the settings of the mapping form, fewer than 21',
+    'import.map.previewHint': 'the preview shows at most 10 rows',
+    'import.statement.previewHint': 'the preview shows at most 10 entries',
+  };
+  for (const language of LANGUAGES) {
+    test(`${language}: every plural form that stands for several numbers says the number`, () => {
+      const rules = new Intl.PluralRules(language);
+      const manyNumbers = new Set(['other']);
+      for (let n = 2; n <= 200; n++) manyNumbers.add(rules.select(n));
+      const silent: string[] = [];
+      for (const [base, forms] of bases(catalogues[language])) {
+        if (base in BOUNDED_COUNTS) continue;
+        const other = catalogues[language][`${base}_other`];
+        if (other === undefined || !/\{\{\s*count\b/.test(other)) continue;
+        for (const form of forms) {
+          const text = catalogues[language][`${base}_${form}`]!;
+          if (manyNumbers.has(form) && !/\{\{\s*count\b/.test(text)) silent.push(`${base}_${form}`);
+        }
+      }
+      assert.deepEqual(silent, []);
+    });
+  }
+
   test('no Ukrainian entry is its English entry copied over', () => {
     const copied = Object.entries(catalogues.uk)
       .filter(([key, value]) => catalogues.en[key] === value)

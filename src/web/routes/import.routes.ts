@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
 import { delimiterNamed, mappingValuesFor, parseImportMapping, type ImportMappingValues } from '../forms/import-mapping.ts';
 import { msg, type Msg } from '../i18n.ts';
-import { describeRowProblems, importFailureMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
+import { csvFileMessage, describeRowProblems, importFailureMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
 import { idText, type FieldErrors } from '../form-fields.ts';
 import type { StatementInspection } from '../../services/imports.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -56,7 +56,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')));
     if (!inspection.ok) {
       res.status(422);
-      const fileError = msg('import.file.invalidCsv', { detail: inspection.fileError });
+      const fileError = csvFileMessage(inspection.fileError, 'file');
       return res.render('import/map', { ...base, fileError, remembered: false, errors: {}, preview: [], ready: false });
     }
     const values: ImportMappingValues = submitted
