@@ -80,9 +80,13 @@ export function safeLocalPath(candidate: unknown, fallback: string): string {
   return candidate.length <= 2000 ? candidate : fallback;
 }
 
-/** A positive whole-number id as written in a path or form: at most 16 digits and a safe integer. */
+/**
+ * A positive whole-number id as written in a path or form: at most 16 digits and a safe integer. The integer check
+ * runs on the text, before the number is made: a check after a transform is one a union reports with zod's own
+ * English ("Invalid input") instead of the union's message.
+ */
 export const idText = z
   .string()
   .regex(/^[1-9]\d{0,15}$/)
-  .transform(Number)
-  .refine(Number.isSafeInteger);
+  .refine((text) => Number.isSafeInteger(Number(text)))
+  .transform(Number);

@@ -22,6 +22,19 @@ describe('the transaction form', () => {
     }
   });
 
+  test('an id too large to be exact gets the field\'s own message in the page\'s language, never the parser\'s English', () => {
+    // 16 digits fit the id pattern but not an exact integer: checked after the number was made, zod reported "Invalid input".
+    for (const field of ['account', 'category'] as const) {
+      const result = parseTransactionForm({ ...base, [field]: '9999999999999999' }, TODAY);
+      assert.ok(!result.ok);
+      const key = field === 'account' ? 'validation.account.choose' : 'validation.category.choose';
+      assert.deepEqual(result.errors[field], { key }, field);
+      assert.doesNotMatch(inUkrainian(result.errors[field]), /Invalid|input/);
+    }
+    const largest = parseTransactionForm({ ...base, account: String(Number.MAX_SAFE_INTEGER) }, TODAY);
+    assert.ok(largest.ok && largest.value.accountId === Number.MAX_SAFE_INTEGER);
+  });
+
   test('no category, or no category field at all, means none; an empty date means today', () => {
     const none = parseTransactionForm({ ...base, category: '' }, TODAY);
     assert.ok(none.ok && none.value.categoryId === null);
