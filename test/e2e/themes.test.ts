@@ -208,6 +208,15 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await checkEveryWay(page, '/account/two-factor/recovery-codes', index++);
     await page.goto(`${web.baseUrl}/account`);
     await checkEveryWay(page, '/account (two-factor on)', index++);
+    // API tokens: the page that shows a new token this once (with a long token to fit on a phone), then the list.
+    await page.goto(`${web.baseUrl}/account/api-tokens`);
+    await page.getByLabel('Name').fill('Phone shortcut');
+    await page.getByRole('button', { name: 'Make token' }).click();
+    await page.getByRole('heading', { name: /Your new token/ }).waitFor();
+    await checkEveryWay(page, '/account/api-tokens (a new token shown)', index++);
+    await page.goto(`${web.baseUrl}/account/api-tokens`);
+    assert.equal(await page.getByRole('heading', { name: /Your new token/ }).count(), 0, 'a new token is shown once');
+    await checkEveryWay(page, '/account/api-tokens', index++);
     const second = await web.browser.newPage();
     await second.goto(`${web.baseUrl}/login`);
     await second.getByLabel('Email').fill('night@example.com');
