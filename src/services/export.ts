@@ -38,7 +38,7 @@ export async function streamTransactionsCsv(
 }
 
 /** Resolves when `out` wants more, or when it closes or fails (the loop then sees it destroyed). */
-function drained(out: Writable): Promise<void> {
+export function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       out.off('drain', done).off('close', done).off('error', done);

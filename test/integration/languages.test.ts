@@ -375,6 +375,11 @@ for (const language of LANGUAGES) {
       const codesFile = await agent.get('/account/two-factor/recovery-codes.txt');
       assert.match(codesFile.text, language === 'uk' ? /Коди відновлення Ledgerly/ : /Ledgerly recovery codes/);
       visitedRoutes.add('/account/two-factor/recovery-codes.txt');
+      const dataFile = await agent.get('/account/export.json');
+      assert.equal(dataFile.status, 200);
+      assert.ok(dataFile.headers['content-disposition']!.includes(language === 'uk' ? "filename*=UTF-8''ledgerly-%D0%B4%D0%B0%D0%BD%D1%96-" : 'filename=ledgerly-data-'));
+      assert.equal((JSON.parse(dataFile.text) as { profile: { language: string } }).profile.language, language);
+      visitedRoutes.add('/account/export.json');
       await post(agent, language, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes/done', {}, 303);
       await post(agent, language, '/account', '/account/two-factor/disable', { password: 'wrong', code: '123456' }, 422);
       const second = browser(ctx, language);

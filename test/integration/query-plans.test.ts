@@ -390,6 +390,12 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   const exported = await statementsOf(f, '/transactions/export.csv');
   assert.ok(exported.html.split('\r\n').length > 3000, 'the export has every row');
   assertPlansSeek(f, '/transactions/export.csv', exported.statements);
+  // The data export pages through the person's transactions oldest first, 2,000 at a time, by the date index.
+  const everything = await statementsOf(f, '/account/export.json');
+  const exportedRows = exported.html.split('\r\n').length - 2;
+  assert.equal((JSON.parse(everything.html) as { transactions: unknown[] }).transactions.length, exportedRows, 'the data export has every row');
+  assert.ok(everything.statements.length > 0, 'the data export reads transactions');
+  assertPlansSeek(f, '/account/export.json', everything.statements);
 
   await postForm(f.agent, '/account/api-tokens', '/account/api-tokens', { name: 'plans', scope: 'read', lifetime: 'never' });
   const token = /id="fresh-token">(lgy_[^<]+)</.exec((await f.agent.get('/account/api-tokens')).text)?.[1];

@@ -1,6 +1,7 @@
 /**
- * The CSV export streams: a real server process, started fresh on a database where one person has 1,000,000
- * transactions, sends every row of that person's export while its resident memory grows by less than 30 MB.
+ * The exports stream: a real server process, started fresh on a database where one person has 1,000,000
+ * transactions, sends every row of that person's CSV export, and then of their whole data as JSON
+ * (/account/export.json), while its resident memory grows by less than 30 MB each time.
  * The peak is the kernel's own high-water mark (VmHWM), reset just before the download, so a spike between two
  * samples cannot hide. Memory, not time: nothing here is timed.
  */
@@ -26,7 +27,7 @@ function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(match[1]) / 1024;
 }
 
-test(`exporting ${ROWS.toLocaleString('en-US')} rows grows a fresh server's RSS by less than ${GROWTH_LIMIT_MB} MB`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+test(`exporting ${ROWS.toLocaleString('en-US')} rows, as CSV and in the JSON of all the person's data, grows a fresh server's RSS by less than ${GROWTH_LIMIT_MB} MB`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
   const data = tempDataDir('ledgerly-export-memory-');
   t.after(() => data.remove());
   const db = openDatabase(data.dbPath);
@@ -60,4 +61,23 @@ test(`exporting ${ROWS.toLocaleString('en-US')} rows grows a fresh server's RSS 
   const growth = peak - before;
   t.diagnostic(`server RSS ${before.toFixed(1)} MB before, ${peak.toFixed(1)} MB at its peak during the export (+${growth.toFixed(1)} MB)`);
   assert.ok(growth < GROWTH_LIMIT_MB, `RSS grew ${growth.toFixed(1)} MB (from ${before.toFixed(1)} to ${peak.toFixed(1)}), limit ${GROWTH_LIMIT_MB}`);
+
+  // The whole of the person's data, on the same warm server: every transaction is a line of the document.
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  const jsonBefore = statusMb(pid, 'VmRSS');
+  const all = await fetch(new URL('/account/export.json', server.url), { headers: { cookie: client.cookieHeader() } });
+  assert.equal(all.status, 200);
+  let jsonLines = 0;
+  let tail = '';
+  for await (const chunk of all.body!) {
+    const bytes = chunk as Uint8Array;
+    for (const byte of bytes) if (byte === 0x0a) jsonLines++;
+    tail = (tail + Buffer.from(bytes.subarray(Math.max(0, bytes.length - 200))).toString('utf8')).slice(-200);
+  }
+  const jsonPeak = statusMb(pid, 'VmHWM');
+  assert.ok(jsonLines >= ROWS, `a line for each transaction, got ${jsonLines}`);
+  assert.ok(tail.endsWith(']}\n'), `the document is whole, ending ${JSON.stringify(tail.slice(-40))}`);
+  const jsonGrowth = jsonPeak - jsonBefore;
+  t.diagnostic(`server RSS ${jsonBefore.toFixed(1)} MB before, ${jsonPeak.toFixed(1)} MB at its peak during the JSON export (+${jsonGrowth.toFixed(1)} MB)`);
+  assert.ok(jsonGrowth < GROWTH_LIMIT_MB, `RSS grew ${jsonGrowth.toFixed(1)} MB during the JSON export (from ${jsonBefore.toFixed(1)} to ${jsonPeak.toFixed(1)}), limit ${GROWTH_LIMIT_MB}`);
 });
