@@ -178,6 +178,15 @@ export type UploadInspection =
     }
   | { readonly ok: false; readonly fileError: CsvFileProblem };
 
+/**
+ * The expense category an income row names when the person has no income category of that name: the row is a refund
+ * (money back on a purchase), as the app records one and as its own export writes it ("income,Groceries,20.00"). An
+ * expense never takes an income category, so the other way round there is none.
+ */
+function refundCategory(index: ReadonlyMap<string, number>, kind: TransactionType, name: string): number | undefined {
+  return kind === 'income' ? index.get(`expense\u0000${categoryNameKey(name)}`) : undefined;
+}
+
 /** One preview row: what the import would make of it. */
 export type PreviewRow =
   | { readonly line: number; readonly ok: false; readonly problems: RowProblem[]; readonly raw: string }
@@ -569,7 +578,7 @@ export function createImportService(deps: {
           let categoryId: number | null = null;
           if (row.categoryName !== '') {
             const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
-            const found = index.get(key);
+            const found = index.get(key) ?? refundCategory(index, kind, row.categoryName);
             if (found !== undefined) categoryId = found;
             else if (options.unknownCategories === 'create') {
               categoryId = categories.createCategory(userId, kind, row.categoryName).id;
@@ -1037,7 +1046,10 @@ export function createImportService(deps: {
               : null,
           duplicate: !imported && scheduled === null && existing.has(duplicateSignature(row)),
           scheduled,
-          newCategory: row.categoryName !== '' && !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`),
+          newCategory:
+            row.categoryName !== '' &&
+            !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`) &&
+            !(row.type === 'income' && known.has(`expense\u0000${categoryNameKey(row.categoryName)}`)),
         };
       });
     },

@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
 import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
-import { assertMonthlyTotalsMatchRows, insertTransactions, postTransaction, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
+import { assertMonthlyTotalsMatchRows, categoryIdOf, insertTransactions, postTransaction, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
 import { finishedPage, importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
 import { waitUntil } from '../helpers/server-process.ts';
@@ -654,4 +654,31 @@ test('an account archived between choosing it for an import and the import runni
   assert.deepEqual(storedRows(ctx.db, userId), [], 'not in the archived account, and not in the main one either');
   const page = (await agent.get(`${mapUrl}/progress`)).text;
   assert.match(page, /The account chosen for this import was archived or deleted before the import ran, so nothing was imported\./);
+});
+
+test('a refund exported and imported again is a refund again: an income row naming an expense category goes into it, and no income category of that name is made', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  const groceries = (userId: number) => categoryIdOf(ctx.db, userId, 'expense', 'Groceries');
+  insertTransactions(ctx.db, ann.userId, [
+    { type: 'expense', amountCents: 5000, occurredOn: '2026-03-02', description: 'Market', categoryId: groceries(ann.userId) },
+    { type: 'income', amountCents: 2000, occurredOn: '2026-03-03', description: 'Market refund', categoryId: groceries(ann.userId) },
+  ]);
+  const exported = (await ann.agent.get('/transactions/export.csv')).text;
+  assert.match(exported, /income,Groceries,20\.00,Market refund/);
+  const categoriesBefore = ctx.db.prepare('SELECT count(*) FROM categories WHERE user_id = ?').pluck().get(bob.userId);
+
+  const { result } = await importCsv(bob.agent, exported);
+
+  assert.match(result, /No categories were created\./);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM categories WHERE user_id = ?').pluck().get(bob.userId), categoriesBefore);
+  const rows = ctx.db.prepare('SELECT type, amount_cents AS cents, category_id AS categoryId FROM transactions WHERE user_id = ? ORDER BY occurred_on').all(bob.userId);
+  assert.deepEqual(rows, [
+    { type: 'expense', cents: 5000, categoryId: groceries(bob.userId) },
+    { type: 'income', cents: 2000, categoryId: groceries(bob.userId) },
+  ]);
+  // The list shows it as a refund, and the month's spending on groceries is net of it.
+  assert.match((await bob.agent.get('/transactions')).text, /Refund/);
 });
