@@ -446,6 +446,8 @@ export function createImportService(deps: {
     const { span, newestFirst } = staged;
     const index = new Map<string, number>();
     for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
+    // The categories the person had before this import: only those make an income row a refund, whatever the file's order.
+    const existingCategories: ReadonlyMap<string, number> = new Map(index);
     const owned = deps.accounts.listAccounts(userId);
     const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
     const open = owned.filter((a) => !a.archived);
@@ -578,7 +580,7 @@ export function createImportService(deps: {
           let categoryId: number | null = null;
           if (row.categoryName !== '') {
             const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
-            const found = index.get(key) ?? refundCategory(index, kind, row.categoryName);
+            const found = index.get(key) ?? refundCategory(existingCategories, kind, row.categoryName);
             if (found !== undefined) categoryId = found;
             else if (options.unknownCategories === 'create') {
               categoryId = categories.createCategory(userId, kind, row.categoryName).id;
