@@ -18,6 +18,12 @@ export type SignConvention = 'unsigned' | 'signed';
 export interface AmountOptions {
   readonly decimal: DecimalSeparator;
   readonly sign: SignConvention;
+  /**
+   * With a decimal comma, thousands may be grouped by spaces or by dots ("1.250,00", as bank files write them).
+   * `spaces` allows only spaces: what a person types into a form, where "12.500" is far likelier a mistyped 12,50
+   * than twelve thousand five hundred, and is refused rather than read as 12 500.
+   */
+  readonly groups?: 'spaces';
 }
 
 /** Why a text is not an amount; the caller words it for its page or file. */
@@ -48,10 +54,10 @@ export function decimalSeparatorOf(locale: string): DecimalSeparator {
 
 /**
  * What an amount field accepts from a person writing in a locale: its decimal separator and its grouping (a dot
- * locale groups with commas; a comma locale with spaces, no-break spaces or dots), never a sign.
+ * locale groups with commas; a comma locale with spaces or no-break spaces), never a sign.
  */
 export function formAmountOptions(locale: string): AmountOptions {
-  return decimalSeparatorOf(locale) === 'dot' ? FORM_AMOUNT : Object.freeze({ decimal: 'comma', sign: 'unsigned' });
+  return decimalSeparatorOf(locale) === 'dot' ? FORM_AMOUNT : Object.freeze({ decimal: 'comma', sign: 'unsigned', groups: 'spaces' });
 }
 
 /** Cents as a person of the locale types them into an amount field: "1234.50" or "1234,50", no grouping. */
@@ -66,6 +72,7 @@ const PATTERNS: Record<DecimalSeparator, RegExp> = {
   dot: /^(?:(\d+)|(\d{1,3}(?:,\d{3})+))(?:\.(\d*))?$/,
   comma: /^(?:(\d+)|(\d{1,3}(?:[. \u00a0\u202f]\d{3})+))(?:,(\d*))?$/,
 };
+const COMMA_SPACE_GROUPS = /^(?:(\d+)|(\d{1,3}(?:[ \u00a0\u202f]\d{3})+))(?:,(\d*))?$/;
 
 /**
  * The amount as it would be written with `decimal` when its one mark of the other convention stands before one or
@@ -104,7 +111,7 @@ export function parseAmount(input: string, options: AmountOptions): AmountParse 
   }
   const point = options.decimal === 'dot' ? '.' : ',';
   if (text.startsWith(point)) text = `0${text}`;
-  const match = PATTERNS[options.decimal].exec(text);
+  const match = (options.decimal === 'comma' && options.groups === 'spaces' ? COMMA_SPACE_GROUPS : PATTERNS[options.decimal]).exec(text);
   if (!match) return { ok: false, problem: otherDecimalMark(text, options.decimal) !== undefined ? 'other-decimal-mark' : 'malformed' };
   const integerDigits = (match[1] ?? match[2] ?? '').replace(/\D/g, '');
   const fraction = match[3] ?? '';

@@ -69,6 +69,13 @@ describe('amounts in the person\'s locale', () => {
     }
   });
 
+  test('a dot is never a thousands separator in a Ukrainian form: "12.500" is refused, not read as 12 500', () => {
+    // A person types 12.500 for 12,50 with a slip far more often than for twelve thousand five hundred.
+    for (const text of ['12.500', '1.234', '1.234,56', '12.500.000']) assert.deepEqual(parseAmount(text, uk), { ok: false, problem: 'malformed' }, text);
+    // A bank file with a decimal comma still groups with dots: that is how such files are written.
+    assert.deepEqual(parseAmount('1.250,00', { decimal: 'comma', sign: 'signed' }), { ok: true, cents: 125000, negative: false });
+  });
+
   test('formatting round trips: what a page writes, and what the edit form shows, read back to the same cents', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), (cents) => {

@@ -20,7 +20,8 @@ export interface AmountWriting {
  * transfer); `signed` takes a minus sign, zero and (with `emptyIsZero`) an empty field (a balance).
  */
 export function amountField(writing: AmountWriting, kind: 'positive' | 'signed', emptyIsZero = false) {
-  const options = { decimal: writing.decimal, sign: kind === 'positive' ? 'unsigned' : 'signed' } as const;
+  // A person's own typing: with a decimal comma, only spaces group thousands (AmountOptions.groups).
+  const options = { decimal: writing.decimal, sign: kind === 'positive' ? 'unsigned' : 'signed', groups: 'spaces' } as const;
   return formText('validation.once.amount').transform((text, ctx) => {
     const amount = parseAmount(text, options);
     if (amount.ok) return amount.negative ? -amount.cents : amount.cents;
@@ -33,7 +34,7 @@ export function amountField(writing: AmountWriting, kind: 'positive' | 'signed',
 
 /** An amount by the transaction rule (positive, the person's separators), or null for an empty field. */
 export function optionalAmountField(writing: AmountWriting) {
-  const options = { decimal: writing.decimal, sign: 'unsigned' } as const;
+  const options = { decimal: writing.decimal, sign: 'unsigned', groups: 'spaces' } as const;
   return formText('validation.once.amount').transform((text, ctx) => {
     if (text.trim() === '') return null;
     const amount = parseAmount(text, options);
