@@ -54,6 +54,12 @@ export const CATEGORY_NAME_MESSAGES: Readonly<Record<CategoryNameProblem, Msg>> 
   'control-characters': msg('validation.categoryName.control'),
 };
 
+/** An account's name follows the category-name rule; its messages say "account" where the rule's problem names it. */
+export const ACCOUNT_NAME_MESSAGES: Readonly<Record<CategoryNameProblem, Msg>> = {
+  ...CATEGORY_NAME_MESSAGES,
+  empty: msg('validation.account.nameEmpty'),
+};
+
 /** The message shown when the name is already used by another category of the same kind (named as it is stored). */
 export function categoryNameTakenMessage(kind: TransactionType, existingName: string): Msg {
   return msg(kind === 'income' ? 'validation.categoryName.takenIncome' : 'validation.categoryName.takenExpense', { name: existingName });

@@ -64,6 +64,10 @@ describe('accounts', () => {
     const tab = await postForm(agent, '/accounts', '/accounts', { name: 'Pocket\tmoney', kind: 'cash', openingBalance: '', openingOn: '' });
     assert.equal(tab.status, 422);
     assert.match(tab.text, /Remove tabs, line breaks and other control characters/);
+    const blank = await postForm(agent, '/accounts', '/accounts', { name: '   ', kind: 'cash', openingBalance: '', openingOn: '' });
+    assert.equal(blank.status, 422);
+    assert.match(blank.text, /Enter a name for the account\./);
+    assert.doesNotMatch(blank.text, /category/i, 'an account form speaks of the account');
     const bad = await postForm(agent, '/accounts', '/accounts', { name: 'Vault', kind: 'vault', openingBalance: '12.345', openingOn: '2026-02-30' });
     assert.equal(bad.status, 422);
     assert.match(bad.text, /Choose one of the kinds offered\./);

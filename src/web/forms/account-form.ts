@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACCOUNT_KINDS, normaliseAccountName, type AccountDraft } from '../../domain/accounts.ts';
 import { centsToInputText } from '../../domain/money.ts';
 import { addFieldIssue, formText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import { CATEGORY_NAME_MESSAGES } from '../messages.ts';
+import { ACCOUNT_NAME_MESSAGES } from '../messages.ts';
 import { amountField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
 const FIELDS = ['name', 'kind', 'openingBalance', 'openingOn'] as const;
@@ -19,7 +19,7 @@ const accountSchema = schemaPerWriting((writing) =>
     name: formText('validation.once.name').transform((text, ctx) => {
       const name = normaliseAccountName(text);
       if (name.ok) return name.name;
-      const problem = CATEGORY_NAME_MESSAGES[name.problem];
+      const problem = ACCOUNT_NAME_MESSAGES[name.problem];
       addFieldIssue(ctx, problem.key, problem.values);
       return z.NEVER;
     }),
