@@ -81,7 +81,9 @@ test('choosing accounts reads only their rows, the trend chart draws one categor
   assert.match(bad.text, /Choose among your accounts\./);
   assert.match(bad.text, /From April 2025 to March 2026/, 'the last 12 months by default');
   const backwards = await agent.get('/reports?from=2026-03&to=2026-01');
-  assert.match(backwards.text, /The end month is before the start month/);
+  // The message says what is shown: the 12 months up to the end month chosen.
+  assert.match(backwards.text, /The end month is before the start month, so the 12 months up to the end month are shown\./);
+  assert.match(backwards.text, /From February 2025 to January 2026/);
   const long = await agent.get('/reports?from=1990-01&to=2026-03');
   assert.match(long.text, /A report covers at most 20 years/);
 });
