@@ -100,19 +100,34 @@ export const MAX_REPORTED_ERRORS = 1000;
 
 /**
  * Why a file cannot be read as CSV at all, in words the pages can translate: a quotation mark that opens a field and
- * is never closed (the parser then reaches the end of the file inside it), or anything else the parser stops at, with
- * the line it had reached.
+ * is never closed (the parser then reaches the end of the file inside it), binary data (a PDF or a spreadsheet), or
+ * anything else the parser stops at, with the line it had reached.
  */
-export type CsvFileProblem = { readonly kind: 'unclosed-quote' } | { readonly kind: 'unreadable'; readonly line: number | null };
+export type CsvFileProblem =
+  | { readonly kind: 'unclosed-quote' }
+  | { readonly kind: 'binary' }
+  | { readonly kind: 'unreadable'; readonly line: number | null };
+
+/** File signatures of formats people download instead of CSV: PDF, ZIP (xlsx, ods), OLE (xls), gzip. */
+const BINARY_SIGNATURES = [[0x25, 0x50, 0x44, 0x46], [0x50, 0x4b, 0x03, 0x04], [0xd0, 0xcf, 0x11, 0xe0], [0x1f, 0x8b]];
+
+/**
+ * Whether the start of a file is binary rather than text: a known signature (a PDF statement, a spreadsheet), or a
+ * NUL byte, which no text file in UTF-8 or a single-byte encoding holds (UTF-16 text does; banks do not write CSV so).
+ */
+export function looksBinary(head: Uint8Array): boolean {
+  if (BINARY_SIGNATURES.some((signature) => signature.every((byte, i) => head[i] === byte))) return true;
+  return head.includes(0);
+}
 
 /** A problem as a failed job keeps it ("unclosed-quote", "unreadable:12"). */
 export function csvFileProblemDetail(problem: CsvFileProblem): string {
-  return problem.kind === 'unclosed-quote' ? problem.kind : `unreadable:${problem.line ?? ''}`;
+  return problem.kind === 'unreadable' ? `unreadable:${problem.line ?? ''}` : problem.kind;
 }
 
 /** The problem a failed job kept, or undefined for a detail kept before problems had names (the parser's own words). */
 export function csvFileProblemOf(detail: string): CsvFileProblem | undefined {
-  if (detail === 'unclosed-quote') return { kind: 'unclosed-quote' };
+  if (detail === 'unclosed-quote' || detail === 'binary') return { kind: detail };
   const unreadable = /^unreadable:(\d*)$/.exec(detail);
   if (!unreadable) return undefined;
   return { kind: 'unreadable', line: unreadable[1] === '' ? null : Number(unreadable[1]) };

@@ -11,6 +11,7 @@ import {
   type CsvDelimiter,
   type CsvField,
   type CsvFileProblem,
+  looksBinary,
   type ImportMapping,
   type ImportRow,
   type RowError,
@@ -156,6 +157,18 @@ export async function readFirstLine(filePath: string): Promise<string> {
     const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
     const end = text.search(/\r|\n/);
     return end === -1 ? text : text.slice(0, end);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether a file is binary (a PDF or a spreadsheet uploaded as CSV), judged from its first 8 KB. */
+export async function isBinaryFile(filePath: string): Promise<boolean> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(8 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return looksBinary(buffer.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }

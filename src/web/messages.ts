@@ -170,6 +170,7 @@ export function statementFileMessage(problem: string | null, line?: number): Msg
 /** Why a file is not CSV: on the mapping page (`file`), or as the reason an import failed (`failure`). */
 export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure'): Msg {
   if (problem.kind === 'unclosed-quote') return msg(where === 'file' ? 'import.file.unclosedQuote' : 'import.failure.unclosedQuote');
+  if (problem.kind === 'binary') return msg(where === 'file' ? 'import.file.binary' : 'import.failure.binary');
   if (problem.line === null) return msg(where === 'file' ? 'import.file.unreadable' : 'import.failure.invalidCsvNoDetail');
   return msg(where === 'file' ? 'import.file.unreadableAt' : 'import.failure.unreadableAt', { line: problem.line });
 }

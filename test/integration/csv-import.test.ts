@@ -682,3 +682,21 @@ test('a refund exported and imported again is a refund again: an income row nami
   // The list shows it as a refund, and the month's spending on groceries is net of it.
   assert.match((await bob.agent.get('/transactions')).text, /Refund/);
 });
+
+test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const pdf = Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1');
+  const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]);
+  const withNul = Buffer.from('date,amount\n2026-01-02,1.00\u0000\n');
+  for (const [name, file] of [['pdf', pdf], ['xlsx', xlsx], ['nul', withNul]] as const) {
+    const up = await upload(agent, file);
+    assert.equal(up.status, 303, name);
+    const page = await agent.get(up.headers.location!);
+    assert.equal(page.status, 422, name);
+    assert.match(page.text, /role="alert">This file is not CSV: it holds binary data, as a PDF or a spreadsheet does\./, name);
+    assert.doesNotMatch(page.text, /class="import-go"/, `${name}: no Import button`);
+  }
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+});

@@ -7,6 +7,7 @@ import { LEDGERLY_EXPORT_MAPPING, type ImportRow } from '../../src/domain/import
 import { CHECKED_ROWS_BATCH, checkCsvFile, isUtf8File } from '../../src/services/csv-files.ts';
 import { english } from '../helpers/i18n.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
+import { csvFileProblemDetail, csvFileProblemOf, looksBinary, type CsvFileProblem } from '../../src/domain/imports.ts';
 
 function tempFile(t: { after: (fn: () => void) => void }, content: Buffer | string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-csv-'));
@@ -75,4 +76,12 @@ test('the checker hands good rows on in file order, a batch at a time, never hol
   assert.deepEqual(checked.errors.map((e) => e.line), [102]);
   assert.deepEqual(sizes, [CHECKED_ROWS_BATCH, CHECKED_ROWS_BATCH, count - 1 - 2 * CHECKED_ROWS_BATCH]);
   assert.deepEqual(seen, Array.from({ length: count }, (_, i) => i + 2).filter((line) => line !== 102));
+});
+
+test('a named CSV problem survives being kept as a failed job\'s detail; words kept before names stay words', () => {
+  const problems: CsvFileProblem[] = [{ kind: 'unclosed-quote' }, { kind: 'binary' }, { kind: 'unreadable', line: 12 }, { kind: 'unreadable', line: null }];
+  for (const problem of problems) assert.deepEqual(csvFileProblemOf(csvFileProblemDetail(problem)), problem);
+  assert.equal(csvFileProblemOf('Invalid Closing Quote: got "y" at line 2'), undefined);
+  assert.equal(looksBinary(new TextEncoder().encode('date,amount\n2026-01-02,1.00\n')), false);
+  assert.equal(looksBinary(new TextEncoder().encode('%PDF-1.7')), true);
 });
