@@ -48,6 +48,8 @@ const FIRST_POST_BATCH = 10;
  * must not change what a save does.
  */
 const POST_ON_SAVE = 400;
+/** Occurrences handled ahead of a schedule's position that the list looks past: more than a year of daily ones. */
+const HANDLED_AHEAD = 400;
 /** The furthest-ahead zone: no one's today is later than today there, so nothing due anywhere is missed. */
 const EARLIEST_ZONE = 'Etc/GMT-14';
 /** Days ahead the dashboard's upcoming list covers. */
@@ -142,6 +144,21 @@ export function createScheduleService(deps: {
     return days.length;
   }
 
+  /**
+   * The user's schedules, each with `nextOn` as the person reads it: the next occurrence still to come. The stored
+   * position is where the poster goes on from, and stays on an occurrence posted early ("Post now") or skipped until
+   * its day passes; the list showed that day as next while the coming days beside it no longer held it.
+   */
+  function listWithPendingNext(userId: number): ScheduleWithNames[] {
+    return repo.listSchedules(userId).map((s) => {
+      if (s.nextOn === null) return s;
+      const handled = new Set(repo.handledOccurrencesFrom(userId, s.id, s.nextOn, HANDLED_AHEAD));
+      let next: string | null = s.nextOn;
+      while (next !== null && handled.has(next)) next = nextOccurrenceAfter(s.rule, next);
+      return next === s.nextOn ? s : { ...s, nextOn: next };
+    });
+  }
+
   /** Checks a draft's accounts and category against the user's own; undefined when all is well. */
   function draftProblems(userId: number, draft: ScheduleDraft, existing?: Schedule): ScheduleProblems | undefined {
     const problems: { -readonly [K in keyof ScheduleProblems]: ScheduleProblems[K] } = {};
@@ -186,7 +203,7 @@ export function createScheduleService(deps: {
   const service = {
     /** The user's schedules, next due first, with names. */
     list(userId: number): ScheduleWithNames[] {
-      return repo.listSchedules(userId);
+      return listWithPendingNext(userId);
     },
 
     /**
@@ -196,7 +213,7 @@ export function createScheduleService(deps: {
     exportCsv(userId: number): string {
       const header = ['schedule', 'type', 'account', 'to_account', 'category', 'amount', 'description', 'frequency', 'every', 'weekday', 'month_day', 'start', 'end', 'count', 'next'];
       const text = (v: string | number | null) => (v === null ? '' : String(v));
-      const rows = repo.listSchedules(userId).map((s) => [
+      const rows = listWithPendingNext(userId).map((s) => [
         `S${s.id}`,
         s.type,
         neutraliseCsvCell(s.accountName),

@@ -260,6 +260,18 @@ describe('scheduled transactions', () => {
     const notOne = await postForm(agent, '/scheduled', `/scheduled/${streaming}/occurrence`, { on: '2026-03-17', action: 'post', back: '/scheduled' });
     assert.equal(notOne.status, 303);
     assert.match((await agent.get('/scheduled')).text, /That is not a coming occurrence of this schedule\./);
+    // The list and its export name the next occurrence still to come: past the rent paid early and the streaming skipped.
+    const listed = (await agent.get('/scheduled')).text;
+    const nextOf = (description: string) =>
+      listed
+        .split('<tr class="schedule ')
+        .find((row) => row.includes(`class="schedule__name">${description}`))
+        ?.match(/class="schedule__next">.*?<time datetime="([\d-]+)"/)?.[1];
+    assert.equal(nextOf('Rent'), '2026-04-20');
+    assert.equal(nextOf('Streaming'), '2026-03-23');
+    const csv = (await agent.get('/scheduled/export.csv')).text;
+    assert.match(csv, /,Rent,months,.*,2026-04-20\r\n/);
+    assert.match(csv, /,Streaming,weeks,.*,2026-03-23\r\n/);
     // When the days come, the skipped and the early-posted occurrences are not posted again.
     ctx.clock.set(Date.UTC(2026, 2, 21, 9));
     await ctx.jobs.runDue();

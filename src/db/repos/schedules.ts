@@ -122,6 +122,11 @@ export function createSchedulesRepo(db: Db) {
   );
   const linkLegs = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND transfer_id = ?');
   const advance = db.prepare<[string, string | null, number, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE user_id = ? AND id = ?');
+  const handledFrom = db
+    .prepare<[number, number, string, number], string>(
+      'SELECT occurs_on FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on >= ? ORDER BY occurs_on LIMIT ?',
+    )
+    .pluck();
   const handledInRange = db.prepare<[number, string, string], { schedule_id: number; occurs_on: string }>(
     'SELECT schedule_id, occurs_on FROM schedule_occurrences WHERE user_id = ? AND occurs_on BETWEEN ? AND ?',
   );
@@ -241,6 +246,11 @@ export function createSchedulesRepo(db: Db) {
     },
 
     /** `schedule:day` of every occurrence of the user handled in a range of days. */
+    /** The first `limit` days from `fromOn` on which one of the user's schedules has an occurrence posted or skipped. */
+    handledOccurrencesFrom(userId: number, scheduleId: number, fromOn: string, limit: number): string[] {
+      return handledFrom.all(userId, scheduleId, fromOn, limit);
+    },
+
     handledOccurrences(userId: number, fromOn: string, toOn: string): Set<string> {
       return new Set(handledInRange.all(userId, fromOn, toOn).map((r) => `${r.schedule_id}:${r.occurs_on}`));
     },
