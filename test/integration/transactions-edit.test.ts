@@ -141,8 +141,31 @@ describe('editing a transaction', () => {
     const fields = { type: 'expense', amount: '4', date: '2026-06-01', description: 'Tea', category: '' };
     assert.equal((await postEdit(agent, id, { ...fields, back: '/transactions?q=tea' })).headers.location, '/transactions?q=tea');
     assert.equal((await postEdit(agent, id, { ...fields, back: '/dashboard?period=2026-06' })).headers.location, '/dashboard?period=2026-06');
-    for (const bad of ['//evil.example/transactions', 'https://evil.example', '/account/delete']) {
+    for (const bad of ['//evil.example/transactions', 'https://evil.example', '/account/delete', '/accounts/1/delete', '/accounts/x']) {
       assert.equal((await postEdit(agent, id, { ...fields, back: bad })).headers.location, '/transactions', bad);
     }
+  });
+
+  test("editing from an account's register returns to it, and deleting from a filtered list returns to that list", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postTransaction(agent, { amount: '3', date: '2026-06-01', description: 'Tea' });
+    const id = lastId(ctx);
+    const accountId = Number(ctx.db.prepare('SELECT account_id FROM transactions WHERE id = ?').pluck().get(id));
+    const register = await agent.get(`/accounts/${accountId}`);
+    assert.match(register.text, new RegExp(`href="/transactions/${id}/edit\\?back=%2Faccounts%2F${accountId}"`));
+    const fields = { type: 'expense', amount: '4', date: '2026-06-01', description: 'Tea', category: '' };
+    assert.equal((await postEdit(agent, id, { ...fields, back: `/accounts/${accountId}` })).headers.location, `/accounts/${accountId}`);
+
+    const list = await agent.get('/transactions?q=tea');
+    assert.match(list.text, new RegExp(`href="/transactions/${id}/delete\\?back=%2Ftransactions%3Fq%3Dtea"`));
+    const confirm = await agent.get(`/transactions/${id}/delete?back=${encodeURIComponent('/transactions?q=tea')}`);
+    assert.match(confirm.text, /<input type="hidden" name="back" value="\/transactions\?q=tea">/);
+    assert.match(confirm.text, /<a class="button button--quiet" href="\/transactions\?q=tea">Cancel<\/a>/);
+    const token = await tokenFor(agent, `/transactions/${id}/delete`);
+    const deleted = await agent.post(`/transactions/${id}/delete`).type('form').send({ _csrf: token, back: '/transactions?q=tea' });
+    assert.equal(deleted.status, 303);
+    assert.equal(deleted.headers.location, '/transactions?q=tea');
+    assert.equal(rowOf(ctx, id), undefined);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formText, idText, safeLocalPath } from '../form-fields.ts';
+import { formText, idText, safeLocalPath, textField } from '../form-fields.ts';
 
 /** Most rows one bulk action may name: two full pages, so a crafted request cannot hold the write lock for long. */
 const MAX_BULK_IDS = 100;
@@ -22,9 +22,20 @@ function backToList(raw: unknown): string {
 }
 
 /** Where saving or cancelling an edit returns to: the list (with its filter) or the dashboard it came from. */
+/**
+ * Where deleting one row returns to: the page it was asked from (`back`, as for editing), or the dashboard for a link
+ * that says only `from=dashboard` (an older page's).
+ */
+export function deleteReturnPath(source: unknown): string {
+  const back = textField(source, 'back');
+  if (back !== undefined && back !== '') return editReturnPath(back);
+  return textField(source, 'from') === 'dashboard' ? '/dashboard' : '/transactions';
+}
+
 export function editReturnPath(raw: unknown): string {
   const path = safeLocalPath(raw, '/transactions');
-  return /^\/(transactions|dashboard)(\?|$)/.test(path) ? path : '/transactions';
+  // The list (with its filter), the dashboard, or an account's register the row was opened from.
+  return /^\/(transactions|dashboard|accounts\/[1-9]\d{0,15})(\?|$)/.test(path) ? path : '/transactions';
 }
 
 const bulkSchema = z.object({

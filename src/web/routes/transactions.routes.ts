@@ -5,7 +5,7 @@ import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { editReturnPath, parseBulkForm } from '../forms/bulk-form.ts';
+import { deleteReturnPath, editReturnPath, parseBulkForm } from '../forms/bulk-form.ts';
 import { filterToQueryString, isFilterActive, listUrl, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import {
   choiceErrors,
@@ -205,11 +205,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   router.get('/transactions/:id/delete', (req, res) => {
     const tx = service.find(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
-    res.render('transactions/confirm-delete', {
-      title: 'transactions.delete.title',
-      tx,
-      from: req.query.from === 'dashboard' ? 'dashboard' : 'transactions',
-    });
+    res.render('transactions/confirm-delete', { title: 'transactions.delete.title', tx, back: deleteReturnPath(req.query) });
   });
 
   /* POST /transactions/:id/delete: delete it. Owner only; another user's id gets 404 and nothing changes. */
@@ -222,12 +218,12 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       return res.status(422).render('transactions/confirm-delete', {
         title: 'transactions.delete.title',
         tx: service.find(userId, id),
-        from: textField(req.body, 'from') === 'dashboard' ? 'dashboard' : 'transactions',
+        back: deleteReturnPath(req.body),
         error: msg('transactions.confirmReconciledNeeded'),
       });
     }
     setFlash(req, 'success', 'transactions.flash.deleted');
-    res.redirect(303, textField(req.body, 'from') === 'dashboard' ? '/dashboard' : '/transactions');
+    res.redirect(303, deleteReturnPath(req.body));
   });
 
   return router;
