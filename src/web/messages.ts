@@ -14,13 +14,16 @@ import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } 
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, type EmailProblem, type PasswordProblem } from '../domain/users.ts';
 import { msg, type MessageKey, type Msg, type Translate } from './i18n.ts';
 
-/** An amount typed (as `text`) into a form by a person whose locale writes decimals with `decimal`. */
-export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator, maxText: string, text: string): Msg {
+/**
+ * An amount typed (as `text`) into a form by a person whose locale writes decimals with `decimal`. `typed` says the
+ * form has an income/expense choice, which the advice for a minus sign points to; a transfer or a budget has none.
+ */
+export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator, maxText: string, text: string, typed = true): Msg {
   switch (problem) {
     case 'empty':
       return msg('validation.amount.empty');
     case 'negative':
-      return msg('validation.amount.negative');
+      return msg(typed ? 'validation.amount.negative' : 'validation.amount.negativeUntyped');
     case 'malformed':
       return msg(decimal === 'comma' ? 'validation.amount.malformedComma' : 'validation.amount.malformedDot');
     case 'other-decimal-mark':

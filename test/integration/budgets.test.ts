@@ -141,7 +141,7 @@ describe('budgets', () => {
     const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
     for (const [bad, message] of [
       ['12.345', /Use at most two decimal places\./],
-      ['-5', /without a minus sign/],
+      ['-5', /Enter the amount without a minus sign\.</],
       ['0', /greater than zero/],
       ['1e3', /Enter an amount in numbers/],
       ['1000000001', /no larger than/],

@@ -99,6 +99,14 @@ describe('transfers', () => {
       assert.equal(bad.status, 422, amount);
       assert.match(bad.text, /id="transfer-amount-error"/, amount);
     }
+    // A minus sign is refused without advice to choose Expense, which this form does not have.
+    const minus = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '-0', date: '', description: '' });
+    assert.match(minus.text, /id="transfer-amount-error"><span aria-hidden="true">⚠ <\/span>Enter the amount without a minus sign\.</);
+    assert.doesNotMatch(minus.text, /choose Expense/);
+    // Every problem at once: the same account twice is said beside a bad amount, not after it is fixed.
+    const both = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(main), amount: 'ten', date: '', description: '' });
+    assert.match(both.text, /id="transfer-amount-error"/);
+    assert.match(both.text, /id="transfer-to-error"><span aria-hidden="true">⚠ <\/span>Choose a different account from the first/);
     assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
   });
 

@@ -10,7 +10,7 @@ const MAX_ENTRIES = 500;
 const AMOUNT_FIELD = /^amount-([1-9]\d{0,14})$/;
 
 /** One amount, by the transaction amount rule (no sign, no zero); the budget form's empty field means none. */
-const amountSchema = schemaPerWriting((writing) => z.object({ amount: amountField(writing, 'positive') }));
+const amountSchema = schemaPerWriting((writing) => z.object({ amount: amountField(writing, 'positive', false, true) }));
 
 /**
  * Reads the budget form: an `amount-<category id>` field per expense category (empty removes the amount) and a

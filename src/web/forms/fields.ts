@@ -17,16 +17,17 @@ export interface AmountWriting {
 
 /**
  * An amount in cents by the one domain parser. `positive` refuses a sign, zero and empty (a transaction, a
- * transfer); `signed` takes a minus sign, zero and (with `emptyIsZero`) an empty field (a balance).
+ * transfer); `signed` takes a minus sign, zero and (with `emptyIsZero`) an empty field (a balance). `untyped`: the
+ * form has no income/expense choice to point a minus sign to (a transfer, a budget).
  */
-export function amountField(writing: AmountWriting, kind: 'positive' | 'signed', emptyIsZero = false) {
+export function amountField(writing: AmountWriting, kind: 'positive' | 'signed', emptyIsZero = false, untyped = false) {
   // A person's own typing: with a decimal comma, only spaces group thousands (AmountOptions.groups).
   const options = { decimal: writing.decimal, sign: kind === 'positive' ? 'unsigned' : 'signed', groups: 'spaces' } as const;
   return formText('validation.once.amount').transform((text, ctx) => {
     const amount = parseAmount(text, options);
     if (amount.ok) return amount.negative ? -amount.cents : amount.cents;
     if (kind === 'signed' && (amount.problem === 'zero' || (emptyIsZero && amount.problem === 'empty'))) return 0;
-    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS), text);
+    const problem = amountMessage(amount.problem, writing.decimal, writing.formatPlain(MAX_AMOUNT_CENTS), text, !untyped);
     addFieldIssue(ctx, problem.key, problem.values);
     return z.NEVER;
   });

@@ -19,7 +19,7 @@ const transferSchema = schemaPerWriting((writing) =>
   z.object({
     from: account('validation.once.fromAccount'),
     to: account('validation.once.toAccount'),
-    amount: amountField(writing, 'positive'),
+    amount: amountField(writing, 'positive', false, true),
     date: optionalDayField,
     description: descriptionField,
     confirmReconciled: formText('validation.once.confirm').pipe(z.enum(['', '1'], { error: 'validation.once.confirm' })),
@@ -36,7 +36,11 @@ export function parseTransferForm(
   | { ok: false; errors: FieldErrors; values: TransferFormValues } {
   const values = typedValues(body, FIELDS);
   const parsed = parseForm(transferSchema(writing), body);
-  if (!parsed.ok) return { ok: false, errors: parsed.errors, values };
+  if (!parsed.ok) {
+    // Every problem at once: the same account twice is said beside the other fields' messages, not after them.
+    const errors = values.from !== '' && values.from === values.to && !parsed.errors.to ? { ...parsed.errors, to: msg('validation.transfer.sameAccount') } : parsed.errors;
+    return { ok: false, errors, values };
+  }
   const d = parsed.data;
   return {
     ok: true,
