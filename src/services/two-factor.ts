@@ -16,7 +16,8 @@ const WINDOW = 1;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Why a code was not accepted. */
-export type CodeProblem = 'missing' | 'invalid' | 'wrong' | 'reused';
+/** `recovery-used` and `recovery-wrong`: a code written as a recovery code, spent before or not one of the person's. */
+export type CodeProblem = 'missing' | 'invalid' | 'wrong' | 'reused' | 'recovery-used' | 'recovery-wrong';
 
 /** TOTP two-factor sign-in (otpauth does the RFC 6238 work) and its recovery codes. */
 export function createTwoFactorService(deps: {
@@ -110,7 +111,9 @@ export function createTwoFactorService(deps: {
     verifySignIn(userId: number, raw: string): { ok: true; method: 'totp' | 'recovery' } | { ok: false; problem: CodeProblem } {
       const input = readCodeInput(raw);
       if (input.kind === 'recovery') {
-        return twoFactor.useRecoveryCode(userId, sha256(input.code), clock.now()) ? { ok: true, method: 'recovery' } : { ok: false, problem: 'wrong' };
+        const hash = sha256(input.code);
+        if (twoFactor.useRecoveryCode(userId, hash, clock.now())) return { ok: true, method: 'recovery' };
+        return { ok: false, problem: twoFactor.isSpentRecoveryCode(userId, hash) ? 'recovery-used' : 'recovery-wrong' };
       }
       const checked = checkTotp(userId, raw);
       return checked.ok ? { ok: true, method: 'totp' } : checked;

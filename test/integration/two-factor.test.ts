@@ -150,6 +150,12 @@ describe('two-factor sign-in (TOTP)', () => {
     const second = await password(ctx);
     const spent = await postForm(second.agent, '/login/code', '/login/code', { code: codes[3]! });
     assert.equal(spent.status, 422);
+    // Said for what it is: a recovery code spent before, or one that is not on the list; never "check your phone's time".
+    assert.match(spent.text, /That recovery code was already used: each works once\./);
+    const unknown = await postForm(second.agent, '/login/code', '/login/code', { code: 'aaaaa-bbbbb' });
+    assert.equal(unknown.status, 422);
+    assert.match(unknown.text, /That is not one of your recovery codes\./);
+    assert.doesNotMatch(spent.text + unknown.text, /time on your phone/);
 
     const guesser = await password(ctx);
     let status = 0;

@@ -22,6 +22,7 @@ export function createTwoFactorRepo(db: Db) {
   const insertCode = db.prepare<[number, string]>('INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)');
   const useCode = db.prepare<[number, number, string]>('UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL');
   const codesLeft = db.prepare<[number], number>('SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL').pluck();
+  const spentCode = db.prepare<[number, string], number>('SELECT 1 FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NOT NULL').pluck();
   const enabledCount = db.prepare<[], { id: number }>('SELECT id FROM users WHERE totp_enabled_at IS NOT NULL');
 
   return {
@@ -56,6 +57,11 @@ export function createTwoFactorRepo(db: Db) {
     /** Spends the unused recovery code with this hash; false when there is none. */
     useRecoveryCode(userId: number, hash: string, at: number): boolean {
       return useCode.run(at, userId, hash).changes === 1;
+    },
+
+    /** Whether this is one of the person's recovery codes, already used. */
+    isSpentRecoveryCode(userId: number, hash: string): boolean {
+      return spentCode.get(userId, hash) !== undefined;
     },
 
     /** How many of the person's recovery codes are still unused. */

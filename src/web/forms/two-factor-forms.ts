@@ -12,5 +12,9 @@ export function codeError(problem: CodeProblem): Msg {
       return msg('validation.twoFactor.wrong');
     case 'reused':
       return msg('validation.twoFactor.reused');
+    case 'recovery-used':
+      return msg('validation.twoFactor.recoveryUsed');
+    case 'recovery-wrong':
+      return msg('validation.twoFactor.recoveryWrong');
   }
 }
