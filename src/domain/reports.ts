@@ -24,6 +24,8 @@ export interface PeriodSummary {
   readonly incomeCents: number;
   readonly expenseCents: number;
   readonly netCents: number;
+  /** Refunds taken off the expenses (income in expense categories), which a list of the rows counts as income. */
+  readonly refundCents: number;
   /** The largest expense categories, largest first (ties by id). */
   readonly topExpenses: CategoryShare[];
   /** Everything below the top ones, summed; null when there is nothing below. */
@@ -42,6 +44,7 @@ export function summarisePeriod(
 ): PeriodSummary {
   let incomeCents = 0;
   let expenseCents = 0;
+  let refundCents = 0;
   const spent = new Map<number | null, number>();
   for (const row of totals) {
     const refund = row.type === 'income' && row.categoryId !== null && refundCategoryIds.has(row.categoryId);
@@ -50,6 +53,7 @@ export function summarisePeriod(
       continue;
     }
     const cents = refund ? -row.cents : row.cents;
+    if (refund) refundCents += row.cents;
     expenseCents += cents;
     spent.set(row.categoryId, (spent.get(row.categoryId) ?? 0) + cents);
   }
@@ -66,6 +70,7 @@ export function summarisePeriod(
     incomeCents,
     expenseCents,
     netCents: incomeCents - expenseCents,
+    refundCents,
     topExpenses,
     otherExpenses: restCents > 0 ? { cents: restCents, percent: percentShare(restCents, expenseCents) } : null,
   };

@@ -152,6 +152,22 @@ describe('dashboard periods', () => {
     assert.match(all.text, /href="\/dashboard\?period=all" aria-current="page"/);
   });
 
+  test("a period with refunds says its expenses are after them, which the list counts as income; one without says nothing of refunds", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, userId, 'expense', 'Groceries');
+    insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 5_000, occurredOn: '2026-03-02', description: 'Market', categoryId: groceries },
+      { type: 'income', amountCents: 2_000, occurredOn: '2026-03-03', description: 'Market refund', categoryId: groceries },
+      { type: 'expense', amountCents: 1_000, occurredOn: '2026-04-02', description: 'Market', categoryId: groceries },
+    ]);
+    const march = (await agent.get('/dashboard?period=2026-03')).text;
+    assert.match(march, /Expenses here are after \$20\.00 of refunds, which the transactions list counts as income\./);
+    assert.equal(totalsFrom(march).Expenses, '$30.00');
+    assert.doesNotMatch((await agent.get('/dashboard?period=2026-04')).text, /of refunds/);
+  });
+
   test('the top expense categories of the period are ranked with their share of expenses', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

@@ -150,7 +150,7 @@ export function createDashboardPage(reports: ReportService) {
         charts: report.series && drawCharts(report, report.series, language, label(period)),
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
-        totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, balanceCents: report.balanceCents },
+        totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, refundCents: summary.refundCents, balanceCents: report.balanceCents },
         periodNetCents: summary.netCents,
         period: { label: label(period), param: periodParam(period), kind: period.kind, ...periodDays(period) },
         nav: {
