@@ -108,6 +108,27 @@ describe('fuzzing every form handler: never a 500, nothing half-written', () => 
     }
   });
 
+  // Pages read their query strings (filters, periods, cursors, return paths): random ones never give a 500, and a GET
+  // changes nothing, whatever it is asked (sessions and rate-limit counters aside).
+  const GET_RUNS = Math.max(5, Math.round(RUNS / 2));
+  for (const route of GET_ROUTES) {
+    test(`GET ${route.path} signed in survives ${GET_RUNS} random query strings and changes nothing`, async () => {
+      const agent = await logInAgent(ctx.app, EMAIL, TEST_PASSWORD);
+      const path = fillPath(route.path, Object.fromEntries(paramNames(route.path).map((p) => [p, idFor(ctx, ids, resourceOf(route.path), userId)])));
+      await fc.assert(
+        fc.asyncProperty(formBody(fieldNames), async (query) => {
+          const search = new URLSearchParams();
+          for (const [name, value] of Object.entries(query)) for (const one of [value].flat()) search.append(name, one);
+          const before = databaseFingerprint(ctx.db, { ignoreTables: ['rate_limits', 'sessions'] });
+          const res = await agent.get(`${path}?${search}`);
+          if (res.status >= 500) assert.fail(`GET ${path} answered ${res.status} to ?${search.toString().slice(0, 500)}`);
+          assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['rate_limits', 'sessions'] }), before, `GET ${path} wrote`);
+        }),
+        { numRuns: GET_RUNS, includeErrorInReport: true },
+      );
+    });
+  }
+
   for (const route of POST_ROUTES) {
     for (const signedIn of [true, false]) {
       test(`POST ${route.path} ${signedIn ? 'signed in' : 'signed out'} survives ${RUNS} random bodies`, async () => {
