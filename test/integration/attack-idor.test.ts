@@ -136,4 +136,35 @@ describe("object-level authorization: another user's id gets 404 and changes not
     const row = ctx.db.prepare('SELECT count(*) AS n FROM transactions WHERE id = ? AND user_id = ?').get(ownerIds.transactions, ownerId) as { n: number };
     assert.equal(row.n, 1);
   });
+
+  test("every form given the other user's account and category ids in its body changes nothing of theirs and never ties a row to them", async () => {
+    // The forms without an id in their path (adding a transaction, a transfer, a rule, a schedule...), each with every
+    // field that names an account, a category or rows set to the owner's.
+    const forms = listRoutes(ctx.app).filter(
+      (r) => r.method === 'POST' && !r.path.startsWith('/api/') && paramNames(r.path).length === 0 && !/^\/(login|logout|register|account|passkeys|language)/.test(r.path),
+    );
+    assert.ok(forms.some((r) => r.path === '/transfers') && forms.some((r) => r.path === '/rules'), 'the forms are found');
+    const account = String(ownerIds.accounts);
+    const category = String(ownerIds.categories);
+    const named = { account, from: account, to: account, toAccount: account, transferAccount: account, targetAccount: account, category, ids: String(ownerIds.transactions), startOn: '2026-01-05', text: 'owned', textMatch: 'contains' };
+    for (const route of forms) {
+      const before = databaseFingerprint(ctx.db, { onlyUserId: ownerId });
+      const res = await intruder.post(route.path).type('form').send({ ...plausibleBody(named), _csrf: await tokenFor(intruder, '/account') });
+      assert.ok(res.status < 500, `${route.path} answered ${res.status}`);
+      assert.equal(databaseFingerprint(ctx.db, { onlyUserId: ownerId }), before, `${route.path} changed the owner's data`);
+    }
+    // No row of anyone points at another person's account or category.
+    const crossed = ctx.db
+      .prepare(
+        `SELECT 'transaction account' FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE a.user_id <> t.user_id
+         UNION ALL SELECT 'transaction category' FROM transactions t JOIN categories c ON c.id = t.category_id WHERE c.user_id <> t.user_id
+         UNION ALL SELECT 'schedule account' FROM schedules s JOIN accounts a ON a.id IN (s.account_id, s.to_account_id) WHERE a.user_id <> s.user_id
+         UNION ALL SELECT 'schedule category' FROM schedules s JOIN categories c ON c.id = s.category_id WHERE c.user_id <> s.user_id
+         UNION ALL SELECT 'rule account' FROM rules r JOIN accounts a ON a.id IN (r.account_id, r.transfer_account_id) WHERE a.user_id <> r.user_id
+         UNION ALL SELECT 'rule category' FROM rules r JOIN categories c ON c.id = r.category_id WHERE c.user_id <> r.user_id`,
+      )
+      .pluck()
+      .all();
+    assert.deepEqual(crossed, []);
+  });
 });
