@@ -145,13 +145,20 @@ export function createTransactionService(deps: {
       filter: TransactionFilter,
       after: PageCursor | null,
       pageSize: number,
-    ): { page: Page<TransactionWithCategory>; totals: FilteredTotals; categories: Category[]; accounts: Account[] } {
-      return deps.asOneRead(() => ({
-        page: repo.listFilteredTransactionsPage(userId, filter, pageSize, after),
-        totals: repo.totalsForFilter(userId, filter),
-        categories: categories.listCategoriesForUser(userId),
-        accounts: accounts.listAccounts(userId),
-      }));
+    ): {
+      page: Page<TransactionWithCategory>;
+      /** The page before this one, for a "Newer" link: its cursor, `first` for the first page, null on the first page. */
+      newer: PageCursor | 'first' | null;
+      totals: FilteredTotals;
+      categories: Category[];
+      accounts: Account[];
+    } {
+      return deps.asOneRead(() => {
+        const page = repo.listFilteredTransactionsPage(userId, filter, pageSize, after);
+        const top = page.rows[0];
+        const newer = after === null ? null : top ? (repo.newerPageCursor(userId, filter, pageSize, { occurredOn: top.occurredOn, id: top.id }) ?? 'first') : 'first';
+        return { page, newer, totals: repo.totalsForFilter(userId, filter), categories: categories.listCategoriesForUser(userId), accounts: accounts.listAccounts(userId) };
+      });
     },
 
     /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */

@@ -85,20 +85,38 @@ function toSearch(q: Query): string {
   return params.toString();
 }
 
-/** Follows the Older links from the first page; returns every page's row ids and the first page's HTML. */
+/** The page's "Newer" link, if it has one. */
+function newerLinkFrom(html: string): string | null {
+  const match = /<a href="([^"]+)" rel="prev">/.exec(html);
+  return match ? match[1]!.replaceAll('&amp;', '&') : null;
+}
+
+/**
+ * Follows the Older links from the first page; returns every page's row ids and the first page's HTML. Then checks
+ * the way back: each page's Newer link shows exactly the page before it (the second page has none: Newest is it).
+ */
 async function walkPages(agent: Agent, firstUrl: string): Promise<{ pages: number[][]; first: string }> {
   const pages: number[][] = [];
+  const htmls: string[] = [];
   let url: string | null = firstUrl;
-  let first = '';
   while (url) {
     const res = await agent.get(url);
     assert.equal(res.status, 200, url);
-    if (!first) first = res.text;
+    htmls.push(res.text);
     pages.push(rowIdsFrom(res.text));
     url = olderLinkFrom(res.text);
     assert.ok(pages.length < 50, 'pagination ends');
   }
-  return { pages, first };
+  for (let i = 0; i < htmls.length; i++) {
+    const newer = newerLinkFrom(htmls[i]!);
+    if (i < 2) {
+      assert.equal(newer, null, `page ${i + 1} of ${firstUrl} has no Newer link`);
+      continue;
+    }
+    assert.ok(newer?.startsWith(firstUrl.includes('?') ? `${firstUrl}&after=` : '/transactions?after='), `the Newer link keeps the filter: ${newer}`);
+    assert.deepEqual(rowIdsFrom((await agent.get(newer!)).text), pages[i - 1], `Newer from page ${i + 1} of ${firstUrl}`);
+  }
+  return { pages, first: htmls[0] ?? '' };
 }
 
 describe('filtering the transactions page', () => {

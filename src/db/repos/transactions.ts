@@ -637,6 +637,23 @@ export function createTransactionsRepo(db: Db) {
     },
 
     /**
+     * Where the page before a keyset page starts (the page of newer rows the "Newer" link shows): the cursor to read it
+     * with, or null when it is the first page. The `limit` filtered rows just newer than `first` are that page; the
+     * one beyond them, if any, is its cursor. Only those rows' keys are read, walking the same index the other way.
+     */
+    newerPageCursor(userId: number, filter: TransactionFilter, limit: number, first: PageCursor): PageCursor | null {
+      const where = pageWhereOf(userId, filter, limit);
+      const stmt = cached<{ occurred_on: string; id: number }>(`newer:${where.shape}`, () =>
+        `SELECT t.occurred_on, t.id FROM ${where.from}
+          WHERE ${where.sql} AND (t.occurred_on, t.id) > (?, ?)
+          ORDER BY t.occurred_on, t.id LIMIT ?`,
+      );
+      const newer = stmt.all(...where.params, first.occurredOn, first.id, limit + 1);
+      const beyond = newer[limit];
+      return beyond ? { occurredOn: beyond.occurred_on, id: beyond.id } : null;
+    },
+
+    /**
      * One page of the export: the filtered rows newest first with their account's name, and, when the filter names
      * no type or category, the transfer legs too (each with its transfer), so an export re-imports whole.
      */

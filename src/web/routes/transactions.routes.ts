@@ -58,11 +58,13 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const { filter, values, errors } = readTransactionFilter(req.query);
     const after = parseCursor(req.query.after);
-    const { page, totals, categories, accounts } = service.listPage(user.id, filter, after, PAGE_SIZE);
+    const { page, newer, totals, categories, accounts } = service.listPage(user.id, filter, after, PAGE_SIZE);
     res.render('transactions/index', {
       title: 'transactions.list.title',
       rows: page.rows,
       nextCursor: page.next ? formatCursor(page.next) : null,
+      // '' for the first page (no cursor), a cursor for another, null when this is the first page.
+      newerCursor: newer === null ? null : newer === 'first' ? '' : formatCursor(newer),
       isFirstPage: after === null,
       filter,
       filterValues: values,
