@@ -54,6 +54,8 @@ export function createAccountService(deps: {
           account: AccountBalance;
           rows: (RegisterRow & { balanceCents: number })[];
           next: PageCursor | null;
+          /** The page before this one, for a "Newer" link, when it is not the first page (which "Newest" reaches). */
+          newer: PageCursor | null;
           /** The account's balance at the end of each of the 24 months ending with `lastMonth`, oldest first. */
           series: { month: string; cents: number }[];
         }
@@ -67,7 +69,8 @@ export function createAccountService(deps: {
         const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
         const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
         const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
-        return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, series };
+        const newer = after !== null && first ? repo.newerRegisterCursor(userId, accountId, pageSize, first) : null;
+        return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, newer, series };
       });
     },
 

@@ -171,16 +171,28 @@ describe('account registers', () => {
       running += signedAmount(row.type, row.amount_cents);
       expected.set(row.id, running);
     }
-    const seen: number[] = [];
+    const balancesOn = (html: string) =>
+      [...html.matchAll(/<td class="num register__balance"><span class="register__label">[^<]*<\/span>([^<]+)<\/td>/g)].map((cell) => {
+        const text = cell[1]!;
+        return (text.includes('-') ? -1 : 1) * Number(text.replace(/\D/g, ''));
+      });
+    const link = (html: string, rel: 'next' | 'prev') => {
+      const found = new RegExp(`<a href="(\\/accounts\\/\\d+\\?after=[^"]+)" rel="${rel}">`).exec(html);
+      return found ? found[1]!.replaceAll('&amp;', '&') : null;
+    };
+    const pages: string[] = [];
     let url: string | null = `/accounts/${savings}`;
     while (url) {
-      const html: string = (await agent.get(url)).text;
-      for (const cell of html.matchAll(/<td class="num register__balance"><span class="register__label">[^<]*<\/span>([^<]+)<\/td>/g)) {
-        const text = cell[1]!;
-        seen.push((text.includes('-') ? -1 : 1) * Number(text.replace(/\D/g, '')));
-      }
-      const next: RegExpExecArray | null = /<a href="(\/accounts\/\d+\?after=[^"]+)" rel="next">/.exec(html);
-      url = next ? next[1]!.replaceAll('&amp;', '&') : null;
+      pages.push((await agent.get(url)).text);
+      url = link(pages.at(-1)!, 'next');
+    }
+    const seen = pages.flatMap(balancesOn);
+    // And back: from the third page on, Newer shows the page before, its balances the same.
+    assert.ok(pages.length >= 3, 'three pages or more');
+    for (let i = 0; i < pages.length; i++) {
+      const newer = link(pages[i]!, 'prev');
+      if (i < 2) assert.equal(newer, null, `page ${i + 1} has no Newer link`);
+      else assert.deepEqual(balancesOn((await agent.get(newer!)).text), balancesOn(pages[i - 1]!), `Newer from page ${i + 1}`);
     }
     const newestFirst = [...stored].reverse().map((row) => expected.get(row.id));
     assert.equal(seen.length, stored.length, 'every row on some page');

@@ -107,6 +107,11 @@ export function createAccountsRepo(db: Db) {
     `SELECT ${registerColumns} FROM transactions t ${registerJoins}
       WHERE t.account_id = ? AND t.user_id = ? AND (t.occurred_on, t.id) < (?, ?) ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
   );
+  // The keys of the rows just newer than a page's first, oldest first: where the page before it starts.
+  const registerNewer = db.prepare<[number, number, string, number, number], { occurred_on: string; id: number }>(
+    `SELECT t.occurred_on, t.id FROM transactions t
+      WHERE t.account_id = ? AND t.user_id = ? AND (t.occurred_on, t.id) > (?, ?) ORDER BY t.occurred_on, t.id LIMIT ?`,
+  );
   const monthsBefore = db.prepare<[number, number, string], { n: number | null }>(
     'SELECT sum(net_cents) AS n FROM account_monthly_totals WHERE user_id = ? AND account_id = ? AND month < ?',
   );
@@ -153,6 +158,15 @@ export function createAccountsRepo(db: Db) {
       if (hasMore) rows.length = limit;
       const last = rows.at(-1);
       return { rows, next: hasMore && last ? { occurredOn: last.occurredOn, id: last.id } : null };
+    },
+
+    /**
+     * The cursor of the register page just newer than the one starting at `first` (its `limit` rows are the next
+     * newer ones; the row beyond them is its cursor), or null when that page is the first.
+     */
+    newerRegisterCursor(userId: number, accountId: number, limit: number, first: PageCursor): PageCursor | null {
+      const beyond = registerNewer.all(accountId, userId, first.occurredOn, first.id, limit + 1)[limit];
+      return beyond ? { occurredOn: beyond.occurred_on, id: beyond.id } : null;
     },
 
     /**

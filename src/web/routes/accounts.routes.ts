@@ -96,6 +96,7 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
       isFirstPage: after === null,
       currentCursor: after ? formatCursor(after) : '',
       nextCursor: register.next ? formatCursor(register.next) : null,
+      newerCursor: register.newer ? formatCursor(register.newer) : null,
     });
   });
 
