@@ -20,8 +20,9 @@ export interface AmountOptions {
   readonly sign: SignConvention;
   /**
    * With a decimal comma, thousands may be grouped by spaces or by dots ("1.250,00", as bank files write them).
-   * `spaces` allows only spaces: what a person types into a form, where "12.500" is far likelier a mistyped 12,50
-   * than twelve thousand five hundred, and is refused rather than read as 12 500.
+   * `spaces` allows only spaces: what a person types into a form in a locale that groups with spaces (Ukrainian),
+   * where "12.500" is far likelier a mistyped 12,50 than twelve thousand five hundred, and is refused rather than
+   * read as 12 500. A locale that groups with dots (de-DE) keeps them.
    */
   readonly groups?: 'spaces';
 }
@@ -53,11 +54,22 @@ export function decimalSeparatorOf(locale: string): DecimalSeparator {
 }
 
 /**
+ * Whether a locale groups thousands with a space of some kind ("1 234,56" in uk-UA and fr-FR) rather than a dot
+ * ("1.234,56" in de-DE, en-DE, nl-NL) or a comma.
+ */
+export function groupsWithSpaces(locale: string): boolean {
+  const group = new Intl.NumberFormat(locale).formatToParts(1234567).find((part) => part.type === 'group');
+  return group !== undefined && /^\s$/u.test(group.value);
+}
+
+/**
  * What an amount field accepts from a person writing in a locale: its decimal separator and its grouping (a dot
- * locale groups with commas; a comma locale with spaces or no-break spaces), never a sign.
+ * locale groups with commas; a comma locale with spaces, or with dots where the locale itself writes them so), never
+ * a sign.
  */
 export function formAmountOptions(locale: string): AmountOptions {
-  return decimalSeparatorOf(locale) === 'dot' ? FORM_AMOUNT : Object.freeze({ decimal: 'comma', sign: 'unsigned', groups: 'spaces' });
+  if (decimalSeparatorOf(locale) === 'dot') return FORM_AMOUNT;
+  return Object.freeze(groupsWithSpaces(locale) ? { decimal: 'comma', sign: 'unsigned', groups: 'spaces' } : { decimal: 'comma', sign: 'unsigned' });
 }
 
 /** Cents as a person of the locale types them into an amount field: "1234.50" or "1234,50", no grouping. */

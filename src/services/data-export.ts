@@ -64,7 +64,7 @@ async function writePages<C>(name: string, fetch: (after: C | null) => JsonPage<
     await put(text);
     text = '';
   } while (after !== null);
-  await put(']');
+  if (!out.destroyed) await put(']');
 }
 
 export type DataExportService = ReturnType<typeof createDataExportService>;

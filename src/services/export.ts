@@ -37,8 +37,12 @@ export async function streamTransactionsCsv(
   // A download the client abandoned ends here: the next batch is never read.
 }
 
-/** Resolves when `out` wants more, or when it closes or fails (the loop then sees it destroyed). */
+/**
+ * Resolves when `out` wants more, or when it closes or fails (the loop then sees it destroyed). A stream already
+ * destroyed resolves at once: its close has been and gone, and waiting for it would never end.
+ */
 export function drained(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       out.off('drain', done).off('close', done).off('error', done);

@@ -150,13 +150,16 @@ export function createScheduleService(deps: {
    * its day passes; the list showed that day as next while the coming days beside it no longer held it.
    */
   function listWithPendingNext(userId: number): ScheduleWithNames[] {
-    return repo.listSchedules(userId).map((s) => {
+    const listed = repo.listSchedules(userId).map((s) => {
       if (s.nextOn === null) return s;
       const handled = new Set(repo.handledOccurrencesFrom(userId, s.id, s.nextOn, HANDLED_AHEAD));
       let next: string | null = s.nextOn;
       while (next !== null && handled.has(next)) next = nextOccurrenceAfter(s.rule, next);
       return next === s.nextOn ? s : { ...s, nextOn: next };
     });
+    // In the order the stored list has (soonest first, ended last), by the day now shown.
+    const day = (s: ScheduleWithNames) => s.nextOn ?? '\uffff';
+    return listed.sort((a, b) => (day(a) < day(b) ? -1 : day(a) > day(b) ? 1 : a.id - b.id));
   }
 
   /** Checks a draft's accounts and category against the user's own; undefined when all is well. */

@@ -7,7 +7,7 @@
 import i18next, { type TOptions } from 'i18next';
 import { createDayFormatter, type DayFormatter } from '../domain/calendar.ts';
 import { isLanguage, LANGUAGES, type Language } from '../domain/languages.ts';
-import { createMoneyFormatter, decimalSeparatorOf, type DecimalSeparator, type MoneyFormatter } from '../domain/money.ts';
+import { createMoneyFormatter, decimalSeparatorOf, groupsWithSpaces, type DecimalSeparator, type MoneyFormatter } from '../domain/money.ts';
 import en from '../locales/en.json' with { type: 'json' };
 import uk from '../locales/uk.json' with { type: 'json' };
 
@@ -211,6 +211,8 @@ export interface LanguageContext {
   readonly decimal: DecimalSeparator;
   /** Cents as plain digits with the locale's separators, no currency ("1,234.50" or "1 234,50"). */
   readonly formatPlain: (cents: number) => string;
+  /** The locale groups thousands with spaces ("1 234,50"), so a typed dot groups nothing. */
+  readonly groupsWithSpaces: boolean;
   /** A whole number with the locale's grouping ("1,234" or "1 234"). */
   readonly formatNumber: (n: number) => string;
 }
@@ -231,6 +233,7 @@ export function createLanguageContexts(instance: { locale: string; currency: str
       formatPlain: (cents: number) => money.formatCentsPlain(cents),
       days: createDayFormatter(locale),
       decimal: decimalSeparatorOf(locale),
+      groupsWithSpaces: groupsWithSpaces(locale),
       formatNumber: (n: number) => numbers.format(n),
     });
   };

@@ -5,8 +5,11 @@
  * and never a secret.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { DATA_EXPORT_TABLES } from '../../src/db/repos/data-export.ts';
+import { createDataExportRepo, DATA_EXPORT_TABLES } from '../../src/db/repos/data-export.ts';
+import { createDataExportService } from '../../src/services/data-export.ts';
+import { drained } from '../../src/services/export.ts';
 import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import type { Db } from '../../src/db/open.ts';
 import { createTestContext, registerUser } from '../helpers/app.ts';
@@ -146,4 +149,25 @@ test('the account page links to the download, and a visitor is sent to sign in',
   const visitor = await (await import('supertest')).default(ctx.app).get('/account/export.json');
   assert.equal(visitor.status, 303);
   assert.match(visitor.headers.location!, /^\/login/);
+});
+
+test('a download the client abandons on its last page ends the request instead of waiting for ever', { timeout: 60_000 }, async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  await registerUser(ctx.app, 'ann@example.com');
+  const annId = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 100, occurredOn: '2026-03-02', description: 'one', categoryId: null }]);
+  const service = createDataExportService({ exports: createDataExportRepo(ctx.db), clock: ctx.clock });
+  // A client that stops reading at the transactions and then goes away: each write waits to drain, then the stream closes.
+  const out = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, done) => setImmediate(done) });
+  const realWrite = out.write.bind(out);
+  out.write = ((chunk: string) => {
+    const wants = realWrite(chunk);
+    if (chunk.includes('"transactions"')) setImmediate(() => out.destroy());
+    return wants;
+  }) as typeof out.write;
+  assert.equal(await service.write(annId, out), true);
+  assert.ok(out.destroyed);
+  // And the waiting itself: a stream already gone is not waited on.
+  await drained(out);
 });

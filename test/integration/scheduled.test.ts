@@ -269,6 +269,8 @@ describe('scheduled transactions', () => {
         ?.match(/class="schedule__next">.*?<time datetime="([\d-]+)"/)?.[1];
     assert.equal(nextOf('Rent'), '2026-04-20');
     assert.equal(nextOf('Streaming'), '2026-03-23');
+    // Soonest first by the day shown: the rent paid early now comes after the salary due on the 31st.
+    assert.deepEqual([...listed.matchAll(/class="schedule__name">([^<]+)</g)].map((m) => m[1]!.trim()), ['Streaming', 'Salary', 'Rent', 'Later']);
     const csv = (await agent.get('/scheduled/export.csv')).text;
     assert.match(csv, /,Rent,months,.*,2026-04-20\r\n/);
     assert.match(csv, /,Streaming,weeks,.*,2026-03-23\r\n/);

@@ -4,9 +4,10 @@ import fc from 'fast-check';
 import { createDayFormatter } from '../../src/domain/calendar.ts';
 import { LANGUAGES } from '../../src/domain/languages.ts';
 import { centsToInputText, decimalSeparatorOf, formAmountOptions, MAX_AMOUNT_CENTS, parseAmount } from '../../src/domain/money.ts';
-import { chooseLanguage, localeFor, referenceTranslate, translateHtml, translatorFor } from '../../src/web/i18n.ts';
+import { chooseLanguage, createLanguageContexts, localeFor, referenceTranslate, translateHtml, translatorFor } from '../../src/web/i18n.ts';
 import { catalogue } from '../helpers/pages.ts';
 import { english, ukrainian } from '../helpers/i18n.ts';
+import { parseBudgetForm } from '../../src/web/forms/budget-form.ts';
 
 describe('plurals', () => {
   test('Ukrainian has one, few and many: 1, 2, 5, 11, 21 and 22 operations', () => {
@@ -74,6 +75,19 @@ describe('amounts in the person\'s locale', () => {
     for (const text of ['12.500', '1.234', '1.234,56', '12.500.000']) assert.deepEqual(parseAmount(text, uk), { ok: false, problem: 'malformed' }, text);
     // A bank file with a decimal comma still groups with dots: that is how such files are written.
     assert.deepEqual(parseAmount('1.250,00', { decimal: 'comma', sign: 'signed' }), { ok: true, cents: 125000, negative: false });
+  });
+
+  test('a locale that groups with dots keeps them in its forms: a budget page of en-DE saves the "1.500,00" it fills in', () => {
+    const german = createLanguageContexts({ locale: 'en-DE', currency: 'EUR' }).en;
+    assert.equal(german.decimal, 'comma');
+    assert.equal(german.groupsWithSpaces, false);
+    const written = german.formatPlain(150_000);
+    assert.equal(written, '1.500,00');
+    assert.deepEqual(parseBudgetForm({ 'amount-5': written }, german), { ok: true, entries: [{ categoryId: 5, amountCents: 150_000, rollover: false }] });
+    assert.deepEqual(parseAmount('1.500,00', formAmountOptions('de-DE')), { ok: true, cents: 150_000, negative: false });
+    // Ukrainian (and French) group with spaces: there the same dot is refused.
+    assert.equal(ukrainian.groupsWithSpaces, true);
+    assert.equal(parseBudgetForm({ 'amount-5': '1.500,00' }, ukrainian).ok, false);
   });
 
   test('formatting round trips: what a page writes, and what the edit form shows, read back to the same cents', () => {

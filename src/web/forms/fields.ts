@@ -13,6 +13,8 @@ import { amountMessage, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.t
 export interface AmountWriting {
   readonly decimal: DecimalSeparator;
   readonly formatPlain: (cents: number) => string;
+  /** The locale groups thousands with spaces: a dot then groups nothing in what the person types (AmountOptions). */
+  readonly groupsWithSpaces?: boolean;
 }
 
 /**
@@ -21,8 +23,8 @@ export interface AmountWriting {
  * form has no income/expense choice to point a minus sign to (a transfer, a budget).
  */
 export function amountField(writing: AmountWriting, kind: 'positive' | 'signed', emptyIsZero = false, untyped = false) {
-  // A person's own typing: with a decimal comma, only spaces group thousands (AmountOptions.groups).
-  const options = { decimal: writing.decimal, sign: kind === 'positive' ? 'unsigned' : 'signed', groups: 'spaces' } as const;
+  // A person's own typing: in a locale that groups with spaces, a dot groups nothing (AmountOptions.groups).
+  const options = { decimal: writing.decimal, sign: kind === 'positive' ? 'unsigned' : 'signed', ...groupsOf(writing) } as const;
   return formText('validation.once.amount').transform((text, ctx) => {
     const amount = parseAmount(text, options);
     if (amount.ok) return amount.negative ? -amount.cents : amount.cents;
@@ -33,9 +35,14 @@ export function amountField(writing: AmountWriting, kind: 'positive' | 'signed',
   });
 }
 
+/** The grouping an amount field of this writing accepts. */
+function groupsOf(writing: AmountWriting): { groups?: 'spaces' } {
+  return writing.groupsWithSpaces ? { groups: 'spaces' } : {};
+}
+
 /** An amount by the transaction rule (positive, the person's separators), or null for an empty field. */
 export function optionalAmountField(writing: AmountWriting) {
-  const options = { decimal: writing.decimal, sign: 'unsigned', groups: 'spaces' } as const;
+  const options = { decimal: writing.decimal, sign: 'unsigned', ...groupsOf(writing) } as const;
   return formText('validation.once.amount').transform((text, ctx) => {
     if (text.trim() === '') return null;
     const amount = parseAmount(text, options);
