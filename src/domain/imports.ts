@@ -106,6 +106,7 @@ export const MAX_REPORTED_ERRORS = 1000;
 export type CsvFileProblem =
   | { readonly kind: 'unclosed-quote' }
   | { readonly kind: 'binary' }
+  | { readonly kind: 'utf16' }
   | { readonly kind: 'unreadable'; readonly line: number | null };
 
 /** File signatures of formats people download instead of CSV: PDF, ZIP (xlsx, ods), OLE (xls), gzip. */
@@ -113,11 +114,28 @@ const BINARY_SIGNATURES = [[0x25, 0x50, 0x44, 0x46], [0x50, 0x4b, 0x03, 0x04], [
 
 /**
  * Whether the start of a file is binary rather than text: a known signature (a PDF statement, a spreadsheet), or a
- * NUL byte, which no text file in UTF-8 or a single-byte encoding holds (UTF-16 text does; banks do not write CSV so).
+ * NUL byte, which no text file in UTF-8 or a single-byte encoding holds. UTF-16 text holds them too: see looksUtf16.
  */
 export function looksBinary(head: Uint8Array): boolean {
   if (BINARY_SIGNATURES.some((signature) => signature.every((byte, i) => head[i] === byte))) return true;
   return head.includes(0);
+}
+
+/**
+ * Whether the start of a file is UTF-16 text (Excel's "Unicode Text" is): its byte-order mark, or, without one, a NUL
+ * beside nearly every ASCII character of the first line.
+ */
+export function looksUtf16(head: Uint8Array): boolean {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return true;
+  const pairs = Math.min(64, Math.floor(head.length / 2));
+  if (pairs < 4) return false;
+  let zeroHigh = 0;
+  let zeroLow = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (head[2 * i + 1] === 0 && head[2 * i] !== 0) zeroHigh++;
+    if (head[2 * i] === 0 && head[2 * i + 1] !== 0) zeroLow++;
+  }
+  return Math.max(zeroHigh, zeroLow) >= pairs * 0.9;
 }
 
 /** A problem as a failed job keeps it ("unclosed-quote", "unreadable:12"). */
@@ -127,7 +145,7 @@ export function csvFileProblemDetail(problem: CsvFileProblem): string {
 
 /** The problem a failed job kept, or undefined for a detail kept before problems had names (the parser's own words). */
 export function csvFileProblemOf(detail: string): CsvFileProblem | undefined {
-  if (detail === 'unclosed-quote' || detail === 'binary') return { kind: detail };
+  if (detail === 'unclosed-quote' || detail === 'binary' || detail === 'utf16') return { kind: detail };
   const unreadable = /^unreadable:(\d*)$/.exec(detail);
   if (!unreadable) return undefined;
   return { kind: 'unreadable', line: unreadable[1] === '' ? null : Number(unreadable[1]) };

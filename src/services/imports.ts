@@ -43,7 +43,7 @@ import {
 import type { TransactionType } from '../domain/transactions.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
-import { checkCsvFile, CsvFileError, isBinaryFile, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
+import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
@@ -967,7 +967,8 @@ export function createImportService(deps: {
      * file whose header the person imported before opens with that import's mapping and choices instead.
      */
     async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined): Promise<UploadInspection> {
-      if (await isBinaryFile(upload.file)) return { ok: false, fileError: { kind: 'binary' } };
+      const notText = await notCsvText(upload.file);
+      if (notText) return { ok: false, fileError: { kind: notText } };
       const firstLine = await readFirstLine(upload.file);
       const stored = deps.mappings.findSettings(userId, csvHeaderKey(firstLine));
       const remembered = stored === undefined ? undefined : rememberedSettings.safeParse(JSON.parse(stored));

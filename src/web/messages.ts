@@ -174,6 +174,7 @@ export function statementFileMessage(problem: string | null, line?: number): Msg
 export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure'): Msg {
   if (problem.kind === 'unclosed-quote') return msg(where === 'file' ? 'import.file.unclosedQuote' : 'import.failure.unclosedQuote');
   if (problem.kind === 'binary') return msg(where === 'file' ? 'import.file.binary' : 'import.failure.binary');
+  if (problem.kind === 'utf16') return msg(where === 'file' ? 'import.file.utf16' : 'import.failure.utf16');
   if (problem.line === null) return msg(where === 'file' ? 'import.file.unreadable' : 'import.failure.invalidCsvNoDetail');
   return msg(where === 'file' ? 'import.file.unreadableAt' : 'import.failure.unreadableAt', { line: problem.line });
 }

@@ -700,3 +700,21 @@ test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no ma
   }
   assert.deepEqual(storedRows(ctx.db, userId), []);
 });
+
+test("a UTF-16 file (Excel's Unicode Text) is told to be saved as CSV UTF-8; Latin-1 and Windows-1251 files are still read", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const text = `${HEADER}\r\n2026-01-02,expense,,1.00,Caf\u00e9\r\n`;
+  const withBom = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const withoutBom = Buffer.from(text, 'utf16le');
+  for (const [name, file] of [['with a byte-order mark', withBom], ['without one', withoutBom]] as const) {
+    const page = await agent.get((await upload(agent, file)).headers.location!);
+    assert.equal(page.status, 422, name);
+    assert.match(page.text, /role="alert">This file is saved as UTF-16 text \(Excel’s “Unicode Text”\)\. Save it as “CSV UTF-8” and upload it again\./, name);
+  }
+  // Single-byte encodings hold no NUL: they are read, their odd bytes reported row by row as before.
+  const latin1 = Buffer.from(text, 'latin1');
+  const cp1251 = Buffer.concat([Buffer.from(`${HEADER}\r\n2026-01-02,expense,,1.00,`), Buffer.from([0xca, 0xe0, 0xe2, 0xe0]), Buffer.from('\r\n')]);
+  for (const file of [latin1, cp1251]) assert.equal((await agent.get((await upload(agent, file)).headers.location!)).status, 200);
+});

@@ -79,7 +79,7 @@ test('the checker hands good rows on in file order, a batch at a time, never hol
 });
 
 test('a named CSV problem survives being kept as a failed job\'s detail; words kept before names stay words', () => {
-  const problems: CsvFileProblem[] = [{ kind: 'unclosed-quote' }, { kind: 'binary' }, { kind: 'unreadable', line: 12 }, { kind: 'unreadable', line: null }];
+  const problems: CsvFileProblem[] = [{ kind: 'unclosed-quote' }, { kind: 'binary' }, { kind: 'utf16' }, { kind: 'unreadable', line: 12 }, { kind: 'unreadable', line: null }];
   for (const problem of problems) assert.deepEqual(csvFileProblemOf(csvFileProblemDetail(problem)), problem);
   assert.equal(csvFileProblemOf('Invalid Closing Quote: got "y" at line 2'), undefined);
   assert.equal(looksBinary(new TextEncoder().encode('date,amount\n2026-01-02,1.00\n')), false);
