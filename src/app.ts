@@ -11,7 +11,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { SqliteRateLimitStore } from './db/rate-limit-store.ts';
-import { createDataExportRepo } from './db/repos/data-export.ts';
+import { dataExportSnapshot } from './db/repos/data-export.ts';
 import { createAccountsRepo } from './db/repos/accounts.ts';
 import { createInvitesRepo } from './db/repos/invites.ts';
 import { createBudgetsRepo } from './db/repos/budgets.ts';
@@ -350,7 +350,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
   app.use(createApiTokensRouter({ tokens: apiTokens, audit }));
-  app.use(createDataExportRouter({ exports: createDataExportService({ exports: createDataExportRepo(db), clock }) }));
+  app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

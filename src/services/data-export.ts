@@ -20,7 +20,15 @@ export const DATA_EXPORT_VERSION = 1;
  * became of each occurrence, rules, reconciliations, remembered CSV layouts, and the records of their sign-ins
  * (passkeys, API tokens and sessions by name and date, security events). Never a secret: no password or key material.
  */
-export function createDataExportService(deps: { exports: DataExportRepo; clock: Clock }) {
+export function createDataExportService(deps: {
+  /**
+   * The reads of one download, and how to end them. The download reads page by page across awaits; the app gives it a
+   * read-only connection of its own holding one read transaction, so a row edited meanwhile is in it as it was when
+   * the download began, never twice or half.
+   */
+  snapshot: () => { readonly exports: DataExportRepo; release(): void };
+  clock: Clock;
+}) {
   return {
     /** The download's name, dated; `label` is the word for it in the person's language. */
     fileName(today: string, label: string): string {
@@ -32,22 +40,32 @@ export function createDataExportService(deps: { exports: DataExportRepo; clock: 
      * however long the history. Resolves false when there is no such person (nothing written).
      */
     async write(userId: number, out: Writable): Promise<boolean> {
-      const profile = deps.exports.profile(userId);
-      if (profile === undefined) return false;
-      const put = async (text: string) => {
-        if (!out.write(text)) await drained(out);
-      };
-      await put(`{"format":${JSON.stringify(DATA_EXPORT_FORMAT)},"version":${DATA_EXPORT_VERSION},"exportedAt":${JSON.stringify(new Date(deps.clock.now()).toISOString())},\n"profile":${profile}`);
-      for (const part of DATA_EXPORT_PARTS) {
-        if (out.destroyed) return true;
-        await put(`,\n${JSON.stringify(part)}:[${deps.exports.listPart(userId, part).join(',\n')}]`);
+      const snapshot = deps.snapshot();
+      try {
+        return await writeDocument(snapshot.exports, userId, out);
+      } finally {
+        snapshot.release();
       }
-      await writePages<{ occurredOn: string; id: number }>('transactions', (after) => deps.exports.transactionsPage(userId, after, PAGE_ROWS), put, out);
-      await writePages<number>('transfers', (after) => deps.exports.transfersPage(userId, after, PAGE_ROWS), put, out);
-      if (!out.destroyed) out.end('}\n');
-      return true;
     },
   };
+
+  /** The document itself, read from one snapshot. */
+  async function writeDocument(exports: DataExportRepo, userId: number, out: Writable): Promise<boolean> {
+    const profile = exports.profile(userId);
+    if (profile === undefined) return false;
+    const put = async (text: string) => {
+      if (!out.write(text)) await drained(out);
+    };
+    await put(`{"format":${JSON.stringify(DATA_EXPORT_FORMAT)},"version":${DATA_EXPORT_VERSION},"exportedAt":${JSON.stringify(new Date(deps.clock.now()).toISOString())},\n"profile":${profile}`);
+    for (const part of DATA_EXPORT_PARTS) {
+      if (out.destroyed) return true;
+      await put(`,\n${JSON.stringify(part)}:[${exports.listPart(userId, part).join(',\n')}]`);
+    }
+    await writePages<{ occurredOn: string; id: number }>('transactions', (after) => exports.transactionsPage(userId, after, PAGE_ROWS), put, out);
+    await writePages<number>('transfers', (after) => exports.transfersPage(userId, after, PAGE_ROWS), put, out);
+    if (!out.destroyed) out.end('}\n');
+    return true;
+  }
 }
 
 /** Writes one array of the document a page at a time; a download the client abandoned stops at the next page. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createDataExportRepo, DATA_EXPORT_TABLES } from '../../src/db/repos/data-export.ts';
+import { DATA_EXPORT_TABLES, dataExportSnapshot } from '../../src/db/repos/data-export.ts';
 import { createDataExportService } from '../../src/services/data-export.ts';
 import { drained } from '../../src/services/export.ts';
 import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
@@ -157,7 +157,7 @@ test('a download the client abandons on its last page ends the request instead o
   await registerUser(ctx.app, 'ann@example.com');
   const annId = userIdOf(ctx.db, 'ann@example.com');
   insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 100, occurredOn: '2026-03-02', description: 'one', categoryId: null }]);
-  const service = createDataExportService({ exports: createDataExportRepo(ctx.db), clock: ctx.clock });
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
   // A client that stops reading at the transactions and then goes away: each write waits to drain, then the stream closes.
   const out = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, done) => setImmediate(done) });
   const realWrite = out.write.bind(out);
@@ -170,4 +170,40 @@ test('a download the client abandons on its last page ends the request instead o
   assert.ok(out.destroyed);
   // And the waiting itself: a stream already gone is not waited on.
   await drained(out);
+});
+
+test('a download is the data as it was when it began: rows added, moved and deleted meanwhile are not half in it', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  await registerUser(ctx.app, 'ann@example.com');
+  const annId = userIdOf(ctx.db, 'ann@example.com');
+  // Three pages of transactions (500 a page), on many days.
+  insertTransactions(
+    ctx.db,
+    annId,
+    Array.from({ length: 1200 }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, occurredOn: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, description: `row ${i}`, categoryId: null })),
+  );
+  const before = ctx.db.prepare('SELECT id FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').pluck().all(annId) as number[];
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
+  // A reader that takes each chunk only when told, so the writes below land between the download's pages.
+  const chunks: string[] = [];
+  let changed = false;
+  const out = new Writable({
+    highWaterMark: 1,
+    write: (chunk: Buffer, _encoding, done) => {
+      chunks.push(chunk.toString());
+      if (!changed && chunks.join('').includes('"transactions":[')) {
+        changed = true;
+        // Meanwhile, on the app's own connection: one row moved from the last page to the first, one deleted, one added.
+        ctx.db.prepare("UPDATE transactions SET occurred_on = '2025-12-31' WHERE id = ?").run(before.at(-1));
+        ctx.db.prepare('DELETE FROM transactions WHERE id = ?').run(before[700]);
+        insertTransactions(ctx.db, annId, [{ type: 'income', amountCents: 5, occurredOn: '2026-12-31', description: 'late', categoryId: null }]);
+      }
+      setImmediate(done);
+    },
+  });
+  assert.equal(await service.write(annId, out), true);
+  assert.ok(changed, 'the rows changed while the download was under way');
+  const doc = JSON.parse(chunks.join('')) as { transactions: { id: number }[] };
+  assert.deepEqual(doc.transactions.map((tx) => tx.id), before);
 });

@@ -1,4 +1,4 @@
-import type { Db } from '../open.ts';
+import { openDatabase, type Db } from '../open.ts';
 
 /**
  * Reads for a person's data export: every table that holds their own records, each row made into JSON text by SQLite
@@ -150,3 +150,31 @@ export function createDataExportRepo(db: Db) {
 }
 
 export type DataExportRepo = ReturnType<typeof createDataExportRepo>;
+
+/**
+ * Snapshots for downloads: each call opens a read-only connection to the same file and begins a read transaction on it,
+ * so everything one download reads, across all its awaits, is the database as it was at its first read (WAL keeps
+ * that view while others write). `release` ends it. A database that is not a file (':memory:') has no second
+ * connection; its downloads read the live one.
+ */
+export function dataExportSnapshot(db: Db): () => { readonly exports: DataExportRepo; release(): void } {
+  return () => {
+    if (db.name === ':memory:' || db.name === '') return { exports: createDataExportRepo(db), release: () => {} };
+    const reader = openDatabase(db.name, { readonly: true });
+    try {
+      // It reads its rows once, in index order: a small cache serves that, and the server's memory stays where it was.
+      reader.pragma('cache_size = -2000');
+      reader.exec('BEGIN');
+      return {
+        exports: createDataExportRepo(reader),
+        release: () => {
+          if (reader.inTransaction) reader.exec('COMMIT');
+          reader.close();
+        },
+      };
+    } catch (err) {
+      reader.close();
+      throw err;
+    }
+  };
+}
