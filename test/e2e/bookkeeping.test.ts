@@ -72,6 +72,10 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       await page.getByRole('button', { name: 'Delete 1 transaction' }).click();
       await page.waitForURL(/q=dinner/);
       assert.match(await page.getByRole('status').innerText(), /Deleted 1 transaction\./);
+      // Back shows the confirmation's own address again (a GET): the row is gone, said plainly, not a form to resubmit.
+      await page.goBack();
+      await page.getByText('None of the selected transactions exist.').waitFor();
+      await page.goForward();
 
       // Edit a row; saving returns to the same filtered list.
       await page.goto(`${web.baseUrl}/transactions?q=rent`);

@@ -47,7 +47,11 @@ async function submitBulk(agent: Agent, listUrl: string, ids: readonly number[],
   const back = /name="back" value="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&') ?? '/transactions';
   const body = new URLSearchParams({ _csrf: token, back, ...fields });
   for (const id of ids) body.append('ids', String(id));
-  return agent.post('/transactions/bulk').type('form').send(body.toString());
+  const posted = await agent.post('/transactions/bulk').type('form').send(body.toString());
+  // Delete asks first, on a page of its own: the answer sends the browser there, as it follows.
+  const confirmAt = posted.headers.location;
+  if (fields.action === 'delete' && posted.status === 303 && confirmAt?.startsWith('/transactions/bulk/delete?')) return agent.get(confirmAt);
+  return posted;
 }
 
 /** Presses the button on the bulk delete confirmation page. */
@@ -94,6 +98,28 @@ describe('bulk actions on the transactions page', () => {
     assert.deepEqual(existingIds(ctx, userId), ids.filter((id) => !chosen.includes(id)));
     assert.equal(flashFrom((await agent.get(listUrl)).text), 'Deleted 3 transactions.');
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('the confirmation is a page of its own: asking changes nothing, and Back after deleting shows it, not a form to resubmit', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(5));
+    const token = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions')).text)![1]!;
+    const asked = await agent.post('/transactions/bulk').type('form').send(`_csrf=${token}&action=delete&back=%2Ftransactions%3Fq%3Drow&ids=${ids[0]}&ids=${ids[1]}`);
+    assert.equal(asked.status, 303);
+    const confirmUrl = asked.headers.location!;
+    assert.equal(confirmUrl, `/transactions/bulk/delete?ids=${ids[0]}&ids=${ids[1]}&back=%2Ftransactions%3Fq%3Drow`);
+    const confirm = await agent.get(confirmUrl);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Delete 2 transactions\?/);
+    assert.match(confirm.text, /<input type="hidden" name="back" value="\/transactions\?q=row">/);
+    assert.deepEqual(existingIds(ctx, userId), ids, 'asking deletes nothing');
+    assert.equal((await confirmBulkDelete(agent, confirm.text)).headers.location, '/transactions?q=row');
+    // Back: the same address again, now naming rows that are gone.
+    const back = await agent.get(confirmUrl);
+    assert.equal(back.status, 404);
+    assert.match(back.text, /None of the selected transactions exist\./);
   });
 
   test('a whole page of 50 rows can be selected and deleted in one request', async (t) => {

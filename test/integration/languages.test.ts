@@ -151,7 +151,9 @@ for (const language of LANGUAGES) {
       await page(agent, language, '/transactions/999999/edit', '(404)', 404);
 
       // Bulk actions and their messages.
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', ids: [String(id), '999999'], back: '/transactions' }, 200);
+      const askDelete = await agent.post('/transactions/bulk').type('form').send({ _csrf: await tokenFor(agent, '/transactions'), action: 'delete', ids: [String(id), '999999'], back: '/transactions' });
+      assert.equal(askDelete.status, 303);
+      await page(agent, language, askDelete.headers.location!, '/transactions/bulk/delete');
       const housing = (ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id").get() as { id: number }).id;
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);

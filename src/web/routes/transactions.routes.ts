@@ -123,14 +123,11 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       return res.redirect(303, request.back);
     }
     if (request.action === 'delete') {
-      const owned = service.findMany(user.id, request.ids);
-      if (owned.length === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
-      return res.render('transactions/confirm-bulk-delete', {
-        title: 'transactions.bulkDelete.title',
-        rows: owned,
-        missing: request.ids.length - owned.length,
-        back: request.back,
-      });
+      // The confirmation is a page of its own (a GET), so Back after confirming shows it again rather than the
+      // browser's "resubmit the form?" error.
+      const query = new URLSearchParams(request.ids.map((id): [string, string] => ['ids', String(id)]));
+      query.set('back', request.back);
+      return res.redirect(303, `/transactions/bulk/delete?${query}`);
     }
     const result = service.setCategoryOn(user.id, request.ids, request.categoryId);
     if (!result.ok) throw new NotFoundError(msg('categories.notFound'));
@@ -143,6 +140,24 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
     setFlashMessages(req, 'success', sentences);
     res.redirect(303, request.back);
+  });
+
+  /*
+   * GET /transactions/bulk/delete?ids=..&back=..: asks "delete these?", listing the signed-in person's rows among the
+   * ids (nothing is deleted yet). None of theirs: 404.
+   */
+  router.get('/transactions/bulk/delete', (req, res) => {
+    const user = signedInUser(req);
+    const request = parseBulkForm({ ...req.query, action: 'delete' });
+    if (request.action !== 'delete') return res.redirect(303, request.back);
+    const owned = service.findMany(user.id, request.ids);
+    if (owned.length === 0) throw new NotFoundError(msg('transactions.bulk.noneExist'));
+    res.render('transactions/confirm-bulk-delete', {
+      title: 'transactions.bulkDelete.title',
+      rows: owned,
+      missing: request.ids.length - owned.length,
+      back: request.back,
+    });
   });
 
   /* POST /transactions/bulk/delete: deletes the confirmed rows in one transaction. Owner only; other ids are skipped and reported. */
