@@ -29,6 +29,8 @@ export function createDataExportService(deps: {
   snapshot: () => { readonly exports: DataExportRepo; release(): void };
   clock: Clock;
 }) {
+  // People whose download is under way in this process: each reads their whole history, so one at a time each.
+  const downloading = new Set<number>();
   return {
     /** The download's name, dated; `label` is the word for it in the person's language. */
     fileName(today: string, label: string): string {
@@ -40,14 +42,29 @@ export function createDataExportService(deps: {
      * however long the history. Resolves false when there is no such person (nothing written).
      */
     async write(userId: number, out: Writable): Promise<boolean> {
-      const snapshot = deps.snapshot();
+      downloading.add(userId);
       try {
-        return await writeDocument(snapshot.exports, userId, out);
+        return await writeSnapshot(userId, out);
       } finally {
-        snapshot.release();
+        downloading.delete(userId);
       }
     },
+
+    /** Whether the person's data is being downloaded already: a second download at once is refused, not queued. */
+    isDownloading(userId: number): boolean {
+      return downloading.has(userId);
+    },
   };
+
+  /** The document read from one snapshot, which is let go however the download ends. */
+  async function writeSnapshot(userId: number, out: Writable): Promise<boolean> {
+    const snapshot = deps.snapshot();
+    try {
+      return await writeDocument(snapshot.exports, userId, out);
+    } finally {
+      snapshot.release();
+    }
+  }
 
   /** The document itself, read from one snapshot. */
   async function writeDocument(exports: DataExportRepo, userId: number, out: Writable): Promise<boolean> {

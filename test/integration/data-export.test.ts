@@ -5,6 +5,7 @@
  * and never a secret.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { DATA_EXPORT_TABLES, dataExportSnapshot } from '../../src/db/repos/data-export.ts';
@@ -12,7 +13,8 @@ import { createDataExportService } from '../../src/services/data-export.ts';
 import { drained } from '../../src/services/export.ts';
 import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import type { Db } from '../../src/db/open.ts';
-import { createTestContext, registerUser } from '../helpers/app.ts';
+import { baseUrlOf, createTestContext, registerUser } from '../helpers/app.ts';
+import { waitUntil } from '../helpers/server-process.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
 /** Tables with a user_id column that the export leaves out, and why. */
@@ -206,4 +208,36 @@ test('a download is the data as it was when it began: rows added, moved and dele
   assert.ok(changed, 'the rows changed while the download was under way');
   const doc = JSON.parse(chunks.join('')) as { transactions: { id: number }[] };
   assert.deepEqual(doc.transactions.map((tx) => tx.id), before);
+});
+
+test('a second download while the first is under way is refused in the person\'s language, and allowed once it ends', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await registerUser(ctx.app, 'ann@example.com');
+  const annId = userIdOf(ctx.db, 'ann@example.com');
+  // Enough rows (several MB of JSON) that the download waits on a reader who does not read.
+  insertTransactions(
+    ctx.db,
+    annId,
+    Array.from({ length: 20_000 }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, occurredOn: '2026-03-02', description: `a row long enough to fill the socket ${i}`, categoryId: null })),
+  );
+  const cookie = (ann as unknown as { jar: { getCookies(access: object): { toValueString(): string }[] } }).jar
+    .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+    .map((c) => c.toValueString())
+    .join('; ');
+  const base = await baseUrlOf(ctx.app);
+  // The first download starts (its headers are out) and its reader stops reading.
+  const first = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${base}/account/export.json`, { headers: { cookie } }, resolve).on('error', reject));
+  assert.equal(first.statusCode, 200);
+  first.pause();
+  const second = await ann.get('/account/export.json');
+  assert.equal(second.status, 429);
+  assert.match(second.text, /A download of your data is already under way\./);
+  // The reader goes away: the download ends, and the next one is served.
+  first.destroy();
+  const third = await waitUntil('the first download to end', async () => {
+    const res = await ann.get('/account/export.json');
+    return res.status === 200 ? res : undefined;
+  });
+  assert.equal((JSON.parse(third.text) as { transactions: unknown[] }).transactions.length, 20_000);
 });

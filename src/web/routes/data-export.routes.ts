@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { DataExportService } from '../../services/data-export.ts';
 import { signedInUser } from '../current-user.ts';
+import { HttpError } from '../errors.ts';
+import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday } from '../middleware/locals.ts';
 
@@ -14,6 +16,8 @@ export function createDataExportRouter(deps: { exports: DataExportService }): Ro
    */
   router.get('/account/export.json', requireUser, async (req, res) => {
     const user = signedInUser(req);
+    // Each download reads the person's whole history: a second one while the first runs is refused, not stacked.
+    if (deps.exports.isDownloading(user.id)) throw new HttpError(429, msg('account.data.busy'));
     res.status(200);
     res.type('application/json; charset=utf-8');
     res.attachment(deps.exports.fileName(pageToday(res), pageLanguage(res).t('account.data.fileName')));
