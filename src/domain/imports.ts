@@ -15,7 +15,7 @@ export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 /** Date layouts an import may use. */
-export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY'] as const;
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 
 /** How to read a file: which column holds what (0-based) and how dates and amounts are written. */
@@ -211,6 +211,7 @@ const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy
   'DD/MM/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'dmy' },
   'MM/DD/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'mdy' },
   'DD.MM.YYYY': { pattern: /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/, order: 'dmy' },
+  'YYYY.MM.DD': { pattern: /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/, order: 'ymd' },
 };
 
 /** Cuts a cell to 40 characters for a message. */
@@ -235,13 +236,15 @@ export function parseCsvDate(
 }
 
 /**
- * Guesses the layout from sample date cells: ISO if they look ISO, dots for DD.MM.YYYY, and for slashes
+ * Guesses the layout from sample date cells: ISO if they look ISO, dots for DD.MM.YYYY (or YYYY.MM.DD, year first),
+ * and for slashes
  * MM/DD/YYYY only when a middle number above 12 proves it (otherwise DD/MM/YYYY, the more common one).
  */
 export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
   const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
   if (cells.length === 0 || cells.every((s) => DATE_LAYOUTS['YYYY-MM-DD'].pattern.test(s))) return 'YYYY-MM-DD';
   if (cells.every((s) => DATE_LAYOUTS['DD.MM.YYYY'].pattern.test(s))) return 'DD.MM.YYYY';
+  if (cells.every((s) => DATE_LAYOUTS['YYYY.MM.DD'].pattern.test(s))) return 'YYYY.MM.DD';
   const slashed = cells.map((s) => DATE_LAYOUTS['DD/MM/YYYY'].pattern.exec(s)).filter((m) => m !== null);
   if (slashed.length > 0) {
     if (slashed.some((m) => Number(m[1]) > 12)) return 'DD/MM/YYYY';
@@ -424,7 +427,8 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     }
     return result;
   };
-  const amountOptions = { decimal: mapping.decimalSeparator, sign: 'signed' } as const;
+  // Bank files also write a negative amount in brackets, "(12.50)", or with the minus after it, "12.50-".
+  const amountOptions = { decimal: mapping.decimalSeparator, sign: 'signed', accountingNegatives: true } as const;
 
   return (fields, line) => {
     if (fields.length < needed) return { ok: false, problems: [{ code: 'too-few-columns', have: fields.length, need: needed }] };

@@ -25,6 +25,8 @@ export interface AmountOptions {
    * read as 12 500. A locale that groups with dots (de-DE) keeps them.
    */
   readonly groups?: 'spaces';
+  /** With `signed`, bank files' other ways of writing a negative amount too: "(12.50)" and a trailing "12.50-". */
+  readonly accountingNegatives?: boolean;
 }
 
 /** Why a text is not an amount; the caller words it for its page or file. */
@@ -115,7 +117,19 @@ export function parseAmount(input: string, options: AmountOptions): AmountParse 
   let text = input.trim();
   if (text === '') return { ok: false, problem: 'empty' };
   let negative = false;
-  if (options.sign === 'signed' && (text.startsWith('-') || text.startsWith('+'))) {
+  if (options.sign === 'signed' && options.accountingNegatives) {
+    const bracketed = /^\((.*)\)$/s.exec(text);
+    if (bracketed) {
+      negative = true;
+      text = bracketed[1]!.trim();
+    } else if (text.endsWith('-') && !text.startsWith('-') && !text.startsWith('+')) {
+      negative = true;
+      text = text.slice(0, -1).trimEnd();
+    }
+    // A sign inside the brackets, or a second one, is not a number.
+    if (negative && /^[-+]|[-+]$/.test(text)) return { ok: false, problem: 'malformed' };
+  }
+  if (options.sign === 'signed' && !negative && (text.startsWith('-') || text.startsWith('+'))) {
     negative = text.startsWith('-');
     text = text.slice(1).trimStart();
   } else if (text.startsWith('-')) {

@@ -280,6 +280,22 @@ test('a bank file with semicolons, day-first dates, decimal commas and signed am
   ]);
 });
 
+test('a bank file with year-first dotted dates and negatives in brackets or with the minus after them imports by sign', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Date;Description;Amount', '2026.04.03;Coffee;(3,50)', '2026.04.04;Salary;1 234,56', '2026.04.05;Fee;2,00-'].join('\n');
+
+  const { preview, result } = await importCsv(agent, file);
+
+  assert.match(preview, /<option value="YYYY.MM.DD" selected>/);
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(
+    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents]),
+    [['2026-04-03', 'expense', 350], ['2026-04-04', 'income', 123456], ['2026-04-05', 'expense', 200]],
+  );
+});
+
 test('our own export re-imports to exactly the same transactions, and re-exports byte for byte', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -125,6 +125,7 @@ describe('parseCsvDate', () => {
     assert.deepEqual(parseCsvDate('14/03/2026', 'DD/MM/YYYY'), { ok: true, day: '2026-03-14' });
     assert.deepEqual(parseCsvDate('03/14/2026', 'MM/DD/YYYY'), { ok: true, day: '2026-03-14' });
     assert.deepEqual(parseCsvDate('14.3.2026', 'DD.MM.YYYY'), { ok: true, day: '2026-03-14' });
+    assert.deepEqual(parseCsvDate('2026.03.14', 'YYYY.MM.DD'), { ok: true, day: '2026-03-14' });
   });
 
   test('refuses impossible days, other layouts and empty cells', () => {

@@ -43,6 +43,7 @@ test('a field sent twice or as an array is treated as not chosen', () => {
 test('the date layout is guessed from the cells, preferring day-first when slashes are ambiguous', () => {
   assert.equal(guessCsvDateFormat(['2026-01-02', '2026-12-31']), 'YYYY-MM-DD');
   assert.equal(guessCsvDateFormat(['02.01.2026']), 'DD.MM.YYYY');
+  assert.equal(guessCsvDateFormat(['2026.04.03', '2026.12.31']), 'YYYY.MM.DD');
   assert.equal(guessCsvDateFormat(['01/02/2026', '12/25/2026']), 'MM/DD/YYYY');
   assert.equal(guessCsvDateFormat(['25/12/2026', '01/02/2026']), 'DD/MM/YYYY');
   assert.equal(guessCsvDateFormat(['01/02/2026']), 'DD/MM/YYYY');

@@ -14,8 +14,8 @@ import {
   type AmountProblem,
 } from '../../src/domain/money.ts';
 
-const FILE_DOT: AmountOptions = { decimal: 'dot', sign: 'signed' };
-const FILE_COMMA: AmountOptions = { decimal: 'comma', sign: 'signed' };
+const FILE_DOT: AmountOptions = { decimal: 'dot', sign: 'signed', accountingNegatives: true };
+const FILE_COMMA: AmountOptions = { decimal: 'comma', sign: 'signed', accountingNegatives: true };
 
 describe('one amount parser, as a form reads amounts (dot, no sign)', () => {
   const accepted: [string, number][] = [
@@ -124,6 +124,12 @@ describe('one amount parser, as an imported file reads amounts (either separator
     ['1\u00a0234,50', FILE_COMMA, 123450, false],
     ['-0,01', FILE_COMMA, 1, true],
     ['1000000000.00', FILE_DOT, MAX_AMOUNT_CENTS, false],
+    // Bank files' other negatives: in brackets, or with the minus after the number.
+    ['(12.50)', FILE_DOT, 1250, true],
+    ['( 1,234.56 )', FILE_DOT, 123456, true],
+    ['12.50-', FILE_DOT, 1250, true],
+    ['(12,50)', FILE_COMMA, 1250, true],
+    ['1 234,56-', FILE_COMMA, 123456, true],
   ];
   for (const [input, options, cents, negative] of accepted) {
     test(`reads ${JSON.stringify(input)} with a ${options.decimal} as ${negative ? '-' : ''}${cents} cents`, () => {
@@ -147,6 +153,11 @@ describe('one amount parser, as an imported file reads amounts (either separator
     ['$12', FILE_DOT, 'malformed'],
     ['1e3', FILE_DOT, 'malformed'],
     ['1000000000.01', FILE_DOT, 'too-large'],
+    ['(-12.50)', FILE_DOT, 'malformed'],
+    ['-12.50-', FILE_DOT, 'malformed'],
+    ['(12.50', FILE_DOT, 'malformed'],
+    ['(12.50)', { decimal: 'dot', sign: 'signed' }, 'malformed'],
+    ['(12.50)', { decimal: 'dot', sign: 'unsigned' }, 'malformed'],
   ];
   for (const [input, options, problem] of rejected) {
     test(`refuses ${JSON.stringify(input)} with a ${options.decimal}: ${problem}`, () => {
