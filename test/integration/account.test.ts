@@ -48,6 +48,17 @@ describe('common passwords', () => {
 });
 
 describe('the account page', () => {
+  test('deleting an account says goodbye in the language the person was using', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'olena@example.com');
+    await postForm(agent, '/account', '/account/language', { language: 'uk' });
+    assert.equal((await postForm(agent, '/account', '/account/delete', { password: TEST_PASSWORD })).status, 303);
+    const login = await agent.get('/login');
+    assert.match(login.text, /<html lang="uk">/);
+    assert.match(login.text, /Ваш обліковий запис і всі його дані видалено\./);
+  });
+
   test('is only for signed-in users', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());

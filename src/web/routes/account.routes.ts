@@ -234,8 +234,10 @@ export function createAccountRouter(deps: {
       return renderAccountPage(res, user, { deleteError });
     }
     deps.audit.record({ event: 'account.deleted', userId: user.id, ip: clientIp(req) });
-    // The session row went with the user; a fresh anonymous session carries the goodbye message.
+    // The session row went with the user; a fresh anonymous session carries the goodbye message, in the language the
+    // person was using (as logging out keeps it).
     await regenerateSession(req);
+    if (user.language) req.session.language = user.language;
     setFlash(req, 'success', 'account.delete.deleted');
     res.redirect(303, '/login');
   });
