@@ -45,6 +45,16 @@ export function categoryNameKey(normalisedName: string): string {
   return normalisedName.toLowerCase();
 }
 
+// Ukrainian alphabetical order, which also orders Latin names as English does: SQLite compares code points, which puts
+// names starting with the Ukrainian letters outside Russian's range (the ones with a hook, dots or a lower bar) after
+// every other Cyrillic name. Numbers in names count as numbers ("Card 2" before "Card 10").
+const NAME_ORDER = new Intl.Collator('uk', { sensitivity: 'base', numeric: true });
+
+/** Orders category names as people read them (a list of them, a select), whatever the language: see NAME_ORDER. */
+export function compareCategoryNames(a: string, b: string): number {
+  return NAME_ORDER.compare(a, b);
+}
+
 /**
  * A usable name for a stored name from before the rule existed: control characters become spaces, then the rule
  * applies; an empty result becomes `fallback` and an overlong one is cut. Used by the migration only.

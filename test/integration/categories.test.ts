@@ -186,6 +186,28 @@ describe('categories', () => {
   });
 });
 
+describe('the order of category names', () => {
+  test('Ukrainian names are in the Ukrainian alphabet (Ґ, Є, І, Ї among the others, not after Я), numbers as numbers, on the page and in the forms', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'olena@example.com');
+    const userId = userIdOf(ctx.db, 'olena@example.com');
+    ctx.db.prepare("DELETE FROM categories WHERE user_id = ? AND kind = 'expense'").run(userId);
+    const names = ['Розваги', 'Інше', 'Транспорт', 'Здоров’я', 'Ґанок', 'Кафе та ресторани', 'Card 10', 'Card 2'];
+    const insert = ctx.db.prepare("INSERT INTO categories (user_id, kind, name, name_key) VALUES (?, 'expense', ?, ?)");
+    for (const name of names) insert.run(userId, name, name.toLowerCase());
+    const expected = ['Ґанок', 'Здоров’я', 'Інше', 'Кафе та ресторани', 'Розваги', 'Транспорт', 'Card 2', 'Card 10'];
+    const page = (await agent.get('/categories')).text;
+    const listed = names.map((name) => [name, page.indexOf(`>${name}<`)] as const).sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    assert.deepEqual(listed, expected, '/categories');
+    const form = (await agent.get('/transactions/new')).text;
+    const options = [...form.matchAll(/<option value="\d+"[^>]*>([^<]+)<\/option>/g)].map((m) => m[1]!).filter((name) => names.includes(name));
+    assert.deepEqual(options, expected, 'the add form');
+    const budgets = (await agent.get('/budgets')).text;
+    const budgeted = names.map((name) => [name, budgets.indexOf(name)] as const).sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    assert.deepEqual(budgeted, expected, '/budgets');
+  });
+});
+
 describe('the category field on the add form', () => {
   test('the add form has a Category select with the user’s categories grouped by kind', async (t) => {
     const ctx = setup(t);

@@ -1,3 +1,4 @@
+import { compareCategoryNames } from '../../domain/categories.ts';
 import type { Db } from '../open.ts';
 
 /** An expense category as the budget page sees it. */
@@ -55,7 +56,7 @@ export function createBudgetsRepo(db: Db) {
   return {
     /** The user's expense categories by name, with their rollover setting. */
     listExpenseCategories(userId: number): BudgetCategoryRow[] {
-      return categories.all(userId).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover === 1 }));
+      return categories.all(userId).sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover === 1 }));
     },
 
     /** The user's amounts in an inclusive range of months. */

@@ -1,4 +1,4 @@
-import { categoryNameKey, type Category, type CategoryKind, type CategoryWithCount } from '../../domain/categories.ts';
+import { categoryNameKey, compareCategoryNames, type Category, type CategoryKind, type CategoryWithCount } from '../../domain/categories.ts';
 import type { Db } from '../open.ts';
 
 /** Raised when the user already has a category of that kind with that name (by the case-free key). */
@@ -8,6 +8,11 @@ export class CategoryNameTakenError extends Error {
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** Income categories first, then expenses, each by name as people read them (SQL gave code-point order). */
+function byKindThenName(a: { kind: string; name: string; id: number }, b: { kind: string; name: string; id: number }): number {
+  return a.kind !== b.kind ? (a.kind > b.kind ? -1 : 1) : compareCategoryNames(a.name, b.name) || a.id - b.id;
 }
 
 /**
@@ -43,12 +48,12 @@ export function createCategoriesRepo(db: Db) {
   return {
     /** The user's categories, income first, then by name. */
     listCategoriesForUser(userId: number): Category[] {
-      return list.all(userId);
+      return list.all(userId).sort(byKindThenName);
     },
 
     /** The user's categories with the number of transactions in each. */
     listCategoriesWithCounts(userId: number): CategoryWithCount[] {
-      return listWithCounts.all(userId, userId);
+      return listWithCounts.all(userId, userId).sort(byKindThenName);
     },
 
     /** The user's category with this id, or undefined if it does not exist or belongs to someone else. */
