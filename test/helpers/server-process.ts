@@ -61,9 +61,25 @@ export function scratchFilesOf(dbPath: string, pid: number): string[] {
     .map((name) => path.join(path.dirname(dbPath), name));
 }
 
+/**
+ * The servers started on each data folder and still running, each as a way to kill it (the whole group of a clustered
+ * one). A test registers its folder's removal before it starts a server, and after hooks run in the order registered,
+ * so the removal would come first: it ends them, else a server still starting (a cluster's workers open their scratch
+ * files then) writes into the folder while it is removed, and the kill registered after never runs.
+ */
+const runningServers = new Map<string, Set<() => void>>();
+
 export function tempDataDir(prefix = 'ledgerly-proc-'): { dir: string; dbPath: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  return { dir, dbPath: path.join(dir, 'ledgerly.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    dbPath: path.join(dir, 'ledgerly.sqlite'),
+    remove: () => {
+      for (const kill of runningServers.get(dir) ?? []) kill();
+      // A killed process's last writes can land while the folder goes: rmSync tries again on ENOTEMPTY.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+    },
+  };
 }
 
 let bundles: string | undefined;
@@ -146,6 +162,18 @@ export function startServer(
   spawnChild: () => ChildProcess = () => spawnServer(env),
 ): Promise<ServerProcess> {
   const child = spawnChild();
+  const hardKill = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // The whole group of a clustered server: the primary and its workers die together, as in a crash.
+    if (clustered(env) && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  };
+  const folder = env.DATABASE_PATH ? path.dirname(env.DATABASE_PATH) : undefined;
+  if (folder !== undefined) {
+    const running = runningServers.get(folder) ?? new Set();
+    runningServers.set(folder, running.add(hardKill));
+    child.on('close', () => running.delete(hardKill));
+  }
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let partial = '';
@@ -181,11 +209,7 @@ export function startServer(
             stderr: () => stderr,
             exited,
             kill: () => {
-              if (child.exitCode === null && child.signalCode === null) {
-                // The whole group of a clustered server: the primary and its workers die together, as in a crash.
-                if (clustered(env) && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-                else child.kill('SIGKILL');
-              }
+              hardKill();
               return exited;
             },
           });
