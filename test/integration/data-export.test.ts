@@ -13,7 +13,7 @@ import { createDataExportService } from '../../src/services/data-export.ts';
 import { drained } from '../../src/services/export.ts';
 import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import type { Db } from '../../src/db/open.ts';
-import { baseUrlOf, createTestContext, registerUser } from '../helpers/app.ts';
+import { baseUrlOf, createTestContext, registerUser, type TestContext } from '../helpers/app.ts';
 import { waitUntil } from '../helpers/server-process.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
@@ -58,6 +58,14 @@ function fillEverything(db: Db, userId: number, tag: string): void {
   db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'0102', 0, '[]', ?, 0)").run(userId, `cred-${tag}`, `Laptop ${tag}`);
   db.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES (?, ?, ?, 'read', 0)").run(userId, `Phone ${tag}`, `hash-of-${tag}-token`);
   db.prepare("INSERT INTO security_events (user_id, at, event, ip, detail) VALUES (?, 0, 'login.success', '203.0.113.7', ?)").run(userId, `Firefox ${tag}`);
+}
+
+/** Ann, signed in, with `count` expenses made by `row` (its day and description for row i). */
+async function annWithRows(ctx: TestContext, count: number, row: (i: number) => { occurredOn: string; description: string }) {
+  const ann = await registerUser(ctx.app, 'ann@example.com');
+  const annId = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, annId, Array.from({ length: count }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, categoryId: null, ...row(i) })));
+  return { ann, annId };
 }
 
 test("the download holds each part of the person's data, none of anyone else's, and no secret", async (t) => {
@@ -113,14 +121,8 @@ test("the download holds each part of the person's data, none of anyone else's, 
 test('a long history comes out whole, oldest first, across pages', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  const ann = await registerUser(ctx.app, 'ann@example.com');
-  const annId = userIdOf(ctx.db, 'ann@example.com');
-  // 4,500 rows on few days (pages are 2,000 rows): the cursor walks within a day as well as across days.
-  insertTransactions(
-    ctx.db,
-    annId,
-    Array.from({ length: 4500 }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, occurredOn: `2026-0${1 + (i % 3)}-1${i % 5}`, description: `row ${i}`, categoryId: null })),
-  );
+  // 4,500 rows on few days (pages are 500 rows): the cursor walks within a day as well as across days.
+  const { ann } = await annWithRows(ctx, 4500, (i) => ({ occurredOn: `2026-0${1 + (i % 3)}-1${i % 5}`, description: `row ${i}` }));
 
   const doc = JSON.parse((await ann.get('/account/export.json')).text) as { transactions: { id: number; occurredOn: string; amountCents: number }[] };
 
@@ -156,9 +158,7 @@ test('the account page links to the download, and a visitor is sent to sign in',
 test('a download the client abandons on its last page ends the request instead of waiting for ever', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  await registerUser(ctx.app, 'ann@example.com');
-  const annId = userIdOf(ctx.db, 'ann@example.com');
-  insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 100, occurredOn: '2026-03-02', description: 'one', categoryId: null }]);
+  const { annId } = await annWithRows(ctx, 1, () => ({ occurredOn: '2026-03-02', description: 'one' }));
   const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
   // A client that stops reading at the transactions and then goes away: each write waits to drain, then the stream closes.
   const out = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, done) => setImmediate(done) });
@@ -177,14 +177,8 @@ test('a download the client abandons on its last page ends the request instead o
 test('a download is the data as it was when it began: rows added, moved and deleted meanwhile are not half in it', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  await registerUser(ctx.app, 'ann@example.com');
-  const annId = userIdOf(ctx.db, 'ann@example.com');
   // Three pages of transactions (500 a page), on many days.
-  insertTransactions(
-    ctx.db,
-    annId,
-    Array.from({ length: 1200 }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, occurredOn: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, description: `row ${i}`, categoryId: null })),
-  );
+  const { annId } = await annWithRows(ctx, 1200, (i) => ({ occurredOn: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, description: `row ${i}` }));
   const before = ctx.db.prepare('SELECT id FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').pluck().all(annId) as number[];
   const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
   // A reader that takes each chunk only when told, so the writes below land between the download's pages.
@@ -213,14 +207,8 @@ test('a download is the data as it was when it began: rows added, moved and dele
 test('a second download while the first is under way is refused in the person\'s language, and allowed once it ends', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  const ann = await registerUser(ctx.app, 'ann@example.com');
-  const annId = userIdOf(ctx.db, 'ann@example.com');
   // Enough rows (several MB of JSON) that the download waits on a reader who does not read.
-  insertTransactions(
-    ctx.db,
-    annId,
-    Array.from({ length: 20_000 }, (_, i) => ({ type: 'expense' as const, amountCents: 1 + i, occurredOn: '2026-03-02', description: `a row long enough to fill the socket ${i}`, categoryId: null })),
-  );
+  const { ann } = await annWithRows(ctx, 20_000, (i) => ({ occurredOn: '2026-03-02', description: `a row long enough to fill the socket ${i}` }));
   const cookie = (ann as unknown as { jar: { getCookies(access: object): { toValueString(): string }[] } }).jar
     .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
     .map((c) => c.toValueString())

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { DataExportService } from '../../services/data-export.ts';
 import { signedInUser } from '../current-user.ts';
+import { sendDownload } from '../download.ts';
 import { HttpError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -18,19 +19,8 @@ export function createDataExportRouter(deps: { exports: DataExportService }): Ro
     const user = signedInUser(req);
     // Each download reads the person's whole history: a second one while the first runs is refused, not stacked.
     if (deps.exports.isDownloading(user.id)) throw new HttpError(429, msg('account.data.busy'));
-    res.status(200);
-    res.type('application/json; charset=utf-8');
-    res.attachment(deps.exports.fileName(pageToday(res), pageLanguage(res).t('account.data.fileName')));
-    // A download of someone's whole history: never sniffed into something else, never kept in a shared cache.
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Cache-Control', 'no-store');
-    try {
-      await deps.exports.write(user.id, res);
-    } catch (err) {
-      // The person closed the tab or lost the connection mid-download: nothing to answer, nothing to log.
-      if (res.destroyed || req.destroyed) return;
-      throw err;
-    }
+    const name = deps.exports.fileName(pageToday(res), pageLanguage(res).t('account.data.fileName'));
+    await sendDownload(req, res, { type: 'application/json; charset=utf-8', name }, () => deps.exports.write(user.id, res));
   });
 
   return router;

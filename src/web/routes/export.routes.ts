@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
+import { sendDownload } from '../download.ts';
 import { parseTransactionFilter } from '../forms/transaction-filter.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday } from '../middleware/locals.ts';
@@ -16,20 +17,9 @@ export function createExportRouter(deps: { transactions: TransactionService }): 
   router.get('/transactions/export.csv', requireUser, async (req, res) => {
     const user = signedInUser(req);
     const filter = parseTransactionFilter(req.query);
-    res.status(200);
-    res.type('text/csv; charset=utf-8');
-    // The name's word is in the person's language; Express writes a non-ASCII name as RFC 6266 filename*.
-    res.attachment(deps.transactions.exportFileName(pageToday(res), pageLanguage(res).t('transactions.exportFileName')));
-    // A spreadsheet opened from a download must not be sniffed into HTML, nor cached in a shared cache.
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Cache-Control', 'no-store');
-    try {
-      await deps.transactions.exportCsv(user.id, filter, res);
-    } catch (err) {
-      // The person closed the tab or lost the connection mid-download: nothing to answer, nothing to log.
-      if (res.destroyed || req.destroyed) return;
-      throw err;
-    }
+    // The name's word is in the person's language (Ukrainian for a Ukrainian page).
+    const name = deps.transactions.exportFileName(pageToday(res), pageLanguage(res).t('transactions.exportFileName'));
+    await sendDownload(req, res, { type: 'text/csv; charset=utf-8', name }, () => deps.transactions.exportCsv(user.id, filter, res));
   });
 
   return router;
