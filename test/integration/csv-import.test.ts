@@ -734,3 +734,22 @@ test("a UTF-16 file (Excel's Unicode Text) is told to be saved as CSV UTF-8; Lat
   const cp1251 = Buffer.concat([Buffer.from(`${HEADER}\r\n2026-01-02,expense,,1.00,`), Buffer.from([0xca, 0xe0, 0xe2, 0xe0]), Buffer.from('\r\n')]);
   for (const file of [latin1, cp1251]) assert.equal((await agent.get((await upload(agent, file)).headers.location!)).status, 200);
 });
+
+test('the result of an import says plainly whether any row had errors, in the person\'s language, and never "0 rows had errors"', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+
+  const clean = (await importCsv(agent, `${HEADER}\n2026-01-02,expense,Groceries,1.00,Bread\n`)).result;
+  assert.match(clean, /Every row was read without errors\./);
+  assert.doesNotMatch(clean, /had errors/);
+  const oneBad = (await importCsv(agent, `${HEADER}\n2026-01-03,expense,Groceries,1.00,Milk\n2026-02-30,expense,Groceries,1.00,No such day\n`)).result;
+  assert.match(oneBad, /1 row had errors and was not imported\./);
+  assert.doesNotMatch(oneBad, /without errors/);
+
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const cleanUk = (await importCsv(agent, `${HEADER}\n2026-01-04,expense,Groceries,1.00,Tea\n`)).result;
+  assert.match(cleanUk, /Усі рядки прочитано без помилок\./);
+  const twoBadUk = (await importCsv(agent, `${HEADER}\n2026-01-05,expense,Groceries,1.00,Jam\n2026-02-30,expense,Groceries,1.00,A\n2026-02-31,expense,Groceries,1.00,B\n`)).result;
+  assert.match(twoBadUk, /2 рядки з помилками не імпортовано\./);
+});
