@@ -236,6 +236,8 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${web.baseUrl}/dashboard`);
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian dashboard at ${width} px`);
+      // The period's heading as shown: the year's abbreviation stays a small "р.", not capitalised with the month.
+      assert.match(await page.locator('#totals-heading').innerText(), /^[А-ЯІЇЄҐ][а-яіїєґ']+ \d{4} р\.$/);
       await screenshot(page, `dashboard-uk-${width}`);
     }
     await page.setViewportSize({ width: 375, height: 812 });
