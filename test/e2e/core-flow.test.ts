@@ -238,6 +238,25 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian dashboard at ${width} px`);
       // The period's heading as shown: the year's abbreviation stays a small "р.", not capitalised with the month.
       assert.match(await page.locator('#totals-heading').innerText(), /^[А-ЯІЇЄҐ][а-яіїєґ']+ \d{4} р\.$/);
+      // No category name is split inside a word to make room for its amount.
+      const splitWords = await page.evaluate(() => {
+        type Rects = { length: number };
+        type Text = { textContent: string };
+        const g = globalThis as unknown as { document: { querySelectorAll: (s: string) => Iterable<{ firstChild: Text | null }>; createRange: () => { setStart: (n: Text, o: number) => void; setEnd: (n: Text, o: number) => void; getClientRects: () => Rects } } };
+        const split: string[] = [];
+        for (const name of g.document.querySelectorAll('.share__name')) {
+          const text = name.firstChild;
+          if (!text) continue;
+          for (const match of text.textContent.matchAll(/\S+/g)) {
+            const range = g.document.createRange();
+            range.setStart(text, match.index);
+            range.setEnd(text, match.index + match[0].length);
+            if (range.getClientRects().length > 1) split.push(match[0]);
+          }
+        }
+        return split;
+      });
+      assert.deepEqual(splitWords, [], `Ukrainian dashboard at ${width} px: category names split inside a word`);
       await screenshot(page, `dashboard-uk-${width}`);
     }
     await page.setViewportSize({ width: 375, height: 812 });
