@@ -114,7 +114,8 @@ function numberWithOwnMark(text: string, decimal: DecimalSeparator): string | un
  * MAX_AMOUNT_CENTS are refused. Surrounding spaces are ignored.
  */
 export function parseAmount(input: string, options: AmountOptions): AmountParse {
-  let text = input.trim();
+  // The minus sign (U+2212) is the one the pages write before a negative amount, and some banks' files use it too.
+  let text = input.trim().replaceAll('\u2212', '-');
   if (text === '') return { ok: false, problem: 'empty' };
   let negative = false;
   if (options.sign === 'signed' && options.accountingNegatives) {
@@ -162,6 +163,14 @@ export function centsToDecimalString(cents: number): string {
   return `${sign}${units}.${String(rest).padStart(2, '0')}`;
 }
 
+/**
+ * A negative amount as people read it: with the minus sign (U+2212), as a row's amount is written beside it, where
+ * most locales' number formats give a hyphen. Only amounts that are read, never one a form is filled with.
+ */
+function withMinusSign(cents: number, text: string): string {
+  return cents < 0 ? text.replace('-', '\u2212') : text;
+}
+
 /** How many formatted amounts a money formatter keeps. */
 const MONEY_TEXTS_KEPT = 4096;
 
@@ -184,7 +193,7 @@ export function createMoneyFormatter(locale: string, currency: string) {
     formatCents(cents: number): string {
       let text = written.get(cents);
       if (text === undefined) {
-        text = currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+        text = withMinusSign(cents, currencyFormat.format(centsToDecimalString(cents) as unknown as Formattable));
         if (written.size >= MONEY_TEXTS_KEPT) written.clear();
         written.set(cents, text);
       }
@@ -192,7 +201,7 @@ export function createMoneyFormatter(locale: string, currency: string) {
     },
     /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
     formatCentsCompact(cents: number): string {
-      return compactFormat.format(centsToDecimalString(cents) as unknown as Formattable);
+      return withMinusSign(cents, compactFormat.format(centsToDecimalString(cents) as unknown as Formattable));
     },
     /** "1,234.50" style, without the currency. */
     formatCentsPlain(cents: number): string {

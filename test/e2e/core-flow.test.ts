@@ -228,7 +228,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.equal((await page.locator('dt:text-is("Витрати") + dd').innerText()).trim(), '12,50\u00a0USD');
     const stored = web.ctx.db.prepare("SELECT amount_cents AS cents FROM transactions t JOIN users u ON u.id = t.user_id WHERE u.email = 'olena@example.com'").get();
     assert.deepEqual(stored, { cents: 1250 });
-    // A debt of a million and more, so the charts' value labels are long and negative: "-1,5 млн $".
+    // A debt of a million and more, so the charts' value labels are long and negative: "−1,5 млн $".
     const olena = userIdOf(web.ctx.db, 'olena@example.com');
     insertTransactions(web.ctx.db, olena, [{ type: 'expense', amountCents: 123_456_789, occurredOn: web.ctx.today(), description: 'Іпотека' }]);
 

@@ -178,9 +178,12 @@ export function assertAccountTotalsMatchRows(db: Db): void {
   assert.deepEqual(stored, fromRows, 'account_monthly_totals equals the sums of the raw rows');
 }
 
-/** Formats cents the way the test app (en-US, USD) shows money, computed independently of the app's formatter. */
+/**
+ * Formats cents the way the test app (en-US, USD) shows money, computed independently of the app's formatter: a
+ * negative amount with the minus sign (U+2212).
+ */
 export function usd(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
+  const sign = cents < 0 ? '\u2212' : '';
   const abs = Math.abs(cents);
   const units = Math.trunc(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}$${units}.${String(abs % 100).padStart(2, '0')}`;

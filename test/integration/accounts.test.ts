@@ -43,9 +43,9 @@ describe('accounts', () => {
     await postForm(agent, '/transactions/new', '/transactions', { account: String(savings), type: 'income', amount: '0.05', date: '2026-02-02', description: '', category: '' });
 
     const page = accountsPage((await agent.get('/accounts')).text);
-    assert.deepEqual(page.balances, { 'Main account': '-$100.10', Savings: '$2,500.05', Visa: '-$1,500.25', Wallet: '$0.00' });
+    assert.deepEqual(page.balances, { 'Main account': '−$100.10', Savings: '$2,500.05', Visa: '−$1,500.25', Wallet: '$0.00' });
     // Nothing is cleared yet: the cleared balance is the opening balance.
-    assert.deepEqual(page.cleared, { 'Main account': '$0.00', Savings: '$2,500.00', Visa: '-$1,500.25', Wallet: '$0.00' });
+    assert.deepEqual(page.cleared, { 'Main account': '$0.00', Savings: '$2,500.00', Visa: '−$1,500.25', Wallet: '$0.00' });
     // An overdrawn current account is owed money too: liabilities are everything below zero.
     assert.deepEqual(page.totals, { Assets: '$2,500.05', Liabilities: '$1,600.35', 'Net worth': '$899.70' });
     assert.equal(ctx.db.prepare("SELECT opening_on FROM accounts WHERE name = 'Wallet'").pluck().get(), ctx.today(), 'no date means today');

@@ -163,7 +163,7 @@ describe('dashboard totals', () => {
     for (const amount of ['0.10', '0.20', '0.30']) await addTransaction(agent, { type: 'income', amount });
     await addTransaction(agent, { type: 'expense', amount: '1,000.01' });
     const totals = totalsFrom((await agent.get('/dashboard')).text);
-    assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', Balance: '-$999.41' });
+    assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', Balance: '−$999.41' });
   });
 
   test('the currency comes from configuration; the number format from the person\'s language, not the server\'s LOCALE', async (t) => {
@@ -261,7 +261,7 @@ describe('listing and deleting', () => {
     const bobPage = await bob.get('/transactions');
     assert.doesNotMatch(bobPage.text, /ann salary/);
     assert.match(bobPage.text, /bob coffee/);
-    assert.deepEqual(totalsFrom((await bob.get('/dashboard')).text), { Income: '$0.00', Expenses: '$7.00', Balance: '-$7.00' });
+    assert.deepEqual(totalsFrom((await bob.get('/dashboard')).text), { Income: '$0.00', Expenses: '$7.00', Balance: '−$7.00' });
     assert.deepEqual(totalsFrom((await ann.get('/dashboard')).text), { Income: '$500.00', Expenses: '$0.00', Balance: '$500.00' });
   });
 

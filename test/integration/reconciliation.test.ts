@@ -59,7 +59,7 @@ test('reconciling: ticking rows moves the difference to zero, and finishing mark
   // The next statement starts from the reconciled rows.
   await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-04-30', statementBalance: '125.00' });
   const next = (await agent.get(`/accounts/${account}/reconcile`)).text;
-  assert.equal(difference(next), '-$5.00', 'the April expense is not ticked yet');
+  assert.equal(difference(next), '−$5.00', 'the April expense is not ticked yet');
   assert.doesNotMatch(next, /refund/, 'reconciled rows are not listed again');
   const april = ctx.db.prepare("SELECT id FROM transactions WHERE description = 'april'").pluck().get() as number;
   assert.equal((await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile/rows`, { action: 'finish', ids: [String(april)] })).status, 303);

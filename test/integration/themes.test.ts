@@ -61,7 +61,7 @@ test('a person who turns the dashboard charts off keeps the same numbers as list
   assert.doesNotMatch(without, /id="monthly-heading"/);
   // The spending list and the net worth line are still there.
   assert.match(without, /<span class="share__name">Uncategorised<\/span>\s*<span class="share__amount num">\$12\.50 · 100%<\/span>/);
-  assert.match(without, /Net worth -\$12\.50/);
+  assert.match(without, /Net worth −\$12\.50/);
 
   assert.equal((await postForm(agent, '/account', '/account/theme', { theme: 'system', charts: '1' })).status, 303);
   assert.equal((await agent.get('/dashboard')).text.split('<svg class="chart__svg"').length - 1, 3);

@@ -72,7 +72,7 @@ describe('transfers', () => {
       { account_id: savings, type: 'transfer_in', amount_cents: 1234, occurred_on: '2026-02-03', description: 'moved' },
       { account_id: cash, type: 'transfer_out', amount_cents: 1234, occurred_on: '2026-02-03', description: 'moved' },
     ]);
-    assert.deepEqual(await balances(agent), { 'Main account': '$0.00', Savings: '$112.34', Cash: '-$12.34' });
+    assert.deepEqual(await balances(agent), { 'Main account': '$0.00', Savings: '$112.34', Cash: '−$12.34' });
     assert.equal((await postForm(agent, `/transfers/${id}/delete`, `/transfers/${id}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get(), 0);
@@ -174,7 +174,7 @@ describe('account registers', () => {
     const balancesOn = (html: string) =>
       [...html.matchAll(/<td class="num register__balance"><span class="register__label">[^<]*<\/span>([^<]+)<\/td>/g)].map((cell) => {
         const text = cell[1]!;
-        return (text.includes('-') ? -1 : 1) * Number(text.replace(/\D/g, ''));
+        return (text.includes('\u2212') ? -1 : 1) * Number(text.replace(/\D/g, ''));
       });
     const link = (html: string, rel: 'next' | 'prev') => {
       const found = new RegExp(`<a href="(\\/accounts\\/\\d+\\?after=[^"]+)" rel="${rel}">`).exec(html);

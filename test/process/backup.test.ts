@@ -117,7 +117,7 @@ test('backup while the server runs, change data, restore after stopping it, and 
   assert.equal((await ann.postForm('/budgets/2026-03', { _csrf: await ann.csrfToken('/budgets/2026-03'), [budgetField]: '' })).status, 303);
   assert.deepEqual(await planned(), { budget: '', schedules: 0 });
   const changed = totalsFrom((await ann.get('/dashboard?period=all')).text);
-  assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', Balance: '-$1,040.09' });
+  assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', Balance: '−$1,040.09' });
 
   // Restoring under the running server would pull the file from under it: refused, and nothing changes.
   const refused = await npmRun('restore', backupFile, tmp.dbPath);

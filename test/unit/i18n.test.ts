@@ -102,7 +102,7 @@ describe('amounts in the person\'s locale', () => {
       { numRuns: 300 },
     );
     assert.equal(ukrainian.money.formatCents(123456), '1\u00a0234,56\u00a0USD');
-    assert.equal(english.money.formatCents(-123456), '-$1,234.56');
+    assert.equal(english.money.formatCents(-123456), '−$1,234.56');
   });
 
   test('days and months are written in the language, never shifted by a time zone', () => {
