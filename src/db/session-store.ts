@@ -52,10 +52,11 @@ export class SqliteSessionStore extends session.Store {
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
-      'SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ?',
+      "SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ? AND json_extract(data, '$.passport.user') IS NOT NULL",
     );
     this.#listForUser = db.prepare<[number, number], { sid: string; data: string; last_seen_at: number | null }>(
-      'SELECT sid, data, last_seen_at FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC',
+      // Signed-in sessions only: one still waiting for its code is not a device the person uses.
+      "SELECT sid, data, last_seen_at FROM sessions WHERE user_id = ? AND expires_at > ? AND json_extract(data, '$.passport.user') IS NOT NULL ORDER BY last_seen_at DESC",
     );
     this.#destroyOneOfUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid = ?');
   }
@@ -89,7 +90,9 @@ export class SqliteSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.#readExpiries.delete(sid);
     try {
-      const userId = typeof data.passport?.user === 'number' ? data.passport.user : null;
+      // A sign-in waiting for its second factor belongs to its person too, so whatever ends their sessions (a new
+      // password, signing out elsewhere, an owner's reset) ends it before its code can complete it.
+      const userId = typeof data.passport?.user === 'number' ? data.passport.user : typeof data.pendingTwoFactor?.userId === 'number' ? data.pendingTwoFactor.userId : null;
       this.#set.run(sid, userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now());
       callback?.();
     } catch (err) {

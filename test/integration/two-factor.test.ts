@@ -167,6 +167,40 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.ok(tries <= 11, `locked out after ${tries} tries`);
   });
 
+  test('a sign-in still waiting for its code ends with the person\'s sessions: a new password or signing out the other sessions leaves the right code nothing to complete', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const { secret } = await enrol(ctx, agent);
+    ctx.clock.advance(60_000);
+    const sessionsListed = async () => [...(await agent.get('/account')).text.matchAll(/End this session/g)].length;
+    const listedBefore = await sessionsListed();
+
+    // Someone who knows the password reaches the code page; the person changes the password meanwhile.
+    const thief = await password(ctx);
+    assert.equal(thief.res.headers.location, '/login/code');
+    assert.equal(await sessionsListed(), listedBefore, 'a sign-in waiting for its code is not listed as a session');
+    const changed = await postForm(agent, '/account', '/account/password', { currentPassword: TEST_PASSWORD, newPassword: 'a new long passphrase', confirmPassword: 'a new long passphrase' });
+    assert.equal(changed.status, 303);
+    const late = await thief.agent.post('/login/code').type('form').send({ _csrf: 'any', code: codeAt(secret, ctx.clock.now()) });
+    assert.ok([303, 403].includes(late.status), `the code after a password change answered ${late.status}`);
+    assert.equal((await thief.agent.get('/dashboard')).status, 303, 'not signed in');
+    assert.equal((await thief.agent.get('/login/code')).headers.location, '/login', 'and the code page has nothing waiting');
+
+    // Signing out the other sessions ends one waiting for its code as well.
+    ctx.clock.advance(30_000);
+    const second = await password(ctx, 'ann@example.com', 'a new long passphrase');
+    assert.equal(second.res.headers.location, '/login/code');
+    const codePage = await second.agent.get('/login/code');
+    assert.equal(codePage.status, 200);
+    assert.equal((await postForm(agent, '/account', '/account/sessions/logout-others', {})).status, 303);
+    const refused = await second.agent.post('/login/code').type('form').send({ _csrf: csrfFrom(codePage.text), code: codeAt(secret, ctx.clock.now()) });
+    // Its form's token went with the session: the form has expired (403), and nothing is signed in.
+    assert.equal(refused.status, 403);
+    assert.equal((await second.agent.get('/dashboard')).status, 303, 'not signed in');
+    assert.equal((await agent.get('/dashboard')).status, 200, 'the person stays signed in where they are');
+  });
+
   test('turning it off needs the password and a current code; a password change keeps it on', async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(START) });
     t.after(() => ctx.cleanup());
