@@ -102,6 +102,22 @@ describe('brute-force limits', () => {
     assert.equal((await owner.get('/dashboard')).status, 200);
   });
 
+  test('failed passkey sign-ins, which name no account, are counted per address: a hundred from many addresses lock nobody else out', async (t) => {
+    const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const agent = agentFor(ctx.app);
+    const passkeyAttempt = async (ip: string) => {
+      const token = await tokenFor(agent, '/login');
+      return agent.post('/login/passkey').type('form').set('X-Forwarded-For', ip).send({ _csrf: token, response: '{"id":"x"}' });
+    };
+    for (let i = 0; i < 100; i++) assert.equal((await passkeyAttempt(`10.1.${Math.floor(i / 200)}.${i % 200}`)).status, 401, `attempt ${i + 1}`);
+
+    assert.equal((await passkeyAttempt('192.0.2.7')).status, 401, 'a passkey sign-in from another address is still tried');
+    assert.equal((await attemptLogin(agentFor(ctx.app), TEST_PASSWORD, EMAIL, '192.0.2.8')).status, 303, 'and a password sign-in works');
+    assert.deepEqual(auditEvents(ctx, 'rate_limit.lockout'), []);
+  });
+
   test('a successful login gives its hit back, so a user who logs in often is never locked out', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());

@@ -136,7 +136,9 @@ export function createAuthRateLimiters(deps: {
       limiter(
         'login-account',
         limits.loginPerAccount,
-        emailKey,
+        // A sign-in without an email (a passkey's) names no account: counted per address, or every such attempt in
+        // the world would share one counter, and anyone could lock passkey sign-in out for everyone.
+        (req) => emailKey(req) || `no-email:${ipKey(req)}`,
         'errors.rateLimit.loginAccount',
         { skipSuccessfulRequests: true },
       ),
