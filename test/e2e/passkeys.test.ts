@@ -5,6 +5,19 @@ import type { Browser } from 'playwright-core';
 import { createTestContext, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
 import { assertAccessible, browserAvailability, launchBrowser, screenshot, serve } from '../helpers/browser.ts';
 
+/** WCAG contrast ratio of two "rgb(r, g, b)" colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (rgb: string) => {
+    const [r, g, bl] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 const availability = browserAvailability();
 
 /** A loopback port free right now (the server takes it a moment later). */
@@ -96,6 +109,20 @@ describe('passkeys in a real browser, with Chromium\'s virtual authenticator', {
     await noScript.getByLabel('Password').fill(TEST_PASSWORD);
     await noScript.getByRole('button', { name: 'Log in' }).click();
     await noScript.waitForURL(/\/dashboard$/);
+    // Nor is a passkey offered on the account page: its form would post to an endpoint that answers the script.
+    await noScript.goto(`${base}/account`);
+    assert.equal(await noScript.getByRole('button', { name: 'Add a passkey' }).isVisible(), false);
+    assert.equal(await noScript.getByLabel('Name for the new passkey').isVisible(), false);
+    // The header's focus ring stands out from the header (WCAG's 3:1 for focus indicators), in the light theme too.
+    await noScript.emulateMedia({ colorScheme: 'light' });
+    await noScript.locator('.site-nav a').first().focus();
+    const ring = await noScript.evaluate(() => {
+      const g = globalThis as unknown as { document: { activeElement: unknown; querySelector: (s: string) => unknown }; getComputedStyle: (el: unknown) => { outlineColor: string; outlineStyle: string; backgroundColor: string } };
+      const style = g.getComputedStyle(g.document.activeElement);
+      return { ring: style.outlineColor, style: style.outlineStyle, header: g.getComputedStyle(g.document.querySelector('.site-header')).backgroundColor };
+    });
+    assert.equal(ring.style, 'solid');
+    assert.ok(contrast(ring.ring, ring.header) >= 3, `focus ring ${ring.ring} on the header ${ring.header}: ${contrast(ring.ring, ring.header).toFixed(2)}:1`);
     await plain.close();
   });
 });
