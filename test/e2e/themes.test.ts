@@ -26,7 +26,8 @@ function probe(page: Page): Promise<Probe> {
         querySelectorAll: (s: string) => { getBoundingClientRect: () => { width: number; height: number }; textContent: string | null }[];
       };
     };
-    const smallTargets = [...g.document.querySelectorAll('.button, button, .site-nav a, summary, select, input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
+    // (A visually hidden button is no target: the bulk form's default button, there for Enter in a checkbox.)
+    const smallTargets = [...g.document.querySelectorAll('.button, button:not(.visually-hidden), .site-nav a, summary, select, input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
       .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), box: el.getBoundingClientRect() }))
       .filter((b) => b.box.width > 0 && (b.box.height < 43.5 || b.box.width < 43.5))
       .map((b) => `${b.text} (${Math.round(b.box.width)}x${Math.round(b.box.height)})`);

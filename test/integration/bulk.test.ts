@@ -180,6 +180,23 @@ describe('bulk actions on the transactions page', () => {
     assert.deepEqual(categoriesOf(ctx, ids), [null, null, null]);
   });
 
+  test("Enter in a row's checkbox submits with the form's first button, which deletes nothing: it asks what to do", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, rows(2));
+    const page = (await agent.get('/transactions')).text;
+    const form = /<form method="post" action="\/transactions\/bulk"[^]*?<\/form>/.exec(page)![0];
+    const first = /<button[^>]*>/.exec(form)![0];
+    assert.doesNotMatch(first, /type="(button|reset)"/);
+    assert.doesNotMatch(first, /name=/, `the default button ${first} names no action`);
+
+    const implicit = await submitBulk(agent, '/transactions', [ids[0]!], {});
+    assert.equal(implicit.status, 303);
+    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Choose Delete selected or Set category; nothing was changed/);
+    assert.deepEqual(existingIds(ctx, userId), ids);
+  });
+
   test('a bulk request without the CSRF token is refused', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

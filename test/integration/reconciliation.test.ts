@@ -29,6 +29,9 @@ test('reconciling: ticking rows moves the difference to zero, and finishing mark
   assert.equal(start.status, 303);
   const page = (await agent.get(`/accounts/${account}/reconcile`)).text;
   assert.equal(difference(page), '$30.00', 'the statement 130.00 against the opening 100.00');
+  // Enter in a row's checkbox submits with the form's first button: Update, never Finish.
+  const rowsForm = /<form method="post" action="\/accounts\/\d+\/reconcile\/rows"[^]*?<\/form>/.exec(page)![0];
+  assert.match(/<button[^>]*>/.exec(rowsForm)![0], /value="update"/);
   assert.match(page, /refund/);
   assert.doesNotMatch(page, /april/, 'rows after the statement date are not listed');
 
