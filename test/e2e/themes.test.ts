@@ -31,6 +31,11 @@ function probe(page: Page): Promise<Probe> {
       .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), box: el.getBoundingClientRect() }))
       .filter((b) => b.box.width > 0 && (b.box.height < 43.5 || b.box.width < 43.5))
       .map((b) => `${b.text} (${Math.round(b.box.width)}x${Math.round(b.box.height)})`);
+    // Checkboxes and radios: square, and at least WCAG 2.2's 24 x 24 px (their label is often hidden in a table).
+    for (const box of [...(g.document.querySelectorAll('input[type="checkbox"], input[type="radio"]') as unknown as { getBoundingClientRect: () => { width: number; height: number }; name: string }[])]) {
+      const { width, height } = box.getBoundingClientRect();
+      if (width > 0 && (Math.abs(width - height) > 0.5 || width < 23.5)) smallTargets.push(`${box.name} box (${Math.round(width)}x${Math.round(height)})`);
+    }
     // A card scrolls sideways only when it says so (a labelled, focusable scroll region around a wide table).
     const scrollingCards = [...(g.document.querySelectorAll('.card--flush:not([role="region"])') as unknown as { scrollWidth: number; clientWidth: number; className: string }[])]
       .filter((el) => el.scrollWidth > el.clientWidth + 1)
