@@ -153,6 +153,8 @@ function assertDatabaseNotInUse(file: string): void {
 /** Where the replaced database was kept, and what was put in its place. */
 export interface RestoreResult extends DatabaseFileFacts {
   readonly previousKeptAt: string | undefined;
+  /** How many sign-ins the backup held, now ended: everyone signs in again after a restore. */
+  readonly endedSessions: number;
 }
 
 /**
@@ -186,6 +188,22 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
     throw err;
   }
 
+  // No sign-in comes back with the backup: one it holds may have been ended since (a new password, signing out
+  // elsewhere, a deleted account), and its cookie would work again. Everyone signs in again after a restore.
+  let endedSessions: number;
+  try {
+    const restored = new Database(staged, { fileMustExist: true });
+    try {
+      endedSessions = restored.prepare('DELETE FROM sessions').run().changes;
+    } finally {
+      restored.close();
+    }
+  } catch (err) {
+    rmSync(staged, { force: true });
+    removeSidecars(staged);
+    throw err;
+  }
+
   // Checked again just before the swap, so a server started during the copy is not pulled out from under.
   assertDatabaseNotInUse(target);
   let previousKeptAt: string | undefined;
@@ -203,5 +221,5 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.
   removeSidecars(target);
   renameSync(staged, target);
-  return { ...facts, file: target, previousKeptAt };
+  return { ...facts, file: target, previousKeptAt, endedSessions };
 }

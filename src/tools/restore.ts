@@ -20,7 +20,8 @@ async function main(): Promise<number> {
   const config = loadConfig(process.env);
   const result = await restoreDatabase(source, config.databasePath, new Date(systemClock.now()));
   const kept = result.previousKeptAt ? ` The previous database was kept as ${result.previousKeptAt}.` : '';
-  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}`);
+  const signIns = result.endedSessions > 0 ? ` ${result.endedSessions} sign-in(s) from the backup were ended: everyone signs in again.` : '';
+  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}${signIns}`);
   return 0;
 }
 
