@@ -14,6 +14,7 @@
  * Exit codes: 0 done, 1 failed (an unknown email, a refused password), 2 usage.
  */
 import 'dotenv/config';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -124,6 +125,11 @@ async function main(): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const config = loadConfig(process.env);
+  // The owner's commands act on the server's database: where there is none, DATABASE_PATH names another file, and
+  // making an empty one there would answer "no account has that email" and print invites no server honours.
+  if (!existsSync(config.databasePath)) {
+    throw new CommandError(`no database at ${path.resolve(config.databasePath)}: set DATABASE_PATH to the file the server uses (nothing was created)`);
+  }
   const { db, people, twoFactor, security } = compose(config);
   const audit = createAuditLog(createLogger('info', process.stderr), (entry) => security.recordEvent(entry));
   try {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { TEST_PASSWORD } from '../helpers/app.ts';
@@ -132,4 +133,17 @@ test('the admin commands, run as child processes against a running server\'s dat
   }
   // The owner's account and session were untouched by all of it.
   assert.equal((await owner.get('/dashboard')).status, 200);
+});
+
+test('the admin commands refuse a DATABASE_PATH with no database there, and create nothing', async (t) => {
+  const data = tempDataDir();
+  t.after(() => data.remove());
+  const env = serverEnv({ DATABASE_PATH: data.dbPath });
+  for (const args of [['list-users'], ['invite'], ['delete-user', 'pat@example.com', '--yes']]) {
+    const run = await admin(env, args);
+    assert.equal(run.code, 1, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /^admin: no database at .*: set DATABASE_PATH to the file the server uses \(nothing was created\)$/m);
+    assert.equal(run.stdout, '', 'no invite link to a database no server uses');
+    assert.equal(existsSync(data.dbPath), false);
+  }
 });
