@@ -57,6 +57,9 @@ test('an export with accounts and transfers re-imports exactly: the same rows in
   const { preview, result } = await importCsv(bob, exported);
   assert.match(preview, /<option value="5" selected>6: account<\/option>/, 'the account column is guessed from the header');
   assert.match(preview, /<option value="6" selected>7: transfer<\/option>/);
+  // The preview names each leg for what it is, not an expense.
+  const badges = [...preview.matchAll(/<span class="badge badge--(\w+)">([^<]+)<\/span>/g)].map((m) => `${m[1]}: ${m[2]}`).sort();
+  assert.deepEqual(badges, [...Array(2).fill('expense: Expense'), 'income: Income', ...Array(2).fill('transfer: Transfer in'), ...Array(2).fill('transfer: Transfer out')].sort());
   assert.match(result, /<strong>7<\/strong> transactions were imported from 7 rows\./);
   assert.match(result, /2 accounts were created: Visa, Savings|2 accounts were created: Savings, Visa/);
   assert.deepEqual(ledgerOf(ctx, bobId), ledgerOf(ctx, ann));
