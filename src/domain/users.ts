@@ -39,15 +39,25 @@ export function emailProblem(email: string): EmailProblem | undefined {
 export const MAX_PASSWORD_BYTES = 72;
 export const MIN_PASSWORD_CHARS = 8;
 
-export type PasswordProblem = 'too-short' | 'too-long' | 'common';
+export type PasswordProblem = 'too-short' | 'too-long' | 'common' | 'guessable';
+
+/** Words anyone guessing a Ledgerly password tries first: the app's own name. */
+const SERVICE_WORDS = ['ledgerly'];
 
 /**
  * Why a new password cannot be used, or undefined when it can: at least MIN_PASSWORD_CHARS characters, at most
- * MAX_PASSWORD_BYTES bytes of UTF-8, and not on the list of common passwords (which the caller supplies).
+ * MAX_PASSWORD_BYTES bytes of UTF-8, not on the list of common passwords (which the caller supplies), and not
+ * guessable from what an attacker already knows or tries first: fewer than four different characters ("aaaaaaaa",
+ * eight spaces), the person's email or the part before its @, or the app's name (NIST SP 800-63B's context words).
  */
-export function passwordProblem(password: string, isCommon: (password: string) => boolean): PasswordProblem | undefined {
+export function passwordProblem(password: string, isCommon: (password: string) => boolean, email = ''): PasswordProblem | undefined {
   if ([...password].length < MIN_PASSWORD_CHARS) return 'too-short';
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return 'too-long';
   if (isCommon(password)) return 'common';
+  const folded = password.trim().toLowerCase();
+  if (new Set(folded).size < 4) return 'guessable';
+  const local = normaliseEmail(email).split('@')[0] ?? '';
+  const context = [...SERVICE_WORDS, ...(local.length >= 3 ? [local] : [])];
+  if (context.some((word) => folded.includes(word))) return 'guessable';
   return undefined;
 }

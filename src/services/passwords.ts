@@ -82,9 +82,9 @@ export function isCommonPassword(password: string): boolean {
   return commonPasswords().has(password.trim().toLowerCase());
 }
 
-/** Why a new password cannot be used (length, bytes, the common list), or undefined when it can. */
-export function newPasswordProblem(password: string): PasswordProblem | undefined {
-  return passwordProblem(password, isCommonPassword);
+/** Why a new password cannot be used (length, bytes, the common list, guessable from the email), or undefined when it can. */
+export function newPasswordProblem(password: string, email = ''): PasswordProblem | undefined {
+  return passwordProblem(password, isCommonPassword, email);
 }
 
 /** Hashing and checking with a fixed cost; the dummy hash makes a miss cost the same as a wrong password. */

@@ -120,7 +120,7 @@ export function createUserService(deps: {
       if (badEmail) problems.email = badEmail;
       if (input.password === '') problems.password = 'missing';
       else {
-        const weak = newPasswordProblem(input.password);
+        const weak = newPasswordProblem(input.password, email);
         if (weak) problems.password = weak;
       }
       if (!problems.password && input.confirmPassword !== input.password) problems.confirmPassword = 'mismatch';
@@ -221,7 +221,7 @@ export function createUserService(deps: {
       const next = input.newPassword;
       if (next === '') problems.newPassword = 'missing';
       else {
-        const weak = newPasswordProblem(next);
+        const weak = newPasswordProblem(next, users.findUserById(userId)?.email);
         if (weak) problems.newPassword = weak;
         else if (next === input.currentPassword) problems.newPassword = 'unchanged';
       }
@@ -255,7 +255,7 @@ export function createUserService(deps: {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       if (!found) return { ok: false, problem: 'unknown-email' };
       if (password === '') return { ok: false, problem: 'missing' };
-      const weak = newPasswordProblem(password);
+      const weak = newPasswordProblem(password, normaliseEmail(rawEmail));
       if (weak) return { ok: false, problem: weak };
       const hash = await hasher.hashPassword(password);
       const endedSessions = deps.inTransaction(() => {

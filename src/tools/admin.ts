@@ -52,6 +52,7 @@ const PASSWORD_PROBLEMS: Record<string, string> = {
   'too-short': 'the password is shorter than 8 characters',
   'too-long': 'the password is longer than 72 bytes (bcrypt ignores the rest)',
   common: 'the password is one of the most common ones; choose another',
+  guessable: 'the password is easy to guess (a few characters repeated, the email, or the app name); choose another',
 };
 
 /** One line from stdin: typed without echo at a terminal, or the first line of what is piped in. */

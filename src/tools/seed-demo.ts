@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const password = values.password ?? randomPassword();
   const problem = newPasswordProblem(password);
   if (problem) {
-    const why = { 'too-short': 'use at least 8 characters', 'too-long': 'use at most 72 bytes', common: 'it is on the list of common passwords' }[problem];
+    const why = { 'too-short': 'use at least 8 characters', 'too-long': 'use at most 72 bytes', common: 'it is on the list of common passwords', guessable: 'it is easy to guess (a few characters repeated, or the app name)' }[problem];
     throw new UsageError(`--password: ${why}`);
   }
 

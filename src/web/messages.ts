@@ -83,6 +83,7 @@ export const PASSWORD_MESSAGES: Readonly<Record<PasswordProblem, Msg>> = {
   'too-short': msg('validation.password.tooShort', { min: MIN_PASSWORD_CHARS }),
   'too-long': msg('validation.password.tooLong', { max: MAX_PASSWORD_BYTES }),
   common: msg('validation.password.common'),
+  guessable: msg('validation.password.guessable'),
 };
 
 /** One problem of an imported row, as a phrase. */

@@ -53,6 +53,10 @@ describe('registration', () => {
     ['a 7-character password', { email: 'a@b.co', password: 'short12', confirmPassword: 'short12' }, /at least 8 characters/],
     ['a 73-byte password', { email: 'a@b.co', password: 'p'.repeat(73), confirmPassword: 'p'.repeat(73) }, /at most 72 bytes/],
     ['mismatched confirmation', { email: 'a@b.co', password: TEST_PASSWORD, confirmPassword: `${TEST_PASSWORD}!` }, /do not match/],
+    ['eight spaces', { email: 'a@b.co', password: ' '.repeat(8), confirmPassword: ' '.repeat(8) }, /This password is easy to guess/],
+    ['one letter repeated', { email: 'a@b.co', password: 'zzzzzzzzzz', confirmPassword: 'zzzzzzzzzz' }, /This password is easy to guess/],
+    ['the name of the email in it', { email: 'olena@b.co', password: 'Olena 2026!', confirmPassword: 'Olena 2026!' }, /This password is easy to guess/],
+    ["the app's name in it", { email: 'a@b.co', password: 'ledgerly2026', confirmPassword: 'ledgerly2026' }, /This password is easy to guess/],
   ];
   for (const [name, fields, message] of invalid) {
     test(`registration with ${name} re-renders the form with the message and the email kept, and creates nothing`, async (t) => {

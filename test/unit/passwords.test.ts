@@ -5,9 +5,9 @@ import { createPasswordHasher, newPasswordProblem as passwordProblem } from '../
 
 test('passwords of 8 characters up to 72 UTF-8 bytes are allowed', () => {
   assert.equal(passwordProblem('abcdefgh'), undefined);
-  assert.equal(passwordProblem('a'.repeat(72)), undefined);
+  assert.equal(passwordProblem('abcd'.repeat(18)), undefined);
   // 24 three-byte characters are exactly 72 bytes.
-  assert.equal(passwordProblem('€'.repeat(24)), undefined);
+  assert.equal(passwordProblem('€₴₽₹'.repeat(6)), undefined);
 });
 
 test('short passwords are refused', () => {
@@ -20,6 +20,17 @@ test('passwords over 72 bytes are refused rather than silently truncated, counti
   assert.equal(passwordProblem('€'.repeat(25)), 'too-long');
   assert.equal(Buffer.byteLength('€'.repeat(25)), 75);
   assert.equal(MAX_PASSWORD_BYTES, 72);
+});
+
+test('guessable passwords are refused: a few characters repeated, only spaces, the email or its name, the app\'s name', () => {
+  for (const password of ['aaaaaaaa', '        ', 'abababab', 'abcabcabc', '   x   x   ']) assert.equal(passwordProblem(password), 'guessable', JSON.stringify(password));
+  assert.equal(passwordProblem('my ledgerly pass'), 'guessable');
+  assert.equal(passwordProblem('LEDGERLY-2026!'), 'guessable');
+  assert.equal(passwordProblem('olena.k@example.com', 'olena.k@example.com'), 'guessable');
+  assert.equal(passwordProblem('Olena.K 2026 !', ' Olena.K@Example.com '), 'guessable', 'the part before the @, in any case');
+  assert.equal(passwordProblem('Olena.K 2026 !', 'someone@example.com'), undefined, 'only the person\'s own email counts');
+  assert.equal(passwordProblem('al is a long pass', 'al@example.com'), undefined, 'a name under three letters is too common a fragment to refuse');
+  assert.equal(passwordProblem('tram 4 by 9'), undefined, 'four different characters are enough here; length does the rest');
 });
 
 test('a hash verifies its own password and nothing else', async () => {
