@@ -66,6 +66,7 @@ import { createPasskeysRouter } from './web/routes/passkeys.routes.ts';
 import { createPasskeyService } from './services/passkeys.ts';
 import { createPasskeysRepo } from './db/repos/passkeys.ts';
 import { createTwoFactorRouter } from './web/routes/two-factor.routes.ts';
+import { createSessionSealer } from './web/session-secrets.ts';
 import { createTwoFactorService } from './services/two-factor.ts';
 import { createTwoFactorRepo } from './db/repos/two-factor.ts';
 import { createBudgetsRouter } from './web/routes/budgets.routes.ts';
@@ -346,10 +347,11 @@ export function createApp(deps: AppDeps): Express {
   const dashboard = createDashboardPage(reports);
   app.use(createLanguageRouter());
   app.use(createAuthRouter({ users: people, twoFactor, passkeysEnabled: passkeys !== undefined, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
-  app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock }));
+  const sealer = createSessionSealer(deps.sessionSecret);
+  app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock, sealer }));
   app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
-  app.use(createTwoFactorRouter({ twoFactor, audit, clock }));
-  app.use(createApiTokensRouter({ tokens: apiTokens, audit }));
+  app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer }));
+  app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer }));
   app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.

@@ -36,11 +36,11 @@ declare module 'express-session' {
     device?: { ip: string; userAgent: string; startedAt: number };
     /** The challenge of a passkey ceremony under way (adding one, or signing in with one), for a few minutes. */
     passkeyChallenge?: { challenge: string; purpose: 'register' | 'login'; since: number };
-    /** A personal access token just made, shown once on the tokens page. */
-    freshApiToken?: { token: string; name: string };
-    /** A two-factor key being set up on the account page, not stored until a code from it checks out. */
-    totpSetup?: { secret: string; since: number };
-    /** Recovery codes just made, shown (and offered as a download) until the person says they saved them. */
-    freshRecoveryCodes?: { codes: string[]; since: number };
+    /** A personal access token just made, shown once on the tokens page (sealed: web/session-secrets.ts). */
+    freshApiToken?: { sealed: string; name: string; since: number };
+    /** A two-factor key being set up on the account page, not stored until a code from it checks out (sealed). */
+    totpSetup?: { sealed: string; since: number };
+    /** Recovery codes just made, shown (and offered as a download) until the person says they saved them (sealed, one per line). */
+    freshRecoveryCodes?: { sealed: string; since: number };
   }
 }

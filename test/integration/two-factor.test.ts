@@ -201,6 +201,39 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.equal((await agent.get('/dashboard')).status, 200, 'the person stays signed in where they are');
   });
 
+  test('the key being set up, the recovery codes and a new API token are never readable in the stored session (nor so in a backup of it), yet the pages show them', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const storedSessions = () => (ctx.db.prepare('SELECT data FROM sessions').pluck().all() as string[]).join('\n');
+
+    assert.equal((await postForm(agent, '/account', '/account/two-factor/setup', {})).status, 303);
+    const setupPage = (await agent.get('/account/two-factor/setup')).text;
+    const secret = /data-key="([A-Z2-7]+)"/.exec(setupPage)![1]!;
+    assert.ok(!storedSessions().includes(secret), 'the key being set up is sealed in the session');
+    assert.equal((await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, ctx.clock.now()) })).status, 303);
+    const codes = [...(await agent.get('/account/two-factor/recovery-codes')).text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    assert.equal(codes.length, 10, 'the page shows them');
+    const download = await agent.get('/account/two-factor/recovery-codes.txt');
+    for (const code of codes) assert.ok(download.text.includes(code), 'and the file has them');
+    const held = storedSessions();
+    for (const code of codes) assert.ok(!held.includes(code), `recovery code ${code} is sealed in the session`);
+    assert.ok(!held.includes(secret));
+
+    // Once the window is over the codes are gone from the session, not only hidden.
+    ctx.clock.advance(16 * 60_000);
+    assert.equal((await agent.get('/account/two-factor/recovery-codes')).status, 303);
+    assert.doesNotMatch(storedSessions(), /freshRecoveryCodes/);
+
+    // A new API token: sealed between the form and the page that shows it once.
+    const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: 'Phone', scope: 'read', lifetime: '30' });
+    assert.equal(made.status, 303);
+    assert.match(storedSessions(), /freshApiToken/);
+    const shown = /id="fresh-token"[^>]*>\s*(lgy_[A-Za-z0-9_-]+)/.exec((await agent.get('/account/api-tokens')).text)?.[1];
+    assert.ok(shown, 'the page shows the new token');
+    assert.ok(!storedSessions().includes(shown.slice(4)));
+  });
+
   test('turning it off needs the password and a current code; a password change keeps it on', async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(START) });
     t.after(() => ctx.cleanup());

@@ -27,6 +27,7 @@ type TwoFactorErrors = { form: 'disable' | 'codes'; password?: Msg; code?: Msg }
 import { requireUser } from '../middleware/auth.ts';
 import { pageTimeZone, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
+import type { SessionSealer } from '../session-secrets.ts';
 
 /** The signed-in user's own account: password, other sessions, deleting the account. */
 export function createAccountRouter(deps: {
@@ -38,6 +39,7 @@ export function createAccountRouter(deps: {
   audit: AuditLog;
   limiters: Pick<AuthRateLimiters, 'accountPassword'>;
   clock: Clock;
+  sealer: SessionSealer;
 }): Router {
   const router = Router();
   router.use('/account', requireUser);
@@ -111,7 +113,7 @@ export function createAccountRouter(deps: {
       res.status(422);
       return renderAccountPage(res, user, { twoFactorErrors: twoFactorErrors('codes', result.problems) });
     }
-    req.session.freshRecoveryCodes = { codes: result.recoveryCodes, since: deps.clock.now() };
+    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal(result.recoveryCodes.join('\n')), since: deps.clock.now() };
     deps.audit.record({ event: 'two_factor.codes_replaced', userId: user.id, ip: clientIp(req) });
     res.redirect(303, '/account/two-factor/recovery-codes');
   });

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { ApiTokenService } from '../../services/api-tokens.ts';
 import { signedInUser } from '../current-user.ts';
@@ -10,11 +11,15 @@ import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
 import { clientIp } from '../middleware/rate-limit.ts';
 import { parseIdParam } from '../params.ts';
+import type { SessionSealer } from '../session-secrets.ts';
 
 const NOT_FOUND = msg('apiTokens.notFound');
 
 /** Personal access tokens for the API: made, listed and revoked on their own page under /account. */
-export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: AuditLog }): Router {
+/** A new token is shown by the page the form redirects to; one not fetched within this long is not shown at all. */
+const FRESH_TOKEN_WINDOW_MS = 15 * 60_000;
+
+export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: AuditLog; clock: Clock; sealer: SessionSealer }): Router {
   const router = Router();
   router.use('/account/api-tokens', requireUser);
 
@@ -25,10 +30,11 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
   /* GET /account/api-tokens: the person's tokens, the form for a new one, and a new token shown this once. */
   router.get('/account/api-tokens', (req, res) => {
     const user = signedInUser(req);
-    // Shown once, like a flash message: the next visit no longer has it.
-    const fresh = req.session.freshApiToken;
+    // Shown once, like a flash message: the next visit no longer has it (nor does a visit after the window).
+    const held = req.session.freshApiToken;
     delete req.session.freshApiToken;
-    renderPage(res, user.id, { values: { name: '', scope: 'read', lifetime: '90' }, errors: {} }, fresh);
+    const token = held && deps.clock.now() - held.since < FRESH_TOKEN_WINDOW_MS ? deps.sealer.open(held.sealed) : undefined;
+    renderPage(res, user.id, { values: { name: '', scope: 'read', lifetime: '90' }, errors: {} }, held && token !== undefined ? { token, name: held.name } : undefined);
   });
 
   /* POST /account/api-tokens: makes a token (name, scope, lifetime); 422 beside the fields otherwise. Signed-in users. */
@@ -40,7 +46,7 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
       return renderPage(res, user.id, { values: input.values, errors: input.errors });
     }
     const made = deps.tokens.create(user.id, input);
-    req.session.freshApiToken = { token: made.token, name: input.name };
+    req.session.freshApiToken = { sealed: deps.sealer.seal(made.token), name: input.name, since: deps.clock.now() };
     deps.audit.record({ event: 'api_token.created', userId: user.id, ip: clientIp(req), scope: input.scope });
     res.redirect(303, '/account/api-tokens');
   });

@@ -11,6 +11,7 @@ import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
 import { clientIp } from '../middleware/rate-limit.ts';
 import { qrCodeSvg } from '../qr.ts';
+import type { SessionSealer } from '../session-secrets.ts';
 
 /**
  * Setting up two-factor sign-in from the account page: the key as a QR code and as text, the first code, and the
@@ -20,59 +21,71 @@ export function createTwoFactorRouter(deps: {
   twoFactor: TwoFactorService;
   audit: AuditLog;
   clock: Clock;
+  sealer: SessionSealer;
 }): Router {
   const router = Router();
   router.use('/account/two-factor', requireUser);
   const fresh = (since: number | undefined) => since !== undefined && deps.clock.now() - since < SETUP_WINDOW_MS;
 
-  async function renderSetup(req: Request, res: Response, error?: Msg) {
+  async function renderSetup(req: Request, res: Response, secret: string, error?: Msg) {
     const user = signedInUser(req);
-    const setup = req.session.totpSetup!;
     res.render('account/two-factor-setup', {
       title: 'twoFactor.setup.title',
       styles: ['/css/account.css'],
-      secret: setup.secret,
+      secret,
       // Grouped in fours, as authenticator apps show keys; the spaces are ignored when typed.
-      secretGroups: setup.secret.match(/.{1,4}/g)!.join(' '),
-      qr: await qrCodeSvg(deps.twoFactor.keyUri(setup.secret, user.email)),
+      secretGroups: secret.match(/.{1,4}/g)!.join(' '),
+      qr: await qrCodeSvg(deps.twoFactor.keyUri(secret, user.email)),
       error,
     });
   }
 
+  /** The key being set up, while its window lasts; a stale one leaves the session. */
+  function setupKeyOf(req: Request): string | undefined {
+    const setup = req.session.totpSetup;
+    const secret = setup && fresh(setup.since) ? deps.sealer.open(setup.sealed) : undefined;
+    if (setup && secret === undefined) delete req.session.totpSetup;
+    return secret;
+  }
+
+  /** The codes just made, while their window lasts; stale ones leave the session. */
   function recoveryCodesOf(req: Request): string[] | undefined {
-    const fresh_ = req.session.freshRecoveryCodes;
-    return fresh_ && fresh(fresh_.since) ? fresh_.codes : undefined;
+    const held = req.session.freshRecoveryCodes;
+    const codes = held && fresh(held.since) ? deps.sealer.open(held.sealed) : undefined;
+    if (held && codes === undefined) delete req.session.freshRecoveryCodes;
+    return codes?.split('\n');
   }
 
   /* POST /account/two-factor/setup: a new key to set up (kept in the session until confirmed). Signed-in users. */
   router.post('/account/two-factor/setup', (req, res) => {
     const user = signedInUser(req);
     if (deps.twoFactor.status(user.id).enabled) return res.redirect(303, '/account');
-    req.session.totpSetup = { secret: deps.twoFactor.newKey(user.email).secret, since: deps.clock.now() };
+    req.session.totpSetup = { sealed: deps.sealer.seal(deps.twoFactor.newKey(user.email).secret), since: deps.clock.now() };
     res.redirect(303, '/account/two-factor/setup');
   });
 
   /* GET /account/two-factor/setup: the QR code, the key as text, and the form for the first code. Signed-in users. */
   router.get('/account/two-factor/setup', async (req, res) => {
-    if (!fresh(req.session.totpSetup?.since) || deps.twoFactor.status(signedInUser(req).id).enabled) return res.redirect(303, '/account');
-    await renderSetup(req, res);
+    const secret = setupKeyOf(req);
+    if (secret === undefined || deps.twoFactor.status(signedInUser(req).id).enabled) return res.redirect(303, '/account');
+    await renderSetup(req, res, secret);
   });
 
   /* POST /account/two-factor/enable: a current code from the new key turns two-factor on; the recovery codes follow. */
   router.post('/account/two-factor/enable', async (req, res) => {
     const user = signedInUser(req);
-    const setup = req.session.totpSetup;
-    if (!setup || !fresh(setup.since)) {
+    const secret = setupKeyOf(req);
+    if (secret === undefined) {
       setFlash(req, 'error', 'twoFactor.setup.expired');
       return res.redirect(303, '/account');
     }
-    const result = deps.twoFactor.enable(user.id, setup.secret, textField(req.body, 'code') ?? '');
+    const result = deps.twoFactor.enable(user.id, secret, textField(req.body, 'code') ?? '');
     if (!result.ok) {
       res.status(422);
-      return renderSetup(req, res, codeError(result.problem));
+      return renderSetup(req, res, secret, codeError(result.problem));
     }
     delete req.session.totpSetup;
-    req.session.freshRecoveryCodes = { codes: result.recoveryCodes, since: deps.clock.now() };
+    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal(result.recoveryCodes.join('\n')), since: deps.clock.now() };
     deps.audit.record({ event: 'two_factor.enabled', userId: user.id, ip: clientIp(req) });
     setFlash(req, 'success', 'twoFactor.enabled');
     res.redirect(303, '/account/two-factor/recovery-codes');
