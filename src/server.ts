@@ -83,6 +83,11 @@ function main(): void {
   // Made (and saved) here, before any worker starts, so that every worker reads the same one.
   const { generated, file } = resolveSessionSecret(process.env, config);
   if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
+  if (config.trustProxy === true) {
+    // Express then takes the leftmost X-Forwarded-For address, which the client writes itself: each request can
+    // claim a new address and pass the per-address sign-in limits, and the logs record what it claimed.
+    logger.warn('TRUST_PROXY=true believes any X-Forwarded-For a client sends; set the number of proxies in front (e.g. 1) or their addresses (e.g. loopback)');
+  }
   if (config.webConcurrency > 1) return runPrimary(config, logger);
   serve(config, logger);
 }

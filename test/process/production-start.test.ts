@@ -15,7 +15,8 @@ test('npm start\'s production bundle builds, finds its views and serves the whol
   assert.equal(nonAscii, null, `the bundle is ASCII only; found a non-ASCII byte at ${nonAscii?.index}`);
   const data = tempDataDir();
   t.after(() => data.remove());
-  const env = serverEnv({ DATABASE_PATH: data.dbPath, PORT: '0' });
+  // TRUST_PROXY=true is accepted, with a warning: it believes whatever X-Forwarded-For a client writes.
+  const env = serverEnv({ DATABASE_PATH: data.dbPath, PORT: '0', TRUST_PROXY: 'true' });
   const server = await startServer(env, 30_000, () =>
     // Started from another folder on purpose: the bundle must find views/ and public/ on its own.
     spawn(process.execPath, [BUNDLE], { cwd: data.dir, env, stdio: ['ignore', 'pipe', 'pipe'] }),
@@ -30,4 +31,6 @@ test('npm start\'s production bundle builds, finds its views and serves the whol
   assert.equal(added.status, 303);
   const dashboard = await client.get('/dashboard?period=all');
   assert.equal(totalsFrom(dashboard.text).Income, '$1,234.56');
+  const warned = server.logs.filter((line) => /^TRUST_PROXY=true believes any X-Forwarded-For/.test(String(line.msg)));
+  assert.equal(warned.length, 1, 'one warning that TRUST_PROXY=true lets a client choose its address');
 });
