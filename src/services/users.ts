@@ -111,7 +111,7 @@ export function createUserService(deps: {
     },
 
     /** Checks the sign-up form and creates the user; problems per field instead when something is wrong. */
-    async register(input: RegistrationInput, speaking: RegistrationLanguage, inviteToken?: string): Promise<RegistrationResult> {
+    async register(input: RegistrationInput, speaking: RegistrationLanguage, inviteToken: string, today: string): Promise<RegistrationResult> {
       const allowed = access(inviteToken);
       if (!allowed.open) return { ok: false, closed: allowed.reason };
       const email = normaliseEmail(input.email);
@@ -141,10 +141,12 @@ export function createUserService(deps: {
             const stored = deps.categories.findCategoryByName(created.id, starter.kind, starter.storedName);
             if (stored) deps.categories.renameOwnedCategory(created.id, stored.id, name.name);
           }
+          // The starter account is named in the person's language and opens today as the app's clock has it, in the
+          // server's zone (the trigger that makes it knows only SQLite's own UTC date).
           const accountName = normaliseAccountName(speaking.starterAccountName);
           const starter = deps.accounts.findAccountByName(created.id, STARTER_ACCOUNT_NAME);
-          if (starter && accountName.ok && accountName.name !== STARTER_ACCOUNT_NAME) {
-            deps.accounts.updateOwnedAccount(created.id, starter.id, { ...starter, name: accountName.name });
+          if (starter) {
+            deps.accounts.updateOwnedAccount(created.id, starter.id, { ...starter, name: accountName.ok ? accountName.name : starter.name, openingOn: today });
           }
           return created;
         });

@@ -8,6 +8,7 @@ import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { addTransaction, createTestContext, registerUser, tokenFor, type Agent, type TestContext, postForm } from '../helpers/app.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
+import { manualClock } from '../helpers/clock.ts';
 import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 
 
@@ -27,6 +28,15 @@ function accountsPage(html: string): { balances: Record<string, string>; cleared
 }
 
 describe('accounts', () => {
+  test("a new person's starter account opens today as the app's clock and time zone have it, not on SQLite's UTC date", async (t) => {
+    // 23:30 UTC on 30 June 2031 is already 1 July in Kyiv (UTC+3); the real date is years away.
+    const ctx = createTestContext({ TIME_ZONE: 'Europe/Kyiv' }, { clock: manualClock(Date.UTC(2031, 5, 30, 23, 30)) });
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    assert.deepEqual(ctx.db.prepare('SELECT name, opening_on AS openingOn FROM accounts WHERE user_id = ?').all(userId), [{ name: 'Main account', openingOn: '2031-07-01' }]);
+  });
+
   test('a new person starts with one account; accounts are created with signed opening balances and the page sums assets, liabilities and net worth', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

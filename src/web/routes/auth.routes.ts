@@ -11,7 +11,7 @@ import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
 import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
 import { msg, type LanguageContext } from '../i18n.ts';
 import { redirectIfSignedIn } from '../middleware/auth.ts';
-import { pageLanguage, setFlash } from '../middleware/locals.ts';
+import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 
 const GENERIC_LOGIN_ERROR = msg('auth.login.failed');
@@ -66,7 +66,7 @@ export function createAuthRouter(deps: {
   router.post('/register', redirectIfSignedIn, deps.limiters.register, async (req, res) => {
     const input = parseRegistrationForm(req.body);
     const invite = textField(req.body, 'invite') ?? '';
-    const result = input.ok ? await deps.users.register(input.data, registrationLanguage(pageLanguage(res)), invite) : undefined;
+    const result = input.ok ? await deps.users.register(input.data, registrationLanguage(pageLanguage(res)), invite, pageToday(res)) : undefined;
     if (result && !result.ok && 'closed' in result) {
       return res.status(403).render('auth/register', { title: 'auth.register.title', access: { open: false, reason: result.closed }, invite: '', values: { email: '' }, errors: {} });
     }
