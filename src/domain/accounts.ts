@@ -122,15 +122,21 @@ export function signedAmount(type: EntryType, amountCents: number): number {
 }
 
 /**
- * The balance after each row of a register page, newest first, from the balance after the page's first row: each
- * older row's balance is the newer one's less what the newer row changed. Exact on every page, never a scan.
+ * The balance after each row of a register page, newest first, from the sum of every row up to and including the
+ * page's first: each older row's sum is the newer one's less what the newer row changed. The opening balance counts
+ * from the opening day on, as in the month-end series (a row dated before the account opened shows what the rows
+ * alone had made). Exact on every page, never a scan.
  */
-export function runningBalances(rows: readonly { type: EntryType; amountCents: number }[], balanceAfterFirst: number): number[] {
+export function runningBalances(
+  rows: readonly { type: EntryType; amountCents: number; occurredOn: string }[],
+  netThroughFirst: number,
+  opening: { readonly cents: number; readonly on: string },
+): number[] {
   const balances: number[] = [];
-  let balance = balanceAfterFirst;
+  let net = netThroughFirst;
   for (const row of rows) {
-    balances.push(balance);
-    balance -= signedAmount(row.type, row.amountCents);
+    balances.push(net + (row.occurredOn >= opening.on ? opening.cents : 0));
+    net -= signedAmount(row.type, row.amountCents);
   }
   return balances;
 }

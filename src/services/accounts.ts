@@ -65,7 +65,8 @@ export function createAccountService(deps: {
         if (!account) return undefined;
         const page = repo.listRegisterPage(userId, accountId, pageSize, after);
         const first = page.rows[0];
-        const balances = first ? runningBalances(page.rows, account.openingBalanceCents + repo.netThrough(userId, accountId, first)) : [];
+        const opening = { cents: account.openingBalanceCents, on: account.openingOn };
+        const balances = first ? runningBalances(page.rows, repo.netThrough(userId, accountId, first), opening) : [];
         const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
         const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
         const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));

@@ -142,10 +142,12 @@ describe('transfers', () => {
 });
 
 describe('account registers', () => {
-  test('every page shows the balance after each row, equal to the opening balance plus every row up to it', async (t) => {
+  test('every page shows the balance after each row, equal to every row up to it plus the opening balance from its day on', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());
     const { agent, userId, main, savings } = await personWithSavings(ctx);
+    // The account opened in the middle of the rows' year, so the pages cross its opening day.
+    ctx.db.prepare("UPDATE accounts SET opening_on = '2025-07-01' WHERE id = ?").run(savings);
     const rows = [];
     for (let i = 0; i < 130; i++) {
       rows.push({
@@ -166,10 +168,11 @@ describe('account registers', () => {
       )
       .all(savings);
     const expected = new Map<number, number>();
-    let running = 10_000; // the opening balance
+    let running = 0;
     for (const row of stored) {
       running += signedAmount(row.type, row.amount_cents);
-      expected.set(row.id, running);
+      // The opening balance of 100.00 counts from the opening day on, as the balance chart counts it.
+      expected.set(row.id, running + (row.occurred_on >= '2025-07-01' ? 10_000 : 0));
     }
     const balancesOn = (html: string) =>
       [...html.matchAll(/<td class="num register__balance"><span class="register__label">[^<]*<\/span>([^<]+)<\/td>/g)].map((cell) => {
@@ -197,7 +200,7 @@ describe('account registers', () => {
     const newestFirst = [...stored].reverse().map((row) => expected.get(row.id));
     assert.equal(seen.length, stored.length, 'every row on some page');
     assert.deepEqual(seen, newestFirst);
-    assert.equal(newestFirst[0], running, 'the newest row shows the account balance');
+    assert.equal(newestFirst[0], running + 10_000, 'the newest row shows the account balance');
   });
 });
 

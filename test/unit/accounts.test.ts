@@ -107,3 +107,26 @@ describe('net worth over time', () => {
     assert.deepEqual(series[3]!.netWorth, { assetsCents: 2_600, liabilitiesCents: 45_000, netWorthCents: -42_400 });
   });
 });
+
+describe('a register page', () => {
+  test('each row shows the balance after it, with the opening balance counted from the opening day on, as the month-end series counts it', async () => {
+    const { monthEndSeries, runningBalances } = await import('../../src/domain/accounts.ts');
+    const opening = { cents: 500_000, on: '2025-12-01' };
+    // Newest first, as a register lists them; the sum of every row up to the newest is 2,019.00 - 1,000.00 ...
+    const rows = [
+      { type: 'expense' as const, amountCents: 1_000, occurredOn: '2026-01-10' },
+      { type: 'transfer_in' as const, amountCents: 1_000, occurredOn: '2025-12-01' },
+      { type: 'transfer_in' as const, amountCents: 1_000, occurredOn: '2025-02-28' },
+      { type: 'income' as const, amountCents: 900, occurredOn: '2025-02-01' },
+    ];
+    const netThroughNewest = 900 + 1_000 + 1_000 - 1_000;
+    assert.deepEqual(runningBalances(rows, netThroughNewest, opening), [501_900, 502_900, 1_900, 900]);
+    // The same balances as the month-end series at the end of February 2025 and of January 2026.
+    const series = monthEndSeries([{ id: 1, openingBalanceCents: opening.cents, openingOn: opening.on }], [
+      { accountId: 1, month: '2025-02', netCents: 1_900 },
+      { accountId: 1, month: '2025-12', netCents: 1_000 },
+      { accountId: 1, month: '2026-01', netCents: -1_000 },
+    ], ['2025-02', '2026-01']);
+    assert.deepEqual(series.map((m) => m.balances.get(1)), [1_900, 501_900]);
+  });
+});
