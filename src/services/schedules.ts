@@ -60,6 +60,11 @@ export interface ScheduleProblems {
   readonly account?: 'not-found' | 'archived';
   readonly toAccount?: 'not-found' | 'archived' | 'same-account' | 'missing';
   readonly category?: { code: 'not-found' } | { code: 'wrong-kind'; category: Category };
+  /**
+   * An edit found more past occurrences due under the present rule than one save posts (a start date years back):
+   * `posted` of them were posted, the poster does the rest in the background, and the edit waits until they are.
+   */
+  readonly backlog?: { posted: number };
 }
 
 export type ScheduleSave = { ok: true; id: number; posted: number } | { ok: false; problems: ScheduleProblems } | { ok: false; problems: 'not-found' };
@@ -281,9 +286,13 @@ export function createScheduleService(deps: {
         if (!existing) return { ok: false, problems: 'not-found' };
         const problems = draftProblems(userId, draft, existing);
         if (problems) return { ok: false, problems };
-        const posted = postAllDueOf(userId, id, now, Number.POSITIVE_INFINITY);
+        // What is due under the old rule is posted first, at most one save's worth: a daily schedule begun decades
+        // ago is tens of thousands of rows, which in one request held the database (and every other request) for
+        // minutes. Those posted stay; the edit itself waits until the poster has caught up.
+        const posted = postAllDueOf(userId, id, now, POST_ON_SAVE);
         const due = repo.findScheduleForPosting(userId, id)!;
         const today = todayFor(due.timeZone, now);
+        if (due.schedule.nextOn !== null && due.schedule.nextOn <= today) return { ok: false, problems: { backlog: { posted } } };
         const effectiveFrom = addDays(today, 1);
         const postedThrough = due.schedule.postedThrough !== null && due.schedule.postedThrough > today ? due.schedule.postedThrough : today;
         const nextOn = nextOccurrenceFrom(draft.rule, effectiveFrom, addDays(postedThrough, 1));

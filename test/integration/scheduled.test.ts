@@ -101,6 +101,39 @@ describe('scheduled transactions', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('editing a schedule years behind posts at most one save\'s worth and waits for the poster, never holding the database for the whole backlog', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    // A daily schedule begun in 2020: about 2,270 days due, of which saving it posted 400.
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2020-01-01', frequency: 'days', every: '1' })).status, 303);
+    assert.equal(postedRows(ctx, userId).length, 400);
+    const scheduleId = Number(ctx.db.prepare('SELECT id FROM schedules WHERE user_id = ?').pluck().get(userId));
+    const edit = (amount: string) =>
+      postForm(agent, `/scheduled/${scheduleId}/edit`, `/scheduled/${scheduleId}/edit`, {
+        type: 'expense', account: String(accountId), toAccount: '', category: '', amount, description: 'Rent', frequency: 'days',
+        every: '1', weekday: '', monthDay: '', startOn: '2020-01-01', endOn: '', count: '',
+      });
+
+    const early = await edit('12.00');
+    assert.equal(early.status, 422);
+    assert.match(early.text, /id="sch-start-error">(<span[^>]*>[^<]*<\/span>)?This schedule still has past days to post under its present rule/);
+    assert.equal(postedRows(ctx, userId).length, 800, 'one save\'s worth more was posted, and kept');
+    assert.equal(Number(ctx.db.prepare('SELECT amount_cents FROM schedules WHERE id = ?').pluck().get(scheduleId)), 1_000, 'the change waits');
+
+    // The poster catches up in the background, in short batches; then the change is saved, from tomorrow on.
+    for (let minute = 2; postedRows(ctx, userId).some((r) => r.occurred_on === '2026-03-15') === false && minute < 60; minute += 2) {
+      ctx.clock.set(Date.UTC(2026, 2, 15, 9, minute));
+      await ctx.jobs.runDue();
+    }
+    const due = postedRows(ctx, userId);
+    assert.equal(new Set(due.map((r) => r.occurred_on)).size, due.length, 'each day once');
+    assert.equal(due.at(-1)!.occurred_on, '2026-03-15');
+    assert.equal((await edit('12.00')).status, 303);
+    assert.equal(Number(ctx.db.prepare('SELECT amount_cents FROM schedules WHERE id = ?').pluck().get(scheduleId)), 1_200);
+    assert.ok(postedRows(ctx, userId).every((r) => r.amount_cents === 1_000), 'the days already due keep the old amount');
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {
     const ctx = setup(t, Date.UTC(2024, 4, 1, 12));
     const { agent, userId, accountId } = await userWithAccount(ctx);

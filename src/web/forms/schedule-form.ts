@@ -154,5 +154,6 @@ export function scheduleRefusal(problems: ScheduleProblems): FieldErrors {
   if (problems.category) {
     errors.category = problems.category.code === 'wrong-kind' ? wrongKindCategoryMessage(problems.category.category) : msg('validation.category.choose');
   }
+  if (problems.backlog) errors.startOn = msg('scheduled.form.backlog');
   return errors;
 }
