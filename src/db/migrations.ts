@@ -1,4 +1,5 @@
 import { categoryNameKey, repairCategoryName } from '../domain/categories.ts';
+import { MAX_TOTAL_CENTS, TOTALS_TOO_LARGE } from '../domain/money.ts';
 import type { Db } from './open.ts';
 
 /**
@@ -941,6 +942,19 @@ export const migrations: readonly Migration[] = [
       -- and FTS5 then does a share of that merging on every later write: on a 1,000,000-row database, 1,000
       -- single-row inserts took 180-245 ms with the index as filled, 29-30 ms once merged (0.3 s, once).
       INSERT INTO transactions_fts (transactions_fts) VALUES ('optimize');
+    `,
+  },
+  {
+    version: 31,
+    name: 'all-time totals kept within exact range',
+    sql: `
+      -- A person's all-time incomes, and expenses, stay within ${MAX_TOTAL_CENTS} cents (domain/money.ts): every sum a page
+      -- shows is part of one of them, so it stays a safe integer. A write that would take one further is refused
+      -- whole; one that brings it back down (deleting rows) is always allowed.
+      CREATE TRIGGER user_totals_in_range_insert BEFORE INSERT ON user_totals
+        WHEN abs(NEW.total_cents) > ${MAX_TOTAL_CENTS} BEGIN SELECT RAISE(ABORT, '${TOTALS_TOO_LARGE}'); END;
+      CREATE TRIGGER user_totals_in_range_update BEFORE UPDATE OF total_cents ON user_totals
+        WHEN abs(NEW.total_cents) > ${MAX_TOTAL_CENTS} AND abs(NEW.total_cents) > abs(OLD.total_cents) BEGIN SELECT RAISE(ABORT, '${TOTALS_TOO_LARGE}'); END;
     `,
   },
 ];

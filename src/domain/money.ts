@@ -6,6 +6,21 @@
 /** The largest amount one transaction may hold: one billion in major units. */
 export const MAX_AMOUNT_CENTS = 100_000_000_000;
 
+/**
+ * The most a person's incomes, or their expenses, may add up to in all: 2^52 cents (45 trillion in a currency of
+ * cents). Every sum the app shows is part of one of these two, or their difference, so each stays a safe integer
+ * and is written exactly; past it a page could only fail or round. The database refuses a write that would cross it.
+ */
+export const MAX_TOTAL_CENTS = 2 ** 52;
+
+/** The message the database raises for such a write. */
+export const TOTALS_TOO_LARGE = 'ledgerly: totals too large';
+
+/** True when a write was refused because it would take a person's totals past MAX_TOTAL_CENTS. */
+export function isTotalsTooLarge(err: unknown): boolean {
+  return err instanceof Error && err.message.includes(TOTALS_TOO_LARGE);
+}
+
 /** Which character separates whole units from cents. */
 export type DecimalSeparator = 'dot' | 'comma';
 

@@ -574,3 +574,32 @@ describe('/api/v1/transfers', () => {
     assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 0);
   });
 });
+
+describe('totals within exact range', () => {
+  test('a write that would take a person\'s all-time totals past 2^52 cents is refused whole, on a form (422) and in the API (422), and deleting rows still works', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const [first] = insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 1_000, occurredOn: '2026-03-01', description: 'first' }]);
+    // As if decades of the largest amounts had been recorded: 500 cents short of the limit.
+    ctx.db.prepare("UPDATE user_totals SET total_cents = ? WHERE user_id = ? AND type = 'expense'").run(2 ** 52 - 500, userId);
+    const rows = () => Number(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId));
+
+    const page = await postForm(agent, '/transactions/new', '/transactions', { type: 'expense', amount: '10.00', date: '2026-03-02', description: 'one too many' });
+    assert.equal(page.status, 422);
+    assert.match(page.text, /past what Ledgerly can count to the cent, so nothing was saved/);
+    const token = await makeToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
+    const account = accountIdOf(ctx.db, userId, 'Main account');
+    const api = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '10.00', account, description: 'one too many' });
+    assert.equal(api.status, 422);
+    assert.equal(api.body.type, '/api/v1/problems/totals-too-large');
+    assert.equal(rows(), 1, 'nothing was written');
+    // An amount that fits is still saved, and deleting brings the total back down.
+    assert.equal((await postForm(agent, '/transactions/new', '/transactions', { type: 'expense', amount: '4.00', date: '2026-03-02', description: 'fits' })).status, 303);
+    assert.equal((await postForm(agent, `/transactions/${first}/delete`, `/transactions/${first}/delete`, {})).status, 303);
+    assert.equal(rows(), 1);
+    assert.equal((await agent.get('/dashboard')).status, 200);
+    assert.equal((await agentFor(ctx.app).get('/api/v1/summary').set('Authorization', `Bearer ${token}`)).status, 200);
+  });
+});

@@ -3,7 +3,7 @@ import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
-import { centsToDecimalString } from '../../domain/money.ts';
+import { centsToDecimalString, isTotalsTooLarge } from '../../domain/money.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
 import { dayAt, isCalendarMonth, zoneResolver } from '../../domain/calendar.ts';
 import type { PageCursor, TransactionWithCategory } from '../../domain/transactions.ts';
@@ -685,6 +685,7 @@ export function createApiRouter(deps: {
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
     const words = wordsOf(res);
+    if (isTotalsTooLarge(err)) return sendProblem(res, 422, 'totals-too-large', 'Unprocessable Content', words.t('api.problem.totalsTooLarge'));
     if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', words.t('api.problem.tooLarge'));
     if (type === 'encoding.unsupported') return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedEncoding'));
     if (status === 415) return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedType'));

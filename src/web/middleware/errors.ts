@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isTotalsTooLarge } from '../../domain/money.ts';
 import type { Logger } from '../../logger.ts';
 import { HttpError, NotFoundError } from '../errors.ts';
 import { msg, type MessageKey, type Msg } from '../i18n.ts';
@@ -21,6 +22,7 @@ const TITLES: Record<number, MessageKey> = {
   403: 'errors.title.403',
   404: 'errors.title.404',
   413: 'errors.title.413',
+  422: 'errors.title.422',
   429: 'errors.title.429',
   500: 'errors.title.500',
 };
@@ -48,6 +50,9 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
           options.logger.warn('a form came over plain HTTP: production session cookies are Secure, so browsers send them only over HTTPS. Serve Ledgerly over HTTPS, or behind a proxy that does, with TRUST_PROXY set');
         }
       }
+    } else if (isTotalsTooLarge(err)) {
+      status = 422;
+      message = msg('errors.totalsTooLarge');
     } else if (e.type === 'entity.too.large') {
       status = 413;
       message = msg('errors.tooLarge');
