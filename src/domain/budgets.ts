@@ -154,8 +154,15 @@ export function buildBudgetMonth(
   };
 }
 
-/** Spent as a whole percentage of available; nothing spent or nothing available is 0, and a refund-only month is 0. */
+/**
+ * Spent as a whole percentage of available; nothing spent or nothing available is 0, and a refund-only month is 0.
+ * Rounded so it never contradicts the budget's state: a budget overspent by a little is 101%, not a rounded 100%
+ * beside "over by", and one with money left is at most 99%.
+ */
 function usedPercent(spentCents: number, availableCents: number): number {
   if (spentCents <= 0 || availableCents <= 0) return spentCents > 0 ? 100 : 0;
-  return percentShare(spentCents, availableCents);
+  const percent = percentShare(spentCents, availableCents);
+  if (spentCents > availableCents) return Math.max(percent, 101);
+  if (spentCents < availableCents) return Math.min(percent, 99);
+  return percent;
 }

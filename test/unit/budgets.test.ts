@@ -95,6 +95,20 @@ describe('budget arithmetic', () => {
     assert.equal(month.lines[1]!.budgetedCents, null);
   });
 
+  test('the percentage used never contradicts the state: 5.40 over 1,400.00 is 101%, 0.10 left of 1,400.00 is 99%, exactly spent is 100%', () => {
+    const percentFor = (spentCents: number) =>
+      buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false }], {
+        amount: (id, m) => (id === 1 && m === '2026-03' ? 140_000 : undefined),
+        spending: () => ({ expenseCents: spentCents, refundCents: 0 }),
+        firstBudgetMonth: () => '2026-03',
+      }, 0).lines[0]!.percentUsed;
+    assert.equal(percentFor(140_540), 101);
+    assert.equal(percentFor(139_990), 99);
+    assert.equal(percentFor(140_000), 100);
+    assert.equal(percentFor(70_000), 50);
+    assert.equal(percentFor(175_000), 125);
+  });
+
   test('an overspend keeps being carried through months without an amount until it is covered', () => {
     const amounts = [10_000, null, 5_000];
     const spending = [{ expenseCents: 15_000, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }];
