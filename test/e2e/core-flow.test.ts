@@ -187,7 +187,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelectorAll: (s: string) => Iterable<{ scrollWidth: number; clientWidth: number; textContent: string }> } }).document;
         // Sideways scrolling of the page, and any label, button or heading whose text is wider than its box.
-        const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th, td, .chip')]
+        const clipped = [...doc.querySelectorAll('h1, h2, dt, dd, label, legend, .button, .site-nav a, th, td, .chip, .card--flush:not([role="region"])')]
           .filter((el) => el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1)
           .map((el) => el.textContent.trim());
         // A chart's value labels sit left of its plot: each must lie inside the box that clips it (or the window),
@@ -230,7 +230,11 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.deepEqual(stored, { cents: 1250 });
     // A debt of a million and more, so the charts' value labels are long and negative: "−1,5 млн $".
     const olena = userIdOf(web.ctx.db, 'olena@example.com');
-    insertTransactions(web.ctx.db, olena, [{ type: 'expense', amountCents: 123_456_789, occurredOn: web.ctx.today(), description: 'Іпотека' }]);
+    insertTransactions(web.ctx.db, olena, [
+      { type: 'expense', amountCents: 123_456_789, occurredOn: web.ctx.today(), description: 'Іпотека' },
+      // Long words beside long Ukrainian dates, amounts and buttons: the description column must keep room for them.
+      { type: 'expense', amountCents: 4_250, occurredOn: web.ctx.today(), description: 'Супермаркет продовольчих товарів' },
+    ]);
 
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 900 });
@@ -238,13 +242,13 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `Ukrainian dashboard at ${width} px`);
       // The period's heading as shown: the year's abbreviation stays a small "р.", not capitalised with the month.
       assert.match(await page.locator('#totals-heading').innerText(), /^[А-ЯІЇЄҐ][а-яіїєґ']+ \d{4} р\.$/);
-      // No category name is split inside a word to make room for its amount.
+      // No category name or description is split inside a word to make room for what stands beside it.
       const splitWords = await page.evaluate(() => {
         type Rects = { length: number };
         type Text = { textContent: string };
         const g = globalThis as unknown as { document: { querySelectorAll: (s: string) => Iterable<{ firstChild: Text | null }>; createRange: () => { setStart: (n: Text, o: number) => void; setEnd: (n: Text, o: number) => void; getClientRects: () => Rects } } };
         const split: string[] = [];
-        for (const name of g.document.querySelectorAll('.share__name')) {
+        for (const name of g.document.querySelectorAll('.share__name, .tx__desc')) {
           const text = name.firstChild;
           if (!text) continue;
           for (const match of text.textContent.matchAll(/\S+/g)) {
@@ -256,7 +260,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
         }
         return split;
       });
-      assert.deepEqual(splitWords, [], `Ukrainian dashboard at ${width} px: category names split inside a word`);
+      assert.deepEqual(splitWords, [], `Ukrainian dashboard at ${width} px: category names or descriptions split inside a word`);
       await screenshot(page, `dashboard-uk-${width}`);
     }
     await page.setViewportSize({ width: 375, height: 812 });
@@ -277,7 +281,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${web.baseUrl}/dashboard`);
       await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-      assert.equal((await page.locator('dt:text-is("Expenses") + dd').innerText()).trim(), '$1,234,580.39');
+      assert.equal((await page.locator('dt:text-is("Expenses") + dd').innerText()).trim(), '$1,234,622.89');
       assert.deepEqual(await overflow(), { page: 0, clipped: [] }, `English dashboard at ${width} px`);
       await screenshot(page, `dashboard-en-${width}`);
     }
