@@ -105,7 +105,8 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
       // Every button and menu item is a tap target of at least 44 x 44 px.
       const small = await page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { querySelectorAll: (s: string) => { getBoundingClientRect: () => { width: number; height: number }; textContent: string | null }[] } }).document;
-        return [...doc.querySelectorAll('.button, button, .site-nav a, summary')]
+        // (A visually hidden button is no target: the bulk form's default button, there for Enter in a checkbox.)
+        return [...doc.querySelectorAll('.button, button:not(.visually-hidden), .site-nav a, summary')]
           .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), ...(({ width, height }) => ({ width, height }))(el.getBoundingClientRect()) }))
           .filter((b) => b.width > 0 && (b.height < 43.5 || b.width < 43.5));
       });

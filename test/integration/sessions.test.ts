@@ -29,7 +29,7 @@ test('the account page lists every session with its browser, address and times, 
   assert.match(safari.text, /From 198\.51\.100\.23 · signed in Mar 15, 2026, 1:00 PM/);
   assert.doesNotMatch(page, new RegExp(String(ctx.db.prepare('SELECT sid FROM sessions LIMIT 1').pluck().get())), 'no session id on the page');
   // Each button's accessible name starts with its visible words and says which session it ends.
-  const names = [...page.matchAll(/<button type="submit" class="button button--small" aria-label="([^"]+)">([^<]+)<\/button>/g)].map((m) => [m[1]!, m[2]!]);
+  const names = [...page.matchAll(/<button type="submit" class="button button--small" aria-label="([^"]+)">([^<]+)<\/button>/g)].map((m): [string, string] => [m[1]!, m[2]!]);
   assert.deepEqual(names.map(([label]) => label).sort(), [
     'End this session: An unknown browser, from ::ffff:127.0.0.1, last seen Mar 15, 2026, 12:00 PM',
     'End this session: Safari 17 on iOS 17.5, from 198.51.100.23, last seen Mar 15, 2026, 1:00 PM',

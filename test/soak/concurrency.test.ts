@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { totalsFrom } from '../helpers/app.ts';
-import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
+import { totalsForUserFromRows, usd as formatCents } from '../helpers/bookkeeping.ts';
 import {
   csrfTokenIn,
   HttpClient,
@@ -30,12 +30,6 @@ interface Counters {
   adds: number;
   deletes: number;
   failures: string[];
-}
-
-function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}$${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** The rows of a transactions page as [id, description] pairs, read from the table a person sees. */

@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { totalsFrom } from '../helpers/app.ts';
 import { HttpClient, registerOverHttp, serverEnv, startServer, tempDataDir, type ServerProcess } from '../helpers/server-process.ts';
-import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
+import { totalsForUserFromRows, usd as formatCents } from '../helpers/bookkeeping.ts';
 
 /** At least 20 kills, as issue 3 asks; more with LEDGERLY_CRASH_CYCLES for a longer soak. */
 const CYCLES = Math.max(20, Number(process.env.LEDGERLY_CRASH_CYCLES ?? 20) || 20);
@@ -22,13 +22,6 @@ interface Ledger {
   readonly attempted: Set<string>;
   /** Descriptions whose POST was answered 303: each must be in the database exactly once, for ever. */
   readonly acknowledged: Set<string>;
-}
-
-function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100).toLocaleString('en-US');
-  return `${sign}$${whole}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** Posts add-transaction forms one after another until the server dies under it (or stop() is called). */
