@@ -42,6 +42,9 @@ export type RegistrationResult =
 /** Thrown inside the sign-up transaction when the invite was spent meanwhile, so the account is rolled back. */
 class InviteSpentError extends Error {}
 
+/** Thrown inside the sign-up transaction when another first account was made meanwhile. */
+class FirstAccountTakenError extends Error {}
+
 /** The SHA-256 of an invite token, as stored: the token itself only ever lives in the link. */
 function inviteHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -130,6 +133,9 @@ export function createUserService(deps: {
       try {
         // The user and their starter categories in their language commit together.
         const user = deps.inTransaction(() => {
+          // Allowed only because the instance had no account: checked again where writes are one at a time, or
+          // several sign-ups racing on a fresh install would all pass the check made before hashing.
+          if (!allowed.invited && deps.registration !== 'open' && deps.invites.hasUsers()) throw new FirstAccountTakenError();
           const created = users.createUser(email, hash, speaking.language);
           // Signing up signs in.
           users.recordSignIn(created.id, deps.clock.now());
@@ -155,6 +161,7 @@ export function createUserService(deps: {
         // Two sign-ups racing for one address: the unique index decides, the loser hears it is taken.
         if (err instanceof EmailTakenError) return { ok: false, problems: { email: 'taken' }, email };
         if (err instanceof InviteSpentError) return { ok: false, closed: 'invite-used' };
+        if (err instanceof FirstAccountTakenError) return { ok: false, closed: deps.registration === 'closed' ? 'closed' : 'invite-needed' };
         throw err;
       }
     },

@@ -47,6 +47,21 @@ describe('who may register (REGISTRATION)', () => {
     });
   }
 
+  test('closed: five sign-ups racing on a fresh install make one account, and the others are told sign-up is closed', async (t) => {
+    const ctx = createTestContext({ REGISTRATION: 'closed' });
+    t.after(() => ctx.cleanup());
+    // Each has its form (the instance is empty when they load it), then all post at once.
+    const racers = await Promise.all(['a', 'b', 'c', 'd', 'e'].map(async (name) => {
+      const agent = agentFor(ctx.app);
+      const token = csrfFrom((await agent.get('/register')).text);
+      return { agent, token, email: `${name}@example.com` };
+    }));
+    const answers = await Promise.all(racers.map(({ agent, token, email }) => agent.post('/register').type('form').send({ _csrf: token, email, password: TEST_PASSWORD, confirmPassword: TEST_PASSWORD })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [303, 403, 403, 403, 403]);
+    for (const refused of answers.filter((a) => a.status === 403)) assert.match(refused.text, /Sign-up is closed on this server\./);
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM users').pluck().get()), 1);
+  });
+
   test('open: anyone may register, as before', async (t) => {
     const ctx = createTestContext({ REGISTRATION: 'open' });
     t.after(() => ctx.cleanup());
