@@ -214,6 +214,22 @@ describe('filtering the transactions page', () => {
     assert.equal(repeated.status, 200);
   });
 
+  test('every filter field with a message is marked invalid and names its message, so a screen reader hears it and script can focus it', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    for (const query of ['category=999999', 'account=999999', `q=${'x'.repeat(150)}`, 'from=2026-02-30&type=transfer', 'from=2026-03-01&to=2026-01-01']) {
+      const html = (await agent.get(`/transactions?${query}`)).text;
+      const fields = [...html.matchAll(/<div class="field[^"]*field--invalid[^"]*">([\s\S]*?)<\/div>/g)].map((m) => m[1]!);
+      assert.ok(fields.length > 0, `${query}: a field says what is wrong`);
+      for (const field of fields) {
+        const control = /<(input|select)[^>]*>/.exec(field)?.[0] ?? '';
+        const describedBy = /aria-describedby="([^"]+)"/.exec(control)?.[1];
+        assert.match(control, /aria-invalid="true"/, `${query}: ${control}`);
+        assert.ok(describedBy && new RegExp(`id="${describedBy}"[^>]*>`).test(field), `${query}: ${control} names the message beside it`);
+      }
+    }
+  });
+
   test("filtering by another user's category shows none of their rows", async (t) => {
     const ctx = setup(t);
     await registerUser(ctx.app, 'bob@example.com');
