@@ -29,7 +29,8 @@ export function chartMarkup(c: ChartModel, words: ChartWords, options: { showTab
   const id = escapeHtml(c.id);
   const { left, right, top, bottom } = c.plot;
   const out: string[] = [
-    `<figure class="chart"><svg class="chart__svg" viewBox="0 0 ${c.width} ${c.height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
+    // The figure is named by the chart's title; its caption is only the legend ("Income Expenses" is no name).
+    `<figure class="chart" aria-labelledby="${id}-title"><svg class="chart__svg" viewBox="0 0 ${c.width} ${c.height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
     `<title id="${id}-title">${escapeHtml(c.title)}</title><desc id="${id}-desc">${escapeHtml(c.description)}</desc>`,
   ];
   // Grid lines as one path; tick labels in groups whose class sets their anchor (CSS), so each is only x, y, text.

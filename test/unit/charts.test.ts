@@ -83,7 +83,7 @@ describe('the chart markup', () => {
     assert.match(html, /<title id="h-title">Spend &lt;b&gt;<\/title><desc id="h-desc">D &amp; more<\/desc>/);
     assert.match(html, /<caption>Numbers of Spend &lt;b&gt;<\/caption>/);
     assert.doesNotMatch(html, /\sstyle=/);
-    assert.match(html, /^<figure class="chart"><svg class="chart__svg" viewBox="0 0 640 \d+" role="img" aria-labelledby="h-title h-desc"/);
+    assert.match(html, /^<figure class="chart" aria-labelledby="h-title"><svg class="chart__svg" viewBox="0 0 640 \d+" role="img" aria-labelledby="h-title h-desc"/);
   });
 
   test('a page that lists the numbers itself gets no table; an empty chart says so', () => {
