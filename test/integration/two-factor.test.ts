@@ -229,7 +229,9 @@ describe('two-factor sign-in (TOTP)', () => {
     const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: 'Phone', scope: 'read', lifetime: '30' });
     assert.equal(made.status, 303);
     assert.match(storedSessions(), /freshApiToken/);
-    const shown = /id="fresh-token"[^>]*>\s*(lgy_[A-Za-z0-9_-]+)/.exec((await agent.get('/account/api-tokens')).text)?.[1];
+    const tokensPage = (await agent.get('/account/api-tokens')).text;
+    assert.match(tokensPage, /role="status"[^>]*>[\s\S]*?Token made\. Copy it now: it is shown only this once\./, 'the new token is announced');
+    const shown = /id="fresh-token"[^>]*>\s*(lgy_[A-Za-z0-9_-]+)/.exec(tokensPage)?.[1];
     assert.ok(shown, 'the page shows the new token');
     assert.ok(!storedSessions().includes(shown.slice(4)));
   });

@@ -47,6 +47,7 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
     }
     const made = deps.tokens.create(user.id, input);
     req.session.freshApiToken = { sealed: deps.sealer.seal(made.token), name: input.name, since: deps.clock.now() };
+    setFlash(req, 'success', 'apiTokens.created');
     deps.audit.record({ event: 'api_token.created', userId: user.id, ip: clientIp(req), scope: input.scope });
     res.redirect(303, '/account/api-tokens');
   });
