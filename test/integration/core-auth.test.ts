@@ -154,6 +154,11 @@ describe('login and logout', () => {
     const res = await agent.post('/logout').type('form').send({ _csrf: token });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/login');
+    // The sign-in page says it signed out, and keeps focus off the field so a screen reader reads that first.
+    const signedOut = (await agent.get('/login')).text;
+    assert.match(signedOut, /role="status"/);
+    assert.doesNotMatch(signedOut, /autofocus/);
+    assert.match((await agent.get('/login')).text, /id="email"[^>]*autofocus/, 'a plain visit focuses the email field');
     const sessionsAfter = (ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL').get() as { n: number }).n;
     assert.equal(sessionsAfter, 0);
     const dash = await agent.get('/dashboard');
