@@ -13,6 +13,16 @@ export interface WriteAnswer {
 }
 
 /**
+ * A JSON value with every object's keys in order, so two bodies that say the same thing (their fields written in
+ * another order, as another JSON library writes them) are the same request.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+}
+
+/**
  * The API's writes. Each runs in a shared commit (db/unit-of-work.ts): with the other writes that reach the server in
  * the same moment, in a savepoint of its own inside one IMMEDIATE transaction, answered once that transaction is on
  * disk. With a key, the first request runs and its answer is stored in the same savepoint as the write (IMMEDIATE, so
@@ -29,7 +39,7 @@ export function createIdempotencyService(deps: { keys: IdempotencyRepo; inShared
       write: () => WriteAnswer,
     ): Promise<{ kind: 'done'; answer: WriteAnswer; replayed: boolean } | { kind: 'mismatch' }> {
       if (key === undefined) return deps.inSharedCommit(() => ({ kind: 'done' as const, answer: write(), replayed: false }));
-      const fingerprint = createHash('sha256').update(JSON.stringify([request.method, request.path, request.body])).digest('hex');
+      const fingerprint = createHash('sha256').update(JSON.stringify([request.method, request.path, canonical(request.body)])).digest('hex');
       return deps.inSharedCommit(() => {
         const now = deps.clock.now();
         const stored = deps.keys.findAnswer(userId, key);

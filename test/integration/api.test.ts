@@ -269,6 +269,11 @@ describe('/api/v1/transactions', () => {
     assert.deepEqual(retry.body, first.body);
     assert.equal(retry.headers['idempotent-replayed'], 'true');
     assert.equal(count(ctx), 1);
+    // The same fields in another order (another JSON library's way of writing them) are the same request.
+    const reordered = await call('post', '/transactions', { description: 'Coffee', date: '2026-03-11', amount: '4.20', type: 'expense' }, 'phone-1');
+    assert.equal(reordered.status, 201);
+    assert.deepEqual(reordered.body, first.body);
+    assert.equal(count(ctx), 1);
     const changed = await call('post', '/transactions', { ...body, amount: '5.00' }, 'phone-1');
     assert.equal(changed.status, 422);
     assert.equal(changed.body.type, '/api/v1/problems/idempotency-key-reused');
