@@ -186,6 +186,13 @@ describe('/api/v1/transactions', () => {
     assert.equal(second.body.nextCursor, null);
     const filtered = await call('get', '/transactions?type=income&q=In');
     assert.equal(filtered.body.totals.count, 3);
+    // A parameter given twice, or a limit that is not plain digits, is a 400 naming it, never a quiet other answer.
+    for (const [query, field] of [['type=income&type=expense', 'type'], [`cursor=${first.body.nextCursor}&cursor=x`, 'cursor'], ['limit=0x10', 'limit'], ['limit=1e2', 'limit'], ['limit=%207', 'limit']]) {
+      const refused = await call('get', `/transactions?${query}`);
+      assert.equal(refused.status, 400, query);
+      assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field), [field], query);
+    }
+    assert.equal((await call('get', '/summary?period=all&period=2026')).status, 400);
     const edited = await call('patch', `/transactions/${id}`, { amount: '10.05', description: 'Corner shop' });
     assert.equal(edited.status, 200);
     assert.equal(edited.body.cents, 1_005);

@@ -219,6 +219,14 @@ export function createApiRouter(deps: {
   const validationProblem = (res: Response, problems: readonly FieldProblem[]) =>
     problemAnswer(422, 'validation', 'Unprocessable Content', wordsOf(res).t('api.problem.validation'), problems);
   const refusedBy = (res: Response, errors: FieldErrors) => validationProblem(res, problemsOf(res, errors));
+  // A query parameter given twice (?account=4&account=1) is refused by name: the page's filters ignore such a
+  // parameter, and a script quietly answered for every account, or the first page again for two cursors, would not know.
+  router.use((req, res, next) => {
+    const repeated = Object.entries(req.query).find(([, value]) => Array.isArray(value));
+    if (repeated) return badParameter(res, repeated[0], 'api.field.once');
+    next();
+  });
+
   /** One field's problem with the query or path, as a 400. */
   const badParameter = (res: Response, field: string, message: Parameters<LanguageContext['t']>[0], where: 'query' | 'path' = 'query') =>
     sendProblem(res, 400, `invalid-${where}`, 'Bad Request', wordsOf(res).t(where === 'query' ? 'api.problem.badQuery' : 'api.problem.badPath'), [{ field, message: wordsOf(res).t(message) }]);
@@ -358,7 +366,9 @@ export function createApiRouter(deps: {
     const rawCursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
     const after = rawCursor === undefined ? null : decodeCursor(rawCursor);
     if (after === undefined) return badParameter(res, 'cursor', 'api.field.cursor');
-    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    // Digits only: Number() would also read "0x10", "1e2" and " 7" as numbers.
+    const limitText = req.query.limit;
+    const limit = limitText === undefined ? 50 : typeof limitText === 'string' && /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) return badParameter(res, 'limit', 'api.field.limit');
     const { page, totals } = deps.transactions.listPage(userId, filter, after, limit);
     res.json({
