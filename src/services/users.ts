@@ -282,6 +282,7 @@ export function createUserService(deps: {
         users.deleteSessionsOfUser(found.id);
         users.deleteUser(found.id);
       });
+      users.checkpointAfterDeletion();
       await deps.removeUserFiles(found.id);
       return { ok: true, userId: found.id };
     },
@@ -293,6 +294,7 @@ export function createUserService(deps: {
         users.deleteSessionsOfUser(userId);
         users.deleteUser(userId);
       });
+      users.checkpointAfterDeletion();
       await deps.removeUserFiles(userId);
       return { ok: true };
     },

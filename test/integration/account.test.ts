@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { addTransaction, postForm, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
@@ -178,6 +178,7 @@ describe('deleting the account', () => {
     const annId = userIdOf(ctx, 'ann@example.com');
     await addTransaction(agent, { type: 'income', amount: '100.00', description: 'Pay' });
     await addTransaction(agent, { amount: '12.00', description: 'Lunch' });
+    await addTransaction(agent, { amount: '7.00', description: 'Bookshop receipt for ann' });
     const bob = await registerUser(ctx.app, 'bob@example.com');
     await addTransaction(bob, { amount: '5.00', description: 'Coffee' });
     const bobId = userIdOf(ctx, 'bob@example.com');
@@ -227,5 +228,9 @@ describe('deleting the account', () => {
     assert.equal(existsSync(uploads(annId)), false, "ann's uploaded files are removed");
     assert.equal(existsSync(path.join(uploads(bobId), 'pending.csv')), true, "bob's uploads stay");
     await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
+    // Nor is any of it left readable in the database file or its WAL (where a backup would copy it from).
+    const bytes = Buffer.concat([ctx.dbPath, `${ctx.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+    for (const text of ['ann@example.com', 'Bookshop receipt for ann']) assert.equal(bytes.includes(text), false, `"${text}" is gone from the file`);
+    assert.equal(bytes.includes('bob@example.com'), true, "bob's rows are still there (the search can find what is there)");
   });
 });

@@ -28,6 +28,8 @@ test('a database opened by the app is in WAL mode, enforces foreign keys, waits 
   assert.ok(BUSY_TIMEOUT_MS >= 1000, 'long enough to ride out a backup step or a CLI write');
   // 2 is FULL: the WAL is fsynced at every commit, so an acknowledged write survives a power loss.
   assert.equal(db.pragma('synchronous', { simple: true }), 2);
+  // Deleted rows are overwritten with zeros, not left readable in free space (and in backups of the file).
+  assert.equal(db.pragma('secure_delete', { simple: true }), 1);
 });
 
 test('the connection the test harness builds apps on has the same pragmas', (t) => {

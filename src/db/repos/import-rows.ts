@@ -70,6 +70,9 @@ function attachScratch(db: Db): void {
   }
   db.prepare('ATTACH DATABASE ? AS import_scratch').run(file);
   db.pragma('import_scratch.auto_vacuum = FULL');
+  // The scratch file holds an upload on its way in and is removed after; zeroing what it deletes (secure_delete, on
+  // for the main database) would only add writes to every import.
+  db.pragma('import_scratch.secure_delete = OFF');
   // better-sqlite3 opens connections in SQLite's defensive mode, which quietly ignores journal_mode=OFF (the scratch
   // file then kept a rollback journal beside it during every write); the mode is lifted for this one pragma only.
   db.unsafeMode(true);
