@@ -90,6 +90,7 @@ describe('adding transactions', () => {
       const agent = await registerUser(ctx.app, 'ann@example.com');
       const res = await addTransaction(agent, { type: 'income', amount, date: '2026-01-15', description: 'Kept text' });
       assert.equal(res.status, 422);
+      assert.match(res.text, /<title>Error: [^<]+ · Ledgerly<\/title>/, 'the title says the form was refused');
       assert.match(res.text, /id="tx-amount-error"/);
       assert.match(res.text, message);
       assert.match(res.text, /value="Kept text"/);
