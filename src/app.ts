@@ -178,7 +178,12 @@ export function createApp(deps: AppDeps): Express {
   const passkeys = config.publicUrl
     ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
-  const apiTokens = createApiTokenService({ tokens: createApiTokensRepo(db), clock });
+  const tokenHasher = createPasswordHasher(config.bcryptCost);
+  const apiTokens = createApiTokenService({
+    tokens: createApiTokensRepo(db),
+    clock,
+    passwordMatches: (userId, password) => tokenHasher.verifyPassword(password, users.findPasswordHashById(userId)),
+  });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
@@ -351,7 +356,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock, sealer }));
   app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer }));
-  app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer }));
+  app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer, limiters }));
   app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.

@@ -10,11 +10,25 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 export type TokenRefusal = 'missing' | 'unknown' | 'expired';
 
 /** Personal access tokens: made on the account page, shown once, checked by one indexed lookup (no bcrypt). */
-export function createApiTokenService(deps: { tokens: ApiTokensRepo; clock: Clock }) {
+export function createApiTokenService(deps: {
+  tokens: ApiTokensRepo;
+  clock: Clock;
+  /** Whether this is the person's password (bcrypt, as at sign-in). */
+  passwordMatches: (userId: number, password: string) => Promise<boolean>;
+}) {
   const { tokens, clock } = deps;
   return {
-    /** A new token: the caller shows `token` once; only its SHA-256 is stored. */
-    create(userId: number, input: { name: string; scope: TokenScope; lifetimeDays: TokenLifetime }): { token: string; id: number } {
+    /**
+     * A new token, once the person's password is given again: a token acts for them without a session or a second
+     * factor, so someone holding only a stolen session cookie must not be able to make one that outlives it. The
+     * caller shows `token` once; only its SHA-256 is stored.
+     */
+    async create(
+      userId: number,
+      input: { name: string; scope: TokenScope; lifetimeDays: TokenLifetime; password: string },
+    ): Promise<{ ok: true; token: string; id: number } | { ok: false; problem: 'password-missing' | 'password-wrong' }> {
+      if (input.password === '') return { ok: false, problem: 'password-missing' };
+      if (!(await deps.passwordMatches(userId, input.password))) return { ok: false, problem: 'password-wrong' };
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const now = clock.now();
       const id = tokens.createToken(userId, {
@@ -24,7 +38,7 @@ export function createApiTokenService(deps: { tokens: ApiTokensRepo; clock: Cloc
         createdAt: now,
         expiresAt: input.lifetimeDays === null ? null : now + input.lifetimeDays * DAY_MS,
       });
-      return { token, id };
+      return { ok: true, token, id };
     },
 
     /** The person's tokens, for the account page. */

@@ -217,6 +217,7 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     // API tokens: the page that shows a new token this once (with a long token to fit on a phone), then the list.
     await page.goto(`${web.baseUrl}/account/api-tokens`);
     await page.getByLabel('Name').fill('Phone shortcut');
+    await page.getByLabel('Your password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Make token' }).click();
     await page.getByRole('heading', { name: /Your new token/ }).waitFor();
     await checkEveryWay(page, '/account/api-tokens (a new token shown)', index++);

@@ -3,11 +3,11 @@ import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
 
 // The document's generator loads lazily in the app; the suites read the document from the start.
 await loadApiDocument();
-import { postForm, type Agent } from './app.ts';
+import { postForm, TEST_PASSWORD, type Agent } from './app.ts';
 
 /** Makes a personal access token through the real form and reads it off the page, where it is shown once. */
 export async function makeApiToken(agent: Agent, fields: { name: string; scope: 'read' | 'read-write'; lifetime: string }): Promise<string> {
-  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', fields);
+  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...fields, password: TEST_PASSWORD });
   assert.equal(made.status, 303);
   const page = (await agent.get('/account/api-tokens')).text;
   return /<code class="api-token" id="fresh-token">(lgy_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;

@@ -27,6 +27,15 @@ describe('personal access tokens and /api/v1', () => {
     assert.equal(bad.status, 422);
     for (const id of ['token-name-error', 'token-scope-error', 'token-lifetime-error']) assert.match(bad.text, new RegExp(`id="${id}"`));
     assert.equal(ctx.db.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 0);
+    // The password is asked again: a token acts without a session, so a stolen session alone cannot make one.
+    for (const [password, message] of [['', /Enter your password to make a token\./], ['not my password', /That is not your password, so no token was made\./]] as const) {
+      const refused = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: 'Stolen', scope: 'read-write', lifetime: 'never', password });
+      assert.equal(refused.status, 422);
+      assert.match(refused.text, /id="token-password-error"[^>]*>(<span[^>]*>[^<]*<\/span>)?[^<]*/);
+      assert.match(refused.text, message);
+      assert.match(refused.text, /name="name"[^>]*value="Stolen"/, 'the rest of the form is kept');
+    }
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 0);
 
     const token = await makeToken(agent, { name: 'Phone shortcut', scope: 'read', lifetime: '30' });
     assert.doesNotMatch((await agent.get('/account/api-tokens')).text, /id="fresh-token"/, 'shown once');

@@ -354,7 +354,7 @@ for (const language of LANGUAGES) {
       // API tokens: the page, a refused form, a new token shown once, revoking it.
       await page(agent, language, '/account/api-tokens', '/account/api-tokens');
       await post(agent, language, '/account/api-tokens', '/account/api-tokens', { name: '', scope: 'x', lifetime: 'x' }, 422);
-      const withToken = await post(agent, language, '/account/api-tokens', '/account/api-tokens', { name: 'Script', scope: 'read', lifetime: '30' }, 303);
+      const withToken = await post(agent, language, '/account/api-tokens', '/account/api-tokens', { name: 'Script', scope: 'read', lifetime: '30', password: TEST_PASSWORD }, 303);
       assert.match(withToken, /id="fresh-token">lgy_/);
       const tokenId = Number(ctx.db.prepare('SELECT max(id) FROM api_tokens').pluck().get());
       await post(agent, language, '/account/api-tokens', `/api-tokens/${tokenId}/revoke`, {}, 303);

@@ -21,7 +21,7 @@ import { systemClock } from '../../src/clock.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { dayAt } from '../../src/domain/calendar.ts';
 import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
-import { addTransaction, appAndJobsOn, postForm, registerUser, stopServing, type Agent } from '../helpers/app.ts';
+import { addTransaction, appAndJobsOn, postForm, registerUser, stopServing, TEST_PASSWORD, type Agent } from '../helpers/app.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
 import { importCsv } from '../helpers/csv-import.ts';
 
@@ -408,7 +408,7 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   assert.ok(exportReads.length > 0, 'the data export reads transactions');
   assertPlansSeek(f, '/account/export.json', exportReads);
 
-  await postForm(f.agent, '/account/api-tokens', '/account/api-tokens', { name: 'plans', scope: 'read', lifetime: 'never' });
+  await postForm(f.agent, '/account/api-tokens', '/account/api-tokens', { name: 'plans', scope: 'read', lifetime: 'never', password: TEST_PASSWORD });
   const token = /id="fresh-token">(lgy_[^<]+)</.exec((await f.agent.get('/account/api-tokens')).text)?.[1];
   assert.ok(token, 'a fresh token is shown once');
   for (const url of ['/api/v1/transactions', '/api/v1/transactions?type=expense&limit=100', '/api/v1/summary', `/api/v1/summary?from=${TODAY.slice(0, 4)}-01-01&to=${TODAY}`]) {

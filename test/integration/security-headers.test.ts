@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { agentFor, postForm, registerUser, requestTo, tokenFor, type Agent } from '../helpers/app.ts';
+import { agentFor, postForm, registerUser, requestTo, TEST_PASSWORD, tokenFor, type Agent } from '../helpers/app.ts';
 import { createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, userIdOf, type SecurityContext } from '../helpers/security.ts';
@@ -68,7 +68,7 @@ describe('security headers on every page', () => {
     userId = userIdOf(ctx, 'ann@example.com');
     ids = await createOwnedObjects(ctx, user, userId);
     // The API answers only to a bearer token, made the way a person makes one.
-    await postForm(user, '/account/api-tokens', '/account/api-tokens', { name: 'headers', scope: 'read', lifetime: 'never' });
+    await postForm(user, '/account/api-tokens', '/account/api-tokens', { name: 'headers', scope: 'read', lifetime: 'never', password: TEST_PASSWORD });
     apiToken = /id="fresh-token">(lgy_[^<]+)</.exec((await user.get('/account/api-tokens')).text)![1]!;
   });
   after(() => ctx.cleanup());

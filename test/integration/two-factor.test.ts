@@ -226,7 +226,7 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.doesNotMatch(storedSessions(), /freshRecoveryCodes/);
 
     // A new API token: sealed between the form and the page that shows it once.
-    const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: 'Phone', scope: 'read', lifetime: '30' });
+    const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: 'Phone', scope: 'read', lifetime: '30', password: TEST_PASSWORD });
     assert.equal(made.status, 303);
     assert.match(storedSessions(), /freshApiToken/);
     const tokensPage = (await agent.get('/account/api-tokens')).text;

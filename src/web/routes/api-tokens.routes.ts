@@ -9,7 +9,7 @@ import { parseApiTokenForm, type ApiTokenFormValues } from '../forms/api-token-f
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
-import { clientIp } from '../middleware/rate-limit.ts';
+import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import { parseIdParam } from '../params.ts';
 import type { SessionSealer } from '../session-secrets.ts';
 
@@ -19,7 +19,7 @@ const NOT_FOUND = msg('apiTokens.notFound');
 /** A new token is shown by the page the form redirects to; one not fetched within this long is not shown at all. */
 const FRESH_TOKEN_WINDOW_MS = 15 * 60_000;
 
-export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: AuditLog; clock: Clock; sealer: SessionSealer }): Router {
+export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: AuditLog; clock: Clock; sealer: SessionSealer; limiters: Pick<AuthRateLimiters, 'accountPassword'> }): Router {
   const router = Router();
   router.use('/account/api-tokens', requireUser);
 
@@ -38,14 +38,19 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
   });
 
   /* POST /account/api-tokens: makes a token (name, scope, lifetime); 422 beside the fields otherwise. Signed-in users. */
-  router.post('/account/api-tokens', (req, res) => {
+  router.post('/account/api-tokens', deps.limiters.accountPassword, async (req, res) => {
     const user = signedInUser(req);
     const input = parseApiTokenForm(req.body);
     if (!input.ok) {
       res.status(422);
       return renderPage(res, user.id, { values: input.values, errors: input.errors });
     }
-    const made = deps.tokens.create(user.id, input);
+    const made = await deps.tokens.create(user.id, input);
+    if (!made.ok) {
+      res.status(422);
+      const values = { name: input.name, scope: input.scope, lifetime: input.lifetimeDays === null ? 'never' : String(input.lifetimeDays) };
+      return renderPage(res, user.id, { values, errors: { password: msg(made.problem === 'password-missing' ? 'apiTokens.passwordMissing' : 'apiTokens.passwordWrong') } });
+    }
     req.session.freshApiToken = { sealed: deps.sealer.seal(made.token), name: input.name, since: deps.clock.now() };
     setFlash(req, 'success', 'apiTokens.created');
     deps.audit.record({ event: 'api_token.created', userId: user.id, ip: clientIp(req), scope: input.scope });
