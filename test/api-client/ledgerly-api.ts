@@ -2935,7 +2935,7 @@ export interface components {
             income: components["schemas"]["Money"];
             expenses: components["schemas"]["Money"];
             net: components["schemas"]["Money"];
-            /** @description Every account's balance at the end of the period. */
+            /** @description All-time income minus all-time expenses, whatever the period (transfers and accounts' opening balances left out), as the dashboard's Balance; /accounts gives each account's balance. */
             balance: components["schemas"]["Money"];
             topCategories: {
                 categoryId: number | null;

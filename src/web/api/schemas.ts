@@ -198,7 +198,9 @@ export const Summary = z
     income: Money,
     expenses: Money,
     net: Money,
-    balance: Money.meta({ description: 'Every account\'s balance at the end of the period.' }),
+    balance: Money.meta({
+      description: 'All-time income minus all-time expenses, whatever the period (transfers and accounts\' opening balances left out), as the dashboard\'s Balance; /accounts gives each account\'s balance.',
+    }),
     topCategories: z.array(z.object({ categoryId: id.nullable(), name: z.string().nullable(), cents: z.int(), amount: Money.shape.amount, percent: z.int().nonnegative() })),
     otherCategories: z.object({ cents: z.int(), amount: Money.shape.amount, percent: z.int().nonnegative() }).nullable(),
   })
