@@ -67,7 +67,7 @@ export type RuleRunApplied = { ok: true; changed: number; transfers: number } | 
 /** Why a rule was not saved: its own problems, or a category or account that is not the person's. */
 export type RuleSave =
   | { ok: true; id: number }
-  | { ok: false; problems: readonly RuleProblem[]; category?: 'not-found'; account?: 'not-found'; transfer?: 'not-found' }
+  | { ok: false; problems: readonly RuleProblem[]; category?: 'not-found' | { wrongKind: Category }; account?: 'not-found'; transfer?: 'not-found' }
   | { ok: false; notFound: true };
 
 /** What the rules make of a row, with names for the preview: the category (when it fits the row's type) and the new description. */
@@ -102,7 +102,10 @@ export function createRuleService(deps: {
   /** The draft's problems, its category's and its account's (which must be the person's). */
   function check(userId: number, draft: RuleDraft): Exclude<RuleSave, { ok: true } | { notFound: true }> | undefined {
     const problems = ruleProblems(draft);
-    const category = draft.categoryId !== null && !deps.categories.findOwnedCategory(userId, draft.categoryId) ? 'not-found' : undefined;
+    const chosen = draft.categoryId === null ? undefined : deps.categories.findOwnedCategory(userId, draft.categoryId);
+    // An expense never takes an income category: such a rule would match, decide the row's category and then have it
+    // dropped, so no later rule could place the row either.
+    const category = draft.categoryId !== null && !chosen ? 'not-found' : chosen && draft.type === 'expense' && chosen.kind === 'income' ? { wrongKind: chosen } : undefined;
     const account = draft.accountId !== null && !deps.accounts.findOwnedAccount(userId, draft.accountId) ? 'not-found' : undefined;
     // A transfer goes only into an open account of the person's: an archived one takes no new rows.
     const target = draft.transferAccountId === null ? undefined : deps.accounts.findOwnedAccount(userId, draft.transferAccountId);

@@ -431,6 +431,15 @@ describe('/api/v1/rules', () => {
       const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
       return body ? req.send(body) : req;
     };
+    // An expense rule with an income category is refused beside the category: it would decide a row's category
+    // and have it dropped, so no later rule could place the row.
+    const salary = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'income', 'Salary');
+    const wrongKind = await send('post', '/rules', { type: 'expense', category: salary });
+    assert.equal(wrongKind.status, 422);
+    assert.deepEqual(wrongKind.body.errors.map((e: { field: string }) => e.field), ['category']);
+    assert.match(wrongKind.body.errors[0].message, /Salary/);
+    assert.equal((await send('post', '/rules', { type: 'income', category: salary })).status, 201, 'an income rule may');
+    assert.equal((await send('delete', `/rules/${Number(ctx.db.prepare('SELECT max(id) FROM rules').pluck().get())}`)).status, 204);
     const refused = await send('post', '/rules', { text: '' });
     assert.equal(refused.status, 422);
     assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field).sort(), ['actions', 'conditions']);

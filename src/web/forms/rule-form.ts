@@ -5,6 +5,7 @@ import { formText, idText, parseForm, typedValues, type FieldErrors } from '../f
 import type { RuleSave } from '../../services/rules.ts';
 import { msg } from '../i18n.ts';
 import { descriptionField, optionalAmountField, schemaPerWriting, type AmountWriting } from './fields.ts';
+import { wrongKindCategoryMessage } from '../messages.ts';
 
 const FIELDS = ['textMatch', 'text', 'amountFrom', 'amountTo', 'type', 'account', 'category', 'transfer', 'rename'] as const;
 
@@ -90,7 +91,7 @@ export function ruleFormValuesFrom(rule: Rule, writing: Pick<AmountWriting, 'dec
 export function ruleRefusal(result: Exclude<RuleSave, { ok: true }>): FieldErrors {
   if ('notFound' in result) return {};
   const errors: FieldErrors = {};
-  if (result.category) errors.category = msg('validation.category.choose');
+  if (result.category) errors.category = result.category === 'not-found' ? msg('validation.category.choose') : wrongKindCategoryMessage(result.category.wrongKind);
   if (result.account) errors.account = msg('validation.account.choose');
   if (result.transfer) errors.transfer = msg('validation.account.choose');
   return errors;
