@@ -136,3 +136,20 @@ test('the biggest expenses are the same whether the range is sorted (few rows) o
   // No expense in range: nothing, without reading any row.
   assert.match((await agent.get('/reports?from=2026-01&to=2026-02')).text, /No expenses in this range\./);
 });
+
+test('a change under half a percent reads "+<1%", not "0%", which would say nothing changed', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const salary = categoryIdOf(ctx.db, ann, 'income', 'Salary');
+  insertTransactions(ctx.db, ann, [
+    { type: 'income', amountCents: 300_000, occurredOn: '2026-02-01', description: 'Pay', categoryId: salary },
+    { type: 'income', amountCents: 301_234, occurredOn: '2026-03-01', description: 'Pay', categoryId: salary },
+    { type: 'expense', amountCents: 10_000, occurredOn: '2026-02-02', description: 'Food' },
+    { type: 'expense', amountCents: 10_000, occurredOn: '2026-03-02', description: 'Food' },
+  ]);
+  const html = (await agent.get('/reports?from=2026-03&to=2026-03')).text;
+  assert.deepEqual(rowCells(html, 'change-heading', 'Income'), ['$3,012.34', '$3,000.00', '+$12.34', '+&lt;1%']);
+  assert.deepEqual(rowCells(html, 'change-heading', 'Expenses'), ['$100.00', '$100.00', '$0.00', '0%'], 'no change is still 0%');
+});
