@@ -59,11 +59,14 @@ export function summarisePeriod(
   }
   const byCategory = [...spent].filter(([, cents]) => cents > 0).map(([categoryId, cents]) => ({ categoryId, cents }));
   byCategory.sort((a, b) => b.cents - a.cents || (a.categoryId ?? 0) - (b.categoryId ?? 0));
+  // Shares of what the listed categories spent: a category whose refunds outweigh its spending is not listed, and
+  // counting it in the whole made the others' shares add up past 100% (42.00 of 32.00 was "131%").
+  const listedCents = byCategory.reduce((sum, r) => sum + r.cents, 0);
   const topExpenses = byCategory.slice(0, TOP_CATEGORIES).map((r) => ({
     categoryId: r.categoryId,
     name: r.categoryId === null ? null : (names.get(r.categoryId) ?? null),
     cents: r.cents,
-    percent: percentShare(r.cents, expenseCents),
+    percent: percentShare(r.cents, listedCents),
   }));
   const restCents = byCategory.slice(TOP_CATEGORIES).reduce((sum, r) => sum + r.cents, 0);
   return {
@@ -72,7 +75,7 @@ export function summarisePeriod(
     netCents: incomeCents - expenseCents,
     refundCents,
     topExpenses,
-    otherExpenses: restCents > 0 ? { cents: restCents, percent: percentShare(restCents, expenseCents) } : null,
+    otherExpenses: restCents > 0 ? { cents: restCents, percent: percentShare(restCents, listedCents) } : null,
   };
 }
 

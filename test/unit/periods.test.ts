@@ -47,3 +47,21 @@ describe('periods', () => {
     assert.equal(periodDays({ kind: 'all' }), undefined);
   });
 });
+
+test('top categories are shares of what the listed categories spent: a category whose refunds outweigh its spending never pushes the others past 100%', async () => {
+  const { summarisePeriod } = await import('../../src/domain/reports.ts');
+  // Uncategorised spending of 42.00; Groceries 10.00 spent and 20.00 refunded: expenses in all 32.00.
+  const summary = summarisePeriod(
+    [
+      { type: 'expense', categoryId: null, cents: 4_200 },
+      { type: 'expense', categoryId: 1, cents: 1_000 },
+      { type: 'income', categoryId: 1, cents: 2_000 },
+    ],
+    new Map([[1, 'Groceries']]),
+    new Set([1]),
+  );
+  assert.equal(summary.expenseCents, 3_200);
+  assert.deepEqual(summary.topExpenses.map((c) => [c.name, c.cents, c.percent]), [[null, 4_200, 100]]);
+  const plain = summarisePeriod([{ type: 'expense', categoryId: null, cents: 3_000 }, { type: 'expense', categoryId: 1, cents: 1_000 }], new Map([[1, 'Groceries']]));
+  assert.deepEqual(plain.topExpenses.map((c) => c.percent), [75, 25], 'without refunds, shares of all expenses as before');
+});
