@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Clock } from '../clock.ts';
 import { neutraliseCsvCell } from '../domain/imports.ts';
-import { centsToDecimalString } from '../domain/money.ts';
+import { centsToDecimalString, isTotalsTooLarge } from '../domain/money.ts';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import type { DueSchedule, HandledOccurrence, SchedulesRepo, ScheduleWithNames } from '../db/repos/schedules.ts';
@@ -377,7 +377,14 @@ export function createScheduleService(deps: {
           if (page.length === 0) break;
           for (const due of page) {
             if (budget <= 0) break;
-            budget -= postScheduleDue(due, todayFor(due.timeZone, now), budget, now);
+            try {
+              // Each schedule in a savepoint of its own: one person's totals at their limit (a write the database
+              // refuses) must not roll back, and then block round after round, everyone else's postings. That
+              // schedule waits, refused again each round while the person's totals stay where they are.
+              budget -= deps.inTransaction(() => postScheduleDue(due, todayFor(due.timeZone, now), budget, now));
+            } catch (err) {
+              if (!isTotalsTooLarge(err)) throw err;
+            }
           }
           const last = page.at(-1)!.schedule;
           after = { nextOn: last.nextOn!, id: last.id };

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createTestContext, postForm, registerUser, TEST_PASSWORD, TEST_SECRET, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { logInAgent } from '../helpers/security.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
-import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
@@ -132,6 +132,24 @@ describe('scheduled transactions', () => {
     assert.equal(Number(ctx.db.prepare('SELECT amount_cents FROM schedules WHERE id = ?').pluck().get(scheduleId)), 1_200);
     assert.ok(postedRows(ctx, userId).every((r) => r.amount_cents === 1_000), 'the days already due keep the old amount');
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("one person's totals at their limit hold back only their own schedule: the poster posts everyone else's", async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const ann = await userWithAccount(ctx, 'ann@example.com');
+    const bob = await userWithAccount(ctx, 'bob@example.com');
+    // Both schedules start tomorrow; ann's expenses are then 5.00 short of the limit a person's totals may reach.
+    for (const who of [ann, bob]) assert.equal((await createSchedule(who.agent, who.accountId, { startOn: '2026-03-16', frequency: 'days', every: '1' })).status, 303);
+    insertTransactions(ctx.db, ann.userId, [{ type: 'expense', amountCents: 100, occurredOn: '2026-03-01', description: 'first' }]);
+    ctx.db.prepare("UPDATE user_totals SET total_cents = ? WHERE user_id = ? AND type = 'expense'").run(2 ** 52 - 500, ann.userId);
+
+    ctx.clock.set(Date.UTC(2026, 2, 16, 9));
+    await ctx.jobs.runDue();
+    assert.equal(postedRows(ctx, bob.userId).length, 1, "bob's day is posted");
+    assert.equal(postedRows(ctx, ann.userId).length, 0, "ann's waits: her totals would pass the limit");
+    ctx.clock.set(Date.UTC(2026, 2, 17, 9));
+    await ctx.jobs.runDue();
+    assert.equal(postedRows(ctx, bob.userId).length, 2, 'and the next round goes on for bob');
   });
 
   test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {
