@@ -48,8 +48,9 @@ export function createIdempotencyService(deps: { keys: IdempotencyRepo; inShared
           return { kind: 'done' as const, answer: { status: stored.status, body: JSON.parse(stored.response) as unknown }, replayed: true };
         }
         const answer = write();
-        // Refusals (4xx) are stored too: the same request again would be refused the same way.
-        deps.keys.saveAnswer(userId, key, { request: fingerprint, status: answer.status, response: JSON.stringify(answer.body), createdAt: now });
+        // Refusals (4xx) are stored too: the same request again would be refused the same way. A 503 ("not now, try
+        // again") is not: replaying it would refuse the retry it asks for.
+        if (answer.status < 500) deps.keys.saveAnswer(userId, key, { request: fingerprint, status: answer.status, response: JSON.stringify(answer.body), createdAt: now });
         return { kind: 'done' as const, answer, replayed: false };
       });
     },

@@ -633,3 +633,31 @@ describe('totals within exact range', () => {
     assert.equal((await agentFor(ctx.app).get('/api/v1/summary').set('Authorization', `Bearer ${token}`)).status, 200);
   });
 });
+
+describe('/api/v1/scheduled edits years behind', () => {
+  test('an edit while the poster still catches up is a 503 with Retry-After, not kept under its Idempotency-Key: the same retry later applies', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 9)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const account = accountIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'Main account');
+    const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
+    const send = (method: 'post' | 'patch', path: string, body: object, key?: string) => {
+      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+      return (key ? req.set('Idempotency-Key', key) : req).send(body);
+    };
+    const made = await send('post', '/scheduled', { type: 'expense', account, amount: '1.00', frequency: 'days', startOn: '2020-01-01', description: 'Daily' });
+    assert.equal(made.status, 201);
+    const early = await send('patch', `/scheduled/${made.body.id}`, { amount: '2.00' }, 'edit-1');
+    assert.equal(early.status, 503);
+    assert.equal(early.body.type, '/api/v1/problems/catching-up');
+    assert.equal(early.headers['retry-after'], '60');
+    for (let minute = 2; minute < 60; minute += 2) {
+      ctx.clock.set(Date.UTC(2026, 2, 15, 9, minute));
+      await ctx.jobs.runDue();
+    }
+    const later = await send('patch', `/scheduled/${made.body.id}`, { amount: '2.00' }, 'edit-1');
+    assert.equal(later.status, 200, JSON.stringify(later.body));
+    assert.equal(later.headers['idempotent-replayed'], undefined);
+    assert.equal(later.body.amount, '2.00');
+  });
+});

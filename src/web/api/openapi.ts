@@ -44,10 +44,10 @@ const write = (summary: string, tag: string, rest: Omit<ZodOpenApiOperationObjec
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** By-id read, edit and delete of a resource. */
-function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType) {
+function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}) {
   return {
     get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape).'), ...notFound(what) }) }),
-    ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, notFound(what)) }) } : {}),
+    ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, { ...notFound(what), ...patchRefusals }) }) } : {}),
     delete: write(`Delete a ${what}`, tag, { requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
   };
 }
@@ -116,7 +116,9 @@ function build() {
         get: op('Your scheduled transactions with their rules and next dates', 'Scheduled', { responses: reads({ 200: json(S.ScheduleList, 'Every schedule.') }) }),
         post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: json(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
       },
-      '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch),
+      '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch, {
+        503: problem('What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key.'),
+      }),
       '/rules': {
         get: op('Your rules, in the order they are tried', 'Rules', { responses: reads({ 200: json(S.RuleList, 'Every rule.') }) }),
         post: write('Add a rule at the end of the list', 'Rules', { requestBody: body(S.RuleCreate), responses: writes({ 201: json(S.Rule, 'The rule as saved.') }) }),

@@ -623,6 +623,11 @@ export function createApiRouter(deps: {
       const input = readInput(res, S.SchedulePatch, req.body, (fields) => parseScheduleForm({ ...values, ...fields }, deps.language));
       if (!input.ok) return input.answer;
       const result = deps.schedules.update(userId, current.id, input.value);
+      if (!result.ok && result.problems !== 'not-found' && result.problems.backlog) {
+        // Not the request's fault and not for ever: the poster is still posting what the present rule made due.
+        res.set('Retry-After', '60');
+        return problemAnswer(503, 'catching-up', 'Service Unavailable', wordsOf(res).t('api.problem.catchingUp'));
+      }
       if (!result.ok) return result.problems === 'not-found' ? notFound(res, 'schedule') : refusedBy(res, scheduleRefusal(result.problems));
       return savedSchedule(200, userId, current.id);
     });
