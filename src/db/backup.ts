@@ -194,6 +194,8 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   try {
     const restored = new Database(staged, { fileMustExist: true });
     try {
+      // Zeroed, as the server deletes (secure_delete): a backup from before the sessions' secrets were sealed held them.
+      restored.pragma('secure_delete = ON');
       endedSessions = restored.prepare('DELETE FROM sessions').run().changes;
     } finally {
       restored.close();

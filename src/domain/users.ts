@@ -48,7 +48,8 @@ const SERVICE_WORDS = ['ledgerly'];
  * Why a new password cannot be used, or undefined when it can: at least MIN_PASSWORD_CHARS characters, at most
  * MAX_PASSWORD_BYTES bytes of UTF-8, not on the list of common passwords (which the caller supplies), and not
  * guessable from what an attacker already knows or tries first: fewer than four different characters ("aaaaaaaa",
- * eight spaces), the person's email or the part before its @, or the app's name (NIST SP 800-63B's context words).
+ * eight spaces), the person's email or the part before its @ (inside a longer password when that part has five
+ * letters or more), or the app's name (NIST SP 800-63B's context words).
  */
 export function passwordProblem(password: string, isCommon: (password: string) => boolean, email = ''): PasswordProblem | undefined {
   if ([...password].length < MIN_PASSWORD_CHARS) return 'too-short';
@@ -56,8 +57,11 @@ export function passwordProblem(password: string, isCommon: (password: string) =
   if (isCommon(password)) return 'common';
   const folded = password.trim().toLowerCase();
   if (new Set(folded).size < 4) return 'guessable';
-  const local = normaliseEmail(email).split('@')[0] ?? '';
-  const context = [...SERVICE_WORDS, ...(local.length >= 3 ? [local] : [])];
-  if (context.some((word) => folded.includes(word))) return 'guessable';
+  const address = normaliseEmail(email);
+  const local = address.split('@')[0] ?? '';
+  if (SERVICE_WORDS.some((word) => folded.includes(word))) return 'guessable';
+  if (address !== '' && (folded === address || folded === local)) return 'guessable';
+  // Inside a longer password only a name of five letters or more counts: "ann" is in "channel", which is no guess.
+  if (local.length >= 5 && folded.includes(local)) return 'guessable';
   return undefined;
 }

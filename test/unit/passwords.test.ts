@@ -29,7 +29,10 @@ test('guessable passwords are refused: a few characters repeated, only spaces, t
   assert.equal(passwordProblem('olena.k@example.com', 'olena.k@example.com'), 'guessable');
   assert.equal(passwordProblem('Olena.K 2026 !', ' Olena.K@Example.com '), 'guessable', 'the part before the @, in any case');
   assert.equal(passwordProblem('Olena.K 2026 !', 'someone@example.com'), undefined, 'only the person\'s own email counts');
-  assert.equal(passwordProblem('al is a long pass', 'al@example.com'), undefined, 'a name under three letters is too common a fragment to refuse');
+  assert.equal(passwordProblem('al is a long pass', 'al@example.com'), undefined, 'a short name is too common a fragment to refuse');
+  assert.equal(passwordProblem('channel-rocket-99', 'ann@example.com'), undefined, '"ann" inside "channel" is no guess');
+  assert.equal(passwordProblem('annann', 'ann@example.com'), 'too-short');
+  assert.equal(passwordProblem('ann@example.com', 'ann@example.com'), 'guessable', 'the email itself');
   assert.equal(passwordProblem('tram 4 by 9'), undefined, 'four different characters are enough here; length does the rest');
 });
 

@@ -124,7 +124,17 @@ export function createUsersRepo(db: Db) {
      * in the middle of a transaction keeps some frames, and the next checkpoint takes them.
      */
     checkpointAfterDeletion(): void {
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Without waiting: a busy database (another worker writing, a backup reading) is left to the next checkpoint,
+      // rather than holding this request, and this process's event loop, for the busy timeout.
+      const wait = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 0');
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // the next checkpoint takes what this one could not
+      } finally {
+        db.pragma(`busy_timeout = ${wait}`);
+      }
     },
   };
 }

@@ -113,7 +113,7 @@ export function createAccountRouter(deps: {
       res.status(422);
       return renderAccountPage(res, user, { twoFactorErrors: twoFactorErrors('codes', result.problems) });
     }
-    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal(result.recoveryCodes.join('\n')), since: deps.clock.now() };
+    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal('recovery-codes', result.recoveryCodes.join('\n')), since: deps.clock.now() };
     deps.audit.record({ event: 'two_factor.codes_replaced', userId: user.id, ip: clientIp(req) });
     res.redirect(303, '/account/two-factor/recovery-codes');
   });

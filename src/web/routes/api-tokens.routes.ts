@@ -33,7 +33,7 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
     // Shown once, like a flash message: the next visit no longer has it (nor does a visit after the window).
     const held = req.session.freshApiToken;
     delete req.session.freshApiToken;
-    const token = held && deps.clock.now() - held.since < FRESH_TOKEN_WINDOW_MS ? deps.sealer.open(held.sealed) : undefined;
+    const token = held && deps.clock.now() - held.since < FRESH_TOKEN_WINDOW_MS ? deps.sealer.open('api-token', held.sealed) : undefined;
     renderPage(res, user.id, { values: { name: '', scope: 'read', lifetime: '90' }, errors: {} }, held && token !== undefined ? { token, name: held.name } : undefined);
   });
 
@@ -51,7 +51,7 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
       const values = { name: input.name, scope: input.scope, lifetime: input.lifetimeDays === null ? 'never' : String(input.lifetimeDays) };
       return renderPage(res, user.id, { values, errors: { password: msg(made.problem === 'password-missing' ? 'apiTokens.passwordMissing' : 'apiTokens.passwordWrong') } });
     }
-    req.session.freshApiToken = { sealed: deps.sealer.seal(made.token), name: input.name, since: deps.clock.now() };
+    req.session.freshApiToken = { sealed: deps.sealer.seal('api-token', made.token), name: input.name, since: deps.clock.now() };
     setFlash(req, 'success', 'apiTokens.created');
     deps.audit.record({ event: 'api_token.created', userId: user.id, ip: clientIp(req), scope: input.scope });
     res.redirect(303, '/account/api-tokens');

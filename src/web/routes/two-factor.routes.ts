@@ -43,7 +43,7 @@ export function createTwoFactorRouter(deps: {
   /** The key being set up, while its window lasts; a stale one leaves the session. */
   function setupKeyOf(req: Request): string | undefined {
     const setup = req.session.totpSetup;
-    const secret = setup && fresh(setup.since) ? deps.sealer.open(setup.sealed) : undefined;
+    const secret = setup && fresh(setup.since) ? deps.sealer.open('totp-setup', setup.sealed) : undefined;
     if (setup && secret === undefined) delete req.session.totpSetup;
     return secret;
   }
@@ -51,7 +51,7 @@ export function createTwoFactorRouter(deps: {
   /** The codes just made, while their window lasts; stale ones leave the session. */
   function recoveryCodesOf(req: Request): string[] | undefined {
     const held = req.session.freshRecoveryCodes;
-    const codes = held && fresh(held.since) ? deps.sealer.open(held.sealed) : undefined;
+    const codes = held && fresh(held.since) ? deps.sealer.open('recovery-codes', held.sealed) : undefined;
     if (held && codes === undefined) delete req.session.freshRecoveryCodes;
     return codes?.split('\n');
   }
@@ -60,7 +60,7 @@ export function createTwoFactorRouter(deps: {
   router.post('/account/two-factor/setup', (req, res) => {
     const user = signedInUser(req);
     if (deps.twoFactor.status(user.id).enabled) return res.redirect(303, '/account');
-    req.session.totpSetup = { sealed: deps.sealer.seal(deps.twoFactor.newKey(user.email).secret), since: deps.clock.now() };
+    req.session.totpSetup = { sealed: deps.sealer.seal('totp-setup', deps.twoFactor.newKey(user.email).secret), since: deps.clock.now() };
     res.redirect(303, '/account/two-factor/setup');
   });
 
@@ -85,7 +85,7 @@ export function createTwoFactorRouter(deps: {
       return renderSetup(req, res, secret, codeError(result.problem));
     }
     delete req.session.totpSetup;
-    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal(result.recoveryCodes.join('\n')), since: deps.clock.now() };
+    req.session.freshRecoveryCodes = { sealed: deps.sealer.seal('recovery-codes', result.recoveryCodes.join('\n')), since: deps.clock.now() };
     deps.audit.record({ event: 'two_factor.enabled', userId: user.id, ip: clientIp(req) });
     setFlash(req, 'success', 'twoFactor.enabled');
     res.redirect(303, '/account/two-factor/recovery-codes');
