@@ -13,6 +13,15 @@ import { apiDocument, loadApiDocument } from '../../src/web/api/openapi.ts';
 // The document's generator loads lazily in the app; the suites read the document from the start.
 await loadApiDocument();
 
+/** Sends a request to /api/v1 with the token, a JSON body when given, and an Idempotency-Key when given. */
+const caller =
+  (ctx: TestContext, token: string) =>
+  (method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string, body?: unknown, key?: string) => {
+    let req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+    if (key) req = req.set('Idempotency-Key', key);
+    return body === undefined ? req : req.send(body as object);
+  };
+
 const api = (ctx: TestContext, path: string, token?: string) => {
   const req = agentFor(ctx.app).get(`/api/v1${path}`);
   return token ? req.set('Authorization', `Bearer ${token}`) : req;
@@ -169,11 +178,7 @@ describe('/api/v1/transactions', () => {
     t.after(() => ctx.cleanup());
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: unknown, key?: string) => {
-      let req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      if (key) req = req.set('Idempotency-Key', key);
-      return body === undefined ? req : req.send(body as object);
-    };
+    const call = caller(ctx, token);
     return { ctx, ann, token, call };
   }
   const count = (ctx: TestContext) => Number(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get());
@@ -341,10 +346,7 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const annId = userIdOf(ctx.db, 'ann@example.com');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const send = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) => {
-      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      return body ? req.send(body) : req;
-    };
+    const send = caller(ctx, token);
 
     // The one name rule: trimmed, runs of any space collapsed; the same name ignoring case is taken.
     const made = await send('post', '/categories', { kind: 'expense', name: '  Takeaway\u00a0\u00a0food ' });
@@ -391,10 +393,7 @@ describe('/api/v1/scheduled', () => {
     const annId = userIdOf(ctx.db, 'ann@example.com');
     const main = accountIdOf(ctx.db, annId, 'Main account');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const send = (method: 'post' | 'patch' | 'get' | 'delete', path: string, body?: object) => {
-      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      return body ? req.send(body) : req;
-    };
+    const send = caller(ctx, token);
     const posted = () => ctx.db.prepare("SELECT occurred_on, amount_cents FROM transactions WHERE description = 'Gym' ORDER BY occurred_on").all();
 
     const made = await send('post', '/scheduled', { type: 'expense', account: main, amount: '30.00', description: 'Gym', frequency: 'months', startOn: '2026-01-10' });
@@ -427,10 +426,7 @@ describe('/api/v1/rules', () => {
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const groceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'expense', 'Groceries');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const send = (method: 'post' | 'patch' | 'get' | 'delete', path: string, body?: object) => {
-      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      return body ? req.send(body) : req;
-    };
+    const send = caller(ctx, token);
     // An expense rule with an income category is refused beside the category: it would decide a row's category
     // and have it dropped, so no later rule could place the row.
     const salary = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'income', 'Salary');
@@ -566,11 +562,7 @@ describe('/api/v1/transfers', () => {
     const main = accountIdOf(ctx.db, annId, 'Main account');
     const savings = accountIdOf(ctx.db, annId, 'Savings');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const send = (method: 'post' | 'delete' | 'get', path: string, body?: object, key?: string) => {
-      let req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      if (key) req = req.set('Idempotency-Key', key);
-      return body ? req.send(body) : req;
-    };
+    const send = caller(ctx, token);
     const body = { from: main, to: savings, amount: '250.00', date: '2026-03-10', description: 'Saving' };
     const made = await send('post', '/transfers', body, 'move-1');
     assert.equal(made.status, 201, JSON.stringify(made.body));
@@ -641,10 +633,7 @@ describe('/api/v1/scheduled edits years behind', () => {
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const account = accountIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'Main account');
     const token = await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' });
-    const send = (method: 'post' | 'patch', path: string, body: object, key?: string) => {
-      const req = agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
-      return (key ? req.set('Idempotency-Key', key) : req).send(body);
-    };
+    const send = caller(ctx, token);
     const made = await send('post', '/scheduled', { type: 'expense', account, amount: '1.00', frequency: 'days', startOn: '2020-01-01', description: 'Daily' });
     assert.equal(made.status, 201);
     const early = await send('patch', `/scheduled/${made.body.id}`, { amount: '2.00' }, 'edit-1');
