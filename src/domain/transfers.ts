@@ -10,6 +10,13 @@ export interface Transfer {
   readonly description: string;
 }
 
+/** Which transfers a list shows: those touching one account (either side), between two days (inclusive). */
+export interface TransferFilter {
+  readonly accountId?: number;
+  readonly fromOn?: string;
+  readonly toOn?: string;
+}
+
 /** What a person fills in for a transfer, already parsed. */
 export interface TransferDraft {
   readonly fromAccountId: number;

@@ -2,7 +2,8 @@ import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
-import { transferProblems, type Transfer, type TransferDraft, type TransferProblems } from '../domain/transfers.ts';
+import type { Page, PageCursor } from '../domain/transactions.ts';
+import { transferProblems, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems } from '../domain/transfers.ts';
 
 export type TransferSave =
   | { ok: true; id: number }
@@ -31,6 +32,11 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
     find(userId: number, id: number): (Transfer & { reconciled: boolean }) | undefined {
       const transfer = repo.findOwnedTransfer(userId, id);
       return transfer && { ...transfer, reconciled: repo.isTransferReconciled(userId, id) };
+    },
+
+    /** A page of the user's transfers, newest first, after `after` (see the repository's listTransfersPage). */
+    listPage(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): Page<Transfer> {
+      return repo.listTransfersPage(userId, filter, after, limit);
     },
 
     /** Records a transfer: the money leaves one account and enters the other on the same day. */

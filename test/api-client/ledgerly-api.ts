@@ -287,6 +287,8 @@ export interface paths {
                 /** @description The transaction as saved. */
                 201: {
                     headers: {
+                        /** @description The path of what was made, such as /api/v1/transactions/42. */
+                        location: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -680,7 +682,74 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Transfers, newest first, a page at a time */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An account id: the transfers out of it or into it. */
+                    account?: string;
+                    /** @description First day, YYYY-MM-DD. */
+                    from?: string;
+                    /** @description Last day, YYYY-MM-DD. */
+                    to?: string;
+                    /** @description The `nextCursor` of the previous page. */
+                    cursor?: string;
+                    /** @description Rows per page, 1 to 200 (default 50). */
+                    limit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of transfers. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TransferPage"];
+                    };
+                };
+                /** @description A filter, the cursor or the limit is not valid, or a parameter is not one this list takes. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No token, or a token that is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the error is in its log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Move money between two of your accounts */
         post: {
@@ -702,6 +771,8 @@ export interface paths {
                 /** @description The transfer as saved. */
                 201: {
                     headers: {
+                        /** @description The path of what was made, such as /api/v1/transactions/42. */
+                        location: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1164,6 +1235,8 @@ export interface paths {
                 /** @description The category as saved. */
                 201: {
                     headers: {
+                        /** @description The path of what was made, such as /api/v1/transactions/42. */
+                        location: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1828,6 +1901,8 @@ export interface paths {
                 /** @description The schedule as saved, after posting what was already due. */
                 201: {
                     headers: {
+                        /** @description The path of what was made, such as /api/v1/transactions/42. */
+                        location: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2299,6 +2374,8 @@ export interface paths {
                 /** @description The rule as saved. */
                 201: {
                     headers: {
+                        /** @description The path of what was made, such as /api/v1/transactions/42. */
+                        location: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3045,6 +3122,11 @@ export interface components {
             refund: boolean;
             /** @enum {string} */
             status: "uncleared" | "cleared" | "reconciled";
+        };
+        TransferPage: {
+            data: components["schemas"]["Transfer"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         /** @description Money moved between two of your accounts: never income or expense. */
         Transfer: {

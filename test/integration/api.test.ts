@@ -595,6 +595,68 @@ describe('/api/v1/transfers', () => {
     assert.equal((await send('delete', `/transfers/${made.body.id}`)).status, 204);
     assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 0);
   });
+
+  test("transfers are listed newest first a page at a time, by account on either side and by day, never another person's; a list parameter a transfer has no part in is refused", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    for (const name of ['Savings', 'Cash']) await postForm(ann, '/accounts', '/accounts', { name, kind: 'savings', openingBalance: '', openingOn: '' });
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const [main, savings, cash] = ['Main account', 'Savings', 'Cash'].map((name) => accountIdOf(ctx.db, annId, name)) as [number, number, number];
+    const send = caller(ctx, await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' }));
+    const made: Record<string, number> = {};
+    // Recorded out of date order, two on one day: the list is by day, then the later-recorded first.
+    for (const [name, from, to, date] of [
+      ['a', main, savings, '2026-03-02'],
+      ['b', savings, cash, '2026-03-09'],
+      ['c', main, cash, '2026-02-20'],
+      ['d', cash, main, '2026-03-09'],
+      ['e', main, savings, '2026-03-12'],
+    ] as const) {
+      const res = await send('post', '/transfers', { from, to, amount: '10.00', date, description: name });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      // The 201 says where the new transfer lives, and that is where it is.
+      assert.equal(res.headers.location, `/api/v1/transfers/${res.body.id}`);
+      assert.equal((await send('get', res.headers.location.slice('/api/v1'.length))).body.description, name);
+      made[name] = res.body.id;
+    }
+    await send('post', '/transactions', { type: 'expense', amount: '5.00', date: '2026-03-10', description: 'not a transfer' });
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const bobSend = caller(ctx, await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' }));
+    const bobsMain = accountIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'Main account');
+    await postForm(bob, '/accounts', '/accounts', { name: 'Jar', kind: 'cash', openingBalance: '', openingOn: '' });
+    await bobSend('post', '/transfers', { from: bobsMain, to: accountIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'Jar'), amount: '1.00', date: '2026-03-11' });
+
+    /** Every page of a list, followed by its cursor; the descriptions in order. */
+    const walk = async (call: typeof send, query: string) => {
+      const names: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await call('get', `/transfers?limit=2${query}${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.ok(res.body.data.length <= 2);
+        names.push(...res.body.data.map((tr: { description: string }) => tr.description));
+        cursor = res.body.nextCursor;
+      } while (cursor !== null);
+      return names;
+    };
+    assert.deepEqual(await walk(send, ''), ['e', 'd', 'b', 'a', 'c']);
+    const [newest] = (await send('get', '/transfers?limit=1')).body.data;
+    assert.deepEqual(newest, { id: made.e, fromAccountId: main, toAccountId: savings, cents: 1_000, amount: '10.00', date: '2026-03-12', description: 'e' });
+    assert.deepEqual(await walk(send, `&account=${savings}`), ['e', 'b', 'a'], 'out of the account or into it');
+    assert.deepEqual(await walk(send, `&account=${cash}&from=2026-03-01`), ['d', 'b']);
+    assert.deepEqual(await walk(send, '&from=2026-03-02&to=2026-03-09'), ['d', 'b', 'a'], 'both days included');
+    assert.deepEqual(await walk(bobSend, ''), [''], "Bob's list holds his one transfer");
+    assert.deepEqual(await walk(bobSend, `&account=${savings}`), [], "another person's account lists nothing");
+    const reader = caller(ctx, await makeToken(ann, { name: 'r', scope: 'read', lifetime: 'never' }));
+    assert.equal((await walk(reader, '')).length, 5, 'a read-only token lists them');
+
+    for (const [query, field] of [['q=rent', 'q'], ['type=income', 'type'], ['category=none', 'category'], ['limit=0', 'limit'], ['limit=201', 'limit'], ['cursor=%25%25', 'cursor'], ['from=2026-02-30', 'from'], ['account=main', 'account'], ['from=2026-03-10&to=2026-03-01', 'to'], ['account=1&account=2', 'account']]) {
+      const refused = await send('get', `/transfers?${query}`);
+      assert.equal(refused.status, 400, query);
+      assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field), [field], query);
+    }
+  });
 });
 
 describe('totals within exact range', () => {

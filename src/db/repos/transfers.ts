@@ -1,4 +1,6 @@
-import type { Transfer, TransferDraft } from '../../domain/transfers.ts';
+import type { Statement } from 'better-sqlite3';
+import type { Page, PageCursor } from '../../domain/transactions.ts';
+import type { Transfer, TransferDraft, TransferFilter } from '../../domain/transfers.ts';
 import type { Db } from '../open.ts';
 
 interface TransferRow {
@@ -35,6 +37,40 @@ export function createTransfersRepo(db: Db) {
   const remove = db.prepare<[number, number]>('DELETE FROM transfers WHERE user_id = ? AND id = ?');
   const removeLegs = db.prepare<[number, number]>('DELETE FROM transactions WHERE user_id = ? AND transfer_id = ?');
   const legsOf = db.prepare<[number, number], { status: string }>('SELECT status FROM transactions WHERE user_id = ? AND transfer_id = ?');
+  // A page of transfers walks the user's outgoing legs newest first along their (user_id, type, date, id) index, so
+  // it reads the person's transfers and never their incomes and expenses; the incoming leg is found by its transfer.
+  // An account filter keeps the transfers with either leg in it. The index is named: with both a day range and a
+  // cursor, SQLite preferred the date index of all the person's rows (630 ms at 1M rows against 0.1 ms). One
+  // statement per shape, prepared when first used.
+  const pageStatements = new Map<string, Statement<unknown[], TransferRow & { leg_id: number }>>();
+  const pageStatement = (filter: TransferFilter, after: boolean) => {
+    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}${after ? 'k' : ''}`;
+    let statement = pageStatements.get(shape);
+    if (!statement) {
+      const where = ['o.user_id = ?', "o.type = 'transfer_out'"];
+      if (filter.fromOn !== undefined) where.push('o.occurred_on >= ?');
+      if (filter.toOn !== undefined) where.push('o.occurred_on <= ?');
+      if (after) where.push('(o.occurred_on, o.id) < (?, ?)');
+      if (filter.accountId !== undefined) where.push('(o.account_id = ? OR i.account_id = ?)');
+      statement = db.prepare<unknown[], TransferRow & { leg_id: number }>(
+        `SELECT o.transfer_id AS id, o.id AS leg_id, o.account_id AS from_account_id, i.account_id AS to_account_id, o.amount_cents, o.occurred_on, o.description
+           FROM transactions o INDEXED BY transactions_by_user_type_date
+           JOIN transactions i ON i.transfer_id = o.transfer_id AND i.user_id = o.user_id AND i.type = 'transfer_in'
+          WHERE ${where.join(' AND ')}
+          ORDER BY o.occurred_on DESC, o.id DESC LIMIT ?`,
+      );
+      pageStatements.set(shape, statement);
+    }
+    return statement;
+  };
+  const toTransfer = (row: TransferRow): Transfer => ({
+    id: row.id,
+    fromAccountId: row.from_account_id,
+    toAccountId: row.to_account_id,
+    amountCents: row.amount_cents,
+    occurredOn: row.occurred_on,
+    description: row.description,
+  });
 
   return {
     /**
@@ -51,16 +87,24 @@ export function createTransfersRepo(db: Db) {
     /** The user's transfer with this id, or undefined if it does not exist or belongs to someone else. */
     findOwnedTransfer(userId: number, id: number): Transfer | undefined {
       const row = byId.get(userId, id);
-      return (
-        row && {
-          id: row.id,
-          fromAccountId: row.from_account_id,
-          toAccountId: row.to_account_id,
-          amountCents: row.amount_cents,
-          occurredOn: row.occurred_on,
-          description: row.description,
-        }
-      );
+      return row && toTransfer(row);
+    },
+
+    /**
+     * Up to `limit` of the user's transfers the filter keeps, newest first (by day, then as recorded), after `after`;
+     * `next` is where the page after this one starts (its cursor names an outgoing leg), null on the last page.
+     */
+    listTransfersPage(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): Page<Transfer> {
+      const params: unknown[] = [userId];
+      if (filter.fromOn !== undefined) params.push(filter.fromOn);
+      if (filter.toOn !== undefined) params.push(filter.toOn);
+      if (after) params.push(after.occurredOn, after.id);
+      if (filter.accountId !== undefined) params.push(filter.accountId, filter.accountId);
+      const rows = pageStatement(filter, after !== null).all(...params, limit + 1);
+      const hasMore = rows.length > limit;
+      if (hasMore) rows.length = limit;
+      const last = rows[rows.length - 1];
+      return { rows: rows.map(toTransfer), next: hasMore && last ? { occurredOn: last.occurred_on, id: last.leg_id } : null };
     },
 
     /** Whether any leg of the user's transfer has been reconciled against a statement. */

@@ -7,6 +7,11 @@ import type { ZodOpenApiOperationObject, ZodOpenApiResponsesObject } from 'zod-o
 import * as S from './schemas.ts';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+/** A 201: what the POST made, and where it now lives (`Location`, its path under /api/v1 with its id). */
+const created = (schema: z.ZodType, description: string) => ({
+  ...json(schema, description),
+  headers: z.object({ location: z.string().meta({ description: 'The path of what was made, such as /api/v1/transactions/42.', example: '/api/v1/transactions/42' }) }),
+});
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: S.Problem } } });
 
 const idPath = z.object({ id: z.string().meta({ description: 'The object\'s id.', example: '42' }) });
@@ -87,16 +92,20 @@ function build() {
           requestParams: { query: S.TransactionListQuery },
           responses: reads({ 200: json(S.TransactionPage, 'A page, and the totals over every match.') }, { 400: problem('A filter, the cursor or the limit is not valid.') }),
         }),
-        post: write('Add an income or expense', 'Transactions', { requestBody: body(S.TransactionCreate), responses: writes({ 201: json(S.Transaction, 'The transaction as saved.') }) }),
+        post: write('Add an income or expense', 'Transactions', { requestBody: body(S.TransactionCreate), responses: writes({ 201: created(S.Transaction, 'The transaction as saved.') }) }),
       },
       '/transactions/{id}': byId('transaction', 'Transactions', S.Transaction, S.TransactionPatch),
       '/transfers': {
-        post: write('Move money between two of your accounts', 'Transfers', { requestBody: body(S.TransferCreate), responses: writes({ 201: json(S.Transfer, 'The transfer as saved.') }) }),
+        get: op('Transfers, newest first, a page at a time', 'Transfers', {
+          requestParams: { query: S.TransferListQuery },
+          responses: reads({ 200: json(S.TransferPage, 'A page of transfers.') }, { 400: problem('A filter, the cursor or the limit is not valid, or a parameter is not one this list takes.') }),
+        }),
+        post: write('Move money between two of your accounts', 'Transfers', { requestBody: body(S.TransferCreate), responses: writes({ 201: created(S.Transfer, 'The transfer as saved.') }) }),
       },
       '/transfers/{id}': byId('transfer', 'Transfers', S.Transfer, S.TransferPatch),
       '/categories': {
         get: op('Your categories, each with its number of transactions', 'Categories', { responses: reads({ 200: json(S.CategoryList, 'Every category.') }) }),
-        post: write('Add a category', 'Categories', { requestBody: body(S.CategoryCreate), responses: writes({ 201: json(S.Category, 'The category as saved.') }) }),
+        post: write('Add a category', 'Categories', { requestBody: body(S.CategoryCreate), responses: writes({ 201: created(S.Category, 'The category as saved.') }) }),
       },
       '/categories/{id}': byId('category', 'Categories', S.Category, S.CategoryPatch),
       '/budgets/{month}': {
@@ -114,14 +123,14 @@ function build() {
       },
       '/scheduled': {
         get: op('Your scheduled transactions with their rules and next dates', 'Scheduled', { responses: reads({ 200: json(S.ScheduleList, 'Every schedule.') }) }),
-        post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: json(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
+        post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: created(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
       },
       '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch, {
         503: problem('What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key.'),
       }),
       '/rules': {
         get: op('Your rules, in the order they are tried', 'Rules', { responses: reads({ 200: json(S.RuleList, 'Every rule.') }) }),
-        post: write('Add a rule at the end of the list', 'Rules', { requestBody: body(S.RuleCreate), responses: writes({ 201: json(S.Rule, 'The rule as saved.') }) }),
+        post: write('Add a rule at the end of the list', 'Rules', { requestBody: body(S.RuleCreate), responses: writes({ 201: created(S.Rule, 'The rule as saved.') }) }),
       },
       '/rules/{id}': byId('rule', 'Rules', S.Rule, S.RulePatch),
     },

@@ -48,6 +48,9 @@ function decodeCursor(raw: string): PageCursor | undefined {
   return m ? { occurredOn: m[1]!, id: Number(m[2]) } : undefined;
 }
 
+/** The query parameters GET /transfers takes. */
+const TRANSFER_LIST_PARAMETERS = new Set(['account', 'from', 'to', 'cursor', 'limit']);
+
 /** Who an API request speaks for, set by the bearer check. */
 interface ApiCaller {
   readonly userId: number;
@@ -121,7 +124,7 @@ export function createApiRouter(deps: {
   transactions: TransactionService;
   idempotency: IdempotencyService;
   categories: Pick<CategoryService, 'listWithCounts' | 'findWithCount' | 'create' | 'rename' | 'delete'>;
-  transfers: Pick<TransferService, 'find' | 'create' | 'update' | 'delete'>;
+  transfers: Pick<TransferService, 'find' | 'listPage' | 'create' | 'update' | 'delete'>;
   budgets: Pick<BudgetService, 'month' | 'save'>;
   schedules: Pick<ScheduleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
   rules: Pick<RuleService, 'list' | 'find' | 'create' | 'update' | 'delete'>;
@@ -232,6 +235,20 @@ export function createApiRouter(deps: {
     sendProblem(res, 400, `invalid-${where}`, 'Bad Request', wordsOf(res).t(where === 'query' ? 'api.problem.badQuery' : 'api.problem.badPath'), [{ field, message: wordsOf(res).t(message) }]);
 
   /**
+   * A list's `cursor` and `limit` (1 to 200, 50 when left out), or undefined once a 400 naming the bad one is sent.
+   * Digits only for the limit: Number() would also read "0x10", "1e2" and " 7" as numbers.
+   */
+  const pagingOf = (req: Request, res: Response): { after: PageCursor | null; limit: number } | undefined => {
+    const rawCursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+    const after = rawCursor === undefined ? null : decodeCursor(rawCursor);
+    if (after === undefined) return void badParameter(res, 'cursor', 'api.field.cursor');
+    const limitText = req.query.limit;
+    const limit = limitText === undefined ? 50 : typeof limitText === 'string' && /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return void badParameter(res, 'limit', 'api.field.limit');
+    return { after, limit };
+  };
+
+  /**
    * A body checked in two steps, with every problem listed at once: its JSON shape against the wire schema, then the
    * fields that passed it by the form's own rules (`parse`). A field the shape refuses is listed once, by the shape.
    */
@@ -286,6 +303,9 @@ export function createApiRouter(deps: {
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
     const sent = outcome.answer;
     if (sent.status === 204) return void res.status(204).end();
+    // What a POST made lives at the collection's path and its id (RFC 9110's Location for a 201), a retry's answer too.
+    const made = sent.body as { id?: unknown } | null;
+    if (sent.status === 201 && typeof made?.id === 'number') res.location(`${req.baseUrl}${req.path.replace(/\/$/, '')}/${made.id}`);
     const problem = sent.status >= 400;
     res.status(sent.status).type(problem ? 'application/problem+json' : 'application/json').send(JSON.stringify(sent.body));
   };
@@ -363,14 +383,9 @@ export function createApiRouter(deps: {
     const { userId } = callerOf(res);
     const { filter, errors } = readTransactionFilter(req.query);
     if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
-    const rawCursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-    const after = rawCursor === undefined ? null : decodeCursor(rawCursor);
-    if (after === undefined) return badParameter(res, 'cursor', 'api.field.cursor');
-    // Digits only: Number() would also read "0x10", "1e2" and " 7" as numbers.
-    const limitText = req.query.limit;
-    const limit = limitText === undefined ? 50 : typeof limitText === 'string' && /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return badParameter(res, 'limit', 'api.field.limit');
-    const { page, totals } = deps.transactions.listPage(userId, filter, after, limit);
+    const paging = pagingOf(req, res);
+    if (!paging) return;
+    const { page, totals } = deps.transactions.listPage(userId, filter, paging.after, paging.limit);
     res.json({
       data: page.rows.map(transactionJson),
       nextCursor: page.next ? encodeCursor(page.next) : null,
@@ -432,6 +447,21 @@ export function createApiRouter(deps: {
   const savedTransfer = (status: number, userId: number, id: number) => answer(status, S.Transfer, transferJson(deps.transfers.find(userId, id)!));
 
   readAndDelete('/transfers', 'transfer', (u, id) => deps.transfers.find(u, id), transferJson, (u, id) => deps.transfers.delete(u, id, true) === 'deleted');
+
+  /* GET /api/v1/transfers: newest first, by an opaque cursor; `account` keeps those with either side in it, `from` and `to` bound the day. */
+  router.get('/transfers', (req, res) => {
+    const { userId } = callerOf(res);
+    // The list page's filters that a transfer has no part in (type, category, text) are refused by name, not ignored:
+    // a script asking for ?q=rent would otherwise get every transfer and think they matched.
+    const foreign = Object.keys(req.query).find((name) => !TRANSFER_LIST_PARAMETERS.has(name));
+    if (foreign !== undefined) return badParameter(res, foreign, 'api.field.unknownParameter');
+    const { filter, errors } = readTransactionFilter(req.query);
+    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
+    const paging = pagingOf(req, res);
+    if (!paging) return;
+    const page = deps.transfers.listPage(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, paging.after, paging.limit);
+    res.json({ data: page.rows.map(transferJson), nextCursor: page.next ? encodeCursor(page.next) : null } satisfies S.Wire<typeof S.TransferPage>);
+  });
 
   /* POST /api/v1/transfers: moves money between two of the owner's accounts (from, to, amount, date, description). */
   router.post('/transfers', (req, res) => {

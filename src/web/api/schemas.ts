@@ -95,6 +95,21 @@ export const Transfer = z
   .object({ id, fromAccountId: id, toAccountId: id, cents: z.int().positive(), amount: Money.shape.amount, date: day, description: z.string() })
   .meta({ id: 'Transfer', description: 'Money moved between two of your accounts: never income or expense.' });
 
+export const TransferPage = z
+  .object({
+    data: z.array(Transfer),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .meta({ id: 'TransferPage' });
+
+export const TransferListQuery = z.object({
+  account: z.string().optional().meta({ description: 'An account id: the transfers out of it or into it.' }),
+  from: TransactionListQuery.shape.from,
+  to: TransactionListQuery.shape.to,
+  cursor: TransactionListQuery.shape.cursor,
+  limit: TransactionListQuery.shape.limit,
+});
+
 export const TransferCreate = z
   .strictObject({
     from: id,
