@@ -355,7 +355,7 @@ export function createApp(deps: AppDeps): Express {
   const sealer = createSessionSealer(deps.sessionSecret);
   app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock, sealer }));
   app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
-  app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer }));
+  app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer, limiters }));
   app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer, limiters }));
   app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
   app.use(createDashboardRouter({ dashboard }));

@@ -14,7 +14,11 @@
     Object.keys(extra || {}).forEach(function (key) { body.set(key, extra[key]); });
     return fetch(url, { method: 'POST', body: body, credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
       return res.json().then(function (data) {
-        if (!res.ok) throw new Error(data.error || 'Request failed');
+        if (!res.ok) {
+          var failure = new Error(data.error || 'Request failed');
+          failure.field = data.field;
+          throw failure;
+        }
         return data;
       });
     });
@@ -26,6 +30,10 @@
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       error.hidden = true;
+      Array.prototype.forEach.call(form.querySelectorAll('[data-passkey-field]'), function (field) {
+        field.removeAttribute('aria-invalid');
+        field.removeAttribute('aria-describedby');
+      });
       var button = form.querySelector('button[type=submit]');
       button.disabled = true;
       post(optionsUrl, form)
@@ -36,6 +44,13 @@
           error.textContent = err && err.name === 'NotAllowedError' ? form.getAttribute('data-cancelled') || err.message : err.message;
           error.hidden = false;
           button.disabled = false;
+          // A refused field (the password) is marked and focused, its message read with it.
+          var field = err && err.field && form.querySelector('[data-passkey-field="' + err.field + '"]');
+          if (field) {
+            field.setAttribute('aria-invalid', 'true');
+            field.setAttribute('aria-describedby', error.id);
+            field.focus();
+          }
         });
     });
   }

@@ -90,15 +90,19 @@ export function createTwoFactorService(deps: {
     },
 
     /**
-     * Turns two-factor on with the key being set up, once a current code from it checks out; returns the ten
-     * recovery codes to show once. The confirming code's step is spent, so it cannot sign in again.
+     * Turns two-factor on with the key being set up, once the person's password and a current code from the key check
+     * out; returns the ten recovery codes to show once. The password is asked again because turning it on with a key
+     * of one's own would lock the owner out: a stolen session alone must not do it. The confirming code's step is
+     * spent, so it cannot sign in again.
      */
-    enable(userId: number, secret: string, code: string): { ok: true; recoveryCodes: string[] } | { ok: false; problem: CodeProblem } {
-      if (code.trim() === '') return { ok: false, problem: 'missing' };
+    async enable(userId: number, secret: string, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
+      if (password === '') return { ok: false, problems: { password: 'missing', ...(code.trim() === '' ? { code: 'missing' as const } : {}) } };
+      if (!(await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId)))) return { ok: false, problems: { password: 'wrong' } };
+      if (code.trim() === '') return { ok: false, problems: { code: 'missing' } };
       const input = readCodeInput(code);
-      if (input.kind !== 'totp') return { ok: false, problem: 'invalid' };
+      if (input.kind !== 'totp') return { ok: false, problems: { code: 'invalid' } };
       const step = stepOf(secret, input.code);
-      if (step === undefined) return { ok: false, problem: 'wrong' };
+      if (step === undefined) return { ok: false, problems: { code: 'wrong' } };
       const recoveryCodes = deps.inTransaction(() => {
         twoFactor.enableTotp(userId, secret, clock.now());
         twoFactor.useTotpStep(userId, step);

@@ -287,6 +287,15 @@ export function createUserService(deps: {
       return { ok: true, userId: found.id };
     },
 
+    /**
+     * Whether this is the person's password, asked again before adding a way in that outlives it (a passkey signs in
+     * without the password or a second factor, and is kept when the password changes).
+     */
+    async confirmPassword(userId: number, password: string): Promise<'ok' | 'missing' | 'wrong'> {
+      if (password === '') return 'missing';
+      return (await hasher.verifyPassword(password, users.findPasswordHashById(userId))) ? 'ok' : 'wrong';
+    },
+
     async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {
       if (password === '') return { ok: false, problem: 'missing' };
       if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };

@@ -73,6 +73,17 @@ describe('passkeys in a real browser, with Chromium\'s virtual authenticator', {
 
     await page.goto(`${base}/account`);
     await page.getByLabel('Name for the new passkey').fill('Test laptop');
+    // The password is asked again: a passkey signs in without it. A wrong one is said beside the form, the field is
+    // marked and focused, and nothing is added.
+    await page.getByLabel('Your password', { exact: true }).fill('not my password');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('That password is not right; no passkey was added.').waitFor();
+    const refusedField = page.getByLabel('Your password', { exact: true });
+    assert.equal(await refusedField.getAttribute('aria-invalid'), 'true');
+    assert.equal(await refusedField.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'the refused field has the focus');
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM passkeys').pluck().get()), 0);
+    await assertAccessible(page, 'account, a passkey refused for its password');
+    await refusedField.fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.waitForURL(/\/account$/);
     assert.match(await page.getByRole('status').innerText(), /Passkey “Test laptop” added\./);

@@ -26,6 +26,7 @@ describe('two-factor sign-in in a real browser', { skip: availability.skip }, ()
     const app = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(typedKey) });
     const now = () => web.ctx.clock.now();
     await page.getByLabel(/Enter the code the app shows now/).fill(app.generate({ timestamp: now() }));
+    await page.getByLabel(/Your password, to confirm/).fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
     assert.equal(await page.locator('.recovery-codes li').count(), 10);

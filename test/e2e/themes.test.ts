@@ -209,6 +209,7 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await checkEveryWay(page, '/account/two-factor/setup', index++);
     const key = (await page.locator('#totp-key').innerText()).replace(/\s/g, '');
     await page.getByLabel(/Enter the code the app shows now/).fill(new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate({ timestamp: web.ctx.clock.now() }));
+    await page.getByLabel(/Your password, to confirm/).fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
     await checkEveryWay(page, '/account/two-factor/recovery-codes', index++);

@@ -156,6 +156,29 @@ describe('logging out other sessions', () => {
   });
 });
 
+describe('adding a passkey', () => {
+  test('asks for the password again: without it, or with a wrong one, no challenge is given (422 naming the field) and the ceremony cannot finish; with it, the options', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const csrf = await tokenFor(agent, '/account');
+    const options = (password: string) => agent.post('/account/passkeys/options').type('form').set('Accept', 'application/json').send({ _csrf: csrf, name: 'Laptop', password });
+    for (const [password, error] of [['', 'Enter your password to add a passkey.'], ['not my password', 'That password is not right; no passkey was added.']] as const) {
+      const refused = await options(password);
+      assert.equal(refused.status, 422, password);
+      assert.deepEqual(refused.body, { error, field: 'password' });
+      // The second post of the ceremony needs the challenge only a checked password gives.
+      const finish = await agent.post('/account/passkeys').type('form').set('Accept', 'application/json').send({ _csrf: csrf, name: 'Laptop', response: '{"id":"made-up"}' });
+      assert.equal(finish.status, 422);
+    }
+    const given = await options(TEST_PASSWORD);
+    assert.equal(given.status, 200, JSON.stringify(given.body));
+    assert.match(given.body.challenge, /^[A-Za-z0-9_-]{20,}$/);
+    assert.equal(given.body.rp.id, 'localhost');
+    assert.equal(countRows(ctx, 'passkeys'), 0);
+  });
+});
+
 describe('deleting the account', () => {
   test('a wrong password deletes nothing', async (t) => {
     const ctx = createSecurityContext();

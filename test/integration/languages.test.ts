@@ -371,8 +371,9 @@ for (const language of LANGUAGES) {
       const setupPage = await page(agent, language, '/account/two-factor/setup', '/account/two-factor/setup');
       const key = /data-key="([A-Z2-7]+)"/.exec(setupPage)![1]!;
       const codeNow = () => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate({ timestamp: ctx.clock.now() });
-      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { code: 'nonsense' }, 422);
-      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeNow() }, 303);
+      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: 'nonsense' }, 422);
+      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { password: 'wrong password', code: codeNow() }, 422);
+      await post(agent, language, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: codeNow() }, 303);
       await page(agent, language, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes');
       const codesFile = await agent.get('/account/two-factor/recovery-codes.txt');
       assert.match(codesFile.text, language === 'uk' ? /Коди відновлення Ledgerly/ : /Ledgerly recovery codes/);

@@ -21,7 +21,7 @@ async function enrol(ctx: TestContext, agent: Agent): Promise<{ secret: string; 
   const secret = /data-key="([A-Z2-7]+)"/.exec(page)![1]!;
   assert.match(page, /<svg class="qr__svg" aria-hidden="true" focusable="false" xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
   assert.doesNotMatch(page, /\sstyle=/);
-  const enabled = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, ctx.clock.now()) });
+  const enabled = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: codeAt(secret, ctx.clock.now()) });
   assert.equal(enabled.status, 303);
   assert.equal(enabled.headers.location, '/account/two-factor/recovery-codes');
   const codes = [...(await agent.get('/account/two-factor/recovery-codes')).text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
@@ -43,10 +43,20 @@ describe('two-factor sign-in (TOTP)', () => {
     await postForm(agent, '/account', '/account/two-factor/setup', {});
     const secret = /data-key="([A-Z2-7]+)"/.exec((await agent.get('/account/two-factor/setup')).text)![1]!;
     assert.equal(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), null, 'nothing stored before a code checks out');
-    const wrong = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: '000000' === codeAt(secret, START) ? '111111' : '000000' });
+    const wrong = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: '000000' === codeAt(secret, START) ? '111111' : '000000' });
     assert.equal(wrong.status, 422);
     assert.match(wrong.text, /id="code-error"[^>]*>.*That code is not right/);
-    const right = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, START) });
+    // The right code alone is not enough: a stolen session must not turn it on with a key of its own and lock the
+    // owner out. Without the password, or with a wrong one, it is refused beside the field and nothing is stored.
+    for (const [password, message] of [['', 'Enter your password to change two-factor sign-in.'], ['not my password', 'That password is not right; nothing was changed.']] as const) {
+      const refused = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password, code: codeAt(secret, START) });
+      assert.equal(refused.status, 422, password);
+      assert.match(refused.text, new RegExp(`id="setup-password-error"[^>]*>.*${message.replace(/[.;]/g, '.')}`));
+      assert.match(refused.text, /id="setup-password"[^>]*aria-invalid="true"/);
+      assert.equal(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), null, 'nothing stored without the password');
+      assert.match(refused.text, new RegExp(`data-key="${secret}"`), 'the same key is kept to try again');
+    }
+    const right = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: codeAt(secret, START) });
     assert.equal(right.status, 303);
     const codesPage = (await agent.get('/account/two-factor/recovery-codes')).text;
     const codes = [...codesPage.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
@@ -211,7 +221,7 @@ describe('two-factor sign-in (TOTP)', () => {
     const setupPage = (await agent.get('/account/two-factor/setup')).text;
     const secret = /data-key="([A-Z2-7]+)"/.exec(setupPage)![1]!;
     assert.ok(!storedSessions().includes(secret), 'the key being set up is sealed in the session');
-    assert.equal((await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { code: codeAt(secret, ctx.clock.now()) })).status, 303);
+    assert.equal((await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: codeAt(secret, ctx.clock.now()) })).status, 303);
     const codes = [...(await agent.get('/account/two-factor/recovery-codes')).text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
     assert.equal(codes.length, 10, 'the page shows them');
     const download = await agent.get('/account/two-factor/recovery-codes.txt');

@@ -18,3 +18,11 @@ export function codeError(problem: CodeProblem): Msg {
       return msg('validation.twoFactor.recoveryWrong');
   }
 }
+
+/** A refused two-factor form's password and code problems, worded for their fields. */
+export function passwordAndCodeErrors(problems: { password?: 'missing' | 'wrong'; code?: CodeProblem }): { password?: Msg; code?: Msg } {
+  return {
+    password: problems.password === 'missing' ? msg('validation.twoFactor.passwordMissing') : problems.password === 'wrong' ? msg('validation.twoFactor.passwordWrong') : undefined,
+    code: problems.code ? codeError(problems.code) : undefined,
+  };
+}

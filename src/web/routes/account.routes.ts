@@ -6,7 +6,7 @@ import type { CodeProblem, TwoFactorService } from '../../services/two-factor.ts
 import type { SecurityService } from '../../services/security.ts';
 import type { PasskeyService } from '../../services/passkeys.ts';
 import { textField } from '../form-fields.ts';
-import { codeError } from '../forms/two-factor-forms.ts';
+import { passwordAndCodeErrors } from '../forms/two-factor-forms.ts';
 import { logIn, PASSKEY_SCRIPTS, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -85,11 +85,7 @@ export function createAccountRouter(deps: {
 
   /** A refused two-factor form, worded beside its fields. */
   function twoFactorErrors(form: 'disable' | 'codes', problems: { password?: 'missing' | 'wrong'; code?: CodeProblem }): TwoFactorErrors {
-    return {
-      form,
-      password: problems.password === 'missing' ? msg('validation.twoFactor.passwordMissing') : problems.password === 'wrong' ? msg('validation.twoFactor.passwordWrong') : undefined,
-      code: problems.code ? codeError(problems.code) : undefined,
-    };
+    return { form, ...passwordAndCodeErrors(problems) };
   }
 
   /* POST /account/two-factor/disable: turns two-factor sign-in off, with the password and a current code. */

@@ -28,8 +28,8 @@ const NOT_FOUND = msg('passkeys.notFound');
  */
 export function createPasskeysRouter(deps: {
   passkeys: PasskeyService | undefined;
-  users: Pick<UserService, 'findUser'>;
-  limiters: Pick<AuthRateLimiters, 'login'>;
+  users: Pick<UserService, 'findUser' | 'confirmPassword'>;
+  limiters: Pick<AuthRateLimiters, 'login' | 'accountPassword'>;
   audit: AuditLog;
   clock: Clock;
 }): Router {
@@ -55,10 +55,20 @@ export function createPasskeysRouter(deps: {
   };
   const problem = (res: Response, status: number, message: Msg) => res.status(status).json({ error: pageLanguage(res).t(message.key, message.values) });
 
-  /* POST /account/passkeys/options: the options for adding a passkey (JSON). Signed-in users. */
-  router.post('/account/passkeys/options', requireUser, async (req, res) => {
+  /*
+   * POST /account/passkeys/options: the options for adding a passkey (JSON), once the person's password checks out:
+   * a passkey signs in without the password and outlives a change of it, so a stolen session alone must not add one.
+   * The challenge it keeps is what the next post needs. Signed-in users.
+   */
+  router.post('/account/passkeys/options', requireUser, deps.limiters.accountPassword, async (req, res) => {
     const service = enabled();
     const user = signedInUser(req);
+    const confirmed = await deps.users.confirmPassword(user.id, textField(req.body, 'password') ?? '');
+    if (confirmed !== 'ok') {
+      delete req.session.passkeyChallenge;
+      const message = msg(confirmed === 'missing' ? 'passkeys.passwordMissing' : 'passkeys.passwordWrong');
+      return res.status(422).json({ error: pageLanguage(res).t(message.key, message.values), field: 'password' });
+    }
     const options = await service.registrationOptions(user);
     req.session.passkeyChallenge = { challenge: options.challenge, purpose: 'register', since: deps.clock.now() };
     res.json(options);

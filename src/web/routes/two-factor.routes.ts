@@ -5,11 +5,11 @@ import type { AuditLog } from '../../logger.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
 import { signedInUser } from '../current-user.ts';
 import { textField } from '../form-fields.ts';
-import { codeError } from '../forms/two-factor-forms.ts';
+import { passwordAndCodeErrors } from '../forms/two-factor-forms.ts';
 import type { Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { setFlash } from '../middleware/locals.ts';
-import { clientIp } from '../middleware/rate-limit.ts';
+import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import { qrCodeSvg } from '../qr.ts';
 import type { SessionSealer } from '../session-secrets.ts';
 
@@ -22,12 +22,13 @@ export function createTwoFactorRouter(deps: {
   audit: AuditLog;
   clock: Clock;
   sealer: SessionSealer;
+  limiters: Pick<AuthRateLimiters, 'accountPassword'>;
 }): Router {
   const router = Router();
   router.use('/account/two-factor', requireUser);
   const fresh = (since: number | undefined) => since !== undefined && deps.clock.now() - since < SETUP_WINDOW_MS;
 
-  async function renderSetup(req: Request, res: Response, secret: string, error?: Msg) {
+  async function renderSetup(req: Request, res: Response, secret: string, errors: { password?: Msg; code?: Msg } = {}) {
     const user = signedInUser(req);
     res.render('account/two-factor-setup', {
       title: 'twoFactor.setup.title',
@@ -36,7 +37,7 @@ export function createTwoFactorRouter(deps: {
       // Grouped in fours, as authenticator apps show keys; the spaces are ignored when typed.
       secretGroups: secret.match(/.{1,4}/g)!.join(' '),
       qr: await qrCodeSvg(deps.twoFactor.keyUri(secret, user.email)),
-      error,
+      errors,
     });
   }
 
@@ -71,18 +72,18 @@ export function createTwoFactorRouter(deps: {
     await renderSetup(req, res, secret);
   });
 
-  /* POST /account/two-factor/enable: a current code from the new key turns two-factor on; the recovery codes follow. */
-  router.post('/account/two-factor/enable', async (req, res) => {
+  /* POST /account/two-factor/enable: the password and a current code from the new key turn two-factor on; the recovery codes follow. */
+  router.post('/account/two-factor/enable', deps.limiters.accountPassword, async (req, res) => {
     const user = signedInUser(req);
     const secret = setupKeyOf(req);
     if (secret === undefined) {
       setFlash(req, 'error', 'twoFactor.setup.expired');
       return res.redirect(303, '/account');
     }
-    const result = deps.twoFactor.enable(user.id, secret, textField(req.body, 'code') ?? '');
+    const result = await deps.twoFactor.enable(user.id, secret, textField(req.body, 'password') ?? '', textField(req.body, 'code') ?? '');
     if (!result.ok) {
       res.status(422);
-      return renderSetup(req, res, secret, codeError(result.problem));
+      return renderSetup(req, res, secret, passwordAndCodeErrors(result.problems));
     }
     delete req.session.totpSetup;
     req.session.freshRecoveryCodes = { sealed: deps.sealer.seal('recovery-codes', result.recoveryCodes.join('\n')), since: deps.clock.now() };
