@@ -281,6 +281,7 @@ export function createUserService(deps: {
       deps.inTransaction(() => {
         users.deleteSessionsOfUser(found.id);
         users.deleteUser(found.id);
+        users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();
       await deps.removeUserFiles(found.id);
@@ -302,6 +303,7 @@ export function createUserService(deps: {
       deps.inTransaction(() => {
         users.deleteSessionsOfUser(userId);
         users.deleteUser(userId);
+        users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();
       await deps.removeUserFiles(userId);

@@ -202,6 +202,7 @@ describe('deleting the account', () => {
     await addTransaction(agent, { type: 'income', amount: '100.00', description: 'Pay' });
     await addTransaction(agent, { amount: '12.00', description: 'Lunch' });
     await addTransaction(agent, { amount: '7.00', description: 'Bookshop receipt for ann' });
+    await addTransaction(agent, { amount: '90.00', description: 'Dr Zanzibar oncology visit' });
     const bob = await registerUser(ctx.app, 'bob@example.com');
     await addTransaction(bob, { amount: '5.00', description: 'Coffee' });
     const bobId = userIdOf(ctx, 'bob@example.com');
@@ -230,6 +231,10 @@ describe('deleting the account', () => {
       assert.ok(rowsOf(table, annId) > 0, `ann has rows in ${table} before`);
     }
 
+    // The text index holds each description's three-letter pieces ('zan' of Zanzibar among them), enough to spell it again.
+    const fileBytes = () => Buffer.concat([ctx.dbPath, `${ctx.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+    assert.equal(fileBytes().includes('zan'), true, "the search index's pieces of her description are in the file before");
+
     const token = await tokenFor(agent, '/account');
     const res = await agent.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD });
 
@@ -252,8 +257,9 @@ describe('deleting the account', () => {
     assert.equal(existsSync(path.join(uploads(bobId), 'pending.csv')), true, "bob's uploads stay");
     await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
     // Nor is any of it left readable in the database file or its WAL (where a backup would copy it from).
-    const bytes = Buffer.concat([ctx.dbPath, `${ctx.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
-    for (const text of ['ann@example.com', 'Bookshop receipt for ann']) assert.equal(bytes.includes(text), false, `"${text}" is gone from the file`);
+    // Nor in the text index: deleting from it only marks rows deleted, so it is rewritten without them.
+    const bytes = fileBytes();
+    for (const text of ['ann@example.com', 'Bookshop receipt for ann', 'zan']) assert.equal(bytes.includes(text), false, `"${text}" is gone from the file`);
     assert.equal(bytes.includes('bob@example.com'), true, "bob's rows are still there (the search can find what is there)");
   });
 });

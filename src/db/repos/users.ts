@@ -33,6 +33,7 @@ export function createUsersRepo(db: Db) {
   const replaceHash = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
   const removeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
   const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+  const optimizeText = db.prepare("INSERT INTO transactions_fts (transactions_fts) VALUES ('optimize')");
 
   return {
     /**
@@ -116,6 +117,16 @@ export function createUsersRepo(db: Db) {
      */
     deleteUser(id: number): boolean {
       return removeUser.run(id).changes === 1;
+    },
+
+    /**
+     * Rewrites the text index without what deleted rows left in it (the caller holds the transaction of the deletion).
+     * Deleting a row from this contentless index only marks it deleted: its words and their positions stay in the
+     * index's pages, enough to spell its description again, until a merge rewrites them; secure_delete cannot reach
+     * them. Rewriting the whole index (about 0.3-0.45 s per million rows) drops them, and the pages it frees are zeroed.
+     */
+    rewriteTextIndex(): void {
+      optimizeText.run();
     },
 
     /**
