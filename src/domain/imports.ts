@@ -71,6 +71,11 @@ export interface ImportRow {
   readonly accountName: string;
   /** The transfer reference pairing a leg with its other side; '' for income and expenses. */
   readonly transferRef: string;
+  /**
+   * An income the file calls a refund (money back on a purchase): its category is an expense category, found or made
+   * by that name, even where an income category has the same name.
+   */
+  readonly refund?: boolean;
 }
 
 /** One thing wrong with a row; the page words it. `text` is the cell as written, cut to 40 characters. */
@@ -205,6 +210,10 @@ const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
   'витрати': 'expense',
   'списання': 'expense',
 };
+
+// An income in an expense category, as our own export writes it: without the word, a refund in a category the
+// importing person does not have yet came back as income in a new income category of that name.
+const REFUND_WORDS: ReadonlySet<string> = new Set(['refund', 'повернення']);
 
 const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy' | 'mdy' }> = {
   'YYYY-MM-DD': { pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, order: 'ymd' },
@@ -357,6 +366,8 @@ export interface ExportRow {
   readonly transferId: number | null;
   /** The schedule that posted the row, while it exists. */
   readonly scheduleId: number | null;
+  /** An income in an expense category: written as type `refund`, so it re-imports as one. */
+  readonly refund: boolean;
 }
 
 /**
@@ -365,7 +376,7 @@ export interface ExportRow {
  * id), and for a row a schedule posted that schedule (S and its id), formulas neutralised.
  */
 export function exportLineFor(row: ExportRow): string {
-  return `${row.occurredOn},${row.type},${csvField(neutraliseCsvCell(row.categoryName ?? ''))},${centsToDecimalString(row.amountCents)},${csvField(neutraliseCsvCell(row.description))},${csvField(neutraliseCsvCell(row.accountName))},${row.transferId === null ? '' : `T${row.transferId}`},${row.scheduleId === null ? '' : `S${row.scheduleId}`}\r\n`;
+  return `${row.occurredOn},${row.refund ? 'refund' : row.type},${csvField(neutraliseCsvCell(row.categoryName ?? ''))},${centsToDecimalString(row.amountCents)},${csvField(neutraliseCsvCell(row.description))},${csvField(neutraliseCsvCell(row.accountName))},${row.transferId === null ? '' : `T${row.transferId}`},${row.scheduleId === null ? '' : `S${row.scheduleId}`}\r\n`;
 }
 
 /** The export's header record. */
@@ -444,6 +455,7 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     }
 
     let type: EntryType | null = null;
+    let refund = false;
     if (mapping.typeColumn === null) {
       if (amount?.ok) type = amount.negative ? 'expense' : 'income';
     } else {
@@ -451,7 +463,8 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
       if (typeText !== null) {
         const word = typeText.trim().toLowerCase();
         // Transfer legs only come from a file that pairs them (our export's transfer column).
-        type = TYPE_WORDS[word] ?? (mapping.transferColumn != null && (word === 'transfer_in' || word === 'transfer_out') ? word : null);
+        refund = REFUND_WORDS.has(word);
+        type = refund ? 'income' : (TYPE_WORDS[word] ?? (mapping.transferColumn != null && (word === 'transfer_in' || word === 'transfer_out') ? word : null));
         if (type === null) problems.push({ code: 'type', text: word.slice(0, 30) });
         // Banks often write expenses as negative amounts beside a "debit" type: consistent, so accepted. A negative
         // income contradicts itself, and guessing which half is right could put money on the wrong side.
@@ -485,7 +498,8 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     if (leg && transferRef === '') problems.push({ code: 'transfer', problem: 'no-reference', text: '' });
 
     if (problems.length > 0 || !date?.ok || !amount?.ok || type === null) return { ok: false, problems };
-    return { ok: true, row: { line, occurredOn: date.day, type, amountCents: amount.cents, description, categoryName, accountName, transferRef } };
+    const row: ImportRow = { line, occurredOn: date.day, type, amountCents: amount.cents, description, categoryName, accountName, transferRef };
+    return { ok: true, row: refund && categoryName !== '' ? { ...row, refund } : row };
   };
 }
 

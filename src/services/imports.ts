@@ -579,13 +579,16 @@ export function createImportService(deps: {
           }
           let categoryId: number | null = null;
           if (row.categoryName !== '') {
-            const key = `${kind}\u0000${categoryNameKey(row.categoryName)}`;
-            const found = index.get(key) ?? refundCategory(existingCategories, kind, row.categoryName);
+            // A row marked a refund takes the expense category of that name; another income row takes the income
+            // category, else the expense category the person already had (a refund from a file without the mark).
+            const categoryKind = row.refund ? 'expense' : kind;
+            const key = `${categoryKind}\u0000${categoryNameKey(row.categoryName)}`;
+            const found = index.get(key) ?? (row.refund ? undefined : refundCategory(existingCategories, kind, row.categoryName));
             if (found !== undefined) categoryId = found;
             else if (options.unknownCategories === 'create') {
-              categoryId = categories.createCategory(userId, kind, row.categoryName).id;
+              categoryId = categories.createCategory(userId, categoryKind, row.categoryName).id;
               index.set(key, categoryId);
-              createdCategories.push({ kind, name: row.categoryName });
+              createdCategories.push({ kind: categoryKind, name: row.categoryName });
             }
           }
           // The person's rules: a category (or a transfer) for a row the file left without one, and a new description.

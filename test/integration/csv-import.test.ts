@@ -683,7 +683,7 @@ test('a refund exported and imported again is a refund again: an income row nami
     { type: 'income', amountCents: 2000, occurredOn: '2026-03-03', description: 'Market refund', categoryId: groceries(ann.userId) },
   ]);
   const exported = (await ann.agent.get('/transactions/export.csv')).text;
-  assert.match(exported, /income,Groceries,20\.00,Market refund/);
+  assert.match(exported, /refund,Groceries,20\.00,Market refund/);
   const categoriesBefore = ctx.db.prepare('SELECT count(*) FROM categories WHERE user_id = ?').pluck().get(bob.userId);
 
   const { result } = await importCsv(bob.agent, exported);
@@ -697,6 +697,40 @@ test('a refund exported and imported again is a refund again: an income row nami
   ]);
   // The list shows it as a refund, and the month's spending on groceries is net of it.
   assert.match((await bob.agent.get('/transactions')).text, /Refund/);
+});
+
+test("a refund in a category the importing person does not have, or beside an income category of the same name, comes back a refund: the totals match the exporter's", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const erin = await signedIn(ctx, 'erin@example.com');
+  const fred = await signedIn(ctx, 'fred@example.com');
+  for (const [kind, name] of [['expense', 'Hobby'], ['expense', 'Gifts'], ['income', 'Gifts']] as const) {
+    assert.equal((await postForm(erin.agent, '/categories', '/categories', { kind, name })).status, 303);
+  }
+  const hobby = categoryIdOf(ctx.db, erin.userId, 'expense', 'Hobby');
+  const giftsSpent = categoryIdOf(ctx.db, erin.userId, 'expense', 'Gifts');
+  const giftsReceived = categoryIdOf(ctx.db, erin.userId, 'income', 'Gifts');
+  insertTransactions(ctx.db, erin.userId, [
+    { type: 'expense', amountCents: 3000, occurredOn: '2026-02-02', description: 'Paints', categoryId: hobby },
+    { type: 'income', amountCents: 1000, occurredOn: '2026-02-03', description: 'Paints returned', categoryId: hobby },
+    { type: 'expense', amountCents: 3000, occurredOn: '2026-02-04', description: 'Present', categoryId: giftsSpent },
+    { type: 'income', amountCents: 1000, occurredOn: '2026-02-05', description: 'Present returned', categoryId: giftsSpent },
+    { type: 'income', amountCents: 5000, occurredOn: '2026-02-06', description: 'Birthday money', categoryId: giftsReceived },
+  ]);
+  const exported = (await erin.agent.get('/transactions/export.csv')).text;
+  assert.match(exported, /refund,Hobby,10\.00,Paints returned/);
+  assert.match(exported, /income,Gifts,50\.00,Birthday money/);
+
+  const { result } = await importCsv(fred.agent, exported);
+
+  assert.match(result, /Hobby/);
+  /** Each row as its category's kind and name, its type and cents: the same for both people, so every total is too. */
+  const rowsOf = (userId: number) =>
+    ctx.db
+      .prepare('SELECT c.kind, c.name, t.type, t.amount_cents AS cents FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.user_id = ? ORDER BY t.occurred_on')
+      .all(userId);
+  assert.deepEqual(rowsOf(fred.userId), rowsOf(erin.userId));
+  assert.equal(ctx.db.prepare("SELECT count(*) FROM categories WHERE user_id = ? AND name = 'Hobby'").pluck().get(fred.userId), 1, 'no income category Hobby is made');
 });
 
 test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {

@@ -57,12 +57,13 @@ describe('the export writes RFC 4180 records', () => {
       accountName: text,
       transferId: fc.option(fc.nat(), { nil: null }),
       scheduleId: fc.option(fc.nat(), { nil: null }),
+      refund: fc.boolean(),
     });
     fc.assert(
       fc.property(row, (r) => {
         const cells = [
           r.occurredOn,
-          r.type,
+          r.refund ? 'refund' : r.type,
           neutraliseCsvCell(r.categoryName ?? ''),
           `${Math.trunc(r.amountCents / 100)}.${String(r.amountCents % 100).padStart(2, '0')}`,
           neutraliseCsvCell(r.description),
@@ -180,10 +181,22 @@ describe('checkCsvRecord', () => {
     assert.equal(reasonOf(income), 'the amount is negative but the type says income');
   });
 
+  test('a refund (or повернення) is an income marked for its expense category; without a category it is a plain income, and negative it is refused', () => {
+    for (const word of ['refund', 'Refund', 'повернення']) {
+      const back = checkCsvRecord(cells('2026-01-02', word, 'Hobby', '10.00', 'Paints returned'), 2, LEDGERLY_EXPORT_MAPPING);
+      assert.ok(back.ok, word);
+      assert.deepEqual([back.row.type, back.row.categoryName, back.row.refund], ['income', 'Hobby', true], word);
+    }
+    const uncategorised = checkCsvRecord(cells('2026-01-02', 'refund', '', '10.00', 'Money back'), 3, LEDGERLY_EXPORT_MAPPING);
+    assert.ok(uncategorised.ok);
+    assert.deepEqual([uncategorised.row.type, uncategorised.row.refund], ['income', undefined]);
+    assert.equal(reasonOf(checkCsvRecord(cells('2026-01-02', 'refund', 'Hobby', '-10.00', 'Odd'), 4, LEDGERLY_EXPORT_MAPPING)), 'the amount is negative but the type says refund');
+  });
+
   test('every problem in a row is listed in one reason', () => {
     const reason = reasonOf(checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING));
     assert.match(reason, /the date “2026-13-01” is not a real day/);
-    assert.match(reason, /not income or expense/);
+    assert.match(reason, /is not income, expense or refund/);
     assert.match(reason, /the amount “1.005” has more than two decimal places/);
     assert.match(reason, /description is longer than 200/);
   });

@@ -21,6 +21,7 @@ function source(batches: number, size: number) {
       accountName: 'Main',
       transferId: null,
       scheduleId: null,
+      refund: false,
     }));
     return { rows, next: index + 1 < batches ? { occurredOn: '2026-03-14', id: index + 1 } : null };
   };

@@ -9,12 +9,12 @@ import type { Db } from '../open.ts';
 /** Rows per multi-row INSERT: 100 x 8 parameters stays far below SQLite's parameter limit. */
 const STAGE_BATCH_ROWS = 100;
 
-const COLUMNS = 'line, type, amount_cents, occurred_on, description, category_name, account_name, transfer_ref';
+const COLUMNS = 'line, type, amount_cents, occurred_on, description, category_name, account_name, transfer_ref, refund';
 const COLUMN_TYPES = `line INTEGER NOT NULL, type TEXT NOT NULL, amount_cents INTEGER NOT NULL, occurred_on TEXT NOT NULL,
-  description TEXT NOT NULL, category_name TEXT NOT NULL, account_name TEXT NOT NULL, transfer_ref TEXT NOT NULL`;
+  description TEXT NOT NULL, category_name TEXT NOT NULL, account_name TEXT NOT NULL, transfer_ref TEXT NOT NULL, refund INTEGER NOT NULL`;
 
 /** A staged row as read back, in COLUMNS' order after its number (arrays: cheaper to read than named columns). */
-type StagedRowData = [n: number, line: number, type: EntryType, amountCents: number, occurredOn: string, description: string, categoryName: string, accountName: string, transferRef: string];
+type StagedRowData = [n: number, line: number, type: EntryType, amountCents: number, occurredOn: string, description: string, categoryName: string, accountName: string, transferRef: string, refund: 0 | 1];
 
 /** A staged row and its place in the order it is read back in (the keyset cursor of the next page). */
 export interface StagedRow {
@@ -22,9 +22,9 @@ export interface StagedRow {
   readonly row: ImportRow;
 }
 
-const toStaged = ([n, line, type, amountCents, occurredOn, description, categoryName, accountName, transferRef]: StagedRowData): StagedRow => ({
+const toStaged = ([n, line, type, amountCents, occurredOn, description, categoryName, accountName, transferRef, refund]: StagedRowData): StagedRow => ({
   n,
-  row: { line, occurredOn, type, amountCents, description, categoryName, accountName, transferRef },
+  row: refund === 1 ? { line, occurredOn, type, amountCents, description, categoryName, accountName, transferRef, refund: true } : { line, occurredOn, type, amountCents, description, categoryName, accountName, transferRef },
 });
 
 /** A scratch file's name ends in the id of the process that made it and a random part (one per connection). */
@@ -120,13 +120,13 @@ export function createImportRowsRepo(db: Db) {
     stageRows(userId: number, batch: string, rows: readonly ImportRow[]): void {
       const table = tablesOf(userId, batch).staged;
       const insert = (count: number) =>
-        db.prepare<unknown[]>(`INSERT INTO ${table} (${COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+        db.prepare<unknown[]>(`INSERT INTO ${table} (${COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
       const full = insert(STAGE_BATCH_ROWS);
       const values: unknown[] = [];
       for (let i = 0; i < rows.length; i += STAGE_BATCH_ROWS) {
         values.length = 0;
         const part = rows.slice(i, i + STAGE_BATCH_ROWS);
-        for (const r of part) values.push(r.line, r.type, r.amountCents, r.occurredOn, r.description, r.categoryName, r.accountName, r.transferRef);
+        for (const r of part) values.push(r.line, r.type, r.amountCents, r.occurredOn, r.description, r.categoryName, r.accountName, r.transferRef, r.refund ? 1 : 0);
         (part.length === STAGE_BATCH_ROWS ? full : insert(part.length)).run(...values);
       }
     },

@@ -54,6 +54,7 @@ interface ExportDbRow {
   account_name: string;
   transfer_id: number | null;
   schedule_id: number | null;
+  refund: 0 | 1;
 }
 
 interface TransactionWithCategoryRow extends TransactionRow {
@@ -666,7 +667,7 @@ export function createTransactionsRepo(db: Db) {
       // the general row mapping (two spreads a row) tripled its allocation.
       const stmt = cached<ExportDbRow>(`export:${where.shape}:${Boolean(after)}`, () =>
         `SELECT t.id, t.occurred_on, t.type, t.amount_cents, t.description, c.name AS category_name,
-                a.name AS account_name, t.transfer_id, t.schedule_id
+                a.name AS account_name, t.transfer_id, t.schedule_id, t.type = 'income' AND c.kind IS 'expense' AS refund
            FROM ${where.from} LEFT JOIN categories c ON c.id = t.category_id JOIN accounts a ON a.id = t.account_id
           WHERE ${where.sql}${after ? ' AND (t.occurred_on, t.id) < (?, ?)' : ''}
           ORDER BY t.occurred_on DESC, t.id DESC LIMIT ?`,
@@ -687,6 +688,7 @@ export function createTransactionsRepo(db: Db) {
           accountName: r.account_name,
           transferId: r.transfer_id,
           scheduleId: r.schedule_id,
+          refund: r.refund === 1,
         };
       }
       const last = rows.at(-1);
