@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createPrivateFileSync, removeGroupAndOtherAccess } from '../file-modes.ts';
+import { createPrivateFileSync, makePrivateDirSync, removeGroupAndOtherAccess } from '../file-modes.ts';
 import { latestSchemaVersion } from './migrate.ts';
 
 /** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
@@ -168,6 +168,8 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   const target = path.resolve(targetFile);
   if (backup === target) throw new BackupError('The backup file is the database itself; nothing to restore.');
   checkLedgerlyDatabase(backup);
+  // On a new machine the data folder is not there yet: it is made owner-only, as the server makes it.
+  makePrivateDirSync(path.dirname(target));
   assertDatabaseNotInUse(target);
 
   const staged = `${target}.restoring-${process.pid}`;

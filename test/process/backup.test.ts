@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -309,4 +309,26 @@ test('restoring over a database left by a crash keeps the crashed one whole, inc
   const kept = new Database(result.previousKeptAt, { readonly: true });
   t.after(() => kept.close());
   assert.deepEqual(kept.prepare('SELECT email FROM users').all(), [{ email: 'only-in-wal@example.com' }], 'the kept copy includes what was in the WAL');
+});
+
+test('a restore onto a new machine, where the data folder does not exist yet, makes it owner-only and restores into it', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const source = openDatabase(path.join(tmp.dir, 'source.sqlite'));
+  migrate(source);
+  source.prepare("INSERT INTO users (email, password_hash) VALUES ('kept@example.com', 'x')").run();
+  source.close();
+  const backupFile = path.join(tmp.dir, 'backup.sqlite');
+  await backupDatabase(path.join(tmp.dir, 'source.sqlite'), backupFile);
+
+  const target = path.join(tmp.dir, 'new-machine', 'data', 'finance.sqlite');
+  const result = await restoreDatabase(backupFile, target, RESTORED_AT);
+
+  assert.equal(result.file, target);
+  assert.equal(result.previousKeptAt, undefined, 'there was nothing to keep');
+  for (const folder of [path.dirname(target), path.dirname(path.dirname(target))]) assert.equal(statSync(folder).mode & 0o777, 0o700, folder);
+  assert.equal(statSync(target).mode & 0o777, 0o600);
+  const restored = new Database(target, { readonly: true });
+  t.after(() => restored.close());
+  assert.deepEqual(restored.prepare('SELECT email FROM users').all(), [{ email: 'kept@example.com' }]);
 });
