@@ -78,6 +78,9 @@ test("the download holds each part of the person's data, none of anyone else's, 
   fillEverything(ctx.db, annId, 'ann');
   fillEverything(ctx.db, bobId, 'bob');
 
+  // A row from a bank statement keeps the bank's own id for it, which keeps it from being imported twice.
+  ctx.db.prepare("UPDATE transactions SET import_key = 'FITID-20260302-7' WHERE user_id = ? AND description LIKE 'Bread%'").run(annId);
+
   const res = await ann.get('/account/export.json');
 
   assert.equal(res.status, 200);
@@ -98,9 +101,10 @@ test("the download holds each part of the person's data, none of anyone else's, 
   // Exact to the cent, text as typed, with its links: the transfer's two legs name it.
   const bread = part('transactions').find((tx) => String(tx.description).startsWith('Bread'))!;
   assert.deepEqual(
-    { amountCents: bread.amountCents, description: bread.description, occurredOn: bread.occurredOn, status: bread.status },
-    { amountCents: 1234, description: 'Bread ann "quoted" \u2014 caf\u00e9', occurredOn: '2026-03-02', status: 'uncleared' },
+    { amountCents: bread.amountCents, description: bread.description, occurredOn: bread.occurredOn, status: bread.status, importKey: bread.importKey },
+    { amountCents: 1234, description: 'Bread ann "quoted" \u2014 caf\u00e9', occurredOn: '2026-03-02', status: 'uncleared', importKey: 'FITID-20260302-7' },
   );
+  assert.ok(part('transactions').filter((tx) => tx !== bread).every((tx) => tx.importKey === null), 'a row typed in has none');
   const [transfer] = part('transfers');
   assert.equal(part('transactions').filter((tx) => tx.transferId === transfer!.id).length, 2);
   assert.deepEqual(

@@ -116,7 +116,7 @@ export function createDataExportRepo(db: Db) {
   const transactionsAfter = db.prepare<[number, string, number, number], { occurred_on: string; id: number; row: string }>(
     `SELECT occurred_on, id, json_object('id', id, 'accountId', account_id, 'type', type, 'amountCents', amount_cents, 'occurredOn', occurred_on,
        'description', description, 'categoryId', category_id, 'transferId', transfer_id, 'status', status, 'scheduleId', schedule_id,
-       'createdAt', created_at) AS row
+       'importKey', import_key, 'createdAt', created_at) AS row
      FROM transactions WHERE user_id = ? AND (occurred_on, id) > (?, ?) ORDER BY occurred_on, id LIMIT ?`,
   );
   const transfersAfter = db.prepare<[number, number, number], { id: number; row: string }>(
