@@ -64,6 +64,7 @@ export function totalsForUserFromRows(db: Db, userId: number): Totals {
 export function totalsForFilterFromRows(db: Db, userId: number, filter: TransactionFilter): FilteredTotals {
   const where = ['user_id = ?'];
   const params: unknown[] = [userId];
+  if (filter.accountId !== undefined) (where.push('account_id = ?'), params.push(filter.accountId));
   if (filter.fromOn !== undefined) (where.push('occurred_on >= ?'), params.push(filter.fromOn));
   if (filter.toOn !== undefined) (where.push('occurred_on <= ?'), params.push(filter.toOn));
   if (filter.type !== undefined) (where.push('type = ?'), params.push(filter.type));

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import type { PageCursor, TransactionFilter } from '../../src/domain/transactions.ts';
 import { totalsForFilterFromRows } from '../helpers/bookkeeping.ts';
@@ -24,6 +25,10 @@ function twoPeople() {
 describe('filtered totals', () => {
   test('totals read from monthly totals plus partial months equal the sums over raw rows, for any filter', () => {
     const { db, repo } = twoPeople();
+    // Person 1 keeps two accounts, so an account's totals (alone and with a category) are a real part of the whole.
+    createAccountsRepo(db).createAccount(1, { name: 'Savings', kind: 'savings', openingBalanceCents: 0, openingOn: '2024-01-01' });
+    const accounts = db.prepare<[], number>('SELECT id FROM accounts WHERE user_id = 1 ORDER BY id').pluck().all();
+    assert.equal(accounts.length, 2);
     const categories = db.prepare<[], { id: number; user_id: number; kind: 'income' | 'expense' }>('SELECT id, user_id, kind FROM categories').all();
     const row = fc.record({
       user: fc.constantFrom(1, 2),
@@ -31,6 +36,7 @@ describe('filtered totals', () => {
       amountCents: fc.integer({ min: 1, max: 10_000_000 }),
       occurredOn: nearDay,
       pick: fc.nat(),
+      second: fc.boolean(),
       categorised: fc.boolean(),
       description: fc.constantFrom('', 'Coffee', 'coffee beans', 'Rent', '50% off', 'a_b'),
     });
@@ -41,6 +47,7 @@ describe('filtered totals', () => {
         type: fc.constantFrom('income' as const, 'expense' as const),
         categoryId: fc.oneof(fc.constant('none' as const), fc.constantFrom(...categories.filter((c) => c.user_id === 1).map((c) => c.id))),
         search: fc.constantFrom('coffee', 'COFFEE', '50%', '_', 'rent'),
+        accountId: fc.constantFrom(...accounts),
       },
       { requiredKeys: [] },
     );
@@ -50,6 +57,7 @@ describe('filtered totals', () => {
         for (const r of rows) {
           const own = categories.filter((c) => c.user_id === r.user && c.kind === r.type);
           repo.createTransaction(r.user, {
+            accountId: r.user === 1 && r.second ? accounts[1] : undefined,
             type: r.type,
             amountCents: r.amountCents,
             occurredOn: r.occurredOn,
