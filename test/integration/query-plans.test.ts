@@ -285,6 +285,12 @@ test("with a category the rows are read through the category's index; sums never
       assert.ok(f.log.some((e) => e.sql.includes('FROM account_category_totals')), `${url} sums whole months from account_category_totals`);
     }
   }
+  // Running the rules over the uncategorised rows of ten years seeks them by the category's index too.
+  await postForm(f.agent, '/rules/new', '/rules', { text: 'coffee', match: 'contains', category: String(f.groceriesId), type: '', minAmount: '', maxAmount: '', account: '', transferAccount: '', rename: '' });
+  const run = `/rules/run?from=${year - 4}-01-01&to=${TODAY}&scope=uncategorised`;
+  const ruled = (await statementsOf(f, run)).statements.filter((e) => e.sql.includes('category_id IS NULL'));
+  assert.equal(ruled.length, 1, `${run} reads the uncategorised rows once`);
+  assert.ok(planOf(ruled[0]!).some((d) => d.startsWith('SEARCH t USING INDEX transactions_by_user_category_date (user_id=? AND category_id=?')), `${run}: ${planOf(ruled[0]!).join(' | ')}`);
 });
 
 /**

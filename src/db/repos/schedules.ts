@@ -140,9 +140,11 @@ export function createSchedulesRepo(db: Db) {
   );
 
   const postedRows = db.prepare<[number, string, string], { id: number; schedule_id: number; account_id: number; type: 'income' | 'expense'; amount_cents: number; occurred_on: string; description: string }>(
+    // From the person's schedules to what each posted: SQLite otherwise walked every income and expense of the
+    // range to find the few a schedule posted (133 ms for two years at 1,000,000 rows, against 0.01 ms).
     `SELECT t.id, t.schedule_id, t.account_id, t.type, t.amount_cents, t.occurred_on, s.description
-       FROM transactions t JOIN schedules s ON s.id = t.schedule_id
-      WHERE t.user_id = ? AND t.schedule_id IS NOT NULL AND t.type IN ('income', 'expense') AND t.occurred_on BETWEEN ? AND ?`,
+       FROM schedules s CROSS JOIN transactions t INDEXED BY transactions_by_schedule ON t.schedule_id = s.id
+      WHERE s.user_id = ? AND t.user_id = s.user_id AND t.schedule_id IS NOT NULL AND t.type IN ('income', 'expense') AND t.occurred_on BETWEEN ? AND ?`,
   );
 
   const params = (userId: number, draft: ScheduleDraft, state: { effectiveFrom: string; postedThrough: string | null; nextOn: string | null }, now: number) => ({

@@ -373,14 +373,18 @@ export function createTransactionsRepo(db: Db) {
             sum(expense_cents) AS expense_cents, sum(expense_count) AS expense_count
        FROM account_monthly_totals WHERE user_id = ? AND account_id = ? AND month BETWEEN ? AND ?`,
   );
-  const forRules = db.prepare<[number, string, string, 0 | 1, number], RuleRunRowData>(
-    `SELECT t.id, t.account_id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, t.status, t.import_key,
-            EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.transaction_id = t.id) AS scheduled
-       FROM transactions t
-      WHERE t.user_id = ? AND t.occurred_on BETWEEN ? AND ? AND t.type IN ('income', 'expense') AND (? = 0 OR t.category_id IS NULL)
-      ORDER BY t.occurred_on DESC, t.id DESC
-      LIMIT ?`,
-  );
+  // Two statements: one condition that is sometimes void, (? = 0 OR category_id IS NULL), kept SQLite from seeking the
+  // uncategorised rows by the category's index, and ten years of a 1,000,000-row history were read for none (271 ms).
+  const forRulesQuery = (uncategorisedOnly: boolean) =>
+    db.prepare<[number, string, string, number], RuleRunRowData>(
+      `SELECT t.id, t.account_id, t.type, t.amount_cents, t.occurred_on, t.description, t.category_id, t.status, t.import_key,
+              EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.transaction_id = t.id) AS scheduled
+         FROM transactions t${uncategorisedOnly ? ' INDEXED BY transactions_by_user_category_date' : ''}
+        WHERE t.user_id = ? AND t.occurred_on BETWEEN ? AND ? AND t.type IN ('income', 'expense')${uncategorisedOnly ? ' AND t.category_id IS NULL' : ''}
+        ORDER BY t.occurred_on DESC, t.id DESC
+        LIMIT ?`,
+    );
+  const forRules = { all: forRulesQuery(false), uncategorised: forRulesQuery(true) };
   const recentCategorised = db.prepare<[number, number], { type: TransactionType; description: string; category_id: number }>(
     `SELECT type, description, category_id FROM transactions
       WHERE user_id = ? AND category_id IS NOT NULL
@@ -543,7 +547,7 @@ export function createTransactionsRepo(db: Db) {
      * category.
      */
     listRowsForRules(userId: number, from: string, to: string, uncategorisedOnly: boolean, limit: number): RuleRunRow[] {
-      return forRules.all(userId, from, to, uncategorisedOnly ? 1 : 0, limit).map((r) => ({
+      return (uncategorisedOnly ? forRules.uncategorised : forRules.all).all(userId, from, to, limit).map((r) => ({
         id: r.id,
         accountId: r.account_id,
         type: r.type,
