@@ -675,7 +675,10 @@ export function createTransactionsRepo(db: Db) {
      * one beyond them, if any, is its cursor. Only those rows' keys are read, walking the same index the other way.
      */
     newerPageCursor(userId: number, filter: TransactionFilter, limit: number, first: PageCursor): PageCursor | null {
-      const where = pageWhereOf(userId, filter, limit);
+      // Nothing before the first row's day is newer than it: with a `from` day, SQLite sought from that day and read
+      // every row up to the page (50 ms for a page ten years on at 1,000,000 rows), so the day is moved up to the row's.
+      const from = filter.fromOn !== undefined && filter.fromOn < first.occurredOn ? { ...filter, fromOn: first.occurredOn } : filter;
+      const where = pageWhereOf(userId, from, limit);
       const stmt = cached<{ occurred_on: string; id: number }>(`newer:${where.shape}`, () =>
         `SELECT t.occurred_on, t.id FROM ${where.from}
           WHERE ${where.sql} AND (t.occurred_on, t.id) > (?, ?)
