@@ -48,6 +48,12 @@ export interface TransactionChoice {
 
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
 const EXPORT_BATCH_SIZE = 100;
+/**
+ * The same for a text search: each query finds the matches again (counts them, then lists or walks them), so its cost
+ * is the matches', whatever the page. At 100 rows a query, the 91,785 matches of "bill" in a 1,000,000-row history
+ * took 22.4 s to export; at 2,000, 1.5 s (one page is still about 200 KB of text).
+ */
+const SEARCH_EXPORT_BATCH_SIZE = 2_000;
 
 /** Recording, listing, filtering, editing, deleting and bulk-changing the user's transactions. */
 export function createTransactionService(deps: {
@@ -163,7 +169,8 @@ export function createTransactionService(deps: {
 
     /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */
     exportCsv(userId: number, filter: TransactionFilter, out: Writable): Promise<void> {
-      return streamTransactionsCsv((after) => repo.listExportPage(userId, filter, EXPORT_BATCH_SIZE, after), out);
+      const batch = filter.search !== undefined && filter.search !== '' ? SEARCH_EXPORT_BATCH_SIZE : EXPORT_BATCH_SIZE;
+      return streamTransactionsCsv((after) => repo.listExportPage(userId, filter, batch, after), out);
     },
 
     /** The download's file name on a given day. */

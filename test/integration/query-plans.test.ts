@@ -345,7 +345,7 @@ test('a text search starts from the trigram index: rows are looked up by id or a
       const next = (await statementsOf(f, older)).statements.filter((e) => e.sql.includes('transactions_fts') && !e.sql.startsWith('SELECT count(*)'));
       assert.deepEqual(next.flatMap((e) => searchPlanProblems(f.db, e)), [], older);
     }
-    // The search's export pages through the same plans, 100 rows at a time.
+    // The search's export pages through the same plans, 2,000 rows at a time.
     const exportUrl = `/transactions/export.csv?${search}`;
     const exported = (await statementsOf(f, exportUrl)).statements.filter((e) => e.sql.includes('transactions_fts') && !e.sql.startsWith('SELECT count(*)'));
     assert.ok(exported.length > 0, `${exportUrl} searches`);

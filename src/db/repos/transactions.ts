@@ -695,7 +695,7 @@ export function createTransactionsRepo(db: Db) {
      */
     listExportPage(userId: number, filter: TransactionFilter, limit: number, after: PageCursor | null): Page<ExportRow> {
       const withLegs = filter.type === undefined && filter.categoryId === undefined;
-      // A search's export pages the same way as its list: 100 rows at a time, each page of a frequent word found by
+      // A search's export pages the same way as its list (2,000 rows at a time), each page of a frequent word found by
       // walking the date index rather than by sorting all its matches again.
       const where = pageWhereOf(userId, filter, limit, withLegs);
       // Only the columns the file has, each row made into its object once: an export reads a million of them, and
