@@ -587,6 +587,10 @@ describe('/api/v1/transfers', () => {
     // Every problem at once: the zero amount and the same account on both sides.
     assert.deepEqual([badEdit.status, badEdit.body.errors.map((e: { field: string }) => e.field).sort()], [422, ['amount', 'to']]);
     assert.equal((await send('get', `/transfers/${made.body.id}`)).body.cents, 30_000, 'a refused edit changes nothing');
+    // An empty date in an edit is refused, not read as today (a date left out keeps its value).
+    const undated = await send('patch', `/transfers/${made.body.id}`, { date: '' });
+    assert.deepEqual([undated.status, undated.body.errors?.map((e: { field: string }) => e.field)], [422, ['date']]);
+    assert.equal((await send('get', `/transfers/${made.body.id}`)).body.date, '2026-03-10');
 
     const bob = await registerUser(ctx.app, 'bob@example.com');
     const bobToken = await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' });

@@ -92,6 +92,9 @@ describe('editing a transaction', () => {
       [{ type: 'expense', amount: '1.005', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-amount-error'],
       [{ type: 'expense', amount: '', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-amount-error'],
       [{ type: 'expense', amount: '5', date: '2026-02-30', description: 'Typed', category: '' }, 'tx-date-error'],
+      // Emptied (a phone's date picker has a Clear button): refused, not moved to today as an add would be.
+      [{ type: 'expense', amount: '5', date: '', description: 'Typed', category: '' }, 'tx-date-error'],
+      [{ type: 'expense', amount: '', date: ' ', description: 'Typed', category: '' }, 'tx-date-error'],
       [{ type: 'transfer', amount: '5', date: '2026-04-02', description: 'Typed', category: '' }, 'tx-type-error'],
       [{ type: 'expense', amount: '5', date: '2026-04-02', description: 'x'.repeat(201), category: '' }, 'tx-description-error'],
       [{ type: 'expense', amount: '5', date: '2026-04-02', description: 'Typed', category: salary }, 'tx-category-error'],

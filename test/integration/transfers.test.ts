@@ -73,6 +73,11 @@ describe('transfers', () => {
       { account_id: cash, type: 'transfer_out', amount_cents: 1234, occurred_on: '2026-02-03', description: 'moved' },
     ]);
     assert.deepEqual(await balances(agent), { 'Main account': '$0.00', Savings: '$112.34', Cash: '−$12.34' });
+    // An edit whose date was emptied is refused beside the date, and the transfer keeps its day (an add takes today).
+    const undated = await postForm(agent, `/transfers/${id}/edit`, `/transfers/${id}/edit`, { from: String(cash), to: String(savings), amount: '12.34', date: '', description: 'moved' });
+    assert.equal(undated.status, 422);
+    assert.match(undated.text, /id="[^"]*date-error"[^>]*>.*Enter a date\./);
+    assert.deepEqual(ctx.db.prepare('SELECT DISTINCT occurred_on FROM transactions WHERE transfer_id = ?').pluck().all(id), ['2026-02-03']);
     assert.equal((await postForm(agent, `/transfers/${id}/delete`, `/transfers/${id}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get(), 0);
@@ -132,7 +137,7 @@ describe('transfers', () => {
     await postForm(ann.agent, '/transfers/new', '/transfers', { from: String(ann.main), to: String(ann.savings), amount: '5', date: '', description: '' });
     const anns = ctx.db.prepare('SELECT id FROM transfers WHERE user_id = ?').pluck().get(ann.userId) as number;
     const after = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
-    assert.equal((await postForm(ann.agent, `/transfers/${anns}/edit`, `/transfers/${anns}/edit`, { from: String(ann.main), to: String(bob.savings), amount: '9', date: '', description: '' })).status, 404);
+    assert.equal((await postForm(ann.agent, `/transfers/${anns}/edit`, `/transfers/${anns}/edit`, { from: String(ann.main), to: String(bob.savings), amount: '9', date: '2026-02-03', description: '' })).status, 404);
     assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), after);
     assert.notEqual(middle, after);
     // The legs are never reachable as transactions.

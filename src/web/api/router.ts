@@ -419,7 +419,7 @@ export function createApiRouter(deps: {
       const current = id === undefined ? undefined : deps.transactions.find(userId, id);
       if (!current) return notFound(res, 'transaction');
       const values = transactionFormValuesFrom(current, deps.language.decimal);
-      const input = readInput(res, S.TransactionPatch, req.body, (fields) => withChoicesChecked(userId, parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language), current.accountId));
+      const input = readInput(res, S.TransactionPatch, req.body, (fields) => withChoicesChecked(userId, parseTransactionForm({ ...values, ...fields }, todayOf(userId), deps.language, 'edit'), current.accountId));
       if (!input.ok) return input.answer;
       // API edits are deliberate calls: a reconciled row changes without the confirmation box the pages show.
       const result = deps.transactions.update(userId, current.id, input.value, true);
@@ -485,7 +485,7 @@ export function createApiRouter(deps: {
       const current = id === undefined ? undefined : deps.transfers.find(userId, id);
       if (!current) return notFound(res, 'transfer');
       const values = transferFormValuesFrom(current, deps.language);
-      const input = readInput(res, S.TransferPatch, req.body, (fields) => parseTransferForm({ ...values, ...fields }, todayOf(userId), deps.language));
+      const input = readInput(res, S.TransferPatch, req.body, (fields) => parseTransferForm({ ...values, ...fields }, todayOf(userId), deps.language, 'edit'));
       if (!input.ok) return input.answer;
       const result = deps.transfers.update(userId, current.id, input.value, true);
       const refused = transferRefusal(result);

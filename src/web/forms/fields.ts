@@ -7,6 +7,7 @@ import { parseIsoDay } from '../../domain/calendar.ts';
 import { MAX_AMOUNT_CENTS, parseAmount, type DecimalSeparator } from '../../domain/money.ts';
 import { normaliseDescription } from '../../domain/transactions.ts';
 import { addFieldIssue, formText } from '../form-fields.ts';
+import { msg, type Msg } from '../i18n.ts';
 import { amountMessage, DAY_MESSAGES, DESCRIPTION_MESSAGES } from '../messages.ts';
 
 /** How the person writes amounts: the locale's decimal separator, and the largest amount written their way. */
@@ -69,6 +70,17 @@ export const optionalDayField = formText('validation.once.date').transform((text
   addFieldIssue(ctx, DAY_MESSAGES[day.problem]);
   return z.NEVER;
 });
+
+/**
+ * Whether a form's date may be left empty for today: on adding, yes; on editing, no. An edit that lost its date (a
+ * phone's date picker has a Clear button) moved the row to today without a word, out of its month and its budget.
+ */
+export type DateMode = 'add' | 'edit';
+
+/** The date's message when an edit's date was left empty, else undefined. */
+export function emptyEditDate(mode: DateMode, dateText: string): Msg | undefined {
+  return mode === 'edit' && dateText.trim() === '' ? msg(DAY_MESSAGES.empty) : undefined;
+}
 
 /** A description by the description rule: trimmed, at most 200 characters, no control characters. */
 export const descriptionField = formText('validation.once.description').transform((text, ctx) => {

@@ -5,7 +5,7 @@ import { formText, idText, parseForm, typedValues, type FieldErrors } from '../f
 import type { TransactionChoice, TransactionSave } from '../../services/transactions.ts';
 import { msg } from '../i18n.ts';
 import { wrongKindCategoryMessage } from '../messages.ts';
-import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
+import { amountField, descriptionField, emptyEditDate, optionalDayField, schemaPerWriting, type AmountWriting, type DateMode } from './fields.ts';
 
 export type { AmountWriting };
 
@@ -40,12 +40,16 @@ export type TransactionFormResult =
   | { ok: true; value: TransactionDraft; values: TransactionFormValues }
   | { ok: false; errors: FieldErrors; values: TransactionFormValues; choices: TransactionChoice };
 
-/** Validates an add/edit transaction form body into a transaction draft, or a message per field. */
-export function parseTransactionForm(body: unknown, today: string, writing: AmountWriting): TransactionFormResult {
+/**
+ * Validates an add/edit transaction form body into a transaction draft, or a message per field. An empty date is today
+ * when adding and refused when editing (`mode`).
+ */
+export function parseTransactionForm(body: unknown, today: string, writing: AmountWriting, mode: DateMode = 'add'): TransactionFormResult {
   const values = typedValues(body, FIELDS);
   const schema = transactionSchema(writing);
   const parsed = parseForm(schema, body);
-  if (!parsed.ok) {
+  const dateMissing = emptyEditDate(mode, values.date);
+  if (!parsed.ok || dateMissing) {
     // The choices that are right on their own, so the service can say what is wrong with them in the same answer.
     const fields = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const field = <T>(check: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } }, name: string): T | undefined => {
@@ -57,7 +61,7 @@ export function parseTransactionForm(body: unknown, today: string, writing: Amou
       categoryId: field(schema.shape.category, 'category'),
       accountId: field(schema.shape.account, 'account'),
     };
-    return { ok: false, errors: parsed.errors, values, choices };
+    return { ok: false, errors: { ...(parsed.ok ? {} : parsed.errors), ...(dateMissing ? { date: dateMissing } : {}) }, values, choices };
   }
   const d = parsed.data;
   return {

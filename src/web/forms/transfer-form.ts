@@ -4,7 +4,7 @@ import type { Transfer, TransferDraft } from '../../domain/transfers.ts';
 import type { TransferSave } from '../../services/transfers.ts';
 import { msg } from '../i18n.ts';
 import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
-import { amountField, descriptionField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
+import { amountField, descriptionField, emptyEditDate, optionalDayField, schemaPerWriting, type AmountWriting, type DateMode } from './fields.ts';
 
 const FIELDS = ['from', 'to', 'amount', 'date', 'description', 'confirmReconciled'] as const;
 
@@ -26,19 +26,22 @@ const transferSchema = schemaPerWriting((writing) =>
   }),
 );
 
-/** Validates a transfer form body, or a message per field; an empty date means today. */
+/** Validates a transfer form body, or a message per field; an empty date means today when adding, and is refused when editing. */
 export function parseTransferForm(
   body: unknown,
   today: string,
   writing: AmountWriting,
+  mode: DateMode = 'add',
 ):
   | { ok: true; value: TransferDraft; confirmedReconciled: boolean; values: TransferFormValues }
   | { ok: false; errors: FieldErrors; values: TransferFormValues } {
   const values = typedValues(body, FIELDS);
   const parsed = parseForm(transferSchema(writing), body);
-  if (!parsed.ok) {
+  const dateMissing = emptyEditDate(mode, values.date);
+  if (!parsed.ok || dateMissing) {
+    const fieldErrors: FieldErrors = { ...(parsed.ok ? {} : parsed.errors), ...(dateMissing ? { date: dateMissing } : {}) };
     // Every problem at once: the same account twice is said beside the other fields' messages, not after them.
-    const errors = values.from !== '' && values.from === values.to && !parsed.errors.to ? { ...parsed.errors, to: msg('validation.transfer.sameAccount') } : parsed.errors;
+    const errors = values.from !== '' && values.from === values.to && !fieldErrors.to ? { ...fieldErrors, to: msg('validation.transfer.sameAccount') } : fieldErrors;
     return { ok: false, errors, values };
   }
   const d = parsed.data;

@@ -197,7 +197,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!tx) throw new NotFoundError(NOT_FOUND);
     const back = editReturnPath(textField(req.body, 'back'));
-    const input = parseTransactionForm(req.body, pageToday(res), pageLanguage(res));
+    const input = parseTransactionForm(req.body, pageToday(res), pageLanguage(res), 'edit');
     const confirmed = textField(req.body, 'confirmReconciled') === '1';
     const result = input.ok ? service.update(user.id, tx.id, input.value, confirmed) : undefined;
     if (result && !result.ok && 'problem' in result && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);

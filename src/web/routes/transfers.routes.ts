@@ -87,7 +87,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!transfer) throw new NotFoundError(NOT_FOUND);
     const back = backPath(textField(req.body, 'back'));
-    const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res));
+    const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res), 'edit');
     const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
     const errors = input.ok ? result && transferRefusal(result) : input.errors;
