@@ -153,6 +153,7 @@ export function createApp(deps: AppDeps): Express {
     importRows: createImportRowsRepo(db),
     rules: (userId) => rules.applierFor(userId, { suggest: true }),
     uploadDir: path.join(config.dataDir, 'imports'),
+    currency: config.currency,
   });
   const people = createUserService({
     users,

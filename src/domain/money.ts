@@ -204,6 +204,8 @@ export function createMoneyFormatter(locale: string, currency: string) {
   // (a chart's tooltip and table, a total on every visit): the last few thousand are kept, then forgotten at once.
   const written = new Map<number, string>();
   return {
+    /** The ISO 4217 code of the currency every amount is in ("USD"). */
+    currency,
     /** "$1,234.50" style, with the currency. */
     formatCents(cents: number): string {
       let text = written.get(cents);

@@ -436,3 +436,11 @@ export function parseQifDate(text: string, dayFirst: boolean): string | undefine
   if (m[3]!.length === 2) year += year > 50 ? 1900 : 2000;
   return dayFirst ? dayFromParts(year, b, a) : dayFromParts(year, a, b);
 }
+
+/**
+ * Whether a statement names a currency other than the one this Ledgerly counts in (its amounts would be added as the
+ * wrong money: there is no conversion). A statement that names none is taken as written in ours.
+ */
+export function isOtherCurrency(statementCurrency: string | null, ours: string): boolean {
+  return statementCurrency !== null && statementCurrency.trim() !== '' && statementCurrency.trim().toUpperCase() !== ours.toUpperCase();
+}

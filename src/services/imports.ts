@@ -45,7 +45,7 @@ import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
-import { fingerprintKey, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
+import { fingerprintKey, isOtherCurrency, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { RuleInput } from '../domain/rules.ts';
@@ -78,7 +78,9 @@ export type StatementInspection =
       readonly accountId: number | null;
       readonly remembered: boolean;
     }
-  | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number };
+  | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number }
+  /** A statement in another currency than this Ledgerly's: not imported (see isOtherCurrency). */
+  | { readonly ok: false; readonly format: StatementFormat; readonly problem: 'currency'; readonly currency: string };
 
 /** A CSV layout an import remembered, as the import page lists it. */
 export interface RememberedLayout {
@@ -309,6 +311,8 @@ export function createImportService(deps: {
   rules?: (userId: number) => RuleApplier;
   /** Uploads wait here, one folder per user, until imported or swept. */
   uploadDir: string;
+  /** The currency every amount is in (CURRENCY): a statement in another is refused, never counted as this one. */
+  currency: string;
 }) {
   const { transactions, categories, importRows } = deps;
   const userDir = (userId: number) => path.join(deps.uploadDir, String(userId));
@@ -792,6 +796,7 @@ export function createImportService(deps: {
   async function readStatementUpload(file: string): Promise<Statement> {
     const read = readStatementFile(await readFile(file));
     if (!read.ok) throw new JobFailure('invalid-statement', 'problem' in read ? read.problem : 'csv');
+    if (isOtherCurrency(read.statement.currency, deps.currency)) throw new JobFailure('invalid-statement', `currency:${read.statement.currency!.trim().toUpperCase()}`);
     return read.statement;
   }
 
@@ -909,7 +914,7 @@ export function createImportService(deps: {
       const account = deps.accounts.findOwnedAccount(userId, accountId);
       if (!account) return undefined;
       const read = readStatementFile(await readFile(file));
-      return read.ok ? writeStatement(userId, account, read.statement) : undefined;
+      return read.ok && !isOtherCurrency(read.statement.currency, deps.currency) ? writeStatement(userId, account, read.statement) : undefined;
     },
 
     findUpload,
@@ -1070,6 +1075,9 @@ export function createImportService(deps: {
       const read = readStatementFile(await readFile(upload.file));
       if (!read.ok) return 'problem' in read ? { ok: false, format: read.format, problem: read.problem, ...(read.line !== undefined ? { line: read.line } : {}) } : undefined;
       const { statement } = read;
+      if (isOtherCurrency(statement.currency, deps.currency)) {
+        return { ok: false, format: statement.format, problem: 'currency', currency: statement.currency!.trim().toUpperCase() };
+      }
       const open = deps.accounts.listAccounts(userId).filter((a) => !a.archived);
       const known = statement.account === null ? undefined : deps.accounts.findByStatementAccount(userId, statement.account);
       const chosen = open.find((a) => a.id === accountId) ?? (known && !known.archived ? known : undefined) ?? open[0];

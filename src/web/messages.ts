@@ -163,8 +163,13 @@ export function statementFormatKey(format: StatementFormat): MessageKey {
   return STATEMENT_FORMAT_KEYS[format];
 }
 
-/** Why a statement file could not be read at all. */
-export function statementFileMessage(problem: string | null, line?: number): Msg {
+/**
+ * Why a statement file could not be read at all, or is not imported: `ours` is the currency this Ledgerly counts in,
+ * for a statement in another ('currency', with the statement's as `theirs`; as a job's detail, 'currency:EUR').
+ */
+export function statementFileMessage(problem: string | null, line?: number, currencies?: { theirs?: string; ours: string }): Msg {
+  const otherCurrency = problem === 'currency' ? currencies?.theirs : problem?.startsWith('currency:') ? problem.slice('currency:'.length) : undefined;
+  if (otherCurrency !== undefined && currencies) return msg('import.statement.problem.currency', { theirs: otherCurrency, ours: currencies.ours });
   if (problem === 'doctype') return msg('import.statement.problem.doctype');
   if (problem === 'too-deep') return msg('import.statement.problem.tooDeep');
   if (problem === 'no-statement') return msg('import.statement.problem.noStatement');
@@ -181,8 +186,8 @@ export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure
 }
 
 /** Why an import failed, for its progress page. */
-export function importFailureMessage(reason: ImportFailureReason, detail: string | null): Msg {
-  if (reason === 'invalid-statement') return statementFileMessage(detail);
+export function importFailureMessage(reason: ImportFailureReason, detail: string | null, ourCurrency: string): Msg {
+  if (reason === 'invalid-statement') return statementFileMessage(detail, undefined, { ours: ourCurrency });
   if (reason === 'invalid-csv') {
     const problem = detail === null ? undefined : csvFileProblemOf(detail);
     if (problem) return csvFileMessage(problem, 'failure');

@@ -216,6 +216,7 @@ export function importServiceOn(db: Db, uploadDir: string, options: { rules?: bo
     mappings: createCsvMappingsRepo(db),
     importRows: createImportRowsRepo(db),
     uploadDir,
+    currency: 'USD',
   });
 }
 

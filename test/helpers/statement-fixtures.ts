@@ -120,7 +120,7 @@ export function qif(statement: FixtureStatement, options: { type?: 'Bank' | 'CCa
 
 /** camt.053.001.02: one statement with its opening and closing balances and booked entries. */
 export function camt053(statement: FixtureStatement, options: { pending?: readonly number[]; ntryRefOnly?: boolean } = {}): string {
-  const ccy = statement.currency ?? 'EUR';
+  const ccy = statement.currency ?? 'USD';
   const bal = (code: string, cents: number, day: string) =>
     `<Bal><Tp><CdOrPrtry><Cd>${code}</Cd></CdOrPrtry></Tp><Amt Ccy="${ccy}">${decimal(Math.abs(cents))}</Amt><CdtDbtInd>${cents < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd><Dt><Dt>${day}</Dt></Dt></Bal>`;
   const entries = statement.entries.map((e, i) => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
-import { accountIdOf, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, importServiceOn, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { finishedPage, upload } from '../helpers/csv-import.ts';
 import { camt053, ofx1, qif, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
@@ -151,6 +153,30 @@ describe('importing bank statements', () => {
       assert.doesNotMatch(page.text, /name="account"/);
     }
     assert.equal(rows(ctx).length, 0);
+  });
+
+  test('a statement in another currency is not imported, on its page or when its import is posted anyway: there is no conversion', async (t) => {
+    const { ctx, agent, userId, main } = await setup(t);
+    for (const file of [ofx1({ ...march, currency: 'EUR' }), camt053({ ...march, currency: 'eur' })]) {
+      const up = await upload(agent, file);
+      const page = await agent.get(up.headers.location!);
+      assert.equal(page.status, 422);
+      assert.match(page.text, /This statement is in EUR, and this Ledgerly counts every amount in USD\. It was not imported/);
+      assert.doesNotMatch(page.text, /name="account"/, 'no import is offered');
+      // Posted anyway (a form from before, a script): refused with the same words, and no import begins.
+      const posted = await postForm(agent, '/import', up.headers.location!, { account: String(main) });
+      assert.equal(posted.status, 422);
+      assert.match(posted.text, /This statement is in EUR, and this Ledgerly counts every amount in USD\./);
+      assert.equal(ctx.db.prepare("SELECT count(*) FROM jobs WHERE kind = 'statement-import'").pluck().get(), 0);
+      // Nor does the importer the bench and tools use take it.
+      const saved = path.join(ctx.config.dataDir, 'eur-statement');
+      writeFileSync(saved, file);
+      assert.equal(await importServiceOn(ctx.db, path.join(ctx.config.dataDir, 'imports')).importStatementFile(userId, saved, main), undefined);
+    }
+    assert.equal(rows(ctx).length, 0);
+    // The statement's own currency code is not added after an amount already written in ours.
+    const page = await agent.get((await upload(agent, ofx1(march))).headers.location!);
+    assert.match(page.text, /\$1,242\.00 · <time/);
   });
 
   test('the unique key is the schema\'s: a second row with the same import key in an account cannot be stored', async (t) => {

@@ -90,7 +90,11 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       size: formatBytes(upload.bytes, pageLanguage(res).locale),
       s: inspection,
       formatName: statementFormatKey(inspection.format),
-      fileError: inspection.ok ? undefined : statementFileMessage(inspection.problem, inspection.line),
+      fileError: inspection.ok
+        ? undefined
+        : inspection.problem === 'currency'
+          ? statementFileMessage('currency', undefined, { theirs: inspection.currency, ours: pageLanguage(res).money.currency })
+          : statementFileMessage(inspection.problem, inspection.line),
       accounts: service.accountsFor(signedInUser(req).id).filter((a) => !a.archived),
       problems: inspection.ok ? inspection.problems.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
       errors,
@@ -220,7 +224,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       styles: ['/css/import.css'],
       uploadId: String(req.params.uploadId),
       status,
-      failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail) : undefined,
+      failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail, pageLanguage(res).money.currency) : undefined,
       errors: status.state === 'done' ? status.result.errors.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
     });
   });
