@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import * as OTPAuth from 'otpauth';
 import { TEST_PASSWORD } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { ofx1, qif } from '../helpers/statement-fixtures.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
@@ -90,6 +91,10 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     // February's groceries budget rolls over, so March's budget page carries its note (a long line on a phone).
     web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-02', 10_000);
     web.ctx.db.prepare('UPDATE categories SET budget_rollover = 1 WHERE id = ?').run(cat('Groceries'));
+    // A category name near the 60-character limit: the bulk bar's category list grew to fit it, past a phone's width.
+    createCategoriesRepo(web.ctx.db).createCategory(userId, 'expense', 'Entertainment, concerts and evenings out with friends');
+    // Housing overspent in March: the budget row's "Over by" line must wrap on a phone, not run off it.
+    web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Housing'), '2026-03', 100_000);
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
