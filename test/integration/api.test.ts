@@ -263,7 +263,7 @@ describe('/api/v1/transactions', () => {
     const en = await post('fr', { type: 'expense', amount: 12.5 });
     assert.deepEqual([en.body.detail, en.body.errors[0].message], ['Some fields need fixing.', 'Write amounts as a decimal string, such as "12.50".']);
     const missing = await agentFor(ctx.app).get('/api/v1/transactions/999999').set('Authorization', `Bearer ${token}`).set('Accept-Language', 'uk');
-    assert.equal(missing.body.detail, 'Такої транзакції немає.');
+    assert.equal(missing.body.detail, 'Такої операції немає.');
     const noToken = await agentFor(ctx.app).get('/api/v1/accounts').set('Accept-Language', 'uk');
     assert.equal(noToken.body.detail, 'Надішліть персональний токен доступу: Authorization: Bearer lgy_...');
   });

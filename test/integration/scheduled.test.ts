@@ -60,6 +60,15 @@ async function userWithAccount(ctx: TestContext, email = 'ann@example.com') {
 }
 
 describe('scheduled transactions', () => {
+  test('a schedule that starts later has nothing to post yet, and says so rather than "0 past occurrences were posted"', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, accountId } = await userWithAccount(ctx);
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2026-04-01', amount: '9.99', description: 'Later' })).status, 303);
+    const later = (await agent.get('/scheduled')).text;
+    assert.match(later, /Schedule saved; nothing is due yet\./);
+    assert.doesNotMatch(later, /0 past occurrences/);
+  });
+
   test('a monthly schedule starting three months ago posts its three occurrences at once, each on its own date, in the list and the totals', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

@@ -80,7 +80,9 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
       if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
       return renderForm(req, res.status(422), { values: input.values, errors: scheduleRefusal(result.problems) });
     }
-    setFlash(req, 'success', 'scheduled.flash.created', { count: result.posted });
+    // "0 past occurrences were posted" reads as if something went wrong; a schedule that starts later has none yet.
+    if (result.posted === 0) setFlash(req, 'success', 'scheduled.flash.createdNoneDue');
+    else setFlash(req, 'success', 'scheduled.flash.created', { count: result.posted });
     res.redirect(303, '/scheduled');
   });
 
