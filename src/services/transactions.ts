@@ -265,20 +265,23 @@ export function createTransactionService(deps: {
     },
 
     /**
-     * Sets a category (or none) on those of the ids that are the user's and of the category's kind, in one
-     * transaction; says how many changed, how many were not found and how many were of the other kind.
+     * Sets a category (or none) on those of the ids that are the user's, by the edit form's rule: an expense category
+     * on expenses and on incomes (each then a refund of it), an income category on incomes only. In one transaction;
+     * says how many changed, how many of them became refunds, how many were not found and how many were expenses
+     * refused an income category.
      */
     setCategoryOn(
       userId: number,
       ids: readonly number[],
       categoryId: number | null,
-    ): { ok: true; category: Category | null; changed: number; missing: number; mismatched: number } | { ok: false; problem: 'category-not-found' } {
+    ): { ok: true; category: Category | null; changed: number; refunds: number; missing: number; mismatched: number } | { ok: false; problem: 'category-not-found' } {
       return deps.inTransaction(() => {
         const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
         if (category === undefined) return { ok: false, problem: 'category-not-found' };
-        const owned = repo.findOwnedTransactions(userId, ids).length;
+        const owned = repo.findOwnedTransactions(userId, [...new Set(ids)]);
         const changed = repo.setCategoryOnOwnedTransactions(userId, ids, category);
-        return { ok: true, category, changed, missing: ids.length - owned, mismatched: owned - changed };
+        const refunds = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income').length : 0;
+        return { ok: true, category, changed, refunds, missing: new Set(ids).size - owned.length, mismatched: owned.length - changed };
       });
     },
   };

@@ -137,21 +137,32 @@ describe('bulk actions on the transactions page', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
-  test('Set category applies to selected rows of the matching type, reports the rest, and keeps totals exact', async (t) => {
+  test('Set category follows the edit form: an expense category on expenses and incomes (refunds), an income one on incomes only; the rest reported, totals exact', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const userId = userIdOf(ctx.db, 'ann@example.com');
     const housing = categoryIdOf(ctx.db, userId, 'expense', 'Housing');
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
     const ids = insertTransactions(ctx.db, userId, rows(9));
     // rows(9): indexes 0, 3, 6 are income.
     const chosen = [ids[0]!, ids[1]!, ids[2]!, ids[3]!];
     const res = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
     assert.equal(res.status, 303);
-    assert.deepEqual(categoriesOf(ctx, ids), [null, housing, housing, null, null, null, null, null, null]);
-    assert.equal(
-      flashFrom((await agent.get('/transactions')).text),
-      "“Housing” set on 2 transactions. Skipped 2 of the other type (a category must match the transaction's type).",
-    );
+    assert.deepEqual(categoriesOf(ctx, ids), [housing, housing, housing, housing, null, null, null, null, null]);
+    const list = (await agent.get('/transactions')).text;
+    assert.equal(flashFrom(list), "“Housing” set on 4 transactions. 2 of them were incomes: each is now a refund of that category's spending.");
+    assert.match(list, /class="flash flash--success"/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+
+    // An income category goes on the income among them; the expenses are skipped and said so.
+    await submitBulk(agent, '/transactions', [ids[3]!, ids[4]!, ids[5]!], { action: 'set-category', category: String(salary) });
+    assert.deepEqual(categoriesOf(ctx, [ids[3]!, ids[4]!, ids[5]!]), [salary, null, null]);
+    assert.equal(flashFrom((await agent.get('/transactions')).text), '“Salary” set on 1 transaction. Skipped 2 expenses: an income category goes on incomes only.');
+    // Nothing set is not reported as a success.
+    await submitBulk(agent, '/transactions', [ids[4]!], { action: 'set-category', category: String(salary) });
+    const nothing = (await agent.get('/transactions')).text;
+    assert.equal(flashFrom(nothing), '“Salary” set on 0 transactions. Skipped 1 expense: an income category goes on incomes only.');
+    assert.match(nothing, /class="flash flash--error"/);
     assertMonthlyTotalsMatchRows(ctx.db);
 
     const cleared = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: 'none' });

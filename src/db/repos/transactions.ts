@@ -394,8 +394,9 @@ export function createTransactionsRepo(db: Db) {
   const ruleChange = db.prepare<[number | null, string, number, number]>(
     "UPDATE transactions SET category_id = ?, description = ? WHERE user_id = ? AND id = ? AND type IN ('income', 'expense') AND status <> 'reconciled'",
   );
+  // An expense category goes on expenses and on incomes (which become refunds of it); an income category on incomes.
   const setCategory = db.prepare<[number, number, number, string]>(
-    'UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type = ?',
+    "UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type IN ('income', ?)",
   );
   const clearCategory = db.prepare<[number, number]>(
     "UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')",

@@ -136,9 +136,11 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
         ? msg('transactions.bulk.categorySet', { count: result.changed, name: result.category.name })
         : msg('transactions.bulk.categoryCleared', { count: result.changed }),
     ];
+    if (result.refunds) sentences.push(msg('transactions.bulk.madeRefunds', { count: result.refunds }));
     if (result.missing) sentences.push(msg('transactions.bulk.skippedMissing', { count: result.missing }));
     if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
-    setFlashMessages(req, 'success', sentences);
+    // Nothing changed is not a success, whatever the reason.
+    setFlashMessages(req, result.changed > 0 ? 'success' : 'error', sentences);
     res.redirect(303, request.back);
   });
 
