@@ -87,6 +87,9 @@ describe('budgets', () => {
     assert.match(dashboard, /<dt>Expenses<\/dt>\s*<dd class="num">\$49\.50<\/dd>/);
     const list = (await agent.get('/transactions')).text;
     assert.match(list, /returned milk[\s\S]*?<span class="badge badge--income">Refund<\/span>/, 'the list marks it');
+    // Beside its category too (shown on phones, where the type column is not), and a screen reader hears "refund".
+    assert.match(list, /<span class="badge badge--income tx__refund-mark">Refund<\/span>/);
+    assert.match(list, /<label for="select-\d+" class="visually-hidden">Select refund of \$[\d.]+ on [^<]*returned milk<\/label>/);
   });
 
   test('rollover carries a month’s leftover, and an overspend, into the next and says where it came from', async (t) => {
