@@ -23,6 +23,21 @@ export function createBudgetService(deps: {
 }) {
   const repo = deps.budgets;
 
+  /** Saves a month's amounts (null removes one) and each category's rollover, for the user's own categories only. */
+  function save(userId: number, month: string, entries: readonly BudgetEntry[]): number {
+    return deps.inTransaction(() => {
+      const own = new Set(repo.listExpenseCategories(userId).map((c) => c.id));
+      let saved = 0;
+      for (const entry of entries) {
+        if (!own.has(entry.categoryId)) continue;
+        repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
+        repo.setRollover(userId, entry.categoryId, entry.rollover);
+        saved++;
+      }
+      return saved;
+    });
+  }
+
   return {
     /**
      * A month's budget: per expense category its amount, what rollover carried in, spending net of refunds and
@@ -62,19 +77,7 @@ export function createBudgetService(deps: {
      * Saves a month's amounts and each category's rollover in one transaction. Entries for categories that are not
      * the user's expense categories (deleted meanwhile, or someone else's) are left out; returns how many were saved.
      */
-    save(userId: number, month: string, entries: readonly BudgetEntry[]): number {
-      return deps.inTransaction(() => {
-        const own = new Set(repo.listExpenseCategories(userId).map((c) => c.id));
-        let saved = 0;
-        for (const entry of entries) {
-          if (!own.has(entry.categoryId)) continue;
-          repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
-          repo.setRollover(userId, entry.categoryId, entry.rollover);
-          saved++;
-        }
-        return saved;
-      });
-    },
+    save,
 
     /** Every amount of the user as CSV (month, category, amount, rollover), formula-safe like the transactions export. */
     exportCsv(userId: number): string {
@@ -86,9 +89,14 @@ export function createBudgetService(deps: {
      * Fills the month from the previous month's amounts; amounts already set this month are kept. Says how many were
      * copied and how many the previous month had.
      */
-    copyPreviousMonth(userId: number, month: string): { copied: number; previousCount: number; from: string } {
+    copyPreviousMonth(userId: number, month: string, typed: readonly BudgetEntry[] = []): { copied: number; previousCount: number; from: string } {
       const from = previousMonth(month);
-      return deps.inTransaction(() => ({ copied: repo.copyMonth(userId, from, month), previousCount: repo.countAmounts(userId, from), from }));
+      // What the page's fields held when the button was pressed is saved first, in the same transaction: an amount
+      // typed and not yet saved counts as set, and is kept.
+      return deps.inTransaction(() => {
+        save(userId, month, typed);
+        return { copied: repo.copyMonth(userId, from, month), previousCount: repo.countAmounts(userId, from), from };
+      });
     },
   };
 }

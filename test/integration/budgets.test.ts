@@ -133,6 +133,20 @@ describe('budgets', () => {
       "SELECT c.name, b.amount_cents FROM budgets b JOIN categories c ON c.id = b.category_id WHERE b.month = ? ORDER BY c.name",
     ).all('2026-03');
     assert.deepEqual(amounts, [{ name: 'Groceries', amount_cents: 40000 }, { name: 'Housing', amount_cents: 120000 }, { name: 'Transport', amount_cents: 9500 }]);
+
+    // The button submits the amounts form (form="budget-form"): what was typed there and not saved is kept, not
+    // replaced by last month's; a bad amount is refused beside it and nothing is copied.
+    const april = (await agent.get('/budgets/2026-04')).text;
+    assert.match(april, /<button type="submit" form="budget-form" formaction="\/budgets\/2026-04\/copy"/);
+    assert.match(april, /<form method="post" action="\/budgets\/2026-04" id="budget-form"/);
+    const refused = await postForm(agent, '/budgets/2026-04', '/budgets/2026-04/copy', { [`amount-${groceries}`]: 'abc', [`amount-${housing}`]: '', [`amount-${transport}`]: '' });
+    assert.equal(refused.status, 422);
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM budgets WHERE month = '2026-04'").pluck().get(), 0, 'nothing copied');
+    await postForm(agent, '/budgets/2026-04', '/budgets/2026-04/copy', { [`amount-${groceries}`]: '250', [`amount-${housing}`]: '', [`amount-${transport}`]: '60' });
+    assert.deepEqual(
+      ctx.db.prepare<[string], { name: string; amount_cents: number }>("SELECT c.name, b.amount_cents FROM budgets b JOIN categories c ON c.id = b.category_id WHERE b.month = ? ORDER BY c.name").all('2026-04'),
+      [{ name: 'Groceries', amount_cents: 25000 }, { name: 'Housing', amount_cents: 120000 }, { name: 'Transport', amount_cents: 6000 }],
+    );
   });
 
   test('amounts are refused like transaction amounts, beside the field, and a refused form saves nothing', async (t) => {

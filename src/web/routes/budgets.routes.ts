@@ -95,11 +95,20 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
     res.redirect(303, `/budgets/${month}`);
   });
 
-  /* POST /budgets/:month/copy: fill the month from last month's amounts, keeping any already set. Signed-in users. */
+  /*
+   * POST /budgets/:month/copy: fill the month from last month's amounts, keeping any already set. The button submits
+   * the amounts form, so what was typed there and not yet saved is saved first and kept (a bad amount: 422, as on
+   * saving, and nothing copied). Signed-in users.
+   */
   router.post('/budgets/:month/copy', (req, res) => {
     const user = signedInUser(req);
     const month = monthParam(req.params.month);
-    const result = service.copyPreviousMonth(user.id, month);
+    const input = parseBudgetForm(req.body, pageLanguage(res));
+    if (!input.ok) {
+      res.status(422);
+      return renderMonth(res, user.id, month, { values: input.values, errors: input.errors });
+    }
+    const result = service.copyPreviousMonth(user.id, month, input.entries);
     const from = pageLanguage(res).days.formatMonth(result.from);
     if (result.previousCount === 0) setFlash(req, 'error', 'budgets.flash.nothingToCopy', { month: from });
     else {
