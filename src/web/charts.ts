@@ -102,9 +102,19 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
  * off Ukrainian labels ("-500 тис. $") and with them the minus sign.
  */
 function valueLabelRoom(labels: readonly string[]): number {
-  const longest = labels.reduce((most, label) => Math.max(most, label.length), 0);
-  return Math.max(MARGIN.left, Math.ceil(longest * 21 * 0.6) + 8);
+  return Math.max(MARGIN.left, phoneTextWidth(labels) + 8);
 }
+
+/** Width of the longest label at a phone's type size (see valueLabelRoom), in the chart's units. */
+function phoneTextWidth(labels: readonly string[]): number {
+  const longest = labels.reduce((most, label) => Math.max(most, [...label].length), 0);
+  return Math.ceil(longest * 21 * 0.6);
+}
+
+/** Characters a name may keep in a horizontal bar chart's label column (see horizontalBarsChart). */
+const BAR_LABEL_CHARS = 20;
+/** The widest that column may be: the rest of the width is the bars'. */
+const BAR_LABEL_MAX_WIDTH = Math.ceil(BAR_LABEL_CHARS * 21 * 0.6) + 8;
 
 /** Grouped bars per month: income and expenses side by side for each month, oldest first. */
 export function monthlyBarsChart(options: {
@@ -187,10 +197,17 @@ export function horizontalBarsChart(options: {
 }): ChartModel {
   const { rows, formats } = options;
   const rowHeight = 28;
-  const labelWidth = 150;
+  // Room for the names as a phone draws them (twice the type size in a half-size drawing): a fixed 150 cut "All other
+  // categories" to "l other categories". Names are cut to BAR_LABEL_CHARS for the drawing (the table has them whole).
+  const names = rows.map((r) => clip(r.name, BAR_LABEL_CHARS));
+  const labelWidth = Math.min(BAR_LABEL_MAX_WIDTH, Math.max(150, phoneTextWidth(names) + 8));
   const height = MARGIN.top + Math.max(rows.length, 1) * rowHeight + MARGIN.bottom;
-  const plot = { left: labelWidth, top: MARGIN.top, right: WIDTH - MARGIN.right - 8, bottom: height - MARGIN.bottom };
-  const { scale: x, ticks } = valueScale(rows.flatMap((r) => [r.cents, r.trackCents ?? 0]), [plot.left, plot.right], 4);
+  const values = rows.flatMap((r) => [r.cents, r.trackCents ?? 0]);
+  // The last tick's label is centred on the plot's end: half of it must fit before the edge (it was cut at "$2.5K").
+  const tickLabels = valueScale(values, [0, 1], 4).ticks.map((t) => formats.axisMoney(t));
+  const rightRoom = Math.max(MARGIN.right + 8, Math.ceil(phoneTextWidth(tickLabels) / 2) + 4);
+  const plot = { left: labelWidth, top: MARGIN.top, right: WIDTH - rightRoom, bottom: height - MARGIN.bottom };
+  const { scale: x, ticks } = valueScale(values, [plot.left, plot.right], 4);
   const band = scaleBand<number>().domain(rows.map((_, i) => i)).range([plot.top, plot.bottom]).padding(0.25);
   const bars: BarMark[] = [];
   const amounts = rows.map((r) => formats.money(r.cents));
@@ -232,7 +249,7 @@ export function horizontalBarsChart(options: {
     paths: [],
     points: [],
     // Long names are cut for the drawing only; the table and the tooltip carry them whole.
-    labels: rows.map((r, i) => ({ x: labelWidth - 8, y: round1((band(i) ?? 0) + band.bandwidth() / 2), text: clip(r.name, 20), anchor: 'end' as const })),
+    labels: rows.map((r, i) => ({ x: labelWidth - 8, y: round1((band(i) ?? 0) + band.bandwidth() / 2), text: names[i]!, anchor: 'end' as const })),
     zeroAt: round1(x(0)),
     legend: [],
     empty: rows.length === 0,

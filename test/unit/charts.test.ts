@@ -86,6 +86,16 @@ describe('the chart markup', () => {
     assert.match(html, /^<figure class="chart" aria-labelledby="h-title"><svg class="chart__svg" viewBox="0 0 640 \d+" role="img" aria-labelledby="h-title h-desc"/);
   });
 
+  test("a bar chart's names and last tick fit the drawing at a phone's type size (21 units, 0.6 em a character)", () => {
+    const phoneWidth = (text: string) => [...text].length * 21 * 0.6;
+    for (const name of ['All other categories', 'Інші категорії', 'Rent']) {
+      const chart = horizontalBarsChart({ id: 'h', title: 'T', description: 'D', rows: [{ name, cents: 250_000 }, { name: 'Food', cents: 1_000 }], formats, labels: { name: 'Name', amount: 'Amount' } });
+      for (const label of chart.labels) assert.ok(label.x - phoneWidth(label.text) >= 0, `"${label.text}" starts at ${label.x - phoneWidth(label.text)}`);
+      const last = chart.valueTicks.at(-1)!;
+      assert.ok(last.at + phoneWidth(last.label) / 2 <= chart.width, `the last tick "${last.label}" ends at ${last.at + phoneWidth(last.label) / 2} of ${chart.width}`);
+    }
+  });
+
   test('a page that lists the numbers itself gets no table; an empty chart says so', () => {
     const empty = horizontalBarsChart({ id: 'e', title: 'T', description: 'D', rows: [], formats, labels: { name: 'Name', amount: 'Amount' } });
     assert.doesNotMatch(chartMarkup(empty, words, { showTable: false }), /<table/);
