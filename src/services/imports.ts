@@ -828,8 +828,14 @@ export function createImportService(deps: {
         const categoryId = ruled?.categoryId ?? ruled?.suggestedCategoryId ?? null;
         const description = ruled?.description ?? row.description;
         const match = matcher?.match({ accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
-        if (match?.kind === 'posted') posted.push(row.line);
-        else if (match?.kind === 'upcoming') asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId } });
+        // Either way the row the schedule posted keeps this entry's key: the same statement again finds it held, on its
+        // page and in its import (before, its page promised it as new, then the import matched it again and added none).
+        if (match?.kind === 'posted') {
+          posted.push(row.line);
+          transactions.setImportKeyIfNone(userId, match.transactionId, row.importKey);
+        } else if (match?.kind === 'upcoming') {
+          asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId, importKey: row.importKey } });
+        }
         else if (ruled?.transferAccountId != null) {
           writeRuledTransfer(userId, account.id, ruled.transferAccountId, { ...row, description });
           ruledTransfers++;

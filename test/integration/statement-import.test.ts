@@ -118,6 +118,11 @@ describe('importing bank statements', () => {
     assert.match(result, /1 row was recorded as a scheduled occurrence, which will not be posted again\./);
     const rent = ctx.db.prepare('SELECT occurred_on, schedule_id IS NOT NULL AS scheduled FROM transactions WHERE amount_cents = 120000 ORDER BY occurred_on').all();
     assert.deepEqual(rent, [{ occurred_on: '2026-03-20', scheduled: 1 }, { occurred_on: '2026-04-18', scheduled: 1 }], 'one row each, both the schedules\' own');
+    // Both rows now carry the entries' keys: the same statement again is "imported before" on its page, as it is.
+    const again = await importStatement(agent, ofx1(statement));
+    assert.match(again.page, /All 2 entries were imported before: importing this file again adds nothing\./);
+    assert.match(again.result, /<strong>0<\/strong> transactions were imported/);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE amount_cents = 120000').pluck().get(), 2);
   });
 
   test('a statement of over a thousand entries is found by text search, every entry of it, and the index keeps up afterwards', async (t) => {

@@ -116,9 +116,9 @@ export function createSchedulesRepo(db: Db) {
   const setTarget = db.prepare<[number | null, number | null, number, number, string]>(
     'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?',
   );
-  const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number]>(
-    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number, string | null]>(
+    `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id, import_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const linkLegs = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND transfer_id = ?');
   const advance = db.prepare<[string, string | null, number, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE user_id = ? AND id = ?');
@@ -232,9 +232,9 @@ export function createSchedulesRepo(db: Db) {
     insertScheduledTransaction(
       userId: number,
       scheduleId: number,
-      row: { accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string; categoryId: number | null },
+      row: { accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string; categoryId: number | null; importKey?: string | null },
     ): number {
-      return Number(insertRow.run(userId, row.accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, scheduleId).lastInsertRowid);
+      return Number(insertRow.run(userId, row.accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, scheduleId, row.importKey ?? null).lastInsertRowid);
     },
 
     /** Marks both legs of a transfer as posted by a schedule. */

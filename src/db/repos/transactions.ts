@@ -272,6 +272,7 @@ export function createTransactionsRepo(db: Db) {
     }
     return added;
   };
+  const setImportKey = db.prepare<[string, number, number]>('UPDATE transactions SET import_key = ? WHERE user_id = ? AND id = ? AND import_key IS NULL');
   const keysIn = (count: number) =>
     db
       .prepare<unknown[], string>(`SELECT import_key FROM transactions WHERE account_id = ? AND user_id = ? AND import_key IN (${Array.from({ length: count }, () => '?').join(', ')})`)
@@ -516,6 +517,14 @@ export function createTransactionsRepo(db: Db) {
       return insertInChunks('imported', rows, (params, row) =>
         params.push(userId, accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, row.importKey),
       );
+    },
+
+    /**
+     * Gives the user's row a statement entry's import key when it has none: the bank's record of a row a schedule
+     * posted, so the same statement imported again finds it held. False when the row has a key already.
+     */
+    setImportKeyIfNone(userId: number, id: number, importKey: string): boolean {
+      return setImportKey.run(importKey, userId, id).changes === 1;
     },
 
     /** Up to `limit` of the import keys the account holds, in no particular order. */
