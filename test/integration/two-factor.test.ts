@@ -93,11 +93,15 @@ describe('two-factor sign-in (TOTP)', () => {
       assert.ok([302, 303].includes(answer.status), `${route.path} answered ${answer.status} in the pending state`);
       assert.match(String(answer.headers.location), /^\/login/, route.path);
     }
+    // A page asked for meanwhile leads back to the code page, not the login form, and is where the code then leads.
+    const wanted = await agent.get('/transactions?type=income');
+    assert.equal(wanted.headers.location, '/login/code?next=%2Ftransactions%3Ftype%3Dincome');
+    assert.match((await agent.get(wanted.headers.location!)).text, /<input type="hidden" name="next" value="\/transactions\?type=income">/);
     const cookieBefore = String(agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.value));
     const code = codeAt(secret, ctx.clock.now());
-    const done = await postForm(agent, '/login/code', '/login/code', { code });
+    const done = await postForm(agent, wanted.headers.location!, '/login/code', { code, next: '/transactions?type=income' });
     assert.equal(done.status, 303);
-    assert.equal(done.headers.location, '/dashboard');
+    assert.equal(done.headers.location, '/transactions?type=income');
     assert.equal((await agent.get('/dashboard')).status, 200);
     const cookieAfter = String(agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.value));
     assert.notEqual(cookieAfter, cookieBefore, 'the session id changed at the second factor');

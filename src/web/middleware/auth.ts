@@ -5,6 +5,9 @@ export const requireUser: RequestHandler = (req, res, next) => {
   if (req.user) return next();
   const wanted = req.method === 'GET' ? req.originalUrl : '/dashboard';
   const query = wanted && wanted !== '/' && wanted !== '/dashboard' ? `?next=${encodeURIComponent(wanted)}` : '';
+  // A sign-in waiting for its second factor goes back to the code page (which sends a stale one to /login), with the
+  // page wanted: the full login form asked for the password again, and the code then led to the dashboard.
+  if (req.session?.pendingTwoFactor) return res.redirect(303, `/login/code${query}`);
   res.redirect(303, `/login${query}`);
 };
 

@@ -140,7 +140,7 @@ export function createAuthRouter(deps: {
   /* GET /login/code: the second step of signing in (a code from the app, or a recovery code). After a correct password. */
   router.get('/login/code', redirectIfSignedIn, (req, res) => {
     if (!pending(req)) return res.redirect(303, '/login');
-    res.render('auth/code', { title: 'auth.code.title', error: undefined });
+    res.render('auth/code', { title: 'auth.code.title', error: undefined, next: safeLocalPath(req.query.next, '') });
   });
 
   /*
@@ -153,14 +153,15 @@ export function createAuthRouter(deps: {
     const result = deps.twoFactor.verifySignIn(waiting.userId, textField(req.body, 'code') ?? '');
     if (!result.ok) {
       deps.audit.record({ event: 'login.failure', userId: waiting.userId, ip: clientIp(req) });
-      return res.status(422).render('auth/code', { title: 'auth.code.title', error: codeError(result.problem) });
+      return res.status(422).render('auth/code', { title: 'auth.code.title', error: codeError(result.problem), next: safeLocalPath(textField(req.body, 'next'), '') });
     }
     const user = deps.users.findUser(waiting.userId);
     if (!user) return res.redirect(303, '/login');
     logIn(req, user, deps.clock).then(() => {
       deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
       if (result.method === 'recovery') setFlash(req, 'success', 'auth.code.recoveryUsed');
-      res.redirect(303, waiting.next);
+      // The page asked for while the code was awaited, else the one asked for at the password.
+      res.redirect(303, safeLocalPath(textField(req.body, 'next'), waiting.next));
     }, next);
   });
 
