@@ -70,10 +70,17 @@ export type StatementInspection =
       readonly entryCount: number;
       /** Entries the chosen account already holds (by bank id or fingerprint): importing skips them. */
       readonly alreadyImported: number;
+      /** Entries that are what a schedule already posted: importing skips them too. */
+      readonly scheduledPosted: number;
       readonly problems: RowError[];
       readonly problemCount: number;
-      /** The first entries, oldest first, each marked when it is in already. */
-      readonly preview: { readonly row: StatementImportRow; readonly alreadyImported: boolean; readonly ruled: RuledPreview | null }[];
+      /** The first entries, oldest first, each marked when it is in already, or is what a schedule posted or has due. */
+      readonly preview: {
+        readonly row: StatementImportRow;
+        readonly alreadyImported: boolean;
+        readonly ruled: RuledPreview | null;
+        readonly schedule: 'posted' | 'upcoming' | null;
+      }[];
       /** The account the rows go into unless the person picks another: the one this statement account was imported into before. */
       readonly accountId: number | null;
       readonly remembered: boolean;
@@ -1091,6 +1098,15 @@ export function createImportService(deps: {
       const applyRules = deps.rules?.(userId);
       const inAlready = chosen ? (fewHeldKeys(userId, chosen.id) ?? transactions.importedKeys(userId, chosen.id, rows.map((r) => r.importKey))) : new Set<string>();
       const oldestFirst = [...rows].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
+      // What the import will make of the entries a schedule posted or has due (written as its occurrence, or not at
+      // all): said on the page, as the result page says it after. Read only: the matcher claims nothing.
+      const matcher = chosen && oldestFirst.length > 0 ? createScheduleMatcher(deps.schedules, userId, oldestFirst[0]!.occurredOn, oldestFirst.at(-1)!.occurredOn) : undefined;
+      const scheduled = new Map<StatementImportRow, 'posted' | 'upcoming'>();
+      for (const row of oldestFirst) {
+        if (inAlready.has(row.importKey)) continue;
+        const match = matcher?.match({ accountId: chosen!.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
+        if (match) scheduled.set(row, match.kind);
+      }
       return {
         ok: true,
         format: statement.format,
@@ -1101,9 +1117,11 @@ export function createImportService(deps: {
         alreadyImported: rows.filter((r) => inAlready.has(r.importKey)).length,
         problems: statement.problems.slice(0, PREVIEW_ROWS).map(statementRowError),
         problemCount: statement.problems.length,
+        scheduledPosted: [...scheduled.values()].filter((kind) => kind === 'posted').length,
         preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({
           row,
           alreadyImported: inAlready.has(row.importKey),
+          schedule: scheduled.get(row) ?? null,
           ruled: chosen ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId: chosen.id }) : null,
         })),
         accountId: chosen?.id ?? null,

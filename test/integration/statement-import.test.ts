@@ -113,7 +113,11 @@ describe('importing bank statements', () => {
     assert.equal((await schedule('Rent March', '2026-03-20')).status, 303, 'posted at once: its day has come');
     assert.equal((await schedule('Rent April', '2026-04-20')).status, 303, 'still to come');
     const statement = { ...march, closing: undefined, entries: [entries[3]!, { ...entries[3]!, day: '2026-04-18', bankId: 'F-9' }] };
-    const { result } = await importStatement(agent, ofx1(statement));
+    const { page, result } = await importStatement(agent, ofx1(statement));
+    // Its page says beforehand what the import will make of each.
+    assert.match(page, /1 entry is what a schedule already posted: it is not imported again\./);
+    assert.match(page, /posted by its schedule, skipped/);
+    assert.match(page, /recorded as its scheduled occurrence/);
     assert.match(result, /1 row matched a transaction its schedule had already posted and was not imported again\./);
     assert.match(result, /1 row was recorded as a scheduled occurrence, which will not be posted again\./);
     const rent = ctx.db.prepare('SELECT occurred_on, schedule_id IS NOT NULL AS scheduled FROM transactions WHERE amount_cents = 120000 ORDER BY occurred_on').all();
