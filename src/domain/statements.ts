@@ -438,9 +438,10 @@ export function parseQifDate(text: string, dayFirst: boolean): string | undefine
 }
 
 /**
- * Whether a statement names a currency other than the one this Ledgerly counts in (its amounts would be added as the
+ * The currency a statement names when it is not the one this Ledgerly counts in (its amounts would be added as the
  * wrong money: there is no conversion). A statement that names none is taken as written in ours.
  */
-export function isOtherCurrency(statementCurrency: string | null, ours: string): boolean {
-  return statementCurrency !== null && statementCurrency.trim() !== '' && statementCurrency.trim().toUpperCase() !== ours.toUpperCase();
+export function otherCurrency(statementCurrency: string | null, ours: string): string | undefined {
+  const code = statementCurrency?.trim().toUpperCase() ?? '';
+  return code !== '' && code !== ours.toUpperCase() ? code : undefined;
 }

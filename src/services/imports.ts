@@ -45,7 +45,7 @@ import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
-import { fingerprintKey, isOtherCurrency, occurrenceCounter, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
+import { fingerprintKey, occurrenceCounter, otherCurrency, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { RuleInput } from '../domain/rules.ts';
@@ -86,7 +86,7 @@ export type StatementInspection =
       readonly remembered: boolean;
     }
   | { readonly ok: false; readonly format: StatementFormat; readonly problem: StatementFileProblem; readonly line?: number }
-  /** A statement in another currency than this Ledgerly's: not imported (see isOtherCurrency). */
+  /** A statement in another currency than this Ledgerly's: not imported (see otherCurrency). */
   | { readonly ok: false; readonly format: StatementFormat; readonly problem: 'currency'; readonly currency: string };
 
 /** A CSV layout an import remembered, as the import page lists it. */
@@ -803,7 +803,8 @@ export function createImportService(deps: {
   async function readStatementUpload(file: string): Promise<Statement> {
     const read = readStatementFile(await readFile(file));
     if (!read.ok) throw new JobFailure('invalid-statement', 'problem' in read ? read.problem : 'csv');
-    if (isOtherCurrency(read.statement.currency, deps.currency)) throw new JobFailure('invalid-statement', `currency:${read.statement.currency!.trim().toUpperCase()}`);
+    const theirs = otherCurrency(read.statement.currency, deps.currency);
+    if (theirs !== undefined) throw new JobFailure('invalid-statement', `currency:${theirs}`);
     return read.statement;
   }
 
@@ -927,7 +928,7 @@ export function createImportService(deps: {
       const account = deps.accounts.findOwnedAccount(userId, accountId);
       if (!account) return undefined;
       const read = readStatementFile(await readFile(file));
-      return read.ok && !isOtherCurrency(read.statement.currency, deps.currency) ? writeStatement(userId, account, read.statement) : undefined;
+      return read.ok && otherCurrency(read.statement.currency, deps.currency) === undefined ? writeStatement(userId, account, read.statement) : undefined;
     },
 
     findUpload,
@@ -1088,9 +1089,8 @@ export function createImportService(deps: {
       const read = readStatementFile(await readFile(upload.file));
       if (!read.ok) return 'problem' in read ? { ok: false, format: read.format, problem: read.problem, ...(read.line !== undefined ? { line: read.line } : {}) } : undefined;
       const { statement } = read;
-      if (isOtherCurrency(statement.currency, deps.currency)) {
-        return { ok: false, format: statement.format, problem: 'currency', currency: statement.currency!.trim().toUpperCase() };
-      }
+      const theirs = otherCurrency(statement.currency, deps.currency);
+      if (theirs !== undefined) return { ok: false, format: statement.format, problem: 'currency', currency: theirs };
       const open = deps.accounts.listAccounts(userId).filter((a) => !a.archived);
       const known = statement.account === null ? undefined : deps.accounts.findByStatementAccount(userId, statement.account);
       const chosen = open.find((a) => a.id === accountId) ?? (known && !known.archived ? known : undefined) ?? open[0];

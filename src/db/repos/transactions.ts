@@ -419,8 +419,8 @@ export function createTransactionsRepo(db: Db) {
   /** Whether a text search also names one of the user's categories (its rows then match too). */
   const namesCategory = (userId: number, filter: TransactionFilter) =>
     filter.search !== undefined && filter.search !== '' && categoryNamed.get(userId, likePattern(filter.search)) === 1;
-  const whereOf = (userId: number, filter: TransactionFilter, withLegs = false, forSum = false) =>
-    filterClause(userId, filter, withLegs, namesCategory(userId, filter), 'matches', forSum);
+  /** The clause of a sum over every row the filter keeps (see rowsIndexFor for the index it names). */
+  const sumWhereOf = (userId: number, filter: TransactionFilter) => filterClause(userId, filter, false, namesCategory(userId, filter), 'matches', true);
   /** The clause of one page of `limit` rows: a text search's found the cheaper way (see pageSearchWay). */
   const pageWhereOf = (userId: number, filter: TransactionFilter, limit: number, withLegs = false) => {
     const categoryNamesMatch = namesCategory(userId, filter);
@@ -455,7 +455,7 @@ export function createTransactionsRepo(db: Db) {
   }
 
   function sumRows(filter: TransactionFilter, userId: number): SumRow[] {
-    const where = whereOf(userId, filter, false, true);
+    const where = sumWhereOf(userId, filter);
     return cached<SumRow>(`sum:${where.shape}`, () =>
       `SELECT t.type AS type, sum(t.amount_cents) AS cents, count(*) AS n FROM ${where.from}
         WHERE ${where.sql} GROUP BY t.type`,
