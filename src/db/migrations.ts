@@ -957,4 +957,32 @@ export const migrations: readonly Migration[] = [
         WHEN abs(NEW.total_cents) > ${MAX_TOTAL_CENTS} AND abs(NEW.total_cents) > abs(OLD.total_cents) BEGIN SELECT RAISE(ABORT, '${TOTALS_TOO_LARGE}'); END;
     `,
   },
+  {
+    version: 32,
+    name: 'account totals follow only the changes that move them',
+    sql: `
+      -- An account's monthly totals changed on every UPDATE naming one of their columns, and an UPDATE of the status
+      -- took the row out of its month and put it back (three statements a row) even when only its reconciled mark
+      -- changed, which moves no total. Finishing a reconciliation of 1,000,000 rows, or ticking them all, spent most
+      -- of its time there. Now a move (owner, account, type, amount or day) takes the row out and puts it back as
+      -- before; a change of status alone adjusts the cleared total, and only when the row enters or leaves
+      -- "uncleared"; anything else changes no total.
+      DROP TRIGGER transactions_account_totals_update;
+      CREATE TRIGGER transactions_account_totals_update
+      AFTER UPDATE OF user_id, account_id, type, amount_cents, occurred_on, status ON transactions
+      WHEN OLD.user_id IS NOT NEW.user_id OR OLD.account_id IS NOT NEW.account_id OR OLD.type IS NOT NEW.type
+        OR OLD.amount_cents IS NOT NEW.amount_cents OR OLD.occurred_on IS NOT NEW.occurred_on BEGIN
+        ${takeFrom('OLD')}
+        ${addTo('NEW')}
+      END;
+      CREATE TRIGGER transactions_account_totals_status
+      AFTER UPDATE OF status ON transactions
+      WHEN (OLD.status = 'uncleared') IS NOT (NEW.status = 'uncleared')
+        AND OLD.user_id IS NEW.user_id AND OLD.account_id IS NEW.account_id AND OLD.type IS NEW.type
+        AND OLD.amount_cents IS NEW.amount_cents AND OLD.occurred_on IS NEW.occurred_on BEGIN
+        UPDATE account_monthly_totals SET cleared_net_cents = cleared_net_cents - ${clearedOn('OLD')} + ${clearedOn('NEW')}
+         WHERE user_id = NEW.user_id AND account_id = NEW.account_id AND month = substr(NEW.occurred_on, 1, 7);
+      END;
+    `,
+  },
 ];

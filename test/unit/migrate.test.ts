@@ -4,6 +4,7 @@ import { migrate, latestSchemaVersion, SchemaTooNewError } from '../../src/db/mi
 import { migrations } from '../../src/db/migrations.ts';
 import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { textIndexProblems } from '../helpers/attack.ts';
+import { assertAccountTotalsMatchRows } from '../helpers/bookkeeping.ts';
 import { openDatabase } from '../../src/db/open.ts';
 
 test('migration versions are unique, start at 1 and are listed in order', () => {
@@ -129,4 +130,36 @@ test('migration 29 counts what each person already has, the counts then follow e
   assert.deepEqual(findUserTotalsMismatches(db), []);
   db.prepare("UPDATE user_totals SET tx_count = 7 WHERE type = 'expense'").run();
   assert.deepEqual(findUserTotalsMismatches(db).map((m) => [m.type, m.storedCount, m.fromMonthsCount]), [['expense', 7, 3]]);
+});
+
+test('migration 32: account totals follow every move and every change of cleared state, and a reconciled mark alone writes none', () => {
+  const { db, account } = personAt(31);
+  db.prepare("INSERT INTO accounts (user_id, name, name_key, kind, opening_on) VALUES (1, 'Savings', 'savings', 'savings', '2025-01-01')").run();
+  const savings = db.prepare("SELECT id FROM accounts WHERE name = 'Savings'").pluck().get() as number;
+  const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, status) VALUES (1, ?, ?, ?, ?, ?)");
+  add.run(account, 'expense', 500, '2026-01-31', 'cleared');
+  add.run(account, 'income', 2_000, '2026-02-01', 'uncleared');
+  migrate(db);
+  // Each write, then the stored totals against the rows; and how many rows the write changed, triggers included.
+  const write = (sql: string, ...params: unknown[]): number => {
+    const before = db.prepare('SELECT total_changes()').pluck().get() as number;
+    db.prepare(sql).run(...params);
+    assertAccountTotalsMatchRows(db);
+    return (db.prepare('SELECT total_changes()').pluck().get() as number) - before;
+  };
+  // A move that keeps the amount: a day in another month, another account, another type.
+  write("UPDATE transactions SET occurred_on = '2026-02-28' WHERE id = 1");
+  write('UPDATE transactions SET account_id = ? WHERE id = 1', savings);
+  write("UPDATE transactions SET type = 'income' WHERE id = 1");
+  // Every change of state, alone and with a move.
+  for (const [from, to] of [['uncleared', 'cleared'], ['cleared', 'uncleared'], ['uncleared', 'reconciled'], ['reconciled', 'cleared'], ['cleared', 'reconciled'], ['reconciled', 'uncleared']]) {
+    assert.equal(db.prepare('SELECT status FROM transactions WHERE id = 2').pluck().get(), from);
+    write('UPDATE transactions SET status = ? WHERE id = 2', to);
+  }
+  write("UPDATE transactions SET status = 'uncleared', occurred_on = '2025-12-31', amount_cents = 2100 WHERE id = 2");
+  write("UPDATE transactions SET status = 'cleared', account_id = ? WHERE id = 2", savings);
+  // Between cleared and reconciled no total is touched: only the row itself (finishing a reconciliation).
+  assert.equal(write("UPDATE transactions SET status = 'reconciled' WHERE id = 2"), 1);
+  assert.equal(write("UPDATE transactions SET status = 'cleared' WHERE id = 2"), 1);
+  assert.ok(write("UPDATE transactions SET status = 'uncleared' WHERE id = 2") > 1, 'leaving cleared moves the cleared total');
 });
