@@ -95,9 +95,9 @@ const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 const FORM_BODY_LIMIT = '16kb';
 
 /**
- * The reconcile form sends one `ids` field per ticked row, and its page lists every row of the account up to the
- * statement date that is not reconciled yet: a first reconciliation after importing years of history ticks
- * thousands. 1 MB holds about 80,000 seven-digit ids.
+ * The reconcile form sends one `ids` field per ticked row and one `shown` per listed row: a page lists 200, but a
+ * script (or a page saved from before paging) may post thousands of ticks, which are read in one pass rather than
+ * refused at the other forms' 16 KB. 1 MB holds about 80,000 seven-digit ids.
  */
 const RECONCILE_BODY_LIMIT_BYTES = 1024 * 1024;
 const RECONCILE_ROWS_PATH = /^\/accounts\/[^/]+\/reconcile\/rows\/?$/i;

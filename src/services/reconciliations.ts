@@ -2,17 +2,32 @@ import type { Clock } from '../clock.ts';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { ReconcilableRow, ReconciliationsRepo } from '../db/repos/reconciliations.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
-import { signedAmount, type Account } from '../domain/accounts.ts';
+import type { Account } from '../domain/accounts.ts';
+import type { PageCursor } from '../domain/transactions.ts';
+
+/** Rows on one page of a reconciliation: a month of a busy account's statement, well inside one form. */
+export const RECONCILE_PAGE_SIZE = 200;
 
 /** What the reconciliation page shows for an open reconciliation. */
 export interface ReconciliationView {
   readonly statementOn: string;
   readonly statementBalanceCents: number;
+  /** One page of the rows not reconciled yet, on or before the statement date, oldest first. */
   readonly rows: ReconcilableRow[];
-  /** The opening balance, the reconciled rows and the ticked rows up to the statement date. */
+  /** Where the next page starts; null on the last page. */
+  readonly next: PageCursor | null;
+  /** Where the page before starts ('first' for the first page); null on the first page. */
+  readonly earlier: PageCursor | 'first' | null;
+  /** The opening balance, the reconciled rows and the ticked rows up to the statement date, on every page. */
   readonly clearedBalanceCents: number;
   /** The statement balance less the cleared balance: zero when the ticked rows match the statement. */
   readonly differenceCents: number;
+}
+
+/** A page's form: the rows ticked, and the rows the page showed (any of them not ticked is unticked). */
+export interface Ticks {
+  readonly ticked: readonly number[];
+  readonly shown: readonly number[];
 }
 
 /** Checking an account against a bank statement: tick the rows the statement shows, then finish when they match. */
@@ -24,33 +39,48 @@ export function createReconciliationService(deps: {
 }) {
   const repo = deps.reconciliations;
 
-  function view(userId: number, account: Account): ReconciliationView | null {
+  /** The statement balance less the cleared balance (opening, reconciled and ticked rows up to the statement date). */
+  function differenceOf(userId: number, account: Account, open: { statementOn: string; statementBalanceCents: number }): number {
+    return open.statementBalanceCents - account.openingBalanceCents - repo.clearedNetThrough(userId, account.id, open.statementOn);
+  }
+
+  function view(userId: number, account: Account, after: PageCursor | null): ReconciliationView | null {
     const open = repo.findOpenReconciliation(userId, account.id);
     if (!open) return null;
-    const rows = repo.listReconcilableRows(userId, account.id, open.statementOn);
-    const ticked = rows.filter((r) => r.cleared).reduce((sum, r) => sum + signedAmount(r.type, r.amountCents), 0);
-    const clearedBalanceCents = account.openingBalanceCents + repo.reconciledNetThrough(userId, account.id, open.statementOn) + ticked;
+    // A cursor from past the statement date (a stale or edited link) starts from the first page.
+    const from = after && after.occurredOn <= open.statementOn ? after : null;
+    const page = repo.listReconcilableRows(userId, account.id, open.statementOn, from, RECONCILE_PAGE_SIZE);
+    const first = page.rows[0];
+    const differenceCents = differenceOf(userId, account, open);
     return {
       statementOn: open.statementOn,
       statementBalanceCents: open.statementBalanceCents,
-      rows,
-      clearedBalanceCents,
-      differenceCents: open.statementBalanceCents - clearedBalanceCents,
+      rows: page.rows,
+      next: page.next,
+      earlier: from && first ? repo.earlierReconcilableCursor(userId, account.id, first, RECONCILE_PAGE_SIZE) : from ? 'first' : null,
+      clearedBalanceCents: open.statementBalanceCents - differenceCents,
+      differenceCents,
     };
   }
 
-  /** Sets the listed rows cleared when ticked, uncleared when not (the caller holds the transaction). */
-  function applyTicks(userId: number, accountId: number, statementOn: string, ticked: ReadonlySet<number>): void {
-    const listed = repo.listReconcilableRows(userId, accountId, statementOn);
-    repo.setClearedRows(userId, accountId, statementOn, listed.filter((r) => ticked.has(r.id) && !r.cleared).map((r) => r.id), true);
-    repo.setClearedRows(userId, accountId, statementOn, listed.filter((r) => !ticked.has(r.id) && r.cleared).map((r) => r.id), false);
+  /**
+   * Saves a page's ticks (the caller holds the transaction): ticked rows become cleared, and rows the page showed
+   * that are not ticked become uncleared. Rows on other pages keep their marks.
+   */
+  function applyTicks(userId: number, accountId: number, statementOn: string, ticks: Ticks): void {
+    const ticked = new Set(ticks.ticked);
+    repo.setClearedRows(userId, accountId, statementOn, [...ticked], true);
+    repo.setClearedRows(userId, accountId, statementOn, ticks.shown.filter((id) => !ticked.has(id)), false);
   }
 
   return {
-    /** The account and its open reconciliation (null when none is started); undefined when the account is not the user's. */
-    find(userId: number, accountId: number): { account: Account; reconciliation: ReconciliationView | null } | undefined {
+    /**
+     * The account and its open reconciliation (null when none is started) with the page of rows after `after`;
+     * undefined when the account is not the user's.
+     */
+    find(userId: number, accountId: number, after: PageCursor | null = null): { account: Account; reconciliation: ReconciliationView | null } | undefined {
       const account = deps.accounts.findOwnedAccount(userId, accountId);
-      return account && { account, reconciliation: view(userId, account) };
+      return account && { account, reconciliation: view(userId, account, after) };
     },
 
     /** Starts a reconciliation with the statement's date and ending balance (an open one is kept as it is). */
@@ -62,32 +92,44 @@ export function createReconciliationService(deps: {
       });
     },
 
-    /** Saves which rows are ticked (cleared); false when there is no open reconciliation of the user's account. */
-    tick(userId: number, accountId: number, ticked: readonly number[]): boolean {
+    /** Saves which rows of a page are ticked (cleared); false when there is no open reconciliation of the user's account. */
+    tick(userId: number, accountId: number, ticks: Ticks): boolean {
       return deps.inTransaction(() => {
         const open = repo.findOpenReconciliation(userId, accountId);
         if (!open) return false;
-        applyTicks(userId, accountId, open.statementOn, new Set(ticked));
+        applyTicks(userId, accountId, open.statementOn, ticks);
         return true;
       });
     },
 
     /**
-     * Saves the ticks and, when the cleared balance equals the statement's, marks the ticked rows reconciled and
-     * closes the reconciliation, all in one transaction; otherwise says by how much it is off (and keeps the ticks).
+     * Ticks every row up to the statement date that is not reconciled (a first reconciliation after years of
+     * history), or unticks every ticked one: how many rows changed, or undefined without an open reconciliation.
+     */
+    tickAll(userId: number, accountId: number, ticked: boolean): number | undefined {
+      return deps.inTransaction(() => {
+        const open = repo.findOpenReconciliation(userId, accountId);
+        return open ? repo.setAllCleared(userId, accountId, open.statementOn, ticked) : undefined;
+      });
+    },
+
+    /**
+     * Saves the page's ticks and, when the cleared balance equals the statement's, marks every cleared row up to the
+     * statement date reconciled and closes the reconciliation, all in one transaction; otherwise says by how much it
+     * is off (and keeps the ticks).
      */
     finish(
       userId: number,
       accountId: number,
-      ticked: readonly number[],
+      ticks: Ticks,
     ): { ok: true; reconciled: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'difference'; differenceCents: number } {
       return deps.inTransaction(() => {
         const account = deps.accounts.findOwnedAccount(userId, accountId);
         const open = account && repo.findOpenReconciliation(userId, accountId);
         if (!account || !open) return { ok: false, problem: 'not-found' };
-        applyTicks(userId, accountId, open.statementOn, new Set(ticked));
-        const current = view(userId, account)!;
-        if (current.differenceCents !== 0) return { ok: false, problem: 'difference', differenceCents: current.differenceCents };
+        applyTicks(userId, accountId, open.statementOn, ticks);
+        const differenceCents = differenceOf(userId, account, open);
+        if (differenceCents !== 0) return { ok: false, problem: 'difference', differenceCents };
         const reconciled = repo.markClearedReconciled(userId, accountId, open.statementOn);
         repo.finishReconciliation(userId, open.id, deps.clock.now());
         return { ok: true, reconciled };

@@ -186,6 +186,32 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByText('Reconciled 1 row.').waitFor();
     await page.getByText('reconciled', { exact: true }).waitFor();
 
+    // A long history is reconciled a page at a time: a tick survives going to another page, and every row can be
+    // ticked at once. Main holds its 2 rows and 230 more of 1.00 from an import: 750.00 - 230.00 on the statement.
+    const ownerId = web.ctx.db.prepare("SELECT user_id FROM accounts WHERE name = 'Savings'").pluck().get() as number;
+    const mainId = web.ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Main account'").pluck().get(ownerId) as number;
+    const history = web.ctx.db.prepare('SELECT min(occurred_on) FROM transactions WHERE account_id = ?').pluck().get(mainId) as string;
+    insertTransactions(web.ctx.db, ownerId, Array.from({ length: 230 }, (_, i) => ({ type: 'expense' as const, amountCents: 100, occurredOn: history, description: `Imported ${i}`, accountId: mainId })));
+    await page.goto(`${web.baseUrl}/accounts/${mainId}/reconcile`);
+    await page.getByLabel('Statement balance').fill('520.00');
+    await page.getByRole('button', { name: 'Start reconciling' }).click();
+    await page.getByRole('button', { name: 'Later »' }).waitFor();
+    await page.getByText(/^Showing the rows from /).waitFor();
+    await page.getByRole('checkbox', { name: /Imported 0\b/ }).check();
+    await page.locator('[data-reconcile="difference"]').getByText('$521.00').waitFor();
+    await assertAccessible(page, 'reconciliation, first of two pages');
+    await screenshot(page, 'reconcile-pages-375');
+    await page.getByRole('button', { name: 'Later »' }).click();
+    await page.getByRole('button', { name: '‹ Earlier' }).waitFor();
+    await page.locator('[data-reconcile="difference"]').getByText('$521.00').waitFor();
+    await page.getByRole('button', { name: '‹ Earlier' }).click();
+    assert.equal(await page.getByRole('checkbox', { name: /Imported 0\b/ }).isChecked(), true, 'the tick was saved on the way to the next page');
+    await page.getByRole('button', { name: /^Tick every row up to / }).click();
+    await page.getByText('Ticked 231 rows.').waitFor();
+    await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    await page.getByRole('button', { name: 'Finish reconciling' }).click();
+    await page.getByText('Reconciled 232 rows.').waitFor();
+
     // The other new pages, at 375 px: accessible and without sideways scrolling.
     const savingsId = web.ctx.db.prepare("SELECT id FROM accounts WHERE name = 'Savings'").pluck().get() as number;
     const transferId = web.ctx.db.prepare('SELECT max(id) FROM transfers').pluck().get() as number;

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createReconciliationsRepo } from '../../src/db/repos/reconciliations.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { findMonthlyTotalsMismatches, findUserTotalsMismatches } from '../../src/db/totals-check.ts';
@@ -22,7 +23,7 @@ import type { TransactionType } from '../../src/domain/transactions.ts';
 import { createRandomSource, seedTransactionsForUser } from '../../src/tools/seed.ts';
 import { addTransaction, copyMigratedDatabase, createTestContext, csrfFrom, registerUser } from '../helpers/app.ts';
 import { textIndexProblems } from '../helpers/attack.ts';
-import { allTransactionsOf, countMonthlyTotalGroups, importServiceOn, listSchemaOf, totalsForUserFromRows } from '../helpers/bookkeeping.ts';
+import { allTransactionsOf, assertAccountTotalsMatchRows, countMonthlyTotalGroups, importServiceOn, listSchemaOf, totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 
 const FIRST_DAY = Date.UTC(2024, 0, 1);
 const DAY_MS = 86_400_000;
@@ -66,6 +67,24 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('import' as const), user, rows: fc.array(fc.record({ tx: fields, categoryName: fc.constantFrom('', 'Groceries', 'Salary', 'Brand new', 'Housing') }), { minLength: 1, maxLength: 8 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('seed' as const), user, count: fc.integer({ min: 1, max: 40 }), mode: fc.constantFrom<'bulk' | 'trigger'>('bulk', 'trigger'), seed: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteUser' as const), user }) },
+  // Reconciling: rows ticked or unticked, every row up to a day ticked or unticked, the ticked ones reconciled, and a
+  // reconciled row edited back (as its confirmed edit does). Only entering or leaving "uncleared" moves a total.
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('status' as const),
+      user,
+      steps: fc.array(
+        fc.record({
+          picks: fc.array(pick, { maxLength: 6 }),
+          how: fc.constantFrom('tick', 'untick', 'tickAll', 'untickAll', 'reconcile', 'reopen'),
+          // Mostly past every row, sometimes within the history.
+          day: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 900 })),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
+    }),
+  },
 );
 
 test('monthly totals equal the raw rows after random adds, edits, deletes, bulk actions, category deletes, imports, seeds and account deletions', async () => {
@@ -76,6 +95,7 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
         const users = createUsersRepo(db);
         const transactions = createTransactionsRepo(db);
         const categories = createCategoriesRepo(db);
+        const reconciliations = createReconciliationsRepo(db);
         const imports = importServiceOn(db, path.join(dir, 'imports'));
         const ids: (number | undefined)[] = ['a@example.com', 'b@example.com', 'c@example.com'].map(
           (email) => users.createUser(email, 'not-a-real-hash').id,
@@ -161,10 +181,22 @@ test('monthly totals equal the raw rows after random adds, edits, deletes, bulk 
               users.deleteUser(userId);
               ids[o.user] = undefined;
               break;
+            case 'status':
+              for (const step of o.steps) {
+                const account = accountOf(userId);
+                const through = dayFrom(step.day);
+                const picked = step.picks.map(chosen).filter((id) => id !== undefined);
+                if (step.how === 'tick' || step.how === 'untick') reconciliations.setClearedRows(userId, account, through, picked, step.how === 'tick');
+                else if (step.how === 'tickAll' || step.how === 'untickAll') reconciliations.setAllCleared(userId, account, through, step.how === 'tickAll');
+                else if (step.how === 'reconcile') reconciliations.markClearedReconciled(userId, account, through);
+                else for (const id of picked) db.prepare("UPDATE transactions SET status = 'uncleared' WHERE id = ? AND user_id = ? AND status = 'reconciled'").run(id, userId);
+              }
+              break;
           }
         }
         assert.deepEqual(findMonthlyTotalsMismatches(db), []);
         assert.deepEqual(findUserTotalsMismatches(db), []);
+        assertAccountTotalsMatchRows(db);
         for (const userId of ids) {
           if (userId === undefined) continue;
           assert.deepEqual(transactions.totalsForUser(userId), totalsForUserFromRows(db, userId));

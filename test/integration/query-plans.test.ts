@@ -479,3 +479,52 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
     assert.ok(walked.some((d) => /^SEARCH o USING INDEX transactions_by_user_type_date \(user_id=\? AND type=\?/.test(d)), `${url}: ${walked.join(' | ')}`);
   }
 });
+
+test("a reconciliation's pages, ticks, tick-all and finish read the account's status index and its monthly totals", async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  const userId = Number(f.db.prepare("SELECT id FROM users WHERE email = 'plans@example.com'").pluck().get());
+  const accountId = Number(f.db.prepare('SELECT account_id FROM transactions WHERE user_id = ? GROUP BY account_id ORDER BY count(*) DESC LIMIT 1').pluck().get(userId));
+  const base = `/accounts/${accountId}/reconcile`;
+  // Only the POST's own statements (postForm first GETs the page for its token).
+  const postStatements = async (fields: Record<string, string | string[]>) => {
+    const token = /name="_csrf" value="([^"]+)"/.exec((await f.agent.get(base)).text)![1]!;
+    f.log.length = 0;
+    const res = await f.agent.post(`${base}/rows`).type('form').send({ _csrf: token, ...fields });
+    assert.ok(res.status === 303 || res.status === 422, `POST ${base}/rows answered ${res.status}`);
+    return uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
+  };
+  // Every listing statement walks transactions_by_account_status_date, one ordered seek per status.
+  const assertWalksStatusIndex = (url: string, statements: readonly Executed[]) => {
+    const listing = statements.filter((e) => e.sql.includes('UNION ALL'));
+    assert.ok(listing.length > 0, `${url} lists rows`);
+    for (const e of listing) {
+      const plan = f.db.prepare<unknown[], PlanRow>(`EXPLAIN QUERY PLAN ${e.sql}`).all(...e.params).map((r) => r.detail);
+      assert.equal(plan.filter((d) => /^SEARCH transactions USING INDEX transactions_by_account_status_date \(account_id=\? AND status=\?/.test(d)).length, 2, `${url}: ${plan.join(' | ')}`);
+    }
+  };
+
+  await postForm(f.agent, '/accounts', base, { statementOn: TODAY, statementBalance: '0.00' });
+  const first = await statementsOf(f, base);
+  assertPlansSeek(f, base, first.statements);
+  assertWalksStatusIndex(base, first.statements);
+  // The cleared balance sums whole months from the account's totals and its last month's rows by the date index.
+  assert.ok(first.statements.some((e) => e.sql.includes('sum(cleared_net_cents)')), 'the cleared balance reads the monthly totals');
+  const later = /name="go" value="([^"]+)"[^>]*>Later/.exec(first.html)?.[1];
+  assert.ok(later, 'the account has more rows than a page');
+  const second = await statementsOf(f, `${base}?after=${later}`);
+  assertPlansSeek(f, `${base}?after=${later}`, second.statements);
+  assertWalksStatusIndex(`${base}?after=${later}`, second.statements);
+  assert.ok(second.statements.some((e) => e.sql.includes('DESC LIMIT')), 'a later page finds where the page before starts');
+
+  const shown = [...first.html.matchAll(/name="shown" value="(\d+)"/g)].map((m) => m[1]!);
+  assertPlansSeek(f, 'update', await postStatements({ action: 'update', after: '', ids: shown.slice(0, 5), shown }));
+  assertPlansSeek(f, 'tickAll', await postStatements({ action: 'tickAll', after: '' }));
+  // Every row is ticked: the statement balance is the account's balance on the statement date.
+  const balance = Number(f.db.prepare("SELECT opening_balance_cents + (SELECT coalesce(sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END), 0) FROM transactions WHERE account_id = accounts.id AND occurred_on <= ?) FROM accounts WHERE id = ?").pluck().get(TODAY, accountId));
+  f.db.prepare('UPDATE reconciliations SET statement_balance_cents = ? WHERE account_id = ?').run(balance, accountId);
+  const finished = await postStatements({ action: 'finish', after: '' });
+  assert.ok(finished.some((e) => e.sql.includes("SET status = 'reconciled'")), 'finishing marked the rows reconciled');
+  assertPlansSeek(f, 'finish', finished);
+  assert.equal(f.db.prepare("SELECT count(*) FROM transactions WHERE account_id = ? AND status != 'reconciled' AND occurred_on <= ?").pluck().get(accountId, TODAY), 0);
+});

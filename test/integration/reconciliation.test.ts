@@ -97,56 +97,157 @@ test('a reconciled row changes or goes only with an explicit confirmation', asyn
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
-test('a first reconciliation after a long history ticks thousands of rows in one form, and a body past its limit changes nothing', async (t) => {
+/** The page's rows: each listed id with its tick, and the page buttons' targets. */
+function pageOf(html: string) {
+  const boxes = [...html.matchAll(/<input type="hidden" name="shown" value="(\d+)">\s*<label[^>]*>\s*<input type="checkbox" name="ids" value="(\d+)"[^>]*?( checked)?>/g)].map((m) => [m[0], m[2], m[3], m[1]]);
+  for (const box of boxes) assert.equal(box[1], box[3], 'each row says it was shown');
+  const go = (label: RegExp) => new RegExp(`<button type="submit" name="go" value="([^"]+)"[^>]*>${label.source}</button>`).exec(html)?.[1];
+  return {
+    ids: boxes.map((m) => m[1]!),
+    ticked: boxes.filter((m) => m[2]).map((m) => m[1]!),
+    after: /<input type="hidden" name="after" value="([^"]*)">/.exec(html)?.[1],
+    earliest: go(/« Earliest/),
+    earlier: go(/‹ Earlier/),
+    later: go(/Later »/),
+  };
+}
+
+test('a long history is listed 200 rows a page, oldest first; a page saves only its own ticks; the balance counts every page', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId, account } = await arranged(ctx);
-  // 2,000 more rows of 1.00 in March, as an import of years of history leaves them: none cleared yet.
+  // 450 more rows of 1.00 in March, as an import of years of history leaves them: none cleared yet.
+  const rows = Array.from({ length: 450 }, (_, i) => ({ type: 'expense' as const, amountCents: 100, occurredOn: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`, description: `shop ${i}`, accountId: account }));
+  insertTransactions(ctx.db, userId, rows);
+  const expected = (ctx.db.prepare("SELECT id FROM transactions WHERE account_id = ? AND occurred_on <= '2026-03-31' ORDER BY occurred_on, id").pluck().all(account) as number[]).map(String);
+  assert.equal(expected.length, 452);
+  // Opening 100.00, refund +50.00, books -20.00, the 450 rows -450.00.
+  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-320.00' });
+  const base = `/accounts/${account}/reconcile`;
+
+  const first = pageOf((await agent.get(base)).text);
+  assert.equal(first.ids.length, 200);
+  assert.equal(first.after, '');
+  assert.equal(first.earlier, undefined, 'no page before the first');
+  assert.equal(first.earliest, undefined);
+  assert.ok(first.later);
+  // Later saves this page's ticks first: two of its rows ticked, then page two opens.
+  const toSecond = await postForm(agent, base, `${base}/rows`, { after: '', go: first.later!, ids: first.ids.slice(0, 2), shown: first.ids });
+  assert.equal(toSecond.status, 303);
+  assert.equal(toSecond.headers.location, `${base}?after=${first.later}`);
+  const secondHtml = (await agent.get(toSecond.headers.location!)).text;
+  const second = pageOf(secondHtml);
+  assert.equal(second.ids.length, 200);
+  assert.equal(second.earlier, 'first', 'the page before the second is the first');
+  assert.equal(second.earliest, undefined, 'Earlier already is the first page');
+  assert.match(secondHtml, /Showing the rows from /);
+  const third = pageOf((await agent.get(`${base}?after=${second.later}`)).text);
+  assert.equal(third.ids.length, 52);
+  assert.equal(third.later, undefined, 'the last page');
+  assert.equal(third.earlier, first.later, 'the page before the third starts after the first');
+  assert.equal(third.earliest, 'first');
+  assert.deepEqual([...first.ids, ...second.ids, ...third.ids], expected, 'every row once, oldest first');
+  assert.deepEqual((await agent.get(`${base}?after=${first.later}`)).text.includes(`value="${first.ids[0]}"`), false);
+
+  // The difference on any page counts the ticks of every page: the two oldest rows, the refund (+50.00) and the first
+  // shop row (−1.00), are ticked: −320.00 less 149.00.
+  const ticked = (ctx.db.prepare("SELECT id FROM transactions WHERE status = 'cleared'").pluck().all() as number[]).map(String);
+  assert.deepEqual(ticked, first.ids.slice(0, 2));
+  assert.equal(difference((await agent.get(`${base}?after=${second.later}`)).text), '−$469.00');
+  assert.deepEqual(pageOf((await agent.get(base)).text).ticked, first.ids.slice(0, 2));
+
+  // Update on page three ticks one of its rows and leaves the first page's ticks alone.
+  assert.equal((await postForm(agent, base, `${base}/rows`, { after: second.later!, ids: [third.ids[0]!], shown: third.ids })).headers.location, `${base}?after=${second.later}`);
+  assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE status = 'cleared'").pluck().get(), 3);
+  // A row the page showed and is not ticked becomes uncleared; rows of other pages are not touched.
+  await postForm(agent, base, `${base}/rows`, { after: '', ids: [first.ids[0]!], shown: first.ids });
+  assert.deepEqual((ctx.db.prepare("SELECT id FROM transactions WHERE status = 'cleared' ORDER BY occurred_on, id").pluck().all() as number[]).map(String), [first.ids[0], third.ids[0]]);
+
+  // A cursor past the statement date (a stale or edited link) opens the first page; a bad one too.
+  assert.deepEqual(pageOf((await agent.get(`${base}?after=2026-04-02.1`)).text).ids, first.ids);
+  assert.deepEqual(pageOf((await agent.get(`${base}?after=nonsense`)).text).ids, first.ids);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('a first reconciliation after a long history: tick every row at once, untick the odd one, finish; a body past its limit changes nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId, account, april } = await arranged(ctx);
+  // 2,000 more rows of 1.00 in March, none cleared yet.
   const rows = Array.from({ length: 2_000 }, (_, i) => ({ type: 'expense' as const, amountCents: 100, occurredOn: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`, description: `shop ${i}`, accountId: account }));
   insertTransactions(ctx.db, userId, rows);
-  // Opening 100.00, refund +50.00, books -20.00, the 2,000 rows -2,000.00.
-  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-1870.00' });
-  const page = (await agent.get(`/accounts/${account}/reconcile`)).text;
-  const listed = [...page.matchAll(/name="ids" value="(\d+)"/g)].map((m) => m[1]!);
-  assert.equal(listed.length, 2_002, 'every row up to the statement date is listed');
+  const base = `/accounts/${account}/reconcile`;
+  // Opening 100.00, refund +50.00, books -20.00, the 2,000 rows -2,000.00; the statement leaves out one shop row.
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '-1869.00' });
+  assert.equal(pageOf((await agent.get(base)).text).ids.length, 200);
 
   // A body past the route's 1 MB is refused before it is read, and nothing is ticked.
   const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
-  const token = await tokenFor(agent, `/accounts/${account}/reconcile`);
-  const huge = await agent.post(`/accounts/${account}/reconcile/rows`).type('form').send(`_csrf=${encodeURIComponent(token)}&action=finish&${'ids=1&'.repeat(180_000)}`);
+  const token = await tokenFor(agent, base);
+  const huge = await agent.post(`${base}/rows`).type('form').send(`_csrf=${encodeURIComponent(token)}&action=finish&${'ids=1&'.repeat(180_000)}`);
   assert.equal(huge.status, 413);
   assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
 
   // A form of 80,000 ids (most of them nobody's) is read in one pass and changes only the rows it may: read the way
   // the other forms are, its repeated names alone would hold the event loop for minutes.
   const many = Array.from({ length: 80_000 }, (_, i) => `ids=${1_000_000 + i}`).join('&');
-  const lots = await agent.post(`/accounts/${account}/reconcile/rows`).type('form').send(`_csrf=${encodeURIComponent(token)}&action=update&${many}`);
+  const lots = await agent.post(`${base}/rows`).type('form').send(`_csrf=${encodeURIComponent(token)}&action=update&${many}`);
   assert.equal(lots.status, 303);
-  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'none of those ids is a listed row: nothing ticked');
+  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'none of those ids is a row to check: nothing ticked');
   // Without a session the body is not even read: the CSRF check refuses it as it stands.
-  const anonymous = await agentFor(ctx.app).post(`/accounts/${account}/reconcile/rows`).type('form').send(`action=finish&${many}`);
+  const anonymous = await agentFor(ctx.app).post(`${base}/rows`).type('form').send(`action=finish&${many}`);
   assert.equal(anonymous.status, 403);
 
-  // The page's own form with every box ticked (2,002 fields): the difference is zero and all of them are reconciled.
-  const done = await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile/rows`, { action: 'finish', ids: listed });
+  // Tick every row up to the statement date, from the first page: 2,002 rows on eleven pages; April's row stays.
+  const first = pageOf((await agent.get(base)).text);
+  const all = await postForm(agent, base, `${base}/rows`, { action: 'tickAll', after: '', shown: first.ids });
+  assert.equal(all.status, 303);
+  assert.equal(all.headers.location, base);
+  const afterAll = (await agent.get(base)).text;
+  assert.match(afterAll, /Ticked 2,002 rows\./);
+  assert.equal(difference(afterAll), '$1.00');
+  assert.equal(ctx.db.prepare("SELECT status FROM transactions WHERE id = ?").pluck().get(april), 'uncleared', 'after the statement date');
+  // Untick every row, then tick them all again: both are whole-account actions.
+  await postForm(agent, base, `${base}/rows`, { action: 'untickAll', after: '' });
+  assert.match((await agent.get(base)).text, /Unticked 2,002 rows\./);
+  assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE status != 'uncleared'").pluck().get(), 0);
+  await postForm(agent, base, `${base}/rows`, { action: 'tickAll', after: '' });
+
+  // Finishing with a difference left reconciles nothing.
+  const early = await postForm(agent, base, `${base}/rows`, { action: 'finish', after: '', ids: first.ids, shown: first.ids });
+  assert.equal(early.status, 422);
+  assert.match(early.text, /The cleared balance is \$1\.00 away from the statement/);
+  assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE status = 'reconciled'").pluck().get(), 0);
+  // The statement does not show one shop row: untick it on its page, then finish from there.
+  const lastPage = `${base}?after=${encodeURIComponent('2026-03-28.' + String(ctx.db.prepare("SELECT max(id) FROM transactions WHERE occurred_on = '2026-03-27'").pluck().get()))}`;
+  const last = pageOf((await agent.get(lastPage)).text);
+  assert.ok(last.ids.length > 0 && last.ids.length <= 200);
+  const left = last.ids[last.ids.length - 1]!;
+  const done = await postForm(agent, lastPage, `${base}/rows`, { action: 'finish', after: last.after!, ids: last.ids.slice(0, -1), shown: last.ids });
   assert.equal(done.status, 303, done.text.slice(0, 300));
-  assert.match((await agent.get(done.headers.location!)).text, /Reconciled 2,002 rows\./);
+  assert.match((await agent.get(done.headers.location!)).text, /Reconciled 2,001 rows\./);
   assert.deepEqual(ctx.db.prepare('SELECT status, count(*) AS n FROM transactions WHERE user_id = ? GROUP BY status ORDER BY status').all(userId), [
-    { status: 'reconciled', n: 2_002 },
-    { status: 'uncleared', n: 1 },
+    { status: 'reconciled', n: 2_001 },
+    { status: 'uncleared', n: 2 },
   ]);
+  assert.equal(ctx.db.prepare('SELECT status FROM transactions WHERE id = ?').pluck().get(Number(left)), 'uncleared');
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
 test("another person's account cannot be reconciled and their rows cannot be cleared: 404, nothing changes", async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  const { account, refund } = await arranged(ctx);
+  const { agent, account, refund } = await arranged(ctx);
+  // Ann's reconciliation is open, so only whose account it is can refuse Bob.
+  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '130.00' });
   const bob = await registerUser(ctx.app, 'bob@example.com');
   const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
   assert.equal((await bob.get(`/accounts/${account}/reconcile`)).status, 404);
   assert.equal((await postForm(bob, '/dashboard', `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '1' })).status, 404);
   assert.equal((await postForm(bob, '/dashboard', `/accounts/${account}/reconcile/rows`, { action: 'finish', ids: [String(refund)] })).status, 404);
+  for (const action of ['update', 'tickAll', 'untickAll']) {
+    assert.equal((await postForm(bob, '/dashboard', `/accounts/${account}/reconcile/rows`, { action, ids: [String(refund)], shown: [String(refund)] })).status, 404, action);
+  }
   assert.equal((await postForm(bob, '/dashboard', `/accounts/${account}/reconcile/cancel`, {})).status, 404);
   assert.equal((await postForm(bob, '/dashboard', `/transactions/${refund}/cleared`, { cleared: '1' })).status, 404);
   assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import type { PageCursor } from '../../domain/transactions.ts';
+import type { Ticks } from '../../services/reconciliations.ts';
+import { parseForm, textField, typedValues, type FieldErrors } from '../form-fields.ts';
+import { parseSelectedIds } from './bulk-form.ts';
 import { amountField, dayField, schemaPerWriting, type AmountWriting } from './fields.ts';
+import { parseCursor } from './transaction-filter.ts';
 
 const FIELDS = ['statementOn', 'statementBalance'] as const;
 
@@ -21,4 +25,25 @@ export function parseReconcileForm(
   return parsed.ok
     ? { ok: true, statementOn: parsed.data.statementOn, statementBalanceCents: parsed.data.statementBalance }
     : { ok: false, errors: parsed.errors, values: typedValues(body, FIELDS) };
+}
+
+/** What the rows form asks: save the page's ticks, save them and finish, or tick or untick every row at once. */
+export type ReconcileRowsAction = 'update' | 'finish' | 'tickAll' | 'untickAll';
+
+/**
+ * Reads the rows form: the ticked rows (`ids`), the rows the page showed (`shown`), which button was pressed (Update
+ * when none is named, as Enter in a checkbox does, or a page button), the page it was on (`after`, a page cursor) and
+ * the page a page button asks for (`go`).
+ */
+export function parseReconcileRowsForm(body: unknown): { action: ReconcileRowsAction; ticks: Ticks; after: PageCursor | null; go?: PageCursor | null } {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const action = textField(body, 'action');
+  const go = textField(body, 'go');
+  return {
+    action: action === 'finish' || action === 'tickAll' || action === 'untickAll' ? action : 'update',
+    ticks: { ticked: parseSelectedIds(fields.ids), shown: parseSelectedIds(fields.shown) },
+    after: parseCursor(fields.after),
+    // A page button: the first page, or the page after a cursor; anything else stays on this page.
+    ...(go === 'first' ? { go: null } : parseCursor(go) ? { go: parseCursor(go) } : {}),
+  };
 }

@@ -2,9 +2,10 @@ import { Router, type Response } from 'express';
 import type { ReconciliationService } from '../../services/reconciliations.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
+import { formatCursor, type PageCursor } from '../../domain/transactions.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { parseSelectedIds } from '../forms/bulk-form.ts';
-import { parseReconcileForm, type ReconcileFormValues } from '../forms/reconcile-form.ts';
+import { parseReconcileForm, parseReconcileRowsForm, type ReconcileFormValues } from '../forms/reconcile-form.ts';
+import { parseCursor } from '../forms/transaction-filter.ts';
 import { msg, type Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
@@ -23,8 +24,17 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
   const service = deps.reconciliations;
   router.use(['/accounts', '/transactions'], requireUser);
 
-  function renderPage(res: Response, userId: number, accountId: number, extra: { start?: { values: ReconcileFormValues; errors: FieldErrors }; error?: Msg } = {}) {
-    const found = service.find(userId, accountId);
+  /** The reconcile page, at the page of rows after `after` (the first when null). */
+  const pagePath = (accountId: number, after: PageCursor | null) => `/accounts/${accountId}/reconcile${after ? `?after=${formatCursor(after)}` : ''}`;
+
+  function renderPage(
+    res: Response,
+    userId: number,
+    accountId: number,
+    extra: { start?: { values: ReconcileFormValues; errors: FieldErrors }; error?: Msg; after?: PageCursor | null } = {},
+  ) {
+    const after = extra.after ?? null;
+    const found = service.find(userId, accountId, after);
     if (!found) throw new NotFoundError(NOT_FOUND);
     res.render('accounts/reconcile', {
       title: 'reconcile.title',
@@ -33,16 +43,20 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       reconciliation: found.reconciliation,
       start: extra.start ?? { values: { statementOn: pageToday(res), statementBalance: '' }, errors: {} },
       error: extra.error,
+      currentCursor: after ? formatCursor(after) : '',
+      nextCursor: found.reconciliation?.next ? formatCursor(found.reconciliation.next) : null,
+      earlierCursor: found.reconciliation?.earlier === 'first' ? 'first' : found.reconciliation?.earlier ? formatCursor(found.reconciliation.earlier) : null,
     });
   }
 
   /*
    * GET /accounts/:id/reconcile: without an open reconciliation, the form to start one (statement date and ending
-   * balance); with one, the account's rows up to that date that are not reconciled, ticked when cleared, and the
-   * difference between the statement and the cleared balance. Owner only; others get 404.
+   * balance); with one, the account's rows up to that date that are not reconciled, ticked when cleared, oldest
+   * first, 200 a page by keyset cursor (?after=YYYY-MM-DD.id), and the difference between the statement and the
+   * cleared balance. Owner only; others get 404.
    */
   router.get('/accounts/:id/reconcile', (req, res) => {
-    renderPage(res, signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    renderPage(res, signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND), { after: parseCursor(req.query.after) });
   });
 
   /* POST /accounts/:id/reconcile: start a reconciliation; bad fields re-render with 422. Owner only; others get 404. */
@@ -59,27 +73,36 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
   });
 
   /*
-   * POST /accounts/:id/reconcile/rows: save which rows are ticked (action=update), or save them and finish
-   * (action=finish): when the difference is zero the ticked rows become reconciled; otherwise 422 says by how much it
-   * is off and keeps the ticks. Owner only; others get 404.
+   * POST /accounts/:id/reconcile/rows: save the page's ticks (action=update: ticked rows become cleared, rows the page
+   * showed and not ticked uncleared), or save them and finish (action=finish: when the difference is zero every
+   * cleared row up to the statement date becomes reconciled; otherwise 422 says by how much it is off and keeps the
+   * ticks), or tick every row up to the statement date (action=tickAll) or untick every one (action=untickAll).
+   * Owner only; others get 404.
    */
   router.post('/accounts/:id/reconcile/rows', (req, res) => {
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
-    const ticked = parseSelectedIds((req.body as Record<string, unknown> | undefined)?.ids);
-    if (textField(req.body, 'action') === 'finish') {
-      const result = service.finish(user.id, accountId, ticked);
+    const form = parseReconcileRowsForm(req.body);
+    if (form.action === 'finish') {
+      const result = service.finish(user.id, accountId, form.ticks);
       if (!result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
       if (!result.ok) {
         res.status(422);
         const difference = pageLanguage(res).money.formatCents(Math.abs(result.differenceCents));
-        return renderPage(res, user.id, accountId, { error: msg('reconcile.notBalanced', { difference }) });
+        return renderPage(res, user.id, accountId, { error: msg('reconcile.notBalanced', { difference }), after: form.after });
       }
       setFlash(req, 'success', 'reconcile.flash.finished', { count: result.reconciled });
       return res.redirect(303, `/accounts/${accountId}`);
     }
-    if (!service.tick(user.id, accountId, ticked)) throw new NotFoundError(NOT_FOUND);
-    res.redirect(303, `/accounts/${accountId}/reconcile`);
+    if (form.action === 'tickAll' || form.action === 'untickAll') {
+      const changed = service.tickAll(user.id, accountId, form.action === 'tickAll');
+      if (changed === undefined) throw new NotFoundError(NOT_FOUND);
+      setFlash(req, 'success', form.action === 'tickAll' ? 'reconcile.flash.tickedAll' : 'reconcile.flash.untickedAll', { count: changed });
+      return res.redirect(303, pagePath(accountId, form.after));
+    }
+    if (!service.tick(user.id, accountId, form.ticks)) throw new NotFoundError(NOT_FOUND);
+    // A page button saves the ticks and opens its page; Update stays on this one.
+    res.redirect(303, pagePath(accountId, form.go === undefined ? form.after : form.go));
   });
 
   /* POST /accounts/:id/reconcile/cancel: stop the open reconciliation; ticked rows stay cleared. Owner only; others get 404. */
