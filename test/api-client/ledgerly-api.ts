@@ -76,7 +76,7 @@ export interface paths {
                         "application/json": components["schemas"]["Summary"];
                     };
                 };
-                /** @description The period is not one Ledgerly keeps. */
+                /** @description The period is not one Ledgerly keeps, or a parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -146,6 +146,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["AccountList"];
+                    };
+                };
+                /** @description A query parameter is not one this operation takes. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No token, or a token that is unknown, revoked or expired. */
@@ -228,7 +237,7 @@ export interface paths {
                         "application/json": components["schemas"]["TransactionPage"];
                     };
                 };
-                /** @description A filter, the cursor or the limit is not valid. */
+                /** @description A filter, the cursor or the limit is not valid, or a parameter is not one this list takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -404,7 +413,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transaction"];
                     };
                 };
-                /** @description The path cannot be read (a malformed %-escape). */
+                /** @description The path cannot be read (a malformed %-escape), or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -888,7 +897,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transfer"];
                     };
                 };
-                /** @description The path cannot be read (a malformed %-escape). */
+                /** @description The path cannot be read (a malformed %-escape), or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1185,6 +1194,15 @@ export interface paths {
                         "application/json": components["schemas"]["CategoryList"];
                     };
                 };
+                /** @description A query parameter is not one this operation takes. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No token, or a token that is unknown, revoked or expired. */
                 401: {
                     headers: {
@@ -1352,7 +1370,7 @@ export interface paths {
                         "application/json": components["schemas"]["Category"];
                     };
                 };
-                /** @description The path cannot be read (a malformed %-escape). */
+                /** @description The path cannot be read (a malformed %-escape), or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1652,7 +1670,7 @@ export interface paths {
                         "application/json": components["schemas"]["BudgetMonth"];
                     };
                 };
-                /** @description The month is not YYYY-MM. */
+                /** @description The month is not YYYY-MM, or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1851,6 +1869,15 @@ export interface paths {
                         "application/json": components["schemas"]["ScheduleList"];
                     };
                 };
+                /** @description A query parameter is not one this operation takes. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No token, or a token that is unknown, revoked or expired. */
                 401: {
                     headers: {
@@ -2018,7 +2045,7 @@ export interface paths {
                         "application/json": components["schemas"]["Schedule"];
                     };
                 };
-                /** @description The path cannot be read (a malformed %-escape). */
+                /** @description The path cannot be read (a malformed %-escape), or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2324,6 +2351,15 @@ export interface paths {
                         "application/json": components["schemas"]["RuleList"];
                     };
                 };
+                /** @description A query parameter is not one this operation takes. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No token, or a token that is unknown, revoked or expired. */
                 401: {
                     headers: {
@@ -2491,7 +2527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Rule"];
                     };
                 };
-                /** @description The path cannot be read (a malformed %-escape). */
+                /** @description The path cannot be read (a malformed %-escape), or a query parameter is not one it takes. */
                 400: {
                     headers: {
                         [name: string]: unknown;

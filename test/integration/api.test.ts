@@ -108,16 +108,17 @@ describe('personal access tokens and /api/v1', () => {
     t.after(() => ctx.cleanup());
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const token = await makeToken(agent, { name: 'x', scope: 'read', lifetime: 'never' });
-    // A table the rules need is gone, as a damaged database or a half-done manual change would leave it.
+    // Tables the list and the rules need are gone, as a damaged database or a half-done manual change would leave them.
     ctx.db.exec('ALTER TABLE rules RENAME TO rules_elsewhere');
-    const failed = await api(ctx, '/rules?x=1', token);
+    ctx.db.exec('ALTER TABLE user_totals RENAME TO user_totals_elsewhere');
+    const failed = await api(ctx, '/transactions?limit=10', token);
     assert.equal(failed.status, 500);
     assert.match(String(failed.headers['content-type']), /^application\/problem\+json/, 'never the HTML error page');
     assert.deepEqual(failed.body, { type: '/api/v1/problems/internal', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on the server. It has been logged; try again later.' });
     const inUkrainian = await api(ctx, '/rules', token).set('Accept-Language', 'uk');
     assert.equal(inUkrainian.body.detail, 'На сервері сталася помилка. Її записано в журнал; спробуйте пізніше.');
     const logged = lines.map((line) => JSON.parse(line) as { msg: string; path?: string; method?: string }).filter((entry) => entry.msg === 'request failed');
-    assert.deepEqual(logged.map((entry) => [entry.method, entry.path]), [['GET', '/api/v1/rules'], ['GET', '/api/v1/rules']]);
+    assert.deepEqual(logged.map((entry) => [entry.method, entry.path]), [['GET', '/api/v1/transactions'], ['GET', '/api/v1/rules']], 'the path without its query');
     assert.equal(lines.join('').includes(token), false, 'the token is not logged');
     assert.equal(lines.join('').includes(token.slice(4, 20)), false, 'nor any part of it');
   });
@@ -498,6 +499,32 @@ describe('the OpenAPI document', () => {
     assert.match(check(201, tx)!, /status 201 is not documented/);
     assert.match(check(404, { title: 'x' }, 'application/problem+json')!, /must have required property/);
     assert.match(contractViolation('GET', '/api/v1/nope', 200, 'application/json', Buffer.from('{}'))!, /not a documented operation/);
+  });
+});
+
+describe('/api/v1 query parameters', () => {
+  test('every read refuses by name a query parameter its document does not list, and takes the ones it lists', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const send = caller(ctx, await makeToken(ann, { name: 'r', scope: 'read', lifetime: 'never' }));
+    const reads = apiOperations().filter((op) => op.method === 'get');
+    assert.ok(reads.length >= 10, 'every list and every object by id');
+    for (const op of reads) {
+      const path = fillTemplate(op.template, { id: 1, month: '2026-03', categoryId: 1 });
+      const refused = await send('get', `${path}?bogus=1`);
+      assert.equal(refused.status, 400, `GET ${path}?bogus=1`);
+      assert.deepEqual(refused.body.errors, [{ field: 'bogus', message: 'This request takes no such parameter.' }], path);
+      // What the document lists is taken: no parameter it names is refused as unknown.
+      for (const name of op.queryParams) {
+        const res = await send('get', `${path}?${name}=`);
+        assert.notDeepEqual(res.body.errors?.map((e: { field: string; message: string }) => e.message), ['This request takes no such parameter.'], `${path}?${name}`);
+      }
+    }
+    // A summary asked for a range of days would otherwise have answered for this month.
+    const range = await send('get', '/summary?from=2026-01-01&to=2026-03-31');
+    assert.deepEqual([range.status, range.body.errors[0].field], [400, 'from']);
+    assert.equal((await send('get', '/summary?period=2026-03')).status, 200);
   });
 });
 

@@ -28,7 +28,13 @@ const always: ZodOpenApiResponsesObject = {
   429: problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'),
   500: problem('The server failed; the error is in its log.'),
 };
-const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({ ...ok, ...extra, ...always });
+/** A read may also be refused for a query parameter it does not list (named in the problem, never ignored). */
+const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({
+  ...ok,
+  400: problem('A query parameter is not one this operation takes.'),
+  ...extra,
+  ...always,
+});
 /** A write may also be refused for a read-only token, a malformed or oversized body, or a reused key. */
 const writes = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({
   ...ok,
@@ -51,7 +57,7 @@ const body = (schema: z.ZodType) => ({ required: true, content: { 'application/j
 /** By-id read, edit and delete of a resource. */
 function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}) {
   return {
-    get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape).'), ...notFound(what) }) }),
+    get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape), or a query parameter is not one it takes.'), ...notFound(what) }) }),
     ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, { ...notFound(what), ...patchRefusals }) }) } : {}),
     delete: write(`Delete a ${what}`, tag, { requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
   };
@@ -82,15 +88,15 @@ function build() {
       },
       '/summary': {
         get: op('Income, expenses, balance and top categories of a period', 'Reports', {
-          requestParams: { query: z.object({ period: z.string().optional().meta({ description: '`YYYY-MM`, `YYYY` or `all`; left out: this month.', example: '2026-03' }) }) },
-          responses: reads({ 200: json(S.Summary, 'The period\'s numbers, as on the dashboard.') }, { 400: problem('The period is not one Ledgerly keeps.') }),
+          requestParams: { query: S.SummaryQuery },
+          responses: reads({ 200: json(S.Summary, 'The period\'s numbers, as on the dashboard.') }, { 400: problem('The period is not one Ledgerly keeps, or a parameter is not one it takes.') }),
         }),
       },
       '/accounts': { get: op('Your accounts with their balances', 'Accounts', { responses: reads({ 200: json(S.AccountList, 'Every account.') }) }) },
       '/transactions': {
         get: op('Transactions, newest first, a page at a time', 'Transactions', {
           requestParams: { query: S.TransactionListQuery },
-          responses: reads({ 200: json(S.TransactionPage, 'A page, and the totals over every match.') }, { 400: problem('A filter, the cursor or the limit is not valid.') }),
+          responses: reads({ 200: json(S.TransactionPage, 'A page, and the totals over every match.') }, { 400: problem('A filter, the cursor or the limit is not valid, or a parameter is not one this list takes.') }),
         }),
         post: write('Add an income or expense', 'Transactions', { requestBody: body(S.TransactionCreate), responses: writes({ 201: created(S.Transaction, 'The transaction as saved.') }) }),
       },
@@ -111,7 +117,7 @@ function build() {
       '/budgets/{month}': {
         get: op('A month\'s budget against its spending', 'Budgets', {
           requestParams: { path: z.object({ month: z.string().meta({ description: 'YYYY-MM.', example: '2026-03' }) }) },
-          responses: reads({ 200: json(S.BudgetMonth, 'Per expense category: budgeted, carried, spent (refunds netted) and remaining.') }, { 400: problem('The month is not YYYY-MM.') }),
+          responses: reads({ 200: json(S.BudgetMonth, 'Per expense category: budgeted, carried, spent (refunds netted) and remaining.') }, { 400: problem('The month is not YYYY-MM, or a query parameter is not one it takes.') }),
         }),
       },
       '/budgets/{month}/{categoryId}': {

@@ -49,7 +49,6 @@ function decodeCursor(raw: string): PageCursor | undefined {
 }
 
 /** The query parameters GET /transfers takes. */
-const TRANSFER_LIST_PARAMETERS = new Set(['account', 'from', 'to', 'cursor', 'limit']);
 
 /** Who an API request speaks for, set by the bearer check. */
 interface ApiCaller {
@@ -235,6 +234,18 @@ export function createApiRouter(deps: {
     sendProblem(res, 400, `invalid-${where}`, 'Bad Request', wordsOf(res).t(where === 'query' ? 'api.problem.badQuery' : 'api.problem.badPath'), [{ field, message: wordsOf(res).t(message) }]);
 
   /**
+   * Refuses by name a query parameter the operation's document does not list (400): ignored, it would mislead a
+   * script. /summary?from=2026-01-01&to=2026-03-31 answered for this month, and /transfers?q=rent with every transfer.
+   */
+  const onlyQuery =
+    (schema: { shape: Record<string, unknown> } | null): RequestHandler =>
+    (req, res, next) => {
+      const foreign = Object.keys(req.query as Record<string, unknown>).find((name) => !schema || !Object.hasOwn(schema.shape, name));
+      if (foreign !== undefined) return badParameter(res, foreign, 'api.field.unknownParameter');
+      next();
+    };
+
+  /**
    * A list's `cursor` and `limit` (1 to 200, 50 when left out), or undefined once a 400 naming the bad one is sent.
    * Digits only for the limit: Number() would also read "0x10", "1e2" and " 7" as numbers.
    */
@@ -316,7 +327,7 @@ export function createApiRouter(deps: {
    */
   function readAndDelete<T, W>(path: string, what: Missing, find: (userId: number, id: number) => T | undefined, json: (found: T) => W, remove: (userId: number, id: number) => boolean) {
     /* GET /api/v1/<resource>/:id */
-    router.get(`${path}/:id`, (req, res) => {
+    router.get(`${path}/:id`, onlyQuery(null), (req, res) => {
       const id = idParam(req);
       const found = id === undefined ? undefined : find(callerOf(res).userId, id);
       if (found === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t(MISSING_KEYS[what]));
@@ -331,7 +342,7 @@ export function createApiRouter(deps: {
   }
 
   /* GET /api/v1/summary?period=YYYY-MM|YYYY|all: income, expenses, balance and top categories, as on the dashboard. */
-  router.get('/summary', (req, res) => {
+  router.get('/summary', onlyQuery(S.SummaryQuery), (req, res) => {
     const { userId } = callerOf(res);
     const raw = req.query.period;
     if (raw !== undefined && (typeof raw !== 'string' || !/^(\d{4}-\d{2}|\d{4}|all)$/.test(raw))) {
@@ -355,7 +366,7 @@ export function createApiRouter(deps: {
   });
 
   /* GET /api/v1/accounts: every account with its balance. */
-  router.get('/accounts', (_req, res) => {
+  router.get('/accounts', onlyQuery(null), (_req, res) => {
     const { accounts } = deps.accounts.overview(callerOf(res).userId);
     res.json({
       data: accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, archived: a.archived, openingOn: a.openingOn, opening: money(a.openingBalanceCents), balance: money(a.balanceCents), transactionCount: a.transactionCount })),
@@ -379,7 +390,7 @@ export function createApiRouter(deps: {
   const savedTransaction = (status: number, userId: number, id: number) => answer(status, S.Transaction, transactionJson(deps.transactions.findWithCategory(userId, id)!));
 
   /* GET /api/v1/transactions: the list with the same filters as /transactions, newest first, by an opaque cursor. */
-  router.get('/transactions', (req, res) => {
+  router.get('/transactions', onlyQuery(S.TransactionListQuery), (req, res) => {
     const { userId } = callerOf(res);
     const { filter, errors } = readTransactionFilter(req.query);
     if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
@@ -449,12 +460,8 @@ export function createApiRouter(deps: {
   readAndDelete('/transfers', 'transfer', (u, id) => deps.transfers.find(u, id), transferJson, (u, id) => deps.transfers.delete(u, id, true) === 'deleted');
 
   /* GET /api/v1/transfers: newest first, by an opaque cursor; `account` keeps those with either side in it, `from` and `to` bound the day. */
-  router.get('/transfers', (req, res) => {
+  router.get('/transfers', onlyQuery(S.TransferListQuery), (req, res) => {
     const { userId } = callerOf(res);
-    // The list page's filters that a transfer has no part in (type, category, text) are refused by name, not ignored:
-    // a script asking for ?q=rent would otherwise get every transfer and think they matched.
-    const foreign = Object.keys(req.query).find((name) => !TRANSFER_LIST_PARAMETERS.has(name));
-    if (foreign !== undefined) return badParameter(res, foreign, 'api.field.unknownParameter');
     const { filter, errors } = readTransactionFilter(req.query);
     if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
     const paging = pagingOf(req, res);
@@ -498,7 +505,7 @@ export function createApiRouter(deps: {
   // --- Categories ---
 
   /* GET /api/v1/categories: income and expense categories, each with how many transactions it holds. */
-  router.get('/categories', (_req, res) => {
+  router.get('/categories', onlyQuery(null), (_req, res) => {
     const { income, expense } = deps.categories.listWithCounts(callerOf(res).userId);
     res.json({ data: [...income, ...expense].map((c) => ({ id: c.id, kind: c.kind, name: c.name, transactionCount: c.transactionCount })) } satisfies S.Wire<typeof S.CategoryList>);
   });
@@ -578,7 +585,7 @@ export function createApiRouter(deps: {
   const badMonth = (res: Response) => badParameter(res, 'month', 'api.field.month', 'path');
 
   /* GET /api/v1/budgets/:month: a month's budget per expense category against its spending (refunds netted). */
-  router.get('/budgets/:month', (req, res) => {
+  router.get('/budgets/:month', onlyQuery(null), (req, res) => {
     const month = String(req.params.month);
     if (!isCalendarMonth(month)) return badMonth(res);
     res.json(budgetJson(deps.budgets.month(callerOf(res).userId, month)));
@@ -622,7 +629,7 @@ export function createApiRouter(deps: {
   const savedSchedule = (status: number, userId: number, id: number) => answer(status, S.Schedule, scheduleJson(deps.schedules.find(userId, id)!));
 
   /* GET /api/v1/scheduled: every scheduled transaction with its rule and next date. */
-  router.get('/scheduled', (_req, res) => {
+  router.get('/scheduled', onlyQuery(null), (_req, res) => {
     res.json({ data: deps.schedules.list(callerOf(res).userId).map(scheduleJson) } satisfies S.Wire<typeof S.ScheduleList>);
   });
 
@@ -688,7 +695,7 @@ export function createApiRouter(deps: {
   };
 
   /* GET /api/v1/rules: the rules in the order they are tried. */
-  router.get('/rules', (_req, res) => {
+  router.get('/rules', onlyQuery(null), (_req, res) => {
     res.json({ data: deps.rules.list(callerOf(res).userId).rules.map((r, i) => ruleJson(r, i + 1)) } satisfies S.Wire<typeof S.RuleList>);
   });
 

@@ -80,6 +80,10 @@ export const TransactionCreate = z
 
 export const TransactionPatch = TransactionCreate.partial().meta({ id: 'TransactionPatch', description: 'The fields to change; the others keep their value.' });
 
+export const SummaryQuery = z.object({
+  period: z.string().optional().meta({ description: '`YYYY-MM`, `YYYY` or `all`; left out: this month.', example: '2026-03' }),
+});
+
 export const TransactionListQuery = z.object({
   account: z.string().optional().meta({ description: 'An account id.' }),
   from: z.string().optional().meta({ description: 'First day, YYYY-MM-DD.' }),
