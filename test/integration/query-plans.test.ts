@@ -451,7 +451,7 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   await postForm(f.agent, '/account/api-tokens', '/account/api-tokens', { name: 'plans', scope: 'read', lifetime: 'never', password: TEST_PASSWORD });
   const token = /id="fresh-token">(lgy_[^<]+)</.exec((await f.agent.get('/account/api-tokens')).text)?.[1];
   assert.ok(token, 'a fresh token is shown once');
-  for (const url of ['/api/v1/transactions', '/api/v1/transactions?type=expense&limit=100', '/api/v1/summary', `/api/v1/summary?from=${TODAY.slice(0, 4)}-01-01&to=${TODAY}`]) {
+  for (const url of ['/api/v1/transactions', '/api/v1/transactions?type=expense&limit=100', '/api/v1/summary', `/api/v1/summary?period=${TODAY.slice(0, 4)}`, '/api/v1/summary?period=all']) {
     assertPlansSeek(f, url, await apiStatementsOf(f, url, token));
   }
   // Transfers are listed from the outgoing legs' index, never by reading incomes and expenses: each shape of the list
