@@ -209,6 +209,10 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByRole('button', { name: /^Tick every row up to / }).click();
     await page.getByText('Ticked 231 rows.').waitFor();
     await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await assertAccessible(page, 'reconciliation, every row ticked, desktop');
+    await screenshot(page, 'reconcile-pages-1280');
+    await page.setViewportSize({ width: 375, height: 812 });
     await page.getByRole('button', { name: 'Finish reconciling' }).click();
     await page.getByText('Reconciled 232 rows.').waitFor();
 
