@@ -166,12 +166,14 @@ export function monthlyBarsChart(options: {
     plot,
     valueTicks,
     valueAxis: 'y',
-    // Every month is named when there is room; with many, every other one.
-    bandTicks: alternateMinor(
-      months
-        .filter((_, i) => months.length <= 12 || i % 2 === months.length % 2)
-        .map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
-    ),
+    // Every month is named when its name fits its band at the desktop's type size; otherwise every second or third,
+    // counted back from the latest, which is always named. Up to twelve short English names fit; Ukrainian January
+    // with its year ("січ. 26 р.") overlapped February.
+    bandTicks: alternateMinor(everyNth(
+      months.map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
+      x.step(),
+      months.length <= 12 ? 1 : 2,
+    )),
     bars,
     paths: [],
     points: [],
@@ -309,6 +311,16 @@ export function monthlyLineChart(options: {
 }
 
 /** Every other tick minor, counting back from the last, which always shows (the latest month). */
+/**
+ * Every n-th tick, counted back from the last, with n the smallest (at least `least`) that keeps the widest label
+ * clear of the next: at the desktop's type size (11 units, charts.css) and 0.6 em a character, with a gap of 6.
+ */
+function everyNth(ticks: AxisTick[], spacing: number, least: number): AxisTick[] {
+  const widest = ticks.reduce((most, tick) => Math.max(most, [...tick.label].length), 0) * 11 * 0.6 + 6;
+  const n = Math.max(least, Math.ceil(widest / spacing));
+  return ticks.filter((_, i) => (ticks.length - 1 - i) % n === 0);
+}
+
 function alternateMinor(ticks: AxisTick[]): AxisTick[] {
   return ticks.map((tick, i) => ((ticks.length - 1 - i) % 2 === 1 ? { ...tick, minor: true } : tick));
 }

@@ -102,6 +102,24 @@ describe('the chart markup', () => {
     assert.match(chartMarkup(empty, words), /<text class="chart__empty"[^>]*>No data<\/text>[\s\S]*<table/);
   });
 
+  test("month names never overlap: a long name (Ukrainian January with its year) names every second month, the latest always", () => {
+    const uk = ['січ. 26 р.', 'лют.', 'бер.', 'квіт.', 'трав.', 'черв.', 'лип.', 'серп.', 'вер.', 'жовт.', 'лист.', 'груд.'];
+    const months = uk.map((_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
+    const ukFormats: ChartFormats = { ...formats, shortMonth: (m) => uk[Number(m.slice(5)) - 1]! };
+    for (const count of [12, 6, 3]) {
+      const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.slice(-count), formats: ukFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+      const ticks = chart.bandTicks;
+      assert.equal(ticks.at(-1)!.label, 'груд.', 'the latest month is named');
+      // Desktop: 11 units a character's em, 0.6 em a character; phone: 21 units, only the major ticks.
+      const clear = (shown: readonly { at: number; label: string }[], em: number) =>
+        shown.every((tick, i) => i === 0 || tick.at - shown[i - 1]!.at >= ((Math.max([...tick.label].length, [...shown[i - 1]!.label].length) * em * 0.6)));
+      assert.ok(clear(ticks, 11), `${count} months on a desktop: ${ticks.map((t) => `${t.label}@${t.at}`).join(', ')}`);
+      assert.ok(clear(ticks.filter((t) => !t.minor), 21), `${count} months on a phone`);
+    }
+    const all = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.slice(-3), formats: ukFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+    assert.deepEqual(all.bandTicks.map((t) => t.label), ['жовт.', 'лист.', 'груд.'], 'with room, every month is named');
+  });
+
   test('every other month tick is minor, the latest always shown, so a phone can draw them larger', () => {
     const months = Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
     const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months, formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
