@@ -282,7 +282,6 @@ export function monthlyLineChart(options: {
   const path = line<{ month: string; cents: number }>()
     .x((p) => round1(at(p)))
     .y((p) => round1(y(p.cents)))(points as { month: string; cents: number }[]);
-  const step = Math.max(1, Math.ceil(points.length / 8));
   const texts = points.map((p) => ({ month: formats.longMonth(p.month), amount: formats.money(p.cents) }));
   return {
     id: options.id,
@@ -293,9 +292,8 @@ export function monthlyLineChart(options: {
     plot,
     valueTicks,
     valueAxis: 'y',
-    bandTicks: alternateMinor(
-      points.filter((_, i) => (points.length - 1 - i) % step === 0).map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })),
-    ),
+    // At most eight months named, and never two that would overlap (ten years of a trend are 120 points).
+    bandTicks: alternateMinor(everyNth(points.map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })), x.step(), Math.ceil(points.length / 8))),
     bars: [],
     paths: path ? [{ d: path, className: 'chart__line' }] : [],
     points: points.map((p, i) => ({ cx: round1(at(p)), cy: round1(y(p.cents)), tooltip: `${texts[i]!.month}: ${texts[i]!.amount}` })),

@@ -106,16 +106,21 @@ describe('the chart markup', () => {
     const uk = ['січ. 26 р.', 'лют.', 'бер.', 'квіт.', 'трав.', 'черв.', 'лип.', 'серп.', 'вер.', 'жовт.', 'лист.', 'груд.'];
     const months = uk.map((_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
     const ukFormats: ChartFormats = { ...formats, shortMonth: (m) => uk[Number(m.slice(5)) - 1]! };
+    // Desktop: 11 units a character's em, 0.6 em a character; phone: 21 units, only the major ticks.
+    const clear = (shown: readonly { at: number; label: string }[], em: number) =>
+      shown.every((tick, i) => i === 0 || tick.at - shown[i - 1]!.at >= Math.max([...tick.label].length, [...shown[i - 1]!.label].length) * em * 0.6);
     for (const count of [12, 6, 3]) {
       const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.slice(-count), formats: ukFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
       const ticks = chart.bandTicks;
       assert.equal(ticks.at(-1)!.label, 'груд.', 'the latest month is named');
-      // Desktop: 11 units a character's em, 0.6 em a character; phone: 21 units, only the major ticks.
-      const clear = (shown: readonly { at: number; label: string }[], em: number) =>
-        shown.every((tick, i) => i === 0 || tick.at - shown[i - 1]!.at >= ((Math.max([...tick.label].length, [...shown[i - 1]!.label].length) * em * 0.6)));
       assert.ok(clear(ticks, 11), `${count} months on a desktop: ${ticks.map((t) => `${t.label}@${t.at}`).join(', ')}`);
       assert.ok(clear(ticks.filter((t) => !t.minor), 21), `${count} months on a phone`);
     }
+    // A line over ten years (a category's trend) names at most eight months, none overlapping.
+    const years = Array.from({ length: 120 }, (_, i) => ({ month: `${2017 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`, cents: i * 100 }));
+    const trend = monthlyLineChart({ id: 't', title: 'T', description: 'D', points: years, formats: ukFormats, labels: { value: 'V', month: 'M' } });
+    assert.ok(trend.bandTicks.length <= 8 && trend.bandTicks.at(-1)!.label === 'груд.');
+    assert.ok(clear(trend.bandTicks, 11), `ten years: ${trend.bandTicks.map((t) => `${t.label}@${t.at}`).join(', ')}`);
     const all = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.slice(-3), formats: ukFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
     assert.deepEqual(all.bandTicks.map((t) => t.label), ['жовт.', 'лист.', 'груд.'], 'with room, every month is named');
   });
