@@ -41,6 +41,25 @@
     var status = form.querySelector('[data-reconcile="status"]');
     if (status) status.textContent = status.getAttribute(statement === cleared ? 'data-balanced' : 'data-off');
   });
+  // Switching language before signing in reloads the page: the email typed so far comes back with it (a password
+  // never does; it is retyped). Kept in this tab only, and forgotten as soon as the next page reads it.
+  var KEPT_EMAIL = 'ledgerly:typed-email';
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.closest('.language-switch')) return;
+    var email = document.querySelector('input[type="email"][name="email"]');
+    try {
+      if (email && email.value) sessionStorage.setItem(KEPT_EMAIL, email.value);
+    } catch (e) { /* storage off: the email is typed again */ }
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    try {
+      var kept = sessionStorage.getItem(KEPT_EMAIL);
+      sessionStorage.removeItem(KEPT_EMAIL);
+      var email = document.querySelector('input[type="email"][name="email"]');
+      if (kept && email && !email.value) email.value = kept;
+    } catch (e) { /* storage off */ }
+  });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem.
   document.addEventListener('DOMContentLoaded', function () {
     var invalid = document.querySelector('[aria-invalid="true"]');

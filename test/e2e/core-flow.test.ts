@@ -214,6 +214,16 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.equal(await page.getAttribute('html', 'lang'), 'uk');
     await page.getByRole('heading', { name: 'Реєстрація' }).waitFor();
     await page.getByLabel('Електронна пошта').fill('olena@example.com');
+    // Switching language with the form half filled keeps the email typed (never the password).
+    await page.getByLabel('Пароль', { exact: true }).fill('довга парольна фраза');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Create account' }).waitFor();
+    assert.equal(await page.getByLabel('Email').inputValue(), 'olena@example.com');
+    assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+    await page.getByRole('button', { name: 'Українська' }).click();
+    await page.getByRole('heading', { name: 'Реєстрація' }).waitFor();
+    assert.equal(await page.getByLabel('Електронна пошта').inputValue(), 'olena@example.com');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length), 0, 'nothing kept once read');
     await page.getByLabel('Пароль', { exact: true }).fill('довга парольна фраза');
     await page.getByLabel('Повторіть пароль').fill('довга парольна фраза');
     await page.getByRole('button', { name: 'Зареєструватися' }).click();
