@@ -169,6 +169,47 @@ test('a long history is listed 200 rows a page, oldest first; a page saves only 
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
+test("a confirmed change takes a row out of its reconciliation: moved to another account it starts unchecked there; a new amount or day goes back to cleared", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId, account, refund, books, april } = await arranged(ctx);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const savings = ctx.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Savings'").pluck().get(userId) as number;
+  const transfer = await postForm(agent, '/transfers/new', '/transfers', { from: String(account), to: String(savings), amount: '10.00', date: '2026-03-10', description: 'aside' });
+  assert.equal(transfer.status, 303);
+  const transferId = ctx.db.prepare('SELECT max(id) FROM transfers').pluck().get() as number;
+  const leg = (type: string) => ctx.db.prepare('SELECT status FROM transactions WHERE transfer_id = ? AND type = ?').pluck().get(transferId, type);
+  // Reconcile March in Main: the refund, the books and the transfer out (130.00 - 10.00).
+  const base = `/accounts/${account}/reconcile`;
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '120.00' });
+  await postForm(agent, base, `${base}/rows`, { action: 'tickAll', after: '' });
+  assert.equal((await postForm(agent, base, `${base}/rows`, { action: 'finish', after: '' })).status, 303);
+  const status = (id: number) => ctx.db.prepare('SELECT status FROM transactions WHERE id = ?').pluck().get(id);
+  assert.deepEqual([status(refund), status(books), leg('transfer_out'), status(april)], ['reconciled', 'reconciled', 'reconciled', 'uncleared']);
+
+  const edit = (id: number, fields: Record<string, string>) =>
+    postForm(agent, `/transactions/${id}/edit`, `/transactions/${id}/edit`, { type: 'expense', amount: '20.00', date: '2026-03-05', description: 'books', category: '', confirmReconciled: '1', ...fields });
+  // The books, moved to Savings: never checked against Savings' statement.
+  assert.equal((await edit(books, { account: String(savings) })).status, 303);
+  assert.equal(status(books), 'uncleared');
+  // The refund with a new amount: its statement no longer matches it, so it waits, ticked, for the next one.
+  assert.equal((await edit(refund, { account: String(account), type: 'income', amount: '51.00', date: '2026-03-01', description: 'refund' })).status, 303);
+  assert.equal(status(refund), 'cleared');
+  // The transfer moved to come from Savings: its outgoing leg is in a new account; the incoming one never was reconciled.
+  const moved = await postForm(agent, `/transfers/${transferId}/edit`, `/transfers/${transferId}/edit`, { from: String(savings), to: String(account), amount: '10.00', date: '2026-03-10', description: 'aside', confirmReconciled: '1' });
+  assert.equal(moved.status, 303, moved.text.slice(0, 300));
+  assert.deepEqual([leg('transfer_out'), leg('transfer_in')], ['uncleared', 'uncleared']);
+  // A change that keeps account, amount, day and type keeps the reconciled mark.
+  await postForm(agent, base, base, { statementOn: '2026-04-30', statementBalance: '0' });
+  await postForm(agent, base, `${base}/rows`, { action: 'tickAll', after: '' });
+  const balance = ctx.db.prepare('SELECT statement_balance_cents FROM reconciliations WHERE finished_at IS NULL').pluck().get();
+  assert.equal(balance, 0);
+  ctx.db.prepare("UPDATE transactions SET status = 'reconciled' WHERE id = ?").run(april);
+  assert.equal((await edit(april, { account: String(account), amount: '5.00', date: '2026-04-02', description: 'April, renamed' })).status, 303);
+  assert.equal(status(april), 'reconciled');
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
 test('a first reconciliation after a long history: tick every row at once, untick the odd one, finish; a body past its limit changes nothing', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -312,9 +312,16 @@ export function createTransactionsRepo(db: Db) {
        FROM user_totals WHERE user_id = ?`,
   );
   const allTime = db.prepare<[number], SumRow>('SELECT type, total_cents AS cents, tx_count AS n FROM user_totals WHERE user_id = ?');
-  const update = db.prepare<[number, string, number, string, string, number | null, number, number]>(
-    `UPDATE transactions SET account_id = ?, type = ?, amount_cents = ?, occurred_on = ?, description = ?, category_id = ?
-      WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')`,
+  // A row moved to another account has not been checked against that account's statement: it starts uncleared
+  // there. A reconciled row whose amount or day changed (the edit was confirmed) no longer matches its statement: it
+  // stays cleared, so the next reconciliation lists it, ticked. (SET reads the row as it was.)
+  const update = db.prepare<[{ accountId: number; type: string; amountCents: number; occurredOn: string; description: string; categoryId: number | null; userId: number; id: number }]>(
+    `UPDATE transactions SET account_id = @accountId, type = @type, amount_cents = @amountCents, occurred_on = @occurredOn,
+            description = @description, category_id = @categoryId,
+            status = CASE WHEN account_id != @accountId THEN 'uncleared'
+                          WHEN status = 'reconciled' AND (amount_cents != @amountCents OR occurred_on != @occurredOn OR type != @type) THEN 'cleared'
+                          ELSE status END
+      WHERE user_id = @userId AND id = @id AND type IN ('income', 'expense')`,
   );
   const monthRangeSums = db.prepare<[number, string, string], SumRow & { category_key: number }>(
     `SELECT type, category_key, sum(total_cents) AS cents, sum(tx_count) AS n FROM monthly_totals
@@ -639,7 +646,7 @@ export function createTransactionsRepo(db: Db) {
 
     /** Replaces every field of the user's transaction; false when there was no such row of theirs. */
     updateOwnedTransaction(userId: number, id: number, tx: NewTransaction): boolean {
-      return update.run(tx.accountId, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId, userId, id).changes === 1;
+      return update.run({ accountId: tx.accountId, type: tx.type, amountCents: tx.amountCents, occurredOn: tx.occurredOn, description: tx.description, categoryId: tx.categoryId, userId, id }).changes === 1;
     },
 
     /**

@@ -30,9 +30,14 @@ export function createTransfersRepo(db: Db) {
        JOIN transactions i ON i.transfer_id = t.id AND i.type = 'transfer_in'
       WHERE t.user_id = ? AND t.id = ?`,
   );
-  const updateLeg = db.prepare<[number, number, string, string, number, number, string]>(
-    `UPDATE transactions SET account_id = ?, amount_cents = ?, occurred_on = ?, description = ?
-      WHERE user_id = ? AND transfer_id = ? AND type = ?`,
+  // As an edited income or expense (transactions repo): a leg moved to another account starts uncleared there, and
+  // a reconciled leg whose amount or day changed goes back to cleared. (SET reads the row as it was.)
+  const updateLeg = db.prepare<[{ accountId: number; amountCents: number; occurredOn: string; description: string; userId: number; id: number; type: string }]>(
+    `UPDATE transactions SET account_id = @accountId, amount_cents = @amountCents, occurred_on = @occurredOn, description = @description,
+            status = CASE WHEN account_id != @accountId THEN 'uncleared'
+                          WHEN status = 'reconciled' AND (amount_cents != @amountCents OR occurred_on != @occurredOn) THEN 'cleared'
+                          ELSE status END
+      WHERE user_id = @userId AND transfer_id = @id AND type = @type`,
   );
   const remove = db.prepare<[number, number]>('DELETE FROM transfers WHERE user_id = ? AND id = ?');
   const removeLegs = db.prepare<[number, number]>('DELETE FROM transactions WHERE user_id = ? AND transfer_id = ?');
@@ -114,8 +119,9 @@ export function createTransfersRepo(db: Db) {
 
     /** Rewrites both legs of the user's transfer (the caller holds the transaction); false when it is not theirs. */
     updateOwnedTransfer(userId: number, id: number, draft: TransferDraft): boolean {
-      const out = updateLeg.run(draft.fromAccountId, draft.amountCents, draft.occurredOn, draft.description, userId, id, 'transfer_out').changes;
-      const into = updateLeg.run(draft.toAccountId, draft.amountCents, draft.occurredOn, draft.description, userId, id, 'transfer_in').changes;
+      const leg = { amountCents: draft.amountCents, occurredOn: draft.occurredOn, description: draft.description, userId, id };
+      const out = updateLeg.run({ ...leg, accountId: draft.fromAccountId, type: 'transfer_out' }).changes;
+      const into = updateLeg.run({ ...leg, accountId: draft.toAccountId, type: 'transfer_in' }).changes;
       return out === 1 && into === 1;
     },
 
