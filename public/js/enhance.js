@@ -23,16 +23,22 @@
       var cents = Number(input.getAttribute('data-cents'));
       if (input.checked !== input.defaultChecked) cleared += input.checked ? cents : -cents;
     });
-    var format = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    // The server's locale (LOCALE can differ from the page's language) and its true minus sign, as the page writes them.
+    var format = new Intl.NumberFormat(form.getAttribute('data-locale') || document.documentElement.lang || undefined, {
       style: 'currency', currency: form.getAttribute('data-currency') || 'USD'
     });
     var show = function (cents) {
       var abs = Math.abs(cents);
-      return format.format((cents < 0 ? '-' : '') + Math.floor(abs / 100) + '.' + String(abs % 100).padStart(2, '0'));
+      var text = format.format((cents < 0 ? '-' : '') + Math.floor(abs / 100) + '.' + String(abs % 100).padStart(2, '0'));
+      return cents < 0 ? text.replace('-', '\u2212') : text;
     };
     var clearedCell = form.querySelector('[data-reconcile="cleared"]');
     var differenceCell = form.querySelector('[data-reconcile="difference"]');
-    if (clearedCell) clearedCell.textContent = show(cleared);
+    if (clearedCell) {
+      clearedCell.textContent = show(cleared);
+      var clearedTile = clearedCell.closest('.total');
+      if (clearedTile) clearedTile.classList.toggle('total--negative', cleared < 0);
+    }
     if (differenceCell) {
       differenceCell.textContent = show(statement - cleared);
       var tile = differenceCell.closest('.total');

@@ -10,6 +10,8 @@ export const RECONCILE_PAGE_SIZE = 200;
 
 /** What the reconciliation page shows for an open reconciliation. */
 export interface ReconciliationView {
+  /** Which reconciliation this is: the page's forms name it, so a stale tab cannot act on a later one. */
+  readonly id: number;
   readonly statementOn: string;
   readonly statementBalanceCents: number;
   /** One page of the rows not reconciled yet, on or before the statement date, oldest first. */
@@ -23,6 +25,9 @@ export interface ReconciliationView {
   /** The statement balance less the cleared balance: zero when the ticked rows match the statement. */
   readonly differenceCents: number;
 }
+
+/** Why a reconciliation form changed nothing: not the user's account, or its reconciliation is no longer open. */
+export type WriteRefusal = 'not-found' | 'stale';
 
 /** A page's form: the rows ticked, and the rows the page showed (any of them not ticked is unticked). */
 export interface Ticks {
@@ -48,11 +53,17 @@ export function createReconciliationService(deps: {
     const open = repo.findOpenReconciliation(userId, account.id);
     if (!open) return null;
     // A cursor from past the statement date (a stale or edited link) starts from the first page.
-    const from = after && after.occurredOn <= open.statementOn ? after : null;
-    const page = repo.listReconcilableRows(userId, account.id, open.statementOn, from, RECONCILE_PAGE_SIZE);
+    let from = after && after.occurredOn <= open.statementOn ? after : null;
+    let page = repo.listReconcilableRows(userId, account.id, open.statementOn, from, RECONCILE_PAGE_SIZE);
+    // So does one past the last row (a stale page, a bookmark): an empty page would say nothing is waiting.
+    if (from && page.rows.length === 0) {
+      from = null;
+      page = repo.listReconcilableRows(userId, account.id, open.statementOn, null, RECONCILE_PAGE_SIZE);
+    }
     const first = page.rows[0];
     const differenceCents = differenceOf(userId, account, open);
     return {
+      id: open.id,
       statementOn: open.statementOn,
       statementBalanceCents: open.statementBalanceCents,
       rows: page.rows,
@@ -61,6 +72,16 @@ export function createReconciliationService(deps: {
       clearedBalanceCents: open.statementBalanceCents - differenceCents,
       differenceCents,
     };
+  }
+
+  /**
+   * The open reconciliation a form was made for: 'not-found' when the account is not the user's, 'stale' when none is
+   * open or another one is (the form names the one it showed; one that names none takes the open one).
+   */
+  function openFor(userId: number, accountId: number, reconciliationId: number | undefined) {
+    if (!deps.accounts.findOwnedAccount(userId, accountId)) return 'not-found' as const;
+    const open = repo.findOpenReconciliation(userId, accountId);
+    return open && (reconciliationId === undefined || open.id === reconciliationId) ? open : ('stale' as const);
   }
 
   /**
@@ -83,33 +104,41 @@ export function createReconciliationService(deps: {
       return account && { account, reconciliation: view(userId, account, after) };
     },
 
-    /** Starts a reconciliation with the statement's date and ending balance (an open one is kept as it is). */
-    start(userId: number, accountId: number, statementOn: string, statementBalanceCents: number): boolean {
+    /**
+     * Starts a reconciliation with the statement's date and ending balance. An open one is kept as it is: 'open'
+     * says so (with its statement), so a stale form or the Back button cannot replace it unseen.
+     */
+    start(userId: number, accountId: number, statementOn: string, statementBalanceCents: number): { ok: true } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'open'; statementOn: string } {
       return deps.inTransaction(() => {
-        if (!deps.accounts.findOwnedAccount(userId, accountId)) return false;
-        if (!repo.findOpenReconciliation(userId, accountId)) repo.startReconciliation(userId, accountId, statementOn, statementBalanceCents, deps.clock.now());
-        return true;
+        if (!deps.accounts.findOwnedAccount(userId, accountId)) return { ok: false, problem: 'not-found' };
+        const open = repo.findOpenReconciliation(userId, accountId);
+        if (open && (open.statementOn !== statementOn || open.statementBalanceCents !== statementBalanceCents)) return { ok: false, problem: 'open', statementOn: open.statementOn };
+        if (!open) repo.startReconciliation(userId, accountId, statementOn, statementBalanceCents, deps.clock.now());
+        return { ok: true };
       });
     },
 
-    /** Saves which rows of a page are ticked (cleared); false when there is no open reconciliation of the user's account. */
-    tick(userId: number, accountId: number, ticks: Ticks): boolean {
+    /**
+     * Saves which rows of a page are ticked (cleared). 'stale' when the page's reconciliation (`reconciliationId`,
+     * when the form names it) is no longer the open one: finished, stopped or replaced in another tab.
+     */
+    tick(userId: number, accountId: number, ticks: Ticks, reconciliationId?: number): 'saved' | WriteRefusal {
       return deps.inTransaction(() => {
-        const open = repo.findOpenReconciliation(userId, accountId);
-        if (!open) return false;
+        const open = openFor(userId, accountId, reconciliationId);
+        if (typeof open === 'string') return open;
         applyTicks(userId, accountId, open.statementOn, ticks);
-        return true;
+        return 'saved';
       });
     },
 
     /**
      * Ticks every row up to the statement date that is not reconciled (a first reconciliation after years of
-     * history), or unticks every ticked one: how many rows changed, or undefined without an open reconciliation.
+     * history), or unticks every ticked one: how many rows changed.
      */
-    tickAll(userId: number, accountId: number, ticked: boolean): number | undefined {
+    tickAll(userId: number, accountId: number, ticked: boolean, reconciliationId?: number): { changed: number } | WriteRefusal {
       return deps.inTransaction(() => {
-        const open = repo.findOpenReconciliation(userId, accountId);
-        return open ? repo.setAllCleared(userId, accountId, open.statementOn, ticked) : undefined;
+        const open = openFor(userId, accountId, reconciliationId);
+        return typeof open === 'string' ? open : { changed: repo.setAllCleared(userId, accountId, open.statementOn, ticked) };
       });
     },
 
@@ -122,11 +151,12 @@ export function createReconciliationService(deps: {
       userId: number,
       accountId: number,
       ticks: Ticks,
-    ): { ok: true; reconciled: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'difference'; differenceCents: number } {
+      reconciliationId?: number,
+    ): { ok: true; reconciled: number } | { ok: false; problem: WriteRefusal } | { ok: false; problem: 'difference'; differenceCents: number } {
       return deps.inTransaction(() => {
         const account = deps.accounts.findOwnedAccount(userId, accountId);
-        const open = account && repo.findOpenReconciliation(userId, accountId);
-        if (!account || !open) return { ok: false, problem: 'not-found' };
+        const open = openFor(userId, accountId, reconciliationId);
+        if (!account || typeof open === 'string') return { ok: false, problem: typeof open === 'string' ? open : 'not-found' };
         applyTicks(userId, accountId, open.statementOn, ticks);
         const differenceCents = differenceOf(userId, account, open);
         if (differenceCents !== 0) return { ok: false, problem: 'difference', differenceCents };
@@ -137,10 +167,12 @@ export function createReconciliationService(deps: {
     },
 
     /** Stops the open reconciliation without marking anything reconciled (the ticks stay cleared). */
-    cancel(userId: number, accountId: number): boolean {
+    cancel(userId: number, accountId: number, reconciliationId?: number): 'stopped' | WriteRefusal {
       return deps.inTransaction(() => {
-        const open = repo.findOpenReconciliation(userId, accountId);
-        return open ? repo.cancelReconciliation(userId, open.id) : false;
+        const open = openFor(userId, accountId, reconciliationId);
+        if (typeof open === 'string') return open;
+        repo.cancelReconciliation(userId, open.id);
+        return 'stopped';
       });
     },
 

@@ -199,6 +199,9 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByText(/^Showing the rows from /).waitFor();
     await page.getByRole('checkbox', { name: /Imported 0\b/ }).check();
     await page.locator('[data-reconcile="difference"]').getByText('$521.00').waitFor();
+    // The script writes a negative amount as the server does: with the minus sign (U+2212), marked negative.
+    assert.equal(await page.locator('[data-reconcile="cleared"]').innerText(), '\u2212$1.00');
+    assert.match(String(await page.locator('.total:has([data-reconcile="cleared"])').getAttribute('class')), /total--negative/);
     await assertAccessible(page, 'reconciliation, first of two pages');
     await screenshot(page, 'reconcile-pages-375');
     await page.getByRole('button', { name: 'Later »' }).click();

@@ -147,7 +147,7 @@ test('a long history is listed 200 rows a page, oldest first; a page saves only 
   assert.equal(third.earlier, first.later, 'the page before the third starts after the first');
   assert.equal(third.earliest, 'first');
   assert.deepEqual([...first.ids, ...second.ids, ...third.ids], expected, 'every row once, oldest first');
-  assert.deepEqual((await agent.get(`${base}?after=${first.later}`)).text.includes(`value="${first.ids[0]}"`), false);
+  assert.deepEqual((await agent.get(`${base}?after=${first.later}`)).text.includes(`name="ids" value="${first.ids[0]}"`), false);
 
   // The difference on any page counts the ticks of every page: the two oldest rows, the refund (+50.00) and the first
   // shop row (−1.00), are ticked: −320.00 less 149.00.
@@ -208,6 +208,50 @@ test("a confirmed change takes a row out of its reconciliation: moved to another
   assert.equal((await edit(april, { account: String(account), amount: '5.00', date: '2026-04-02', description: 'April, renamed' })).status, 303);
   assert.equal(status(april), 'reconciled');
   assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test('a page left open in another tab changes nothing once its reconciliation is finished, stopped or replaced, and says so', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, account, refund, books } = await arranged(ctx);
+  const base = `/accounts/${account}/reconcile`;
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '130.00' });
+  const tabA = (await agent.get(base)).text;
+  const openId = /name="reconciliation" value="(\d+)"/.exec(tabA)![1]!;
+  // Starting again with other figures (the Back button, a second tab) keeps the open one, and says which it is.
+  await postForm(agent, base, base, { statementOn: '2026-04-30', statementBalance: '999.00' });
+  const kept = (await agent.get(base)).text;
+  assert.match(kept, /A reconciliation against the statement of Mar 31, 2026 is open already/);
+  assert.match(kept, /Against the statement of Mar 31, 2026, ending at \$130\.00\./);
+
+  // Tab B finishes; tab A, still showing the finished one, unticks a row and presses Later, ticks all, finishes, stops.
+  assert.equal((await postForm(agent, base, `${base}/rows`, { action: 'finish', reconciliation: openId, ids: [String(refund), String(books)] })).status, 303);
+  const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+  for (const fields of <Record<string, string | string[]>[]>[
+    { action: 'update', ids: [String(refund)], shown: [String(refund), String(books)] },
+    { action: 'tickAll' },
+    { action: 'untickAll' },
+    { action: 'finish', ids: [String(refund)], shown: [String(refund), String(books)] },
+  ]) {
+    const stale = await postForm(agent, base, `${base}/rows`, { ...fields, reconciliation: openId, after: '' });
+    assert.equal(stale.status, 303, String(fields.action));
+    assert.equal(stale.headers.location, base);
+    assert.match((await agent.get(base)).text, /This reconciliation was finished or stopped meanwhile \(in another tab\?\), so nothing was saved\./, String(fields.action));
+  }
+  assert.equal((await postForm(agent, base, `${base}/cancel`, { reconciliation: openId })).headers.location, base);
+  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'nothing changed');
+
+  // A new reconciliation is not the one tab A showed: its forms still change nothing.
+  await postForm(agent, base, base, { statementOn: '2026-04-30', statementBalance: '125.00' });
+  const newer = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+  assert.equal((await postForm(agent, base, `${base}/rows`, { action: 'tickAll', reconciliation: openId, after: '' })).headers.location, base);
+  assert.equal((await postForm(agent, base, `${base}/cancel`, { reconciliation: openId })).headers.location, base);
+  assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), newer);
+  assert.match((await agent.get(base)).text, /Against the statement of Apr 30, 2026/);
+  // A page past the last row waiting (a stale page, a bookmark) shows the first page, not "nothing is waiting".
+  const past = (await agent.get(`${base}?after=2026-04-30.999999`)).text;
+  assert.doesNotMatch(past, /No rows up to the statement date/);
+  assert.match(past, /april/);
 });
 
 test('a first reconciliation after a long history: tick every row at once, untick the odd one, finish; a body past its limit changes nothing', async (t) => {

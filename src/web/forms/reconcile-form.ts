@@ -30,16 +30,29 @@ export function parseReconcileForm(
 /** What the rows form asks: save the page's ticks, save them and finish, or tick or untick every row at once. */
 export type ReconcileRowsAction = 'update' | 'finish' | 'tickAll' | 'untickAll';
 
+/** The reconciliation a page's form was made for (`reconciliation`), when it names one. */
+export function reconciliationNamed(body: unknown): { reconciliationId?: number } {
+  const [id] = parseSelectedIds(textField(body, 'reconciliation'));
+  return id === undefined ? {} : { reconciliationId: id };
+}
+
 /**
  * Reads the rows form: the ticked rows (`ids`), the rows the page showed (`shown`), which button was pressed (Update
- * when none is named, as Enter in a checkbox does, or a page button), the page it was on (`after`, a page cursor) and
- * the page a page button asks for (`go`).
+ * when none is named, as Enter in a checkbox does, or a page button), the page it was on (`after`, a page cursor),
+ * the page a page button asks for (`go`) and the reconciliation it showed (`reconciliation`).
  */
-export function parseReconcileRowsForm(body: unknown): { action: ReconcileRowsAction; ticks: Ticks; after: PageCursor | null; go?: PageCursor | null } {
+export function parseReconcileRowsForm(body: unknown): {
+  action: ReconcileRowsAction;
+  ticks: Ticks;
+  after: PageCursor | null;
+  go?: PageCursor | null;
+  reconciliationId?: number;
+} {
   const fields = (body ?? {}) as Record<string, unknown>;
   const action = textField(body, 'action');
   const go = textField(body, 'go');
   return {
+    ...reconciliationNamed(body),
     action: action === 'finish' || action === 'tickAll' || action === 'untickAll' ? action : 'update',
     ticks: { ticked: parseSelectedIds(fields.ids), shown: parseSelectedIds(fields.shown) },
     after: parseCursor(fields.after),

@@ -1,10 +1,10 @@
 import { Router, type Response } from 'express';
-import type { ReconciliationService } from '../../services/reconciliations.ts';
+import type { ReconciliationService, WriteRefusal } from '../../services/reconciliations.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { formatCursor, type PageCursor } from '../../domain/transactions.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { parseReconcileForm, parseReconcileRowsForm, type ReconcileFormValues } from '../forms/reconcile-form.ts';
+import { parseReconcileForm, parseReconcileRowsForm, reconciliationNamed, type ReconcileFormValues } from '../forms/reconcile-form.ts';
 import { parseCursor } from '../forms/transaction-filter.ts';
 import { msg, type Msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -68,7 +68,9 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       res.status(422);
       return renderPage(res, user.id, accountId, { start: { values: input.values, errors: input.errors } });
     }
-    if (!service.start(user.id, accountId, input.statementOn, input.statementBalanceCents)) throw new NotFoundError(NOT_FOUND);
+    const started = service.start(user.id, accountId, input.statementOn, input.statementBalanceCents);
+    if (!started.ok && started.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (!started.ok) setFlash(req, 'error', 'reconcile.flash.alreadyOpen', { date: pageLanguage(res).days.formatDay(started.statementOn) });
     res.redirect(303, `/accounts/${accountId}/reconcile`);
   });
 
@@ -83,9 +85,15 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
     const form = parseReconcileRowsForm(req.body);
+    // A form from a reconciliation finished, stopped or replaced meanwhile (another tab) changes nothing, and says so.
+    const refused = (problem: WriteRefusal) => {
+      if (problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+      setFlash(req, 'error', 'reconcile.flash.stale');
+      res.redirect(303, pagePath(accountId, null));
+    };
     if (form.action === 'finish') {
-      const result = service.finish(user.id, accountId, form.ticks);
-      if (!result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+      const result = service.finish(user.id, accountId, form.ticks, form.reconciliationId);
+      if (!result.ok && result.problem !== 'difference') return refused(result.problem);
       if (!result.ok) {
         res.status(422);
         const difference = pageLanguage(res).money.formatCents(Math.abs(result.differenceCents));
@@ -95,12 +103,13 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       return res.redirect(303, `/accounts/${accountId}`);
     }
     if (form.action === 'tickAll' || form.action === 'untickAll') {
-      const changed = service.tickAll(user.id, accountId, form.action === 'tickAll');
-      if (changed === undefined) throw new NotFoundError(NOT_FOUND);
-      setFlash(req, 'success', form.action === 'tickAll' ? 'reconcile.flash.tickedAll' : 'reconcile.flash.untickedAll', { count: changed });
+      const result = service.tickAll(user.id, accountId, form.action === 'tickAll', form.reconciliationId);
+      if (typeof result === 'string') return refused(result);
+      setFlash(req, 'success', form.action === 'tickAll' ? 'reconcile.flash.tickedAll' : 'reconcile.flash.untickedAll', { count: result.changed });
       return res.redirect(303, pagePath(accountId, form.after));
     }
-    if (!service.tick(user.id, accountId, form.ticks)) throw new NotFoundError(NOT_FOUND);
+    const saved = service.tick(user.id, accountId, form.ticks, form.reconciliationId);
+    if (saved !== 'saved') return refused(saved);
     // A page button saves the ticks and opens its page; Update stays on this one.
     res.redirect(303, pagePath(accountId, form.go === undefined ? form.after : form.go));
   });
@@ -109,8 +118,12 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
   router.post('/accounts/:id/reconcile/cancel', (req, res) => {
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
-    if (!service.find(user.id, accountId)) throw new NotFoundError(NOT_FOUND);
-    service.cancel(user.id, accountId);
+    const stopped = service.cancel(user.id, accountId, reconciliationNamed(req.body).reconciliationId);
+    if (stopped === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (stopped === 'stale') {
+      setFlash(req, 'error', 'reconcile.flash.stale');
+      return res.redirect(303, pagePath(accountId, null));
+    }
     setFlash(req, 'success', 'reconcile.flash.cancelled');
     res.redirect(303, `/accounts/${accountId}`);
   });
