@@ -20,6 +20,8 @@ export interface ReconciliationView {
   readonly next: PageCursor | null;
   /** Where the page before starts ('first' for the first page); null on the first page. */
   readonly earlier: PageCursor | 'first' | null;
+  /** Where the last page starts (the rows nearest the statement date), when Later does not reach them. */
+  readonly latest: PageCursor | null;
   /** The opening balance, the reconciled rows and the ticked rows up to the statement date, on every page. */
   readonly clearedBalanceCents: number;
   /** The statement balance less the cleared balance: zero when the ticked rows match the statement. */
@@ -69,6 +71,7 @@ export function createReconciliationService(deps: {
       rows: page.rows,
       next: page.next,
       earlier: from && first ? repo.earlierReconcilableCursor(userId, account.id, first, RECONCILE_PAGE_SIZE) : from ? 'first' : null,
+      latest: latestAfter(userId, account.id, open.statementOn, page.next),
       clearedBalanceCents: open.statementBalanceCents - differenceCents,
       differenceCents,
     };
@@ -82,6 +85,17 @@ export function createReconciliationService(deps: {
     if (!deps.accounts.findOwnedAccount(userId, accountId)) return 'not-found' as const;
     const open = repo.findOpenReconciliation(userId, accountId);
     return open && (reconciliationId === undefined || open.id === reconciliationId) ? open : ('stale' as const);
+  }
+
+  /**
+   * Where the last page starts (the 200 rows nearest the statement date: the page before a bound just past that
+   * day), when the page after this one does not reach them already.
+   */
+  function latestAfter(userId: number, accountId: number, statementOn: string, next: PageCursor | null): PageCursor | null {
+    if (!next) return null;
+    const latest = repo.earlierReconcilableCursor(userId, accountId, { occurredOn: `${statementOn}~`, id: 0 }, RECONCILE_PAGE_SIZE);
+    const beyond = (a: PageCursor, b: PageCursor) => a.occurredOn > b.occurredOn || (a.occurredOn === b.occurredOn && a.id > b.id);
+    return latest && latest !== 'first' && beyond(latest, next) ? latest : null;
   }
 
   /**

@@ -109,6 +109,7 @@ function pageOf(html: string) {
     earliest: go(/« Earliest/),
     earlier: go(/‹ Earlier/),
     later: go(/Later »/),
+    latest: go(/Latest »»/),
   };
 }
 
@@ -147,6 +148,14 @@ test('a long history is listed 200 rows a page, oldest first; a page saves only 
   assert.equal(third.earlier, first.later, 'the page before the third starts after the first');
   assert.equal(third.earliest, 'first');
   assert.deepEqual([...first.ids, ...second.ids, ...third.ids], expected, 'every row once, oldest first');
+  // The rows nearest the statement date are one button away: Latest opens the last 200 rows waiting. From the page
+  // before the last, Later is enough; the last has neither.
+  assert.ok(first.latest);
+  const latest = pageOf((await agent.get(`${base}?after=${first.latest}`)).text);
+  assert.deepEqual(latest.ids, expected.slice(-200));
+  assert.equal(latest.later, undefined);
+  assert.equal(second.latest, undefined);
+  assert.equal(third.latest, undefined);
   assert.deepEqual((await agent.get(`${base}?after=${first.later}`)).text.includes(`name="ids" value="${first.ids[0]}"`), false);
 
   // The difference on any page counts the ticks of every page: the two oldest rows, the refund (+50.00) and the first

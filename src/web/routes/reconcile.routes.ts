@@ -46,6 +46,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       currentCursor: after ? formatCursor(after) : '',
       nextCursor: found.reconciliation?.next ? formatCursor(found.reconciliation.next) : null,
       earlierCursor: found.reconciliation?.earlier === 'first' ? 'first' : found.reconciliation?.earlier ? formatCursor(found.reconciliation.earlier) : null,
+      latestCursor: found.reconciliation?.latest ? formatCursor(found.reconciliation.latest) : null,
     });
   }
 
