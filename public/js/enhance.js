@@ -66,9 +66,16 @@
       if (kept && email && !email.value) email.value = kept;
     } catch (e) { /* storage off */ }
   });
-  // Move focus to the first invalid field so keyboard and screen-reader users land on the problem.
+  // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
+  // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
+  // whole) takes the summary that says what went wrong.
   document.addEventListener('DOMContentLoaded', function () {
-    var invalid = document.querySelector('[aria-invalid="true"]');
+    var invalid = document.querySelector('[aria-invalid="true"]') ||
+      document.querySelector('.field--invalid input:not([type="hidden"]), .field--invalid select, .field--invalid textarea');
+    if (!invalid) {
+      invalid = document.querySelector('.form__summary');
+      if (invalid) invalid.setAttribute('tabindex', '-1');
+    }
     if (invalid && typeof invalid.focus === 'function') invalid.focus();
   });
 })();

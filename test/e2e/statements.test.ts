@@ -50,6 +50,15 @@ describe('bank statements and rules in a real browser', { skip: availability.ski
     await page.getByRole('link', { name: 'Make it a rule' }).click();
     await page.waitForURL(/\/rules\?/);
     assert.equal(await page.getByLabel('Text').inputValue(), 'CORNER MARKET #42');
+    // A rule with no condition is refused, and the focus goes to the conditions (not left on the page's body).
+    await page.getByLabel('Text').fill('');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.locator('.form__summary').waitFor();
+    const focused = await page.evaluate(() => {
+      const active = (globalThis as unknown as { document: { activeElement: { tagName: string; closest: (s: string) => unknown } | null } }).document.activeElement;
+      return active ? { tag: active.tagName, inGroup: active.closest('.field--invalid') !== null } : null;
+    });
+    assert.ok(focused && focused.tag !== 'BODY' && focused.inGroup, `focus: ${JSON.stringify(focused)}`);
     await page.getByLabel('Text').fill('corner market');
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByText('Rule added.').waitFor();

@@ -258,3 +258,19 @@ describe('dashboard periods', () => {
     assert.deepEqual(sharesFrom(page.text), []);
   });
 });
+
+test('a category of a sliver of the spending shows "<1%", never "0%", in the list and in the chart', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, userId, [
+    { type: 'expense', amountCents: 1_000_000, occurredOn: '2026-03-02', description: 'rent', categoryId: categoryIdOf(ctx.db, userId, 'expense', 'Housing') },
+    { type: 'expense', amountCents: 1, occurredOn: '2026-03-03', description: 'gum', categoryId: categoryIdOf(ctx.db, userId, 'expense', 'Groceries') },
+  ]);
+  const page = (await agent.get('/dashboard')).text;
+  assert.match(page, /\$10,000\.00 · 100%/);
+  assert.match(page, /\$0\.01 · &lt;1%/);
+  assert.doesNotMatch(page, / · 0%/);
+  assert.ok(page.split("&lt;1%").length - 1 >= 2, "the chart of spending says so too");
+});

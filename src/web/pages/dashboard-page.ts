@@ -19,6 +19,9 @@ export function periodLabel(period: Period, language: LanguageContext): string {
   return language.t('periods.allTime');
 }
 
+/** A category's share of the period's spending: "<1%" rather than "0%" for an amount that is not nothing. */
+const shareText = (share: { cents: number; percent: number }) => (share.percent === 0 && share.cents !== 0 ? '<1%' : `${share.percent}%`);
+
 /** The dashboard's charts as markup, with the titles its headings show. */
 interface DashboardChartMarkup {
   readonly titles: { readonly monthly: string; readonly netWorth: string };
@@ -37,8 +40,8 @@ function chartInputs(report: DashboardReport, series: NonNullable<DashboardRepor
     periodName,
     series,
     spending: [
-      ...summary.topExpenses.map((s) => ({ name: s.name ?? t('common.uncategorised'), cents: s.cents, note: `${s.percent}%` })),
-      ...(summary.otherExpenses ? [{ name: t('periods.allOtherCategories'), cents: summary.otherExpenses.cents, note: `${summary.otherExpenses.percent}%` }] : []),
+      ...summary.topExpenses.map((s) => ({ name: s.name ?? t('common.uncategorised'), cents: s.cents, note: shareText(s) })),
+      ...(summary.otherExpenses ? [{ name: t('periods.allOtherCategories'), cents: summary.otherExpenses.cents, note: shareText(summary.otherExpenses) }] : []),
     ],
     budgetMonth: report.budget.month,
     budgetLines: report.budget.lines
@@ -160,8 +163,8 @@ export function createDashboardPage(reports: ReportService) {
           year: { label: label(thisYear), param: periodParam(thisYear), current: periodParam(thisYear) === periodParam(period) },
           all: { label: language.t('periods.allTime'), param: 'all', current: period.kind === 'all' },
         },
-        topExpenses: summary.topExpenses.map((share) => ({ ...share, name: share.name ?? language.t('common.uncategorised') })),
-        otherExpenses: summary.otherExpenses && { ...summary.otherExpenses, name: language.t('periods.allOtherCategories') },
+        topExpenses: summary.topExpenses.map((share) => ({ ...share, name: share.name ?? language.t('common.uncategorised'), share: shareText(share) })),
+        otherExpenses: summary.otherExpenses && { ...summary.otherExpenses, name: language.t('periods.allOtherCategories'), share: shareText(summary.otherExpenses) },
         recent: report.recent,
         categories: report.categories,
         accounts: report.accounts,
