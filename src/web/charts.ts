@@ -244,7 +244,7 @@ export function horizontalBarsChart(options: {
     width: WIDTH,
     height,
     plot,
-    valueTicks: ticks.map((t) => ({ at: round1(x(t)), label: formats.axisMoney(t) })),
+    valueTicks: thinnedAcross(ticks.map((t) => ({ at: round1(x(t)), label: formats.axisMoney(t) }))),
     valueAxis: 'x',
     bandTicks: [],
     bars,
@@ -309,6 +309,17 @@ export function monthlyLineChart(options: {
 }
 
 /** Every other tick minor, counting back from the last, which always shows (the latest month). */
+/**
+ * Amounts along a horizontal axis, side by side: as many as fit at the desktop's type size, and every other one of
+ * those on a phone when they would run together there (Ukrainian thousands, "2 tys. UAH", did).
+ */
+function thinnedAcross(ticks: AxisTick[]): AxisTick[] {
+  const spacing = ticks.length > 1 ? ticks[1]!.at - ticks[0]!.at : Infinity;
+  const shown = everyNth(ticks, spacing, 1);
+  const shownSpacing = shown.length > 1 ? shown[1]!.at - shown[0]!.at : Infinity;
+  return phoneTextWidth(shown.map((t) => t.label)) + 8 > shownSpacing ? alternateMinor(shown) : shown;
+}
+
 /**
  * Every n-th tick, counted back from the last, with n the smallest (at least `least`) that keeps the widest label
  * clear of the next: at the desktop's type size (11 units, charts.css) and 0.6 em a character, with a gap of 6.

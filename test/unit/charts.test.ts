@@ -125,6 +125,19 @@ describe('the chart markup', () => {
     assert.deepEqual(all.bandTicks.map((t) => t.label), ['жовт.', 'лист.', 'груд.'], 'with room, every month is named');
   });
 
+  test('amounts along a bar chart never run together: on a phone every other one is left out when they would', () => {
+    const hryvnias: ChartFormats = { ...formats, axisMoney: (c) => `${c / 100_000} тис. ₴` };
+    for (const top of [250_000, 1_000_000, 60_000_000]) {
+      const chart = horizontalBarsChart({ id: 'h', title: 'T', description: 'D', rows: [{ name: 'Продукти', cents: top }, { name: 'Подарунки та благодійність', cents: 1_000 }], formats: hryvnias, labels: { name: 'N', amount: 'A' } });
+      const width = (label: string, em: number) => [...label].length * em * 0.6;
+      const clear = (shown: readonly { at: number; label: string }[], em: number) =>
+        shown.every((tick, i) => i === 0 || tick.at - shown[i - 1]!.at >= (width(tick.label, em) + width(shown[i - 1]!.label, em)) / 2);
+      assert.ok(chart.valueTicks.length >= 2);
+      assert.ok(clear(chart.valueTicks, 11), `desktop, ${top}: ${chart.valueTicks.map((t) => `${t.label}@${t.at}`).join(', ')}`);
+      assert.ok(clear(chart.valueTicks.filter((t) => !t.minor), 21), `phone, ${top}: ${chart.valueTicks.filter((t) => !t.minor).map((t) => `${t.label}@${t.at}`).join(', ')}`);
+    }
+  });
+
   test('every other month tick is minor, the latest always shown, so a phone can draw them larger', () => {
     const months = Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
     const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months, formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
