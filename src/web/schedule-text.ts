@@ -17,6 +17,20 @@ export function weekdayName(weekday: number, language: LanguageContext): string 
   return formatFor(weekdayFormats, language.locale, { weekday: 'long' }).format(new Date(Date.UTC(2026, 2, 1 + weekday)));
 }
 
+/**
+ * A weekday as a rule says it ("Every week on Wednesday"; in Ukrainian the accusative with its preposition, "у
+ * середу", which no Intl format gives): from the catalogue, not from Intl.
+ */
+const ON_WEEKDAY = [
+  'scheduled.rule.on.sunday',
+  'scheduled.rule.on.monday',
+  'scheduled.rule.on.tuesday',
+  'scheduled.rule.on.wednesday',
+  'scheduled.rule.on.thursday',
+  'scheduled.rule.on.friday',
+  'scheduled.rule.on.saturday',
+] as const;
+
 /** A rule in words: "Every 2 weeks on Wednesday, 12 times", "Every month on day 31, until 31 Dec 2026". */
 export function describeRule(rule: RecurrenceRule, language: LanguageContext): string {
   const count = rule.interval;
@@ -25,7 +39,7 @@ export function describeRule(rule: RecurrenceRule, language: LanguageContext): s
   let text: string;
   if (rule.frequency === 'days') text = single ? language.t('scheduled.rule.daily') : language.t('scheduled.rule.days', { count });
   else if (rule.frequency === 'weeks') {
-    const weekday = weekdayName(rule.weekday ?? 0, language);
+    const weekday = language.t(ON_WEEKDAY[rule.weekday ?? 0]!);
     text = single ? language.t('scheduled.rule.weekly', { weekday }) : language.t('scheduled.rule.weeks', { count, weekday });
   } else if (rule.frequency === 'months') {
     const day = rule.monthDay ?? 1;

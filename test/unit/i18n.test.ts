@@ -146,3 +146,13 @@ describe('choosing the language', () => {
     assert.equal(localeFor('uk', 'uk-UA'), 'uk-UA');
   });
 });
+
+test('a weekly schedule says its day as a sentence does: "Every 2 weeks on Wednesday", "Кожні 2 тижні, у середу"', async () => {
+  const { describeRule } = await import('../../src/web/schedule-text.ts');
+  const contexts = createLanguageContexts({ locale: 'en-US', currency: 'USD' });
+  const rule = { frequency: 'weeks', interval: 2, weekday: 3, monthDay: null, startOn: '2026-03-04', endOn: null, maxCount: null } as const;
+  assert.equal(describeRule(rule, contexts.en), 'Every 2 weeks on Wednesday');
+  assert.equal(describeRule(rule, contexts.uk), 'Кожні 2 тижні, у середу');
+  assert.equal(describeRule({ ...rule, interval: 1, weekday: 5 }, contexts.uk), 'Щотижня, у п’ятницю');
+  assert.equal(describeRule({ ...rule, interval: 1, weekday: 0 }, contexts.en), 'Every week on Sunday');
+});
