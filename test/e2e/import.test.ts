@@ -56,6 +56,21 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await assert.doesNotReject(preview.getByRole('cell', { name: '$1,250.00' }).waitFor());
     await assertAccessible(page, 'mapping page');
     await screenshot(page, 'import-3-mapping-fixed');
+    // On a phone each row is a card of labelled lines, still a table to assistive technology: the amount and the
+    // error are on screen without scrolling sideways.
+    await page.setViewportSize({ width: 375, height: 812 });
+    const amount = preview.getByRole('cell', { name: '$1,250.00' });
+    const box = await amount.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `the amount is on screen: ${JSON.stringify(box)}`);
+    const reason = await preview.getByText(/the date “31\/06\/2026” is not a real day/).boundingBox();
+    assert.ok(reason && reason.x + reason.width <= 375 && reason.width > 150, `the error has room: ${JSON.stringify(reason)}`);
+    assert.equal(await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    }), 0, 'no sideways scrolling');
+    await assertAccessible(page, 'mapping page, phone');
+    await screenshot(page, 'import-3-mapping-fixed-375');
+    await page.setViewportSize({ width: 1280, height: 900 });
     assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 0, 'nothing saved before Import');
 
     await page.getByRole('button', { name: 'Import', exact: true }).click();
