@@ -112,6 +112,19 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
       });
       assert.deepEqual(small, [], `${path}: tap targets under 44 px`);
     }
+    // The comparison of two ranges is a card a row on a phone: every figure of a row on screen, each named.
+    await page.goto(`${web.baseUrl}/reports?from=2025-12&to=2026-03&trend=4`);
+    const compare = page.getByRole('table', { name: /^Compared with/ });
+    const expenses = compare.getByRole('row', { name: /^Expenses/ });
+    for (const cell of await expenses.getByRole('cell').all()) {
+      const box = await cell.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${await cell.innerText()} is on screen: ${JSON.stringify(box)}`);
+    }
+    const named = await expenses.getByRole('cell').evaluateAll((cells) =>
+      cells.map((cell) => (globalThis as unknown as { getComputedStyle: (el: unknown, pseudo: string) => { content: string } }).getComputedStyle(cell, '::before').content));
+    assert.deepEqual(named, ['"This range"', '"Before"', '"Change"', '"Change %"'], 'each figure is named on the phone');
+    await assertAccessible(page, 'reports (phone)');
+    await screenshot(page, 'planning-reports-phone');
     await page.close();
   });
 });
