@@ -21,6 +21,12 @@ async function enrol(ctx: TestContext, agent: Agent): Promise<{ secret: string; 
   const secret = /data-key="([A-Z2-7]+)"/.exec(page)![1]!;
   assert.match(page, /<svg class="qr__svg" aria-hidden="true" focusable="false" xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
   assert.doesNotMatch(page, /\sstyle=/);
+  // On the phone that holds the app, the same key is one tap away: an otpauth link for this key and this person.
+  const link = /<a class="button button--quiet" href="(otpauth:[^"]+)">/.exec(page)?.[1]?.replaceAll('&amp;', '&');
+  assert.ok(link, 'an otpauth link');
+  const uri = new URL(link);
+  assert.equal(uri.searchParams.get('secret'), secret);
+  assert.deepEqual([uri.protocol, uri.host, uri.searchParams.get('period'), uri.searchParams.get('digits')], ['otpauth:', 'totp', '30', '6']);
   const enabled = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: TEST_PASSWORD, code: codeAt(secret, ctx.clock.now()) });
   assert.equal(enabled.status, 303);
   assert.equal(enabled.headers.location, '/account/two-factor/recovery-codes');

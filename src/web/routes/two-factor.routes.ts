@@ -37,6 +37,8 @@ export function createTwoFactorRouter(deps: {
       // Grouped in fours, as authenticator apps show keys; the spaces are ignored when typed.
       secretGroups: secret.match(/.{1,4}/g)!.join(' '),
       qr: await qrCodeSvg(deps.twoFactor.keyUri(secret, user.email)),
+      // The same key as a link: on the phone that holds the authenticator app there is no code to scan.
+      keyUri: deps.twoFactor.keyUri(secret, user.email),
       errors,
     });
   }
