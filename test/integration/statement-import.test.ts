@@ -92,7 +92,19 @@ describe('importing bank statements', () => {
     assert.match(matching.result, /The statement&#39;s closing balance on Mar 31, 2026, \$1,242\.00, matches Main account\./);
     const off = await importStatement(agent, camt053({ ...march, account: { number: 'DE89370400440532013000' }, closing: { cents: 130_000, day: '2026-03-31' } }));
     assert.match(off.result, /closing balance on Mar 31, 2026 is \$1,300\.00, but Main account shows \$1,242\.00 on that day: a difference of \$58\.00\./);
-    assert.match(off.result, /href="\/accounts\/\d+\/reconcile"/);
+    // Its link opens the reconcile page filled in with the statement's day and closing balance; sending it starts.
+    const link = /href="(\/accounts\/\d+\/reconcile\?on=2026-03-31&amp;balance=130000)"/.exec(off.result)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(link, 'the link carries the statement');
+    const filled = (await agent.get(link)).text;
+    assert.match(filled, /name="statementOn" type="date" value="2026-03-31"/);
+    assert.match(filled, /name="statementBalance"[^>]*value="1,300\.00"/);
+    // Nonsense in the link fills nothing in.
+    const odd = (await agent.get(`${link.split('?')[0]!}?on=2026-02-30&balance=1e9`)).text;
+    assert.doesNotMatch(odd, /1e9|2026-02-30/);
+    assert.match(odd, /name="statementBalance"[^>]*value=""/);
+    const start = await postForm(agent, link, link.split('?')[0]!, { statementOn: '2026-03-31', statementBalance: '1,300.00' });
+    assert.equal(start.status, 303);
+    assert.match((await agent.get(link.split('?')[0]!)).text, /Against the statement of Mar 31, 2026, ending at \$1,300\.00\./);
   });
 
   test('QIF has no bank ids: its fingerprints still make a second import of the file add nothing, and two equal coffees on one day are two rows', async (t) => {

@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import type { ReconciliationService, WriteRefusal } from '../../services/reconciliations.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
+import { isCalendarDate } from '../../domain/calendar.ts';
 import { formatCursor, type PageCursor } from '../../domain/transactions.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
 import { parseReconcileForm, parseReconcileRowsForm, reconciliationNamed, type ReconcileFormValues } from '../forms/reconcile-form.ts';
@@ -57,7 +58,14 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
    * cleared balance. Owner only; others get 404.
    */
   router.get('/accounts/:id/reconcile', (req, res) => {
-    renderPage(res, signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND), { after: parseCursor(req.query.after) });
+    // A statement's import links here with its day and closing balance (?on=YYYY-MM-DD&balance=cents), so the start
+    // form opens filled in; anything else in them is ignored, and nothing starts until the form is sent.
+    const on = typeof req.query.on === 'string' && isCalendarDate(req.query.on) ? req.query.on : undefined;
+    const cents = typeof req.query.balance === 'string' && /^-?\d{1,13}$/.test(req.query.balance) ? Number(req.query.balance) : undefined;
+    const start = on !== undefined || cents !== undefined
+      ? { values: { statementOn: on ?? pageToday(res), statementBalance: cents === undefined ? '' : pageLanguage(res).formatPlain(cents) }, errors: {} }
+      : undefined;
+    renderPage(res, signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND), { after: parseCursor(req.query.after), ...(start ? { start } : {}) });
   });
 
   /* POST /accounts/:id/reconcile: start a reconciliation; bad fields re-render with 422. Owner only; others get 404. */
