@@ -202,6 +202,11 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     // The script writes a negative amount as the server does: with the minus sign (U+2212), marked negative.
     assert.equal(await page.locator('[data-reconcile="cleared"]').innerText(), '\u2212$1.00');
     assert.match(String(await page.locator('.total:has([data-reconcile="cleared"])').getAttribute('class')), /total--negative/);
+    // The balances stay in view while ticking further down a long page.
+    await page.getByRole('checkbox', { name: /Imported 150\b/ }).scrollIntoViewIfNeeded();
+    const totalsTop = await page.locator('.reconcile > .totals').evaluate((el) => (el as unknown as { getBoundingClientRect: () => { top: number } }).getBoundingClientRect().top);
+    assert.ok(totalsTop >= 0 && totalsTop < 5, `the totals are at the top of the screen: ${totalsTop}`);
+    await page.evaluate(() => (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0));
     await assertAccessible(page, 'reconciliation, first of two pages');
     await screenshot(page, 'reconcile-pages-375');
     await page.getByRole('button', { name: 'Later »' }).click();
