@@ -32,7 +32,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
 function rowCells(html: string, sectionId: string, name: string): string[] {
   const section = html.slice(html.indexOf(`id="${sectionId}"`), html.indexOf('</section>', html.indexOf(`id="${sectionId}"`)));
   const row = new RegExp(`<th scope="row">${name}</th>([\\s\\S]*?)</tr>`).exec(section)?.[1] ?? '';
-  return [...row.matchAll(/<td class="num">([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').trim());
+  return [...row.matchAll(/<td class="num"(?: data-label="[^"]*")?>([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').trim());
 }
 
 test('the category x month table sums every month from the per-month totals, refunds netted, transfers excluded, with totals and averages', async (t) => {
