@@ -16,7 +16,7 @@ const WIDTHS = [1280, 375] as const;
 
 type Probe = { background: string; overflow: number; smallTargets: string[]; scrollingCards: string[] };
 
-/** The body's background colour, how far the page is wider than the window, and buttons and fields smaller than 44 x 44 px. */
+/** The body's background colour, how far the page is wider than the window, and buttons, fields and links on a line of their own smaller than 44 x 44 px. */
 function probe(page: Page): Promise<Probe> {
   return page.evaluate(() => {
     const g = globalThis as unknown as {
@@ -28,7 +28,7 @@ function probe(page: Page): Promise<Probe> {
       };
     };
     // (A visually hidden button is no target: the bulk form's default button, there for Enter in a checkbox.)
-    const smallTargets = [...g.document.querySelectorAll('.button, button:not(.visually-hidden), .site-nav a, summary, select, input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
+    const smallTargets = [...g.document.querySelectorAll('.button, button:not(.visually-hidden), .site-nav a, .section-head > a, .account-balance > a, summary, select, input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
       .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), box: el.getBoundingClientRect() }))
       .filter((b) => b.box.width > 0 && (b.box.height < 43.5 || b.box.width < 43.5))
       .map((b) => `${b.text} (${Math.round(b.box.width)}x${Math.round(b.box.height)})`);
