@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ReconciliationService, WriteRefusal } from '../../services/reconciliations.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -27,6 +27,16 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
 
   /** The reconcile page, at the page of rows after `after` (the first when null). */
   const pagePath = (accountId: number, after: PageCursor | null) => `/accounts/${accountId}/reconcile${after ? `?after=${formatCursor(after)}` : ''}`;
+
+  /**
+   * A form the service refused: another person's account is a 404; one from a reconciliation finished, stopped or
+   * replaced meanwhile (another tab) changed nothing, and the page says so.
+   */
+  function refuse(req: Request, res: Response, accountId: number, problem: WriteRefusal): void {
+    if (problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    setFlash(req, 'error', 'reconcile.flash.stale');
+    res.redirect(303, pagePath(accountId, null));
+  }
 
   function renderPage(
     res: Response,
@@ -94,12 +104,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
     const form = parseReconcileRowsForm(req.body);
-    // A form from a reconciliation finished, stopped or replaced meanwhile (another tab) changes nothing, and says so.
-    const refused = (problem: WriteRefusal) => {
-      if (problem === 'not-found') throw new NotFoundError(NOT_FOUND);
-      setFlash(req, 'error', 'reconcile.flash.stale');
-      res.redirect(303, pagePath(accountId, null));
-    };
+    const refused = (problem: WriteRefusal) => refuse(req, res, accountId, problem);
     if (form.action === 'finish') {
       const result = service.finish(user.id, accountId, form.ticks, form.reconciliationId);
       if (!result.ok && result.problem !== 'difference') return refused(result.problem);
@@ -128,11 +133,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
     const stopped = service.cancel(user.id, accountId, reconciliationNamed(req.body).reconciliationId);
-    if (stopped === 'not-found') throw new NotFoundError(NOT_FOUND);
-    if (stopped === 'stale') {
-      setFlash(req, 'error', 'reconcile.flash.stale');
-      return res.redirect(303, pagePath(accountId, null));
-    }
+    if (stopped !== 'stopped') return refuse(req, res, accountId, stopped);
     setFlash(req, 'success', 'reconcile.flash.cancelled');
     res.redirect(303, `/accounts/${accountId}`);
   });
