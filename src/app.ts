@@ -225,6 +225,7 @@ export function createApp(deps: AppDeps): Express {
     userIdForEmail: (email) => people.findUserIdByEmail(email),
     limits: deps.rateLimits,
     clock,
+    defaultTimeZone: config.timeZone,
   });
   const authenticator = createAuthenticator(people);
 

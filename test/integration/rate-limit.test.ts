@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../helpers/app.ts';
+import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, postForm } from '../helpers/app.ts';
+import { manualClock } from '../helpers/clock.ts';
 import { auditEvents, countRows, createSecurityContext } from '../helpers/security.ts';
 
 const EMAIL = 'victim@example.com';
@@ -155,6 +156,29 @@ describe('brute-force limits', () => {
 
     ctx.clock.advance(15 * 60_000 + 1000);
     assert.equal((await attempt(TEST_PASSWORD)).status, 303, 'allowed again after the window');
+  });
+
+  test('the page tells when to come back by a clock the reader knows: the instance\'s zone to a stranger, their own once signed in', async (t) => {
+    // Every attempt below happens at the same instant, so each window ends exactly its length after 12:00:00 UTC.
+    const ctx = createSecurityContext({ env: { TIME_ZONE: 'America/New_York' }, clock: manualClock(Date.parse('2026-07-01T12:00:00Z')) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, EMAIL);
+    assert.equal((await postForm(agent, '/account', '/account/time-zone', { timeZone: 'Europe/Kyiv' })).status, 303);
+
+    const stranger = agentFor(ctx.app);
+    for (let i = 0; i < 10; i++) await attemptLogin(stranger, `wrong guess ${i}`);
+    const login = await attemptLogin(stranger, 'one more');
+    assert.equal(login.status, 429);
+    // 12:01 UTC in New York, the instance's zone; never the account's zone (Kyiv), which a stranger must not learn.
+    assert.match(login.text, /Wait 60 seconds \(until 08:01 EDT\) and try again/);
+
+    const attempt = async (current: string) =>
+      postForm(agent, '/account', '/account/password', { currentPassword: current, newPassword: 'stolen session new pw', confirmPassword: 'stolen session new pw' });
+    for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess ${i}`)).status, 422);
+    const account = await attempt('still guessing');
+    assert.equal(account.status, 429);
+    // 12:15 UTC is 15:15 in Kyiv (summer time, UTC+3), the zone the person chose.
+    assert.match(account.text, /Wait 15 minutes \(until 15:15 GMT\+3\) and try again/);
   });
 
   test('lockouts survive a restart because the counters live in the database', async (t) => {

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import type { Clock } from '../../clock.ts';
+import { zoneResolver } from '../../domain/calendar.ts';
 import { normaliseEmail } from '../../domain/users.ts';
 import type { AuditLog } from '../../logger.ts';
 import { textField } from '../form-fields.ts';
@@ -52,12 +53,28 @@ function emailKey(req: Request): string {
   return normaliseEmail(textField(req.body, 'email') ?? '');
 }
 
-/** How long to wait, in the page's language ("90 seconds", "5 хвилин"), and the UTC time the wait ends. */
-function whenToRetry(resetAt: Date, nowMs: number, t: Translate): { seconds: number; wait: string; at: string } {
+/**
+ * How long to wait, in the page's language ("90 seconds", "5 хвилин"), and the clock time the wait ends, in the given
+ * zone and named by it ("14:05 EET", "14:05 GMT+2"): a person reads their own clock, not UTC.
+ */
+function whenToRetry(resetAt: Date, nowMs: number, language: { t: Translate; locale: string }, timeZone: string): { seconds: number; wait: string; at: string } {
   const seconds = Math.max(1, Math.ceil((resetAt.getTime() - nowMs) / 1000));
   const wait =
-    seconds < 90 ? t('errors.rateLimit.seconds', { count: seconds }) : t('errors.rateLimit.minutes', { count: Math.ceil(seconds / 60) });
-  return { seconds, wait, at: resetAt.toISOString().slice(11, 16) };
+    seconds < 90
+      ? language.t('errors.rateLimit.seconds', { count: seconds })
+      : language.t('errors.rateLimit.minutes', { count: Math.ceil(seconds / 60) });
+  return { seconds, wait, at: clockTime(language.locale, timeZone).format(resetAt) };
+}
+
+const clockTimes = new Map<string, Intl.DateTimeFormat>();
+function clockTime(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`;
+  let format = clockTimes.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' });
+    clockTimes.set(key, format);
+  }
+  return format;
 }
 
 /**
@@ -71,8 +88,14 @@ export function createAuthRateLimiters(deps: {
   userIdForEmail: (email: string) => number | undefined;
   limits?: Partial<AuthRateLimits>;
   clock: Clock;
+  /**
+   * The instance's TIME_ZONE: the wait's end is told in it to someone not signed in (whose zone is unknown, and
+   * whose account's zone a stranger must not learn), and in the person's own zone once signed in.
+   */
+  defaultTimeZone: string;
 }): AuthRateLimiters {
   const now = () => deps.clock.now();
+  const zoneOf = zoneResolver(deps.defaultTimeZone);
   const limits: AuthRateLimits = { ...DEFAULT_AUTH_RATE_LIMITS, ...deps.limits };
 
   const limiter = (
@@ -94,7 +117,7 @@ export function createAuthRateLimiters(deps: {
       validate: { keyGeneratorIpFallback: false },
       handler: (req: Request, res: Response) => {
         const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-        const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now(), pageLanguage(res).t);
+        const retry = whenToRetry(info?.resetTime ?? new Date(now() + rule.windowMs), now(), pageLanguage(res), zoneOf(req.user?.timeZone));
         const email = emailKey(req);
         const userId = req.user?.id ?? req.session?.pendingTwoFactor?.userId ?? (name.startsWith('login') && email !== '' ? deps.userIdForEmail(email) : undefined);
         deps.audit.record({
