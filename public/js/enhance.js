@@ -66,6 +66,20 @@
       if (kept && email && !email.value) email.value = kept;
     } catch (e) { /* storage off */ }
   });
+  // The phone menu (a details element) closes the way a menu does: with Escape, focus back on its button, or with a
+  // tap anywhere outside it.
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') return;
+    var menu = document.querySelector('.site-menu[open]');
+    if (!menu) return;
+    menu.open = false;
+    var toggle = menu.querySelector('summary');
+    if (toggle) toggle.focus();
+  });
+  document.addEventListener('click', function (event) {
+    var menu = document.querySelector('.site-menu[open]');
+    if (menu && event.target instanceof Node && !menu.contains(event.target)) menu.open = false;
+  });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
   // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
   // whole) takes the summary that says what went wrong.

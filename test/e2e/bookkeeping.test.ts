@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
-import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { assertAccessible, browserAvailability, openMenu, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
@@ -144,6 +144,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByRole('button', { name: 'Add transaction' }).click();
     await page.getByText('Income added.').waitFor();
 
+    await openMenu(page);
     await page.getByRole('link', { name: 'Accounts', exact: true }).click();
     await page.getByLabel('Name').fill('Savings');
     await page.getByLabel('Kind').selectOption({ label: 'Savings' });

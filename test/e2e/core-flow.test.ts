@@ -119,7 +119,65 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
     assert.ok(await page.getByRole('button', { name: 'Add transaction' }).isVisible());
     await screenshot(page, 'dashboard-375');
+
+    // The places sit behind one Menu button: the header is one row (it was four), and the page starts right under it.
+    const headerHeight = async () => (await page.locator('.site-header').boundingBox())!.height;
+    assert.ok((await headerHeight()) <= 72, `the header is ${await headerHeight()} px tall on a phone`);
+    const menu = page.locator('summary', { hasText: 'Menu' });
+    assert.equal(await page.getByRole('link', { name: 'Budgets' }).isVisible(), false, 'closed, the menu hides its places');
+    await menu.click();
+    await screenshot(page, 'dashboard-375-menu');
+    for (const name of ['Dashboard', 'Transactions', 'Accounts', 'Budgets', 'Scheduled', 'Reports', 'Categories', 'Import', 'Account']) {
+      const box = (await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).boundingBox())!;
+      assert.ok(box.height >= 44 && box.width >= 200, `${name} is a full-width target, ${box.width} x ${box.height}`);
+    }
+    assert.ok(await page.getByRole('button', { name: 'Log out' }).isVisible());
+    assert.equal(await headerHeight() <= 72, true, 'the open menu drops over the page instead of pushing it down');
+    await assertAccessible(page, 'the dashboard with the phone menu open');
+    // Escape closes it and gives focus back to its button; a tap outside closes it too.
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByRole('link', { name: 'Budgets' }).isVisible(), false);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName), 'SUMMARY');
+    await menu.click();
+    await page.locator('h1').click();
+    assert.equal(await page.getByRole('link', { name: 'Budgets' }).isVisible(), false, 'a tap outside closes the menu');
+    await menu.click();
+    await page.getByRole('link', { name: 'Budgets' }).click();
+    await page.waitForURL(/\/budgets$/);
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Budgets' }).isVisible(), false, 'the next page starts with the menu closed');
     await context.close();
+
+    // Without script the menu is the browser's own details element: it still opens, and its links still lead.
+    const noScript = await web.browser.newContext({ viewport: { width: 375, height: 812 }, javaScriptEnabled: false });
+    const plain = await noScript.newPage();
+    await plain.goto(`${web.baseUrl}/login`);
+    await plain.getByLabel('Email').fill('pat@example.com');
+    await plain.getByLabel('Password').fill('a long enough passphrase');
+    await plain.getByRole('button', { name: 'Log in' }).click();
+    await plain.waitForURL(/\/dashboard$/);
+    await plain.locator('summary', { hasText: 'Menu' }).click();
+    await plain.getByRole('link', { name: 'Reports' }).click();
+    await plain.waitForURL(/\/reports$/);
+    await noScript.close();
+  });
+
+  test('on a wide screen every place shows in the header, with no menu button to open', async () => {
+    const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${web.baseUrl}/login`);
+    await page.getByLabel('Email').fill('pat@example.com');
+    await page.getByLabel('Password').fill('a long enough passphrase');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    assert.equal(await page.locator('summary', { hasText: 'Menu' }).isVisible(), false);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const name of ['Dashboard', 'Transactions', 'Accounts', 'Budgets', 'Scheduled', 'Reports', 'Categories', 'Import', 'Account']) {
+      assert.ok(await nav.getByRole('link', { name, exact: true }).isVisible(), `${name} shows at 1280 px`);
+    }
+    // The keyboard reaches them in order, after the brand.
+    await page.locator('.brand').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Dashboard');
+    await page.close();
   });
 
   test('a person changes the password and logs out other sessions by the labels, and the page passes axe', async () => {

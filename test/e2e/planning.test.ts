@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { assertAccessible, browserAvailability, openMenu, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
@@ -24,6 +24,7 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     const page = await registerInBrowser(web, 'planner@example.com', { width: 375, height: 800 });
 
     // Set this month's budget for two categories.
+    await openMenu(page);
     await page.getByRole('link', { name: 'Budgets' }).click();
     await page.getByRole('heading', { name: 'Budget for March 2026' }).waitFor();
     await page.getByLabel('Budget for Groceries').fill('100');
@@ -46,6 +47,7 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     await screenshot(page, 'planning-budgets-phone');
 
     // A monthly rent from three months ago: its three past occurrences are posted at once.
+    await openMenu(page);
     await page.getByRole('link', { name: 'Scheduled' }).click();
     await page.getByRole('link', { name: 'New schedule' }).click();
     await page.getByLabel('Amount').fill('1,200.00');

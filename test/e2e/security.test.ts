@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import { TEST_PASSWORD } from '../helpers/app.ts';
-import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
+import { assertAccessible, browserAvailability, openMenu, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
 
@@ -38,6 +38,7 @@ describe('two-factor sign-in in a real browser', { skip: availability.skip }, ()
     await assertAccessible(page, 'account with two-factor on');
 
     // Sign out, then in: the password, then the code page, then the dashboard.
+    await openMenu(page);
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.waitForURL(/\/login$/);
     await page.getByLabel('Email').fill('kim@example.com');

@@ -65,6 +65,15 @@ export async function serve(app: Express, port = 0): Promise<{ baseUrl: string; 
   };
 }
 
+/**
+ * Opens the header's menu when its places are behind the Menu button (a phone), as a person would before choosing
+ * one; on a wide screen, where they show already, does nothing.
+ */
+export async function openMenu(page: Page): Promise<void> {
+  const toggle = page.locator('.site-menu__toggle');
+  if ((await toggle.isVisible()) && (await page.locator('.site-menu[open]').count()) === 0) await toggle.click();
+}
+
 /** Saves a full-page screenshot under test/artifacts/screenshots (git-ignored). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
