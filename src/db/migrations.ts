@@ -985,4 +985,17 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 33,
+    name: 'budget rollover starts in the month it is turned on',
+    sql: `
+      -- Rollover was a yes/no per category, and the chain of carried amounts always began at the category's first
+      -- budgeted month: turning it on in December rewrote every month before ("$150.00 left" in a November that had
+      -- shown $50.00). The month it was turned on is kept now, and carrying begins there. A rollover already on keeps
+      -- what it showed: '0000-01' is before any budget, so its chain still begins at the first budgeted month.
+      ALTER TABLE categories ADD COLUMN budget_rollover_from TEXT
+        CHECK (budget_rollover_from IS NULL OR (length(budget_rollover_from) = 7 AND budget_rollover_from GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'));
+      UPDATE categories SET budget_rollover_from = '0000-01' WHERE budget_rollover = 1;
+    `,
+  },
 ];

@@ -68,6 +68,8 @@ export interface BudgetCategory {
   readonly id: number;
   readonly name: string;
   readonly rollover: boolean;
+  /** The month rollover was turned on in: months before it carry nothing, as they showed then. Null when off. */
+  readonly rolloverFrom: string | null;
 }
 
 /** Reads per-month amounts and spending, keyed by category and month. */
@@ -80,13 +82,22 @@ export interface BudgetHistory {
 }
 
 /**
- * What is available in a month for a category with rollover: the chain starts at its first budgeted month, and each
+ * The first month of a category's rollover chain: its first budgeted month, or the month rollover was turned on in
+ * when that is later (turning it on never changes what earlier months showed). Undefined without rollover.
+ */
+export function rolloverChainStart(category: BudgetCategory, firstBudgetMonth: string | undefined): string | undefined {
+  if (!category.rollover || category.rolloverFrom === null || firstBudgetMonth === undefined) return undefined;
+  return firstBudgetMonth > category.rolloverFrom ? firstBudgetMonth : category.rolloverFrom;
+}
+
+/**
+ * What is available in a month for a category with rollover: the chain starts at rolloverChainStart, and each
  * month's available amount is its budget plus the previous month's available minus spent. Months in the chain
  * without an amount budget zero, so an overspend keeps being carried until it is covered.
  */
 function rolledOver(category: BudgetCategory, month: string, history: BudgetHistory): { carried: number; from: CarrySource | null } {
-  const first = history.firstBudgetMonth(category.id);
-  if (!category.rollover || first === undefined || first >= month) return { carried: 0, from: null };
+  const first = rolloverChainStart(category, history.firstBudgetMonth(category.id));
+  if (first === undefined || first >= month) return { carried: 0, from: null };
   let available = history.amount(category.id, first) ?? 0;
   let current = first;
   for (;;) {

@@ -3,7 +3,7 @@ import type { BudgetsRepo } from '../db/repos/budgets.ts';
 import { centsToDecimalString } from '../domain/money.ts';
 import { neutraliseCsvCell } from '../domain/imports.ts';
 import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
-import { buildBudgetMonth, type BudgetHistory, type BudgetMonth, type MonthSpending } from '../domain/budgets.ts';
+import { buildBudgetMonth, rolloverChainStart, type BudgetHistory, type BudgetMonth, type MonthSpending } from '../domain/budgets.ts';
 import { previousMonth } from '../domain/calendar.ts';
 
 /** One category's settings as the budget form sends them. */
@@ -31,7 +31,7 @@ export function createBudgetService(deps: {
       for (const entry of entries) {
         if (!own.has(entry.categoryId)) continue;
         repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
-        repo.setRollover(userId, entry.categoryId, entry.rollover);
+        repo.setRollover(userId, entry.categoryId, entry.rollover, month);
         saved++;
       }
       return saved;
@@ -49,8 +49,8 @@ export function createBudgetService(deps: {
         const firsts = repo.firstBudgetMonths(userId, month);
         let from = month;
         for (const c of categories) {
-          const first = firsts.get(c.id);
-          if (c.rollover && first !== undefined && first < from) from = first;
+          const first = rolloverChainStart(c, firsts.get(c.id));
+          if (first !== undefined && first < from) from = first;
         }
         const amounts = new Map<string, number>();
         for (const a of repo.listAmounts(userId, from, month)) amounts.set(`${a.categoryId}:${a.month}`, a.amountCents);

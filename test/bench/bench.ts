@@ -488,7 +488,7 @@ async function main(): Promise<void> {
   for (const userId of [smallId!, largeId!]) {
     budgetsRepo.listExpenseCategories(userId).forEach((c, i) => {
       for (let back = 0; back <= 12; back++) budgetsRepo.setAmount(userId, c.id, addMonths(thisMonth, -back), 20_000 + i * 5_000);
-      if (i % 2 === 0) budgetsRepo.setRollover(userId, c.id, true);
+      if (i % 2 === 0) budgetsRepo.setRollover(userId, c.id, true, addMonths(thisMonth, -12));
     });
     const account = db.prepare<[number], number>('SELECT min(id) FROM accounts WHERE user_id = ?').pluck().get(userId)!;
     const schedule = db.prepare(

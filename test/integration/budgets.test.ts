@@ -116,6 +116,34 @@ describe('budgets', () => {
     assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
   });
 
+  test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    for (const month of ['2025-11', '2025-12', '2026-01']) {
+      await saveBudget(agent, month, { [`amount-${groceries}`]: '100' });
+      await postTransaction(agent, { type: 'expense', amount: '50', date: `${month}-10`, category: String(groceries) });
+    }
+    const before = budgetRows((await agent.get('/budgets/2026-01')).text).Groceries;
+    assert.equal(before!.remaining.startsWith('Remaining: $50.00'), true, before!.remaining);
+
+    // Turned on while looking at February: February's leftover goes to March; nothing from before February moves.
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    assert.deepEqual(budgetRows((await agent.get('/budgets/2026-01')).text).Groceries, before, 'January reads as it did');
+    assert.equal(budgetRows((await agent.get('/budgets/2026-02')).text).Groceries!.available, 'Available: $100.00', 'nothing carried in from before it was on');
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/);
+    // Saving a later month with the box still ticked keeps where it began.
+    assert.equal(ctx.db.prepare('SELECT budget_rollover_from FROM categories WHERE id = ?').pluck().get(groceries), '2026-02');
+    // Off, and on again later: it begins again from the month it was turned on in.
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100' });
+    assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+    assert.deepEqual(budgetRows((await agent.get('/budgets/2026-01')).text).Groceries, before);
+  });
+
   test('copy last month fills the month from the previous one and keeps amounts already set', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

@@ -34,7 +34,7 @@ describe('budget arithmetic', () => {
           const amounts = months.map(([a]) => a);
           const spending = months.map(([, s]) => s);
           const last = months.length - 1;
-          const line = buildBudgetMonth(addMonths(START, last), [{ id: 1, name: 'Food', rollover: true }], historyOf(amounts, spending), 0).lines[0]!;
+          const line = buildBudgetMonth(addMonths(START, last), [{ id: 1, name: 'Food', rollover: true, rolloverFrom: '0000-01' }], historyOf(amounts, spending), 0).lines[0]!;
           const first = amounts.findIndex((a) => a !== null);
           if (first < 0 || first === last) {
             assert.equal(line.carriedCents, 0);
@@ -59,10 +59,10 @@ describe('budget arithmetic', () => {
         const amounts = months.map(([a]) => a);
         const spending = months.map(([, s]) => s);
         const month = addMonths(START, months.length - 1);
-        const withRefunds = buildBudgetMonth(month, [{ id: 1, name: 'Food', rollover: false }], historyOf(amounts, spending), 0);
+        const withRefunds = buildBudgetMonth(month, [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }], historyOf(amounts, spending), 0);
         const netted = buildBudgetMonth(
           month,
-          [{ id: 1, name: 'Food', rollover: false }],
+          [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }],
           historyOf(amounts, spending.map((s) => ({ expenseCents: s.expenseCents - s.refundCents, refundCents: 0 }))),
           0,
         );
@@ -81,7 +81,7 @@ describe('budget arithmetic', () => {
       spending: (id) => (id === 1 ? { expenseCents: 12_550, refundCents: 550 } : { expenseCents: 700, refundCents: 0 }),
       firstBudgetMonth: (id) => (id === 1 ? '2026-03' : undefined),
     };
-    const month = buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false }, { id: 2, name: 'Fun', rollover: false }], history, 300);
+    const month = buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }, { id: 2, name: 'Fun', rollover: false, rolloverFrom: null }], history, 300);
     assert.deepEqual(month.totals, {
       budgetedCents: 10_000,
       carriedCents: 0,
@@ -97,7 +97,7 @@ describe('budget arithmetic', () => {
 
   test('the percentage used never contradicts the state: 5.40 over 1,400.00 is 101%, 0.10 left of 1,400.00 is 99%, exactly spent is 100%', () => {
     const percentFor = (spentCents: number) =>
-      buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false }], {
+      buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }], {
         amount: (id, m) => (id === 1 && m === '2026-03' ? 140_000 : undefined),
         spending: () => ({ expenseCents: spentCents, refundCents: 0 }),
         firstBudgetMonth: () => '2026-03',
@@ -112,7 +112,7 @@ describe('budget arithmetic', () => {
   test('an overspend keeps being carried through months without an amount until it is covered', () => {
     const amounts = [10_000, null, 5_000];
     const spending = [{ expenseCents: 15_000, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }];
-    const line = buildBudgetMonth('2026-01', [{ id: 1, name: 'Food', rollover: true }], historyOf(amounts, spending), 0).lines[0]!;
+    const line = buildBudgetMonth('2026-01', [{ id: 1, name: 'Food', rollover: true, rolloverFrom: '0000-01' }], historyOf(amounts, spending), 0).lines[0]!;
     assert.equal(line.carriedCents, -5_000);
     assert.equal(line.availableCents, 0);
     assert.equal(line.over, false);

@@ -60,6 +60,21 @@ function personAt(version?: number): { db: ReturnType<typeof openDatabase>; acco
   return { db, account: db.prepare('SELECT id FROM accounts').pluck().get() as number };
 }
 
+test('migration 33 keeps a rollover already on carrying from the first budgeted month, as it showed before', () => {
+  const { db } = personAt(32);
+  const category = (name: string) => db.prepare<[string], number>("SELECT id FROM categories WHERE user_id = 1 AND name = ?").pluck().get(name)!;
+  db.prepare('UPDATE categories SET budget_rollover = 1 WHERE id = ?').run(category('Groceries'));
+  migrate(db);
+  const from = db.prepare<[], { name: string; budget_rollover_from: string | null }>(
+    "SELECT name, budget_rollover_from FROM categories WHERE user_id = 1 AND name IN ('Groceries', 'Health') ORDER BY name",
+  );
+  assert.deepEqual(from.all(), [
+    { name: 'Groceries', budget_rollover_from: '0000-01' },
+    { name: 'Health', budget_rollover_from: null },
+  ]);
+  assert.throws(() => db.prepare("UPDATE categories SET budget_rollover_from = '2026-1' WHERE id = ?").run(category('Health')));
+});
+
 test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
   const { db, account } = personAt(27);
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");

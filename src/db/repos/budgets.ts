@@ -6,6 +6,8 @@ export interface BudgetCategoryRow {
   readonly id: number;
   readonly name: string;
   readonly rollover: boolean;
+  /** The month rollover was turned on in (carrying begins there), or null when it is off. */
+  readonly rolloverFrom: string | null;
 }
 
 /** One month's sums for one category key (0 is uncategorised), from the per-month totals. */
@@ -21,8 +23,8 @@ export interface MonthCategorySums {
  * triggers), so a month's budget costs the same at a million transactions as at a thousand.
  */
 export function createBudgetsRepo(db: Db) {
-  const categories = db.prepare<[number], { id: number; name: string; rollover: number }>(
-    "SELECT id, name, budget_rollover AS rollover FROM categories WHERE user_id = ? AND kind = 'expense' ORDER BY name_key, id",
+  const categories = db.prepare<[number], { id: number; name: string; rollover_from: string | null }>(
+    "SELECT id, name, budget_rollover_from AS rollover_from FROM categories WHERE user_id = ? AND kind = 'expense' ORDER BY name_key, id",
   );
   const amounts = db.prepare<[number, string, string], { category_id: number; month: string; amount_cents: number }>(
     'SELECT category_id, month, amount_cents FROM budgets WHERE user_id = ? AND month BETWEEN ? AND ?',
@@ -44,8 +46,12 @@ export function createBudgetsRepo(db: Db) {
      ON CONFLICT (user_id, category_id, month) DO NOTHING`,
   );
   const countMonth = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM budgets WHERE user_id = ? AND month = ?');
-  const setRollover = db.prepare<[number, number, number]>(
-    "UPDATE categories SET budget_rollover = ? WHERE user_id = ? AND id = ? AND kind = 'expense'",
+  // Turning it on keeps the month it was first turned on in; turning it off forgets it (budget_rollover, the old
+  // yes/no, is kept in step for the data export and older readers).
+  const setRollover = db.prepare<{ on: number; month: string; userId: number; id: number }>(
+    `UPDATE categories SET budget_rollover = :on,
+            budget_rollover_from = CASE WHEN :on = 1 THEN coalesce(budget_rollover_from, :month) END
+      WHERE user_id = :userId AND id = :id AND kind = 'expense'`,
   );
   const exportRows = db.prepare<[number], { month: string; category: string; amount_cents: number; rollover: number }>(
     `SELECT b.month, c.name AS category, b.amount_cents, c.budget_rollover AS rollover
@@ -56,7 +62,7 @@ export function createBudgetsRepo(db: Db) {
   return {
     /** The user's expense categories by name, with their rollover setting. */
     listExpenseCategories(userId: number): BudgetCategoryRow[] {
-      return categories.all(userId).sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover === 1 }));
+      return categories.all(userId).sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover_from !== null, rolloverFrom: r.rollover_from }));
     },
 
     /** The user's amounts in an inclusive range of months. */
@@ -98,9 +104,12 @@ export function createBudgetsRepo(db: Db) {
       return countMonth.get(userId, month)?.n ?? 0;
     },
 
-    /** Turns rollover on or off for the user's expense category; false when there is no such category of theirs. */
-    setRollover(userId: number, categoryId: number, rollover: boolean): boolean {
-      return setRollover.run(rollover ? 1 : 0, userId, categoryId).changes === 1;
+    /**
+     * Turns rollover on (from `month`, unless it is on already) or off for the user's expense category; false when
+     * there is no such category of theirs.
+     */
+    setRollover(userId: number, categoryId: number, rollover: boolean, month: string): boolean {
+      return setRollover.run({ on: rollover ? 1 : 0, month, userId, id: categoryId }).changes === 1;
     },
 
     /** Every amount of the user with its category's name, for the export. */

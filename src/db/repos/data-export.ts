@@ -25,7 +25,7 @@ const PARTS = {
   },
   categories: {
     table: 'categories',
-    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name, 'budgetRollover', ${flag('budget_rollover')})
+    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name, 'budgetRollover', ${flag('budget_rollover')}, 'budgetRolloverFrom', budget_rollover_from)
           FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
   },
   budgets: {
