@@ -155,16 +155,19 @@ export function createScheduleService(deps: {
    * its day passes; the list showed that day as next while the coming days beside it no longer held it.
    */
   function listWithPendingNext(userId: number): ScheduleWithNames[] {
-    const listed = repo.listSchedules(userId).map((s) => {
-      if (s.nextOn === null) return s;
-      const handled = new Set(repo.handledOccurrencesFrom(userId, s.id, s.nextOn, HANDLED_AHEAD));
-      let next: string | null = s.nextOn;
-      while (next !== null && handled.has(next)) next = nextOccurrenceAfter(s.rule, next);
-      return next === s.nextOn ? s : { ...s, nextOn: next };
-    });
+    const listed = repo.listSchedules(userId).map((s) => withPendingNext(userId, s));
     // In the order the stored list has (soonest first, ended last), by the day now shown.
     const day = (s: ScheduleWithNames) => s.nextOn ?? '\uffff';
     return listed.sort((a, b) => (day(a) < day(b) ? -1 : day(a) > day(b) ? 1 : a.id - b.id));
+  }
+
+  /** A schedule with `nextOn` moved past the occurrences already posted early or skipped (see listWithPendingNext). */
+  function withPendingNext<T extends Schedule>(userId: number, s: T): T {
+    if (s.nextOn === null) return s;
+    const handled = new Set(repo.handledOccurrencesFrom(userId, s.id, s.nextOn, HANDLED_AHEAD));
+    let next: string | null = s.nextOn;
+    while (next !== null && handled.has(next)) next = nextOccurrenceAfter(s.rule, next);
+    return next === s.nextOn ? s : { ...s, nextOn: next };
   }
 
   /** Checks a draft's accounts and category against the user's own; undefined when all is well. */
@@ -241,9 +244,10 @@ export function createScheduleService(deps: {
       return stringify([header, ...rows], { record_delimiter: '\r\n' });
     },
 
-    /** The user's schedule, or undefined. */
+    /** The user's schedule, with `nextOn` as the list shows it (the next occurrence still to come), or undefined. */
     find(userId: number, id: number): Schedule | undefined {
-      return repo.findOwnedSchedule(userId, id);
+      const schedule = repo.findOwnedSchedule(userId, id);
+      return schedule && withPendingNext(userId, schedule);
     },
 
     /** The user's schedule with its latest handled occurrences and counts, or undefined. */

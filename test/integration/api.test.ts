@@ -339,6 +339,13 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
 
     const scheduled = (await api(ctx, '/scheduled', token)).body.data as { description: string; nextOn: string; cents: number }[];
     assert.deepEqual(scheduled.map((s) => [s.description, s.nextOn, s.cents]), [['Veg box', '2026-03-20', 5_000]]);
+
+    // Paid early with "Post now": the next one is a week on, in the list and in the schedule alike.
+    const id = Number(ctx.db.prepare("SELECT id FROM schedules WHERE description = 'Veg box'").pluck().get());
+    assert.equal((await postForm(ann, '/scheduled', `/scheduled/${id}/occurrence`, { on: '2026-03-20', action: 'post' })).status, 303);
+    const listed = ((await api(ctx, '/scheduled', token)).body.data as { id: number; nextOn: string }[]).find((s) => s.id === id);
+    assert.equal(listed?.nextOn, '2026-03-27');
+    assert.equal((await api(ctx, `/scheduled/${id}`, token)).body.nextOn, '2026-03-27');
   });
 
   test('categories are added, renamed and deleted by the category form\'s rules; a month\'s budget is set, changed and removed one category at a time', async (t) => {
