@@ -998,4 +998,15 @@ export const migrations: readonly Migration[] = [
       UPDATE categories SET budget_rollover_from = '0000-01' WHERE budget_rollover = 1;
     `,
   },
+  {
+    version: 34,
+    name: 'a schedule counts its times across edits',
+    sql: `
+      -- "N times" counted the positions of the present rule from its start date, so an edit could post more than N
+      -- (a new interval) or never go on (a count raised after the series ended). An edit now records where the count
+      -- stands in the new rule's positions (domain/schedules.ts countOffsetFor); 0 for a schedule never edited.
+      ALTER TABLE schedules ADD COLUMN count_offset INTEGER NOT NULL DEFAULT 0
+        CHECK (typeof(count_offset) = 'integer' AND count_offset BETWEEN -1000000000 AND 1000000000);
+    `,
+  },
 ];

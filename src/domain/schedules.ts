@@ -24,6 +24,12 @@ export interface RecurrenceRule {
   readonly monthDay: number | null;
   readonly endOn: string | null;
   readonly maxCount: number | null;
+  /**
+   * Where "maxCount times" is counted from, in positions of this rule's series; 0 (or absent) for a rule never
+   * edited. An edit sets it so the occurrences handled under earlier rules count towards maxCount, and the series
+   * then allows occurrence indexes below maxCount + countOffset (see countOffsetFor).
+   */
+  readonly countOffset?: number;
 }
 
 /** What is wrong with a rule, named for the field a form would flag. */
@@ -104,6 +110,7 @@ export function recurrenceRuleProblem(rule: RecurrenceRule): RecurrenceRuleProbl
   // An end before the start is allowed: the series is simply empty, as after an edit that moved the start.
   if (rule.endOn !== null && (typeof rule.endOn !== 'string' || !isCalendarDate(rule.endOn))) return 'endOn';
   if (rule.maxCount !== null && !isIntegerIn(rule.maxCount, 1, MAX_OCCURRENCES)) return 'maxCount';
+  if (rule.countOffset !== undefined && !Number.isSafeInteger(rule.countOffset)) return 'maxCount';
   return null;
 }
 
@@ -126,7 +133,7 @@ function seriesOf(rule: RecurrenceRule): Series {
   const [startYear, startMonth, startDay] = dayParts(rule.startOn)!;
   const startNumber = dayNumberFromParts(startYear, startMonth, startDay);
   const endNumber = rule.endOn === null ? LAST_SUPPORTED_DAY_NUMBER : Math.min(dayNumberOf(rule.endOn), LAST_SUPPORTED_DAY_NUMBER);
-  const bounds = { lastDayNumber: endNumber, indexLimit: rule.maxCount ?? Number.POSITIVE_INFINITY };
+  const bounds = { lastDayNumber: endNumber, indexLimit: rule.maxCount === null ? Number.POSITIVE_INFINITY : rule.maxCount + (rule.countOffset ?? 0) };
   const interval = rule.interval;
 
   switch (rule.frequency) {
@@ -269,6 +276,59 @@ export interface Schedule extends ScheduleDraft {
 /** The first occurrence of a rule that is still to come from a day on, counting only days the rule applies to. */
 export function nextOccurrenceFrom(rule: RecurrenceRule, effectiveFrom: string, fromOn: string): string | null {
   return firstOccurrenceOnOrAfter(rule, fromOn > effectiveFrom ? fromOn : effectiveFrom);
+}
+
+/**
+ * The first day an edited rule applies to. A schedule posts at most once a period (a month for a monthly rule, a
+ * year for a yearly one, a Monday-to-Sunday week for a weekly one), so when the edit keeps the frequency the new rule
+ * takes over at the start of the period of the next occurrence still to come: a rent moved from the 15th to the
+ * 20th after March's was paid is next paid on 20 April (not on 20 March as well), and one moved from the 20th to
+ * the 15th before March's was paid is paid for March on the 15th (not skipped for March). That start is never
+ * earlier than the day after the last occurrence handled, nor than the start of today's period (an ended series
+ * taken up again does not post its past). Daily rules, and a change of frequency, start tomorrow.
+ */
+export function editedRuleStart(edit: {
+  readonly oldFrequency: Frequency;
+  readonly rule: RecurrenceRule;
+  /** The old rule's next occurrence not yet posted or skipped; null once it had ended. */
+  readonly pendingNextOn: string | null;
+  /** The latest occurrence posted or skipped, under any rule; null before the first. */
+  readonly lastHandledOn: string | null;
+  readonly today: string;
+}): string {
+  const tomorrow = dayText(dayNumberOf(edit.today) + 1);
+  const frequency = edit.rule.frequency;
+  const afterHandled = edit.lastHandledOn === null ? null : dayNumberOf(edit.lastHandledOn) + 1;
+  if (frequency === 'days' || frequency !== edit.oldFrequency) {
+    return afterHandled !== null && afterHandled > dayNumberOf(tomorrow) ? dayText(afterHandled) : tomorrow;
+  }
+  const periodStart = (dayNumber: number): number => {
+    const [year, month] = partsFromDayNumber(dayNumber);
+    if (frequency === 'weeks') return dayNumber - mod(weekdayOfNumber(dayNumber) - 1, 7);
+    return frequency === 'months' ? dayNumberFromParts(year, month, 1) : dayNumberFromParts(year, 1, 1);
+  };
+  const nextPeriodStart = (dayNumber: number): number => {
+    const [year, month] = partsFromDayNumber(dayNumber);
+    if (frequency === 'weeks') return periodStart(dayNumber) + 7;
+    return frequency === 'months' ? (month === 12 ? dayNumberFromParts(year + 1, 1, 1) : dayNumberFromParts(year, month + 1, 1)) : dayNumberFromParts(year + 1, 1, 1);
+  };
+  const base =
+    edit.pendingNextOn !== null
+      ? periodStart(dayNumberOf(edit.pendingNextOn))
+      : afterHandled !== null
+        ? nextPeriodStart(afterHandled - 1)
+        : dayNumberOf(tomorrow);
+  return dayText(Math.max(base, periodStart(dayNumberOf(edit.today)), afterHandled ?? Number.NEGATIVE_INFINITY));
+}
+
+/**
+ * The countOffset that makes "maxCount times" count every occurrence: the ones handled before `fromOn` (under any
+ * rule) and the rule's own from `fromOn` on. Raising the count of an ended series so lets it go on; lowering it
+ * below what was handled ends it.
+ */
+export function countOffsetFor(rule: RecurrenceRule, fromOn: string, handledBefore: number): number {
+  const series = seriesOf({ ...rule, countOffset: 0 });
+  return series.firstIndexOnOrAfter(dayNumberOf(fromOn)) - handledBefore;
 }
 
 /** How far apart (in days) an imported row and a scheduled occurrence may be and still be the same payment. */

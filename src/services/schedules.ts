@@ -13,6 +13,8 @@ import { addDays, dayAt, zoneResolver } from '../domain/calendar.ts';
 import type { Category } from '../domain/categories.ts';
 import {
   closestWithinWindow,
+  countOffsetFor,
+  editedRuleStart,
   isOccurrence,
   matchKey,
   matchWindow,
@@ -279,8 +281,10 @@ export function createScheduleService(deps: {
     },
 
     /**
-     * Changes a schedule from tomorrow (in the owner's zone) on. What is due under the old rule is posted first, so
-     * an edit never drops or changes an occurrence that was already due.
+     * Changes a schedule from its next occurrence on (see editedRuleStart: at most one occurrence a period, none
+     * lost). What is due under the old rule is posted first, so an edit never drops or changes an occurrence that was
+     * already due; an occurrence of the new rule whose day has passed in the current period is posted at once, as a
+     * new schedule's past days are. "N times" counts every occurrence handled, under any rule.
      */
     update(userId: number, id: number, input: ScheduleDraft): ScheduleSave {
       const draft = tidy(input);
@@ -293,14 +297,22 @@ export function createScheduleService(deps: {
         // What is due under the old rule is posted first, at most one save's worth: a daily schedule begun decades
         // ago is tens of thousands of rows, which in one request held the database (and every other request) for
         // minutes. Those posted stay; the edit itself waits until the poster has caught up.
-        const posted = postAllDueOf(userId, id, now, POST_ON_SAVE);
+        let posted = postAllDueOf(userId, id, now, POST_ON_SAVE);
         const due = repo.findScheduleForPosting(userId, id)!;
         const today = todayFor(due.timeZone, now);
         if (due.schedule.nextOn !== null && due.schedule.nextOn <= today) return { ok: false, problems: { backlog: { posted } } };
-        const effectiveFrom = addDays(today, 1);
-        const postedThrough = due.schedule.postedThrough !== null && due.schedule.postedThrough > today ? due.schedule.postedThrough : today;
-        const nextOn = nextOccurrenceFrom(draft.rule, effectiveFrom, addDays(postedThrough, 1));
-        repo.updateSchedule(userId, id, draft, { effectiveFrom, postedThrough, nextOn }, now);
+        const effectiveFrom = editedRuleStart({
+          oldFrequency: due.schedule.rule.frequency,
+          rule: draft.rule,
+          pendingNextOn: withPendingNext(userId, due.schedule).nextOn,
+          lastHandledOn: repo.lastHandledOn(userId, id),
+          today,
+        });
+        const rule = { ...draft.rule, countOffset: countOffsetFor(draft.rule, effectiveFrom, repo.countHandledBefore(userId, id, effectiveFrom)) };
+        const postedThrough = addDays(effectiveFrom, -1);
+        repo.updateSchedule(userId, id, { ...draft, rule }, { effectiveFrom, postedThrough, nextOn: nextOccurrenceFrom(rule, effectiveFrom, effectiveFrom) }, now);
+        // The new rule's occurrence this period whose day has passed (a rent moved to an earlier day) is due now.
+        if (posted < POST_ON_SAVE) posted += postAllDueOf(userId, id, now, POST_ON_SAVE - posted);
         return { ok: true, id, posted };
       });
     },

@@ -278,6 +278,67 @@ describe('scheduled transactions', () => {
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 4, 'posted rows stay');
   });
 
+  test('an edit takes over from the next occurrence: one post a month when the day moves either way, and "N times" counts every post across edits', async (t) => {
+    const ctx = setup(t, Date.UTC(2027, 0, 1, 10));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    const make = async (description: string, fields: ScheduleFields) => {
+      assert.equal((await createSchedule(agent, accountId, { description, ...fields })).status, 303);
+      return Number(ctx.db.prepare('SELECT id FROM schedules WHERE description = ?').pluck().get(description));
+    };
+    const later = await make('Later', { startOn: '2027-01-20', monthDay: '20' });
+    const earlier = await make('Earlier', { startOn: '2027-01-15', monthDay: '15' });
+    const sixTimes = await make('Six times', { startOn: '2027-01-15', monthDay: '15', count: '6' });
+    const fiveTimes = await make('Five times', { startOn: '2027-01-02', frequency: 'days', every: '3', count: '5' });
+    const weekly = await make('Weekly', { startOn: '2027-01-05', frequency: 'weeks', weekday: '2' });
+    const paidEarly = await make('Paid early', { startOn: '2027-01-20', monthDay: '20' });
+    for (let at = Date.UTC(2027, 0, 2, 10); at <= Date.UTC(2027, 2, 17, 10); at += DAY) {
+      ctx.clock.set(at);
+      await ctx.jobs.runDue();
+    }
+    // 17 March: Earlier and Six times posted on the 15th; Later (the 20th) is still to come; Paid early's March one is paid now.
+    const signedIn = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    assert.equal((await postForm(signedIn, '/scheduled', `/scheduled/${paidEarly}/occurrence`, { on: '2027-03-20', action: 'post' })).status, 303);
+    const edit = async (id: number, description: string, fields: ScheduleFields) => {
+      const res = await postForm(signedIn, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, {
+        type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description, frequency: 'months',
+        every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields,
+      } as Record<string, string>);
+      assert.equal(res.status, 303, `${description}: ${res.text}`);
+    };
+    await edit(later, 'Later', { startOn: '2027-01-20', monthDay: '15' });
+    await edit(earlier, 'Earlier', { startOn: '2027-01-15', monthDay: '20' });
+    await edit(sixTimes, 'Six times', { startOn: '2027-01-15', monthDay: '15', every: '2', count: '6' });
+    await edit(fiveTimes, 'Five times', { startOn: '2027-01-02', frequency: 'days', every: '3', count: '10' });
+    await edit(weekly, 'Weekly', { startOn: '2027-01-05', frequency: 'weeks', weekday: '3' });
+    await edit(paidEarly, 'Paid early', { startOn: '2027-01-20', monthDay: '25' });
+    for (let at = Date.UTC(2027, 2, 18, 10); at <= Date.UTC(2028, 0, 31, 10); at += 5 * DAY) {
+      ctx.clock.set(at);
+      await ctx.jobs.runDue();
+    }
+    const days = (description: string) =>
+      ctx.db.prepare<[number, string], string>('SELECT occurred_on FROM transactions WHERE user_id = ? AND description = ? ORDER BY occurred_on').pluck().all(userId, description);
+    const month = (description: string, prefix: string) => days(description).filter((d) => d.startsWith(prefix));
+    // The day moved earlier before March's was paid: March's is paid on the new day, at once (not skipped).
+    assert.deepEqual(month('Later', '2027-03'), ['2027-03-15']);
+    assert.deepEqual(month('Later', '2027-04'), ['2027-04-15']);
+    // The day moved later after March's was paid: none on the 20th as well; April on the new day.
+    assert.deepEqual(month('Earlier', '2027-03'), ['2027-03-15']);
+    assert.deepEqual(month('Earlier', '2027-04'), ['2027-04-20']);
+    // Paid early for March, then moved to the 25th: still one in March, and April on the 25th.
+    assert.deepEqual(month('Paid early', '2027-03'), ['2027-03-17']);
+    assert.deepEqual(month('Paid early', '2027-04'), ['2027-04-25']);
+    // Six times stays six: three before the edit, three every other month after it.
+    assert.deepEqual(days('Six times'), ['2027-01-15', '2027-02-15', '2027-03-15', '2027-05-15', '2027-07-15', '2027-09-15']);
+    // Five times, raised to ten after it ended, goes on from tomorrow for five more.
+    assert.equal(days('Five times').length, 10);
+    assert.equal(days('Five times')[5]! >= '2027-03-18', true, days('Five times').join(' '));
+    // Tuesday to Wednesday after this week's Tuesday: next Wednesday, not tomorrow as well.
+    assert.deepEqual(days('Weekly').filter((d) => d >= '2027-03-09' && d <= '2027-03-31'), ['2027-03-09', '2027-03-16', '2027-03-24', '2027-03-31']);
+    const list = (await (await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD)).get('/scheduled')).text;
+    assert.match(list, /Every 3 days, 10 times/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('a transfer schedule posts both legs, never as income or expense', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { addDays, daysInMonth } from '../../src/domain/calendar.ts';
 import {
+  countOffsetFor,
+  editedRuleStart,
   FREQUENCIES,
   MAX_INTERVAL,
   MAX_OCCURRENCES,
@@ -347,5 +349,40 @@ describe('schedules: properties', () => {
         assert.equal(weekdayOf(day), new Date(`${day}T00:00:00Z`).getUTCDay());
       }),
     );
+  });
+});
+
+describe('schedules: where an edited rule takes over', () => {
+  const monthly = (monthDay: number, extra: Partial<RecurrenceRule> = {}): RecurrenceRule => ({
+    frequency: 'months', interval: 1, startOn: '2027-01-01', weekday: null, monthDay, endOn: null, maxCount: null, ...extra,
+  });
+  test('a monthly rule takes over at the start of the month of the next occurrence still to come', () => {
+    // March's paid on the 15th: the next is April's, so the new day starts in April.
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(20), pendingNextOn: '2027-04-15', lastHandledOn: '2027-03-15', today: '2027-03-17' }), '2027-04-01');
+    // March's (the 20th) not paid yet: the new rule has March, whose 15th is then due at once.
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: '2027-03-20', lastHandledOn: '2027-02-20', today: '2027-03-17' }), '2027-03-01');
+    // Paid early, ahead of its day: never before the day after it.
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(25), pendingNextOn: '2027-04-20', lastHandledOn: '2027-03-20', today: '2027-03-17' }), '2027-04-01');
+  });
+  test('an ended series taken up again starts after its last occurrence, and never further back than this period', () => {
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: null, lastHandledOn: '2027-03-15', today: '2027-03-17' }), '2027-04-01');
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: null, lastHandledOn: '2025-06-15', today: '2027-03-17' }), '2027-03-01');
+    assert.equal(editedRuleStart({ oldFrequency: 'years', rule: { ...monthly(1), frequency: 'years', monthDay: null }, pendingNextOn: null, lastHandledOn: '2026-05-01', today: '2027-03-17' }), '2027-01-01');
+  });
+  test('weeks run Monday to Sunday; daily rules and a new frequency start tomorrow, or after a day handled ahead', () => {
+    const weekly: RecurrenceRule = { frequency: 'weeks', interval: 1, startOn: '2027-01-05', weekday: 3, monthDay: null, endOn: null, maxCount: null };
+    // Wednesday 17 March 2027; this week's Tuesday (the 16th) is paid, next Tuesday is the 23rd (week of Monday the 22nd).
+    assert.equal(editedRuleStart({ oldFrequency: 'weeks', rule: weekly, pendingNextOn: '2027-03-23', lastHandledOn: '2027-03-16', today: '2027-03-17' }), '2027-03-22');
+    const daily: RecurrenceRule = { ...weekly, frequency: 'days', weekday: null };
+    assert.equal(editedRuleStart({ oldFrequency: 'days', rule: daily, pendingNextOn: '2027-03-18', lastHandledOn: '2027-03-17', today: '2027-03-17' }), '2027-03-18');
+    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: weekly, pendingNextOn: '2027-03-20', lastHandledOn: '2027-03-25', today: '2027-03-17' }), '2027-03-26');
+  });
+  test('countOffsetFor makes "N times" count what was handled before under any rule', () => {
+    // Every 2 months from January: May is position 2; three were handled before April, so three more are allowed.
+    const rule = monthly(15, { interval: 2, maxCount: 6 });
+    const offset = countOffsetFor(rule, '2027-04-01', 3);
+    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: offset }, '2027-04-01', FAR_FUTURE), ['2027-05-15', '2027-07-15', '2027-09-15']);
+    // More handled than the count allows: the series has ended.
+    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: countOffsetFor(rule, '2027-04-01', 7) }, '2027-04-01', FAR_FUTURE), []);
   });
 });

@@ -37,7 +37,7 @@ const PARTS = {
     table: 'schedules',
     sql: `SELECT json_object('id', id, 'type', type, 'accountId', account_id, 'toAccountId', to_account_id, 'categoryId', category_id,
             'amountCents', amount_cents, 'description', description, 'frequency', frequency, 'every', every, 'weekday', weekday,
-            'monthDay', month_day, 'startOn', start_on, 'endOn', end_on, 'maxCount', max_count, 'effectiveFrom', effective_from,
+            'monthDay', month_day, 'startOn', start_on, 'endOn', end_on, 'maxCount', max_count, 'countOffset', count_offset, 'effectiveFrom', effective_from,
             'postedThrough', posted_through, 'nextOn', next_on, 'createdAt', ${iso('created_at')}, 'updatedAt', ${iso('updated_at')})
           FROM schedules WHERE user_id = ? ORDER BY id`,
   },

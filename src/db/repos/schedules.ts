@@ -17,6 +17,7 @@ interface ScheduleRow {
   start_on: string;
   end_on: string | null;
   max_count: number | null;
+  count_offset: number;
   effective_from: string;
   posted_through: string | null;
   next_on: string | null;
@@ -39,6 +40,7 @@ function toSchedule(row: ScheduleRow): Schedule {
       monthDay: row.month_day,
       endOn: row.end_on,
       maxCount: row.max_count,
+      countOffset: row.count_offset,
     },
     effectiveFrom: row.effective_from,
     postedThrough: row.posted_through,
@@ -69,7 +71,7 @@ export interface HandledOccurrence {
 }
 
 const COLUMNS = `s.id, s.user_id, s.type, s.account_id, s.to_account_id, s.category_id, s.amount_cents, s.description,
-  s.frequency, s.every, s.weekday, s.month_day, s.start_on, s.end_on, s.max_count, s.effective_from, s.posted_through, s.next_on`;
+  s.frequency, s.every, s.weekday, s.month_day, s.start_on, s.end_on, s.max_count, s.count_offset, s.effective_from, s.posted_through, s.next_on`;
 
 /**
  * Statements on schedules and their handled occurrences; every user-facing one takes the owner's user id. The poster
@@ -78,14 +80,15 @@ const COLUMNS = `s.id, s.user_id, s.type, s.account_id, s.to_account_id, s.categ
 export function createSchedulesRepo(db: Db) {
   const insert = db.prepare<[Record<string, unknown>]>(
     `INSERT INTO schedules (user_id, type, account_id, to_account_id, category_id, amount_cents, description, frequency, every,
-                            weekday, month_day, start_on, end_on, max_count, effective_from, posted_through, next_on, created_at, updated_at)
+                            weekday, month_day, start_on, end_on, max_count, count_offset, effective_from, posted_through, next_on, created_at, updated_at)
      VALUES (@userId, @type, @accountId, @toAccountId, @categoryId, @amountCents, @description, @frequency, @every,
-             @weekday, @monthDay, @startOn, @endOn, @maxCount, @effectiveFrom, @postedThrough, @nextOn, @now, @now)`,
+             @weekday, @monthDay, @startOn, @endOn, @maxCount, @countOffset, @effectiveFrom, @postedThrough, @nextOn, @now, @now)`,
   );
   const update = db.prepare<[Record<string, unknown>]>(
     `UPDATE schedules SET type = @type, account_id = @accountId, to_account_id = @toAccountId, category_id = @categoryId,
             amount_cents = @amountCents, description = @description, frequency = @frequency, every = @every, weekday = @weekday,
-            month_day = @monthDay, start_on = @startOn, end_on = @endOn, max_count = @maxCount, effective_from = @effectiveFrom,
+            month_day = @monthDay, start_on = @startOn, end_on = @endOn, max_count = @maxCount, count_offset = @countOffset,
+            effective_from = @effectiveFrom,
             posted_through = @postedThrough, next_on = @nextOn, updated_at = @now
       WHERE user_id = @userId AND id = @id`,
   );
@@ -134,6 +137,12 @@ export function createSchedulesRepo(db: Db) {
     `SELECT occurs_on, outcome, transaction_id, transfer_id FROM schedule_occurrences
       WHERE user_id = ? AND schedule_id = ? ORDER BY occurs_on DESC LIMIT ?`,
   );
+  const lastHandled = db
+    .prepare<[number, number], string | null>('SELECT max(occurs_on) FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ?')
+    .pluck();
+  const countHandledBefore = db
+    .prepare<[number, number, string], number>('SELECT count(*) FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on < ?')
+    .pluck();
   const countHandled = db.prepare<[number, number], { posted: number | null; skipped: number | null }>(
     `SELECT sum(outcome = 'posted') AS posted, sum(outcome = 'skipped') AS skipped FROM schedule_occurrences
       WHERE user_id = ? AND schedule_id = ?`,
@@ -162,6 +171,7 @@ export function createSchedulesRepo(db: Db) {
     startOn: draft.rule.startOn,
     endOn: draft.rule.endOn,
     maxCount: draft.rule.maxCount,
+    countOffset: draft.rule.countOffset ?? 0,
     effectiveFrom: state.effectiveFrom,
     postedThrough: state.postedThrough,
     nextOn: state.nextOn,
@@ -277,6 +287,16 @@ export function createSchedulesRepo(db: Db) {
     /** The latest handled occurrences of the user's schedule. */
     listHandledOccurrences(userId: number, scheduleId: number, limit: number): HandledOccurrence[] {
       return history.all(userId, scheduleId, limit).map((r) => ({ occursOn: r.occurs_on, outcome: r.outcome, transactionId: r.transaction_id, transferId: r.transfer_id }));
+    },
+
+    /** The latest occurrence of the user's schedule posted or skipped (possibly ahead of its day), or null. */
+    lastHandledOn(userId: number, scheduleId: number): string | null {
+      return lastHandled.get(userId, scheduleId) ?? null;
+    },
+
+    /** How many occurrences of the user's schedule before a day were posted or skipped. */
+    countHandledBefore(userId: number, scheduleId: number, day: string): number {
+      return countHandledBefore.get(userId, scheduleId, day) ?? 0;
     },
 
     /** How many occurrences of the user's schedule were posted and skipped. */

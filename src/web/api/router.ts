@@ -622,7 +622,8 @@ export function createApiRouter(deps: {
     categoryId: s.categoryId,
     ...money(s.amountCents),
     description: s.description,
-    rule: s.rule,
+    // The rule as the person wrote it; where its count stands after edits is the server's own bookkeeping.
+    rule: { frequency: s.rule.frequency, interval: s.rule.interval, startOn: s.rule.startOn, weekday: s.rule.weekday, monthDay: s.rule.monthDay, endOn: s.rule.endOn, maxCount: s.rule.maxCount },
     nextOn: s.nextOn,
     postedThrough: s.postedThrough,
   });
@@ -649,7 +650,7 @@ export function createApiRouter(deps: {
     });
   });
 
-  /* PATCH /api/v1/scheduled/:id: changes the fields sent, from tomorrow on; what was due under the old rule is posted first. */
+  /* PATCH /api/v1/scheduled/:id: changes the fields sent, from the next occurrence still to come (as the form does); what was due under the old rule is posted first. */
   router.patch('/scheduled/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);
