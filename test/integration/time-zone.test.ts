@@ -40,6 +40,14 @@ test("today and this month are the person's own: the same instant is 31 March in
   // The account page shows the chosen zone selected.
   assert.match((await kyiv.get('/account')).text, /<option value="Europe\/Kyiv" selected>Europe\/Kyiv<\/option>/);
   assert.match((await utc.get('/account')).text, /<option value="UTC" selected>UTC<\/option>/);
+  // Zones go by the names their countries use now, though this ICU lists some by old ones; underscores read as spaces.
+  const page = (await utc.get('/account')).text;
+  const zones = [...page.matchAll(/<option value="([A-Za-z_/+-]+)"/g)].map((m) => m[1]);
+  for (const now of ['Asia/Kolkata', 'Asia/Ho_Chi_Minh', 'Europe/Kyiv', 'America/Nuuk']) assert.ok(zones.includes(now), now);
+  for (const old of ['Asia/Calcutta', 'Asia/Saigon', 'Europe/Kiev', 'America/Godthab']) assert.ok(!zones.includes(old), old);
+  assert.match(page, /<option value="America\/New_York" >America\/New York<\/option>/);
+  assert.equal((await setZone(utc, 'Asia/Kolkata')).status, 303);
+  assert.match((await utc.get('/account')).text, /<option value="Asia\/Kolkata" selected>Asia\/Kolkata<\/option>/);
 });
 
 test('an unknown or repeated time zone is refused beside the field and nothing changes', async (t) => {

@@ -30,6 +30,30 @@ import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import type { SessionSealer } from '../session-secrets.ts';
 
 /** The signed-in user's own account: password, other sessions, deleting the account. */
+/**
+ * Zones the tz database renamed that ICU (Node 20's) still lists by their old names; a person looks for the name
+ * their country uses now. Both names work: the old ones are links to the same zone.
+ */
+const RENAMED_ZONES: Readonly<Record<string, string>> = Object.freeze({
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Godthab': 'America/Nuuk',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Pacific/Truk': 'Pacific/Chuuk',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+});
+
 export function createAccountRouter(deps: {
   users: UserService;
   twoFactor: Pick<TwoFactorService, 'status' | 'disable' | 'regenerateRecoveryCodes'>;
@@ -46,12 +70,16 @@ export function createAccountRouter(deps: {
 
   type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg; twoFactorErrors?: TwoFactorErrors };
   // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
-  // and Kyiv by its current name where ICU still lists the old spelling Kiev.
+  // each by its current name where ICU still lists an old spelling (Kiev, Calcutta, Saigon), in order of name.
   const timeZones = [
     'UTC',
     ...Intl.supportedValuesOf('timeZone')
       .filter((zone) => zone !== 'UTC')
-      .map((zone) => (zone === 'Europe/Kiev' && isKnownTimeZone('Europe/Kyiv') ? 'Europe/Kyiv' : zone)),
+      .map((zone) => {
+        const current = RENAMED_ZONES[zone];
+        return current !== undefined && isKnownTimeZone(current) ? current : zone;
+      })
+      .sort(),
   ];
   function renderAccountPage(res: Response, user: Express.User, state: PageState) {
     res.render('account/index', {
