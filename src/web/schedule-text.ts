@@ -31,7 +31,7 @@ const ON_WEEKDAY = [
   'scheduled.rule.on.saturday',
 ] as const;
 
-/** A rule in words: "Every 2 weeks on Wednesday, 12 times", "Every month on day 31, until 31 Dec 2026". */
+/** A rule in words: "Every 2 weeks on Wednesday, 12 times", "Every month on the last day, until 31 Dec 2026". */
 export function describeRule(rule: RecurrenceRule, language: LanguageContext): string {
   const count = rule.interval;
   // "Every day", not "every 1 day": an interval of one has its own words.
@@ -43,7 +43,9 @@ export function describeRule(rule: RecurrenceRule, language: LanguageContext): s
     text = single ? language.t('scheduled.rule.weekly', { weekday }) : language.t('scheduled.rule.weeks', { count, weekday });
   } else if (rule.frequency === 'months') {
     const day = rule.monthDay ?? 1;
-    text = single ? language.t('scheduled.rule.monthly', { day }) : language.t('scheduled.rule.months', { count, day });
+    // The 31st posts on the last day of every shorter month, so it is the last day of every month, and says so.
+    if (day === 31) text = single ? language.t('scheduled.rule.monthlyLast') : language.t('scheduled.rule.monthsLast', { count });
+    else text = single ? language.t('scheduled.rule.monthly', { day }) : language.t('scheduled.rule.months', { count, day });
   } else {
     const [year, month, day] = rule.startOn.split('-').map(Number) as [number, number, number];
     const date = formatFor(dayMonthFormats, language.locale, { day: 'numeric', month: 'long' }).format(new Date(Date.UTC(year, month - 1, day)));
