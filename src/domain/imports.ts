@@ -382,6 +382,42 @@ export function exportLineFor(row: ExportRow): string {
 /** The export's header record. */
 export const CSV_EXPORT_HEADER = `${CSV_EXPORT_COLUMNS.join(',')}\r\n`;
 
+/**
+ * How a CSV is written for a spreadsheet program rather than for a script. Excel opens a double-clicked CSV as
+ * UTF-8 only when it starts with a byte-order mark (otherwise as the region's legacy code page: Cyrillic turns to
+ * mojibake), splits records on the region's list separator (";" where the decimal point is a comma, as in Ukraine),
+ * and reads "12.50" as text or a date there.
+ */
+export interface CsvDialect {
+  readonly delimiter: ',' | ';';
+  readonly decimalComma: boolean;
+  readonly byteOrderMark: boolean;
+}
+
+/** RFC 4180 as scripts and our own import read it: the export's default. */
+export const PLAIN_CSV: CsvDialect = Object.freeze({ delimiter: ',', decimalComma: false, byteOrderMark: false });
+
+/** The dialect for a spreadsheet in a region whose decimal separator is `decimal`. */
+export function spreadsheetCsv(decimal: DecimalSeparator): CsvDialect {
+  return Object.freeze({ delimiter: decimal === 'comma' ? ';' : ',', decimalComma: decimal === 'comma', byteOrderMark: true });
+}
+
+/** The header record of an export in a dialect, with the byte-order mark first when the dialect has one. */
+export function csvExportHeader(dialect: CsvDialect): string {
+  return `${dialect.byteOrderMark ? '\uFEFF' : ''}${CSV_EXPORT_COLUMNS.join(dialect.delimiter)}\r\n`;
+}
+
+/** exportLineFor in a dialect: the same fields, split and quoted by its delimiter, amounts with its decimal sign. */
+export function exportLineWriter(dialect: CsvDialect): (row: ExportRow) => string {
+  if (dialect.delimiter === ',' && !dialect.decimalComma) return exportLineFor;
+  const d = dialect.delimiter;
+  const needsQuotes = d === ';' ? /[";\r\n]/ : CSV_NEEDS_QUOTES;
+  const field = (value: string) => (needsQuotes.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  const amount = dialect.decimalComma ? (cents: number) => centsToDecimalString(cents).replace('.', ',') : centsToDecimalString;
+  return (row) =>
+    `${row.occurredOn}${d}${row.refund ? 'refund' : row.type}${d}${field(neutraliseCsvCell(row.categoryName ?? ''))}${d}${amount(row.amountCents)}${d}${field(neutraliseCsvCell(row.description))}${d}${field(neutraliseCsvCell(row.accountName))}${d}${row.transferId === null ? '' : `T${row.transferId}`}${d}${row.scheduleId === null ? '' : `S${row.scheduleId}`}\r\n`;
+}
+
 const CSV_NEEDS_QUOTES = /[",\r\n]/;
 
 /**

@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
-import { CSV_EXPORT_HEADER, exportLineFor } from '../domain/imports.ts';
-import type { ExportRow } from '../domain/imports.ts';
+import { csvExportHeader, exportLineWriter, PLAIN_CSV, type CsvDialect, type ExportRow } from '../domain/imports.ts';
 import type { Page, PageCursor } from '../domain/transactions.ts';
 
 /**
@@ -23,12 +22,14 @@ export function exportFileName(today: string, label = 'transactions'): string {
 export async function streamTransactionsCsv(
   fetchBatch: (after: PageCursor | null) => Page<ExportRow>,
   out: Writable,
+  dialect: CsvDialect = PLAIN_CSV,
 ): Promise<void> {
+  const lineFor = exportLineWriter(dialect);
   let after: PageCursor | null = null;
-  let text = CSV_EXPORT_HEADER;
+  let text = csvExportHeader(dialect);
   do {
     const page = fetchBatch(after);
-    for (const row of page.rows) text += exportLineFor(row);
+    for (const row of page.rows) text += lineFor(row);
     after = page.next;
     if (!out.write(text)) await drained(out);
     text = '';

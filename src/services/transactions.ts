@@ -17,6 +17,7 @@ import type {
   TransactionWithCategory,
 } from '../domain/transactions.ts';
 import { exportFileName, streamTransactionsCsv } from './export.ts';
+import type { CsvDialect } from '../domain/imports.ts';
 import type { RuleInput } from '../domain/rules.ts';
 import type { RuleResult } from './rules.ts';
 
@@ -167,10 +168,10 @@ export function createTransactionService(deps: {
       });
     },
 
-    /** Streams every filtered row, newest first, as our CSV to `out`, a batch at a time. */
-    exportCsv(userId: number, filter: TransactionFilter, out: Writable): Promise<void> {
+    /** Streams every filtered row, newest first, as our CSV (or a spreadsheet's dialect of it) to `out`, a batch at a time. */
+    exportCsv(userId: number, filter: TransactionFilter, out: Writable, dialect?: CsvDialect): Promise<void> {
       const batch = filter.search !== undefined && filter.search !== '' ? SEARCH_EXPORT_BATCH_SIZE : EXPORT_BATCH_SIZE;
-      return streamTransactionsCsv((after) => repo.listExportPage(userId, filter, batch, after), out);
+      return streamTransactionsCsv((after) => repo.listExportPage(userId, filter, batch, after), out, dialect);
     },
 
     /** The download's file name on a given day. */

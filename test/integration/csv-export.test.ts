@@ -4,8 +4,9 @@ import { parse } from 'csv-parse/sync';
 import type { Response } from 'supertest';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
-import { createTestContext, registerUser, type Agent, requestTo } from '../helpers/app.ts';
+import { createTestContext, postForm, registerUser, type Agent, requestTo } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { importCsv } from '../helpers/csv-import.ts';
 
 /** Reads a CSV download the way a spreadsheet would: header row first, every cell as text. */
 function rowsOf(res: Response): string[][] {
@@ -171,4 +172,54 @@ test('signed-out visitors are sent to log in instead of getting a file', async (
   assert.equal(res.status, 303);
   assert.match(res.headers.location ?? '', /^\/login\?next=/);
   assert.doesNotMatch(res.headers['content-type'] ?? '', /csv/);
+});
+
+test('"CSV for Excel" opens in Excel as written: a byte-order mark, and in Ukrainian semicolons and decimal commas; it imports back unchanged', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, userId, [
+    { type: 'expense', amountCents: 123450, occurredOn: '2026-01-05', description: 'Оренда; квартира 2' },
+    { type: 'income', amountCents: 1, occurredOn: '2026-01-06', description: 'Кава ☕, "зерно"' },
+  ]);
+  // Ann reads Ledgerly in Ukrainian (chosen on her account page); Excel in her region splits on ";".
+  assert.equal((await postForm(agent, '/account', '/account/language', { language: 'uk' })).status, 303);
+  const inUkrainian = (path: string) => agent.get(path);
+
+  const uk = await inUkrainian('/transactions/export.csv?format=excel');
+  assert.equal(uk.status, 200);
+  assert.equal(uk.text.charCodeAt(0), 0xfeff, 'Excel reads the file as UTF-8 only with the mark');
+  assert.deepEqual(parse(uk.text.slice(1), { delimiter: ';' }), [
+    ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer', 'scheduled'],
+    ['2026-01-06', 'income', '', '0,01', 'Кава ☕, "зерно"', 'Main account', '', ''],
+    ['2026-01-05', 'expense', '', '1234,50', 'Оренда; квартира 2', 'Main account', '', ''],
+  ]);
+  // The page offers it beside the plain export, under the same filter.
+  assert.match((await inUkrainian('/transactions?type=expense')).text, /href="\/transactions\/export\.csv\?type=expense&amp;format=excel">CSV для Excel</);
+
+  const english = await registerUser(ctx.app, 'eve@example.com');
+  insertTransactions(ctx.db, userIdOf(ctx.db, 'eve@example.com'), [
+    { type: 'expense', amountCents: 123450, occurredOn: '2026-01-05', description: 'Rent' },
+    { type: 'income', amountCents: 1, occurredOn: '2026-01-06', description: 'Interest' },
+  ]);
+  const en = await english.get('/transactions/export.csv?format=excel');
+  assert.equal(en.text.charCodeAt(0), 0xfeff);
+  assert.deepEqual(parse(en.text.slice(1)).slice(1).map((r: string[]) => r[3]), ['0.01', '1234.50']);
+  // The plain export stays what scripts read: no mark, commas, dots.
+  const plainExport = await inUkrainian('/transactions/export.csv');
+  assert.ok(plainExport.text.startsWith('date,type,'), JSON.stringify(plainExport.text.slice(0, 20)));
+
+  // Another person imports the Ukrainian file as it is: every row, to the cent.
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  assert.equal((await postForm(bob, '/account', '/account/language', { language: 'uk' })).status, 303);
+  await importCsv(bob, Buffer.from(uk.text, 'utf8'));
+  const bobId = userIdOf(ctx.db, 'bob@example.com');
+  assert.deepEqual(
+    ctx.db.prepare('SELECT occurred_on, type, amount_cents, description FROM transactions WHERE user_id = ? ORDER BY occurred_on').all(bobId),
+    [
+      { occurred_on: '2026-01-05', type: 'expense', amount_cents: 123450, description: 'Оренда; квартира 2' },
+      { occurred_on: '2026-01-06', type: 'income', amount_cents: 1, description: 'Кава ☕, "зерно"' },
+    ],
+  );
 });
