@@ -339,6 +339,28 @@ describe('scheduled transactions', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('the edit page shows a weekday or day taken from the start date as "the start date\'s", so moving the start moves it', async (t) => {
+    const ctx = setup(t, Date.UTC(2027, 2, 17, 10));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    // Tuesday 5 January: weekly, the weekday left to the start date; monthly on a day chosen apart from it.
+    await createSchedule(agent, accountId, { description: 'Weekly', startOn: '2027-01-05', frequency: 'weeks' });
+    await createSchedule(agent, accountId, { description: 'Chosen day', startOn: '2027-01-05', monthDay: '20' });
+    const id = (d: string) => Number(ctx.db.prepare('SELECT id FROM schedules WHERE description = ?').pluck().get(d));
+    const weeklyPage = (await agent.get(`/scheduled/${id('Weekly')}/edit`)).text;
+    assert.match(weeklyPage, /<select id="sch-weekday" name="weekday"[^>]*>\s*<option value="" selected>/);
+    const monthlyPage = (await agent.get(`/scheduled/${id('Chosen day')}/edit`)).text;
+    assert.match(monthlyPage, /name="monthDay"[^>]*value="20"/, 'a day chosen apart from the start stays written');
+    // Sent back with only the start moved to Wednesday 24 March: Wednesdays from then on.
+    assert.equal((await postForm(agent, `/scheduled/${id('Weekly')}/edit`, `/scheduled/${id('Weekly')}/edit`, {
+      type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'Weekly', frequency: 'weeks',
+      every: '1', weekday: '', monthDay: '', startOn: '2027-03-24', endOn: '', count: '',
+    })).status, 303);
+    ctx.clock.set(Date.UTC(2027, 3, 10, 10));
+    await ctx.jobs.runDue();
+    const days = ctx.db.prepare<[number], string>("SELECT occurred_on FROM transactions WHERE user_id = ? AND description = 'Weekly' AND occurred_on > '2027-03-17' ORDER BY occurred_on").pluck().all(userId);
+    assert.deepEqual(days, ['2027-03-24', '2027-03-31', '2027-04-07']);
+  });
+
   test('a transfer schedule posts both legs, never as income or expense', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

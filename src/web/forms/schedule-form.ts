@@ -116,9 +116,16 @@ export function emptyScheduleForm(today: string, accountId: number | null): Sche
   };
 }
 
-/** The values that show a schedule for editing, its amount written the person's way. */
-export function scheduleFormValuesFrom(schedule: Schedule, writing: Pick<AmountWriting, 'decimal'>): ScheduleFormValues {
+/**
+ * The values that show a schedule for editing, its amount written the person's way. With `followStart` (the edit
+ * page), a weekday or day of the month that is the start date's own shows as "the start date's", as the new form
+ * left it: moving the start then moves the day with it, instead of keeping a weekday nobody chose. The API merges
+ * a PATCH with the stored values as they are.
+ */
+export function scheduleFormValuesFrom(schedule: Schedule, writing: Pick<AmountWriting, 'decimal'>, options: { followStart?: boolean } = {}): ScheduleFormValues {
   const text = (n: number | null) => (n === null ? '' : String(n));
+  const startDay = Number(schedule.rule.startOn.slice(8, 10));
+  const follows = options.followStart === true;
   return {
     type: schedule.type,
     account: String(schedule.accountId),
@@ -128,8 +135,8 @@ export function scheduleFormValuesFrom(schedule: Schedule, writing: Pick<AmountW
     description: schedule.description,
     frequency: schedule.rule.frequency,
     every: String(schedule.rule.interval),
-    weekday: text(schedule.rule.weekday),
-    monthDay: text(schedule.rule.monthDay),
+    weekday: follows && schedule.rule.weekday === weekdayOf(schedule.rule.startOn) ? '' : text(schedule.rule.weekday),
+    monthDay: follows && schedule.rule.monthDay === startDay ? '' : text(schedule.rule.monthDay),
     startOn: schedule.rule.startOn,
     endOn: schedule.rule.endOn ?? '',
     count: text(schedule.rule.maxCount),

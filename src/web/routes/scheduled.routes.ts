@@ -90,7 +90,7 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
   router.get('/scheduled/:id/edit', (req, res) => {
     const schedule = service.find(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!schedule) throw new NotFoundError(NOT_FOUND);
-    renderForm(req, res, { schedule, values: scheduleFormValuesFrom(schedule, pageLanguage(res)), errors: {} });
+    renderForm(req, res, { schedule, values: scheduleFormValuesFrom(schedule, pageLanguage(res), { followStart: true }), errors: {} });
   });
 
   /*
