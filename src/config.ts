@@ -44,7 +44,9 @@ const boolish = z
   .trim()
   .toLowerCase()
   .transform((v, ctx) => {
-    if (['1', 'true', 'yes'].includes(v)) return true;
+    // "1" is a hop count (one proxy in front, as the README says), never "true": true believes whatever
+    // X-Forwarded-For a client sends, so anyone could pass the per-address limits. "0" is no proxy, as false.
+    if (['true', 'yes'].includes(v)) return true;
     if (['0', 'false', 'no', ''].includes(v)) return false;
     const asNumber = Number(v);
     if (Number.isInteger(asNumber) && asNumber >= 0) return asNumber;

@@ -64,6 +64,17 @@ describe('brute-force limits', () => {
     assert.equal((await attemptLogin(agentFor(ctx.app), TEST_PASSWORD, EMAIL, '198.51.100.7')).status, 303);
   });
 
+  test('behind one proxy (TRUST_PROXY=1) the address is the one the proxy saw: a made-up X-Forwarded-For passes no limit', async (t) => {
+    const ctx = createSecurityContext({ env: { TRUST_PROXY: '1' } });
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const agent = agentFor(ctx.app);
+    // The client writes a new address each time; the proxy appends the one it saw, always the same.
+    for (let i = 0; i < 10; i++) assert.equal((await attemptLogin(agent, `guess ${i}`, EMAIL, `198.51.100.${i}, 203.0.113.9`)).status, 401);
+    assert.equal((await attemptLogin(agent, TEST_PASSWORD, EMAIL, '198.51.100.99, 203.0.113.9')).status, 429);
+    assert.deepEqual([...new Set(auditEvents(ctx, 'login.failure').map((e) => e.ip))], ['203.0.113.9']);
+  });
+
   test('one address gets at most 50 failed logins in 15 minutes across all emails (password spraying)', async (t) => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());

@@ -86,3 +86,11 @@ test('a configured SESSION_SECRET is used as given and nothing is written', () =
   assert.deepEqual(resolveSessionSecret(env, loadConfig(env)), { secret: 's'.repeat(40), generated: false });
   assert.throws(() => resolveSessionSecret({ SESSION_SECRET: 'short' }, loadConfig({})), /SESSION_SECRET: must be at least 32 characters/);
 });
+
+test('TRUST_PROXY=1 is one proxy in front (a hop count), never "believe every X-Forwarded-For"', () => {
+  assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+  assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
+});
