@@ -155,6 +155,8 @@ export interface RestoreResult extends DatabaseFileFacts {
   readonly previousKeptAt: string | undefined;
   /** How many sign-ins the backup held, now ended: everyone signs in again after a restore. */
   readonly endedSessions: number;
+  /** How many API tokens the backup held, now ended: each script gets a new one. */
+  readonly endedApiTokens: number;
 }
 
 /**
@@ -191,14 +193,20 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   }
 
   // No sign-in comes back with the backup: one it holds may have been ended since (a new password, signing out
-  // elsewhere, a deleted account), and its cookie would work again. Everyone signs in again after a restore.
+  // elsewhere, a deleted account), and its cookie would work again. Everyone signs in again after a restore. API
+  // tokens are bearer credentials too: one revoked after the backup (a leaked one) would answer again, so they end
+  // as well, and each script is given a new one.
   let endedSessions: number;
+  let endedApiTokens: number;
   try {
     const restored = new Database(staged, { fileMustExist: true });
     try {
       // Zeroed, as the server deletes (secure_delete): a backup from before the sessions' secrets were sealed held them.
       restored.pragma('secure_delete = ON');
       endedSessions = restored.prepare('DELETE FROM sessions').run().changes;
+      // A backup from before the API (schema 20) has no tokens to end.
+      const hasTokens = restored.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_tokens'").get() !== undefined;
+      endedApiTokens = hasTokens ? restored.prepare('DELETE FROM api_tokens').run().changes : 0;
     } finally {
       restored.close();
     }
@@ -225,5 +233,5 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.
   removeSidecars(target);
   renameSync(staged, target);
-  return { ...facts, file: target, previousKeptAt, endedSessions };
+  return { ...facts, file: target, previousKeptAt, endedSessions, endedApiTokens };
 }

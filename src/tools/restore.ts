@@ -21,7 +21,8 @@ async function main(): Promise<number> {
   const result = await restoreDatabase(source, config.databasePath, new Date(systemClock.now()));
   const kept = result.previousKeptAt ? ` The previous database was kept as ${result.previousKeptAt}.` : '';
   const signIns = result.endedSessions > 0 ? ` ${result.endedSessions} sign-in(s) from the backup were ended: everyone signs in again.` : '';
-  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}${signIns}`);
+  const tokens = result.endedApiTokens > 0 ? ` ${result.endedApiTokens} API token(s) from the backup were ended: each script needs a new one.` : '';
+  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}${signIns}${tokens}`);
   return 0;
 }
 

@@ -311,6 +311,26 @@ test('restoring over a database left by a crash keeps the crashed one whole, inc
   assert.deepEqual(kept.prepare('SELECT email FROM users').all(), [{ email: 'only-in-wal@example.com' }], 'the kept copy includes what was in the WAL');
 });
 
+test('a restore ends every API token the backup held, as it ends sign-ins: one revoked since the backup must not answer again', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const source = openDatabase(path.join(tmp.dir, 'source.sqlite'));
+  migrate(source);
+  const ann = Number(source.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')").run().lastInsertRowid);
+  source.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES (?, 'leaked', 'h1', 'read', 0), (?, 'kept', 'h2', 'read', 0)").run(ann, ann);
+  source.close();
+  const backupFile = path.join(tmp.dir, 'backup.sqlite');
+  await backupDatabase(path.join(tmp.dir, 'source.sqlite'), backupFile);
+
+  const result = await restoreDatabase(backupFile, tmp.dbPath, RESTORED_AT);
+
+  assert.equal(result.endedApiTokens, 2);
+  const restored = new Database(tmp.dbPath, { readonly: true });
+  t.after(() => restored.close());
+  assert.equal(restored.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 0);
+  assert.deepEqual(restored.prepare('SELECT email FROM users').all(), [{ email: 'ann@example.com' }], 'the person and their data come back');
+});
+
 test('a restore onto a new machine, where the data folder does not exist yet, makes it owner-only and restores into it', async (t) => {
   const tmp = tempDataDir();
   t.after(() => tmp.remove());
