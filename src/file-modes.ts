@@ -160,9 +160,28 @@ export function tightenPrivateArea(area: PrivateArea): TighteningReport {
   // The folder itself is followed if it is a link: the data lives wherever it points.
   const folderStats = statOrUndefined(area.folder, statSync, untouched);
   if (!folderStats?.isDirectory()) return { tightened, untouched };
-  tighten(area.folder, folderStats);
+  // Made owner-only only when it holds nothing but ours: DATABASE_PATH=/srv/ledgerly.sqlite must not shut every
+  // other service out of /srv. A shared folder is reported instead; our own files in it are still tightened.
+  const others = listOrUndefined(area.folder)?.filter((name) => !area.owns(name)) ?? [];
+  if (others.length === 0) tighten(area.folder, folderStats);
+  else if ((folderStats.mode & GROUP_AND_OTHER) !== 0) {
+    untouched.push({
+      path: area.folder,
+      mode: octal(folderStats.mode & 0o7777),
+      reason: `it holds other files too (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): set DATABASE_PATH to a folder of Ledgerly's own`,
+    });
+  }
   tightenEntries(area.folder, area.owns);
   return { tightened, untouched };
+}
+
+/** The names in a folder, or undefined when it cannot be listed (tightenEntries reports that). */
+function listOrUndefined(folder: string): string[] | undefined {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stats of `target`, or undefined; a failure other than "not there" (a file can vanish after listing) is reported. */

@@ -169,15 +169,10 @@ test('a start on a data folder left open to others tightens it and what is ours 
   const files = [tmp.dbPath, `${tmp.dbPath}-wal`, `${tmp.dbPath}-shm`, keptCopy, path.join(tmp.dir, 'session-secret'), uploadFile];
   for (const folder of folders) chmodSync(folder, 0o755);
   for (const file of files) chmodSync(file, 0o644);
-  // A file in the folder that is not the app's own is left as its owner set it.
-  const notOurs = path.join(tmp.dir, 'notes.txt');
-  writeFileSync(notOurs, 'not the app\'s\n');
-  chmodSync(notOurs, 0o644);
 
   const second = await startWithOpenUmask(t, env);
   assert.deepEqual(modesOf(folders), sameModeFor(folders, '0700'));
   assert.deepEqual(modesOf(files), sameModeFor(files, '0600'));
-  assert.deepEqual(modesOf([notOurs]), { [notOurs]: '0644' });
 
   const lines = logLines(second, TIGHTENED);
   assert.equal(lines.length, 1, 'one line says what was tightened');
@@ -195,6 +190,28 @@ test('a start on a data folder left open to others tightens it and what is ours 
 
   const third = await startWithOpenUmask(t, env);
   assert.deepEqual(logLines(third, TIGHTENED), [], 'nothing left to tighten on the next start');
+});
+
+test('a data folder that holds other files too (DATABASE_PATH=/srv/ledgerly.sqlite) is left open with a warning; only our files in it are tightened', async (t) => {
+  const tmp = tempDataDir('ledgerly-modes-');
+  t.after(() => tmp.remove());
+  // Another service's files beside the database: making the folder 0700 would shut that service out.
+  const site = path.join(tmp.dir, 'www');
+  mkdirSync(site);
+  const notOurs = path.join(tmp.dir, 'notes.txt');
+  writeFileSync(notOurs, 'not the app\'s\n');
+  chmodSync(notOurs, 0o644);
+  chmodSync(tmp.dir, 0o755);
+  chmodSync(site, 0o755);
+
+  const server = await startWithOpenUmask(t, serverEnv({ DATABASE_PATH: tmp.dbPath }));
+  assert.deepEqual(modesOf([tmp.dir, site, notOurs, tmp.dbPath]), { [tmp.dir]: '0755', [site]: '0755', [notOurs]: '0644', [tmp.dbPath]: '0600' });
+  const warnings = logLines(server, NOT_PRIVATE);
+  assert.equal(warnings.length, 1, 'one warning');
+  const untouched = warnings[0]!.untouched as Array<{ path: string; mode: string; reason: string }>;
+  assert.deepEqual(untouched.map(({ path: where, mode }) => ({ where, mode })), [{ where: tmp.dir, mode: '0755' }]);
+  assert.match(untouched[0]!.reason, /other files too \(notes\.txt, www\).*DATABASE_PATH/);
+  assert.equal((await fetch(`${server.url}/login`)).status, 200, 'and the server serves');
 });
 
 test('a data file that chmod cannot change (immutable: EPERM even for root) is a warning naming it, and the server starts', async (t) => {
