@@ -94,6 +94,11 @@ const envSchema = z.object({
   REGISTRATION: z.enum(REGISTRATION_MODES, { error: `must be one of: ${REGISTRATION_MODES.join(', ')}` }).default('invite'),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'must be the address people open, such as https://money.example.org' })
+    // Ledgerly serves from the root of its address, so a path (https://example.org/ledgerly) would only make invite
+    // links and passkeys point at the wrong place; it is refused rather than silently cut off.
+    .refine((url) => ['', '/'].includes(new URL(url).pathname) && new URL(url).search === '' && new URL(url).hash === '', {
+      error: 'must be an address without a path (Ledgerly serves from the root of its own host name or port)',
+    })
     .transform((url) => new URL(url).origin)
     .optional(),
   API_RATE_LIMIT: intInRange(1, 1_000_000).default(600),

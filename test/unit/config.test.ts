@@ -94,3 +94,10 @@ test('TRUST_PROXY=1 is one proxy in front (a hop count), never "believe every X-
   assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
   assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
 });
+
+test('PUBLIC_URL with a path is refused, not cut down to its host: Ledgerly serves from the root of its address', () => {
+  assert.equal(loadConfig({ PUBLIC_URL: 'https://money.example.org/' }).publicUrl, 'https://money.example.org');
+  assert.equal(loadConfig({ PUBLIC_URL: 'https://money.example.org:8443' }).publicUrl, 'https://money.example.org:8443');
+  assert.throws(() => loadConfig({ PUBLIC_URL: 'https://example.org/ledgerly' }), /PUBLIC_URL.*without a path/);
+  assert.throws(() => loadConfig({ PUBLIC_URL: 'https://example.org/?x=1' }), /PUBLIC_URL.*without a path/);
+});
