@@ -11,6 +11,7 @@
  *   --seed S             random seed, for repeatable data                                    default 1
  *   --mode bulk|trigger  totals computed once per user (bulk) or by the insert trigger per row
  *   --verify             afterwards, check monthly totals against the raw rows (reads every row)
+ *   --yes                run although NODE_ENV is production (it adds accounts whose passwords are printed)
  */
 import 'dotenv/config';
 import { randomBytes } from 'node:crypto';
@@ -55,13 +56,14 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       mode: { type: 'string' },
       verify: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     console.log('usage: npm run seed:demo -- [--demo] [--email ADDRESS] [--users N] [--transactions M] [--password TEXT]');
-    console.log('       [--database PATH] [--years Y] [--seed S] [--mode bulk|trigger] [--verify]');
+    console.log('       [--database PATH] [--years Y] [--seed S] [--mode bulk|trigger] [--verify] [--yes]');
     return;
   }
   const users = wholeNumber('users', values.users, 0, 100_000);
@@ -87,6 +89,13 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig(values.database === undefined ? process.env : { ...process.env, DATABASE_PATH: values.database });
+  // Demo accounts sign in with a password printed on a terminal, whatever REGISTRATION says: not something to add
+  // to the household's live database by a slip of the environment.
+  if (config.isProduction && !values.yes) {
+    throw new UsageError(
+      `NODE_ENV is production, so ${config.databasePath} looks like a live database, and demo accounts sign in with the password printed here. Use another --database, or pass --yes if you mean it.`,
+    );
+  }
   const hasher = createPasswordHasher(config.bcryptCost);
   // One big commit: NORMAL skips the fsync of a WAL holding the whole load; close() checkpoints and syncs it.
   const db = openDatabase(config.databasePath, { synchronous: 'NORMAL' });

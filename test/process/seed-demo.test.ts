@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
@@ -66,4 +67,14 @@ test('seed:demo refuses to run without something to create and writes nothing', 
   const run = await runToExit('src/tools/seed-demo.ts', serverEnv({ DATABASE_PATH: data.dbPath }), ['--transactions', '10']);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /nothing to do/);
+});
+
+test('seed:demo refuses a production database unless told --yes, and writes nothing', async (t) => {
+  const data = tempDataDir('ledgerly-seed-');
+  t.after(() => data.remove());
+  const env = serverEnv({ DATABASE_PATH: data.dbPath, NODE_ENV: 'production', BCRYPT_COST: '12' });
+  const run = await runToExit('src/tools/seed-demo.ts', env, ['--demo', '--transactions', '10']);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /NODE_ENV is production.*pass --yes if you mean it/);
+  assert.equal(existsSync(data.dbPath), false, 'no database was made');
 });
