@@ -41,6 +41,7 @@ export type AuditEvent =
   | { event: 'two_factor.disabled'; userId: number; ip: string }
   | { event: 'two_factor.codes_replaced'; userId: number; ip: string }
   | { event: 'admin.two_factor_disabled'; userId: number; endedSessions: number }
+  | { event: 'admin.unlocked'; userId: number; cleared: number }
   // The instance owner's commands (npm run admin), run on the server's machine: no IP.
   | { event: 'admin.users_listed'; count: number }
   | { event: 'admin.invite_created'; expiresAt: string }

@@ -88,13 +88,37 @@ export class SqliteRateLimitStore implements Store {
     this.#resetAll.run({ prefix: this.prefix });
   }
 
-  // Keys hold addresses and typed emails of any length: a fixed-size digest keeps the table small and free of them.
   #storedKey(key: string): string {
-    return this.prefix + createHash('sha256').update(key).digest('base64url');
+    return this.prefix + keyDigest(key);
   }
 
   /** Deletes finished windows of every limiter; returns how many rows went. */
   pruneExpired(): number {
     return this.#prune.run(this.clock.now()).changes;
   }
+}
+
+// Keys hold addresses and typed emails of any length: a fixed-size digest keeps the table small and free of them.
+function keyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
+
+/**
+ * Ends the sign-in lockouts of one account, for the owner's `unlock` command: the per-account counter of its email
+ * (100 an hour) and the two-factor and account-page counters of its id, under the keys the limiters of
+ * web/middleware/rate-limit.ts give them. The per address and email counter lasts a minute; counters per address
+ * hold back an address, not an account, and are left to their window. Returns how many of its counters held
+ * failed tries when they were removed.
+ */
+export function clearAccountRateLimits(db: Db, account: { email: string; userId: number }, now: number): number {
+  const keys = [`login-account:${keyDigest(account.email)}`, `two-factor:${keyDigest(`user:${account.userId}`)}`, `account-password:${keyDigest(`user:${account.userId}`)}`];
+  const counting = db.prepare<[string, number], number>('SELECT count(*) FROM rate_limits WHERE key = ? AND hits > 0 AND reset_at > ?').pluck();
+  const remove = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
+  return db.transaction(() =>
+    keys.reduce((held, key) => {
+      const counted = counting.get(key, now) ?? 0;
+      remove.run(key);
+      return held + counted;
+    }, 0),
+  )();
 }

@@ -26,6 +26,7 @@ const SHOWN = new Set([
   'api_token.revoked',
   'admin.password_reset',
   'admin.two_factor_disabled',
+  'admin.unlocked',
 ]);
 
 /** What the app keeps about a session when it signs in: where from and with what, for the session list. */

@@ -23,6 +23,8 @@ import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
+import { clearAccountRateLimits } from '../db/rate-limit-store.ts';
+import { normaliseEmail } from '../domain/users.ts';
 import { createAccountsRepo } from '../db/repos/accounts.ts';
 import { createCategoriesRepo } from '../db/repos/categories.ts';
 import { createInvitesRepo } from '../db/repos/invites.ts';
@@ -41,7 +43,8 @@ const USAGE = `Usage: npm run admin -- <command>
   invite                      print a single-use sign-up link, valid for 7 days
   reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session
   disable-2fa EMAIL           turn two-factor sign-in off; ends every session
-  delete-user EMAIL [--yes]   delete the account and everything in it`;
+  delete-user EMAIL [--yes]   delete the account and everything in it
+  unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)`;
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -190,6 +193,15 @@ async function main(): Promise<number> {
         if (!result.ok) throw new CommandError(`no account has the email ${email}`);
         console.log(`Deleted ${known.email} and everything in the account.`);
         audit.record({ event: 'admin.user_deleted', userId: result.userId });
+        return 0;
+      }
+      case 'unlock': {
+        if (rest.length !== 1) throw new UsageError('unlock takes one EMAIL');
+        const known = people.listUsersForAdmin().find((u) => u.email.toLowerCase() === rest[0]!.trim().toLowerCase());
+        if (!known) throw new CommandError(`no account has the email ${rest[0]}`);
+        const cleared = clearAccountRateLimits(db, { email: normaliseEmail(known.email), userId: known.id }, systemClock.now());
+        console.log(`${known.email} can sign in again${cleared === 0 ? ' (it was not locked)' : ''}.`);
+        audit.record({ event: 'admin.unlocked', userId: known.id, cleared });
         return 0;
       }
       default:

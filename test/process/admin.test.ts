@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -107,6 +108,20 @@ test('the admin commands, run as child processes against a running server\'s dat
   assert.match((await admin(env, ['list-users'])).stdout, /pat@example\.com\s+.*\s+off\n/);
   await loginOverHttp(server.url, 'pat@example.com', 'a brand new passphrase');
 
+  // unlock: someone tried 100 wrong passwords for pat's account from many addresses, so pat is locked out for an
+  // hour, whatever address they sign in from. The counter is written as that limiter keeps it (a digest of the email).
+  const lockDb = new Database(data.dbPath);
+  const digest = createHash('sha256').update('pat@example.com').digest('base64url');
+  lockDb.prepare('INSERT OR REPLACE INTO rate_limits (key, hits, reset_at) VALUES (?, 100, ?)').run(`login-account:${digest}`, Date.now() + 3_600_000);
+  lockDb.close();
+  await assert.rejects(loginOverHttp(server.url, 'pat@example.com', 'a brand new passphrase'), /answered 429/);
+  const unlocked = await admin(env, ['unlock', 'PAT@example.com']);
+  assert.equal(unlocked.code, 0, unlocked.stderr);
+  assert.equal(unlocked.stdout.trim(), 'pat@example.com can sign in again.');
+  assert.deepEqual(auditLines(unlocked.stderr).map((a) => [a.event, a.cleared]), [['admin.unlocked', 1]]);
+  await loginOverHttp(server.url, 'pat@example.com', 'a brand new passphrase');
+  assert.match((await admin(env, ['unlock', 'pat@example.com'])).stdout, /can sign in again \(it was not locked\)\./);
+
   // delete-user: refused without a terminal to confirm at, done with --yes.
   const unconfirmed = await admin(env, ['delete-user', 'pat@example.com']);
   assert.equal(unconfirmed.code, 2);
@@ -125,6 +140,8 @@ test('the admin commands, run as child processes against a running server\'s dat
     [['list-users', 'extra'], 2, /list-users takes no arguments/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
     [['disable-2fa', 'nobody@example.com'], 1, /no account has the email nobody@example\.com/],
+    [['unlock', 'nobody@example.com'], 1, /no account has the email nobody@example\.com/],
+    [['unlock'], 2, /unlock takes one EMAIL/],
   ] as const) {
     const run = await admin(env, [...args]);
     assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
