@@ -49,6 +49,7 @@ import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createEarlyLanguageMiddleware, createLocalsMiddleware } from './web/middleware/locals.ts';
 import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
+import { warnAboutUntrustedProxy } from './web/middleware/proxy-warning.ts';
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
 import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
@@ -274,6 +275,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
   app.use(createEarlyLanguageMiddleware({ languages, defaultLanguage: config.defaultLanguage }));
 
   // Mounted only where files live, so page requests never pay for a filesystem stat.

@@ -75,6 +75,20 @@ describe('brute-force limits', () => {
     assert.deepEqual([...new Set(auditEvents(ctx, 'login.failure').map((e) => e.ip))], ['203.0.113.9']);
   });
 
+  test('behind a proxy the server was not told about, the first forwarded request says once how to set TRUST_PROXY', async (t) => {
+    const untold = createSecurityContext();
+    const told = createSecurityContext({ env: { TRUST_PROXY: '1' } });
+    t.after(() => untold.cleanup());
+    t.after(() => told.cleanup());
+    const warnings = (ctx: typeof untold) => ctx.logs.filter((l) => l.level === 40 && /X-Forwarded-For but TRUST_PROXY is not set/.test(String(l.msg)));
+    for (const ctx of [untold, told]) {
+      await agentFor(ctx.app).get('/login');
+      for (let i = 0; i < 3; i++) await agentFor(ctx.app).get('/login').set('X-Forwarded-For', `203.0.113.${i}`);
+    }
+    assert.equal(warnings(untold).length, 1, 'said once, at the first forwarded request');
+    assert.equal(warnings(told).length, 0);
+  });
+
   test('one address gets at most 50 failed logins in 15 minutes across all emails (password spraying)', async (t) => {
     const ctx = createSecurityContext({ env: { TRUST_PROXY: 'true' } });
     t.after(() => ctx.cleanup());
