@@ -19,6 +19,7 @@ import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Db } from './db/open.ts';
+import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
 import { tightenPrivateArea } from './file-modes.ts';
 import { createJobRunner } from './jobs/runner.ts';
@@ -190,6 +191,7 @@ function serve(config: Config, logger: Logger): void {
     void Promise.all([requestsDone, jobsDone]).then(() => {
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
+      removeOwnScratchFiles();
       logger.info({ signal }, 'stopped');
       process.exit(0);
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
@@ -89,6 +89,7 @@ test(`SIGTERM lets an in-flight request finish, refuses new connections, closes 
   assert.equal(server.stderr(), '', 'nothing on stderr');
   // Closing the last connection checkpoints the WAL into the database file and deletes it.
   assert.ok(!existsSync(`${tmp.dbPath}-wal`), 'the database was closed cleanly: no -wal file left');
+  assert.deepEqual(readdirSync(tmp.dir).filter((name) => name.includes('-import-')), [], 'each process removed its import scratch file');
 
   const db = openDatabase(tmp.dbPath, { readonly: true });
   t.after(() => db.close());
@@ -116,4 +117,5 @@ test('SIGINT (Ctrl+C) stops an idle server the same way, closing idle keep-alive
   assert.deepEqual(await server.exited, { code: 0, signal: null });
   assert.ok(server.logs.some((entry) => entry.msg === 'stopped' && entry.signal === 'SIGINT'));
   assert.ok(!existsSync(`${tmp.dbPath}-wal`));
+  assert.deepEqual(readdirSync(tmp.dir).filter((name) => name.includes('-import-')), [], 'no import scratch file left');
 });

@@ -87,6 +87,17 @@ function attachScratch(db: Db): void {
 }
 
 /**
+ * Removes the scratch files this process made, once its connections are closed (a graceful stop): without it
+ * they stayed until the next start swept them.
+ */
+export function removeOwnScratchFiles(): void {
+  for (const file of ownScratchFiles) {
+    rmSync(file, { force: true });
+    ownScratchFiles.delete(file);
+  }
+}
+
+/**
  * An import's rows in the scratch database (see attachScratch). Each import (owner and batch key) has its own
  * tables, named from a digest of both: `staged` takes rows as read, appended in file order (cheap: each insert
  * touches the last page only); `sort` then copies incomes and expenses in date order, then line, and transfer legs
