@@ -279,46 +279,56 @@ export function nextOccurrenceFrom(rule: RecurrenceRule, effectiveFrom: string, 
 }
 
 /**
- * The first day an edited rule applies to. A schedule posts at most once a period (a month for a monthly rule, a
- * year for a yearly one, a Monday-to-Sunday week for a weekly one), so when the edit keeps the frequency the new rule
- * takes over at the start of the period of the next occurrence still to come: a rent moved from the 15th to the
- * 20th after March's was paid is next paid on 20 April (not on 20 March as well), and one moved from the 20th to
- * the 15th before March's was paid is paid for March on the 15th (not skipped for March). That start is never
- * earlier than the day after the last occurrence handled, nor than the start of today's period (an ended series
- * taken up again does not post its past). Daily rules, and a change of frequency, start tomorrow.
+ * The period a rule posts at most once in, around a day: a calendar month for a monthly rule, a year for a yearly
+ * one, a Monday-to-Sunday week for a weekly one, the day itself for a daily one. An unedited rule never has two
+ * occurrences in one period; after an edit (a new day of the month, say) the new rule may, and an occurrence
+ * handled in a period stands for the whole period (see isServedElsewhere).
  */
-export function editedRuleStart(edit: {
-  readonly oldFrequency: Frequency;
-  readonly rule: RecurrenceRule;
-  /** The old rule's next occurrence not yet posted or skipped; null once it had ended. */
-  readonly pendingNextOn: string | null;
-  /** The latest occurrence posted or skipped, under any rule; null before the first. */
-  readonly lastHandledOn: string | null;
-  readonly today: string;
-}): string {
-  const tomorrow = dayText(dayNumberOf(edit.today) + 1);
-  const frequency = edit.rule.frequency;
-  const afterHandled = edit.lastHandledOn === null ? null : dayNumberOf(edit.lastHandledOn) + 1;
-  if (frequency === 'days' || frequency !== edit.oldFrequency) {
-    return afterHandled !== null && afterHandled > dayNumberOf(tomorrow) ? dayText(afterHandled) : tomorrow;
+export function periodOf(frequency: Frequency, day: string): { from: string; to: string } {
+  const n = dayNumberOf(day);
+  const [year, month] = partsFromDayNumber(n);
+  switch (frequency) {
+    case 'days':
+      return { from: day, to: day };
+    case 'weeks': {
+      const monday = n - mod(weekdayOfNumber(n) - 1, 7);
+      return { from: dayText(monday), to: dayText(monday + 6) };
+    }
+    case 'months':
+      return { from: dayText(dayNumberFromParts(year, month, 1)), to: dayText(dayNumberFromParts(year, month, daysInMonthAnyYear(year, month))) };
+    case 'years':
+      return { from: dayText(dayNumberFromParts(year, 1, 1)), to: dayText(dayNumberFromParts(year, 12, 31)) };
   }
-  const periodStart = (dayNumber: number): number => {
-    const [year, month] = partsFromDayNumber(dayNumber);
-    if (frequency === 'weeks') return dayNumber - mod(weekdayOfNumber(dayNumber) - 1, 7);
-    return frequency === 'months' ? dayNumberFromParts(year, month, 1) : dayNumberFromParts(year, 1, 1);
-  };
-  const nextPeriodStart = (dayNumber: number): number => {
-    const [year, month] = partsFromDayNumber(dayNumber);
-    if (frequency === 'weeks') return periodStart(dayNumber) + 7;
-    return frequency === 'months' ? (month === 12 ? dayNumberFromParts(year + 1, 1, 1) : dayNumberFromParts(year, month + 1, 1)) : dayNumberFromParts(year + 1, 1, 1);
-  };
-  const base =
-    edit.pendingNextOn !== null
-      ? periodStart(dayNumberOf(edit.pendingNextOn))
-      : afterHandled !== null
-        ? nextPeriodStart(afterHandled - 1)
-        : dayNumberOf(tomorrow);
-  return dayText(Math.max(base, periodStart(dayNumberOf(edit.today)), afterHandled ?? Number.NEGATIVE_INFINITY));
+}
+
+/** The earliest day any period around `day` can start on (its week's Monday or its year's first day). */
+export function earliestPeriodStart(day: string): string {
+  const week = periodOf('weeks', day).from;
+  const year = periodOf('years', day).from;
+  return week < year ? week : year;
+}
+
+/**
+ * True when another day handled (posted or skipped, under any rule) lies in this occurrence's period, so the
+ * occurrence is passed over: a rent paid on the 15th is March's rent even after the rule moved to the 20th, and
+ * one paid early for April stands for April. Never for a daily rule, whose period is the day itself.
+ */
+export function isServedElsewhere(frequency: Frequency, day: string, handledDays: readonly string[]): boolean {
+  if (frequency === 'days') return false;
+  const period = periodOf(frequency, day);
+  return handledDays.some((handled) => handled !== day && handled >= period.from && handled <= period.to);
+}
+
+/**
+ * The first day an edited rule applies to: the start of today's period (tomorrow for a daily rule). What was due
+ * under the old rule is posted before the edit, so every earlier period has had its occurrence; from today's period
+ * on, the new rule's occurrences post except in a period already served (isServedElsewhere). So a rent moved from
+ * the 15th to the 20th after March's was paid is next paid on 20 April, one moved from the 20th to the 15th before
+ * March's was paid is paid for March at once, a start moved earlier posts from then, and an occurrence skipped or
+ * paid ahead is never paid again, nor are the ones before it lost.
+ */
+export function editedRuleStart(frequency: Frequency, today: string): string {
+  return frequency === 'days' ? dayText(dayNumberOf(today) + 1) : periodOf(frequency, today).from;
 }
 
 /**

@@ -14,8 +14,11 @@ import type { Category } from '../domain/categories.ts';
 import {
   closestWithinWindow,
   countOffsetFor,
+  earliestPeriodStart,
   editedRuleStart,
   isOccurrence,
+  isServedElsewhere,
+  periodOf,
   matchKey,
   matchWindow,
   pendingOccurrencesNear,
@@ -142,13 +145,21 @@ export function createScheduleService(deps: {
     const { schedule, userId } = due;
     if (schedule.nextOn === null || schedule.nextOn > today) return 0;
     const days = occurrencesBetween(schedule.rule, schedule.nextOn, today, budget);
+    // After an edit, a period may already have its occurrence (paid early, or on the old day): passed over.
+    const handledNear = days.length === 0 || schedule.rule.frequency === 'days' ? [] : handledAround(userId, schedule, days[0]!, days.at(-1)!);
     for (const day of days) {
+      if (isServedElsewhere(schedule.rule.frequency, day, handledNear)) continue;
       if (repo.claimOccurrence(userId, schedule.id, day, 'posted', now)) writeOccurrence(userId, schedule, day, day);
     }
     // Cut short by the budget: posted through the last one; otherwise every occurrence up to today is handled.
     const through = days.length === budget && days.length > 0 ? days.at(-1)! : today;
     repo.advanceSchedule(userId, schedule.id, through, nextOccurrenceAfter(schedule.rule, through));
     return days.length;
+  }
+
+  /** The days handled (posted or skipped) of one schedule in the periods from `first`'s to `last`'s. */
+  function handledAround(userId: number, schedule: Schedule, first: string, last: string): string[] {
+    return repo.handledDaysBetween(userId, schedule.id, periodOf(schedule.rule.frequency, first).from, periodOf(schedule.rule.frequency, last).to);
   }
 
   /**
@@ -166,9 +177,10 @@ export function createScheduleService(deps: {
   /** A schedule with `nextOn` moved past the occurrences already posted early or skipped (see listWithPendingNext). */
   function withPendingNext<T extends Schedule>(userId: number, s: T): T {
     if (s.nextOn === null) return s;
-    const handled = new Set(repo.handledOccurrencesFrom(userId, s.id, s.nextOn, HANDLED_AHEAD));
+    const handledDays = repo.handledOccurrencesFrom(userId, s.id, periodOf(s.rule.frequency, s.nextOn).from, HANDLED_AHEAD);
+    const handled = new Set(handledDays);
     let next: string | null = s.nextOn;
-    while (next !== null && handled.has(next)) next = nextOccurrenceAfter(s.rule, next);
+    while (next !== null && (handled.has(next) || isServedElsewhere(s.rule.frequency, next, handledDays))) next = nextOccurrenceAfter(s.rule, next);
     return next === s.nextOn ? s : { ...s, nextOn: next };
   }
 
@@ -301,13 +313,7 @@ export function createScheduleService(deps: {
         const due = repo.findScheduleForPosting(userId, id)!;
         const today = todayFor(due.timeZone, now);
         if (due.schedule.nextOn !== null && due.schedule.nextOn <= today) return { ok: false, problems: { backlog: { posted } } };
-        const effectiveFrom = editedRuleStart({
-          oldFrequency: due.schedule.rule.frequency,
-          rule: draft.rule,
-          pendingNextOn: withPendingNext(userId, due.schedule).nextOn,
-          lastHandledOn: repo.lastHandledOn(userId, id),
-          today,
-        });
+        const effectiveFrom = editedRuleStart(draft.rule.frequency, today);
         const rule = { ...draft.rule, countOffset: countOffsetFor(draft.rule, effectiveFrom, repo.countHandledBefore(userId, id, effectiveFrom)) };
         const postedThrough = addDays(effectiveFrom, -1);
         repo.updateSchedule(userId, id, { ...draft, rule }, { effectiveFrom, postedThrough, nextOn: nextOccurrenceFrom(rule, effectiveFrom, effectiveFrom) }, now);
@@ -339,10 +345,11 @@ export function createScheduleService(deps: {
       // that the poster is about to post; they are not upcoming, and as bills they would be counted twice.
       const startOf = (s: (typeof schedules)[number]) => (s.nextOn! < today ? today : s.nextOn!);
       const from = schedules.reduce((min, s) => (startOf(s) < min ? startOf(s) : min), until);
-      const handled = repo.handledOccurrences(userId, from, until);
+      const handled = handledBySchedule(repo, userId, from, until);
       for (const s of schedules) {
+        const days = handled.get(s.id) ?? [];
         for (const occursOn of occurrencesBetween(s.rule, startOf(s), until, 400)) {
-          if (handled.has(`${s.id}:${occursOn}`)) continue;
+          if (days.includes(occursOn) || isServedElsewhere(s.rule.frequency, occursOn, days)) continue;
           occurrences.push({
             scheduleId: s.id,
             occursOn,
@@ -372,6 +379,7 @@ export function createScheduleService(deps: {
         const { schedule } = due;
         const pending = occursOn >= schedule.effectiveFrom && (schedule.postedThrough === null || occursOn > schedule.postedThrough);
         if (!pending || !isOccurrence(schedule.rule, occursOn)) return 'not-an-occurrence';
+        if (isServedElsewhere(schedule.rule.frequency, occursOn, handledAround(userId, schedule, occursOn, occursOn))) return 'already-handled';
         if (!repo.claimOccurrence(userId, scheduleId, occursOn, action === 'post' ? 'posted' : 'skipped', now)) return 'already-handled';
         if (action === 'post') writeOccurrence(userId, schedule, occursOn, todayFor(due.timeZone, now));
         return 'done';
@@ -455,6 +463,21 @@ export type ScheduleMatch =
  * a date within MATCH_WINDOW_DAYS (domain/schedules.ts). Each posted row and each occurrence pairs with one imported
  * row at most. Reads what it needs once, so a long file costs no query per row.
  */
+/**
+ * The days each of the user's schedules handled from the start of any period around `from` (its week or year) to
+ * `to`: enough to tell whether an occurrence in that range is handled, or its period served by another day.
+ */
+function handledBySchedule(repo: SchedulesRepo, userId: number, from: string, to: string): Map<number, string[]> {
+  const bySchedule = new Map<number, string[]>();
+  for (const key of repo.handledOccurrences(userId, earliestPeriodStart(from), to)) {
+    const [id, day] = key.split(':') as [string, string];
+    const days = bySchedule.get(Number(id));
+    if (days) days.push(day);
+    else bySchedule.set(Number(id), [day]);
+  }
+  return bySchedule;
+}
+
 export function createScheduleMatcher(repo: SchedulesRepo, userId: number, fromOn: string, toOn: string) {
   const from = matchWindow(fromOn).fromOn;
   const to = matchWindow(toOn).toOn;
@@ -469,7 +492,7 @@ export function createScheduleMatcher(repo: SchedulesRepo, userId: number, fromO
     const key = matchKey(schedule);
     schedules.set(key, [...(schedules.get(key) ?? []), schedule]);
   }
-  const handled = repo.handledOccurrences(userId, from, to);
+  const handled = handledBySchedule(repo, userId, from, to);
   const usedRows = new Set<number>();
   return {
     /** The scheduled occurrence this row is, if any; each can be matched once. */
@@ -481,12 +504,13 @@ export function createScheduleMatcher(repo: SchedulesRepo, userId: number, fromO
         usedRows.add(byRow.transactionId);
         return { kind: 'posted', transactionId: byRow.transactionId, scheduleId: byRow.scheduleId, occursOn: byRow.occurredOn, description: byRow.description };
       }
-      const pending = (schedules.get(key) ?? []).flatMap((s) =>
-        pendingOccurrencesNear(s, row.occurredOn, (day) => handled.has(`${s.id}:${day}`)).map((on) => ({ on, schedule: s })),
-      );
+      const pending = (schedules.get(key) ?? []).flatMap((s) => {
+        const days = handled.get(s.id) ?? [];
+        return pendingOccurrencesNear(s, row.occurredOn, (day) => days.includes(day) || isServedElsewhere(s.rule.frequency, day, days)).map((on) => ({ on, schedule: s }));
+      });
       const occurrence = closestWithinWindow(row.occurredOn, pending);
       if (!occurrence) return undefined;
-      handled.add(`${occurrence.schedule.id}:${occurrence.on}`);
+      handled.set(occurrence.schedule.id, [...(handled.get(occurrence.schedule.id) ?? []), occurrence.on]);
       return { kind: 'upcoming', scheduleId: occurrence.schedule.id, occursOn: occurrence.on, description: occurrence.schedule.description };
     },
   };

@@ -2941,7 +2941,7 @@ export interface components {
             /** @description At most this many occurrences. */
             count?: number | null;
         };
-        /** @description The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule takes over from the next occurrence still to come (a monthly rule from that occurrence's month, so a month never gets two or none), and maxCount counts every occurrence posted or skipped under any rule. */
+        /** @description The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule applies from the start of today's period (month, Monday-to-Sunday week or year; tomorrow for a daily rule), passing over a period that already has an occurrence posted or skipped, so a period never gets two or none; maxCount counts every occurrence posted or skipped under any rule. */
         SchedulePatch: {
             /** @enum {string} */
             type?: "income" | "expense" | "transfer";

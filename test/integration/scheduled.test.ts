@@ -306,6 +306,8 @@ describe('scheduled transactions', () => {
       assert.equal(res.status, 303, `${description}: ${res.text}`);
     };
     await edit(later, 'Later', { startOn: '2027-01-20', monthDay: '15' });
+    // March's rent on the new day (the 15th, two days ago) is posted by the save itself, which says so.
+    assert.match((await signedIn.get('/scheduled')).text, /Schedule saved; 1 occurrence due by now was posted, and the change applies from the next one\./);
     await edit(earlier, 'Earlier', { startOn: '2027-01-15', monthDay: '20' });
     await edit(sixTimes, 'Six times', { startOn: '2027-01-15', monthDay: '15', every: '2', count: '6' });
     await edit(fiveTimes, 'Five times', { startOn: '2027-01-02', frequency: 'days', every: '3', count: '10' });
@@ -337,6 +339,63 @@ describe('scheduled transactions', () => {
     const list = (await (await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD)).get('/scheduled')).text;
     assert.match(list, /Every 3 days, 10 times/);
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('an edit after skipping or paying ahead loses nothing in between and pays no period twice; a start moved earlier or a shorter interval posts from today\'s period', async (t) => {
+    /** A person at `at`, their one schedule made from `fields`, and a way to edit it, act on an occurrence and live on. */
+    const scene = async (at: number, fields: ScheduleFields) => {
+      const ctx = setup(t, at);
+      const { agent, userId, accountId } = await userWithAccount(ctx);
+      assert.equal((await createSchedule(agent, accountId, { description: 'S', amount: '10.00', ...fields })).status, 303);
+      const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+      return {
+        occurrence: async (on: string, action: 'post' | 'skip') => assert.equal((await postForm(agent, '/scheduled', `/scheduled/${id}/occurrence`, { on, action })).status, 303),
+        edit: async (changes: Partial<ScheduleFields>) => {
+          const res = await postForm(agent, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, {
+            type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'S', frequency: 'months',
+            every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields, ...changes,
+          } as Record<string, string>);
+          assert.equal(res.status, 303, res.text);
+        },
+        liveUntil: async (until: number) => {
+          for (let now = ctx.clock.now() + DAY; now <= until; now += DAY) {
+            ctx.clock.set(now);
+            await ctx.jobs.runDue();
+          }
+        },
+        handled: () => ctx.db.prepare<[number], { occurs_on: string; outcome: string }>('SELECT occurs_on, outcome FROM schedule_occurrences WHERE schedule_id = ? ORDER BY occurs_on').all(id).map((r) => `${r.occurs_on}${r.outcome === 'skipped' ? ' skipped' : ''}`),
+        amounts: () => ctx.db.prepare<[number], { d: string; a: number }>('SELECT occurred_on AS d, amount_cents AS a FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').all(userId),
+      };
+    };
+    // Weekly on Fridays; 19 March skipped ahead, then the amount changed on Monday 1 March: 5 and 12 March still come, at the new amount.
+    const weekly = await scene(Date.UTC(2027, 2, 1, 10), { startOn: '2027-02-05', frequency: 'weeks' });
+    await weekly.occurrence('2027-03-19', 'skip');
+    await weekly.edit({ startOn: '2027-02-05', frequency: 'weeks', amount: '12.00' });
+    await weekly.liveUntil(Date.UTC(2027, 3, 3, 10));
+    assert.deepEqual(weekly.handled().filter((d) => d >= '2027-03'), ['2027-03-05', '2027-03-12', '2027-03-19 skipped', '2027-03-26', '2027-04-02']);
+    assert.deepEqual(weekly.amounts().filter((r) => r.d >= '2027-03').map((r) => r.a), [1200, 1200, 1200, 1200]);
+    // Daily, 6 March skipped ahead, then edited: 2 to 5 March still come.
+    const daily = await scene(Date.UTC(2027, 2, 1, 10), { startOn: '2027-03-01', frequency: 'days' });
+    await daily.occurrence('2027-03-06', 'skip');
+    await daily.edit({ startOn: '2027-03-01', frequency: 'days', amount: '11.00' });
+    await daily.liveUntil(Date.UTC(2027, 2, 8, 10));
+    assert.deepEqual(daily.handled(), ['2027-03-01', '2027-03-02', '2027-03-03', '2027-03-04', '2027-03-05', '2027-03-06 skipped', '2027-03-07', '2027-03-08']);
+    // Monthly on the 1st, March's paid on 31 January, then moved to the 20th: February once, March never again.
+    const early = await scene(Date.UTC(2027, 0, 31, 10), { startOn: '2027-01-01', monthDay: '1' });
+    await early.occurrence('2027-03-01', 'post');
+    await early.edit({ startOn: '2027-01-01', monthDay: '20' });
+    await early.liveUntil(Date.UTC(2027, 3, 25, 10));
+    assert.deepEqual(early.handled(), ['2027-01-01', '2027-02-20', '2027-03-01', '2027-04-20']);
+    // A start moved from June to March on 10 February: March, April and May come.
+    const moved = await scene(Date.UTC(2027, 1, 10, 10), { startOn: '2027-06-01', monthDay: '1' });
+    await moved.edit({ startOn: '2027-03-01', monthDay: '1' });
+    await moved.liveUntil(Date.UTC(2027, 5, 2, 10));
+    assert.deepEqual(moved.handled(), ['2027-03-01', '2027-04-01', '2027-05-01', '2027-06-01']);
+    // Every 3 months from 15 January, made monthly on 1 February: 15 February and 15 March come.
+    const shorter = await scene(Date.UTC(2027, 1, 1, 10), { startOn: '2027-01-15', monthDay: '15', every: '3' });
+    await shorter.edit({ startOn: '2027-01-15', monthDay: '15', every: '1' });
+    await shorter.liveUntil(Date.UTC(2027, 3, 16, 10));
+    assert.deepEqual(shorter.handled(), ['2027-01-15', '2027-02-15', '2027-03-15', '2027-04-15']);
   });
 
   test('the edit page shows a weekday or day taken from the start date as "the start date\'s", so moving the start moves it', async (t) => {

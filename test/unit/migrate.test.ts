@@ -75,6 +75,18 @@ test('migration 33 keeps a rollover already on carrying from the first budgeted 
   assert.throws(() => db.prepare("UPDATE categories SET budget_rollover_from = '2026-1' WHERE id = ?").run(category('Health')));
 });
 
+test('migration 34 gives every schedule a count offset of 0 (its times counted as before) and keeps it a whole number', () => {
+  const { db, account } = personAt(33);
+  db.prepare(
+    `INSERT INTO schedules (user_id, type, account_id, amount_cents, description, frequency, every, month_day, start_on, max_count, effective_from, next_on, created_at, updated_at)
+     VALUES (1, 'expense', ?, 1000, 'Rent', 'months', 1, 15, '2026-01-15', 6, '2026-01-15', '2026-01-15', 0, 0)`,
+  ).run(account);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT description, max_count, count_offset FROM schedules').all(), [{ description: 'Rent', max_count: 6, count_offset: 0 }]);
+  assert.throws(() => db.prepare('UPDATE schedules SET count_offset = 1.5').run());
+  assert.throws(() => db.prepare("UPDATE schedules SET count_offset = 'x'").run());
+});
+
 test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
   const { db, account } = personAt(27);
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");

@@ -4,8 +4,11 @@ import fc from 'fast-check';
 import { addDays, daysInMonth } from '../../src/domain/calendar.ts';
 import {
   countOffsetFor,
+  earliestPeriodStart,
   editedRuleStart,
   FREQUENCIES,
+  isServedElsewhere,
+  periodOf,
   MAX_INTERVAL,
   MAX_OCCURRENCES,
   firstOccurrenceOnOrAfter,
@@ -356,26 +359,30 @@ describe('schedules: where an edited rule takes over', () => {
   const monthly = (monthDay: number, extra: Partial<RecurrenceRule> = {}): RecurrenceRule => ({
     frequency: 'months', interval: 1, startOn: '2027-01-01', weekday: null, monthDay, endOn: null, maxCount: null, ...extra,
   });
-  test('a monthly rule takes over at the start of the month of the next occurrence still to come', () => {
-    // March's paid on the 15th: the next is April's, so the new day starts in April.
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(20), pendingNextOn: '2027-04-15', lastHandledOn: '2027-03-15', today: '2027-03-17' }), '2027-04-01');
-    // March's (the 20th) not paid yet: the new rule has March, whose 15th is then due at once.
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: '2027-03-20', lastHandledOn: '2027-02-20', today: '2027-03-17' }), '2027-03-01');
-    // Paid early, ahead of its day: never before the day after it.
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(25), pendingNextOn: '2027-04-20', lastHandledOn: '2027-03-20', today: '2027-03-17' }), '2027-04-01');
+  test('an edited rule takes over at the start of today\'s period; a daily one tomorrow', () => {
+    assert.equal(editedRuleStart('months', '2027-03-17'), '2027-03-01');
+    assert.equal(editedRuleStart('years', '2027-03-17'), '2027-01-01');
+    // Wednesday 17 March 2027: its week began on Monday the 15th.
+    assert.equal(editedRuleStart('weeks', '2027-03-17'), '2027-03-15');
+    assert.equal(editedRuleStart('weeks', '2027-03-14'), '2027-03-08', 'a Sunday belongs to the week before');
+    assert.equal(editedRuleStart('days', '2027-12-31'), '2028-01-01');
   });
-  test('an ended series taken up again starts after its last occurrence, and never further back than this period', () => {
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: null, lastHandledOn: '2027-03-15', today: '2027-03-17' }), '2027-04-01');
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: monthly(15), pendingNextOn: null, lastHandledOn: '2025-06-15', today: '2027-03-17' }), '2027-03-01');
-    assert.equal(editedRuleStart({ oldFrequency: 'years', rule: { ...monthly(1), frequency: 'years', monthDay: null }, pendingNextOn: null, lastHandledOn: '2026-05-01', today: '2027-03-17' }), '2027-01-01');
+  test('periods: a month, a Monday-to-Sunday week, a year, a day', () => {
+    assert.deepEqual(periodOf('months', '2028-02-10'), { from: '2028-02-01', to: '2028-02-29' });
+    assert.deepEqual(periodOf('weeks', '2027-01-01'), { from: '2026-12-28', to: '2027-01-03' });
+    assert.deepEqual(periodOf('years', '2027-06-30'), { from: '2027-01-01', to: '2027-12-31' });
+    assert.deepEqual(periodOf('days', '2027-06-30'), { from: '2027-06-30', to: '2027-06-30' });
+    assert.equal(earliestPeriodStart('2027-01-01'), '2026-12-28');
+    assert.equal(earliestPeriodStart('2027-06-30'), '2027-01-01');
   });
-  test('weeks run Monday to Sunday; daily rules and a new frequency start tomorrow, or after a day handled ahead', () => {
-    const weekly: RecurrenceRule = { frequency: 'weeks', interval: 1, startOn: '2027-01-05', weekday: 3, monthDay: null, endOn: null, maxCount: null };
-    // Wednesday 17 March 2027; this week's Tuesday (the 16th) is paid, next Tuesday is the 23rd (week of Monday the 22nd).
-    assert.equal(editedRuleStart({ oldFrequency: 'weeks', rule: weekly, pendingNextOn: '2027-03-23', lastHandledOn: '2027-03-16', today: '2027-03-17' }), '2027-03-22');
-    const daily: RecurrenceRule = { ...weekly, frequency: 'days', weekday: null };
-    assert.equal(editedRuleStart({ oldFrequency: 'days', rule: daily, pendingNextOn: '2027-03-18', lastHandledOn: '2027-03-17', today: '2027-03-17' }), '2027-03-18');
-    assert.equal(editedRuleStart({ oldFrequency: 'months', rule: weekly, pendingNextOn: '2027-03-20', lastHandledOn: '2027-03-25', today: '2027-03-17' }), '2027-03-26');
+  test('an occurrence is passed over when another day in its period was handled, never for a daily rule', () => {
+    // March's rent paid on the 15th: the rule moved to the 20th does not pay March again.
+    assert.equal(isServedElsewhere('months', '2027-03-20', ['2027-02-15', '2027-03-15']), true);
+    assert.equal(isServedElsewhere('months', '2027-04-20', ['2027-02-15', '2027-03-15']), false);
+    assert.equal(isServedElsewhere('months', '2027-03-15', ['2027-03-15']), false, 'the day itself is its own, not another');
+    assert.equal(isServedElsewhere('weeks', '2027-03-17', ['2027-03-15']), true);
+    assert.equal(isServedElsewhere('weeks', '2027-03-22', ['2027-03-21']), false, 'Sunday is the week before');
+    assert.equal(isServedElsewhere('days', '2027-03-17', ['2027-03-16', '2027-03-18']), false);
   });
   test('countOffsetFor makes "N times" count what was handled before under any rule', () => {
     // Every 2 months from January: May is position 2; three were handled before April, so three more are allowed.

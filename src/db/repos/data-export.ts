@@ -25,7 +25,7 @@ const PARTS = {
   },
   categories: {
     table: 'categories',
-    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name, 'budgetRollover', ${flag('budget_rollover')}, 'budgetRolloverFrom', budget_rollover_from)
+    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name, 'budgetRollover', ${flag('budget_rollover')}, 'budgetRolloverFrom', nullif(budget_rollover_from, '0000-01'))
           FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
   },
   budgets: {

@@ -137,8 +137,10 @@ export function createSchedulesRepo(db: Db) {
     `SELECT occurs_on, outcome, transaction_id, transfer_id FROM schedule_occurrences
       WHERE user_id = ? AND schedule_id = ? ORDER BY occurs_on DESC LIMIT ?`,
   );
-  const lastHandled = db
-    .prepare<[number, number], string | null>('SELECT max(occurs_on) FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ?')
+  const handledBetween = db
+    .prepare<[number, number, string, string], string>(
+      'SELECT occurs_on FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on BETWEEN ? AND ? ORDER BY occurs_on',
+    )
     .pluck();
   const countHandledBefore = db
     .prepare<[number, number, string], number>('SELECT count(*) FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on < ?')
@@ -289,9 +291,9 @@ export function createSchedulesRepo(db: Db) {
       return history.all(userId, scheduleId, limit).map((r) => ({ occursOn: r.occurs_on, outcome: r.outcome, transactionId: r.transaction_id, transferId: r.transfer_id }));
     },
 
-    /** The latest occurrence of the user's schedule posted or skipped (possibly ahead of its day), or null. */
-    lastHandledOn(userId: number, scheduleId: number): string | null {
-      return lastHandled.get(userId, scheduleId) ?? null;
+    /** The days of the user's schedule posted or skipped between two days (inclusive), in order. */
+    handledDaysBetween(userId: number, scheduleId: number, fromOn: string, toOn: string): string[] {
+      return handledBetween.all(userId, scheduleId, fromOn, toOn);
     },
 
     /** How many occurrences of the user's schedule before a day were posted or skipped. */

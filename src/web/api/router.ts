@@ -650,7 +650,7 @@ export function createApiRouter(deps: {
     });
   });
 
-  /* PATCH /api/v1/scheduled/:id: changes the fields sent, from the next occurrence still to come (as the form does); what was due under the old rule is posted first. */
+  /* PATCH /api/v1/scheduled/:id: changes the fields sent, as the form does (services/schedules.ts update); what was due under the old rule is posted first. */
   router.patch('/scheduled/:id', (req, res) => {
     const { userId } = callerOf(res);
     const id = idParam(req);

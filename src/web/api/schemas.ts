@@ -245,7 +245,7 @@ export const ScheduleCreate = z
 
 export const SchedulePatch = ScheduleCreate.partial().meta({
   id: 'SchedulePatch',
-  description: 'The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule takes over from the next occurrence still to come (a monthly rule from that occurrence\'s month, so a month never gets two or none), and maxCount counts every occurrence posted or skipped under any rule.',
+  description: 'The fields to change; the others keep their value. What was due under the old rule is posted first; the new rule applies from the start of today\'s period (month, Monday-to-Sunday week or year; tomorrow for a daily rule), passing over a period that already has an occurrence posted or skipped, so a period never gets two or none; maxCount counts every occurrence posted or skipped under any rule.',
 });
 
 export const Rule = z

@@ -94,7 +94,8 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
   });
 
   /*
-   * POST /scheduled/:id/edit: change the schedule from tomorrow on; what it posted, and what was due, stays as it is.
+   * POST /scheduled/:id/edit: change the schedule from its next occurrence on (services/schedules.ts update); what it
+   * posted, and what was due, stays as it is.
    * Errors re-render with 422. Owner only; others get 404.
    */
   router.post('/scheduled/:id/edit', (req, res) => {
@@ -108,7 +109,9 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
       if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
       return renderForm(req, res.status(422), { schedule, values: input.values, errors: scheduleRefusal(result.problems) });
     }
-    setFlash(req, 'success', 'scheduled.flash.saved');
+    // An edit posts what was due first, and a new day already past in this period at once: it says how many.
+    if (result.posted === 0) setFlash(req, 'success', 'scheduled.flash.saved');
+    else setFlash(req, 'success', 'scheduled.flash.savedPosted', { count: result.posted });
     res.redirect(303, '/scheduled');
   });
 
