@@ -80,6 +80,13 @@
     var menu = document.querySelector('.site-menu[open]');
     if (menu && event.target instanceof Node && !menu.contains(event.target)) menu.open = false;
   });
+  // Tabbing on past its last place closes it too: the next control would otherwise be focused under the open menu.
+  document.addEventListener('focusout', function (event) {
+    var menu = document.querySelector('.site-menu[open]');
+    if (!menu || !menu.contains(event.target)) return;
+    var next = event.relatedTarget;
+    if (next instanceof Node && !menu.contains(next)) menu.open = false;
+  });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
   // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
   // whole) takes the summary that says what went wrong.

@@ -128,6 +128,38 @@ export function isKnownTimeZone(timeZone: string): boolean {
 }
 
 /**
+ * Zones the tz database renamed that ICU (Node 20's) still lists by their old names; a person looks for the name
+ * their country uses now. Both names work: the old ones are links to the same zone.
+ */
+const RENAMED_ZONES: Readonly<Record<string, string>> = Object.freeze({
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+});
+
+/** A zone by the name its country uses now (Asia/Kolkata for Asia/Calcutta), when this Intl knows that name. */
+export function currentZoneName(zone: string): string {
+  const current = RENAMED_ZONES[zone];
+  return current !== undefined && isKnownTimeZone(current) ? current : zone;
+}
+
+/**
  * The zone a person's days are counted in: the one they chose, or the instance's when they chose none or chose one
  * that has since left the tz database (Intl would throw for it). Each zone is checked once per resolver, not on
  * every call. Every place that turns "now" into a person's today goes through one: the pages, the API and the

@@ -141,6 +141,11 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await menu.click();
     await page.locator('h1').click();
     assert.equal(await page.getByRole('link', { name: 'Budgets' }).isVisible(), false, 'a tap outside closes the menu');
+    // Tabbing on past its last place closes it, so the next control is not focused under it.
+    await menu.click();
+    await page.getByRole('button', { name: 'Log out' }).focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.getByRole('link', { name: 'Budgets' }).isVisible(), false, 'focus leaving the menu closes it');
     await menu.click();
     await page.getByRole('link', { name: 'Budgets' }).click();
     await page.waitForURL(/\/budgets$/);

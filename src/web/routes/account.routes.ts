@@ -19,7 +19,7 @@ import {
   parseThemeForm, parseTimeZoneForm,
   passwordChangeErrors,
 } from '../forms/account-forms.ts';
-import { dayAt, isKnownTimeZone } from '../../domain/calendar.ts';
+import { currentZoneName, dayAt } from '../../domain/calendar.ts';
 import { msg, type Msg } from '../i18n.ts';
 
 /** What a refused two-factor form on the account page says, beside which field. */
@@ -30,30 +30,6 @@ import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import type { SessionSealer } from '../session-secrets.ts';
 
 /** The signed-in user's own account: password, other sessions, deleting the account. */
-/**
- * Zones the tz database renamed that ICU (Node 20's) still lists by their old names; a person looks for the name
- * their country uses now. Both names work: the old ones are links to the same zone.
- */
-const RENAMED_ZONES: Readonly<Record<string, string>> = Object.freeze({
-  'Europe/Kiev': 'Europe/Kyiv',
-  'Asia/Calcutta': 'Asia/Kolkata',
-  'Asia/Katmandu': 'Asia/Kathmandu',
-  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
-  'Asia/Rangoon': 'Asia/Yangon',
-  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
-  'America/Catamarca': 'America/Argentina/Catamarca',
-  'America/Cordoba': 'America/Argentina/Cordoba',
-  'America/Jujuy': 'America/Argentina/Jujuy',
-  'America/Mendoza': 'America/Argentina/Mendoza',
-  'America/Indianapolis': 'America/Indiana/Indianapolis',
-  'America/Louisville': 'America/Kentucky/Louisville',
-  'America/Godthab': 'America/Nuuk',
-  'Atlantic/Faeroe': 'Atlantic/Faroe',
-  'Pacific/Truk': 'Pacific/Chuuk',
-  'Pacific/Ponape': 'Pacific/Pohnpei',
-  'Pacific/Enderbury': 'Pacific/Kanton',
-});
-
 export function createAccountRouter(deps: {
   users: UserService;
   twoFactor: Pick<TwoFactorService, 'status' | 'disable' | 'regenerateRecoveryCodes'>;
@@ -75,10 +51,7 @@ export function createAccountRouter(deps: {
     'UTC',
     ...Intl.supportedValuesOf('timeZone')
       .filter((zone) => zone !== 'UTC')
-      .map((zone) => {
-        const current = RENAMED_ZONES[zone];
-        return current !== undefined && isKnownTimeZone(current) ? current : zone;
-      })
+      .map(currentZoneName)
       .sort(),
   ];
   function renderAccountPage(res: Response, user: Express.User, state: PageState) {
