@@ -49,7 +49,7 @@ import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
 import { createEarlyLanguageMiddleware, createLocalsMiddleware } from './web/middleware/locals.ts';
 import { createAuthRateLimiters, type AuthRateLimits } from './web/middleware/rate-limit.ts';
-import { warnAboutUntrustedProxy } from './web/middleware/proxy-warning.ts';
+import { requestLog, warnAboutUntrustedProxy } from './web/middleware/request-log.ts';
 import { createSessionMiddleware, enforceAbsoluteLifetime, sessionCookieName } from './web/middleware/session.ts';
 import { createDashboardPage } from './web/pages/dashboard-page.ts';
 import { createAccountRouter } from './web/routes/account.routes.ts';
@@ -275,6 +275,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  const logRequests = requestLog(logger);
+  if (logRequests) app.use(logRequests);
   app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
   app.use(createEarlyLanguageMiddleware({ languages, defaultLanguage: config.defaultLanguage }));
 

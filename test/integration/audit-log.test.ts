@@ -102,3 +102,32 @@ test('the logger censors password, hash, cookie and session id fields if code ev
   }
   assert.match(text, /\[redacted\]/);
 });
+
+test('at LOG_LEVEL=debug each request is one line (method, path, status, ms), never its query string or body', async (t) => {
+  const { createLogger } = await import('../../src/logger.ts');
+  const { createTestContext } = await import('../helpers/app.ts');
+  const lines: string[] = [];
+  const ctx = createTestContext({ REGISTRATION: 'invite' }, { logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+  t.after(() => ctx.cleanup());
+  const agent = agentFor(ctx.app);
+  await agent.get('/register?invite=not-a-real-invite-0123456789abcdef');
+  const token = await tokenFor(agent, '/login');
+  await agent.post('/login').type('form').send({ _csrf: token, email: 'nobody@example.com', password: WRONG_PASSWORD });
+  const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.path, r.status, typeof r.ms]),
+    [
+      ['GET', '/register', 200, 'number'],
+      ['GET', '/login', 200, 'number'],
+      ['POST', '/login', 401, 'number'],
+    ],
+  );
+  const text = lines.join('');
+  for (const secret of ['not-a-real-invite', WRONG_PASSWORD, token]) assert.ok(!text.includes(secret), `the log holds ${secret.slice(0, 8)}...`);
+  // At info, the default, no request line is written at all.
+  const quiet: string[] = [];
+  const infoCtx = createTestContext({}, { logger: createLogger('info', { write: (line: string) => void quiet.push(line) }) });
+  t.after(() => infoCtx.cleanup());
+  await agentFor(infoCtx.app).get('/login');
+  assert.equal(quiet.filter((l) => l.includes('"msg":"request"')).length, 0);
+});

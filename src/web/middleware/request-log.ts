@@ -18,3 +18,19 @@ export function warnAboutUntrustedProxy(trustProxy: unknown, logger: Logger): Re
     next();
   };
 }
+
+/**
+ * At LOG_LEVEL=debug, one line per request once it is answered: method, path (never the query string, which can
+ * carry an invite), status and milliseconds. Not installed at all at other levels, so it costs nothing there.
+ */
+export function requestLog(logger: Logger): RequestHandler | undefined {
+  if (!logger.isLevelEnabled('debug')) return undefined;
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  };
+}
