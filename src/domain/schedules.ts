@@ -301,6 +301,13 @@ export function periodOf(frequency: Frequency, day: string): { from: string; to:
   }
 }
 
+/** The latest day any period around `day` can end on (its week's Sunday or its year's last day). */
+export function latestPeriodEnd(day: string): string {
+  const week = periodOf('weeks', day).to;
+  const year = periodOf('years', day).to;
+  return week > year ? week : year;
+}
+
 /** The earliest day any period around `day` can start on (its week's Monday or its year's first day). */
 export function earliestPeriodStart(day: string): string {
   const week = periodOf('weeks', day).from;
@@ -332,13 +339,22 @@ export function editedRuleStart(frequency: Frequency, today: string): string {
 }
 
 /**
- * The countOffset that makes "maxCount times" count every occurrence: the ones handled before `fromOn` (under any
- * rule) and the rule's own from `fromOn` on. Raising the count of an ended series so lets it go on; lowering it
- * below what was handled ends it.
+ * The countOffset that makes "maxCount times" count every occurrence, under any rule: of the `remaining` still
+ * allowed (maxCount less every day handled so far), the edited rule posts its occurrences from `fromOn` on,
+ * stepping over those `taken` (handled already, or in a period already served, which were counted or never post).
+ * A count lowered below what was handled ends the series; one raised after it ended lets it go on.
  */
-export function countOffsetFor(rule: RecurrenceRule, fromOn: string, handledBefore: number): number {
-  const series = seriesOf({ ...rule, countOffset: 0 });
-  return series.firstIndexOnOrAfter(dayNumberOf(fromOn)) - handledBefore;
+export function countOffsetFor(rule: RecurrenceRule, fromOn: string, remaining: number, taken: (day: string) => boolean): number {
+  if (rule.maxCount === null) return 0;
+  const series = seriesOf({ ...rule, maxCount: null, countOffset: 0 });
+  let index = series.firstIndexOnOrAfter(dayNumberOf(fromOn));
+  // Bounded: `left` falls with every occurrence not taken, and only the handled days (finite) are taken.
+  for (let left = remaining; left > 0; index++) {
+    const occurrence = series.occurrenceAt(index);
+    if (occurrence > series.lastDayNumber) break;
+    if (!taken(dayText(occurrence))) left--;
+  }
+  return index - rule.maxCount;
 }
 
 /** How far apart (in days) an imported row and a scheduled occurrence may be and still be the same payment. */

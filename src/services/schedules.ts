@@ -16,6 +16,7 @@ import {
   countOffsetFor,
   earliestPeriodStart,
   editedRuleStart,
+  latestPeriodEnd,
   isOccurrence,
   isServedElsewhere,
   periodOf,
@@ -293,10 +294,10 @@ export function createScheduleService(deps: {
     },
 
     /**
-     * Changes a schedule from its next occurrence on (see editedRuleStart: at most one occurrence a period, none
-     * lost). What is due under the old rule is posted first, so an edit never drops or changes an occurrence that was
-     * already due; an occurrence of the new rule whose day has passed in the current period is posted at once, as a
-     * new schedule's past days are. "N times" counts every occurrence handled, under any rule.
+     * Changes a schedule. What is due under the old rule is posted first, so an edit never drops or changes an
+     * occurrence that was already due; the new rule then applies from the start of today's period (editedRuleStart),
+     * passing over a period already served (isServedElsewhere), and one of its days already past in this period is
+     * posted at once, as a new schedule's past days are. "N times" counts every occurrence handled, under any rule.
      */
     update(userId: number, id: number, input: ScheduleDraft): ScheduleSave {
       const draft = tidy(input);
@@ -314,7 +315,12 @@ export function createScheduleService(deps: {
         const today = todayFor(due.timeZone, now);
         if (due.schedule.nextOn !== null && due.schedule.nextOn <= today) return { ok: false, problems: { backlog: { posted } } };
         const effectiveFrom = editedRuleStart(draft.rule.frequency, today);
-        const rule = { ...draft.rule, countOffset: countOffsetFor(draft.rule, effectiveFrom, repo.countHandledBefore(userId, id, effectiveFrom)) };
+        // Every day handled so far counts towards "N times"; of those from this period on, the new rule steps over
+        // the ones on its own days and in the periods they serve.
+        const handledFrom = repo.handledDaysBetween(userId, id, effectiveFrom, '9999-12-31');
+        const handledTotal = Object.values(repo.countHandledOccurrences(userId, id)).reduce((a, b) => a + b, 0);
+        const taken = (day: string) => handledFrom.includes(day) || isServedElsewhere(draft.rule.frequency, day, handledFrom);
+        const rule = { ...draft.rule, countOffset: countOffsetFor(draft.rule, effectiveFrom, (draft.rule.maxCount ?? 0) - handledTotal, taken) };
         const postedThrough = addDays(effectiveFrom, -1);
         repo.updateSchedule(userId, id, { ...draft, rule }, { effectiveFrom, postedThrough, nextOn: nextOccurrenceFrom(rule, effectiveFrom, effectiveFrom) }, now);
         // The new rule's occurrence this period whose day has passed (a rent moved to an earlier day) is due now.
@@ -464,12 +470,13 @@ export type ScheduleMatch =
  * row at most. Reads what it needs once, so a long file costs no query per row.
  */
 /**
- * The days each of the user's schedules handled from the start of any period around `from` (its week or year) to
- * `to`: enough to tell whether an occurrence in that range is handled, or its period served by another day.
+ * The days each of the user's schedules handled from the start of any period around `from` to the end of any
+ * around `to` (their weeks or years): enough to tell whether an occurrence in that range is handled, or its period
+ * served by another day.
  */
 function handledBySchedule(repo: SchedulesRepo, userId: number, from: string, to: string): Map<number, string[]> {
   const bySchedule = new Map<number, string[]>();
-  for (const key of repo.handledOccurrences(userId, earliestPeriodStart(from), to)) {
+  for (const key of repo.handledOccurrences(userId, earliestPeriodStart(from), latestPeriodEnd(to))) {
     const [id, day] = key.split(':') as [string, string];
     const days = bySchedule.get(Number(id));
     if (days) days.push(day);

@@ -59,6 +59,34 @@ async function userWithAccount(ctx: TestContext, email = 'ann@example.com') {
   return { agent, userId, accountId: accountIdOf(ctx.db, userId, 'Main account') };
 }
 
+/** A person at `at`, their one schedule made from `fields`, and a way to edit it, act on an occurrence and live on. */
+async function personWithSchedule(t: { after: (fn: () => Promise<void>) => void }, at: number, fields: ScheduleFields) {
+  const ctx = setup(t, at);
+  const { agent, userId, accountId } = await userWithAccount(ctx);
+  assert.equal((await createSchedule(agent, accountId, { description: 'S', amount: '10.00', ...fields })).status, 303);
+  const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+  return {
+    occurrence: async (on: string, action: 'post' | 'skip') => assert.equal((await postForm(agent, '/scheduled', `/scheduled/${id}/occurrence`, { on, action })).status, 303),
+    edit: async (changes: Partial<ScheduleFields>) => {
+      const res = await postForm(agent, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, {
+        type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'S', frequency: 'months',
+        every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields, ...changes,
+      } as Record<string, string>);
+      assert.equal(res.status, 303, res.text);
+    },
+    liveUntil: async (until: number) => {
+      for (let now = ctx.clock.now() + DAY; now <= until; now += DAY) {
+        ctx.clock.set(now);
+        await ctx.jobs.runDue();
+      }
+    },
+    handled: () => ctx.db.prepare<[number], { occurs_on: string; outcome: string }>('SELECT occurs_on, outcome FROM schedule_occurrences WHERE schedule_id = ? ORDER BY occurs_on').all(id).map((r) => `${r.occurs_on}${r.outcome === 'skipped' ? ' skipped' : ''}`),
+    amounts: () => ctx.db.prepare<[number], { d: string; a: number }>('SELECT occurred_on AS d, amount_cents AS a FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').all(userId),
+    /** The days the schedules page offers to post now or skip. */
+    offered: async () => [...(await agent.get('/scheduled')).text.matchAll(/name="on" value="(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]!),
+  };
+}
+
 describe('scheduled transactions', () => {
   test('a schedule that starts later has nothing to post yet, and says so rather than "0 past occurrences were posted"', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
@@ -307,7 +335,7 @@ describe('scheduled transactions', () => {
     };
     await edit(later, 'Later', { startOn: '2027-01-20', monthDay: '15' });
     // March's rent on the new day (the 15th, two days ago) is posted by the save itself, which says so.
-    assert.match((await signedIn.get('/scheduled')).text, /Schedule saved; 1 occurrence due by now was posted, and the change applies from the next one\./);
+    assert.match((await signedIn.get('/scheduled')).text, /Schedule saved; 1 occurrence due by now was posted\./);
     await edit(earlier, 'Earlier', { startOn: '2027-01-15', monthDay: '20' });
     await edit(sixTimes, 'Six times', { startOn: '2027-01-15', monthDay: '15', every: '2', count: '6' });
     await edit(fiveTimes, 'Five times', { startOn: '2027-01-02', frequency: 'days', every: '3', count: '10' });
@@ -342,31 +370,7 @@ describe('scheduled transactions', () => {
   });
 
   test('an edit after skipping or paying ahead loses nothing in between and pays no period twice; a start moved earlier or a shorter interval posts from today\'s period', async (t) => {
-    /** A person at `at`, their one schedule made from `fields`, and a way to edit it, act on an occurrence and live on. */
-    const scene = async (at: number, fields: ScheduleFields) => {
-      const ctx = setup(t, at);
-      const { agent, userId, accountId } = await userWithAccount(ctx);
-      assert.equal((await createSchedule(agent, accountId, { description: 'S', amount: '10.00', ...fields })).status, 303);
-      const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
-      return {
-        occurrence: async (on: string, action: 'post' | 'skip') => assert.equal((await postForm(agent, '/scheduled', `/scheduled/${id}/occurrence`, { on, action })).status, 303),
-        edit: async (changes: Partial<ScheduleFields>) => {
-          const res = await postForm(agent, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, {
-            type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'S', frequency: 'months',
-            every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields, ...changes,
-          } as Record<string, string>);
-          assert.equal(res.status, 303, res.text);
-        },
-        liveUntil: async (until: number) => {
-          for (let now = ctx.clock.now() + DAY; now <= until; now += DAY) {
-            ctx.clock.set(now);
-            await ctx.jobs.runDue();
-          }
-        },
-        handled: () => ctx.db.prepare<[number], { occurs_on: string; outcome: string }>('SELECT occurs_on, outcome FROM schedule_occurrences WHERE schedule_id = ? ORDER BY occurs_on').all(id).map((r) => `${r.occurs_on}${r.outcome === 'skipped' ? ' skipped' : ''}`),
-        amounts: () => ctx.db.prepare<[number], { d: string; a: number }>('SELECT occurred_on AS d, amount_cents AS a FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').all(userId),
-      };
-    };
+    const scene = (at: number, fields: ScheduleFields) => personWithSchedule(t, at, fields);
     // Weekly on Fridays; 19 March skipped ahead, then the amount changed on Monday 1 March: 5 and 12 March still come, at the new amount.
     const weekly = await scene(Date.UTC(2027, 2, 1, 10), { startOn: '2027-02-05', frequency: 'weeks' });
     await weekly.occurrence('2027-03-19', 'skip');
@@ -396,6 +400,40 @@ describe('scheduled transactions', () => {
     await shorter.edit({ startOn: '2027-01-15', monthDay: '15', every: '1' });
     await shorter.liveUntil(Date.UTC(2027, 3, 16, 10));
     assert.deepEqual(shorter.handled(), ['2027-01-15', '2027-02-15', '2027-03-15', '2027-04-15']);
+  });
+
+  test('"N times" counts every day posted or skipped across edits: skipped ahead, paid early, a new interval, a lowered count or another frequency never take it past N', async (t) => {
+    const scene = (at: number, fields: ScheduleFields) => personWithSchedule(t, at, fields);
+    // Daily, 10 times; the 8th skipped ahead, then the count lowered to 5: the 2nd, 3rd and 4th, and no more.
+    const lowered = await scene(Date.UTC(2027, 2, 1, 10), { startOn: '2027-03-01', frequency: 'days', count: '10' });
+    await lowered.occurrence('2027-03-08', 'skip');
+    await lowered.edit({ startOn: '2027-03-01', frequency: 'days', count: '5' });
+    await lowered.liveUntil(Date.UTC(2027, 2, 20, 10));
+    assert.deepEqual(lowered.handled(), ['2027-03-01', '2027-03-02', '2027-03-03', '2027-03-04', '2027-03-08 skipped']);
+    // Every 2 days, 5 times, the 5th paid early, then every 3 days: five in all.
+    const interval = await scene(Date.UTC(2027, 2, 1, 10), { startOn: '2027-03-01', frequency: 'days', every: '2', count: '5' });
+    await interval.occurrence('2027-03-05', 'post');
+    await interval.edit({ startOn: '2027-03-01', frequency: 'days', every: '3', count: '5' });
+    await interval.liveUntil(Date.UTC(2027, 3, 1, 10));
+    assert.equal(interval.handled().length, 5, interval.handled().join(' '));
+    // Monthly, once, already posted; moved to the 20th with a later start: nothing more.
+    const once = await scene(Date.UTC(2027, 0, 31, 10), { startOn: '2027-01-01', monthDay: '1', count: '1' });
+    await once.edit({ startOn: '2027-02-20', monthDay: '20', count: '1' });
+    await once.liveUntil(Date.UTC(2027, 3, 1, 10));
+    assert.deepEqual(once.handled(), ['2027-01-01']);
+    // Weekly, 4 times, three posted, made monthly on the 25th: one more (April's; March already has its own).
+    const weeklyToMonthly = await scene(Date.UTC(2027, 2, 20, 10), { startOn: '2027-03-01', frequency: 'weeks', count: '4' });
+    await weeklyToMonthly.edit({ startOn: '2027-03-01', frequency: 'months', monthDay: '25', count: '4' });
+    await weeklyToMonthly.liveUntil(Date.UTC(2027, 6, 1, 10));
+    assert.deepEqual(weeklyToMonthly.handled(), ['2027-03-01', '2027-03-08', '2027-03-15', '2027-04-25']);
+    // The list never offers what will be passed over: a day skipped 49 days ahead serves its year after the rule
+    // turns yearly, so 5 January 2028 is neither listed nor posted.
+    const ahead = await scene(Date.UTC(2027, 11, 10, 10), { startOn: '2027-12-10', frequency: 'weeks' });
+    await ahead.occurrence('2028-01-28', 'skip');
+    await ahead.edit({ startOn: '2028-01-05', frequency: 'years' });
+    assert.deepEqual(await ahead.offered(), []);
+    await ahead.liveUntil(Date.UTC(2028, 0, 10, 10));
+    assert.ok(!ahead.handled().includes('2028-01-05'), ahead.handled().join(' '));
   });
 
   test('the edit page shows a weekday or day taken from the start date as "the start date\'s", so moving the start moves it', async (t) => {

@@ -384,12 +384,17 @@ describe('schedules: where an edited rule takes over', () => {
     assert.equal(isServedElsewhere('weeks', '2027-03-22', ['2027-03-21']), false, 'Sunday is the week before');
     assert.equal(isServedElsewhere('days', '2027-03-17', ['2027-03-16', '2027-03-18']), false);
   });
-  test('countOffsetFor makes "N times" count what was handled before under any rule', () => {
-    // Every 2 months from January: May is position 2; three were handled before April, so three more are allowed.
+  test('countOffsetFor makes "N times" count every day handled, under any rule', () => {
+    // Every 2 months from January, 6 times, three handled already: May, July and September are the three left.
     const rule = monthly(15, { interval: 2, maxCount: 6 });
-    const offset = countOffsetFor(rule, '2027-04-01', 3);
-    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: offset }, '2027-04-01', FAR_FUTURE), ['2027-05-15', '2027-07-15', '2027-09-15']);
-    // More handled than the count allows: the series has ended.
-    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: countOffsetFor(rule, '2027-04-01', 7) }, '2027-04-01', FAR_FUTURE), []);
+    const none = () => false;
+    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: countOffsetFor(rule, '2027-04-01', 3, none) }, '2027-04-01', FAR_FUTURE), ['2027-05-15', '2027-07-15', '2027-09-15']);
+    // None left (more handled than the count allows): the series has ended.
+    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: countOffsetFor(rule, '2027-04-01', -1, none) }, '2027-04-01', FAR_FUTURE), []);
+    // A day taken (handled already, or in a period served) is stepped over and does not use up what is left.
+    const taken = (day: string) => day === '2027-05-15';
+    const offset = countOffsetFor(rule, '2027-04-01', 2, taken);
+    assert.deepEqual(occurrencesBetween({ ...rule, countOffset: offset }, '2027-04-01', FAR_FUTURE).filter((d) => !taken(d)), ['2027-07-15', '2027-09-15']);
+    assert.equal(countOffsetFor({ ...rule, maxCount: null }, '2027-04-01', 5, none), 0, 'no count, no offset');
   });
 });

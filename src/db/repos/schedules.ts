@@ -142,9 +142,6 @@ export function createSchedulesRepo(db: Db) {
       'SELECT occurs_on FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on BETWEEN ? AND ? ORDER BY occurs_on',
     )
     .pluck();
-  const countHandledBefore = db
-    .prepare<[number, number, string], number>('SELECT count(*) FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on < ?')
-    .pluck();
   const countHandled = db.prepare<[number, number], { posted: number | null; skipped: number | null }>(
     `SELECT sum(outcome = 'posted') AS posted, sum(outcome = 'skipped') AS skipped FROM schedule_occurrences
       WHERE user_id = ? AND schedule_id = ?`,
@@ -294,11 +291,6 @@ export function createSchedulesRepo(db: Db) {
     /** The days of the user's schedule posted or skipped between two days (inclusive), in order. */
     handledDaysBetween(userId: number, scheduleId: number, fromOn: string, toOn: string): string[] {
       return handledBetween.all(userId, scheduleId, fromOn, toOn);
-    },
-
-    /** How many occurrences of the user's schedule before a day were posted or skipped. */
-    countHandledBefore(userId: number, scheduleId: number, day: string): number {
-      return countHandledBefore.get(userId, scheduleId, day) ?? 0;
     },
 
     /** How many occurrences of the user's schedule were posted and skipped. */
