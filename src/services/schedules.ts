@@ -350,10 +350,9 @@ export function createScheduleService(deps: {
       // From today: a schedule still catching up (after downtime, or saved far in the past) has days before today
       // that the poster is about to post; they are not upcoming, and as bills they would be counted twice.
       const startOf = (s: (typeof schedules)[number]) => (s.nextOn! < today ? today : s.nextOn!);
-      const from = schedules.reduce((min, s) => (startOf(s) < min ? startOf(s) : min), until);
-      const handled = handledBySchedule(repo, userId, from, until);
       for (const s of schedules) {
-        const days = handled.get(s.id) ?? [];
+        // Each schedule's handled days over its own periods only: a daily one reads its 31 days, not a year's.
+        const days = handledAround(userId, s, startOf(s), until);
         for (const occursOn of occurrencesBetween(s.rule, startOf(s), until, 400)) {
           if (days.includes(occursOn) || isServedElsewhere(s.rule.frequency, occursOn, days)) continue;
           occurrences.push({
