@@ -277,7 +277,8 @@ export function createApp(deps: AppDeps): Express {
 
   const logRequests = requestLog(logger);
   if (logRequests) app.use(logRequests);
-  app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
+  const proxyWarning = warnAboutUntrustedProxy(config.trustProxy, logger);
+  if (proxyWarning) app.use(proxyWarning);
   app.use(createEarlyLanguageMiddleware({ languages, defaultLanguage: config.defaultLanguage }));
 
   // Mounted only where files live, so page requests never pay for a filesystem stat.

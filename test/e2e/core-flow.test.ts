@@ -18,6 +18,15 @@ async function totals(page: Page): Promise<Record<string, string>> {
   return out;
 }
 
+/** Signs in through the login form as pat, whom the first test registers, and waits for the dashboard. */
+async function signInAsPat(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill('pat@example.com');
+  await page.getByLabel('Password').fill('a long enough passphrase');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/dashboard$/);
+}
+
 async function assertAccessible(page: Page, name: string): Promise<void> {
   const violations = await runAxe(page);
   assert.equal(violations.length, 0, `axe found problems on ${name}:\n${describeViolations(violations)}`);
@@ -107,11 +116,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
   test('the dashboard is usable at 375 px wide without sideways scrolling', async () => {
     const context = await web.browser.newContext({ viewport: { width: 375, height: 812 } });
     const page = await context.newPage();
-    await page.goto(`${web.baseUrl}/login`);
-    await page.getByLabel('Email').fill('pat@example.com');
-    await page.getByLabel('Password').fill('a long enough passphrase');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await signInAsPat(page, web.baseUrl);
     const overflow = await page.evaluate(() => {
       const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
       return root.scrollWidth - root.clientWidth;
@@ -155,11 +160,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     // Without script the menu is the browser's own details element: it still opens, and its links still lead.
     const noScript = await web.browser.newContext({ viewport: { width: 375, height: 812 }, javaScriptEnabled: false });
     const plain = await noScript.newPage();
-    await plain.goto(`${web.baseUrl}/login`);
-    await plain.getByLabel('Email').fill('pat@example.com');
-    await plain.getByLabel('Password').fill('a long enough passphrase');
-    await plain.getByRole('button', { name: 'Log in' }).click();
-    await plain.waitForURL(/\/dashboard$/);
+    await signInAsPat(plain, web.baseUrl);
     await plain.locator('summary', { hasText: 'Menu' }).click();
     await plain.getByRole('link', { name: 'Reports' }).click();
     await plain.waitForURL(/\/reports$/);
@@ -168,11 +169,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
 
   test('on a wide screen every place shows in the header, with no menu button to open', async () => {
     const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${web.baseUrl}/login`);
-    await page.getByLabel('Email').fill('pat@example.com');
-    await page.getByLabel('Password').fill('a long enough passphrase');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await signInAsPat(page, web.baseUrl);
     assert.equal(await page.locator('summary', { hasText: 'Menu' }).isVisible(), false);
     const nav = page.getByRole('navigation', { name: 'Main' });
     for (const name of ['Dashboard', 'Transactions', 'Accounts', 'Budgets', 'Scheduled', 'Reports', 'Categories', 'Import', 'Account']) {

@@ -6,8 +6,10 @@ import type { Logger } from '../../logger.ts';
  * server was not told about: every person then has the proxy's address, so one visitor's failed sign-ins lock the
  * whole household out, and the session list shows the proxy. Said once per process, at the first such request.
  */
-export function warnAboutUntrustedProxy(trustProxy: unknown, logger: Logger): RequestHandler {
-  let warned = trustProxy !== false;
+export function warnAboutUntrustedProxy(trustProxy: unknown, logger: Logger): RequestHandler | undefined {
+  // With a proxy configured there is nothing to say: not installed at all.
+  if (trustProxy !== false) return undefined;
+  let warned = false;
   return (req, _res, next) => {
     if (!warned && req.headers['x-forwarded-for'] !== undefined) {
       warned = true;
