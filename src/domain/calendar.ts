@@ -97,6 +97,19 @@ export function lastDayOfMonth(month: string): string {
   return `${month}-${String(daysInMonth(year, mon)).padStart(2, '0')}`;
 }
 
+/** The day of `month` with the same day of the month as `day`, or the month's last day when it is shorter (31 Mar in February: the 28th or 29th). */
+export function sameDayOfMonthIn(month: string, day: string): string {
+  const last = lastDayOfMonth(month);
+  return day.slice(8) > last.slice(8) ? last : `${month}-${day.slice(8)}`;
+}
+
+/** How many months an inclusive range of months spans (2026-01 to 2026-03: 3). */
+export function monthsSpanned(fromMonth: string, toMonth: string): number {
+  const [fromYear, fromMon] = monthParts(fromMonth);
+  const [toYear, toMon] = monthParts(toMonth);
+  return (toYear - fromYear) * 12 + toMon - fromMon + 1;
+}
+
 /** The day `count` days after (or, negative, before) a day. */
 export function addDays(day: string, count: number): string {
   const ms = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + count * 86_400_000;

@@ -93,8 +93,11 @@ export interface CategoryMonthRow {
   readonly name: string | null;
   readonly byMonth: number[];
   readonly totalCents: number;
-  /** The total over the number of months in the range, rounded half away from zero to a whole cent. */
-  readonly averageCents: number;
+  /**
+   * The average of the months that have ended (a month still running, or still to come, would pull it down),
+   * rounded half away from zero to a whole cent; null when none of the range's months has ended.
+   */
+  readonly averageCents: number | null;
 }
 
 /** The table of one type (income or expenses): its rows, the column totals and the grand total. */
@@ -102,7 +105,7 @@ export interface CategoryMonthTable {
   readonly rows: CategoryMonthRow[];
   readonly monthTotals: number[];
   readonly totalCents: number;
-  readonly averageCents: number;
+  readonly averageCents: number | null;
 }
 
 /** The whole-cent average of a total over a number of months, rounded half away from zero. */
@@ -119,14 +122,20 @@ export function monthlyAverageCents(totalCents: number, months: number): number 
 /**
  * The category x month tables of a range of months: one for income and one for expenses, each row a category
  * (largest total first, then by name) with its amount per month, total and monthly average, and the column
- * totals. `names` turns ids into names (null for uncategorised and for a category deleted since).
+ * totals. `names` turns ids into names (null for uncategorised and for a category deleted since). Averages are of
+ * the months before `thisMonth`, the ones that have ended.
  */
 export function categoryMonthTables(
   months: readonly string[],
   sums: Iterable<CategoryMonthSum>,
   names: ReadonlyMap<number, string>,
+  thisMonth: string,
 ): { income: CategoryMonthTable; expense: CategoryMonthTable } {
   const index = new Map(months.map((m, i) => [m, i]));
+  // Months are in order, so the ended ones are a prefix.
+  const ended = months.filter((m) => m < thisMonth).length;
+  const averageOf = (byMonth: readonly number[]): number | null =>
+    ended === 0 ? null : monthlyAverageCents(byMonth.slice(0, ended).reduce((a, b) => a + b, 0), ended);
   const build = (type: TransactionType): CategoryMonthTable => {
     const rows = new Map<number | null, number[]>();
     for (const s of sums) {
@@ -139,12 +148,12 @@ export function categoryMonthTables(
     }
     const built = [...rows].map(([categoryId, byMonth]) => {
       const totalCents = byMonth.reduce((a, b) => a + b, 0);
-      return { categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), byMonth, totalCents, averageCents: monthlyAverageCents(totalCents, months.length) };
+      return { categoryId, name: categoryId === null ? null : (names.get(categoryId) ?? null), byMonth, totalCents, averageCents: averageOf(byMonth) };
     });
     built.sort((a, b) => b.totalCents - a.totalCents || (a.name ?? '').localeCompare(b.name ?? ''));
     const monthTotals = months.map((_, i) => built.reduce((sum, r) => sum + r.byMonth[i]!, 0));
     const totalCents = monthTotals.reduce((a, b) => a + b, 0);
-    return { rows: built, monthTotals, totalCents, averageCents: monthlyAverageCents(totalCents, months.length) };
+    return { rows: built, monthTotals, totalCents, averageCents: averageOf(monthTotals) };
   };
   return { income: build('income'), expense: build('expense') };
 }

@@ -1,7 +1,7 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
 import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
-import { addMonths, lastDayOfMonth } from '../domain/calendar.ts';
+import { addMonths, lastDayOfMonth, monthsSpanned, sameDayOfMonthIn } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead } from '../db/unit-of-work.ts';
 import type { Category } from '../domain/categories.ts';
@@ -54,8 +54,15 @@ export interface ReportRange {
 export interface RangeReport {
   readonly months: string[];
   readonly tables: { income: CategoryMonthTable; expense: CategoryMonthTable };
-  /** The same number of months just before, and how each total and expense category changed from it. */
-  readonly previous: { fromMonth: string; toMonth: string };
+  /**
+   * The same number of months just before, and how each total and expense category changed from it. When the range
+   * ends with the month still running, both count that last month only up to today's day of the month (`throughOn`
+   * for each, null otherwise), so an unfinished month is not compared with a whole one.
+   */
+  readonly previous: { fromMonth: string; toMonth: string; throughOn: string | null };
+  readonly throughOn: string | null;
+  /** How many of the range's months have ended: the monthly averages are theirs. */
+  readonly endedMonths: number;
   readonly changes: {
     income: Change;
     expense: Change;
@@ -103,32 +110,53 @@ export function createReportService(deps: {
      * the same number of months before, the largest expenses, and the monthly trend of one category. All accounts
      * read the per-month totals; some accounts read their rows.
      */
-    range(userId: number, range: ReportRange): RangeReport {
+    range(userId: number, range: ReportRange, today: string): RangeReport {
       return deps.asOneRead(() => {
-        const count = monthsBetween(range.fromMonth, range.toMonth);
+        const count = monthsSpanned(range.fromMonth, range.toMonth);
         const months = Array.from({ length: count }, (_, i) => addMonths(range.fromMonth, i));
-        const previous = { fromMonth: addMonths(range.fromMonth, -count), toMonth: addMonths(range.fromMonth, -1) };
+        const thisMonth = today.slice(0, 7);
+        // A range ending with this month is compared up to today's day in the last month of each range (the 31st
+        // of a range becomes the last day of a shorter month).
+        const running = range.toMonth === thisMonth;
+        const previousTo = addMonths(range.fromMonth, -1);
+        const previous = {
+          fromMonth: addMonths(range.fromMonth, -count),
+          toMonth: previousTo,
+          throughOn: running ? sameDayOfMonthIn(previousTo, today) : null,
+        };
         const categories = deps.categories.listCategoriesForUser(userId);
         const names = new Map(categories.map((c) => [c.id, c.name]));
         const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
-        const before = deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds);
-        const tables = categoryMonthTables(months, sums, names);
+        const tables = categoryMonthTables(months, sums, names, thisMonth);
+        // What the comparison counts: whole months, and the last month of each range up to its day when running.
+        const upTo = (whole: typeof sums, lastMonth: string, throughOn: string | null) =>
+          throughOn === null
+            ? whole
+            : [...whole.filter((s) => s.month !== lastMonth), ...deps.transactions.categorySumsOfDays(userId, `${lastMonth}-01`, throughOn, range.accountIds)];
+        const current = upTo(sums, range.toMonth, running ? today : null);
+        const before = upTo(
+          deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds),
+          previous.toMonth,
+          previous.throughOn,
+        );
         const total = (list: typeof sums, type: 'income' | 'expense') => list.filter((s) => s.type === type).reduce((a, s) => a + s.cents, 0);
         const byCategory = (list: typeof sums) => {
           const map = new Map<number | null, number>();
           for (const s of list) if (s.type === 'expense') map.set(s.categoryId, (map.get(s.categoryId) ?? 0) + s.cents);
           return map;
         };
-        const now = byCategory(sums);
+        const now = byCategory(current);
         const then = byCategory(before);
         const keys = [...new Set([...now.keys(), ...then.keys()])];
-        const income = changeBetween(total(sums, 'income'), total(before, 'income'));
-        const expense = changeBetween(total(sums, 'expense'), total(before, 'expense'));
+        const income = changeBetween(total(current, 'income'), total(before, 'income'));
+        const expense = changeBetween(total(current, 'expense'), total(before, 'expense'));
         const trendCategory = range.trendCategoryId === null ? undefined : categories.find((c) => c.id === range.trendCategoryId);
         return {
           months,
           tables,
           previous,
+          throughOn: running ? today : null,
+          endedMonths: months.filter((m) => m < thisMonth).length,
           changes: {
             income,
             expense,
@@ -155,15 +183,15 @@ export function createReportService(deps: {
     },
 
     /** The category x month tables of a report as CSV: one row per category and type, the month columns, total and average. */
-    rangeCsv(userId: number, range: ReportRange): string {
-      const report = service.range(userId, range);
+    rangeCsv(userId: number, range: ReportRange, today: string): string {
+      const report = service.range(userId, range, today);
       const header = ['type', 'category', ...report.months, 'total', 'average'];
       const lines: string[][] = [];
       for (const [type, table] of [['income', report.tables.income], ['expense', report.tables.expense]] as const) {
         for (const row of table.rows) {
-          lines.push([type, neutraliseCsvCell(row.name ?? ''), ...row.byMonth.map(centsToDecimalString), centsToDecimalString(row.totalCents), centsToDecimalString(row.averageCents)]);
+          lines.push([type, neutraliseCsvCell(row.name ?? ''), ...row.byMonth.map(centsToDecimalString), centsToDecimalString(row.totalCents), averageCell(row.averageCents)]);
         }
-        lines.push([type, 'total', ...table.monthTotals.map(centsToDecimalString), centsToDecimalString(table.totalCents), centsToDecimalString(table.averageCents)]);
+        lines.push([type, 'total', ...table.monthTotals.map(centsToDecimalString), centsToDecimalString(table.totalCents), averageCell(table.averageCents)]);
       }
       return stringify([header, ...lines], { record_delimiter: '\r\n' });
     },
@@ -212,7 +240,7 @@ export function createReportService(deps: {
 
 export type ReportService = ReturnType<typeof createReportService>;
 
-/** How many months an inclusive range of months spans. */
-function monthsBetween(from: string, to: string): number {
-  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+/** An average in the CSV: empty when no month of the range has ended. */
+function averageCell(cents: number | null): string {
+  return cents === null ? '' : centsToDecimalString(cents);
 }

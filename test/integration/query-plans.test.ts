@@ -420,9 +420,13 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   assertPlansSeek(f, '/budgets', budgets.statements);
   for (const url of [...new Set(hrefs(budgets.html, /^\/budgets\/\d{4}-\d{2}$/))].slice(0, 3)) assertPlansSeek(f, url, (await statementsOf(f, url)).statements);
 
-  // Reports: the default year, ten years, half a year of one account, and a category's trend.
+  // Reports: the default year (its running month compared up to today, from the rows: all accounts and one), ten
+  // years, half a year of one account, and a category's trend.
   const year = Number(TODAY.slice(0, 4));
   const accountId = /^\/accounts\/(\d+)$/.exec(registers[0]!)![1];
+  const running = await statementsOf(f, `/reports?account=${accountId}`);
+  assert.ok(running.statements.some((e) => e.sql.includes('GROUP BY type, category_id') && e.sql.includes('json_each')), "one account's running month is summed from its rows");
+  assertPlansSeek(f, `/reports?account=${accountId}`, running.statements);
   for (const url of [
     '/reports',
     `/reports?from=${year - 9}-01&to=${year}-12`,

@@ -4,8 +4,9 @@ import { createTestContext, postForm, registerUser } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
-  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+/** Ann's rows of January to March 2026 (and one of December 2025); by default it is mid-April, every month of them over. */
+async function setup(t: { after: (fn: () => Promise<void>) => void }, now = Date.UTC(2026, 3, 15, 12)) {
+  const ctx = createTestContext({}, { clock: manualClock(now) });
   t.after(() => ctx.cleanup());
   const agent = await registerUser(ctx.app, 'ann@example.com');
   const ann = userIdOf(ctx.db, 'ann@example.com');
@@ -79,7 +80,7 @@ test('choosing accounts reads only their rows, the trend chart draws one categor
   assert.match(bad.text, /id="report-from-error"/);
   assert.match(bad.text, /id="report-to-error"/);
   assert.match(bad.text, /Choose among your accounts\./);
-  assert.match(bad.text, /From April 2025 to March 2026/, 'the last 12 months by default');
+  assert.match(bad.text, /From May 2025 to April 2026/, 'the last 12 months by default');
   const backwards = await agent.get('/reports?from=2026-03&to=2026-01');
   // The message says what is shown: the 12 months up to the end month chosen.
   assert.match(backwards.text, /The end month is before the start month, so the 12 months up to the end month are shown\./);
@@ -104,6 +105,59 @@ test("the report's table exports as CSV, formula-safe, and another person's acco
   const bob = await registerUser(ctx.app, 'bob@example.com');
   const theirs = await bob.get(`/reports?from=2026-01&to=2026-03&account=${main}`);
   assert.doesNotMatch(theirs.text, /Market|1,500\.00/, "ann's rows never show in bob's report");
+});
+
+test('a range ending with the month still running averages the months that have ended, and compares both ranges up to the same day', async (t) => {
+  // 15 March 2026: March is running. Groceries spent 120.50 in January and 70.00 in February (less a 10.00 refund).
+  const { ctx, agent, ann, main, cat } = await setup(t, Date.UTC(2026, 2, 15, 12));
+  insertTransactions(ctx.db, ann, [
+    // Before the range: on the 15th of its last month (counted: the same day) and on the 16th (not yet).
+    { accountId: main, type: 'expense', amountCents: 4_000, occurredOn: '2025-12-15', description: 'December market', categoryId: cat('expense', 'Groceries') },
+    { accountId: main, type: 'expense', amountCents: 7_000, occurredOn: '2025-12-16', description: 'Later in December', categoryId: cat('expense', 'Groceries') },
+    // Entered ahead, later this month: in March's column, not in a comparison that stops today.
+    { accountId: main, type: 'expense', amountCents: 5_000, occurredOn: '2026-03-20', description: 'Booked ahead', categoryId: cat('expense', 'Groceries') },
+  ]);
+  const res = await agent.get('/reports?from=2026-01&to=2026-03');
+  assert.equal(res.status, 200);
+  // The table shows March as it stands; the averages are of January and February.
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$120.50', '$70.00', '$50.00', '$240.50', '$95.25']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['—', '—', '$1,500.00', '$1,500.00', '$0.00'], 'rent paid only in March, the running month, is in no average yet');
+  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$3,000.00', '$3,000.00', '—', '$6,000.00', '$3,000.00']);
+  assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\./);
+  // Compared with October to 15 December 2025: the 16 December row is left out, as 20 March is on this side.
+  assert.match(res.text, /<h2 id="change-heading">Compared with October 2025 – Dec 15, 2025<\/h2>/);
+  assert.match(res.text, /both ranges count it only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$190.50', '$40.00', '+$150.50', '+376%']);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$40.00', '+$1,670.51', '+4176%']);
+  // The CSV has the same averages.
+  const csv = (await agent.get('/reports/export.csv?from=2026-01&to=2026-03')).text.trim().split('\r\n');
+  assert.ok(csv.includes('expense,Groceries,120.50,70.00,50.00,240.50,95.25'), csv.join('\n'));
+
+  // Only the running month: no average at all, and the month before up to the same day.
+  const march = await agent.get('/reports?from=2026-03&to=2026-03');
+  assert.deepEqual(rowCells(march.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$1,500.00', '—']);
+  assert.match(march.text, /No month of this range has ended yet, so there are no monthly averages\./);
+  assert.match(march.text, /Compared with February 2026 – Feb 15, 2026/);
+  const marchCsv = (await agent.get('/reports/export.csv?from=2026-03&to=2026-03')).text.trim().split('\r\n');
+  assert.ok(marchCsv.includes('expense,Housing,1500.00,1500.00,'), marchCsv.join('\n'));
+  // A range that ended before this month is compared in whole months, with no note.
+  const past = await agent.get('/reports?from=2026-01&to=2026-02');
+  assert.match(past.text, /Compared with November 2025 – December 2025/);
+  assert.doesNotMatch(past.text, /not over yet|have ended/);
+
+  // In Ukrainian the notes are Ukrainian.
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = await agent.get('/reports?from=2026-01&to=2026-03');
+  assert.match(uk.text, /Середнє за місяць розраховано за 2 місяці цього періоду, що вже минули\./);
+  assert.match(uk.text, /Останній місяць ще триває/);
+});
+
+test('on the 31st, a range is compared with a shorter month up to its last day', async (t) => {
+  const { agent } = await setup(t, Date.UTC(2026, 2, 31, 12));
+  const res = await agent.get('/reports?from=2026-03&to=2026-03');
+  assert.match(res.text, /Compared with February 2026 – Feb 28, 2026/);
+  // February's rows (80.00 less the 10.00 refund) all count: the 28th is its last day.
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$0.00', '$70.00', '−$70.00', '−100%']);
 });
 
 test('the biggest expenses are the same whether the range is sorted (few rows) or read from the largest down (many rows)', async (t) => {

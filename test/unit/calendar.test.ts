@@ -12,7 +12,9 @@ import {
   lastDayOfMonth,
   nextMonth,
   parseIsoDay,
+  monthsSpanned,
   previousMonth,
+  sameDayOfMonthIn,
   splitRangeIntoMonths,
 } from '../../src/domain/calendar.ts';
 
@@ -96,6 +98,24 @@ describe('calendar days', () => {
     assert.equal(zoneOf(''), 'Europe/Kyiv');
     assert.equal(zoneOf('Mars/Olympus'), 'Europe/Kyiv');
     assert.equal(zoneOf('Mars/Olympus'), 'Europe/Kyiv', 'and again, from what it remembers');
+  });
+
+  test("the same day of another month is that month's last day when the month is shorter", () => {
+    assert.equal(sameDayOfMonthIn('2025-12', '2026-12-04'), '2025-12-04');
+    assert.equal(sameDayOfMonthIn('2026-02', '2026-03-31'), '2026-02-28');
+    assert.equal(sameDayOfMonthIn('2024-02', '2025-03-30'), '2024-02-29', 'a leap year');
+    assert.equal(sameDayOfMonthIn('2026-04', '2026-03-31'), '2026-04-30');
+    assert.equal(sameDayOfMonthIn('2026-01', '2026-02-28'), '2026-01-28', 'the last day of February is the 28th, not the last of January');
+  });
+
+  test('a range of months spans its first and last months and every one between', () => {
+    assert.equal(monthsSpanned('2026-03', '2026-03'), 1);
+    assert.equal(monthsSpanned('2025-11', '2026-02'), 4);
+    assert.equal(monthsSpanned('2007-01', '2026-12'), 240);
+    fc.assert(fc.property(fc.integer({ min: 1900, max: 2999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 600 }), (year, month, count) => {
+      const from = `${year}-${String(month).padStart(2, '0')}`;
+      return monthsSpanned(from, addMonths(from, count)) === count + 1;
+    }));
   });
 });
 

@@ -14,6 +14,7 @@ import type {
 } from '../../domain/transactions.ts';
 import type { EntryType } from '../../domain/accounts.ts';
 import type { ExportRow } from '../../domain/imports.ts';
+import type { CategoryMonthSum } from '../../domain/reports.ts';
 import type { CategorisedRow, RuleRunRow } from '../../domain/rules.ts';
 import type { Db } from '../open.ts';
 
@@ -351,7 +352,39 @@ export function createTransactionsRepo(db: Db) {
         WHERE user_id = ? AND month BETWEEN ? AND ? AND account_id IN (SELECT value FROM json_each(?))`,
     )
     .raw();
+  // The same sums over a span of days, from the rows (a report's running month and its counterpart before: at most a
+  // month of one person's rows, sought by date).
+  const categoryDays = db
+    .prepare<[number, string, string], [TransactionType, number, number]>(
+      `SELECT type, coalesce(category_id, 0), sum(amount_cents) FROM transactions INDEXED BY transactions_by_user_date
+        WHERE user_id = ? AND occurred_on BETWEEN ? AND ? AND type IN ('income', 'expense')
+        GROUP BY type, category_id`,
+    )
+    .raw();
+  const categoryDaysOfAccounts = db
+    .prepare<[number, string, string, string], [TransactionType, number, number]>(
+      `SELECT type, coalesce(category_id, 0), sum(amount_cents) FROM transactions INDEXED BY transactions_by_user_date
+        WHERE user_id = ? AND occurred_on BETWEEN ? AND ? AND type IN ('income', 'expense')
+          AND account_id IN (SELECT value FROM json_each(?))
+        GROUP BY type, category_id`,
+    )
+    .raw();
   const expenseCategoryIds = db.prepare<[number], number>("SELECT id FROM categories WHERE user_id = ? AND kind = 'expense'").pluck();
+  /** Sums per month, type and category key (0: uncategorised), with income in an expense category netted off that category's expenses as a refund. */
+  function netRefunds(userId: number, rows: Iterable<readonly [string, TransactionType, number, number]>): CategoryMonthSum[] {
+    const expenseCategories = new Set(expenseCategoryIds.all(userId));
+    const sums = new Map<string, { month: string; type: TransactionType; categoryId: number | null; cents: number }>();
+    for (const [month, type, categoryKey, cents] of rows) {
+      const refund = type === 'income' && expenseCategories.has(categoryKey);
+      const as = refund ? 'expense' : type;
+      const signed = refund ? -cents : cents;
+      const key = `${month} ${as} ${categoryKey}`;
+      const sum = sums.get(key);
+      if (sum) sum.cents += signed;
+      else sums.set(key, { month, type: as, categoryId: categoryKey === 0 ? null : categoryKey, cents: signed });
+    }
+    return [...sums.values()];
+  }
   // Two ways to the largest expenses of a range: sort the range's rows (few rows), or walk every expense from the
   // largest down and keep those in range (many rows in range, so the tenth comes soon). The caller picks by count.
   const biggestQuery = (indexed: 'date' | 'amount', ofAccounts: boolean) =>
@@ -795,28 +828,23 @@ export function createTransactionsRepo(db: Db) {
      * Income and expense sums per month and category in a range of months, refunds netted off their expense
      * category; from the per-month totals, of the given accounts when some are given.
      */
-    categoryMonthSums(
-      userId: number,
-      months: MonthRange,
-      accountIds: readonly number[] | null,
-    ): { month: string; type: TransactionType; categoryId: number | null; cents: number }[] {
+    categoryMonthSums(userId: number, months: MonthRange, accountIds: readonly number[] | null): CategoryMonthSum[] {
       const rows =
         accountIds === null
           ? categoryMonths.all(userId, months.from, months.to)
           : categoryMonthsOfAccounts.all(userId, months.from, months.to, JSON.stringify(accountIds));
-      // Income in an expense category is a refund: it lowers that category's expenses. Uncategorised is key 0.
-      const expenseCategories = new Set(expenseCategoryIds.all(userId));
-      const sums = new Map<string, { month: string; type: TransactionType; categoryId: number | null; cents: number }>();
-      for (const [month, type, categoryKey, cents] of rows) {
-        const refund = type === 'income' && expenseCategories.has(categoryKey);
-        const as = refund ? 'expense' : type;
-        const signed = refund ? -cents : cents;
-        const key = `${month} ${as} ${categoryKey}`;
-        const sum = sums.get(key);
-        if (sum) sum.cents += signed;
-        else sums.set(key, { month, type: as, categoryId: categoryKey === 0 ? null : categoryKey, cents: signed });
-      }
-      return [...sums.values()];
+      return netRefunds(userId, rows);
+    },
+
+    /**
+     * The same sums over the days from `fromOn` to `toOn` of one month, read from the rows (refunds netted), all
+     * under that month: a report's month up to a day.
+     */
+    categorySumsOfDays(userId: number, fromOn: string, toOn: string, accountIds: readonly number[] | null): CategoryMonthSum[] {
+      const month = fromOn.slice(0, 7);
+      const rows =
+        accountIds === null ? categoryDays.all(userId, fromOn, toOn) : categoryDaysOfAccounts.all(userId, fromOn, toOn, JSON.stringify(accountIds));
+      return netRefunds(userId, rows.map(([type, categoryKey, cents]) => [month, type, categoryKey, cents] as const));
     },
 
     /**

@@ -20,8 +20,9 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
   router.get('/reports', (req, res) => {
     const userId = signedInUser(req).id;
     const language = pageLanguage(res);
-    const { range, values, errors } = parseReportQuery(req.query as Record<string, unknown>, monthOf(pageToday(res)));
-    const report = deps.reports.range(userId, range);
+    const today = pageToday(res);
+    const { range, values, errors } = parseReportQuery(req.query as Record<string, unknown>, monthOf(today));
+    const report = deps.reports.range(userId, range, today);
     const formats = chartFormatsFor(language);
     // A cell links to the transactions behind it: one account's when exactly one is chosen.
     const account = range.accountIds?.length === 1 ? `&account=${range.accountIds[0]}` : '';
@@ -51,8 +52,9 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
 
   /* GET /reports/export.csv: the report's category x month table as CSV, formula-safe. Signed-in users. */
   router.get('/reports/export.csv', (req, res) => {
-    const { range } = parseReportQuery(req.query as Record<string, unknown>, monthOf(pageToday(res)));
-    const csv = deps.reports.rangeCsv(signedInUser(req).id, range);
+    const today = pageToday(res);
+    const { range } = parseReportQuery(req.query as Record<string, unknown>, monthOf(today));
+    const csv = deps.reports.rangeCsv(signedInUser(req).id, range, today);
     res.type('text/csv; charset=utf-8');
     res.attachment(`ledgerly-${pageLanguage(res).t('reports.exportFileName')}-${range.fromMonth}-${range.toMonth}.csv`);
     res.set('X-Content-Type-Options', 'nosniff');
