@@ -539,9 +539,13 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
   };
 }
 
-/** What makes an imported row look like a transaction the user already has: same day, type, amount and description. */
-export function duplicateSignature(row: { type: EntryType; amountCents: number; description: string }): string {
-  return `${row.type}|${row.amountCents}|${row.description}`;
+/**
+ * What makes an imported row look like a transaction the user already has: same day, account, type, amount and
+ * description. The account counts: two accounts often have the same fee or interest on the same day, and a file for
+ * the second must not lose them as the first's.
+ */
+export function duplicateSignature(accountId: number, row: { type: EntryType; amountCents: number; description: string }): string {
+  return `${accountId}|${row.type}|${row.amountCents}|${row.description}`;
 }
 
 /**

@@ -471,13 +471,16 @@ export function createImportService(deps: {
     const before = transactions.highestTransactionId();
     // Days come in order and never again, so the cache is emptied page by page.
     let existingByDay = new Map<string, Set<string>>();
+    // An account this import creates holds nothing from before it, so rows bound for one are never duplicates.
     const isDuplicate = (row: ImportRow) => {
+      const accountId = existingAccountFor(row);
+      if (accountId === undefined) return false;
       let existing = existingByDay.get(row.occurredOn);
       if (!existing) {
-        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn, before).map(duplicateSignature));
+        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn, before).map((r) => duplicateSignature(r.accountId, r)));
         existingByDay.set(row.occurredOn, existing);
       }
-      return existing.size > 0 && existing.has(duplicateSignature(row));
+      return existing.size > 0 && existing.has(duplicateSignature(accountId, row));
     };
     const duplicateLines: number[] = [];
     let alreadyImported = 0;
@@ -1027,18 +1030,18 @@ export function createImportService(deps: {
     },
 
     /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
-    preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping): PreviewRow[] {
+    preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping, targetAccountId?: number | null): PreviewRow[] {
       const known = new Set(categories.listCategoriesForUser(userId).map((c) => `${c.kind}\u0000${categoryNameKey(c.name)}`));
       const check = createRecordChecker(mapping);
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       const days = new Map<string, Set<string>>();
       const checked = rows.map(({ line, fields }) => ({ line, fields, result: check(fields, line) }));
       const matcher = scheduleMatcherFor(userId, checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
-      // The preview does not know the target account chosen beside it: rows without an account are matched in the
+      // Rows without an account are matched in the account chosen beside the preview, or (before one is chosen) the
       // first open one, where they go by default.
       const owned = deps.accounts.listAccounts(userId);
       const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
-      const defaultAccount = owned.find((a) => !a.archived)?.id;
+      const defaultAccount = owned.find((a) => !a.archived && a.id === targetAccountId)?.id ?? owned.find((a) => !a.archived)?.id;
       const keys = rowKeys(checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       const held = heldKeys(userId, [...keys.values()], new Map());
       const applyRules = deps.rules?.(userId);
@@ -1056,7 +1059,7 @@ export function createImportService(deps: {
             : null;
         let existing = days.get(row.occurredOn);
         if (!existing) {
-          existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map(duplicateSignature));
+          existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map((r) => duplicateSignature(r.accountId, r)));
           days.set(row.occurredOn, existing);
         }
         const key = keys.get(row);
@@ -1070,7 +1073,7 @@ export function createImportService(deps: {
             accountId !== undefined && (row.type === 'income' || row.type === 'expense')
               ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId }, names)
               : null,
-          duplicate: !imported && scheduled === null && existing.has(duplicateSignature(row)),
+          duplicate: !imported && scheduled === null && accountId !== undefined && existing.has(duplicateSignature(accountId, row)),
           scheduled,
           newCategory:
             row.categoryName !== '' &&

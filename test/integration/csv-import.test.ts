@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { MAX_IMPORT_BYTES } from '../../src/services/imports.ts';
 import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
-import { assertMonthlyTotalsMatchRows, categoryIdOf, insertTransactions, postTransaction, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, insertTransactions, postTransaction, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { serve } from '../helpers/browser.ts';
 import { finishedPage, importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
 import { waitUntil } from '../helpers/server-process.ts';
@@ -175,6 +175,46 @@ test('a CSV file whose header was imported before opens with that mapping, date 
   assert.doesNotMatch(after, /Remembered CSV layouts/);
   const fourth = await upload(agent, file(['05.03.2026;Tram;-2,90']));
   assert.doesNotMatch((await agent.get(fourth.headers.location!)).text, /Filled in as you imported/);
+});
+
+test("the same fees on the same day in a second account are that account's own, not duplicates of the first's", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const savings = accountIdOf(ctx.db, userId, 'Savings');
+  const fees = [HEADER, '2026-03-31,expense,,5.00,Monthly fee', '2026-03-31,income,,0.42,Interest'].join('\n');
+  const first = await importCsv(agent, fees);
+  assert.equal(importedCount(first.result), 2);
+  // The same two rows for Savings: its preview checks Savings (where they go), and both are written there.
+  const second = await importCsv(agent, fees, { targetAccount: String(savings) });
+  assert.doesNotMatch(second.preview, /Likely duplicate: (?:skipped|kept)|imported before, skipped/);
+  assert.equal(importedCount(second.result), 2);
+  assert.match(second.result, /No row looked like a transaction you already had\./);
+  assert.equal(storedRows(ctx.db, userId).length, 4);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE account_id = ?').pluck().get(savings), 2);
+  // And for Savings again they are its duplicates (and this file's rows, known by their keys).
+  const third = await importCsv(agent, fees, { targetAccount: String(savings) });
+  assert.equal((third.preview.match(/imported before, skipped/g) ?? []).length, 2);
+  assert.match(third.result, /Nothing new/);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
+test("a row typed by hand in one account is a likely duplicate of the file's row for that account only", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const savings = accountIdOf(ctx.db, userId, 'Savings');
+  insertTransactions(ctx.db, userId, [{ accountId: savings, type: 'expense', amountCents: 999, occurredOn: '2026-03-01', description: 'Cinema' }]);
+  const file = [HEADER, '2026-03-01,expense,,9.99,Cinema'].join('\n');
+  const intoMain = await importCsv(agent, file);
+  assert.doesNotMatch(intoMain.preview, /Likely duplicate: (?:skipped|kept)/, 'the typed row is in Savings; this file goes to Main account');
+  assert.equal(importedCount(intoMain.result), 1);
+  // (The same file is known by its import keys in Main account only: in Savings it is new, and a likely duplicate.)
+  const intoSavings = await importCsv(agent, file, { targetAccount: String(savings) });
+  assert.match(intoSavings.preview, /Likely duplicate: skipped/);
+  assert.match(intoSavings.result, /1 row looked like a transaction you already had and was skipped\./);
 });
 
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {

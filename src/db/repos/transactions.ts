@@ -297,11 +297,11 @@ export function createTransactionsRepo(db: Db) {
      WHERE t.user_id = ? AND t.id = ? AND t.type IN ('income', 'expense')`,
   );
   // Seeks the (user_id, occurred_on) prefix of the date index: one day's few rows.
-  const onDay = db.prepare<[number, string], { type: EntryType; amount_cents: number; description: string }>(
-    'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
+  const onDay = db.prepare<[number, string], { account_id: number; type: EntryType; amount_cents: number; description: string }>(
+    'SELECT account_id, type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ?',
   );
-  const onDayUpTo = db.prepare<[number, string, number], { type: EntryType; amount_cents: number; description: string }>(
-    'SELECT type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ? AND id <= ?',
+  const onDayUpTo = db.prepare<[number, string, number], { account_id: number; type: EntryType; amount_cents: number; description: string }>(
+    'SELECT account_id, type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ? AND id <= ?',
   );
   // The end of the table's rowid B-tree: a position, not anyone's data (a per-user max would read all their rows).
   const highestId = db.prepare<[], number | null>('SELECT max(id) FROM transactions').pluck();
@@ -625,9 +625,9 @@ export function createTransactionsRepo(db: Db) {
      * Type, amount and description of each of the user's transactions on one day (for duplicate checks); with
      * `upToId`, only those with an id up to it (what existed before an import began).
      */
-    listTransactionsOnDay(userId: number, day: string, upToId?: number): { type: EntryType; amountCents: number; description: string }[] {
+    listTransactionsOnDay(userId: number, day: string, upToId?: number): { accountId: number; type: EntryType; amountCents: number; description: string }[] {
       const rows = upToId === undefined ? onDay.all(userId, day) : onDayUpTo.all(userId, day, upToId);
-      return rows.map((r) => ({ type: r.type, amountCents: r.amount_cents, description: r.description }));
+      return rows.map((r) => ({ accountId: r.account_id, type: r.type, amountCents: r.amount_cents, description: r.description }));
     },
 
     /**

@@ -69,7 +69,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     });
     const preview = parsed.ok
       ? service
-          .preview(signedInUser(req).id, inspection.sample, parsed.mapping)
+          .preview(signedInUser(req).id, inspection.sample, parsed.mapping, parsed.options.targetAccountId)
           .map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems, pageLanguage(res).t) }))
       : [];
     const accounts = service.accountsFor(signedInUser(req).id).filter((a) => !a.archived);
