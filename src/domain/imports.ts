@@ -82,7 +82,14 @@ export interface ImportRow {
 export type RowProblem =
   | { readonly code: 'too-few-columns'; readonly have: number; readonly need: number }
   | { readonly code: 'not-utf8'; readonly column: number }
-  | { readonly code: 'date'; readonly problem: 'empty' | 'format' | 'not-a-day'; readonly text: string; readonly format: CsvDateFormat }
+  | {
+      readonly code: 'date';
+      readonly problem: 'empty' | 'format' | 'not-a-day';
+      readonly text: string;
+      readonly format: CsvDateFormat;
+      /** Another layout the cell is a real day in ("01/13/2024" under DD/MM/YYYY fits MM/DD/YYYY), to suggest. */
+      readonly fits?: CsvDateFormat;
+    }
   | { readonly code: 'amount'; readonly problem: AmountProblem; readonly text: string; readonly decimal: DecimalSeparator }
   | { readonly code: 'type'; readonly text: string }
   | { readonly code: 'negative-income'; readonly text: string }
@@ -200,6 +207,9 @@ export type CsvField = string | Buffer;
 const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
   income: 'income',
   credit: 'income',
+  // Firefly III's and other trackers' words for the two kinds.
+  deposit: 'income',
+  withdrawal: 'expense',
   'дохід': 'income',
   'доходи': 'income',
   'надходження': 'income',
@@ -215,12 +225,17 @@ const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
 // importing person does not have yet came back as income in a new income category of that name.
 const REFUND_WORDS: ReadonlySet<string> = new Set(['refund', 'повернення']);
 
+// A time may follow the day, as trackers and banks export it: "2021-01-01T08:15:14+02:00" (Firefly III),
+// "2025-12-31 09:46:48" (ezBookkeeping), "31.12.2025 23:59:59" (Monobank), "1/2/2024 3:45 PM". The day is taken as
+// the file writes it: that is the day the person saw in the app or bank that wrote it.
+const TIME = '(?:[T ]\\d{1,2}:\\d{2}(?::\\d{2}(?:[.,]\\d{1,9})?)?(?: ?[AaPp][Mm])?(?: ?(?:Z|UTC|GMT|[+-]\\d{2}(?::?\\d{2})?))?)?';
+const layout = (day: string) => new RegExp(`^${day}${TIME}$`);
 const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy' | 'mdy' }> = {
-  'YYYY-MM-DD': { pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, order: 'ymd' },
-  'DD/MM/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'dmy' },
-  'MM/DD/YYYY': { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'mdy' },
-  'DD.MM.YYYY': { pattern: /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/, order: 'dmy' },
-  'YYYY.MM.DD': { pattern: /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/, order: 'ymd' },
+  'YYYY-MM-DD': { pattern: layout('(\\d{4})-(\\d{1,2})-(\\d{1,2})'), order: 'ymd' },
+  'DD/MM/YYYY': { pattern: layout('(\\d{1,2})/(\\d{1,2})/(\\d{4})'), order: 'dmy' },
+  'MM/DD/YYYY': { pattern: layout('(\\d{1,2})/(\\d{1,2})/(\\d{4})'), order: 'mdy' },
+  'DD.MM.YYYY': { pattern: layout('(\\d{1,2})\\.(\\d{1,2})\\.(\\d{4})'), order: 'dmy' },
+  'YYYY.MM.DD': { pattern: layout('(\\d{4})\\.(\\d{1,2})\\.(\\d{1,2})'), order: 'ymd' },
 };
 
 /** Cuts a cell to 40 characters for a message. */
@@ -228,7 +243,12 @@ function shortCell(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-/** Reads a date cell in the chosen layout (one- or two-digit day and month) into a real YYYY-MM-DD day. */
+/** Another layout in which a cell the chosen one cannot read is a real day, if there is one. */
+export function otherFittingDateFormat(input: string, format: CsvDateFormat): CsvDateFormat | undefined {
+  return CSV_DATE_FORMATS.find((other) => other !== format && parseCsvDate(input, other).ok);
+}
+
+/** Reads a date cell in the chosen layout (one- or two-digit day and month, a time after it ignored) into a real YYYY-MM-DD day. */
 export function parseCsvDate(
   input: string,
   format: CsvDateFormat,
@@ -244,23 +264,25 @@ export function parseCsvDate(
   return iso === undefined ? { ok: false, problem: 'not-a-day' } : { ok: true, day: iso };
 }
 
+// Layouts in the order a tie goes: ISO first, and day before month (the more common way) when a file's days never
+// pass 12 and so fit both.
+const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY'];
+
 /**
- * Guesses the layout from sample date cells: ISO if they look ISO, dots for DD.MM.YYYY (or YYYY.MM.DD, year first),
- * and for slashes
- * MM/DD/YYYY only when a middle number above 12 proves it (otherwise DD/MM/YYYY, the more common one).
+ * Guesses the layout from sample date cells: the one that reads the most of them as real days (a footer line or a
+ * stray cell does not sway it), ties going to ISO, then day first. "01/13/2024" is read only month first, so one
+ * such day among a thousand makes a file MM/DD/YYYY.
  */
 export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
   const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
-  if (cells.length === 0 || cells.every((s) => DATE_LAYOUTS['YYYY-MM-DD'].pattern.test(s))) return 'YYYY-MM-DD';
-  if (cells.every((s) => DATE_LAYOUTS['DD.MM.YYYY'].pattern.test(s))) return 'DD.MM.YYYY';
-  if (cells.every((s) => DATE_LAYOUTS['YYYY.MM.DD'].pattern.test(s))) return 'YYYY.MM.DD';
-  const slashed = cells.map((s) => DATE_LAYOUTS['DD/MM/YYYY'].pattern.exec(s)).filter((m) => m !== null);
-  if (slashed.length > 0) {
-    if (slashed.some((m) => Number(m[1]) > 12)) return 'DD/MM/YYYY';
-    if (slashed.some((m) => Number(m[2]) > 12)) return 'MM/DD/YYYY';
-    return 'DD/MM/YYYY';
+  let best: CsvDateFormat = 'YYYY-MM-DD';
+  let bestCount = 0;
+  for (const format of GUESS_ORDER) {
+    let count = 0;
+    for (const cell of cells) if (parseCsvDate(cell, format).ok) count++;
+    if (count > bestCount) [best, bestCount] = [format, count];
   }
-  return 'YYYY-MM-DD';
+  return best;
 }
 
 /**
@@ -330,6 +352,16 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
 ];
 
+/** Whether the pattern matches the whole name ("Date", not "updated_at"). */
+function isWholeMatch(pattern: RegExp, name: string): boolean {
+  const trimmed = name.trim();
+  const match = pattern.exec(trimmed);
+  return match !== null && match.index === 0 && match[0].length === trimmed.length;
+}
+
+// When a row was created or changed in the app that wrote the file, not when the money moved.
+const RECORD_STAMP = /created|updated|modified|changed|imported/i;
+
 /** A first guess at which column is which, from header names (or the export's order when there is no header). */
 export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
   if (header === null) {
@@ -338,8 +370,12 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null };
   }
   const found: Partial<Record<MappedColumn, number>> = {};
+  const free = (i: number) => !Object.values(found).includes(i);
   for (const { key, pattern } of COLUMN_GUESSES) {
-    const index = header.findIndex((name, i) => pattern.test(name) && !Object.values(found).includes(i));
+    // A column named just "date" beats one that merely contains it (Firefly III's export has created_at and
+    // updated_at before its date), and a record's own time stamps are never the transaction's day.
+    const whole = header.findIndex((name, i) => free(i) && isWholeMatch(pattern, name));
+    const index = whole !== -1 ? whole : header.findIndex((name, i) => free(i) && pattern.test(name) && !(key === 'dateColumn' && RECORD_STAMP.test(name)));
     if (index !== -1) found[key] = index;
   }
   return {
@@ -482,7 +518,10 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     const problems: RowProblem[] = [];
     const dateText = cellText(fields, mapping.dateColumn, problems);
     const date = dateText === null ? null : parseDate(dateText);
-    if (date && !date.ok) problems.push({ code: 'date', problem: date.problem, text: shortCell((dateText ?? '').trim()), format: mapping.dateFormat });
+    if (date && !date.ok) {
+      const fits = date.problem === 'empty' ? undefined : otherFittingDateFormat(dateText ?? '', mapping.dateFormat);
+      problems.push({ code: 'date', problem: date.problem, text: shortCell((dateText ?? '').trim()), format: mapping.dateFormat, ...(fits ? { fits } : {}) });
+    }
 
     const amountText = cellText(fields, mapping.amountColumn, problems);
     const amount = amountText === null ? null : parseAmount(amountText, amountOptions);

@@ -130,6 +130,8 @@ type RowAmountProblem = Extract<RowProblem, { code: 'amount' }>['problem'];
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 /** Data rows shown in the preview. */
 const PREVIEW_ROWS = 10;
+/** Rows read to guess a file's date layout. */
+const GUESS_ROWS = 1000;
 /** An upload never imported is deleted after a day. */
 const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** A finished import (and an interrupted one with its upload, for Run again) is kept this long. */
@@ -1013,7 +1015,10 @@ export function createImportService(deps: {
         if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: mapping, rememberedOptions: options };
       }
       const columns = guessColumns(headerCells);
-      const dateSamples = sample.slice(1).map((r) => r.fields[columns.dateColumn]?.toString('utf8') ?? '');
+      // The date layout is guessed from up to a thousand rows, not the preview's ten: a US file whose first days
+      // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
+      const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1).catch(() => sample) : sample;
+      const dateSamples = guessFrom.slice(1).map((r) => r.fields[columns.dateColumn]?.toString('utf8') ?? '');
       return {
         ok: true,
         sample,

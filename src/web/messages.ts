@@ -95,6 +95,7 @@ function rowProblemMessage(problem: RowProblem): Msg {
       return msg('import.row.notUtf8', { column: problem.column });
     case 'date':
       if (problem.problem === 'empty') return msg('import.row.dateEmpty');
+      if (problem.fits) return msg('import.row.dateFits', { text: problem.text, format: problem.format, fits: problem.fits });
       return msg(problem.problem === 'format' ? 'import.row.dateFormat' : 'import.row.dateNotADay', { text: problem.text, format: problem.format });
     case 'amount': {
       const text = { text: problem.text };
@@ -146,8 +147,17 @@ export function rowProblemMessages(problems: readonly RowProblem[]): Msg[] {
 
 /** Every problem of an imported row in one reason, in one language: the phrases in a list. */
 export function describeRowProblems(problems: readonly RowProblem[], t: Translate): string {
+  // Date layouts are written with the page's letters (ДД.ММ.РРРР), as the format list beside them writes them.
+  const letters = t('import.dateLetters');
+  const written = (value: string | number) => (typeof value === 'string' ? value.replace(/[YMD]/g, (c) => letters['YMD'.indexOf(c)] ?? c) : value);
+  const withLetters = (m: Msg): Msg => {
+    if (m.values?.format === undefined) return m;
+    const values: Record<string, string | number> = { ...m.values, format: written(m.values.format) };
+    if (m.values.fits !== undefined) values.fits = written(m.values.fits);
+    return { ...m, values };
+  };
   return rowProblemMessages(problems)
-    .map((m) => t(m))
+    .map((m) => t(withLetters(m)))
     .join('; ');
 }
 

@@ -217,6 +217,39 @@ test("a row typed by hand in one account is a likely duplicate of the file's row
   assert.match(intoSavings.result, /1 row looked like a transaction you already had and was skipped\./);
 });
 
+test('the date layout is guessed from the whole start of a file: a US file whose first days are all 12 or less is month first', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  // January's first twelve days, then the 13th: only month first reads every row.
+  const days = Array.from({ length: 31 }, (_, i) => `01/${String(i + 1).padStart(2, '0')}/2024,POS PURCHASE ${i + 1},-${i + 1}.00`);
+  const file = ['Date,Description,Amount', ...days].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<option value="MM\/DD\/YYYY" selected>/);
+  assert.equal(importedCount(result), 31);
+  const stored = storedRows(ctx.db, userId);
+  assert.ok(stored.every((r) => r.occurredOn.startsWith('2024-01-')), 'every row in January');
+  assert.equal(stored.reduce((sum, r) => sum + r.amountCents, 0), 49_600, '1 + 2 + ... + 31 dollars');
+});
+
+test('a Monobank statement with times after its days imports on its days, with the time read past', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [
+    '"Дата i час операції";"Деталі операції";"MCC";"Сума в валюті картки (UAH)";"Залишок після операції"',
+    '"31.12.2025 23:59:59";"Сільпо";"5411";"-123,45";"1000,00"',
+    '"01.12.2025 08:00:01";"Зарплата";"4829";"25000,00";"1123,45"',
+  ].join('\n');
+  const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(file, 'utf8')]));
+  assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
+  assert.equal(importedCount(result), 2);
+  assert.deepEqual(
+    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),
+    [['2025-12-01', 'income', 2_500_000, 'Зарплата'], ['2025-12-31', 'expense', 12_345, 'Сільпо']],
+  );
+});
+
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -21,7 +21,7 @@ import {
   type RowCheck,
 } from '../../src/domain/imports.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
-import { english } from '../helpers/i18n.ts';
+import { english, ukrainian } from '../helpers/i18n.ts';
 
 /** Checks one record against a mapping. */
 function checkCsvRecord(fields: readonly CsvField[], line: number, mapping: ImportMapping): RowCheck {
@@ -129,6 +129,18 @@ describe('parseCsvDate', () => {
     assert.deepEqual(parseCsvDate('2026.03.14', 'YYYY.MM.DD'), { ok: true, day: '2026-03-14' });
   });
 
+  test("a time after the day is read past, as other trackers and banks write it, and the day is the file's own", () => {
+    assert.deepEqual(parseCsvDate('2021-01-01T08:15:14+02:00', 'YYYY-MM-DD'), { ok: true, day: '2021-01-01' }, 'Firefly III');
+    assert.deepEqual(parseCsvDate('2021-01-01T23:59:59Z', 'YYYY-MM-DD'), { ok: true, day: '2021-01-01' });
+    assert.deepEqual(parseCsvDate('2025-12-31 09:46:48', 'YYYY-MM-DD'), { ok: true, day: '2025-12-31' }, 'ezBookkeeping');
+    assert.deepEqual(parseCsvDate('31.12.2025 23:59:59', 'DD.MM.YYYY'), { ok: true, day: '2025-12-31' }, 'Monobank');
+    assert.deepEqual(parseCsvDate('1/2/2024 3:45 PM', 'MM/DD/YYYY'), { ok: true, day: '2024-01-02' });
+    assert.deepEqual(parseCsvDate('2024-01-02 10:00:00.123 +0100', 'YYYY-MM-DD'), { ok: true, day: '2024-01-02' });
+    for (const input of ['2021-01-01T', '2021-01-01 8', '2021-01-01 08:15 tomorrow', '2021-01-0108:15']) {
+      assert.equal(parseCsvDate(input, 'YYYY-MM-DD').ok, false, input);
+    }
+  });
+
   test('refuses impossible days, other layouts and empty cells', () => {
     for (const [input, format] of [
       ['2026-02-30', 'YYYY-MM-DD'],
@@ -170,6 +182,27 @@ describe('checkCsvRecord', () => {
     assert.equal(out.row.type, 'expense');
     assert.equal(out.row.amountCents, 123456);
     assert.equal(back.row.type, 'income');
+  });
+
+  test("Firefly III's Withdrawal and Deposit are an expense and an income", () => {
+    const out = checkCsvRecord(cells('2026-01-02', 'Withdrawal', '', '-12.50', 'Shop'), 2, LEDGERLY_EXPORT_MAPPING);
+    const into = checkCsvRecord(cells('2026-01-02', 'Deposit', '', '100.00', 'Pay'), 3, LEDGERLY_EXPORT_MAPPING);
+    assert.ok(out.ok && into.ok);
+    assert.deepEqual([out.row.type, out.row.amountCents, into.row.type], ['expense', 1250, 'income']);
+  });
+
+  test('a date that does not fit the chosen layout but fits another says which, with the page\'s letters', () => {
+    const us = { ...LEDGERLY_EXPORT_MAPPING, dateFormat: 'DD/MM/YYYY' as const };
+    const result = checkCsvRecord(cells('01/13/2024', 'expense', '', '5.00', 'Coffee'), 4, us);
+    assert.equal(reasonOf(result), 'the date “01/13/2024” does not fit DD/MM/YYYY but fits MM/DD/YYYY: choose that date format');
+    assert.ok(!result.ok);
+    assert.equal(describeRowProblems(result.problems, ukrainian.t), 'дата «01/13/2024» не відповідає формату ДД/ММ/РРРР, але відповідає ММ/ДД/РРРР: виберіть цей формат дати');
+    // An ISO day under a dotted layout, and a day no layout reads.
+    assert.match(reasonOf(checkCsvRecord(cells('2024-01-13', 'expense', '', '5.00', 'x'), 5, { ...us, dateFormat: 'DD.MM.YYYY' })), /fits YYYY-MM-DD: choose/);
+    assert.equal(reasonOf(checkCsvRecord(cells('31/02/2024', 'expense', '', '5.00', 'x'), 6, us)), 'the date “31/02/2024” is not a real day between 1900 and 2999');
+    const soon = checkCsvRecord(cells('soon', 'expense', '', '5.00', 'x'), 7, us);
+    assert.ok(!soon.ok);
+    assert.equal(describeRowProblems(soon.problems, ukrainian.t), 'дата «soon» не у форматі ДД/ММ/РРРР', 'the plain message has the letters too');
   });
 
   test('with a type column a negative expense is accepted as written, a negative income is refused', () => {
@@ -253,6 +286,12 @@ describe('guessing the file layout', () => {
       accountColumn: null,
       transferColumn: null,
     });
+    // Firefly III's export: a column named just date, amount or description beats created_at, updated_at and
+    // foreign_amount, which come first or merely contain the word.
+    const firefly = ['user_id', 'group_id', 'journal_id', 'created_at', 'updated_at', 'group_title', 'type', 'currency_code', 'foreign_amount', 'amount', 'description', 'date', 'interest_date', 'source_name', 'category', 'notes'];
+    assert.deepEqual(guessColumns(firefly), { dateColumn: 11, amountColumn: 9, typeColumn: 6, categoryColumn: 14, descriptionColumn: 10, accountColumn: null, transferColumn: null });
+    // Without a column named just so, a record's own time stamps are still never the day.
+    assert.equal(guessColumns(['updated_at', 'Booking date', 'Amount']).dateColumn, 1);
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description']), {
       dateColumn: 0,
       typeColumn: 1,

@@ -48,4 +48,12 @@ test('the date layout is guessed from the cells, preferring day-first when slash
   assert.equal(guessCsvDateFormat(['25/12/2026', '01/02/2026']), 'DD/MM/YYYY');
   assert.equal(guessCsvDateFormat(['01/02/2026']), 'DD/MM/YYYY');
   assert.equal(guessCsvDateFormat([]), 'YYYY-MM-DD');
+  // With times after the days.
+  assert.equal(guessCsvDateFormat(['31.12.2025 23:59:59', '01.12.2025 08:00:01']), 'DD.MM.YYYY');
+  assert.equal(guessCsvDateFormat(['2021-01-01T08:15:14+02:00']), 'YYYY-MM-DD');
+  // The layout that reads the most cells wins: a footer does not turn a dotted file into ISO, and one day past the
+  // 12th among many that are not makes a file month first.
+  assert.equal(guessCsvDateFormat(['02.01.2026', '03.01.2026', 'Total']), 'DD.MM.YYYY');
+  assert.equal(guessCsvDateFormat([...Array.from({ length: 20 }, (_, i) => `01/${String(i + 1).padStart(2, '0')}/2024`)]), 'MM/DD/YYYY');
+  assert.equal(guessCsvDateFormat([...Array.from({ length: 12 }, (_, i) => `01/${String(i + 1).padStart(2, '0')}/2024`)]), 'DD/MM/YYYY', 'never past the 12th: day first');
 });
