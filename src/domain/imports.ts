@@ -95,7 +95,7 @@ export type RowProblem =
   | { readonly code: 'negative-income'; readonly text: string }
   | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
   | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' }
-  | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'unknown'; readonly text: string }
+  | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'unknown' | 'archived'; readonly text: string }
   | { readonly code: 'transfer'; readonly problem: 'no-reference' | 'unpaired'; readonly text: string };
 
 /** A row that will not be imported, with the line it starts on. */

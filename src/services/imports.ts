@@ -462,7 +462,10 @@ export function createImportService(deps: {
     // The categories the person had before this import: only those make an income row a refund, whatever the file's order.
     const existingCategories: ReadonlyMap<string, number> = new Map(index);
     const owned = deps.accounts.listAccounts(userId);
-    const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
+    // Rows go into open accounts only, as everywhere else: a row naming an archived one is refused, and the name
+    // is not taken to make a second account of the same name.
+    const accountIndex = new Map(owned.filter((a) => !a.archived).map((a) => [categoryNameKey(a.name), a.id]));
+    const archivedNames = new Set(owned.filter((a) => a.archived).map((a) => categoryNameKey(a.name)));
     const open = owned.filter((a) => !a.archived);
     const chosen = options.targetAccountId == null ? undefined : open.find((a) => a.id === options.targetAccountId);
     // The account picked on the mapping page was archived or deleted before the import ran (or ran again): its rows
@@ -495,13 +498,14 @@ export function createImportService(deps: {
       const key = categoryNameKey(row.accountName);
       const known = accountIndex.get(key);
       if (known !== undefined) return known;
-      if ((options.unknownAccounts ?? 'create') === 'refuse') return null;
+      if (archivedNames.has(key) || (options.unknownAccounts ?? 'create') === 'refuse') return null;
       const id = deps.accounts.createAccount(userId, { name: row.accountName, kind: 'checking', openingBalanceCents: 0, openingOn: row.occurredOn });
       accountIndex.set(key, id);
       createdAccounts.push(row.accountName);
       return id;
     };
-    const refuseAccount = (row: ImportRow) => refused.add({ line: row.line, problems: [{ code: 'account', problem: 'unknown', text: row.accountName }] });
+    const refuseAccount = (row: ImportRow) =>
+      refused.add({ line: row.line, problems: [{ code: 'account', problem: archivedNames.has(categoryNameKey(row.accountName)) ? 'archived' : 'unknown', text: row.accountName }] });
     /** An account the row goes into that exists already (a schedule can only be in one of those). */
     const existingAccountFor = (row: ImportRow): number | undefined =>
       row.accountName === '' ? target?.id : accountIndex.get(categoryNameKey(row.accountName));
@@ -1045,7 +1049,8 @@ export function createImportService(deps: {
       // Rows without an account are matched in the account chosen beside the preview, or (before one is chosen) the
       // first open one, where they go by default.
       const owned = deps.accounts.listAccounts(userId);
-      const accountIndex = new Map(owned.map((a) => [categoryNameKey(a.name), a.id]));
+      const accountIndex = new Map(owned.filter((a) => !a.archived).map((a) => [categoryNameKey(a.name), a.id]));
+      const archivedNames = new Set(owned.filter((a) => a.archived).map((a) => categoryNameKey(a.name)));
       const defaultAccount = owned.find((a) => !a.archived && a.id === targetAccountId)?.id ?? owned.find((a) => !a.archived)?.id;
       const keys = rowKeys(checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       const held = heldKeys(userId, [...keys.values()], new Map());
@@ -1057,6 +1062,9 @@ export function createImportService(deps: {
           return { line, ok: false, problems: result.problems, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
         }
         const row = result.row;
+        if (row.accountName !== '' && archivedNames.has(categoryNameKey(row.accountName))) {
+          return { line, ok: false, problems: [{ code: 'account', problem: 'archived', text: row.accountName }], raw: fields.map((f) => f.toString('utf8')).join(' | ').slice(0, 120) };
+        }
         const accountId = row.accountName === '' ? defaultAccount : accountIndex.get(categoryNameKey(row.accountName));
         const scheduled =
           accountId !== undefined && matcher && (row.type === 'income' || row.type === 'expense')

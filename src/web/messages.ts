@@ -132,6 +132,7 @@ function rowProblemMessage(problem: RowProblem): Msg {
         : msg('import.row.categoryControl');
     case 'account':
       if (problem.problem === 'unknown') return msg('import.row.accountUnknown', { text: problem.text });
+      if (problem.problem === 'archived') return msg('import.row.accountArchived', { text: problem.text });
       return problem.problem === 'too-long'
         ? msg('import.row.accountTooLong', { max: MAX_CATEGORY_NAME_CHARS })
         : msg('import.row.accountControl');

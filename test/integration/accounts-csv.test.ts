@@ -96,6 +96,24 @@ test('unknown accounts are refused when asked: those rows and transfers are list
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
+test('a row naming an archived account is refused, in the preview and the import, and no second account of that name is made', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  await postForm(agent, '/accounts', '/accounts', { name: 'Old card', kind: 'credit_card', openingBalance: '', openingOn: '' });
+  const oldCard = accountId(ctx, ann, 'Old card');
+  assert.equal((await postForm(agent, '/accounts', `/accounts/${oldCard}/archive`, {})).status, 303);
+  const file = ['date,type,category,amount,description,account', '2026-02-01,expense,,3.50,Coffee,old card', '2026-02-02,expense,,9.00,Lunch,Main account'].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /the account “old card” is archived: unarchive it on the Accounts page to import into it/);
+  assert.match(result, /<strong>1<\/strong> transaction was imported from 2 rows\./);
+  assert.match(result, /the account “old card” is archived/);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE account_id = ?').pluck().get(oldCard), 0, 'nothing written into the archived account');
+  assert.deepEqual(ctx.db.prepare('SELECT name FROM accounts WHERE user_id = ? ORDER BY id').pluck().all(ann), ['Main account', 'Old card']);
+  assertMonthlyTotalsMatchRows(ctx.db);
+});
+
 test('a transfer leg without its other side is an error row; a file without an account column goes into the chosen account', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
