@@ -190,12 +190,22 @@ export type UploadInspection =
   | { readonly ok: false; readonly fileError: CsvFileProblem };
 
 /**
- * The expense category an income row names when the person has no income category of that name: the row is a refund
- * (money back on a purchase), as the app records one and as its own export writes it ("income,Groceries,20.00"). An
- * expense never takes an income category, so the other way round there is none.
+ * The category a row's name finds, one rule for the preview and the writer: a row marked refund only the expense
+ * category of that name; an expense its expense category; an income its income category, else the expense category
+ * the person had before the import (a refund from a file without the mark, as the app's own export of old wrote it:
+ * "income,Groceries,20.00"). `made` holds the categories so far, this import's new ones included; `before` those the
+ * person had before it. Undefined when none is found: `kind` is then the kind a new one would be made as.
  */
-function refundCategory(index: ReadonlyMap<string, number>, kind: TransactionType, name: string): number | undefined {
-  return kind === 'income' ? index.get(`expense\u0000${categoryNameKey(name)}`) : undefined;
+function categoryOfRow(
+  made: ReadonlyMap<string, number>,
+  before: ReadonlyMap<string, number>,
+  type: TransactionType,
+  row: { refund?: boolean; categoryName: string },
+): { id: number | undefined; kind: TransactionType } {
+  const kind: TransactionType = row.refund ? 'expense' : type;
+  const name = categoryNameKey(row.categoryName);
+  const id = made.get(`${kind}\u0000${name}`) ?? (kind === 'income' ? before.get(`expense\u0000${name}`) : undefined);
+  return { id, kind };
 }
 
 /** One preview row: what the import would make of it. */
@@ -601,14 +611,12 @@ export function createImportService(deps: {
           if (row.categoryName !== '') {
             // A row marked a refund takes the expense category of that name; another income row takes the income
             // category, else the expense category the person already had (a refund from a file without the mark).
-            const categoryKind = row.refund ? 'expense' : kind;
-            const key = `${categoryKind}\u0000${categoryNameKey(row.categoryName)}`;
-            const found = index.get(key) ?? (row.refund ? undefined : refundCategory(existingCategories, kind, row.categoryName));
-            if (found !== undefined) categoryId = found;
+            const found = categoryOfRow(index, existingCategories, kind, row);
+            if (found.id !== undefined) categoryId = found.id;
             else if (options.unknownCategories === 'create') {
-              categoryId = categories.createCategory(userId, categoryKind, row.categoryName).id;
-              index.set(key, categoryId);
-              createdCategories.push({ kind: categoryKind, name: row.categoryName });
+              categoryId = categories.createCategory(userId, found.kind, row.categoryName).id;
+              index.set(`${found.kind}\u0000${categoryNameKey(row.categoryName)}`, categoryId);
+              createdCategories.push({ kind: found.kind, name: row.categoryName });
             }
           }
           // The person's rules: a category (or a transfer) for a row the file left without one, and a new description.
@@ -1040,7 +1048,7 @@ export function createImportService(deps: {
 
     /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
     preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping, targetAccountId?: number | null): PreviewRow[] {
-      const known = new Set(categories.listCategoriesForUser(userId).map((c) => `${c.kind}\u0000${categoryNameKey(c.name)}`));
+      const known = new Map(categories.listCategoriesForUser(userId).map((c) => [`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id]));
       const check = createRecordChecker(mapping);
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       const days = new Map<string, Set<string>>();
@@ -1088,10 +1096,7 @@ export function createImportService(deps: {
               : null,
           duplicate: !imported && scheduled === null && accountId !== undefined && existing.has(duplicateSignature(accountId, row)),
           scheduled,
-          newCategory:
-            row.categoryName !== '' &&
-            !known.has(`${row.type}\u0000${categoryNameKey(row.categoryName)}`) &&
-            !(row.type === 'income' && known.has(`expense\u0000${categoryNameKey(row.categoryName)}`)),
+          newCategory: row.categoryName !== '' && (row.type === 'income' || row.type === 'expense') && categoryOfRow(known, known, row.type, row).id === undefined,
         };
       });
     },

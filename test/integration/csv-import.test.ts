@@ -806,6 +806,26 @@ test("a refund in a category the importing person does not have, or beside an in
   assert.equal(ctx.db.prepare("SELECT count(*) FROM categories WHERE user_id = ? AND name = 'Hobby'").pluck().get(fred.userId), 1, 'no income category Hobby is made');
 });
 
+test('the preview of a refund naming a category the person has only for income says it is new (or unknown), as the import then treats it', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  assert.equal((await postForm(agent, '/categories', '/categories', { kind: 'income', name: 'Gifts' })).status, 303);
+  const file = [HEADER, '2026-02-05,refund,Gifts,10.00,Present returned', '2026-02-06,income,Gifts,50.00,Birthday money'].join('\n');
+  // Left uncategorised when asked: the preview says so beside the refund only, and the import does it.
+  const asked = await importCsv(agent, file, { unknownCategories: 'uncategorised' });
+  assert.equal((asked.preview.match(/<span class="import-tag">unknown: uncategorised<\/span>/g) ?? []).length, 1);
+  assert.deepEqual(
+    storedRows(ctx.db, userId).map((r) => [r.description, r.type, r.category]),
+    [['Present returned', 'income', null], ['Birthday money', 'income', 'Gifts']],
+  );
+  // Made when asked: "new" beside the refund, and an expense category Gifts holds it.
+  const made = await importCsv(agent, file.replaceAll('2026-02-0', '2026-03-0'), { unknownCategories: 'create' });
+  assert.equal((made.preview.match(/<span class="import-tag">new<\/span>/g) ?? []).length, 1);
+  const refund = ctx.db.prepare("SELECT c.kind FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.user_id = ? AND t.occurred_on = '2026-03-05'").pluck().get(userId);
+  assert.equal(refund, 'expense', 'the refund is in the new expense category');
+});
+
 test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
