@@ -74,11 +74,23 @@ export interface RuleOutcome {
 
 const NOTHING: RuleOutcome = Object.freeze({ category: null, transfer: null, rename: null });
 
+/**
+ * Whether a rule's outcome can go on a row, as the caller knows from the person's categories and accounts: an
+ * expense never takes an income category, and a transfer needs its other account open. A rule whose outcome cannot
+ * is passed over, so the next matching rule may place the row.
+ */
+export interface RuleFit {
+  category(categoryId: number, row: RuleInput): boolean;
+  transferAccount(accountId: number): boolean;
+}
+
+const ANY_FIT: RuleFit = { category: () => true, transferAccount: () => true };
+
 /** Rules compiled once (their texts folded), applied to as many rows as there are. */
 export interface CompiledRules {
   readonly size: number;
   /** `folded`: the row's description through foldText, when the caller has it already. */
-  apply(row: RuleInput, folded?: string): RuleOutcome;
+  apply(row: RuleInput, folded?: string, fit?: RuleFit): RuleOutcome;
 }
 
 /** Compiles rules in their order. A row's description is folded once, whatever the number of rules. */
@@ -98,7 +110,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   });
   return {
     size: ordered.length,
-    apply(row, folded) {
+    apply(row, folded, fit = ANY_FIT) {
       if (tests.length === 0) return NOTHING;
       const description = folded ?? foldText(row.description);
       let category: RuleOutcome['category'] = null;
@@ -110,9 +122,13 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
         if (rule.amount !== null && (row.amountCents < rule.amount.minCents || row.amountCents > rule.amount.maxCents)) continue;
         if (textTest !== null && !textTest(description)) continue;
         if (category === null && transfer === null) {
-          if (rule.categoryId !== null) category = { id: rule.categoryId, ruleId: rule.id };
-          // A transfer into the row's own account means nothing; the next rule may still place the row.
-          else if (rule.transferAccountId !== null && rule.transferAccountId !== row.accountId) transfer = { accountId: rule.transferAccountId, ruleId: rule.id };
+          // A category that cannot go on the row (an income one on an expense), a transfer into the row's own account
+          // or an archived one: the next rule may still place the row.
+          if (rule.categoryId !== null) {
+            if (fit.category(rule.categoryId, row)) category = { id: rule.categoryId, ruleId: rule.id };
+          } else if (rule.transferAccountId !== null && rule.transferAccountId !== row.accountId && fit.transferAccount(rule.transferAccountId)) {
+            transfer = { accountId: rule.transferAccountId, ruleId: rule.id };
+          }
         }
         if (rename === null && rule.rename !== null) rename = { text: rule.rename, ruleId: rule.id };
         if ((category !== null || transfer !== null) && rename !== null) break;

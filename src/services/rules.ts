@@ -11,7 +11,7 @@ import { neutraliseCsvCell } from '../domain/imports.ts';
 import { centsToDecimalString } from '../domain/money.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
-import { compileRules, foldText, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleInput, type RuleProblem } from '../domain/rules.ts';
+import { compileRules, foldText, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleFit, type RuleInput, type RuleProblem } from '../domain/rules.ts';
 import type { TransactionType } from '../domain/transactions.ts';
 
 /** How many of a person's newest categorised rows category suggestions learn from. */
@@ -172,13 +172,18 @@ export function createRuleService(deps: {
     const suggest = options.suggest ? learnSuggestions(deps.transactions.listRecentCategorised(userId, SUGGESTION_HISTORY_ROWS)) : null;
     const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
     const open = new Set(deps.accounts.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id));
+    // An expense takes only an expense category (an income may take one as a refund); a transfer needs its other
+    // account still open. A rule that fails either is passed over for the next.
+    const fit: RuleFit = {
+      category: (categoryId, row) => row.type === 'income' || kinds.get(categoryId) === 'expense',
+      transferAccount: (accountId) => open.has(accountId),
+    };
     const apply: RuleApplier = (row, wanted) => {
       // Folded once for the rules and the suggestion both: a 100,000-row import folded every description twice.
       const folded = foldText(row.description);
-      const outcome = compiled.apply(row, folded);
-      const fits = outcome.category !== null && (row.type === 'income' || kinds.get(outcome.category.id) === 'expense');
-      // A transfer needs its other account still open; archived since the rule was written, the row stays as it is.
-      const transfer = outcome.transfer !== null && open.has(outcome.transfer.accountId) ? outcome.transfer : null;
+      const outcome = compiled.apply(row, folded, fit);
+      const fits = outcome.category !== null;
+      const transfer = outcome.transfer;
       return {
         categoryId: fits ? outcome.category!.id : null,
         categoryRuleId: fits ? outcome.category!.ruleId : null,

@@ -79,6 +79,16 @@ describe('rules', () => {
     assert.deepEqual(added(ctx, 'AMZN chosen').at(-1), { description: 'AMZN chosen', category: 'Housing' }, 'a chosen category is left alone, and so is its description');
   });
 
+  test("a rule whose category cannot go on the row (an income category on an expense) lets the next rule place it", async (t) => {
+    const { ctx, agent, cat } = await setup(t);
+    assert.equal((await addRule(agent, { text: 'PAYPAL', category: String(cat('Other income', 'income')) })).status, 303);
+    assert.equal((await addRule(agent, { text: 'PAYPAL *SHOP', category: String(cat('Entertainment')) })).status, 303);
+    await postForm(agent, '/transactions/new', '/transactions', { type: 'expense', amount: '12.00', date: '2026-03-20', description: 'PAYPAL *SHOP 42', category: '' });
+    assert.deepEqual(added(ctx, 'PAYPAL *SHOP 42').at(-1), { description: 'PAYPAL *SHOP 42', category: 'Entertainment' });
+    await postForm(agent, '/transactions/new', '/transactions', { type: 'income', amount: '30.00', date: '2026-03-20', description: 'PAYPAL payout', category: '' });
+    assert.deepEqual(added(ctx, 'PAYPAL payout').at(-1), { description: 'PAYPAL payout', category: 'Other income' }, 'an income still takes the first rule');
+  });
+
   test('imports run the rules: the preview says which rows they set, and the rows are written so', async (t) => {
     const { ctx, agent, cat } = await setup(t);
     await addRule(agent, { text: 'corner market', category: String(cat('Groceries')), rename: 'Corner Market' });

@@ -74,6 +74,22 @@ describe('rules', () => {
     assert.deepEqual(rules.apply(row('To savings', 500, 'expense', 2)).transfer, { accountId: 1, ruleId: 3 });
   });
 
+  test('a rule whose category or transfer cannot go on the row is passed over, and the next matching rule places it', () => {
+    // Category 1 is for income; account 7 is archived.
+    const fit = { category: (id: number, r: { type: string }) => r.type === 'income' || id !== 1, transferAccount: (id: number) => id !== 7 };
+    const rules = compileRules([
+      rule(1, 1, { text: { match: 'contains', value: 'paypal' }, categoryId: 1 }),
+      rule(2, 2, { text: { match: 'contains', value: 'paypal *shop' }, categoryId: 11 }),
+      rule(3, 3, { text: { match: 'contains', value: 'to old card' }, transferAccountId: 7 }),
+      rule(4, 4, { text: { match: 'contains', value: 'card' }, categoryId: 12 }),
+    ]);
+    assert.deepEqual(rules.apply(row('PAYPAL *SHOP 42'), undefined, fit).category, { id: 11, ruleId: 2 }, 'an expense passes the income category by');
+    assert.deepEqual(rules.apply(row('PAYPAL payout', 500, 'income'), undefined, fit).category, { id: 1, ruleId: 1 }, 'an income takes it');
+    assert.deepEqual(rules.apply(row('Transfer to old card'), undefined, fit), { category: { id: 12, ruleId: 4 }, transfer: null, rename: null }, 'the archived account is passed by');
+    // Without a fit every rule claims what it matches, as before.
+    assert.deepEqual(rules.apply(row('PAYPAL *SHOP 42')).category, { id: 1, ruleId: 1 });
+  });
+
   test('a rule must look for something and do something, and its range must not run backwards', () => {
     assert.deepEqual(ruleProblems(rule(1, 1, {})), ['no-condition', 'no-action']);
     assert.deepEqual(ruleProblems(rule(1, 1, { type: 'expense', transferAccountId: 2 })), []);
