@@ -1009,4 +1009,15 @@ export const migrations: readonly Migration[] = [
         CHECK (typeof(count_offset) = 'integer' AND count_offset BETWEEN -1000000000 AND 1000000000);
     `,
   },
+  {
+    version: 35,
+    name: 'sessions are stored under a digest of their id',
+    sql: `
+      -- Sessions were stored under their ids, the cookies' secret: anyone with a copy of the database file or a
+      -- backup could sign in as every person with a live session. They are now stored under a SHA-256 digest of
+      -- the id (db/session-store.ts). SQL cannot compute one, and a session kept under its raw id could be presented
+      -- from an old copy, so the sessions end: everyone signs in again once.
+      DELETE FROM sessions;
+    `,
+  },
 ];

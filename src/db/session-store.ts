@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Clock } from '../clock.ts';
 import type { Db } from './open.ts';
@@ -11,10 +12,20 @@ const TOUCH_AFTER_MS = 60 * 1000;
 const READ_EXPIRIES_KEPT = 10_000;
 
 /**
+ * What a session is stored under: a SHA-256 digest of its id, never the id (the cookie's secret) itself, so a copy of
+ * the database file or a backup holds nothing a browser could present. The id is 24 random bytes, so a plain digest
+ * cannot be reversed by trying ids.
+ */
+function storedKey(sid: string): string {
+  return createHash('sha256').update(sid, 'utf8').digest('base64url');
+}
+
+/**
  * express-session store on our SQLite file: sessions survive restarts and are shared by every process using
  * the file. Expired rows are never returned, so a stolen cookie cannot be replayed after its expiry. Expiry is
  * reckoned on the injected clock (now + the cookie's max age), not on the Date that express-session stamps into
- * the cookie, so tests can move time and the server's idea of "expired" has one source.
+ * the cookie, so tests can move time and the server's idea of "expired" has one source. Rows are keyed by
+ * storedKey(sid); the column keeps its name.
  */
 export class SqliteSessionStore extends session.Store {
   readonly #get;
@@ -64,22 +75,28 @@ export class SqliteSessionStore extends session.Store {
   readonly #listForUser;
   readonly #destroyOneOfUser;
 
-  /** The user's live sessions, most recently seen first, with what the app stored about each at sign-in. */
-  listSessionsOfUser(userId: number): { sid: string; data: session.SessionData; lastSeenAt: number | null }[] {
-    return this.#listForUser.all(userId, this.clock.now()).map((r) => ({ sid: r.sid, data: JSON.parse(r.data) as session.SessionData, lastSeenAt: r.last_seen_at }));
+  /** The user's live sessions, most recently seen first, each by its stored key, with what the app stored about it at sign-in. */
+  listSessionsOfUser(userId: number): { key: string; data: session.SessionData; lastSeenAt: number | null }[] {
+    return this.#listForUser.all(userId, this.clock.now()).map((r) => ({ key: r.sid, data: JSON.parse(r.data) as session.SessionData, lastSeenAt: r.last_seen_at }));
   }
 
-  /** Ends one session of the user (by its id); false when the user has no such session. */
-  destroySessionOfUser(userId: number, sid: string): boolean {
-    return this.#destroyOneOfUser.run(userId, sid).changes === 1;
+  /** The key a session id is stored under, to tell the current session in listSessionsOfUser. */
+  keyOf(sid: string): string {
+    return storedKey(sid);
+  }
+
+  /** Ends one session of the user (by its stored key); false when the user has no such session. */
+  destroySessionOfUser(userId: number, key: string): boolean {
+    return this.#destroyOneOfUser.run(userId, key).changes === 1;
   }
 
   override get(sid: string, callback: GetCallback): void {
     try {
-      const row = this.#get.get(sid, this.clock.now());
+      const key = storedKey(sid);
+      const row = this.#get.get(key, this.clock.now());
       if (row) {
         if (this.#readExpiries.size >= READ_EXPIRIES_KEPT) this.#readExpiries.clear();
-        this.#readExpiries.set(sid, row.expires_at);
+        this.#readExpiries.set(key, row.expires_at);
       }
       callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null);
     } catch (err) {
@@ -88,12 +105,13 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.#readExpiries.delete(sid);
+    const key = storedKey(sid);
+    this.#readExpiries.delete(key);
     try {
       // A sign-in waiting for its second factor belongs to its person too, so whatever ends their sessions (a new
       // password, signing out elsewhere, an owner's reset) ends it before its code can complete it.
       const userId = typeof data.passport?.user === 'number' ? data.passport.user : typeof data.pendingTwoFactor?.userId === 'number' ? data.pendingTwoFactor.userId : null;
-      this.#set.run(sid, userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now());
+      this.#set.run(key, userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now());
       callback?.();
     } catch (err) {
       callback?.(err);
@@ -101,9 +119,10 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override destroy(sid: string, callback?: Callback): void {
-    this.#readExpiries.delete(sid);
+    const key = storedKey(sid);
+    this.#readExpiries.delete(key);
     try {
-      this.#destroy.run(sid);
+      this.#destroy.run(key);
       callback?.();
     } catch (err) {
       callback?.(err);
@@ -115,9 +134,10 @@ export class SqliteSessionStore extends session.Store {
       // Moving the expiry at most once a minute means a page view usually writes (and fsyncs) nothing; the
       // stored expiry then trails the cookie's by under a minute, which only ends a session sooner.
       const expiry = this.#expiryOf(data);
-      const read = this.#readExpiries.get(sid);
-      this.#readExpiries.delete(sid);
-      if (read === undefined || read < expiry - TOUCH_AFTER_MS) this.#touch.run(expiry, this.clock.now(), sid, expiry - TOUCH_AFTER_MS);
+      const key = storedKey(sid);
+      const read = this.#readExpiries.get(key);
+      this.#readExpiries.delete(key);
+      if (read === undefined || read < expiry - TOUCH_AFTER_MS) this.#touch.run(expiry, this.clock.now(), key, expiry - TOUCH_AFTER_MS);
       callback?.();
     } catch (err) {
       callback?.(err);
@@ -131,7 +151,7 @@ export class SqliteSessionStore extends session.Store {
 
   /** Ends every session of the user except the one given (used after a password change). */
   destroyOtherSessionsOfUser(userId: number, keepSid: string): number {
-    return this.#destroyForUser.run(userId, keepSid).changes;
+    return this.#destroyForUser.run(userId, storedKey(keepSid)).changes;
   }
 
   /** How many live sessions a user has. */

@@ -38,16 +38,18 @@ export interface SessionDevice {
 
 /** What the session list needs of the session store. */
 export interface SessionLister {
-  listSessionsOfUser(userId: number): { sid: string; data: { device?: SessionDevice }; lastSeenAt: number | null }[];
-  destroySessionOfUser(userId: number, sid: string): boolean;
+  /** Each session by the key it is stored under (a digest of its id; never the id). */
+  listSessionsOfUser(userId: number): { key: string; data: { device?: SessionDevice }; lastSeenAt: number | null }[];
+  keyOf(sid: string): string;
+  destroySessionOfUser(userId: number, key: string): boolean;
 }
 
 /**
- * A session's public handle: the session id must never reach a page (it is the cookie's secret), so the list and
- * its "end" buttons name each session by a digest of it instead.
+ * A session's public handle: neither its id (the cookie's secret) nor its stored key reaches a page, so the list
+ * and its "end" buttons name each session by a digest of the key.
  */
-function handleOf(sid: string): string {
-  return createHash('sha256').update(sid, 'utf8').digest('base64url').slice(0, 22);
+function handleOf(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('base64url').slice(0, 22);
 }
 
 /** "Firefox 133 on Windows 10", from a User-Agent header (bowser, MIT). */
@@ -79,9 +81,10 @@ export function createSecurityService(deps: { events: SecurityEventsRepo; sessio
 
     /** Every live session of the person, this one marked, with where and what it signed in from. */
     sessionsOf(userId: number, currentSid: string) {
+      const current = deps.sessions.keyOf(currentSid);
       return deps.sessions.listSessionsOfUser(userId).map((s) => ({
-        handle: handleOf(s.sid),
-        current: s.sid === currentSid,
+        handle: handleOf(s.key),
+        current: s.key === current,
         startedAt: s.data.device?.startedAt ?? null,
         lastSeenAt: s.lastSeenAt,
         ip: s.data.device?.ip ?? null,
@@ -91,8 +94,8 @@ export function createSecurityService(deps: { events: SecurityEventsRepo; sessio
 
     /** Ends one of the person's sessions, named by its handle; false when they have no such session. */
     endSession(userId: number, handle: string): boolean {
-      const found = deps.sessions.listSessionsOfUser(userId).find((s) => handleOf(s.sid) === handle);
-      return found !== undefined && deps.sessions.destroySessionOfUser(userId, found.sid);
+      const found = deps.sessions.listSessionsOfUser(userId).find((s) => handleOf(s.key) === handle);
+      return found !== undefined && deps.sessions.destroySessionOfUser(userId, found.key);
     },
 
     /** Deletes events older than 180 days (the hourly sweep calls it); returns how many went. */

@@ -118,7 +118,7 @@ function compose(config: Config) {
     removeUserFiles: (userId) => rm(path.join(config.dataDir, 'imports', String(userId)), { recursive: true, force: true }),
   });
   // The person sees the owner's changes to their account among their security events.
-  const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: { listSessionsOfUser: () => [], destroySessionOfUser: () => false }, clock: systemClock });
+  const security = createSecurityService({ events: createSecurityEventsRepo(db), sessions: { listSessionsOfUser: () => [], keyOf: (sid) => sid, destroySessionOfUser: () => false }, clock: systemClock });
   return { db, people, twoFactor, security };
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { registerUser, TEST_PASSWORD, tokenFor, agentFor, requestTo } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
@@ -65,8 +66,11 @@ describe('session lifetime', () => {
     await registerUser(ctx.app, 'ann@example.com');
     const cookie = await logInAndCaptureCookie(ctx, 'ann@example.com');
     const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
-    const rowsFor = () => (ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE sid = ?').get(sid) as { n: number }).n;
+    // Stored under a digest of the id, never the id: a copy of the database cannot be presented as a cookie.
+    const key = createHash('sha256').update(sid, 'utf8').digest('base64url');
+    const rowsFor = () => (ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE sid = ?').get(key) as { n: number }).n;
     assert.equal(rowsFor(), 1, 'the cookie names a stored session');
+    assert.equal((ctx.db.prepare('SELECT count(*) AS n FROM sessions WHERE sid = ?').get(sid) as { n: number }).n, 0, 'not under its id');
     for (let i = 0; i < 2; i++) {
       ctx.clock.advance(25 * MINUTE);
       assert.equal((await replay(ctx, cookie)).status, 200, `still signed in after ${(i + 1) * 25} minutes`);

@@ -87,6 +87,13 @@ test('migration 34 gives every schedule a count offset of 0 (its times counted a
   assert.throws(() => db.prepare("UPDATE schedules SET count_offset = 'x'").run());
 });
 
+test('migration 35 ends the sessions stored under their ids, which a copy of the database could present', () => {
+  const { db } = personAt(34);
+  db.prepare("INSERT INTO sessions (sid, user_id, data, expires_at) VALUES ('raw-session-id', 1, '{}', 9999999999999)").run();
+  migrate(db);
+  assert.equal(db.prepare('SELECT count(*) FROM sessions').pluck().get(), 0);
+});
+
 test('migration 28 indexes the descriptions a database already holds, and the index then follows every write', () => {
   const { db, account } = personAt(27);
   const add = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'expense', 5, '2026-01-01', ?)");
