@@ -57,7 +57,13 @@ const CSV_IMPORT_JOB = 'csv-import';
 const STATEMENT_IMPORT_JOB = 'statement-import';
 
 /** What a statement import job carries: which upload, into which account. */
-const statementPayload = z.object({ uploadId: z.string().regex(/^[a-f0-9]{32}$/), accountId: z.number().int().min(1), bytes: z.number().int().min(0) });
+const statementPayload = z.object({
+  uploadId: z.string().regex(/^[a-f0-9]{32}$/),
+  accountId: z.number().int().min(1),
+  bytes: z.number().int().min(0),
+  // Jobs queued before likely duplicates were looked for have none: they skip them, as a new one does by default.
+  keepDuplicates: z.boolean().optional(),
+});
 
 /** A statement as the preview page shows it before anything is imported. */
 export type StatementInspection =
@@ -72,6 +78,12 @@ export type StatementInspection =
       readonly alreadyImported: number;
       /** Entries that are what a schedule already posted: importing skips them too. */
       readonly scheduledPosted: number;
+      /**
+       * Entries that look like a transaction the account already has (same day, type, amount and description; one
+       * for one, so two coffees against one typed are one duplicate): skipped unless kept. A CSV import of the same
+       * months before the bank's file is the usual source.
+       */
+      readonly likelyDuplicates: number;
       readonly problems: RowError[];
       readonly problemCount: number;
       /** The first entries, oldest first, each marked when it is in already, or is what a schedule posted or has due. */
@@ -80,6 +92,7 @@ export type StatementInspection =
         readonly alreadyImported: boolean;
         readonly ruled: RuledPreview | null;
         readonly schedule: 'posted' | 'upcoming' | null;
+        readonly duplicate: boolean;
       }[];
       /** The account the rows go into unless the person picks another: the one this statement account was imported into before. */
       readonly accountId: number | null;
@@ -206,6 +219,37 @@ function categoryOfRow(
   const name = categoryNameKey(row.categoryName);
   const id = made.get(`${kind}\u0000${name}`) ?? (kind === 'income' ? before.get(`expense\u0000${name}`) : undefined);
   return { id, kind };
+}
+
+/**
+ * Tells which of a statement's entries look like rows an account already has: same day, type, amount and
+ * description, one for one (an entry uses up one existing row, so two coffees against one typed are one duplicate).
+ * Call it with the entries in order; `upToId` leaves out what this import itself wrote.
+ */
+function statementDuplicateFinder(
+  transactions: { listTransactionsOnDay(userId: number, day: string, upToId?: number): { accountId: number; type: string; amountCents: number; description: string }[] },
+  userId: number,
+  accountId: number,
+  upToId?: number,
+): (row: StatementImportRow) => boolean {
+  let day = '';
+  let left = new Map<string, number>();
+  return (row) => {
+    if (row.occurredOn !== day) {
+      day = row.occurredOn;
+      left = new Map();
+      for (const r of transactions.listTransactionsOnDay(userId, day, upToId)) {
+        if (r.accountId !== accountId || (r.type !== 'income' && r.type !== 'expense')) continue;
+        const key = duplicateSignature(accountId, r as { type: TransactionType; amountCents: number; description: string });
+        left.set(key, (left.get(key) ?? 0) + 1);
+      }
+    }
+    const key = duplicateSignature(accountId, row);
+    const count = left.get(key) ?? 0;
+    if (count === 0) return false;
+    left.set(key, count - 1);
+    return true;
+  };
 }
 
 /** One preview row: what the import would make of it. */
@@ -830,9 +874,12 @@ export function createImportService(deps: {
    * ones the account holds already left out by the unique key; the statement's account identifier remembered on the
    * account (when neither has one yet); and its closing balance set beside the account's own balance on that day.
    */
-  function writeStatement(userId: number, account: Account, statement: Statement, within?: (result: ImportResult) => void): ImportResult {
+  function writeStatement(userId: number, account: Account, statement: Statement, keepDuplicates: boolean, within?: (result: ImportResult) => void): ImportResult {
     const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
     return deps.inTransaction((): ImportResult => {
+      // Rows with a higher id are this import's own: a duplicate is one the account had before it.
+      const isDuplicate = statementDuplicateFinder(transactions, userId, account.id, transactions.highestTransactionId());
+      const duplicateLines: number[] = [];
       // Rows the account holds already are left out; a row that is the bank's record of a scheduled occurrence is
       // not written again when its schedule posted it, and is written as the occurrence when it is still to come.
       const held = fewHeldKeys(userId, account.id) ?? transactions.importedKeys(userId, account.id, rows.map((r) => r.importKey));
@@ -861,10 +908,16 @@ export function createImportService(deps: {
         } else if (match?.kind === 'upcoming') {
           asOccurrences.push({ line: row.line, scheduleId: match.scheduleId, occursOn: match.occursOn, tx: { accountId: account.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn, description, categoryId, importKey: row.importKey } });
         }
-        else if (ruled?.transferAccountId != null) {
-          writeRuledTransfer(userId, account.id, ruled.transferAccountId, { ...row, description });
-          ruledTransfers++;
-        } else fresh.push({ ...row, description, categoryId });
+        else {
+          if (isDuplicate(row)) {
+            duplicateLines.push(row.line);
+            if (!keepDuplicates) continue;
+          }
+          if (ruled?.transferAccountId != null) {
+            writeRuledTransfer(userId, account.id, ruled.transferAccountId, { ...row, description });
+            ruledTransfers++;
+          } else fresh.push({ ...row, description, categoryId });
+        }
       }
       const recorded = recordOccurrences(userId, asOccurrences);
       const inserted = transactions.insertImportedRows(userId, account.id, fresh) + recorded.length + ruledTransfers;
@@ -880,8 +933,8 @@ export function createImportService(deps: {
         imported: inserted,
         errors,
         errorCount: statement.problems.length,
-        duplicateLines: [],
-        duplicatesKept: false,
+        duplicateLines: duplicateLines.sort((a, b) => a - b),
+        duplicatesKept: keepDuplicates,
         createdCategories: [],
         newestOn: inserted > 0 ? (rows.at(-1)?.occurredOn ?? null) : null,
         alreadyImported,
@@ -912,7 +965,7 @@ export function createImportService(deps: {
     }
     ctx.signal.throwIfAborted();
     ctx.progress(parsed.data.bytes, parsed.data.bytes, JSON.stringify({ phase: 'writing', rows: statement.entries.length }));
-    const result = writeStatement(userId, account, statement, (outcome) => ctx.finishWithin(outcome));
+    const result = writeStatement(userId, account, statement, parsed.data.keepDuplicates ?? false, (outcome) => ctx.finishWithin(outcome));
     await rm(file, { force: true });
     return result;
   }
@@ -945,7 +998,7 @@ export function createImportService(deps: {
       const account = deps.accounts.findOwnedAccount(userId, accountId);
       if (!account) return undefined;
       const read = readStatementFile(await readFile(file));
-      return read.ok && otherCurrency(read.statement.currency, deps.currency) === undefined ? writeStatement(userId, account, read.statement) : undefined;
+      return read.ok && otherCurrency(read.statement.currency, deps.currency) === undefined ? writeStatement(userId, account, read.statement, false) : undefined;
     },
 
     findUpload,
@@ -1123,10 +1176,14 @@ export function createImportService(deps: {
       // all): said on the page, as the result page says it after. Read only: the matcher claims nothing.
       const matcher = chosen && oldestFirst.length > 0 ? createScheduleMatcher(deps.schedules, userId, oldestFirst[0]!.occurredOn, oldestFirst.at(-1)!.occurredOn) : undefined;
       const scheduled = new Map<StatementImportRow, 'posted' | 'upcoming'>();
+      // What looks like a row the account has, as the import will judge it (entries in the same order).
+      const isDuplicate = chosen ? statementDuplicateFinder(transactions, userId, chosen.id) : () => false;
+      const duplicates = new Set<StatementImportRow>();
       for (const row of oldestFirst) {
         if (inAlready.has(row.importKey)) continue;
         const match = matcher?.match({ accountId: chosen!.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
         if (match) scheduled.set(row, match.kind);
+        else if (isDuplicate(row)) duplicates.add(row);
       }
       return {
         ok: true,
@@ -1139,10 +1196,12 @@ export function createImportService(deps: {
         problems: statement.problems.slice(0, PREVIEW_ROWS).map(statementRowError),
         problemCount: statement.problems.length,
         scheduledPosted: [...scheduled.values()].filter((kind) => kind === 'posted').length,
+        likelyDuplicates: duplicates.size,
         preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({
           row,
           alreadyImported: inAlready.has(row.importKey),
           schedule: scheduled.get(row) ?? null,
+          duplicate: duplicates.has(row),
           ruled: chosen ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId: chosen.id }) : null,
         })),
         accountId: chosen?.id ?? null,
@@ -1154,14 +1213,14 @@ export function createImportService(deps: {
      * Queues a statement's import into one of the user's open accounts; a second press finds the same job. 'account'
      * when the account is not one of theirs or is archived; undefined when the upload is gone.
      */
-    async startStatement(userId: number, uploadId: string, accountId: number): Promise<{ job: JobRecord; created: boolean } | 'account' | undefined> {
+    async startStatement(userId: number, uploadId: string, accountId: number, keepDuplicates = false): Promise<{ job: JobRecord; created: boolean } | 'account' | undefined> {
       const existing = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
       if (existing) return { job: existing, created: false };
       const account = deps.accounts.findOwnedAccount(userId, accountId);
       if (!account || account.archived) return 'account';
       const upload = await findUpload(userId, uploadId);
       if (!upload) return undefined;
-      const payload: z.infer<typeof statementPayload> = { uploadId, accountId, bytes: upload.bytes };
+      const payload: z.infer<typeof statementPayload> = { uploadId, accountId, bytes: upload.bytes, keepDuplicates };
       return deps.runner.enqueue({ kind: STATEMENT_IMPORT_JOB, key: jobKey(uploadId), userId, payload });
     },
 

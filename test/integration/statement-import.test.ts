@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
 import { accountIdOf, importServiceOn, rowIdsFrom, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
-import { finishedPage, upload } from '../helpers/csv-import.ts';
+import { finishedPage, importCsv, upload } from '../helpers/csv-import.ts';
 import { camt053, ofx1, qif, type FixtureEntry, type FixtureStatement } from '../helpers/statement-fixtures.ts';
 
 const entries: FixtureEntry[] = [
@@ -70,6 +70,47 @@ describe('importing bank statements', () => {
     assert.match(second.result, /<strong>1<\/strong> transaction was imported/);
     assert.match(second.result, /2 entries were imported before and were skipped\./);
     assert.equal(rows(ctx).length, 5);
+  });
+
+  test('a statement overlapping a CSV import of the same months skips the entries the account already has, one for one, unless they are kept', async (t) => {
+    const { ctx, agent, userId, main } = await setup(t);
+    // The same bank's CSV of March came in first: the salary, the market and one of two coffees.
+    await importCsv(agent, ['date,amount,description', '2026-03-02,2500.00,ACME Payroll · March salary', '2026-03-10,-45.50,Corner Market', '2026-03-15,-12.50,Coffee'].join('\n'));
+    const all = () => ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId) as number;
+    assert.equal(all(), 3);
+    const overlapping: FixtureStatement = {
+      ...march,
+      entries: [
+        entries[0]!,
+        entries[1]!,
+        { day: '2026-03-15', cents: -1_250, name: 'Coffee', memo: '', bankId: 'F-C1' },
+        { day: '2026-03-15', cents: -1_250, name: 'Coffee', memo: '', bankId: 'F-C2' },
+        entries[3]!,
+      ],
+    };
+    const first = await importStatement(agent, ofx1(overlapping), main);
+    assert.match(first.page, /3 entries look like transactions this account already has/);
+    assert.equal((first.page.match(/Likely duplicate: skipped/g) ?? []).length, 3);
+    assert.match(first.page, /name="keepDuplicates"/);
+    // The rent and the second coffee are new; the salary, the market and one coffee were in.
+    assert.match(first.result, /<strong>2<\/strong> transactions were imported/);
+    assert.match(first.result, /3 rows looked like transactions you already had and were skipped\./);
+    assert.equal(all(), 5);
+
+    // The same statement again, kept this time: its three entries not imported before come in.
+    const up = await upload(agent, ofx1(overlapping));
+    const page = (await agent.get(up.headers.location!)).text;
+    assert.match(page, /2 entries were imported before and will be skipped; 0 new will be imported\./);
+    const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: String(main), keepDuplicates: '1' });
+    const kept = await finishedPage(agent, posted.headers.location!);
+    assert.match(kept, /<strong>3<\/strong> transactions were imported/);
+    assert.match(kept, /3 rows looked like transactions you already had and were kept\./);
+    assert.equal(all(), 8);
+    // Into another account nothing of Main account's is a duplicate.
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const other = await importStatement(agent, ofx1(overlapping), accountIdOf(ctx.db, userId, 'Savings'));
+    assert.doesNotMatch(other.page, /look like transactions this account already has/);
+    assert.match(other.result, /<strong>5<\/strong> transactions were imported/);
   });
 
   test('the statement account is remembered on the account it went into, and the next statement goes there by default', async (t) => {

@@ -1,5 +1,6 @@
 import type { CsrfSync } from 'csrf-sync';
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { DEFAULT_IMPORT_OPTIONS } from '../../domain/imports.ts';
 import { MAX_IMPORT_BYTES, type ImportService, type Upload } from '../../services/imports.ts';
 import { signedInUser } from '../current-user.ts';
@@ -101,6 +102,10 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     });
   }
 
+  /** The statement form's "import them anyway" box: ticked only when it says 1. */
+  const ticked = z.literal('1');
+  const keepsDuplicates = (body: unknown): boolean => ticked.safeParse(textField(body, 'keepDuplicates')).success;
+
   /** The account field of the statement form: one of the person's ids, or undefined. */
   const chosenAccount = (body: unknown): number | undefined => {
     const parsed = idText.safeParse(textField(body, 'account'));
@@ -185,7 +190,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     if (statement) {
       if (!statement.ok) return renderStatement(req, res.status(422), upload, statement);
       const accountId = chosenAccount(req.body);
-      const begun = accountId === undefined ? 'account' : await service.startStatement(user.id, uploadId, accountId);
+      const begun = accountId === undefined ? 'account' : await service.startStatement(user.id, uploadId, accountId, keepsDuplicates(req.body));
       if (begun === 'account') return renderStatement(req, res.status(422), upload, statement, { account: msg('validation.account.choose') });
       if (!begun) throw new NotFoundError(UPLOAD_GONE);
       if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
