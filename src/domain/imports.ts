@@ -18,8 +18,18 @@ export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 
+/**
+ * Character encodings a CSV file may be in: UTF-8, and the two single-byte ones spreadsheets and banks still write
+ * (Cyrillic and Western European). Delimiters and quotes are ASCII in all three, so a file is split into fields the
+ * same way whatever its encoding, and only the fields are decoded.
+ */
+export const CSV_ENCODINGS = ['utf-8', 'windows-1251', 'windows-1252'] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
 /** How to read a file: which column holds what (0-based) and how dates and amounts are written. */
 export interface ImportMapping {
+  /** The file's encoding; UTF-8 when not given (mappings remembered before there was a choice). */
+  readonly encoding?: CsvEncoding;
   readonly delimiter: CsvDelimiter;
   readonly hasHeader: boolean;
   readonly dateColumn: number;
@@ -336,6 +346,7 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   transferColumn: null,
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
+  encoding: 'utf-8',
 });
 
 type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn';
@@ -480,15 +491,65 @@ function columnsNeeded(mapping: ImportMapping): number {
 }
 
 /** The cell's text with the formula guard undone, or null (and a problem) when its bytes are not UTF-8. */
-function cellText(fields: readonly CsvField[], column: number | null, problems: RowProblem[]): string | null {
+function cellText(fields: readonly CsvField[], column: number | null, problems: RowProblem[], decode?: InstanceType<typeof TextDecoder>): string | null {
   if (column === null) return '';
   const bytes = fields[column] ?? '';
   if (typeof bytes === 'string') return restoreCsvCell(bytes);
+  if (decode) return restoreCsvCell(decode.decode(bytes));
   if (!isUtf8(bytes)) {
     problems.push({ code: 'not-utf8', column: column + 1 });
     return null;
   }
   return restoreCsvCell(bytes.toString('utf8'));
+}
+
+/** How many well-formed UTF-8 multi-byte characters a buffer holds, and how many bytes fit none (a character cut off at the end is neither). */
+function utf8Census(bytes: Buffer): { sequences: number; stray: number } {
+  let sequences = 0;
+  let stray = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 1) {
+      i++;
+      continue;
+    }
+    if (length > 0 && i + length > bytes.length) break;
+    let continued = length > 0;
+    for (let j = 1; continued && j < length; j++) continued = (bytes[i + j]! & 0xc0) === 0x80;
+    if (continued) {
+      sequences++;
+      i += length;
+    } else {
+      stray++;
+      i++;
+    }
+  }
+  return { sequences, stray };
+}
+
+/** A field's text in an encoding (UTF-8's invalid bytes as U+FFFD): for showing a cell, never for importing one. */
+export function fieldText(bytes: Buffer, encoding: CsvEncoding = 'utf-8'): string {
+  return encoding === 'utf-8' ? bytes.toString('utf8') : new TextDecoder(encoding).decode(bytes);
+}
+
+/**
+ * Guesses a file's encoding from its first bytes: UTF-8 when they are, or when its multi-byte characters outnumber
+ * the bytes that are not UTF-8 (a UTF-8 file with a stray row is still UTF-8: that row is reported, and the rest are
+ * not turned into "Ã©"); else Windows-1251 when the bytes above 0xBF, which are its Cyrillic letters, are many beside
+ * the Latin ones (a Ukrainian bank's export), else Windows-1252 (a Western file's occasional accented letter).
+ */
+export function guessCsvEncoding(head: Buffer): CsvEncoding {
+  if (isUtf8(head)) return 'utf-8';
+  const { sequences, stray } = utf8Census(head);
+  if (sequences > stray) return 'utf-8';
+  let high = 0;
+  let latin = 0;
+  for (const byte of head) {
+    if (byte >= 0xc0) high++;
+    else if ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)) latin++;
+  }
+  return high * 3 >= latin ? 'windows-1251' : 'windows-1252';
 }
 
 /** Distinct date cells remembered per checker; files repeat the same few thousand days, so parsing each once is enough. */
@@ -501,6 +562,8 @@ const DATE_CACHE_LIMIT = 50_000;
  */
 export function createRecordChecker(mapping: ImportMapping): (fields: readonly CsvField[], line: number) => RowCheck {
   const needed = columnsNeeded(mapping);
+  // A single-byte encoding decodes every byte; UTF-8 is checked field by field, so a bad row is reported on its own.
+  const decode = mapping.encoding === undefined || mapping.encoding === 'utf-8' ? undefined : new TextDecoder(mapping.encoding);
   const dates = new Map<string, ReturnType<typeof parseCsvDate>>();
   const parseDate = (text: string) => {
     let result = dates.get(text);
@@ -516,14 +579,14 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
   return (fields, line) => {
     if (fields.length < needed) return { ok: false, problems: [{ code: 'too-few-columns', have: fields.length, need: needed }] };
     const problems: RowProblem[] = [];
-    const dateText = cellText(fields, mapping.dateColumn, problems);
+    const dateText = cellText(fields, mapping.dateColumn, problems, decode);
     const date = dateText === null ? null : parseDate(dateText);
     if (date && !date.ok) {
       const fits = date.problem === 'empty' ? undefined : otherFittingDateFormat(dateText ?? '', mapping.dateFormat);
       problems.push({ code: 'date', problem: date.problem, text: shortCell((dateText ?? '').trim()), format: mapping.dateFormat, ...(fits ? { fits } : {}) });
     }
 
-    const amountText = cellText(fields, mapping.amountColumn, problems);
+    const amountText = cellText(fields, mapping.amountColumn, problems, decode);
     const amount = amountText === null ? null : parseAmount(amountText, amountOptions);
     if (amount && !amount.ok) {
       problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
@@ -534,7 +597,7 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     if (mapping.typeColumn === null) {
       if (amount?.ok) type = amount.negative ? 'expense' : 'income';
     } else {
-      const typeText = cellText(fields, mapping.typeColumn, problems);
+      const typeText = cellText(fields, mapping.typeColumn, problems, decode);
       if (typeText !== null) {
         const word = typeText.trim().toLowerCase();
         // Transfer legs only come from a file that pairs them (our export's transfer column).
@@ -547,7 +610,7 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
       }
     }
 
-    const descriptionText = cellText(fields, mapping.descriptionColumn, problems);
+    const descriptionText = cellText(fields, mapping.descriptionColumn, problems, decode);
     let description = '';
     if (descriptionText !== null) {
       const checked = normaliseDescription(descriptionText);
@@ -555,21 +618,21 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
       else problems.push({ code: 'description', problem: checked.problem });
     }
     const leg = type === 'transfer_in' || type === 'transfer_out';
-    const categoryText = leg ? '' : cellText(fields, mapping.categoryColumn, problems);
+    const categoryText = leg ? '' : cellText(fields, mapping.categoryColumn, problems, decode);
     let categoryName = '';
     if (categoryText !== null) {
       const checked = normaliseCategoryName(categoryText);
       if (checked.ok) categoryName = checked.name;
       else if (checked.problem !== 'empty') problems.push({ code: 'category', problem: checked.problem });
     }
-    const accountText = cellText(fields, mapping.accountColumn ?? null, problems);
+    const accountText = cellText(fields, mapping.accountColumn ?? null, problems, decode);
     let accountName = '';
     if (accountText !== null) {
       const checked = normaliseAccountName(accountText);
       if (checked.ok) accountName = checked.name;
       else if (checked.problem !== 'empty') problems.push({ code: 'account', problem: checked.problem, text: shortCell(accountText) });
     }
-    const transferRef = leg ? (cellText(fields, mapping.transferColumn ?? null, problems) ?? '').trim() : '';
+    const transferRef = leg ? (cellText(fields, mapping.transferColumn ?? null, problems, decode) ?? '').trim() : '';
     if (leg && transferRef === '') problems.push({ code: 'transfer', problem: 'no-reference', text: '' });
 
     if (problems.length > 0 || !date?.ok || !amount?.ok || type === null) return { ok: false, problems };

@@ -179,6 +179,18 @@ export async function notCsvText(filePath: string): Promise<'utf16' | 'binary' |
   }
 }
 
+/** A file's first bytes (up to `bytes`), to guess its encoding from. */
+export async function readFileHead(filePath: string, bytes: number): Promise<Buffer> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The first records of a file as raw bytes, with their line numbers. */
 export async function readCsvSample(filePath: string, delimiter: CsvDelimiter, count: number): Promise<{ line: number; fields: Buffer[] }[]> {
   const out: { line: number; fields: Buffer[] }[] = [];

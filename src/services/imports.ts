@@ -23,13 +23,16 @@ import {
   createRecordChecker,
   CSV_DATE_FORMATS,
   CSV_DELIMITERS,
+  CSV_ENCODINGS,
   csvFileProblemDetail,
   csvHeaderKey,
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
+  fieldText,
   MAX_REPORTED_ERRORS,
   guessColumns,
   guessCsvDateFormat,
+  guessCsvEncoding,
   sniffCsvDelimiter,
   type CsvDelimiter,
   type CsvFileProblem,
@@ -43,7 +46,7 @@ import {
 import type { TransactionType } from '../domain/transactions.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
-import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFirstLine, type CheckedFile } from './csv-files.ts';
+import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFileHead, readFirstLine, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, otherCurrency, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
@@ -145,6 +148,8 @@ export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 const PREVIEW_ROWS = 10;
 /** Rows read to guess a file's date layout. */
 const GUESS_ROWS = 1000;
+/** Bytes read to guess a file's encoding. */
+const ENCODING_SAMPLE_BYTES = 64 * 1024;
 /** An upload never imported is deleted after a day. */
 const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** A finished import (and an interrupted one with its upload, for Run again) is kept this long. */
@@ -168,6 +173,8 @@ const importPayload = z.object({
     transferColumn: z.number().int().min(0).nullable().optional(),
     dateFormat: z.enum(CSV_DATE_FORMATS),
     decimalSeparator: z.enum(['dot', 'comma']),
+    // Imports queued, and layouts remembered, before there was a choice are UTF-8.
+    encoding: z.enum(CSV_ENCODINGS).optional(),
   }),
   options: z.object({
     unknownCategories: z.enum(['create', 'uncategorised']),
@@ -1073,17 +1080,20 @@ export function createImportService(deps: {
         throw err;
       }
       const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
-      const headerCells = sample[0]?.fields.map((b) => b.toString('utf8')) ?? [];
+      // The encoding as remembered for this header, else guessed from the first 64 KB (a Ukrainian bank's
+      // Windows-1251 export read as UTF-8 showed its column names as question marks and refused every row).
+      const encoding = (remembered?.success ? remembered.data.mapping.encoding : undefined) ?? guessCsvEncoding(await readFileHead(upload.file, ENCODING_SAMPLE_BYTES));
+      const headerCells = sample[0]?.fields.map((b) => fieldText(b, encoding)) ?? [];
       if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
         const { mapping, options } = remembered.data;
         const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null];
-        if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: mapping, rememberedOptions: options };
+        if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding }, rememberedOptions: options };
       }
       const columns = guessColumns(headerCells);
       // The date layout is guessed from up to a thousand rows, not the preview's ten: a US file whose first days
       // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
       const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1).catch(() => sample) : sample;
-      const dateSamples = guessFrom.slice(1).map((r) => r.fields[columns.dateColumn]?.toString('utf8') ?? '');
+      const dateSamples = guessFrom.slice(1).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
       return {
         ok: true,
         sample,
@@ -1095,6 +1105,7 @@ export function createImportService(deps: {
           ...columns,
           dateFormat: guessCsvDateFormat(dateSamples),
           decimalSeparator: chosen === ';' ? 'comma' : 'dot',
+          encoding,
         },
       };
     },
@@ -1119,12 +1130,12 @@ export function createImportService(deps: {
       const names = namesOf(userId);
       return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
-          const raw = fields.map((f) => f.toString('utf8')).join(' | ');
+          const raw = fields.map((f) => fieldText(f, mapping.encoding)).join(' | ');
           return { line, ok: false, problems: result.problems, raw: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw };
         }
         const row = result.row;
         if (row.accountName !== '' && archivedNames.has(categoryNameKey(row.accountName))) {
-          return { line, ok: false, problems: [{ code: 'account', problem: 'archived', text: row.accountName }], raw: fields.map((f) => f.toString('utf8')).join(' | ').slice(0, 120) };
+          return { line, ok: false, problems: [{ code: 'account', problem: 'archived', text: row.accountName }], raw: fields.map((f) => fieldText(f, mapping.encoding)).join(' | ').slice(0, 120) };
         }
         const accountId = row.accountName === '' ? defaultAccount : accountIndex.get(categoryNameKey(row.accountName));
         const scheduled =

@@ -87,7 +87,7 @@ test('bad rows are listed with line and reason and not written, while every good
       ].join('\r\n') + '\r\n',
     ),
     latin1, // 11
-    Buffer.from('2026-01-10,income,Salary,"1,000.00",Pay\r\n'), // 12: good
+    Buffer.from('2026-01-10,income,Salary,"1,000.00",Pay — café\r\n'), // 12: good (the file is UTF-8 but for line 11)
   ]);
 
   const { preview, result } = await importCsv(agent, file);
@@ -106,7 +106,7 @@ test('bad rows are listed with line and reason and not written, while every good
     { occurredOn: '2026-01-02', type: 'expense', amountCents: 1250, description: 'Bread', category: 'Groceries' },
     { occurredOn: '2026-01-06', type: 'expense', amountCents: 200, description: 'Two\r\nlines', category: null },
     { occurredOn: '2026-01-08', type: 'expense', amountCents: 725, description: '=HYPERLINK("http://evil")', category: null },
-    { occurredOn: '2026-01-10', type: 'income', amountCents: 100000, description: 'Pay', category: 'Salary' },
+    { occurredOn: '2026-01-10', type: 'income', amountCents: 100000, description: 'Pay — café', category: 'Salary' },
   ]);
   assertMonthlyTotalsMatchRows(ctx.db);
   assert.deepEqual(uploadsLeft(ctx), [], 'the uploaded file is deleted after the import');
@@ -842,6 +842,29 @@ test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no ma
     assert.doesNotMatch(page.text, /class="import-go"/, `${name}: no Import button`);
   }
   assert.deepEqual(storedRows(ctx.db, userId), []);
+});
+
+/** Text in Windows-1251, from the decoder's own table. */
+function inWindows1251(text: string): Buffer {
+  const decoder = new TextDecoder('windows-1251');
+  const table = new Map(Array.from({ length: 256 }, (_, byte) => [decoder.decode(Buffer.from([byte])), byte] as const));
+  return Buffer.from([...text].map((c) => table.get(c) ?? 0x3f));
+}
+
+test("a Ukrainian bank's Windows-1251 export is read as such: its column names guessed, every row imported with its letters", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = inWindows1251(['Дата операції;Опис операції;Сума', '02.01.2026;Продукти «Сільпо»;-123,45', '03.01.2026;Зарахування зарплати;25000,00', "04.01.2026;Кав'ярня Їжак;-85,00"].join('\r\n'));
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<option value="windows-1251" selected>/);
+  assert.match(preview, /Опис операції/, 'the column names read');
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2026-01-02', 'expense', 12_345, 'Продукти «Сільпо»'],
+    ['2026-01-03', 'income', 2_500_000, 'Зарахування зарплати'],
+    ['2026-01-04', 'expense', 8_500, "Кав'ярня Їжак"],
+  ]);
 });
 
 test("a UTF-16 file (Excel's Unicode Text) is told to be saved as CSV UTF-8; Latin-1 and Windows-1251 files are still read", async (t) => {

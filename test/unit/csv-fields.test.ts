@@ -10,7 +10,9 @@ import {
   CSV_EXPORT_HEADER,
   exportLineFor,
   type ExportRow,
+  fieldText,
   guessColumns,
+  guessCsvEncoding,
   LEDGERLY_EXPORT_MAPPING,
   neutraliseCsvCell,
   parseCsvDate,
@@ -117,6 +119,34 @@ describe('formula neutralisation', () => {
         assert.doesNotMatch(written, /^[=+\-@\t\r]/);
       }),
     );
+  });
+});
+
+describe('file encodings', () => {
+  const cp1251 = (text: string) => Buffer.from([...text].map((c) => (c.charCodeAt(0) < 0x80 ? c.charCodeAt(0) : 0xc0 + 'АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя'.indexOf(c))));
+
+  test('a file is UTF-8 when its bytes are, even with a character cut off at the end of the sample', () => {
+    const text = Buffer.from('date,description\n2026-01-02,Сільпо\n', 'utf8');
+    assert.equal(guessCsvEncoding(text), 'utf-8');
+    assert.equal(guessCsvEncoding(text.subarray(0, text.length - 3)), 'utf-8', 'cut inside a letter');
+    assert.equal(guessCsvEncoding(Buffer.from('date,amount\n')), 'utf-8');
+    // Mostly UTF-8 with one stray Latin-1 byte: still UTF-8 (that row is refused; the rest are not mojibake).
+    assert.equal(guessCsvEncoding(Buffer.concat([Buffer.from('Crème brûlée,Żółw\n', 'utf8'), Buffer.from('Caf\xe9\n', 'latin1')])), 'utf-8');
+  });
+
+  test('a Cyrillic single-byte file is Windows-1251, a Western one Windows-1252, and their fields decode so', () => {
+    const ukrainian = cp1251('Дата;Опис;Сума\n02.01.2026;Продукти АТБ;-123,45\n');
+    assert.equal(guessCsvEncoding(ukrainian), 'windows-1251');
+    const western = Buffer.from('date,description,amount\n2026-01-02,Café de Paris,-12.50\n', 'latin1');
+    assert.equal(guessCsvEncoding(western), 'windows-1252');
+    assert.equal(fieldText(cp1251('Продукти'), 'windows-1251'), 'Продукти');
+    assert.equal(fieldText(Buffer.from('Café', 'latin1'), 'windows-1252'), 'Café');
+    const mapping: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, dateFormat: 'DD.MM.YYYY', decimalSeparator: 'comma', typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2, encoding: 'windows-1251' };
+    const row = checkCsvRecord([Buffer.from('02.01.2026'), cp1251('Продукти АТБ'), Buffer.from('-123,45')], 2, mapping);
+    assert.ok(row.ok);
+    assert.equal(row.row.description, 'Продукти АТБ');
+    // Read as UTF-8 the same bytes are refused, with a message that names the way out.
+    assert.match(reasonOf(checkCsvRecord([Buffer.from('02.01.2026'), cp1251('Продукти АТБ'), Buffer.from('-123,45')], 2, { ...mapping, encoding: 'utf-8' })), /choose the file’s encoding \(Windows-1251 for Cyrillic\)/);
   });
 });
 

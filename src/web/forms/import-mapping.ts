@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CSV_DATE_FORMATS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
+import { CSV_DATE_FORMATS, CSV_ENCODINGS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
 import { formText, idText, typedValues, type FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 
@@ -15,6 +15,7 @@ const FIELDS = [
   'transfer',
   'dateFormat',
   'decimal',
+  'encoding',
   'unknownCategories',
   'keepDuplicates',
   'targetAccount',
@@ -51,6 +52,7 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     transfer: col(mapping.transferColumn ?? null),
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
+    encoding: mapping.encoding ?? 'utf-8',
     unknownCategories: options.unknownCategories,
     keepDuplicates: options.keepDuplicates ? '1' : '',
     targetAccount: options.targetAccountId == null ? '' : String(options.targetAccountId),
@@ -68,6 +70,10 @@ const settingsSchema = z.object({
   header: tick,
   dateFormat: formText('import.map.chooseDateFormat').pipe(z.enum(CSV_DATE_FORMATS, { error: 'import.map.chooseDateFormat' })),
   decimal: formText('import.map.chooseDecimal').pipe(z.enum(['dot', 'comma'], { error: 'import.map.chooseDecimal' })),
+  // Left out (a form from before there was a choice): UTF-8.
+  encoding: formText('import.map.chooseEncoding').pipe(
+    z.enum(['', ...CSV_ENCODINGS], { error: 'import.map.chooseEncoding' }).transform((v) => (v === '' ? 'utf-8' : v)),
+  ),
   unknownCategories: formText('import.map.chooseUnknownCategories').pipe(
     z.enum(['create', 'uncategorised'], { error: 'import.map.chooseUnknownCategories' }),
   ),
@@ -152,6 +158,7 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       transferColumn: chosen.transfer ?? null,
       dateFormat: s.dateFormat,
       decimalSeparator: s.decimal,
+      encoding: s.encoding,
     },
     options: {
       unknownCategories: s.unknownCategories,
