@@ -195,6 +195,13 @@ export interface ImportResult {
   readonly alreadyImported?: number;
   /** Rows the person's rules turned into transfers with another account (counted in `imported`). */
   readonly ruledTransfers?: number;
+  /**
+   * The ids of the transactions the import wrote, first to last (older results have none, and cannot be undone): the
+   * import was one write transaction, so every id between is its own.
+   */
+  readonly rows?: { readonly fromId: number; readonly toId: number };
+  /** When the import was undone, and how many transactions that removed. */
+  readonly undone?: { readonly at: number; readonly removed: number };
   /** A bank statement's import (OFX, QFX, QIF, CAMT.053): where it went, and its closing balance beside the account's. */
   readonly statement?: {
     readonly format: string;

@@ -813,7 +813,9 @@ export function createImportService(deps: {
 
   function writeStagedInTransaction(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
     return deps.inTransaction((): ImportResult => {
+      const firstId = transactions.highestTransactionId() + 1;
       const written = writeStaged(userId, batch, checked, options);
+      const lastId = transactions.highestTransactionId();
       const errors = [...checked.errors, ...written.refused].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ERRORS);
       const result: ImportResult = {
         rowsRead: checked.rowsRead,
@@ -828,6 +830,7 @@ export function createImportService(deps: {
         newestOn: written.newestOn,
         alreadyImported: written.alreadyImported,
         ruledTransfers: written.ruledTransfers,
+        ...(lastId >= firstId ? { rows: { fromId: firstId, toId: lastId } } : {}),
       };
       within?.(result);
       return result;
@@ -865,6 +868,18 @@ export function createImportService(deps: {
     return result;
   }
 
+  /** The user's finished import of the upload with the ids of what it wrote, or why it cannot be undone. */
+  function undoableImport(userId: number, uploadId: string): { jobId: number; result: ImportResult; rows: { fromId: number; toId: number } } | 'not-found' | 'not-undoable' | 'undone' {
+    if (!UPLOAD_ID.test(uploadId)) return 'not-found';
+    const job = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));
+    if (!job) return 'not-found';
+    if (job.state !== 'done') return 'not-undoable';
+    const result = job.result as ImportResult;
+    if (result.undone) return 'undone';
+    if (!result.rows) return 'not-undoable';
+    return { jobId: job.id, result, rows: result.rows };
+  }
+
   deps.runner.register(CSV_IMPORT_JOB, runImportJob);
 
   /** A kept upload read as a statement; a file that is not one (or no longer reads as one) is a JobFailure. */
@@ -885,7 +900,8 @@ export function createImportService(deps: {
     const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
     return deps.inTransaction((): ImportResult => {
       // Rows with a higher id are this import's own: a duplicate is one the account had before it.
-      const isDuplicate = statementDuplicateFinder(transactions, userId, account.id, transactions.highestTransactionId());
+      const firstId = transactions.highestTransactionId() + 1;
+      const isDuplicate = statementDuplicateFinder(transactions, userId, account.id, firstId - 1);
       const duplicateLines: number[] = [];
       // Rows the account holds already are left out; a row that is the bank's record of a scheduled occurrence is
       // not written again when its schedule posted it, and is written as the occurrence when it is still to come.
@@ -948,6 +964,7 @@ export function createImportService(deps: {
         ruledTransfers,
         scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
+        ...(transactions.highestTransactionId() >= firstId ? { rows: { fromId: firstId, toId: transactions.highestTransactionId() } } : {}),
       };
       within?.(result);
       return result;
@@ -1297,6 +1314,39 @@ export function createImportService(deps: {
         case 'interrupted':
           return { state: 'interrupted', canRunAgain: existsSync(uploadFile(userId, uploadId)), finishedAt: job.finishedAt ?? job.createdAt };
       }
+    },
+
+    /**
+     * What undoing a finished import would remove: its transactions still there (transfers counted once), and how
+     * many of them are reconciled (which keeps it from being undone). A reason instead when it cannot be undone.
+     */
+    undoPlan(userId: number, uploadId: string): { transactions: number; reconciled: number } | 'not-found' | 'not-undoable' | 'undone' {
+      const found = undoableImport(userId, uploadId);
+      if (typeof found === 'string') return found;
+      const counts = transactions.countInIdRange(userId, found.rows.fromId, found.rows.toId);
+      return { transactions: counts.incomesAndExpenses + counts.transferLegs / 2, reconciled: counts.reconciled };
+    },
+
+    /**
+     * Removes what a finished import wrote, in one transaction: its incomes and expenses, its transfers (both legs),
+     * and the scheduled occurrences it recorded (due again, as before it). Rows changed since go too: they are the
+     * import's. Categories and accounts it made stay. Refused while any of its rows is reconciled. The import's page
+     * then says it was undone.
+     */
+    undo(userId: number, uploadId: string): { removed: number } | 'not-found' | 'not-undoable' | 'undone' | 'reconciled' {
+      return deps.inTransaction(() => {
+        const found = undoableImport(userId, uploadId);
+        if (typeof found === 'string') return found;
+        const { fromId, toId } = found.rows;
+        const counts = transactions.countInIdRange(userId, fromId, toId);
+        if (counts.reconciled > 0) return 'reconciled';
+        deps.schedules.forgetOccurrencesOfRowsInIdRange(userId, fromId, toId);
+        const transferIds = transactions.listTransfersInIdRange(userId, fromId, toId);
+        for (const id of transferIds) deps.transfers.deleteOwnedTransfer(userId, id);
+        const removed = transactions.deleteIncomesAndExpensesInIdRange(userId, fromId, toId) + transferIds.length;
+        deps.jobs.rewriteOwnedJobResult(userId, found.jobId, { ...found.result, undone: { at: deps.clock.now(), removed } });
+        return { removed };
+      });
     },
 
     /** Queues an interrupted import again, from its kept upload and with the same mapping. */

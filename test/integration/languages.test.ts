@@ -331,6 +331,10 @@ for (const language of LANGUAGES) {
       const exported = await createFinishedImport(ctx, agent);
       await page(agent, language, `/import/${exported}/progress`, '/import/:uploadId/progress');
       await page(agent, language, '/import/no-such-upload/progress', '(404)', 404);
+      // Undoing the finished import: its page, then its result saying it was undone.
+      await page(agent, language, `/import/${uploadId}/undo`, '/import/:uploadId/undo');
+      const undone = await post(agent, language, `/import/${uploadId}/undo`, `/import/${uploadId}/undo`, {}, 303);
+      assert.ok(undone.includes(language === 'uk' ? 'Імпорт скасовано' : 'The import was undone'), 'the flash says so');
       const runAgain = await agent.post(`/import/${exported}/run-again`).type('form').send({ _csrf: await tokenFor(agent, `/import/${exported}/progress`) });
       assert.equal(runAgain.status, 303);
       // The upload page with the layouts those imports remembered, and forgetting one.

@@ -123,6 +123,7 @@ export function createJobsRepo(db: Db) {
       WHERE id = @id AND state = 'running' AND runner_id = @runnerId`,
   );
   const running = db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state = 'running'");
+  const rewriteResult = db.prepare<[string, number, number]>("UPDATE jobs SET result = ? WHERE user_id = ? AND id = ? AND state = 'done'");
   const interrupt = db.prepare<[number, number, string]>(
     "UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE id = ? AND state = 'running' AND runner_id = ?",
   );
@@ -207,6 +208,11 @@ export function createJobsRepo(db: Db) {
           now,
         }).changes === 1
       );
+    },
+
+    /** Replaces the result of the user's finished job (an import undone says so on its page); false when it is not theirs or not done. */
+    rewriteOwnedJobResult(userId: number, id: number, result: unknown): boolean {
+      return rewriteResult.run(JSON.stringify(result), userId, id).changes === 1;
     },
 
     /** Every job some runner holds. */

@@ -119,6 +119,10 @@ export function createSchedulesRepo(db: Db) {
   const setTarget = db.prepare<[number | null, number | null, number, number, string]>(
     'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?',
   );
+  // An import undone gives back the occurrences it recorded: they are due again, as before the import.
+  const forgetOccurrencesOfRows = db.prepare<[number, number, number]>(
+    'DELETE FROM schedule_occurrences WHERE user_id = ? AND transaction_id BETWEEN ? AND ?',
+  );
   const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number, string | null]>(
     `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id, import_key)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -178,6 +182,11 @@ export function createSchedulesRepo(db: Db) {
   });
 
   return {
+    /** Forgets the occurrences the user's rows with ids in the range were recorded as (an import undone); returns how many. */
+    forgetOccurrencesOfRowsInIdRange(userId: number, fromId: number, toId: number): number {
+      return forgetOccurrencesOfRows.run(userId, fromId, toId).changes;
+    },
+
     /** Stores a new schedule; returns its id. */
     insertSchedule(userId: number, draft: ScheduleDraft, state: { effectiveFrom: string; nextOn: string | null }, now: number): number {
       return Number(insert.run(params(userId, draft, { ...state, postedThrough: null }, now)).lastInsertRowid);

@@ -303,6 +303,17 @@ export function createTransactionsRepo(db: Db) {
   const onDayUpTo = db.prepare<[number, string, number], { account_id: number; type: EntryType; amount_cents: number; description: string }>(
     'SELECT account_id, type, amount_cents, description FROM transactions WHERE user_id = ? AND occurred_on = ? AND id <= ?',
   );
+  // An import's rows are the ids it wrote in its one transaction (no other writer runs meanwhile): its undo reads and
+  // deletes them by the primary key's range, the person's only.
+  const inIdRange = db.prepare<[number, number, number], { incomes_expenses: number; legs: number; reconciled: number }>(
+    `SELECT count(*) FILTER (WHERE type IN ('income', 'expense')) AS incomes_expenses, count(*) FILTER (WHERE transfer_id IS NOT NULL) AS legs,
+            count(*) FILTER (WHERE status = 'reconciled') AS reconciled
+       FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ?`,
+  );
+  const transfersInIdRange = db.prepare<[number, number, number], number>(
+    'SELECT DISTINCT transfer_id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND transfer_id IS NOT NULL',
+  ).pluck();
+  const removeInIdRange = db.prepare<[number, number, number]>("DELETE FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND type IN ('income', 'expense')");
   // The end of the table's rowid B-tree: a position, not anyone's data (a per-user max would read all their rows).
   const highestId = db.prepare<[], number | null>('SELECT max(id) FROM transactions').pluck();
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
@@ -628,6 +639,22 @@ export function createTransactionsRepo(db: Db) {
     listTransactionsOnDay(userId: number, day: string, upToId?: number): { accountId: number; type: EntryType; amountCents: number; description: string }[] {
       const rows = upToId === undefined ? onDay.all(userId, day) : onDayUpTo.all(userId, day, upToId);
       return rows.map((r) => ({ accountId: r.account_id, type: r.type, amountCents: r.amount_cents, description: r.description }));
+    },
+
+    /** How many of the user's rows with ids in the range are incomes or expenses, transfer legs, and reconciled. */
+    countInIdRange(userId: number, fromId: number, toId: number): { incomesAndExpenses: number; transferLegs: number; reconciled: number } {
+      const row = inIdRange.get(fromId, toId, userId);
+      return { incomesAndExpenses: row?.incomes_expenses ?? 0, transferLegs: row?.legs ?? 0, reconciled: row?.reconciled ?? 0 };
+    },
+
+    /** The transfers whose legs among the user's rows have ids in the range. */
+    listTransfersInIdRange(userId: number, fromId: number, toId: number): number[] {
+      return transfersInIdRange.all(fromId, toId, userId);
+    },
+
+    /** Deletes the user's incomes and expenses with ids in the range (transfer legs go with their transfer); returns how many. */
+    deleteIncomesAndExpensesInIdRange(userId: number, fromId: number, toId: number): number {
+      return removeInIdRange.run(fromId, toId, userId).changes;
     },
 
     /**

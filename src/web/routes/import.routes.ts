@@ -231,6 +231,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       status,
       failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail, pageLanguage(res).money.currency) : undefined,
       errors: status.state === 'done' ? status.result.errors.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
+      undoneOn: status.state === 'done' && status.result.undone ? dayAt(status.result.undone.at, pageTimeZone(res)) : null,
     });
   });
 
@@ -243,6 +244,34 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const outcome = service.runAgain(signedInUser(req).id, uploadId);
     if (outcome === 'not-found') throw new NotFoundError(msg('import.progress.noSuchImport'));
     if (outcome === 'upload-gone') setFlash(req, 'error', 'import.progress.cannotRunAgain');
+    res.redirect(303, `/import/${uploadId}/progress`);
+  });
+
+  /*
+   * GET /import/:uploadId/undo: what undoing a finished import would remove (its transactions still there, transfers
+   * counted once), with the button that does it; an import with reconciled rows says it cannot be. Owner only.
+   */
+  router.get('/import/:uploadId/undo', (req, res) => {
+    const uploadId = String(req.params.uploadId);
+    const plan = service.undoPlan(signedInUser(req).id, uploadId);
+    if (plan === 'not-found') throw new NotFoundError(msg('import.progress.noSuchImportKept'));
+    if (typeof plan === 'string') return res.redirect(303, `/import/${uploadId}/progress`);
+    res.render('import/undo', { title: 'import.undo.title', styles: ['/css/import.css'], uploadId, plan });
+  });
+
+  /*
+   * POST /import/:uploadId/undo: remove what the import wrote, in one transaction (categories and accounts it made
+   * stay), and say how many went; refused while any of its rows is reconciled. Owner only; others get 404.
+   */
+  router.post('/import/:uploadId/undo', (req, res) => {
+    const uploadId = String(req.params.uploadId);
+    const outcome = service.undo(signedInUser(req).id, uploadId);
+    if (outcome === 'not-found') throw new NotFoundError(msg('import.progress.noSuchImportKept'));
+    if (outcome === 'reconciled') {
+      setFlash(req, 'error', 'import.undo.reconciled');
+      return res.redirect(303, `/import/${uploadId}/undo`);
+    }
+    if (typeof outcome === 'object') setFlash(req, 'success', 'import.undo.done', { count: outcome.removed });
     res.redirect(303, `/import/${uploadId}/progress`);
   });
 

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
+import { accountIdOf, assertAccountTotalsMatchRows, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { manualClock } from '../helpers/clock.ts';
+import { finishedPage, importCsv, upload } from '../helpers/csv-import.ts';
+import { ofx1 } from '../helpers/statement-fixtures.ts';
+
+async function setup(t: { after: (fn: () => unknown) => void }) {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 10, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  return { ctx, agent, ann: userIdOf(ctx.db, 'ann@example.com') };
+}
+
+const count = (ctx: TestContext, userId: number) => ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId) as number;
+const progressUrl = (html: string) => /href="(\/import\/[a-f0-9]{32})\/undo"/.exec(html)?.[1];
+
+/** Opens an import's undo page and presses its button; returns the page and the progress page it leads to. */
+async function undo(agent: Agent, importUrl: string) {
+  const page = await agent.get(`${importUrl}/undo`);
+  assert.equal(page.status, 200);
+  const posted = await postForm(agent, `${importUrl}/undo`, `${importUrl}/undo`, {});
+  assert.equal(posted.status, 303);
+  return { page: page.text, after: (await agent.get(posted.headers.location!)).text, location: posted.headers.location! };
+}
+
+test('undoing a CSV import removes its rows and transfers in one go, leaves what it made and the rows before it, and the file imports again', async (t) => {
+  const { ctx, agent, ann } = await setup(t);
+  insertTransactions(ctx.db, ann, [{ type: 'expense', amountCents: 999, occurredOn: '2026-03-01', description: 'Typed before' }]);
+  const file = [
+    'date,type,category,amount,description,account,transfer',
+    '2026-03-02,income,Salary,2500.00,Pay,Main account,',
+    '2026-03-03,expense,Books,42.50,Novel,Main account,',
+    '2026-03-04,transfer_out,,500.00,Put aside,Main account,T1',
+    '2026-03-04,transfer_in,,500.00,Put aside,Savings,T1',
+  ].join('\n');
+  const { result } = await importCsv(agent, file);
+  assert.match(result, /<strong>4<\/strong> transactions were imported/);
+  assert.equal(count(ctx, ann), 5);
+  const importUrl = progressUrl(result);
+  assert.ok(importUrl, 'the result offers to undo the import');
+  // An edit since the import does not keep a row: it is still the import's.
+  const novel = ctx.db.prepare("SELECT id FROM transactions WHERE description = 'Novel'").pluck().get() as number;
+  await postForm(agent, `/transactions/${novel}/edit`, `/transactions/${novel}`, { type: 'expense', amount: '40.00', date: '2026-03-03', description: 'Novel, used', category: '' });
+
+  const { page, after } = await undo(agent, importUrl);
+  assert.match(page, /This removes the 3 transactions this import added that are still there \(a transfer counts once/);
+  assert.match(after, /The import was undone: 3 transactions removed\./);
+  assert.match(after, /Undone on Apr 10, 2026: 3 transactions removed\./);
+  assert.doesNotMatch(after, /Undo this import/, 'offered once');
+  assert.deepEqual(ctx.db.prepare('SELECT description FROM transactions WHERE user_id = ?').pluck().all(ann), ['Typed before']);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(ann), 0);
+  // What it made stays: the Savings account and the Books category.
+  assert.ok(accountIdOf(ctx.db, ann, 'Savings'));
+  assert.equal(ctx.db.prepare("SELECT count(*) FROM categories WHERE user_id = ? AND name = 'Books'").pluck().get(ann), 1);
+  assertMonthlyTotalsMatchRows(ctx.db);
+  assertAccountTotalsMatchRows(ctx.db);
+  // Undone once: the page and the button lead back to the result, and nothing more goes.
+  assert.equal((await agent.get(`${importUrl}/undo`)).status, 303);
+  assert.equal((await postForm(agent, `${importUrl}/progress`, `${importUrl}/undo`, {})).status, 303);
+  assert.equal(count(ctx, ann), 1);
+  // Its keys went with its rows: the same file imports again.
+  const again = await importCsv(agent, file);
+  assert.match(again.result, /<strong>4<\/strong> transactions were imported/);
+  assert.equal(count(ctx, ann), 5);
+});
+
+test("an import is undone only by its owner, not while any of its rows is reconciled, and never touches another person's rows", async (t) => {
+  const { ctx, agent, ann } = await setup(t);
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const bobId = userIdOf(ctx.db, 'bob@example.com');
+  await importCsv(bob, 'date,amount,description\n2026-03-02,-5.00,Bob coffee\n');
+  const { result } = await importCsv(agent, 'date,amount,description\n2026-03-02,-5.00,Coffee\n2026-03-05,-7.00,Lunch\n');
+  const importUrl = progressUrl(result)!;
+  assert.equal((await bob.get(`${importUrl}/undo`)).status, 404, "another person's import is not found");
+  assert.equal((await postForm(bob, '/import', `${importUrl}/undo`, {})).status, 404);
+  assert.equal(count(ctx, ann), 2);
+
+  const main = accountIdOf(ctx.db, ann, 'Main account');
+  await postForm(agent, `/accounts/${main}/reconcile`, `/accounts/${main}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-5.00' });
+  const coffee = ctx.db.prepare("SELECT id FROM transactions WHERE description = 'Coffee'").pluck().get() as number;
+  assert.equal((await postForm(agent, `/accounts/${main}/reconcile`, `/accounts/${main}/reconcile/rows`, { action: 'finish', ids: [String(coffee)] })).status, 303);
+  const page = await agent.get(`${importUrl}/undo`);
+  assert.match(page.text, /1 transaction of this import is reconciled, so the import cannot be undone as a whole/);
+  assert.doesNotMatch(page.text, /class="button button--danger"/);
+  const refused = await postForm(agent, `${importUrl}/progress`, `${importUrl}/undo`, {});
+  assert.equal(refused.headers.location, `${importUrl}/undo`);
+  assert.equal(count(ctx, ann), 2, 'nothing removed');
+  assert.deepEqual(ctx.db.prepare('SELECT description FROM transactions WHERE user_id = ?').pluck().all(bobId), ['Bob coffee']);
+});
+
+test('undoing a bank statement import removes its entries, and the statement then imports again', async (t) => {
+  const { ctx, agent, ann } = await setup(t);
+  const statement = ofx1({ account: { number: '123' }, entries: [{ day: '2026-03-10', cents: -4_550, name: 'Corner Market', memo: '', bankId: 'F-1' }, { day: '2026-03-11', cents: 250_000, name: 'Pay', memo: '', bankId: 'F-2' }] });
+  const up = await upload(agent, statement);
+  const page = (await agent.get(up.headers.location!)).text;
+  const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: /<option value="(\d+)" selected>/.exec(page)![1]! });
+  const result = await finishedPage(agent, posted.headers.location!);
+  const importUrl = progressUrl(result)!;
+  const { after } = await undo(agent, importUrl);
+  assert.match(after, /2 transactions removed/);
+  assert.equal(count(ctx, ann), 0);
+  assertMonthlyTotalsMatchRows(ctx.db);
+  assertAccountTotalsMatchRows(ctx.db);
+  const again = await upload(agent, statement);
+  assert.doesNotMatch((await agent.get(again.headers.location!)).text, /imported before/);
+});
+
+test('an import undone gives back the scheduled occurrence it was recorded as: the schedule has it due again', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 9)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const main = accountIdOf(ctx.db, ann, 'Main account');
+  assert.equal((await postForm(agent, '/scheduled/new', '/scheduled', {
+    type: 'expense', account: String(main), toAccount: '', category: '', frequency: 'weeks', every: '1', weekday: '', monthDay: '', endOn: '', count: '',
+    amount: '15.99', description: 'Streaming', startOn: '2026-03-16',
+  })).status, 303);
+  const { result } = await importCsv(agent, 'date,type,amount,description\n2026-03-17,expense,15.99,STREAMCO\n');
+  assert.match(result, /1 row was recorded as a scheduled occurrence/);
+  const occurrences = () => ctx.db.prepare("SELECT occurs_on FROM schedule_occurrences WHERE user_id = ?").pluck().all(ann);
+  assert.deepEqual(occurrences(), ['2026-03-16']);
+  await undo(agent, progressUrl(result)!);
+  assert.deepEqual(occurrences(), [], 'the 16 March occurrence is due again');
+  assert.equal(count(ctx, ann), 0);
+  // And the poster posts it when its day comes, as it would have without the import.
+  assert.match((await agent.get('/scheduled')).text, /Mar 16, 2026/);
+});
