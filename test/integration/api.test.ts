@@ -300,6 +300,19 @@ describe('/api/v1/transactions', () => {
     assert.equal(changed.status, 422);
     assert.equal(changed.body.type, '/api/v1/problems/idempotency-key-reused');
     assert.equal(count(ctx), 1);
+    // The same key on another path (the same empty body) is another request: deleting row 6 under the key that
+    // deleted row 5 must not replay "deleted" and leave row 6.
+    const second = await call('post', '/transactions', { ...body, description: 'Tea' });
+    const deleted = await call('delete', `/transactions/${first.body.id}`, undefined, 'delete-1');
+    assert.equal(deleted.status, 204);
+    const other = await call('delete', `/transactions/${second.body.id}`, undefined, 'delete-1');
+    assert.equal(other.status, 422, 'the key belongs to the first delete');
+    assert.equal(other.body.type, '/api/v1/problems/idempotency-key-reused');
+    assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transactions WHERE id = ?').pluck().get(second.body.id)), 1, 'the second row is still there');
+    await call('delete', `/transactions/${second.body.id}`);
+    assert.equal(count(ctx), 0);
+    await call('post', '/transactions', body);
+    assert.equal(count(ctx), 1);
 
     const racing = await Promise.all(Array.from({ length: 8 }, () => call('post', '/transactions', { ...body, description: 'Race' }, 'race-key')));
     assert.ok(racing.every((r) => r.status === 201));

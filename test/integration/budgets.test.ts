@@ -116,6 +116,25 @@ describe('budgets', () => {
     assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
   });
 
+  test('spending outside the budget counts uncategorised expenses (never uncategorised income) and categories without an amount, but not one carried over by rollover', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const health = categoryIdOf(ctx.db, ann, 'expense', 'Health');
+    // Groceries rolls February's leftover into March, where it has no amount of its own; Health has no budget at all.
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    await postTransaction(agent, { type: 'expense', amount: '40', date: '2026-02-10', category: String(groceries) });
+    await postTransaction(agent, { type: 'expense', amount: '30', date: '2026-03-05', category: String(groceries) });
+    await postTransaction(agent, { type: 'expense', amount: '25', date: '2026-03-06', category: String(health) });
+    await postTransaction(agent, { type: 'expense', amount: '50', date: '2026-03-07', category: '' });
+    await postTransaction(agent, { type: 'income', amount: '20', date: '2026-03-08', category: '' });
+    const march = (await agent.get('/budgets/2026-03')).text;
+    assert.match(budgetRows(march).Groceries!.available, /^Available: \$60\.00 Includes \$60\.00 left over from February 2026/);
+    // 25.00 (Health) + 50.00 (uncategorised expense); not the 30.00 of carried Groceries, and the 20.00 income takes nothing off.
+    assert.match(march, /Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
+  });
+
   test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

@@ -222,6 +222,23 @@ describe('scheduled transactions', () => {
     }
   });
 
+  test("east of UTC a schedule posts at the owner's midnight, hours before UTC's: Auckland's Monday begins on Sunday at 11:00 UTC", async (t) => {
+    // Auckland is UTC+13 in summer: its Monday 2 March 2026 begins at 11:00 UTC on Sunday 1 March.
+    const ctx = setup(t, Date.UTC(2026, 1, 28, 12));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    assert.equal((await postForm(agent, '/account', '/account/time-zone', { timeZone: 'Pacific/Auckland' })).status, 303);
+    await createSchedule(agent, accountId, { startOn: '2026-03-02', frequency: 'weeks', weekday: '1', description: 'Rent' });
+    const posted = () => postedRows(ctx, userId).map((r) => r.occurred_on);
+    for (const [instant, expected] of [
+      [Date.UTC(2026, 2, 1, 10, 59), []], // 23:59 on Sunday in Auckland
+      [Date.UTC(2026, 2, 1, 11, 0), ['2026-03-02']], // midnight on Monday there, while UTC is still on Sunday
+    ] as const) {
+      ctx.clock.set(instant);
+      await ctx.jobs.runDue();
+      assert.deepEqual(posted(), expected, new Date(instant).toISOString());
+    }
+  });
+
   test('after 90 days of downtime a restart posts every missed occurrence once, each with its own date', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 0, 1, 12));
     const { agent, userId, accountId } = await userWithAccount(ctx);
