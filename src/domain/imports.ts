@@ -129,6 +129,9 @@ export type CsvFileProblem =
   | { readonly kind: 'unclosed-quote' }
   | { readonly kind: 'binary' }
   | { readonly kind: 'utf16' }
+  /** JSON, not CSV: Ledgerly's own data export (a record, not a file to import), or another program's. */
+  | { readonly kind: 'ledgerly-json' }
+  | { readonly kind: 'json' }
   | { readonly kind: 'unreadable'; readonly line: number | null };
 
 /** File signatures of formats people download instead of CSV: PDF, ZIP (xlsx, ods), OLE (xls), gzip. */
@@ -160,6 +163,16 @@ export function looksUtf16(head: Uint8Array): boolean {
   return Math.max(zeroHigh, zeroLow) >= pairs * 0.9;
 }
 
+/**
+ * Whether the start of a file is JSON: Ledgerly's own data export (its first key names the format), any other JSON
+ * object or array, or neither. A byte-order mark and white space before it are allowed.
+ */
+export function looksJson(head: Uint8Array): 'ledgerly-json' | 'json' | undefined {
+  const text = Buffer.from(head.subarray(0, 256)).toString('latin1').replace(/^\xef\xbb\xbf/, '').trimStart();
+  if (text.startsWith('{"format":"ledgerly-data-export"')) return 'ledgerly-json';
+  return /^[[{]\s*["{[\]}]/.test(text) ? 'json' : undefined;
+}
+
 /** A problem as a failed job keeps it ("unclosed-quote", "unreadable:12"). */
 export function csvFileProblemDetail(problem: CsvFileProblem): string {
   return problem.kind === 'unreadable' ? `unreadable:${problem.line ?? ''}` : problem.kind;
@@ -167,7 +180,7 @@ export function csvFileProblemDetail(problem: CsvFileProblem): string {
 
 /** The problem a failed job kept, or undefined for a detail kept before problems had names (the parser's own words). */
 export function csvFileProblemOf(detail: string): CsvFileProblem | undefined {
-  if (detail === 'unclosed-quote' || detail === 'binary' || detail === 'utf16') return { kind: detail };
+  if (detail === 'unclosed-quote' || detail === 'binary' || detail === 'utf16' || detail === 'ledgerly-json' || detail === 'json') return { kind: detail };
   const unreadable = /^unreadable:(\d*)$/.exec(detail);
   if (!unreadable) return undefined;
   return { kind: 'unreadable', line: unreadable[1] === '' ? null : Number(unreadable[1]) };

@@ -12,6 +12,7 @@ import {
   type CsvField,
   type CsvFileProblem,
   looksBinary,
+  looksJson,
   looksUtf16,
   type ImportMapping,
   type ImportRow,
@@ -167,13 +168,13 @@ export async function readFirstLine(filePath: string): Promise<string> {
  * What a file that cannot be CSV text is, judged from its first 8 KB: UTF-16 text, binary (a PDF or a spreadsheet
  * uploaded as CSV), or undefined for text this reader takes.
  */
-export async function notCsvText(filePath: string): Promise<'utf16' | 'binary' | undefined> {
+export async function notCsvText(filePath: string): Promise<'utf16' | 'binary' | 'ledgerly-json' | 'json' | undefined> {
   const handle = await open(filePath, 'r');
   try {
     const buffer = Buffer.alloc(8 * 1024);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const head = buffer.subarray(0, bytesRead);
-    return looksUtf16(head) ? 'utf16' : looksBinary(head) ? 'binary' : undefined;
+    return looksUtf16(head) ? 'utf16' : looksBinary(head) ? 'binary' : looksJson(head);
   } finally {
     await handle.close();
   }

@@ -192,6 +192,8 @@ export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure
   if (problem.kind === 'unclosed-quote') return msg(where === 'file' ? 'import.file.unclosedQuote' : 'import.failure.unclosedQuote');
   if (problem.kind === 'binary') return msg(where === 'file' ? 'import.file.binary' : 'import.failure.binary');
   if (problem.kind === 'utf16') return msg(where === 'file' ? 'import.file.utf16' : 'import.failure.utf16');
+  if (problem.kind === 'ledgerly-json') return msg('import.file.ledgerlyJson');
+  if (problem.kind === 'json') return msg('import.file.json');
   if (problem.line === null) return msg(where === 'file' ? 'import.file.unreadable' : 'import.failure.invalidCsvNoDetail');
   return msg(where === 'file' ? 'import.file.unreadableAt' : 'import.failure.unreadableAt', { line: problem.line });
 }

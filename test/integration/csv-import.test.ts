@@ -826,6 +826,25 @@ test('the preview of a refund naming a category the person has only for income s
   assert.equal(refund, 'expense', 'the refund is in the new expense category');
 });
 
+test("Ledgerly's own data export (JSON), or another program's JSON, is named for what it is instead of read as 3,000 broken rows", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  await postTransaction(agent, { type: 'expense', amount: '4.00', date: '2026-03-01', description: 'Tea' });
+  const ours = await agent.get('/account/export.json');
+  assert.equal(ours.status, 200);
+  for (const [file, message] of [
+    [Buffer.from(ours.text), /This is Ledgerly’s data export \(JSON\): a copy of everything for your records, not a file to import\./],
+    [Buffer.from('[{"date":"2026-01-02","amount":-4.5}]'), /This file is JSON, not CSV\./],
+  ] as const) {
+    const page = await agent.get((await upload(agent, file)).headers.location!);
+    assert.equal(page.status, 422);
+    assert.match(page.text, message);
+    assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button');
+  }
+  assert.equal(storedRows(ctx.db, userId).length, 1);
+});
+
 test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
