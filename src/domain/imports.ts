@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 import { dayFromParts } from './calendar.ts';
 import { normaliseAccountName, type EntryType } from './accounts.ts';
 import { normaliseCategoryName } from './categories.ts';
-import { centsToDecimalString, parseAmount, type AmountProblem, type DecimalSeparator } from './money.ts';
+import { centsToDecimalString, currencyMarks, parseAmount, withoutCurrencyMark, type AmountProblem, type DecimalSeparator } from './money.ts';
 import { normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
 
 /** Field separators an import may use; comma is RFC 4180, semicolon and tab are common in European bank exports. */
@@ -580,8 +580,10 @@ const DATE_CACHE_LIMIT = 50_000;
  * date, an exact amount with at most two decimals, a known type, a description and a category name that pass
  * their rules. Per-mapping work is done once, not per row.
  */
-export function createRecordChecker(mapping: ImportMapping): (fields: readonly CsvField[], line: number) => RowCheck {
+export function createRecordChecker(mapping: ImportMapping, options: { currency?: string } = {}): (fields: readonly CsvField[], line: number) => RowCheck {
   const needed = columnsNeeded(mapping);
+  // "$12.50" and "12,50 грн" in the instance's currency are read as their numbers (YNAB writes every amount so).
+  const marks = options.currency === undefined ? [] : currencyMarks(options.currency);
   // A single-byte encoding decodes every byte; UTF-8 is checked field by field, so a bad row is reported on its own.
   const decode = mapping.encoding === undefined || mapping.encoding === 'utf-8' ? undefined : new TextDecoder(mapping.encoding);
   const dates = new Map<string, ReturnType<typeof parseCsvDate>>();
@@ -607,7 +609,7 @@ export function createRecordChecker(mapping: ImportMapping): (fields: readonly C
     }
 
     const amountText = cellText(fields, mapping.amountColumn, problems, decode);
-    const amount = amountText === null ? null : parseAmount(amountText, amountOptions);
+    const amount = amountText === null ? null : parseAmount(marks.length === 0 ? amountText : withoutCurrencyMark(amountText, marks), amountOptions);
     if (amount && !amount.ok) {
       problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
     }

@@ -236,6 +236,44 @@ export function narrowIsOwnSymbol(currency: string): boolean {
   return sign('narrowSymbol') === sign('symbol');
 }
 
+// Marks banks and trackers write beside an amount that Intl does not list for the currency.
+const MORE_CURRENCY_MARKS: Readonly<Record<string, readonly string[]>> = { USD: ['US$'], UAH: ['грн.', 'грн'] };
+
+/**
+ * The marks a currency's amounts are written with in files: its code, its symbols in English and Ukrainian (narrow
+ * and full), and the words banks use ("грн"); longest first, so "US$" is taken before "$".
+ */
+export function currencyMarks(currency: string): string[] {
+  const marks = new Set([currency, ...(MORE_CURRENCY_MARKS[currency] ?? [])]);
+  for (const locale of ['en-US', 'uk-UA']) {
+    for (const display of ['symbol', 'narrowSymbol'] as const) {
+      const sign = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: display }).formatToParts(1).find((part) => part.type === 'currency')?.value;
+      if (sign) marks.add(sign);
+    }
+  }
+  return [...marks].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * An amount cell without one of the currency's marks before or after its number ("$12.50", "-$5.00", "($5.00)",
+ * "12,50 грн", "USD 12"); the text as it was when it has none. Only the instance's own currency is taken off: an
+ * amount in another stays unreadable, so it is refused, never counted as ours.
+ */
+export function withoutCurrencyMark(text: string, marks: readonly string[]): string {
+  const trimmed = text.trim();
+  const lower = trimmed.toLowerCase();
+  for (const mark of marks) {
+    const m = mark.toLowerCase();
+    // The mark first, or after a sign or an opening bracket: "$5", "-$5", "($5)".
+    const at = lower.startsWith(m) ? 0 : /^[-+\u2212(]/.test(lower) && lower.startsWith(m, 1) ? 1 : -1;
+    if (at >= 0) return (trimmed.slice(0, at) + trimmed.slice(at + mark.length).trimStart()).trim();
+    // The mark last, or before a closing bracket or a trailing minus: "5 грн", "(5 грн)", "5 грн-".
+    const end = lower.endsWith(m) ? trimmed.length : /[)\-]$/.test(lower) && lower.slice(0, -1).endsWith(m) ? trimmed.length - 1 : -1;
+    if (end >= 0) return (trimmed.slice(0, end - mark.length).trimEnd() + trimmed.slice(end)).trim();
+  }
+  return trimmed;
+}
+
 /** Share of a part in a whole as a whole percentage for display; 0 when the whole is 0. */
 export function percentShare(partCents: number, wholeCents: number): number {
   if (wholeCents <= 0) return 0;

@@ -215,7 +215,7 @@ export const CHECKED_ROWS_BATCH = 2000;
 export async function checkCsvFile(
   filePath: string,
   mapping: ImportMapping,
-  options: { onRows: (rows: ImportRow[]) => void; onProgress?: (progress: ReadProgress) => void; signal?: AbortSignal },
+  options: { onRows: (rows: ImportRow[]) => void; onProgress?: (progress: ReadProgress) => void; signal?: AbortSignal; currency?: string },
 ): Promise<CheckedFile> {
   const totalBytes = (await stat(filePath)).size;
   let rows: ImportRow[] = [];
@@ -225,7 +225,7 @@ export async function checkCsvFile(
   let rowsRead = 0;
   let headerSkipped = !mapping.hasHeader;
   let bytesSeen = 0;
-  const check = createRecordChecker(mapping);
+  const check = createRecordChecker(mapping, { currency: options.currency });
   const asText = await isUtf8File(filePath);
   const { onProgress } = options;
   await readCsvRecords<CsvField>(

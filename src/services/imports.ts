@@ -773,6 +773,7 @@ export function createImportService(deps: {
     let lastEntryOn: string | undefined;
     try {
       const checked = await checkCsvFile(file, mapping, {
+        currency: deps.currency,
         signal: ctx?.signal,
         onProgress: ctx && ((p) => ctx.progress(p.bytesRead, p.totalBytes, JSON.stringify({ phase: 'reading', rows: p.rowsRead }))),
         onRows: (rows) => {
@@ -1130,7 +1131,7 @@ export function createImportService(deps: {
     /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
     preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping, targetAccountId?: number | null): PreviewRow[] {
       const known = new Map(categories.listCategoriesForUser(userId).map((c) => [`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id]));
-      const check = createRecordChecker(mapping);
+      const check = createRecordChecker(mapping, { currency: deps.currency });
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       const days = new Map<string, Set<string>>();
       const checked = rows.map(({ line, fields }) => ({ line, fields, result: check(fields, line) }));

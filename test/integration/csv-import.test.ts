@@ -250,6 +250,17 @@ test('a Monobank statement with times after its days imports on its days, with t
   );
 });
 
+test("amounts written with the instance's currency sign ($500.00, -$12.50) are read; another currency's are refused, never counted as ours", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Date,Payee,Amount', '01/02/2026,Paycheck,$500.00', '01/03/2026,Grocer,-$12.50', '01/04/2026,Cafe in Rome,-€8.00'].join('\n');
+  const { result } = await importCsv(agent, file, { dateFormat: 'MM/DD/YYYY' });
+  assert.equal(importedCount(result), 2);
+  assert.match(result, /the amount “-€8\.00” is not a number/);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents]), [['2026-01-02', 'income', 50_000], ['2026-01-03', 'expense', 1_250]]);
+});
+
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

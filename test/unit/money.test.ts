@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
   centsToDecimalString,
+  currencyMarks,
+  withoutCurrencyMark,
   createMoneyFormatter,
   FORM_AMOUNT,
   MAX_AMOUNT_CENTS,
@@ -233,3 +235,35 @@ describe('axis labels name the currency', () => {
     assert.equal(createMoneyFormatter('en-US', 'CAD').formatCentsCompact(150_000_000), 'CA$1.5M');
   });
 });
+
+describe('currency marks in imported amounts', () => {
+  test("the instance's currency is taken off before or after the number, with a sign or brackets around it", () => {
+    const usd = currencyMarks('USD');
+    assert.ok(usd.includes('$') && usd.includes('USD') && usd.indexOf('US$') < usd.indexOf('$'), usd.join(' '));
+    for (const [input, expected] of [
+      ['$12.50', '12.50'],
+      ['-$5.00', '-5.00'],
+      ['($1,234.56)', '(1,234.56)'],
+      ['USD 12', '12'],
+      ['12.00 usd', '12.00'],
+      ['US$7', '7'],
+      ['12.50', '12.50'],
+      ['€12.50', '€12.50'],
+    ] as const) {
+      assert.equal(withoutCurrencyMark(input, usd), expected, input);
+    }
+    const uah = currencyMarks('UAH');
+    for (const [input, expected] of [
+      ['12,50 грн', '12,50'],
+      ['-1 234,56 грн.', '-1 234,56'],
+      ['₴100', '100'],
+      ['100 UAH', '100'],
+      ['100 грн-', '100-'],
+    ] as const) {
+      assert.equal(withoutCurrencyMark(input, uah), expected, input);
+    }
+    // Read through the import's amount rule, each is exact.
+    assert.deepEqual(parseAmount(withoutCurrencyMark('-$1,234.56', usd), { decimal: 'dot', sign: 'signed', accountingNegatives: true }), { ok: true, cents: 123_456, negative: true });
+  });
+});
+
