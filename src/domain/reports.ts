@@ -167,6 +167,12 @@ export interface Change {
   readonly percent: number | null;
 }
 
+/** A change as a whole percentage of the size of the amount before, rounded half away from zero (a fall of 0.5% is -1%, as a rise of 0.5% is +1%). */
+function percentOf(changeCents: number, previousCents: number): number {
+  const whole = Math.round((Math.abs(changeCents) * 100) / Math.abs(previousCents));
+  return changeCents < 0 && whole !== 0 ? -whole : whole;
+}
+
 /** The change from `previous` to `current`, in cents and whole percent of the previous amount. */
 export function changeBetween(currentCents: number, previousCents: number): Change {
   const changeCents = currentCents - previousCents;
@@ -174,6 +180,6 @@ export function changeBetween(currentCents: number, previousCents: number): Chan
     currentCents,
     previousCents,
     changeCents,
-    percent: previousCents === 0 ? null : Math.round((changeCents * 100) / Math.abs(previousCents)),
+    percent: previousCents === 0 ? null : percentOf(changeCents, previousCents),
   };
 }

@@ -74,6 +74,15 @@ describe('bad requests and errors', () => {
     assert.equal(count(ctx, 'transactions'), 0);
   });
 
+  test('a budget form over the limit gets 413 too, although it may carry many more fields', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const token = await tokenFor(agent, '/budgets/2026-03');
+    const res = await agent.post('/budgets/2026-03').type('form').send({ _csrf: token, padding: 'x'.repeat(20_000) });
+    assert.equal(res.status, 413);
+    assert.equal(count(ctx, 'budgets'), 0);
+  });
+
   test('repeated fields are a validation message, not a crash', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

@@ -104,6 +104,7 @@ test("the report's table exports as CSV, formula-safe, and another person's acco
   assert.ok(lines.includes('income,total,3000.00,0.00,3000.00,1500.00'));
   const bob = await registerUser(ctx.app, 'bob@example.com');
   const theirs = await bob.get(`/reports?from=2026-01&to=2026-03&account=${main}`);
+  assert.equal(theirs.status, 200);
   assert.doesNotMatch(theirs.text, /Market|1,500\.00/, "ann's rows never show in bob's report");
 });
 
@@ -189,6 +190,26 @@ test('the biggest expenses are the same whether the range is sorted (few rows) o
   assert.deepEqual(shown((await agent.get('/reports?from=2025-06&to=2025-06')).text), expected('2025-06-01', '2025-06-30'));
   // No expense in range: nothing, without reading any row.
   assert.match((await agent.get('/reports?from=2026-01&to=2026-02')).text, /No expenses in this range\./);
+});
+
+test('the categories that changed most come first, falls and rises alike', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const cat = (name: string) => categoryIdOf(ctx.db, ann, 'expense', name);
+  insertTransactions(ctx.db, ann, [
+    { type: 'expense', amountCents: 100_000, occurredOn: '2026-02-03', description: 'Rent before', categoryId: cat('Housing') },
+    { type: 'expense', amountCents: 10_000, occurredOn: '2026-03-03', description: 'Rent now', categoryId: cat('Housing') },
+    { type: 'expense', amountCents: 5_000, occurredOn: '2026-02-04', description: 'Food before', categoryId: cat('Groceries') },
+    { type: 'expense', amountCents: 6_000, occurredOn: '2026-03-04', description: 'Food now', categoryId: cat('Groceries') },
+    { type: 'expense', amountCents: 20_000, occurredOn: '2026-03-05', description: 'Night out', categoryId: cat('Eating out') },
+  ]);
+  const html = (await agent.get('/reports?from=2026-03&to=2026-03')).text;
+  const section = html.slice(html.indexOf('id="change-heading"'), html.indexOf('</section>', html.indexOf('id="change-heading"')));
+  const order = [...section.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
+  assert.deepEqual(order, ['Housing', 'Eating out', 'Groceries'], '-900.00, then +200.00, then +10.00');
+  assert.deepEqual(rowCells(html, 'change-heading', 'Housing'), ['$100.00', '$1,000.00', '−$900.00', '−90%']);
 });
 
 test('a change under half a percent reads "+<1%", not "0%", which would say nothing changed', async (t) => {

@@ -107,6 +107,13 @@ describe('budget arithmetic', () => {
     assert.equal(percentFor(140_000), 100);
     assert.equal(percentFor(70_000), 50);
     assert.equal(percentFor(175_000), 125);
+    // Spending with nothing available (a carried overspend eating this month's amount) is over, and says 100%.
+    const nothingLeft = buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }], {
+      amount: (id, m) => (id === 1 && m === '2026-03' ? 0 : undefined),
+      spending: () => ({ expenseCents: 3_000, refundCents: 0 }),
+      firstBudgetMonth: () => '2026-03',
+    }, 0).lines[0]!;
+    assert.deepEqual([nothingLeft.availableCents, nothingLeft.percentUsed, nothingLeft.over], [0, 100, true]);
   });
 
   test('an overspend keeps being carried through months without an amount until it is covered', () => {

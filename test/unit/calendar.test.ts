@@ -26,7 +26,7 @@ describe('calendar days', () => {
   });
 
   test('impossible or malformed days are rejected', () => {
-    for (const day of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-5', '26-01-01', '2026/01/01', '1899-12-31', '3000-01-01', '']) {
+    for (const day of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-03-00', '2026-04-31', '2026-1-5', '26-01-01', '2026/01/01', '1899-12-31', '3000-01-01', '']) {
       assert.equal(isCalendarDate(day), false, day);
     }
   });
@@ -136,6 +136,8 @@ describe('splitting a date range into whole months and partial ends', () => {
 
   test('within one month', () => {
     assert.deepEqual(splitRangeIntoMonths('2026-02-03', '2026-02-20'), { months: null, dayRanges: [{ fromOn: '2026-02-03', toOn: '2026-02-20' }] });
+    // One day is a range of that day, not an empty one (a filter from 5 March to 5 March lists that day's rows).
+    assert.deepEqual(splitRangeIntoMonths('2026-03-05', '2026-03-05'), { months: null, dayRanges: [{ fromOn: '2026-03-05', toOn: '2026-03-05' }] });
     assert.deepEqual(splitRangeIntoMonths('2026-02-01', '2026-02-20'), { months: null, dayRanges: [{ fromOn: '2026-02-01', toOn: '2026-02-20' }] });
   });
 

@@ -174,6 +174,8 @@ describe('parseCsvDate', () => {
   test('refuses impossible days, other layouts and empty cells', () => {
     for (const [input, format] of [
       ['2026-02-30', 'YYYY-MM-DD'],
+      ['00/03/2026', 'DD/MM/YYYY'],
+      ['2026-03-00', 'YYYY-MM-DD'],
       ['31/04/2026', 'DD/MM/YYYY'],
       ['14/03/2026', 'MM/DD/YYYY'],
       ['2026-03-14', 'DD.MM.YYYY'],

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { addDays, daysInMonth } from '../../src/domain/calendar.ts';
 import {
+  closestWithinWindow,
   countOffsetFor,
   earliestPeriodStart,
   editedRuleStart,
@@ -396,5 +397,16 @@ describe('schedules: where an edited rule takes over', () => {
     const offset = countOffsetFor(rule, '2027-04-01', 2, taken);
     assert.deepEqual(occurrencesBetween({ ...rule, countOffset: offset }, '2027-04-01', FAR_FUTURE).filter((d) => !taken(d)), ['2027-07-15', '2027-09-15']);
     assert.equal(countOffsetFor({ ...rule, maxCount: null }, '2027-04-01', 5, none), 0, 'no count, no offset');
+  });
+});
+
+describe('matching a bank row to a scheduled occurrence', () => {
+  test('a day up to three days away matches, the closest first (the earlier on a tie); four days away does not', () => {
+    const on = (day: string) => ({ on: day });
+    assert.deepEqual(closestWithinWindow('2026-03-04', [on('2026-03-01')]), on('2026-03-01'), 'rent on the 1st paid on the 4th, over a weekend');
+    assert.deepEqual(closestWithinWindow('2026-02-26', [on('2026-03-01')]), on('2026-03-01'), 'three days early');
+    assert.equal(closestWithinWindow('2026-03-05', [on('2026-03-01')]), undefined, 'four days late is a row of its own');
+    assert.deepEqual(closestWithinWindow('2026-03-05', [on('2026-03-03'), on('2026-03-07')]), on('2026-03-03'), 'a tie goes to the earlier');
+    assert.deepEqual(closestWithinWindow('2026-03-05', [on('2026-03-02'), on('2026-03-06')]), on('2026-03-06'));
   });
 });

@@ -22,6 +22,13 @@ describe('the transaction form', () => {
     }
   });
 
+  test('a transfer leg is no type the form takes: it is refused beside the field, never passed to the database', () => {
+    for (const type of ['transfer_in', 'transfer_out', 'refund', '']) {
+      const result = parseTransactionForm({ ...base, type }, TODAY);
+      assert.ok(!result.ok && inEnglish(result.errors.type) !== '', type);
+    }
+  });
+
   test('an id too large to be exact gets the field\'s own message in the page\'s language, never the parser\'s English', () => {
     // 16 digits fit the id pattern but not an exact integer: checked after the number was made, zod reported "Invalid input".
     for (const field of ['account', 'category'] as const) {

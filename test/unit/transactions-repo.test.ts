@@ -22,6 +22,22 @@ function twoPeople() {
   return { db, repo: createTransactionsRepo(db) };
 }
 
+describe("a person's rows, by id", () => {
+  test("another person's id finds, changes and deletes nothing: each statement is scoped by the owner", () => {
+    const { db, repo } = twoPeople();
+    const account = db.prepare<[], number>('SELECT id FROM accounts WHERE user_id = 1').pluck().get()!;
+    const id = repo.createTransaction(1, { accountId: account, type: 'expense', amountCents: 500, occurredOn: '2024-01-05', description: 'Tea', categoryId: null });
+    assert.equal(repo.findOwnedTransaction(2, id), undefined);
+    assert.equal(repo.updateOwnedTransaction(2, id, { accountId: account, type: 'income', amountCents: 1, occurredOn: '2024-01-05', description: 'x', categoryId: null }), false);
+    assert.equal(repo.deleteOwnedTransaction(2, id), false);
+    assert.equal(repo.deleteOwnedTransactions(2, [id]), 0);
+    assert.equal(repo.deleteIncomesAndExpensesInIdRange(2, id, id), 0);
+    assert.deepEqual(repo.listTransactionsOnDay(2, '2024-01-05'), [], "the import's duplicate check sees only the person's own day");
+    assert.equal(repo.findOwnedTransaction(1, id)?.description, 'Tea', 'the row is as it was');
+    assert.equal(repo.deleteOwnedTransaction(1, id), true);
+  });
+});
+
 describe('filtered totals', () => {
   test('totals read from monthly totals plus partial months equal the sums over raw rows, for any filter', () => {
     const { db, repo } = twoPeople();
