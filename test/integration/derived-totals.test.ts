@@ -244,8 +244,12 @@ test('bulk seeding gives the same monthly totals as the per-row trigger and puts
       const first = users.createUser('one@example.com', 'x').id;
       const second = users.createUser('two@example.com', 'x').id;
       const transactions = createTransactionsRepo(db);
-      // The user already has rows: the bulk path must add to their totals, not replace them.
+      // The user already has rows: the bulk path must add to their totals (sums and counts), not replace them. One in
+      // every expense category of January 2026, so groups the seed also fills (with many rows each) are shared.
       transactions.createTransaction(first, { type: 'income', amountCents: 12_345, occurredOn: '2026-01-15', description: 'before', categoryId: null });
+      for (const category of createCategoriesRepo(db).listCategoriesForUser(first).filter((c) => c.kind === 'expense')) {
+        transactions.createTransaction(first, { type: 'expense', amountCents: 111, occurredOn: '2026-01-10', description: 'before', categoryId: category.id });
+      }
       seedTransactionsForUser(db, second, { count: 3000, endOn: '2026-03-31', years: 2, random: createRandomSource(3), mode });
       seedTransactionsForUser(db, first, { count: 20_000, endOn: '2026-03-31', years: 2, random: createRandomSource(9), mode, rebuildIndexes: true });
       // A bulk load leaves the text index merged into one segment, so later writes pay no merging it left pending.
@@ -259,6 +263,9 @@ test('bulk seeding gives the same monthly totals as the per-row trigger and puts
     assert.deepEqual(listSchemaOf(bulk.db), schemaBefore, 'indexes and triggers are back, with the same SQL');
     assert.deepEqual(findMonthlyTotalsMismatches(trigger.db), []);
     assert.deepEqual(findMonthlyTotalsMismatches(bulk.db), []);
+    // Groups the person had before the load now count their old row and the loaded ones, each.
+    const shared = bulk.db.prepare<[number], number>("SELECT count(*) FROM monthly_totals WHERE user_id = ? AND month = '2026-01' AND type = 'expense' AND tx_count > 2").pluck().get(b.first)!;
+    assert.ok(shared > 0, 'the load added several rows to groups the person already had');
     assert.deepEqual([findUserTotalsMismatches(trigger.db), findUserTotalsMismatches(bulk.db)], [[], []]);
     assert.deepEqual(b.transactions.totalsForUser(b.first), a.transactions.totalsForUser(a.first));
     assert.deepEqual(b.transactions.totalsForUser(b.second), a.transactions.totalsForUser(a.second));
@@ -266,6 +273,11 @@ test('bulk seeding gives the same monthly totals as the per-row trigger and puts
     assert.equal(countMonthlyTotalGroups(bulk.db, b.first), countMonthlyTotalGroups(trigger.db, a.first));
     assert.equal(b.textSegments, 1);
     assert.deepEqual([textIndexProblems(trigger.db), textIndexProblems(bulk.db)], [[], []], 'both text indexes hold every row, and only those');
+    // Deleting every row but one of such a group keeps its total (a count that lagged the rows would drop the group).
+    const group = bulk.db.prepare<[number], { category_id: number }>("SELECT category_id FROM transactions WHERE user_id = ? AND occurred_on LIKE '2026-01-%' AND type = 'expense' AND category_id IS NOT NULL GROUP BY category_id HAVING count(*) > 2 LIMIT 1").get(b.first)!;
+    const ids = bulk.db.prepare<[number, number], number>("SELECT id FROM transactions WHERE user_id = ? AND category_id = ? AND occurred_on LIKE '2026-01-%' ORDER BY id").pluck().all(b.first, group.category_id);
+    for (const id of ids.slice(1)) b.transactions.deleteOwnedTransaction(b.first, id);
+    assert.deepEqual(findMonthlyTotalsMismatches(bulk.db), [], 'the one row left is still in the totals');
   } finally {
     trigger.remove();
     bulk.remove();

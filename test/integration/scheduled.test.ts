@@ -189,6 +189,26 @@ describe('scheduled transactions', () => {
     assert.equal(postedRows(ctx, bob.userId).length, 2, 'and the next round goes on for bob');
   });
 
+  test('a catch-up whose second day would pass the totals limit keeps nothing of that schedule, and posts each day once when there is room', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const ann = await userWithAccount(ctx, 'ann@example.com');
+    assert.equal((await createSchedule(ann.agent, ann.accountId, { startOn: '2026-03-16', frequency: 'days', every: '1' })).status, 303);
+    insertTransactions(ctx.db, ann.userId, [{ type: 'expense', amountCents: 100, occurredOn: '2026-03-01', description: 'first' }]);
+    // Room for one 10.00 day, not two.
+    ctx.db.prepare("UPDATE user_totals SET total_cents = ? WHERE user_id = ? AND type = 'expense'").run(2 ** 52 - 1_500, ann.userId);
+    ctx.clock.set(Date.UTC(2026, 2, 17, 9)); // the 16th and the 17th are due at once
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, ann.userId), [], 'the first day is not kept without the second: the schedule would post it again');
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM schedule_occurrences WHERE user_id = ?').pluck().get(ann.userId), 0);
+    // With room again, each day is posted once.
+    ctx.db.prepare("UPDATE user_totals SET total_cents = 100 WHERE user_id = ? AND type = 'expense'").run(ann.userId);
+    ctx.clock.set(Date.UTC(2026, 2, 18, 9));
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, ann.userId).map((r) => r.occurred_on), ['2026-03-16', '2026-03-17', '2026-03-18']);
+    await ctx.jobs.runDue();
+    assert.equal(postedRows(ctx, ann.userId).length, 3, 'each once');
+  });
+
   test('the 31st posts on the last day of shorter months: 29 February in a leap year, 28 February in a common one', async (t) => {
     const ctx = setup(t, Date.UTC(2024, 4, 1, 12));
     const { agent, userId, accountId } = await userWithAccount(ctx);

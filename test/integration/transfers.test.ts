@@ -85,6 +85,22 @@ describe('transfers', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('a transfer whose second leg the database refuses leaves nothing: no transfer, no first leg, no balance moved', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    const before = await balances(agent);
+    // A fault after the first leg is written: the incoming leg cannot be stored.
+    ctx.db.exec("CREATE TEMP TRIGGER refuse_incoming BEFORE INSERT ON main.transactions WHEN NEW.type = 'transfer_in' BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+    const res = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '25.00', date: '2026-02-01', description: 'Half done?' });
+    assert.equal(res.status, 500);
+    ctx.db.exec('DROP TRIGGER temp.refuse_incoming');
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 0, 'no leg');
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId), 0, 'no transfer');
+    assert.deepEqual(await balances(agent), before);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('refused beside the field, with nothing written: the same account twice, an archived account, a zero or invalid amount', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());
