@@ -1,4 +1,5 @@
 /** Transactions: the one thing people record. Types and rules only; storage lives in db/. */
+import { isCalendarDate } from './calendar.ts';
 
 export type TransactionType = 'income' | 'expense';
 
@@ -99,4 +100,12 @@ export function normaliseDescription(raw: string): { ok: true; text: string } | 
 /** The cursor as it appears in links: "YYYY-MM-DD.id". */
 export function formatCursor(cursor: PageCursor): string {
   return `${cursor.occurredOn}.${cursor.id}`;
+}
+
+/** A cursor read back from formatCursor's text, for the pages and the API alike; undefined unless a real day and an id of 1 or more. */
+export function parseCursorText(text: string): PageCursor | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,15})$/.exec(text);
+  if (!match || !isCalendarDate(match[1]!)) return undefined;
+  const id = Number(match[2]);
+  return Number.isSafeInteger(id) ? { occurredOn: match[1]!, id } : undefined;
 }

@@ -202,7 +202,10 @@ describe('/api/v1/transactions', () => {
     const filtered = await call('get', '/transactions?type=income&q=In');
     assert.equal(filtered.body.totals.count, 3);
     // A parameter given twice, or a limit that is not plain digits, is a 400 naming it, never a quiet other answer.
-    for (const [query, field] of [['type=income&type=expense', 'type'], [`cursor=${first.body.nextCursor}&cursor=x`, 'cursor'], ['limit=0x10', 'limit'], ['limit=1e2', 'limit'], ['limit=%207', 'limit']]) {
+    // A cursor this API could not have given (a day that does not exist, an id of 0) is refused the same way: one rule
+    // for cursors, the pages' and the API's.
+    const forged = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    for (const [query, field] of [['type=income&type=expense', 'type'], [`cursor=${first.body.nextCursor}&cursor=x`, 'cursor'], ['limit=0x10', 'limit'], ['limit=1e2', 'limit'], ['limit=%207', 'limit'], [`cursor=${forged('2026-99-99.5')}`, 'cursor'], [`cursor=${forged('2026-03-01.0')}`, 'cursor']]) {
       const refused = await call('get', `/transactions?${query}`);
       assert.equal(refused.status, 400, query);
       assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field), [field], query);

@@ -837,6 +837,15 @@ test('the preview of a refund naming a category the person has only for income s
   assert.equal(refund, 'expense', 'the refund is in the new expense category');
 });
 
+test('a file of a header alone says it holds no rows, not "0 rows, every row read without errors"', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const { result } = await importCsv(agent, `${HEADER}\n`);
+  assert.match(result, /The file holds no rows below its header, so nothing was imported\./);
+  assert.doesNotMatch(result, /Every row was read without errors/);
+});
+
 test("Ledgerly's own data export (JSON), or another program's JSON, is named for what it is instead of read as 3,000 broken rows", async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

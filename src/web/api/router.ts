@@ -6,7 +6,7 @@ import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString, isTotalsTooLarge } from '../../domain/money.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
 import { dayAt, isCalendarMonth, zoneResolver } from '../../domain/calendar.ts';
-import type { PageCursor, TransactionWithCategory } from '../../domain/transactions.ts';
+import { parseCursorText, type PageCursor, type TransactionWithCategory } from '../../domain/transactions.ts';
 import type { Transfer } from '../../domain/transfers.ts';
 import type { BudgetMonth as BudgetMonthModel } from '../../domain/budgets.ts';
 import type { AccountService } from '../../services/accounts.ts';
@@ -43,9 +43,7 @@ import type { Logger } from '../../logger.ts';
 const encodeCursor = (c: PageCursor) => Buffer.from(`${c.occurredOn}.${c.id}`, 'utf8').toString('base64url');
 /** The cursor back, or undefined when it is not one this API gave. */
 function decodeCursor(raw: string): PageCursor | undefined {
-  const text = /^[A-Za-z0-9_-]{1,40}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
-  const m = /^(\d{4}-\d{2}-\d{2})\.(\d{1,15})$/.exec(text);
-  return m ? { occurredOn: m[1]!, id: Number(m[2]) } : undefined;
+  return /^[A-Za-z0-9_-]{1,40}$/.test(raw) ? parseCursorText(Buffer.from(raw, 'base64url').toString('utf8')) : undefined;
 }
 
 /** The query parameters GET /transfers takes. */

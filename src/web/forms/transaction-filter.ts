@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isCalendarDate } from '../../domain/calendar.ts';
-import { formatCursor, type PageCursor, type TransactionFilter } from '../../domain/transactions.ts';
+import { formatCursor, parseCursorText, type PageCursor, type TransactionFilter } from '../../domain/transactions.ts';
 import { displayable, idText, type FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 
@@ -90,9 +90,5 @@ export function listUrl(filter: TransactionFilter, after?: PageCursor | null): s
 
 /** Cursor in links is "YYYY-MM-DD.id"; a malformed one starts from the newest page. */
 export function parseCursor(raw: unknown): PageCursor | null {
-  if (typeof raw !== 'string') return null;
-  const match = /^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,15})$/.exec(raw);
-  if (!match || !isCalendarDate(match[1]!)) return null;
-  const id = Number(match[2]);
-  return Number.isSafeInteger(id) ? { occurredOn: match[1]!, id } : null;
+  return typeof raw === 'string' ? (parseCursorText(raw) ?? null) : null;
 }
