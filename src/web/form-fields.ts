@@ -81,6 +81,15 @@ export function safeLocalPath(candidate: unknown, fallback: string): string {
 }
 
 /**
+ * A path a form returns to: local (safeLocalPath) and one of the pages the form may come from (`allowed`), else
+ * `fallback`. One rule for every form with a way back, each naming its own pages.
+ */
+export function returnPath(raw: unknown, allowed: RegExp, fallback: string): string {
+  const path = safeLocalPath(raw, fallback);
+  return allowed.test(path) ? path : fallback;
+}
+
+/**
  * A positive whole-number id as written in a path or form: at most 16 digits and a safe integer. The integer check
  * runs on the text, before the number is made: a check after a transform is one a union reports with zod's own
  * English ("Invalid input") instead of the union's message.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formText, idText, safeLocalPath, textField } from '../form-fields.ts';
+import { formText, idText, returnPath, safeLocalPath, textField } from '../form-fields.ts';
 
 /** Most rows one bulk action may name: two full pages, so a crafted request cannot hold the write lock for long. */
 const MAX_BULK_IDS = 100;
@@ -33,9 +33,8 @@ export function deleteReturnPath(source: unknown): string {
 }
 
 export function editReturnPath(raw: unknown): string {
-  const path = safeLocalPath(raw, '/transactions');
   // The list (with its filter), the dashboard, or an account's register the row was opened from.
-  return /^\/(transactions|dashboard|accounts\/[1-9]\d{0,15})(\?|$)/.test(path) ? path : '/transactions';
+  return returnPath(raw, /^\/(transactions|dashboard|accounts\/[1-9]\d{0,15})(\?|$)/, '/transactions');
 }
 
 const bulkSchema = z.object({

@@ -4,7 +4,7 @@ import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { isCalendarDate } from '../../domain/calendar.ts';
 import { formatCursor, type PageCursor } from '../../domain/transactions.ts';
-import { textField, type FieldErrors } from '../form-fields.ts';
+import { returnPath, textField, type FieldErrors } from '../form-fields.ts';
 import { parseReconcileForm, parseReconcileRowsForm, reconciliationNamed, type ReconcileFormValues } from '../forms/reconcile-form.ts';
 import { parseCursor } from '../forms/transaction-filter.ts';
 import { msg, type Msg } from '../i18n.ts';
@@ -16,7 +16,7 @@ const NOT_FOUND = msg('accounts.notFound');
 
 /** Where the register's cleared toggle returns: the account register it was pressed on. */
 function registerPath(raw: unknown): string {
-  return typeof raw === 'string' && /^\/accounts\/[1-9]\d{0,15}(\?after=[\w.%-]+)?$/.test(raw) ? raw : '/accounts';
+  return returnPath(raw, /^\/accounts\/[1-9]\d{0,15}(\?after=[\w.%-]+)?$/, '/accounts');
 }
 
 /** Checking an account against a bank statement, and marking single rows cleared from a register. */

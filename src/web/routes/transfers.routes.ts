@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import type { TransferService } from '../../services/transfers.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
-import { textField, type FieldErrors } from '../form-fields.ts';
+import { returnPath, textField, type FieldErrors } from '../form-fields.ts';
 import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, transferRefusal, type TransferFormValues } from '../forms/transfer-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -13,7 +13,7 @@ const NOT_FOUND = msg('transfers.notFound');
 
 /** Where a transfer form returns to: the register of the account it came from, or the accounts page. */
 function backPath(raw: unknown): string {
-  return typeof raw === 'string' && /^\/accounts(\/[1-9]\d{0,15})?$/.test(raw) ? raw : '/accounts';
+  return returnPath(raw, /^\/accounts(\/[1-9]\d{0,15})?$/, '/accounts');
 }
 
 
