@@ -390,6 +390,20 @@ function isWholeMatch(pattern: RegExp, name: string): boolean {
   return match !== null && match.index === 0 && match[0].length === trimmed.length;
 }
 
+const CURRENCY_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * The currency a column's name says its amounts are in, when it is not ours: "Сума в валюті картки (UAH)" in a
+ * Ledgerly counting dollars. A name without a currency code says nothing.
+ */
+export function otherCurrencyInName(name: string, ours: string): string | undefined {
+  // Codes as files write them, in capitals: "All amounts" names no Albanian lek.
+  for (const [code] of name.matchAll(/\b[A-Z]{3}\b/g)) {
+    if (CURRENCY_CODES.has(code) && code !== ours.toUpperCase()) return code;
+  }
+  return undefined;
+}
+
 // When a row was created or changed in the app that wrote the file, not when the money moved.
 const RECORD_STAMP = /created|updated|modified|changed|imported/i;
 

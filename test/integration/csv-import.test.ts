@@ -243,6 +243,8 @@ test('a Monobank statement with times after its days imports on its days, with t
   ].join('\n');
   const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(file, 'utf8')]));
   assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
+  // This Ledgerly counts in dollars: the page says the file's hryvnias would be taken as dollars.
+  assert.match(preview, /The amount column’s name says UAH, and this Ledgerly counts in USD: there is no conversion/);
   assert.equal(importedCount(result), 2);
   assert.deepEqual(
     storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),

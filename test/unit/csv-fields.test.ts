@@ -13,6 +13,7 @@ import {
   fieldText,
   guessColumns,
   guessCsvEncoding,
+  otherCurrencyInName,
   LEDGERLY_EXPORT_MAPPING,
   neutraliseCsvCell,
   parseCsvDate,
@@ -147,6 +148,18 @@ describe('file encodings', () => {
     assert.equal(row.row.description, 'Продукти АТБ');
     // Read as UTF-8 the same bytes are refused, with a message that names the way out.
     assert.match(reasonOf(checkCsvRecord([Buffer.from('02.01.2026'), cp1251('Продукти АТБ'), Buffer.from('-123,45')], 2, { ...mapping, encoding: 'utf-8' })), /choose the file’s encoding \(Windows-1251 for Cyrillic\)/);
+  });
+});
+
+describe('a currency named in a column', () => {
+  test("another currency's code in the amount column's name is found; ours, lower case and none are not", () => {
+    assert.equal(otherCurrencyInName('Сума в валюті картки (UAH)', 'USD'), 'UAH');
+    assert.equal(otherCurrencyInName('Amount (EUR)', 'USD'), 'EUR');
+    assert.equal(otherCurrencyInName('Amount (USD)', 'USD'), undefined);
+    assert.equal(otherCurrencyInName('Сума в валюті картки (UAH)', 'UAH'), undefined);
+    assert.equal(otherCurrencyInName('All amounts', 'USD'), undefined);
+    assert.equal(otherCurrencyInName('Amount', 'USD'), undefined);
+    assert.equal(otherCurrencyInName('TOTAL', 'USD'), undefined, 'four letters are no code');
   });
 });
 

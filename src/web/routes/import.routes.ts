@@ -1,7 +1,7 @@
 import type { CsrfSync } from 'csrf-sync';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { DEFAULT_IMPORT_OPTIONS } from '../../domain/imports.ts';
+import { DEFAULT_IMPORT_OPTIONS, otherCurrencyInName } from '../../domain/imports.ts';
 import { MAX_IMPORT_BYTES, type ImportService, type Upload } from '../../services/imports.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -75,7 +75,11 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       : [];
     const accounts = service.accountsFor(signedInUser(req).id).filter((a) => !a.archived);
     const remembered = !submitted && inspection.rememberedOptions !== undefined;
-    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, remembered, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview });
+    // An amount column named for another currency: said beside the choice, since there is no conversion.
+    const ours = pageLanguage(res).money.currency;
+    const amountHeader = values.header === '1' && /^\d+$/.test(values.amount) ? (inspection.headerCells[Number(values.amount)] ?? '') : '';
+    const amountCurrency = otherCurrencyInName(amountHeader, ours);
+    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, remembered, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview, amountCurrency, ours });
   }
 
   /**
