@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 import { dayFromParts } from './calendar.ts';
 import { normaliseAccountName, type EntryType } from './accounts.ts';
 import { normaliseCategoryName } from './categories.ts';
-import { centsToDecimalString, currencyMarks, parseAmount, withoutCurrencyMark, type AmountProblem, type DecimalSeparator } from './money.ts';
+import { centsToDecimalString, currencyMarks, parseAmount, withoutCurrencyMark, type AmountParse, type AmountProblem, type DecimalSeparator } from './money.ts';
 import { normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
 
 /** Field separators an import may use; comma is RFC 4180, semicolon and tab are common in European bank exports. */
@@ -42,6 +42,11 @@ export interface ImportMapping {
   readonly accountColumn?: number | null;
   /** Our export's transfer reference (the two legs of a transfer share it); null: the file has no transfers. */
   readonly transferColumn?: number | null;
+  /**
+   * Money in, for files that write money out and money in in two columns (YNAB's Outflow and Inflow): the amount
+   * column is then money out, and a row is the expense or the income of whichever of the two holds an amount.
+   */
+  readonly inflowColumn?: number | null;
   readonly dateFormat: CsvDateFormat;
   readonly decimalSeparator: DecimalSeparator;
 }
@@ -102,6 +107,8 @@ export type RowProblem =
     }
   | { readonly code: 'amount'; readonly problem: AmountProblem; readonly text: string; readonly decimal: DecimalSeparator }
   | { readonly code: 'type'; readonly text: string }
+  /** Money out and money in both hold an amount on one row (files with the two columns). */
+  | { readonly code: 'two-amounts'; readonly out: string; readonly in: string }
   | { readonly code: 'negative-income'; readonly text: string }
   | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
   | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' }
@@ -364,18 +371,21 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   // header guess finds (guessColumns).
   accountColumn: null,
   transferColumn: null,
+  inflowColumn: null,
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
   encoding: 'utf-8',
 });
 
-type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn';
+type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn' | 'inflowColumn';
 
 // Built from strings, not regex literals: esbuild escapes non-ASCII in strings only, and one non-ASCII character
 // makes V8 keep the whole bundle's source as two bytes a character (1.8 MB instead of 0.9 MB, for the process's life).
 const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'dateColumn', pattern: new RegExp('date|datum|day|fecha|дата', 'i') },
-  { key: 'amountColumn', pattern: new RegExp('amount|betrag|value|sum|montant|importe|сума', 'i') },
+  // Money in, guessed first so "Inflow" is not taken for the amount; money out is then the amount (YNAB).
+  { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in)\\s*$', 'i') },
+  { key: 'amountColumn', pattern: new RegExp('amount|betrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out)\\s*$', 'i') },
   { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип)\\s*$', 'i') },
   { key: 'categoryColumn', pattern: new RegExp('categor|kategorie|категор', 'i') },
   { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|опис|призначення|деталі', 'i') },
@@ -412,7 +422,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
   if (header === null) {
     // Without names, the export's first five columns: older exports have no account or transfer column.
     const { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn } = LEDGERLY_EXPORT_MAPPING;
-    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null };
+    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null, inflowColumn: null };
   }
   const found: Partial<Record<MappedColumn, number>> = {};
   const free = (i: number) => !Object.values(found).includes(i);
@@ -431,6 +441,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     descriptionColumn: found.descriptionColumn ?? null,
     accountColumn: found.accountColumn ?? null,
     transferColumn: found.transferColumn ?? null,
+    inflowColumn: found.inflowColumn ?? null,
   };
 }
 
@@ -520,6 +531,7 @@ function columnsNeeded(mapping: ImportMapping): number {
     mapping.descriptionColumn,
     mapping.accountColumn ?? null,
     mapping.transferColumn ?? null,
+    mapping.inflowColumn ?? null,
   ];
   return Math.max(...used.map((c) => c ?? -1)) + 1;
 }
@@ -622,15 +634,43 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
       problems.push({ code: 'date', problem: date.problem, text: shortCell((dateText ?? '').trim()), format: mapping.dateFormat, ...(fits ? { fits } : {}) });
     }
 
+    const readAmount = (text: string) => parseAmount(marks.length === 0 ? text : withoutCurrencyMark(text, marks), amountOptions);
     const amountText = cellText(fields, mapping.amountColumn, problems, decode);
-    const amount = amountText === null ? null : parseAmount(marks.length === 0 ? amountText : withoutCurrencyMark(amountText, marks), amountOptions);
-    if (amount && !amount.ok) {
+    let amount = amountText === null ? null : readAmount(amountText);
+    let inflowType: 'income' | 'expense' | null = null;
+    if (mapping.inflowColumn != null) {
+      // Money out and money in: an empty cell or a zero is no amount; exactly one of the two must hold one, unsigned.
+      const inText = cellText(fields, mapping.inflowColumn, problems, decode);
+      const inflow = inText === null ? null : readAmount(inText);
+      const none = (a: AmountParse | null) => a === null || (!a.ok && (a.problem === 'empty' || a.problem === 'zero'));
+      // What is wrong with a cell that holds something: not an amount, or a signed one (each column has a direction).
+      const wrongIn = (a: AmountParse | null, text: string | null): { problem: AmountProblem; text: string } | undefined =>
+        a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative ? { problem: 'negative', text: text ?? '' } : undefined;
+      const wrong = wrongIn(amount, amountText) ?? wrongIn(inflow, inText);
+      if (wrong) {
+        problems.push({ code: 'amount', problem: wrong.problem, text: shortCell(wrong.text), decimal: mapping.decimalSeparator });
+        amount = null;
+      } else if (none(amount) && none(inflow)) {
+        problems.push({ code: 'amount', problem: 'empty', text: '', decimal: mapping.decimalSeparator });
+        amount = null;
+      } else if (!none(amount) && !none(inflow)) {
+        problems.push({ code: 'two-amounts', out: shortCell(amountText ?? ''), in: shortCell(inText ?? '') });
+        amount = null;
+      } else {
+        inflowType = none(amount) ? 'income' : 'expense';
+        amount = none(amount) ? inflow : amount;
+      }
+    } else if (amount && !amount.ok) {
       problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
     }
 
     let type: EntryType | null = null;
     let refund = false;
-    if (mapping.typeColumn === null) {
+    if (inflowType !== null) {
+      type = inflowType;
+    } else if (mapping.inflowColumn != null) {
+      type = null;
+    } else if (mapping.typeColumn === null) {
       if (amount?.ok) type = amount.negative ? 'expense' : 'income';
     } else {
       const typeText = cellText(fields, mapping.typeColumn, problems, decode);

@@ -118,6 +118,8 @@ function rowProblemMessage(problem: RowProblem): Msg {
       }
       break;
     }
+    case 'two-amounts':
+      return msg('import.row.twoAmounts', { out: problem.out, in: problem.in });
     case 'type':
       return msg('import.row.type', { text: problem.text });
     case 'negative-income':

@@ -263,6 +263,38 @@ test("amounts written with the instance's currency sign ($500.00, -$12.50) are r
   assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents]), [['2026-01-02', 'income', 50_000], ['2026-01-03', 'expense', 1_250]]);
 });
 
+test("YNAB's register imports: Outflow and Inflow guessed as money out and money in, dollar signs read, each row the one holding an amount", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [
+    '"Account","Flag","Date","Payee","Category Group/Category","Memo","Outflow","Inflow","Cleared"',
+    '"Main account","","01/02/2026","Paycheck","Inflow: Ready to Assign","","$0.00","$2,500.00","Cleared"',
+    '"Main account","","01/03/2026","Grocer","Everyday: Groceries","","$12.50","$0.00","Cleared"',
+    '"Main account","","01/13/2026","Odd","Everyday: Groceries","","$1.00","$1.00","Cleared"',
+  ].join('\n');
+  const { preview, result } = await importCsv(agent, file, { category: '', unknownCategories: 'uncategorised' });
+  assert.match(preview, /<select id="map-inflow" name="inflow"[^>]*>[\s\S]*?<option value="7" selected>/, 'Inflow is money in');
+  assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="6" selected>/, 'Outflow is the amount');
+  assert.equal(importedCount(result), 2);
+  assert.match(result, /both money out \(“\$1\.00”\) and money in \(“\$1\.00”\) hold an amount/);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2026-01-02', 'income', 250_000, 'Paycheck'],
+    ['2026-01-03', 'expense', 1_250, 'Grocer'],
+  ]);
+  // A type column and a money-in column together are refused beside the field.
+  const both = await importCsvPreviewWith(agent, file, { type: '1', inflow: '7' });
+  assert.match(both, /id="map-inflow-error"><span aria-hidden="true">⚠ <\/span>Choose a type column or a money-in column, not both/);
+});
+
+/** The mapping page for a file with settings changed, as "Update preview" shows it. */
+async function importCsvPreviewWith(agent: Agent, content: string, settings: Record<string, string>): Promise<string> {
+  const up = await upload(agent, content);
+  const page = await agent.get(up.headers.location!);
+  const query = new URLSearchParams({ ...importFormFields(page.text), ...settings });
+  return (await agent.get(`${up.headers.location!}?${query}`)).text;
+}
+
 test('rows matching an existing transaction are flagged in the preview and skipped unless kept', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

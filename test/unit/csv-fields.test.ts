@@ -229,6 +229,20 @@ describe('checkCsvRecord', () => {
     assert.equal(back.row.type, 'income');
   });
 
+  test('money out and money in in two columns: each row is the one holding an amount; both, neither or a sign are refused', () => {
+    const ynab: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2, inflowColumn: 3, dateFormat: 'MM/DD/YYYY' };
+    const row = (out: string, into: string) => createRecordChecker(ynab, { currency: 'USD' })(cells('01/02/2026', 'Grocer', out, into), 2);
+    const spent = row('$12.50', '$0.00');
+    const paid = row('$0.00', '$2,500.00');
+    assert.ok(spent.ok && paid.ok);
+    assert.deepEqual([spent.row.type, spent.row.amountCents, paid.row.type, paid.row.amountCents], ['expense', 1250, 'income', 250_000]);
+    assert.ok(row('12.50', '').ok, 'an empty cell is no amount');
+    assert.equal(reasonOf(row('$5.00', '$1.00')), 'both money out (“$5.00”) and money in (“$1.00”) hold an amount: a row is one or the other');
+    assert.equal(reasonOf(row('$0.00', '')), 'the amount is empty');
+    assert.match(reasonOf(row('-$5.00', '')), /negative/);
+    assert.match(reasonOf(row('abc', '$0.00')), /not a number/);
+  });
+
   test("Firefly III's Withdrawal and Deposit are an expense and an income", () => {
     const out = checkCsvRecord(cells('2026-01-02', 'Withdrawal', '', '-12.50', 'Shop'), 2, LEDGERLY_EXPORT_MAPPING);
     const into = checkCsvRecord(cells('2026-01-02', 'Deposit', '', '100.00', 'Pay'), 3, LEDGERLY_EXPORT_MAPPING);
@@ -330,11 +344,16 @@ describe('guessing the file layout', () => {
       descriptionColumn: 0,
       accountColumn: null,
       transferColumn: null,
+      inflowColumn: null,
+    });
+    // YNAB's register: Outflow is the amount, Inflow money in.
+    assert.deepEqual(guessColumns(['Account', 'Flag', 'Date', 'Payee', 'Category', 'Memo', 'Outflow', 'Inflow', 'Cleared']), {
+      dateColumn: 2, amountColumn: 6, inflowColumn: 7, typeColumn: null, categoryColumn: 4, descriptionColumn: 3, accountColumn: 0, transferColumn: null,
     });
     // Firefly III's export: a column named just date, amount or description beats created_at, updated_at and
     // foreign_amount, which come first or merely contain the word.
     const firefly = ['user_id', 'group_id', 'journal_id', 'created_at', 'updated_at', 'group_title', 'type', 'currency_code', 'foreign_amount', 'amount', 'description', 'date', 'interest_date', 'source_name', 'category', 'notes'];
-    assert.deepEqual(guessColumns(firefly), { dateColumn: 11, amountColumn: 9, typeColumn: 6, categoryColumn: 14, descriptionColumn: 10, accountColumn: null, transferColumn: null });
+    assert.deepEqual(guessColumns(firefly), { dateColumn: 11, amountColumn: 9, typeColumn: 6, categoryColumn: 14, descriptionColumn: 10, accountColumn: null, transferColumn: null, inflowColumn: null });
     // Without a column named just so, a record's own time stamps are still never the day.
     assert.equal(guessColumns(['updated_at', 'Booking date', 'Amount']).dateColumn, 1);
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description']), {
@@ -345,6 +364,7 @@ describe('guessing the file layout', () => {
       descriptionColumn: 4,
       accountColumn: null,
       transferColumn: null,
+      inflowColumn: null,
     });
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description', 'account', 'transfer']), {
       dateColumn: 0,
@@ -354,6 +374,7 @@ describe('guessing the file layout', () => {
       descriptionColumn: 4,
       accountColumn: 5,
       transferColumn: 6,
+      inflowColumn: null,
     });
   });
 
@@ -366,6 +387,7 @@ describe('guessing the file layout', () => {
       typeColumn: 4,
       accountColumn: null,
       transferColumn: null,
+      inflowColumn: null,
     });
     const mapping = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
     const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));

@@ -13,6 +13,7 @@ const FIELDS = [
   'description',
   'account',
   'transfer',
+  'inflow',
   'dateFormat',
   'decimal',
   'encoding',
@@ -50,6 +51,7 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     description: col(mapping.descriptionColumn),
     account: col(mapping.accountColumn ?? null),
     transfer: col(mapping.transferColumn ?? null),
+    inflow: col(mapping.inflowColumn ?? null),
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
     encoding: mapping.encoding ?? 'utf-8',
@@ -87,7 +89,7 @@ const settingsSchema = z.object({
   ),
 });
 
-type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description' | 'account' | 'transfer';
+type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description' | 'account' | 'transfer' | 'inflow';
 /** Each column choice, with its messages: the column is missing, or already used for this field. */
 const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; taken: MessageKey }[] = [
   { name: 'date', required: true, missing: 'import.map.chooseColumn.date', taken: 'import.map.columnTaken.date' },
@@ -97,6 +99,7 @@ const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; take
   { name: 'description', required: false, missing: 'import.map.chooseColumn.description', taken: 'import.map.columnTaken.description' },
   { name: 'account', required: false, missing: 'import.map.chooseColumn.account', taken: 'import.map.columnTaken.account' },
   { name: 'transfer', required: false, missing: 'import.map.chooseColumn.transfer', taken: 'import.map.columnTaken.transfer' },
+  { name: 'inflow', required: false, missing: 'import.map.chooseColumn.inflow', taken: 'import.map.columnTaken.inflow' },
 ];
 
 export type ImportMappingResult =
@@ -138,6 +141,8 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
     chosen[name] = index.data;
   }
 
+  // Money in says which way each row goes, as a type column would: one or the other.
+  if (chosen.inflow != null && chosen.type != null) errors.inflow ??= msg('import.map.inflowAndType');
   const { date: dateColumn, amount: amountColumn } = chosen;
   if (!settings.success || Object.keys(errors).length > 0 || dateColumn == null || amountColumn == null) {
     return { ok: false, errors, values };
@@ -156,6 +161,7 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       descriptionColumn: chosen.description ?? null,
       accountColumn: chosen.account ?? null,
       transferColumn: chosen.transfer ?? null,
+      inflowColumn: chosen.inflow ?? null,
       dateFormat: s.dateFormat,
       decimalSeparator: s.decimal,
       encoding: s.encoding,
