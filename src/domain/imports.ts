@@ -30,6 +30,8 @@ export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 export interface ImportMapping {
   /** The file's encoding; UTF-8 when not given (mappings remembered before there was a choice). */
   readonly encoding?: CsvEncoding;
+  /** Lines before the header (or the first row) that are not part of the table: a bank's title; none when not given. */
+  readonly skipRows?: number;
   readonly delimiter: CsvDelimiter;
   readonly hasHeader: boolean;
   readonly dateColumn: number;
@@ -355,6 +357,50 @@ export function sniffCsvDelimiter(firstLine: string): CsvDelimiter {
   return best;
 }
 
+/** Lines a file may have above its table, at most. */
+export const MAX_SKIP_ROWS = 10;
+
+/**
+ * The delimiter and the lines above the table, from a file's first lines: the delimiter (of `delimiters`) that gives
+ * the longest run of consecutive lines the same number of fields, two or more (a tie: more fields), and the lines
+ * before that run holding under half as many fields are above the table. A bank's title line ("Виписка з Ваших карток за період ...") above a semicolon table
+ * is then skipped, not read as a header of one column; decimal commas inside a semicolon table make only short runs
+ * of commas. Lines that agree on nothing fall back to the first line's delimiter and no skip.
+ */
+export function sniffCsvLayout(lines: readonly string[], delimiters: readonly CsvDelimiter[] = CSV_DELIMITERS): { delimiter: CsvDelimiter; skipRows: number } {
+  const fieldsIn = (line: string, delimiter: CsvDelimiter) => {
+    let count = 1;
+    let quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if (!quoted && ch === delimiter) count++;
+    }
+    return count;
+  };
+  let best: { delimiter: CsvDelimiter; start: number; length: number; fields: number } | undefined;
+  for (const delimiter of delimiters) {
+    const counts = lines.map((line) => fieldsIn(line, delimiter));
+    for (let start = 0; start < counts.length; ) {
+      let end = start + 1;
+      while (end < counts.length && counts[end] === counts[start]) end++;
+      const fields = counts[start]!;
+      const length = end - start;
+      if (fields >= 2 && (!best || length > best.length || (length === best.length && fields > best.fields))) best = { delimiter, start, length, fields };
+      start = end;
+    }
+  }
+  if (!best || best.length < 2) {
+    const delimiter = delimiters.length === 1 ? delimiters[0]! : sniffCsvDelimiter(lines[0] ?? '');
+    return { delimiter, skipRows: 0 };
+  }
+  // Lines above the table hold under half its fields (a title holds none): a header with a column more or fewer
+  // than its rows is still the header.
+  const table = best;
+  let skipRows = 0;
+  while (skipRows < Math.min(table.start, MAX_SKIP_ROWS) && fieldsIn(lines[skipRows]!, table.delimiter) * 2 < table.fields) skipRows++;
+  return { delimiter: table.delimiter, skipRows };
+}
+
 /** The export's header row; the import recognises these names when it guesses a mapping. */
 export const CSV_EXPORT_COLUMNS = ['date', 'type', 'category', 'amount', 'description', 'account', 'transfer', 'scheduled'] as const;
 
@@ -375,6 +421,7 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
   encoding: 'utf-8',
+  skipRows: 0,
 });
 
 type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn' | 'inflowColumn';

@@ -150,6 +150,19 @@ export async function isUtf8File(filePath: string): Promise<boolean> {
   return carry.length === 0 || isUtf8(carry);
 }
 
+/** A file's first `count` lines that are not blank (from its first 64 KB), without a byte-order mark. */
+export async function readFirstLines(filePath: string, count: number): Promise<string[]> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    return text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '').slice(0, count);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The first line of a file (up to 64 KiB), for sniffing the delimiter. */
 export async function readFirstLine(filePath: string): Promise<string> {
   const handle = await open(filePath, 'r');
@@ -224,6 +237,8 @@ export async function checkCsvFile(
   let errorCount = 0;
   let rowsRead = 0;
   let headerSkipped = !mapping.hasHeader;
+  // Lines above the table (a bank's title) are no rows.
+  let aboveTable = mapping.skipRows ?? 0;
   let bytesSeen = 0;
   const check = createRecordChecker(mapping, { currency: options.currency });
   const asText = await isUtf8File(filePath);
@@ -232,6 +247,10 @@ export async function checkCsvFile(
     filePath,
     mapping.delimiter,
     (fields, line) => {
+      if (aboveTable > 0) {
+        aboveTable -= 1;
+        return;
+      }
       if (!headerSkipped) {
         headerSkipped = true;
         return;

@@ -33,7 +33,8 @@ import {
   guessColumns,
   guessCsvDateFormat,
   guessCsvEncoding,
-  sniffCsvDelimiter,
+  MAX_SKIP_ROWS,
+  sniffCsvLayout,
   type CsvDelimiter,
   type CsvFileProblem,
   type ImportMapping,
@@ -46,7 +47,7 @@ import {
 import type { TransactionType } from '../domain/transactions.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
-import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFileHead, readFirstLine, type CheckedFile } from './csv-files.ts';
+import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFileHead, readFirstLines, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, otherCurrency, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
@@ -148,6 +149,8 @@ export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 const PREVIEW_ROWS = 10;
 /** Rows read to guess a file's date layout. */
 const GUESS_ROWS = 1000;
+/** Lines read to find a file's delimiter and the lines above its table. */
+const FIRST_LINES = MAX_SKIP_ROWS + 6;
 /** Bytes read to guess a file's encoding. */
 const ENCODING_SAMPLE_BYTES = 64 * 1024;
 /** An upload never imported is deleted after a day. */
@@ -168,6 +171,8 @@ const importPayload = z.object({
     typeColumn: z.number().int().min(0).nullable(),
     categoryColumn: z.number().int().min(0).nullable(),
     descriptionColumn: z.number().int().min(0).nullable(),
+    // Imports queued, and layouts remembered, before a bank's title could be skipped start at the first line.
+    skipRows: z.number().int().min(0).max(MAX_SKIP_ROWS).optional(),
     // Imports queued before accounts existed have neither.
     accountColumn: z.number().int().min(0).nullable().optional(),
     transferColumn: z.number().int().min(0).nullable().optional(),
@@ -1085,16 +1090,27 @@ export function createImportService(deps: {
      * Reads the first records of an upload and guesses the delimiter (unless given), columns, dates and decimals; a
      * file whose header the person imported before opens with that import's mapping and choices instead.
      */
-    async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined): Promise<UploadInspection> {
+    async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined, chosenSkipRows?: number): Promise<UploadInspection> {
       const notText = await notCsvText(upload.file);
       if (notText) return { ok: false, fileError: { kind: notText } };
-      const firstLine = await readFirstLine(upload.file);
-      const stored = deps.mappings.findSettings(userId, csvHeaderKey(firstLine));
+      // The delimiter and any lines above the table (a bank's title) from the first lines; a layout remembered for
+      // the header line found so wins, and a delimiter the person chose keeps its own reading of those lines.
+      const firstLines = await readFirstLines(upload.file, FIRST_LINES);
+      const sniffed = sniffCsvLayout(firstLines);
+      const stored = deps.mappings.findSettings(userId, csvHeaderKey(firstLines[sniffed.skipRows] ?? ''));
       const remembered = stored === undefined ? undefined : rememberedSettings.safeParse(JSON.parse(stored));
-      const chosen = delimiter ?? (remembered?.success ? remembered.data.mapping.delimiter : sniffCsvDelimiter(firstLine));
+      const chosen = delimiter ?? (remembered?.success ? remembered.data.mapping.delimiter : sniffed.delimiter);
+      const skipRows =
+        chosenSkipRows ??
+        (remembered?.success && remembered.data.mapping.delimiter === chosen
+          ? (remembered.data.mapping.skipRows ?? 0)
+          : chosen === sniffed.delimiter
+            ? sniffed.skipRows
+            : sniffCsvLayout(firstLines, [chosen]).skipRows);
       let sample: { line: number; fields: Buffer[] }[];
       try {
-        sample = await readCsvSample(upload.file, chosen, PREVIEW_ROWS + 1);
+        // The records from the table's first line on: its header, then the rows.
+        sample = (await readCsvSample(upload.file, chosen, PREVIEW_ROWS + 1 + skipRows)).slice(skipRows);
       } catch (err) {
         if (err instanceof CsvFileError) return { ok: false, fileError: err.problem };
         throw err;
@@ -1107,12 +1123,12 @@ export function createImportService(deps: {
       if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
         const { mapping, options } = remembered.data;
         const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null, mapping.inflowColumn ?? null];
-        if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding }, rememberedOptions: options };
+        if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding, skipRows }, rememberedOptions: options };
       }
       const columns = guessColumns(headerCells);
       // The date layout is guessed from up to a thousand rows, not the preview's ten: a US file whose first days
       // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
-      const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1).catch(() => sample) : sample;
+      const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1 + skipRows).then((all) => all.slice(skipRows)).catch(() => sample) : sample;
       const dateSamples = guessFrom.slice(1).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
       return {
         ok: true,
@@ -1126,6 +1142,7 @@ export function createImportService(deps: {
           dateFormat: guessCsvDateFormat(dateSamples),
           decimalSeparator: chosen === ';' ? 'comma' : 'dot',
           encoding,
+          skipRows,
         },
       };
     },
@@ -1278,7 +1295,7 @@ export function createImportService(deps: {
       // Remembered for the next file with this header: the mapping and the choices the person imported with.
       if (mapping.hasHeader) {
         const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: payload.options };
-        const header = await readFirstLine(upload.file);
+        const header = (await readFirstLines(upload.file, FIRST_LINES))[mapping.skipRows ?? 0] ?? '';
         deps.mappings.saveSettings(userId, csvHeaderKey(header), header.replace(/^\uFEFF/, '').trim(), JSON.stringify(settings), deps.clock.now());
       }
       return deps.runner.enqueue({ kind: CSV_IMPORT_JOB, key: jobKey(uploadId), userId, payload });

@@ -940,6 +940,31 @@ test("a Ukrainian bank's Windows-1251 export is read as such: its column names g
   ]);
 });
 
+test("a bank's title above the table (PrivatBank's) is skipped: the delimiter, the column names and every row read as the table has them", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = inWindows1251([
+    'Виписка з Ваших карток за період 01.01.2026 - 31.01.2026',
+    'Дата;Категорія;Картка;Опис операції;Сума в валюті картки;Валюта картки',
+    '31.01.2026;Продукти;4149 **** 1234;АТБ;-123,45;UAH',
+    '30.01.2026;Зарплата;4149 **** 1234;ТОВ Ромашка;25000,00;UAH',
+  ].join('\r\n'));
+  const { preview, result } = await importCsv(agent, file, { category: '' });
+  assert.match(preview, /<select id="map-skipRows" name="skipRows"[^>]*>[\s\S]*?<option value="1" selected>/);
+  assert.match(preview, /<option value="semicolon" selected>/);
+  assert.match(preview, /Опис операції/);
+  assert.equal(importedCount(result), 2);
+  assert.match(result, /Every row was read without errors\./);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2026-01-30', 'income', 2_500_000, 'ТОВ Ромашка'],
+    ['2026-01-31', 'expense', 12_345, 'АТБ'],
+  ]);
+  // The next statement of the same bank (another period in its title) opens with the layout imported with.
+  const next = await upload(agent, inWindows1251(['Виписка з Ваших карток за період 01.02.2026 - 28.02.2026', 'Дата;Категорія;Картка;Опис операції;Сума в валюті картки;Валюта картки', '01.02.2026;Продукти;4149 **** 1234;Сільпо;-10,00;UAH'].join('\r\n')));
+  assert.match((await agent.get(next.headers.location!)).text, /Filled in as you imported/);
+});
+
 test("a UTF-16 file (Excel's Unicode Text) is told to be saved as CSV UTF-8; Latin-1 and Windows-1251 files are still read", async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

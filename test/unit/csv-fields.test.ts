@@ -14,6 +14,7 @@ import {
   guessColumns,
   guessCsvEncoding,
   otherCurrencyInName,
+  sniffCsvLayout,
   LEDGERLY_EXPORT_MAPPING,
   neutraliseCsvCell,
   parseCsvDate,
@@ -148,6 +149,23 @@ describe('file encodings', () => {
     assert.equal(row.row.description, 'Продукти АТБ');
     // Read as UTF-8 the same bytes are refused, with a message that names the way out.
     assert.match(reasonOf(checkCsvRecord([Buffer.from('02.01.2026'), cp1251('Продукти АТБ'), Buffer.from('-123,45')], 2, { ...mapping, encoding: 'utf-8' })), /choose the file’s encoding \(Windows-1251 for Cyrillic\)/);
+  });
+});
+
+describe("a file's layout from its first lines", () => {
+  test("a bank's title above a semicolon table is skipped, and the table's delimiter found", () => {
+    const privat = ['Виписка з Ваших карток за період 01.01.2025 - 31.12.2025', 'Дата;Категорія;Картка;Опис операції;Сума в валюті картки;Валюта картки', '31.12.2025;Продукти;4149 **** 1234;АТБ;-123,45;UAH', '30.12.2025;Зарплата;4149 **** 1234;ТОВ Ромашка;25000,00;UAH'];
+    assert.deepEqual(sniffCsvLayout(privat), { delimiter: ';', skipRows: 1 });
+    assert.deepEqual(sniffCsvLayout(['Statement for account 123, period 2025', 'Account: Main, holder: Ann', 'Date;Amount;Description', '2026-01-02;-1,00;Tea', '2026-01-03;-2,00;Cake']), { delimiter: ';', skipRows: 2 });
+    // A plain table starts at its first line; a one-line file keeps the first line's delimiter.
+    assert.deepEqual(sniffCsvLayout(['date,amount,description', '2026-01-02,-1.00,Tea', '2026-01-03,-2.00,"Cake, lemon"']), { delimiter: ',', skipRows: 0 });
+    assert.deepEqual(sniffCsvLayout(['date\tamount']), { delimiter: '\t', skipRows: 0 });
+    assert.deepEqual(sniffCsvLayout([]), { delimiter: ',', skipRows: 0 });
+    // A header with a column more than its rows is still the header.
+    assert.deepEqual(sniffCsvLayout(['date,type,amount,description,account,transfer', '2026-02-01,expense,3.00,tea,Main', '2026-02-02,expense,4.00,cake,Main']), { delimiter: ',', skipRows: 0 });
+    // With the delimiter chosen, only its reading counts.
+    assert.deepEqual(sniffCsvLayout(privat, [';']), { delimiter: ';', skipRows: 1 });
+    assert.deepEqual(sniffCsvLayout(['one line only'], ['\t']), { delimiter: '\t', skipRows: 0 });
   });
 });
 

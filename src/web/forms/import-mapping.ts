@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CSV_DATE_FORMATS, CSV_ENCODINGS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
+import { CSV_DATE_FORMATS, CSV_ENCODINGS, MAX_SKIP_ROWS, type CsvDelimiter, type ImportMapping, type ImportOptions } from '../../domain/imports.ts';
 import { formText, idText, typedValues, type FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 
@@ -17,6 +17,7 @@ const FIELDS = [
   'dateFormat',
   'decimal',
   'encoding',
+  'skipRows',
   'unknownCategories',
   'keepDuplicates',
   'targetAccount',
@@ -27,6 +28,11 @@ const FIELDS = [
 export type ImportMappingValues = Record<(typeof FIELDS)[number], string>;
 
 const DELIMITERS: Record<string, CsvDelimiter> = { comma: ',', semicolon: ';', tab: '\t' };
+
+/** The lines above the table a form value names, if it is a number the import takes. */
+export function skipRowsNamed(value: unknown): number | undefined {
+  return typeof value === 'string' && /^\d{1,2}$/.test(value) && Number(value) <= MAX_SKIP_ROWS ? Number(value) : undefined;
+}
 
 /** The delimiter a form value names, if it names one. */
 export function delimiterNamed(name: unknown): CsvDelimiter | undefined {
@@ -55,6 +61,7 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
     encoding: mapping.encoding ?? 'utf-8',
+    skipRows: String(mapping.skipRows ?? 0),
     unknownCategories: options.unknownCategories,
     keepDuplicates: options.keepDuplicates ? '1' : '',
     targetAccount: options.targetAccountId == null ? '' : String(options.targetAccountId),
@@ -72,6 +79,10 @@ const settingsSchema = z.object({
   header: tick,
   dateFormat: formText('import.map.chooseDateFormat').pipe(z.enum(CSV_DATE_FORMATS, { error: 'import.map.chooseDateFormat' })),
   decimal: formText('import.map.chooseDecimal').pipe(z.enum(['dot', 'comma'], { error: 'import.map.chooseDecimal' })),
+  // Left out (a form from before there was a choice): none.
+  skipRows: formText('import.map.chooseSkipRows').pipe(
+    z.union([z.literal('').transform(() => 0), z.string().regex(/^\d{1,2}$/).transform(Number).refine((n) => n <= MAX_SKIP_ROWS)], { error: 'import.map.chooseSkipRows' }),
+  ),
   // Left out (a form from before there was a choice): UTF-8.
   encoding: formText('import.map.chooseEncoding').pipe(
     z.enum(['', ...CSV_ENCODINGS], { error: 'import.map.chooseEncoding' }).transform((v) => (v === '' ? 'utf-8' : v)),
@@ -165,6 +176,7 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       dateFormat: s.dateFormat,
       decimalSeparator: s.decimal,
       encoding: s.encoding,
+      skipRows: s.skipRows,
     },
     options: {
       unknownCategories: s.unknownCategories,

@@ -6,7 +6,7 @@ import { MAX_IMPORT_BYTES, type ImportService, type Upload } from '../../service
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
-import { delimiterNamed, mappingValuesFor, parseImportMapping, type ImportMappingValues } from '../forms/import-mapping.ts';
+import { delimiterNamed, mappingValuesFor, parseImportMapping, skipRowsNamed, type ImportMappingValues } from '../forms/import-mapping.ts';
 import { msg, type Msg } from '../i18n.ts';
 import { csvFileMessage, describeRowProblems, importFailureMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
 import { idText, type FieldErrors } from '../form-fields.ts';
@@ -54,7 +54,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   /** The mapping page: the form as guessed or as submitted, its messages and a preview of the first rows. */
   async function renderMapping(req: Request, res: Response, upload: Upload, source: unknown, submitted: boolean) {
     const base = { title: 'import.map.title', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes, pageLanguage(res).locale) };
-    const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')));
+    const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')), submitted ? skipRowsNamed(textField(source, 'skipRows')) : undefined);
     if (!inspection.ok) {
       res.status(422);
       const fileError = csvFileMessage(inspection.fileError, 'file');
@@ -200,7 +200,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
       return res.redirect(303, `/import/${uploadId}/progress`);
     }
-    const inspection = await service.inspect(user.id, upload, delimiterNamed(textField(req.body, 'delimiter')));
+    const inspection = await service.inspect(user.id, upload, delimiterNamed(textField(req.body, 'delimiter')), skipRowsNamed(textField(req.body, 'skipRows')));
     const parsed = inspection.ok ? parseImportMapping(req.body, inspection.columnCount) : undefined;
     if (!parsed?.ok) return renderMapping(req, res.status(422), upload, req.body, true);
     const started = await service.start(user.id, uploadId, parsed.mapping, parsed.options);
