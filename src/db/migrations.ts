@@ -1020,4 +1020,15 @@ export const migrations: readonly Migration[] = [
       DELETE FROM sessions;
     `,
   },
+  {
+    version: 36,
+    name: 'an import marks the rows it wrote',
+    sql: `
+      -- Undoing an import removed the rows whose ids lay in the range it wrote; ids are reused once the highest rows
+      -- are deleted, so a row typed later could fall in that range and go with it. The import now marks its rows
+      -- with its job's id, in the same transaction, and an undo removes only rows in its range that bear the mark.
+      -- No index: an undo reads its range by the primary key. No trigger follows the column.
+      ALTER TABLE transactions ADD COLUMN import_job INTEGER;
+    `,
+  },
 ];

@@ -596,6 +596,17 @@ function cellText(fields: readonly CsvField[], column: number | null, problems: 
   return restoreCsvCell(bytes.toString('utf8'));
 }
 
+/** The bytes without a UTF-8 character begun in the last three and not finished (a sample cut there). */
+function withoutCutCharacter(bytes: Buffer): Buffer {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
+}
+
 /** How many well-formed UTF-8 multi-byte characters a buffer holds, and how many bytes fit none (a character cut off at the end is neither). */
 function utf8Census(bytes: Buffer): { sequences: number; stray: number } {
   let sequences = 0;
@@ -632,8 +643,9 @@ export function fieldText(bytes: Buffer, encoding: CsvEncoding = 'utf-8'): strin
  * not turned into "Ã©"); else Windows-1251 when the bytes above 0xBF, which are its Cyrillic letters, are many beside
  * the Latin ones (a Ukrainian bank's export), else Windows-1252 (a Western file's occasional accented letter).
  */
-export function guessCsvEncoding(head: Buffer): CsvEncoding {
-  if (isUtf8(head)) return 'utf-8';
+export function guessCsvEncoding(head: Buffer, options: { cut?: boolean } = {}): CsvEncoding {
+  // A sample cut from a longer file may end inside a character: that character is not held against UTF-8.
+  if (isUtf8(head) || (options.cut === true && isUtf8(withoutCutCharacter(head)))) return 'utf-8';
   const { sequences, stray } = utf8Census(head);
   if (sequences > stray) return 'utf-8';
   let high = 0;

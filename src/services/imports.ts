@@ -18,6 +18,7 @@ import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
 import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { addDays } from '../domain/calendar.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
   createRecordChecker,
@@ -811,15 +812,15 @@ export function createImportService(deps: {
    * Writes a checked file's staged rows in one transaction and takes them away; `within` runs inside it with the
    * result (the job's "done").
    */
-  function writeChecked(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
+  function writeChecked(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void, jobId?: number): ImportResult {
     try {
-      return writeStagedInTransaction(userId, batch, checked, options, within);
+      return writeStagedInTransaction(userId, batch, checked, options, within, jobId);
     } finally {
       importRows.finish(userId, batch);
     }
   }
 
-  function writeStagedInTransaction(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void): ImportResult {
+  function writeStagedInTransaction(userId: number, batch: string, checked: StagedFile, options: ImportOptions, within?: (result: ImportResult) => void, jobId?: number): ImportResult {
     return deps.inTransaction((): ImportResult => {
       const firstId = transactions.highestTransactionId() + 1;
       const written = writeStaged(userId, batch, checked, options);
@@ -838,7 +839,7 @@ export function createImportService(deps: {
         newestOn: written.newestOn,
         alreadyImported: written.alreadyImported,
         ruledTransfers: written.ruledTransfers,
-        ...(lastId >= firstId ? { rows: { fromId: firstId, toId: lastId } } : {}),
+        ...(markRows(userId, firstId, lastId, jobId) ?? {}),
       };
       within?.(result);
       return result;
@@ -870,10 +871,21 @@ export function createImportService(deps: {
       ctx.signal.throwIfAborted();
     }
     ctx.progress(bytes, bytes, JSON.stringify({ phase: 'writing', rows: checked.rowsRead }));
-    const result = writeChecked(userId, batch, checked, options, (outcome) => ctx.finishWithin(outcome));
+    const result = writeChecked(userId, batch, checked, options, (outcome) => ctx.finishWithin(outcome), ctx.job.id);
     // The upload has served its purpose; if the process stops before this line, the sweep removes it.
     await rm(file, { force: true });
     return result;
+  }
+
+  /**
+   * Marks what an import job wrote (the ids from `firstId` to `lastId`, all its own inside its one write transaction)
+   * with the job's id, and returns the range for its result; nothing for an import without a job (the tools') or one
+   * that wrote nothing.
+   */
+  function markRows(userId: number, firstId: number, lastId: number, jobId: number | undefined): { rows: { fromId: number; toId: number } } | undefined {
+    if (jobId === undefined || lastId < firstId) return undefined;
+    transactions.markImportedRows(userId, firstId, lastId, jobId);
+    return { rows: { fromId: firstId, toId: lastId } };
   }
 
   /** The user's finished import of the upload with the ids of what it wrote, or why it cannot be undone. */
@@ -904,7 +916,7 @@ export function createImportService(deps: {
    * ones the account holds already left out by the unique key; the statement's account identifier remembered on the
    * account (when neither has one yet); and its closing balance set beside the account's own balance on that day.
    */
-  function writeStatement(userId: number, account: Account, statement: Statement, keepDuplicates: boolean, within?: (result: ImportResult) => void): ImportResult {
+  function writeStatement(userId: number, account: Account, statement: Statement, keepDuplicates: boolean, within?: (result: ImportResult) => void, jobId?: number): ImportResult {
     const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
     return deps.inTransaction((): ImportResult => {
       // Rows with a higher id are this import's own: a duplicate is one the account had before it.
@@ -972,7 +984,7 @@ export function createImportService(deps: {
         ruledTransfers,
         scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
-        ...(transactions.highestTransactionId() >= firstId ? { rows: { fromId: firstId, toId: transactions.highestTransactionId() } } : {}),
+        ...(markRows(userId, firstId, transactions.highestTransactionId(), jobId) ?? {}),
       };
       within?.(result);
       return result;
@@ -997,7 +1009,7 @@ export function createImportService(deps: {
     }
     ctx.signal.throwIfAborted();
     ctx.progress(parsed.data.bytes, parsed.data.bytes, JSON.stringify({ phase: 'writing', rows: statement.entries.length }));
-    const result = writeStatement(userId, account, statement, parsed.data.keepDuplicates ?? false, (outcome) => ctx.finishWithin(outcome));
+    const result = writeStatement(userId, account, statement, parsed.data.keepDuplicates ?? false, (outcome) => ctx.finishWithin(outcome), ctx.job.id);
     await rm(file, { force: true });
     return result;
   }
@@ -1118,7 +1130,8 @@ export function createImportService(deps: {
       const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
       // The encoding as remembered for this header, else guessed from the first 64 KB (a Ukrainian bank's
       // Windows-1251 export read as UTF-8 showed its column names as question marks and refused every row).
-      const encoding = (remembered?.success ? remembered.data.mapping.encoding : undefined) ?? guessCsvEncoding(await readFileHead(upload.file, ENCODING_SAMPLE_BYTES));
+      const head = await readFileHead(upload.file, ENCODING_SAMPLE_BYTES);
+      const encoding = (remembered?.success ? remembered.data.mapping.encoding : undefined) ?? guessCsvEncoding(head, { cut: upload.bytes > head.length });
       const headerCells = sample[0]?.fields.map((b) => fieldText(b, encoding)) ?? [];
       if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
         const { mapping, options } = remembered.data;
@@ -1343,8 +1356,8 @@ export function createImportService(deps: {
     undoPlan(userId: number, uploadId: string): { transactions: number; reconciled: number } | 'not-found' | 'not-undoable' | 'undone' {
       const found = undoableImport(userId, uploadId);
       if (typeof found === 'string') return found;
-      const counts = transactions.countInIdRange(userId, found.rows.fromId, found.rows.toId);
-      return { transactions: counts.incomesAndExpenses + counts.transferLegs / 2, reconciled: counts.reconciled };
+      const counts = transactions.countImportedRows(userId, found.rows.fromId, found.rows.toId, found.jobId);
+      return { transactions: counts.incomesAndExpenses + counts.transfers, reconciled: counts.reconciled };
     },
 
     /**
@@ -1358,12 +1371,12 @@ export function createImportService(deps: {
         const found = undoableImport(userId, uploadId);
         if (typeof found === 'string') return found;
         const { fromId, toId } = found.rows;
-        const counts = transactions.countInIdRange(userId, fromId, toId);
+        const counts = transactions.countImportedRows(userId, fromId, toId, found.jobId);
         if (counts.reconciled > 0) return 'reconciled';
-        deps.schedules.forgetOccurrencesOfRowsInIdRange(userId, fromId, toId);
-        const transferIds = transactions.listTransfersInIdRange(userId, fromId, toId);
+        deps.schedules.forgetImportedOccurrences(userId, fromId, toId, found.jobId, (day) => addDays(day, -1));
+        const transferIds = transactions.listImportedTransfers(userId, fromId, toId, found.jobId);
         for (const id of transferIds) deps.transfers.deleteOwnedTransfer(userId, id);
-        const removed = transactions.deleteIncomesAndExpensesInIdRange(userId, fromId, toId) + transferIds.length;
+        const removed = transactions.deleteImportedIncomesAndExpenses(userId, fromId, toId, found.jobId) + transferIds.length;
         deps.jobs.rewriteOwnedJobResult(userId, found.jobId, { ...found.result, undone: { at: deps.clock.now(), removed } });
         return { removed };
       });

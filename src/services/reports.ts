@@ -115,28 +115,29 @@ export function createReportService(deps: {
         const count = monthsSpanned(range.fromMonth, range.toMonth);
         const months = Array.from({ length: count }, (_, i) => addMonths(range.fromMonth, i));
         const thisMonth = today.slice(0, 7);
-        // A range ending with this month is compared up to today's day in the last month of each range (the 31st
-        // of a range becomes the last day of a shorter month).
-        const running = range.toMonth === thisMonth;
-        const previousTo = addMonths(range.fromMonth, -1);
+        // A range holding this month is compared to date: both ranges count up to today and its counterpart (the
+        // same day of the month as many months before; the 31st is the last day of a shorter month), never a part
+        // month, or months still to come, against whole ones.
+        const running = range.fromMonth <= thisMonth && thisMonth <= range.toMonth;
+        const counterpart = addMonths(thisMonth, -count);
         const previous = {
           fromMonth: addMonths(range.fromMonth, -count),
-          toMonth: previousTo,
-          throughOn: running ? sameDayOfMonthIn(previousTo, today) : null,
+          toMonth: addMonths(range.fromMonth, -1),
+          throughOn: running ? sameDayOfMonthIn(counterpart, today) : null,
         };
         const categories = deps.categories.listCategoriesForUser(userId);
         const names = new Map(categories.map((c) => [c.id, c.name]));
         const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
         const tables = categoryMonthTables(months, sums, names, thisMonth);
-        // What the comparison counts: whole months, and the last month of each range up to its day when running.
-        const upTo = (whole: typeof sums, lastMonth: string, throughOn: string | null) =>
+        // What the comparison counts: whole months before the cut month, and the cut month up to its day.
+        const upTo = (whole: typeof sums, cutMonth: string, throughOn: string | null) =>
           throughOn === null
             ? whole
-            : [...whole.filter((s) => s.month !== lastMonth), ...deps.transactions.categorySumsOfDays(userId, `${lastMonth}-01`, throughOn, range.accountIds)];
-        const current = upTo(sums, range.toMonth, running ? today : null);
+            : [...whole.filter((s) => s.month < cutMonth), ...deps.transactions.categorySumsOfDays(userId, `${cutMonth}-01`, throughOn, range.accountIds)];
+        const current = upTo(sums, thisMonth, running ? today : null);
         const before = upTo(
           deps.transactions.categoryMonthSums(userId, { from: previous.fromMonth, to: previous.toMonth }, range.accountIds),
-          previous.toMonth,
+          counterpart,
           previous.throughOn,
         );
         const total = (list: typeof sums, type: 'income' | 'expense') => list.filter((s) => s.type === type).reduce((a, s) => a + s.cents, 0);

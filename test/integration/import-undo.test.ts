@@ -127,3 +127,54 @@ test('an import undone gives back the scheduled occurrence it was recorded as: t
   // And the poster posts it when its day comes, as it would have without the import.
   assert.match((await agent.get('/scheduled')).text, /Mar 16, 2026/);
 });
+
+test("undo removes only rows the import wrote: a row typed later that takes a deleted row's id, and a transfer a rule run made, stay", async (t) => {
+  const { ctx, agent, ann } = await setup(t);
+  const { result } = await importCsv(agent, 'date,amount,description\n2026-03-02,-5.00,Coffee\n2026-03-05,-7.00,Lunch\n2026-03-06,-70.00,VISA PAYMENT\n');
+  const importUrl = progressUrl(result)!;
+  const id = (description: string) => ctx.db.prepare('SELECT id FROM transactions WHERE description = ?').pluck().get(description) as number;
+  // The newest row deleted, and one typed by hand after it: SQLite gives it the deleted row's id.
+  const visa = id('VISA PAYMENT');
+  await postForm(agent, `/transactions/${visa}/delete`, `/transactions/${visa}/delete`, {});
+  await postForm(agent, '/transactions/new', '/transactions', { type: 'expense', amount: '123.00', date: '2026-03-07', description: 'Typed by hand', category: '' });
+  assert.equal(id('Typed by hand'), visa, 'the id was reused');
+  // A rule run turns Lunch into a transfer with Savings: new rows, not the import's.
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const savings = accountIdOf(ctx.db, ann, 'Savings');
+  await postForm(agent, '/rules', '/rules', { textMatch: 'contains', text: 'Lunch', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: String(savings), rename: '' });
+  const plan = await agent.get('/rules/run?from=2026-03-01&to=2026-03-31&scope=all');
+  const digest = /name="digest" value="([^"]+)"/.exec(plan.text)?.[1];
+  assert.ok(digest, 'the rule run offers to apply');
+  await postForm(agent, '/rules/run?from=2026-03-01&to=2026-03-31&scope=all', '/rules/run', { from: '2026-03-01', to: '2026-03-31', scope: 'all', digest });
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(ann), 1, 'Lunch is a transfer now');
+
+  const { page, after } = await undo(agent, importUrl);
+  assert.match(page, /This removes the 1 transaction this import added that is still there/, 'Coffee alone');
+  assert.match(after, /The import was undone: 1 transaction removed\./);
+  assert.deepEqual(ctx.db.prepare("SELECT description FROM transactions WHERE user_id = ? AND type IN ('income', 'expense')").pluck().all(ann), ['Typed by hand']);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(ann), 1, 'the transfer the rule run made stays');
+  assertMonthlyTotalsMatchRows(ctx.db);
+  assertAccountTotalsMatchRows(ctx.db);
+});
+
+test('an occurrence the import was recorded as is posted by its schedule after an undo, even when the poster had gone past its day', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 14, 9)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const main = accountIdOf(ctx.db, ann, 'Main account');
+  assert.equal((await postForm(agent, '/scheduled/new', '/scheduled', {
+    type: 'expense', account: String(main), toAccount: '', category: '', frequency: 'months', every: '1', weekday: '', monthDay: '', endOn: '', count: '',
+    amount: '15.99', description: 'Streaming', startOn: '2026-03-16',
+  })).status, 303);
+  const { result } = await importCsv(agent, 'date,type,amount,description\n2026-03-14,expense,15.99,STREAMCO\n');
+  assert.match(result, /1 row was recorded as a scheduled occurrence/);
+  ctx.clock.set(Date.UTC(2026, 2, 20, 9));
+  await ctx.jobs.runDue();
+  await undo(agent, progressUrl(result)!);
+  ctx.clock.set(Date.UTC(2026, 2, 21, 9));
+  await ctx.jobs.runDue();
+  assert.deepEqual(ctx.db.prepare('SELECT occurred_on, description FROM transactions WHERE user_id = ?').all(ann), [{ occurred_on: '2026-03-16', description: 'Streaming' }], 'posted on its own day, once');
+  await ctx.jobs.runDue();
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(ann), 1);
+});

@@ -127,7 +127,7 @@ test('a range ending with the month still running averages the months that have 
   assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\./);
   // Compared with October to 15 December 2025: the 16 December row is left out, as 20 March is on this side.
   assert.match(res.text, /<h2 id="change-heading">Compared with October 2025 – Dec 15, 2025<\/h2>/);
-  assert.match(res.text, /both ranges count it only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
+  assert.match(res.text, /both ranges count only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$190.50', '$40.00', '+$150.50', '+376%']);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$40.00', '+$1,670.51', '+4176%']);
   // The CSV has the same averages.
@@ -150,7 +150,27 @@ test('a range ending with the month still running averages the months that have 
   await postForm(agent, '/account', '/account/language', { language: 'uk' });
   const uk = await agent.get('/reports?from=2026-01&to=2026-03');
   assert.match(uk.text, /Середнє за місяць розраховано за 2 місяці цього періоду, що вже минули\./);
-  assert.match(uk.text, /Останній місяць ще триває/);
+  assert.match(uk.text, /Цей місяць ще триває/);
+});
+
+test('a range holding this month but ending later is compared to date too: months still to come count nothing on either side', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 10, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  insertTransactions(ctx.db, ann, [
+    { type: 'expense', amountCents: 800, occurredOn: '2026-02-03', description: 'February, to the 10th' },
+    { type: 'expense', amountCents: 3_000, occurredOn: '2026-02-20', description: 'February, later' },
+    { type: 'expense', amountCents: 10_000, occurredOn: '2026-03-20', description: 'March' },
+    { type: 'expense', amountCents: 2_000, occurredOn: '2026-04-05', description: 'April so far' },
+    { type: 'expense', amountCents: 5_000, occurredOn: '2026-04-15', description: 'Booked ahead' },
+  ]);
+  // April and May against February and March, to date: the range's first ten days of April against the first ten
+  // of February, its place in the range before. April's rest and May count nothing yet, nor do February's rest and March.
+  const html = (await agent.get('/reports?from=2026-04&to=2026-05')).text;
+  assert.match(html, /<h2 id="change-heading">Compared with February 2026 – Feb 10, 2026<\/h2>/);
+  assert.match(html, /This month is not over yet, so both ranges count only up to the same day: this range to Apr 10, 2026, the one before to Feb 10, 2026\./);
+  assert.deepEqual(rowCells(html, 'change-heading', 'Expenses'), ['$20.00', '$8.00', '+$12.00', '+150%']);
 });
 
 test('on the 31st, a range is compared with a shorter month up to its last day', async (t) => {

@@ -132,6 +132,9 @@ describe('file encodings', () => {
     assert.equal(guessCsvEncoding(text), 'utf-8');
     assert.equal(guessCsvEncoding(text.subarray(0, text.length - 3)), 'utf-8', 'cut inside a letter');
     assert.equal(guessCsvEncoding(Buffer.from('date,amount\n')), 'utf-8');
+    // A sample cut from a longer file inside its first non-ASCII character is still UTF-8.
+    const longer = Buffer.concat([Buffer.alloc(65_535, 0x61), Buffer.from('é', 'utf8')]).subarray(0, 65_536);
+    assert.equal(guessCsvEncoding(longer, { cut: true }), 'utf-8');
     // Mostly UTF-8 with one stray Latin-1 byte: still UTF-8 (that row is refused; the rest are not mojibake).
     assert.equal(guessCsvEncoding(Buffer.concat([Buffer.from('Crème brûlée,Żółw\n', 'utf8'), Buffer.from('Caf\xe9\n', 'latin1')])), 'utf-8');
   });

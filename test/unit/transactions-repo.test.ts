@@ -31,7 +31,7 @@ describe("a person's rows, by id", () => {
     assert.equal(repo.updateOwnedTransaction(2, id, { accountId: account, type: 'income', amountCents: 1, occurredOn: '2024-01-05', description: 'x', categoryId: null }), false);
     assert.equal(repo.deleteOwnedTransaction(2, id), false);
     assert.equal(repo.deleteOwnedTransactions(2, [id]), 0);
-    assert.equal(repo.deleteIncomesAndExpensesInIdRange(2, id, id), 0);
+    assert.equal(repo.deleteImportedIncomesAndExpenses(2, id, id, 1), 0);
     assert.deepEqual(repo.listTransactionsOnDay(2, '2024-01-05'), [], "the import's duplicate check sees only the person's own day");
     assert.equal(repo.findOwnedTransaction(1, id)?.description, 'Tea', 'the row is as it was');
     assert.equal(repo.deleteOwnedTransaction(1, id), true);

@@ -119,9 +119,16 @@ export function createSchedulesRepo(db: Db) {
   const setTarget = db.prepare<[number | null, number | null, number, number, string]>(
     'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?',
   );
-  // An import undone gives back the occurrences it recorded: they are due again, as before the import.
-  const forgetOccurrencesOfRows = db.prepare<[number, number, number]>(
-    'DELETE FROM schedule_occurrences WHERE user_id = ? AND transaction_id BETWEEN ? AND ?',
+  // An import undone gives back the occurrences it recorded (on rows bearing its mark): due again, as before it. The
+  // schedule's position goes back to the earliest such day, so the poster posts it once its day has come, even when
+  // it had gone past it meanwhile (each day it has handled stays handled: occurrences are unique).
+  const forgetOccurrencesOfRows = db.prepare<[number, number, number, number, number], { schedule_id: number; occurs_on: string }>(
+    `DELETE FROM schedule_occurrences WHERE user_id = ? AND transaction_id IN
+       (SELECT id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?)
+     RETURNING schedule_id, occurs_on`,
+  );
+  const rewind = db.prepare<[string, string, number, number, string]>(
+    'UPDATE schedules SET next_on = ?, posted_through = ? WHERE user_id = ? AND id = ? AND (next_on IS NULL OR next_on > ?)',
   );
   const insertRow = db.prepare<[number, number, string, number, string, string, number | null, number, string | null]>(
     `INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, schedule_id, import_key)
@@ -182,9 +189,16 @@ export function createSchedulesRepo(db: Db) {
   });
 
   return {
-    /** Forgets the occurrences the user's rows with ids in the range were recorded as (an import undone); returns how many. */
-    forgetOccurrencesOfRowsInIdRange(userId: number, fromId: number, toId: number): number {
-      return forgetOccurrencesOfRows.run(userId, fromId, toId).changes;
+    /**
+     * Forgets the occurrences an import's rows were recorded as (an import undone) and moves each schedule back to
+     * the earliest of them; returns how many.
+     */
+    forgetImportedOccurrences(userId: number, fromId: number, toId: number, jobId: number, dayBefore: (day: string) => string): number {
+      const forgotten = forgetOccurrencesOfRows.all(userId, fromId, toId, userId, jobId);
+      const earliest = new Map<number, string>();
+      for (const o of forgotten) if (!earliest.has(o.schedule_id) || o.occurs_on < earliest.get(o.schedule_id)!) earliest.set(o.schedule_id, o.occurs_on);
+      for (const [scheduleId, day] of earliest) rewind.run(day, dayBefore(day), userId, scheduleId, day);
+      return forgotten.length;
     },
 
     /** Stores a new schedule; returns its id. */

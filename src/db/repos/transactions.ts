@@ -305,15 +305,19 @@ export function createTransactionsRepo(db: Db) {
   );
   // An import's rows are the ids it wrote in its one transaction (no other writer runs meanwhile): its undo reads and
   // deletes them by the primary key's range, the person's only.
-  const inIdRange = db.prepare<[number, number, number], { incomes_expenses: number; legs: number; reconciled: number }>(
-    `SELECT count(*) FILTER (WHERE type IN ('income', 'expense')) AS incomes_expenses, count(*) FILTER (WHERE transfer_id IS NOT NULL) AS legs,
+  // Ids are reused once the highest rows are deleted, so a range alone is not an import's: its rows also bear its mark.
+  const markImported = db.prepare<[number, number, number, number]>('UPDATE transactions SET import_job = ? WHERE id BETWEEN ? AND ? AND user_id = ?');
+  const inIdRange = db.prepare<[number, number, number, number], { incomes_expenses: number; transfers: number; reconciled: number }>(
+    `SELECT count(*) FILTER (WHERE type IN ('income', 'expense')) AS incomes_expenses, count(DISTINCT transfer_id) AS transfers,
             count(*) FILTER (WHERE status = 'reconciled') AS reconciled
-       FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ?`,
+       FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?`,
   );
-  const transfersInIdRange = db.prepare<[number, number, number], number>(
-    'SELECT DISTINCT transfer_id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND transfer_id IS NOT NULL',
+  const transfersInIdRange = db.prepare<[number, number, number, number], number>(
+    'SELECT DISTINCT transfer_id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ? AND transfer_id IS NOT NULL',
   ).pluck();
-  const removeInIdRange = db.prepare<[number, number, number]>("DELETE FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND type IN ('income', 'expense')");
+  const removeInIdRange = db.prepare<[number, number, number, number]>(
+    "DELETE FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ? AND type IN ('income', 'expense')",
+  );
   // The end of the table's rowid B-tree: a position, not anyone's data (a per-user max would read all their rows).
   const highestId = db.prepare<[], number | null>('SELECT max(id) FROM transactions').pluck();
   const remove = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')");
@@ -641,20 +645,25 @@ export function createTransactionsRepo(db: Db) {
       return rows.map((r) => ({ accountId: r.account_id, type: r.type, amountCents: r.amount_cents, description: r.description }));
     },
 
-    /** How many of the user's rows with ids in the range are incomes or expenses, transfer legs, and reconciled. */
-    countInIdRange(userId: number, fromId: number, toId: number): { incomesAndExpenses: number; transferLegs: number; reconciled: number } {
-      const row = inIdRange.get(fromId, toId, userId);
-      return { incomesAndExpenses: row?.incomes_expenses ?? 0, transferLegs: row?.legs ?? 0, reconciled: row?.reconciled ?? 0 };
+    /** Marks the user's rows with ids in the range as the import job's own (its write, in its transaction). */
+    markImportedRows(userId: number, fromId: number, toId: number, jobId: number): void {
+      markImported.run(jobId, fromId, toId, userId);
     },
 
-    /** The transfers whose legs among the user's rows have ids in the range. */
-    listTransfersInIdRange(userId: number, fromId: number, toId: number): number[] {
-      return transfersInIdRange.all(fromId, toId, userId);
+    /** Of the user's rows in the range that bear the import's mark: incomes and expenses, transfers, and how many are reconciled. */
+    countImportedRows(userId: number, fromId: number, toId: number, jobId: number): { incomesAndExpenses: number; transfers: number; reconciled: number } {
+      const row = inIdRange.get(fromId, toId, userId, jobId);
+      return { incomesAndExpenses: row?.incomes_expenses ?? 0, transfers: row?.transfers ?? 0, reconciled: row?.reconciled ?? 0 };
     },
 
-    /** Deletes the user's incomes and expenses with ids in the range (transfer legs go with their transfer); returns how many. */
-    deleteIncomesAndExpensesInIdRange(userId: number, fromId: number, toId: number): number {
-      return removeInIdRange.run(fromId, toId, userId).changes;
+    /** The transfers whose legs bear the import's mark. */
+    listImportedTransfers(userId: number, fromId: number, toId: number, jobId: number): number[] {
+      return transfersInIdRange.all(fromId, toId, userId, jobId);
+    },
+
+    /** Deletes the incomes and expenses that bear the import's mark (its transfers go whole, by their own); returns how many. */
+    deleteImportedIncomesAndExpenses(userId: number, fromId: number, toId: number, jobId: number): number {
+      return removeInIdRange.run(fromId, toId, userId, jobId).changes;
     },
 
     /**
