@@ -454,11 +454,11 @@ const CURRENCY_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('curr
  * Ledgerly counting dollars. A name without a currency code says nothing.
  */
 export function otherCurrencyInName(name: string, ours: string): string | undefined {
-  // Codes as files write them, in capitals: "All amounts" names no Albanian lek.
-  for (const [code] of name.matchAll(/\b[A-Z]{3}\b/g)) {
-    if (CURRENCY_CODES.has(code) && code !== ours.toUpperCase()) return code;
-  }
-  return undefined;
+  // A code as files write one, in capitals, in brackets or last: "Amount (UAH)", "Сума UAH"; "ALL AMOUNTS" names no
+  // Albanian lek.
+  const code = /\(([A-Z]{3})\)|\b([A-Z]{3})\s*$/.exec(name.trim());
+  const named = code?.[1] ?? code?.[2];
+  return named !== undefined && CURRENCY_CODES.has(named) && named !== ours.toUpperCase() ? named : undefined;
 }
 
 // When a row was created or changed in the app that wrote the file, not when the money moved.

@@ -246,12 +246,33 @@ const MORE_CURRENCY_MARKS: Readonly<Record<string, readonly string[]>> = { USD: 
 export function currencyMarks(currency: string): string[] {
   const marks = new Set([currency, ...(MORE_CURRENCY_MARKS[currency] ?? [])]);
   for (const locale of ['en-US', 'uk-UA']) {
-    for (const display of ['symbol', 'narrowSymbol'] as const) {
-      const sign = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: display }).formatToParts(1).find((part) => part.type === 'currency')?.value;
-      if (sign) marks.add(sign);
-    }
+    const sign = currencySign(locale, currency, 'symbol');
+    if (sign) marks.add(sign);
+    // A narrow sign only when it is no other currency's ("zł", "₴"): "$" is the Canadian and the Australian dollar's
+    // too, so a Canadian Ledgerly must not take a US file's "$5.00" as its own money.
+    const narrow = currencySign(locale, currency, 'narrowSymbol');
+    if (narrow && narrowSignOwners(locale).get(narrow) === 1) marks.add(narrow);
   }
   return [...marks].sort((a, b) => b.length - a.length);
+}
+
+function currencySign(locale: string, currency: string, display: 'symbol' | 'narrowSymbol'): string | undefined {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: display }).formatToParts(1).find((part) => part.type === 'currency')?.value;
+}
+
+const narrowOwners = new Map<string, Map<string, number>>();
+/** How many currencies write each narrow sign in a locale (worked out once a locale). */
+function narrowSignOwners(locale: string): Map<string, number> {
+  let owners = narrowOwners.get(locale);
+  if (!owners) {
+    owners = new Map();
+    for (const code of Intl.supportedValuesOf('currency')) {
+      const sign = currencySign(locale, code, 'narrowSymbol');
+      if (sign) owners.set(sign, (owners.get(sign) ?? 0) + 1);
+    }
+    narrowOwners.set(locale, owners);
+  }
+  return owners;
 }
 
 /**
@@ -264,9 +285,10 @@ export function withoutCurrencyMark(text: string, marks: readonly string[]): str
   const lower = trimmed.toLowerCase();
   for (const mark of marks) {
     const m = mark.toLowerCase();
-    // The mark first, or after a sign or an opening bracket: "$5", "-$5", "($5)".
-    const at = lower.startsWith(m) ? 0 : /^[-+\u2212(]/.test(lower) && lower.startsWith(m, 1) ? 1 : -1;
-    if (at >= 0) return (trimmed.slice(0, at) + trimmed.slice(at + mark.length).trimStart()).trim();
+    // The mark first, or after a sign or an opening bracket (and a space): "$5", "-$5", "- $5", "($5)".
+    const sign = /^[-+\u2212(]\s*/.exec(lower)?.[0] ?? '';
+    const at = lower.startsWith(m) ? 0 : sign !== '' && lower.startsWith(m, sign.length) ? sign.length : -1;
+    if (at >= 0) return (trimmed.slice(0, at).trim() + trimmed.slice(at + mark.length).trimStart()).trim();
     // The mark last, or before a closing bracket or a trailing minus: "5 грн", "(5 грн)", "5 грн-".
     const end = lower.endsWith(m) ? trimmed.length : /[)\-]$/.test(lower) && lower.slice(0, -1).endsWith(m) ? trimmed.length - 1 : -1;
     if (end >= 0) return (trimmed.slice(0, end - mark.length).trimEnd() + trimmed.slice(end)).trim();

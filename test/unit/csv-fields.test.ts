@@ -181,6 +181,8 @@ describe('a currency named in a column', () => {
     assert.equal(otherCurrencyInName('All amounts', 'USD'), undefined);
     assert.equal(otherCurrencyInName('Amount', 'USD'), undefined);
     assert.equal(otherCurrencyInName('TOTAL', 'USD'), undefined, 'four letters are no code');
+    assert.equal(otherCurrencyInName('ALL AMOUNTS', 'USD'), undefined, 'a word in capitals is no code');
+    assert.equal(otherCurrencyInName('Сума UAH', 'USD'), 'UAH');
   });
 });
 

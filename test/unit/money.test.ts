@@ -249,9 +249,15 @@ describe('currency marks in imported amounts', () => {
       ['US$7', '7'],
       ['12.50', '12.50'],
       ['€12.50', '€12.50'],
+      ['- $5.00', '-5.00'],
     ] as const) {
       assert.equal(withoutCurrencyMark(input, usd), expected, input);
     }
+    // A sign other currencies share is not a Canadian Ledgerly's: "$5.00" stays unread, "CA$5.00" is its own.
+    const cad = currencyMarks('CAD');
+    assert.equal(withoutCurrencyMark('$5.00', cad), '$5.00');
+    assert.equal(withoutCurrencyMark('CA$5.00', cad), '5.00');
+    assert.equal(withoutCurrencyMark('5,00 zł', currencyMarks('PLN')), '5,00', 'a narrow sign no other currency has');
     const uah = currencyMarks('UAH');
     for (const [input, expected] of [
       ['12,50 грн', '12,50'],
