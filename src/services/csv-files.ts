@@ -150,31 +150,9 @@ export async function isUtf8File(filePath: string): Promise<boolean> {
   return carry.length === 0 || isUtf8(carry);
 }
 
-/** A file's first `count` lines that are not blank (from its first 64 KB), without a byte-order mark. */
-export async function readFirstLines(filePath: string, count: number): Promise<string[]> {
-  const handle = await open(filePath, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
-    return text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '').slice(0, count);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The first line of a file (up to 64 KiB), for sniffing the delimiter. */
-export async function readFirstLine(filePath: string): Promise<string> {
-  const handle = await open(filePath, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
-    const end = text.search(/\r|\n/);
-    return end === -1 ? text : text.slice(0, end);
-  } finally {
-    await handle.close();
-  }
+/** The first `count` lines of a file's head that are not blank, without a byte-order mark. */
+export function firstLinesOf(head: Buffer, count: number): string[] {
+  return head.toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).filter((line) => line.trim() !== '').slice(0, count);
 }
 
 /**

@@ -48,7 +48,7 @@ import {
 import type { TransactionType } from '../domain/transactions.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
-import { checkCsvFile, CsvFileError, notCsvText, readCsvSample, readFileHead, readFirstLines, type CheckedFile } from './csv-files.ts';
+import { checkCsvFile, CsvFileError, firstLinesOf, notCsvText, readCsvSample, readFileHead, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, otherCurrency, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
@@ -152,8 +152,8 @@ const PREVIEW_ROWS = 10;
 const GUESS_ROWS = 1000;
 /** Lines read to find a file's delimiter and the lines above its table. */
 const FIRST_LINES = MAX_SKIP_ROWS + 6;
-/** Bytes read to guess a file's encoding. */
-const ENCODING_SAMPLE_BYTES = 64 * 1024;
+/** Bytes of a file's head read to find its layout and guess its encoding. */
+const HEAD_BYTES = 64 * 1024;
 /** An upload never imported is deleted after a day. */
 const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** A finished import (and an interrupted one with its upload, for Run again) is kept this long. */
@@ -1107,7 +1107,9 @@ export function createImportService(deps: {
       if (notText) return { ok: false, fileError: { kind: notText } };
       // The delimiter and any lines above the table (a bank's title) from the first lines; a layout remembered for
       // the header line found so wins, and a delimiter the person chose keeps its own reading of those lines.
-      const firstLines = await readFirstLines(upload.file, FIRST_LINES);
+      // One read of the file's head serves the layout and the encoding.
+      const head = await readFileHead(upload.file, HEAD_BYTES);
+      const firstLines = firstLinesOf(head, FIRST_LINES);
       const sniffed = sniffCsvLayout(firstLines);
       const stored = deps.mappings.findSettings(userId, csvHeaderKey(firstLines[sniffed.skipRows] ?? ''));
       const remembered = stored === undefined ? undefined : rememberedSettings.safeParse(JSON.parse(stored));
@@ -1130,7 +1132,6 @@ export function createImportService(deps: {
       const columnCount = Math.max(1, ...sample.map((r) => r.fields.length));
       // The encoding as remembered for this header, else guessed from the first 64 KB (a Ukrainian bank's
       // Windows-1251 export read as UTF-8 showed its column names as question marks and refused every row).
-      const head = await readFileHead(upload.file, ENCODING_SAMPLE_BYTES);
       const encoding = (remembered?.success ? remembered.data.mapping.encoding : undefined) ?? guessCsvEncoding(head, { cut: upload.bytes > head.length });
       const headerCells = sample[0]?.fields.map((b) => fieldText(b, encoding)) ?? [];
       if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
@@ -1308,7 +1309,7 @@ export function createImportService(deps: {
       // Remembered for the next file with this header: the mapping and the choices the person imported with.
       if (mapping.hasHeader) {
         const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: payload.options };
-        const header = (await readFirstLines(upload.file, FIRST_LINES))[mapping.skipRows ?? 0] ?? '';
+        const header = firstLinesOf(await readFileHead(upload.file, HEAD_BYTES), FIRST_LINES)[mapping.skipRows ?? 0] ?? '';
         deps.mappings.saveSettings(userId, csvHeaderKey(header), header.replace(/^\uFEFF/, '').trim(), JSON.stringify(settings), deps.clock.now());
       }
       return deps.runner.enqueue({ kind: CSV_IMPORT_JOB, key: jobKey(uploadId), userId, payload });

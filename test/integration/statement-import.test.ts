@@ -101,6 +101,11 @@ describe('importing bank statements', () => {
     const up = await upload(agent, ofx1(overlapping));
     const page = (await agent.get(up.headers.location!)).text;
     assert.match(page, /2 entries were imported before and will be skipped; 0 new will be imported\./);
+    // A form refused for its account keeps the tick, and imports nothing.
+    const refused = await postForm(agent, up.headers.location!, up.headers.location!, { account: '999999', keepDuplicates: '1' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /name="keepDuplicates" value="1" checked>/);
+    assert.equal(all(), 5);
     const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: String(main), keepDuplicates: '1' });
     const kept = await finishedPage(agent, posted.headers.location!);
     assert.match(kept, /<strong>3<\/strong> transactions were imported/);

@@ -86,7 +86,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
    * The statement page: what the bank file holds, counted against the account it would go into, and the form that
    * imports it. Statements need no mapping: their formats say which field is which.
    */
-  function renderStatement(req: Request, res: Response, upload: Upload, inspection: StatementInspection, errors: FieldErrors = {}) {
+  function renderStatement(req: Request, res: Response, upload: Upload, inspection: StatementInspection, errors: FieldErrors = {}, keepDuplicates = false) {
     const { t } = pageLanguage(res);
     res.render('import/statement', {
       title: 'import.statement.pageTitle',
@@ -103,6 +103,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       accounts: service.accountsFor(signedInUser(req).id).filter((a) => !a.archived),
       problems: inspection.ok ? inspection.problems.map((e) => ({ line: e.line, reason: describeRowProblems(e.problems, t) })) : [],
       errors,
+      keepDuplicates,
     });
   }
 
@@ -195,7 +196,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       if (!statement.ok) return renderStatement(req, res.status(422), upload, statement);
       const accountId = chosenAccount(req.body);
       const begun = accountId === undefined ? 'account' : await service.startStatement(user.id, uploadId, accountId, keepsDuplicates(req.body));
-      if (begun === 'account') return renderStatement(req, res.status(422), upload, statement, { account: msg('validation.account.choose') });
+      if (begun === 'account') return renderStatement(req, res.status(422), upload, statement, { account: msg('validation.account.choose') }, keepsDuplicates(req.body));
       if (!begun) throw new NotFoundError(UPLOAD_GONE);
       if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
       return res.redirect(303, `/import/${uploadId}/progress`);
