@@ -304,7 +304,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transaction"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -340,7 +340,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -485,7 +485,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -530,7 +530,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -599,7 +599,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transaction"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -644,7 +644,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -788,7 +788,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transfer"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -824,7 +824,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -969,7 +969,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1014,7 +1014,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1083,7 +1083,7 @@ export interface paths {
                         "application/json": components["schemas"]["Transfer"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1128,7 +1128,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1261,7 +1261,7 @@ export interface paths {
                         "application/json": components["schemas"]["Category"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1297,7 +1297,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1442,7 +1442,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1487,7 +1487,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1556,7 +1556,7 @@ export interface paths {
                         "application/json": components["schemas"]["Category"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1601,7 +1601,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1753,7 +1753,7 @@ export interface paths {
                         "application/json": components["schemas"]["BudgetMonth"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1798,7 +1798,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1936,7 +1936,7 @@ export interface paths {
                         "application/json": components["schemas"]["Schedule"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1972,7 +1972,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2117,7 +2117,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2162,7 +2162,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2231,7 +2231,7 @@ export interface paths {
                         "application/json": components["schemas"]["Schedule"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2276,7 +2276,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2418,7 +2418,7 @@ export interface paths {
                         "application/json": components["schemas"]["Rule"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2454,7 +2454,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2599,7 +2599,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2644,7 +2644,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2713,7 +2713,7 @@ export interface paths {
                         "application/json": components["schemas"]["Rule"];
                     };
                 };
-                /** @description The body is not JSON, or the Idempotency-Key is not valid. */
+                /** @description The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2758,7 +2758,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The body is not JSON (Content-Type: application/json). */
+                /** @description The body is not JSON in UTF-8 (Content-Type: application/json). */
                 415: {
                     headers: {
                         [name: string]: unknown;

@@ -60,6 +60,8 @@ export function contractViolation(method: string, url: string, status: number, c
   const mediaType = (contentType ?? '').split(';')[0]!.trim();
 
   let schemaRef: string;
+  // OPTIONS is answered for every path the API has, with its Allow header and no body.
+  if (verb === 'options' && status === 204 && template !== undefined) return body.length === 0 ? undefined : `${where}: an OPTIONS answer with a body`;
   if (!operation) {
     // Not an operation of the document: it may only be refused, with a problem document.
     if (status < 400 || mediaType !== 'application/problem+json') return `${where}: not a documented operation, yet answered ${status} ${mediaType}`;

@@ -39,10 +39,10 @@ const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject =
 const writes = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({
   ...ok,
   ...extra,
-  400: problem('The body is not JSON, or the Idempotency-Key is not valid.'),
+  400: problem('The body is not a JSON object, a query parameter was given (a write takes none), or the Idempotency-Key is not valid.'),
   403: problem('The token is read-only.'),
   413: problem('The body is over 16 KB.'),
-  415: problem('The body is not JSON (Content-Type: application/json).'),
+  415: problem('The body is not JSON in UTF-8 (Content-Type: application/json).'),
   422: problem('A field is not valid (see `errors`), or the Idempotency-Key was used with another request.'),
   ...always,
 });

@@ -84,6 +84,9 @@ const MISSING_KEYS = {
   resource: 'api.notFound.resource',
 } as const;
 
+/** The order methods are listed in an Allow header. */
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 /** zod's own words for a JSON shape that is wrong, in each language (English is zod's default). */
 const SHAPE_WORDS: Partial<Record<Language, z.core.$ZodErrorMap>> = { uk: z.locales.uk().localeError };
 
@@ -98,6 +101,21 @@ function formFieldsOf(data: Record<string, unknown>): Record<string, string> {
     fields[name] = value === null ? '' : typeof value === 'boolean' ? (value ? '1' : '') : String(value);
   }
   return fields;
+}
+
+/**
+ * What a body's JSON shape got wrong, in the caller's words: a field left out, a value of the wrong JSON type (an id
+ * that may be null says so), a word that is not one of the choices. Other issues keep zod's own words (in the
+ * caller's language).
+ */
+function shapeMessage(issue: z.core.$ZodIssue, words: LanguageContext, takesNull: boolean): string {
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return words.t('api.field.required');
+  if (issue.code === 'invalid_value') return words.t('api.field.oneOf', { values: issue.values.map((v) => JSON.stringify(v)).join(', ') });
+  if (issue.code !== 'invalid_type') return issue.message;
+  if (issue.expected === 'number' || issue.expected === 'int') return words.t(takesNull ? 'api.field.wholeOrNull' : 'api.field.whole');
+  if (issue.expected === 'string') return words.t('api.field.text');
+  if (issue.expected === 'boolean') return words.t('api.field.boolean');
+  return issue.message;
 }
 
 /** The field a zod issue is about: its path, or the unknown keys it names, or the body as a whole. */
@@ -137,7 +155,25 @@ export function createApiRouter(deps: {
   /** How many requests one token may make a minute (API_RATE_LIMIT). */
   requestsPerMinute: number;
 }): Router {
-  const router = Router();
+  // Paths are matched as written: /TRANSACTIONS is no path of the API (it made Location /api/v1/TRANSACTIONS/42).
+  const router = Router({ caseSensitive: true });
+  /**
+   * The methods a path answers (HEAD with GET), or undefined for a path the API does not have, read off the routes
+   * declared below the first time it is asked (every route is declared by then). Route paths are literal segments
+   * and `:name` parameters, one segment each.
+   */
+  let routeTable: { pattern: RegExp; methods: string[] }[] | undefined;
+  const methodsAt = (path: string): string[] | undefined => {
+    routeTable ??= router.stack.flatMap((layer) => {
+      const route = (layer as { route?: { path: unknown; methods: Record<string, boolean> } }).route;
+      if (!route || typeof route.path !== 'string') return [];
+      const pattern = new RegExp(`^${route.path.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`);
+      const methods = Object.keys(route.methods).map((m) => m.toUpperCase());
+      return [{ pattern, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods }];
+    });
+    const methods = new Set(routeTable.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
+    return methods.size === 0 ? undefined : METHOD_ORDER.filter((m) => methods.has(m));
+  };
   router.use((req, res, next) => {
     // Answers hold a person's data: no cache may keep them.
     res.set('Cache-Control', 'no-store');
@@ -189,6 +225,25 @@ export function createApiRouter(deps: {
     }),
   );
 
+  // A path the API does not have is 404 and a method its path does not take is 405 (with Allow), before the token's
+  // scope is looked at: a read-only token sending PUT /transactions/1 learns that no such operation exists, not that
+  // it may not use it. OPTIONS is answered with Allow. A write takes no query parameter: one given (?dryRun=true) is
+  // refused by name, never ignored, since the write would otherwise run.
+  router.use((req, res, next) => {
+    const allowed = methodsAt(req.path);
+    if (allowed === undefined) return sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t('api.notFound.resource'));
+    if (req.method === 'OPTIONS') return void res.set('Allow', allowed.join(', ')).status(204).end();
+    if (!allowed.includes(req.method)) {
+      res.set('Allow', allowed.join(', '));
+      return sendProblem(res, 405, 'method-not-allowed', 'Method Not Allowed', wordsOf(res).t('api.problem.methodNotAllowed', { allowed: allowed.join(', ') }));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const given = Object.keys(req.query as Record<string, unknown>)[0];
+      if (given !== undefined) return badParameter(res, given, 'api.field.unknownParameter');
+    }
+    next();
+  });
+
   // A read-only token may not change anything.
   router.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && !canWrite(callerOf(res).scope)) {
@@ -199,7 +254,9 @@ export function createApiRouter(deps: {
 
   // Bodies are read only after the token is accepted, so a caller without a token learns nothing but 401; and only
   // for writes, the only requests that take one.
-  const jsonBody = express.json({ limit: '16kb', strict: true });
+  // Any JSON value is read (strict: false), so that a body that is valid JSON but no object ("x", null, [1]) is
+  // told so below, not called "not valid JSON".
+  const jsonBody = express.json({ limit: '16kb', strict: false });
   router.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     // A body in anything but JSON (a form post, say) is refused for what it is, not read as an empty object.
@@ -207,7 +264,13 @@ export function createApiRouter(deps: {
     if (hasBody && !req.is('application/json')) {
       return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
     }
-    jsonBody(req, res, next);
+    jsonBody(req, res, (err?: unknown) => {
+      if (err !== undefined) return next(err);
+      if (hasBody && (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body))) {
+        return sendProblem(res, 400, 'malformed', 'Bad Request', wordsOf(res).t('api.problem.notObject'));
+      }
+      next();
+    });
   });
 
   /** "Today" in the token owner's zone (the instance's when theirs is none or no longer known), by the app's clock. */
@@ -268,7 +331,7 @@ export function createApiRouter(deps: {
     parse: (fields: Record<string, string>) => { ok: true; value: T } | { ok: false; errors: FieldErrors },
   ): { ok: true; value: T } | { ok: false; answer: Answer } {
     const words = wordsOf(res);
-    const shaped = schema.safeParse(raw === undefined ? {} : raw, { error: SHAPE_WORDS[words.language] });
+    const shaped = schema.safeParse(raw === undefined ? {} : raw, { error: SHAPE_WORDS[words.language], reportInput: true });
     let fields: Record<string, string>;
     const problems: FieldProblem[] = [];
     if (shaped.success) fields = formFieldsOf(shaped.data);
@@ -278,8 +341,11 @@ export function createApiRouter(deps: {
       fields = formFieldsOf(Object.fromEntries(passed));
       for (const issue of shaped.error.issues) {
         if (issue.code === 'unrecognized_keys') problems.push(...issue.keys.map((key) => ({ field: key, message: words.t('api.field.unknown') })));
-        else if (issue.path[0] === 'amount' && issue.code === 'invalid_type') problems.push({ field: 'amount', message: words.t('api.field.amountText') });
-        else problems.push({ field: issueField(issue), message: issue.message });
+        else if (issue.path[0] === 'amount' && issue.code === 'invalid_type' && issue.input !== undefined) problems.push({ field: 'amount', message: words.t('api.field.amountText') });
+        else {
+          const field = schema.shape[String(issue.path[0])] as z.ZodType | undefined;
+          problems.push({ field: issueField(issue), message: shapeMessage(issue, words, field?.safeParse(null).success ?? false) });
+        }
       }
     }
     const parsed = parse(fields);
@@ -738,6 +804,7 @@ export function createApiRouter(deps: {
     const words = wordsOf(res);
     if (isTotalsTooLarge(err)) return sendProblem(res, 422, 'totals-too-large', 'Unprocessable Content', words.t('api.problem.totalsTooLarge'));
     if (status === 413) return sendProblem(res, 413, 'too-large', 'Content Too Large', words.t('api.problem.tooLarge'));
+    if (type === 'charset.unsupported') return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedCharset'));
     if (type === 'encoding.unsupported') return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedEncoding'));
     if (status === 415) return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', words.t('api.problem.unsupportedType'));
     if (type === 'entity.parse.failed') return sendProblem(res, 400, 'malformed', 'Bad Request', words.t('api.problem.malformed'));
