@@ -43,7 +43,10 @@ export interface BudgetLine {
   readonly remainingCents: number;
   /** Spent as a whole percentage of available (0 when nothing is available). */
   readonly percentUsed: number;
+  /** Spent more than available; never for a category with no budget this month (see `budgeted`). */
   readonly over: boolean;
+  /** Whether the category has a budget this month: an amount, or one carried by rollover. */
+  readonly budgeted: boolean;
 }
 
 /** A month's budget: a line per expense category (the form sets each one's amount), and the totals. */
@@ -128,7 +131,8 @@ export function buildBudgetMonth(
     const spending = history.spending(category.id, month);
     const spentCents = netSpentCents(spending);
     const availableCents = (budgetedCents ?? 0) + carry.carried;
-    if (budgetedCents === null && carry.from === null) unbudgetedSpentCents += spentCents;
+    const budgeted = budgetedCents !== null || carry.from !== null;
+    if (!budgeted) unbudgetedSpentCents += spentCents;
     lines.push({
       categoryId: category.id,
       name: category.name,
@@ -142,10 +146,12 @@ export function buildBudgetMonth(
       spentCents,
       remainingCents: availableCents - spentCents,
       percentUsed: usedPercent(spentCents, availableCents),
-      over: spentCents > availableCents,
+      // Spending in a category without a budget is not "over" one: it is counted in unbudgetedSpentCents.
+      over: budgeted && spentCents > availableCents,
+      budgeted,
     });
   }
-  const budgeted = lines.filter((l) => l.budgetedCents !== null || l.carriedFrom !== null);
+  const budgeted = lines.filter((l) => l.budgeted);
   const sum = (pick: (l: BudgetLine) => number) => budgeted.reduce((total, l) => total + pick(l), 0);
   const availableCents = sum((l) => l.availableCents);
   const spentCents = sum((l) => l.spentCents);

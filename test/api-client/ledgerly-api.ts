@@ -3213,8 +3213,11 @@ export interface components {
             carried: components["schemas"]["Money"];
             available: components["schemas"]["Money"];
             spent: components["schemas"]["Money"];
-            remaining: components["schemas"]["Money"];
-            percentUsed: number;
+            /** @description Available minus spent; null for a category with no budget this month (nothing budgeted or carried). */
+            remaining: components["schemas"]["Money"] | null;
+            /** @description Spent as a whole percentage of available; null for a category with no budget this month. */
+            percentUsed: number | null;
+            /** @description Spent more than available; always false for a category with no budget this month (its spending is in totals.unbudgetedSpent). */
             over: boolean;
         };
         ScheduleList: {

@@ -352,6 +352,13 @@ describe('/api/v1 categories, budgets and scheduled transactions', () => {
     const line = budget.lines.find((l: { categoryId: number }) => l.categoryId === groceries);
     assert.deepEqual([line.budgeted, line.spent, line.remaining, line.percentUsed], [{ cents: 10_000, amount: '100.00' }, { cents: 3_025, amount: '30.25' }, { cents: 6_975, amount: '69.75' }, 30]);
     assert.equal((await api(ctx, '/budgets/2026-3', token)).status, 400);
+    // Spending in a category with no budget is not over one: an alert on `over` fired for every such category.
+    const eatingOut = categoryIdOf(ctx.db, annId, 'expense', 'Eating out');
+    insertTransactions(ctx.db, annId, [{ type: 'expense', amountCents: 1_250, occurredOn: '2026-03-04', description: 'Lunch', categoryId: eatingOut }]);
+    const after = (await api(ctx, '/budgets/2026-03', token)).body;
+    const unbudgeted = after.lines.find((l: { categoryId: number }) => l.categoryId === eatingOut);
+    assert.deepEqual([unbudgeted.budgeted, unbudgeted.spent, unbudgeted.remaining, unbudgeted.percentUsed, unbudgeted.over], [null, { cents: 1_250, amount: '12.50' }, null, null, false]);
+    assert.deepEqual([after.totals.unbudgetedSpent, after.totals.over], [{ cents: 1_250, amount: '12.50' }, false]);
 
     const scheduled = (await api(ctx, '/scheduled', token)).body.data as { description: string; nextOn: string; cents: number }[];
     assert.deepEqual(scheduled.map((s) => [s.description, s.nextOn, s.cents]), [['Veg box', '2026-03-20', 5_000]]);

@@ -632,8 +632,9 @@ export function createApiRouter(deps: {
       carried: money(l.carriedCents),
       available: money(l.availableCents),
       spent: money(l.spentCents),
-      remaining: money(l.remainingCents),
-      percentUsed: l.percentUsed,
+      // A category without a budget this month has nothing to remain or to use a share of.
+      remaining: l.budgeted ? money(l.remainingCents) : null,
+      percentUsed: l.budgeted ? l.percentUsed : null,
       over: l.over,
     })),
     totals: {

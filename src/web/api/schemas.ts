@@ -158,9 +158,9 @@ export const BudgetLine = z
     carried: Money,
     available: Money,
     spent: Money,
-    remaining: Money,
-    percentUsed: z.int().nonnegative(),
-    over: z.boolean(),
+    remaining: Money.nullable().meta({ description: 'Available minus spent; null for a category with no budget this month (nothing budgeted or carried).' }),
+    percentUsed: z.int().nonnegative().nullable().meta({ description: 'Spent as a whole percentage of available; null for a category with no budget this month.' }),
+    over: z.boolean().meta({ description: 'Spent more than available; always false for a category with no budget this month (its spending is in totals.unbudgetedSpent).' }),
   })
   .meta({ id: 'BudgetLine' });
 

@@ -45,7 +45,7 @@ function chartInputs(report: DashboardReport, series: NonNullable<DashboardRepor
     ],
     budgetMonth: report.budget.month,
     budgetLines: report.budget.lines
-      .filter((l) => l.budgetedCents !== null || l.carriedFrom !== null)
+      .filter((l) => l.budgeted)
       .map((l) => ({ name: l.name, spentCents: l.spentCents, availableCents: l.availableCents, remainingCents: l.remainingCents, over: l.over })),
   };
 }
