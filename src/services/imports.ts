@@ -46,6 +46,7 @@ import {
   type RowError,
 } from '../domain/imports.ts';
 import type { TransactionType } from '../domain/transactions.ts';
+import { occurrencesBetween, periodOf, type Schedule } from '../domain/schedules.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
 import { checkCsvFile, CsvFileError, firstLinesOf, notCsvText, readCsvSample, readFileHead, type CheckedFile } from './csv-files.ts';
@@ -414,6 +415,35 @@ export function createImportService(deps: {
       transferAccountName: ruled.transferAccountId === null ? null : (names.accounts.get(ruled.transferAccountId) ?? null),
       description: ruled.description,
     };
+  }
+
+  /**
+   * Gives back the scheduled occurrences an import's rows were recorded as (an import undone). The schedule's present
+   * rule decides: when it has an occurrence in the period the recorded day falls in (from the day it applies), the
+   * recorded one is forgotten and the schedule goes back to that period's start, so the poster posts the period's
+   * occurrence once its day has come, even when it had gone past it meanwhile (a period served otherwise meanwhile
+   * stays served). When it has none there (the schedule was changed after the import: a rent moved to another day of
+   * a later month, a monthly bill turned into a daily charge from tomorrow), nothing can be due again in that
+   * period, and walking the present rule from the recorded day posted its days before it applied; the occurrence
+   * stays handled, as skipped, so "N times" still counts it.
+   */
+  function giveBackOccurrences(userId: number, fromId: number, toId: number, jobId: number): void {
+    const schedules = new Map<number, Schedule | undefined>();
+    const from = new Map<number, string>();
+    for (const o of deps.schedules.listImportedOccurrences(userId, fromId, toId, jobId)) {
+      if (!schedules.has(o.scheduleId)) schedules.set(o.scheduleId, deps.schedules.findOwnedSchedule(userId, o.scheduleId));
+      const schedule = schedules.get(o.scheduleId);
+      if (!schedule) continue;
+      const period = periodOf(schedule.rule.frequency, o.occursOn);
+      const start = period.from < schedule.effectiveFrom ? schedule.effectiveFrom : period.from;
+      if (start > period.to || occurrencesBetween(schedule.rule, start, period.to, 1).length === 0) {
+        deps.schedules.markOccurrenceSkipped(userId, o.scheduleId, o.occursOn);
+        continue;
+      }
+      deps.schedules.forgetOccurrence(userId, o.scheduleId, o.occursOn);
+      if (!from.has(o.scheduleId) || start < from.get(o.scheduleId)!) from.set(o.scheduleId, start);
+    }
+    for (const [scheduleId, day] of from) deps.schedules.rewindSchedule(userId, scheduleId, day, addDays(day, -1));
   }
 
   /**
@@ -1374,7 +1404,7 @@ export function createImportService(deps: {
         const { fromId, toId } = found.rows;
         const counts = transactions.countImportedRows(userId, fromId, toId, found.jobId);
         if (counts.reconciled > 0) return 'reconciled';
-        deps.schedules.forgetImportedOccurrences(userId, fromId, toId, found.jobId, (day) => addDays(day, -1));
+        giveBackOccurrences(userId, fromId, toId, found.jobId);
         const transferIds = transactions.listImportedTransfers(userId, fromId, toId, found.jobId);
         for (const id of transferIds) deps.transfers.deleteOwnedTransfer(userId, id);
         const removed = transactions.deleteImportedIncomesAndExpenses(userId, fromId, toId, found.jobId) + transferIds.length;

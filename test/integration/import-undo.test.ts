@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { createTestContext, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
+import { describe, test } from 'node:test';
+import { createTestContext, postForm, registerUser, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
+import { logInAgent } from '../helpers/security.ts';
 import { accountIdOf, assertAccountTotalsMatchRows, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { finishedPage, importCsv, upload } from '../helpers/csv-import.ts';
@@ -177,4 +178,68 @@ test('an occurrence the import was recorded as is posted by its schedule after a
   assert.deepEqual(ctx.db.prepare('SELECT occurred_on, description FROM transactions WHERE user_id = ?').all(ann), [{ occurred_on: '2026-03-16', description: 'Streaming' }], 'posted on its own day, once');
   await ctx.jobs.runDue();
   assert.equal(count(ctx, ann), 1);
+});
+
+describe('an import undone after its schedule was changed: the present rule decides what is due again', () => {
+  /** Rent of 900.00 on the 27th from 27 March; on 25 March the bank's row is imported as March's occurrence. */
+  async function rentPaidByImport(t: { after: (fn: () => unknown) => void }) {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 1, 12)) });
+    t.after(() => ctx.cleanup());
+    const first = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const main = String(accountIdOf(ctx.db, ann, 'Main account'));
+    const fields = { type: 'expense', account: main, toAccount: '', category: '', frequency: 'months', every: '1', weekday: '', monthDay: '27', endOn: '', count: '', amount: '900.00', description: 'Rent', startOn: '2026-03-27' };
+    assert.equal((await postForm(first, '/scheduled/new', '/scheduled', fields)).status, 303);
+    ctx.clock.set(Date.UTC(2026, 2, 25, 12));
+    // Signed in again: a session idle for over a week has ended.
+    const agent = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const { result } = await importCsv(agent, 'date,type,amount,description\n2026-03-25,expense,900.00,ACME RENT\n');
+    assert.match(result, /1 row was recorded as a scheduled occurrence/);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules WHERE user_id = ?').pluck().get(ann));
+    const edit = async (changes: Record<string, string>) => assert.equal((await postForm(agent, `/scheduled/${id}/edit`, `/scheduled/${id}/edit`, { ...fields, ...changes })).status, 303);
+    const live = async (from: number, to: number) => {
+      for (let at = from; at <= to; at += 86_400_000) {
+        ctx.clock.set(at);
+        await ctx.jobs.runDue();
+      }
+    };
+    const posted = () => ctx.db.prepare('SELECT occurred_on, amount_cents FROM transactions WHERE user_id = ? AND schedule_id IS NOT NULL ORDER BY occurred_on').all(ann);
+    const occurrences = () => ctx.db.prepare("SELECT occurs_on || ' ' || outcome FROM schedule_occurrences WHERE user_id = ? ORDER BY occurs_on").pluck().all(ann);
+    return { ctx, agent, ann, importUrl: progressUrl(result)!, edit, live, posted, occurrences };
+  }
+
+  test('a rent turned into a daily charge from tomorrow posts no daily charge dated before it began; March stays handled, as skipped', async (t) => {
+    const { agent, importUrl, edit, live, posted, occurrences } = await rentPaidByImport(t);
+    await live(Date.UTC(2026, 2, 26, 12), Date.UTC(2026, 2, 30, 12));
+    await edit({ frequency: 'days', monthDay: '', amount: '5.00' });
+    await undo(agent, importUrl);
+    await live(Date.UTC(2026, 2, 30, 13), Date.UTC(2026, 3, 2, 13));
+    // Before, the poster walked the daily rule from 27 March: 5.00 on the 27th, 28th, 29th and 30th.
+    assert.deepEqual(posted(), [
+      { occurred_on: '2026-03-31', amount_cents: 500 },
+      { occurred_on: '2026-04-01', amount_cents: 500 },
+      { occurred_on: '2026-04-02', amount_cents: 500 },
+    ]);
+    assert.deepEqual(occurrences(), ['2026-03-27 skipped', '2026-03-31 posted', '2026-04-01 posted', '2026-04-02 posted']);
+  });
+
+  test('a rent moved to the 5th from April on: March has no occurrence under the present rule, so nothing is posted for it and April is paid once', async (t) => {
+    const { agent, importUrl, edit, live, posted, occurrences } = await rentPaidByImport(t);
+    await live(Date.UTC(2026, 2, 26, 12), Date.UTC(2026, 2, 30, 12));
+    await edit({ monthDay: '5' });
+    await undo(agent, importUrl);
+    await live(Date.UTC(2026, 2, 31, 12), Date.UTC(2026, 3, 10, 12));
+    assert.deepEqual(posted(), [{ occurred_on: '2026-04-05', amount_cents: 90_000 }]);
+    assert.deepEqual(occurrences(), ['2026-03-27 skipped', '2026-04-05 posted']);
+  });
+
+  test('a rent whose amount changed is due again in its period under the present rule: posted on its day at the new amount, once', async (t) => {
+    const { agent, importUrl, edit, live, posted, occurrences } = await rentPaidByImport(t);
+    await edit({ amount: '950.00' });
+    await undo(agent, importUrl);
+    assert.deepEqual(occurrences(), [], 'March is due again');
+    await live(Date.UTC(2026, 2, 26, 12), Date.UTC(2026, 2, 30, 12));
+    assert.deepEqual(posted(), [{ occurred_on: '2026-03-27', amount_cents: 95_000 }]);
+    assert.deepEqual(occurrences(), ['2026-03-27 posted']);
+  });
 });

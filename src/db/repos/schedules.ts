@@ -119,13 +119,15 @@ export function createSchedulesRepo(db: Db) {
   const setTarget = db.prepare<[number | null, number | null, number, number, string]>(
     'UPDATE schedule_occurrences SET transaction_id = ?, transfer_id = ? WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?',
   );
-  // An import undone gives back the occurrences it recorded (on rows bearing its mark): due again, as before it. The
-  // schedule's position goes back to the earliest such day, so the poster posts it once its day has come, even when
-  // it had gone past it meanwhile (each day it has handled stays handled: occurrences are unique).
-  const forgetOccurrencesOfRows = db.prepare<[number, number, number, number, number], { schedule_id: number; occurs_on: string }>(
-    `DELETE FROM schedule_occurrences WHERE user_id = ? AND transaction_id IN
-       (SELECT id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?)
-     RETURNING schedule_id, occurs_on`,
+  // The occurrences an import recorded (on rows bearing its mark), with their schedule's present rule: an import
+  // undone gives each back (see the import service's undo).
+  const occurrencesOfRows = db.prepare<[number, number, number, number, number], { schedule_id: number; occurs_on: string }>(
+    `SELECT schedule_id, occurs_on FROM schedule_occurrences
+      WHERE user_id = ? AND transaction_id IN (SELECT id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?)`,
+  );
+  const forgetOccurrence = db.prepare<[number, number, string]>('DELETE FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?');
+  const skipOccurrence = db.prepare<[number, number, string]>(
+    "UPDATE schedule_occurrences SET outcome = 'skipped', transaction_id = NULL, transfer_id = NULL WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?",
   );
   const rewind = db.prepare<[string, string, number, number, string]>(
     'UPDATE schedules SET next_on = ?, posted_through = ? WHERE user_id = ? AND id = ? AND (next_on IS NULL OR next_on > ?)',
@@ -189,16 +191,24 @@ export function createSchedulesRepo(db: Db) {
   });
 
   return {
-    /**
-     * Forgets the occurrences an import's rows were recorded as (an import undone) and moves each schedule back to
-     * the earliest of them; returns how many.
-     */
-    forgetImportedOccurrences(userId: number, fromId: number, toId: number, jobId: number, dayBefore: (day: string) => string): number {
-      const forgotten = forgetOccurrencesOfRows.all(userId, fromId, toId, userId, jobId);
-      const earliest = new Map<number, string>();
-      for (const o of forgotten) if (!earliest.has(o.schedule_id) || o.occurs_on < earliest.get(o.schedule_id)!) earliest.set(o.schedule_id, o.occurs_on);
-      for (const [scheduleId, day] of earliest) rewind.run(day, dayBefore(day), userId, scheduleId, day);
-      return forgotten.length;
+    /** The occurrences an import's rows were recorded as. */
+    listImportedOccurrences(userId: number, fromId: number, toId: number, jobId: number): { scheduleId: number; occursOn: string }[] {
+      return occurrencesOfRows.all(userId, fromId, toId, userId, jobId).map((o) => ({ scheduleId: o.schedule_id, occursOn: o.occurs_on }));
+    },
+
+    /** Forgets one handled occurrence of the user's schedule: it is no longer handled. */
+    forgetOccurrence(userId: number, scheduleId: number, occursOn: string): void {
+      forgetOccurrence.run(userId, scheduleId, occursOn);
+    },
+
+    /** Marks one handled occurrence of the user's schedule skipped, with no row of its own. */
+    markOccurrenceSkipped(userId: number, scheduleId: number, occursOn: string): void {
+      skipOccurrence.run(userId, scheduleId, occursOn);
+    },
+
+    /** Moves the user's schedule back to `nextOn` (handled through the day before), unless it is there or earlier. */
+    rewindSchedule(userId: number, scheduleId: number, nextOn: string, postedThrough: string): void {
+      rewind.run(nextOn, postedThrough, userId, scheduleId, nextOn);
     },
 
     /** Stores a new schedule; returns its id. */
