@@ -378,6 +378,14 @@ test('a large CSV import touches only indexed rows', async (t) => {
   assert.match(result, /<strong>1,100<\/strong> transactions were imported/);
   const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
   assertPlansSeek(f, 'a CSV import of 1,100 rows', statements);
+  // Undoing it: its page, and the removal with the scheduled occurrences it gives back.
+  const importUrl = /href="(\/import\/[a-f0-9]{32})\/undo"/.exec(result)![1]!;
+  f.log.length = 0;
+  assert.equal((await f.agent.get(`${importUrl}/undo`)).status, 200);
+  assert.equal((await postForm(f.agent, `${importUrl}/undo`, `${importUrl}/undo`, {})).status, 303);
+  const undone = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0 || /schedule_occurrences/.test(e.sql));
+  assert.ok(undone.some((e) => /FROM schedule_occurrences/.test(e.sql)), 'the undo looked for occurrences to give back');
+  assertPlansSeek(f, 'undoing the import', undone);
 });
 
 /** Reads a page's statements as statementsOf does, with an Authorization header (the API answers only to a token). */
