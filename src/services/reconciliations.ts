@@ -22,7 +22,7 @@ export interface ReconciliationView {
   readonly earlier: PageCursor | 'first' | null;
   /** Where the last page starts (the rows nearest the statement date), when Later does not reach them. */
   readonly latest: PageCursor | null;
-  /** The opening balance, the reconciled rows and the ticked rows up to the statement date, on every page. */
+  /** The opening balance (from its day), the reconciled rows and the ticked rows up to the statement date, on every page. */
   readonly clearedBalanceCents: number;
   /** The statement balance less the cleared balance: zero when the ticked rows match the statement. */
   readonly differenceCents: number;
@@ -46,9 +46,14 @@ export function createReconciliationService(deps: {
 }) {
   const repo = deps.reconciliations;
 
-  /** The statement balance less the cleared balance (opening, reconciled and ticked rows up to the statement date). */
+  /**
+   * The statement balance less the cleared balance: the opening balance (from its day on, as the register and the
+   * month-end balances count it; a statement dated before it could never balance), and the reconciled and ticked
+   * rows up to the statement date.
+   */
   function differenceOf(userId: number, account: Account, open: { statementOn: string; statementBalanceCents: number }): number {
-    return open.statementBalanceCents - account.openingBalanceCents - repo.clearedNetThrough(userId, account.id, open.statementOn);
+    const opening = account.openingOn <= open.statementOn ? account.openingBalanceCents : 0;
+    return open.statementBalanceCents - opening - repo.clearedNetThrough(userId, account.id, open.statementOn);
   }
 
   function view(userId: number, account: Account, after: PageCursor | null): ReconciliationView | null {

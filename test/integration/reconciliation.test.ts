@@ -359,3 +359,27 @@ test('a row is marked cleared from its register, and the cleared balance follows
   assert.match((await agent.get('/accounts')).text, /<span class="account__label">[^<]*<\/span>\$80\.00<\/td>/);
   assertMonthlyTotalsMatchRows(ctx.db);
 });
+
+test('a statement dated before the opening day balances at what the register shows that day: the opening balance counts from its own day', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const account = ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ?').pluck().get(userIdOf(ctx.db, 'ann@example.com')) as number;
+  await postForm(agent, `/accounts/${account}/edit`, `/accounts/${account}/edit`, { name: 'Main account', kind: 'checking', openingBalance: '100.00', openingOn: '2026-03-15' });
+  await addTransaction(agent, { type: 'income', amount: '50.00', date: '2026-03-01', description: 'early income' });
+  await addTransaction(agent, { type: 'expense', amount: '20.00', date: '2026-03-05', description: 'early expense' });
+  const register = (await agent.get(`/accounts/${account}`)).text;
+  assert.match(register, /register__balance"><span class="register__label">[^<]*<\/span>\$30\.00</, 'the register: 30.00 after the 5 March row');
+  assert.equal((await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-10', statementBalance: '30.00' })).status, 303);
+  const ids = ctx.db.prepare('SELECT id FROM transactions ORDER BY id').pluck().all().map(String);
+  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile/rows`, { action: 'update', ids });
+  const page = (await agent.get(`/accounts/${account}/reconcile`)).text;
+  assert.equal(difference(page), '$0.00', 'it was -$100.00: the 15 March opening balance counted on 10 March');
+  assert.match(page, /data-reconcile="cleared">\$30\.00</);
+  // On or after the opening day it counts, as before.
+  const finished = await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile/rows`, { action: 'finish', ids });
+  assert.equal(finished.status, 303);
+  assert.deepEqual(statuses(ctx), [{ description: 'early income', status: 'reconciled' }, { description: 'early expense', status: 'reconciled' }]);
+  assert.equal((await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-15', statementBalance: '130.00' })).status, 303);
+  assert.equal(difference((await agent.get(`/accounts/${account}/reconcile`)).text), '$0.00');
+});
