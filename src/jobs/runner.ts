@@ -87,6 +87,12 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/**
+ * How many leases a job held by a live process on this host may go without a heartbeat before it counts as
+ * abandoned (its pid taken by another program after the holder died): 15 of 2 minutes, half an hour.
+ */
+const SAME_HOST_LEASE_FACTOR = 15;
+
 /** A fresh identity for this process's runner. */
 function newRunnerIdentity(): RunnerIdentity {
   return { runnerId: randomBytes(8).toString('hex'), host: hostname(), pid: process.pid };
@@ -119,11 +125,16 @@ export function createJobRunner(options: JobRunnerOptions) {
   /** Whether the runner that holds a job is gone. */
   function holderIsGone(job: JobRecord, now: number): boolean {
     if (job.runnerId === identity.runnerId) return false;
+    const lastSign = job.heartbeatAt ?? job.startedAt ?? 0;
     if (job.runnerHost === identity.host && job.runnerPid !== null) {
       // Our own pid on a row that is not ours: the process that held it has died and this one took its number.
       if (job.runnerPid === identity.pid || !isAlive(job.runnerPid)) return true;
+      // Its process is alive. The heartbeat still counts, as another program may have taken a dead holder's pid,
+      // but only over a much longer lease: the wall clock stepping forward (NTP, a resumed VM) made a live sibling's
+      // two-minute-old heartbeat look dead, and its running import was thrown away and marked interrupted.
+      return lastSign < now - leaseMs * SAME_HOST_LEASE_FACTOR;
     }
-    return (job.heartbeatAt ?? job.startedAt ?? 0) < now - leaseMs;
+    return lastSign < now - leaseMs;
   }
 
   /** Marks jobs of dead runners interrupted; returns how many. */

@@ -198,6 +198,33 @@ test("a live process's job is left alone; on another host only a heartbeat older
   await running;
 });
 
+test("a live process on this host keeps its job through a step of the wall clock past the lease; only a heartbeat half an hour old counts as dead (its pid taken by another program)", async (t) => {
+  const file = databaseFile(t);
+  const clock = manualClock();
+  const held = gate();
+  const sibling = runnerOn(connect(t, file), clock, { runnerId: 'sibling', host: 'this-host', pid: 1001 }, () => true);
+  let finished: unknown;
+  sibling.register('import', async () => {
+    await held.promise;
+    finished = 'finished';
+  });
+  const { job } = sibling.enqueue({ kind: 'import' });
+  const running = sibling.runDue();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const here = runnerOn(connect(t, file), clock, { runnerId: 'here', host: 'this-host', pid: 1002 }, () => true);
+  // NTP steps the clock three minutes forward between two of the sibling's 15-second heartbeats.
+  clock.advance(3 * 60_000);
+  assert.equal(here.recoverAbandoned(), 0, 'the sibling is alive: its import goes on');
+  clock.advance(26 * 60_000);
+  assert.equal(here.recoverAbandoned(), 0, 'under half an hour without a heartbeat');
+  clock.advance(2 * 60_000);
+  assert.equal(here.recoverAbandoned(), 1, 'half an hour: the pid is another program');
+  held.open();
+  await running;
+  assert.equal(finished, 'finished');
+  assert.equal(createJobsRepo(connect(t, file)).findJob(job.id)?.state, 'interrupted', 'its work was not kept once it was given up');
+});
+
 test('stop() lets a running job finish within the grace period, and takes no new jobs', async (t) => {
   const file = databaseFile(t);
   const clock = manualClock();
