@@ -113,6 +113,8 @@ test('at LOG_LEVEL=debug each request is one line (method, path, status, ms), ne
   await agent.get('/register?invite=not-a-real-invite-0123456789abcdef');
   const token = await tokenFor(agent, '/login');
   await agent.post('/login').type('form').send({ _csrf: token, email: 'nobody@example.com', password: WRONG_PASSWORD });
+  // An API call is logged by its whole path, told apart from the page of the same name.
+  await agent.get('/api/v1/rules?limit=5').set('Authorization', 'Bearer lgy_not-a-real-token');
   const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
   assert.deepEqual(
     requests.map((r) => [r.method, r.path, r.status, typeof r.ms]),
@@ -120,10 +122,11 @@ test('at LOG_LEVEL=debug each request is one line (method, path, status, ms), ne
       ['GET', '/register', 200, 'number'],
       ['GET', '/login', 200, 'number'],
       ['POST', '/login', 401, 'number'],
+      ['GET', '/api/v1/rules', 401, 'number'],
     ],
   );
   const text = lines.join('');
-  for (const secret of ['not-a-real-invite', WRONG_PASSWORD, token]) assert.ok(!text.includes(secret), `the log holds ${secret.slice(0, 8)}...`);
+  for (const secret of ['not-a-real-invite', WRONG_PASSWORD, token, 'lgy_not-a-real-token']) assert.ok(!text.includes(secret), `the log holds ${secret.slice(0, 8)}...`);
   // At info, the default, no request line is written at all.
   const quiet: string[] = [];
   const infoCtx = createTestContext({}, { logger: createLogger('info', { write: (line: string) => void quiet.push(line) }) });

@@ -31,7 +31,8 @@ export function requestLog(logger: Logger): RequestHandler | undefined {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
-      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      // The whole path: a router's req.path is relative to where it is mounted (an API call logged as /rules).
+      logger.debug({ method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms }, 'request');
     });
     next();
   };
