@@ -56,6 +56,12 @@ const EXPORT_BATCH_SIZE = 100;
  */
 const SEARCH_EXPORT_BATCH_SIZE = 2_000;
 
+/** How an add treats a row left without a category. */
+export interface AddOptions {
+  /** Let the person's rules set a category (and rename the row); true unless said otherwise. */
+  readonly rules?: boolean;
+}
+
 /** Recording, listing, filtering, editing, deleting and bulk-changing the user's transactions. */
 export function createTransactionService(deps: {
   transactions: TransactionsRepo;
@@ -104,15 +110,18 @@ export function createTransactionService(deps: {
     return undefined;
   }
 
-  /** An add's work, inside whichever transaction the caller runs it in. */
-  function addNow(userId: number, draft: TransactionDraft, lastUsed?: number): TransactionSave & { accountId?: number } {
+  /**
+   * An add's work, inside whichever transaction the caller runs it in. `rules: false` keeps a row without a category
+   * uncategorised and its description as given (an API caller that said `"category": null`).
+   */
+  function addNow(userId: number, draft: TransactionDraft, lastUsed?: number, options: AddOptions = {}): TransactionSave & { accountId?: number } {
     const accountId = draft.accountId ?? defaultAccountId(accounts.listAccounts(userId), lastUsed);
     if (accountId === null) return { ok: false, account: 'not-found' };
     let resolved: NewTransaction = { ...draft, accountId };
     const problem = choiceProblems(userId, resolved);
     if (problem) return problem;
     // Left without a category, the person's rules may set one (and rename it), as they do for imports.
-    if (resolved.categoryId === null && deps.rules) {
+    if (resolved.categoryId === null && deps.rules && options.rules !== false) {
       const ruled = deps.rules(userId)({ description: resolved.description, amountCents: resolved.amountCents, type: resolved.type, accountId });
       resolved = { ...resolved, categoryId: ruled.categoryId, description: ruled.description };
     }
@@ -204,8 +213,8 @@ export function createTransactionService(deps: {
     },
 
     /** Records a transaction, in the draft's account or else the one last used (or the first open one). */
-    add(userId: number, draft: TransactionDraft, lastUsed?: number): TransactionSave & { accountId?: number } {
-      return deps.inTransaction(() => addNow(userId, draft, lastUsed));
+    add(userId: number, draft: TransactionDraft, lastUsed?: number, options?: AddOptions): TransactionSave & { accountId?: number } {
+      return deps.inTransaction(() => addNow(userId, draft, lastUsed, options));
     },
 
     /**

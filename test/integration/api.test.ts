@@ -480,6 +480,14 @@ describe('/api/v1/rules', () => {
     // Adds now meet the rule: the API's own add leaves the category to it.
     const tx = await send('post', '/transactions', { type: 'expense', amount: '12.00', description: 'AMZN Mktp' });
     assert.equal(tx.body.categoryName, 'Groceries');
+    // "category": null is the caller's choice: uncategorised, and the description as sent (a script storing bank
+    // text verbatim had it renamed by a rule).
+    const renaming = await send('post', '/rules', { text: 'grocer', rename: 'Groceries shop', category: groceries });
+    const ruled = await send('post', '/transactions', { type: 'expense', amount: '3.00', description: 'grocer downtown' });
+    assert.deepEqual([ruled.body.categoryId, ruled.body.description], [groceries, 'Groceries shop']);
+    const verbatim = await send('post', '/transactions', { type: 'expense', amount: '3.00', description: 'grocer downtown', category: null });
+    assert.deepEqual([verbatim.status, verbatim.body.categoryId, verbatim.body.description], [201, null, 'grocer downtown']);
+    assert.equal((await send('delete', `/rules/${renaming.body.id}`)).status, 204);
     assert.deepEqual((await send('get', '/rules')).body.data.map((r: { position: number }) => r.position), [1, 2]);
     assert.equal((await send('delete', `/rules/${made.body.id}`)).status, 204);
     assert.deepEqual((await send('get', '/rules')).body.data.map((r: { rename: string }) => [r.rename]), [['Rent']]);

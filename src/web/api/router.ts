@@ -478,7 +478,8 @@ export function createApiRouter(deps: {
     return idempotent(req, res, () => {
       const input = readInput(res, S.TransactionCreate, req.body, (fields) => withChoicesChecked(userId, parseTransactionForm(fields, todayOf(userId), deps.language)));
       if (!input.ok) return input.answer;
-      const result = deps.transactions.add(userId, input.value);
+      // A category given, null included, is the caller's choice; left out, the person's rules may place the row.
+      const result = deps.transactions.add(userId, input.value, undefined, { rules: !Object.hasOwn(req.body ?? {}, 'category') });
       const refused = choiceErrors(result);
       if (refused) return refusedBy(res, refused);
       if (!result.ok) return refusedBy(res, {});

@@ -74,7 +74,13 @@ export const TransactionCreate = z
     amount: amountText,
     date: z.string().optional().meta({ description: 'YYYY-MM-DD; left out: today in your time zone.', example: '2026-03-15' }),
     description: description.optional(),
-    category: id.nullable().optional().meta({ description: 'A category of the same kind as the type; null: uncategorised.' }),
+    category: id
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'A category of the type\'s kind, or for an income an expense category (a refund of that category\'s spending). null: uncategorised, and the description is kept as given. Left out on an add: the person\'s rules may set a category and a new description, as they do on the add form and in imports.',
+      }),
   })
   .meta({ id: 'TransactionCreate' });
 
