@@ -139,7 +139,8 @@ export function createApp(deps: AppDeps): Express {
   // Use cases.
   const transfersRepo = createTransfersRepo(db);
   const schedulesRepo = createSchedulesRepo(db);
-  const rules = createRuleService({ rules: createRulesRepo(db), categories: categoriesRepo, accounts: accountsRepo, transactions: transactionsRepo, transfers: transfersRepo, inTransaction, clock });
+  const rulesRepo = createRulesRepo(db);
+  const rules = createRuleService({ rules: rulesRepo, categories: categoriesRepo, accounts: accountsRepo, transactions: transactionsRepo, transfers: transfersRepo, inTransaction, clock });
   const imports = createImportService({
     transactions: transactionsRepo,
     categories: categoriesRepo,
@@ -187,10 +188,10 @@ export function createApp(deps: AppDeps): Express {
     passwordMatches: (userId, password) => tokenHasher.verifyPassword(password, users.findPasswordHashById(userId)),
   });
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
-  const moneyAccounts = createAccountService({ accounts: accountsRepo, inTransaction, asOneRead });
+  const moneyAccounts = createAccountService({ accounts: accountsRepo, schedules: schedulesRepo, rules: rulesRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
-  const categories = createCategoryService({ categories: categoriesRepo, inTransaction });
+  const categories = createCategoryService({ categories: categoriesRepo, rules: rulesRepo, schedules: schedulesRepo, inTransaction });
   const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction, asOneRead });
   const schedules = createScheduleService({
     schedules: schedulesRepo,

@@ -1,4 +1,6 @@
 import { AccountNameTakenError, type AccountsRepo } from '../db/repos/accounts.ts';
+import type { RulesRepo } from '../db/repos/rules.ts';
+import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import {
   accountBalance,
@@ -18,14 +20,22 @@ import type { PageCursor } from '../domain/transactions.ts';
 
 export type AccountSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'taken'; existing: Account | undefined };
 
+/** What deleting an empty account takes with it: the schedules from or to it, and the rules that use it. */
+export interface AccountDeletion {
+  readonly schedules: number;
+  readonly rules: number;
+}
+
 export type AccountDelete =
-  | { ok: true; account: Account }
+  | { ok: true; account: Account; deletion: AccountDeletion }
   | { ok: false; problem: 'not-found' }
   | { ok: false; problem: 'not-empty'; account: Account; count: number };
 
 /** The places a person keeps money: listing with balances and net worth, creating, editing, ordering, archiving. */
 export function createAccountService(deps: {
   accounts: AccountsRepo;
+  schedules: Pick<SchedulesRepo, 'countSchedulesOnAccount'>;
+  rules: Pick<RulesRepo, 'countRulesUsingAccount'>;
   inTransaction: RunInTransaction;
   /** The register's reads as one read transaction: its rows and the balance above them from the same moment. */
   asOneRead: RunAsOneRead;
@@ -137,10 +147,13 @@ export function createAccountService(deps: {
       return repo.setAccountArchived(userId, id, archived);
     },
 
-    /** The account and how many transactions it holds (for the delete confirmation). */
-    findWithCount(userId: number, id: number): { account: Account; count: number } | undefined {
+    /**
+     * The account, how many transactions it holds, and the schedules and rules its deletion would take with it (for
+     * the delete confirmation).
+     */
+    findWithCount(userId: number, id: number): { account: Account; count: number; deletion: AccountDeletion } | undefined {
       const account = repo.findOwnedAccount(userId, id);
-      return account && { account, count: repo.countTransactionsInAccount(userId, id) };
+      return account && { account, count: repo.countTransactionsInAccount(userId, id), deletion: deletionOf(userId, id) };
     },
 
     /** Deletes an empty account; one holding transactions is refused with their number (archive it instead). */
@@ -150,11 +163,16 @@ export function createAccountService(deps: {
         if (!account) return { ok: false, problem: 'not-found' };
         const count = repo.countTransactionsInAccount(userId, id);
         if (count > 0) return { ok: false, problem: 'not-empty', account, count };
+        const deletion = deletionOf(userId, id);
         repo.deleteOwnedAccount(userId, id);
-        return { ok: true, account };
+        return { ok: true, account, deletion };
       });
     },
   };
+
+  function deletionOf(userId: number, id: number): AccountDeletion {
+    return { schedules: deps.schedules.countSchedulesOnAccount(userId, id), rules: deps.rules.countRulesUsingAccount(userId, id) };
+  }
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,4 +1,6 @@
 import { CategoryNameTakenError, type CategoriesRepo } from '../db/repos/categories.ts';
+import type { RulesRepo } from '../db/repos/rules.ts';
+import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Category, CategoryKind, CategoryWithCount } from '../domain/categories.ts';
 
@@ -8,7 +10,22 @@ export type CategoryChange =
   | { ok: false; problem: 'not-found' };
 
 /** The user's categories: list with counts, create, rename, delete. Names arrive normalised (domain/categories.ts). */
-export function createCategoryService(deps: { categories: CategoriesRepo; inTransaction: RunInTransaction }) {
+/** What deleting a category does beyond it: transactions and schedules left uncategorised, and its rules. */
+export interface CategoryDeletion {
+  readonly uncategorised: number;
+  readonly schedules: number;
+  /** Rules that only set this category: deleted with it. */
+  readonly rulesRemoved: number;
+  /** Rules that also rename: they keep the rename and set no category. */
+  readonly rulesKept: number;
+}
+
+export function createCategoryService(deps: {
+  categories: CategoriesRepo;
+  rules: Pick<RulesRepo, 'countRulesSettingCategory' | 'keepRenamesWithoutCategory'>;
+  schedules: Pick<SchedulesRepo, 'countSchedulesInCategory'>;
+  inTransaction: RunInTransaction;
+}) {
   const repo = deps.categories;
   return {
     /** Income and expense categories with how many transactions carry each. */
@@ -26,6 +43,12 @@ export function createCategoryService(deps: { categories: CategoriesRepo; inTran
     findWithCount(userId: number, id: number): { category: Category; count: number } | undefined {
       const category = repo.findOwnedCategory(userId, id);
       return category && { category, count: repo.countTransactionsInCategory(userId, category.id) };
+    },
+
+    /** The category and what deleting it would do (for its confirmation). */
+    deletionOf(userId: number, id: number): { category: Category; deletion: CategoryDeletion } | undefined {
+      const category = repo.findOwnedCategory(userId, id);
+      return category && { category, deletion: deletionOf(userId, category.id) };
     },
 
     /** Creates a category; 'taken' when the user has one of that kind whose name is the same ignoring case. */
@@ -51,17 +74,31 @@ export function createCategoryService(deps: { categories: CategoriesRepo; inTran
       return { ok: true, category: { ...category, name } };
     },
 
-    /** Deletes the user's category; its transactions stay, uncategorised. Says how many that was. */
-    delete(userId: number, id: number): { category: Category; uncategorised: number } | undefined {
+    /**
+     * Deletes the user's category; its transactions and schedules stay, uncategorised, and so do its rules that also
+     * rename (they keep the rename); rules that only set it go with it. Says what that was.
+     */
+    delete(userId: number, id: number): ({ category: Category } & CategoryDeletion) | undefined {
       return deps.inTransaction(() => {
         const category = repo.findOwnedCategory(userId, id);
         if (!category) return undefined;
-        const uncategorised = repo.countTransactionsInCategory(userId, id);
+        const deletion = deletionOf(userId, id);
+        deps.rules.keepRenamesWithoutCategory(userId, id);
         repo.deleteOwnedCategory(userId, id);
-        return { category, uncategorised };
+        return { category, ...deletion };
       });
     },
   };
+
+  function deletionOf(userId: number, id: number): CategoryDeletion {
+    const rules = deps.rules.countRulesSettingCategory(userId, id);
+    return {
+      uncategorised: repo.countTransactionsInCategory(userId, id),
+      schedules: deps.schedules.countSchedulesInCategory(userId, id),
+      rulesRemoved: rules.onlyCategory,
+      rulesKept: rules.alsoRename,
+    };
+  }
 }
 
 export type CategoryService = ReturnType<typeof createCategoryService>;

@@ -1419,7 +1419,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a category */
+        /**
+         * Delete a category
+         * @description Its transactions and scheduled transactions stay, uncategorised. Rules that only set this category are deleted with it; rules that also rename keep the rename and set no category.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -2822,7 +2825,7 @@ export interface components {
              * @example Coffee
              */
             description?: string;
-            /** @description A category of the same kind as the type; null: uncategorised. */
+            /** @description A category of the type's kind, or for an income an expense category (a refund of that category's spending). null: uncategorised, and the description is kept as given. Left out on an add: the person's rules may set a category and a new description, as they do on the add form and in imports. */
             category?: number | null;
         };
         /** @description The fields to change; the others keep their value. */
@@ -2846,7 +2849,7 @@ export interface components {
              * @example Coffee
              */
             description?: string;
-            /** @description A category of the same kind as the type; null: uncategorised. */
+            /** @description A category of the type's kind, or for an income an expense category (a refund of that category's spending). null: uncategorised, and the description is kept as given. Left out on an add: the person's rules may set a category and a new description, as they do on the add form and in imports. */
             category?: number | null;
         };
         TransferCreate: {

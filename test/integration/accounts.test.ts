@@ -157,9 +157,25 @@ describe('accounts', () => {
 
     await postForm(agent, '/accounts', '/accounts', { name: 'Empty', kind: 'other', openingBalance: '', openingOn: '' });
     const empty = accountId(ctx, ann, 'Empty');
-    assert.match((await agent.get(`/accounts/${empty}/delete`)).text, /It holds no transactions\./);
+    // Schedules from or to it, and rules that look at it or move money to it, go with it: the page counts them first.
+    assert.equal((await postForm(agent, '/scheduled/new', '/scheduled', {
+      type: 'transfer', account: String(main), toAccount: String(empty), category: '', amount: '25', description: 'Put aside', frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2099-01-01', endOn: '', count: '',
+    })).status, 303);
+    const rule = (fields: Record<string, string>) => postForm(agent, '/rules/new', '/rules', { textMatch: 'contains', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: '', rename: '', ...fields });
+    assert.equal((await rule({ text: 'save', type: 'expense', transfer: String(empty) })).status, 303);
+    assert.equal((await rule({ text: 'fee', account: String(empty), rename: 'Fee' })).status, 303);
+    assert.equal((await rule({ text: 'rent', rename: 'Rent' })).status, 303);
+    const askEmpty = (await agent.get(`/accounts/${empty}/delete`)).text;
+    assert.match(askEmpty, /It holds no transactions\./);
+    const effects = /<ul class="confirm__effects" id="account-delete-effects">([\s\S]*?)<\/ul>/.exec(askEmpty)?.[1] ?? '';
+    assert.deepEqual([...effects.matchAll(/<li>([^<]*)/g)].map((m) => m[1]!.trim()), [
+      '1 scheduled transaction from or to it will be deleted with it.',
+      '2 rules that look at it or move money to it will be deleted with it.',
+    ]);
     assert.equal((await postForm(agent, `/accounts/${empty}/delete`, `/accounts/${empty}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM accounts WHERE id = ?').pluck().get(empty), 0);
+    assert.deepEqual(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get(), 0);
+    assert.deepEqual(ctx.db.prepare('SELECT text_value FROM rules').pluck().all(), ['rent']);
   });
 
   test('accounts move up and down among the open ones, and archived ones are listed after them', async (t) => {

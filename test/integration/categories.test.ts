@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
-import { createTestContext, registerUser, tokenFor, type TestContext } from '../helpers/app.ts';
+import { createTestContext, postForm, registerUser, tokenFor, type TestContext } from '../helpers/app.ts';
 import {
   assertMonthlyTotalsMatchRows,
   categoryIdOf,
@@ -156,6 +156,39 @@ describe('categories', () => {
     const uncategorised = await agent.get('/transactions?category=none');
     assert.equal([...uncategorised.text.matchAll(/<td class="tx__desc">Bus<\/td>/g)].length, 2);
     assert.doesNotMatch(uncategorised.text, /Bread/);
+  });
+
+  test('deleting a category says what goes with it: schedules become uncategorised, rules that only set it go, rules that also rename keep the rename', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const transport = categoryIdOf(ctx.db, userId, 'expense', 'Transport');
+    const main = String(ctx.db.prepare('SELECT id FROM accounts WHERE user_id = ?').pluck().get(userId));
+    assert.equal((await postForm(agent, '/scheduled/new', '/scheduled', {
+      type: 'expense', account: main, toAccount: '', category: String(transport), amount: '50', description: 'Bus pass', frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2099-01-01', endOn: '', count: '',
+    })).status, 303);
+    const rule = (fields: Record<string, string>) => postForm(agent, '/rules/new', '/rules', { textMatch: 'contains', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: '', rename: '', ...fields });
+    assert.equal((await rule({ text: 'metro', category: String(transport) })).status, 303);
+    assert.equal((await rule({ text: 'uber', category: String(transport), rename: 'Taxi' })).status, 303);
+    assert.equal((await rule({ text: 'tesco', category: String(categoryIdOf(ctx.db, userId, 'expense', 'Groceries')) })).status, 303);
+
+    const confirm = (await agent.get(`/categories/${transport}/delete`)).text;
+    const effects = /<ul class="confirm__effects" id="category-delete-effects">([\s\S]*?)<\/ul>/.exec(confirm)?.[1] ?? '';
+    assert.deepEqual([...effects.matchAll(/<li>([^<]*)/g)].map((m) => m[1]!.trim()), [
+      '1 scheduled transaction that sets it will become uncategorised.',
+      '1 rule that only sets this category will be deleted with it.',
+      '1 rule that also renames will keep its new description and set no category.',
+    ]);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM rules').pluck().get(), 3, 'the GET changes nothing');
+    assert.equal((await postForm(agent, `/categories/${transport}/delete`, `/categories/${transport}/delete`, {})).status, 303);
+    assert.deepEqual(ctx.db.prepare('SELECT text_value, category_id IS NULL AS none, rename FROM rules ORDER BY position').all(), [
+      { text_value: 'uber', none: 1, rename: 'Taxi' },
+      { text_value: 'tesco', none: 0, rename: null },
+    ]);
+    assert.equal(ctx.db.prepare("SELECT category_id FROM schedules WHERE description = 'Bus pass'").pluck().get(), null);
+    // The kept rule still renames a row it meets.
+    await postTransaction(agent, { amount: '12', date: '2026-02-11', description: 'UBER TRIP', category: '' });
+    assert.equal(ctx.db.prepare("SELECT description FROM transactions WHERE amount_cents = 1200").pluck().get(), 'Taxi');
   });
 
   test("another user's category id gets 404 on every category route and nothing changes", async (t) => {

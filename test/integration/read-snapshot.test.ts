@@ -3,6 +3,8 @@
  * to the same file between two of them (a cluster worker, the admin tool) is seen by none of them, so the list's rows
  * and its totals agree, and a register's running balances add up.
  */
+import { createSchedulesRepo } from '../../src/db/repos/schedules.ts';
+import { createRulesRepo } from '../../src/db/repos/rules.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/open.ts';
@@ -97,7 +99,7 @@ test("an account's register reads its rows and the balance above them from the s
       return page;
     },
   };
-  const service = createAccountService({ accounts: racing, inTransaction: createTransactionRunner(db), asOneRead: createReadRunner(db) });
+  const service = createAccountService({ accounts: racing, schedules: createSchedulesRepo(db), rules: createRulesRepo(db), inTransaction: createTransactionRunner(db), asOneRead: createReadRunner(db) });
 
   const register = service.register(userId, accountId, null, 50, '2026-11')!;
   assert.deepEqual(

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createSchedulesRepo } from '../../src/db/repos/schedules.ts';
+import { createRulesRepo } from '../../src/db/repos/rules.ts';
 import { describe, test } from 'node:test';
 import { signedAmount } from '../../src/domain/accounts.ts';
 import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext, postForm } from '../helpers/app.ts';
@@ -244,7 +246,7 @@ describe('net worth over time', () => {
     }
     insertTransactions(ctx.db, userId, rows);
     await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(card), amount: '120.00', date: '2025-08-20', description: 'pay card' });
-    const service = createAccountService({ accounts: createAccountsRepo(ctx.db), inTransaction: createTransactionRunner(ctx.db), asOneRead: createReadRunner(ctx.db) });
+    const service = createAccountService({ accounts: createAccountsRepo(ctx.db), schedules: createSchedulesRepo(ctx.db), rules: createRulesRepo(ctx.db), inTransaction: createTransactionRunner(ctx.db), asOneRead: createReadRunner(ctx.db) });
     const { months } = service.netWorthSeries(userId, '2026-03');
     assert.equal(months.length, 24);
     assert.equal(months[0]!.month, '2024-04');

@@ -49,6 +49,12 @@ export function createRulesRepo(db: Db) {
   );
   const remove = db.prepare<[number, number]>('DELETE FROM rules WHERE user_id = ? AND id = ?');
   const setPosition = db.prepare<[number, number, number]>('UPDATE rules SET position = ? WHERE user_id = ? AND id = ?');
+  // A category's or an account's deletion takes rules with it (ON DELETE CASCADE): its confirmation counts them first.
+  const ofCategory = db.prepare<[number, number], { removed: number | null; kept: number | null }>(
+    'SELECT sum(rename IS NULL) AS removed, sum(rename IS NOT NULL) AS kept FROM rules WHERE user_id = ? AND category_id = ?',
+  );
+  const ofAccount = db.prepare<[number, number, number], number>('SELECT count(*) FROM rules WHERE user_id = ? AND (account_id = ? OR transfer_account_id = ?)').pluck();
+  const dropCategory = db.prepare<[number, number]>('UPDATE rules SET category_id = NULL WHERE user_id = ? AND category_id = ? AND rename IS NOT NULL');
   return {
     /** The user's rules in their order. */
     listRules(userId: number): Rule[] {
@@ -68,6 +74,22 @@ export function createRulesRepo(db: Db) {
     deleteOwnedRule(userId: number, id: number): boolean {
       return remove.run(userId, id).changes === 1;
     },
+    /** The user's rules that set this category: those that do nothing else, and those that also rename. */
+    countRulesSettingCategory(userId: number, categoryId: number): { onlyCategory: number; alsoRename: number } {
+      const row = ofCategory.get(userId, categoryId);
+      return { onlyCategory: row?.removed ?? 0, alsoRename: row?.kept ?? 0 };
+    },
+
+    /** The user's rules that look at this account or move money to it. */
+    countRulesUsingAccount(userId: number, accountId: number): number {
+      return ofAccount.get(userId, accountId, accountId) ?? 0;
+    },
+
+    /** Takes the category off the user's rules that also rename, so they outlive its deletion. */
+    keepRenamesWithoutCategory(userId: number, categoryId: number): number {
+      return dropCategory.run(userId, categoryId).changes;
+    },
+
     setRulePosition(userId: number, id: number, position: number): void {
       setPosition.run(position, userId, id);
     },

@@ -103,6 +103,10 @@ export function createSchedulesRepo(db: Db) {
       ORDER BY s.next_on IS NULL, s.next_on, s.id`,
   );
   const remove = db.prepare<[number, number]>('DELETE FROM schedules WHERE user_id = ? AND id = ?');
+  // For the confirmations of a category's deletion (its schedules become uncategorised) and an account's (its
+  // schedules, from or to it, are deleted with it).
+  const inCategory = db.prepare<[number, number], number>('SELECT count(*) FROM schedules WHERE user_id = ? AND category_id = ?').pluck();
+  const onAccount = db.prepare<[number, number, number], number>('SELECT count(*) FROM schedules WHERE user_id = ? AND (account_id = ? OR to_account_id = ?)').pluck();
   // Keyset over (next_on, id), so schedules not yet due in their owner's zone never hide due ones behind a LIMIT.
   const due = db.prepare<[string, string, string, number, number], ScheduleRow & { time_zone: string | null }>(
     `SELECT ${COLUMNS}, u.time_zone FROM schedules s JOIN users u ON u.id = s.user_id
@@ -244,6 +248,16 @@ export function createSchedulesRepo(db: Db) {
     },
 
     /** Deletes the user's schedule; what it posted stays (schedule_id becomes NULL). */
+    /** How many of the user's schedules set this category. */
+    countSchedulesInCategory(userId: number, categoryId: number): number {
+      return inCategory.get(userId, categoryId) ?? 0;
+    },
+
+    /** How many of the user's schedules move money from or to this account. */
+    countSchedulesOnAccount(userId: number, accountId: number): number {
+      return onAccount.get(userId, accountId, accountId) ?? 0;
+    },
+
     deleteOwnedSchedule(userId: number, id: number): boolean {
       return remove.run(userId, id).changes === 1;
     },

@@ -55,11 +55,11 @@ const write = (summary: string, tag: string, rest: Omit<ZodOpenApiOperationObjec
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** By-id read, edit and delete of a resource. */
-function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}) {
+function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}, deleteDescription?: string) {
   return {
     get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape), or a query parameter is not one it takes.'), ...notFound(what) }) }),
     ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, { ...notFound(what), ...patchRefusals }) }) } : {}),
-    delete: write(`Delete a ${what}`, tag, { requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
+    delete: write(`Delete a ${what}`, tag, { ...(deleteDescription ? { description: deleteDescription } : {}), requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
   };
 }
 
@@ -113,7 +113,14 @@ function build() {
         get: op('Your categories, each with its number of transactions', 'Categories', { responses: reads({ 200: json(S.CategoryList, 'Every category.') }) }),
         post: write('Add a category', 'Categories', { requestBody: body(S.CategoryCreate), responses: writes({ 201: created(S.Category, 'The category as saved.') }) }),
       },
-      '/categories/{id}': byId('category', 'Categories', S.Category, S.CategoryPatch),
+      '/categories/{id}': byId(
+        'category',
+        'Categories',
+        S.Category,
+        S.CategoryPatch,
+        {},
+        'Its transactions and scheduled transactions stay, uncategorised. Rules that only set this category are deleted with it; rules that also rename keep the rename and set no category.',
+      ),
       '/budgets/{month}': {
         get: op('A month\'s budget against its spending', 'Budgets', {
           requestParams: { path: z.object({ month: z.string().meta({ description: 'YYYY-MM.', example: '2026-03' }) }) },

@@ -147,13 +147,13 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
   }
 
   /*
-   * GET /accounts/:id/delete: asks to confirm deleting an empty account; for one that holds transactions, says how
-   * many and offers to archive it instead. Owner only; others get 404.
+   * GET /accounts/:id/delete: asks to confirm deleting an empty account, saying which schedules and rules go with it;
+   * for one that holds transactions, says how many and offers to archive it instead. Owner only; others get 404.
    */
   router.get('/accounts/:id/delete', (req, res) => {
     const found = service.findWithCount(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!found) throw new NotFoundError(NOT_FOUND);
-    res.render('accounts/confirm-delete', { title: 'accounts.delete.title', account: found.account, count: found.count });
+    res.render('accounts/confirm-delete', { title: 'accounts.delete.title', account: found.account, count: found.count, deletion: found.deletion });
   });
 
   /* POST /accounts/:id/delete: delete the account if it is empty; otherwise the page says why (409). Owner only; others get 404. */

@@ -84,11 +84,14 @@ export function createCategoriesRouter(deps: { categories: CategoryService }): R
     res.redirect(303, '/categories');
   });
 
-  /* GET /categories/:id/delete: asks to confirm, saying how many transactions become uncategorised. Owner only; others get 404. */
+  /*
+   * GET /categories/:id/delete: asks to confirm, saying how many transactions and schedules become uncategorised and
+   * which rules go with it. Owner only; others get 404.
+   */
   router.get('/categories/:id/delete', (req, res) => {
-    const found = service.findWithCount(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    const found = service.deletionOf(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
     if (!found) throw new NotFoundError(NOT_FOUND);
-    res.render('categories/confirm-delete', { title: 'categories.delete.title', category: found.category, count: found.count });
+    res.render('categories/confirm-delete', { title: 'categories.delete.title', category: found.category, count: found.deletion.uncategorised, deletion: found.deletion });
   });
 
   /* POST /categories/:id/delete: delete it; its transactions stay, uncategorised. Owner only; others get 404 and nothing changes. */
