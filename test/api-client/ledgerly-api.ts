@@ -97,6 +97,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -169,6 +171,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -258,6 +262,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -361,6 +367,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -443,6 +451,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -551,6 +561,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -665,6 +677,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -742,6 +756,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -845,6 +861,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -927,6 +945,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1035,6 +1055,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1149,6 +1171,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1215,6 +1239,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1318,6 +1344,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1400,6 +1428,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1511,6 +1541,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1625,6 +1657,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1694,6 +1728,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1822,6 +1858,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1893,6 +1931,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1996,6 +2036,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2078,6 +2120,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2186,6 +2230,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2300,6 +2346,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2318,6 +2366,8 @@ export interface paths {
                 /** @description What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key. */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2375,6 +2425,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2478,6 +2530,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2560,6 +2614,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2668,6 +2724,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2782,6 +2840,8 @@ export interface paths {
                 /** @description Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After. */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2811,7 +2871,7 @@ export interface components {
             /** @enum {string} */
             type: "income" | "expense";
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount: string;
@@ -2835,7 +2895,7 @@ export interface components {
             /** @enum {string} */
             type?: "income" | "expense";
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount?: string;
@@ -2856,7 +2916,7 @@ export interface components {
             from: number;
             to: number;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount: string;
@@ -2873,7 +2933,7 @@ export interface components {
             from?: number;
             to?: number;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount?: string;
@@ -2889,14 +2949,14 @@ export interface components {
             /** @enum {string} */
             kind: "income" | "expense";
             /**
-             * @description Up to 50 characters; runs of spaces become one.
+             * @description Up to 60 characters; trimmed, runs of spaces become one, no control characters; unique per kind ignoring case (a taken name is 422, naming the category that has it).
              * @example Eating out
              */
             name: string;
         };
         CategoryPatch: {
             /**
-             * @description Up to 50 characters; runs of spaces become one.
+             * @description Up to 60 characters; trimmed, runs of spaces become one, no control characters; unique per kind ignoring case (a taken name is 422, naming the category that has it).
              * @example Eating out
              */
             name: string;
@@ -2917,7 +2977,7 @@ export interface components {
             /** @description Not for transfers; null: uncategorised. */
             category?: number | null;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount: string;
@@ -2955,7 +3015,7 @@ export interface components {
             /** @description Not for transfers; null: uncategorised. */
             category?: number | null;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amount?: string;
@@ -3000,7 +3060,7 @@ export interface components {
              */
             amountFrom?: string;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amountTo?: string;
@@ -3034,7 +3094,7 @@ export interface components {
              */
             amountFrom?: string;
             /**
-             * @description A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").
+             * @description A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller's language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.
              * @example 12.50
              */
             amountTo?: string;

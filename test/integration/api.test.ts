@@ -563,6 +563,18 @@ describe('/api/v1 query parameters', () => {
     const range = await send('get', '/summary?from=2026-01-01&to=2026-03-31');
     assert.deepEqual([range.status, range.body.errors[0].field], [400, 'from']);
     assert.equal((await send('get', '/summary?period=2026-03')).status, 200);
+    // A list filter that cannot be read refuses the request, and says so in the API's words (the page ignores the
+    // part, and its message says it "was ignored").
+    const filters = await send('get', '/transactions?account=x&type=gift&from=2026-02-30&category=y');
+    assert.equal(filters.status, 400);
+    assert.deepEqual(Object.fromEntries(filters.body.errors.map((e: { field: string; message: string }) => [e.field, e.message])), {
+      account: 'Use the id of one of your accounts.',
+      from: 'Use a day as YYYY-MM-DD.',
+      type: 'Use income or expense.',
+      category: 'Use the id of one of your categories, or none.',
+    });
+    const backwards = await send('get', '/transfers?from=2026-03-10&to=2026-03-01');
+    assert.deepEqual([backwards.status, backwards.body.errors], [400, [{ field: 'to', message: 'The end date is before the start date.' }]]);
   });
 
   test('every write refuses a query parameter by name (a write takes none) and changes nothing: DELETE ?dryRun=true deleted the row', async (t) => {

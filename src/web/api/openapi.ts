@@ -13,6 +13,7 @@ const created = (schema: z.ZodType, description: string) => ({
   headers: z.object({ location: z.string().meta({ description: 'The path of what was made, such as /api/v1/transactions/42.', example: '/api/v1/transactions/42' }) }),
 });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: S.Problem } } });
+const retryAfter = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before trying again.', example: '30' }) });
 
 const idPath = z.object({ id: z.string().meta({ description: 'The object\'s id.', example: '42' }) });
 const idempotencyHeader = z.object({
@@ -25,7 +26,7 @@ const idempotencyHeader = z.object({
 /** Every signed request may be refused for its token or its rate. */
 const always: ZodOpenApiResponsesObject = {
   401: problem('No token, or a token that is unknown, revoked or expired.'),
-  429: problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'),
+  429: { ...problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'), headers: retryAfter },
   500: problem('The server failed; the error is in its log.'),
 };
 /** A read may also be refused for a query parameter it does not list (named in the problem, never ignored). */
@@ -77,7 +78,7 @@ function build() {
       title: 'Ledgerly API',
       version: '1',
       description:
-        'Your Ledgerly data as JSON. Authenticate with a personal access token made on /account/api-tokens: `Authorization: Bearer lgy_...`. Amounts are written as decimal strings and answered as integer cents and decimal strings, never floats. Errors are RFC 9457 problem documents.',
+        'Your Ledgerly data as JSON. Authenticate with a personal access token made on /account/api-tokens: `Authorization: Bearer lgy_...`. Amounts are written as decimal strings and answered as integer cents and decimal strings, never floats. Errors are RFC 9457 problem documents. Every answer to a token carries `RateLimit` and `RateLimit-Policy` headers (IETF draft 7); a write answered from its Idempotency-Key carries `Idempotent-Replayed: true`. A method a path does not take is 405 with `Allow`. A name already taken is 422 with the field named (there is no 409). A body is one JSON object; a key given twice counts once, the last. Ids of deleted objects may be given to new ones: keep the Idempotency-Key of a write you retry, and match objects by their fields, not only their ids. No CORS headers are sent: the API is for scripts and servers, not pages of other sites.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],
@@ -139,7 +140,7 @@ function build() {
         post: write('Schedule a repeating income, expense or transfer', 'Scheduled', { requestBody: body(S.ScheduleCreate), responses: writes({ 201: created(S.Schedule, 'The schedule as saved, after posting what was already due.') }) }),
       },
       '/scheduled/{id}': byId('scheduled transaction', 'Scheduled', S.Schedule, S.SchedulePatch, {
-        503: problem('What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key.'),
+        503: { ...problem('What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key.'), headers: retryAfter },
       }),
       '/rules': {
         get: op('Your rules, in the order they are tried', 'Rules', { responses: reads({ 200: json(S.RuleList, 'Every rule.') }) }),

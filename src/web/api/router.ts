@@ -25,7 +25,7 @@ import { parseRuleForm, ruleFormValuesFrom, ruleRefusal } from '../forms/rule-fo
 import type { LanguageContext } from '../i18n.ts';
 import { LANGUAGES, type Language } from '../../domain/languages.ts';
 import type { FieldErrors } from '../form-fields.ts';
-import { msg } from '../i18n.ts';
+import { msg, type MessageKey } from '../i18n.ts';
 import { categoryNameTakenMessage } from '../messages.ts';
 import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
 import { choiceErrors, parseTransactionForm, transactionFormValuesFrom, withChoiceErrors, type TransactionFormResult } from '../forms/transaction-form.ts';
@@ -116,6 +116,22 @@ function shapeMessage(issue: z.core.$ZodIssue, words: LanguageContext, takesNull
   if (issue.expected === 'string') return words.t('api.field.text');
   if (issue.expected === 'boolean') return words.t('api.field.boolean');
   return issue.message;
+}
+
+/**
+ * A list filter's problems in the API's words: the pages' filter messages say the part "was ignored", but the API
+ * refuses the whole request (400) instead.
+ */
+const FILTER_WORDS: Readonly<Record<string, MessageKey>> = {
+  'transactions.filters.badAccount': 'api.field.account',
+  'transactions.filters.badFrom': 'api.field.day',
+  'transactions.filters.badTo': 'api.field.day',
+  'transactions.filters.toBeforeFrom': 'api.field.toBeforeFrom',
+  'transactions.filters.badType': 'api.field.type',
+  'transactions.filters.badCategory': 'api.field.category',
+};
+function apiFilterErrors(errors: FieldErrors): FieldErrors {
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, message && FILTER_WORDS[message.key] ? msg(FILTER_WORDS[message.key]!) : message]));
 }
 
 /** The field a zod issue is about: its path, or the unknown keys it names, or the body as a whole. */
@@ -457,7 +473,7 @@ export function createApiRouter(deps: {
   router.get('/transactions', onlyQuery(S.TransactionListQuery), (req, res) => {
     const { userId } = callerOf(res);
     const { filter, errors } = readTransactionFilter(req.query);
-    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
+    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, apiFilterErrors(errors)));
     const paging = pagingOf(req, res);
     if (!paging) return;
     const { page, totals } = deps.transactions.listPage(userId, filter, paging.after, paging.limit);
@@ -528,7 +544,7 @@ export function createApiRouter(deps: {
   router.get('/transfers', onlyQuery(S.TransferListQuery), (req, res) => {
     const { userId } = callerOf(res);
     const { filter, errors } = readTransactionFilter(req.query);
-    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, errors));
+    if (Object.keys(errors).length > 0) return sendProblem(res, 400, 'invalid-query', 'Bad Request', wordsOf(res).t('api.problem.badQuery'), problemsOf(res, apiFilterErrors(errors)));
     const paging = pagingOf(req, res);
     if (!paging) return;
     const page = deps.transfers.listPage(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, paging.after, paging.limit);

@@ -38,7 +38,8 @@ export const Problem = z
 
 /** A decimal amount as a person writes it: a string, so no float ever carries money. */
 const amountText = z.string().meta({
-  description: 'A positive decimal amount as a string, with a decimal point and at most two decimals ("1234.56").',
+  description:
+    'A positive amount as a decimal string, read as the add form reads it, with a decimal point whatever the caller\'s language: at most two decimals ("1234.56", "12.5", ".75"), commas allowed between thousands ("1,234.56"), spaces around it ignored; at most 1,000,000,000.00. Never a JSON number.',
   example: '12.50',
 });
 const description = z.string().meta({ description: 'Up to 200 characters; trimmed.', example: 'Coffee' });
@@ -150,7 +151,7 @@ export const Category = z
   .meta({ id: 'Category' });
 
 export const CategoryCreate = z
-  .strictObject({ kind: transactionType, name: z.string().meta({ description: 'Up to 50 characters; runs of spaces become one.', example: 'Eating out' }) })
+  .strictObject({ kind: transactionType, name: z.string().meta({ description: 'Up to 60 characters; trimmed, runs of spaces become one, no control characters; unique per kind ignoring case (a taken name is 422, naming the category that has it).', example: 'Eating out' }) })
   .meta({ id: 'CategoryCreate' });
 
 export const CategoryPatch = z.strictObject({ name: CategoryCreate.shape.name }).meta({ id: 'CategoryPatch' });
