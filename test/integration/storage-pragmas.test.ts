@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open.ts';
-import { createTestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, registerUser } from '../helpers/app.ts';
+import { makeApiToken } from '../helpers/api.ts';
 import { REPO_ROOT, serverEnv, startServer, tempDataDir, waitUntil } from '../helpers/server-process.ts';
 
 function sqliteCode(fn: () => unknown): string | undefined {
@@ -37,6 +38,25 @@ test('the connection the test harness builds apps on has the same pragmas', (t) 
   t.after(() => ctx.cleanup());
   assert.equal(ctx.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(ctx.db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(ctx.db.pragma('synchronous', { simple: true }), 2);
+});
+
+test('a rate-limit count commits without an fsync (synchronous=NORMAL), every other write with one (FULL), and FULL holds after it', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'sync', scope: 'read-write', lifetime: 'never' });
+  // Each write records the level its statement ran under (a temporary trigger of this connection, the app's own).
+  ctx.db.exec(`CREATE TEMP TABLE seen (what TEXT, level INTEGER);
+    CREATE TEMP TRIGGER seen_count AFTER INSERT ON rate_limits BEGIN INSERT INTO seen SELECT 'count', synchronous FROM pragma_synchronous; END;
+    CREATE TEMP TRIGGER seen_count_again AFTER UPDATE ON rate_limits BEGIN INSERT INTO seen SELECT 'count', synchronous FROM pragma_synchronous; END;
+    CREATE TEMP TRIGGER seen_row AFTER INSERT ON transactions BEGIN INSERT INTO seen SELECT 'row', synchronous FROM pragma_synchronous; END;`);
+  const api = (method: 'get' | 'post', path: string) => agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+  assert.equal((await api('get', '/accounts')).status, 200);
+  assert.equal((await api('post', '/transactions').send({ type: 'expense', amount: '2.00' })).status, 201);
+  assert.equal((await api('get', '/accounts')).status, 200);
+  const seen = ctx.db.prepare('SELECT what, level FROM seen ORDER BY rowid').all() as { what: string; level: number }[];
+  assert.deepEqual([...new Set(seen.map((r) => `${r.what} ${r.level}`))].sort(), ['count 1', 'row 2']);
   assert.equal(ctx.db.pragma('synchronous', { simple: true }), 2);
 });
 
