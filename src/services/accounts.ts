@@ -117,12 +117,16 @@ export function createAccountService(deps: {
 
     /** Renames the account and sets its kind and opening balance. */
     update(userId: number, id: number, draft: AccountDraft): AccountSave {
-      try {
-        return repo.updateOwnedAccount(userId, id, draft) ? { ok: true, id } : { ok: false, problem: 'not-found' };
-      } catch (err) {
-        if (err instanceof AccountNameTakenError) return { ok: false, problem: 'taken', existing: repo.findAccountByName(userId, draft.name) };
-        throw err;
-      }
+      return updateNow(userId, id, draft);
+    },
+
+    /** The same, and archives or brings back the account when `archived` is given: both or neither. */
+    updateWithArchived(userId: number, id: number, draft: AccountDraft, archived: boolean | undefined): AccountSave {
+      return deps.inTransaction(() => {
+        const saved = updateNow(userId, id, draft);
+        if (saved.ok && archived !== undefined) repo.setAccountArchived(userId, id, archived);
+        return saved;
+      });
     },
 
     /**
@@ -169,6 +173,15 @@ export function createAccountService(deps: {
       });
     },
   };
+
+  function updateNow(userId: number, id: number, draft: AccountDraft): AccountSave {
+    try {
+      return repo.updateOwnedAccount(userId, id, draft) ? { ok: true, id } : { ok: false, problem: 'not-found' };
+    } catch (err) {
+      if (err instanceof AccountNameTakenError) return { ok: false, problem: 'taken', existing: repo.findAccountByName(userId, draft.name) };
+      throw err;
+    }
+  }
 
   function deletionOf(userId: number, id: number): AccountDeletion {
     return { schedules: deps.schedules.countSchedulesOnAccount(userId, id), rules: deps.rules.countRulesUsingAccount(userId, id) };

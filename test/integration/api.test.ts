@@ -609,8 +609,8 @@ describe('/api/v1 paths, methods and bodies', () => {
     const request = (method: 'put' | 'post' | 'patch' | 'options' | 'get', path: string) => agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
     const put = await request('put', '/transactions/1');
     assert.deepEqual([put.status, put.headers.allow, put.body.type, put.body.detail], [405, 'GET, HEAD, PATCH, DELETE', '/api/v1/problems/method-not-allowed', 'This path takes GET, HEAD, PATCH, DELETE only.']);
-    const accounts = await request('post', '/accounts');
-    assert.deepEqual([accounts.status, accounts.headers.allow], [405, 'GET, HEAD']);
+    const summary = await request('post', '/summary');
+    assert.deepEqual([summary.status, summary.headers.allow], [405, 'GET, HEAD']);
     const options = await request('options', '/transactions');
     assert.deepEqual([options.status, options.headers.allow, options.text], [204, 'GET, HEAD, POST', '']);
     // Not 403 for a read-only token: no such operation exists for any token.
@@ -700,6 +700,58 @@ describe('/api/v1 isolation', () => {
       assert.equal(res.status, 404, `${op.method.toUpperCase()} ${path} with another person's token: ${res.status} ${JSON.stringify(res.body)}`);
     }
     assert.equal(databaseFingerprint(ctx.db, { onlyUserId: annId, ignoreTables: ['api_tokens'] }), before);
+  });
+});
+
+describe('/api/v1/accounts', () => {
+  test('accounts are opened, read, changed, archived and deleted by the account form\'s own rules; one holding transactions is 409; another person\'s is 404', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    const send = caller(ctx, await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' }));
+    const bobSend = caller(ctx, await makeToken(bob, { name: 'b', scope: 'read-write', lifetime: 'never' }));
+
+    const card = await send('post', '/accounts', { name: '  Visa   card ', kind: 'credit_card', opening: '-500.00', openingOn: '2026-01-01' }, 'open-card');
+    assert.equal(card.status, 201, JSON.stringify(card.body));
+    assert.equal(card.headers.location, `/api/v1/accounts/${card.body.id}`);
+    assert.deepEqual({ ...card.body, id: 0 }, { id: 0, name: 'Visa card', kind: 'credit_card', archived: false, openingOn: '2026-01-01', opening: { cents: -50_000, amount: '-500.00' }, balance: { cents: -50_000, amount: '-500.00' }, transactionCount: 0 });
+    const retry = await send('post', '/accounts', { name: '  Visa   card ', kind: 'credit_card', opening: '-500.00', openingOn: '2026-01-01' }, 'open-card');
+    assert.deepEqual([retry.status, retry.body.id, retry.headers['idempotent-replayed']], [201, card.body.id, 'true'], 'a retry with its key opens nothing more');
+    const savings = await send('post', '/accounts', { name: 'Savings', kind: 'savings' });
+    assert.deepEqual([savings.status, savings.body.openingOn, savings.body.opening.cents], [201, '2026-03-15', 0], 'opened today with nothing in it');
+    // The form's rules: a taken name (any case), an unknown kind, a bad amount and day, all at once.
+    const taken = await send('post', '/accounts', { name: 'SAVINGS', kind: 'loan', opening: '12.345', openingOn: '2026-02-30' });
+    assert.equal(taken.status, 422);
+    assert.deepEqual(taken.body.errors.map((e: { field: string }) => e.field).sort(), ['opening', 'openingOn']);
+    const sameName = await send('post', '/accounts', { name: 'SAVINGS', kind: 'cash' });
+    assert.deepEqual([sameName.status, sameName.body.errors.map((e: { field: string }) => e.field)], [422, ['name']]);
+    assert.deepEqual((await send('post', '/accounts', { name: 'X', kind: 'piggy' })).body.errors.map((e: { field: string }) => e.field), ['kind']);
+
+    assert.deepEqual((await send('get', `/accounts/${card.body.id}`)).body, card.body);
+    const renamed = await send('patch', `/accounts/${card.body.id}`, { name: 'Visa', opening: '-450' });
+    assert.deepEqual([renamed.status, renamed.body.name, renamed.body.kind, renamed.body.opening.amount, renamed.body.openingOn], [200, 'Visa', 'credit_card', '-450.00', '2026-01-01']);
+    const archived = await send('patch', `/accounts/${card.body.id}`, { archived: true });
+    assert.deepEqual([archived.status, archived.body.archived, archived.body.name], [200, true, 'Visa']);
+    // An archived account takes no new rows, as on the forms.
+    assert.equal((await send('post', '/transactions', { type: 'expense', amount: '1.00', account: card.body.id })).status, 422);
+    assert.equal((await send('patch', `/accounts/${card.body.id}`, { archived: false })).body.archived, false);
+    // A refused change changes nothing, the archived flag included.
+    const refused = await send('patch', `/accounts/${card.body.id}`, { archived: true, name: 'Savings' });
+    assert.equal(refused.status, 422);
+    assert.equal((await send('get', `/accounts/${card.body.id}`)).body.archived, false);
+
+    // Another person's account is not there for them.
+    for (const [method, body] of [['get', undefined], ['patch', { name: 'Mine' }], ['delete', undefined]] as const) {
+      assert.equal((await bobSend(method, `/accounts/${card.body.id}`, body)).status, 404, method);
+    }
+    // Holding a transaction, it is not deleted; empty, it goes.
+    assert.equal((await send('post', '/transactions', { type: 'expense', amount: '3.00', account: card.body.id })).status, 201);
+    const full = await send('delete', `/accounts/${card.body.id}`);
+    assert.deepEqual([full.status, full.body.type, full.body.detail], [409, '/api/v1/problems/account-not-empty', 'The account holds 1 transaction, so it cannot be deleted; archive it instead (PATCH with "archived": true).']);
+    assert.equal((await send('delete', `/accounts/${savings.body.id}`)).status, 204);
+    assert.equal((await send('get', `/accounts/${savings.body.id}`)).status, 404);
+    assert.deepEqual((await send('get', '/accounts')).body.data.map((a: { name: string }) => a.name).sort(), ['Main account', 'Visa']);
   });
 });
 

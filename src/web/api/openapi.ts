@@ -56,11 +56,11 @@ const write = (summary: string, tag: string, rest: Omit<ZodOpenApiOperationObjec
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** By-id read, edit and delete of a resource. */
-function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}, deleteDescription?: string) {
+function byId(what: string, tag: string, item: z.ZodType, patch?: z.ZodType, patchRefusals: ZodOpenApiResponsesObject = {}, deleteDescription?: string, deleteRefusals: ZodOpenApiResponsesObject = {}) {
   return {
     get: op(`One ${what}`, tag, { requestParams: { path: idPath }, responses: reads({ 200: json(item, `The ${what}.`) }, { 400: problem('The path cannot be read (a malformed %-escape), or a query parameter is not one it takes.'), ...notFound(what) }) }),
     ...(patch ? { patch: write(`Change a ${what}`, tag, { requestParams: { path: idPath }, requestBody: body(patch), responses: writes({ 200: json(item, `The ${what} as saved.`) }, { ...notFound(what), ...patchRefusals }) }) } : {}),
-    delete: write(`Delete a ${what}`, tag, { ...(deleteDescription ? { description: deleteDescription } : {}), requestParams: { path: idPath }, responses: writes(noContent, notFound(what)) }),
+    delete: write(`Delete a ${what}`, tag, { ...(deleteDescription ? { description: deleteDescription } : {}), requestParams: { path: idPath }, responses: writes(noContent, { ...notFound(what), ...deleteRefusals }) }),
   };
 }
 
@@ -78,7 +78,7 @@ function build() {
       title: 'Ledgerly API',
       version: '1',
       description:
-        'Your Ledgerly data as JSON. Authenticate with a personal access token made on /account/api-tokens: `Authorization: Bearer lgy_...`. Amounts are written as decimal strings and answered as integer cents and decimal strings, never floats. Errors are RFC 9457 problem documents. Every answer to a token carries `RateLimit` and `RateLimit-Policy` headers (IETF draft 7); a write answered from its Idempotency-Key carries `Idempotent-Replayed: true`. A method a path does not take is 405 with `Allow`. A name already taken is 422 with the field named (there is no 409). A body is one JSON object; a key given twice counts once, the last. Ids of deleted objects may be given to new ones: keep the Idempotency-Key of a write you retry, and match objects by their fields, not only their ids. No CORS headers are sent: the API is for scripts and servers, not pages of other sites.',
+        'Your Ledgerly data as JSON. Authenticate with a personal access token made on /account/api-tokens: `Authorization: Bearer lgy_...`. Amounts are written as decimal strings and answered as integer cents and decimal strings, never floats. Errors are RFC 9457 problem documents. Every answer to a token carries `RateLimit` and `RateLimit-Policy` headers (IETF draft 7); a write answered from its Idempotency-Key carries `Idempotent-Replayed: true`. A method a path does not take is 405 with `Allow`. A name already taken is 422 with the field named; deleting an account that holds transactions is 409. A body is one JSON object; a key given twice counts once, the last. Ids of deleted objects may be given to new ones: keep the Idempotency-Key of a write you retry, and match objects by their fields, not only their ids. No CORS headers are sent: the API is for scripts and servers, not pages of other sites.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],
@@ -93,7 +93,19 @@ function build() {
           responses: reads({ 200: json(S.Summary, 'The period\'s numbers, as on the dashboard.') }, { 400: problem('The period is not one Ledgerly keeps, or a parameter is not one it takes.') }),
         }),
       },
-      '/accounts': { get: op('Your accounts with their balances', 'Accounts', { responses: reads({ 200: json(S.AccountList, 'Every account.') }) }) },
+      '/accounts': {
+        get: op('Your accounts with their balances', 'Accounts', { responses: reads({ 200: json(S.AccountList, 'Every account.') }) }),
+        post: write('Open an account', 'Accounts', { requestBody: body(S.AccountCreate), responses: writes({ 201: created(S.Account, 'The account, with its balance.') }) }),
+      },
+      '/accounts/{id}': byId(
+        'account',
+        'Accounts',
+        S.Account,
+        S.AccountPatch,
+        {},
+        'Only an account holding no transactions is deleted (409 otherwise: archive it instead, PATCH archived: true); the scheduled transactions from or to it and the rules that use it go with it.',
+        { 409: problem('The account holds transactions; archive it instead.') },
+      ),
       '/transactions': {
         get: op('Transactions, newest first, a page at a time', 'Transactions', {
           requestParams: { query: S.TransactionListQuery },

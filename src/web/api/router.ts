@@ -10,6 +10,7 @@ import { parseCursorText, type PageCursor, type TransactionWithCategory } from '
 import type { Transfer } from '../../domain/transfers.ts';
 import type { BudgetMonth as BudgetMonthModel } from '../../domain/budgets.ts';
 import type { AccountService } from '../../services/accounts.ts';
+import type { AccountBalance } from '../../domain/accounts.ts';
 import type { ApiTokenService } from '../../services/api-tokens.ts';
 import type { ReportService } from '../../services/reports.ts';
 import type { UserService } from '../../services/users.ts';
@@ -30,6 +31,7 @@ import { categoryNameTakenMessage } from '../messages.ts';
 import { parseTransferForm, transferFormValuesFrom, transferRefusal } from '../forms/transfer-form.ts';
 import { choiceErrors, parseTransactionForm, transactionFormValuesFrom, withChoiceErrors, type TransactionFormResult } from '../forms/transaction-form.ts';
 import { parseCategoryForm, parseRenameForm } from '../forms/category-form.ts';
+import { accountFormValuesFrom, parseAccountForm } from '../forms/account-form.ts';
 import { parseBudgetForm } from '../forms/budget-form.ts';
 import { parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal } from '../forms/schedule-form.ts';
 import type { Schedule as ScheduleModel } from '../../domain/schedules.ts';
@@ -73,7 +75,7 @@ const problemAnswer = (status: number, type: string, title: string, detail: stri
 });
 
 /** What a 404 says is missing, each a catalogue entry. */
-type Missing = 'transaction' | 'transfer' | 'category' | 'expenseCategory' | 'schedule' | 'rule' | 'resource';
+type Missing = 'transaction' | 'transfer' | 'category' | 'expenseCategory' | 'schedule' | 'rule' | 'account' | 'resource';
 const MISSING_KEYS = {
   transaction: 'api.notFound.transaction',
   transfer: 'api.notFound.transfer',
@@ -81,6 +83,7 @@ const MISSING_KEYS = {
   expenseCategory: 'api.notFound.expenseCategory',
   schedule: 'api.notFound.schedule',
   rule: 'api.notFound.rule',
+  account: 'api.notFound.account',
   resource: 'api.notFound.resource',
 } as const;
 
@@ -445,12 +448,88 @@ export function createApiRouter(deps: {
     } satisfies S.Wire<typeof S.Summary>);
   });
 
+  const accountJson = (a: AccountBalance): S.Wire<typeof S.Account> => ({
+    id: a.id,
+    name: a.name,
+    kind: a.kind,
+    archived: a.archived,
+    openingOn: a.openingOn,
+    opening: money(a.openingBalanceCents),
+    balance: money(a.balanceCents),
+    transactionCount: a.transactionCount,
+  });
+  /** The user's account with its balance, as the list has it. */
+  const accountWithBalance = (userId: number, id: number) => deps.accounts.overview(userId).accounts.find((a) => a.id === id);
+  const savedAccount = (status: number, userId: number, id: number): Answer => ({ status, body: accountJson(accountWithBalance(userId, id)!) });
+  /**
+   * An account body read by the account form's own rules. The API calls the opening balance `opening`, as its
+   * answers do; the form calls it `openingBalance`, and a problem with it is named as the API names it.
+   */
+  const parseAccountFields = (fields: Record<string, string>, userId: number) => {
+    const { opening, ...rest } = fields;
+    const parsed = parseAccountForm(opening === undefined ? rest : { ...rest, openingBalance: opening }, todayOf(userId), deps.language);
+    if (parsed.ok) return parsed;
+    const { openingBalance, ...errors } = parsed.errors;
+    return { ...parsed, errors: openingBalance ? { ...errors, opening: openingBalance } : errors };
+  };
+
   /* GET /api/v1/accounts: every account with its balance. */
   router.get('/accounts', onlyQuery(null), (_req, res) => {
     const { accounts } = deps.accounts.overview(callerOf(res).userId);
-    res.json({
-      data: accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, archived: a.archived, openingOn: a.openingOn, opening: money(a.openingBalanceCents), balance: money(a.balanceCents), transactionCount: a.transactionCount })),
-    } satisfies S.Wire<typeof S.AccountList>);
+    res.json({ data: accounts.map(accountJson) } satisfies S.Wire<typeof S.AccountList>);
+  });
+
+  /* GET /api/v1/accounts/:id: one account with its balance. */
+  router.get('/accounts/:id', onlyQuery(null), (req, res) => {
+    const id = idParam(req);
+    const found = id === undefined ? undefined : accountWithBalance(callerOf(res).userId, id);
+    if (!found) return sendProblem(res, 404, 'not-found', 'Not Found', wordsOf(res).t('api.notFound.account'));
+    res.json(accountJson(found));
+  });
+
+  /* POST /api/v1/accounts: opens an account, checked by the account form's own rules. Idempotent with a key. */
+  router.post('/accounts', (req, res) => {
+    const { userId } = callerOf(res);
+    return idempotent(req, res, () => {
+      const input = readInput(res, S.AccountCreate, req.body, (fields) => parseAccountFields(fields, userId));
+      if (!input.ok) return input.answer;
+      const created = deps.accounts.create(userId, input.value);
+      if (!created.ok) return refusedBy(res, { name: msg('validation.account.nameTaken', { name: created.problem === 'taken' ? (created.existing?.name ?? input.value.name) : input.value.name }) });
+      return savedAccount(201, userId, created.id);
+    });
+  });
+
+  /* PATCH /api/v1/accounts/:id: changes the fields sent (name, kind, opening balance and day, archived). */
+  router.patch('/accounts/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    return idempotent(req, res, () => {
+      const current = id === undefined ? undefined : deps.accounts.find(userId, id);
+      if (!current) return notFound(res, 'account');
+      const { openingBalance, ...values } = accountFormValuesFrom(current, deps.language);
+      let archived: boolean | undefined;
+      const input = readInput(res, S.AccountPatch, req.body, (fields) => {
+        const { archived: box, ...rest } = fields;
+        if (box !== undefined) archived = box === '1';
+        return parseAccountFields({ ...values, opening: openingBalance, ...rest }, userId);
+      });
+      if (!input.ok) return input.answer;
+      const saved = deps.accounts.updateWithArchived(userId, current.id, input.value, archived);
+      if (saved.ok) return savedAccount(200, userId, current.id);
+      return saved.problem === 'taken' ? refusedBy(res, { name: msg('validation.account.nameTaken', { name: saved.existing?.name ?? input.value.name }) }) : notFound(res, 'account');
+    });
+  });
+
+  /* DELETE /api/v1/accounts/:id: deletes an empty account (with the schedules and rules that use it); one holding transactions is 409. */
+  router.delete('/accounts/:id', (req, res) => {
+    const { userId } = callerOf(res);
+    const id = idParam(req);
+    return idempotent(req, res, () => {
+      const result = id === undefined ? ({ ok: false, problem: 'not-found' } as const) : deps.accounts.delete(userId, id);
+      if (result.ok) return { status: 204, body: null };
+      if (result.problem === 'not-found') return notFound(res, 'account');
+      return problemAnswer(409, 'account-not-empty', 'Conflict', wordsOf(res).t('api.problem.accountNotEmpty', { count: result.count }));
+    });
   });
 
   // --- Transactions ---

@@ -146,6 +146,22 @@ export const Account = z
   })
   .meta({ id: 'Account' });
 
+export const AccountCreate = z
+  .strictObject({
+    name: z.string().meta({ description: 'Up to 60 characters, the category name rule; unique among your accounts ignoring case.', example: 'Savings' }),
+    kind: z.enum(ACCOUNT_KINDS),
+    opening: z
+      .string()
+      .optional()
+      .meta({ description: 'The opening balance, a decimal string that may be below zero (what is owed on a card or a loan); left out: 0.00.', example: '-500.00' }),
+    openingOn: z.string().optional().meta({ description: 'YYYY-MM-DD, the day of the opening balance; left out: today in your time zone.' }),
+  })
+  .meta({ id: 'AccountCreate' });
+
+export const AccountPatch = AccountCreate.partial()
+  .extend({ archived: z.boolean().optional().meta({ description: 'Archived: out of the forms, history and balance kept; false brings it back.' }) })
+  .meta({ id: 'AccountPatch', description: 'The fields to change; the others keep their value.' });
+
 export const Category = z
   .object({ id, kind: transactionType, name: z.string(), transactionCount: z.int().nonnegative() })
   .meta({ id: 'Category' });
