@@ -43,3 +43,11 @@ export function chartHelperFor(language: LanguageContext): (chart: ChartModel | 
   const words = chartWordsFor(language);
   return (chart, options) => (chart instanceof DrawnChart ? chart.markup : chartMarkup(chart, words, options));
 }
+
+/** The keys under a budget's chart: the spent bar, and the line where the budget ends (a bar past it is over). */
+export function budgetChartLegend(language: LanguageContext): { className: string; label: string }[] {
+  return [
+    { className: 'chart__key--budget', label: language.t('charts.budget.spent') },
+    { className: 'chart__key--limit', label: language.t('charts.budget.limit') },
+  ];
+}

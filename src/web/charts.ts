@@ -196,6 +196,8 @@ export function horizontalBarsChart(options: {
   rows: readonly { name: string; cents: number; note?: string; className?: string; trackCents?: number }[];
   formats: ChartFormats;
   labels: { name: string; amount: string; note?: string };
+  /** Keys for the bars' kinds, under the drawing (a budget's: spent, and the line where the budget ends). */
+  legend?: ChartModel['legend'];
 }): ChartModel {
   const { rows, formats } = options;
   const rowHeight = 28;
@@ -236,6 +238,18 @@ export function horizontalBarsChart(options: {
       className: r.className ?? 'chart__bar--expense',
       tooltip,
     });
+    // Where the track (the budget) ends, as a line standing out of the row: a bar that crosses it is over, which the
+    // bar's colour alone told (red against green, alike to a red-green colour-blind eye).
+    if (r.trackCents !== undefined && r.trackCents > 0) {
+      bars.push({
+        x: round1(x(r.trackCents) - 1),
+        y: round1((band(i) ?? 0) - 3),
+        width: 2,
+        height: round1(band.bandwidth() + 6),
+        className: 'chart__limit',
+        tooltip,
+      });
+    }
   });
   return {
     id: options.id,
@@ -253,7 +267,7 @@ export function horizontalBarsChart(options: {
     // Long names are cut for the drawing only; the table and the tooltip carry them whole.
     labels: rows.map((r, i) => ({ x: labelWidth - 8, y: round1((band(i) ?? 0) + band.bandwidth() / 2), text: names[i]!, anchor: 'end' as const })),
     zeroAt: round1(x(0)),
-    legend: [],
+    legend: rows.length === 0 ? [] : (options.legend ?? []),
     empty: rows.length === 0,
     table: {
       head: [options.labels.name, options.labels.amount, ...(options.labels.note ? [options.labels.note] : [])],

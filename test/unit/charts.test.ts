@@ -96,6 +96,35 @@ describe('the chart markup', () => {
     }
   });
 
+  test("a budget's line stands where its track ends: an overspent bar crosses it, one with money left stops short; the legend names both", () => {
+    const legend = [{ className: 'chart__key--budget', label: 'Spent' }, { className: 'chart__key--limit', label: 'Budget' }];
+    const chart = horizontalBarsChart({
+      id: 'b',
+      title: 'T',
+      description: 'D',
+      rows: [
+        { name: 'Food', cents: 12_000, trackCents: 10_000, className: 'chart__bar--over' },
+        { name: 'Fun', cents: 4_000, trackCents: 10_000, className: 'chart__bar--budget' },
+        { name: 'Other', cents: 2_000 },
+      ],
+      formats,
+      labels: { name: 'Name', amount: 'Amount' },
+      legend,
+    });
+    const limits = chart.bars.filter((b) => b.className === 'chart__limit');
+    assert.equal(limits.length, 2, 'one line a budgeted row; none for a row without a track');
+    const [over, within] = [chart.bars.find((b) => b.className === 'chart__bar--over')!, chart.bars.find((b) => b.className === 'chart__bar--budget')!];
+    const track = chart.bars.find((b) => b.className === 'chart__bar--track')!;
+    assert.ok(Math.abs(limits[0]!.x + 1 - (track.x + track.width)) < 0.2, 'the line is at the end of the track');
+    assert.ok(over.x + over.width > limits[0]!.x + limits[0]!.width, 'the overspent bar crosses its line');
+    assert.ok(within.x + within.width < limits[1]!.x, 'the bar with money left stops short of its line');
+    assert.ok(limits[0]!.height > over.height, 'the line stands out of the row');
+    assert.deepEqual(chart.legend, legend);
+    const html = chartMarkup(chart, words);
+    assert.match(html, /class="chart__key chart__key--limit">Budget</);
+    assert.deepEqual(horizontalBarsChart({ id: 'e', title: 'T', description: 'D', rows: [], formats, labels: { name: 'N', amount: 'A' }, legend }).legend, [], 'no keys for an empty chart');
+  });
+
   test('a page that lists the numbers itself gets no table; an empty chart says so', () => {
     const empty = horizontalBarsChart({ id: 'e', title: 'T', description: 'D', rows: [], formats, labels: { name: 'Name', amount: 'Amount' } });
     assert.doesNotMatch(chartMarkup(empty, words, { showTable: false }), /<table/);

@@ -3,7 +3,7 @@ import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type
 import { defaultAccountId } from '../../domain/accounts.ts';
 import { monthOf } from '../../domain/calendar.ts';
 import type { DashboardReport, ReportService } from '../../services/reports.ts';
-import { chartFormatsFor, chartWordsFor } from '../chart-formats.ts';
+import { budgetChartLegend, chartFormatsFor, chartWordsFor } from '../chart-formats.ts';
 import { chartMarkup, DrawnChart } from '../chart-markup.ts';
 import { createFragmentCache } from '../fragment-cache.ts';
 import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart, type ChartModel } from '../charts.ts';
@@ -95,6 +95,7 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
       })),
       formats,
       labels: { name: t('common.category'), amount: t('budgets.spent') },
+      legend: budgetChartLegend(language),
     }),
   };
 }

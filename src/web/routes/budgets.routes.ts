@@ -8,7 +8,7 @@ import { parseBudgetForm } from '../forms/budget-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash, setFlashMessages } from '../middleware/locals.ts';
-import { chartFormatsFor } from '../chart-formats.ts';
+import { budgetChartLegend, chartFormatsFor } from '../chart-formats.ts';
 import { horizontalBarsChart } from '../charts.ts';
 
 const NOT_FOUND = msg('budgets.notFound');
@@ -52,6 +52,7 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
         })),
         formats,
         labels: { name: language.t('common.category'), amount: language.t('budgets.spent'), note: language.t('budgets.remaining') },
+        legend: budgetChartLegend(language),
       }),
       currentMonth,
       nav: { previous: isCalendarMonth(previous) ? previous : null, next: isCalendarMonth(next) ? next : null },
