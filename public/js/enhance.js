@@ -87,6 +87,16 @@
     var next = event.relatedTarget;
     if (next instanceof Node && !menu.contains(next)) menu.open = false;
   });
+  // A report table's amounts scroll under its sticky names column. The CSS gives each link a scroll margin as wide as
+  // the column, but Chromium scrolls a focused element only when it is wholly out of view, so one half under the names
+  // stayed there (WCAG 2.4.11). Asked again here, the browser brings it clear of them.
+  document.addEventListener('focusin', function (event) {
+    var el = event.target;
+    if (!(el instanceof HTMLElement) || !el.closest('.report-scroll')) return;
+    var box = el.getBoundingClientRect();
+    var top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    if (top && top !== el && !el.contains(top)) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  });
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
   // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
   // whole) takes the summary that says what went wrong.
