@@ -70,13 +70,15 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await page.getByLabel('Amount').fill('2,500.00');
     await page.getByLabel('Description').fill('Salary');
     await page.getByRole('button', { name: 'Add transaction' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    // Back at the add form (#add), ready for the next one.
+    await page.waitForURL(/\/dashboard#add$/);
+    await page.getByRole('status').filter({ hasText: 'Income added.' }).waitFor();
 
     await page.getByLabel('Type').selectOption({ label: 'Expense' });
     await page.getByLabel('Amount').fill('12.3');
     await page.getByLabel('Description').fill('Lunch');
     await page.getByRole('button', { name: 'Add transaction' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await page.getByRole('status').filter({ hasText: 'Expense added.' }).waitFor();
     assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$12.30', Balance: '$2,487.70' });
 
     // An invalid amount shows the message beside the field and keeps what was typed.

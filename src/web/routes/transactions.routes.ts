@@ -121,7 +121,8 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     }
     if (result?.ok && result.accountId !== undefined) req.session.lastAccountId = result.accountId;
     setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'transactions.flash.incomeAdded' : 'transactions.flash.expenseAdded');
-    res.redirect(303, fromDashboard ? '/dashboard' : '/transactions');
+    // From the dashboard, back to its add form (#add) rather than the top of the page, ready for the next one.
+    res.redirect(303, fromDashboard ? '/dashboard#add' : '/transactions');
   });
 
   /*
