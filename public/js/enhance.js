@@ -46,6 +46,12 @@
     }
     var status = form.querySelector('[data-reconcile="status"]');
     if (status) status.textContent = status.getAttribute(statement === cleared ? 'data-balanced' : 'data-off');
+    // One sentence is announced, whole (aria-atomic), rather than each changed number on its own.
+    var announce = form.querySelector('[data-reconcile="announce"]');
+    if (announce) {
+      announce.textContent = announce.getAttribute(statement === cleared ? 'data-balanced' : 'data-off')
+        .replace('{amount}', show(statement - cleared)).replace('{cleared}', show(cleared));
+    }
   });
   // Switching language before signing in reloads the page: the email typed so far comes back with it (a password
   // never does; it is retyped). Kept in this tab only, and forgotten as soon as the next page reads it.

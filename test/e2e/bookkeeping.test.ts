@@ -202,6 +202,13 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByRole('checkbox', { name: /Rainy-day fund/ }).check();
     // The script updates the difference as the row is ticked; the button does the same without it.
     await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    // One sentence is announced, whole; the figures themselves are no live region (bare numbers were read out).
+    assert.equal(await page.locator('.reconcile .totals[aria-live]').count(), 0);
+    const said = page.locator('[role="status"][aria-atomic="true"][data-reconcile="announce"]');
+    assert.equal(await said.textContent(), 'Difference $0.00: balanced. Finish to mark the ticked rows reconciled.');
+    await page.getByRole('checkbox', { name: /Rainy-day fund/ }).uncheck();
+    assert.equal(await said.textContent(), 'Difference $250.00: not balanced yet (cleared balance $0.00).');
+    await page.getByRole('checkbox', { name: /Rainy-day fund/ }).check();
     await assertAccessible(page, 'reconciliation');
     await screenshot(page, 'reconcile-375');
     await page.getByRole('button', { name: 'Finish reconciling' }).click();
