@@ -48,3 +48,29 @@ test('quick add returns to the dashboard add form, and Mark cleared to its row, 
     assert.match(answer.headers.location!, new RegExp(`^/accounts(/${accountId})?#row-${id}$`), `${back} -> ${answer.headers.location}`);
   }
 });
+
+test('register rows of one day and amount have different button names: direction, other account and description', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const main = accountIdOf(ctx.db, userId, 'Main account');
+  const savings = accountIdOf(ctx.db, userId, 'Savings');
+  const day = ctx.today();
+  for (const [from, to] of [[main, savings], [savings, main]] as const) {
+    const sent = await postForm(agent, '/transfers/new', '/transfers', { from: String(from), to: String(to), amount: '100.00', date: day, description: '' });
+    assert.equal(sent.status, 303);
+  }
+  insertTransactions(ctx.db, userId, [
+    { accountId: main, type: 'expense', amountCents: 350, occurredOn: day, description: 'Coffee' },
+    { accountId: main, type: 'expense', amountCents: 350, occurredOn: day, description: 'Tea' },
+  ]);
+  const page = (await agent.get(`/accounts/${main}`)).text;
+  const names = [...page.matchAll(/aria-label="(Mark cleared: [^"]*)"/g)].map((m) => m[1]!);
+  assert.equal(names.length, 4);
+  assert.equal(new Set(names).size, 4, `every row's name differs: ${names.join(' | ')}`);
+  assert.ok(names.some((n) => /^Mark cleared: transfer of \$100\.00 to Savings on /.test(n)), names.join(' | '));
+  assert.ok(names.some((n) => /^Mark cleared: transfer of \$100\.00 from Savings on /.test(n)), names.join(' | '));
+  assert.ok(names.some((n) => /^Mark cleared: expense of \$3\.50 on .*, Coffee$/.test(n)), names.join(' | '));
+});
