@@ -29,9 +29,11 @@ declare module 'express-session' {
     authenticatedAt?: number;
     /**
      * A correct password from someone with two-factor sign-in on: the session is not signed in, and only the code
-     * page acts on it, until `since` + 5 minutes. `next` is where to go after the code.
+     * page acts on it, until `since` + PENDING_SIGN_IN_MS. `next` is where to go after the code.
      */
     pendingTwoFactor?: { userId: number; since: number; next: string };
+    /** The email of a sign-in whose code came too late: the login page says so once and fills it in. */
+    signInTimedOut?: { email: string };
     /** Where and with what the session signed in (for the session list on the account page). */
     device?: { ip: string; userAgent: string; startedAt: number };
     /** The challenge of a passkey ceremony under way (adding one, or signing in with one), for a few minutes. */

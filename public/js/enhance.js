@@ -46,6 +46,12 @@
     }
     var status = form.querySelector('[data-reconcile="status"]');
     if (status) status.textContent = status.getAttribute(statement === cleared ? 'data-balanced' : 'data-off');
+    // One sentence is announced, whole (aria-atomic), rather than each changed number on its own.
+    var announce = form.querySelector('[data-reconcile="announce"]');
+    if (announce) {
+      announce.textContent = announce.getAttribute(statement === cleared ? 'data-balanced' : 'data-off')
+        .replace('{amount}', show(statement - cleared)).replace('{cleared}', show(cleared));
+    }
   });
   // Switching language before signing in reloads the page: the email typed so far comes back with it (a password
   // never does; it is retyped). Kept in this tab only, and forgotten as soon as the next page reads it.
@@ -87,6 +93,23 @@
     var next = event.relatedTarget;
     if (next instanceof Node && !menu.contains(next)) menu.open = false;
   });
+  // A report table's amounts scroll under its sticky names column. The CSS gives each link a scroll margin as wide as
+  // the column, but Chromium scrolls a focused element only when it is wholly out of view, so one half under the names
+  // stayed there (WCAG 2.4.11). Asked again here, the browser brings it clear of them.
+  document.addEventListener('focusin', function (event) {
+    var el = event.target;
+    if (!(el instanceof HTMLElement) || !el.closest('.report-scroll')) return;
+    var box = el.getBoundingClientRect();
+    var top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    if (top && top !== el && !el.contains(top)) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  });
+  /** The place named by the address's fragment, when a page marked it as one to come back to: its marked control, or itself. */
+  function returnPlace() {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : '';
+    var place = id ? document.getElementById(id) : null;
+    if (!place || !place.hasAttribute('data-return-place')) return null;
+    return place.querySelector('[data-return-focus]') || place;
+  }
   // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
   // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
   // whole) takes the summary that says what went wrong.
@@ -97,6 +120,17 @@
       invalid = document.querySelector('.form__summary');
       if (invalid) invalid.setAttribute('tabindex', '-1');
     }
+    // No form problem: after an action, focus goes back where the person was (the address's fragment: a register row,
+    // the dashboard's add form), else to the message saying what happened, not to the top of the page. The message
+    // also leads the page title, so it is heard either way.
+    if (!invalid) invalid = returnPlace() || document.querySelector('.flash');
+    if (invalid && !invalid.matches('input, select, textarea, button, a[href]')) invalid.setAttribute('tabindex', '-1');
     if (invalid && typeof invalid.focus === 'function') invalid.focus();
+  });
+  // Chromium scrolls to the fragment after that, and clears focus when its target (a table row) cannot take it: the
+  // row's control is focused again once the page has loaded, if nothing else has focus by then.
+  window.addEventListener('load', function () {
+    var place = returnPlace();
+    if (place && document.activeElement === document.body) place.focus();
   });
 })();

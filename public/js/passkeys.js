@@ -50,6 +50,10 @@
             field.setAttribute('aria-invalid', 'true');
             field.setAttribute('aria-describedby', error.id);
             field.focus();
+          } else {
+            // No field at fault (cancelled, or the server could not start): the disabled button had taken focus with
+            // it to the page's body. Back on the button, to try again; the message is an alert and is read anyway.
+            button.focus();
           }
         });
     });

@@ -55,6 +55,27 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       // Select both rows by their labels and set a category.
       await page.getByLabel(/^Select expense of \$23\.00/).check();
       await page.getByLabel(/^Select expense of \$19\.99/).check();
+      // Slips first. Set category with no category chosen: the list comes back (422) with both rows still ticked,
+      // the category list marked and focused, an "Error:" title, and nothing changed.
+      const uncategorised = () => web.ctx.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM transactions WHERE category_id IS NULL').get()!.n;
+      const before = uncategorised();
+      await page.getByRole('button', { name: 'Set category' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Choose a category to set' }).waitFor();
+      const focusedId = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id);
+      assert.equal(await focusedId(), 'bulk-category');
+      assert.equal(await page.getByLabel('Category for selected').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.getByLabel(/^Select expense of \$23\.00/).isChecked(), true);
+      assert.equal(await page.getByLabel(/^Select expense of \$19\.99/).isChecked(), true);
+      assert.match(await page.title(), /^Error: Transactions/);
+      assert.equal(uncategorised(), before);
+      await assertAccessible(page, 'refused bulk action');
+      await screenshot(page, `bookkeeping-bulk-refused-${label}`);
+      // Enter in a ticked box, with no action chosen: the sentence saying what to choose takes focus; ticks kept.
+      await page.getByLabel(/^Select expense of \$23\.00/).press('Enter');
+      await page.getByRole('alert').filter({ hasText: 'Choose Delete selected or Set category' }).waitFor();
+      assert.equal(await focusedId(), 'bulk-error');
+      assert.equal(await page.getByLabel(/^Select expense of \$19\.99/).isChecked(), true);
+      assert.equal(uncategorised(), before);
       await page.getByLabel('Category for selected').selectOption({ label: 'Transport' });
       await page.getByRole('button', { name: 'Set category' }).click();
       await page.waitForURL(/category=none/);
@@ -181,6 +202,13 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
     await page.getByRole('checkbox', { name: /Rainy-day fund/ }).check();
     // The script updates the difference as the row is ticked; the button does the same without it.
     await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    // One sentence is announced, whole; the figures themselves are no live region (bare numbers were read out).
+    assert.equal(await page.locator('.reconcile .totals[aria-live]').count(), 0);
+    const said = page.locator('[role="status"][aria-atomic="true"][data-reconcile="announce"]');
+    assert.equal(await said.textContent(), 'Difference $0.00: balanced. Finish to mark the ticked rows reconciled.');
+    await page.getByRole('checkbox', { name: /Rainy-day fund/ }).uncheck();
+    assert.equal(await said.textContent(), 'Difference $250.00: not balanced yet (cleared balance $0.00).');
+    await page.getByRole('checkbox', { name: /Rainy-day fund/ }).check();
     await assertAccessible(page, 'reconciliation');
     await screenshot(page, 'reconcile-375');
     await page.getByRole('button', { name: 'Finish reconciling' }).click();

@@ -89,7 +89,7 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await page.close();
   });
 
-  test('a large import shows a progress bar that refreshes until the result appears', async () => {
+  test('a large import updates its progress bar in place, keeps focus, and puts focus on the result when done', async () => {
     const page = await signedInPage('bulk@example.com');
     const userId = userIdOf(web.ctx.db, 'bulk@example.com');
     const rows = ['date,type,category,amount,description'];
@@ -102,33 +102,72 @@ describe('CSV import in a real browser', { skip: availability.skip }, () => {
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.getByRole('button', { name: 'Import', exact: true }).waitFor();
     const firstProgress = page.waitForResponse((r) => /\/progress$/.test(r.url()), { timeout: 60_000 });
-    // The runner waits until the first progress page is read: the import runs in this very process, and its one
-    // writing transaction holds the loop, so a body read behind it may come after the browser has moved on.
+    // The import waits until the first progress page is read and shown: it runs in this very process, and its one
+    // writing transaction holds the loop.
     await web.ctx.jobs.stop(0);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const response = await firstProgress;
-    // Read before anything else: the page replaces itself a second later, and the body goes with it.
     const html = await response.text();
-    web.ctx.jobs.start();
+    await page.getByRole('progressbar', { name: /Waiting to start/ }).waitFor();
 
-    // A file this big is never finished before the redirect, so the first page is the progress page, which asks
-    // the browser to come back in a second.
-    assert.equal(response.headers().refresh, '1');
+    // A file this big is never finished before the redirect, so the first page is the progress page. It never asks
+    // the browser to reload (a screen reader started again every second, and focus was lost).
+    assert.equal(response.headers().refresh, undefined);
     assert.match(html, /<h1 class="page__title">Importing…<\/h1>/);
     assert.match(html, /<progress id="import-progress"/);
-    // Shown again, frozen, in a second tab (the real one has moved on) for the screenshot and the axe check.
-    const still = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await still.route(response.url(), (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-    await still.goto(response.url());
-    await assert.doesNotReject(still.getByRole('progressbar', { name: /Waiting to start|Checking rows|Saving/ }).waitFor());
-    await assertAccessible(still, 'progress page');
-    await screenshot(still, 'import-6-progress');
-    await still.close();
-    // The page refreshes itself (Refresh header, no script) until the import is done.
-    await page.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    // With script the page says it updates itself, and the Check progress link is not needed.
+    await assert.doesNotReject(page.getByText('This page updates itself every second.').waitFor());
+    assert.equal(await page.getByRole('link', { name: 'Check progress' }).isVisible(), false);
+    await assertAccessible(page, 'progress page');
+    await screenshot(page, 'import-6-progress');
+
+    // Without script the same page stays still, says so, and its link reads it again.
+    const still = await web.browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 812 } });
+    await still.addCookies(await page.context().cookies());
+    const noScript = await still.newPage();
+    await noScript.goto(response.url());
+    await assert.doesNotReject(noScript.getByText(/This page does not update itself/).waitFor());
+    const check = noScript.getByRole('link', { name: 'Check progress' });
+    assert.equal(await check.getAttribute('href'), new URL(response.url()).pathname);
+    await screenshot(noScript, 'import-6-progress-no-script-375');
+
+    // While the import runs the page reads itself again in the background: shown here frozen in a second tab whose
+    // second answer is a later phase, the bar and its label change in place, the new phase is said once in the
+    // status line, and focus stays where the person put it.
+    const frozen = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const later = html
+      .replace('data-phase="queued"', 'data-phase="reading"')
+      .replace(/<label for="import-progress">[^<]*<\/label>\s*<progress id="import-progress"><\/progress>/, '<label for="import-progress">Checking rows: 5,000 so far</label><progress id="import-progress" max="100" value="40">40%</progress>');
+    assert.notEqual(later, html);
+    let answers = 0;
+    await frozen.route(response.url(), (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: answers++ === 0 ? html : later }));
+    await frozen.goto(response.url());
+    await frozen.getByRole('link', { name: 'Skip to content' }).focus();
+    await frozen.getByRole('progressbar', { name: 'Checking rows: 5,000 so far' }).waitFor();
+    assert.equal(await frozen.locator('#import-progress').getAttribute('value'), '40');
+    assert.equal(await frozen.locator('[data-import-announce]').textContent(), 'Checking rows: 5,000 so far');
+    assert.equal(await frozen.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Skip to content');
+    await frozen.close();
+
+    // The real page follows the import without ever loading again, and the result takes focus when it comes.
+    const loads: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) loads.push(frame.url());
+    });
+    web.ctx.jobs.start();
+    const heading = page.getByRole('heading', { name: 'Import finished', level: 1 });
+    await heading.waitFor({ timeout: 60_000 });
     await assert.doesNotReject(page.getByText(/20,000\s+transactions were imported/).waitFor());
+    assert.deepEqual(loads, [], 'the page was never reloaded');
+    assert.equal(await heading.evaluate((h) => h === (h.ownerDocument.activeElement as unknown)), true, 'focus is on the result heading');
+    assert.match(await page.title(), /^Import finished/);
     assert.equal(count('SELECT count(*) AS n FROM transactions WHERE user_id = ?', userId), 20_000);
     await screenshot(page, 'import-7-large-result');
+
+    // Check progress, pressed without script, now shows the result.
+    await check.click();
+    await noScript.getByRole('heading', { name: 'Import finished' }).waitFor();
+    await still.close();
     await page.close();
   });
 

@@ -138,4 +138,20 @@ describe('passkeys in a real browser, with Chromium\'s virtual authenticator', {
     assert.ok(contrast(ring.ring, ring.header) >= 3, `focus ring ${ring.ring} on the header ${ring.header}: ${contrast(ring.ring, ring.header).toFixed(2)}:1`);
     await plain.close();
   });
+
+  test('a passkey sign-in that fails with no field at fault leaves focus on its button, enabled, with the reason shown', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    // The server cannot start the ceremony (here: an answer arranged to fail); the reason is said, focus is not lost.
+    await page.route('**/login/passkey/options', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'Passkeys are resting; use your password.' }) }),
+    );
+    await page.goto(`${base}/login`);
+    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await button.click();
+    await page.getByRole('alert').filter({ hasText: 'Passkeys are resting; use your password.' }).waitFor();
+    assert.equal(await button.isEnabled(), true);
+    await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName === 'BUTTON');
+    assert.equal(await button.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'focus is back on the button, not the page');
+    await page.close();
+  });
 });

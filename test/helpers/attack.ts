@@ -175,7 +175,7 @@ export async function createFinishedImport(ctx: TestContext, agent: Agent): Prom
   if (confirm.status !== 303) throw new Error(`could not start the import: ${confirm.status}`);
   await ctx.jobs.runDue();
   const progress = await agent.get(`/import/${uploadId}/progress`);
-  if (progress.status !== 200 || progress.headers.refresh !== undefined) throw new Error('the import did not finish');
+  if (progress.status !== 200 || progress.text.includes('data-import-running')) throw new Error('the import did not finish');
   return uploadId;
 }
 

@@ -20,12 +20,17 @@ export function importFormFields(html: string): Record<string, string> {
   return Object.fromEntries([...form[1]!.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-/** Waits for the progress page to show the finished (or failed) import, as its refresh would. */
+/** Whether a progress page shows an import still waiting or running (the page marks its progress section so). */
+export function importStillRunning(html: string): boolean {
+  return html.includes('data-import-running');
+}
+
+/** Waits for the progress page to show the finished (or failed) import, as pressing Check progress would. */
 export function finishedPage(agent: Agent, url: string): Promise<string> {
   return waitUntil(`the import at ${url} to finish`, async () => {
     const res = await agent.get(url);
     assert.equal(res.status, 200, `progress page ${url}`);
-    return res.headers.refresh ? undefined : res.text;
+    return importStillRunning(res.text) ? undefined : res.text;
   });
 }
 

@@ -177,11 +177,18 @@ describe('bulk actions on the transactions page', () => {
     const userId = userIdOf(ctx.db, 'ann@example.com');
     const ids = insertTransactions(ctx.db, userId, rows(3));
     const none = await submitBulk(agent, '/transactions', [], { action: 'delete' });
-    assert.equal(none.status, 303);
-    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Select at least one transaction/);
+    assert.equal(none.status, 422);
+    assert.match(none.text, /<p class="form__summary" role="alert" id="bulk-error">Select at least one transaction/);
+    assert.match(none.text, /<title>Error: Transactions · /);
+    // The list comes back in place of a redirect: the ticked row stays ticked, and the category list, the field at
+    // fault, says so and points at the sentence that says why.
     const noCategory = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: '' });
-    assert.equal(noCategory.status, 303);
-    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Choose a category/);
+    assert.equal(noCategory.status, 422);
+    assert.match(noCategory.text, /<p class="form__summary" role="alert" id="bulk-error">Choose a category to set/);
+    assert.match(noCategory.text, /<select id="bulk-category" name="category" aria-invalid="true" aria-describedby="bulk-error">/);
+    assert.match(noCategory.text, new RegExp(`value="${ids[1]}" id="select-${ids[1]}" class="tx__checkbox" checked>`));
+    assert.equal([...noCategory.text.matchAll(/class="tx__checkbox" checked>/g)].length, 1, 'only the ticked row is ticked');
+    assert.match(noCategory.text, /<title>Error: Transactions · /);
     // The confirmation step posted with no ids (a hand-made request) is refused the same way, not "Deleted 0".
     const token = await tokenFor(agent, '/transactions');
     const emptyConfirm = await agent.post('/transactions/bulk/delete').type('form').send({ _csrf: token, ids: 'not-an-id' });
@@ -203,8 +210,10 @@ describe('bulk actions on the transactions page', () => {
     assert.doesNotMatch(first, /name=/, `the default button ${first} names no action`);
 
     const implicit = await submitBulk(agent, '/transactions', [ids[0]!], {});
-    assert.equal(implicit.status, 303);
-    assert.match(flashFrom((await agent.get('/transactions')).text) ?? '', /Choose Delete selected or Set category; nothing was changed/);
+    assert.equal(implicit.status, 422);
+    assert.match(implicit.text, /<p class="form__summary" role="alert" id="bulk-error">Choose Delete selected or Set category; nothing was changed/);
+    assert.match(implicit.text, /<fieldset class="bulk__bar" aria-describedby="bulk-error">/);
+    assert.match(implicit.text, new RegExp(`value="${ids[0]}" id="select-${ids[0]}" class="tx__checkbox" checked>`));
     assert.deepEqual(existingIds(ctx, userId), ids);
   });
 

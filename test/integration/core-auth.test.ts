@@ -83,6 +83,8 @@ describe('login and logout', () => {
     assert.equal(unknown.res.status, 401);
     const message = 'That email and password do not match an account.';
     assert.ok(wrong.res.text.includes(message) && unknown.res.text.includes(message));
+    // The title says it failed, the first thing a screen reader reads, as a refused form's does.
+    assert.match(wrong.res.text, /<title>Error: Log in · Ledgerly<\/title>/);
 
     const agent = agentFor(ctx.app);
     const loginPage = await agent.get('/login');

@@ -1001,3 +1001,32 @@ test('the result of an import says plainly whether any row had errors, in the pe
   const twoBadUk = (await importCsv(agent, `${HEADER}\n2026-01-05,expense,Groceries,1.00,Jam\n2026-02-30,expense,Groceries,1.00,A\n2026-02-31,expense,Groceries,1.00,B\n`)).result;
   assert.match(twoBadUk, /2 рядки з помилками не імпортовано\./);
 });
+
+test('a waiting import never asks the browser to reload: the page says it stays still and links back to itself', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const up = await upload(agent, `${HEADER}\n2026-01-02,expense,,1.00,waits its turn\n`);
+  const mapUrl = up.headers.location!;
+  await ctx.jobs.stop(0);
+  const posted = await agent.post(mapUrl).type('form').send(importFormFields((await agent.get(mapUrl)).text));
+  assert.equal(posted.status, 303);
+  const progressUrl = `${mapUrl}/progress`;
+
+  const page = await agent.get(progressUrl);
+  assert.equal(page.status, 200);
+  // A Refresh header reloaded the page every second: a screen reader started again and focus was lost (WCAG 2.2.2).
+  assert.equal(page.headers.refresh, undefined);
+  assert.doesNotMatch(page.text, /http-equiv="refresh"/i);
+  assert.match(page.text, /This page does not update itself/);
+  assert.match(page.text, new RegExp(`<a class="button" href="${progressUrl}" data-check-progress>Check progress</a>`));
+  assert.match(page.text, /<script src="\/js\/import-progress.js" defer><\/script>/);
+  // The counts change all the time, so the section is no live region; milestones go to one polite status line.
+  assert.doesNotMatch(page.text, /import-progress" aria-live/);
+  assert.match(page.text, /<p class="visually-hidden" role="status" data-import-announce><\/p>/);
+
+  ctx.jobs.start();
+  const done = await finishedPage(agent, progressUrl);
+  assert.match(done, /Import finished/);
+  assert.doesNotMatch(done, /Check progress|import-progress\.js/);
+});

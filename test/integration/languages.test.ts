@@ -157,9 +157,9 @@ for (const language of LANGUAGES) {
       const housing = (ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id").get() as { id: number }).id;
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 303);
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 303);
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 422);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 422);
+      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk/delete', { ids: [String(id), '999998'], back: '/transactions' }, 303);
 
       // Dashboard periods.

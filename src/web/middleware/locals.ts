@@ -131,8 +131,9 @@ export function createLocalsMiddleware(options: {
     let today: string | undefined;
     res.locals.today = () => (today ??= dayAt(options.clock.now(), timeZone));
     res.locals.currentPath = req.path;
-    // A form sent back with its errors (422) says so in its title, the first thing a screen reader reads of a page.
-    res.locals.formRefused = () => res.statusCode === 422;
+    // A form sent back with its errors (422), or a sign-in refused (401: the login form shown again), says so in its
+    // title, the first thing a screen reader reads of a page.
+    res.locals.formRefused = () => res.statusCode === 422 || res.statusCode === 401;
     // Pages with user data must not be kept by browsers or shared caches.
     res.set('Cache-Control', 'no-store');
     res.set('Content-Language', language);

@@ -1,10 +1,13 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type passport from 'passport';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { UserService } from '../../services/users.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
 import { PENDING_SIGN_IN_MS } from '../../domain/two-factor.ts';
+
+/** The code page's time limit as the pages state it. */
+const PENDING_SIGN_IN_MINUTES = PENDING_SIGN_IN_MS / 60_000;
 import { codeError } from '../forms/two-factor-forms.ts';
 import { logIn, PASSKEY_SCRIPTS } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
@@ -87,7 +90,16 @@ export function createAuthRouter(deps: {
 
   /* GET /login: the sign-in form; ?next= is where to go afterwards (local paths only). Anyone. */
   router.get('/login', redirectIfSignedIn, (req, res) => {
-    res.render('auth/login', { title: 'auth.login.title', ...passkeyParts, values: { email: '' }, next: safeLocalPath(req.query.next, ''), error: undefined });
+    // A code that came too late: said once, with the email filled in (kept in the session, never in the address).
+    const timedOut = req.session.signInTimedOut;
+    delete req.session.signInTimedOut;
+    res.render('auth/login', {
+      title: 'auth.login.title',
+      ...passkeyParts,
+      values: { email: timedOut?.email ?? '' },
+      next: safeLocalPath(req.query.next, ''),
+      error: timedOut ? msg('auth.code.timedOut', { count: PENDING_SIGN_IN_MINUTES }) : undefined,
+    });
   });
 
   /*
@@ -114,7 +126,7 @@ export function createAuthRouter(deps: {
         });
       }
       if (deps.twoFactor.isEnabled(user.id)) {
-        // Not signed in yet: a fresh session that only the code page acts on, for five minutes.
+        // Not signed in yet: a fresh session that only the code page acts on, for PENDING_SIGN_IN_MS.
         req.session.regenerate((err) => {
           if (err) return next(err);
           req.session.pendingTwoFactor = { userId: user.id, since: deps.clock.now(), next: target };
@@ -137,10 +149,24 @@ export function createAuthRouter(deps: {
     return waiting && deps.clock.now() - waiting.since < PENDING_SIGN_IN_MS ? waiting : undefined;
   };
 
+  /**
+   * Back to the password when there is no fresh sign-in waiting. One that ran out is ended here, and the login page
+   * says why with the email filled in (before, it came back empty, with no word of a time limit).
+   */
+  const backToPassword = (req: Request, res: Response) => {
+    const stale = req.session.pendingTwoFactor;
+    if (stale) {
+      delete req.session.pendingTwoFactor;
+      const email = deps.users.findUser(stale.userId)?.email;
+      if (email) req.session.signInTimedOut = { email };
+    }
+    res.redirect(303, '/login');
+  };
+
   /* GET /login/code: the second step of signing in (a code from the app, or a recovery code). After a correct password. */
   router.get('/login/code', redirectIfSignedIn, (req, res) => {
-    if (!pending(req)) return res.redirect(303, '/login');
-    res.render('auth/code', { title: 'auth.code.title', error: undefined, next: safeLocalPath(req.query.next, '') });
+    if (!pending(req)) return backToPassword(req, res);
+    res.render('auth/code', { title: 'auth.code.title', error: undefined, next: safeLocalPath(req.query.next, ''), minutes: PENDING_SIGN_IN_MINUTES });
   });
 
   /*
@@ -149,11 +175,11 @@ export function createAuthRouter(deps: {
    */
   router.post('/login/code', redirectIfSignedIn, deps.limiters.twoFactor, (req, res, next) => {
     const waiting = pending(req);
-    if (!waiting) return res.redirect(303, '/login');
+    if (!waiting) return backToPassword(req, res);
     const result = deps.twoFactor.verifySignIn(waiting.userId, textField(req.body, 'code') ?? '');
     if (!result.ok) {
       deps.audit.record({ event: 'login.failure', userId: waiting.userId, ip: clientIp(req) });
-      return res.status(422).render('auth/code', { title: 'auth.code.title', error: codeError(result.problem), next: safeLocalPath(textField(req.body, 'next'), '') });
+      return res.status(422).render('auth/code', { title: 'auth.code.title', error: codeError(result.problem), next: safeLocalPath(textField(req.body, 'next'), ''), minutes: PENDING_SIGN_IN_MINUTES });
     }
     const user = deps.users.findUser(waiting.userId);
     if (!user) return res.redirect(303, '/login');

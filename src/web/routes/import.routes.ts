@@ -183,7 +183,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
 
   /*
    * POST /import/:uploadId: import the file with the previewed mapping as a job: rows are streamed and checked,
-   * then all good rows are written in one transaction while the progress page refreshes. A bad mapping
+   * then all good rows are written in one transaction while the progress page shows how far it has got. A bad mapping
    * re-renders with 422; pressing twice imports once. Owner only.
    */
   router.post('/import/:uploadId', async (req, res) => {
@@ -211,16 +211,16 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   });
 
   /*
-   * GET /import/:uploadId/progress: while the import waits or runs, a page that refreshes itself every second
-   * with the rows checked so far; then the result (rows imported, rows refused with line and reason, likely
+   * GET /import/:uploadId/progress: while the import waits or runs, the rows checked so far and a Check progress
+   * link back to this page (public/js/import-progress.js reads it again in the background); then the result (rows imported, rows refused with line and reason, likely
    * duplicates, categories created), or why it failed, or that it was interrupted with a Run again button.
    * Kept for a week after it ends, across restarts. Owner only.
    */
   router.get('/import/:uploadId/progress', (req, res) => {
     const status = service.status(signedInUser(req).id, String(req.params.uploadId));
     if (!status) throw new NotFoundError(msg('import.progress.noSuchImportKept'));
-    // The Refresh header works like <meta http-equiv="refresh"> without script, so it needs no CSP exception.
-    if (status.state === 'queued' || status.state === 'running') res.set('Refresh', '1');
+    // No Refresh header: reloading every second restarted a screen reader and lost focus (WCAG 2.2.2). Without
+    // script the person asks again with the page's link; with it, import-progress.js updates the page in place.
     const titles = {
       queued: 'import.progress.importing',
       running: 'import.progress.importing',
@@ -229,9 +229,11 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       interrupted: 'import.progress.interrupted',
     } as const;
     const { t } = pageLanguage(res);
+    const running = status.state === 'queued' || status.state === 'running';
     res.render('import/progress', {
       title: titles[status.state],
       styles: ['/css/import.css'],
+      scripts: running ? ['/js/import-progress.js'] : [],
       uploadId: String(req.params.uploadId),
       status,
       failure: status.state === 'failed' ? importFailureMessage(status.reason, status.detail, pageLanguage(res).money.currency) : undefined,

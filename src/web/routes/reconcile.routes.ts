@@ -147,7 +147,9 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     const id = parseIdParam(req.params.id, msg('transactions.notFound'));
     const cleared = textField(req.body, 'cleared') === '1';
     if (!service.setCleared(user.id, id, cleared)) throw new NotFoundError(msg('transactions.notFound'));
-    res.redirect(303, registerPath(textField(req.body, 'back')));
+    setFlash(req, 'success', cleared ? 'reconcile.flash.markedCleared' : 'reconcile.flash.markedUncleared');
+    // Back to the row, not the top of the register: the fragment is made here from the id, after the path is checked.
+    res.redirect(303, `${registerPath(textField(req.body, 'back'))}#row-${id}`);
   });
 
   return router;

@@ -5,7 +5,7 @@ import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { deleteReturnPath, editReturnPath, parseBulkForm } from '../forms/bulk-form.ts';
+import { deleteReturnPath, editReturnPath, parseBulkForm, type BulkRequest } from '../forms/bulk-form.ts';
 import { filterToQueryString, isFilterActive, listUrl, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import {
   choiceErrors,
@@ -25,6 +25,15 @@ import { parseIdParam } from '../params.ts';
 const PAGE_SIZE = 50;
 
 const NOT_FOUND = msg('transactions.notFound');
+
+type BulkProblem = Extract<BulkRequest, { action: 'invalid' }>['problem'];
+
+/** What a refused bulk form says, above the form. */
+const BULK_PROBLEMS: Record<BulkProblem, Msg> = {
+  'no-rows': msg('transactions.bulk.noRows'),
+  'no-category': msg('transactions.bulk.noCategory'),
+  'no-action': msg('transactions.bulk.noAction'),
+};
 
 
 /** Adding, listing, filtering, editing, deleting and bulk-changing the signed-in user's transactions. */
@@ -55,10 +64,18 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
    * keyset cursor (after=YYYY-MM-DD.id) that keeps the filter. Signed-in users.
    */
   router.get('/transactions', (req, res) => {
-    const user = signedInUser(req);
-    const { filter, values, errors } = readTransactionFilter(req.query);
-    const after = parseCursor(req.query.after);
-    const { page, newer, totals, categories, accounts } = service.listPage(user.id, filter, after, PAGE_SIZE);
+    renderList(res, signedInUser(req).id, req.query);
+  });
+
+  /**
+   * The list page for a query string's filter and cursor; with `refused`, a bulk action sent wrong, shown again with
+   * its rows still ticked and the field at fault marked (422).
+   */
+  function renderList(res: Response, userId: number, query: Record<string, unknown>, refused?: { ids: readonly number[]; problem: BulkProblem }): void {
+    const { filter, values, errors } = readTransactionFilter(query);
+    const after = parseCursor(query.after);
+    const { page, newer, totals, categories, accounts } = service.listPage(userId, filter, after, PAGE_SIZE);
+    if (refused) res.status(422);
     res.render('transactions/index', {
       title: 'transactions.list.title',
       rows: page.rows,
@@ -77,8 +94,9 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       unknownCategory: typeof filter.categoryId === 'number' && !categories.some((c) => c.id === filter.categoryId),
       unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       currentUrl: listUrl(filter, after),
+      bulkRefused: refused ? { ids: new Set(refused.ids), problem: refused.problem, message: BULK_PROBLEMS[refused.problem] } : null,
     });
-  });
+  }
 
   /* GET /transactions/new: the add form on a page of its own. Signed-in users. */
   router.get('/transactions/new', (req, res) => {
@@ -103,7 +121,8 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     }
     if (result?.ok && result.accountId !== undefined) req.session.lastAccountId = result.accountId;
     setFlash(req, 'success', input.ok && input.value.type === 'income' ? 'transactions.flash.incomeAdded' : 'transactions.flash.expenseAdded');
-    res.redirect(303, fromDashboard ? '/dashboard' : '/transactions');
+    // From the dashboard, back to its add form (#add) rather than the top of the page, ready for the next one.
+    res.redirect(303, fromDashboard ? '/dashboard#add' : '/transactions');
   });
 
   /*
@@ -116,11 +135,10 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const user = signedInUser(req);
     const request = parseBulkForm(req.body);
     if (request.action === 'invalid') {
-      const key = ({ 'no-rows': 'transactions.bulk.noRows', 'no-category': 'transactions.bulk.noCategory', 'no-action': 'transactions.bulk.noAction' } as const)[
-        request.problem
-      ];
-      setFlash(req, 'error', key);
-      return res.redirect(303, request.back);
+      // Shown again in place of a redirect, which lost every tick and put focus at the top of the page: the list
+      // the form came from, the same rows ticked, and the field at fault marked and focused. Nothing is changed.
+      const query = Object.fromEntries(new URLSearchParams(request.back.split('?')[1] ?? ''));
+      return renderList(res, user.id, query, { ids: request.ids, problem: request.problem });
     }
     if (request.action === 'delete') {
       // The confirmation is a page of its own (a GET), so Back after confirming shows it again rather than the
