@@ -429,21 +429,25 @@ export function createImportService(deps: {
    */
   function giveBackOccurrences(userId: number, fromId: number, toId: number, jobId: number): void {
     const schedules = new Map<number, Schedule | undefined>();
-    const from = new Map<number, string>();
+    // Per schedule: where its position goes back to (a period's start), and its first occurrence from there.
+    const from = new Map<number, { start: string; next: string }>();
     for (const o of deps.schedules.listImportedOccurrences(userId, fromId, toId, jobId)) {
       if (!schedules.has(o.scheduleId)) schedules.set(o.scheduleId, deps.schedules.findOwnedSchedule(userId, o.scheduleId));
       const schedule = schedules.get(o.scheduleId);
       if (!schedule) continue;
       const period = periodOf(schedule.rule.frequency, o.occursOn);
       const start = period.from < schedule.effectiveFrom ? schedule.effectiveFrom : period.from;
-      if (start > period.to || occurrencesBetween(schedule.rule, start, period.to, 1).length === 0) {
+      const next = start > period.to ? undefined : occurrencesBetween(schedule.rule, start, period.to, 1)[0];
+      if (next === undefined) {
         deps.schedules.markOccurrenceSkipped(userId, o.scheduleId, o.occursOn);
         continue;
       }
       deps.schedules.forgetOccurrence(userId, o.scheduleId, o.occursOn);
-      if (!from.has(o.scheduleId) || start < from.get(o.scheduleId)!) from.set(o.scheduleId, start);
+      const earlier = from.get(o.scheduleId);
+      if (!earlier || next < earlier.next) from.set(o.scheduleId, { start, next });
     }
-    for (const [scheduleId, day] of from) deps.schedules.rewindSchedule(userId, scheduleId, day, addDays(day, -1));
+    // Its next date is an occurrence (the list and the API show it), handled through the day before the period.
+    for (const [scheduleId, { start, next }] of from) deps.schedules.rewindSchedule(userId, scheduleId, next, addDays(start, -1));
   }
 
   /**

@@ -3312,11 +3312,11 @@ export interface components {
             /** @enum {string} */
             kind?: "checking" | "savings" | "cash" | "credit_card" | "loan" | "investment" | "other";
             /**
-             * @description The opening balance, a decimal string that may be below zero (what is owed on a card or a loan); left out: 0.00.
+             * @description The opening balance, a decimal string that may be below zero; left out: unchanged; "" sets 0.00.
              * @example -500.00
              */
             opening?: string;
-            /** @description YYYY-MM-DD, the day of the opening balance; left out: today in your time zone. */
+            /** @description YYYY-MM-DD; left out: unchanged; "" sets today in your time zone. */
             openingOn?: string;
             /** @description Archived: out of the forms, history and balance kept; false brings it back. */
             archived?: boolean;
@@ -3355,10 +3355,7 @@ export interface components {
              * @example 12.50
              */
             amount?: string;
-            /**
-             * @description YYYY-MM-DD; left out: today in your time zone.
-             * @example 2026-03-15
-             */
+            /** @description YYYY-MM-DD; left out: unchanged. */
             date?: string;
             /**
              * @description Up to 200 characters; trimmed.

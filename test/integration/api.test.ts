@@ -614,6 +614,10 @@ describe('/api/v1 paths, methods and bodies', () => {
     const options = await request('options', '/transactions');
     assert.deepEqual([options.status, options.headers.allow, options.text], [204, 'GET, HEAD, POST', '']);
     // Not 403 for a read-only token: no such operation exists for any token.
+    // The prefix too: POST /API/V1/transactions wrote a row.
+    const upper = await agentFor(ctx.app).post('/API/V1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '1.00' });
+    assert.deepEqual([upper.status, upper.headers.location], [404, undefined]);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
     for (const [method, path] of [['post', '/nothing-here'], ['get', '/transactions/1/more'], ['get', '/TRANSACTIONS'], ['patch', '/Transactions/1']] as const) {
       const res = await request(method, path);
       assert.deepEqual([res.status, res.body.type], [404, '/api/v1/problems/not-found'], `${method} ${path}`);
@@ -632,8 +636,11 @@ describe('/api/v1 paths, methods and bodies', () => {
       assert.deepEqual([res.status, res.body.type, res.body.detail], [400, '/api/v1/problems/malformed', 'Send the body as one JSON object, such as {"type": "expense", "amount": "12.50"}.'], text);
     }
     assert.equal((await raw('{"type":')).body.detail, 'The body is not valid JSON.');
-    const latin = await raw('{"type":"expense","amount":"1.00"}', 'application/json; charset=latin1');
-    assert.deepEqual([latin.status, latin.body.detail], [415, 'Send JSON in UTF-8 (Content-Type: application/json, with charset=utf-8 or none).']);
+    for (const charset of ['latin1', 'utf-16le', 'utf-7', '"UTF-16"']) {
+      const other = await raw('{"type":"expense","amount":"1.00"}', `application/json; charset=${charset}`);
+      assert.deepEqual([other.status, other.body.detail], [415, 'Send JSON in UTF-8 (Content-Type: application/json, with charset=utf-8 or none).'], charset);
+    }
+    assert.equal((await raw('{"type":"expense","amount":"1.00"}', 'application/json; charset=UTF-8')).status, 201);
     const fields = (res: { body: { errors: { field: string; message: string }[] } }) => Object.fromEntries(res.body.errors.map((e) => [e.field, e.message]));
     assert.deepEqual(fields(await raw('{}')), { type: 'This field is required.', amount: 'This field is required.' });
     assert.deepEqual(fields(await raw('{"type":"gift","amount":"1.00","date":null,"category":"a"}')), {
@@ -648,7 +655,7 @@ describe('/api/v1 paths, methods and bodies', () => {
     const schedule = await agentFor(ctx.app).post('/api/v1/scheduled').set('Authorization', `Bearer ${token}`).send({ type: 'expense', account: accountIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'Main account'), amount: '5.00', frequency: 'months', startOn: '2026-03-01', every: 1.5 });
     assert.equal(fields(schedule).every, 'Give a whole number.');
     assert.deepEqual(fields(await raw('{}', 'application/json', 'uk')), { type: 'Це поле обов’язкове.', amount: 'Це поле обов’язкове.' });
-    assert.equal((await agentFor(ctx.app).get('/api/v1/transactions').set('Authorization', `Bearer ${token}`)).body.data.length, 0);
+    assert.equal((await agentFor(ctx.app).get('/api/v1/transactions').set('Authorization', `Bearer ${token}`)).body.data.length, 1, 'only the UTF-8 one');
   });
 });
 

@@ -234,10 +234,11 @@ describe('an import undone after its schedule was changed: the present rule deci
   });
 
   test('a rent whose amount changed is due again in its period under the present rule: posted on its day at the new amount, once', async (t) => {
-    const { agent, importUrl, edit, live, posted, occurrences } = await rentPaidByImport(t);
+    const { ctx, agent, importUrl, edit, live, posted, occurrences } = await rentPaidByImport(t);
     await edit({ amount: '950.00' });
     await undo(agent, importUrl);
     assert.deepEqual(occurrences(), [], 'March is due again');
+    assert.equal(ctx.db.prepare('SELECT next_on FROM schedules').pluck().get(), '2026-03-27', 'its next date is the occurrence, not the month\'s first day');
     await live(Date.UTC(2026, 2, 26, 12), Date.UTC(2026, 2, 30, 12));
     assert.deepEqual(posted(), [{ occurred_on: '2026-03-27', amount_cents: 95_000 }]);
     assert.deepEqual(occurrences(), ['2026-03-27 posted']);

@@ -87,6 +87,9 @@ const MISSING_KEYS = {
   resource: 'api.notFound.resource',
 } as const;
 
+/** Where the app mounts the API. */
+const API_PREFIX = '/api/v1';
+
 /** The order methods are listed in an Allow header. */
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -193,6 +196,12 @@ export function createApiRouter(deps: {
     const methods = new Set(routeTable.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
     return methods.size === 0 ? undefined : METHOD_ORDER.filter((m) => methods.has(m));
   };
+  // The mount point is matched without regard to case by the app; the API's paths are matched as written, its own
+  // prefix included (POST /API/V1/transactions wrote a row, under another idempotency fingerprint).
+  router.use((req, res, next) => {
+    if (req.baseUrl !== API_PREFIX) return sendProblem(res.set('Cache-Control', 'no-store'), 404, 'not-found', 'Not Found', deps.languages.en.t('api.notFound.resource'));
+    next();
+  });
   router.use((req, res, next) => {
     // Answers hold a person's data: no cache may keep them.
     res.set('Cache-Control', 'no-store');
@@ -282,6 +291,12 @@ export function createApiRouter(deps: {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (hasBody && !req.is('application/json')) {
       return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
+    }
+    // UTF-8 only: the body reader would also take UTF-16 and UTF-7, whose bytes hide quotes and braces from anything
+    // that looks at them on the way.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (hasBody && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedCharset'));
     }
     jsonBody(req, res, (err?: unknown) => {
       if (err !== undefined) return next(err);

@@ -85,7 +85,9 @@ export const TransactionCreate = z
   })
   .meta({ id: 'TransactionCreate' });
 
-export const TransactionPatch = TransactionCreate.partial().meta({ id: 'TransactionPatch', description: 'The fields to change; the others keep their value.' });
+export const TransactionPatch = TransactionCreate.partial()
+  .extend({ date: z.string().optional().meta({ description: 'YYYY-MM-DD; left out: unchanged.' }) })
+  .meta({ id: 'TransactionPatch', description: 'The fields to change; the others keep their value.' });
 
 export const SummaryQuery = z.object({
   period: z.string().optional().meta({ description: '`YYYY-MM`, `YYYY` or `all`; left out: this month.', example: '2026-03' }),
@@ -159,7 +161,11 @@ export const AccountCreate = z
   .meta({ id: 'AccountCreate' });
 
 export const AccountPatch = AccountCreate.partial()
-  .extend({ archived: z.boolean().optional().meta({ description: 'Archived: out of the forms, history and balance kept; false brings it back.' }) })
+  .extend({
+    opening: z.string().optional().meta({ description: 'The opening balance, a decimal string that may be below zero; left out: unchanged; "" sets 0.00.', example: '-500.00' }),
+    openingOn: z.string().optional().meta({ description: 'YYYY-MM-DD; left out: unchanged; "" sets today in your time zone.' }),
+    archived: z.boolean().optional().meta({ description: 'Archived: out of the forms, history and balance kept; false brings it back.' }),
+  })
   .meta({ id: 'AccountPatch', description: 'The fields to change; the others keep their value.' });
 
 export const Category = z
