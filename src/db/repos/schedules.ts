@@ -247,7 +247,6 @@ export function createSchedulesRepo(db: Db) {
       }));
     },
 
-    /** Deletes the user's schedule; what it posted stays (schedule_id becomes NULL). */
     /** How many of the user's schedules set this category. */
     countSchedulesInCategory(userId: number, categoryId: number): number {
       return inCategory.get(userId, categoryId) ?? 0;
@@ -258,6 +257,7 @@ export function createSchedulesRepo(db: Db) {
       return onAccount.get(userId, accountId, accountId) ?? 0;
     },
 
+    /** Deletes the user's schedule; what it posted stays (schedule_id becomes NULL). */
     deleteOwnedSchedule(userId: number, id: number): boolean {
       return remove.run(userId, id).changes === 1;
     },
