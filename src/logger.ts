@@ -37,8 +37,8 @@ export type AuditEvent =
   | { event: 'api_token.created'; userId: number; ip: string; scope: string }
   | { event: 'api_token.revoked'; userId: number; ip: string }
   | { event: 'passkey.removed'; userId: number; ip: string }
-  | { event: 'two_factor.enabled'; userId: number; ip: string }
-  | { event: 'two_factor.disabled'; userId: number; ip: string }
+  | { event: 'two_factor.enabled'; userId: number; ip: string; endedSessions: number }
+  | { event: 'two_factor.disabled'; userId: number; ip: string; endedSessions: number }
   | { event: 'two_factor.codes_replaced'; userId: number; ip: string }
   | { event: 'admin.two_factor_disabled'; userId: number; endedSessions: number }
   | { event: 'admin.unlocked'; userId: number; cleared: number }

@@ -44,5 +44,11 @@ declare module 'express-session' {
     totpSetup?: { sealed: string; since: number };
     /** Recovery codes just made, shown (and offered as a download) until the person says they saved them (sealed, one per line). */
     freshRecoveryCodes?: { sealed: string; since: number };
+    /**
+     * Set in what the store writes, never by a route: this session has a row, so a later save may only update it. A
+     * request still in flight when its person's sessions were ended (a new password, signing out elsewhere) would
+     * otherwise write the row back as it finished, and its cookie would be signed in again.
+     */
+    stored?: true;
   }
 }

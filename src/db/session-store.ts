@@ -30,6 +30,7 @@ function storedKey(sid: string): string {
 export class SqliteSessionStore extends session.Store {
   readonly #get;
   readonly #set;
+  readonly #update;
   readonly #destroy;
   readonly #touch;
   readonly #prune;
@@ -56,6 +57,9 @@ export class SqliteSessionStore extends session.Store {
       `INSERT INTO sessions (sid, user_id, data, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at,
                                        last_seen_at = excluded.last_seen_at`,
+    );
+    this.#update = db.prepare<[number | null, string, number, number, string]>(
+      'UPDATE sessions SET user_id = ?, data = ?, expires_at = ?, last_seen_at = ? WHERE sid = ?',
     );
     this.#destroy = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
     // "Last seen" moves with the expiry, so it is as fresh as a minute and costs no extra write.
@@ -111,7 +115,12 @@ export class SqliteSessionStore extends session.Store {
       // A sign-in waiting for its second factor belongs to its person too, so whatever ends their sessions (a new
       // password, signing out elsewhere, an owner's reset) ends it before its code can complete it.
       const userId = typeof data.passport?.user === 'number' ? data.passport.user : typeof data.pendingTwoFactor?.userId === 'number' ? data.pendingTwoFactor.userId : null;
-      this.#set.run(key, userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now());
+      // A session read from its row is only ever updated: if the row has gone meanwhile (its person's sessions were
+      // ended while this request ran), the session stays ended. Only a session new to the store is inserted. The
+      // mark lives in the stored data, so it holds across worker processes; it is added to the copy written, not to
+      // the session object, whose hash express-session took before calling this.
+      if (data.stored === true) this.#update.run(userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now(), key);
+      else this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
       callback?.();
     } catch (err) {
       callback?.(err);

@@ -95,7 +95,7 @@ export function createTwoFactorService(deps: {
      * of one's own would lock the owner out: a stolen session alone must not do it. The confirming code's step is
      * spent, so it cannot sign in again.
      */
-    async enable(userId: number, secret: string, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
+    async enable(userId: number, secret: string, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[]; endedSessions: number } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
       if (password === '') return { ok: false, problems: { password: 'missing', ...(code.trim() === '' ? { code: 'missing' as const } : {}) } };
       if (!(await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId)))) return { ok: false, problems: { password: 'wrong' } };
       if (code.trim() === '') return { ok: false, problems: { code: 'missing' } };
@@ -103,12 +103,14 @@ export function createTwoFactorService(deps: {
       if (input.kind !== 'totp') return { ok: false, problems: { code: 'invalid' } };
       const step = stepOf(secret, input.code);
       if (step === undefined) return { ok: false, problems: { code: 'wrong' } };
-      const recoveryCodes = deps.inTransaction(() => {
+      // Turning two-factor on is often the answer to a suspected break-in: every session signed in with the
+      // password alone ends with it (the asking one is signed in again by the caller, on a new id).
+      return deps.inTransaction(() => {
         twoFactor.enableTotp(userId, secret, clock.now());
         twoFactor.useTotpStep(userId, step);
-        return newRecoveryCodes(userId);
+        const recoveryCodes = newRecoveryCodes(userId);
+        return { ok: true as const, recoveryCodes, endedSessions: deps.users.deleteSessionsOfUser(userId) };
       });
-      return { ok: true, recoveryCodes };
     },
 
     /** The second step of signing in: a current code, or an unused recovery code (which is then spent). */
@@ -123,11 +125,17 @@ export function createTwoFactorService(deps: {
       return checked.ok ? { ok: true, method: 'totp' } : checked;
     },
 
-    /** Turns two-factor off, with the password and a current code. */
-    async disable(userId: number, password: string, code: string) {
+    /**
+     * Turns two-factor off, with the password and a current code; every session of the person ends with it, as with a
+     * new password (the asking one is signed in again by the caller, on a new id).
+     */
+    async disable(userId: number, password: string, code: string): Promise<{ ok: true; endedSessions: number } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
       const checked = await checkBoth(userId, password, code);
-      if (checked.ok) twoFactor.disableTotp(userId);
-      return checked;
+      if (!checked.ok) return checked;
+      return deps.inTransaction(() => {
+        twoFactor.disableTotp(userId);
+        return { ok: true as const, endedSessions: deps.users.deleteSessionsOfUser(userId) };
+      });
     },
 
     /** Replaces every recovery code, with the password and a current code; the new ones are shown once. */

@@ -640,6 +640,12 @@ describe('/api/v1 paths, methods and bodies', () => {
       const other = await raw('{"type":"expense","amount":"1.00"}', `application/json; charset=${charset}`);
       assert.deepEqual([other.status, other.body.detail], [415, 'Send JSON in UTF-8 (Content-Type: application/json, with charset=utf-8 or none).'], charset);
     }
+    // A body truly in UTF-16, its header hiding "charset=utf-8" in a quoted parameter before the charset the body
+    // reader goes by.
+    const hidden = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json; x="; charset=utf-8"; charset=utf-16le')
+      .send(Buffer.from('{"type":"expense","amount":"1.00"}', 'utf16le'));
+    assert.equal(hidden.status, 415);
     assert.equal((await raw('{"type":"expense","amount":"1.00"}', 'application/json; charset=UTF-8')).status, 201);
     const fields = (res: { body: { errors: { field: string; message: string }[] } }) => Object.fromEntries(res.body.errors.map((e) => [e.field, e.message]));
     assert.deepEqual(fields(await raw('{}')), { type: 'This field is required.', amount: 'This field is required.' });

@@ -292,6 +292,42 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.ok(!storedSessions().includes(shown.slice(4)));
   });
 
+  test('turning it on or off ends every other session of the person, as a new password does, and this browser stays signed in on a new session id', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const owner = await registerUser(ctx.app, 'ann@example.com');
+    const signedIn = async (agent: Agent) => (await agent.get('/dashboard')).status === 200;
+    // Someone else who learnt the password, signed in before two-factor was on.
+    const other = await password(ctx);
+    assert.equal(other.res.headers.location, '/dashboard');
+    assert.equal(await signedIn(other.agent), true);
+    const signedInRows = () => ctx.db.prepare('SELECT sid FROM sessions WHERE user_id IS NOT NULL').pluck().all() as string[];
+    const before = signedInRows();
+    assert.equal(before.length, 2);
+    const { secret, codes } = await enrol(ctx, owner);
+    assert.equal(codes.length, 10, 'the recovery codes are still shown once, on the new session');
+    assert.equal(await signedIn(other.agent), false, 'the session signed in with the password alone has ended');
+    assert.equal(await signedIn(owner), true);
+    const after = signedInRows();
+    assert.equal(after.length, 1);
+    assert.ok(!before.includes(after[0]!), 'this browser is on a new session id');
+
+    // A second device signed in with the code; turning two-factor off ends it too.
+    ctx.clock.advance(30_000);
+    const phone = await password(ctx);
+    assert.equal(phone.res.headers.location, '/login/code');
+    assert.equal((await postForm(phone.agent, '/login/code', '/login/code', { code: codeAt(secret, ctx.clock.now()) })).status, 303);
+    assert.equal(await signedIn(phone.agent), true);
+    ctx.clock.advance(30_000);
+    const off = await postForm(owner, '/account', '/account/two-factor/disable', { password: TEST_PASSWORD, code: codeAt(secret, ctx.clock.now()) });
+    assert.equal(off.status, 303);
+    assert.match((await owner.get('/account')).text, /Two-factor sign-in is off\./);
+    assert.equal(await signedIn(phone.agent), false);
+    assert.equal(await signedIn(owner), true);
+    assert.equal(signedInRows().length, 1);
+    assert.ok(!after.includes(signedInRows()[0]!), 'and on a new one again');
+  });
+
   test('turning it off needs the password and a current code; a password change keeps it on', async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(START) });
     t.after(() => ctx.cleanup());

@@ -83,3 +83,32 @@ test('an expired session is never returned, and pruning removes it', () => {
   assert.equal(store.pruneExpired(), 1);
   assert.equal((db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n, 0);
 });
+
+test('a session ended while a request held it stays ended when that request saves it; a new one is still stored', () => {
+  const { store, data, db } = setUp();
+  const userId = Number(db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')").run().lastInsertRowid);
+  const signedIn = () => ({ ...data(4_000_000), passport: { user: userId } }) as session.SessionData;
+  const rows = () => (db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  const read = (sid: string): session.SessionData | null | undefined => {
+    let found: session.SessionData | null | undefined;
+    store.get(sid, (_err, s) => (found = s));
+    return found;
+  };
+  store.set('thief', signedIn());
+  store.set('owner', signedIn());
+  // The thief's request reads its session; the owner then changes the password, which ends every other session.
+  const held = read('thief');
+  assert.ok(held);
+  assert.equal(store.destroyOtherSessionsOfUser(userId, 'owner'), 1);
+  // The thief's request finishes and saves what it changed in its session.
+  store.set('thief', { ...held, lastAccountId: 7 });
+  assert.equal(read('thief'), null, 'the ended session is not written back');
+  assert.equal(rows(), 1);
+  // A session the store has never held (a sign-in's new id) is written, and saving it again updates its one row.
+  store.set('fresh', signedIn());
+  const fresh = read('fresh');
+  assert.ok(fresh);
+  store.set('fresh', { ...fresh, lastAccountId: 3 });
+  assert.equal(read('fresh')?.lastAccountId, 3);
+  assert.equal(rows(), 2);
+});

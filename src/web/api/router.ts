@@ -1,3 +1,4 @@
+import { parse as parseContentType } from 'content-type';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { z } from 'zod';
@@ -41,6 +42,19 @@ import { loadApiDocument } from './openapi.ts';
 import * as S from './schemas.ts';
 import type { Logger } from '../../logger.ts';
 
+
+/**
+ * The charset a Content-Type header declares, lower-cased, as the JSON body reader will read it (the same parser);
+ * undefined when it declares none, and "unreadable" for a header the parser refuses.
+ */
+function declaredCharset(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  try {
+    return parseContentType(header).parameters['charset']?.toLowerCase();
+  } catch {
+    return 'unreadable';
+  }
+}
 /** An opaque keyset cursor: the last row's date and id, base64url. */
 const encodeCursor = (c: PageCursor) => Buffer.from(`${c.occurredOn}.${c.id}`, 'utf8').toString('base64url');
 /** The cursor back, or undefined when it is not one this API gave. */
@@ -293,8 +307,9 @@ export function createApiRouter(deps: {
       return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedType'));
     }
     // UTF-8 only: the body reader would also take UTF-16 and UTF-7, whose bytes hide quotes and braces from anything
-    // that looks at them on the way.
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    // that looks at them on the way. The charset is read by the parser the body reader itself uses, so a quoted
+    // parameter holding the text "charset=utf-8" cannot stand in for the real one.
+    const charset = declaredCharset(req.headers['content-type']);
     if (hasBody && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       return sendProblem(res, 415, 'unsupported-media-type', 'Unsupported Media Type', wordsOf(res).t('api.problem.unsupportedCharset'));
     }

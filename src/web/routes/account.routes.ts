@@ -97,7 +97,9 @@ export function createAccountRouter(deps: {
       res.status(422);
       return renderAccountPage(res, user, { twoFactorErrors: twoFactorErrors('disable', result.problems) });
     }
-    deps.audit.record({ event: 'two_factor.disabled', userId: user.id, ip: clientIp(req) });
+    // As with a new password: every session ended, and this browser is signed in again on a fresh id.
+    await logIn(req, user, deps.clock);
+    deps.audit.record({ event: 'two_factor.disabled', userId: user.id, ip: clientIp(req), endedSessions: Math.max(0, result.endedSessions - 1) });
     setFlash(req, 'success', 'twoFactor.disabled');
     res.redirect(303, '/account');
   });

@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.ts';
 import { SETUP_WINDOW_MS } from '../../domain/two-factor.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
+import { logIn } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import { textField } from '../form-fields.ts';
 import { passwordAndCodeErrors } from '../forms/two-factor-forms.ts';
@@ -87,9 +88,11 @@ export function createTwoFactorRouter(deps: {
       res.status(422);
       return renderSetup(req, res, secret, passwordAndCodeErrors(result.problems));
     }
-    delete req.session.totpSetup;
+    // Every session of the person, this one included, ended with the change; signing in again gives this browser a
+    // fresh session id (without the set-up key), which then carries the codes to show.
+    await logIn(req, user, deps.clock);
     req.session.freshRecoveryCodes = { sealed: deps.sealer.seal('recovery-codes', result.recoveryCodes.join('\n')), since: deps.clock.now() };
-    deps.audit.record({ event: 'two_factor.enabled', userId: user.id, ip: clientIp(req) });
+    deps.audit.record({ event: 'two_factor.enabled', userId: user.id, ip: clientIp(req), endedSessions: Math.max(0, result.endedSessions - 1) });
     setFlash(req, 'success', 'twoFactor.enabled');
     res.redirect(303, '/account/two-factor/recovery-codes');
   });
