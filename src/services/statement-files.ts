@@ -26,7 +26,7 @@ import {
 } from '../domain/statements.ts';
 
 /** Why a statement file could not be read at all. */
-export type StatementFileProblem = 'doctype' | 'too-deep' | 'malformed' | 'no-statement';
+export type StatementFileProblem = 'doctype' | 'too-deep' | 'malformed' | 'no-statement' | 'several-accounts';
 
 export type StatementRead =
   | { readonly ok: true; readonly statement: Statement }
@@ -158,9 +158,9 @@ const OFX_GATHER = new Set(['STMTTRN', 'BANKACCTFROM', 'CCACCTFROM', 'LEDGERBAL'
 /** OFX and QFX: the bank and credit-card statements of the file (usually one), their entries and ledger balance. */
 function readOfx(xml: Iterable<string>, format: 'ofx' | 'qfx'): Statement | undefined {
   const found = collector();
-  let statements = 0;
+  const accounts = new Set<string>();
+  const currencies = new Set<string>();
   let from: Node | undefined;
-  let currency: string | undefined;
   let balance: Node | undefined;
   // A statement aggregate is gathered whole only for its own leaves; its entries are handled one by one.
   const gather = new Set(OFX_GATHER);
@@ -178,18 +178,23 @@ function readOfx(xml: Iterable<string>, format: 'ofx' | 'qfx'): Statement | unde
         }),
       );
     } else if (name === 'BANKACCTFROM' || name === 'CCACCTFROM') {
-      statements++;
+      accounts.add(`${text(child(node, 'BANKID')) ?? ''} ${text(child(node, 'ACCTID')) ?? ''}`);
       from ??= node;
-    } else if (name === 'LEDGERBAL') balance ??= node;
-    else if (name === 'CURDEF') currency ??= text(node);
+    } else if (name === 'LEDGERBAL') {
+      // Several statements of one account (a month each, say): the latest balance closes them all.
+      if (balance === undefined || (text(child(node, 'DTASOF')) ?? '') > (text(child(balance, 'DTASOF')) ?? '')) balance = node;
+    } else if (name === 'CURDEF') currencies.add(text(node) ?? '');
   });
-  if (statements === 0) return undefined;
+  if (accounts.size === 0) return undefined;
+  // One import writes into one account: the statements of another account (or in another currency) would land in it.
+  if (accounts.size > 1 || currencies.size > 1) throw new Refusal('several-accounts');
   const bank = text(child(from, 'BANKID'));
   const number = text(child(from, 'ACCTID'));
+  const [currency] = currencies;
   return {
     format,
     account: number ? (bank ? `${bank} ${number}` : number) : null,
-    currency: currency ?? null,
+    currency: currency || null,
     closingBalance: balanceOf(text(child(balance, 'BALAMT')), parseOfxDate(text(child(balance, 'DTASOF')) ?? '')),
     entries: found.entries,
     problems: found.problems,
@@ -201,13 +206,19 @@ const CAMT_GATHER = new Set(['Ntry', 'Acct', 'Bal']);
 /** CAMT.053: each statement's booked entries, signed by their credit or debit mark, and its closing balance. */
 function readCamt(xml: Iterable<string>): Statement | undefined {
   const found = collector();
+  const accounts = new Set<string>();
   let account: Node | undefined;
   let closing: Node | undefined;
   const signed = (amount: string | undefined, mark: string | undefined) => (amount === undefined ? undefined : mark === 'DBIT' ? `-${amount}` : amount);
+  const closedOn = (balance: Node | undefined) => text(path(balance, 'Dt', 'Dt')) ?? text(path(balance, 'Dt', 'DtTm')) ?? '';
   streamXml(xml, CAMT_GATHER, (name, node, line) => {
-    if (name === 'Acct') account ??= node;
-    else if (name === 'Bal') {
-      if (closing === undefined && text(path(node, 'Tp', 'CdOrPrtry', 'Cd')) === 'CLBD') closing = node;
+    if (name === 'Acct') {
+      const id = child(node, 'Id');
+      accounts.add(`${text(child(id, 'IBAN')) ?? text(path(id, 'Othr', 'Id')) ?? ''} ${text(child(node, 'Ccy')) ?? ''}`);
+      account ??= node;
+    } else if (name === 'Bal') {
+      // A file of daily statements of one account: the latest closing balance closes them all.
+      if (text(path(node, 'Tp', 'CdOrPrtry', 'Cd')) === 'CLBD' && (closing === undefined || closedOn(node) > closedOn(closing))) closing = node;
     } else {
       const status = child(node, 'Sts');
       const code = text(child(status, 'Cd')) || text(status);
@@ -231,6 +242,8 @@ function readCamt(xml: Iterable<string>): Statement | undefined {
     }
   });
   if (account === undefined) return undefined;
+  // One import writes into one account: another account's entries (or another currency's) would land in it.
+  if (accounts.size > 1) throw new Refusal('several-accounts');
   const id = child(account, 'Id');
   return {
     format: 'camt053',
@@ -238,7 +251,7 @@ function readCamt(xml: Iterable<string>): Statement | undefined {
     currency: text(child(account, 'Ccy')) ?? null,
     closingBalance: balanceOf(
       signed(text(child(closing, 'Amt')), text(child(closing, 'CdtDbtInd'))),
-      parseIsoDateTime(text(path(closing, 'Dt', 'Dt')) ?? text(path(closing, 'Dt', 'DtTm')) ?? ''),
+      parseIsoDateTime(closedOn(closing)),
     ),
     entries: found.entries,
     problems: found.problems,

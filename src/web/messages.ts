@@ -186,6 +186,7 @@ export function statementFileMessage(problem: string | null, line?: number, curr
   if (problem === 'doctype') return msg('import.statement.problem.doctype');
   if (problem === 'too-deep') return msg('import.statement.problem.tooDeep');
   if (problem === 'no-statement') return msg('import.statement.problem.noStatement');
+  if (problem === 'several-accounts') return msg('import.statement.problem.severalAccounts');
   return line === undefined ? msg('import.statement.problem.malformed') : msg('import.statement.problem.malformedAt', { line });
 }
 

@@ -210,9 +210,13 @@ describe('importing bank statements', () => {
   test('a hostile or broken statement is refused with its reason, and nothing is imported', async (t) => {
     const { ctx, agent } = await setup(t);
     const hostile = camt053(march).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
+    // A second account's statement in the same file (a savings account, say) would land in the account chosen.
+    const savings = ofx1({ ...march, account: { bank: '021000021', number: '999888777' }, entries: [entries[4]!] });
+    const twoAccounts = ofx1(march).replace('</STMTTRNRS>', `</STMTTRNRS>\n${/<STMTTRNRS>[\s\S]*<\/STMTTRNRS>/.exec(savings)![0]}`);
     for (const [file, message] of [
       [hostile, /declares a DOCTYPE, which no bank statement needs/],
       [ofx1(march).replace('</OFX>', '').replace('</BANKTRANLIST>', ''), /not well-formed XML/],
+      [twoAccounts, /holds the statements of more than one account \(or in more than one currency\)/],
     ] as const) {
       const up = await upload(agent, file);
       const page = await agent.get(up.headers.location!);

@@ -227,6 +227,32 @@ describe('files that are broken or hostile', () => {
     );
   });
 
+  test('a file of several statements: another account\'s, or another currency\'s, is refused (an import writes into one account); one account\'s months are read together, closed by the latest balance', () => {
+    // The second statement's block, put after the first's in the first's file.
+    const joined = (first: string, second: string, tag: string) => {
+      const block = new RegExp(`<${tag}>[\\s\\S]*</${tag}>`).exec(second)![0];
+      return first.replace(`</${tag}>`, `</${tag}>\n${block}`);
+    };
+    const savings: FixtureStatement = { ...sample, account: { bank: '123456789', number: '000999888' }, entries: [{ day: '2026-03-20', cents: 50_000, name: 'From checking', memo: '', bankId: 'B-1' }] };
+    const dollars: FixtureStatement = { ...sample, currency: 'USD', entries: [{ day: '2026-03-21', cents: 99_900, name: 'US client', memo: '', bankId: 'U-1' }] };
+    const refused = (text: string) => {
+      const r = readStatementFile(utf8(text));
+      return !r.ok && 'problem' in r ? r.problem : 'read';
+    };
+    assert.equal(refused(joined(ofx1(sample), ofx1(savings), 'STMTTRNRS')), 'several-accounts', 'OFX 1.x, two accounts');
+    assert.equal(refused(joined(ofx2(sample), ofx2(savings), 'STMTTRNRS')), 'several-accounts', 'OFX 2.x, two accounts');
+    assert.equal(refused(joined(ofx2(sample), ofx2(dollars), 'STMTTRNRS')), 'several-accounts', 'OFX 2.x, one account in two currencies');
+    assert.equal(refused(joined(camt053(sample), camt053(savings), 'Stmt')), 'several-accounts', 'CAMT.053, two accounts');
+    assert.equal(refused(joined(camt053(sample), camt053(dollars), 'Stmt')), 'several-accounts', 'CAMT.053, a statement in dollars');
+    // Daily or monthly statements of one account in one file: every entry, and the last day's balance.
+    const april: FixtureStatement = { ...sample, closing: { cents: 777, day: '2026-04-30' }, entries: [{ day: '2026-04-02', cents: -300, name: 'April rent', memo: '', bankId: 'A-1' }] };
+    for (const [format, text] of [['camt053', joined(camt053(april), camt053(sample), 'Stmt')], ['ofx', joined(ofx2(sample), ofx2(april), 'STMTTRNRS')]] as const) {
+      const both = read(utf8(text));
+      assert.equal(both.entries.length, 4, format);
+      assert.deepEqual(both.closingBalance, { cents: 777, on: '2026-04-30' }, format);
+    }
+  });
+
   test('a statement with no account section is refused as no statement', () => {
     const r = readStatementFile(utf8('<?xml version="1.0"?>\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>\n'));
     assert.equal(!r.ok && 'problem' in r && r.problem, 'no-statement');
