@@ -218,6 +218,11 @@ export interface ImportResult {
   /** Rows the person's rules turned into transfers with another account (counted in `imported`). */
   readonly ruledTransfers?: number;
   /**
+   * Lines a rule made a transfer that was already recorded from the other account's side (its file, or by hand): they
+   * were matched to its leg here, not written again (older results have none).
+   */
+  readonly transferSides?: number[];
+  /**
    * The ids of the transactions the import wrote, first to last (older results have none, and cannot be undone): the
    * import was one write transaction, so every id between is its own.
    */

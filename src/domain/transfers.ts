@@ -1,4 +1,5 @@
 /** Transfers: money moved between two of a person's accounts. Never income, never an expense. */
+import { addDays } from './calendar.ts';
 
 /** A transfer as its pages show it: both accounts, the amount, the day and an optional description. */
 export interface Transfer {
@@ -43,4 +44,22 @@ export function transferProblems(
   if (draft.fromAccountId === draft.toAccountId) problems.to = 'same-account';
   else if (accounts.to.archived && keeping.toAccountId !== draft.toAccountId) problems.to = 'archived';
   return problems.from || problems.to ? problems : undefined;
+}
+
+/** How many days apart two banks may book the two sides of one transfer (the money leaves one, then reaches the other). */
+export const TRANSFER_SIDES_DAYS_APART = 3;
+
+/**
+ * Of the legs found within TRANSFER_SIDES_DAYS_APART of `day`, the one booked nearest to it: the earlier day on a
+ * tie, then the first written.
+ */
+export function nearestLeg<T extends { readonly id: number; readonly occurredOn: string }>(legs: readonly T[], day: string): T | undefined {
+  for (let apart = 0; apart <= TRANSFER_SIDES_DAYS_APART; apart++) {
+    for (const on of apart === 0 ? [day] : [addDays(day, -apart), addDays(day, apart)]) {
+      let first: T | undefined;
+      for (const leg of legs) if (leg.occurredOn === on && (first === undefined || leg.id < first.id)) first = leg;
+      if (first) return first;
+    }
+  }
+  return undefined;
 }

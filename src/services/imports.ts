@@ -19,6 +19,7 @@ import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
 import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { addDays } from '../domain/calendar.ts';
+import { nearestLeg, TRANSFER_SIDES_DAYS_APART } from '../domain/transfers.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
   createRecordChecker,
@@ -545,6 +546,34 @@ export function createImportService(deps: {
   }
 
   /**
+   * Finds, for a row that a rule makes a transfer with another account, the transfer already recorded from that
+   * account's side: its own file imported first, or a transfer typed by hand. The leg in this row's account of a
+   * transfer between the two accounts, same direction and amount, booked within TRANSFER_SIDES_DAYS_APART days,
+   * written before this import (`upToId`) and claimed by no import, is this row: it takes the row's import key (the
+   * same file again finds it held) and no second transfer is made. Without this, importing both banks' files
+   * recorded every transfer between them twice.
+   */
+  function transferSideClaimer(userId: number, upToId: number) {
+    const claimed = new Set<number>();
+    return (accountId: number, otherAccountId: number, row: { readonly type: TransactionType; readonly amountCents: number; readonly occurredOn: string; readonly importKey: string | null }): boolean => {
+      const legs = deps.transfers.listUnclaimedLegs(userId, {
+        accountId,
+        otherAccountId,
+        type: row.type === 'expense' ? 'transfer_out' : 'transfer_in',
+        amountCents: row.amountCents,
+        fromOn: addDays(row.occurredOn, -TRANSFER_SIDES_DAYS_APART),
+        toOn: addDays(row.occurredOn, TRANSFER_SIDES_DAYS_APART),
+        upToId,
+      });
+      const leg = nearestLeg(legs.filter((l) => !claimed.has(l.id)), row.occurredOn);
+      if (!leg) return false;
+      claimed.add(leg.id);
+      if (row.importKey !== null) transactions.setImportKeyIfNone(userId, leg.id, row.importKey);
+      return true;
+    };
+  }
+
+  /**
    * Writes an import's staged rows for the user (the caller holds the transaction). Incomes and expenses are read back
    * a page at a time in date order and handled a day at a time, so memory holds a page, never the file:
    * - a row that is the bank's record of a scheduled occurrence (same account, type and amount, within three days) is
@@ -577,18 +606,42 @@ export function createImportService(deps: {
     const target = chosen ?? open[0] ?? owned[0];
     // Rows with a higher id are this import's own: a duplicate is one that was there before it.
     const before = transactions.highestTransactionId();
-    // Days come in order and never again, so the cache is emptied page by page.
-    let existingByDay = new Map<string, Set<string>>();
-    // An account this import creates holds nothing from before it, so rows bound for one are never duplicates.
-    const isDuplicate = (row: ImportRow) => {
-      const accountId = existingAccountFor(row);
-      if (accountId === undefined) return false;
-      let existing = existingByDay.get(row.occurredOn);
-      if (!existing) {
-        existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn, before).map((r) => duplicateSignature(r.accountId, r)));
-        existingByDay.set(row.occurredOn, existing);
+    const claimTransferSide = transferSideClaimer(userId, before);
+    const transferSides: number[] = [];
+    // The rows each day held before this import, counted by signature: a file's row uses up the one it matches, so
+    // three equal rows in a file against two already there are two duplicates and one new row, and a row imported
+    // before (by its key) uses up its own. Days come in order and never again, so the counts go page by page.
+    let existingByDay = new Map<string, Map<string, number>>();
+    const existingOn = (day: string) => {
+      let counts = existingByDay.get(day);
+      if (!counts) {
+        counts = new Map();
+        for (const r of transactions.listTransactionsOnDay(userId, day, before)) {
+          const key = duplicateSignature(r.accountId, r);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        existingByDay.set(day, counts);
       }
-      return existing.size > 0 && existing.has(duplicateSignature(accountId, row));
+      return counts;
+    };
+    // An account this import creates holds nothing from before it, so rows bound for one are never duplicates.
+    const hasTwin = (row: ImportRow) => {
+      const accountId = existingAccountFor(row);
+      return accountId !== undefined && (existingOn(row.occurredOn).get(duplicateSignature(accountId, row)) ?? 0) > 0;
+    };
+    /** Uses up the row's twin from before the import, if one is left. */
+    const takeTwin = (row: ImportRow) => {
+      const accountId = existingAccountFor(row);
+      if (accountId === undefined) return;
+      const counts = existingOn(row.occurredOn);
+      const key = duplicateSignature(accountId, row);
+      const left = counts.get(key) ?? 0;
+      if (left > 0) counts.set(key, left - 1);
+    };
+    const isDuplicate = (row: ImportRow) => {
+      if (!hasTwin(row)) return false;
+      takeTwin(row);
+      return true;
     };
     const duplicateLines: number[] = [];
     let alreadyImported = 0;
@@ -673,6 +726,13 @@ export function createImportService(deps: {
         let end = start + 1;
         while (end < rows.length && rows[end]!.occurredOn === rows[start]!.occurredOn) end++;
         const day = { toWrite: [] as typeof toWrite, asOccurrences: [] as typeof asOccurrences, asTransfers: [] as typeof asTransfers };
+        // The day's rows imported before go first: each uses up its own row, wherever it stands in the file.
+        for (let i = start; i < end; i++) {
+          const row = rows[i]!;
+          const importKey = keys.get(row);
+          const known = existingAccountFor(row);
+          if (importKey !== undefined && known !== undefined && held(known).has(importKey)) takeTwin(row);
+        }
         for (let i = start; i < end; i++) {
           const row = rows[i]!;
           // Only incomes and expenses are staged without a transfer reference; the check keeps the types honest.
@@ -724,6 +784,10 @@ export function createImportService(deps: {
             }
             description = ruled.description;
           }
+          if (match?.kind !== 'upcoming' && transferTo !== null && claimTransferSide(accountId, transferTo, { type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn, importKey })) {
+            transferSides.push(row.line);
+            continue;
+          }
           seen(row);
           if (match?.kind === 'upcoming') day.asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
           else if (transferTo !== null) day.asTransfers.push({ row, accountId, otherAccountId: transferTo, importKey, description });
@@ -758,7 +822,9 @@ export function createImportService(deps: {
         for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
         return;
       }
-      if (isDuplicate(out) && isDuplicate(into)) {
+      if (hasTwin(out) && hasTwin(into)) {
+        takeTwin(out);
+        takeTwin(into);
         duplicateLines.push(out.line, into.line);
         if (!options.keepDuplicates) return;
       }
@@ -791,6 +857,7 @@ export function createImportService(deps: {
       newestOn: written > 0 ? newestOn : null,
       inserted: written,
       ruledTransfers,
+      transferSides: transferSides.sort((a, b) => a - b),
       duplicateLines: duplicateLines.sort((a, b) => a - b),
       alreadyImported,
       createdCategories,
@@ -873,6 +940,7 @@ export function createImportService(deps: {
         newestOn: written.newestOn,
         alreadyImported: written.alreadyImported,
         ruledTransfers: written.ruledTransfers,
+        transferSides: written.transferSides,
         ...(markRows(userId, firstId, lastId, jobId) ?? {}),
       };
       within?.(result);
@@ -956,6 +1024,8 @@ export function createImportService(deps: {
       // Rows with a higher id are this import's own: a duplicate is one the account had before it.
       const firstId = transactions.highestTransactionId() + 1;
       const isDuplicate = statementDuplicateFinder(transactions, userId, account.id, firstId - 1);
+      const claimTransferSide = transferSideClaimer(userId, firstId - 1);
+      const transferSides: number[] = [];
       const duplicateLines: number[] = [];
       // Rows the account holds already are left out; a row that is the bank's record of a scheduled occurrence is
       // not written again when its schedule posted it, and is written as the occurrence when it is still to come.
@@ -990,7 +1060,8 @@ export function createImportService(deps: {
             duplicateLines.push(row.line);
             if (!keepDuplicates) continue;
           }
-          if (ruled?.transferAccountId != null) {
+          if (ruled?.transferAccountId != null && claimTransferSide(account.id, ruled.transferAccountId, row)) transferSides.push(row.line);
+          else if (ruled?.transferAccountId != null) {
             writeRuledTransfer(userId, account.id, ruled.transferAccountId, { ...row, description });
             ruledTransfers++;
           } else fresh.push({ ...row, description, categoryId });
@@ -1016,6 +1087,7 @@ export function createImportService(deps: {
         newestOn: inserted > 0 ? (rows.at(-1)?.occurredOn ?? null) : null,
         alreadyImported,
         ruledTransfers,
+        transferSides,
         scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
         ...(markRows(userId, firstId, transactions.highestTransactionId(), jobId) ?? {}),
@@ -1200,7 +1272,23 @@ export function createImportService(deps: {
       const known = new Map(categories.listCategoriesForUser(userId).map((c) => [`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id]));
       const check = createRecordChecker(mapping, { currency: deps.currency });
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
-      const days = new Map<string, Set<string>>();
+      // The rows each day already holds, counted by signature and used up one for one, as the import does.
+      const days = new Map<string, Map<string, number>>();
+      const twins = (accountId: number, row: ImportRow) => {
+        let counts = days.get(row.occurredOn);
+        if (!counts) {
+          counts = new Map();
+          for (const r of transactions.listTransactionsOnDay(userId, row.occurredOn)) {
+            const key = duplicateSignature(r.accountId, r);
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+          }
+          days.set(row.occurredOn, counts);
+        }
+        const key = duplicateSignature(accountId, row);
+        const left = counts.get(key) ?? 0;
+        if (left > 0) counts.set(key, left - 1);
+        return left > 0;
+      };
       const checked = rows.map(({ line, fields }) => ({ line, fields, result: check(fields, line) }));
       const matcher = scheduleMatcherFor(userId, checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       // Rows without an account are matched in the account chosen beside the preview, or (before one is chosen) the
@@ -1213,6 +1301,16 @@ export function createImportService(deps: {
       const held = heldKeys(userId, [...keys.values()], new Map());
       const applyRules = deps.rules?.(userId);
       const names = namesOf(userId);
+      const accountOf = (row: ImportRow) => (row.accountName === '' ? defaultAccount : accountIndex.get(categoryNameKey(row.accountName)));
+      const importedBefore = (row: ImportRow, accountId: number | undefined) => {
+        const key = keys.get(row);
+        return key !== undefined && accountId !== undefined && held(accountId).has(key);
+      };
+      // A row imported before uses up its own row first, wherever it stands among the rows shown.
+      for (const c of checked) {
+        const accountId = c.result.ok ? accountOf(c.result.row) : undefined;
+        if (c.result.ok && accountId !== undefined && importedBefore(c.result.row, accountId)) twins(accountId, c.result.row);
+      }
       return checked.map(({ line, fields, result }): PreviewRow => {
         if (!result.ok) {
           const raw = fields.map((f) => fieldText(f, mapping.encoding)).join(' | ');
@@ -1222,18 +1320,12 @@ export function createImportService(deps: {
         if (row.accountName !== '' && archivedNames.has(categoryNameKey(row.accountName))) {
           return { line, ok: false, problems: [{ code: 'account', problem: 'archived', text: row.accountName }], raw: fields.map((f) => fieldText(f, mapping.encoding)).join(' | ').slice(0, 120) };
         }
-        const accountId = row.accountName === '' ? defaultAccount : accountIndex.get(categoryNameKey(row.accountName));
+        const accountId = accountOf(row);
         const scheduled =
           accountId !== undefined && matcher && (row.type === 'income' || row.type === 'expense')
             ? (matcher.match({ accountId, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn }) ?? null)
             : null;
-        let existing = days.get(row.occurredOn);
-        if (!existing) {
-          existing = new Set(transactions.listTransactionsOnDay(userId, row.occurredOn).map((r) => duplicateSignature(r.accountId, r)));
-          days.set(row.occurredOn, existing);
-        }
-        const key = keys.get(row);
-        const imported = key !== undefined && accountId !== undefined && held(accountId).has(key);
+        const imported = importedBefore(row, accountId);
         return {
           line,
           ok: true,
@@ -1243,7 +1335,7 @@ export function createImportService(deps: {
             accountId !== undefined && (row.type === 'income' || row.type === 'expense')
               ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId }, names)
               : null,
-          duplicate: !imported && scheduled === null && accountId !== undefined && existing.has(duplicateSignature(accountId, row)),
+          duplicate: !imported && scheduled === null && accountId !== undefined && twins(accountId, row),
           scheduled,
           newCategory: row.categoryName !== '' && (row.type === 'income' || row.type === 'expense') && categoryOfRow(known, known, row.type, row).id === undefined,
         };

@@ -217,6 +217,28 @@ test("a row typed by hand in one account is a likely duplicate of the file's row
   assert.match(intoSavings.result, /1 row looked like a transaction you already had and was skipped\./);
 });
 
+test('likely duplicates are counted one for one: a row imported before uses up its own, and a third equal ride on a later export is new', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  // A mid-day export with two equal metro rides, then the evening's export of the same day with a third.
+  const ride = '2026-01-05,expense,,8.00,Metro';
+  const first = await importCsv(agent, [HEADER, ride, ride].join('\n'));
+  assert.equal(importedCount(first.result), 2);
+  const evening = await importCsv(agent, [HEADER, ride, ride, ride].join('\n'));
+  assert.equal((evening.preview.match(/imported before, skipped/g) ?? []).length, 2);
+  assert.doesNotMatch(evening.preview, /Likely duplicate: (?:skipped|kept)/, 'the two rides there are these two rows of the file');
+  assert.equal(importedCount(evening.result), 1);
+  assert.match(evening.result, /No row looked like a transaction you already had\./);
+  // One coffee typed by hand, then a file with two: one is its twin, the other is new.
+  insertTransactions(ctx.db, userId, [{ accountId: accountIdOf(ctx.db, userId, 'Main account'), type: 'expense', amountCents: 350, occurredOn: '2026-01-06', description: 'Coffee' }]);
+  const coffees = await importCsv(agent, [HEADER, '2026-01-06,expense,,3.50,Coffee', '2026-01-06,expense,,3.50,Coffee'].join('\n'));
+  assert.equal((coffees.preview.match(/Likely duplicate: skipped/g) ?? []).length, 1);
+  assert.equal(importedCount(coffees.result), 1);
+  assert.match(coffees.result, /1 row looked like a transaction you already had and was skipped\./);
+  assert.deepEqual(ctx.db.prepare("SELECT occurred_on AS day, count(*) AS n FROM transactions WHERE user_id = ? GROUP BY occurred_on ORDER BY occurred_on").all(userId), [{ day: '2026-01-05', n: 3 }, { day: '2026-01-06', n: 2 }]);
+});
+
 test('the date layout is guessed from the whole start of a file: a US file whose first days are all 12 or less is month first', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

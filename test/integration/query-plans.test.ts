@@ -372,11 +372,22 @@ test('a large CSV import touches only indexed rows', async (t) => {
     await f.jobs.stop(0);
     await f.cleanup();
   });
+  // A transfer typed by hand from savings, and the file's own record of it, which a rule makes a transfer: the import
+  // looks for the leg it already has (along the account's date index) instead of writing a second transfer.
+  await postForm(f.agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const userId = Number(f.db.prepare("SELECT id FROM users WHERE email = 'plans@example.com'").pluck().get());
+  const savings = Number(f.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name = 'Savings'").pluck().get(userId));
+  const main = Number(f.db.prepare("SELECT id FROM accounts WHERE user_id = ? AND name <> 'Savings' ORDER BY id LIMIT 1").pluck().get(userId));
+  assert.equal((await postForm(f.agent, '/transfers/new', '/transfers', { from: String(savings), to: String(main), amount: '25.00', date: TODAY, description: 'From savings' })).status, 303);
+  const rule = { textMatch: 'contains', text: 'from savings', amountFrom: '', amountTo: '', type: '', account: '', category: '', transfer: String(savings), rename: '' };
+  assert.equal((await postForm(f.agent, '/rules', '/rules', rule)).status, 303);
   f.log.length = 0;
   const lines = Array.from({ length: 1_100 }, (_, i) => `${TODAY},expense,Groceries,${1 + i}.25,Plan check ${i}`);
-  const { result } = await importCsv(f.agent, `date,type,category,amount,description\n${lines.join('\n')}\n`);
+  const { result } = await importCsv(f.agent, `date,type,category,amount,description\n${lines.join('\n')}\n${TODAY},income,,25.00,From savings\n`, { targetAccount: String(main) });
   assert.match(result, /<strong>1,100<\/strong> transactions were imported/);
+  assert.match(result, /1 row was the other side of a transfer already recorded/);
   const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
+  assert.ok(statements.some((e) => e.sql.includes('import_key IS NULL')), 'the import looked for the other side of the transfer');
   assertPlansSeek(f, 'a CSV import of 1,100 rows', statements);
   // Undoing it: its page, and the removal with the scheduled occurrences it gives back.
   const importUrl = /href="(\/import\/[a-f0-9]{32})\/undo"/.exec(result)![1]!;

@@ -196,6 +196,46 @@ describe('rules', () => {
     );
   });
 
+  test("a transfer imported from both banks' files is one transfer: the second file's row is matched to the first's leg, a few days apart too; a transfer typed by hand likewise", async (t) => {
+    const { ctx, agent, userId } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, userId, 'Main account');
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    assert.equal((await addRule(agent, { text: 'to savings', transfer: String(savings) })).status, 303);
+    assert.equal((await addRule(agent, { text: 'from main', transfer: String(main) })).status, 303);
+    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
+    const balance = (account: number) =>
+      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+
+    // The checking account's file first: two transfers out.
+    const first = await importCsv(agent, 'date,amount,description\n2026-03-03,-500.00,To savings\n2026-03-10,-200.00,To savings\n', { targetAccount: String(main) });
+    assert.match(first.result, /2 rows became transfers by your rules\./);
+    assert.equal(transfers(), 2);
+    // Then the savings account's own file: the same two, the first booked a day later by that bank, and one more.
+    const savingsFile = 'date,amount,description\n2026-03-04,500.00,From main\n2026-03-10,200.00,From main\n2026-03-12,200.00,From main\n';
+    const second = await importCsv(agent, savingsFile, { targetAccount: String(savings) });
+    assert.match(second.result, /2 rows were the other side of transfers already recorded from your other accounts, and were matched to them rather than added again\./);
+    assert.match(second.result, /1 row became a transfer by your rules\./);
+    assert.equal(transfers(), 3, 'the third is a transfer of its own');
+    assert.deepEqual([balance(main), balance(savings)], [-90_000, 90_000]);
+    // The same file again: every row is held by its import key now, the matched ones too.
+    const again = await importCsv(agent, savingsFile, { targetAccount: String(savings) });
+    assert.match(again.result, /Nothing new/);
+    assert.equal(transfers(), 3);
+
+    // A transfer typed by hand, and then the savings bank's statement with it: one transfer still.
+    assert.equal((await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '75.00', date: '2026-03-20', description: 'Top-up' })).status, 303);
+    const statement = ofx1({ account: { number: '777' }, entries: [{ day: '2026-03-21', cents: 7_500, name: 'From main', memo: '', bankId: 'S-1' }, { day: '2026-03-21', cents: -1_000, name: 'Fee', memo: '', bankId: 'S-2' }] });
+    const up = await upload(agent, statement);
+    const done = await finishedPage(agent, (await postForm(agent, up.headers.location!, up.headers.location!, { account: String(savings) })).headers.location!);
+    assert.match(done, /<strong>1<\/strong> transaction was imported/);
+    assert.match(done, /1 row was the other side of a transfer already recorded from your other account/);
+    assert.equal(transfers(), 4);
+    assert.deepEqual([balance(main), balance(savings)], [-97_500, 96_500]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+  });
+
   test('running the rules on existing rows: the preview changes nothing; applying changes exactly what was previewed, or nothing when it moved', async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '', openingOn: '' });

@@ -77,7 +77,27 @@ export function createTransfersRepo(db: Db) {
     description: row.description,
   });
 
+  // Sought along the account's date index; the other leg by the transfer's own index.
+  const unclaimedLegs = db.prepare<[number, string, string, number, string, number, number, number, number], { id: number; occurredOn: string }>(
+    `SELECT t.id, t.occurred_on AS occurredOn FROM transactions t INDEXED BY transactions_by_account_date
+      WHERE t.account_id = ? AND t.occurred_on BETWEEN ? AND ? AND t.user_id = ? AND t.type = ? AND t.amount_cents = ?
+        AND t.import_key IS NULL AND t.id <= ?
+        AND EXISTS (SELECT 1 FROM transactions o WHERE o.transfer_id = t.transfer_id AND o.account_id = ? AND o.user_id = ? AND o.id <> t.id)
+      LIMIT 20`,
+  );
+
   return {
+    /**
+     * Legs in `accountId` of the user's transfers with `otherAccountId` that carry no import key (made by hand, or from
+     * the other account's file): of `type` and amount, between two days, written up to id `upToId`; at most 20.
+     */
+    listUnclaimedLegs(
+      userId: number,
+      leg: { accountId: number; otherAccountId: number; type: 'transfer_in' | 'transfer_out'; amountCents: number; fromOn: string; toOn: string; upToId: number },
+    ): { id: number; occurredOn: string }[] {
+      return unclaimedLegs.all(leg.accountId, leg.fromOn, leg.toOn, userId, leg.type, leg.amountCents, leg.upToId, leg.otherAccountId, userId);
+    },
+
     /**
      * Records a transfer and its two legs (the caller holds the transaction); returns the transfer's id. A transfer
      * made from a statement row keeps that row's import key on the leg in the statement's account.
