@@ -330,6 +330,34 @@ export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
 }
 
 /**
+ * Whether a file's text (read byte for byte as Latin-1) is blank: a UTF-8 byte-order mark at most, then only white
+ * space and the separators a spreadsheet writes for empty cells.
+ */
+export function isBlankText(latin1: string): boolean {
+  return /^(?:\u00ef\u00bb\u00bf)?[\s,;\t"]*$/.test(latin1);
+}
+
+/**
+ * Guesses the decimal separator from sample amount cells: the one that reads more of them as amounts (the currency's
+ * marks set aside), `fallback` on a tie (whole numbers read either way). A semicolon file is most often from a
+ * country that writes a decimal comma, but not always: one with "-12.50" in it had every row refused.
+ */
+export function guessDecimalSeparator(samples: readonly string[], fallback: DecimalSeparator, currency?: string): DecimalSeparator {
+  const marks = currency === undefined ? [] : currencyMarks(currency);
+  const reads = (decimal: DecimalSeparator) => {
+    let count = 0;
+    for (const cell of samples) {
+      const text = marks.length === 0 ? cell : withoutCurrencyMark(cell, marks);
+      if (parseAmount(text, { decimal, sign: 'signed', accountingNegatives: true }).ok) count++;
+    }
+    return count;
+  };
+  const dot = reads('dot');
+  const comma = reads('comma');
+  return dot === comma ? fallback : dot > comma ? 'dot' : 'comma';
+}
+
+/**
  * Spreadsheet formula injection guard, shared by export and import so a round trip is exact. On export, a cell
  * that starts with zero or more single quotes followed by one of `=`, `+`, `-`, `@`, tab or carriage return gets
  * one extra single quote in front; on import, a cell that starts with one or more single quotes followed by one of

@@ -30,6 +30,8 @@ import {
   csvHeaderKey,
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
+  guessDecimalSeparator,
+  isBlankText,
   fieldText,
   MAX_REPORTED_ERRORS,
   guessColumns,
@@ -148,6 +150,9 @@ type RowAmountProblem = Extract<RowProblem, { code: 'amount' }>['problem'];
 
 /** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+
+/** A file larger than this holds something; one this small is read whole to tell whether it is blank. */
+const BLANK_FILE_MAX_BYTES = 4096;
 /** Data rows shown in the preview. */
 const PREVIEW_ROWS = 10;
 /** Rows read to guess a file's date layout. */
@@ -1161,6 +1166,15 @@ export function createImportService(deps: {
     },
 
     /** Marks a received upload as kept, dated by the clock, so its age is reckoned on the clock like everything else. */
+    /**
+     * Whether an upload of `bytes` holds nothing but a byte-order mark, blank lines and separators: what a spreadsheet
+     * saves for an empty sheet. Such a file opened a mapping page with one empty column and a puzzling complaint.
+     */
+    async isBlankUpload(file: string, bytes: number): Promise<boolean> {
+      if (bytes > BLANK_FILE_MAX_BYTES) return false;
+      return isBlankText((await readFile(file)).toString('latin1'));
+    },
+
     async keepUpload(file: string): Promise<void> {
       const at = deps.clock.now() / 1000;
       await utimes(file, at, at);
@@ -1250,6 +1264,8 @@ export function createImportService(deps: {
       // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
       const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1 + skipRows).then((all) => all.slice(skipRows)).catch(() => sample) : sample;
       const dateSamples = guessFrom.slice(1).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
+      const amountColumns = [columns.amountColumn, columns.inflowColumn ?? null].filter((c): c is number => c !== null);
+      const amountSamples = guessFrom.slice(1).flatMap((r) => amountColumns.map((c) => fieldText(r.fields[c] ?? Buffer.alloc(0), encoding)));
       return {
         ok: true,
         sample,
@@ -1260,7 +1276,7 @@ export function createImportService(deps: {
           hasHeader: true,
           ...columns,
           dateFormat: guessCsvDateFormat(dateSamples),
-          decimalSeparator: chosen === ';' ? 'comma' : 'dot',
+          decimalSeparator: guessDecimalSeparator(amountSamples, chosen === ';' ? 'comma' : 'dot', deps.currency),
           encoding,
           skipRows,
         },

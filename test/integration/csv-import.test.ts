@@ -400,6 +400,37 @@ test('unknown categories are created when asked, matched case-insensitively, or 
   );
 });
 
+test('an empty file, or one with nothing but a byte-order mark and blank lines, is refused on the upload page and not kept', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const empty = await upload(agent, Buffer.alloc(0));
+  assert.equal(empty.status, 422);
+  assert.match(empty.text, /the file was missing or empty/);
+  // What a spreadsheet saves for an empty sheet: a UTF-8 byte-order mark, maybe with blank lines or empty cells.
+  for (const blank of [Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('\uFEFF\r\n\r\n'), Buffer.from(';;\n;;\n'), Buffer.from('\n \n')]) {
+    const refused = await upload(agent, blank);
+    assert.equal(refused.status, 422, JSON.stringify(blank.toString()));
+    assert.match(refused.text, /That file holds no rows: nothing but blank lines/);
+  }
+  assert.deepEqual(uploadsLeft(ctx), []);
+  // A header alone is a file: its page opens, with its columns.
+  const header = await upload(agent, 'Date,Amount,Description\n');
+  assert.equal(header.status, 303);
+});
+
+test('a semicolon file written with decimal dots is read with dots: the amounts decide, not the delimiter', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Дата;Опис;Сума', '01.01.2026;Кава;-12.50', '02.01.2026;Зарплата;1,500.00', '03.01.2026;Таксі;-7'].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<option value="semicolon" selected>/);
+  assert.match(preview, /<option value="dot" selected>/);
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => r.amountCents), [1250, 150000, 700]);
+});
+
 test('a bank file with semicolons, day-first dates, decimal commas and signed amounts imports by sign', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -1,7 +1,7 @@
 import { inEnglish, inUkrainian } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
+import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, guessDecimalSeparator, LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
 import { mappingValuesFor, parseImportMapping } from '../../src/web/forms/import-mapping.ts';
 
 const exportForm = mappingValuesFor(LEDGERLY_EXPORT_MAPPING, DEFAULT_IMPORT_OPTIONS);
@@ -56,4 +56,15 @@ test('the date layout is guessed from the cells, preferring day-first when slash
   assert.equal(guessCsvDateFormat(['02.01.2026', '03.01.2026', 'Total']), 'DD.MM.YYYY');
   assert.equal(guessCsvDateFormat([...Array.from({ length: 20 }, (_, i) => `01/${String(i + 1).padStart(2, '0')}/2024`)]), 'MM/DD/YYYY');
   assert.equal(guessCsvDateFormat([...Array.from({ length: 12 }, (_, i) => `01/${String(i + 1).padStart(2, '0')}/2024`)]), 'DD/MM/YYYY', 'never past the 12th: day first');
+});
+
+test('the decimal separator is guessed from the amount cells, the delimiter deciding only a tie', () => {
+  // A semicolon file written with decimal dots, and one with decimal commas and dotted thousands.
+  assert.equal(guessDecimalSeparator(['-12.50', '1,234.56', '-0.99', '300'], 'comma'), 'dot');
+  assert.equal(guessDecimalSeparator(['-12,50', '1.234,56', '-0,99', '300'], 'dot'), 'comma');
+  // Whole amounts read either way: the delimiter's usual convention stands.
+  assert.equal(guessDecimalSeparator(['300', '-45', ''], 'comma'), 'comma');
+  assert.equal(guessDecimalSeparator(['300', '-45'], 'dot'), 'dot');
+  // The currency's own marks do not stand in the way.
+  assert.equal(guessDecimalSeparator(['-120.00 UAH', '₴99.99', '12,5 грн'], 'comma', 'UAH'), 'dot');
 });

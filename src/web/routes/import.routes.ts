@@ -164,6 +164,11 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       res.status(422);
       return renderUpload(req, res, msg('import.upload.missing'));
     }
+    if (await service.isBlankUpload(file, upload.bytes)) {
+      await service.discardFile(file);
+      res.status(422);
+      return renderUpload(req, res, msg('import.upload.blank'));
+    }
     await service.keepUpload(file);
     res.redirect(303, `/import/${uploadId}`);
   });
