@@ -157,6 +157,7 @@ export function createApp(deps: AppDeps): Express {
     uploadDir: path.join(config.dataDir, 'imports'),
     currency: config.currency,
   });
+  const apiTokensRepo = createApiTokensRepo(db);
   const people = createUserService({
     users,
     categories: categoriesRepo,
@@ -164,6 +165,7 @@ export function createApp(deps: AppDeps): Express {
     hasher: createPasswordHasher(config.bcryptCost),
     inTransaction,
     sessions: sessionStore,
+    apiTokens: apiTokensRepo,
     invites: createInvitesRepo(db),
     clock,
     registration: config.registration,
@@ -183,7 +185,7 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   const tokenHasher = createPasswordHasher(config.bcryptCost);
   const apiTokens = createApiTokenService({
-    tokens: createApiTokensRepo(db),
+    tokens: apiTokensRepo,
     clock,
     passwordMatches: (userId, password) => tokenHasher.verifyPassword(password, users.findPasswordHashById(userId)),
   });

@@ -27,7 +27,7 @@ export type AuditEvent =
   | { event: 'logout'; userId: number; ip: string }
   | { event: 'rate_limit.lockout'; limiter: string; userId: number | null; ip: string; retryAfterSeconds: number }
   | { event: 'account.registered'; userId: number; ip: string }
-  | { event: 'password.changed'; userId: number; ip: string; endedSessions: number }
+  | { event: 'password.changed'; userId: number; ip: string; endedSessions: number; revokedTokens: number }
   | { event: 'password.change_failed'; userId: number; ip: string }
   | { event: 'sessions.logged_out_others'; userId: number; ip: string; endedSessions: number }
   | { event: 'account.deleted'; userId: number; ip: string }
@@ -45,7 +45,7 @@ export type AuditEvent =
   // The instance owner's commands (npm run admin), run on the server's machine: no IP.
   | { event: 'admin.users_listed'; count: number }
   | { event: 'admin.invite_created'; expiresAt: string }
-  | { event: 'admin.password_reset'; userId: number; endedSessions: number }
+  | { event: 'admin.password_reset'; userId: number; endedSessions: number; revokedTokens: number }
   | { event: 'admin.user_deleted'; userId: number };
 
 /** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */

@@ -6,6 +6,7 @@ import { normaliseCategoryName, STARTER_CATEGORIES, type StarterCategoryId } fro
 import { EmailTakenError } from '../db/repos/users.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type Theme, type User } from '../domain/users.ts';
+import type { ApiTokensRepo } from '../db/repos/api-tokens.ts';
 import type { InvitesRepo } from '../db/repos/invites.ts';
 import { INVITE_LIFETIME_MS, inviteState, signUpAccess, type RegistrationMode, type SignUpAccess } from '../domain/registration.ts';
 import type { Clock } from '../clock.ts';
@@ -55,6 +56,8 @@ export interface PasswordChangeInput {
   readonly currentPassword: string;
   readonly newPassword: string;
   readonly confirmPassword: string;
+  /** Revoke every API token too: one made by whoever knew the old password would outlive it otherwise. */
+  readonly revokeApiTokens?: boolean;
 }
 
 export type PasswordChangeProblems = {
@@ -63,7 +66,7 @@ export type PasswordChangeProblems = {
   confirmPassword?: 'mismatch';
 };
 
-export type PasswordChangeResult = { ok: true; endedSessions: number } | { ok: false; problems: PasswordChangeProblems };
+export type PasswordChangeResult = { ok: true; endedSessions: number; revokedTokens: number } | { ok: false; problems: PasswordChangeProblems };
 
 /** What the account service needs of the session store. */
 export interface SessionDirectory {
@@ -79,6 +82,8 @@ export function createUserService(deps: {
   hasher: PasswordHasher;
   inTransaction: RunInTransaction;
   sessions: SessionDirectory;
+  /** A person's API tokens, which a new password may revoke (and the owner's reset does). */
+  apiTokens: Pick<ApiTokensRepo, 'revokeAllTokens' | 'countTokens'>;
   invites: InvitesRepo;
   clock: Clock;
   /** REGISTRATION: who may create an account. */
@@ -209,6 +214,11 @@ export function createUserService(deps: {
       return users.findCredentialsByEmail(normaliseEmail(rawEmail))?.id;
     },
 
+    /** How many API tokens the user has (the password form offers to revoke them). */
+    countApiTokens(userId: number): number {
+      return deps.apiTokens.countTokens(userId);
+    },
+
     /** How many other live sessions the user has besides the one asking. */
     countOtherSessions(userId: number): number {
       // The asking session is one of the user's live sessions.
@@ -240,11 +250,13 @@ export function createUserService(deps: {
       else if (!(await hasher.verifyPassword(input.currentPassword, users.findPasswordHashById(userId)))) problems.currentPassword = 'wrong';
       if (Object.keys(problems).length > 0) return { ok: false, problems };
       const hash = await hasher.hashPassword(next);
-      const endedSessions = deps.inTransaction(() =>
-        users.updatePasswordHash(userId, hash) ? users.deleteSessionsOfUser(userId) : undefined,
+      const ended = deps.inTransaction(() =>
+        users.updatePasswordHash(userId, hash)
+          ? { endedSessions: users.deleteSessionsOfUser(userId), revokedTokens: input.revokeApiTokens === true ? deps.apiTokens.revokeAllTokens(userId) : 0 }
+          : undefined,
       );
-      if (endedSessions === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
-      return { ok: true, endedSessions };
+      if (ended === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
+      return { ok: true, ...ended };
     },
 
     /**
@@ -260,18 +272,19 @@ export function createUserService(deps: {
      * The owner sets a new password for a person who forgot theirs (`admin reset-password`): checked like any new
      * password, and every session of that person ends.
      */
-    async adminResetPassword(rawEmail: string, password: string): Promise<{ ok: true; userId: number; endedSessions: number } | { ok: false; problem: 'unknown-email' | PasswordProblem | 'missing' }> {
+    async adminResetPassword(rawEmail: string, password: string): Promise<{ ok: true; userId: number; endedSessions: number; revokedTokens: number } | { ok: false; problem: 'unknown-email' | PasswordProblem | 'missing' }> {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       if (!found) return { ok: false, problem: 'unknown-email' };
       if (password === '') return { ok: false, problem: 'missing' };
       const weak = newPasswordProblem(password, normaliseEmail(rawEmail));
       if (weak) return { ok: false, problem: weak };
       const hash = await hasher.hashPassword(password);
-      const endedSessions = deps.inTransaction(() => {
+      // A reset is the answer to a lost password or a taken account: whatever held the old one, a token included, is out.
+      const ended = deps.inTransaction(() => {
         users.updatePasswordHash(found.id, hash);
-        return users.deleteSessionsOfUser(found.id);
+        return { endedSessions: users.deleteSessionsOfUser(found.id), revokedTokens: deps.apiTokens.revokeAllTokens(found.id) };
       });
-      return { ok: true, userId: found.id, endedSessions };
+      return { ok: true, userId: found.id, ...ended };
     },
 
     /** The owner removes an account and everything in it (`admin delete-user`), as the person could themselves. */

@@ -27,6 +27,7 @@ import { clearAccountRateLimits } from '../db/rate-limit-store.ts';
 import { normaliseEmail } from '../domain/users.ts';
 import { createAccountsRepo } from '../db/repos/accounts.ts';
 import { createCategoriesRepo } from '../db/repos/categories.ts';
+import { createApiTokensRepo } from '../db/repos/api-tokens.ts';
 import { createInvitesRepo } from '../db/repos/invites.ts';
 import { createUsersRepo } from '../db/repos/users.ts';
 import { createTransactionRunner } from '../db/unit-of-work.ts';
@@ -41,7 +42,7 @@ import { createTwoFactorRepo } from '../db/repos/two-factor.ts';
 const USAGE = `Usage: npm run admin -- <command>
   list-users                  email, created, last sign-in, transaction count, two-factor
   invite                      print a single-use sign-up link, valid for 7 days
-  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session
+  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session and revokes every API token
   disable-2fa EMAIL           turn two-factor sign-in off; ends every session
   delete-user EMAIL [--yes]   delete the account and everything in it
   unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)`;
@@ -111,6 +112,7 @@ function compose(config: Config) {
       countSessionsOfUser: () => 0,
       destroyOtherSessionsOfUser: () => 0,
     },
+    apiTokens: createApiTokensRepo(db),
     invites: createInvitesRepo(db),
     clock: systemClock,
     registration: config.registration,
@@ -167,8 +169,8 @@ async function main(): Promise<number> {
         const password = await readSecretLine(`New password for ${email}: `);
         const result = await people.adminResetPassword(email, password);
         if (!result.ok) throw new CommandError(result.problem === 'unknown-email' ? `no account has the email ${email}` : `password refused: ${PASSWORD_PROBLEMS[result.problem] ?? result.problem}`);
-        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended.`);
-        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions });
+        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended, ${result.revokedTokens} API token(s) revoked.`);
+        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions, revokedTokens: result.revokedTokens });
         return 0;
       }
       case 'disable-2fa': {

@@ -6,8 +6,8 @@ await loadApiDocument();
 import { postForm, TEST_PASSWORD, type Agent } from './app.ts';
 
 /** Makes a personal access token through the real form and reads it off the page, where it is shown once. */
-export async function makeApiToken(agent: Agent, fields: { name: string; scope: 'read' | 'read-write'; lifetime: string }): Promise<string> {
-  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...fields, password: TEST_PASSWORD });
+export async function makeApiToken(agent: Agent, fields: { name: string; scope: 'read' | 'read-write'; lifetime: string }, password = TEST_PASSWORD): Promise<string> {
+  const made = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...fields, password });
   assert.equal(made.status, 303);
   const page = (await agent.get('/account/api-tokens')).text;
   return /<code class="api-token" id="fresh-token">(lgy_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { addTransaction, postForm, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
 import { createFinishedImport, createOwnedObjects } from '../helpers/attack.ts';
+import { makeApiToken } from '../helpers/api.ts';
 import { countRows, createSecurityContext, logInAgent, sessionIdsOf, userIdOf } from '../helpers/security.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -130,6 +131,36 @@ describe('changing the password', () => {
 
     await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
     await logInAgent(ctx.app, 'ann@example.com', NEW_PASSWORD);
+  });
+});
+
+describe('a new password and API tokens', () => {
+  test('with tokens, the password form offers to revoke them, ticked; ticked revokes every one (the API answers 401), unticked keeps them', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    assert.doesNotMatch((await agent.get('/account')).text, /name="revokeApiTokens"/, 'no tokens, no box');
+    const script = await makeApiToken(agent, { name: 'Script', scope: 'read', lifetime: 'never' });
+    const stolen = await makeApiToken(agent, { name: 'Not mine', scope: 'read-write', lifetime: 'never' });
+    const api = (token: string) => agentFor(ctx.app).get('/api/v1/summary').set('Authorization', `Bearer ${token}`);
+    const page = (await agent.get('/account')).text;
+    assert.match(page, /<label class="choice"><input type="checkbox" name="revokeApiTokens" value="1" checked[^>]*> Also revoke my 2 API tokens \(scripts using them stop working\)<\/label>/);
+
+    // Unticked (the box not sent): the tokens stay.
+    assert.equal((await changePassword(agent, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD })).status, 303);
+    assert.equal((await api(stolen)).status, 200);
+    // Ticked: every token goes with the old password, in the same change.
+    const other = 'another new passphrase';
+    assert.equal((await changePassword(agent, { currentPassword: NEW_PASSWORD, newPassword: other, confirmPassword: other, revokeApiTokens: '1' })).status, 303);
+    assert.match((await agent.get('/account')).text, /Password changed[\s\S]*Your 2 API tokens were revoked\./);
+    assert.equal((await api(stolen)).status, 401);
+    assert.equal((await api(script)).status, 401);
+    assert.equal(countRows(ctx, 'api_tokens'), 0);
+    // A value other than the box's own changes nothing and says why.
+    await makeApiToken(agent, { name: 'New script', scope: 'read', lifetime: 'never' }, other);
+    const odd = await changePassword(agent, { currentPassword: other, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, revokeApiTokens: 'yes' });
+    assert.equal(odd.status, 422);
+    assert.equal(countRows(ctx, 'api_tokens'), 1);
   });
 });
 

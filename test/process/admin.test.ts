@@ -76,9 +76,13 @@ test('the admin commands, run as child processes against a running server\'s dat
   // reset-password: the password comes from stdin, every session of that person ends at its next request.
   const patSession = await loginOverHttp(server.url, 'pat@example.com');
   assert.equal((await patSession.get('/dashboard')).status, 200);
+  // An API token of pat's (made by whoever had the password, for all the owner knows) goes with the reset.
+  const tokens = new Database(data.dbPath);
+  tokens.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) SELECT id, 'Script', 'a1b2', 'read', 0 FROM users WHERE email = 'pat@example.com'").run();
+  tokens.close();
   const reset = await admin(env, ['reset-password', 'pat@example.com'], 'a brand new passphrase\n');
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended\./);
+  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended, 1 API token\(s\) revoked\./);
   assert.doesNotMatch(reset.stdout + reset.stderr, /a brand new passphrase/, 'the password is never echoed');
   assert.deepEqual(auditLines(reset.stderr).map((a) => a.event), ['admin.password_reset']);
   const after = await patSession.get('/dashboard');

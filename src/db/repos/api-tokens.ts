@@ -33,6 +33,8 @@ export function createApiTokensRepo(db: Db) {
   );
   const touch = db.prepare<[number, number]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
   const remove = db.prepare<[number, number]>('DELETE FROM api_tokens WHERE id = ? AND user_id = ?');
+  const removeAll = db.prepare<[number]>('DELETE FROM api_tokens WHERE user_id = ?');
+  const countOf = db.prepare<[number], number>('SELECT count(*) FROM api_tokens WHERE user_id = ?').pluck();
   return {
     createToken(userId: number, t: { name: string; hash: string; scope: TokenScope; createdAt: number; expiresAt: number | null }): number {
       return Number(insert.run(userId, t.name, t.hash, t.scope, t.createdAt, t.expiresAt).lastInsertRowid);
@@ -49,6 +51,13 @@ export function createApiTokensRepo(db: Db) {
     },
     revokeToken(userId: number, id: number): boolean {
       return remove.run(id, userId).changes === 1;
+    },
+    /** Revokes every token of the user; returns how many there were. */
+    revokeAllTokens(userId: number): number {
+      return removeAll.run(userId).changes;
+    },
+    countTokens(userId: number): number {
+      return countOf.get(userId) ?? 0;
     },
   };
 }

@@ -19,6 +19,8 @@ const passwordChangeSchema = z.object({
   currentPassword: formText('validation.once.currentPassword'),
   newPassword: formText('validation.once.newPassword'),
   confirmPassword: formText('validation.once.confirmNewPassword'),
+  // A checkbox, shown when the person has API tokens: sent as "1" when ticked, absent when not.
+  revokeApiTokens: z.literal('1', { error: 'validation.once.confirm' }).optional().transform((v) => v === '1'),
 });
 
 const passwordOnlySchema = z.object({ password: formText('validation.once.passwordOnce') });

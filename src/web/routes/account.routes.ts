@@ -25,7 +25,7 @@ import { msg, type Msg } from '../i18n.ts';
 /** What a refused two-factor form on the account page says, beside which field. */
 type TwoFactorErrors = { form: 'disable' | 'codes'; password?: Msg; code?: Msg };
 import { requireUser } from '../middleware/auth.ts';
-import { pageTimeZone, setFlash } from '../middleware/locals.ts';
+import { pageTimeZone, setFlash, setFlashMessages } from '../middleware/locals.ts';
 import { clientIp, type AuthRateLimiters } from '../middleware/rate-limit.ts';
 import type { SessionSealer } from '../session-secrets.ts';
 
@@ -60,6 +60,7 @@ export function createAccountRouter(deps: {
       styles: ['/css/account.css'],
       email: user.email,
       otherSessions: deps.users.countOtherSessions(user.id),
+      apiTokenCount: deps.users.countApiTokens(user.id),
       passwordErrors: state.passwordErrors ?? {},
       deleteError: state.deleteError,
       languageError: state.languageError,
@@ -124,7 +125,8 @@ export function createAccountRouter(deps: {
 
   /*
    * POST /account/password: change the password (needs the current one). The session id is rotated and every
-   * other session of the user ends, so whoever knew the old password is out. Signed-in users.
+   * other session of the user ends, so whoever knew the old password is out; with the box ticked (it is, when the
+   * person has API tokens), every API token is revoked too. Signed-in users.
    */
   router.post('/account/password', deps.limiters.accountPassword, async (req, res) => {
     const user = signedInUser(req);
@@ -140,8 +142,9 @@ export function createAccountRouter(deps: {
     // fresh session id.
     await logIn(req, user, deps.clock);
     const endedSessions = Math.max(0, result.endedSessions - 1);
-    deps.audit.record({ event: 'password.changed', userId: user.id, ip: clientIp(req), endedSessions });
-    setFlash(req, 'success', 'account.password.changed');
+    deps.audit.record({ event: 'password.changed', userId: user.id, ip: clientIp(req), endedSessions, revokedTokens: result.revokedTokens });
+    if (result.revokedTokens > 0) setFlashMessages(req, 'success', [msg('account.password.changed'), msg('account.password.tokensRevoked', { count: result.revokedTokens })]);
+    else setFlash(req, 'success', 'account.password.changed');
     res.redirect(303, '/account');
   });
 
