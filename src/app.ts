@@ -316,6 +316,7 @@ export function createApp(deps: AppDeps): Express {
       rules,
       language: languages.en,
       languages,
+      defaultLanguage: config.defaultLanguage,
       clock,
       defaultTimeZone: config.timeZone,
       logger,

@@ -53,7 +53,7 @@ export function createApiTokenService(deps: {
     },
 
     /** Who a bearer token speaks for, or why not. Notes its use at most once a minute. */
-    authenticate(bearer: string | undefined): { ok: true; userId: number; tokenId: number; scope: TokenScope } | { ok: false; refusal: TokenRefusal } {
+    authenticate(bearer: string | undefined): { ok: true; userId: number; tokenId: number; scope: TokenScope; language: string | null } | { ok: false; refusal: TokenRefusal } {
       if (bearer === undefined || bearer === '') return { ok: false, refusal: 'missing' };
       if (!looksLikeToken(bearer)) return { ok: false, refusal: 'unknown' };
       const found = tokens.findTokenByHash(sha256(bearer));
@@ -61,7 +61,7 @@ export function createApiTokenService(deps: {
       const now = clock.now();
       if (found.expiresAt !== null && found.expiresAt <= now) return { ok: false, refusal: 'expired' };
       if (found.lastUsedAt === null || now - found.lastUsedAt >= TOKEN_TOUCH_MS) tokens.markUsed(found.tokenId, now);
-      return { ok: true, userId: found.userId, tokenId: found.tokenId, scope: found.scope };
+      return { ok: true, userId: found.userId, tokenId: found.tokenId, scope: found.scope, language: found.language };
     },
   };
 }

@@ -270,6 +270,15 @@ describe('/api/v1/transactions', () => {
     assert.equal(missing.body.detail, 'Такої операції немає.');
     const noToken = await agentFor(ctx.app).get('/api/v1/accounts').set('Accept-Language', 'uk');
     assert.equal(noToken.body.detail, 'Надішліть персональний токен доступу: Authorization: Bearer lgy_...');
+    // A request that names none of our languages is answered in the token owner's own, as their pages are.
+    ctx.db.prepare("UPDATE users SET language = 'uk'").run();
+    const plain = (language?: string) => {
+      const req = agentFor(ctx.app).get('/api/v1/transactions/999999').set('Authorization', `Bearer ${token}`);
+      return language === undefined ? req : req.set('Accept-Language', language);
+    };
+    assert.equal((await plain()).body.detail, 'Такої операції немає.', 'no Accept-Language');
+    assert.equal((await plain('fr')).body.detail, 'Такої операції немає.', 'only a language Ledgerly does not speak');
+    assert.equal((await plain('en-GB,en;q=0.8')).body.detail, 'No such transaction.', 'the request names English: it wins');
   });
 
   test("another person's transaction is 404 to read, edit or delete, and stays as it was", async (t) => {

@@ -18,6 +18,8 @@ export interface TokenOwner {
   readonly scope: TokenScope;
   readonly expiresAt: number | null;
   readonly lastUsedAt: number | null;
+  /** The owner's language (null: the instance's), read in the same lookup: problems are worded in it. */
+  readonly language: string | null;
 }
 
 /** Prepared statements on api_tokens: every one takes the user, except the lookup by hash a request starts with. */
@@ -29,7 +31,8 @@ export function createApiTokensRepo(db: Db) {
     'SELECT id, name, scope, created_at AS createdAt, expires_at AS expiresAt, last_used_at AS lastUsedAt FROM api_tokens WHERE user_id = ? ORDER BY id',
   );
   const byHash = db.prepare<[string], TokenOwner>(
-    'SELECT id AS tokenId, user_id AS userId, scope, expires_at AS expiresAt, last_used_at AS lastUsedAt FROM api_tokens WHERE token_hash = ?',
+    `SELECT t.id AS tokenId, t.user_id AS userId, t.scope, t.expires_at AS expiresAt, t.last_used_at AS lastUsedAt, u.language
+       FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
   );
   const touch = db.prepare<[number, number]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
   const remove = db.prepare<[number, number]>('DELETE FROM api_tokens WHERE id = ? AND user_id = ?');

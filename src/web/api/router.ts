@@ -25,7 +25,7 @@ import type { RuleService } from '../../services/rules.ts';
 import type { Rule as RuleModel } from '../../domain/rules.ts';
 import { parseRuleForm, ruleFormValuesFrom, ruleRefusal } from '../forms/rule-form.ts';
 import type { LanguageContext } from '../i18n.ts';
-import { LANGUAGES, type Language } from '../../domain/languages.ts';
+import { isLanguage, LANGUAGES, type Language } from '../../domain/languages.ts';
 import type { FieldErrors } from '../form-fields.ts';
 import { msg, type MessageKey } from '../i18n.ts';
 import { categoryNameTakenMessage } from '../messages.ts';
@@ -183,6 +183,8 @@ export function createApiRouter(deps: {
   language: LanguageContext;
   /** The languages of its words (problem details and field messages), chosen by Accept-Language. */
   languages: Readonly<Record<Language, LanguageContext>>;
+  /** DEFAULT_LANGUAGE: problems are worded in it when neither the request nor the token's owner names one. */
+  defaultLanguage: Language;
   clock: Clock;
   defaultTimeZone: string;
   /** Where a request the server failed is logged. */
@@ -219,9 +221,11 @@ export function createApiRouter(deps: {
   router.use((req, res, next) => {
     // Answers hold a person's data: no cache may keep them.
     res.set('Cache-Control', 'no-store');
-    // Problems are worded in the caller's language (Accept-Language), English by default.
-    const language = (req.acceptsLanguages(...LANGUAGES) || 'en') as Language;
-    res.locals.apiWords = deps.languages[language];
+    // Problems are worded in the language the request asks for (Accept-Language); when it names none of ours, in
+    // the token owner's (once the token is known, below), else the instance's.
+    const asked = req.headers['accept-language'] === undefined ? false : req.acceptsLanguages(...LANGUAGES);
+    res.locals.apiWords = deps.languages[asked === false ? deps.defaultLanguage : (asked as Language)];
+    res.locals.apiLanguageAsked = asked !== false;
     res.vary('Accept-Language');
     next();
   });
@@ -245,6 +249,7 @@ export function createApiRouter(deps: {
       return sendProblem(res, 401, 'unauthorized', 'Unauthorized', wordsOf(res).t(detail));
     }
     res.locals.apiCaller = { userId: result.userId, tokenId: result.tokenId, scope: result.scope } satisfies ApiCaller;
+    if (res.locals.apiLanguageAsked !== true && isLanguage(result.language)) res.locals.apiWords = deps.languages[result.language];
     next();
   });
 
