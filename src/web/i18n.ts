@@ -215,6 +215,8 @@ export interface LanguageContext {
   readonly groupsWithSpaces: boolean;
   /** A whole number with the locale's grouping ("1,234" or "1 234"). */
   readonly formatNumber: (n: number) => string;
+  /** A phrase written for the middle of a sentence ("over by $5"), where it starts a line of its own: "Over by $5". */
+  readonly atLineStart: (text: string) => string;
 }
 
 /** One context per language for an instance's LOCALE and CURRENCY, built once. */
@@ -235,6 +237,7 @@ export function createLanguageContexts(instance: { locale: string; currency: str
       decimal: decimalSeparatorOf(locale),
       groupsWithSpaces: groupsWithSpaces(locale),
       formatNumber: (n: number) => numbers.format(n),
+      atLineStart: (text: string) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1),
     });
   };
   return Object.freeze(Object.fromEntries(LANGUAGES.map((language) => [language, make(language)])) as Record<Language, LanguageContext>);
