@@ -17,6 +17,17 @@ describe('plurals', () => {
     assert.equal(t('import.result.rows', { count: 1234 }), '1\u00a0234 рядків', 'counts are grouped the Ukrainian way');
   });
 
+  test('a sentence closing on a value that ends in a full stop (a Ukrainian date or month) gets one full stop, not two', () => {
+    const t = translatorFor('uk');
+    assert.equal(
+      t('charts.netWorth.description', { from: 'січня 2025 р.', to: 'грудень 2026 р.' }),
+      'Лінія: ваші активи мінус борги наприкінці кожного місяця з січня 2025 р. по грудень 2026 р.',
+    );
+    // Inside the sentence the value keeps its own stop, and a value without one keeps the sentence's.
+    assert.equal(t('budgets.flash.copied', { count: 3, month: 'листопад 2026 р.' }), 'Скопійовано 3 суми за листопад 2026 р.');
+    assert.equal(translatorFor('en')('budgets.flash.copied', { count: 3, month: 'November 2026' }), 'Copied 3 amounts from November 2026.');
+  });
+
   test('English has one and other', () => {
     const t = translatorFor('en');
     assert.deepEqual([0, 1, 2, 1234].map((count) => t('common.transactionCount', { count })), ['0 transactions', '1 transaction', '2 transactions', '1,234 transactions']);
