@@ -23,14 +23,28 @@
       var cents = Number(input.getAttribute('data-cents'));
       if (input.checked !== input.defaultChecked) cleared += input.checked ? cents : -cents;
     });
-    // The server's locale (LOCALE can differ from the page's language) and its true minus sign, as the page writes them.
-    var format = new Intl.NumberFormat(form.getAttribute('data-locale') || document.documentElement.lang || undefined, {
-      style: 'currency', currency: form.getAttribute('data-currency') || 'USD'
-    });
+    // Written exactly as the server writes amounts (money.writing(): its currency sign, separators, groups, digits and
+    // true minus sign), not by the browser's Intl, whose data can differ (Chromium writes "грн" where the server
+    // writes "₴").
+    var writing = JSON.parse(form.getAttribute('data-money-writing'));
     var show = function (cents) {
       var abs = Math.abs(cents);
-      var text = format.format((cents < 0 ? '-' : '') + Math.floor(abs / 100) + '.' + String(abs % 100).padStart(2, '0'));
-      return cents < 0 ? text.replace('-', '\u2212') : text;
+      var whole = String(Math.floor(abs / 100));
+      var fraction = String(abs % 100).padStart(2, '0');
+      var grouped = whole;
+      if (writing.group && whole.length >= writing.minimumGroupedDigits) {
+        var groups = [whole.slice(-writing.primaryGroup)];
+        var rest = whole.slice(0, -writing.primaryGroup);
+        while (rest.length > writing.secondaryGroup) {
+          groups.unshift(rest.slice(-writing.secondaryGroup));
+          rest = rest.slice(0, -writing.secondaryGroup);
+        }
+        if (rest) groups.unshift(rest);
+        grouped = groups.join(writing.group);
+      }
+      var digits = function (text) { return text.replace(/[0-9]/g, function (d) { return writing.digits.charAt(Number(d)); }); };
+      var sign = cents < 0 ? writing.negative : writing.positive;
+      return sign.before + digits(grouped) + writing.decimal + digits(fraction) + sign.after;
     };
     var clearedCell = form.querySelector('[data-reconcile="cleared"]');
     var differenceCell = form.querySelector('[data-reconcile="difference"]');

@@ -255,6 +255,10 @@ export function createDayFormatter(locale: string) {
   const shortMonthNames = new Map<string, string>();
   // And a list page writes a day for each of its 50 rows, mostly the same few: Intl's format took 8% of its route.
   const dayNames = new Map<string, string>();
+  // Where the medium form shortens the month with a full stop (Ukrainian "груд."), a sentence or a screen
+  // reader's label takes the long form, which a screen reader says whole; elsewhere ("Mar 14, 2026") the medium one.
+  const abbreviates = dayFormat.formatToParts(atUtc(2026, 12, 4)).some((part) => part.type === 'month' && part.value.includes('.'));
+  const daysInText = new Map<string, string>();
   return {
     /** A calendar day for reading. */
     formatDay(day: string): string {
@@ -263,6 +267,16 @@ export function createDayFormatter(locale: string) {
         name = dayFormat.format(atUtc(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))));
         // Bounded like the months below: ten thousand days are 27 years of a history.
         if (dayNames.size < 10_000) dayNames.set(day, name);
+      }
+      return name;
+    },
+    /** A calendar day inside a sentence or a label read aloud: the day as formatDay writes it, unless that shortens the month with a full stop ("4 груд. 2026 р."), which screen readers stumble over, then with the month in full. */
+    formatDayInText(day: string): string {
+      if (!abbreviates) return this.formatDay(day);
+      let name = daysInText.get(day);
+      if (name === undefined) {
+        name = dayOfMonthFormat.format(atUtc(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))));
+        if (daysInText.size < 10_000) daysInText.set(day, name);
       }
       return name;
     },

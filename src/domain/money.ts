@@ -203,6 +203,7 @@ export function createMoneyFormatter(locale: string, currency: string) {
   // Formatting a decimal string costs a microsecond or two, and a page writes the same amounts again and again
   // (a chart's tooltip and table, a total on every visit): the last few thousand are kept, then forgotten at once.
   const written = new Map<number, string>();
+  let writing: MoneyWriting | undefined;
   return {
     /** The ISO 4217 code of the currency every amount is in ("USD"). */
     currency,
@@ -224,7 +225,55 @@ export function createMoneyFormatter(locale: string, currency: string) {
     formatCentsPlain(cents: number): string {
       return plainFormat.format(centsToDecimalString(cents) as unknown as Formattable);
     },
+    /** How formatCents writes an amount, in pieces a page's script can follow to write the very same text. */
+    writing(): MoneyWriting {
+      return (writing ??= moneyWritingOf(currencyFormat));
+    },
   };
+}
+
+/**
+ * How a formatter writes an amount, taken apart: what stands before and after the digits of a positive and of a
+ * negative amount (the currency and the sign, U+2212 as formatCents writes it), the separators, the sizes of the
+ * digit groups (3, or 3 then 2 in hi-IN), how many digits a number needs before it is grouped at all, and the ten
+ * digits. A browser's own Intl may know another symbol ("грн" where the server writes "₴"), so a script that updates
+ * an amount in place follows this rather than formatting it itself.
+ */
+export interface MoneyWriting {
+  readonly positive: { readonly before: string; readonly after: string };
+  readonly negative: { readonly before: string; readonly after: string };
+  readonly group: string;
+  readonly decimal: string;
+  readonly primaryGroup: number;
+  readonly secondaryGroup: number;
+  readonly minimumGroupedDigits: number;
+  readonly digits: string;
+}
+
+function moneyWritingOf(format: Intl.NumberFormat): MoneyWriting {
+  type Formattable = Parameters<Intl.NumberFormat['format']>[0];
+  const partsOf = (text: string) => format.formatToParts(text as unknown as Formattable);
+  const NUMBER = new Set(['integer', 'group', 'decimal', 'fraction']);
+  const text = (parts: Intl.NumberFormatPart[]) => parts.map((p) => (p.type === 'minusSign' ? p.value.replace('-', '\u2212') : p.value)).join('');
+  const around = (parts: Intl.NumberFormatPart[]) => {
+    const first = parts.findIndex((p) => NUMBER.has(p.type));
+    let last = parts.length - 1;
+    while (last >= 0 && !NUMBER.has(parts[last]!.type)) last--;
+    return { before: text(parts.slice(0, first)), after: text(parts.slice(last + 1)) };
+  };
+  const sample = partsOf('1234567.89');
+  const integers = sample.filter((p) => p.type === 'integer').map((p) => p.value.length);
+  const primaryGroup = integers.length > 1 ? integers.at(-1)! : 3;
+  return Object.freeze({
+    positive: around(sample),
+    negative: around(partsOf('-1234567.89')),
+    group: integers.length > 1 ? sample.find((p) => p.type === 'group')!.value : '',
+    decimal: sample.find((p) => p.type === 'decimal')?.value ?? '.',
+    primaryGroup,
+    secondaryGroup: integers.length > 2 ? integers.at(-2)! : primaryGroup,
+    minimumGroupedDigits: partsOf('1234.00').some((p) => p.type === 'group') ? primaryGroup + 1 : primaryGroup + 2,
+    digits: Array.from({ length: 10 }, (_, d) => partsOf(`${d}.00`).find((p) => p.type === 'integer')!.value).join(''),
+  });
 }
 
 export type MoneyFormatter = ReturnType<typeof createMoneyFormatter>;

@@ -13,6 +13,7 @@ export function chartFormatsFor(language: LanguageContext): ChartFormats {
       axisMoney: (cents) => language.money.formatCentsCompact(cents),
       shortMonth: (month) => language.days.formatShortMonth(month),
       longMonth: (month) => language.days.formatMonth(month),
+      monthInText: (month) => language.days.formatMonthInText(month),
     };
     cache.set(language, formats);
   }

@@ -77,8 +77,10 @@ export interface ChartFormats {
   readonly axisMoney: (cents: number) => string;
   /** A YYYY-MM month, short, for axis ticks: "Mar". */
   readonly shortMonth: (month: string) => string;
-  /** A YYYY-MM month, long, for tooltips and tables: "March 2026". */
+  /** A YYYY-MM month, long, standing alone (a table's cell, the start of a tooltip): "March 2026". */
   readonly longMonth: (month: string) => string;
+  /** The same month inside a phrase ("Income, March 2026: …"), as the language writes it there (lower case in Ukrainian). */
+  readonly monthInText: (month: string) => string;
 }
 
 /**
@@ -141,6 +143,7 @@ export function monthlyBarsChart(options: {
   for (const m of months) {
     // Each month and amount is written once, for the tooltips and the table alike.
     const name = formats.longMonth(m.month);
+    const inText = formats.monthInText(m.month);
     const texts = { income: formats.money(m.incomeCents), expense: formats.money(m.expenseCents) };
     rows.push([name, texts.income, texts.expense]);
     const start = x(m.month) ?? 0;
@@ -153,7 +156,7 @@ export function monthlyBarsChart(options: {
         width: barWidth,
         height: round1(Math.max(bottom - top, cents === 0 ? 0 : 1)),
         className: kind === 'income' ? 'chart__bar--income' : 'chart__bar--expense',
-        tooltip: `${label}, ${name}: ${texts[kind]}`,
+        tooltip: `${label}, ${inText}: ${texts[kind]}`,
       });
     }
   }

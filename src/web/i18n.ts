@@ -97,7 +97,10 @@ i18n.services.formatter?.add('number', (value: unknown, lng: string | undefined)
 
 const translators = new Map<Language, Translate>();
 
-/** i18next's own rendering of an entry, which translatorFor must match (the tests compare the two on every entry). */
+/**
+ * i18next's own rendering of an entry, which translatorFor must match (the tests compare the two on every entry). The
+ * one difference is on purpose: translatorFor writes a single full stop where a value ending in one closes a sentence.
+ */
 export function referenceTranslate(language: Language, key: string, values?: MessageValues): string {
   return i18n.t(key, { ...values, lng: language } as TOptions) as string;
 }
@@ -124,6 +127,14 @@ function compile(text: string): Compiled {
   }
   literals.push(text.slice(at));
   return { text, literals, slots };
+}
+
+/**
+ * The text after a placeholder, without its opening full stop when the value already ends with one: a sentence that
+ * closes on a date or month ending in an abbreviation ("… по грудень 2026 р.") gets one full stop, not "р..".
+ */
+export function withoutDoubledStop(value: string, after: string): string {
+  return after.startsWith('.') && !after.startsWith('..') && value.endsWith('.') ? after.slice(1) : after;
 }
 
 /**
@@ -159,8 +170,8 @@ export function translatorFor(language: Language): Translate {
       for (let i = 0; i < text.slots.length; i++) {
         const slot = text.slots[i]!;
         const value = values[slot.name];
-        out +=
-          (value === undefined ? slot.whole : slot.number && typeof value === 'number' ? numbers.format(value) : String(value)) + text.literals[i + 1]!;
+        const written = value === undefined ? slot.whole : slot.number && typeof value === 'number' ? numbers.format(value) : String(value);
+        out += written + withoutDoubledStop(written, text.literals[i + 1]!);
       }
       return out;
     };
@@ -215,6 +226,8 @@ export interface LanguageContext {
   readonly groupsWithSpaces: boolean;
   /** A whole number with the locale's grouping ("1,234" or "1 234"). */
   readonly formatNumber: (n: number) => string;
+  /** A phrase written for the middle of a sentence ("over by $5"), where it starts a line of its own: "Over by $5". */
+  readonly atLineStart: (text: string) => string;
 }
 
 /** One context per language for an instance's LOCALE and CURRENCY, built once. */
@@ -235,6 +248,7 @@ export function createLanguageContexts(instance: { locale: string; currency: str
       decimal: decimalSeparatorOf(locale),
       groupsWithSpaces: groupsWithSpaces(locale),
       formatNumber: (n: number) => numbers.format(n),
+      atLineStart: (text: string) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1),
     });
   };
   return Object.freeze(Object.fromEntries(LANGUAGES.map((language) => [language, make(language)])) as Record<Language, LanguageContext>);

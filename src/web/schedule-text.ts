@@ -11,11 +11,17 @@ function formatFor(cache: Map<string, Intl.DateTimeFormat>, locale: string, opti
   return format;
 }
 
-/** The name of a weekday (0 = Sunday) in the page's language. */
+/** The name of a weekday (0 = Sunday) in the page's language, with the apostrophe the catalogues use (’, U+2019). */
 export function weekdayName(weekday: number, language: LanguageContext): string {
-  // 2026-03-01 was a Sunday.
-  return formatFor(weekdayFormats, language.locale, { weekday: 'long' }).format(new Date(Date.UTC(2026, 2, 1 + weekday)));
+  // 2026-03-01 was a Sunday. Intl writes «пʼятниця» with the modifier letter U+02BC; the rest of the app writes ’.
+  return formatFor(weekdayFormats, language.locale, { weekday: 'long' }).format(new Date(Date.UTC(2026, 2, 1 + weekday))).replaceAll('\u02bc', '\u2019');
 }
+
+/**
+ * The weekdays (0 = Sunday) in the order a list offers them: Monday first, as the schedules count a week (Monday to
+ * Sunday, domain/schedules.ts), in every language.
+ */
+export const WEEKDAYS_FROM_MONDAY: readonly number[] = Object.freeze([1, 2, 3, 4, 5, 6, 0]);
 
 /**
  * A weekday as a rule says it ("Every week on Wednesday"; in Ukrainian the accusative with its preposition, "у

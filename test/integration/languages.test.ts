@@ -383,6 +383,7 @@ for (const language of LANGUAGES) {
       await page(agent, language, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes');
       const codesFile = await agent.get('/account/two-factor/recovery-codes.txt');
       assert.match(codesFile.text, language === 'uk' ? /Коди відновлення Ledgerly/ : /Ledgerly recovery codes/);
+      assert.ok(codesFile.headers['content-disposition']!.includes(language === 'uk' ? "filename*=UTF-8''ledgerly-%D0%BA%D0%BE%D0%B4%D0%B8-%D0%B2%D1%96%D0%B4%D0%BD%D0%BE%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8F.txt" : 'filename=ledgerly-recovery-codes.txt'));
       visitedRoutes.add('/account/two-factor/recovery-codes.txt');
       const dataFile = await agent.get('/account/export.json');
       assert.equal(dataFile.status, 200);

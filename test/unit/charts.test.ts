@@ -9,6 +9,8 @@ const formats: ChartFormats = {
   axisMoney: (c) => `$${c / 100}`,
   shortMonth: (m) => m.slice(5),
   longMonth: (m) => m,
+  // Inside a tooltip's phrase, the month as the language writes it there (lower case in Ukrainian).
+  monthInText: (m) => `in ${m}`,
 };
 
 describe('chart scales and ticks', () => {
@@ -54,7 +56,7 @@ describe('chart scales and ticks', () => {
     assert.equal(inc2!.height, 0);
     assert.ok(Math.abs(exp1!.height / inc1!.height - 0.5) < 0.02);
     assert.ok(Math.abs(exp2!.height / exp1!.height - 0.5) < 0.04);
-    assert.equal(exp1!.tooltip, 'Expenses, 2026-01: $500.00');
+    assert.equal(exp1!.tooltip, 'Expenses, in 2026-01: $500.00');
     assert.deepEqual(chart.table.rows[1], ['2026-02', '$0.00', '$250.00']);
     assert.equal(chart.empty, false);
   });

@@ -17,6 +17,17 @@ describe('plurals', () => {
     assert.equal(t('import.result.rows', { count: 1234 }), '1\u00a0234 рядків', 'counts are grouped the Ukrainian way');
   });
 
+  test('a sentence closing on a value that ends in a full stop (a Ukrainian date or month) gets one full stop, not two', () => {
+    const t = translatorFor('uk');
+    assert.equal(
+      t('charts.netWorth.description', { from: 'січня 2025 р.', to: 'грудень 2026 р.' }),
+      'Лінія: ваші активи мінус борги наприкінці кожного місяця з січня 2025 р. по грудень 2026 р.',
+    );
+    // Inside the sentence the value keeps its own stop, and a value without one keeps the sentence's.
+    assert.equal(t('budgets.flash.copied', { count: 3, month: 'листопад 2026 р.' }), 'Скопійовано 3 суми за листопад 2026 р.');
+    assert.equal(translatorFor('en')('budgets.flash.copied', { count: 3, month: 'November 2026' }), 'Copied 3 amounts from November 2026.');
+  });
+
   test('English has one and other', () => {
     const t = translatorFor('en');
     assert.deepEqual([0, 1, 2, 1234].map((count) => t('common.transactionCount', { count })), ['0 transactions', '1 transaction', '2 transactions', '1,234 transactions']);
@@ -108,8 +119,11 @@ describe('amounts in the person\'s locale', () => {
   test('days and months are written in the language, never shifted by a time zone', () => {
     const days = createDayFormatter('uk-UA');
     assert.equal(days.formatDay('2026-03-14'), '14 бер. 2026 р.');
+    // In a sentence or a label read aloud, the month in full: a screen reader stumbles over «бер.».
+    assert.equal(days.formatDayInText('2026-03-14'), '14 березня 2026 р.');
     assert.equal(days.formatMonth('2026-03'), 'Березень 2026 р.');
     assert.equal(createDayFormatter('en-US').formatDay('2024-02-29'), 'Feb 29, 2024');
+    assert.equal(createDayFormatter('en-US').formatDayInText('2024-02-29'), 'Feb 29, 2024', 'English keeps its short month in text');
     assert.equal(createDayFormatter('en-GB').formatDay('2026-01-01'), '1 Jan 2026');
   });
 
@@ -155,4 +169,11 @@ test('a weekly schedule says its day as a sentence does: "Every 2 weeks on Wedne
   assert.equal(describeRule(rule, contexts.uk), 'Кожні 2 тижні, у середу');
   assert.equal(describeRule({ ...rule, interval: 1, weekday: 5 }, contexts.uk), 'Щотижня, у п’ятницю');
   assert.equal(describeRule({ ...rule, interval: 1, weekday: 0 }, contexts.en), 'Every week on Sunday');
+});
+
+test('the weekday list starts on Monday, as a schedule\'s week does, and writes «п’ятниця» with the project\'s apostrophe', async () => {
+  const { weekdayName, WEEKDAYS_FROM_MONDAY } = await import('../../src/web/schedule-text.ts');
+  const contexts = createLanguageContexts({ locale: 'en-US', currency: 'USD' });
+  assert.deepEqual(WEEKDAYS_FROM_MONDAY.map((d) => weekdayName(d, contexts.uk)), ['понеділок', 'вівторок', 'середа', 'четвер', 'п’ятниця', 'субота', 'неділя']);
+  assert.deepEqual(WEEKDAYS_FROM_MONDAY.map((d) => weekdayName(d, contexts.en)), ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']);
 });

@@ -14,6 +14,7 @@ import {
   percentShare,
   type AmountOptions,
   type AmountProblem,
+  type MoneyWriting,
 } from '../../src/domain/money.ts';
 
 const FILE_DOT: AmountOptions = { decimal: 'dot', sign: 'signed', accountingNegatives: true };
@@ -273,3 +274,43 @@ describe('currency marks in imported amounts', () => {
   });
 });
 
+
+describe("the money writing a page's script follows", () => {
+  /** What public/js/enhance.js does with a writing: the same steps, so any amount it writes is checked here. */
+  function writeAsTheScript(writing: MoneyWriting, cents: number): string {
+    const abs = Math.abs(cents);
+    const whole = String(Math.floor(abs / 100));
+    let grouped = whole;
+    if (writing.group && whole.length >= writing.minimumGroupedDigits) {
+      const groups = [whole.slice(-writing.primaryGroup)];
+      let rest = whole.slice(0, -writing.primaryGroup);
+      while (rest.length > writing.secondaryGroup) {
+        groups.unshift(rest.slice(-writing.secondaryGroup));
+        rest = rest.slice(0, -writing.secondaryGroup);
+      }
+      if (rest) groups.unshift(rest);
+      grouped = groups.join(writing.group);
+    }
+    const digits = (text: string) => text.replace(/[0-9]/g, (d) => writing.digits.charAt(Number(d)));
+    const sign = cents < 0 ? writing.negative : writing.positive;
+    return sign.before + digits(grouped) + writing.decimal + digits(String(abs % 100).padStart(2, '0')) + sign.after;
+  }
+
+  test('Ukrainian hryvnias keep the server\'s sign, «₴», and its minus', () => {
+    const money = createMoneyFormatter('uk-UA', 'UAH');
+    assert.equal(writeAsTheScript(money.writing(), -250_000), '\u22122\u00a0500,00\u00a0₴');
+    assert.equal(writeAsTheScript(money.writing(), -250_000), money.formatCents(-250_000));
+  });
+
+  test('in every locale and currency tried, the script writes every amount as formatCents does', () => {
+    const cases = [['en-US', 'USD'], ['uk-UA', 'UAH'], ['de-DE', 'EUR'], ['pl-PL', 'PLN'], ['es-ES', 'EUR'], ['hi-IN', 'INR'], ['ar-EG', 'EGP'], ['fr-CH', 'CHF'], ['en-GB', 'GBP']] as const;
+    for (const [locale, currency] of cases) {
+      const money = createMoneyFormatter(locale, currency);
+      const writing = money.writing();
+      for (const cents of [0, 1, -1, 99, 100, -100, 123_456, 999_999, 1_000_000, -12_345_678, 123_456_789_012, -MAX_AMOUNT_CENTS]) {
+        assert.equal(writeAsTheScript(writing, cents), money.formatCents(cents), `${locale} ${currency} ${cents}`);
+      }
+      fc.assert(fc.property(fc.integer({ min: -MAX_AMOUNT_CENTS * 10, max: MAX_AMOUNT_CENTS * 10 }), (cents) => writeAsTheScript(writing, cents) === money.formatCents(cents)), { numRuns: 300 });
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { english, ukrainian } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { adjacentPeriods, parsePeriod, periodDays, periodMonths, periodParam } from '../../src/domain/periods.ts';
-import { periodLabel } from '../../src/web/pages/dashboard-page.ts';
+import { periodAfterDot, periodInText, periodLabel } from '../../src/web/pages/dashboard-page.ts';
 
 describe('periods', () => {
   test('no period, or an unreadable one, means the month containing today', () => {
@@ -39,6 +39,17 @@ describe('periods', () => {
     assert.equal(periodLabel({ kind: 'all' }, english), 'All time');
     assert.equal(periodLabel({ kind: 'month', month: '2026-11' }, ukrainian), 'Листопад 2026 р.');
     assert.equal(periodLabel({ kind: 'all' }, ukrainian), 'Увесь час');
+  });
+
+  test('inside a sentence and after a heading\'s "·" a period is written in lower case where the language does so', () => {
+    const month = { kind: 'month', month: '2026-12' } as const;
+    const year = { kind: 'year', year: '2026' } as const;
+    const all = { kind: 'all' } as const;
+    assert.deepEqual([month, year, all].map((p) => periodInText(p, ukrainian)), ['грудень 2026 р.', '2026 р.', 'весь час']);
+    assert.deepEqual([month, year, all].map((p) => periodAfterDot(p, ukrainian)), ['грудень 2026 р.', '2026', 'увесь час']);
+    assert.deepEqual([month, year, all].map((p) => periodInText(p, english)), ['December 2026', '2026', 'all time']);
+    assert.deepEqual([month, year, all].map((p) => periodAfterDot(p, english)), ['December 2026', '2026', 'All time']);
+    assert.equal(ukrainian.t('charts.spending.description', { period: periodInText(all, ukrainian) }).includes('за весь час'), true);
   });
 
   test('a period spans its first to its last day, leap years included; all time has no bounds', () => {

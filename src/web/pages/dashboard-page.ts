@@ -19,6 +19,26 @@ export function periodLabel(period: Period, language: LanguageContext): string {
   return language.t('periods.allTime');
 }
 
+/** The period inside a sentence, after "for" or «за»: "November 2026", "2026", "all time" («листопад 2026 р.», «2026 р.», «весь час»). */
+export function periodInText(period: Period, language: LanguageContext): string {
+  if (period.kind === 'month') return language.days.formatMonthInText(period.month);
+  if (period.kind === 'year') return language.t('periods.yearInText', { year: period.year });
+  return language.t('periods.allTimeInText');
+}
+
+/** The period after a heading's "·": "November 2026", "2026", "All time" («листопад 2026 р.», «2026», «увесь час»). */
+export function periodAfterDot(period: Period, language: LanguageContext): string {
+  if (period.kind === 'month') return language.days.formatMonthInText(period.month);
+  if (period.kind === 'year') return period.year;
+  return language.t('periods.allTimeAfterDot');
+}
+
+/** How a period is named inside the page's sentences and after its headings' "·". */
+interface PeriodNames {
+  readonly inText: string;
+  readonly afterDot: string;
+}
+
 /** A category's share of the period's spending: "<1%" rather than "0%" for an amount that is not nothing. */
 const shareText = (share: { cents: number; percent: number }) => (share.percent === 0 && share.cents !== 0 ? '<1%' : `${share.percent}%`);
 
@@ -32,7 +52,7 @@ interface DashboardChartMarkup {
 }
 
 /** What the dashboard's charts are drawn from: nothing else goes into them. */
-function chartInputs(report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: string) {
+function chartInputs(report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: PeriodNames) {
   const t = language.t;
   const { summary } = report;
   return {
@@ -68,8 +88,8 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
     }),
     spending: horizontalBarsChart({
       id: 'chart-spending',
-      title: t('charts.spending.title', { period: periodName }),
-      description: t('charts.spending.description', { period: periodName }),
+      title: t('charts.spending.title', { period: periodName.afterDot }),
+      description: t('charts.spending.description', { period: periodName.inText }),
       rows: spending,
       formats,
       labels: { name: t('common.category'), amount: t('common.amount'), note: t('charts.share') },
@@ -84,7 +104,7 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
     }),
     budget: horizontalBarsChart({
       id: 'chart-budget',
-      title: t('charts.budget.title', { month: formats.longMonth(inputs.budgetMonth) }),
+      title: t('charts.budget.title', { month: language.days.formatMonthInText(inputs.budgetMonth) }),
       description: t('charts.budget.description'),
       rows: budgetLines.map((l) => ({
         name: l.name,
@@ -108,7 +128,7 @@ export function createDashboardPage(reports: ReportService) {
   // The charts' markup by what it is drawn from: a person reloading an unchanged dashboard reuses theirs. A few
   // hundred entries of about 15 KB each at most.
   const chartCache = createFragmentCache<DashboardChartMarkup>(200);
-  const drawCharts = (report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: string) => {
+  const drawCharts = (report: DashboardReport, series: NonNullable<DashboardReport['series']>, language: LanguageContext, periodName: PeriodNames) => {
     const inputs = chartInputs(report, series, language, periodName);
     return chartCache.get(JSON.stringify(inputs), () => {
       const charts = dashboardCharts(inputs, language);
@@ -148,15 +168,16 @@ export function createDashboardPage(reports: ReportService) {
       const { summary } = report;
       const language = pageLanguage(res);
       const label = (p: Period) => periodLabel(p, language);
+      const names: PeriodNames = { inText: periodInText(period, language), afterDot: periodAfterDot(period, language) };
       res.render('dashboard/index', {
         title: 'dashboard.title',
         styles: ['/css/budgets.css', '/css/scheduled.css', '/css/charts.css'],
-        charts: report.series && drawCharts(report, report.series, language, label(period)),
+        charts: report.series && drawCharts(report, report.series, language, names),
         // The add form posts to /transactions; when it comes back with errors the nav should still say Dashboard.
         currentPath: '/dashboard',
         totals: { incomeCents: summary.incomeCents, expenseCents: summary.expenseCents, refundCents: summary.refundCents, balanceCents: report.balanceCents },
         periodNetCents: summary.netCents,
-        period: { label: label(period), param: periodParam(period), kind: period.kind, ...periodDays(period) },
+        period: { label: label(period), ...names, param: periodParam(period), kind: period.kind, ...periodDays(period) },
         nav: {
           previous: previous && { label: label(previous), param: periodParam(previous) },
           next: next && { label: label(next), param: periodParam(next) },

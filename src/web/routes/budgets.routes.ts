@@ -41,7 +41,7 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
       // Spent against available per budgeted category; the table below the form says the same in words.
       progressChart: horizontalBarsChart({
         id: 'chart-budget',
-        title: language.t('charts.budget.title', { month: language.days.formatMonth(month) }),
+        title: language.t('charts.budget.title', { month: language.days.formatMonthInText(month) }),
         description: language.t('charts.budget.description'),
         rows: active.map((l) => ({
           name: l.name,
@@ -110,7 +110,7 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
       return renderMonth(res, user.id, month, { values: input.values, errors: input.errors });
     }
     const result = service.copyPreviousMonth(user.id, month, input.entries);
-    const from = pageLanguage(res).days.formatMonth(result.from);
+    const from = pageLanguage(res).days.formatMonthInText(result.from);
     if (result.previousCount === 0) setFlash(req, 'error', 'budgets.flash.nothingToCopy', { month: from });
     else {
       const kept = result.previousCount - result.copied;

@@ -89,7 +89,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     }
     const started = service.start(user.id, accountId, input.statementOn, input.statementBalanceCents);
     if (!started.ok && started.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
-    if (!started.ok) setFlash(req, 'error', 'reconcile.flash.alreadyOpen', { date: pageLanguage(res).days.formatDay(started.statementOn) });
+    if (!started.ok) setFlash(req, 'error', 'reconcile.flash.alreadyOpen', { date: pageLanguage(res).days.formatDayInText(started.statementOn) });
     res.redirect(303, `/accounts/${accountId}/reconcile`);
   });
 

@@ -10,7 +10,7 @@ import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
-import { describeRule, weekdayName } from '../schedule-text.ts';
+import { describeRule, WEEKDAYS_FROM_MONDAY, weekdayName } from '../schedule-text.ts';
 
 const NOT_FOUND = msg('scheduled.notFound');
 
@@ -36,7 +36,7 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
       history: details?.history ?? [],
       counts: details?.counts ?? null,
       form: { values: options.values, errors: options.errors },
-      weekdays: [0, 1, 2, 3, 4, 5, 6].map((d) => ({ value: d, name: weekdayName(d, language) })),
+      weekdays: WEEKDAYS_FROM_MONDAY.map((d) => ({ value: d, name: weekdayName(d, language) })),
     });
   }
 

@@ -110,7 +110,8 @@ export function createTwoFactorRouter(deps: {
     if (!codes) return res.redirect(303, '/account');
     const user = signedInUser(req);
     res.type('text/plain; charset=utf-8');
-    res.attachment('ledgerly-recovery-codes.txt');
+    // Named in the page's language, as the other downloads are; Express writes a non-ASCII name as RFC 6266 filename*.
+    res.attachment(`ledgerly-${res.locals.t('twoFactor.codes.fileName')}.txt`);
     res.send(`${res.locals.t('twoFactor.codes.fileHeading', { email: user.email })}\n\n${codes.join('\n')}\n`);
   });
 
