@@ -49,6 +49,11 @@ export interface ImportMapping {
    * column is then money out, and a row is the expense or the income of whichever of the two holds an amount.
    */
   readonly inflowColumn?: number | null;
+  /**
+   * The currency each row's amount is in (Firefly III's currency_code, Revolut's Currency): a row in another currency
+   * than this Ledgerly's is refused, never counted as ours; an empty cell is ours.
+   */
+  readonly currencyColumn?: number | null;
   readonly dateFormat: CsvDateFormat;
   readonly decimalSeparator: DecimalSeparator;
 }
@@ -115,7 +120,9 @@ export type RowProblem =
   | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
   | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' }
   | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'unknown' | 'archived'; readonly text: string }
-  | { readonly code: 'transfer'; readonly problem: 'no-reference' | 'unpaired'; readonly text: string };
+  | { readonly code: 'transfer'; readonly problem: 'no-reference' | 'unpaired'; readonly text: string }
+  /** The row's amount is in another currency (its currency column, or a code or sign in the amount cell). */
+  | { readonly code: 'currency'; readonly theirs: string; readonly ours: string };
 
 /** A row that will not be imported, with the line it starts on. */
 export interface RowError {
@@ -451,13 +458,14 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
   accountColumn: null,
   transferColumn: null,
   inflowColumn: null,
+  currencyColumn: null,
   dateFormat: 'YYYY-MM-DD',
   decimalSeparator: 'dot',
   encoding: 'utf-8',
   skipRows: 0,
 });
 
-type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn' | 'inflowColumn';
+type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn' | 'inflowColumn' | 'currencyColumn';
 
 // Built from strings, not regex literals: esbuild escapes non-ASCII in strings only, and one non-ASCII character
 // makes V8 keep the whole bundle's source as two bytes a character (1.8 MB instead of 0.9 MB, for the process's life).
@@ -471,6 +479,9 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|опис|призначення|деталі', 'i') },
   { key: 'accountColumn', pattern: new RegExp('^\\s*(account|рахунок)\\s*$', 'i') },
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
+  // Only a name that can mean nothing else: a bank's "Валюта" often belongs to a second amount (the operation's,
+  // beside the card's), so it is left for the person to choose.
+  { key: 'currencyColumn', pattern: new RegExp('^\\s*(currency|currency[ _]code|ccy)\\s*$', 'i') },
 ];
 
 /** Whether the pattern matches the whole name ("Date", not "updated_at"). */
@@ -494,6 +505,29 @@ export function otherCurrencyInName(name: string, ours: string): string | undefi
   return named !== undefined && CURRENCY_CODES.has(named) && named !== ours.toUpperCase() ? named : undefined;
 }
 
+/** Whether a currency cell names ours: its ISO code in any case, or one of the marks we read in amounts (₴, грн). */
+function isOurCurrency(cell: string, ours: string, marks: readonly string[]): boolean {
+  const text = cell.trim();
+  return text.toUpperCase() === ours.toUpperCase() || marks.some((m) => m.toLowerCase() === text.toLowerCase());
+}
+
+// The signs of the currencies files most often hold, for saying which one an amount cell is in. Built from
+// strings for the reason COLUMN_GUESSES are.
+const CURRENCY_SIGNS: readonly [string, string][] = [['$', 'USD'], ['\u20ac', 'EUR'], ['\u00a3', 'GBP'], ['\u20b4', 'UAH'], ['z\u0142', 'PLN'], ['\u00a5', 'JPY'], ['\u20bd', 'RUB'], ['\u20b8', 'KZT']];
+
+/**
+ * The currency an amount cell that did not read is written in, when it is not ours: a code beside the number
+ * ("-12.50 USD", "USD 12.50") or a sign ("€12.50"). Our own code and signs are taken off before reading, so they are
+ * never the reason.
+ */
+export function otherCurrencyInAmount(cell: string, ours: string): string | undefined {
+  const code = /(?:^|[\s\d(+-])([A-Z]{3})(?=$|[\s\d)])/.exec(cell.trim())?.[1];
+  if (code !== undefined && CURRENCY_CODES.has(code) && code !== ours.toUpperCase()) return code;
+  const ourMarks = new Set(currencyMarks(ours));
+  for (const [sign, named] of CURRENCY_SIGNS) if (named !== ours.toUpperCase() && !ourMarks.has(sign) && cell.includes(sign)) return named;
+  return undefined;
+}
+
 // When a row was created or changed in the app that wrote the file, not when the money moved.
 const RECORD_STAMP = /created|updated|modified|changed|imported/i;
 
@@ -502,7 +536,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
   if (header === null) {
     // Without names, the export's first five columns: older exports have no account or transfer column.
     const { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn } = LEDGERLY_EXPORT_MAPPING;
-    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null, inflowColumn: null };
+    return { dateColumn, typeColumn, categoryColumn, amountColumn, descriptionColumn, accountColumn: null, transferColumn: null, inflowColumn: null, currencyColumn: null };
   }
   const found: Partial<Record<MappedColumn, number>> = {};
   const free = (i: number) => !Object.values(found).includes(i);
@@ -522,6 +556,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     accountColumn: found.accountColumn ?? null,
     transferColumn: found.transferColumn ?? null,
     inflowColumn: found.inflowColumn ?? null,
+    currencyColumn: found.currencyColumn ?? null,
   };
 }
 
@@ -612,6 +647,7 @@ function columnsNeeded(mapping: ImportMapping): number {
     mapping.accountColumn ?? null,
     mapping.transferColumn ?? null,
     mapping.inflowColumn ?? null,
+    mapping.currencyColumn ?? null,
   ];
   return Math.max(...used.map((c) => c ?? -1)) + 1;
 }
@@ -727,6 +763,18 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
     }
 
     const readAmount = (text: string) => parseAmount(marks.length === 0 ? text : withoutCurrencyMark(text, marks), amountOptions);
+    // A row in another currency is refused as that, whatever its amount: its currency column, else a code or sign in
+    // an amount cell that did not read ("-12.50 USD" said only "not a number like 1234.50").
+    const currencyText = options.currency === undefined ? '' : (cellText(fields, mapping.currencyColumn ?? null, problems, decode) ?? '').trim();
+    if (options.currency !== undefined && currencyText !== '' && !isOurCurrency(currencyText, options.currency, marks)) {
+      problems.push({ code: 'currency', theirs: shortCell(currencyText), ours: options.currency });
+    }
+    const foreignIn = (text: string | null): boolean => {
+      if (options.currency === undefined || text === null || problems.some((p) => p.code === 'currency')) return false;
+      const theirs = otherCurrencyInAmount(text, options.currency);
+      if (theirs !== undefined) problems.push({ code: 'currency', theirs, ours: options.currency });
+      return theirs !== undefined;
+    };
     const amountText = cellText(fields, mapping.amountColumn, problems, decode);
     let amount = amountText === null ? null : readAmount(amountText);
     let inflowType: 'income' | 'expense' | null = null;
@@ -739,7 +787,9 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
       const wrongIn = (a: AmountParse | null, text: string | null): { problem: AmountProblem; text: string } | undefined =>
         a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative ? { problem: 'negative', text: text ?? '' } : undefined;
       const wrong = wrongIn(amount, amountText) ?? wrongIn(inflow, inText);
-      if (wrong) {
+      if (wrong && (foreignIn(wrong.text) || problems.some((p) => p.code === 'currency'))) {
+        amount = null;
+      } else if (wrong) {
         problems.push({ code: 'amount', problem: wrong.problem, text: shortCell(wrong.text), decimal: mapping.decimalSeparator });
         amount = null;
       } else if (none(amount) && none(inflow)) {
@@ -752,7 +802,7 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
         inflowType = none(amount) ? 'income' : 'expense';
         amount = none(amount) ? inflow : amount;
       }
-    } else if (amount && !amount.ok) {
+    } else if (amount && !amount.ok && !foreignIn(amountText) && !problems.some((p) => p.code === 'currency')) {
       problems.push({ code: 'amount', problem: amount.problem, text: shortCell(amountText ?? ''), decimal: mapping.decimalSeparator });
     }
 

@@ -186,6 +186,7 @@ const importPayload = z.object({
     transferColumn: z.number().int().min(0).nullable().optional(),
     // Money in, for files with two amount columns; older jobs and layouts have none.
     inflowColumn: z.number().int().min(0).nullable().optional(),
+    currencyColumn: z.number().int().min(0).nullable().optional(),
     dateFormat: z.enum(CSV_DATE_FORMATS),
     decimalSeparator: z.enum(['dot', 'comma']),
     // Imports queued, and layouts remembered, before there was a choice are UTF-8.
@@ -1256,7 +1257,7 @@ export function createImportService(deps: {
       const headerCells = sample[0]?.fields.map((b) => fieldText(b, encoding)) ?? [];
       if (remembered?.success && remembered.data.mapping.delimiter === chosen) {
         const { mapping, options } = remembered.data;
-        const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null, mapping.inflowColumn ?? null];
+        const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null, mapping.inflowColumn ?? null, mapping.currencyColumn ?? null];
         if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding, skipRows }, rememberedOptions: options };
       }
       const columns = guessColumns(headerCells);

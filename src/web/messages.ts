@@ -140,6 +140,8 @@ function rowProblemMessage(problem: RowProblem): Msg {
         : msg('import.row.accountControl');
     case 'transfer':
       return problem.problem === 'no-reference' ? msg('import.row.transferNoReference') : msg('import.row.transferUnpaired', { text: problem.text });
+    case 'currency':
+      return msg('import.row.currency', { theirs: problem.theirs, ours: problem.ours });
   }
 }
 

@@ -281,7 +281,7 @@ test("amounts written with the instance's currency sign ($500.00, -$12.50) are r
   const file = ['Date,Payee,Amount', '01/02/2026,Paycheck,$500.00', '01/03/2026,Grocer,-$12.50', '01/04/2026,Cafe in Rome,-€8.00'].join('\n');
   const { result } = await importCsv(agent, file, { dateFormat: 'MM/DD/YYYY' });
   assert.equal(importedCount(result), 2);
-  assert.match(result, /the amount “-€8\.00” is not a number/);
+  assert.match(result, /the amount is in EUR, and this Ledgerly counts in USD with no conversion, so it is not taken as USD/);
   assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents]), [['2026-01-02', 'income', 50_000], ['2026-01-03', 'expense', 1_250]]);
 });
 
@@ -417,6 +417,24 @@ test('an empty file, or one with nothing but a byte-order mark and blank lines, 
   // A header alone is a file: its page opens, with its columns.
   const header = await upload(agent, 'Date,Amount,Description\n');
   assert.equal(header.status, 303);
+});
+
+test("a file with a currency column (Firefly III's currency_code): its column is guessed, and a row in another currency is refused, never counted as ours", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [
+    'type,currency_code,amount,foreign_currency_code,foreign_amount,description,date',
+    'Withdrawal,USD,-12.50,,,Lunch,2026-01-02',
+    'Withdrawal,EUR,-1000.00,USD,-1085.00,Hotel Paris,2026-01-03',
+    'Deposit,usd,2500.00,,,Salary,2026-01-04',
+  ].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<select id="map-currency" name="currency"[^>]*>[\s\S]*?<option value="1" selected>/);
+  assert.match(preview, /the amount is in EUR, and this Ledgerly counts in USD with no conversion, so it is not taken as USD/);
+  assert.equal(importedCount(result), 2);
+  assert.equal(errorsListed(result).get(3), 'the amount is in EUR, and this Ledgerly counts in USD with no conversion, so it is not taken as USD');
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.amountCents]), [['Lunch', 1250], ['Salary', 250_000]]);
 });
 
 test('a semicolon file written with decimal dots is read with dots: the amounts decide, not the delimiter', async (t) => {

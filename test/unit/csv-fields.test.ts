@@ -266,6 +266,32 @@ describe('checkCsvRecord', () => {
     assert.match(reasonOf(row('abc', '$0.00')), /not a number/);
   });
 
+  test('a row in another currency is refused as that, from its currency column or a code or sign in its amount; ours, in any writing, is taken', () => {
+    const withCurrency: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2, currencyColumn: 3 };
+    const row = (amount: string, currency: string) => createRecordChecker(withCurrency, { currency: 'EUR' })(cells('2026-01-03', 'Hotel NYC', amount, currency), 2);
+    for (const ours of ['EUR', 'eur', ' EUR ', '€', '']) {
+      const taken = row('-920.00', ours);
+      assert.ok(taken.ok, JSON.stringify(ours));
+      assert.equal(taken.row.amountCents, 92_000);
+    }
+    const dollars = row('-1000.00', 'USD');
+    assert.deepEqual(dollars.ok ? [] : dollars.problems, [{ code: 'currency', theirs: 'USD', ours: 'EUR' }]);
+    assert.equal(reasonOf(dollars), 'the amount is in USD, and this Ledgerly counts in EUR with no conversion, so it is not taken as EUR');
+    assert.equal(describeRowProblems(dollars.ok ? [] : dollars.problems, ukrainian.t), 'сума в USD, а цей Ledgerly веде облік в EUR без конвертації, тож її не враховано як EUR');
+    // Without a currency column, a code or a sign in the amount cell says which currency it is, not "not a number".
+    const plain = (amount: string) => createRecordChecker({ ...withCurrency, currencyColumn: null }, { currency: 'EUR' })(cells('2026-01-03', 'Shop', amount, ''), 2);
+    for (const [cell, theirs] of [['-12.50 USD', 'USD'], ['USD -12.50', 'USD'], ['$12.50', 'USD'], ['-12,50 PLN', 'PLN'], ['£3.00', 'GBP']] as const) {
+      const refused = plain(cell);
+      assert.deepEqual(refused.ok ? [] : refused.problems, [{ code: 'currency', theirs, ours: 'EUR' }], cell);
+    }
+    assert.ok(plain('-12.50 EUR').ok && plain('€12.50').ok, 'our own code and sign are read');
+    assert.match(reasonOf(plain('12.50 ABC')), /not a number/, 'three capitals that name no currency');
+    // A currency column is guessed only from a name that can mean nothing else.
+    assert.equal(guessColumns(['Date', 'Amount', 'Currency']).currencyColumn, 2);
+    assert.equal(guessColumns(['date', 'amount', 'foreign_currency_code']).currencyColumn, null);
+    assert.equal(guessColumns(['Дата', 'Сума в валюті картки (UAH)', 'Сума в валюті операції', 'Валюта']).currencyColumn, null);
+  });
+
   test("Firefly III's Withdrawal and Deposit are an expense and an income", () => {
     const out = checkCsvRecord(cells('2026-01-02', 'Withdrawal', '', '-12.50', 'Shop'), 2, LEDGERLY_EXPORT_MAPPING);
     const into = checkCsvRecord(cells('2026-01-02', 'Deposit', '', '100.00', 'Pay'), 3, LEDGERLY_EXPORT_MAPPING);
@@ -368,15 +394,16 @@ describe('guessing the file layout', () => {
       accountColumn: null,
       transferColumn: null,
       inflowColumn: null,
+      currencyColumn: null,
     });
     // YNAB's register: Outflow is the amount, Inflow money in.
     assert.deepEqual(guessColumns(['Account', 'Flag', 'Date', 'Payee', 'Category', 'Memo', 'Outflow', 'Inflow', 'Cleared']), {
-      dateColumn: 2, amountColumn: 6, inflowColumn: 7, typeColumn: null, categoryColumn: 4, descriptionColumn: 3, accountColumn: 0, transferColumn: null,
+      dateColumn: 2, amountColumn: 6, inflowColumn: 7, typeColumn: null, categoryColumn: 4, descriptionColumn: 3, accountColumn: 0, transferColumn: null, currencyColumn: null,
     });
     // Firefly III's export: a column named just date, amount or description beats created_at, updated_at and
     // foreign_amount, which come first or merely contain the word.
     const firefly = ['user_id', 'group_id', 'journal_id', 'created_at', 'updated_at', 'group_title', 'type', 'currency_code', 'foreign_amount', 'amount', 'description', 'date', 'interest_date', 'source_name', 'category', 'notes'];
-    assert.deepEqual(guessColumns(firefly), { dateColumn: 11, amountColumn: 9, typeColumn: 6, categoryColumn: 14, descriptionColumn: 10, accountColumn: null, transferColumn: null, inflowColumn: null });
+    assert.deepEqual(guessColumns(firefly), { dateColumn: 11, amountColumn: 9, typeColumn: 6, categoryColumn: 14, descriptionColumn: 10, accountColumn: null, transferColumn: null, inflowColumn: null, currencyColumn: 7 });
     // Without a column named just so, a record's own time stamps are still never the day.
     assert.equal(guessColumns(['updated_at', 'Booking date', 'Amount']).dateColumn, 1);
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description']), {
@@ -388,6 +415,7 @@ describe('guessing the file layout', () => {
       accountColumn: null,
       transferColumn: null,
       inflowColumn: null,
+      currencyColumn: null,
     });
     assert.deepEqual(guessColumns(['date', 'type', 'category', 'amount', 'description', 'account', 'transfer']), {
       dateColumn: 0,
@@ -398,6 +426,7 @@ describe('guessing the file layout', () => {
       accountColumn: 5,
       transferColumn: 6,
       inflowColumn: null,
+      currencyColumn: null,
     });
   });
 
@@ -411,6 +440,7 @@ describe('guessing the file layout', () => {
       accountColumn: null,
       transferColumn: null,
       inflowColumn: null,
+      currencyColumn: null,
     });
     const mapping = { ...LEDGERLY_EXPORT_MAPPING, decimalSeparator: 'comma' as const };
     const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));

@@ -14,6 +14,7 @@ const FIELDS = [
   'account',
   'transfer',
   'inflow',
+  'currency',
   'dateFormat',
   'decimal',
   'encoding',
@@ -58,6 +59,7 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     account: col(mapping.accountColumn ?? null),
     transfer: col(mapping.transferColumn ?? null),
     inflow: col(mapping.inflowColumn ?? null),
+    currency: col(mapping.currencyColumn ?? null),
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
     encoding: mapping.encoding ?? 'utf-8',
@@ -100,7 +102,7 @@ const settingsSchema = z.object({
   ),
 });
 
-type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description' | 'account' | 'transfer' | 'inflow';
+type ColumnField = 'date' | 'amount' | 'type' | 'category' | 'description' | 'account' | 'transfer' | 'inflow' | 'currency';
 /** Each column choice, with its messages: the column is missing, or already used for this field. */
 const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; taken: MessageKey }[] = [
   { name: 'date', required: true, missing: 'import.map.chooseColumn.date', taken: 'import.map.columnTaken.date' },
@@ -111,6 +113,7 @@ const COLUMNS: { name: ColumnField; required: boolean; missing: MessageKey; take
   { name: 'account', required: false, missing: 'import.map.chooseColumn.account', taken: 'import.map.columnTaken.account' },
   { name: 'transfer', required: false, missing: 'import.map.chooseColumn.transfer', taken: 'import.map.columnTaken.transfer' },
   { name: 'inflow', required: false, missing: 'import.map.chooseColumn.inflow', taken: 'import.map.columnTaken.inflow' },
+  { name: 'currency', required: false, missing: 'import.map.chooseColumn.currency', taken: 'import.map.columnTaken.currency' },
 ];
 
 export type ImportMappingResult =
@@ -173,6 +176,7 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       accountColumn: chosen.account ?? null,
       transferColumn: chosen.transfer ?? null,
       inflowColumn: chosen.inflow ?? null,
+      currencyColumn: chosen.currency ?? null,
       dateFormat: s.dateFormat,
       decimalSeparator: s.decimal,
       encoding: s.encoding,
