@@ -15,7 +15,7 @@ export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 /** Date layouts an import may use. */
-export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD'] as const;
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD', 'YYYYMMDD', 'DD.MM.YY'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 
 /**
@@ -261,6 +261,9 @@ const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
   // Firefly III's and other trackers' words for the two kinds.
   deposit: 'income',
   withdrawal: 'expense',
+  // ING (Dutch): "Af" is money out, "Bij" money in.
+  af: 'expense',
+  bij: 'income',
   'дохід': 'income',
   'доходи': 'income',
   'надходження': 'income',
@@ -287,7 +290,17 @@ const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy
   'MM/DD/YYYY': { pattern: layout('(\\d{1,2})/(\\d{1,2})/(\\d{4})'), order: 'mdy' },
   'DD.MM.YYYY': { pattern: layout('(\\d{1,2})\\.(\\d{1,2})\\.(\\d{4})'), order: 'dmy' },
   'YYYY.MM.DD': { pattern: layout('(\\d{4})\\.(\\d{1,2})\\.(\\d{1,2})'), order: 'ymd' },
+  // ING's Dutch export: "20260302".
+  YYYYMMDD: { pattern: layout('(\\d{4})(\\d{2})(\\d{2})'), order: 'ymd' },
+  // German savings banks' CSV: "02.03.26". The century is read as POSIX reads %y: 00-68 are 2000-2068, 69-99 1969-1999.
+  'DD.MM.YY': { pattern: layout('(\\d{1,2})\\.(\\d{1,2})\\.(\\d{2})'), order: 'dmy' },
 };
+
+/** The full year a two-digit one stands for, as POSIX strptime's %y reads it. */
+function fullYear(year: number, digits: number): number {
+  if (digits > 2) return year;
+  return year <= 68 ? 2000 + year : 1900 + year;
+}
 
 /** Cuts a cell to 40 characters for a message. */
 function shortCell(text: string): string {
@@ -311,13 +324,14 @@ export function parseCsvDate(
   if (!match) return { ok: false, problem: 'format' };
   const [a, b, c] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const [year, month, day] = layout.order === 'ymd' ? [a, b, c] : layout.order === 'dmy' ? [c, b, a] : [c, a, b];
-  const iso = dayFromParts(year, month, day);
+  const yearDigits = (layout.order === 'ymd' ? match[1] : match[3])!.length;
+  const iso = dayFromParts(fullYear(year, yearDigits), month, day);
   return iso === undefined ? { ok: false, problem: 'not-a-day' } : { ok: true, day: iso };
 }
 
 // Layouts in the order a tie goes: ISO first, and day before month (the more common way) when a file's days never
 // pass 12 and so fit both.
-const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY'];
+const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY'];
 
 /**
  * Guesses the layout from sample date cells: the one that reads the most of them as real days (a footer line or a
@@ -334,6 +348,18 @@ export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
     if (count > bestCount) [best, bestCount] = [format, count];
   }
   return best;
+}
+
+/**
+ * Whether a column guessed as the type by its name holds type words (income, expense, refund, and their kin) in at
+ * least half of its sample cells. Revolut's "Type" says CARD_PAYMENT or TOPUP: taken as the type, it refused every
+ * row, where the amount's sign would have read them all.
+ */
+export function holdsTypeWords(samples: readonly string[]): boolean {
+  const cells = samples.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (cells.length === 0) return true;
+  const known = cells.filter((c) => Object.hasOwn(TYPE_WORDS, c) || REFUND_WORDS.has(c) || c === 'transfer_in' || c === 'transfer_out').length;
+  return known * 2 >= cells.length;
 }
 
 /**
@@ -470,13 +496,16 @@ type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColu
 // Built from strings, not regex literals: esbuild escapes non-ASCII in strings only, and one non-ASCII character
 // makes V8 keep the whole bundle's source as two bytes a character (1.8 MB instead of 0.9 MB, for the process's life).
 const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
-  { key: 'dateColumn', pattern: new RegExp('date|datum|day|fecha|дата', 'i') },
+  // A booking day before a value day: Sparkasse's Buchungstag comes before its Valutadatum.
+  { key: 'dateColumn', pattern: new RegExp('date|buchungstag|datum|day|fecha|дата', 'i') },
   // Money in, guessed first so "Inflow" is not taken for the amount; money out is then the amount (YNAB).
-  { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in)\\s*$', 'i') },
-  { key: 'amountColumn', pattern: new RegExp('amount|betrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out)\\s*$', 'i') },
-  { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип)\\s*$', 'i') },
+  // Banks' Debit and Credit (Витрата and Надходження) columns are the same pair.
+  { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in|credit|credits|надходження|зарахування)\\s*$', 'i') },
+  { key: 'amountColumn', pattern: new RegExp('amount|betrag|bedrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out|debit|debits|витрата|витрати|списання)\\s*$', 'i') },
+  // ING's "Af Bij" says which way an unsigned amount goes, as a type column does.
+  { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип|af bij|af/bij)\\s*$', 'i') },
   { key: 'categoryColumn', pattern: new RegExp('categor|kategorie|категор', 'i') },
-  { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|опис|призначення|деталі', 'i') },
+  { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|omschrijving|verwendungszweck|опис|призначення|деталі', 'i') },
   { key: 'accountColumn', pattern: new RegExp('^\\s*(account|рахунок)\\s*$', 'i') },
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
   // Only a name that can mean nothing else: a bank's "Валюта" often belongs to a second amount (the operation's,
@@ -530,6 +559,8 @@ export function otherCurrencyInAmount(cell: string, ours: string): string | unde
 
 // When a row was created or changed in the app that wrote the file, not when the money moved.
 const RECORD_STAMP = /created|updated|modified|changed|imported/i;
+// The kind of booking (a German bank's "Buchungstext": Lastschrift, Gutschrift), not what the money was for.
+const BOOKING_KIND = /^\s*buchungstext\s*$/i;
 
 /** A first guess at which column is which, from header names (or the export's order when there is no header). */
 export function guessColumns(header: readonly string[] | null): Pick<ImportMapping, MappedColumn> {
@@ -544,7 +575,10 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     // A column named just "date" beats one that merely contains it (Firefly III's export has created_at and
     // updated_at before its date), and a record's own time stamps are never the transaction's day.
     const whole = header.findIndex((name, i) => free(i) && isWholeMatch(pattern, name));
-    const index = whole !== -1 ? whole : header.findIndex((name, i) => free(i) && pattern.test(name) && !(key === 'dateColumn' && RECORD_STAMP.test(name)));
+    const index =
+      whole !== -1
+        ? whole
+        : header.findIndex((name, i) => free(i) && pattern.test(name) && !(key === 'dateColumn' && RECORD_STAMP.test(name)) && !(key === 'descriptionColumn' && BOOKING_KIND.test(name)));
     if (index !== -1) found[key] = index;
   }
   return {
@@ -784,9 +818,11 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
       const inflow = inText === null ? null : readAmount(inText);
       const none = (a: AmountParse | null) => a === null || (!a.ok && (a.problem === 'empty' || a.problem === 'zero'));
       // What is wrong with a cell that holds something: not an amount, or a signed one (each column has a direction).
-      const wrongIn = (a: AmountParse | null, text: string | null): { problem: AmountProblem; text: string } | undefined =>
-        a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative ? { problem: 'negative', text: text ?? '' } : undefined;
-      const wrong = wrongIn(amount, amountText) ?? wrongIn(inflow, inText);
+      // Many banks write money out with a minus too ("-50,00" under Debit): the sign says what the column does, so it
+      // is taken. A minus in money in contradicts its column, and is refused.
+      const wrongIn = (a: AmountParse | null, text: string | null, minusAllowed: boolean): { problem: AmountProblem; text: string } | undefined =>
+        a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative && !minusAllowed ? { problem: 'negative', text: text ?? '' } : undefined;
+      const wrong = wrongIn(amount, amountText, true) ?? wrongIn(inflow, inText, false);
       if (wrong && (foreignIn(wrong.text) || problems.some((p) => p.code === 'currency'))) {
         amount = null;
       } else if (wrong) {

@@ -31,6 +31,7 @@ import {
   DEFAULT_IMPORT_OPTIONS,
   duplicateSignature,
   guessDecimalSeparator,
+  holdsTypeWords,
   isBlankText,
   fieldText,
   MAX_REPORTED_ERRORS,
@@ -1260,7 +1261,11 @@ export function createImportService(deps: {
         const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null, mapping.inflowColumn ?? null, mapping.currencyColumn ?? null];
         if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding, skipRows }, rememberedOptions: options };
       }
-      const columns = guessColumns(headerCells);
+      const named = guessColumns(headerCells);
+      // A column named "Type" that holds no type words (Revolut's CARD_PAYMENT) is left unmapped: the sign decides.
+      const typeColumn = named.typeColumn;
+      const typeSamples = typeColumn === null ? [] : sample.slice(1).map((r) => fieldText(r.fields[typeColumn] ?? Buffer.alloc(0), encoding));
+      const columns = typeColumn !== null && !holdsTypeWords(typeSamples) ? { ...named, typeColumn: null } : named;
       // The date layout is guessed from up to a thousand rows, not the preview's ten: a US file whose first days
       // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
       const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1 + skipRows).then((all) => all.slice(skipRows)).catch(() => sample) : sample;

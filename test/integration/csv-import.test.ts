@@ -437,6 +437,68 @@ test("a file with a currency column (Firefly III's currency_code): its column is
   assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.amountCents]), [['Lunch', 1250], ['Salary', 250_000]]);
 });
 
+test("European bank exports open ready to import: ING's YYYYMMDD days with Af/Bij and Bedrag, a savings bank's DD.MM.YY days in Windows-1252 on its booking day", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const ing = [
+    '"Datum","Naam / Omschrijving","Rekening","Tegenrekening","Code","Af Bij","Bedrag (EUR)","Mutatiesoort","Mededelingen"',
+    '"20260302","Albert Heijn","NL00INGB0001234567","","BA","Af","12,34","Betaalautomaat","Pasvolgnr: 001"',
+    '"20260303","Werkgever BV","NL00INGB0001234567","NL00RABO0123456789","OV","Bij","2500,00","Overschrijving","Salaris maart"',
+  ].join('\n');
+  const first = await importCsv(agent, ing);
+  assert.match(first.preview, /<option value="YYYYMMDD" selected>/);
+  assert.match(first.preview, /<option value="comma" selected>/);
+  assert.equal(importedCount(first.result), 2);
+  // Sparkasse: the booking day (Buchungstag) before the value day, two-digit years, ü and ä in Windows-1252.
+  const sparkasse = Buffer.from(
+    ['"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Betrag";"Waehrung"', '"DE00";"02.03.26";"04.03.26";"Lastschrift";"Bäckerei Müller";"-3,20";"EUR"'].join('\r\n'),
+    'latin1',
+  );
+  const second = await importCsv(agent, sparkasse);
+  assert.match(second.preview, /<option value="DD.MM.YY" selected>/);
+  assert.equal(importedCount(second.result), 1);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2026-03-02', 'expense', 1234, 'Albert Heijn'],
+    ['2026-03-02', 'expense', 320, 'Bäckerei Müller'],
+    ['2026-03-03', 'income', 250_000, 'Werkgever BV'],
+  ]);
+});
+
+test('a Ukrainian bank file with money out and money in columns (Витрата, Надходження) opens ready, a minus under money out included', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Дата;Опис;Витрата;Надходження', '01.03.2026;Сільпо;-50,00;', '02.03.2026;Аптека;12,30;', '03.03.2026;Зарплата;;1 000,00', '04.03.2026;Кешбек;0,00;5,00'].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="2" selected>/);
+  assert.match(preview, /<select id="map-inflow" name="inflow"[^>]*>[\s\S]*?<option value="3" selected>/);
+  assert.match(preview, /<select id="map-description" name="description"[^>]*>[\s\S]*?<option value="1" selected>/);
+  assert.equal(importedCount(result), 4);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.type, r.amountCents]), [
+    ['Сільпо', 'expense', 5_000],
+    ['Аптека', 'expense', 1_230],
+    ['Зарплата', 'income', 100_000],
+    ['Кешбек', 'income', 500],
+  ]);
+});
+
+test("Revolut's export opens ready: its Type column (CARD_PAYMENT, TOPUP) is not taken as the type, and its Currency column is", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [
+    'Type,Product,Started Date,Completed Date,Description,Amount,Fee,Currency,State,Balance',
+    'CARD_PAYMENT,Current,2026-03-02 10:11:12,2026-03-03 09:00:00,Tesco,-12.50,0.00,USD,COMPLETED,987.50',
+    'TOPUP,Current,2026-03-04 08:00:00,2026-03-04 08:00:05,Top-up by *1234,100.00,0.00,USD,COMPLETED,1087.50',
+  ].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<select id="map-type" name="type"[^>]*>\s*<option value="" selected>/, 'no type column: the sign decides');
+  assert.match(preview, /<select id="map-currency" name="currency"[^>]*>[\s\S]*?<option value="7" selected>/);
+  assert.equal(importedCount(result), 2);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.type, r.amountCents]), [['Tesco', 'expense', 1_250], ['Top-up by *1234', 'income', 10_000]]);
+});
+
 test('a semicolon file written with decimal dots is read with dots: the amounts decide, not the delimiter', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -252,7 +252,7 @@ describe('checkCsvRecord', () => {
     assert.equal(back.row.type, 'income');
   });
 
-  test('money out and money in in two columns: each row is the one holding an amount; both, neither or a sign are refused', () => {
+  test('money out and money in in two columns: each row is the one holding an amount; both, neither, or a minus in money in are refused', () => {
     const ynab: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2, inflowColumn: 3, dateFormat: 'MM/DD/YYYY' };
     const row = (out: string, into: string) => createRecordChecker(ynab, { currency: 'USD' })(cells('01/02/2026', 'Grocer', out, into), 2);
     const spent = row('$12.50', '$0.00');
@@ -262,7 +262,11 @@ describe('checkCsvRecord', () => {
     assert.ok(row('12.50', '').ok, 'an empty cell is no amount');
     assert.equal(reasonOf(row('$5.00', '$1.00')), 'both money out (“$5.00”) and money in (“$1.00”) hold an amount: a row is one or the other');
     assert.equal(reasonOf(row('$0.00', '')), 'the amount is empty');
-    assert.match(reasonOf(row('-$5.00', '')), /negative/);
+    // A minus in money out says what the column says (many banks write debits so); in money in it contradicts it.
+    const minusOut = row('-$5.00', '');
+    assert.ok(minusOut.ok);
+    assert.deepEqual([minusOut.row.type, minusOut.row.amountCents], ['expense', 500]);
+    assert.match(reasonOf(row('', '-$5.00')), /negative/);
     assert.match(reasonOf(row('abc', '$0.00')), /not a number/);
   });
 

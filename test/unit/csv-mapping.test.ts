@@ -1,7 +1,7 @@
 import { inEnglish, inUkrainian } from '../helpers/i18n.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, guessDecimalSeparator, LEDGERLY_EXPORT_MAPPING } from '../../src/domain/imports.ts';
+import { DEFAULT_IMPORT_OPTIONS, guessCsvDateFormat, guessDecimalSeparator, LEDGERLY_EXPORT_MAPPING, parseCsvDate } from '../../src/domain/imports.ts';
 import { mappingValuesFor, parseImportMapping } from '../../src/web/forms/import-mapping.ts';
 
 const exportForm = mappingValuesFor(LEDGERLY_EXPORT_MAPPING, DEFAULT_IMPORT_OPTIONS);
@@ -67,4 +67,20 @@ test('the decimal separator is guessed from the amount cells, the delimiter deci
   assert.equal(guessDecimalSeparator(['300', '-45'], 'dot'), 'dot');
   // The currency's own marks do not stand in the way.
   assert.equal(guessDecimalSeparator(['-120.00 UAH', '₴99.99', '12,5 грн'], 'comma', 'UAH'), 'dot');
+});
+
+test("ING's YYYYMMDD and a savings bank's DD.MM.YY are read and guessed; a two-digit year is read as POSIX reads %y", () => {
+  assert.deepEqual(parseCsvDate('20260302', 'YYYYMMDD'), { ok: true, day: '2026-03-02' });
+  assert.deepEqual(parseCsvDate('20260230', 'YYYYMMDD'), { ok: false, problem: 'not-a-day' });
+  assert.deepEqual(parseCsvDate('2026032', 'YYYYMMDD'), { ok: false, problem: 'format' });
+  assert.deepEqual(parseCsvDate('02.03.26', 'DD.MM.YY'), { ok: true, day: '2026-03-02' });
+  assert.deepEqual(parseCsvDate('31.12.68', 'DD.MM.YY'), { ok: true, day: '2068-12-31' });
+  assert.deepEqual(parseCsvDate('1.1.69', 'DD.MM.YY'), { ok: true, day: '1969-01-01' });
+  assert.deepEqual(parseCsvDate('02.03.2026', 'DD.MM.YY'), { ok: false, problem: 'format' }, 'four digits are DD.MM.YYYY');
+  assert.deepEqual(parseCsvDate('02.03.26', 'DD.MM.YYYY'), { ok: false, problem: 'format' });
+  assert.equal(guessCsvDateFormat(['20260302', '20260303', '20260331']), 'YYYYMMDD');
+  assert.equal(guessCsvDateFormat(['02.03.26', '15.03.26']), 'DD.MM.YY');
+  // Files the other layouts read are guessed as before.
+  assert.equal(guessCsvDateFormat(['02.03.2026', '15.03.2026']), 'DD.MM.YYYY');
+  assert.equal(guessCsvDateFormat(['2026-03-02']), 'YYYY-MM-DD');
 });
