@@ -99,7 +99,10 @@ export function rolloverChainStart(category: BudgetCategory, firstBudgetMonth: s
  * without an amount budget zero, so an overspend keeps being carried until it is covered.
  */
 function rolledOver(category: BudgetCategory, month: string, history: BudgetHistory): { carried: number; from: CarrySource | null } {
-  const first = rolloverChainStart(category, history.firstBudgetMonth(category.id));
+  let first = rolloverChainStart(category, history.firstBudgetMonth(category.id));
+  // The chain starts at a month with an amount. A month before that has no budget line: its spending is counted
+  // outside the budget, and carrying it as an overspend too counted it twice (rollover ticked in a month left empty).
+  while (first !== undefined && first < month && history.amount(category.id, first) === undefined) first = addMonths(first, 1);
   if (first === undefined || first >= month) return { carried: 0, from: null };
   let available = history.amount(category.id, first) ?? 0;
   let current = first;
@@ -172,14 +175,14 @@ export function buildBudgetMonth(
 }
 
 /**
- * Spent as a whole percentage of available; nothing spent or nothing available is 0, and a refund-only month is 0.
- * Rounded so it never contradicts the budget's state: a budget overspent by a little is 101%, not a rounded 100%
- * beside "over by", and one with money left is at most 99%.
+ * Spent as a whole percentage of available; nothing spent, or a refund-only month, is 0 while money is left.
+ * Rounded so it never contradicts the budget's state: a budget overspent, by a little or with nothing available (an
+ * overspend carried in), is at least 101%, not 100% beside "over by", and one with money left is at most 99%.
  */
 function usedPercent(spentCents: number, availableCents: number): number {
-  if (spentCents <= 0 || availableCents <= 0) return spentCents > 0 ? 100 : 0;
+  // Over: at least 101%, also when nothing (or less than nothing, an overspend carried in) was available.
+  if (spentCents > availableCents) return availableCents > 0 ? Math.max(percentShare(spentCents, availableCents), 101) : 101;
+  if (spentCents <= 0) return 0;
   const percent = percentShare(spentCents, availableCents);
-  if (spentCents > availableCents) return Math.max(percent, 101);
-  if (spentCents < availableCents) return Math.min(percent, 99);
-  return percent;
+  return spentCents < availableCents ? Math.min(percent, 99) : percent;
 }

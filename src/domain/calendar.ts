@@ -270,7 +270,7 @@ export function createDayFormatter(locale: string) {
       }
       return name;
     },
-    /** A calendar day inside a sentence or a label read aloud: the day as formatDay writes it, unless that shortens the month with a full stop ("4 груд. 2026 р."), which screen readers stumble over, then with the month in full. */
+    /** A calendar day inside a sentence or a label read aloud: the day as formatDay writes it, unless that shortens the month with a full stop (the Ukrainian "4 grud. 2026 r.", in Cyrillic), which screen readers stumble over, then with the month in full. */
     formatDayInText(day: string): string {
       if (!abbreviates) return this.formatDay(day);
       let name = daysInText.get(day);

@@ -499,7 +499,7 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   // A booking day before a value day: Sparkasse's Buchungstag comes before its Valutadatum.
   { key: 'dateColumn', pattern: new RegExp('date|buchungstag|datum|day|fecha|дата', 'i') },
   // Money in, guessed first so "Inflow" is not taken for the amount; money out is then the amount (YNAB).
-  // Banks' Debit and Credit (Витрата and Надходження) columns are the same pair.
+  // Banks' Debit and Credit columns (in Ukrainian: Vytrata and Nadkhodzhennia) are the same pair.
   { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in|credit|credits|надходження|зарахування)\\s*$', 'i') },
   { key: 'amountColumn', pattern: new RegExp('amount|betrag|bedrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out|debit|debits|витрата|витрати|списання)\\s*$', 'i') },
   // ING's "Af Bij" says which way an unsigned amount goes, as a type column does.
@@ -508,7 +508,7 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|omschrijving|verwendungszweck|опис|призначення|деталі', 'i') },
   { key: 'accountColumn', pattern: new RegExp('^\\s*(account|рахунок)\\s*$', 'i') },
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
-  // Only a name that can mean nothing else: a bank's "Валюта" often belongs to a second amount (the operation's,
+  // Only a name that can mean nothing else: a Ukrainian bank's "Valiuta" column often belongs to a second amount (the operation's,
   // beside the card's), so it is left for the person to choose.
   { key: 'currencyColumn', pattern: new RegExp('^\\s*(currency|currency[ _]code|ccy)\\s*$', 'i') },
 ];

@@ -248,3 +248,22 @@ test('a change under half a percent reads "+<1%", not "0%", which would say noth
   assert.deepEqual(rowCells(html, 'change-heading', 'Income'), ['$3,012.34', '$3,000.00', '+$12.34', '+&lt;1%']);
   assert.deepEqual(rowCells(html, 'change-heading', 'Expenses'), ['$100.00', '$100.00', '$0.00', '0%'], 'no change is still 0%');
 });
+
+test('nothing on either side is a dash, not "new"; the uncategorised expense cell lists expenses only, not uncategorised income', async (t) => {
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 3, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const empty = (await agent.get('/reports?from=2026-03&to=2026-03')).text;
+  assert.deepEqual(rowCells(empty, 'change-heading', 'Income'), ['$0.00', '$0.00', '$0.00', '—']);
+  insertTransactions(ctx.db, ann, [
+    { type: 'income', amountCents: 2_500, occurredOn: '2026-02-03', description: 'Gift' },
+    { type: 'expense', amountCents: 1_000, occurredOn: '2026-02-04', description: 'Kiosk' },
+  ]);
+  const html = (await agent.get('/reports?from=2026-02&to=2026-02')).text;
+  const link = /<a href="([^"]+)">\$10\.00<\/a>/.exec(html.slice(html.indexOf('id="table-expense-heading"')))![1]!.replaceAll('&amp;', '&');
+  assert.equal(link, '/transactions?from=2026-02-01&to=2026-02-28&category=none&type=expense');
+  const listed = (await agent.get(link)).text;
+  assert.match(listed, /Kiosk/);
+  assert.doesNotMatch(listed, /Gift/, 'the income counted as income is not behind the expense cell');
+});

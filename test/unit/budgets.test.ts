@@ -22,6 +22,19 @@ function historyOf(amounts: (number | null)[], spending: MonthSpending[]): Budge
   };
 }
 
+/** As historyOf, with the months counted from January 2026. */
+function historyOf2026(amounts: (number | null)[], spending: MonthSpending[]): BudgetHistory {
+  const index = (m: string) => (Number(m.slice(0, 4)) - 2026) * 12 + Number(m.slice(5, 7)) - 1;
+  return {
+    amount: (_id, m) => amounts[index(m)] ?? undefined,
+    spending: (_id, m) => spending[index(m)],
+    firstBudgetMonth: () => {
+      const i = amounts.findIndex((a) => a !== null);
+      return i < 0 ? undefined : addMonths('2026-01', i);
+    },
+  };
+}
+
 const cents = fc.integer({ min: 0, max: 10_000_000 });
 const spendingArb = fc.record({ expenseCents: cents, refundCents: fc.integer({ min: 0, max: 1_000_000 }) });
 
@@ -107,13 +120,33 @@ describe('budget arithmetic', () => {
     assert.equal(percentFor(140_000), 100);
     assert.equal(percentFor(70_000), 50);
     assert.equal(percentFor(175_000), 125);
-    // Spending with nothing available (a carried overspend eating this month's amount) is over, and says 100%.
+    // Spending with nothing available is over, and says at least 101%, never 100% beside "over by".
     const nothingLeft = buildBudgetMonth('2026-03', [{ id: 1, name: 'Food', rollover: false, rolloverFrom: null }], {
       amount: (id, m) => (id === 1 && m === '2026-03' ? 0 : undefined),
       spending: () => ({ expenseCents: 3_000, refundCents: 0 }),
       firstBudgetMonth: () => '2026-03',
     }, 0).lines[0]!;
-    assert.deepEqual([nothingLeft.availableCents, nothingLeft.percentUsed, nothingLeft.over], [0, 100, true]);
+    assert.deepEqual([nothingLeft.availableCents, nothingLeft.percentUsed, nothingLeft.over], [0, 101, true]);
+    // Less than nothing available (an overspend carried in): over, with or without spending this month.
+    const carriedIn = (spentCents: number) =>
+      buildBudgetMonth('2026-02', [{ id: 1, name: 'Food', rollover: true, rolloverFrom: '2026-01' }], historyOf2026([10_000, 10_000], [{ expenseCents: 25_000, refundCents: 0 }, { expenseCents: spentCents, refundCents: 0 }]), 0).lines[0]!;
+    assert.deepEqual([carriedIn(1_000).availableCents, carriedIn(1_000).percentUsed, carriedIn(1_000).over], [-5_000, 101, true]);
+    assert.deepEqual([carriedIn(0).percentUsed, carriedIn(0).over], [101, true]);
+  });
+
+  test('rollover ticked in a month left without an amount: that month is outside the budget, and its spending is not carried as well', () => {
+    // January has an amount; March is where rollover was ticked, with no amount; April has one.
+    const amounts = [10_000, null, null, 10_000];
+    const spending = [{ expenseCents: 0, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }, { expenseCents: 3_000, refundCents: 0 }, { expenseCents: 0, refundCents: 0 }];
+    const food = [{ id: 1, name: 'Food', rollover: true, rolloverFrom: '2026-03' }];
+    const march = buildBudgetMonth('2026-03', food, historyOf2026(amounts, spending), 0);
+    assert.equal(march.lines[0]!.budgeted, false);
+    assert.equal(march.totals.unbudgetedSpentCents, 3_000, 'counted once: outside the budget');
+    const april = buildBudgetMonth('2026-04', food, historyOf2026(amounts, spending), 0).lines[0]!;
+    assert.deepEqual([april.carriedCents, april.carriedFrom, april.availableCents], [0, null, 10_000], 'and not again as an overspend');
+    // From the first month with an amount on, the chain carries as before.
+    const may = buildBudgetMonth('2026-05', food, historyOf2026([...amounts, 10_000], [...spending, { expenseCents: 4_000, refundCents: 0 }]), 0).lines[0]!;
+    assert.deepEqual([may.carriedCents, may.carriedFrom?.month], [10_000, '2026-04']);
   });
 
   test('an overspend keeps being carried through months without an amount until it is covered', () => {

@@ -24,10 +24,12 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
     const { range, values, errors } = parseReportQuery(req.query as Record<string, unknown>, monthOf(today));
     const report = deps.reports.range(userId, range, today);
     const formats = chartFormatsFor(language);
-    // A cell links to the transactions behind it: one account's when exactly one is chosen.
+    // A cell links to the transactions behind it: one account's when exactly one is chosen. An expense category's
+    // cell keeps its refunds (incomes in it, netted there); uncategorised incomes are income, never refunds, so the
+    // uncategorised expense cell lists expenses only.
     const account = range.accountIds?.length === 1 ? `&account=${range.accountIds[0]}` : '';
     const cellLink = (type: string, categoryId: number | null, fromMonth: string, toMonth: string) =>
-      `/transactions?from=${fromMonth}-01&to=${lastDayOfMonth(toMonth)}&category=${categoryId ?? 'none'}${account}${type === 'income' ? '&type=income' : ''}`;
+      `/transactions?from=${fromMonth}-01&to=${lastDayOfMonth(toMonth)}&category=${categoryId ?? 'none'}${account}${type === 'income' || categoryId === null ? `&type=${type}` : ''}`;
     res.render('reports/index', {
       title: 'reports.title',
       styles: ['/css/charts.css', '/css/reports.css'],
