@@ -88,7 +88,7 @@ export interface UpcomingOccurrence {
 }
 
 /** What happened to a request to post or skip one occurrence. */
-export type OccurrenceAction = 'done' | 'not-found' | 'not-an-occurrence' | 'already-handled';
+export type OccurrenceAction = 'done' | 'not-found' | 'not-an-occurrence' | 'already-handled' | 'paused';
 
 /**
  * Scheduled transactions: the schedules a person keeps, the poster that turns each due occurrence into a normal
@@ -144,7 +144,9 @@ export function createScheduleService(deps: {
    */
   function postScheduleDue(due: DueSchedule, today: string, budget: number, now: number): number {
     const { schedule, userId } = due;
-    if (schedule.nextOn === null || schedule.nextOn > today) return 0;
+    // An archived account takes no new transactions, a schedule's included: it waits, due, and posts what fell due
+    // meanwhile once the account is brought back (as after downtime).
+    if (due.paused || schedule.nextOn === null || schedule.nextOn > today) return 0;
     const days = occurrencesBetween(schedule.rule, schedule.nextOn, today, budget);
     // After an edit, a period may already have its occurrence (paid early, or on the old day): passed over.
     const handledNear = days.length === 0 || schedule.rule.frequency === 'days' ? [] : handledAround(userId, schedule, days[0]!, days.at(-1)!);
@@ -260,9 +262,9 @@ export function createScheduleService(deps: {
     },
 
     /** The user's schedule, with `nextOn` as the list shows it (the next occurrence still to come), or undefined. */
-    find(userId: number, id: number): Schedule | undefined {
+    find(userId: number, id: number): (Schedule & { paused: boolean }) | undefined {
       const schedule = repo.findOwnedSchedule(userId, id);
-      return schedule && withPendingNext(userId, schedule);
+      return schedule && { ...withPendingNext(userId, schedule), paused: repo.isSchedulePaused(userId, id) };
     },
 
     /** The user's schedule with its latest handled occurrences and counts, or undefined. */
@@ -345,7 +347,8 @@ export function createScheduleService(deps: {
     upcoming(userId: number, today: string, days = UPCOMING_DAYS): { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number } {
       const until = addDays(today, days);
       const occurrences: UpcomingOccurrence[] = [];
-      const schedules = repo.listSchedules(userId).filter((s) => s.nextOn !== null && s.nextOn <= until);
+      // A paused schedule (an archived account) will not post: it is neither upcoming nor an expected bill.
+      const schedules = repo.listSchedules(userId).filter((s) => !s.paused && s.nextOn !== null && s.nextOn <= until);
       if (schedules.length === 0) return { occurrences, billsCents: 0, incomeCents: 0 };
       // From today: a schedule still catching up (after downtime, or saved far in the past) has days before today
       // that the poster is about to post; they are not upcoming, and as bills they would be counted twice.
@@ -381,6 +384,7 @@ export function createScheduleService(deps: {
       return deps.inTransaction(() => {
         const due = repo.findScheduleForPosting(userId, scheduleId);
         if (!due) return 'not-found';
+        if (due.paused && action === 'post') return 'paused';
         const { schedule } = due;
         const pending = occursOn >= schedule.effectiveFrom && (schedule.postedThrough === null || occursOn > schedule.postedThrough);
         if (!pending || !isOccurrence(schedule.rule, occursOn)) return 'not-an-occurrence';

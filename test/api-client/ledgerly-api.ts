@@ -3769,6 +3769,8 @@ export interface components {
             };
             nextOn: string | null;
             postedThrough: string | null;
+            /** @description An account it posts from, or to, is archived: nothing is posted until the account is brought back, and then what fell due meanwhile is. */
+            paused: boolean;
         };
         RuleList: {
             data: components["schemas"]["Rule"][];

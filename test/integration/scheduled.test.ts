@@ -509,6 +509,40 @@ describe('scheduled transactions', () => {
     assert.match(same.text, /Choose a different account from the first/);
   });
 
+  test('a schedule whose account is archived is paused: nothing posts into it, it is no expected bill, and once the account is back what fell due is posted once', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent: first, userId, accountId } = await userWithAccount(ctx);
+    let agent = first;
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '2026-01-01' });
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    assert.equal((await createSchedule(agent, accountId, { type: 'transfer', toAccount: String(savings), startOn: '2026-03-20', amount: '200', description: 'Save' })).status, 303);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    // The savings account is closed, and archived.
+    assert.equal((await postForm(agent, `/accounts/${savings}`, `/accounts/${savings}/archive`, {})).status, 303);
+    for (let day = 0; day < 70; day++) {
+      ctx.clock.advance(DAY);
+      await ctx.jobs.runDue();
+    }
+    assert.deepEqual(postedRows(ctx, userId), [], 'nothing moved into the archived account');
+    // Ten weeks on, the session has lapsed: the person signs in again.
+    agent = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const list = (await agent.get('/scheduled')).text;
+    assert.match(list, /<strong>Paused<\/strong> <span class="muted">\(an account it uses is archived/);
+    const dashboard = (await agent.get('/dashboard')).text;
+    assert.doesNotMatch(dashboard, /Save/, 'a paused schedule is not upcoming');
+    const postNow = await postForm(agent, '/scheduled', `/scheduled/${id}/occurrence`, { on: '2026-05-20', action: 'post' });
+    assert.equal(postNow.status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Nothing was posted for May 20, 2026: an account this schedule uses is archived/);
+    assert.deepEqual(postedRows(ctx, userId), []);
+    // Brought back: the three months that fell due are posted, each on its own day, once.
+    assert.equal((await postForm(agent, `/accounts/${savings}`, `/accounts/${savings}/unarchive`, {})).status, 303);
+    // The poster's next round, within a minute.
+    ctx.clock.advance(60_000);
+    await ctx.jobs.runDue();
+    assert.deepEqual(postedRows(ctx, userId).filter((r) => r.type === 'transfer_in').map((r) => r.occurred_on), ['2026-03-20', '2026-04-20', '2026-05-20']);
+    assert.doesNotMatch((await agent.get('/scheduled')).text, /Paused/);
+  });
+
   test('the dashboard lists the next 30 days with the expected bills; each occurrence can be posted now or skipped, once', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

@@ -53,6 +53,8 @@ export interface ScheduleWithNames extends Schedule {
   readonly accountName: string;
   readonly toAccountName: string | null;
   readonly categoryName: string | null;
+  /** The account it posts from, or the one a transfer goes to, is archived: it posts nothing until both are open. */
+  readonly paused: boolean;
 }
 
 /** A schedule the poster may have work on, with its owner's time zone (null: the instance's). */
@@ -60,6 +62,8 @@ export interface DueSchedule {
   readonly schedule: Schedule;
   readonly userId: number;
   readonly timeZone: string | null;
+  /** One of its accounts is archived (see ScheduleWithNames): nothing is posted, and it waits where it is. */
+  readonly paused: boolean;
 }
 
 /** One handled occurrence, for a schedule's history. */
@@ -92,9 +96,11 @@ export function createSchedulesRepo(db: Db) {
             posted_through = @postedThrough, next_on = @nextOn, updated_at = @now
       WHERE user_id = @userId AND id = @id`,
   );
+  const pausedById = db.prepare<[number, number], number>(`SELECT (SELECT count(*) FROM accounts pa WHERE pa.id IN (s.account_id, s.to_account_id) AND pa.archived = 1) > 0 AS paused FROM schedules s WHERE s.user_id = ? AND s.id = ?`).pluck();
   const byId = db.prepare<[number, number], ScheduleRow>(`SELECT ${COLUMNS} FROM schedules s WHERE s.user_id = ? AND s.id = ?`);
-  const listWithNames = db.prepare<[number], ScheduleRow & { account_name: string; to_account_name: string | null; category_name: string | null }>(
-    `SELECT ${COLUMNS}, a.name AS account_name, t.name AS to_account_name, c.name AS category_name
+  const listWithNames = db.prepare<[number], ScheduleRow & { account_name: string; to_account_name: string | null; category_name: string | null; paused: number }>(
+    `SELECT ${COLUMNS}, a.name AS account_name, t.name AS to_account_name, c.name AS category_name,
+            a.archived OR coalesce(t.archived, 0) AS paused
        FROM schedules s
        JOIN accounts a ON a.id = s.account_id
        LEFT JOIN accounts t ON t.id = s.to_account_id
@@ -108,13 +114,13 @@ export function createSchedulesRepo(db: Db) {
   const inCategory = db.prepare<[number, number], number>('SELECT count(*) FROM schedules WHERE user_id = ? AND category_id = ?').pluck();
   const onAccount = db.prepare<[number, number, number], number>('SELECT count(*) FROM schedules WHERE user_id = ? AND (account_id = ? OR to_account_id = ?)').pluck();
   // Keyset over (next_on, id), so schedules not yet due in their owner's zone never hide due ones behind a LIMIT.
-  const due = db.prepare<[string, string, string, number, number], ScheduleRow & { time_zone: string | null }>(
-    `SELECT ${COLUMNS}, u.time_zone FROM schedules s JOIN users u ON u.id = s.user_id
+  const due = db.prepare<[string, string, string, number, number], ScheduleRow & { time_zone: string | null; paused: number }>(
+    `SELECT ${COLUMNS}, u.time_zone, (SELECT count(*) FROM accounts pa WHERE pa.id IN (s.account_id, s.to_account_id) AND pa.archived = 1) > 0 AS paused FROM schedules s JOIN users u ON u.id = s.user_id
       WHERE s.next_on IS NOT NULL AND s.next_on <= ? AND (s.next_on > ? OR (s.next_on = ? AND s.id > ?))
       ORDER BY s.next_on, s.id LIMIT ?`,
   );
-  const dueOfUser = db.prepare<[number, number], ScheduleRow & { time_zone: string | null }>(
-    `SELECT ${COLUMNS}, u.time_zone FROM schedules s JOIN users u ON u.id = s.user_id WHERE s.user_id = ? AND s.id = ?`,
+  const dueOfUser = db.prepare<[number, number], ScheduleRow & { time_zone: string | null; paused: number }>(
+    `SELECT ${COLUMNS}, u.time_zone, (SELECT count(*) FROM accounts pa WHERE pa.id IN (s.account_id, s.to_account_id) AND pa.archived = 1) > 0 AS paused FROM schedules s JOIN users u ON u.id = s.user_id WHERE s.user_id = ? AND s.id = ?`,
   );
   const insertOccurrence = db.prepare<[number, string, number, string, number]>(
     `INSERT INTO schedule_occurrences (schedule_id, occurs_on, user_id, outcome, handled_at) VALUES (?, ?, ?, ?, ?)
@@ -237,6 +243,11 @@ export function createSchedulesRepo(db: Db) {
       return row && toSchedule(row);
     },
 
+    /** Whether the user's schedule is paused: an account it posts from, or to, is archived. */
+    isSchedulePaused(userId: number, id: number): boolean {
+      return pausedById.get(userId, id) === 1;
+    },
+
     /** The user's schedules, next due first, ended ones last, with account and category names. */
     listSchedules(userId: number): ScheduleWithNames[] {
       return listWithNames.all(userId).map((r) => ({
@@ -244,6 +255,7 @@ export function createSchedulesRepo(db: Db) {
         accountName: r.account_name,
         toAccountName: r.to_account_name,
         categoryName: r.category_name,
+        paused: r.paused === 1,
       }));
     },
 
@@ -265,13 +277,13 @@ export function createSchedulesRepo(db: Db) {
     /** Schedules of every user whose next occurrence is on or before a day, after a keyset position. */
     listDueSchedules(upTo: string, after: { nextOn: string; id: number } | null, limit: number): DueSchedule[] {
       const from = after ?? { nextOn: '', id: 0 };
-      return due.all(upTo, from.nextOn, from.nextOn, from.id, limit).map((r) => ({ schedule: toSchedule(r), userId: r.user_id, timeZone: r.time_zone }));
+      return due.all(upTo, from.nextOn, from.nextOn, from.id, limit).map((r) => ({ schedule: toSchedule(r), userId: r.user_id, timeZone: r.time_zone, paused: r.paused === 1 }));
     },
 
     /** One of the user's schedules with the owner's zone, read afresh inside the posting transaction. */
     findScheduleForPosting(userId: number, id: number): DueSchedule | undefined {
       const row = dueOfUser.get(userId, id);
-      return row && { schedule: toSchedule(row), userId: row.user_id, timeZone: row.time_zone };
+      return row && { schedule: toSchedule(row), userId: row.user_id, timeZone: row.time_zone, paused: row.paused === 1 };
     },
 
     /** Claims an occurrence; false when it was posted or skipped already (the unique key decides). */

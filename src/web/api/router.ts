@@ -810,7 +810,7 @@ export function createApiRouter(deps: {
 
   // --- Scheduled transactions ---
 
-  const scheduleJson = (s: ScheduleModel): S.Wire<typeof S.Schedule> => ({
+  const scheduleJson = (s: ScheduleModel & { paused: boolean }): S.Wire<typeof S.Schedule> => ({
     id: s.id,
     type: s.type,
     accountId: s.accountId,
@@ -822,6 +822,7 @@ export function createApiRouter(deps: {
     rule: { frequency: s.rule.frequency, interval: s.rule.interval, startOn: s.rule.startOn, weekday: s.rule.weekday, monthDay: s.rule.monthDay, endOn: s.rule.endOn, maxCount: s.rule.maxCount },
     nextOn: s.nextOn,
     postedThrough: s.postedThrough,
+    paused: s.paused,
   });
   const savedSchedule = (status: number, userId: number, id: number) => answer(status, S.Schedule, scheduleJson(deps.schedules.find(userId, id)!));
 

@@ -237,6 +237,9 @@ export const Schedule = z
     }),
     nextOn: dayOrNull,
     postedThrough: dayOrNull,
+    paused: z.boolean().meta({
+      description: 'An account it posts from, or to, is archived: nothing is posted until the account is brought back, and then what fell due meanwhile is.',
+    }),
   })
   .meta({ id: 'Schedule' });
 

@@ -154,6 +154,7 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
     if (outcome === 'not-found') throw new NotFoundError(NOT_FOUND);
     const date = pageLanguage(res).days.formatDay(input.data.on);
     if (outcome === 'done') setFlash(req, 'success', input.data.action === 'post' ? 'scheduled.flash.postedNow' : 'scheduled.flash.skipped', { date });
+    else if (outcome === 'paused') setFlash(req, 'error', 'scheduled.flash.paused', { date });
     else setFlash(req, 'error', outcome === 'already-handled' ? 'scheduled.flash.alreadyHandled' : 'scheduled.flash.notAnOccurrence', { date });
     res.redirect(303, back);
   });
