@@ -193,8 +193,9 @@ export function createApp(deps: AppDeps): Express {
   const moneyAccounts = createAccountService({ accounts: accountsRepo, schedules: schedulesRepo, rules: rulesRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
-  const categories = createCategoryService({ categories: categoriesRepo, rules: rulesRepo, schedules: schedulesRepo, inTransaction });
-  const budgets = createBudgetService({ budgets: createBudgetsRepo(db), inTransaction, asOneRead });
+  const budgetsRepo = createBudgetsRepo(db);
+  const categories = createCategoryService({ categories: categoriesRepo, rules: rulesRepo, schedules: schedulesRepo, budgets: budgetsRepo, inTransaction });
+  const budgets = createBudgetService({ budgets: budgetsRepo, inTransaction, asOneRead });
   const schedules = createScheduleService({
     schedules: schedulesRepo,
     accounts: accountsRepo,

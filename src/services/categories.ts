@@ -1,5 +1,6 @@
 import { CategoryNameTakenError, type CategoriesRepo } from '../db/repos/categories.ts';
 import type { RulesRepo } from '../db/repos/rules.ts';
+import type { BudgetsRepo } from '../db/repos/budgets.ts';
 import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Category, CategoryKind, CategoryWithCount } from '../domain/categories.ts';
@@ -14,6 +15,8 @@ export type CategoryChange =
 export interface CategoryDeletion {
   readonly uncategorised: number;
   readonly schedules: number;
+  /** Monthly budget amounts for it: deleted with it, so past months' budget totals change. */
+  readonly budgetAmounts: number;
   /** Rules that only set this category: deleted with it. */
   readonly rulesRemoved: number;
   /** Rules that also rename: they keep the rename and set no category. */
@@ -24,6 +27,7 @@ export function createCategoryService(deps: {
   categories: CategoriesRepo;
   rules: Pick<RulesRepo, 'countRulesSettingCategory' | 'keepRenamesWithoutCategory'>;
   schedules: Pick<SchedulesRepo, 'countSchedulesInCategory'>;
+  budgets: Pick<BudgetsRepo, 'countAmountsOfCategory'>;
   inTransaction: RunInTransaction;
 }) {
   const repo = deps.categories;
@@ -95,6 +99,7 @@ export function createCategoryService(deps: {
     return {
       uncategorised: repo.countTransactionsInCategory(userId, id),
       schedules: deps.schedules.countSchedulesInCategory(userId, id),
+      budgetAmounts: deps.budgets.countAmountsOfCategory(userId, id),
       rulesRemoved: rules.onlyCategory,
       rulesKept: rules.alsoRename,
     };

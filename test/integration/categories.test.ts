@@ -158,7 +158,7 @@ describe('categories', () => {
     assert.doesNotMatch(uncategorised.text, /Bread/);
   });
 
-  test('deleting a category says what goes with it: schedules become uncategorised, rules that only set it go, rules that also rename keep the rename', async (t) => {
+  test('deleting a category says what goes with it: schedules become uncategorised, its budget amounts go, rules that only set it go, rules that also rename keep the rename', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const userId = userIdOf(ctx.db, 'ann@example.com');
@@ -171,11 +171,14 @@ describe('categories', () => {
     assert.equal((await rule({ text: 'metro', category: String(transport) })).status, 303);
     assert.equal((await rule({ text: 'uber', category: String(transport), rename: 'Taxi' })).status, 303);
     assert.equal((await rule({ text: 'tesco', category: String(categoryIdOf(ctx.db, userId, 'expense', 'Groceries')) })).status, 303);
+    // Two months of budget amounts for it.
+    ctx.db.prepare("INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, '2026-01', 5000), (?, ?, '2026-02', 5000)").run(userId, transport, userId, transport);
 
     const confirm = (await agent.get(`/categories/${transport}/delete`)).text;
     const effects = /<ul class="confirm__effects" id="category-delete-effects">([\s\S]*?)<\/ul>/.exec(confirm)?.[1] ?? '';
     assert.deepEqual([...effects.matchAll(/<li>([^<]*)/g)].map((m) => m[1]!.trim()), [
       '1 scheduled transaction that sets it will become uncategorised.',
+      '2 monthly budget amounts for it will be deleted with it, so those months’ budget totals change.',
       '1 rule that only sets this category will be deleted with it.',
       '1 rule that also renames will keep its new description and set no category.',
     ]);
@@ -186,6 +189,7 @@ describe('categories', () => {
       { text_value: 'tesco', none: 0, rename: null },
     ]);
     assert.equal(ctx.db.prepare("SELECT category_id FROM schedules WHERE description = 'Bus pass'").pluck().get(), null);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM budgets').pluck().get(), 0);
     // The kept rule still renames a row it meets.
     await postTransaction(agent, { amount: '12', date: '2026-02-11', description: 'UBER TRIP', category: '' });
     assert.equal(ctx.db.prepare("SELECT description FROM transactions WHERE amount_cents = 1200").pluck().get(), 'Taxi');

@@ -46,6 +46,7 @@ export function createBudgetsRepo(db: Db) {
      ON CONFLICT (user_id, category_id, month) DO NOTHING`,
   );
   const countMonth = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM budgets WHERE user_id = ? AND month = ?');
+  const countOfCategory = db.prepare<[number, number], number>('SELECT count(*) FROM budgets WHERE user_id = ? AND category_id = ?').pluck();
   // Turning it on keeps the month it was first turned on in; turning it off forgets it (budget_rollover, the old
   // yes/no, is kept in step for the data export and older readers).
   const setRollover = db.prepare<{ on: number; month: string; userId: number; id: number }>(
@@ -60,6 +61,11 @@ export function createBudgetsRepo(db: Db) {
   );
 
   return {
+    /** How many monthly amounts the user budgeted for a category (deleting it deletes them; its page says so). */
+    countAmountsOfCategory(userId: number, categoryId: number): number {
+      return countOfCategory.get(userId, categoryId) ?? 0;
+    },
+
     /** The user's expense categories by name, with their rollover setting. */
     listExpenseCategories(userId: number): BudgetCategoryRow[] {
       return categories.all(userId).sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover_from !== null, rolloverFrom: r.rollover_from }));
