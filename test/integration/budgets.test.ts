@@ -234,11 +234,13 @@ describe('budgets', () => {
     const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
     await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '400.05', [`rollover-${groceries}`]: '1' });
     await saveBudget(agent, '2026-03', { [`amount-${formula}`]: '7' });
+    // January's amount was there before rollover was turned on (in February): January did not roll over.
+    ctx.db.prepare("INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, '2026-01', 100)").run(ann, groceries);
     await saveBudget(bob, '2026-03', { [`amount-${categoryIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'expense', 'Housing')}`]: '1' });
     const res = await agent.get('/budgets/export.csv');
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/csv/);
-    assert.equal(res.text, "month,category,amount,rollover\r\n2026-02,Groceries,400.05,yes\r\n2026-03,'=SUM(A1),7.00,no\r\n");
+    assert.equal(res.text, "month,category,amount,rollover\r\n2026-01,Groceries,1.00,no\r\n2026-02,Groceries,400.05,yes\r\n2026-03,'=SUM(A1),7.00,no\r\n");
   });
 
   test("another person's category in the form is ignored and budgets are scoped to their owner", async (t) => {

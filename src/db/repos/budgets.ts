@@ -55,7 +55,9 @@ export function createBudgetsRepo(db: Db) {
       WHERE user_id = :userId AND id = :id AND kind = 'expense'`,
   );
   const exportRows = db.prepare<[number], { month: string; category: string; amount_cents: number; rollover: number }>(
-    `SELECT b.month, c.name AS category, b.amount_cents, c.budget_rollover AS rollover
+    // A month rolls over when rollover is on for the category and was turned on by then (earlier months showed none).
+    `SELECT b.month, c.name AS category, b.amount_cents,
+            c.budget_rollover = 1 AND c.budget_rollover_from IS NOT NULL AND b.month >= c.budget_rollover_from AS rollover
        FROM budgets b JOIN categories c ON c.id = b.category_id
       WHERE b.user_id = ? ORDER BY b.month, c.name_key`,
   );
