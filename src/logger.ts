@@ -16,7 +16,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    destination,
+    // Written synchronously: the default (asynchronous) stream flushes once more as the process exits, and when the
+    // reader of a pipe had gone (a log tool stopped) that flush retried its write forever, so a stop never ended. A
+    // synchronous stream has nothing left to flush, and on a broken pipe it stops logging (pino's own handling).
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 

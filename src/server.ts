@@ -17,7 +17,7 @@ import path from 'node:path';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
-import { migrate } from './db/migrate.ts';
+import { assertUpgradeNotShared, migrate } from './db/migrate.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
@@ -100,6 +100,7 @@ function main(): void {
  */
 function runPrimary(config: Config, logger: Logger): void {
   startup.stage = 'database';
+  assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
   const version = migrate(db);
@@ -145,12 +146,16 @@ function runPrimary(config: Config, logger: Logger): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The terminal that started it closing (an SSH session's end) stops it as gracefully, not at once.
+  process.on('SIGHUP', () => stop('SIGHUP'));
 }
 
 /** One serving process: the whole app on the database, its job runner, and a graceful stop. */
 function serve(config: Config, logger: Logger): void {
   const { secret } = resolveSessionSecret(process.env, config);
   startup.stage = 'database';
+  // (A worker finds nothing to migrate: its primary has.)
+  assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
   const version = migrate(db);
@@ -191,13 +196,19 @@ function serve(config: Config, logger: Logger): void {
     void Promise.all([requestsDone, jobsDone]).then(() => {
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
-      removeOwnScratchFiles();
+      // Best effort: on a file system gone read-only the scratch file stays, for the next start to remove.
+      try {
+        removeOwnScratchFiles();
+      } catch (err) {
+        logger.warn({ err }, 'could not remove this process\'s import scratch file; the next start removes it');
+      }
       logger.info({ signal }, 'stopped');
       process.exit(0);
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
   // A worker whose primary is gone (killed, say) stops as gracefully as on SIGTERM, rather than serve on alone.
   if (cluster.isWorker) process.on('disconnect', () => stop('primary gone'));
 }

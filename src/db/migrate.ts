@@ -1,9 +1,44 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import type { Db } from './open.ts';
 import { migrations as defaultMigrations, type Migration } from './migrations.ts';
 
 /** Thrown when the database was written by a newer version of the app than this one. */
 export class SchemaTooNewError extends Error {
   override name = 'SchemaTooNewError';
+}
+
+/** Thrown when the database needs migrating but another process has it open: an older server still running. */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+}
+
+/**
+ * Refuses, changing nothing, to upgrade a database file another process has open. `git pull && npm start` beside the
+ * old server migrated the live file under it, then failed on the taken port, and the old server went on writing into a
+ * schema it does not know (every add failed). Without migrations due, sharing the file is fine (two instances, the
+ * workers). Every connection to a WAL database holds a shared lock on the file while open, so an exclusive lock that
+ * cannot be had means another process; the probe takes it for an instant and gives it back.
+ */
+export function assertUpgradeNotShared(file: string, migrations: readonly Migration[] = defaultMigrations): void {
+  if (file === ':memory:' || !existsSync(file)) return;
+  let probe: Database.Database | undefined;
+  try {
+    probe = new Database(file, { fileMustExist: true, timeout: 0 });
+    if ((probe.pragma('user_version', { simple: true }) as number) >= latestSchemaVersion(migrations)) return;
+    probe.pragma('locking_mode = EXCLUSIVE');
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('COMMIT');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new DatabaseInUseError(
+        `${file} needs upgrading to this version's schema, but another process has it open (the previous version still running?). Stop it, then start this one.`,
+      );
+    }
+    // Anything else (not a database, no permission) is for opening the file to report, in its own words.
+  } finally {
+    probe?.close();
+  }
 }
 
 /** Applies every migration newer than the file's user_version, each in its own transaction; returns the new version. */

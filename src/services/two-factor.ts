@@ -151,6 +151,8 @@ export function createTwoFactorService(deps: {
       if (!found) return { ok: false, problem: 'unknown-email' };
       return deps.inTransaction(() => {
         const wasOn = twoFactor.findTotp(found.id) !== undefined;
+        // Already off: nothing changed, so nobody is signed out for it.
+        if (!wasOn) return { ok: true as const, userId: found.id, endedSessions: 0, wasOn };
         twoFactor.disableTotp(found.id);
         return { ok: true as const, userId: found.id, endedSessions: deps.users.deleteSessionsOfUser(found.id), wasOn };
       });

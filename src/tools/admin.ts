@@ -177,7 +177,7 @@ async function main(): Promise<number> {
         if (rest.length !== 1) throw new UsageError('disable-2fa takes one EMAIL');
         const result = twoFactor.adminDisable(rest[0]!);
         if (!result.ok) throw new CommandError(`no account has the email ${rest[0]}`);
-        console.log(`Two-factor sign-in of ${rest[0]} is ${result.wasOn ? 'now off' : 'was already off'}; ${result.endedSessions} session(s) ended.`);
+        console.log(result.wasOn ? `Two-factor sign-in of ${rest[0]} is now off; ${result.endedSessions} session(s) ended.` : `Two-factor sign-in of ${rest[0]} was already off; nothing changed.`);
         audit.record({ event: 'admin.two_factor_disabled', userId: result.userId, endedSessions: result.endedSessions });
         return 0;
       }

@@ -110,6 +110,12 @@ test('the admin commands, run as child processes against a running server\'s dat
   db.close();
   assert.equal((await patAgain.get('/dashboard')).status, 303, 'that session ended');
   assert.match((await admin(env, ['list-users'])).stdout, /pat@example\.com\s+.*\s+off\n/);
+  // Again, now that it is off: nothing changes, and nobody is signed out for it.
+  const patSignedIn = await loginOverHttp(server.url, 'pat@example.com', 'a brand new passphrase');
+  const again = await admin(env, ['disable-2fa', 'pat@example.com']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), 'Two-factor sign-in of pat@example.com was already off; nothing changed.');
+  assert.equal((await patSignedIn.get('/dashboard')).status, 200, 'still signed in');
   await loginOverHttp(server.url, 'pat@example.com', 'a brand new passphrase');
 
   // unlock: someone tried 100 wrong passwords for pat's account from many addresses, so pat is locked out for an

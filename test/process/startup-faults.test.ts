@@ -5,8 +5,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { latestSchemaVersion } from '../../src/db/migrate.ts';
-import { runToExit, serverEnv, tempDataDir } from '../helpers/server-process.ts';
+import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import { runToExit, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
 
 /**
  * Each fault is produced for real and the real server is spawned on it. What an operator must see: exit code 1,
@@ -109,6 +110,30 @@ test('a schema newer than the code stops start-up with one line and leaves the v
 });
 
 for (const workers of [undefined, '2'] as const) {
+test(`an older schema that another process still has open (the previous version running) is not upgraded under it${workers ? ', with two workers' : ''}`, async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  // The previous version's database, held open by it (every WAL connection keeps a shared lock on the file).
+  const older = latestSchemaVersion() - 1;
+  const made = new Database(tmp.dbPath);
+  migrate(made, migrations.filter((m) => m.version <= older));
+  made.pragma('journal_mode = WAL');
+  const running = new Database(tmp.dbPath);
+  running.prepare('SELECT count(*) FROM users').get();
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, WEB_CONCURRENCY: workers })));
+  assert.match(line, /needs upgrading to this version's schema, but another process has it open/);
+  assert.ok(line.includes(tmp.dbPath), `names the file: ${line}`);
+  assert.equal(running.pragma('user_version', { simple: true }), older, 'nothing was migrated under it');
+  // Once the previous version has stopped, this one upgrades it and starts.
+  running.close();
+  made.close();
+  const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath, WEB_CONCURRENCY: workers }));
+  await server.kill();
+  const after = new Database(tmp.dbPath, { readonly: true });
+  t.after(() => after.close());
+  assert.equal(after.pragma('user_version', { simple: true }), latestSchemaVersion());
+});
+
 test(`a port already in use stops start-up with one line naming the port${workers ? ', with two workers' : ''}`, async (t) => {
   const tmp = tempDataDir();
   const blocker = createServer();
