@@ -80,6 +80,11 @@ function main(): void {
   startup = { config, stage: 'secret' };
   const logger = createLogger(config.logLevel);
   if (cluster.isWorker) return serve(config, logger.child({ worker: cluster.worker!.id }));
+  // The file is checked before anything beside it is changed: not a database, another application's, or an older
+  // schema another process still has open.
+  startup.stage = 'database';
+  assertUpgradeNotShared(config.databasePath);
+  startup.stage = 'secret';
   makeDataFilesPrivate(config, logger);
   // Made (and saved) here, before any worker starts, so that every worker reads the same one.
   const { generated, file } = resolveSessionSecret(process.env, config);

@@ -13,6 +13,11 @@ export class DatabaseInUseError extends Error {
   override name = 'DatabaseInUseError';
 }
 
+/** Thrown when the file is a SQLite database of another application: Ledgerly would add its tables to it. */
+export class ForeignDatabaseError extends Error {
+  override name = 'ForeignDatabaseError';
+}
+
 /**
  * Refuses, changing nothing, to upgrade a database file another process has open. `git pull && npm start` beside the
  * old server migrated the live file under it, then failed on the taken port, and the old server went on writing into a
@@ -25,11 +30,20 @@ export function assertUpgradeNotShared(file: string, migrations: readonly Migrat
   let probe: Database.Database | undefined;
   try {
     probe = new Database(file, { fileMustExist: true, timeout: 0 });
-    if ((probe.pragma('user_version', { simple: true }) as number) >= latestSchemaVersion(migrations)) return;
+    const version = probe.pragma('user_version', { simple: true }) as number;
+    // Every Ledgerly database has a version from its first migration on; tables at version 0 are another
+    // application's, which migrating would quietly turn into a Ledgerly database beside its own data.
+    if (version === 0 && (probe.prepare("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").pluck().get() as number) > 0) {
+      throw new ForeignDatabaseError(`${file} is another application's SQLite database, not Ledgerly's. Set DATABASE_PATH to a file of Ledgerly's own.`);
+    }
+    if (version >= latestSchemaVersion(migrations)) return;
     probe.pragma('locking_mode = EXCLUSIVE');
     probe.exec('BEGIN EXCLUSIVE');
     probe.exec('COMMIT');
   } catch (err) {
+    if (err instanceof ForeignDatabaseError) throw err;
+    // Not a database at all: said before anything beside it is touched (its mode, a session secret next to it).
+    if ((err as { code?: unknown }).code === 'SQLITE_NOTADB') throw err;
     if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
       throw new DatabaseInUseError(
         `${file} needs upgrading to this version's schema, but another process has it open (the previous version still running?). Stop it, then start this one.`,

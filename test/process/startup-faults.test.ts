@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -56,6 +56,8 @@ test('a data folder that is not writable even for root (immutable attribute) sto
   const existing = path.join(folder, 'existing.sqlite');
   const made = new Database(existing);
   made.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+  // A version, as every database of ours has (tables at version 0 are another application's, refused as such).
+  made.pragma('user_version = 1');
   made.close();
   // chattr +i makes a folder unwritable for root too; it needs CAP_LINUX_IMMUTABLE and an ext2/3/4-like disk.
   const lock = spawnSync('chattr', ['+i', folder]);
@@ -83,12 +85,30 @@ test('a database file that is not a SQLite database stops start-up with one line
   const tmp = tempDataDir();
   t.after(() => tmp.remove());
   const content = 'date,amount\n2026-01-01,12.50\n'.repeat(200);
-  writeFileSync(tmp.dbPath, content);
+  writeFileSync(tmp.dbPath, content, { mode: 0o644 });
+  chmodSync(tmp.dbPath, 0o644);
 
-  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath })));
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, SESSION_SECRET: undefined })));
   assert.match(line, /is not a SQLite database/);
   assert.ok(line.includes(tmp.dbPath));
   assert.equal(readFileSync(tmp.dbPath, 'utf8'), content, 'the file is not overwritten');
+  // Nothing beside it was touched before it was found out: its mode, and no session secret written there.
+  assert.equal(statSync(tmp.dbPath).mode & 0o777, 0o644);
+  assert.deepEqual(readdirSync(tmp.dir), [path.basename(tmp.dbPath)]);
+});
+
+test("another application's SQLite database is refused, not turned into Ledgerly's beside its own tables", async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const other = new Database(tmp.dbPath);
+  other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep me')");
+  other.close();
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath })));
+  assert.match(line, /is another application's SQLite database, not Ledgerly's/);
+  const after = new Database(tmp.dbPath, { readonly: true });
+  t.after(() => after.close());
+  assert.deepEqual(after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), ['notes'], 'no table of ours added');
+  assert.equal(after.pragma('user_version', { simple: true }), 0);
 });
 
 test('a schema newer than the code stops start-up with one line and leaves the version as it was', async (t) => {
