@@ -131,7 +131,7 @@ export function createApp(deps: AppDeps): Express {
   const categoriesRepo = createCategoriesRepo(db);
   const accountsRepo = createAccountsRepo(db);
   const jobsRepo = createJobsRepo(db);
-  const sessionStore = new SqliteSessionStore(db, clock);
+  const sessionStore = new SqliteSessionStore(db, clock, (err) => logger.error({ err }, 'a session could not be saved: sign-ins and forms fail until the database can be written again'));
   const inTransaction = createTransactionRunner(db);
   const asOneRead = createReadRunner(db);
   const inSharedCommit = createSharedCommit(db);

@@ -48,6 +48,12 @@ export class SqliteSessionStore extends session.Store {
   constructor(
     db: Db,
     private readonly clock: Clock,
+    /**
+     * Told of a session that could not be written (a full disk, a file system gone read-only). express-session loses
+     * the error once the page is on its way, and the person then only saw "this form was out of date" on their next
+     * post, with nothing in the log.
+     */
+    private readonly onWriteError: (err: unknown) => void = () => {},
   ) {
     super();
     this.#get = db.prepare<[string, number], { data: string; expires_at: number }>(
@@ -123,6 +129,7 @@ export class SqliteSessionStore extends session.Store {
       else this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
       callback?.();
     } catch (err) {
+      this.onWriteError(err);
       callback?.(err);
     }
   }

@@ -112,3 +112,17 @@ test('a session ended while a request held it stays ended when that request save
   assert.equal(read('fresh')?.lastAccountId, 3);
   assert.equal(rows(), 2);
 });
+
+test('a session that cannot be written is reported to the caller and to the error listener, which the app logs', () => {
+  const db = openDatabase(':memory:');
+  migrate(db);
+  const reported: unknown[] = [];
+  const store = new SqliteSessionStore(db, { now: () => 1_000_000 }, (err) => reported.push(err));
+  // A database that refuses writes, as a full disk or a file system gone read-only does.
+  db.exec("CREATE TRIGGER no_writes BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'disk is full'); END");
+  let given: unknown;
+  store.set('sid-1', { cookie: { originalMaxAge: 60_000, expires: new Date(0) } } as unknown as session.SessionData, (err) => (given = err));
+  assert.match(String(given), /disk is full/);
+  assert.equal(reported.length, 1);
+  assert.equal(reported[0], given);
+});
