@@ -542,7 +542,9 @@ function isOurCurrency(cell: string, ours: string, marks: readonly string[]): bo
 
 // The signs of the currencies files most often hold, for saying which one an amount cell is in. Built from
 // strings for the reason COLUMN_GUESSES are.
-const CURRENCY_SIGNS: readonly [string, string][] = [['$', 'USD'], ['\u20ac', 'EUR'], ['\u00a3', 'GBP'], ['\u20b4', 'UAH'], ['z\u0142', 'PLN'], ['\u00a5', 'JPY'], ['\u20bd', 'RUB'], ['\u20b8', 'KZT']];
+// Only signs that belong to one currency: "$" (dollars of a dozen countries, a Canadian bank's own) and "\u00a5" (yen
+// and yuan) would name the wrong one, so a cell holding them keeps the plain "not a number" reason.
+const CURRENCY_SIGNS: readonly [string, string][] = [['\u20ac', 'EUR'], ['\u00a3', 'GBP'], ['\u20b4', 'UAH'], ['z\u0142', 'PLN'], ['\u20bd', 'RUB'], ['\u20b8', 'KZT']];
 
 /**
  * The currency an amount cell that did not read is written in, when it is not ours: a code beside the number
@@ -818,11 +820,11 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
       const inflow = inText === null ? null : readAmount(inText);
       const none = (a: AmountParse | null) => a === null || (!a.ok && (a.problem === 'empty' || a.problem === 'zero'));
       // What is wrong with a cell that holds something: not an amount, or a signed one (each column has a direction).
-      // Many banks write money out with a minus too ("-50,00" under Debit): the sign says what the column does, so it
-      // is taken. A minus in money in contradicts its column, and is refused.
-      const wrongIn = (a: AmountParse | null, text: string | null, minusAllowed: boolean): { problem: AmountProblem; text: string } | undefined =>
-        a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative && !minusAllowed ? { problem: 'negative', text: text ?? '' } : undefined;
-      const wrong = wrongIn(amount, amountText, true) ?? wrongIn(inflow, inText, false);
+      // A minus in either column is refused: under money out it is a bank's way of writing every debit in one file
+      // and a reversal (money back) in another, and only the whole file could tell which.
+      const wrongIn = (a: AmountParse | null, text: string | null): { problem: AmountProblem; text: string } | undefined =>
+        a === null || none(a) ? undefined : !a.ok ? { problem: a.problem, text: text ?? '' } : a.negative ? { problem: 'negative', text: text ?? '' } : undefined;
+      const wrong = wrongIn(amount, amountText) ?? wrongIn(inflow, inText);
       if (wrong && (foreignIn(wrong.text) || problems.some((p) => p.code === 'currency'))) {
         amount = null;
       } else if (wrong) {

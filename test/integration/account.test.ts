@@ -146,6 +146,10 @@ describe('a new password and API tokens', () => {
     const page = (await agent.get('/account')).text;
     assert.match(page, /<label class="choice"><input type="checkbox" name="revokeApiTokens" value="1" checked[^>]*> Also revoke my 2 API tokens \(scripts using them stop working\)<\/label>/);
 
+    // Unticked, with a wrong current password: the refused form keeps the box as it was sent, unticked.
+    const refused = await changePassword(agent, { currentPassword: 'not my password', newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /<input type="checkbox" name="revokeApiTokens" value="1" aria-describedby/, 'not ticked again');
     // Unticked (the box not sent): the tokens stay.
     assert.equal((await changePassword(agent, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD })).status, 303);
     assert.equal((await api(stolen)).status, 200);
@@ -160,6 +164,7 @@ describe('a new password and API tokens', () => {
     await makeApiToken(agent, { name: 'New script', scope: 'read', lifetime: 'never' }, other);
     const odd = await changePassword(agent, { currentPassword: other, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, revokeApiTokens: 'yes' });
     assert.equal(odd.status, 422);
+    assert.match(odd.text, /id="revokeApiTokens-error"/, 'said beside the box');
     assert.equal(countRows(ctx, 'api_tokens'), 1);
   });
 });

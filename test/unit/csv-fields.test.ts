@@ -252,7 +252,7 @@ describe('checkCsvRecord', () => {
     assert.equal(back.row.type, 'income');
   });
 
-  test('money out and money in in two columns: each row is the one holding an amount; both, neither, or a minus in money in are refused', () => {
+  test('money out and money in in two columns: each row is the one holding an amount; both, neither or a sign are refused', () => {
     const ynab: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2, inflowColumn: 3, dateFormat: 'MM/DD/YYYY' };
     const row = (out: string, into: string) => createRecordChecker(ynab, { currency: 'USD' })(cells('01/02/2026', 'Grocer', out, into), 2);
     const spent = row('$12.50', '$0.00');
@@ -262,10 +262,8 @@ describe('checkCsvRecord', () => {
     assert.ok(row('12.50', '').ok, 'an empty cell is no amount');
     assert.equal(reasonOf(row('$5.00', '$1.00')), 'both money out (“$5.00”) and money in (“$1.00”) hold an amount: a row is one or the other');
     assert.equal(reasonOf(row('$0.00', '')), 'the amount is empty');
-    // A minus in money out says what the column says (many banks write debits so); in money in it contradicts it.
-    const minusOut = row('-$5.00', '');
-    assert.ok(minusOut.ok);
-    assert.deepEqual([minusOut.row.type, minusOut.row.amountCents], ['expense', 500]);
+    // A minus in either column is refused: a debit written so in one bank's file is a reversal in another's.
+    assert.match(reasonOf(row('-$5.00', '')), /negative/);
     assert.match(reasonOf(row('', '-$5.00')), /negative/);
     assert.match(reasonOf(row('abc', '$0.00')), /not a number/);
   });
@@ -284,12 +282,15 @@ describe('checkCsvRecord', () => {
     assert.equal(describeRowProblems(dollars.ok ? [] : dollars.problems, ukrainian.t), 'сума в USD, а цей Ledgerly веде облік в EUR без конвертації, тож її не враховано як EUR');
     // Without a currency column, a code or a sign in the amount cell says which currency it is, not "not a number".
     const plain = (amount: string) => createRecordChecker({ ...withCurrency, currencyColumn: null }, { currency: 'EUR' })(cells('2026-01-03', 'Shop', amount, ''), 2);
-    for (const [cell, theirs] of [['-12.50 USD', 'USD'], ['USD -12.50', 'USD'], ['$12.50', 'USD'], ['-12,50 PLN', 'PLN'], ['£3.00', 'GBP']] as const) {
+    for (const [cell, theirs] of [['-12.50 USD', 'USD'], ['USD -12.50', 'USD'], ['-12,50 PLN', 'PLN'], ['£3.00', 'GBP'], ['12,50 zł', 'PLN']] as const) {
       const refused = plain(cell);
       assert.deepEqual(refused.ok ? [] : refused.problems, [{ code: 'currency', theirs, ours: 'EUR' }], cell);
     }
     assert.ok(plain('-12.50 EUR').ok && plain('€12.50').ok, 'our own code and sign are read');
     assert.match(reasonOf(plain('12.50 ABC')), /not a number/, 'three capitals that name no currency');
+    // A sign many currencies share names none of them: "$" is a Canadian or Australian bank's own too.
+    assert.match(reasonOf(plain('$12.50')), /not a number/);
+    assert.match(reasonOf(plain('A$12.50')), /not a number/);
     // A currency column is guessed only from a name that can mean nothing else.
     assert.equal(guessColumns(['Date', 'Amount', 'Currency']).currencyColumn, 2);
     assert.equal(guessColumns(['date', 'amount', 'foreign_currency_code']).currencyColumn, null);

@@ -44,7 +44,7 @@ export function createAccountRouter(deps: {
   const router = Router();
   router.use('/account', requireUser);
 
-  type PageState = { passwordErrors?: FieldErrors; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg; twoFactorErrors?: TwoFactorErrors };
+  type PageState = { passwordErrors?: FieldErrors; revokeApiTokens?: boolean; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg; twoFactorErrors?: TwoFactorErrors };
   // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
   // each by its current name where ICU still lists an old spelling (Kiev, Calcutta, Saigon), in order of name.
   const timeZones = [
@@ -61,6 +61,8 @@ export function createAccountRouter(deps: {
       email: user.email,
       otherSessions: deps.users.countOtherSessions(user.id),
       apiTokenCount: deps.users.countApiTokens(user.id),
+      // Ticked at first; a refused form keeps what the person chose, so a retype never revokes what they had unticked.
+      revokeApiTokens: state.revokeApiTokens ?? true,
       passwordErrors: state.passwordErrors ?? {},
       deleteError: state.deleteError,
       languageError: state.languageError,
@@ -136,7 +138,7 @@ export function createAccountRouter(deps: {
       const passwordErrors = result ? passwordChangeErrors(result.problems) : input.ok ? {} : input.errors;
       if (result?.problems.currentPassword) deps.audit.record({ event: 'password.change_failed', userId: user.id, ip: clientIp(req) });
       res.status(422);
-      return renderAccountPage(res, user, { passwordErrors });
+      return renderAccountPage(res, user, { passwordErrors, revokeApiTokens: textField(req.body, 'revokeApiTokens') === '1' });
     }
     // Every session, this one included, ended with the password change; logging in again gives this browser a
     // fresh session id.
