@@ -96,8 +96,13 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be the address people open, such as https://money.example.org' })
     // Ledgerly serves from the root of its address, so a path (https://example.org/ledgerly) would only make invite
     // links and passkeys point at the wrong place; it is refused rather than silently cut off.
-    .refine((url) => ['', '/'].includes(new URL(url).pathname) && new URL(url).search === '' && new URL(url).hash === '', {
-      error: 'must be an address without a path (Ledgerly serves from the root of its own host name or port)',
+    // (Refinements run even when the address did not parse; that case is the check above's to word.)
+    .refine((url) => {
+      if (!URL.canParse(url)) return true;
+      const u = new URL(url);
+      return ['', '/'].includes(u.pathname) && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+    }, {
+      error: 'must be an address without a path, query or sign-in details (Ledgerly serves from the root of its own host name or port)',
     })
     .transform((url) => new URL(url).origin)
     .optional(),

@@ -108,7 +108,9 @@ function runPrimary(config: Config, logger: Logger): void {
   assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
+  const before = db.pragma('user_version', { simple: true }) as number;
   const version = migrate(db);
+  if (version !== before && before > 0) logger.info({ from: before, to: version }, 'database schema upgraded');
   db.close();
   openDb = undefined;
   logger.info({ workers: config.webConcurrency, schema: version }, 'starting workers');
@@ -163,7 +165,10 @@ function serve(config: Config, logger: Logger): void {
   assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
+  const before = db.pragma('user_version', { simple: true }) as number;
   const version = migrate(db);
+  // A fresh database (version 0) is made, not upgraded: only an upgrade is worth a line.
+  if (version !== before && before > 0) logger.info({ from: before, to: version }, 'database schema upgraded');
   const jobs = createJobRunner({ jobs: createJobsRepo(db), clock: systemClock, logger });
   const app = createApp({ db, config, clock: systemClock, jobs, sessionSecret: secret, appRoot: findAppRoot(import.meta.dirname), logger });
 

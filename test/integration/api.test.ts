@@ -278,6 +278,7 @@ describe('/api/v1/transactions', () => {
     };
     assert.equal((await plain()).body.detail, 'Такої операції немає.', 'no Accept-Language');
     assert.equal((await plain('fr')).body.detail, 'Такої операції немає.', 'only a language Ledgerly does not speak');
+    assert.equal((await plain('*')).body.detail, 'Такої операції немає.', 'any language at all');
     assert.equal((await plain('en-GB,en;q=0.8')).body.detail, 'No such transaction.', 'the request names English: it wins');
   });
 

@@ -148,6 +148,8 @@ test(`an older schema that another process still has open (the previous version 
   running.close();
   made.close();
   const server = await startServer(serverEnv({ DATABASE_PATH: tmp.dbPath, WEB_CONCURRENCY: workers }));
+  // The upgrade is said in one line, from which version to which.
+  assert.ok(server.logs.some((l) => l.msg === 'database schema upgraded' && l.from === older && l.to === latestSchemaVersion()), JSON.stringify(server.logs));
   await server.kill();
   const after = new Database(tmp.dbPath, { readonly: true });
   t.after(() => after.close());

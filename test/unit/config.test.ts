@@ -100,4 +100,7 @@ test('PUBLIC_URL with a path is refused, not cut down to its host: Ledgerly serv
   assert.equal(loadConfig({ PUBLIC_URL: 'https://money.example.org:8443' }).publicUrl, 'https://money.example.org:8443');
   assert.throws(() => loadConfig({ PUBLIC_URL: 'https://example.org/ledgerly' }), /PUBLIC_URL.*without a path/);
   assert.throws(() => loadConfig({ PUBLIC_URL: 'https://example.org/?x=1' }), /PUBLIC_URL.*without a path/);
+  assert.throws(() => loadConfig({ PUBLIC_URL: 'https://user:secret@example.org' }), /PUBLIC_URL.*sign-in details/);
+  // Without its scheme the address is named and explained, not "Invalid URL".
+  assert.throws(() => loadConfig({ PUBLIC_URL: 'money.example.org' }), /PUBLIC_URL.*must be the address people open, such as https:\/\/money\.example\.org/);
 });

@@ -223,7 +223,9 @@ export function createApiRouter(deps: {
     res.set('Cache-Control', 'no-store');
     // Problems are worded in the language the request asks for (Accept-Language); when it names none of ours, in
     // the token owner's (once the token is known, below), else the instance's.
-    const asked = req.headers['accept-language'] === undefined ? false : req.acceptsLanguages(...LANGUAGES);
+    // "*" (any language) names none of ours in particular: the owner's own then, as with no header.
+    const header = req.headers['accept-language'];
+    const asked = header === undefined || header.trim() === '*' ? false : req.acceptsLanguages(...LANGUAGES);
     res.locals.apiWords = deps.languages[asked === false ? deps.defaultLanguage : (asked as Language)];
     res.locals.apiLanguageAsked = asked !== false;
     res.vary('Accept-Language');
