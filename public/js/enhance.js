@@ -1,4 +1,30 @@
 // Progressive enhancement only: every page works without this file.
+
+/**
+ * An amount in cents written exactly as the server writes it (money.writing() in src/domain/money.ts: its currency
+ * sign, separators, groups, digits and true minus sign), not by the browser's Intl, whose data can differ (Chromium
+ * writes "грн" where the server writes "₴"). Outside the block below so test/unit/money.test.ts runs this very code.
+ */
+function ledgerlyWriteAmount(writing, cents) {
+  var abs = Math.abs(cents);
+  var whole = String(Math.floor(abs / 100));
+  var fraction = String(abs % 100).padStart(2, '0');
+  var grouped = whole;
+  if (writing.group && whole.length >= writing.minimumGroupedDigits) {
+    var groups = [whole.slice(-writing.primaryGroup)];
+    var rest = whole.slice(0, -writing.primaryGroup);
+    while (rest.length > writing.secondaryGroup) {
+      groups.unshift(rest.slice(-writing.secondaryGroup));
+      rest = rest.slice(0, -writing.secondaryGroup);
+    }
+    if (rest) groups.unshift(rest);
+    grouped = groups.join(writing.group);
+  }
+  var digits = function (text) { return text.replace(/[0-9]/g, function (d) { return writing.digits.charAt(Number(d)); }); };
+  var sign = cents < 0 ? writing.negative : writing.positive;
+  return sign.before + digits(grouped) + writing.decimal + digits(fraction) + sign.after;
+}
+
 (function () {
   'use strict';
   // Once a form is submitted, disable its submit button so a double click cannot post twice.
@@ -23,29 +49,9 @@
       var cents = Number(input.getAttribute('data-cents'));
       if (input.checked !== input.defaultChecked) cleared += input.checked ? cents : -cents;
     });
-    // Written exactly as the server writes amounts (money.writing(): its currency sign, separators, groups, digits and
-    // true minus sign), not by the browser's Intl, whose data can differ (Chromium writes "грн" where the server
-    // writes "₴").
+    // Written as the server writes amounts (ledgerlyWriteAmount, above).
     var writing = JSON.parse(form.getAttribute('data-money-writing'));
-    var show = function (cents) {
-      var abs = Math.abs(cents);
-      var whole = String(Math.floor(abs / 100));
-      var fraction = String(abs % 100).padStart(2, '0');
-      var grouped = whole;
-      if (writing.group && whole.length >= writing.minimumGroupedDigits) {
-        var groups = [whole.slice(-writing.primaryGroup)];
-        var rest = whole.slice(0, -writing.primaryGroup);
-        while (rest.length > writing.secondaryGroup) {
-          groups.unshift(rest.slice(-writing.secondaryGroup));
-          rest = rest.slice(0, -writing.secondaryGroup);
-        }
-        if (rest) groups.unshift(rest);
-        grouped = groups.join(writing.group);
-      }
-      var digits = function (text) { return text.replace(/[0-9]/g, function (d) { return writing.digits.charAt(Number(d)); }); };
-      var sign = cents < 0 ? writing.negative : writing.positive;
-      return sign.before + digits(grouped) + writing.decimal + digits(fraction) + sign.after;
-    };
+    var show = function (cents) { return ledgerlyWriteAmount(writing, cents); };
     var clearedCell = form.querySelector('[data-reconcile="cleared"]');
     var differenceCell = form.querySelector('[data-reconcile="difference"]');
     if (clearedCell) {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
 import fc from 'fast-check';
+import { REPO_ROOT } from '../helpers/paths.ts';
 import {
   centsToDecimalString,
   currencyMarks,
@@ -276,25 +280,10 @@ describe('currency marks in imported amounts', () => {
 
 
 describe("the money writing a page's script follows", () => {
-  /** What public/js/enhance.js does with a writing: the same steps, so any amount it writes is checked here. */
-  function writeAsTheScript(writing: MoneyWriting, cents: number): string {
-    const abs = Math.abs(cents);
-    const whole = String(Math.floor(abs / 100));
-    let grouped = whole;
-    if (writing.group && whole.length >= writing.minimumGroupedDigits) {
-      const groups = [whole.slice(-writing.primaryGroup)];
-      let rest = whole.slice(0, -writing.primaryGroup);
-      while (rest.length > writing.secondaryGroup) {
-        groups.unshift(rest.slice(-writing.secondaryGroup));
-        rest = rest.slice(0, -writing.secondaryGroup);
-      }
-      if (rest) groups.unshift(rest);
-      grouped = groups.join(writing.group);
-    }
-    const digits = (text: string) => text.replace(/[0-9]/g, (d) => writing.digits.charAt(Number(d)));
-    const sign = cents < 0 ? writing.negative : writing.positive;
-    return sign.before + digits(grouped) + writing.decimal + digits(String(abs % 100).padStart(2, '0')) + sign.after;
-  }
+  /** The shipped public/js/enhance.js itself, run as a browser would load it, its amount writer taken out of it. */
+  const script = vm.createContext({ document: { addEventListener: () => {} }, window: { addEventListener: () => {} } });
+  vm.runInContext(readFileSync(path.join(REPO_ROOT, 'public', 'js', 'enhance.js'), 'utf8'), script);
+  const writeAsTheScript = (writing: MoneyWriting, cents: number): string => (script.ledgerlyWriteAmount as (w: MoneyWriting, c: number) => string)(writing, cents);
 
   test('Ukrainian hryvnias keep the server\'s sign, «₴», and its minus', () => {
     const money = createMoneyFormatter('uk-UA', 'UAH');
