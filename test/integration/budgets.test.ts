@@ -135,6 +135,26 @@ describe('budgets', () => {
     assert.match(march, /Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
   });
 
+  test('refunds that outweigh the spending outside the budget are said as refunds, never as negative spending', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const health = categoryIdOf(ctx.db, ann, 'expense', 'Health');
+    await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100' });
+    // Health has no amount: a 10.00 bill and a 45.00 refund of February's glasses leave 35.00 back outside the budget.
+    await postTransaction(agent, { type: 'expense', amount: '10', date: '2026-03-05', category: String(health) });
+    await postTransaction(agent, { type: 'income', amount: '45', date: '2026-03-06', category: String(health) });
+    const march = (await agent.get('/budgets/2026-03')).text;
+    const note = /<p class="totals__note">([\s\S]*?)<\/p>/.exec(march)?.[1] ?? '';
+    assert.match(note, /Refunded outside the budget \(categories without an amount, and uncategorised\), more than was spent there: \$35\.00\./);
+    assert.doesNotMatch(note, /Spent outside the budget|−\$|-\$/, 'no negative amount of spending');
+    // The line itself says how it got there.
+    assert.match(budgetRows(march).Health!.spent, /^Spent: −\$35\.00 after \$45\.00 of refunds$/);
+    await postForm(agent, '/account', '/account/language', { language: 'uk' });
+    assert.match((await agent.get('/budgets/2026-03')).text, /Повернено поза бюджетом \(категорії без суми й операції без категорії\) більше, ніж там витрачено: 35,00/);
+  });
+
   test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
