@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { migrate } from '../db/migrate.ts';
+import { assertUpgradeNotShared, DatabaseInUseError, migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import { clearAccountRateLimits } from '../db/rate-limit-store.ts';
 import { normaliseEmail } from '../domain/users.ts';
@@ -135,6 +135,18 @@ async function main(): Promise<number> {
   // making an empty one there would answer "no account has that email" and print invites no server honours.
   if (!existsSync(config.databasePath)) {
     throw new CommandError(`no database at ${path.resolve(config.databasePath)}: set DATABASE_PATH to the file the server uses (nothing was created)`);
+  }
+  // Which file the command acts on, so an owner with two instances (or a DATABASE_PATH from the wrong .env) sees it.
+  console.error(`database: ${path.resolve(config.databasePath)}`);
+  // A newer checkout's admin beside the older server still running must not upgrade the file under it, exactly as
+  // a newer server's start-up must not: the old server would go on writing into a schema it does not know.
+  try {
+    assertUpgradeNotShared(config.databasePath);
+  } catch (err) {
+    if (!(err instanceof DatabaseInUseError)) throw err;
+    throw new CommandError(
+      `${path.resolve(config.databasePath)} needs upgrading to this version's schema, but a server (the previous version?) has it open: restart the server with this version first (it upgrades the file), then run the command again; nothing was changed`,
+    );
   }
   const { db, people, twoFactor, security } = compose(config);
   const audit = createAuditLog(createLogger('info', process.stderr), (entry) => security.recordEvent(entry));

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
 import { TEST_PASSWORD } from '../helpers/app.ts';
 import { bundled, HttpClient, loginOverHttp, REPO_ROOT, registerOverHttp, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
 
@@ -173,4 +175,36 @@ test('the admin commands refuse a DATABASE_PATH with no database there, and crea
     assert.equal(run.stdout, '', 'no invite link to a database no server uses');
     assert.equal(existsSync(data.dbPath), false);
   }
+});
+
+test('the admin commands say which database they act on, and never upgrade one an older server still has open', async (t) => {
+  const data = tempDataDir();
+  t.after(() => data.remove());
+  const env = serverEnv({ DATABASE_PATH: data.dbPath });
+  // The previous version's database, held open by it (every WAL connection keeps a shared lock on the file).
+  const older = latestSchemaVersion() - 1;
+  const made = new Database(data.dbPath);
+  migrate(made, migrations.filter((m) => m.version <= older));
+  made.pragma('journal_mode = WAL');
+  const running = new Database(data.dbPath);
+  t.after(() => {
+    running.close();
+    made.close();
+  });
+  running.prepare('SELECT count(*) FROM users').get();
+  const refused = await admin(env, ['list-users']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.ok(refused.stderr.includes(`database: ${data.dbPath}\n`), refused.stderr);
+  assert.match(refused.stderr, /^admin: .* needs upgrading to this version's schema, but a server \(the previous version\?\) has it open: restart the server with this version first .*nothing was changed$/m);
+  assert.equal(refused.stdout, '');
+  assert.equal(running.pragma('user_version', { simple: true }), older, 'nothing was migrated under the running server');
+  // Once it has stopped, the command upgrades the file as the server's start would, and answers.
+  running.close();
+  made.close();
+  const listed = await admin(env, ['list-users']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(listed.stderr.includes(`database: ${data.dbPath}\n`), listed.stderr);
+  const after = new Database(data.dbPath, { readonly: true });
+  t.after(() => after.close());
+  assert.equal(after.pragma('user_version', { simple: true }), latestSchemaVersion());
 });
