@@ -42,6 +42,8 @@ export function describeStartupError(err: unknown, context: StartupContext = {})
     if (code === 'EADDRINUSE') return `Cannot start: port ${address} is already in use. Stop the other program or set PORT.`;
     if (code === 'EACCES') return `Cannot start: no permission to listen on ${address}. Use a port above 1023 or set PORT.`;
     if (code === 'EADDRNOTAVAIL') return `Cannot start: ${config?.host ?? 'HOST'} is not an address of this machine. Set HOST.`;
+    // A name the resolver does not know (a typo, or a name only another machine's hosts file has).
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot start: HOST ${config?.host ?? ''} is not a name this machine can resolve. Set HOST to an address of this machine (127.0.0.1, 0.0.0.0) or a name that resolves to one.`;
   }
   switch (code) {
     case 'EACCES':

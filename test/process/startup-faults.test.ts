@@ -174,6 +174,14 @@ test(`a port already in use stops start-up with one line naming the port${worker
 });
 }
 
+test('a HOST no resolver knows stops start-up with one line naming HOST', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  // .invalid is reserved (RFC 2606): no resolver anywhere answers for it.
+  const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: tmp.dbPath, HOST: 'money-box.invalid' })));
+  assert.match(line, /^Cannot start: HOST money-box\.invalid is not a name this machine can resolve\. Set HOST to an address of this machine/);
+});
+
 test('invalid configuration stops start-up with one line listing every problem', async (t) => {
   const tmp = tempDataDir();
   t.after(() => tmp.remove());
