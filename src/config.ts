@@ -195,7 +195,7 @@ export const SESSION_SECRET_FILE_NAME = 'session-secret';
 export function resolveSessionSecret(
   env: NodeJS.ProcessEnv,
   config: Pick<Config, 'dataDir'>,
-): { secret: string; generated: boolean; file?: string } {
+): { secret: string; generated: boolean; file?: string; replacedShort?: boolean } {
   const configured = env.SESSION_SECRET;
   if (configured !== undefined && configured !== '') {
     const checked = sessionSecret.safeParse(configured);
@@ -204,13 +204,16 @@ export function resolveSessionSecret(
   }
   const file = path.join(config.dataDir, SESSION_SECRET_FILE_NAME);
   makePrivateDirSync(config.dataDir);
+  let replacedShort = false;
   if (existsSync(file)) {
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length >= 32) return { secret, generated: false, file };
+    // Too short to sign with (edited by hand, or cut off): replaced, which signs everyone out; the caller says so.
+    replacedShort = true;
   }
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE_MODE });
   // The mode above only applies to a new file and is reduced by the umask; an old short secret keeps its own.
   chmodSync(file, PRIVATE_FILE_MODE);
-  return { secret, generated: true, file };
+  return { secret, generated: true, file, ...(replacedShort ? { replacedShort } : {}) };
 }

@@ -87,8 +87,10 @@ function main(): void {
   startup.stage = 'secret';
   makeDataFilesPrivate(config, logger);
   // Made (and saved) here, before any worker starts, so that every worker reads the same one.
-  const { generated, file } = resolveSessionSecret(process.env, config);
-  if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
+  const { generated, file, replacedShort } = resolveSessionSecret(process.env, config);
+  if (replacedShort) {
+    logger.warn({ file }, 'the session-secret file held fewer than 32 characters: replaced it with a random secret (mode 0600); everyone signed in must sign in again');
+  } else if (generated) logger.info({ file }, 'SESSION_SECRET not set: generated a random one and saved it (mode 0600)');
   if (config.trustProxy === true) {
     // Express then takes the leftmost X-Forwarded-For address, which the client writes itself: each request can
     // claim a new address and pass the per-address sign-in limits, and the logs record what it claimed.

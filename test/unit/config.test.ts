@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -76,6 +76,24 @@ test('without SESSION_SECRET a random secret is generated once, kept with mode 0
     assert.equal(readFileSync(file, 'utf8').trim(), first.secret);
     const second = resolveSessionSecret({}, config);
     assert.deepEqual([second.generated, second.secret], [false, first.secret]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a session-secret file too short to sign with is replaced, and said to be (it signs everyone out)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-config-'));
+  try {
+    const config = loadConfig({ DATABASE_PATH: path.join(dir, 'x.sqlite') });
+    const file = path.join(dir, 'session-secret');
+    writeFileSync(file, 'too-short\n', { mode: 0o644 });
+    const replaced = resolveSessionSecret({}, config);
+    assert.deepEqual([replaced.generated, replaced.replacedShort], [true, true]);
+    assert.equal(readFileSync(file, 'utf8').trim(), replaced.secret);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(resolveSessionSecret({}, config).replacedShort, undefined, 'kept from then on');
+    rmSync(file);
+    assert.equal(resolveSessionSecret({}, config).replacedShort, undefined, 'a first secret replaces nothing');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
