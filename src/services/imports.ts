@@ -1028,6 +1028,10 @@ export function createImportService(deps: {
   function writeStatement(userId: number, account: Account, statement: Statement, keepDuplicates: boolean, within?: (result: ImportResult) => void, jobId?: number): ImportResult {
     const rows = statementImportRows(statement.entries).sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.line - b.line));
     return deps.inTransaction((): ImportResult => {
+      // Looked at again inside the write: the account was checked before the file was read, and archiving (or
+      // deleting) it meanwhile must not let 40,000 rows into it, as the CSV import's write also refuses.
+      const still = deps.accounts.findOwnedAccount(userId, account.id);
+      if (!still || still.archived) throw new JobFailure('account-closed');
       // Rows with a higher id are this import's own: a duplicate is one the account had before it.
       const firstId = transactions.highestTransactionId() + 1;
       const isDuplicate = statementDuplicateFinder(transactions, userId, account.id, firstId - 1);

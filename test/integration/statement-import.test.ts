@@ -260,6 +260,25 @@ describe('importing bank statements', () => {
     );
   });
 
+  test('an account archived while its statement is being read takes none of it: the write looks at the account again', async (t) => {
+    const { ctx, agent, userId, main } = await setup(t);
+    const up = await upload(agent, ofx1(march));
+    // The import waits in the queue, then the runner takes it and starts reading the file.
+    await ctx.jobs.stop(0);
+    const posted = await postForm(agent, up.headers.location!, up.headers.location!, { account: String(main) });
+    assert.equal(posted.status, 303);
+    const state = () => ctx.db.prepare("SELECT state FROM jobs WHERE kind = 'statement-import'").pluck().get();
+    ctx.jobs.start();
+    while (state() === 'queued') await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(state(), 'running', 'caught while reading the file');
+    // Archived from another tab (or worker) meanwhile.
+    ctx.db.prepare('UPDATE accounts SET archived = 1 WHERE user_id = ? AND id = ?').run(userId, main);
+    await ctx.jobs.runDue();
+    assert.equal(state(), 'failed');
+    assert.equal(rows(ctx).length, 0, 'nothing went into the archived account');
+    assert.match(await finishedPage(agent, posted.headers.location!), /archived or deleted before the import ran, so nothing was imported/);
+  });
+
   test('a statement cannot be imported into an account that is not the person\'s', async (t) => {
     const { ctx, agent } = await setup(t);
     const bob = await registerUser(ctx.app, 'bob@example.com');
