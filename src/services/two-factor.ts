@@ -95,7 +95,16 @@ export function createTwoFactorService(deps: {
      * of one's own would lock the owner out: a stolen session alone must not do it. The confirming code's step is
      * spent, so it cannot sign in again.
      */
-    async enable(userId: number, secret: string, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[]; endedSessions: number } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
+    async enable(
+      userId: number,
+      secret: string,
+      password: string,
+      code: string,
+    ): Promise<
+      | { ok: true; recoveryCodes: string[]; endedSessions: number }
+      | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }
+      | { ok: false; alreadyOn: 'this-key' | 'another-key' }
+    > {
       if (password === '') return { ok: false, problems: { password: 'missing', ...(code.trim() === '' ? { code: 'missing' as const } : {}) } };
       if (!(await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId)))) return { ok: false, problems: { password: 'wrong' } };
       if (code.trim() === '') return { ok: false, problems: { code: 'missing' } };
@@ -106,6 +115,10 @@ export function createTwoFactorService(deps: {
       // Turning two-factor on is often the answer to a suspected break-in: every session signed in with the
       // password alone ends with it (the asking one is signed in again by the caller, on a new id).
       return deps.inTransaction(() => {
+        // Turned on meanwhile (a second press of the button during the bcrypt time, or another session): turning it
+        // on again would replace the recovery codes the first press showed, and accept its code a second time.
+        const on = twoFactor.findTotp(userId);
+        if (on) return { ok: false as const, alreadyOn: on.secret === secret ? ('this-key' as const) : ('another-key' as const) };
         twoFactor.enableTotp(userId, secret, clock.now());
         twoFactor.useTotpStep(userId, step);
         const recoveryCodes = newRecoveryCodes(userId);

@@ -61,7 +61,7 @@ export interface PasswordChangeInput {
 }
 
 export type PasswordChangeProblems = {
-  currentPassword?: 'missing' | 'wrong' | 'account-gone';
+  currentPassword?: 'missing' | 'wrong' | 'account-gone' | 'changed-meanwhile';
   newPassword?: PasswordProblem | 'missing' | 'unchanged';
   confirmPassword?: 'mismatch';
 };
@@ -246,16 +246,19 @@ export function createUserService(deps: {
       }
       if (!problems.newPassword && input.confirmPassword !== next) problems.confirmPassword = 'mismatch';
       // The current password is checked even when the new one is invalid, so the form reports everything at once.
+      // The hash the current password was checked against: the change replaces that one only. Two sessions changing
+      // the password at once (the owner, and whoever else knew it) both passed the check during the bcrypt time, and
+      // the later write won while the earlier was told "changed", its own session ended and its new password refused.
+      const verifiedHash = users.findPasswordHashById(userId);
       if (input.currentPassword === '') problems.currentPassword = 'missing';
-      else if (!(await hasher.verifyPassword(input.currentPassword, users.findPasswordHashById(userId)))) problems.currentPassword = 'wrong';
+      else if (!(await hasher.verifyPassword(input.currentPassword, verifiedHash))) problems.currentPassword = 'wrong';
       if (Object.keys(problems).length > 0) return { ok: false, problems };
       const hash = await hasher.hashPassword(next);
-      const ended = deps.inTransaction(() =>
-        users.updatePasswordHash(userId, hash)
-          ? { endedSessions: users.deleteSessionsOfUser(userId), revokedTokens: input.revokeApiTokens === true ? deps.apiTokens.revokeAllTokens(userId) : 0 }
-          : undefined,
-      );
-      if (ended === undefined) return { ok: false, problems: { currentPassword: 'account-gone' } };
+      const ended = deps.inTransaction(() => {
+        if (verifiedHash === undefined || !users.replacePasswordHash(userId, verifiedHash, hash)) return users.findUserById(userId) ? 'changed-meanwhile' : 'account-gone';
+        return { endedSessions: users.deleteSessionsOfUser(userId), revokedTokens: input.revokeApiTokens === true ? deps.apiTokens.revokeAllTokens(userId) : 0 };
+      });
+      if (typeof ended === 'string') return { ok: false, problems: { currentPassword: ended } };
       return { ok: true, ...ended };
     },
 

@@ -134,6 +134,30 @@ describe('changing the password', () => {
   });
 });
 
+describe('two password changes at once', () => {
+  test('the second to finish is refused, keeps nothing of its own, and says why; only the first password works', async (t) => {
+    // bcrypt at cost 10 (tens of ms a hash) keeps both requests inside each other's checks, as on a real server.
+    const ctx = createSecurityContext({ env: { BCRYPT_COST: '10' } });
+    t.after(() => ctx.cleanup());
+    const owner = await registerUser(ctx.app, 'ann@example.com');
+    const other = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
+    const [ownerToken, otherToken] = [await tokenFor(owner, '/account'), await tokenFor(other, '/account')];
+    // Both pass the current-password check while the other's bcrypt work is still running.
+    const [mine, theirs] = await Promise.all([
+      owner.post('/account/password').type('form').send({ _csrf: ownerToken, currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }),
+      other.post('/account/password').type('form').send({ _csrf: otherToken, currentPassword: TEST_PASSWORD, newPassword: 'the other one kept this', confirmPassword: 'the other one kept this' }),
+    ]);
+    const statuses = [mine.status, theirs.status].sort();
+    assert.deepEqual(statuses, [303, 422], 'one change, and one refused');
+    const [won, lost] = mine.status === 303 ? [NEW_PASSWORD, 'the other one kept this'] : ['the other one kept this', NEW_PASSWORD];
+    const refused = mine.status === 422 ? mine : theirs;
+    assert.match(refused.text, /Your password was changed from another session a moment ago, so nothing was changed here\./);
+    await logInAgent(ctx.app, 'ann@example.com', won);
+    await assert.rejects(logInAgent(ctx.app, 'ann@example.com', lost), /401/, 'the refused change left no password behind');
+    await assert.rejects(logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD), /401/);
+  });
+});
+
 describe('a new password and API tokens', () => {
   test('with tokens, the password form offers to revoke them, ticked; ticked revokes every one (the API answers 401), unticked keeps them', async (t) => {
     const ctx = createSecurityContext();

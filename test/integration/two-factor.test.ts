@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
-import { agentFor, createTestContext, csrfFrom, postForm, registerUser, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, csrfFrom, postForm, registerUser, requestTo, TEST_PASSWORD, type Agent, type TestContext } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { listRoutes } from '../helpers/routes.ts';
 
@@ -326,6 +327,60 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.equal(await signedIn(owner), true);
     assert.equal(signedInRows().length, 1);
     assert.ok(!after.includes(signedInRows()[0]!), 'and on a new one again');
+  });
+
+  test('two presses of the button at once turn it on once: the codes the first showed stay the valid ones, and the second says so', async (t) => {
+    // bcrypt at cost 10 (tens of ms a hash) keeps both requests inside each other's checks, as on a real server.
+    const ctx = createTestContext({ BCRYPT_COST: '10' }, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(agent, '/account', '/account/two-factor/setup', {});
+    const setupPage = (await agent.get('/account/two-factor/setup')).text;
+    const secret = /data-key="([A-Z2-7]+)"/.exec(setupPage)![1]!;
+    const fields = { _csrf: csrfFrom(setupPage), password: TEST_PASSWORD, code: codeAt(secret, START) };
+    // Both pass the password and code checks during each other's bcrypt work.
+    const presses = await Promise.all([1, 2].map(() => agent.post('/account/two-factor/enable').type('form').send(fields)));
+    assert.deepEqual(presses.map((p) => p.status), [303, 303]);
+    const first = presses.find((p) => p.headers.location === '/account/two-factor/recovery-codes');
+    const second = presses.find((p) => p.headers.location === '/account#two-factor-heading');
+    assert.ok(first && second, presses.map((p) => p.headers.location).join(', '));
+    const cookieOf = (res: typeof first) => ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const shown = [...(await requestTo(ctx.app).get('/account/two-factor/recovery-codes').set('Cookie', cookieOf(first))).text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    assert.equal(shown.length, 10);
+    const stored = new Set(ctx.db.prepare('SELECT code_hash FROM recovery_codes').pluck().all() as string[]);
+    assert.equal(stored.size, 10, 'one set of codes');
+    assert.ok(shown.every((code) => stored.has(createHash('sha256').update(code).digest('hex'))), 'the codes shown are the ones kept');
+    // The second press's browser is signed in (it proved both factors) and is told where to make new codes.
+    const account = await requestTo(ctx.app).get('/account').set('Cookie', cookieOf(second));
+    assert.equal(account.status, 200);
+    assert.match(account.text, /an earlier press of the button turned it on a moment ago, and its page showed the recovery codes\. If you did not keep them, make new ones below\./);
+  });
+
+  test('two sessions turning it on at once with keys of their own: the first key is kept, the other session changes nothing and is signed out', async (t) => {
+    // bcrypt at cost 10 (tens of ms a hash) keeps both requests inside each other's checks, as on a real server.
+    const ctx = createTestContext({ BCRYPT_COST: '10' }, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const laptop = await registerUser(ctx.app, 'ann@example.com');
+    const phone = (await password(ctx)).agent;
+    const pressFor = async (agent: Agent) => {
+      await postForm(agent, '/account', '/account/two-factor/setup', {});
+      const page = (await agent.get('/account/two-factor/setup')).text;
+      const secret = /data-key="([A-Z2-7]+)"/.exec(page)![1]!;
+      return { secret, fields: { _csrf: csrfFrom(page), password: TEST_PASSWORD, code: codeAt(secret, START) } };
+    };
+    const [onLaptop, onPhone] = [await pressFor(laptop), await pressFor(phone)];
+    assert.notEqual(onLaptop.secret, onPhone.secret);
+    const [a, b] = await Promise.all([
+      laptop.post('/account/two-factor/enable').type('form').send(onLaptop.fields),
+      phone.post('/account/two-factor/enable').type('form').send(onPhone.fields),
+    ]);
+    const locations = [a.headers.location, b.headers.location].sort();
+    assert.deepEqual(locations, ['/account', '/account/two-factor/recovery-codes']);
+    const [winner, loser] = a.headers.location === '/account' ? [{ agent: phone, ...onPhone }, { agent: laptop, ...onLaptop }] : [{ agent: laptop, ...onLaptop }, { agent: phone, ...onPhone }];
+    assert.equal(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), winner.secret, "the first key is kept, not replaced by the other's");
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM recovery_codes').pluck().get(), 10);
+    assert.equal((await winner.agent.get('/account/two-factor/recovery-codes')).status, 200);
+    assert.match(String((await loser.agent.get('/account')).headers.location), /^\/login/, 'the other session ended with the change');
   });
 
   test('turning it off needs the password and a current code; a password change keeps it on', async (t) => {

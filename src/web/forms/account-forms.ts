@@ -55,7 +55,13 @@ export function passwordChangeErrors(problems: PasswordChangeProblems): FieldErr
   const current = problems.currentPassword;
   if (current) {
     errors.currentPassword = msg(
-      current === 'missing' ? 'validation.password.currentMissing' : current === 'wrong' ? 'validation.password.currentWrong' : 'validation.password.accountGone',
+      current === 'missing'
+        ? 'validation.password.currentMissing'
+        : current === 'wrong'
+          ? 'validation.password.currentWrong'
+          : current === 'changed-meanwhile'
+            ? 'validation.password.changedMeanwhile'
+            : 'validation.password.accountGone',
     );
   }
   const next = problems.newPassword;

@@ -84,6 +84,19 @@ export function createTwoFactorRouter(deps: {
       return res.redirect(303, '/account');
     }
     const result = await deps.twoFactor.enable(user.id, secret, textField(req.body, 'password') ?? '', textField(req.body, 'code') ?? '');
+    if (!result.ok && 'alreadyOn' in result) {
+      // This session's own key, turned on by an earlier press whose page (with the codes) the browser never showed:
+      // this press proved the password and a code of that key, so this browser is signed in again and told where
+      // to make new codes. Another session's key: this session ended with it, and signs in with the new factor.
+      if (result.alreadyOn === 'another-key') {
+        req.session.totpSetup = undefined;
+        setFlash(req, 'error', 'twoFactor.setup.onFromElsewhere');
+        return res.redirect(303, '/account');
+      }
+      await logIn(req, user, deps.clock);
+      setFlash(req, 'success', 'twoFactor.setup.onAlready');
+      return res.redirect(303, '/account#two-factor-heading');
+    }
     if (!result.ok) {
       res.status(422);
       return renderSetup(req, res, secret, passwordAndCodeErrors(result.problems));
