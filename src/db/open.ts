@@ -15,8 +15,13 @@ export interface OpenOptions {
   readonly busyTimeoutMs?: number;
 }
 
-/** Milliseconds a connection waits for another one's write lock (a backup, a CLI) before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Milliseconds a connection waits for another one's write lock before SQLITE_BUSY (then a 503 with Retry-After). Long
+ * enough for the longest write another process makes: with two workers, a 200,000-row import's one transaction held
+ * the lock 7.4 s and an account deletion with its text-index rewrite 5.5 s, and at 5 s the other worker's adds failed
+ * while the importing worker's own requests simply waited. A CLI command or a backup step is far shorter.
+ */
+export const BUSY_TIMEOUT_MS = 30_000;
 
 /**
  * Opens (creating if needed) the SQLite file with the pragmas the app relies on.

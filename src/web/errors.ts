@@ -25,3 +25,16 @@ export class BadRequestError extends HttpError {
     super(400, message);
   }
 }
+
+/** Seconds a client is asked to wait after the database was busy: about what the longest write (an import) holds it. */
+export const BUSY_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * SQLite's "database is locked" after the busy timeout: another process (a second worker writing a large import, a
+ * backup, an admin command) held the write lock longer than a request waits. Nothing of the request was written (its
+ * statement or commit failed whole), so it is the client's to send again: 503 with Retry-After, not a 500.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}

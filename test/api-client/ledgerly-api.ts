@@ -114,6 +114,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -182,6 +193,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -293,6 +315,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -371,6 +404,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -499,6 +543,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         options?: never;
@@ -615,6 +670,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -694,6 +760,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -805,6 +882,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -883,6 +971,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -993,6 +1092,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1115,6 +1225,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1188,6 +1309,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1299,6 +1431,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1377,6 +1520,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1487,6 +1641,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1609,6 +1774,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1671,6 +1847,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1782,6 +1969,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1860,6 +2058,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1973,6 +2182,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2095,6 +2315,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -2160,6 +2391,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2296,6 +2538,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         post?: never;
@@ -2363,6 +2616,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2474,6 +2738,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2552,6 +2827,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2662,6 +2948,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2784,7 +3081,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key. */
+                /** @description What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key. Or: The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2857,6 +3154,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2968,6 +3276,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3046,6 +3365,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3162,6 +3492,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         options?: never;
@@ -3272,6 +3613,17 @@ export interface paths {
                 /** @description The server failed; the error is in its log. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after": string;
                         [name: string]: unknown;
                     };
                     content: {

@@ -165,3 +165,35 @@ test('a migration that fails half-way leaves neither its tables nor a new schema
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all();
   assert.deepEqual(tables.map((r) => r.name), ['kept']);
 });
+
+test('a write that waits past the busy timeout for another process (a second worker importing) is a 503 with Retry-After, on a page and in the API, and writes nothing', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
+  const count = () => ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get();
+  const formToken = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions/new')).text)![1]!;
+  // Another process holds the write lock (as a second worker's large import does); this test waits 50 ms, not 30 s.
+  ctx.db.pragma('busy_timeout = 50');
+  const other = openDatabase(ctx.dbPath);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  try {
+    const page = await agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+    assert.equal(page.status, 503);
+    assert.equal(page.headers['retry-after'], '10');
+    assert.match(page.text, /The database was busy with a large change \(an import, say\) for longer than this request could wait, so nothing was changed\. Try again in a few seconds\./);
+    const api = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+    assert.equal(api.status, 503);
+    assert.equal(api.headers['retry-after'], '10');
+    assert.equal(api.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(api.body.type ?? JSON.parse(api.text).type, '/api/v1/problems/busy');
+  } finally {
+    other.exec('ROLLBACK');
+  }
+  assert.equal(count(), 0, 'nothing written');
+  // Once the lock is free, the same add goes through.
+  const again = await agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+  assert.equal(again.status, 303);
+  assert.equal(count(), 1);
+});

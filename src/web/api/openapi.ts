@@ -23,11 +23,21 @@ const idempotencyHeader = z.object({
     .meta({ description: 'Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422.', example: 'b3c1f0de-7a61-4e53-9a53-6f2d8b7f0c11' }),
 });
 
+const BUSY = 'The database was busy with a large change (another worker\'s import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After.';
+
+/** An operation's own 503, with the busy database's reason after it. */
+const withBusy = (own: unknown): ZodOpenApiResponsesObject => {
+  const words = typeof own === 'object' && own !== null && 'description' in own && typeof own.description === 'string' ? own.description : undefined;
+  return words === undefined ? {} : { 503: { ...problem(`${words} Or: ${BUSY}`), headers: retryAfter } };
+};
+
 /** Every signed request may be refused for its token or its rate. */
 const always: ZodOpenApiResponsesObject = {
   401: problem('No token, or a token that is unknown, revoked or expired.'),
   429: { ...problem('Over the requests a token may make a minute (600 unless the server sets API_RATE_LIMIT); see Retry-After.'), headers: retryAfter },
   500: problem('The server failed; the error is in its log.'),
+  // The token's rate count is a write, so a read can meet a busy database too.
+  503: { ...problem(BUSY), headers: retryAfter },
 };
 /** A read may also be refused for a query parameter it does not list (named in the problem, never ignored). */
 const reads = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject = {}): ZodOpenApiResponsesObject => ({
@@ -46,6 +56,8 @@ const writes = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject 
   415: problem('The body is not JSON in UTF-8 (Content-Type: application/json).'),
   422: problem('A field is not valid (see `errors`), or the Idempotency-Key was used with another request.'),
   ...always,
+  // An operation's own 503 (a schedule still catching up) keeps its words, with the busy database beside them.
+  ...withBusy(extra['503']),
 });
 const notFound = (what: string) => ({ 404: problem(`No such ${what} among yours.`) });
 const noContent = { 204: { description: 'Deleted.' } };

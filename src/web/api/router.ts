@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString, isTotalsTooLarge } from '../../domain/money.ts';
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from '../errors.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
 import { dayAt, isCalendarMonth, zoneResolver } from '../../domain/calendar.ts';
 import { parseCursorText, type PageCursor, type TransactionWithCategory } from '../../domain/transactions.ts';
@@ -946,6 +947,11 @@ export function createApiRouter(deps: {
     // The router's own 400: a path parameter with a malformed %-escape, before any handler saw it.
     if (status === 400 && type === undefined) return sendProblem(res, 400, 'invalid-path', 'Bad Request', words.t('api.problem.badPath'));
     if (status >= 400 && status < 500) return sendProblem(res, 400, 'malformed', 'Bad Request', words.t('api.problem.malformed'));
+    if (isDatabaseBusy(err)) {
+      deps.logger.warn({ method: req.method, path: req.originalUrl.split('?')[0] }, 'database busy: another write held the lock past the busy timeout; answered 503');
+      res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, 'busy', 'Service Unavailable', words.t('api.problem.busy'));
+    }
     // The server's own failure: logged as a page's is (method and path, never the token), answered as a problem.
     deps.logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'request failed');
     sendProblem(res, 500, 'internal', 'Internal Server Error', wordsOf(res).t('api.problem.internal'));

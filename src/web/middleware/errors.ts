@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isTotalsTooLarge } from '../../domain/money.ts';
 import type { Logger } from '../../logger.ts';
-import { HttpError, NotFoundError } from '../errors.ts';
+import { BUSY_RETRY_AFTER_SECONDS, HttpError, isDatabaseBusy, NotFoundError } from '../errors.ts';
 import { msg, type MessageKey, type Msg } from '../i18n.ts';
 
 /** Turns any unmatched route into the 404 page. */
@@ -25,6 +25,7 @@ const TITLES: Record<number, MessageKey> = {
   422: 'errors.title.422',
   429: 'errors.title.429',
   500: 'errors.title.500',
+  503: 'errors.title.503',
 };
 
 /** The one place errors become pages: status from the error, no stack outside development. */
@@ -59,8 +60,14 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       status = e.status;
       message = msg('errors.badRequest');
+    } else if (isDatabaseBusy(err)) {
+      status = 503;
+      message = msg('errors.busy');
+      res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+      // Not the server failing: a long write elsewhere. Said once a time, without the stack.
+      options.logger.warn({ method: req.method, path: req.path }, 'database busy: another write held the lock past the busy timeout; answered 503');
     }
-    if (status >= 500) {
+    if (status >= 500 && status !== 503) {
       options.logger.error({ err, method: req.method, path: req.path }, 'request failed');
     }
     res.status(status);
