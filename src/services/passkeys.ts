@@ -57,8 +57,7 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
       }
       if (!verified.verified) return false;
       const { credential } = verified.registrationInfo;
-      if (passkeys.findByCredentialId(credential.id)) return false;
-      passkeys.addPasskey(userId, {
+      return passkeys.addPasskey(userId, {
         credentialId: credential.id,
         publicKey: credential.publicKey,
         counter: credential.counter,
@@ -66,7 +65,6 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
         name,
         createdAt: deps.clock.now(),
       });
-      return true;
     },
 
     /** Options for navigator.credentials.get(): any passkey of this site (the browser offers the person's). */

@@ -30,7 +30,8 @@ const toRow = (r: Raw): PasskeyRow => ({
 /** Prepared statements on passkeys; every one but the sign-in lookup (by credential, which names its owner) takes the user. */
 export function createPasskeysRepo(db: Db) {
   const insert = db.prepare<[number, string, Buffer, number, string, string, number]>(
-    'INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    // A credential already kept (the same answer sent twice, to two workers at once) is not a failure: nothing is added.
+    'INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (credential_id) DO NOTHING',
   );
   const ofUser = db.prepare<[number], Raw>('SELECT * FROM passkeys WHERE user_id = ? ORDER BY id');
   const byCredential = db.prepare<[string], Raw>('SELECT * FROM passkeys WHERE credential_id = ?');
@@ -38,8 +39,9 @@ export function createPasskeysRepo(db: Db) {
   const rename = db.prepare<[string, number, number]>('UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?');
   const remove = db.prepare<[number, number]>('DELETE FROM passkeys WHERE id = ? AND user_id = ?');
   return {
-    addPasskey(userId: number, p: { credentialId: string; publicKey: Uint8Array; counter: number; transports: string[]; name: string; createdAt: number }): void {
-      insert.run(userId, p.credentialId, Buffer.from(p.publicKey), p.counter, JSON.stringify(p.transports), p.name, p.createdAt);
+    /** Keeps a new passkey; false when its credential is kept already (by anyone). */
+    addPasskey(userId: number, p: { credentialId: string; publicKey: Uint8Array; counter: number; transports: string[]; name: string; createdAt: number }): boolean {
+      return insert.run(userId, p.credentialId, Buffer.from(p.publicKey), p.counter, JSON.stringify(p.transports), p.name, p.createdAt).changes === 1;
     },
     listPasskeys(userId: number): PasskeyRow[] {
       return ofUser.all(userId).map(toRow);

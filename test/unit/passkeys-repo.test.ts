@@ -1,0 +1,30 @@
+/**
+ * The passkeys repository: a credential is kept once, whoever sends it twice (the same browser answer posted to two
+ * workers at once both pass the check before either writes; the second must not be a 500).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createPasskeysRepo } from '../../src/db/repos/passkeys.ts';
+
+test('a credential already kept is not kept again, and adding it again is a plain false, not a constraint error', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-passkeys-'));
+  const db = openDatabase(path.join(dir, 'test.sqlite'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  migrate(db);
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
+  const passkeys = createPasskeysRepo(db);
+  const key = { credentialId: 'cred-1', publicKey: new Uint8Array([1, 2, 3]), counter: 0, transports: ['internal'], name: 'Laptop', createdAt: 1 };
+  assert.equal(passkeys.addPasskey(1, key), true);
+  assert.equal(passkeys.addPasskey(1, { ...key, name: 'Laptop again' }), false);
+  assert.equal(passkeys.addPasskey(2, { ...key, name: 'Not theirs' }), false, "another person cannot take it over");
+  assert.deepEqual(passkeys.listPasskeys(1).map((p) => p.name), ['Laptop']);
+  assert.deepEqual(passkeys.listPasskeys(2), []);
+});
