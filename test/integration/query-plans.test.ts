@@ -100,6 +100,7 @@ function planProblems(db: Db, executed: Executed): string[] {
     const scan = /^SCAN (\w+)/.exec(detail);
     if (scan && names.has(scan[1]!.toLowerCase())) problems.push(`full scan: ${detail}`);
     if (/USE TEMP B-TREE FOR (?:LAST TERM OF )?ORDER BY/.test(detail) && names.size > 0) problems.push(`sort: ${detail}`);
+    if (/^CORRELATED (?:SCALAR|LIST) SUBQUERY/.test(detail) && names.size > 0) problems.push(`a subquery run again for each row: ${detail}`);
   }
   return problems;
 }
@@ -434,6 +435,11 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
       assertPlansSeek(f, page, statements);
     }
   }
+
+  // The categories page counts each category's rows from the monthly totals: in one grouped pass, never once a category.
+  const categories = await statementsOf(f, '/categories');
+  assert.ok(categories.statements.some((e) => e.sql.includes('monthly_totals')), 'the categories page counts from the monthly totals');
+  assertPlansSeek(f, '/categories', categories.statements);
 
   const budgets = await statementsOf(f, '/budgets');
   assertPlansSeek(f, '/budgets', budgets.statements);

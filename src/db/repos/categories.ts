@@ -24,11 +24,14 @@ export function createCategoriesRepo(db: Db) {
     `SELECT id, kind, name FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
   );
   // Counts come from monthly_totals (kept exact by triggers), so the page never scans a user's history.
+  // The counts in one pass over the person's monthly totals, grouped: a count per category read the whole of them once
+  // for each category (category_key is the key's last column), 4.1 s for 1,010 categories over ten years.
   const listWithCounts = db.prepare<[number, number], CategoryWithCount>(
-    `SELECT c.id, c.kind, c.name,
-            coalesce((SELECT sum(m.tx_count) FROM monthly_totals m
-                       WHERE m.user_id = ? AND m.category_key = c.id), 0) AS transactionCount
-       FROM categories c WHERE c.user_id = ? ORDER BY c.kind DESC, c.name_key, c.id`,
+    `SELECT c.id, c.kind, c.name, coalesce(n.count, 0) AS transactionCount
+       FROM categories c
+       LEFT JOIN (SELECT category_key, sum(tx_count) AS count FROM monthly_totals WHERE user_id = ? GROUP BY category_key) n
+         ON n.category_key = c.id
+      WHERE c.user_id = ? ORDER BY c.kind DESC, c.name_key, c.id`,
   );
   const byId = db.prepare<[number, number], Category>('SELECT id, kind, name FROM categories WHERE user_id = ? AND id = ?');
   const byKey = db.prepare<[number, string, string], Category>(
