@@ -1031,4 +1031,29 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE transactions ADD COLUMN import_job INTEGER;
     `,
   },
+  {
+    version: 37,
+    name: 'at most so many categories, accounts, rules and schedules a person',
+    sql: `
+      -- domain/limits.ts: these are read whole onto pages and into every add, so one person's tens of thousands
+      -- slowed everyone. Held here, so every way in is held alike; a person already over a limit keeps what they
+      -- have and cannot add more. The count seeks each table's index on user_id.
+      CREATE TRIGGER categories_limit BEFORE INSERT ON categories
+        WHEN (SELECT count(*) FROM categories WHERE user_id = NEW.user_id) >= 1000 BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: categories');
+      END;
+      CREATE TRIGGER accounts_limit BEFORE INSERT ON accounts
+        WHEN (SELECT count(*) FROM accounts WHERE user_id = NEW.user_id) >= 200 BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: accounts');
+      END;
+      CREATE TRIGGER rules_limit BEFORE INSERT ON rules
+        WHEN (SELECT count(*) FROM rules WHERE user_id = NEW.user_id) >= 500 BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: rules');
+      END;
+      CREATE TRIGGER schedules_limit BEFORE INSERT ON schedules
+        WHEN (SELECT count(*) FROM schedules WHERE user_id = NEW.user_id) >= 500 BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: schedules');
+      END;
+    `,
+  },
 ];

@@ -18,6 +18,7 @@ import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
 import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
+import { limitReachedIn, PER_PERSON_LIMITS } from '../domain/limits.ts';
 import { addDays } from '../domain/calendar.ts';
 import { nearestLeg, TRANSFER_SIDES_DAYS_APART } from '../domain/transfers.ts';
 import { categoryNameKey } from '../domain/categories.ts';
@@ -662,13 +663,31 @@ export function createImportService(deps: {
       const known = accountIndex.get(key);
       if (known !== undefined) return known;
       if (archivedNames.has(key) || (options.unknownAccounts ?? 'create') === 'refuse') return null;
-      const id = deps.accounts.createAccount(userId, { name: row.accountName, kind: 'checking', openingBalanceCents: 0, openingOn: row.occurredOn });
+      let id: number;
+      try {
+        id = deps.accounts.createAccount(userId, { name: row.accountName, kind: 'checking', openingBalanceCents: 0, openingOn: row.occurredOn });
+      } catch (err) {
+        // As many accounts as one person may keep: this row, and the others naming a new one, are refused; the rest go in.
+        if (limitReachedIn(err) !== 'accounts') throw err;
+        accountsAtLimit.add(key);
+        return null;
+      }
       accountIndex.set(key, id);
       createdAccounts.push(row.accountName);
       return id;
     };
-    const refuseAccount = (row: ImportRow) =>
-      refused.add({ line: row.line, problems: [{ code: 'account', problem: archivedNames.has(categoryNameKey(row.accountName)) ? 'archived' : 'unknown', text: row.accountName }] });
+    const accountsAtLimit = new Set<string>();
+    const refuseAccount = (row: ImportRow) => {
+      const key = categoryNameKey(row.accountName);
+      refused.add({
+        line: row.line,
+        problems: [
+          accountsAtLimit.has(key)
+            ? { code: 'account-limit', text: row.accountName, max: PER_PERSON_LIMITS.accounts }
+            : { code: 'account', problem: archivedNames.has(key) ? 'archived' : 'unknown', text: row.accountName },
+        ],
+      });
+    };
     /** An account the row goes into that exists already (a schedule can only be in one of those). */
     const existingAccountFor = (row: ImportRow): number | undefined =>
       row.accountName === '' ? target?.id : accountIndex.get(categoryNameKey(row.accountName));
@@ -774,7 +793,14 @@ export function createImportService(deps: {
             const found = categoryOfRow(index, existingCategories, kind, row);
             if (found.id !== undefined) categoryId = found.id;
             else if (options.unknownCategories === 'create') {
-              categoryId = categories.createCategory(userId, found.kind, row.categoryName).id;
+              try {
+                categoryId = categories.createCategory(userId, found.kind, row.categoryName).id;
+              } catch (err) {
+                // As many categories as one person may keep: this row is refused, saying so; the rest go in.
+                if (limitReachedIn(err) !== 'categories') throw err;
+                refused.add({ line: row.line, problems: [{ code: 'category-limit', text: row.categoryName, max: PER_PERSON_LIMITS.categories }] });
+                continue;
+              }
               index.set(`${found.kind}\u0000${categoryNameKey(row.categoryName)}`, categoryId);
               createdCategories.push({ kind: found.kind, name: row.categoryName });
             }

@@ -7,6 +7,7 @@ import type { StatementFormat } from '../domain/statements.ts';
 import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
+import { PER_PERSON_LIMITS, type LimitedKind } from '../domain/limits.ts';
 import { csvFileProblemOf, type CsvFileProblem, type RowProblem } from '../domain/imports.ts';
 import type { ImportFailureReason } from '../services/imports.ts';
 import { otherDecimalMark, type AmountProblem, type DecimalSeparator } from '../domain/money.ts';
@@ -138,6 +139,10 @@ function rowProblemMessage(problem: RowProblem): Msg {
       return problem.problem === 'too-long'
         ? msg('import.row.accountTooLong', { max: MAX_CATEGORY_NAME_CHARS })
         : msg('import.row.accountControl');
+    case 'category-limit':
+      return msg('import.row.categoryLimit', { text: problem.text, max: problem.max });
+    case 'account-limit':
+      return msg('import.row.accountLimit', { text: problem.text, max: problem.max });
     case 'transfer':
       return problem.problem === 'no-reference' ? msg('import.row.transferNoReference') : msg('import.row.transferUnpaired', { text: problem.text });
     case 'currency':
@@ -231,4 +236,15 @@ const ACCOUNT_KIND_KEYS: Readonly<Record<AccountKind, MessageKey>> = {
 /** The catalogue key naming an account kind ("Credit card", "Кредитна картка"). */
 export function accountKindKey(kind: AccountKind): MessageKey {
   return ACCOUNT_KIND_KEYS[kind];
+}
+
+/** A per-person limit reached (domain/limits.ts), in words: how many there are, and what makes room. */
+export function limitReachedMessage(kind: LimitedKind): Msg {
+  const keys: Record<LimitedKind, MessageKey> = {
+    categories: 'errors.limit.categories',
+    accounts: 'errors.limit.accounts',
+    rules: 'errors.limit.rules',
+    schedules: 'errors.limit.schedules',
+  };
+  return msg(keys[kind], { count: PER_PERSON_LIMITS[kind] });
 }

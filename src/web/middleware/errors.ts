@@ -1,8 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { limitReachedIn } from '../../domain/limits.ts';
 import { isTotalsTooLarge } from '../../domain/money.ts';
 import type { Logger } from '../../logger.ts';
 import { BUSY_RETRY_AFTER_SECONDS, HttpError, isDatabaseBusy, NotFoundError } from '../errors.ts';
 import { msg, type MessageKey, type Msg } from '../i18n.ts';
+import { limitReachedMessage } from '../messages.ts';
 
 /** Turns any unmatched route into the 404 page. */
 export const notFound: RequestHandler = (_req, _res, next) => {
@@ -54,6 +56,9 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     } else if (isTotalsTooLarge(err)) {
       status = 422;
       message = msg('errors.totalsTooLarge');
+    } else if (limitReachedIn(err)) {
+      status = 422;
+      message = limitReachedMessage(limitReachedIn(err)!);
     } else if (e.type === 'entity.too.large') {
       status = 413;
       message = msg('errors.tooLarge');

@@ -1,0 +1,120 @@
+/**
+ * The most of each kind one person may keep (domain/limits.ts, held by triggers in the schema): a form, the API and
+ * an import are all refused at the limit with the reason, write nothing, and another person is not affected.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { limitReachedIn, PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
+import { agentFor, createTestContext, postForm, registerUser, type TestContext } from '../helpers/app.ts';
+import { makeApiToken } from '../helpers/api.ts';
+import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { importCsv } from '../helpers/csv-import.ts';
+
+const count = (ctx: TestContext, table: string, userId: number) => ctx.db.prepare(`SELECT count(*) FROM ${table} WHERE user_id = ?`).pluck().get(userId) as number;
+
+/** Copies the person's row `id` of `table` until they have `total`, each copy with a name of its own where it needs one. */
+function fillTo(ctx: TestContext, table: 'categories' | 'accounts' | 'rules' | 'schedules', userId: number, total: number): void {
+  const missing = total - count(ctx, table, userId);
+  const columns = (ctx.db.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE name <> 'id'`).pluck().all() as string[]).map((c) =>
+    c === 'name' ? `name || ' ' || n.i` : c === 'name_key' ? `name_key || ' ' || n.i` : c === 'statement_account' ? 'NULL' : c,
+  );
+  ctx.db
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO ${table} (${(ctx.db.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE name <> 'id'`).pluck().all() as string[]).join(', ')})
+       SELECT ${columns.join(', ')} FROM ${table}, n WHERE id = (SELECT min(id) FROM ${table} WHERE user_id = ?)`,
+    )
+    .run(missing, userId);
+  assert.equal(count(ctx, table, userId), total);
+}
+
+test('at the limit, a new category, account, rule or schedule is refused in the API and on the page with the reason, and nothing is written', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
+  const send = (path: string, body: object) => agentFor(ctx.app).post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body);
+  const main = accountIdOf(ctx.db, ann, 'Main account');
+  // One of each made the usual way, then copied up to the limit.
+  assert.equal((await send('/rules', { textMatch: 'contains', text: 'coffee', rename: 'Coffee' })).status, 201);
+  assert.equal((await send('/scheduled', { type: 'expense', account: main, amount: '5.00', frequency: 'months', startOn: '2099-03-01' })).status, 201);
+  const cases = [
+    { table: 'categories', path: '/categories', body: { kind: 'expense', name: 'One more' }, words: /You have 1,000 categories, the most one person can keep, so nothing was added\./ },
+    { table: 'accounts', path: '/accounts', body: { name: 'One more', kind: 'cash' }, words: /You have 200 accounts, the most one person can keep/ },
+    { table: 'rules', path: '/rules', body: { textMatch: 'contains', text: 'tea', rename: 'Tea' }, words: /You have 500 rules, the most one person can keep/ },
+    { table: 'schedules', path: '/scheduled', body: { type: 'expense', account: main, amount: '5.00', frequency: 'months', startOn: '2099-03-01' }, words: /You have 500 scheduled transactions, the most one person can keep/ },
+  ] as const;
+  for (const c of cases) {
+    fillTo(ctx, c.table, ann, PER_PERSON_LIMITS[c.table]);
+    const refused = await send(c.path, c.body);
+    assert.equal(refused.status, 422, `${c.table}: ${refused.text}`);
+    const problem = JSON.parse(refused.text) as { type: string; detail: string };
+    assert.equal(problem.type, '/api/v1/problems/limit-reached');
+    assert.match(problem.detail, c.words);
+    assert.equal(count(ctx, c.table, ann), PER_PERSON_LIMITS[c.table], `${c.table}: nothing written`);
+  }
+  // The forms say the same, in the person's language.
+  const page = await postForm(agent, '/categories', '/categories', { kind: 'expense', name: 'One more' });
+  assert.equal(page.status, 422);
+  assert.match(page.text, /You have 1,000 categories, the most one person can keep, so nothing was added\. Delete or merge categories you no longer use to make room\./);
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = await postForm(agent, '/accounts', '/accounts', { name: 'Ще один', kind: 'cash', openingBalance: '0', openingOn: '2026-01-01' });
+  assert.equal(uk.status, 422);
+  assert.match(uk.text, /У вас 200 рахунків — найбільше, скільки може мати одна людина, тож нічого не додано\./);
+  // Another person is not held by Ann's limits.
+  assert.equal((await postForm(bob, '/categories', '/categories', { kind: 'expense', name: 'One more' })).status, 303);
+  // Deleting one makes room.
+  ctx.db.prepare("DELETE FROM categories WHERE user_id = ? AND name LIKE '% 7'").run(ann);
+  assert.equal((await send('/categories', { kind: 'expense', name: 'One more' })).status, 201);
+});
+
+test('an import that would make more categories or accounts than one person may keep imports the rest and refuses those rows, saying why', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  fillTo(ctx, 'categories', ann, PER_PERSON_LIMITS.categories - 1);
+  fillTo(ctx, 'accounts', ann, PER_PERSON_LIMITS.accounts - 1);
+  const csv = [
+    'date,type,category,amount,description,account',
+    '2026-01-02,expense,Groceries,1.00,known category,Main account',
+    '2026-01-03,expense,Brand new,2.00,the last category there is room for,Main account',
+    '2026-01-04,expense,One too many,3.00,no room for this category,Main account',
+    '2026-01-05,expense,Groceries,4.00,the last account there is room for,Wallet',
+    '2026-01-06,expense,Groceries,5.00,no room for this account,Piggy bank',
+  ].join('\n');
+  const { result } = await importCsv(agent, csv);
+  assert.match(result, /<strong>3<\/strong> transactions were imported/);
+  assert.match(result, /the category “One too many” would be new, and you have 1,000 categories, the most one person can keep/);
+  assert.match(result, /the account “Piggy bank” would be new, and you have 200 accounts, the most one person can keep/);
+  assert.equal(count(ctx, 'categories', ann), PER_PERSON_LIMITS.categories);
+  assert.equal(count(ctx, 'accounts', ann), PER_PERSON_LIMITS.accounts);
+});
+
+test('migration 37 keeps what a person had over a limit before it, and holds them there', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-limits-'));
+  const db = openDatabase(path.join(dir, 'old.sqlite'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  migrate(db, migrations.filter((m) => m.version <= 36));
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')").run();
+  const before = db.prepare('SELECT count(*) FROM categories').pluck().get() as number;
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO categories (user_id, kind, name, name_key) SELECT 1, 'expense', 'Old ' || i, 'old ' || i FROM n`,
+  ).run(PER_PERSON_LIMITS.categories + 5 - before);
+  migrate(db);
+  assert.equal(db.prepare('SELECT count(*) FROM categories').pluck().get(), PER_PERSON_LIMITS.categories + 5, 'nothing taken away');
+  assert.throws(() => createCategoriesRepo(db).createCategory(1, 'expense', 'One more'), (err: unknown) => limitReachedIn(err) === 'categories');
+});
