@@ -88,12 +88,15 @@ import { createTransfersRouter } from './web/routes/transfers.routes.ts';
 import { createReconcileRouter } from './web/routes/reconcile.routes.ts';
 import { createViewEngine } from './web/views.ts';
 import { largeFormForSignedIn } from './web/middleware/large-form.ts';
+import { PER_PERSON_LIMITS } from './domain/limits.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
 const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
 const FORM_BODY_LIMIT = '16kb';
+/** The budget form's: an amount and a rollover box for each of up to 1,000 expense categories, with room to spare. */
+const BUDGET_FORM_BODY_LIMIT = '64kb';
 
 /**
  * The reconcile form sends one `ids` field per ticked row and one `shown` per listed row: a page lists 200, but a
@@ -327,8 +330,8 @@ export function createApp(deps: AppDeps): Express {
   );
   // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
-  // A budget form carries two fields per expense category.
-  app.use('/budgets', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 1000 }));
+  // A budget form carries two fields per expense category (about 36 bytes), for as many as one person may keep.
+  app.use('/budgets', express.urlencoded({ extended: false, limit: BUDGET_FORM_BODY_LIMIT, parameterLimit: 2 * PER_PERSON_LIMITS.categories + 10 }));
   // The reconcile form is read further down, once the session says who sent it (middleware/large-form.ts).
   const formParser = express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 });
   app.use((req, res, next) => (RECONCILE_ROWS_PATH.test(req.path) ? next() : formParser(req, res, next)));

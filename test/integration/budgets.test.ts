@@ -4,6 +4,7 @@ import { createTestContext, postForm, registerUser, tokenFor, type Agent, type T
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
+import { PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
 
 /** A context whose today is 15 March 2026 (UTC). */
 function setup(t: { after: (fn: () => Promise<void>) => void }): TestContext {
@@ -153,6 +154,29 @@ describe('budgets', () => {
     assert.match(budgetRows(march).Health!.spent, /^Spent: −\$35\.00 after \$45\.00 of refunds$/);
     await postForm(agent, '/account', '/account/language', { language: 'uk' });
     assert.match((await agent.get('/budgets/2026-03')).text, /Повернено поза бюджетом \(категорії без суми й операції без категорії\) більше, ніж там витрачено: 35,00/);
+  });
+
+  test('a person with as many expense categories as one may keep saves an amount for every one of them, none dropped', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const have = ctx.db.prepare('SELECT count(*) FROM categories WHERE user_id = ?').pluck().get(ann) as number;
+    ctx.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO categories (user_id, kind, name, name_key) SELECT ?, 'expense', 'Bucket ' || i, 'bucket ' || i FROM n`,
+      )
+      .run(PER_PERSON_LIMITS.categories - have, ann);
+    const expense = ctx.db.prepare("SELECT id FROM categories WHERE user_id = ? AND kind = 'expense'").pluck().all(ann) as number[];
+    assert.ok(expense.length > 900);
+    // Every field the page offers, filled in, with rollover ticked on each.
+    const page = (await agent.get('/budgets/2026-03')).text;
+    assert.equal([...page.matchAll(/name="amount-(\d+)"/g)].length, expense.length, 'the form has a field for each');
+    const fields: Record<string, string> = {};
+    for (const id of expense) Object.assign(fields, { [`amount-${id}`]: '12.34', [`rollover-${id}`]: '1' });
+    const saved = await saveBudget(agent, '2026-03', fields);
+    assert.equal(saved.status, 303, saved.text?.slice(0, 300));
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM budgets WHERE user_id = ? AND month = '2026-03' AND amount_cents = 1234").pluck().get(ann), expense.length, 'an amount for every category, none dropped');
   });
 
   test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {

@@ -4,9 +4,6 @@ import { displayable, parseForm, type FieldErrors } from '../form-fields.ts';
 import { msg } from '../i18n.ts';
 import { amountField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
-/** Largest number of categories one budget form carries; the body limit keeps it far below this anyway. */
-const MAX_ENTRIES = 500;
-
 const AMOUNT_FIELD = /^amount-([1-9]\d{0,14})$/;
 
 /** One amount, by the transaction amount rule (no sign, no zero); the budget form's empty field means none. */
@@ -27,7 +24,9 @@ export function parseBudgetForm(
   const values: Record<string, string> = {};
   for (const [name, raw] of Object.entries(fields)) {
     const match = AMOUNT_FIELD.exec(name);
-    if (!match || entries.length >= MAX_ENTRIES) continue;
+    // No count is cut off here: the form's parser takes fields for as many expense categories as one person may keep
+    // (app.ts), and a body with more is refused whole (413); it once kept the first 500 and said it had saved.
+    if (!match) continue;
     const categoryId = Number(match[1]);
     const rollover = fields[`rollover-${categoryId}`] === '1';
     if (typeof raw !== 'string') {
