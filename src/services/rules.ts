@@ -170,7 +170,7 @@ export function createRuleService(deps: {
   function applierFor(userId: number, options: { suggest?: boolean } = {}): RuleApplier & { readonly size: number } {
     const compiled: CompiledRules = compileRules(repo.listRules(userId));
     const suggest = options.suggest ? learnSuggestions(deps.transactions.listRecentCategorised(userId, SUGGESTION_HISTORY_ROWS)) : null;
-    const kinds = new Map(deps.categories.listCategoriesForUser(userId).map((c) => [c.id, c.kind]));
+    const kinds = deps.categories.categoryKinds(userId);
     const open = new Set(deps.accounts.listAccounts(userId).filter((a) => !a.archived).map((a) => a.id));
     // An expense takes only an expense category (an income may take one as a refund); a transfer needs its other
     // account still open. A rule that fails either is passed over for the next.

@@ -34,6 +34,7 @@ export function createCategoriesRepo(db: Db) {
       WHERE c.user_id = ? ORDER BY c.kind DESC, c.name_key, c.id`,
   );
   const byId = db.prepare<[number, number], Category>('SELECT id, kind, name FROM categories WHERE user_id = ? AND id = ?');
+  const kinds = db.prepare<[number], Pick<Category, 'id' | 'kind'>>('SELECT id, kind FROM categories WHERE user_id = ?');
   const byKey = db.prepare<[number, string, string], Category>(
     'SELECT id, kind, name FROM categories WHERE user_id = ? AND kind = ? AND name_key = ?',
   );
@@ -52,6 +53,14 @@ export function createCategoriesRepo(db: Db) {
     /** The user's categories, income first, then by name. */
     listCategoriesForUser(userId: number): Category[] {
       return list.all(userId).sort(byKindThenName);
+    },
+
+    /**
+     * Each of the user's categories' kind, by id, in no order: what the rules check on every add, without sorting a
+     * thousand names by the reader's collation each time (1.7 ms of a 3.5-4.8 ms add at the per-person limits).
+     */
+    categoryKinds(userId: number): Map<number, Category['kind']> {
+      return new Map(kinds.all(userId).map((c) => [c.id, c.kind]));
     },
 
     /** The user's categories with the number of transactions in each. */
