@@ -1056,4 +1056,16 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 38,
+    name: 'at most so many live API tokens a person',
+    sql: `
+      -- domain/limits.ts: each token has its own rate limit, so unlimited tokens were an unlimited rate. Tokens that
+      -- have expired do not count (they stay listed until revoked); a revoked token is deleted.
+      CREATE TRIGGER api_tokens_limit BEFORE INSERT ON api_tokens
+        WHEN (SELECT count(*) FROM api_tokens WHERE user_id = NEW.user_id AND (expires_at IS NULL OR expires_at > NEW.created_at)) >= 25 BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: apiTokens');
+      END;
+    `,
+  },
 ];

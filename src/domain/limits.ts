@@ -3,14 +3,16 @@
  * onto pages and forms (every category in the add form's list, every rule on every add), so a person with tens of
  * thousands of them made their own pages take seconds and, while they rendered, everyone else's (the scale review:
  * 50,000 categories from one CSV import made the categories page take 106 s and held another person's page as
- * long). Each is far above what a household keeps, and each is held by a trigger in the schema (migration 37), so
- * no way in (a form, the API, an import, two workers at once) can pass it.
+ * long). Each is far above what a household keeps, and each is held by a trigger in the schema, so
+ * no way in (a form, the API, an import, two workers at once) can pass it (migrations 37 and 38).
  */
 export const PER_PERSON_LIMITS = {
   categories: 1000,
   accounts: 200,
   rules: 500,
   schedules: 500,
+  /** Live (unexpired) API tokens: each has its own rate limit, so unlimited tokens were an unlimited rate. */
+  apiTokens: 25,
 } as const;
 
 export type LimitedKind = keyof typeof PER_PERSON_LIMITS;

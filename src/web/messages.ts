@@ -245,6 +245,7 @@ export function limitReachedMessage(kind: LimitedKind): Msg {
     accounts: 'errors.limit.accounts',
     rules: 'errors.limit.rules',
     schedules: 'errors.limit.schedules',
+    apiTokens: 'errors.limit.apiTokens',
   };
   return msg(keys[kind], { count: PER_PERSON_LIMITS[kind] });
 }

@@ -12,7 +12,7 @@ import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { limitReachedIn, PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
-import { agentFor, createTestContext, postForm, registerUser, type TestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
 import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
 import { importCsv } from '../helpers/csv-import.ts';
@@ -117,4 +117,28 @@ test('migration 37 keeps what a person had over a limit before it, and holds the
   migrate(db);
   assert.equal(db.prepare('SELECT count(*) FROM categories').pluck().get(), PER_PERSON_LIMITS.categories + 5, 'nothing taken away');
   assert.throws(() => createCategoriesRepo(db).createCategory(1, 'expense', 'One more'), (err: unknown) => limitReachedIn(err) === 'categories');
+});
+
+test('at most 25 API tokens that have not expired: the 26th is refused with the reason, and an expired one makes room', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  await makeApiToken(agent, { name: 'first', scope: 'read', lifetime: '30' });
+  ctx.db
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at, expires_at)
+       SELECT user_id, name || ' ' || i, token_hash || i, scope, created_at, expires_at FROM api_tokens, n WHERE user_id = ?`,
+    )
+    .run(PER_PERSON_LIMITS.apiTokens - 1, ann);
+  assert.equal(count(ctx, 'api_tokens', ann), PER_PERSON_LIMITS.apiTokens);
+  const form = { name: 'one more', scope: 'read', lifetime: '30' };
+  const refused = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...form, password: TEST_PASSWORD });
+  assert.equal(refused.status, 422);
+  assert.match(refused.text, /You have 25 API tokens that have not expired, the most one person can keep, so no token was made\./);
+  assert.equal(count(ctx, 'api_tokens', ann), PER_PERSON_LIMITS.apiTokens);
+  // One that has expired no longer counts.
+  ctx.db.prepare('UPDATE api_tokens SET expires_at = ? WHERE id = (SELECT min(id) FROM api_tokens WHERE user_id = ?)').run(ctx.clock.now() - 1, ann);
+  assert.equal((await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...form, password: TEST_PASSWORD })).status, 303);
 });
