@@ -152,6 +152,8 @@ type RowAmountProblem = Extract<RowProblem, { code: 'amount' }>['problem'];
 
 /** Largest file accepted; stated on the upload page and enforced while the upload streams in. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+/** Files one person may have uploaded and not yet imported; an upload past it replaces the oldest. */
+export const MAX_WAITING_UPLOADS = 10;
 
 /** A file larger than this holds something; one this small is read whole to tell whether it is blank. */
 const BLANK_FILE_MAX_BYTES = 4096;
@@ -1159,6 +1161,22 @@ export function createImportService(deps: {
 
   deps.runner.register(STATEMENT_IMPORT_JOB, runStatementJob);
 
+  /** The uploads an unfinished import job still reads (or may run again from): never swept or made room from. */
+  function uploadsInUse(): Set<string> {
+    return new Set([
+      ...deps.jobs
+        .listUnfinishedPayloads(CSV_IMPORT_JOB)
+        .map((j) => importPayload.safeParse(j.payload))
+        .filter((p) => p.success)
+        .map((p) => p.data.uploadId),
+      ...deps.jobs
+        .listUnfinishedPayloads(STATEMENT_IMPORT_JOB)
+        .map((j) => statementPayload.safeParse(j.payload))
+        .filter((p) => p.success)
+        .map((p) => p.data.uploadId),
+    ]);
+  }
+
   /** The user's upload with this id, or undefined (malformed id, someone else's, already imported or swept). */
   async function findUpload(userId: number, uploadId: string): Promise<Upload | undefined> {
     if (!UPLOAD_ID.test(uploadId)) return undefined;
@@ -1189,6 +1207,35 @@ export function createImportService(deps: {
     },
 
     findUpload,
+
+    /**
+     * Keeps at most MAX_WAITING_UPLOADS files of the user's waiting, `kept` (the one just received) among them: each
+     * is up to MAX_IMPORT_BYTES and kept a day, and uploading in a loop wrote 51 MB a second to the disk the database
+     * is on. The oldest waiting files that no import job reads go first. False when every other waiting file belongs
+     * to an import still to run (the caller then discards `kept`).
+     */
+    async makeRoomForUpload(userId: number, kept: string): Promise<boolean> {
+      const dir = userDir(userId);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      if (names.length <= MAX_WAITING_UPLOADS) return true;
+      const inUse = uploadsInUse();
+      const waiting: { file: string; at: number }[] = [];
+      for (const name of names) {
+        const id = name.replace(/\.csv$/, '');
+        if (id === kept || inUse.has(id)) continue;
+        const file = path.join(dir, name);
+        const info = await stat(file).catch(() => null);
+        if (info?.isFile()) waiting.push({ file, at: info.mtimeMs });
+      }
+      waiting.sort((a, b) => a.at - b.at);
+      let left = names.length;
+      for (const { file } of waiting) {
+        if (left <= MAX_WAITING_UPLOADS) break;
+        await rm(file, { force: true });
+        left--;
+      }
+      return left <= MAX_WAITING_UPLOADS;
+    },
 
     /** A new upload id and the file it is written to (the user's folder is created, private to this process's user). */
     async newUpload(userId: number): Promise<{ uploadId: string; file: string }> {
@@ -1586,18 +1633,7 @@ export function createImportService(deps: {
           jobs++;
         }
       }
-      const needed = new Set([
-        ...deps.jobs
-          .listUnfinishedPayloads(CSV_IMPORT_JOB)
-          .map((j) => importPayload.safeParse(j.payload))
-          .filter((p) => p.success)
-          .map((p) => p.data.uploadId),
-        ...deps.jobs
-          .listUnfinishedPayloads(STATEMENT_IMPORT_JOB)
-          .map((j) => statementPayload.safeParse(j.payload))
-          .filter((p) => p.success)
-          .map((p) => p.data.uploadId),
-      ]);
+      const needed = uploadsInUse();
       let uploads = 0;
       for (const owner of await readdir(deps.uploadDir).catch(() => [] as string[])) {
         const dir = path.join(deps.uploadDir, owner);

@@ -3,7 +3,7 @@
  * an import are all refused at the limit with the reason, write nothing, and another person is not affected.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -12,10 +12,11 @@ import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { limitReachedIn, PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
+import { MAX_WAITING_UPLOADS } from '../../src/services/imports.ts';
 import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
 import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
-import { importCsv } from '../helpers/csv-import.ts';
+import { importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
 
 const count = (ctx: TestContext, table: string, userId: number) => ctx.db.prepare(`SELECT count(*) FROM ${table} WHERE user_id = ?`).pluck().get(userId) as number;
 
@@ -141,4 +142,37 @@ test('at most 25 API tokens that have not expired: the 26th is refused with the 
   // One that has expired no longer counts.
   ctx.db.prepare('UPDATE api_tokens SET expires_at = ? WHERE id = (SELECT min(id) FROM api_tokens WHERE user_id = ?)').run(ctx.clock.now() - 1, ann);
   assert.equal((await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...form, password: TEST_PASSWORD })).status, 303);
+});
+
+test('at most 10 uploaded files wait for their import: the oldest waiting one goes to make room, never one an import still needs', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const ann = userIdOf(ctx.db, 'ann@example.com');
+  const waiting = () => readdirSync(path.join(ctx.config.dataDir, 'imports', String(ann))).length;
+  const csv = (i: number) => `date,type,amount,description\n2026-01-0${1 + (i % 9)},expense,1.00,file ${i}\n`;
+  // Ten imports queued (the runner is busy elsewhere), each holding its file.
+  await ctx.jobs.stop(0);
+  for (let i = 0; i < MAX_WAITING_UPLOADS; i++) {
+    const mapUrl = (await upload(agent, csv(i))).headers.location!;
+    const page = await agent.get(mapUrl);
+    assert.equal((await agent.post(mapUrl).type('form').send({ ...importFormFields(page.text), _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text.slice(page.text.indexOf('class="import-go"')))![1]! })).status, 303);
+  }
+  assert.equal(waiting(), MAX_WAITING_UPLOADS);
+  const refused = await upload(agent, csv(10));
+  assert.equal(refused.status, 429);
+  assert.match(refused.text, /You have 10 files waiting for imports that have not run yet, the most one person can have; this one was not kept\./);
+  assert.equal(waiting(), MAX_WAITING_UPLOADS, 'the new file was not kept, and no queued import lost its file');
+  // Once they have run, their files are gone; uploads left unimported then make room for new ones, oldest first.
+  ctx.jobs.start();
+  await ctx.jobs.runDue();
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(ann), MAX_WAITING_UPLOADS, 'every queued import ran');
+  const left: string[] = [];
+  for (let i = 0; i < MAX_WAITING_UPLOADS + 2; i++) {
+    ctx.clock.advance(60_000);
+    left.push((await upload(agent, csv(i))).headers.location!);
+  }
+  assert.equal(waiting(), MAX_WAITING_UPLOADS);
+  for (const url of left.slice(0, 2)) assert.match((await agent.get(url)).text, /That upload is no longer here\. Upload the file again to import it\./);
+  assert.equal((await agent.get(left.at(-1)!)).status, 200);
 });

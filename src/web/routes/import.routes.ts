@@ -2,7 +2,7 @@ import type { CsrfSync } from 'csrf-sync';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_IMPORT_OPTIONS, otherCurrencyInName } from '../../domain/imports.ts';
-import { MAX_IMPORT_BYTES, type ImportService, type Upload } from '../../services/imports.ts';
+import { MAX_IMPORT_BYTES, MAX_WAITING_UPLOADS, type ImportService, type Upload } from '../../services/imports.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
@@ -168,6 +168,12 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       await service.discardFile(file);
       res.status(422);
       return renderUpload(req, res, msg('import.upload.blank'));
+    }
+    // Only now, for a checked upload: a forged form must not make anyone's waiting files go.
+    if (!(await service.makeRoomForUpload(user.id, uploadId))) {
+      await service.discardFile(file);
+      res.status(429);
+      return renderUpload(req, res, msg('import.upload.tooManyWaiting', { count: MAX_WAITING_UPLOADS }));
     }
     await service.keepUpload(file);
     res.redirect(303, `/import/${uploadId}`);
