@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Clock } from '../clock.ts';
+import { MAX_SESSIONS_PER_PERSON } from '../domain/limits.ts';
 import type { Db } from './open.ts';
 
 type Callback = (err?: unknown) => void;
@@ -31,6 +32,8 @@ export class SqliteSessionStore extends session.Store {
   readonly #get;
   readonly #set;
   readonly #update;
+  readonly #pruneOfUser;
+  readonly #db: Db;
   readonly #destroy;
   readonly #touch;
   readonly #prune;
@@ -56,6 +59,7 @@ export class SqliteSessionStore extends session.Store {
     private readonly onWriteError: (err: unknown) => void = () => {},
   ) {
     super();
+    this.#db = db;
     this.#get = db.prepare<[string, number], { data: string; expires_at: number }>(
       'SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
     );
@@ -71,6 +75,9 @@ export class SqliteSessionStore extends session.Store {
     // "Last seen" moves with the expiry, so it is as fresh as a minute and costs no extra write.
     this.#touch = db.prepare<[number, number, string, number]>('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ? AND expires_at < ?');
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+    this.#pruneOfUser = db.prepare<[number, number, number]>(
+      'DELETE FROM sessions WHERE user_id = ? AND sid IN (SELECT sid FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, sid LIMIT -1 OFFSET ?)',
+    );
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
       "SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ? AND json_extract(data, '$.passport.user') IS NOT NULL",
@@ -126,7 +133,15 @@ export class SqliteSessionStore extends session.Store {
       // mark lives in the stored data, so it holds across worker processes; it is added to the copy written, not to
       // the session object, whose hash express-session took before calling this.
       if (data.stored === true) this.#update.run(userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now(), key);
-      else this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
+      else if (userId === null) this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
+      else {
+        // A new sign-in: the person's sessions beyond the newest MAX_SESSIONS_PER_PERSON end (least recently seen
+        // first), in the same commit. Signing in over and over kept every session, and the account page listed them all.
+        this.#db.transaction(() => {
+          this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
+          this.#pruneOfUser.run(userId, userId, MAX_SESSIONS_PER_PERSON);
+        })();
+      }
       callback?.();
     } catch (err) {
       this.onWriteError(err);

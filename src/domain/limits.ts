@@ -28,3 +28,9 @@ export function limitReachedIn(err: unknown): LimitedKind | undefined {
   const kind = err.message.slice(at + LIMIT_REACHED.length).trim();
   return Object.hasOwn(PER_PERSON_LIMITS, kind) ? (kind as LimitedKind) : undefined;
 }
+
+/**
+ * Sessions one person keeps: a new sign-in ends the least recently seen beyond this. Signing in over and over kept
+ * every session, and the account page listed each (800 KB at 1,000).
+ */
+export const MAX_SESSIONS_PER_PERSON = 50;

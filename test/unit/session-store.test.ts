@@ -4,6 +4,7 @@ import type session from 'express-session';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { SqliteSessionStore } from '../../src/db/session-store.ts';
+import { MAX_SESSIONS_PER_PERSON } from '../../src/domain/limits.ts';
 
 function setUp() {
   const db = openDatabase(':memory:');
@@ -125,4 +126,21 @@ test('a session that cannot be written is reported to the caller and to the erro
   assert.match(String(given), /disk is full/);
   assert.equal(reported.length, 1);
   assert.equal(reported[0], given);
+});
+
+test('a new sign-in ends the least recently seen sessions of the person beyond 50, and no one else\'s', () => {
+  const { db, store, data, advance } = setUp();
+  const signedIn = (user: number) => ({ ...data(4_000_000), passport: { user } }) as unknown as session.SessionData;
+  db.prepare("INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x'), (2, 'b@example.com', 'x')").run();
+  store.set('bob-1', signedIn(2));
+  for (let i = 1; i <= MAX_SESSIONS_PER_PERSON + 2; i++) {
+    advance(1_000);
+    store.set(`ann-${i}`, signedIn(1));
+  }
+  const left = (db.prepare('SELECT data FROM sessions WHERE user_id = 1').pluck().all() as string[]).length;
+  assert.equal(left, MAX_SESSIONS_PER_PERSON);
+  const has = (sid: string) => new Promise((resolve) => store.get(sid, (_err, found) => resolve(found != null)));
+  return Promise.all([has('ann-1'), has('ann-2'), has('ann-3'), has(`ann-${MAX_SESSIONS_PER_PERSON + 2}`), has('bob-1')]).then((found) =>
+    assert.deepEqual(found, [false, false, true, true, true], 'the two seen longest ago went; the newest and another person\'s stay'),
+  );
 });
