@@ -138,6 +138,19 @@ describe('scheduled transactions', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('a new schedule whose start would make more than ten years of daily rows due at once is refused beside its start, and nothing is kept', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    const refused = await createSchedule(agent, accountId, { startOn: '1900-01-02', frequency: 'days', every: '1' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /id="sch-start-error">(<span[^>]*>[^<]*<\/span>)?From this start, more than 3,660 transactions would be posted at once\. Choose a later start; past transactions can be imported or added by hand\./);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM schedules WHERE user_id = ?').pluck().get(userId), 0);
+    assert.equal(postedRows(ctx, userId).length, 0);
+    // A monthly one from the same day is 1,515 rows: allowed, and a save's worth posted at once.
+    assert.equal((await createSchedule(agent, accountId, { startOn: '1900-01-02', frequency: 'months', every: '1' })).status, 303);
+    assert.equal(postedRows(ctx, userId).length, 400);
+  });
+
   test('editing a schedule years behind posts at most one save\'s worth and waits for the poster, never holding the database for the whole backlog', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

@@ -162,5 +162,6 @@ export function scheduleRefusal(problems: ScheduleProblems): FieldErrors {
     errors.category = problems.category.code === 'wrong-kind' ? wrongKindCategoryMessage(problems.category.category) : msg('validation.category.choose');
   }
   if (problems.backlog) errors.startOn = msg('scheduled.form.backlog');
+  if (problems.startOn) errors.startOn = msg('scheduled.form.tooFarBack', { max: problems.startOn.max });
   return errors;
 }
