@@ -75,8 +75,10 @@ export class SqliteSessionStore extends session.Store {
     // "Last seen" moves with the expiry, so it is as fresh as a minute and costs no extra write.
     this.#touch = db.prepare<[number, number, string, number]>('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ? AND expires_at < ?');
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
-    this.#pruneOfUser = db.prepare<[number, number, number]>(
-      'DELETE FROM sessions WHERE user_id = ? AND sid IN (SELECT sid FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, sid LIMIT -1 OFFSET ?)',
+    // The new session is never among those ended, even when others were last seen in the same millisecond.
+    this.#pruneOfUser = db.prepare<[number, string, number, string, number]>(
+      `DELETE FROM sessions WHERE user_id = ? AND sid <> ? AND sid IN (
+         SELECT sid FROM sessions WHERE user_id = ? AND sid <> ? ORDER BY last_seen_at DESC, sid LIMIT -1 OFFSET ?)`,
     );
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
@@ -139,7 +141,7 @@ export class SqliteSessionStore extends session.Store {
         // first), in the same commit. Signing in over and over kept every session, and the account page listed them all.
         this.#db.transaction(() => {
           this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
-          this.#pruneOfUser.run(userId, userId, MAX_SESSIONS_PER_PERSON);
+          this.#pruneOfUser.run(userId, key, userId, key, MAX_SESSIONS_PER_PERSON - 1);
         })();
       }
       callback?.();
