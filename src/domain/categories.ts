@@ -22,17 +22,24 @@ export type CategoryNameProblem = 'empty' | 'too-long' | 'control-characters';
 
 // Any Unicode space separator (the no-break and narrow no-break spaces among them): what a person sees as a space.
 const SPACE_RUN = /\p{Zs}+/gu;
-const CONTROL = /\p{Cc}/u;
+// Control characters, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): a name
+// holding a right-to-left override showed its letters reversed, and a name can look like another's. The marks LRM and
+// RLM stay (mixed-direction names use them), as do the joiners emoji and some scripts need.
+const REFUSED = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+const REFUSED_ALL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+// At least one character a person sees: a name of zero-width spaces or marks alone looked empty on every page.
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
 /**
  * The one rule for a category name, used by the form, the rename, the CSV import and the migrations: Unicode NFC,
  * trimmed, every run of spaces (any kind) made one plain space; control characters (tabs and line breaks among
- * them) refused; 1 to MAX_CATEGORY_NAME_CHARS characters.
+ * them) and bidirectional overrides refused; at least one visible character; 1 to MAX_CATEGORY_NAME_CHARS characters.
  */
 export function normaliseCategoryName(raw: string): { ok: true; name: string } | { ok: false; problem: CategoryNameProblem } {
   const name = raw.normalize('NFC').trim().replace(SPACE_RUN, ' ');
   if (name === '') return { ok: false, problem: 'empty' };
-  if (CONTROL.test(name)) return { ok: false, problem: 'control-characters' };
+  if (REFUSED.test(name)) return { ok: false, problem: 'control-characters' };
+  if (!VISIBLE.test(name)) return { ok: false, problem: 'empty' };
   if ([...name].length > MAX_CATEGORY_NAME_CHARS) return { ok: false, problem: 'too-long' };
   return { ok: true, name };
 }
@@ -60,10 +67,12 @@ export function compareCategoryNames(a: string, b: string): number {
  * applies; an empty result becomes `fallback` and an overlong one is cut. Used by the migration only.
  */
 export function repairCategoryName(stored: string, fallback: string): string {
-  const result = normaliseCategoryName(stored.replace(/\p{Cc}/gu, ' '));
+  const result = normaliseCategoryName(stored.replace(REFUSED_ALL, ' '));
   if (result.ok) return result.name;
   if (result.problem === 'too-long') {
-    return [...stored.replace(/\p{Cc}/gu, ' ').normalize('NFC').trim().replace(SPACE_RUN, ' ')].slice(0, MAX_CATEGORY_NAME_CHARS).join('').trim();
+    const cut = normaliseCategoryName([...stored.replace(REFUSED_ALL, ' ').normalize('NFC').trim().replace(SPACE_RUN, ' ')].slice(0, MAX_CATEGORY_NAME_CHARS).join(''));
+    // Cut where only marks or zero-width characters were left, it would be no name: the fallback then.
+    return cut.ok ? cut.name : fallback;
   }
   return fallback;
 }

@@ -31,6 +31,10 @@ describe('rules', () => {
     const backwards = await addRule(agent, { amountFrom: '20', amountTo: '10', category: String(cat('Groceries')) });
     assert.equal(backwards.status, 422);
     assert.match(backwards.text, /id="rule-amountTo-error"[\s\S]*The second amount must not be below the first/);
+    // A description never holds a control character, so a rule looking for one could never match.
+    const control = await addRule(agent, { text: 'bell\u0007', category: String(cat('Groceries')) });
+    assert.equal(control.status, 422);
+    assert.match(control.text, /The text to look for cannot hold control characters\./);
     assert.equal(ruleIds(ctx, userId).length, 0, 'nothing saved');
 
     assert.equal((await addRule(agent, { text: 'amzn', category: String(cat('Eating out')), rename: 'Amazon' })).status, 303);

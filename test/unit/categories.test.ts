@@ -61,3 +61,26 @@ test('a stored name from before the rule is repaired into one that passes it', (
     }),
   );
 });
+
+test('bidirectional overrides and isolates are refused, and a name must show something; direction marks, joiners and emoji stay', () => {
+  // U+202E RIGHT-TO-LEFT OVERRIDE showed the rest of the name reversed; the isolates U+2066-U+2069 too.
+  for (const raw of ['\u202eselbategeV', 'Food \u2067x\u2069', '\u202aGroceries\u202c']) {
+    assert.deepEqual(normaliseCategoryName(raw), { ok: false, problem: 'control-characters' }, JSON.stringify(raw));
+  }
+  // Zero-width spaces, marks or joiners alone look like no name at all.
+  for (const raw of ['\u200b', '\u200e\u200f', '\u0301\u0301', '\u200d']) {
+    assert.deepEqual(normaliseCategoryName(raw), { ok: false, problem: 'empty' }, JSON.stringify(raw));
+  }
+  for (const name of ['קפה\u200e 2', '👨\u200d👩\u200d👧 Family', 'मित्र', '€ savings', '10%']) {
+    assert.deepEqual(normaliseCategoryName(name), { ok: true, name: name.normalize('NFC') }, JSON.stringify(name));
+  }
+  // A stored name holding an override is repaired into a readable one, not replaced.
+  assert.equal(repairCategoryName('Rent\u202e shared', 'fallback'), 'Rent shared');
+  assert.equal(repairCategoryName(`${'\u200b'.repeat(61)}Groceries`, 'Unnamed category 3'), 'Unnamed category 3', 'cut to its invisible start, it is no name');
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\u200b', '\u202e', '\u0301', '\t', '\u2066', 'ß'), maxLength: 90 }), (stored) => {
+      const repaired = repairCategoryName(stored, 'Unnamed');
+      assert.deepEqual(normaliseCategoryName(repaired), { ok: true, name: repaired });
+    }),
+  );
+});

@@ -20,6 +20,11 @@ const ruleSchema = schemaPerWriting((writing) =>
     textMatch: formText('rules.problem.textMatch').pipe(z.enum(TEXT_MATCHES, { error: 'rules.problem.textMatch' })),
     text: formText('rules.problem.text').transform((raw, ctx) => {
       const text = raw.replace(/\s+/g, ' ').trim();
+      // A description never holds one, so a rule looking for it could never match (the other text fields refuse them too).
+      if (/\p{Cc}/u.test(text)) {
+        ctx.addIssue({ code: 'custom', message: 'rules.problem.textControl' });
+        return z.NEVER;
+      }
       if ([...text].length > MAX_RULE_TEXT_CHARS) {
         ctx.addIssue({ code: 'custom', message: 'rules.problem.textTooLong', params: { max: MAX_RULE_TEXT_CHARS } });
         return z.NEVER;
