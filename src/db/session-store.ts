@@ -32,7 +32,8 @@ export class SqliteSessionStore extends session.Store {
   readonly #get;
   readonly #set;
   readonly #update;
-  readonly #pruneOfUser;
+  readonly #pruneSignedIn;
+  readonly #prunePending;
   readonly #db: Db;
   readonly #destroy;
   readonly #touch;
@@ -75,11 +76,18 @@ export class SqliteSessionStore extends session.Store {
     // "Last seen" moves with the expiry, so it is as fresh as a minute and costs no extra write.
     this.#touch = db.prepare<[number, number, string, number]>('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE sid = ? AND expires_at < ?');
     this.#prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
-    // The new session is never among those ended, even when others were last seen in the same millisecond.
-    this.#pruneOfUser = db.prepare<[number, string, number, string, number]>(
-      `DELETE FROM sessions WHERE user_id = ? AND sid <> ? AND sid IN (
-         SELECT sid FROM sessions WHERE user_id = ? AND sid <> ? ORDER BY last_seen_at DESC, sid LIMIT -1 OFFSET ?)`,
-    );
+    // The new session is never among those ended, even when others were last seen in the same millisecond. Signed-in
+    // sessions and sign-ins still waiting for their second factor are limited apart: a password alone (a pending
+    // sign-in fifty times) must not end the sessions of someone who also has the code.
+    const pruneAmong = (signedIn: boolean) => {
+      const which = `json_extract(data, '$.passport.user') IS ${signedIn ? 'NOT ' : ''}NULL`;
+      return db.prepare<[number, string, number, string, number]>(
+        `DELETE FROM sessions WHERE user_id = ? AND sid <> ? AND sid IN (
+           SELECT sid FROM sessions WHERE user_id = ? AND sid <> ? AND ${which} ORDER BY last_seen_at DESC, sid LIMIT -1 OFFSET ?)`,
+      );
+    };
+    this.#pruneSignedIn = pruneAmong(true);
+    this.#prunePending = pruneAmong(false);
     this.#destroyForUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid <> ?');
     this.#countForUser = db.prepare<[number, number], { n: number }>(
       "SELECT count(*) AS n FROM sessions WHERE user_id = ? AND expires_at > ? AND json_extract(data, '$.passport.user') IS NOT NULL",
@@ -137,11 +145,13 @@ export class SqliteSessionStore extends session.Store {
       if (data.stored === true) this.#update.run(userId, JSON.stringify(data), this.#expiryOf(data), this.clock.now(), key);
       else if (userId === null) this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
       else {
-        // A new sign-in: the person's sessions beyond the newest MAX_SESSIONS_PER_PERSON end (least recently seen
-        // first), in the same commit. Signing in over and over kept every session, and the account page listed them all.
+        // A new sign-in: the person's sessions of its sort (signed in, or waiting for a code) beyond the newest
+        // MAX_SESSIONS_PER_PERSON end, least recently seen first, in the same commit. Signing in over and over kept
+        // every session, and the account page listed them all.
+        const prune = typeof data.passport?.user === 'number' ? this.#pruneSignedIn : this.#prunePending;
         this.#db.transaction(() => {
           this.#set.run(key, userId, JSON.stringify({ ...data, stored: true }), this.#expiryOf(data), this.clock.now());
-          this.#pruneOfUser.run(userId, key, userId, key, MAX_SESSIONS_PER_PERSON - 1);
+          prune.run(userId, key, userId, key, MAX_SESSIONS_PER_PERSON - 1);
         })();
       }
       callback?.();

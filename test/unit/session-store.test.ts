@@ -149,5 +149,16 @@ test('a new sign-in ends the least recently seen sessions of the person beyond 5
         assert.equal(await has(`same-${i}`), true, `same-${i}`);
       }
       assert.equal(db.prepare('SELECT count(*) FROM sessions WHERE user_id = 2').pluck().get(), MAX_SESSIONS_PER_PERSON);
+    })
+    .then(async () => {
+      // Sign-ins waiting for a second factor (the password alone) never end a session that is signed in.
+      const pending = { ...data(4_000_000), pendingTwoFactor: { userId: 2 } } as unknown as session.SessionData;
+      for (let i = 0; i < 2 * MAX_SESSIONS_PER_PERSON; i++) {
+        advance(1_000);
+        store.set(`pending-${i}`, pending);
+      }
+      assert.equal(await has('same-99'), true, 'the signed-in sessions are all still there');
+      assert.equal(db.prepare("SELECT count(*) FROM sessions WHERE user_id = 2 AND sid IN (SELECT sid FROM sessions WHERE json_extract(data, '$.passport.user') IS NOT NULL)").pluck().get(), MAX_SESSIONS_PER_PERSON);
+      assert.equal(db.prepare("SELECT count(*) FROM sessions WHERE user_id = 2 AND json_extract(data, '$.passport.user') IS NULL").pluck().get(), MAX_SESSIONS_PER_PERSON, 'pending ones are limited among themselves');
     });
 });
