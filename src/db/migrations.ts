@@ -1,4 +1,4 @@
-import { categoryNameKey, repairCategoryName } from '../domain/categories.ts';
+import { categoryNameKey, MAX_CATEGORY_NAME_CHARS, normaliseCategoryName, repairCategoryName } from '../domain/categories.ts';
 import { MAX_TOTAL_CENTS, TOTALS_TOO_LARGE } from '../domain/money.ts';
 import type { Db } from './open.ts';
 
@@ -65,6 +65,38 @@ function oneCategoryNameRule(db: Db): void {
           ${defaults};
     END;
   `);
+}
+
+/**
+ * Step 39: the name rule came to refuse text-direction overrides and names that show nothing. Stored category and
+ * account names it now refuses are repaired as step 4 repaired names (the overrides become spaces; a name that shows
+ * nothing becomes "Unnamed category 12"), so every name a page shows can be saved back and exported and imported
+ * again. A repaired name that another category of that kind (or another account) already has takes its id in
+ * brackets instead of merging: merging would now move budgets, rules and schedules too. Names the rule accepts are
+ * left exactly as they are.
+ */
+function namesUnderTheStricterRule(db: Db): void {
+  const tables = [
+    { table: 'categories', group: 'kind', fallback: 'Unnamed category' },
+    { table: 'accounts', group: "''", fallback: 'Unnamed account' },
+  ] as const;
+  for (const { table, group, fallback } of tables) {
+    const rows = db.prepare<[], { id: number; user_id: number; grp: string; name: string }>(`SELECT id, user_id, ${group} AS grp, name FROM ${table} ORDER BY id`).all();
+    const taken = db.prepare<[number, string, string, number], { one: number }>(
+      `SELECT 1 AS one FROM ${table} WHERE user_id = ? AND ${group} = ? AND name_key = ? AND id <> ?`,
+    );
+    const rename = db.prepare<[string, string, number]>(`UPDATE ${table} SET name = ?, name_key = ? WHERE id = ?`);
+    for (const row of rows) {
+      const checked = normaliseCategoryName(row.name);
+      if (checked.ok && checked.name === row.name) continue;
+      let name = repairCategoryName(row.name, `${fallback} ${row.id}`);
+      if (taken.get(row.user_id, row.grp, categoryNameKey(name), row.id)) {
+        const suffix = ` (${row.id})`;
+        name = `${[...name].slice(0, MAX_CATEGORY_NAME_CHARS - suffix.length).join('').trimEnd()}${suffix}`;
+      }
+      rename.run(name, categoryNameKey(name), row.id);
+    }
+  }
 }
 
 /** The signed effect of a transactions row (NEW or OLD) on its account's balance, in SQL. */
@@ -1067,5 +1099,10 @@ export const migrations: readonly Migration[] = [
         SELECT RAISE(ABORT, 'ledgerly: limit reached: apiTokens');
       END;
     `,
+  },
+  {
+    version: 39,
+    name: 'stored category and account names the stricter name rule refuses are repaired',
+    up: namesUnderTheStricterRule,
   },
 ];

@@ -18,7 +18,7 @@ export interface CategoryWithCount extends Category {
 /** Longest category name the schema accepts, in characters. */
 export const MAX_CATEGORY_NAME_CHARS = 60;
 
-export type CategoryNameProblem = 'empty' | 'too-long' | 'control-characters';
+export type CategoryNameProblem = 'empty' | 'invisible' | 'too-long' | 'control-characters';
 
 // Any Unicode space separator (the no-break and narrow no-break spaces among them): what a person sees as a space.
 const SPACE_RUN = /\p{Zs}+/gu;
@@ -27,8 +27,10 @@ const SPACE_RUN = /\p{Zs}+/gu;
 // RLM stay (mixed-direction names use them), as do the joiners emoji and some scripts need.
 const REFUSED = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 const REFUSED_ALL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
-// At least one character a person sees: a name of zero-width spaces or marks alone looked empty on every page.
+// At least one character a person sees: a name of zero-width spaces or marks alone looked empty on every page. The
+// Hangul fillers and the blank Braille pattern count as letters and symbols but show nothing, so they do not count.
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+const BLANK_LOOKING = /[\u115f\u1160\u3164\uffa0\u2800]/gu;
 
 /**
  * The one rule for a category name, used by the form, the rename, the CSV import and the migrations: Unicode NFC,
@@ -39,7 +41,7 @@ export function normaliseCategoryName(raw: string): { ok: true; name: string } |
   const name = raw.normalize('NFC').trim().replace(SPACE_RUN, ' ');
   if (name === '') return { ok: false, problem: 'empty' };
   if (REFUSED.test(name)) return { ok: false, problem: 'control-characters' };
-  if (!VISIBLE.test(name)) return { ok: false, problem: 'empty' };
+  if (!VISIBLE.test(name.replace(BLANK_LOOKING, ''))) return { ok: false, problem: 'invisible' };
   if ([...name].length > MAX_CATEGORY_NAME_CHARS) return { ok: false, problem: 'too-long' };
   return { ok: true, name };
 }

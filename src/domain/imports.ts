@@ -118,10 +118,10 @@ export type RowProblem =
   | { readonly code: 'two-amounts'; readonly out: string; readonly in: string }
   | { readonly code: 'negative-income'; readonly text: string }
   | { readonly code: 'description'; readonly problem: 'too-long' | 'control-characters' }
-  | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' }
+  | { readonly code: 'category'; readonly problem: 'too-long' | 'control-characters' | 'invisible' }
   /** The row names a category to make, and the person has as many as one may keep (domain/limits.ts). */
   | { readonly code: 'category-limit'; readonly text: string; readonly max: number }
-  | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'unknown' | 'archived'; readonly text: string }
+  | { readonly code: 'account'; readonly problem: 'too-long' | 'control-characters' | 'invisible' | 'unknown' | 'archived'; readonly text: string }
   /** The row names an account to make, and the person has as many as one may keep. */
   | { readonly code: 'account-limit'; readonly text: string; readonly max: number }
   | { readonly code: 'transfer'; readonly problem: 'no-reference' | 'unpaired'; readonly text: string }

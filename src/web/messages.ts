@@ -54,6 +54,7 @@ export const DESCRIPTION_MESSAGES: Readonly<Record<DescriptionProblem, Msg>> = {
 
 export const CATEGORY_NAME_MESSAGES: Readonly<Record<CategoryNameProblem, Msg>> = {
   empty: msg('validation.categoryName.empty'),
+  invisible: msg('validation.categoryName.invisible'),
   'too-long': msg('validation.categoryName.tooLong', { max: MAX_CATEGORY_NAME_CHARS }),
   'control-characters': msg('validation.categoryName.control'),
 };
@@ -130,12 +131,14 @@ function rowProblemMessage(problem: RowProblem): Msg {
         ? msg('import.row.descriptionTooLong', { max: MAX_DESCRIPTION_CHARS })
         : msg('import.row.descriptionControl');
     case 'category':
+      if (problem.problem === 'invisible') return msg('import.row.categoryInvisible');
       return problem.problem === 'too-long'
         ? msg('import.row.categoryTooLong', { max: MAX_CATEGORY_NAME_CHARS })
         : msg('import.row.categoryControl');
     case 'account':
       if (problem.problem === 'unknown') return msg('import.row.accountUnknown', { text: problem.text });
       if (problem.problem === 'archived') return msg('import.row.accountArchived', { text: problem.text });
+      if (problem.problem === 'invisible') return msg('import.row.accountInvisible');
       return problem.problem === 'too-long'
         ? msg('import.row.accountTooLong', { max: MAX_CATEGORY_NAME_CHARS })
         : msg('import.row.accountControl');

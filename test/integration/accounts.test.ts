@@ -73,7 +73,7 @@ describe('accounts', () => {
     assert.match(taken.text, /You already have an account called “Main account”/);
     const tab = await postForm(agent, '/accounts', '/accounts', { name: 'Pocket\tmoney', kind: 'cash', openingBalance: '', openingOn: '' });
     assert.equal(tab.status, 422);
-    assert.match(tab.text, /Remove tabs, line breaks and other control characters/);
+    assert.match(tab.text, /Remove tabs, line breaks and other control or text-direction characters/);
     const blank = await postForm(agent, '/accounts', '/accounts', { name: '   ', kind: 'cash', openingBalance: '', openingOn: '' });
     assert.equal(blank.status, 422);
     assert.match(blank.text, /Enter a name for the account\./);

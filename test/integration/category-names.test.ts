@@ -12,7 +12,9 @@ import { migrate } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
+import { categoryNameKey, normaliseCategoryName } from '../../src/domain/categories.ts';
 import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { importCsv } from '../helpers/csv-import.ts';
 import { categoryIdOf, totalsForUserFromRows, userIdOf } from '../helpers/bookkeeping.ts';
 
 function setup(t: NodeTestContext): TestContext {
@@ -70,7 +72,7 @@ describe('the category-name rule through the form', () => {
     for (const name of ['Eating\tout', 'Eating\nout', 'Pets\r\nand vets']) {
       const res = await addCategory(agent, name);
       assert.equal(res.status, 422, JSON.stringify(name));
-      assert.match(res.text, /Remove tabs, line breaks and other control characters from the name\./);
+      assert.match(res.text, /Remove tabs, line breaks and other control or text-direction characters from the name\./);
     }
     assert.deepEqual(expenseNames(ctx, userId), before);
   });
@@ -136,8 +138,8 @@ describe('the category-name rule through the CSV import', () => {
       ],
     );
     assert.deepEqual(expenseNames(ctx, userId), [...before, 'Street food'], 'one category created, under the tidy name');
-    assert.match(result, /<td>5<\/td><td class="import-row__reason">the category name contains tabs, line breaks or other control characters<\/td>/);
-    assert.match(result, /<td>6<\/td><td class="import-row__reason">the category name contains tabs, line breaks or other control characters<\/td>/);
+    assert.match(result, /<td>5<\/td><td class="import-row__reason">the category name contains tabs, line breaks or other control or text-direction characters<\/td>/);
+    assert.match(result, /<td>6<\/td><td class="import-row__reason">the category name contains tabs, line breaks or other control or text-direction characters<\/td>/);
     assert.match(result, /1 category was created: Street food \(expense\)/);
   });
 });
@@ -219,4 +221,52 @@ describe('the migration that brings stored names under the rule', () => {
       'a new account gets its default categories with their keys',
     );
   });
+});
+
+test('migration 39 repairs stored category and account names the stricter rule refuses, readably, and leaves the rest as they were', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-names39-'));
+  const db = openDatabase(path.join(dir, 'old.sqlite'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  migrate(db, migrations.filter((m) => m.version <= 38));
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')").run();
+  const addCategory = db.prepare<[string, string]>("INSERT INTO categories (user_id, kind, name, name_key) VALUES (1, 'expense', ?, ?)");
+  addCategory.run('Rent \u202etnemyap', 'rent \u202etnemyap');
+  addCategory.run('\u200b', '\u200b');
+  addCategory.run('Fuel\u2066', 'fuel\u2066');
+  addCategory.run('Café \u200e2', 'café \u200e2');
+  const addAccount = db.prepare<[string, string]>("INSERT INTO accounts (user_id, name, name_key, kind, opening_on) VALUES (1, ?, ?, 'cash', '2026-01-01')");
+  addAccount.run('\u202bחשבון\u202c', '\u202bחשבון\u202c');
+  addAccount.run('\u3164', '\u3164');
+  const fuelId = db.prepare("SELECT id FROM categories WHERE name = 'Fuel\u2066'").pluck().get() as number;
+  // 'Fuel' repaired would collide with a category of that name already there.
+  addCategory.run('Fuel', 'fuel');
+  migrate(db);
+  const names = (table: string) => db.prepare(`SELECT id, name, name_key FROM ${table} WHERE user_id = 1 ORDER BY id`).all() as { id: number; name: string; name_key: string }[];
+  const categories = names('categories');
+  const blankId = categories.find((c) => c.name.startsWith('Unnamed category'))!.id;
+  assert.deepEqual(
+    categories.slice(-5).map((c) => c.name),
+    ['Rent tnemyap', `Unnamed category ${blankId}`, `Fuel (${fuelId})`, 'Café \u200e2', 'Fuel'],
+    'overrides become spaces, a name showing nothing is named, a collision takes its id, a name the rule accepts is kept',
+  );
+  for (const c of [...categories, ...names('accounts')]) {
+    assert.deepEqual(normaliseCategoryName(c.name), { ok: true, name: c.name }, `${JSON.stringify(c.name)} passes the rule now`);
+    assert.equal(c.name_key, categoryNameKey(c.name));
+  }
+  const accounts = names('accounts');
+  assert.deepEqual(accounts.slice(-2).map((a) => a.name), [' חשבון'.trim(), `Unnamed account ${accounts.at(-1)!.id}`]);
+});
+
+test('a CSV cell whose category or account shows nothing is refused on its row, not taken as no category or the main account', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const csv = ['date,type,category,amount,description,account', '2026-01-02,expense,\u200b,1.00,blank category,', '2026-01-03,expense,,2.00,blank account,\u3164', '2026-01-04,expense,Groceries,3.00,fine,'].join('\n');
+  const { result } = await importCsv(agent, csv);
+  assert.match(result, /<strong>1<\/strong> transaction was imported/);
+  assert.match(result, /the category name shows nothing \(only invisible characters\)/);
+  assert.match(result, /the account name shows nothing \(only invisible characters\)/);
 });

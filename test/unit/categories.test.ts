@@ -68,8 +68,8 @@ test('bidirectional overrides and isolates are refused, and a name must show som
     assert.deepEqual(normaliseCategoryName(raw), { ok: false, problem: 'control-characters' }, JSON.stringify(raw));
   }
   // Zero-width spaces, marks or joiners alone look like no name at all.
-  for (const raw of ['\u200b', '\u200e\u200f', '\u0301\u0301', '\u200d']) {
-    assert.deepEqual(normaliseCategoryName(raw), { ok: false, problem: 'empty' }, JSON.stringify(raw));
+  for (const raw of ['\u200b', '\u200e\u200f', '\u0301\u0301', '\u200d', '\u3164', '\u2800', '\u115f\u1160']) {
+    assert.deepEqual(normaliseCategoryName(raw), { ok: false, problem: 'invisible' }, JSON.stringify(raw));
   }
   for (const name of ['קפה\u200e 2', '👨\u200d👩\u200d👧 Family', 'मित्र', '€ savings', '10%']) {
     assert.deepEqual(normaliseCategoryName(name), { ok: true, name: name.normalize('NFC') }, JSON.stringify(name));

@@ -370,8 +370,8 @@ describe('checkCsvRecord', () => {
       assert.ok(result.ok, JSON.stringify(written));
       assert.equal(result.row.categoryName, stored, JSON.stringify(written));
     }
-    assert.equal(reasonOf(named('Eating\tout')), 'the category name contains tabs, line breaks or other control characters');
-    assert.equal(reasonOf(named('Eating\nout')), 'the category name contains tabs, line breaks or other control characters');
+    assert.equal(reasonOf(named('Eating\tout')), 'the category name contains tabs, line breaks or other control or text-direction characters');
+    assert.equal(reasonOf(named('Eating\nout')), 'the category name contains tabs, line breaks or other control or text-direction characters');
     assert.equal(reasonOf(named('x'.repeat(61))), 'the category name is longer than 60 characters');
   });
 
