@@ -18,7 +18,7 @@ import type { SchedulesRepo } from '../db/repos/schedules.ts';
 import type { CsvMappingsRepo } from '../db/repos/csv-mappings.ts';
 import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
-import { limitReachedIn, PER_PERSON_LIMITS } from '../domain/limits.ts';
+import { LIMIT_REACHED, limitReachedIn, PER_PERSON_LIMITS } from '../domain/limits.ts';
 import { addDays } from '../domain/calendar.ts';
 import { nearestLeg, TRANSFER_SIDES_DAYS_APART } from '../domain/transfers.ts';
 import { categoryNameKey } from '../domain/categories.ts';
@@ -664,7 +664,11 @@ export function createImportService(deps: {
       const key = categoryNameKey(row.accountName);
       const known = accountIndex.get(key);
       if (known !== undefined) return known;
-      if (archivedNames.has(key) || (options.unknownAccounts ?? 'create') === 'refuse') return null;
+      if (archivedNames.has(key) || (options.unknownAccounts ?? 'create') === 'refuse' || accountsAtLimit.size > 0) {
+        // Once one new account was refused at the limit, every later new one is too, without trying the insert again.
+        if (accountsAtLimit.size > 0) accountsAtLimit.add(key);
+        return null;
+      }
       let id: number;
       try {
         id = deps.accounts.createAccount(userId, { name: row.accountName, kind: 'checking', openingBalanceCents: 0, openingOn: row.occurredOn });
@@ -679,6 +683,7 @@ export function createImportService(deps: {
       return id;
     };
     const accountsAtLimit = new Set<string>();
+    let categoriesAtLimit = false;
     const refuseAccount = (row: ImportRow) => {
       const key = categoryNameKey(row.accountName);
       refused.add({
@@ -796,10 +801,14 @@ export function createImportService(deps: {
             if (found.id !== undefined) categoryId = found.id;
             else if (options.unknownCategories === 'create') {
               try {
+                // Once one was refused at the limit, the rest are too, without running the refused insert per row
+                // (100,000 rows naming new categories spent seconds in it, holding the database).
+                if (categoriesAtLimit) throw new Error(`${LIMIT_REACHED} categories`);
                 categoryId = categories.createCategory(userId, found.kind, row.categoryName).id;
               } catch (err) {
                 // As many categories as one person may keep: this row is refused, saying so; the rest go in.
                 if (limitReachedIn(err) !== 'categories') throw err;
+                categoriesAtLimit = true;
                 refused.add({ line: row.line, problems: [{ code: 'category-limit', text: row.categoryName, max: PER_PERSON_LIMITS.categories }] });
                 continue;
               }

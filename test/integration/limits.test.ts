@@ -90,12 +90,14 @@ test('an import that would make more categories or accounts than one person may 
     '2026-01-02,expense,Groceries,1.00,known category,Main account',
     '2026-01-03,expense,Brand new,2.00,the last category there is room for,Main account',
     '2026-01-04,expense,One too many,3.00,no room for this category,Main account',
+    '2026-01-04,expense,Yet another,3.50,no room for this one either,Main account',
     '2026-01-05,expense,Groceries,4.00,the last account there is room for,Wallet',
     '2026-01-06,expense,Groceries,5.00,no room for this account,Piggy bank',
   ].join('\n');
   const { result } = await importCsv(agent, csv);
   assert.match(result, /<strong>3<\/strong> transactions were imported/);
   assert.match(result, /the category “One too many” would be new, and you have 1,000 categories, the most one person can keep/);
+  assert.match(result, /the category “Yet another” would be new, and you have 1,000 categories/);
   assert.match(result, /the account “Piggy bank” would be new, and you have 200 accounts, the most one person can keep/);
   assert.equal(count(ctx, 'categories', ann), PER_PERSON_LIMITS.categories);
   assert.equal(count(ctx, 'accounts', ann), PER_PERSON_LIMITS.accounts);
