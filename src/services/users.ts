@@ -254,10 +254,18 @@ export function createUserService(deps: {
       else if (!(await hasher.verifyPassword(input.currentPassword, verifiedHash))) problems.currentPassword = 'wrong';
       if (Object.keys(problems).length > 0) return { ok: false, problems };
       const hash = await hasher.hashPassword(next);
-      const ended = deps.inTransaction(() => {
-        if (verifiedHash === undefined || !users.replacePasswordHash(userId, verifiedHash, hash)) return users.findUserById(userId) ? 'changed-meanwhile' : 'account-gone';
-        return { endedSessions: users.deleteSessionsOfUser(userId), revokedTokens: input.revokeApiTokens === true ? deps.apiTokens.revokeAllTokens(userId) : 0 };
-      });
+      const commit = (expected: string | undefined) =>
+        deps.inTransaction(() => {
+          if (expected === undefined || !users.replacePasswordHash(userId, expected, hash)) return users.findUserById(userId) ? ('changed-meanwhile' as const) : ('account-gone' as const);
+          return { endedSessions: users.deleteSessionsOfUser(userId), revokedTokens: input.revokeApiTokens === true ? deps.apiTokens.revokeAllTokens(userId) : 0 };
+        });
+      let ended = commit(verifiedHash);
+      if (ended === 'changed-meanwhile') {
+        // A sign-in meanwhile may have stored the same password under a new hash (a higher bcrypt cost): the
+        // password checked is still the current one, so the change goes on against that hash.
+        const now = users.findPasswordHashById(userId);
+        if (now !== undefined && (await hasher.verifyPassword(input.currentPassword, now))) ended = commit(now);
+      }
       if (typeof ended === 'string') return { ok: false, problems: { currentPassword: ended } };
       return { ok: true, ...ended };
     },

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrate } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createApiTokensRepo } from '../../src/db/repos/api-tokens.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createInvitesRepo } from '../../src/db/repos/invites.ts';
+import { createUsersRepo } from '../../src/db/repos/users.ts';
+import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
+import { createPasswordHasher, type PasswordHasher } from '../../src/services/passwords.ts';
+import { createUserService } from '../../src/services/users.ts';
+import { manualClock } from '../helpers/clock.ts';
 import { describe, test } from 'node:test';
 import { addTransaction, postForm, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
 import { createFinishedImport, createOwnedObjects } from '../helpers/attack.ts';
@@ -321,5 +333,53 @@ describe('deleting the account', () => {
     const bytes = fileBytes();
     for (const text of ['ann@example.com', 'Bookshop receipt for ann', 'zan']) assert.equal(bytes.includes(text), false, `"${text}" is gone from the file`);
     assert.equal(bytes.includes('bob@example.com'), true, "bob's rows are still there (the search can find what is there)");
+  });
+});
+
+describe('a password change beside a sign-in that rehashes', () => {
+  test('goes through: the sign-in stored the same password under a stronger hash, so the password checked is still current', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-rehash-'));
+    const db = openDatabase(path.join(dir, 'test.sqlite'));
+    t.after(() => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    migrate(db);
+    const weak = createPasswordHasher(4);
+    const strong = createPasswordHasher(5);
+    db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', ?)").run(await weak.hashPassword(TEST_PASSWORD));
+    // The change's new hash waits until the sign-in has stored its stronger hash of the old password.
+    let release!: () => void;
+    const signedInFirst = new Promise<void>((resolve) => (release = resolve));
+    const hasher: PasswordHasher = {
+      ...strong,
+      hashPassword: async (password) => {
+        if (password === NEW_PASSWORD) await signedInFirst;
+        return strong.hashPassword(password);
+      },
+    };
+    const users = createUsersRepo(db);
+    const service = createUserService({
+      users,
+      categories: createCategoriesRepo(db),
+      accounts: createAccountsRepo(db),
+      hasher,
+      inTransaction: createTransactionRunner(db),
+      sessions: { countSessionsOfUser: () => 0, destroyOtherSessionsOfUser: () => 0 },
+      apiTokens: createApiTokensRepo(db),
+      invites: createInvitesRepo(db),
+      clock: manualClock(),
+      registration: 'open',
+      removeUserFiles: async () => {},
+    });
+    const before = users.findPasswordHashById(1);
+    const change = service.changePassword(1, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, revokeApiTokens: false });
+    assert.ok(await service.authenticate('ann@example.com', TEST_PASSWORD), 'signed in');
+    assert.notEqual(users.findPasswordHashById(1), before, 'the sign-in stored a stronger hash');
+    release();
+    const result = await change;
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.ok(await service.authenticate('ann@example.com', NEW_PASSWORD), 'the new password is the one now');
+    assert.equal(await service.authenticate('ann@example.com', TEST_PASSWORD), undefined);
   });
 });
