@@ -95,8 +95,11 @@ const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
 const FORM_BODY_LIMIT = '16kb';
-/** The budget form's: an amount and a rollover box for each of up to 1,000 expense categories, with room to spare. */
-const BUDGET_FORM_BODY_LIMIT = '64kb';
+/**
+ * The budget form's: an amount and a rollover box for each of up to 1,000 expense categories. About 36 bytes a
+ * category in English, up to 64 with the largest amounts grouped by no-break spaces (6 bytes each, %-encoded).
+ */
+const BUDGET_FORM_BODY_LIMIT = '128kb';
 
 /**
  * The reconcile form sends one `ids` field per ticked row and one `shown` per listed row: a page lists 200, but a

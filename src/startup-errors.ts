@@ -43,7 +43,9 @@ export function describeStartupError(err: unknown, context: StartupContext = {})
     if (code === 'EACCES') return `Cannot start: no permission to listen on ${address}. Use a port above 1023 or set PORT.`;
     if (code === 'EADDRNOTAVAIL') return `Cannot start: ${config?.host ?? 'HOST'} is not an address of this machine. Set HOST.`;
     // A name the resolver does not know (a typo, or a name only another machine's hosts file has).
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot start: HOST ${config?.host ?? ''} is not a name this machine can resolve. Set HOST to an address of this machine (127.0.0.1, 0.0.0.0) or a name that resolves to one.`;
+    if (code === 'ENOTFOUND') return `Cannot start: HOST ${config?.host ?? ''} is not a name this machine can resolve. Set HOST to an address of this machine (127.0.0.1, 0.0.0.0) or a name that resolves to one.`;
+    // A name server that did not answer in time: the name may be right.
+    if (code === 'EAI_AGAIN') return `Cannot start: HOST ${config?.host ?? ''} could not be resolved just now (the name server did not answer). Try again, or set HOST to an address (127.0.0.1, 0.0.0.0).`;
   }
   switch (code) {
     case 'EACCES':

@@ -286,7 +286,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -514,7 +514,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -641,7 +641,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -853,7 +853,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1069,7 +1069,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1196,7 +1196,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1402,7 +1402,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1618,7 +1618,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1745,7 +1745,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1940,7 +1940,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2159,7 +2159,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2286,7 +2286,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2509,7 +2509,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2709,7 +2709,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2925,7 +2925,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3052,7 +3052,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3247,7 +3247,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3463,7 +3463,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3590,7 +3590,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A field is not valid (see `errors`), or the Idempotency-Key was used with another request. */
+                /** @description A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep. */
                 422: {
                     headers: {
                         [name: string]: unknown;

@@ -375,8 +375,9 @@ describe('two-factor sign-in (TOTP)', () => {
       phone.post('/account/two-factor/enable').type('form').send(onPhone.fields),
     ]);
     const locations = [a.headers.location, b.headers.location].sort();
-    assert.deepEqual(locations, ['/account', '/account/two-factor/recovery-codes']);
-    const [winner, loser] = a.headers.location === '/account' ? [{ agent: phone, ...onPhone }, { agent: laptop, ...onLaptop }] : [{ agent: laptop, ...onLaptop }, { agent: phone, ...onPhone }];
+    assert.deepEqual(locations, ['/account/two-factor/recovery-codes', '/login']);
+    const [winner, loser] = a.headers.location === '/login' ? [{ agent: phone, ...onPhone }, { agent: laptop, ...onLaptop }] : [{ agent: laptop, ...onLaptop }, { agent: phone, ...onPhone }];
+    assert.match((await loser.agent.get('/login')).text, /Two-factor sign-in was turned on from another session a moment ago, with another key, so nothing was changed here and this session ended\./);
     assert.equal(ctx.db.prepare('SELECT totp_secret FROM users').pluck().get(), winner.secret, "the first key is kept, not replaced by the other's");
     assert.equal(ctx.db.prepare('SELECT count(*) FROM recovery_codes').pluck().get(), 10);
     assert.equal((await winner.agent.get('/account/two-factor/recovery-codes')).status, 200);

@@ -54,7 +54,7 @@ const writes = (ok: ZodOpenApiResponsesObject, extra: ZodOpenApiResponsesObject 
   403: problem('The token is read-only.'),
   413: problem('The body is over 16 KB.'),
   415: problem('The body is not JSON in UTF-8 (Content-Type: application/json).'),
-  422: problem('A field is not valid (see `errors`), or the Idempotency-Key was used with another request.'),
+  422: problem('A field is not valid (see `errors`), the Idempotency-Key was used with another request, or (`limit-reached`) the person has as many of these as one may keep.'),
   ...always,
   // An operation's own 503 (a schedule still catching up) keeps its words, with the busy database beside them.
   ...withBusy(extra['503']),

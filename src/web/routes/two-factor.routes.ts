@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.ts';
 import { SETUP_WINDOW_MS } from '../../domain/two-factor.ts';
 import type { AuditLog } from '../../logger.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
-import { logIn } from '../auth.ts';
+import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import { textField } from '../form-fields.ts';
 import { passwordAndCodeErrors } from '../forms/two-factor-forms.ts';
@@ -89,9 +89,10 @@ export function createTwoFactorRouter(deps: {
       // this press proved the password and a code of that key, so this browser is signed in again and told where
       // to make new codes. Another session's key: this session ended with it, and signs in with the new factor.
       if (result.alreadyOn === 'another-key') {
-        req.session.totpSetup = undefined;
+        // This session ended with the other's change: a fresh, signed-out one carries the word to the sign-in page.
+        await regenerateSession(req);
         setFlash(req, 'error', 'twoFactor.setup.onFromElsewhere');
-        return res.redirect(303, '/account');
+        return res.redirect(303, '/login');
       }
       await logIn(req, user, deps.clock);
       setFlash(req, 'success', 'twoFactor.setup.onAlready');
