@@ -1265,7 +1265,11 @@ export function createImportService(deps: {
 
     async keepUpload(file: string): Promise<void> {
       const at = deps.clock.now() / 1000;
-      await utimes(file, at, at);
+      // Gone already (another upload of the person's, in another worker, made room by taking it): its page then says
+      // it is no longer here, rather than this upload failing with a 500.
+      await utimes(file, at, at).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+      });
     },
 
     /**

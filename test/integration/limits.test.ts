@@ -3,7 +3,7 @@
  * an import are all refused at the limit with the reason, write nothing, and another person is not affected.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -15,7 +15,7 @@ import { limitReachedIn, PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
 import { MAX_WAITING_UPLOADS } from '../../src/services/imports.ts';
 import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, type TestContext } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
-import { accountIdOf, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, importServiceOn, userIdOf } from '../helpers/bookkeeping.ts';
 import { importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
 
 const count = (ctx: TestContext, table: string, userId: number) => ctx.db.prepare(`SELECT count(*) FROM ${table} WHERE user_id = ?`).pluck().get(userId) as number;
@@ -177,4 +177,15 @@ test('at most 10 uploaded files wait for their import: the oldest waiting one go
   assert.equal(waiting(), MAX_WAITING_UPLOADS);
   for (const url of left.slice(0, 2)) assert.match((await agent.get(url)).text, /That upload is no longer here\. Upload the file again to import it\./);
   assert.equal((await agent.get(left.at(-1)!)).status, 200);
+});
+
+test('keeping an upload whose file already went to make room is no error (its page then says it is no longer here, as for any upload gone)', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const service = importServiceOn(ctx.db, path.join(ctx.config.dataDir, 'imports'));
+  const { file } = await service.newUpload(1);
+  await assert.doesNotReject(service.keepUpload(file), 'a file already gone is not an error');
+  writeFileSync(file, 'date,amount\n');
+  await service.keepUpload(file);
+  assert.equal(readFileSync(file, 'utf8'), 'date,amount\n', 'a file that is there is kept as it is');
 });
