@@ -99,6 +99,16 @@ function namesUnderTheStricterRule(db: Db): void {
   }
 }
 
+/**
+ * A trigger holding each person to at most `max` rows of `table` (domain/limits.ts), counted by the index on user_id;
+ * `which` narrows the rows that count. The numbers are written here, not read from domain/limits.ts: a migration is
+ * history and must not change when the constant does (test/integration/limits.test.ts holds the two together).
+ */
+const limitTrigger = (table: string, kind: string, max: number, which = '') => `CREATE TRIGGER ${table}_limit BEFORE INSERT ON ${table}
+        WHEN (SELECT count(*) FROM ${table} WHERE user_id = NEW.user_id${which}) >= ${max} BEGIN
+        SELECT RAISE(ABORT, 'ledgerly: limit reached: ${kind}');
+      END;`;
+
 /** The signed effect of a transactions row (NEW or OLD) on its account's balance, in SQL. */
 const signedOn = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.type IN ('income', 'transfer_in') THEN ${row}.amount_cents ELSE -${row}.amount_cents END`;
 /** Its effect on the cleared balance: the same for cleared and reconciled rows, nothing for the rest. */
@@ -1070,22 +1080,10 @@ export const migrations: readonly Migration[] = [
       -- domain/limits.ts: these are read whole onto pages and into every add, so one person's tens of thousands
       -- slowed everyone. Held here, so every way in is held alike; a person already over a limit keeps what they
       -- have and cannot add more. The count seeks each table's index on user_id.
-      CREATE TRIGGER categories_limit BEFORE INSERT ON categories
-        WHEN (SELECT count(*) FROM categories WHERE user_id = NEW.user_id) >= 1000 BEGIN
-        SELECT RAISE(ABORT, 'ledgerly: limit reached: categories');
-      END;
-      CREATE TRIGGER accounts_limit BEFORE INSERT ON accounts
-        WHEN (SELECT count(*) FROM accounts WHERE user_id = NEW.user_id) >= 200 BEGIN
-        SELECT RAISE(ABORT, 'ledgerly: limit reached: accounts');
-      END;
-      CREATE TRIGGER rules_limit BEFORE INSERT ON rules
-        WHEN (SELECT count(*) FROM rules WHERE user_id = NEW.user_id) >= 500 BEGIN
-        SELECT RAISE(ABORT, 'ledgerly: limit reached: rules');
-      END;
-      CREATE TRIGGER schedules_limit BEFORE INSERT ON schedules
-        WHEN (SELECT count(*) FROM schedules WHERE user_id = NEW.user_id) >= 500 BEGIN
-        SELECT RAISE(ABORT, 'ledgerly: limit reached: schedules');
-      END;
+      ${limitTrigger('categories', 'categories', 1000)}
+      ${limitTrigger('accounts', 'accounts', 200)}
+      ${limitTrigger('rules', 'rules', 500)}
+      ${limitTrigger('schedules', 'schedules', 500)}
     `,
   },
   {
@@ -1094,10 +1092,7 @@ export const migrations: readonly Migration[] = [
     sql: `
       -- domain/limits.ts: each token has its own rate limit, so unlimited tokens were an unlimited rate. Tokens that
       -- have expired do not count (they stay listed until revoked); a revoked token is deleted.
-      CREATE TRIGGER api_tokens_limit BEFORE INSERT ON api_tokens
-        WHEN (SELECT count(*) FROM api_tokens WHERE user_id = NEW.user_id AND (expires_at IS NULL OR expires_at > NEW.created_at)) >= 25 BEGIN
-        SELECT RAISE(ABORT, 'ledgerly: limit reached: apiTokens');
-      END;
+      ${limitTrigger('api_tokens', 'apiTokens', 25, ' AND (expires_at IS NULL OR expires_at > NEW.created_at)')}
     `,
   },
   {

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createApiTokensRepo } from '../../src/db/repos/api-tokens.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
@@ -13,6 +10,7 @@ import { createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createPasswordHasher, type PasswordHasher } from '../../src/services/passwords.ts';
 import { createUserService } from '../../src/services/users.ts';
 import { manualClock } from '../helpers/clock.ts';
+import { databaseFile } from '../helpers/databases.ts';
 import { describe, test } from 'node:test';
 import { addTransaction, postForm, registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, requestTo } from '../helpers/app.ts';
 import { createFinishedImport, createOwnedObjects } from '../helpers/attack.ts';
@@ -338,13 +336,7 @@ describe('deleting the account', () => {
 
 describe('a password change beside a sign-in that rehashes', () => {
   test('goes through: the sign-in stored the same password under a stronger hash, so the password checked is still current', async (t) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-rehash-'));
-    const db = openDatabase(path.join(dir, 'test.sqlite'));
-    t.after(() => {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    migrate(db);
+    const db = databaseFile(t);
     const weak = createPasswordHasher(4);
     const strong = createPasswordHasher(5);
     db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', ?)").run(await weak.hashPassword(TEST_PASSWORD));

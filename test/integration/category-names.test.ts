@@ -15,6 +15,7 @@ import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
 import { categoryNameKey, normaliseCategoryName } from '../../src/domain/categories.ts';
 import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { importCsv } from '../helpers/csv-import.ts';
+import { databaseFile } from '../helpers/databases.ts';
 import { categoryIdOf, totalsForUserFromRows, userIdOf } from '../helpers/bookkeeping.ts';
 
 function setup(t: NodeTestContext): TestContext {
@@ -224,13 +225,7 @@ describe('the migration that brings stored names under the rule', () => {
 });
 
 test('migration 39 repairs stored category and account names the stricter rule refuses, readably, and leaves the rest as they were', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-names39-'));
-  const db = openDatabase(path.join(dir, 'old.sqlite'));
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  migrate(db, migrations.filter((m) => m.version <= 38));
+  const db = databaseFile(t, 38);
   db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')").run();
   const addCategory = db.prepare<[string, string]>("INSERT INTO categories (user_id, kind, name, name_key) VALUES (1, 'expense', ?, ?)");
   addCategory.run('Rent \u202etnemyap', 'rent \u202etnemyap');

@@ -3,13 +3,10 @@
  * an import are all refused at the limit with the reason, write nothing, and another person is not affected.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
-import { migrations } from '../../src/db/migrations.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { limitReachedIn, PER_PERSON_LIMITS } from '../../src/domain/limits.ts';
 import { MAX_WAITING_UPLOADS } from '../../src/services/imports.ts';
@@ -17,6 +14,7 @@ import { agentFor, createTestContext, postForm, registerUser, TEST_PASSWORD, typ
 import { makeApiToken } from '../helpers/api.ts';
 import { accountIdOf, importServiceOn, userIdOf } from '../helpers/bookkeeping.ts';
 import { importCsv, importFormFields, upload } from '../helpers/csv-import.ts';
+import { databaseFile } from '../helpers/databases.ts';
 
 const count = (ctx: TestContext, table: string, userId: number) => ctx.db.prepare(`SELECT count(*) FROM ${table} WHERE user_id = ?`).pluck().get(userId) as number;
 
@@ -104,13 +102,7 @@ test('an import that would make more categories or accounts than one person may 
 });
 
 test('migration 37 keeps what a person had over a limit before it, and holds them there', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-limits-'));
-  const db = openDatabase(path.join(dir, 'old.sqlite'));
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  migrate(db, migrations.filter((m) => m.version <= 36));
+  const db = databaseFile(t, 36);
   db.prepare("INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')").run();
   const before = db.prepare('SELECT count(*) FROM categories').pluck().get() as number;
   db.prepare(

@@ -3,22 +3,12 @@
  * workers at once both pass the check before either writes; the second must not be a 500).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { migrate } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { createPasskeysRepo } from '../../src/db/repos/passkeys.ts';
+import { databaseFile } from '../helpers/databases.ts';
 
 test('a credential already kept is not kept again, and adding it again is a plain false, not a constraint error', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-passkeys-'));
-  const db = openDatabase(path.join(dir, 'test.sqlite'));
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  migrate(db);
+  const db = databaseFile(t);
   db.prepare("INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x'), ('b@example.com', 'x')").run();
   const passkeys = createPasskeysRepo(db);
   const key = { credentialId: 'cred-1', publicKey: new Uint8Array([1, 2, 3]), counter: 0, transports: ['internal'], name: 'Laptop', createdAt: 1 };

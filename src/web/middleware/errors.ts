@@ -36,6 +36,7 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = (err ?? {}) as StatusLike;
+    const limited = limitReachedIn(err);
     let status = 500;
     let message: Msg = msg('errors.internal');
     if (err instanceof HttpError) {
@@ -56,9 +57,9 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     } else if (isTotalsTooLarge(err)) {
       status = 422;
       message = msg('errors.totalsTooLarge');
-    } else if (limitReachedIn(err)) {
+    } else if (limited) {
       status = 422;
-      message = limitReachedMessage(limitReachedIn(err)!);
+      message = limitReachedMessage(limited);
     } else if (e.type === 'entity.too.large') {
       status = 413;
       message = msg('errors.tooLarge');
