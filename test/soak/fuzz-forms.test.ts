@@ -9,6 +9,7 @@ import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor } from '../
 import { consistencyProblems, createOwnedObjects, databaseFingerprint, idFor, resourceOf } from '../helpers/attack.ts';
 import { fillPath, listRoutes, paramNames } from '../helpers/routes.ts';
 import { createSecurityContext, GENEROUS_RATE_LIMITS, logInAgent, userIdOf, type SecurityContext } from '../helpers/security.ts';
+import { longUnicodeText } from '../helpers/fuzz.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
 const EMAIL = 'fuzz@example.com';
@@ -27,7 +28,7 @@ const fieldValue: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.oneof(fc.integer(), fc.double(), fc.bigInt()).map(String),
-  fc.string({ unit: 'grapheme', minLength: 200, maxLength: 6000 }),
+  longUnicodeText,
 );
 
 /** A form body: some known fields (each missing, once, or repeated), plus now and then a stray one. */
