@@ -18,6 +18,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.ts';
 import type { JobRecord, JobsRepo, RunnerIdentity } from '../db/repos/jobs.ts';
+import { storageProblemOf } from '../domain/storage.ts';
 import type { Logger } from '../logger.ts';
 
 /** What a handler gets to do its work. */
@@ -200,6 +201,11 @@ export function createJobRunner(options: JobRunnerOptions) {
         if (jobs.markInterrupted(job.id, identity.runnerId, now)) logger.warn({ jobId: job.id, kind: job.kind }, 'job interrupted by shutdown');
       } else if (err instanceof JobFailure) {
         jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: err.code, result: err.detail ?? null }, now);
+      } else if (storageProblemOf(err)) {
+        // The disk refused a write (full, or not writable): the owner's to fix, and the job's page can say so.
+        const problem = storageProblemOf(err);
+        logger.error({ jobId: job.id, kind: job.kind, code: (err as { code: string }).code }, `job failed: storage ${problem}`);
+        jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: `storage-${problem}` }, now);
       } else {
         logger.error({ err, jobId: job.id, kind: job.kind }, 'job failed');
         jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: 'internal' }, now);

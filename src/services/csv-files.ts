@@ -92,7 +92,12 @@ async function readCsvRecords<F extends CsvField = Buffer>(
   if (onBytes) {
     input.on('data', (chunk) => {
       bytesRead += chunk.length;
-      onBytes(bytesRead);
+      // A throw in an event handler would stop the whole server: it ends the read, with the error, instead.
+      try {
+        onBytes(bytesRead);
+      } catch (err) {
+        input.destroy(err as Error);
+      }
     });
   }
   let nextLine = 1;
@@ -107,7 +112,16 @@ async function readCsvRecords<F extends CsvField = Buffer>(
       const line = nextLine;
       nextLine += 1 + newlineCount(fields);
       const blank = fields.length === 1 && fields[0]!.length === 0;
-      if (!blank && onRecord(fields, line) === false) {
+      let goOn: boolean | void;
+      try {
+        goOn = blank || onRecord(fields, line);
+      } catch (err) {
+        // Staging rows writes to disk (a full one throws SQLITE_FULL): the error ends the pipeline, to the caller.
+        // Thrown from write() it escaped the stream and stopped the whole server.
+        callback(err as Error);
+        return;
+      }
+      if (goOn === false) {
         stoppedEarly = true;
         stop.abort();
       }

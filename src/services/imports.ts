@@ -297,7 +297,7 @@ export type PreviewRow =
     };
 
 /** Why an import job failed, as its progress page words it; anything else is 'internal'. */
-export const IMPORT_FAILURE_REASONS = ['invalid-csv', 'invalid-statement', 'upload-missing', 'account-closed', 'internal'] as const;
+export const IMPORT_FAILURE_REASONS = ['invalid-csv', 'invalid-statement', 'upload-missing', 'account-closed', 'storage-full', 'storage-read-only', 'internal'] as const;
 export type ImportFailureReason = (typeof IMPORT_FAILURE_REASONS)[number];
 
 /** Where an import is, for its progress page. */

@@ -223,6 +223,8 @@ export function importFailureMessage(reason: ImportFailureReason, detail: string
   }
   if (reason === 'upload-missing') return msg('import.failure.uploadMissing');
   if (reason === 'account-closed') return msg('import.failure.accountClosed');
+  if (reason === 'storage-full') return msg('import.failure.storageFull');
+  if (reason === 'storage-read-only') return msg('import.failure.storageReadOnly');
   return msg('import.failure.internal');
 }
 

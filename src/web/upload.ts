@@ -44,6 +44,14 @@ export function receiveUpload(req: Request, target: string, maxBytes: number): P
       });
       // The open mode is reduced by the umask (and ignored for a file already there): chmod makes it exactly 0600.
       saving = pipeline(stream, createWriteStream(target, { mode: PRIVATE_FILE_MODE })).then(() => makeFilePrivate(target));
+      // A write the disk refuses (full, or a folder the server may not write) answers at once, through the caller
+      // (which removes the partial file) and the error page, the rest of the body read and dropped. Unhandled, the
+      // rejection came before busboy's close and stopped the whole server.
+      saving.catch((err: unknown) => {
+        req.unpipe(parser);
+        req.resume();
+        reject(err);
+      });
     });
     parser.on('error', () => reject(new BadRequestError(msg('import.upload.unreadable'))));
     // A browser that gives up mid-upload never ends the body; without this the request would wait forever.

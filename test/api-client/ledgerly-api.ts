@@ -114,7 +114,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -199,7 +199,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -315,7 +315,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -410,7 +410,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -543,7 +543,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -670,7 +670,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -766,7 +766,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -882,7 +882,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -977,7 +977,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1098,7 +1098,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1225,7 +1225,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1315,7 +1315,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1431,7 +1431,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1526,7 +1526,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1647,7 +1647,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1774,7 +1774,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1853,7 +1853,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -1969,7 +1969,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2064,7 +2064,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2188,7 +2188,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2315,7 +2315,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2397,7 +2397,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2538,7 +2538,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2622,7 +2622,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2738,7 +2738,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2833,7 +2833,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -2954,7 +2954,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3081,7 +3081,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key. Or: The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description What the schedule made due under its present rule (a start years back) is still being posted: send the change again after Retry-After. Nothing of the change was applied, and the answer is not kept under the Idempotency-Key. Or: The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3160,7 +3160,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3276,7 +3276,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3371,7 +3371,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3492,7 +3492,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */
@@ -3619,7 +3619,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. */
+                /** @description The database was busy with a large change (another worker's import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server's disk is full or its data folder not writable: nothing was changed; the server's owner must fix it first. */
                 503: {
                     headers: {
                         /** @description Seconds to wait before trying again. */

@@ -125,7 +125,7 @@ test('a job due later waits for the clock', async (t) => {
   assert.equal(ran, 1);
 });
 
-test('an expected failure ends the job failed with its code and detail; an unexpected one as internal', async (t) => {
+test('an expected failure ends the job failed with its code and detail; a refused write as storage-full or storage-read-only; an unexpected one as internal', async (t) => {
   const runner = runnerOn(connect(t, databaseFile(t)), manualClock());
   runner.register('bad-input', () => {
     throw new JobFailure('invalid-csv', 'quote never closed');
@@ -133,12 +133,23 @@ test('an expected failure ends the job failed with its code and detail; an unexp
   runner.register('bug', () => {
     throw new TypeError('undefined is not a function');
   });
+  // A write the disk refused is neither: its page names the storage, for the owner to fix.
+  runner.register('full-disk', () => {
+    throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  });
+  runner.register('read-only', () => {
+    throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+  });
   const a = runner.enqueue({ kind: 'bad-input' }).job;
   const b = runner.enqueue({ kind: 'bug' }).job;
+  const c = runner.enqueue({ kind: 'full-disk' }).job;
+  const d = runner.enqueue({ kind: 'read-only' }).job;
   await runner.runDue();
-  const [failed, broken] = [await runner.waitFor(a.id, 0), await runner.waitFor(b.id, 0)];
+  const [failed, broken, full, readOnly] = [await runner.waitFor(a.id, 0), await runner.waitFor(b.id, 0), await runner.waitFor(c.id, 0), await runner.waitFor(d.id, 0)];
   assert.deepEqual([failed?.state, failed?.error, failed?.result], ['failed', 'invalid-csv', 'quote never closed']);
   assert.deepEqual([broken?.state, broken?.error], ['failed', 'internal']);
+  assert.deepEqual([full?.state, full?.error], ['failed', 'storage-full']);
+  assert.deepEqual([readOnly?.state, readOnly?.error], ['failed', 'storage-read-only']);
 });
 
 test('a job whose process died is found interrupted by the next runner, and its late work is not kept', async (t) => {

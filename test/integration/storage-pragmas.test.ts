@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open.ts';
+import { createLogger } from '../../src/logger.ts';
 import { agentFor, createTestContext, registerUser } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
 import { REPO_ROOT, serverEnv, startServer, tempDataDir, waitUntil } from '../helpers/server-process.ts';
@@ -196,4 +197,63 @@ test('a write that waits past the busy timeout for another process (a second wor
   const again = await agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
   assert.equal(again.status, 303);
   assert.equal(count(), 1);
+});
+
+test('a write the disk refuses (full, or not writable) is a 503 that names the storage, on a page and in the API; nothing is half-written, and the owner\'s log says which', async (t) => {
+  const lines: string[] = [];
+  const ctx = createTestContext({}, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
+  const count = () => ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get() as number;
+  const formToken = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions/new')).text)![1]!;
+  const add = (n: number) => agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: `tea ${n}` });
+
+  // The disk fills as the person adds: SQLite may use no page beyond those the file has now, so the adds go
+  // through until one needs a new page, and that one is refused whole (SQLITE_FULL, as on a full disk).
+  ctx.db.pragma(`max_page_count = ${ctx.db.pragma('page_count', { simple: true }) as number}`);
+  let acknowledged = 0;
+  let refused: Awaited<ReturnType<typeof add>> | undefined;
+  for (let n = 1; n <= 2000 && !refused; n++) {
+    const res = await add(n);
+    if (res.status === 303) acknowledged++;
+    else refused = res;
+  }
+  assert.ok(refused, 'an add was refused once the file could not grow');
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers['retry-after'], undefined, 'no time would help: the owner must make room');
+  assert.match(refused.text, /<title>[^<]*Not saved: the server’s storage · Ledgerly</);
+  assert.match(refused.text, /The server has run out of disk space, so nothing was saved\. What you saved before is safe\./);
+  assert.equal(count(), acknowledged, 'every acknowledged add is there, and nothing of the refused one');
+  const api = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+  assert.equal(api.status, 503);
+  assert.equal(JSON.parse(api.text).type, '/api/v1/problems/storage-full');
+  assert.equal(count(), acknowledged);
+  const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; code?: string; err?: unknown });
+  const storageLines = logged.filter((l) => l.msg.startsWith('storage full'));
+  assert.equal(storageLines.length, 2, 'the page and the API each log it once');
+  assert.ok(storageLines.every((l) => l.level === 50 && l.code === 'SQLITE_FULL' && l.err === undefined), 'an error with its code, without a stack');
+
+  // Room made: the same add goes through.
+  ctx.db.pragma('max_page_count = 1073741823');
+  assert.equal((await add(0)).status, 303);
+  assert.equal(count(), acknowledged + 1);
+
+  // A database the server may not write (a read-only file or folder): the same, in its own words.
+  ctx.db.pragma('query_only = 1');
+  const readOnly = await add(-1);
+  assert.equal(readOnly.status, 503);
+  assert.match(readOnly.text, /The server may not write to its data folder just now, so nothing was saved\./);
+  const readOnlyApi = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+  assert.equal(readOnlyApi.status, 503);
+  assert.equal(JSON.parse(readOnlyApi.text).type, '/api/v1/problems/storage-read-only');
+  // A session that cannot be saved once its page has gone out (a sign-in form's token) is in the log, in the
+  // log's format, not printed raw by Express's last handler.
+  const signIn = await agentFor(ctx.app).get('/login');
+  assert.equal(signIn.status, 200);
+  await new Promise((resolve) => setImmediate(resolve));
+  const late = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { code?: string } }).filter((l) => l.msg === 'request failed after its answer began');
+  assert.deepEqual(late.map((l) => [l.level, l.err?.code]), [[50, 'SQLITE_READONLY']]);
+  ctx.db.pragma('query_only = 0');
+  assert.equal(count(), acknowledged + 1);
 });

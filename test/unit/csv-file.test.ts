@@ -85,3 +85,25 @@ test('a named CSV problem survives being kept as a failed job\'s detail; words k
   assert.equal(looksBinary(new TextEncoder().encode('date,amount\n2026-01-02,1.00\n')), false);
   assert.equal(looksBinary(new TextEncoder().encode('%PDF-1.7')), true);
 });
+
+test('a write that fails while rows are staged (a full disk) ends the read with its error, and the process goes on', async (t) => {
+  const lines = ['date,type,category,amount,description'];
+  for (let i = 0; i < CHECKED_ROWS_BATCH + 10; i++) lines.push(`2026-01-02,expense,,1.00,row ${i}`);
+  const file = tempFile(t, lines.join('\n'));
+  const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  // From a batch of rows, handed on inside the stream's write; then from the progress counts, one in the read's
+  // data handler and one inside the write. Each escaped the stream as an uncaught exception before.
+  await assert.rejects(
+    checkCsvFile(file, LEDGERLY_EXPORT_MAPPING, { onRows: () => { throw full(); } }),
+    (err: NodeJS.ErrnoException) => err.code === 'SQLITE_FULL',
+  );
+  let calls = 0;
+  for (const failAt of [1, 2]) {
+    calls = 0;
+    await assert.rejects(
+      checkCsvFile(file, LEDGERLY_EXPORT_MAPPING, { onRows: () => {}, onProgress: () => { if (++calls === failAt) throw full(); } }),
+      (err: NodeJS.ErrnoException) => err.code === 'SQLITE_FULL',
+      `failing at progress call ${failAt}`,
+    );
+  }
+});

@@ -23,7 +23,7 @@ const idempotencyHeader = z.object({
     .meta({ description: 'Up to 255 visible ASCII characters. A retry with the same key and body within 24 hours gets the first answer and changes nothing; the same key with another body is 422.', example: 'b3c1f0de-7a61-4e53-9a53-6f2d8b7f0c11' }),
 });
 
-const BUSY = 'The database was busy with a large change (another worker\'s import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After.';
+const BUSY = 'The database was busy with a large change (another worker\'s import, say) for longer than the request waits (30 s): nothing was changed; send it again after Retry-After. Or (`storage-full`, `storage-read-only`, no Retry-After) the server\'s disk is full or its data folder not writable: nothing was changed; the server\'s owner must fix it first.';
 
 /** An operation's own 503, with the busy database's reason after it. */
 const withBusy = (own: unknown): ZodOpenApiResponsesObject => {

@@ -6,6 +6,7 @@ import type { Clock } from '../../clock.ts';
 import { canWrite, type TokenScope } from '../../domain/api-tokens.ts';
 import { centsToDecimalString, isTotalsTooLarge } from '../../domain/money.ts';
 import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from '../errors.ts';
+import { storageProblemOf } from '../../domain/storage.ts';
 import { limitReachedIn } from '../../domain/limits.ts';
 import { parsePeriod, periodDays, periodParam } from '../../domain/periods.ts';
 import { dayAt, isCalendarMonth, zoneResolver } from '../../domain/calendar.ts';
@@ -954,6 +955,13 @@ export function createApiRouter(deps: {
       deps.logger.warn({ method: req.method, path: req.originalUrl.split('?')[0] }, 'database busy: another write held the lock past the busy timeout; answered 503');
       res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
       return sendProblem(res, 503, 'busy', 'Service Unavailable', words.t('api.problem.busy'));
+    }
+    const storage = storageProblemOf(err);
+    if (storage) {
+      deps.logger.error({ method: req.method, path: req.originalUrl.split('?')[0], code: (err as { code: string }).code }, `storage ${storage}: a write was refused; answered 503`);
+      return storage === 'full'
+        ? sendProblem(res, 503, 'storage-full', 'Service Unavailable', words.t('api.problem.storageFull'))
+        : sendProblem(res, 503, 'storage-read-only', 'Service Unavailable', words.t('api.problem.storageReadOnly'));
     }
     // The server's own failure: logged as a page's is (method and path, never the token), answered as a problem.
     deps.logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'request failed');

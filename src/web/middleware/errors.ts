@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { limitReachedIn } from '../../domain/limits.ts';
 import { isTotalsTooLarge } from '../../domain/money.ts';
+import { storageProblemOf } from '../../domain/storage.ts';
 import type { Logger } from '../../logger.ts';
 import { BUSY_RETRY_AFTER_SECONDS, HttpError, isDatabaseBusy, NotFoundError } from '../errors.ts';
 import { msg, type MessageKey, type Msg } from '../i18n.ts';
@@ -34,10 +35,19 @@ const TITLES: Record<number, MessageKey> = {
 export function createErrorHandler(options: { logger: Logger; showStack: boolean; secureCookies: boolean }): ErrorRequestHandler {
   let warnedInsecure = false;
   return (err, req, res, next) => {
-    if (res.headersSent) return next(err);
+    if (res.headersSent) {
+      // An error after the answer began (a download cut short, a session that could not be saved once the page was
+      // sent): logged here, in the log's own format, never printed raw by Express's last handler. An answer still
+      // open is cut off, so a partial download is never taken for a whole one; one already sent is left to finish.
+      options.logger.error({ err, method: req.method, path: req.path }, 'request failed after its answer began');
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const e = (err ?? {}) as StatusLike;
     const limited = limitReachedIn(err);
+    const storage = storageProblemOf(err);
     let status = 500;
+    let title: MessageKey | undefined;
     let message: Msg = msg('errors.internal');
     if (err instanceof HttpError) {
       status = err.status;
@@ -72,6 +82,14 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
       res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
       // Not the server failing: a long write elsewhere. Said once a time, without the stack.
       options.logger.warn({ method: req.method, path: req.path }, 'database busy: another write held the lock past the busy timeout; answered 503');
+    } else if (storage) {
+      status = 503;
+      title = 'errors.title.storage';
+      message = msg(storage === 'full' ? 'errors.storageFull' : 'errors.storageReadOnly');
+      // The owner's to fix, so an error; the code says which, and a stack would say nothing more.
+      options.logger.error({ method: req.method, path: req.path, code: (err as StatusLike).code }, storage === 'full'
+        ? 'storage full: a write was refused (no space left on the disk holding the database or uploads); answered 503'
+        : 'storage read-only: a write was refused (the database or its folder is not writable by the server); answered 503');
     }
     if (status >= 500 && status !== 503) {
       options.logger.error({ err, method: req.method, path: req.path }, 'request failed');
@@ -79,7 +97,7 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     res.status(status);
     res.set('Cache-Control', 'no-store');
     res.render('errors/error', {
-      title: TITLES[status] ?? 'errors.title.other',
+      title: title ?? TITLES[status] ?? 'errors.title.other',
       status,
       message,
       stack: options.showStack && status >= 500 && err instanceof Error ? err.stack : undefined,
