@@ -39,13 +39,15 @@ export class SqliteRateLimitStore implements Store {
     this.#increment = db.prepare<[{ key: string; now: number; resetAt: number }], CounterRow>(
       `INSERT INTO rate_limits (key, hits, reset_at) VALUES (@key, 1, @resetAt)
        ON CONFLICT (key) DO UPDATE SET
-         hits     = CASE WHEN reset_at <= @now THEN 1 ELSE hits + 1 END,
-         reset_at = CASE WHEN reset_at <= @now THEN excluded.reset_at ELSE reset_at END
+         hits     = CASE WHEN reset_at <= @now OR reset_at > @resetAt THEN 1 ELSE hits + 1 END,
+         reset_at = CASE WHEN reset_at <= @now OR reset_at > @resetAt THEN excluded.reset_at ELSE reset_at END
        RETURNING hits, reset_at`,
     );
-    this.#get = db.prepare<[string, number], CounterRow>('SELECT hits, reset_at FROM rate_limits WHERE key = ? AND reset_at > ?');
-    this.#decrement = db.prepare<[string, number]>(
-      'UPDATE rate_limits SET hits = max(hits - 1, 0) WHERE key = ? AND reset_at > ?',
+    // A window is live from now until at most one window ahead: one ending further off was started by a clock
+    // since set back (a day back made a minute's lockout a day's), so it counts as over.
+    this.#get = db.prepare<[string, number, number], CounterRow>('SELECT hits, reset_at FROM rate_limits WHERE key = ? AND reset_at > ? AND reset_at <= ?');
+    this.#decrement = db.prepare<[string, number, number]>(
+      'UPDATE rate_limits SET hits = max(hits - 1, 0) WHERE key = ? AND reset_at > ? AND reset_at <= ?',
     );
     this.#reset = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
     this.#resetAll = db.prepare<[{ prefix: string }]>('DELETE FROM rate_limits WHERE substr(key, 1, length(@prefix)) = @prefix');
@@ -59,7 +61,8 @@ export class SqliteRateLimitStore implements Store {
 
   /** Current count and reset time for a key, or undefined when its window is over. */
   get(key: string): ClientRateLimitInfo | undefined {
-    const row = this.#get.get(this.#storedKey(key), this.clock.now());
+    const now = this.clock.now();
+    const row = this.#get.get(this.#storedKey(key), now, now + this.#windowMs);
     return row && { totalHits: row.hits, resetTime: new Date(row.reset_at) };
   }
 
@@ -80,7 +83,8 @@ export class SqliteRateLimitStore implements Store {
 
   /** Takes back one hit (used for requests that should not count, such as a successful login). */
   decrement(key: string): void {
-    withoutFsync(this.#db, () => this.#decrement.run(this.#storedKey(key), this.clock.now()));
+    const now = this.clock.now();
+    withoutFsync(this.#db, () => this.#decrement.run(this.#storedKey(key), now, now + this.#windowMs));
   }
 
   /** Forgets one key's hits. */

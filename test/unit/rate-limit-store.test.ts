@@ -46,6 +46,21 @@ test('a new window starts from one once the old one has ended', (t) => {
   assert.deepEqual(store.increment('k'), { totalHits: 1, resetTime: new Date(125_000) });
 });
 
+test('a clock set back (a day, say) does not stretch a window: one ending more than a window ahead counts as over', (t) => {
+  const { db } = tempDb(t);
+  const clock = { now: 100 * 86_400_000 };
+  const store = storeOn(db, 'a', clock);
+  for (let i = 0; i < 11; i++) store.increment('k');
+  store.decrement('k');
+  assert.equal(store.get('k')?.totalHits, 10, 'ten hits in the window');
+  clock.now -= 86_400_000;
+  assert.equal(store.get('k'), undefined, 'the window from the clock\'s old time is over, not a day long');
+  store.decrement('k');
+  assert.deepEqual(store.increment('k'), { totalHits: 1, resetTime: new Date(clock.now + 60_000) }, 'a fresh window of a minute');
+  clock.now += 30_000;
+  assert.deepEqual(store.increment('k'), { totalHits: 2, resetTime: new Date(clock.now + 30_000) }, 'which then counts as any other');
+});
+
 test('decrement takes one hit back but never below zero, and resetKey forgets the key', (t) => {
   const { db } = tempDb(t);
   const clock = { now: 0 };
