@@ -17,11 +17,11 @@ import path from 'node:path';
 import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
-import { assertUpgradeNotShared, migrate } from './db/migrate.ts';
-import { openDatabase, type Db } from './db/open.ts';
+import { assertDatabaseNotLost, assertUpgradeNotShared, migrate, rescuedDatabaseName } from './db/migrate.ts';
+import { fileIdentity, openDatabase, type Db, type FileIdentity } from './db/open.ts';
 import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
-import { tightenPrivateArea } from './file-modes.ts';
+import { createPrivateFileSync, tightenPrivateArea } from './file-modes.ts';
 import { createJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { describeStartupError, type StartupContext } from './startup-errors.ts';
@@ -75,14 +75,23 @@ function makeDataFilesPrivate(config: Config, logger: Logger): void {
   }
 }
 
+/** What a server keeps beside its database: found without the database, they say one was there. */
+function companionsOf(config: Config): string[] {
+  return [path.join(config.dataDir, SESSION_SECRET_FILE_NAME), path.join(config.dataDir, 'imports')];
+}
+
+/** How often a serving process looks whether its database file is still the one it opened. */
+const DATABASE_FILE_CHECK_MS = 2_000;
+
 function main(): void {
   const config: Config = loadConfig(process.env);
   startup = { config, stage: 'secret' };
   const logger = createLogger(config.logLevel);
   if (cluster.isWorker) return serve(config, logger.child({ worker: cluster.worker!.id }));
-  // The file is checked before anything beside it is changed: not a database, another application's, or an older
-  // schema another process still has open.
+  // The file is checked before anything beside it is changed or made: not missing where one was, not a database,
+  // another application's, or an older schema another process still has open.
   startup.stage = 'database';
+  assertDatabaseNotLost(config.databasePath, companionsOf(config));
   assertUpgradeNotShared(config.databasePath);
   startup.stage = 'secret';
   makeDataFilesPrivate(config, logger);
@@ -163,10 +172,13 @@ function runPrimary(config: Config, logger: Logger): void {
 function serve(config: Config, logger: Logger): void {
   const { secret } = resolveSessionSecret(process.env, config);
   startup.stage = 'database';
+  // A worker started in place of one that stopped because the file went must not make a new one.
+  if (cluster.isWorker) assertDatabaseNotLost(config.databasePath, companionsOf(config));
   // (A worker finds nothing to migrate: its primary has.)
   assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
+  const opened = config.databasePath === ':memory:' ? undefined : fileIdentity(config.databasePath);
   const before = db.pragma('user_version', { simple: true }) as number;
   const version = migrate(db);
   // A fresh database (version 0) is made, not upgraded: only an upgrade is worth a line.
@@ -189,7 +201,7 @@ function serve(config: Config, logger: Logger): void {
   });
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, exitCode = 0, beforeClose?: () => Promise<void>) => {
     if (stopping) return;
     stopping = true;
     const force = setTimeout(() => {
@@ -205,7 +217,8 @@ function serve(config: Config, logger: Logger): void {
     const jobsDone = jobs.stop(config.shutdownGraceMs);
     // Logged once the listening socket is closed, so whoever reads this line knows new connections are refused.
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    void Promise.all([requestsDone, jobsDone]).then(() => {
+    void Promise.all([requestsDone, jobsDone]).then(async () => {
+      await beforeClose?.();
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
       // Best effort: on a file system gone read-only the scratch file stays, for the next start to remove.
@@ -215,9 +228,37 @@ function serve(config: Config, logger: Logger): void {
         logger.warn({ err }, 'could not remove this process\'s import scratch file; the next start removes it');
       }
       logger.info({ signal }, 'stopped');
-      process.exit(0);
+      process.exit(exitCode);
     });
   };
+  // A database file deleted or replaced under the server (rm, mv, a copy put in its place): SQLite goes on writing
+  // into the file it has open, which no one will see again, and the next start made a new, empty one. The server
+  // stops instead, once what is in flight is done, and first saves the database it has open beside the path.
+  if (opened) {
+    const watch = setInterval(() => {
+      let now: FileIdentity | undefined;
+      try {
+        now = fileIdentity(config.databasePath);
+      } catch {
+        return; // cannot look just now (a permission): no news
+      }
+      if (now && now.dev === opened.dev && now.ino === opened.ino) return;
+      clearInterval(watch);
+      const rescued = rescuedDatabaseName(config.databasePath, new Date(systemClock.now()), process.pid);
+      logger.fatal({ file: config.databasePath }, `the database file was ${now ? 'replaced' : 'deleted'} while the server ran: stopping, after saving the database it has open`);
+      stop('database file lost', 1, async () => {
+        try {
+          // Made 0600 before SQLite writes into it: it holds everyone's finances.
+          createPrivateFileSync(rescued);
+          await db.backup(rescued);
+          logger.fatal({ rescued }, 'saved the open database, with every write it acknowledged: stop every server, then npm run restore -- that file');
+        } catch (err) {
+          logger.fatal({ err, rescued }, 'could not save the open database: what it held since the file went is lost; restore a backup');
+        }
+      });
+    }, DATABASE_FILE_CHECK_MS);
+    watch.unref();
+  }
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => stop('SIGHUP'));

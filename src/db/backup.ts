@@ -181,6 +181,11 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   const source = new Database(backup, { readonly: true, fileMustExist: true });
   try {
     await source.backup(staged, { progress: () => 0x7fffffff });
+  } catch (err) {
+    // A copy cut short (a full disk) is no use to anyone: it went unnoticed beside the database before.
+    rmSync(staged, { force: true });
+    removeSidecars(staged);
+    throw err;
   } finally {
     source.close();
   }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './open.ts';
 import { migrations as defaultMigrations, type Migration } from './migrations.ts';
@@ -16,6 +17,35 @@ export class DatabaseInUseError extends Error {
 /** Thrown when the file is a SQLite database of another application: Ledgerly would add its tables to it. */
 export class ForeignDatabaseError extends Error {
   override name = 'ForeignDatabaseError';
+}
+
+/** Thrown when the database file is gone but the files kept beside it are not: the database was moved or deleted. */
+export class DatabaseMissingError extends Error {
+  override name = 'DatabaseMissingError';
+}
+
+/** The name of the copy a server makes of its open database when the file is deleted or replaced under it. */
+export function rescuedDatabaseName(file: string, at: Date, pid: number): string {
+  return `${file}.rescued-${at.toISOString().replace(/[:.]/g, '-')}-${pid}`;
+}
+
+/**
+ * Refuses to make a new, empty database where one was: the file is missing, yet its write-ahead log, a copy a server
+ * rescued, or the files a server keeps beside it (`companions`: the session secret, the uploads folder) are there.
+ * Starting afresh then lost everything without a word, and let anyone register first on a closed instance.
+ */
+export function assertDatabaseNotLost(file: string, companions: readonly string[]): void {
+  if (file === ':memory:' || existsSync(file)) return;
+  const folder = path.dirname(file);
+  const rescued = existsSync(folder)
+    ? readdirSync(folder).filter((name) => name.startsWith(`${path.basename(file)}.rescued-`)).sort().map((name) => path.join(folder, name))
+    : [];
+  const left = [`${file}-wal`, ...companions].filter((companion) => existsSync(companion));
+  if (left.length === 0 && rescued.length === 0) return;
+  const saved = rescued.length > 0 ? ` The server saved the database it had open as ${rescued.at(-1)}: stop every server, then npm run restore -- that file.` : ' Put it back, or restore a backup (npm run restore -- <file>).';
+  throw new DatabaseMissingError(
+    `${file} is missing, but ${[...left, ...rescued].join(', ')} ${left.length + rescued.length === 1 ? 'is' : 'are'} still there: the database was moved or deleted.${saved} To start with an empty database instead, remove those first.`,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { createPrivateFileSync, makePrivateDirSync } from '../file-modes.ts';
@@ -82,5 +83,23 @@ export function withoutFsync<T>(db: Db, work: () => T): T {
     return work();
   } finally {
     db.pragma(`synchronous = ${level}`);
+  }
+}
+
+/** Which file on disk a path names (device and inode), to notice it deleted or replaced under an open connection. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** The file `file` names now, or undefined when there is none; any other failure to look (EACCES) throws. */
+export function fileIdentity(file: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(file);
+    return { dev, ino };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
   }
 }

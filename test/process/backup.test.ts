@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -351,4 +351,46 @@ test('a restore onto a new machine, where the data folder does not exist yet, ma
   const restored = new Database(target, { readonly: true });
   t.after(() => restored.close());
   assert.deepEqual(restored.prepare('SELECT email FROM users').all(), [{ email: 'kept@example.com' }]);
+});
+
+test('a database file deleted under the running server: it saves the database it has open and stops; a start then refuses to make an empty one; restoring the saved copy brings back every acknowledged write', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
+  const server = await startServer(env);
+  t.after(() => server.kill());
+  const ann = await registerOverHttp(server.url, 'ann@example.com');
+  await addOverHttp(ann, { type: 'expense', amount: '1.00', description: 'before the file went' });
+  rmSync(tmp.dbPath);
+  // Written into the file the server still has open. The server may already have noticed and closed its port;
+  // then the add is simply not acknowledged.
+  const token = await ann.csrfToken('/transactions/new').catch(() => undefined);
+  const after = token === undefined ? undefined : await ann.postForm('/transactions', { _csrf: token, date: '2026-03-14', type: 'expense', amount: '2.00', description: 'after the file went' }).catch(() => undefined);
+
+  await waitUntil('the server to notice and stop', () => (server.child.exitCode === null ? undefined : true), 20_000);
+  assert.equal((await server.exited).code, 1, 'it stops, as a failure');
+  const rescued = readdirSync(tmp.dir).filter((name) => name.startsWith(`${path.basename(tmp.dbPath)}.rescued-`));
+  assert.equal(rescued.length, 1, `one saved copy: ${readdirSync(tmp.dir).join(', ')}`);
+  const rescuedFile = path.join(tmp.dir, rescued[0]!);
+  assert.equal(statSync(rescuedFile).mode & 0o777, 0o600, 'owner-only, as the database');
+  const fatal = server.logs.filter((line) => line.level === 60).map((line) => String(line.msg));
+  assert.ok(fatal.some((msg) => msg.startsWith('the database file was deleted while the server ran')), fatal.join('\n'));
+  assert.ok(fatal.some((msg) => msg.startsWith('saved the open database')), fatal.join('\n'));
+  assert.ok(!existsSync(tmp.dbPath), 'stopping made no new file at the path');
+
+  // The next start would have made an empty database (and a stranger could register first): it refuses, naming
+  // the saved copy.
+  const refused = await runToExit('src/server.ts', env, [], 30_000);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr.trim(), new RegExp(`^Cannot start: ${tmp.dbPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is missing, but .* still there: the database was moved or deleted\\. The server saved the database it had open as .*\\.rescued-.*npm run restore -- that file`));
+  assert.ok(!existsSync(tmp.dbPath), 'no empty database was made');
+
+  const restored = await npmRun('restore', rescuedFile, tmp.dbPath);
+  assert.equal(restored.code, 0, restored.stderr);
+  const again = await startServer(env);
+  t.after(() => again.kill());
+  const client = await loginOverHttp(again.url, 'ann@example.com');
+  const listed = descriptionsOnPage((await client.get('/transactions')).text);
+  assert.ok(listed.includes('before the file went'), listed.join(', '));
+  if (after?.status === 303) assert.ok(listed.includes('after the file went'), 'the add acknowledged after the file went is in the saved copy');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -79,6 +79,27 @@ test('a data folder that is not writable even for root (immutable attribute) sto
   const line = assertOneCleanLine(await startExpectingFailure(serverEnv({ DATABASE_PATH: existing })));
   assert.ok(line.includes(existing), `names the file: ${line}`);
   assert.match(line, /cannot be opened for writing/);
+});
+
+test('a database file gone from a folder that still holds what a server keeps beside it is not started afresh: one line says what is left and how to restore', async (t) => {
+  const tmp = tempDataDir();
+  t.after(() => tmp.remove());
+  // A folder a server has used: its session secret and uploads folder stay when only the database is moved away.
+  const env = serverEnv({ DATABASE_PATH: tmp.dbPath, SESSION_SECRET: undefined });
+  const server = await startServer(env);
+  server.child.kill('SIGTERM');
+  assert.equal((await server.exited).code, 0);
+  rmSync(tmp.dbPath);
+  const left = readdirSync(tmp.dir).sort();
+
+  const line = assertOneCleanLine(await startExpectingFailure(env));
+  assert.match(line, /is missing, but .*session-secret.* still there: the database was moved or deleted\. Put it back, or restore a backup \(npm run restore -- <file>\)\. To start with an empty database instead, remove those first\.$/);
+  assert.deepEqual(readdirSync(tmp.dir).sort(), left, 'no new database, nothing else made');
+  // A first start in an empty folder is still a first start.
+  rmSync(tmp.dir, { recursive: true, force: true });
+  const fresh = await startServer(env);
+  t.after(() => fresh.kill());
+  assert.ok(existsSync(tmp.dbPath));
 });
 
 test('a database file that is not a SQLite database stops start-up with one line and is left untouched', async (t) => {
