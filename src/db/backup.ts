@@ -42,6 +42,8 @@ export function checkLedgerlyDatabase(file: string, latest = latestSchemaVersion
   if (!existsSync(file)) throw new BackupError(`${file} does not exist.`);
   const stat = statSync(file);
   if (!stat.isFile()) throw new BackupError(`${file} is not a file.`);
+  // SQLite opens an empty file as an empty database, which then read as "not a Ledgerly one".
+  if (stat.size === 0) throw new BackupError(`${file} is empty (0 bytes): not a backup.`);
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });

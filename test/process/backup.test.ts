@@ -234,6 +234,8 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
   await backupDatabase(tmp.dbPath, damaged);
   // Cut the file after its first pages, as an interrupted copy to a full disk would.
   truncateSync(damaged, 4096 * 3);
+  const empty = path.join(tmp.dir, 'empty.sqlite');
+  writeFileSync(empty, '');
 
   const cases: Array<[string, string, RegExp]> = [
     ['a text file', notSqlite, /is not a SQLite database/],
@@ -241,6 +243,7 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
     ['a newer schema', newer, new RegExp(`schema version ${latestSchemaVersion() + 1}, newer than this app`)],
     ['a truncated copy', damaged, /is damaged/],
     ['a missing file', path.join(tmp.dir, 'nope.sqlite'), /does not exist/],
+    ['an empty file (a copy that never started)', empty, /is empty \(0 bytes\): not a backup/],
   ];
   for (const [what, file, message] of cases) {
     await assert.rejects(restoreDatabase(file, tmp.dbPath, RESTORED_AT), (err: unknown) => err instanceof BackupError && message.test(err.message), what);
