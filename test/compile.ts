@@ -128,7 +128,15 @@ await build({
  */
 function plan(tier: string): { name: string; files: string[] }[] | undefined {
   const one = (folder: string, name: string) => ({ name, files: compiledTests(folder).filter((f) => path.basename(f) === `${name}.test.js`) });
-  const e2e = compiledTests('e2e').map((f) => ({ name: path.basename(f, '.test.js'), files: [f] }));
+  // The long browser files keep a process each; the short ones share one process and one Chromium (see
+  // useBrowserApp): alone, each spent more on starting Node, loading the app and Playwright (2.3 s of CPU) and
+  // launching Chromium (2 s) than on its tests. 11 short files took 128 s of CPU apart and 74 s together.
+  // In the order they should start, longest first.
+  const longE2e = ['themes', 'core-flow', 'bookkeeping', 'e2e-short', 'import', 'planning', 'statements'];
+  const isLong = (f: string) => longE2e.includes(path.basename(f, '.test.js'));
+  const e2e = longE2e
+    .map((name) => ({ name, files: compiledTests('e2e').filter((f) => (name === 'e2e-short' ? !isLong(f) : path.basename(f, '.test.js') === name)) }))
+    .filter((run) => run.files.length > 0);
   const soak = compiledTests('soak').map((f) => ({ name: path.basename(f, '.test.js'), files: [f] }));
   const integration = split(compiledTests('integration'), INTEGRATION_PROCESSES).map((files, i) => ({ name: `integration-${i + 1}`, files }));
   const unit = { name: 'unit', files: compiledTests('unit') };

@@ -19,6 +19,11 @@ tier="${1:-all}"
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(df --output=avail -k /dev/shm | tail -1)" -gt 2097152 ]; then
   export TMPDIR=/dev/shm
 fi
+# Screenshots (test/artifacts/screenshots, for a person to look at; no test compares them) are taken by the browser
+# tier run on its own, or with SCREENSHOTS=1: in every npm test they were a tenth of the browser tier's CPU.
+if [ "$tier" = e2e ] && [ -z "${SCREENSHOTS:-}" ]; then
+  export SCREENSHOTS=1
+fi
 mapfile -t files < <(node --import tsx test/compile.ts "$tier")
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found for tier $tier" >&2; exit 1; fi
 exec node --enable-source-maps --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-2}" "$@" "${files[@]}"

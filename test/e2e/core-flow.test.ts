@@ -219,12 +219,9 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
   test('stored script and HTML payloads run nothing on the dashboard and the list, and show as text', async () => {
     const agent = await registerUser(web.ctx.app, 'mallory@example.com');
     for (const payload of XSS_PAYLOADS) await addTransaction(agent, { amount: '2.00', description: payload });
+    // No dialog watch: the CSP stops inline script whatever the escaping, so an alert could never show. What
+    // escaping alone must do is checked below: the payloads are text, and no element of theirs is on the page.
     const page = await web.browser.newPage();
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
     await page.goto(`${web.baseUrl}/login`);
     await page.getByLabel('Email').fill('mallory@example.com');
     await page.getByLabel('Password').fill(TEST_PASSWORD);
@@ -238,7 +235,6 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
       assert.equal(await page.locator('main img[src="x"], main svg[onload], main script').count(), 0, `${path} has injected elements`);
     }
     await screenshot(page, 'attack-xss-transactions');
-    assert.deepEqual(dialogs, []);
     await page.close();
   });
 

@@ -75,14 +75,18 @@ describe('a focused control is never hidden under sticky content', { skip: avail
     assert.ok(count > 12, `only ${count} links in the table`);
     await links.nth(count - 1).focus();
     const hidden: string[] = [];
+    let checked = 0;
     for (let i = 0; i < Math.min(count - 1, 40); i++) {
       await page.keyboard.press('Shift+Tab');
       const inTable = await page.evaluate(() => !!(globalThis as unknown as { document: Doc }).document.activeElement?.closest('.report-table--matrix'));
       if (!inTable) continue;
+      checked++;
       const seen = await focusedUncovered(page);
       if (!seen.ok) hidden.push(seen.what);
     }
     await screenshot(page, 'focus-report-matrix-800');
+    // Focus that left the table (its links out of the tab order) would check nothing: it must stay in the row.
+    assert.ok(checked >= 12, `focus was in the table ${checked} times of ${Math.min(count - 1, 40)}`);
     assert.deepEqual(hidden, []);
   });
 });

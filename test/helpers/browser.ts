@@ -75,11 +75,12 @@ export async function openMenu(page: Page): Promise<void> {
 }
 
 /** Saves a full-page screenshot under test/artifacts/screenshots (git-ignored). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string): Promise<void> {
+  // Pictures for a person to look at, compared with nothing: taken when asked for (SCREENSHOTS=1, which
+  // `npm run test:e2e` sets), not in every `npm test`, where they were a tenth of the browser tier's CPU.
+  if (process.env.SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 const require = createRequire(import.meta.url);
@@ -132,19 +133,37 @@ export interface BrowserApp {
  * Registers before/after hooks in the calling suite: a fresh app on a temp database served on loopback, and
  * one Chromium; the returned object is filled in once the hooks have run.
  */
+/**
+ * One Chromium for every browser suite of this process (test/compile.ts runs the short browser files in one): each
+ * suite still has its own app, database, port and browser contexts; the last suite to end closes it. Launching one
+ * per file cost about 2 s of CPU, and the process for each file as much again.
+ */
+let sharedBrowser: Promise<Browser> | undefined;
+let suitesUsing = 0;
+
 export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
   const web = {} as BrowserApp;
   let server: { baseUrl: string; close: () => Promise<void> } | undefined;
+  // Counted as the suite is declared (every file of the process is imported before the first suite ends), so
+  // the browser stays open between suites. Were one to end first, the next suite would launch another: slower, as correct.
+  suitesUsing++;
   before(async () => {
     // Chromium starts while the app is built and served.
-    const launching = launchBrowser();
+    const launching = (sharedBrowser ??= launchBrowser());
     web.ctx = createTestContext(env);
     server = await serve(web.ctx.app);
     web.baseUrl = server.baseUrl;
     web.browser = await launching;
   });
   after(async () => {
-    await web.browser?.close();
+    if (web.browser) {
+      // The suite's contexts (its cookies, pages and emulations) go with it, whatever the next suite does.
+      await Promise.all(web.browser.contexts().map((context) => context.close()));
+      if (--suitesUsing === 0) {
+        sharedBrowser = undefined;
+        await web.browser.close();
+      }
+    }
     await server?.close();
     web.ctx?.cleanup();
   });
