@@ -11,7 +11,8 @@
  */
 import cluster from 'node:cluster';
 import 'dotenv/config';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.ts';
@@ -19,9 +20,10 @@ import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
 import { assertDatabaseNotLost, assertUpgradeNotShared, migrate, rescuedDatabaseName } from './db/migrate.ts';
 import { fileIdentity, openDatabase, type Db, type FileIdentity } from './db/open.ts';
+import { saveOpenDatabase } from './db/backup.ts';
 import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
-import { createPrivateFileSync, tightenPrivateArea } from './file-modes.ts';
+import { tightenPrivateArea } from './file-modes.ts';
 import { createJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { describeStartupError, type StartupContext } from './startup-errors.ts';
@@ -83,6 +85,11 @@ function companionsOf(config: Config): string[] {
 /** How often a serving process looks whether its database file is still the one it opened. */
 const DATABASE_FILE_CHECK_MS = 2_000;
 
+/** A serving process's exit code when its database file went: its primary then stops every worker, forking none. */
+const DATABASE_LOST_EXIT_CODE = 3;
+
+const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined) => a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+
 function main(): void {
   const config: Config = loadConfig(process.env);
   startup = { config, stage: 'secret' };
@@ -136,6 +143,15 @@ function runPrimary(config: Config, logger: Logger): void {
     console.error(String(message.cannotStart));
   });
   cluster.on('exit', (worker, code, signal) => {
+    if (code === DATABASE_LOST_EXIT_CODE && !stopping) {
+      // A replacement would open whatever is at the path now: a new empty database, or a file put in its place.
+      logger.error({ worker: worker.id }, 'a worker found the database file deleted or replaced: stopping every worker (each saves the database it has open)');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+      return;
+    }
     if (stopping) {
       if (code !== 0 && process.exitCode === undefined) process.exitCode = 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
@@ -178,11 +194,14 @@ function serve(config: Config, logger: Logger): void {
   assertUpgradeNotShared(config.databasePath);
   const db: Db = openDatabase(config.databasePath);
   openDb = db;
-  const opened = config.databasePath === ':memory:' ? undefined : fileIdentity(config.databasePath);
+  const opened = fileIdentity(config.databasePath);
   const before = db.pragma('user_version', { simple: true }) as number;
   const version = migrate(db);
   // A fresh database (version 0) is made, not upgraded: only an upgrade is worth a line.
   if (version !== before && before > 0) logger.info({ from: before, to: version }, 'database schema upgraded');
+  // The write-ahead log this process writes (the migration made it), to tell it from one beside a file put in place.
+  const walFile = `${config.databasePath}-wal`;
+  const openedWal = opened ? fileIdentity(walFile) : undefined;
   const jobs = createJobRunner({ jobs: createJobsRepo(db), clock: systemClock, logger });
   const app = createApp({ db, config, clock: systemClock, jobs, sessionSecret: secret, appRoot: findAppRoot(import.meta.dirname), logger });
 
@@ -200,8 +219,53 @@ function serve(config: Config, logger: Logger): void {
     logger.error({ err }, 'server error');
   });
 
+  /** 'deleted' or 'replaced' when the path no longer names the file this process opened; undefined if it does, or if it cannot tell. */
+  const fileLost = (): 'deleted' | 'replaced' | undefined => {
+    if (!opened) return undefined;
+    let now: FileIdentity | undefined;
+    try {
+      now = fileIdentity(config.databasePath);
+    } catch {
+      return undefined; // cannot look just now (a permission): no news
+    }
+    if (now === undefined) return 'deleted';
+    return sameFile(now, opened) ? undefined : 'replaced';
+  };
+  /** Saves the open database beside the path (or, with the folder gone and not to be made, in the temp folder). */
+  const rescueOpenDatabase = async (): Promise<void> => {
+    const at = new Date(systemClock.now());
+    const places = [config.databasePath, path.join(tmpdir(), path.basename(config.databasePath))];
+    for (const place of places) {
+      const rescued = rescuedDatabaseName(place, at, process.pid);
+      try {
+        await saveOpenDatabase(db, rescued);
+        logger.fatal({ rescued }, 'saved the open database, with every write it acknowledged: stop every server, then npm run restore -- that file');
+        return;
+      } catch (err) {
+        logger.error({ err, rescued }, 'could not save the open database there');
+      }
+    }
+    logger.fatal('could not save the open database anywhere: what it held since its file went is lost; restore a backup');
+  };
+  /**
+   * A file put in place of the database leaves this process's WAL and shared-memory index beside it (SQLite keeps
+   * them when the file has moved), and the next open would replay the old database's pages onto the new file:
+   * a corrupt database. Set aside under names no one opens, and only when the WAL is the one this process wrote.
+   */
+  const setAsideStaleLog = (): void => {
+    if (!sameFile(fileIdentity(walFile), openedWal)) return;
+    const stamp = rescuedDatabaseName('', new Date(systemClock.now()), process.pid).replace(/^\.rescued-/, '');
+    for (const suffix of ['-wal', '-shm']) {
+      try {
+        renameSync(`${config.databasePath}${suffix}`, `${config.databasePath}.stale${suffix}-${stamp}`);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ENOENT') logger.error({ err }, `could not set the old database's ${suffix} file aside`);
+      }
+    }
+  };
+
   let stopping = false;
-  const stop = (signal: string, exitCode = 0, beforeClose?: () => Promise<void>) => {
+  const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     const force = setTimeout(() => {
@@ -218,9 +282,19 @@ function serve(config: Config, logger: Logger): void {
     // Logged once the listening socket is closed, so whoever reads this line knows new connections are refused.
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     void Promise.all([requestsDone, jobsDone]).then(async () => {
-      await beforeClose?.();
+      // Looked at on every stop, not only the watcher's: a worker told to stop by its primary because another found
+      // the file gone saves what it wrote since, too.
+      const lost = fileLost();
+      if (lost) await rescueOpenDatabase();
       // The last connection to close checkpoints the WAL into the main file and removes it.
       db.close();
+      if (lost === 'replaced') {
+        try {
+          setAsideStaleLog();
+        } catch (err) {
+          logger.error({ err }, "could not look at the old database's WAL: move the -wal and -shm files beside the database aside before the next start");
+        }
+      }
       // Best effort: on a file system gone read-only the scratch file stays, for the next start to remove.
       try {
         removeOwnScratchFiles();
@@ -228,34 +302,19 @@ function serve(config: Config, logger: Logger): void {
         logger.warn({ err }, 'could not remove this process\'s import scratch file; the next start removes it');
       }
       logger.info({ signal }, 'stopped');
-      process.exit(exitCode);
+      process.exit(lost ? DATABASE_LOST_EXIT_CODE : 0);
     });
   };
   // A database file deleted or replaced under the server (rm, mv, a copy put in its place): SQLite goes on writing
   // into the file it has open, which no one will see again, and the next start made a new, empty one. The server
-  // stops instead, once what is in flight is done, and first saves the database it has open beside the path.
+  // stops instead, once what is in flight is done, saving the database it has open (see stop).
   if (opened) {
     const watch = setInterval(() => {
-      let now: FileIdentity | undefined;
-      try {
-        now = fileIdentity(config.databasePath);
-      } catch {
-        return; // cannot look just now (a permission): no news
-      }
-      if (now && now.dev === opened.dev && now.ino === opened.ino) return;
+      const lost = fileLost();
+      if (!lost) return;
       clearInterval(watch);
-      const rescued = rescuedDatabaseName(config.databasePath, new Date(systemClock.now()), process.pid);
-      logger.fatal({ file: config.databasePath }, `the database file was ${now ? 'replaced' : 'deleted'} while the server ran: stopping, after saving the database it has open`);
-      stop('database file lost', 1, async () => {
-        try {
-          // Made 0600 before SQLite writes into it: it holds everyone's finances.
-          createPrivateFileSync(rescued);
-          await db.backup(rescued);
-          logger.fatal({ rescued }, 'saved the open database, with every write it acknowledged: stop every server, then npm run restore -- that file');
-        } catch (err) {
-          logger.fatal({ err, rescued }, 'could not save the open database: what it held since the file went is lost; restore a backup');
-        }
-      });
+      logger.fatal({ file: config.databasePath }, `the database file was ${lost} while the server ran: stopping, after saving the database it has open`);
+      stop('database file lost');
     }, DATABASE_FILE_CHECK_MS);
     watch.unref();
   }

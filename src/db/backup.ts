@@ -242,3 +242,20 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   renameSync(staged, target);
   return { ...facts, file: target, previousKeptAt, endedSessions, endedApiTokens };
 }
+
+/**
+ * Copies an open database as it stands (its WAL included) to a new file `target`: made 0600 before SQLite writes
+ * into it, in a folder made owner-only if it is missing. A copy that fails leaves nothing behind, so a half-written
+ * one is never named as the thing to restore.
+ */
+export async function saveOpenDatabase(db: Database.Database, target: string): Promise<void> {
+  makePrivateDirSync(path.dirname(target));
+  createPrivateFileSync(target);
+  try {
+    await db.backup(target);
+  } catch (err) {
+    rmSync(target, { force: true });
+    removeSidecars(target);
+    throw err;
+  }
+}

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './open.ts';
@@ -31,7 +31,8 @@ export function rescuedDatabaseName(file: string, at: Date, pid: number): string
 
 /**
  * Refuses to make a new, empty database where one was: the file is missing, yet its write-ahead log, a copy a server
- * rescued, or the files a server keeps beside it (`companions`: the session secret, the uploads folder) are there.
+ * rescued, or the files a server keeps beside it (`companions`: the session secret, an uploads folder with something
+ * in it) are there.
  * Starting afresh then lost everything without a word, and let anyone register first on a closed instance.
  */
 export function assertDatabaseNotLost(file: string, companions: readonly string[]): void {
@@ -40,7 +41,8 @@ export function assertDatabaseNotLost(file: string, companions: readonly string[
   const rescued = existsSync(folder)
     ? readdirSync(folder).filter((name) => name.startsWith(`${path.basename(file)}.rescued-`)).sort().map((name) => path.join(folder, name))
     : [];
-  const left = [`${file}-wal`, ...companions].filter((companion) => existsSync(companion));
+  // An empty folder says nothing (one made ahead of a first start, by hand or by a deployment tool).
+  const left = [`${file}-wal`, ...companions].filter((companion) => existsSync(companion) && (!statSync(companion).isDirectory() || readdirSync(companion).length > 0));
   if (left.length === 0 && rescued.length === 0) return;
   const saved = rescued.length > 0 ? ` The server saved the database it had open as ${rescued.at(-1)}: stop every server, then npm run restore -- that file.` : ' Put it back, or restore a backup (npm run restore -- <file>).';
   throw new DatabaseMissingError(

@@ -156,13 +156,14 @@ export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
     web.browser = await launching;
   });
   after(async () => {
-    if (web.browser) {
-      // The suite's contexts (its cookies, pages and emulations) go with it, whatever the next suite does.
-      await Promise.all(web.browser.contexts().map((context) => context.close()));
-      if (--suitesUsing === 0) {
-        sharedBrowser = undefined;
-        await web.browser.close();
-      }
+    // The suite's contexts (its cookies, pages and emulations) go with it, whatever the next suite does.
+    if (web.browser) await Promise.all(web.browser.contexts().map((context) => context.close()));
+    // Counted down whatever happened in before(): a suite whose set-up failed must not keep Chromium, and with it
+    // the whole test process, alive.
+    if (--suitesUsing === 0 && sharedBrowser) {
+      const closing = sharedBrowser;
+      sharedBrowser = undefined;
+      await (await closing.catch(() => undefined))?.close();
     }
     await server?.close();
     web.ctx?.cleanup();

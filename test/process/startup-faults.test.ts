@@ -95,8 +95,10 @@ test('a database file gone from a folder that still holds what a server keeps be
   const line = assertOneCleanLine(await startExpectingFailure(env));
   assert.match(line, /is missing, but .*session-secret.* still there: the database was moved or deleted\. Put it back, or restore a backup \(npm run restore -- <file>\)\. To start with an empty database instead, remove those first\.$/);
   assert.deepEqual(readdirSync(tmp.dir).sort(), left, 'no new database, nothing else made');
-  // A first start in an empty folder is still a first start.
+  // A first start is still a first start, in a folder made ahead of it with an empty uploads folder (by a
+  // deployment tool, say).
   rmSync(tmp.dir, { recursive: true, force: true });
+  mkdirSync(path.join(tmp.dir, 'imports'), { recursive: true });
   const fresh = await startServer(env);
   t.after(() => fresh.kill());
   assert.ok(existsSync(tmp.dbPath));

@@ -39,7 +39,11 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
       // An error after the answer began (a download cut short, a session that could not be saved once the page was
       // sent): logged here, in the log's own format, never printed raw by Express's last handler. An answer still
       // open is cut off, so a partial download is never taken for a whole one; one already sent is left to finish.
-      options.logger.error({ err, method: req.method, path: req.path }, 'request failed after its answer began');
+      const code = (err as StatusLike | undefined)?.code;
+      // A client that went away mid-download is no fault of the server's.
+      const clientGone = !res.writableEnded && (req.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE');
+      if (clientGone) options.logger.warn({ method: req.method, path: req.path, code }, 'the client went away before the answer was complete');
+      else options.logger.error({ err, method: req.method, path: req.path }, 'request failed after its answer began');
       if (!res.writableEnded) res.destroy();
       return;
     }
