@@ -159,6 +159,25 @@ export interface RestoreResult extends DatabaseFileFacts {
   readonly endedSessions: number;
   /** How many API tokens the backup held, now ended: each script gets a new one. */
   readonly endedApiTokens: number;
+  /**
+   * Who the restore changes, by email, when the database it replaces could be read: people in the backup but not in
+   * that database (deleted since, who come back), and people in that database but not in the backup (registered
+   * since, whose accounts go; they stay in the kept file).
+   */
+  readonly people: { readonly back: readonly string[]; readonly gone: readonly string[] } | undefined;
+}
+
+/** The emails of a database's people, or undefined when it cannot be read (damaged: the reason to restore, say). */
+function emailsIn(file: string): Set<string> | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return new Set(db.prepare<[], string>('SELECT email FROM users').pluck().all());
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
 }
 
 /**
@@ -225,6 +244,11 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
 
   // Checked again just before the swap, so a server started during the copy is not pulled out from under.
   assertDatabaseNotInUse(target);
+  const before = existsSync(target) ? emailsIn(target) : undefined;
+  const restoredPeople = before && emailsIn(staged);
+  const people = before && restoredPeople
+    ? { back: [...restoredPeople].filter((email) => !before.has(email)).sort(), gone: [...before].filter((email) => !restoredPeople.has(email)).sort() }
+    : undefined;
   let previousKeptAt: string | undefined;
   if (existsSync(target)) {
     // The kept copy holds the same finances, so it becomes owner-only too. Only best effort: it is set aside, not
@@ -240,7 +264,7 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.
   removeSidecars(target);
   renameSync(staged, target);
-  return { ...facts, file: target, previousKeptAt, endedSessions, endedApiTokens };
+  return { ...facts, file: target, previousKeptAt, endedSessions, endedApiTokens, people };
 }
 
 /**

@@ -23,6 +23,15 @@ async function main(): Promise<number> {
   const signIns = result.endedSessions > 0 ? ` ${result.endedSessions} sign-in(s) from the backup were ended: everyone signs in again.` : '';
   const tokens = result.endedApiTokens > 0 ? ` ${result.endedApiTokens} API token(s) from the backup were ended: each script needs a new one.` : '';
   console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}${signIns}${tokens}`);
+  // The people a restore brings back or takes away are the owner's to know: someone who deleted their account
+  // since the backup (and may have asked to be forgotten) is back; someone who registered since is gone.
+  const listed = (emails: readonly string[]) => (emails.length > 10 ? `${emails.slice(0, 10).join(', ')} and ${emails.length - 10} more` : emails.join(', '));
+  if (result.people && result.people.back.length > 0) {
+    console.log(`${result.people.back.length} account(s) in the backup had been deleted since, and are back: ${listed(result.people.back)}. Anyone who asked to be forgotten: npm run admin -- delete-user EMAIL.`);
+  }
+  if (result.people && result.people.gone.length > 0) {
+    console.log(`${result.people.gone.length} account(s) made since the backup are not in it, and are gone: ${listed(result.people.gone)}. Their data is in the kept file.`);
+  }
   return 0;
 }
 

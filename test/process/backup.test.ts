@@ -9,7 +9,7 @@ import { backupDatabase, BackupError, checkLedgerlyDatabase, restoreDatabase } f
 import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
-import { totalsFrom } from '../helpers/app.ts';
+import { TEST_PASSWORD, totalsFrom } from '../helpers/app.ts';
 import { totalsForUserFromRows } from '../helpers/bookkeeping.ts';
 import {
   csrfTokenIn,
@@ -67,6 +67,8 @@ test('backup while the server runs, change data, restore after stopping it, and 
   let server = await startServer(env);
   t.after(() => server.kill());
   let ann = await registerOverHttp(server.url, 'ann@example.com');
+  // Dave is in the backup and deletes his account after it; Carol registers after it.
+  const dave = await registerOverHttp(server.url, 'dave@example.com');
   await addOverHttp(ann, { type: 'income', amount: '2,500.00', description: 'Salary March' });
   await addOverHttp(ann, { type: 'expense', amount: '40.10', description: 'Groceries' });
   // A budget and a schedule, so the backup is seen to carry them too.
@@ -106,8 +108,10 @@ test('backup while the server runs, change data, restore after stopping it, and 
   assert.ok(existsSync(backupFile));
   assert.ok(!existsSync(`${backupFile}-wal`), 'a backup is one self-contained file');
 
-  // Change the data after the backup: a new expense, and the salary deleted.
+  // Change the data after the backup: a new expense, and the salary deleted; Dave leaves, Carol joins.
   await addOverHttp(ann, { type: 'expense', amount: '999.99', description: 'After the backup' });
+  assert.equal((await dave.postForm('/account/delete', { _csrf: await dave.csrfToken('/account'), password: TEST_PASSWORD })).status, 303);
+  await registerOverHttp(server.url, 'carol@example.com');
   const list = await ann.get('/transactions');
   const salaryId = /<td class="tx__desc">Salary March<\/td>[\s\S]*?\/transactions\/(\d+)\/delete/.exec(list.text)?.[1];
   assert.ok(salaryId, 'the list links to deleting the salary');
@@ -131,7 +135,10 @@ test('backup while the server runs, change data, restore after stopping it, and 
 
   const restored = await npmRun('restore', backupFile, tmp.dbPath);
   assert.equal(restored.code, 0, restored.stderr);
-  assert.match(restored.stdout, /^Restored .* The previous database was kept as .*before-restore-.*\. 2 sign-in\(s\) from the backup were ended: everyone signs in again\.$/m);
+  assert.match(restored.stdout, /^Restored .* The previous database was kept as .*before-restore-.*\. 3 sign-in\(s\) from the backup were ended: everyone signs in again\.$/m);
+  // The owner is told who comes back and who goes.
+  assert.match(restored.stdout, /^1 account\(s\) in the backup had been deleted since, and are back: dave@example\.com\. Anyone who asked to be forgotten: npm run admin -- delete-user EMAIL\.$/m);
+  assert.match(restored.stdout, /^1 account\(s\) made since the backup are not in it, and are gone: carol@example\.com\. Their data is in the kept file\.$/m);
   const kept = readdirSync(tmp.dir).filter((name) => name.includes('.before-restore-'));
   assert.equal(kept.length, 1, 'the replaced database is kept, not deleted');
 
