@@ -337,16 +337,20 @@ export function parseCsvDate(
 // pass 12 and so fit both.
 const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY'];
 
+/** The guessing order for a person whose own dates are written month first: MM/DD/YYYY before DD/MM/YYYY. */
+const GUESS_ORDER_MONTH_FIRST: readonly CsvDateFormat[] = GUESS_ORDER.map((f) => (f === 'DD/MM/YYYY' ? 'MM/DD/YYYY' : f === 'MM/DD/YYYY' ? 'DD/MM/YYYY' : f));
+
 /**
  * Guesses the layout from sample date cells: the one that reads the most of them as real days (a footer line or a
- * stray cell does not sway it), ties going to ISO, then day first. "01/13/2024" is read only month first, so one
- * such day among a thousand makes a file MM/DD/YYYY.
+ * stray cell does not sway it), ties going to ISO, then to the order the person's own locale writes (`monthFirst`:
+ * a US bank's file whose days are all the 12th or earlier reads 12/05 as December 5 for an en-US person, not May 12).
+ * "01/13/2024" is read only month first, so one such day among a thousand makes a file MM/DD/YYYY.
  */
-export function guessCsvDateFormat(samples: readonly string[]): CsvDateFormat {
+export function guessCsvDateFormat(samples: readonly string[], monthFirst = false): CsvDateFormat {
   const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
   let best: CsvDateFormat = 'YYYY-MM-DD';
   let bestCount = 0;
-  for (const format of GUESS_ORDER) {
+  for (const format of monthFirst ? GUESS_ORDER_MONTH_FIRST : GUESS_ORDER) {
     let count = 0;
     for (const cell of cells) if (parseCsvDate(cell, format).ok) count++;
     if (count > bestCount) [best, bestCount] = [format, count];

@@ -1314,7 +1314,7 @@ export function createImportService(deps: {
      * Reads the first records of an upload and guesses the delimiter (unless given), columns, dates and decimals; a
      * file whose header the person imported before opens with that import's mapping and choices instead.
      */
-    async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined, chosenSkipRows?: number): Promise<UploadInspection> {
+    async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined, chosenSkipRows?: number, monthFirst = false): Promise<UploadInspection> {
       const notText = await notCsvText(upload.file);
       if (notText) return { ok: false, fileError: { kind: notText } };
       // The delimiter and any lines above the table (a bank's title) from the first lines; a layout remembered for
@@ -1371,7 +1371,7 @@ export function createImportService(deps: {
           delimiter: chosen,
           hasHeader: true,
           ...columns,
-          dateFormat: guessCsvDateFormat(dateSamples),
+          dateFormat: guessCsvDateFormat(dateSamples, monthFirst),
           decimalSeparator: guessDecimalSeparator(amountSamples, chosen === ';' ? 'comma' : 'dot', deps.currency),
           encoding,
           skipRows,

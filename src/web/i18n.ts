@@ -228,6 +228,14 @@ export interface LanguageContext {
   readonly formatNumber: (n: number) => string;
   /** A phrase written for the middle of a sentence ("over by $5"), where it starts a line of its own: "Over by $5". */
   readonly atLineStart: (text: string) => string;
+  /** The locale writes the month before the day in numeric dates (en-US "12/31/2026"; en-GB and uk-UA day first). */
+  readonly monthFirst: boolean;
+}
+
+/** Whether a locale's short numeric date puts the month before the day. */
+function writesMonthFirst(locale: string): boolean {
+  const parts = new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' }).formatToParts(Date.UTC(2026, 11, 31));
+  return parts.findIndex((p) => p.type === 'month') < parts.findIndex((p) => p.type === 'day');
 }
 
 /** One context per language for an instance's LOCALE and CURRENCY, built once. */
@@ -249,6 +257,7 @@ export function createLanguageContexts(instance: { locale: string; currency: str
       groupsWithSpaces: groupsWithSpaces(locale),
       formatNumber: (n: number) => numbers.format(n),
       atLineStart: (text: string) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1),
+      monthFirst: writesMonthFirst(locale),
     });
   };
   return Object.freeze(Object.fromEntries(LANGUAGES.map((language) => [language, make(language)])) as Record<Language, LanguageContext>);

@@ -254,6 +254,22 @@ test('the date layout is guessed from the whole start of a file: a US file whose
   assert.equal(stored.reduce((sum, r) => sum + r.amountCents, 0), 49_600, '1 + 2 + ... + 31 dollars');
 });
 
+test('a file whose days could be read either way (all the 12th or earlier) is read as the person\'s own dates are written: month first in English (en-US), day first in Ukrainian', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = ['Posted Date,Payee,Amount', '12/01/2026,A,-1.00', '12/05/2026,B,-2.00'].join('\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<option value="MM\/DD\/YYYY" selected>/);
+  assert.equal(importedCount(result), 2);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => r.occurredOn).sort(), ['2026-12-01', '2026-12-05'], 'December 1 and 5, not January 12 and May 12');
+
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  // (Another bank's header: a layout imported before is remembered for its header.)
+  const inUkrainian = await importCsv(agent, file.replace('Posted Date,Payee,Amount', 'Date,Description,Amount'));
+  assert.match(inUkrainian.preview, /<option value="DD\/MM\/YYYY" selected>/);
+});
+
 test('a Monobank statement with times after its days imports on its days, with the time read past', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

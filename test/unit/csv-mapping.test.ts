@@ -47,6 +47,10 @@ test('the date layout is guessed from the cells, preferring day-first when slash
   assert.equal(guessCsvDateFormat(['01/02/2026', '12/25/2026']), 'MM/DD/YYYY');
   assert.equal(guessCsvDateFormat(['25/12/2026', '01/02/2026']), 'DD/MM/YYYY');
   assert.equal(guessCsvDateFormat(['01/02/2026']), 'DD/MM/YYYY');
+  // A tie goes to the person's own order: month first for en-US; a day past the 12th still decides.
+  assert.equal(guessCsvDateFormat(['01/02/2026', '12/05/2026'], true), 'MM/DD/YYYY');
+  assert.equal(guessCsvDateFormat(['25/12/2026', '01/02/2026'], true), 'DD/MM/YYYY');
+  assert.equal(guessCsvDateFormat(['02.01.2026'], true), 'DD.MM.YYYY');
   assert.equal(guessCsvDateFormat([]), 'YYYY-MM-DD');
   // With times after the days.
   assert.equal(guessCsvDateFormat(['31.12.2025 23:59:59', '01.12.2025 08:00:01']), 'DD.MM.YYYY');

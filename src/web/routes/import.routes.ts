@@ -54,7 +54,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
   /** The mapping page: the form as guessed or as submitted, its messages and a preview of the first rows. */
   async function renderMapping(req: Request, res: Response, upload: Upload, source: unknown, submitted: boolean) {
     const base = { title: 'import.map.title', styles: ['/css/import.css'], uploadId: upload.uploadId, size: formatBytes(upload.bytes, pageLanguage(res).locale) };
-    const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')), submitted ? skipRowsNamed(textField(source, 'skipRows')) : undefined);
+    const inspection = await service.inspect(signedInUser(req).id, upload, delimiterNamed(textField(source, 'delimiter')), submitted ? skipRowsNamed(textField(source, 'skipRows')) : undefined, pageLanguage(res).monthFirst);
     if (!inspection.ok) {
       res.status(422);
       const fileError = csvFileMessage(inspection.fileError, 'file');
@@ -212,7 +212,7 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       if (begun.created && upload.bytes <= QUICK_FINISH_BYTES) await service.waitForImport(begun.job.id, QUICK_FINISH_MS);
       return res.redirect(303, `/import/${uploadId}/progress`);
     }
-    const inspection = await service.inspect(user.id, upload, delimiterNamed(textField(req.body, 'delimiter')), skipRowsNamed(textField(req.body, 'skipRows')));
+    const inspection = await service.inspect(user.id, upload, delimiterNamed(textField(req.body, 'delimiter')), skipRowsNamed(textField(req.body, 'skipRows')), pageLanguage(res).monthFirst);
     const parsed = inspection.ok ? parseImportMapping(req.body, inspection.columnCount) : undefined;
     if (!parsed?.ok) return renderMapping(req, res.status(422), upload, req.body, true);
     const started = await service.start(user.id, uploadId, parsed.mapping, parsed.options);
