@@ -75,6 +75,27 @@ describe('after an action, the result is heard and focus stays where the person 
     await context.close();
   });
 
+  test('without script, a mistake in the dashboard\'s add form on a phone comes back at the form, its message in view', async () => {
+    const email = 'noscript-add@example.com';
+    const page = await registerInBrowser(web, email, { width: 375, height: 812 });
+    const userId = userIdOf(web.ctx.db, email);
+    // Enough on the dashboard that its add form is far down a phone's page.
+    insertTransactions(web.ctx.db, userId, Array.from({ length: 12 }, (_, i) => ({ type: 'expense' as const, amountCents: 500 + i, occurredOn: web.ctx.today(), description: `Row ${i}` })));
+    const context = await web.browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 812 } });
+    await context.addCookies(await page.context().cookies());
+    const still = await context.newPage();
+    await still.goto(`${web.baseUrl}/dashboard`);
+    const add = still.locator('#add');
+    await add.getByLabel('Amount').fill('abc');
+    await add.getByRole('button', { name: 'Add transaction' }).click();
+    await still.waitForURL(/\/transactions#add$/);
+    const summary = still.locator('#add .form__summary');
+    const top = await summary.evaluate((el) => (el as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top);
+    assert.ok(top >= 0 && top < 812, `the form's message is in view (top ${top})`);
+    await screenshot(still, 'after-actions-dashboard-add-error-no-script-375');
+    await context.close();
+  });
+
   test('a message with no place to return to takes focus itself, and an error message makes the title start with "Error:"', async () => {
     const page = await registerInBrowser(web, 'flash@example.com');
     await page.goto(`${web.baseUrl}/transactions/new`);

@@ -126,7 +126,7 @@ test('a range ending with the month still running averages the months that have 
   assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$3,000.00', '$3,000.00', '—', '$6,000.00', '$3,000.00']);
   assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\./);
   // Compared with October to 15 December 2025: the 16 December row is left out, as 20 March is on this side.
-  assert.match(res.text, /<h2 id="change-heading">Compared with October 2025 – Dec 15, 2025<\/h2>/);
+  assert.match(res.text, /<h2 id="change-heading">Compared with Oct 1, 2025 – Dec 15, 2025<\/h2>/);
   assert.match(res.text, /both ranges count only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$190.50', '$40.00', '+$150.50', '+376%']);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$40.00', '+$1,670.51', '+4176%']);
@@ -138,7 +138,7 @@ test('a range ending with the month still running averages the months that have 
   const march = await agent.get('/reports?from=2026-03&to=2026-03');
   assert.deepEqual(rowCells(march.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$1,500.00', '—']);
   assert.match(march.text, /No month of this range has ended yet, so there are no monthly averages\./);
-  assert.match(march.text, /Compared with February 2026 – Feb 15, 2026/);
+  assert.match(march.text, /Compared with Feb 1, 2026 – Feb 15, 2026/);
   const marchCsv = (await agent.get('/reports/export.csv?from=2026-03&to=2026-03')).text.trim().split('\r\n');
   assert.ok(marchCsv.includes('expense,Housing,1500.00,1500.00,'), marchCsv.join('\n'));
   // A range that ended before this month is compared in whole months, with no note.
@@ -168,7 +168,7 @@ test('a range holding this month but ending later is compared to date too: month
   // April and May against February and March, to date: the range's first ten days of April against the first ten
   // of February, its place in the range before. April's rest and May count nothing yet, nor do February's rest and March.
   const html = (await agent.get('/reports?from=2026-04&to=2026-05')).text;
-  assert.match(html, /<h2 id="change-heading">Compared with February 2026 – Feb 10, 2026<\/h2>/);
+  assert.match(html, /<h2 id="change-heading">Compared with Feb 1, 2026 – Feb 10, 2026<\/h2>/);
   assert.match(html, /This month is not over yet, so both ranges count only up to the same day: this range to Apr 10, 2026, the one before to Feb 10, 2026\./);
   assert.deepEqual(rowCells(html, 'change-heading', 'Expenses'), ['$20.00', '$8.00', '+$12.00', '+150%']);
 });
@@ -176,7 +176,7 @@ test('a range holding this month but ending later is compared to date too: month
 test('on the 31st, a range is compared with a shorter month up to its last day', async (t) => {
   const { agent } = await setup(t, Date.UTC(2026, 2, 31, 12));
   const res = await agent.get('/reports?from=2026-03&to=2026-03');
-  assert.match(res.text, /Compared with February 2026 – Feb 28, 2026/);
+  assert.match(res.text, /Compared with Feb 1, 2026 – Feb 28, 2026/);
   // February's rows (80.00 less the 10.00 refund) all count: the 28th is its last day.
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$0.00', '$70.00', '−$70.00', '−100%']);
 });
