@@ -1362,6 +1362,10 @@ export function createImportService(deps: {
       const dateSamples = guessFrom.slice(1).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
       const amountColumns = [columns.amountColumn, columns.inflowColumn ?? null].filter((c): c is number => c !== null);
       const amountSamples = guessFrom.slice(1).flatMap((r) => amountColumns.map((c) => fieldText(r.fields[c] ?? Buffer.alloc(0), encoding)));
+      const decimalSeparator = guessDecimalSeparator(amountSamples, chosen === ';' ? 'comma' : 'dot', deps.currency);
+      // Days that read either way go the person's way only for a file written the US way (commas between columns,
+      // a decimal point): semicolons or decimal commas mark a European bank's file, day first.
+      const readMonthFirst = monthFirst && chosen !== ';' && decimalSeparator === 'dot';
       return {
         ok: true,
         sample,
@@ -1371,8 +1375,8 @@ export function createImportService(deps: {
           delimiter: chosen,
           hasHeader: true,
           ...columns,
-          dateFormat: guessCsvDateFormat(dateSamples, monthFirst),
-          decimalSeparator: guessDecimalSeparator(amountSamples, chosen === ';' ? 'comma' : 'dot', deps.currency),
+          dateFormat: guessCsvDateFormat(dateSamples, readMonthFirst),
+          decimalSeparator,
           encoding,
           skipRows,
         },

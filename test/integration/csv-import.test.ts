@@ -254,7 +254,7 @@ test('the date layout is guessed from the whole start of a file: a US file whose
   assert.equal(stored.reduce((sum, r) => sum + r.amountCents, 0), 49_600, '1 + 2 + ... + 31 dollars');
 });
 
-test('a file whose days could be read either way (all the 12th or earlier) is read as the person\'s own dates are written: month first in English (en-US), day first in Ukrainian', async (t) => {
+test('a file whose days could be read either way (all the 12th or earlier) is read as the person\'s own dates are written: month first in English (en-US) for a file written the US way, day first in Ukrainian or for a European bank\'s file', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
@@ -268,6 +268,11 @@ test('a file whose days could be read either way (all the 12th or earlier) is re
   // (Another bank's header: a layout imported before is remembered for its header.)
   const inUkrainian = await importCsv(agent, file.replace('Posted Date,Payee,Amount', 'Date,Description,Amount'));
   assert.match(inUkrainian.preview, /<option value="DD\/MM\/YYYY" selected>/);
+
+  // A European bank's file (semicolons, decimal commas) is day first for an English reader too.
+  await postForm(agent, '/account', '/account/language', { language: 'en' });
+  const european = await importCsv(agent, ['Buchungstag;Verwendungszweck;Betrag', '01/07/2026;Miete;-1.250,00', '02/07/2026;Gehalt;3.100,50'].join('\n'));
+  assert.match(european.preview, /<option value="DD\/MM\/YYYY" selected>/);
 });
 
 test('a Monobank statement with times after its days imports on its days, with the time read past', async (t) => {
