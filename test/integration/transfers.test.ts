@@ -59,6 +59,22 @@ describe('transfers', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('the accounts page offers Transfer money once there are two open accounts, and the transfer made from it comes back there', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const link = /<a class="button button--primary" href="(\/transfers\/new\?back=%2Faccounts)">Transfer money<\/a>/;
+    assert.doesNotMatch((await agent.get('/accounts')).text, link, 'one account: nothing to move money between');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '100.00', openingOn: '2026-01-01' });
+    const href = link.exec((await agent.get('/accounts')).text)?.[1];
+    assert.ok(href, 'two accounts: the button is there');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const res = await postForm(agent, href, '/transfers', { from: String(accountId(ctx, userId, 'Savings')), to: String(accountId(ctx, userId, 'Main account')), amount: '25.00', date: ctx.today(), description: 'Back', back: '/accounts' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/accounts');
+    assert.deepEqual(await balances(agent), { 'Main account': '$25.00', Savings: '$75.00' });
+  });
+
   test('editing a transfer changes both legs in one transaction, and deleting it removes both', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());
