@@ -62,6 +62,39 @@ describe('accounts', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('a card or a loan opened above zero is asked about once (a debt typed without its minus sign counted as money held), and saved as it is when confirmed', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const stored = () => ctx.db.prepare<[number], { name: string; opening_balance_cents: number }>('SELECT name, opening_balance_cents FROM accounts WHERE user_id = ? ORDER BY id').all(userId);
+    const before = stored();
+
+    const asked = await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '500.00', openingOn: '2026-01-01' });
+    assert.equal(asked.status, 422);
+    assert.match(asked.text, /A card’s or a loan’s balance is what you owe, with a minus sign: -500\.00 if you owe 500\.00\. If it really is 500\.00 in credit, save it again as it is\./);
+    assert.match(asked.text, /<input type="hidden" name="inCredit" value="500\.00">/);
+    assert.deepEqual(stored(), before, 'nothing saved');
+
+    // Saved again as it is: a card in credit. Another amount is asked about afresh.
+    const token = /name="_csrf" value="([^"]+)"/.exec(asked.text)![1]!;
+    const again = (fields: Record<string, string>) => agent.post('/accounts').type('form').send({ _csrf: token, name: 'Visa', kind: 'credit_card', openingOn: '2026-01-01', ...fields });
+    assert.equal((await again({ openingBalance: '600.00', inCredit: '500.00' })).status, 422);
+    assert.equal((await again({ openingBalance: '500.00', inCredit: '500.00' })).status, 303);
+    assert.deepEqual(stored().at(-1), { name: 'Visa', opening_balance_cents: 50_000 });
+    // What is owed, with its minus sign, and any current account, are never asked about.
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'Loan', kind: 'loan', openingBalance: '-1,200.00', openingOn: '2026-01-01' })).status, 303);
+    assert.equal((await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '40.00', openingOn: '2026-01-01' })).status, 303);
+    // Editing the card in credit does not ask again; making a current account with money in it a loan does.
+    const visa = accountIdOf(ctx.db, userId, 'Visa');
+    const carried = /<input type="hidden" name="inCredit" value="([^"]*)">/.exec((await agent.get(`/accounts/${visa}/edit`)).text)?.[1];
+    assert.equal(carried, '500.00', 'the edit form carries the confirmed amount');
+    assert.equal((await postForm(agent, `/accounts/${visa}/edit`, `/accounts/${visa}/edit`, { name: 'Visa Gold', kind: 'credit_card', openingBalance: '500.00', openingOn: '2026-01-01', inCredit: carried })).status, 303);
+    const wallet = accountIdOf(ctx.db, userId, 'Wallet');
+    const edited = await postForm(agent, `/accounts/${wallet}/edit`, `/accounts/${wallet}/edit`, { name: 'Wallet', kind: 'loan', openingBalance: '40.00', openingOn: '2026-01-01' });
+    assert.equal(edited.status, 422);
+  });
+
   test('account names follow the category name rule and are unique per person, ignoring case and spacing', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

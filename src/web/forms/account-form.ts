@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, normaliseAccountName, type AccountDraft } from '../../domain/accounts.ts';
+import { ACCOUNT_KINDS, isLiability, normaliseAccountName, type AccountDraft } from '../../domain/accounts.ts';
 import { centsToInputText } from '../../domain/money.ts';
 import { addFieldIssue, formText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import { msg } from '../i18n.ts';
 import { ACCOUNT_NAME_MESSAGES } from '../messages.ts';
 import { amountField, optionalDayField, schemaPerWriting, type AmountWriting } from './fields.ts';
 
-const FIELDS = ['name', 'kind', 'openingBalance', 'openingOn'] as const;
+const FIELDS = ['name', 'kind', 'openingBalance', 'openingOn', 'inCredit'] as const;
 
 /** What the account form shows back: exactly what the user typed. */
 export type AccountFormValues = Record<(typeof FIELDS)[number], string>;
@@ -39,12 +40,22 @@ export function parseAccountForm(
   const parsed = parseForm(accountSchema(writing), body);
   if (!parsed.ok) return { ok: false, errors: parsed.errors, values };
   const d = parsed.data;
+  // A card's or a loan's balance is what is owed, below zero. Typed without its minus sign (as other trackers ask
+  // for a debt), it counted the debt as money held. So a positive one is asked about once, and the form carries
+  // the amount confirmed (`inCredit`): the same amount saved again is taken as a card in credit.
+  if (isLiability(d.kind) && d.openingBalance > 0 && values.inCredit !== values.openingBalance) {
+    return {
+      ok: false,
+      errors: { openingBalance: msg('validation.account.positiveLiability', { amount: values.openingBalance }) },
+      values: { ...values, inCredit: values.openingBalance },
+    };
+  }
   return { ok: true, values, value: { name: d.name, kind: d.kind, openingBalanceCents: d.openingBalance, openingOn: d.openingOn ?? today } };
 }
 
 /** Blank values for a new account: a current account opened today with nothing in it. */
 export function emptyAccountForm(today: string): AccountFormValues {
-  return { name: '', kind: 'checking', openingBalance: '', openingOn: today };
+  return { name: '', kind: 'checking', openingBalance: '', openingOn: today, inCredit: '' };
 }
 
 /** The form values that show an account for editing, its opening balance written the person's way. */
@@ -55,5 +66,7 @@ export function accountFormValuesFrom(account: AccountDraft, writing: Pick<Amoun
     kind: account.kind,
     openingBalance: account.openingBalanceCents < 0 ? `-${amount}` : amount,
     openingOn: account.openingOn,
+    // A card already saved in credit was confirmed then: editing its name does not ask again.
+    inCredit: isLiability(account.kind) && account.openingBalanceCents > 0 ? amount : '',
   };
 }
