@@ -19,7 +19,7 @@ import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
 import { assertDatabaseNotLost, assertUpgradeNotShared, migrate, rescuedDatabaseName } from './db/migrate.ts';
-import { fileIdentity, openDatabase, type Db, type FileIdentity } from './db/open.ts';
+import { fileIdentity, fileNameTime, openDatabase, type Db, type FileIdentity } from './db/open.ts';
 import { saveOpenDatabase } from './db/backup.ts';
 import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
@@ -254,7 +254,7 @@ function serve(config: Config, logger: Logger): void {
    */
   const setAsideStaleLog = (): void => {
     if (!sameFile(fileIdentity(walFile), openedWal)) return;
-    const stamp = rescuedDatabaseName('', new Date(systemClock.now()), process.pid).replace(/^\.rescued-/, '');
+    const stamp = `${fileNameTime(new Date(systemClock.now()))}-${process.pid}`;
     for (const suffix of ['-wal', '-shm']) {
       try {
         renameSync(`${config.databasePath}${suffix}`, `${config.databasePath}.stale${suffix}-${stamp}`);

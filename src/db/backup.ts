@@ -3,6 +3,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createPrivateFileSync, makePrivateDirSync, removeGroupAndOtherAccess } from '../file-modes.ts';
 import { latestSchemaVersion } from './migrate.ts';
+import { fileNameTime } from './open.ts';
 
 /** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
 const REQUIRED_TABLES = ['users', 'sessions', 'transactions', 'monthly_totals'] as const;
@@ -258,7 +259,7 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
     } catch {
       // named by the start-up warning instead
     }
-    previousKeptAt = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+    previousKeptAt = `${target}.before-restore-${fileNameTime(now)}`;
     renameSync(target, previousKeptAt);
   }
   // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db } from './open.ts';
+import { fileNameTime, type Db } from './open.ts';
 import { migrations as defaultMigrations, type Migration } from './migrations.ts';
 
 /** Thrown when the database was written by a newer version of the app than this one. */
@@ -26,7 +26,7 @@ export class DatabaseMissingError extends Error {
 
 /** The name of the copy a server makes of its open database when the file is deleted or replaced under it. */
 export function rescuedDatabaseName(file: string, at: Date, pid: number): string {
-  return `${file}.rescued-${at.toISOString().replace(/[:.]/g, '-')}-${pid}`;
+  return `${file}.rescued-${fileNameTime(at)}-${pid}`;
 }
 
 /**

@@ -103,3 +103,8 @@ export function fileIdentity(file: string): FileIdentity | undefined {
     throw err;
   }
 }
+
+/** A moment as file names carry it, sorting in time order: "2026-12-04T19-15-52-095Z". */
+export function fileNameTime(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}

@@ -196,16 +196,16 @@ export function createJobRunner(options: JobRunnerOptions) {
     } catch (err) {
       // Every end below is guarded by state = 'running': when the work already committed as done, none applies.
       const now = clock.now();
+      const storage = storageProblemOf(err);
       if (err instanceof JobLostError) logger.warn({ jobId: job.id, kind: job.kind }, 'job taken over by another runner; its work was not kept');
       else if (controller.signal.aborted) {
         if (jobs.markInterrupted(job.id, identity.runnerId, now)) logger.warn({ jobId: job.id, kind: job.kind }, 'job interrupted by shutdown');
       } else if (err instanceof JobFailure) {
         jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: err.code, result: err.detail ?? null }, now);
-      } else if (storageProblemOf(err)) {
+      } else if (storage) {
         // The disk refused a write (full, or not writable): the owner's to fix, and the job's page can say so.
-        const problem = storageProblemOf(err);
-        logger.error({ jobId: job.id, kind: job.kind, code: (err as { code: string }).code }, `job failed: storage ${problem}`);
-        jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: `storage-${problem}` }, now);
+        logger.error({ jobId: job.id, kind: job.kind, code: (err as { code: string }).code }, `job failed: storage ${storage}`);
+        jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: `storage-${storage}` }, now);
       } else {
         logger.error({ err, jobId: job.id, kind: job.kind }, 'job failed');
         jobs.finishJob(job.id, identity.runnerId, { state: 'failed', error: 'internal' }, now);

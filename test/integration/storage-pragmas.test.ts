@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open.ts';
 import { createLogger } from '../../src/logger.ts';
-import { agentFor, createTestContext, registerUser } from '../helpers/app.ts';
+import { agentFor, createTestContext, registerUser, type TestContext } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
 import { REPO_ROOT, serverEnv, startServer, tempDataDir, waitUntil } from '../helpers/server-process.ts';
 
@@ -167,24 +167,33 @@ test('a migration that fails half-way leaves neither its tables nor a new schema
   assert.deepEqual(tables.map((r) => r.name), ['kept']);
 });
 
+/** Ann signed in with a read-write API token, adding a tea through the form or the API, and the rows there are. */
+async function annAddingTea(ctx: TestContext) {
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
+  const formToken = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions/new')).text)![1]!;
+  return {
+    count: () => ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get() as number,
+    onPage: (description = 'tea') => agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description }),
+    inApi: () => agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' }),
+  };
+}
+
 test('a write that waits past the busy timeout for another process (a second worker importing) is a 503 with Retry-After, on a page and in the API, and writes nothing', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
-  const agent = await registerUser(ctx.app, 'ann@example.com');
-  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
-  const count = () => ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get();
-  const formToken = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions/new')).text)![1]!;
+  const { count, onPage, inApi } = await annAddingTea(ctx);
   // Another process holds the write lock (as a second worker's large import does); this test waits 50 ms, not 30 s.
   ctx.db.pragma('busy_timeout = 50');
   const other = openDatabase(ctx.dbPath);
   t.after(() => other.close());
   other.exec('BEGIN IMMEDIATE');
   try {
-    const page = await agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+    const page = await onPage();
     assert.equal(page.status, 503);
     assert.equal(page.headers['retry-after'], '10');
     assert.match(page.text, /The database was busy with a large change \(an import, say\) for longer than this request could wait, so nothing was changed\. Try again in a few seconds\./);
-    const api = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+    const api = await inApi();
     assert.equal(api.status, 503);
     assert.equal(api.headers['retry-after'], '10');
     assert.equal(api.headers['content-type'], 'application/problem+json; charset=utf-8');
@@ -194,8 +203,7 @@ test('a write that waits past the busy timeout for another process (a second wor
   }
   assert.equal(count(), 0, 'nothing written');
   // Once the lock is free, the same add goes through.
-  const again = await agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
-  assert.equal(again.status, 303);
+  assert.equal((await onPage()).status, 303);
   assert.equal(count(), 1);
 });
 
@@ -203,11 +211,8 @@ test('a write the disk refuses (full, or not writable) is a 503 that names the s
   const lines: string[] = [];
   const ctx = createTestContext({}, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
   t.after(() => ctx.cleanup());
-  const agent = await registerUser(ctx.app, 'ann@example.com');
-  const token = await makeApiToken(agent, { name: 'script', scope: 'read-write', lifetime: '30' });
-  const count = () => ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get() as number;
-  const formToken = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/transactions/new')).text)![1]!;
-  const add = (n: number) => agent.post('/transactions').type('form').send({ _csrf: formToken, type: 'expense', amount: '4.20', date: '2026-01-02', description: `tea ${n}` });
+  const { count, onPage, inApi } = await annAddingTea(ctx);
+  const add = (n: number) => onPage(`tea ${n}`);
 
   // The disk fills as the person adds: SQLite may use no page beyond those the file has now, so the adds go
   // through until one needs a new page, and that one is refused whole (SQLITE_FULL, as on a full disk).
@@ -225,7 +230,7 @@ test('a write the disk refuses (full, or not writable) is a 503 that names the s
   assert.match(refused.text, /<title>[^<]*Not saved: the server’s storage · Ledgerly</);
   assert.match(refused.text, /The server has run out of disk space, so nothing was saved\. What you saved before is safe\./);
   assert.equal(count(), acknowledged, 'every acknowledged add is there, and nothing of the refused one');
-  const api = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+  const api = await inApi();
   assert.equal(api.status, 503);
   assert.equal(JSON.parse(api.text).type, '/api/v1/problems/storage-full');
   assert.equal(count(), acknowledged);
@@ -244,7 +249,7 @@ test('a write the disk refuses (full, or not writable) is a 503 that names the s
   const readOnly = await add(-1);
   assert.equal(readOnly.status, 503);
   assert.match(readOnly.text, /The server may not write to its data folder just now, so nothing was saved\./);
-  const readOnlyApi = await agentFor(ctx.app).post('/api/v1/transactions').set('Authorization', `Bearer ${token}`).send({ type: 'expense', amount: '4.20', date: '2026-01-02', description: 'tea' });
+  const readOnlyApi = await inApi();
   assert.equal(readOnlyApi.status, 503);
   assert.equal(JSON.parse(readOnlyApi.text).type, '/api/v1/problems/storage-read-only');
   // A session that cannot be saved once its page has gone out (a sign-in form's token) is in the log, in the

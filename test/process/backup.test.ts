@@ -363,13 +363,24 @@ test('a restore onto a new machine, where the data folder does not exist yet, ma
   assert.deepEqual(restored.prepare('SELECT email FROM users').all(), [{ email: 'kept@example.com' }]);
 });
 
-test('a database file deleted under the running server: it saves the database it has open and stops; a start then refuses to make an empty one; restoring the saved copy brings back every acknowledged write', async (t) => {
+/** A real server on a data folder of its own, with Ann signed in: what the lost-file tests take away from under it. */
+async function serverWithAnn(t: { after(fn: () => unknown): void }) {
   const tmp = tempDataDir();
   t.after(() => tmp.remove());
   const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
   const server = await startServer(env);
   t.after(() => server.kill());
-  const ann = await registerOverHttp(server.url, 'ann@example.com');
+  return { tmp, env, server, ann: await registerOverHttp(server.url, 'ann@example.com') };
+}
+
+/** Waits for a server to notice its database file went and stop, with the exit code that says so. */
+async function stopsForLostFile(server: Awaited<ReturnType<typeof startServer>>): Promise<void> {
+  await waitUntil('the server to notice and stop', () => (server.child.exitCode === null ? undefined : true), 20_000);
+  assert.equal((await server.exited).code, 3, 'it stops with the code for a lost database file');
+}
+
+test('a database file deleted under the running server: it saves the database it has open and stops; a start then refuses to make an empty one; restoring the saved copy brings back every acknowledged write', async (t) => {
+  const { tmp, env, server, ann } = await serverWithAnn(t);
   await addOverHttp(ann, { type: 'expense', amount: '1.00', description: 'before the file went' });
   rmSync(tmp.dbPath);
   // Adds go on into the file the server still has open, until it notices (within two seconds) and closes its port.
@@ -381,8 +392,7 @@ test('a database file deleted under the running server: it saves the database it
     else break;
   }
   assert.ok(acknowledged.length > 0, 'adds were acknowledged after the file went');
-  await waitUntil('the server to notice and stop', () => (server.child.exitCode === null ? undefined : true), 20_000);
-  assert.equal((await server.exited).code, 3, 'it stops with the code for a lost database file');
+  await stopsForLostFile(server);
   const rescued = readdirSync(tmp.dir).filter((name) => name.startsWith(`${path.basename(tmp.dbPath)}.rescued-`));
   assert.equal(rescued.length, 1, `one saved copy: ${readdirSync(tmp.dir).join(', ')}`);
   const rescuedFile = path.join(tmp.dir, rescued[0]!);
@@ -412,12 +422,7 @@ test('a database file deleted under the running server: it saves the database it
 });
 
 test('a file put in place of the running server\'s database: the server saves its own and stops, and the file put in place opens whole, without the old database\'s log replayed onto it', async (t) => {
-  const tmp = tempDataDir();
-  t.after(() => tmp.remove());
-  const env = serverEnv({ DATABASE_PATH: tmp.dbPath });
-  const server = await startServer(env);
-  t.after(() => server.kill());
-  const ann = await registerOverHttp(server.url, 'ann@example.com');
+  const { tmp, env, server, ann } = await serverWithAnn(t);
   for (let n = 1; n <= 30; n++) await addOverHttp(ann, { type: 'expense', amount: '1.00', description: `old ${n}` });
   // Another healthy Ledgerly database, moved over the path as an operator's hand restore would.
   const other = path.join(tmp.dir, 'other.sqlite');
@@ -427,8 +432,7 @@ test('a file put in place of the running server\'s database: the server saves it
   made.close();
   renameSync(other, tmp.dbPath);
 
-  await waitUntil('the server to notice and stop', () => (server.child.exitCode === null ? undefined : true), 20_000);
-  assert.equal((await server.exited).code, 3);
+  await stopsForLostFile(server);
   const names = readdirSync(tmp.dir);
   assert.ok(names.some((name) => name.includes('.rescued-')), names.join(', '));
   assert.ok(names.some((name) => name.includes('.stale-wal-')), `the old WAL is set aside: ${names.join(', ')}`);
