@@ -115,13 +115,14 @@ function ledgerlyWriteAmount(writing, cents) {
   });
   // A report table's amounts scroll under its sticky names column. The CSS gives each link a scroll margin as wide as
   // the column, but Chromium scrolls a focused element only when it is wholly out of view, so one half under the names
-  // stayed there (WCAG 2.4.11). Asked again here, the browser brings it clear of them.
+  // stayed there (WCAG 2.4.11), as did one a few pixels in view with its middle beyond the window's edge (no element
+  // there at all). Asked again here, the browser brings it clear of them.
   document.addEventListener('focusin', function (event) {
     var el = event.target;
     if (!(el instanceof HTMLElement) || !el.closest('.report-scroll')) return;
     var box = el.getBoundingClientRect();
     var top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-    if (top && top !== el && !el.contains(top)) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    if (!top || (top !== el && !el.contains(top))) el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   });
   /** The place named by the address's fragment, when a page marked it as one to come back to: its marked control, or itself. */
   function returnPlace() {

@@ -240,7 +240,8 @@ export function createDayFormatter(locale: string) {
   const dayFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
   const monthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' });
   const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
-  const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
+  // The year in full: "Jan 26" reads as the 26th of January.
+  const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
   const dayOfMonthFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
   const atUtc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
   // A page names the same few dozen months again and again (chart axes, tooltips, tables): each is formatted once.
@@ -280,7 +281,7 @@ export function createDayFormatter(locale: string) {
       }
       return name;
     },
-    /** A YYYY-MM month for a chart's axis: "Mar", and "Jan 26" in January so the year shows where it turns. */
+    /** A YYYY-MM month for a chart's axis: "Mar", and "Jan 2026" in January so the year shows where it turns. */
     formatShortMonth(month: string): string {
       let name = shortMonthNames.get(month);
       if (name === undefined) {

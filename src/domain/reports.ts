@@ -94,8 +94,9 @@ export interface CategoryMonthRow {
   readonly byMonth: number[];
   readonly totalCents: number;
   /**
-   * The average of the months that have ended (a month still running, or still to come, would pull it down),
-   * rounded half away from zero to a whole cent; null when none of the range's months has ended.
+   * The average of the months that have ended, from the person's first on (a month still running, or still to come,
+   * would pull it down, as would months before they kept records), rounded half away from zero to a whole cent; null
+   * when there is no such month in the range.
    */
   readonly averageCents: number | null;
 }
@@ -120,22 +121,34 @@ export function monthlyAverageCents(totalCents: number, months: number): number 
 }
 
 /**
+ * The months of a range that its monthly averages are of: those that have ended (before `thisMonth`) and are not
+ * before `firstMonth`, the first month with any income or expense in the report's accounts (null: none at all). A
+ * person who started in October has no spending recorded in January; counting it would halve their average. Months
+ * are in order, so these are one run of them: indexes `from` (inclusive) to `to` (exclusive), empty when from = to.
+ */
+export function averagedMonths(months: readonly string[], thisMonth: string, firstMonth: string | null): { from: number; to: number } {
+  const to = months.filter((m) => m < thisMonth).length;
+  if (firstMonth === null) return { from: to, to };
+  const from = Math.min(to, months.filter((m) => m < firstMonth).length);
+  return { from, to };
+}
+
+/**
  * The category x month tables of a range of months: one for income and one for expenses, each row a category
  * (largest total first, then by name) with its amount per month, total and monthly average, and the column
  * totals. `names` turns ids into names (null for uncategorised and for a category deleted since). Averages are of
- * the months before `thisMonth`, the ones that have ended.
+ * the `averaged` months (see averagedMonths).
  */
 export function categoryMonthTables(
   months: readonly string[],
   sums: Iterable<CategoryMonthSum>,
   names: ReadonlyMap<number, string>,
-  thisMonth: string,
+  averaged: { from: number; to: number },
 ): { income: CategoryMonthTable; expense: CategoryMonthTable } {
   const index = new Map(months.map((m, i) => [m, i]));
-  // Months are in order, so the ended ones are a prefix.
-  const ended = months.filter((m) => m < thisMonth).length;
+  const count = averaged.to - averaged.from;
   const averageOf = (byMonth: readonly number[]): number | null =>
-    ended === 0 ? null : monthlyAverageCents(byMonth.slice(0, ended).reduce((a, b) => a + b, 0), ended);
+    count <= 0 ? null : monthlyAverageCents(byMonth.slice(averaged.from, averaged.to).reduce((a, b) => a + b, 0), count);
   const build = (type: TransactionType): CategoryMonthTable => {
     const rows = new Map<number | null, number[]>();
     for (const s of sums) {

@@ -6,7 +6,7 @@ import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead } from '../db/unit-of-work.ts';
 import type { Category } from '../domain/categories.ts';
 import { periodMonths, type Period } from '../domain/periods.ts';
-import { categoryMonthTables, changeBetween, summarisePeriod, type CategoryMonthTable, type Change, type PeriodSummary } from '../domain/reports.ts';
+import { averagedMonths, categoryMonthTables, changeBetween, summarisePeriod, type CategoryMonthTable, type Change, type PeriodSummary } from '../domain/reports.ts';
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseCsvCell } from '../domain/imports.ts';
 import { centsToDecimalString } from '../domain/money.ts';
@@ -61,8 +61,12 @@ export interface RangeReport {
    */
   readonly previous: { fromMonth: string; toMonth: string; throughOn: string | null };
   readonly throughOn: string | null;
-  /** How many of the range's months have ended: the monthly averages are theirs. */
+  /** How many of the range's months have ended. */
   readonly endedMonths: number;
+  /** How many months the monthly averages are of: those that have ended, from the first with income or expenses on. */
+  readonly averagedMonths: number;
+  /** The first month with income or expenses, when it falls after the range's first month (averages start there). */
+  readonly firstMonth: string | null;
   readonly changes: {
     income: Change;
     expense: Change;
@@ -128,7 +132,9 @@ export function createReportService(deps: {
         const categories = deps.categories.listCategoriesForUser(userId);
         const names = new Map(categories.map((c) => [c.id, c.name]));
         const sums = deps.transactions.categoryMonthSums(userId, { from: range.fromMonth, to: range.toMonth }, range.accountIds);
-        const tables = categoryMonthTables(months, sums, names, thisMonth);
+        const firstMonth = deps.transactions.firstIncomeOrExpenseMonth(userId, range.accountIds);
+        const averaged = averagedMonths(months, thisMonth, firstMonth);
+        const tables = categoryMonthTables(months, sums, names, averaged);
         // What the comparison counts: whole months before the cut month, and the cut month up to its day.
         const upTo = (whole: typeof sums, cutMonth: string, throughOn: string | null) =>
           throughOn === null
@@ -158,6 +164,9 @@ export function createReportService(deps: {
           previous,
           throughOn: running ? today : null,
           endedMonths: months.filter((m) => m < thisMonth).length,
+          averagedMonths: averaged.to - averaged.from,
+          // Named when it cuts the averages short: the months before it hold nothing, and are not in them.
+          firstMonth: firstMonth !== null && firstMonth > range.fromMonth && firstMonth <= range.toMonth ? firstMonth : null,
           changes: {
             income,
             expense,

@@ -40,7 +40,7 @@ interface PlanRow {
 }
 
 /** Tables whose size grows with users' history: a page must only ever seek into them. */
-const GROWING_TABLES = new Set(['transactions', 'monthly_totals', 'account_monthly_totals']);
+const GROWING_TABLES = new Set(['transactions', 'monthly_totals', 'account_monthly_totals', 'account_category_totals']);
 const SQL_WORDS = new Set(['where', 'on', 'left', 'inner', 'join', 'cross', 'group', 'order', 'limit', 'using', 'natural', 'set', 'values', 'union', 'as', 'indexed', 'not']);
 
 /**
@@ -452,6 +452,10 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   const running = await statementsOf(f, `/reports?account=${accountId}`);
   assert.ok(running.statements.some((e) => e.sql.includes('GROUP BY type, category_id') && e.sql.includes('json_each')), "one account's running month is summed from its rows");
   assertPlansSeek(f, `/reports?account=${accountId}`, running.statements);
+  // Where the averages start: the first month with income or expenses, sought in the totals' keys (all accounts, some).
+  assert.ok(running.statements.some((e) => e.sql.includes('min(month) FROM account_category_totals')), "some accounts' first month is planned");
+  const all = await statementsOf(f, '/reports');
+  assert.ok(all.statements.some((e) => e.sql.includes('min(month) FROM monthly_totals')), 'the first month of all accounts is planned');
   for (const url of [
     '/reports',
     `/reports?from=${year - 9}-01&to=${year}-12`,

@@ -40,11 +40,11 @@ test('the category x month table sums every month from the per-month totals, ref
   const { ctx, agent, ann, cat } = await setup(t);
   const res = await agent.get('/reports?from=2026-01&to=2026-03');
   assert.equal(res.status, 200);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$120.50', '$70.00', '—', '$190.50', '$63.50']);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['—', '—', '$1,500.00', '$1,500.00', '$500.00']);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Uncategorised'), ['—', '—', '$20.01', '$20.01', '$6.67']);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total'), ['$120.50', '$70.00', '$1,520.01', '$1,710.51', '$570.17']);
-  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$3,000.00', '$3,000.00', '—', '$6,000.00', '$2,000.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$190.50', '$63.50', '$120.50', '$70.00', '—']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$500.00', '—', '—', '$1,500.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Uncategorised'), ['$20.01', '$6.67', '—', '—', '$20.01']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total'), ['$1,710.51', '$570.17', '$120.50', '$70.00', '$1,520.01']);
+  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$6,000.00', '$2,000.00', '$3,000.00', '$3,000.00', '—']);
   // The same sums straight from the rows, as an oracle.
   const sql = ctx.db
     .prepare<[number], { cents: number }>(
@@ -69,7 +69,9 @@ test('the category x month table sums every month from the per-month totals, ref
 test('choosing accounts reads only their rows, the trend chart draws one category, and bad parts get a message and a default', async (t) => {
   const { agent, card, cat } = await setup(t);
   const res = await agent.get(`/reports?from=2026-01&to=2026-03&account=${card}&trend=${cat('expense', 'Groceries')}`);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['—', '$70.00', '—', '$70.00', '$23.33']);
+  // The card's records begin in February: January, before them, is not in its averages.
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$70.00', '$35.00', '—', '$70.00', '—']);
+  assert.match(res.text, /Records begin in February 2026, so monthly averages are of the 2 months from then on that have ended\./);
   assert.doesNotMatch(rowCells(res.text, 'table-expense-heading', 'Housing').join(''), /1,500/);
   assert.match(res.text, new RegExp(`category=${cat('expense', 'Groceries')}&amp;account=${card}">\\$70\\.00</a>`), 'a cell of one account links with it');
   assert.match(res.text, /<h2 id="trend-heading">Trend · Groceries<\/h2>/);
@@ -121,9 +123,9 @@ test('a range ending with the month still running averages the months that have 
   const res = await agent.get('/reports?from=2026-01&to=2026-03');
   assert.equal(res.status, 200);
   // The table shows March as it stands; the averages are of January and February.
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$120.50', '$70.00', '$50.00', '$240.50', '$95.25']);
-  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['—', '—', '$1,500.00', '$1,500.00', '$0.00'], 'rent paid only in March, the running month, is in no average yet');
-  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$3,000.00', '$3,000.00', '—', '$6,000.00', '$3,000.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$240.50', '$95.25', '$120.50', '$70.00', '$50.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$0.00', '—', '—', '$1,500.00'], 'rent paid only in March, the running month, is in no average yet');
+  assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$6,000.00', '$3,000.00', '$3,000.00', '$3,000.00', '—']);
   assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\./);
   // Compared with October to 15 December 2025: the 16 December row is left out, as 20 March is on this side.
   assert.match(res.text, /<h2 id="change-heading">Compared with Oct 1, 2025 – Dec 15, 2025<\/h2>/);
@@ -136,7 +138,7 @@ test('a range ending with the month still running averages the months that have 
 
   // Only the running month: no average at all, and the month before up to the same day.
   const march = await agent.get('/reports?from=2026-03&to=2026-03');
-  assert.deepEqual(rowCells(march.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$1,500.00', '—']);
+  assert.deepEqual(rowCells(march.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '—', '$1,500.00']);
   assert.match(march.text, /No month of this range has ended yet, so there are no monthly averages\./);
   assert.match(march.text, /Compared with Feb 1, 2026 – Feb 15, 2026/);
   const marchCsv = (await agent.get('/reports/export.csv?from=2026-03&to=2026-03')).text.trim().split('\r\n');
@@ -266,4 +268,39 @@ test('nothing on either side is a dash, not "new"; the uncategorised expense cel
   const listed = (await agent.get(link)).text;
   assert.match(listed, /Kiosk/);
   assert.doesNotMatch(listed, /Gift/, 'the income counted as income is not behind the expense cell');
+});
+
+test('a person who began in the middle of a range is averaged over their own months, on the page and in the CSV, in both languages', async (t) => {
+  // Bea's first row is in October 2026; it is mid-January 2027, and she looks at the whole of 2026.
+  const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2027, 0, 15, 12)) });
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'bea@example.com');
+  const bea = userIdOf(ctx.db, 'bea@example.com');
+  const main = accountIdOf(ctx.db, bea, 'Main account');
+  const groceries = categoryIdOf(ctx.db, bea, 'expense', 'Groceries');
+  insertTransactions(ctx.db, bea, [
+    { accountId: main, type: 'expense', amountCents: 30_000, occurredOn: '2026-10-20', description: 'Market', categoryId: groceries },
+    { accountId: main, type: 'expense', amountCents: 30_000, occurredOn: '2026-11-20', description: 'Market', categoryId: groceries },
+    { accountId: main, type: 'expense', amountCents: 30_001, occurredOn: '2026-12-20', description: 'Market', categoryId: groceries },
+  ]);
+  const res = await agent.get('/reports?from=2026-01&to=2026-12');
+  // Three months of 300.00 and one cent: 300.00 a month, not the 75.00 that twelve months would make of it.
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries').slice(0, 2), ['$900.01', '$300.00']);
+  assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total').slice(0, 2), ['$900.01', '$300.00']);
+  assert.match(res.text, /Records begin in October 2026, so monthly averages are of the 3 months from then on that have ended\./);
+  const csv = await agent.get('/reports/export.csv?from=2026-01&to=2026-12');
+  assert.match(csv.text, /^expense,Groceries,(0\.00,){9}300\.00,300\.00,300\.01,900\.01,300\.00$/m);
+
+  // In Ukrainian, the month as a date names it after "from".
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = await agent.get('/reports?from=2026-01&to=2026-12');
+  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., тож середнє за місяць розраховано за 3 місяці відтоді, що вже минули\./);
+
+  // Her first month still running: no month of hers has ended, so there is no average, and the page says why.
+  ctx.clock.set(Date.UTC(2026, 9, 25, 12));
+  const october = await agent.get('/reports?from=2026-01&to=2026-10');
+  assert.match(october.text, /Записи починаються з жовтня 2026 р\., а цей місяць ще не скінчився, тож середніх за місяць немає\./);
+  const [total, average] = rowCells(october.text, 'table-expense-heading', 'Разом');
+  assert.equal(total?.replace(/\s/g, ' '), '300,00 USD');
+  assert.equal(average, '—');
 });

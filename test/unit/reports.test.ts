@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { changeBetween, monthlyAverageCents } from '../../src/domain/reports.ts';
+import { averagedMonths, changeBetween, monthlyAverageCents } from '../../src/domain/reports.ts';
 
 test('a monthly average is a whole cent, rounded half away from zero, negative for a net refund', () => {
   assert.equal(monthlyAverageCents(5, 2), 3, '2.5 cents is 3');
@@ -27,4 +27,15 @@ test("a change's percent is of the size of the amount before: from a net of -1,0
   assert.equal(changeBetween(9_950, 10_000).percent, -1);
   assert.equal(changeBetween(10_050, 10_000).percent, 1);
   assert.ok(Object.is(changeBetween(9_990, 10_000).percent, 0));
+});
+
+test('averages are of the months that have ended, from the first with income or expenses on', () => {
+  const year = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
+  assert.deepEqual(averagedMonths(year, '2026-07', null), { from: 6, to: 6 }, 'nothing recorded: no month to average');
+  assert.deepEqual(averagedMonths(year, '2026-07', '2025-11'), { from: 0, to: 6 }, 'records from before the range: every month');
+  assert.deepEqual(averagedMonths(year, '2026-07', '2026-04'), { from: 3, to: 6 }, 'from April on');
+  assert.deepEqual(averagedMonths(year, '2026-05', '2026-02'), { from: 1, to: 4 }, 'February to April: May is running');
+  assert.deepEqual(averagedMonths(year, '2026-04', '2026-04'), { from: 3, to: 3 }, 'the first month still running: none');
+  assert.deepEqual(averagedMonths(year, '2026-03', '2026-05'), { from: 2, to: 2 }, 'records that start after today: none');
+  assert.deepEqual(averagedMonths(year, '2025-12', null), { from: 0, to: 0 }, 'a range still to come');
 });

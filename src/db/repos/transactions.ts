@@ -367,6 +367,14 @@ export function createTransactionsRepo(db: Db) {
         WHERE user_id = ? AND month BETWEEN ? AND ? AND account_id IN (SELECT value FROM json_each(?))`,
     )
     .raw();
+  // The first month with income or expenses: one seek of the totals' key (user, month, ...); for some accounts, their
+  // runs of it (user, account, ...): a few thousand month-and-category entries for ten years of an account.
+  const firstMonth = db.prepare<[number], string | null>('SELECT min(month) FROM monthly_totals WHERE user_id = ?').pluck();
+  const firstMonthOfAccounts = db
+    .prepare<[number, string], string | null>(
+      'SELECT min(month) FROM account_category_totals WHERE user_id = ? AND account_id IN (SELECT value FROM json_each(?))',
+    )
+    .pluck();
   // The same sums over a span of days, from the rows (a report's running month and its counterpart before: at most a
   // month of one person's rows, sought by date).
   const categoryDays = db
@@ -870,6 +878,11 @@ export function createTransactionsRepo(db: Db) {
           ? categoryMonths.all(userId, months.from, months.to)
           : categoryMonthsOfAccounts.all(userId, months.from, months.to, JSON.stringify(accountIds));
       return netRefunds(userId, rows);
+    },
+
+    /** The first YYYY-MM month with any income or expense (in some accounts, when given); null when there is none. */
+    firstIncomeOrExpenseMonth(userId: number, accountIds: readonly number[] | null): string | null {
+      return (accountIds === null ? firstMonth.get(userId) : firstMonthOfAccounts.get(userId, JSON.stringify(accountIds))) ?? null;
     },
 
     /**
