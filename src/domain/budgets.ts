@@ -70,8 +70,12 @@ export interface BudgetMonth {
 export interface BudgetCategory {
   readonly id: number;
   readonly name: string;
+  /** Whether this month's leftover goes on to the next (the box the month's form shows). */
   readonly rollover: boolean;
-  /** The month rollover was turned on in: months before it carry nothing, as they showed then. Null when off. */
+  /**
+   * Where the rollover that carries into this month began: the previous month's setting was on since this month.
+   * Months before it carry nothing, as they showed then. Null when the previous month did not roll over.
+   */
   readonly rolloverFrom: string | null;
 }
 
@@ -85,11 +89,12 @@ export interface BudgetHistory {
 }
 
 /**
- * The first month of a category's rollover chain: its first budgeted month, or the month rollover was turned on in
- * when that is later (turning it on never changes what earlier months showed). Undefined without rollover.
+ * The first month of the rollover chain that carries into the month shown: the category's first budgeted month, or
+ * the month rollover was turned on in when that is later (turning it on never changes what earlier months showed,
+ * and turning it off later never changes them either). Undefined when nothing rolls into the month.
  */
 export function rolloverChainStart(category: BudgetCategory, firstBudgetMonth: string | undefined): string | undefined {
-  if (!category.rollover || category.rolloverFrom === null || firstBudgetMonth === undefined) return undefined;
+  if (category.rolloverFrom === null || firstBudgetMonth === undefined) return undefined;
   return firstBudgetMonth > category.rolloverFrom ? firstBudgetMonth : category.rolloverFrom;
 }
 

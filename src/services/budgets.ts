@@ -26,7 +26,7 @@ export function createBudgetService(deps: {
   /** Saves a month's amounts (null removes one) and each category's rollover, for the user's own categories only. */
   function save(userId: number, month: string, entries: readonly BudgetEntry[]): number {
     return deps.inTransaction(() => {
-      const own = new Set(repo.listExpenseCategories(userId).map((c) => c.id));
+      const own = new Set(repo.listExpenseCategories(userId, month, previousMonth(month)).map((c) => c.id));
       let saved = 0;
       for (const entry of entries) {
         if (!own.has(entry.categoryId)) continue;
@@ -45,7 +45,7 @@ export function createBudgetService(deps: {
      */
     month(userId: number, month: string): BudgetMonth {
       return deps.asOneRead(() => {
-        const categories = repo.listExpenseCategories(userId);
+        const categories = repo.listExpenseCategories(userId, month, previousMonth(month));
         const firsts = repo.firstBudgetMonths(userId, month);
         let from = month;
         for (const c of categories) {

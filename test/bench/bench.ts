@@ -486,7 +486,7 @@ async function main(): Promise<void> {
   const thisMonth = today.slice(0, 7);
   const budgetsRepo = createBudgetsRepo(db);
   for (const userId of [smallId!, largeId!]) {
-    budgetsRepo.listExpenseCategories(userId).forEach((c, i) => {
+    budgetsRepo.listExpenseCategories(userId, thisMonth, thisMonth).forEach((c, i) => {
       for (let back = 0; back <= 12; back++) budgetsRepo.setAmount(userId, c.id, addMonths(thisMonth, -back), 20_000 + i * 5_000);
       if (i % 2 === 0) budgetsRepo.setRollover(userId, c.id, true, addMonths(thisMonth, -12));
     });

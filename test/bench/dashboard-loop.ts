@@ -13,7 +13,7 @@ const agent = await registerUser(ctx.app, 'a@b.c');
 seedTransactionsForUser(ctx.db, 1, { count: 1000, endOn: '2026-12-01', years: 10, random: createRandomSource(1) });
 if (process.env.PLANS) {
   const b = createBudgetsRepo(ctx.db);
-  b.listExpenseCategories(1).forEach((c, i) => { for (let k = 0; k <= 12; k++) b.setAmount(1, c.id, addMonths('2026-12', -k), 20000); if (i % 2 === 0) b.setRollover(1, c.id, true, addMonths('2026-12', -12)); });
+  b.listExpenseCategories(1, '2026-12', '2026-11').forEach((c, i) => { for (let k = 0; k <= 12; k++) b.setAmount(1, c.id, addMonths('2026-12', -k), 20000); if (i % 2 === 0) b.setRollover(1, c.id, true, addMonths('2026-12', -12)); });
   const acc = String(ctx.db.prepare('SELECT id FROM accounts').pluck().get());
   await postForm(agent, '/scheduled/new', '/scheduled', { type: 'expense', account: acc, toAccount: '', category: '', amount: '10', description: 'R', frequency: 'months', every: '1', weekday: '', monthDay: '', startOn: '2026-12-05', endOn: '', count: '' });
   await postForm(agent, '/scheduled/new', '/scheduled', { type: 'expense', account: acc, toAccount: '', category: '', amount: '10', description: 'S', frequency: 'weeks', every: '1', weekday: '', monthDay: '', startOn: '2026-12-05', endOn: '', count: '' });

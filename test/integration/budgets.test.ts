@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { makeApiToken } from '../helpers/api.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
@@ -112,9 +113,14 @@ describe('budgets', () => {
     const mar = budgetRows((await agent.get('/budgets/2026-03')).text);
     assert.match(mar.Groceries!.available, /^Available: \$62\.00 Less \$38\.00 overspent in February 2026 \(\$112\.00 available, \$150\.00 spent\)\./);
     assert.equal(mar.Health!.available, 'Available: $100.00', 'without rollover nothing is carried');
-    // Turning rollover off stops the carry at once.
+    // Turned off in March: March's leftover stays in March (April starts afresh), while what February rolled into
+    // March, and every month before, reads as it did.
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`amount-${health}`]: '100' });
-    assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+    await saveBudget(agent, '2026-04', { [`amount-${groceries}`]: '100', [`amount-${health}`]: '100' });
+    assert.deepEqual(budgetRows((await agent.get('/budgets/2026-02')).text), feb);
+    assert.deepEqual(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries, mar.Groceries);
+    assert.equal(budgetRows((await agent.get('/budgets/2026-04')).text).Groceries!.available, 'Available: $100.00');
+    assert.doesNotMatch((await agent.get('/budgets/2026-03')).text, new RegExp(`name="rollover-${groceries}"[^>]*checked`), 'March shows the box unticked');
   });
 
   test('spending outside the budget counts uncategorised expenses (never uncategorised income) and categories without an amount, but not one carried over by rollover', async (t) => {
@@ -197,14 +203,70 @@ describe('budgets', () => {
     assert.equal(budgetRows((await agent.get('/budgets/2026-02')).text).Groceries!.available, 'Available: $100.00', 'nothing carried in from before it was on');
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
     assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/);
-    // Saving a later month with the box still ticked keeps where it began.
-    assert.equal(ctx.db.prepare('SELECT budget_rollover_from FROM categories WHERE id = ?').pluck().get(groceries), '2026-02');
-    // Off, and on again later: it begins again from the month it was turned on in.
+    // Saving a later month with the box still ticked keeps where it began: one change, in February.
+    const changes = () => ctx.db.prepare('SELECT month, rollover FROM budget_rollover_changes WHERE category_id = ? ORDER BY month').all(groceries);
+    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }]);
+    // Off in March and on again in March is as if never off: nothing forgotten, February still carried.
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100' });
-    assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }, { month: '2026-03', rollover: 0 }]);
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }]);
+    assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/);
+    // Off in February (where it began), and on again from April: April begins afresh, March carries nothing.
+    await saveBudget(agent, '2026-04', { [`amount-${groceries}`]: '100' });
+    await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '100' });
+    assert.deepEqual(changes(), [], 'off from February on, as before it was ever on');
+    await saveBudget(agent, '2026-04', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
     assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
+    assert.equal(budgetRows((await agent.get('/budgets/2026-04')).text).Groceries!.available, 'Available: $100.00');
     assert.deepEqual(budgetRows((await agent.get('/budgets/2026-01')).text).Groceries, before);
+  });
+
+  test('turning rollover off in a month leaves every month before it as it was, through the form and the API, and the CSV says which months rolled over', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const utilities = categoryIdOf(ctx.db, ann, 'expense', 'Utilities');
+    // 100.00 a month from September 2025, rolling over from the start; 60.00 spent each month.
+    const months = ['2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03'];
+    for (const month of months) {
+      await saveBudget(agent, month, { [`amount-${utilities}`]: '100', [`rollover-${utilities}`]: '1' });
+      await postTransaction(agent, { type: 'expense', amount: '60', date: `${month}-05`, category: String(utilities) });
+    }
+    const shown = async () => Object.fromEntries(await Promise.all(months.map(async (m) => [m, budgetRows((await agent.get(`/budgets/${m}`)).text).Utilities!.available] as const)));
+    const before = await shown();
+    assert.match(before['2025-12']!, /^Available: \$220\.00 Includes \$120\.00 left over from November 2025/);
+    assert.match(before['2026-03']!, /^Available: \$340\.00/);
+
+    // Off from January, by the API: September to December read as they did; January still gets December's leftover
+    // (December rolled over), February starts afresh.
+    const secret = await makeApiToken(agent, { name: 'Script', scope: 'read-write', lifetime: 'never' });
+    const api = (method: 'get' | 'put', path: string) => agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${secret}`);
+    const put = await api('put', `/budgets/2026-01/${utilities}`).send({ amount: '100.00', rollover: false });
+    assert.equal(put.status, 200, put.text);
+    const after = await shown();
+    for (const m of ['2025-09', '2025-10', '2025-11', '2025-12', '2026-01']) assert.equal(after[m], before[m], `${m} reads as it did`);
+    assert.equal(after['2026-02'], 'Available: $100.00');
+    assert.match(after['2026-03']!, /^Available: \$100\.00$/, 'nothing carried from a month that did not roll over');
+    const december = (await api('get', '/budgets/2025-12')).body as { lines: { categoryId: number; rollover: boolean; carriedCents?: number }[] };
+    assert.equal(december.lines.find((l) => l.categoryId === utilities)?.rollover, true);
+    const january = (await api('get', '/budgets/2026-01')).body as { lines: { categoryId: number; rollover: boolean }[] };
+    assert.equal(january.lines.find((l) => l.categoryId === utilities)?.rollover, false);
+
+    // On again from March: a fresh chain from March; the months before still as they were.
+    await saveBudget(agent, '2026-03', { [`amount-${utilities}`]: '100', [`rollover-${utilities}`]: '1' });
+    await saveBudget(agent, '2026-04', { [`amount-${utilities}`]: '100', [`rollover-${utilities}`]: '1' });
+    assert.deepEqual(await shown(), after);
+    assert.match(budgetRows((await agent.get('/budgets/2026-04')).text).Utilities!.available, /^Available: \$140\.00 Includes \$40\.00 left over from March 2026/);
+
+    const csv = (await agent.get('/budgets/export.csv')).text.trim().split('\r\n').filter((l) => l.includes('Utilities'));
+    assert.deepEqual(csv.map((l) => `${l.split(',')[0]} ${l.split(',')[3]}`), [
+      '2025-09 yes', '2025-10 yes', '2025-11 yes', '2025-12 yes', '2026-01 no', '2026-02 no', '2026-03 yes', '2026-04 yes',
+    ]);
+    const exported = (await agent.get('/account/export.json')).text;
+    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2025-09","rollover":true\\}`));
+    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2026-01","rollover":false\\}`));
+    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2026-03","rollover":true\\}`));
   });
 
   test('copy last month fills the month from the previous one and keeps amounts already set', async (t) => {

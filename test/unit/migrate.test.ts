@@ -64,7 +64,7 @@ test('migration 33 keeps a rollover already on carrying from the first budgeted 
   const { db } = personAt(32);
   const category = (name: string) => db.prepare<[string], number>("SELECT id FROM categories WHERE user_id = 1 AND name = ?").pluck().get(name)!;
   db.prepare('UPDATE categories SET budget_rollover = 1 WHERE id = ?').run(category('Groceries'));
-  migrate(db);
+  migrate(db, migrations.filter((m) => m.version <= 33));
   const from = db.prepare<[], { name: string; budget_rollover_from: string | null }>(
     "SELECT name, budget_rollover_from FROM categories WHERE user_id = 1 AND name IN ('Groceries', 'Health') ORDER BY name",
   );
@@ -73,6 +73,27 @@ test('migration 33 keeps a rollover already on carrying from the first budgeted 
     { name: 'Health', budget_rollover_from: null },
   ]);
   assert.throws(() => db.prepare("UPDATE categories SET budget_rollover_from = '2026-1' WHERE id = ?").run(category('Health')));
+});
+
+test('migration 40 keeps each rollover as a change in its month, and the categories lose the two columns it replaces', () => {
+  const { db } = personAt(39);
+  const category = (name: string) => db.prepare<[string], number>("SELECT id FROM categories WHERE user_id = 1 AND name = ?").pluck().get(name)!;
+  db.prepare("UPDATE categories SET budget_rollover = 1, budget_rollover_from = '0000-01' WHERE id = ?").run(category('Groceries'));
+  db.prepare("UPDATE categories SET budget_rollover = 1, budget_rollover_from = '2026-03' WHERE id = ?").run(category('Health'));
+  migrate(db);
+  assert.deepEqual(
+    db.prepare('SELECT category_id, month, rollover FROM budget_rollover_changes WHERE user_id = 1 ORDER BY month').all(),
+    [
+      { category_id: category('Groceries'), month: '0000-01', rollover: 1 },
+      { category_id: category('Health'), month: '2026-03', rollover: 1 },
+    ],
+  );
+  const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('categories')").pluck().all();
+  assert.ok(!columns.includes('budget_rollover') && !columns.includes('budget_rollover_from'), columns.join(', '));
+  assert.throws(() => db.prepare("INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (1, ?, '2026-4', 1)").run(category('Health')));
+  // A category deleted takes its changes with it.
+  db.prepare('DELETE FROM categories WHERE id = ?').run(category('Health'));
+  assert.equal(db.prepare('SELECT count(*) FROM budget_rollover_changes').pluck().get(), 1);
 });
 
 test('migration 34 gives every schedule a count offset of 0 (its times counted as before) and keeps it a whole number', () => {

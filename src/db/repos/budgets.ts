@@ -5,8 +5,9 @@ import type { Db } from '../open.ts';
 export interface BudgetCategoryRow {
   readonly id: number;
   readonly name: string;
+  /** Whether this month's leftover goes on to the next. */
   readonly rollover: boolean;
-  /** The month rollover was turned on in (carrying begins there), or null when it is off. */
+  /** Where the rollover that carries into this month began: last month's setting was on since then. Null when it was off. */
   readonly rolloverFrom: string | null;
 }
 
@@ -23,8 +24,15 @@ export interface MonthCategorySums {
  * triggers), so a month's budget costs the same at a million transactions as at a thousand.
  */
 export function createBudgetsRepo(db: Db) {
-  const categories = db.prepare<[number], { id: number; name: string; rollover_from: string | null }>(
-    "SELECT id, name, budget_rollover_from AS rollover_from FROM categories WHERE user_id = ? AND kind = 'expense' ORDER BY name_key, id",
+  // A month's rollover setting is the latest change up to it (none: off). What the month receives is the previous
+  // month's: when that was on, the change that turned it on is where the carrying began.
+  const categories = db.prepare<{ userId: number; month: string; previous: string }, { id: number; name: string; rollover: number; rollover_from: string | null }>(
+    `SELECT c.id, c.name,
+            coalesce((SELECT r.rollover FROM budget_rollover_changes r
+                       WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.month <= :month ORDER BY r.month DESC LIMIT 1), 0) AS rollover,
+            (SELECT CASE WHEN r.rollover = 1 THEN r.month END FROM budget_rollover_changes r
+              WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.month <= :previous ORDER BY r.month DESC LIMIT 1) AS rollover_from
+       FROM categories c WHERE c.user_id = :userId AND c.kind = 'expense' ORDER BY c.name_key, c.id`,
   );
   const amounts = db.prepare<[number, string, string], { category_id: number; month: string; amount_cents: number }>(
     'SELECT category_id, month, amount_cents FROM budgets WHERE user_id = ? AND month BETWEEN ? AND ?',
@@ -47,17 +55,26 @@ export function createBudgetsRepo(db: Db) {
   );
   const countMonth = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM budgets WHERE user_id = ? AND month = ?');
   const countOfCategory = db.prepare<[number, number], number>('SELECT count(*) FROM budgets WHERE user_id = ? AND category_id = ?').pluck();
-  // Turning it on keeps the month it was first turned on in; turning it off forgets it (budget_rollover, the old
-  // yes/no, is kept in step for the data export and older readers).
-  const setRollover = db.prepare<{ on: number; month: string; userId: number; id: number }>(
-    `UPDATE categories SET budget_rollover = :on,
-            budget_rollover_from = CASE WHEN :on = 1 THEN coalesce(budget_rollover_from, :month) END
-      WHERE user_id = :userId AND id = :id AND kind = 'expense'`,
+  // The changes of one category around a month: the setting up to it, the change in it, and the next one after it.
+  type Key = { userId: number; id: number; month: string };
+  const isOwnExpenseCategory = db.prepare<Key, number>("SELECT 1 FROM categories WHERE user_id = :userId AND id = :id AND kind = 'expense'").pluck();
+  const settingBefore = db
+    .prepare<Key, number>('SELECT rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month < :month ORDER BY month DESC LIMIT 1')
+    .pluck();
+  const changeIn = db.prepare<Key, number>('SELECT rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month = :month').pluck();
+  const nextChange = db.prepare<Key, { month: string; rollover: number }>(
+    'SELECT month, rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month > :month ORDER BY month LIMIT 1',
   );
+  const putChange = db.prepare<Key & { on: number }>(
+    `INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (:userId, :id, :month, :on)
+     ON CONFLICT (user_id, category_id, month) DO UPDATE SET rollover = excluded.rollover`,
+  );
+  const dropChange = db.prepare<Key>('DELETE FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month = :month');
   const exportRows = db.prepare<[number], { month: string; category: string; amount_cents: number; rollover: number }>(
-    // A month rolls over when rollover is on for the category and was turned on by then (earlier months showed none).
+    // A month rolls over when the latest change up to it turned rollover on.
     `SELECT b.month, c.name AS category, b.amount_cents,
-            c.budget_rollover = 1 AND c.budget_rollover_from IS NOT NULL AND b.month >= c.budget_rollover_from AS rollover
+            coalesce((SELECT r.rollover FROM budget_rollover_changes r
+                       WHERE r.user_id = b.user_id AND r.category_id = b.category_id AND r.month <= b.month ORDER BY r.month DESC LIMIT 1), 0) AS rollover
        FROM budgets b JOIN categories c ON c.id = b.category_id
       WHERE b.user_id = ? ORDER BY b.month, c.name_key`,
   );
@@ -68,9 +85,15 @@ export function createBudgetsRepo(db: Db) {
       return countOfCategory.get(userId, categoryId) ?? 0;
     },
 
-    /** The user's expense categories by name, with their rollover setting. */
-    listExpenseCategories(userId: number): BudgetCategoryRow[] {
-      return categories.all(userId).sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id).map((r) => ({ id: r.id, name: r.name, rollover: r.rollover_from !== null, rolloverFrom: r.rollover_from }));
+    /**
+     * The user's expense categories by name, with their rollover setting in `month`, and where the rollover that
+     * carries into it began (`previous` is the month before).
+     */
+    listExpenseCategories(userId: number, month: string, previous: string): BudgetCategoryRow[] {
+      return categories
+        .all({ userId, month, previous })
+        .sort((a, b) => compareCategoryNames(a.name, b.name) || a.id - b.id)
+        .map((r) => ({ id: r.id, name: r.name, rollover: r.rollover === 1, rolloverFrom: r.rollover_from }));
     },
 
     /** The user's amounts in an inclusive range of months. */
@@ -113,11 +136,22 @@ export function createBudgetsRepo(db: Db) {
     },
 
     /**
-     * Turns rollover on (from `month`, unless it is on already) or off for the user's expense category; false when
-     * there is no such category of theirs.
+     * Sets rollover on or off from `month` on, up to the next month it was changed in; months before keep what they
+     * had. Nothing is written when that is already the month's setting (on since March stays on since March). Only
+     * changes are kept: one that repeats the setting before it, or a next one that now repeats this one, goes. False
+     * when there is no such expense category of the user's.
      */
     setRollover(userId: number, categoryId: number, rollover: boolean, month: string): boolean {
-      return setRollover.run({ on: rollover ? 1 : 0, month, userId, id: categoryId }).changes === 1;
+      const key = { userId, id: categoryId, month };
+      if (isOwnExpenseCategory.get(key) === undefined) return false;
+      const on = rollover ? 1 : 0;
+      const before = settingBefore.get(key) ?? 0;
+      if ((changeIn.get(key) ?? before) === on) return true;
+      if (before === on) dropChange.run(key);
+      else putChange.run({ ...key, on });
+      const next = nextChange.get(key);
+      if (next !== undefined && next.rollover === on) dropChange.run({ ...key, month: next.month });
+      return true;
     },
 
     /** Every amount of the user with its category's name, for the export. */

@@ -25,8 +25,15 @@ const PARTS = {
   },
   categories: {
     table: 'categories',
-    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name, 'budgetRollover', ${flag('budget_rollover')}, 'budgetRolloverFrom', nullif(budget_rollover_from, '0000-01'))
+    sql: `SELECT json_object('id', id, 'kind', kind, 'name', name)
           FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
+  },
+  budgetRollover: {
+    table: 'budget_rollover_changes',
+    // Each month the setting changed in; a month's setting is the latest change up to it. null: on since before
+    // months were kept.
+    sql: `SELECT json_object('categoryId', category_id, 'fromMonth', nullif(month, '0000-01'), 'rollover', ${flag('rollover')})
+          FROM budget_rollover_changes WHERE user_id = ? ORDER BY category_id, month`,
   },
   budgets: {
     table: 'budgets',
