@@ -62,6 +62,23 @@ describe('accounts', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test("the dashboard's accounts add up to the net worth under them: an archived account still holding money is listed, marked archived; an empty one is not", async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '750.00', openingOn: '2026-01-01' });
+    await postForm(agent, '/accounts', '/accounts', { name: 'Old bank', kind: 'checking', openingBalance: '', openingOn: '2026-01-01' });
+    await addTransaction(agent, { type: 'expense', amount: '11.00', date: ctx.today() });
+    for (const name of ['Savings', 'Old bank']) assert.equal((await postForm(agent, '/accounts', `/accounts/${accountId(ctx, ann, name)}/archive`, {})).status, 303);
+    const card = (await agent.get('/dashboard')).text;
+    const listed = [...card.matchAll(/<li class="account-balance[^"]*">\s*<span><a href="\/accounts\/\d+">([^<]+)<\/a>( <span class="muted">· archived<\/span>)?<\/span>\s*<span class="num">([^<]+)<\/span>/g)].map(
+      (m) => `${m[1]}${m[2] ? ' (archived)' : ''} ${m[3]}`,
+    );
+    assert.deepEqual(listed, ['Main account −$11.00', 'Savings (archived) $750.00']);
+    assert.match(card, /Net worth \$739\.00/);
+  });
+
   test('a card or a loan opened above zero is asked about once (a debt typed without its minus sign counted as money held), and saved as it is when confirmed', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

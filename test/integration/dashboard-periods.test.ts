@@ -70,10 +70,10 @@ describe('dashboard periods', () => {
       assert.equal(page.status, 200, url);
       assert.deepEqual(
         totalsFrom(page.text),
-        { Income: usd(sum(rows, 'income', pred)), Expenses: usd(sum(rows, 'expense', pred)), Balance: balance },
+        { Income: usd(sum(rows, 'income', pred)), Expenses: usd(sum(rows, 'expense', pred)), 'All-time net': balance },
         url,
       );
-      assert.match(page.text, /Balance is all time/);
+      assert.match(page.text, /All-time net is every income minus every expense you have recorded, whatever the period/);
     }
   });
 
@@ -127,7 +127,7 @@ describe('dashboard periods', () => {
     const december = await agent.get('/dashboard');
     assert.deepEqual(periodShown(december.text), { period: 'December 2026', formDate: '2026-12-01' });
     assert.equal(totalsFrom(december.text).Income, usd(7_000));
-    assert.equal(totalsFrom(december.text).Balance, usd(12_000), 'the balance is all time either side of the boundary');
+    assert.equal(totalsFrom(december.text)['All-time net'], usd(12_000), 'the balance is all time either side of the boundary');
     assert.match(december.text, /href="\/transactions\?from=2026-12-01&amp;to=2026-12-31">See these transactions/);
   });
 
@@ -254,7 +254,7 @@ describe('dashboard periods', () => {
     ]);
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const page = await ann.get('/dashboard?period=2026-03');
-    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', Balance: '$0.00' });
+    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', 'All-time net': '$0.00' });
     assert.deepEqual(sharesFrom(page.text), []);
   });
 });
