@@ -34,6 +34,11 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
       return transfer && { ...transfer, reconciled: repo.isTransferReconciled(userId, id) };
     },
 
+    /** A page of the user's transfers for the list, with the accounts that name their sides and fill its filter. */
+    listWithAccounts(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): { page: Page<Transfer>; accounts: Account[] } {
+      return { page: repo.listTransfersPage(userId, filter, after, limit), accounts: accounts.listAccounts(userId) };
+    },
+
     /** A page of the user's transfers, newest first, after `after` (see the repository's listTransfersPage). */
     listPage(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): Page<Transfer> {
       return repo.listTransfersPage(userId, filter, after, limit);

@@ -190,6 +190,9 @@ for (const language of LANGUAGES) {
       const register = await page(agent, language, `/accounts/${main}`, '/accounts/:id');
       assert.match(register, language === 'uk' ? /На рахунок «Visa»/ : /To Visa/);
       await page(agent, language, `/accounts/${card}?after=2026-03-02.999999`, '/accounts/:id');
+      const transfersList = await page(agent, language, `/transfers?account=${card}`, '/transfers');
+      assert.match(transfersList, language === 'uk' ? /«Основний рахунок» → «Visa»/ : /Main account → Visa/);
+      assert.match(await page(agent, language, '/transfers?from=2026-02-30&account=abc', '/transfers'), /id="filter-from-error"/);
       await page(agent, language, `/transfers/${transfer}/edit`, '/transfers/:id/edit');
       await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(card), to: String(card), amount: '1', date: '', description: '' }, 422);
       await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(main), to: String(card), amount: '300', date: '2026-03-01', description: '' }, 303);

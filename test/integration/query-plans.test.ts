@@ -511,6 +511,15 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
     const walked = f.db.prepare<unknown[], PlanRow>(`EXPLAIN QUERY PLAN ${listing[0]!.sql}`).all(...listing[0]!.params).map((r) => r.detail);
     assert.ok(walked.some((d) => /^SEARCH o USING INDEX transactions_by_user_type_date \(user_id=\? AND type=\?/.test(d)), `${url}: ${walked.join(' | ')}`);
   }
+  // The transfers page reads the same way, in each shape of its filter.
+  const webPage = await statementsOf(f, '/transfers');
+  const olderHref = /<a href="(\/transfers\?after=[^"]+)" rel="next">/.exec(webPage.html);
+  for (const url of ['/transfers', `/transfers?account=${savings}`, `/transfers?account=${accountId}&from=${year - 1}-02-01&to=${year - 1}-12-31`]) {
+    const { statements } = await statementsOf(f, url);
+    assert.ok(statements.some((e) => e.sql.includes("o.type = 'transfer_out'")), `${url} lists transfers`);
+    assertPlansSeek(f, url, statements);
+  }
+  assert.equal(olderHref, null, 'three transfers are one page');
 });
 
 test("a reconciliation's pages, ticks, tick-all and finish read the account's status index and its monthly totals", async (t) => {

@@ -7,6 +7,7 @@ import { addTransaction, createTestContext, registerUser, tokenFor, totalsFrom, 
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, assertMonthlyTotalsMatchRows, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import { createReadRunner, createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createAccountService } from '../../src/services/accounts.ts';
 
@@ -73,6 +74,67 @@ describe('transfers', () => {
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/accounts');
     assert.deepEqual(await balances(agent), { 'Main account': '$25.00', Savings: '$75.00' });
+  });
+
+  test('the transfers page lists each transfer once, newest first, by account (either side) and days, a page at a time; the transactions list says where they are', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '2026-01-01' });
+    const wallet = accountId(ctx, userId, 'Wallet');
+    const empty = (await agent.get('/transfers')).text;
+    assert.match(empty, /No transfers yet\./);
+    // 55 transfers Main -> Savings over 55 days of 2026, and one Savings -> Wallet.
+    const transfers = createTransfersRepo(ctx.db);
+    for (let i = 0; i < 55; i++) {
+      const day = `2026-${String(1 + Math.floor(i / 28)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+      transfers.createTransfer(userId, { fromAccountId: main, toAccountId: savings, amountCents: 1_000 + i, occurredOn: day, description: `Saving ${i}` });
+    }
+    transfers.createTransfer(userId, { fromAccountId: savings, toAccountId: wallet, amountCents: 2_000, occurredOn: '2026-01-15', description: 'Cash for the trip' });
+    const rowsOf = (html: string) =>
+      [...html.matchAll(/<time datetime="([\d-]+)">[^<]*<\/time><\/td>\s*<td class="tx__desc">([^<]*)<\/td>\s*<td class="tx__category"><span class="chip">([^<]*)<\/span><\/td>\s*<td class="num tx__amount">([^<]*)<\/td>/g)].map(
+        (m) => `${m[1]} ${m[2]} | ${m[3]} | ${m[4]}`,
+      );
+    const first = await agent.get('/transfers');
+    assert.equal(first.status, 200);
+    const page1 = rowsOf(first.text);
+    assert.equal(page1.length, 50, 'a page of 50');
+    assert.equal(page1[0], '2026-02-27 Saving 54 | Main account → Savings | $10.54', 'newest first, one row a transfer, its amount unsigned');
+    const older = /<a href="(\/transfers\?after=[^"]+)" rel="next">/.exec(first.text)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(older, 'an Older link');
+    const page2 = rowsOf((await agent.get(older)).text);
+    assert.equal(page2.length, 6);
+    assert.equal(new Set([...page1, ...page2]).size, 56, 'every transfer once across the pages');
+    assert.ok(page1.includes('2026-01-15 Cash for the trip | Savings → Wallet | $20.00'));
+    assert.equal(page2.at(-1), '2026-01-01 Saving 0 | Main account → Savings | $10.00', 'the oldest last');
+    // An account on either side, and a range of days.
+    assert.deepEqual(rowsOf((await agent.get(`/transfers?account=${wallet}`)).text), ['2026-01-15 Cash for the trip | Savings → Wallet | $20.00']);
+    assert.equal(rowsOf((await agent.get(`/transfers?account=${savings}&from=2026-01-15&to=2026-01-16`)).text).length, 3);
+    assert.match((await agent.get(`/transfers?account=${savings}&from=2026-03-01`)).text, /No transfer matches these filters\./);
+    // Each row's buttons edit and delete the transfer, and come back here.
+    assert.match(first.text, /<a class="button button--small button--quiet" href="\/transfers\/\d+\/edit\?back=%2Ftransfers" aria-label="Edit transfer of \$10\.54 from Main account to Savings on Feb 27, 2026">Edit<\/a>/);
+    const edit = /href="(\/transfers\/\d+\/edit)\?back=%2Ftransfers"/.exec(first.text)![1]!;
+    const saved = await postForm(agent, `${edit}?back=%2Ftransfers`, edit, { from: String(main), to: String(savings), amount: '10.55', date: '2026-02-27', description: 'Saving 54', back: '/transfers' });
+    assert.equal(saved.headers.location, '/transfers');
+    // A bad part is named beside its field and the rest still applies; another person's account shows nothing of theirs.
+    const bad = await agent.get(`/transfers?account=${wallet}&from=2026-02-30`);
+    assert.equal(bad.status, 200);
+    assert.match(bad.text, /id="filter-from-error"/);
+    assert.equal(rowsOf(bad.text).length, 1);
+    const bob = await personWithSavings(ctx, 'bob@example.com');
+    const peek = await bob.agent.get(`/transfers?account=${savings}`);
+    assert.equal(peek.status, 200);
+    assert.match(peek.text, /id="filter-account-error"/);
+    assert.equal(rowsOf(peek.text).length, 0);
+    assert.doesNotMatch(peek.text, /Saving \d+|Cash for the trip/);
+
+    // The transactions list leaves transfers out of its rows and totals, says so, and links here with its filter.
+    const list = (await agent.get(`/transactions?account=${savings}&from=2026-01-01`)).text;
+    assert.match(list, /Transfers between your accounts are neither income nor expenses, so they are not in this list or its totals\./);
+    assert.match(list, new RegExp(`<a href="/transfers\\?account=${savings}&amp;from=2026-01-01">See transfers</a>`));
+    assert.doesNotMatch((await agent.get('/transactions?type=expense')).text, /See transfers/, 'a type filter exports no transfers: nothing to say');
+    // The accounts page leads here.
+    assert.match((await agent.get('/accounts')).text, /<a class="button button--quiet" href="\/transfers">All transfers<\/a>/);
   });
 
   test('editing a transfer changes both legs in one transaction, and deleting it removes both', async (t) => {

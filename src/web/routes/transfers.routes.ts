@@ -1,8 +1,10 @@
 import { Router, type Response } from 'express';
+import { formatCursor } from '../../domain/transactions.ts';
 import type { TransferService } from '../../services/transfers.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { returnPath, textField, type FieldErrors } from '../form-fields.ts';
+import { filterToQueryString, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import { emptyTransferForm, parseTransferForm, transferFormValuesFrom, transferRefusal, type TransferFormValues } from '../forms/transfer-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -11,10 +13,13 @@ import { parseIdParam } from '../params.ts';
 
 const NOT_FOUND = msg('transfers.notFound');
 
-/** Where a transfer form returns to: the register of the account it came from, or the accounts page. */
+/** Where a transfer form returns to: the register of the account it came from, the accounts page, or the transfers list. */
 function backPath(raw: unknown): string {
-  return returnPath(raw, /^\/accounts(\/[1-9]\d{0,15})?$/, '/accounts');
+  return returnPath(raw, /^\/(accounts(\/[1-9]\d{0,15})?|transfers)$/, '/accounts');
 }
+
+/** Transfers a page of the list shows. */
+const PAGE_SIZE = 50;
 
 
 /** Moving money between the signed-in user's own accounts. */
@@ -37,6 +42,35 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
       ...extra,
     });
   }
+
+  /*
+   * GET /transfers: the user's transfers newest first, one row each (from one account to the other), narrowed by
+   * account (either side), from and to; PAGE_SIZE a page by keyset cursor (after=YYYY-MM-DD.id). A part of the filter
+   * that does not parse, or an account that is not the person's, is named beside its field and the rest still
+   * applies. Signed-in users.
+   */
+  router.get('/transfers', (req, res) => {
+    const userId = signedInUser(req).id;
+    // The transactions list's own rules for these three parts: the same messages, the same dates.
+    const { filter, values, errors } = readTransactionFilter({ account: req.query.account, from: req.query.from, to: req.query.to });
+    const after = parseCursor(req.query.after);
+    const { page, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
+    const query = filterToQueryString({ accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn });
+    res.render('transfers/index', {
+      title: 'transfers.list.title',
+      rows: page.rows,
+      accountNames: new Map(accounts.map((a) => [a.id, a.name])),
+      accounts,
+      filter,
+      filterValues: values,
+      filterErrors: errors,
+      filterActive: query !== '',
+      filterQuery: query,
+      unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
+      nextCursor: page.next ? formatCursor(page.next) : null,
+      isFirstPage: after === null,
+    });
+  });
 
   /* GET /transfers/new: the transfer form; ?from= names the account it starts from. Signed-in users. */
   router.get('/transfers/new', (req, res) => {
