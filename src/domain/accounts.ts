@@ -50,6 +50,25 @@ export interface AccountBalance extends Account {
   readonly liability: boolean;
 }
 
+/**
+ * A balance, and how much of it is dated after today (signed; 0 when nothing is): the balance holds every row, a
+ * bill entered ahead of time included, while a month-end chart ends with this month. Pages say so beside it.
+ */
+export interface AccountBalanceWithLater extends AccountBalance {
+  readonly laterCents: number;
+}
+
+/** The balances with what each holds of days after today (from `later`, per account id), and the sum of that. */
+export function withLaterRows(accounts: readonly AccountBalance[], later: ReadonlyMap<number, number>): { accounts: AccountBalanceWithLater[]; laterCents: number } {
+  let laterCents = 0;
+  const out = accounts.map((a) => {
+    const cents = later.get(a.id) ?? 0;
+    laterCents += cents;
+    return { ...a, laterCents: cents };
+  });
+  return { accounts: out, laterCents };
+}
+
 /** What a person fills in for an account, already validated. */
 export interface AccountDraft {
   readonly name: string;

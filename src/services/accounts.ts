@@ -9,13 +9,15 @@ import {
   netWorthOf,
   type MonthEnd,
   runningBalances,
+  withLaterRows,
   type Account,
   type AccountBalance,
+  type AccountBalanceWithLater,
   type AccountDraft,
   type NetWorth,
   type RegisterRow,
 } from '../domain/accounts.ts';
-import { addMonths } from '../domain/calendar.ts';
+import { addMonths, lastDayOfMonth } from '../domain/calendar.ts';
 import type { PageCursor } from '../domain/transactions.ts';
 
 export type AccountSave = { ok: true; id: number } | { ok: false; problem: 'not-found' } | { ok: false; problem: 'taken'; existing: Account | undefined };
@@ -47,6 +49,15 @@ export function createAccountService(deps: {
     overview(userId: number): { accounts: AccountBalance[]; totals: NetWorth } {
       const accounts = repo.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
       return { accounts, totals: netWorthOf(accounts) };
+    },
+
+    /** The overview for the accounts page: with it, how much of each balance (and of net worth) is dated after today. */
+    overviewOn(userId: number, today: string): { accounts: AccountBalanceWithLater[]; totals: NetWorth; laterCents: number } {
+      return deps.asOneRead(() => {
+        const accounts = repo.listAccountsWithActivity(userId).map(accountBalance).sort(compareAccounts);
+        const totals = netWorthOf(accounts);
+        return { ...withLaterRows(accounts, repo.laterNetByAccount(userId, today, lastDayOfMonth(today.slice(0, 7)))), totals };
+      });
     },
 
     /**

@@ -1,6 +1,6 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
-import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, type AccountBalance, type NetWorth } from '../domain/accounts.ts';
+import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, withLaterRows, type AccountBalance, type AccountBalanceWithLater, type NetWorth } from '../domain/accounts.ts';
 import { addMonths, lastDayOfMonth, monthsSpanned, sameDayOfMonthIn } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead } from '../db/unit-of-work.ts';
@@ -27,8 +27,10 @@ export interface DashboardReport {
   /** The user's categories: names for the ranking, choices for the add form. */
   readonly categories: Category[];
   /** Every account with its balance (choices for the add form, too), and their net worth. */
-  readonly accounts: AccountBalance[];
+  readonly accounts: AccountBalanceWithLater[];
   readonly netWorth: NetWorth;
+  /** How much of net worth is dated after today (rows entered ahead of time); 0 when none. */
+  readonly laterCents: number;
   /** The budget of the month asked for, against its spending. */
   readonly budget: BudgetMonth;
   /** The charts' series; null when the person turned the dashboard's charts off. */
@@ -230,10 +232,12 @@ export function createReportService(deps: {
         const names = new Map(categories.map((c) => [c.id, c.name]));
         const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
         const withActivity = deps.accounts.listAccountsWithActivity(userId);
-        const accounts = withActivity.map(accountBalance).sort(compareAccounts);
+        const balances = withActivity.map(accountBalance).sort(compareAccounts);
+        const { accounts, laterCents } = withLaterRows(balances, deps.accounts.laterNetByAccount(userId, today, lastDayOfMonth(today.slice(0, 7))));
         return {
           accounts,
-          netWorth: netWorthOf(accounts),
+          netWorth: netWorthOf(balances),
+          laterCents,
           summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
           balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
           recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,

@@ -79,6 +79,41 @@ describe('accounts', () => {
     assert.match(card, /Net worth \$739\.00/);
   });
 
+  test('balances holding rows dated after today say how much of them is, on the accounts page and beside net worth on the dashboard', async (t) => {
+    // 20 December 2025: a bill entered for 28 December (later this month) and one for 10 February.
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2025, 11, 20, 12)) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '1,000.00', openingOn: '2025-06-15' });
+    const savings = accountId(ctx, ann, 'Savings');
+    const main = accountId(ctx, ann, 'Main account');
+    const quiet = accountsPage((await agent.get('/accounts')).text);
+    assert.doesNotMatch((await agent.get('/accounts')).text, /dated after today/, 'nothing later: nothing said');
+    insertTransactions(ctx.db, ann, [
+      { accountId: savings, type: 'expense', amountCents: 30_000, occurredOn: '2026-02-10', description: 'Insurance', categoryId: null },
+      { accountId: savings, type: 'expense', amountCents: 5_000, occurredOn: '2025-12-28', description: 'Gift', categoryId: null },
+      { accountId: savings, type: 'income', amountCents: 1_000, occurredOn: '2025-12-20', description: 'Interest today', categoryId: null },
+      { accountId: main, type: 'income', amountCents: 700, occurredOn: '2025-12-19', description: 'Refund yesterday', categoryId: null },
+    ]);
+    const page = await agent.get('/accounts');
+    assert.deepEqual(accountsPage(page.text).balances, { ...quiet.balances, Savings: '$660.00', 'Main account': '$7.00' });
+    assert.match(page.text, /Savings<\/a>[\s\S]*?<span class="account__kind muted account__later">Includes −\$350\.00 dated after today<\/span>/);
+    assert.equal([...page.text.matchAll(/account__later/g)].length, 1, 'only the account that has any');
+    assert.match(page.text, /Balances include transactions dated after today, entered ahead of time: −\$350\.00 of net worth is theirs\./);
+    const dashboard = (await agent.get('/dashboard')).text;
+    assert.match(dashboard, /Net worth \$667\.00[\s\S]*?−\$350\.00 of net worth is theirs/);
+    // A transfer dated later moves money between two balances and none of net worth: each account says so, net worth does not.
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '5.00', date: '2026-01-05', description: '' });
+    const after = (await agent.get('/accounts')).text;
+    assert.match(after, /Includes −\$345\.00 dated after today/);
+    assert.match(after, /Includes −\$5\.00 dated after today/);
+    assert.match(after, /−\$350\.00 of net worth is theirs/);
+    // Once the day comes, it is no longer later.
+    ctx.clock.set(Date.UTC(2026, 1, 10, 12));
+    assert.doesNotMatch((await agent.get('/accounts')).text, /dated after today/);
+  });
+
   test('a card or a loan opened above zero is asked about once (a debt typed without its minus sign counted as money held), and saved as it is when confirmed', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

@@ -413,6 +413,9 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   t.after(() => f.cleanup());
   const accounts = await statementsOf(f, '/accounts');
   assertPlansSeek(f, '/accounts', accounts.statements);
+  // What the balances hold of days after today: later months from their totals, the rest of this month by date.
+  assert.ok(accounts.statements.some((e) => e.sql.includes('FROM account_monthly_totals WHERE user_id = ? AND month > ?')), 'later months are planned');
+  assert.ok(accounts.statements.some((e) => e.sql.includes('occurred_on > ? AND occurred_on <= ?')), "the rest of this month's rows are planned");
   const registers = [...new Set(hrefs(accounts.html, /^\/accounts\/\d+$/))];
   assert.ok(registers.length > 0, 'the accounts page links to a register');
   for (const url of registers) {

@@ -80,6 +80,17 @@ export function createAccountsRepo(db: Db) {
       WHERE a.user_id = ? GROUP BY a.archived, a.position, a.id ORDER BY a.archived, a.position, a.id`,
   );
   const list = db.prepare<[number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? ORDER BY a.archived, a.position, a.id`);
+  // What the balances hold of days after today: the months after this one from their totals (the key's run of the
+  // person's accounts and months), and the rest of this month from its rows (sought by date; at most a month of them).
+  const laterMonths = db.prepare<[number, string], { account_id: number; cents: number }>(
+    'SELECT account_id, sum(net_cents) AS cents FROM account_monthly_totals WHERE user_id = ? AND month > ? GROUP BY account_id',
+  );
+  const laterDaysOfMonth = db
+    .prepare<[number, string, string], [number, string, number]>(
+      `SELECT account_id, type, amount_cents FROM transactions INDEXED BY transactions_by_user_date
+        WHERE user_id = ? AND occurred_on > ? AND occurred_on <= ?`,
+    )
+    .raw();
   const byId = db.prepare<[number, number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.id = ?`);
   const byKey = db.prepare<[number, string], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? AND a.name_key = ?`);
   const insert = db.prepare<[number, string, string, string, number, string, number]>(
@@ -202,6 +213,19 @@ export function createAccountsRepo(db: Db) {
         clearedNetCents: row.cleared_net_cents,
         transactionCount: row.tx_count,
       }));
+    },
+
+    /**
+     * Per account of the user, the signed sum of its rows dated after `today` (up to `monthEnd`, the last day of
+     * today's month, from the rows; after it, from the monthly totals); accounts without such rows are left out.
+     */
+    laterNetByAccount(userId: number, today: string, monthEnd: string): Map<number, number> {
+      const sums = new Map<number, number>();
+      const add = (accountId: number, cents: number) => sums.set(accountId, (sums.get(accountId) ?? 0) + cents);
+      for (const row of laterMonths.all(userId, today.slice(0, 7))) add(row.account_id, row.cents);
+      for (const [accountId, type, cents] of laterDaysOfMonth.all(userId, today, monthEnd)) add(accountId, type === 'income' || type === 'transfer_in' ? cents : -cents);
+      for (const [accountId, cents] of sums) if (cents === 0) sums.delete(accountId);
+      return sums;
     },
 
     /** The user's accounts, open ones first by position. */

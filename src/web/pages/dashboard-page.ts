@@ -191,6 +191,7 @@ export function createDashboardPage(reports: ReportService) {
         categories: report.categories,
         accounts: report.accounts,
         netWorth: report.netWorth,
+        laterCents: report.laterCents,
         budget: report.budget,
         upcoming: report.upcoming,
         form: options.form ?? { values: emptyTransactionForm(today, defaultAccountId(report.accounts, options.lastAccountId)), errors: {} },

@@ -33,7 +33,7 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
   router.use('/accounts', requireUser);
 
   function renderList(res: Response, userId: number, form: { values: AccountFormValues; errors: FieldErrors }): void {
-    res.render('accounts/index', { title: 'accounts.title', styles: ['/css/accounts.css'], ...service.overview(userId), form });
+    res.render('accounts/index', { title: 'accounts.title', styles: ['/css/accounts.css'], ...service.overviewOn(userId, pageToday(res)), form });
   }
 
   function renderEdit(res: Response, account: Account, form: { values: AccountFormValues; errors: FieldErrors }): void {
