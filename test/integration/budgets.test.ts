@@ -140,6 +140,12 @@ describe('budgets', () => {
     assert.match(budgetRows(march).Groceries!.available, /^Available: \$60\.00 Includes \$60\.00 left over from February 2026/);
     // 25.00 (Health) + 50.00 (uncategorised expense); not the 30.00 of carried Groceries, and the 20.00 income takes nothing off.
     assert.match(march, /Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
+    // The dashboard's card says what its "Spent" counts, and what was spent outside it: this month's Expenses above it
+    // are 105.00, the card's spent 30.00.
+    const dashboard = (await agent.get('/dashboard')).text;
+    assert.match(dashboard, /<dt>Expenses<\/dt>\s*<dd class="num">\$105\.00<\/dd>/);
+    assert.match(dashboard, /Spent \$30\.00 of \$60\.00 \(50%\)\./);
+    assert.match(dashboard, /Spent counts the categories with a budget this month, refunds taken off\.\s*Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
   });
 
   test('refunds that outweigh the spending outside the budget are said as refunds, never as negative spending', async (t) => {
