@@ -20,6 +20,7 @@ import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
+import { createAccountsRepo } from '../db/repos/accounts.ts';
 import { createUsersRepo } from '../db/repos/users.ts';
 import { findMonthlyTotalsMismatches, findUserTotalsMismatches } from '../db/totals-check.ts';
 import { dayAt } from '../domain/calendar.ts';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
       const [id] = seedUsers(db, [DEMO_EMAIL], hash);
       createUsersRepo(db).updatePasswordHash(id!, hash);
       seedOne(DEMO_EMAIL, id!);
+      openAboveZero(db, id!);
       console.log(`demo account: ${DEMO_EMAIL}  password: ${demoPassword}`);
     }
     if (email !== undefined || users > 0) {
@@ -154,6 +156,21 @@ async function main(): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Gives the demo person's account an opening balance on the day of its first row that keeps it above zero: random
+ * spending before the first salary otherwise opened the demo with an overdrawn account and a negative net worth.
+ * Rounded up to a hundred, with a hundred to spare.
+ */
+function openAboveZero(db: ReturnType<typeof openDatabase>, userId: number): void {
+  const accounts = createAccountsRepo(db);
+  const account = accounts.listAccounts(userId)[0];
+  if (!account) return;
+  const { lowestCents, firstOn } = accounts.lowestRunningNet(userId, account.id);
+  if (firstOn === null) return;
+  const openingBalanceCents = Math.ceil(-lowestCents / 10_000) * 10_000 + 10_000;
+  accounts.updateOwnedAccount(userId, account.id, { name: account.name, kind: account.kind, openingBalanceCents, openingOn: firstOn });
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { findMonthlyTotalsMismatches } from '../../src/db/totals-check.ts';
@@ -48,6 +49,19 @@ test('seed:demo --demo creates an account that logs in with the printed password
   for (const r of rows) assert.equal(own.get(r.categoryId!), r.type, 'each row has one of the user\'s categories of its kind');
   assert.ok(new Set(rows.map((r) => r.description)).size >= 10, 'descriptions vary');
   assert.deepEqual(findMonthlyTotalsMismatches(db), []);
+  // The demo never shows an overdrawn account: its opening balance, on its first row's day, keeps every day at or above
+  // zero, rounded up to a hundred with a hundred to spare.
+  const [account] = createAccountsRepo(db).listAccounts(demo.id);
+  assert.ok(account);
+  assert.equal(account.openingOn, days[0]);
+  assert.equal(account.openingBalanceCents % 10_000, 0);
+  let balance = account.openingBalanceCents;
+  let lowest = balance;
+  for (const r of [...rows].sort((a, b) => a.occurredOn.localeCompare(b.occurredOn) || a.id - b.id)) {
+    balance += r.type === 'income' ? r.amountCents : -r.amountCents;
+    lowest = Math.min(lowest, balance);
+  }
+  assert.ok(lowest >= 10_000 && lowest < 20_000, `the lowest day is ${lowest} cents`);
 
   const agent = request.agent(appOn(db, { DATABASE_PATH: data.dbPath }));
   const form = await agent.get('/login');

@@ -82,6 +82,13 @@ export function createAccountsRepo(db: Db) {
   const list = db.prepare<[number], AccountRow>(`SELECT ${COLUMNS} FROM accounts a WHERE a.user_id = ? ORDER BY a.archived, a.position, a.id`);
   // What the balances hold of days after today: the months after this one from their totals (the key's run of the
   // person's accounts and months), and the rest of this month from its rows (sought by date; at most a month of them).
+  // For the demo data (src/tools/seed-demo.ts): an account's lowest balance over its rows in date order, from zero.
+  const lowestRunning = db.prepare<[number, number], { lowest: number | null; first_on: string | null }>(
+    `SELECT min(running) AS lowest, min(occurred_on) AS first_on FROM (
+       SELECT occurred_on, sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END)
+              OVER (ORDER BY occurred_on, id ROWS UNBOUNDED PRECEDING) AS running
+         FROM transactions WHERE user_id = ? AND account_id = ?)`,
+  );
   const laterMonths = db.prepare<[number, string], { account_id: number; cents: number }>(
     'SELECT account_id, sum(net_cents) AS cents FROM account_monthly_totals WHERE user_id = ? AND month > ? GROUP BY account_id',
   );
@@ -226,6 +233,15 @@ export function createAccountsRepo(db: Db) {
       for (const [accountId, type, cents] of laterDaysOfMonth.all(userId, today, monthEnd)) add(accountId, type === 'income' || type === 'transfer_in' ? cents : -cents);
       for (const [accountId, cents] of sums) if (cents === 0) sums.delete(accountId);
       return sums;
+    },
+
+    /**
+     * The lowest the account's rows alone bring its balance to, day by day in date order (0 when never below), and the
+     * day of its first row (null when it has none).
+     */
+    lowestRunningNet(userId: number, accountId: number): { lowestCents: number; firstOn: string | null } {
+      const row = lowestRunning.get(userId, accountId);
+      return { lowestCents: Math.min(0, row?.lowest ?? 0), firstOn: row?.first_on ?? null };
     },
 
     /** The user's accounts, open ones first by position. */
