@@ -1124,4 +1124,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE categories DROP COLUMN budget_rollover;
     `,
   },
+  {
+    version: 41,
+    name: "an account's transfers are found without reading everyone else's",
+    sql: `
+      -- The transfers of one account (either side), newest first: the legs alone, so a page of an account with few
+      -- transfers reads those, not every transfer of the person (repos/transfers.ts). Incomes and expenses, most rows,
+      -- are not in it and cost nothing more to write.
+      CREATE INDEX transactions_transfer_legs_by_account ON transactions(account_id, occurred_on DESC, id DESC) WHERE transfer_id IS NOT NULL;
+    `,
+  },
 ];

@@ -281,7 +281,15 @@ export function createDayFormatter(locale: string) {
       }
       return name;
     },
-    /** A YYYY-MM month for a chart's axis: "Mar", and "Jan 2026" in January so the year shows where it turns. */
+    /**
+     * A YYYY-MM month for a chart's axis: "Mar", and in January the year alone ("2026"), as charts mark where a year
+     * turns. It is no wider than a month's name, so twelve of them still fit a phone's chart ("Jan 2026" did not, and
+     * every other month was dropped, January with it).
+     */
+    formatAxisMonth(month: string): string {
+      return month.endsWith('-01') ? month.slice(0, 4) : this.formatShortMonth(month);
+    },
+    /** A YYYY-MM month for a column heading: "Mar", and "Jan 2026" in January so the year shows where it turns. */
     formatShortMonth(month: string): string {
       let name = shortMonthNames.get(month);
       if (name === undefined) {

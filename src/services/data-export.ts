@@ -12,7 +12,9 @@ const PAGE_ROWS = 500;
 
 /** The document's name for what it is, and its version: a reader can tell an export from other JSON, and its shape. */
 export const DATA_EXPORT_FORMAT = 'ledgerly-data-export';
-export const DATA_EXPORT_VERSION = 1;
+// 2: categories lost budgetRollover and budgetRolloverFrom; the budgetRollover part lists each month the setting
+// changed in (migration 40).
+export const DATA_EXPORT_VERSION = 2;
 
 /**
  * Everything Ledgerly keeps about a person, as one JSON document they can download: their settings, accounts,

@@ -63,8 +63,6 @@ export interface RangeReport {
    */
   readonly previous: { fromMonth: string; toMonth: string; throughOn: string | null };
   readonly throughOn: string | null;
-  /** How many of the range's months have ended. */
-  readonly endedMonths: number;
   /** How many months the monthly averages are of: those that have ended, from the first with income or expenses on. */
   readonly averagedMonths: number;
   /** The first month with income or expenses, when it falls after the range's first month (averages start there). */
@@ -165,7 +163,6 @@ export function createReportService(deps: {
           tables,
           previous,
           throughOn: running ? today : null,
-          endedMonths: months.filter((m) => m < thisMonth).length,
           averagedMonths: averaged.to - averaged.from,
           // Named when it cuts the averages short: the months before it hold nothing, and are not in them.
           firstMonth: firstMonth !== null && firstMonth > range.fromMonth && firstMonth <= range.toMonth ? firstMonth : null,

@@ -11,7 +11,7 @@ export function chartFormatsFor(language: LanguageContext): ChartFormats {
     formats = {
       money: (cents) => language.money.formatCents(cents),
       axisMoney: (cents) => language.money.formatCentsCompact(cents),
-      shortMonth: (month) => language.days.formatShortMonth(month),
+      shortMonth: (month) => language.days.formatAxisMonth(month),
       longMonth: (month) => language.days.formatMonth(month),
       monthInText: (month) => language.days.formatMonthInText(month),
     };

@@ -170,8 +170,8 @@ export function monthlyBarsChart(options: {
     valueTicks,
     valueAxis: 'y',
     // Every month is named when its name fits its band at the desktop's type size; otherwise every second or third,
-    // counted back from the latest, which is always named. Up to twelve short English names fit; Ukrainian January,
-    // which carries its year, overlapped February.
+    // counted back from the latest, which is always named. Twelve short names fit, in English and Ukrainian, January
+    // being named by its year alone (calendar.ts formatAxisMonth).
     bandTicks: alternateMinor(everyNth(
       months.map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
       x.step(),

@@ -89,7 +89,7 @@ test("the download holds each part of the person's data, none of anyone else's, 
   assert.equal(res.headers['cache-control'], 'no-store');
   const doc = JSON.parse(res.text) as Record<string, unknown> & { profile: Record<string, unknown> };
   assert.equal(doc.format, 'ledgerly-data-export');
-  assert.equal(doc.version, 1);
+  assert.equal(doc.version, 2);
   assert.equal(doc.exportedAt, new Date(ctx.clock.now()).toISOString());
   assert.equal(doc.profile.email, 'ann@example.com');
   assert.equal(doc.profile.twoFactorSince, null);

@@ -84,6 +84,7 @@ describe('transfers', () => {
     const wallet = accountId(ctx, userId, 'Wallet');
     const empty = (await agent.get('/transfers')).text;
     assert.match(empty, /No transfers yet\./);
+    assert.match(empty, /href="\/transfers\/new\?back=%2Ftransfers">Transfer money</, 'two open accounts: a transfer can be made');
     // 55 transfers Main -> Savings over 55 days of 2026, and one Savings -> Wallet.
     const transfers = createTransfersRepo(ctx.db);
     for (let i = 0; i < 55; i++) {
@@ -92,8 +93,9 @@ describe('transfers', () => {
     }
     transfers.createTransfer(userId, { fromAccountId: savings, toAccountId: wallet, amountCents: 2_000, occurredOn: '2026-01-15', description: 'Cash for the trip' });
     const rowsOf = (html: string) =>
-      [...html.matchAll(/<time datetime="([\d-]+)">[^<]*<\/time><\/td>\s*<td class="tx__desc">([^<]*)<\/td>\s*<td class="tx__category"><span class="chip">([^<]*)<\/span><\/td>\s*<td class="num tx__amount">([^<]*)<\/td>/g)].map(
-        (m) => `${m[1]} ${m[2]} | ${m[3]} | ${m[4]}`,
+      [...html.matchAll(/<time datetime="([\d-]+)">[^<]*<\/time><\/td>\s*<td class="tx__desc">([^<]*)<\/td>\s*<td class="tx__category"><span class="chip">([^]*?)<\/span><\/td>\s*<td class="num tx__amount">([^<]*)<\/td>/g)].map(
+        // The chip as seen: the arrow, not the word a screen reader hears in its place.
+        (m) => `${m[1]} ${m[2]} | ${m[3]!.replace(/<span class="visually-hidden">[^<]*<\/span>/g, '').replace(/<[^>]+>/g, '')} | ${m[4]}`,
       );
     const first = await agent.get('/transfers');
     assert.equal(first.status, 200);
@@ -116,6 +118,19 @@ describe('transfers', () => {
     const edit = /href="(\/transfers\/\d+\/edit)\?back=%2Ftransfers"/.exec(first.text)![1]!;
     const saved = await postForm(agent, `${edit}?back=%2Ftransfers`, edit, { from: String(main), to: String(savings), amount: '10.55', date: '2026-02-27', description: 'Saving 54', back: '/transfers' });
     assert.equal(saved.headers.location, '/transfers');
+    // A screen reader hears "Main account to Savings", not "right arrow".
+    assert.match(first.text, /<span class="chip">Main account <span aria-hidden="true">→<\/span><span class="visually-hidden">to<\/span> Savings<\/span>/);
+    // From a filtered, later page, an edit comes back to that page.
+    const filteredOlder = (await agent.get(`/transfers?account=${savings}&from=2026-01-01&after=2026-01-10.999999`)).text;
+    const backHere = /href="\/transfers\/(\d+)\/delete\?back=([^"]+)"/.exec(filteredOlder);
+    assert.ok(backHere);
+    assert.equal(decodeURIComponent(backHere[2]!), `/transfers?account=${savings}&from=2026-01-01&after=2026-01-10.999999`);
+    const deleted = await postForm(agent, `/transfers/${backHere[1]}/delete?back=${backHere[2]}`, `/transfers/${backHere[1]}/delete`, { back: decodeURIComponent(backHere[2]!) });
+    assert.equal(deleted.headers.location, `/transfers?account=${savings}&from=2026-01-01&after=2026-01-10.999999`);
+    for (const bad of ['/transfers?x=1', '/transfers?account=1&q=<b>', 'https://evil.example/transfers', '//evil.example']) {
+      const refused = await postForm(agent, `${edit}?back=%2Ftransfers`, edit, { from: String(main), to: String(savings), amount: '10.55', date: '2026-02-27', description: 'Saving 54', back: bad });
+      assert.equal(refused.headers.location, '/accounts', `${bad} is not a place to come back to`);
+    }
     // A bad part is named beside its field and the rest still applies; another person's account shows nothing of theirs.
     const bad = await agent.get(`/transfers?account=${wallet}&from=2026-02-30`);
     assert.equal(bad.status, 200);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { horizontalBarsChart, monthlyBarsChart, monthlyLineChart, valueScale, type ChartFormats } from '../../src/web/charts.ts';
 import { chartMarkup } from '../../src/web/chart-markup.ts';
 import { MAX_AMOUNT_CENTS } from '../../src/domain/money.ts';
+import { addMonths, createDayFormatter } from '../../src/domain/calendar.ts';
 
 const formats: ChartFormats = {
   money: (c) => `$${(c / 100).toFixed(2)}`,
@@ -14,6 +15,26 @@ const formats: ChartFormats = {
 };
 
 describe('chart scales and ticks', () => {
+  test('twelve months on the axis are all named, in English and Ukrainian, January by its year', () => {
+    for (const [locale, expected] of [
+      ['en-US', ['Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec', '2026', 'Feb', 'Mar', 'Apr', 'May', 'Jun']],
+      ['uk-UA', ['лип.', 'серп.', 'вер.', 'жовт.', 'лист.', 'груд.', '2026', 'лют.', 'бер.', 'квіт.', 'трав.', 'черв.']],
+    ] as const) {
+      const days = createDayFormatter(locale);
+      const chart = monthlyBarsChart({
+        id: 'c',
+        title: 'T',
+        description: 'D',
+        months: Array.from({ length: 12 }, (_, i) => ({ month: addMonths('2025-07', i), incomeCents: 100, expenseCents: 50 })),
+        formats: { ...formats, shortMonth: (m) => days.formatAxisMonth(m) },
+        labels: { income: 'Income', expenses: 'Expenses', month: 'Month' },
+      });
+      assert.deepEqual(chart.bandTicks.map((t) => t.label), expected, locale);
+      // A column heading keeps the month with its year.
+      assert.equal(days.formatShortMonth('2026-01'), locale === 'en-US' ? 'Jan 2026' : 'січ. 2026 р.');
+    }
+  });
+
   test('an empty or all-zero series still has an axis from zero up, with round ticks', () => {
     for (const values of [[], [0, 0, 0]]) {
       const { ticks, min, max } = valueScale(values, [200, 0]);

@@ -15,7 +15,7 @@ const NOT_FOUND = msg('transfers.notFound');
 
 /** Where a transfer form returns to: the register of the account it came from, the accounts page, or the transfers list. */
 function backPath(raw: unknown): string {
-  return returnPath(raw, /^\/(accounts(\/[1-9]\d{0,15})?|transfers)$/, '/accounts');
+  return returnPath(raw, /^\/(accounts(\/[1-9]\d{0,15})?|transfers(\?(account=[1-9]\d{0,15}|from=[\d-]{10}|to=[\d-]{10}|after=[\d.-]{12,28})(&(account=[1-9]\d{0,15}|from=[\d-]{10}|to=[\d-]{10}|after=[\d.-]{12,28}))*)?)$/, '/accounts');
 }
 
 /** Transfers a page of the list shows. */
@@ -56,6 +56,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const after = parseCursor(req.query.after);
     const { page, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
     const query = filterToQueryString({ accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn });
+    const here = [query, after ? `after=${formatCursor(after)}` : ''].filter(Boolean).join('&');
     res.render('transfers/index', {
       title: 'transfers.list.title',
       rows: page.rows,
@@ -69,6 +70,8 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
       unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       nextCursor: page.next ? formatCursor(page.next) : null,
       isFirstPage: after === null,
+      // Where a row's edit and delete come back to: this page, its filter and place kept.
+      back: here === '' ? '/transfers' : `/transfers?${here}`,
     });
   });
 
