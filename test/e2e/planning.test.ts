@@ -125,6 +125,15 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     const named = await expenses.getByRole('cell').evaluateAll((cells) =>
       cells.map((cell) => (globalThis as unknown as { getComputedStyle: (el: unknown, pseudo: string) => { content: string } }).getComputedStyle(cell, '::before').content));
     assert.deepEqual(named, ['"This range"', '"Before"', '"Change"', '"Change %"'], 'each figure is named on the phone');
+    // The category x month table opens with each category's total and monthly average on screen beside its name;
+    // the months scroll after them.
+    const matrix = page.getByRole('table', { name: 'Expenses by category and month' });
+    const total = matrix.getByRole('row', { name: /^Total/ });
+    const [sum, average] = await total.getByRole('cell').all();
+    for (const cell of [sum!, average!]) {
+      const box = await cell.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${await cell.innerText()} is on screen: ${JSON.stringify(box)}`);
+    }
     await assertAccessible(page, 'reports (phone)');
     await screenshot(page, 'planning-reports-phone');
     await page.close();
