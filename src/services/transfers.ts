@@ -34,9 +34,19 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
       return transfer && { ...transfer, reconciled: repo.isTransferReconciled(userId, id) };
     },
 
-    /** A page of the user's transfers for the list, with the accounts that name their sides and fill its filter. */
-    listWithAccounts(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): { page: Page<Transfer>; accounts: Account[] } {
-      return { page: repo.listTransfersPage(userId, filter, after, limit), accounts: accounts.listAccounts(userId) };
+    /**
+     * A page of the user's transfers for the list, with the accounts that name their sides and fill its filter, and
+     * the page before it for a "Newer" link (its cursor, `first` for the first page, null on the first page).
+     */
+    listWithAccounts(
+      userId: number,
+      filter: TransferFilter,
+      after: PageCursor | null,
+      limit: number,
+    ): { page: Page<Transfer>; newer: PageCursor | 'first' | null; accounts: Account[] } {
+      const page = repo.listTransfersPage(userId, filter, after, limit);
+      const newer = after === null ? null : page.first ? (repo.newerTransfersCursor(userId, filter, limit, page.first) ?? 'first') : 'first';
+      return { page, newer, accounts: accounts.listAccounts(userId) };
     },
 
     /** A page of the user's transfers, newest first, after `after` (see the repository's listTransfersPage). */

@@ -521,9 +521,17 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   // The transfers page reads the same way, in each shape of its filter.
   const webPage = await statementsOf(f, '/transfers');
   const olderHref = /<a href="(\/transfers\?after=[^"]+)" rel="next">/.exec(webPage.html);
-  for (const url of ['/transfers', `/transfers?account=${savings}`, `/transfers?account=${accountId}&from=${year - 1}-02-01&to=${year - 1}-12-31`]) {
+  // A page after a cursor also reads the page before it, for its Newer link, walking the same index the other way.
+  for (const url of [
+    '/transfers',
+    `/transfers?account=${savings}`,
+    `/transfers?account=${accountId}&from=${year - 1}-02-01&to=${year - 1}-12-31`,
+    '/transfers?after=2999-12-31.999999',
+    `/transfers?account=${savings}&after=2999-12-31.999999`,
+  ]) {
     const { statements } = await statementsOf(f, url);
     assert.ok(statements.some((e) => e.sql.includes("o.type = 'transfer_out'")), `${url} lists transfers`);
+    if (url.includes('after=')) assert.ok(statements.some((e) => e.sql.includes('(w.occurred_on, w.id) > (?, ?)')), `${url} looks for the page before it`);
     assertPlansSeek(f, url, statements);
   }
   assert.equal(olderHref, null, 'three transfers are one page');

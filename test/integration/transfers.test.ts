@@ -152,6 +152,37 @@ describe('transfers', () => {
     assert.match((await agent.get('/accounts')).text, /<a class="button button--quiet" href="\/transfers">All transfers<\/a>/);
   });
 
+  test('the transfers pages go back with Older and forward with Newer, over every transfer once, with an account or without', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, userId, main, savings } = await personWithSavings(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '2026-01-01' });
+    const wallet = accountId(ctx, userId, 'Wallet');
+    const transfers = createTransfersRepo(ctx.db);
+    // 130 transfers, several a day, in and out of Savings; every third one with the wallet instead.
+    for (let i = 0; i < 130; i++) {
+      const other = i % 3 === 0 ? wallet : main;
+      const [from, to] = i % 2 ? [other, savings] : [savings, other];
+      transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: 100 + i, occurredOn: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`, description: `T${i}` });
+    }
+    const descriptions = (html: string) => [...html.matchAll(/<td class="tx__desc">([^<]*)<\/td>/g)].map((m) => m[1]!);
+    const link = (html: string, rel: 'next' | 'prev') => new RegExp(`<a href="(/transfers\\?[^"]+)" rel="${rel}">`).exec(html)?.[1]?.replaceAll('&amp;', '&');
+    for (const [start, expected] of [['/transfers', 130], [`/transfers?account=${wallet}`, 44]] as const) {
+      const pages = [(await agent.get(start)).text];
+      assert.equal(link(pages[0]!, 'prev'), undefined, 'the first page has no Newer');
+      for (let next = link(pages[0]!, 'next'); next; next = link(pages.at(-1)!, 'next')) pages.push((await agent.get(next)).text);
+      const seen = pages.flatMap(descriptions);
+      assert.equal(seen.length, expected, start);
+      assert.equal(new Set(seen).size, expected, `${start}: each once`);
+      if (pages.length < 3) continue;
+      // Newer from the third page is the second page again; from the second, the first is reached by Newest.
+      const newer = link(pages[2]!, 'prev');
+      assert.ok(newer, 'the third page links back');
+      assert.deepEqual(descriptions((await agent.get(newer)).text), descriptions(pages[1]!));
+      assert.equal(link(pages[1]!, 'prev'), undefined, 'the second page goes back to the first by Newest');
+    }
+  });
+
   test('editing a transfer changes both legs in one transaction, and deleting it removes both', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

@@ -44,33 +44,42 @@ export function createTransfersRepo(db: Db) {
   const legsOf = db.prepare<[number, number], { status: string }>('SELECT status FROM transactions WHERE user_id = ? AND transfer_id = ?');
   // A page of transfers walks the user's outgoing legs newest first along their (user_id, type, date, id) index, so
   // it reads the person's transfers and never their incomes and expenses; the incoming leg is found by its transfer.
-  // An account filter keeps the transfers with either leg in it. The index is named: with both a day range and a
-  // cursor, SQLite preferred the date index of all the person's rows (630 ms at 1M rows against 0.1 ms). One
-  // statement per shape, prepared when first used.
-  // With an account, the walk is along that account's own legs (either side) in the legs-only index of migration 41:
-  // walking all the person's outgoing legs for those touching the account read 100,000 transfers for a page of an
-  // account that has few (100 ms). The cursor then names the account's leg.
+  // The index is named: with both a day range and a cursor, SQLite preferred the date index of all the person's rows
+  // (630 ms at 1M rows against 0.1 ms). With an account, the walk is along that account's own legs (either side) in
+  // the legs-only index of migration 41: walking all the person's outgoing legs for those touching the account read
+  // 100,000 transfers for a page of an account that has few (100 ms); the cursor then names the account's leg. The
+  // page before one (`newer`) walks the same index the other way from its first row. One statement per shape,
+  // prepared when first used.
   const pageStatements = new Map<string, Statement<unknown[], TransferRow & { leg_id: number }>>();
-  const pageStatement = (filter: TransferFilter, after: boolean) => {
-    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}${after ? 'k' : ''}`;
+  const pageStatement = (filter: TransferFilter, cursor: 'none' | 'older' | 'newer') => {
+    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}:${cursor}`;
     let statement = pageStatements.get(shape);
     if (!statement) {
       const byAccount = filter.accountId !== undefined;
       const where = byAccount ? ['w.account_id = ?', 'w.transfer_id IS NOT NULL', 'w.user_id = ?'] : ['w.user_id = ?', "w.type = 'transfer_out'"];
       if (filter.fromOn !== undefined) where.push('w.occurred_on >= ?');
       if (filter.toOn !== undefined) where.push('w.occurred_on <= ?');
-      if (after) where.push('(w.occurred_on, w.id) < (?, ?)');
+      if (cursor === 'older') where.push('(w.occurred_on, w.id) < (?, ?)');
+      if (cursor === 'newer') where.push('(w.occurred_on, w.id) > (?, ?)');
+      const order = cursor === 'newer' ? 'ASC' : 'DESC';
       statement = db.prepare<unknown[], TransferRow & { leg_id: number }>(
         `SELECT w.transfer_id AS id, w.id AS leg_id, o.account_id AS from_account_id, i.account_id AS to_account_id, w.amount_cents, w.occurred_on, o.description
            FROM transactions w INDEXED BY ${byAccount ? 'transactions_transfer_legs_by_account' : 'transactions_by_user_type_date'}
            JOIN transactions o ON o.transfer_id = w.transfer_id AND o.user_id = w.user_id AND o.type = 'transfer_out'
            JOIN transactions i ON i.transfer_id = w.transfer_id AND i.user_id = w.user_id AND i.type = 'transfer_in'
           WHERE ${where.join(' AND ')}
-          ORDER BY w.occurred_on DESC, w.id DESC LIMIT ?`,
+          ORDER BY w.occurred_on ${order}, w.id ${order} LIMIT ?`,
       );
       pageStatements.set(shape, statement);
     }
     return statement;
+  };
+  const pageParams = (userId: number, filter: TransferFilter, cursor: PageCursor | null): unknown[] => {
+    const params: unknown[] = filter.accountId === undefined ? [userId] : [filter.accountId, userId];
+    if (filter.fromOn !== undefined) params.push(filter.fromOn);
+    if (filter.toOn !== undefined) params.push(filter.toOn);
+    if (cursor) params.push(cursor.occurredOn, cursor.id);
+    return params;
   };
   const toTransfer = (row: TransferRow): Transfer => ({
     id: row.id,
@@ -123,16 +132,22 @@ export function createTransfersRepo(db: Db) {
      * Up to `limit` of the user's transfers the filter keeps, newest first (by day, then as recorded), after `after`;
      * `next` is where the page after this one starts (its cursor names an outgoing leg), null on the last page.
      */
-    listTransfersPage(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): Page<Transfer> {
-      const params: unknown[] = filter.accountId === undefined ? [userId] : [filter.accountId, userId];
-      if (filter.fromOn !== undefined) params.push(filter.fromOn);
-      if (filter.toOn !== undefined) params.push(filter.toOn);
-      if (after) params.push(after.occurredOn, after.id);
-      const rows = pageStatement(filter, after !== null).all(...params, limit + 1);
+    listTransfersPage(userId: number, filter: TransferFilter, after: PageCursor | null, limit: number): Page<Transfer> & { readonly first: PageCursor | null } {
+      const rows = pageStatement(filter, after ? 'older' : 'none').all(...pageParams(userId, filter, after), limit + 1);
       const hasMore = rows.length > limit;
       if (hasMore) rows.length = limit;
       const last = rows[rows.length - 1];
-      return { rows: rows.map(toTransfer), next: hasMore && last ? { occurredOn: last.occurred_on, id: last.leg_id } : null };
+      return { rows: rows.map(toTransfer), next: hasMore && last ? { occurredOn: last.occurred_on, id: last.leg_id } : null, first: rows[0] ? { occurredOn: rows[0].occurred_on, id: rows[0].leg_id } : null };
+    },
+
+    /**
+     * Where the page before a page starting at `first` starts, for a "Newer" link: the cursor to read it with, or null
+     * when it is the first page. The `limit` transfers just newer than `first` are that page; the one beyond them, if
+     * any, is its cursor.
+     */
+    newerTransfersCursor(userId: number, filter: TransferFilter, limit: number, first: PageCursor): PageCursor | null {
+      const beyond = pageStatement(filter, 'newer').all(...pageParams(userId, filter, first), limit + 1)[limit];
+      return beyond ? { occurredOn: beyond.occurred_on, id: beyond.leg_id } : null;
     },
 
     /** Whether any leg of the user's transfer has been reconciled against a statement. */

@@ -54,7 +54,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     // The transactions list's own rules for these three parts: the same messages, the same dates.
     const { filter, values, errors } = readTransactionFilter({ account: req.query.account, from: req.query.from, to: req.query.to });
     const after = parseCursor(req.query.after);
-    const { page, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
+    const { page, newer, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
     const query = filterToQueryString({ accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn });
     const here = [query, after ? `after=${formatCursor(after)}` : ''].filter(Boolean).join('&');
     res.render('transfers/index', {
@@ -69,6 +69,8 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
       filterQuery: query,
       unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       nextCursor: page.next ? formatCursor(page.next) : null,
+      // '' for the first page (no cursor), a cursor for another, null when this is the first page.
+      newerCursor: newer === null ? null : newer === 'first' ? '' : formatCursor(newer),
       isFirstPage: after === null,
       // Where a row's edit and delete come back to: this page, its filter and place kept.
       back: here === '' ? '/transfers' : `/transfers?${here}`,
