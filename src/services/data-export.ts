@@ -12,8 +12,8 @@ const PAGE_ROWS = 500;
 
 /** The document's name for what it is, and its version: a reader can tell an export from other JSON, and its shape. */
 export const DATA_EXPORT_FORMAT = 'ledgerly-data-export';
-// 2: categories lost budgetRollover and budgetRolloverFrom; the budgetRollover part lists each month the setting
-// changed in (migration 40).
+// 2: categories lost budgetRollover and budgetRolloverFrom; the budgetRollover part lists the setting of each month
+// it was saved in (migration 40).
 export const DATA_EXPORT_VERSION = 2;
 
 /**

@@ -3769,7 +3769,7 @@ export interface components {
         BudgetLineSet: {
             /** @description The month's budget; null removes it. */
             amount: string | null;
-            /** @description Carry what is left (or overspent) into next month, from this month until the month it is next changed in; earlier months keep theirs. Left out: unchanged. */
+            /** @description Carry what is left (or overspent) into next month. Kept for this month and the months after it up to the next one saved; earlier months keep theirs. Left out: unchanged. */
             rollover?: boolean;
         };
         ScheduleCreate: {
@@ -4076,7 +4076,7 @@ export interface components {
         BudgetLine: {
             categoryId: number;
             name: string;
-            /** @description Whether this month's leftover (or overspend) goes on to the next month: the setting as last changed in this month or before. */
+            /** @description Whether this month's leftover (or overspend) goes on to the next month: the setting saved for this month, or else for the latest month before it. */
             rollover: boolean;
             budgeted: components["schemas"]["Money"] | null;
             carried: components["schemas"]["Money"];

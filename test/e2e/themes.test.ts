@@ -90,7 +90,7 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-03', 10_000);
     // February's groceries budget rolls over, so March's budget page carries its note (a long line on a phone).
     web.ctx.db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, cat('Groceries'), '2026-02', 10_000);
-    web.ctx.db.prepare("INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (?, ?, '2026-02', 1)").run(userId, cat('Groceries'));
+    web.ctx.db.prepare("INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (?, ?, '2026-02', 1)").run(userId, cat('Groceries'));
     // A category name near the 60-character limit: the bulk bar's category list grew to fit it, past a phone's width.
     createCategoriesRepo(web.ctx.db).createCategory(userId, 'expense', 'Entertainment, concerts and evenings out with friends');
     // Housing overspent in March: the budget row's "Over by" line must wrap on a phone, not run off it.

@@ -209,26 +209,28 @@ describe('budgets', () => {
     assert.equal(budgetRows((await agent.get('/budgets/2026-02')).text).Groceries!.available, 'Available: $100.00', 'nothing carried in from before it was on');
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
     assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/);
-    // Saving a later month with the box still ticked keeps where it began: one change, in February.
-    const changes = () => ctx.db.prepare('SELECT month, rollover FROM budget_rollover_changes WHERE category_id = ? ORDER BY month').all(groceries);
-    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }]);
+    // Each month saved keeps its box; the years before rollover was first ticked keep nothing (none was ever on).
+    const settings = () => ctx.db.prepare('SELECT month, rollover FROM budget_rollover_settings WHERE category_id = ? ORDER BY month').all(groceries);
+    assert.deepEqual(settings(), [{ month: '2026-02', rollover: 1 }, { month: '2026-03', rollover: 1 }]);
     // Off in March and on again in March is as if never off: nothing forgotten, February still carried.
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100' });
-    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }, { month: '2026-03', rollover: 0 }]);
+    assert.deepEqual(settings(), [{ month: '2026-02', rollover: 1 }, { month: '2026-03', rollover: 0 }]);
+    assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/, 'what February rolled over still arrives');
     await saveBudget(agent, '2026-03', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
-    assert.deepEqual(changes(), [{ month: '2026-02', rollover: 1 }]);
+    assert.deepEqual(settings(), [{ month: '2026-02', rollover: 1 }, { month: '2026-03', rollover: 1 }]);
     assert.match(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from February 2026/);
-    // Off in February (where it began), and on again from April: April begins afresh, March carries nothing.
+    // Off in February, where it began: March, saved with its own box ticked, keeps it and starts a chain of its own,
+    // so April gets March's leftover and March gets nothing from February.
     await saveBudget(agent, '2026-04', { [`amount-${groceries}`]: '100' });
     await saveBudget(agent, '2026-02', { [`amount-${groceries}`]: '100' });
-    assert.deepEqual(changes(), [], 'off from February on, as before it was ever on');
-    await saveBudget(agent, '2026-04', { [`amount-${groceries}`]: '100', [`rollover-${groceries}`]: '1' });
+    assert.deepEqual(settings(), [{ month: '2026-02', rollover: 0 }, { month: '2026-03', rollover: 1 }, { month: '2026-04', rollover: 0 }]);
     assert.equal(budgetRows((await agent.get('/budgets/2026-03')).text).Groceries!.available, 'Available: $100.00');
-    assert.equal(budgetRows((await agent.get('/budgets/2026-04')).text).Groceries!.available, 'Available: $100.00');
+    assert.match(budgetRows((await agent.get('/budgets/2026-04')).text).Groceries!.available, /^Available: \$200\.00 Includes \$100\.00 left over from March 2026/);
+    assert.match((await agent.get('/budgets/2026-03')).text, new RegExp(`name="rollover-${groceries}"[^>]*checked`), 'March still shows its box ticked');
     assert.deepEqual(budgetRows((await agent.get('/budgets/2026-01')).text).Groceries, before);
   });
 
-  test('turning rollover off in a month leaves every month before it as it was, through the form and the API, and the CSV says which months rolled over', async (t) => {
+  test('turning rollover off in a month leaves the months before it, and later months saved with their own box, as they were, through the form and the API; the CSV says which months rolled over', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const ann = userIdOf(ctx.db, 'ann@example.com');
@@ -244,35 +246,30 @@ describe('budgets', () => {
     assert.match(before['2025-12']!, /^Available: \$220\.00 Includes \$120\.00 left over from November 2025/);
     assert.match(before['2026-03']!, /^Available: \$340\.00/);
 
-    // Off from January, by the API: September to December read as they did; January still gets December's leftover
-    // (December rolled over), February starts afresh.
+    // Off in January only, by the API: September to December read as they did, January still gets December's
+    // leftover (December rolled over), and February and March, saved with their own boxes ticked, keep them: February
+    // starts a chain of its own, which March receives.
     const secret = await makeApiToken(agent, { name: 'Script', scope: 'read-write', lifetime: 'never' });
     const api = (method: 'get' | 'put', path: string) => agentFor(ctx.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${secret}`);
     const put = await api('put', `/budgets/2026-01/${utilities}`).send({ amount: '100.00', rollover: false });
     assert.equal(put.status, 200, put.text);
     const after = await shown();
     for (const m of ['2025-09', '2025-10', '2025-11', '2025-12', '2026-01']) assert.equal(after[m], before[m], `${m} reads as it did`);
-    assert.equal(after['2026-02'], 'Available: $100.00');
-    assert.match(after['2026-03']!, /^Available: \$100\.00$/, 'nothing carried from a month that did not roll over');
-    const december = (await api('get', '/budgets/2025-12')).body as { lines: { categoryId: number; rollover: boolean; carriedCents?: number }[] };
-    assert.equal(december.lines.find((l) => l.categoryId === utilities)?.rollover, true);
-    const january = (await api('get', '/budgets/2026-01')).body as { lines: { categoryId: number; rollover: boolean }[] };
-    assert.equal(january.lines.find((l) => l.categoryId === utilities)?.rollover, false);
-
-    // On again from March: a fresh chain from March; the months before still as they were.
-    await saveBudget(agent, '2026-03', { [`amount-${utilities}`]: '100', [`rollover-${utilities}`]: '1' });
-    await saveBudget(agent, '2026-04', { [`amount-${utilities}`]: '100', [`rollover-${utilities}`]: '1' });
-    assert.deepEqual(await shown(), after);
-    assert.match(budgetRows((await agent.get('/budgets/2026-04')).text).Utilities!.available, /^Available: \$140\.00 Includes \$40\.00 left over from March 2026/);
+    assert.equal(after['2026-02'], 'Available: $100.00', 'nothing from a January that did not roll over');
+    assert.match(after['2026-03']!, /^Available: \$140\.00 Includes \$40\.00 left over from February 2026/);
+    const boxOf = async (month: string) => ((await api('get', `/budgets/${month}`)).body as { lines: { categoryId: number; rollover: boolean }[] }).lines.find((l) => l.categoryId === utilities)?.rollover;
+    assert.deepEqual([await boxOf('2025-12'), await boxOf('2026-01'), await boxOf('2026-02'), await boxOf('2026-03')], [true, false, true, true]);
+    // A month never saved follows the latest one saved before it: May rolls over as March does.
+    assert.equal(await boxOf('2026-05'), true);
 
     const csv = (await agent.get('/budgets/export.csv')).text.trim().split('\r\n').filter((l) => l.includes('Utilities'));
     assert.deepEqual(csv.map((l) => `${l.split(',')[0]} ${l.split(',')[3]}`), [
-      '2025-09 yes', '2025-10 yes', '2025-11 yes', '2025-12 yes', '2026-01 no', '2026-02 no', '2026-03 yes', '2026-04 yes',
+      '2025-09 yes', '2025-10 yes', '2025-11 yes', '2025-12 yes', '2026-01 no', '2026-02 yes', '2026-03 yes',
     ]);
     const exported = (await agent.get('/account/export.json')).text;
-    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2025-09","rollover":true\\}`));
+    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2025-12","rollover":true\\}`));
     assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2026-01","rollover":false\\}`));
-    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2026-03","rollover":true\\}`));
+    assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2026-02","rollover":true\\}`));
   });
 
   test('copy last month fills the month from the previous one and keeps amounts already set', async (t) => {

@@ -82,7 +82,7 @@ test('migration 40 keeps each rollover as a change in its month, and the categor
   db.prepare("UPDATE categories SET budget_rollover = 1, budget_rollover_from = '2026-03' WHERE id = ?").run(category('Health'));
   migrate(db);
   assert.deepEqual(
-    db.prepare('SELECT category_id, month, rollover FROM budget_rollover_changes WHERE user_id = 1 ORDER BY month').all(),
+    db.prepare('SELECT category_id, month, rollover FROM budget_rollover_settings WHERE user_id = 1 ORDER BY month').all(),
     [
       { category_id: category('Groceries'), month: '0000-01', rollover: 1 },
       { category_id: category('Health'), month: '2026-03', rollover: 1 },
@@ -90,10 +90,10 @@ test('migration 40 keeps each rollover as a change in its month, and the categor
   );
   const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('categories')").pluck().all();
   assert.ok(!columns.includes('budget_rollover') && !columns.includes('budget_rollover_from'), columns.join(', '));
-  assert.throws(() => db.prepare("INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (1, ?, '2026-4', 1)").run(category('Health')));
+  assert.throws(() => db.prepare("INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (1, ?, '2026-4', 1)").run(category('Health')));
   // A category deleted takes its changes with it.
   db.prepare('DELETE FROM categories WHERE id = ?').run(category('Health'));
-  assert.equal(db.prepare('SELECT count(*) FROM budget_rollover_changes').pluck().get(), 1);
+  assert.equal(db.prepare('SELECT count(*) FROM budget_rollover_settings').pluck().get(), 1);
 });
 
 test('migration 34 gives every schedule a count offset of 0 (its times counted as before) and keeps it a whole number', () => {

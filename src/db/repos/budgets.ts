@@ -24,14 +24,20 @@ export interface MonthCategorySums {
  * triggers), so a month's budget costs the same at a million transactions as at a thousand.
  */
 export function createBudgetsRepo(db: Db) {
-  // A month's rollover setting is the latest change up to it (none: off). What the month receives is the previous
-  // month's: when that was on, the change that turned it on is where the carrying began.
+  // A month's rollover setting is the one it was last saved with, or else the latest month's saved before it (none:
+  // off). What a month receives is the previous month's: when that was on, carrying began with the run of months on
+  // it belongs to (the first month saved on after the last one saved off).
   const categories = db.prepare<{ userId: number; month: string; previous: string }, { id: number; name: string; rollover: number; rollover_from: string | null }>(
     `SELECT c.id, c.name,
-            coalesce((SELECT r.rollover FROM budget_rollover_changes r
+            coalesce((SELECT r.rollover FROM budget_rollover_settings r
                        WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.month <= :month ORDER BY r.month DESC LIMIT 1), 0) AS rollover,
-            (SELECT CASE WHEN r.rollover = 1 THEN r.month END FROM budget_rollover_changes r
-              WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.month <= :previous ORDER BY r.month DESC LIMIT 1) AS rollover_from
+            CASE WHEN (SELECT r.rollover FROM budget_rollover_settings r
+                        WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.month <= :previous ORDER BY r.month DESC LIMIT 1) = 1
+                 THEN (SELECT min(r.month) FROM budget_rollover_settings r
+                        WHERE r.user_id = c.user_id AND r.category_id = c.id AND r.rollover = 1 AND r.month <= :previous
+                          AND r.month > coalesce((SELECT max(x.month) FROM budget_rollover_settings x
+                                                   WHERE x.user_id = c.user_id AND x.category_id = c.id AND x.rollover = 0 AND x.month <= :previous), ''))
+            END AS rollover_from
        FROM categories c WHERE c.user_id = :userId AND c.kind = 'expense' ORDER BY c.name_key, c.id`,
   );
   const amounts = db.prepare<[number, string, string], { category_id: number; month: string; amount_cents: number }>(
@@ -55,25 +61,18 @@ export function createBudgetsRepo(db: Db) {
   );
   const countMonth = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM budgets WHERE user_id = ? AND month = ?');
   const countOfCategory = db.prepare<[number, number], number>('SELECT count(*) FROM budgets WHERE user_id = ? AND category_id = ?').pluck();
-  // The changes of one category around a month: the setting up to it, the change in it, and the next one after it.
+  // The settings saved for one category: whether it has any, and the one of a month.
   type Key = { userId: number; id: number; month: string };
   const isOwnExpenseCategory = db.prepare<Key, number>("SELECT 1 FROM categories WHERE user_id = :userId AND id = :id AND kind = 'expense'").pluck();
-  const settingBefore = db
-    .prepare<Key, number>('SELECT rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month < :month ORDER BY month DESC LIMIT 1')
-    .pluck();
-  const changeIn = db.prepare<Key, number>('SELECT rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month = :month').pluck();
-  const nextChange = db.prepare<Key, { month: string; rollover: number }>(
-    'SELECT month, rollover FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month > :month ORDER BY month LIMIT 1',
-  );
-  const putChange = db.prepare<Key & { on: number }>(
-    `INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (:userId, :id, :month, :on)
+  const hasAny = db.prepare<Key, number>('SELECT 1 FROM budget_rollover_settings WHERE user_id = :userId AND category_id = :id LIMIT 1').pluck();
+  const putSetting = db.prepare<Key & { on: number }>(
+    `INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (:userId, :id, :month, :on)
      ON CONFLICT (user_id, category_id, month) DO UPDATE SET rollover = excluded.rollover`,
   );
-  const dropChange = db.prepare<Key>('DELETE FROM budget_rollover_changes WHERE user_id = :userId AND category_id = :id AND month = :month');
   const exportRows = db.prepare<[number], { month: string; category: string; amount_cents: number; rollover: number }>(
     // A month rolls over when the latest change up to it turned rollover on.
     `SELECT b.month, c.name AS category, b.amount_cents,
-            coalesce((SELECT r.rollover FROM budget_rollover_changes r
+            coalesce((SELECT r.rollover FROM budget_rollover_settings r
                        WHERE r.user_id = b.user_id AND r.category_id = b.category_id AND r.month <= b.month ORDER BY r.month DESC LIMIT 1), 0) AS rollover
        FROM budgets b JOIN categories c ON c.id = b.category_id
       WHERE b.user_id = ? ORDER BY b.month, c.name_key`,
@@ -136,21 +135,15 @@ export function createBudgetsRepo(db: Db) {
     },
 
     /**
-     * Sets rollover on or off from `month` on, up to the next month it was changed in; months before keep what they
-     * had. Nothing is written when that is already the month's setting (on since March stays on since March). Only
-     * changes are kept: one that repeats the setting before it, or a next one that now repeats this one, goes. False
-     * when there is no such expense category of the user's.
+     * Saves the category's rollover setting for `month`, as the month's form showed it when saved: it holds for that
+     * month and the months after it up to the next one saved, so changing an earlier month never moves a later one
+     * saved with its own box, and months before keep theirs. A category that never rolled over keeps nothing for a
+     * box left empty. False when there is no such expense category of the user's.
      */
     setRollover(userId: number, categoryId: number, rollover: boolean, month: string): boolean {
       const key = { userId, id: categoryId, month };
       if (isOwnExpenseCategory.get(key) === undefined) return false;
-      const on = rollover ? 1 : 0;
-      const before = settingBefore.get(key) ?? 0;
-      if ((changeIn.get(key) ?? before) === on) return true;
-      if (before === on) dropChange.run(key);
-      else putChange.run({ ...key, on });
-      const next = nextChange.get(key);
-      if (next !== undefined && next.rollover === on) dropChange.run({ ...key, month: next.month });
+      if (rollover || hasAny.get(key) !== undefined) putSetting.run({ ...key, on: rollover ? 1 : 0 });
       return true;
     },
 

@@ -29,11 +29,11 @@ const PARTS = {
           FROM categories WHERE user_id = ? ORDER BY kind DESC, name_key, id`,
   },
   budgetRollover: {
-    table: 'budget_rollover_changes',
-    // Each month the setting changed in; a month's setting is the latest change up to it. null: on since before
-    // months were kept.
+    table: 'budget_rollover_settings',
+    // Each month the setting was saved in; a month's setting is its own, or else the latest saved before it. null: on
+    // since before months were kept.
     sql: `SELECT json_object('categoryId', category_id, 'fromMonth', nullif(month, '0000-01'), 'rollover', ${flag('rollover')})
-          FROM budget_rollover_changes WHERE user_id = ? ORDER BY category_id, month`,
+          FROM budget_rollover_settings WHERE user_id = ? ORDER BY category_id, month`,
   },
   budgets: {
     table: 'budgets',

@@ -182,7 +182,7 @@ export const BudgetLine = z
   .object({
     categoryId: id,
     name: z.string(),
-    rollover: z.boolean().meta({ description: 'Whether this month\'s leftover (or overspend) goes on to the next month: the setting as last changed in this month or before.' }),
+    rollover: z.boolean().meta({ description: 'Whether this month\'s leftover (or overspend) goes on to the next month: the setting saved for this month, or else for the latest month before it.' }),
     budgeted: Money.nullable(),
     carried: Money,
     available: Money,
@@ -213,7 +213,7 @@ export const BudgetLineSet = z
   .strictObject({
     amount: amountText.nullable().meta({ description: 'The month\'s budget; null removes it.' }),
     rollover: z.boolean().optional().meta({
-      description: 'Carry what is left (or overspent) into next month, from this month until the month it is next changed in; earlier months keep theirs. Left out: unchanged.',
+      description: 'Carry what is left (or overspent) into next month. Kept for this month and the months after it up to the next one saved; earlier months keep theirs. Left out: unchanged.',
     }),
   })
   .meta({ id: 'BudgetLineSet' });
