@@ -217,6 +217,14 @@ export function createMoneyFormatter(locale: string, currency: string) {
       }
       return text;
     },
+    /**
+     * formatCents for an amount inside a sentence: a word joiner (U+2060) holds the minus sign to the amount, which a
+     * phone's narrow line otherwise broke between them ("-" at one line's end, "$1,010.00" at the next's start).
+     */
+    formatCentsInText(cents: number): string {
+      const text = this.formatCents(cents);
+      return cents < 0 ? text.replace('\u2212', '\u2212\u2060') : text;
+    },
     /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
     formatCentsCompact(cents: number): string {
       return withMinusSign(cents, compactFormat.format(centsToDecimalString(cents) as unknown as Formattable));

@@ -69,18 +69,19 @@ export function createAccountService(deps: {
       accountId: number,
       after: PageCursor | null,
       pageSize: number,
-      lastMonth: string,
+      today: string,
     ):
       | {
-          account: AccountBalance;
+          account: AccountBalanceWithLater;
           rows: (RegisterRow & { balanceCents: number })[];
           next: PageCursor | null;
           /** The page before this one, for a "Newer" link, when it is not the first page (which "Newest" reaches). */
           newer: PageCursor | null;
-          /** The account's balance at the end of each of the 24 months ending with `lastMonth`, oldest first. */
+          /** The account's balance at the end of each of the 24 months ending with today's, oldest first. */
           series: { month: string; cents: number }[];
         }
       | undefined {
+      const lastMonth = today.slice(0, 7);
       return deps.asOneRead(() => {
         const account = repo.listAccountsWithActivity(userId).find((a) => a.id === accountId);
         if (!account) return undefined;
@@ -92,7 +93,8 @@ export function createAccountService(deps: {
         const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
         const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
         const newer = after !== null && first ? repo.newerRegisterCursor(userId, accountId, pageSize, first) : null;
-        return { account: accountBalance(account), rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, newer, series };
+        const later = repo.laterNetByAccount(userId, today, lastDayOfMonth(lastMonth)).get(accountId) ?? 0;
+        return { account: { ...accountBalance(account), laterCents: later }, rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, newer, series };
       });
     },
 

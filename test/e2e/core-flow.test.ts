@@ -12,7 +12,7 @@ const NEW_PASSWORD = 'a brand new passphrase';
 
 async function totals(page: Page): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const label of ['Income', 'Expenses', 'All-time net']) {
+  for (const label of ['Income', 'Expenses', 'Net']) {
     out[label] = (await page.locator(`dt:text-is("${label}") + dd`).innerText()).trim();
   }
   return out;
@@ -64,7 +64,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await page.getByLabel('Confirm password').fill('a long enough passphrase');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/dashboard$/);
-    assert.deepEqual(await totals(page), { Income: '$0.00', Expenses: '$0.00', 'All-time net': '$0.00' });
+    assert.deepEqual(await totals(page), { Income: '$0.00', Expenses: '$0.00', 'Net': '$0.00' });
 
     await page.getByLabel('Type').selectOption({ label: 'Income' });
     await page.getByLabel('Amount').fill('2,500.00');
@@ -79,7 +79,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await page.getByLabel('Description').fill('Lunch');
     await page.getByRole('button', { name: 'Add transaction' }).click();
     await page.getByRole('status').filter({ hasText: 'Expense added.' }).waitFor();
-    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$12.30', 'All-time net': '$2,487.70' });
+    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$12.30', 'Net': '$2,487.70' });
 
     // An invalid amount shows the message beside the field and keeps what was typed.
     await page.getByLabel('Amount').fill('12.345');
@@ -99,7 +99,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await screenshot(page, 'confirm-delete');
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/dashboard$/);
-    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$0.00', 'All-time net': '$2,500.00' });
+    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$0.00', 'Net': '$2,500.00' });
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login$/);
@@ -110,7 +110,7 @@ describe('a person using the tracker in a real browser', { skip: availability.sk
     await page.getByLabel('Password').fill('a long enough passphrase');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/dashboard$/);
-    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$0.00', 'All-time net': '$2,500.00' });
+    assert.deepEqual(await totals(page), { Income: '$2,500.00', Expenses: '$0.00', 'Net': '$2,500.00' });
     assert.deepEqual(cspErrors, [], 'no console errors (CSP violations show up here)');
     await page.close();
   });

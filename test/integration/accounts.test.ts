@@ -98,17 +98,22 @@ describe('accounts', () => {
     ]);
     const page = await agent.get('/accounts');
     assert.deepEqual(accountsPage(page.text).balances, { ...quiet.balances, Savings: '$660.00', 'Main account': '$7.00' });
-    assert.match(page.text, /Savings<\/a>[\s\S]*?<span class="account__kind muted account__later">Includes −\$350\.00 dated after today<\/span>/);
+    // The minus sign is held to its amount (U+2060), so a phone's line never breaks between them.
+    assert.match(page.text, /Savings<\/a>[\s\S]*?<span class="account__kind muted account__later">Includes −\u2060\$350\.00 dated after today<\/span>/);
     assert.equal([...page.text.matchAll(/account__later/g)].length, 1, 'only the account that has any');
-    assert.match(page.text, /Balances include transactions dated after today, entered ahead of time: −\$350\.00 of net worth is theirs\./);
+    assert.match(page.text, /Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
     const dashboard = (await agent.get('/dashboard')).text;
-    assert.match(dashboard, /Net worth \$667\.00[\s\S]*?−\$350\.00 of net worth is theirs/);
+    assert.match(dashboard, /Net worth \$667\.00[\s\S]*?Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
     // A transfer dated later moves money between two balances and none of net worth: each account says so, net worth does not.
     await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '5.00', date: '2026-01-05', description: '' });
     const after = (await agent.get('/accounts')).text;
-    assert.match(after, /Includes −\$345\.00 dated after today/);
-    assert.match(after, /Includes −\$5\.00 dated after today/);
-    assert.match(after, /−\$350\.00 of net worth is theirs/);
+    assert.match(after, /Includes −\u2060\$345\.00 dated after today/);
+    assert.match(after, /Includes −\u2060\$5\.00 dated after today/);
+    assert.match(after, /Net worth includes −\u2060\$350\.00/);
+    // The account's own page says it too, and leads to its transfers.
+    const register = (await agent.get(`/accounts/${savings}`)).text;
+    assert.match(register, /<p class="totals__note">Includes −\u2060\$345\.00 dated after today<\/p>/);
+    assert.match(register, new RegExp(`<a class="button button--quiet" href="/transfers\\?account=${savings}">Transfers</a>`));
     // Once the day comes, it is no longer later.
     ctx.clock.set(Date.UTC(2026, 1, 10, 12));
     assert.doesNotMatch((await agent.get('/accounts')).text, /dated after today/);

@@ -160,7 +160,7 @@ describe('personal access tokens and /api/v1', () => {
       const usd = (cents: number) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
       assert.equal(usd(summary.income.cents), dashboard.Income, period);
       assert.equal(usd(summary.expenses.cents), dashboard.Expenses, period);
-      assert.equal(usd(summary.balance.cents), dashboard['All-time net'], period);
+      assert.equal(usd(summary.net.cents), dashboard['Net'], period);
       assert.equal(summary.period.param, period);
     }
     const march = (await api(ctx, '/summary?period=2026-03', token)).body;

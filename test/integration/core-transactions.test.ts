@@ -152,7 +152,7 @@ describe('adding transactions', () => {
     const token = await tokenFor(agent, '/dashboard');
     const res = await agent.post('/transactions').type('form').send({ _csrf: token, from: 'dashboard', type: 'expense', amount: 'abc', date: '', description: '' });
     assert.equal(res.status, 422);
-    assert.match(res.text, /<dt>All-time net<\/dt>/);
+    assert.match(res.text, /<dt>Net<\/dt>/);
     assert.match(res.text, /in numbers/);
   });
 });
@@ -164,7 +164,7 @@ describe('dashboard totals', () => {
     for (const amount of ['0.10', '0.20', '0.30']) await addTransaction(agent, { type: 'income', amount });
     await addTransaction(agent, { type: 'expense', amount: '1,000.01' });
     const totals = totalsFrom((await agent.get('/dashboard')).text);
-    assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', 'All-time net': '−$999.41' });
+    assert.deepEqual(totals, { Income: '$0.60', Expenses: '$1,000.01', 'Net': '−$999.41' });
   });
 
   test('the currency comes from configuration; the number format from the person\'s language, not the server\'s LOCALE', async (t) => {
@@ -193,7 +193,7 @@ describe('dashboard totals', () => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const page = await agent.get('/dashboard');
-    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', 'All-time net': '$0.00' });
+    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', 'Net': '$0.00' });
     assert.match(page.text, /No transactions yet/);
   });
 });
@@ -262,8 +262,8 @@ describe('listing and deleting', () => {
     const bobPage = await bob.get('/transactions');
     assert.doesNotMatch(bobPage.text, /ann salary/);
     assert.match(bobPage.text, /bob coffee/);
-    assert.deepEqual(totalsFrom((await bob.get('/dashboard')).text), { Income: '$0.00', Expenses: '$7.00', 'All-time net': '−$7.00' });
-    assert.deepEqual(totalsFrom((await ann.get('/dashboard')).text), { Income: '$500.00', Expenses: '$0.00', 'All-time net': '$500.00' });
+    assert.deepEqual(totalsFrom((await bob.get('/dashboard')).text), { Income: '$0.00', Expenses: '$7.00', 'Net': '−$7.00' });
+    assert.deepEqual(totalsFrom((await ann.get('/dashboard')).text), { Income: '$500.00', Expenses: '$0.00', 'Net': '$500.00' });
   });
 
   for (const badId of ['abc', '0', '-1', '1.5', '99999999999999999999']) {

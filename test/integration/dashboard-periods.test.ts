@@ -70,10 +70,12 @@ describe('dashboard periods', () => {
       assert.equal(page.status, 200, url);
       assert.deepEqual(
         totalsFrom(page.text),
-        { Income: usd(sum(rows, 'income', pred)), Expenses: usd(sum(rows, 'expense', pred)), 'All-time net': balance },
+        { Income: usd(sum(rows, 'income', pred)), Expenses: usd(sum(rows, 'expense', pred)), Net: usd(sum(rows, 'income', pred) - sum(rows, 'expense', pred)) },
         url,
       );
-      assert.match(page.text, /All-time net is every income minus every expense you have recorded, whatever the period/);
+      // The all-time figure, said in words beside any other period (it is the Net of all time itself).
+      if (url.endsWith('=all')) assert.match(page.text, /Income, expenses and net are for all time;/);
+      else assert.match(page.text, new RegExp(`All time, income minus expenses comes to ${balance.replace(/[$.]/g, '\\$&')};`));
     }
   });
 
@@ -127,7 +129,8 @@ describe('dashboard periods', () => {
     const december = await agent.get('/dashboard');
     assert.deepEqual(periodShown(december.text), { period: 'December 2026', formDate: '2026-12-01' });
     assert.equal(totalsFrom(december.text).Income, usd(7_000));
-    assert.equal(totalsFrom(december.text)['All-time net'], usd(12_000), 'the balance is all time either side of the boundary');
+    assert.equal(totalsFrom(december.text).Net, usd(7_000), "December's net");
+    assert.match(december.text, /All time, income minus expenses comes to \$120\.00;/, 'the all-time figure counts both sides of the boundary');
     assert.match(december.text, /href="\/transactions\?from=2026-12-01&amp;to=2026-12-31">See these transactions/);
   });
 
@@ -254,7 +257,7 @@ describe('dashboard periods', () => {
     ]);
     const ann = await registerUser(ctx.app, 'ann@example.com');
     const page = await ann.get('/dashboard?period=2026-03');
-    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', 'All-time net': '$0.00' });
+    assert.deepEqual(totalsFrom(page.text), { Income: '$0.00', Expenses: '$0.00', 'Net': '$0.00' });
     assert.deepEqual(sharesFrom(page.text), []);
   });
 });

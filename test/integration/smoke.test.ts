@@ -9,5 +9,5 @@ test('a new user registers, adds income and an expense, and sees the totals', as
   assert.equal((await addTransaction(agent, { type: 'income', amount: '1,234.56', description: 'Salary' })).status, 303);
   assert.equal((await addTransaction(agent, { type: 'expense', amount: '34.50', description: 'Groceries' })).status, 303);
   const dash = await agent.get('/dashboard');
-  assert.deepEqual(totalsFrom(dash.text), { Income: '$1,234.56', Expenses: '$34.50', 'All-time net': '$1,200.06' });
+  assert.deepEqual(totalsFrom(dash.text), { Income: '$1,234.56', Expenses: '$34.50', 'Net': '$1,200.06' });
 });

@@ -69,7 +69,7 @@ describe('editing a transaction', () => {
     assert.deepEqual(rowOf(ctx, id), { type: 'income', amount_cents: 200005, occurred_on: '2026-02-01', description: 'Bonus', category_id: salary });
     assertMonthlyTotalsMatchRows(ctx.db);
     const dash = totalsFrom((await agent.get('/dashboard?period=2026-02')).text);
-    assert.deepEqual(dash, { Income: '$2,000.05', Expenses: '$0.00', 'All-time net': '$2,000.05' });
+    assert.deepEqual(dash, { Income: '$2,000.05', Expenses: '$0.00', 'Net': '$2,000.05' });
     const january = totalsFrom((await agent.get('/dashboard?period=2026-01')).text);
     assert.equal(january.Expenses, '$0.00', 'the old month no longer counts the row');
 

@@ -122,7 +122,7 @@ test('backup while the server runs, change data, restore after stopping it, and 
   assert.equal((await ann.postForm('/budgets/2026-03', { _csrf: await ann.csrfToken('/budgets/2026-03'), [budgetField]: '' })).status, 303);
   assert.deepEqual(await planned(), { budget: '', schedules: 0 });
   const changed = totalsFrom((await ann.get('/dashboard?period=all')).text);
-  assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', 'All-time net': '−$1,040.09' });
+  assert.deepEqual(changed, { Income: '$0.00', Expenses: '$1,040.09', 'Net': '−$1,040.09' });
 
   // Restoring under the running server would pull the file from under it: refused, and nothing changes.
   const refused = await npmRun('restore', backupFile, tmp.dbPath);
@@ -152,7 +152,7 @@ test('backup while the server runs, change data, restore after stopping it, and 
   ann = await loginOverHttp(server.url, 'ann@example.com');
   const dashboard = await ann.get('/dashboard?period=all');
   assert.equal(dashboard.status, 200);
-  assert.deepEqual(totalsFrom(dashboard.text), { Income: '$2,500.00', Expenses: '$40.10', 'All-time net': '$2,459.90' });
+  assert.deepEqual(totalsFrom(dashboard.text), { Income: '$2,500.00', Expenses: '$40.10', 'Net': '$2,459.90' });
   const descriptions = descriptionsOnPage((await ann.get('/transactions')).text);
   assert.deepEqual(descriptions.sort(), ['Groceries', 'Salary March']);
   assert.deepEqual(await planned(), { budget: '300.00', schedules: 1 }, 'the budget and the schedule are back');

@@ -160,7 +160,7 @@ test(`${label} killed with SIGKILL ${cycles} times keeps every acknowledged writ
     assert.deepEqual(shown, {
       Income: formatCents(raw.incomeCents),
       Expenses: formatCents(raw.expenseCents),
-      'All-time net': formatCents(raw.balanceCents),
+      'Net': formatCents(raw.balanceCents),
     });
   }
 

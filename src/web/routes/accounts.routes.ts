@@ -11,7 +11,6 @@ import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
 import { parseIdParam } from '../params.ts';
 import { formatCursor } from '../../domain/transactions.ts';
 import { parseCursor } from '../forms/transaction-filter.ts';
-import { monthOf } from '../../domain/calendar.ts';
 import { chartFormatsFor } from '../chart-formats.ts';
 import { monthlyLineChart } from '../charts.ts';
 
@@ -75,7 +74,7 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
   router.get('/accounts/:id', (req, res) => {
     const user = signedInUser(req);
     const after = parseCursor(req.query.after);
-    const register = service.register(user.id, parseIdParam(req.params.id, NOT_FOUND), after, REGISTER_PAGE_SIZE, monthOf(pageToday(res)));
+    const register = service.register(user.id, parseIdParam(req.params.id, NOT_FOUND), after, REGISTER_PAGE_SIZE, pageToday(res));
     if (!register) throw new NotFoundError(NOT_FOUND);
     const language = pageLanguage(res);
     const formats = chartFormatsFor(language);
