@@ -18,6 +18,8 @@ export interface AxisTick {
   readonly label: string;
   /** Hidden on narrow screens, where the text is drawn larger and every other tick makes room for it. */
   readonly minor?: boolean;
+  /** January, named by its year: kept when months are thinned, and shown on a phone, so an axis always says its year. */
+  readonly yearStart?: boolean;
 }
 
 /** A rectangle mark with its tooltip. */
@@ -173,7 +175,7 @@ export function monthlyBarsChart(options: {
     // counted back from the latest, which is always named. Twelve short names fit, in English and Ukrainian, January
     // being named by its year alone (calendar.ts formatAxisMonth).
     bandTicks: alternateMinor(everyNth(
-      months.map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month) })),
+      months.map((m) => ({ at: round1((x(m.month) ?? 0) + x.bandwidth() / 2), label: formats.shortMonth(m.month), yearStart: m.month.endsWith('-01') })),
       x.step(),
       months.length <= 12 ? 1 : 2,
     )),
@@ -310,7 +312,7 @@ export function monthlyLineChart(options: {
     valueTicks,
     valueAxis: 'y',
     // At most eight months named, and never two that would overlap (ten years of a trend are 120 points).
-    bandTicks: alternateMinor(everyNth(points.map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month) })), x.step(), Math.ceil(points.length / 8))),
+    bandTicks: alternateMinor(everyNth(points.map((p) => ({ at: round1(at(p)), label: formats.shortMonth(p.month), yearStart: p.month.endsWith('-01') })), x.step(), Math.ceil(points.length / 8))),
     bars: [],
     paths: path ? [{ d: path, className: 'chart__line' }] : [],
     points: points.map((p, i) => ({ cx: round1(at(p)), cy: round1(y(p.cents)), tooltip: `${texts[i]!.month}: ${texts[i]!.amount}` })),
@@ -344,11 +346,31 @@ function thinnedAcross(ticks: AxisTick[]): AxisTick[] {
 function everyNth(ticks: AxisTick[], spacing: number, least: number): AxisTick[] {
   const widest = ticks.reduce((most, tick) => Math.max(most, [...tick.label].length), 0) * 11 * 0.6 + 6;
   const n = Math.max(least, Math.ceil(widest / spacing));
-  return ticks.filter((_, i) => (ticks.length - 1 - i) % n === 0);
+  const last = ticks.length - 1;
+  const kept = new Set(ticks.map((_, i) => i).filter((i) => (last - i) % n === 0));
+  // A year's first month counted out is put back, and the months too near it taken out instead: thinned by position
+  // alone, an axis often named no January, and so no year at all. The latest month stays whatever is near it.
+  ticks.forEach((tick, j) => {
+    if (!tick.yearStart || kept.has(j) || last - j < n) return;
+    for (const k of [...kept]) if (k !== last && Math.abs(k - j) < n) kept.delete(k);
+    kept.add(j);
+  });
+  return ticks.filter((_, i) => kept.has(i));
 }
 
+/**
+ * Every other tick minor, counting back from the last, which always shows; a year's first month is never minor (its
+ * neighbours are, instead), unless it stands next to the last.
+ */
 function alternateMinor(ticks: AxisTick[]): AxisTick[] {
-  return ticks.map((tick, i) => ((ticks.length - 1 - i) % 2 === 1 ? { ...tick, minor: true } : tick));
+  const minor = ticks.map((_, i) => (ticks.length - 1 - i) % 2 === 1);
+  ticks.forEach((tick, j) => {
+    if (!tick.yearStart || !minor[j] || j + 1 === ticks.length - 1) return;
+    minor[j] = false;
+    if (j > 0) minor[j - 1] = true;
+    if (j + 1 < ticks.length - 1) minor[j + 1] = true;
+  });
+  return ticks.map((tick, i) => (minor[i] ? { ...tick, minor: true } : tick));
 }
 
 /** At most `max` characters (whole code points), with an ellipsis when cut. */

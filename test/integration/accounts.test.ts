@@ -104,6 +104,8 @@ describe('accounts', () => {
     assert.match(page.text, /Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
     const dashboard = (await agent.get('/dashboard')).text;
     assert.match(dashboard, /Net worth \$667\.00[\s\S]*?Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
+    // Coming up lists schedules; the rows entered ahead of time are a link away.
+    assert.match(dashboard, /<a href="\/transactions\?from=2025-12-21">See the transactions dated after today, entered ahead of time<\/a>/);
     // A transfer dated later moves money between two balances and none of net worth: each account says so, net worth does not.
     await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '5.00', date: '2026-01-05', description: '' });
     const after = (await agent.get('/accounts')).text;

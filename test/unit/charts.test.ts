@@ -190,11 +190,28 @@ describe('the chart markup', () => {
     }
   });
 
-  test('every other month tick is minor, the latest always shown, so a phone can draw them larger', () => {
+  test('every other month tick is minor, the latest always shown, so a phone can draw them larger; January, which names the year, never is', () => {
     const months = Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
     const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months, formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
-    assert.deepEqual(chart.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['02', '04', '06', '08', '10', '12']);
+    // Counted back from December, January would be minor: it shows, and February beside it does not.
+    assert.deepEqual(chart.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['01', '04', '06', '08', '10', '12']);
     const html = chartMarkup(chart, words);
     assert.equal(html.split('class="chart__minor"').length - 1, 6);
+    // Twelve months from July: January in the middle shows on a phone, its neighbours give way.
+    const fromJuly = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.map((m, i) => ({ ...m, month: addMonths('2025-07', i) })), formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+    assert.deepEqual(fromJuly.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['08', '10', '01', '04', '06']);
+  });
+
+  test('thinned month ticks keep each January, and the latest month, so a long axis still says its years', () => {
+    // Eighteen months of a trend, every third named: counted back from June 2026, neither January would be.
+    const points = Array.from({ length: 18 }, (_, i) => ({ month: addMonths('2025-01', i), cents: 100 * i }));
+    const chart = monthlyLineChart({ id: 't', title: 'T', description: 'D', points, formats, labels: { value: 'V', month: 'Month' } });
+    const labels = chart.bandTicks.map((t) => t.label);
+    assert.ok(labels.includes('01') && labels.filter((l) => l === '01').length === 2, labels.join(' '));
+    assert.equal(labels.at(-1), '06', 'the latest month');
+    // No two named months closer than the thinning allows.
+    const at = chart.bandTicks.map((t) => t.at);
+    const step = (at.at(-1)! - at[0]!) / (labels.length > 1 ? 17 : 1);
+    for (let i = 1; i < at.length; i++) assert.ok(at[i]! - at[i - 1]! >= step * 2.9, `${labels[i - 1]} and ${labels[i]} too close`);
   });
 });

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { adjacentPeriods, monthPeriod, periodDays, periodParam, periodYear, type Period } from '../../domain/periods.ts';
 import { defaultAccountId } from '../../domain/accounts.ts';
-import { monthOf } from '../../domain/calendar.ts';
+import { addDays, monthOf } from '../../domain/calendar.ts';
 import type { DashboardReport, ReportService } from '../../services/reports.ts';
 import { budgetChartLegend, chartFormatsFor, chartWordsFor } from '../chart-formats.ts';
 import { chartMarkup, DrawnChart } from '../chart-markup.ts';
@@ -192,6 +192,8 @@ export function createDashboardPage(reports: ReportService) {
         accounts: report.accounts,
         netWorth: report.netWorth,
         laterCents: report.laterCents,
+        // Where the rows entered ahead of time start: the transactions list from tomorrow on.
+        laterFrom: addDays(today, 1),
         budget: report.budget,
         upcoming: report.upcoming,
         form: options.form ?? { values: emptyTransactionForm(today, defaultAccountId(report.accounts, options.lastAccountId)), errors: {} },
