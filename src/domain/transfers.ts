@@ -18,6 +18,14 @@ export interface TransferFilter {
   readonly toOn?: string;
 }
 
+/** The transfers a filter keeps: with an account, those into it and out of it; without one, all count as out. */
+export interface TransferTotals {
+  readonly inCount: number;
+  readonly inCents: number;
+  readonly outCount: number;
+  readonly outCents: number;
+}
+
 /** What a person fills in for a transfer, already parsed. */
 export interface TransferDraft {
   readonly fromAccountId: number;

@@ -3,7 +3,7 @@ import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Page, PageCursor } from '../domain/transactions.ts';
-import { transferProblems, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems } from '../domain/transfers.ts';
+import { transferProblems, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems, type TransferTotals } from '../domain/transfers.ts';
 
 export type TransferSave =
   | { ok: true; id: number }
@@ -35,18 +35,19 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
     },
 
     /**
-     * A page of the user's transfers for the list, with the accounts that name their sides and fill its filter, and
-     * the page before it for a "Newer" link (its cursor, `first` for the first page, null on the first page).
+     * A page of the user's transfers for the list, with the accounts that name their sides and fill its filter, how
+     * many the filter keeps and what they moved, and the page before it for a "Newer" link (its cursor, `first` for
+     * the first page, null on the first page).
      */
     listWithAccounts(
       userId: number,
       filter: TransferFilter,
       after: PageCursor | null,
       limit: number,
-    ): { page: Page<Transfer>; newer: PageCursor | 'first' | null; accounts: Account[] } {
+    ): { page: Page<Transfer>; newer: PageCursor | 'first' | null; totals: TransferTotals; accounts: Account[] } {
       const page = repo.listTransfersPage(userId, filter, after, limit);
       const newer = after === null ? null : page.first ? (repo.newerTransfersCursor(userId, filter, limit, page.first) ?? 'first') : 'first';
-      return { page, newer, accounts: accounts.listAccounts(userId) };
+      return { page, newer, totals: repo.transferTotals(userId, filter), accounts: accounts.listAccounts(userId) };
     },
 
     /** A page of the user's transfers, newest first, after `after` (see the repository's listTransfersPage). */

@@ -532,6 +532,7 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
     const { statements } = await statementsOf(f, url);
     assert.ok(statements.some((e) => e.sql.includes("o.type = 'transfer_out'")), `${url} lists transfers`);
     if (url.includes('after=')) assert.ok(statements.some((e) => e.sql.includes('(w.occurred_on, w.id) > (?, ?)')), `${url} looks for the page before it`);
+    assert.ok(statements.some((e) => e.sql.includes('AS in_count')), `${url} counts its transfers`);
     assertPlansSeek(f, url, statements);
   }
   assert.equal(olderHref, null, 'three transfers are one page');

@@ -109,8 +109,15 @@ describe('transfers', () => {
     assert.equal(new Set([...page1, ...page2]).size, 56, 'every transfer once across the pages');
     assert.ok(page1.includes('2026-01-15 Cash for the trip | Savings → Wallet | $20.00'));
     assert.equal(page2.at(-1), '2026-01-01 Saving 0 | Main account → Savings | $10.00', 'the oldest last');
-    // An account on either side, and a range of days.
-    assert.deepEqual(rowsOf((await agent.get(`/transfers?account=${wallet}`)).text), ['2026-01-15 Cash for the trip | Savings → Wallet | $20.00']);
+    // How many, and what they moved; the rows of page 2 are counted too.
+    assert.match(first.text, /<p class="totals__note" id="transfer-count">56 transfers, \$584\.85 moved\.<\/p>/);
+    // An account on either side, and a range of days; with an account, each amount signed as it moved that account.
+    const walletPage = (await agent.get(`/transfers?account=${wallet}`)).text;
+    assert.deepEqual(rowsOf(walletPage), ['2026-01-15 Cash for the trip | Savings → Wallet | +$20.00']);
+    assert.match(walletPage, /1 transfer of Wallet: \$20\.00 in, \$0\.00 out\./);
+    const savingsJan = (await agent.get(`/transfers?account=${savings}&from=2026-01-15&to=2026-01-16`)).text;
+    assert.deepEqual(rowsOf(savingsJan).map((r) => r.split(' | ')[2]), ['+$10.15', '−$20.00', '+$10.14']);
+    assert.match(savingsJan, /3 transfers of Savings: \$20\.29 in, \$20\.00 out\./);
     assert.equal(rowsOf((await agent.get(`/transfers?account=${savings}&from=2026-01-15&to=2026-01-16`)).text).length, 3);
     assert.match((await agent.get(`/transfers?account=${savings}&from=2026-03-01`)).text, /No transfer matches these filters\./);
     // Each row's buttons edit and delete the transfer, and come back here.

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Page, PageCursor } from '../../domain/transactions.ts';
-import type { Transfer, TransferDraft, TransferFilter } from '../../domain/transfers.ts';
+import type { Transfer, TransferDraft, TransferFilter, TransferTotals } from '../../domain/transfers.ts';
 import type { Db } from '../open.ts';
 
 interface TransferRow {
@@ -81,6 +81,27 @@ export function createTransfersRepo(db: Db) {
     if (cursor) params.push(cursor.occurredOn, cursor.id);
     return params;
   };
+  // How many transfers a filter keeps and what they moved, along the same index as its pages: with an account, what
+  // came in and what went out (its legs of each side); without, each transfer once (its outgoing leg).
+  const totalsStatements = new Map<string, Statement<unknown[], { in_count: number; in_cents: number; out_count: number; out_cents: number }>>();
+  const totalsStatement = (filter: TransferFilter) => {
+    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}`;
+    let statement = totalsStatements.get(shape);
+    if (!statement) {
+      const byAccount = filter.accountId !== undefined;
+      const where = byAccount ? ['w.account_id = ?', 'w.transfer_id IS NOT NULL', 'w.user_id = ?'] : ['w.user_id = ?', "w.type = 'transfer_out'"];
+      if (filter.fromOn !== undefined) where.push('w.occurred_on >= ?');
+      if (filter.toOn !== undefined) where.push('w.occurred_on <= ?');
+      statement = db.prepare(
+        `SELECT coalesce(sum(w.type = 'transfer_in'), 0) AS in_count, coalesce(sum(CASE WHEN w.type = 'transfer_in' THEN w.amount_cents END), 0) AS in_cents,
+                coalesce(sum(w.type = 'transfer_out'), 0) AS out_count, coalesce(sum(CASE WHEN w.type = 'transfer_out' THEN w.amount_cents END), 0) AS out_cents
+           FROM transactions w INDEXED BY ${byAccount ? 'transactions_transfer_legs_by_account' : 'transactions_by_user_type_date'}
+          WHERE ${where.join(' AND ')}`,
+      );
+      totalsStatements.set(shape, statement);
+    }
+    return statement;
+  };
   const toTransfer = (row: TransferRow): Transfer => ({
     id: row.id,
     fromAccountId: row.from_account_id,
@@ -148,6 +169,15 @@ export function createTransfersRepo(db: Db) {
     newerTransfersCursor(userId: number, filter: TransferFilter, limit: number, first: PageCursor): PageCursor | null {
       const beyond = pageStatement(filter, 'newer').all(...pageParams(userId, filter, first), limit + 1)[limit];
       return beyond ? { occurredOn: beyond.occurred_on, id: beyond.leg_id } : null;
+    },
+
+    /**
+     * How many transfers the filter keeps and the sum they moved; with an account, split into those into it and those
+     * out of it (without one, every transfer counts as out of one of the person's accounts).
+     */
+    transferTotals(userId: number, filter: TransferFilter): TransferTotals {
+      const row = totalsStatement(filter).get(...pageParams(userId, filter, null));
+      return { inCount: row?.in_count ?? 0, inCents: row?.in_cents ?? 0, outCount: row?.out_count ?? 0, outCents: row?.out_cents ?? 0 };
     },
 
     /** Whether any leg of the user's transfer has been reconciled against a statement. */

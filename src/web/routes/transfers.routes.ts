@@ -54,12 +54,13 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     // The transactions list's own rules for these three parts: the same messages, the same dates.
     const { filter, values, errors } = readTransactionFilter({ account: req.query.account, from: req.query.from, to: req.query.to });
     const after = parseCursor(req.query.after);
-    const { page, newer, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
+    const { page, newer, totals, accounts } = service.listWithAccounts(userId, { accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn }, after, PAGE_SIZE);
     const query = filterToQueryString({ accountId: filter.accountId, fromOn: filter.fromOn, toOn: filter.toOn });
     const here = [query, after ? `after=${formatCursor(after)}` : ''].filter(Boolean).join('&');
     res.render('transfers/index', {
       title: 'transfers.list.title',
       rows: page.rows,
+      totals,
       accountNames: new Map(accounts.map((a) => [a.id, a.name])),
       accounts,
       filter,
