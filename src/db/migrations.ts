@@ -1102,14 +1102,14 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 40,
-    name: 'budget rollover is kept for each month it is saved in',
+    name: 'budget rollover is a setting from a month on, kept for every month it was changed in',
     sql: `
       -- Rollover was one start month per category, and turning it off forgot it: every earlier month lost what it had
-      -- carried (a February that had shown $262.89 available read $250.00 and over budget). Now the setting is kept
-      -- for each month a budget is saved in, and a month's setting is its own, or else the latest saved before it:
-      -- turning it off in June leaves January to May as they were, and a later month saved with its box ticked stays
-      -- ticked. '0000-01' (migration 33) stays the start of a rollover that was on before months were kept.
-      CREATE TABLE budget_rollover_settings (
+      -- carried (a February that had shown $262.89 available read $250.00 and over budget). Now each change is kept
+      -- with its month, and a month's setting is the latest change up to it: turning it off in June leaves January to
+      -- May as they were, as turning it on never changed the months before it. '0000-01' (migration 33) stays the
+      -- start of a rollover that was on before months were kept.
+      CREATE TABLE budget_rollover_changes (
         user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
         month       TEXT    NOT NULL CHECK (length(month) = 7 AND month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
@@ -1117,8 +1117,8 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (user_id, category_id, month)
       ) WITHOUT ROWID;
       -- A category deleted goes with its changes (the cascade), found by this index rather than by a scan.
-      CREATE INDEX budget_rollover_settings_by_category ON budget_rollover_settings(category_id);
-      INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover)
+      CREATE INDEX budget_rollover_changes_by_category ON budget_rollover_changes(category_id);
+      INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover)
       SELECT user_id, id, budget_rollover_from, 1 FROM categories WHERE budget_rollover_from IS NOT NULL AND kind = 'expense';
       ALTER TABLE categories DROP COLUMN budget_rollover_from;
       ALTER TABLE categories DROP COLUMN budget_rollover;
@@ -1132,6 +1132,18 @@ export const migrations: readonly Migration[] = [
       -- transfers reads those, not every transfer of the person (repos/transfers.ts). Incomes and expenses, most rows,
       -- are not in it and cost nothing more to write.
       CREATE INDEX transactions_transfer_legs_by_account ON transactions(account_id, occurred_on DESC, id DESC) WHERE transfer_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 42,
+    name: 'budget rollover is kept for each month it is saved in',
+    sql: `
+      -- Keeping only the months rollover changed in (migration 40) let unticking March also untick a June that had
+      -- been saved ticked. Now the box of every month a budget is saved in is kept, and a month's setting is its own,
+      -- or else the latest saved before it. The changes kept so far mean the same under this rule, so they stay.
+      ALTER TABLE budget_rollover_changes RENAME TO budget_rollover_settings;
+      DROP INDEX budget_rollover_changes_by_category;
+      CREATE INDEX budget_rollover_settings_by_category ON budget_rollover_settings(category_id);
     `,
   },
 ];

@@ -11,7 +11,8 @@ export interface BudgetEntry {
   readonly categoryId: number;
   /** The month's amount; null removes it. */
   readonly amountCents: number | null;
-  readonly rollover: boolean;
+  /** The month's rollover box; left out (the API's PUT without it), the month's setting is not saved. */
+  readonly rollover?: boolean;
 }
 
 /** Monthly budgets per expense category: the month's page, saving it, and copying last month's amounts. */
@@ -31,7 +32,7 @@ export function createBudgetService(deps: {
       for (const entry of entries) {
         if (!own.has(entry.categoryId)) continue;
         repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
-        repo.setRollover(userId, entry.categoryId, entry.rollover, month);
+        if (entry.rollover !== undefined) repo.setRollover(userId, entry.categoryId, entry.rollover, month);
         saved++;
       }
       return saved;

@@ -347,29 +347,44 @@ function everyNth(ticks: AxisTick[], spacing: number, least: number): AxisTick[]
   const widest = ticks.reduce((most, tick) => Math.max(most, [...tick.label].length), 0) * 11 * 0.6 + 6;
   const n = Math.max(least, Math.ceil(widest / spacing));
   const last = ticks.length - 1;
+  const years = ticks.map((tick, i) => (tick.yearStart ? i : -1)).filter((i) => i >= 0);
+  if (n >= 12 && years.length > 0) {
+    // Januaries are twelve apart, nearer than n: the axis names years alone, every k-th counted back from the latest
+    // January, and the latest month, the January nearest it giving way when the two would run together.
+    const k = Math.ceil(n / 12);
+    const kept = years.filter((_, y) => (years.length - 1 - y) % k === 0).filter((j) => last - j >= n);
+    return [...kept, last].map((i) => ticks[i]!);
+  }
   const kept = new Set(ticks.map((_, i) => i).filter((i) => (last - i) % n === 0));
-  // A year's first month counted out is put back, and the months too near it taken out instead: thinned by position
-  // alone, an axis often named no January, and so no year at all. The latest month stays whatever is near it.
-  ticks.forEach((tick, j) => {
-    if (!tick.yearStart || kept.has(j) || last - j < n) return;
-    for (const k of [...kept]) if (k !== last && Math.abs(k - j) < n) kept.delete(k);
+  // A January counted out is put back, and the months too near it taken out instead: thinned by position alone, an
+  // axis often named no January, and so no year at all. Januaries are twelve apart, so never too near each other;
+  // the latest month stays whatever is near it.
+  for (const j of years) {
+    if (kept.has(j) || last - j < n) continue;
+    for (const k of [...kept]) if (k !== last && !ticks[k]!.yearStart && Math.abs(k - j) < n) kept.delete(k);
     kept.add(j);
-  });
+  }
   return ticks.filter((_, i) => kept.has(i));
 }
 
 /**
- * Every other tick minor, counting back from the last, which always shows; a year's first month is never minor (its
- * neighbours are, instead), unless it stands next to the last.
+ * Every other tick minor, counting back from the last, which always shows; then the newest January that can be is
+ * shown too, its neighbours made minor instead (beside the last only when the two labels clear each other at a
+ * phone's type size), so a phone still sees a year.
  */
 function alternateMinor(ticks: AxisTick[]): AxisTick[] {
-  const minor = ticks.map((_, i) => (ticks.length - 1 - i) % 2 === 1);
-  ticks.forEach((tick, j) => {
-    if (!tick.yearStart || !minor[j] || j + 1 === ticks.length - 1) return;
+  const last = ticks.length - 1;
+  const minor = ticks.map((_, i) => (last - i) % 2 === 1);
+  const shownYear = ticks.some((tick, i) => tick.yearStart && !minor[i]);
+  for (let j = last - 1; j >= 0 && !shownYear; j--) {
+    if (!ticks[j]!.yearStart) continue;
+    const beside = ticks[j + 1]!;
+    if (j + 1 === last && beside.at - ticks[j]!.at < phoneTextWidth([ticks[j]!.label, beside.label]) + 8) continue;
     minor[j] = false;
     if (j > 0) minor[j - 1] = true;
-    if (j + 1 < ticks.length - 1) minor[j + 1] = true;
-  });
+    if (j + 1 < last) minor[j + 1] = true;
+    break;
+  }
   return ticks.map((tick, i) => (minor[i] ? { ...tick, minor: true } : tick));
 }
 

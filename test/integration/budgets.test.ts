@@ -261,10 +261,20 @@ describe('budgets', () => {
     assert.deepEqual([await boxOf('2025-12'), await boxOf('2026-01'), await boxOf('2026-02'), await boxOf('2026-03')], [true, false, true, true]);
     // A month never saved follows the latest one saved before it: May rolls over as March does.
     assert.equal(await boxOf('2026-05'), true);
+    // An amount set by the API without a rollover box saves none for its month, which goes on following the months
+    // before it; with one, the month keeps it.
+    assert.equal((await api('put', `/budgets/2026-05/${utilities}`).send({ amount: '100.00' })).status, 200);
+    assert.equal((await api('put', `/budgets/2026-03/${utilities}`).send({ amount: '100.00', rollover: false })).status, 200);
+    assert.equal(await boxOf('2026-05'), false, 'May follows March, unticked since');
+    assert.equal((await api('put', `/budgets/2026-05/${utilities}`).send({ amount: '100.00', rollover: true })).status, 200);
+    assert.equal((await api('put', `/budgets/2026-03/${utilities}`).send({ amount: '100.00', rollover: true })).status, 200);
+    assert.equal((await api('put', `/budgets/2026-03/${utilities}`).send({ amount: '100.00', rollover: false })).status, 200);
+    assert.equal(await boxOf('2026-05'), true, 'May saved ticked keeps it');
+    assert.equal((await api('put', `/budgets/2026-03/${utilities}`).send({ amount: '100.00', rollover: true })).status, 200);
 
     const csv = (await agent.get('/budgets/export.csv')).text.trim().split('\r\n').filter((l) => l.includes('Utilities'));
     assert.deepEqual(csv.map((l) => `${l.split(',')[0]} ${l.split(',')[3]}`), [
-      '2025-09 yes', '2025-10 yes', '2025-11 yes', '2025-12 yes', '2026-01 no', '2026-02 yes', '2026-03 yes',
+      '2025-09 yes', '2025-10 yes', '2025-11 yes', '2025-12 yes', '2026-01 no', '2026-02 yes', '2026-03 yes', '2026-05 yes',
     ]);
     const exported = (await agent.get('/account/export.json')).text;
     assert.match(exported, new RegExp(`\\{"categoryId":${utilities},"fromMonth":"2025-12","rollover":true\\}`));

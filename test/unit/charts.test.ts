@@ -14,6 +14,10 @@ const formats: ChartFormats = {
   monthInText: (m) => `in ${m}`,
 };
 
+/** Axis months as the pages write them in English: January by its year, others by a short name. */
+const englishDays = createDayFormatter('en-US');
+const yearFormats: ChartFormats = { ...formats, shortMonth: (m) => englishDays.formatAxisMonth(m) };
+
 describe('chart scales and ticks', () => {
   test('twelve months on the axis are all named, in English and Ukrainian, January by its year', () => {
     for (const [locale, expected] of [
@@ -200,6 +204,18 @@ describe('the chart markup', () => {
     // Twelve months from July: January in the middle shows on a phone, its neighbours give way.
     const fromJuly = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: months.map((m, i) => ({ ...m, month: addMonths('2025-07', i) })), formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
     assert.deepEqual(fromJuly.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['08', '10', '01', '04', '06']);
+  });
+
+  test('a long axis names years alone, every so many, and the latest month; a phone sees a year whenever one can show', () => {
+    const line = (first: string, length: number) =>
+      monthlyLineChart({ id: 't', title: 'T', description: 'D', points: Array.from({ length }, (_, i) => ({ month: addMonths(first, i), cents: i })), formats: yearFormats, labels: { value: 'V', month: 'Month' } });
+    // Ten years: a year every two, then December; 2024 gives way to December beside it.
+    assert.deepEqual(line('2015-01', 120).bandTicks.map((t) => t.label), ['2016', '2018', '2020', '2022', 'Dec']);
+    // Twenty years: every third year.
+    assert.deepEqual(line('2005-01', 240).bandTicks.map((t) => t.label), ['2006', '2009', '2012', '2015', '2018', '2021', 'Dec']);
+    // Thirty months: counted from the last, both Januaries would be minor on a phone; the newer one shows.
+    const thirty = line('2020-01', 30).bandTicks;
+    assert.ok(thirty.some((t) => t.yearStart && !t.minor), thirty.map((t) => t.label + (t.minor ? '(m)' : '')).join(' '));
   });
 
   test('thinned month ticks keep each January, and the latest month, so a long axis still says its years', () => {

@@ -96,6 +96,21 @@ test('migration 40 keeps each rollover as a change in its month, and the categor
   assert.equal(db.prepare('SELECT count(*) FROM budget_rollover_settings').pluck().get(), 1);
 });
 
+test('migration 42 keeps the rollover changes of a database made at 41 as settings of their months, under the new name', () => {
+  const { db } = personAt(41);
+  const category = (name: string) => db.prepare<[string], number>("SELECT id FROM categories WHERE user_id = 1 AND name = ?").pluck().get(name)!;
+  const put = db.prepare('INSERT INTO budget_rollover_changes (user_id, category_id, month, rollover) VALUES (1, ?, ?, ?)');
+  put.run(category('Groceries'), '2026-01', 1);
+  put.run(category('Groceries'), '2026-04', 0);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT category_id, month, rollover FROM budget_rollover_settings ORDER BY month').all(), [
+    { category_id: category('Groceries'), month: '2026-01', rollover: 1 },
+    { category_id: category('Groceries'), month: '2026-04', rollover: 0 },
+  ]);
+  const names = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE name LIKE 'budget_rollover%' ORDER BY name").pluck().all();
+  assert.deepEqual(names, ['budget_rollover_settings', 'budget_rollover_settings_by_category']);
+});
+
 test('migration 34 gives every schedule a count offset of 0 (its times counted as before) and keeps it a whole number', () => {
   const { db, account } = personAt(33);
   db.prepare(

@@ -803,9 +803,10 @@ export function createApiRouter(deps: {
       if (!line) return notFound(res, 'expenseCategory');
       // Read as the budget form's own fields, so the amount goes by its rule; an empty amount removes it.
       const input = readInput(res, S.BudgetLineSet, req.body, (fields) => {
-        const rollover = fields.rollover ?? (line.rollover ? '1' : '');
-        const form = parseBudgetForm({ [`amount-${line.categoryId}`]: fields.amount ?? '', [`rollover-${line.categoryId}`]: rollover }, deps.language);
-        return form.ok ? { ok: true, value: form.entries } : { ok: false, errors: { amount: Object.values(form.errors)[0] } };
+        const form = parseBudgetForm({ [`amount-${line.categoryId}`]: fields.amount ?? '', [`rollover-${line.categoryId}`]: fields.rollover ?? '' }, deps.language);
+        if (!form.ok) return { ok: false, errors: { amount: Object.values(form.errors)[0] } };
+        // Rollover left out is left as it is: nothing is saved for the month, which goes on following the months before.
+        return { ok: true, value: fields.rollover === undefined ? form.entries.map(({ rollover: _left, ...entry }) => entry) : form.entries };
       });
       if (!input.ok) return input.answer;
       deps.budgets.save(userId, month, input.value);
