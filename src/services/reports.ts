@@ -67,6 +67,8 @@ export interface RangeReport {
   readonly averagedMonths: number;
   /** The first month with income or expenses, when it falls after the range's first month (averages start there). */
   readonly firstMonth: string | null;
+  /** The first month with income or expenses in the chosen accounts, wherever it falls; null when there is none. */
+  readonly recordsBegin: string | null;
   readonly changes: {
     income: Change;
     expense: Change;
@@ -166,6 +168,7 @@ export function createReportService(deps: {
           averagedMonths: averaged.to - averaged.from,
           // Named when it cuts the averages short: the months before it hold nothing, and are not in them.
           firstMonth: firstMonth !== null && firstMonth > range.fromMonth && firstMonth <= range.toMonth ? firstMonth : null,
+          recordsBegin: firstMonth,
           changes: {
             income,
             expense,

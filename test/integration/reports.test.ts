@@ -288,6 +288,9 @@ test('a person who began in the middle of a range is averaged over their own mon
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries').slice(0, 2), ['$900.01', '$300.00']);
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total').slice(0, 2), ['$900.01', '$300.00']);
   assert.match(res.text, /Records begin in October 2026, so monthly averages are of the 3 months from then on that have ended\./);
+  // The year before holds nothing of hers: the comparison says why every line is new.
+  assert.match(res.text, /Records begin in October 2026, after the range before this one ends, so there is nothing there to compare with: every line reads as new\./);
+  assert.doesNotMatch((await agent.get('/reports?from=2026-11&to=2026-12')).text, /nothing there to compare with/, 'October is before November: there is');
   const csv = await agent.get('/reports/export.csv?from=2026-01&to=2026-12');
   assert.match(csv.text, /^expense,Groceries,(0\.00,){9}300\.00,300\.00,300\.01,900\.01,300\.00$/m);
 
@@ -295,6 +298,7 @@ test('a person who began in the middle of a range is averaged over their own mon
   await postForm(agent, '/account', '/account/language', { language: 'uk' });
   const uk = await agent.get('/reports?from=2026-01&to=2026-12');
   assert.match(uk.text, /Записи починаються з жовтня 2026 р\., тож середнє за місяць розраховано за 3 місяці відтоді, що вже минули\./);
+  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., коли попередній період уже скінчився, тож порівнювати немає з чим/);
 
   // Her first month still running: no month of hers has ended, so there is no average, and the page says why.
   ctx.clock.set(Date.UTC(2026, 9, 25, 12));

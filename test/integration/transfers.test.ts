@@ -102,6 +102,7 @@ describe('transfers', () => {
     const page1 = rowsOf(first.text);
     assert.equal(page1.length, 50, 'a page of 50');
     assert.equal(page1[0], '2026-02-27 Saving 54 | Main account → Savings | $10.54', 'newest first, one row a transfer, its amount unsigned');
+    assert.doesNotMatch(first.text, /after today/);
     const older = /<a href="(\/transfers\?after=[^"]+)" rel="next">/.exec(first.text)?.[1]?.replaceAll('&amp;', '&');
     assert.ok(older, 'an Older link');
     const page2 = rowsOf((await agent.get(older)).text);
@@ -157,6 +158,9 @@ describe('transfers', () => {
     assert.doesNotMatch((await agent.get('/transactions?type=expense')).text, /See transfers/, 'a type filter exports no transfers: nothing to say');
     // The accounts page leads here.
     assert.match((await agent.get('/accounts')).text, /<a class="button button--quiet" href="\/transfers">All transfers<\/a>/);
+    // One entered ahead of time, after the app's today, is marked as such.
+    transfers.createTransfer(userId, { fromAccountId: main, toAccountId: wallet, amountCents: 500, occurredOn: '2999-01-01', description: 'Far ahead' });
+    assert.match((await agent.get('/transfers')).text, /<td class="tx__desc">Far ahead <span class="badge">after today<\/span><\/td>/);
   });
 
   test('the transfers pages go back with Older and forward with Newer, over every transfer once, with an account or without', async (t) => {

@@ -60,6 +60,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     res.render('transfers/index', {
       title: 'transfers.list.title',
       rows: page.rows,
+      today: pageToday(res),
       totals,
       accountNames: new Map(accounts.map((a) => [a.id, a.name])),
       accounts,
