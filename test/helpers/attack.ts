@@ -111,9 +111,13 @@ export async function createOwnedObjects(ctx: TestContext, agent: Agent, userId:
     .send({ _csrf: transferToken, from: String(first), to: String(ids.accounts), amount: '1.00', date: '2026-01-16', description: 'owned transfer' });
   if (transfer.status !== 303) throw new Error(`could not add a transfer: ${transfer.status}`);
   ids.transfers = newestOwnedId(ctx.db, 'transfers', userId)!;
-  // Months are not objects: /budgets/:month is the signed-in person's own month, so it gets a month, with a budget in it.
+  // Months are not objects: /budgets/:month is the signed-in person's own month, so it gets a month, with a budget in
+  // it that rolls over (a row of budget_rollover_settings).
   const budgetToken = await tokenFor(agent, '/budgets/2026-01');
-  const budget = await agent.post('/budgets/2026-01').type('form').send({ _csrf: budgetToken, [`amount-${ids.categories}`]: '10.00' });
+  const budget = await agent
+    .post('/budgets/2026-01')
+    .type('form')
+    .send({ _csrf: budgetToken, [`amount-${ids.categories}`]: '10.00', [`rollover-${ids.categories}`]: '1' });
   if (budget.status !== 303) throw new Error(`could not set a budget: ${budget.status}`);
   ids.budgets = '2026-01';
   const scheduleToken = await tokenFor(agent, '/scheduled/new');

@@ -297,7 +297,7 @@ describe('deleting the account', () => {
     const rowsOf = (table: string, id: number) => ctx.db.prepare(`SELECT count(*) FROM "${table}" WHERE user_id = ?`).pluck().get(id) as number;
     // A failed sign-in is one of her security events.
     await postForm(agentFor(ctx.app), '/login', '/login', { email: 'ann@example.com', password: 'not her password' });
-    for (const table of ['accounts', 'transfers', 'budgets', 'monthly_totals', 'account_monthly_totals', 'passkeys', 'api_tokens', 'security_events', 'rules', 'csv_mappings', 'user_totals']) {
+    for (const table of ['accounts', 'transfers', 'budgets', 'budget_rollover_settings', 'monthly_totals', 'account_monthly_totals', 'passkeys', 'api_tokens', 'security_events', 'rules', 'csv_mappings', 'user_totals']) {
       assert.ok(rowsOf(table, annId) > 0, `ann has rows in ${table} before`);
     }
 

@@ -22,6 +22,15 @@ async function personWithSavings(ctx: TestContext, email = 'ann@example.com') {
   return { agent, userId, main: accountId(ctx, userId, 'Main account'), savings: accountId(ctx, userId, 'Savings') };
 }
 
+/** A fresh app with a person holding a Main account, Savings and a Wallet, and transfers written straight to the database. */
+async function personWithThreeAccounts(t: { after: (fn: () => Promise<void>) => void }) {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const person = await personWithSavings(ctx);
+  await postForm(person.agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '2026-01-01' });
+  return { ctx, ...person, wallet: accountId(ctx, person.userId, 'Wallet'), transfers: createTransfersRepo(ctx.db) };
+}
+
 /** Balances by account name from the accounts page. */
 async function balances(agent: Agent): Promise<Record<string, string>> {
   const html = (await agent.get('/accounts')).text;
@@ -77,16 +86,11 @@ describe('transfers', () => {
   });
 
   test('the transfers page lists each transfer once, newest first, by account (either side) and days, a page at a time; the transactions list says where they are', async (t) => {
-    const ctx = createTestContext();
-    t.after(() => ctx.cleanup());
-    const { agent, userId, main, savings } = await personWithSavings(ctx);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '2026-01-01' });
-    const wallet = accountId(ctx, userId, 'Wallet');
+    const { ctx, agent, userId, main, savings, wallet, transfers } = await personWithThreeAccounts(t);
     const empty = (await agent.get('/transfers')).text;
     assert.match(empty, /No transfers yet\./);
     assert.match(empty, /href="\/transfers\/new\?back=%2Ftransfers">Transfer money</, 'two open accounts: a transfer can be made');
     // 55 transfers Main -> Savings over 55 days of 2026, and one Savings -> Wallet.
-    const transfers = createTransfersRepo(ctx.db);
     for (let i = 0; i < 55; i++) {
       const day = `2026-${String(1 + Math.floor(i / 28)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
       transfers.createTransfer(userId, { fromAccountId: main, toAccountId: savings, amountCents: 1_000 + i, occurredOn: day, description: `Saving ${i}` });
@@ -164,12 +168,7 @@ describe('transfers', () => {
   });
 
   test('the transfers pages go back with Older and forward with Newer, over every transfer once, with an account or without', async (t) => {
-    const ctx = createTestContext();
-    t.after(() => ctx.cleanup());
-    const { agent, userId, main, savings } = await personWithSavings(ctx);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Wallet', kind: 'cash', openingBalance: '', openingOn: '2026-01-01' });
-    const wallet = accountId(ctx, userId, 'Wallet');
-    const transfers = createTransfersRepo(ctx.db);
+    const { ctx, agent, userId, main, savings, wallet, transfers } = await personWithThreeAccounts(t);
     // 130 transfers, several a day, in and out of Savings; every third one with the wallet instead.
     for (let i = 0; i < 130; i++) {
       const other = i % 3 === 0 ? wallet : main;

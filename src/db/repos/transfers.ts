@@ -50,29 +50,38 @@ export function createTransfersRepo(db: Db) {
   // 100,000 transfers for a page of an account that has few (100 ms); the cursor then names the account's leg. The
   // page before one (`newer`) walks the same index the other way from its first row. One statement per shape,
   // prepared when first used.
-  const pageStatements = new Map<string, Statement<unknown[], TransferRow & { leg_id: number }>>();
+  /** The legs a filter walks, and along which index: the shape names the statement, the clause takes pageParams. */
+  const walkOf = (filter: TransferFilter) => {
+    const byAccount = filter.accountId !== undefined;
+    const where = byAccount ? ['w.account_id = ?', 'w.transfer_id IS NOT NULL', 'w.user_id = ?'] : ['w.user_id = ?', "w.type = 'transfer_out'"];
+    if (filter.fromOn !== undefined) where.push('w.occurred_on >= ?');
+    if (filter.toOn !== undefined) where.push('w.occurred_on <= ?');
+    return {
+      shape: `${byAccount ? 'a' : ''}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}`,
+      from: `transactions w INDEXED BY ${byAccount ? 'transactions_transfer_legs_by_account' : 'transactions_by_user_type_date'}`,
+      where,
+    };
+  };
+  const statements = new Map<string, Statement<unknown[], unknown>>();
+  const cached = <Row>(key: string, build: () => string) => {
+    let statement = statements.get(key);
+    if (!statement) statements.set(key, (statement = db.prepare<unknown[], unknown>(build())));
+    return statement as Statement<unknown[], Row>;
+  };
   const pageStatement = (filter: TransferFilter, cursor: 'none' | 'older' | 'newer') => {
-    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}:${cursor}`;
-    let statement = pageStatements.get(shape);
-    if (!statement) {
-      const byAccount = filter.accountId !== undefined;
-      const where = byAccount ? ['w.account_id = ?', 'w.transfer_id IS NOT NULL', 'w.user_id = ?'] : ['w.user_id = ?', "w.type = 'transfer_out'"];
-      if (filter.fromOn !== undefined) where.push('w.occurred_on >= ?');
-      if (filter.toOn !== undefined) where.push('w.occurred_on <= ?');
+    const walk = walkOf(filter);
+    return cached<TransferRow & { leg_id: number }>(`page:${walk.shape}:${cursor}`, () => {
+      const where = [...walk.where];
       if (cursor === 'older') where.push('(w.occurred_on, w.id) < (?, ?)');
       if (cursor === 'newer') where.push('(w.occurred_on, w.id) > (?, ?)');
       const order = cursor === 'newer' ? 'ASC' : 'DESC';
-      statement = db.prepare<unknown[], TransferRow & { leg_id: number }>(
-        `SELECT w.transfer_id AS id, w.id AS leg_id, o.account_id AS from_account_id, i.account_id AS to_account_id, w.amount_cents, w.occurred_on, o.description
-           FROM transactions w INDEXED BY ${byAccount ? 'transactions_transfer_legs_by_account' : 'transactions_by_user_type_date'}
-           JOIN transactions o ON o.transfer_id = w.transfer_id AND o.user_id = w.user_id AND o.type = 'transfer_out'
-           JOIN transactions i ON i.transfer_id = w.transfer_id AND i.user_id = w.user_id AND i.type = 'transfer_in'
-          WHERE ${where.join(' AND ')}
-          ORDER BY w.occurred_on ${order}, w.id ${order} LIMIT ?`,
-      );
-      pageStatements.set(shape, statement);
-    }
-    return statement;
+      return `SELECT w.transfer_id AS id, w.id AS leg_id, o.account_id AS from_account_id, i.account_id AS to_account_id, w.amount_cents, w.occurred_on, o.description
+                FROM ${walk.from}
+                JOIN transactions o ON o.transfer_id = w.transfer_id AND o.user_id = w.user_id AND o.type = 'transfer_out'
+                JOIN transactions i ON i.transfer_id = w.transfer_id AND i.user_id = w.user_id AND i.type = 'transfer_in'
+               WHERE ${where.join(' AND ')}
+               ORDER BY w.occurred_on ${order}, w.id ${order} LIMIT ?`;
+    });
   };
   const pageParams = (userId: number, filter: TransferFilter, cursor: PageCursor | null): unknown[] => {
     const params: unknown[] = filter.accountId === undefined ? [userId] : [filter.accountId, userId];
@@ -81,26 +90,16 @@ export function createTransfersRepo(db: Db) {
     if (cursor) params.push(cursor.occurredOn, cursor.id);
     return params;
   };
-  // How many transfers a filter keeps and what they moved, along the same index as its pages: with an account, what
+  // How many transfers a filter keeps and what they moved, walking the same legs as its pages: with an account, what
   // came in and what went out (its legs of each side); without, each transfer once (its outgoing leg).
-  const totalsStatements = new Map<string, Statement<unknown[], { in_count: number; in_cents: number; out_count: number; out_cents: number }>>();
   const totalsStatement = (filter: TransferFilter) => {
-    const shape = `${filter.accountId === undefined ? '' : 'a'}${filter.fromOn === undefined ? '' : 'f'}${filter.toOn === undefined ? '' : 't'}`;
-    let statement = totalsStatements.get(shape);
-    if (!statement) {
-      const byAccount = filter.accountId !== undefined;
-      const where = byAccount ? ['w.account_id = ?', 'w.transfer_id IS NOT NULL', 'w.user_id = ?'] : ['w.user_id = ?', "w.type = 'transfer_out'"];
-      if (filter.fromOn !== undefined) where.push('w.occurred_on >= ?');
-      if (filter.toOn !== undefined) where.push('w.occurred_on <= ?');
-      statement = db.prepare(
-        `SELECT coalesce(sum(w.type = 'transfer_in'), 0) AS in_count, coalesce(sum(CASE WHEN w.type = 'transfer_in' THEN w.amount_cents END), 0) AS in_cents,
-                coalesce(sum(w.type = 'transfer_out'), 0) AS out_count, coalesce(sum(CASE WHEN w.type = 'transfer_out' THEN w.amount_cents END), 0) AS out_cents
-           FROM transactions w INDEXED BY ${byAccount ? 'transactions_transfer_legs_by_account' : 'transactions_by_user_type_date'}
-          WHERE ${where.join(' AND ')}`,
-      );
-      totalsStatements.set(shape, statement);
-    }
-    return statement;
+    const walk = walkOf(filter);
+    return cached<{ in_count: number; in_cents: number; out_count: number; out_cents: number }>(
+      `totals:${walk.shape}`,
+      () => `SELECT coalesce(sum(w.type = 'transfer_in'), 0) AS in_count, coalesce(sum(CASE WHEN w.type = 'transfer_in' THEN w.amount_cents END), 0) AS in_cents,
+                    coalesce(sum(w.type = 'transfer_out'), 0) AS out_count, coalesce(sum(CASE WHEN w.type = 'transfer_out' THEN w.amount_cents END), 0) AS out_cents
+               FROM ${walk.from} WHERE ${walk.where.join(' AND ')}`,
+    );
   };
   const toTransfer = (row: TransferRow): Transfer => ({
     id: row.id,
