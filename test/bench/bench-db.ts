@@ -1,4 +1,7 @@
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
+import { addDays } from '../../src/domain/calendar.ts';
 import { createRulesRepo } from '../../src/db/repos/rules.ts';
 import type { RuleDraft } from '../../src/domain/rules.ts';
 import type { Db } from '../../src/db/open.ts';
@@ -50,4 +53,32 @@ export function seedBenchRules(db: Db, userId: number, count: number): number {
     }
   })();
   return rules.listRules(userId).length;
+}
+
+/**
+ * Gives the user a savings account and `count` transfers between it and their first account, through the repos (so
+ * the per-account totals' triggers see each leg): one in every hundred of their rows, a few a week at a million, dated
+ * evenly over `days` days back from `endOn`, alternating in and out. Returns the savings account's id.
+ */
+export function seedBenchTransfers(db: Db, userId: number, options: { count: number; endOn: string; days: number; random: () => number }): number {
+  const accounts = createAccountsRepo(db);
+  const transfers = createTransfersRepo(db);
+  const main = db.prepare<[number], number>('SELECT min(id) FROM accounts WHERE user_id = ?').pluck().get(userId)!;
+  const start = addDays(options.endOn, -options.days);
+  const savings = accounts.createAccount(userId, { name: 'Savings', kind: 'savings', openingBalanceCents: 500_000, openingOn: start });
+  db.transaction(() => {
+    for (let k = 0; k < options.count; k++) {
+      const occurredOn = addDays(options.endOn, -Math.floor((k * options.days) / options.count));
+      const amountCents = 1_000 + Math.floor(options.random() * 50_000);
+      const toSavings = k % 2 === 0;
+      transfers.createTransfer(userId, {
+        fromAccountId: toSavings ? main : savings,
+        toAccountId: toSavings ? savings : main,
+        amountCents,
+        occurredOn,
+        description: toSavings ? 'To savings' : 'From savings',
+      });
+    }
+  })();
+  return savings;
 }
