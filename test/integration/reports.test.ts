@@ -126,7 +126,7 @@ test('a range ending with the month still running averages the months that have 
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$240.50', '$95.25', '$120.50', '$70.00', '$50.00']);
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '$0.00', '—', '—', '$1,500.00'], 'rent paid only in March, the running month, is in no average yet');
   assert.deepEqual(rowCells(res.text, 'table-income-heading', 'Salary'), ['$6,000.00', '$3,000.00', '$3,000.00', '$3,000.00', '—']);
-  assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\./);
+  assert.match(res.text, /Monthly averages are of the 2 months of this range that have ended\. Totals include March 2026, which has not ended yet\./);
   // Compared with October to 15 December 2025: the 16 December row is left out, as 20 March is on this side.
   assert.match(res.text, /<h2 id="change-heading">Compared with Oct 1, 2025 – Dec 15, 2025<\/h2>/);
   assert.match(res.text, /both ranges count only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
@@ -139,19 +139,20 @@ test('a range ending with the month still running averages the months that have 
   // Only the running month: no average at all, and the month before up to the same day.
   const march = await agent.get('/reports?from=2026-03&to=2026-03');
   assert.deepEqual(rowCells(march.text, 'table-expense-heading', 'Housing'), ['$1,500.00', '—', '$1,500.00']);
-  assert.match(march.text, /No month of this range has ended yet, so there are no monthly averages\./);
+  assert.match(march.text, /No month of this range has ended yet, so there are no monthly averages\. Totals include March 2026, which has not ended yet\./);
+  assert.match((await agent.get('/reports?from=2026-02&to=2026-05')).text, /Totals include March 2026, which has not ended yet, and the months after it\./);
   assert.match(march.text, /Compared with Feb 1, 2026 – Feb 15, 2026/);
   const marchCsv = (await agent.get('/reports/export.csv?from=2026-03&to=2026-03')).text.trim().split('\r\n');
   assert.ok(marchCsv.includes('expense,Housing,1500.00,1500.00,'), marchCsv.join('\n'));
   // A range that ended before this month is compared in whole months, with no note.
   const past = await agent.get('/reports?from=2026-01&to=2026-02');
   assert.match(past.text, /Compared with November 2025 – December 2025/);
-  assert.doesNotMatch(past.text, /not over yet|have ended/);
+  assert.doesNotMatch(past.text, /not over yet|have ended|not ended/);
 
   // In Ukrainian the notes are Ukrainian.
   await postForm(agent, '/account', '/account/language', { language: 'uk' });
   const uk = await agent.get('/reports?from=2026-01&to=2026-03');
-  assert.match(uk.text, /Середнє за місяць розраховано за 2 місяці цього періоду, що вже минули\./);
+  assert.match(uk.text, /Середнє за місяць розраховано за 2 місяці цього періоду, що вже минули\. Суми «Разом» враховують і березень 2026 р\., що ще не скінчився\./);
   assert.match(uk.text, /Цей місяць ще триває/);
 });
 
