@@ -358,9 +358,11 @@ function everyNth(ticks: AxisTick[], spacing: number, least: number): AxisTick[]
   const kept = new Set(ticks.map((_, i) => i).filter((i) => (last - i) % n === 0));
   // A January counted out is put back, and the months too near it taken out instead: thinned by position alone, an
   // axis often named no January, and so no year at all. Januaries are twelve apart, so never too near each other;
-  // the latest month stays whatever is near it.
+  // the latest month stays whatever is near it. An axis whose only January is just before the latest month (a year
+  // to February) keeps it beside the latest when the two labels clear each other, though nearer than n.
+  const clearsLast = (j: number) => (last - j) * spacing >= (([...ticks[j]!.label].length + [...ticks[last]!.label].length) * 11 * 0.6) / 2 + 6;
   for (const j of years) {
-    if (kept.has(j) || last - j < n) continue;
+    if (kept.has(j) || (last - j < n && !(years.length === 1 && clearsLast(j)))) continue;
     for (const k of [...kept]) if (k !== last && !ticks[k]!.yearStart && Math.abs(k - j) < n) kept.delete(k);
     kept.add(j);
   }
@@ -368,8 +370,8 @@ function everyNth(ticks: AxisTick[], spacing: number, least: number): AxisTick[]
 }
 
 /**
- * Every other tick minor, counting back from the last, which always shows; then the newest January that can be is
- * shown too, its neighbours made minor instead (beside the last only when the two labels clear each other at a
+ * Every other tick minor, counting back from the last, which shows unless it hides the only year; then the newest
+ * January that can be is shown too, its neighbours made minor instead (beside the last only when the two labels clear each other at a
  * phone's type size), so a phone still sees a year.
  */
 function alternateMinor(ticks: AxisTick[]): AxisTick[] {
@@ -384,6 +386,11 @@ function alternateMinor(ticks: AxisTick[]): AxisTick[] {
     if (j > 0) minor[j - 1] = true;
     if (j + 1 < last) minor[j + 1] = true;
     break;
+  }
+  // The only January just before the latest month, too near it on a phone: the year is worth more than the latest
+  // month's name, which the bar beside a named January gives, so on a phone the January shows and the latest does not.
+  if (!ticks.some((tick, i) => tick.yearStart && !minor[i]) && last >= 1 && ticks[last - 1]!.yearStart) {
+    for (let i = 0; i <= last; i++) minor[i] = i === last || (last - 1 - i) % 2 === 1;
   }
   return ticks.map((tick, i) => (minor[i] ? { ...tick, minor: true } : tick));
 }

@@ -194,7 +194,7 @@ describe('the chart markup', () => {
     }
   });
 
-  test('every other month tick is minor, the latest always shown, so a phone can draw them larger; January, which names the year, never is', () => {
+  test('every other month tick is minor, the latest shown (unless it would hide the only year), so a phone can draw them larger; January, which names the year, never is', () => {
     const months = Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, incomeCents: 100, expenseCents: 50 }));
     const chart = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months, formats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
     // Counted back from December, January would be minor: it shows, and February beside it does not.
@@ -216,6 +216,22 @@ describe('the chart markup', () => {
     // Thirty months: counted from the last, both Januaries would be minor on a phone; the newer one shows.
     const thirty = line('2020-01', 30).bandTicks;
     assert.ok(thirty.some((t) => t.yearStart && !t.minor), thirty.map((t) => t.label + (t.minor ? '(m)' : '')).join(' '));
+  });
+
+  test('an axis whose only January is the month before the latest still says its year: beside the latest on a desktop, instead of it on a phone', () => {
+    // A year's trend to February: every second month is named, counted back from February, so January was not.
+    const trend = monthlyLineChart({ id: 't', title: 'T', description: 'D', points: Array.from({ length: 13 }, (_, i) => ({ month: addMonths('2026-02', i), cents: i })), formats: yearFormats, labels: { value: 'V', month: 'Month' } });
+    assert.deepEqual(trend.bandTicks.map((t) => t.label), ['Feb', 'Apr', 'Jun', 'Aug', 'Oct', '2027', 'Feb']);
+    assert.ok(trend.bandTicks.some((t) => t.yearStart && !t.minor), 'a phone sees the year');
+    // The dashboard's twelve months to February: every month fits a desktop; a phone, every other one, has no room for
+    // January beside February, and shows January.
+    const bars = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: Array.from({ length: 12 }, (_, i) => ({ month: addMonths('2026-03', i), incomeCents: 100, expenseCents: 50 })), formats: yearFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+    assert.equal(bars.bandTicks.length, 12);
+    assert.deepEqual(bars.bandTicks.filter((t) => !t.minor).map((t) => t.label), ['Mar', 'May', 'Jul', 'Sep', 'Nov', '2027']);
+    // Where January is not next to the latest, the latest still shows on a phone.
+    const toMarch = monthlyBarsChart({ id: 'm', title: 'T', description: 'D', months: Array.from({ length: 12 }, (_, i) => ({ month: addMonths('2026-04', i), incomeCents: 100, expenseCents: 50 })), formats: yearFormats, labels: { income: 'In', expenses: 'Out', month: 'Month' } });
+    assert.equal(toMarch.bandTicks.filter((t) => !t.minor).at(-1)!.label, 'Mar');
+    assert.ok(toMarch.bandTicks.some((t) => t.yearStart && !t.minor));
   });
 
   test('thinned month ticks keep each January, and the latest month, so a long axis still says its years', () => {
