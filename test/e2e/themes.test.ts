@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import * as OTPAuth from 'otpauth';
 import { TEST_PASSWORD } from '../helpers/app.ts';
 import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { ofx1, qif } from '../helpers/statement-fixtures.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
@@ -112,6 +113,9 @@ describe('light and dark themes in a real browser', { skip: availability.skip },
     await page.getByRole('button', { name: 'Transfer', exact: true }).click();
     await page.waitForURL((url) => !url.pathname.startsWith('/transfers'));
     assert.equal(Number(web.ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 1, 'the transfer was recorded');
+    // An archived account still holding money: the accounts page's second table, and the dashboard's list.
+    const accounts = createAccountsRepo(web.ctx.db);
+    accounts.setAccountArchived(userId, accounts.createAccount(userId, { name: 'Old travel card', kind: 'credit_card', openingBalanceCents: -4_210, openingOn: '2026-01-05' }), true);
     await page.goto(`${web.baseUrl}/scheduled/new`);
     await page.getByLabel('Amount').fill('900');
     await page.getByLabel('Description').fill('Rent');
