@@ -198,7 +198,7 @@ export function createApp(deps: AppDeps): Express {
   const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, schedules: schedulesRepo, rules: rulesRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
-  const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction });
+  const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction, asOneRead });
   const budgetsRepo = createBudgetsRepo(db);
   const categories = createCategoryService({ categories: categoriesRepo, rules: rulesRepo, schedules: schedulesRepo, budgets: budgetsRepo, inTransaction });
   const budgets = createBudgetService({ budgets: budgetsRepo, inTransaction, asOneRead });

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createPrivateFileSync, makePrivateDirSync, removeGroupAndOtherAccess } from '../file-modes.ts';
-import { latestSchemaVersion } from './migrate.ts';
-import { fileNameTime } from './open.ts';
+import { latestSchemaVersion, migrate } from './migrate.ts';
+import { fileNameTime, openDatabase } from './open.ts';
 
 /** Tables every Ledgerly database has from schema version 1 on; a file without them is not one of ours. */
 const REQUIRED_TABLES = ['users', 'sessions', 'transactions', 'monthly_totals'] as const;
@@ -241,6 +241,24 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
     rmSync(staged, { force: true });
     removeSidecars(staged);
     throw err;
+  }
+
+  // Upgraded here rather than first by the next server: a backup this version cannot upgrade is refused while the
+  // database it would replace is still in place. A database made by a commit whose migrations were changed after it
+  // (schema 41 of 36735a1) was restored, and then no server would start on it.
+  try {
+    const upgrading = openDatabase(staged);
+    try {
+      migrate(upgrading);
+    } finally {
+      upgrading.close();
+    }
+  } catch (err) {
+    rmSync(staged, { force: true });
+    removeSidecars(staged);
+    throw new BackupError(
+      `${backup} has schema version ${facts.schemaVersion}, which this app cannot upgrade (${err instanceof Error ? err.message : String(err)}). Nothing was restored.`,
+    );
   }
 
   // Checked again just before the swap, so a server started during the copy is not pulled out from under.

@@ -1,6 +1,6 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { TransfersRepo } from '../db/repos/transfers.ts';
-import type { RunInTransaction } from '../db/unit-of-work.ts';
+import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Page, PageCursor } from '../domain/transactions.ts';
 import { transferProblems, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems, type TransferTotals } from '../domain/transfers.ts';
@@ -12,7 +12,7 @@ export type TransferSave =
   | { ok: false; problem: 'reconciled' };
 
 /** Moving money between two of the user's accounts: never income or expense, both legs always written together. */
-export function createTransferService(deps: { transfers: TransfersRepo; accounts: AccountsRepo; inTransaction: RunInTransaction }) {
+export function createTransferService(deps: { transfers: TransfersRepo; accounts: AccountsRepo; inTransaction: RunInTransaction; asOneRead: RunAsOneRead }) {
   const { transfers: repo, accounts } = deps;
 
   /** Both accounts must be the user's: another person's account is answered as if it did not exist. */
@@ -45,9 +45,13 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
       after: PageCursor | null,
       limit: number,
     ): { page: Page<Transfer>; newer: PageCursor | 'first' | null; totals: TransferTotals; accounts: Account[] } {
-      const page = repo.listTransfersPage(userId, filter, after, limit);
-      const newer = after === null ? null : page.first ? (repo.newerTransfersCursor(userId, filter, limit, page.first) ?? 'first') : 'first';
-      return { page, newer, totals: repo.transferTotals(userId, filter), accounts: accounts.listAccounts(userId) };
+      // One snapshot: a transfer written between the page and its count (another worker, a schedule posting) would
+      // otherwise show in one and not the other.
+      return deps.asOneRead(() => {
+        const page = repo.listTransfersPage(userId, filter, after, limit);
+        const newer = after === null ? null : page.first ? (repo.newerTransfersCursor(userId, filter, limit, page.first) ?? 'first') : 'first';
+        return { page, newer, totals: repo.transferTotals(userId, filter), accounts: accounts.listAccounts(userId) };
+      });
     },
 
     /** A page of the user's transfers, newest first, after `after` (see the repository's listTransfersPage). */

@@ -159,9 +159,9 @@ export function assertMonthlyTotalsMatchRows(db: Db): void {
   }
 }
 
-/** The per-account monthly totals (balances, cleared balances, income and expense per account) against the raw rows. */
+/** The per-account monthly totals (balances, cleared balances, income, expense and transfers in per account) against the raw rows. */
 export function assertAccountTotalsMatchRows(db: Db): void {
-  const columns = 'net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count';
+  const columns = 'net_cents, cleared_net_cents, income_cents, income_count, expense_cents, expense_count, tx_count, transfer_in_cents, transfer_in_count';
   const stored = db
     .prepare(`SELECT user_id || '|' || account_id || '|' || month AS k, ${columns} FROM account_monthly_totals ORDER BY k`)
     .all();
@@ -172,7 +172,8 @@ export function assertAccountTotalsMatchRows(db: Db): void {
               sum(${signed}) AS net_cents, sum(CASE WHEN status = 'uncleared' THEN 0 ELSE ${signed} END) AS cleared_net_cents,
               sum(CASE WHEN type = 'income' THEN amount_cents ELSE 0 END) AS income_cents, sum(type = 'income') AS income_count,
               sum(CASE WHEN type = 'expense' THEN amount_cents ELSE 0 END) AS expense_cents, sum(type = 'expense') AS expense_count,
-              count(*) AS tx_count
+              count(*) AS tx_count,
+              sum(CASE WHEN type = 'transfer_in' THEN amount_cents ELSE 0 END) AS transfer_in_cents, sum(type = 'transfer_in') AS transfer_in_count
          FROM transactions GROUP BY k ORDER BY k`,
     )
     .all();

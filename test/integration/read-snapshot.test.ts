@@ -11,10 +11,12 @@ import type { Db } from '../../src/db/open.ts';
 import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
 import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
+import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import { createUsersRepo } from '../../src/db/repos/users.ts';
 import { createReadRunner, createSharedCommit, createTransactionRunner } from '../../src/db/unit-of-work.ts';
 import { createAccountService } from '../../src/services/accounts.ts';
 import { createTransactionService } from '../../src/services/transactions.ts';
+import { createTransferService } from '../../src/services/transfers.ts';
 import { insertTransactions } from '../helpers/bookkeeping.ts';
 import { twoConnectionsToOneFile } from '../helpers/databases.ts';
 
@@ -109,4 +111,30 @@ test("an account's register reads its rows and the balance above them from the s
   );
   assert.equal(register.account.balanceCents, -700);
   assert.deepEqual(service.register(userId, accountId, null, 50, '2026-11')!.rows.map((r) => r.balanceCents), [-8_700, -8_300, -8_100, -100]);
+});
+
+test('the transfers page reads its rows and its count from the same moment while another connection adds a transfer', (t) => {
+  const { db, other, userId } = twoConnections(t);
+  const accounts = createAccountsRepo(db);
+  const main = accounts.listAccounts(userId)[0]!.id;
+  const savings = accounts.createAccount(userId, { name: 'Savings', kind: 'savings', openingBalanceCents: 0, openingOn: '2026-01-01' });
+  const transfers = createTransfersRepo(db);
+  const move = (repo: ReturnType<typeof createTransfersRepo>, cents: number) =>
+    repo.createTransfer(userId, { fromAccountId: main, toAccountId: savings, amountCents: cents, occurredOn: '2026-11-20', description: 'Put aside' });
+  move(transfers, 1_000);
+  let added = false;
+  const racing = {
+    ...transfers,
+    listTransfersPage: (...args: Parameters<typeof transfers.listTransfersPage>) => {
+      const page = transfers.listTransfersPage(...args);
+      if (!added) createTransactionRunner(other)(() => move(createTransfersRepo(other), 5_000));
+      added = true;
+      return page;
+    },
+  };
+  const service = createTransferService({ transfers: racing, accounts, inTransaction: createTransactionRunner(db), asOneRead: createReadRunner(db) });
+  const seen = service.listWithAccounts(userId, {}, null, 50);
+  assert.equal(seen.page.rows.length, 1);
+  assert.deepEqual(seen.totals, { inCount: 0, inCents: 0, outCount: 1, outCents: 1_000 }, 'the count is of the rows the page lists');
+  assert.deepEqual(service.listWithAccounts(userId, {}, null, 50).totals, { inCount: 0, inCents: 0, outCount: 2, outCents: 6_000 });
 });

@@ -167,6 +167,41 @@ describe('transfers', () => {
     assert.match((await agent.get('/transfers')).text, /<td class="tx__desc">Far ahead <span class="badge">after today<\/span><\/td>/);
   });
 
+  test("the transfers' count and sum, read from whole months' totals and part months' legs, equal the legs themselves for any range and account", async (t) => {
+    const { ctx, userId, main, savings, wallet, transfers } = await personWithThreeAccounts(t);
+    const accounts = [main, savings, wallet];
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
+    const dayIn2026 = () => `2026-${String(1 + next(12)).padStart(2, '0')}-${String(1 + next(28)).padStart(2, '0')}`;
+    for (let i = 0; i < 120; i++) {
+      const from = accounts[next(3)]!;
+      const to = accounts.filter((a) => a !== from)[next(2)]!;
+      transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: 1 + next(90_000), occurredOn: dayIn2026(), description: `T${i}` });
+    }
+    // Some moved to another day (and month) and some deleted: the triggers keep the months' totals.
+    const ids = ctx.db.prepare<[number], number>('SELECT id FROM transfers WHERE user_id = ? ORDER BY id').pluck().all(userId);
+    for (const id of ids.slice(0, 10)) transfers.updateOwnedTransfer(userId, id, { fromAccountId: savings, toAccountId: main, amountCents: 4_321, occurredOn: dayIn2026(), description: 'Moved' });
+    for (const id of ids.slice(10, 20)) transfers.deleteOwnedTransfer(userId, id);
+    const oracle = ctx.db.prepare<[{ user: number; account: number | null; fromOn: string; toOn: string }], { inCount: number; inCents: number; outCount: number; outCents: number }>(
+      `SELECT coalesce(sum(type = 'transfer_in' AND @account IS NOT NULL), 0) AS inCount,
+              coalesce(sum(CASE WHEN type = 'transfer_in' AND @account IS NOT NULL THEN amount_cents END), 0) AS inCents,
+              coalesce(sum(type = 'transfer_out'), 0) AS outCount, coalesce(sum(CASE WHEN type = 'transfer_out' THEN amount_cents END), 0) AS outCents
+         FROM transactions WHERE user_id = @user AND transfer_id IS NOT NULL AND (@account IS NULL OR account_id = @account) AND occurred_on BETWEEN @fromOn AND @toOn`,
+    );
+    const ranges: [string | undefined, string | undefined][] = [[undefined, undefined], ['2026-03-01', '2026-05-31'], ['2026-03-15', undefined], [undefined, '2026-07-09'], ['2026-02-10', '2026-02-20'], ['2026-01-31', '2026-02-01'], ['2026-12-31', '2026-12-31']];
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [dayIn2026(), dayIn2026()].sort();
+      ranges.push([a, b]);
+    }
+    for (const [fromOn, toOn] of ranges) {
+      for (const accountId of [undefined, ...accounts]) {
+        const filter = { ...(accountId === undefined ? {} : { accountId }), ...(fromOn === undefined ? {} : { fromOn }), ...(toOn === undefined ? {} : { toOn }) };
+        const expected = oracle.get({ user: userId, account: accountId ?? null, fromOn: fromOn ?? '0000-01-01', toOn: toOn ?? '9999-12-31' })!;
+        assert.deepEqual(transfers.transferTotals(userId, filter), expected, JSON.stringify(filter));
+      }
+    }
+  });
+
   test('the transfers pages go back with Older and forward with Newer, over every transfer once, with an account or without', async (t) => {
     const { ctx, agent, userId, main, savings, wallet, transfers } = await personWithThreeAccounts(t);
     // 130 transfers, several a day, in and out of Savings; every third one with the wallet instead.

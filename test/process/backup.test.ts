@@ -243,6 +243,13 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
   truncateSync(damaged, 4096 * 3);
   const empty = path.join(tmp.dir, 'empty.sqlite');
   writeFileSync(empty, '');
+  // A schema 41 without the rollover table migration 43 puts its owner check on: no migration can bring it up to date.
+  const stuck = path.join(tmp.dir, 'stuck.sqlite');
+  await backupDatabase(tmp.dbPath, stuck);
+  const unmake = new Database(stuck);
+  unmake.exec('DROP TRIGGER budget_rollover_settings_owner; DROP TRIGGER budget_rollover_settings_owner_update; DROP TABLE budget_rollover_settings');
+  unmake.pragma('user_version = 41');
+  unmake.close();
 
   const cases: Array<[string, string, RegExp]> = [
     ['a text file', notSqlite, /is not a SQLite database/],
@@ -251,6 +258,7 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
     ['a truncated copy', damaged, /is damaged/],
     ['a missing file', path.join(tmp.dir, 'nope.sqlite'), /does not exist/],
     ['an empty file (a copy that never started)', empty, /is empty \(0 bytes\): not a backup/],
+    ['a schema this app cannot upgrade', stuck, /has schema version 41, which this app cannot upgrade \(.+\)\. Nothing was restored\./],
   ];
   for (const [what, file, message] of cases) {
     await assert.rejects(restoreDatabase(file, tmp.dbPath, RESTORED_AT), (err: unknown) => err instanceof BackupError && message.test(err.message), what);

@@ -107,8 +107,50 @@ test('migration 42 keeps the rollover changes of a database made at 41 as settin
     { category_id: category('Groceries'), month: '2026-01', rollover: 1 },
     { category_id: category('Groceries'), month: '2026-04', rollover: 0 },
   ]);
-  const names = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE name LIKE 'budget_rollover%' ORDER BY name").pluck().all();
+  const names = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE name LIKE 'budget_rollover%' AND type IN ('table', 'index') ORDER BY name").pluck().all();
   assert.deepEqual(names, ['budget_rollover_settings', 'budget_rollover_settings_by_category']);
+});
+
+test('a database at 41 whose migration 40 already made budget_rollover_settings (the commits between 36735a1 and 7502e66) opens under migration 42 with its settings', () => {
+  // The table and index those commits' migration 40 made, the same as migration 42 makes of the old ones.
+  const { db } = personAt(41);
+  db.exec(`ALTER TABLE budget_rollover_changes RENAME TO budget_rollover_settings;
+           DROP INDEX budget_rollover_changes_by_category;
+           CREATE INDEX budget_rollover_settings_by_category ON budget_rollover_settings(category_id);`);
+  const groceries = db.prepare("SELECT id FROM categories WHERE user_id = 1 AND name = 'Groceries'").pluck().get() as number;
+  db.prepare("INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (1, ?, '2026-03', 1)").run(groceries);
+  assert.equal(migrate(db), latestSchemaVersion());
+  assert.deepEqual(db.prepare('SELECT category_id, month, rollover FROM budget_rollover_settings').all(), [{ category_id: groceries, month: '2026-03', rollover: 1 }]);
+});
+
+test("migration 43 gives each account's months what came in by transfer, and rollover settings only the owner's expense categories in real months", () => {
+  const { db, account } = personAt(42);
+  db.prepare("INSERT INTO users (email, password_hash) VALUES ('b@example.com', 'x')").run();
+  const savings = Number(db.prepare("INSERT INTO accounts (user_id, name, name_key, kind, opening_balance_cents, opening_on, position) VALUES (1, 'Savings', 'savings', 'savings', 0, '2026-01-01', 1)").run().lastInsertRowid);
+  const leg = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, transfer_id) VALUES (1, ?, ?, ?, ?, 'Move', ?)");
+  const transfer = (from: number, to: number, cents: number, on: string) => {
+    const id = Number(db.prepare('INSERT INTO transfers (user_id) VALUES (1)').run().lastInsertRowid);
+    leg.run(from, 'transfer_out', cents, on, id);
+    leg.run(to, 'transfer_in', cents, on, id);
+  };
+  transfer(account, savings, 10_000, '2026-01-05');
+  transfer(account, savings, 2_500, '2026-01-20');
+  transfer(savings, account, 700, '2026-02-02');
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description) VALUES (1, ?, 'income', 300000, '2026-01-01', 'Pay')").run(account);
+  migrate(db);
+  assertAccountTotalsMatchRows(db);
+  // And the triggers keep them so: a leg moved to another month and one deleted.
+  db.prepare("UPDATE transactions SET occurred_on = '2026-02-20' WHERE type = 'transfer_in' AND amount_cents = 2500").run();
+  db.prepare("DELETE FROM transactions WHERE type = 'transfer_in' AND amount_cents = 700").run();
+  assertAccountTotalsMatchRows(db);
+  const groceries = (user: number) => db.prepare("SELECT id FROM categories WHERE user_id = ? AND name = 'Groceries'").pluck().get(user) as number;
+  const put = db.prepare('INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (?, ?, ?, 1)');
+  put.run(1, groceries(1), '2026-03');
+  put.run(1, groceries(1), '0000-01');
+  assert.throws(() => put.run(1, groceries(2), '2026-03'), /not the user's expense category/, "another person's category");
+  assert.throws(() => put.run(1, db.prepare("SELECT id FROM categories WHERE user_id = 1 AND kind = 'income'").pluck().get(), '2026-03'), /not the user's/);
+  for (const month of ['2026-00', '2026-13', '2026-19']) assert.throws(() => put.run(1, groceries(1), month), /in no month/, month);
+  assert.throws(() => db.prepare('UPDATE budget_rollover_settings SET user_id = 2').run(), /not the user's/);
 });
 
 test('migration 34 gives every schedule a count offset of 0 (its times counted as before) and keeps it a whole number', () => {

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { splitRangeIntoMonths } from '../../domain/calendar.ts';
 import type { Page, PageCursor } from '../../domain/transactions.ts';
 import type { Transfer, TransferDraft, TransferFilter, TransferTotals } from '../../domain/transfers.ts';
 import type { Db } from '../open.ts';
@@ -101,6 +102,17 @@ export function createTransfersRepo(db: Db) {
                FROM ${walk.from} WHERE ${walk.where.join(' AND ')}`,
     );
   };
+  // The same for whole months, from the account totals (migration 43): what came in is kept, what went out follows
+  // from net = income + in - expense - out. Without an account, each transfer once, by its outgoing leg.
+  type TotalsRow = { in_count: number; in_cents: number; out_count: number; out_cents: number };
+  const monthsTotals = (byAccount: boolean) =>
+    cached<TotalsRow>(
+      `months:${byAccount ? 'a' : ''}`,
+      () => `SELECT coalesce(sum(transfer_in_count), 0) AS in_count, coalesce(sum(transfer_in_cents), 0) AS in_cents,
+                    coalesce(sum(tx_count - income_count - expense_count - transfer_in_count), 0) AS out_count,
+                    coalesce(sum(income_cents + transfer_in_cents - expense_cents - net_cents), 0) AS out_cents
+               FROM account_monthly_totals WHERE user_id = ?${byAccount ? ' AND account_id = ?' : ''} AND month BETWEEN ? AND ?`,
+    );
   const toTransfer = (row: TransferRow): Transfer => ({
     id: row.id,
     fromAccountId: row.from_account_id,
@@ -175,8 +187,26 @@ export function createTransfersRepo(db: Db) {
      * out of it (without one, every transfer counts as out of one of the person's accounts).
      */
     transferTotals(userId: number, filter: TransferFilter): TransferTotals {
-      const row = totalsStatement(filter).get(...pageParams(userId, filter, null));
-      return { inCount: row?.in_count ?? 0, inCents: row?.in_cents ?? 0, outCount: row?.out_count ?? 0, outCents: row?.out_cents ?? 0 };
+      // Whole months from their totals and only the part months at a range's ends by date, so the count costs the
+      // same for a person with 100,000 transfers as for one with ten.
+      const split = splitRangeIntoMonths(filter.fromOn, filter.toOn);
+      const total = { inCount: 0, inCents: 0, outCount: 0, outCents: 0 };
+      const add = (row: TotalsRow | undefined) => {
+        total.inCount += row?.in_count ?? 0;
+        total.inCents += row?.in_cents ?? 0;
+        total.outCount += row?.out_count ?? 0;
+        total.outCents += row?.out_cents ?? 0;
+      };
+      for (const days of split.dayRanges) {
+        const part: TransferFilter = { ...filter, fromOn: days.fromOn, toOn: days.toOn };
+        add(totalsStatement(part).get(...pageParams(userId, part, null)));
+      }
+      if (split.months) {
+        const byAccount = filter.accountId !== undefined;
+        const row = monthsTotals(byAccount).get(...(byAccount ? [userId, filter.accountId, split.months.from, split.months.to] : [userId, split.months.from, split.months.to]));
+        add(byAccount ? row : row && { ...row, in_count: 0, in_cents: 0 });
+      }
+      return total;
     },
 
     /** Whether any leg of the user's transfer has been reconciled against a statement. */
