@@ -182,6 +182,25 @@ export interface MonthEnd {
 }
 
 /**
+ * A month-end series whose running month (`thisMonth`) stands as of today instead: each account's balance without
+ * what is dated after today (`later`, as laterNetByAccount gives it). A month-end point for the running month counted
+ * a bill entered for the 28th, so it matched neither net worth (which also counts later months) nor the figure
+ * "without" the later rows beside it; as of today it is that figure.
+ */
+export function withRunningMonthToday(
+  series: readonly MonthEnd[],
+  thisMonth: string,
+  accounts: readonly Pick<AccountBalance, 'id' | 'balanceCents'>[],
+  later: ReadonlyMap<number, number>,
+): MonthEnd[] {
+  return series.map((point) => {
+    if (point.month !== thisMonth) return point;
+    const balances = new Map(accounts.map((a) => [a.id, a.balanceCents - (later.get(a.id) ?? 0)]));
+    return { month: point.month, balances, netWorth: netWorthOf([...balances.values()].map((balanceCents) => ({ balanceCents }))) };
+  });
+}
+
+/**
  * Month-end balances and net worth for a run of months (oldest first), from each account's opening balance (counted
  * from its opening month) and its per-month sums, never from rows. An account's balance at a month's end is its
  * opening balance plus every month's sum up to and including that month; a sum dated '' (all the months before a

@@ -10,6 +10,7 @@ import {
   type MonthEnd,
   runningBalances,
   withLaterRows,
+  withRunningMonthToday,
   type Account,
   type AccountBalance,
   type AccountBalanceWithLater,
@@ -77,7 +78,7 @@ export function createAccountService(deps: {
           next: PageCursor | null;
           /** The page before this one, for a "Newer" link, when it is not the first page (which "Newest" reaches). */
           newer: PageCursor | null;
-          /** The account's balance at the end of each of the 24 months ending with today's, oldest first. */
+          /** The account's balance at the end of each of the 24 months ending with today's, oldest first; today's month as of today. */
           series: { month: string; cents: number }[];
         }
       | undefined {
@@ -91,10 +92,11 @@ export function createAccountService(deps: {
         const balances = first ? runningBalances(page.rows, repo.netThrough(userId, accountId, first), opening) : [];
         const months = Array.from({ length: 24 }, (_, i) => addMonths(lastMonth, i - 23));
         const sums = repo.listAccountMonthSums(userId, { from: months[0]!, through: lastMonth }).filter((s) => s.accountId === accountId);
-        const series = monthEndSeries([account], sums, months).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
+        const later = repo.laterNetByAccount(userId, today, lastDayOfMonth(lastMonth));
+        // The running month as of today, as on the dashboard (domain/accounts.ts withRunningMonthToday).
+        const series = withRunningMonthToday(monthEndSeries([account], sums, months), lastMonth, [accountBalance(account)], later).map((m) => ({ month: m.month, cents: m.balances.get(accountId) ?? 0 }));
         const newer = after !== null && first ? repo.newerRegisterCursor(userId, accountId, pageSize, first) : null;
-        const later = repo.laterNetByAccount(userId, today, lastDayOfMonth(lastMonth)).get(accountId) ?? 0;
-        return { account: { ...accountBalance(account), laterCents: later }, rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, newer, series };
+        return { account: { ...accountBalance(account), laterCents: later.get(accountId) ?? 0 }, rows: page.rows.map((row, i) => ({ ...row, balanceCents: balances[i]! })), next: page.next, newer, series };
       });
     },
 

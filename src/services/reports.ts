@@ -1,6 +1,6 @@
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
-import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, withLaterRows, type AccountBalance, type AccountBalanceWithLater, type NetWorth } from '../domain/accounts.ts';
+import { accountBalance, compareAccounts, monthEndSeries, netWorthOf, withLaterRows, withRunningMonthToday, type AccountBalance, type AccountBalanceWithLater, type NetWorth } from '../domain/accounts.ts';
 import { addMonths, lastDayOfMonth, monthsSpanned, sameDayOfMonthIn } from '../domain/calendar.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead } from '../db/unit-of-work.ts';
@@ -37,8 +37,10 @@ export interface DashboardReport {
   readonly series: {
     /** Income and expenses (refunds taken off) of the 12 months ending with the chart month, oldest first. */
     readonly monthly: { month: string; incomeCents: number; expenseCents: number }[];
-    /** Net worth at the end of each of the 24 months ending with the chart month, oldest first. */
+    /** Net worth at the end of each of the 24 months ending with the chart month, oldest first; today's month as of today. */
     readonly netWorth: { month: string; cents: number }[];
+    /** Whether the last month of netWorth is today's, and so stands as of today rather than at its end. */
+    readonly netWorthEndsToday: boolean;
   } | null;
   /** Scheduled occurrences of the next days, with the expected bills and income. */
   readonly upcoming: { occurrences: UpcomingOccurrence[]; billsCents: number; incomeCents: number };
@@ -103,11 +105,19 @@ export function createReportService(deps: {
     return months.map((month) => found.get(month) ?? { month, incomeCents: 0, expenseCents: 0 });
   }
 
-  /** Net worth at the end of each of the 24 months ending with `last`, from the per-account monthly totals. */
-  function netWorthMonths(userId: number, accounts: readonly Pick<Account, 'id' | 'openingBalanceCents' | 'openingOn'>[], last: string) {
+  /**
+   * Net worth at the end of each of the 24 months ending with `last`, from the per-account monthly totals; the running
+   * month as of today (`today`: its month, each account's balance, and what of it is dated later).
+   */
+  function netWorthMonths(
+    userId: number,
+    accounts: readonly Pick<Account, 'id' | 'openingBalanceCents' | 'openingOn'>[],
+    last: string,
+    today: { month: string; balances: readonly AccountBalance[]; later: ReadonlyMap<number, number> },
+  ) {
     const months = Array.from({ length: 24 }, (_, i) => addMonths(last, i - 23));
     const series = monthEndSeries(accounts, deps.accounts.listAccountMonthSums(userId, { from: months[0]!, through: last }), months);
-    return series.map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
+    return withRunningMonthToday(series, today.month, today.balances, today.later).map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
   }
 
   const service = {
@@ -233,7 +243,8 @@ export function createReportService(deps: {
         const expenseCategoryIds = new Set(categories.filter((c) => c.kind === 'expense').map((c) => c.id));
         const withActivity = deps.accounts.listAccountsWithActivity(userId);
         const balances = withActivity.map(accountBalance).sort(compareAccounts);
-        const { accounts, laterCents } = withLaterRows(balances, deps.accounts.laterNetByAccount(userId, today, lastDayOfMonth(today.slice(0, 7))));
+        const later = deps.accounts.laterNetByAccount(userId, today, lastDayOfMonth(today.slice(0, 7)));
+        const { accounts, laterCents } = withLaterRows(balances, later);
         return {
           accounts,
           netWorth: netWorthOf(balances),
@@ -244,7 +255,7 @@ export function createReportService(deps: {
           categories,
           budget: deps.budgetMonth(userId, budgetMonth),
           upcoming: deps.upcoming(userId, today),
-          series: options.series ? { monthly: twelveMonths(userId, budgetMonth), netWorth: netWorthMonths(userId, withActivity, budgetMonth) } : null,
+          series: options.series ? { monthly: twelveMonths(userId, budgetMonth), netWorth: netWorthMonths(userId, withActivity, budgetMonth, { month: today.slice(0, 7), balances, later }), netWorthEndsToday: budgetMonth === today.slice(0, 7) } : null,
         };
       });
     },

@@ -101,9 +101,16 @@ describe('accounts', () => {
     // The minus sign is held to its amount (U+2060), so a phone's line never breaks between them.
     assert.match(page.text, /Savings<\/a>[\s\S]*?<span class="account__kind muted account__later">Includes −\u2060\$350\.00 dated after today<\/span>/);
     assert.equal([...page.text.matchAll(/account__later/g)].length, 1, 'only the account that has any');
-    assert.match(page.text, /Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
+    assert.match(page.text, /Net worth includes −\u2060\$350\.00 from transactions and opening balances dated after today; without them it is \$1,017\.00\./);
     const dashboard = (await agent.get('/dashboard')).text;
-    assert.match(dashboard, /Net worth \$667\.00[\s\S]*?Net worth includes −\u2060\$350\.00 from transactions dated after today; without them it is \$1,017\.00\./);
+    assert.match(dashboard, /Net worth \$667\.00[\s\S]*?Net worth includes −\u2060\$350\.00 from transactions and opening balances dated after today; without them it is \$1,017\.00\./);
+    // The chart's December stands as of today, so it shows that same figure: at December's end it counted the Gift
+    // of the 28th ($967.00), a figure said nowhere else on the page.
+    const monthPoint = (html: string, id: string, month: string) =>
+      new RegExp(`id="${id}-title"[\\s\\S]*?<tr><th scope="row">${month}</th><td>([^<]+)</td>`).exec(html)?.[1];
+    assert.equal(monthPoint(dashboard, 'chart-net-worth', 'December 2025'), '$1,017.00');
+    assert.equal(monthPoint(dashboard, 'chart-net-worth', 'November 2025'), '$1,000.00');
+    assert.match(dashboard, /at the end of each month from January 2024, and as of today in December 2025\./);
     // Coming up lists schedules; the rows entered ahead of time are a link away.
     assert.match(dashboard, /<a href="\/transactions\?from=2025-12-21">See the transactions dated after today, entered ahead of time<\/a>/);
     // A transfer dated later moves money between two balances and none of net worth: each account says so, net worth does not.
@@ -115,7 +122,15 @@ describe('accounts', () => {
     // The account's own page says it too, and leads to its transfers.
     const register = (await agent.get(`/accounts/${savings}`)).text;
     assert.match(register, /<p class="totals__note">Includes −\u2060\$345\.00 dated after today<\/p>/);
+    assert.equal(monthPoint(register, 'chart-balance', 'December 2025'), '$1,010.00', 'the balance chart as of today too');
+    assert.match(register, /at the end of each month from January 2024, and as of today in December 2025\./);
     assert.match(register, new RegExp(`<a class="button button--quiet" href="/transfers\\?account=${savings}">Transfers</a>`));
+    // An account opened ahead of time: its opening balance is dated later too, and said with its sign.
+    await postForm(agent, '/accounts', '/accounts', { name: 'Term deposit', kind: 'savings', openingBalance: '300.00', openingOn: '2026-01-15' });
+    const opened = (await agent.get('/accounts')).text;
+    assert.match(opened, /Term deposit<\/a>[\s\S]*?<span class="account__kind muted account__later">Includes \+\$300\.00 dated after today<\/span>/);
+    assert.match(opened, /Net worth includes −\u2060\$50\.00 from transactions and opening balances dated after today; without them it is \$1,017\.00\./);
+    assert.equal(monthPoint((await agent.get('/dashboard')).text, 'chart-net-worth', 'December 2025'), '$1,017.00');
     // Once the day comes, it is no longer later.
     ctx.clock.set(Date.UTC(2026, 1, 10, 12));
     assert.doesNotMatch((await agent.get('/accounts')).text, /dated after today/);

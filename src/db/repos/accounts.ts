@@ -92,6 +92,10 @@ export function createAccountsRepo(db: Db) {
   const laterMonths = db.prepare<[number, string], { account_id: number; cents: number }>(
     'SELECT account_id, sum(net_cents) AS cents FROM account_monthly_totals WHERE user_id = ? AND month > ? GROUP BY account_id',
   );
+  // Opening balances dated after today: in every balance already (an account opened ahead of time), as later rows are.
+  const laterOpenings = db
+    .prepare<[number, string], [number, number]>('SELECT id, opening_balance_cents FROM accounts WHERE user_id = ? AND opening_on > ? AND opening_balance_cents <> 0')
+    .raw();
   const laterDaysOfMonth = db
     .prepare<[number, string, string], [number, string, number]>(
       `SELECT account_id, type, amount_cents FROM transactions INDEXED BY transactions_by_user_date
@@ -223,12 +227,14 @@ export function createAccountsRepo(db: Db) {
     },
 
     /**
-     * Per account of the user, the signed sum of its rows dated after `today` (up to `monthEnd`, the last day of
-     * today's month, from the rows; after it, from the monthly totals); accounts without such rows are left out.
+     * Per account of the user, what of its balance is dated after `today`: the signed sum of its rows dated later (up
+     * to `monthEnd`, the last day of today's month, from the rows; after it, from the monthly totals) and its opening
+     * balance when that is dated later. Accounts with none are left out.
      */
     laterNetByAccount(userId: number, today: string, monthEnd: string): Map<number, number> {
       const sums = new Map<number, number>();
       const add = (accountId: number, cents: number) => sums.set(accountId, (sums.get(accountId) ?? 0) + cents);
+      for (const [accountId, cents] of laterOpenings.all(userId, today)) add(accountId, cents);
       for (const row of laterMonths.all(userId, today.slice(0, 7))) add(row.account_id, row.cents);
       for (const [accountId, type, cents] of laterDaysOfMonth.all(userId, today, monthEnd)) add(accountId, type === 'income' || type === 'transfer_in' ? cents : -cents);
       for (const [accountId, cents] of sums) if (cents === 0) sums.delete(accountId);

@@ -97,7 +97,7 @@ function dashboardCharts(inputs: ReturnType<typeof chartInputs>, language: Langu
     netWorth: monthlyLineChart({
       id: 'chart-net-worth',
       title: t('charts.netWorth.title'),
-      description: t('charts.netWorth.description', { from: language.days.formatMonthSince(series.netWorth[0]!.month), to: language.days.formatMonthInText(last) }),
+      description: t(series.netWorthEndsToday ? 'charts.netWorth.descriptionToday' : 'charts.netWorth.description', { from: language.days.formatMonthSince(series.netWorth[0]!.month), to: language.days.formatMonthInText(last) }),
       points: series.netWorth,
       formats,
       labels: { value: t('accounts.netWorth'), month: t('charts.month') },

@@ -87,7 +87,7 @@ export function createAccountsRouter(deps: { accounts: AccountService }): Router
       balanceChart: monthlyLineChart({
         id: 'chart-balance',
         title: language.t('charts.balance.title', { name }),
-        description: language.t('charts.balance.description', { name, from: language.days.formatMonthSince(register.series[0]!.month), to: language.days.formatMonthInText(register.series.at(-1)!.month) }),
+        description: language.t('charts.balance.descriptionToday', { name, from: language.days.formatMonthSince(register.series[0]!.month), to: language.days.formatMonthInText(register.series.at(-1)!.month) }),
         points: register.series,
         formats,
         labels: { value: language.t('accounts.balance'), month: language.t('charts.month') },
