@@ -108,7 +108,7 @@ export class SqliteRateLimitStore implements Store {
 }
 
 // Keys hold addresses and typed emails of any length: a fixed-size digest keeps the table small and free of them.
-function keyDigest(key: string): string {
+export function keyDigest(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
 }
 

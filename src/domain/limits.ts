@@ -34,3 +34,12 @@ export function limitReachedIn(err: unknown): LimitedKind | undefined {
  * every session, and the account page listed each (800 KB at 1,000).
  */
 export const MAX_SESSIONS_PER_PERSON = 50;
+
+/**
+ * The key a per-person rate limit counts under (wrong current passwords, second-factor codes). Written once here, as
+ * deleting an account clears what it counted: ids are reused, and the next person to register inherited a deleted
+ * person's lockout.
+ */
+export function personLimitKey(userId: number | string): string {
+  return `user:${userId}`;
+}

@@ -8,6 +8,7 @@ import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type Theme, type User } from '../domain/users.ts';
 import type { ApiTokensRepo } from '../db/repos/api-tokens.ts';
 import type { InvitesRepo } from '../db/repos/invites.ts';
+import { personLimitKey } from '../domain/limits.ts';
 import { INVITE_LIFETIME_MS, inviteState, signUpAccess, type RegistrationMode, type SignUpAccess } from '../domain/registration.ts';
 import type { Clock } from '../clock.ts';
 import { createHash, randomBytes } from 'node:crypto';
@@ -305,6 +306,7 @@ export function createUserService(deps: {
       deps.inTransaction(() => {
         users.deleteSessionsOfUser(found.id);
         users.deleteUser(found.id);
+        users.forgetRateLimits(personLimitKey(found.id));
         users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();
@@ -327,6 +329,8 @@ export function createUserService(deps: {
       deps.inTransaction(() => {
         users.deleteSessionsOfUser(userId);
         users.deleteUser(userId);
+        // Ids are reused: the next person to register would start locked out by what this one counted.
+        users.forgetRateLimits(personLimitKey(userId));
         users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();

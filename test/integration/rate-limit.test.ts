@@ -183,6 +183,26 @@ describe('brute-force limits', () => {
     assert.equal((await attempt(TEST_PASSWORD)).status, 303, 'allowed again after the window');
   });
 
+  test("a deleted account's lockout does not pass to the next person given its id", async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, 'bob@example.com');
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    const annId = Number(ctx.db.prepare("SELECT id FROM users WHERE email = 'ann@example.com'").pluck().get());
+    const wrongPassword = async (agent: Agent) => {
+      const token = await tokenFor(agent, '/account');
+      return agent.post('/account/password').type('form').send({ _csrf: token, currentPassword: 'not it', newPassword: 'a new long password', confirmPassword: 'a new long password' });
+    };
+    for (let i = 0; i < 9; i++) assert.equal((await wrongPassword(ann)).status, 422);
+    const token = await tokenFor(ann, '/account');
+    assert.equal((await ann.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD })).status, 303);
+    // SQLite gives the next row the highest id plus one: Ann's, as hers was the highest.
+    const carl = await registerUser(ctx.app, 'carl@example.com');
+    assert.equal(Number(ctx.db.prepare("SELECT id FROM users WHERE email = 'carl@example.com'").pluck().get()), annId, 'the id is reused');
+    for (let i = 0; i < 10; i++) assert.equal((await wrongPassword(carl)).status, 422, `Carl's wrong password ${i + 1} is his own`);
+    assert.equal((await wrongPassword(carl)).status, 429, 'and his own eleventh is refused');
+  });
+
   test('the page tells when to come back by a clock the reader knows: the instance\'s zone to a stranger, their own once signed in', async (t) => {
     // Every attempt below happens at the same instant, so each window ends exactly its length after 12:00:00 UTC.
     const ctx = createSecurityContext({ env: { TIME_ZONE: 'America/New_York' }, clock: manualClock(Date.parse('2026-07-01T12:00:00Z')) });

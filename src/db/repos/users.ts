@@ -1,5 +1,6 @@
 import type { User } from '../../domain/users.ts';
 import type { Db } from '../open.ts';
+import { keyDigest } from '../rate-limit-store.ts';
 
 /** A user with the password hash, only for the code that checks passwords. */
 export interface UserCredentials extends User {
@@ -33,6 +34,8 @@ export function createUsersRepo(db: Db) {
   const signedIn = db.prepare<[number, number]>('UPDATE users SET last_sign_in_at = ? WHERE id = ?');
   const replaceHash = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
   const removeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+  // A limiter's rows are "<name>:<digest of the key>"; the digest is 43 characters of base64url.
+  const forgetLimits = db.prepare<[string]>("DELETE FROM rate_limits WHERE substr(key, -44) = ':' || ?");
   const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
   const optimizeText = db.prepare("INSERT INTO transactions_fts (transactions_fts) VALUES ('optimize')");
 
@@ -118,6 +121,11 @@ export function createUsersRepo(db: Db) {
      */
     deleteUser(id: number): boolean {
       return removeUser.run(id).changes === 1;
+    },
+
+    /** Deletes what every rate limit counted under `key` (stored as a digest after its limiter's name); returns how many. */
+    forgetRateLimits(key: string): number {
+      return forgetLimits.run(keyDigest(key)).changes;
     },
 
     /**

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import type { Clock } from '../../clock.ts';
+import { personLimitKey } from '../../domain/limits.ts';
 import { zoneResolver } from '../../domain/calendar.ts';
 import { normaliseEmail } from '../../domain/users.ts';
 import type { AuditLog } from '../../logger.ts';
@@ -176,14 +177,14 @@ export function createAuthRateLimiters(deps: {
     accountPassword: limiter(
       'account-password',
       limits.accountPasswordPerUser,
-      (req) => `user:${req.user?.id ?? ipKey(req)}`,
+      (req) => personLimitKey(req.user?.id ?? ipKey(req)),
       'errors.rateLimit.accountPassword',
       { skipSuccessfulRequests: true },
     ),
     twoFactor: limiter(
       'two-factor',
       limits.twoFactorPerUser,
-      (req) => `user:${req.session?.pendingTwoFactor?.userId ?? ipKey(req)}`,
+      (req) => personLimitKey(req.session?.pendingTwoFactor?.userId ?? ipKey(req)),
       'errors.rateLimit.twoFactor',
       { skipSuccessfulRequests: true },
     ),
