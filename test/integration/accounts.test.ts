@@ -112,7 +112,7 @@ describe('accounts', () => {
     assert.equal(monthPoint(dashboard, 'chart-net-worth', 'November 2025'), '$1,000.00');
     assert.match(dashboard, /at the end of each month from January 2024, and as of today in December 2025\./);
     // Coming up lists schedules; the rows entered ahead of time are a link away.
-    assert.match(dashboard, /<a href="\/transactions\?from=2025-12-21">See the transactions dated after today, entered ahead of time<\/a>/);
+    assert.match(dashboard, /<a href="\/transactions\?from=2025-12-21">See transactions dated after today \(entered ahead of time\)<\/a>/);
     // A transfer dated later moves money between two balances and none of net worth: each account says so, net worth does not.
     await postForm(agent, '/transfers/new', '/transfers', { from: String(main), to: String(savings), amount: '5.00', date: '2026-01-05', description: '' });
     const after = (await agent.get('/accounts')).text;

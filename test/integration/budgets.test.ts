@@ -145,7 +145,7 @@ describe('budgets', () => {
     const dashboard = (await agent.get('/dashboard')).text;
     assert.match(dashboard, /<dt>Expenses<\/dt>\s*<dd class="num">\$105\.00<\/dd>/);
     assert.match(dashboard, /Spent \$30\.00 of \$60\.00 \(50%\)\./);
-    assert.match(dashboard, /Spent counts the categories with a budget this month, refunds taken off\.\s*Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
+    assert.match(dashboard, /“Spent” counts only the categories with a budget this month, after refunds\.\s*Spent outside the budget \(categories without an amount, and uncategorised\): \$75\.00\./);
   });
 
   test('refunds that outweigh the spending outside the budget are said as refunds, never as negative spending', async (t) => {

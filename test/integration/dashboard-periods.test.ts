@@ -76,7 +76,7 @@ describe('dashboard periods', () => {
       // The all-time figure, said in words beside any other period (it is the Net of all time itself).
       if (url.endsWith('=all')) assert.match(page.text, /Income, expenses and net are for all time;/);
       // (A minus sign is held to its amount by a word joiner, U+2060, inside a sentence.)
-      else assert.match(page.text, new RegExp(`All time, income minus expenses comes to ${balance.replace(/[$.]/g, '\\$&').replace('−', '−\u2060')};`));
+      else assert.match(page.text, new RegExp(`Since your first record, income minus expenses comes to ${balance.replace(/[$.]/g, '\\$&').replace('−', '−\u2060')}\\. That is not what you have`));
     }
   });
 
@@ -131,7 +131,7 @@ describe('dashboard periods', () => {
     assert.deepEqual(periodShown(december.text), { period: 'December 2026', formDate: '2026-12-01' });
     assert.equal(totalsFrom(december.text).Income, usd(7_000));
     assert.equal(totalsFrom(december.text).Net, usd(7_000), "December's net");
-    assert.match(december.text, /All time, income minus expenses comes to \$120\.00;/, 'the all-time figure counts both sides of the boundary');
+    assert.match(december.text, /Since your first record, income minus expenses comes to \$120\.00\./, 'the all-time figure counts both sides of the boundary');
     assert.match(december.text, /href="\/transactions\?from=2026-12-01&amp;to=2026-12-31">See these transactions/);
   });
 

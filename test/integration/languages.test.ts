@@ -191,7 +191,7 @@ for (const language of LANGUAGES) {
       assert.match(register, language === 'uk' ? /На рахунок «Visa»/ : /To Visa/);
       await page(agent, language, `/accounts/${card}?after=2026-03-02.999999`, '/accounts/:id');
       const transfersList = await page(agent, language, `/transfers?account=${card}`, '/transfers');
-      assert.match(transfersList, language === 'uk' ? /Основний рахунок <span aria-hidden="true">→<\/span><span class="visually-hidden">на<\/span> Visa/ : /Main account <span aria-hidden="true">→<\/span><span class="visually-hidden">to<\/span> Visa/);
+      assert.match(transfersList, language === 'uk' ? /Основний рахунок <span aria-hidden="true">→<\/span><span class="visually-hidden">на рахунок<\/span> Visa/ : /Main account <span aria-hidden="true">→<\/span><span class="visually-hidden">to<\/span> Visa/);
       assert.match(await page(agent, language, '/transfers?from=2026-02-30&account=abc', '/transfers'), /id="filter-from-error"/);
       await page(agent, language, `/transfers/${transfer}/edit`, '/transfers/:id/edit');
       await post(agent, language, `/transfers/${transfer}/edit`, `/transfers/${transfer}/edit`, { from: String(card), to: String(card), amount: '1', date: '', description: '' }, 422);

@@ -71,7 +71,7 @@ test('choosing accounts reads only their rows, the trend chart draws one categor
   const res = await agent.get(`/reports?from=2026-01&to=2026-03&account=${card}&trend=${cat('expense', 'Groceries')}`);
   // The card's records begin in February: January, before them, is not in its averages.
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$70.00', '$35.00', '—', '$70.00', '—']);
-  assert.match(res.text, /Records begin in February 2026, so monthly averages are of the 2 months from then on that have ended\./);
+  assert.match(res.text, /Your records begin in February 2026, so monthly averages are of the 2 full months since then\./);
   assert.doesNotMatch(rowCells(res.text, 'table-expense-heading', 'Housing').join(''), /1,500/);
   assert.match(res.text, new RegExp(`category=${cat('expense', 'Groceries')}&amp;account=${card}">\\$70\\.00</a>`), 'a cell of one account links with it');
   assert.match(res.text, /<h2 id="trend-heading">Trend · Groceries<\/h2>/);
@@ -288,9 +288,9 @@ test('a person who began in the middle of a range is averaged over their own mon
   // Three months of 300.00 and one cent: 300.00 a month, not the 75.00 that twelve months would make of it.
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries').slice(0, 2), ['$900.01', '$300.00']);
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Total').slice(0, 2), ['$900.01', '$300.00']);
-  assert.match(res.text, /Records begin in October 2026, so monthly averages are of the 3 months from then on that have ended\./);
+  assert.match(res.text, /Your records begin in October 2026, so monthly averages are of the 3 full months since then\./);
   // The year before holds nothing of hers: the comparison says why every line is new.
-  assert.match(res.text, /Records begin in October 2026, after the range before this one ends, so there is nothing there to compare with: every line reads as new\./);
+  assert.match(res.text, /Your records begin in October 2026, after the earlier range ends, so there is nothing to compare with: every line shows “new”\./);
   assert.doesNotMatch((await agent.get('/reports?from=2026-11&to=2026-12')).text, /nothing there to compare with/, 'October is before November: there is');
   const csv = await agent.get('/reports/export.csv?from=2026-01&to=2026-12');
   assert.match(csv.text, /^expense,Groceries,(0\.00,){9}300\.00,300\.00,300\.01,900\.01,300\.00$/m);
@@ -298,8 +298,8 @@ test('a person who began in the middle of a range is averaged over their own mon
   // In Ukrainian, the month as a date names it after "from".
   await postForm(agent, '/account', '/account/language', { language: 'uk' });
   const uk = await agent.get('/reports?from=2026-01&to=2026-12');
-  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., тож середнє за місяць розраховано за 3 місяці відтоді, що вже минули\./);
-  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., коли попередній період уже скінчився, тож порівнювати немає з чим/);
+  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., тож середнє за місяць розраховано за 3 повні місяці, що минули відтоді\./);
+  assert.match(uk.text, /Записи починаються з жовтня 2026 р\., уже після кінця попереднього періоду, тож порівнювати немає з чим: у кожному рядку — «з нуля»\./);
 
   // Her first month still running: no month of hers has ended, so there is no average, and the page says why.
   ctx.clock.set(Date.UTC(2026, 9, 25, 12));

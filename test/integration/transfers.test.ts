@@ -119,10 +119,10 @@ describe('transfers', () => {
     // An account on either side, and a range of days; with an account, each amount signed as it moved that account.
     const walletPage = (await agent.get(`/transfers?account=${wallet}`)).text;
     assert.deepEqual(rowsOf(walletPage), ['2026-01-15 Cash for the trip | Savings → Wallet | +$20.00']);
-    assert.match(walletPage, /1 transfer of Wallet: \$20\.00 in, \$0\.00 out\./);
+    assert.match(walletPage, /1 transfer to or from Wallet: \$20\.00 in, \$0\.00 out\./);
     const savingsJan = (await agent.get(`/transfers?account=${savings}&from=2026-01-15&to=2026-01-16`)).text;
     assert.deepEqual(rowsOf(savingsJan).map((r) => r.split(' | ')[2]), ['+$10.15', '−$20.00', '+$10.14']);
-    assert.match(savingsJan, /3 transfers of Savings: \$20\.29 in, \$20\.00 out\./);
+    assert.match(savingsJan, /3 transfers to or from Savings: \$20\.29 in, \$20\.00 out\./);
     assert.equal(rowsOf((await agent.get(`/transfers?account=${savings}&from=2026-01-15&to=2026-01-16`)).text).length, 3);
     assert.match((await agent.get(`/transfers?account=${savings}&from=2026-03-01`)).text, /No transfer matches these filters\./);
     // Each row's buttons edit and delete the transfer, and come back here.
@@ -148,6 +148,12 @@ describe('transfers', () => {
     assert.equal(bad.status, 200);
     assert.match(bad.text, /id="filter-from-error"/);
     assert.equal(rowsOf(bad.text).length, 1);
+    // A part given twice is ignored and said so beside its field, not quietly dropped.
+    for (const query of [`account=${wallet}&account=${savings}`, `account=${wallet}&account=`]) {
+      const twice = (await agent.get(`/transfers?${query}`)).text;
+      assert.match(twice, /id="filter-account-error">(<span[^>]*>[^<]*<\/span>)?This was given more than once, so it was ignored\./, query);
+    }
+    assert.match((await agent.get('/transfers?from=2026-01-01&from=2026-02-01')).text, /id="filter-from-error">(<span[^>]*>[^<]*<\/span>)?This was given more than once/);
     const bob = await personWithSavings(ctx, 'bob@example.com');
     const peek = await bob.agent.get(`/transfers?account=${savings}`);
     assert.equal(peek.status, 200);

@@ -17,7 +17,7 @@ export interface TransactionFilterValues {
   q: string;
 }
 
-/** A query parameter as text, trimmed; a repeated or nested parameter counts as absent. */
+/** A query parameter as text, trimmed; a repeated or nested parameter counts as absent (and is named, below). */
 const queryText = z.preprocess((value) => (typeof value === 'string' ? displayable(value).trim() : ''), z.string());
 const queryShape = z.object({ account: queryText, from: queryText, to: queryText, type: queryText, category: queryText, q: queryText });
 
@@ -28,8 +28,14 @@ const categoryChoice = z.union([z.literal('none'), idText]);
 
 /** Parses the filter from a query string, keeping the typed values and a message for each part that was ignored. */
 export function readTransactionFilter(query: unknown): { filter: TransactionFilter; values: TransactionFilterValues; errors: FieldErrors } {
-  const values: TransactionFilterValues = queryShape.parse(query !== null && typeof query === 'object' ? query : {});
+  const raw: Record<string, unknown> = query !== null && typeof query === 'object' ? (query as Record<string, unknown>) : {};
+  const values: TransactionFilterValues = queryShape.parse(raw);
   const errors: FieldErrors = {};
+  // A part given twice (?account=1&account=3) or as a list (?account[]=1) is ignored, and said so beside its field:
+  // quietly dropped, the page listed everything under a filter the address seemed to ask for.
+  for (const name of Object.keys(values) as (keyof TransactionFilterValues)[]) {
+    if (raw[name] !== undefined && typeof raw[name] !== 'string') errors[name] = msg('transactions.filters.repeated');
+  }
   const filter: { -readonly [K in keyof TransactionFilter]: TransactionFilter[K] } = {};
   /** Reads one part; a part that does not parse is left out of the filter, with its message. */
   const part = <T>(name: keyof TransactionFilterValues, schema: z.ZodType<T>, message: MessageKey, keep: (value: T) => void) => {
