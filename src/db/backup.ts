@@ -155,6 +155,8 @@ function assertDatabaseNotInUse(file: string): void {
 
 /** Where the replaced database was kept, and what was put in its place. */
 export interface RestoreResult extends DatabaseFileFacts {
+  /** The backup's own schema version; `schemaVersion` is the restored database's, after upgrading it. */
+  readonly backupSchemaVersion: number;
   readonly previousKeptAt: string | undefined;
   /** How many sign-ins the backup held, now ended: everyone signs in again after a restore. */
   readonly endedSessions: number;
@@ -246,10 +248,11 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   // Upgraded here rather than first by the next server: a backup this version cannot upgrade is refused while the
   // database it would replace is still in place. A database made by a commit whose migrations were changed after it
   // (schema 41 of 36735a1) was restored, and then no server would start on it.
+  let schemaVersion: number;
   try {
     const upgrading = openDatabase(staged);
     try {
-      migrate(upgrading);
+      schemaVersion = migrate(upgrading);
     } finally {
       upgrading.close();
     }
@@ -283,7 +286,7 @@ export async function restoreDatabase(backupFile: string, targetFile: string, no
   // A WAL left beside the target belongs to the replaced file; replayed onto the restored one it would corrupt it.
   removeSidecars(target);
   renameSync(staged, target);
-  return { ...facts, file: target, previousKeptAt, endedSessions, endedApiTokens, people };
+  return { ...facts, schemaVersion, backupSchemaVersion: facts.schemaVersion, file: target, previousKeptAt, endedSessions, endedApiTokens, people };
 }
 
 /**

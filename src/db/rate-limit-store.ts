@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personLimitKey } from '../domain/limits.ts';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../clock.ts';
 import { withoutFsync, type Db } from './open.ts';
@@ -120,7 +121,7 @@ export function keyDigest(key: string): string {
  * failed tries when they were removed.
  */
 export function clearAccountRateLimits(db: Db, account: { email: string; userId: number }, now: number): number {
-  const keys = [`login-account:${keyDigest(account.email)}`, `two-factor:${keyDigest(`user:${account.userId}`)}`, `account-password:${keyDigest(`user:${account.userId}`)}`];
+  const keys = [`login-account:${keyDigest(account.email)}`, `two-factor:${keyDigest(personLimitKey(account.userId))}`, `account-password:${keyDigest(personLimitKey(account.userId))}`];
   const counting = db.prepare<[string, number], number>('SELECT count(*) FROM rate_limits WHERE key = ? AND hits > 0 AND reset_at > ?').pluck();
   const remove = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
   return db.transaction(() =>

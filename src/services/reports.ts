@@ -29,8 +29,10 @@ export interface DashboardReport {
   /** Every account with its balance (choices for the add form, too), and their net worth. */
   readonly accounts: AccountBalanceWithLater[];
   readonly netWorth: NetWorth;
-  /** How much of net worth is dated after today (rows entered ahead of time); 0 when none. */
+  /** How much of net worth is dated after today (rows entered ahead of time, openings dated later); 0 when none. */
   readonly laterCents: number;
+  /** Whether an income or an expense is dated after today: the transactions list from tomorrow has something to show. */
+  readonly laterRows: boolean;
   /** The budget of the month asked for, against its spending. */
   readonly budget: BudgetMonth;
   /** The charts' series; null when the person turned the dashboard's charts off. */
@@ -117,7 +119,10 @@ export function createReportService(deps: {
   ) {
     const months = Array.from({ length: 24 }, (_, i) => addMonths(last, i - 23));
     const series = monthEndSeries(accounts, deps.accounts.listAccountMonthSums(userId, { from: months[0]!, through: last }), months);
-    return withRunningMonthToday(series, today.month, today.balances, today.later).map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
+    // Only a series ending with the running month shows it as of today (its description says so); one ending later
+    // (a future period's) is month ends throughout, as its description says.
+    const shown = last === today.month ? withRunningMonthToday(series, today.month, today.balances, today.later) : series;
+    return shown.map((m) => ({ month: m.month, cents: m.netWorth.netWorthCents }));
   }
 
   const service = {
@@ -249,6 +254,7 @@ export function createReportService(deps: {
           accounts,
           netWorth: netWorthOf(balances),
           laterCents,
+          laterRows: laterCents !== 0 && deps.transactions.hasIncomeOrExpenseAfter(userId, today),
           summary: summarisePeriod(deps.transactions.categoryTotalsForMonths(userId, periodMonths(period)), names, expenseCategoryIds),
           balanceCents: deps.transactions.totalsForUser(userId).balanceCents,
           recent: deps.transactions.listFilteredTransactionsPage(userId, {}, DASHBOARD_RECENT).rows,

@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   const kept = result.previousKeptAt ? ` The previous database was kept as ${result.previousKeptAt}.` : '';
   const signIns = result.endedSessions > 0 ? ` ${result.endedSessions} sign-in(s) from the backup were ended: everyone signs in again.` : '';
   const tokens = result.endedApiTokens > 0 ? ` ${result.endedApiTokens} API token(s) from the backup were ended: each script needs a new one.` : '';
-  console.log(`Restored ${source} to ${result.file} (schema version ${result.schemaVersion}, integrity ok).${kept}${signIns}${tokens}`);
+  console.log(`Restored ${source} to ${result.file} (schema version ${result.backupSchemaVersion === result.schemaVersion ? result.schemaVersion : `${result.backupSchemaVersion}, upgraded to ${result.schemaVersion}`}, integrity ok).${kept}${signIns}${tokens}`);
   // The people a restore brings back or takes away are the owner's to know: someone who deleted their account
   // since the backup (and may have asked to be forgotten) is back; someone who registered since is gone.
   const listed = (emails: readonly string[]) => (emails.length > 10 ? `${emails.slice(0, 10).join(', ')} and ${emails.length - 10} more` : emails.join(', '));

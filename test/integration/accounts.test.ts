@@ -136,6 +136,21 @@ describe('accounts', () => {
     assert.doesNotMatch((await agent.get('/accounts')).text, /dated after today/);
   });
 
+  test("the dashboard links to the transactions dated after today only when there are some: an account opened ahead of time is said, not linked", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2025, 11, 20, 12)) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(agent, '/accounts', '/accounts', { name: 'Term deposit', kind: 'savings', openingBalance: '300.00', openingOn: '2026-01-15' });
+    const opened = (await agent.get('/dashboard')).text;
+    assert.match(opened, /Net worth includes \+\$300\.00 from transactions and opening balances dated after today; without them it is \$0\.00\./);
+    assert.doesNotMatch(opened, /See transactions dated after today/, 'the list from tomorrow would be empty');
+    insertTransactions(ctx.db, userIdOf(ctx.db, 'ann@example.com'), [{ type: 'expense', amountCents: 1_000, occurredOn: '2026-01-02', description: 'Booked ahead', categoryId: null }]);
+    assert.match((await agent.get('/dashboard')).text, /<a href="\/transactions\?from=2025-12-21">See transactions dated after today \(entered ahead of time\)<\/a>/);
+    // A future period's net-worth chart is month ends throughout, as its description says.
+    const february = (await agent.get('/dashboard?period=2026-02')).text;
+    assert.match(february, /at the end of each month from March 2024 to February 2026\./);
+  });
+
   test('a card or a loan opened above zero is asked about once (a debt typed without its minus sign counted as money held), and saved as it is when confirmed', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { backupDatabase, BackupError, checkLedgerlyDatabase, restoreDatabase } from '../../src/db/backup.ts';
 import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createTransactionsRepo } from '../../src/db/repos/transactions.ts';
 import { TEST_PASSWORD, totalsFrom } from '../helpers/app.ts';
@@ -276,6 +277,18 @@ test('restore refuses files that are not a healthy Ledgerly database and leaves 
   // The same good file is accepted, which shows the refusals above were about the files themselves.
   const ok = await restoreDatabase(good, tmp.dbPath, RESTORED_AT);
   assert.equal(ok.schemaVersion, latestSchemaVersion());
+
+  // A backup made by an older version is upgraded as it is restored, and the command says from which version to which.
+  const older = path.join(tmp.dir, 'older.sqlite');
+  const made = openDatabase(older);
+  migrate(made, migrations.filter((m) => m.version <= 42));
+  made.close();
+  const upgraded = await runToExit('src/tools/restore.ts', serverEnv({ DATABASE_PATH: tmp.dbPath }), [older]);
+  assert.equal(upgraded.code, 0, upgraded.stderr);
+  assert.match(upgraded.stdout, new RegExp(`\\(schema version 42, upgraded to ${latestSchemaVersion()}, integrity ok\\)`));
+  const restored = new Database(tmp.dbPath, { readonly: true });
+  assert.equal(restored.pragma('user_version', { simple: true }), latestSchemaVersion());
+  restored.close();
 });
 
 test('backup never overwrites an existing file and says how to use it when given no file', async (t) => {

@@ -565,6 +565,13 @@ export function createTransactionsRepo(db: Db) {
     ).all(...params);
   }
 
+  // One seek each into the type and date index: the first income, or expense, after the day.
+  const incomeOrExpenseAfter = db.prepare<[number, string, number, string], number>(
+    `SELECT 1 FROM transactions INDEXED BY transactions_by_user_type_date WHERE user_id = ? AND type = 'income' AND occurred_on > ?
+     UNION ALL
+     SELECT 1 FROM transactions INDEXED BY transactions_by_user_type_date WHERE user_id = ? AND type = 'expense' AND occurred_on > ? LIMIT 1`,
+  ).pluck();
+
   return {
     /** Records a transaction for the user and returns its id. */
     createTransaction(userId: number, tx: NewRow): number {
@@ -920,6 +927,11 @@ export function createTransactionsRepo(db: Db) {
     totalsForUser(userId: number): Totals {
       const row = totals.get(userId) ?? { income: 0, expense: 0 };
       return { incomeCents: row.income, expenseCents: row.expense, balanceCents: row.income - row.expense };
+    },
+
+    /** Whether the user has an income or an expense dated after `day` (what the transactions list shows from the day after). */
+    hasIncomeOrExpenseAfter(userId: number, day: string): boolean {
+      return incomeOrExpenseAfter.get(userId, day, userId, day) !== undefined;
     },
   };
 }

@@ -31,8 +31,9 @@ export function readTransactionFilter(query: unknown): { filter: TransactionFilt
   const raw: Record<string, unknown> = query !== null && typeof query === 'object' ? (query as Record<string, unknown>) : {};
   const values: TransactionFilterValues = queryShape.parse(raw);
   const errors: FieldErrors = {};
-  // A part given twice (?account=1&account=3) or as a list (?account[]=1) is ignored, and said so beside its field:
-  // quietly dropped, the page listed everything under a filter the address seemed to ask for.
+  // A part given twice (?account=1&account=3) is ignored, and said so beside its field: quietly dropped, the page
+  // listed everything under a filter the address seemed to ask for. (?account[]=1 is another parameter's name to
+  // Express's query parser, as unknown as ?acount=1.)
   for (const name of Object.keys(values) as (keyof TransactionFilterValues)[]) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') errors[name] = msg('transactions.filters.repeated');
   }

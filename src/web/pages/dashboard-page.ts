@@ -192,6 +192,7 @@ export function createDashboardPage(reports: ReportService) {
         accounts: report.accounts,
         netWorth: report.netWorth,
         laterCents: report.laterCents,
+        laterRows: report.laterRows,
         // Where the rows entered ahead of time start: the transactions list from tomorrow on.
         laterFrom: addDays(today, 1),
         budget: report.budget,
