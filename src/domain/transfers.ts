@@ -71,3 +71,42 @@ export function nearestLeg<T extends { readonly id: number; readonly occurredOn:
   }
   return undefined;
 }
+
+/** A row a rule makes a transfer: in `accountId`, with `otherAccountId`, money out (expense) or in (income). */
+export interface TransferSide {
+  readonly accountId: number;
+  readonly otherAccountId: number;
+  readonly type: 'income' | 'expense';
+  readonly amountCents: number;
+  readonly occurredOn: string;
+}
+
+/**
+ * Whether `b` is the same transfer as `a` seen from the other account: a file or a history holding both accounts has
+ * each transfer twice ("Transfer : Savings" in Checking, "Transfer : Checking" in Savings), and each row a rule makes a
+ * transfer made a transfer of its own, so every one was counted twice and both balances moved twice.
+ */
+export function isOtherSide(a: TransferSide, b: TransferSide): boolean {
+  return (
+    a.accountId === b.otherAccountId &&
+    a.otherAccountId === b.accountId &&
+    a.type !== b.type &&
+    a.amountCents === b.amountCents &&
+    b.occurredOn >= addDays(a.occurredOn, -TRANSFER_SIDES_DAYS_APART) &&
+    b.occurredOn <= addDays(a.occurredOn, TRANSFER_SIDES_DAYS_APART)
+  );
+}
+
+/**
+ * Of `waiting` (sides not yet paired), the other side of `side` booked nearest to it, the earlier day on a tie, then
+ * the first listed; undefined when there is none.
+ */
+export function otherSideOf<T extends TransferSide>(side: TransferSide, waiting: readonly T[]): T | undefined {
+  let best: { entry: T; apart: number; on: string } | undefined;
+  for (const entry of waiting) {
+    if (!isOtherSide(side, entry)) continue;
+    const apart = Math.abs(Date.parse(entry.occurredOn) - Date.parse(side.occurredOn));
+    if (!best || apart < best.apart || (apart === best.apart && entry.occurredOn < best.on)) best = { entry, apart, on: entry.occurredOn };
+  }
+  return best?.entry;
+}

@@ -20,7 +20,7 @@ import type { ImportRowsRepo, StagedRow } from '../db/repos/import-rows.ts';
 import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { LIMIT_REACHED, limitReachedIn, PER_PERSON_LIMITS } from '../domain/limits.ts';
 import { addDays } from '../domain/calendar.ts';
-import { nearestLeg, TRANSFER_SIDES_DAYS_APART } from '../domain/transfers.ts';
+import { nearestLeg, otherSideOf, TRANSFER_SIDES_DAYS_APART, type TransferSide } from '../domain/transfers.ts';
 import { categoryNameKey } from '../domain/categories.ts';
 import {
   createRecordChecker,
@@ -545,13 +545,13 @@ export function createImportService(deps: {
     userId: number,
     accountId: number,
     otherAccountId: number,
-    row: { readonly type: TransactionType; readonly amountCents: number; readonly occurredOn: string; readonly description: string; readonly importKey: string | null },
-  ): void {
+    row: { readonly type: TransactionType; readonly amountCents: number; readonly occurredOn: string; readonly description: string; readonly importKey: string | null; readonly otherKey?: string | null },
+  ): number {
     const out = row.type === 'expense';
-    deps.transfers.createTransfer(
+    return deps.transfers.createTransfer(
       userId,
       { fromAccountId: out ? accountId : otherAccountId, toAccountId: out ? otherAccountId : accountId, amountCents: row.amountCents, occurredOn: row.occurredOn, description: row.description },
-      row.importKey === null ? undefined : { leg: out ? 'out' : 'in', key: row.importKey },
+      row.importKey === null ? undefined : { leg: out ? 'out' : 'in', key: row.importKey, otherKey: row.otherKey ?? null },
     );
   }
 
@@ -713,7 +713,13 @@ export function createImportService(deps: {
     type Planned = { row: ImportRow; categoryId: number | null; accountId: number; description: string };
     let toWrite: (Planned & { importKey: string | null })[] = [];
     let asOccurrences: (Planned & { scheduleId: number; occursOn: string })[] = [];
-    let asTransfers: { row: ImportRow; accountId: number; otherAccountId: number; importKey: string | null; description: string }[] = [];
+    // A rule-made transfer of this import, and the import key of the row found to be its other side, if one is.
+    type RuledTransfer = { row: ImportRow; accountId: number; otherAccountId: number; importKey: string | null; description: string; otherKey: string | null; transferId?: number };
+    let asTransfers: RuledTransfer[] = [];
+    // This import's rule-made transfers whose other side has not come yet, within TRANSFER_SIDES_DAYS_APART of the
+    // rows being read (rows come in date order, so the list stays a few days long): a file holding both accounts has
+    // each transfer twice, and its second side is this first one, not a transfer of its own.
+    let waitingSides: (TransferSide & { item: RuledTransfer })[] = [];
     const flush = () => {
       written += transactions.insertTransactions(
         userId,
@@ -739,8 +745,9 @@ export function createImportService(deps: {
         ),
       );
       written += asOccurrences.length;
-      for (const { row, accountId, otherAccountId, importKey, description } of asTransfers) {
-        writeRuledTransfer(userId, accountId, otherAccountId, { type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, importKey });
+      for (const item of asTransfers) {
+        const { row, accountId, otherAccountId, importKey, description, otherKey } = item;
+        item.transferId = writeRuledTransfer(userId, accountId, otherAccountId, { type: row.type as TransactionType, amountCents: row.amountCents, occurredOn: row.occurredOn, description, importKey, otherKey });
       }
       written += asTransfers.length;
       ruledTransfers += asTransfers.length;
@@ -828,13 +835,33 @@ export function createImportService(deps: {
             }
             description = ruled.description;
           }
-          if (match?.kind !== 'upcoming' && transferTo !== null && claimTransferSide(accountId, transferTo, { type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn, importKey })) {
-            transferSides.push(row.line);
-            continue;
+          if (match?.kind !== 'upcoming' && transferTo !== null) {
+            if (claimTransferSide(accountId, transferTo, { type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn, importKey })) {
+              transferSides.push(row.line);
+              continue;
+            }
+            const side: TransferSide = { accountId, otherAccountId: transferTo, type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn };
+            const earliest = addDays(row.occurredOn, -TRANSFER_SIDES_DAYS_APART);
+            waitingSides = waitingSides.filter((w) => w.occurredOn >= earliest);
+            const other = otherSideOf(side, waitingSides);
+            if (other) {
+              waitingSides.splice(waitingSides.indexOf(other), 1);
+              // Its leg in this row's account takes this row's import key, so the same file again finds the row held.
+              if (importKey !== null) {
+                if (other.item.transferId === undefined) other.item.otherKey = importKey;
+                else deps.transfers.setLegImportKey(userId, other.item.transferId, accountId, importKey);
+              }
+              transferSides.push(row.line);
+              continue;
+            }
           }
           seen(row);
           if (match?.kind === 'upcoming') day.asOccurrences.push({ row, categoryId, accountId, scheduleId: match.scheduleId, occursOn: match.occursOn, description });
-          else if (transferTo !== null) day.asTransfers.push({ row, accountId, otherAccountId: transferTo, importKey, description });
+          else if (transferTo !== null) {
+            const item: RuledTransfer = { row, accountId, otherAccountId: transferTo, importKey, description, otherKey: null };
+            day.asTransfers.push(item);
+            waitingSides.push({ accountId, otherAccountId: transferTo, type: kind, amountCents: row.amountCents, occurredOn: row.occurredOn, item });
+          }
           else day.toWrite.push({ row, categoryId, accountId, importKey, description });
         }
         if (newestFirst) {

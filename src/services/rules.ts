@@ -13,6 +13,7 @@ import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import { compileRules, foldText, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleFit, type RuleInput, type RuleProblem } from '../domain/rules.ts';
 import type { TransactionType } from '../domain/transactions.ts';
+import { otherSideOf, type TransferSide } from '../domain/transfers.ts';
 
 /** How many of a person's newest categorised rows category suggestions learn from. */
 export const SUGGESTION_HISTORY_ROWS = 5_000;
@@ -42,6 +43,11 @@ export interface RuleChange {
   readonly transferAccountId: number | null;
   /** The row's import key, kept on the transfer's leg in its account. */
   readonly importKey: string | null;
+  /**
+   * The id of the row, booked earlier, whose transfer this row is the other side of (the same transfer seen from
+   * the other account): it is not a transfer of its own, and goes into that one. Null otherwise.
+   */
+  readonly sideOf: number | null;
 }
 
 /**
@@ -149,15 +155,17 @@ export function createRuleService(deps: {
         toCategoryId,
         transferAccountId,
         importKey: row.importKey,
+        sideOf: null,
       });
     }
-    return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes, digest: digestOf(changes) };
+    const paired = pairSides(changes);
+    return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes: paired, digest: digestOf(paired) };
   }
 
   /** A short digest of a plan's changes: the same rows, rules and outcomes give the same digest. */
   function digestOf(changes: readonly RuleChange[]): string {
     const hash = createHash('sha256');
-    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId]));
+    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId, c.sideOf]));
     return hash.digest('base64url').slice(0, 22);
   }
 
@@ -217,18 +225,24 @@ export function createRuleService(deps: {
         const plan = planRun(userId, range);
         if (plan.tooMany || plan.digest !== digest) return { ok: false, plan };
         let transfers = 0;
+        // A row that is another's other side goes into that row's transfer: its import key on the leg in its account.
+        const otherSide = new Map(plan.changes.filter((c) => c.sideOf !== null).map((c) => [c.sideOf!, c]));
         for (const c of plan.changes) {
           if (c.transferAccountId === null) {
             deps.transactions.applyRuleChange(userId, c.id, c.toCategoryId, c.toDescription);
             continue;
           }
           if (!deps.transactions.deleteOwnedTransaction(userId, c.id)) continue;
+          if (c.sideOf !== null) continue;
+          const side = otherSide.get(c.id);
+          if (side) deps.transactions.deleteOwnedTransaction(userId, side.id);
           const out = c.type === 'expense';
           const key = c.importKey;
+          const otherKey = side?.importKey ?? null;
           deps.transfers.createTransfer(
             userId,
             { fromAccountId: out ? c.accountId : c.transferAccountId, toAccountId: out ? c.transferAccountId : c.accountId, amountCents: c.amountCents, occurredOn: c.occurredOn, description: c.toDescription },
-            key === null ? undefined : { leg: out ? 'out' : 'in', key },
+            key === null && otherKey === null ? undefined : key === null ? { leg: out ? 'in' : 'out', key: otherKey! } : { leg: out ? 'out' : 'in', key, otherKey },
           );
           transfers++;
         }
@@ -313,3 +327,24 @@ export function createRuleService(deps: {
 }
 
 export type RuleService = ReturnType<typeof createRuleService>;
+
+/**
+ * Marks each change that is the other side of an earlier one's transfer (domain/transfers.ts otherSideOf): a history
+ * holding both accounts has each transfer as two rows, and running the rules made two transfers of it.
+ */
+function pairSides(changes: readonly RuleChange[]): RuleChange[] {
+  let waiting: (TransferSide & { id: number })[] = [];
+  const sideOf = new Map<number, number>();
+  // Oldest first, as an import reads its rows: the transfer takes the day of its earlier side, when the money left.
+  const oldestFirst = [...changes].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.id - b.id));
+  for (const c of oldestFirst) {
+    if (c.transferAccountId === null) continue;
+    const side: TransferSide = { accountId: c.accountId, otherAccountId: c.transferAccountId, type: c.type, amountCents: c.amountCents, occurredOn: c.occurredOn };
+    const other = otherSideOf(side, waiting);
+    if (other) {
+      sideOf.set(c.id, other.id);
+      waiting = waiting.filter((w) => w !== other);
+    } else waiting.push({ ...side, id: c.id });
+  }
+  return sideOf.size === 0 ? [...changes] : changes.map((c) => (sideOf.has(c.id) ? { ...c, sideOf: sideOf.get(c.id)! } : c));
+}

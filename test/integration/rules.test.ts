@@ -240,6 +240,79 @@ describe('rules', () => {
     assertAccountTotalsMatchRows(ctx.db);
   });
 
+  test('a file holding both accounts (YNAB, Actual) lists each transfer twice: ruled, the two rows are one transfer, and balances move once', async (t) => {
+    const { ctx, agent, userId } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, userId, 'Main account');
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) })).status, 303);
+    assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) })).status, 303);
+    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
+    const balance = (account: number) =>
+      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+    // Two transfers out of Main and one back, each with its other side in Savings (one a day later), and two equal
+    // transfers on one day: each side pairs with one other, never twice.
+    const file = [
+      'date,account,amount,description',
+      '2026-03-01,Main account,3000.00,Pay',
+      '2026-03-03,Main account,-500.00,Transfer : Savings',
+      '2026-03-03,Savings,500.00,Transfer : Main account',
+      '2026-03-05,Main account,-100.00,Transfer : Savings',
+      '2026-03-05,Main account,-100.00,Transfer : Savings',
+      '2026-03-05,Savings,100.00,Transfer : Main account',
+      '2026-03-06,Savings,100.00,Transfer : Main account',
+      '2026-03-09,Savings,-40.00,Transfer : Main account',
+      '2026-03-10,Main account,40.00,Transfer : Savings',
+    ].join('\n') + '\n';
+    const first = await importCsv(agent, file);
+    assert.match(first.result, /4 rows became transfers by your rules\./);
+    assert.match(first.result, /4 rows were the other side of transfers/);
+    assert.equal(transfers(), 4);
+    assert.deepEqual([balance(main), balance(savings)], [300_000 - 50_000 - 20_000 + 4_000, 50_000 + 20_000 - 4_000]);
+    // Every row is held now, both sides of each transfer: the same file again adds nothing.
+    const again = await importCsv(agent, file);
+    assert.match(again.result, /Nothing new/);
+    assert.equal(transfers(), 4);
+
+    // The two sides a page of rows apart (rows are written 2,000 at a time): the first side is written by then, and
+    // the second still pairs with it, its import key put on the written leg.
+    const filler = (day: string, n: number) => Array.from({ length: n }, (_, i) => `${day},Main account,0.01,Filler ${day} ${i}`);
+    const long = ['date,account,amount,description', ...filler('2026-03-11', 1_500), '2026-03-12,Main account,-70.00,Transfer : Savings', ...filler('2026-03-12', 1), ...filler('2026-03-13', 600), '2026-03-14,Savings,70.00,Transfer : Main account'].join('\n') + '\n';
+    const split = await importCsv(agent, long);
+    assert.match(split.result, /1 row became a transfer by your rules\./);
+    assert.match(split.result, /1 row was the other side of a transfer/);
+    assert.equal(transfers(), 5);
+    assert.match((await importCsv(agent, long)).result, /Nothing new/);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+  });
+
+  test('running the rules on a history holding both sides of each transfer makes one transfer of the two rows, and says so in the preview', async (t) => {
+    const { ctx, agent, userId } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, userId, 'Main account');
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    insertTransactions(ctx.db, userId, [
+      { accountId: main, type: 'expense', amountCents: 50_000, occurredOn: '2026-03-03', description: 'Transfer : Savings' },
+      { accountId: savings, type: 'income', amountCents: 50_000, occurredOn: '2026-03-04', description: 'Transfer : Main account' },
+      { accountId: main, type: 'expense', amountCents: 2_500, occurredOn: '2026-03-08', description: 'Transfer : Savings' },
+    ]);
+    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) });
+    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) });
+    const preview = await agent.get('/rules/run?from=2026-03-01&to=2026-03-31&scope=uncategorised');
+    assert.match(preview.text, /3 of 3 transactions would change\./);
+    assert.match(preview.text, /transfer with Main account: the other side of the one on Mar 3, 2026, not a second transfer/);
+    const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from: '2026-03-01', to: '2026-03-31', scope: 'uncategorised', digest: /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]! });
+    assert.equal(applied.status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId), 2, 'the two sides are one transfer; the unmatched row one of its own');
+    const balance = (account: number) =>
+      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+    assert.deepEqual([balance(main), balance(savings)], [-52_500, 52_500]);
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE user_id = ? AND type IN ('income', 'expense')").pluck().get(userId), 0);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+  });
+
   test('running the rules on existing rows: the preview changes nothing; applying changes exactly what was previewed, or nothing when it moved', async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '', openingOn: '' });

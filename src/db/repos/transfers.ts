@@ -41,6 +41,9 @@ export function createTransfersRepo(db: Db) {
       WHERE user_id = @userId AND transfer_id = @id AND type = @type`,
   );
   const remove = db.prepare<[number, number]>('DELETE FROM transfers WHERE user_id = ? AND id = ?');
+  const setLegKey = db.prepare<[string, number, number, number]>(
+    'UPDATE transactions SET import_key = ? WHERE user_id = ? AND transfer_id = ? AND account_id = ? AND import_key IS NULL',
+  );
   const removeLegs = db.prepare<[number, number]>('DELETE FROM transactions WHERE user_id = ? AND transfer_id = ?');
   const legsOf = db.prepare<[number, number], { status: string }>('SELECT status FROM transactions WHERE user_id = ? AND transfer_id = ?');
   // A page of transfers walks the user's outgoing legs newest first along their (user_id, type, date, id) index, so
@@ -147,11 +150,18 @@ export function createTransfersRepo(db: Db) {
      * Records a transfer and its two legs (the caller holds the transaction); returns the transfer's id. A transfer
      * made from a statement row keeps that row's import key on the leg in the statement's account.
      */
-    createTransfer(userId: number, draft: TransferDraft, imported?: { readonly leg: 'out' | 'in'; readonly key: string }): number {
+    createTransfer(userId: number, draft: TransferDraft, imported?: { readonly leg: 'out' | 'in'; readonly key: string; readonly otherKey?: string | null }): number {
       const id = Number(insertTransfer.run(userId).lastInsertRowid);
-      insertLeg.run(userId, draft.fromAccountId, 'transfer_out', draft.amountCents, draft.occurredOn, draft.description, id, imported?.leg === 'out' ? imported.key : null);
-      insertLeg.run(userId, draft.toAccountId, 'transfer_in', draft.amountCents, draft.occurredOn, draft.description, id, imported?.leg === 'in' ? imported.key : null);
+      // The other leg keeps the import key of the row that was the transfer's other side, when one was (both sides in one file).
+      const keyOf = (leg: 'out' | 'in') => (imported === undefined ? null : imported.leg === leg ? imported.key : (imported.otherKey ?? null));
+      insertLeg.run(userId, draft.fromAccountId, 'transfer_out', draft.amountCents, draft.occurredOn, draft.description, id, keyOf('out'));
+      insertLeg.run(userId, draft.toAccountId, 'transfer_in', draft.amountCents, draft.occurredOn, draft.description, id, keyOf('in'));
       return id;
+    },
+
+    /** Gives the user's transfer's leg in `accountId` an import key, when it has none (the caller holds the transaction). */
+    setLegImportKey(userId: number, transferId: number, accountId: number, key: string): boolean {
+      return setLegKey.run(key, userId, transferId, accountId).changes === 1;
     },
 
     /** The user's transfer with this id, or undefined if it does not exist or belongs to someone else. */
