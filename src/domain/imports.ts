@@ -518,8 +518,44 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
   // Only a name that can mean nothing else: a Ukrainian bank's "Valiuta" column often belongs to a second amount (the operation's,
   // beside the card's), so it is left for the person to choose.
-  { key: 'currencyColumn', pattern: new RegExp('^\\s*(currency|currency[ _]code|ccy)\\s*$', 'i') },
+  // ezBookkeeping's "Account Currency" names the account's currency, which its amounts are in.
+  { key: 'currencyColumn', pattern: new RegExp('^\\s*(account[ _])?(currency|currency[ _]code|ccy)\\s*$', 'i') },
 ];
+
+/** Whether a cell is a day in one of the layouts an import reads. */
+function isDayCell(cell: string): boolean {
+  return CSV_DATE_FORMATS.some((format) => parseCsvDate(cell, format).ok);
+}
+
+// An amount as banks write one: a sign or parentheses, a currency mark, digits grouped by a point, comma or space.
+const AMOUNT_CELL = new RegExp('^\\(?[-+\u2212]?\\s*[^\\d\\s]{0,3}\\s*\\d[\\d.,\\s\\u00a0\\u202f]*\\)?-?\\s*[^\\d\\s]{0,3}$');
+
+/**
+ * Whether a file's first record is a row of transactions, not column names: one cell is a day in a layout the import
+ * reads and another is an amount. Column names never are; a bank's export without a header row (Wells Fargo's) lost
+ * its first transaction to a header assumed there.
+ */
+export function looksLikeDataRow(cells: readonly string[]): boolean {
+  const day = cells.findIndex((c) => isDayCell(c.trim()));
+  return day !== -1 && cells.some((c, i) => i !== day && AMOUNT_CELL.test(c.trim()));
+}
+
+/**
+ * Columns guessed from what the rows hold, for a file without column names: the day is the column most often read
+ * as a day, the amount the first other column holding amounts in most rows, the description the remaining column
+ * with the longest text. Nothing else is guessed.
+ */
+export function guessColumnsByContent(rows: readonly (readonly string[])[]): Pick<ImportMapping, MappedColumn> {
+  const width = Math.max(1, ...rows.map((r) => r.length));
+  const share = (test: (cell: string) => boolean, column: number) => rows.filter((r) => test((r[column] ?? '').trim())).length / Math.max(1, rows.length);
+  const columns = Array.from({ length: width }, (_, i) => i);
+  const dateColumn = columns.reduce((best, i) => (share(isDayCell, i) > share(isDayCell, best) ? i : best), 0);
+  const amountColumn = columns.find((i) => i !== dateColumn && share((c) => AMOUNT_CELL.test(c), i) >= 0.5) ?? (dateColumn === 0 ? 1 : 0);
+  const textLength = (i: number) => rows.reduce((sum, r) => sum + (AMOUNT_CELL.test((r[i] ?? '').trim()) ? 0 : (r[i] ?? '').trim().length), 0);
+  const rest = columns.filter((i) => i !== dateColumn && i !== amountColumn && textLength(i) > 0);
+  const descriptionColumn = rest.length === 0 ? null : rest.reduce((best, i) => (textLength(i) > textLength(best) ? i : best));
+  return { dateColumn, amountColumn, typeColumn: null, categoryColumn: null, descriptionColumn, accountColumn: null, transferColumn: null, inflowColumn: null, currencyColumn: null };
+}
 
 /** Whether the pattern matches the whole name ("Date", not "updated_at"). */
 function isWholeMatch(pattern: RegExp, name: string): boolean {

@@ -37,6 +37,8 @@ import {
   fieldText,
   MAX_REPORTED_ERRORS,
   guessColumns,
+  guessColumnsByContent,
+  looksLikeDataRow,
   guessCsvDateFormat,
   guessCsvEncoding,
   MAX_SKIP_ROWS,
@@ -1378,17 +1380,21 @@ export function createImportService(deps: {
         const columns = [mapping.dateColumn, mapping.amountColumn, mapping.typeColumn, mapping.categoryColumn, mapping.descriptionColumn, mapping.accountColumn ?? null, mapping.transferColumn ?? null, mapping.inflowColumn ?? null, mapping.currencyColumn ?? null];
         if (columns.every((c) => c === null || c < columnCount)) return { ok: true, sample, columnCount, headerCells, guess: { ...mapping, encoding, skipRows }, rememberedOptions: options };
       }
-      const named = guessColumns(headerCells);
+      // A first record that is a transaction (a day and an amount in it) is no header: the file has none, and its
+      // columns are guessed from what they hold.
+      const hasHeader = !looksLikeDataRow(headerCells);
+      const body = (rows: typeof sample) => (hasHeader ? rows.slice(1) : rows);
+      const named = hasHeader ? guessColumns(headerCells) : guessColumnsByContent(sample.map((r) => r.fields.map((b) => fieldText(b, encoding))));
       // A column named "Type" that holds no type words (Revolut's CARD_PAYMENT) is left unmapped: the sign decides.
       const typeColumn = named.typeColumn;
-      const typeSamples = typeColumn === null ? [] : sample.slice(1).map((r) => fieldText(r.fields[typeColumn] ?? Buffer.alloc(0), encoding));
+      const typeSamples = typeColumn === null ? [] : body(sample).map((r) => fieldText(r.fields[typeColumn] ?? Buffer.alloc(0), encoding));
       const columns = typeColumn !== null && !holdsTypeWords(typeSamples) ? { ...named, typeColumn: null } : named;
       // The date layout is guessed from up to a thousand rows, not the preview's ten: a US file whose first days
       // are all 12 or less reads as day first until its 13th, and half its rows were imported in the wrong month.
       const guessFrom = sample.length > PREVIEW_ROWS ? await readCsvSample(upload.file, chosen, GUESS_ROWS + 1 + skipRows).then((all) => all.slice(skipRows)).catch(() => sample) : sample;
-      const dateSamples = guessFrom.slice(1).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
+      const dateSamples = body(guessFrom).map((r) => fieldText(r.fields[columns.dateColumn] ?? Buffer.alloc(0), encoding));
       const amountColumns = [columns.amountColumn, columns.inflowColumn ?? null].filter((c): c is number => c !== null);
-      const amountSamples = guessFrom.slice(1).flatMap((r) => amountColumns.map((c) => fieldText(r.fields[c] ?? Buffer.alloc(0), encoding)));
+      const amountSamples = body(guessFrom).flatMap((r) => amountColumns.map((c) => fieldText(r.fields[c] ?? Buffer.alloc(0), encoding)));
       const decimalSeparator = guessDecimalSeparator(amountSamples, chosen === ';' ? 'comma' : 'dot', deps.currency);
       // Days that read either way go the person's way only for a file written the US way (commas between columns,
       // a decimal point): semicolons or decimal commas mark a European bank's file, day first.
@@ -1400,7 +1406,7 @@ export function createImportService(deps: {
         headerCells,
         guess: {
           delimiter: chosen,
-          hasHeader: true,
+          hasHeader,
           ...columns,
           dateFormat: guessCsvDateFormat(dateSamples, readMonthFirst),
           decimalSeparator,

@@ -1094,6 +1094,27 @@ test("a Ukrainian bank's Windows-1251 export is read as such: its column names g
   ]);
 });
 
+test("a file without column names (Wells Fargo's export) keeps its first transaction: no header is assumed, and the columns are guessed from what they hold", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const file = [
+    '"12/31/2025","-12.50","*","","PURCHASE AUTHORIZED ON 12/30 STARBUCKS STORE 1234"',
+    '"12/30/2025","2500.00","*","","PAYROLL ACME CORP"',
+    '"12/29/2025","-64.10","*","","PURCHASE AUTHORIZED ON 12/28 SAFEWAY #1"',
+    '"12/28/2025","-9.99","*","","RECURRING PAYMENT NETFLIX"',
+  ].join('\r\n');
+  const { preview, result } = await importCsv(agent, file);
+  assert.match(preview, /<input type="checkbox" name="header" value="1" >/, 'the first row is not taken for column names');
+  assert.equal(importedCount(result), 4);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2025-12-28', 'expense', 999, 'RECURRING PAYMENT NETFLIX'],
+    ['2025-12-29', 'expense', 6_410, 'PURCHASE AUTHORIZED ON 12/28 SAFEWAY #1'],
+    ['2025-12-30', 'income', 250_000, 'PAYROLL ACME CORP'],
+    ['2025-12-31', 'expense', 1_250, 'PURCHASE AUTHORIZED ON 12/30 STARBUCKS STORE 1234'],
+  ]);
+});
+
 test("a bank's title above the table (PrivatBank's) is skipped: the delimiter, the column names and every row read as the table has them", async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -22,8 +22,7 @@ import {
   sniffCsvDelimiter,
   type CsvField,
   type ImportMapping,
-  type RowCheck,
-} from '../../src/domain/imports.ts';
+  type RowCheck, guessColumnsByContent, looksLikeDataRow } from '../../src/domain/imports.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
 import { english, ukrainian } from '../helpers/i18n.ts';
 
@@ -455,4 +454,29 @@ describe('guessing the file layout', () => {
     assert.deepEqual([spent.row.type, spent.row.amountCents], ['expense', 1250]);
     assert.deepEqual([earned.row.type, earned.row.amountCents], ['income', 100000]);
   });
+});
+
+test('a first record holding a day and an amount is a row, not column names; columns are then guessed from what they hold', () => {
+  assert.equal(looksLikeDataRow(['Date', 'Amount', 'Description']), false);
+  assert.equal(looksLikeDataRow(['Datum', 'Betrag (EUR)', 'Verwendungszweck']), false);
+  assert.equal(looksLikeDataRow(['12/31/2025', '-12.50', '*', '', 'STARBUCKS']), true);
+  assert.equal(looksLikeDataRow(['31.12.2025', 'Сільпо', '-1 234,56 ₴']), true);
+  assert.equal(looksLikeDataRow(['2025-12-31', 'no amount here']), false);
+  const rows = [
+    ['12/31/2025', '-12.50', '*', '', 'PURCHASE STARBUCKS'],
+    ['12/30/2025', '2500.00', '*', '', 'PAYROLL'],
+    ['12/29/2025', '(64.10)', '*', '', 'SAFEWAY'],
+  ];
+  const guessed = guessColumnsByContent(rows);
+  assert.deepEqual([guessed.dateColumn, guessed.amountColumn, guessed.descriptionColumn], [0, 1, 4]);
+  assert.deepEqual(
+    [guessColumnsByContent([['Coffee', '3,50', '02.01.2026'], ['Rent', '-900,00', '01.01.2026']])].map((g) => [g.dateColumn, g.amountColumn, g.descriptionColumn])[0],
+    [2, 1, 0],
+  );
+});
+
+test("ezBookkeeping's Account Currency column is the currency column, so a row in another currency is refused, never counted as ours", () => {
+  const guessed = guessColumns(['Time', 'Timezone', 'Type', 'Category', 'Sub Category', 'Account', 'Account Currency', 'Amount', 'Description']);
+  assert.equal(guessed.currencyColumn, 6);
+  assert.equal(guessColumns(['Дата', 'Валюта', 'Сума']).currencyColumn, null, 'a bank\'s "Valiuta" may belong to a second amount: left to the person');
 });
