@@ -47,6 +47,8 @@ export interface Statement {
   readonly closingBalance: { readonly cents: number; readonly on: string } | null;
   readonly entries: StatementEntry[];
   readonly problems: StatementProblem[];
+  /** Set when the file holds entries of more than one account (a QIF with several !Account sections): refused whole. */
+  readonly severalAccounts?: boolean;
 }
 
 // --- Bytes to text ---
@@ -369,6 +371,13 @@ export function parseQif(text: string): Statement {
   let section = 'bank';
   let account: string | null = null;
   let inAccountBlock = false;
+  // Quicken's list of every account (between !Option:AutoSwitch and !Clear:AutoSwitch) is no entry: read as entries,
+  // each account's name was a row "without a date".
+  let inAccountList = false;
+  // The account each section's entries belong to: a file of several accounts is refused, as OFX's and CAMT's are,
+  // since an import writes into one account (Savings' interest landed in Checking).
+  let currentAccount = '';
+  const accountsWithEntries = new Set<string>();
   let current: { line: number; fields: Map<string, string> } | undefined;
   lines.forEach((raw, index) => {
     const lineNo = index + 1;
@@ -376,15 +385,22 @@ export function parseQif(text: string): Statement {
     if (line === '') return;
     if (line.startsWith('!')) {
       const header = line.toLowerCase();
-      if (header.startsWith('!account')) inAccountBlock = true;
+      if (header.startsWith('!option:autoswitch')) inAccountList = true;
+      else if (header.startsWith('!clear:autoswitch')) inAccountList = false;
+      else if (inAccountList) return;
+      else if (header.startsWith('!account')) inAccountBlock = true;
       else if (header.startsWith('!type:')) {
         inAccountBlock = false;
         section = /^!type:\s*(bank|cash|ccard|oth a|oth l)\b/.test(header) ? 'bank' : 'other';
       }
       return;
     }
+    if (inAccountList) return;
     if (line === '^') {
-      if (current && section === 'bank' && !inAccountBlock) records.push(current);
+      if (current && section === 'bank' && !inAccountBlock) {
+        records.push(current);
+        accountsWithEntries.add(currentAccount);
+      }
       if (inAccountBlock) inAccountBlock = false;
       current = undefined;
       return;
@@ -392,14 +408,20 @@ export function parseQif(text: string): Statement {
     const code = line[0]!;
     const value = line.slice(1).trim();
     if (inAccountBlock) {
-      if (code === 'N' && account === null) account = value;
+      if (code === 'N') {
+        currentAccount = value;
+        account ??= value;
+      }
       return;
     }
     current ??= { line: lineNo, fields: new Map() };
     // The first of each code counts; a split's S/E/$ lines do not.
     if ('DTUPM'.includes(code) && !current.fields.has(code)) current.fields.set(code, value);
   });
-  if (current && section === 'bank' && !inAccountBlock) records.push(current);
+  if (current && section === 'bank' && !inAccountBlock) {
+    records.push(current);
+    accountsWithEntries.add(currentAccount);
+  }
 
   // Dots are written day first (15.03.2026); slashes month first, as Quicken writes them, unless a first number
   // above 12 shows otherwise.
@@ -421,7 +443,7 @@ export function parseQif(text: string): Statement {
     if (read.ok) entries.push(read.entry);
     else problems.push(read.problem);
   }
-  return { format: 'qif', account, currency: null, closingBalance: null, entries, problems };
+  return { format: 'qif', account, currency: null, closingBalance: null, entries, problems, ...(accountsWithEntries.size > 1 ? { severalAccounts: true } : {}) };
 }
 
 /** A QIF date: "03/15/2026", "3/15/26", "3/15'26", "03-15-2026", or day first when `dayFirst` ("15.03.2026"). */

@@ -116,7 +116,10 @@ export function sniffStatement(bytes: Uint8Array): { format: FileFormat; text: s
 export function readStatementFile(bytes: Uint8Array): StatementRead {
   const { format, text } = sniffStatement(bytes);
   if (format === 'csv') return { ok: false, format };
-  if (format === 'qif') return { ok: true, statement: parseQif(text) };
+  if (format === 'qif') {
+    const statement = parseQif(text);
+    return statement.severalAccounts ? { ok: false, format, problem: 'several-accounts' } : { ok: true, statement };
+  }
   // The source is checked, not the XML made of it: making XML of OFX 1.x adds no declaration.
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) return { ok: false, format, problem: 'doctype' };
   const xml = format === 'camt053' ? chunksOf(text) : ofxToXmlChunks(text);

@@ -160,6 +160,17 @@ describe('encodings, signs and separators as the formats write them', () => {
     assert.deepEqual(s.entries.map((e) => [e.occurredOn, e.amountCents, e.description]), [['2026-03-01', -10_000, 'Supermarket'], ['2026-03-03', -725, 'Bakery']]);
   });
 
+  test("QIF: Quicken's list of accounts is no entry, and a file of several accounts' entries is refused, as OFX's is", () => {
+    const list = ['!Option:AutoSwitch', '!Account', 'NChecking', 'TBank', '^', 'NSavings', 'TBank', '^', '!Clear:AutoSwitch'];
+    const checking = ['!Account', 'NChecking', 'TBank', '^', '!Type:Bank', 'D03/01/2026', 'T-100.00', 'PRent', 'LHousing', '^'];
+    const savings = ['!Account', 'NSavings', 'TBank', '^', '!Type:Bank', 'D03/02/2026', 'T5.00', 'PInterest', '^'];
+    const one = read(utf8([...list, ...checking].join('\n')));
+    assert.deepEqual(one.problems, [], 'the list of accounts holds no entry without a date');
+    assert.equal(one.account, 'Checking');
+    assert.deepEqual(one.entries.map((e) => [e.occurredOn, e.amountCents]), [['2026-03-01', -10_000]]);
+    assert.deepEqual(readStatementFile(utf8([...list, ...checking, ...savings].join('\n'))), { ok: false, format: 'qif', problem: 'several-accounts' });
+  });
+
   test('CAMT.053: pending entries are left out; NtryRef stands in when there is no AcctSvcrRef', () => {
     const s = read(utf8(camt053(sample, { pending: [1], ntryRefOnly: true })));
     assert.deepEqual(s.entries.map((e) => [e.bankId, e.amountCents]), [['F-1', 250_000], ['F-3', -9_999_999]]);
