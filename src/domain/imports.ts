@@ -15,7 +15,7 @@ export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 /** Date layouts an import may use. */
-export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD', 'YYYYMMDD', 'DD.MM.YY'] as const;
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'YYYY/MM/DD'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 
 /**
@@ -298,6 +298,9 @@ const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy
   YYYYMMDD: { pattern: layout('(\\d{4})(\\d{2})(\\d{2})'), order: 'ymd' },
   // German savings banks' CSV: "02.03.26". The century is read as POSIX reads %y: 00-68 are 2000-2068, 69-99 1969-1999.
   'DD.MM.YY': { pattern: layout('(\\d{1,2})\\.(\\d{1,2})\\.(\\d{2})'), order: 'dmy' },
+  // Wise's export: "31-12-2025"; and "2025/12/31", as Japanese and Chinese banks write it.
+  'DD-MM-YYYY': { pattern: layout('(\\d{1,2})-(\\d{1,2})-(\\d{4})'), order: 'dmy' },
+  'YYYY/MM/DD': { pattern: layout('(\\d{4})/(\\d{1,2})/(\\d{1,2})'), order: 'ymd' },
 };
 
 /** The full year a two-digit one stands for, as POSIX strptime's %y reads it. */
@@ -335,7 +338,7 @@ export function parseCsvDate(
 
 // Layouts in the order a tie goes: ISO first, and day before month (the more common way) when a file's days never
 // pass 12 and so fit both.
-const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY'];
+const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'YYYY/MM/DD'];
 
 /** The guessing order for a person whose own dates are written month first: MM/DD/YYYY before DD/MM/YYYY. */
 const GUESS_ORDER_MONTH_FIRST: readonly CsvDateFormat[] = GUESS_ORDER.map((f) => (f === 'DD/MM/YYYY' ? 'MM/DD/YYYY' : f === 'MM/DD/YYYY' ? 'DD/MM/YYYY' : f));

@@ -12,6 +12,7 @@ import {
   type ExportRow,
   fieldText,
   guessColumns,
+  guessCsvDateFormat,
   guessCsvEncoding,
   otherCurrencyInName,
   sniffCsvLayout,
@@ -479,4 +480,13 @@ test("ezBookkeeping's Account Currency column is the currency column, so a row i
   const guessed = guessColumns(['Time', 'Timezone', 'Type', 'Category', 'Sub Category', 'Account', 'Account Currency', 'Amount', 'Description']);
   assert.equal(guessed.currencyColumn, 6);
   assert.equal(guessColumns(['Дата', 'Валюта', 'Сума']).currencyColumn, null, 'a bank\'s "Valiuta" may belong to a second amount: left to the person');
+});
+
+test("Wise's 31-12-2025 and 2025/12/31 are read and guessed; 12/31/2025 is still month first", () => {
+  assert.deepEqual(parseCsvDate('31-12-2025', 'DD-MM-YYYY'), { ok: true, day: '2025-12-31' });
+  assert.deepEqual(parseCsvDate('2025/12/31 09:15', 'YYYY/MM/DD'), { ok: true, day: '2025-12-31' });
+  assert.equal(guessCsvDateFormat(['31-12-2025', '01-01-2026']), 'DD-MM-YYYY');
+  assert.equal(guessCsvDateFormat(['2025/12/31', '2026/01/02']), 'YYYY/MM/DD');
+  assert.equal(guessCsvDateFormat(['12/31/2025', '01/02/2026']), 'MM/DD/YYYY');
+  assert.equal(parseCsvDate('2025-12-31', 'DD-MM-YYYY').ok, false, 'an ISO day is not read as day first');
 });
