@@ -8,7 +8,7 @@ import { dayFromParts } from './calendar.ts';
 import { normaliseAccountName, type EntryType } from './accounts.ts';
 import { normaliseCategoryName } from './categories.ts';
 import { centsToDecimalString, currencyMarks, parseAmount, withoutCurrencyMark, type AmountParse, type AmountProblem, type DecimalSeparator } from './money.ts';
-import { normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
+import { MAX_DESCRIPTION_CHARS, normaliseDescription, type TransactionType, type TransactionWithCategory } from './transactions.ts';
 
 /** Field separators an import may use; comma is RFC 4180, semicolon and tab are common in European bank exports. */
 export const CSV_DELIMITERS = [',', ';', '\t'] as const;
@@ -916,7 +916,10 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
     const descriptionText = cellText(fields, mapping.descriptionColumn, problems, decode);
     let description = '';
     if (descriptionText !== null) {
-      const checked = normaliseDescription(descriptionText);
+      // A bank's text longer than a description may be is cut to it, as a statement's is: refused, the row's money
+      // was missing until the person edited the file (a utility payment's 260-character purpose).
+      const chars = [...descriptionText.trim()];
+      const checked = normaliseDescription(chars.length > MAX_DESCRIPTION_CHARS ? chars.slice(0, MAX_DESCRIPTION_CHARS).join('').trimEnd() : descriptionText);
       if (checked.ok) description = checked.text;
       else problems.push({ code: 'description', problem: checked.problem });
     }

@@ -340,11 +340,19 @@ describe('checkCsvRecord', () => {
   });
 
   test('every problem in a row is listed in one reason', () => {
-    const reason = reasonOf(checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'x'.repeat(201)), 4, LEDGERLY_EXPORT_MAPPING));
+    const reason = reasonOf(checkCsvRecord(cells('2026-13-01', 'sometimes', '', '1.005', 'bell\u0007'), 4, LEDGERLY_EXPORT_MAPPING));
     assert.match(reason, /the date “2026-13-01” is not a real day/);
     assert.match(reason, /is not income, expense or refund/);
     assert.match(reason, /the amount “1.005” has more than two decimal places/);
-    assert.match(reason, /description is longer than 200/);
+    assert.match(reason, /description/);
+  });
+
+  test("a bank's description longer than 200 characters is cut to 200, as a statement's is, and the row kept (refused, its money was missing)", () => {
+    const long = checkCsvRecord(cells('2026-01-02', 'expense', '', '2345.67', `Utilities ${'ї'.repeat(300)}`), 2, LEDGERLY_EXPORT_MAPPING);
+    assert.ok(long.ok);
+    assert.equal([...long.row.description].length, 200);
+    assert.ok(long.row.description.startsWith('Utilities ї'));
+    assert.equal(long.row.amountCents, 234_567);
   });
 
   test('invalid UTF-8 in a mapped column is refused, not silently replaced', () => {
