@@ -15,10 +15,16 @@ import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } 
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, type EmailProblem, type PasswordProblem } from '../domain/users.ts';
 import { msg, type MessageKey, type Msg, type Translate } from './i18n.ts';
 
+// Other trackers' words for a transfer and an opening balance in a type column (Firefly III, ezBookkeeping). Built from
+// strings: non-ASCII in a regex literal would keep the bundle's source two bytes a character (see domain/imports.ts).
+const TRANSFER_WORD = new RegExp('transfer|\u043f\u0435\u0440\u0435\u043a\u0430\u0437|\u043f\u0435\u0440\u0435\u043c\u0456\u0449\u0435\u043d\u043d\u044f', 'i');
+const OPENING_WORD = new RegExp('opening|starting balance|balance modification|\u043f\u043e\u0447\u0430\u0442\u043a\u043e\u0432', 'i');
+
 /**
  * An amount typed (as `text`) into a form by a person whose locale writes decimals with `decimal`. `typed` says the
  * form has an income/expense choice, which the advice for a minus sign points to; a transfer or a budget has none.
  */
+
 export function amountMessage(problem: AmountProblem, decimal: DecimalSeparator, maxText: string, text: string, typed = true): Msg {
   switch (problem) {
     case 'empty':
@@ -123,6 +129,10 @@ function rowProblemMessage(problem: RowProblem): Msg {
     case 'two-amounts':
       return msg('import.row.twoAmounts', { out: problem.out, in: problem.in });
     case 'type':
+      // Other trackers' exports name their transfers and opening balances in the type column (Firefly III,
+      // ezBookkeeping): such a row is told what to do instead, not only what it is not.
+      if (TRANSFER_WORD.test(problem.text)) return msg('import.row.typeTransfer', { text: problem.text });
+      if (OPENING_WORD.test(problem.text)) return msg('import.row.typeOpening', { text: problem.text });
       return msg('import.row.type', { text: problem.text });
     case 'negative-income':
       return msg('import.row.negativeIncome', { text: problem.text });

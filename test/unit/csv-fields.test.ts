@@ -498,3 +498,11 @@ test("Wise's 31-12-2025 and 2025/12/31 are read and guessed; 12/31/2025 is still
   assert.equal(guessCsvDateFormat(['12/31/2025', '01/02/2026']), 'MM/DD/YYYY');
   assert.equal(parseCsvDate('2025-12-31', 'DD-MM-YYYY').ok, false, 'an ISO day is not read as day first');
 });
+
+test("a row typed as a transfer or an opening balance (Firefly III, ezBookkeeping) is told what to do instead", () => {
+  const cells = (...values: string[]) => values.map((v) => Buffer.from(v, 'utf8'));
+  const firefly = { ...LEDGERLY_EXPORT_MAPPING };
+  assert.match(reasonOf(checkCsvRecord(cells('2026-01-02', 'Transfer', '', '500.00', 'To savings'), 2, firefly)), /is a transfer between accounts[\s\S]*Transfer money/);
+  assert.match(reasonOf(checkCsvRecord(cells('2026-01-02', 'Opening balance', '', '500.00', 'Start'), 3, firefly)), /is an opening balance: set it as the account’s opening balance on the Accounts page/);
+  assert.match(reasonOf(checkCsvRecord(cells('2026-01-02', 'sometimes', '', '5.00', 'x'), 4, firefly)), /is not income, expense or refund/);
+});
