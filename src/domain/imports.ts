@@ -560,6 +560,9 @@ export function guessColumnsByContent(rows: readonly (readonly string[])[]): Pic
   return { dateColumn, amountColumn, typeColumn: null, categoryColumn: null, descriptionColumn, accountColumn: null, transferColumn: null, inflowColumn: null, currencyColumn: null };
 }
 
+const DESCRIPTION_NAME = new RegExp('^\\s*(description|\u043e\u043f\u0438\u0441)\\s*$', 'i');
+const OUTFLOW_NAME = new RegExp('^\\s*(outflow|money out|paid out|debit|debits|\u0432\u0438\u0442\u0440\u0430\u0442\u0430|\u0432\u0438\u0442\u0440\u0430\u0442\u0438|\u0441\u043f\u0438\u0441\u0430\u043d\u043d\u044f)\\s*$', 'i');
+
 /** Whether the pattern matches the whole name ("Date", not "updated_at"). */
 function isWholeMatch(pattern: RegExp, name: string): boolean {
   const trimmed = name.trim();
@@ -622,14 +625,19 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
   const free = (i: number) => !Object.values(found).includes(i);
   for (const { key, pattern } of COLUMN_GUESSES) {
     // A column named just "date" beats one that merely contains it (Firefly III's export has created_at and
-    // updated_at before its date), and a record's own time stamps are never the transaction's day.
-    const whole = header.findIndex((name, i) => free(i) && isWholeMatch(pattern, name));
+    // updated_at before its date), and a record's own time stamps are never the transaction's day. A column named
+    // "Description" is the description before a note or memo beside it (Monzo's "Notes and #tags", Wise's "Note").
+    const named = key === 'descriptionColumn' ? header.findIndex((name, i) => free(i) && DESCRIPTION_NAME.test(name)) : -1;
+    const whole = named !== -1 ? named : header.findIndex((name, i) => free(i) && isWholeMatch(pattern, name));
     const index =
       whole !== -1
         ? whole
         : header.findIndex((name, i) => free(i) && pattern.test(name) && !(key === 'dateColumn' && RECORD_STAMP.test(name)) && !(key === 'descriptionColumn' && BOOKING_KIND.test(name)));
     if (index !== -1) found[key] = index;
   }
+  // Money in goes with a money-out column (YNAB's Outflow, a bank's Debit); beside a signed Amount (Monzo's, which
+  // also has Money Out and Money In) the sign decides, and taking Money In as well refused every row.
+  if (found.inflowColumn !== undefined && found.amountColumn !== undefined && !OUTFLOW_NAME.test(header[found.amountColumn] ?? '')) delete found.inflowColumn;
   return {
     dateColumn: found.dateColumn ?? 0,
     amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),

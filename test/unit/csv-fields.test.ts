@@ -506,3 +506,14 @@ test("a row typed as a transfer or an opening balance (Firefly III, ezBookkeepin
   assert.match(reasonOf(checkCsvRecord(cells('2026-01-02', 'Opening balance', '', '500.00', 'Start'), 3, firefly)), /is an opening balance: set it as the account’s opening balance on the Accounts page/);
   assert.match(reasonOf(checkCsvRecord(cells('2026-01-02', 'sometimes', '', '5.00', 'x'), 4, firefly)), /is not income, expense or refund/);
 });
+
+test("Monzo's export opens ready: its signed Amount is the amount (Money In beside it is not money in), its Description the description", () => {
+  const monzo = guessColumns(['Transaction ID', 'Date', 'Time', 'Type', 'Name', 'Emoji', 'Category', 'Amount', 'Currency', 'Local amount', 'Local currency', 'Notes and #tags', 'Address', 'Receipt', 'Description', 'Category split', 'Money Out', 'Money In']);
+  assert.deepEqual([monzo.amountColumn, monzo.inflowColumn, monzo.descriptionColumn, monzo.currencyColumn], [7, null, 14, 8]);
+  // YNAB's Outflow and Inflow, and a Ukrainian bank's pair, are still money out and money in.
+  const ynab = guessColumns(['Account', 'Flag', 'Date', 'Payee', 'Category Group/Category', 'Category Group', 'Category', 'Memo', 'Outflow', 'Inflow', 'Cleared']);
+  assert.deepEqual([ynab.amountColumn, ynab.inflowColumn], [8, 9]);
+  const uk = guessColumns(['Дата', 'Опис', 'Витрата', 'Надходження']);
+  assert.deepEqual([uk.amountColumn, uk.inflowColumn, uk.descriptionColumn], [2, 3, 1]);
+  assert.equal(guessColumns(['Date', 'Note', 'Amount', 'Description']).descriptionColumn, 3, "Wise's Note is passed over for its Description");
+});
