@@ -1115,6 +1115,17 @@ test("a file without column names (Wells Fargo's export) keeps its first transac
   ]);
 });
 
+test('with an account column, the preview names each row\'s account and marks the ones the import will make', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent } = await signedIn(ctx);
+  const up = await upload(agent, 'date,account,amount,description\n2026-01-02,Main account,-5.00,Bread\n2026-01-03,Holiday card,-80.00,Hotel\n');
+  const preview = (await agent.get(up.headers.location!)).text;
+  assert.match(preview, /<th scope="col">Account<\/th>/);
+  assert.match(preview, /<td data-label="Account">Main account<\/td>/);
+  assert.match(preview, /<td data-label="Account">Holiday card <span class="import-tag">new<\/span><\/td>/);
+});
+
 test("a bank's title above the table (PrivatBank's) is skipped: the delimiter, the column names and every row read as the table has them", async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
