@@ -15,7 +15,7 @@ export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 /** Date layouts an import may use. */
-export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'YYYY/MM/DD'] as const;
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY', 'YYYY.MM.DD', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'MM-DD-YYYY', 'YYYY/MM/DD'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
 
 /**
@@ -300,6 +300,8 @@ const DATE_LAYOUTS: Record<CsvDateFormat, { pattern: RegExp; order: 'ymd' | 'dmy
   'DD.MM.YY': { pattern: layout('(\\d{1,2})\\.(\\d{1,2})\\.(\\d{2})'), order: 'dmy' },
   // Wise's export: "31-12-2025"; and "2025/12/31", as Japanese and Chinese banks write it.
   'DD-MM-YYYY': { pattern: layout('(\\d{1,2})-(\\d{1,2})-(\\d{4})'), order: 'dmy' },
+  // The same with the month first, as a US file writes it with hyphens ("12-31-2025"): guessed as slashes are.
+  'MM-DD-YYYY': { pattern: layout('(\\d{1,2})-(\\d{1,2})-(\\d{4})'), order: 'mdy' },
   'YYYY/MM/DD': { pattern: layout('(\\d{4})/(\\d{1,2})/(\\d{1,2})'), order: 'ymd' },
 };
 
@@ -338,10 +340,11 @@ export function parseCsvDate(
 
 // Layouts in the order a tie goes: ISO first, and day before month (the more common way) when a file's days never
 // pass 12 and so fit both.
-const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'YYYY/MM/DD'];
+const GUESS_ORDER: readonly CsvDateFormat[] = ['YYYY-MM-DD', 'DD.MM.YYYY', 'YYYY.MM.DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD', 'DD.MM.YY', 'DD-MM-YYYY', 'MM-DD-YYYY', 'YYYY/MM/DD'];
 
 /** The guessing order for a person whose own dates are written month first: MM/DD/YYYY before DD/MM/YYYY. */
-const GUESS_ORDER_MONTH_FIRST: readonly CsvDateFormat[] = GUESS_ORDER.map((f) => (f === 'DD/MM/YYYY' ? 'MM/DD/YYYY' : f === 'MM/DD/YYYY' ? 'DD/MM/YYYY' : f));
+const MONTH_FIRST_SWAPS: Partial<Record<CsvDateFormat, CsvDateFormat>> = { 'DD/MM/YYYY': 'MM/DD/YYYY', 'MM/DD/YYYY': 'DD/MM/YYYY', 'DD-MM-YYYY': 'MM-DD-YYYY', 'MM-DD-YYYY': 'DD-MM-YYYY' };
+const GUESS_ORDER_MONTH_FIRST: readonly CsvDateFormat[] = GUESS_ORDER.map((f) => MONTH_FIRST_SWAPS[f] ?? f);
 
 /**
  * Guesses the layout from sample date cells: the one that reads the most of them as real days (a footer line or a
@@ -533,6 +536,9 @@ function isDayCell(cell: string): boolean {
 // An amount as banks write one: a sign or parentheses, a currency mark, digits grouped by a point, comma or space.
 const AMOUNT_CELL = new RegExp('^\\(?[-+\u2212]?\\s*[^\\d\\s]{0,3}\\s*\\d[\\d.,\\s\\u00a0\\u202f]*\\)?-?\\s*[^\\d\\s]{0,3}$');
 
+// An amount with cents or a sign: "-12.50", "(100.00)", "1 234,56", "+5".
+const MONEY_LOOK = new RegExp('[.,]\\d{2}\\)?-?\\s*[^\\d\\s]{0,3}$|^\\(?[-+\u2212]');
+
 /**
  * Whether a file's first record is a row of transactions, not column names: one cell is a day in a layout the import
  * reads and another is an amount. Column names never are; a bank's export without a header row (Wells Fargo's) lost
@@ -553,7 +559,10 @@ export function guessColumnsByContent(rows: readonly (readonly string[])[]): Pic
   const share = (test: (cell: string) => boolean, column: number) => rows.filter((r) => test((r[column] ?? '').trim())).length / Math.max(1, rows.length);
   const columns = Array.from({ length: width }, (_, i) => i);
   const dateColumn = columns.reduce((best, i) => (share(isDayCell, i) > share(isDayCell, best) ? i : best), 0);
-  const amountColumn = columns.find((i) => i !== dateColumn && share((c) => AMOUNT_CELL.test(c), i) >= 0.5) ?? (dateColumn === 0 ? 1 : 0);
+  // Amounts, not a second date (a value date) nor a whole number such as a cheque's: written with cents or a sign.
+  const numbers = columns.filter((i) => i !== dateColumn && share((c) => AMOUNT_CELL.test(c), i) >= 0.5 && share(isDayCell, i) < 0.5);
+  const money = numbers.filter((i) => share((c) => MONEY_LOOK.test(c), i) >= 0.5);
+  const amountColumn = money[0] ?? numbers[0] ?? (dateColumn === 0 ? 1 : 0);
   const textLength = (i: number) => rows.reduce((sum, r) => sum + (AMOUNT_CELL.test((r[i] ?? '').trim()) ? 0 : (r[i] ?? '').trim().length), 0);
   const rest = columns.filter((i) => i !== dateColumn && i !== amountColumn && textLength(i) > 0);
   const descriptionColumn = rest.length === 0 ? null : rest.reduce((best, i) => (textLength(i) > textLength(best) ? i : best));
@@ -635,9 +644,10 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
         : header.findIndex((name, i) => free(i) && pattern.test(name) && !(key === 'dateColumn' && RECORD_STAMP.test(name)) && !(key === 'descriptionColumn' && BOOKING_KIND.test(name)));
     if (index !== -1) found[key] = index;
   }
-  // Money in goes with a money-out column (YNAB's Outflow, a bank's Debit); beside a signed Amount (Monzo's, which
-  // also has Money Out and Money In) the sign decides, and taking Money In as well refused every row.
-  if (found.inflowColumn !== undefined && found.amountColumn !== undefined && !OUTFLOW_NAME.test(header[found.amountColumn] ?? '')) delete found.inflowColumn;
+  // A file with a signed Amount beside its own Money Out and Money In (Monzo's): the signed amount alone says it, and
+  // taking Money In with it refused every row. Money in stays with any other amount column ("Debit Amount", "Outflow").
+  const otherOutflow = header.some((name, i) => i !== found.amountColumn && OUTFLOW_NAME.test(name));
+  if (found.inflowColumn !== undefined && found.amountColumn !== undefined && otherOutflow && !OUTFLOW_NAME.test(header[found.amountColumn] ?? '')) delete found.inflowColumn;
   return {
     dateColumn: found.dateColumn ?? 0,
     amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),

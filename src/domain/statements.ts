@@ -387,8 +387,10 @@ export function parseQif(text: string): Statement {
       const header = line.toLowerCase();
       if (header.startsWith('!option:autoswitch')) inAccountList = true;
       else if (header.startsWith('!clear:autoswitch')) inAccountList = false;
-      else if (inAccountList) return;
-      else if (header.startsWith('!account')) inAccountBlock = true;
+      // A list never cleared ends where entries begin: some files leave out !Clear:AutoSwitch.
+      else if (inAccountList && !header.startsWith('!type:')) return;
+      if (header.startsWith('!type:')) inAccountList = false;
+      if (header.startsWith('!account')) inAccountBlock = true;
       else if (header.startsWith('!type:')) {
         inAccountBlock = false;
         section = /^!type:\s*(bank|cash|ccard|oth a|oth l)\b/.test(header) ? 'bank' : 'other';
@@ -399,7 +401,7 @@ export function parseQif(text: string): Statement {
     if (line === '^') {
       if (current && section === 'bank' && !inAccountBlock) {
         records.push(current);
-        accountsWithEntries.add(currentAccount);
+        if (currentAccount !== '') accountsWithEntries.add(currentAccount.toLowerCase());
       }
       if (inAccountBlock) inAccountBlock = false;
       current = undefined;
@@ -420,7 +422,7 @@ export function parseQif(text: string): Statement {
   });
   if (current && section === 'bank' && !inAccountBlock) {
     records.push(current);
-    accountsWithEntries.add(currentAccount);
+    if (currentAccount !== '') accountsWithEntries.add(currentAccount.toLowerCase());
   }
 
   // Dots are written day first (15.03.2026); slashes month first, as Quicken writes them, unless a first number

@@ -98,15 +98,13 @@ export function isOtherSide(a: TransferSide, b: TransferSide): boolean {
 }
 
 /**
- * Of `waiting` (sides not yet paired), the other side of `side` booked nearest to it, the earlier day on a tie, then
- * the first listed; undefined when there is none.
+ * Of `waiting` (sides not yet paired), the other side of `side` booked earliest, then the first listed; undefined when
+ * there is none. The oldest, not the nearest: sides read in date order pair first in, first out, which pairs as many
+ * as can be (out on the 1st and 2nd, in on the 4th and 5th: nearest paired the 4th with the 2nd and left the 1st
+ * and 5th four days apart, a transfer counted twice).
  */
 export function otherSideOf<T extends TransferSide>(side: TransferSide, waiting: readonly T[]): T | undefined {
-  let best: { entry: T; apart: number; on: string } | undefined;
-  for (const entry of waiting) {
-    if (!isOtherSide(side, entry)) continue;
-    const apart = Math.abs(Date.parse(entry.occurredOn) - Date.parse(side.occurredOn));
-    if (!best || apart < best.apart || (apart === best.apart && entry.occurredOn < best.on)) best = { entry, apart, on: entry.occurredOn };
-  }
-  return best?.entry;
+  let best: T | undefined;
+  for (const entry of waiting) if (isOtherSide(side, entry) && (best === undefined || entry.occurredOn < best.occurredOn)) best = entry;
+  return best;
 }

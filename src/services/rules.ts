@@ -13,7 +13,8 @@ import type { Account } from '../domain/accounts.ts';
 import type { Category } from '../domain/categories.ts';
 import { compileRules, foldText, learnSuggestions, ruleProblems, type CompiledRules, type Rule, type RuleDraft, type RuleFit, type RuleInput, type RuleProblem } from '../domain/rules.ts';
 import type { TransactionType } from '../domain/transactions.ts';
-import { otherSideOf, type TransferSide } from '../domain/transfers.ts';
+import { addDays } from '../domain/calendar.ts';
+import { nearestLeg, otherSideOf, TRANSFER_SIDES_DAYS_APART, type TransferSide } from '../domain/transfers.ts';
 
 /** How many of a person's newest categorised rows category suggestions learn from. */
 export const SUGGESTION_HISTORY_ROWS = 5_000;
@@ -48,6 +49,11 @@ export interface RuleChange {
    * the other account): it is not a transfer of its own, and goes into that one. Null otherwise.
    */
   readonly sideOf: number | null;
+  /**
+   * The leg, already recorded, that this row is (a transfer typed by hand, made by an import, or by an earlier run
+   * over other days): the row goes, and the leg keeps its import key. Null otherwise.
+   */
+  readonly joinsLeg: { readonly id: number; readonly occurredOn: string } | null;
 }
 
 /**
@@ -98,8 +104,8 @@ export function createRuleService(deps: {
   rules: RulesRepo;
   categories: CategoriesRepo;
   accounts: AccountsRepo;
-  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction' | 'listRecentCategorised'>;
-  transfers: Pick<TransfersRepo, 'createTransfer'>;
+  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction' | 'listRecentCategorised' | 'setImportKeyIfNone'>;
+  transfers: Pick<TransfersRepo, 'createTransfer' | 'listUnclaimedLegs'>;
   inTransaction: RunInTransaction;
   clock: Clock;
 }) {
@@ -156,16 +162,42 @@ export function createRuleService(deps: {
         transferAccountId,
         importKey: row.importKey,
         sideOf: null,
+        joinsLeg: null,
       });
     }
-    const paired = pairSides(changes);
+    const paired = pairSides(joinRecorded(userId, changes));
     return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes: paired, digest: digestOf(paired) };
+  }
+
+  /**
+   * Marks each change that a rule makes a transfer and that is the other side of a transfer already recorded: the
+   * same leg the import would claim for it (transferSideClaimer in services/imports.ts), each leg once. Without it, a
+   * run over March and then one over April made two transfers of one that crossed the month.
+   */
+  function joinRecorded(userId: number, changes: readonly RuleChange[]): RuleChange[] {
+    const claimed = new Set<number>();
+    return changes.map((c) => {
+      if (c.transferAccountId === null) return c;
+      const legs = deps.transfers.listUnclaimedLegs(userId, {
+        accountId: c.accountId,
+        otherAccountId: c.transferAccountId,
+        type: c.type === 'expense' ? 'transfer_out' : 'transfer_in',
+        amountCents: c.amountCents,
+        fromOn: addDays(c.occurredOn, -TRANSFER_SIDES_DAYS_APART),
+        toOn: addDays(c.occurredOn, TRANSFER_SIDES_DAYS_APART),
+        upToId: Number.MAX_SAFE_INTEGER,
+      });
+      const leg = nearestLeg(legs.filter((l) => !claimed.has(l.id)), c.occurredOn);
+      if (!leg) return c;
+      claimed.add(leg.id);
+      return { ...c, joinsLeg: { id: leg.id, occurredOn: leg.occurredOn } };
+    });
   }
 
   /** A short digest of a plan's changes: the same rows, rules and outcomes give the same digest. */
   function digestOf(changes: readonly RuleChange[]): string {
     const hash = createHash('sha256');
-    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId, c.sideOf]));
+    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId, c.sideOf, c.joinsLeg?.id ?? null]));
     return hash.digest('base64url').slice(0, 22);
   }
 
@@ -233,6 +265,10 @@ export function createRuleService(deps: {
             continue;
           }
           if (!deps.transactions.deleteOwnedTransaction(userId, c.id)) continue;
+          if (c.joinsLeg !== null) {
+            if (c.importKey !== null) deps.transactions.setImportKeyIfNone(userId, c.joinsLeg.id, c.importKey);
+            continue;
+          }
           if (c.sideOf !== null) continue;
           const side = otherSide.get(c.id);
           if (side) deps.transactions.deleteOwnedTransaction(userId, side.id);
@@ -338,7 +374,7 @@ function pairSides(changes: readonly RuleChange[]): RuleChange[] {
   // Oldest first, as an import reads its rows: the transfer takes the day of its earlier side, when the money left.
   const oldestFirst = [...changes].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.id - b.id));
   for (const c of oldestFirst) {
-    if (c.transferAccountId === null) continue;
+    if (c.transferAccountId === null || c.joinsLeg !== null) continue;
     const side: TransferSide = { accountId: c.accountId, otherAccountId: c.transferAccountId, type: c.type, amountCents: c.amountCents, occurredOn: c.occurredOn };
     const other = otherSideOf(side, waiting);
     if (other) {

@@ -313,6 +313,40 @@ describe('rules', () => {
     assertAccountTotalsMatchRows(ctx.db);
   });
 
+  test('a rules run joins a transfer already recorded (a run over the month before, a transfer typed by hand) instead of making a second; an import pairs first in, first out', async (t) => {
+    const { ctx, agent, userId } = await setup(t);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, userId, 'Main account');
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    insertTransactions(ctx.db, userId, [
+      { accountId: main, type: 'expense', amountCents: 10_000, occurredOn: '2026-02-27', description: 'Transfer : Savings' },
+      { accountId: savings, type: 'income', amountCents: 10_000, occurredOn: '2026-03-01', description: 'Transfer : Main account' },
+    ]);
+    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) });
+    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) });
+    const run = async (from: string, to: string) => {
+      const preview = await agent.get(`/rules/run?from=${from}&to=${to}&scope=uncategorised`);
+      const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from, to, scope: 'uncategorised', digest: /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]! });
+      assert.equal(applied.status, 303);
+      return preview.text;
+    };
+    await run('2026-02-01', '2026-02-28');
+    const march = await run('2026-03-01', '2026-03-31');
+    assert.match(march, /transfer with Main account: the other side of the one already recorded on Feb 27, 2026, not a second transfer/);
+    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
+    assert.equal(transfers(), 1, 'the transfer that crossed the month once');
+    const balance = (account: number) =>
+      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+    assert.deepEqual([balance(main), balance(savings)], [-10_000, 10_000]);
+    // An import whose sides pair first in, first out: out on the 1st and 2nd, in on the 4th and 5th.
+    const fifo = ['date,account,amount,description', '2026-04-01,Main account,-100.00,Transfer : Savings', '2026-04-02,Main account,-100.00,Transfer : Savings', '2026-04-04,Savings,100.00,Transfer : Main account', '2026-04-05,Savings,100.00,Transfer : Main account'].join('\n') + '\n';
+    await importCsv(agent, fifo);
+    assert.equal(transfers(), 3);
+    assert.deepEqual([balance(main), balance(savings)], [-30_000, 30_000]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+  });
+
   test('running the rules on existing rows: the preview changes nothing; applying changes exactly what was previewed, or nothing when it moved', async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     await postForm(agent, '/accounts', '/accounts', { name: 'Visa', kind: 'credit_card', openingBalance: '', openingOn: '' });

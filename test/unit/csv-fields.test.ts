@@ -517,3 +517,15 @@ test("Monzo's export opens ready: its signed Amount is the amount (Money In besi
   assert.deepEqual([uk.amountColumn, uk.inflowColumn, uk.descriptionColumn], [2, 3, 1]);
   assert.equal(guessColumns(['Date', 'Note', 'Amount', 'Description']).descriptionColumn, 3, "Wise's Note is passed over for its Description");
 });
+
+test('second-round guesses: US dates with hyphens are month first, a Debit Amount keeps its Credit, a cheque number or a value date is not the amount', () => {
+  assert.equal(guessCsvDateFormat(['01-05-2026', '01-13-2026', '02-03-2026']), 'MM-DD-YYYY', 'the 13th shows the month comes first');
+  assert.equal(guessCsvDateFormat(['01-05-2026', '02-03-2026'], true), 'MM-DD-YYYY', 'either way: the person writes month first');
+  assert.equal(guessCsvDateFormat(['31-12-2025', '01-01-2026'], true), 'DD-MM-YYYY');
+  const bank = guessColumns(['Date', 'Description', 'Debit Amount', 'Credit', 'Balance']);
+  assert.deepEqual([bank.amountColumn, bank.inflowColumn], [2, 3]);
+  const cheques = guessColumnsByContent([['12/31/2025', '1043', '-12.50', 'CHECK 1043'], ['12/30/2025', '1044', '-100.00', 'CHECK 1044']]);
+  assert.equal(cheques.amountColumn, 2);
+  const valueDate = guessColumnsByContent([['31.12.2025', '02.01.2026', '-12,50', 'Kaffee Bar'], ['30.12.2025', '31.12.2025', '-3,10', 'Baeckerei']]);
+  assert.deepEqual([valueDate.dateColumn, valueDate.amountColumn, valueDate.descriptionColumn], [0, 2, 3]);
+});

@@ -169,6 +169,11 @@ describe('encodings, signs and separators as the formats write them', () => {
     assert.equal(one.account, 'Checking');
     assert.deepEqual(one.entries.map((e) => [e.occurredOn, e.amountCents]), [['2026-03-01', -10_000]]);
     assert.deepEqual(readStatementFile(utf8([...list, ...checking, ...savings].join('\n'))), { ok: false, format: 'qif', problem: 'several-accounts' });
+    // A list never cleared ends where the entries begin; one account written in two cases is one account.
+    const uncleared = read(utf8(['!Option:AutoSwitch', '!Account', 'NChecking', 'TBank', '^', '!Type:Bank', 'D03/15/2026', 'T-12.50', 'PShop', '^'].join('\n')));
+    assert.deepEqual(uncleared.entries.map((e) => e.amountCents), [-1_250]);
+    const cased = [...checking, '!Account', 'Nchecking', 'TBank', '^', '!Type:Bank', 'D03/04/2026', 'T-1.00', '^'];
+    assert.equal(read(utf8(cased.join('\n'))).entries.length, 2);
   });
 
   test('CAMT.053: pending entries are left out; NtryRef stands in when there is no AcctSvcrRef', () => {
