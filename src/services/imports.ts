@@ -97,6 +97,12 @@ export type StatementInspection =
        * months before the bank's file is the usual source.
        */
       readonly likelyDuplicates: number;
+      /**
+       * Entries with the day, type and amount of a transaction the account already has under another description
+       * ("WHOLEFDS MKT #10234" against "Whole Foods" typed or imported from another app): imported, as two coffees of
+       * one price are two, but said, with the description each matches, so a history brought in twice is seen.
+       */
+      readonly possibleDuplicates: number;
       readonly problems: RowError[];
       readonly problemCount: number;
       /** The first entries, oldest first, each marked when it is in already, or is what a schedule posted or has due. */
@@ -106,6 +112,8 @@ export type StatementInspection =
         readonly ruled: RuledPreview | null;
         readonly schedule: 'posted' | 'upcoming' | null;
         readonly duplicate: boolean;
+        /** The description of the account's transaction with this entry's day, type and amount, when one is left. */
+        readonly sameAmountAs: string | null;
       }[];
       /** The account the rows go into unless the person picks another: the one this statement account was imported into before. */
       readonly accountId: number | null;
@@ -278,6 +286,39 @@ function statementDuplicateFinder(
     if (count === 0) return false;
     left.set(key, count - 1);
     return true;
+  };
+}
+
+/**
+ * For entries taken in date order, the description of a transaction the account already has on the entry's day with
+ * its type and amount, one for one; the rows `taken` (the likely duplicates) have used up theirs. Null when none is left.
+ */
+function sameAmountFinder(
+  transactions: { listTransactionsOnDay(userId: number, day: string, upToId?: number): { accountId: number; type: string; amountCents: number; description: string }[] },
+  userId: number,
+  accountId: number,
+  taken: readonly StatementImportRow[],
+): (row: StatementImportRow) => string | null {
+  let day = '';
+  let left = new Map<string, string[]>();
+  const keyOf = (r: { type: string; amountCents: number }) => `${r.type}|${r.amountCents}`;
+  const takenOn = (on: string) => taken.filter((t) => t.occurredOn === on);
+  return (row) => {
+    if (row.occurredOn !== day) {
+      day = row.occurredOn;
+      left = new Map();
+      for (const r of transactions.listTransactionsOnDay(userId, day)) {
+        if (r.accountId !== accountId || (r.type !== 'income' && r.type !== 'expense')) continue;
+        left.set(keyOf(r), [...(left.get(keyOf(r)) ?? []), r.description]);
+      }
+      for (const t of takenOn(day)) {
+        const same = left.get(keyOf(t));
+        const at = same?.findIndex((d) => d === t.description) ?? -1;
+        if (same && at !== -1) same.splice(at, 1);
+      }
+    }
+    const same = left.get(keyOf(row));
+    return same && same.length > 0 ? same.shift()! : null;
   };
 }
 
@@ -1516,11 +1557,21 @@ export function createImportService(deps: {
       // What looks like a row the account has, as the import will judge it (entries in the same order).
       const isDuplicate = chosen ? statementDuplicateFinder(transactions, userId, chosen.id) : () => false;
       const duplicates = new Set<StatementImportRow>();
+      const fresh: StatementImportRow[] = [];
       for (const row of oldestFirst) {
         if (inAlready.has(row.importKey)) continue;
         const match = matcher?.match({ accountId: chosen!.id, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn });
         if (match) scheduled.set(row, match.kind);
         else if (isDuplicate(row)) duplicates.add(row);
+        else fresh.push(row);
+      }
+      // Of the entries to be imported, those with a day, type and amount the account has under another description,
+      // one for one after the likely duplicates have taken theirs.
+      const sameAmountAs = chosen ? sameAmountFinder(transactions, userId, chosen.id, [...duplicates]) : () => null;
+      const similar = new Map<StatementImportRow, string>();
+      for (const row of fresh) {
+        const description = sameAmountAs(row);
+        if (description !== null) similar.set(row, description);
       }
       return {
         ok: true,
@@ -1534,11 +1585,13 @@ export function createImportService(deps: {
         problemCount: statement.problems.length,
         scheduledPosted: [...scheduled.values()].filter((kind) => kind === 'posted').length,
         likelyDuplicates: duplicates.size,
+        possibleDuplicates: similar.size,
         preview: oldestFirst.slice(0, PREVIEW_ROWS).map((row) => ({
           row,
           alreadyImported: inAlready.has(row.importKey),
           schedule: scheduled.get(row) ?? null,
           duplicate: duplicates.has(row),
+          sameAmountAs: similar.get(row) ?? null,
           ruled: chosen ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId: chosen.id }) : null,
         })),
         accountId: chosen?.id ?? null,

@@ -118,6 +118,21 @@ describe('importing bank statements', () => {
     assert.match(other.result, /<strong>5<\/strong> transactions were imported/);
   });
 
+  test('an entry with the day and amount of a transaction the account has under another description (history from another app) is imported, and said', async (t) => {
+    const { ctx, agent, userId, main } = await setup(t);
+    // March came in first from another app, with its clean payee names; then the bank's own statement.
+    await importCsv(agent, ['date,amount,description', '2026-03-10,-45.50,Groceries at the corner', '2026-03-15,-12.50,Coffee'].join('\n'));
+    const statement: FixtureStatement = { ...march, entries: [entries[1]!, entries[2]!, { day: '2026-03-15', cents: -1_250, name: 'Coffee', memo: '', bankId: 'F-C9' }] };
+    const { page, result } = await importStatement(agent, ofx1(statement), main);
+    // Coffee and Coffee: a likely duplicate, skipped. Corner Market against the other app's name: said, imported.
+    assert.match(page, /1 entry looks like a transaction this account already has/);
+    assert.match(page, /1 entry has the day and amount of a transaction already in this account under another description\. It will be imported: check it is not the same one\./);
+    assert.match(page, /same day and amount as “Groceries at the corner”/);
+    assert.equal((page.match(/same day and amount as/g) ?? []).length, 1, 'one for one: the second coffee of that price is not marked, its twin is the skipped duplicate');
+    assert.match(result, /<strong>2<\/strong> transactions were imported/);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 4);
+  });
+
   test('the statement account is remembered on the account it went into, and the next statement goes there by default', async (t) => {
     const { ctx, agent, userId, main } = await setup(t);
     await postForm(agent, '/accounts', '/accounts', { name: 'Joint', kind: 'checking', openingBalance: '', openingOn: '' });
