@@ -18,6 +18,35 @@ async function setup(t: { after: (fn: () => unknown) => void }) {
   return { ctx, agent, userId, cat };
 }
 const addRule = (agent: Agent, fields: Partial<typeof blank>) => postForm(agent, '/rules', '/rules', { ...blank, ...fields });
+
+/** Ann with a Savings account beside her Main account; how many transfers she has, and each account's balance from its rows. */
+async function setupWithSavings(t: { after: (fn: () => unknown) => void }) {
+  const base = await setup(t);
+  await postForm(base.agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const { ctx, userId } = base;
+  return {
+    ...base,
+    main: accountIdOf(ctx.db, userId, 'Main account'),
+    savings: accountIdOf(ctx.db, userId, 'Savings'),
+    transfers: () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId),
+    balance: (account: number) =>
+      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account),
+  };
+}
+
+/** Rules naming each side of a transfer as YNAB writes it: "Transfer : Savings" in Main, "Transfer : Main account" in Savings. */
+async function ynabTransferRules(agent: Agent, main: number, savings: number) {
+  assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) })).status, 303);
+  assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) })).status, 303);
+}
+
+/** Previews a run of the rules over the uncategorised rows between two days, applies it, and returns the preview page. */
+async function runRules(agent: Agent, from: string, to: string): Promise<string> {
+  const preview = await agent.get(`/rules/run?from=${from}&to=${to}&scope=uncategorised`);
+  const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from, to, scope: 'uncategorised', digest: /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]! });
+  assert.equal(applied.status, 303);
+  return preview.text;
+}
 const ruleIds = (ctx: TestContext, userId: number) => ctx.db.prepare('SELECT id FROM rules WHERE user_id = ? ORDER BY position').pluck().all(userId) as number[];
 const added = (ctx: TestContext, description: string) => ctx.db.prepare<[string], { description: string; category: string | null }>('SELECT t.description, c.name AS category FROM transactions t LEFT JOIN categories c ON c.id = t.category_id WHERE t.description = ? OR t.id = (SELECT max(id) FROM transactions)').all(description);
 
@@ -201,15 +230,9 @@ describe('rules', () => {
   });
 
   test("a transfer imported from both banks' files is one transfer: the second file's row is matched to the first's leg, a few days apart too; a transfer typed by hand likewise", async (t) => {
-    const { ctx, agent, userId } = await setup(t);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
-    const main = accountIdOf(ctx.db, userId, 'Main account');
-    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
     assert.equal((await addRule(agent, { text: 'to savings', transfer: String(savings) })).status, 303);
     assert.equal((await addRule(agent, { text: 'from main', transfer: String(main) })).status, 303);
-    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
-    const balance = (account: number) =>
-      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
 
     // The checking account's file first: two transfers out.
     const first = await importCsv(agent, 'date,amount,description\n2026-03-03,-500.00,To savings\n2026-03-10,-200.00,To savings\n', { targetAccount: String(main) });
@@ -241,15 +264,8 @@ describe('rules', () => {
   });
 
   test('a file holding both accounts (YNAB, Actual) lists each transfer twice: ruled, the two rows are one transfer, and balances move once', async (t) => {
-    const { ctx, agent, userId } = await setup(t);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
-    const main = accountIdOf(ctx.db, userId, 'Main account');
-    const savings = accountIdOf(ctx.db, userId, 'Savings');
-    assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) })).status, 303);
-    assert.equal((await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) })).status, 303);
-    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
-    const balance = (account: number) =>
-      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+    const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
+    await ynabTransferRules(agent, main, savings);
     // Two transfers out of Main and one back, each with its other side in Savings (one a day later), and two equal
     // transfers on one day: each side pairs with one other, never twice.
     const file = [
@@ -288,25 +304,17 @@ describe('rules', () => {
   });
 
   test('running the rules on a history holding both sides of each transfer makes one transfer of the two rows, and says so in the preview', async (t) => {
-    const { ctx, agent, userId } = await setup(t);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
-    const main = accountIdOf(ctx.db, userId, 'Main account');
-    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
     insertTransactions(ctx.db, userId, [
       { accountId: main, type: 'expense', amountCents: 50_000, occurredOn: '2026-03-03', description: 'Transfer : Savings' },
       { accountId: savings, type: 'income', amountCents: 50_000, occurredOn: '2026-03-04', description: 'Transfer : Main account' },
       { accountId: main, type: 'expense', amountCents: 2_500, occurredOn: '2026-03-08', description: 'Transfer : Savings' },
     ]);
-    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) });
-    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) });
-    const preview = await agent.get('/rules/run?from=2026-03-01&to=2026-03-31&scope=uncategorised');
-    assert.match(preview.text, /3 of 3 transactions would change\./);
-    assert.match(preview.text, /transfer with Main account: the other side of the one on Mar 3, 2026, not a second transfer/);
-    const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from: '2026-03-01', to: '2026-03-31', scope: 'uncategorised', digest: /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]! });
-    assert.equal(applied.status, 303);
-    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId), 2, 'the two sides are one transfer; the unmatched row one of its own');
-    const balance = (account: number) =>
-      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
+    await ynabTransferRules(agent, main, savings);
+    const preview = await runRules(agent, '2026-03-01', '2026-03-31');
+    assert.match(preview, /3 of 3 transactions would change\./);
+    assert.match(preview, /transfer with Main account: the other side of the one on Mar 3, 2026, not a second transfer/);
+    assert.equal(transfers(), 2, 'the two sides are one transfer; the unmatched row one of its own');
     assert.deepEqual([balance(main), balance(savings)], [-52_500, 52_500]);
     assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE user_id = ? AND type IN ('income', 'expense')").pluck().get(userId), 0);
     assertMonthlyTotalsMatchRows(ctx.db);
@@ -314,29 +322,16 @@ describe('rules', () => {
   });
 
   test('a rules run joins a transfer already recorded (a run over the month before, a transfer typed by hand) instead of making a second; an import pairs first in, first out', async (t) => {
-    const { ctx, agent, userId } = await setup(t);
-    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
-    const main = accountIdOf(ctx.db, userId, 'Main account');
-    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
     insertTransactions(ctx.db, userId, [
       { accountId: main, type: 'expense', amountCents: 10_000, occurredOn: '2026-02-27', description: 'Transfer : Savings' },
       { accountId: savings, type: 'income', amountCents: 10_000, occurredOn: '2026-03-01', description: 'Transfer : Main account' },
     ]);
-    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Savings', transfer: String(savings) });
-    await addRule(agent, { textMatch: 'equals', text: 'Transfer : Main account', transfer: String(main) });
-    const run = async (from: string, to: string) => {
-      const preview = await agent.get(`/rules/run?from=${from}&to=${to}&scope=uncategorised`);
-      const applied = await agent.post('/rules/run').type('form').send({ _csrf: csrfFrom(preview.text), from, to, scope: 'uncategorised', digest: /name="digest" value="([\w-]{22})"/.exec(preview.text)![1]! });
-      assert.equal(applied.status, 303);
-      return preview.text;
-    };
-    await run('2026-02-01', '2026-02-28');
-    const march = await run('2026-03-01', '2026-03-31');
+    await ynabTransferRules(agent, main, savings);
+    await runRules(agent, '2026-02-01', '2026-02-28');
+    const march = await runRules(agent, '2026-03-01', '2026-03-31');
     assert.match(march, /transfer with Main account: the other side of the one already recorded on Feb 27, 2026, not a second transfer/);
-    const transfers = () => ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId);
     assert.equal(transfers(), 1, 'the transfer that crossed the month once');
-    const balance = (account: number) =>
-      ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE account_id = ?").pluck().get(account);
     assert.deepEqual([balance(main), balance(savings)], [-10_000, 10_000]);
     // An import whose sides pair first in, first out: out on the 1st and 2nd, in on the 4th and 5th.
     const fifo = ['date,account,amount,description', '2026-04-01,Main account,-100.00,Transfer : Savings', '2026-04-02,Main account,-100.00,Transfer : Savings', '2026-04-04,Savings,100.00,Transfer : Main account', '2026-04-05,Savings,100.00,Transfer : Main account'].join('\n') + '\n';
