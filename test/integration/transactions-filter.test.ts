@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
-import { createTestContext, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, postForm, registerUser, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { categoryIdOf, insertTransactions, olderLinkFrom, rowIdsFrom, usd, userIdOf } from '../helpers/bookkeeping.ts';
 
 interface Made extends Omit<NewTransaction, 'accountId'> {
@@ -10,7 +10,27 @@ interface Made extends Omit<NewTransaction, 'accountId'> {
 
 type Query = { from?: string; to?: string; type?: 'income' | 'expense'; category?: string; q?: string };
 
-const DESCRIPTIONS = ['Rent', 'rent deposit', 'Paid 50% deposit', '5000 bonus', 'a_b', 'axb', 'Café latte', 'Groceries', '', 'Corner coffee', 'Кава з молоком', 'say "hi" OR NOT'];
+const DESCRIPTIONS = [
+  'Rent',
+  'rent deposit',
+  'Paid 50% deposit',
+  '5000 bonus',
+  'a_b',
+  'axb',
+  'Café latte',
+  'CAFÉ',
+  'Groceries',
+  '',
+  'Corner coffee',
+  'Кава з молоком',
+  'КАВА',
+  'М’ясо з ринку',
+  'ЇЖА НА ВИНОС',
+  'Ірпінь таксі',
+  "O'Brien's",
+  'Здоровʼя',
+  'say "hi" OR NOT',
+];
 
 /** Small seeded generator, so a failure reproduces with the same rows. */
 function seeded(seed: number): () => number {
@@ -56,16 +76,21 @@ function makeHistory(ctx: TestContext, userId: number, count: number, seed: numb
   return rows.map((row, i) => ({ ...row, id: ids[i]! }));
 }
 
-/** Text as a search compares it: case and accents set aside. */
-const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-
 /**
- * Whether a row matches a search: its description holds the text (case and accents aside; under three characters,
- * ASCII case only), or its category's name holds it (ASCII case aside).
+ * Text as a search compares it: case set aside in any script, accents on Latin letters (the marks Ukrainian letters
+ * such as й and ї carry stay), and every kind of apostrophe one.
  */
+const fold = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/(?<=[a-z])\p{M}+/gu, '')
+    .normalize('NFC')
+    .replace(/[’ʼ]/g, "'");
+
+/** Whether a row matches a search, whatever its length: its description or its category's name holds the text. */
 function searchMatches(row: Made, search: string, categoryName: (id: number | null) => string): boolean {
-  const inDescription = [...search].length >= 3 ? fold(row.description).includes(fold(search)) : row.description.toLowerCase().includes(search.toLowerCase());
-  return inDescription || categoryName(row.categoryId ?? null).toLowerCase().includes(search.toLowerCase());
+  return fold(row.description).includes(fold(search)) || fold(categoryName(row.categoryId ?? null)).includes(fold(search));
 }
 
 /** The reference: which rows the filter should show, newest first, computed here without the database. */
@@ -164,7 +189,30 @@ describe('filtering the transactions page', () => {
       { q: '"hi" OR' },
       { q: 'housing', from: '2026-01-01' },
       { q: 'ax' },
+      // Case in any script, accents and apostrophes set aside at any length, in descriptions and category names
+      // (a Ukrainian-named category below): one and two characters are compared row by row, three or more in the index.
+      { q: 'ка' },
+      { q: 'Ї' },
+      { q: 'ір' },
+      { q: 'É' },
+      { q: 'e', type: 'income' },
+      { q: "м'ясо" },
+      { q: "o’brien" },
+      { q: 'здоров’я' },
+      { q: "'" },
+      { q: 'прод' },
+      { q: 'ПРОДУКТИ', from: '2026-01-01' },
+      { q: 'пр' },
     ];
+    // A category named in Ukrainian, holding some of the expenses: its rows match a search for its name in any case.
+    assert.equal((await postForm(agent, '/categories', '/categories', { kind: 'expense', name: 'Продукти' })).status, 303);
+    const produkty = categoryIdOf(ctx.db, userId, 'expense', 'Продукти');
+    const moved = rows.filter((r, i) => r.type === 'expense' && i % 5 === 0);
+    for (const r of moved) {
+      ctx.db.prepare('UPDATE transactions SET category_id = ? WHERE id = ?').run(produkty, r.id);
+      r.categoryId = produkty;
+    }
+    assert.ok(moved.length > 10);
     const names = new Map((ctx.db.prepare('SELECT id, name FROM categories WHERE user_id = ?').all(userId) as { id: number; name: string }[]).map((c) => [c.id, c.name]));
     const categoryName = (id: number | null) => (id === null ? '' : (names.get(id) ?? ''));
     let nonEmpty = 0;

@@ -12,6 +12,7 @@ import type {
   TransactionType,
   TransactionWithCategory,
 } from '../../domain/transactions.ts';
+import { SEARCH_APOSTROPHES, searchFold, searchGlob } from '../../domain/transactions.ts';
 import type { EntryType } from '../../domain/accounts.ts';
 import type { ExportRow } from '../../domain/imports.ts';
 import type { CategoryMonthSum } from '../../domain/reports.ts';
@@ -92,14 +93,23 @@ type SearchWay = 'matches' | 'walk';
  */
 const MATCH_COST_IN_WALKED_ENTRIES = 40;
 
-/** A search text as one FTS5 phrase: quoted, its own quotes doubled, so no character of it is query syntax. */
+/**
+ * A search text as an FTS5 query: one phrase, quoted, its own quotes doubled, so no character of it is query syntax.
+ * The index holds descriptions as written, so a text with an apostrophe is looked for with each kind of apostrophe
+ * (one phrase each): "m'yaso" typed on a keyboard finds the "m\u2019yaso" of a bank statement.
+ */
 function ftsPhrase(search: string): string {
-  return `"${search.replaceAll('"', '""')}"`;
+  const folded = searchFold(search);
+  const phrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
+  return folded.includes("'") ? SEARCH_APOSTROPHES.map((a) => phrase(folded.replaceAll("'", a))).join(' OR ') : phrase(folded);
 }
 
-/** Escapes LIKE wildcards so a search for "50%" finds the text "50%", not everything starting with 50. */
+/**
+ * The LIKE pattern of a search, compared with texts folded by search_fold (case in any script, Latin accents and
+ * apostrophes aside); LIKE wildcards escaped, so a search for "50%" finds the text "50%", not everything after 50.
+ */
 function likePattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${searchFold(search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /**
@@ -150,7 +160,9 @@ function filterClause(
     // The rows whose description holds the text, or whose category's name does. Three characters or more are looked
     // up in the trigram index (case and accents aside), so the cost follows the matches, not the history; shorter
     // texts have no trigram and are compared row by row.
-    const inCategory = "t.category_id IN (SELECT c.id FROM categories c WHERE c.user_id = ? AND c.name LIKE ? ESCAPE '\\')";
+    // A category's name is compared folded (search_fold, see createTransactionsRepo): SQLite's LIKE sets aside the
+    // case of A-Z only, and a Ukrainian "prod" in lower case is to find the rows of the starter category "Produkty".
+    const inCategory = "t.category_id IN (SELECT c.id FROM categories c WHERE c.user_id = ? AND search_fold(c.name) LIKE ? ESCAPE '\\')";
     if ([...filter.search].length >= 3) {
       // Driven from the matches (CROSS JOIN keeps them first): the index's rows, and, only when one of the user's
       // category names holds the text, that category's rows; each looked up by id, the other conditions then narrow them.
@@ -172,11 +184,12 @@ function filterClause(
       }
       const from = `(${matches}
           UNION SELECT m.id FROM categories mc CROSS JOIN transactions m ON m.user_id = mc.user_id AND m.category_id = mc.id
-           WHERE mc.user_id = ? AND mc.name LIKE ? ESCAPE '\\') AS hits CROSS JOIN transactions t ON t.id = hits.id`;
+           WHERE mc.user_id = ? AND search_fold(mc.name) LIKE ? ESCAPE '\\') AS hits CROSS JOIN transactions t ON t.id = hits.id`;
       return { from, sql: parts.join(' AND '), params: [...matchParams, userId, likePattern(filter.search), ...params], shape: `${shape}QC` };
     } else {
-      parts.push(`(t.description LIKE ? ESCAPE '\\' OR ${inCategory})`);
-      params.push(likePattern(filter.search), userId, likePattern(filter.search));
+      // Each character as the class of those folding to it (searchGlob), compared natively row by row.
+      parts.push(`(CASE WHEN octet_length(t.description) = length(t.description) THEN t.description LIKE ? ESCAPE '\\' ELSE t.description GLOB ? END OR ${inCategory})`);
+      params.push(likePattern(filter.search), searchGlob(filter.search), userId, likePattern(filter.search));
       shape += 'q';
     }
   }
@@ -237,6 +250,9 @@ interface RuleRunRowData {
 
 /** Prepared statements on transactions; every one takes the owner's user id. */
 export function createTransactionsRepo(db: Db) {
+  // The fold a search compares category names and short searches' descriptions by (domain/transactions.ts): the same
+  // rule as the text index's, for texts the index does not cover. Deterministic, so SQLite may call it once a value.
+  db.function('search_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchFold(text) : text));
   const ROW = `(?, coalesce(?, ${FIRST_ACCOUNT}), ?, ?, ?, ?, ?, ?)`;
   const INSERT_INTO = 'INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, description, category_id, import_key) VALUES';
   const insert = db.prepare<[number, number | null, number, string, number, string, string, number | null, string | null]>(`${INSERT_INTO} ${ROW}`);
@@ -477,7 +493,7 @@ export function createTransactionsRepo(db: Db) {
     return stmt as Statement<unknown[], Row>;
   }
 
-  const categoryNamed = db.prepare<[number, string], 0 | 1>("SELECT EXISTS (SELECT 1 FROM categories WHERE user_id = ? AND name LIKE ? ESCAPE '\\')").pluck();
+  const categoryNamed = db.prepare<[number, string], 0 | 1>("SELECT EXISTS (SELECT 1 FROM categories WHERE user_id = ? AND search_fold(name) LIKE ? ESCAPE '\\')").pluck();
   /** The filter's clause, knowing whether a text search also names one of the user's categories. */
   /** Whether a text search also names one of the user's categories (its rows then match too). */
   const namesCategory = (userId: number, filter: TransactionFilter) =>
@@ -495,7 +511,7 @@ export function createTransactionsRepo(db: Db) {
   ).pluck();
   const categoryRowsNamed = db.prepare<[number, number, string], number>(
     `SELECT coalesce(sum(tx_count), 0) FROM monthly_totals
-      WHERE user_id = ? AND category_key IN (SELECT id FROM categories WHERE user_id = ? AND name LIKE ? ESCAPE '\\')`,
+      WHERE user_id = ? AND category_key IN (SELECT id FROM categories WHERE user_id = ? AND search_fold(name) LIKE ? ESCAPE '\\')`,
   ).pluck();
   const incomeAndExpenseRows = db.prepare<[number], number>('SELECT coalesce(sum(tx_count), 0) FROM user_totals WHERE user_id = ?').pluck();
 
