@@ -370,7 +370,11 @@ function jobKey(uploadId: string): string {
  * A file read, checked and staged: its counts and errors, the first and last day of its rows (undefined when it has
  * none), and whether it lists its incomes and expenses newest first.
  */
-type StagedFile = CheckedFile & { readonly span: { readonly fromOn: string; readonly toOn: string } | undefined; readonly newestFirst: boolean };
+/**
+ * A file checked and staged: its span of days, whether it lists newest first, and whether it marks refunds by their
+ * type word (a file that does says what every income is, so none is taken for a refund by its category's name).
+ */
+type StagedFile = CheckedFile & { readonly span: { readonly fromOn: string; readonly toOn: string } | undefined; readonly newestFirst: boolean; readonly marksRefunds: boolean };
 
 /** Staged rows read back at a time by the writer: its memory, whatever the size of the file. */
 const WRITE_PAGE_ROWS = 2000;
@@ -527,13 +531,26 @@ export function createImportService(deps: {
   }
 
   /**
-   * The import key of each income and expense row of a file, in file order: a fingerprint of its day, signed amount,
+   * A transfer leg's import key: its day, signed amount and description, and the file's reference of its transfer
+   * (unique in the file, so no occurrence count is needed).
+   */
+  function legKey(row: ImportRow): string {
+    const signed = row.type === 'transfer_out' ? -row.amountCents : row.amountCents;
+    return fingerprintKey(row.occurredOn, signed, `transfer\u0000${row.transferRef}\u0000${row.description}`, 1);
+  }
+
+  /**
+   * The import key of each income and expense row (and transfer leg) of a file, in file order: a fingerprint of its day, signed amount,
    * description and occurrence among equal rows, so the same file gives the same keys every time.
    */
   function rowKeys(rows: readonly ImportRow[]): Map<ImportRow, string> {
     const occurrence = occurrenceCounter();
     const keys = new Map<ImportRow, string>();
     for (const row of rows) {
+      if (row.type === 'transfer_in' || row.type === 'transfer_out') {
+        if (row.transferRef !== '') keys.set(row, legKey(row));
+        continue;
+      }
       if (row.type !== 'income' && row.type !== 'expense') continue;
       const signed = row.type === 'income' ? row.amountCents : -row.amountCents;
       keys.set(row, fingerprintKey(row.occurredOn, signed, row.description, occurrence(`${row.occurredOn}\u0000${signed}\u0000${row.description}`)));
@@ -644,8 +661,11 @@ export function createImportService(deps: {
     const { span, newestFirst } = staged;
     const index = new Map<string, number>();
     for (const c of categories.listCategoriesForUser(userId)) index.set(`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id);
-    // The categories the person had before this import: only those make an income row a refund, whatever the file's order.
-    const existingCategories: ReadonlyMap<string, number> = new Map(index);
+    // The categories the person had before this import: only those make an income row a refund, whatever the file's
+    // order; and only in a file that marks no refund by its type word (our export of old, which wrote a refund as an
+    // income in the expense category). In one that does, an income named like an expense category is an income: the
+    // export of an income category "Groceries" beside the expense one came back as a refund.
+    const existingCategories: ReadonlyMap<string, number> = staged.marksRefunds ? new Map() : new Map(index);
     const owned = deps.accounts.listAccounts(userId);
     // Rows go into open accounts only, as everywhere else: a row naming an archived one is refused, and the name
     // is not taken to make a second account of the same name.
@@ -936,6 +956,20 @@ export function createImportService(deps: {
         for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
         return;
       }
+      // This very transfer of this file was imported before (both legs hold their keys): skipped whatever the
+      // duplicate setting says, as an income or expense row is. A leg's key names the file's transfer reference.
+      const outKey = legKey(out);
+      const inKey = legKey(into);
+      const outKnown = existingAccountFor(out);
+      const inKnown = existingAccountFor(into);
+      const outHeld = outKnown !== undefined && transactions.importedKeys(userId, outKnown, [outKey]).has(outKey);
+      const inHeld = inKnown !== undefined && transactions.importedKeys(userId, inKnown, [inKey]).has(inKey);
+      if (outHeld && inHeld) {
+        takeTwin(out);
+        takeTwin(into);
+        alreadyImported += 2;
+        return;
+      }
       if (hasTwin(out) && hasTwin(into)) {
         takeTwin(out);
         takeTwin(into);
@@ -950,7 +984,9 @@ export function createImportService(deps: {
         if (from !== null && from === to) for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
         return;
       }
-      deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description });
+      // Each leg keeps its key (one held already, by a transfer edited since, is left to that transfer).
+      const keys = !outHeld ? { leg: 'out' as const, key: outKey, otherKey: inHeld ? null : inKey } : !inHeld ? { leg: 'in' as const, key: inKey } : undefined;
+      deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description }, keys);
       written += 2;
     };
     pageThrough(
@@ -994,6 +1030,7 @@ export function createImportService(deps: {
     // in reverse, so its rows of one day keep their order on the page.
     let firstEntryOn: string | undefined;
     let lastEntryOn: string | undefined;
+    let marksRefunds = false;
     try {
       const checked = await checkCsvFile(file, mapping, {
         currency: deps.currency,
@@ -1003,6 +1040,7 @@ export function createImportService(deps: {
           for (const row of rows) {
             if (fromOn === undefined || row.occurredOn < fromOn) fromOn = row.occurredOn;
             if (toOn === undefined || row.occurredOn > toOn) toOn = row.occurredOn;
+            if (row.refund === true) marksRefunds = true;
             if (row.transferRef !== '') continue;
             firstEntryOn ??= row.occurredOn;
             lastEntryOn = row.occurredOn;
@@ -1015,6 +1053,7 @@ export function createImportService(deps: {
         ...checked,
         span: fromOn === undefined || toOn === undefined ? undefined : { fromOn, toOn },
         newestFirst: firstEntryOn !== undefined && lastEntryOn !== undefined && firstEntryOn > lastEntryOn,
+        marksRefunds,
       };
     } catch (err) {
       importRows.finish(userId, batch);
@@ -1480,6 +1519,8 @@ export function createImportService(deps: {
         return left > 0;
       };
       const checked = rows.map(({ line, fields }) => ({ line, fields, result: check(fields, line) }));
+      // As the import judges it (see writeStaged), from the rows shown.
+      const marksRefunds = checked.some((c) => c.result.ok && c.result.row.refund === true);
       const matcher = scheduleMatcherFor(userId, checked.flatMap((c) => (c.result.ok ? [c.result.row] : [])));
       // Rows without an account are matched in the account chosen beside the preview, or (before one is chosen) the
       // first open one, where they go by default.
@@ -1527,7 +1568,7 @@ export function createImportService(deps: {
               : null,
           duplicate: !imported && scheduled === null && accountId !== undefined && twins(accountId, row),
           scheduled,
-          newCategory: row.categoryName !== '' && (row.type === 'income' || row.type === 'expense') && categoryOfRow(known, known, row.type, row).id === undefined,
+          newCategory: row.categoryName !== '' && (row.type === 'income' || row.type === 'expense') && categoryOfRow(known, marksRefunds ? new Map() : known, row.type, row).id === undefined,
         };
       });
     },
@@ -1634,9 +1675,11 @@ export function createImportService(deps: {
       const upload = await findUpload(userId, uploadId);
       if (!upload) return undefined;
       const payload: ImportPayload = { uploadId, mapping, options, bytes: upload.bytes };
-      // Remembered for the next file with this header: the mapping and the choices the person imported with.
+      // Remembered for the next file with this header: the mapping and the choices the person imported with, but for
+      // keeping likely duplicates, a choice about this file's rows: remembered, the next file of the same bank
+      // opened with it ticked, and importing the same file again doubled every transfer in it.
       if (mapping.hasHeader) {
-        const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: payload.options };
+        const settings: z.infer<typeof rememberedSettings> = { mapping: payload.mapping, options: { ...payload.options, keepDuplicates: false } };
         const header = firstLinesOf(await readFileHead(upload.file, HEAD_BYTES), FIRST_LINES)[mapping.skipRows ?? 0] ?? '';
         deps.mappings.saveSettings(userId, csvHeaderKey(header), header.replace(/^\uFEFF/, '').trim(), JSON.stringify(settings), deps.clock.now());
       }

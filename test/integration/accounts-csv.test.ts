@@ -71,12 +71,20 @@ test('an export with accounts and transfers re-imports exactly: the same rows in
   const withoutRefs = (text: string) => (parse(text) as string[][]).map((r) => [...r.slice(0, 6), r[6] ? 'T' : '']);
   assert.deepEqual(withoutRefs(again), withoutRefs(exported));
 
-  // Importing the same file again finds every row among what Bob already has: the income and expenses by their
-  // import keys (this very file's rows), the transfers' legs as likely duplicates.
+  // Importing the same file again finds every row among what Bob already has by its import key (this very file's
+  // rows): the income and expenses, and each transfer's two legs (named by the file's transfer reference).
   const second = await importCsv(bob, exported);
-  assert.match(second.result, /<strong>0<\/strong> transactions were imported from 7 rows\./);
-  assert.match(second.result, /3 rows of this file were imported before and were skipped\./);
-  assert.match(second.result, /4 rows looked like transactions you already had and were skipped\./);
+  assert.equal((second.preview.match(/imported before, skipped/g) ?? []).length, 7, 'the preview says it of every row, legs included');
+  assert.match(second.result, /Nothing new: every row of this file was imported before\./);
+  // Even with likely duplicates kept: a row imported before is skipped whatever that setting says, and the setting
+  // is not remembered for the next file with the same columns.
+  const kept = await importCsv(bob, exported, { keepDuplicates: '1' });
+  assert.match(kept.result, /Nothing new: every row of this file was imported before\./);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(bobId), 2);
+  assert.deepEqual(ledgerOf(ctx, bobId), ledgerOf(ctx, ann));
+  const next = await importCsv(bob, exported);
+  assert.doesNotMatch(next.preview, /name="keepDuplicates" value="1" checked/);
+  assert.match(next.preview, /name="keepDuplicates" value="1"/);
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 

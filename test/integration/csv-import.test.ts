@@ -1005,6 +1005,33 @@ test("a refund in a category the importing person does not have, or beside an in
   assert.equal(ctx.db.prepare("SELECT count(*) FROM categories WHERE user_id = ? AND name = 'Hobby'").pluck().get(fred.userId), 1, 'no income category Hobby is made');
 });
 
+test('an income in an income category named like an expense category comes back an income, in a file that marks its refunds', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const ann = await signedIn(ctx, 'ann@example.com');
+  const bob = await signedIn(ctx, 'bob@example.com');
+  // Groceries is a starter expense category of both; Ann also has an income category of that name.
+  assert.equal((await postForm(ann.agent, '/categories', '/categories', { kind: 'income', name: 'Groceries' })).status, 303);
+  insertTransactions(ctx.db, ann.userId, [
+    { type: 'expense', amountCents: 5000, occurredOn: '2026-03-02', description: 'Market', categoryId: categoryIdOf(ctx.db, ann.userId, 'expense', 'Groceries') },
+    { type: 'income', amountCents: 2000, occurredOn: '2026-03-03', description: 'Market refund', categoryId: categoryIdOf(ctx.db, ann.userId, 'expense', 'Groceries') },
+    { type: 'income', amountCents: 300, occurredOn: '2026-03-15', description: 'Sold jam', categoryId: categoryIdOf(ctx.db, ann.userId, 'income', 'Groceries') },
+  ]);
+  const exported = (await ann.agent.get('/transactions/export.csv')).text;
+  assert.match(exported, /2026-03-15,income,Groceries,3\.00,Sold jam/);
+
+  const { preview } = await importCsv(bob.agent, exported);
+
+  // The preview said the income's category is new, as the import then made it.
+  assert.equal((preview.match(/<span class="import-tag">new<\/span>/g) ?? []).length, 1);
+  const rowsOf = (userId: number) =>
+    ctx.db
+      .prepare('SELECT t.description, t.type, c.kind, c.name, t.amount_cents AS cents FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.user_id = ? ORDER BY t.occurred_on')
+      .all(userId);
+  assert.deepEqual(rowsOf(bob.userId), rowsOf(ann.userId));
+  assert.deepEqual(rowsOf(bob.userId).at(-1), { description: 'Sold jam', type: 'income', kind: 'income', name: 'Groceries', cents: 300 });
+});
+
 test('the preview of a refund naming a category the person has only for income says it is new (or unknown), as the import then treats it', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
