@@ -307,6 +307,7 @@ export function createUserService(deps: {
         users.deleteSessionsOfUser(found.id);
         users.deleteUser(found.id);
         users.forgetRateLimits(personLimitKey(found.id));
+        users.forgetRateLimits(found.email);
         users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();
@@ -327,10 +328,13 @@ export function createUserService(deps: {
       if (password === '') return { ok: false, problem: 'missing' };
       if (!(await hasher.verifyPassword(password, users.findPasswordHashById(userId)))) return { ok: false, problem: 'wrong' };
       deps.inTransaction(() => {
+        const email = users.findUserById(userId)?.email;
         users.deleteSessionsOfUser(userId);
         users.deleteUser(userId);
-        // Ids are reused: the next person to register would start locked out by what this one counted.
+        // Ids are reused: the next person to register would start locked out by what this one counted. So are
+        // e-mails, and the per-account sign-in counter is the digest of one: kept, it named the deleted person.
         users.forgetRateLimits(personLimitKey(userId));
+        if (email !== undefined) users.forgetRateLimits(email);
         users.rewriteTextIndex();
       });
       users.checkpointAfterDeletion();

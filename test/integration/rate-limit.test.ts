@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { registerUser, TEST_PASSWORD, tokenFor, type Agent, agentFor, postForm } from '../helpers/app.ts';
 import { manualClock } from '../helpers/clock.ts';
@@ -194,11 +195,16 @@ describe('brute-force limits', () => {
       return agent.post('/account/password').type('form').send({ _csrf: token, currentPassword: 'not it', newPassword: 'a new long password', confirmPassword: 'a new long password' });
     };
     for (let i = 0; i < 9; i++) assert.equal((await wrongPassword(ann)).status, 422);
+    // Wrong passwords at sign-in count against her e-mail too; nothing of it may outlive her account.
+    for (let i = 0; i < 3; i++) assert.equal((await attemptLogin(agentFor(ctx.app), 'wrong wrong wrong', 'ann@example.com')).status, 401);
+    const emailKey = `login-account:${createHash('sha256').update('ann@example.com').digest('base64url')}`;
+    assert.equal(ctx.db.prepare('SELECT hits FROM rate_limits WHERE key = ?').pluck().get(emailKey), 3);
     const token = await tokenFor(ann, '/account');
     assert.equal((await ann.post('/account/delete').type('form').send({ _csrf: token, password: TEST_PASSWORD })).status, 303);
     // SQLite gives the next row the highest id plus one: Ann's, as hers was the highest.
     const carl = await registerUser(ctx.app, 'carl@example.com');
     assert.equal(Number(ctx.db.prepare("SELECT id FROM users WHERE email = 'carl@example.com'").pluck().get()), annId, 'the id is reused');
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM rate_limits WHERE key = ?').pluck().get(emailKey), 0, 'her e-mail is not counted under any more');
     for (let i = 0; i < 10; i++) assert.equal((await wrongPassword(carl)).status, 422, `Carl's wrong password ${i + 1} is his own`);
     assert.equal((await wrongPassword(carl)).status, 429, 'and his own eleventh is refused');
   });
