@@ -245,13 +245,18 @@ describe('filtering the transactions page', () => {
     const rows = makeHistory(ctx, userId, 30, 3);
     const page = await agent.get('/transactions?from=2026-02-30&to=2026-01-31&type=transfer&category=abc&q=rent');
     assert.equal(page.status, 200);
-    assert.match(page.text, /id="filter-from-error"/);
+    // February has no 30th: the date is written right, so the message says the day does not exist.
+    assert.match(page.text, /id="filter-from-error">(<span[^>]*>[^<]*<\/span>)?There is no such start date: enter a real calendar date between 1900 and 2999; it was ignored\./);
     assert.match(page.text, /id="filter-type-error"/);
     assert.match(page.text, /id="filter-category-error"/);
     assert.match(page.text, /name="q" type="search" value="rent"/);
     // Only the valid part (the search and the end date) applies.
     const want = expected(rows, { to: '2026-01-31', q: 'rent' });
     assert.deepEqual(rowIdsFrom(page.text), want.slice(0, 50).map((r) => r.id));
+
+    const written = await agent.get('/transactions?from=1.2.2026&to=0001-01-01');
+    assert.match(written.text, /id="filter-from-error">(<span[^>]*>[^<]*<\/span>)?Enter the start date as YYYY-MM-DD; it was ignored\./);
+    assert.match(written.text, /id="filter-to-error">(<span[^>]*>[^<]*<\/span>)?There is no such end date/);
 
     const reversed = await agent.get('/transactions?from=2026-03-01&to=2026-01-01');
     assert.equal(reversed.status, 200);

@@ -149,6 +149,8 @@ const FILTER_WORDS: Readonly<Record<string, MessageKey>> = {
   'transactions.filters.badAccount': 'api.field.account',
   'transactions.filters.badFrom': 'api.field.day',
   'transactions.filters.badTo': 'api.field.day',
+  'transactions.filters.notADayFrom': 'api.field.day',
+  'transactions.filters.notADayTo': 'api.field.day',
   'transactions.filters.toBeforeFrom': 'api.field.toBeforeFrom',
   'transactions.filters.badType': 'api.field.type',
   'transactions.filters.badCategory': 'api.field.category',

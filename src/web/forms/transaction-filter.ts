@@ -23,6 +23,7 @@ const queryShape = z.object({ account: queryText, from: queryText, to: queryText
 
 // Each part of the filter on its own: a part that does not parse is ignored with its message, never an error page.
 const isoDay = z.string().refine(isCalendarDate);
+const ISO_DAY_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const transactionType = z.enum(['income', 'expense']);
 const categoryChoice = z.union([z.literal('none'), idText]);
 
@@ -47,8 +48,11 @@ export function readTransactionFilter(query: unknown): { filter: TransactionFilt
   };
 
   part('account', idText, 'transactions.filters.badAccount', (id) => (filter.accountId = id));
-  part('from', isoDay, 'transactions.filters.badFrom', (day) => (filter.fromOn = day));
-  part('to', isoDay, 'transactions.filters.badTo', (day) => (filter.toOn = day));
+  // A day written right but not on the calendar (2026-02-30, 0001-01-01) is told so, not to write it as it is.
+  const dayMessage = (name: 'from' | 'to'): MessageKey =>
+    ISO_DAY_SHAPE.test(values[name]) ? (name === 'from' ? 'transactions.filters.notADayFrom' : 'transactions.filters.notADayTo') : name === 'from' ? 'transactions.filters.badFrom' : 'transactions.filters.badTo';
+  part('from', isoDay, dayMessage('from'), (day) => (filter.fromOn = day));
+  part('to', isoDay, dayMessage('to'), (day) => (filter.toOn = day));
   if (filter.fromOn !== undefined && filter.toOn !== undefined && filter.fromOn > filter.toOn) {
     errors.to = msg('transactions.filters.toBeforeFrom');
     delete filter.fromOn;
