@@ -280,10 +280,23 @@ export function createApp(deps: AppDeps): Express {
           ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
         },
       },
-      strictTransportSecurity: config.isProduction,
+      // Sent below, over HTTPS only: over plain HTTP a browser must ignore it (RFC 6797, 7.2) and the header may not go.
+      strictTransportSecurity: false,
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  if (config.isProduction) {
+    const hsts = helmet.strictTransportSecurity();
+    app.use((req, res, next) => (req.secure ? hsts(req, res, next) : next()));
+  }
+  // A request for "*" (OPTIONS * asks about the server as a whole) names no page: answered here, before the session,
+  // which skips any path not beginning with "/" and so left sign-in without a session to read (a 500 and a stack in
+  // the log, for anyone to cause).
+  app.use((req, res, next) => {
+    if (req.url.startsWith('/')) return next();
+    if (req.method === 'OPTIONS' && req.url === '*') return void res.set('Allow', 'GET, HEAD, POST, OPTIONS').status(204).end();
+    res.status(400).type('text/plain').send('Bad Request');
+  });
 
   const logRequests = requestLog(logger);
   if (logRequests) app.use(logRequests);

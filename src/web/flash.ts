@@ -37,6 +37,8 @@ export function createFlashCookies(options: { secret: string; secure: boolean; c
       res.cookie(FLASH_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions, encode: String });
     },
     take(req, res) {
+      // A HEAD shows no page, so it leaves the message for the GET that will.
+      if (req.method === 'HEAD') return undefined;
       const raw = cookieValue(req.headers.cookie, FLASH_COOKIE);
       if (raw === undefined) return undefined;
       res.clearCookie(FLASH_COOKIE, cookieOptions);

@@ -143,5 +143,8 @@ describe('security headers in production', () => {
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d{7,}/);
     assert.ok(parseCsp(res.headers['content-security-policy']).has('upgrade-insecure-requests'));
     assert.deepEqual(headerProblems(res.headers, { userData: true }), []);
+    // Over plain HTTP the header is not sent (RFC 6797, 7.2: a browser must ignore it there).
+    const plain = await requestTo(ctx.app).get('/login');
+    assert.equal(plain.headers['strict-transport-security'], undefined);
   });
 });

@@ -310,7 +310,9 @@ export function createApiRouter(deps: {
   // for writes, the only requests that take one.
   // Any JSON value is read (strict: false), so that a body that is valid JSON but no object ("x", null, [1]) is
   // told so below, not called "not valid JSON".
-  const jsonBody = express.json({ limit: '16kb', strict: false });
+  // Bytes that are not UTF-8 are refused (400 malformed), not read as replacement characters and stored.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const jsonBody = express.json({ limit: '16kb', strict: false, verify: (_req, _res, bytes) => void utf8.decode(bytes) });
   router.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     // A body in anything but JSON (a form post, say) is refused for what it is, not read as an empty object.

@@ -100,6 +100,9 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     }
     res.status(status);
     res.set('Cache-Control', 'no-store');
+    // A static file's refusal (a range past its end, a failed If-Match) comes with the file's own headers set: the
+    // page is HTML, and validators of the file would describe the wrong body.
+    for (const name of ['Content-Type', 'ETag', 'Last-Modified', 'Accept-Ranges']) res.removeHeader(name);
     res.render('errors/error', {
       title: title ?? TITLES[status] ?? 'errors.title.other',
       status,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { BadRequestError } from '../errors.ts';
-import { textField } from '../form-fields.ts';
+import { safeLocalPath, textField } from '../form-fields.ts';
 import { parseLanguageForm } from '../forms/account-forms.ts';
 
 /** Pages a language switch may return to: the ones that show it. */
@@ -20,7 +20,15 @@ export function createLanguageRouter(): Router {
     if (!input.ok) throw new BadRequestError(input.error);
     req.session.language = input.language;
     const back = textField(req.body, 'back') ?? '';
-    res.redirect(303, SWITCH_PAGES.has(back) ? back : '/login');
+    // The page's own query goes back with it: an invitee switching language kept the form but lost the invite
+    // ("registration is by invitation only"), and a sign-in lost where it was to lead.
+    const query = new URLSearchParams();
+    const invite = textField(req.body, 'invite') ?? '';
+    if (back === '/register' && invite !== '') query.set('invite', invite);
+    const next = safeLocalPath(textField(req.body, 'next'), '');
+    if (back === '/login' && next !== '') query.set('next', next);
+    const page = SWITCH_PAGES.has(back) ? back : '/login';
+    res.redirect(303, query.size > 0 ? `${page}?${query}` : page);
   });
 
   return router;
