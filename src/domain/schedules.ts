@@ -401,6 +401,22 @@ export function matchWindow(day: string): { fromOn: string; toOn: string } {
   return { fromOn: dayText(n - MATCH_WINDOW_DAYS), toOn: dayText(n + MATCH_WINDOW_DAYS) };
 }
 
+/**
+ * Pairs a new schedule's past occurrences with rows already recorded for them (each within the match window of its
+ * day, the closest first, the earlier on a tie), in the order of the days; a row serves one occurrence.
+ */
+export function pairOccurrencesWithRows<T extends { readonly on: string }>(days: readonly string[], rows: readonly T[]): { occursOn: string; row: T }[] {
+  const left = [...rows];
+  const pairs: { occursOn: string; row: T }[] = [];
+  for (const day of days) {
+    const row = closestWithinWindow(day, left);
+    if (row === undefined) continue;
+    left.splice(left.indexOf(row), 1);
+    pairs.push({ occursOn: day, row });
+  }
+  return pairs;
+}
+
 /** Occurrences of a schedule not yet posted or skipped (by the `handled` test) in the window around a day. */
 export function pendingOccurrencesNear(schedule: Schedule, day: string, handled: (occursOn: string) => boolean): string[] {
   if (schedule.nextOn === null) return [];

@@ -22,6 +22,7 @@ import {
   periodOf,
   matchKey,
   matchWindow,
+  pairOccurrencesWithRows,
   pendingOccurrencesNear,
   type MatchableRow,
   nextOccurrenceAfter,
@@ -86,7 +87,8 @@ export const MAX_CATCH_UP_ON_CREATE = 3660;
 /** Thrown inside a new schedule's transaction to take it back whole. */
 class TooFarBack extends Error {}
 
-export type ScheduleSave = { ok: true; id: number; posted: number } | { ok: false; problems: ScheduleProblems } | { ok: false; problems: 'not-found' };
+/** A saved schedule: how many occurrences it posted, and (a new one) how many it found already recorded and took as its own. */
+export type ScheduleSave = { ok: true; id: number; posted: number; found?: number } | { ok: false; problems: ScheduleProblems } | { ok: false; problems: 'not-found' };
 
 /** One occurrence still to come (or due and not yet posted) of one schedule. */
 export interface UpcomingOccurrence {
@@ -123,6 +125,37 @@ export function createScheduleService(deps: {
   /** Today in the schedule owner's zone (the instance's when they chose none or chose one that no longer exists). */
   function todayFor(timeZone: string | null, now: number): string {
     return dayAt(now, zoneOf(timeZone));
+  }
+
+  /**
+   * Takes rows recorded before the schedule existed as its past occurrences (the caller holds the transaction): for
+   * each day due, the person's row of the same account (and other account), type and amount within the match window,
+   * posted by no schedule, claimed as that occurrence. A schedule for the rent of the months just imported from a bank
+   * otherwise posted every one of them again. Returns the days taken.
+   */
+  function takeRecordedOccurrences(userId: number, schedule: Schedule, dueDays: readonly string[], now: number): string[] {
+    if (dueDays.length === 0) return [];
+    const rows = repo.listUnlinkedRows(userId, {
+      accountId: schedule.accountId,
+      toAccountId: schedule.toAccountId,
+      type: schedule.type,
+      amountCents: schedule.amountCents,
+      fromOn: matchWindow(dueDays[0]!).fromOn,
+      toOn: matchWindow(dueDays.at(-1)!).toOn,
+    });
+    const taken: string[] = [];
+    for (const { occursOn, row } of pairOccurrencesWithRows(dueDays, rows)) {
+      if (!repo.claimOccurrence(userId, schedule.id, occursOn, 'posted', now)) continue;
+      if (schedule.type === 'transfer') {
+        repo.linkTransferToSchedule(userId, row.id, schedule.id);
+        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transferId: row.id });
+      } else {
+        repo.linkTransactionToSchedule(userId, row.id, schedule.id);
+        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transactionId: row.id });
+      }
+      taken.push(occursOn);
+    }
+    return taken;
   }
 
   /** Writes the transaction (or transfer) of one claimed occurrence, dated `postedOn`, and links it. */
@@ -308,8 +341,13 @@ export function createScheduleService(deps: {
           // Counted once stored, by the owner's today: the whole transaction goes back when it is too many.
           const stored = repo.findScheduleForPosting(userId, id)!;
           const today = todayFor(stored.timeZone, now);
-          if (occurrencesBetween(stored.schedule.rule, effectiveFrom, today, MAX_CATCH_UP_ON_CREATE + 1).length > MAX_CATCH_UP_ON_CREATE) throw new TooFarBack();
-          return { ok: true, id, posted: postAllDueOf(userId, id, now, POST_ON_SAVE) };
+          const dueDays = occurrencesBetween(stored.schedule.rule, effectiveFrom, today, MAX_CATCH_UP_ON_CREATE + 1);
+          if (dueDays.length > MAX_CATCH_UP_ON_CREATE) throw new TooFarBack();
+          const found = takeRecordedOccurrences(userId, stored.schedule, dueDays, now);
+          // The occurrences the save went through, those found among them not posted again.
+          const through = postAllDueOf(userId, id, now, POST_ON_SAVE);
+          const foundThrough = new Set(dueDays.slice(0, through));
+          return { ok: true, id, posted: through - found.filter((day) => foundThrough.has(day)).length, found: found.length };
         });
       } catch (err) {
         if (err instanceof TooFarBack) return { ok: false, problems: { startOn: { code: 'too-far-back', max: MAX_CATCH_UP_ON_CREATE } } };

@@ -366,6 +366,26 @@ test('adding a transaction through the form touches only indexed rows', async (t
   assertPlansSeek(f, 'POST /transactions', statements);
 });
 
+test('a schedule starting in the past looks for the rows already recorded, and its transfers, by index', async (t) => {
+  const f = await fixture();
+  t.after(() => f.cleanup());
+  await postForm(f.agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+  const accounts = (await f.agent.get('/transfers/new')).text;
+  const [main, savings] = [...accounts.matchAll(/<option value="(\d+)"[^>]*>(Main account|Savings)</g)].map((m) => m[1]!);
+  const start = `${Number(TODAY.slice(0, 4)) - 2}-01-15`;
+  const schedule = (fields: Record<string, string>) =>
+    postForm(f.agent, '/scheduled/new', '/scheduled', {
+      type: 'expense', account: main!, toAccount: '', category: '', amount: '12.00', description: 'Plan', frequency: 'months',
+      every: '1', weekday: '', monthDay: '', startOn: start, endOn: '', count: '', ...fields,
+    });
+  f.log.length = 0;
+  assert.equal((await schedule({})).status, 303);
+  assert.equal((await schedule({ type: 'transfer', toAccount: savings! })).status, 303);
+  const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0 && /schedule_id IS NULL/.test(e.sql));
+  assert.equal(statements.length, 2, 'both searches ran');
+  assertPlansSeek(f, 'POST /scheduled', statements);
+});
+
 test('a large CSV import touches only indexed rows', async (t) => {
   const f = await fixture();
   f.jobs.start();

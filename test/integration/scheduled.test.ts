@@ -117,6 +117,47 @@ describe('scheduled transactions', () => {
     assert.equal(schedules, `schedule,type,account,to_account,category,amount,description,frequency,every,weekday,month_day,start,end,count,next\r\nS${id},expense,Main account,,Housing,1250.00,Rent,months,1,,20,2025-12-20,,,2026-03-20\r\n`);
   });
 
+  test('a new schedule starting in the past takes the rows already recorded for its occurrences as its own, and posts only the missing ones', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 11, 5, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '2026-01-01' });
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    // The rent as a bank's file brought it in: a day late in October, none in November; the same amount paid from
+    // Savings, and one a week off, are other payments.
+    insertTransactions(ctx.db, userId, [
+      { accountId, type: 'expense', amountCents: 150_000, occurredOn: '2026-08-31', description: 'RENT AUG' },
+      { accountId, type: 'expense', amountCents: 150_000, occurredOn: '2026-09-30', description: 'RENT SEP' },
+      { accountId, type: 'expense', amountCents: 150_000, occurredOn: '2026-11-01', description: 'RENT OCT' },
+      { accountId: savings, type: 'expense', amountCents: 150_000, occurredOn: '2026-11-30', description: 'Other' },
+      { accountId, type: 'expense', amountCents: 150_000, occurredOn: '2026-11-21', description: 'A week off' },
+      { accountId, type: 'income', amountCents: 150_000, occurredOn: '2026-11-30', description: 'An income' },
+    ]);
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2026-08-31', monthDay: '31', amount: '1,500.00' })).status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 3 past occurrences were already recorded and are now its own; newly posted: 1\./);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    const occurrences = ctx.db
+      .prepare('SELECT o.occurs_on AS day, t.description FROM schedule_occurrences o JOIN transactions t ON t.id = o.transaction_id WHERE o.schedule_id = ? ORDER BY o.occurs_on')
+      .all(id);
+    assert.deepEqual(occurrences, [
+      { day: '2026-08-31', description: 'RENT AUG' },
+      { day: '2026-09-30', description: 'RENT SEP' },
+      { day: '2026-10-31', description: 'RENT OCT' },
+      { day: '2026-11-30', description: 'Rent' },
+    ]);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ? AND amount_cents = 150000').pluck().get(userId), 7, 'one row added: November');
+    // Another schedule of the same rent finds nothing left to take: each row is one schedule's.
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2026-08-31', monthDay: '31', amount: '1,500.00', description: 'Twice' })).status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 4 past occurrences were posted\./);
+
+    // A transfer schedule takes a transfer between its two accounts, in its direction.
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(accountId), to: String(savings), amount: '200.00', date: '2026-11-02', description: 'Saved by hand' });
+    await postForm(agent, '/transfers/new', '/transfers', { from: String(savings), to: String(accountId), amount: '200.00', date: '2026-12-01', description: 'The other way' });
+    assert.equal((await createSchedule(agent, accountId, { type: 'transfer', toAccount: String(savings), startOn: '2026-11-01', amount: '200', description: 'Save' })).status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 1 past occurrence was already recorded and is now its own; newly posted: 1\./);
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM transfers WHERE user_id = ?").pluck().get(userId), 3);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('saving a daily schedule 500 days behind posts 400 at once and the poster the rest, each day once', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);

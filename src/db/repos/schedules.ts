@@ -147,6 +147,21 @@ export function createSchedulesRepo(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const linkLegs = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND transfer_id = ?');
+  const linkRow = db.prepare<[number, number, number]>('UPDATE transactions SET schedule_id = ? WHERE user_id = ? AND id = ? AND schedule_id IS NULL');
+  // Rows a new schedule may find already recorded: the account's days, through its date index.
+  const unlinkedRows = db.prepare<[number, string, string, number, string, number], { id: number; occurred_on: string }>(
+    `SELECT id, occurred_on FROM transactions INDEXED BY transactions_by_account_date
+      WHERE account_id = ? AND occurred_on BETWEEN ? AND ? AND user_id = ? AND type = ? AND amount_cents = ?
+        AND schedule_id IS NULL AND transfer_id IS NULL
+      ORDER BY occurred_on DESC, id DESC`,
+  );
+  const unlinkedTransfers = db.prepare<[number, string, string, number, number, number], { id: number; occurred_on: string }>(
+    `SELECT o.transfer_id AS id, o.occurred_on FROM transactions o INDEXED BY transactions_transfer_legs_by_account
+      WHERE o.account_id = ? AND o.occurred_on BETWEEN ? AND ? AND o.user_id = ? AND o.type = 'transfer_out' AND o.amount_cents = ?
+        AND o.schedule_id IS NULL
+        AND EXISTS (SELECT 1 FROM transactions i WHERE i.transfer_id = o.transfer_id AND i.type = 'transfer_in' AND i.account_id = ?)
+      ORDER BY o.occurred_on DESC, o.id DESC`,
+  );
   const advance = db.prepare<[string, string | null, number, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE user_id = ? AND id = ?');
   const handledFrom = db
     .prepare<[number, number, string, number], string>(
@@ -303,6 +318,26 @@ export function createSchedulesRepo(db: Db) {
       row: { accountId: number; type: 'income' | 'expense'; amountCents: number; occurredOn: string; description: string; categoryId: number | null; importKey?: string | null },
     ): number {
       return Number(insertRow.run(userId, row.accountId, row.type, row.amountCents, row.occurredOn, row.description, row.categoryId, scheduleId, row.importKey ?? null).lastInsertRowid);
+    },
+
+    /**
+     * The user's rows no schedule posted, of an account, type and amount, between two days (a transfer's by its id,
+     * from `accountId` to `toAccountId`): what a new schedule starting in the past may find already recorded.
+     */
+    listUnlinkedRows(
+      userId: number,
+      row: { accountId: number; toAccountId: number | null; type: 'income' | 'expense' | 'transfer'; amountCents: number; fromOn: string; toOn: string },
+    ): { id: number; on: string }[] {
+      const found =
+        row.type === 'transfer'
+          ? unlinkedTransfers.all(row.accountId, row.fromOn, row.toOn, userId, row.amountCents, row.toAccountId ?? 0)
+          : unlinkedRows.all(row.accountId, row.fromOn, row.toOn, userId, row.type, row.amountCents);
+      return found.map((r) => ({ id: r.id, on: r.occurred_on }));
+    },
+
+    /** Marks a row recorded before its schedule existed as posted by it (not one another schedule posted). */
+    linkTransactionToSchedule(userId: number, transactionId: number, scheduleId: number): void {
+      linkRow.run(scheduleId, userId, transactionId);
     },
 
     /** Marks both legs of a transfer as posted by a schedule. */

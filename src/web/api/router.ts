@@ -844,7 +844,7 @@ export function createApiRouter(deps: {
   // Deleting a schedule keeps what it posted, as the page does.
   readAndDelete('/scheduled', 'schedule', (u, id) => deps.schedules.find(u, id), scheduleJson, (u, id) => deps.schedules.delete(u, id) !== undefined);
 
-  /* POST /api/v1/scheduled: adds a schedule by the schedule form's rules; what is already due is posted at once. */
+  /* POST /api/v1/scheduled: adds a schedule by the schedule form's rules; what is already due is posted at once, or found already recorded (services/schedules.ts create). */
   router.post('/scheduled', (req, res) => {
     const { userId } = callerOf(res);
     return idempotent(req, res, () => {

@@ -81,7 +81,8 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
       return renderForm(req, res.status(422), { values: input.values, errors: scheduleRefusal(result.problems) });
     }
     // "0 past occurrences were posted" reads as if something went wrong; a schedule that starts later has none yet.
-    if (result.posted === 0) setFlash(req, 'success', 'scheduled.flash.createdNoneDue');
+    if ((result.found ?? 0) > 0) setFlash(req, 'success', 'scheduled.flash.createdFound', { count: result.found ?? 0, posted: result.posted });
+    else if (result.posted === 0) setFlash(req, 'success', 'scheduled.flash.createdNoneDue');
     else setFlash(req, 'success', 'scheduled.flash.created', { count: result.posted });
     res.redirect(303, '/scheduled');
   });
