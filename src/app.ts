@@ -7,6 +7,7 @@ import path from 'node:path';
 import { csrfSync } from 'csrf-sync';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { assetCacheControl, createAssets } from './web/assets.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
@@ -304,14 +305,21 @@ export function createApp(deps: AppDeps): Express {
   if (proxyWarning) app.use(proxyWarning);
   app.use(createEarlyLanguageMiddleware({ languages, defaultLanguage: config.defaultLanguage }));
 
-  // Mounted only where files live, so page requests never pay for a filesystem stat.
-  const staticOptions = { index: false, maxAge: config.isProduction ? '1d' : 0 };
-  app.use('/css', express.static(path.join(appRoot, 'public', 'css'), staticOptions));
-  app.use('/js', express.static(path.join(appRoot, 'public', 'js'), staticOptions));
-  app.use('/img', express.static(path.join(appRoot, 'public', 'img'), staticOptions));
+  // Mounted only where files live, so page requests never pay for a filesystem stat. Pages link them by URLs that
+  // name their content (web/assets.ts), kept a year; any other request for them is answered after a check.
   // The browser half of the passkey ceremony, from our own origin (the CSP allows no other): the package's bundle.
   const webauthnBundle = path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
-  app.use('/js/vendor/simplewebauthn', express.static(webauthnBundle, staticOptions));
+  const assetFolders = [
+    ['/js/vendor/simplewebauthn', webauthnBundle],
+    ['/css', path.join(appRoot, 'public', 'css')],
+    ['/js', path.join(appRoot, 'public', 'js')],
+    ['/img', path.join(appRoot, 'public', 'img')],
+  ] as const;
+  const assets = createAssets({ versioned: config.env !== 'development', folders: assetFolders });
+  app.locals.asset = assets.url;
+  for (const [prefix, folder] of assetFolders) {
+    app.use(prefix, assets.cacheHeaders(), express.static(folder, { index: false, setHeaders: assetCacheControl }));
+  }
 
   /* GET /healthz: liveness for load balancers; touches neither session nor database. Anyone. */
   app.get('/healthz', (_req, res) => {

@@ -90,7 +90,7 @@ describe('the account page', () => {
     assert.match(res.text, /Log out other sessions/);
     assert.match(res.text, /Delete account/);
     assert.match(res.text, /data-other-sessions="1"/);
-    assert.match(res.text, /href="\/css\/account.css"/);
+    assert.match(res.text, /href="\/css\/account.css\?v=[\w-]{12}"/);
   });
 });
 

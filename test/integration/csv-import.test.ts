@@ -1233,7 +1233,7 @@ test('a waiting import never asks the browser to reload: the page says it stays 
   assert.doesNotMatch(page.text, /http-equiv="refresh"/i);
   assert.match(page.text, /This page does not update itself/);
   assert.match(page.text, new RegExp(`<a class="button" href="${progressUrl}" data-check-progress>Check progress</a>`));
-  assert.match(page.text, /<script src="\/js\/import-progress.js" defer><\/script>/);
+  assert.match(page.text, /<script src="\/js\/import-progress.js\?v=[\w-]{12}" defer><\/script>/);
   // The counts change all the time, so the section is no live region; milestones go to one polite status line.
   assert.doesNotMatch(page.text, /import-progress" aria-live/);
   assert.match(page.text, /<p class="visually-hidden" role="status" data-import-announce><\/p>/);

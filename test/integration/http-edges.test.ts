@@ -75,6 +75,30 @@ describe('HTTP at its edges', () => {
     assert.match(String(failed.headers['content-type']), /^text\/html/);
   });
 
+  test('pages link stylesheets and scripts by URLs naming their content, kept a year; any other URL of them is checked each time', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const page = (await requestTo(ctx.app).get('/login')).text;
+    const links = [...page.matchAll(/(?:href|src)="(\/(?:css|js|img)\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(links.length >= 3, `links: ${links.join(', ')}`);
+    for (const link of links) {
+      const url = new URL(link, 'http://x');
+      const version = url.searchParams.get('v');
+      assert.match(version ?? '', /^[\w-]{12}$/, link);
+      const file = await requestTo(ctx.app).get(link);
+      assert.equal(file.status, 200, link);
+      assert.equal(file.headers['cache-control'], 'public, max-age=31536000, immutable', link);
+      // The version is the content's: the same bytes give the same twelve characters.
+      assert.equal(createHash('sha256').update(file.body instanceof Buffer && file.body.length > 0 ? file.body : Buffer.from(file.text)).digest('base64url').slice(0, 12), version, link);
+      for (const other of [url.pathname, `${url.pathname}?v=older0000000`]) {
+        const plain = await requestTo(ctx.app).get(other);
+        assert.equal(plain.status, 200, other);
+        assert.equal(plain.headers['cache-control'], 'no-cache', other);
+        assert.ok(plain.headers.etag, `${other} can be checked with its ETag`);
+      }
+    }
+  });
+
   test('HEAD answers as GET does: the same sign-in redirect, and the message after an action left for the page', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());
