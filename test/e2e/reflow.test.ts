@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { accountIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { createAccountsRepo } from '../../src/db/repos/accounts.ts';
+import { createCategoriesRepo } from '../../src/db/repos/categories.ts';
+import { createTransfersRepo } from '../../src/db/repos/transfers.ts';
 import { assertAccessible, browserAvailability, registerInBrowser, screenshot, useBrowserApp } from '../helpers/browser.ts';
 
 const availability = browserAvailability();
@@ -38,5 +41,78 @@ describe('tables at 150–200% zoom (641–900 CSS px) scroll inside their own r
       await assertAccessible(page, `${path} at 900 px`);
       await screenshot(page, `reflow-${path.split('/')[1]}-900`);
     }
+  });
+});
+
+describe('long names without spaces and amounts near a billion fit the page and their cards (uk, 375 and 1280 px)', { skip: availability.skip }, () => {
+  const web = useBrowserApp();
+
+  test('no page scrolls sideways, every table fits its card at 1280 px, and no figure breaks inside itself or runs into another', async () => {
+    web.ctx.clock.set(Date.UTC(2026, 11, 5, 12));
+    const email = 'long-names@example.com';
+    const page = await registerInBrowser(web, email);
+    const db = web.ctx.db;
+    const userId = userIdOf(db, email);
+    const accounts = createAccountsRepo(db);
+    const card = accounts.createAccount(userId, { name: 'Кредитнакарткамонобанкплатинумзолота', kind: 'credit_card', openingBalanceCents: 0, openingOn: '2025-01-01' });
+    const current = accounts.createAccount(userId, { name: 'Поточний рахунок ПриватБанк «Універсальна» на щодень', kind: 'checking', openingBalanceCents: 0, openingOn: '2025-01-01' });
+    const utilities = createCategoriesRepo(db).createCategory(userId, 'expense', 'Комунальніпослугитаінтернеттелебачення').id;
+    const housing = categoryIdOf(db, userId, 'expense', 'Housing');
+    insertTransactions(db, userId, [
+      { type: 'expense', amountCents: 12_345, occurredOn: '2026-11-03', description: 'Оплатазакомунальніпослугиквітень', categoryId: utilities, accountId: current },
+      { type: 'expense', amountCents: 12_346, occurredOn: '2026-12-03', description: 'Оплатазакомунальніпослугиквітень', categoryId: utilities, accountId: current },
+      { type: 'expense', amountCents: 99_999_999_999, occurredOn: '2026-12-04', description: 'Купівля будинку', categoryId: housing, accountId: current },
+      { type: 'expense', amountCents: 12_78, occurredOn: '2025-12-04', description: 'Житло', categoryId: housing },
+    ]);
+    createTransfersRepo(db).createTransfer(userId, { fromAccountId: current, toAccountId: card, amountCents: 99_999_999_999, occurredOn: '2026-12-02', description: 'Погашення кредитки' });
+    db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, housing, '2026-12', 500_000);
+    db.prepare('INSERT INTO budgets (user_id, category_id, month, amount_cents) VALUES (?, ?, ?, ?)').run(userId, utilities, '2026-12', 100_000_000);
+    db.prepare("UPDATE users SET language = 'uk' WHERE id = ?").run(userId);
+
+    const paths = ['/dashboard', '/transactions', '/transfers', `/accounts/${current}`, `/accounts/${card}`, '/accounts', '/budgets/2026-12', '/reports?from=2026-01&to=2026-12'];
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of paths) {
+        await page.goto(`${web.baseUrl}${path}`);
+        const found = await page.evaluate(() => {
+          type Box = { left: number; right: number; top: number; bottom: number };
+          type El = { scrollWidth: number; clientWidth: number; className: string; textContent: string | null; getBoundingClientRect: () => Box; closest: (s: string) => El | null };
+          const d = (globalThis as unknown as { document: { scrollingElement: El; querySelectorAll: (s: string) => El[]; createRange: () => { selectNodeContents: (n: El) => void; getClientRects: () => Box[] } } }).document;
+          // Tables that scroll by design: months across (the reports), and a chart's numbers.
+          const tables = [...d.querySelectorAll('table:not(.report-table--matrix):not(.chart__table)')]
+            .map((t) => ({ t, box: t.closest('.card--flush, .report-scroll') }))
+            .filter(({ t, box }) => box && t.scrollWidth > box.clientWidth + 1)
+            .map(({ t, box }) => `${t.className}: ${t.scrollWidth} px in ${box!.clientWidth}`);
+          const brokenFigures = [...d.querySelectorAll('.total dd')].filter((dd) => {
+            const range = d.createRange();
+            range.selectNodeContents(dd);
+            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+          }).map((dd) => dd.textContent);
+          // A comparison's figures, each inside its own cell and clear of the others in its row.
+          const cells = [...d.querySelectorAll('.report-table--compare td')];
+          const overflowing = cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent);
+          const overlapping: string[] = [];
+          for (const row of d.querySelectorAll('.report-table--compare tbody tr')) {
+            const boxes = [...(row as unknown as { querySelectorAll: (s: string) => El[] }).querySelectorAll('td')].map((c) => ({ c, b: c.getBoundingClientRect() }));
+            for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+              const [a, b] = [boxes[i]!.b, boxes[j]!.b];
+              if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlapping.push(`${boxes[i]!.c.textContent} / ${boxes[j]!.c.textContent}`);
+            }
+          }
+          return { sideways: d.scrollingElement.scrollWidth - d.scrollingElement.clientWidth, tables, brokenFigures, overflowing, overlapping };
+        });
+        const at = `${path} at ${width} px`;
+        assert.ok(found.sideways <= 0, `${at} scrolls the page sideways by ${found.sideways} px`);
+        if (width === 1280) assert.deepEqual(found.tables, [], `${at}: a table is wider than its card`);
+        assert.deepEqual(found.brokenFigures, [], `${at}: a total breaks inside its figure`);
+        assert.deepEqual(found.overflowing, [], `${at}: a comparison's figure runs out of its cell`);
+        assert.deepEqual(found.overlapping, [], `${at}: a comparison's figures overlap`);
+      }
+    }
+    // Percentages in the page's number format: grouped as its amounts are.
+    const report = await page.locator('.report-table--compare').innerText();
+    assert.match(report, /\+\d{1,3}([\u00a0\u202f]\d{3})+%/, 'a change of thousands of percent is grouped');
+    assert.doesNotMatch(report, /\d{4}%/, 'no percentage is written ungrouped');
+    await screenshot(page, 'reflow-reports-long-names-1280');
   });
 });

@@ -59,7 +59,7 @@ test('the category x month table sums every month from the per-month totals, ref
   assert.doesNotMatch(res.text, /Pay the card/, 'transfers are in no report');
   // Compared with October-December 2025.
   assert.match(res.text, /Compared with October 2025 – December 2025/);
-  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$9.99', '+$1,700.52', '+17022%']);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$9.99', '+$1,700.52', '+17,022%']);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Income'), ['$6,000.00', '$0.00', '+$6,000.00', 'new']);
   // The biggest expenses of the range, largest first.
   const biggest = res.text.slice(res.text.indexOf('id="biggest-heading"'));
@@ -131,7 +131,7 @@ test('a range ending with the month still running averages the months that have 
   assert.match(res.text, /<h2 id="change-heading">Compared with Oct 1, 2025 – Dec 15, 2025<\/h2>/);
   assert.match(res.text, /both ranges count only up to the same day: this range to Mar 15, 2026, the one before to Dec 15, 2025\./);
   assert.deepEqual(rowCells(res.text, 'change-heading', 'Groceries'), ['$190.50', '$40.00', '+$150.50', '+376%']);
-  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$40.00', '+$1,670.51', '+4176%']);
+  assert.deepEqual(rowCells(res.text, 'change-heading', 'Expenses'), ['$1,710.51', '$40.00', '+$1,670.51', '+4,176%']);
   // The CSV has the same averages.
   const csv = (await agent.get('/reports/export.csv?from=2026-01&to=2026-03')).text.trim().split('\r\n');
   assert.ok(csv.includes('expense,Groceries,120.50,70.00,50.00,240.50,95.25'), csv.join('\n'));
