@@ -293,8 +293,9 @@ export function createApp(deps: AppDeps): Express {
   // A request for "*" (OPTIONS * asks about the server as a whole) names no page: answered here, before the session,
   // which skips any path not beginning with "/" and so left sign-in without a session to read (a 500 and a stack in
   // the log, for anyone to cause).
+  // The absolute form ("GET http://host/path"), which a server must accept (RFC 9112, 3.2.2), names a path as well.
   app.use((req, res, next) => {
-    if (req.url.startsWith('/')) return next();
+    if (req.url.startsWith('/') || /^https?:\/\//i.test(req.url)) return next();
     if (req.method === 'OPTIONS' && req.url === '*') return void res.set('Allow', 'GET, HEAD, POST, OPTIONS').status(204).end();
     res.status(400).type('text/plain').send('Bad Request');
   });

@@ -33,6 +33,8 @@ describe('HTTP at its edges', () => {
       assert.match(answer, /^HTTP\/1\.1 400 /, method);
       assert.match(answer, /\r\nContent-Security-Policy: /i, 'with the security headers');
     }
+    // The absolute form names a path, and is answered as that path.
+    assert.match(await raw(ctx.app, 'GET http://x/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
     assert.deepEqual(lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50), []);
   });
 
