@@ -402,19 +402,44 @@ export function matchWindow(day: string): { fromOn: string; toOn: string } {
 }
 
 /**
- * Pairs a new schedule's past occurrences with rows already recorded for them (each within the match window of its
- * day, the closest first, the earlier on a tie), in the order of the days; a row serves one occurrence.
+ * Days either side of an occurrence in which a row recorded before its schedule existed may be taken as it: the match
+ * window, but less than half the interval of a schedule every few days, so a daily one takes only its own day's row
+ * (a coffee bought the day after is another coffee, not yesterday's).
  */
-export function pairOccurrencesWithRows<T extends { readonly on: string }>(days: readonly string[], rows: readonly T[]): { occursOn: string; row: T }[] {
-  const left = [...rows];
-  const pairs: { occursOn: string; row: T }[] = [];
-  for (const day of days) {
-    const row = closestWithinWindow(day, left);
-    if (row === undefined) continue;
-    left.splice(left.indexOf(row), 1);
-    pairs.push({ occursOn: day, row });
+export function takeoverWindowDays(rule: Pick<RecurrenceRule, 'frequency' | 'interval'>): number {
+  return rule.frequency === 'days' ? Math.min(MATCH_WINDOW_DAYS, Math.floor((rule.interval - 1) / 2)) : MATCH_WINDOW_DAYS;
+}
+
+/**
+ * Pairs a new schedule's past occurrences with rows already recorded for them, within `window` days, a row serving
+ * one occurrence: first every occurrence that has a row on its own day, then those a day away, and so on out to the
+ * window (the earlier row first on each side), so a row is never taken by its neighbour's occurrence while its own
+ * day has one. Linear in the days and rows (a daily schedule ten years back meets thousands of each).
+ */
+export function pairOccurrencesWithRows<T extends { readonly on: string }>(days: readonly string[], rows: readonly T[], window: number = MATCH_WINDOW_DAYS): { occursOn: string; row: T }[] {
+  const byDay = new Map<string, T[]>();
+  for (const row of [...rows].sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0))) {
+    const same = byDay.get(row.on);
+    if (same) same.push(row);
+    else byDay.set(row.on, [row]);
   }
-  return pairs;
+  const paired = new Map<string, T>();
+  const take = (day: string) => {
+    const left = byDay.get(day);
+    return left !== undefined && left.length > 0 ? left.shift() : undefined;
+  };
+  for (let gap = 0; gap <= window; gap++) {
+    for (const day of days) {
+      if (paired.has(day)) continue;
+      const n = dayNumberOf(day);
+      const row = take(dayText(n - gap)) ?? (gap > 0 ? take(dayText(n + gap)) : undefined);
+      if (row !== undefined) paired.set(day, row);
+    }
+  }
+  return days.flatMap((day) => {
+    const row = paired.get(day);
+    return row === undefined ? [] : [{ occursOn: day, row }];
+  });
 }
 
 /** Occurrences of a schedule not yet posted or skipped (by the `handled` test) in the window around a day. */

@@ -23,6 +23,7 @@ import {
   matchKey,
   matchWindow,
   pairOccurrencesWithRows,
+  takeoverWindowDays,
   pendingOccurrencesNear,
   type MatchableRow,
   nextOccurrenceAfter,
@@ -133,18 +134,21 @@ export function createScheduleService(deps: {
    * posted by no schedule, claimed as that occurrence. A schedule for the rent of the months just imported from a bank
    * otherwise posted every one of them again. Returns the days taken.
    */
-  function takeRecordedOccurrences(userId: number, schedule: Schedule, dueDays: readonly string[], now: number): string[] {
+  function takeRecordedOccurrences(userId: number, schedule: Schedule, dueDays: readonly string[], today: string, now: number): string[] {
     if (dueDays.length === 0) return [];
+    const window = takeoverWindowDays(schedule.rule);
+    const last = addDays(dueDays.at(-1)!, window);
+    // Rows dated after today are later plans, not a past occurrence's record.
     const rows = repo.listUnlinkedRows(userId, {
       accountId: schedule.accountId,
       toAccountId: schedule.toAccountId,
       type: schedule.type,
       amountCents: schedule.amountCents,
-      fromOn: matchWindow(dueDays[0]!).fromOn,
-      toOn: matchWindow(dueDays.at(-1)!).toOn,
+      fromOn: addDays(dueDays[0]!, -window),
+      toOn: last < today ? last : today,
     });
     const taken: string[] = [];
-    for (const { occursOn, row } of pairOccurrencesWithRows(dueDays, rows)) {
+    for (const { occursOn, row } of pairOccurrencesWithRows(dueDays, rows, window)) {
       if (!repo.claimOccurrence(userId, schedule.id, occursOn, 'posted', now)) continue;
       if (schedule.type === 'transfer') {
         repo.linkTransferToSchedule(userId, row.id, schedule.id);
@@ -343,7 +347,7 @@ export function createScheduleService(deps: {
           const today = todayFor(stored.timeZone, now);
           const dueDays = occurrencesBetween(stored.schedule.rule, effectiveFrom, today, MAX_CATCH_UP_ON_CREATE + 1);
           if (dueDays.length > MAX_CATCH_UP_ON_CREATE) throw new TooFarBack();
-          const found = takeRecordedOccurrences(userId, stored.schedule, dueDays, now);
+          const found = takeRecordedOccurrences(userId, stored.schedule, dueDays, today, now);
           // The occurrences the save went through, those found among them not posted again.
           const through = postAllDueOf(userId, id, now, POST_ON_SAVE);
           const foundThrough = new Set(dueDays.slice(0, through));

@@ -158,6 +158,24 @@ describe('scheduled transactions', () => {
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 
+  test('a daily schedule takes only the row of its own day, never the next day\'s or one dated after today', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 11, 5, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    insertTransactions(ctx.db, userId, ['2026-12-02', '2026-12-03', '2026-12-04', '2026-12-07'].map((day) => ({ accountId, type: 'expense' as const, amountCents: 400, occurredOn: day, description: `Coffee ${day}` })));
+    assert.equal((await createSchedule(agent, accountId, { frequency: 'days', startOn: '2026-12-01', amount: '4.00', description: 'Coffee' })).status, 303);
+    assert.match((await agent.get('/scheduled')).text, /Schedule saved; 3 past occurrences were already recorded and are now its own; newly posted: 2\./);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    const taken = ctx.db.prepare('SELECT o.occurs_on AS day, t.description FROM schedule_occurrences o JOIN transactions t ON t.id = o.transaction_id WHERE o.schedule_id = ? ORDER BY o.occurs_on').all(id);
+    assert.deepEqual(taken, [
+      { day: '2026-12-01', description: 'Coffee' },
+      { day: '2026-12-02', description: 'Coffee 2026-12-02' },
+      { day: '2026-12-03', description: 'Coffee 2026-12-03' },
+      { day: '2026-12-04', description: 'Coffee 2026-12-04' },
+      { day: '2026-12-05', description: 'Coffee' },
+    ]);
+    assert.equal(ctx.db.prepare("SELECT schedule_id FROM transactions WHERE occurred_on = '2026-12-07'").pluck().get(), null, 'the row dated later stays its own');
+  });
+
   test('saving a daily schedule 500 days behind posts 400 at once and the poster the rest, each day once', async (t) => {
     const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
     const { agent, userId, accountId } = await userWithAccount(ctx);
