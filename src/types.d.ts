@@ -38,6 +38,8 @@ declare module 'express-session' {
     device?: { ip: string; userAgent: string; startedAt: number };
     /** The challenge of a passkey ceremony under way (adding one, or signing in with one), for a few minutes. */
     passkeyChallenge?: { challenge: string; purpose: 'register' | 'login'; since: number };
+    /** The passkey (its row id) this session signed in with; none for the password. Removing that passkey ends the session. */
+    passkeyId?: number;
     /** A personal access token just made, shown once on the tokens page (sealed: web/session-secrets.ts). */
     freshApiToken?: { sealed: string; name: string; since: number };
     /** A two-factor key being set up on the account page, not stored until a code from it checks out (sealed). */

@@ -5,7 +5,8 @@
  *   list-users                  email, created, last sign-in, transaction count, two-factor on or off
  *   invite                      prints a single-use sign-up link, valid for 7 days (REGISTRATION=invite)
  *   reset-password EMAIL        reads the new password from a prompt (or the first line of stdin), never the
- *                               command line; ends every session of that person
+ *                               command line; ends every session of that person, revokes their API tokens and
+ *                               removes their passkeys
  *   disable-2fa EMAIL           turns two-factor sign-in off (a lost phone, no recovery codes left); ends every
  *                               session of that person
  *   delete-user EMAIL [--yes]   deletes the account and everything in it, after a confirmation (or --yes)
@@ -29,6 +30,7 @@ import { createAccountsRepo } from '../db/repos/accounts.ts';
 import { createCategoriesRepo } from '../db/repos/categories.ts';
 import { createApiTokensRepo } from '../db/repos/api-tokens.ts';
 import { createInvitesRepo } from '../db/repos/invites.ts';
+import { createPasskeysRepo } from '../db/repos/passkeys.ts';
 import { createUsersRepo } from '../db/repos/users.ts';
 import { createTransactionRunner } from '../db/unit-of-work.ts';
 import { createAuditLog, createLogger } from '../logger.ts';
@@ -42,7 +44,8 @@ import { createTwoFactorRepo } from '../db/repos/two-factor.ts';
 const USAGE = `Usage: npm run admin -- <command>
   list-users                  email, created, last sign-in, transaction count, two-factor
   invite                      print a single-use sign-up link, valid for 7 days
-  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session and revokes every API token
+  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session, revokes every API token
+                              and removes every passkey
   disable-2fa EMAIL           turn two-factor sign-in off; ends every session
   delete-user EMAIL [--yes]   delete the account and everything in it
   unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)`;
@@ -113,6 +116,7 @@ function compose(config: Config) {
       destroyOtherSessionsOfUser: () => 0,
     },
     apiTokens: createApiTokensRepo(db),
+    passkeys: createPasskeysRepo(db),
     invites: createInvitesRepo(db),
     clock: systemClock,
     registration: config.registration,
@@ -181,8 +185,8 @@ async function main(): Promise<number> {
         const password = await readSecretLine(`New password for ${email}: `);
         const result = await people.adminResetPassword(email, password);
         if (!result.ok) throw new CommandError(result.problem === 'unknown-email' ? `no account has the email ${email}` : `password refused: ${PASSWORD_PROBLEMS[result.problem] ?? result.problem}`);
-        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended, ${result.revokedTokens} API token(s) revoked.`);
-        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions, revokedTokens: result.revokedTokens });
+        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended, ${result.revokedTokens} API token(s) revoked, ${result.removedPasskeys} passkey(s) removed.`);
+        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions, revokedTokens: result.revokedTokens, removedPasskeys: result.removedPasskeys });
         return 0;
       }
       case 'disable-2fa': {

@@ -81,10 +81,16 @@ test('the admin commands, run as child processes against a running server\'s dat
   // An API token of pat's (made by whoever had the password, for all the owner knows) goes with the reset.
   const tokens = new Database(data.dbPath);
   tokens.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) SELECT id, 'Script', 'a1b2', 'read', 0 FROM users WHERE email = 'pat@example.com'").run();
+  // And a passkey of pat's: it signs in as both factors without the password, so it must not outlive the reset.
+  tokens.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) SELECT id, 'cred-pat', x'00', 0, '[]', 'Phone', 0 FROM users WHERE email = 'pat@example.com'").run();
+  tokens.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) SELECT id, 'cred-owner', x'00', 0, '[]', 'Laptop', 0 FROM users WHERE email = 'owner@example.com'").run();
   tokens.close();
   const reset = await admin(env, ['reset-password', 'pat@example.com'], 'a brand new passphrase\n');
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended, 1 API token\(s\) revoked\./);
+  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended, 1 API token\(s\) revoked, 1 passkey\(s\) removed\./);
+  const passkeysLeft = new Database(data.dbPath, { readonly: true });
+  assert.deepEqual(passkeysLeft.prepare('SELECT credential_id FROM passkeys').pluck().all(), ['cred-owner'], "pat's passkey went; the owner's stayed");
+  passkeysLeft.close();
   assert.doesNotMatch(reset.stdout + reset.stderr, /a brand new passphrase/, 'the password is never echoed');
   assert.deepEqual(auditLines(reset.stderr).map((a) => a.event), ['admin.password_reset']);
   const after = await patSession.get('/dashboard');
