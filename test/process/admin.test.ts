@@ -166,6 +166,20 @@ test('the admin commands, run as child processes against a running server\'s dat
     assert.match(run.stderr, message);
     assert.deepEqual(auditLines(run.stderr), []);
   }
+  // An email stored before control characters were refused (ESC clears the screen, a bidi override reverses what
+  // follows) is printed escaped, so it cannot rewrite the owner's terminal or pass for another line; an email given
+  // on the command line is echoed escaped too.
+  const oldRows = new Database(data.dbPath);
+  oldRows.prepare("INSERT INTO users (email, password_hash) VALUES ('eve\u001b[2J\u001b[H@example.com', 'x'), ('mallory\u202e@example.com', 'x')").run();
+  oldRows.close();
+  const listed = await admin(env, ['list-users']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.doesNotMatch(listed.stdout, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/u);
+  assert.match(listed.stdout, /^eve\\u\{1b\}\[2J\\u\{1b\}\[H@example\.com\s/m);
+  assert.match(listed.stdout, /^mallory\\u\{202e\}@example\.com\s/m);
+  const echoed = await admin(env, ['unlock', 'nobody\u001b[2J@example.com']);
+  assert.match(echoed.stderr, /no account has the email nobody\\u\{1b\}\[2J@example\.com/);
+  assert.doesNotMatch(echoed.stderr, /\u001b/);
   // The owner's account and session were untouched by all of it.
   assert.equal((await owner.get('/dashboard')).status, 200);
 });
