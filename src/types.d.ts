@@ -44,8 +44,11 @@ declare module 'express-session' {
     freshApiToken?: { sealed: string; name: string; since: number };
     /** A two-factor key being set up on the account page, not stored until a code from it checks out (sealed). */
     totpSetup?: { sealed: string; since: number };
-    /** Recovery codes just made, shown (and offered as a download) until the person says they saved them (sealed, one per line). */
-    freshRecoveryCodes?: { sealed: string; since: number };
+    /**
+     * Recovery codes just made (sealed, one per line): shown on their page once (`shown` then set), and offered as a
+     * download until the person says they saved them or the window ends.
+     */
+    freshRecoveryCodes?: { sealed: string; since: number; shown?: true };
     /**
      * Set in what the store writes, never by a route: this session has a row, so a later save may only update it. A
      * request still in flight when its person's sessions were ended (a new password, signing out elsewhere) would

@@ -71,6 +71,14 @@ describe('two-factor sign-in (TOTP)', () => {
     const file = await agent.get('/account/two-factor/recovery-codes.txt');
     assert.match(String(file.headers['content-disposition']), /attachment; filename="?ledgerly-recovery-codes\.txt"?/);
     for (const code of codes) assert.ok(file.text.includes(code));
+    // Shown on the page once: loaded again, the page says so and shows none, while the download stays until Done.
+    const again = (await agent.get('/account/two-factor/recovery-codes')).text;
+    assert.ok(!codes.some((code) => again.includes(code)), 'not shown a second time');
+    assert.match(again, /id="codes-shown-once"[^>]*>Your new recovery codes were shown on this page once/);
+    assert.match(again, /href="\/account\/two-factor\/recovery-codes\.txt"/);
+    const fileAgain = await agent.get('/account/two-factor/recovery-codes.txt');
+    assert.equal(fileAgain.status, 200);
+    for (const code of codes) assert.ok(fileAgain.text.includes(code));
     // Stored hashed, never as typed.
     const stored = ctx.db.prepare('SELECT code_hash FROM recovery_codes').pluck().all() as string[];
     assert.equal(stored.length, 10);
@@ -78,6 +86,7 @@ describe('two-factor sign-in (TOTP)', () => {
     // Once saved, they are not shown again.
     await postForm(agent, '/account/two-factor/recovery-codes', '/account/two-factor/recovery-codes/done', {});
     assert.equal((await agent.get('/account/two-factor/recovery-codes')).status, 303);
+    assert.equal((await agent.get('/account/two-factor/recovery-codes.txt')).status, 303, 'nor downloaded');
     assert.equal((await agent.get('/account/two-factor/recovery-codes.txt')).status, 303);
     assert.match((await agent.get('/account')).text, /On since Mar 15, 2026\. .* Recovery codes left: 10\./);
   });
