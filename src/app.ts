@@ -165,6 +165,7 @@ export function createApp(deps: AppDeps): Express {
     currency: config.currency,
   });
   const apiTokensRepo = createApiTokensRepo(db);
+  const passkeysRepo = createPasskeysRepo(db);
   const people = createUserService({
     users,
     categories: categoriesRepo,
@@ -173,6 +174,7 @@ export function createApp(deps: AppDeps): Express {
     inTransaction,
     sessions: sessionStore,
     apiTokens: apiTokensRepo,
+    passkeys: passkeysRepo,
     invites: createInvitesRepo(db),
     clock,
     registration: config.registration,
@@ -188,7 +190,7 @@ export function createApp(deps: AppDeps): Express {
   });
   // Passkeys are bound to the address people use: without PUBLIC_URL there is none to bind them to.
   const passkeys = config.publicUrl
-    ? createPasskeyService({ passkeys: createPasskeysRepo(db), clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
+    ? createPasskeyService({ passkeys: passkeysRepo, sessions: sessionStore, inTransaction, clock, rp: { origin: config.publicUrl, id: new URL(config.publicUrl).hostname, name: 'Ledgerly' } })
     : undefined;
   const tokenHasher = createPasswordHasher(config.bcryptCost);
   const apiTokens = createApiTokenService({
@@ -394,7 +396,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAuthRouter({ users: people, twoFactor, passkeysEnabled: passkeys !== undefined, authenticator, limiters, audit, clock, sessionCookieName: cookieName }));
   const sealer = createSessionSealer(deps.sessionSecret);
   app.use(createAccountRouter({ users: people, twoFactor, security, passkeys, audit, limiters, clock, sealer }));
-  app.use(createPasskeysRouter({ passkeys, users: people, limiters, audit, clock }));
+  app.use(createPasskeysRouter({ passkeys, users: people, twoFactor, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer, limiters }));
   app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer, limiters }));
   app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));

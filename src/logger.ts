@@ -39,7 +39,7 @@ export type AuditEvent =
   | { event: 'passkey.added'; userId: number; ip: string }
   | { event: 'api_token.created'; userId: number; ip: string; scope: string }
   | { event: 'api_token.revoked'; userId: number; ip: string }
-  | { event: 'passkey.removed'; userId: number; ip: string }
+  | { event: 'passkey.removed'; userId: number; ip: string; endedSessions: number }
   | { event: 'two_factor.enabled'; userId: number; ip: string; endedSessions: number }
   | { event: 'two_factor.disabled'; userId: number; ip: string; endedSessions: number }
   | { event: 'two_factor.codes_replaced'; userId: number; ip: string }
@@ -48,7 +48,7 @@ export type AuditEvent =
   // The instance owner's commands (npm run admin), run on the server's machine: no IP.
   | { event: 'admin.users_listed'; count: number }
   | { event: 'admin.invite_created'; expiresAt: string }
-  | { event: 'admin.password_reset'; userId: number; endedSessions: number; revokedTokens: number }
+  | { event: 'admin.password_reset'; userId: number; endedSessions: number; revokedTokens: number; removedPasskeys: number }
   | { event: 'admin.user_deleted'; userId: number };
 
 /** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */

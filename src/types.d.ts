@@ -38,12 +38,17 @@ declare module 'express-session' {
     device?: { ip: string; userAgent: string; startedAt: number };
     /** The challenge of a passkey ceremony under way (adding one, or signing in with one), for a few minutes. */
     passkeyChallenge?: { challenge: string; purpose: 'register' | 'login'; since: number };
+    /** The passkey (its row id) this session signed in with; none for the password. Removing that passkey ends the session. */
+    passkeyId?: number;
     /** A personal access token just made, shown once on the tokens page (sealed: web/session-secrets.ts). */
     freshApiToken?: { sealed: string; name: string; since: number };
     /** A two-factor key being set up on the account page, not stored until a code from it checks out (sealed). */
     totpSetup?: { sealed: string; since: number };
-    /** Recovery codes just made, shown (and offered as a download) until the person says they saved them (sealed, one per line). */
-    freshRecoveryCodes?: { sealed: string; since: number };
+    /**
+     * Recovery codes just made (sealed, one per line): shown on their page once (`shown` then set), and offered as a
+     * download until the person says they saved them or the window ends.
+     */
+    freshRecoveryCodes?: { sealed: string; since: number; shown?: true };
     /**
      * Set in what the store writes, never by a route: this session has a row, so a later save may only update it. A
      * request still in flight when its person's sessions were ended (a new password, signing out elsewhere) would

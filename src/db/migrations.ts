@@ -1144,7 +1144,29 @@ export const migrations: readonly Migration[] = [
     name: 'transfer totals per account and month; rollover settings only on the owner\'s categories',
     up: transferTotalsAndRolloverOwner,
   },
+  {
+    version: 44,
+    name: 'stored emails in Unicode NFC, as sign-in now reads them',
+    up: emailsInNfc,
+  },
 ];
+
+/**
+ * Step 44. Sign-in, sign-up and the owner's commands now read an email in NFC (domain/users.ts normaliseEmail), so an
+ * address stored decomposed (e + U+0301, as some keyboards type it) would no longer be found: it is rewritten in NFC.
+ * One whose NFC form another account already has (a look-alike registered beside it) keeps its spelling; the account
+ * holding the NFC form is the one a sign-in finds, and the owner sees both in `admin list-users`. Addresses holding
+ * control or format characters are left as stored: they still sign in typed exactly; new ones are refused.
+ */
+function emailsInNfc(db: Db): void {
+  const rows = db.prepare<[], { id: number; email: string }>('SELECT id, email FROM users ORDER BY id').all();
+  const taken = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM users WHERE email = ? AND id <> ?');
+  const rewrite = db.prepare<[string, number]>('UPDATE users SET email = ? WHERE id = ?');
+  for (const row of rows) {
+    const nfc = row.email.normalize('NFC');
+    if (nfc !== row.email && !taken.get(nfc, row.id)) rewrite.run(nfc, row.id);
+  }
+}
 
 /**
  * Step 42. Keeping only the months rollover changed in (migration 40) let unticking March also untick a June that had

@@ -97,6 +97,14 @@ export class SqliteSessionStore extends session.Store {
       "SELECT sid, data, last_seen_at FROM sessions WHERE user_id = ? AND expires_at > ? AND json_extract(data, '$.passport.user') IS NOT NULL ORDER BY last_seen_at DESC",
     );
     this.#destroyOneOfUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND sid = ?');
+    this.#destroyOpenedWithPasskey = db.prepare<[number, number]>("DELETE FROM sessions WHERE user_id = ? AND json_extract(data, '$.passkeyId') = ?");
+  }
+
+  readonly #destroyOpenedWithPasskey;
+
+  /** Ends every session of the user that signed in with this passkey (it is being removed); returns how many. */
+  destroySessionsOpenedWithPasskey(userId: number, passkeyId: number): number {
+    return this.#destroyOpenedWithPasskey.run(userId, passkeyId).changes;
   }
 
   readonly #listForUser;

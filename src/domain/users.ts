@@ -21,16 +21,26 @@ export const THEMES: readonly Theme[] = Object.freeze(['light', 'dark'] as const
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 const MAX_EMAIL_CHARS = 254;
 
-/** Emails are compared trimmed and lower-cased, so "Ann@X.org " and "ann@x.org" are one account. */
+/** Control characters (ESC, NUL, line breaks) and format characters (zero-width spaces and joiners, bidi marks). */
+const INVISIBLE_CHARACTER = /[\p{Cc}\p{Cf}]/u;
+
+/**
+ * Emails are compared trimmed, lower-cased and in Unicode NFC, so "Ann@X.org ", "ann@x.org" and an address typed
+ * with a decomposed accent (e + U+0301) and its precomposed twin (U+00E9) are one account.
+ */
 export function normaliseEmail(raw: string): string {
-  return raw.trim().toLowerCase();
+  return raw.trim().toLowerCase().normalize('NFC');
 }
 
-export type EmailProblem = 'empty' | 'malformed';
+export type EmailProblem = 'empty' | 'malformed' | 'invisible';
 
-/** Why a normalised email cannot be used, or undefined when it can. */
+/**
+ * Why a normalised email cannot be used, or undefined when it can. Control and format characters are refused: they
+ * print nothing (or move the cursor, or reverse the text), so an address holding one looks like another's.
+ */
 export function emailProblem(email: string): EmailProblem | undefined {
   if (email === '') return 'empty';
+  if (INVISIBLE_CHARACTER.test(email)) return 'invisible';
   if (email.length > MAX_EMAIL_CHARS || !EMAIL_PATTERN.test(email)) return 'malformed';
   return undefined;
 }

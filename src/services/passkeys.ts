@@ -6,6 +6,7 @@ import type {
 } from '@simplewebauthn/server';
 import type { Clock } from '../clock.ts';
 import type { PasskeysRepo } from '../db/repos/passkeys.ts';
+import type { RunInTransaction } from '../db/unit-of-work.ts';
 
 /** Where passkeys are bound: PUBLIC_URL's origin and its host name (the relying party id). */
 export interface RelyingParty {
@@ -24,7 +25,12 @@ export { PASSKEY_NAME_MAX } from '../domain/passkeys.ts';
 let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
 const library = () => (webauthn ??= import('@simplewebauthn/server'));
 
-export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Clock; rp: RelyingParty }) {
+/** What the passkey service needs of the session store: the sessions a passkey signed in end with it. */
+export interface PasskeySessions {
+  destroySessionsOpenedWithPasskey(userId: number, passkeyId: number): number;
+}
+
+export function createPasskeyService(deps: { passkeys: PasskeysRepo; sessions: PasskeySessions; inTransaction: RunInTransaction; clock: Clock; rp: RelyingParty }) {
   const { passkeys, rp } = deps;
   return {
     /** The person's passkeys, for the account page. */
@@ -73,8 +79,11 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
       return generateAuthenticationOptions({ rpID: rp.id, userVerification: 'preferred' });
     },
 
-    /** The user a passkey sign-in proves, or undefined (unknown credential, bad signature, a counter gone back). */
-    async authenticate(response: AuthenticationResponseJSON, expectedChallenge: string): Promise<number | undefined> {
+    /**
+     * The user a passkey sign-in proves and the passkey that proved it (the session keeps it, so removing the passkey
+     * ends the session), or undefined (unknown credential, bad signature, a counter gone back).
+     */
+    async authenticate(response: AuthenticationResponseJSON, expectedChallenge: string): Promise<{ userId: number; passkeyId: number } | undefined> {
       const stored = passkeys.findByCredentialId(response.id);
       if (!stored) return undefined;
       const { verifyAuthenticationResponse } = await library();
@@ -92,15 +101,19 @@ export function createPasskeyService(deps: { passkeys: PasskeysRepo; clock: Cloc
       }
       if (!verified.verified) return undefined;
       passkeys.recordUse(stored.userId, stored.id, verified.authenticationInfo.newCounter, deps.clock.now());
-      return stored.userId;
+      return { userId: stored.userId, passkeyId: stored.id };
     },
 
     rename(userId: number, id: number, name: string): boolean {
       return passkeys.renamePasskey(userId, id, name);
     },
 
-    remove(userId: number, id: number): boolean {
-      return passkeys.removePasskey(userId, id);
+    /**
+     * Removes the passkey and, in the same transaction, ends every session it signed in: a passkey removed because it
+     * was lost or stolen must not leave whoever used it signed in. Undefined when the person has no such passkey.
+     */
+    remove(userId: number, id: number): { endedSessions: number } | undefined {
+      return deps.inTransaction(() => (passkeys.removePasskey(userId, id) ? { endedSessions: deps.sessions.destroySessionsOpenedWithPasskey(userId, id) } : undefined));
     },
   };
 }

@@ -87,26 +87,44 @@ export function newPasswordProblem(password: string, email = ''): PasswordProble
   return passwordProblem(password, isCommonPassword, email);
 }
 
-/** Hashing and checking with a fixed cost; the dummy hash makes a miss cost the same as a wrong password. */
-export function createPasswordHasher(cost: number) {
+/** The bcrypt calls the hasher makes (a test counts the work they do by passing its own). */
+export type Bcrypt = Pick<typeof bcrypt, 'hash' | 'compare'>;
+
+/** The cost a bcrypt hash was made at ($2b$<cost>$...), or undefined when it is not one. */
+function bcryptCostOf(hash: string): number | undefined {
+  const stored = /^\$2[aby]\$(\d\d)\$/.exec(hash);
+  return stored === null ? undefined : Number(stored[1]);
+}
+
+/**
+ * Hashing and checking with a fixed cost; the dummy hash makes a miss cost the same as a wrong password, and a wrong
+ * password against a hash of a lower cost (made before BCRYPT_COST was raised) pays the dummy's cost too.
+ */
+export function createPasswordHasher(cost: number, impl: Bcrypt = bcrypt) {
   let dummyHash: Promise<string> | undefined;
   return {
     /** Hashes with bcrypt's async API so the event loop keeps serving. */
     hashPassword(password: string): Promise<string> {
-      return bcrypt.hash(password, cost);
+      return impl.hash(password, cost);
     },
-    /** Compares a password with a stored hash; with no hash, does the same work against a dummy and fails. */
+    /**
+     * Compares a password with a stored hash; with no hash, does the same work against a dummy and fails. A failed
+     * check against a hash cheaper than the current cost is followed by the dummy's comparison too: otherwise a wrong
+     * password for a known email whose hash predates a raised BCRYPT_COST answered sooner than an unknown email,
+     * and the time told the two apart.
+     */
     async verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
       const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
-      dummyHash ??= bcrypt.hash('dummy password for timing', cost);
-      const matches = await bcrypt.compare(password, hash ?? (await dummyHash));
-      return matches && hash !== undefined && !tooLong;
+      dummyHash ??= impl.hash('dummy password for timing', cost);
+      const matches = await impl.compare(password, hash ?? (await dummyHash));
+      const ok = matches && hash !== undefined && !tooLong;
+      if (!ok && hash !== undefined && (bcryptCostOf(hash) ?? 0) < cost) await impl.compare(password, await dummyHash);
+      return ok;
     },
     /** True when a stored hash was made at a lower cost than the one configured now (BCRYPT_COST was raised). */
     needsRehash(hash: string): boolean {
-      // A bcrypt hash is $2b$<cost>$<salt and hash>; anything unreadable is rehashed too.
-      const stored = /^\$2[aby]\$(\d\d)\$/.exec(hash);
-      return stored === null || Number(stored[1]) < cost;
+      // Anything unreadable as a bcrypt hash is rehashed too.
+      return (bcryptCostOf(hash) ?? 0) < cost;
     },
   };
 }

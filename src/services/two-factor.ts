@@ -58,11 +58,27 @@ export function createTwoFactorService(deps: {
     return twoFactor.useTotpStep(userId, step) ? { ok: true } : { ok: false, problem: 'reused' };
   };
 
-  /** The password and a current code, for turning two-factor off or replacing the recovery codes. */
+  /** A current code, or an unused recovery code (which is then spent), for someone with two-factor on. */
+  const checkSecondFactor = (userId: number, raw: string): { ok: true; method: 'totp' | 'recovery' } | { ok: false; problem: CodeProblem } => {
+    const input = readCodeInput(raw);
+    if (input.kind === 'recovery') {
+      const hash = sha256(input.code);
+      if (twoFactor.useRecoveryCode(userId, hash, clock.now())) return { ok: true, method: 'recovery' };
+      return { ok: false, problem: twoFactor.isSpentRecoveryCode(userId, hash) ? 'recovery-used' : 'recovery-wrong' };
+    }
+    const checked = checkTotp(userId, raw);
+    return checked.ok ? { ok: true, method: 'totp' } : checked;
+  };
+
+  /**
+   * The password and a second factor, for turning two-factor off, replacing the recovery codes or adding a passkey. A
+   * recovery code counts as the second factor here as at sign-in: someone who lost their phone and signed in with
+   * one must be able to turn two-factor off or make new codes themselves. It is spent only once the password is right.
+   */
   const checkBoth = async (userId: number, password: string, code: string): Promise<{ ok: true } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> => {
     if (password === '') return { ok: false, problems: { password: 'missing', ...(code.trim() === '' ? { code: 'missing' as const } : {}) } };
     if (!(await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId)))) return { ok: false, problems: { password: 'wrong' } };
-    const checked = checkTotp(userId, code);
+    const checked = checkSecondFactor(userId, code);
     return checked.ok ? { ok: true } : { ok: false, problems: { code: checked.problem } };
   };
 
@@ -128,18 +144,21 @@ export function createTwoFactorService(deps: {
 
     /** The second step of signing in: a current code, or an unused recovery code (which is then spent). */
     verifySignIn(userId: number, raw: string): { ok: true; method: 'totp' | 'recovery' } | { ok: false; problem: CodeProblem } {
-      const input = readCodeInput(raw);
-      if (input.kind === 'recovery') {
-        const hash = sha256(input.code);
-        if (twoFactor.useRecoveryCode(userId, hash, clock.now())) return { ok: true, method: 'recovery' };
-        return { ok: false, problem: twoFactor.isSpentRecoveryCode(userId, hash) ? 'recovery-used' : 'recovery-wrong' };
-      }
-      const checked = checkTotp(userId, raw);
-      return checked.ok ? { ok: true, method: 'totp' } : checked;
+      return checkSecondFactor(userId, raw);
     },
 
     /**
-     * Turns two-factor off, with the password and a current code; every session of the person ends with it, as with a
+     * Before adding a way in that counts as both factors (a passkey): the password, and with two-factor on a current
+     * code or an unused recovery code (then spent) too, so a password alone cannot add a second factor of its own.
+     */
+    async confirmBothFactors(userId: number, password: string, code: string): Promise<{ ok: true } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
+      if (twoFactor.findTotp(userId) !== undefined) return checkBoth(userId, password, code);
+      if (password === '') return { ok: false, problems: { password: 'missing' } };
+      return (await deps.hasher.verifyPassword(password, deps.users.findPasswordHashById(userId))) ? { ok: true } : { ok: false, problems: { password: 'wrong' } };
+    },
+
+    /**
+     * Turns two-factor off, with the password and a current code or a recovery code; every session of the person ends with it, as with a
      * new password (the asking one is signed in again by the caller, on a new id).
      */
     async disable(userId: number, password: string, code: string): Promise<{ ok: true; endedSessions: number } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
@@ -151,7 +170,7 @@ export function createTwoFactorService(deps: {
       });
     },
 
-    /** Replaces every recovery code, with the password and a current code; the new ones are shown once. */
+    /** Replaces every recovery code, with the password and a current code or a recovery code; the new ones are shown once. */
     async regenerateRecoveryCodes(userId: number, password: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; problems: { password?: 'missing' | 'wrong'; code?: CodeProblem } }> {
       const checked = await checkBoth(userId, password, code);
       if (!checked.ok) return checked;

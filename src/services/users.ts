@@ -8,6 +8,7 @@ import type { RunInTransaction } from '../db/unit-of-work.ts';
 import { emailProblem, normaliseEmail, type EmailProblem, type PasswordProblem, type Theme, type User } from '../domain/users.ts';
 import type { ApiTokensRepo } from '../db/repos/api-tokens.ts';
 import type { InvitesRepo } from '../db/repos/invites.ts';
+import type { PasskeysRepo } from '../db/repos/passkeys.ts';
 import { personLimitKey } from '../domain/limits.ts';
 import { INVITE_LIFETIME_MS, inviteState, signUpAccess, type RegistrationMode, type SignUpAccess } from '../domain/registration.ts';
 import type { Clock } from '../clock.ts';
@@ -85,6 +86,8 @@ export function createUserService(deps: {
   sessions: SessionDirectory;
   /** A person's API tokens, which a new password may revoke (and the owner's reset does). */
   apiTokens: Pick<ApiTokensRepo, 'revokeAllTokens' | 'countTokens'>;
+  /** A person's passkeys, which the owner's reset removes (a passkey signs in without the password). */
+  passkeys: Pick<PasskeysRepo, 'removeAllPasskeys'>;
   invites: InvitesRepo;
   clock: Clock;
   /** REGISTRATION: who may create an account. */
@@ -282,19 +285,24 @@ export function createUserService(deps: {
 
     /**
      * The owner sets a new password for a person who forgot theirs (`admin reset-password`): checked like any new
-     * password, and every session of that person ends.
+     * password; every session of that person ends, every API token is revoked and every passkey removed.
      */
-    async adminResetPassword(rawEmail: string, password: string): Promise<{ ok: true; userId: number; endedSessions: number; revokedTokens: number } | { ok: false; problem: 'unknown-email' | PasswordProblem | 'missing' }> {
+    async adminResetPassword(rawEmail: string, password: string): Promise<{ ok: true; userId: number; endedSessions: number; revokedTokens: number; removedPasskeys: number } | { ok: false; problem: 'unknown-email' | PasswordProblem | 'missing' }> {
       const found = users.findCredentialsByEmail(normaliseEmail(rawEmail));
       if (!found) return { ok: false, problem: 'unknown-email' };
       if (password === '') return { ok: false, problem: 'missing' };
       const weak = newPasswordProblem(password, normaliseEmail(rawEmail));
       if (weak) return { ok: false, problem: weak };
       const hash = await hasher.hashPassword(password);
-      // A reset is the answer to a lost password or a taken account: whatever held the old one, a token included, is out.
+      // A reset is the answer to a lost password or a taken account: whatever held the old one, a token included, is
+      // out, and so is every passkey (one added by whoever took the account would sign them in again as both factors).
       const ended = deps.inTransaction(() => {
         users.updatePasswordHash(found.id, hash);
-        return { endedSessions: users.deleteSessionsOfUser(found.id), revokedTokens: deps.apiTokens.revokeAllTokens(found.id) };
+        return {
+          endedSessions: users.deleteSessionsOfUser(found.id),
+          revokedTokens: deps.apiTokens.revokeAllTokens(found.id),
+          removedPasskeys: deps.passkeys.removeAllPasskeys(found.id),
+        };
       });
       return { ok: true, userId: found.id, ...ended };
     },
@@ -313,15 +321,6 @@ export function createUserService(deps: {
       users.checkpointAfterDeletion();
       await deps.removeUserFiles(found.id);
       return { ok: true, userId: found.id };
-    },
-
-    /**
-     * Whether this is the person's password, asked again before adding a way in that outlives it (a passkey signs in
-     * without the password or a second factor, and is kept when the password changes).
-     */
-    async confirmPassword(userId: number, password: string): Promise<'ok' | 'missing' | 'wrong'> {
-      if (password === '') return 'missing';
-      return (await hasher.verifyPassword(password, users.findPasswordHashById(userId))) ? 'ok' : 'wrong';
     },
 
     async deleteAccount(userId: number, password: string): Promise<{ ok: true } | { ok: false; problem: 'missing' | 'wrong' }> {

@@ -5,7 +5,8 @@
  *   list-users                  email, created, last sign-in, transaction count, two-factor on or off
  *   invite                      prints a single-use sign-up link, valid for 7 days (REGISTRATION=invite)
  *   reset-password EMAIL        reads the new password from a prompt (or the first line of stdin), never the
- *                               command line; ends every session of that person
+ *                               command line; ends every session of that person, revokes their API tokens and
+ *                               removes their passkeys
  *   disable-2fa EMAIL           turns two-factor sign-in off (a lost phone, no recovery codes left); ends every
  *                               session of that person
  *   delete-user EMAIL [--yes]   deletes the account and everything in it, after a confirmation (or --yes)
@@ -29,6 +30,7 @@ import { createAccountsRepo } from '../db/repos/accounts.ts';
 import { createCategoriesRepo } from '../db/repos/categories.ts';
 import { createApiTokensRepo } from '../db/repos/api-tokens.ts';
 import { createInvitesRepo } from '../db/repos/invites.ts';
+import { createPasskeysRepo } from '../db/repos/passkeys.ts';
 import { createUsersRepo } from '../db/repos/users.ts';
 import { createTransactionRunner } from '../db/unit-of-work.ts';
 import { createAuditLog, createLogger } from '../logger.ts';
@@ -42,10 +44,20 @@ import { createTwoFactorRepo } from '../db/repos/two-factor.ts';
 const USAGE = `Usage: npm run admin -- <command>
   list-users                  email, created, last sign-in, transaction count, two-factor
   invite                      print a single-use sign-up link, valid for 7 days
-  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session and revokes every API token
+  reset-password EMAIL        set a new password (asked for, or read from stdin); ends every session, revokes every API token
+                              and removes every passkey
   disable-2fa EMAIL           turn two-factor sign-in off; ends every session
   delete-user EMAIL [--yes]   delete the account and everything in it
   unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)`;
+
+/**
+ * Text from the database or the command line made safe for a terminal: control characters (ESC starts sequences that
+ * move the cursor or rewrite lines) and format characters (bidi overrides reverse what follows) are written as
+ * \u{...} escapes, so an email holding one cannot forge or hide lines of the output.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -113,6 +125,7 @@ function compose(config: Config) {
       destroyOtherSessionsOfUser: () => 0,
     },
     apiTokens: createApiTokensRepo(db),
+    passkeys: createPasskeysRepo(db),
     invites: createInvitesRepo(db),
     clock: systemClock,
     registration: config.registration,
@@ -158,7 +171,7 @@ async function main(): Promise<number> {
         const withTotp = twoFactor.userIdsWithTotp();
         const table = [
           ['email', 'created', 'last sign-in', 'transactions', '2fa'],
-          ...rows.map((r) => [r.email, r.createdAt.slice(0, 19).replace('T', ' '), r.lastSignInAt === null ? 'never' : new Date(r.lastSignInAt).toISOString().slice(0, 19).replace('T', ' '), String(r.transactionCount), withTotp.has(r.id) ? 'on' : 'off']),
+          ...rows.map((r) => [printable(r.email), r.createdAt.slice(0, 19).replace('T', ' '), r.lastSignInAt === null ? 'never' : new Date(r.lastSignInAt).toISOString().slice(0, 19).replace('T', ' '), String(r.transactionCount), withTotp.has(r.id) ? 'on' : 'off']),
         ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
         for (const row of table) console.log(row.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
@@ -176,20 +189,21 @@ async function main(): Promise<number> {
       }
       case 'reset-password': {
         if (rest.length !== 1) throw new UsageError('reset-password takes one EMAIL (the password is asked for, never given on the command line)');
-        const email = rest[0]!;
-        if (!people.listUsersForAdmin().some((u) => u.email.toLowerCase() === email.trim().toLowerCase())) throw new CommandError(`no account has the email ${email}`);
+        const email = printable(rest[0]!);
+        if (!people.listUsersForAdmin().some((u) => normaliseEmail(u.email) === normaliseEmail(rest[0]!))) throw new CommandError(`no account has the email ${email}`);
         const password = await readSecretLine(`New password for ${email}: `);
-        const result = await people.adminResetPassword(email, password);
+        const result = await people.adminResetPassword(rest[0]!, password);
         if (!result.ok) throw new CommandError(result.problem === 'unknown-email' ? `no account has the email ${email}` : `password refused: ${PASSWORD_PROBLEMS[result.problem] ?? result.problem}`);
-        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended, ${result.revokedTokens} API token(s) revoked.`);
-        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions, revokedTokens: result.revokedTokens });
+        console.log(`Password of ${email} changed; ${result.endedSessions} session(s) ended, ${result.revokedTokens} API token(s) revoked, ${result.removedPasskeys} passkey(s) removed.`);
+        audit.record({ event: 'admin.password_reset', userId: result.userId, endedSessions: result.endedSessions, revokedTokens: result.revokedTokens, removedPasskeys: result.removedPasskeys });
         return 0;
       }
       case 'disable-2fa': {
         if (rest.length !== 1) throw new UsageError('disable-2fa takes one EMAIL');
         const result = twoFactor.adminDisable(rest[0]!);
-        if (!result.ok) throw new CommandError(`no account has the email ${rest[0]}`);
-        console.log(result.wasOn ? `Two-factor sign-in of ${rest[0]} is now off; ${result.endedSessions} session(s) ended.` : `Two-factor sign-in of ${rest[0]} was already off; nothing changed.`);
+        const email = printable(rest[0]!);
+        if (!result.ok) throw new CommandError(`no account has the email ${email}`);
+        console.log(result.wasOn ? `Two-factor sign-in of ${email} is now off; ${result.endedSessions} session(s) ended.` : `Two-factor sign-in of ${email} was already off; nothing changed.`);
         audit.record({ event: 'admin.two_factor_disabled', userId: result.userId, endedSessions: result.endedSessions });
         return 0;
       }
@@ -198,23 +212,23 @@ async function main(): Promise<number> {
         const emails = rest.filter((a) => a !== '--yes');
         if (emails.length !== 1 || rest.some((a) => a.startsWith('--') && a !== '--yes')) throw new UsageError('delete-user takes one EMAIL and, optionally, --yes');
         const email = emails[0]!;
-        const known = people.listUsersForAdmin().find((u) => u.email.toLowerCase() === email.trim().toLowerCase());
-        if (!known) throw new CommandError(`no account has the email ${email}`);
-        if (!yes && !(await confirmAtTerminal(`This deletes ${known.email} and their ${known.transactionCount} transactions for good. Type the email to confirm: `, known.email))) {
+        const known = people.listUsersForAdmin().find((u) => normaliseEmail(u.email) === normaliseEmail(email));
+        if (!known) throw new CommandError(`no account has the email ${printable(email)}`);
+        if (!yes && !(await confirmAtTerminal(`This deletes ${printable(known.email)} and their ${known.transactionCount} transactions for good. Type the email to confirm: `, known.email))) {
           throw new CommandError('not confirmed; nothing was deleted');
         }
         const result = await people.adminDeleteUser(email);
-        if (!result.ok) throw new CommandError(`no account has the email ${email}`);
-        console.log(`Deleted ${known.email} and everything in the account.`);
+        if (!result.ok) throw new CommandError(`no account has the email ${printable(email)}`);
+        console.log(`Deleted ${printable(known.email)} and everything in the account.`);
         audit.record({ event: 'admin.user_deleted', userId: result.userId });
         return 0;
       }
       case 'unlock': {
         if (rest.length !== 1) throw new UsageError('unlock takes one EMAIL');
-        const known = people.listUsersForAdmin().find((u) => u.email.toLowerCase() === rest[0]!.trim().toLowerCase());
-        if (!known) throw new CommandError(`no account has the email ${rest[0]}`);
+        const known = people.listUsersForAdmin().find((u) => normaliseEmail(u.email) === normaliseEmail(rest[0]!));
+        if (!known) throw new CommandError(`no account has the email ${printable(rest[0]!)}`);
         const cleared = clearAccountRateLimits(db, { email: normaliseEmail(known.email), userId: known.id }, systemClock.now());
-        console.log(`${known.email} can sign in again${cleared === 0 ? ' (it was not locked)' : ''}.`);
+        console.log(`${printable(known.email)} can sign in again${cleared === 0 ? ' (it was not locked)' : ''}.`);
         audit.record({ event: 'admin.unlocked', userId: known.id, cleared });
         return 0;
       }

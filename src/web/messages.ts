@@ -84,6 +84,7 @@ export function wrongKindCategoryMessage(category: { name: string }): Msg {
 export const EMAIL_MESSAGES: Readonly<Record<EmailProblem | 'taken', Msg>> = {
   empty: msg('validation.email.empty'),
   malformed: msg('validation.email.malformed'),
+  invisible: msg('validation.email.invisible'),
   taken: msg('validation.email.taken'),
 };
 

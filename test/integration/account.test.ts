@@ -359,6 +359,7 @@ describe('a password change beside a sign-in that rehashes', () => {
       inTransaction: createTransactionRunner(db),
       sessions: { countSessionsOfUser: () => 0, destroyOtherSessionsOfUser: () => 0 },
       apiTokens: createApiTokensRepo(db),
+      passkeys: { removeAllPasskeys: () => 0 },
       invites: createInvitesRepo(db),
       clock: manualClock(),
       registration: 'open',

@@ -81,10 +81,16 @@ test('the admin commands, run as child processes against a running server\'s dat
   // An API token of pat's (made by whoever had the password, for all the owner knows) goes with the reset.
   const tokens = new Database(data.dbPath);
   tokens.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) SELECT id, 'Script', 'a1b2', 'read', 0 FROM users WHERE email = 'pat@example.com'").run();
+  // And a passkey of pat's: it signs in as both factors without the password, so it must not outlive the reset.
+  tokens.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) SELECT id, 'cred-pat', x'00', 0, '[]', 'Phone', 0 FROM users WHERE email = 'pat@example.com'").run();
+  tokens.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) SELECT id, 'cred-owner', x'00', 0, '[]', 'Laptop', 0 FROM users WHERE email = 'owner@example.com'").run();
   tokens.close();
   const reset = await admin(env, ['reset-password', 'pat@example.com'], 'a brand new passphrase\n');
   assert.equal(reset.code, 0, reset.stderr);
-  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended, 1 API token\(s\) revoked\./);
+  assert.match(reset.stdout, /Password of pat@example\.com changed; 2 session\(s\) ended, 1 API token\(s\) revoked, 1 passkey\(s\) removed\./);
+  const passkeysLeft = new Database(data.dbPath, { readonly: true });
+  assert.deepEqual(passkeysLeft.prepare('SELECT credential_id FROM passkeys').pluck().all(), ['cred-owner'], "pat's passkey went; the owner's stayed");
+  passkeysLeft.close();
   assert.doesNotMatch(reset.stdout + reset.stderr, /a brand new passphrase/, 'the password is never echoed');
   assert.deepEqual(auditLines(reset.stderr).map((a) => a.event), ['admin.password_reset']);
   const after = await patSession.get('/dashboard');
@@ -160,6 +166,20 @@ test('the admin commands, run as child processes against a running server\'s dat
     assert.match(run.stderr, message);
     assert.deepEqual(auditLines(run.stderr), []);
   }
+  // An email stored before control characters were refused (ESC clears the screen, a bidi override reverses what
+  // follows) is printed escaped, so it cannot rewrite the owner's terminal or pass for another line; an email given
+  // on the command line is echoed escaped too.
+  const oldRows = new Database(data.dbPath);
+  oldRows.prepare("INSERT INTO users (email, password_hash) VALUES ('eve\u001b[2J\u001b[H@example.com', 'x'), ('mallory\u202e@example.com', 'x')").run();
+  oldRows.close();
+  const listed = await admin(env, ['list-users']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.doesNotMatch(listed.stdout, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/u);
+  assert.match(listed.stdout, /^eve\\u\{1b\}\[2J\\u\{1b\}\[H@example\.com\s/m);
+  assert.match(listed.stdout, /^mallory\\u\{202e\}@example\.com\s/m);
+  const echoed = await admin(env, ['unlock', 'nobody\u001b[2J@example.com']);
+  assert.match(echoed.stderr, /no account has the email nobody\\u\{1b\}\[2J@example\.com/);
+  assert.doesNotMatch(echoed.stderr, /\u001b/);
   // The owner's account and session were untouched by all of it.
   assert.equal((await owner.get('/dashboard')).status, 200);
 });

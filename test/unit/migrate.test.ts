@@ -275,3 +275,15 @@ test('migration 32: account totals follow every move and every change of cleared
   assert.equal(write("UPDATE transactions SET status = 'cleared' WHERE id = 2"), 1);
   assert.ok(write("UPDATE transactions SET status = 'uncleared' WHERE id = 2") > 1, 'leaving cleared moves the cleared total');
 });
+
+test('migration 44 stores decomposed emails in NFC, so a sign-in (read in NFC) still finds them; a look-alike of another account keeps its spelling', () => {
+  const { db } = personAt(43);
+  const decomposed = 'rene\u0301@example.com';
+  const insert = db.prepare("INSERT INTO users (email, password_hash) VALUES (?, 'x')");
+  insert.run(decomposed);
+  insert.run('zoe\u0308@example.com');
+  insert.run('zo\u00eb@example.com');
+  migrate(db);
+  const emails = db.prepare('SELECT email FROM users ORDER BY id').pluck().all() as string[];
+  assert.deepEqual(emails, ['a@example.com', 'ren\u00e9@example.com', 'zoe\u0308@example.com', 'zo\u00eb@example.com']);
+});

@@ -52,3 +52,33 @@ test('a password longer than 72 bytes never verifies, even when its first 72 byt
   assert.equal(await hasher.verifyPassword(base, hash), true);
   assert.equal(await hasher.verifyPassword(`${base}extra`, hash), false);
 });
+
+test('after BCRYPT_COST is raised, a wrong password for an account whose hash has the old cost does at least the bcrypt work of an unknown email (counted, not timed)', async () => {
+  const bcrypt = (await import('bcrypt')).default;
+  const work: number[] = [];
+  const counting = {
+    hash: bcrypt.hash.bind(bcrypt),
+    compare: (password: string, hash: string) => {
+      work.push(Number(/^\$2[aby]\$(\d\d)\$/.exec(hash)![1]));
+      return bcrypt.compare(password, hash);
+    },
+  } as Parameters<typeof createPasswordHasher>[1];
+  const oldHash = await createPasswordHasher(4).hashPassword('the right password');
+  const hasher = createPasswordHasher(5, counting);
+  /** bcrypt's work for a cost is 2^cost rounds. */
+  const rounds = () => work.splice(0).reduce((sum, c) => sum + 2 ** c, 0);
+
+  assert.equal(await hasher.verifyPassword('a wrong password', undefined), false);
+  const unknownEmail = rounds();
+  assert.equal(unknownEmail, 2 ** 5);
+  assert.equal(await hasher.verifyPassword('a wrong password', oldHash), false);
+  const knownEmail = rounds();
+  assert.ok(knownEmail >= unknownEmail, `a wrong password for a known account did ${knownEmail} rounds, an unknown email ${unknownEmail}`);
+  // The right password is not slowed: it signs in, and the sign-in redoes the hash at the new cost anyway.
+  assert.equal(await hasher.verifyPassword('the right password', oldHash), true);
+  assert.deepEqual(work.splice(0), [4]);
+  // At the current cost, a wrong password costs one comparison, as before.
+  const currentHash = await hasher.hashPassword('the right password');
+  assert.equal(await hasher.verifyPassword('a wrong password', currentHash), false);
+  assert.deepEqual(work.splice(0), [5]);
+});

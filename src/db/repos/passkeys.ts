@@ -38,6 +38,7 @@ export function createPasskeysRepo(db: Db) {
   const used = db.prepare<[number, number, number, number]>('UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ? AND user_id = ?');
   const rename = db.prepare<[string, number, number]>('UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?');
   const remove = db.prepare<[number, number]>('DELETE FROM passkeys WHERE id = ? AND user_id = ?');
+  const removeAll = db.prepare<[number]>('DELETE FROM passkeys WHERE user_id = ?');
   return {
     /** Keeps a new passkey; false when its credential is kept already (by anyone). */
     addPasskey(userId: number, p: { credentialId: string; publicKey: Uint8Array; counter: number; transports: string[]; name: string; createdAt: number }): boolean {
@@ -59,6 +60,10 @@ export function createPasskeysRepo(db: Db) {
     },
     removePasskey(userId: number, id: number): boolean {
       return remove.run(id, userId).changes === 1;
+    },
+    /** Removes every passkey of the user (the owner's password reset); returns how many. */
+    removeAllPasskeys(userId: number): number {
+      return removeAll.run(userId).changes;
     },
   };
 }

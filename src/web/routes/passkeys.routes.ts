@@ -3,8 +3,10 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
 import { PASSKEY_NAME_MAX, type PasskeyService } from '../../services/passkeys.ts';
+import type { TwoFactorService } from '../../services/two-factor.ts';
 import type { UserService } from '../../services/users.ts';
-import { logIn } from '../auth.ts';
+import { codeError } from '../forms/two-factor-forms.ts';
+import { logIn, regenerateSession } from '../auth.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { safeLocalPath, textField } from '../form-fields.ts';
@@ -28,7 +30,8 @@ const NOT_FOUND = msg('passkeys.notFound');
  */
 export function createPasskeysRouter(deps: {
   passkeys: PasskeyService | undefined;
-  users: Pick<UserService, 'findUser' | 'confirmPassword'>;
+  users: Pick<UserService, 'findUser'>;
+  twoFactor: Pick<TwoFactorService, 'confirmBothFactors'>;
   limiters: Pick<AuthRateLimiters, 'login' | 'accountPassword'>;
   audit: AuditLog;
   clock: Clock;
@@ -56,18 +59,20 @@ export function createPasskeysRouter(deps: {
   const problem = (res: Response, status: number, message: Msg) => res.status(status).json({ error: pageLanguage(res).t(message.key, message.values) });
 
   /*
-   * POST /account/passkeys/options: the options for adding a passkey (JSON), once the person's password checks out:
-   * a passkey signs in without the password and outlives a change of it, so a stolen session alone must not add one.
+   * POST /account/passkeys/options: the options for adding a passkey (JSON), once the person's password checks out,
+   * and with two-factor on a current code or a recovery code too: a passkey signs in as both factors and outlives a
+   * change of password, so neither a stolen session nor a stolen password alone may add one.
    * The challenge it keeps is what the next post needs. Signed-in users.
    */
   router.post('/account/passkeys/options', requireUser, deps.limiters.accountPassword, async (req, res) => {
     const service = enabled();
     const user = signedInUser(req);
-    const confirmed = await deps.users.confirmPassword(user.id, textField(req.body, 'password') ?? '');
-    if (confirmed !== 'ok') {
+    const confirmed = await deps.twoFactor.confirmBothFactors(user.id, textField(req.body, 'password') ?? '', textField(req.body, 'code') ?? '');
+    if (!confirmed.ok) {
       delete req.session.passkeyChallenge;
-      const message = msg(confirmed === 'missing' ? 'passkeys.passwordMissing' : 'passkeys.passwordWrong');
-      return res.status(422).json({ error: pageLanguage(res).t(message.key, message.values), field: 'password' });
+      const { password, code } = confirmed.problems;
+      const message = password ? msg(password === 'missing' ? 'passkeys.passwordMissing' : 'passkeys.passwordWrong') : code === 'missing' ? msg('passkeys.codeMissing') : codeError(code ?? 'wrong');
+      return res.status(422).json({ error: pageLanguage(res).t(message.key, message.values), field: password ? 'password' : 'code' });
     }
     const options = await service.registrationOptions(user);
     req.session.passkeyChallenge = { challenge: options.challenge, purpose: 'register', since: deps.clock.now() };
@@ -112,13 +117,27 @@ export function createPasskeysRouter(deps: {
     res.redirect(303, '/account');
   });
 
-  /* POST /passkeys/:id/delete: removes the passkey at once. Owner only; others get 404. */
-  router.post('/passkeys/:id/delete', requireUser, (req, res) => {
+  /*
+   * POST /passkeys/:id/delete: removes the passkey at once, and ends every session it signed in. When that includes
+   * this one, the browser is signed out and the sign-in page says why. Owner only; others get 404.
+   */
+  router.post('/passkeys/:id/delete', requireUser, async (req, res) => {
     const service = enabled();
     const user = signedInUser(req);
-    if (!service.remove(user.id, parseIdParam(req.params.id, NOT_FOUND))) throw new NotFoundError(NOT_FOUND);
-    deps.audit.record({ event: 'passkey.removed', userId: user.id, ip: clientIp(req) });
-    setFlash(req, 'success', 'passkeys.removed');
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const removed = service.remove(user.id, id);
+    if (!removed) throw new NotFoundError(NOT_FOUND);
+    const thisSession = req.session.passkeyId === id;
+    deps.audit.record({ event: 'passkey.removed', userId: user.id, ip: clientIp(req), endedSessions: removed.endedSessions });
+    if (thisSession) {
+      // This session's row went with the passkey: a fresh, signed-out one carries the word to the sign-in page.
+      await regenerateSession(req);
+      if (user.language) req.session.language = user.language;
+      setFlash(req, 'success', 'passkeys.removedSignedOut');
+      return res.redirect(303, '/login');
+    }
+    if (removed.endedSessions > 0) setFlash(req, 'success', 'passkeys.removedSessionsEnded', { count: removed.endedSessions });
+    else setFlash(req, 'success', 'passkeys.removed');
     res.redirect(303, '/account');
   });
 
@@ -137,13 +156,15 @@ export function createPasskeysRouter(deps: {
     const service = enabled();
     const challenge = takeChallenge(req, 'login');
     const response = responseOf<AuthenticationResponseJSON>(req);
-    const userId = challenge && response ? await service.authenticate(response, challenge) : undefined;
-    const user = userId === undefined ? undefined : deps.users.findUser(userId);
-    if (!user) {
-      deps.audit.record({ event: 'login.failure', userId: userId ?? null, ip: clientIp(req) });
+    const proved = challenge && response ? await service.authenticate(response, challenge) : undefined;
+    const user = proved === undefined ? undefined : deps.users.findUser(proved.userId);
+    if (!proved || !user) {
+      deps.audit.record({ event: 'login.failure', userId: proved?.userId ?? null, ip: clientIp(req) });
       return problem(res, 401, msg('passkeys.signInFailed'));
     }
     logIn(req, user, deps.clock).then(() => {
+      // Which passkey opened this session: removing it ends the session.
+      req.session.passkeyId = proved.passkeyId;
       deps.audit.record({ event: 'login.success', userId: user.id, ip: clientIp(req) });
       res.json({ redirect: safeLocalPath(textField(req.body, 'next'), '/dashboard') });
     }, next);

@@ -111,14 +111,20 @@ export function createTwoFactorRouter(deps: {
     res.redirect(303, '/account/two-factor/recovery-codes');
   });
 
-  /* GET /account/two-factor/recovery-codes: the codes just made, shown once. Signed-in users. */
+  /*
+   * GET /account/two-factor/recovery-codes: the codes just made, shown on the page once; loaded again, the page says
+   * they were shown and still offers the download and "I have saved them" until the window ends. Signed-in users.
+   */
   router.get('/account/two-factor/recovery-codes', (req, res) => {
     const codes = recoveryCodesOf(req);
-    if (!codes) return res.redirect(303, '/account');
-    res.render('account/recovery-codes', { title: 'twoFactor.codes.title', styles: ['/css/account.css'], codes });
+    const held = req.session.freshRecoveryCodes;
+    if (!codes || !held) return res.redirect(303, '/account');
+    const firstShowing = held.shown !== true;
+    req.session.freshRecoveryCodes = { ...held, shown: true };
+    res.render('account/recovery-codes', { title: 'twoFactor.codes.title', styles: ['/css/account.css'], codes: firstShowing ? codes : undefined });
   });
 
-  /* GET /account/two-factor/recovery-codes.txt: the same codes as a text file to keep. Signed-in users. */
+  /* GET /account/two-factor/recovery-codes.txt: the same codes as a text file to keep, until Done or the window ends. Signed-in users. */
   router.get('/account/two-factor/recovery-codes.txt', (req, res) => {
     const codes = recoveryCodesOf(req);
     if (!codes) return res.redirect(303, '/account');
