@@ -69,20 +69,46 @@ const LATIN_WITH_MARKS = /([a-z])\p{M}+/gu;
  * scripts stay: Ukrainian \u0439 and \u0457 are letters of their own, not \u0438 and \u0456 with an accent.
  */
 export function searchFold(text: string): string {
-  return text.toLowerCase().normalize('NFD').replace(LATIN_WITH_MARKS, '$1').normalize('NFC').replace(OTHER_APOSTROPHES, "'");
+  // Greek's final sigma is a sigma (the text index folds it so).
+  return text.toLowerCase().normalize('NFD').replace(LATIN_WITH_MARKS, '$1').normalize('NFC').replace(OTHER_APOSTROPHES, "'").replace(/\u03c2/g, '\u03c3');
 }
 
-/** Code points a search may have to match by their fold: Latin, Greek, Cyrillic and the apostrophes. */
+/** How many characters a search is, as it is compared: three or more are looked up in the trigram index. */
+export function searchLength(search: string): number {
+  return [...searchFold(search)].length;
+}
+
+/**
+ * Code points a short search may have to match by their fold: Latin, Greek (and its extended block), Cyrillic,
+ * Armenian, Georgian, full-width Latin and the apostrophes (the 3-character path, the text index, folds them all).
+ */
 const FOLDABLE_RANGES: readonly (readonly [number, number])[] = [
   [0x20, 0x24f],
   [0x370, 0x3ff],
   [0x400, 0x52f],
-  [0x1e00, 0x1eff],
+  [0x531, 0x58f],
+  [0x10a0, 0x10ff],
+  [0x1c90, 0x1cbf],
+  [0x1e00, 0x1fff],
   [0x2018, 0x2019],
   [0x2bc, 0x2bc],
   [0x60, 0x60],
   [0xb4, 0xb4],
+  [0xff21, 0xff3a],
+  [0xff41, 0xff5a],
 ];
+
+/** Whether a text is plain ASCII. */
+export function isAsciiText(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
+
+/**
+ * A GLOB pattern true of a description holding any character that folds to plain ASCII without being it: a Latin
+ * letter with an accent, or an apostrophe other than the typewriter one (as ranges, a few comparisons a character).
+ * A description without one matches an ASCII search exactly when LIKE (A-Z's case aside) says so.
+ */
+export const FOLDS_TO_ASCII_GLOB = '*[`\u00b4\u00c0-\u024f\u02bc\u1e00-\u1eff\u2018\u2019]*';
 
 let foldClasses: Map<string, string> | undefined;
 

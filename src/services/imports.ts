@@ -956,15 +956,16 @@ export function createImportService(deps: {
         for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
         return;
       }
-      // This very transfer of this file was imported before (both legs hold their keys): skipped whatever the
-      // duplicate setting says, as an income or expense row is. A leg's key names the file's transfer reference.
+      // This very transfer of this file was imported before (a leg holds its key; the other may have been moved to
+      // another account since): skipped whatever the duplicate setting says, as an income or expense row is. A leg's
+      // key names the file's transfer reference.
       const outKey = legKey(out);
       const inKey = legKey(into);
       const outKnown = existingAccountFor(out);
       const inKnown = existingAccountFor(into);
       const outHeld = outKnown !== undefined && transactions.importedKeys(userId, outKnown, [outKey]).has(outKey);
       const inHeld = inKnown !== undefined && transactions.importedKeys(userId, inKnown, [inKey]).has(inKey);
-      if (outHeld && inHeld) {
+      if (outHeld || inHeld) {
         takeTwin(out);
         takeTwin(into);
         alreadyImported += 2;
@@ -984,9 +985,7 @@ export function createImportService(deps: {
         if (from !== null && from === to) for (const r of group) refused.add({ line: r.line, problems: [{ code: 'transfer', problem: 'unpaired', text: ref.slice(0, 40) }] });
         return;
       }
-      // Each leg keeps its key (one held already, by a transfer edited since, is left to that transfer).
-      const keys = !outHeld ? { leg: 'out' as const, key: outKey, otherKey: inHeld ? null : inKey } : !inHeld ? { leg: 'in' as const, key: inKey } : undefined;
-      deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description }, keys);
+      deps.transfers.createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: out.amountCents, occurredOn: out.occurredOn, description: out.description }, { leg: 'out', key: outKey, otherKey: inKey });
       written += 2;
     };
     pageThrough(

@@ -85,6 +85,15 @@ test('an export with accounts and transfers re-imports exactly: the same rows in
   const next = await importCsv(bob, exported);
   assert.doesNotMatch(next.preview, /name="keepDuplicates" value="1" checked/);
   assert.match(next.preview, /name="keepDuplicates" value="1"/);
+  // A transfer edited since (now into another account) was still imported before: the file brings it in again no more.
+  const moved = Number(ctx.db.prepare("SELECT id FROM transfers WHERE user_id = ? ORDER BY id LIMIT 1").pluck().get(bobId));
+  const visaOfBob = accountId(ctx, bobId, 'Visa');
+  const leg = ctx.db.prepare("SELECT account_id AS a FROM transactions WHERE transfer_id = ? AND type = 'transfer_in'").get(moved) as { a: number };
+  const other = leg.a === visaOfBob ? accountId(ctx, bobId, 'Savings') : visaOfBob;
+  ctx.db.prepare("UPDATE transactions SET account_id = ? WHERE transfer_id = ? AND type = 'transfer_in'").run(other, moved);
+  const afterEdit = await importCsv(bob, exported);
+  assert.match(afterEdit.result, /Nothing new: every row of this file was imported before\./);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(bobId), 2);
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 

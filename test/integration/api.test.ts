@@ -579,10 +579,12 @@ describe('/api/v1 query parameters', () => {
     assert.equal(filters.status, 400);
     assert.deepEqual(Object.fromEntries(filters.body.errors.map((e: { field: string; message: string }) => [e.field, e.message])), {
       account: 'Use the id of one of your accounts.',
-      from: 'Use a day as YYYY-MM-DD.',
+      from: 'There is no such day: use a real calendar date between 1900 and 2999, as YYYY-MM-DD.',
       type: 'Use income or expense.',
       category: 'Use the id of one of your categories, or none.',
     });
+    const written = await send('get', '/transactions?from=2026%2F02%2F03');
+    assert.deepEqual(written.body.errors, [{ field: 'from', message: 'Use a day as YYYY-MM-DD.' }]);
     const backwards = await send('get', '/transfers?from=2026-03-10&to=2026-03-01');
     assert.deepEqual([backwards.status, backwards.body.errors], [400, [{ field: 'to', message: 'The end date is before the start date.' }]]);
   });
