@@ -97,10 +97,11 @@ const MULTIPART_UPLOAD_PATHS: ReadonlySet<string> = new Set(['/import']);
 /** Largest urlencoded form body accepted; anything bigger is answered with 413 before it is parsed. */
 const FORM_BODY_LIMIT = '16kb';
 /**
- * The budget form's: an amount and a rollover box for each of up to 1,000 expense categories. About 36 bytes a
- * category in English, up to 64 with the largest amounts grouped by no-break spaces (6 bytes each, %-encoded).
+ * The budget form's: an amount and a rollover box for each of up to 1,000 expense categories, with what the page
+ * showed of each. About 80 bytes a category in English, up to 110 with the largest amounts grouped by no-break
+ * spaces (6 bytes each, %-encoded).
  */
-const BUDGET_FORM_BODY_LIMIT = '128kb';
+const BUDGET_FORM_BODY_LIMIT = '192kb';
 
 /**
  * The reconcile form sends one `ids` field per ticked row and one `shown` per listed row: a page lists 200, but a
@@ -357,8 +358,8 @@ export function createApp(deps: AppDeps): Express {
   );
   // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
   app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
-  // A budget form carries two fields per expense category (about 36 bytes), for as many as one person may keep.
-  app.use('/budgets', express.urlencoded({ extended: false, limit: BUDGET_FORM_BODY_LIMIT, parameterLimit: 2 * PER_PERSON_LIMITS.categories + 10 }));
+  // A budget form carries four fields per expense category, for as many as one person may keep.
+  app.use('/budgets', express.urlencoded({ extended: false, limit: BUDGET_FORM_BODY_LIMIT, parameterLimit: 4 * PER_PERSON_LIMITS.categories + 10 }));
   // The reconcile form is read further down, once the session says who sent it (middleware/large-form.ts).
   const formParser = express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 });
   app.use((req, res, next) => (RECONCILE_ROWS_PATH.test(req.path) ? next() : formParser(req, res, next)));

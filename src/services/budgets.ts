@@ -9,8 +9,8 @@ import { previousMonth } from '../domain/calendar.ts';
 /** One category's settings as the budget form sends them. */
 export interface BudgetEntry {
   readonly categoryId: number;
-  /** The month's amount; null removes it. */
-  readonly amountCents: number | null;
+  /** The month's amount; null removes it; left out (the page's field unchanged since it was shown), not saved. */
+  readonly amountCents?: number | null;
   /** The month's rollover box; left out (the API's PUT without it), the month's setting is not saved. */
   readonly rollover?: boolean;
 }
@@ -31,7 +31,7 @@ export function createBudgetService(deps: {
       let saved = 0;
       for (const entry of entries) {
         if (!own.has(entry.categoryId)) continue;
-        repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
+        if (entry.amountCents !== undefined) repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
         if (entry.rollover !== undefined) repo.setRollover(userId, entry.categoryId, entry.rollover, month);
         saved++;
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { agentFor, createTestContext, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { agentFor, createTestContext, csrfFrom, postForm, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { makeApiToken } from '../helpers/api.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
@@ -185,10 +185,40 @@ describe('budgets', () => {
     const page = (await agent.get('/budgets/2026-03')).text;
     assert.equal([...page.matchAll(/name="amount-(\d+)"/g)].length, expense.length, 'the form has a field for each');
     const fields: Record<string, string> = {};
+    // With what the page showed of each (the form sends it back), at the largest amount written in full.
+    for (const [, name, value] of page.matchAll(/<input type="hidden" name="(shown(?:Rollover)?-\d+)" value="([^"]*)">/g)) fields[name!] = value!;
+    assert.equal(Object.keys(fields).length, 2 * expense.length);
     for (const id of expense) Object.assign(fields, { [`amount-${id}`]: '12.34', [`rollover-${id}`]: '1' });
+    fields[`amount-${expense[0]}`] = '99,999,999.99';
     const saved = await saveBudget(agent, '2026-03', fields);
     assert.equal(saved.status, 303, saved.text?.slice(0, 300));
-    assert.equal(ctx.db.prepare("SELECT count(*) FROM budgets WHERE user_id = ? AND month = '2026-03' AND amount_cents = 1234").pluck().get(ann), expense.length, 'an amount for every category, none dropped');
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM budgets WHERE user_id = ? AND month = '2026-03' AND amount_cents = 1234").pluck().get(ann), expense.length - 1, 'an amount for every category, none dropped');
+  });
+
+  test('a budget page left open in another tab saves only what was changed on it, never putting back what it showed', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const ann = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, ann, 'expense', 'Groceries');
+    const housing = categoryIdOf(ctx.db, ann, 'expense', 'Housing');
+    const transport = categoryIdOf(ctx.db, ann, 'expense', 'Transport');
+    assert.equal((await saveBudget(agent, '2026-03', { [`amount-${transport}`]: '80.00' })).status, 303);
+    /** The page's form as a browser would send it: every field as shown, then the changes typed. */
+    const formOf = (html: string, changes: Record<string, string>) => {
+      const fields: Record<string, string> = {};
+      for (const [, name, value] of html.matchAll(/<input[^>]*name="((?:amount|shown|shownRollover)-\d+)"[^>]*value="([^"]*)"/g)) fields[name!] = value!;
+      for (const [, name] of html.matchAll(/<input type="checkbox" name="(rollover-\d+)" value="1" checked/g)) fields[name!] = '1';
+      return { _csrf: csrfFrom(html), ...fields, ...changes };
+    };
+    const tabA = (await agent.get('/budgets/2026-03')).text;
+    const tabB = (await agent.get('/budgets/2026-03')).text;
+    const post = (form: Record<string, string>) => agent.post('/budgets/2026-03').type('form').send(form);
+    assert.equal((await post(formOf(tabA, { [`amount-${groceries}`]: '400.00', [`rollover-${housing}`]: '1' }))).status, 303);
+    // Tab B still shows no Groceries amount and no rollover on Housing; it changes Housing's amount and removes Transport's.
+    assert.equal((await post(formOf(tabB, { [`amount-${housing}`]: '1,200.00', [`amount-${transport}`]: '' }))).status, 303);
+    const amounts = ctx.db.prepare("SELECT category_id AS id, amount_cents AS cents FROM budgets WHERE user_id = ? AND month = '2026-03' ORDER BY category_id").all(ann);
+    assert.deepEqual(amounts, [{ id: groceries, cents: 40_000 }, { id: housing, cents: 120_000 }].sort((a, b) => a.id - b.id));
+    assert.match((await agent.get('/budgets/2026-03')).text, new RegExp(`name="rollover-${housing}" value="1" checked`), 'the rollover ticked in tab A stays');
   });
 
   test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {

@@ -78,8 +78,9 @@ describe('bad requests and errors', () => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');
     const token = await tokenFor(agent, '/budgets/2026-03');
-    // Its limit is 128 KB (an amount for each of up to 1,000 categories); more is refused whole.
-    const res = await agent.post('/budgets/2026-03').type('form').send({ _csrf: token, padding: 'x'.repeat(128 * 1024) });
+    // Its limit is 192 KB (an amount, a box and what the page showed of each, for up to 1,000 categories); more is
+    // refused whole.
+    const res = await agent.post('/budgets/2026-03').type('form').send({ _csrf: token, padding: 'x'.repeat(192 * 1024) });
     assert.equal(res.status, 413);
     assert.equal(count(ctx, 'budgets'), 0);
   });
