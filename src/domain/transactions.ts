@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** Transactions: the one thing people record. Types and rules only; storage lives in db/. */
 import { isCalendarDate } from './calendar.ts';
 
@@ -35,6 +36,17 @@ export interface NewTransaction {
   readonly categoryId: number | null;
   /** An imported row's key within its account (see domain/statements.ts); none for rows typed in. */
   readonly importKey?: string | null;
+}
+
+/**
+ * What an edit form was opened on, as a short text it sends back: a save whose row no longer reads so (changed in
+ * another tab or on another device since) is shown again instead of silently undoing that change.
+ */
+export function transactionVersion(tx: Transaction): string {
+  return createHash('sha256')
+    .update(JSON.stringify([tx.accountId, tx.status, tx.type, tx.amountCents, tx.occurredOn, tx.description, tx.categoryId]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** A transaction as a form gives it: the account may be left to the default (the last used, or the first open one). */

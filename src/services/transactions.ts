@@ -16,6 +16,7 @@ import type {
   TransactionType,
   TransactionWithCategory,
 } from '../domain/transactions.ts';
+import { transactionVersion } from '../domain/transactions.ts';
 import { exportFileName, streamTransactionsCsv } from './export.ts';
 import type { CsvDialect } from '../domain/imports.ts';
 import type { RuleInput } from '../domain/rules.ts';
@@ -38,6 +39,8 @@ export type TransactionSave =
   | { ok: true; id: number; offer?: RuleOffer }
   | { ok: false; problem: 'not-found' }
   | { ok: false; problem: 'reconciled' }
+  /** The row changed since the form was opened on it: nothing saved; `current` is how it reads now. */
+  | { ok: false; problem: 'changed'; current: Transaction }
   | { ok: false; category?: CategoryChoiceProblem; account?: AccountChoiceProblem };
 
 /** The choices of a transaction form that parsed on their own; a field that did not is left out (undefined). */
@@ -229,10 +232,11 @@ export function createTransactionService(deps: {
      * Replaces every field of the user's transaction; a draft without an account keeps the row's own. A row
      * reconciled with a statement changes only when the person confirmed it.
      */
-    update(userId: number, id: number, draft: TransactionDraft, confirmedReconciled = false): TransactionSave {
+    update(userId: number, id: number, draft: TransactionDraft, confirmedReconciled = false, openedOn?: string): TransactionSave {
       return deps.inTransaction(() => {
         const current = repo.findOwnedTransaction(userId, id);
         if (!current) return { ok: false, problem: 'not-found' };
+        if (openedOn !== undefined && openedOn !== transactionVersion(current)) return { ok: false, problem: 'changed', current };
         if (current.status === 'reconciled' && !confirmedReconciled) return { ok: false, problem: 'reconciled' };
         const resolved: NewTransaction = { ...draft, accountId: draft.accountId ?? current.accountId };
         const problem = choiceProblems(userId, resolved, current.accountId);

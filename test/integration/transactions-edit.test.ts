@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
-import { createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, csrfFrom, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import { assertMonthlyTotalsMatchRows, categoryIdOf, postTransaction, userIdOf } from '../helpers/bookkeeping.ts';
 
 interface Row {
@@ -76,6 +76,41 @@ describe('editing a transaction', () => {
     // Clearing the category is an edit too.
     assert.equal((await postEdit(agent, id, { type: 'income', amount: '2000.05', date: '2026-02-01', description: 'Bonus', category: '' })).status, 303);
     assert.equal(rowOf(ctx, id)?.category_id, null);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('an edit form opened before the row changed elsewhere is shown again with what was typed and what the row holds now; saving it again replaces it', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postTransaction(agent, { type: 'expense', amount: '10.00', date: '2026-03-02', description: 'Original' });
+    const id = lastId(ctx);
+    /** The edit form as a browser would send it, with the changes typed. */
+    const formOf = (html: string, changes: Record<string, string>) => {
+      const fields: Record<string, string> = { _csrf: csrfFrom(html) };
+      for (const name of ['version', 'back', 'from', 'type', 'amount', 'date', 'description', 'account']) {
+        const found = new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html) ?? new RegExp(`<select[^>]*name="${name}"[\\s\\S]*?<option value="([^"]*)" selected`).exec(html);
+        if (found) fields[name] = found[1]!.replaceAll('&amp;', '&');
+      }
+      return { ...fields, category: '', ...changes };
+    };
+    const tabA = (await agent.get(`/transactions/${id}/edit`)).text;
+    const tabB = (await agent.get(`/transactions/${id}/edit`)).text;
+    assert.match(tabA, /name="version" value="[\w-]{16}"/);
+    const post = (form: Record<string, string>) => agent.post(`/transactions/${id}/edit`).type('form').send(form);
+    assert.equal((await post(formOf(tabA, { amount: '20.00' }))).status, 303);
+
+    const stale = await post(formOf(tabB, { description: 'Edited in B' }));
+    assert.equal(stale.status, 409);
+    assert.match(stale.text, /This transaction was changed elsewhere \(in another tab or on another device\) after you opened it, so nothing was saved\. It now reads: Expense, \$20\.00, Mar 2, 2026, “Original”\./);
+    assert.match(stale.text, /value="Edited in B"/, 'what was typed is kept');
+    assert.deepEqual(rowOf(ctx, id), { type: 'expense', amount_cents: 2000, occurred_on: '2026-03-02', description: 'Original', category_id: null });
+
+    // Saved again from the page that said so, it replaces the row: the person has seen what it held.
+    assert.equal((await post(formOf(stale.text, {}))).status, 303);
+    assert.equal(rowOf(ctx, id)?.description, 'Edited in B');
+    // A form from before the check (no version) saves as it always did.
+    assert.equal((await postEdit(agent, id, { type: 'expense', amount: '5', date: '2026-03-02', description: 'No version' })).status, 303);
+    assert.equal(rowOf(ctx, id)?.amount_cents, 500);
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 

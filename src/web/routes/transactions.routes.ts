@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { monthPeriod } from '../../domain/periods.ts';
-import { formatCursor } from '../../domain/transactions.ts';
+import { formatCursor, transactionVersion } from '../../domain/transactions.ts';
 import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -205,7 +205,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const { tx, suggestedCategoryId } = found;
     // A row without a category opens on the one its description was most often given, said so beside the field.
     const values = { ...transactionFormValuesFrom(tx, pageLanguage(res).decimal), ...(suggestedCategoryId === null ? {} : { category: String(suggestedCategoryId) }) };
-    renderForm(res, 'transactions/edit', user.id, { values, errors: {} }, { tx, back: editReturnPath(req.query.back), suggestedCategory: suggestedCategoryId !== null });
+    renderForm(res, 'transactions/edit', user.id, { values, errors: {} }, { tx, back: editReturnPath(req.query.back), suggestedCategory: suggestedCategoryId !== null, version: transactionVersion(tx) });
   });
 
   /*
@@ -219,8 +219,22 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const back = editReturnPath(textField(req.body, 'back'));
     const input = parseTransactionForm(req.body, pageToday(res), pageLanguage(res), 'edit');
     const confirmed = textField(req.body, 'confirmReconciled') === '1';
-    const result = input.ok ? service.update(user.id, tx.id, input.value, confirmed) : undefined;
+    // What the form was opened on (a form from before there was one says nothing, and saves as it always did).
+    const openedOn = /^[\w-]{16}$/.exec(textField(req.body, 'version') ?? '')?.[0];
+    const result = input.ok ? service.update(user.id, tx.id, input.value, confirmed, openedOn) : undefined;
     if (result && !result.ok && 'problem' in result && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (result && !result.ok && 'problem' in result && result.problem === 'changed') {
+      // Changed in another tab or on another device since this form was opened: shown again with what was typed, and
+      // what the row holds now; saving again (now on the current version) replaces it.
+      res.status(409);
+      const now = result.current;
+      return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors: {} }, {
+        tx: now,
+        back,
+        version: transactionVersion(now),
+        changedElsewhere: { amount: now.amountCents, type: now.type, date: now.occurredOn, description: now.description },
+      });
+    }
     const errors = input.ok
       ? result && ('problem' in result && result.problem === 'reconciled' ? { confirmReconciled: msg('transactions.confirmReconciledNeeded') } : choiceErrors(result))
       : withChoiceErrors(input.errors, service.checkChoices(user.id, input.choices, tx.accountId));
