@@ -27,14 +27,29 @@ function ledgerlyWriteAmount(writing, cents) {
 
 (function () {
   'use strict';
-  // Once a form is submitted, disable its submit button so a double click cannot post twice.
+  // Once a form is submitted, disable every button that submits it (the one pressed, as Skip beside Post now, and
+  // one outside it naming it with form=) so a double click cannot post twice; after the tick, so the pressed one's
+  // name and value still go. They come back if the page is shown again from the back-forward cache, or if the
+  // navigation was stopped and the page is still here after a while.
+  var submitting = [];
+  var release = function () {
+    submitting.forEach(function (b) { b.disabled = false; });
+    submitting = [];
+  };
   document.addEventListener('submit', function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    var button = form.querySelector('button[type="submit"]');
-    if (!button) return;
-    setTimeout(function () { button.disabled = true; }, 0);
+    var buttons = Array.prototype.filter.call(form.elements, function (el) {
+      return (el instanceof HTMLButtonElement || el instanceof HTMLInputElement) && el.type === 'submit' && !el.disabled;
+    });
+    if (buttons.length === 0) return;
+    setTimeout(function () {
+      buttons.forEach(function (b) { b.disabled = true; });
+      submitting = submitting.concat(buttons);
+      setTimeout(release, 10000);
+    }, 0);
   });
+  window.addEventListener('pageshow', function (event) { if (event.persisted) release(); });
   // Reconciling: the cleared balance and the difference follow the ticks at once (the Update button does the same
   // without script). Amounts are whole cents; only the display divides them.
   document.addEventListener('change', function (event) {

@@ -138,4 +138,30 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     await screenshot(page, 'planning-reports-phone');
     await page.close();
   });
+  test('a pressed Skip disables every button of its form, Post now beside it too, and sends the one pressed', async () => {
+    web.ctx.clock.set(Date.UTC(2026, 2, 15, 12));
+    const page = await registerInBrowser(web, 'presser@example.com', { width: 1280, height: 800 });
+    await page.goto(`${web.baseUrl}/scheduled/new`);
+    await page.getByLabel('Amount').fill('9.99');
+    await page.getByLabel('Description').fill('Music');
+    await page.getByLabel('Start date').fill('2026-03-20');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.waitForURL(/\/scheduled$/);
+    // The page is kept (the submission is cancelled after the app's own handler has seen it), so its buttons can be
+    // looked at as they are while a slow post is on its way.
+    await page.evaluate(() => {
+      window.addEventListener('submit', (event) => {
+        event.preventDefault();
+        (window as unknown as { pressed?: string | null }).pressed = (event as SubmitEvent).submitter?.getAttribute('value') ?? null;
+      });
+    });
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: /^Skip/ }) }).first();
+    await form.getByRole('button', { name: /^Skip/ }).click();
+    await page.waitForFunction(() => {
+      const buttons = [...document.querySelectorAll('form button[name="action"]')].slice(0, 2) as HTMLButtonElement[];
+      return buttons.length === 2 && buttons.every((b) => b.disabled);
+    });
+    assert.equal(await page.evaluate(() => (window as unknown as { pressed?: string | null }).pressed), 'skip');
+    await page.close();
+  });
 });
