@@ -149,19 +149,12 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     await page.waitForURL(/\/scheduled$/);
     // The page is kept (the submission is cancelled after the app's own handler has seen it), so its buttons can be
     // looked at as they are while a slow post is on its way.
-    await page.evaluate(() => {
-      window.addEventListener('submit', (event) => {
-        event.preventDefault();
-        (window as unknown as { pressed?: string | null }).pressed = (event as SubmitEvent).submitter?.getAttribute('value') ?? null;
-      });
-    });
+    // (Browser code as text: the tests' types have no DOM.)
+    await page.evaluate(`window.addEventListener('submit', (event) => { event.preventDefault(); window.pressed = event.submitter ? event.submitter.getAttribute('value') : null; })`);
     const form = page.locator('form').filter({ has: page.getByRole('button', { name: /^Skip/ }) }).first();
     await form.getByRole('button', { name: /^Skip/ }).click();
-    await page.waitForFunction(() => {
-      const buttons = [...document.querySelectorAll('form button[name="action"]')].slice(0, 2) as HTMLButtonElement[];
-      return buttons.length === 2 && buttons.every((b) => b.disabled);
-    });
-    assert.equal(await page.evaluate(() => (window as unknown as { pressed?: string | null }).pressed), 'skip');
+    await page.waitForFunction(`(() => { const b = [...document.querySelectorAll('form button[name="action"]')].slice(0, 2); return b.length === 2 && b.every((x) => x.disabled); })()`);
+    assert.equal(await page.evaluate('window.pressed'), 'skip');
     await page.close();
   });
 });

@@ -67,7 +67,7 @@ test('the category x month table sums every month from the per-month totals, ref
 });
 
 test('choosing accounts reads only their rows, the trend chart draws one category, and bad parts get a message and a default', async (t) => {
-  const { agent, card, cat } = await setup(t);
+  const { agent, main, card, cat } = await setup(t);
   const res = await agent.get(`/reports?from=2026-01&to=2026-03&account=${card}&trend=${cat('expense', 'Groceries')}`);
   // The card's records begin in February: January, before them, is not in its averages.
   assert.deepEqual(rowCells(res.text, 'table-expense-heading', 'Groceries'), ['$70.00', '$35.00', '—', '$70.00', '—']);
@@ -75,6 +75,13 @@ test('choosing accounts reads only their rows, the trend chart draws one categor
   assert.doesNotMatch(rowCells(res.text, 'table-expense-heading', 'Housing').join(''), /1,500/);
   assert.match(res.text, new RegExp(`category=${cat('expense', 'Groceries')}&amp;account=${card}">\\$70\\.00</a>`), 'a cell of one account links with it');
   assert.match(res.text, /<h2 id="trend-heading">Trend · Groceries<\/h2>/);
+  // With two accounts of three chosen, no cell links: the list would show all accounts' rows under the cell's figure.
+  await postForm(agent, '/accounts', '/accounts', { name: 'Cash', kind: 'cash', openingBalance: '', openingOn: '2025-01-01' });
+  const two = await agent.get(`/reports?from=2026-01&to=2026-03&account=${main}&account=${card}`);
+  assert.equal(two.status, 200);
+  assert.doesNotMatch(two.text, /href="\/transactions\?from=/);
+  assert.match(two.text, /With more than one account chosen, the figures are not links: the transactions list shows one account or all of them\./);
+  assert.deepEqual(rowCells(two.text, 'table-expense-heading', 'Groceries'), ['$190.50', '$63.50', '$120.50', '$70.00', '—']);
   assert.match(res.text, /<circle [^>]*><title>February 2026: \$70\.00<\/title><\/circle>/);
 
   const bad = await agent.get('/reports?from=2026-13&to=march&account=abc&trend=x');

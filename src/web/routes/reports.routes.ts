@@ -26,10 +26,12 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
     const formats = chartFormatsFor(language);
     // A cell links to the transactions behind it: one account's when exactly one is chosen. An expense category's
     // cell keeps its refunds (incomes in it, netted there); uncategorised incomes are income, never refunds, so the
-    // uncategorised expense cell lists expenses only.
+    // uncategorised expense cell lists expenses only. With several accounts chosen (not all) no cell links: the list
+    // shows one account or all, and its figure would not be the cell's.
+    const several = (range.accountIds?.length ?? 0) > 1;
     const account = range.accountIds?.length === 1 ? `&account=${range.accountIds[0]}` : '';
-    const cellLink = (type: string, categoryId: number | null, fromMonth: string, toMonth: string) =>
-      `/transactions?from=${fromMonth}-01&to=${lastDayOfMonth(toMonth)}&category=${categoryId ?? 'none'}${account}${type === 'income' || categoryId === null ? `&type=${type}` : ''}`;
+    const cellLink = (type: string, categoryId: number | null, fromMonth: string, toMonth: string): string | null =>
+      several ? null : `/transactions?from=${fromMonth}-01&to=${lastDayOfMonth(toMonth)}&category=${categoryId ?? 'none'}${account}${type === 'income' || categoryId === null ? `&type=${type}` : ''}`;
     res.render('reports/index', {
       title: 'reports.title',
       styles: ['/css/charts.css', '/css/reports.css'],
@@ -39,6 +41,7 @@ export function createReportsRouter(deps: { reports: ReportService }): Router {
       errors,
       query: reportQuery(range),
       cellLink,
+      cellsUnlinked: several,
       trendChart:
         report.trend &&
         monthlyLineChart({
