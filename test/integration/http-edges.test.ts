@@ -118,6 +118,23 @@ describe('HTTP at its edges', () => {
     assert.match((await agent.get('/categories')).text, /Category “Books” added\./, 'the page after it shows the message');
   });
 
+  test('a form sent after its browser was signed out says so, not that it came from another site', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const form = (await agent.get('/transactions/new')).text;
+    assert.equal((await postForm(agent, '/account', '/logout', {})).status, 303);
+    const sent = await agent.post('/transactions').type('form').send({ _csrf: csrfFrom(form), type: 'expense', amount: '5', date: '2026-03-02', description: 'Typed before' });
+    assert.equal(sent.status, 403);
+    assert.match(sent.text, /You are no longer signed in \(you signed out in another tab, or the session ended while the page stood open\), so nothing was saved\./);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
+    // A sign-in form out of date is the old message: nobody was signed in.
+    const stranger = agentFor(ctx.app);
+    const login = await stranger.post('/login').type('form').send({ _csrf: 'not-a-token', email: 'ann@example.com', password: 'x' });
+    assert.equal(login.status, 403);
+    assert.match(login.text, /This form was out of date or did not come from this site/);
+  });
+
   test('the API refuses a JSON body that is not UTF-8, and stores nothing', async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

@@ -31,6 +31,9 @@ const TITLES: Record<number, MessageKey> = {
   503: 'errors.title.503',
 };
 
+/** The forms a person who is not signed in may send. */
+const SIGNED_OUT_FORMS: ReadonlySet<string> = new Set(['/login', '/register', '/language', '/login/code', '/login/passkey', '/login/passkey/options', '/logout']);
+
 /** The one place errors become pages: status from the error, no stack outside development. */
 export function createErrorHandler(options: { logger: Logger; showStack: boolean; secureCookies: boolean }): ErrorRequestHandler {
   let warnedInsecure = false;
@@ -59,6 +62,9 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
     } else if (e.code === 'EBADCSRFTOKEN') {
       status = 403;
       message = msg('errors.csrf');
+      // A form only a signed-in person has, sent by a browser no longer signed in: signed out in another tab, or the
+      // session ended while the page stood open. Said so, not "did not come from this site".
+      if (!req.user && !req.session?.pendingTwoFactor && !SIGNED_OUT_FORMS.has(req.path)) message = msg('errors.csrfSignedOut');
       // Over plain HTTP a browser keeps no Secure session cookie, so every form fails here: say why, on the page
       // and once in the log, instead of "out of date".
       if (options.secureCookies && !req.secure) {
