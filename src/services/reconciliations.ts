@@ -34,7 +34,14 @@ export type WriteRefusal = 'not-found' | 'stale';
 /** A page's form: the rows ticked, and the rows the page showed (any of them not ticked is unticked). */
 export interface Ticks {
   readonly ticked: readonly number[];
+  /** The rows the page showed; unticked, they become uncleared (a form that says no more than this). */
   readonly shown: readonly number[];
+  /**
+   * Of the rows shown, those shown ticked and those shown unticked, when the page said: only a row whose tick was
+   * changed on the page is written, so a page left open in another tab never unticks what was ticked there since.
+   */
+  readonly shownTicked?: readonly number[];
+  readonly shownUnticked?: readonly number[];
 }
 
 /** Checking an account against a bank statement: tick the rows the statement shows, then finish when they match. */
@@ -109,8 +116,10 @@ export function createReconciliationService(deps: {
    */
   function applyTicks(userId: number, accountId: number, statementOn: string, ticks: Ticks): void {
     const ticked = new Set(ticks.ticked);
-    repo.setClearedRows(userId, accountId, statementOn, [...ticked], true);
-    repo.setClearedRows(userId, accountId, statementOn, ticks.shown.filter((id) => !ticked.has(id)), false);
+    const wasTicked = new Set(ticks.shownTicked ?? []);
+    const wasUnticked = new Set(ticks.shownUnticked ?? []);
+    repo.setClearedRows(userId, accountId, statementOn, [...ticked].filter((id) => !wasTicked.has(id)), true);
+    repo.setClearedRows(userId, accountId, statementOn, ticks.shown.filter((id) => !ticked.has(id) && !wasUnticked.has(id)), false);
   }
 
   return {

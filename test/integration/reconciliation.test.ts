@@ -220,6 +220,30 @@ test("a confirmed change takes a row out of its reconciliation: moved to another
   assertMonthlyTotalsMatchRows(ctx.db);
 });
 
+test('a page left open in another tab saves only the ticks changed on it, never unticking what the other tab ticked', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, account, refund, books } = await arranged(ctx);
+  await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-31', statementBalance: '130.00' });
+  /** The rows form as the browser sends it: its hidden fields, then the ticks as they are after the person's clicks. */
+  const formOf = (html: string, ticked: number[]) => {
+    const form = /<form method="post" action="\/accounts\/\d+\/reconcile\/rows"[^]*?<\/form>/.exec(html)![0];
+    const hidden = [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!] as const);
+    return [...hidden, ...ticked.map((id) => ['ids', String(id)] as const), ['action', 'update'] as const].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  };
+  const tabA = (await agent.get(`/accounts/${account}/reconcile`)).text;
+  const tabB = (await agent.get(`/accounts/${account}/reconcile`)).text;
+  const post = (body: string) => agent.post(`/accounts/${account}/reconcile/rows`).type('form').send(body);
+  assert.equal((await post(formOf(tabA, [refund]))).status, 303);
+  // Tab B still shows the refund unticked; it ticks the books.
+  assert.equal((await post(formOf(tabB, [books]))).status, 303);
+  assert.deepEqual(statuses(ctx).map((r) => (r as { status: string }).status), ['cleared', 'cleared', 'uncleared'], 'both ticks stand');
+  // Unticking on a page that showed it ticked still unticks.
+  const tabC = (await agent.get(`/accounts/${account}/reconcile`)).text;
+  assert.equal((await post(formOf(tabC, [books]))).status, 303);
+  assert.deepEqual(statuses(ctx).map((r) => (r as { status: string }).status), ['uncleared', 'cleared', 'uncleared']);
+});
+
 test('a page left open in another tab changes nothing once its reconciliation is finished, stopped or replaced, and says so', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

@@ -54,7 +54,7 @@ export function parseReconcileRowsForm(body: unknown): {
   return {
     ...reconciliationNamed(body),
     action: action === 'finish' || action === 'tickAll' || action === 'untickAll' ? action : 'update',
-    ticks: { ticked: parseSelectedIds(fields.ids), shown: parseSelectedIds(fields.shown) },
+    ticks: { ticked: parseSelectedIds(fields.ids), shown: parseSelectedIds(fields.shown), shownTicked: parseSelectedIds(fields.shownTicked), shownUnticked: parseSelectedIds(fields.shownUnticked) },
     after: parseCursor(fields.after),
     // A page button: the first page, or the page after a cursor; anything else stays on this page.
     ...(go === 'first' ? { go: null } : parseCursor(go) ? { go: parseCursor(go) } : {}),
