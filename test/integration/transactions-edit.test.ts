@@ -111,6 +111,15 @@ describe('editing a transaction', () => {
     // A form from before the check (no version) saves as it always did.
     assert.equal((await postEdit(agent, id, { type: 'expense', amount: '5', date: '2026-03-02', description: 'No version' })).status, 303);
     assert.equal(rowOf(ctx, id)?.amount_cents, 500);
+    // Deleted in another tab meanwhile: what was typed comes back on the add form, said so, and nothing is written.
+    const tabC = (await agent.get(`/transactions/${id}/edit`)).text;
+    ctx.db.prepare('DELETE FROM transactions WHERE id = ?').run(id);
+    const gone = await post(formOf(tabC, { description: 'Typed after deletion' }));
+    assert.equal(gone.status, 404);
+    assert.match(gone.text, /This transaction was deleted elsewhere \(in another tab or on another device\) after you opened it, so nothing was saved\./);
+    assert.match(gone.text, /<form method="post" action="\/transactions" /);
+    assert.match(gone.text, /value="Typed after deletion"/);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 

@@ -215,7 +215,14 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
   router.post('/transactions/:id/edit', (req, res) => {
     const user = signedInUser(req);
     const tx = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
-    if (!tx) throw new NotFoundError(NOT_FOUND);
+    if (!tx) {
+      // Deleted elsewhere after our own edit form was opened on it (it names the version it saw): what was typed is
+      // shown on the add form, said so, rather than lost behind "does not exist". Any other missing id is a 404.
+      if (textField(req.body, 'version') === undefined) throw new NotFoundError(NOT_FOUND);
+      const typed = parseTransactionForm(req.body, pageToday(res), pageLanguage(res), 'edit');
+      res.status(404);
+      return renderForm(res, 'transactions/new', user.id, { values: typed.values, errors: {} }, { deletedElsewhere: true });
+    }
     const back = editReturnPath(textField(req.body, 'back'));
     const input = parseTransactionForm(req.body, pageToday(res), pageLanguage(res), 'edit');
     const confirmed = textField(req.body, 'confirmReconciled') === '1';
