@@ -1,4 +1,5 @@
 /** Transfers: money moved between two of a person's accounts. Never income, never an expense. */
+import { createHash } from 'node:crypto';
 import { addDays } from './calendar.ts';
 
 /** A transfer as its pages show it: both accounts, the amount, the day and an optional description. */
@@ -9,6 +10,14 @@ export interface Transfer {
   readonly amountCents: number;
   readonly occurredOn: string;
   readonly description: string;
+}
+
+/** What an edit form was opened on (see transactionVersion): a save after the transfer changed elsewhere is shown again. */
+export function transferVersion(t: Transfer): string {
+  return createHash('sha256')
+    .update(JSON.stringify([t.fromAccountId, t.toAccountId, t.amountCents, t.occurredOn, t.description]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** Which transfers a list shows: those touching one account (either side), between two days (inclusive). */

@@ -3,13 +3,15 @@ import type { TransfersRepo } from '../db/repos/transfers.ts';
 import type { RunAsOneRead, RunInTransaction } from '../db/unit-of-work.ts';
 import type { Account } from '../domain/accounts.ts';
 import type { Page, PageCursor } from '../domain/transactions.ts';
-import { transferProblems, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems, type TransferTotals } from '../domain/transfers.ts';
+import { transferProblems, transferVersion, type Transfer, type TransferDraft, type TransferFilter, type TransferProblems, type TransferTotals } from '../domain/transfers.ts';
 
 export type TransferSave =
   | { ok: true; id: number }
   | { ok: false; problem: 'not-found' }
   | { ok: false; problem: 'invalid'; problems: TransferProblems }
-  | { ok: false; problem: 'reconciled' };
+  | { ok: false; problem: 'reconciled' }
+  /** Changed since the form was opened on it: nothing saved; `current` is how it reads now. */
+  | { ok: false; problem: 'changed'; current: Transfer };
 
 /** Moving money between two of the user's accounts: never income or expense, both legs always written together. */
 export function createTransferService(deps: { transfers: TransfersRepo; accounts: AccountsRepo; inTransaction: RunInTransaction; asOneRead: RunAsOneRead }) {
@@ -74,10 +76,11 @@ export function createTransferService(deps: { transfers: TransfersRepo; accounts
      * Changes a transfer: both legs in one transaction. A leg may stay in an account archived since; a reconciled
      * transfer changes only when the person confirmed it (`confirmedReconciled`).
      */
-    update(userId: number, id: number, draft: TransferDraft, confirmedReconciled = false): TransferSave {
+    update(userId: number, id: number, draft: TransferDraft, confirmedReconciled = false, openedOn?: string): TransferSave {
       return deps.inTransaction(() => {
         const current = repo.findOwnedTransfer(userId, id);
         if (!current) return { ok: false, problem: 'not-found' };
+        if (openedOn !== undefined && openedOn !== transferVersion(current)) return { ok: false, problem: 'changed', current };
         if (!confirmedReconciled && repo.isTransferReconciled(userId, id)) return { ok: false, problem: 'reconciled' };
         const pair = ownedPair(userId, draft);
         if (!pair) return { ok: false, problem: 'not-found' };

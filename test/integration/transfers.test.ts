@@ -255,6 +255,22 @@ describe('transfers', () => {
     assert.equal(undated.status, 422);
     assert.match(undated.text, /id="[^"]*date-error"[^>]*>.*Enter a date\./);
     assert.deepEqual(ctx.db.prepare('SELECT DISTINCT occurred_on FROM transactions WHERE transfer_id = ?').pluck().all(id), ['2026-02-03']);
+    // Two tabs: the form opened before the other tab's save is shown again with what the transfer now holds.
+    const fields = (html: string, changes: Record<string, string>) => {
+      const out: Record<string, string> = {};
+      for (const name of ['_csrf', 'back', 'version', 'amount', 'date', 'description']) out[name] = new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1] ?? '';
+      for (const name of ['from', 'to']) out[name] = new RegExp(`name="${name}"[\\s\\S]*?<option value="(\\d+)" selected`).exec(html)?.[1] ?? '';
+      return { ...out, ...changes };
+    };
+    const tabA = (await agent.get(`/transfers/${id}/edit`)).text;
+    const tabB = (await agent.get(`/transfers/${id}/edit`)).text;
+    assert.equal((await agent.post(`/transfers/${id}/edit`).type('form').send(fields(tabA, { amount: '20.00' }))).status, 303);
+    const stale = await agent.post(`/transfers/${id}/edit`).type('form').send(fields(tabB, { description: 'from B' }));
+    assert.equal(stale.status, 409);
+    assert.match(stale.text, /This transfer was changed elsewhere \(in another tab or on another device\) after you opened it, so nothing was saved\. It now reads: \$20\.00 from Cash to Savings, Feb 3, 2026, “moved”\./);
+    assert.deepEqual(ctx.db.prepare('SELECT DISTINCT amount_cents FROM transactions WHERE transfer_id = ?').pluck().all(id), [2000]);
+    assert.equal((await agent.post(`/transfers/${id}/edit`).type('form').send(fields(stale.text, {}))).status, 303);
+    assert.deepEqual(ctx.db.prepare('SELECT DISTINCT description FROM transactions WHERE transfer_id = ?').pluck().all(id), ['from B']);
     assert.equal((await postForm(agent, `/transfers/${id}/delete`, `/transfers/${id}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get(), 0);

@@ -74,7 +74,8 @@ export function transferFormValuesFrom(transfer: Transfer, writing: Pick<AmountW
 
 /** The field messages of a save the service refused for its accounts, or for a reconciled row not confirmed. */
 export function transferRefusal(result: TransferSave): FieldErrors | undefined {
-  if (result.ok || result.problem === 'not-found') return undefined;
+  // A change made elsewhere since the form was opened is the caller's to show (the page's 409); the API sends no version.
+  if (result.ok || result.problem === 'not-found' || result.problem === 'changed') return undefined;
   if (result.problem === 'reconciled') return { confirmReconciled: msg('transfers.confirmReconciledNeeded') };
   const errors: FieldErrors = {};
   if (result.problems.from) errors.from = msg('validation.account.archived');

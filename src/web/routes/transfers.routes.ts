@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import { formatCursor } from '../../domain/transactions.ts';
+import { transferVersion } from '../../domain/transfers.ts';
 import type { TransferService } from '../../services/transfers.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -116,7 +117,7 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const transfer = service.find(user.id, parseIdParam(req.params.id, NOT_FOUND));
     if (!transfer) throw new NotFoundError(NOT_FOUND);
     const values = transferFormValuesFrom(transfer, pageLanguage(res));
-    renderForm(res, 'transfers/edit', user.id, { values, errors: {} }, { transfer, back: backPath(req.query.back) });
+    renderForm(res, 'transfers/edit', user.id, { values, errors: {} }, { transfer, back: backPath(req.query.back), version: transferVersion(transfer) });
   });
 
   /*
@@ -129,8 +130,23 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     if (!transfer) throw new NotFoundError(NOT_FOUND);
     const back = backPath(textField(req.body, 'back'));
     const input = parseTransferForm(req.body, pageToday(res), pageLanguage(res), 'edit');
-    const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled) : undefined;
+    // What the form was opened on (a form from before there was one says nothing, and saves as it always did).
+    const openedOn = /^[\w-]{16}$/.exec(textField(req.body, 'version') ?? '')?.[0];
+    const result = input.ok ? service.update(user.id, transfer.id, input.value, input.confirmedReconciled, openedOn) : undefined;
     if (result && !result.ok && result.problem === 'not-found') throw new NotFoundError(NOT_FOUND);
+    if (result && !result.ok && result.problem === 'changed') {
+      // Changed in another tab or on another device since this form was opened: shown again with what was typed and
+      // what the transfer holds now; saving again (now on the current version) replaces it.
+      const now = result.current;
+      const names = new Map(service.accountsFor(user.id).map((a) => [a.id, a.name]));
+      res.status(409);
+      return renderForm(res, 'transfers/edit', user.id, { values: input.values, errors: {} }, {
+        transfer: { ...transfer, ...now },
+        back,
+        version: transferVersion(now),
+        changedElsewhere: { amount: now.amountCents, from: names.get(now.fromAccountId) ?? '', to: names.get(now.toAccountId) ?? '', date: now.occurredOn, description: now.description },
+      });
+    }
     const errors = input.ok ? result && transferRefusal(result) : input.errors;
     if (errors) {
       res.status(422);
