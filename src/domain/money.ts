@@ -225,6 +225,13 @@ export function createMoneyFormatter(locale: string, currency: string) {
       const text = this.formatCents(cents);
       return cents < 0 ? text.replace('\u2212', '\u2212\u2060') : text;
     },
+    /**
+     * formatCents for a narrow table cell: a line may break before a currency code written after the figure
+     * ("273 947,31" then "USD"), never inside the figure. Amounts written with a symbol ("$1,200.00") are unchanged.
+     */
+    formatCentsInCell(cents: number): string {
+      return this.formatCents(cents).replace(/\u00a0(?=[A-Z]{3}$)/, ' ');
+    },
     /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
     formatCentsCompact(cents: number): string {
       return withMinusSign(cents, compactFormat.format(centsToDecimalString(cents) as unknown as Formattable));

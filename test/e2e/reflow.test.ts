@@ -115,4 +115,30 @@ describe('long names without spaces and amounts near a billion fit the page and 
     assert.doesNotMatch(report, /\d{4}%/, 'no percentage is written ungrouped');
     await screenshot(page, 'reflow-reports-long-names-1280');
   });
+  test('on a phone in Ukrainian, a report row\'s six-digit total and average are on screen beside its name, the currency code under the figure', async () => {
+    web.ctx.clock.set(Date.UTC(2026, 11, 5, 12));
+    const email = 'uk-report@example.com';
+    const page = await registerInBrowser(web, email, { width: 375, height: 900 });
+    const db = web.ctx.db;
+    const userId = userIdOf(db, email);
+    const rows = [];
+    for (const [name, cents] of [['Housing', 27_394_731], ['Groceries', 4_512_377], ['Transport', 998_012]] as const) {
+      for (const month of ['2026-03', '2026-06', '2026-09']) rows.push({ type: 'expense' as const, amountCents: cents, occurredOn: `${month}-10`, description: name, categoryId: categoryIdOf(db, userId, 'expense', name) });
+    }
+    insertTransactions(db, userId, rows);
+    db.prepare("UPDATE users SET language = 'uk' WHERE id = ?").run(userId);
+    await page.goto(`${web.baseUrl}/reports?from=2026-01&to=2026-11`);
+    const region = await page.getByRole('region', { name: 'Витрати за категоріями та місяцями (прокручується вбік)' }).boundingBox();
+    const table = page.getByRole('table', { name: 'Витрати за категоріями та місяцями' });
+    for (const name of ['Housing', 'Разом']) {
+      for (const cell of (await table.getByRole('row', { name: new RegExp(`^${name}`) }).getByRole('cell').all()).slice(0, 2)) {
+        const box = await cell.boundingBox();
+        const text = await cell.innerText();
+        assert.ok(box && region && box.x + box.width <= region.x + region.width + 1, `${name}: ${text} is on screen beside its name: ${JSON.stringify(box)} in ${JSON.stringify(region)}`);
+        assert.doesNotMatch(text, /\d\s*\n\s*\d/, 'the figure itself never breaks');
+      }
+    }
+    await screenshot(page, 'reflow-reports-uk-phone');
+    await page.close();
+  });
 });
