@@ -13,6 +13,8 @@ export interface BudgetEntry {
   readonly amountCents?: number | null;
   /** The month's rollover box; left out (the API's PUT without it), the month's setting is not saved. */
   readonly rollover?: boolean;
+  /** The box as the page showed it and left it: kept for the month unless the month has a setting of its own. */
+  readonly rolloverShown?: boolean;
 }
 
 /** Monthly budgets per expense category: the month's page, saving it, and copying last month's amounts. */
@@ -33,6 +35,7 @@ export function createBudgetService(deps: {
         if (!own.has(entry.categoryId)) continue;
         if (entry.amountCents !== undefined) repo.setAmount(userId, entry.categoryId, month, entry.amountCents);
         if (entry.rollover !== undefined) repo.setRollover(userId, entry.categoryId, entry.rollover, month);
+        else if (entry.rolloverShown !== undefined) repo.keepRollover(userId, entry.categoryId, entry.rolloverShown, month);
         saved++;
       }
       return saved;

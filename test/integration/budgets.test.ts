@@ -219,6 +219,16 @@ describe('budgets', () => {
     const amounts = ctx.db.prepare("SELECT category_id AS id, amount_cents AS cents FROM budgets WHERE user_id = ? AND month = '2026-03' ORDER BY category_id").all(ann);
     assert.deepEqual(amounts, [{ id: groceries, cents: 40_000 }, { id: housing, cents: 120_000 }].sort((a, b) => a.id - b.id));
     assert.match((await agent.get('/budgets/2026-03')).text, new RegExp(`name="rollover-${housing}" value="1" checked`), 'the rollover ticked in tab A stays');
+    // A month saved with its box left as shown (ticked, from an earlier month) keeps it as its own: unticking the
+    // month before it later does not move it.
+    const postTo = (month: string, form: Record<string, string>) => agent.post(`/budgets/${month}`).type('form').send(form);
+    assert.equal((await postTo('2026-01', formOf((await agent.get('/budgets/2026-01')).text, { [`rollover-${groceries}`]: '1' }))).status, 303);
+    assert.equal((await postTo('2026-03', formOf((await agent.get('/budgets/2026-03')).text, { [`amount-${groceries}`]: '410.00' }))).status, 303);
+    const unticked = formOf((await agent.get('/budgets/2026-02')).text, {});
+    delete (unticked as Record<string, string>)[`rollover-${groceries}`];
+    assert.equal((await agent.post('/budgets/2026-02').type('form').send(unticked)).status, 303);
+    const settings = ctx.db.prepare('SELECT month, rollover FROM budget_rollover_settings WHERE user_id = ? AND category_id = ? ORDER BY month').all(ann, groceries);
+    assert.deepEqual(settings, [{ month: '2026-01', rollover: 1 }, { month: '2026-02', rollover: 0 }, { month: '2026-03', rollover: 1 }]);
   });
 
   test('turning rollover on in a month carries from that month on, and the months before read as they did', async (t) => {

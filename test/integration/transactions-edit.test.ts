@@ -108,6 +108,14 @@ describe('editing a transaction', () => {
     // Saved again from the page that said so, it replaces the row: the person has seen what it held.
     assert.equal((await post(formOf(stale.text, {}))).status, 303);
     assert.equal(rowOf(ctx, id)?.description, 'Edited in B');
+    // A form shown again for a typo keeps the version it was opened on: its next save is still checked.
+    const tabD = (await agent.get(`/transactions/${id}/edit`)).text;
+    const typo = await post(formOf(tabD, { amount: 'abc' }));
+    assert.equal(typo.status, 422);
+    assert.match(typo.text, /name="version" value="[\w-]{16}"/);
+    assert.equal((await post(formOf((await agent.get(`/transactions/${id}/edit`)).text, { description: 'Meanwhile' }))).status, 303);
+    assert.equal((await post(formOf(typo.text, { amount: '30.00' }))).status, 409, 'the other save is not undone');
+    assert.equal(rowOf(ctx, id)?.description, 'Meanwhile');
     // A form from before the check (no version) saves as it always did.
     assert.equal((await postEdit(agent, id, { type: 'expense', amount: '5', date: '2026-03-02', description: 'No version' })).status, 303);
     assert.equal(rowOf(ctx, id)?.amount_cents, 500);

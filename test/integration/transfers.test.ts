@@ -270,6 +270,9 @@ describe('transfers', () => {
     assert.match(stale.text, /This transfer was changed elsewhere \(in another tab or on another device\) after you opened it, so nothing was saved\. It now reads: \$20\.00 from Cash to Savings, Feb 3, 2026, “moved”\./);
     assert.deepEqual(ctx.db.prepare('SELECT DISTINCT amount_cents FROM transactions WHERE transfer_id = ?').pluck().all(id), [2000]);
     assert.equal((await agent.post(`/transfers/${id}/edit`).type('form').send(fields(stale.text, {}))).status, 303);
+    const typo = await agent.post(`/transfers/${id}/edit`).type('form').send(fields((await agent.get(`/transfers/${id}/edit`)).text, { amount: 'abc' }));
+    assert.equal(typo.status, 422);
+    assert.match(typo.text, /name="version" value="[\w-]{16}"/, 'a form shown again for a typo keeps its version');
     assert.deepEqual(ctx.db.prepare('SELECT DISTINCT description FROM transactions WHERE transfer_id = ?').pluck().all(id), ['from B']);
     assert.equal((await postForm(agent, `/transfers/${id}/delete`, `/transfers/${id}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions').pluck().get(), 0);

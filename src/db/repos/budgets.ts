@@ -65,6 +65,10 @@ export function createBudgetsRepo(db: Db) {
   type Key = { userId: number; id: number; month: string };
   const isOwnExpenseCategory = db.prepare<Key, number>("SELECT 1 FROM categories WHERE user_id = :userId AND id = :id AND kind = 'expense'").pluck();
   const hasAny = db.prepare<Key, number>('SELECT 1 FROM budget_rollover_settings WHERE user_id = :userId AND category_id = :id LIMIT 1').pluck();
+  const putSettingIfNone = db.prepare<Key & { on: number }>(
+    `INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (:userId, :id, :month, :on)
+     ON CONFLICT (user_id, category_id, month) DO NOTHING`,
+  );
   const putSetting = db.prepare<Key & { on: number }>(
     `INSERT INTO budget_rollover_settings (user_id, category_id, month, rollover) VALUES (:userId, :id, :month, :on)
      ON CONFLICT (user_id, category_id, month) DO UPDATE SET rollover = excluded.rollover`,
@@ -144,6 +148,17 @@ export function createBudgetsRepo(db: Db) {
       const key = { userId, id: categoryId, month };
       if (isOwnExpenseCategory.get(key) === undefined) return false;
       if (rollover || hasAny.get(key) !== undefined) putSetting.run({ ...key, on: rollover ? 1 : 0 });
+      return true;
+    },
+
+    /**
+     * As setRollover, for a box left as the page showed it: the month keeps its own setting if it has one (saved since
+     * in another tab), and otherwise gets the one shown, so the month is still one saved with its own box.
+     */
+    keepRollover(userId: number, categoryId: number, rollover: boolean, month: string): boolean {
+      const key = { userId, id: categoryId, month };
+      if (isOwnExpenseCategory.get(key) === undefined) return false;
+      if (rollover || hasAny.get(key) !== undefined) putSettingIfNone.run({ ...key, on: rollover ? 1 : 0 });
       return true;
     },
 

@@ -45,7 +45,8 @@ export function parseBudgetForm(
     const rolloverShown = shownRollover === '1' ? true : shownRollover === '0' ? false : undefined;
     if (shown !== undefined) values[`shown-${categoryId}`] = shownRaw as string;
     if (rolloverShown !== undefined) values[`shownRollover-${categoryId}`] = shownRollover as string;
-    const rolloverChange = rolloverShown === rollover ? {} : { rollover };
+    // A box left as shown is the month's own only if no other tab has saved one for it since.
+    const rolloverChange = rolloverShown === rollover ? { rolloverShown: rollover } : { rollover };
     if (raw.trim() === '') {
       entries.push({ categoryId, ...(shown === null ? {} : { amountCents: null }), ...rolloverChange });
       continue;

@@ -64,7 +64,7 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
       message = msg('errors.csrf');
       // A form only a signed-in person has, sent by a browser no longer signed in: signed out in another tab, or the
       // session ended while the page stood open. Said so, not "did not come from this site".
-      if (!req.user && !req.session?.pendingTwoFactor && !SIGNED_OUT_FORMS.has(req.path)) message = msg('errors.csrfSignedOut');
+      if (!req.user && !req.session?.pendingTwoFactor && !SIGNED_OUT_FORMS.has(req.path.toLowerCase().replace(/\/+$/, ''))) message = msg('errors.csrfSignedOut');
       // Over plain HTTP a browser keeps no Secure session cookie, so every form fails here: say why, on the page
       // and once in the log, instead of "out of date".
       if (options.secureCookies && !req.secure) {

@@ -247,7 +247,9 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       : withChoiceErrors(input.errors, service.checkChoices(user.id, input.choices, tx.accountId));
     if (errors) {
       res.status(422);
-      return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back });
+      // The version the form was opened on goes back with it: a 422 (a typo, an unticked confirmation) must not turn
+      // the next save into one without the check.
+      return renderForm(res, 'transactions/edit', user.id, { values: input.values, errors }, { tx, back, ...(openedOn === undefined ? {} : { version: openedOn }) });
     }
     if (result?.ok && result.offer) {
       const { text, categoryId, categoryName } = result.offer;

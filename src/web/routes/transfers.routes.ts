@@ -150,7 +150,8 @@ export function createTransfersRouter(deps: { transfers: TransferService }): Rou
     const errors = input.ok ? result && transferRefusal(result) : input.errors;
     if (errors) {
       res.status(422);
-      return renderForm(res, 'transfers/edit', user.id, { values: input.values, errors }, { transfer, back });
+      // The version the form was opened on goes back with it, so the next save is still checked.
+      return renderForm(res, 'transfers/edit', user.id, { values: input.values, errors }, { transfer, back, ...(openedOn === undefined ? {} : { version: openedOn }) });
     }
     setFlash(req, 'success', 'transfers.flash.saved');
     res.redirect(303, back);
