@@ -159,7 +159,7 @@ export function createSchedulesRepo(db: Db) {
     `SELECT o.transfer_id AS id, o.occurred_on FROM transactions o INDEXED BY transactions_transfer_legs_by_account
       WHERE o.account_id = ? AND o.occurred_on BETWEEN ? AND ? AND o.user_id = ? AND o.type = 'transfer_out' AND o.amount_cents = ?
         AND o.schedule_id IS NULL
-        AND EXISTS (SELECT 1 FROM transactions i WHERE i.transfer_id = o.transfer_id AND i.type = 'transfer_in' AND i.account_id = ?)
+        AND EXISTS (SELECT 1 FROM transactions i WHERE i.user_id = o.user_id AND i.transfer_id = o.transfer_id AND i.type = 'transfer_in' AND i.account_id = ?)
       ORDER BY o.occurred_on DESC, o.id DESC`,
   );
   const advance = db.prepare<[string, string | null, number, number]>('UPDATE schedules SET posted_through = ?, next_on = ? WHERE user_id = ? AND id = ?');
