@@ -268,6 +268,14 @@ const TYPE_WORDS: Readonly<Record<string, TransactionType>> = {
   // ING (Dutch): "Af" is money out, "Bij" money in.
   af: 'expense',
   bij: 'income',
+  // Banks' debit and credit marks beside unsigned amounts: DR and CR (British and Commonwealth banks), D and C, and
+  // the Ukrainian debet and kredyt. Read only in a column chosen or named as the type (see COLUMN_GUESSES).
+  dr: 'expense',
+  cr: 'income',
+  d: 'expense',
+  c: 'income',
+  'дебет': 'expense',
+  'кредит': 'income',
   'дохід': 'income',
   'доходи': 'income',
   'надходження': 'income',
@@ -517,7 +525,7 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in|credit|credits|надходження|зарахування)\\s*$', 'i') },
   { key: 'amountColumn', pattern: new RegExp('amount|betrag|bedrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out|debit|debits|витрата|витрати|списання)\\s*$', 'i') },
   // ING's "Af Bij" says which way an unsigned amount goes, as a type column does.
-  { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип|af bij|af/bij)\\s*$', 'i') },
+  { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип|af bij|af/bij|transaction type|dr/cr|cr/dr|d/c|c/d|debit/credit|credit/debit|дебет/кредит)\\s*$', 'i') },
   { key: 'categoryColumn', pattern: new RegExp('categor|kategorie|категор', 'i') },
   { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|omschrijving|verwendungszweck|опис|призначення|деталі', 'i') },
   { key: 'accountColumn', pattern: new RegExp('^\\s*(account|рахунок)\\s*$', 'i') },

@@ -486,6 +486,27 @@ test("European bank exports open ready to import: ING's YYYYMMDD days with Af/Bi
   ]);
 });
 
+test('unsigned amounts beside a DR/CR (or D/C, Дебет/Кредит) column open ready: DR and D are expenses, CR and C incomes', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const british = ['Date,Description,Amount,DR/CR', '14/03/2026,TESCO STORES,12.34,DR', '15/03/2026,SALARY ACME LTD,2500.00,CR'].join('\n');
+  const first = await importCsv(agent, british);
+  assert.equal(importedCount(first.result), 2, first.result);
+  const letters = ['Date,Description,Amount,D/C', '16/03/2026,SHELL,45.20,D', '17/03/2026,REFUND AMAZON,9.99,C'].join('\n');
+  assert.equal(importedCount((await importCsv(agent, letters)).result), 2);
+  const ukrainian = ['Дата;Опис;Сума;Дебет/Кредит', '06.03.2026;АТБ;100,50;Дебет', '07.03.2026;Зарплата;30000,00;Кредит'].join('\n');
+  assert.equal(importedCount((await importCsv(agent, ukrainian)).result), 2);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]), [
+    ['2026-03-06', 'expense', 10_050, 'АТБ'],
+    ['2026-03-07', 'income', 3_000_000, 'Зарплата'],
+    ['2026-03-14', 'expense', 1234, 'TESCO STORES'],
+    ['2026-03-15', 'income', 250_000, 'SALARY ACME LTD'],
+    ['2026-03-16', 'expense', 4520, 'SHELL'],
+    ['2026-03-17', 'income', 999, 'REFUND AMAZON'],
+  ]);
+});
+
 test('a Ukrainian bank file with money out and money in columns (Витрата, Надходження) opens ready; a minus under either is refused', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
