@@ -54,6 +54,12 @@ export interface ImportMapping {
    * than this Ledgerly's is refused, never counted as ours; an empty cell is ours.
    */
   readonly currencyColumn?: number | null;
+  /**
+   * The file writes spending as a positive amount and money in as a negative one, as many credit card exports do:
+   * the sign's meaning is reversed. Read only where the sign decides (no type and no money-in column); not given:
+   * spending is negative.
+   */
+  readonly spendingPositive?: boolean;
   readonly dateFormat: CsvDateFormat;
   readonly decimalSeparator: DecimalSeparator;
 }
@@ -207,6 +213,20 @@ export function csvFileProblemOf(detail: string): CsvFileProblem | undefined {
 }
 
 /** What an import did. */
+/** How many rows of a kind, and their sum. */
+export interface KindTotal {
+  readonly count: number;
+  readonly cents: number;
+}
+
+/** What an import wrote, by kind (transfers are none of them): a file read the wrong way round shows at once. */
+export interface ImportedKinds {
+  readonly incomes: KindTotal;
+  readonly expenses: KindTotal;
+  /** Incomes in an expense category. */
+  readonly refunds: KindTotal;
+}
+
 export interface ImportResult {
   readonly rowsRead: number;
   readonly imported: number;
@@ -233,6 +253,8 @@ export interface ImportResult {
    * were matched to its leg here, not written again (older results have none).
    */
   readonly transferSides?: number[];
+  /** The incomes, expenses and refunds written (older results have none). */
+  readonly kinds?: ImportedKinds;
   /**
    * The ids of the transactions the import wrote, first to last (older results have none, and cannot be undone): the
    * import was one write transaction, so every id between is its own.
@@ -924,7 +946,7 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
     } else if (mapping.inflowColumn != null) {
       type = null;
     } else if (mapping.typeColumn === null) {
-      if (amount?.ok) type = amount.negative ? 'expense' : 'income';
+      if (amount?.ok) type = amount.negative !== (mapping.spendingPositive === true) ? 'expense' : 'income';
     } else {
       const typeText = cellText(fields, mapping.typeColumn, problems, decode);
       if (typeText !== null) {

@@ -47,6 +47,7 @@ import {
   type CsvFileProblem,
   type ImportMapping,
   type ImportOptions,
+  type ImportedKinds,
   type ImportResult,
   type ImportRow,
   type RowProblem,
@@ -201,6 +202,8 @@ const importPayload = z.object({
     // Money in, for files with two amount columns; older jobs and layouts have none.
     inflowColumn: z.number().int().min(0).nullable().optional(),
     currencyColumn: z.number().int().min(0).nullable().optional(),
+    // Imports queued, and layouts remembered, before there was a choice write spending as negative.
+    spendingPositive: z.boolean().optional(),
     dateFormat: z.enum(CSV_DATE_FORMATS),
     decimalSeparator: z.enum(['dot', 'comma']),
     // Imports queued, and layouts remembered, before there was a choice are UTF-8.
@@ -360,6 +363,24 @@ export type ImportStatus =
 
 /** What the progress note of a running import holds. */
 const progressNote = z.object({ phase: z.enum(['reading', 'writing']), rows: z.number().int().min(0) });
+
+/** How many of a person's imports the upload page lists. */
+const RECENT_IMPORTS = 20;
+
+/** One of a person's imports as the upload page lists it. */
+export interface RecentImport {
+  readonly uploadId: string;
+  readonly startedAt: number;
+  readonly state: JobRecord['state'];
+  /** A bank statement's (OFX, QIF, CAMT) rather than a CSV file's. */
+  readonly statement: boolean;
+  /** Once done: how many transactions it wrote, of how many rows. */
+  readonly imported: number | null;
+  readonly rowsRead: number | null;
+  /** A statement's account, once done. */
+  readonly accountName: string | null;
+  readonly undone: boolean;
+}
 
 /** The job key of an upload's import: one import per upload, ever, in any process. */
 function jobKey(uploadId: string): string {
@@ -1093,6 +1114,7 @@ export function createImportService(deps: {
         alreadyImported: written.alreadyImported,
         ruledTransfers: written.ruledTransfers,
         transferSides: written.transferSides,
+        ...writtenKinds(userId, firstId, lastId),
         ...(markRows(userId, firstId, lastId, jobId) ?? {}),
       };
       within?.(result);
@@ -1140,6 +1162,11 @@ export function createImportService(deps: {
     if (jobId === undefined || lastId < firstId) return undefined;
     transactions.markImportedRows(userId, firstId, lastId, jobId);
     return { rows: { fromId: firstId, toId: lastId } };
+  }
+
+  /** What an import wrote (the ids from `firstId` to `lastId`, inside its write transaction), by kind, for its result. */
+  function writtenKinds(userId: number, firstId: number, lastId: number): { kinds: ImportedKinds } {
+    return { kinds: transactions.sumKindsInIdRange(userId, firstId, lastId) };
   }
 
   /** The user's finished import of the upload with the ids of what it wrote, or why it cannot be undone. */
@@ -1246,6 +1273,7 @@ export function createImportService(deps: {
         transferSides,
         scheduleMatches: { posted, recorded: recorded.sort((a, b) => a - b) },
         statement: { format: statement.format, account: statement.account, accountId: account.id, accountName: account.name, remembered, balance },
+        ...writtenKinds(userId, firstId, transactions.highestTransactionId()),
         ...(markRows(userId, firstId, transactions.highestTransactionId(), jobId) ?? {}),
       };
       within?.(result);
@@ -1691,6 +1719,30 @@ export function createImportService(deps: {
     },
 
     /** Where the user's import of this upload is; undefined when there is none of theirs. */
+    /**
+     * The user's imports still kept (a week after they end), newest first, at most RECENT_IMPORTS: when each was
+     * started, where it stands and, once done, what it wrote; each links to its page, where a finished one is undone.
+     */
+    recentImports(userId: number): RecentImport[] {
+      return deps.jobs.listOwnedJobsOfKinds(userId, [CSV_IMPORT_JOB, STATEMENT_IMPORT_JOB], RECENT_IMPORTS).flatMap((job): RecentImport[] => {
+        const uploadId = job.key?.slice(CSV_IMPORT_JOB.length + 1) ?? '';
+        if (!UPLOAD_ID.test(uploadId)) return [];
+        const result = job.state === 'done' ? (job.result as ImportResult) : undefined;
+        return [
+          {
+            uploadId,
+            startedAt: job.createdAt,
+            state: job.state,
+            statement: job.kind === STATEMENT_IMPORT_JOB,
+            imported: result?.imported ?? null,
+            rowsRead: result?.rowsRead ?? null,
+            accountName: result?.statement?.accountName ?? null,
+            undone: result?.undone !== undefined,
+          },
+        ];
+      });
+    },
+
     status(userId: number, uploadId: string): ImportStatus | undefined {
       if (!UPLOAD_ID.test(uploadId)) return undefined;
       const job = deps.jobs.findOwnedJobByKey(userId, jobKey(uploadId));

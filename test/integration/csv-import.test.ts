@@ -507,6 +507,38 @@ test('unsigned amounts beside a DR/CR (or D/C, Дебет/Кредит) column o
   ]);
 });
 
+test('a card export writing spending as positive amounts: its result says every row came in as an income, and with the signs reversed purchases are expenses and a payment money in', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const charges = ['Date,Description,Amount', '2026-03-14,AMAZON MKTPLACE,59.99', '2026-03-15,SHELL OIL,45.20', '2026-03-16,NETFLIX.COM,15.49'].join('\n');
+  const first = await importCsv(agent, charges);
+  assert.match(first.preview, /<option value="spending-negative" selected>/, 'spending is negative unless chosen');
+  assert.match(first.result, /Written: 3 incomes totalling \$120\.68\./);
+  assert.match(first.result, /Every row came in as an income/);
+  // Undone, and the same file again with its signs read the other way round.
+  ctx.db.prepare('DELETE FROM transactions WHERE user_id = ?').run(userId);
+  const card = [...charges.split('\n'), '2026-03-17,PAYMENT THANK YOU,-300.00'].join('\n');
+  const second = await importCsv(agent, card, { signs: 'spending-positive' });
+  assert.match(second.preview, /<option value="spending-positive" selected>/);
+  assert.match(second.result, /Written: 1 income of \$300\.00; 3 expenses totalling \$120\.68\./);
+  assert.doesNotMatch(second.result, /Every row came in as an income/);
+  assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.type, r.amountCents, r.description]), [
+    ['expense', 5999, 'AMAZON MKTPLACE'],
+    ['expense', 4520, 'SHELL OIL'],
+    ['expense', 1549, 'NETFLIX.COM'],
+    ['income', 30_000, 'PAYMENT THANK YOU'],
+  ]);
+  // The layout is remembered with the choice: next month's export opens with it.
+  const next = await importCsv(agent, ['Date,Description,Amount', '2026-04-14,AMAZON MKTPLACE,10.00'].join('\n'));
+  assert.match(next.preview, /<option value="spending-positive" selected>/);
+  assert.match(next.result, /Written: 1 expense of \$10\.00\./);
+  // In Ukrainian, the counts in their plural forms.
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = await importCsv(agent, ['Date,Description,Amount', '2026-05-14,A,1.00', '2026-05-15,B,2.00', '2026-05-16,C,3.00', '2026-05-17,D,4.00', '2026-05-18,E,5.00'].join('\n'));
+  assert.match(uk.result, /Записано: 5 витрат на суму 15,00\s?USD\./);
+});
+
 test('a Ukrainian bank file with money out and money in columns (Витрата, Надходження) opens ready; a minus under either is refused', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());

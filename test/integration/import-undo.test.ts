@@ -244,3 +244,35 @@ describe('an import undone after its schedule was changed: the present rule deci
     assert.deepEqual(occurrences(), ['2026-03-27 posted']);
   });
 });
+
+test('the upload page lists the person\'s recent imports, newest first, each leading to its page, where a finished one is undone; nobody else\'s', async (t) => {
+  const { ctx, agent } = await setup(t);
+  const none = await agent.get('/import');
+  assert.doesNotMatch(none.text, /Your recent imports/, 'no list before the first import');
+  const first = await importCsv(agent, ['date,type,amount,description', '2026-03-02,expense,12.00,Lunch', '2026-03-03,expense,8.00,Bus'].join('\n'));
+  const firstUrl = progressUrl(first.result)!;
+  await undo(agent, firstUrl);
+  ctx.clock.advance(60_000);
+  const second = await importCsv(agent, ['date,type,amount,description', '2026-03-05,income,900.00,Pay'].join('\n'));
+  const secondUrl = progressUrl(second.result)!;
+  // Someone else's import is not theirs to see.
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  const bobs = await importCsv(bob, ['date,type,amount,description', '2026-03-06,expense,1.00,Gum'].join('\n'));
+  const bobUrl = progressUrl(bobs.result)!;
+
+  const page = (await agent.get('/import')).text;
+  const list = page.slice(page.indexOf('Your recent imports'), page.indexOf('</section>', page.indexOf('Your recent imports')));
+  const links = [...list.matchAll(/href="(\/import\/[a-f0-9]{32})\/progress"/g)].map((m) => m[1]);
+  assert.deepEqual(links, [secondUrl, firstUrl], 'newest first, only this person\'s');
+  assert.ok(!links.includes(bobUrl));
+  assert.match(list, /1 transaction imported from 1 row[\s\S]*Open or undo/);
+  assert.match(list, /Undone: its 2 transactions were removed/);
+  // The link leads to the page that undoes it.
+  assert.match((await agent.get(`${secondUrl}/progress`)).text, /Undo this import/);
+  // In Ukrainian too.
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = (await agent.get('/import')).text;
+  assert.match(uk, /Ваші нещодавні імпорти/);
+  assert.match(uk, /Імпортовано 1 операцію з 1 рядка/);
+  assert.match(uk, /Скасовано: його 2 операції вилучено/);
+});

@@ -144,6 +144,10 @@ export function createJobsRepo(db: Db) {
     'SELECT id, payload FROM jobs WHERE state = ? AND finished_at < ?',
   );
   const remove = db.prepare<[number]>('DELETE FROM jobs WHERE id = ?');
+  // Newest first through the per-user index (ids grow with time): a person's jobs are few, kept a week at most.
+  const ownedOfKinds = db.prepare<[number, string, number], JobRow>(
+    'SELECT * FROM jobs WHERE user_id = ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT ?',
+  );
   const unfinishedPayloadsOfKind = db.prepare<[string], { payload: string; user_id: number | null }>(
     "SELECT payload, user_id FROM jobs WHERE kind = ? AND state IN ('queued', 'running', 'interrupted')",
   );
@@ -248,6 +252,11 @@ export function createJobsRepo(db: Db) {
     /** Payloads of the jobs of a kind that are queued, running or interrupted (whose inputs must be kept). */
     listUnfinishedPayloads(kind: string): { userId: number | null; payload: unknown }[] {
       return unfinishedPayloadsOfKind.all(kind).map((r) => ({ userId: r.user_id, payload: JSON.parse(r.payload) as unknown }));
+    },
+
+    /** The user's jobs of these kinds, newest first, at most `limit`. */
+    listOwnedJobsOfKinds(userId: number, kinds: readonly string[], limit: number): JobRecord[] {
+      return ownedOfKinds.all(userId, JSON.stringify(kinds), limit).map(toJob);
     },
 
     /** Deletes a job row. */

@@ -14,7 +14,7 @@ import type {
 } from '../../domain/transactions.ts';
 import { FOLDS_TO_ASCII_GLOB, isAsciiText, SEARCH_APOSTROPHES, searchFold, searchGlob, searchLength } from '../../domain/transactions.ts';
 import type { EntryType } from '../../domain/accounts.ts';
-import type { ExportRow } from '../../domain/imports.ts';
+import type { ExportRow, ImportedKinds } from '../../domain/imports.ts';
 import type { CategoryMonthSum } from '../../domain/reports.ts';
 import type { CategorisedRow, RuleRunRow } from '../../domain/rules.ts';
 import type { Db } from '../open.ts';
@@ -336,6 +336,18 @@ export function createTransactionsRepo(db: Db) {
     `SELECT count(*) FILTER (WHERE type IN ('income', 'expense')) AS incomes_expenses, count(DISTINCT transfer_id) AS transfers,
             count(*) FILTER (WHERE status = 'reconciled') AS reconciled
        FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?`,
+  );
+  // What an import just wrote (its own id range, inside its write transaction), by kind: a refund is an income in an
+  // expense category, and transfer legs are neither.
+  const kindsInIdRange = db.prepare<[number, number, number], { incomes: number; income_cents: number; expenses: number; expense_cents: number; refunds: number; refund_cents: number }>(
+    `SELECT count(*) FILTER (WHERE t.type = 'income' AND c.kind IS NOT 'expense') AS incomes,
+            coalesce(sum(t.amount_cents) FILTER (WHERE t.type = 'income' AND c.kind IS NOT 'expense'), 0) AS income_cents,
+            count(*) FILTER (WHERE t.type = 'expense') AS expenses,
+            coalesce(sum(t.amount_cents) FILTER (WHERE t.type = 'expense'), 0) AS expense_cents,
+            count(*) FILTER (WHERE t.type = 'income' AND c.kind IS 'expense') AS refunds,
+            coalesce(sum(t.amount_cents) FILTER (WHERE t.type = 'income' AND c.kind IS 'expense'), 0) AS refund_cents
+       FROM transactions t LEFT JOIN categories c ON c.id = t.category_id AND c.user_id = t.user_id
+      WHERE t.id BETWEEN ? AND ? AND t.user_id = ? AND t.type IN ('income', 'expense')`,
   );
   const transfersInIdRange = db.prepare<[number, number, number, number], number>(
     'SELECT DISTINCT transfer_id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ? AND transfer_id IS NOT NULL',
@@ -694,6 +706,16 @@ export function createTransactionsRepo(db: Db) {
     countImportedRows(userId: number, fromId: number, toId: number, jobId: number): { incomesAndExpenses: number; transfers: number; reconciled: number } {
       const row = inIdRange.get(fromId, toId, userId, jobId);
       return { incomesAndExpenses: row?.incomes_expenses ?? 0, transfers: row?.transfers ?? 0, reconciled: row?.reconciled ?? 0 };
+    },
+
+    /** The user's incomes, expenses and refunds with ids in the range, counted and summed (an import's own write, read inside it). */
+    sumKindsInIdRange(userId: number, fromId: number, toId: number): ImportedKinds {
+      const row = kindsInIdRange.get(fromId, toId, userId);
+      return {
+        incomes: { count: row?.incomes ?? 0, cents: row?.income_cents ?? 0 },
+        expenses: { count: row?.expenses ?? 0, cents: row?.expense_cents ?? 0 },
+        refunds: { count: row?.refunds ?? 0, cents: row?.refund_cents ?? 0 },
+      };
     },
 
     /** The transfers whose legs bear the import's mark. */

@@ -15,6 +15,7 @@ const FIELDS = [
   'transfer',
   'inflow',
   'currency',
+  'signs',
   'dateFormat',
   'decimal',
   'encoding',
@@ -60,6 +61,7 @@ export function mappingValuesFor(mapping: ImportMapping, options: ImportOptions)
     transfer: col(mapping.transferColumn ?? null),
     inflow: col(mapping.inflowColumn ?? null),
     currency: col(mapping.currencyColumn ?? null),
+    signs: mapping.spendingPositive === true ? 'spending-positive' : 'spending-negative',
     dateFormat: mapping.dateFormat,
     decimal: mapping.decimalSeparator,
     encoding: mapping.encoding ?? 'utf-8',
@@ -81,6 +83,10 @@ const settingsSchema = z.object({
   header: tick,
   dateFormat: formText('import.map.chooseDateFormat').pipe(z.enum(CSV_DATE_FORMATS, { error: 'import.map.chooseDateFormat' })),
   decimal: formText('import.map.chooseDecimal').pipe(z.enum(['dot', 'comma'], { error: 'import.map.chooseDecimal' })),
+  // Left out (a form from before there was a choice): spending is negative.
+  signs: formText('import.map.chooseSigns').pipe(
+    z.enum(['', 'spending-negative', 'spending-positive'], { error: 'import.map.chooseSigns' }).transform((v) => v === 'spending-positive'),
+  ),
   // Left out (a form from before there was a choice): none.
   skipRows: formText('import.map.chooseSkipRows').pipe(
     z.union([z.literal('').transform(() => 0), z.string().regex(/^\d{1,2}$/).transform(Number).refine((n) => n <= MAX_SKIP_ROWS)], { error: 'import.map.chooseSkipRows' }),
@@ -181,6 +187,8 @@ export function parseImportMapping(body: unknown, columnCount: number): ImportMa
       decimalSeparator: s.decimal,
       encoding: s.encoding,
       skipRows: s.skipRows,
+      // Only when reversed, so a mapping read from an older form or layout stays as it was.
+      ...(s.signs ? { spendingPositive: true } : {}),
     },
     options: {
       unknownCategories: s.unknownCategories,

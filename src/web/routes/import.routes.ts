@@ -41,7 +41,8 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const maxSize = formatBytes(maxBytes, pageLanguage(res).locale);
     const zone = pageTimeZone(res);
     const layouts = service.rememberedLayouts(signedInUser(req).id).map((layout) => ({ ...layout, usedOn: dayAt(layout.usedAt, zone) }));
-    res.render('import/upload', { title: 'import.upload.title', styles: ['/css/import.css'], maxSize, error, layouts });
+    const imports = service.recentImports(signedInUser(req).id);
+    res.render('import/upload', { title: 'import.upload.title', styles: ['/css/import.css'], maxSize, error, layouts, imports });
   }
 
   /** The user's upload named in the path, or 404. */
