@@ -340,6 +340,11 @@ export type PreviewRow =
       readonly newCategory: boolean;
       /** The scheduled occurrence the row is (then it is neither new nor a duplicate). */
       readonly scheduled: ScheduleMatch | null;
+      /**
+       * Another of the person's accounts holding a row just like it (its day, type, amount and description) when it is
+       * new in its own: a file imported into the wrong account shows so before it is.
+       */
+      readonly elsewhere: number | null;
     };
 
 /** Why an import job failed, as its progress page words it; anything else is 'internal'. */
@@ -1530,11 +1535,19 @@ export function createImportService(deps: {
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       // The rows each day already holds, counted by signature and used up one for one, as the import does.
       const days = new Map<string, Map<string, number>>();
+      const dayRows = new Map<string, ReturnType<typeof transactions.listTransactionsOnDay>>();
+      const rowsOn = (day: string) => {
+        let found = dayRows.get(day);
+        if (!found) dayRows.set(day, (found = transactions.listTransactionsOnDay(userId, day)));
+        return found;
+      };
+      const elsewhere = (accountId: number, row: ImportRow) =>
+        rowsOn(row.occurredOn).find((r) => r.accountId !== accountId && r.type === row.type && r.amountCents === row.amountCents && r.description === row.description)?.accountId ?? null;
       const twins = (accountId: number, row: ImportRow) => {
         let counts = days.get(row.occurredOn);
         if (!counts) {
           counts = new Map();
-          for (const r of transactions.listTransactionsOnDay(userId, row.occurredOn)) {
+          for (const r of rowsOn(row.occurredOn)) {
             const key = duplicateSignature(r.accountId, r);
             counts.set(key, (counts.get(key) ?? 0) + 1);
           }
@@ -1584,6 +1597,7 @@ export function createImportService(deps: {
             ? (matcher.match({ accountId, type: row.type, amountCents: row.amountCents, occurredOn: row.occurredOn }) ?? null)
             : null;
         const imported = importedBefore(row, accountId);
+        const duplicate = !imported && scheduled === null && accountId !== undefined && twins(accountId, row);
         return {
           line,
           ok: true,
@@ -1593,8 +1607,9 @@ export function createImportService(deps: {
             accountId !== undefined && (row.type === 'income' || row.type === 'expense')
               ? ruledPreview(userId, applyRules, { description: row.description, amountCents: row.amountCents, type: row.type, accountId }, names)
               : null,
-          duplicate: !imported && scheduled === null && accountId !== undefined && twins(accountId, row),
+          duplicate,
           scheduled,
+          elsewhere: !imported && !duplicate && scheduled === null && accountId !== undefined && (row.type === 'income' || row.type === 'expense') ? elsewhere(accountId, row) : null,
           newCategory: row.categoryName !== '' && (row.type === 'income' || row.type === 'expense') && categoryOfRow(known, marksRefunds ? new Map() : known, row.type, row).id === undefined,
         };
       });

@@ -186,9 +186,12 @@ test("the same fees on the same day in a second account are that account's own, 
   const fees = [HEADER, '2026-03-31,expense,,5.00,Monthly fee', '2026-03-31,income,,0.42,Interest'].join('\n');
   const first = await importCsv(agent, fees);
   assert.equal(importedCount(first.result), 2);
+  assert.doesNotMatch(first.preview, /look like transactions already in/, 'nothing like them anywhere yet');
   // The same two rows for Savings: its preview checks Savings (where they go), and both are written there.
   const second = await importCsv(agent, fees, { targetAccount: String(savings) });
   assert.doesNotMatch(second.preview, /Likely duplicate: (?:skipped|kept)|imported before, skipped/);
+  // But it says they look like Main account's rows, in case the file was meant for it (a hint: they are still written).
+  assert.match(second.preview, /2 of the 2 rows shown look like transactions already in “Main account” \(the same day, type, amount and description\)/);
   assert.equal(importedCount(second.result), 2);
   assert.match(second.result, /No row looked like a transaction you already had\./);
   assert.equal(storedRows(ctx.db, userId).length, 4);
@@ -196,6 +199,7 @@ test("the same fees on the same day in a second account are that account's own, 
   // And for Savings again they are its duplicates (and this file's rows, known by their keys).
   const third = await importCsv(agent, fees, { targetAccount: String(savings) });
   assert.equal((third.preview.match(/imported before, skipped/g) ?? []).length, 2);
+  assert.doesNotMatch(third.preview, /look like transactions already in/, 'rows skipped as its own are not said to be elsewhere');
   assert.match(third.result, /Nothing new/);
   assertMonthlyTotalsMatchRows(ctx.db);
 });

@@ -74,13 +74,18 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
           .preview(signedInUser(req).id, inspection.sample, parsed.mapping, parsed.options.targetAccountId)
           .map((p) => (p.ok ? p : { ...p, reason: describeRowProblems(p.problems, pageLanguage(res).t) }))
       : [];
-    const accounts = service.accountsFor(signedInUser(req).id).filter((a) => !a.archived);
+    const owned = service.accountsFor(signedInUser(req).id);
+    const accounts = owned.filter((a) => !a.archived);
     const remembered = !submitted && inspection.rememberedOptions !== undefined;
+    // Rows new in their account but just like rows of another: said above the preview, naming the account most of them are in.
+    const others = preview.flatMap((p) => (p.ok && p.elsewhere !== null ? [p.elsewhere] : []));
+    const mostIn = others.sort((a, b) => others.filter((x) => x === b).length - others.filter((x) => x === a).length)[0];
+    const elsewhere = mostIn === undefined ? null : { count: others.length, shown: preview.filter((p) => p.ok).length, account: owned.find((a) => a.id === mostIn)?.name ?? '' };
     // An amount column named for another currency: said beside the choice, since there is no conversion.
     const ours = pageLanguage(res).money.currency;
     const amountHeader = values.header === '1' && /^\d+$/.test(values.amount) ? (inspection.headerCells[Number(values.amount)] ?? '') : '';
     const amountCurrency = otherCurrencyInName(amountHeader, ours);
-    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, remembered, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview, amountCurrency, ours });
+    res.render('import/map', { ...base, fileError: undefined, columns, values, accounts, remembered, errors: parsed.ok ? {} : parsed.errors, ready: parsed.ok, preview, amountCurrency, ours, elsewhere });
   }
 
   /**
