@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, Parser } from 'csv-parse';
 import {
   createRecordChecker,
+  fieldText,
   MAX_REPORTED_ERRORS,
   type CsvDelimiter,
   type CsvField,
@@ -232,7 +233,7 @@ export async function checkCsvFile(
   // Lines above the table (a bank's title) are no rows.
   let aboveTable = mapping.skipRows ?? 0;
   let bytesSeen = 0;
-  const check = createRecordChecker(mapping, { currency: options.currency });
+  let check = createRecordChecker(mapping, { currency: options.currency });
   const asText = await isUtf8File(filePath);
   const { onProgress } = options;
   await readCsvRecords<CsvField>(
@@ -245,6 +246,8 @@ export async function checkCsvFile(
       }
       if (!headerSkipped) {
         headerSkipped = true;
+        // The column names say what the rows cannot: an amount column named for another currency.
+        check = createRecordChecker(mapping, { currency: options.currency, header: fields.map((f) => (typeof f === 'string' ? f : fieldText(f, mapping.encoding))) });
         return;
       }
       rowsRead += 1;

@@ -1498,7 +1498,8 @@ export function createImportService(deps: {
     /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
     preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping, targetAccountId?: number | null): PreviewRow[] {
       const known = new Map(categories.listCategoriesForUser(userId).map((c) => [`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id]));
-      const check = createRecordChecker(mapping, { currency: deps.currency });
+      const header = mapping.hasHeader ? sample[0]?.fields.map((b) => fieldText(b, mapping.encoding)) : undefined;
+      const check = createRecordChecker(mapping, { currency: deps.currency, header });
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       // The rows each day already holds, counted by signature and used up one for one, as the import does.
       const days = new Map<string, Map<string, number>>();

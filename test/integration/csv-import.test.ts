@@ -275,24 +275,66 @@ test('a file whose days could be read either way (all the 12th or earlier) is re
   assert.match(european.preview, /<option value="DD\/MM\/YYYY" selected>/);
 });
 
-test('a Monobank statement with times after its days imports on its days, with the time read past', async (t) => {
+/** Monobank's export: the card's amount named with its currency, then the operation's amount and its currency. */
+const MONOBANK = [
+  '"Дата i час операції";"Деталі операції";"MCC";"Сума в валюті картки (UAH)";"Сума в валюті операції";"Валюта";"Курс";"Сума комісій (UAH)";"Сума кешбеку (UAH)";"Залишок після операції"',
+  '"31.12.2025 23:59:59";"Сільпо";"5411";"-123,45";"-123,45";"UAH";"—";"—";"—";"1000,00"',
+  '"01.12.2025 08:00:01";"Зарплата";"4829";"25000,00";"25000,00";"UAH";"—";"—";"—";"1123,45"',
+  '"02.12.2025 12:00:00";"Booking.com";"4722";"-4300,00";"-100,00";"EUR";"43,00";"—";"—";"-3176,55"',
+].join('\n');
+
+test('a Monobank statement in hryvnias imports on its days (times read past) by the card\'s amount, whatever the operation\'s currency', async (t) => {
+  const ctx = createTestContext({ CURRENCY: 'UAH' });
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(MONOBANK, 'utf8')]));
+  assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
+  assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="3" selected>/);
+  // "Валюта" is the operation's currency, not the card amount's: taking it would refuse a hotel paid in euros from a hryvnia card.
+  assert.match(preview, /<select id="map-currency" name="currency"[^>]*>\s*<option value="" selected>/);
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(
+    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),
+    [['2025-12-01', 'income', 2_500_000, 'Зарплата'], ['2025-12-02', 'expense', 430_000, 'Booking.com'], ['2025-12-31', 'expense', 12_345, 'Сільпо']],
+  );
+});
+
+test('a Monobank statement on a dollar Ledgerly: its amounts, named UAH in their column, are refused row by row, never counted as dollars', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  const file = [
-    '"Дата i час операції";"Деталі операції";"MCC";"Сума в валюті картки (UAH)";"Залишок після операції"',
-    '"31.12.2025 23:59:59";"Сільпо";"5411";"-123,45";"1000,00"',
-    '"01.12.2025 08:00:01";"Зарплата";"4829";"25000,00";"1123,45"',
-  ].join('\n');
-  const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(file, 'utf8')]));
-  assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
-  // This Ledgerly counts in dollars: the page says the file's hryvnias would be taken as dollars.
-  assert.match(preview, /The amount column’s name says UAH, and this Ledgerly counts in USD: there is no conversion/);
-  assert.equal(importedCount(result), 2);
-  assert.deepEqual(
-    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),
-    [['2025-12-01', 'income', 2_500_000, 'Зарплата'], ['2025-12-31', 'expense', 12_345, 'Сільпо']],
-  );
+  const { preview, result } = await importCsv(agent, MONOBANK);
+  assert.match(preview, /The amount column’s name says UAH, and this Ledgerly counts in USD with no conversion: its rows are refused, not taken as USD\./);
+  assert.match(preview, /the amount is in UAH, and this Ledgerly counts in USD with no conversion, so it is not taken as USD/);
+  assert.equal(importedCount(result), 0);
+  assert.deepEqual([...errorsListed(result).values()], Array(3).fill('the amount is in UAH, and this Ledgerly counts in USD with no conversion, so it is not taken as USD'));
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+  // Money in named for another currency is refused the same way.
+  const ynab = await importCsv(agent, ['Date,Payee,Outflow,Inflow (EUR)', '2026-01-02,Shop,,12.00'].join('\n'), { amount: '2', inflow: '3' });
+  assert.equal(importedCount(ynab.result), 0);
+  assert.equal(errorsListed(ynab.result).get(2), 'the amount is in EUR, and this Ledgerly counts in USD with no conversion, so it is not taken as USD');
+});
+
+/** PrivatBank's statement: a title, then the card's amount and currency beside the transaction's. */
+const PRIVATBANK = [
+  'Виписка з Ваших карток за період 01.03.2026 - 31.03.2026',
+  'Дата;Категорія;Картка;Опис операції;Сума в валюті картки;Валюта картки;Сума в валюті транзакції;Валюта транзакції;Залишок на кінець періоду;Валюта залишку',
+  '02.03.2026 10:00;Продукти;4149 **** 1234;Сільпо;-120,50;UAH;-120,50;UAH;1000,00;UAH',
+  '03.03.2026 11:00;Інтернет;5168 **** 9876;Amazon;-10,00;USD;-9,20;EUR;90,00;USD',
+].join('\r\n');
+
+test("a PrivatBank statement (Windows-1251): its card currency column is guessed with the card's amount, and each row in another currency than ours is refused", async (t) => {
+  for (const [currency, imported, refused] of [['USD', ['Amazon', 1_000], ['UAH', 3]], ['UAH', ['Сільпо', 12_050], ['USD', 4]]] as const) {
+    const ctx = createTestContext({ CURRENCY: currency });
+    t.after(() => ctx.cleanup());
+    const { agent, userId } = await signedIn(ctx);
+    const { preview, result } = await importCsv(agent, inWindows1251(PRIVATBANK), { category: '' });
+    assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="4" selected>/, currency);
+    assert.match(preview, /<select id="map-currency" name="currency"[^>]*>[\s\S]*?<option value="5" selected>/, currency);
+    assert.equal(importedCount(result), 1, currency);
+    assert.equal(errorsListed(result).get(refused[1]), `the amount is in ${refused[0]}, and this Ledgerly counts in ${currency} with no conversion, so it is not taken as ${currency}`);
+    assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.amountCents]), [imported]);
+  }
 });
 
 test("amounts written with the instance's currency sign ($500.00, -$12.50) are read; another currency's are refused, never counted as ours", async (t) => {
@@ -459,7 +501,8 @@ test("a file with a currency column (Firefly III's currency_code): its column is
 });
 
 test("European bank exports open ready to import: ING's YYYYMMDD days with Af/Bij and Bedrag, a savings bank's DD.MM.YY days in Windows-1252 on its booking day", async (t) => {
-  const ctx = createTestContext();
+  // A Ledgerly counting in euros: "Bedrag (EUR)" and "Waehrung" say so.
+  const ctx = createTestContext({ CURRENCY: 'EUR' });
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
   const ing = [
@@ -1154,7 +1197,7 @@ test('with an account column, the preview names each row\'s account and marks th
 });
 
 test("a bank's title above the table (PrivatBank's) is skipped: the delimiter, the column names and every row read as the table has them", async (t) => {
-  const ctx = createTestContext();
+  const ctx = createTestContext({ CURRENCY: 'UAH' });
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
   const file = inWindows1251([
