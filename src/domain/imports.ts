@@ -147,7 +147,8 @@ export const MAX_REPORTED_ERRORS = 1000;
  */
 export type CsvFileProblem =
   | { readonly kind: 'unclosed-quote' }
-  | { readonly kind: 'binary' }
+  /** `format`: what the file is, when its signature says (mistakenFormatOf); otherwise binary data of some kind. */
+  | { readonly kind: 'binary'; readonly format?: MistakenFormat }
   | { readonly kind: 'utf16' }
   /** JSON, not CSV: Ledgerly's own data export (a record, not a file to import), or another program's. */
   | { readonly kind: 'ledgerly-json' }
@@ -156,6 +157,28 @@ export type CsvFileProblem =
 
 /** File signatures of formats people download instead of CSV: PDF, ZIP (xlsx, ods), OLE (xls), gzip. */
 const BINARY_SIGNATURES = [[0x25, 0x50, 0x44, 0x46], [0x50, 0x4b, 0x03, 0x04], [0xd0, 0xcf, 0x11, 0xe0], [0x1f, 0x8b]];
+
+/**
+ * What people download instead of a CSV file or a statement, by its first bytes: a PDF statement, a spreadsheet
+ * (xlsx and ods are ZIP archives of XML), an Excel workbook of before 2007 (xls, an OLE compound file), or another
+ * ZIP archive (a statement or a CSV file zipped, as some banks send them).
+ */
+export type MistakenFormat = 'pdf' | 'spreadsheet' | 'old-excel' | 'zip';
+
+// The parts an office document's archive begins with: Office Open XML's (xlsx) and OpenDocument's (ods).
+const OFFICE_PART = /^(\[Content_Types\]\.xml|mimetype|xl\/|docProps\/|_rels\/|META-INF\/)/;
+
+/** The format a file's signature names, of those people upload by mistake, or undefined (text, or unknown binary). */
+export function mistakenFormatOf(head: Uint8Array): MistakenFormat | undefined {
+  const starts = (signature: readonly number[]) => signature.every((byte, i) => head[i] === byte);
+  if (starts([0x25, 0x50, 0x44, 0x46, 0x2d])) return 'pdf';
+  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'old-excel';
+  if (!starts([0x50, 0x4b, 0x03, 0x04])) return undefined;
+  // The first entry's name: its length at bytes 26-27 (little-endian), the name from byte 30.
+  const nameLength = head.length >= 30 ? head[26]! | (head[27]! << 8) : 0;
+  const name = Buffer.from(head.subarray(30, 30 + nameLength)).toString('latin1');
+  return name === '' || OFFICE_PART.test(name) ? 'spreadsheet' : 'zip';
+}
 
 /**
  * Whether the start of a file is binary rather than text: a known signature (a PDF statement, a spreadsheet), or a

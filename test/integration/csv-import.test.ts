@@ -1123,21 +1123,47 @@ test("Ledgerly's own data export (JSON), or another program's JSON, is named for
   assert.equal(storedRows(ctx.db, userId).length, 1);
 });
 
-test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {
+/** The start of a ZIP archive whose first file is `name` (a local file header, RFC-less but PKWARE's APPNOTE 4.3.7). */
+function zipStart(name: string, content = ''): Buffer {
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt32LE(content.length, 18);
+  header.writeUInt32LE(content.length, 22);
+  header.writeUInt16LE(Buffer.byteLength(name, 'latin1'), 26);
+  return Buffer.concat([header, Buffer.from(name, 'latin1'), Buffer.from(content, 'latin1')]);
+}
+
+test('a PDF, a spreadsheet or a ZIP archive uploaded by mistake is refused on the upload page, named for what it is, with what to upload instead', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  const pdf = Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1');
-  const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]);
-  const withNul = Buffer.from('date,amount\n2026-01-02,1.00\u0000\n');
-  for (const [name, file] of [['pdf', pdf], ['xlsx', xlsx], ['nul', withNul]] as const) {
-    const up = await upload(agent, file);
-    assert.equal(up.status, 303, name);
-    const page = await agent.get(up.headers.location!);
-    assert.equal(page.status, 422, name);
-    assert.match(page.text, /role="alert">This file is not CSV: it holds binary data, as a PDF or a spreadsheet does\./, name);
-    assert.doesNotMatch(page.text, /class="import-go"/, `${name}: no Import button`);
+  const files = [
+    ['a PDF', Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'), /This file is a PDF, not CSV: a PDF statement is for reading, and its table cannot be imported\. Download your bank’s CSV export/],
+    ['an xlsx workbook', zipStart('[Content_Types].xml', '<?xml version="1.0"?>'), /This file is a spreadsheet \(Excel \.xlsx or OpenDocument \.ods\), not CSV\. Open it in your spreadsheet program and save it as “CSV UTF-8”/],
+    ['an ods sheet', zipStart('mimetype', 'application/vnd.oasis.opendocument.spreadsheet'), /This file is a spreadsheet \(Excel \.xlsx or OpenDocument \.ods\), not CSV\./],
+    ['an xls workbook', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]), /This file is an Excel workbook of the old kind \(\.xls\), not CSV\. Open it in your spreadsheet program and save it as “CSV UTF-8”/],
+    ['a zipped statement', zipStart('statement_2026-03.csv', 'date,amount'), /This file is a ZIP archive, not CSV\. Unzip it and upload the CSV file or statement inside\./],
+  ] as const;
+  for (const [name, file, says] of files) {
+    const refused = await upload(agent, file);
+    assert.equal(refused.status, 422, name);
+    assert.match(refused.text, new RegExp(`role="alert">${says.source}`), name);
+    assert.match(refused.text, /<input[^>]*type="file"/, `${name}: the upload form, to choose another file`);
   }
+  assert.deepEqual(uploadsLeft(ctx), [], 'nothing is kept');
+  // In Ukrainian, the page says the same in Ukrainian.
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const pdf = await upload(agent, files[0][1]);
+  assert.equal(pdf.status, 422);
+  assert.match(pdf.text, /Цей файл — PDF, а не CSV/);
+  // A text file with a NUL byte in it (of no known format) still reaches its page, which says it holds binary data.
+  const up = await upload(agent, Buffer.from('date,amount\n2026-01-02,1.00\u0000\n'));
+  assert.equal(up.status, 303);
+  const page = await agent.get(up.headers.location!);
+  assert.equal(page.status, 422);
+  assert.match(page.text, /role="alert">Цей файл не є CSV: у ньому двійкові дані/);
+  assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button');
   assert.deepEqual(storedRows(ctx.db, userId), []);
 });
 
