@@ -247,7 +247,7 @@ export function createMoneyFormatter(locale: string, currency: string) {
       // a nice scale over more than a unit has them; a smaller scale (a chart of cents) needs its cents to tell its
       // ticks apart, and rounding them to units would give every tick the same "$0".
       if (ticks.every((cents) => Math.abs(cents) < 100_000)) return write(axisFormat(false, ticks.every((cents) => cents % 100 === 0) ? 0 : 2));
-      // From a thousand, compactly ("$1.5K", "1,5 тис. USD"), with as few decimals as keep every tick exact: one digit
+      // From a thousand, compactly ("$1.5K", "1,5 tys. USD" in Ukrainian), with as few decimals as keep every tick exact: one digit
       // fewer turned 1.5K and 2.5K into "2K" and "3K", and a label that is not its tick misreads the whole axis.
       const exact = write(axisFormat(true, 3));
       for (const digits of [0, 1, 2]) {
