@@ -89,6 +89,7 @@ import { createTransfersRouter } from './web/routes/transfers.routes.ts';
 import { createReconcileRouter } from './web/routes/reconcile.routes.ts';
 import { createViewEngine } from './web/views.ts';
 import { largeFormForSignedIn } from './web/middleware/large-form.ts';
+import { keepBodyRefusal, raiseBodyRefusal } from './web/middleware/body-errors.ts';
 import { PER_PERSON_LIMITS } from './domain/limits.ts';
 
 /** POST paths that take multipart uploads and check the CSRF token themselves after parsing the body. */
@@ -357,16 +358,17 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   // A bulk form carries one field per checked row (up to two pages of 50), so it gets a higher field count.
-  app.use('/transactions/bulk', express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 }));
+  // Each body reader's refusal (a body over its limit) is answered once the session says whose page it is.
+  app.use('/transactions/bulk', keepBodyRefusal(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 120 })));
   // A budget form carries four fields per expense category, for as many as one person may keep.
-  app.use('/budgets', express.urlencoded({ extended: false, limit: BUDGET_FORM_BODY_LIMIT, parameterLimit: 4 * PER_PERSON_LIMITS.categories + 10 }));
+  app.use('/budgets', keepBodyRefusal(express.urlencoded({ extended: false, limit: BUDGET_FORM_BODY_LIMIT, parameterLimit: 4 * PER_PERSON_LIMITS.categories + 10 })));
   // The reconcile form is read further down, once the session says who sent it (middleware/large-form.ts).
-  const formParser = express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 });
+  const formParser = keepBodyRefusal(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 50 }));
   app.use((req, res, next) => (RECONCILE_ROWS_PATH.test(req.path) ? next() : formParser(req, res, next)));
   app.use(createSessionMiddleware(config, sessionStore, deps.sessionSecret));
   app.use(enforceAbsoluteLifetime(config, clock));
   app.use(authenticator.session());
-  app.use('/accounts/:id/reconcile/rows', largeFormForSignedIn(RECONCILE_BODY_LIMIT_BYTES));
+  app.use('/accounts/:id/reconcile/rows', keepBodyRefusal(largeFormForSignedIn(RECONCILE_BODY_LIMIT_BYTES)));
 
   const csrf = csrfSync({
     // Multipart bodies are not parsed yet at this point; each upload route parses the body and then checks
@@ -390,6 +392,8 @@ export function createApp(deps: AppDeps): Express {
       flash: createFlashCookies({ secret: deps.sessionSecret, secure: config.isProduction, clock }),
     }),
   );
+  // Before the CSRF check: a refused body holds no token to check.
+  app.use(raiseBodyRefusal);
   app.use(csrf.csrfSynchronisedProtection);
 
   const dashboard = createDashboardPage(reports);

@@ -172,6 +172,40 @@ export function currentZoneName(zone: string): string {
   return current !== undefined && isKnownTimeZone(current) ? current : zone;
 }
 
+let offeredZones: { list: readonly string[]; byName: ReadonlyMap<string, string> } | undefined;
+
+/** The zones a person may choose from, made once: UTC first, then each IANA zone Intl lists, by its current name. */
+function offeredZoneTable(): { list: readonly string[]; byName: ReadonlyMap<string, string> } {
+  if (offeredZones) return offeredZones;
+  // UTC first (Intl lists only the regional names), each by its current name where ICU still lists an old spelling
+  // (Kiev, Calcutta, Saigon), in order of name.
+  const listed = Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC');
+  const list = Object.freeze(['UTC', ...listed.map(currentZoneName).sort()]);
+  // Each name Intl lists, old or current, leads to the name offered.
+  const byName = new Map<string, string>([['UTC', 'UTC'], ...listed.map((zone) => [zone, currentZoneName(zone)] as const), ...list.map((zone) => [zone, zone] as const)]);
+  offeredZones = { list, byName };
+  return offeredZones;
+}
+
+/** Every zone a person may choose on their account page: UTC, then every IANA zone this Intl knows, by current name. */
+export function offeredTimeZones(): readonly string[] {
+  return offeredZoneTable().list;
+}
+
+/**
+ * The offered name of a zone written any way the tz database allows (Asia/Calcutta and Asia/Kolkata are
+ * Asia/Kolkata, US/Eastern is America/New_York, Etc/UTC is UTC), or undefined for a zone that is none of the
+ * offered ones (Etc/GMT+5) or no zone at all. A zone saved by a name the list lacks could never be shown chosen.
+ */
+export function offeredTimeZoneFor(zone: string): string | undefined {
+  const { byName } = offeredZoneTable();
+  const direct = byName.get(zone);
+  if (direct !== undefined) return direct;
+  if (!isKnownTimeZone(zone)) return undefined;
+  // Intl resolves a link to the zone it names (US/Eastern to America/New_York), in any case of its letters.
+  return byName.get(new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone);
+}
+
 /**
  * The zone a person's days are counted in: the one they chose, or the instance's when they chose none or chose one
  * that has since left the tz database (Intl would throw for it). Each zone is checked once per resolver, not on

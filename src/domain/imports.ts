@@ -153,7 +153,8 @@ export const MAX_REPORTED_ERRORS = 1000;
  */
 export type CsvFileProblem =
   | { readonly kind: 'unclosed-quote' }
-  | { readonly kind: 'binary' }
+  /** `format`: what the file is, when its signature says (mistakenFormatOf); otherwise binary data of some kind. */
+  | { readonly kind: 'binary'; readonly format?: MistakenFormat }
   | { readonly kind: 'utf16' }
   /** JSON, not CSV: Ledgerly's own data export (a record, not a file to import), or another program's. */
   | { readonly kind: 'ledgerly-json' }
@@ -162,6 +163,28 @@ export type CsvFileProblem =
 
 /** File signatures of formats people download instead of CSV: PDF, ZIP (xlsx, ods), OLE (xls), gzip. */
 const BINARY_SIGNATURES = [[0x25, 0x50, 0x44, 0x46], [0x50, 0x4b, 0x03, 0x04], [0xd0, 0xcf, 0x11, 0xe0], [0x1f, 0x8b]];
+
+/**
+ * What people download instead of a CSV file or a statement, by its first bytes: a PDF statement, a spreadsheet
+ * (xlsx and ods are ZIP archives of XML), an Excel workbook of before 2007 (xls, an OLE compound file), or another
+ * ZIP archive (a statement or a CSV file zipped, as some banks send them).
+ */
+export type MistakenFormat = 'pdf' | 'spreadsheet' | 'old-excel' | 'zip';
+
+// The parts an office document's archive begins with: Office Open XML's (xlsx) and OpenDocument's (ods).
+const OFFICE_PART = /^(\[Content_Types\]\.xml|mimetype|xl\/|docProps\/|_rels\/|META-INF\/)/;
+
+/** The format a file's signature names, of those people upload by mistake, or undefined (text, or unknown binary). */
+export function mistakenFormatOf(head: Uint8Array): MistakenFormat | undefined {
+  const starts = (signature: readonly number[]) => signature.every((byte, i) => head[i] === byte);
+  if (starts([0x25, 0x50, 0x44, 0x46, 0x2d])) return 'pdf';
+  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'old-excel';
+  if (!starts([0x50, 0x4b, 0x03, 0x04])) return undefined;
+  // The first entry's name: its length at bytes 26-27 (little-endian), the name from byte 30.
+  const nameLength = head.length >= 30 ? head[26]! | (head[27]! << 8) : 0;
+  const name = Buffer.from(head.subarray(30, 30 + nameLength)).toString('latin1');
+  return name === '' || OFFICE_PART.test(name) ? 'spreadsheet' : 'zip';
+}
 
 /**
  * Whether the start of a file is binary rather than text: a known signature (a PDF statement, a spreadsheet), or a
@@ -537,6 +560,13 @@ export const LEDGERLY_EXPORT_MAPPING: ImportMapping = Object.freeze({
 
 type MappedColumn = 'dateColumn' | 'amountColumn' | 'typeColumn' | 'categoryColumn' | 'descriptionColumn' | 'accountColumn' | 'transferColumn' | 'inflowColumn' | 'currencyColumn';
 
+// A column of amounts, by its name.
+const AMOUNT_NAME = new RegExp(
+  'amount|betrag|bedrag|value|sum|montant|importe|\u0441\u0443\u043c\u0430|^\\s*(outflow|money out|paid out|debit|debits|' +
+    '\u0432\u0438\u0442\u0440\u0430\u0442\u0430|\u0432\u0438\u0442\u0440\u0430\u0442\u0438|\u0441\u043f\u0438\u0441\u0430\u043d\u043d\u044f)\\s*$',
+  'i',
+);
+
 // Built from strings, not regex literals: esbuild escapes non-ASCII in strings only, and one non-ASCII character
 // makes V8 keep the whole bundle's source as two bytes a character (1.8 MB instead of 0.9 MB, for the process's life).
 const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
@@ -545,18 +575,52 @@ const COLUMN_GUESSES: { key: MappedColumn; pattern: RegExp }[] = [
   // Money in, guessed first so "Inflow" is not taken for the amount; money out is then the amount (YNAB).
   // Banks' Debit and Credit columns (in Ukrainian: Vytrata and Nadkhodzhennia) are the same pair.
   { key: 'inflowColumn', pattern: new RegExp('^\\s*(inflow|money in|paid in|credit|credits|надходження|зарахування)\\s*$', 'i') },
-  { key: 'amountColumn', pattern: new RegExp('amount|betrag|bedrag|value|sum|montant|importe|сума|^\\s*(outflow|money out|paid out|debit|debits|витрата|витрати|списання)\\s*$', 'i') },
+  { key: 'amountColumn', pattern: AMOUNT_NAME },
   // ING's "Af Bij" says which way an unsigned amount goes, as a type column does.
   { key: 'typeColumn', pattern: new RegExp('^\\s*(type|kind|тип|af bij|af/bij|transaction type|dr/cr|cr/dr|d/c|c/d|debit/credit|credit/debit|дебет/кредит)\\s*$', 'i') },
   { key: 'categoryColumn', pattern: new RegExp('categor|kategorie|категор', 'i') },
   { key: 'descriptionColumn', pattern: new RegExp('descr|memo|payee|details|note|text|narrat|omschrijving|verwendungszweck|опис|призначення|деталі', 'i') },
   { key: 'accountColumn', pattern: new RegExp('^\\s*(account|рахунок)\\s*$', 'i') },
   { key: 'transferColumn', pattern: new RegExp('^\\s*(transfer|переказ)\\s*$', 'i') },
-  // Only a name that can mean nothing else: a Ukrainian bank's "Valiuta" column often belongs to a second amount (the operation's,
-  // beside the card's), so it is left for the person to choose.
-  // ezBookkeeping's "Account Currency" names the account's currency, which its amounts are in.
-  { key: 'currencyColumn', pattern: new RegExp('^\\s*(account[ _])?(currency|currency[ _]code|ccy)\\s*$', 'i') },
 ];
+
+// A column naming the currency of an amount, and nothing else: Firefly III's currency_code, Revolut's Currency,
+// ezBookkeeping's Account Currency (the account's, which its amounts are in), a German bank's Waehrung, and the
+// Ukrainian banks' Valiuta, Kod valiuty and Valiuta kartky / rakhunku / operatsii / tranzaktsii (of the card, the
+// account, the operation, the transaction). The currency of a balance ("Valiuta zalyshku") is no amount's.
+const CURRENCY_NAME = new RegExp(
+  '^\\s*((account[ _])?(currency|currency[ _]code|ccy)|w(\u00e4|ae)hrung|(\u043a\u043e\u0434\\s+)?\u0432\u0430\u043b\u044e\u0442[\u0430\u0438]' +
+    '(\\s+(\u043a\u0430\u0440\u0442\u043a\u0438|\u0440\u0430\u0445\u0443\u043d\u043a\u0443|\u043e\u043f\u0435\u0440\u0430\u0446\u0456\u0457|\u0442\u0440\u0430\u043d\u0437\u0430\u043a\u0446\u0456\u0457))?)\\s*$',
+  'i',
+);
+// Which side of a card payment abroad a Ukrainian bank's column is on: the card's own money (kartky, rakhunku) or the
+// operation's (operatsii, tranzaktsii), as in "Suma v valiuti kartky" beside "Suma v valiuti operatsii".
+const CARD_SIDE = new RegExp('\u043a\u0430\u0440\u0442\u043a\u0438|\u0440\u0430\u0445\u0443\u043d\u043a\u0443', 'i');
+const OPERATION_SIDE = new RegExp('\u043e\u043f\u0435\u0440\u0430\u0446\u0456\u0457|\u0442\u0440\u0430\u043d\u0437\u0430\u043a\u0446\u0456\u0457', 'i');
+
+/** The side of a payment a column's name says it is on (see CARD_SIDE), or undefined when it says none. */
+function sideOf(name: string): 'card' | 'operation' | undefined {
+  return CARD_SIDE.test(name) ? 'card' : OPERATION_SIDE.test(name) ? 'operation' : undefined;
+}
+
+/**
+ * The column holding the currency of the amount column, from the header: none when the amount's own name says its
+ * currency (Monobank's "Suma v valiuti kartky (UAH)"), else the currency column on the amount's side (the card's
+ * currency beside the card's amount, never the operation's), else one named for no side, unless the file has an
+ * amount on the other side it could belong to (Monobank's plain "Valiuta" is the operation's). A card's amount read
+ * with the operation's currency would refuse a hotel paid in euros from a hryvnia card, or take dollars as ours.
+ */
+function guessCurrencyColumn(header: readonly string[], amountColumn: number, taken: (i: number) => boolean): number | null {
+  const amountName = header[amountColumn] ?? '';
+  if (currencyInName(amountName) !== undefined) return null;
+  const candidates = header.flatMap((name, i) => (!taken(i) && CURRENCY_NAME.test(name) ? [i] : []));
+  const side = sideOf(amountName);
+  const sameSide = side === undefined ? [] : candidates.filter((i) => sideOf(header[i]!) === side);
+  if (sameSide.length > 0) return sameSide[0]!;
+  const unnamed = candidates.filter((i) => sideOf(header[i]!) === undefined);
+  const otherSide = side !== undefined && header.some((name, i) => i !== amountColumn && AMOUNT_NAME.test(name) && sideOf(name) !== undefined && sideOf(name) !== side);
+  return unnamed.length > 0 && !otherSide ? unnamed[0]! : null;
+}
 
 /** Whether a cell is a day in one of the layouts an import reads. */
 function isDayCell(cell: string): boolean {
@@ -616,11 +680,17 @@ const CURRENCY_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('curr
  * Ledgerly counting dollars. A name without a currency code says nothing.
  */
 export function otherCurrencyInName(name: string, ours: string): string | undefined {
-  // A code as files write one, in capitals, in brackets or last: "Amount (UAH)", "Сума UAH"; "ALL AMOUNTS" names no
+  const named = currencyInName(name);
+  return named !== undefined && named !== ours.toUpperCase() ? named : undefined;
+}
+
+/** The currency code a column's name gives, ours or not ("Amount (EUR)"), or undefined. */
+function currencyInName(name: string): string | undefined {
+  // A code as files write one, in capitals, in brackets or last: "Amount (UAH)", "Suma UAH"; "ALL AMOUNTS" names no
   // Albanian lek.
   const code = /\(([A-Z]{3})\)|\b([A-Z]{3})\s*$/.exec(name.trim());
   const named = code?.[1] ?? code?.[2];
-  return named !== undefined && CURRENCY_CODES.has(named) && named !== ours.toUpperCase() ? named : undefined;
+  return named !== undefined && CURRENCY_CODES.has(named) ? named : undefined;
 }
 
 /** Whether a currency cell names ours: its ISO code in any case, or one of the marks we read in amounts (₴, грн). */
@@ -678,6 +748,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
   // taking Money In with it refused every row. Money in stays with any other amount column ("Debit Amount", "Outflow").
   const otherOutflow = header.some((name, i) => i !== found.amountColumn && OUTFLOW_NAME.test(name));
   if (found.inflowColumn !== undefined && found.amountColumn !== undefined && otherOutflow && !OUTFLOW_NAME.test(header[found.amountColumn] ?? '')) delete found.inflowColumn;
+  const currencyColumn = found.amountColumn === undefined ? null : guessCurrencyColumn(header, found.amountColumn, (i) => !free(i));
   return {
     dateColumn: found.dateColumn ?? 0,
     amountColumn: found.amountColumn ?? Math.min(1, Math.max(header.length - 1, 0)),
@@ -687,7 +758,7 @@ export function guessColumns(header: readonly string[] | null): Pick<ImportMappi
     accountColumn: found.accountColumn ?? null,
     transferColumn: found.transferColumn ?? null,
     inflowColumn: found.inflowColumn ?? null,
-    currencyColumn: found.currencyColumn ?? null,
+    currencyColumn,
   };
 }
 
@@ -865,8 +936,15 @@ const DATE_CACHE_LIMIT = 50_000;
  * date, an exact amount with at most two decimals, a known type, a description and a category name that pass
  * their rules. Per-mapping work is done once, not per row.
  */
-export function createRecordChecker(mapping: ImportMapping, options: { currency?: string } = {}): (fields: readonly CsvField[], line: number) => RowCheck {
+export function createRecordChecker(mapping: ImportMapping, options: { currency?: string; header?: readonly string[] } = {}): (fields: readonly CsvField[], line: number) => RowCheck {
   const needed = columnsNeeded(mapping);
+  // An amount column whose name says another currency ("Amount (EUR)", Monobank's card amount "(UAH)") refuses
+  // every row as a currency column saying so would: there is no conversion, and its numbers are not ours.
+  const { currency: ours, header } = options;
+  const namedCurrency =
+    ours === undefined || header === undefined || !mapping.hasHeader
+      ? undefined
+      : [mapping.amountColumn, mapping.inflowColumn ?? null].map((c) => (c === null ? undefined : otherCurrencyInName(header[c] ?? '', ours))).find((c) => c !== undefined);
   // "$12.50" and "12,50 грн" in the instance's currency are read as their numbers (YNAB writes every amount so).
   const marks = options.currency === undefined ? [] : currencyMarks(options.currency);
   // A single-byte encoding decodes every byte; UTF-8 is checked field by field, so a bad row is reported on its own.
@@ -897,7 +975,8 @@ export function createRecordChecker(mapping: ImportMapping, options: { currency?
     // A row in another currency is refused as that, whatever its amount: its currency column, else a code or sign in
     // an amount cell that did not read ("-12.50 USD" said only "not a number like 1234.50").
     const currencyText = options.currency === undefined ? '' : (cellText(fields, mapping.currencyColumn ?? null, problems, decode) ?? '').trim();
-    if (options.currency !== undefined && currencyText !== '' && !isOurCurrency(currencyText, options.currency, marks)) {
+    if (namedCurrency !== undefined && ours !== undefined) problems.push({ code: 'currency', theirs: namedCurrency, ours });
+    else if (options.currency !== undefined && currencyText !== '' && !isOurCurrency(currencyText, options.currency, marks)) {
       problems.push({ code: 'currency', theirs: shortCell(currencyText), ours: options.currency });
     }
     const foreignIn = (text: string | null): boolean => {

@@ -193,11 +193,18 @@ const MONEY_TEXTS_KEPT = 4096;
 export function createMoneyFormatter(locale: string, currency: string) {
   const currencyFormat = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const plainFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  // Axis labels are approximate and sit beside exact amounts: the narrow symbol keeps them short ("-1,5 mln $" rather
-  // than "USD") where it names this currency alone, as "$" does the US dollar. CAD, AUD and MXN narrow to "$" as well,
-  // so they keep their symbol or code, as does any currency whose narrow sign is not its own symbol in en-US.
-  const currencyDisplay = narrowIsOwnSymbol(currency) ? 'narrowSymbol' : 'symbol';
-  const compactFormat = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
+  // Axis labels name the currency as every other amount on the page does ("20 USD" beside "88,00 USD" in Ukrainian,
+  // not "20 $"): the same currency display as currencyFormat, with fewer digits. Made when first asked for.
+  const axisFormats = new Map<string, Intl.NumberFormat>();
+  const axisFormat = (compact: boolean, digits: number) => {
+    const key = `${compact}|${digits}`;
+    let format = axisFormats.get(key);
+    if (!format) {
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency, ...(compact ? { notation: 'compact' as const } : {}), minimumFractionDigits: compact ? 0 : digits, maximumFractionDigits: digits });
+      axisFormats.set(key, format);
+    }
+    return format;
+  };
   // Intl.NumberFormat accepts decimal strings exactly; the lib types only list number | bigint.
   type Formattable = Parameters<Intl.NumberFormat['format']>[0];
   // Formatting a decimal string costs a microsecond or two, and a page writes the same amounts again and again
@@ -232,9 +239,22 @@ export function createMoneyFormatter(locale: string, currency: string) {
     formatCentsInCell(cents: number): string {
       return this.formatCents(cents).replace(/\u00a0(?=[A-Z]{3}$)/, ' ');
     },
-    /** "$1.2K" style, for chart axes: rounded on purpose, never for an amount a person reads as exact. */
-    formatCentsCompact(cents: number): string {
-      return withMinusSign(cents, compactFormat.format(centsToDecimalString(cents) as unknown as Formattable));
+    /** The labels of one chart axis's ticks ("$0", "$500", "$1K", "$1.5K"), each exact, in the page's currency display. */
+    formatAxisCents(ticks: readonly number[]): string[] {
+      const write = (format: Intl.NumberFormat) => ticks.map((cents) => withMinusSign(cents, format.format(centsToDecimalString(cents) as unknown as Formattable)));
+      // Below a thousand, ticks are written as amounts are, in whole units when every tick is one ("$20", "$40") and
+      // otherwise with both cent digits ("$0.20", "$0.40"; "$0.2" is no way to write money). Whole units read best and
+      // a nice scale over more than a unit has them; a smaller scale (a chart of cents) needs its cents to tell its
+      // ticks apart, and rounding them to units would give every tick the same "$0".
+      if (ticks.every((cents) => Math.abs(cents) < 100_000)) return write(axisFormat(false, ticks.every((cents) => cents % 100 === 0) ? 0 : 2));
+      // From a thousand, compactly ("$1.5K", "1,5 tys. USD" in Ukrainian), with as few decimals as keep every tick exact: one digit
+      // fewer turned 1.5K and 2.5K into "2K" and "3K", and a label that is not its tick misreads the whole axis.
+      const exact = write(axisFormat(true, 3));
+      for (const digits of [0, 1, 2]) {
+        const labels = write(axisFormat(true, digits));
+        if (labels.every((label, i) => label === exact[i])) return labels;
+      }
+      return exact;
     },
     /** "1,234.50" style, without the currency. */
     formatCentsPlain(cents: number): string {
@@ -292,13 +312,6 @@ function moneyWritingOf(format: Intl.NumberFormat): MoneyWriting {
 }
 
 export type MoneyFormatter = ReturnType<typeof createMoneyFormatter>;
-
-/** True when a currency's narrow sign is its own symbol in en-US ("$" for USD; the euro's, the pound's), not one it shares. */
-export function narrowIsOwnSymbol(currency: string): boolean {
-  const sign = (display: 'symbol' | 'narrowSymbol') =>
-    new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: display }).formatToParts(1).find((part) => part.type === 'currency')?.value;
-  return sign('narrowSymbol') === sign('symbol');
-}
 
 // Marks banks and trackers write beside an amount that Intl does not list for the currency.
 const MORE_CURRENCY_MARKS: Readonly<Record<string, readonly string[]>> = { USD: ['US$'], UAH: ['грн.', 'грн'] };

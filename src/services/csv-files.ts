@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, Parser } from 'csv-parse';
 import {
   createRecordChecker,
+  fieldText,
   MAX_REPORTED_ERRORS,
   type CsvDelimiter,
   type CsvField,
@@ -14,6 +15,8 @@ import {
   looksBinary,
   looksJson,
   looksUtf16,
+  mistakenFormatOf,
+  type MistakenFormat,
   type ImportMapping,
   type ImportRow,
   type RowError,
@@ -173,16 +176,19 @@ export function firstLinesOf(head: Buffer, count: number): string[] {
  * What a file that cannot be CSV text is, judged from its first 8 KB: UTF-16 text, binary (a PDF or a spreadsheet
  * uploaded as CSV), or undefined for text this reader takes.
  */
-export async function notCsvText(filePath: string): Promise<'utf16' | 'binary' | 'ledgerly-json' | 'json' | undefined> {
-  const handle = await open(filePath, 'r');
-  try {
-    const buffer = Buffer.alloc(8 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    return looksUtf16(head) ? 'utf16' : looksBinary(head) ? 'binary' : looksJson(head);
-  } finally {
-    await handle.close();
-  }
+export async function notCsvText(filePath: string): Promise<CsvFileProblem | undefined> {
+  const head = await readFileHead(filePath, 8 * 1024);
+  if (looksUtf16(head)) return { kind: 'utf16' };
+  const format = mistakenFormatOf(head);
+  if (format !== undefined) return { kind: 'binary', format };
+  if (looksBinary(head)) return { kind: 'binary' };
+  const json = looksJson(head);
+  return json === undefined ? undefined : { kind: json };
+}
+
+/** What a file is, of the formats people upload by mistake (a PDF, a spreadsheet, a ZIP archive), from its first bytes. */
+export async function mistakenFormatOfFile(filePath: string): Promise<MistakenFormat | undefined> {
+  return mistakenFormatOf(await readFileHead(filePath, 512));
 }
 
 /** A file's first bytes (up to `bytes`), to guess its encoding from. */
@@ -232,7 +238,7 @@ export async function checkCsvFile(
   // Lines above the table (a bank's title) are no rows.
   let aboveTable = mapping.skipRows ?? 0;
   let bytesSeen = 0;
-  const check = createRecordChecker(mapping, { currency: options.currency });
+  let check = createRecordChecker(mapping, { currency: options.currency });
   const asText = await isUtf8File(filePath);
   const { onProgress } = options;
   await readCsvRecords<CsvField>(
@@ -245,6 +251,8 @@ export async function checkCsvFile(
       }
       if (!headerSkipped) {
         headerSkipped = true;
+        // The column names say what the rows cannot: an amount column named for another currency.
+        check = createRecordChecker(mapping, { currency: options.currency, header: fields.map((f) => (typeof f === 'string' ? f : fieldText(f, mapping.encoding))) });
         return;
       }
       rowsRead += 1;

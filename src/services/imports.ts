@@ -45,6 +45,7 @@ import {
   sniffCsvLayout,
   type CsvDelimiter,
   type CsvFileProblem,
+  type MistakenFormat,
   type ImportMapping,
   type ImportOptions,
   type ImportedKinds,
@@ -57,7 +58,7 @@ import type { TransactionType } from '../domain/transactions.ts';
 import { occurrencesBetween, periodOf, type Schedule } from '../domain/schedules.ts';
 import { makePrivateDir } from '../file-modes.ts';
 import { JobFailure, type JobContext, type JobRunner } from '../jobs/runner.ts';
-import { checkCsvFile, CsvFileError, firstLinesOf, notCsvText, readCsvSample, readFileHead, type CheckedFile } from './csv-files.ts';
+import { checkCsvFile, CsvFileError, firstLinesOf, mistakenFormatOfFile, notCsvText, readCsvSample, readFileHead, type CheckedFile } from './csv-files.ts';
 import { createScheduleMatcher, type ScheduleMatch } from './schedules.ts';
 import { fingerprintKey, occurrenceCounter, otherCurrency, statementImportRows, type Statement, type StatementFormat, type StatementImportRow, type StatementProblem } from '../domain/statements.ts';
 import { readStatementFile, type StatementFileProblem } from './statement-files.ts';
@@ -1404,6 +1405,11 @@ export function createImportService(deps: {
       return isBlankText((await readFile(file)).toString('latin1'));
     },
 
+    /** What an upload is when it is a PDF, a spreadsheet or a ZIP archive (no statement and no CSV text), else undefined. */
+    mistakenFormatOf(file: string): Promise<MistakenFormat | undefined> {
+      return mistakenFormatOfFile(file);
+    },
+
     async keepUpload(file: string): Promise<void> {
       const at = deps.clock.now() / 1000;
       // Gone already (another upload of the person's, in another worker, made room by taking it): its page then says
@@ -1457,7 +1463,7 @@ export function createImportService(deps: {
      */
     async inspect(userId: number, upload: Upload, delimiter: CsvDelimiter | undefined, chosenSkipRows?: number, monthFirst = false): Promise<UploadInspection> {
       const notText = await notCsvText(upload.file);
-      if (notText) return { ok: false, fileError: { kind: notText } };
+      if (notText) return { ok: false, fileError: notText };
       // The delimiter and any lines above the table (a bank's title) from the first lines; a layout remembered for
       // the header line found so wins, and a delimiter the person chose keeps its own reading of those lines.
       // One read of the file's head serves the layout and the encoding.
@@ -1531,7 +1537,8 @@ export function createImportService(deps: {
     /** The first data rows as the import would see them: the row or its problems, duplicate and new-category flags. */
     preview(userId: number, sample: { line: number; fields: Buffer[] }[], mapping: ImportMapping, targetAccountId?: number | null): PreviewRow[] {
       const known = new Map(categories.listCategoriesForUser(userId).map((c) => [`${c.kind}\u0000${categoryNameKey(c.name)}`, c.id]));
-      const check = createRecordChecker(mapping, { currency: deps.currency });
+      const header = mapping.hasHeader ? sample[0]?.fields.map((b) => fieldText(b, mapping.encoding)) : undefined;
+      const check = createRecordChecker(mapping, { currency: deps.currency, header });
       const rows = mapping.hasHeader ? sample.slice(1) : sample.slice(0, PREVIEW_ROWS);
       // The rows each day already holds, counted by signature and used up one for one, as the import does.
       const days = new Map<string, Map<string, number>>();

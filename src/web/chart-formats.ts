@@ -10,7 +10,7 @@ export function chartFormatsFor(language: LanguageContext): ChartFormats {
   if (!formats) {
     formats = {
       money: (cents) => language.money.formatCents(cents),
-      axisMoney: (cents) => language.money.formatCentsCompact(cents),
+      axisMoney: (ticks) => language.money.formatAxisCents(ticks),
       shortMonth: (month) => language.days.formatAxisMonth(month),
       longMonth: (month) => language.days.formatMonth(month),
       monthInText: (month) => language.days.formatMonthInText(month),

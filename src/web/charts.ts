@@ -75,8 +75,8 @@ export interface ChartModel {
 export interface ChartFormats {
   /** Exact, for tooltips and tables: "$1,234.50". */
   readonly money: (cents: number) => string;
-  /** Rounded, for axis ticks: "$1.2K". */
-  readonly axisMoney: (cents: number) => string;
+  /** The labels of one axis's ticks, written together so they agree on their decimals: "$0", "$500", "$1.5K". */
+  readonly axisMoney: (ticks: readonly number[]) => string[];
   /** A YYYY-MM month, short, for axis ticks: "Mar". */
   readonly shortMonth: (month: string) => string;
   /** A YYYY-MM month, long, standing alone (a table's cell, the start of a tooltip): "March 2026". */
@@ -134,7 +134,7 @@ export function monthlyBarsChart(options: {
   const height = options.height ?? 240;
   const values = months.flatMap((m) => [m.incomeCents, m.expenseCents]);
   const { scale: y, ticks } = valueScale(values, [height - MARGIN.bottom, MARGIN.top]);
-  const valueTicks = ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) }));
+  const valueTicks = axisTicks(ticks, y, formats);
   const plot = { left: valueLabelRoom(valueTicks.map((t) => t.label)), top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
   const x = scaleBand<string>().domain(months.map((m) => m.month)).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.1);
   const inner = scaleBand<string>().domain(['income', 'expense']).range([0, x.bandwidth()]).padding(0.08);
@@ -213,7 +213,7 @@ export function horizontalBarsChart(options: {
   const height = MARGIN.top + Math.max(rows.length, 1) * rowHeight + MARGIN.bottom;
   const values = rows.flatMap((r) => [r.cents, r.trackCents ?? 0]);
   // The last tick's label is centred on the plot's end: half of it must fit before the edge (it was cut at "$2.5K").
-  const tickLabels = valueScale(values, [0, 1], 4).ticks.map((t) => formats.axisMoney(t));
+  const tickLabels = formats.axisMoney(valueScale(values, [0, 1], 4).ticks);
   const rightRoom = Math.max(MARGIN.right + 8, Math.ceil(phoneTextWidth(tickLabels) / 2) + 4);
   const plot = { left: labelWidth, top: MARGIN.top, right: WIDTH - rightRoom, bottom: height - MARGIN.bottom };
   const { scale: x, ticks } = valueScale(values, [plot.left, plot.right], 4);
@@ -263,7 +263,7 @@ export function horizontalBarsChart(options: {
     width: WIDTH,
     height,
     plot,
-    valueTicks: thinnedAcross(ticks.map((t) => ({ at: round1(x(t)), label: formats.axisMoney(t) }))),
+    valueTicks: thinnedAcross(axisTicks(ticks, x, formats)),
     valueAxis: 'x',
     bandTicks: [],
     bars,
@@ -294,7 +294,7 @@ export function monthlyLineChart(options: {
   const { points, formats } = options;
   const height = options.height ?? 220;
   const { scale: y, ticks } = valueScale(points.map((p) => p.cents), [height - MARGIN.bottom, MARGIN.top]);
-  const valueTicks = ticks.map((t) => ({ at: round1(y(t)), label: formats.axisMoney(t) }));
+  const valueTicks = axisTicks(ticks, y, formats);
   const plot = { left: valueLabelRoom(valueTicks.map((t) => t.label)), top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: height - MARGIN.bottom };
   const x = scaleBand<string>().domain(points.map((p) => p.month)).range([plot.left, plot.right]).padding(0.5);
   const at = (p: { month: string }) => (x(p.month) ?? 0) + x.bandwidth() / 2;
@@ -325,6 +325,12 @@ export function monthlyLineChart(options: {
       rows: texts.map((t) => [t.month, t.amount]),
     },
   };
+}
+
+/** Value ticks where the scale puts them, labelled together (ChartFormats.axisMoney). */
+function axisTicks(ticks: readonly number[], scale: (cents: number) => number, formats: ChartFormats): AxisTick[] {
+  const labels = formats.axisMoney(ticks);
+  return ticks.map((t, i) => ({ at: round1(scale(t)), label: labels[i]! }));
 }
 
 /** Every other tick minor, counting back from the last, which always shows (the latest month). */

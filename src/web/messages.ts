@@ -8,7 +8,7 @@ import type { AccountKind } from '../domain/accounts.ts';
 import { MAX_CATEGORY_NAME_CHARS, type CategoryNameProblem } from '../domain/categories.ts';
 import type { DayProblem } from '../domain/calendar.ts';
 import { PER_PERSON_LIMITS, type LimitedKind } from '../domain/limits.ts';
-import { csvFileProblemOf, type CsvFileProblem, type RowProblem } from '../domain/imports.ts';
+import { csvFileProblemOf, type CsvFileProblem, type MistakenFormat, type RowProblem } from '../domain/imports.ts';
 import type { ImportFailureReason } from '../services/imports.ts';
 import { otherDecimalMark, type AmountProblem, type DecimalSeparator } from '../domain/money.ts';
 import { MAX_DESCRIPTION_CHARS, type DescriptionProblem, type TransactionType } from '../domain/transactions.ts';
@@ -211,9 +211,18 @@ export function statementFileMessage(problem: string | null, line?: number, curr
   return line === undefined ? msg('import.statement.problem.malformed') : msg('import.statement.problem.malformedAt', { line });
 }
 
+/** What a file uploaded by mistake is (a PDF, a spreadsheet, a ZIP archive), and what to upload instead. */
+export function mistakenFormatMessage(format: MistakenFormat): Msg {
+  if (format === 'pdf') return msg('import.file.pdf');
+  if (format === 'spreadsheet') return msg('import.file.spreadsheet');
+  if (format === 'old-excel') return msg('import.file.oldExcel');
+  return msg('import.file.zip');
+}
+
 /** Why a file is not CSV: on the mapping page (`file`), or as the reason an import failed (`failure`). */
 export function csvFileMessage(problem: CsvFileProblem, where: 'file' | 'failure'): Msg {
   if (problem.kind === 'unclosed-quote') return msg(where === 'file' ? 'import.file.unclosedQuote' : 'import.failure.unclosedQuote');
+  if (problem.kind === 'binary' && problem.format !== undefined) return mistakenFormatMessage(problem.format);
   if (problem.kind === 'binary') return msg(where === 'file' ? 'import.file.binary' : 'import.failure.binary');
   if (problem.kind === 'utf16') return msg(where === 'file' ? 'import.file.utf16' : 'import.failure.utf16');
   if (problem.kind === 'ledgerly-json') return msg('import.file.ledgerlyJson');

@@ -828,6 +828,32 @@ describe('/api/v1/transfers', () => {
     assert.equal(Number(ctx.db.prepare('SELECT count(*) FROM transfers').pluck().get()), 0);
   });
 
+  test("another person's account named in a body (a transaction's account, a transfer's from or to) is a 422 field problem, answered as for an account that does not exist, and nothing is written", async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
+    t.after(() => ctx.cleanup());
+    const ann = await registerUser(ctx.app, 'ann@example.com');
+    await registerUser(ctx.app, 'bob@example.com');
+    await postForm(ann, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const main = accountIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'Main account');
+    const bobs = accountIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'Main account');
+    const send = caller(ctx, await makeToken(ann, { name: 'w', scope: 'read-write', lifetime: 'never' }));
+    const rows = () => ctx.db.prepare('SELECT (SELECT count(*) FROM transactions) + (SELECT count(*) FROM transfers)').pluck().get();
+    const answers = async (account: number) => {
+      const transaction = await send('post', '/transactions', { type: 'expense', account, amount: '5.00', date: '2026-03-10' });
+      const into = await send('post', '/transfers', { from: main, to: account, amount: '5.00', date: '2026-03-10' });
+      const outOf = await send('post', '/transfers', { from: account, to: main, amount: '5.00', date: '2026-03-10' });
+      return [transaction, into, outOf].map((res) => [res.status, res.body.errors]);
+    };
+    const foreign = await answers(bobs);
+    assert.deepEqual(foreign, [
+      [422, [{ field: 'account', message: 'Choose one of your accounts.' }]],
+      [422, [{ field: 'to', message: 'Choose one of your accounts.' }]],
+      [422, [{ field: 'from', message: 'Choose one of your accounts.' }]],
+    ]);
+    assert.deepEqual(await answers(bobs + 1000), foreign, 'the same answer as for an account that does not exist: nothing said of whose it is');
+    assert.equal(rows(), 0);
+  });
+
   test("transfers are listed newest first a page at a time, by account on either side and by day, never another person's; a list parameter a transfer has no part in is refused", async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(Date.UTC(2026, 2, 15, 12)) });
     t.after(() => ctx.cleanup());

@@ -74,6 +74,58 @@ describe('bad requests and errors', () => {
     assert.equal(count(ctx, 'transactions'), 0);
   });
 
+  test("a signed-in person's oversized form gets a 413 page with their header, in their saved language, and a way back to the form", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const saved = await agent.post('/account/language').type('form').send({ _csrf: await tokenFor(agent, '/account'), language: 'uk' });
+    assert.equal(saved.status, 303);
+    const token = await tokenFor(agent, '/transactions/new');
+    const send = (referer: string) =>
+      agent
+        .post('/transactions')
+        .set('Host', 'money.example.org')
+        .set('Accept-Language', 'en-US,en;q=0.9')
+        .set('Referer', referer)
+        .type('form')
+        .send({ _csrf: token, type: 'income', amount: '5', description: 'x'.repeat(17 * 1024) });
+    const res = await send('https://money.example.org/transactions/new?account=1');
+    assert.equal(res.status, 413);
+    assert.match(res.text, /<html lang="uk">/);
+    assert.match(res.text, /Надіслано більше даних, ніж приймають форми на цьому сайті, тому нічого не збережено\./);
+    // The signed-in header (the menu, Log out), and the form it came from to go back to; no "Go to log in".
+    assert.match(res.text, /<form method="post" action="\/logout"/);
+    assert.match(res.text, /<a class="button button--primary" href="\/transactions\/new\?account=1">Повернутися до форми<\/a>/);
+    assert.match(res.text, /href="\/dashboard">Повернутися до огляду<\/a>/);
+    assert.doesNotMatch(res.text, /href="\/login"/);
+    // A page of another site, or none, is no way back: the dashboard is.
+    for (const referer of ['https://evil.example/transactions/new', 'https://money.example.org.evil.example/x', 'javascript:alert(1)']) {
+      const other = await send(referer);
+      assert.equal(other.status, 413);
+      assert.doesNotMatch(other.text, /Повернутися до форми/, referer);
+      assert.match(other.text, /<a class="button button--primary" href="\/dashboard">Повернутися до огляду<\/a>/, referer);
+    }
+    assert.equal(count(ctx, 'transactions'), 0);
+  });
+
+  test('a signed-out visitor\'s oversized form gets a 413 page with the signed-out header and the way to log in, in their language', async (t) => {
+    const ctx = setup(t);
+    const visitor = agentFor(ctx.app);
+    const token = await tokenFor(visitor, '/login');
+    const res = await visitor
+      .post('/login')
+      .set('Host', 'money.example.org')
+      .set('Accept-Language', 'uk')
+      .set('Referer', 'http://money.example.org/login')
+      .type('form')
+      .send({ _csrf: token, email: 'x'.repeat(17 * 1024), password: 'x' });
+    assert.equal(res.status, 413);
+    assert.match(res.text, /<html lang="uk">/);
+    assert.doesNotMatch(res.text, /action="\/logout"/);
+    assert.match(res.text, /href="\/login">Перейти до входу<\/a>/);
+    assert.match(res.text, /href="\/login">Повернутися до форми<\/a>/);
+    assert.equal(count(ctx, 'users'), 0);
+  });
+
   test('a budget form over the limit gets 413 too, although it may carry many more fields', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

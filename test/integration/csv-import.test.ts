@@ -279,24 +279,66 @@ test('a file whose days could be read either way (all the 12th or earlier) is re
   assert.match(european.preview, /<option value="DD\/MM\/YYYY" selected>/);
 });
 
-test('a Monobank statement with times after its days imports on its days, with the time read past', async (t) => {
+/** Monobank's export: the card's amount named with its currency, then the operation's amount and its currency. */
+const MONOBANK = [
+  '"Дата i час операції";"Деталі операції";"MCC";"Сума в валюті картки (UAH)";"Сума в валюті операції";"Валюта";"Курс";"Сума комісій (UAH)";"Сума кешбеку (UAH)";"Залишок після операції"',
+  '"31.12.2025 23:59:59";"Сільпо";"5411";"-123,45";"-123,45";"UAH";"—";"—";"—";"1000,00"',
+  '"01.12.2025 08:00:01";"Зарплата";"4829";"25000,00";"25000,00";"UAH";"—";"—";"—";"1123,45"',
+  '"02.12.2025 12:00:00";"Booking.com";"4722";"-4300,00";"-100,00";"EUR";"43,00";"—";"—";"-3176,55"',
+].join('\n');
+
+test('a Monobank statement in hryvnias imports on its days (times read past) by the card\'s amount, whatever the operation\'s currency', async (t) => {
+  const ctx = createTestContext({ CURRENCY: 'UAH' });
+  t.after(() => ctx.cleanup());
+  const { agent, userId } = await signedIn(ctx);
+  const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(MONOBANK, 'utf8')]));
+  assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
+  assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="3" selected>/);
+  // "Валюта" is the operation's currency, not the card amount's: taking it would refuse a hotel paid in euros from a hryvnia card.
+  assert.match(preview, /<select id="map-currency" name="currency"[^>]*>\s*<option value="" selected>/);
+  assert.equal(importedCount(result), 3);
+  assert.deepEqual(
+    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),
+    [['2025-12-01', 'income', 2_500_000, 'Зарплата'], ['2025-12-02', 'expense', 430_000, 'Booking.com'], ['2025-12-31', 'expense', 12_345, 'Сільпо']],
+  );
+});
+
+test('a Monobank statement on a dollar Ledgerly: its amounts, named UAH in their column, are refused row by row, never counted as dollars', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  const file = [
-    '"Дата i час операції";"Деталі операції";"MCC";"Сума в валюті картки (UAH)";"Залишок після операції"',
-    '"31.12.2025 23:59:59";"Сільпо";"5411";"-123,45";"1000,00"',
-    '"01.12.2025 08:00:01";"Зарплата";"4829";"25000,00";"1123,45"',
-  ].join('\n');
-  const { preview, result } = await importCsv(agent, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(file, 'utf8')]));
-  assert.match(preview, /<option value="DD\.MM\.YYYY" selected>/);
-  // This Ledgerly counts in dollars: the page says the file's hryvnias would be taken as dollars.
-  assert.match(preview, /The amount column’s name says UAH, and this Ledgerly counts in USD: there is no conversion/);
-  assert.equal(importedCount(result), 2);
-  assert.deepEqual(
-    storedRows(ctx.db, userId).map((r) => [r.occurredOn, r.type, r.amountCents, r.description]).sort(),
-    [['2025-12-01', 'income', 2_500_000, 'Зарплата'], ['2025-12-31', 'expense', 12_345, 'Сільпо']],
-  );
+  const { preview, result } = await importCsv(agent, MONOBANK);
+  assert.match(preview, /The amount column’s name says UAH, and this Ledgerly counts in USD with no conversion: its rows are refused, not taken as USD\./);
+  assert.match(preview, /the amount is in UAH, and this Ledgerly counts in USD with no conversion, so it is not taken as USD/);
+  assert.equal(importedCount(result), 0);
+  assert.deepEqual([...errorsListed(result).values()], Array(3).fill('the amount is in UAH, and this Ledgerly counts in USD with no conversion, so it is not taken as USD'));
+  assert.deepEqual(storedRows(ctx.db, userId), []);
+  // Money in named for another currency is refused the same way.
+  const ynab = await importCsv(agent, ['Date,Payee,Outflow,Inflow (EUR)', '2026-01-02,Shop,,12.00'].join('\n'), { amount: '2', inflow: '3' });
+  assert.equal(importedCount(ynab.result), 0);
+  assert.equal(errorsListed(ynab.result).get(2), 'the amount is in EUR, and this Ledgerly counts in USD with no conversion, so it is not taken as USD');
+});
+
+/** PrivatBank's statement: a title, then the card's amount and currency beside the transaction's. */
+const PRIVATBANK = [
+  'Виписка з Ваших карток за період 01.03.2026 - 31.03.2026',
+  'Дата;Категорія;Картка;Опис операції;Сума в валюті картки;Валюта картки;Сума в валюті транзакції;Валюта транзакції;Залишок на кінець періоду;Валюта залишку',
+  '02.03.2026 10:00;Продукти;4149 **** 1234;Сільпо;-120,50;UAH;-120,50;UAH;1000,00;UAH',
+  '03.03.2026 11:00;Інтернет;5168 **** 9876;Amazon;-10,00;USD;-9,20;EUR;90,00;USD',
+].join('\r\n');
+
+test("a PrivatBank statement (Windows-1251): its card currency column is guessed with the card's amount, and each row in another currency than ours is refused", async (t) => {
+  for (const [currency, imported, refused] of [['USD', ['Amazon', 1_000], ['UAH', 3]], ['UAH', ['Сільпо', 12_050], ['USD', 4]]] as const) {
+    const ctx = createTestContext({ CURRENCY: currency });
+    t.after(() => ctx.cleanup());
+    const { agent, userId } = await signedIn(ctx);
+    const { preview, result } = await importCsv(agent, inWindows1251(PRIVATBANK), { category: '' });
+    assert.match(preview, /<select id="map-amount" name="amount"[^>]*>[\s\S]*?<option value="4" selected>/, currency);
+    assert.match(preview, /<select id="map-currency" name="currency"[^>]*>[\s\S]*?<option value="5" selected>/, currency);
+    assert.equal(importedCount(result), 1, currency);
+    assert.equal(errorsListed(result).get(refused[1]), `the amount is in ${refused[0]}, and this Ledgerly counts in ${currency} with no conversion, so it is not taken as ${currency}`);
+    assert.deepEqual(storedRows(ctx.db, userId).map((r) => [r.description, r.amountCents]), [imported]);
+  }
 });
 
 test("amounts written with the instance's currency sign ($500.00, -$12.50) are read; another currency's are refused, never counted as ours", async (t) => {
@@ -463,7 +505,8 @@ test("a file with a currency column (Firefly III's currency_code): its column is
 });
 
 test("European bank exports open ready to import: ING's YYYYMMDD days with Af/Bij and Bedrag, a savings bank's DD.MM.YY days in Windows-1252 on its booking day", async (t) => {
-  const ctx = createTestContext();
+  // A Ledgerly counting in euros: "Bedrag (EUR)" and "Waehrung" say so.
+  const ctx = createTestContext({ CURRENCY: 'EUR' });
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
   const ing = [
@@ -1137,21 +1180,47 @@ test("Ledgerly's own data export (JSON), or another program's JSON, is named for
   assert.equal(storedRows(ctx.db, userId).length, 1);
 });
 
-test('a PDF or a spreadsheet uploaded as CSV is named for what it is, with no mapping to fill in and nothing imported', async (t) => {
+/** The start of a ZIP archive whose first file is `name` (a local file header, RFC-less but PKWARE's APPNOTE 4.3.7). */
+function zipStart(name: string, content = ''): Buffer {
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt32LE(content.length, 18);
+  header.writeUInt32LE(content.length, 22);
+  header.writeUInt16LE(Buffer.byteLength(name, 'latin1'), 26);
+  return Buffer.concat([header, Buffer.from(name, 'latin1'), Buffer.from(content, 'latin1')]);
+}
+
+test('a PDF, a spreadsheet or a ZIP archive uploaded by mistake is refused on the upload page, named for what it is, with what to upload instead', async (t) => {
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
-  const pdf = Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1');
-  const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]);
-  const withNul = Buffer.from('date,amount\n2026-01-02,1.00\u0000\n');
-  for (const [name, file] of [['pdf', pdf], ['xlsx', xlsx], ['nul', withNul]] as const) {
-    const up = await upload(agent, file);
-    assert.equal(up.status, 303, name);
-    const page = await agent.get(up.headers.location!);
-    assert.equal(page.status, 422, name);
-    assert.match(page.text, /role="alert">This file is not CSV: it holds binary data, as a PDF or a spreadsheet does\./, name);
-    assert.doesNotMatch(page.text, /class="import-go"/, `${name}: no Import button`);
+  const files = [
+    ['a PDF', Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'), /This file is a PDF, not CSV: a PDF statement is for reading, and its table cannot be imported\. Download your bank’s CSV export/],
+    ['an xlsx workbook', zipStart('[Content_Types].xml', '<?xml version="1.0"?>'), /This file is a spreadsheet \(Excel \.xlsx or OpenDocument \.ods\), not CSV\. Open it in your spreadsheet program and save it as “CSV UTF-8”/],
+    ['an ods sheet', zipStart('mimetype', 'application/vnd.oasis.opendocument.spreadsheet'), /This file is a spreadsheet \(Excel \.xlsx or OpenDocument \.ods\), not CSV\./],
+    ['an xls workbook', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]), /This file is an Excel workbook of the old kind \(\.xls\), not CSV\. Open it in your spreadsheet program and save it as “CSV UTF-8”/],
+    ['a zipped statement', zipStart('statement_2026-03.csv', 'date,amount'), /This file is a ZIP archive, not CSV\. Unzip it and upload the CSV file or statement inside\./],
+  ] as const;
+  for (const [name, file, says] of files) {
+    const refused = await upload(agent, file);
+    assert.equal(refused.status, 422, name);
+    assert.match(refused.text, new RegExp(`role="alert">${says.source}`), name);
+    assert.match(refused.text, /<input[^>]*type="file"/, `${name}: the upload form, to choose another file`);
   }
+  assert.deepEqual(uploadsLeft(ctx), [], 'nothing is kept');
+  // In Ukrainian, the page says the same in Ukrainian.
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const pdf = await upload(agent, files[0][1]);
+  assert.equal(pdf.status, 422);
+  assert.match(pdf.text, /Цей файл — PDF, а не CSV/);
+  // A text file with a NUL byte in it (of no known format) still reaches its page, which says it holds binary data.
+  const up = await upload(agent, Buffer.from('date,amount\n2026-01-02,1.00\u0000\n'));
+  assert.equal(up.status, 303);
+  const page = await agent.get(up.headers.location!);
+  assert.equal(page.status, 422);
+  assert.match(page.text, /role="alert">Цей файл не є CSV: у ньому двійкові дані/);
+  assert.doesNotMatch(page.text, /class="import-go"/, 'no Import button');
   assert.deepEqual(storedRows(ctx.db, userId), []);
 });
 
@@ -1211,7 +1280,7 @@ test('with an account column, the preview names each row\'s account and marks th
 });
 
 test("a bank's title above the table (PrivatBank's) is skipped: the delimiter, the column names and every row read as the table has them", async (t) => {
-  const ctx = createTestContext();
+  const ctx = createTestContext({ CURRENCY: 'UAH' });
   t.after(() => ctx.cleanup());
   const { agent, userId } = await signedIn(ctx);
   const file = inWindows1251([

@@ -278,3 +278,29 @@ test('a category of a sliver of the spending shows "<1%", never "0%", in the lis
   assert.doesNotMatch(page, / · 0%/);
   assert.ok(page.split("&lt;1%").length - 1 >= 2, "the chart of spending says so too");
 });
+
+/** The labels of each value axis on a page, one list per chart (the y axis of bars and lines, the x axis of category bars). */
+function valueAxes(html: string): string[][] {
+  return [...html.matchAll(/<g class="chart__ticks chart__ticks--[xy]">([\s\S]*?)<\/g>/g)]
+    .map((m) => [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]!.replace(/\s/g, ' ')))
+    .filter((labels) => labels.some((label) => /\d/.test(label) && !/^\d{4}$/.test(label)));
+}
+
+test('chart axes write amounts as the rest of the page does: "20 USD" beside "88,00 USD" in Ukrainian, "$0.20" in English, never "$0.2"', async (t) => {
+  const ctx = setup(t);
+  const ann = await registerUser(ctx.app, 'ann@example.com');
+  await postForm(ann, '/account', '/account/language', { language: 'uk' });
+  await postForm(ann, '/transactions/new', '/transactions', { type: 'income', amount: '88,00', date: '', description: 'Зарплата' });
+  const ukrainian = (await ann.get('/dashboard')).text;
+  assert.match(ukrainian, /88,00\sUSD/);
+  const ukAxes = valueAxes(ukrainian);
+  assert.ok(ukAxes.length > 0, 'the dashboard has a chart with amounts');
+  for (const labels of ukAxes) for (const label of labels) assert.match(label, /^−?[\d ]+(,\d\d)? USD$/, `${labels.join(' | ')}`);
+  assert.ok(ukAxes.some((labels) => labels.includes('20 USD')), JSON.stringify(ukAxes));
+
+  const bob = await registerUser(ctx.app, 'bob@example.com');
+  await postForm(bob, '/transactions/new', '/transactions', { type: 'expense', amount: '0.50', date: '', description: 'Gum' });
+  const english = valueAxes((await bob.get('/dashboard')).text);
+  assert.ok(english.some((labels) => labels.includes('$0.20')), JSON.stringify(english));
+  for (const labels of english) for (const label of labels) assert.match(label, /^−?\$\d+\.\d\d$/, `${labels.join(' | ')}`);
+});

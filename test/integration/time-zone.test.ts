@@ -63,6 +63,33 @@ test('an unknown or repeated time zone is refused beside the field and nothing c
   assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
 });
 
+test('a zone sent by another of its names (Asia/Calcutta, US/Eastern) is saved by the name the list offers, and shown chosen; one the list lacks is refused', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const agent = await registerUser(ctx.app, 'ann@example.com');
+  const userId = userIdOf(ctx.db, 'ann@example.com');
+  const stored = () => ctx.db.prepare('SELECT time_zone FROM users WHERE id = ?').pluck().get(userId);
+  for (const [sent, saved, shown] of [
+    ['Asia/Calcutta', 'Asia/Kolkata', 'Asia/Kolkata'],
+    ['Europe/Kiev', 'Europe/Kyiv', 'Europe/Kyiv'],
+    ['US/Eastern', 'America/New_York', 'America/New York'],
+    ['asia/saigon', 'Asia/Ho_Chi_Minh', 'Asia/Ho Chi Minh'],
+    ['Etc/UTC', 'UTC', 'UTC'],
+  ] as const) {
+    const res = await setZone(agent, sent);
+    assert.equal(res.status, 303, sent);
+    assert.equal(stored(), saved, sent);
+    const page = (await agent.get('/account')).text;
+    assert.match(page, new RegExp(`<option value="${saved.replace('/', '\\/')}" selected>${shown.replace('/', '\\/')}</option>`), sent);
+    assert.equal([...page.matchAll(/<option value="[^"]*" selected>/g)].length, 1, `${sent}: one zone chosen`);
+  }
+  // A real IANA zone that is none of the offered ones is refused beside the field, and the saved one stays.
+  const refused = await setZone(agent, 'Etc/GMT+5');
+  assert.equal(refused.status, 422);
+  assert.match(refused.text, /<p class="field__error" id="timeZone-error">/);
+  assert.equal(stored(), 'UTC');
+});
+
 test("a zone stored long ago that has left the tz database counts days in the instance's zone everywhere: pages, API and poster, never a 500", async (t) => {
   // 22:30 UTC on 31 March 2026; the instance counts days in UTC.
   const ctx = createTestContext({ TIME_ZONE: 'UTC' }, { clock: manualClock(Date.UTC(2026, 2, 31, 22, 30)) });

@@ -7,7 +7,7 @@ import { addMonths, createDayFormatter } from '../../src/domain/calendar.ts';
 
 const formats: ChartFormats = {
   money: (c) => `$${(c / 100).toFixed(2)}`,
-  axisMoney: (c) => `$${c / 100}`,
+  axisMoney: (ticks) => ticks.map((c) => `$${c / 100}`),
   shortMonth: (m) => m.slice(5),
   longMonth: (m) => m,
   // Inside a tooltip's phrase, the month as the language writes it there (lower case in Ukrainian).
@@ -182,7 +182,7 @@ describe('the chart markup', () => {
   });
 
   test('amounts along a bar chart never run together: on a phone every other one is left out when they would', () => {
-    const hryvnias: ChartFormats = { ...formats, axisMoney: (c) => `${c / 100_000} тис. ₴` };
+    const hryvnias: ChartFormats = { ...formats, axisMoney: (ticks) => ticks.map((c) => `${c / 100_000} тис. ₴`) };
     for (const top of [250_000, 1_000_000, 60_000_000]) {
       const chart = horizontalBarsChart({ id: 'h', title: 'T', description: 'D', rows: [{ name: 'Продукти', cents: top }, { name: 'Подарунки та благодійність', cents: 1_000 }], formats: hryvnias, labels: { name: 'N', amount: 'A' } });
       const width = (label: string, em: number) => [...label].length * em * 0.6;

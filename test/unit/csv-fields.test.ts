@@ -294,7 +294,35 @@ describe('checkCsvRecord', () => {
     // A currency column is guessed only from a name that can mean nothing else.
     assert.equal(guessColumns(['Date', 'Amount', 'Currency']).currencyColumn, 2);
     assert.equal(guessColumns(['date', 'amount', 'foreign_currency_code']).currencyColumn, null);
+    assert.equal(guessColumns(['Buchungstag', 'Betrag', 'Währung']).currencyColumn, 2);
+    assert.equal(guessColumns(['Buchungstag', 'Betrag', 'Waehrung']).currencyColumn, 2);
+  });
+
+  test("a Ukrainian bank's currency column is guessed with the amount it belongs to: the card's beside the card's amount, never the operation's", () => {
+    assert.equal(guessColumns(['Дата', 'Опис', 'Сума', 'Валюта']).currencyColumn, 3);
+    assert.equal(guessColumns(['Дата', 'Опис операції', 'Сума', 'Код валюти']).currencyColumn, 3);
+    assert.equal(guessColumns(['Дата', 'Опис операції', 'Сума в валюті картки', 'Валюта']).currencyColumn, 3, 'one amount: its currency, whatever the description says');
+    // PrivatBank: the card's amount is the amount, so the card's currency is its currency, not the transaction's nor the balance's.
+    const privat = guessColumns(['Дата', 'Категорія', 'Картка', 'Опис операції', 'Сума в валюті транзакції', 'Валюта транзакції', 'Сума в валюті картки', 'Валюта картки', 'Залишок на кінець періоду', 'Валюта залишку']);
+    assert.deepEqual([privat.amountColumn, privat.currencyColumn], [4, 5], 'the first amount with its own side\'s currency');
+    const card = guessColumns(['Дата', 'Сума в валюті картки', 'Валюта операції', 'Сума в валюті операції', 'Валюта картки']);
+    assert.deepEqual([card.amountColumn, card.currencyColumn], [1, 4]);
+    assert.equal(guessColumns(['Дата', 'Сума в валюті рахунку', 'Валюта рахунку']).currencyColumn, 2);
+    // Monobank: the card's amount names its currency, and the plain "Валюта" is the operation amount's.
     assert.equal(guessColumns(['Дата', 'Сума в валюті картки (UAH)', 'Сума в валюті операції', 'Валюта']).currencyColumn, null);
+    assert.equal(guessColumns(['Дата', 'Сума в валюті картки', 'Сума в валюті операції', 'Валюта']).currencyColumn, null, 'a currency that may be either amount\'s is left to the person');
+    assert.equal(guessColumns(['Date', 'Amount (EUR)', 'Currency']).currencyColumn, null, 'the amount\'s name says its currency');
+  });
+
+  test('an amount column named for another currency refuses every row as a currency column would; named for ours, or without a header, it is read', () => {
+    const mapping: ImportMapping = { ...LEDGERLY_EXPORT_MAPPING, typeColumn: null, categoryColumn: null, descriptionColumn: 1, amountColumn: 2 };
+    const check = (header: string[] | undefined, hasHeader = true) => createRecordChecker({ ...mapping, hasHeader }, { currency: 'USD', header })(cells('2026-01-03', 'Сільпо', '-120,50'), 2);
+    const refused = check(['Дата', 'Опис', 'Сума в валюті картки (UAH)']);
+    assert.deepEqual(refused.ok ? [] : refused.problems, [{ code: 'currency', theirs: 'UAH', ours: 'USD' }]);
+    const inflow = createRecordChecker({ ...mapping, inflowColumn: 3 }, { currency: 'USD', header: ['Date', 'Payee', 'Outflow', 'Inflow (EUR)'] })(cells('2026-01-03', 'Shop', '', '12.00'), 2);
+    assert.deepEqual(inflow.ok ? [] : inflow.problems, [{ code: 'currency', theirs: 'EUR', ours: 'USD' }]);
+    assert.ok(createRecordChecker(mapping, { currency: 'USD', header: ['Date', 'Payee', 'Amount (USD)'] })(cells('2026-01-03', 'Shop', '-12.50'), 2).ok);
+    assert.ok(createRecordChecker({ ...mapping, hasHeader: false }, { currency: 'USD', header: ['Date', 'Payee', 'Amount (EUR)'] })(cells('2026-01-03', 'Shop', '-12.50'), 2).ok, 'no header: the first row is no names');
   });
 
   test("Firefly III's Withdrawal and Deposit are an expense and an income", () => {
@@ -487,7 +515,8 @@ test('a first record holding a day and an amount is a row, not column names; col
 test("ezBookkeeping's Account Currency column is the currency column, so a row in another currency is refused, never counted as ours", () => {
   const guessed = guessColumns(['Time', 'Timezone', 'Type', 'Category', 'Sub Category', 'Account', 'Account Currency', 'Amount', 'Description']);
   assert.equal(guessed.currencyColumn, 6);
-  assert.equal(guessColumns(['Дата', 'Валюта', 'Сума']).currencyColumn, null, 'a bank\'s "Valiuta" may belong to a second amount: left to the person');
+  assert.equal(guessColumns(['Дата', 'Валюта', 'Сума']).currencyColumn, 1, 'one amount: "Valiuta" is its currency');
+  assert.equal(guessColumns(['Дата', 'Сума', 'Валюта залишку']).currencyColumn, null, 'a balance\'s currency is no amount\'s');
 });
 
 test("Wise's 31-12-2025 and 2025/12/31 are read and guessed; 12/31/2025 is still month first", () => {

@@ -7,7 +7,7 @@ import { LEDGERLY_EXPORT_MAPPING, type ImportRow } from '../../src/domain/import
 import { CHECKED_ROWS_BATCH, checkCsvFile, isUtf8File } from '../../src/services/csv-files.ts';
 import { english } from '../helpers/i18n.ts';
 import { describeRowProblems } from '../../src/web/messages.ts';
-import { csvFileProblemDetail, csvFileProblemOf, looksBinary, type CsvFileProblem } from '../../src/domain/imports.ts';
+import { csvFileProblemDetail, csvFileProblemOf, looksBinary, mistakenFormatOf, type CsvFileProblem } from '../../src/domain/imports.ts';
 
 function tempFile(t: { after: (fn: () => void) => void }, content: Buffer | string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerly-csv-'));
@@ -84,6 +84,26 @@ test('a named CSV problem survives being kept as a failed job\'s detail; words k
   assert.equal(csvFileProblemOf('Invalid Closing Quote: got "y" at line 2'), undefined);
   assert.equal(looksBinary(new TextEncoder().encode('date,amount\n2026-01-02,1.00\n')), false);
   assert.equal(looksBinary(new TextEncoder().encode('%PDF-1.7')), true);
+});
+
+test('a PDF, a spreadsheet (xlsx, ods, xls) and a ZIP archive holding a statement are told apart by their first bytes', () => {
+  const zip = (name: string) => {
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(name.length, 26);
+    return Buffer.concat([header, Buffer.from(name, 'latin1')]);
+  };
+  assert.equal(mistakenFormatOf(Buffer.from('%PDF-1.7\n')), 'pdf');
+  assert.equal(mistakenFormatOf(zip('[Content_Types].xml')), 'spreadsheet');
+  assert.equal(mistakenFormatOf(zip('mimetype')), 'spreadsheet');
+  assert.equal(mistakenFormatOf(zip('xl/workbook.xml')), 'spreadsheet');
+  assert.equal(mistakenFormatOf(Buffer.from([0x50, 0x4b, 0x03, 0x04])), 'spreadsheet', 'cut short: the likelier of the two');
+  assert.equal(mistakenFormatOf(zip('Statement.CSV')), 'zip');
+  assert.equal(mistakenFormatOf(zip('camt053.xml')), 'zip');
+  assert.equal(mistakenFormatOf(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0])), 'old-excel');
+  for (const text of ['date,amount\n', '%PDF', 'PK;amount\n', 'OFXHEADER:100\n', '<?xml version="1.0"?>', '']) {
+    assert.equal(mistakenFormatOf(Buffer.from(text)), undefined, JSON.stringify(text));
+  }
 });
 
 test('a write that fails while rows are staged (a full disk) ends the read with its error, and the process goes on', async (t) => {

@@ -12,7 +12,6 @@ import {
   createMoneyFormatter,
   FORM_AMOUNT,
   MAX_AMOUNT_CENTS,
-  narrowIsOwnSymbol,
   otherDecimalMark,
   parseAmount,
   percentShare,
@@ -227,17 +226,34 @@ describe('formatting money', () => {
   });
 });
 
-describe('axis labels name the currency', () => {
-  test('with its narrow sign only where that sign is its own: "$" for the US dollar, not for the Canadian one', () => {
-    assert.equal(narrowIsOwnSymbol('USD'), true);
-    assert.equal(narrowIsOwnSymbol('EUR'), true);
-    assert.equal(narrowIsOwnSymbol('CAD'), false);
-    assert.equal(narrowIsOwnSymbol('AUD'), false);
-    // (Intl's spaces differ between Node's builds; the words and signs are what is checked.)
-    const spaced = (text: string) => text.replace(/\s/g, ' ');
-    assert.equal(spaced(createMoneyFormatter('uk-UA', 'USD').formatCentsCompact(-150_000_000)), '−1,5 млн $');
-    assert.equal(spaced(createMoneyFormatter('uk-UA', 'CAD').formatCentsCompact(-150_000_000)), '−1,5 млн CAD');
-    assert.equal(createMoneyFormatter('en-US', 'CAD').formatCentsCompact(150_000_000), 'CA$1.5M');
+describe('axis labels', () => {
+  // (Intl's spaces differ between Node's builds; the words and signs are what is checked.)
+  const spaced = (labels: string[]) => labels.map((text) => text.replace(/\s/g, ' '));
+  test('name the currency as every other amount on the page does: "20 USD" in Ukrainian, as "88,00 USD" is written', () => {
+    const uk = createMoneyFormatter('uk-UA', 'USD');
+    assert.equal(uk.formatCents(8_800).replace(/\s/g, ' '), '88,00 USD');
+    assert.deepEqual(spaced(uk.formatAxisCents([0, 2_000, 4_000])), ['0 USD', '20 USD', '40 USD']);
+    assert.deepEqual(spaced(uk.formatAxisCents([-150_000_000, 0])), ['−1,5 млн USD', '0 USD']);
+    assert.deepEqual(spaced(createMoneyFormatter('uk-UA', 'UAH').formatAxisCents([0, 150_000])), ['0 ₴', '1,5 тис. ₴']);
+    assert.deepEqual(createMoneyFormatter('en-US', 'USD').formatAxisCents([0, 2_000, 4_000]), ['$0', '$20', '$40']);
+    assert.deepEqual(createMoneyFormatter('en-US', 'CAD').formatAxisCents([150_000_000]), ['CA$1.5M']);
+    assert.deepEqual(spaced(createMoneyFormatter('en-US', 'UAH').formatAxisCents([0, 2_000])), ['UAH 0', 'UAH 20'], 'as formatCents writes it: "UAH 88.00"');
+  });
+
+  test('have as many decimals as the ticks need, and cents two digits: "$0.20", never "$0.2"; a thousand and more compactly and exactly', () => {
+    const en = createMoneyFormatter('en-US', 'USD');
+    assert.deepEqual(en.formatAxisCents([0, 20, 40, 60]), ['$0.00', '$0.20', '$0.40', '$0.60']);
+    assert.deepEqual(en.formatAxisCents([0, 50, 100, 150]), ['$0.00', '$0.50', '$1.00', '$1.50']);
+    assert.deepEqual(en.formatAxisCents([0, 50_000, 100_000, 150_000]), ['$0', '$500', '$1K', '$1.5K'], '1.5K, not "2K"');
+    assert.deepEqual(en.formatAxisCents([0, 25_000_000, 50_000_000, 100_000_000, 125_000_000]), ['$0', '$250K', '$500K', '$1M', '$1.25M']);
+    assert.deepEqual(en.formatAxisCents([-40_000, -20_000, 0]), ['−$400', '−$200', '$0']);
+    assert.deepEqual(spaced(createMoneyFormatter('uk-UA', 'USD').formatAxisCents([0, 20, 40])), ['0,00 USD', '0,20 USD', '0,40 USD']);
+    // Every label is its tick: no two ticks of a nice scale read the same.
+    for (const top of [3, 7, 120, 999, 1_500, 12_345, 99_999, 2_500_000, 7_777_777, 100_000_000_000]) {
+      const ticks = Array.from({ length: 6 }, (_, i) => Math.round((top * i) / 5));
+      const labels = en.formatAxisCents(ticks);
+      assert.equal(new Set(labels).size, new Set(ticks).size, `${ticks.join(',')}: ${labels.join(' ')}`);
+    }
   });
 });
 

@@ -34,6 +34,12 @@ test('guessable passwords are refused: a few characters repeated, only spaces, t
   assert.equal(passwordProblem('annann', 'ann@example.com'), 'too-short');
   assert.equal(passwordProblem('ann@example.com', 'ann@example.com'), 'guessable', 'the email itself');
   assert.equal(passwordProblem('tram 4 by 9'), undefined, 'four different characters are enough here; length does the rest');
+  // The README's examples: inside a longer password, a name counts from five characters.
+  assert.equal(passwordProblem('maria.k2026!', 'maria.k@example.com'), 'guessable');
+  assert.equal(passwordProblem('channel42x', 'ann@example.com'), undefined);
+  assert.equal(passwordProblem('annie2026!', 'annie@example.com'), 'guessable', 'five characters');
+  assert.equal(passwordProblem('annabel99', 'anna@example.com'), undefined, 'four characters');
+  assert.equal(passwordProblem('Anna.Kowalska', 'anna.kowalska@example.com'), 'guessable', 'the whole name, in any case');
 });
 
 test('a hash verifies its own password and nothing else', async () => {

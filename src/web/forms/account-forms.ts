@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { THEMES, type Theme } from '../../domain/users.ts';
-import { isKnownTimeZone } from '../../domain/calendar.ts';
+import { offeredTimeZoneFor } from '../../domain/calendar.ts';
 import type { PasswordChangeProblems, RegistrationProblems } from '../../services/users.ts';
-import { formText, parseForm, type FieldErrors } from '../form-fields.ts';
+import { addFieldIssue, formText, parseForm, type FieldErrors } from '../form-fields.ts';
 import { LANGUAGES, msg, type Language, type Msg } from '../i18n.ts';
 import { EMAIL_MESSAGES, PASSWORD_MESSAGES } from '../messages.ts';
 
@@ -84,10 +84,16 @@ export function parseLanguageForm(body: unknown): { ok: true; language: Language
 }
 
 const timeZoneSchema = z.object({
-  timeZone: formText('validation.once.timeZone').refine((zone) => zone !== '' && isKnownTimeZone(zone), { error: 'validation.timeZone.choose' }),
+  // Saved by the name the list offers (Asia/Kolkata for Asia/Calcutta), so the page shows it chosen afterwards.
+  timeZone: formText('validation.once.timeZone').transform((zone, ctx) => {
+    const offered = offeredTimeZoneFor(zone);
+    if (offered !== undefined) return offered;
+    addFieldIssue(ctx, 'validation.timeZone.choose');
+    return z.NEVER;
+  }),
 });
 
-/** The time zone form: one IANA zone this Node.js knows. */
+/** The time zone form: one of the zones offered, by any of its IANA names; saved by the name offered. */
 export function parseTimeZoneForm(body: unknown): { ok: true; timeZone: string } | { ok: false; error: Msg } {
   const parsed = parseForm(timeZoneSchema, body);
   return parsed.ok ? { ok: true, timeZone: parsed.data.timeZone } : { ok: false, error: parsed.errors.timeZone ?? msg('validation.timeZone.choose') };

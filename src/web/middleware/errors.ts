@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.ts';
 import { BUSY_RETRY_AFTER_SECONDS, HttpError, isDatabaseBusy, NotFoundError } from '../errors.ts';
 import { msg, type MessageKey, type Msg } from '../i18n.ts';
 import { limitReachedMessage } from '../messages.ts';
+import { safeLocalPath } from '../form-fields.ts';
 
 /** Turns any unmatched route into the 404 page. */
 export const notFound: RequestHandler = (_req, _res, next) => {
@@ -33,6 +34,23 @@ const TITLES: Record<number, MessageKey> = {
 
 /** The forms a person who is not signed in may send. */
 const SIGNED_OUT_FORMS: ReadonlySet<string> = new Set(['/login', '/register', '/language', '/login/code', '/login/passkey', '/login/passkey/options', '/logout']);
+
+/**
+ * The page a refused form was sent from, when the browser says (Referer) and it is one of ours: its path and query, on
+ * this host, with nothing a link could misuse. Our Referrer-Policy (same-origin) sends it only between our own pages.
+ */
+function referringPage(referer: string | undefined, host: string | undefined): string | undefined {
+  if (referer === undefined || host === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(referer);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host !== host.toLowerCase()) return undefined;
+  const path = safeLocalPath(`${url.pathname}${url.search}`, '');
+  return path === '' ? undefined : path;
+}
 
 /** The one place errors become pages: status from the error, no stack outside development. */
 export function createErrorHandler(options: { logger: Logger; showStack: boolean; secureCookies: boolean }): ErrorRequestHandler {
@@ -113,6 +131,8 @@ export function createErrorHandler(options: { logger: Logger; showStack: boolean
       title: title ?? TITLES[status] ?? 'errors.title.other',
       status,
       message,
+      // A form too large to read: back to the page it came from, where the person can shorten it.
+      backPath: status === 413 ? referringPage(req.get('referer'), req.get('host')) : undefined,
       stack: options.showStack && status >= 500 && err instanceof Error ? err.stack : undefined,
     });
   };

@@ -44,8 +44,9 @@ export function pageLanguage(res: Response): LanguageContext {
 }
 
 /**
- * The language of the browser (Accept-Language, else the default) for pages answered before the session is read,
- * such as a 413 for an oversized body; the locals middleware refines it once the person is known.
+ * The language of the browser (Accept-Language, else the default) for pages answered before the session is read
+ * (an error in reading the session itself); the locals middleware refines it once the person is known. A body too
+ * large to read is answered after it (middleware/body-errors.ts), in the person's own language.
  */
 export function createEarlyLanguageMiddleware(options: {
   languages: Readonly<Record<Language, LanguageContext>>;

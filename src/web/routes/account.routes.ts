@@ -19,7 +19,7 @@ import {
   parseThemeForm, parseTimeZoneForm,
   passwordChangeErrors,
 } from '../forms/account-forms.ts';
-import { currentZoneName, dayAt } from '../../domain/calendar.ts';
+import { dayAt, offeredTimeZones } from '../../domain/calendar.ts';
 import { msg, type Msg } from '../i18n.ts';
 
 /** What a refused two-factor form on the account page says, beside which field. */
@@ -45,15 +45,8 @@ export function createAccountRouter(deps: {
   router.use('/account', requireUser);
 
   type PageState = { passwordErrors?: FieldErrors; revokeApiTokens?: boolean; deleteError?: Msg; languageError?: Msg; timeZoneError?: Msg; typedTimeZone?: string; themeError?: Msg; chartsError?: Msg; twoFactorErrors?: TwoFactorErrors };
-  // Every IANA zone this Node.js knows, for the time zone choice: UTC first (Intl lists only the regional names),
-  // each by its current name where ICU still lists an old spelling (Kiev, Calcutta, Saigon), in order of name.
-  const timeZones = [
-    'UTC',
-    ...Intl.supportedValuesOf('timeZone')
-      .filter((zone) => zone !== 'UTC')
-      .map(currentZoneName)
-      .sort(),
-  ];
+  // Every IANA zone this Node.js knows, for the time zone choice (domain/calendar.ts).
+  const timeZones = offeredTimeZones();
   function renderAccountPage(res: Response, user: Express.User, state: PageState) {
     res.render('account/index', {
       title: 'account.title',

@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors.ts';
 import { textField } from '../form-fields.ts';
 import { delimiterNamed, mappingValuesFor, parseImportMapping, skipRowsNamed, type ImportMappingValues } from '../forms/import-mapping.ts';
 import { msg, type Msg } from '../i18n.ts';
-import { csvFileMessage, describeRowProblems, importFailureMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
+import { csvFileMessage, describeRowProblems, importFailureMessage, mistakenFormatMessage, statementFileMessage, statementFormatKey } from '../messages.ts';
 import { idText, type FieldErrors } from '../form-fields.ts';
 import type { StatementInspection } from '../../services/imports.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -174,6 +174,13 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
       await service.discardFile(file);
       res.status(422);
       return renderUpload(req, res, msg('import.upload.blank'));
+    }
+    // A PDF, a spreadsheet or a ZIP archive is neither a statement nor CSV: named here, and what to upload instead.
+    const mistaken = await service.mistakenFormatOf(file);
+    if (mistaken !== undefined) {
+      await service.discardFile(file);
+      res.status(422);
+      return renderUpload(req, res, mistakenFormatMessage(mistaken));
     }
     // Only now, for a checked upload: a forged form must not make anyone's waiting files go.
     if (!(await service.makeRoomForUpload(user.id, uploadId))) {
