@@ -89,13 +89,28 @@ export function returnPath(raw: unknown, allowed: RegExp, fallback: string): str
   return allowed.test(path) ? path : fallback;
 }
 
+/** The id rule below, every problem reported as `error` when one is given (zod's own English otherwise). */
+function idTextReporting(error?: MessageKey) {
+  const options = error === undefined ? {} : { error };
+  return z
+    .string(options)
+    .regex(/^[1-9]\d{0,15}$/, options)
+    .refine((text) => Number.isSafeInteger(Number(text)), options)
+    .transform(Number);
+}
+
 /**
  * A positive whole-number id as written in a path or form: at most 16 digits and a safe integer. The integer check
  * runs on the text, before the number is made: a check after a transform is one a union reports with zod's own
  * English ("Invalid input") instead of the union's message.
  */
-export const idText = z
-  .string()
-  .regex(/^[1-9]\d{0,15}$/)
-  .refine((text) => Number.isSafeInteger(Number(text)))
-  .transform(Number);
+export const idText = idTextReporting();
+
+/**
+ * An id chosen from a list (a select of the person's accounts), by idText's rule, whose every problem (missing, not a
+ * number, beyond any id) is `error`. A union of idText alone did not do: zod reports a one-member union's own
+ * problem, so the person read zod's English regex message instead of the union's.
+ */
+export function idChoice(error: MessageKey) {
+  return idTextReporting(error);
+}
