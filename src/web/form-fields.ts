@@ -72,6 +72,15 @@ export function dayFieldValue(text: string): string {
   return isCalendarDate(text) ? text : '';
 }
 
+/**
+ * The type a month field is written with to show `text` back: `month` when such a field can hold it (YYYY-MM with a
+ * year from 0001: 0001-01 and 9999-12 too, which a report refuses as out of its range), else `text`. A month field
+ * shows nothing for what it cannot hold ("2026-13"), and the person would not see what its message is about.
+ */
+export function monthFieldType(text: string): 'month' | 'text' {
+  return /^\d{4,}-(?:0[1-9]|1[0-2])$/.test(text) && !/^0+-/.test(text) ? 'month' : 'text';
+}
+
 /** Only local paths may be redirect targets, so a crafted link cannot send a user to another site. */
 export function safeLocalPath(candidate: unknown, fallback: string): string {
   if (typeof candidate !== 'string') return fallback;
