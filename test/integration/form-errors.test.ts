@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestContext, csrfFrom, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, csrfFrom, postForm, registerUser, type Agent, type TestContext } from '../helpers/app.ts';
 import { createOwnedObjects } from '../helpers/attack.ts';
 import { userIdOf } from '../helpers/bookkeeping.ts';
 
@@ -16,11 +16,23 @@ interface Control {
   readonly value: string;
 }
 
-/** The markup of the first form on a page that posts to `action`. */
-function formMarkup(html: string, action: string): string {
+/** Where the first form on a page that posts to `action` starts and ends. */
+function formAt(html: string, action: string): { start: number; end: number } {
   const start = html.search(new RegExp(`<form [^>]*method="post" action="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
   if (start < 0) throw new Error(`no form posting to ${action}`);
-  return html.slice(start, html.indexOf('</form>', start));
+  return { start, end: html.indexOf('</form>', start) };
+}
+
+/** The markup of the first form on a page that posts to `action`. */
+function formMarkup(html: string, action: string): string {
+  const { start, end } = formAt(html, action);
+  return html.slice(start, end);
+}
+
+/** The form's markup with what stands between it and the form before it (a summary may sit just above its form). */
+function formWithLead(html: string, action: string): string {
+  const { start, end } = formAt(html, action);
+  return html.slice(Math.max(0, html.lastIndexOf('</form>', start)), end);
 }
 
 const decode = (text: string) => text.replaceAll('&#34;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
@@ -117,10 +129,11 @@ describe('every field a form checks is marked beside itself when refused', () =>
     ['/account', '/account/language'],
     ['/account', '/account/time-zone'],
     ['/account', '/account/theme'],
+    ['/account', '/account/delete'],
     ['/account/api-tokens', '/account/api-tokens'],
   ];
 
-  test('each field of each form, sent twice, comes back with aria-invalid and its message, and the summary counts what is marked', async () => {
+  test('each field of each form, sent twice, comes back with aria-invalid and its message, under a summary that counts what is marked', async () => {
     const problems: string[] = [];
     for (const [page, action] of forms()) {
       const html = (await agent.get(page)).text;
@@ -142,10 +155,52 @@ describe('every field a form checks is marked beside itself when refused', () =>
         const why = unmarked(res.text, name);
         if (why) problems.push(`${action}: ${why}`);
       }
+      // A screen reader without script meets the summary first: every refused form has one, in it or just above it.
+      if (!formWithLead(res.text, action).includes('<p class="form__summary" role="alert">')) problems.push(`${action}: no summary with the form`);
       const marked = [...res.text.matchAll(/<p class="field__error" id="/g)].length;
       const summary = summaryCount(res.text);
       if (summary !== undefined && (summary === 'one' ? marked !== 1 : marked < 2)) problems.push(`${action}: the summary asks to fix ${summary} field, the page marks ${marked}`);
     }
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('a refused form says so in a summary above its fields, as every form does', () => {
+  let ctx: TestContext;
+  let agent: Agent;
+  before(async () => {
+    // PUBLIC_URL set, so the passkey pages exist.
+    ctx = createTestContext({ PUBLIC_URL: 'http://localhost:3000' });
+    agent = await registerUser(ctx.app, 'summaries@example.com');
+  });
+  after(() => ctx.cleanup());
+
+  /** The summary a screen reader meets before the fields, inside the form it is about. */
+  const summaryInForm = (html: string, action: string, text: string) => {
+    const form = formMarkup(html, action);
+    const at = form.indexOf(`<p class="form__summary" role="alert">${text}</p>`);
+    assert.ok(at >= 0, `${action}: the summary "${text}" is in the form`);
+    assert.ok(at < form.indexOf('class="field__error"'), `${action}: the summary comes before the fields' messages`);
+  };
+
+  test('the API token form', async () => {
+    const res = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { name: '', scope: 'read', lifetime: '30', password: '' });
+    assert.equal(res.status, 422);
+    summaryInForm(res.text, '/account/api-tokens', 'Please fix the highlighted field; nothing was saved.');
+  });
+
+  test('the passkey rename form', async () => {
+    const userId = userIdOf(ctx.db, 'summaries@example.com');
+    const id = Number(ctx.db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, 'c1', x'00', 0, '[]', 'Laptop', 0)").run(userId).lastInsertRowid);
+    const res = await postForm(agent, `/passkeys/${id}/rename`, `/passkeys/${id}/rename`, { name: '' });
+    assert.equal(res.status, 422);
+    summaryInForm(res.text, `/passkeys/${id}/rename`, 'Please fix the highlighted field; nothing was saved.');
+  });
+
+  test('the report form, its accounts marked as a group', async () => {
+    const res = await agent.get('/reports?from=2026-13&account=x');
+    const form = res.text.slice(res.text.indexOf('<form method="get" action="/reports"'), res.text.indexOf('</form>', res.text.indexOf('<form method="get" action="/reports"')));
+    assert.match(form, /^<form[^>]*>\s*<p class="form__summary" role="alert">Please fix the highlighted fields\.<\/p>/);
+    assert.match(form, /<fieldset class="report-form__accounts field--invalid" aria-describedby="report-account-error">/);
   });
 });
