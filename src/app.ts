@@ -44,7 +44,7 @@ import { createTransferService } from './services/transfers.ts';
 import { createReconciliationService } from './services/reconciliations.ts';
 import { createAuthenticator } from './web/auth.ts';
 import { ACCOUNT_KINDS } from './domain/accounts.ts';
-import { dayFieldValue } from './web/form-fields.ts';
+import { dayFieldValue, monthFieldType } from './web/form-fields.ts';
 import { accountKindKey } from './web/messages.ts';
 import { createLanguageContexts } from './web/i18n.ts';
 import { createErrorHandler, notFound } from './web/middleware/errors.ts';
@@ -264,6 +264,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.csrfToken = undefined;
   app.locals.currentPath = '';
   app.locals.dayFieldValue = dayFieldValue;
+  app.locals.monthFieldType = monthFieldType;
   app.locals.accountKinds = ACCOUNT_KINDS;
   app.locals.accountKindKey = accountKindKey;
 

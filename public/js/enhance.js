@@ -146,27 +146,31 @@ function ledgerlyWriteAmount(writing, cents) {
     if (!place || !place.hasAttribute('data-return-place')) return null;
     return place.querySelector('[data-return-focus]') || place;
   }
-  // Move focus to the first invalid field so keyboard and screen-reader users land on the problem. A problem with a
-  // group of fields (a rule's conditions) takes the group's first control; one with no field (an upload refused
-  // whole) takes the summary that says what went wrong.
+  /**
+   * Where focus belongs once a page has loaded: the first invalid field, so keyboard and screen-reader users land on
+   * the problem. A problem with a group of fields (a rule's conditions) takes the group's first control; one with no
+   * field (an upload refused whole) takes the summary that says what went wrong. With no form problem, after an
+   * action, focus goes back where the person was (the address's fragment: a register row, the dashboard's add form),
+   * else to the message saying what happened, not to the top of the page. The message also leads the page title, so
+   * it is heard either way.
+   */
+  function focusPlace() {
+    var place = document.querySelector('[aria-invalid="true"]') ||
+      document.querySelector('.field--invalid input:not([type="hidden"]), .field--invalid select, .field--invalid textarea') ||
+      document.querySelector('.form__summary') || returnPlace() || document.querySelector('.flash');
+    if (place && !place.matches('input, select, textarea, button, a[href]')) place.setAttribute('tabindex', '-1');
+    return place;
+  }
   document.addEventListener('DOMContentLoaded', function () {
-    var invalid = document.querySelector('[aria-invalid="true"]') ||
-      document.querySelector('.field--invalid input:not([type="hidden"]), .field--invalid select, .field--invalid textarea');
-    if (!invalid) {
-      invalid = document.querySelector('.form__summary');
-      if (invalid) invalid.setAttribute('tabindex', '-1');
-    }
-    // No form problem: after an action, focus goes back where the person was (the address's fragment: a register row,
-    // the dashboard's add form), else to the message saying what happened, not to the top of the page. The message
-    // also leads the page title, so it is heard either way.
-    if (!invalid) invalid = returnPlace() || document.querySelector('.flash');
-    if (invalid && !invalid.matches('input, select, textarea, button, a[href]')) invalid.setAttribute('tabindex', '-1');
-    if (invalid && typeof invalid.focus === 'function') invalid.focus();
+    var place = focusPlace();
+    if (place && typeof place.focus === 'function') place.focus();
   });
-  // Chromium scrolls to the fragment after that, and clears focus when its target (a table row) cannot take it: the
-  // row's control is focused again once the page has loaded, if nothing else has focus by then.
+  // Chromium scrolls to the fragment after that, and clears focus when its target (a table row, the dashboard's add
+  // section) cannot take it: the same place is focused again once the page has loaded, if nothing else has focus by
+  // then. (A refused quick add comes back at /transactions#add: its amount, not the section, is focused again.)
   window.addEventListener('load', function () {
-    var place = returnPlace();
-    if (place && document.activeElement === document.body) place.focus();
+    if (!location.hash) return;
+    var place = focusPlace();
+    if (place && document.activeElement === document.body && typeof place.focus === 'function') place.focus();
   });
 })();

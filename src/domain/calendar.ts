@@ -38,8 +38,21 @@ export function isCalendarDate(text: string): boolean {
 
 /** True when the text is a month written YYYY-MM in a supported year. */
 export function isCalendarMonth(text: string): boolean {
+  return parseIsoMonth(text).ok;
+}
+
+/** The first and last month a date may fall in (YYYY-MM), from the supported years. */
+export const FIRST_MONTH = `${FIRST_YEAR}-01`;
+export const LAST_MONTH = `${LAST_YEAR}-12`;
+
+/** Why a typed month is not one the app covers: not written YYYY-MM (or no such month), or a year outside the range. */
+export type MonthProblem = 'format' | 'out-of-range';
+
+/** Reads a month typed as YYYY-MM: one in the supported years, or why not. */
+export function parseIsoMonth(text: string): { ok: true; month: string } | { ok: false; problem: MonthProblem } {
   const match = ISO_MONTH.exec(text);
-  return match !== null && isSupportedYear(Number(match[1]));
+  if (!match) return { ok: false, problem: 'format' };
+  return isSupportedYear(Number(match[1])) ? { ok: true, month: text } : { ok: false, problem: 'out-of-range' };
 }
 
 /** Why a typed day is not a day. */

@@ -102,10 +102,14 @@ const PATTERNS: Record<DecimalSeparator, RegExp> = {
   comma: /^(?:(\d+)|(\d{1,3}(?:[. \u00a0\u202f]\d{3})+))(?:,(\d*))?$/,
 };
 const COMMA_SPACE_GROUPS = /^(?:(\d+)|(\d{1,3}(?:[ \u00a0\u202f]\d{3})+))(?:,(\d*))?$/;
+/** The marks a convention's pattern takes between groups of thousands (a comma locale's spaces, or a file's dots). */
+const GROUP_MARKS: Record<DecimalSeparator, RegExp> = { dot: /^,$/, comma: /^[. \u00a0\u202f]$/ };
 
 /**
  * The amount as it would be written with `decimal` when its one mark of the other convention stands before one or
- * two final digits, where that mark cannot group thousands ("12.50" with a comma is "12,50"); otherwise undefined.
+ * two final digits, where that mark cannot group thousands ("12.50" with a comma is "12,50"), or when its one mark,
+ * of either kind, follows nothing but zeros, which no one groups ("0,001" with a dot is "0.001", "0 500" with a comma
+ * "0,500"); otherwise undefined.
  */
 export function otherDecimalMark(input: string, decimal: DecimalSeparator): string | undefined {
   // A sign (a balance may have one) stays as it was typed, in front of the fixed number.
@@ -117,6 +121,8 @@ export function otherDecimalMark(input: string, decimal: DecimalSeparator): stri
 /** The unsigned number written with the locale's own mark, when its one other mark can only be a decimal mark. */
 function numberWithOwnMark(text: string, decimal: DecimalSeparator): string | undefined {
   const [other, own] = decimal === 'comma' ? ['.', ','] : [',', '.'];
+  const zeroLed = /^(0+)(\D)(\d+)$/.exec(text);
+  if (zeroLed && (zeroLed[2] === other || GROUP_MARKS[decimal].test(zeroLed[2]!))) return `${zeroLed[1]}${own}${zeroLed[3]}`;
   const at = text.indexOf(other);
   if (at < 0 || at !== text.lastIndexOf(other) || text.includes(own) || !/^\d{1,2}$/.test(text.slice(at + 1))) return undefined;
   const swapped = `${text.slice(0, at)}${own}${text.slice(at + 1)}`;
@@ -153,8 +159,21 @@ export function parseAmount(input: string, options: AmountOptions): AmountParse 
   }
   const point = options.decimal === 'dot' ? '.' : ',';
   if (text.startsWith(point)) text = `0${text}`;
-  const match = (options.decimal === 'comma' && options.groups === 'spaces' ? COMMA_SPACE_GROUPS : PATTERNS[options.decimal]).exec(text);
-  if (!match) return { ok: false, problem: otherDecimalMark(text, options.decimal) !== undefined ? 'other-decimal-mark' : 'malformed' };
+  const pattern = options.decimal === 'comma' && options.groups === 'spaces' ? COMMA_SPACE_GROUPS : PATTERNS[options.decimal];
+  const match = pattern.exec(text);
+  if (!match) {
+    // "12." where decimals take a comma (or "12," where they take a dot): a number, then a decimal mark with nothing
+    // after it, as "12," is where the mark is the locale's own.
+    const other = options.decimal === 'comma' ? '.' : ',';
+    if (text.endsWith(other) && pattern.exec(text.slice(0, -1))?.[3] === undefined && pattern.test(text.slice(0, -1))) {
+      return { ok: false, problem: 'missing-cents' };
+    }
+    return { ok: false, problem: otherDecimalMark(text, options.decimal) !== undefined ? 'other-decimal-mark' : 'malformed' };
+  }
+  // Thousands grouped after a zero ("0,001", "0 500") are no one's way of writing a number: its mark is a decimal one.
+  if (match[2] !== undefined && /^0+\D/.test(match[2])) {
+    return { ok: false, problem: otherDecimalMark(text, options.decimal) !== undefined ? 'other-decimal-mark' : 'malformed' };
+  }
   const integerDigits = (match[1] ?? match[2] ?? '').replace(/\D/g, '');
   const fraction = match[3] ?? '';
   if (fraction.length > 2) return { ok: false, problem: 'too-many-decimals' };

@@ -17,6 +17,9 @@ export interface BudgetEntry {
   readonly rolloverShown?: boolean;
 }
 
+/** A save: how many categories it wrote, or the categories it was refused for (none of the person's expense categories). */
+export type BudgetSave = { readonly ok: true; readonly saved: number } | { readonly ok: false; readonly gone: readonly number[] };
+
 /** Monthly budgets per expense category: the month's page, saving it, and copying last month's amounts. */
 export function createBudgetService(deps: {
   budgets: BudgetsRepo;
@@ -26,10 +29,19 @@ export function createBudgetService(deps: {
 }) {
   const repo = deps.budgets;
 
-  /** Saves a month's amounts (null removes one) and each category's rollover, for the user's own categories only. */
-  function save(userId: number, month: string, entries: readonly BudgetEntry[]): number {
+  /**
+   * Saves a month's amounts (null removes one) and each category's rollover, for the user's own expense categories.
+   * An entry that would keep something (an amount, a ticked box) for a category that is not one of them (deleted
+   * meanwhile in another tab, or an id that was never theirs: the two are told apart nowhere) refuses the whole save:
+   * nothing is written, and the ids are returned. One that keeps nothing (a field left empty) is simply left out.
+   */
+  function save(userId: number, month: string, entries: readonly BudgetEntry[]): BudgetSave {
     return deps.inTransaction(() => {
       const own = new Set(repo.listExpenseCategories(userId, month, previousMonth(month)).map((c) => c.id));
+      const gone = entries
+        .filter((entry) => !own.has(entry.categoryId) && (typeof entry.amountCents === 'number' || entry.rollover === true))
+        .map((entry) => entry.categoryId);
+      if (gone.length > 0) return { ok: false, gone };
       let saved = 0;
       for (const entry of entries) {
         if (!own.has(entry.categoryId)) continue;
@@ -38,7 +50,7 @@ export function createBudgetService(deps: {
         else if (entry.rolloverShown !== undefined) repo.keepRollover(userId, entry.categoryId, entry.rolloverShown, month);
         saved++;
       }
-      return saved;
+      return { ok: true, saved };
     });
   }
 
@@ -78,8 +90,8 @@ export function createBudgetService(deps: {
     },
 
     /**
-     * Saves a month's amounts and each category's rollover in one transaction. Entries for categories that are not
-     * the user's expense categories (deleted meanwhile, or someone else's) are left out; returns how many were saved.
+     * Saves a month's amounts and each category's rollover in one transaction. An amount or ticked box for a category
+     * that is not one of the user's expense categories (deleted meanwhile, or someone else's) refuses it all.
      */
     save,
 
@@ -93,13 +105,18 @@ export function createBudgetService(deps: {
      * Fills the month from the previous month's amounts; amounts already set this month are kept. Says how many were
      * copied and how many the previous month had.
      */
-    copyPreviousMonth(userId: number, month: string, typed: readonly BudgetEntry[] = []): { copied: number; previousCount: number; from: string } {
+    copyPreviousMonth(
+      userId: number,
+      month: string,
+      typed: readonly BudgetEntry[] = [],
+    ): { ok: true; copied: number; previousCount: number; from: string } | Extract<BudgetSave, { ok: false }> {
       const from = previousMonth(month);
       // What the page's fields held when the button was pressed is saved first, in the same transaction: an amount
-      // typed and not yet saved counts as set, and is kept.
+      // typed and not yet saved counts as set, and is kept. If that save is refused, nothing is copied either.
       return deps.inTransaction(() => {
-        save(userId, month, typed);
-        return { copied: repo.copyMonth(userId, from, month), previousCount: repo.countAmounts(userId, from), from };
+        const saved = save(userId, month, typed);
+        if (!saved.ok) return saved;
+        return { ok: true, copied: repo.copyMonth(userId, from, month), previousCount: repo.countAmounts(userId, from), from };
       });
     },
   };

@@ -72,6 +72,15 @@ export function dayFieldValue(text: string): string {
   return isCalendarDate(text) ? text : '';
 }
 
+/**
+ * The type a month field is written with to show `text` back: `month` when such a field can hold it (YYYY-MM with a
+ * year from 0001: 0001-01 and 9999-12 too, which a report refuses as out of its range), else `text`. A month field
+ * shows nothing for what it cannot hold ("2026-13"), and the person would not see what its message is about.
+ */
+export function monthFieldType(text: string): 'month' | 'text' {
+  return /^\d{4,}-(?:0[1-9]|1[0-2])$/.test(text) && !/^0+-/.test(text) ? 'month' : 'text';
+}
+
 /** Only local paths may be redirect targets, so a crafted link cannot send a user to another site. */
 export function safeLocalPath(candidate: unknown, fallback: string): string {
   if (typeof candidate !== 'string') return fallback;
@@ -89,13 +98,28 @@ export function returnPath(raw: unknown, allowed: RegExp, fallback: string): str
   return allowed.test(path) ? path : fallback;
 }
 
+/** The id rule below, every problem reported as `error` when one is given (zod's own English otherwise). */
+function idTextReporting(error?: MessageKey) {
+  const options = error === undefined ? {} : { error };
+  return z
+    .string(options)
+    .regex(/^[1-9]\d{0,15}$/, options)
+    .refine((text) => Number.isSafeInteger(Number(text)), options)
+    .transform(Number);
+}
+
 /**
  * A positive whole-number id as written in a path or form: at most 16 digits and a safe integer. The integer check
  * runs on the text, before the number is made: a check after a transform is one a union reports with zod's own
  * English ("Invalid input") instead of the union's message.
  */
-export const idText = z
-  .string()
-  .regex(/^[1-9]\d{0,15}$/)
-  .refine((text) => Number.isSafeInteger(Number(text)))
-  .transform(Number);
+export const idText = idTextReporting();
+
+/**
+ * An id chosen from a list (a select of the person's accounts), by idText's rule, whose every problem (missing, not a
+ * number, beyond any id) is `error`. A union of idText alone did not do: zod reports a one-member union's own
+ * problem, so the person read zod's English regex message instead of the union's.
+ */
+export function idChoice(error: MessageKey) {
+  return idTextReporting(error);
+}

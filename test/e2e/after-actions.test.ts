@@ -96,6 +96,24 @@ describe('after an action, the result is heard and focus stays where the person 
     await context.close();
   });
 
+  test('with script, a refused amount in the dashboard\'s add form leaves focus on the amount, not the page (after the jump to #add)', async () => {
+    const page = await registerInBrowser(web, 'quick-refused@example.com', { width: 375, height: 812 });
+    const add = page.locator('#add');
+    await add.getByLabel('Amount').fill('12.3.4');
+    await add.getByRole('button', { name: 'Add transaction' }).click();
+    // Focus is looked at once the page has loaded and the browser has scrolled to the fragment (which cleared it).
+    await page.waitForURL(/\/transactions#add$/, { waitUntil: 'load' });
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const frame = (globalThis as unknown as { requestAnimationFrame: (then: () => void) => void }).requestAnimationFrame;
+      frame(() => frame(resolve));
+    }));
+    const now = await page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { activeElement: { id: string; tagName: string; getAttribute(n: string): string | null; value?: string } } }).document.activeElement;
+      return { id: el.id, tag: el.tagName, invalid: el.getAttribute('aria-invalid'), value: el.value };
+    });
+    assert.deepEqual(now, { id: 'tx-amount', tag: 'INPUT', invalid: 'true', value: '12.3.4' }, 'focus is on the refused amount, as typed');
+  });
+
   test('a message with no place to return to takes focus itself, and an error message makes the title start with "Error:"', async () => {
     const page = await registerInBrowser(web, 'flash@example.com');
     await page.goto(`${web.baseUrl}/transactions/new`);

@@ -115,6 +115,71 @@ describe('long names without spaces and amounts near a billion fit the page and 
     assert.doesNotMatch(report, /\d{4}%/, 'no percentage is written ungrouped');
     await screenshot(page, 'reflow-reports-long-names-1280');
   });
+  test('a long unbroken name or address in a flash, a form summary or a field message breaks inside its card instead of widening the page or the field', async () => {
+    const email = 'long-messages@example.com';
+    const page = await registerInBrowser(web, email, { width: 375, height: 900 });
+    const db = web.ctx.db;
+    const userId = userIdOf(db, email);
+    db.prepare("UPDATE users SET language = 'uk' WHERE id = ?").run(userId);
+    const name = '\u0428'.repeat(60);
+    const url = `https://example.com/${'a'.repeat(180)}`;
+    /** Fails when a message's text reaches past its card (or the page), or the page scrolls sideways. */
+    const assertMessagesFit = async (what: string, expected: number) => {
+      for (const width of [375, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        const found = await page.evaluate(() => {
+          type Box = { left: number; right: number };
+          type El = { className: string; getBoundingClientRect: () => Box; closest: (s: string) => El | null };
+          const d = (globalThis as unknown as { document: { scrollingElement: { scrollWidth: number; clientWidth: number }; querySelectorAll: (s: string) => El[]; createRange: () => { selectNodeContents: (n: El) => void; getBoundingClientRect: () => Box } } }).document;
+          const messages = [...d.querySelectorAll('.flash, .form__summary, .field__error')];
+          const outside = messages.flatMap((m) => {
+            const range = d.createRange();
+            range.selectNodeContents(m);
+            const text = range.getBoundingClientRect();
+            // The message's own box, its field's and its card's: the text stays inside each.
+            const boxes = [m, m.closest('.field'), m.closest('.card, .page')].filter((b): b is El => b !== null);
+            return boxes.filter((b) => text.right > b.getBoundingClientRect().right + 1 || text.left < b.getBoundingClientRect().left - 1)
+              .map((b) => `${m.className} past ${b.className} (${Math.round(text.right)} > ${Math.round(b.getBoundingClientRect().right)})`);
+          });
+          return { count: messages.length, outside, sideways: d.scrollingElement.scrollWidth - d.scrollingElement.clientWidth };
+        });
+        assert.equal(found.count, expected, `${what}: the messages are on the page`);
+        assert.ok(found.sideways <= 0, `${what} at ${width} px scrolls the page sideways by ${found.sideways} px`);
+        assert.deepEqual(found.outside, [], `${what} at ${width} px: a message runs out of its box`);
+      }
+      await page.setViewportSize({ width: 375, height: 900 });
+    };
+
+    // A flash naming a new category, then the field's message naming it again.
+    await page.goto(`${web.baseUrl}/categories`);
+    await page.getByLabel('\u041d\u0430\u0437\u0432\u0430').fill(name);
+    await page.getByRole('button', { name: '\u0414\u043e\u0434\u0430\u0442\u0438 \u043a\u0430\u0442\u0435\u0433\u043e\u0440\u0456\u044e' }).click();
+    await page.waitForSelector('.flash');
+    await assertMessagesFit('a flash', 1);
+    await page.getByLabel('\u041d\u0430\u0437\u0432\u0430').fill(name);
+    await page.getByRole('button', { name: '\u0414\u043e\u0434\u0430\u0442\u0438 \u043a\u0430\u0442\u0435\u0433\u043e\u0440\u0456\u044e' }).click();
+    await page.waitForSelector('.field__error');
+    await assertMessagesFit('a field message', 2);
+
+    // The summaries of an edit saved after another tab changed the row: they quote its description.
+    const [txId] = insertTransactions(db, userId, [{ type: 'expense', amountCents: 1000, occurredOn: web.ctx.today(), description: 'Short' }]);
+    await page.goto(`${web.baseUrl}/transactions/${txId}/edit`);
+    db.prepare('UPDATE transactions SET description = ? WHERE id = ?').run(url, txId);
+    await page.getByRole('button', { name: '\u0417\u0431\u0435\u0440\u0435\u0433\u0442\u0438 \u0437\u043c\u0456\u043d\u0438' }).click();
+    await page.waitForSelector('.form__summary');
+    await assertMessagesFit('a transaction changed elsewhere', 1);
+    const accounts = createAccountsRepo(db);
+    const from = accounts.createAccount(userId, { name, kind: 'checking', openingBalanceCents: 0, openingOn: '2025-01-01' });
+    const to = accounts.createAccount(userId, { name: '\u0429'.repeat(60), kind: 'savings', openingBalanceCents: 0, openingOn: '2025-01-01' });
+    const transferId = createTransfersRepo(db).createTransfer(userId, { fromAccountId: from, toAccountId: to, amountCents: 500, occurredOn: web.ctx.today(), description: 'Short' });
+    await page.goto(`${web.baseUrl}/transfers/${transferId}/edit`);
+    db.prepare('UPDATE transactions SET description = ? WHERE transfer_id = ?').run(url, transferId);
+    await page.getByRole('button', { name: '\u0417\u0431\u0435\u0440\u0435\u0433\u0442\u0438 \u0437\u043c\u0456\u043d\u0438' }).click();
+    await page.waitForSelector('.form__summary');
+    await assertMessagesFit('a transfer changed elsewhere', 1);
+    await screenshot(page, 'reflow-long-messages-phone');
+    await page.close();
+  });
   test('on a phone in Ukrainian, a report row\'s six-digit total and average are on screen beside its name, the currency code under the figure', async () => {
     web.ctx.clock.set(Date.UTC(2026, 11, 5, 12));
     const email = 'uk-report@example.com';

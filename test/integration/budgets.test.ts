@@ -402,15 +402,60 @@ describe('budgets', () => {
     assert.equal(res.text, "month,category,amount,rollover\r\n2026-01,Groceries,1.00,no\r\n2026-02,Groceries,400.05,yes\r\n2026-03,'=SUM(A1),7.00,no\r\n");
   });
 
-  test("another person's category in the form is ignored and budgets are scoped to their owner", async (t) => {
+  test("an amount for a category deleted in another tab, one that never was, or another person's is refused with a message: nothing saved, the other amounts kept", async (t) => {
     const ctx = setup(t);
     const ann = await registerUser(ctx.app, 'ann@example.com');
     await registerUser(ctx.app, 'bob@example.com');
+    const annId = userIdOf(ctx.db, 'ann@example.com');
+    const groceries = categoryIdOf(ctx.db, annId, 'expense', 'Groceries');
+    const housing = categoryIdOf(ctx.db, annId, 'expense', 'Housing');
     const bobGroceries = categoryIdOf(ctx.db, userIdOf(ctx.db, 'bob@example.com'), 'expense', 'Groceries');
-    const annSalary = categoryIdOf(ctx.db, userIdOf(ctx.db, 'ann@example.com'), 'income', 'Salary');
-    const res = await saveBudget(ann, '2026-03', { [`amount-${bobGroceries}`]: '10', [`amount-${annSalary}`]: '10' });
-    assert.equal(res.status, 303);
-    assert.equal(ctx.db.prepare('SELECT count(*) FROM budgets').pluck().get(), 0, 'neither another’s category nor an income category gets a budget');
+    const annSalary = categoryIdOf(ctx.db, annId, 'income', 'Salary');
+    /** The page's form as a browser would send it: every field as shown, then the changes typed. */
+    const formOf = (html: string, changes: Record<string, string>) => {
+      const fields: Record<string, string> = {};
+      for (const [, name, value] of html.matchAll(/<input[^>]*name="((?:amount|shown|shownRollover)-\d+)"[^>]*value="([^"]*)"/g)) fields[name!] = value!;
+      return { _csrf: csrfFrom(html), ...fields, ...changes };
+    };
+    const gone = /<p class="form__summary" role="alert">A category you typed an amount for no longer exists \(it was deleted in another tab or on another device\), so nothing was saved\. The other amounts you typed are below: save again to keep them\.<\/p>/;
+    const budgetRowsOf = () => ctx.db.prepare('SELECT count(*) FROM budgets').pluck().get();
+
+    // Housing is deleted in another tab while this one is open and has amounts typed for it and for Groceries.
+    const tab = (await ann.get('/budgets/2026-03')).text;
+    assert.equal((await postForm(ann, '/categories', `/categories/${housing}/delete`, {})).status, 303);
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    for (const action of ['/budgets/2026-03', '/budgets/2026-03/copy']) {
+      const res = await ann.post(action).type('form').send(formOf(tab, { [`amount-${groceries}`]: '400.00', [`amount-${housing}`]: '50.00' }));
+      assert.equal(res.status, 422, action);
+      assert.match(res.text, gone, action);
+      assert.match(res.text, new RegExp(`id="amount-${groceries}" name="amount-${groceries}"[^>]*value="400.00"`), `${action}: the other amount is kept as typed`);
+      assert.doesNotMatch(res.text, /saved\.<\/p>|copied/, action);
+    }
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before, 'nothing was saved or copied');
+    assert.equal(budgetRowsOf(), 0);
+
+    // An id that never was, another person's category and an income category are answered alike, naming nothing of theirs.
+    const answers = [];
+    for (const id of [99999, bobGroceries, annSalary]) {
+      const res = await saveBudget(ann, '2026-03', { [`amount-${groceries}`]: '400.00', [`amount-${id}`]: '10' });
+      assert.equal(res.status, 422, String(id));
+      assert.match(res.text, gone, String(id));
+      answers.push(res.text.replace(/name="_csrf" value="[^"]*"/g, ''));
+    }
+    assert.equal(answers[1], answers[0], "another person's category reads exactly as one that does not exist");
+    assert.equal(answers[2], answers[0]);
+    assert.equal(budgetRowsOf(), 0, 'neither another’s category nor an income category gets a budget, nor does Groceries');
+
+    // A field left as it was shown (empty) for the deleted category keeps nothing, so the rest is saved.
+    assert.equal((await ann.post('/budgets/2026-03').type('form').send(formOf(tab, { [`amount-${groceries}`]: '400.00' }))).status, 303);
+    assert.equal(ctx.db.prepare('SELECT amount_cents FROM budgets WHERE category_id = ?').pluck().get(groceries), 40_000);
+
+    // In Ukrainian.
+    await postForm(ann, '/account', '/account/language', { language: 'uk' });
+    const uk = await saveBudget(ann, '2026-03', { [`amount-${groceries}`]: '1,00', [`amount-${bobGroceries}`]: '10' });
+    assert.equal(uk.status, 422);
+    assert.match(uk.text, /1 категорії, для якої ви ввели суму, уже немає \(її видалили в іншій вкладці чи на іншому пристрої\), тож нічого не збережено\./);
+    assert.equal(ctx.db.prepare('SELECT amount_cents FROM budgets WHERE category_id = ?').pluck().get(groceries), 40_000);
   });
 
   test('the current month of /budgets is the person’s own: the same instant is February in New York and March in Kyiv', async (t) => {

@@ -99,6 +99,46 @@ describe('login and logout', () => {
     assert.equal((await agent.get('/dashboard')).status, 200);
   });
 
+  test('an empty email or password is said beside its field (422), the email kept, for an account or none alike', async (t) => {
+    const ctx = setup(t);
+    await registerUser(ctx.app, 'ann@example.com');
+    const both = await logIn(ctx, '', '');
+    assert.equal(both.res.status, 422);
+    assert.match(both.res.text, /<title>Error: Log in · Ledgerly<\/title>/);
+    assert.match(both.res.text, /<p class="form__summary" role="alert">Please fix the highlighted fields\.<\/p>/);
+    assert.match(both.res.text, /<input id="email" name="email"[^>]*aria-invalid="true" aria-describedby="email-error">/);
+    assert.match(both.res.text, /id="email-error"><span aria-hidden="true">⚠ <\/span>Enter your email address\.<\/p>/);
+    assert.match(both.res.text, /<input id="password" name="password"[^>]*aria-invalid="true" aria-describedby="password-error">/);
+    assert.match(both.res.text, /id="password-error"><span aria-hidden="true">⚠ <\/span>Enter your password\.<\/p>/);
+    assert.doesNotMatch(both.res.text, /do not match an account/);
+    // A password left empty: the same page whether the address has an account or not, the address kept.
+    const known = await logIn(ctx, 'ann@example.com', '');
+    const unknown = await logIn(ctx, 'nobody@example.com', '');
+    for (const [{ res }, email] of [[known, 'ann@example.com'], [unknown, 'nobody@example.com']] as const) {
+      assert.equal(res.status, 422);
+      assert.match(res.text, /Please fix the highlighted field\./);
+      assert.match(res.text, new RegExp(`<input id="email" name="email"[^>]*value="${email}"`));
+      assert.doesNotMatch(res.text, /id="email-error"/);
+      assert.match(res.text, /id="password-error"/);
+    }
+    const page = (res: { text: string }) => res.text.replace(/name="_csrf" value="[^"]*"/g, '').replaceAll('nobody@example.com', 'ann@example.com');
+    assert.equal(page(known.res), page(unknown.res), 'nothing tells the two apart');
+    // Spaces are no address; a password of spaces is one, and is checked.
+    assert.equal((await logIn(ctx, '   ', TEST_PASSWORD)).res.status, 422);
+    assert.equal((await logIn(ctx, 'ann@example.com', '   ')).res.status, 401);
+  });
+
+  test('in Ukrainian, an empty field says so in Ukrainian', async (t) => {
+    const ctx = setup(t);
+    const agent = agentFor(ctx.app);
+    const login = await agent.get('/login');
+    await agent.post('/language').type('form').send({ _csrf: csrfFrom(login.text), language: 'uk', back: '/login' });
+    const res = await agent.post('/login').type('form').send({ _csrf: await tokenFor(agent, '/login'), email: '', password: '' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /Введіть адресу електронної пошти\./);
+    assert.match(res.text, /Введіть свій пароль\./);
+  });
+
   test('the session cookie is HttpOnly, SameSite=Lax, not the default name, and not Secure outside production', async (t) => {
     const ctx = setup(t);
     const res = await requestTo(ctx.app).get('/login');

@@ -83,6 +83,10 @@ describe('adding transactions', () => {
     ['Infinity', /in numbers/],
     ['ten', /in numbers/],
     ['1000000000.01', /no larger than/],
+    // A thousands group after a zero is no one's way of writing a number: its comma is a decimal mark (it was 1.00).
+    ['0,001', /Use a decimal point here: 0\.001\./],
+    ['0,500', /Use a decimal point here: 0\.500\./],
+    ['12,', /Enter digits after the decimal point, or leave it out\./],
   ];
   for (const [amount, message] of badAmounts) {
     test(`amount ${JSON.stringify(amount)} re-renders the form with 422, the message beside Amount, values kept, nothing written`, async (t) => {
@@ -99,6 +103,27 @@ describe('adding transactions', () => {
       assert.equal(rows(ctx).length, 0);
     });
   }
+
+  test('on a Ukrainian page, a dot or a space where the comma belongs gets the specific message, as a comma with nothing after it does', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'olena@example.com');
+    await agent.post('/account/language').type('form').send({ _csrf: await tokenFor(agent, '/account'), language: 'uk' }).expect(303);
+    const cases: [string, RegExp][] = [
+      ['0 001', /Дробову частину відокремте комою: 0,001\./],
+      ['0.001', /Дробову частину відокремте комою: 0,001\./],
+      ['0.5', /Дробову частину відокремте комою: 0,5\./],
+      ['12.', /Введіть цифри після десяткового роздільника або приберіть його\./],
+      ['12,', /Введіть цифри після десяткового роздільника або приберіть його\./],
+    ];
+    for (const [amount, message] of cases) {
+      const res = await addTransaction(agent, { type: 'expense', amount, date: '2026-01-15', description: 'Kept text' });
+      assert.equal(res.status, 422, amount);
+      assert.match(res.text, /id="tx-amount-error"/, amount);
+      assert.match(res.text, message, amount);
+      assert.match(res.text, new RegExp(`id="tx-amount"[^>]*value="${amount.replace('.', '\\.')}"`), `${amount}: kept as typed`);
+    }
+    assert.equal(rows(ctx).length, 0);
+  });
 
   const badOthers: [string, Record<string, string>, string, RegExp][] = [
     ['an impossible date', { date: '2026-02-30' }, 'tx-date-error', /real calendar date/],

@@ -128,11 +128,22 @@ test('at most 25 API tokens that have not expired: the 26th is refused with the 
     )
     .run(PER_PERSON_LIMITS.apiTokens - 1, ann);
   assert.equal(count(ctx, 'api_tokens', ann), PER_PERSON_LIMITS.apiTokens);
-  const form = { name: 'one more', scope: 'read', lifetime: '30' };
+  // Before anything is typed, the page says the limit is reached, and the name field points to it.
+  const page = (await agent.get('/account/api-tokens')).text;
+  assert.match(page, /<p class="form__summary" role="status" id="token-limit">You have 25 API tokens that have not expired, the most one person can keep: revoke one you no longer use before making another\.<\/p>/);
+  assert.match(page, /<input id="token-name" name="name"[^>]*aria-describedby="token-limit token-name-hint"/);
+  const form = { name: 'one more', scope: 'read-write', lifetime: '30' };
   const refused = await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...form, password: TEST_PASSWORD });
+  // The token form again, the message beside the name, what was typed kept; not a bare error page.
   assert.equal(refused.status, 422);
-  assert.match(refused.text, /You have 25 API tokens that have not expired, the most one person can keep, so no token was made\./);
+  assert.match(refused.text, /<h1 class="page__title">API tokens<\/h1>/);
+  assert.match(refused.text, /<input id="token-name" name="name"[^>]*value="one more"[^>]*aria-describedby="token-name-hint token-name-error" aria-invalid="true">/);
+  assert.match(refused.text, /<p class="field__error" id="token-name-error"><span aria-hidden="true">⚠ <\/span>You have 25 API tokens that have not expired, the most one person can keep, so no token was made\. Revoke ones you no longer use to make room\.<\/p>/);
+  assert.match(refused.text, /<input type="radio" name="scope" value="read-write" checked>/);
+  assert.doesNotMatch(refused.text, /id="token-limit"/, 'said once, beside the name');
   assert.equal(count(ctx, 'api_tokens', ann), PER_PERSON_LIMITS.apiTokens);
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  assert.match((await agent.get('/account/api-tokens')).text, /У вас 25 чинних токенів API — найбільше, скільки може мати одна людина: відкличте той/);
   // One that has expired no longer counts.
   ctx.db.prepare('UPDATE api_tokens SET expires_at = ? WHERE id = (SELECT min(id) FROM api_tokens WHERE user_id = ?)').run(ctx.clock.now() - 1, ann);
   assert.equal((await postForm(agent, '/account/api-tokens', '/account/api-tokens', { ...form, password: TEST_PASSWORD })).status, 303);

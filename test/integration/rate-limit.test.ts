@@ -38,6 +38,18 @@ describe('brute-force limits', () => {
     assert.equal(lockouts[0]!.limiter, 'login-ip-email');
   });
 
+  test('a sign-in with a field left empty counts against no limit and records no failed sign-in: the right password still works after many', async (t) => {
+    const ctx = createSecurityContext();
+    t.after(() => ctx.cleanup());
+    await registerUser(ctx.app, EMAIL);
+    const person = agentFor(ctx.app);
+    for (let i = 0; i < 60; i++) assert.equal((await attemptLogin(person, '', i % 2 === 0 ? EMAIL : '')).status, 422);
+    assert.equal(auditEvents(ctx, 'login.failure').length, 0, 'no password was checked');
+    assert.equal(auditEvents(ctx, 'rate_limit.lockout').length, 0);
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM rate_limits WHERE key LIKE 'login%'").pluck().get(), 0, 'no sign-in counter was started');
+    assert.equal((await attemptLogin(person, TEST_PASSWORD)).status, 303);
+  });
+
   test('after the window passes the same user can log in again', async (t) => {
     const ctx = createSecurityContext();
     t.after(() => ctx.cleanup());

@@ -98,6 +98,32 @@ test('choosing accounts reads only their rows, the trend chart draws one categor
   assert.match(long.text, /A report covers at most 20 years/);
 });
 
+test('a month outside the years reports cover says so, and a month that cannot be read is kept as typed beside its message (en and uk)', async (t) => {
+  const { agent } = await setup(t);
+  const range = await agent.get('/reports?from=0001-01&to=9999-12');
+  assert.equal(range.status, 200);
+  for (const side of ['from', 'to']) {
+    assert.match(range.text, new RegExp(`id="report-${side}-error"><span aria-hidden="true">⚠ </span>Reports cover the months from 1900-01 to 2999-12; enter a month in that range\\.</p>`), side);
+  }
+  assert.doesNotMatch(range.text, /Enter a month as YYYY-MM/, 'the months were written as YYYY-MM');
+  assert.match(range.text, /<input id="report-from" name="from" type="month" value="0001-01" min="1900-01" max="2999-12" aria-invalid="true" aria-describedby="report-from-error">/);
+  assert.match(range.text, /<input id="report-to" name="to" type="month" value="9999-12" min="1900-01" max="2999-12" aria-invalid="true" aria-describedby="report-to-error">/);
+  assert.match(range.text, /From May 2025 to April 2026/, 'the report shown is the default one');
+
+  // 2026-13 is no month, which a month field cannot hold: the field is a text field holding what was typed.
+  const bad = await agent.get('/reports?from=2026-13&to=2026-03');
+  assert.match(bad.text, /<input id="report-from" name="from" type="text" value="2026-13" aria-invalid="true" aria-describedby="report-from-error">/);
+  assert.match(bad.text, /id="report-from-error"><span aria-hidden="true">⚠ <\/span>Enter a month as YYYY-MM, for example 2026-03\.<\/p>/);
+  assert.match(bad.text, /<input id="report-to" name="to" type="month" value="2026-03" min="1900-01" max="2999-12" >/);
+  assert.match(bad.text, /From April 2025 to March 2026/);
+  const odd = await agent.get('/reports?from=%3Cb%3E');
+  assert.match(odd.text, /name="from" type="text" value="&lt;b&gt;"/, 'escaped as any text');
+
+  await postForm(agent, '/account', '/account/language', { language: 'uk' });
+  const uk = await agent.get('/reports?from=0001-01');
+  assert.match(uk.text, /Звіти охоплюють місяці від 1900-01 до 2999-12; введіть місяць у цих межах\./);
+});
+
 test("the report's table exports as CSV, formula-safe, and another person's account ids change nothing", async (t) => {
   const { ctx, agent, main } = await setup(t);
   await postForm(agent, '/categories', '/categories', { kind: 'expense', name: '=HYPERLINK("x")' });

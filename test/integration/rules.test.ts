@@ -85,6 +85,21 @@ describe('rules', () => {
     assert.deepEqual(ruleIds(ctx, userId), [second]);
   });
 
+  test('a way of comparing or a type that is not one of the choices is marked on its select, with its message, the rest kept', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    const res = await addRule(agent, { textMatch: 'regex', text: 'amzn', category: String(cat('Groceries')) });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /Please fix the highlighted field; nothing was saved\./);
+    assert.match(res.text, /<select id="rule-textMatch" name="textMatch" aria-invalid="true" aria-describedby="rule-textMatch-error">/);
+    assert.match(res.text, /<p class="field__error" id="rule-textMatch-error"><span aria-hidden="true">⚠ <\/span>Choose how the description is compared\.<\/p>/);
+    assert.match(res.text, /id="rule-text" name="text"[^>]*value="amzn"/, 'what was typed is kept');
+    const type = await addRule(agent, { type: 'refund', text: 'amzn', category: String(cat('Groceries')) });
+    assert.equal(type.status, 422);
+    assert.match(type.text, /<select id="rule-type" name="type" aria-invalid="true" aria-describedby="rule-type-error">/);
+    assert.match(type.text, /<p class="field__error" id="rule-type-error"><span aria-hidden="true">⚠ <\/span>/);
+    assert.equal(ruleIds(ctx, userId).length, 0, 'nothing saved');
+  });
+
   test("a rule may only name the person's own category and account; another person's rule is 404", async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     const bob = await registerUser(ctx.app, 'bob@example.com');

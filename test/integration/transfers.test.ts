@@ -327,6 +327,71 @@ describe('transfers', () => {
     assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
   });
 
+  test('a missing, non-numeric or absurd account on either side is "Choose one of your accounts" beside its select, in the page\'s language, and nothing is written', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const { agent, main, savings } = await personWithSavings(ctx);
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const choose = (side: string, text: string) => new RegExp(`id="transfer-${side}-error"><span aria-hidden="true">⚠ </span>${text}</p>`);
+    for (const bad of ['', 'abc', '0', '-1', '1.5', '99999999999999999', '9999999999999999']) {
+      const res = await postForm(agent, '/transfers/new', '/transfers', { from: bad, to: bad, amount: '5', date: '', description: '' });
+      assert.equal(res.status, 422, bad);
+      for (const side of ['from', 'to']) {
+        assert.match(res.text, choose(side, 'Choose one of your accounts\\.'), `${side} = ${JSON.stringify(bad)}`);
+        assert.match(res.text, new RegExp(`id="transfer-${side}"[^>]*aria-invalid="true" aria-describedby="transfer-${side}-error"`), side);
+      }
+      assert.doesNotMatch(res.text, /⟦missing|Invalid (string|input)/, bad);
+    }
+    // One side good, the other left out: only that one is marked.
+    const oneSide = await postForm(agent, '/transfers/new', '/transfers', { from: String(main), amount: '5', date: '', description: '' });
+    assert.equal(oneSide.status, 422);
+    assert.match(oneSide.text, choose('to', 'Choose one of your accounts\\.'));
+    assert.doesNotMatch(oneSide.text, /id="transfer-from-error"/);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+    await postForm(agent, '/account', '/account/language', { language: 'uk' });
+    const inUkrainian = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const uk = await postForm(agent, '/transfers/new', '/transfers', { from: 'abc', to: String(savings), amount: '5', date: '', description: '' });
+    assert.equal(uk.status, 422);
+    assert.match(uk.text, choose('from', 'Виберіть один зі своїх рахунків\\.'));
+    assert.doesNotMatch(uk.text, /⟦missing|Invalid (string|input)/);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), inUkrainian);
+  });
+
+  test('with fewer than two open accounts, the transfer page says a transfer needs two and links to the accounts page, with no form (en and uk)', async (t) => {
+    const ctx = createTestContext();
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const noForm = (html: string) => {
+      assert.doesNotMatch(html, /<form method="post" action="\/transfers"/, 'no form that cannot succeed');
+      assert.doesNotMatch(html, /<select id="transfer-(from|to)"/);
+    };
+    const one = await agent.get('/transfers/new');
+    assert.equal(one.status, 200);
+    assert.match(one.text, /A transfer moves money between two of your open accounts, and you have fewer than two\./);
+    assert.match(one.text, /<a href="\/accounts">Add an account, or unarchive one, on the Accounts page<\/a>/);
+    noForm(one.text);
+    // A second account that is archived does not count.
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '2026-01-01' });
+    const savings = accountId(ctx, userId, 'Savings');
+    await postForm(agent, '/accounts', `/accounts/${savings}/archive`, {});
+    await postForm(agent, '/account', '/account/language', { language: 'uk' });
+    const uk = await agent.get('/transfers/new');
+    assert.match(uk.text, /Переказ переміщує гроші між двома вашими відкритими рахунками, а у вас їх менше двох\./);
+    assert.match(uk.text, /<a href="\/accounts">Додайте рахунок або поверніть його з архіву на сторінці «Рахунки»<\/a>/);
+    noForm(uk.text);
+    // A post made anyway (an old tab) is refused with the same page, and writes nothing.
+    const before = databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] });
+    const posted = await postForm(agent, '/transfers', '/transfers', { from: String(accountId(ctx, userId, 'Main account')), to: String(savings), amount: '5', date: '', description: '' });
+    assert.equal(posted.status, 422);
+    assert.match(posted.text, /а у вас їх менше двох/);
+    noForm(posted.text);
+    assert.equal(databaseFingerprint(ctx.db, { ignoreTables: ['sessions'] }), before);
+    // Unarchived, the form is back.
+    await postForm(agent, '/accounts', `/accounts/${savings}/unarchive`, {});
+    assert.match((await agent.get('/transfers/new')).text, /<form method="post" action="\/transfers"/);
+  });
+
   test("another person's account on either side is a 404 and nothing is written; another person's transfer is a 404 on every page", async (t) => {
     const ctx = createTestContext();
     t.after(() => ctx.cleanup());

@@ -91,6 +91,27 @@ describe('two-factor sign-in (TOTP)', () => {
     assert.match((await agent.get('/account')).text, /On since Mar 15, 2026\. .* Recovery codes left: 10\./);
   });
 
+  test('a refused code or password on the setup page and on the code page is said in a summary above the fields, and the code field is not focused past it', async (t) => {
+    const ctx = createTestContext({}, { clock: manualClock(START) });
+    t.after(() => ctx.cleanup());
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    await postForm(agent, '/account', '/account/two-factor/setup', {});
+    const setup = await postForm(agent, '/account/two-factor/setup', '/account/two-factor/enable', { password: '', code: '' });
+    assert.equal(setup.status, 422);
+    assert.match(setup.text, /<form method="post" action="\/account\/two-factor\/enable" class="form" novalidate>\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<p class="form__summary" role="alert">Please fix the highlighted fields; nothing was saved\.<\/p>/);
+    assert.match(setup.text, /<title>Error: /);
+    const { secret } = await enrol(ctx, agent);
+    ctx.clock.advance(60_000);
+    const signIn = await password(ctx);
+    const fresh = await signIn.agent.get('/login/code');
+    assert.doesNotMatch(fresh.text, /form__summary/);
+    assert.match(fresh.text, /<input id="code"[^>]*\sautofocus\s/);
+    const wrong = await postForm(signIn.agent, '/login/code', '/login/code', { code: codeAt(secret, ctx.clock.now()) === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.text, /<p class="form__summary" role="alert">Please fix the highlighted field\.<\/p>\s*<div class="field field--invalid">/);
+    assert.doesNotMatch(wrong.text, /<input id="code"[^>]*\sautofocus\s/, 'not focused past the summary');
+  });
+
   test('sign-in: the password leads to the code page and nothing else; a code completes it on a new session id, and is good once', async (t) => {
     const ctx = createTestContext({}, { clock: manualClock(START) });
     t.after(() => ctx.cleanup());

@@ -12,11 +12,20 @@ import {
   lastDayOfMonth,
   nextMonth,
   parseIsoDay,
+  parseIsoMonth,
   monthsSpanned,
   previousMonth,
   sameDayOfMonthIn,
   splitRangeIntoMonths,
 } from '../../src/domain/calendar.ts';
+
+describe('calendar months', () => {
+  test('a month is YYYY-MM in the supported years; one written so outside them is out of range, not malformed', () => {
+    for (const month of ['1900-01', '2026-03', '2999-12']) assert.deepEqual(parseIsoMonth(month), { ok: true, month });
+    for (const month of ['0001-01', '1899-12', '3000-01', '9999-12']) assert.deepEqual(parseIsoMonth(month), { ok: false, problem: 'out-of-range' }, month);
+    for (const month of ['2026-13', '2026-00', '2026-1', '26-01', '12026-01', 'march', '', ' 2026-03']) assert.deepEqual(parseIsoMonth(month), { ok: false, problem: 'format' }, month);
+  });
+});
 
 describe('calendar days', () => {
   test('real calendar days are accepted, including leap days', () => {

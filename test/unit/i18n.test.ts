@@ -94,7 +94,7 @@ describe('amounts in the person\'s locale', () => {
     assert.equal(german.groupsWithSpaces, false);
     const written = german.formatPlain(150_000);
     assert.equal(written, '1.500,00');
-    assert.deepEqual(parseBudgetForm({ 'amount-5': written }, german), { ok: true, entries: [{ categoryId: 5, amountCents: 150_000, rollover: false }] });
+    assert.deepEqual(parseBudgetForm({ 'amount-5': written }, german), { ok: true, entries: [{ categoryId: 5, amountCents: 150_000, rollover: false }], values: { 'amount-5': '1.500,00' } });
     assert.deepEqual(parseAmount('1.500,00', formAmountOptions('de-DE')), { ok: true, cents: 150_000, negative: false });
     // Ukrainian (and French) group with spaces: there the same dot is refused.
     assert.equal(ukrainian.groupsWithSpaces, true);

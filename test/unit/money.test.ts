@@ -11,6 +11,7 @@ import {
   withoutCurrencyMark,
   createMoneyFormatter,
   FORM_AMOUNT,
+  formAmountOptions,
   MAX_AMOUNT_CENTS,
   otherDecimalMark,
   parseAmount,
@@ -116,6 +117,43 @@ describe('the other decimal mark', () => {
     assert.equal(otherDecimalMark('x.50', 'comma'), undefined, 'not a number either way');
     assert.equal(otherDecimalMark('-12.50', 'comma'), '-12,50', 'a balance keeps its sign');
     assert.equal(otherDecimalMark('+ 12,5', 'dot'), '+ 12.5');
+  });
+});
+
+describe('a mark no one would mean as grouping is read as the decimal mark it must be, and refused with the fix', () => {
+  const UK_FORM = formAmountOptions('uk-UA');
+  const cases: [string, AmountOptions, AmountProblem, string | undefined][] = [
+    // Thousands grouped after a zero: "0,001" was read as 1.00.
+    ['0,001', FORM_AMOUNT, 'other-decimal-mark', '0.001'],
+    ['0,500', FORM_AMOUNT, 'other-decimal-mark', '0.500'],
+    ['00,001', FORM_AMOUNT, 'other-decimal-mark', '00.001'],
+    ['0,001', FILE_DOT, 'other-decimal-mark', '0.001'],
+    ['0 001', UK_FORM, 'other-decimal-mark', '0,001'],
+    ['0\u00a0500', UK_FORM, 'other-decimal-mark', '0,500'],
+    ['0.500', FILE_COMMA, 'other-decimal-mark', '0,500'],
+    // A dot where a comma is meant, however many digits follow a zero.
+    ['0.001', UK_FORM, 'other-decimal-mark', '0,001'],
+    // With no fix to offer, still refused.
+    ['0,001,000', FORM_AMOUNT, 'malformed', undefined],
+    ['0,001.50', FORM_AMOUNT, 'malformed', undefined],
+    // A decimal mark of the other convention with nothing after it, as its own would be.
+    ['12.', UK_FORM, 'missing-cents', undefined],
+    ['12,', UK_FORM, 'missing-cents', undefined],
+    ['1 234.', UK_FORM, 'missing-cents', undefined],
+    ['12,', FORM_AMOUNT, 'missing-cents', undefined],
+  ];
+  for (const [input, options, problem, fix] of cases) {
+    test(`refuses ${JSON.stringify(input)} with a ${options.decimal}${options.groups ? ' (spaces)' : ''}: ${problem}${fix ? `, fixed as ${fix}` : ''}`, () => {
+      assert.deepEqual(parseAmount(input, options), { ok: false, problem });
+      assert.equal(otherDecimalMark(input, options.decimal), fix);
+    });
+  }
+  test('a real thousands group, and a zero before the decimal mark, still read as they did', () => {
+    assert.deepEqual(parseAmount('1,234', FORM_AMOUNT), { ok: true, cents: 123_400, negative: false });
+    assert.deepEqual(parseAmount('10,001', FORM_AMOUNT), { ok: true, cents: 1_000_100, negative: false });
+    assert.deepEqual(parseAmount('0.50', FORM_AMOUNT), { ok: true, cents: 50, negative: false });
+    assert.deepEqual(parseAmount('1 234', UK_FORM), { ok: true, cents: 123_400, negative: false });
+    assert.deepEqual(parseAmount('0,5', UK_FORM), { ok: true, cents: 50, negative: false });
   });
 });
 

@@ -25,6 +25,12 @@ const passwordChangeSchema = z.object({
 
 const passwordOnlySchema = z.object({ password: formText('validation.once.passwordOnce') });
 
+// Only that each field is there: whether they match an account is the sign-in's one answer for every failure.
+const loginSchema = z.object({
+  email: formText('validation.once.email').refine((email) => email.trim() !== '', { error: 'validation.email.empty' }),
+  password: formText('validation.once.password').refine((password) => password !== '', { error: 'auth.login.passwordMissing' }),
+});
+
 /** The sign-up form's three fields. */
 export function parseRegistrationForm(body: unknown) {
   return parseForm(registrationSchema, body);
@@ -33,6 +39,11 @@ export function parseRegistrationForm(body: unknown) {
 /** The password form's three fields. */
 export function parsePasswordChangeForm(body: unknown) {
   return parseForm(passwordChangeSchema, body);
+}
+
+/** The sign-in form: a message for each field left empty (or sent twice); no account is looked at for it. */
+export function parseLoginForm(body: unknown) {
+  return parseForm(loginSchema, body);
 }
 
 /** A form that only asks for the password (deleting the account). */

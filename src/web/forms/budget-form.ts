@@ -21,7 +21,7 @@ const amountSchema = schemaPerWriting((writing) => z.object({ amount: amountFiel
 export function parseBudgetForm(
   body: unknown,
   writing: AmountWriting,
-): { ok: true; entries: BudgetEntry[] } | { ok: false; errors: FieldErrors; values: Record<string, string> } {
+): { ok: true; entries: BudgetEntry[]; values: Record<string, string> } | { ok: false; errors: FieldErrors; values: Record<string, string> } {
   const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const entries: BudgetEntry[] = [];
   const errors: FieldErrors = {};
@@ -55,5 +55,5 @@ export function parseBudgetForm(
     if (parsed.ok) entries.push({ categoryId, ...(shown === parsed.data.amount ? {} : { amountCents: parsed.data.amount }), ...rolloverChange });
     else errors[name] = parsed.errors.amount;
   }
-  return Object.keys(errors).length === 0 ? { ok: true, entries } : { ok: false, errors, values };
+  return Object.keys(errors).length === 0 ? { ok: true, entries, values } : { ok: false, errors, values };
 }

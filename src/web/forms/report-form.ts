@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { addMonths, isCalendarMonth } from '../../domain/calendar.ts';
+import { addMonths, FIRST_MONTH, LAST_MONTH, parseIsoMonth, type MonthProblem } from '../../domain/calendar.ts';
 import type { ReportRange } from '../../services/reports.ts';
 import { displayable, idText, type FieldErrors } from '../form-fields.ts';
-import { msg } from '../i18n.ts';
+import { msg, type Msg } from '../i18n.ts';
 
 /** The longest range a report covers: twenty years of months. */
 export const MAX_REPORT_MONTHS = 240;
@@ -15,8 +14,12 @@ export interface ReportFormValues {
   readonly trend: string;
 }
 
-const month = z.string().refine(isCalendarMonth);
 const oneText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The message for a month typed that is not one a report can cover. */
+function monthMessage(problem: MonthProblem): Msg {
+  return problem === 'out-of-range' ? msg('reports.form.monthOutOfRange', { first: FIRST_MONTH, last: LAST_MONTH }) : msg('reports.form.badMonth');
+}
 
 /**
  * Reads a report's query string: from and to months (YYYY-MM; the 12 months ending this month by default), any
@@ -28,21 +31,27 @@ export function parseReportQuery(query: Record<string, unknown>, thisMonth: stri
   const fromText = oneText(query.from) ?? '';
   const toText = oneText(query.to) ?? '';
   let toMonth = thisMonth;
+  // A month that cannot be read is shown back as typed beside its message (the report itself uses the default).
+  let toShown: string | undefined;
   if (toText !== '') {
-    if (month.safeParse(toText).success) toMonth = toText;
-    else errors.to = msg('reports.form.badMonth');
+    const to = parseIsoMonth(toText);
+    if (to.ok) toMonth = to.month;
+    else [errors.to, toShown] = [monthMessage(to.problem), displayable(toText)];
   }
   let fromMonth = addMonths(toMonth, -11);
+  let fromShown: string | undefined;
   if (fromText !== '') {
-    if (month.safeParse(fromText).success) fromMonth = fromText;
-    else errors.from = msg('reports.form.badMonth');
+    const from = parseIsoMonth(fromText);
+    if (from.ok) fromMonth = from.month;
+    else [errors.from, fromShown] = [monthMessage(from.problem), displayable(fromText)];
   }
+  // Each field keeps its own message: a month that could not be read is not also said to be out of order.
   if (fromMonth > toMonth) {
-    errors.to = msg('reports.form.toBeforeFrom');
+    errors.to ??= msg('reports.form.toBeforeFrom');
     fromMonth = addMonths(toMonth, -11);
   }
   if (addMonths(fromMonth, MAX_REPORT_MONTHS - 1) < toMonth) {
-    errors.from = msg('reports.form.tooLong', { max: MAX_REPORT_MONTHS / 12 });
+    errors.from ??= msg('reports.form.tooLong', { max: MAX_REPORT_MONTHS / 12 });
     fromMonth = addMonths(toMonth, -(MAX_REPORT_MONTHS - 1));
   }
   const rawAccounts = ([] as unknown[]).concat(query.account ?? []).slice(0, 100);
@@ -56,7 +65,7 @@ export function parseReportQuery(query: Record<string, unknown>, thisMonth: stri
   if (trend && !trend.success) errors.trend = msg('reports.form.badCategory');
   return {
     range: { fromMonth, toMonth, accountIds: accountIds.length > 0 ? [...new Set(accountIds)] : null, trendCategoryId: trend?.success ? trend.data : null },
-    values: { from: fromMonth, to: toMonth, accounts: accountIds.map(String), trend: displayable(trendText) },
+    values: { from: fromShown ?? fromMonth, to: toShown ?? toMonth, accounts: accountIds.map(String), trend: displayable(trendText) },
     errors,
   };
 }

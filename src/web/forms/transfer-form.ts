@@ -3,7 +3,7 @@ import { centsToInputText } from '../../domain/money.ts';
 import type { Transfer, TransferDraft } from '../../domain/transfers.ts';
 import type { TransferSave } from '../../services/transfers.ts';
 import { msg } from '../i18n.ts';
-import { formText, idText, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
+import { formText, idChoice, parseForm, typedValues, type FieldErrors } from '../form-fields.ts';
 import { amountField, descriptionField, emptyEditDate, optionalDayField, schemaPerWriting, type AmountWriting, type DateMode } from './fields.ts';
 
 const FIELDS = ['from', 'to', 'amount', 'date', 'description', 'confirmReconciled'] as const;
@@ -12,7 +12,7 @@ const FIELDS = ['from', 'to', 'amount', 'date', 'description', 'confirmReconcile
 export type TransferFormValues = Record<(typeof FIELDS)[number], string>;
 
 const account = (repeated: 'validation.once.fromAccount' | 'validation.once.toAccount') =>
-  formText(repeated).pipe(z.union([idText], { error: 'validation.account.choose' }));
+  formText(repeated).pipe(idChoice('validation.account.choose'));
 
 /** The transfer form: two accounts, an amount read like a transaction's (positive, the person's separators), a day. */
 const transferSchema = schemaPerWriting((writing) =>

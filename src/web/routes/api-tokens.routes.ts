@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import type { Clock } from '../../clock.ts';
 import type { AuditLog } from '../../logger.ts';
+import { PER_PERSON_LIMITS } from '../../domain/limits.ts';
 import type { ApiTokenService } from '../../services/api-tokens.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
@@ -24,7 +25,9 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
   router.use('/account/api-tokens', requireUser);
 
   function renderPage(res: Response, userId: number, form: { values: ApiTokenFormValues; errors: FieldErrors }, fresh?: { token: string; name: string }) {
-    res.render('account/api-tokens', { title: 'apiTokens.title', styles: ['/css/account.css'], tokens: deps.tokens.list(userId), form, fresh });
+    // At the limit the page says so above the form, before anything is typed (the save would be refused).
+    const live = deps.tokens.liveCount(userId);
+    res.render('account/api-tokens', { title: 'apiTokens.title', styles: ['/css/account.css'], tokens: deps.tokens.list(userId), form, fresh, limit: live.atLimit ? live.count : null });
   }
 
   /* GET /account/api-tokens: the person's tokens, the form for a new one, and a new token shown this once. */
@@ -49,7 +52,12 @@ export function createApiTokensRouter(deps: { tokens: ApiTokenService; audit: Au
     if (!made.ok) {
       res.status(422);
       const values = { name: input.name, scope: input.scope, lifetime: input.lifetimeDays === null ? 'never' : String(input.lifetimeDays) };
-      return renderPage(res, user.id, { values, errors: { password: msg(made.problem === 'password-missing' ? 'apiTokens.passwordMissing' : 'apiTokens.passwordWrong') } });
+      // A token more than one may keep is said beside its name, the one thing typed for it.
+      const errors: FieldErrors =
+        made.problem === 'limit'
+          ? { name: msg('errors.limit.apiTokens', { count: PER_PERSON_LIMITS.apiTokens }) }
+          : { password: msg(made.problem === 'password-missing' ? 'apiTokens.passwordMissing' : 'apiTokens.passwordWrong') };
+      return renderPage(res, user.id, { values, errors });
     }
     req.session.freshApiToken = { sealed: deps.sealer.seal('api-token', made.token), name: input.name, since: deps.clock.now() };
     setFlash(req, 'success', 'apiTokens.created');

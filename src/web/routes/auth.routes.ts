@@ -11,7 +11,7 @@ const PENDING_SIGN_IN_MINUTES = PENDING_SIGN_IN_MS / 60_000;
 import { codeError } from '../forms/two-factor-forms.ts';
 import { logIn, PASSKEY_SCRIPTS } from '../auth.ts';
 import { safeLocalPath, textField, typedValues } from '../form-fields.ts';
-import { parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
+import { parseLoginForm, parseRegistrationForm, registrationErrors } from '../forms/account-forms.ts';
 import { msg, type LanguageContext } from '../i18n.ts';
 import { redirectIfSignedIn } from '../middleware/auth.ts';
 import { pageLanguage, pageToday, setFlash } from '../middleware/locals.ts';
@@ -104,9 +104,23 @@ export function createAuthRouter(deps: {
 
   /*
    * POST /login: check the password with passport-local; one message for every failure. Anyone.
-   * The rate limiters run first, so a locked-out guess costs no bcrypt work.
+   * A field left empty is said beside it first (422), before the rate limiters: it guesses no password and names no
+   * account, so it costs no bcrypt work and counts against no one. The limiters then run before passport, so a
+   * locked-out guess costs no bcrypt work either.
    */
-  router.post('/login', ...deps.limiters.login, (req, res, next) => {
+  router.post('/login', (req, res, next) => {
+    const input = parseLoginForm(req.body);
+    if (input.ok) return next();
+    const target = safeLocalPath(textField(req.body, 'next'), '/dashboard');
+    res.status(422).render('auth/login', {
+      title: 'auth.login.title',
+      ...passkeyParts,
+      values: typedValues(req.body, ['email'] as const),
+      next: target === '/dashboard' ? '' : target,
+      error: undefined,
+      errors: input.errors,
+    });
+  }, ...deps.limiters.login, (req, res, next) => {
     const target = safeLocalPath(textField(req.body, 'next'), '/dashboard');
     deps.authenticator.authenticate('local', { session: false }, (err: unknown, user: Express.User | false) => {
       if (err) return next(err);

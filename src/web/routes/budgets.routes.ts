@@ -25,7 +25,12 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
   const service = deps.budgets;
   router.use('/budgets', requireUser);
 
-  function renderMonth(res: Response, userId: number, month: string, form?: { values: Record<string, string>; errors: FieldErrors }): void {
+  function renderMonth(
+    res: Response,
+    userId: number,
+    month: string,
+    form?: { values: Record<string, string>; errors: FieldErrors; gone?: number },
+  ): void {
     const budget = service.month(userId, month);
     const currentMonth = monthOf(pageToday(res));
     const previous = addMonths(month, -1);
@@ -91,7 +96,13 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
       res.status(422);
       return renderMonth(res, user.id, month, { values: input.values, errors: input.errors });
     }
-    service.save(user.id, month, input.entries);
+    const saved = service.save(user.id, month, input.entries);
+    if (!saved.ok) {
+      // An amount for a category deleted since the page was opened (or an id that was never the person's): said, and
+      // nothing saved, the other amounts kept as typed.
+      res.status(422);
+      return renderMonth(res, user.id, month, { values: input.values, errors: {}, gone: saved.gone.length });
+    }
     setFlash(req, 'success', 'budgets.flash.saved', { month: pageLanguage(res).days.formatMonthInText(month) });
     res.redirect(303, `/budgets/${month}`);
   });
@@ -110,6 +121,10 @@ export function createBudgetsRouter(deps: { budgets: BudgetService }): Router {
       return renderMonth(res, user.id, month, { values: input.values, errors: input.errors });
     }
     const result = service.copyPreviousMonth(user.id, month, input.entries);
+    if (!result.ok) {
+      res.status(422);
+      return renderMonth(res, user.id, month, { values: input.values, errors: {}, gone: result.gone.length });
+    }
     const from = pageLanguage(res).days.formatMonthInText(result.from);
     if (result.previousCount === 0) setFlash(req, 'error', 'budgets.flash.nothingToCopy', { month: from });
     else {
