@@ -279,23 +279,52 @@ export function createTransactionService(deps: {
     },
 
     /**
+     * What setting a category (or none) on those of the ids that are the user's would do, before anything changes: an
+     * expense category makes every income among them a refund of it (no longer counted as income), so those are listed
+     * for the person to decide about; `others` are the rows that would take it either way.
+     */
+    planCategoryChange(
+      userId: number,
+      ids: readonly number[],
+      categoryId: number | null,
+    ): { ok: true; category: Category | null; incomes: Transaction[]; others: number; missing: number } | { ok: false; problem: 'category-not-found' } {
+      const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
+      if (category === undefined) return { ok: false, problem: 'category-not-found' };
+      const unique = [...new Set(ids)];
+      const owned = repo.findOwnedTransactions(userId, unique);
+      const incomes = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income') : [];
+      // An income category goes on incomes only: the expenses among the rows would be skipped.
+      const others = owned.filter((t) => (category?.kind === 'expense' ? t.type === 'expense' : category?.kind === 'income' ? t.type === 'income' : true)).length;
+      return { ok: true, category, incomes, others, missing: unique.length - owned.length };
+    },
+
+    /**
      * Sets a category (or none) on those of the ids that are the user's, by the edit form's rule: an expense category
-     * on expenses and on incomes (each then a refund of it), an income category on incomes only. In one transaction;
-     * says how many changed, how many of them became refunds, how many were not found and how many were expenses
+     * on expenses, and on incomes (each then a refund of it) only with `incomes: 'refund'`, else the incomes are left
+     * as they are; an income category on incomes only. In one transaction; says how many changed, how many of them
+     * became refunds, how many incomes were left as they were, how many were not found and how many were expenses
      * refused an income category.
      */
     setCategoryOn(
       userId: number,
       ids: readonly number[],
       categoryId: number | null,
-    ): { ok: true; category: Category | null; changed: number; refunds: number; missing: number; mismatched: number } | { ok: false; problem: 'category-not-found' } {
+      incomes: 'keep' | 'refund' = 'keep',
+    ):
+      | { ok: true; category: Category | null; changed: number; refunds: number; keptIncomes: number; missing: number; mismatched: number }
+      | { ok: false; problem: 'category-not-found' } {
       return deps.inTransaction(() => {
         const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
         if (category === undefined) return { ok: false, problem: 'category-not-found' };
-        const owned = repo.findOwnedTransactions(userId, [...new Set(ids)]);
-        const changed = repo.setCategoryOnOwnedTransactions(userId, ids, category);
-        const refunds = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income').length : 0;
-        return { ok: true, category, changed, refunds, missing: new Set(ids).size - owned.length, mismatched: owned.length - changed };
+        const unique = [...new Set(ids)];
+        const owned = repo.findOwnedTransactions(userId, unique);
+        const incomeIds = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income').map((t) => t.id) : [];
+        const keptIncomes = incomes === 'keep' ? incomeIds.length : 0;
+        const skip = new Set(incomes === 'keep' ? incomeIds : []);
+        const targets = owned.map((t) => t.id).filter((id) => !skip.has(id));
+        const changed = repo.setCategoryOnOwnedTransactions(userId, targets, category);
+        const refunds = incomes === 'refund' ? incomeIds.length : 0;
+        return { ok: true, category, changed, refunds, keptIncomes, missing: unique.length - owned.length, mismatched: targets.length - changed };
       });
     },
   };

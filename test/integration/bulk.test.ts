@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
-import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import {
   assertMonthlyTotalsMatchRows,
   categoryIdOf,
@@ -52,6 +52,18 @@ async function submitBulk(agent: Agent, listUrl: string, ids: readonly number[],
   const confirmAt = posted.headers.location;
   if (fields.action === 'delete' && posted.status === 303 && confirmAt?.startsWith('/transactions/bulk/delete?')) return agent.get(confirmAt);
   return posted;
+}
+
+/** Opens the page asking what to do with the incomes among rows given an expense category, and presses one of its buttons. */
+async function answerIncomesQuestion(agent: Agent, questionUrl: string, incomes: 'keep' | 'refund') {
+  const page = await agent.get(questionUrl);
+  assert.equal(page.status, 200);
+  const form = /<form method="post" action="\/transactions\/bulk\/category"[\s\S]*?<\/form>/.exec(page.text)![0];
+  assert.match(form, new RegExp(`<button type="submit" name="incomes" value="${incomes}"`));
+  const body = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) body.append(m[1]!, m[2]!.replaceAll('&amp;', '&'));
+  body.append('incomes', incomes);
+  return agent.post('/transactions/bulk/category').type('form').send(body.toString());
 }
 
 /** Presses the button on the bulk delete confirmation page. */
@@ -146,7 +158,11 @@ describe('bulk actions on the transactions page', () => {
     const ids = insertTransactions(ctx.db, userId, rows(9));
     // rows(9): indexes 0, 3, 6 are income.
     const chosen = [ids[0]!, ids[1]!, ids[2]!, ids[3]!];
-    const res = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
+    // Two of them are incomes: the person is asked first, and chooses to make them refunds.
+    const asked = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
+    assert.equal(asked.status, 303);
+    assert.match(asked.headers.location!, /^\/transactions\/bulk\/category\?/);
+    const res = await answerIncomesQuestion(agent, asked.headers.location!, 'refund');
     assert.equal(res.status, 303);
     assert.deepEqual(categoriesOf(ctx, ids), [housing, housing, housing, housing, null, null, null, null, null]);
     const list = (await agent.get('/transactions')).text;
@@ -168,6 +184,45 @@ describe('bulk actions on the transactions page', () => {
     const cleared = await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: 'none' });
     assert.equal(cleared.status, 303);
     assert.deepEqual(categoriesOf(ctx, [ids[1]!, ids[2]!]), [null, housing]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("an expense category set on a selection holding incomes asks first, naming them; leaving them keeps the month's income and says how many were left and why", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
+    const housing = categoryIdOf(ctx.db, userId, 'expense', 'Housing');
+    const ids = insertTransactions(ctx.db, userId, [
+      { type: 'income', amountCents: 350_000, occurredOn: '2026-03-01', description: 'March salary', categoryId: salary },
+      { type: 'expense', amountCents: 120_000, occurredOn: '2026-03-02', description: 'Rent' },
+      { type: 'expense', amountCents: 4_000, occurredOn: '2026-03-03', description: 'Gas bill' },
+    ]);
+    const before = totalsFrom((await agent.get('/dashboard?period=2026-03')).text);
+    assert.equal(before.Income, '$3,500.00');
+
+    const asked = await submitBulk(agent, '/transactions', ids, { action: 'set-category', category: String(housing) });
+
+    assert.equal(asked.status, 303);
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, null, null], 'nothing changes before the person answers');
+    const question = await agent.get(asked.headers.location!);
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>1 of the selected transactions is an income<\/h1>/);
+    assert.match(question.text, /“Housing” is an expense category\. An income given it becomes a refund/);
+    assert.match(question.text, />March salary</);
+    assert.match(question.text, /Set it on 2 expenses, leave the incomes as they are<\/button>/);
+    assert.match(question.text, /Make 1 income a refund<\/button>/);
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, null, null], 'asking changes nothing');
+
+    const kept = await answerIncomesQuestion(agent, asked.headers.location!, 'keep');
+
+    assert.equal(kept.status, 303);
+    assert.equal(kept.headers.location, '/transactions');
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, housing, housing], 'the income keeps its own category');
+    assert.equal(flashFrom((await agent.get('/transactions')).text), '“Housing” set on 2 transactions. Left 1 income as it was: an expense category would have made it a refund.');
+    const after = totalsFrom((await agent.get('/dashboard?period=2026-03')).text);
+    assert.equal(after.Income, '$3,500.00', "the month's income is still there");
+    assert.equal(after.Expenses, '$1,240.00');
     assertMonthlyTotalsMatchRows(ctx.db);
   });
 

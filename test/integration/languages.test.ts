@@ -155,7 +155,12 @@ for (const language of LANGUAGES) {
       assert.equal(askDelete.status, 303);
       await page(agent, language, askDelete.headers.location!, '/transactions/bulk/delete');
       const housing = (ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id").get() as { id: number }).id;
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' }, 303);
+      // An expense category on a selection holding an income asks what to do with it first, on a page of its own.
+      const askIncomes = await agent.post('/transactions/bulk').type('form').send({ _csrf: await tokenFor(agent, '/transactions'), action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' });
+      assert.equal(askIncomes.status, 303);
+      await page(agent, language, askIncomes.headers.location!, '/transactions/bulk/category');
+      await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId), '999999'], category: String(housing), incomes: 'keep', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId)], category: String(housing), incomes: 'refund', back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 422);
