@@ -1149,6 +1149,22 @@ export const migrations: readonly Migration[] = [
     name: 'stored emails in Unicode NFC, as sign-in now reads them',
     up: emailsInNfc,
   },
+  {
+    version: 45,
+    name: 'an occurrence says whether its schedule wrote its row or took one already recorded',
+    sql: `
+      -- Deleting a schedule may now delete the rows it posted (a start typed years back posted two years of rent). A
+      -- row it took as an occurrence because it was recorded already (typed, or imported from the bank) is the
+      -- person's own and stays: such occurrences are marked. Those taken so far are the rows written before their
+      -- schedule was made (a schedule takes rows only when it is saved; what it posts comes after).
+      ALTER TABLE schedule_occurrences ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
+      UPDATE schedule_occurrences SET recorded = 1
+       WHERE outcome = 'posted'
+         AND coalesce((SELECT t.created_at FROM transactions t WHERE t.id = schedule_occurrences.transaction_id),
+                      (SELECT f.created_at FROM transfers f WHERE f.id = schedule_occurrences.transfer_id))
+           < (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at / 1000.0, 'unixepoch') FROM schedules s WHERE s.id = schedule_occurrences.schedule_id);
+    `,
+  },
 ];
 
 /**

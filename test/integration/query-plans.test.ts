@@ -376,7 +376,7 @@ test('a schedule starting in the past looks for the rows already recorded, and i
   const schedule = (fields: Record<string, string>) =>
     postForm(f.agent, '/scheduled/new', '/scheduled', {
       type: 'expense', account: main!, toAccount: '', category: '', amount: '12.00', description: 'Plan', frequency: 'months',
-      every: '1', weekday: '', monthDay: '', startOn: start, endOn: '', count: '', ...fields,
+      every: '1', weekday: '', monthDay: '', startOn: start, endOn: '', count: '', backlog: 'post', ...fields,
     });
   f.log.length = 0;
   assert.equal((await schedule({})).status, 303);

@@ -287,3 +287,29 @@ test('migration 44 stores decomposed emails in NFC, so a sign-in (read in NFC) s
   const emails = db.prepare('SELECT email FROM users ORDER BY id').pluck().all() as string[];
   assert.deepEqual(emails, ['a@example.com', 'ren\u00e9@example.com', 'zoe\u0308@example.com', 'zo\u00eb@example.com']);
 });
+
+test('migration 45 marks the occurrences a schedule took from rows recorded before it was made, and no others', () => {
+  const { db, account } = personAt(44);
+  // A schedule made on 2026-03-10 (app time, epoch ms): a row typed on 1 March that it took, and one it posted on 10 March.
+  const madeAt = Date.UTC(2026, 2, 10, 12);
+  const schedule = Number(
+    db
+      .prepare(
+        `INSERT INTO schedules (user_id, type, account_id, amount_cents, description, frequency, every, month_day, start_on, effective_from, next_on, created_at, updated_at)
+         VALUES (1, 'expense', ?, 1000, 'Rent', 'months', 1, 1, '2026-02-01', '2026-02-01', '2026-04-01', ?, ?)`,
+      )
+      .run(account, madeAt, madeAt).lastInsertRowid,
+  );
+  const row = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, schedule_id, created_at) VALUES (1, ?, 'expense', 1000, ?, ?, ?)");
+  const typed = Number(row.run(account, '2026-02-01', schedule, '2026-03-01T08:00:00.000Z').lastInsertRowid);
+  const posted = Number(row.run(account, '2026-03-01', schedule, '2026-03-10T12:00:00.500Z').lastInsertRowid);
+  const occurrence = db.prepare("INSERT INTO schedule_occurrences (schedule_id, occurs_on, user_id, outcome, transaction_id, handled_at) VALUES (?, ?, 1, 'posted', ?, ?)");
+  occurrence.run(schedule, '2026-02-01', typed, madeAt);
+  occurrence.run(schedule, '2026-03-01', posted, madeAt);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT occurs_on, recorded FROM schedule_occurrences ORDER BY occurs_on').all(), [
+    { occurs_on: '2026-02-01', recorded: 1 },
+    { occurs_on: '2026-03-01', recorded: 0 },
+  ]);
+  assert.throws(() => db.prepare('UPDATE schedule_occurrences SET recorded = 2').run());
+});

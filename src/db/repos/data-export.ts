@@ -51,7 +51,7 @@ const PARTS = {
   scheduleOccurrences: {
     table: 'schedule_occurrences',
     sql: `SELECT json_object('scheduleId', schedule_id, 'occursOn', occurs_on, 'outcome', outcome, 'transactionId', transaction_id,
-            'transferId', transfer_id, 'handledAt', ${iso('handled_at')})
+            'transferId', transfer_id, 'recorded', ${flag('recorded')}, 'handledAt', ${iso('handled_at')})
           FROM schedule_occurrences WHERE user_id = ? ORDER BY schedule_id, occurs_on`,
   },
   rules: {
