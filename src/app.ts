@@ -400,7 +400,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createPasskeysRouter({ passkeys, users: people, twoFactor, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer, limiters }));
   app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer, limiters }));
-  app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
+  app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock, currency: config.currency }) }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

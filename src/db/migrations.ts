@@ -1165,6 +1165,20 @@ export const migrations: readonly Migration[] = [
            < (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at / 1000.0, 'unixepoch') FROM schedules s WHERE s.id = schedule_occurrences.schedule_id);
     `,
   },
+  {
+    version: 46,
+    name: 'the instance remembers the currency its amounts are in',
+    sql: `
+      -- Amounts are integer cents of no stated currency: a restart with another CURRENCY relabelled every one of them
+      -- (1,200.00 USD of rent read 1,200.00 EUR). The first start records its CURRENCY here (db/instance-settings.ts),
+      -- and a start with another one is refused until the owner says so (npm run admin -- set-currency). One row
+      -- per setting of the whole instance, none a person's.
+      CREATE TABLE instance_settings (
+        name  TEXT PRIMARY KEY CHECK (name IN ('currency')),
+        value TEXT NOT NULL CHECK (length(value) = 3 AND value GLOB '[A-Z][A-Z][A-Z]')
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -91,6 +91,7 @@ test("the download holds each part of the person's data, none of anyone else's, 
   assert.equal(doc.format, 'ledgerly-data-export');
   assert.equal(doc.version, 2);
   assert.equal(doc.exportedAt, new Date(ctx.clock.now()).toISOString());
+  assert.equal(doc.currency, 'USD', 'the currency every amount is in');
   assert.equal(doc.profile.email, 'ann@example.com');
   assert.equal(doc.profile.twoFactorSince, null);
 
@@ -163,7 +164,7 @@ test('a download the client abandons on its last page ends the request instead o
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { annId } = await annWithRows(ctx, 1, () => ({ occurredOn: '2026-03-02', description: 'one' }));
-  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock, currency: 'USD' });
   // A client that stops reading at the transactions and then goes away: each write waits to drain, then the stream closes.
   const out = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, done) => setImmediate(done) });
   const realWrite = out.write.bind(out);
@@ -184,7 +185,7 @@ test('a download is the data as it was when it began: rows added, moved and dele
   // Three pages of transactions (500 a page), on many days.
   const { annId } = await annWithRows(ctx, 1200, (i) => ({ occurredOn: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, description: `row ${i}` }));
   const before = ctx.db.prepare('SELECT id FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').pluck().all(annId) as number[];
-  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock, currency: 'USD' });
   // A reader that takes each chunk only when told, so the writes below land between the download's pages.
   const chunks: string[] = [];
   let changed = false;

@@ -498,7 +498,7 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   assert.equal((JSON.parse(everything.text) as { transactions: unknown[] }).transactions.length, exportedRows, 'the data export has every row');
   f.log.length = 0;
   const userId = Number(f.db.prepare("SELECT id FROM users WHERE email = 'plans@example.com'").pluck().get());
-  const reads = createDataExportService({ snapshot: () => ({ exports: createDataExportRepo(recordingDb(f.db, f.log)), release: () => {} }), clock: systemClock });
+  const reads = createDataExportService({ snapshot: () => ({ exports: createDataExportRepo(recordingDb(f.db, f.log)), release: () => {} }), clock: systemClock, currency: 'USD' });
   await reads.write(userId, new Writable({ write: (_chunk, _encoding, done) => done() }));
   const exportReads = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
   assert.ok(exportReads.length > 0, 'the data export reads transactions');

@@ -6,6 +6,7 @@ import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { textIndexProblems } from '../helpers/attack.ts';
 import { assertAccountTotalsMatchRows } from '../helpers/bookkeeping.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { assertStoredCurrency, CurrencyMismatchError, setStoredCurrency, storedCurrency } from '../../src/db/instance-settings.ts';
 
 test('migration versions are unique, start at 1 and are listed in order', () => {
   const versions = migrations.map((m) => m.version);
@@ -312,4 +313,19 @@ test('migration 45 marks the occurrences a schedule took from rows recorded befo
     { occurs_on: '2026-03-01', recorded: 0 },
   ]);
   assert.throws(() => db.prepare('UPDATE schedule_occurrences SET recorded = 2').run());
+});
+
+test('migration 46 gives a database of 45 no currency yet: its first start records CURRENCY, another is then refused until set on purpose', () => {
+  const { db, account } = personAt(45);
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on) VALUES (1, ?, 'expense', 120000, '2026-03-01')").run(account);
+  migrate(db);
+  assert.equal(storedCurrency(db), undefined);
+  assert.equal(assertStoredCurrency(db, 'USD'), 'recorded');
+  assert.equal(assertStoredCurrency(db, 'USD'), 'same');
+  assert.throws(() => assertStoredCurrency(db, 'EUR'), (err: unknown) => err instanceof CurrencyMismatchError && err.stored === 'USD' && err.configured === 'EUR');
+  assert.equal(setStoredCurrency(db, 'EUR'), 'USD');
+  assert.equal(assertStoredCurrency(db, 'EUR'), 'same');
+  assert.equal(db.prepare('SELECT amount_cents FROM transactions').pluck().get(), 120000, 'no amount is converted');
+  assert.throws(() => db.prepare("INSERT INTO instance_settings (name, value) VALUES ('theme', 'x')").run());
+  assert.throws(() => setStoredCurrency(db, 'eur'));
 });
