@@ -300,6 +300,7 @@ for (const language of LANGUAGES) {
       assert.equal((await agent.get('/rules/export.csv')).status, 200);
       visitedRoutes.add('/rules/export.csv');
       await page(agent, language, `/rules/${ruleId}/edit`, '/rules/:id/edit');
+      await page(agent, language, `/rules/${ruleId}/delete`, '/rules/:id/delete');
       await post(agent, language, `/rules/${ruleId}/edit`, `/rules/${ruleId}/edit`, { textMatch: 'starts', text: 'AMZN', amountFrom: '50', amountTo: '5', type: '', account: '', category: '', rename: '' }, 422);
       await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: 'bread', amountFrom: '', amountTo: '', type: '', account: '', category: String(pets), transfer: String(mainAccount), rename: '' }, 422);
       // Running them: a preview with changes, refused dates, an outdated preview (409), and the apply.

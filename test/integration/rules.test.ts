@@ -85,6 +85,35 @@ describe('rules', () => {
     assert.deepEqual(ruleIds(ctx, userId), [second]);
   });
 
+  test('deleting a rule asks first, on a page of its own that says what the rule does and that the rows it changed stay; they do', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    assert.equal((await addRule(agent, { text: 'amzn', category: String(cat('Eating out')), rename: 'Amazon' })).status, 303);
+    const [id] = ruleIds(ctx, userId) as [number];
+    insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 1_999, occurredOn: '2026-03-02', description: 'AMZN MKTP' }]);
+    await runRules(agent, '2026-03-01', '2026-03-31');
+    assert.deepEqual(added(ctx, 'Amazon')[0], { description: 'Amazon', category: 'Eating out' });
+
+    // The list's Delete is a link to the question, not a button that deletes.
+    const list = (await agent.get('/rules')).text;
+    assert.match(list, new RegExp(`<a class="button button--small button--danger-quiet" href="/rules/${id}/delete" aria-label="Delete rule 1">Delete</a>`));
+    assert.doesNotMatch(list, new RegExp(`action="/rules/${id}/delete"`));
+    const question = await agent.get(`/rules/${id}/delete`);
+
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>Delete rule 1\?<\/h1>/);
+    assert.match(question.text, /<dt>When<\/dt><dd>description contains “amzn”<\/dd>/);
+    assert.match(question.text, /<dt>Then<\/dt><dd>category Eating out · rename to “Amazon”<\/dd>/);
+    assert.match(question.text, /The transactions it already changed stay as they are: their category, transfer and description\./);
+    assert.deepEqual(ruleIds(ctx, userId), [id], 'asking deletes nothing');
+
+    const deleted = await agent.post(`/rules/${id}/delete`).type('form').send({ _csrf: csrfFrom(question.text) });
+
+    assert.equal(deleted.status, 303);
+    assert.equal(flashFrom((await agent.get('/rules')).text), 'Rule deleted.');
+    assert.deepEqual(ruleIds(ctx, userId), []);
+    assert.deepEqual(added(ctx, 'Amazon')[0], { description: 'Amazon', category: 'Eating out' }, 'the row it changed stays as it is');
+  });
+
   test("a rule may only name the person's own category and account; another person's rule is 404", async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     const bob = await registerUser(ctx.app, 'bob@example.com');
