@@ -1179,6 +1179,18 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 47,
+    name: 'a cleared row remembers the open reconciliation that ticked it',
+    sql: `
+      -- Stopping a reconciliation left every row ticked in it cleared, with no way to tell them from the rows cleared
+      -- before it began. A tick now writes the open reconciliation's id beside the status, in the same UPDATE (the
+      -- totals triggers follow status alone, so the mark costs nothing more); a stop unticks those rows, or keeps them
+      -- and forgets the mark, as the person chooses. No index: a stop walks the account's cleared rows, which the
+      -- (account, status, day) index already finds. No foreign key: the stop clears the mark before the row goes.
+      ALTER TABLE transactions ADD COLUMN cleared_in INTEGER;
+    `,
+  },
 ];
 
 /**

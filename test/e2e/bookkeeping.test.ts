@@ -266,6 +266,28 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       assert.ok(sideways <= 0, `${path} scrolls sideways by ${sideways}px`);
     }
 
+    // A statement balance typed wrong is corrected in place; stopping asks first, on a page of its own.
+    await page.goto(`${web.baseUrl}/accounts/${savingsId}/reconcile`);
+    await page.getByLabel('Statement balance').fill('25.00');
+    await page.getByRole('button', { name: 'Start reconciling' }).click();
+    await page.getByRole('heading', { name: 'Correct the statement' }).waitFor();
+    await page.getByLabel('Statement balance').fill('250.00');
+    await page.getByRole('button', { name: 'Save the statement' }).click();
+    await page.getByText(/^Statement corrected: /).waitFor();
+    await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    await assertAccessible(page, 'reconciliation with its statement corrected');
+    await page.getByRole('link', { name: 'Stop reconciling' }).click();
+    await page.getByRole('heading', { name: 'Stop reconciling Savings?' }).waitFor();
+    await assertAccessible(page, 'stop reconciling');
+    await screenshot(page, 'reconcile-stop-375');
+    const stopSideways = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    assert.ok(stopSideways <= 0, `the stop page scrolls sideways by ${stopSideways}px`);
+    await page.getByRole('button', { name: 'Stop reconciling' }).click();
+    await page.getByText('Reconciliation stopped; the ticked rows stay cleared.').waitFor();
+
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${web.baseUrl}/accounts`);
     await screenshot(page, 'accounts-1280');

@@ -209,6 +209,13 @@ for (const language of LANGUAGES) {
       const leg = String(ctx.db.prepare("SELECT id FROM transactions WHERE account_id = ? AND type = 'transfer_in'").pluck().get(card));
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'finish', ids: leg }, 422);
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'update', ids: leg }, 303);
+      // The statement corrected in place (refused, then saved), and stopping: asked first, then with the ticks undone.
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/statement`, { statementOn: '2026-02-30', statementBalance: 'x' }, 422);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/statement`, { statementOn: '2026-03-31', statementBalance: '-2' }, 303);
+      await page(agent, language, `/accounts/${card}/reconcile/cancel`, '/accounts/:id/reconcile/cancel');
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/cancel`, { ticks: 'untick' }, 303);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-1' }, 303);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'update', ids: leg }, 303);
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/cancel`, {}, 303);
       await post(agent, language, `/accounts/${card}`, `/transactions/${leg}/cleared`, { cleared: '0', back: `/accounts/${card}` }, 303);
       await page(agent, language, `/accounts/${card}`, '/accounts/:id');

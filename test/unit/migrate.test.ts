@@ -329,3 +329,10 @@ test('migration 46 gives a database of 45 no currency yet: its first start recor
   assert.throws(() => db.prepare("INSERT INTO instance_settings (name, value) VALUES ('theme', 'x')").run());
   assert.throws(() => setStoredCurrency(db, 'eur'));
 });
+
+test('migration 47 gives the rows of a database of 46 no reconciliation mark: cleared before it, they are nobody\'s ticks', () => {
+  const { db, account } = personAt(46);
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, status) VALUES (1, ?, 'expense', 500, '2026-03-01', 'cleared')").run(account);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT status, cleared_in FROM transactions').all(), [{ status: 'cleared', cleared_in: null }]);
+});
