@@ -1191,6 +1191,22 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE transactions ADD COLUMN cleared_in INTEGER;
     `,
   },
+  {
+    version: 48,
+    name: "a person's last bulk category change can be undone",
+    sql: `
+      -- Set category on a selection of rows replaced each row's category, and the ones they had were gone. The last
+      -- such change of each person is kept here, one row a person (a new change replaces it), with each row's id, the
+      -- category it had and the one it was given: Undo puts back the first where the row still holds the second, once,
+      -- within a day (services/transactions.ts). At most 100 rows a change (web/forms/bulk-form.ts).
+      CREATE TABLE category_undos (
+        user_id       INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        made_at       INTEGER NOT NULL,
+        category_name TEXT,
+        rows          TEXT    NOT NULL CHECK (json_valid(rows) AND json_type(rows) = 'array')
+      );
+    `,
+  },
 ];
 
 /**

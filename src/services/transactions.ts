@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { CategoryChangeRow, CategoryUndosRepo } from '../db/repos/category-undos.ts';
+import type { Clock } from '../clock.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead, RunInSharedCommit, RunInTransaction } from '../db/unit-of-work.ts';
 import { defaultAccountId, type Account } from '../domain/accounts.ts';
@@ -50,6 +52,16 @@ export interface TransactionChoice {
   readonly accountId?: number | null;
 }
 
+/** How long the last bulk category change of a person can be undone. */
+export const CATEGORY_UNDO_MS = 24 * 60 * 60 * 1000;
+
+/** The last bulk category change, as its Undo page names it. */
+export interface LastCategoryChange {
+  /** The category set, by its name then (null: the category was removed). */
+  readonly categoryName: string | null;
+  readonly count: number;
+}
+
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
 const EXPORT_BATCH_SIZE = 100;
 /**
@@ -79,6 +91,8 @@ export function createTransactionService(deps: {
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** The category most used for a row's cleaned description, learned from the person's history (services/rules.ts). */
   suggestions?: (userId: number) => (row: { type: TransactionType; description: string }) => number | null;
+  /** Where each person's last bulk category change is kept to be undone, and the clock that dates it. */
+  undo?: { readonly changes: CategoryUndosRepo; readonly clock: Clock };
 }) {
   const { transactions: repo, categories, accounts } = deps;
 
@@ -311,7 +325,7 @@ export function createTransactionService(deps: {
       categoryId: number | null,
       incomes: 'keep' | 'refund' = 'keep',
     ):
-      | { ok: true; category: Category | null; changed: number; refunds: number; keptIncomes: number; missing: number; mismatched: number }
+      | { ok: true; category: Category | null; changed: number; refunds: number; keptIncomes: number; missing: number; mismatched: number; undoable: boolean }
       | { ok: false; problem: 'category-not-found' } {
       return deps.inTransaction(() => {
         const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
@@ -324,7 +338,40 @@ export function createTransactionService(deps: {
         const targets = owned.map((t) => t.id).filter((id) => !skip.has(id));
         const changed = repo.setCategoryOnOwnedTransactions(userId, targets, category);
         const refunds = incomes === 'refund' ? incomeIds.length : 0;
-        return { ok: true, category, changed, refunds, keptIncomes, missing: unique.length - owned.length, mismatched: targets.length - changed };
+        // Each row's category before, kept so the change can be undone (an expense refused an income category is not changed).
+        const taking = new Set(targets);
+        const undoRows: CategoryChangeRow[] = owned
+          .filter((t) => taking.has(t.id) && (category?.kind !== 'income' || t.type === 'income') && t.categoryId !== (category?.id ?? null))
+          .map((t) => ({ id: t.id, before: t.categoryId, after: category?.id ?? null }));
+        if (deps.undo && undoRows.length > 0) deps.undo.changes.saveCategoryUndo(userId, deps.undo.clock.now(), category?.name ?? null, undoRows);
+        return { ok: true, category, changed, refunds, keptIncomes, missing: unique.length - owned.length, mismatched: targets.length - changed, undoable: deps.undo !== undefined && undoRows.length > 0 };
+      });
+    },
+
+    /** The user's last bulk category change, while it can still be undone (CATEGORY_UNDO_MS, once); undefined otherwise. */
+    lastCategoryChange(userId: number): LastCategoryChange | undefined {
+      if (!deps.undo) return undefined;
+      const kept = deps.undo.changes.findCategoryUndo(userId, deps.undo.clock.now() - CATEGORY_UNDO_MS);
+      return kept && { categoryName: kept.categoryName, count: kept.rows.length };
+    },
+
+    /**
+     * Undoes the user's last bulk category change, once, in one transaction: each row gets back the category it had,
+     * unless it was changed since (it keeps what it has now), is gone, or its category was deleted. Says how many came
+     * back and how many were left; 'none' when there is no change to undo (none made, or over a day ago, or undone).
+     */
+    undoLastCategoryChange(userId: number): { restored: number; left: number } | 'none' {
+      const undo = deps.undo;
+      if (!undo) return 'none';
+      return deps.inTransaction(() => {
+        const kept = undo.changes.takeCategoryUndo(userId, undo.clock.now() - CATEGORY_UNDO_MS);
+        if (!kept) return 'none' as const;
+        let restored = 0;
+        for (const row of kept.rows) {
+          const back = row.before === null || categories.findOwnedCategory(userId, row.before) !== undefined;
+          if (back && repo.restoreCategoryIfUnchanged(userId, row.id, row.before, row.after)) restored++;
+        }
+        return { restored, left: kept.rows.length - restored };
       });
     },
   };

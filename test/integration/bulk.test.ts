@@ -66,6 +66,9 @@ async function answerIncomesQuestion(agent: Agent, questionUrl: string, incomes:
   return agent.post('/transactions/bulk/category').type('form').send(body.toString());
 }
 
+/** The CSRF token of a page's forms. */
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+
 /** Presses the button on the bulk delete confirmation page. */
 async function confirmBulkDelete(agent: Agent, confirmHtml: string) {
   const form = /<form method="post" action="\/transactions\/bulk\/delete"[\s\S]*?<\/form>/.exec(confirmHtml)![0];
@@ -224,6 +227,55 @@ describe('bulk actions on the transactions page', () => {
     assert.equal(after.Income, '$3,500.00', "the month's income is still there");
     assert.equal(after.Expenses, '$1,240.00');
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("the last bulk category change can be undone, once and within a day: each row gets its category back unless changed since; it is the person's own", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const cat = (name: string) => categoryIdOf(ctx.db, userId, 'expense', name);
+    const ids = insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 1_000, occurredOn: '2026-03-01', description: 'Market', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 2_000, occurredOn: '2026-03-02', description: 'Plumber' },
+      { type: 'expense', amountCents: 3_000, occurredOn: '2026-03-03', description: 'Bus pass', categoryId: cat('Transport') },
+    ]);
+    const set = await submitBulk(agent, '/transactions', ids, { action: 'set-category', category: String(cat('Housing')) });
+    assert.equal(set.status, 303);
+    const list = (await agent.get('/transactions')).text;
+    assert.match(list, /“Housing” set on 3 transactions\. <a href="\/transactions\/bulk\/undo">Undo<\/a>/);
+    assert.match(list, /<a href="\/transactions\/bulk\/undo">Undo the last category change \(3 transactions\)<\/a>/);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Housing')]);
+    // The bus pass is put right by hand meanwhile: the undo leaves it as it now is.
+    ctx.db.prepare('UPDATE transactions SET category_id = ? WHERE id = ?').run(cat('Health'), ids[2]);
+
+    const question = await agent.get('/transactions/bulk/undo');
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>Undo the last category change\?<\/h1>/);
+    assert.match(question.text, /“Housing” was set on 3 transactions\./);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Health')], 'asking changes nothing');
+    // Another person has no change of hers to undo, and undoing theirs changes none of hers.
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    assert.match((await bob.get('/transactions/bulk/undo')).text, /There is no category change to undo/);
+    const bobs = await bob.post('/transactions/bulk/undo').type('form').send({ _csrf: await tokenFor(bob, '/transactions') });
+    assert.equal(bobs.status, 303);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Health')]);
+
+    const undone = await agent.post('/transactions/bulk/undo').type('form').send({ _csrf: csrfOf(question.text) });
+
+    assert.equal(undone.status, 303);
+    assert.equal(undone.headers.location, '/transactions');
+    assert.equal(flashFrom((await agent.get('/transactions')).text), 'Undone: 2 transactions have their category back. 1 was changed since (or its category deleted) and keeps what it has.');
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Groceries'), null, cat('Health')]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    // Once only.
+    await agent.post('/transactions/bulk/undo').type('form').send({ _csrf: csrfOf(question.text) });
+    assert.equal(flashFrom((await agent.get('/transactions')).text), 'There was no category change left to undo; nothing was changed.');
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Groceries'), null, cat('Health')]);
+    // Within a day only.
+    await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: String(cat('Utilities')) });
+    ctx.clock.advance(25 * 60 * 60 * 1000);
+    assert.match((await agent.get('/transactions/bulk/undo')).text, /There is no category change to undo/);
+    assert.doesNotMatch((await agent.get('/transactions')).text, /Undo the last category change/);
   });
 
   test('submitting with nothing selected, or no category chosen, changes nothing and says why', async (t) => {

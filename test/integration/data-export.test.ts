@@ -55,6 +55,7 @@ function fillEverything(db: Db, userId: number, tag: string): void {
   db.prepare("INSERT INTO rules (user_id, position, text_match, text_value, category_id, rename, created_at) VALUES (?, 1, 'contains', ?, ?, NULL, 0)").run(userId, `bread ${tag}`, groceries);
   db.prepare("INSERT INTO reconciliations (user_id, account_id, statement_on, statement_balance_cents, created_at) VALUES (?, ?, '2026-03-31', 12345, 0)").run(userId, main);
   db.prepare("INSERT INTO csv_mappings (user_id, header_key, settings, updated_at, header) VALUES (?, ?, '{\"delimiter\":\",\"}', 0, ?)").run(userId, `key ${tag}`, `date,amount ${tag}`);
+  db.prepare("INSERT INTO category_undos (user_id, made_at, category_name, rows) VALUES (?, 0, ?, json_array(json_array(1, NULL, ?)))").run(userId, `Groceries ${tag}`, groceries);
   db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'0102', 0, '[]', ?, 0)").run(userId, `cred-${tag}`, `Laptop ${tag}`);
   db.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES (?, ?, ?, 'read', 0)").run(userId, `Phone ${tag}`, `hash-of-${tag}-token`);
   db.prepare("INSERT INTO security_events (user_id, at, event, ip, detail) VALUES (?, 0, 'login.success', '203.0.113.7', ?)").run(userId, `Firefox ${tag}`);
@@ -96,7 +97,7 @@ test("the download holds each part of the person's data, none of anyone else's, 
   assert.equal(doc.profile.twoFactorSince, null);
 
   const part = (name: string) => doc[name] as Record<string, unknown>[];
-  for (const name of ['accounts', 'categories', 'transactions', 'transfers', 'budgets', 'schedules', 'scheduleOccurrences', 'rules', 'reconciliations', 'csvMappings', 'passkeys', 'apiTokens', 'sessions', 'securityEvents']) {
+  for (const name of ['accounts', 'categories', 'transactions', 'transfers', 'budgets', 'schedules', 'scheduleOccurrences', 'rules', 'reconciliations', 'categoryUndo', 'csvMappings', 'passkeys', 'apiTokens', 'sessions', 'securityEvents']) {
     assert.ok(Array.isArray(doc[name]) && part(name).length > 0, `${name} holds ann's rows`);
   }
   // Exact to the cent, text as typed, with its links: the transfer's two legs name it.
@@ -113,6 +114,7 @@ test("the download holds each part of the person's data, none of anyone else's, 
     [['Main account', 0, false], ['Savings ann', 150000, false]],
   );
   assert.deepEqual(part('csvMappings')[0]!.settings, { delimiter: ',' });
+  assert.deepEqual(part('categoryUndo')[0]!.rows, [{ transactionId: 1, categoryIdBefore: null, categoryIdSet: categoryIdOf(ctx.db, annId, 'expense', 'Groceries') }]);
   assert.equal(part('apiTokens')[0]!.createdAt, '1970-01-01T00:00:00.000Z');
 
   // Nothing of bob's, and no secret of ann's.

@@ -162,6 +162,11 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId), '999999'], category: String(housing), incomes: 'keep', back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId)], category: String(housing), incomes: 'refund', back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);
+      // The last change undone: asked first, then done, then nothing is left to undo.
+      await page(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo');
+      await post(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo', {}, 303);
+      await page(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo');
+      await post(agent, language, '/transactions', '/transactions/bulk/undo', {}, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', back: '/transactions' }, 422);

@@ -336,3 +336,15 @@ test('migration 47 gives the rows of a database of 46 no reconciliation mark: cl
   migrate(db);
   assert.deepEqual(db.prepare('SELECT status, cleared_in FROM transactions').all(), [{ status: 'cleared', cleared_in: null }]);
 });
+
+test('migration 48 keeps one last bulk category change a person, as a JSON array, gone with the person', () => {
+  const { db } = personAt(47);
+  migrate(db);
+  const save = db.prepare('INSERT INTO category_undos (user_id, made_at, category_name, rows) VALUES (1, 0, ?, ?)');
+  assert.throws(() => save.run('Housing', 'not json'));
+  assert.throws(() => save.run('Housing', '{"a":1}'));
+  save.run('Housing', '[[1,null,3]]');
+  assert.throws(() => save.run('Housing', '[[2,null,3]]'), 'one a person');
+  db.prepare('DELETE FROM users WHERE id = 1').run();
+  assert.equal(db.prepare('SELECT count(*) FROM category_undos').pluck().get(), 0);
+});

@@ -67,6 +67,14 @@ const PARTS = {
             'createdAt', ${iso('created_at')}, 'finishedAt', ${iso('finished_at')})
           FROM reconciliations WHERE user_id = ? ORDER BY id`,
   },
+  categoryUndo: {
+    table: 'category_undos',
+    // The last bulk category change, kept a day to be undone: each row's category before and the one it was given.
+    sql: `SELECT json_object('madeAt', ${iso('made_at')}, 'categoryName', category_name, 'rows',
+            (SELECT json_group_array(json_object('transactionId', json_extract(value, '$[0]'), 'categoryIdBefore', json_extract(value, '$[1]'),
+               'categoryIdSet', json_extract(value, '$[2]'))) FROM json_each(rows)))
+          FROM category_undos WHERE user_id = ?`,
+  },
   csvMappings: {
     table: 'csv_mappings',
     // Settings are kept as JSON by the import page; anything else comes out as the text it is.

@@ -496,6 +496,10 @@ export function createTransactionsRepo(db: Db) {
   const setCategory = db.prepare<[number, number, number, string]>(
     "UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type IN ('income', ?)",
   );
+  // An undone bulk change: the row gets its category back only while it still holds the one the change gave it.
+  const restoreCategory = db.prepare<[number | null, number, number, number | null]>(
+    "UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND category_id IS ? AND type IN ('income', 'expense')",
+  );
   const clearCategory = db.prepare<[number, number]>(
     "UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')",
   );
@@ -783,6 +787,11 @@ export function createTransactionsRepo(db: Db) {
      * Sets the category (or none) on those of the ids that belong to the user and whose type matches the
      * category's kind (the caller holds the transaction); returns how many rows changed.
      */
+    /** Gives the user's row the category `before` back, when it still holds `after`; false when it does not (changed since, or gone). */
+    restoreCategoryIfUnchanged(userId: number, id: number, before: number | null, after: number | null): boolean {
+      return restoreCategory.run(before, userId, id, after).changes === 1;
+    },
+
     setCategoryOnOwnedTransactions(
       userId: number,
       ids: readonly number[],

@@ -95,6 +95,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       currentUrl: listUrl(filter, after),
       bulkRefused: refused ? { ids: new Set(refused.ids), problem: refused.problem, message: BULK_PROBLEMS[refused.problem] } : null,
+      categoryUndo: service.lastCategoryChange(userId) ?? null,
     });
   }
 
@@ -136,8 +137,8 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (result.keptIncomes) sentences.push(msg('transactions.bulk.keptIncomes', { count: result.keptIncomes }));
     if (result.missing) sentences.push(msg('transactions.bulk.skippedMissing', { count: result.missing }));
     if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
-    // Nothing changed is not a success, whatever the reason.
-    setFlashMessages(req, result.changed > 0 ? 'success' : 'error', sentences);
+    // Nothing changed is not a success, whatever the reason. A change can be undone (each row's category before is kept).
+    setFlashMessages(req, result.changed > 0 ? 'success' : 'error', sentences, result.undoable ? { href: '/transactions/bulk/undo', label: msg('transactions.categoryUndo.link') } : undefined);
   }
 
   /** The address of the page asking what to do with the incomes among rows given an expense category. */
@@ -222,6 +223,30 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     if (!result.ok) throw new NotFoundError(msg('categories.notFound'));
     flashCategoryResult(req, result);
     res.redirect(303, request.back);
+  });
+
+  /*
+   * GET /transactions/bulk/undo: asks "undo the last category change?", saying what it set on how many rows (nothing
+   * changes here); with none to undo (none made, over a day ago, or undone already), says so. Signed-in users, their
+   * own change only.
+   */
+  router.get('/transactions/bulk/undo', (req, res) => {
+    res.render('transactions/confirm-category-undo', { title: 'transactions.categoryUndo.title', change: service.lastCategoryChange(signedInUser(req).id) ?? null });
+  });
+
+  /*
+   * POST /transactions/bulk/undo: undoes the signed-in person's last bulk category change, once, in one transaction:
+   * each row gets its category back unless it was changed since. Back to the list, saying how many.
+   */
+  router.post('/transactions/bulk/undo', (req, res) => {
+    const result = service.undoLastCategoryChange(signedInUser(req).id);
+    if (result === 'none') setFlash(req, 'error', 'transactions.categoryUndo.nothing');
+    else {
+      const sentences: Msg[] = [msg('transactions.categoryUndo.done', { count: result.restored })];
+      if (result.left > 0) sentences.push(msg('transactions.categoryUndo.left', { count: result.left }));
+      setFlashMessages(req, result.restored > 0 ? 'success' : 'error', sentences);
+    }
+    res.redirect(303, '/transactions');
   });
 
   /*
