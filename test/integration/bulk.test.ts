@@ -216,6 +216,10 @@ describe('bulk actions on the transactions page', () => {
     assert.match(question.text, /Set it on 2 expenses, leave the incomes as they are<\/button>/);
     assert.match(question.text, /Make 1 income a refund<\/button>/);
     assert.deepEqual(categoriesOf(ctx, ids), [salary, null, null], 'asking changes nothing');
+    // An income category makes no refund: there is nothing to ask, and the page sends back to the list.
+    const noQuestion = await agent.get(`/transactions/bulk/category?ids=${ids[0]}&category=${salary}&back=%2Ftransactions`);
+    assert.equal(noQuestion.status, 303);
+    assert.equal(noQuestion.headers.location, '/transactions');
 
     const kept = await answerIncomesQuestion(agent, asked.headers.location!, 'keep');
 

@@ -195,6 +195,8 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     const plan = service.planCategoryChange(user.id, request.ids, request.categoryId);
     if (!plan.ok || plan.category === null) throw new NotFoundError(msg('categories.notFound'));
     if (plan.incomes.length + plan.others === 0 && plan.missing === request.ids.length) throw new NotFoundError(msg('transactions.bulk.noneExist'));
+    // No income among them (an income category, or a page opened again after they were changed): nothing to ask.
+    if (plan.incomes.length === 0) return res.redirect(303, request.back);
     res.render('transactions/confirm-bulk-category', {
       title: 'transactions.bulkCategory.title',
       category: plan.category,
