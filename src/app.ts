@@ -40,6 +40,7 @@ import { commonPasswords, createPasswordHasher } from './services/passwords.ts';
 import { createReportService } from './services/reports.ts';
 import { createTransactionService } from './services/transactions.ts';
 import { createDataExportService } from './services/data-export.ts';
+import { createCategoryUndosRepo } from './db/repos/category-undos.ts';
 import { createTransferService } from './services/transfers.ts';
 import { createReconciliationService } from './services/reconciliations.ts';
 import { createAuthenticator } from './web/auth.ts';
@@ -200,7 +201,17 @@ export function createApp(deps: AppDeps): Express {
     clock,
     passwordMatches: (userId, password) => tokenHasher.verifyPassword(password, users.findPasswordHashById(userId)),
   });
-  const transactions = createTransactionService({ transactions: transactionsRepo, categories: categoriesRepo, accounts: accountsRepo, inTransaction, asOneRead, inSharedCommit, rules: (userId) => rules.applierFor(userId), suggestions: (userId) => rules.suggesterFor(userId) });
+  const transactions = createTransactionService({
+    transactions: transactionsRepo,
+    categories: categoriesRepo,
+    accounts: accountsRepo,
+    inTransaction,
+    asOneRead,
+    inSharedCommit,
+    rules: (userId) => rules.applierFor(userId),
+    suggestions: (userId) => rules.suggesterFor(userId),
+    undo: { changes: createCategoryUndosRepo(db), clock },
+  });
   const moneyAccounts = createAccountService({ accounts: accountsRepo, schedules: schedulesRepo, rules: rulesRepo, inTransaction, asOneRead });
   const reconciliations = createReconciliationService({ reconciliations: createReconciliationsRepo(db), accounts: accountsRepo, inTransaction, clock });
   const transfers = createTransferService({ transfers: transfersRepo, accounts: accountsRepo, inTransaction, asOneRead });
@@ -405,7 +416,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createPasskeysRouter({ passkeys, users: people, twoFactor, limiters, audit, clock }));
   app.use(createTwoFactorRouter({ twoFactor, audit, clock, sealer, limiters }));
   app.use(createApiTokensRouter({ tokens: apiTokens, audit, clock, sealer, limiters }));
-  app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock }) }));
+  app.use(createDataExportRouter({ exports: createDataExportService({ snapshot: dataExportSnapshot(db), clock, currency: config.currency }) }));
   app.use(createDashboardRouter({ dashboard }));
   // Before the transactions router, so /transactions/export.csv is never read as a transaction id.
   app.use(createExportRouter({ transactions }));

@@ -49,7 +49,8 @@ export type AuditEvent =
   | { event: 'admin.users_listed'; count: number }
   | { event: 'admin.invite_created'; expiresAt: string }
   | { event: 'admin.password_reset'; userId: number; endedSessions: number; revokedTokens: number; removedPasskeys: number }
-  | { event: 'admin.user_deleted'; userId: number };
+  | { event: 'admin.user_deleted'; userId: number }
+  | { event: 'admin.currency_set'; from: string | null; to: string };
 
 /** Writes audit events as structured lines tagged audit: true, so they can be filtered from the rest. */
 export function createAuditLog(logger: Logger, keep?: (entry: AuditEvent) => void) {

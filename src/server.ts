@@ -20,6 +20,7 @@ import { systemClock } from './clock.ts';
 import { loadConfig, resolveSessionSecret, SESSION_SECRET_FILE_NAME, type Config } from './config.ts';
 import { assertDatabaseNotLost, assertUpgradeNotShared, migrate, rescuedDatabaseName } from './db/migrate.ts';
 import { fileIdentity, fileNameTime, openDatabase, type Db, type FileIdentity } from './db/open.ts';
+import { assertStoredCurrency } from './db/instance-settings.ts';
 import { saveOpenDatabase } from './db/backup.ts';
 import { removeOwnScratchFiles } from './db/repos/import-rows.ts';
 import { createJobsRepo } from './db/repos/jobs.ts';
@@ -129,6 +130,7 @@ function runPrimary(config: Config, logger: Logger): void {
   const before = db.pragma('user_version', { simple: true }) as number;
   const version = migrate(db);
   if (version !== before && before > 0) logger.info({ from: before, to: version }, 'database schema upgraded');
+  recordOrCheckCurrency(db, config, logger);
   db.close();
   openDb = undefined;
   logger.info({ workers: config.webConcurrency, schema: version }, 'starting workers');
@@ -184,6 +186,14 @@ function runPrimary(config: Config, logger: Logger): void {
   process.on('SIGHUP', () => stop('SIGHUP'));
 }
 
+/**
+ * The currency the database's amounts are in: recorded by the first start, and a start with another CURRENCY refused
+ * (CurrencyMismatchError), since every stored amount would silently read as the new one.
+ */
+function recordOrCheckCurrency(db: Db, config: Config, logger: Logger): void {
+  if (assertStoredCurrency(db, config.currency) === 'recorded') logger.info({ currency: config.currency }, "recorded CURRENCY as the currency of this database's amounts");
+}
+
 /** One serving process: the whole app on the database, its job runner, and a graceful stop. */
 function serve(config: Config, logger: Logger): void {
   const { secret } = resolveSessionSecret(process.env, config);
@@ -199,6 +209,7 @@ function serve(config: Config, logger: Logger): void {
   const version = migrate(db);
   // A fresh database (version 0) is made, not upgraded: only an upgrade is worth a line.
   if (version !== before && before > 0) logger.info({ from: before, to: version }, 'database schema upgraded');
+  recordOrCheckCurrency(db, config, logger);
   // The write-ahead log this process writes (the migration made it), to tell it from one beside a file put in place.
   const walFile = `${config.databasePath}-wal`;
   const openedWal = opened ? fileIdentity(walFile) : undefined;

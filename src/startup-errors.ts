@@ -1,5 +1,6 @@
 import { ConfigError, type Config } from './config.ts';
 import { DatabaseInUseError, DatabaseMissingError, ForeignDatabaseError, SchemaTooNewError } from './db/migrate.ts';
+import { CurrencyMismatchError } from './db/instance-settings.ts';
 
 interface SystemErrorLike {
   readonly code?: unknown;
@@ -30,7 +31,9 @@ export function describeStartupError(err: unknown, context: StartupContext = {})
     const listed = problems.map((line) => line.trim()).filter(Boolean);
     return listed.length > 0 ? `Cannot start: invalid configuration: ${listed.join('; ')}` : `Cannot start: ${oneLine(err.message)}`;
   }
-  if (err instanceof SchemaTooNewError || err instanceof DatabaseInUseError || err instanceof ForeignDatabaseError || err instanceof DatabaseMissingError) return `Cannot start: ${oneLine(err.message)}`;
+  if (err instanceof SchemaTooNewError || err instanceof DatabaseInUseError || err instanceof ForeignDatabaseError || err instanceof DatabaseMissingError || err instanceof CurrencyMismatchError) {
+    return `Cannot start: ${oneLine(err.message)}`;
+  }
 
   const e = (typeof err === 'object' && err !== null ? err : {}) as SystemErrorLike;
   const code = typeof e.code === 'string' ? e.code : undefined;

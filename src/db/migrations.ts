@@ -1149,6 +1149,64 @@ export const migrations: readonly Migration[] = [
     name: 'stored emails in Unicode NFC, as sign-in now reads them',
     up: emailsInNfc,
   },
+  {
+    version: 45,
+    name: 'an occurrence says whether its schedule wrote its row or took one already recorded',
+    sql: `
+      -- Deleting a schedule may now delete the rows it posted (a start typed years back posted two years of rent). A
+      -- row it took as an occurrence because it was recorded already (typed, or imported from the bank) is the
+      -- person's own and stays: such occurrences are marked. Those taken so far are the rows written before their
+      -- schedule was made (a schedule takes rows only when it is saved; what it posts comes after).
+      ALTER TABLE schedule_occurrences ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
+      UPDATE schedule_occurrences SET recorded = 1
+       WHERE outcome = 'posted'
+         AND coalesce((SELECT t.created_at FROM transactions t WHERE t.id = schedule_occurrences.transaction_id),
+                      (SELECT f.created_at FROM transfers f WHERE f.id = schedule_occurrences.transfer_id))
+           < (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at / 1000.0, 'unixepoch') FROM schedules s WHERE s.id = schedule_occurrences.schedule_id);
+    `,
+  },
+  {
+    version: 46,
+    name: 'the instance remembers the currency its amounts are in',
+    sql: `
+      -- Amounts are integer cents of no stated currency: a restart with another CURRENCY relabelled every one of them
+      -- (1,200.00 USD of rent read 1,200.00 EUR). The first start records its CURRENCY here (db/instance-settings.ts),
+      -- and a start with another one is refused until the owner says so (npm run admin -- set-currency). One row
+      -- per setting of the whole instance, none a person's.
+      CREATE TABLE instance_settings (
+        name  TEXT PRIMARY KEY CHECK (name IN ('currency')),
+        value TEXT NOT NULL CHECK (length(value) = 3 AND value GLOB '[A-Z][A-Z][A-Z]')
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 47,
+    name: 'a cleared row remembers the open reconciliation that ticked it',
+    sql: `
+      -- Stopping a reconciliation left every row ticked in it cleared, with no way to tell them from the rows cleared
+      -- before it began. A tick now writes the open reconciliation's id beside the status, in the same UPDATE (the
+      -- totals triggers follow status alone, so the mark costs nothing more); a stop unticks those rows, or keeps them
+      -- and forgets the mark, as the person chooses. No index: a stop walks the account's cleared rows, which the
+      -- (account, status, day) index already finds. No foreign key: the stop clears the mark before the row goes.
+      ALTER TABLE transactions ADD COLUMN cleared_in INTEGER;
+    `,
+  },
+  {
+    version: 48,
+    name: "a person's last bulk category change can be undone",
+    sql: `
+      -- Set category on a selection of rows replaced each row's category, and the ones they had were gone. The last
+      -- such change of each person is kept here, one row a person (a new change replaces it), with each row's id, the
+      -- category it had and the one it was given: Undo puts back the first where the row still holds the second, once,
+      -- within a day (services/transactions.ts). At most 100 rows a change (web/forms/bulk-form.ts).
+      CREATE TABLE category_undos (
+        user_id       INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        made_at       INTEGER NOT NULL,
+        category_name TEXT,
+        rows          TEXT    NOT NULL CHECK (json_valid(rows) AND json_type(rows) = 'array')
+      );
+    `,
+  },
 ];
 
 /**

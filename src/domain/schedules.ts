@@ -224,6 +224,16 @@ export function firstOccurrenceOnOrAfter(rule: RecurrenceRule, day: string): str
   return firstOccurrenceFrom(rule, dayNumberOf(day));
 }
 
+/**
+ * The rule moved to start on its first occurrence on or after `day` (today, for a schedule whose start was typed years
+ * back), keeping its days: the same weekday, day of the month or anniversary. Its end and count stay as they are.
+ */
+export function startingFrom(rule: RecurrenceRule, day: string): RecurrenceRule {
+  if (rule.startOn >= day) return rule;
+  const next = firstOccurrenceOnOrAfter({ ...rule, endOn: null, maxCount: null, countOffset: 0 }, day) ?? day;
+  return { ...rule, startOn: next };
+}
+
 function firstOccurrenceFrom(rule: RecurrenceRule, dayNumber: number): string | null {
   const series = seriesOf(rule);
   const index = series.firstIndexOnOrAfter(dayNumber);

@@ -30,6 +30,8 @@ export function createDataExportService(deps: {
    */
   snapshot: () => { readonly exports: DataExportRepo; release(): void };
   clock: Clock;
+  /** The currency every amount is in (CURRENCY, which the server checks against the one its database recorded). */
+  currency: string;
 }) {
   // People whose download is under way in this process: each reads their whole history, so one at a time each.
   const downloading = new Set<number>();
@@ -75,7 +77,7 @@ export function createDataExportService(deps: {
     const put = async (text: string) => {
       if (!out.write(text)) await drained(out);
     };
-    await put(`{"format":${JSON.stringify(DATA_EXPORT_FORMAT)},"version":${DATA_EXPORT_VERSION},"exportedAt":${JSON.stringify(new Date(deps.clock.now()).toISOString())},\n"profile":${profile}`);
+    await put(`{"format":${JSON.stringify(DATA_EXPORT_FORMAT)},"version":${DATA_EXPORT_VERSION},"exportedAt":${JSON.stringify(new Date(deps.clock.now()).toISOString())},"currency":${JSON.stringify(deps.currency)},\n"profile":${profile}`);
     for (const part of DATA_EXPORT_PARTS) {
       if (out.destroyed) return true;
       await put(`,\n${JSON.stringify(part)}:[${exports.listPart(userId, part).join(',\n')}]`);

@@ -114,11 +114,12 @@ export function createReconciliationService(deps: {
    * Saves a page's ticks (the caller holds the transaction): ticked rows become cleared, and rows the page showed
    * that are not ticked become uncleared. Rows on other pages keep their marks.
    */
-  function applyTicks(userId: number, accountId: number, statementOn: string, ticks: Ticks): void {
+  function applyTicks(userId: number, accountId: number, open: { id: number; statementOn: string }, ticks: Ticks): void {
+    const { statementOn } = open;
     const ticked = new Set(ticks.ticked);
     const wasTicked = new Set(ticks.shownTicked ?? []);
     const wasUnticked = new Set(ticks.shownUnticked ?? []);
-    repo.setClearedRows(userId, accountId, statementOn, [...ticked].filter((id) => !wasTicked.has(id)), true);
+    repo.setClearedRows(userId, accountId, statementOn, [...ticked].filter((id) => !wasTicked.has(id)), true, open.id);
     repo.setClearedRows(userId, accountId, statementOn, ticks.shown.filter((id) => !ticked.has(id) && !wasUnticked.has(id)), false);
   }
 
@@ -154,7 +155,7 @@ export function createReconciliationService(deps: {
       return deps.inTransaction(() => {
         const open = openFor(userId, accountId, reconciliationId);
         if (typeof open === 'string') return open;
-        applyTicks(userId, accountId, open.statementOn, ticks);
+        applyTicks(userId, accountId, open, ticks);
         return 'saved';
       });
     },
@@ -166,7 +167,7 @@ export function createReconciliationService(deps: {
     tickAll(userId: number, accountId: number, ticked: boolean, reconciliationId?: number): { changed: number } | WriteRefusal {
       return deps.inTransaction(() => {
         const open = openFor(userId, accountId, reconciliationId);
-        return typeof open === 'string' ? open : { changed: repo.setAllCleared(userId, accountId, open.statementOn, ticked) };
+        return typeof open === 'string' ? open : { changed: repo.setAllCleared(userId, accountId, open.statementOn, ticked, open.id) };
       });
     },
 
@@ -185,7 +186,7 @@ export function createReconciliationService(deps: {
         const account = deps.accounts.findOwnedAccount(userId, accountId);
         const open = openFor(userId, accountId, reconciliationId);
         if (!account || typeof open === 'string') return { ok: false, problem: typeof open === 'string' ? open : 'not-found' };
-        applyTicks(userId, accountId, open.statementOn, ticks);
+        applyTicks(userId, accountId, open, ticks);
         const differenceCents = differenceOf(userId, account, open);
         if (differenceCents !== 0) return { ok: false, problem: 'difference', differenceCents };
         const reconciled = repo.markClearedReconciled(userId, accountId, open.statementOn);
@@ -194,13 +195,42 @@ export function createReconciliationService(deps: {
       });
     },
 
-    /** Stops the open reconciliation without marking anything reconciled (the ticks stay cleared). */
-    cancel(userId: number, accountId: number, reconciliationId?: number): 'stopped' | WriteRefusal {
+    /**
+     * What stopping the open reconciliation would leave: its statement, how many rows up to its date are ticked
+     * (cleared), and how many of those it ticked itself; undefined when the account is not the user's, null when
+     * none is open.
+     */
+    stopPlan(userId: number, accountId: number): { account: Account; open: { id: number; statementOn: string; ticked: number; tickedHere: number } | null } | undefined {
+      const account = deps.accounts.findOwnedAccount(userId, accountId);
+      if (!account) return undefined;
+      const open = repo.findOpenReconciliation(userId, accountId);
+      if (!open) return { account, open: null };
+      return { account, open: { id: open.id, statementOn: open.statementOn, ...repo.countTicks(userId, accountId, open.statementOn, open.id) } };
+    },
+
+    /**
+     * Stops the open reconciliation without marking anything reconciled. The rows it ticked are unticked with `untick`,
+     * else they stay cleared (as do rows cleared before it began, either way). Says how many it unticked.
+     */
+    cancel(userId: number, accountId: number, reconciliationId?: number, untick = false): { stopped: true; unticked: number } | WriteRefusal {
       return deps.inTransaction(() => {
         const open = openFor(userId, accountId, reconciliationId);
         if (typeof open === 'string') return open;
+        const released = repo.releaseTicks(userId, accountId, open.id, untick);
         repo.cancelReconciliation(userId, open.id);
-        return 'stopped';
+        return { stopped: true as const, unticked: untick ? released : 0 };
+      });
+    },
+
+    /**
+     * Corrects the open reconciliation's statement (its date and ending balance, as typed wrong or from the wrong
+     * page) in place: its ticks stay. 'stale' when the page's reconciliation is no longer the open one.
+     */
+    correctStatement(userId: number, accountId: number, statementOn: string, statementBalanceCents: number, reconciliationId?: number): 'saved' | WriteRefusal {
+      return deps.inTransaction(() => {
+        const open = openFor(userId, accountId, reconciliationId);
+        if (typeof open === 'string') return open;
+        return repo.correctStatement(userId, open.id, statementOn, statementBalanceCents) ? 'saved' : 'stale';
       });
     },
 

@@ -54,6 +54,13 @@ export interface RuleChange {
    * over other days): the row goes, and the leg keeps its import key. Null otherwise.
    */
   readonly joinsLeg: { readonly id: number; readonly occurredOn: string } | null;
+  /**
+   * The plain income (for an expense; an expense for an income) of the same amount in the transfer's other account,
+   * booked within TRANSFER_SIDES_DAYS_APART days, that is this transfer's other side recorded on its own (typed by
+   * hand, or imported from that account's statement): it becomes the transfer's leg there rather than the money being
+   * counted twice. Null otherwise.
+   */
+  readonly pairsWith: { readonly id: number; readonly occurredOn: string; readonly importKey: string | null } | null;
 }
 
 /**
@@ -104,7 +111,7 @@ export function createRuleService(deps: {
   rules: RulesRepo;
   categories: CategoriesRepo;
   accounts: AccountsRepo;
-  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction' | 'listRecentCategorised' | 'setImportKeyIfNone'>;
+  transactions: Pick<TransactionsRepo, 'listRowsForRules' | 'applyRuleChange' | 'deleteOwnedTransaction' | 'listRecentCategorised' | 'setImportKeyIfNone' | 'listPlainTransferPartners'>;
   transfers: Pick<TransfersRepo, 'createTransfer' | 'listUnclaimedLegs'>;
   inTransaction: RunInTransaction;
   clock: Clock;
@@ -163,9 +170,10 @@ export function createRuleService(deps: {
         importKey: row.importKey,
         sideOf: null,
         joinsLeg: null,
+        pairsWith: null,
       });
     }
-    const paired = pairSides(joinRecorded(userId, changes));
+    const paired = pairPlainPartners(userId, pairSides(joinRecorded(userId, changes)));
     return { ...base, examined: rows.length - reconciled, reconciled, tooMany: false, changes: paired, digest: digestOf(paired) };
   }
 
@@ -194,10 +202,43 @@ export function createRuleService(deps: {
     });
   }
 
+  /**
+   * Gives each change that a rule makes a transfer, and that has no other side yet (no recorded leg, no other change),
+   * the plain income or expense in the other account that is that other side (RuleChange.pairsWith): an expense of
+   * 200 "Move to savings" in Main made a transfer with Savings, while the income of 200 typed on Savings that day
+   * stayed, and the money counted twice. Oldest changes first, the nearest day and then the first written, each row
+   * once, so the same rows give the same pairs. A row that pairs is no change of its own any more.
+   */
+  function pairPlainPartners(userId: number, changes: readonly RuleChange[]): RuleChange[] {
+    const transferRows = new Set(changes.filter((c) => c.transferAccountId !== null).map((c) => c.id));
+    const hasSide = new Set(changes.filter((c) => c.sideOf !== null).map((c) => c.sideOf!));
+    const claimed = new Set<number>();
+    const pairs = new Map<number, NonNullable<RuleChange['pairsWith']>>();
+    const oldestFirst = [...changes].sort((a, b) => (a.occurredOn < b.occurredOn ? -1 : a.occurredOn > b.occurredOn ? 1 : a.id - b.id));
+    for (const c of oldestFirst) {
+      if (c.transferAccountId === null || c.joinsLeg !== null || c.sideOf !== null || hasSide.has(c.id) || claimed.has(c.id)) continue;
+      const found = deps.transactions.listPlainTransferPartners(userId, {
+        accountId: c.transferAccountId,
+        type: c.type === 'expense' ? 'income' : 'expense',
+        amountCents: c.amountCents,
+        fromOn: addDays(c.occurredOn, -TRANSFER_SIDES_DAYS_APART),
+        toOn: addDays(c.occurredOn, TRANSFER_SIDES_DAYS_APART),
+      });
+      // A row another rule makes a transfer of its own is not a plain one; nor is one already taken.
+      const partner = nearestLeg(found.filter((p) => !claimed.has(p.id) && !transferRows.has(p.id) && !pairs.has(p.id)), c.occurredOn);
+      if (!partner) continue;
+      claimed.add(partner.id);
+      claimed.add(c.id);
+      pairs.set(c.id, partner);
+    }
+    if (pairs.size === 0) return [...changes];
+    return changes.filter((c) => !claimed.has(c.id) || pairs.has(c.id)).map((c) => (pairs.has(c.id) ? { ...c, pairsWith: pairs.get(c.id)! } : c));
+  }
+
   /** A short digest of a plan's changes: the same rows, rules and outcomes give the same digest. */
   function digestOf(changes: readonly RuleChange[]): string {
     const hash = createHash('sha256');
-    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId, c.sideOf, c.joinsLeg?.id ?? null]));
+    for (const c of changes) hash.update(JSON.stringify([c.id, c.fromDescription, c.toDescription, c.fromCategoryId, c.toCategoryId, c.transferAccountId, c.amountCents, c.occurredOn, c.accountId, c.sideOf, c.joinsLeg?.id ?? null, c.pairsWith?.id ?? null]));
     return hash.digest('base64url').slice(0, 22);
   }
 
@@ -272,12 +313,16 @@ export function createRuleService(deps: {
           if (c.sideOf !== null) continue;
           const side = otherSide.get(c.id);
           if (side) deps.transactions.deleteOwnedTransaction(userId, side.id);
+          // A plain income (or expense) that is the other side goes too: the transfer's leg there takes its place.
+          if (c.pairsWith !== null) deps.transactions.deleteOwnedTransaction(userId, c.pairsWith.id);
           const out = c.type === 'expense';
           const key = c.importKey;
-          const otherKey = side?.importKey ?? null;
+          const otherKey = side?.importKey ?? c.pairsWith?.importKey ?? null;
+          // As two sides of one file, the transfer takes the earlier day: when the money left.
+          const occurredOn = c.pairsWith !== null && c.pairsWith.occurredOn < c.occurredOn ? c.pairsWith.occurredOn : c.occurredOn;
           deps.transfers.createTransfer(
             userId,
-            { fromAccountId: out ? c.accountId : c.transferAccountId, toAccountId: out ? c.transferAccountId : c.accountId, amountCents: c.amountCents, occurredOn: c.occurredOn, description: c.toDescription },
+            { fromAccountId: out ? c.accountId : c.transferAccountId, toAccountId: out ? c.transferAccountId : c.accountId, amountCents: c.amountCents, occurredOn, description: c.toDescription },
             key === null && otherKey === null ? undefined : key === null ? { leg: out ? 'in' : 'out', key: otherKey! } : { leg: out ? 'out' : 'in', key, otherKey },
           );
           transfers++;

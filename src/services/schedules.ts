@@ -29,6 +29,7 @@ import {
   nextOccurrenceAfter,
   nextOccurrenceFrom,
   occurrencesBetween,
+  startingFrom,
   type Schedule,
   type ScheduleDraft,
   type ScheduleType,
@@ -88,6 +89,30 @@ export const MAX_CATCH_UP_ON_CREATE = 3660;
 /** Thrown inside a new schedule's transaction to take it back whole. */
 class TooFarBack extends Error {}
 
+/** What saving a new schedule would post at once (see previewCreate). */
+export interface CreatePreview {
+  readonly ok: true;
+  /** Occurrences due from its start to today. */
+  readonly due: number;
+  /** Of those, how many rows already recorded would be taken as. */
+  readonly found: number;
+  /** And how many would be posted now (or by the poster, beyond what one save posts), and their total. */
+  readonly toPost: number;
+  readonly totalCents: number;
+  readonly firstOn: string | null;
+  readonly lastOn: string | null;
+  /** The owner's today, and the rule's first occurrence from today on (where "start from today" starts it). */
+  readonly today: string;
+  readonly fromToday: string;
+}
+
+/** Thrown inside a previewed save, carrying what it would do, so the transaction goes back whole. */
+class PreviewOnly extends Error {
+  constructor(readonly preview: CreatePreview) {
+    super('preview only');
+  }
+}
+
 /** A saved schedule: how many occurrences it posted, and (a new one) how many it found already recorded and took as its own. */
 export type ScheduleSave = { ok: true; id: number; posted: number; found?: number } | { ok: false; problems: ScheduleProblems } | { ok: false; problems: 'not-found' };
 
@@ -135,6 +160,25 @@ export function createScheduleService(deps: {
    * otherwise posted every one of them again. Returns the days taken.
    */
   function takeRecordedOccurrences(userId: number, schedule: Schedule, dueDays: readonly string[], today: string, now: number): string[] {
+    const taken: string[] = [];
+    for (const { occursOn, row } of recordedOccurrences(userId, schedule, dueDays, today)) {
+      if (!repo.claimOccurrence(userId, schedule.id, occursOn, 'posted', now)) continue;
+      // The row is the person's own: deleting the schedule with the rows it posted leaves it.
+      repo.markOccurrenceRecorded(userId, schedule.id, occursOn);
+      if (schedule.type === 'transfer') {
+        repo.linkTransferToSchedule(userId, row.id, schedule.id);
+        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transferId: row.id });
+      } else {
+        repo.linkTransactionToSchedule(userId, row.id, schedule.id);
+        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transactionId: row.id });
+      }
+      taken.push(occursOn);
+    }
+    return taken;
+  }
+
+  /** The due days of a new schedule that rows already recorded would be taken as (see takeRecordedOccurrences); reads only. */
+  function recordedOccurrences(userId: number, schedule: Schedule, dueDays: readonly string[], today: string): { occursOn: string; row: { id: number } }[] {
     if (dueDays.length === 0) return [];
     const window = takeoverWindowDays(schedule.rule);
     const last = addDays(dueDays.at(-1)!, window);
@@ -147,19 +191,7 @@ export function createScheduleService(deps: {
       fromOn: addDays(dueDays[0]!, -window),
       toOn: last < today ? last : today,
     });
-    const taken: string[] = [];
-    for (const { occursOn, row } of pairOccurrencesWithRows(dueDays, rows, window)) {
-      if (!repo.claimOccurrence(userId, schedule.id, occursOn, 'posted', now)) continue;
-      if (schedule.type === 'transfer') {
-        repo.linkTransferToSchedule(userId, row.id, schedule.id);
-        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transferId: row.id });
-      } else {
-        repo.linkTransactionToSchedule(userId, row.id, schedule.id);
-        repo.setOccurrenceTarget(userId, schedule.id, occursOn, { transactionId: row.id });
-      }
-      taken.push(occursOn);
-    }
-    return taken;
+    return pairOccurrencesWithRows(dueDays, rows, window);
   }
 
   /** Writes the transaction (or transfer) of one claimed occurrence, dated `postedOn`, and links it. */
@@ -266,6 +298,53 @@ export function createScheduleService(deps: {
     return draft.type === 'transfer' ? { ...draft, categoryId: null } : { ...draft, toAccountId: null };
   }
 
+  /**
+   * A new schedule's save (see create), or with `preview` the same work up to the posting, then taken back whole: what
+   * it would post, counted by the same rules.
+   */
+  function createNow(userId: number, input: ScheduleDraft, mode: 'save' | 'preview'): ScheduleSave | CreatePreview {
+    const draft = tidy(input);
+    const now = deps.clock.now();
+    try {
+      return deps.inTransaction(() => {
+        const problems = draftProblems(userId, draft);
+        if (problems) return { ok: false, problems };
+        const effectiveFrom = draft.rule.startOn;
+        const id = repo.insertSchedule(userId, draft, { effectiveFrom, nextOn: nextOccurrenceFrom(draft.rule, effectiveFrom, effectiveFrom) }, now);
+        // Counted once stored, by the owner's today: the whole transaction goes back when it is too many.
+        const stored = repo.findScheduleForPosting(userId, id)!;
+        const today = todayFor(stored.timeZone, now);
+        const dueDays = occurrencesBetween(stored.schedule.rule, effectiveFrom, today, MAX_CATCH_UP_ON_CREATE + 1);
+        if (dueDays.length > MAX_CATCH_UP_ON_CREATE) throw new TooFarBack();
+        if (mode === 'preview') {
+          const found = recordedOccurrences(userId, stored.schedule, dueDays, today).length;
+          const toPost = dueDays.length - found;
+          throw new PreviewOnly({
+            ok: true,
+            due: dueDays.length,
+            found,
+            toPost,
+            totalCents: toPost * draft.amountCents,
+            firstOn: dueDays[0] ?? null,
+            lastOn: dueDays.at(-1) ?? null,
+            today,
+            // A start moved to today keeps the rule's days: its first occurrence then.
+            fromToday: startingFrom(draft.rule, today).startOn,
+          });
+        }
+        const found = takeRecordedOccurrences(userId, stored.schedule, dueDays, today, now);
+        // The occurrences the save went through, those found among them not posted again.
+        const through = postAllDueOf(userId, id, now, POST_ON_SAVE);
+        const foundThrough = new Set(dueDays.slice(0, through));
+        return { ok: true, id, posted: through - found.filter((day) => foundThrough.has(day)).length, found: found.length };
+      });
+    } catch (err) {
+      if (err instanceof TooFarBack) return { ok: false, problems: { startOn: { code: 'too-far-back', max: MAX_CATCH_UP_ON_CREATE } } };
+      if (err instanceof PreviewOnly) return err.preview;
+      throw err;
+    }
+  }
+
   /** Posts every due occurrence of one of the user's schedules, in batches inside the caller's transaction. */
   function postAllDueOf(userId: number, scheduleId: number, now: number, limit: number): number {
     let posted = 0;
@@ -334,29 +413,16 @@ export function createScheduleService(deps: {
      * few batches; anything beyond is left to the poster. Says how many it posted.
      */
     create(userId: number, input: ScheduleDraft): ScheduleSave {
-      const draft = tidy(input);
-      const now = deps.clock.now();
-      try {
-        return deps.inTransaction(() => {
-          const problems = draftProblems(userId, draft);
-          if (problems) return { ok: false, problems };
-          const effectiveFrom = draft.rule.startOn;
-          const id = repo.insertSchedule(userId, draft, { effectiveFrom, nextOn: nextOccurrenceFrom(draft.rule, effectiveFrom, effectiveFrom) }, now);
-          // Counted once stored, by the owner's today: the whole transaction goes back when it is too many.
-          const stored = repo.findScheduleForPosting(userId, id)!;
-          const today = todayFor(stored.timeZone, now);
-          const dueDays = occurrencesBetween(stored.schedule.rule, effectiveFrom, today, MAX_CATCH_UP_ON_CREATE + 1);
-          if (dueDays.length > MAX_CATCH_UP_ON_CREATE) throw new TooFarBack();
-          const found = takeRecordedOccurrences(userId, stored.schedule, dueDays, today, now);
-          // The occurrences the save went through, those found among them not posted again.
-          const through = postAllDueOf(userId, id, now, POST_ON_SAVE);
-          const foundThrough = new Set(dueDays.slice(0, through));
-          return { ok: true, id, posted: through - found.filter((day) => foundThrough.has(day)).length, found: found.length };
-        });
-      } catch (err) {
-        if (err instanceof TooFarBack) return { ok: false, problems: { startOn: { code: 'too-far-back', max: MAX_CATCH_UP_ON_CREATE } } };
-        throw err;
-      }
+      return createNow(userId, input, 'save') as ScheduleSave;
+    },
+
+    /**
+     * What saving a new schedule would do, before anything is saved: how many of its occurrences are due already (a
+     * start in the past), how many of those rows already recorded would be taken as, and how many would be posted and
+     * their total. The same checks as a save; nothing is written.
+     */
+    previewCreate(userId: number, input: ScheduleDraft): CreatePreview | Extract<ScheduleSave, { ok: false }> {
+      return createNow(userId, input, 'preview') as CreatePreview | Extract<ScheduleSave, { ok: false }>;
     },
 
     /**
@@ -395,12 +461,32 @@ export function createScheduleService(deps: {
       });
     },
 
-    /** Deletes a schedule; the transactions it posted stay. */
-    delete(userId: number, id: number): Schedule | undefined {
+    /**
+     * What the schedule wrote itself, for its delete confirmation: how many of its rows (a transfer counts once) could
+     * go with it, how many are reconciled and stay, and how many it took from rows recorded already (the person's own).
+     */
+    writtenRows(userId: number, id: number): { removable: number; reconciled: number; recorded: number } | undefined {
+      if (!repo.findOwnedSchedule(userId, id)) return undefined;
+      const rows = repo.listWrittenRows(userId, id);
+      return { removable: rows.transactionIds.length + rows.transferIds.length, reconciled: rows.reconciled, recorded: rows.recorded };
+    },
+
+    /**
+     * Deletes a schedule; the transactions it posted stay, unless `withRows`: then those it wrote itself go too, in the
+     * same transaction, but for reconciled ones and rows it took from what was recorded already. Says how many went.
+     */
+    delete(userId: number, id: number, withRows = false): { schedule: Schedule; removedRows: number } | undefined {
       return deps.inTransaction(() => {
         const schedule = repo.findOwnedSchedule(userId, id);
-        if (schedule) repo.deleteOwnedSchedule(userId, id);
-        return schedule;
+        if (!schedule) return undefined;
+        let removedRows = 0;
+        if (withRows) {
+          const rows = repo.listWrittenRows(userId, id);
+          for (const txId of rows.transactionIds) if (repo.deleteWrittenTransaction(userId, txId)) removedRows++;
+          for (const transferId of rows.transferIds) if (deps.transfers.deleteOwnedTransfer(userId, transferId)) removedRows++;
+        }
+        repo.deleteOwnedSchedule(userId, id);
+        return { schedule, removedRows };
       });
     },
 

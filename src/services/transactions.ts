@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { AccountsRepo } from '../db/repos/accounts.ts';
 import type { CategoriesRepo } from '../db/repos/categories.ts';
+import type { CategoryChangeRow, CategoryUndosRepo } from '../db/repos/category-undos.ts';
+import type { Clock } from '../clock.ts';
 import type { TransactionsRepo } from '../db/repos/transactions.ts';
 import type { RunAsOneRead, RunInSharedCommit, RunInTransaction } from '../db/unit-of-work.ts';
 import { defaultAccountId, type Account } from '../domain/accounts.ts';
@@ -50,6 +52,16 @@ export interface TransactionChoice {
   readonly accountId?: number | null;
 }
 
+/** How long the last bulk category change of a person can be undone. */
+export const CATEGORY_UNDO_MS = 24 * 60 * 60 * 1000;
+
+/** The last bulk category change, as its Undo page names it. */
+export interface LastCategoryChange {
+  /** The category set, by its name then (null: the category was removed). */
+  readonly categoryName: string | null;
+  readonly count: number;
+}
+
 /** Rows the CSV export reads per query: small enough to keep memory flat, big enough to be quick. */
 const EXPORT_BATCH_SIZE = 100;
 /**
@@ -79,6 +91,8 @@ export function createTransactionService(deps: {
   rules?: (userId: number) => (row: RuleInput) => RuleResult;
   /** The category most used for a row's cleaned description, learned from the person's history (services/rules.ts). */
   suggestions?: (userId: number) => (row: { type: TransactionType; description: string }) => number | null;
+  /** Where each person's last bulk category change is kept to be undone, and the clock that dates it. */
+  undo?: { readonly changes: CategoryUndosRepo; readonly clock: Clock };
 }) {
   const { transactions: repo, categories, accounts } = deps;
 
@@ -279,23 +293,85 @@ export function createTransactionService(deps: {
     },
 
     /**
+     * What setting a category (or none) on those of the ids that are the user's would do, before anything changes: an
+     * expense category makes every income among them a refund of it (no longer counted as income), so those are listed
+     * for the person to decide about; `others` are the rows that would take it either way.
+     */
+    planCategoryChange(
+      userId: number,
+      ids: readonly number[],
+      categoryId: number | null,
+    ): { ok: true; category: Category | null; incomes: Transaction[]; others: number; missing: number } | { ok: false; problem: 'category-not-found' } {
+      const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
+      if (category === undefined) return { ok: false, problem: 'category-not-found' };
+      const unique = [...new Set(ids)];
+      const owned = repo.findOwnedTransactions(userId, unique);
+      const incomes = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income') : [];
+      // An income category goes on incomes only: the expenses among the rows would be skipped.
+      const others = owned.filter((t) => (category?.kind === 'expense' ? t.type === 'expense' : category?.kind === 'income' ? t.type === 'income' : true)).length;
+      return { ok: true, category, incomes, others, missing: unique.length - owned.length };
+    },
+
+    /**
      * Sets a category (or none) on those of the ids that are the user's, by the edit form's rule: an expense category
-     * on expenses and on incomes (each then a refund of it), an income category on incomes only. In one transaction;
-     * says how many changed, how many of them became refunds, how many were not found and how many were expenses
+     * on expenses, and on incomes (each then a refund of it) only with `incomes: 'refund'`, else the incomes are left
+     * as they are; an income category on incomes only. In one transaction; says how many changed, how many of them
+     * became refunds, how many incomes were left as they were, how many were not found and how many were expenses
      * refused an income category.
      */
     setCategoryOn(
       userId: number,
       ids: readonly number[],
       categoryId: number | null,
-    ): { ok: true; category: Category | null; changed: number; refunds: number; missing: number; mismatched: number } | { ok: false; problem: 'category-not-found' } {
+      incomes: 'keep' | 'refund' = 'keep',
+    ):
+      | { ok: true; category: Category | null; changed: number; refunds: number; keptIncomes: number; missing: number; mismatched: number; undoable: boolean }
+      | { ok: false; problem: 'category-not-found' } {
       return deps.inTransaction(() => {
         const category = categoryId === null ? null : (categories.findOwnedCategory(userId, categoryId) ?? undefined);
         if (category === undefined) return { ok: false, problem: 'category-not-found' };
-        const owned = repo.findOwnedTransactions(userId, [...new Set(ids)]);
-        const changed = repo.setCategoryOnOwnedTransactions(userId, ids, category);
-        const refunds = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income').length : 0;
-        return { ok: true, category, changed, refunds, missing: new Set(ids).size - owned.length, mismatched: owned.length - changed };
+        const unique = [...new Set(ids)];
+        const owned = repo.findOwnedTransactions(userId, unique);
+        const incomeIds = category?.kind === 'expense' ? owned.filter((t) => t.type === 'income').map((t) => t.id) : [];
+        const keptIncomes = incomes === 'keep' ? incomeIds.length : 0;
+        const skip = new Set(incomes === 'keep' ? incomeIds : []);
+        const targets = owned.map((t) => t.id).filter((id) => !skip.has(id));
+        const changed = repo.setCategoryOnOwnedTransactions(userId, targets, category);
+        const refunds = incomes === 'refund' ? incomeIds.length : 0;
+        // Each row's category before, kept so the change can be undone (an expense refused an income category is not changed).
+        const taking = new Set(targets);
+        const undoRows: CategoryChangeRow[] = owned
+          .filter((t) => taking.has(t.id) && (category?.kind !== 'income' || t.type === 'income') && t.categoryId !== (category?.id ?? null))
+          .map((t) => ({ id: t.id, before: t.categoryId, after: category?.id ?? null }));
+        if (deps.undo && undoRows.length > 0) deps.undo.changes.saveCategoryUndo(userId, deps.undo.clock.now(), category?.name ?? null, undoRows);
+        return { ok: true, category, changed, refunds, keptIncomes, missing: unique.length - owned.length, mismatched: targets.length - changed, undoable: deps.undo !== undefined && undoRows.length > 0 };
+      });
+    },
+
+    /** The user's last bulk category change, while it can still be undone (CATEGORY_UNDO_MS, once); undefined otherwise. */
+    lastCategoryChange(userId: number): LastCategoryChange | undefined {
+      if (!deps.undo) return undefined;
+      const kept = deps.undo.changes.findCategoryUndo(userId, deps.undo.clock.now() - CATEGORY_UNDO_MS);
+      return kept && { categoryName: kept.categoryName, count: kept.rows.length };
+    },
+
+    /**
+     * Undoes the user's last bulk category change, once, in one transaction: each row gets back the category it had,
+     * unless it was changed since (it keeps what it has now), is gone, or its category was deleted. Says how many came
+     * back and how many were left; 'none' when there is no change to undo (none made, or over a day ago, or undone).
+     */
+    undoLastCategoryChange(userId: number): { restored: number; left: number } | 'none' {
+      const undo = deps.undo;
+      if (!undo) return 'none';
+      return deps.inTransaction(() => {
+        const kept = undo.changes.takeCategoryUndo(userId, undo.clock.now() - CATEGORY_UNDO_MS);
+        if (!kept) return 'none' as const;
+        let restored = 0;
+        for (const row of kept.rows) {
+          const back = row.before === null || categories.findOwnedCategory(userId, row.before) !== undefined;
+          if (back && repo.restoreCategoryIfUnchanged(userId, row.id, row.before, row.after)) restored++;
+        }
+        return { restored, left: kept.rows.length - restored };
       });
     },
   };

@@ -10,6 +10,9 @@
  *   disable-2fa EMAIL           turns two-factor sign-in off (a lost phone, no recovery codes left); ends every
  *                               session of that person
  *   delete-user EMAIL [--yes]   deletes the account and everything in it, after a confirmation (or --yes)
+ *   set-currency CODE           records CODE (ISO 4217, two decimals) as the currency of every stored amount, which
+ *                               is not converted: the server refuses to start when CURRENCY differs from the one
+ *                               recorded, and this is how to change it on purpose
  *
  * Each command writes one audit line (JSON, on stderr) and never prints a hash or a secret it was not asked for.
  * Exit codes: 0 done, 1 failed (an unknown email, a refused password), 2 usage.
@@ -24,6 +27,7 @@ import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { assertUpgradeNotShared, DatabaseInUseError, migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
+import { setStoredCurrency } from '../db/instance-settings.ts';
 import { clearAccountRateLimits } from '../db/rate-limit-store.ts';
 import { normaliseEmail } from '../domain/users.ts';
 import { createAccountsRepo } from '../db/repos/accounts.ts';
@@ -48,7 +52,8 @@ const USAGE = `Usage: npm run admin -- <command>
                               and removes every passkey
   disable-2fa EMAIL           turn two-factor sign-in off; ends every session
   delete-user EMAIL [--yes]   delete the account and everything in it
-  unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)`;
+  unlock EMAIL                end the account's sign-in lockouts (wrong passwords or codes from anywhere)
+  set-currency CODE           make CODE the currency of every stored amount (not converted); then start with CURRENCY=CODE`;
 
 /**
  * Text from the database or the command line made safe for a terminal: control characters (ESC starts sequences that
@@ -230,6 +235,22 @@ async function main(): Promise<number> {
         const cleared = clearAccountRateLimits(db, { email: normaliseEmail(known.email), userId: known.id }, systemClock.now());
         console.log(`${printable(known.email)} can sign in again${cleared === 0 ? ' (it was not locked)' : ''}.`);
         audit.record({ event: 'admin.unlocked', userId: known.id, cleared });
+        return 0;
+      }
+      case 'set-currency': {
+        if (rest.length !== 1) throw new UsageError('set-currency takes one CODE, such as EUR');
+        // The same rule as CURRENCY's: three letters of a currency with two decimals.
+        const wanted = loadConfig({ ...process.env, CURRENCY: rest[0]! }).currency;
+        const before = setStoredCurrency(db, wanted);
+        if (before === wanted) {
+          console.log(`The currency is already ${wanted}; nothing changed.`);
+          return 0;
+        }
+        console.log(
+          `The currency of this database's amounts is now ${wanted}${before === undefined ? '' : ` (it was ${before})`}. Amounts were not converted: ` +
+            `what read 12.50 ${before ?? config.currency} now reads 12.50 ${wanted}. Start the server with CURRENCY=${wanted}.`,
+        );
+        audit.record({ event: 'admin.currency_set', from: before ?? null, to: wanted });
         return 0;
       }
       default:

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { BackupError, restoreDatabase } from '../db/backup.ts';
+import { storedCurrencyOfFile } from '../db/instance-settings.ts';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -31,6 +32,11 @@ async function main(): Promise<number> {
   }
   if (result.people && result.people.gone.length > 0) {
     console.log(`${result.people.gone.length} account(s) made since the backup are not in it, and are gone: ${listed(result.people.gone)}. Their data is in the kept file.`);
+  }
+  // A backup keeps the currency its amounts are in; the server starts only with that CURRENCY (or after set-currency).
+  const currency = storedCurrencyOfFile(result.file);
+  if (currency !== undefined && currency !== config.currency) {
+    console.log(`The backup's amounts are in ${currency}, but CURRENCY is ${config.currency}: start the server with CURRENCY=${currency} (or, to change the currency without converting the amounts, npm run admin -- set-currency ${config.currency}).`);
   }
   return 0;
 }

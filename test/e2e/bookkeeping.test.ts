@@ -82,6 +82,28 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       assert.match(await page.getByRole('status').innerText(), /“Transport” set on 2 transactions/);
       assert.match(await page.locator('#match-count').innerText(), /^0 transactions/);
       await screenshot(page, `bookkeeping-after-bulk-${label}`);
+      // The change can be undone: its link opens a page that asks first (not pressed here: the rows stay in Transport).
+      await page.getByRole('status').getByRole('link', { name: 'Undo' }).click();
+      await page.getByRole('heading', { name: 'Undo the last category change?' }).waitFor();
+      assert.match(await page.locator('main').innerText(), /“Transport” was set on 2 transactions\./);
+      await assertAccessible(page, 'category change undo');
+      await screenshot(page, `bookkeeping-category-undo-${label}`);
+      // An expense category on a selection holding an income asks what becomes of the income; Cancel changes nothing.
+      await page.goto(`${web.baseUrl}/transactions`);
+      await page.getByLabel(/^Select income of \$3,200\.00/).check();
+      await page.getByLabel('Category for selected').selectOption({ label: 'Housing' });
+      await page.getByRole('button', { name: 'Set category' }).click();
+      await page.getByRole('heading', { name: '1 of the selected transactions is an income' }).waitFor();
+      await assertAccessible(page, 'incomes among a bulk category change');
+      await screenshot(page, `bookkeeping-bulk-incomes-${label}`);
+      const incomesSideways = await page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+        return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+      });
+      assert.ok(incomesSideways <= 0, `the incomes question is ${incomesSideways}px wider than the screen`);
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      await page.waitForURL(/\/transactions$/);
+      assert.equal(web.ctx.db.prepare("SELECT c.name FROM transactions t JOIN categories c ON c.id = t.category_id WHERE t.description = 'Salary'").pluck().get(), 'Salary');
 
       // Delete one row through the confirmation page.
       await page.goto(`${web.baseUrl}/transactions?q=dinner`);
@@ -117,7 +139,7 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
 
       // Nothing overflows sideways on a phone.
       if (width === 375) {
-        for (const url of ['/dashboard', '/transactions', '/categories']) {
+        for (const url of ['/dashboard', '/transactions', '/categories', '/transactions/bulk/undo']) {
           await page.goto(`${web.baseUrl}${url}`);
           const overflow = await page.evaluate(() => {
             const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
@@ -265,6 +287,28 @@ describe('bookkeeping in a real browser', { skip: availability.skip }, () => {
       });
       assert.ok(sideways <= 0, `${path} scrolls sideways by ${sideways}px`);
     }
+
+    // A statement balance typed wrong is corrected in place; stopping asks first, on a page of its own.
+    await page.goto(`${web.baseUrl}/accounts/${savingsId}/reconcile`);
+    await page.getByLabel('Statement balance').fill('25.00');
+    await page.getByRole('button', { name: 'Start reconciling' }).click();
+    await page.getByRole('heading', { name: 'Correct the statement' }).waitFor();
+    await page.getByLabel('Statement balance').fill('250.00');
+    await page.getByRole('button', { name: 'Save the statement' }).click();
+    await page.getByText(/^Statement corrected: /).waitFor();
+    await page.locator('[data-reconcile="difference"]').getByText('$0.00').waitFor();
+    await assertAccessible(page, 'reconciliation with its statement corrected');
+    await page.getByRole('link', { name: 'Stop reconciling' }).click();
+    await page.getByRole('heading', { name: 'Stop reconciling Savings?' }).waitFor();
+    await assertAccessible(page, 'stop reconciling');
+    await screenshot(page, 'reconcile-stop-375');
+    const stopSideways = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    assert.ok(stopSideways <= 0, `the stop page scrolls sideways by ${stopSideways}px`);
+    await page.getByRole('button', { name: 'Stop reconciling' }).click();
+    await page.getByText('Reconciliation stopped; the ticked rows stay cleared.').waitFor();
 
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${web.baseUrl}/accounts`);

@@ -70,7 +70,8 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     await screenshot(page, 'planning-schedule-edit-phone');
     await page.goto(`${web.baseUrl}/scheduled`);
     await page.getByRole('link', { name: 'Delete Rent' }).click();
-    assert.match(await page.locator('main').innerText(), /The 3 transactions it posted stay\./);
+    assert.match(await page.locator('main').innerText(), /The 3 transactions it posted stay unless you tick the box below\./);
+    assert.equal(await page.getByLabel('Also delete the 3 transactions it posted').isChecked(), false, 'what it posted stays unless asked');
     await assertAccessible(page, 'delete schedule');
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.waitForURL(/\/scheduled$/);
@@ -136,6 +137,26 @@ describe('planning in a real browser: budgets and scheduled transactions', { ski
     }
     await assertAccessible(page, 'reports (phone)');
     await screenshot(page, 'planning-reports-phone');
+
+    // A start typed two years back: asked first, on a page that fits the phone; going back to edit saves nothing.
+    await page.goto(`${web.baseUrl}/scheduled/new`);
+    await page.getByLabel('Amount').fill('30.00');
+    await page.getByLabel('Description').fill('Gym');
+    await page.getByLabel('Start date').fill('2024-03-16');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByRole('heading', { name: 'Post 24 past occurrences now?' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /24 transactions will be posted, \$720\.00 in all\./);
+    const wider = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+      return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+    });
+    assert.ok(wider <= 0, `the question is ${wider}px wider than the screen`);
+    await assertAccessible(page, 'past occurrences question (phone)');
+    await screenshot(page, 'planning-schedule-backlog-phone');
+    await page.getByRole('button', { name: 'Go back and edit' }).click();
+    await page.getByLabel('Start date').waitFor();
+    assert.equal(await page.getByLabel('Start date').inputValue(), '2024-03-16');
+    assert.equal(Number(web.ctx.db.prepare("SELECT count(*) FROM schedules WHERE description = 'Gym'").pluck().get()), 0, 'nothing was saved');
     await page.close();
   });
   test('a pressed Skip disables every button of its form, Post now beside it too, and sends the one pressed', async () => {

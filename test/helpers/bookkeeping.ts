@@ -114,9 +114,9 @@ export function olderLinkFrom(html: string): string | null {
   return match ? match[1]!.replaceAll('&amp;', '&') : null;
 }
 
-/** Text of the flash message on a page, if any. */
+/** Text of the flash message on a page, if any (without the link of an offer after it, such as Undo). */
 export function flashFrom(html: string): string | undefined {
-  return /<p class="flash[^"]*"[^>]*>([^<]*)<\/p>/.exec(html)?.[1]?.replaceAll('&#34;', '"').replaceAll('&#39;', "'");
+  return /<p class="flash[^"]*"[^>]*>([^<]*?)(?: <a href="[^"]*">[^<]*<\/a>)?<\/p>/.exec(html)?.[1]?.replaceAll('&#34;', '"').replaceAll('&#39;', "'");
 }
 
 /**

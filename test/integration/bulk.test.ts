@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext as NodeTestContext } from 'node:test';
 import type { RowDraft as NewTransaction } from '../helpers/bookkeeping.ts';
-import { createTestContext, registerUser, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
+import { createTestContext, registerUser, tokenFor, totalsFrom, type Agent, type TestContext } from '../helpers/app.ts';
 import {
   assertMonthlyTotalsMatchRows,
   categoryIdOf,
@@ -53,6 +53,21 @@ async function submitBulk(agent: Agent, listUrl: string, ids: readonly number[],
   if (fields.action === 'delete' && posted.status === 303 && confirmAt?.startsWith('/transactions/bulk/delete?')) return agent.get(confirmAt);
   return posted;
 }
+
+/** Opens the page asking what to do with the incomes among rows given an expense category, and presses one of its buttons. */
+async function answerIncomesQuestion(agent: Agent, questionUrl: string, incomes: 'keep' | 'refund') {
+  const page = await agent.get(questionUrl);
+  assert.equal(page.status, 200);
+  const form = /<form method="post" action="\/transactions\/bulk\/category"[\s\S]*?<\/form>/.exec(page.text)![0];
+  assert.match(form, new RegExp(`<button type="submit" name="incomes" value="${incomes}"`));
+  const body = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) body.append(m[1]!, m[2]!.replaceAll('&amp;', '&'));
+  body.append('incomes', incomes);
+  return agent.post('/transactions/bulk/category').type('form').send(body.toString());
+}
+
+/** The CSRF token of a page's forms. */
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
 /** Presses the button on the bulk delete confirmation page. */
 async function confirmBulkDelete(agent: Agent, confirmHtml: string) {
@@ -146,7 +161,11 @@ describe('bulk actions on the transactions page', () => {
     const ids = insertTransactions(ctx.db, userId, rows(9));
     // rows(9): indexes 0, 3, 6 are income.
     const chosen = [ids[0]!, ids[1]!, ids[2]!, ids[3]!];
-    const res = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
+    // Two of them are incomes: the person is asked first, and chooses to make them refunds.
+    const asked = await submitBulk(agent, '/transactions', chosen, { action: 'set-category', category: String(housing) });
+    assert.equal(asked.status, 303);
+    assert.match(asked.headers.location!, /^\/transactions\/bulk\/category\?/);
+    const res = await answerIncomesQuestion(agent, asked.headers.location!, 'refund');
     assert.equal(res.status, 303);
     assert.deepEqual(categoriesOf(ctx, ids), [housing, housing, housing, housing, null, null, null, null, null]);
     const list = (await agent.get('/transactions')).text;
@@ -169,6 +188,98 @@ describe('bulk actions on the transactions page', () => {
     assert.equal(cleared.status, 303);
     assert.deepEqual(categoriesOf(ctx, [ids[1]!, ids[2]!]), [null, housing]);
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("an expense category set on a selection holding incomes asks first, naming them; leaving them keeps the month's income and says how many were left and why", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
+    const housing = categoryIdOf(ctx.db, userId, 'expense', 'Housing');
+    const ids = insertTransactions(ctx.db, userId, [
+      { type: 'income', amountCents: 350_000, occurredOn: '2026-03-01', description: 'March salary', categoryId: salary },
+      { type: 'expense', amountCents: 120_000, occurredOn: '2026-03-02', description: 'Rent' },
+      { type: 'expense', amountCents: 4_000, occurredOn: '2026-03-03', description: 'Gas bill' },
+    ]);
+    const before = totalsFrom((await agent.get('/dashboard?period=2026-03')).text);
+    assert.equal(before.Income, '$3,500.00');
+
+    const asked = await submitBulk(agent, '/transactions', ids, { action: 'set-category', category: String(housing) });
+
+    assert.equal(asked.status, 303);
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, null, null], 'nothing changes before the person answers');
+    const question = await agent.get(asked.headers.location!);
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>1 of the selected transactions is an income<\/h1>/);
+    assert.match(question.text, /“Housing” is an expense category\. An income given it becomes a refund/);
+    assert.match(question.text, />March salary</);
+    assert.match(question.text, /Set it on 2 expenses, leave the incomes as they are<\/button>/);
+    assert.match(question.text, /Make 1 income a refund<\/button>/);
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, null, null], 'asking changes nothing');
+    // An income category makes no refund: there is nothing to ask, and the page sends back to the list.
+    const noQuestion = await agent.get(`/transactions/bulk/category?ids=${ids[0]}&category=${salary}&back=%2Ftransactions`);
+    assert.equal(noQuestion.status, 303);
+    assert.equal(noQuestion.headers.location, '/transactions');
+
+    const kept = await answerIncomesQuestion(agent, asked.headers.location!, 'keep');
+
+    assert.equal(kept.status, 303);
+    assert.equal(kept.headers.location, '/transactions');
+    assert.deepEqual(categoriesOf(ctx, ids), [salary, housing, housing], 'the income keeps its own category');
+    assert.equal(flashFrom((await agent.get('/transactions')).text), '“Housing” set on 2 transactions. Left 1 income as it was: an expense category would have made it a refund.');
+    const after = totalsFrom((await agent.get('/dashboard?period=2026-03')).text);
+    assert.equal(after.Income, '$3,500.00', "the month's income is still there");
+    assert.equal(after.Expenses, '$1,240.00');
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test("the last bulk category change can be undone, once and within a day: each row gets its category back unless changed since; it is the person's own", async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const cat = (name: string) => categoryIdOf(ctx.db, userId, 'expense', name);
+    const ids = insertTransactions(ctx.db, userId, [
+      { type: 'expense', amountCents: 1_000, occurredOn: '2026-03-01', description: 'Market', categoryId: cat('Groceries') },
+      { type: 'expense', amountCents: 2_000, occurredOn: '2026-03-02', description: 'Plumber' },
+      { type: 'expense', amountCents: 3_000, occurredOn: '2026-03-03', description: 'Bus pass', categoryId: cat('Transport') },
+    ]);
+    const set = await submitBulk(agent, '/transactions', ids, { action: 'set-category', category: String(cat('Housing')) });
+    assert.equal(set.status, 303);
+    const list = (await agent.get('/transactions')).text;
+    assert.match(list, /“Housing” set on 3 transactions\. <a href="\/transactions\/bulk\/undo">Undo<\/a>/);
+    assert.match(list, /<a href="\/transactions\/bulk\/undo">Undo the last category change \(3 transactions\)<\/a>/);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Housing')]);
+    // The bus pass is put right by hand meanwhile: the undo leaves it as it now is.
+    ctx.db.prepare('UPDATE transactions SET category_id = ? WHERE id = ?').run(cat('Health'), ids[2]);
+
+    const question = await agent.get('/transactions/bulk/undo');
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>Undo the last category change\?<\/h1>/);
+    assert.match(question.text, /“Housing” was set on 3 transactions\./);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Health')], 'asking changes nothing');
+    // Another person has no change of hers to undo, and undoing theirs changes none of hers.
+    const bob = await registerUser(ctx.app, 'bob@example.com');
+    assert.match((await bob.get('/transactions/bulk/undo')).text, /There is no category change to undo/);
+    const bobs = await bob.post('/transactions/bulk/undo').type('form').send({ _csrf: await tokenFor(bob, '/transactions') });
+    assert.equal(bobs.status, 303);
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Housing'), cat('Housing'), cat('Health')]);
+
+    const undone = await agent.post('/transactions/bulk/undo').type('form').send({ _csrf: csrfOf(question.text) });
+
+    assert.equal(undone.status, 303);
+    assert.equal(undone.headers.location, '/transactions');
+    assert.equal(flashFrom((await agent.get('/transactions')).text), 'Undone: 2 transactions have their category back. 1 was changed since (or its category deleted) and keeps what it has.');
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Groceries'), null, cat('Health')]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    // Once only.
+    await agent.post('/transactions/bulk/undo').type('form').send({ _csrf: csrfOf(question.text) });
+    assert.equal(flashFrom((await agent.get('/transactions')).text), 'There was no category change left to undo; nothing was changed.');
+    assert.deepEqual(categoriesOf(ctx, ids), [cat('Groceries'), null, cat('Health')]);
+    // Within a day only.
+    await submitBulk(agent, '/transactions', [ids[1]!], { action: 'set-category', category: String(cat('Utilities')) });
+    ctx.clock.advance(25 * 60 * 60 * 1000);
+    assert.match((await agent.get('/transactions/bulk/undo')).text, /There is no category change to undo/);
+    assert.doesNotMatch((await agent.get('/transactions')).text, /Undo the last category change/);
   });
 
   test('submitting with nothing selected, or no category chosen, changes nothing and says why', async (t) => {

@@ -55,6 +55,7 @@ function fillEverything(db: Db, userId: number, tag: string): void {
   db.prepare("INSERT INTO rules (user_id, position, text_match, text_value, category_id, rename, created_at) VALUES (?, 1, 'contains', ?, ?, NULL, 0)").run(userId, `bread ${tag}`, groceries);
   db.prepare("INSERT INTO reconciliations (user_id, account_id, statement_on, statement_balance_cents, created_at) VALUES (?, ?, '2026-03-31', 12345, 0)").run(userId, main);
   db.prepare("INSERT INTO csv_mappings (user_id, header_key, settings, updated_at, header) VALUES (?, ?, '{\"delimiter\":\",\"}', 0, ?)").run(userId, `key ${tag}`, `date,amount ${tag}`);
+  db.prepare("INSERT INTO category_undos (user_id, made_at, category_name, rows) VALUES (?, 0, ?, json_array(json_array(1, NULL, ?)))").run(userId, `Groceries ${tag}`, groceries);
   db.prepare("INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, x'0102', 0, '[]', ?, 0)").run(userId, `cred-${tag}`, `Laptop ${tag}`);
   db.prepare("INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES (?, ?, ?, 'read', 0)").run(userId, `Phone ${tag}`, `hash-of-${tag}-token`);
   db.prepare("INSERT INTO security_events (user_id, at, event, ip, detail) VALUES (?, 0, 'login.success', '203.0.113.7', ?)").run(userId, `Firefox ${tag}`);
@@ -91,11 +92,12 @@ test("the download holds each part of the person's data, none of anyone else's, 
   assert.equal(doc.format, 'ledgerly-data-export');
   assert.equal(doc.version, 2);
   assert.equal(doc.exportedAt, new Date(ctx.clock.now()).toISOString());
+  assert.equal(doc.currency, 'USD', 'the currency every amount is in');
   assert.equal(doc.profile.email, 'ann@example.com');
   assert.equal(doc.profile.twoFactorSince, null);
 
   const part = (name: string) => doc[name] as Record<string, unknown>[];
-  for (const name of ['accounts', 'categories', 'transactions', 'transfers', 'budgets', 'schedules', 'scheduleOccurrences', 'rules', 'reconciliations', 'csvMappings', 'passkeys', 'apiTokens', 'sessions', 'securityEvents']) {
+  for (const name of ['accounts', 'categories', 'transactions', 'transfers', 'budgets', 'schedules', 'scheduleOccurrences', 'rules', 'reconciliations', 'categoryUndo', 'csvMappings', 'passkeys', 'apiTokens', 'sessions', 'securityEvents']) {
     assert.ok(Array.isArray(doc[name]) && part(name).length > 0, `${name} holds ann's rows`);
   }
   // Exact to the cent, text as typed, with its links: the transfer's two legs name it.
@@ -112,6 +114,7 @@ test("the download holds each part of the person's data, none of anyone else's, 
     [['Main account', 0, false], ['Savings ann', 150000, false]],
   );
   assert.deepEqual(part('csvMappings')[0]!.settings, { delimiter: ',' });
+  assert.deepEqual(part('categoryUndo')[0]!.rows, [{ transactionId: 1, categoryIdBefore: null, categoryIdSet: categoryIdOf(ctx.db, annId, 'expense', 'Groceries') }]);
   assert.equal(part('apiTokens')[0]!.createdAt, '1970-01-01T00:00:00.000Z');
 
   // Nothing of bob's, and no secret of ann's.
@@ -163,7 +166,7 @@ test('a download the client abandons on its last page ends the request instead o
   const ctx = createTestContext();
   t.after(() => ctx.cleanup());
   const { annId } = await annWithRows(ctx, 1, () => ({ occurredOn: '2026-03-02', description: 'one' }));
-  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock, currency: 'USD' });
   // A client that stops reading at the transactions and then goes away: each write waits to drain, then the stream closes.
   const out = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, done) => setImmediate(done) });
   const realWrite = out.write.bind(out);
@@ -184,7 +187,7 @@ test('a download is the data as it was when it began: rows added, moved and dele
   // Three pages of transactions (500 a page), on many days.
   const { annId } = await annWithRows(ctx, 1200, (i) => ({ occurredOn: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, description: `row ${i}` }));
   const before = ctx.db.prepare('SELECT id FROM transactions WHERE user_id = ? ORDER BY occurred_on, id').pluck().all(annId) as number[];
-  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock });
+  const service = createDataExportService({ snapshot: dataExportSnapshot(ctx.db), clock: ctx.clock, currency: 'USD' });
   // A reader that takes each chunk only when told, so the writes below land between the download's pages.
   const chunks: string[] = [];
   let changed = false;

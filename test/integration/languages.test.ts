@@ -155,8 +155,18 @@ for (const language of LANGUAGES) {
       assert.equal(askDelete.status, 303);
       await page(agent, language, askDelete.headers.location!, '/transactions/bulk/delete');
       const housing = (ctx.db.prepare("SELECT id FROM categories WHERE kind = 'expense' ORDER BY id").get() as { id: number }).id;
-      await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' }, 303);
+      // An expense category on a selection holding an income asks what to do with it first, on a page of its own.
+      const askIncomes = await agent.post('/transactions/bulk').type('form').send({ _csrf: await tokenFor(agent, '/transactions'), action: 'set-category', ids: [String(id), String(expenseId), '999999'], category: String(housing), back: '/transactions' });
+      assert.equal(askIncomes.status, 303);
+      await page(agent, language, askIncomes.headers.location!, '/transactions/bulk/category');
+      await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId), '999999'], category: String(housing), incomes: 'keep', back: '/transactions' }, 303);
+      await post(agent, language, '/transactions', '/transactions/bulk/category', { ids: [String(id), String(expenseId)], category: String(housing), incomes: 'refund', back: '/transactions' }, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: 'none', back: '/transactions' }, 303);
+      // The last change undone: asked first, then done, then nothing is left to undo.
+      await page(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo');
+      await post(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo', {}, 303);
+      await page(agent, language, '/transactions/bulk/undo', '/transactions/bulk/undo');
+      await post(agent, language, '/transactions', '/transactions/bulk/undo', {}, 303);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'set-category', ids: [String(expenseId)], category: '', back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: '', ids: [String(expenseId)], back: '/transactions' }, 422);
       await post(agent, language, '/transactions', '/transactions/bulk', { action: 'delete', back: '/transactions' }, 422);
@@ -204,6 +214,13 @@ for (const language of LANGUAGES) {
       const leg = String(ctx.db.prepare("SELECT id FROM transactions WHERE account_id = ? AND type = 'transfer_in'").pluck().get(card));
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'finish', ids: leg }, 422);
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'update', ids: leg }, 303);
+      // The statement corrected in place (refused, then saved), and stopping: asked first, then with the ticks undone.
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/statement`, { statementOn: '2026-02-30', statementBalance: 'x' }, 422);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/statement`, { statementOn: '2026-03-31', statementBalance: '-2' }, 303);
+      await page(agent, language, `/accounts/${card}/reconcile/cancel`, '/accounts/:id/reconcile/cancel');
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/cancel`, { ticks: 'untick' }, 303);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile`, { statementOn: '2026-03-31', statementBalance: '-1' }, 303);
+      await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/rows`, { action: 'update', ids: leg }, 303);
       await post(agent, language, `/accounts/${card}/reconcile`, `/accounts/${card}/reconcile/cancel`, {}, 303);
       await post(agent, language, `/accounts/${card}`, `/transactions/${leg}/cleared`, { cleared: '0', back: `/accounts/${card}` }, 303);
       await page(agent, language, `/accounts/${card}`, '/accounts/:id');
@@ -239,7 +256,10 @@ for (const language of LANGUAGES) {
       const scheduleFields = { type: 'expense', account: mainAccount, toAccount: '', category: groceriesId, amount: language === 'uk' ? '1 250,00' : '1,250.00', description: 'Оренда / rent', frequency: 'months', every: '1', weekday: '', monthDay: '31', startOn: '2025-10-31', endOn: '', count: '' };
       await page(agent, language, '/scheduled/new', '/scheduled/new');
       await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, amount: '0', every: '0', startOn: '2026-02-30', frequency: 'x' }, 422);
-      await post(agent, language, '/scheduled/new', '/scheduled', scheduleFields, 303);
+      // A start whose past occurrences are more than a few asks first, on a page of its own; then posts them.
+      await post(agent, language, '/scheduled/new', '/scheduled', scheduleFields, 200);
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, backlog: 'edit' }, 200);
+      await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, backlog: 'post' }, 303);
       await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'weeks', every: '2', monthDay: '', weekday: '3', startOn: '2026-12-01', count: '5' }, 303);
       await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'days', every: '3', monthDay: '', startOn: '2026-12-01', endOn: '2027-01-31' }, 303);
       await post(agent, language, '/scheduled/new', '/scheduled', { ...scheduleFields, frequency: 'years', monthDay: '', startOn: '2028-02-29' }, 303);
@@ -255,7 +275,7 @@ for (const language of LANGUAGES) {
       await post(agent, language, '/dashboard', `/scheduled/${weekly}/occurrence`, { on: firstWeekly, action: 'post', back: '/dashboard' }, 303);
       await post(agent, language, '/scheduled', `/scheduled/${weekly}/occurrence`, { on: '2026-12-02', action: 'post', back: '/scheduled' }, 303);
       await page(agent, language, `/scheduled/${weekly}/delete`, '/scheduled/:id/delete');
-      await post(agent, language, `/scheduled/${weekly}/delete`, `/scheduled/${weekly}/delete`, {}, 303);
+      await post(agent, language, `/scheduled/${weekly}/delete`, `/scheduled/${weekly}/delete`, { withRows: '1' }, 303);
       await page(agent, language, '/scheduled/999999/edit', '(404)', 404);
       assert.equal((await agent.get('/scheduled/export.csv')).status, 200);
       visitedRoutes.add('/scheduled/export.csv');
@@ -292,6 +312,7 @@ for (const language of LANGUAGES) {
       assert.equal((await agent.get('/rules/export.csv')).status, 200);
       visitedRoutes.add('/rules/export.csv');
       await page(agent, language, `/rules/${ruleId}/edit`, '/rules/:id/edit');
+      await page(agent, language, `/rules/${ruleId}/delete`, '/rules/:id/delete');
       await post(agent, language, `/rules/${ruleId}/edit`, `/rules/${ruleId}/edit`, { textMatch: 'starts', text: 'AMZN', amountFrom: '50', amountTo: '5', type: '', account: '', category: '', rename: '' }, 422);
       await post(agent, language, '/rules', '/rules', { textMatch: 'contains', text: 'bread', amountFrom: '', amountTo: '', type: '', account: '', category: String(pets), transfer: String(mainAccount), rename: '' }, 422);
       // Running them: a preview with changes, refused dates, an outdated preview (409), and the apply.

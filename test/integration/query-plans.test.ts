@@ -376,7 +376,7 @@ test('a schedule starting in the past looks for the rows already recorded, and i
   const schedule = (fields: Record<string, string>) =>
     postForm(f.agent, '/scheduled/new', '/scheduled', {
       type: 'expense', account: main!, toAccount: '', category: '', amount: '12.00', description: 'Plan', frequency: 'months',
-      every: '1', weekday: '', monthDay: '', startOn: start, endOn: '', count: '', ...fields,
+      every: '1', weekday: '', monthDay: '', startOn: start, endOn: '', count: '', backlog: 'post', ...fields,
     });
   f.log.length = 0;
   assert.equal((await schedule({})).status, 303);
@@ -498,7 +498,7 @@ test('accounts, registers and their keyset pages, budgets, reports, the export a
   assert.equal((JSON.parse(everything.text) as { transactions: unknown[] }).transactions.length, exportedRows, 'the data export has every row');
   f.log.length = 0;
   const userId = Number(f.db.prepare("SELECT id FROM users WHERE email = 'plans@example.com'").pluck().get());
-  const reads = createDataExportService({ snapshot: () => ({ exports: createDataExportRepo(recordingDb(f.db, f.log)), release: () => {} }), clock: systemClock });
+  const reads = createDataExportService({ snapshot: () => ({ exports: createDataExportRepo(recordingDb(f.db, f.log)), release: () => {} }), clock: systemClock, currency: 'USD' });
   await reads.write(userId, new Writable({ write: (_chunk, _encoding, done) => done() }));
   const exportReads = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0);
   assert.ok(exportReads.length > 0, 'the data export reads transactions');

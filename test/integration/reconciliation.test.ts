@@ -407,3 +407,91 @@ test('a statement dated before the opening day balances at what the register sho
   assert.equal((await postForm(agent, `/accounts/${account}/reconcile`, `/accounts/${account}/reconcile`, { statementOn: '2026-03-15', statementBalance: '130.00' })).status, 303);
   assert.equal(difference((await agent.get(`/accounts/${account}/reconcile`)).text), '$0.00');
 });
+
+test("an open reconciliation's statement is corrected in place: the ticks stay, the difference follows the new balance and date", async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, account, refund, books } = await arranged(ctx);
+  const base = `/accounts/${account}/reconcile`;
+  // The ending balance typed wrong: 103.00 for 130.00.
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '103.00' });
+  await postForm(agent, base, `${base}/rows`, { action: 'update', ids: [String(refund), String(books)] });
+  const page = (await agent.get(base)).text;
+  assert.equal(difference(page), '−$27.00');
+  assert.match(page, /<h2 id="correct-heading">Correct the statement<\/h2>/);
+  assert.match(page, /id="correct-balance" name="statementBalance"[^>]*value="103.00"/);
+  const openId = String(ctx.db.prepare('SELECT id FROM reconciliations WHERE finished_at IS NULL').pluck().get());
+
+  // A bad balance changes nothing and says why beside the field.
+  const refused = await postForm(agent, base, `${base}/statement`, { reconciliation: openId, statementOn: '2026-03-31', statementBalance: 'lots' });
+  assert.equal(refused.status, 422);
+  assert.match(refused.text, /id="correct-balance" name="statementBalance"[^>]*value="lots"[^>]*aria-invalid="true"/);
+  assert.equal(ctx.db.prepare('SELECT statement_balance_cents FROM reconciliations').pluck().get(), 10_300);
+
+  const corrected = await postForm(agent, base, `${base}/statement`, { reconciliation: openId, statementOn: '2026-03-31', statementBalance: '130.00' });
+
+  assert.equal(corrected.status, 303);
+  assert.equal(corrected.headers.location, base);
+  const after = (await agent.get(base)).text;
+  assert.match(after, /Statement corrected: Mar 31, 2026, ending at \$130\.00\. The ticks are as they were\./);
+  assert.equal(difference(after), '$0.00', 'the same ticks now balance');
+  assert.equal(ctx.db.prepare('SELECT id FROM reconciliations WHERE finished_at IS NULL').pluck().get(), Number(openId), 'the same reconciliation, corrected');
+  assert.deepEqual(statuses(ctx).map((r) => (r as { status: string }).status), ['cleared', 'cleared', 'uncleared']);
+  // A later date brings April's row in; the difference counts it when ticked.
+  await postForm(agent, base, `${base}/statement`, { reconciliation: openId, statementOn: '2026-04-30', statementBalance: '125.00' });
+  assert.match((await agent.get(base)).text, /april/);
+  // A page from before the reconciliation was stopped changes nothing.
+  await postForm(agent, base, `${base}/cancel`, { reconciliation: openId });
+  const stale = await postForm(agent, base, `${base}/statement`, { reconciliation: openId, statementOn: '2026-03-31', statementBalance: '1.00' });
+  assert.equal(stale.status, 303);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM reconciliations').pluck().get(), 0);
+});
+
+test('stopping a reconciliation asks first: it says how many rows are ticked and offers to untick those ticked in it, or keep them', async (t) => {
+  const ctx = createTestContext();
+  t.after(() => ctx.cleanup());
+  const { agent, account, refund, books } = await arranged(ctx);
+  const base = `/accounts/${account}/reconcile`;
+  // The refund was cleared from the register before the reconciliation began; the reconciliation ticks the books.
+  await postForm(agent, `/accounts/${account}`, `/transactions/${refund}/cleared`, { cleared: '1', back: `/accounts/${account}` });
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '130.00' });
+  await postForm(agent, base, `${base}/rows`, { action: 'update', ids: [String(refund), String(books)] });
+  const page = (await agent.get(base)).text;
+  assert.match(page, new RegExp(`<a class="button button--quiet" href="${base}/cancel">Stop reconciling</a>`));
+  assert.doesNotMatch(page, new RegExp(`action="${base}/cancel"`), 'the reconcile page itself stops nothing');
+
+  const question = await agent.get(`${base}/cancel`);
+
+  assert.equal(question.status, 200);
+  assert.match(question.text, /<h1>Stop reconciling Main account\?<\/h1>/);
+  assert.match(question.text, /2 rows up to Mar 31, 2026 are ticked \(cleared\)\. 1 of them was ticked in this reconciliation; the rest were cleared before it and stay so\./);
+  assert.match(question.text, /<button type="submit" name="ticks" value="untick"[^>]*>Stop and untick the 1 row ticked here<\/button>/);
+  assert.match(question.text, /<button type="submit" name="ticks" value="keep"[^>]*>Stop and keep it ticked \(cleared\)<\/button>/);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM reconciliations').pluck().get(), 1, 'asking stops nothing');
+  const openId = String(ctx.db.prepare('SELECT id FROM reconciliations').pluck().get());
+
+  const stopped = await postForm(agent, `${base}/cancel`, `${base}/cancel`, { reconciliation: openId, ticks: 'untick' });
+
+  assert.equal(stopped.status, 303);
+  assert.match((await agent.get(stopped.headers.location!)).text, /Reconciliation stopped; the 1 row ticked in it is unticked again\./);
+  assert.deepEqual(statuses(ctx), [
+    { description: 'refund', status: 'cleared' },
+    { description: 'books', status: 'uncleared' },
+    { description: 'april', status: 'uncleared' },
+  ]);
+  assert.equal(ctx.db.prepare('SELECT count(*) FROM reconciliations').pluck().get(), 0);
+
+  // Kept: the ticks stay cleared, and the next reconciliation (which may reuse the id) does not count them as its own.
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '130.00' });
+  await postForm(agent, base, `${base}/rows`, { action: 'update', ids: [String(refund), String(books)] });
+  const secondId = String(ctx.db.prepare('SELECT id FROM reconciliations').pluck().get());
+  assert.equal((await postForm(agent, `${base}/cancel`, `${base}/cancel`, { reconciliation: secondId, ticks: 'keep' })).status, 303);
+  assert.deepEqual(statuses(ctx).map((r) => (r as { status: string }).status), ['cleared', 'cleared', 'uncleared']);
+  await postForm(agent, base, base, { statementOn: '2026-03-31', statementBalance: '130.00' });
+  assert.match((await agent.get(`${base}/cancel`)).text, /2 rows up to Mar 31, 2026 are ticked \(cleared\)\.<\/p>/);
+  assertMonthlyTotalsMatchRows(ctx.db);
+  // Without an open reconciliation, the question sends back to the reconcile page.
+  const third = String(ctx.db.prepare('SELECT id FROM reconciliations').pluck().get());
+  await postForm(agent, `${base}/cancel`, `${base}/cancel`, { reconciliation: third });
+  assert.equal((await agent.get(`${base}/cancel`)).headers.location, base);
+});

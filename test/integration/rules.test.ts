@@ -100,6 +100,35 @@ describe('rules', () => {
     assert.equal(ruleIds(ctx, userId).length, 0, 'nothing saved');
   });
 
+  test('deleting a rule asks first, on a page of its own that says what the rule does and that the rows it changed stay; they do', async (t) => {
+    const { ctx, agent, userId, cat } = await setup(t);
+    assert.equal((await addRule(agent, { text: 'amzn', category: String(cat('Eating out')), rename: 'Amazon' })).status, 303);
+    const [id] = ruleIds(ctx, userId) as [number];
+    insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 1_999, occurredOn: '2026-03-02', description: 'AMZN MKTP' }]);
+    await runRules(agent, '2026-03-01', '2026-03-31');
+    assert.deepEqual(added(ctx, 'Amazon')[0], { description: 'Amazon', category: 'Eating out' });
+
+    // The list's Delete is a link to the question, not a button that deletes.
+    const list = (await agent.get('/rules')).text;
+    assert.match(list, new RegExp(`<a class="button button--small button--danger-quiet" href="/rules/${id}/delete" aria-label="Delete rule 1">Delete</a>`));
+    assert.doesNotMatch(list, new RegExp(`action="/rules/${id}/delete"`));
+    const question = await agent.get(`/rules/${id}/delete`);
+
+    assert.equal(question.status, 200);
+    assert.match(question.text, /<h1>Delete rule 1\?<\/h1>/);
+    assert.match(question.text, /<dt>When<\/dt><dd>description contains “amzn”<\/dd>/);
+    assert.match(question.text, /<dt>Then<\/dt><dd>category Eating out · rename to “Amazon”<\/dd>/);
+    assert.match(question.text, /The transactions it already changed stay as they are: their category, transfer and description\./);
+    assert.deepEqual(ruleIds(ctx, userId), [id], 'asking deletes nothing');
+
+    const deleted = await agent.post(`/rules/${id}/delete`).type('form').send({ _csrf: csrfFrom(question.text) });
+
+    assert.equal(deleted.status, 303);
+    assert.equal(flashFrom((await agent.get('/rules')).text), 'Rule deleted.');
+    assert.deepEqual(ruleIds(ctx, userId), []);
+    assert.deepEqual(added(ctx, 'Amazon')[0], { description: 'Amazon', category: 'Eating out' }, 'the row it changed stays as it is');
+  });
+
   test("a rule may only name the person's own category and account; another person's rule is 404", async (t) => {
     const { ctx, agent, userId, cat } = await setup(t);
     const bob = await registerUser(ctx.app, 'bob@example.com');
@@ -338,12 +367,11 @@ describe('rules', () => {
 
   test('a rules run joins a transfer already recorded (a run over the month before, a transfer typed by hand) instead of making a second; an import pairs first in, first out', async (t) => {
     const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
-    insertTransactions(ctx.db, userId, [
-      { accountId: main, type: 'expense', amountCents: 10_000, occurredOn: '2026-02-27', description: 'Transfer : Savings' },
-      { accountId: savings, type: 'income', amountCents: 10_000, occurredOn: '2026-03-01', description: 'Transfer : Main account' },
-    ]);
+    insertTransactions(ctx.db, userId, [{ accountId: main, type: 'expense', amountCents: 10_000, occurredOn: '2026-02-27', description: 'Transfer : Savings' }]);
     await ynabTransferRules(agent, main, savings);
     await runRules(agent, '2026-02-01', '2026-02-28');
+    // The other side comes in after February's run made the transfer (Savings' own file, say).
+    insertTransactions(ctx.db, userId, [{ accountId: savings, type: 'income', amountCents: 10_000, occurredOn: '2026-03-01', description: 'Transfer : Main account' }]);
     const march = await runRules(agent, '2026-03-01', '2026-03-31');
     assert.match(march, /transfer with Main account: the other side of the one already recorded on Feb 27, 2026, not a second transfer/);
     assert.equal(transfers(), 1, 'the transfer that crossed the month once');
@@ -353,6 +381,38 @@ describe('rules', () => {
     await importCsv(agent, fifo);
     assert.equal(transfers(), 3);
     assert.deepEqual([balance(main), balance(savings)], [-30_000, 30_000]);
+    assertMonthlyTotalsMatchRows(ctx.db);
+    assertAccountTotalsMatchRows(ctx.db);
+  });
+
+  test("a rule making an expense a transfer pairs it with the plain income of the other side on the other account: one transfer, net worth unchanged, said in the preview", async (t) => {
+    const { ctx, agent, userId, main, savings, transfers, balance } = await setupWithSavings(t);
+    const salary = categoryIdOf(ctx.db, userId, 'income', 'Salary');
+    insertTransactions(ctx.db, userId, [
+      { accountId: main, type: 'income', amountCents: 300_000, occurredOn: '2026-03-01', description: 'Salary', categoryId: salary },
+      { accountId: main, type: 'expense', amountCents: 20_000, occurredOn: '2026-03-05', description: 'Move to savings' },
+      { accountId: savings, type: 'income', amountCents: 20_000, occurredOn: '2026-03-05', description: 'From main' },
+      // Another income of that amount on Savings, a week later: not this transfer's other side.
+      { accountId: savings, type: 'income', amountCents: 20_000, occurredOn: '2026-03-12', description: 'Gift' },
+    ]);
+    const netWorth = () => ctx.db.prepare("SELECT sum(CASE WHEN type IN ('income', 'transfer_in') THEN amount_cents ELSE -amount_cents END) FROM transactions WHERE user_id = ?").pluck().get(userId);
+    assert.equal(netWorth(), 320_000);
+    assert.equal((await addRule(agent, { textMatch: 'contains', text: 'Move to savings', type: 'expense', account: String(main), transfer: String(savings) })).status, 303);
+
+    const preview = await runRules(agent, '2026-03-01', '2026-03-31');
+
+    assert.match(preview, /1 of 3 transactions would change\./);
+    assert.match(preview, /transfer with Savings: pairs with the income of Mar 5, 2026 on Savings, which becomes its other side, not a second row/);
+    assert.equal(transfers(), 1);
+    assert.equal(netWorth(), 320_000, 'the money moved is counted once: net worth is unchanged (it was 200 up)');
+    assert.deepEqual([balance(main), balance(savings)], [280_000, 40_000]);
+    const left = ctx.db.prepare("SELECT description FROM transactions WHERE user_id = ? AND type IN ('income', 'expense') ORDER BY occurred_on").pluck().all(userId);
+    assert.deepEqual(left, ['Salary', 'Gift'], 'the income that was the other side became the leg; the other income stays');
+    assert.equal(ctx.db.prepare("SELECT count(*) FROM transactions WHERE user_id = ? AND account_id = ? AND type = 'transfer_in' AND occurred_on = '2026-03-05'").pluck().get(userId, savings), 1);
+    // Exactly once: running again finds nothing more to do.
+    const again = await agent.get('/rules/run?from=2026-03-01&to=2026-03-31&scope=all');
+    assert.doesNotMatch(again.text, /pairs with/);
+    assert.equal(transfers(), 1);
     assertMonthlyTotalsMatchRows(ctx.db);
     assertAccountTotalsMatchRows(ctx.db);
   });

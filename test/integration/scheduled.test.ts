@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createTestContext, postForm, registerUser, TEST_PASSWORD, TEST_SECRET, tokenFor, type Agent, type TestContext } from '../helpers/app.ts';
 import { logInAgent } from '../helpers/security.ts';
 import { databaseFingerprint } from '../helpers/attack.ts';
-import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
+import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, flashFrom, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
@@ -37,10 +37,14 @@ interface ScheduleFields {
   count?: string;
 }
 
-async function createSchedule(agent: Agent, accountId: number, fields: ScheduleFields) {
+/**
+ * Saves a schedule through the form. A start that leaves more than three past occurrences to post is asked about
+ * first (tested on its own below); these tests are about what posting them does, so they answer "post them" at once.
+ */
+async function createSchedule(agent: Agent, accountId: number, fields: ScheduleFields & { backlog?: string }) {
   return postForm(agent, '/scheduled/new', '/scheduled', {
     type: 'expense', account: String(accountId), toAccount: '', category: '', amount: '10.00', description: 'Rent', frequency: 'months',
-    every: '1', weekday: '', monthDay: '', endOn: '', count: '', ...fields,
+    every: '1', weekday: '', monthDay: '', endOn: '', count: '', backlog: 'post', ...fields,
   } as Record<string, string>);
 }
 
@@ -86,6 +90,119 @@ async function personWithSchedule(t: { after: (fn: () => Promise<void>) => void 
     offered: async () => [...(await agent.get('/scheduled')).text.matchAll(/name="on" value="(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]!),
   };
 }
+
+/** Presses a button of the form posting to `action` on a page, sending its hidden fields as a browser would. */
+async function pressButton(agent: Agent, html: string, action: string, button?: { name: string; value: string }) {
+  const start = html.indexOf(`action="${action}"`);
+  assert.ok(start >= 0, `a form posting to ${action}`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  if (button) assert.match(form, new RegExp(`name="${button.name}" value="${button.value}"`));
+  const body = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) body.append(m[1]!, m[2]!.replaceAll('&amp;', '&').replaceAll('&#34;', '"'));
+  if (button) body.append(button.name, button.value);
+  return agent.post(action).type('form').send(body.toString());
+}
+
+describe('a new schedule whose start is far in the past', () => {
+  test('asks first, saying how many occurrences it would post and their total and how many recorded rows it takes; nothing is saved until the person chooses', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 20, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    // February's rent, as the bank's file brought it in: the schedule takes it rather than posting it again.
+    insertTransactions(ctx.db, userId, [{ accountId, type: 'expense', amountCents: 120_000, occurredOn: '2026-02-02', description: 'RENT FEB' }]);
+    const before = databaseFingerprint(ctx.db, { onlyUserId: userId });
+
+    // The year typed wrong: 2024 for 2026.
+    const asked = await createSchedule(agent, accountId, { startOn: '2024-03-01', amount: '1,200.00', backlog: '' });
+
+    assert.equal(asked.status, 200);
+    assert.match(asked.text, /<h1 class="page__title">Post 24 past occurrences now\?<\/h1>/);
+    assert.match(asked.text, /This schedule starts on Mar 1, 2024: 25 occurrences fall due from then to today, Mar 20, 2026\./);
+    assert.match(asked.text, /1 of them is recorded already \(a transaction of the same account, type and amount within a few days of its day\): it is taken as the schedule(&#39;|')s own, not posted again\./);
+    assert.match(asked.text, /24 transactions will be posted, \$28,800\.00 in all\./);
+    assert.match(asked.text, /the first occurrence is Apr 1, 2026\./);
+    for (const [value, label] of [['post', 'Post 24 occurrences'], ['today', 'Start from today instead'], ['edit', 'Go back and edit']]) {
+      assert.match(asked.text, new RegExp(`<button type="submit" name="backlog" value="${value}"[^>]*>${label}</button>`));
+    }
+    assert.equal(databaseFingerprint(ctx.db, { onlyUserId: userId }), before, 'asking saves nothing');
+
+    // Go back and edit: the form as typed, nothing saved.
+    const edit = await pressButton(agent, asked.text, '/scheduled', { name: 'backlog', value: 'edit' });
+    assert.equal(edit.status, 200);
+    assert.match(edit.text, /name="startOn" type="date" value="2024-03-01"|value="2024-03-01"[^>]*name="startOn"/);
+    assert.equal(databaseFingerprint(ctx.db, { onlyUserId: userId }), before, 'going back saves nothing');
+
+    // Start from today instead: the same day of the month, from the first one still to come; nothing past is posted.
+    const fromToday = await pressButton(agent, asked.text, '/scheduled', { name: 'backlog', value: 'today' });
+    assert.equal(fromToday.status, 303);
+    assert.equal(flashFrom((await agent.get('/scheduled')).text), 'Schedule saved; nothing is due yet.');
+    assert.deepEqual(ctx.db.prepare('SELECT start_on, month_day, next_on FROM schedules WHERE user_id = ?').get(userId), { start_on: '2026-04-01', month_day: 1, next_on: '2026-04-01' });
+    assert.deepEqual(postedRows(ctx, userId), []);
+
+    // Post them: every past occurrence, February's taken from the bank's row.
+    const posted = await pressButton(agent, asked.text, '/scheduled', { name: 'backlog', value: 'post' });
+    assert.equal(posted.status, 303);
+    assert.equal(flashFrom((await agent.get('/scheduled')).text), 'Schedule saved; 1 past occurrence was already recorded and is now its own; newly posted: 24.');
+    assert.equal(ctx.db.prepare("SELECT sum(amount_cents) FROM transactions WHERE user_id = ? AND type = 'expense'").pluck().get(userId), 25 * 120_000);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('three or fewer past occurrences are posted on saving without asking', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 20, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    const saved = await createSchedule(agent, accountId, { startOn: '2026-01-01', amount: '50.00', backlog: '' });
+    assert.equal(saved.status, 303);
+    assert.equal(postedRows(ctx, userId).length, 3);
+  });
+
+  test('deleting a schedule can delete the rows it posted too, but never reconciled ones or rows it took from what was recorded; the page counts each', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 20, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    insertTransactions(ctx.db, userId, [
+      { accountId, type: 'expense', amountCents: 120_000, occurredOn: '2026-02-02', description: 'RENT FEB' },
+      { accountId, type: 'expense', amountCents: 999, occurredOn: '2026-02-03', description: 'Coffee' },
+    ]);
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2024-03-01', amount: '1,200.00' })).status, 303);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    // A statement reconciled one of the posted rows.
+    ctx.db.prepare("UPDATE transactions SET status = 'reconciled' WHERE user_id = ? AND occurred_on = '2024-03-01'").run(userId);
+
+    const confirm = await agent.get(`/scheduled/${id}/delete`);
+
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /The 25 transactions it posted stay unless you tick the box below\./);
+    assert.match(confirm.text, /<input type="checkbox" name="withRows" value="1"> Also delete the 23 transactions it posted<\/label>/);
+    assert.match(confirm.text, /1 transaction it posted is reconciled with a bank statement: it stays, as the statement shows it\./);
+    assert.match(confirm.text, /1 of its occurrences is a transaction you had recorded already \(typed, or from a bank file\) that the schedule took as its own: it stays\./);
+
+    const token = /name="_csrf" value="([^"]+)"/.exec(confirm.text)![1]!;
+    const res = await agent.post(`/scheduled/${id}/delete`).type('form').send({ _csrf: token, withRows: '1' });
+
+    assert.equal(res.status, 303);
+    assert.equal(flashFrom((await agent.get('/scheduled')).text), 'Schedule deleted with the 23 transactions it posted.');
+    assert.deepEqual(ctx.db.prepare('SELECT occurred_on, description FROM transactions WHERE user_id = ? ORDER BY occurred_on').all(userId), [
+      { occurred_on: '2024-03-01', description: 'Rent' },
+      { occurred_on: '2026-02-02', description: 'RENT FEB' },
+      { occurred_on: '2026-02-03', description: 'Coffee' },
+    ]);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get(), 0);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('deleting a transfer schedule with its rows removes both legs of each transfer it posted', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 20, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    await postForm(agent, '/accounts', '/accounts', { name: 'Savings', kind: 'savings', openingBalance: '', openingOn: '' });
+    const savings = accountIdOf(ctx.db, userId, 'Savings');
+    assert.equal((await createSchedule(agent, accountId, { type: 'transfer', toAccount: String(savings), startOn: '2025-10-05', amount: '100.00' })).status, 303);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId), 6);
+    const token = /name="_csrf" value="([^"]+)"/.exec((await agent.get(`/scheduled/${id}/delete`)).text)![1]!;
+    assert.equal((await agent.post(`/scheduled/${id}/delete`).type('form').send({ _csrf: token, withRows: '1' })).status, 303);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transfers WHERE user_id = ?').pluck().get(userId), 0);
+    assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 0);
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+});
 
 describe('scheduled transactions', () => {
   test('a schedule that starts later has nothing to post yet, and says so rather than "0 past occurrences were posted"', async (t) => {
@@ -409,7 +526,7 @@ describe('scheduled transactions', () => {
     // Weeks later the session has timed out: sign in again.
     const again = await logInAgent(ctx.app, 'ann@example.com', TEST_PASSWORD);
     const confirm = await again.get(`/scheduled/${id}/delete`);
-    assert.match(confirm.text, /The 4 transactions it posted stay\./);
+    assert.match(confirm.text, /The 4 transactions it posted stay unless you tick the box below\./);
     assert.equal((await postForm(again, `/scheduled/${id}/delete`, `/scheduled/${id}/delete`, {})).status, 303);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get(), 0);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM transactions WHERE user_id = ?').pluck().get(userId), 4, 'posted rows stay');

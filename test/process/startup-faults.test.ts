@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { latestSchemaVersion, migrate } from '../../src/db/migrate.ts';
 import { migrations } from '../../src/db/migrations.ts';
-import { runToExit, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
+import { loginOverHttp, registerOverHttp, runToExit, serverEnv, startServer, tempDataDir } from '../helpers/server-process.ts';
 
 /**
  * Each fault is produced for real and the real server is spawned on it. What an operator must see: exit code 1,
@@ -220,4 +220,42 @@ test('production refuses a cheap bcrypt cost with one line', async (t) => {
   const env = serverEnv({ DATABASE_PATH: tmp.dbPath, NODE_ENV: 'production', BCRYPT_COST: '4' });
   const line = assertOneCleanLine(await startExpectingFailure(env));
   assert.match(line, /BCRYPT_COST: must be at least 12 in production/);
+});
+
+test('a start with another CURRENCY than the database recorded is refused in one line naming both; npm run admin -- set-currency changes it on purpose, amounts unconverted', async (t) => {
+  const data = tempDataDir();
+  t.after(() => data.remove());
+  const usd = serverEnv({ DATABASE_PATH: data.dbPath, CURRENCY: 'USD' });
+  const eur = serverEnv({ DATABASE_PATH: data.dbPath, CURRENCY: 'EUR' });
+  // The first start records USD; a rent of 1,200.00 is typed in.
+  const first = await startServer(usd);
+  assert.ok(first.logs.some((entry) => entry.currency === 'USD' && /recorded CURRENCY/.test(String(entry.msg))), 'the first start says what it recorded');
+  const ann = await registerOverHttp(first.url, 'ann@example.com');
+  const added = await ann.postForm('/transactions', { _csrf: await ann.csrfToken('/transactions/new'), type: 'expense', amount: '1,200.00', date: '2026-03-01', description: 'Rent' });
+  assert.equal(added.status, 303);
+  await first.kill();
+
+  // Restarted with EUR: refused, and nothing is relabelled.
+  const refused = assertOneCleanLine(await startExpectingFailure(eur));
+  assert.match(refused, /this database's amounts are in USD, but CURRENCY is EUR/);
+  assert.match(refused, /Start with CURRENCY=USD/);
+  assert.match(refused, /npm run admin -- set-currency EUR/);
+  assert.match(refused, /not converted/);
+  const again = await startServer(usd);
+  assert.match((await (await loginOverHttp(again.url, 'ann@example.com')).get('/transactions')).text, /\$1,200\.00/);
+  await again.kill();
+
+  // Changed on purpose: the command says the amounts are not converted, and EUR then starts; USD no longer does.
+  const set = await runToExit('src/tools/admin.ts', eur, ['set-currency', 'EUR']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /The currency of this database's amounts is now EUR \(it was USD\)\. Amounts were not converted: what read 12\.50 USD now reads 12\.50 EUR\./);
+  const bad = await runToExit('src/tools/admin.ts', eur, ['set-currency', 'JPY']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /CURRENCY: JPY has 0 minor digits/);
+  const inEuros = await startServer(eur);
+  t.after(() => inEuros.kill());
+  // The same cents, now said to be euros: 1,200.00 as typed, nothing converted.
+  assert.match((await (await loginOverHttp(inEuros.url, 'ann@example.com')).get('/transactions')).text, /€1,200\.00/);
+  await inEuros.kill();
+  assert.match(assertOneCleanLine(await startExpectingFailure(usd)), /amounts are in EUR, but CURRENCY is USD/);
 });

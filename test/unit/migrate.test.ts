@@ -6,6 +6,7 @@ import { findUserTotalsMismatches } from '../../src/db/totals-check.ts';
 import { textIndexProblems } from '../helpers/attack.ts';
 import { assertAccountTotalsMatchRows } from '../helpers/bookkeeping.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { assertStoredCurrency, CurrencyMismatchError, setStoredCurrency, storedCurrency } from '../../src/db/instance-settings.ts';
 
 test('migration versions are unique, start at 1 and are listed in order', () => {
   const versions = migrations.map((m) => m.version);
@@ -286,4 +287,64 @@ test('migration 44 stores decomposed emails in NFC, so a sign-in (read in NFC) s
   migrate(db);
   const emails = db.prepare('SELECT email FROM users ORDER BY id').pluck().all() as string[];
   assert.deepEqual(emails, ['a@example.com', 'ren\u00e9@example.com', 'zoe\u0308@example.com', 'zo\u00eb@example.com']);
+});
+
+test('migration 45 marks the occurrences a schedule took from rows recorded before it was made, and no others', () => {
+  const { db, account } = personAt(44);
+  // A schedule made on 2026-03-10 (app time, epoch ms): a row typed on 1 March that it took, and one it posted on 10 March.
+  const madeAt = Date.UTC(2026, 2, 10, 12);
+  const schedule = Number(
+    db
+      .prepare(
+        `INSERT INTO schedules (user_id, type, account_id, amount_cents, description, frequency, every, month_day, start_on, effective_from, next_on, created_at, updated_at)
+         VALUES (1, 'expense', ?, 1000, 'Rent', 'months', 1, 1, '2026-02-01', '2026-02-01', '2026-04-01', ?, ?)`,
+      )
+      .run(account, madeAt, madeAt).lastInsertRowid,
+  );
+  const row = db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, schedule_id, created_at) VALUES (1, ?, 'expense', 1000, ?, ?, ?)");
+  const typed = Number(row.run(account, '2026-02-01', schedule, '2026-03-01T08:00:00.000Z').lastInsertRowid);
+  const posted = Number(row.run(account, '2026-03-01', schedule, '2026-03-10T12:00:00.500Z').lastInsertRowid);
+  const occurrence = db.prepare("INSERT INTO schedule_occurrences (schedule_id, occurs_on, user_id, outcome, transaction_id, handled_at) VALUES (?, ?, 1, 'posted', ?, ?)");
+  occurrence.run(schedule, '2026-02-01', typed, madeAt);
+  occurrence.run(schedule, '2026-03-01', posted, madeAt);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT occurs_on, recorded FROM schedule_occurrences ORDER BY occurs_on').all(), [
+    { occurs_on: '2026-02-01', recorded: 1 },
+    { occurs_on: '2026-03-01', recorded: 0 },
+  ]);
+  assert.throws(() => db.prepare('UPDATE schedule_occurrences SET recorded = 2').run());
+});
+
+test('migration 46 gives a database of 45 no currency yet: its first start records CURRENCY, another is then refused until set on purpose', () => {
+  const { db, account } = personAt(45);
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on) VALUES (1, ?, 'expense', 120000, '2026-03-01')").run(account);
+  migrate(db);
+  assert.equal(storedCurrency(db), undefined);
+  assert.equal(assertStoredCurrency(db, 'USD'), 'recorded');
+  assert.equal(assertStoredCurrency(db, 'USD'), 'same');
+  assert.throws(() => assertStoredCurrency(db, 'EUR'), (err: unknown) => err instanceof CurrencyMismatchError && err.stored === 'USD' && err.configured === 'EUR');
+  assert.equal(setStoredCurrency(db, 'EUR'), 'USD');
+  assert.equal(assertStoredCurrency(db, 'EUR'), 'same');
+  assert.equal(db.prepare('SELECT amount_cents FROM transactions').pluck().get(), 120000, 'no amount is converted');
+  assert.throws(() => db.prepare("INSERT INTO instance_settings (name, value) VALUES ('theme', 'x')").run());
+  assert.throws(() => setStoredCurrency(db, 'eur'));
+});
+
+test('migration 47 gives the rows of a database of 46 no reconciliation mark: cleared before it, they are nobody\'s ticks', () => {
+  const { db, account } = personAt(46);
+  db.prepare("INSERT INTO transactions (user_id, account_id, type, amount_cents, occurred_on, status) VALUES (1, ?, 'expense', 500, '2026-03-01', 'cleared')").run(account);
+  migrate(db);
+  assert.deepEqual(db.prepare('SELECT status, cleared_in FROM transactions').all(), [{ status: 'cleared', cleared_in: null }]);
+});
+
+test('migration 48 keeps one last bulk category change a person, as a JSON array, gone with the person', () => {
+  const { db } = personAt(47);
+  migrate(db);
+  const save = db.prepare('INSERT INTO category_undos (user_id, made_at, category_name, rows) VALUES (1, 0, ?, ?)');
+  assert.throws(() => save.run('Housing', 'not json'));
+  assert.throws(() => save.run('Housing', '{"a":1}'));
+  save.run('Housing', '[[1,null,3]]');
+  assert.throws(() => save.run('Housing', '[[2,null,3]]'), 'one a person');
+  db.prepare('DELETE FROM users WHERE id = 1').run();
+  assert.equal(db.prepare('SELECT count(*) FROM category_undos').pluck().get(), 0);
 });

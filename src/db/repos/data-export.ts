@@ -51,7 +51,7 @@ const PARTS = {
   scheduleOccurrences: {
     table: 'schedule_occurrences',
     sql: `SELECT json_object('scheduleId', schedule_id, 'occursOn', occurs_on, 'outcome', outcome, 'transactionId', transaction_id,
-            'transferId', transfer_id, 'handledAt', ${iso('handled_at')})
+            'transferId', transfer_id, 'recorded', ${flag('recorded')}, 'handledAt', ${iso('handled_at')})
           FROM schedule_occurrences WHERE user_id = ? ORDER BY schedule_id, occurs_on`,
   },
   rules: {
@@ -66,6 +66,14 @@ const PARTS = {
     sql: `SELECT json_object('id', id, 'accountId', account_id, 'statementOn', statement_on, 'statementBalanceCents', statement_balance_cents,
             'createdAt', ${iso('created_at')}, 'finishedAt', ${iso('finished_at')})
           FROM reconciliations WHERE user_id = ? ORDER BY id`,
+  },
+  categoryUndo: {
+    table: 'category_undos',
+    // The last bulk category change, kept a day to be undone: each row's category before and the one it was given.
+    sql: `SELECT json_object('madeAt', ${iso('made_at')}, 'categoryName', category_name, 'rows',
+            (SELECT json_group_array(json_object('transactionId', json_extract(value, '$[0]'), 'categoryIdBefore', json_extract(value, '$[1]'),
+               'categoryIdSet', json_extract(value, '$[2]'))) FROM json_each(rows)))
+          FROM category_undos WHERE user_id = ?`,
   },
   csvMappings: {
     table: 'csv_mappings',

@@ -59,6 +59,27 @@ export function createReconciliationsRepo(db: Db) {
   );
   const finish = db.prepare<[number, number, number]>('UPDATE reconciliations SET finished_at = ? WHERE user_id = ? AND id = ? AND finished_at IS NULL');
   const cancel = db.prepare<[number, number]>('DELETE FROM reconciliations WHERE user_id = ? AND id = ? AND finished_at IS NULL');
+  const correct = db.prepare<[string, number, number, number]>(
+    'UPDATE reconciliations SET statement_on = ?, statement_balance_cents = ? WHERE user_id = ? AND id = ? AND finished_at IS NULL',
+  );
+  // The account's ticked (cleared) rows up to a day, and those its open reconciliation ticked (cleared_in, migration
+  // 47), along the account's status index.
+  const tickedThrough = db
+    .prepare<[number, string, number], number>(
+      "SELECT count(*) FROM transactions INDEXED BY transactions_by_account_status_date WHERE account_id = ? AND status = 'cleared' AND occurred_on <= ? AND user_id = ?",
+    )
+    .pluck();
+  const tickedIn = db
+    .prepare<[number, number, number], number>(
+      "SELECT count(*) FROM transactions INDEXED BY transactions_by_account_status_date WHERE account_id = ? AND status = 'cleared' AND user_id = ? AND cleared_in = ?",
+    )
+    .pluck();
+  const untickIn = db.prepare<[number, number, number]>(
+    "UPDATE transactions SET status = 'uncleared', cleared_in = NULL WHERE account_id = ? AND status = 'cleared' AND user_id = ? AND cleared_in = ?",
+  );
+  const forgetIn = db.prepare<[number, number, number]>(
+    "UPDATE transactions SET cleared_in = NULL WHERE account_id = ? AND status = 'cleared' AND user_id = ? AND cleared_in = ?",
+  );
   // A page of the rows still to check, oldest first: one ordered seek per status in the account's status index,
   // merged as they come, so a page costs the same whether 20 or 1,000,000 rows wait. INDEXED BY because, with a
   // row-value bound, SQLite preferred the person's date index and sorted the whole history (4.4 s at 1,000,000 rows).
@@ -86,17 +107,18 @@ export function createReconciliationsRepo(db: Db) {
       WHERE account_id = ? AND user_id = ? AND occurred_on >= ? AND occurred_on <= ? AND status != 'uncleared'`,
   );
   // Only rows whose mark changes are written: the rest keep their row and their totals as they are.
-  const setStatus = db.prepare<[string, number, number, number, string, string]>(
-    `UPDATE transactions SET status = ? WHERE id = ? AND account_id = ? AND user_id = ? AND status NOT IN ('reconciled', ?) AND occurred_on <= ?`,
+  // A tick also says which reconciliation made it (cleared_in); an untick, or a mark from the register, forgets it.
+  const setStatus = db.prepare<[string, number | null, number, number, number, string, string]>(
+    `UPDATE transactions SET status = ?, cleared_in = ? WHERE id = ? AND account_id = ? AND user_id = ? AND status NOT IN ('reconciled', ?) AND occurred_on <= ?`,
   );
-  const setAllStatus = db.prepare<[string, number, number, string, string]>(
-    `UPDATE transactions SET status = ? WHERE account_id = ? AND user_id = ? AND status = ? AND occurred_on <= ?`,
+  const setAllStatus = db.prepare<[string, number | null, number, number, string, string]>(
+    `UPDATE transactions SET status = ?, cleared_in = ? WHERE account_id = ? AND user_id = ? AND status = ? AND occurred_on <= ?`,
   );
   const markReconciled = db.prepare<[number, number, string]>(
-    `UPDATE transactions SET status = 'reconciled' WHERE account_id = ? AND user_id = ? AND status = 'cleared' AND occurred_on <= ?`,
+    `UPDATE transactions SET status = 'reconciled', cleared_in = NULL WHERE account_id = ? AND user_id = ? AND status = 'cleared' AND occurred_on <= ?`,
   );
   const setRowStatus = db.prepare<[string, number, number]>(
-    "UPDATE transactions SET status = ? WHERE id = ? AND user_id = ? AND status != 'reconciled'",
+    "UPDATE transactions SET status = ?, cleared_in = NULL WHERE id = ? AND user_id = ? AND status != 'reconciled'",
   );
 
   return {
@@ -118,9 +140,27 @@ export function createReconciliationsRepo(db: Db) {
       return finish.run(at, userId, id).changes === 1;
     },
 
-    /** Drops an open reconciliation (the cleared ticks stay). */
+    /** Drops an open reconciliation (the cleared ticks stay; see releaseTicks). */
     cancelReconciliation(userId: number, id: number): boolean {
       return cancel.run(userId, id).changes === 1;
+    },
+
+    /** Sets the statement's date and ending balance of the user's open reconciliation; false when it is not open. */
+    correctStatement(userId: number, id: number, statementOn: string, statementBalanceCents: number): boolean {
+      return correct.run(statementOn, statementBalanceCents, userId, id).changes === 1;
+    },
+
+    /** How many of the account's rows up to the day are ticked (cleared), and how many of those the reconciliation ticked. */
+    countTicks(userId: number, accountId: number, throughOn: string, reconciliationId: number): { ticked: number; tickedHere: number } {
+      return { ticked: tickedThrough.get(accountId, throughOn, userId) ?? 0, tickedHere: tickedIn.get(accountId, userId, reconciliationId) ?? 0 };
+    },
+
+    /**
+     * Lets go of the rows the reconciliation ticked (before it is stopped): unticked back to uncleared, or kept cleared
+     * without its mark. Returns how many rows it had ticked.
+     */
+    releaseTicks(userId: number, accountId: number, reconciliationId: number, untick: boolean): number {
+      return (untick ? untickIn : forgetIn).run(accountId, userId, reconciliationId).changes;
     },
 
     /**
@@ -152,19 +192,26 @@ export function createReconciliationsRepo(db: Db) {
       return (clearedMonthsBefore.get(userId, accountId, month)?.n ?? 0) + (clearedInMonth.get(accountId, userId, `${month}-01`, throughOn)?.n ?? 0);
     },
 
-    /** Marks these rows of the account on or before the day cleared or not (reconciled rows never change here). */
-    setClearedRows(userId: number, accountId: number, throughOn: string, ids: readonly number[], cleared: boolean): number {
+    /**
+     * Marks these rows of the account on or before the day cleared or not (reconciled rows never change here); a row
+     * cleared by a reconciliation (`reconciliationId`) remembers it.
+     */
+    setClearedRows(userId: number, accountId: number, throughOn: string, ids: readonly number[], cleared: boolean, reconciliationId: number | null = null): number {
       const status = cleared ? 'cleared' : 'uncleared';
+      const by = cleared ? reconciliationId : null;
       let n = 0;
-      for (const id of ids) n += setStatus.run(status, id, accountId, userId, status, throughOn).changes;
+      for (const id of ids) n += setStatus.run(status, by, id, accountId, userId, status, throughOn).changes;
       return n;
     },
 
-    /** Marks every row of the account on or before the day that is not reconciled cleared, or every cleared one uncleared. */
-    setAllCleared(userId: number, accountId: number, throughOn: string, cleared: boolean): number {
+    /**
+     * Marks every row of the account on or before the day that is not reconciled cleared (remembering the reconciliation
+     * that did, when one did), or every cleared one uncleared.
+     */
+    setAllCleared(userId: number, accountId: number, throughOn: string, cleared: boolean, reconciliationId: number | null = null): number {
       return cleared
-        ? setAllStatus.run('cleared', accountId, userId, 'uncleared', throughOn).changes
-        : setAllStatus.run('uncleared', accountId, userId, 'cleared', throughOn).changes;
+        ? setAllStatus.run('cleared', reconciliationId, accountId, userId, 'uncleared', throughOn).changes
+        : setAllStatus.run('uncleared', null, accountId, userId, 'cleared', throughOn).changes;
     },
 
     /** Marks one row of the user cleared or uncleared (not a reconciled one); false when nothing changed. */

@@ -135,6 +135,19 @@ export function createSchedulesRepo(db: Db) {
     `SELECT schedule_id, occurs_on FROM schedule_occurrences
       WHERE user_id = ? AND transaction_id IN (SELECT id FROM transactions WHERE id BETWEEN ? AND ? AND user_id = ? AND import_job = ?)`,
   );
+  const markRecorded = db.prepare<[number, number, string]>('UPDATE schedule_occurrences SET recorded = 1 WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?');
+  // What a schedule wrote itself: the rows of its posted occurrences that were not recorded before it (typed, or from a
+  // bank file: those carry an import key), each with whether a statement reconciled it (a transfer: either leg).
+  const writtenRows = db.prepare<[number, number], { transaction_id: number | null; transfer_id: number | null; reconciled: number; recorded: number }>(
+    `SELECT o.transaction_id, o.transfer_id,
+            EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = o.user_id AND t.status = 'reconciled'
+                      AND (t.id = o.transaction_id OR (o.transfer_id IS NOT NULL AND t.transfer_id = o.transfer_id))) AS reconciled,
+            o.recorded OR EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = o.user_id AND t.import_key IS NOT NULL
+                      AND (t.id = o.transaction_id OR (o.transfer_id IS NOT NULL AND t.transfer_id = o.transfer_id))) AS recorded
+       FROM schedule_occurrences o
+      WHERE o.user_id = ? AND o.schedule_id = ? AND o.outcome = 'posted' AND (o.transaction_id IS NOT NULL OR o.transfer_id IS NOT NULL)`,
+  );
+  const removeWrittenRow = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND status <> 'reconciled' AND transfer_id IS NULL");
   const forgetOccurrence = db.prepare<[number, number, string]>('DELETE FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?');
   const skipOccurrence = db.prepare<[number, number, string]>(
     "UPDATE schedule_occurrences SET outcome = 'skipped', transaction_id = NULL, transfer_id = NULL WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?",
@@ -304,6 +317,31 @@ export function createSchedulesRepo(db: Db) {
     /** Claims an occurrence; false when it was posted or skipped already (the unique key decides). */
     claimOccurrence(userId: number, scheduleId: number, occursOn: string, outcome: 'posted' | 'skipped', now: number): boolean {
       return insertOccurrence.run(scheduleId, occursOn, userId, outcome, now).changes === 1;
+    },
+
+    /** Marks a posted occurrence as a row recorded before its schedule took it (the person's own, not the schedule's). */
+    markOccurrenceRecorded(userId: number, scheduleId: number, occursOn: string): void {
+      markRecorded.run(userId, scheduleId, occursOn);
+    },
+
+    /**
+     * The rows the user's schedule wrote itself (see writtenRows): those no statement reconciled, as incomes and
+     * expenses and as transfers, and how many it wrote are reconciled and how many rows it took were recorded already.
+     */
+    listWrittenRows(userId: number, scheduleId: number): { transactionIds: number[]; transferIds: number[]; reconciled: number; recorded: number } {
+      const out = { transactionIds: [] as number[], transferIds: [] as number[], reconciled: 0, recorded: 0 };
+      for (const row of writtenRows.all(userId, scheduleId)) {
+        if (row.recorded) out.recorded++;
+        else if (row.reconciled) out.reconciled++;
+        else if (row.transfer_id !== null) out.transferIds.push(row.transfer_id);
+        else if (row.transaction_id !== null) out.transactionIds.push(row.transaction_id);
+      }
+      return out;
+    },
+
+    /** Deletes an income or expense of the user's that no statement reconciled (a schedule's own row); false when not. */
+    deleteWrittenTransaction(userId: number, id: number): boolean {
+      return removeWrittenRow.run(userId, id).changes === 1;
     },
 
     /** Records what a posted occurrence wrote. */

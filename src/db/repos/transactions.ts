@@ -486,6 +486,15 @@ export function createTransactionsRepo(db: Db) {
         LIMIT ?`,
     );
   const forRules = { all: forRulesQuery(false), uncategorised: forRulesQuery(true) };
+  // Sought along the account's date index: an income or expense of one amount, in one account, within a few days, that
+  // no statement has reconciled and no schedule posted (those stay as they are).
+  const plainPartners = db.prepare<[number, string, string, number, string, number], { id: number; occurredOn: string; importKey: string | null }>(
+    `SELECT t.id, t.occurred_on AS occurredOn, t.import_key AS importKey FROM transactions t INDEXED BY transactions_by_account_date
+      WHERE t.account_id = ? AND t.occurred_on BETWEEN ? AND ? AND t.user_id = ? AND t.type = ? AND t.amount_cents = ?
+        AND t.transfer_id IS NULL AND t.status <> 'reconciled'
+        AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.transaction_id = t.id)
+      LIMIT 20`,
+  );
   const recentCategorised = db.prepare<[number, number], { type: TransactionType; description: string; category_id: number }>(
     `SELECT type, description, category_id FROM transactions
       WHERE user_id = ? AND category_id IS NOT NULL
@@ -498,6 +507,10 @@ export function createTransactionsRepo(db: Db) {
   // An expense category goes on expenses and on incomes (which become refunds of it); an income category on incomes.
   const setCategory = db.prepare<[number, number, number, string]>(
     "UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND type IN ('income', ?)",
+  );
+  // An undone bulk change: the row gets its category back only while it still holds the one the change gave it.
+  const restoreCategory = db.prepare<[number | null, number, number, number | null]>(
+    "UPDATE transactions SET category_id = ? WHERE user_id = ? AND id = ? AND category_id IS ? AND type IN ('income', 'expense')",
   );
   const clearCategory = db.prepare<[number, number]>(
     "UPDATE transactions SET category_id = NULL WHERE user_id = ? AND id = ? AND type IN ('income', 'expense')",
@@ -663,6 +676,18 @@ export function createTransactionsRepo(db: Db) {
      * with their status, import key and whether a schedule posted them. `uncategorisedOnly` keeps those without a
      * category.
      */
+    /**
+     * The user's incomes (or expenses) in `accountId` of this amount booked between two days that are no transfer's leg,
+     * not reconciled and not posted by a schedule: what could be the other side of a row a rule makes a transfer with
+     * that account. At most 20.
+     */
+    listPlainTransferPartners(
+      userId: number,
+      row: { accountId: number; type: TransactionType; amountCents: number; fromOn: string; toOn: string },
+    ): { id: number; occurredOn: string; importKey: string | null }[] {
+      return plainPartners.all(row.accountId, row.fromOn, row.toOn, userId, row.type, row.amountCents);
+    },
+
     listRowsForRules(userId: number, from: string, to: string, uncategorisedOnly: boolean, limit: number): RuleRunRow[] {
       return (uncategorisedOnly ? forRules.uncategorised : forRules.all).all(userId, from, to, limit).map((r) => ({
         id: r.id,
@@ -784,6 +809,11 @@ export function createTransactionsRepo(db: Db) {
      * Sets the category (or none) on those of the ids that belong to the user and whose type matches the
      * category's kind (the caller holds the transaction); returns how many rows changed.
      */
+    /** Gives the user's row the category `before` back, when it still holds `after`; false when it does not (changed since, or gone). */
+    restoreCategoryIfUnchanged(userId: number, id: number, before: number | null, after: number | null): boolean {
+      return restoreCategory.run(before, userId, id, after).changes === 1;
+    },
+
     setCategoryOnOwnedTransactions(
       userId: number,
       ids: readonly number[],

@@ -51,6 +51,14 @@ export type BulkRequest =
   | { action: 'set-category'; ids: number[]; back: string; categoryId: number | null }
   | { action: 'invalid'; ids: number[]; back: string; problem: 'no-rows' | 'no-category' | 'no-action' };
 
+/**
+ * What the person chose for the incomes among rows given an expense category: left as they are (`keep`, also for no
+ * choice or an odd one) or made refunds of it.
+ */
+export function parseIncomesChoice(body: unknown): 'keep' | 'refund' {
+  return textField(body, 'incomes') === 'refund' ? 'refund' : 'keep';
+}
+
 /** Reads the list page's bulk form (and the confirmation's): ids, action, category and where to return. */
 export function parseBulkForm(body: unknown): BulkRequest {
   const { ids, back, action, category } = bulkSchema.parse(body !== null && typeof body === 'object' ? body : {});

@@ -23,9 +23,9 @@ export function setFlashWithLink(req: Request, kind: 'success' | 'error', messag
   writeFlash(req, { kind, message, link });
 }
 
-/** Sets a one-time message of several sentences, each translated on its own and shown together. */
-export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[]): void {
-  writeFlash(req, { kind, message: sentences[0]!, more: sentences.slice(1) });
+/** Sets a one-time message of several sentences, each translated on its own and shown together; with `link`, an offer after them. */
+export function setFlashMessages(req: Request, kind: 'success' | 'error', sentences: readonly Msg[], link?: { href: string; label: Msg }): void {
+  writeFlash(req, { kind, message: sentences[0]!, more: sentences.slice(1), ...(link ? { link } : {}) });
 }
 
 /** Today in the time zone of the person the page is for (the instance's zone for visitors), by the app's clock. */

@@ -42,7 +42,7 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     res: Response,
     userId: number,
     accountId: number,
-    extra: { start?: { values: ReconcileFormValues; errors: FieldErrors }; error?: Msg; after?: PageCursor | null } = {},
+    extra: { start?: { values: ReconcileFormValues; errors: FieldErrors }; correct?: { values: ReconcileFormValues; errors: FieldErrors }; error?: Msg; after?: PageCursor | null } = {},
   ) {
     const after = extra.after ?? null;
     const found = service.find(userId, accountId, after);
@@ -53,6 +53,10 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
       account: found.account,
       reconciliation: found.reconciliation,
       start: extra.start ?? { values: { statementOn: pageToday(res), statementBalance: '' }, errors: {} },
+      // The open reconciliation's statement as it is, in its correction form (or as typed, when refused).
+      correct: extra.correct ?? (found.reconciliation
+        ? { values: { statementOn: found.reconciliation.statementOn, statementBalance: pageLanguage(res).formatPlain(found.reconciliation.statementBalanceCents) }, errors: {} }
+        : null),
       error: extra.error,
       currentCursor: after ? formatCursor(after) : '',
       nextCursor: found.reconciliation?.next ? formatCursor(found.reconciliation.next) : null,
@@ -128,13 +132,54 @@ export function createReconcileRouter(deps: { reconciliations: ReconciliationSer
     res.redirect(303, pagePath(accountId, form.go === undefined ? form.after : form.go));
   });
 
-  /* POST /accounts/:id/reconcile/cancel: stop the open reconciliation; ticked rows stay cleared. Owner only; others get 404. */
+  /*
+   * POST /accounts/:id/reconcile/statement: corrects the open reconciliation's statement date and ending balance in
+   * place, its ticks kept; bad fields re-render the page with 422 and change nothing. Owner only; others get 404.
+   */
+  router.post('/accounts/:id/reconcile/statement', (req, res) => {
+    const user = signedInUser(req);
+    const accountId = parseIdParam(req.params.id, NOT_FOUND);
+    const input = parseReconcileForm(req.body, pageLanguage(res));
+    const named = reconciliationNamed(req.body).reconciliationId;
+    if (!input.ok) {
+      // Another person's account is a 404 before anything is said about the form.
+      if (!service.find(user.id, accountId)) throw new NotFoundError(NOT_FOUND);
+      res.status(422);
+      return renderPage(res, user.id, accountId, { correct: { values: input.values, errors: input.errors } });
+    }
+    const saved = service.correctStatement(user.id, accountId, input.statementOn, input.statementBalanceCents, named);
+    if (saved !== 'saved') return refuse(req, res, accountId, saved);
+    const language = pageLanguage(res);
+    setFlash(req, 'success', 'reconcile.flash.corrected', { date: language.days.formatDayInText(input.statementOn), balance: language.money.formatCents(input.statementBalanceCents) });
+    res.redirect(303, pagePath(accountId, null));
+  });
+
+  /*
+   * GET /accounts/:id/reconcile/cancel: asks before stopping the open reconciliation: how many rows up to its date are
+   * ticked, how many of them it ticked, and whether to untick those or keep them cleared (two buttons); nothing changes
+   * here. Without an open reconciliation, back to the reconcile page. Owner only; others get 404.
+   */
+  router.get('/accounts/:id/reconcile/cancel', (req, res) => {
+    const accountId = parseIdParam(req.params.id, NOT_FOUND);
+    const plan = service.stopPlan(signedInUser(req).id, accountId);
+    if (!plan) throw new NotFoundError(NOT_FOUND);
+    if (!plan.open) return res.redirect(303, pagePath(accountId, null));
+    res.render('accounts/reconcile-stop', { title: 'reconcile.stop.title', titleValues: { name: plan.account.name }, account: plan.account, open: plan.open });
+  });
+
+  /*
+   * POST /accounts/:id/reconcile/cancel: stop the open reconciliation, nothing reconciled; with ticks=untick the rows
+   * it ticked go back to uncleared, otherwise (ticks=keep, or a form from before the choice) they stay cleared. Owner
+   * only; others get 404.
+   */
   router.post('/accounts/:id/reconcile/cancel', (req, res) => {
     const user = signedInUser(req);
     const accountId = parseIdParam(req.params.id, NOT_FOUND);
-    const stopped = service.cancel(user.id, accountId, reconciliationNamed(req.body).reconciliationId);
-    if (stopped !== 'stopped') return refuse(req, res, accountId, stopped);
-    setFlash(req, 'success', 'reconcile.flash.cancelled');
+    const untick = textField(req.body, 'ticks') === 'untick';
+    const stopped = service.cancel(user.id, accountId, reconciliationNamed(req.body).reconciliationId, untick);
+    if (typeof stopped === 'string') return refuse(req, res, accountId, stopped);
+    if (untick) setFlash(req, 'success', 'reconcile.flash.cancelledUnticked', { count: stopped.unticked });
+    else setFlash(req, 'success', 'reconcile.flash.cancelled');
     res.redirect(303, `/accounts/${accountId}`);
   });
 

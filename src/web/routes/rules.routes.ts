@@ -172,6 +172,19 @@ export function createRulesRouter(deps: { rules: RuleService }): Router {
     res.redirect(303, '/rules');
   });
 
+  /*
+   * GET /rules/:id/delete: asks "delete this rule?", saying what it looks for and does, and that the rows it already
+   * changed stay as they are (works without JavaScript). Owner only; others get 404.
+   */
+  router.get('/rules/:id/delete', (req, res) => {
+    const { rule, n } = ownedOr404(req);
+    const { categories, accounts } = service.list(signedInUser(req).id);
+    const categoryName = new Map(categories.map((c) => [c.id, c.name]));
+    const accountName = new Map(accounts.map((a) => [a.id, a.name]));
+    const names = { category: (id: number) => categoryName.get(id) ?? '', account: (id: number) => accountName.get(id) ?? '' };
+    res.render('rules/confirm-delete', { title: 'rules.delete.title', rule, n, ...describeRuleParts(rule, names, pageLanguage(res)) });
+  });
+
   /* POST /rules/:id/delete: deletes the rule (the transactions it categorised stay as they are). Owner only; others get 404. */
   router.post('/rules/:id/delete', (req, res) => {
     const { rule } = ownedOr404(req);

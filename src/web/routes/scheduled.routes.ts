@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import type { Schedule } from '../../domain/schedules.ts';
+import { startingFrom, type Schedule } from '../../domain/schedules.ts';
 import { defaultAccountId } from '../../domain/accounts.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
-import { parseForm, safeLocalPath, type FieldErrors } from '../form-fields.ts';
+import { parseForm, safeLocalPath, textField, type FieldErrors } from '../form-fields.ts';
 import { emptyScheduleForm, occurrenceActionSchema, parseScheduleForm, scheduleFormValuesFrom, scheduleRefusal, type ScheduleFormValues } from '../forms/schedule-form.ts';
 import { msg } from '../i18n.ts';
 import { requireUser } from '../middleware/auth.ts';
@@ -13,6 +13,12 @@ import { parseIdParam } from '../params.ts';
 import { describeRule, WEEKDAYS_FROM_MONDAY, weekdayName } from '../schedule-text.ts';
 
 const NOT_FOUND = msg('scheduled.notFound');
+
+/**
+ * A new schedule that would post more past occurrences than this at once (its start in the past: a year typed wrong
+ * posted two years of rent) asks first, on a page of its own. The API saves as asked.
+ */
+const ASK_BEFORE_POSTING_MORE_THAN = 3;
 
 /** Scheduled transactions: the list with what is coming up, adding, editing, deleting, and posting or skipping one. */
 export function createScheduledRouter(deps: { schedules: ScheduleService }): Router {
@@ -68,14 +74,31 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
   });
 
   /*
-   * POST /scheduled: create a schedule; occurrences already due (a start in the past) are posted at once. A bad field,
-   * or an account or category that is not the person's, re-renders the form with 422 and saves nothing. Signed-in users.
+   * POST /scheduled: create a schedule; occurrences already due (a start in the past) are posted at once. When that is
+   * more than ASK_BEFORE_POSTING_MORE_THAN, nothing is saved yet: a page says how many and their total (and how many
+   * recorded rows would be taken as theirs), and posts the form again with backlog=post (save and post them),
+   * backlog=today (start from the rule's first day from today on instead) or backlog=edit (the form again, as typed).
+   * A bad field, or an account or category that is not the person's, re-renders the form with 422 and saves nothing.
+   * Signed-in users.
    */
   router.post('/scheduled', (req, res) => {
     const user = signedInUser(req);
     const input = parseScheduleForm(req.body, pageLanguage(res));
     if (!input.ok) return renderForm(req, res.status(422), { values: input.values, errors: input.errors });
-    const result = service.create(user.id, input.value);
+    const backlog = textField(req.body, 'backlog');
+    if (backlog === 'edit') return renderForm(req, res, { values: input.values, errors: {} });
+    const draft = backlog === 'today' ? { ...input.value, rule: startingFrom(input.value.rule, pageToday(res)) } : input.value;
+    if (backlog !== 'post' && backlog !== 'today') {
+      const preview = service.previewCreate(user.id, draft);
+      if (!preview.ok) {
+        if (preview.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
+        return renderForm(req, res.status(422), { values: input.values, errors: scheduleRefusal(preview.problems) });
+      }
+      if (preview.toPost > ASK_BEFORE_POSTING_MORE_THAN) {
+        return res.render('scheduled/confirm-backlog', { title: 'scheduled.backlog.title', styles: ['/css/scheduled.css'], preview, type: draft.type, values: input.values });
+      }
+    }
+    const result = service.create(user.id, draft);
     if (!result.ok) {
       if (result.problems === 'not-found') throw new NotFoundError(NOT_FOUND);
       return renderForm(req, res.status(422), { values: input.values, errors: scheduleRefusal(result.problems) });
@@ -116,24 +139,35 @@ export function createScheduledRouter(deps: { schedules: ScheduleService }): Rou
     res.redirect(303, '/scheduled');
   });
 
-  /* GET /scheduled/:id/delete: asks to confirm; says that what it posted stays. Owner only; others get 404. */
+  /*
+   * GET /scheduled/:id/delete: asks to confirm; says that what it posted stays, and offers to delete the transactions it
+   * wrote itself too (counted; reconciled ones, and rows it took from what was recorded already, stay and are counted
+   * with why). Owner only; others get 404.
+   */
   router.get('/scheduled/:id/delete', (req, res) => {
     const userId = signedInUser(req).id;
-    const details = service.details(userId, parseIdParam(req.params.id, NOT_FOUND));
-    if (!details) throw new NotFoundError(NOT_FOUND);
+    const id = parseIdParam(req.params.id, NOT_FOUND);
+    const details = service.details(userId, id);
+    const written = service.writtenRows(userId, id);
+    if (!details || !written) throw new NotFoundError(NOT_FOUND);
     res.render('scheduled/confirm-delete', {
       title: 'scheduled.delete.title',
       schedule: details.schedule,
       posted: details.counts.posted,
+      written,
       ruleText: describeRule(details.schedule.rule, pageLanguage(res)),
     });
   });
 
-  /* POST /scheduled/:id/delete: delete the schedule; the transactions it posted stay. Owner only; others get 404. */
+  /*
+   * POST /scheduled/:id/delete: delete the schedule; the transactions it posted stay, unless withRows=1: then those it
+   * wrote itself and no statement reconciled go with it, in the same transaction. Owner only; others get 404.
+   */
   router.post('/scheduled/:id/delete', (req, res) => {
-    const deleted = service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND));
+    const deleted = service.delete(signedInUser(req).id, parseIdParam(req.params.id, NOT_FOUND), textField(req.body, 'withRows') === '1');
     if (!deleted) throw new NotFoundError(NOT_FOUND);
-    setFlash(req, 'success', 'scheduled.flash.deleted');
+    if (deleted.removedRows > 0) setFlash(req, 'success', 'scheduled.flash.deletedWithRows', { count: deleted.removedRows });
+    else setFlash(req, 'success', 'scheduled.flash.deleted');
     res.redirect(303, '/scheduled');
   });
 

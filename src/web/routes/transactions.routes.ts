@@ -1,11 +1,11 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { monthPeriod } from '../../domain/periods.ts';
 import { formatCursor, transactionVersion } from '../../domain/transactions.ts';
 import type { TransactionService } from '../../services/transactions.ts';
 import { signedInUser } from '../current-user.ts';
 import { NotFoundError } from '../errors.ts';
 import { textField, type FieldErrors } from '../form-fields.ts';
-import { deleteReturnPath, editReturnPath, parseBulkForm, type BulkRequest } from '../forms/bulk-form.ts';
+import { deleteReturnPath, editReturnPath, parseBulkForm, parseIncomesChoice, type BulkRequest } from '../forms/bulk-form.ts';
 import { filterToQueryString, isFilterActive, listUrl, parseCursor, readTransactionFilter } from '../forms/transaction-filter.ts';
 import {
   choiceErrors,
@@ -95,6 +95,7 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       unknownAccount: filter.accountId !== undefined && !accounts.some((a) => a.id === filter.accountId),
       currentUrl: listUrl(filter, after),
       bulkRefused: refused ? { ids: new Set(refused.ids), problem: refused.problem, message: BULK_PROBLEMS[refused.problem] } : null,
+      categoryUndo: service.lastCategoryChange(userId) ?? null,
     });
   }
 
@@ -125,11 +126,35 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
     res.redirect(303, fromDashboard ? '/dashboard#add' : '/transactions');
   });
 
+  /** Says what a bulk category change did, on the page it returns to. */
+  function flashCategoryResult(req: Request, result: Extract<ReturnType<TransactionService['setCategoryOn']>, { ok: true }>): void {
+    const sentences: Msg[] = [
+      result.category
+        ? msg('transactions.bulk.categorySet', { count: result.changed, name: result.category.name })
+        : msg('transactions.bulk.categoryCleared', { count: result.changed }),
+    ];
+    if (result.refunds) sentences.push(msg('transactions.bulk.madeRefunds', { count: result.refunds }));
+    if (result.keptIncomes) sentences.push(msg('transactions.bulk.keptIncomes', { count: result.keptIncomes }));
+    if (result.missing) sentences.push(msg('transactions.bulk.skippedMissing', { count: result.missing }));
+    if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
+    // Nothing changed is not a success, whatever the reason. A change can be undone (each row's category before is kept).
+    setFlashMessages(req, result.changed > 0 ? 'success' : 'error', sentences, result.undoable ? { href: '/transactions/bulk/undo', label: msg('transactions.categoryUndo.link') } : undefined);
+  }
+
+  /** The address of the page asking what to do with the incomes among rows given an expense category. */
+  function categoryQuestionUrl(ids: readonly number[], categoryId: number, back: string): string {
+    const query = new URLSearchParams(ids.map((id): [string, string] => ['ids', String(id)]));
+    query.set('category', String(categoryId));
+    query.set('back', back);
+    return `/transactions/bulk/category?${query}`;
+  }
+
   /*
    * POST /transactions/bulk: the checked rows of the list page with action=delete (shows a confirmation page
    * listing them; nothing is deleted yet) or action=set-category (sets the chosen category, or none, on those
-   * rows of a matching type in one transaction). Ids that are not the user's are skipped and reported.
-   * Signed-in users; a category that is not theirs gets 404 and nothing changes.
+   * rows of a matching type in one transaction). An expense category on a selection holding incomes, which it would
+   * make refunds, asks first what to do with them (a page of its own; nothing changes yet). Ids that are not the
+   * user's are skipped and reported. Signed-in users; a category that is not theirs gets 404 and nothing changes.
    */
   router.post('/transactions/bulk', (req, res) => {
     const user = signedInUser(req);
@@ -147,19 +172,83 @@ export function createTransactionsRouter(deps: { transactions: TransactionServic
       query.set('back', request.back);
       return res.redirect(303, `/transactions/bulk/delete?${query}`);
     }
+    const plan = service.planCategoryChange(user.id, request.ids, request.categoryId);
+    if (!plan.ok) throw new NotFoundError(msg('categories.notFound'));
+    // An income given an expense category stops counting as income: a month's salary vanished from the dashboard and
+    // its expenses went below zero. The person says first whether the incomes among the rows are to become refunds.
+    if (plan.incomes.length > 0 && request.categoryId !== null) return res.redirect(303, categoryQuestionUrl(request.ids, request.categoryId, request.back));
     const result = service.setCategoryOn(user.id, request.ids, request.categoryId);
     if (!result.ok) throw new NotFoundError(msg('categories.notFound'));
-    const sentences: Msg[] = [
-      result.category
-        ? msg('transactions.bulk.categorySet', { count: result.changed, name: result.category.name })
-        : msg('transactions.bulk.categoryCleared', { count: result.changed }),
-    ];
-    if (result.refunds) sentences.push(msg('transactions.bulk.madeRefunds', { count: result.refunds }));
-    if (result.missing) sentences.push(msg('transactions.bulk.skippedMissing', { count: result.missing }));
-    if (result.mismatched) sentences.push(msg('transactions.bulk.skippedMismatched', { count: result.mismatched }));
-    // Nothing changed is not a success, whatever the reason.
-    setFlashMessages(req, result.changed > 0 ? 'success' : 'error', sentences);
+    flashCategoryResult(req, result);
     res.redirect(303, request.back);
+  });
+
+  /*
+   * GET /transactions/bulk/category?ids=..&category=..&back=..: asks what to do with the incomes among the rows an
+   * expense category is for: leave them as they are (the category goes on the others) or make each a refund of it;
+   * lists them, and changes nothing. A category that is not the signed-in person's, or none of the rows theirs: 404.
+   */
+  router.get('/transactions/bulk/category', (req, res) => {
+    const user = signedInUser(req);
+    const request = parseBulkForm({ ...req.query, action: 'set-category' });
+    if (request.action !== 'set-category' || request.categoryId === null) return res.redirect(303, request.back);
+    const plan = service.planCategoryChange(user.id, request.ids, request.categoryId);
+    if (!plan.ok || plan.category === null) throw new NotFoundError(msg('categories.notFound'));
+    if (plan.incomes.length + plan.others === 0 && plan.missing === request.ids.length) throw new NotFoundError(msg('transactions.bulk.noneExist'));
+    // No income among them (an income category, or a page opened again after they were changed): nothing to ask.
+    if (plan.incomes.length === 0) return res.redirect(303, request.back);
+    res.render('transactions/confirm-bulk-category', {
+      title: 'transactions.bulkCategory.title',
+      category: plan.category,
+      incomes: plan.incomes,
+      others: plan.others,
+      missing: plan.missing,
+      ids: request.ids,
+      back: request.back,
+    });
+  });
+
+  /*
+   * POST /transactions/bulk/category: sets the category on the rows as the person chose on the page above, in one
+   * transaction: incomes=refund makes the incomes among them refunds of it; anything else leaves them as they are.
+   * Signed-in users; other people's ids are skipped and reported, another person's category gets 404.
+   */
+  router.post('/transactions/bulk/category', (req, res) => {
+    const user = signedInUser(req);
+    const request = parseBulkForm({ ...(typeof req.body === 'object' && req.body !== null ? req.body : {}), action: 'set-category' });
+    if (request.action === 'invalid') {
+      setFlash(req, 'error', request.problem === 'no-rows' ? 'transactions.bulk.noRows' : 'transactions.bulk.noCategory');
+      return res.redirect(303, request.back);
+    }
+    if (request.action !== 'set-category') return res.redirect(303, request.back);
+    const result = service.setCategoryOn(user.id, request.ids, request.categoryId, parseIncomesChoice(req.body));
+    if (!result.ok) throw new NotFoundError(msg('categories.notFound'));
+    flashCategoryResult(req, result);
+    res.redirect(303, request.back);
+  });
+
+  /*
+   * GET /transactions/bulk/undo: asks "undo the last category change?", saying what it set on how many rows (nothing
+   * changes here); with none to undo (none made, over a day ago, or undone already), says so. Signed-in users, their
+   * own change only.
+   */
+  router.get('/transactions/bulk/undo', (req, res) => {
+    res.render('transactions/confirm-category-undo', { title: 'transactions.categoryUndo.title', change: service.lastCategoryChange(signedInUser(req).id) ?? null });
+  });
+
+  /*
+   * POST /transactions/bulk/undo: undoes the signed-in person's last bulk category change, once, in one transaction:
+   * each row gets its category back unless it was changed since. Back to the list, saying how many.
+   */
+  router.post('/transactions/bulk/undo', (req, res) => {
+    const result = service.undoLastCategoryChange(signedInUser(req).id);
+    if (result === 'none') setFlash(req, 'error', 'transactions.categoryUndo.nothing');
+    else {
+      const sentences: Msg[] = [msg('transactions.categoryUndo.done', { count: result.restored })];
+      if (result.left > 0) sentences.push(msg('transactions.categoryUndo.left', { count: result.left }));
+      setFlashMessages(req, result.restored > 0 ? 'success' : 'error', sentences);
+    }
+    res.redirect(303, '/transactions');
   });
 
   /*
