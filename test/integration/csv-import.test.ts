@@ -584,6 +584,10 @@ test('a card export writing spending as positive amounts: its result says every 
   await postForm(agent, '/account', '/account/language', { language: 'uk' });
   const uk = await importCsv(agent, ['Date,Description,Amount', '2026-05-14,A,1.00', '2026-05-15,B,2.00', '2026-05-16,C,3.00', '2026-05-17,D,4.00', '2026-05-18,E,5.00'].join('\n'));
   assert.match(uk.result, /Записано: 5 витрат на суму 15,00\s?USD\./);
+  // A refund (an income in an expense category) is counted as one, an uncategorised income as an income.
+  await postForm(agent, '/account', '/account/language', { language: 'en' });
+  const mixed = await importCsv(agent, ['date,type,category,amount,description', '2026-06-01,income,,100.00,Gift', '2026-06-02,expense,Groceries,10.00,Market', '2026-06-03,refund,Groceries,2.50,Market refund'].join('\n'));
+  assert.match(mixed.result, /Written: 1 income of \$100\.00; 1 expense of \$10\.00; 1 refund of \$2\.50\./);
 });
 
 test('a Ukrainian bank file with money out and money in columns (Витрата, Надходження) opens ready; a minus under either is refused', async (t) => {
