@@ -1158,6 +1158,11 @@ export const migrations: readonly Migration[] = [
       -- person's own and stays: such occurrences are marked. Those taken so far are the rows written before their
       -- schedule was made (a schedule takes rows only when it is saved; what it posts comes after).
       ALTER TABLE schedule_occurrences ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
+      -- So are rows a bank file brought in (an import key, or an import's mark), whenever they were written.
+      UPDATE schedule_occurrences SET recorded = 1
+       WHERE outcome = 'posted'
+         AND EXISTS (SELECT 1 FROM transactions t WHERE t.id = schedule_occurrences.transaction_id
+                       AND (t.import_key IS NOT NULL OR t.import_job IS NOT NULL));
       UPDATE schedule_occurrences SET recorded = 1
        WHERE outcome = 'posted'
          AND coalesce((SELECT t.created_at FROM transactions t WHERE t.id = schedule_occurrences.transaction_id),

@@ -549,6 +549,8 @@ export function createImportService(deps: {
       if (deps.schedules.claimOccurrence(userId, scheduleId, occursOn, 'posted', now)) {
         const transactionId = deps.schedules.insertScheduledTransaction(userId, scheduleId, tx);
         deps.schedules.setOccurrenceTarget(userId, scheduleId, occursOn, { transactionId });
+        // The bank's record, not the schedule's own row: deleting the schedule with its rows keeps it.
+        deps.schedules.markOccurrenceRecorded(userId, scheduleId, occursOn);
         recorded.push(line);
       } else {
         transactions.createTransaction(userId, tx);

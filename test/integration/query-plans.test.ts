@@ -384,6 +384,11 @@ test('a schedule starting in the past looks for the rows already recorded, and i
   const statements = uniqueBySql(f.log).filter((e) => growingTableNames(e.sql).size > 0 && /schedule_id IS NULL/.test(e.sql));
   assert.equal(statements.length, 2, 'both searches ran');
   assertPlansSeek(f, 'POST /scheduled', statements);
+  // Each one's delete page looks up what it posted (its rows, a transfer's legs) by their own keys.
+  for (const id of f.db.prepare('SELECT id FROM schedules').pluck().all() as number[]) {
+    const { statements: looked } = await statementsOf(f, `/scheduled/${id}/delete`);
+    assertPlansSeek(f, `GET /scheduled/${id}/delete`, looked);
+  }
 });
 
 test('a large CSV import touches only indexed rows', async (t) => {

@@ -12,6 +12,7 @@ import { databaseFingerprint } from '../helpers/attack.ts';
 import { accountIdOf, assertMonthlyTotalsMatchRows, categoryIdOf, flashFrom, insertTransactions, userIdOf } from '../helpers/bookkeeping.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { importCsv } from '../helpers/csv-import.ts';
 
 const DAY = 86_400_000;
 
@@ -186,6 +187,23 @@ describe('a new schedule whose start is far in the past', () => {
     ]);
     assert.equal(ctx.db.prepare('SELECT count(*) FROM schedules').pluck().get(), 0);
     assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
+  test('a bank row an import recorded as a coming occurrence is the person\'s own: deleting the schedule with its rows keeps it', async (t) => {
+    const ctx = setup(t, Date.UTC(2026, 2, 15, 9));
+    const { agent, userId, accountId } = await userWithAccount(ctx);
+    assert.equal((await createSchedule(agent, accountId, { startOn: '2026-03-17', amount: '15.99', description: 'STREAMCO' })).status, 303);
+    const id = Number(ctx.db.prepare('SELECT id FROM schedules').pluck().get());
+    const { result } = await importCsv(agent, ['date,type,amount,description', '2026-03-17,expense,15.99,STREAMCO'].join('\n'));
+    assert.match(result, /<strong>1<\/strong> transaction was imported/);
+    assert.equal(ctx.db.prepare('SELECT schedule_id FROM transactions WHERE user_id = ?').pluck().get(userId), id, 'recorded as the occurrence');
+
+    const confirm = (await agent.get(`/scheduled/${id}/delete`)).text;
+    assert.doesNotMatch(confirm, /name="withRows"/, 'nothing of its own to offer');
+    assert.match(confirm, /1 of its occurrences is a transaction you had recorded already \(typed, or from a bank file\)/);
+    const token = /name="_csrf" value="([^"]+)"/.exec(confirm)![1]!;
+    assert.equal((await agent.post(`/scheduled/${id}/delete`).type('form').send({ _csrf: token, withRows: '1' })).status, 303);
+    assert.deepEqual(ctx.db.prepare('SELECT occurred_on, description FROM transactions WHERE user_id = ?').all(userId), [{ occurred_on: '2026-03-17', description: 'STREAMCO' }]);
   });
 
   test('deleting a transfer schedule with its rows removes both legs of each transfer it posted', async (t) => {

@@ -138,14 +138,19 @@ export function createSchedulesRepo(db: Db) {
   const markRecorded = db.prepare<[number, number, string]>('UPDATE schedule_occurrences SET recorded = 1 WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?');
   // What a schedule wrote itself: the rows of its posted occurrences that were not recorded before it (typed, or from a
   // bank file: those carry an import key), each with whether a statement reconciled it (a transfer: either leg).
-  const writtenRows = db.prepare<[number, number], { transaction_id: number | null; transfer_id: number | null; reconciled: number; recorded: number }>(
-    `SELECT o.transaction_id, o.transfer_id,
-            EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = o.user_id AND t.status = 'reconciled'
-                      AND (t.id = o.transaction_id OR (o.transfer_id IS NOT NULL AND t.transfer_id = o.transfer_id))) AS reconciled,
-            o.recorded OR EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = o.user_id AND t.import_key IS NOT NULL
-                      AND (t.id = o.transaction_id OR (o.transfer_id IS NOT NULL AND t.transfer_id = o.transfer_id))) AS recorded
-       FROM schedule_occurrences o
-      WHERE o.user_id = ? AND o.schedule_id = ? AND o.outcome = 'posted' AND (o.transaction_id IS NOT NULL OR o.transfer_id IS NOT NULL)`,
+  const postedOccurrences = db.prepare<[number, number], { transaction_id: number | null; transfer_id: number | null; recorded: number }>(
+    `SELECT transaction_id, transfer_id, recorded FROM schedule_occurrences
+      WHERE user_id = ? AND schedule_id = ? AND outcome = 'posted' AND (transaction_id IS NOT NULL OR transfer_id IS NOT NULL)`,
+  );
+  // Each occurrence's row (or a transfer's legs) looked up by its own key: one correlated search over the person's
+  // whole history per occurrence took 41 s for three years of rent beside 300,000 rows.
+  const rowFacts = db.prepare<[number, number], { reconciled: number; imported: number }>(
+    `SELECT status = 'reconciled' AS reconciled, (import_key IS NOT NULL OR import_job IS NOT NULL) AS imported
+       FROM transactions WHERE id = ? AND user_id = ?`,
+  );
+  const legFacts = db.prepare<[number, number], { reconciled: number | null; imported: number | null }>(
+    `SELECT max(status = 'reconciled') AS reconciled, max(import_key IS NOT NULL OR import_job IS NOT NULL) AS imported
+       FROM transactions INDEXED BY transactions_by_transfer WHERE transfer_id = ? AND user_id = ?`,
   );
   const removeWrittenRow = db.prepare<[number, number]>("DELETE FROM transactions WHERE user_id = ? AND id = ? AND status <> 'reconciled' AND transfer_id IS NULL");
   const forgetOccurrence = db.prepare<[number, number, string]>('DELETE FROM schedule_occurrences WHERE user_id = ? AND schedule_id = ? AND occurs_on = ?');
@@ -330,7 +335,17 @@ export function createSchedulesRepo(db: Db) {
      */
     listWrittenRows(userId: number, scheduleId: number): { transactionIds: number[]; transferIds: number[]; reconciled: number; recorded: number } {
       const out = { transactionIds: [] as number[], transferIds: [] as number[], reconciled: 0, recorded: 0 };
-      for (const row of writtenRows.all(userId, scheduleId)) {
+      for (const occurrence of postedOccurrences.all(userId, scheduleId)) {
+        // What the schedule wrote itself is neither recorded before it (typed, or from a bank file: those carry an
+        // import key or an import's mark) nor reconciled by a statement (a transfer: either leg).
+        const own = occurrence.transaction_id === null ? undefined : rowFacts.get(occurrence.transaction_id, userId);
+        const legs = occurrence.transfer_id === null ? undefined : legFacts.get(occurrence.transfer_id, userId);
+        const row = {
+          transaction_id: occurrence.transaction_id,
+          transfer_id: occurrence.transfer_id,
+          recorded: occurrence.recorded === 1 || own?.imported === 1 || legs?.imported === 1,
+          reconciled: own?.reconciled === 1 || legs?.reconciled === 1,
+        };
         if (row.recorded) out.recorded++;
         else if (row.reconciled) out.reconciled++;
         else if (row.transfer_id !== null) out.transferIds.push(row.transfer_id);
