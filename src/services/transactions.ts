@@ -342,7 +342,7 @@ export function createTransactionService(deps: {
         const taking = new Set(targets);
         const undoRows: CategoryChangeRow[] = owned
           .filter((t) => taking.has(t.id) && (category?.kind !== 'income' || t.type === 'income') && t.categoryId !== (category?.id ?? null))
-          .map((t) => ({ id: t.id, before: t.categoryId, after: category?.id ?? null }));
+          .map((t) => ({ id: t.id, before: t.categoryId, after: category?.id ?? null, version: transactionVersion({ ...t, categoryId: category?.id ?? null }) }));
         if (deps.undo && undoRows.length > 0) deps.undo.changes.saveCategoryUndo(userId, deps.undo.clock.now(), category?.name ?? null, undoRows);
         return { ok: true, category, changed, refunds, keptIncomes, missing: unique.length - owned.length, mismatched: targets.length - changed, undoable: deps.undo !== undefined && undoRows.length > 0 };
       });
@@ -369,7 +369,11 @@ export function createTransactionService(deps: {
         let restored = 0;
         for (const row of kept.rows) {
           const back = row.before === null || categories.findOwnedCategory(userId, row.before) !== undefined;
-          if (back && repo.restoreCategoryIfUnchanged(userId, row.id, row.before, row.after)) restored++;
+          // Exactly as the change left it: not edited since (a type changed would take a category of the other
+          // kind), nor another row that SQLite gave a deleted one's id.
+          const now = repo.findOwnedTransaction(userId, row.id);
+          const unchanged = now !== undefined && transactionVersion(now) === row.version;
+          if (back && unchanged && repo.restoreCategoryIfUnchanged(userId, row.id, row.before, row.after)) restored++;
         }
         return { restored, left: kept.rows.length - restored };
       });

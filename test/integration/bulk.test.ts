@@ -282,6 +282,30 @@ describe('bulk actions on the transactions page', () => {
     assert.doesNotMatch((await agent.get('/transactions')).text, /Undo the last category change/);
   });
 
+  test('undoing a category change leaves a row whose type changed since, and a new row that was given a deleted one\'s id', async (t) => {
+    const ctx = setup(t);
+    const agent = await registerUser(ctx.app, 'ann@example.com');
+    const userId = userIdOf(ctx.db, 'ann@example.com');
+    const ids = insertTransactions(ctx.db, userId, [
+      { type: 'income', amountCents: 300_000, occurredOn: '2026-03-01', description: 'Pay', categoryId: categoryIdOf(ctx.db, userId, 'income', 'Salary') },
+      { type: 'expense', amountCents: 1_000, occurredOn: '2026-03-02', description: 'Market', categoryId: categoryIdOf(ctx.db, userId, 'expense', 'Groceries') },
+    ]);
+    assert.equal((await submitBulk(agent, '/transactions', ids, { action: 'set-category', category: 'none' })).status, 303);
+    // Pay was entered as an income by mistake and made an expense; Market was deleted, and the next row typed took
+    // its id (SQLite reuses the highest id once it is gone).
+    ctx.db.prepare("UPDATE transactions SET type = 'expense' WHERE id = ?").run(ids[0]);
+    ctx.db.prepare('DELETE FROM transactions WHERE id = ?').run(ids[1]);
+    const [cinema] = insertTransactions(ctx.db, userId, [{ type: 'expense', amountCents: 2_400, occurredOn: '2026-03-05', description: 'Cinema tickets' }]);
+    assert.equal(cinema, ids[1], 'the id was given again');
+
+    const question = await agent.get('/transactions/bulk/undo');
+    assert.equal((await agent.post('/transactions/bulk/undo').type('form').send({ _csrf: csrfOf(question.text) })).status, 303);
+
+    assert.equal(flashFrom((await agent.get('/transactions')).text), 'Undone: 0 transactions have their category back. 2 were changed since (or their category deleted) and keep what they have.');
+    assert.deepEqual(categoriesOf(ctx, ids), [null, null], 'no income category on an expense, no Groceries on the cinema');
+    assertMonthlyTotalsMatchRows(ctx.db);
+  });
+
   test('submitting with nothing selected, or no category chosen, changes nothing and says why', async (t) => {
     const ctx = setup(t);
     const agent = await registerUser(ctx.app, 'ann@example.com');

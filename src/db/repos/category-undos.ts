@@ -1,10 +1,15 @@
 import type { Db } from '../open.ts';
 
-/** One row of a bulk category change: its id, the category it had, and the one it was given (null: none). */
+/**
+ * One row of a bulk category change: its id, the category it had, the one it was given (null: none), and the row's
+ * version once changed (domain transactionVersion): an undo restores only a row still exactly as the change left it,
+ * not one edited since (its type made an expense) nor a new row that SQLite gave a deleted row's id.
+ */
 export interface CategoryChangeRow {
   readonly id: number;
   readonly before: number | null;
   readonly after: number | null;
+  readonly version: string;
 }
 
 /** A person's last bulk category change, kept so it can be undone. */
@@ -28,13 +33,13 @@ export function createCategoryUndosRepo(db: Db) {
   const toUndo = (row: { made_at: number; category_name: string | null; rows: string }): CategoryUndo => ({
     madeAt: row.made_at,
     categoryName: row.category_name,
-    rows: (JSON.parse(row.rows) as [number, number | null, number | null][]).map(([id, before, after]) => ({ id, before, after })),
+    rows: (JSON.parse(row.rows) as [number, number | null, number | null, string?][]).map(([id, before, after, version]) => ({ id, before, after, version: version ?? '' })),
   });
 
   return {
     /** Keeps the user's last bulk category change, in place of the one before. */
     saveCategoryUndo(userId: number, madeAt: number, categoryName: string | null, rows: readonly CategoryChangeRow[]): void {
-      save.run(userId, madeAt, categoryName, JSON.stringify(rows.map((r) => [r.id, r.before, r.after])));
+      save.run(userId, madeAt, categoryName, JSON.stringify(rows.map((r) => [r.id, r.before, r.after, r.version])));
     },
 
     /** The user's last bulk category change made at `notBefore` or later, if one is kept. */
@@ -48,11 +53,6 @@ export function createCategoryUndosRepo(db: Db) {
       const row = find.get(userId, notBefore);
       remove.run(userId);
       return row && toUndo(row);
-    },
-
-    /** Forgets the user's kept change (a later change of the same rows would make it wrong). */
-    forgetCategoryUndo(userId: number): void {
-      remove.run(userId);
     },
   };
 }
