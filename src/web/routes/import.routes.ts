@@ -78,9 +78,13 @@ export function createImportRouter(deps: ImportRouterDeps): Router {
     const accounts = owned.filter((a) => !a.archived);
     const remembered = !submitted && inspection.rememberedOptions !== undefined;
     // Rows new in their account but just like rows of another: said above the preview, naming the account most of them are in.
-    const others = preview.flatMap((p) => (p.ok && p.elsewhere !== null ? [p.elsewhere] : []));
-    const mostIn = others.sort((a, b) => others.filter((x) => x === b).length - others.filter((x) => x === a).length)[0];
-    const elsewhere = mostIn === undefined ? null : { count: others.length, shown: preview.filter((p) => p.ok).length, account: owned.find((a) => a.id === mostIn)?.name ?? '' };
+    const counts = new Map<number, number>();
+    for (const p of preview) if (p.ok && p.elsewhere !== null) counts.set(p.elsewhere, (counts.get(p.elsewhere) ?? 0) + 1);
+    const [mostIn] = [...counts].reduce<[number | undefined, number]>((best, [id, n]) => (n > best[1] ? [id, n] : best), [undefined, 0]);
+    const elsewhere =
+      mostIn === undefined
+        ? null
+        : { count: [...counts.values()].reduce((a, b) => a + b, 0), shown: preview.filter((p) => p.ok).length, account: owned.find((a) => a.id === mostIn)?.name ?? '' };
     // An amount column named for another currency: said beside the choice, since there is no conversion.
     const ours = pageLanguage(res).money.currency;
     const amountHeader = values.header === '1' && /^\d+$/.test(values.amount) ? (inspection.headerCells[Number(values.amount)] ?? '') : '';
