@@ -129,7 +129,11 @@ describe('fuzzing every API operation with a real token: never a 500, nothing st
       ctx.clock.advance(61_000);
       const statuses = new Map<number, number>();
       const params = fc.record(Object.fromEntries(op.pathParams.map((p) => [p, paramValue(op, p)])));
-      const query = fc.dictionary(fc.constantFrom(...op.queryParams, 'cursor', 'limit', 'period', 'x'), text, { maxKeys: 3 });
+      // Node itself answers 431, before any app sees it, a request whose line and headers pass 16 KB (a 16,196-character
+      // address of long random text did): the query stays well under that, so every request reaches the handlers.
+      const query = fc
+        .dictionary(fc.constantFrom(...op.queryParams, 'cursor', 'limit', 'period', 'x'), text, { maxKeys: 3 })
+        .filter((values) => new URLSearchParams(values).toString().length <= 12_000);
       await fc.assert(
         fc.asyncProperty(params, query, bodyFor(op), idempotencyKey, async (paramValues, queryValues, body, key) => {
           const path = `${fillTemplate(op.template, paramValues)}?${new URLSearchParams(queryValues).toString()}`;
